@@ -1,0 +1,353 @@
+//! The one authorization decision. Every route asks [`authorize`] before it reads or changes
+//! anything; list queries are narrowed with [`case_list_scope`], which is derived from the same
+//! grants so a list never shows a case its reader could not open.
+//!
+//! The grants are documented in `docs/roles.md`; a test parses that table and compares it with
+//! [`grant`], and the web tests walk every route × role against it.
+
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{OfficeId, UserId};
+use crate::role::Role;
+
+/// Who is asking.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Actor {
+    pub user_id: UserId,
+    pub role: Role,
+    /// `None` means national scope: every office.
+    pub office: Option<OfficeId>,
+}
+
+/// What they want to do.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Action {
+    ListCases,
+    ReadCase,
+    CreateCase,
+    UpdateCase,
+    RecordConsent,
+    ReadAudit,
+    ManageUsers,
+    ReadAggregates,
+}
+
+impl Action {
+    pub const ALL: [Action; 8] = [
+        Action::ListCases,
+        Action::ReadCase,
+        Action::CreateCase,
+        Action::UpdateCase,
+        Action::RecordConsent,
+        Action::ReadAudit,
+        Action::ManageUsers,
+        Action::ReadAggregates,
+    ];
+
+    /// Name used in `docs/roles.md` and in audit entries.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::ListCases => "case.list",
+            Action::ReadCase => "case.read",
+            Action::CreateCase => "case.create",
+            Action::UpdateCase => "case.update",
+            Action::RecordConsent => "consent.record",
+            Action::ReadAudit => "audit.read",
+            Action::ManageUsers => "users.manage",
+            Action::ReadAggregates => "aggregates.read",
+        }
+    }
+}
+
+/// How far a role's permission for an action reaches.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Grant {
+    /// Not at all.
+    No,
+    /// Every record of every office.
+    All,
+    /// Records of the offices in the user's scope.
+    Office,
+    /// Records in scope that are not restricted.
+    OfficeUnrestricted,
+    /// Records in scope; restricted ones only when the case is assigned to the user.
+    OfficeRestrictedIfAssigned,
+    /// Only cases assigned to the user.
+    Assigned,
+}
+
+impl Grant {
+    /// The token used in `docs/roles.md`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Grant::No => "no",
+            Grant::All => "all",
+            Grant::Office => "office",
+            Grant::OfficeUnrestricted => "office, unrestricted",
+            Grant::OfficeRestrictedIfAssigned => "office, restricted if assigned",
+            Grant::Assigned => "assigned",
+        }
+    }
+}
+
+/// The matrix. Change it here and in `docs/roles.md` together: a test compares them.
+pub fn grant(role: Role, action: Action) -> Grant {
+    use Action::*;
+    use Grant::*;
+    match (role, action) {
+        (Role::Admin, ListCases) => Office,
+        (Role::Admin, ReadCase) => OfficeUnrestricted,
+        (Role::Admin, ReadAudit | ManageUsers | ReadAggregates) => All,
+        (Role::Admin, CreateCase | UpdateCase | RecordConsent) => No,
+
+        (Role::ProgrammeManager, ManageUsers) => No,
+        (Role::ProgrammeManager, _) => Office,
+
+        (Role::CaseManager, ListCases | CreateCase | ReadAggregates) => Office,
+        (Role::CaseManager, ReadCase) => OfficeRestrictedIfAssigned,
+        (Role::CaseManager, UpdateCase | RecordConsent) => Assigned,
+        (Role::CaseManager, ReadAudit | ManageUsers) => No,
+
+        (Role::MeOfficer, ListCases | ReadAggregates) => Office,
+        (Role::MeOfficer, ReadCase) => OfficeUnrestricted,
+        (Role::MeOfficer, _) => No,
+
+        (Role::Partner, _) => No,
+
+        (Role::Viewer, ReadAggregates) => All,
+        (Role::Viewer, _) => No,
+    }
+}
+
+/// What the action is about.
+#[derive(Clone, Copy, Debug)]
+pub enum Resource {
+    /// Programme-wide: lists, aggregates, accounts.
+    Programme,
+    /// Something to be created in an office (a new case).
+    Office(OfficeId),
+    /// An existing case.
+    Case(CaseAccess),
+}
+
+/// The facts about a case that decide who may touch it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CaseAccess {
+    pub office: OfficeId,
+    pub case_manager: Option<UserId>,
+    pub restricted: bool,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("you do not have permission to do this")]
+pub struct Forbidden;
+
+fn in_scope(actor: &Actor, office: OfficeId) -> bool {
+    actor.office.is_none_or(|own| own == office)
+}
+
+/// The decision. `Ok(())` means go ahead.
+pub fn authorize(actor: &Actor, action: Action, resource: Resource) -> Result<(), Forbidden> {
+    let allowed = match (grant(actor.role, action), resource) {
+        (Grant::No, _) => false,
+        (Grant::All, _) => true,
+        // Programme-wide actions with an office-limited grant are allowed; what is shown is
+        // narrowed to the scope by the caller (see `case_list_scope`).
+        (_, Resource::Programme) => true,
+        (Grant::Assigned, Resource::Office(o)) => in_scope(actor, o),
+        (_, Resource::Office(o)) => in_scope(actor, o),
+        (Grant::Office, Resource::Case(c)) => in_scope(actor, c.office),
+        (Grant::OfficeUnrestricted, Resource::Case(c)) => in_scope(actor, c.office) && !c.restricted,
+        (Grant::OfficeRestrictedIfAssigned, Resource::Case(c)) => {
+            in_scope(actor, c.office)
+                && (!c.restricted || c.case_manager == Some(actor.user_id))
+        }
+        (Grant::Assigned, Resource::Case(c)) => {
+            in_scope(actor, c.office) && c.case_manager == Some(actor.user_id)
+        }
+    };
+    if allowed { Ok(()) } else { Err(Forbidden) }
+}
+
+/// Which cases a case list may show to this actor: exactly the cases [`authorize`] would let
+/// them read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CaseListScope {
+    /// `None`: every office.
+    pub office: Option<OfficeId>,
+    pub restricted: RestrictedVisibility,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RestrictedVisibility {
+    All,
+    None,
+    AssignedTo(UserId),
+}
+
+impl CaseListScope {
+    pub fn admits(&self, case: &CaseAccess) -> bool {
+        self.office.is_none_or(|o| o == case.office)
+            && match self.restricted {
+                RestrictedVisibility::All => true,
+                RestrictedVisibility::None => !case.restricted,
+                RestrictedVisibility::AssignedTo(u) => {
+                    !case.restricted || case.case_manager == Some(u)
+                }
+            }
+    }
+}
+
+/// `None` when the actor may not list cases at all.
+pub fn case_list_scope(actor: &Actor) -> Option<CaseListScope> {
+    authorize(actor, Action::ListCases, Resource::Programme).ok()?;
+    let (office, restricted) = match grant(actor.role, Action::ReadCase) {
+        Grant::No => return None,
+        Grant::All => (None, RestrictedVisibility::All),
+        Grant::Office => (actor.office, RestrictedVisibility::All),
+        Grant::OfficeUnrestricted => (actor.office, RestrictedVisibility::None),
+        Grant::OfficeRestrictedIfAssigned | Grant::Assigned => (
+            actor.office,
+            RestrictedVisibility::AssignedTo(actor.user_id),
+        ),
+    };
+    Some(CaseListScope { office, restricted })
+}
+
+/// Aggregates shown to this actor hide cells describing fewer people than this, so that no one
+/// can be singled out. `None`: no suppression (staff who may see the records anyway).
+pub fn small_cell_threshold(actor: &Actor) -> Option<u64> {
+    match actor.role {
+        Role::Viewer => Some(5),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn actor(role: Role, office: Option<OfficeId>) -> Actor {
+        Actor {
+            user_id: UserId::new(),
+            role,
+            office,
+        }
+    }
+
+    /// Parses the matrix table of docs/roles.md: `| action | admin | programme-manager | … |`.
+    fn documented_matrix() -> Vec<(String, Vec<(Role, String)>)> {
+        let doc = include_str!("../../../docs/roles.md");
+        let mut header: Vec<Role> = Vec::new();
+        let mut rows = Vec::new();
+        for line in doc.lines().map(str::trim).filter(|l| l.starts_with('|')) {
+            let cells: Vec<String> = line
+                .trim_matches('|')
+                .split('|')
+                .map(|c| c.trim().trim_matches('`').to_string())
+                .collect();
+            if cells[0] == "action" {
+                header = cells[1..].iter().map(|c| c.parse().unwrap()).collect();
+            } else if !header.is_empty() && Action::ALL.iter().any(|a| a.as_str() == cells[0]) {
+                rows.push((
+                    cells[0].clone(),
+                    header.iter().copied().zip(cells[1..].iter().cloned()).collect(),
+                ));
+            }
+        }
+        rows
+    }
+
+    #[test]
+    fn docs_roles_table_matches_the_code() {
+        let rows = documented_matrix();
+        assert_eq!(rows.len(), Action::ALL.len(), "every action is documented once");
+        for (action_name, cells) in rows {
+            let action = *Action::ALL.iter().find(|a| a.as_str() == action_name).unwrap();
+            assert_eq!(cells.len(), Role::ALL.len());
+            for (role, cell) in cells {
+                assert_eq!(
+                    grant(role, action).as_str(),
+                    cell,
+                    "docs/roles.md disagrees with the code for {role} / {action_name}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn office_scope_and_assignment_decide_case_access() {
+        let dakar = OfficeId::new();
+        let thies = OfficeId::new();
+        let cm = actor(Role::CaseManager, Some(dakar));
+        let own = CaseAccess {
+            office: dakar,
+            case_manager: Some(cm.user_id),
+            restricted: true,
+        };
+        let colleague = CaseAccess {
+            case_manager: Some(UserId::new()),
+            ..own
+        };
+        let elsewhere = CaseAccess {
+            office: thies,
+            ..own
+        };
+        assert!(authorize(&cm, Action::ReadCase, Resource::Case(own)).is_ok());
+        assert!(authorize(&cm, Action::UpdateCase, Resource::Case(own)).is_ok());
+        assert!(authorize(&cm, Action::ReadCase, Resource::Case(colleague)).is_err());
+        let open_colleague = CaseAccess {
+            restricted: false,
+            ..colleague
+        };
+        assert!(authorize(&cm, Action::ReadCase, Resource::Case(open_colleague)).is_ok());
+        assert!(authorize(&cm, Action::UpdateCase, Resource::Case(open_colleague)).is_err());
+        assert!(authorize(&cm, Action::ReadCase, Resource::Case(elsewhere)).is_err());
+        assert!(authorize(&cm, Action::CreateCase, Resource::Office(thies)).is_err());
+        assert!(authorize(&cm, Action::CreateCase, Resource::Office(dakar)).is_ok());
+
+        let national_pm = actor(Role::ProgrammeManager, None);
+        assert!(authorize(&national_pm, Action::UpdateCase, Resource::Case(elsewhere)).is_ok());
+        let viewer = actor(Role::Viewer, None);
+        assert!(authorize(&viewer, Action::ReadCase, Resource::Case(open_colleague)).is_err());
+        assert!(authorize(&viewer, Action::ReadAggregates, Resource::Programme).is_ok());
+        let me = actor(Role::MeOfficer, Some(dakar));
+        assert!(authorize(&me, Action::ReadCase, Resource::Case(own)).is_err());
+        assert!(authorize(&me, Action::ReadCase, Resource::Case(open_colleague)).is_ok());
+    }
+
+    #[test]
+    fn list_scope_admits_exactly_the_readable_cases() {
+        let offices = [OfficeId::new(), OfficeId::new()];
+        let mut actors = Vec::new();
+        for role in Role::ALL {
+            actors.push(actor(role, Some(offices[0])));
+            actors.push(actor(role, None));
+        }
+        let mut cases = Vec::new();
+        for office in offices {
+            for restricted in [false, true] {
+                cases.push(CaseAccess {
+                    office,
+                    case_manager: None,
+                    restricted,
+                });
+                for a in &actors {
+                    cases.push(CaseAccess {
+                        office,
+                        case_manager: Some(a.user_id),
+                        restricted,
+                    });
+                }
+            }
+        }
+        for a in &actors {
+            let scope = case_list_scope(a);
+            for c in &cases {
+                let readable = authorize(a, Action::ReadCase, Resource::Case(*c)).is_ok();
+                let listed = scope.is_some_and(|s| s.admits(c));
+                assert_eq!(readable, listed, "{:?} on {:?}", a.role, c);
+            }
+        }
+    }
+}

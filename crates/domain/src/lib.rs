@@ -1,0 +1,19 @@
+//! Reintegra's rules, free of I/O: identifiers, the returnee profile and its validation, consent,
+//! roles and the one authorization decision, sign-in throttling and session lifetimes.
+//!
+//! Everything here is synchronous and deterministic; callers pass "now" in explicitly so rules
+//! about time can be tested with fixed dates.
+
+pub mod audit;
+pub mod authz;
+pub mod case;
+pub mod consent;
+pub mod ids;
+pub mod role;
+pub mod security;
+pub mod text;
+pub mod validation;
+
+pub use ids::{CaseId, CaseNumber, OfficeCode, OfficeId, UserId, Username};
+pub use role::Role;
+pub use validation::{FieldError, ValidationErrors};
