@@ -33,10 +33,12 @@ pub fn diff(before: &[(String, String)], after: &[(String, String)]) -> Vec<Fiel
             .filter(|v| !v.is_empty())
     };
     let mut changes = Vec::new();
-    let fields = after
-        .iter()
-        .map(|(f, _)| f)
-        .chain(before.iter().map(|(f, _)| f).filter(|f| value(after, f).is_none()));
+    let fields = after.iter().map(|(f, _)| f).chain(
+        before
+            .iter()
+            .map(|(f, _)| f)
+            .filter(|f| value(after, f).is_none()),
+    );
     for field in fields {
         let (b, a) = (value(before, field), value(after, field));
         if b != a && !changes.iter().any(|c: &FieldChange| &c.field == field) {

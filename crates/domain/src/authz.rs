@@ -157,10 +157,11 @@ pub fn authorize(actor: &Actor, action: Action, resource: Resource) -> Result<()
         (Grant::Assigned, Resource::Office(o)) => in_scope(actor, o),
         (_, Resource::Office(o)) => in_scope(actor, o),
         (Grant::Office, Resource::Case(c)) => in_scope(actor, c.office),
-        (Grant::OfficeUnrestricted, Resource::Case(c)) => in_scope(actor, c.office) && !c.restricted,
+        (Grant::OfficeUnrestricted, Resource::Case(c)) => {
+            in_scope(actor, c.office) && !c.restricted
+        }
         (Grant::OfficeRestrictedIfAssigned, Resource::Case(c)) => {
-            in_scope(actor, c.office)
-                && (!c.restricted || c.case_manager == Some(actor.user_id))
+            in_scope(actor, c.office) && (!c.restricted || c.case_manager == Some(actor.user_id))
         }
         (Grant::Assigned, Resource::Case(c)) => {
             in_scope(actor, c.office) && c.case_manager == Some(actor.user_id)
@@ -251,7 +252,11 @@ mod tests {
             } else if !header.is_empty() && Action::ALL.iter().any(|a| a.as_str() == cells[0]) {
                 rows.push((
                     cells[0].clone(),
-                    header.iter().copied().zip(cells[1..].iter().cloned()).collect(),
+                    header
+                        .iter()
+                        .copied()
+                        .zip(cells[1..].iter().cloned())
+                        .collect(),
                 ));
             }
         }
@@ -261,9 +266,16 @@ mod tests {
     #[test]
     fn docs_roles_table_matches_the_code() {
         let rows = documented_matrix();
-        assert_eq!(rows.len(), Action::ALL.len(), "every action is documented once");
+        assert_eq!(
+            rows.len(),
+            Action::ALL.len(),
+            "every action is documented once"
+        );
         for (action_name, cells) in rows {
-            let action = *Action::ALL.iter().find(|a| a.as_str() == action_name).unwrap();
+            let action = *Action::ALL
+                .iter()
+                .find(|a| a.as_str() == action_name)
+                .unwrap();
             assert_eq!(cells.len(), Role::ALL.len());
             for (role, cell) in cells {
                 assert_eq!(

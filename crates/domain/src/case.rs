@@ -274,7 +274,10 @@ impl ReturneeProfile {
             ("email", &self.email),
             ("preferred_language", &self.preferred_language),
         ] {
-            if value.as_ref().is_some_and(|v| v.chars().count() > MAX_SHORT_TEXT) {
+            if value
+                .as_ref()
+                .is_some_and(|v| v.chars().count() > MAX_SHORT_TEXT)
+            {
                 e.add(field, "error-too-long");
             }
         }
@@ -282,7 +285,10 @@ impl ReturneeProfile {
             ("address", &self.address),
             ("vulnerability_details", &self.vulnerability_details),
         ] {
-            if value.as_ref().is_some_and(|v| v.chars().count() > MAX_LONG_TEXT) {
+            if value
+                .as_ref()
+                .is_some_and(|v| v.chars().count() > MAX_LONG_TEXT)
+            {
                 e.add(field, "error-too-long");
             }
         }
@@ -331,9 +337,15 @@ impl ReturneeProfile {
                 e.add(format!("household.{i}.name"), "error-too-long");
             }
             if m.date_of_birth.is_some_and(|d| d > today) {
-                e.add(format!("household.{i}.date_of_birth"), "error-date-in-future");
+                e.add(
+                    format!("household.{i}.date_of_birth"),
+                    "error-date-in-future",
+                );
             }
-            if m.notes.as_ref().is_some_and(|n| n.chars().count() > MAX_LONG_TEXT) {
+            if m.notes
+                .as_ref()
+                .is_some_and(|n| n.chars().count() > MAX_LONG_TEXT)
+            {
                 e.add(format!("household.{i}.notes"), "error-too-long");
             }
         }
@@ -371,7 +383,10 @@ impl ReturneeProfile {
                     .collect::<Vec<_>>()
                     .join(", "),
             ),
-            ("vulnerability_details".into(), o(&self.vulnerability_details)),
+            (
+                "vulnerability_details".into(),
+                o(&self.vulnerability_details),
+            ),
             ("restricted".into(), self.restricted.to_string()),
             ("phone".into(), o(&self.phone)),
             ("email".into(), o(&self.email)),
@@ -490,11 +505,26 @@ pub(crate) mod tests {
 
     #[test]
     fn age_at_return_counts_full_years() {
-        assert_eq!(full_years_between(date!(1995 - 03 - 14), date!(2026 - 03 - 13)), Some(30));
-        assert_eq!(full_years_between(date!(1995 - 03 - 14), date!(2026 - 03 - 14)), Some(31));
-        assert_eq!(full_years_between(date!(2000 - 02 - 29), date!(2026 - 02 - 28)), Some(25));
-        assert_eq!(full_years_between(date!(2000 - 02 - 29), date!(2026 - 03 - 01)), Some(26));
-        assert_eq!(full_years_between(date!(2026 - 01 - 02), date!(2026 - 01 - 01)), None);
+        assert_eq!(
+            full_years_between(date!(1995 - 03 - 14), date!(2026 - 03 - 13)),
+            Some(30)
+        );
+        assert_eq!(
+            full_years_between(date!(1995 - 03 - 14), date!(2026 - 03 - 14)),
+            Some(31)
+        );
+        assert_eq!(
+            full_years_between(date!(2000 - 02 - 29), date!(2026 - 02 - 28)),
+            Some(25)
+        );
+        assert_eq!(
+            full_years_between(date!(2000 - 02 - 29), date!(2026 - 03 - 01)),
+            Some(26)
+        );
+        assert_eq!(
+            full_years_between(date!(2026 - 01 - 02), date!(2026 - 01 - 01)),
+            None
+        );
         let p = sample();
         assert_eq!(p.age_at_return(), Some(30));
         let unknown_birth = ReturneeProfile {
@@ -574,7 +604,10 @@ pub(crate) mod tests {
             ..sample()
         };
         let e = p.check(TODAY).unwrap_err();
-        assert_eq!(e.for_field("vulnerability_details"), Some("error-other-needs-details"));
+        assert_eq!(
+            e.for_field("vulnerability_details"),
+            Some("error-other-needs-details")
+        );
         assert_eq!(e.for_field("email"), Some("error-email"));
     }
 
@@ -640,7 +673,10 @@ pub(crate) mod tests {
         assert_eq!(p.given_name, "Aminata");
         assert_eq!(p.gender, None);
         assert_eq!(p.vulnerabilities, vec![Vulnerability::Debt]);
-        assert_eq!(p.age_at_return, None, "derived from the date of birth instead");
+        assert_eq!(
+            p.age_at_return, None,
+            "derived from the date of birth instead"
+        );
     }
 
     #[test]

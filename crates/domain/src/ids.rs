@@ -181,7 +181,11 @@ impl Username {
         let ok = (3..=40).contains(&s.chars().count())
             && s.chars()
                 .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c));
-        if ok { Ok(Self(s)) } else { Err(InvalidUsername) }
+        if ok {
+            Ok(Self(s))
+        } else {
+            Err(InvalidUsername)
+        }
     }
     pub fn as_str(&self) -> &str {
         &self.0

@@ -92,7 +92,10 @@ mod tests {
 
     #[test]
     fn passwords_must_be_long_and_not_the_username() {
-        assert_eq!(check_new_password("short", "awa"), Err("error-password-too-short"));
+        assert_eq!(
+            check_new_password("short", "awa"),
+            Err("error-password-too-short")
+        );
         assert_eq!(
             check_new_password("awa.diop-2026!", "awa.diop"),
             Err("error-password-contains-username")

@@ -38,7 +38,10 @@ mod tests {
     #[test]
     fn folding_ignores_case_and_accents() {
         assert_eq!(fold("DIALLÒ Fátima"), "diallo fatima");
-        assert_eq!(search_tokens("Ba-Diallo  Aïcha"), ["aicha", "ba", "badiallo", "diallo"]);
+        assert_eq!(
+            search_tokens("Ba-Diallo  Aïcha"),
+            ["aicha", "ba", "badiallo", "diallo"]
+        );
         assert_eq!(search_tokens("محمد علي"), ["علي", "محمد"]);
         assert!(search_tokens("  - ").is_empty());
     }

@@ -36,6 +36,10 @@ impl ValidationErrors {
     }
     /// `Ok(value)` when nothing was added.
     pub fn into_result<T>(self, value: T) -> Result<T, ValidationErrors> {
-        if self.is_empty() { Ok(value) } else { Err(self) }
+        if self.is_empty() {
+            Ok(value)
+        } else {
+            Err(self)
+        }
     }
 }

@@ -1,1 +1,168 @@
+//! Persistence for Reintegra.
+//!
+//! [`Store`] is the one API the rest of the system uses; [`SqliteStore`] is its embedded
+//! implementation. A backend decides nothing: it stores what `domain` decided, and writes each
+//! change together with its audit entry in one transaction. The backend-agnostic conformance
+//! suite lives in `tests/conformance/` and runs against every implementation.
 
+mod model;
+mod sqlite;
+
+use async_trait::async_trait;
+use domain::audit::AuditAction;
+use domain::consent::ConsentRecord;
+use domain::{CaseId, OfficeCode, OfficeId, UserId, Username};
+use time::OffsetDateTime;
+
+pub use model::*;
+pub use sqlite::SqliteStore;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("not found")]
+    NotFound,
+    /// The record changed since the version the caller based its change on.
+    #[error("the record was changed by someone else")]
+    Conflict,
+    /// A unique value is already taken; names the value's kind (for example "username").
+    #[error("{0} already exists")]
+    Duplicate(&'static str),
+    #[error("database error: {0}")]
+    Database(String),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Succeeds when the database answers.
+    async fn health(&self) -> Result<()>;
+
+    // Offices
+    async fn list_offices(&self) -> Result<Vec<Office>>;
+    async fn office(&self, id: OfficeId) -> Result<Office>;
+    async fn office_by_code(&self, code: &OfficeCode) -> Result<Option<Office>>;
+    /// Returns the office with this code, creating it (named after the code) when missing.
+    async fn ensure_office(&self, code: &OfficeCode, name: &str) -> Result<Office>;
+
+    // Accounts
+    async fn count_users(&self) -> Result<u64>;
+    async fn create_user(&self, user: NewUser, audit: AuditContext) -> Result<User>;
+    async fn user(&self, id: UserId) -> Result<User>;
+    async fn user_by_username(&self, username: &Username) -> Result<Option<User>>;
+    async fn list_users(&self) -> Result<Vec<User>>;
+    /// Active case managers of an office, for assignment.
+    async fn case_managers(&self, office: Option<OfficeId>) -> Result<Vec<User>>;
+    /// Sets a new password hash, ends every other session of the user.
+    async fn set_password(
+        &self,
+        user: UserId,
+        hash: String,
+        must_change: bool,
+        keep_session: Option<&str>,
+        audit: AuditContext,
+    ) -> Result<()>;
+
+    // Sessions
+    async fn create_session(&self, session: NewSession) -> Result<()>;
+    async fn session(&self, token_hash: &str) -> Result<Option<(Session, User)>>;
+    async fn touch_session(&self, token_hash: &str, now: OffsetDateTime) -> Result<()>;
+    async fn delete_session(&self, token_hash: &str) -> Result<()>;
+
+    // Sign-in throttling
+    async fn record_login_failure(&self, keys: &[String], at: OffsetDateTime) -> Result<()>;
+    async fn count_login_failures(&self, key: &str, since: OffsetDateTime) -> Result<u32>;
+    async fn clear_login_failures(&self, key: &str) -> Result<()>;
+
+    // API tokens
+    async fn create_api_token(&self, token: NewApiToken, audit: AuditContext) -> Result<ApiToken>;
+    async fn api_tokens(&self, user: UserId) -> Result<Vec<ApiToken>>;
+    async fn revoke_api_token(
+        &self,
+        user: UserId,
+        id: uuid::Uuid,
+        audit: AuditContext,
+    ) -> Result<()>;
+    /// The user owning a live token with this hash; records its use.
+    async fn user_by_api_token(
+        &self,
+        token_hash: &str,
+        now: OffsetDateTime,
+    ) -> Result<Option<User>>;
+
+    // Cases
+    /// Registers a case, giving it the next case number of its office for the year of `at`.
+    async fn create_case(&self, case: NewCase, audit: AuditContext) -> Result<CaseRecord>;
+    async fn case(&self, id: CaseId) -> Result<CaseRecord>;
+    async fn case_by_number(&self, number: &str) -> Result<Option<CaseId>>;
+    /// Replaces the profile if the stored version is still `expected_version`; otherwise
+    /// [`StoreError::Conflict`] and nothing changes.
+    async fn update_case(&self, update: CaseUpdate, audit: AuditContext) -> Result<CaseRecord>;
+    async fn list_cases(&self, query: &CaseQuery) -> Result<CasePage>;
+    /// Counts of cases by office, stage and sex, within an office (or all offices).
+    async fn case_counts(&self, office: Option<OfficeId>) -> Result<Vec<CaseCount>>;
+
+    // Consent
+    async fn add_consent(
+        &self,
+        case: CaseId,
+        record: ConsentRecord,
+        audit: AuditContext,
+    ) -> Result<()>;
+    async fn consents(&self, case: CaseId) -> Result<Vec<ConsentEntry>>;
+
+    // Audit
+    /// Writes an entry on its own: reads of sensitive records, sign-ins.
+    async fn append_audit(&self, entry: NewAuditEntry) -> Result<()>;
+    async fn audit_for_record(&self, record_type: &str, record_id: &str)
+    -> Result<Vec<AuditEntry>>;
+}
+
+/// Who is making a change, and why, for the audit entry written with it.
+#[derive(Clone, Debug)]
+pub struct AuditContext {
+    pub actor: Option<UserId>,
+    pub at: OffsetDateTime,
+    pub reason: Option<String>,
+}
+
+impl AuditContext {
+    pub fn by(actor: UserId, at: OffsetDateTime) -> Self {
+        Self {
+            actor: Some(actor),
+            at,
+            reason: None,
+        }
+    }
+    /// A change made by the system itself or an operator at the command line.
+    pub fn system(at: OffsetDateTime, reason: &str) -> Self {
+        Self {
+            actor: None,
+            at,
+            reason: Some(reason.to_string()),
+        }
+    }
+    pub fn entry(
+        &self,
+        action: AuditAction,
+        record_type: &str,
+        record_id: String,
+        changes: Vec<domain::audit::FieldChange>,
+    ) -> NewAuditEntry {
+        NewAuditEntry {
+            actor: self.actor,
+            at: self.at,
+            action,
+            record_type: record_type.to_string(),
+            record_id,
+            changes,
+            reason: self.reason.clone(),
+        }
+    }
+}
+
+/// Opens the store named by a database location. Only embedded SQLite files exist today; a
+/// PostgreSQL URL will select the server implementation once it lands.
+pub async fn open(data_dir: &std::path::Path) -> Result<std::sync::Arc<dyn Store>> {
+    Ok(std::sync::Arc::new(SqliteStore::open_in(data_dir).await?))
+}

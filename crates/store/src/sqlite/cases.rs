@@ -1,0 +1,602 @@
+//! Cases, their household and vulnerabilities, search tokens and consent records.
+
+use domain::audit::AuditAction;
+use domain::authz::RestrictedVisibility;
+use domain::case::{
+    CaseStage, HouseholdMember, Relationship, ReturnType, ReturneeProfile, Sex, Vulnerability,
+};
+use domain::consent::{ConsentDecision, ConsentMethod, ConsentPurpose, ConsentRecord};
+use domain::text::{fold, search_tokens};
+use domain::{CaseId, CaseNumber, OfficeId, UserId};
+use rusqlite::types::Value;
+use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
+use time::Date;
+
+use super::{from_ts, parse_named, parse_uuid, ts};
+use crate::model::*;
+use crate::{AuditContext, Result, StoreError};
+
+fn date_col(idx: usize, s: &str) -> rusqlite::Result<Date> {
+    parse_named(idx, s, domain::case::date::parse)
+}
+
+fn opt_date_col(idx: usize, s: Option<String>) -> rusqlite::Result<Option<Date>> {
+    s.map(|s| date_col(idx, &s)).transpose()
+}
+
+/// Takes the next number in the office's sequence for the year.
+fn next_case_number(c: &Connection, office: &Office, year: i32) -> Result<CaseNumber> {
+    let last: u32 = c.query_row(
+        "INSERT INTO case_sequences (office_id, year, last) VALUES (?1, ?2, 1)
+         ON CONFLICT (office_id, year) DO UPDATE SET last = last + 1
+         RETURNING last",
+        params![office.id.to_string(), year],
+        |r| r.get(0),
+    )?;
+    Ok(CaseNumber::new(office.code.clone(), year, last))
+}
+
+pub(crate) fn insert(c: &Connection, case: &NewCase, audit: &AuditContext) -> Result<()> {
+    let office = super::accounts::office(c, case.office)?;
+    let number = next_case_number(c, &office, audit.at.year())?;
+    let p = &case.profile;
+    c.execute(
+        "INSERT INTO cases (id, case_number, office_id, case_manager_id, given_name, family_name,
+            family_name_folded, sex, gender, date_of_birth, age_at_return, nationality, return_date,
+            returned_from, absence_months, return_type, free_choice, informed_decision,
+            return_country, return_province, return_province_folded, return_community,
+            community_is_origin, vulnerability_details, restricted_flag, restricted, phone, email,
+            address, preferred_language, stage, version, created_at, created_by, updated_at,
+            updated_by)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
+            ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, 1, ?32, ?33, ?32, ?33)",
+        params![
+            case.id.to_string(),
+            number.to_string(),
+            case.office.to_string(),
+            case.case_manager.map(|u| u.to_string()),
+            p.given_name,
+            p.family_name,
+            fold(&p.family_name),
+            p.sex.as_str(),
+            p.gender,
+            p.date_of_birth.map(|d| d.to_string()),
+            p.age_at_return(),
+            p.nationality,
+            p.return_date.to_string(),
+            p.returned_from,
+            p.absence_months,
+            p.return_type.as_str(),
+            p.free_choice,
+            p.informed_decision,
+            p.return_country,
+            p.return_province,
+            fold(&p.return_province),
+            p.return_community,
+            p.community_is_origin,
+            p.vulnerability_details,
+            p.restricted,
+            p.is_restricted(),
+            p.phone,
+            p.email,
+            p.address,
+            p.preferred_language,
+            case.stage.as_str(),
+            ts(audit.at),
+            audit.actor.map(|a| a.to_string()),
+        ],
+    )?;
+    write_children(c, case.id, p, &number)?;
+    let mut fields = vec![
+        ("case_number".to_string(), number.to_string()),
+        ("office".to_string(), office.code.to_string()),
+    ];
+    if let Some(cm) = case.case_manager {
+        fields.push(("case_manager".into(), cm.to_string()));
+    }
+    fields.extend(p.audit_fields());
+    super::audit::insert(
+        c,
+        &audit.entry(
+            AuditAction::Create,
+            record_type::CASE,
+            case.id.to_string(),
+            domain::audit::created(&fields),
+        ),
+    )
+}
+
+/// (Re)writes the rows that hang off a case: vulnerabilities, household, search tokens.
+fn write_children(
+    c: &Connection,
+    id: CaseId,
+    p: &ReturneeProfile,
+    number: &CaseNumber,
+) -> Result<()> {
+    let id = id.to_string();
+    c.execute("DELETE FROM case_vulnerabilities WHERE case_id = ?1", [&id])?;
+    c.execute("DELETE FROM household_members WHERE case_id = ?1", [&id])?;
+    c.execute("DELETE FROM case_search WHERE case_id = ?1", [&id])?;
+    let mut stmt = c.prepare_cached(
+        "INSERT INTO case_vulnerabilities (case_id, vulnerability) VALUES (?1, ?2)",
+    )?;
+    for v in &p.vulnerabilities {
+        stmt.execute(params![id, v.as_str()])?;
+    }
+    let mut stmt = c.prepare_cached(
+        "INSERT INTO household_members (case_id, position, name, relationship, sex, date_of_birth,
+             returned_together, notes)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?;
+    for (i, m) in p.household.iter().enumerate() {
+        stmt.execute(params![
+            id,
+            i as i64,
+            m.name,
+            m.relationship.as_str(),
+            m.sex.map(Sex::as_str),
+            m.date_of_birth.map(|d| d.to_string()),
+            m.returned_together,
+            m.notes,
+        ])?;
+    }
+    let mut stmt = c.prepare_cached(
+        "INSERT INTO case_search (token, case_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+    )?;
+    let mut tokens = search_tokens(&format!("{} {}", p.given_name, p.family_name));
+    tokens.push(number.to_string().to_ascii_lowercase());
+    for t in tokens {
+        stmt.execute(params![t, id])?;
+    }
+    Ok(())
+}
+
+pub(crate) fn update(c: &Connection, u: &CaseUpdate, audit: &AuditContext) -> Result<()> {
+    let p = &u.profile;
+    let n = c.execute(
+        "UPDATE cases SET case_manager_id = ?3, given_name = ?4, family_name = ?5,
+            family_name_folded = ?6, sex = ?7, gender = ?8, date_of_birth = ?9,
+            age_at_return = ?10, nationality = ?11, return_date = ?12, returned_from = ?13,
+            absence_months = ?14, return_type = ?15, free_choice = ?16, informed_decision = ?17,
+            return_country = ?18, return_province = ?19, return_province_folded = ?20,
+            return_community = ?21, community_is_origin = ?22, vulnerability_details = ?23,
+            restricted_flag = ?24, restricted = ?25, phone = ?26, email = ?27, address = ?28,
+            preferred_language = ?29, stage = ?30, version = version + 1, updated_at = ?31,
+            updated_by = ?32
+         WHERE id = ?1 AND version = ?2",
+        params![
+            u.id.to_string(),
+            u.expected_version,
+            u.case_manager.map(|x| x.to_string()),
+            p.given_name,
+            p.family_name,
+            fold(&p.family_name),
+            p.sex.as_str(),
+            p.gender,
+            p.date_of_birth.map(|d| d.to_string()),
+            p.age_at_return(),
+            p.nationality,
+            p.return_date.to_string(),
+            p.returned_from,
+            p.absence_months,
+            p.return_type.as_str(),
+            p.free_choice,
+            p.informed_decision,
+            p.return_country,
+            p.return_province,
+            fold(&p.return_province),
+            p.return_community,
+            p.community_is_origin,
+            p.vulnerability_details,
+            p.restricted,
+            p.is_restricted(),
+            p.phone,
+            p.email,
+            p.address,
+            p.preferred_language,
+            u.stage.as_str(),
+            ts(audit.at),
+            audit.actor.map(|a| a.to_string()),
+        ],
+    )?;
+    if n == 0 {
+        let exists: bool = c.query_row(
+            "SELECT EXISTS(SELECT 1 FROM cases WHERE id = ?1)",
+            [u.id.to_string()],
+            |r| r.get(0),
+        )?;
+        return Err(if exists {
+            StoreError::Conflict
+        } else {
+            StoreError::NotFound
+        });
+    }
+    let number: String = c.query_row(
+        "SELECT case_number FROM cases WHERE id = ?1",
+        [u.id.to_string()],
+        |r| r.get(0),
+    )?;
+    let number = parse_named(0, &number, |s| CaseNumber::parse(s).ok())?;
+    write_children(c, u.id, p, &number)?;
+    super::audit::insert(
+        c,
+        &audit.entry(
+            AuditAction::Update,
+            record_type::CASE,
+            u.id.to_string(),
+            u.changes.clone(),
+        ),
+    )
+}
+
+const CASE_COLUMNS: &str = "c.id, c.case_number, c.office_id, o.code, o.name, c.case_manager_id,
+    cm.display_name, c.given_name, c.family_name, c.sex, c.gender, c.date_of_birth,
+    c.age_at_return, c.nationality, c.return_date, c.returned_from, c.absence_months,
+    c.return_type, c.free_choice, c.informed_decision, c.return_country, c.return_province,
+    c.return_community, c.community_is_origin, c.vulnerability_details, c.restricted_flag,
+    c.phone, c.email, c.address, c.preferred_language, c.stage, c.version, c.created_at,
+    c.updated_at";
+
+fn case_row(r: &Row<'_>) -> rusqlite::Result<CaseRecord> {
+    let dob = opt_date_col(11, r.get(11)?)?;
+    let cm: Option<String> = r.get(5)?;
+    Ok(CaseRecord {
+        id: CaseId(parse_uuid(0, &r.get::<_, String>(0)?)?),
+        number: parse_named(1, &r.get::<_, String>(1)?, |s| CaseNumber::parse(s).ok())?,
+        office: Office {
+            id: OfficeId(parse_uuid(2, &r.get::<_, String>(2)?)?),
+            code: parse_named(3, &r.get::<_, String>(3)?, |s| {
+                domain::OfficeCode::parse(s).ok()
+            })?,
+            name: r.get(4)?,
+        },
+        case_manager: cm.map(|s| parse_uuid(5, &s).map(UserId)).transpose()?,
+        case_manager_name: r.get(6)?,
+        profile: ReturneeProfile {
+            given_name: r.get(7)?,
+            family_name: r.get(8)?,
+            sex: parse_named(9, &r.get::<_, String>(9)?, Sex::parse)?,
+            gender: r.get(10)?,
+            date_of_birth: dob,
+            age_at_return: if dob.is_some() { None } else { r.get(12)? },
+            nationality: r.get(13)?,
+            return_date: date_col(14, &r.get::<_, String>(14)?)?,
+            returned_from: r.get(15)?,
+            absence_months: r.get(16)?,
+            return_type: parse_named(17, &r.get::<_, String>(17)?, ReturnType::parse)?,
+            free_choice: r.get(18)?,
+            informed_decision: r.get(19)?,
+            return_country: r.get(20)?,
+            return_province: r.get(21)?,
+            return_community: r.get(22)?,
+            community_is_origin: r.get(23)?,
+            vulnerabilities: Vec::new(),
+            vulnerability_details: r.get(24)?,
+            restricted: r.get(25)?,
+            phone: r.get(26)?,
+            email: r.get(27)?,
+            address: r.get(28)?,
+            preferred_language: r.get(29)?,
+            household: Vec::new(),
+        },
+        stage: parse_named(30, &r.get::<_, String>(30)?, CaseStage::parse)?,
+        version: r.get(31)?,
+        created_at: from_ts(r.get(32)?),
+        updated_at: from_ts(r.get(33)?),
+    })
+}
+
+pub(crate) fn get(c: &Connection, id: CaseId) -> Result<CaseRecord> {
+    let id_s = id.to_string();
+    let mut case = c
+        .query_row(
+            &format!(
+                "SELECT {CASE_COLUMNS} FROM cases c
+                 JOIN offices o ON o.id = c.office_id
+                 LEFT JOIN users cm ON cm.id = c.case_manager_id
+                 WHERE c.id = ?1"
+            ),
+            [&id_s],
+            case_row,
+        )
+        .optional()?
+        .ok_or(StoreError::NotFound)?;
+    let mut stmt = c.prepare_cached(
+        "SELECT vulnerability FROM case_vulnerabilities WHERE case_id = ?1 ORDER BY vulnerability",
+    )?;
+    case.profile.vulnerabilities = stmt
+        .query_map([&id_s], |r| {
+            parse_named(0, &r.get::<_, String>(0)?, Vulnerability::parse)
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    case.profile.vulnerabilities.sort();
+    let mut stmt = c.prepare_cached(
+        "SELECT name, relationship, sex, date_of_birth, returned_together, notes
+         FROM household_members WHERE case_id = ?1 ORDER BY position",
+    )?;
+    case.profile.household = stmt
+        .query_map([&id_s], |r| {
+            let sex: Option<String> = r.get(2)?;
+            Ok(HouseholdMember {
+                name: r.get(0)?,
+                relationship: parse_named(1, &r.get::<_, String>(1)?, Relationship::parse)?,
+                sex: sex.map(|s| parse_named(2, &s, Sex::parse)).transpose()?,
+                date_of_birth: opt_date_col(3, r.get(3)?)?,
+                returned_together: r.get(4)?,
+                notes: r.get(5)?,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(case)
+}
+
+pub(crate) fn id_by_number(c: &Connection, number: &str) -> Result<Option<CaseId>> {
+    let id: Option<String> = c
+        .query_row(
+            "SELECT id FROM cases WHERE case_number = ?1",
+            [number],
+            |r| r.get(0),
+        )
+        .optional()?;
+    Ok(id.map(|s| parse_uuid(0, &s).map(CaseId)).transpose()?)
+}
+
+/// Builds the WHERE clause shared by the page and its count.
+fn where_clause(q: &CaseQuery) -> (String, Vec<Value>) {
+    let mut cond: Vec<String> = Vec::new();
+    let mut args: Vec<Value> = Vec::new();
+    let arg = |v: Value, args: &mut Vec<Value>| {
+        args.push(v);
+        format!("?{}", args.len())
+    };
+    if let Some(o) = q.scope.office {
+        cond.push(format!(
+            "c.office_id = {}",
+            arg(o.to_string().into(), &mut args)
+        ));
+    }
+    match q.scope.restricted {
+        RestrictedVisibility::All => {}
+        RestrictedVisibility::None => cond.push("c.restricted = 0".into()),
+        RestrictedVisibility::AssignedTo(u) => cond.push(format!(
+            "(c.restricted = 0 OR c.case_manager_id = {})",
+            arg(u.to_string().into(), &mut args)
+        )),
+    }
+    if let Some(o) = q.office {
+        cond.push(format!(
+            "c.office_id = {}",
+            arg(o.to_string().into(), &mut args)
+        ));
+    }
+    if let Some(s) = q.stage {
+        cond.push(format!(
+            "c.stage = {}",
+            arg(s.as_str().to_string().into(), &mut args)
+        ));
+    }
+    if let Some(u) = q.case_manager {
+        cond.push(format!(
+            "c.case_manager_id = {}",
+            arg(u.to_string().into(), &mut args)
+        ));
+    }
+    if let Some(s) = q.sex {
+        cond.push(format!(
+            "c.sex = {}",
+            arg(s.as_str().to_string().into(), &mut args)
+        ));
+    }
+    if let Some(p) = q
+        .province
+        .as_deref()
+        .map(fold)
+        .filter(|p| !p.trim().is_empty())
+    {
+        cond.push(format!(
+            "c.return_province_folded = {}",
+            arg(p.trim().to_string().into(), &mut args)
+        ));
+    }
+    if let Some(d) = q.returned_from {
+        cond.push(format!(
+            "c.return_date >= {}",
+            arg(d.to_string().into(), &mut args)
+        ));
+    }
+    if let Some(d) = q.returned_to {
+        cond.push(format!(
+            "c.return_date <= {}",
+            arg(d.to_string().into(), &mut args)
+        ));
+    }
+    if let Some(text) = q.text.as_deref().filter(|t| !t.trim().is_empty()) {
+        let text = text.trim();
+        if CaseNumber::parse(text).is_ok() || looks_like_case_number(text) {
+            // A case number, whole or its beginning.
+            let prefix = text.to_ascii_uppercase();
+            let lo = arg(prefix.clone().into(), &mut args);
+            let hi = arg(format!("{prefix}\u{10FFFF}").into(), &mut args);
+            cond.push(format!("c.case_number >= {lo} AND c.case_number < {hi}"));
+        } else {
+            // Every word must begin some word of the name.
+            for word in search_tokens(text).into_iter().take(4) {
+                let lo = arg(word.clone().into(), &mut args);
+                let hi = arg(format!("{word}\u{10FFFF}").into(), &mut args);
+                cond.push(format!(
+                    "c.id IN (SELECT case_id FROM case_search WHERE token >= {lo} AND token < {hi})"
+                ));
+            }
+        }
+    }
+    let sql = if cond.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", cond.join(" AND "))
+    };
+    (sql, args)
+}
+
+/// "DKR-2026", "dkr-2026-000": an office code followed by a dash and digits.
+fn looks_like_case_number(text: &str) -> bool {
+    match text.split_once('-') {
+        Some((office, rest)) => {
+            domain::OfficeCode::parse(office).is_ok()
+                && !rest.is_empty()
+                && rest.chars().all(|c| c.is_ascii_digit() || c == '-')
+        }
+        None => false,
+    }
+}
+
+pub(crate) fn list(c: &Connection, q: &CaseQuery) -> Result<CasePage> {
+    let (where_sql, args) = where_clause(q);
+    let dir = if q.descending { "DESC" } else { "ASC" };
+    let order = match q.sort {
+        CaseSort::Updated => format!("c.updated_at {dir}, c.id {dir}"),
+        CaseSort::Number => format!("c.case_number {dir}"),
+        CaseSort::Name => format!("c.family_name_folded {dir}, c.given_name {dir}, c.id"),
+        CaseSort::ReturnDate => format!("c.return_date {dir}, c.id {dir}"),
+    };
+    let per_page = q.per_page.clamp(1, 200);
+    let offset = (u64::from(q.page.max(1)) - 1) * u64::from(per_page);
+    let sql = format!(
+        "SELECT c.id, c.case_number, c.given_name, c.family_name, c.sex, c.age_at_return,
+                c.return_date, c.return_province, o.code, cm.display_name, c.stage, c.restricted
+         FROM cases c
+         JOIN offices o ON o.id = c.office_id
+         LEFT JOIN users cm ON cm.id = c.case_manager_id
+         {where_sql}
+         ORDER BY {order}
+         LIMIT {per_page} OFFSET {offset}"
+    );
+    let mut stmt = c.prepare_cached(&sql)?;
+    let items = stmt
+        .query_map(params_from_iter(args.iter()), |r| {
+            Ok(CaseSummary {
+                id: CaseId(parse_uuid(0, &r.get::<_, String>(0)?)?),
+                number: r.get(1)?,
+                given_name: r.get(2)?,
+                family_name: r.get(3)?,
+                sex: parse_named(4, &r.get::<_, String>(4)?, Sex::parse)?,
+                age_at_return: r.get(5)?,
+                return_date: date_col(6, &r.get::<_, String>(6)?)?,
+                return_province: r.get(7)?,
+                office_code: r.get(8)?,
+                case_manager_name: r.get(9)?,
+                stage: parse_named(10, &r.get::<_, String>(10)?, CaseStage::parse)?,
+                restricted: r.get(11)?,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let count_sql = format!(
+        "SELECT count(*) FROM (SELECT 1 FROM cases c {where_sql} LIMIT {})",
+        COUNT_CAP + 1
+    );
+    let counted: u64 = c
+        .prepare_cached(&count_sql)?
+        .query_row(params_from_iter(args.iter()), |r| r.get(0))?;
+    Ok(CasePage {
+        items,
+        total: counted.min(COUNT_CAP),
+        total_capped: counted > COUNT_CAP,
+    })
+}
+
+pub(crate) fn counts(c: &Connection, office: Option<OfficeId>) -> Result<Vec<CaseCount>> {
+    let mut stmt = c.prepare_cached(
+        "SELECT o.code, c.stage, c.sex, count(*)
+         FROM cases c JOIN offices o ON o.id = c.office_id
+         WHERE (?1 IS NULL OR c.office_id = ?1)
+         GROUP BY o.code, c.stage, c.sex
+         ORDER BY o.code, c.stage, c.sex",
+    )?;
+    let rows = stmt.query_map([office.map(|o| o.to_string())], |r| {
+        Ok(CaseCount {
+            office_code: r.get(0)?,
+            stage: parse_named(1, &r.get::<_, String>(1)?, CaseStage::parse)?,
+            sex: parse_named(2, &r.get::<_, String>(2)?, Sex::parse)?,
+            count: r.get(3)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+pub(crate) fn add_consent(
+    c: &Connection,
+    case: CaseId,
+    rec: &ConsentRecord,
+    audit: &AuditContext,
+) -> Result<()> {
+    let id = uuid::Uuid::new_v4();
+    let n = c.execute(
+        "INSERT INTO consents (id, case_id, purpose, decision, method, date, notes, recorded_by,
+             recorded_at)
+         SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9 WHERE EXISTS (SELECT 1 FROM cases WHERE id = ?2)",
+        params![
+            id.to_string(),
+            case.to_string(),
+            rec.purpose.as_str(),
+            rec.decision.as_str(),
+            rec.method.as_str(),
+            rec.date.to_string(),
+            rec.notes,
+            rec.recorded_by.to_string(),
+            ts(rec.recorded_at),
+        ],
+    )?;
+    if n == 0 {
+        return Err(StoreError::NotFound);
+    }
+    let change = |field: &str, value: String| domain::audit::FieldChange {
+        field: field.into(),
+        before: None,
+        after: Some(value),
+    };
+    let mut changes = vec![
+        change(
+            &format!("consent.{}", rec.purpose),
+            rec.decision.to_string(),
+        ),
+        change("consent.method", rec.method.to_string()),
+        change("consent.date", rec.date.to_string()),
+    ];
+    if let Some(n) = &rec.notes {
+        changes.push(change("consent.notes", n.clone()));
+    }
+    super::audit::insert(
+        c,
+        &audit.entry(
+            AuditAction::Update,
+            record_type::CASE,
+            case.to_string(),
+            changes,
+        ),
+    )
+}
+
+pub(crate) fn consents(c: &Connection, case: CaseId) -> Result<Vec<ConsentEntry>> {
+    let mut stmt = c.prepare_cached(
+        "SELECT k.id, k.purpose, k.decision, k.method, k.date, k.notes, k.recorded_by,
+                k.recorded_at, u.display_name
+         FROM consents k JOIN users u ON u.id = k.recorded_by
+         WHERE k.case_id = ?1
+         ORDER BY k.date, k.recorded_at",
+    )?;
+    let rows = stmt.query_map([case.to_string()], |r| {
+        Ok(ConsentEntry {
+            id: parse_uuid(0, &r.get::<_, String>(0)?)?,
+            record: ConsentRecord {
+                purpose: parse_named(1, &r.get::<_, String>(1)?, ConsentPurpose::parse)?,
+                decision: parse_named(2, &r.get::<_, String>(2)?, ConsentDecision::parse)?,
+                method: parse_named(3, &r.get::<_, String>(3)?, ConsentMethod::parse)?,
+                date: date_col(4, &r.get::<_, String>(4)?)?,
+                notes: r.get(5)?,
+                recorded_by: UserId(parse_uuid(6, &r.get::<_, String>(6)?)?),
+                recorded_at: from_ts(r.get(7)?),
+            },
+            recorded_by_name: r.get(8)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}

@@ -1,0 +1,421 @@
+//! The embedded SQLite implementation: one file in the data directory, WAL mode, foreign keys on.
+//!
+//! Reads go through a small pool of connections; writes go through a single writer connection
+//! behind a mutex, each in an IMMEDIATE transaction, so writers queue in-process instead of
+//! spinning on SQLite's busy handler. Other processes (the `reintegra` subcommands) can write at
+//! the same time; the busy timeout covers them.
+
+mod accounts;
+mod audit;
+mod cases;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use domain::consent::ConsentRecord;
+use domain::{CaseId, OfficeCode, OfficeId, UserId, Username};
+use r2d2_sqlite::SqliteConnectionManager;
+use rusqlite::{Connection, Transaction, TransactionBehavior};
+use time::OffsetDateTime;
+
+use crate::model::*;
+use crate::{AuditContext, Result, Store, StoreError};
+
+const MIGRATIONS: &[(i64, &str, &str)] = &[(
+    1,
+    "foundation",
+    include_str!("../../migrations/sqlite/0001_foundation.sql"),
+)];
+
+pub const DATABASE_FILE: &str = "reintegra.db";
+
+fn configure(c: &Connection) -> rusqlite::Result<()> {
+    c.busy_timeout(Duration::from_secs(10))?;
+    c.execute_batch(
+        "PRAGMA journal_mode = WAL;
+         PRAGMA synchronous = NORMAL;
+         PRAGMA foreign_keys = ON;
+         PRAGMA temp_store = MEMORY;
+         PRAGMA cache_size = -16000;",
+    )
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> Self {
+        StoreError::Database(e.to_string())
+    }
+}
+
+impl From<r2d2::Error> for StoreError {
+    fn from(e: r2d2::Error) -> Self {
+        StoreError::Database(e.to_string())
+    }
+}
+
+#[derive(Clone)]
+pub struct SqliteStore {
+    path: PathBuf,
+    readers: r2d2::Pool<SqliteConnectionManager>,
+    writer: Arc<Mutex<Connection>>,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database in `data_dir` and applies pending migrations.
+    pub async fn open_in(data_dir: &Path) -> Result<Self> {
+        std::fs::create_dir_all(data_dir).map_err(|e| {
+            StoreError::Database(format!("cannot create {}: {e}", data_dir.display()))
+        })?;
+        Self::open(&data_dir.join(DATABASE_FILE)).await
+    }
+
+    pub async fn open(path: &Path) -> Result<Self> {
+        let path = path.to_path_buf();
+        tokio::task::spawn_blocking(move || {
+            let mut writer = Connection::open(&path)?;
+            configure(&writer)?;
+            migrate(&mut writer)?;
+            let manager =
+                SqliteConnectionManager::file(&path).with_init(|c: &mut Connection| configure(c));
+            let readers = r2d2::Pool::builder()
+                .max_size(8)
+                .min_idle(Some(1))
+                .connection_timeout(Duration::from_secs(30))
+                .build(manager)?;
+            Ok(SqliteStore {
+                path,
+                readers,
+                writer: Arc::new(Mutex::new(writer)),
+            })
+        })
+        .await
+        .map_err(|e| StoreError::Database(e.to_string()))?
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    async fn read<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connection) -> Result<T> + Send + 'static,
+    {
+        let pool = self.readers.clone();
+        tokio::task::spawn_blocking(move || {
+            let conn = pool.get()?;
+            f(&conn)
+        })
+        .await
+        .map_err(|e| StoreError::Database(e.to_string()))?
+    }
+
+    async fn write<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Transaction<'_>) -> Result<T> + Send + 'static,
+    {
+        let writer = self.writer.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = writer
+                .lock()
+                .map_err(|_| StoreError::Database("writer lock poisoned".into()))?;
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let out = f(&tx)?;
+            tx.commit()?;
+            Ok(out)
+        })
+        .await
+        .map_err(|e| StoreError::Database(e.to_string()))?
+    }
+
+    /// Runs a closure with the writer connection inside one transaction. For bulk loads (demo
+    /// data), which are not part of the `Store` API.
+    pub async fn bulk<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Transaction<'_>) -> Result<T> + Send + 'static,
+    {
+        self.write(f).await
+    }
+}
+
+/// Applies every migration not yet recorded, each in its own IMMEDIATE transaction so that two
+/// processes starting together cannot apply the same one twice.
+fn migrate(conn: &mut Connection) -> Result<()> {
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS schema_migrations (
+             version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)",
+    )?;
+    for (version, name, sql) in MIGRATIONS {
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let applied: bool = tx.query_row(
+            "SELECT EXISTS(SELECT 1 FROM schema_migrations WHERE version = ?1)",
+            [version],
+            |r| r.get(0),
+        )?;
+        if !applied {
+            tx.execute_batch(sql)?;
+            tx.execute(
+                "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)",
+                rusqlite::params![version, name, OffsetDateTime::now_utc().unix_timestamp()],
+            )?;
+            tracing::info!(version, name, "applied migration");
+        }
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+pub(crate) fn ts(t: OffsetDateTime) -> i64 {
+    t.unix_timestamp()
+}
+
+pub(crate) fn from_ts(secs: i64) -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp(secs).unwrap_or(OffsetDateTime::UNIX_EPOCH)
+}
+
+/// Reads a column holding one of the domain's named values, failing loudly on an unknown one.
+pub(crate) fn parse_named<T>(
+    idx: usize,
+    value: &str,
+    parse: impl Fn(&str) -> Option<T>,
+) -> rusqlite::Result<T> {
+    parse(value).ok_or_else(|| {
+        rusqlite::Error::FromSqlConversionFailure(
+            idx,
+            rusqlite::types::Type::Text,
+            format!("unexpected value {value:?}").into(),
+        )
+    })
+}
+
+pub(crate) fn parse_uuid(idx: usize, value: &str) -> rusqlite::Result<uuid::Uuid> {
+    uuid::Uuid::parse_str(value).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, Box::new(e))
+    })
+}
+
+pub(crate) fn is_unique_violation(e: &rusqlite::Error) -> bool {
+    matches!(
+        e,
+        rusqlite::Error::SqliteFailure(f, _)
+            if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+                || f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
+    )
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn health(&self) -> Result<()> {
+        self.read(|c| {
+            c.query_row("SELECT 1", [], |_| Ok(()))?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn list_offices(&self) -> Result<Vec<Office>> {
+        self.read(accounts::list_offices).await
+    }
+    async fn office(&self, id: OfficeId) -> Result<Office> {
+        self.read(move |c| accounts::office(c, id)).await
+    }
+    async fn office_by_code(&self, code: &OfficeCode) -> Result<Option<Office>> {
+        let code = code.clone();
+        self.read(move |c| accounts::office_by_code(c, &code)).await
+    }
+    async fn ensure_office(&self, code: &OfficeCode, name: &str) -> Result<Office> {
+        let (code, name) = (code.clone(), name.to_string());
+        self.write(move |tx| accounts::ensure_office(tx, &code, &name))
+            .await
+    }
+
+    async fn count_users(&self) -> Result<u64> {
+        self.read(accounts::count_users).await
+    }
+    async fn create_user(&self, user: NewUser, audit: AuditContext) -> Result<User> {
+        self.write(move |tx| accounts::create_user(tx, user, &audit))
+            .await
+    }
+    async fn user(&self, id: UserId) -> Result<User> {
+        self.read(move |c| accounts::user(c, id)).await
+    }
+    async fn user_by_username(&self, username: &Username) -> Result<Option<User>> {
+        let username = username.clone();
+        self.read(move |c| accounts::user_by_username(c, &username))
+            .await
+    }
+    async fn list_users(&self) -> Result<Vec<User>> {
+        self.read(accounts::list_users).await
+    }
+    async fn case_managers(&self, office: Option<OfficeId>) -> Result<Vec<User>> {
+        self.read(move |c| accounts::case_managers(c, office)).await
+    }
+    async fn set_password(
+        &self,
+        user: UserId,
+        hash: String,
+        must_change: bool,
+        keep_session: Option<&str>,
+        audit: AuditContext,
+    ) -> Result<()> {
+        let keep = keep_session.map(str::to_string);
+        self.write(move |tx| {
+            accounts::set_password(tx, user, &hash, must_change, keep.as_deref(), &audit)
+        })
+        .await
+    }
+
+    async fn create_session(&self, session: NewSession) -> Result<()> {
+        self.write(move |tx| accounts::create_session(tx, &session))
+            .await
+    }
+    async fn session(&self, token_hash: &str) -> Result<Option<(Session, User)>> {
+        let h = token_hash.to_string();
+        self.read(move |c| accounts::session(c, &h)).await
+    }
+    async fn touch_session(&self, token_hash: &str, now: OffsetDateTime) -> Result<()> {
+        let h = token_hash.to_string();
+        self.write(move |tx| {
+            tx.execute(
+                "UPDATE sessions SET last_seen_at = ?2 WHERE token_hash = ?1",
+                rusqlite::params![h, ts(now)],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+    async fn delete_session(&self, token_hash: &str) -> Result<()> {
+        let h = token_hash.to_string();
+        self.write(move |tx| {
+            tx.execute("DELETE FROM sessions WHERE token_hash = ?1", [h])?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn record_login_failure(&self, keys: &[String], at: OffsetDateTime) -> Result<()> {
+        let keys = keys.to_vec();
+        self.write(move |tx| accounts::record_login_failure(tx, &keys, at))
+            .await
+    }
+    async fn count_login_failures(&self, key: &str, since: OffsetDateTime) -> Result<u32> {
+        let key = key.to_string();
+        self.read(move |c| {
+            Ok(c.query_row(
+                "SELECT count(*) FROM login_failures WHERE key = ?1 AND at >= ?2",
+                rusqlite::params![key, ts(since)],
+                |r| r.get(0),
+            )?)
+        })
+        .await
+    }
+    async fn clear_login_failures(&self, key: &str) -> Result<()> {
+        let key = key.to_string();
+        self.write(move |tx| {
+            tx.execute("DELETE FROM login_failures WHERE key = ?1", [key])?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn create_api_token(&self, token: NewApiToken, audit: AuditContext) -> Result<ApiToken> {
+        self.write(move |tx| accounts::create_api_token(tx, token, &audit))
+            .await
+    }
+    async fn api_tokens(&self, user: UserId) -> Result<Vec<ApiToken>> {
+        self.read(move |c| accounts::api_tokens(c, user)).await
+    }
+    async fn revoke_api_token(
+        &self,
+        user: UserId,
+        id: uuid::Uuid,
+        audit: AuditContext,
+    ) -> Result<()> {
+        self.write(move |tx| accounts::revoke_api_token(tx, user, id, &audit))
+            .await
+    }
+    async fn user_by_api_token(
+        &self,
+        token_hash: &str,
+        now: OffsetDateTime,
+    ) -> Result<Option<User>> {
+        let h = token_hash.to_string();
+        let found = self
+            .read(move |c| accounts::user_by_api_token(c, &h))
+            .await?;
+        if let Some((token_id, last_used, user)) = found {
+            // Recording use is bookkeeping; once an hour is enough and keeps API reads cheap.
+            if last_used.is_none_or(|t| now - t > time::Duration::hours(1)) {
+                self.write(move |tx| {
+                    tx.execute(
+                        "UPDATE api_tokens SET last_used_at = ?2 WHERE id = ?1",
+                        rusqlite::params![token_id.to_string(), ts(now)],
+                    )?;
+                    Ok(())
+                })
+                .await?;
+            }
+            return Ok(Some(user));
+        }
+        Ok(None)
+    }
+
+    async fn create_case(&self, case: NewCase, audit: AuditContext) -> Result<CaseRecord> {
+        let id = case.id;
+        self.write(move |tx| {
+            cases::insert(tx, &case, &audit)?;
+            cases::get(tx, id)
+        })
+        .await
+    }
+    async fn case(&self, id: CaseId) -> Result<CaseRecord> {
+        self.read(move |c| cases::get(c, id)).await
+    }
+    async fn case_by_number(&self, number: &str) -> Result<Option<CaseId>> {
+        let n = number.trim().to_ascii_uppercase();
+        self.read(move |c| cases::id_by_number(c, &n)).await
+    }
+    async fn update_case(&self, update: CaseUpdate, audit: AuditContext) -> Result<CaseRecord> {
+        let id = update.id;
+        self.write(move |tx| {
+            cases::update(tx, &update, &audit)?;
+            cases::get(tx, id)
+        })
+        .await
+    }
+    async fn list_cases(&self, query: &CaseQuery) -> Result<CasePage> {
+        let q = query.clone();
+        self.read(move |c| cases::list(c, &q)).await
+    }
+    async fn case_counts(&self, office: Option<OfficeId>) -> Result<Vec<CaseCount>> {
+        self.read(move |c| cases::counts(c, office)).await
+    }
+
+    async fn add_consent(
+        &self,
+        case: CaseId,
+        record: ConsentRecord,
+        audit: AuditContext,
+    ) -> Result<()> {
+        self.write(move |tx| cases::add_consent(tx, case, &record, &audit))
+            .await
+    }
+    async fn consents(&self, case: CaseId) -> Result<Vec<ConsentEntry>> {
+        self.read(move |c| cases::consents(c, case)).await
+    }
+
+    async fn append_audit(&self, entry: NewAuditEntry) -> Result<()> {
+        self.write(move |tx| audit::insert(tx, &entry)).await
+    }
+    async fn audit_for_record(
+        &self,
+        record_type: &str,
+        record_id: &str,
+    ) -> Result<Vec<AuditEntry>> {
+        let (t, i) = (record_type.to_string(), record_id.to_string());
+        self.read(move |c| audit::for_record(c, &t, &i)).await
+    }
+}

@@ -1,0 +1,589 @@
+//! The behaviour every `Store` backend must have. Each backend's test file opens a fresh store
+//! and calls `run_all`.
+
+use std::sync::Arc;
+
+use domain::audit::AuditAction;
+use domain::authz::{CaseListScope, RestrictedVisibility};
+use domain::case::{
+    CaseStage, HouseholdMember, Relationship, ReturnType, ReturneeProfile, Sex, Vulnerability,
+};
+use domain::consent::{ConsentDecision, ConsentMethod, ConsentPurpose, ConsentRecord};
+use domain::{CaseId, OfficeCode, Role, Username};
+use store::*;
+use time::OffsetDateTime;
+use time::macros::{date, datetime};
+
+pub fn profile(given: &str, family: &str) -> ReturneeProfile {
+    ReturneeProfile {
+        given_name: given.into(),
+        family_name: family.into(),
+        sex: Sex::Female,
+        gender: None,
+        date_of_birth: Some(date!(1994 - 07 - 02)),
+        age_at_return: None,
+        nationality: "Senegal".into(),
+        return_date: date!(2026 - 03 - 01),
+        returned_from: "Libya".into(),
+        absence_months: Some(24),
+        return_type: ReturnType::AssistedVoluntary,
+        free_choice: Some(true),
+        informed_decision: Some(true),
+        return_country: "Senegal".into(),
+        return_province: "Kolda".into(),
+        return_community: None,
+        community_is_origin: Some(false),
+        vulnerabilities: vec![],
+        vulnerability_details: None,
+        restricted: false,
+        phone: None,
+        email: None,
+        address: None,
+        preferred_language: None,
+        household: vec![],
+    }
+}
+
+fn everyone() -> CaseListScope {
+    CaseListScope {
+        office: None,
+        restricted: RestrictedVisibility::All,
+    }
+}
+
+const NOW: OffsetDateTime = datetime!(2026-11-23 10:00 UTC);
+
+async fn user(
+    s: &Arc<dyn Store>,
+    name: &str,
+    role: Role,
+    office: Option<domain::OfficeId>,
+) -> User {
+    s.create_user(
+        NewUser {
+            username: Username::parse(name).unwrap(),
+            display_name: name.to_uppercase(),
+            role,
+            office,
+            password_hash: "hash".into(),
+            must_change_password: false,
+        },
+        AuditContext::system(NOW, "test"),
+    )
+    .await
+    .unwrap()
+}
+
+pub async fn run_all(s: Arc<dyn Store>) {
+    s.health().await.unwrap();
+    offices_and_users(&s).await;
+    sessions_tokens_and_throttling(&s).await;
+    cases_numbering_round_trip_and_audit(&s).await;
+    stale_updates_change_nothing(&s).await;
+    listing_filters_search_and_scope(&s).await;
+    consent_is_append_only(&s).await;
+}
+
+async fn offices_and_users(s: &Arc<dyn Store>) {
+    let code = OfficeCode::parse("ofa").unwrap();
+    let a = s.ensure_office(&code, "Office A").await.unwrap();
+    let again = s.ensure_office(&code, "ignored").await.unwrap();
+    assert_eq!(a, again, "ensuring an existing office returns it unchanged");
+    assert_eq!(s.office_by_code(&code).await.unwrap(), Some(a.clone()));
+    assert_eq!(s.office(a.id).await.unwrap(), a);
+    let u = user(s, "ofa.cm", Role::CaseManager, Some(a.id)).await;
+    assert_eq!(s.user(u.id).await.unwrap().username.as_str(), "ofa.cm");
+    let dup = s
+        .create_user(
+            NewUser {
+                username: Username::parse("ofa.cm").unwrap(),
+                display_name: "x".into(),
+                role: Role::Viewer,
+                office: None,
+                password_hash: "h".into(),
+                must_change_password: false,
+            },
+            AuditContext::system(NOW, "test"),
+        )
+        .await;
+    assert!(matches!(dup, Err(StoreError::Duplicate("username"))));
+    assert!(
+        s.case_managers(Some(a.id))
+            .await
+            .unwrap()
+            .iter()
+            .any(|m| m.id == u.id)
+    );
+    let audit = s
+        .audit_for_record(record_type::USER, &u.id.to_string())
+        .await
+        .unwrap();
+    assert_eq!(audit.len(), 1);
+    assert_eq!(audit[0].action, AuditAction::Create);
+}
+
+async fn sessions_tokens_and_throttling(s: &Arc<dyn Store>) {
+    let u = user(s, "sess.user", Role::Viewer, None).await;
+    for t in ["s1", "s2"] {
+        s.create_session(NewSession {
+            token_hash: t.into(),
+            user: u.id,
+            csrf_token: "c".into(),
+            at: NOW,
+        })
+        .await
+        .unwrap();
+    }
+    let (sess, who) = s.session("s1").await.unwrap().unwrap();
+    assert_eq!((sess.user, who.id), (u.id, u.id));
+    s.touch_session("s1", NOW + time::Duration::minutes(5))
+        .await
+        .unwrap();
+    let (sess, _) = s.session("s1").await.unwrap().unwrap();
+    assert_eq!(sess.last_seen_at, NOW + time::Duration::minutes(5));
+    // Changing the password ends the other sessions but keeps the current one.
+    s.set_password(
+        u.id,
+        "new".into(),
+        false,
+        Some("s1"),
+        AuditContext::by(u.id, NOW),
+    )
+    .await
+    .unwrap();
+    assert!(s.session("s1").await.unwrap().is_some());
+    assert!(s.session("s2").await.unwrap().is_none());
+    s.delete_session("s1").await.unwrap();
+    assert!(s.session("s1").await.unwrap().is_none());
+
+    let key = "account:sess.user".to_string();
+    s.record_login_failure(&[key.clone(), "address:127.0.0.1".into()], NOW)
+        .await
+        .unwrap();
+    s.record_login_failure(&[key.clone()], NOW - time::Duration::hours(1))
+        .await
+        .unwrap();
+    assert_eq!(
+        s.count_login_failures(&key, NOW - time::Duration::minutes(15))
+            .await
+            .unwrap(),
+        1
+    );
+    s.clear_login_failures(&key).await.unwrap();
+    assert_eq!(
+        s.count_login_failures(&key, NOW - time::Duration::days(1))
+            .await
+            .unwrap(),
+        0
+    );
+
+    let t = s
+        .create_api_token(
+            NewApiToken {
+                user: u.id,
+                name: "laptop".into(),
+                token_hash: "th".into(),
+            },
+            AuditContext::by(u.id, NOW),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        s.user_by_api_token("th", NOW).await.unwrap().unwrap().id,
+        u.id
+    );
+    assert!(s.user_by_api_token("other", NOW).await.unwrap().is_none());
+    s.revoke_api_token(u.id, t.id, AuditContext::by(u.id, NOW))
+        .await
+        .unwrap();
+    assert!(s.user_by_api_token("th", NOW).await.unwrap().is_none());
+    assert!(matches!(
+        s.revoke_api_token(u.id, t.id, AuditContext::by(u.id, NOW))
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(s.api_tokens(u.id).await.unwrap()[0].revoked_at.is_some());
+}
+
+async fn cases_numbering_round_trip_and_audit(s: &Arc<dyn Store>) {
+    let a = s
+        .ensure_office(&OfficeCode::parse("NUMA").unwrap(), "A")
+        .await
+        .unwrap();
+    let b = s
+        .ensure_office(&OfficeCode::parse("NUMB").unwrap(), "B")
+        .await
+        .unwrap();
+    let cm = user(s, "num.cm", Role::CaseManager, Some(a.id)).await;
+    let mut p = profile("Fatou", "Sow");
+    p.household = vec![HouseholdMember {
+        name: "Ibou".into(),
+        relationship: Relationship::Child,
+        sex: Some(Sex::Male),
+        date_of_birth: Some(date!(2018 - 01 - 09)),
+        returned_together: Some(true),
+        notes: None,
+    }];
+    p.vulnerabilities = vec![Vulnerability::HealthNeeds, Vulnerability::Debt];
+    p.phone = Some("+221 70 111 22 33".into());
+    let mut numbers = Vec::new();
+    for (office, at) in [
+        (a.id, NOW),
+        (a.id, NOW),
+        (b.id, NOW),
+        (a.id, datetime!(2027-01-02 09:00 UTC)),
+    ] {
+        let rec = s
+            .create_case(
+                NewCase {
+                    id: CaseId::new(),
+                    office,
+                    case_manager: Some(cm.id),
+                    profile: p.clone(),
+                    stage: CaseStage::Intake,
+                },
+                AuditContext::by(cm.id, at),
+            )
+            .await
+            .unwrap();
+        numbers.push(rec.number.to_string());
+    }
+    assert_eq!(
+        numbers,
+        [
+            "NUMA-2026-00001",
+            "NUMA-2026-00002",
+            "NUMB-2026-00001",
+            "NUMA-2027-00001"
+        ]
+    );
+
+    let id = s.case_by_number("numa-2026-00002").await.unwrap().unwrap();
+    let rec = s.case(id).await.unwrap();
+    assert_eq!(rec.profile, p, "the profile reads back exactly as written");
+    assert_eq!(rec.version, 1);
+    assert_eq!(rec.case_manager_name.as_deref(), Some("NUM.CM"));
+    let audit = s
+        .audit_for_record(record_type::CASE, &id.to_string())
+        .await
+        .unwrap();
+    assert_eq!(audit.len(), 1);
+    assert_eq!(audit[0].actor, Some(cm.id));
+    assert!(
+        audit[0]
+            .changes
+            .iter()
+            .any(|c| c.field == "family_name" && c.after.as_deref() == Some("Sow"))
+    );
+    assert!(matches!(
+        s.case(CaseId::new()).await,
+        Err(StoreError::NotFound)
+    ));
+}
+
+async fn stale_updates_change_nothing(s: &Arc<dyn Store>) {
+    let o = s
+        .ensure_office(&OfficeCode::parse("STALE").unwrap(), "S")
+        .await
+        .unwrap();
+    let cm = user(s, "stale.cm", Role::CaseManager, Some(o.id)).await;
+    let rec = s
+        .create_case(
+            NewCase {
+                id: CaseId::new(),
+                office: o.id,
+                case_manager: Some(cm.id),
+                profile: profile("Awa", "Ndiaye"),
+                stage: CaseStage::Intake,
+            },
+            AuditContext::by(cm.id, NOW),
+        )
+        .await
+        .unwrap();
+    let mut p = rec.profile.clone();
+    p.phone = Some("1".into());
+    let update = CaseUpdate {
+        id: rec.id,
+        expected_version: 1,
+        case_manager: Some(cm.id),
+        profile: p.clone(),
+        stage: CaseStage::Intake,
+        changes: domain::audit::diff(&rec.profile.audit_fields(), &p.audit_fields()),
+    };
+    let updated = s
+        .update_case(update.clone(), AuditContext::by(cm.id, NOW))
+        .await
+        .unwrap();
+    assert_eq!(updated.version, 2);
+    assert_eq!(updated.profile.phone.as_deref(), Some("1"));
+    let mut stale = update.clone();
+    stale.profile.phone = Some("2".into());
+    assert!(matches!(
+        s.update_case(stale, AuditContext::by(cm.id, NOW)).await,
+        Err(StoreError::Conflict)
+    ));
+    let now = s.case(rec.id).await.unwrap();
+    assert_eq!((now.version, now.profile.phone.as_deref()), (2, Some("1")));
+    let audit = s
+        .audit_for_record(record_type::CASE, &rec.id.to_string())
+        .await
+        .unwrap();
+    assert_eq!(audit.len(), 2, "the refused update wrote no audit entry");
+    assert_eq!(audit[1].changes.len(), 1);
+    assert_eq!(audit[1].changes[0].field, "phone");
+    let missing = CaseUpdate {
+        id: CaseId::new(),
+        ..update
+    };
+    assert!(matches!(
+        s.update_case(missing, AuditContext::by(cm.id, NOW)).await,
+        Err(StoreError::NotFound)
+    ));
+}
+
+async fn listing_filters_search_and_scope(s: &Arc<dyn Store>) {
+    let o = s
+        .ensure_office(&OfficeCode::parse("LST").unwrap(), "L")
+        .await
+        .unwrap();
+    let other = s
+        .ensure_office(&OfficeCode::parse("LSTB").unwrap(), "L2")
+        .await
+        .unwrap();
+    let cm = user(s, "lst.cm", Role::CaseManager, Some(o.id)).await;
+    let cm2 = user(s, "lst.cm2", Role::CaseManager, Some(o.id)).await;
+    let make =
+        |given: &str, family: &str, sex: Sex, province: &str, ret: time::Date, restricted: bool| {
+            let mut p = profile(given, family);
+            p.sex = sex;
+            p.return_province = province.into();
+            p.return_date = ret;
+            p.restricted = restricted;
+            p
+        };
+    let cases = [
+        (
+            o.id,
+            cm.id,
+            make(
+                "Aïssatou",
+                "Bâ",
+                Sex::Female,
+                "Kolda",
+                date!(2026 - 01 - 10),
+                false,
+            ),
+        ),
+        (
+            o.id,
+            cm.id,
+            make(
+                "Mamadou",
+                "Ba",
+                Sex::Male,
+                "Sédhiou",
+                date!(2026 - 02 - 10),
+                false,
+            ),
+        ),
+        (
+            o.id,
+            cm2.id,
+            make(
+                "Ousmane",
+                "Sy",
+                Sex::Male,
+                "Kolda",
+                date!(2026 - 03 - 10),
+                true,
+            ),
+        ),
+        (
+            other.id,
+            cm2.id,
+            make(
+                "Khady",
+                "Ba",
+                Sex::Female,
+                "Kolda",
+                date!(2026 - 04 - 10),
+                false,
+            ),
+        ),
+    ];
+    for (office, manager, p) in cases {
+        s.create_case(
+            NewCase {
+                id: CaseId::new(),
+                office,
+                case_manager: Some(manager),
+                profile: p,
+                stage: CaseStage::Intake,
+            },
+            AuditContext::by(manager, NOW),
+        )
+        .await
+        .unwrap();
+    }
+    let in_office = CaseListScope {
+        office: Some(o.id),
+        restricted: RestrictedVisibility::All,
+    };
+    let names = |page: &CasePage| {
+        page.items
+            .iter()
+            .map(|c| c.given_name.clone())
+            .collect::<Vec<_>>()
+    };
+
+    let mut q = CaseQuery::new(in_office);
+    q.sort = CaseSort::ReturnDate;
+    q.descending = false;
+    let page = s.list_cases(&q).await.unwrap();
+    assert_eq!(names(&page), ["Aïssatou", "Mamadou", "Ousmane"]);
+    assert_eq!(page.total, 3);
+
+    q.text = Some("ba".into());
+    assert_eq!(
+        names(&s.list_cases(&q).await.unwrap()),
+        ["Aïssatou", "Mamadou"],
+        "accent-insensitive prefix search"
+    );
+    q.text = Some("AISSA ba".into());
+    assert_eq!(names(&s.list_cases(&q).await.unwrap()), ["Aïssatou"]);
+    q.text = Some("LST-2026-00002".into());
+    assert_eq!(names(&s.list_cases(&q).await.unwrap()), ["Mamadou"]);
+    q.text = Some("nobody".into());
+    assert!(s.list_cases(&q).await.unwrap().items.is_empty());
+    q.text = None;
+
+    q.sex = Some(Sex::Male);
+    q.province = Some("sedhiou".into());
+    assert_eq!(names(&s.list_cases(&q).await.unwrap()), ["Mamadou"]);
+    q.sex = None;
+    q.province = None;
+    q.returned_from = Some(date!(2026 - 02 - 01));
+    q.returned_to = Some(date!(2026 - 03 - 10));
+    assert_eq!(
+        names(&s.list_cases(&q).await.unwrap()),
+        ["Mamadou", "Ousmane"]
+    );
+    q.returned_from = None;
+    q.returned_to = None;
+    q.case_manager = Some(cm2.id);
+    assert_eq!(names(&s.list_cases(&q).await.unwrap()), ["Ousmane"]);
+    q.case_manager = None;
+
+    // Restricted cases follow the scope.
+    q.scope = CaseListScope {
+        office: Some(o.id),
+        restricted: RestrictedVisibility::None,
+    };
+    assert_eq!(
+        names(&s.list_cases(&q).await.unwrap()),
+        ["Aïssatou", "Mamadou"]
+    );
+    q.scope = CaseListScope {
+        office: Some(o.id),
+        restricted: RestrictedVisibility::AssignedTo(cm2.id),
+    };
+    assert_eq!(
+        names(&s.list_cases(&q).await.unwrap()),
+        ["Aïssatou", "Mamadou", "Ousmane"]
+    );
+    q.scope = CaseListScope {
+        office: Some(o.id),
+        restricted: RestrictedVisibility::AssignedTo(cm.id),
+    };
+    assert_eq!(
+        names(&s.list_cases(&q).await.unwrap()),
+        ["Aïssatou", "Mamadou"]
+    );
+
+    // Pagination.
+    let mut q = CaseQuery::new(everyone());
+    q.text = Some("ba".into());
+    q.sort = CaseSort::ReturnDate;
+    q.descending = false;
+    q.per_page = 2;
+    q.page = 2;
+    let page = s.list_cases(&q).await.unwrap();
+    assert_eq!(names(&page), ["Khady"]);
+    assert_eq!(page.total, 3);
+    assert!(!page.total_capped);
+
+    let counts = s.case_counts(Some(other.id)).await.unwrap();
+    assert_eq!(
+        counts,
+        vec![CaseCount {
+            office_code: "LSTB".into(),
+            stage: CaseStage::Intake,
+            sex: Sex::Female,
+            count: 1
+        }]
+    );
+}
+
+async fn consent_is_append_only(s: &Arc<dyn Store>) {
+    let o = s
+        .ensure_office(&OfficeCode::parse("CNS").unwrap(), "C")
+        .await
+        .unwrap();
+    let cm = user(s, "cns.cm", Role::CaseManager, Some(o.id)).await;
+    let rec = s
+        .create_case(
+            NewCase {
+                id: CaseId::new(),
+                office: o.id,
+                case_manager: Some(cm.id),
+                profile: profile("Binta", "Kane"),
+                stage: CaseStage::Intake,
+            },
+            AuditContext::by(cm.id, NOW),
+        )
+        .await
+        .unwrap();
+    for (decision, d) in [
+        (ConsentDecision::Given, date!(2026 - 03 - 02)),
+        (ConsentDecision::Withdrawn, date!(2026 - 05 - 02)),
+    ] {
+        s.add_consent(
+            rec.id,
+            ConsentRecord {
+                purpose: ConsentPurpose::Contact,
+                decision,
+                method: ConsentMethod::VerbalByPhone,
+                date: d,
+                notes: None,
+                recorded_by: cm.id,
+                recorded_at: NOW,
+            },
+            AuditContext::by(cm.id, NOW),
+        )
+        .await
+        .unwrap();
+    }
+    let entries = s.consents(rec.id).await.unwrap();
+    assert_eq!(
+        entries.len(),
+        2,
+        "a withdrawal adds a record, it deletes nothing"
+    );
+    assert_eq!(entries[1].record.decision, ConsentDecision::Withdrawn);
+    assert_eq!(entries[0].recorded_by_name, "CNS.CM");
+    let records: Vec<_> = entries.into_iter().map(|e| e.record).collect();
+    assert!(!domain::consent::consent_status(&records, ConsentPurpose::Contact).permits());
+    let audit = s
+        .audit_for_record(record_type::CASE, &rec.id.to_string())
+        .await
+        .unwrap();
+    assert_eq!(audit.len(), 3);
+    let missing = s
+        .add_consent(
+            CaseId::new(),
+            records[0].clone(),
+            AuditContext::by(cm.id, NOW),
+        )
+        .await;
+    assert!(matches!(missing, Err(StoreError::NotFound)));
+}
