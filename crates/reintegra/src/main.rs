@@ -1,1 +1,322 @@
-fn main() {}
+//! The `reintegra` command: serve the application and administer it from the command line.
+
+mod demo;
+
+use std::io::Read;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Parser, Subcommand};
+use domain::{OfficeCode, Role, Username};
+use store::{AuditContext, NewApiToken, NewUser, SqliteStore, Store};
+use time::OffsetDateTime;
+
+#[derive(Parser)]
+#[command(
+    name = "reintegra",
+    version,
+    about = "Case management and M&E for reintegration programmes"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args, Clone)]
+struct DataDir {
+    /// Where the database lives.
+    #[arg(long, env = "REINTEGRA_DATA_DIR", default_value = "./reintegra-data")]
+    data_dir: PathBuf,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Start the server (creating the database and applying migrations first).
+    Serve {
+        #[command(flatten)]
+        data: DataDir,
+        /// Address and port to listen on.
+        #[arg(long, env = "REINTEGRA_BIND", default_value = "127.0.0.1:8080")]
+        bind: SocketAddr,
+        /// Load the demo programme (invented people) into an empty database and label every
+        /// page as a demo.
+        #[arg(long)]
+        demo: bool,
+        /// Mark cookies Secure even without a proxy header (when served only over HTTPS).
+        #[arg(long, env = "REINTEGRA_SECURE_COOKIES")]
+        secure_cookies: bool,
+    },
+    /// Apply database migrations and exit.
+    Migrate {
+        #[command(flatten)]
+        data: DataDir,
+    },
+    /// Manage user accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Manage personal API tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add an account. The password is read from standard input.
+    Add {
+        #[command(flatten)]
+        data: DataDir,
+        #[arg(long)]
+        username: String,
+        /// admin, programme-manager, case-manager, me-officer, partner or viewer.
+        #[arg(long)]
+        role: String,
+        /// Office code (created if it does not exist). Omit for national scope.
+        #[arg(long)]
+        office: Option<String>,
+        /// Full name shown in the application (defaults to the username).
+        #[arg(long)]
+        display_name: Option<String>,
+        /// Read the password from standard input (required: passwords never go on the command
+        /// line, where other users of the machine could see them).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create a token for a user and print it once.
+    Create {
+        #[command(flatten)]
+        data: DataDir,
+        #[arg(long)]
+        username: String,
+        /// A name to recognise the token by.
+        #[arg(long, default_value = "command line")]
+        name: String,
+    },
+}
+
+#[tokio::main]
+async fn main() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,tower_http=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    if let Err(e) = run(Cli::parse()).await {
+        eprintln!("error: {e:#}");
+        std::process::exit(2);
+    }
+}
+
+async fn open(dir: &Path) -> Result<SqliteStore> {
+    SqliteStore::open_in(dir)
+        .await
+        .with_context(|| format!("cannot open the database in {}", dir.display()))
+}
+
+async fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Serve {
+            data,
+            bind,
+            demo,
+            secure_cookies,
+        } => serve(&data.data_dir, bind, demo, secure_cookies).await,
+        Command::Migrate { data } => {
+            let s = open(&data.data_dir).await?;
+            println!("database {} is up to date", s.path().display());
+            Ok(())
+        }
+        Command::User {
+            command:
+                UserCommand::Add {
+                    data,
+                    username,
+                    role,
+                    office,
+                    display_name,
+                    password_stdin: _,
+                },
+        } => {
+            let mut password = String::new();
+            std::io::stdin()
+                .read_to_string(&mut password)
+                .context("cannot read the password from standard input")?;
+            let password = password.trim_end_matches(['\n', '\r']).to_string();
+            let store = open(&data.data_dir).await?;
+            add_user(
+                &store,
+                &username,
+                &role,
+                office.as_deref(),
+                display_name,
+                password,
+            )
+            .await
+        }
+        Command::Token {
+            command:
+                TokenCommand::Create {
+                    data,
+                    username,
+                    name,
+                },
+        } => {
+            let store = open(&data.data_dir).await?;
+            let username = Username::parse(&username)?;
+            let Some(user) = store.user_by_username(&username).await? else {
+                bail!("no user named {username}");
+            };
+            let token = format!("rt_{}", web::auth::random_token());
+            store
+                .create_api_token(
+                    NewApiToken {
+                        user: user.id,
+                        name,
+                        token_hash: web::auth::hash_token(&token),
+                    },
+                    AuditContext::system(OffsetDateTime::now_utc(), "reintegra token create"),
+                )
+                .await?;
+            println!("{token}");
+            Ok(())
+        }
+    }
+}
+
+async fn add_user(
+    store: &SqliteStore,
+    username: &str,
+    role: &str,
+    office: Option<&str>,
+    display_name: Option<String>,
+    password: String,
+) -> Result<()> {
+    let username = Username::parse(username)?;
+    let role: Role = role.parse()?;
+    if let Err(code) = domain::security::check_new_password(&password, username.as_str()) {
+        bail!(
+            "the password is not acceptable ({code}): use at least 10 characters, not containing the username"
+        );
+    }
+    let office = match office {
+        Some(code) => {
+            let code = OfficeCode::parse(code)?;
+            Some(store.ensure_office(&code, code.as_str()).await?.id)
+        }
+        None if role.requires_office() => {
+            bail!("a {role} must belong to an office: add --office CODE")
+        }
+        None => None,
+    };
+    let hash = web::auth::hash_password(password).await?;
+    let user = store
+        .create_user(
+            NewUser {
+                display_name: display_name.unwrap_or_else(|| username.to_string()),
+                username,
+                role,
+                office,
+                password_hash: hash,
+                must_change_password: false,
+            },
+            AuditContext::system(OffsetDateTime::now_utc(), "reintegra user add"),
+        )
+        .await?;
+    println!("added {} ({})", user.username, user.role);
+    Ok(())
+}
+
+async fn serve(dir: &Path, bind: SocketAddr, demo: bool, secure_cookies: bool) -> Result<()> {
+    let store = open(dir).await?;
+    if store.count_users().await? == 0 {
+        if demo {
+            demo::load(&store, demo::DEMO_CASES, demo::DEMO_SEED).await?;
+            demo::print_credentials();
+        } else {
+            first_admin(&store).await?;
+        }
+    } else if demo {
+        println!(
+            "The database already has users; the demo programme is loaded only into an empty one."
+        );
+        demo::print_credentials();
+    }
+    let config = web::Config {
+        secure_cookies,
+        demo,
+        ..Default::default()
+    };
+    let store: Arc<dyn Store> = Arc::new(store);
+    let state = web::AppState::new(store, config).await?;
+    let app = web::router(state);
+    let listener = tokio::net::TcpListener::bind(bind)
+        .await
+        .with_context(|| format!("cannot listen on {bind}"))?;
+    println!(
+        "Reintegra is listening on http://{}",
+        listener.local_addr()?
+    );
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
+    Ok(())
+}
+
+/// The first administrator, with a one-time password printed once to the console (standard
+/// output, never the log) and to be changed at first sign-in.
+async fn first_admin(store: &SqliteStore) -> Result<()> {
+    let password = web::auth::one_time_password();
+    let hash = web::auth::hash_password(password.clone()).await?;
+    store
+        .create_user(
+            NewUser {
+                username: Username::parse("admin")?,
+                display_name: "Administrator".into(),
+                role: Role::Admin,
+                office: None,
+                password_hash: hash,
+                must_change_password: true,
+            },
+            AuditContext::system(OffsetDateTime::now_utc(), "first start"),
+        )
+        .await?;
+    println!();
+    println!("  First start: an administrator account was created.");
+    println!("    username: admin");
+    println!("    password: {password}   (works once: you will choose your own at first sign-in)");
+    println!();
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+}

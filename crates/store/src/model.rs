@@ -79,6 +79,8 @@ pub struct NewCase {
     pub case_manager: Option<UserId>,
     pub profile: ReturneeProfile,
     pub stage: CaseStage,
+    /// Consent recorded at registration, written in the same transaction.
+    pub consents: Vec<ConsentRecord>,
 }
 
 #[derive(Clone, Debug)]

@@ -92,7 +92,8 @@ pub(crate) fn insert(c: &Connection, case: &NewCase, audit: &AuditContext) -> Re
         ("office".to_string(), office.code.to_string()),
     ];
     if let Some(cm) = case.case_manager {
-        fields.push(("case_manager".into(), cm.to_string()));
+        let manager = super::accounts::user(c, cm)?;
+        fields.push(("case_manager".into(), manager.username.to_string()));
     }
     fields.extend(p.audit_fields());
     super::audit::insert(
@@ -103,7 +104,11 @@ pub(crate) fn insert(c: &Connection, case: &NewCase, audit: &AuditContext) -> Re
             case.id.to_string(),
             domain::audit::created(&fields),
         ),
-    )
+    )?;
+    for consent in &case.consents {
+        add_consent(c, case.id, consent, audit)?;
+    }
+    Ok(())
 }
 
 /// (Re)writes the rows that hang off a case: vulnerabilities, household, search tokens.

@@ -241,6 +241,7 @@ async fn cases_numbering_round_trip_and_audit(s: &Arc<dyn Store>) {
                     case_manager: Some(cm.id),
                     profile: p.clone(),
                     stage: CaseStage::Intake,
+                    consents: vec![],
                 },
                 AuditContext::by(cm.id, at),
             )
@@ -295,6 +296,7 @@ async fn stale_updates_change_nothing(s: &Arc<dyn Store>) {
                 case_manager: Some(cm.id),
                 profile: profile("Awa", "Ndiaye"),
                 stage: CaseStage::Intake,
+                consents: vec![],
             },
             AuditContext::by(cm.id, NOW),
         )
@@ -419,6 +421,7 @@ async fn listing_filters_search_and_scope(s: &Arc<dyn Store>) {
                 case_manager: Some(manager),
                 profile: p,
                 stage: CaseStage::Intake,
+                consents: vec![],
             },
             AuditContext::by(manager, NOW),
         )
@@ -538,6 +541,7 @@ async fn consent_is_append_only(s: &Arc<dyn Store>) {
                 case_manager: Some(cm.id),
                 profile: profile("Binta", "Kane"),
                 stage: CaseStage::Intake,
+                consents: vec![],
             },
             AuditContext::by(cm.id, NOW),
         )

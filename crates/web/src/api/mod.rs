@@ -1,0 +1,107 @@
+//! The JSON API under `/api/v1`. It does what the pages do, through the same authorization
+//! check and the same store calls. The OpenAPI document is generated from these handlers.
+
+pub mod cases;
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{FromRequest, Request};
+use axum::http::header;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use utoipa::OpenApi;
+
+use crate::auth::ApiCaller;
+use crate::error::{AppError, ErrorKind};
+
+/// A JSON request body. Refusals say what is wrong and where, as JSON.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = AppError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let is_json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("application/json"));
+        if !is_json {
+            return Err(AppError::with_detail(
+                ErrorKind::UnsupportedMediaType,
+                "send the body as application/json",
+            ));
+        }
+        let bytes = Bytes::from_request(req, state)
+            .await
+            .map_err(|_| AppError::new(ErrorKind::PayloadTooLarge))?;
+        serde_json::from_slice(&bytes)
+            .map(ApiJson)
+            .map_err(|e| AppError::with_detail(ErrorKind::BadRequest, e.to_string()))
+    }
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Me {
+    pub id: String,
+    pub username: String,
+    pub display_name: String,
+    pub role: domain::Role,
+    /// The office's id, or null for national scope.
+    pub office: Option<String>,
+}
+
+/// Who the caller is.
+#[utoipa::path(get, path = "/api/v1/me", tag = "account",
+    responses((status = 200, body = Me), (status = 401, body = crate::error::ApiErrorDetail)))]
+pub async fn me(ApiCaller(caller): ApiCaller) -> Json<Me> {
+    Json(Me {
+        id: caller.user.id.to_string(),
+        username: caller.user.username.to_string(),
+        display_name: caller.user.display_name,
+        role: caller.user.role,
+        office: caller.user.office.map(|o| o.to_string()),
+    })
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Reintegra API",
+        description = "Case management and M&E for reintegration programmes. Authenticate with \
+            a personal API token (`Authorization: Bearer …`) or a session cookie; writes made \
+            with a session cookie carry the session's CSRF token in `X-CSRF-Token`. Errors are \
+            `{\"error\": {\"code\", \"message\", \"fields\"?}}` with a stable code."
+    ),
+    paths(
+        me,
+        cases::list,
+        cases::create,
+        cases::get,
+        cases::update,
+        cases::consents,
+        cases::record_consent,
+        cases::audit,
+    ),
+    components(schemas(crate::error::ApiErrorDetail, crate::error::ApiFieldError)),
+    modifiers(&BearerAuth),
+    security(("bearer" = []))
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+pub async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}

@@ -1,0 +1,332 @@
+//! Passwords, tokens, sessions and the signed-in caller.
+//!
+//! The session cookie holds a random token; the database holds only its SHA-256, so a leaked
+//! database does not leak live sessions. API tokens work the same way. Each request is resolved
+//! once, by [`resolve_caller`], into a [`Caller`] that extractors hand to handlers.
+
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, Method, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use domain::authz::Actor;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use store::User;
+use time::OffsetDateTime;
+
+use crate::AppState;
+use crate::error::{AppError, ErrorKind};
+
+pub const SESSION_COOKIE: &str = "reintegra_session";
+pub const LOGIN_CSRF_COOKIE: &str = "reintegra_login";
+pub const CSRF_FIELD: &str = "_csrf";
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+/// 32 random bytes, URL-safe.
+pub fn random_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// A readable one-time password: four groups of four letters and digits, without look-alikes.
+pub fn one_time_password() -> String {
+    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
+    let mut bytes = [0u8; 16];
+    rand::rng().fill_bytes(&mut bytes);
+    let chars: Vec<char> = bytes
+        .iter()
+        .map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char)
+        .collect();
+    chars
+        .chunks(4)
+        .map(|c| c.iter().collect::<String>())
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+pub fn hash_token(token: &str) -> String {
+    let digest = Sha256::digest(token.as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Compares secrets in constant time.
+pub fn same_secret(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("password hashing failed")]
+pub struct HashError;
+
+/// Argon2id with the crate's default (OWASP-recommended) parameters. Runs off the async threads.
+pub async fn hash_password(password: String) -> Result<String, HashError> {
+    tokio::task::spawn_blocking(move || {
+        let mut salt = [0u8; 16];
+        rand::rng().fill_bytes(&mut salt);
+        let salt = SaltString::encode_b64(&salt).map_err(|_| HashError)?;
+        Argon2::default()
+            .hash_password(password.as_bytes(), &salt)
+            .map(|h| h.to_string())
+            .map_err(|_| HashError)
+    })
+    .await
+    .map_err(|_| HashError)?
+}
+
+pub async fn verify_password(password: String, hash: String) -> bool {
+    tokio::task::spawn_blocking(move || {
+        PasswordHash::new(&hash).is_ok_and(|h| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &h)
+                .is_ok()
+        })
+    })
+    .await
+    .unwrap_or(false)
+}
+
+/// How the caller proved who they are.
+#[derive(Clone, Debug)]
+pub enum Via {
+    Session { token_hash: String, csrf: String },
+    ApiToken,
+}
+
+/// The signed-in user of a request.
+#[derive(Clone, Debug)]
+pub struct Caller {
+    pub user: User,
+    pub via: Via,
+}
+
+impl Caller {
+    pub fn actor(&self) -> Actor {
+        Actor {
+            user_id: self.user.id,
+            role: self.user.role,
+            office: self.user.office,
+        }
+    }
+    pub fn csrf(&self) -> &str {
+        match &self.via {
+            Via::Session { csrf, .. } => csrf,
+            Via::ApiToken => "",
+        }
+    }
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+        .map(str::trim)
+}
+
+/// Middleware: finds the caller from the session cookie or a bearer token and stores it in the
+/// request's extensions. Expired sessions are removed; live ones are touched at most once a
+/// minute.
+pub async fn resolve_caller(
+    State(state): State<AppState>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let now = OffsetDateTime::now_utc();
+    let mut caller = None;
+    if let Some(token) = bearer(req.headers()) {
+        match state.store.user_by_api_token(&hash_token(token), now).await {
+            Ok(Some(user)) => {
+                caller = Some(Caller {
+                    user,
+                    via: Via::ApiToken,
+                })
+            }
+            Ok(None) => return AppError::new(ErrorKind::Unauthenticated).into_response(),
+            Err(e) => return AppError::from(e).into_response(),
+        }
+    } else if let Some(cookie) = CookieJar::from_headers(req.headers()).get(SESSION_COOKIE) {
+        let token_hash = hash_token(cookie.value());
+        match state.store.session(&token_hash).await {
+            Ok(Some((session, user))) => {
+                let policy = state.config.session_policy;
+                if user.disabled || !policy.is_live(session.created_at, session.last_seen_at, now) {
+                    let _ = state.store.delete_session(&token_hash).await;
+                } else {
+                    if policy.needs_touch(session.last_seen_at, now) {
+                        let _ = state.store.touch_session(&token_hash, now).await;
+                    }
+                    caller = Some(Caller {
+                        user,
+                        via: Via::Session {
+                            token_hash,
+                            csrf: session.csrf_token,
+                        },
+                    });
+                }
+            }
+            Ok(None) => {}
+            Err(e) => return AppError::from(e).into_response(),
+        }
+    }
+    if let Some(c) = &caller {
+        req.extensions_mut().insert(c.clone());
+    }
+    let mut res = next.run(req).await;
+    // The error renderer sits outside this middleware and reads the caller from here.
+    if let Some(c) = caller {
+        res.extensions_mut().insert(c);
+    }
+    res
+}
+
+/// Paths a user who must change their password may still reach.
+const PASSWORD_CHANGE_PATHS: &[&str] = &["/account/password", "/logout"];
+
+/// A signed-in caller on a page. Without one, the browser is sent to the sign-in page and
+/// brought back afterwards; with a password still to change, to the password page.
+pub struct SignedIn(pub Caller);
+
+impl<S: Send + Sync> FromRequestParts<S> for SignedIn {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let Some(caller) = parts.extensions.get::<Caller>().cloned() else {
+            let next = parts
+                .uri
+                .path_and_query()
+                .map(|p| p.as_str().to_string())
+                .unwrap_or_else(|| "/".into());
+            let target = format!("/login?next={}", urlencode(&next));
+            return Err(Redirect::to(&target).into_response());
+        };
+        if caller.user.must_change_password && !PASSWORD_CHANGE_PATHS.contains(&parts.uri.path()) {
+            return Err(Redirect::to("/account/password").into_response());
+        }
+        Ok(SignedIn(caller))
+    }
+}
+
+/// A caller of the JSON API: 401 without credentials. Writes made with a session cookie must
+/// carry the session's CSRF token in the `X-CSRF-Token` header.
+pub struct ApiCaller(pub Caller);
+
+impl<S: Send + Sync> FromRequestParts<S> for ApiCaller {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let caller = parts
+            .extensions
+            .get::<Caller>()
+            .cloned()
+            .ok_or(AppError::new(ErrorKind::Unauthenticated))?;
+        if caller.user.must_change_password {
+            return Err(AppError::new(ErrorKind::PasswordChangeRequired));
+        }
+        let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
+        if let (false, Via::Session { csrf, .. }) = (safe, &caller.via) {
+            let sent = parts
+                .headers
+                .get(CSRF_HEADER)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default();
+            if !same_secret(sent, csrf) {
+                return Err(AppError::new(ErrorKind::Csrf));
+            }
+        }
+        Ok(ApiCaller(caller))
+    }
+}
+
+/// Percent-encodes a string for a query parameter.
+pub fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// Only local paths are followed after sign-in, so a link cannot send people elsewhere.
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        _ => "/".to_string(),
+    }
+}
+
+/// The session cookie. `Secure` when the server is reached over TLS (configured, or announced
+/// by the reverse proxy).
+pub fn session_cookie(token: String, secure: bool) -> Cookie<'static> {
+    Cookie::build((SESSION_COOKIE, token))
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(secure)
+        .path("/")
+        .build()
+}
+
+pub fn login_csrf_cookie(token: String, secure: bool) -> Cookie<'static> {
+    Cookie::build((LOGIN_CSRF_COOKIE, token))
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .secure(secure)
+        .path("/login")
+        .build()
+}
+
+/// Whether this request arrived over TLS, directly or through a proxy that says so.
+pub fn is_secure(state: &AppState, headers: &HeaderMap) -> bool {
+    state.config.secure_cookies
+        || headers
+            .get("x-forwarded-proto")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.eq_ignore_ascii_case("https"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_random_and_hashes_stable() {
+        assert_ne!(random_token(), random_token());
+        assert_eq!(random_token().len(), 43);
+        assert_eq!(hash_token("abc"), hash_token("abc"));
+        assert_eq!(hash_token("abc").len(), 64);
+        let otp = one_time_password();
+        assert_eq!(otp.len(), 19);
+        assert!(domain::security::check_new_password(&otp, "admin").is_ok());
+    }
+
+    #[test]
+    fn next_must_be_a_local_path() {
+        assert_eq!(safe_next(Some("/cases?q=a")), "/cases?q=a");
+        assert_eq!(safe_next(Some("//evil.example")), "/");
+        assert_eq!(safe_next(Some("https://evil.example")), "/");
+        assert_eq!(safe_next(None), "/");
+    }
+
+    #[tokio::test]
+    async fn passwords_verify_only_against_their_hash() {
+        let h = hash_password("correct horse battery".into()).await.unwrap();
+        assert!(h.starts_with("$argon2id$"));
+        assert!(verify_password("correct horse battery".into(), h.clone()).await);
+        assert!(!verify_password("wrong".into(), h).await);
+        assert!(!verify_password("x".into(), "not a hash".into()).await);
+    }
+}

@@ -1,0 +1,264 @@
+//! Every word on screen comes from a Fluent catalogue. English is the only language shipped
+//! today; adding one is adding a `locales/<lang>/main.ftl` and listing it in `CATALOGUES`.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use fluent_bundle::concurrent::FluentBundle;
+use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
+use unic_langid::LanguageIdentifier;
+
+const CATALOGUES: &[(&str, &str)] = &[("en", include_str!("../locales/en/main.ftl"))];
+pub const DEFAULT_LANGUAGE: &str = "en";
+
+pub struct I18n {
+    bundles: HashMap<String, FluentBundle<FluentResource>>,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("message catalogue {lang} is invalid: {detail}")]
+pub struct CatalogueError {
+    lang: String,
+    detail: String,
+}
+
+impl I18n {
+    pub fn load() -> Result<Self, CatalogueError> {
+        let mut bundles = HashMap::new();
+        for (lang, source) in CATALOGUES {
+            let err = |detail: String| CatalogueError {
+                lang: lang.to_string(),
+                detail,
+            };
+            let id: LanguageIdentifier = lang.parse().map_err(|e| err(format!("{e}")))?;
+            let resource = FluentResource::try_new(source.to_string())
+                .map_err(|(_, errors)| err(format!("{errors:?}")))?;
+            let mut bundle = FluentBundle::new_concurrent(vec![id]);
+            // Isolation marks help mixed-direction text; they return with right-to-left
+            // languages, where they matter.
+            bundle.set_use_isolating(false);
+            bundle
+                .add_resource(resource)
+                .map_err(|errors| err(format!("{errors:?}")))?;
+            bundles.insert(lang.to_string(), bundle);
+        }
+        Ok(Self { bundles })
+    }
+
+    /// The best language we have for an `Accept-Language` header.
+    pub fn negotiate(&self, accept_language: Option<&str>) -> String {
+        accept_language
+            .unwrap_or_default()
+            .split(',')
+            .filter_map(|part| part.split(';').next())
+            .map(|tag| {
+                tag.trim()
+                    .split('-')
+                    .next()
+                    .unwrap_or_default()
+                    .to_lowercase()
+            })
+            .find(|lang| self.bundles.contains_key(lang))
+            .unwrap_or_else(|| DEFAULT_LANGUAGE.to_string())
+    }
+
+    pub fn has(&self, lang: &str, id: &str) -> bool {
+        self.bundles.get(lang).is_some_and(|b| b.has_message(id))
+    }
+
+    fn format(&self, lang: &str, id: &str, args: Option<&FluentArgs>) -> String {
+        let bundle = self
+            .bundles
+            .get(lang)
+            .or_else(|| self.bundles.get(DEFAULT_LANGUAGE));
+        let Some(bundle) = bundle else {
+            return id.to_string();
+        };
+        match bundle.get_message(id).and_then(|m| m.value()) {
+            Some(pattern) => {
+                let mut errors = Vec::new();
+                bundle
+                    .format_pattern(pattern, args, &mut errors)
+                    .into_owned()
+            }
+            None => {
+                tracing::warn!(id, lang, "missing message");
+                id.to_string()
+            }
+        }
+    }
+}
+
+/// A translator bound to one language; handed to every template.
+#[derive(Clone)]
+pub struct Tr {
+    i18n: Arc<I18n>,
+    lang: String,
+}
+
+impl Tr {
+    pub fn new(i18n: Arc<I18n>, lang: String) -> Self {
+        Self { i18n, lang }
+    }
+    pub fn lang(&self) -> &str {
+        &self.lang
+    }
+    /// Left-to-right or right-to-left, for the `dir` attribute.
+    pub fn dir(&self) -> &'static str {
+        match self.lang.as_str() {
+            "ar" | "fa" | "ur" | "he" => "rtl",
+            _ => "ltr",
+        }
+    }
+    pub fn t(&self, id: &str) -> String {
+        self.i18n.format(&self.lang, id, None)
+    }
+    /// A message with one named argument.
+    pub fn t1(&self, id: &str, name: &str, value: impl ToString) -> String {
+        let mut args = FluentArgs::new();
+        args.set(name, FluentValue::from(value.to_string()));
+        self.i18n.format(&self.lang, id, Some(&args))
+    }
+    /// A message with a count, for plural forms.
+    pub fn tn(&self, id: &str, count: u64) -> String {
+        let mut args = FluentArgs::new();
+        args.set("count", FluentValue::from(count));
+        self.i18n.format(&self.lang, id, Some(&args))
+    }
+    /// The label of a named value, for example `t_of("sex", "female")` → "Female".
+    pub fn t_of(&self, kind: &str, value: &str) -> String {
+        self.t(&format!("{kind}-{}", value.replace('_', "-")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ids_in(text: &str, marker: &str) -> Vec<String> {
+        text.match_indices(marker)
+            .filter_map(|(i, _)| {
+                let rest = &text[i + marker.len()..];
+                let end = rest.find('"')?;
+                let id = &rest[..end];
+                (!id.is_empty() && !id.contains('{') && !id.ends_with('-')).then(|| id.to_string())
+            })
+            .collect()
+    }
+
+    /// Every message id used by a template, by the web code or by the domain's validation
+    /// rules exists in every catalogue.
+    #[test]
+    fn every_message_used_exists() {
+        let i18n = I18n::load().unwrap();
+        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/");
+        let mut sources = Vec::new();
+        for dir in ["templates", "src", "src/pages", "src/api", "../domain/src"] {
+            for entry in std::fs::read_dir(format!("{root}{dir}")).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_file() {
+                    sources.push((path.clone(), std::fs::read_to_string(&path).unwrap()));
+                }
+            }
+        }
+        let mut missing = Vec::new();
+        for (path, text) in &sources {
+            let mut ids = Vec::new();
+            let is_rust = path.extension().is_some_and(|e| e == "rs");
+            for marker in [".t(\"", ".t1(\"", ".tn(\"", "\"error-", "\"consent-status-"] {
+                // In templates "error-" also starts CSS class names.
+                if !is_rust && marker.starts_with('"') {
+                    continue;
+                }
+                let found = ids_in(text, marker);
+                if marker.starts_with("\"") {
+                    let prefix = &marker[1..];
+                    ids.extend(found.into_iter().map(|id| format!("{prefix}{id}")));
+                } else {
+                    ids.extend(found);
+                }
+            }
+            for id in ids {
+                for (lang, _) in CATALOGUES {
+                    if !i18n.has(lang, &id) {
+                        missing.push(format!("{lang}: {id} (used in {})", path.display()));
+                    }
+                }
+            }
+        }
+        missing.sort();
+        missing.dedup();
+        assert!(
+            missing.is_empty(),
+            "missing messages:\n{}",
+            missing.join("\n")
+        );
+    }
+
+    /// Labels built from named values (`t_of`) exist for every value of every enum shown.
+    #[test]
+    fn every_named_value_has_a_label() {
+        use domain::case::*;
+        use domain::consent::*;
+        let i18n = Arc::new(I18n::load().unwrap());
+        let tr = Tr::new(i18n.clone(), "en".into());
+        let mut missing = Vec::new();
+        let mut check = |kind: &str, values: Vec<&str>| {
+            for v in values {
+                let id = format!("{kind}-{}", v.replace('_', "-"));
+                if !i18n.has("en", &id) {
+                    missing.push(id);
+                }
+            }
+        };
+        check("sex", Sex::ALL.iter().map(|v| v.as_str()).collect());
+        check(
+            "return-type",
+            ReturnType::ALL.iter().map(|v| v.as_str()).collect(),
+        );
+        check(
+            "vulnerability",
+            Vulnerability::ALL.iter().map(|v| v.as_str()).collect(),
+        );
+        check(
+            "relationship",
+            Relationship::ALL.iter().map(|v| v.as_str()).collect(),
+        );
+        check("stage", CaseStage::ALL.iter().map(|v| v.as_str()).collect());
+        check(
+            "purpose",
+            ConsentPurpose::ALL.iter().map(|v| v.as_str()).collect(),
+        );
+        check(
+            "decision",
+            ConsentDecision::ALL.iter().map(|v| v.as_str()).collect(),
+        );
+        check(
+            "method",
+            ConsentMethod::ALL.iter().map(|v| v.as_str()).collect(),
+        );
+        check(
+            "role",
+            domain::Role::ALL.iter().map(|v| v.as_str()).collect(),
+        );
+        check(
+            "audit-action",
+            domain::audit::AuditAction::ALL
+                .iter()
+                .map(|v| v.as_str())
+                .collect(),
+        );
+        assert!(missing.is_empty(), "missing labels: {missing:?}");
+        assert_eq!(
+            tr.t_of("return-type", "assisted_voluntary"),
+            "Assisted voluntary return"
+        );
+    }
+
+    #[test]
+    fn negotiation_falls_back_to_english() {
+        let i18n = I18n::load().unwrap();
+        assert_eq!(i18n.negotiate(Some("fr-FR,fr;q=0.9,en;q=0.8")), "en");
+        assert_eq!(i18n.negotiate(None), "en");
+    }
+}

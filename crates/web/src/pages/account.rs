@@ -1,0 +1,264 @@
+//! The signed-in user's own account: password and API tokens.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use domain::security::check_new_password;
+use serde::Deserialize;
+use store::{ApiToken, AuditContext, NewApiToken};
+use time::OffsetDateTime;
+
+use super::{Chrome, CsrfForm, render, render_status};
+use crate::AppState;
+use crate::auth::{self, Caller, SignedIn, Via, hash_token, random_token};
+use crate::error::{AppError, ErrorKind};
+use crate::i18n::Tr;
+
+#[derive(Template)]
+#[template(path = "password.html")]
+struct PasswordPage {
+    c: Chrome,
+    must_change: bool,
+    error_current: String,
+    error_new: String,
+    error_repeat: String,
+}
+
+pub async fn password_form(
+    State(state): State<AppState>,
+    tr: Tr,
+    SignedIn(caller): SignedIn,
+) -> Result<Response, AppError> {
+    render(&PasswordPage {
+        must_change: caller.user.must_change_password,
+        c: Chrome::new(&state, tr, Some(&caller)),
+        error_current: String::new(),
+        error_new: String::new(),
+        error_repeat: String::new(),
+    })
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    #[serde(default)]
+    current: String,
+    #[serde(default)]
+    new: String,
+    #[serde(default)]
+    repeat: String,
+}
+
+pub async fn password_submit(
+    State(state): State<AppState>,
+    tr: Tr,
+    CsrfForm { caller, form }: CsrfForm<PasswordForm>,
+) -> Result<Response, AppError> {
+    let mut page = PasswordPage {
+        must_change: caller.user.must_change_password,
+        c: Chrome::new(&state, tr.clone(), Some(&caller)),
+        error_current: String::new(),
+        error_new: String::new(),
+        error_repeat: String::new(),
+    };
+    if !auth::verify_password(form.current, caller.user.password_hash.clone()).await {
+        page.error_current = tr.t("error-password-current");
+    }
+    if let Err(code) = check_new_password(&form.new, caller.user.username.as_str()) {
+        page.error_new = tr.t(code);
+    } else if auth::verify_password(form.new.clone(), caller.user.password_hash.clone()).await {
+        page.error_new = tr.t("error-password-unchanged");
+    }
+    if form.new != form.repeat {
+        page.error_repeat = tr.t("error-password-repeat");
+    }
+    if !(page.error_current.is_empty() && page.error_new.is_empty() && page.error_repeat.is_empty())
+    {
+        return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
+    }
+    let hash = auth::hash_password(form.new)
+        .await
+        .map_err(AppError::internal)?;
+    let keep = match &caller.via {
+        Via::Session { token_hash, .. } => Some(token_hash.as_str()),
+        Via::ApiToken => None,
+    };
+    state
+        .store
+        .set_password(
+            caller.user.id,
+            hash,
+            false,
+            keep,
+            AuditContext::by(caller.user.id, OffsetDateTime::now_utc()),
+        )
+        .await?;
+    Ok(Redirect::to("/account?changed=1").into_response())
+}
+
+pub struct TokenView {
+    pub id: String,
+    pub name: String,
+    pub created: String,
+    pub last_used: String,
+    pub revoked: bool,
+}
+
+#[derive(Template)]
+#[template(path = "account.html")]
+struct AccountPage {
+    c: Chrome,
+    username: String,
+    office: String,
+    tokens: Vec<TokenView>,
+    new_token: String,
+    token_name: String,
+    error: String,
+    changed: bool,
+}
+
+fn token_views(tokens: Vec<ApiToken>) -> Vec<TokenView> {
+    tokens
+        .into_iter()
+        .map(|t| TokenView {
+            id: t.id.to_string(),
+            name: t.name,
+            created: t.created_at.date().to_string(),
+            last_used: t
+                .last_used_at
+                .map(|d| d.date().to_string())
+                .unwrap_or_default(),
+            revoked: t.revoked_at.is_some(),
+        })
+        .collect()
+}
+
+async fn account_page(
+    state: &AppState,
+    tr: Tr,
+    caller: &Caller,
+    new_token: String,
+    token_name: String,
+    error: String,
+    changed: bool,
+) -> Result<AccountPage, AppError> {
+    let office = match caller.user.office {
+        Some(o) => {
+            let o = state.store.office(o).await?;
+            format!("{} ({})", o.name, o.code)
+        }
+        None => tr.t("office-national"),
+    };
+    Ok(AccountPage {
+        username: caller.user.username.to_string(),
+        office,
+        tokens: token_views(state.store.api_tokens(caller.user.id).await?),
+        c: Chrome::new(state, tr, Some(caller)),
+        new_token,
+        token_name,
+        error,
+        changed,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct ChangedQuery {
+    changed: Option<String>,
+}
+
+pub async fn page(
+    State(state): State<AppState>,
+    tr: Tr,
+    SignedIn(caller): SignedIn,
+    axum::extract::Query(q): axum::extract::Query<ChangedQuery>,
+) -> Result<Response, AppError> {
+    let p = account_page(
+        &state,
+        tr,
+        &caller,
+        String::new(),
+        String::new(),
+        String::new(),
+        q.changed.is_some(),
+    )
+    .await?;
+    render(&p)
+}
+
+#[derive(Deserialize)]
+pub struct TokenForm {
+    #[serde(default)]
+    name: String,
+}
+
+pub const MAX_TOKEN_NAME: usize = 60;
+
+pub async fn create_token(
+    State(state): State<AppState>,
+    tr: Tr,
+    CsrfForm { caller, form }: CsrfForm<TokenForm>,
+) -> Result<Response, AppError> {
+    let name = form.name.trim().to_string();
+    if name.is_empty() || name.chars().count() > MAX_TOKEN_NAME {
+        let code = if name.is_empty() {
+            "error-required"
+        } else {
+            "error-too-long"
+        };
+        let p = account_page(
+            &state,
+            tr.clone(),
+            &caller,
+            String::new(),
+            form.name,
+            tr.t(code),
+            false,
+        )
+        .await?;
+        return render_status(StatusCode::UNPROCESSABLE_ENTITY, &p);
+    }
+    let token = format!("rt_{}", random_token());
+    state
+        .store
+        .create_api_token(
+            NewApiToken {
+                user: caller.user.id,
+                name,
+                token_hash: hash_token(&token),
+            },
+            AuditContext::by(caller.user.id, OffsetDateTime::now_utc()),
+        )
+        .await?;
+    // Shown once; only its hash is kept.
+    let p = account_page(
+        &state,
+        tr,
+        &caller,
+        token,
+        String::new(),
+        String::new(),
+        false,
+    )
+    .await?;
+    render(&p)
+}
+
+#[derive(Deserialize)]
+pub struct Empty {}
+
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    CsrfForm { caller, .. }: CsrfForm<Empty>,
+) -> Result<Response, AppError> {
+    let id = uuid::Uuid::parse_str(&id).map_err(|_| AppError::new(ErrorKind::NotFound))?;
+    state
+        .store
+        .revoke_api_token(
+            caller.user.id,
+            id,
+            AuditContext::by(caller.user.id, OffsetDateTime::now_utc()),
+        )
+        .await?;
+    Ok(Redirect::to("/account").into_response())
+}

@@ -1,0 +1,263 @@
+//! Account administration: list users, add one with a one-time password, reset a password.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use domain::authz::{Action, Resource, authorize};
+use domain::{OfficeId, Role, UserId, Username, ValidationErrors};
+use serde::Deserialize;
+use store::{AuditContext, NewUser, StoreError};
+use time::OffsetDateTime;
+
+use super::{Chrome, CsrfForm, render, render_status};
+use crate::AppState;
+use crate::auth::{Caller, SignedIn, one_time_password};
+use crate::error::{AppError, ErrorKind};
+use crate::forms::{Choice, FieldBuilder, FieldView, error_map, names};
+use crate::i18n::Tr;
+
+pub struct UserRow {
+    pub username: String,
+    pub display_name: String,
+    pub role: String,
+    pub office: String,
+    pub must_change: bool,
+    pub id: String,
+}
+
+#[derive(Template)]
+#[template(path = "users.html")]
+struct UsersPage {
+    c: Chrome,
+    users: Vec<UserRow>,
+    fields: Vec<FieldView>,
+    /// Shown once after creating or resetting: (username, one-time password).
+    issued: Option<(String, String)>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct NewUserForm {
+    username: String,
+    display_name: String,
+    role: String,
+    office: String,
+}
+
+async fn page(
+    state: &AppState,
+    tr: &Tr,
+    caller: &Caller,
+    form: &NewUserForm,
+    errors: &ValidationErrors,
+    issued: Option<(String, String)>,
+) -> Result<UsersPage, AppError> {
+    let offices = state.store.list_offices().await?;
+    let by_id: HashMap<OfficeId, String> =
+        offices.iter().map(|o| (o.id, o.code.to_string())).collect();
+    let users = state
+        .store
+        .list_users()
+        .await?
+        .into_iter()
+        .map(|u| UserRow {
+            id: u.id.to_string(),
+            username: u.username.to_string(),
+            display_name: u.display_name,
+            role: tr.t_of("role", u.role.as_str()),
+            office: u
+                .office
+                .and_then(|o| by_id.get(&o).cloned())
+                .unwrap_or_else(|| tr.t("office-national")),
+            must_change: u.must_change_password,
+        })
+        .collect();
+    let map = error_map(tr, errors);
+    let b = FieldBuilder { tr, errors: &map };
+    let mut office = b.input("office", "select", &form.office, false);
+    office.choices = std::iter::once(Choice {
+        value: String::new(),
+        label: tr.t("office-national"),
+        selected: form.office.is_empty(),
+    })
+    .chain(offices.iter().map(|o| Choice {
+        value: o.id.to_string(),
+        label: format!("{} ({})", o.name, o.code),
+        selected: o.id.to_string() == form.office,
+    }))
+    .collect();
+    Ok(UsersPage {
+        c: Chrome::new(state, tr.clone(), Some(caller)),
+        users,
+        fields: vec![
+            b.input("username", "text", &form.username, true),
+            b.input("display_name", "text", &form.display_name, true),
+            b.select(
+                "role",
+                &form.role,
+                "role",
+                &names(&Role::ALL, Role::as_str),
+                true,
+            ),
+            office,
+        ],
+        issued,
+    })
+}
+
+pub async fn users(
+    State(state): State<AppState>,
+    tr: Tr,
+    SignedIn(caller): SignedIn,
+) -> Result<Response, AppError> {
+    authorize(&caller.actor(), Action::ManageUsers, Resource::Programme)?;
+    render(
+        &page(
+            &state,
+            &tr,
+            &caller,
+            &NewUserForm::default(),
+            &ValidationErrors::new(),
+            None,
+        )
+        .await?,
+    )
+}
+
+pub async fn create_user(
+    State(state): State<AppState>,
+    tr: Tr,
+    CsrfForm { caller, form }: CsrfForm<NewUserForm>,
+) -> Result<Response, AppError> {
+    authorize(&caller.actor(), Action::ManageUsers, Resource::Programme)?;
+    let mut e = ValidationErrors::new();
+    let username = Username::parse(&form.username)
+        .map_err(|_| e.add("username", "error-username"))
+        .ok();
+    let display_name = form.display_name.trim().to_string();
+    if display_name.is_empty() {
+        e.add("display_name", "error-required");
+    } else if display_name.chars().count() > domain::case::MAX_SHORT_TEXT {
+        e.add("display_name", "error-too-long");
+    }
+    let role = if form.role.is_empty() {
+        e.add("role", "error-required");
+        None
+    } else {
+        form.role
+            .parse::<Role>()
+            .map_err(|_| e.add("role", "error-choice"))
+            .ok()
+    };
+    let office = if form.office.is_empty() {
+        None
+    } else {
+        match form.office.parse::<OfficeId>() {
+            Ok(o) => match state.store.office(o).await {
+                Ok(_) => Some(o),
+                Err(StoreError::NotFound) => {
+                    e.add("office", "error-choice");
+                    None
+                }
+                Err(err) => return Err(err.into()),
+            },
+            Err(_) => {
+                e.add("office", "error-choice");
+                None
+            }
+        }
+    };
+    if role.is_some_and(Role::requires_office)
+        && office.is_none()
+        && e.for_field("office").is_none()
+    {
+        e.add("office", "error-role-needs-office");
+    }
+    let (Some(username), Some(role), true) = (username, role, e.is_empty()) else {
+        let p = page(&state, &tr, &caller, &form, &e, None).await?;
+        return render_status(StatusCode::UNPROCESSABLE_ENTITY, &p);
+    };
+    let password = one_time_password();
+    let hash = crate::auth::hash_password(password.clone())
+        .await
+        .map_err(AppError::internal)?;
+    let created = state
+        .store
+        .create_user(
+            NewUser {
+                username: username.clone(),
+                display_name,
+                role,
+                office,
+                password_hash: hash,
+                must_change_password: true,
+            },
+            AuditContext::by(caller.user.id, OffsetDateTime::now_utc()),
+        )
+        .await;
+    match created {
+        Ok(_) => {
+            let issued = Some((username.to_string(), password));
+            render(
+                &page(
+                    &state,
+                    &tr,
+                    &caller,
+                    &NewUserForm::default(),
+                    &ValidationErrors::new(),
+                    issued,
+                )
+                .await?,
+            )
+        }
+        Err(StoreError::Duplicate(_)) => {
+            e.add("username", "error-username-taken");
+            let p = page(&state, &tr, &caller, &form, &e, None).await?;
+            render_status(StatusCode::UNPROCESSABLE_ENTITY, &p)
+        }
+        Err(err) => Err(err.into()),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct Empty {}
+
+pub async fn reset_password(
+    State(state): State<AppState>,
+    tr: Tr,
+    Path(id): Path<String>,
+    CsrfForm { caller, .. }: CsrfForm<Empty>,
+) -> Result<Response, AppError> {
+    authorize(&caller.actor(), Action::ManageUsers, Resource::Programme)?;
+    let id: UserId = id.parse().map_err(|_| AppError::new(ErrorKind::NotFound))?;
+    let user = state.store.user(id).await?;
+    let password = one_time_password();
+    let hash = crate::auth::hash_password(password.clone())
+        .await
+        .map_err(AppError::internal)?;
+    state
+        .store
+        .set_password(
+            id,
+            hash,
+            true,
+            None,
+            AuditContext::by(caller.user.id, OffsetDateTime::now_utc()),
+        )
+        .await?;
+    let issued = Some((user.username.to_string(), password));
+    render(
+        &page(
+            &state,
+            &tr,
+            &caller,
+            &NewUserForm::default(),
+            &ValidationErrors::new(),
+            issued,
+        )
+        .await?,
+    )
+}

@@ -1,0 +1,174 @@
+//! HTML pages. Each handler parses, authorizes, asks the store, and renders a template from
+//! `templates/`; the shared frame of every page is [`Chrome`].
+
+pub mod account;
+pub mod admin;
+pub mod cases;
+pub mod login;
+pub mod overview;
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request, State};
+use axum::http::HeaderMap;
+use axum::http::request::Parts;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use domain::authz::{Action, Resource, authorize};
+use serde::de::DeserializeOwned;
+
+use crate::AppState;
+use crate::auth::{CSRF_FIELD, Caller, SignedIn, Via, same_secret};
+use crate::error::{AppError, ErrorKind};
+use crate::i18n::Tr;
+
+pub fn tr_for(state: &AppState, headers: &HeaderMap) -> Tr {
+    let accept = headers
+        .get(axum::http::header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok());
+    Tr::new(state.i18n.clone(), state.i18n.negotiate(accept))
+}
+
+impl FromRequestParts<AppState> for Tr {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(tr_for(state, &parts.headers))
+    }
+}
+
+pub struct NavLink {
+    pub href: &'static str,
+    pub label: String,
+}
+
+/// The frame around every page: language, who is signed in, navigation, the CSRF token for
+/// forms, and where the assets are.
+pub struct Chrome {
+    pub tr: Tr,
+    pub user_name: Option<String>,
+    pub role: String,
+    pub csrf: String,
+    pub nav: Vec<NavLink>,
+    pub assets: String,
+    pub demo: bool,
+}
+
+impl Chrome {
+    pub fn new(state: &AppState, tr: Tr, caller: Option<&Caller>) -> Self {
+        let mut nav = Vec::new();
+        if let Some(c) = caller.filter(|c| !c.user.must_change_password) {
+            let actor = c.actor();
+            let can = |a: Action| authorize(&actor, a, Resource::Programme).is_ok();
+            if can(Action::ListCases) {
+                nav.push(NavLink {
+                    href: "/cases",
+                    label: tr.t("nav-cases"),
+                });
+            }
+            if can(Action::CreateCase) {
+                nav.push(NavLink {
+                    href: "/cases/new",
+                    label: tr.t("nav-new-case"),
+                });
+            }
+            if can(Action::ReadAggregates) {
+                nav.push(NavLink {
+                    href: "/overview",
+                    label: tr.t("nav-overview"),
+                });
+            }
+            if can(Action::ManageUsers) {
+                nav.push(NavLink {
+                    href: "/admin/users",
+                    label: tr.t("nav-users"),
+                });
+            }
+            nav.push(NavLink {
+                href: "/account",
+                label: tr.t("nav-account"),
+            });
+        }
+        Chrome {
+            user_name: caller.map(|c| c.user.display_name.clone()),
+            role: caller
+                .map(|c| tr.t_of("role", c.user.role.as_str()))
+                .unwrap_or_default(),
+            csrf: caller.map(|c| c.csrf().to_string()).unwrap_or_default(),
+            tr,
+            nav,
+            assets: format!("/assets/{}", *crate::assets::VERSION),
+            demo: state.config.demo,
+        }
+    }
+}
+
+pub fn render(t: &impl askama::Template) -> Result<Response, AppError> {
+    Ok(Html(t.render()?).into_response())
+}
+
+pub fn render_status(
+    status: axum::http::StatusCode,
+    t: &impl askama::Template,
+) -> Result<Response, AppError> {
+    Ok((status, Html(t.render()?)).into_response())
+}
+
+pub async fn health(State(state): State<AppState>) -> Result<&'static str, AppError> {
+    state.store.health().await?;
+    Ok("ok")
+}
+
+/// Sends each role to where its work is.
+pub async fn home(SignedIn(caller): SignedIn) -> Redirect {
+    let actor = caller.actor();
+    let can = |a: Action| authorize(&actor, a, Resource::Programme).is_ok();
+    if can(Action::ListCases) {
+        Redirect::to("/cases")
+    } else if can(Action::ReadAggregates) {
+        Redirect::to("/overview")
+    } else {
+        Redirect::to("/account")
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct CsrfOnly {
+    #[serde(rename = "_csrf", default)]
+    csrf: String,
+}
+
+/// A form posted by a signed-in user, with its CSRF token checked against the session.
+pub struct CsrfForm<T> {
+    pub caller: Caller,
+    pub form: T,
+}
+
+impl<T: DeserializeOwned> FromRequest<AppState> for CsrfForm<T> {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = req.into_parts();
+        let SignedIn(caller) = SignedIn::from_request_parts(&mut parts, state).await?;
+        let req = Request::from_parts(parts, body);
+        let bytes = Bytes::from_request(req, state)
+            .await
+            .map_err(|_| AppError::new(ErrorKind::PayloadTooLarge).into_response())?;
+        let sent: CsrfOnly = serde_html_form::from_bytes(&bytes)
+            .map_err(|_| AppError::new(ErrorKind::BadRequest).into_response())?;
+        let expected = match &caller.via {
+            Via::Session { csrf, .. } => csrf.as_str(),
+            Via::ApiToken => "",
+        };
+        if expected.is_empty() || !same_secret(&sent.csrf, expected) {
+            return Err(AppError::new(ErrorKind::Csrf).into_response());
+        }
+        let form = serde_html_form::from_bytes(&bytes).map_err(|e| {
+            AppError::with_detail(ErrorKind::BadRequest, e.to_string()).into_response()
+        })?;
+        Ok(CsrfForm { caller, form })
+    }
+}
+
+/// Names the CSRF field for templates.
+pub const CSRF: &str = CSRF_FIELD;

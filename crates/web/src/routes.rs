@@ -1,0 +1,211 @@
+//! Every route of the server, in one table. The router is built from this table, so a route
+//! cannot exist without an entry here, and the role-matrix test walks the whole table.
+
+use axum::routing::{MethodRouter, get, post, put};
+use domain::authz::Action;
+
+use crate::{AppState, api, assets, pages};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone, signed in or not.
+    Public,
+    /// Any signed-in user, about their own account.
+    SignedIn,
+    /// Decided by `domain::authz::authorize` for this action.
+    Action(Action),
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct RouteSpec {
+    pub name: &'static str,
+    pub method: &'static str,
+    pub path: &'static str,
+    pub access: Access,
+}
+
+const fn r(
+    name: &'static str,
+    method: &'static str,
+    path: &'static str,
+    access: Access,
+) -> RouteSpec {
+    RouteSpec {
+        name,
+        method,
+        path,
+        access,
+    }
+}
+
+use Access::{Public, SignedIn};
+const fn act(a: Action) -> Access {
+    Access::Action(a)
+}
+
+pub const ROUTES: &[RouteSpec] = &[
+    r("health", "GET", "/healthz", Public),
+    r("assets", "GET", "/assets/{version}/{file}", Public),
+    r("login.form", "GET", "/login", Public),
+    r("login.submit", "POST", "/login", Public),
+    r("api.openapi", "GET", "/api/v1/openapi.json", Public),
+    r("home", "GET", "/", SignedIn),
+    r("logout", "POST", "/logout", SignedIn),
+    r("password.form", "GET", "/account/password", SignedIn),
+    r("password.submit", "POST", "/account/password", SignedIn),
+    r("account", "GET", "/account", SignedIn),
+    r("tokens.create", "POST", "/account/tokens", SignedIn),
+    r(
+        "tokens.revoke",
+        "POST",
+        "/account/tokens/{id}/revoke",
+        SignedIn,
+    ),
+    r("api.me", "GET", "/api/v1/me", SignedIn),
+    r("cases.list", "GET", "/cases", act(Action::ListCases)),
+    r("cases.new", "GET", "/cases/new", act(Action::CreateCase)),
+    r("cases.create", "POST", "/cases", act(Action::CreateCase)),
+    r("cases.view", "GET", "/cases/{id}", act(Action::ReadCase)),
+    r(
+        "cases.edit",
+        "GET",
+        "/cases/{id}/edit",
+        act(Action::UpdateCase),
+    ),
+    r(
+        "cases.update",
+        "POST",
+        "/cases/{id}/edit",
+        act(Action::UpdateCase),
+    ),
+    r(
+        "consents.create",
+        "POST",
+        "/cases/{id}/consents",
+        act(Action::RecordConsent),
+    ),
+    r(
+        "cases.audit",
+        "GET",
+        "/cases/{id}/audit",
+        act(Action::ReadAudit),
+    ),
+    r("overview", "GET", "/overview", act(Action::ReadAggregates)),
+    r(
+        "users.list",
+        "GET",
+        "/admin/users",
+        act(Action::ManageUsers),
+    ),
+    r(
+        "users.create",
+        "POST",
+        "/admin/users",
+        act(Action::ManageUsers),
+    ),
+    r(
+        "users.reset",
+        "POST",
+        "/admin/users/{id}/reset-password",
+        act(Action::ManageUsers),
+    ),
+    r(
+        "api.cases.list",
+        "GET",
+        "/api/v1/cases",
+        act(Action::ListCases),
+    ),
+    r(
+        "api.cases.create",
+        "POST",
+        "/api/v1/cases",
+        act(Action::CreateCase),
+    ),
+    r(
+        "api.cases.get",
+        "GET",
+        "/api/v1/cases/{id}",
+        act(Action::ReadCase),
+    ),
+    r(
+        "api.cases.update",
+        "PUT",
+        "/api/v1/cases/{id}",
+        act(Action::UpdateCase),
+    ),
+    r(
+        "api.consents.list",
+        "GET",
+        "/api/v1/cases/{id}/consents",
+        act(Action::ReadCase),
+    ),
+    r(
+        "api.consents.create",
+        "POST",
+        "/api/v1/cases/{id}/consents",
+        act(Action::RecordConsent),
+    ),
+    r(
+        "api.audit",
+        "GET",
+        "/api/v1/cases/{id}/audit",
+        act(Action::ReadAudit),
+    ),
+];
+
+/// The handler of each named route.
+pub(crate) fn handler(name: &str) -> Option<MethodRouter<AppState>> {
+    Some(match name {
+        "health" => get(pages::health),
+        "assets" => get(assets::serve),
+        "login.form" => get(pages::login::form),
+        "login.submit" => post(pages::login::submit),
+        "api.openapi" => get(api::openapi_json),
+        "home" => get(pages::home),
+        "logout" => post(pages::login::logout),
+        "password.form" => get(pages::account::password_form),
+        "password.submit" => post(pages::account::password_submit),
+        "account" => get(pages::account::page),
+        "tokens.create" => post(pages::account::create_token),
+        "tokens.revoke" => post(pages::account::revoke_token),
+        "api.me" => get(api::me),
+        "cases.list" => get(pages::cases::list),
+        "cases.new" => get(pages::cases::new_form),
+        "cases.create" => post(pages::cases::create),
+        "cases.view" => get(pages::cases::view),
+        "cases.edit" => get(pages::cases::edit_form),
+        "cases.update" => post(pages::cases::update),
+        "consents.create" => post(pages::cases::record_consent),
+        "cases.audit" => get(pages::cases::audit),
+        "overview" => get(pages::overview::page),
+        "users.list" => get(pages::admin::users),
+        "users.create" => post(pages::admin::create_user),
+        "users.reset" => post(pages::admin::reset_password),
+        "api.cases.list" => get(api::cases::list),
+        "api.cases.create" => post(api::cases::create),
+        "api.cases.get" => get(api::cases::get),
+        "api.cases.update" => put(api::cases::update),
+        "api.consents.list" => get(api::cases::consents),
+        "api.consents.create" => post(api::cases::record_consent),
+        "api.audit" => get(api::cases::audit),
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_route_has_a_handler_and_a_unique_name() {
+        for spec in ROUTES {
+            assert!(handler(spec.name).is_some(), "no handler for {}", spec.name);
+            assert_eq!(
+                ROUTES.iter().filter(|s| s.name == spec.name).count(),
+                1,
+                "{} is listed twice",
+                spec.name
+            );
+        }
+    }
+}
