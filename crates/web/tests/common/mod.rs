@@ -1,0 +1,190 @@
+//! The test harness: the real application on a free loopback port with a fresh temporary
+//! database, and a cookie-keeping client that does not follow redirects (so tests can see them).
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use domain::{OfficeCode, OfficeId, Role, Username};
+use reqwest::redirect::Policy;
+use store::{AuditContext, NewUser, Store, User};
+use time::OffsetDateTime;
+
+pub const PASSWORD: &str = "a long test password";
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub store: Arc<dyn Store>,
+    pub _dir: tempfile::TempDir,
+}
+
+pub async fn spawn_app() -> TestApp {
+    let dir = tempfile::tempdir().unwrap();
+    let store: Arc<dyn Store> = Arc::new(store::SqliteStore::open_in(dir.path()).await.unwrap());
+    let state = web::AppState::new(store.clone(), web::Config::default()).await.unwrap();
+    let app = web::router(state);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+            .await
+            .unwrap();
+    });
+    TestApp { addr, store, _dir: dir }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    pub async fn office(&self, code: &str) -> OfficeId {
+        let code = OfficeCode::parse(code).unwrap();
+        self.store.ensure_office(&code, &format!("{code} office")).await.unwrap().id
+    }
+
+    /// A user with the shared test password.
+    pub async fn user(&self, username: &str, role: Role, office: Option<OfficeId>) -> User {
+        self.user_with(username, role, office, false).await
+    }
+
+    pub async fn user_with(&self, username: &str, role: Role, office: Option<OfficeId>, must_change: bool) -> User {
+        let hash = web::auth::hash_password(PASSWORD.into()).await.unwrap();
+        self.store
+            .create_user(
+                NewUser {
+                    username: Username::parse(username).unwrap(),
+                    display_name: format!("{username} name"),
+                    role,
+                    office,
+                    password_hash: hash,
+                    must_change_password: must_change,
+                },
+                AuditContext::system(OffsetDateTime::now_utc(), "test"),
+            )
+            .await
+            .unwrap()
+    }
+
+    /// A client signed in as `username`.
+    pub async fn signed_in(&self, username: &str) -> Client {
+        let c = Client::new(self);
+        let res = c.sign_in(username, PASSWORD).await;
+        assert_eq!(res.status(), 303, "sign-in as {username} should redirect");
+        c
+    }
+}
+
+pub struct Client {
+    pub http: reqwest::Client,
+    base: String,
+}
+
+impl Client {
+    pub fn new(app: &TestApp) -> Self {
+        Client {
+            http: reqwest::Client::builder()
+                .cookie_store(true)
+                .redirect(Policy::none())
+                .build()
+                .unwrap(),
+            base: format!("http://{}", app.addr),
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.http.get(format!("{}{path}", self.base)).send().await.unwrap()
+    }
+
+    pub async fn get_text(&self, path: &str) -> (u16, String) {
+        let res = self.get(path).await;
+        (res.status().as_u16(), res.text().await.unwrap())
+    }
+
+    /// Posts a form as a browser would: with the CSRF token of the page it came from.
+    pub async fn post_form(&self, path: &str, csrf: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+        let mut body: Vec<(&str, &str)> = vec![("_csrf", csrf)];
+        body.extend_from_slice(fields);
+        self.http
+            .post(format!("{}{path}", self.base))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(serde_html_form::to_string(&body).unwrap())
+            .send()
+            .await
+            .unwrap()
+    }
+
+    pub async fn sign_in(&self, username: &str, password: &str) -> reqwest::Response {
+        let (_, page) = self.get_text("/login").await;
+        let csrf = csrf_of(&page);
+        self.post_form("/login", &csrf, &[("username", username), ("password", password)]).await
+    }
+
+    /// The CSRF token of the page at `path`.
+    pub async fn csrf(&self, path: &str) -> String {
+        let (status, page) = self.get_text(path).await;
+        assert_eq!(status, 200, "{path}");
+        csrf_of(&page)
+    }
+}
+
+/// The value of the first `_csrf` field of a page.
+pub fn csrf_of(html: &str) -> String {
+    let marker = "name=\"_csrf\" value=\"";
+    let start = html.find(marker).expect("page has a CSRF field") + marker.len();
+    html[start..].split('"').next().unwrap().to_string()
+}
+
+pub fn location(res: &reqwest::Response) -> String {
+    res.headers().get("location").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default()
+}
+
+/// A complete registration form.
+pub fn registration() -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("given_name", "Aminata"),
+        ("family_name", "Diallo"),
+        ("sex", "female"),
+        ("date_of_birth", "1995-03-14"),
+        ("nationality", "Senegal"),
+        ("return_date", "2026-02-10"),
+        ("returned_from", "Libya"),
+        ("absence_years", "2"),
+        ("absence_months", "6"),
+        ("return_type", "assisted_voluntary"),
+        ("free_choice", "yes"),
+        ("informed_decision", "yes"),
+        ("return_country", "Senegal"),
+        ("return_province", "Tambacounda"),
+        ("return_community", "Goudiry"),
+        ("community_is_origin", "yes"),
+        ("vulnerabilities", "health_needs"),
+        ("vulnerabilities", "debt"),
+        ("phone", "+221 77 000 00 00"),
+        ("hh_name", "Moussa Diallo"),
+        ("hh_relationship", "child"),
+        ("hh_sex", "male"),
+        ("hh_date_of_birth", "2019-06-01"),
+        ("hh_together", "yes"),
+        ("hh_notes", ""),
+        ("consent_case_management", "given"),
+        ("consent_contact", "given"),
+        ("consent_method", "written_in_person"),
+    ]
+}
+
+/// A valid case profile as JSON, for the API.
+pub fn profile_json(given: &str, family: &str) -> serde_json::Value {
+    serde_json::json!({
+        "given_name": given,
+        "family_name": family,
+        "sex": "male",
+        "date_of_birth": "1990-01-20",
+        "nationality": "Senegal",
+        "return_date": "2026-05-02",
+        "returned_from": "Niger",
+        "return_type": "forced",
+        "return_country": "Senegal",
+        "return_province": "Kolda",
+    })
+}
