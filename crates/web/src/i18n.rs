@@ -171,11 +171,9 @@ mod tests {
                     continue;
                 }
                 let found = ids_in(text, marker);
-                if marker.starts_with("\"") {
-                    let prefix = &marker[1..];
-                    ids.extend(found.into_iter().map(|id| format!("{prefix}{id}")));
-                } else {
-                    ids.extend(found);
+                match marker.strip_prefix('"') {
+                    Some(prefix) => ids.extend(found.into_iter().map(|id| format!("{prefix}{id}"))),
+                    None => ids.extend(found),
                 }
             }
             for id in ids {

@@ -26,23 +26,13 @@ use tower_http::trace::TraceLayer;
 pub use security::MAX_BODY_BYTES;
 
 /// Server settings that affect request handling.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct Config {
     /// Always mark cookies `Secure` (set when the server is only reached over HTTPS).
     pub secure_cookies: bool,
     pub session_policy: SessionPolicy,
     /// Serving the demo programme: every page says so.
     pub demo: bool,
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Self {
-            secure_cookies: false,
-            session_policy: SessionPolicy::default(),
-            demo: false,
-        }
-    }
 }
 
 #[derive(Clone)]

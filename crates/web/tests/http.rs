@@ -33,7 +33,10 @@ async fn health_and_security_headers_on_every_response() {
         let res = c.get(path).await;
         let h = res.headers();
         let csp = h.get("content-security-policy").unwrap().to_str().unwrap();
-        assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"), "{path}");
+        assert!(
+            csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"),
+            "{path}"
+        );
         assert!(csp.contains("frame-ancestors 'none'"));
         assert_eq!(h.get("x-content-type-options").unwrap(), "nosniff");
         assert!(h.get("referrer-policy").is_some());
@@ -54,7 +57,10 @@ async fn sign_in_good_bad_and_throttled() {
     assert_eq!(res.status(), 401);
     let page = res.text().await.unwrap();
     assert!(page.contains("The username or password is not right"));
-    assert!(page.contains("value=\"cm.one\""), "the typed username is kept");
+    assert!(
+        page.contains("value=\"cm.one\""),
+        "the typed username is kept"
+    );
     let res = c.sign_in("nobody", "whatever it is").await;
     assert_eq!(res.status(), 401, "unknown users get the same answer");
 
@@ -67,7 +73,10 @@ async fn sign_in_good_bad_and_throttled() {
         .map(|v| v.to_str().unwrap().to_string())
         .find(|v| v.starts_with("reintegra_session="))
         .unwrap();
-    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
     let (status, page) = c.get_text("/cases").await;
     assert_eq!(status, 200);
     assert!(page.contains("cm.one name"));
@@ -75,11 +84,19 @@ async fn sign_in_good_bad_and_throttled() {
     // Five failures lock the account, even for the right password.
     let other = Client::new(&app);
     for _ in 0..5 {
-        assert_eq!(other.sign_in("cm.one", "not the password").await.status(), 401);
+        assert_eq!(
+            other.sign_in("cm.one", "not the password").await.status(),
+            401
+        );
     }
     let res = other.sign_in("cm.one", PASSWORD).await;
     assert_eq!(res.status(), 429);
-    assert!(res.text().await.unwrap().contains("Too many failed attempts"));
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("Too many failed attempts")
+    );
 }
 
 #[tokio::test]
@@ -88,11 +105,20 @@ async fn forms_without_the_csrf_token_are_refused() {
     let c = app.signed_in("cm.one").await;
     let res = c.post_form("/cases", "forged", &registration()).await;
     assert_eq!(res.status(), 403);
-    assert!(res.text().await.unwrap().contains("did not come from Reintegra"));
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("did not come from Reintegra")
+    );
     // Sign-in without the form's token is refused too.
     let fresh = Client::new(&app);
     let res = fresh
-        .post_form("/login", "guess", &[("username", "cm.one"), ("password", PASSWORD)])
+        .post_form(
+            "/login",
+            "guess",
+            &[("username", "cm.one"), ("password", PASSWORD)],
+        )
         .await;
     assert_eq!(res.status(), 403);
     // Nothing was registered.
@@ -108,14 +134,22 @@ async fn register_find_open_edit_and_stale_edit_refused() {
 
     // The list finds it by name, accent- and case-insensitively, and by case number.
     for q in ["aminata", "DIALLO", "Amin Dial", "DKR-2026"] {
-        let (status, page) = c.get_text(&format!("/cases?q={}", q.replace(' ', "+"))).await;
+        let (status, page) = c
+            .get_text(&format!("/cases?q={}", q.replace(' ', "+")))
+            .await;
         assert_eq!(status, 200);
         assert!(page.contains("Aminata Diallo"), "search {q}");
     }
     let (_, page) = c.get_text("/cases?q=nobody").await;
     assert!(page.contains("No cases match"));
     // htmx asks for the results only.
-    let res = c.http.get(app.url("/cases?q=aminata")).header("hx-request", "true").send().await.unwrap();
+    let res = c
+        .http
+        .get(app.url("/cases?q=aminata"))
+        .header("hx-request", "true")
+        .send()
+        .await
+        .unwrap();
     let fragment = res.text().await.unwrap();
     assert!(fragment.contains("Aminata Diallo") && !fragment.contains("<html"));
 
@@ -124,7 +158,14 @@ async fn register_find_open_edit_and_stale_edit_refused() {
     assert_eq!(status, 200);
     let year = time::OffsetDateTime::now_utc().year();
     assert!(page.contains(&format!("DKR-{year}-00001")));
-    for text in ["Tambacounda", "Moussa Diallo", "Assisted voluntary return", "Health needs", "30 months", "Created"] {
+    for text in [
+        "Tambacounda",
+        "Moussa Diallo",
+        "Assisted voluntary return",
+        "Health needs",
+        "30 months",
+        "Created",
+    ] {
         assert!(page.contains(text), "case page shows {text}");
     }
     assert!(page.contains("Being contacted</td><td class=\"ok\">Given"));
@@ -139,21 +180,31 @@ async fn register_find_open_edit_and_stale_edit_refused() {
     let mut changed = fields.clone();
     changed.retain(|(k, _)| *k != "phone");
     changed.push(("phone", "+221 70 123 45 67"));
-    let res = c.post_form(&format!("/cases/{id}/edit"), &csrf, &changed).await;
+    let res = c
+        .post_form(&format!("/cases/{id}/edit"), &csrf, &changed)
+        .await;
     assert_eq!(res.status(), 303);
     let (_, page) = c.get_text(&format!("/cases/{id}")).await;
     assert!(page.contains("+221 70 123 45 67"));
-    assert!(page.contains("<td>Phone</td><td>+221 77 000 00 00</td><td>+221 70 123 45 67</td>"), "timeline shows before and after");
+    assert!(
+        page.contains("<td>Phone</td><td>+221 77 000 00 00</td><td>+221 70 123 45 67</td>"),
+        "timeline shows before and after"
+    );
 
     // A second edit still based on version 1 is refused, keeps what was typed, changes nothing.
     let mut stale = fields.clone();
     stale.retain(|(k, _)| *k != "phone");
     stale.push(("phone", "+221 76 999 99 99"));
-    let res = c.post_form(&format!("/cases/{id}/edit"), &csrf, &stale).await;
+    let res = c
+        .post_form(&format!("/cases/{id}/edit"), &csrf, &stale)
+        .await;
     assert_eq!(res.status(), 409);
     let page = res.text().await.unwrap();
     assert!(page.contains("Someone else saved this case"));
-    assert!(page.contains("value=\"+221 76 999 99 99\""), "the typed value is kept on screen");
+    assert!(
+        page.contains("value=\"+221 76 999 99 99\""),
+        "the typed value is kept on screen"
+    );
     let (_, page) = c.get_text(&format!("/cases/{id}")).await;
     assert!(page.contains("+221 70 123 45 67") && !page.contains("+221 76 999 99 99"));
 
@@ -161,9 +212,16 @@ async fn register_find_open_edit_and_stale_edit_refused() {
     let entries = app.store.audit_for_record("case", &id).await.unwrap();
     let actions: Vec<&str> = entries.iter().map(|e| e.action.as_str()).collect();
     assert_eq!(actions.iter().filter(|a| **a == "create").count(), 1);
-    assert_eq!(actions.iter().filter(|a| **a == "update").count(), 3, "two consents at registration and one edit");
+    assert_eq!(
+        actions.iter().filter(|a| **a == "update").count(),
+        3,
+        "two consents at registration and one edit"
+    );
     assert!(actions.iter().filter(|a| **a == "view").count() >= 2);
-    let edit = entries.iter().rfind(|e| e.action.as_str() == "update").unwrap();
+    let edit = entries
+        .iter()
+        .rfind(|e| e.action.as_str() == "update")
+        .unwrap();
     assert_eq!(edit.changes.len(), 1);
     assert_eq!(edit.changes[0].field, "phone");
 }
@@ -185,7 +243,10 @@ async fn bad_input_is_explained_and_kept() {
     assert!(page.contains("This is required."));
     assert!(page.contains("The date of return is before the date of birth."));
     assert!(page.contains("value=\"Aminata\""), "typed input is kept");
-    assert!(page.contains("value=\"Moussa Diallo\""), "household rows are kept");
+    assert!(
+        page.contains("value=\"Moussa Diallo\""),
+        "household rows are kept"
+    );
 
     // Unreadable and impossible dates.
     let mut fields = registration();
@@ -193,12 +254,22 @@ async fn bad_input_is_explained_and_kept() {
     fields.push(("return_date", "31/02/2026"));
     let res = c.post_form("/cases", &csrf, &fields).await;
     assert_eq!(res.status(), 422);
-    assert!(res.text().await.unwrap().contains("Enter a date as year-month-day"));
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("Enter a date as year-month-day")
+    );
     let mut fields = registration();
     fields.retain(|(k, _)| !matches!(*k, "return_date"));
     fields.push(("return_date", "2099-01-01"));
     let res = c.post_form("/cases", &csrf, &fields).await;
-    assert!(res.text().await.unwrap().contains("This date is in the future."));
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("This date is in the future.")
+    );
 
     // An oversized body is refused with a message, not a crash.
     let huge = "x".repeat(web::MAX_BODY_BYTES + 10);
@@ -209,7 +280,11 @@ async fn bad_input_is_explained_and_kept() {
     assert!(res.text().await.unwrap().contains("too large"));
 
     // Unknown and malformed ids.
-    for path in ["/cases/00000000-0000-0000-0000-000000000000", "/cases/not-a-uuid", "/cases/not-a-uuid/edit"] {
+    for path in [
+        "/cases/00000000-0000-0000-0000-000000000000",
+        "/cases/not-a-uuid",
+        "/cases/not-a-uuid/edit",
+    ] {
         let (status, page) = c.get_text(path).await;
         assert_eq!(status, 404, "{path}");
         assert!(page.contains("There is nothing here"));
@@ -232,7 +307,11 @@ async fn household_rows_can_be_added_without_saving() {
     let res = c.post_form("/cases", &csrf, &fields).await;
     assert_eq!(res.status(), 200);
     let page = res.text().await.unwrap();
-    assert_eq!(page.matches("name=\"hh_name\"").count(), 3, "the typed row, one blank, one added");
+    assert_eq!(
+        page.matches("name=\"hh_name\"").count(),
+        3,
+        "the typed row, one blank, one added"
+    );
     assert!(c.get_text("/cases").await.1.contains("No cases match"));
 }
 
@@ -245,18 +324,44 @@ async fn consent_is_recorded_and_withdrawn_never_deleted() {
     let path = format!("/cases/{id}/consents");
     // Nothing to withdraw for sharing yet.
     let res = c
-        .post_form(&path, &csrf, &[("purpose", "sharing_with_providers"), ("decision", "withdrawn"), ("method", "verbal_by_phone"), ("date", "2026-03-01")])
+        .post_form(
+            &path,
+            &csrf,
+            &[
+                ("purpose", "sharing_with_providers"),
+                ("decision", "withdrawn"),
+                ("method", "verbal_by_phone"),
+                ("date", "2026-03-01"),
+            ],
+        )
         .await;
     assert_eq!(res.status(), 422);
-    assert!(res.text().await.unwrap().contains("There is no consent in force"));
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("There is no consent in force")
+    );
     // Withdraw consent to be contacted.
     let today = time::OffsetDateTime::now_utc().date().to_string();
     let res = c
-        .post_form(&path, &csrf, &[("purpose", "contact"), ("decision", "withdrawn"), ("method", "verbal_by_phone"), ("date", &today), ("notes", "asked by phone")])
+        .post_form(
+            &path,
+            &csrf,
+            &[
+                ("purpose", "contact"),
+                ("decision", "withdrawn"),
+                ("method", "verbal_by_phone"),
+                ("date", &today),
+                ("notes", "asked by phone"),
+            ],
+        )
         .await;
     assert_eq!(res.status(), 303);
     let (_, page) = c.get_text(&format!("/cases/{id}")).await;
-    assert!(page.contains(&format!("Being contacted</td><td class=\"no\">Withdrawn ({today})")));
+    assert!(page.contains(&format!(
+        "Being contacted</td><td class=\"no\">Withdrawn ({today})"
+    )));
     assert!(page.contains("asked by phone"));
     let consents = app.store.consents(id.parse().unwrap()).await.unwrap();
     assert_eq!(consents.len(), 3, "the withdrawal is a new record");
@@ -272,16 +377,33 @@ async fn first_sign_in_requires_a_new_password() {
     let res = c.http.get(app.url("/api/v1/me")).send().await.unwrap();
     assert_eq!(res.status(), 403);
     let csrf = c.csrf("/account/password").await;
-    let res = c.post_form("/account/password", &csrf, &[("current", PASSWORD), ("new", "short"), ("repeat", "short")]).await;
+    let res = c
+        .post_form(
+            "/account/password",
+            &csrf,
+            &[("current", PASSWORD), ("new", "short"), ("repeat", "short")],
+        )
+        .await;
     assert_eq!(res.status(), 422);
     assert!(res.text().await.unwrap().contains("at least 10 characters"));
     let res = c
-        .post_form("/account/password", &csrf, &[("current", PASSWORD), ("new", "my own good passphrase"), ("repeat", "my own good passphrase")])
+        .post_form(
+            "/account/password",
+            &csrf,
+            &[
+                ("current", PASSWORD),
+                ("new", "my own good passphrase"),
+                ("repeat", "my own good passphrase"),
+            ],
+        )
         .await;
     assert_eq!(res.status(), 303);
     assert_eq!(c.get("/admin/users").await.status(), 200);
     // The old password no longer works.
-    assert_eq!(Client::new(&app).sign_in("admin", PASSWORD).await.status(), 401);
+    assert_eq!(
+        Client::new(&app).sign_in("admin", PASSWORD).await.status(),
+        401
+    );
 }
 
 #[tokio::test]
@@ -292,13 +414,36 @@ async fn admin_adds_a_user_with_a_one_time_password() {
     let c = app.signed_in("root").await;
     let csrf = c.csrf("/admin/users").await;
     let res = c
-        .post_form("/admin/users", &csrf, &[("username", "new.cm"), ("display_name", "New Case Manager"), ("role", "case-manager"), ("office", "")])
+        .post_form(
+            "/admin/users",
+            &csrf,
+            &[
+                ("username", "new.cm"),
+                ("display_name", "New Case Manager"),
+                ("role", "case-manager"),
+                ("office", ""),
+            ],
+        )
         .await;
     assert_eq!(res.status(), 422, "a case manager needs an office");
-    assert!(res.text().await.unwrap().contains("must belong to an office"));
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("must belong to an office")
+    );
     let office = office.to_string();
     let res = c
-        .post_form("/admin/users", &csrf, &[("username", "new.cm"), ("display_name", "New Case Manager"), ("role", "case-manager"), ("office", &office)])
+        .post_form(
+            "/admin/users",
+            &csrf,
+            &[
+                ("username", "new.cm"),
+                ("display_name", "New Case Manager"),
+                ("role", "case-manager"),
+                ("office", &office),
+            ],
+        )
         .await;
     assert_eq!(res.status(), 200);
     let page = res.text().await.unwrap();
@@ -343,7 +488,9 @@ async fn viewers_see_counts_with_small_cells_hidden() {
 
 async fn token_for(app: &TestApp, c: &Client) -> String {
     let csrf = c.csrf("/account").await;
-    let res = c.post_form("/account/tokens", &csrf, &[("name", "script")]).await;
+    let res = c
+        .post_form("/account/tokens", &csrf, &[("name", "script")])
+        .await;
     let page = res.text().await.unwrap();
     let marker = "id=\"new-token\">";
     let start = page.find(marker).unwrap() + marker.len();
@@ -392,7 +539,12 @@ async fn api_create_list_get_update_and_stale_update() {
     assert_eq!(list["total"], 1);
     assert_eq!(list["items"][0]["family_name"], "Mbaye");
 
-    let res = api.get(app.url(&format!("/api/v1/cases/{id}"))).header("authorization", &auth).send().await.unwrap();
+    let res = api
+        .get(app.url(&format!("/api/v1/cases/{id}")))
+        .header("authorization", &auth)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 200);
 
     let mut profile = case["profile"].clone();
@@ -419,11 +571,27 @@ async fn api_create_list_get_update_and_stale_update() {
     assert_eq!(res.status(), 409);
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["error"]["code"], "conflict");
-    let now: Value = api.get(app.url(&format!("/api/v1/cases/{id}"))).header("authorization", &auth).send().await.unwrap().json().await.unwrap();
+    let now: Value = api
+        .get(app.url(&format!("/api/v1/cases/{id}")))
+        .header("authorization", &auth)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(now["profile"]["phone"], "+221 78 555 44 33");
     assert_eq!(now["version"], 2);
 
-    let consents: Value = api.get(app.url(&format!("/api/v1/cases/{id}/consents"))).header("authorization", &auth).send().await.unwrap().json().await.unwrap();
+    let consents: Value = api
+        .get(app.url(&format!("/api/v1/cases/{id}/consents")))
+        .header("authorization", &auth)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(consents.as_array().unwrap().len(), 1);
 
     // Revoking the token shuts it out.
@@ -432,8 +600,14 @@ async fn api_create_list_get_update_and_stale_update() {
     let start = account.find(marker).unwrap() + marker.len();
     let token_id = account[start..].split('/').next().unwrap().to_string();
     let csrf = csrf_of(&account);
-    c.post_form(&format!("/account/tokens/{token_id}/revoke"), &csrf, &[]).await;
-    let res = api.get(app.url("/api/v1/cases")).header("authorization", &auth).send().await.unwrap();
+    c.post_form(&format!("/account/tokens/{token_id}/revoke"), &csrf, &[])
+        .await;
+    let res = api
+        .get(app.url("/api/v1/cases"))
+        .header("authorization", &auth)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 401);
 }
 
@@ -445,31 +619,74 @@ async fn api_refuses_bad_input_with_json_errors() {
     let api = reqwest::Client::new();
     let auth = format!("Bearer {token}");
     let post = |body: String, ct: &'static str| {
-        api.post(app.url("/api/v1/cases")).header("authorization", auth.clone()).header("content-type", ct).body(body).send()
+        api.post(app.url("/api/v1/cases"))
+            .header("authorization", auth.clone())
+            .header("content-type", ct)
+            .body(body)
+            .send()
     };
     let res = post("{not json".into(), "application/json").await.unwrap();
     assert_eq!(res.status(), 400);
-    assert_eq!(res.json::<Value>().await.unwrap()["error"]["code"], "bad_request");
+    assert_eq!(
+        res.json::<Value>().await.unwrap()["error"]["code"],
+        "bad_request"
+    );
     let res = post("{}".into(), "text/plain").await.unwrap();
     assert_eq!(res.status(), 415);
     let mut p = profile_json("A", "B");
     p["date_of_birth"] = json!("2020-01-01");
     p["return_date"] = json!("2019-01-01");
     p["given_name"] = json!("");
-    let res = post(json!({"profile": p}).to_string(), "application/json").await.unwrap();
+    let res = post(json!({"profile": p}).to_string(), "application/json")
+        .await
+        .unwrap();
     assert_eq!(res.status(), 422);
     let body: Value = res.json().await.unwrap();
-    let fields: Vec<&str> = body["error"]["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap()).collect();
-    assert!(fields.contains(&"given_name") && fields.contains(&"return_date"), "{fields:?}");
-    let res = post(format!("{{\"x\": \"{}\"}}", "y".repeat(web::MAX_BODY_BYTES)), "application/json").await.unwrap();
+    let fields: Vec<&str> = body["error"]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["field"].as_str().unwrap())
+        .collect();
+    assert!(
+        fields.contains(&"given_name") && fields.contains(&"return_date"),
+        "{fields:?}"
+    );
+    let res = post(
+        format!("{{\"x\": \"{}\"}}", "y".repeat(web::MAX_BODY_BYTES)),
+        "application/json",
+    )
+    .await
+    .unwrap();
     assert_eq!(res.status(), 413);
-    assert_eq!(res.json::<Value>().await.unwrap()["error"]["code"], "payload_too_large");
-    let res = api.get(app.url("/api/v1/cases/nope")).header("authorization", &auth).send().await.unwrap();
+    assert_eq!(
+        res.json::<Value>().await.unwrap()["error"]["code"],
+        "payload_too_large"
+    );
+    let res = api
+        .get(app.url("/api/v1/cases/nope"))
+        .header("authorization", &auth)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 404);
-    assert_eq!(res.json::<Value>().await.unwrap()["error"]["code"], "not_found");
-    let res = api.get(app.url("/api/v1/cases?per_page=5000")).header("authorization", &auth).send().await.unwrap();
+    assert_eq!(
+        res.json::<Value>().await.unwrap()["error"]["code"],
+        "not_found"
+    );
+    let res = api
+        .get(app.url("/api/v1/cases?per_page=5000"))
+        .header("authorization", &auth)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 422);
-    let res = api.get(app.url("/api/v1/cases")).header("authorization", "Bearer rt_forged").send().await.unwrap();
+    let res = api
+        .get(app.url("/api/v1/cases"))
+        .header("authorization", "Bearer rt_forged")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 401);
 }
 
@@ -478,27 +695,61 @@ async fn api_writes_with_a_session_need_the_csrf_header() {
     let (app, _) = app_with_office().await;
     let c = app.signed_in("cm.one").await;
     let body = json!({"profile": profile_json("Lamine", "Sane")});
-    let res = c.http.post(app.url("/api/v1/cases")).json(&body).send().await.unwrap();
+    let res = c
+        .http
+        .post(app.url("/api/v1/cases"))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 403);
-    assert_eq!(res.json::<Value>().await.unwrap()["error"]["code"], "csrf_failed");
+    assert_eq!(
+        res.json::<Value>().await.unwrap()["error"]["code"],
+        "csrf_failed"
+    );
     let csrf = c.csrf("/cases").await;
-    let res = c.http.post(app.url("/api/v1/cases")).header("x-csrf-token", csrf).json(&body).send().await.unwrap();
+    let res = c
+        .http
+        .post(app.url("/api/v1/cases"))
+        .header("x-csrf-token", csrf)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 201);
 }
 
 #[tokio::test]
 async fn openapi_document_describes_the_api() {
     let app = spawn_app().await;
-    let doc: Value = reqwest::get(app.url("/api/v1/openapi.json")).await.unwrap().json().await.unwrap();
+    let doc: Value = reqwest::get(app.url("/api/v1/openapi.json"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
-    for path in ["/api/v1/cases", "/api/v1/cases/{id}", "/api/v1/cases/{id}/consents", "/api/v1/me"] {
+    for path in [
+        "/api/v1/cases",
+        "/api/v1/cases/{id}",
+        "/api/v1/cases/{id}/consents",
+        "/api/v1/me",
+    ] {
         assert!(doc["paths"][path].is_object(), "{path} documented");
     }
     assert!(doc["paths"]["/api/v1/cases/{id}"]["put"].is_object());
     assert!(doc["components"]["schemas"]["ReturneeProfile"].is_object());
     // Every API route of the server is documented.
-    for spec in web::routes::ROUTES.iter().filter(|r| r.path.starts_with("/api/v1/") && r.name != "api.openapi") {
+    for spec in web::routes::ROUTES
+        .iter()
+        .filter(|r| r.path.starts_with("/api/v1/") && r.name != "api.openapi")
+    {
         let method = spec.method.to_lowercase();
-        assert!(doc["paths"][spec.path][&method].is_object(), "{} {} missing from the OpenAPI document", spec.method, spec.path);
+        assert!(
+            doc["paths"][spec.path][&method].is_object(),
+            "{} {} missing from the OpenAPI document",
+            spec.method,
+            spec.path
+        );
     }
 }

@@ -160,7 +160,7 @@ async fn sessions_tokens_and_throttling(s: &Arc<dyn Store>) {
     s.record_login_failure(&[key.clone(), "address:127.0.0.1".into()], NOW)
         .await
         .unwrap();
-    s.record_login_failure(&[key.clone()], NOW - time::Duration::hours(1))
+    s.record_login_failure(std::slice::from_ref(&key), NOW - time::Duration::hours(1))
         .await
         .unwrap();
     assert_eq!(

@@ -292,10 +292,17 @@ pub async fn get(
 pub struct CaseUpdateJson {
     /// The version this change is based on (from the case as last read).
     version: i64,
-    /// Case manager's user id; only programme managers may change it.
-    #[serde(default)]
-    case_manager: Option<String>,
+    /// Case manager's user id; only programme managers may change it. Leave it out to keep
+    /// the current assignment; `null` unassigns.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    case_manager: Option<Option<String>>,
     profile: ReturneeProfile,
+}
+
+/// Tells a field sent as `null` (`Some(None)`) from one left out (`None`).
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(d).map(Some)
 }
 
 /// Replaces a case's profile. Refused with 409 if the case changed since `version`.
@@ -320,16 +327,12 @@ pub async fn update(
         ));
     }
     let mut errors = ValidationErrors::new();
-    let case_manager = if actor.role == Role::ProgrammeManager {
-        chosen_manager(
-            &state,
-            body.case_manager.as_deref().unwrap_or_default(),
-            case.office.id,
-            &mut errors,
-        )
-        .await?
-    } else {
-        case.case_manager
+    let case_manager = match (&body.case_manager, actor.role) {
+        (Some(choice), Role::ProgrammeManager) => {
+            let choice = choice.as_deref().unwrap_or_default();
+            chosen_manager(&state, choice, case.office.id, &mut errors).await?
+        }
+        _ => case.case_manager,
     };
     let profile = body.profile.normalised();
     if let Err(e) = profile.check(OffsetDateTime::now_utc().date()) {

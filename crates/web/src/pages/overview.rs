@@ -33,6 +33,8 @@ struct OverviewPage {
     total: String,
 }
 
+type Counts<K> = BTreeMap<K, u64>;
+
 /// Shows a count, or "fewer than N" when it is too small to show to this reader.
 fn cell(tr: &Tr, n: u64, threshold: Option<u64>) -> String {
     match threshold {
@@ -50,8 +52,7 @@ pub async fn page(
     authorize(&actor, Action::ReadAggregates, Resource::Programme)?;
     let threshold = small_cell_threshold(&actor);
     let counts = state.store.case_counts(actor.office).await?;
-    let mut offices: BTreeMap<String, (BTreeMap<CaseStage, u64>, BTreeMap<Sex, u64>)> =
-        BTreeMap::new();
+    let mut offices: BTreeMap<String, (Counts<CaseStage>, Counts<Sex>)> = BTreeMap::new();
     for c in &counts {
         let entry = offices.entry(c.office_code.clone()).or_default();
         *entry.0.entry(c.stage).or_default() += c.count;

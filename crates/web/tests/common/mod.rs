@@ -21,16 +21,25 @@ pub struct TestApp {
 pub async fn spawn_app() -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let store: Arc<dyn Store> = Arc::new(store::SqliteStore::open_in(dir.path()).await.unwrap());
-    let state = web::AppState::new(store.clone(), web::Config::default()).await.unwrap();
+    let state = web::AppState::new(store.clone(), web::Config::default())
+        .await
+        .unwrap();
     let app = web::router(state);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {
-        axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-            .await
-            .unwrap();
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
+        .unwrap();
     });
-    TestApp { addr, store, _dir: dir }
+    TestApp {
+        addr,
+        store,
+        _dir: dir,
+    }
 }
 
 impl TestApp {
@@ -40,7 +49,11 @@ impl TestApp {
 
     pub async fn office(&self, code: &str) -> OfficeId {
         let code = OfficeCode::parse(code).unwrap();
-        self.store.ensure_office(&code, &format!("{code} office")).await.unwrap().id
+        self.store
+            .ensure_office(&code, &format!("{code} office"))
+            .await
+            .unwrap()
+            .id
     }
 
     /// A user with the shared test password.
@@ -48,7 +61,13 @@ impl TestApp {
         self.user_with(username, role, office, false).await
     }
 
-    pub async fn user_with(&self, username: &str, role: Role, office: Option<OfficeId>, must_change: bool) -> User {
+    pub async fn user_with(
+        &self,
+        username: &str,
+        role: Role,
+        office: Option<OfficeId>,
+        must_change: bool,
+    ) -> User {
         let hash = web::auth::hash_password(PASSWORD.into()).await.unwrap();
         self.store
             .create_user(
@@ -93,7 +112,11 @@ impl Client {
     }
 
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.http.get(format!("{}{path}", self.base)).send().await.unwrap()
+        self.http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .unwrap()
     }
 
     pub async fn get_text(&self, path: &str) -> (u16, String) {
@@ -102,7 +125,12 @@ impl Client {
     }
 
     /// Posts a form as a browser would: with the CSRF token of the page it came from.
-    pub async fn post_form(&self, path: &str, csrf: &str, fields: &[(&str, &str)]) -> reqwest::Response {
+    pub async fn post_form(
+        &self,
+        path: &str,
+        csrf: &str,
+        fields: &[(&str, &str)],
+    ) -> reqwest::Response {
         let mut body: Vec<(&str, &str)> = vec![("_csrf", csrf)];
         body.extend_from_slice(fields);
         self.http
@@ -117,7 +145,12 @@ impl Client {
     pub async fn sign_in(&self, username: &str, password: &str) -> reqwest::Response {
         let (_, page) = self.get_text("/login").await;
         let csrf = csrf_of(&page);
-        self.post_form("/login", &csrf, &[("username", username), ("password", password)]).await
+        self.post_form(
+            "/login",
+            &csrf,
+            &[("username", username), ("password", password)],
+        )
+        .await
     }
 
     /// The CSRF token of the page at `path`.
@@ -136,7 +169,10 @@ pub fn csrf_of(html: &str) -> String {
 }
 
 pub fn location(res: &reqwest::Response) -> String {
-    res.headers().get("location").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default()
+    res.headers()
+        .get("location")
+        .map(|v| v.to_str().unwrap().to_string())
+        .unwrap_or_default()
 }
 
 /// A complete registration form.

@@ -1,0 +1,80 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+//! User journeys in headless Chromium.
+
+mod common;
+#[path = "common/browser.rs"]
+mod webdriver;
+
+use common::*;
+use domain::Role;
+use webdriver::Browser;
+
+#[tokio::test]
+async fn case_manager_registers_a_returnee_then_finds_and_opens_the_case() {
+    let app = spawn_app().await;
+    let office = app.office("DKR").await;
+    app.user("awa.diop", Role::CaseManager, Some(office)).await;
+    let b = Browser::start().await;
+
+    b.goto(&app.url("/cases")).await;
+    assert!(
+        b.url().await.contains("/login"),
+        "signed-out users are sent to sign in"
+    );
+    b.type_into("#username", "awa.diop").await;
+    b.type_into("#password", PASSWORD).await;
+    b.click("form button[type=submit]").await;
+    b.wait_for_text("No cases match").await;
+
+    b.click("a[href='/cases/new']").await;
+    b.wait_for_text("Register a returnee").await;
+    b.type_into("#f-given_name", "Fatoumata").await;
+    b.type_into("#f-family_name", "Kouyaté").await;
+    b.click("#f-sex option[value=female]").await;
+    b.set_value("#f-date_of_birth", "1998-07-21").await;
+    b.type_into("#f-nationality", "Senegal").await;
+    b.set_value("#f-return_date", "2026-04-02").await;
+    b.type_into("#f-returned_from", "Morocco").await;
+    b.click("#f-return_type option[value=assisted_voluntary]")
+        .await;
+    b.type_into("#f-return_country", "Senegal").await;
+    // Forgetting the province is explained on the form, and nothing typed is lost.
+    b.click("button[value=save]").await;
+    b.wait_for_text("Some answers need attention").await;
+    assert_eq!(
+        b.script(
+            "return document.querySelector('#f-given_name').value",
+            serde_json::json!([])
+        )
+        .await,
+        "Fatoumata"
+    );
+    b.type_into("#f-return_province", "Ziguinchor").await;
+    b.click("input[name=vulnerabilities][value=health_needs]")
+        .await;
+    b.type_into("input[name=hh_name]", "Ismaïla Kouyaté").await;
+    b.click("select[name=hh_relationship] option[value=child]")
+        .await;
+    b.click("#f-consent_contact option[value=given]").await;
+    b.click("button[value=save]").await;
+    b.wait_for_text("Changes").await;
+    assert!(b.text("h1").await.contains("Fatoumata Kouyaté"));
+
+    // Find it again by name from the list: htmx refreshes the results as one types.
+    b.click("a[href='/cases']").await;
+    b.wait_for_text("Search by name").await;
+    b.type_into("#q", "kouyate").await;
+    b.wait_for_text("One case matches").await;
+    b.screenshot("case-list-search").await;
+    b.click("table.cases a").await;
+    b.wait_for_text("Ismaïla Kouyaté").await;
+    let page = b.text("body").await;
+    assert!(page.contains("Ziguinchor") && page.contains("Health needs"));
+    assert!(page.contains(&format!(
+        "DKR-{}-00001",
+        time::OffsetDateTime::now_utc().year()
+    )));
+    let shot = b.screenshot("case-page").await;
+    assert!(std::fs::metadata(shot).unwrap().len() > 10_000);
+    b.quit().await;
+}

@@ -1,0 +1,341 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+//! Walks every route of the server × every role (in and out of the record's office, assigned
+//! or not, restricted record or not) and checks that the server refuses exactly what the
+//! matrix of docs/roles.md forbids. The matrix itself is checked against the docs in `domain`.
+
+mod common;
+
+use common::*;
+use domain::authz::{Actor, Resource, authorize};
+use domain::case::CaseStage;
+use domain::{CaseId, Role};
+use serde_json::json;
+use store::{AuditContext, NewApiToken, NewCase, User};
+use web::routes::{Access, ROUTES};
+
+struct Subject {
+    user: User,
+    client: Client,
+    token: String,
+    csrf: String,
+}
+
+async fn subject(app: &TestApp, user: User) -> Subject {
+    let client = app.signed_in(user.username.as_str()).await;
+    let csrf = client.csrf("/account").await;
+    let token = format!("rt_test_{}", user.username);
+    app.store
+        .create_api_token(
+            NewApiToken {
+                user: user.id,
+                name: "matrix".into(),
+                token_hash: web::auth::hash_token(&token),
+            },
+            AuditContext::system(time::OffsetDateTime::now_utc(), "test"),
+        )
+        .await
+        .unwrap();
+    Subject {
+        user,
+        client,
+        token,
+        csrf,
+    }
+}
+
+fn actor(u: &User) -> Actor {
+    Actor {
+        user_id: u.id,
+        role: u.role,
+        office: u.office,
+    }
+}
+
+#[tokio::test]
+async fn every_route_refuses_exactly_what_the_matrix_forbids() {
+    let app = spawn_app().await;
+    let a = app.office("OFA").await;
+    let b = app.office("OFB").await;
+    let assigned = app.user("cm.a", Role::CaseManager, Some(a)).await;
+    let users = vec![
+        app.user("admin.all", Role::Admin, None).await,
+        app.user("admin.a", Role::Admin, Some(a)).await,
+        app.user("pm.a", Role::ProgrammeManager, Some(a)).await,
+        app.user("pm.b", Role::ProgrammeManager, Some(b)).await,
+        app.user("pm.all", Role::ProgrammeManager, None).await,
+        assigned.clone(),
+        app.user("cm.a2", Role::CaseManager, Some(a)).await,
+        app.user("cm.b", Role::CaseManager, Some(b)).await,
+        app.user("me.a", Role::MeOfficer, Some(a)).await,
+        app.user("me.all", Role::MeOfficer, None).await,
+        app.user("partner.a", Role::Partner, Some(a)).await,
+        app.user("viewer.all", Role::Viewer, None).await,
+        app.user("viewer.a", Role::Viewer, Some(a)).await,
+    ];
+    let target = app.user("reset.target", Role::Viewer, None).await;
+    let mut cases = Vec::new();
+    for (given, restricted) in [("Openrecord", false), ("Hiddenrecord", true)] {
+        let mut profile = domain::case::ReturneeProfile {
+            given_name: given.into(),
+            ..serde_json::from_value(profile_json(given, "Matrix")).unwrap()
+        };
+        profile.restricted = restricted;
+        let rec = app
+            .store
+            .create_case(
+                NewCase {
+                    id: CaseId::new(),
+                    office: a,
+                    case_manager: Some(assigned.id),
+                    profile,
+                    stage: CaseStage::Intake,
+                    consents: vec![],
+                },
+                AuditContext::by(assigned.id, time::OffsetDateTime::now_utc()),
+            )
+            .await
+            .unwrap();
+        cases.push(rec);
+    }
+
+    let mut subjects = Vec::new();
+    for u in users {
+        subjects.push(subject(&app, u).await);
+    }
+    let mut checked = 0;
+    let mut failures = Vec::new();
+    // Logging out ends the session, so it goes last.
+    let mut routes: Vec<_> = ROUTES.iter().collect();
+    routes.sort_by_key(|r| r.name == "logout");
+    for spec in routes {
+        for s in &subjects {
+            let has_id = spec.path.contains("{id}") && spec.path.starts_with("/cases")
+                || spec.path.starts_with("/api/v1/cases/{id}");
+            let targets: Vec<Option<&store::CaseRecord>> = if has_id {
+                cases.iter().map(Some).collect()
+            } else {
+                vec![None]
+            };
+            for case in targets {
+                // Earlier requests may have changed the record: judge against it as it is now.
+                let current = match case {
+                    Some(c) => Some(app.store.case(c.id).await.unwrap()),
+                    None => None,
+                };
+                let case = current.as_ref();
+                let expected_allowed = match spec.access {
+                    Access::Public | Access::SignedIn => true,
+                    Access::Action(action) => {
+                        let resource = match (case, spec.name) {
+                            (Some(c), _) => Resource::Case(c.access()),
+                            // The page registers into the user's own office (a national user
+                            // picks office A); the API request names office A.
+                            (None, "cases.create") => Resource::Office(s.user.office.unwrap_or(a)),
+                            (None, "api.cases.create") => Resource::Office(a),
+                            (None, _) => Resource::Programme,
+                        };
+                        authorize(&actor(&s.user), action, resource).is_ok()
+                    }
+                };
+                let status = request(&app, spec.name, spec.path, s, case, &target, a).await;
+                checked += 1;
+                let refused = status == 403;
+                if refused == expected_allowed || status == 401 || status >= 500 {
+                    failures.push(format!(
+                        "{} {} as {} on {:?}: got {status}, expected {}",
+                        spec.method,
+                        spec.path,
+                        s.user.username,
+                        case.map(|c| c.profile.given_name.clone()),
+                        if expected_allowed { "allowed" } else { "403" }
+                    ));
+                }
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {checked} checks failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    assert!(
+        checked > 400,
+        "walked {checked} route × role × record combinations"
+    );
+}
+
+/// Makes the request a user of this route would make, returning the status.
+async fn request(
+    app: &TestApp,
+    name: &str,
+    path: &str,
+    s: &Subject,
+    case: Option<&store::CaseRecord>,
+    target: &User,
+    office_a: domain::OfficeId,
+) -> u16 {
+    let id = case.map(|c| c.id.to_string()).unwrap_or_default();
+    let path = path.replace("{id}", &id);
+    let c = &s.client;
+    let bearer = format!("Bearer {}", s.token);
+    let office = office_a.to_string();
+    let version = case.map(|c| c.version.to_string()).unwrap_or_default();
+    // Updates keep the assignment, so later checks still see an assigned case.
+    let manager = case
+        .and_then(|c| c.case_manager)
+        .map(|m| m.to_string())
+        .unwrap_or_default();
+    let api = |method: reqwest::Method, p: &str| {
+        c.http
+            .request(method, app.url(p))
+            .header("authorization", bearer.clone())
+    };
+    let res = match name {
+        "health" | "login.form" | "api.openapi" | "home" | "password.form" | "account" | "cases.list" | "cases.new"
+        | "cases.view" | "cases.edit" | "cases.audit" | "overview" | "users.list" => c.get(&path).await,
+        "assets" => c.get("/assets/any/app.css").await,
+        "login.submit" => c.post_form("/login", "stale", &[("username", "x"), ("password", "y")]).await,
+        "logout" => c.post_form(&path, &s.csrf, &[]).await,
+        "password.submit" => c.post_form(&path, &s.csrf, &[("current", "wrong"), ("new", "x"), ("repeat", "y")]).await,
+        "tokens.create" => c.post_form(&path, &s.csrf, &[("name", "matrix")]).await,
+        "tokens.revoke" => c.post_form("/account/tokens/00000000-0000-0000-0000-000000000000/revoke", &s.csrf, &[]).await,
+        "cases.create" => {
+            let mut f = registration();
+            f.push(("office", &office));
+            c.post_form(&path, &s.csrf, &f).await
+        }
+        "cases.update" => {
+            let mut f = registration();
+            f.retain(|(k, _)| !k.starts_with("consent_"));
+            f.push(("version", &version));
+            f.push(("case_manager", &manager));
+            if case.is_some_and(|c| c.profile.restricted) {
+                f.push(("restricted", "on"));
+            }
+            c.post_form(&path, &s.csrf, &f).await
+        }
+        "consents.create" => {
+            c.post_form(&path, &s.csrf, &[("purpose", "contact"), ("decision", "given"), ("method", "verbal_by_phone"), ("date", "2026-05-05")]).await
+        }
+        "users.create" => c.post_form(&path, &s.csrf, &[("username", ""), ("role", "")]).await,
+        "users.reset" => c.post_form(&format!("/admin/users/{}/reset-password", target.id), &s.csrf, &[]).await,
+        "api.me" | "api.cases.list" | "api.cases.get" | "api.consents.list" | "api.audit" => api(reqwest::Method::GET, &path).send().await.unwrap(),
+        "api.cases.create" => api(reqwest::Method::POST, &path)
+            .json(&json!({"office": "OFA", "profile": profile_json("Api", "Matrix")}))
+            .send()
+            .await
+            .unwrap(),
+        "api.cases.update" => {
+            let mut profile = serde_json::to_value(&case.unwrap().profile).unwrap();
+            profile["phone"] = json!("+221 70 000 00 01");
+            api(reqwest::Method::PUT, &path)
+                .json(&json!({"version": case.unwrap().version, "case_manager": manager, "profile": profile}))
+                .send()
+                .await
+                .unwrap()
+        }
+        "api.consents.create" => api(reqwest::Method::POST, &path)
+            .json(&json!({"purpose": "contact", "decision": "given", "method": "verbal_by_phone", "date": "2026-05-05"}))
+            .send()
+            .await
+            .unwrap(),
+        other => panic!("the role matrix has no request for route {other}: add one"),
+    };
+    let status = res.status().as_u16();
+    // The public sign-in form answers 403 to a stale form token by design; it is not an
+    // authorization decision.
+    if name == "login.submit" && status == 403 {
+        200
+    } else {
+        status
+    }
+}
+
+#[tokio::test]
+async fn signed_out_callers_are_sent_to_sign_in_or_refused() {
+    let app = spawn_app().await;
+    let c = Client::new(&app);
+    for spec in ROUTES.iter().filter(|r| r.access != Access::Public) {
+        let path = spec
+            .path
+            .replace("{id}", "00000000-0000-0000-0000-000000000000");
+        let res = c
+            .http
+            .request(spec.method.parse().unwrap(), app.url(&path))
+            .send()
+            .await
+            .unwrap();
+        if spec.path.starts_with("/api/") {
+            assert_eq!(res.status(), 401, "{} {}", spec.method, spec.path);
+        } else {
+            assert!(
+                res.status() == 303 && location(&res).starts_with("/login"),
+                "{} {} answered {}",
+                spec.method,
+                spec.path,
+                res.status()
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn lists_show_only_what_their_reader_may_open() {
+    let app = spawn_app().await;
+    let a = app.office("OFA").await;
+    let b = app.office("OFB").await;
+    let cm = app.user("cm.a", Role::CaseManager, Some(a)).await;
+    for (given, restricted) in [("Openrecord", false), ("Hiddenrecord", true)] {
+        let mut profile: domain::case::ReturneeProfile =
+            serde_json::from_value(profile_json(given, "Listed")).unwrap();
+        profile.restricted = restricted;
+        app.store
+            .create_case(
+                NewCase {
+                    id: CaseId::new(),
+                    office: a,
+                    case_manager: Some(cm.id),
+                    profile,
+                    stage: CaseStage::Intake,
+                    consents: vec![],
+                },
+                AuditContext::by(cm.id, time::OffsetDateTime::now_utc()),
+            )
+            .await
+            .unwrap();
+    }
+    app.user("cm.a2", Role::CaseManager, Some(a)).await;
+    app.user("pm.a", Role::ProgrammeManager, Some(a)).await;
+    app.user("pm.b", Role::ProgrammeManager, Some(b)).await;
+    app.user("me.all", Role::MeOfficer, None).await;
+    app.user("admin.all", Role::Admin, None).await;
+    for (user, open, hidden) in [
+        ("cm.a", true, true),
+        ("cm.a2", true, false),
+        ("pm.a", true, true),
+        ("pm.b", false, false),
+        ("me.all", true, false),
+        ("admin.all", true, false),
+    ] {
+        let c = app.signed_in(user).await;
+        let (_, page) = c.get_text("/cases").await;
+        assert_eq!(
+            page.contains("Openrecord"),
+            open,
+            "{user} page, open record"
+        );
+        assert_eq!(
+            page.contains("Hiddenrecord"),
+            hidden,
+            "{user} page, restricted record"
+        );
+        let (_, json) = c.get_text("/api/v1/cases").await;
+        assert_eq!(json.contains("Openrecord"), open, "{user} API, open record");
+        assert_eq!(
+            json.contains("Hiddenrecord"),
+            hidden,
+            "{user} API, restricted record"
+        );
+    }
+}
