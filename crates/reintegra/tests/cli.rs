@@ -8,20 +8,33 @@ use std::time::Duration;
 
 fn reintegra() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_reintegra"));
-    c.env_remove("REINTEGRA_DATA_DIR").env_remove("REINTEGRA_BIND").env("RUST_LOG", "info");
+    c.env_remove("REINTEGRA_DATA_DIR")
+        .env_remove("REINTEGRA_BIND")
+        .env("RUST_LOG", "info");
     c
 }
 
 fn add_user(dir: &std::path::Path, args: &[&str], password: &str) -> std::process::Output {
     let mut child = reintegra()
-        .args(["user", "add", "--data-dir", dir.to_str().unwrap(), "--password-stdin"])
+        .args([
+            "user",
+            "add",
+            "--data-dir",
+            dir.to_str().unwrap(),
+            "--password-stdin",
+        ])
         .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    child.stdin.take().unwrap().write_all(format!("{password}\n").as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(format!("{password}\n").as_bytes())
+        .unwrap();
     child.wait_with_output().unwrap()
 }
 
@@ -52,6 +65,13 @@ fn serve(dir: &std::path::Path, extra: &[&str]) -> Server {
         .spawn()
         .unwrap();
     let out = child.stdout.take().unwrap();
+    // Owned by the guard from here on, so the process is reaped whatever happens.
+    let mut server = Server {
+        child,
+        url: String::new(),
+        stdout: Vec::new(),
+        stderr_path,
+    };
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
         for line in BufReader::new(out).lines() {
@@ -60,23 +80,38 @@ fn serve(dir: &std::path::Path, extra: &[&str]) -> Server {
             }
         }
     });
-    let mut stdout = Vec::new();
     loop {
-        let line = rx.recv_timeout(Duration::from_secs(60)).expect("the server starts within a minute");
-        let listening = line.strip_prefix("Reintegra is listening on ").map(str::to_string);
-        stdout.push(line);
+        let line = rx
+            .recv_timeout(Duration::from_secs(60))
+            .expect("the server starts within a minute");
+        let listening = line
+            .strip_prefix("Reintegra is listening on ")
+            .map(str::to_string);
+        server.stdout.push(line);
         if let Some(url) = listening {
-            return Server { child, url, stdout, stderr_path };
+            server.url = url;
+            return server;
         }
     }
 }
 
 fn client() -> reqwest::Client {
-    reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap()
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
 }
 
 async fn sign_in(c: &reqwest::Client, url: &str, user: &str, password: &str) -> reqwest::Response {
-    let page = c.get(format!("{url}/login")).send().await.unwrap().text().await.unwrap();
+    let page = c
+        .get(format!("{url}/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     let marker = "name=\"_csrf\" value=\"";
     let start = page.find(marker).unwrap() + marker.len();
     let csrf = page[start..].split('"').next().unwrap();
@@ -92,21 +127,52 @@ async fn first_start_creates_an_admin_with_a_one_time_password() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("data");
     let server = serve(&dir, &[]);
-    assert!(dir.join("reintegra.db").exists(), "the data dir and database are created");
-    let line = server.stdout.iter().find(|l| l.contains("password:")).expect("the password is printed");
+    assert!(
+        dir.join("reintegra.db").exists(),
+        "the data dir and database are created"
+    );
+    let line = server
+        .stdout
+        .iter()
+        .find(|l| l.contains("password:"))
+        .expect("the password is printed");
     let password = line.split_whitespace().nth(1).unwrap().to_string();
     let stderr = std::fs::read_to_string(&server.stderr_path).unwrap();
-    assert!(!stderr.contains(&password), "the password never reaches the log");
+    assert!(
+        !stderr.contains(&password),
+        "the password never reaches the log"
+    );
 
-    let health = reqwest::get(format!("{}/healthz", server.url)).await.unwrap();
+    let health = reqwest::get(format!("{}/healthz", server.url))
+        .await
+        .unwrap();
     assert_eq!(health.text().await.unwrap(), "ok");
     let c = client();
     let res = sign_in(&c, &server.url, "admin", &password).await;
-    assert_eq!(res.headers()["location"], "/account/password", "the password must be changed first");
+    assert_eq!(
+        res.headers()["location"],
+        "/account/password",
+        "the password must be changed first"
+    );
 
     // Subcommands work while the server runs.
-    let out = add_user(&dir, &["--username", "awa", "--role", "case-manager", "--office", "zig"], "a good long password");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = add_user(
+        &dir,
+        &[
+            "--username",
+            "awa",
+            "--role",
+            "case-manager",
+            "--office",
+            "zig",
+        ],
+        "a good long password",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(String::from_utf8_lossy(&out.stdout).contains("added awa (case-manager)"));
     let res = sign_in(&client(), &server.url, "awa", "a good long password").await;
     assert_eq!(res.status(), 303);
@@ -122,18 +188,53 @@ fn user_add_refuses_bad_input_with_exit_status_2() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path();
     for (args, password, message) in [
-        (vec!["--username", "x1y", "--role", "boss"], "a good long password", "unknown role"),
-        (vec!["--username", "cm", "--role", "case-manager", "--office", "DKR"], "a good long password", "username"),
-        (vec!["--username", "cmx", "--role", "case-manager"], "a good long password", "must belong to an office"),
-        (vec!["--username", "cmy", "--role", "viewer"], "short", "not acceptable"),
+        (
+            vec!["--username", "x1y", "--role", "boss"],
+            "a good long password",
+            "unknown role",
+        ),
+        (
+            vec![
+                "--username",
+                "cm",
+                "--role",
+                "case-manager",
+                "--office",
+                "DKR",
+            ],
+            "a good long password",
+            "username",
+        ),
+        (
+            vec!["--username", "cmx", "--role", "case-manager"],
+            "a good long password",
+            "must belong to an office",
+        ),
+        (
+            vec!["--username", "cmy", "--role", "viewer"],
+            "short",
+            "not acceptable",
+        ),
     ] {
         let out = add_user(dir, &args, password);
         assert_eq!(out.status.code(), Some(2), "{args:?}");
-        assert!(String::from_utf8_lossy(&out.stderr).contains(message), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains(message),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
-    let ok = add_user(dir, &["--username", "viewer1", "--role", "viewer"], "a good long password");
+    let ok = add_user(
+        dir,
+        &["--username", "viewer1", "--role", "viewer"],
+        "a good long password",
+    );
     assert!(ok.status.success());
-    let dup = add_user(dir, &["--username", "viewer1", "--role", "viewer"], "a good long password");
+    let dup = add_user(
+        dir,
+        &["--username", "viewer1", "--role", "viewer"],
+        "a good long password",
+    );
     assert_eq!(dup.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&dup.stderr).contains("already exists"));
 }
@@ -142,11 +243,26 @@ fn user_add_refuses_bad_input_with_exit_status_2() {
 async fn token_create_prints_a_working_api_token() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("d");
-    let migrate = reintegra().args(["migrate", "--data-dir", dir.to_str().unwrap()]).output().unwrap();
+    let migrate = reintegra()
+        .args(["migrate", "--data-dir", dir.to_str().unwrap()])
+        .output()
+        .unwrap();
     assert!(migrate.status.success());
     assert!(String::from_utf8_lossy(&migrate.stdout).contains("up to date"));
-    assert!(add_user(&dir, &["--username", "analyst", "--role", "me-officer"], "a good long password").status.success());
-    let out = reintegra().args(["token", "create", "--username", "analyst"]).env("REINTEGRA_DATA_DIR", &dir).output().unwrap();
+    assert!(
+        add_user(
+            &dir,
+            &["--username", "analyst", "--role", "me-officer"],
+            "a good long password"
+        )
+        .status
+        .success()
+    );
+    let out = reintegra()
+        .args(["token", "create", "--username", "analyst"])
+        .env("REINTEGRA_DATA_DIR", &dir)
+        .output()
+        .unwrap();
     assert!(out.status.success());
     let token = String::from_utf8(out.stdout).unwrap().trim().to_string();
     assert!(token.starts_with("rt_"));
@@ -169,21 +285,54 @@ async fn demo_loads_a_labelled_programme_only_when_asked() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("demo");
     let server = serve(&dir, &["--demo"]);
-    assert!(server.stdout.iter().any(|l| l.contains("reintegra-demo")), "demo passwords are printed");
+    assert!(
+        server.stdout.iter().any(|l| l.contains("reintegra-demo")),
+        "demo passwords are printed"
+    );
     let c = client();
-    assert_eq!(sign_in(&c, &server.url, "cm.dakar", "reintegra-demo").await.status(), 303);
-    let page = c.get(format!("{}/cases", server.url)).send().await.unwrap().text().await.unwrap();
-    assert!(page.contains("Demo programme"), "every page says it is a demo");
+    assert_eq!(
+        sign_in(&c, &server.url, "cm.dakar", "reintegra-demo")
+            .await
+            .status(),
+        303
+    );
+    let page = c
+        .get(format!("{}/cases", server.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("Demo programme"),
+        "every page says it is a demo"
+    );
     let pm = client();
     sign_in(&pm, &server.url, "admin", "reintegra-demo").await;
-    let counts = pm.get(format!("{}/overview", server.url)).send().await.unwrap().text().await.unwrap();
-    assert!(counts.contains("Cases in total: 50"), "about 50 invented cases");
+    let counts = pm
+        .get(format!("{}/overview", server.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        counts.contains("Cases in total: 50"),
+        "about 50 invented cases"
+    );
     drop(server);
 
     // Without the flag, no demo data and no banner.
     let plain_dir = tmp.path().join("plain");
     let plain = serve(&plain_dir, &[]);
     assert!(!plain.stdout.iter().any(|l| l.contains("reintegra-demo")));
-    let login = reqwest::get(format!("{}/login", plain.url)).await.unwrap().text().await.unwrap();
+    let login = reqwest::get(format!("{}/login", plain.url))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(!login.contains("Demo programme"));
 }
