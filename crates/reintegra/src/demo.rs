@@ -40,18 +40,57 @@ pub const DEMO_USERS: &[(&str, &str, Role, Option<&str>)] = &[
     ("viewer", "Donor liaison", Role::Viewer, None),
 ];
 
+/// (code, name, provinces). The small demo uses the first two.
 const OFFICES: &[(&str, &str, &[&str])] = &[
     (
         "DKR",
         "Dakar (demo)",
-        &["Dakar", "Thies", "Diourbel", "Louga", "Saint-Louis"],
+        &["Dakar", "Thies", "Diourbel", "Louga"],
     ),
     (
         "TAM",
         "Tambacounda (demo)",
-        &["Tambacounda", "Kolda", "Kedougou", "Kaffrine", "Sedhiou"],
+        &["Tambacounda", "Kedougou", "Kaffrine"],
     ),
+    (
+        "ZIG",
+        "Ziguinchor (demo)",
+        &["Ziguinchor", "Sedhiou", "Kolda"],
+    ),
+    ("STL", "Saint-Louis (demo)", &["Saint-Louis", "Matam"]),
+    ("KAO", "Kaolack (demo)", &["Kaolack", "Fatick"]),
+    ("MBR", "Mbour (demo)", &["Thies", "Mbour"]),
 ];
+
+/// How much to generate.
+#[derive(Clone, Copy, Debug)]
+pub struct Scale {
+    pub cases: usize,
+    pub offices: usize,
+    pub seed: u64,
+}
+
+impl Scale {
+    /// The programme `serve --demo` loads.
+    pub const DEMO: Scale = Scale {
+        cases: DEMO_CASES,
+        offices: 2,
+        seed: DEMO_SEED,
+    };
+    /// A programme of `cases` returnees across every demo office.
+    pub fn national(cases: usize, seed: u64) -> Scale {
+        Scale {
+            cases,
+            offices: OFFICES.len(),
+            seed,
+        }
+    }
+}
+
+/// Cases per generated case manager: a heavy but real caseload.
+const CASELOAD: usize = 150;
+/// Cases written per transaction when generating.
+const BATCH: usize = 10_000;
 
 const GIVEN_F: &[&str] = &[
     "Aminata", "Awa", "Fatou", "Mariama", "Khady", "Binta", "Aissatou", "Ndeye", "Coumba", "Adama",
@@ -208,42 +247,82 @@ pub fn profile(rng: &mut StdRng, provinces: &[&str], today: Date) -> ReturneePro
     .normalised()
 }
 
-pub async fn load(store: &SqliteStore, cases: usize, seed: u64) -> Result<()> {
+/// Generates the programme: offices, accounts (all with the demo password) and cases written in
+/// bulk transactions. Deterministic for a given seed, apart from ids.
+pub async fn load(store: &SqliteStore, scale: Scale) -> Result<()> {
+    let started = std::time::Instant::now();
     let now = OffsetDateTime::now_utc();
     let system = AuditContext::system(now, "demo programme");
     let mut offices = Vec::new();
-    for (code, name, provinces) in OFFICES {
+    for (code, name, provinces) in OFFICES.iter().take(scale.offices.clamp(1, OFFICES.len())) {
         let office = store.ensure_office(&OfficeCode::parse(code)?, name).await?;
         offices.push((office, *provinces));
     }
+    // One hash for every generated account: hashing is deliberately slow.
     let hash = web::auth::hash_password(DEMO_PASSWORD.to_string()).await?;
-    let mut managers: Vec<(UserId, usize)> = Vec::new();
+    let new_user = |username: &str,
+                    name: String,
+                    role: Role,
+                    office: Option<domain::OfficeId>|
+     -> Result<NewUser> {
+        Ok(NewUser {
+            username: Username::parse(username)?,
+            display_name: name,
+            role,
+            office,
+            password_hash: hash.clone(),
+            must_change_password: false,
+        })
+    };
+    let mut managers: Vec<Vec<UserId>> = vec![Vec::new(); offices.len()];
     for (username, name, role, office) in DEMO_USERS {
-        let office_index =
+        let index =
             office.and_then(|code| offices.iter().position(|(o, _)| o.code.as_str() == code));
+        if office.is_some() && index.is_none() {
+            continue;
+        }
         let user = store
             .create_user(
-                NewUser {
-                    username: Username::parse(username)?,
-                    display_name: name.to_string(),
-                    role: *role,
-                    office: office_index.map(|i| offices[i].0.id),
-                    password_hash: hash.clone(),
-                    must_change_password: false,
-                },
+                new_user(
+                    username,
+                    name.to_string(),
+                    *role,
+                    index.map(|i| offices[i].0.id),
+                )?,
                 system.clone(),
             )
             .await?;
-        if let (Role::CaseManager, Some(i)) = (role, office_index) {
-            managers.push((user.id, i));
+        if let (Role::CaseManager, Some(i)) = (role, index) {
+            managers[i].push(user.id);
         }
     }
-    let mut rng = StdRng::seed_from_u64(seed);
+    let per_office = scale.cases.div_ceil(offices.len());
+    let mut rng = StdRng::seed_from_u64(scale.seed);
+    for (i, (office, _)) in offices.iter().enumerate() {
+        let wanted = per_office.div_ceil(CASELOAD).max(1);
+        for n in managers[i].len()..wanted {
+            let username = format!("cm.{}.{n}", office.code.as_str().to_lowercase());
+            let name = format!("{} {}", pick(&mut rng, GIVEN_F), pick(&mut rng, FAMILY));
+            let user = store
+                .create_user(
+                    new_user(&username, name, Role::CaseManager, Some(office.id))?,
+                    system.clone(),
+                )
+                .await?;
+            managers[i].push(user.id);
+        }
+    }
     let today = now.date();
-    for n in 0..cases {
-        let (manager, office_index) = managers[n % managers.len()];
+    let mut batch = Vec::with_capacity(BATCH.min(scale.cases));
+    for n in 0..scale.cases {
+        let office_index = n % offices.len();
         let (office, provinces) = &offices[office_index];
+        let office_managers = &managers[office_index];
+        let manager = office_managers[(n / offices.len()) % office_managers.len()];
         let profile = profile(&mut rng, provinces, today);
+        // Registered a few days after return, never in the future.
+        let registered = (profile.return_date + Duration::days(rng.random_range(0..21))).min(today);
+        let at = now.replace_date(registered);
         let consents = [ConsentPurpose::CaseManagement, ConsentPurpose::Contact]
             .into_iter()
             .filter(|_| rng.random_bool(0.9))
@@ -251,25 +330,33 @@ pub async fn load(store: &SqliteStore, cases: usize, seed: u64) -> Result<()> {
                 purpose,
                 decision: ConsentDecision::Given,
                 method: ConsentMethod::WrittenInPerson,
-                date: profile.return_date.min(today),
+                date: registered,
                 notes: None,
                 recorded_by: manager,
-                recorded_at: now,
+                recorded_at: at,
             })
             .collect();
-        store
-            .create_case(
-                NewCase {
-                    id: CaseId::new(),
-                    office: office.id,
-                    case_manager: Some(manager),
-                    profile,
-                    stage: CaseStage::Intake,
-                    consents,
-                },
-                AuditContext::by(manager, now),
-            )
-            .await?;
+        batch.push((
+            NewCase {
+                id: CaseId::new(),
+                office: office.id,
+                case_manager: Some(manager),
+                profile,
+                stage: CaseStage::Intake,
+                consents,
+            },
+            AuditContext::by(manager, at),
+        ));
+        if batch.len() == BATCH || n + 1 == scale.cases {
+            store.import_cases(std::mem::take(&mut batch)).await?;
+            if scale.cases > BATCH {
+                eprintln!(
+                    "  {} cases ({:.1} s)",
+                    n + 1,
+                    started.elapsed().as_secs_f64()
+                );
+            }
+        }
     }
     Ok(())
 }

@@ -63,6 +63,17 @@ enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// Generate an invented programme of N returnees into an empty data directory, for
+    /// demonstrations and benchmarks. Deterministic for a given seed.
+    Demo {
+        #[command(flatten)]
+        data: DataDir,
+        /// How many cases to generate.
+        #[arg(long, default_value_t = demo::DEMO_CASES)]
+        cases: usize,
+        #[arg(long, default_value_t = demo::DEMO_SEED)]
+        seed: u64,
+    },
 }
 
 #[derive(Subcommand)]
@@ -132,6 +143,24 @@ async fn run(cli: Cli) -> Result<()> {
             demo,
             secure_cookies,
         } => serve(&data.data_dir, bind, demo, secure_cookies).await,
+        Command::Demo { data, cases, seed } => {
+            let store = open(&data.data_dir).await?;
+            if store.count_users().await? > 0 {
+                bail!(
+                    "{} already holds a programme; generate into an empty data directory",
+                    data.data_dir.display()
+                );
+            }
+            let started = std::time::Instant::now();
+            demo::load(&store, demo::Scale::national(cases, seed)).await?;
+            println!(
+                "generated {cases} cases in {:.1} s into {}",
+                started.elapsed().as_secs_f64(),
+                store.path().display()
+            );
+            demo::print_credentials();
+            Ok(())
+        }
         Command::Migrate { data } => {
             let s = open(&data.data_dir).await?;
             println!("database {} is up to date", s.path().display());
@@ -241,7 +270,7 @@ async fn serve(dir: &Path, bind: SocketAddr, demo: bool, secure_cookies: bool) -
     let store = open(dir).await?;
     if store.count_users().await? == 0 {
         if demo {
-            demo::load(&store, demo::DEMO_CASES, demo::DEMO_SEED).await?;
+            demo::load(&store, demo::Scale::DEMO).await?;
             demo::print_credentials();
         } else {
             first_admin(&store).await?;

@@ -336,3 +336,48 @@ async fn demo_loads_a_labelled_programme_only_when_asked() {
         .unwrap();
     assert!(!login.contains("Demo programme"));
 }
+
+#[tokio::test]
+async fn demo_generates_a_programme_of_the_size_asked_and_only_into_an_empty_dir() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("gen");
+    let run = || {
+        reintegra()
+            .args([
+                "demo",
+                "--cases",
+                "600",
+                "--seed",
+                "9",
+                "--data-dir",
+                dir.to_str().unwrap(),
+            ])
+            .output()
+            .unwrap()
+    };
+    let out = run();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("generated 600 cases"));
+    let again = run();
+    assert_eq!(again.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already holds a programme"));
+    let server = serve(&dir, &[]);
+    let c = client();
+    sign_in(&c, &server.url, "pm.dakar", "reintegra-demo").await;
+    let page = c
+        .get(format!("{}/cases", server.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("100 cases match"),
+        "600 cases over six offices, 100 in Dakar"
+    );
+}

@@ -100,6 +100,43 @@ async fn sign_in_good_bad_and_throttled() {
 }
 
 #[tokio::test]
+async fn many_failures_from_one_address_lock_that_address() {
+    let (app, _) = app_with_office().await;
+    let c = Client::new(&app);
+    // Twenty failures spread over many names, none reaching the per-account limit.
+    for i in 0..20 {
+        let res = c.sign_in(&format!("guess{}", i % 5), "not it").await;
+        assert_eq!(res.status(), 401);
+    }
+    let res = c.sign_in("cm.one", PASSWORD).await;
+    assert_eq!(
+        res.status(),
+        429,
+        "the address is throttled, even for a good password"
+    );
+}
+
+#[tokio::test]
+async fn idle_sessions_expire() {
+    let config = web::Config {
+        session_policy: domain::security::SessionPolicy {
+            idle: time::Duration::seconds(1),
+            absolute: time::Duration::hours(1),
+        },
+        ..Default::default()
+    };
+    let app = spawn_app_with(config).await;
+    let office = app.office("DKR").await;
+    app.user("cm.one", Role::CaseManager, Some(office)).await;
+    let c = app.signed_in("cm.one").await;
+    assert_eq!(c.get("/cases").await.status(), 200);
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    let res = c.get("/cases").await;
+    assert_eq!(res.status(), 303);
+    assert!(location(&res).starts_with("/login"));
+}
+
+#[tokio::test]
 async fn forms_without_the_csrf_token_are_refused() {
     let (app, _) = app_with_office().await;
     let c = app.signed_in("cm.one").await;

@@ -25,13 +25,10 @@ pub(crate) fn list_offices(c: &Connection) -> Result<Vec<Office>> {
 }
 
 pub(crate) fn office(c: &Connection, id: OfficeId) -> Result<Office> {
-    c.query_row(
-        "SELECT id, code, name FROM offices WHERE id = ?1",
-        [id.to_string()],
-        office_row,
-    )
-    .optional()?
-    .ok_or(StoreError::NotFound)
+    c.prepare_cached("SELECT id, code, name FROM offices WHERE id = ?1")?
+        .query_row([id.to_string()], office_row)
+        .optional()?
+        .ok_or(StoreError::NotFound)
 }
 
 pub(crate) fn office_by_code(c: &Connection, code: &OfficeCode) -> Result<Option<Office>> {
@@ -134,11 +131,10 @@ pub(crate) fn create_user(c: &Connection, u: NewUser, audit: &AuditContext) -> R
 }
 
 pub(crate) fn user(c: &Connection, id: UserId) -> Result<User> {
-    c.query_row(
-        &format!("SELECT {USER_COLUMNS} FROM users u WHERE u.id = ?1"),
-        [id.to_string()],
-        user_row,
-    )
+    c.prepare_cached(&format!(
+        "SELECT {USER_COLUMNS} FROM users u WHERE u.id = ?1"
+    ))?
+    .query_row([id.to_string()], user_row)
     .optional()?
     .ok_or(StoreError::NotFound)
 }

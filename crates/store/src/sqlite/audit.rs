@@ -10,19 +10,19 @@ use crate::model::{AuditEntry, NewAuditEntry};
 pub(crate) fn insert(c: &Connection, e: &NewAuditEntry) -> Result<()> {
     let changes = serde_json::to_string(&e.changes)
         .map_err(|err| crate::StoreError::Database(err.to_string()))?;
-    c.execute(
+    c.prepare_cached(
         "INSERT INTO audit_log (at, actor_id, action, record_type, record_id, changes, reason)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        params![
-            ts(e.at),
-            e.actor.map(|a| a.to_string()),
-            e.action.as_str(),
-            e.record_type,
-            e.record_id,
-            changes,
-            e.reason
-        ],
-    )?;
+    )?
+    .execute(params![
+        ts(e.at),
+        e.actor.map(|a| a.to_string()),
+        e.action.as_str(),
+        e.record_type,
+        e.record_id,
+        changes,
+        e.reason
+    ])?;
     Ok(())
 }
 

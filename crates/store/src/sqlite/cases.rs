@@ -26,13 +26,13 @@ fn opt_date_col(idx: usize, s: Option<String>) -> rusqlite::Result<Option<Date>>
 
 /// Takes the next number in the office's sequence for the year.
 fn next_case_number(c: &Connection, office: &Office, year: i32) -> Result<CaseNumber> {
-    let last: u32 = c.query_row(
-        "INSERT INTO case_sequences (office_id, year, last) VALUES (?1, ?2, 1)
+    let last: u32 = c
+        .prepare_cached(
+            "INSERT INTO case_sequences (office_id, year, last) VALUES (?1, ?2, 1)
          ON CONFLICT (office_id, year) DO UPDATE SET last = last + 1
          RETURNING last",
-        params![office.id.to_string(), year],
-        |r| r.get(0),
-    )?;
+        )?
+        .query_row(params![office.id.to_string(), year], |r| r.get(0))?;
     Ok(CaseNumber::new(office.code.clone(), year, last))
 }
 
@@ -40,7 +40,7 @@ pub(crate) fn insert(c: &Connection, case: &NewCase, audit: &AuditContext) -> Re
     let office = super::accounts::office(c, case.office)?;
     let number = next_case_number(c, &office, audit.at.year())?;
     let p = &case.profile;
-    c.execute(
+    c.prepare_cached(
         "INSERT INTO cases (id, case_number, office_id, case_manager_id, given_name, family_name,
             family_name_folded, sex, gender, date_of_birth, age_at_return, nationality, return_date,
             returned_from, absence_months, return_type, free_choice, informed_decision,
@@ -50,7 +50,8 @@ pub(crate) fn insert(c: &Connection, case: &NewCase, audit: &AuditContext) -> Re
             updated_by)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
             ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, 1, ?32, ?33, ?32, ?33)",
-        params![
+    )?
+    .execute(params![
             case.id.to_string(),
             number.to_string(),
             case.office.to_string(),
@@ -119,9 +120,10 @@ fn write_children(
     number: &CaseNumber,
 ) -> Result<()> {
     let id = id.to_string();
-    c.execute("DELETE FROM case_vulnerabilities WHERE case_id = ?1", [&id])?;
-    c.execute("DELETE FROM household_members WHERE case_id = ?1", [&id])?;
-    c.execute("DELETE FROM case_search WHERE case_id = ?1", [&id])?;
+    for table in ["case_vulnerabilities", "household_members", "case_search"] {
+        c.prepare_cached(&format!("DELETE FROM {table} WHERE case_id = ?1"))?
+            .execute([&id])?;
+    }
     let mut stmt = c.prepare_cached(
         "INSERT INTO case_vulnerabilities (case_id, vulnerability) VALUES (?1, ?2)",
     )?;

@@ -130,14 +130,16 @@ impl SqliteStore {
         .map_err(|e| StoreError::Database(e.to_string()))?
     }
 
-    /// Runs a closure with the writer connection inside one transaction. For bulk loads (demo
-    /// data), which are not part of the `Store` API.
-    pub async fn bulk<T, F>(&self, f: F) -> Result<T>
-    where
-        T: Send + 'static,
-        F: FnOnce(&Transaction<'_>) -> Result<T> + Send + 'static,
-    {
-        self.write(f).await
+    /// Registers many cases in one transaction, each exactly as `create_case` would (number,
+    /// children, audit entry, consents). For generated data and imports.
+    pub async fn import_cases(&self, cases: Vec<(NewCase, AuditContext)>) -> Result<usize> {
+        self.write(move |tx| {
+            for (case, audit) in &cases {
+                cases::insert(tx, case, audit)?;
+            }
+            Ok(cases.len())
+        })
+        .await
     }
 }
 

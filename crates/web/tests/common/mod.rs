@@ -19,11 +19,13 @@ pub struct TestApp {
 }
 
 pub async fn spawn_app() -> TestApp {
+    spawn_app_with(web::Config::default()).await
+}
+
+pub async fn spawn_app_with(config: web::Config) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let store: Arc<dyn Store> = Arc::new(store::SqliteStore::open_in(dir.path()).await.unwrap());
-    let state = web::AppState::new(store.clone(), web::Config::default())
-        .await
-        .unwrap();
+    let state = web::AppState::new(store.clone(), config).await.unwrap();
     let app = web::router(state);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
