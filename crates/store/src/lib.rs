@@ -114,8 +114,14 @@ pub trait Store: Send + Sync + 'static {
     // Audit
     /// Writes an entry on its own: reads of sensitive records, sign-ins.
     async fn append_audit(&self, entry: NewAuditEntry) -> Result<()>;
-    async fn audit_for_record(&self, record_type: &str, record_id: &str)
-    -> Result<Vec<AuditEntry>>;
+    /// The audit trail of one record, oldest first: its changes, and with
+    /// [`AuditScope::ChangesAndViews`] also who opened it.
+    async fn audit_for_record(
+        &self,
+        record_type: &str,
+        record_id: &str,
+        scope: AuditScope,
+    ) -> Result<Vec<AuditEntry>>;
 }
 
 /// Who is making a change, and why, for the audit entry written with it.

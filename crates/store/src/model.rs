@@ -256,6 +256,14 @@ pub struct AuditEntry {
     pub reason: Option<String>,
 }
 
+/// How much of a record's audit trail to read. Views can far outnumber changes, so the
+/// timeline of a case reads changes only.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AuditScope {
+    Changes,
+    ChangesAndViews,
+}
+
 /// Record types named in audit entries.
 pub mod record_type {
     pub const CASE: &str = "case";

@@ -28,5 +28,5 @@ async fn database_is_in_wal_mode_with_foreign_keys_and_reopens_idempotently() {
     let migrations: i64 = c
         .query_row("SELECT count(*) FROM schema_migrations", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(migrations, 1);
+    assert_eq!(migrations, 2, "each migration recorded once");
 }

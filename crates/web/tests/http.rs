@@ -246,7 +246,11 @@ async fn register_find_open_edit_and_stale_edit_refused() {
     assert!(page.contains("+221 70 123 45 67") && !page.contains("+221 76 999 99 99"));
 
     // Audit: create, update, and the views are recorded, with field-level changes.
-    let entries = app.store.audit_for_record("case", &id).await.unwrap();
+    let entries = app
+        .store
+        .audit_for_record("case", &id, store::AuditScope::ChangesAndViews)
+        .await
+        .unwrap();
     let actions: Vec<&str> = entries.iter().map(|e| e.action.as_str()).collect();
     assert_eq!(actions.iter().filter(|a| **a == "create").count(), 1);
     assert_eq!(

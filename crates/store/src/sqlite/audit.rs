@@ -5,7 +5,7 @@ use rusqlite::{Connection, params};
 
 use super::{from_ts, parse_named, parse_uuid, ts};
 use crate::Result;
-use crate::model::{AuditEntry, NewAuditEntry};
+use crate::model::{AuditEntry, AuditScope, NewAuditEntry};
 
 pub(crate) fn insert(c: &Connection, e: &NewAuditEntry) -> Result<()> {
     let changes = serde_json::to_string(&e.changes)
@@ -30,14 +30,19 @@ pub(crate) fn for_record(
     c: &Connection,
     record_type: &str,
     record_id: &str,
+    scope: AuditScope,
 ) -> Result<Vec<AuditEntry>> {
-    let mut stmt = c.prepare_cached(
+    let views = match scope {
+        AuditScope::Changes => "AND a.action <> 'view'",
+        AuditScope::ChangesAndViews => "",
+    };
+    let mut stmt = c.prepare_cached(&format!(
         "SELECT a.id, a.at, a.actor_id, u.username, a.action, a.record_type, a.record_id,
                 a.changes, a.reason
          FROM audit_log a LEFT JOIN users u ON u.id = a.actor_id
-         WHERE a.record_type = ?1 AND a.record_id = ?2
-         ORDER BY a.id",
-    )?;
+         WHERE a.record_type = ?1 AND a.record_id = ?2 {views}
+         ORDER BY a.id"
+    ))?;
     let rows = stmt.query_map(params![record_type, record_id], |r| {
         let actor: Option<String> = r.get(2)?;
         let changes: String = r.get(7)?;

@@ -23,11 +23,18 @@ use time::OffsetDateTime;
 use crate::model::*;
 use crate::{AuditContext, Result, Store, StoreError};
 
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "foundation",
-    include_str!("../../migrations/sqlite/0001_foundation.sql"),
-)];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "foundation",
+        include_str!("../../migrations/sqlite/0001_foundation.sql"),
+    ),
+    (
+        2,
+        "audit changes index",
+        include_str!("../../migrations/sqlite/0002_audit_changes_index.sql"),
+    ),
+];
 
 pub const DATABASE_FILE: &str = "reintegra.db";
 
@@ -416,8 +423,10 @@ impl Store for SqliteStore {
         &self,
         record_type: &str,
         record_id: &str,
+        scope: AuditScope,
     ) -> Result<Vec<AuditEntry>> {
         let (t, i) = (record_type.to_string(), record_id.to_string());
-        self.read(move |c| audit::for_record(c, &t, &i)).await
+        self.read(move |c| audit::for_record(c, &t, &i, scope))
+            .await
     }
 }

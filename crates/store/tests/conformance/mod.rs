@@ -115,7 +115,11 @@ async fn offices_and_users(s: &Arc<dyn Store>) {
             .any(|m| m.id == u.id)
     );
     let audit = s
-        .audit_for_record(record_type::USER, &u.id.to_string())
+        .audit_for_record(
+            record_type::USER,
+            &u.id.to_string(),
+            AuditScope::ChangesAndViews,
+        )
         .await
         .unwrap();
     assert_eq!(audit.len(), 1);
@@ -265,7 +269,11 @@ async fn cases_numbering_round_trip_and_audit(s: &Arc<dyn Store>) {
     assert_eq!(rec.version, 1);
     assert_eq!(rec.case_manager_name.as_deref(), Some("NUM.CM"));
     let audit = s
-        .audit_for_record(record_type::CASE, &id.to_string())
+        .audit_for_record(
+            record_type::CASE,
+            &id.to_string(),
+            AuditScope::ChangesAndViews,
+        )
         .await
         .unwrap();
     assert_eq!(audit.len(), 1);
@@ -327,10 +335,36 @@ async fn stale_updates_change_nothing(s: &Arc<dyn Store>) {
     let now = s.case(rec.id).await.unwrap();
     assert_eq!((now.version, now.profile.phone.as_deref()), (2, Some("1")));
     let audit = s
-        .audit_for_record(record_type::CASE, &rec.id.to_string())
+        .audit_for_record(
+            record_type::CASE,
+            &rec.id.to_string(),
+            AuditScope::ChangesAndViews,
+        )
         .await
         .unwrap();
     assert_eq!(audit.len(), 2, "the refused update wrote no audit entry");
+    s.append_audit(AuditContext::by(cm.id, NOW).entry(
+        AuditAction::View,
+        record_type::CASE,
+        rec.id.to_string(),
+        vec![],
+    ))
+    .await
+    .unwrap();
+    let changes = s
+        .audit_for_record(record_type::CASE, &rec.id.to_string(), AuditScope::Changes)
+        .await
+        .unwrap();
+    assert_eq!(changes.len(), 2, "views are left out of the changes");
+    let all = s
+        .audit_for_record(
+            record_type::CASE,
+            &rec.id.to_string(),
+            AuditScope::ChangesAndViews,
+        )
+        .await
+        .unwrap();
+    assert_eq!(all.last().unwrap().action, AuditAction::View);
     assert_eq!(audit[1].changes.len(), 1);
     assert_eq!(audit[1].changes[0].field, "phone");
     let missing = CaseUpdate {
@@ -578,7 +612,11 @@ async fn consent_is_append_only(s: &Arc<dyn Store>) {
     let records: Vec<_> = entries.into_iter().map(|e| e.record).collect();
     assert!(!domain::consent::consent_status(&records, ConsentPurpose::Contact).permits());
     let audit = s
-        .audit_for_record(record_type::CASE, &rec.id.to_string())
+        .audit_for_record(
+            record_type::CASE,
+            &rec.id.to_string(),
+            AuditScope::ChangesAndViews,
+        )
         .await
         .unwrap();
     assert_eq!(audit.len(), 3);

@@ -10,7 +10,7 @@ use domain::case::{CaseStage, ReturneeProfile, StageFacts, derive_stage};
 use domain::consent::{ConsentInput, ConsentRecord, check_consent};
 use domain::{CaseId, OfficeCode, Role, ValidationErrors};
 use serde::{Deserialize, Serialize};
-use store::{AuditContext, CaseQuery, CaseRecord, CaseUpdate, NewCase, record_type};
+use store::{AuditContext, AuditScope, CaseQuery, CaseRecord, CaseUpdate, NewCase, record_type};
 use time::OffsetDateTime;
 use utoipa::{IntoParams, ToSchema};
 
@@ -469,7 +469,11 @@ pub async fn audit(
     let case = authorized_case(&state, &caller.actor(), &id, Action::ReadAudit).await?;
     let entries = state
         .store
-        .audit_for_record(record_type::CASE, &case.id.to_string())
+        .audit_for_record(
+            record_type::CASE,
+            &case.id.to_string(),
+            AuditScope::ChangesAndViews,
+        )
         .await?;
     Ok(Json(
         entries

@@ -17,8 +17,8 @@ use domain::consent::{
 use domain::{CaseId, OfficeId, Role, UserId, ValidationErrors};
 use serde::Deserialize;
 use store::{
-    AuditContext, CaseQuery, CaseRecord, CaseSort, CaseUpdate, NewCase, Office, StoreError, User,
-    record_type,
+    AuditContext, AuditScope, CaseQuery, CaseRecord, CaseSort, CaseUpdate, NewCase, Office,
+    StoreError, User, record_type,
 };
 use time::{Date, OffsetDateTime};
 
@@ -938,15 +938,10 @@ fn field_value(tr: &Tr, field: &str, value: &Option<String>) -> String {
     }
 }
 
-pub fn timeline(
-    tr: &Tr,
-    entries: Vec<store::AuditEntry>,
-    include_views: bool,
-) -> Vec<TimelineEntry> {
+pub fn timeline(tr: &Tr, entries: Vec<store::AuditEntry>) -> Vec<TimelineEntry> {
     entries
         .into_iter()
         .rev()
-        .filter(|e| include_views || e.action != AuditAction::View)
         .map(|e| TimelineEntry {
             when: format!(
                 "{} {:02}:{:02} UTC",
@@ -1224,7 +1219,7 @@ async fn case_page(
     notes.label = tr.t("field-consent-notes");
     let entries = state
         .store
-        .audit_for_record(record_type::CASE, &case.id.to_string())
+        .audit_for_record(record_type::CASE, &case.id.to_string(), AuditScope::Changes)
         .await?;
     Ok(CaseViewPage {
         c: Chrome::new(state, tr.clone(), Some(caller)),
@@ -1242,7 +1237,7 @@ async fn case_page(
         consent_history,
         consent_form: vec![purpose, decision, method, date, notes],
         consent_errors: !consent_errors.is_empty(),
-        timeline: timeline(tr, entries, false),
+        timeline: timeline(tr, entries),
     })
 }
 
@@ -1324,12 +1319,16 @@ pub async fn audit(
     let case = authorized_case(&state, &actor, &id, Action::ReadAudit).await?;
     let entries = state
         .store
-        .audit_for_record(record_type::CASE, &case.id.to_string())
+        .audit_for_record(
+            record_type::CASE,
+            &case.id.to_string(),
+            AuditScope::ChangesAndViews,
+        )
         .await?;
     render(&AuditPage {
         c: Chrome::new(&state, tr.clone(), Some(&caller)),
         id: case.id.to_string(),
         number: case.number.to_string(),
-        entries: timeline(&tr, entries, true),
+        entries: timeline(&tr, entries),
     })
 }
