@@ -5,7 +5,7 @@ use domain::{OfficeCode, OfficeId, Role, UserId, Username};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use time::OffsetDateTime;
 
-use super::{from_ts, is_unique_violation, parse_named, parse_uuid, ts};
+use super::{exec, from_ts, is_unique_violation, parse_named, parse_uuid, q_row, ts};
 use crate::model::*;
 use crate::{AuditContext, Result, StoreError};
 
@@ -32,7 +32,8 @@ pub(crate) fn office(c: &Connection, id: OfficeId) -> Result<Office> {
 }
 
 pub(crate) fn office_by_code(c: &Connection, code: &OfficeCode) -> Result<Option<Office>> {
-    Ok(c.query_row(
+    Ok(q_row(
+        c,
         "SELECT id, code, name FROM offices WHERE code = ?1",
         [code.as_str()],
         office_row,
@@ -41,7 +42,8 @@ pub(crate) fn office_by_code(c: &Connection, code: &OfficeCode) -> Result<Option
 }
 
 pub(crate) fn ensure_office(c: &Connection, code: &OfficeCode, name: &str) -> Result<Office> {
-    c.execute(
+    exec(
+        c,
         "INSERT INTO offices (id, code, name, created_at) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT (code) DO NOTHING",
         params![
@@ -84,12 +86,13 @@ fn user_row_at(r: &Row<'_>, o: usize) -> rusqlite::Result<User> {
 }
 
 pub(crate) fn count_users(c: &Connection) -> Result<u64> {
-    Ok(c.query_row("SELECT count(*) FROM users", [], |r| r.get(0))?)
+    Ok(q_row(c, "SELECT count(*) FROM users", [], |r| r.get(0))?)
 }
 
 pub(crate) fn create_user(c: &Connection, u: NewUser, audit: &AuditContext) -> Result<User> {
     let id = UserId::new();
-    let inserted = c.execute(
+    let inserted = exec(
+        c,
         "INSERT INTO users (id, username, display_name, role, office_id, password_hash,
                             must_change_password, disabled, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 0, ?8)",
@@ -140,7 +143,8 @@ pub(crate) fn user(c: &Connection, id: UserId) -> Result<User> {
 }
 
 pub(crate) fn user_by_username(c: &Connection, username: &Username) -> Result<Option<User>> {
-    Ok(c.query_row(
+    Ok(q_row(
+        c,
         &format!("SELECT {USER_COLUMNS} FROM users u WHERE u.username = ?1"),
         [username.as_str()],
         user_row,
@@ -175,14 +179,16 @@ pub(crate) fn set_password(
     keep_session: Option<&str>,
     audit: &AuditContext,
 ) -> Result<()> {
-    let n = c.execute(
+    let n = exec(
+        c,
         "UPDATE users SET password_hash = ?2, must_change_password = ?3 WHERE id = ?1",
         params![id.to_string(), hash, must_change],
     )?;
     if n == 0 {
         return Err(StoreError::NotFound);
     }
-    c.execute(
+    exec(
+        c,
         "DELETE FROM sessions WHERE user_id = ?1 AND token_hash IS NOT ?2",
         params![id.to_string(), keep_session],
     )?;
@@ -203,13 +209,15 @@ pub(crate) fn set_password(
 }
 
 pub(crate) fn create_session(c: &Connection, s: &NewSession) -> Result<()> {
-    c.execute(
+    exec(
+        c,
         "INSERT INTO sessions (token_hash, user_id, csrf_token, created_at, last_seen_at)
          VALUES (?1, ?2, ?3, ?4, ?4)",
         params![s.token_hash, s.user.to_string(), s.csrf_token, ts(s.at)],
     )?;
     // Sessions that can no longer be live are removed as new ones arrive.
-    c.execute(
+    exec(
+        c,
         "DELETE FROM sessions WHERE created_at < ?1",
         [ts(s.at - time::Duration::days(2))],
     )?;
@@ -217,7 +225,8 @@ pub(crate) fn create_session(c: &Connection, s: &NewSession) -> Result<()> {
 }
 
 pub(crate) fn session(c: &Connection, token_hash: &str) -> Result<Option<(Session, User)>> {
-    Ok(c.query_row(
+    Ok(q_row(
+        c,
         &format!(
             "SELECT s.token_hash, s.user_id, s.csrf_token, s.created_at, s.last_seen_at,
                         {USER_COLUMNS}
@@ -247,12 +256,14 @@ pub(crate) fn record_login_failure(
     at: OffsetDateTime,
 ) -> Result<()> {
     for key in keys {
-        c.execute(
+        exec(
+            c,
             "INSERT INTO login_failures (key, at) VALUES (?1, ?2)",
             params![key, ts(at)],
         )?;
     }
-    c.execute(
+    exec(
+        c,
         "DELETE FROM login_failures WHERE at < ?1",
         [ts(at - time::Duration::days(1))],
     )?;
@@ -276,7 +287,8 @@ pub(crate) fn create_api_token(
     audit: &AuditContext,
 ) -> Result<ApiToken> {
     let id = uuid::Uuid::new_v4();
-    c.execute(
+    exec(
+        c,
         "INSERT INTO api_tokens (id, user_id, name, token_hash, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5)",
         params![
@@ -299,7 +311,8 @@ pub(crate) fn create_api_token(
             ]),
         ),
     )?;
-    Ok(c.query_row(
+    Ok(q_row(
+        c,
         "SELECT id, user_id, name, created_at, last_used_at, revoked_at FROM api_tokens WHERE id = ?1",
         [id.to_string()],
         token_row,
@@ -321,7 +334,8 @@ pub(crate) fn revoke_api_token(
     id: uuid::Uuid,
     audit: &AuditContext,
 ) -> Result<()> {
-    let n = c.execute(
+    let n = exec(
+        c,
         "UPDATE api_tokens SET revoked_at = ?3 WHERE id = ?1 AND user_id = ?2 AND revoked_at IS NULL",
         params![id.to_string(), user.to_string(), ts(audit.at)],
     )?;
@@ -343,7 +357,8 @@ pub(crate) fn user_by_api_token(
     c: &Connection,
     token_hash: &str,
 ) -> Result<Option<(uuid::Uuid, Option<OffsetDateTime>, User)>> {
-    Ok(c.query_row(
+    Ok(q_row(
+        c,
         &format!(
             "SELECT t.id, t.last_used_at, {USER_COLUMNS}
                  FROM api_tokens t JOIN users u ON u.id = t.user_id

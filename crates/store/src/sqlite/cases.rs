@@ -12,7 +12,7 @@ use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
 use time::Date;
 
-use super::{from_ts, parse_named, parse_uuid, ts};
+use super::{exec, from_ts, parse_named, parse_uuid, q_row, ts};
 use crate::model::*;
 use crate::{AuditContext, Result, StoreError};
 
@@ -160,7 +160,8 @@ fn write_children(
 
 pub(crate) fn update(c: &Connection, u: &CaseUpdate, audit: &AuditContext) -> Result<()> {
     let p = &u.profile;
-    let n = c.execute(
+    let n = exec(
+        c,
         "UPDATE cases SET case_manager_id = ?3, given_name = ?4, family_name = ?5,
             family_name_folded = ?6, sex = ?7, gender = ?8, date_of_birth = ?9,
             age_at_return = ?10, nationality = ?11, return_date = ?12, returned_from = ?13,
@@ -207,7 +208,8 @@ pub(crate) fn update(c: &Connection, u: &CaseUpdate, audit: &AuditContext) -> Re
         ],
     )?;
     if n == 0 {
-        let exists: bool = c.query_row(
+        let exists: bool = q_row(
+            c,
             "SELECT EXISTS(SELECT 1 FROM cases WHERE id = ?1)",
             [u.id.to_string()],
             |r| r.get(0),
@@ -218,7 +220,8 @@ pub(crate) fn update(c: &Connection, u: &CaseUpdate, audit: &AuditContext) -> Re
             StoreError::NotFound
         });
     }
-    let number: String = c.query_row(
+    let number: String = q_row(
+        c,
         "SELECT case_number FROM cases WHERE id = ?1",
         [u.id.to_string()],
         |r| r.get(0),
@@ -295,19 +298,19 @@ fn case_row(r: &Row<'_>) -> rusqlite::Result<CaseRecord> {
 
 pub(crate) fn get(c: &Connection, id: CaseId) -> Result<CaseRecord> {
     let id_s = id.to_string();
-    let mut case = c
-        .query_row(
-            &format!(
-                "SELECT {CASE_COLUMNS} FROM cases c
+    let mut case = q_row(
+        c,
+        &format!(
+            "SELECT {CASE_COLUMNS} FROM cases c
                  JOIN offices o ON o.id = c.office_id
                  LEFT JOIN users cm ON cm.id = c.case_manager_id
                  WHERE c.id = ?1"
-            ),
-            [&id_s],
-            case_row,
-        )
-        .optional()?
-        .ok_or(StoreError::NotFound)?;
+        ),
+        [&id_s],
+        case_row,
+    )
+    .optional()?
+    .ok_or(StoreError::NotFound)?;
     let mut stmt = c.prepare_cached(
         "SELECT vulnerability FROM case_vulnerabilities WHERE case_id = ?1 ORDER BY vulnerability",
     )?;
@@ -338,13 +341,13 @@ pub(crate) fn get(c: &Connection, id: CaseId) -> Result<CaseRecord> {
 }
 
 pub(crate) fn id_by_number(c: &Connection, number: &str) -> Result<Option<CaseId>> {
-    let id: Option<String> = c
-        .query_row(
-            "SELECT id FROM cases WHERE case_number = ?1",
-            [number],
-            |r| r.get(0),
-        )
-        .optional()?;
+    let id: Option<String> = q_row(
+        c,
+        "SELECT id FROM cases WHERE case_number = ?1",
+        [number],
+        |r| r.get(0),
+    )
+    .optional()?;
     Ok(id.map(|s| parse_uuid(0, &s).map(CaseId)).transpose()?)
 }
 
@@ -536,7 +539,7 @@ pub(crate) fn add_consent(
     audit: &AuditContext,
 ) -> Result<()> {
     let id = uuid::Uuid::new_v4();
-    let n = c.execute(
+    let n = exec(c,
         "INSERT INTO consents (id, case_id, purpose, decision, method, date, notes, recorded_by,
              recorded_at)
          SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9 WHERE EXISTS (SELECT 1 FROM cases WHERE id = ?2)",

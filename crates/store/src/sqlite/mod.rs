@@ -40,6 +40,9 @@ pub const DATABASE_FILE: &str = "reintegra.db";
 
 fn configure(c: &Connection) -> rusqlite::Result<()> {
     c.busy_timeout(Duration::from_secs(10))?;
+    // Parsing SQL costs more than running these indexed queries: keep every statement the
+    // application uses prepared (the default keeps 16).
+    c.set_prepared_statement_cache_capacity(256);
     c.execute_batch(
         "PRAGMA journal_mode = WAL;
          PRAGMA synchronous = NORMAL;
@@ -104,43 +107,46 @@ impl SqliteStore {
         &self.path
     }
 
+    /// Runs a read on a pooled connection, on the calling thread. Reads here are short,
+    /// indexed lookups (well under a millisecond); handing each to a blocking-thread pool cost
+    /// more in thread switches than the query itself (see docs/benchmarks.md). Long work goes
+    /// through [`Self::write_blocking`] instead.
     async fn read<T, F>(&self, f: F) -> Result<T>
     where
         T: Send + 'static,
         F: FnOnce(&Connection) -> Result<T> + Send + 'static,
     {
-        let pool = self.readers.clone();
-        tokio::task::spawn_blocking(move || {
-            let conn = pool.get()?;
-            f(&conn)
-        })
-        .await
-        .map_err(|e| StoreError::Database(e.to_string()))?
+        let conn = self.readers.get()?;
+        f(&conn)
     }
 
+    /// Runs a short write in one IMMEDIATE transaction on the writer connection, on the calling
+    /// thread. Writers queue on the mutex; none holds it across an await.
     async fn write<T, F>(&self, f: F) -> Result<T>
     where
         T: Send + 'static,
         F: FnOnce(&Transaction<'_>) -> Result<T> + Send + 'static,
     {
+        run_write(&self.writer, f)
+    }
+
+    /// A long write (bulk loads), run on a blocking thread so it does not hold up the async
+    /// workers.
+    async fn write_blocking<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Transaction<'_>) -> Result<T> + Send + 'static,
+    {
         let writer = self.writer.clone();
-        tokio::task::spawn_blocking(move || {
-            let mut conn = writer
-                .lock()
-                .map_err(|_| StoreError::Database("writer lock poisoned".into()))?;
-            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let out = f(&tx)?;
-            tx.commit()?;
-            Ok(out)
-        })
-        .await
-        .map_err(|e| StoreError::Database(e.to_string()))?
+        tokio::task::spawn_blocking(move || run_write(&writer, f))
+            .await
+            .map_err(|e| StoreError::Database(e.to_string()))?
     }
 
     /// Registers many cases in one transaction, each exactly as `create_case` would (number,
     /// children, audit entry, consents). For generated data and imports.
     pub async fn import_cases(&self, cases: Vec<(NewCase, AuditContext)>) -> Result<usize> {
-        self.write(move |tx| {
+        self.write_blocking(move |tx| {
             for (case, audit) in &cases {
                 cases::insert(tx, case, audit)?;
             }
@@ -148,6 +154,19 @@ impl SqliteStore {
         })
         .await
     }
+}
+
+fn run_write<T>(
+    writer: &Mutex<Connection>,
+    f: impl FnOnce(&Transaction<'_>) -> Result<T>,
+) -> Result<T> {
+    let mut conn = writer
+        .lock()
+        .map_err(|_| StoreError::Database("writer lock poisoned".into()))?;
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let out = f(&tx)?;
+    tx.commit()?;
+    Ok(out)
 }
 
 /// Applies every migration not yet recorded, each in its own IMMEDIATE transaction so that two
@@ -159,14 +178,16 @@ fn migrate(conn: &mut Connection) -> Result<()> {
     )?;
     for (version, name, sql) in MIGRATIONS {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let applied: bool = tx.query_row(
+        let applied: bool = q_row(
+            &tx,
             "SELECT EXISTS(SELECT 1 FROM schema_migrations WHERE version = ?1)",
             [version],
             |r| r.get(0),
         )?;
         if !applied {
             tx.execute_batch(sql)?;
-            tx.execute(
+            exec(
+                &tx,
                 "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, ?2, ?3)",
                 rusqlite::params![version, name, OffsetDateTime::now_utc().unix_timestamp()],
             )?;
@@ -175,6 +196,26 @@ fn migrate(conn: &mut Connection) -> Result<()> {
         tx.commit()?;
     }
     Ok(())
+}
+
+/// `query_row` through the connection's statement cache: parsing SQL costs more than running
+/// these indexed queries.
+pub(crate) fn q_row<T, P: rusqlite::Params>(
+    c: &Connection,
+    sql: &str,
+    params: P,
+    f: impl FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+) -> rusqlite::Result<T> {
+    c.prepare_cached(sql)?.query_row(params, f)
+}
+
+/// `execute` through the connection's statement cache.
+pub(crate) fn exec<P: rusqlite::Params>(
+    c: &Connection,
+    sql: &str,
+    params: P,
+) -> rusqlite::Result<usize> {
+    c.prepare_cached(sql)?.execute(params)
 }
 
 pub(crate) fn ts(t: OffsetDateTime) -> i64 {
@@ -219,7 +260,7 @@ pub(crate) fn is_unique_violation(e: &rusqlite::Error) -> bool {
 impl Store for SqliteStore {
     async fn health(&self) -> Result<()> {
         self.read(|c| {
-            c.query_row("SELECT 1", [], |_| Ok(()))?;
+            q_row(c, "SELECT 1", [], |_| Ok(()))?;
             Ok(())
         })
         .await
@@ -288,7 +329,8 @@ impl Store for SqliteStore {
     async fn touch_session(&self, token_hash: &str, now: OffsetDateTime) -> Result<()> {
         let h = token_hash.to_string();
         self.write(move |tx| {
-            tx.execute(
+            exec(
+                tx,
                 "UPDATE sessions SET last_seen_at = ?2 WHERE token_hash = ?1",
                 rusqlite::params![h, ts(now)],
             )?;
@@ -299,7 +341,7 @@ impl Store for SqliteStore {
     async fn delete_session(&self, token_hash: &str) -> Result<()> {
         let h = token_hash.to_string();
         self.write(move |tx| {
-            tx.execute("DELETE FROM sessions WHERE token_hash = ?1", [h])?;
+            exec(tx, "DELETE FROM sessions WHERE token_hash = ?1", [h])?;
             Ok(())
         })
         .await
@@ -313,7 +355,8 @@ impl Store for SqliteStore {
     async fn count_login_failures(&self, key: &str, since: OffsetDateTime) -> Result<u32> {
         let key = key.to_string();
         self.read(move |c| {
-            Ok(c.query_row(
+            Ok(q_row(
+                c,
                 "SELECT count(*) FROM login_failures WHERE key = ?1 AND at >= ?2",
                 rusqlite::params![key, ts(since)],
                 |r| r.get(0),
@@ -324,7 +367,7 @@ impl Store for SqliteStore {
     async fn clear_login_failures(&self, key: &str) -> Result<()> {
         let key = key.to_string();
         self.write(move |tx| {
-            tx.execute("DELETE FROM login_failures WHERE key = ?1", [key])?;
+            exec(tx, "DELETE FROM login_failures WHERE key = ?1", [key])?;
             Ok(())
         })
         .await
@@ -359,7 +402,8 @@ impl Store for SqliteStore {
             // Recording use is bookkeeping; once an hour is enough and keeps API reads cheap.
             if last_used.is_none_or(|t| now - t > time::Duration::hours(1)) {
                 self.write(move |tx| {
-                    tx.execute(
+                    exec(
+                        tx,
                         "UPDATE api_tokens SET last_used_at = ?2 WHERE id = ?1",
                         rusqlite::params![token_id.to_string(), ts(now)],
                     )?;
