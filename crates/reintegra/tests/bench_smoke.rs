@@ -11,7 +11,13 @@ fn bench_smoke_run_reports_every_scenario_without_errors() {
     let work = tempfile::tempdir().unwrap();
     let report = work.path().join("benchmarks.md");
     let out = Command::new(root.join("scripts/bench"))
-        .args(["--smoke", "--sizes", "600", "--binary", env!("CARGO_BIN_EXE_reintegra")])
+        .args([
+            "--smoke",
+            "--sizes",
+            "600",
+            "--binary",
+            env!("CARGO_BIN_EXE_reintegra"),
+        ])
         .arg("--data-root")
         .arg(work.path().join("data"))
         .arg("--out")
@@ -19,16 +25,29 @@ fn bench_smoke_run_reports_every_scenario_without_errors() {
         .output()
         .expect("scripts/bench runs");
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "scripts/bench --smoke failed:\n{stderr}");
+    assert!(
+        out.status.success(),
+        "scripts/bench --smoke failed:\n{stderr}"
+    );
 
     let report = std::fs::read_to_string(&report).unwrap();
     assert!(report.contains("Machine:"), "{report}");
-    for scenario in ["static (nginx)", "healthz", "case_list", "case_page", "write"] {
+    for scenario in [
+        "static (nginx)",
+        "healthz",
+        "case_list",
+        "case_page",
+        "write",
+    ] {
         let rows: Vec<&str> = report
             .lines()
             .filter(|l| l.starts_with("| 600 |") && l.contains(&format!("| {scenario} |")))
             .collect();
-        assert_eq!(rows.len(), 2, "{scenario} at two concurrency levels:\n{report}");
+        assert_eq!(
+            rows.len(),
+            2,
+            "{scenario} at two concurrency levels:\n{report}"
+        );
         for row in rows {
             let cells: Vec<&str> = row.split('|').map(str::trim).collect();
             // | cases | scenario | connections | req/s | p50 | p99 | errors | share |
@@ -37,5 +56,8 @@ fn bench_smoke_run_reports_every_scenario_without_errors() {
             assert_eq!(cells[7], "0", "errors under load: {row}");
         }
     }
-    assert!(report.contains("| 600 |") && report.contains(" MB |"), "{report}");
+    assert!(
+        report.contains("| 600 |") && report.contains(" MB |"),
+        "{report}"
+    );
 }

@@ -28,5 +28,77 @@ async fn database_is_in_wal_mode_with_foreign_keys_and_reopens_idempotently() {
     let migrations: i64 = c
         .query_row("SELECT count(*) FROM schema_migrations", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(migrations, 2, "each migration recorded once");
+    assert_eq!(migrations, 3, "each migration recorded once");
+}
+
+/// A common family name among many cases takes the "walk the list order" plan; a rare one takes
+/// the "collect the matches" plan. Both must give the same pages, counts and order.
+#[tokio::test]
+async fn broad_and_narrow_name_searches_agree() {
+    use domain::authz::{CaseListScope, RestrictedVisibility};
+    use domain::case::CaseStage;
+    use domain::{CaseId, OfficeCode};
+    use store::{AuditContext, CaseQuery, CaseSort, NewCase, Store};
+
+    let dir = tempfile::tempdir().unwrap();
+    let store = store::SqliteStore::open_in(dir.path()).await.unwrap();
+    let office = store
+        .ensure_office(&OfficeCode::parse("BRD").unwrap(), "Broad")
+        .await
+        .unwrap();
+    let now = time::macros::datetime!(2026-11-23 10:00 UTC);
+    let start = time::macros::date!(2020 - 01 - 01);
+    // 2,400 Diallos (broad) and 30 Sows (narrow), interleaved in return date.
+    let cases: Vec<_> = (0..2_430u32)
+        .map(|i| {
+            let family = if i % 81 == 0 { "Sow" } else { "Diallo" };
+            let mut p = conformance::profile(&format!("Person{i:04}"), family);
+            p.return_date = start + time::Duration::days(i64::from(i));
+            (
+                NewCase {
+                    id: CaseId::new(),
+                    office: office.id,
+                    case_manager: None,
+                    profile: p,
+                    stage: CaseStage::Intake,
+                    consents: vec![],
+                },
+                AuditContext::system(now, "test"),
+            )
+        })
+        .collect();
+    store.import_cases(cases).await.unwrap();
+
+    let mut q = CaseQuery::new(CaseListScope {
+        office: Some(office.id),
+        restricted: RestrictedVisibility::All,
+    });
+    q.sort = CaseSort::ReturnDate;
+    q.descending = true;
+    q.per_page = 25;
+    q.text = Some("diallo".into());
+    let broad = store.list_cases(&q).await.unwrap();
+    assert_eq!(broad.total, 2_400);
+    let names: Vec<_> = broad.items.iter().map(|c| c.given_name.as_str()).collect();
+    // Newest return first, skipping the Sows.
+    let expected: Vec<String> = (0..2_430u32)
+        .rev()
+        .filter(|i| i % 81 != 0)
+        .take(25)
+        .map(|i| format!("Person{i:04}"))
+        .collect();
+    assert_eq!(names, expected);
+    q.page = 3;
+    let third = store.list_cases(&q).await.unwrap();
+    assert_eq!(third.items[0].given_name, {
+        let i = (0..2_430u32).rev().filter(|i| i % 81 != 0).nth(50).unwrap();
+        format!("Person{i:04}")
+    });
+
+    q.page = 1;
+    q.text = Some("sow".into());
+    let narrow = store.list_cases(&q).await.unwrap();
+    assert_eq!(narrow.total, 30);
+    assert_eq!(narrow.items[0].given_name, "Person2349");
+    assert!(narrow.items.iter().all(|c| c.family_name == "Sow"));
 }

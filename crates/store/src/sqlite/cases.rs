@@ -351,8 +351,21 @@ pub(crate) fn id_by_number(c: &Connection, number: &str) -> Result<Option<CaseId
     Ok(id.map(|s| parse_uuid(0, &s).map(CaseId)).transpose()?)
 }
 
+/// How a name search joins the case list.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum NameSearch {
+    /// Collect the matching cases from the search index, then sort them: best when few match.
+    FromMatches,
+    /// Walk the cases in the requested order and keep those that match: best when many match
+    /// (a common family name among a million cases), since the first page is found early.
+    WhileScanning,
+}
+
+/// Above this many matches a name search walks the list order instead of sorting every match.
+const BROAD_SEARCH: u64 = 2_000;
+
 /// Builds the WHERE clause shared by the page and its count.
-fn where_clause(q: &CaseQuery) -> (String, Vec<Value>) {
+fn where_clause(q: &CaseQuery, name_search: NameSearch) -> (String, Vec<Value>) {
     let mut cond: Vec<String> = Vec::new();
     let mut args: Vec<Value> = Vec::new();
     let arg = |v: Value, args: &mut Vec<Value>| {
@@ -433,9 +446,16 @@ fn where_clause(q: &CaseQuery) -> (String, Vec<Value>) {
             for word in search_tokens(text).into_iter().take(4) {
                 let lo = arg(word.clone().into(), &mut args);
                 let hi = arg(format!("{word}\u{10FFFF}").into(), &mut args);
-                cond.push(format!(
-                    "c.id IN (SELECT case_id FROM case_search WHERE token >= {lo} AND token < {hi})"
-                ));
+                cond.push(match name_search {
+                    NameSearch::FromMatches => format!(
+                        "c.id IN (SELECT case_id FROM case_search \
+                         WHERE token >= {lo} AND token < {hi})"
+                    ),
+                    NameSearch::WhileScanning => format!(
+                        "EXISTS (SELECT 1 FROM case_search s WHERE s.case_id = c.id \
+                         AND s.token >= {lo} AND s.token < {hi})"
+                    ),
+                });
             }
         }
     }
@@ -460,7 +480,21 @@ fn looks_like_case_number(text: &str) -> bool {
 }
 
 pub(crate) fn list(c: &Connection, q: &CaseQuery) -> Result<CasePage> {
-    let (where_sql, args) = where_clause(q);
+    // Counting first (capped) also tells how broad a name search is, which decides its plan.
+    let (where_sql, args) = where_clause(q, NameSearch::FromMatches);
+    let count_sql = format!(
+        "SELECT count(*) FROM (SELECT 1 FROM cases c {where_sql} LIMIT {})",
+        COUNT_CAP + 1
+    );
+    let counted: u64 = c
+        .prepare_cached(&count_sql)?
+        .query_row(params_from_iter(args.iter()), |r| r.get(0))?;
+    let (where_sql, args) = if counted > BROAD_SEARCH && q.text.is_some() {
+        where_clause(q, NameSearch::WhileScanning)
+    } else {
+        (where_sql, args)
+    };
+
     let dir = if q.descending { "DESC" } else { "ASC" };
     let order = match q.sort {
         CaseSort::Updated => format!("c.updated_at {dir}, c.id {dir}"),
@@ -499,13 +533,6 @@ pub(crate) fn list(c: &Connection, q: &CaseQuery) -> Result<CasePage> {
             })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
-    let count_sql = format!(
-        "SELECT count(*) FROM (SELECT 1 FROM cases c {where_sql} LIMIT {})",
-        COUNT_CAP + 1
-    );
-    let counted: u64 = c
-        .prepare_cached(&count_sql)?
-        .query_row(params_from_iter(args.iter()), |r| r.get(0))?;
     Ok(CasePage {
         items,
         total: counted.min(COUNT_CAP),

@@ -34,6 +34,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "audit changes index",
         include_str!("../../migrations/sqlite/0002_audit_changes_index.sql"),
     ),
+    (
+        3,
+        "case count indexes",
+        include_str!("../../migrations/sqlite/0003_case_count_indexes.sql"),
+    ),
 ];
 
 pub const DATABASE_FILE: &str = "reintegra.db";
@@ -68,6 +73,8 @@ impl From<r2d2::Error> for StoreError {
 pub struct SqliteStore {
     path: PathBuf,
     readers: r2d2::Pool<SqliteConnectionManager>,
+    /// A plain mutex: writes are short, and handing the lock over through tokio's fair async
+    /// mutex measured slower under load (docs/benchmarks.md).
     writer: Arc<Mutex<Connection>>,
 }
 
@@ -86,6 +93,7 @@ impl SqliteStore {
             let mut writer = Connection::open(&path)?;
             configure(&writer)?;
             migrate(&mut writer)?;
+            refresh_statistics(&writer, false)?;
             let manager =
                 SqliteConnectionManager::file(&path).with_init(|c: &mut Connection| configure(c));
             let readers = r2d2::Pool::builder()
@@ -127,7 +135,7 @@ impl SqliteStore {
         T: Send + 'static,
         F: FnOnce(&Transaction<'_>) -> Result<T> + Send + 'static,
     {
-        run_write(&self.writer, f)
+        run_write(&mut *lock(&self.writer)?, f)
     }
 
     /// A long write (bulk loads), run on a blocking thread so it does not hold up the async
@@ -138,7 +146,7 @@ impl SqliteStore {
         F: FnOnce(&Transaction<'_>) -> Result<T> + Send + 'static,
     {
         let writer = self.writer.clone();
-        tokio::task::spawn_blocking(move || run_write(&writer, f))
+        tokio::task::spawn_blocking(move || run_write(&mut *lock(&writer)?, f))
             .await
             .map_err(|e| StoreError::Database(e.to_string()))?
     }
@@ -146,23 +154,43 @@ impl SqliteStore {
     /// Registers many cases in one transaction, each exactly as `create_case` would (number,
     /// children, audit entry, consents). For generated data and imports.
     pub async fn import_cases(&self, cases: Vec<(NewCase, AuditContext)>) -> Result<usize> {
-        self.write_blocking(move |tx| {
-            for (case, audit) in &cases {
-                cases::insert(tx, case, audit)?;
-            }
-            Ok(cases.len())
-        })
-        .await
+        let n = self
+            .write_blocking(move |tx| {
+                for (case, audit) in &cases {
+                    cases::insert(tx, case, audit)?;
+                }
+                Ok(cases.len())
+            })
+            .await?;
+        let writer = self.writer.clone();
+        tokio::task::spawn_blocking(move || refresh_statistics(&*lock(&writer)?, true))
+            .await
+            .map_err(|e| StoreError::Database(e.to_string()))??;
+        Ok(n)
     }
 }
 
-fn run_write<T>(
-    writer: &Mutex<Connection>,
-    f: impl FnOnce(&Transaction<'_>) -> Result<T>,
-) -> Result<T> {
-    let mut conn = writer
+/// Gives the query planner current table statistics. Without them it cannot tell that an office
+/// holds a sixth of all cases while a case-number prefix names ten, and walks the whole office to
+/// find those ten. `PRAGMA optimize` only re-analyses tables that changed a lot since the last
+/// run; `analysis_limit` keeps each analysis to a sample so start-up stays fast at any size.
+fn refresh_statistics(conn: &Connection, after_bulk_load: bool) -> Result<()> {
+    conn.execute_batch("PRAGMA analysis_limit = 1000;")?;
+    if after_bulk_load {
+        conn.execute_batch("ANALYZE;")?;
+    } else {
+        conn.execute_batch("PRAGMA optimize = 0x10002;")?;
+    }
+    Ok(())
+}
+
+fn lock(writer: &Mutex<Connection>) -> Result<std::sync::MutexGuard<'_, Connection>> {
+    writer
         .lock()
-        .map_err(|_| StoreError::Database("writer lock poisoned".into()))?;
+        .map_err(|_| StoreError::Database("writer lock poisoned".into()))
+}
+
+fn run_write<T>(conn: &mut Connection, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     let out = f(&tx)?;
     tx.commit()?;
