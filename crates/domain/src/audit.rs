@@ -13,6 +13,7 @@ named_enum!(
         PasswordChange = "password_change",
         TokenCreate = "token_create",
         TokenRevoke = "token_revoke",
+        Publish = "publish",
     }
 );
 

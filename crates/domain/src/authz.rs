@@ -30,10 +30,16 @@ pub enum Action {
     ReadAudit,
     ManageUsers,
     ReadAggregates,
+    /// See the form library: definitions, previews, XLSForm exports. No personal data.
+    ReadForms,
+    /// Upload, and publish form versions.
+    ManageForms,
+    /// Fill a form about a case (create and edit its submissions).
+    FillForm,
 }
 
 impl Action {
-    pub const ALL: [Action; 8] = [
+    pub const ALL: [Action; 11] = [
         Action::ListCases,
         Action::ReadCase,
         Action::CreateCase,
@@ -42,6 +48,9 @@ impl Action {
         Action::ReadAudit,
         Action::ManageUsers,
         Action::ReadAggregates,
+        Action::ReadForms,
+        Action::ManageForms,
+        Action::FillForm,
     ];
 
     /// Name used in `docs/roles.md` and in audit entries.
@@ -55,6 +64,9 @@ impl Action {
             Action::ReadAudit => "audit.read",
             Action::ManageUsers => "users.manage",
             Action::ReadAggregates => "aggregates.read",
+            Action::ReadForms => "forms.read",
+            Action::ManageForms => "forms.manage",
+            Action::FillForm => "forms.fill",
         }
     }
 }
@@ -97,18 +109,18 @@ pub fn grant(role: Role, action: Action) -> Grant {
     match (role, action) {
         (Role::Admin, ListCases) => Office,
         (Role::Admin, ReadCase) => OfficeUnrestricted,
-        (Role::Admin, ReadAudit | ManageUsers | ReadAggregates) => All,
-        (Role::Admin, CreateCase | UpdateCase | RecordConsent) => No,
+        (Role::Admin, ReadAudit | ManageUsers | ReadAggregates | ReadForms) => All,
+        (Role::Admin, CreateCase | UpdateCase | RecordConsent | ManageForms | FillForm) => No,
 
         (Role::ProgrammeManager, ManageUsers) => No,
         (Role::ProgrammeManager, _) => Office,
 
-        (Role::CaseManager, ListCases | CreateCase | ReadAggregates) => Office,
+        (Role::CaseManager, ListCases | CreateCase | ReadAggregates | ReadForms) => Office,
         (Role::CaseManager, ReadCase) => OfficeRestrictedIfAssigned,
-        (Role::CaseManager, UpdateCase | RecordConsent) => Assigned,
-        (Role::CaseManager, ReadAudit | ManageUsers) => No,
+        (Role::CaseManager, UpdateCase | RecordConsent | FillForm) => Assigned,
+        (Role::CaseManager, ReadAudit | ManageUsers | ManageForms) => No,
 
-        (Role::MeOfficer, ListCases | ReadAggregates) => Office,
+        (Role::MeOfficer, ListCases | ReadAggregates | ReadForms | ManageForms) => Office,
         (Role::MeOfficer, ReadCase) => OfficeUnrestricted,
         (Role::MeOfficer, _) => No,
 

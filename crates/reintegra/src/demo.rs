@@ -358,6 +358,8 @@ pub async fn load(store: &SqliteStore, scale: Scale) -> Result<()> {
             }
         }
     }
+    // The planner needs statistics that describe the loaded programme.
+    store.analyze().await?;
     Ok(())
 }
 

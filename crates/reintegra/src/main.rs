@@ -63,6 +63,11 @@ enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// Work with XLSForm instruments.
+    Forms {
+        #[command(subcommand)]
+        command: FormsCommand,
+    },
     /// Generate an invented programme of N returnees into an empty data directory, for
     /// demonstrations and benchmarks. Deterministic for a given seed.
     Demo {
@@ -97,6 +102,16 @@ enum UserCommand {
         /// line, where other users of the machine could see them).
         #[arg(long, required = true)]
         password_stdin: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum FormsCommand {
+    /// Check an XLSForm without a server: prints a summary (exit 0) or every problem found,
+    /// each with its sheet, row and column (exit 2).
+    Check {
+        /// The .xlsx file.
+        file: PathBuf,
     },
 }
 
@@ -161,6 +176,9 @@ async fn run(cli: Cli) -> Result<()> {
             demo::print_credentials();
             Ok(())
         }
+        Command::Forms {
+            command: FormsCommand::Check { file },
+        } => check_form(&file),
         Command::Migrate { data } => {
             let s = open(&data.data_dir).await?;
             println!("database {} is up to date", s.path().display());
@@ -219,6 +237,38 @@ async fn run(cli: Cli) -> Result<()> {
                 .await?;
             println!("{token}");
             Ok(())
+        }
+    }
+}
+
+fn check_form(file: &Path) -> Result<()> {
+    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    match forms::import_xlsx(&bytes, &name) {
+        Ok(form) => {
+            let s = form.summary();
+            println!("{}: valid XLSForm", file.display());
+            println!("  form id:   {}", s.form_id);
+            println!("  title:     {}", s.title);
+            println!("  version:   {}", s.version);
+            println!("  questions: {}", s.questions);
+            println!("  languages: {}", s.languages.join(", "));
+            Ok(())
+        }
+        Err(problems) => {
+            eprintln!(
+                "{}: {} problem{} found",
+                file.display(),
+                problems.len(),
+                if problems.len() == 1 { "" } else { "s" }
+            );
+            for p in &problems {
+                eprintln!("  {p}");
+            }
+            std::process::exit(2);
         }
     }
 }

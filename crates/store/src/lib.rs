@@ -111,6 +111,31 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<()>;
     async fn consents(&self, case: CaseId) -> Result<Vec<ConsentEntry>>;
 
+    // Forms
+    /// Stores an uploaded version for preview; [`StoreError::Conflict`] if that version is
+    /// already published.
+    async fn save_form_draft(&self, form: NewFormVersion, audit: AuditContext) -> Result<()>;
+    /// Publishes a draft version; [`StoreError::Conflict`] if it already is.
+    async fn publish_form(&self, form_id: &str, version: &str, audit: AuditContext) -> Result<()>;
+    /// Installs a shipped instrument version as published, once. True when it was new.
+    async fn install_shipped_form(&self, form: NewFormVersion, audit: AuditContext)
+    -> Result<bool>;
+    async fn form_version(&self, form_id: &str, version: &str) -> Result<FormVersion>;
+    async fn latest_published_form(&self, form_id: &str) -> Result<FormVersion>;
+    async fn form_versions(&self) -> Result<Vec<FormVersion>>;
+
+    // Submissions
+    async fn create_submission(&self, s: NewSubmission, audit: AuditContext) -> Result<Submission>;
+    /// Saves a draft's answers, or completes it. A completed submission or a stale version is
+    /// refused with [`StoreError::Conflict`].
+    async fn update_submission(
+        &self,
+        u: SubmissionUpdate,
+        audit: AuditContext,
+    ) -> Result<Submission>;
+    async fn submission(&self, id: uuid::Uuid) -> Result<Submission>;
+    async fn submissions_for(&self, subject: Subject) -> Result<Vec<Submission>>;
+
     // Audit
     /// Writes an entry on its own: reads of sensitive records, sign-ins.
     async fn append_audit(&self, entry: NewAuditEntry) -> Result<()>;

@@ -209,10 +209,12 @@ pub const COUNT_CAP: u64 = 10_000;
 #[derive(Clone, Debug)]
 pub struct CasePage {
     pub items: Vec<CaseSummary>,
-    /// Number of matching cases, at most [`COUNT_CAP`].
+    /// Number of matching cases, at most `count_cap`.
     pub total: u64,
-    /// True when more than [`COUNT_CAP`] cases match.
+    /// True when more than `count_cap` cases match.
     pub total_capped: bool,
+    /// Where counting stopped: [`COUNT_CAP`], or less for name searches.
+    pub count_cap: u64,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -269,4 +271,120 @@ pub mod record_type {
     pub const CASE: &str = "case";
     pub const USER: &str = "user";
     pub const API_TOKEN: &str = "api_token";
+}
+
+/// Where a form version came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum FormOrigin {
+    /// Shipped with Reintegra (`instruments/`), installed at start-up.
+    Shipped,
+    /// Uploaded as an XLSForm by a programme manager.
+    Upload,
+}
+
+impl FormOrigin {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FormOrigin::Shipped => "shipped",
+            FormOrigin::Upload => "upload",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "shipped" => Some(FormOrigin::Shipped),
+            "upload" => Some(FormOrigin::Upload),
+            _ => None,
+        }
+    }
+}
+
+/// A form version to store. The definition is the `forms` crate's JSON; the store keeps it as
+/// it is given.
+#[derive(Clone, Debug)]
+pub struct NewFormVersion {
+    pub form_id: String,
+    pub version: String,
+    pub title: String,
+    pub definition: String,
+    pub origin: FormOrigin,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct FormVersion {
+    pub form_id: String,
+    pub version: String,
+    pub title: String,
+    pub definition: String,
+    pub published: bool,
+    pub origin: FormOrigin,
+    pub uploaded_by: Option<String>,
+    pub uploaded_at: OffsetDateTime,
+    pub published_by: Option<String>,
+    pub published_at: Option<OffsetDateTime>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum SubmissionStatus {
+    Draft,
+    Complete,
+}
+
+impl SubmissionStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SubmissionStatus::Draft => "draft",
+            SubmissionStatus::Complete => "complete",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "draft" => Some(SubmissionStatus::Draft),
+            "complete" => Some(SubmissionStatus::Complete),
+            _ => None,
+        }
+    }
+}
+
+/// What a submission is about. Communities and stakeholders join later.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum Subject {
+    Case(CaseId),
+}
+
+#[derive(Clone, Debug)]
+pub struct NewSubmission {
+    pub id: uuid::Uuid,
+    pub form_id: String,
+    pub form_version: String,
+    pub subject: Subject,
+    pub answers: String,
+    pub interviewer: UserId,
+    pub interview_date: Date,
+}
+
+#[derive(Clone, Debug)]
+pub struct SubmissionUpdate {
+    pub id: uuid::Uuid,
+    pub expected_version: i64,
+    pub answers: String,
+    pub interview_date: Date,
+    pub status: SubmissionStatus,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Submission {
+    pub id: uuid::Uuid,
+    pub form_id: String,
+    pub form_version: String,
+    pub form_title: String,
+    pub subject: Subject,
+    pub status: SubmissionStatus,
+    pub answers: String,
+    pub interviewer: UserId,
+    pub interviewer_name: String,
+    pub interview_date: Date,
+    pub created_at: OffsetDateTime,
+    pub updated_at: OffsetDateTime,
+    pub completed_at: Option<OffsetDateTime>,
+    pub version: i64,
 }

@@ -119,6 +119,20 @@ impl Tr {
         args.set(name, FluentValue::from(value.to_string()));
         self.i18n.format(&self.lang, id, Some(&args))
     }
+    /// A message with two named arguments.
+    pub fn t2(
+        &self,
+        id: &str,
+        name1: &str,
+        value1: impl ToString,
+        name2: &str,
+        value2: impl ToString,
+    ) -> String {
+        let mut args = FluentArgs::new();
+        args.set(name1, FluentValue::from(value1.to_string()));
+        args.set(name2, FluentValue::from(value2.to_string()));
+        self.i18n.format(&self.lang, id, Some(&args))
+    }
     /// A message with a count, for plural forms.
     pub fn tn(&self, id: &str, count: u64) -> String {
         let mut args = FluentArgs::new();
@@ -165,7 +179,14 @@ mod tests {
         for (path, text) in &sources {
             let mut ids = Vec::new();
             let is_rust = path.extension().is_some_and(|e| e == "rs");
-            for marker in [".t(\"", ".t1(\"", ".tn(\"", "\"error-", "\"consent-status-"] {
+            for marker in [
+                ".t(\"",
+                ".t1(\"",
+                ".t2(\"",
+                ".tn(\"",
+                "\"error-",
+                "\"consent-status-",
+            ] {
                 // In templates "error-" also starts CSS class names.
                 if !is_rust && marker.starts_with('"') {
                     continue;

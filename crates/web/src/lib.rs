@@ -51,10 +51,15 @@ pub enum StartError {
     Catalogue(#[from] i18n::CatalogueError),
     #[error(transparent)]
     Hash(#[from] auth::HashError),
+    #[error("the shipped instrument {0} is invalid: {1}")]
+    Instrument(&'static str, String),
+    #[error(transparent)]
+    Store(#[from] store::StoreError),
 }
 
 impl AppState {
     pub async fn new(store: Arc<dyn Store>, config: Config) -> Result<Self, StartError> {
+        install_shipped_forms(store.as_ref()).await?;
         Ok(Self {
             store,
             i18n: Arc::new(i18n::I18n::load()?),
@@ -62,6 +67,43 @@ impl AppState {
             dummy_hash: Arc::new(auth::hash_password(auth::random_token()).await?),
         })
     }
+}
+
+/// Installs the instruments shipped in `instruments/` as published versions, once per version:
+/// a new release that changes an instrument ships it with a new version number.
+pub async fn install_shipped_forms(store: &dyn Store) -> Result<usize, StartError> {
+    let mut installed = 0;
+    for (id, form) in ::forms::shipped::all() {
+        let form = form.map_err(|p| {
+            StartError::Instrument(
+                id,
+                p.iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            )
+        })?;
+        let definition =
+            serde_json::to_string(&form).map_err(|e| StartError::Instrument(id, e.to_string()))?;
+        let s = &form.settings;
+        let new = store
+            .install_shipped_form(
+                store::NewFormVersion {
+                    form_id: s.form_id.clone(),
+                    version: s.version.clone(),
+                    title: s.title.clone(),
+                    definition,
+                    origin: store::FormOrigin::Shipped,
+                },
+                store::AuditContext::system(time::OffsetDateTime::now_utc(), "shipped instrument"),
+            )
+            .await?;
+        installed += usize::from(new);
+    }
+    if installed > 0 {
+        tracing::info!(installed, "installed shipped instruments");
+    }
+    Ok(installed)
 }
 
 /// The whole application.

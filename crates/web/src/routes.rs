@@ -1,6 +1,7 @@
 //! Every route of the server, in one table. The router is built from this table, so a route
 //! cannot exist without an entry here, and the role-matrix test walks the whole table.
 
+use axum::extract::DefaultBodyLimit;
 use axum::routing::{MethodRouter, get, post, put};
 use domain::authz::Action;
 
@@ -91,6 +92,50 @@ pub const ROUTES: &[RouteSpec] = &[
         act(Action::ReadAudit),
     ),
     r("overview", "GET", "/overview", act(Action::ReadAggregates)),
+    r("forms.list", "GET", "/forms", act(Action::ReadForms)),
+    r("forms.upload", "POST", "/forms", act(Action::ManageForms)),
+    r(
+        "forms.preview",
+        "GET",
+        "/forms/{form}/{version}",
+        act(Action::ReadForms),
+    ),
+    r(
+        "forms.try",
+        "POST",
+        "/forms/{form}/{version}/preview",
+        act(Action::ReadForms),
+    ),
+    r(
+        "forms.publish",
+        "POST",
+        "/forms/{form}/{version}/publish",
+        act(Action::ManageForms),
+    ),
+    r(
+        "forms.export",
+        "GET",
+        "/forms/{form}/{version}/xlsx",
+        act(Action::ReadForms),
+    ),
+    r(
+        "submissions.start",
+        "POST",
+        "/cases/{id}/submissions",
+        act(Action::FillForm),
+    ),
+    r(
+        "submissions.view",
+        "GET",
+        "/cases/{id}/submissions/{sid}",
+        act(Action::ReadCase),
+    ),
+    r(
+        "submissions.save",
+        "POST",
+        "/cases/{id}/submissions/{sid}",
+        act(Action::FillForm),
+    ),
     r(
         "users.list",
         "GET",
@@ -178,6 +223,18 @@ pub(crate) fn handler(name: &str) -> Option<MethodRouter<AppState>> {
         "consents.create" => post(pages::cases::record_consent),
         "cases.audit" => get(pages::cases::audit),
         "overview" => get(pages::overview::page),
+        "forms.list" => get(pages::instruments::list),
+        // An XLSForm may be larger than the ordinary form post.
+        "forms.upload" => post(pages::instruments::upload).layer(DefaultBodyLimit::max(
+            ::forms::xlsx::MAX_FILE_BYTES + 64 * 1024,
+        )),
+        "forms.preview" => get(pages::instruments::preview),
+        "forms.try" => post(pages::instruments::preview_try),
+        "forms.publish" => post(pages::instruments::publish),
+        "forms.export" => get(pages::instruments::export),
+        "submissions.start" => post(pages::instruments::start),
+        "submissions.view" => get(pages::instruments::view),
+        "submissions.save" => post(pages::instruments::save),
         "users.list" => get(pages::admin::users),
         "users.create" => post(pages::admin::create_user),
         "users.reset" => post(pages::admin::reset_password),

@@ -176,7 +176,11 @@ async fn request(
     office_a: domain::OfficeId,
 ) -> u16 {
     let id = case.map(|c| c.id.to_string()).unwrap_or_default();
-    let path = path.replace("{id}", &id);
+    let path = path
+        .replace("{id}", &id)
+        .replace("{sid}", "00000000-0000-0000-0000-000000000000")
+        .replace("{form}", "w_model")
+        .replace("{version}", "2026.1");
     let c = &s.client;
     let bearer = format!("Bearer {}", s.token);
     let office = office_a.to_string();
@@ -240,6 +244,23 @@ async fn request(
             .send()
             .await
             .unwrap(),
+        "forms.list" | "forms.preview" | "forms.export" | "submissions.view" => c.get(&path).await,
+        "forms.try" => c.post_form(&path, &s.csrf, &[("a:focus_dimension", "economic")]).await,
+        // Shipped versions are already published: allowed roles get 409, not 403.
+        "forms.publish" => c.post_form(&path, &s.csrf, &[]).await,
+        "forms.upload" => {
+            let file = std::fs::read(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../../../shared/conformance/pyxform-examples/yes_or_no_question.xlsx"
+            ))
+            .unwrap();
+            let form = reqwest::multipart::Form::new()
+                .text("_csrf", s.csrf.clone())
+                .part("file", reqwest::multipart::Part::bytes(file).file_name("matrix.xlsx"));
+            c.http.post(app.url(&path)).multipart(form).send().await.unwrap()
+        }
+        "submissions.start" => c.post_form(&path, &s.csrf, &[("form_id", "w_model")]).await,
+        "submissions.save" => c.post_form(&path, &s.csrf, &[("_action", "save")]).await,
         other => panic!("the role matrix has no request for route {other}: add one"),
     };
     let status = res.status().as_u16();

@@ -352,20 +352,32 @@ pub(crate) fn id_by_number(c: &Connection, number: &str) -> Result<Option<CaseId
 }
 
 /// How a name search joins the case list.
+/// How the page query finds its cases. The count, run first, tells which is cheaper.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum NameSearch {
-    /// Collect the matching cases from the search index, then sort them: best when few match.
-    FromMatches,
-    /// Walk the cases in the requested order and keep those that match: best when many match
-    /// (a common family name among a million cases), since the first page is found early.
-    WhileScanning,
+enum Plan {
+    /// Few cases match: collect them through the filters' indexes, then sort them.
+    Narrow,
+    /// Many match (all women of an office, a common family name among a million cases): walk
+    /// the cases in the requested order and keep those that match, so the first page is found
+    /// after a few dozen rows instead of sorting tens of thousands. A `+` before a column keeps
+    /// SQLite from using that column's index (its documented way to steer the planner).
+    Broad,
 }
 
-/// Above this many matches a name search walks the list order instead of sorting every match.
-const BROAD_SEARCH: u64 = 2_000;
+/// Above this many matches the page walks the list order instead of sorting every match.
+const BROAD: u64 = 2_000;
+
+/// Counting name-search matches means a lookup per match; beyond this many the page says
+/// "more than" and asks for a narrower search.
+const SEARCH_COUNT_CAP: u64 = 1_000;
 
 /// Builds the WHERE clause shared by the page and its count.
-fn where_clause(q: &CaseQuery, name_search: NameSearch) -> (String, Vec<Value>) {
+fn where_clause(q: &CaseQuery, plan: Plan) -> (String, Vec<Value>) {
+    // The filter columns, written so that a broad plan does not use their indexes.
+    let col = |c: &str| match plan {
+        Plan::Narrow => format!("c.{c}"),
+        Plan::Broad => format!("+c.{c}"),
+    };
     let mut cond: Vec<String> = Vec::new();
     let mut args: Vec<Value> = Vec::new();
     let arg = |v: Value, args: &mut Vec<Value>| {
@@ -394,19 +406,22 @@ fn where_clause(q: &CaseQuery, name_search: NameSearch) -> (String, Vec<Value>) 
     }
     if let Some(s) = q.stage {
         cond.push(format!(
-            "c.stage = {}",
+            "{} = {}",
+            col("stage"),
             arg(s.as_str().to_string().into(), &mut args)
         ));
     }
     if let Some(u) = q.case_manager {
         cond.push(format!(
-            "c.case_manager_id = {}",
+            "{} = {}",
+            col("case_manager_id"),
             arg(u.to_string().into(), &mut args)
         ));
     }
     if let Some(s) = q.sex {
         cond.push(format!(
-            "c.sex = {}",
+            "{} = {}",
+            col("sex"),
             arg(s.as_str().to_string().into(), &mut args)
         ));
     }
@@ -417,19 +432,22 @@ fn where_clause(q: &CaseQuery, name_search: NameSearch) -> (String, Vec<Value>) 
         .filter(|p| !p.trim().is_empty())
     {
         cond.push(format!(
-            "c.return_province_folded = {}",
+            "{} = {}",
+            col("return_province_folded"),
             arg(p.trim().to_string().into(), &mut args)
         ));
     }
     if let Some(d) = q.returned_from {
         cond.push(format!(
-            "c.return_date >= {}",
+            "{} >= {}",
+            col("return_date"),
             arg(d.to_string().into(), &mut args)
         ));
     }
     if let Some(d) = q.returned_to {
         cond.push(format!(
-            "c.return_date <= {}",
+            "{} <= {}",
+            col("return_date"),
             arg(d.to_string().into(), &mut args)
         ));
     }
@@ -440,18 +458,19 @@ fn where_clause(q: &CaseQuery, name_search: NameSearch) -> (String, Vec<Value>) 
             let prefix = text.to_ascii_uppercase();
             let lo = arg(prefix.clone().into(), &mut args);
             let hi = arg(format!("{prefix}\u{10FFFF}").into(), &mut args);
-            cond.push(format!("c.case_number >= {lo} AND c.case_number < {hi}"));
+            let number = col("case_number");
+            cond.push(format!("{number} >= {lo} AND {number} < {hi}"));
         } else {
             // Every word must begin some word of the name.
             for word in search_tokens(text).into_iter().take(4) {
                 let lo = arg(word.clone().into(), &mut args);
                 let hi = arg(format!("{word}\u{10FFFF}").into(), &mut args);
-                cond.push(match name_search {
-                    NameSearch::FromMatches => format!(
+                cond.push(match plan {
+                    Plan::Narrow => format!(
                         "c.id IN (SELECT case_id FROM case_search \
                          WHERE token >= {lo} AND token < {hi})"
                     ),
-                    NameSearch::WhileScanning => format!(
+                    Plan::Broad => format!(
                         "EXISTS (SELECT 1 FROM case_search s WHERE s.case_id = c.id \
                          AND s.token >= {lo} AND s.token < {hi})"
                     ),
@@ -480,17 +499,23 @@ fn looks_like_case_number(text: &str) -> bool {
 }
 
 pub(crate) fn list(c: &Connection, q: &CaseQuery) -> Result<CasePage> {
-    // Counting first (capped) also tells how broad a name search is, which decides its plan.
-    let (where_sql, args) = where_clause(q, NameSearch::FromMatches);
+    // Counting first (capped) also tells how broad the list is, which decides the plan.
+    let (where_sql, args) = where_clause(q, Plan::Narrow);
+    let name_search = q.text.as_deref().is_some_and(|t| !t.trim().is_empty());
+    let cap = if name_search {
+        SEARCH_COUNT_CAP
+    } else {
+        COUNT_CAP
+    };
     let count_sql = format!(
         "SELECT count(*) FROM (SELECT 1 FROM cases c {where_sql} LIMIT {})",
-        COUNT_CAP + 1
+        cap + 1
     );
     let counted: u64 = c
         .prepare_cached(&count_sql)?
         .query_row(params_from_iter(args.iter()), |r| r.get(0))?;
-    let (where_sql, args) = if counted > BROAD_SEARCH && q.text.is_some() {
-        where_clause(q, NameSearch::WhileScanning)
+    let (where_sql, args) = if counted > BROAD.min(cap) {
+        where_clause(q, Plan::Broad)
     } else {
         (where_sql, args)
     };
@@ -535,8 +560,9 @@ pub(crate) fn list(c: &Connection, q: &CaseQuery) -> Result<CasePage> {
         .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(CasePage {
         items,
-        total: counted.min(COUNT_CAP),
-        total_capped: counted > COUNT_CAP,
+        total: counted.min(cap),
+        total_capped: counted > cap,
+        count_cap: cap,
     })
 }
 

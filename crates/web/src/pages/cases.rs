@@ -279,7 +279,7 @@ pub async fn list(
     if let Some(page) = page {
         let pages = page.total.div_ceil(u64::from(query.per_page)).max(1);
         results.summary = if page.total_capped {
-            tr.tn("cases-found-many", store::COUNT_CAP)
+            tr.tn("cases-found-many", page.count_cap)
         } else {
             tr.tn("cases-found", page.total)
         };
@@ -878,6 +878,7 @@ struct CaseViewPage {
     consent_form: Vec<crate::forms::FieldView>,
     consent_errors: bool,
     timeline: Vec<TimelineEntry>,
+    forms: super::instruments::CaseForms,
 }
 
 fn yes_no(tr: &Tr, v: Option<bool>) -> String {
@@ -1238,6 +1239,7 @@ async fn case_page(
         consent_form: vec![purpose, decision, method, date, notes],
         consent_errors: !consent_errors.is_empty(),
         timeline: timeline(tr, entries),
+        forms: super::instruments::case_forms(state, caller, case).await?,
     })
 }
 

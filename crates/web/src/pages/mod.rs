@@ -4,6 +4,7 @@
 pub mod account;
 pub mod admin;
 pub mod cases;
+pub mod instruments;
 pub mod login;
 pub mod overview;
 
@@ -64,6 +65,12 @@ impl Chrome {
                 nav.push(NavLink {
                     href: "/cases",
                     label: tr.t("nav-cases"),
+                });
+            }
+            if can(Action::ReadForms) {
+                nav.push(NavLink {
+                    href: "/forms",
+                    label: tr.t("nav-forms"),
                 });
             }
             if can(Action::CreateCase) {

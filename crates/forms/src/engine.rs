@@ -1,0 +1,485 @@
+//! Filling a form: answers, relevance, calculations and validation. The server runs this on every
+//! change and on submission; there is no second copy of the rules in the browser.
+
+use std::collections::{BTreeMap, HashSet};
+
+use serde::{Deserialize, Serialize};
+use time::Date;
+
+use crate::compiled::{Compiled, Item};
+use crate::expr::{Env, Evaluate, Expr, Value, parse_date};
+use crate::model::{Kind, Question, pick};
+
+/// Answers, as stored: text values by question name, and repeats as lists of instances.
+/// A select_multiple answer is its choice names separated by spaces, as in XLSForm.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Answers(pub BTreeMap<String, Answer>);
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Answer {
+    Text(String),
+    Repeat(Vec<Answers>),
+}
+
+impl Answers {
+    pub fn text(&self, name: &str) -> &str {
+        match self.0.get(name) {
+            Some(Answer::Text(t)) => t,
+            _ => "",
+        }
+    }
+
+    pub fn instances(&self, name: &str) -> &[Answers] {
+        match self.0.get(name) {
+            Some(Answer::Repeat(v)) => v,
+            _ => &[],
+        }
+    }
+
+    pub fn set(&mut self, name: &str, value: String) {
+        self.0.insert(name.to_string(), Answer::Text(value));
+    }
+
+    fn at_mut(&mut self, path: &[(usize, usize)], names: &[&str]) -> Option<&mut Answers> {
+        let mut cur = self;
+        for ((_, idx), name) in path.iter().zip(names) {
+            cur = match cur.0.get_mut(*name) {
+                Some(Answer::Repeat(v)) => v.get_mut(*idx)?,
+                _ => return None,
+            };
+        }
+        Some(cur)
+    }
+}
+
+/// Where a field sits: its row index and, for each repeat around it, (repeat row, instance).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Position {
+    pub repeats: Vec<(usize, usize)>,
+}
+
+/// A field's address in form posts and error lists: `name`, or `household/1/age` inside a
+/// repeat.
+pub fn path_of(c: &Compiled, pos: &Position, field: usize) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for (r, i) in &pos.repeats {
+        parts.push(c.question(*r).name.clone());
+        parts.push(i.to_string());
+    }
+    parts.push(c.question(field).name.clone());
+    parts.join("/")
+}
+
+/// The state of a form being filled: the answers after relevance and calculations, and which
+/// fields are shown.
+#[derive(Clone, Debug)]
+pub struct Filled {
+    pub answers: Answers,
+    /// Paths of the fields, groups and repeats that are relevant.
+    pub shown: HashSet<String>,
+}
+
+/// One answer that must be fixed, by field path.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    pub path: String,
+    pub message: String,
+}
+
+/// Passes of relevance and calculation before giving up on settling; cycles are refused at
+/// import, so a form settles in at most as many passes as it has levels of dependency.
+const MAX_PASSES: usize = 16;
+
+struct Ctx<'a> {
+    c: &'a Compiled,
+    answers: &'a Answers,
+    pos: &'a Position,
+    current: Value,
+    today: Date,
+    choice: Option<&'a crate::model::Choice>,
+}
+
+impl Env for Ctx<'_> {
+    fn lookup(&self, name: &str) -> Value {
+        let Some(target) = self.c.index(name) else {
+            return Value::empty();
+        };
+        let mut cur = self.answers;
+        for &r in &self.c.nodes[target].repeats {
+            // Inside the same repeat instance as the asker; otherwise the first instance.
+            let idx = self
+                .pos
+                .repeats
+                .iter()
+                .find(|(pr, _)| *pr == r)
+                .map(|(_, i)| *i)
+                .unwrap_or(0);
+            match cur.instances(&self.c.question(r).name).get(idx) {
+                Some(a) => cur = a,
+                None => return Value::empty(),
+            }
+        }
+        typed(&self.c.question(target).kind, cur.text(name))
+    }
+
+    fn current(&self) -> Value {
+        self.current.clone()
+    }
+
+    fn today(&self) -> Date {
+        self.today
+    }
+
+    fn column(&self, name: &str) -> Value {
+        let Some(choice) = self.choice else {
+            return Value::empty();
+        };
+        Value::Str(match name {
+            "name" => choice.name.clone(),
+            "label" => choice.label.values().next().cloned().unwrap_or_default(),
+            other => match other.strip_prefix("label:") {
+                Some(lang) => {
+                    let lang = lang.trim_start_matches(':').trim();
+                    choice.label.get(lang).cloned().unwrap_or_default()
+                }
+                None => choice.extra.get(other).cloned().unwrap_or_default(),
+            },
+        })
+    }
+}
+
+fn typed(kind: &Kind, text: &str) -> Value {
+    match kind {
+        Kind::Integer | Kind::Decimal if !text.trim().is_empty() => {
+            match text.trim().parse::<f64>() {
+                Ok(n) => Value::Num(n),
+                Err(_) => Value::Str(text.to_string()),
+            }
+        }
+        _ => Value::Str(text.to_string()),
+    }
+}
+
+impl Compiled {
+    fn eval(
+        &self,
+        e: &Expr,
+        answers: &Answers,
+        pos: &Position,
+        current: Value,
+        today: Date,
+    ) -> Value {
+        e.eval(&Ctx {
+            c: self,
+            answers,
+            pos,
+            current,
+            today,
+            choice: None,
+        })
+    }
+
+    /// Fresh answers: defaults filled in and the day recorded.
+    pub fn blank(&self, today: Date) -> Answers {
+        let mut a = Answers::default();
+        for (i, q) in self.form.questions.iter().enumerate() {
+            if !self.nodes[i].repeats.is_empty() {
+                continue;
+            }
+            if let Some(d) = &q.default {
+                a.set(&q.name, default_value(d, today));
+            }
+            if q.kind == Kind::Today {
+                a.set(&q.name, today.to_string());
+            }
+        }
+        a
+    }
+
+    /// A new instance of a repeat, with its defaults.
+    pub fn blank_instance(&self, repeat: usize, today: Date) -> Answers {
+        let mut a = Answers::default();
+        for (i, q) in self.form.questions.iter().enumerate() {
+            if self.nodes[i].repeats.last() == Some(&repeat)
+                && let Some(d) = &q.default
+            {
+                a.set(&q.name, default_value(d, today));
+            }
+        }
+        a
+    }
+
+    /// Applies relevance and calculations until they settle: answers to questions that are not
+    /// relevant are dropped, calculations are filled in.
+    pub fn fill(&self, answers: &Answers, today: Date) -> Filled {
+        let mut work = answers.clone();
+        let mut shown = HashSet::new();
+        for _ in 0..MAX_PASSES {
+            let before = work.clone();
+            shown.clear();
+            let mut out = work.clone();
+            self.pass(
+                &self.items,
+                &work,
+                &mut out,
+                &Position::default(),
+                true,
+                today,
+                &mut shown,
+            );
+            work = out;
+            if work == before {
+                break;
+            }
+        }
+        Filled {
+            answers: work,
+            shown,
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn pass(
+        &self,
+        items: &[Item],
+        read: &Answers,
+        write: &mut Answers,
+        pos: &Position,
+        parent_shown: bool,
+        today: Date,
+        shown: &mut HashSet<String>,
+    ) {
+        for item in items {
+            let (Item::Field(idx) | Item::Group(idx, _) | Item::Repeat(idx, _)) = item;
+            let idx = *idx;
+            let q = self.question(idx);
+            let node = &self.nodes[idx];
+            let relevant = parent_shown
+                && node
+                    .relevant
+                    .as_ref()
+                    .is_none_or(|e| self.eval(e, read, pos, Value::empty(), today).to_bool());
+            let path = path_of(self, pos, idx);
+            if relevant {
+                shown.insert(path.clone());
+            }
+            let names: Vec<&str> = pos
+                .repeats
+                .iter()
+                .map(|(r, _)| self.question(*r).name.as_str())
+                .collect();
+            match item {
+                Item::Field(_) => {
+                    let Some(target) = write.at_mut(&pos.repeats, &names) else {
+                        continue;
+                    };
+                    if !relevant {
+                        target.0.remove(&q.name);
+                    } else if let Some(calc) = &node.calculation {
+                        let v = self.eval(calc, read, pos, Value::empty(), today).to_text();
+                        target.set(&q.name, if v == "NaN" { String::new() } else { v });
+                    }
+                }
+                Item::Group(_, ch) => self.pass(ch, read, write, pos, relevant, today, shown),
+                Item::Repeat(_, ch) => {
+                    if !relevant {
+                        if let Some(target) = write.at_mut(&pos.repeats, &names) {
+                            target.0.remove(&q.name);
+                        }
+                        continue;
+                    }
+                    let count = self.answers_at(read, pos).instances(&q.name).len();
+                    for n in 0..count {
+                        let mut inner = pos.clone();
+                        inner.repeats.push((idx, n));
+                        self.pass(ch, read, write, &inner, true, today, shown);
+                    }
+                }
+            }
+        }
+    }
+
+    /// The choices a select offers at this position, after its choice filter.
+    pub fn choices_for(
+        &self,
+        field: usize,
+        answers: &Answers,
+        pos: &Position,
+        today: Date,
+    ) -> Vec<&crate::model::Choice> {
+        let q = self.question(field);
+        let Some(list) = q.kind.list().and_then(|l| self.form.list(l)) else {
+            return Vec::new();
+        };
+        match &self.nodes[field].choice_filter {
+            None => list.choices.iter().collect(),
+            Some(f) => list
+                .choices
+                .iter()
+                .filter(|c| {
+                    f.eval(&Ctx {
+                        c: self,
+                        answers,
+                        pos,
+                        current: Value::empty(),
+                        today,
+                        choice: Some(c),
+                    })
+                    .to_bool()
+                })
+                .collect(),
+        }
+    }
+
+    /// Checks a filled form for submission: required answers, types, choices and constraints
+    /// of every shown question. `language` picks the messages.
+    pub fn validate(&self, filled: &Filled, today: Date, language: &str) -> Vec<FieldError> {
+        let mut errors = Vec::new();
+        self.check(
+            &self.items,
+            filled,
+            &Position::default(),
+            today,
+            language,
+            &mut errors,
+        );
+        errors
+    }
+
+    fn check(
+        &self,
+        items: &[Item],
+        filled: &Filled,
+        pos: &Position,
+        today: Date,
+        language: &str,
+        errors: &mut Vec<FieldError>,
+    ) {
+        for item in items {
+            match item {
+                Item::Group(_, ch) => self.check(ch, filled, pos, today, language, errors),
+                Item::Repeat(r, ch) => {
+                    let path = path_of(self, pos, *r);
+                    if !filled.shown.contains(&path) {
+                        continue;
+                    }
+                    let n = self
+                        .answers_at(&filled.answers, pos)
+                        .instances(&self.question(*r).name)
+                        .len();
+                    for i in 0..n {
+                        let mut inner = pos.clone();
+                        inner.repeats.push((*r, i));
+                        self.check(ch, filled, &inner, today, language, errors);
+                    }
+                }
+                Item::Field(f) => {
+                    let q = self.question(*f);
+                    let path = path_of(self, pos, *f);
+                    if !q.kind.is_answerable() || !filled.shown.contains(&path) {
+                        continue;
+                    }
+                    let value = self
+                        .answers_at(&filled.answers, pos)
+                        .text(&q.name)
+                        .trim()
+                        .to_string();
+                    if let Some(message) =
+                        self.check_one(*f, q, &value, filled, pos, today, language)
+                    {
+                        errors.push(FieldError { path, message });
+                    }
+                }
+            }
+        }
+    }
+
+    fn answers_at<'a>(&self, answers: &'a Answers, pos: &Position) -> &'a Answers {
+        let mut cur = answers;
+        for (r, i) in &pos.repeats {
+            match cur.instances(&self.question(*r).name).get(*i) {
+                Some(a) => cur = a,
+                None => return cur,
+            }
+        }
+        cur
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn check_one(
+        &self,
+        f: usize,
+        q: &Question,
+        value: &str,
+        filled: &Filled,
+        pos: &Position,
+        today: Date,
+        language: &str,
+    ) -> Option<String> {
+        let default_lang = self.form.settings.default_language.as_deref();
+        if value.is_empty() {
+            if q.required {
+                let custom = pick(&q.required_message, language, default_lang);
+                return Some(if custom.is_empty() {
+                    "This question needs an answer.".into()
+                } else {
+                    custom.into()
+                });
+            }
+            return None;
+        }
+        let type_error = match &q.kind {
+            Kind::Integer if value.parse::<i64>().is_err() => {
+                Some("Enter a whole number, such as 3.".to_string())
+            }
+            Kind::Decimal if value.parse::<f64>().map(|n| !n.is_finite()).unwrap_or(true) => {
+                Some("Enter a number, such as 2.5.".to_string())
+            }
+            Kind::Date if parse_date(value).is_none() => {
+                Some("Enter a date as year-month-day, such as 2026-03-14.".to_string())
+            }
+            Kind::Acknowledge if value != "OK" => Some("Tick the box to confirm.".to_string()),
+            Kind::SelectOne(_) | Kind::SelectMultiple(_) => {
+                let offered = self.choices_for(f, &filled.answers, pos, today);
+                let picked: Vec<&str> = value.split_whitespace().collect();
+                if matches!(q.kind, Kind::SelectOne(_)) && picked.len() > 1 {
+                    Some("Choose only one option.".to_string())
+                } else {
+                    picked
+                        .iter()
+                        .find(|p| !offered.iter().any(|c| c.name == **p))
+                        .map(|p| format!("'{p}' is not one of the options; choose from the list."))
+                }
+            }
+            _ => None,
+        };
+        if type_error.is_some() {
+            return type_error;
+        }
+        let constraint = self.nodes[f].constraint.as_ref()?;
+        let current = typed(&q.kind, value);
+        if self
+            .eval(constraint, &filled.answers, pos, current, today)
+            .to_bool()
+        {
+            return None;
+        }
+        let custom = pick(&q.constraint_message, language, default_lang);
+        Some(if custom.is_empty() {
+            "This answer is outside what the form allows; check it.".into()
+        } else {
+            custom.into()
+        })
+    }
+}
+
+/// A default is literal text, except `today()`.
+fn default_value(d: &str, today: Date) -> String {
+    if d.trim() == "today()" {
+        today.to_string()
+    } else {
+        d.to_string()
+    }
+}

@@ -1,0 +1,297 @@
+//! The form definition: what an XLSForm says, as data. Stored as JSON with each published
+//! version; expressions are kept as written and parsed by [`crate::Compiled`].
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+/// Text in several languages. The key is the language as written in the column header
+/// (`English (en)`), or `""` for a column without a language (`label`).
+pub type Text = BTreeMap<String, String>;
+
+/// Picks the text for `language`, falling back to the default language, the untranslated
+/// column, then any translation at all.
+pub fn pick<'a>(text: &'a Text, language: &str, default_language: Option<&str>) -> &'a str {
+    text.get(language)
+        .or_else(|| default_language.and_then(|d| text.get(d)))
+        .or_else(|| text.get(""))
+        .or_else(|| text.values().next())
+        .map(String::as_str)
+        .unwrap_or("")
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Form {
+    pub settings: Settings,
+    pub questions: Vec<Question>,
+    pub choices: Vec<ChoiceList>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Settings {
+    pub form_id: String,
+    pub title: String,
+    pub version: String,
+    pub default_language: Option<String>,
+    /// Other settings columns, kept for the round trip (`source`, `style`, …).
+    #[serde(default)]
+    pub extra: BTreeMap<String, String>,
+}
+
+/// What a survey row is.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", content = "list", rename_all = "snake_case")]
+pub enum Kind {
+    Text,
+    Integer,
+    Decimal,
+    Date,
+    SelectOne(String),
+    SelectMultiple(String),
+    Note,
+    Calculate,
+    Acknowledge,
+    /// Filled in by the server: when filling started, when it was completed, and the day.
+    Start,
+    End,
+    Today,
+    BeginGroup,
+    EndGroup,
+    BeginRepeat,
+    EndRepeat,
+}
+
+impl Kind {
+    /// The `type` cell as Reintegra writes it.
+    pub fn type_cell(&self) -> String {
+        match self {
+            Kind::Text => "text".into(),
+            Kind::Integer => "integer".into(),
+            Kind::Decimal => "decimal".into(),
+            Kind::Date => "date".into(),
+            Kind::SelectOne(l) => format!("select_one {l}"),
+            Kind::SelectMultiple(l) => format!("select_multiple {l}"),
+            Kind::Note => "note".into(),
+            Kind::Calculate => "calculate".into(),
+            Kind::Acknowledge => "acknowledge".into(),
+            Kind::Start => "start".into(),
+            Kind::End => "end".into(),
+            Kind::Today => "today".into(),
+            Kind::BeginGroup => "begin_group".into(),
+            Kind::EndGroup => "end_group".into(),
+            Kind::BeginRepeat => "begin_repeat".into(),
+            Kind::EndRepeat => "end_repeat".into(),
+        }
+    }
+
+    /// A question someone answers (not a structure row, note, calculation or metadata).
+    pub fn is_answerable(&self) -> bool {
+        matches!(
+            self,
+            Kind::Text
+                | Kind::Integer
+                | Kind::Decimal
+                | Kind::Date
+                | Kind::SelectOne(_)
+                | Kind::SelectMultiple(_)
+                | Kind::Acknowledge
+        )
+    }
+
+    /// Has a value in the answers (questions, calculations, metadata).
+    pub fn holds_value(&self) -> bool {
+        self.is_answerable()
+            || matches!(
+                self,
+                Kind::Calculate | Kind::Start | Kind::End | Kind::Today
+            )
+    }
+
+    pub fn list(&self) -> Option<&str> {
+        match self {
+            Kind::SelectOne(l) | Kind::SelectMultiple(l) => Some(l),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Question {
+    pub kind: Kind,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub label: Text,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub hint: Text,
+    #[serde(default)]
+    pub required: bool,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub required_message: Text,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub relevant: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub constraint: Option<String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub constraint_message: Text,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calculation: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default: Option<String>,
+    #[serde(default)]
+    pub read_only: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub appearance: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub choice_filter: Option<String>,
+    /// Columns Reintegra does not interpret, kept for the round trip.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub extra: BTreeMap<String, String>,
+    /// The row on the survey sheet it came from (1-based, the header is row 1).
+    pub row: usize,
+}
+
+impl Question {
+    pub fn new(kind: Kind, name: &str, row: usize) -> Self {
+        Question {
+            kind,
+            name: name.into(),
+            label: Text::new(),
+            hint: Text::new(),
+            required: false,
+            required_message: Text::new(),
+            relevant: None,
+            constraint: None,
+            constraint_message: Text::new(),
+            calculation: None,
+            default: None,
+            read_only: false,
+            appearance: None,
+            choice_filter: None,
+            extra: BTreeMap::new(),
+            row,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChoiceList {
+    pub name: String,
+    pub choices: Vec<Choice>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Choice {
+    pub name: String,
+    #[serde(default)]
+    pub label: Text,
+    /// Other columns (those a `choice_filter` uses, for instance).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub extra: BTreeMap<String, String>,
+    pub row: usize,
+}
+
+impl Form {
+    pub fn list(&self, name: &str) -> Option<&ChoiceList> {
+        self.choices.iter().find(|l| l.name == name)
+    }
+
+    /// Every language a label, hint or choice uses, the default first.
+    pub fn languages(&self) -> Vec<String> {
+        let mut langs: Vec<String> = Vec::new();
+        let mut add = |t: &Text| {
+            for k in t.keys() {
+                if !langs.contains(k) {
+                    langs.push(k.clone());
+                }
+            }
+        };
+        for q in &self.questions {
+            add(&q.label);
+            add(&q.hint);
+            add(&q.required_message);
+            add(&q.constraint_message);
+        }
+        for l in &self.choices {
+            for c in &l.choices {
+                add(&c.label);
+            }
+        }
+        langs.sort();
+        if let Some(d) = &self.settings.default_language
+            && let Some(i) = langs.iter().position(|l| l == d)
+        {
+            let d = langs.remove(i);
+            langs.insert(0, d);
+        }
+        langs
+    }
+
+    pub fn question(&self, name: &str) -> Option<&Question> {
+        self.questions.iter().find(|q| q.name == name)
+    }
+
+    /// Number of questions someone answers.
+    pub fn question_count(&self) -> usize {
+        self.questions
+            .iter()
+            .filter(|q| q.kind.is_answerable())
+            .count()
+    }
+}
+
+/// One thing wrong with a form, located the way its author will look for it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    pub sheet: String,
+    /// 1-based spreadsheet row; none for a problem with the whole sheet or workbook.
+    pub row: Option<usize>,
+    pub column: Option<String>,
+    pub message: String,
+}
+
+impl Problem {
+    pub fn workbook(message: impl Into<String>) -> Self {
+        Problem {
+            sheet: String::new(),
+            row: None,
+            column: None,
+            message: message.into(),
+        }
+    }
+
+    /// A problem with a whole sheet (a missing column, say).
+    pub fn sheet(sheet: &str, message: impl Into<String>) -> Self {
+        Problem {
+            sheet: sheet.into(),
+            row: None,
+            column: None,
+            message: message.into(),
+        }
+    }
+
+    pub fn at(sheet: &str, row: usize, column: &str, message: impl Into<String>) -> Self {
+        Problem {
+            sheet: sheet.into(),
+            row: Some(row),
+            column: (!column.is_empty()).then(|| column.into()),
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if !self.sheet.is_empty() {
+            write!(f, "sheet '{}'", self.sheet)?;
+            if let Some(r) = self.row {
+                write!(f, ", row {r}")?;
+            }
+            if let Some(c) = &self.column {
+                write!(f, ", column '{c}'")?;
+            }
+            f.write_str(": ")?;
+        }
+        f.write_str(&self.message)
+    }
+}

@@ -1,0 +1,105 @@
+//! `.xlsx` files in and out. Reading goes through calamine, writing through rust_xlsxwriter;
+//! both only move cells, [`crate::xlsform`] gives them meaning.
+
+use std::io::Cursor;
+
+use calamine::{Data, Reader, Xlsx};
+
+use crate::model::Problem;
+use crate::xlsform::{MAX_COLUMNS, MAX_ROWS, Sheet, Workbook};
+
+/// The largest upload read: XLSForms are tens of kilobytes; anything near this is not a form.
+pub const MAX_FILE_BYTES: usize = 5 * 1024 * 1024;
+
+/// Reads every sheet of an `.xlsx` file as text cells.
+pub fn read(bytes: &[u8]) -> Result<Workbook, Problem> {
+    if bytes.len() > MAX_FILE_BYTES {
+        return Err(Problem::workbook(format!(
+            "the file is {:.1} MB; an XLSForm must be under {} MB",
+            bytes.len() as f64 / 1024.0 / 1024.0,
+            MAX_FILE_BYTES / 1024 / 1024
+        )));
+    }
+    if !bytes.starts_with(b"PK") {
+        return Err(Problem::workbook(
+            "this is not an .xlsx file (an Excel workbook saved as .xlsx is expected)",
+        ));
+    }
+    let mut book: Xlsx<_> = calamine::open_workbook_from_rs(Cursor::new(bytes))
+        .map_err(|e| Problem::workbook(format!("the .xlsx file cannot be read: {e}")))?;
+    let mut sheets = Vec::new();
+    for name in book.sheet_names() {
+        let range = book
+            .worksheet_range(&name)
+            .map_err(|e| Problem::workbook(format!("the sheet '{name}' cannot be read: {e}")))?;
+        let (height, width) = range.get_size();
+        if height > MAX_ROWS + 1 || width > MAX_COLUMNS {
+            return Err(Problem::workbook(format!(
+                "the sheet '{name}' has {height} rows and {width} columns; a form may have at \
+                 most {MAX_ROWS} rows and {MAX_COLUMNS} columns"
+            )));
+        }
+        // Keep spreadsheet row numbers: rows above the used range are empty.
+        let start = range.start().map(|(r, _)| r as usize).unwrap_or(0);
+        let col0 = range.start().map(|(_, c)| c as usize).unwrap_or(0);
+        let mut rows: Vec<Vec<String>> = vec![Vec::new(); start];
+        for row in range.rows() {
+            let mut cells = vec![String::new(); col0];
+            cells.extend(row.iter().map(cell_text));
+            while cells.last().is_some_and(|c| c.is_empty()) {
+                cells.pop();
+            }
+            rows.push(cells);
+        }
+        // A header row that is not the first row is not supported by XLSForm either; drop
+        // leading empty rows only when the whole sheet starts lower.
+        sheets.push(Sheet { name, rows });
+    }
+    Ok(Workbook { sheets })
+}
+
+fn cell_text(d: &Data) -> String {
+    match d {
+        Data::Empty => String::new(),
+        Data::String(s) => s.clone(),
+        Data::Int(i) => i.to_string(),
+        Data::Float(f) => crate::expr::format_number(*f),
+        Data::Bool(b) => if *b { "TRUE" } else { "FALSE" }.into(),
+        Data::DateTime(dt) => {
+            let (y, m, d, hh, mm, ss, _) = dt.to_ymd_hms_milli();
+            if dt.is_datetime() && (hh, mm, ss) != (0, 0, 0) {
+                format!("{y:04}-{m:02}-{d:02}T{hh:02}:{mm:02}:{ss:02}")
+            } else {
+                format!("{y:04}-{m:02}-{d:02}")
+            }
+        }
+        Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
+        Data::Error(e) => format!("#{e:?}"),
+    }
+}
+
+/// Writes the sheets to an `.xlsx` file, every cell as text so nothing is reinterpreted.
+pub fn write(book: &Workbook) -> Result<Vec<u8>, String> {
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let bold = rust_xlsxwriter::Format::new().set_bold();
+    for sheet in &book.sheets {
+        let ws = wb.add_worksheet();
+        ws.set_name(&sheet.name).map_err(|e| e.to_string())?;
+        for (r, row) in sheet.rows.iter().enumerate() {
+            for (c, cell) in row.iter().enumerate() {
+                if cell.is_empty() {
+                    continue;
+                }
+                let (r, c) = (r as u32, c as u16);
+                if r == 0 {
+                    ws.write_string_with_format(r, c, cell, &bold)
+                } else {
+                    ws.write_string(r, c, cell)
+                }
+                .map_err(|e| e.to_string())?;
+            }
+        }
+        ws.set_freeze_panes(1, 0).map_err(|e| e.to_string())?;
+    }
+    wb.save_to_buffer().map_err(|e| e.to_string())
+}
