@@ -381,3 +381,52 @@ async fn demo_generates_a_programme_of_the_size_asked_and_only_into_an_empty_dir
         "600 cases over six offices, 100 in Dakar"
     );
 }
+
+#[test]
+fn forms_check_summarises_a_valid_xlsform_and_lists_every_problem_of_a_bad_one() {
+    let corpus = concat!(env!("CARGO_MANIFEST_DIR"), "/../forms/tests/corpus");
+    let ok = reintegra()
+        .args([
+            "forms",
+            "check",
+            &format!("{corpus}/valid/returnee_translated.xlsx"),
+        ])
+        .output()
+        .unwrap();
+    assert!(ok.status.success());
+    let out = String::from_utf8_lossy(&ok.stdout);
+    for expected in [
+        "returnee_intake",
+        "version:   3",
+        "questions: 6",
+        "English (en), French (fr)",
+    ] {
+        assert!(out.contains(expected), "{expected} missing from:\n{out}");
+    }
+
+    let bad = reintegra()
+        .args([
+            "forms",
+            "check",
+            &format!("{corpus}/invalid/unknown_field_in_constraint.xlsx"),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(err.contains("sheet 'survey', row"), "{err}");
+    assert!(err.contains("column 'constraint'"), "{err}");
+
+    // Not a workbook at all, and a file that does not exist: refused, never a crash.
+    let not_xlsx = reintegra()
+        .args(["forms", "check", &format!("{corpus}/invalid/not_xlsx.xlsx")])
+        .output()
+        .unwrap();
+    assert_eq!(not_xlsx.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&not_xlsx.stderr).contains("not an .xlsx file"));
+    let missing = reintegra()
+        .args(["forms", "check", "/nonexistent.xlsx"])
+        .output()
+        .unwrap();
+    assert_eq!(missing.status.code(), Some(2));
+}

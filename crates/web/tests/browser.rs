@@ -78,3 +78,63 @@ async fn case_manager_registers_a_returnee_then_finds_and_opens_the_case() {
     assert!(std::fs::metadata(shot).unwrap().len() > 10_000);
     b.quit().await;
 }
+
+/// Skip logic on the server: answering "yes" to a screening question brings its follow-up
+/// question onto the page without a reload, and the answers survive the round trip.
+#[tokio::test]
+async fn a_follow_up_question_appears_once_an_earlier_answer_calls_for_it() {
+    let app = spawn_app().await;
+    let office = app.office("DKR").await;
+    app.user("ibou.sarr", Role::CaseManager, Some(office)).await;
+    let http = app.signed_in("ibou.sarr").await;
+    let csrf = http.csrf("/cases/new").await;
+    let res = http.post_form("/cases", &csrf, &registration()).await;
+    let case_path = location(&res);
+
+    let b = Browser::start().await;
+    b.goto(&app.url("/login")).await;
+    b.type_into("#username", "ibou.sarr").await;
+    b.type_into("#password", PASSWORD).await;
+    b.click("form button[type=submit]").await;
+    b.wait_for_text("Cases").await;
+    b.goto(&app.url(&case_path)).await;
+    b.wait_for_text("Forms and assessments").await;
+    b.click("#f-start-form option[value=rapid_vulnerability_screening]")
+        .await;
+    b.click("#forms button[type=submit]").await;
+    b.wait_for_text("Rapid vulnerability screening").await;
+    b.wait_for_text("physical or mental health needs").await;
+    let body = b.text("main").await;
+    assert!(
+        !body.contains("What kind of health needs?"),
+        "not asked yet"
+    );
+
+    b.type_into("#q-returnee_age", "34").await;
+    b.click("#q-health_needs-yes").await;
+
+    b.wait_for_text("What kind of health needs?").await;
+    // The swap kept what was typed before.
+    assert_eq!(
+        b.script(
+            "return document.querySelector('#q-returnee_age').value",
+            serde_json::json!([])
+        )
+        .await,
+        "34"
+    );
+    b.screenshot("form-follow-up-question").await;
+
+    // And it goes away again when the answer changes.
+    b.click("#q-health_needs-no").await;
+    b.wait_for_text("Has the returnee suffered violence").await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while b.text("main").await.contains("What kind of health needs?") {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "follow-up question never hidden"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    b.quit().await;
+}

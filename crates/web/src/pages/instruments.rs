@@ -80,6 +80,10 @@ pub struct QuestionView {
     pub read_only: bool,
     pub error: String,
     pub choices: Vec<ChoiceView>,
+    /// Keep the control the user is working in untouched when htmx swaps the form in again
+    /// (`hx-preserve`), so nothing typed while a request was under way is overwritten. Off for
+    /// selects whose choices depend on other answers: those must be redrawn.
+    pub preserve: bool,
 }
 
 /// The form as a flat list of things to draw, so the template needs no recursion.
@@ -294,6 +298,7 @@ impl Drawing<'_> {
             read_only: q.read_only || !self.editable,
             error: self.errors.get(path).cloned().unwrap_or_default(),
             choices,
+            preserve: self.editable && q.choice_filter.is_none(),
         })
     }
 }

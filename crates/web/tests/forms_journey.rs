@@ -1,0 +1,361 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+//! The forms journey over HTTP: a programme manager uploads an XLSForm, previews and publishes
+//! it; a case manager fills it for a case, sees a question appear when an earlier answer calls
+//! for it, is told what to fix, fixes it, and the answers are saved with the form's version.
+
+mod common;
+
+use common::*;
+use domain::Role;
+use reqwest::multipart::{Form, Part};
+
+const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../forms/tests/corpus");
+
+fn xlsx(name: &str) -> Vec<u8> {
+    std::fs::read(format!("{CORPUS}/valid/{name}")).unwrap()
+}
+
+async fn upload(
+    app: &TestApp,
+    c: &Client,
+    csrf: &str,
+    name: &str,
+    bytes: Vec<u8>,
+) -> reqwest::Response {
+    let form = Form::new()
+        .text("_csrf", csrf.to_string())
+        .part("file", Part::bytes(bytes).file_name(name.to_string()));
+    c.http
+        .post(app.url("/forms"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+fn field_value(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no {name} in page"))
+        + marker.len();
+    html[start..].split('"').next().unwrap().to_string()
+}
+
+async fn htmx_post(
+    app: &TestApp,
+    c: &Client,
+    path: &str,
+    fields: &[(&str, &str)],
+) -> (u16, String) {
+    let res = c
+        .http
+        .post(app.url(path))
+        .header("hx-request", "true")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(serde_html_form::to_string(fields).unwrap())
+        .send()
+        .await
+        .unwrap();
+    (res.status().as_u16(), res.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn upload_preview_publish_fill_fix_and_save_with_the_version() {
+    let app = spawn_app().await;
+    let office = app.office("DKR").await;
+    app.user("pm.dakar", Role::ProgrammeManager, Some(office))
+        .await;
+    app.user("cm.dakar", Role::CaseManager, Some(office)).await;
+
+    // The library lists the shipped instruments.
+    let pm = app.signed_in("pm.dakar").await;
+    let (status, page) = pm.get_text("/forms").await;
+    assert_eq!(status, 200);
+    for title in [
+        "The W model",
+        "Counselling session record",
+        "Skills assessment",
+    ] {
+        assert!(page.contains(title), "{title} missing from the library");
+    }
+    let csrf = csrf_of(&page);
+
+    // A file that is not a workbook, and one with a defect, are refused with the reason.
+    let res = upload(&app, &pm, &csrf, "notes.xlsx", b"just some text".to_vec()).await;
+    assert_eq!(res.status(), 422);
+    let body = res.text().await.unwrap();
+    assert!(body.contains("notes.xlsx was not accepted"), "{body}");
+    assert!(body.contains("not an .xlsx file"), "{body}");
+    let bad = std::fs::read(format!("{CORPUS}/invalid/unknown_field_in_constraint.xlsx")).unwrap();
+    let res = upload(&app, &pm, &csrf, "bad.xlsx", bad).await;
+    assert_eq!(res.status(), 422);
+    let body = res.text().await.unwrap();
+    assert!(body.contains("names no question of this form"), "{body}");
+    assert!(
+        body.contains("sheet &#39;survey&#39;, row") || body.contains("sheet 'survey', row"),
+        "{body}"
+    );
+
+    // Upload → preview.
+    let res = upload(
+        &app,
+        &pm,
+        &csrf,
+        "returnee_translated.xlsx",
+        xlsx("returnee_translated.xlsx"),
+    )
+    .await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(location(&res), "/forms/returnee_intake/3");
+    let (status, page) = pm.get_text("/forms/returnee_intake/3").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Returnee intake") && page.contains("Draft"));
+    assert!(page.contains("Publish this version"));
+    assert!(
+        page.contains("English (en), French (fr)"),
+        "languages listed"
+    );
+    assert!(page.contains("Do you have children?"));
+    assert!(
+        !page.contains("How many children?"),
+        "hidden until the answer calls for it"
+    );
+    // Trying the form: an answer brings the follow-up question (htmx fragment).
+    let (status, fragment) = htmx_post(
+        &app,
+        &pm,
+        "/forms/returnee_intake/3/preview",
+        &[("_csrf", &csrf), ("a:has_children", "yes")],
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(fragment.contains("How many children?"));
+    assert!(!fragment.contains("<html"), "a fragment, not a page");
+
+    // The XLSForm export reads back as the same form.
+    let res = pm.get("/forms/returnee_intake/3/xlsx").await;
+    assert_eq!(res.status(), 200);
+    let exported = res.bytes().await.unwrap();
+    let form = forms::import_xlsx(&exported, "x.xlsx").unwrap();
+    assert_eq!(form.settings.form_id, "returnee_intake");
+    assert_eq!(form.settings.version, "3");
+
+    // Publish; the version is then frozen.
+    let res = pm
+        .post_form("/forms/returnee_intake/3/publish", &csrf, &[])
+        .await;
+    assert_eq!(res.status(), 303);
+    let (_, page) = pm.get_text("/forms/returnee_intake/3").await;
+    assert!(page.contains("Published") && !page.contains("Publish this version"));
+    let res = upload(
+        &app,
+        &pm,
+        &csrf,
+        "again.xlsx",
+        xlsx("returnee_translated.xlsx"),
+    )
+    .await;
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.unwrap().contains("already published"));
+
+    // A case manager registers a case and starts the form from the case page.
+    let cm = app.signed_in("cm.dakar").await;
+    let csrf = cm.csrf("/cases/new").await;
+    let res = cm.post_form("/cases", &csrf, &registration()).await;
+    assert_eq!(res.status(), 303);
+    let case_path = location(&res);
+    let (_, page) = cm.get_text(&case_path).await;
+    assert!(page.contains("Forms and assessments") && page.contains("Returnee intake"));
+    let res = cm
+        .post_form(
+            &format!("{case_path}/submissions"),
+            &csrf,
+            &[("form_id", "returnee_intake")],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let sub_path = location(&res);
+    assert!(sub_path.starts_with(&format!("{case_path}/submissions/")));
+    let (status, page) = cm.get_text(&sub_path).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Full name") && !page.contains("How many children?"));
+    let version = field_value(&page, "_version");
+
+    // The follow-up question appears when the answer calls for it.
+    let (status, fragment) = htmx_post(
+        &app,
+        &cm,
+        &sub_path,
+        &[
+            ("_csrf", &csrf),
+            ("_action", "refresh"),
+            ("a:has_children", "yes"),
+        ],
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(fragment.contains("How many children?"));
+
+    // Submitting with answers that break the form's rules: told what to fix, nothing lost.
+    let answers = |age: &'static str, children: &'static str| {
+        vec![
+            ("_interview_date", "2026-03-01"),
+            ("a:respondent_name", "Aminata Diallo"),
+            ("a:age", age),
+            ("a:has_children", "yes"),
+            ("a:children_count", children),
+            ("a:host_country", "ly"),
+        ]
+    };
+    let mut fields = answers("130", "0");
+    fields.push(("_version", &version));
+    fields.push(("_action", "submit"));
+    let res = cm.post_form(&sub_path, &csrf, &fields).await;
+    assert_eq!(res.status(), 422);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("Age must be between 0 and 120."), "{page}");
+    assert!(page.contains("Enter at least 1."));
+    assert!(
+        page.contains("value=\"130\"") && page.contains("Aminata Diallo"),
+        "typed values kept"
+    );
+    assert!(page.contains("The draft was saved"));
+    let version = field_value(&page, "_version");
+
+    // A stale copy of the form is refused, keeping what was typed.
+    let mut stale = answers("31", "2");
+    stale.push(("_version", "1"));
+    stale.push(("_action", "save"));
+    let res = cm.post_form(&sub_path, &csrf, &stale).await;
+    assert_eq!(res.status(), 409);
+    assert!(res.text().await.unwrap().contains("value=\"31\""));
+
+    // Fixed: saved as complete, with the form id and version.
+    let mut fields = answers("31", "2");
+    fields.push(("_version", &version));
+    fields.push(("_action", "submit"));
+    let res = cm.post_form(&sub_path, &csrf, &fields).await;
+    assert_eq!(
+        res.status(),
+        303,
+        "{}",
+        res.text().await.unwrap_or_default()
+    );
+    let (_, page) = cm.get_text(&sub_path).await;
+    assert!(page.contains("Complete") && page.contains("Version 3"));
+    assert!(
+        !page.contains("name=\"_action\" value=\"submit\""),
+        "a completed form is read-only"
+    );
+    let sid: uuid::Uuid = sub_path.rsplit('/').next().unwrap().parse().unwrap();
+    let stored = app.store.submission(sid).await.unwrap();
+    assert_eq!(
+        (stored.form_id.as_str(), stored.form_version.as_str()),
+        ("returnee_intake", "3")
+    );
+    let answers: serde_json::Value = serde_json::from_str(&stored.answers).unwrap();
+    assert_eq!(answers["age"], "31");
+    assert_eq!(answers["children_count"], "2");
+    assert_eq!(answers["age_group"], "adult", "calculations are stored");
+    // The case page lists it.
+    let (_, page) = cm.get_text(&case_path).await;
+    assert!(page.contains("Returnee intake") && page.contains("Complete"));
+}
+
+#[tokio::test]
+async fn answers_to_questions_that_no_longer_apply_are_dropped_on_submit() {
+    let app = spawn_app().await;
+    let office = app.office("DKR").await;
+    app.user("pm.dakar", Role::ProgrammeManager, Some(office))
+        .await;
+    let pm = app.signed_in("pm.dakar").await;
+    let csrf = pm.csrf("/forms").await;
+    let res = upload(&app, &pm, &csrf, "r.xlsx", xlsx("returnee_translated.xlsx")).await;
+    assert_eq!(res.status(), 303);
+    pm.post_form("/forms/returnee_intake/3/publish", &csrf, &[])
+        .await;
+    let csrf = pm.csrf("/cases/new").await;
+    let res = pm.post_form("/cases", &csrf, &registration()).await;
+    let case_path = location(&res);
+    let res = pm
+        .post_form(
+            &format!("{case_path}/submissions"),
+            &csrf,
+            &[("form_id", "returnee_intake")],
+        )
+        .await;
+    let sub_path = location(&res);
+    let (_, page) = pm.get_text(&sub_path).await;
+    let version = field_value(&page, "_version");
+
+    // A draft keeps everything typed.
+    let res = pm
+        .post_form(
+            &sub_path,
+            &csrf,
+            &[
+                ("_version", &version),
+                ("_action", "save"),
+                ("_interview_date", "2026-03-01"),
+                ("a:respondent_name", "Awa"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("Draft saved") && page.contains("value=\"Awa\""));
+    let version = field_value(&page, "_version");
+
+    // Children counted, then the answer changed to "no": the count is dropped.
+    let res = pm
+        .post_form(
+            &sub_path,
+            &csrf,
+            &[
+                ("_version", &version),
+                ("_action", "submit"),
+                ("_interview_date", "2026-03-01"),
+                ("a:respondent_name", "Awa"),
+                ("a:age", "17"),
+                ("a:has_children", "no"),
+                ("a:children_count", "4"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let sid: uuid::Uuid = sub_path.rsplit('/').next().unwrap().parse().unwrap();
+    let stored: serde_json::Value =
+        serde_json::from_str(&app.store.submission(sid).await.unwrap().answers).unwrap();
+    assert!(stored.get("children_count").is_none(), "{stored}");
+    assert_eq!(stored["age_group"], "minor");
+    // An interview date in the future is refused.
+    let res = pm
+        .post_form(
+            &format!("{case_path}/submissions"),
+            &csrf,
+            &[("form_id", "returnee_intake")],
+        )
+        .await;
+    let sub_path = location(&res);
+    let (_, page) = pm.get_text(&sub_path).await;
+    let version = field_value(&page, "_version");
+    let res = pm
+        .post_form(
+            &sub_path,
+            &csrf,
+            &[
+                ("_version", &version),
+                ("_action", "save"),
+                ("_interview_date", "2999-01-01"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("Enter the date of the interview")
+    );
+}
