@@ -11,6 +11,10 @@ use crate::xlsform::{MAX_COLUMNS, MAX_ROWS, Sheet, Workbook};
 /// The largest upload read: XLSForms are tens of kilobytes; anything near this is not a form.
 pub const MAX_FILE_BYTES: usize = 5 * 1024 * 1024;
 
+/// The most a workbook may unpack to. Checked against the sizes the zip declares before
+/// anything is unpacked, so a small file that inflates enormously is refused cheaply.
+pub const MAX_UNPACKED_BYTES: u64 = 40 * 1024 * 1024;
+
 /// Reads every sheet of an `.xlsx` file as text cells.
 pub fn read(bytes: &[u8]) -> Result<Workbook, Problem> {
     if bytes.len() > MAX_FILE_BYTES {
@@ -24,6 +28,21 @@ pub fn read(bytes: &[u8]) -> Result<Workbook, Problem> {
         return Err(Problem::workbook(
             "this is not an .xlsx file (an Excel workbook saved as .xlsx is expected)",
         ));
+    }
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes))
+        .map_err(|e| Problem::workbook(format!("the .xlsx file cannot be read: {e}")))?;
+    let mut unpacked: u64 = 0;
+    for i in 0..archive.len() {
+        let entry = archive
+            .by_index_raw(i)
+            .map_err(|e| Problem::workbook(format!("the .xlsx file cannot be read: {e}")))?;
+        unpacked = unpacked.saturating_add(entry.size());
+    }
+    if unpacked > MAX_UNPACKED_BYTES {
+        return Err(Problem::workbook(format!(
+            "the workbook unpacks to {} MB; an XLSForm is far smaller (is this the right file?)",
+            unpacked / 1024 / 1024
+        )));
     }
     let mut book: Xlsx<_> = calamine::open_workbook_from_rs(Cursor::new(bytes))
         .map_err(|e| Problem::workbook(format!("the .xlsx file cannot be read: {e}")))?;

@@ -647,6 +647,7 @@ type InvalidCase = (
 );
 
 const INVALID_CASES: &[InvalidCase] = &[
+    ("unpacks_too_large.xlsx", "", None, None, "unpacks to 60 MB"),
     ("not_xlsx.xlsx", "", None, None, "this is not an .xlsx file"),
     (
         "zip_not_workbook.xlsx",

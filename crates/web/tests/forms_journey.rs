@@ -359,3 +359,32 @@ async fn answers_to_questions_that_no_longer_apply_are_dropped_on_submit() {
             .contains("Enter the date of the interview")
     );
 }
+
+#[tokio::test]
+async fn oversized_and_inflating_uploads_are_refused_with_the_reason() {
+    let app = spawn_app().await;
+    let office = app.office("DKR").await;
+    app.user("pm.dakar", Role::ProgrammeManager, Some(office))
+        .await;
+    let pm = app.signed_in("pm.dakar").await;
+    let csrf = pm.csrf("/forms").await;
+
+    let huge = vec![b'P'; 6 * 1024 * 1024];
+    let res = upload(&app, &pm, &csrf, "huge.xlsx", huge).await;
+    assert_eq!(res.status(), 413);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("larger than 5 MB"), "{page}");
+
+    let bomb = std::fs::read(format!("{CORPUS}/invalid/unpacks_too_large.xlsx")).unwrap();
+    let res = upload(&app, &pm, &csrf, "bomb.xlsx", bomb).await;
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.unwrap().contains("unpacks to 60 MB"));
+
+    // Nothing was stored: only the shipped instruments are in the library.
+    let versions = app.store.form_versions().await.unwrap();
+    assert!(
+        versions
+            .iter()
+            .all(|v| v.origin == store::FormOrigin::Shipped)
+    );
+}

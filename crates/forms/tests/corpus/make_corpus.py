@@ -584,6 +584,24 @@ def zip_without_workbook():
 # A zip file (starts with PK) that is not a workbook: zipped CSV files. Workbook problem.
 INVALID_FORMS["zip_not_workbook.xlsx"] = zip_without_workbook()
 
+def unpacks_too_large():
+    """A zip bomb in miniature: a sheet of 60 MB of blanks, a few kilobytes packed."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
+        for name, text in [("[Content_Types].xml", "<Types/>"),
+                           ("xl/workbook.xml", "<workbook/>")]:
+            zi = zipfile.ZipInfo(name, date_time=FIXED_TIME)
+            zi.external_attr = 0o644 << 16
+            z.writestr(zi, text, compress_type=zipfile.ZIP_DEFLATED)
+        zi = zipfile.ZipInfo("xl/worksheets/sheet1.xml", date_time=FIXED_TIME)
+        zi.external_attr = 0o644 << 16
+        z.writestr(zi, " " * (60 * 1024 * 1024), compress_type=zipfile.ZIP_DEFLATED)
+    return out.getvalue()
+
+
+# Small on disk, huge once unpacked: refused before it is unpacked. Workbook problem.
+INVALID_FORMS["unpacks_too_large.xlsx"] = unpacks_too_large()
+
 # The questions are on a sheet called 'questions'. Workbook problem.
 INVALID_FORMS["no_survey_sheet.xlsx"] = xlsx([
     ("questions", [["type", "name", "label"], ["text", "head_name", "Name of the household head"]]),

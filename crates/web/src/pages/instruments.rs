@@ -31,6 +31,22 @@ fn today() -> Date {
     OffsetDateTime::now_utc().date()
 }
 
+/// The address of a form version. Ids and versions may hold spaces and other characters that
+/// must be escaped in a path.
+pub fn version_path(form_id: &str, version: &str) -> String {
+    fn segment(s: &str) -> String {
+        s.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                    (b as char).to_string()
+                }
+                _ => format!("%{b:02X}"),
+            })
+            .collect()
+    }
+    format!("/forms/{}/{}", segment(form_id), segment(version))
+}
+
 fn definition(form: &Form) -> Result<String, AppError> {
     serde_json::to_string(form).map_err(|e| AppError::internal(e.to_string()))
 }
@@ -472,6 +488,7 @@ fn is_htmx(headers: &HeaderMap) -> bool {
 // The form library
 
 pub struct VersionRow {
+    pub href: String,
     pub form_id: String,
     pub version: String,
     pub title: String,
@@ -515,6 +532,7 @@ async fn library_page(
                 FormOrigin::Shipped => "form-origin-shipped",
                 FormOrigin::Upload => "form-origin-upload",
             }),
+            href: version_path(&v.form_id, &v.version),
             form_id: v.form_id,
             version: v.version,
             title: v.title,
@@ -551,30 +569,50 @@ pub async fn upload(
     authorize(&actor, Action::ManageForms, Resource::Programme)?;
     let mut csrf = String::new();
     let mut file: Option<(String, Bytes)> = None;
-    while let Some(part) = multipart.next_field().await.map_err(multipart_error)? {
-        match part.name() {
-            Some("_csrf") => csrf = part.text().await.map_err(multipart_error)?,
-            Some("file") => {
-                let name = part.file_name().unwrap_or("form.xlsx").to_string();
-                file = Some((name, part.bytes().await.map_err(multipart_error)?));
+    let read = async {
+        while let Some(part) = multipart.next_field().await? {
+            match part.name() {
+                Some("_csrf") => csrf = part.text().await?,
+                Some("file") => {
+                    let name = part.file_name().unwrap_or("form.xlsx").to_string();
+                    file = Some((name, part.bytes().await?));
+                }
+                _ => {}
             }
-            _ => {}
         }
+        Ok::<(), axum::extract::multipart::MultipartError>(())
+    }
+    .await;
+    let (state_ref, tr_ref, caller_ref) = (&state, &tr, &caller);
+    let refuse = |status: StatusCode, problems: Vec<String>, name: String| async move {
+        let page = library_page(state_ref, tr_ref, caller_ref, problems, name).await?;
+        render_status(status, &page)
+    };
+    match read {
+        Ok(()) => {}
+        Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+            let limit = ::forms::xlsx::MAX_FILE_BYTES / 1024 / 1024;
+            return refuse(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                vec![tr.t1("form-upload-too-large", "mb", limit)],
+                String::new(),
+            )
+            .await;
+        }
+        Err(e) => return Err(AppError::with_detail(ErrorKind::BadRequest, e.body_text())),
     }
     if !same_secret(&csrf, caller.csrf()) || csrf.is_empty() {
         return Err(AppError::new(ErrorKind::Csrf));
     }
-    let refuse = |problems: Vec<String>, name: String| async {
-        let page = library_page(&state, &tr, &caller, problems, name).await?;
-        render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
-    };
+    let unprocessable = StatusCode::UNPROCESSABLE_ENTITY;
     let Some((name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
-        return refuse(vec![tr.t("form-upload-none")], String::new()).await;
+        return refuse(unprocessable, vec![tr.t("form-upload-none")], String::new()).await;
     };
     let form = match forms::import_xlsx(&bytes, &name) {
         Ok(f) => f,
         Err(problems) => {
-            return refuse(problems.iter().map(ToString::to_string).collect(), name).await;
+            let problems = problems.iter().map(ToString::to_string).collect();
+            return refuse(unprocessable, problems, name).await;
         }
     };
     let s = &form.settings;
@@ -592,29 +630,18 @@ pub async fn upload(
         )
         .await;
     match saved {
-        Ok(()) => Ok(Redirect::to(&format!("/forms/{}/{}", s.form_id, s.version)).into_response()),
+        Ok(()) => Ok(Redirect::to(&version_path(&s.form_id, &s.version)).into_response()),
         Err(store::StoreError::Conflict) => {
-            refuse(
-                vec![tr.t2(
-                    "form-version-published",
-                    "id",
-                    &s.form_id,
-                    "version",
-                    &s.version,
-                )],
-                name,
-            )
-            .await
+            let why = tr.t2(
+                "form-version-published",
+                "id",
+                &s.form_id,
+                "version",
+                &s.version,
+            );
+            refuse(unprocessable, vec![why], name).await
         }
         Err(e) => Err(e.into()),
-    }
-}
-
-fn multipart_error(e: axum::extract::multipart::MultipartError) -> AppError {
-    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        AppError::new(ErrorKind::PayloadTooLarge)
-    } else {
-        AppError::with_detail(ErrorKind::BadRequest, e.body_text())
     }
 }
 
@@ -630,7 +657,8 @@ pub struct PreviewPage {
     pub languages: String,
     pub can_publish: bool,
     pub pieces: Vec<Piece>,
-    pub post_to: String,
+    /// The version's address; its actions hang below it.
+    pub base: String,
 }
 
 async fn preview_page(
@@ -656,7 +684,7 @@ async fn preview_page(
         languages: summary.languages.join(", "),
         can_publish: !v.published
             && authorize(&caller.actor(), Action::ManageForms, Resource::Programme).is_ok(),
-        post_to: format!("/forms/{form_id}/{version}/preview"),
+        base: version_path(form_id, version),
     })
 }
 
@@ -712,7 +740,7 @@ pub async fn publish(
             AuditContext::by(actor.user_id, OffsetDateTime::now_utc()),
         )
         .await?;
-    Ok(Redirect::to(&format!("/forms/{form_id}/{version}")).into_response())
+    Ok(Redirect::to(&version_path(&form_id, &version)).into_response())
 }
 
 pub async fn export(
