@@ -122,7 +122,8 @@ pub trait Store: Send + Sync + 'static {
     -> Result<bool>;
     async fn form_version(&self, form_id: &str, version: &str) -> Result<FormVersion>;
     async fn latest_published_form(&self, form_id: &str) -> Result<FormVersion>;
-    async fn form_versions(&self) -> Result<Vec<FormVersion>>;
+    /// Every version of every form, without definitions, newest first within a form.
+    async fn form_versions(&self) -> Result<Vec<FormVersionInfo>>;
 
     // Submissions
     async fn create_submission(&self, s: NewSubmission, audit: AuditContext) -> Result<Submission>;

@@ -309,6 +309,20 @@ pub struct NewFormVersion {
     pub origin: FormOrigin,
 }
 
+/// A form version as lists show it: everything but the definition, which can be large.
+#[derive(Clone, Debug, Serialize)]
+pub struct FormVersionInfo {
+    pub form_id: String,
+    pub version: String,
+    pub title: String,
+    pub published: bool,
+    pub origin: FormOrigin,
+    pub uploaded_by: Option<String>,
+    pub uploaded_at: OffsetDateTime,
+    pub published_by: Option<String>,
+    pub published_at: Option<OffsetDateTime>,
+}
+
 #[derive(Clone, Debug, Serialize)]
 pub struct FormVersion {
     pub form_id: String,

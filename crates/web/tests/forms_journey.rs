@@ -33,6 +33,21 @@ async fn upload(
         .unwrap()
 }
 
+/// Starts the returnee intake for a case; returns the submission's address and row version.
+async fn start_submission(c: &Client, case_path: &str, csrf: &str) -> (String, String) {
+    let res = c
+        .post_form(
+            &format!("{case_path}/submissions"),
+            csrf,
+            &[("form_id", "returnee_intake")],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let sub_path = location(&res);
+    let (_, page) = c.get_text(&sub_path).await;
+    (sub_path, field_value(&page, "_version"))
+}
+
 fn field_value(html: &str, name: &str) -> String {
     let marker = format!("name=\"{name}\" value=\"");
     let start = html
@@ -278,16 +293,7 @@ async fn answers_to_questions_that_no_longer_apply_are_dropped_on_submit() {
     let csrf = pm.csrf("/cases/new").await;
     let res = pm.post_form("/cases", &csrf, &registration()).await;
     let case_path = location(&res);
-    let res = pm
-        .post_form(
-            &format!("{case_path}/submissions"),
-            &csrf,
-            &[("form_id", "returnee_intake")],
-        )
-        .await;
-    let sub_path = location(&res);
-    let (_, page) = pm.get_text(&sub_path).await;
-    let version = field_value(&page, "_version");
+    let (sub_path, version) = start_submission(&pm, &case_path, &csrf).await;
 
     // A draft keeps everything typed.
     let res = pm
@@ -330,16 +336,7 @@ async fn answers_to_questions_that_no_longer_apply_are_dropped_on_submit() {
     assert!(stored.get("children_count").is_none(), "{stored}");
     assert_eq!(stored["age_group"], "minor");
     // An interview date in the future is refused.
-    let res = pm
-        .post_form(
-            &format!("{case_path}/submissions"),
-            &csrf,
-            &[("form_id", "returnee_intake")],
-        )
-        .await;
-    let sub_path = location(&res);
-    let (_, page) = pm.get_text(&sub_path).await;
-    let version = field_value(&page, "_version");
+    let (sub_path, version) = start_submission(&pm, &case_path, &csrf).await;
     let res = pm
         .post_form(
             &sub_path,

@@ -176,15 +176,29 @@ pub(crate) fn get(c: &Connection, form_id: &str, version: &str) -> Result<FormVe
     .ok_or(StoreError::NotFound)
 }
 
-/// Every version of every form, newest first within a form.
-pub(crate) fn list(c: &Connection) -> Result<Vec<FormVersion>> {
-    let mut stmt = c.prepare_cached(&format!(
-        "SELECT {VERSION_COLUMNS} FROM form_versions f
+/// Every version of every form, newest first within a form; definitions are left out.
+pub(crate) fn list(c: &Connection) -> Result<Vec<FormVersionInfo>> {
+    let mut stmt = c.prepare_cached(
+        "SELECT f.form_id, f.version, f.title, f.status, f.origin, ub.username, f.uploaded_at,
+                pb.username, f.published_at
+         FROM form_versions f
          LEFT JOIN users ub ON ub.id = f.uploaded_by
          LEFT JOIN users pb ON pb.id = f.published_by
-         ORDER BY f.form_id, f.uploaded_at DESC, f.version DESC"
-    ))?;
-    let rows = stmt.query_map([], version_row)?;
+         ORDER BY f.form_id, f.uploaded_at DESC, f.version DESC",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok(FormVersionInfo {
+            form_id: r.get(0)?,
+            version: r.get(1)?,
+            title: r.get(2)?,
+            published: r.get::<_, String>(3)? == "published",
+            origin: parse_named(4, &r.get::<_, String>(4)?, FormOrigin::parse)?,
+            uploaded_by: r.get(5)?,
+            uploaded_at: from_ts(r.get(6)?),
+            published_by: r.get(7)?,
+            published_at: r.get::<_, Option<i64>>(8)?.map(from_ts),
+        })
+    })?;
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
