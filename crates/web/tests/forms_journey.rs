@@ -385,3 +385,76 @@ async fn oversized_and_inflating_uploads_are_refused_with_the_reason() {
             .all(|v| v.origin == store::FormOrigin::Shipped)
     );
 }
+
+/// Repeats without JavaScript: plain buttons add and remove items, the items' own skip logic
+/// works per item, and what was typed in the other items stays.
+#[tokio::test]
+async fn repeat_items_are_added_and_removed_with_plain_buttons() {
+    let app = spawn_app().await;
+    let office = app.office("DKR").await;
+    app.user("cm.dakar", Role::CaseManager, Some(office)).await;
+    let cm = app.signed_in("cm.dakar").await;
+    let csrf = cm.csrf("/cases/new").await;
+    let case_path = location(&cm.post_form("/cases", &csrf, &registration()).await);
+    let res = cm
+        .post_form(
+            &format!("{case_path}/submissions"),
+            &csrf,
+            &[("form_id", "family_assessment")],
+        )
+        .await;
+    let sub_path = location(&res);
+    let (_, page) = cm.get_text(&sub_path).await;
+    assert!(
+        !page.contains("Household members"),
+        "asked only with the returnee's agreement"
+    );
+
+    let post = |fields: Vec<(&'static str, &'static str)>| {
+        let (cm, csrf, sub_path) = (&cm, &csrf, &sub_path);
+        async move {
+            let res = cm.post_form(sub_path, csrf, &fields).await;
+            assert_eq!(res.status(), 200);
+            res.text().await.unwrap()
+        }
+    };
+    let page = post(vec![
+        ("a:returnee_consent", "yes"),
+        ("_action", "add:household_members"),
+    ])
+    .await;
+    assert!(page.contains("Household members 1"), "{page}");
+    assert!(page.contains("name=\"a:household_members/0/member_name\""));
+    assert!(!page.contains("Was this child born abroad?"));
+
+    let page = post(vec![
+        ("a:returnee_consent", "yes"),
+        ("n:household_members", "1"),
+        ("a:household_members/0/member_name", "Moussa"),
+        ("a:household_members/0/member_relationship", "child"),
+        ("_action", "add:household_members"),
+    ])
+    .await;
+    assert!(page.contains("Household members 2"));
+    assert!(
+        page.contains("value=\"Moussa\""),
+        "the first item keeps its answers"
+    );
+    assert_eq!(
+        page.matches("Was this child born abroad?").count(),
+        1,
+        "asked for the child only, not for the new empty item"
+    );
+
+    let page = post(vec![
+        ("a:returnee_consent", "yes"),
+        ("n:household_members", "2"),
+        ("a:household_members/0/member_name", "Moussa"),
+        ("a:household_members/0/member_relationship", "child"),
+        ("a:household_members/1/member_name", "Awa"),
+        ("_action", "remove:household_members/0"),
+    ])
+    .await;
+    assert!(!page.contains("Household members 2") && page.contains("Household members 1"));
+    assert!(page.contains("value=\"Awa\"") && !page.contains("value=\"Moussa\""));
+}

@@ -45,6 +45,16 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "forms",
         include_str!("../../migrations/sqlite/0004_forms.sql"),
     ),
+    (
+        5,
+        "covering case search index",
+        include_str!("../../migrations/sqlite/0005_case_search_covering.sql"),
+    ),
+    (
+        6,
+        "list order indexes",
+        include_str!("../../migrations/sqlite/0006_list_order_indexes.sql"),
+    ),
 ];
 
 pub const DATABASE_FILE: &str = "reintegra.db";
@@ -98,8 +108,9 @@ impl SqliteStore {
         tokio::task::spawn_blocking(move || {
             let mut writer = Connection::open(&path)?;
             configure(&writer)?;
-            migrate(&mut writer)?;
-            refresh_statistics(&writer, false)?;
+            // A migration may replace indexes, whose statistics then start from nothing.
+            let migrated = migrate(&mut writer)?;
+            refresh_statistics(&writer, migrated > 0)?;
             let manager =
                 SqliteConnectionManager::file(&path).with_init(|c: &mut Connection| configure(c));
             let readers = r2d2::Pool::builder()
@@ -222,11 +233,13 @@ fn run_write<T>(conn: &mut Connection, f: impl FnOnce(&Transaction<'_>) -> Resul
 
 /// Applies every migration not yet recorded, each in its own IMMEDIATE transaction so that two
 /// processes starting together cannot apply the same one twice.
-fn migrate(conn: &mut Connection) -> Result<()> {
+/// Returns how many were applied.
+fn migrate(conn: &mut Connection) -> Result<usize> {
     conn.execute_batch(
         "CREATE TABLE IF NOT EXISTS schema_migrations (
              version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)",
     )?;
+    let mut applied_now = 0;
     for (version, name, sql) in MIGRATIONS {
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let applied: bool = q_row(
@@ -243,10 +256,11 @@ fn migrate(conn: &mut Connection) -> Result<()> {
                 rusqlite::params![version, name, OffsetDateTime::now_utc().unix_timestamp()],
             )?;
             tracing::info!(version, name, "applied migration");
+            applied_now += 1;
         }
         tx.commit()?;
     }
-    Ok(())
+    Ok(applied_now)
 }
 
 /// `query_row` through the connection's statement cache: parsing SQL costs more than running
