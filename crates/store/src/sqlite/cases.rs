@@ -148,7 +148,9 @@ fn write_children(
         ])?;
     }
     let mut stmt = c.prepare_cached(
-        "INSERT INTO case_search (token, case_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+        "INSERT INTO case_search (token, case_id, office_id)
+         VALUES (?1, ?2, (SELECT office_id FROM cases WHERE id = ?2))
+         ON CONFLICT DO NOTHING",
     )?;
     let mut tokens = search_tokens(&format!("{} {}", p.given_name, p.family_name));
     tokens.push(number.to_string().to_ascii_lowercase());
@@ -462,15 +464,27 @@ fn where_clause(q: &CaseQuery, plan: Plan) -> (String, Vec<Value>) {
             let number = col("case_number");
             cond.push(format!("{number} >= {lo} AND {number} < {hi}"));
         } else {
-            // Every word must begin some word of the name.
+            // Every word must begin some word of the name. Within one office, only that
+            // office's entries of the search index are read.
+            let search_office = q
+                .scope
+                .office
+                .or(q.office)
+                .map(|o| arg(o.to_string().into(), &mut args));
             for word in search_tokens(text).into_iter().take(4) {
                 let lo = arg(word.clone().into(), &mut args);
                 let hi = arg(format!("{word}\u{10FFFF}").into(), &mut args);
                 cond.push(match plan {
-                    Plan::Narrow => format!(
-                        "c.id IN (SELECT case_id FROM case_search \
-                         WHERE token >= {lo} AND token < {hi})"
-                    ),
+                    Plan::Narrow => match &search_office {
+                        Some(office) => format!(
+                            "c.id IN (SELECT case_id FROM case_search \
+                             WHERE office_id = {office} AND token >= {lo} AND token < {hi})"
+                        ),
+                        None => format!(
+                            "c.id IN (SELECT case_id FROM case_search \
+                             WHERE token >= {lo} AND token < {hi})"
+                        ),
+                    },
                     Plan::Broad => format!(
                         "EXISTS (SELECT 1 FROM case_search s WHERE s.case_id = c.id \
                          AND s.token >= {lo} AND s.token < {hi})"
@@ -515,7 +529,10 @@ pub(crate) fn list(c: &Connection, q: &CaseQuery) -> Result<CasePage> {
     let counted: u64 = c
         .prepare_cached(&count_sql)?
         .query_row(params_from_iter(args.iter()), |r| r.get(0))?;
-    let (where_sql, args) = if counted > BROAD.min(cap) {
+    // Walking the list in name order to find a name is the one case where the broad plan
+    // loses: matches all sit together, possibly at the far end of the alphabet.
+    let walk_for_name = name_search && q.sort == CaseSort::Name;
+    let (where_sql, args) = if counted > BROAD.min(cap) && !walk_for_name {
         where_clause(q, Plan::Broad)
     } else {
         (where_sql, args)

@@ -55,6 +55,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "list order indexes",
         include_str!("../../migrations/sqlite/0006_list_order_indexes.sql"),
     ),
+    (
+        7,
+        "case search by office",
+        include_str!("../../migrations/sqlite/0007_case_search_office.sql"),
+    ),
 ];
 
 pub const DATABASE_FILE: &str = "reintegra.db";
