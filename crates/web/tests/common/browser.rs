@@ -1,6 +1,7 @@
 //! A small WebDriver client for headless Chromium: just the commands the journeys use.
 //! (WebDriver is plain JSON over HTTP; a full client crate would add a TLS stack we don't need.)
 
+use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -28,7 +29,9 @@ impl Browser {
     /// Starts chromedriver on a free port and a headless Chromium session.
     pub async fn start() -> Browser {
         let port = free_port();
+        // Its own process group, so that Chromium goes with it even when a test panics.
         let driver = Command::new("chromedriver")
+            .process_group(0)
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -240,6 +243,12 @@ impl Browser {
 
 impl Drop for Browser {
     fn drop(&mut self) {
+        let group = format!("-{}", self.driver.id());
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &group])
+            .stderr(Stdio::null())
+            .status();
         let _ = self.driver.kill();
+        let _ = self.driver.wait();
     }
 }
