@@ -10,6 +10,8 @@ use domain::text::{fold, search_tokens};
 use domain::{CaseId, CaseNumber, OfficeId, UserId};
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
+use std::sync::LazyLock;
+
 use time::Date;
 
 use super::{exec, from_ts, parse_named, parse_uuid, q_row, ts};
@@ -23,6 +25,100 @@ fn date_col(idx: usize, s: &str) -> rusqlite::Result<Date> {
 fn opt_date_col(idx: usize, s: Option<String>) -> rusqlite::Result<Option<Date>> {
     s.map(|s| date_col(idx, &s)).transpose()
 }
+
+/// The columns a returnee profile is stored in, in the order [`profile_values`] gives them.
+/// Insert and update both use this list, so a new profile field is added in one place.
+const PROFILE_COLUMNS: [&str; 26] = [
+    "given_name",
+    "family_name",
+    "family_name_folded",
+    "sex",
+    "gender",
+    "date_of_birth",
+    "age_at_return",
+    "nationality",
+    "return_date",
+    "returned_from",
+    "absence_months",
+    "return_type",
+    "free_choice",
+    "informed_decision",
+    "return_country",
+    "return_province",
+    "return_province_folded",
+    "return_community",
+    "community_is_origin",
+    "vulnerability_details",
+    "restricted_flag",
+    "restricted",
+    "phone",
+    "email",
+    "address",
+    "preferred_language",
+];
+
+fn profile_values(p: &ReturneeProfile) -> [Value; 26] {
+    [
+        p.given_name.clone().into(),
+        p.family_name.clone().into(),
+        fold(&p.family_name).into(),
+        p.sex.as_str().to_string().into(),
+        p.gender.clone().into(),
+        p.date_of_birth.map(|d| d.to_string()).into(),
+        p.age_at_return().into(),
+        p.nationality.clone().into(),
+        p.return_date.to_string().into(),
+        p.returned_from.clone().into(),
+        p.absence_months.into(),
+        p.return_type.as_str().to_string().into(),
+        p.free_choice.into(),
+        p.informed_decision.into(),
+        p.return_country.clone().into(),
+        p.return_province.clone().into(),
+        fold(&p.return_province).into(),
+        p.return_community.clone().into(),
+        p.community_is_origin.into(),
+        p.vulnerability_details.clone().into(),
+        p.restricted.into(),
+        p.is_restricted().into(),
+        p.phone.clone().into(),
+        p.email.clone().into(),
+        p.address.clone().into(),
+        p.preferred_language.clone().into(),
+    ]
+}
+
+/// Values: id, number, office, case manager, the profile, stage, then when and by whom (used
+/// for both created and updated).
+static INSERT_SQL: LazyLock<String> = LazyLock::new(|| {
+    let n = PROFILE_COLUMNS.len();
+    let placeholders: Vec<String> = (5..5 + n).map(|i| format!("?{i}")).collect();
+    let (stage, at, by) = (n + 5, n + 6, n + 7);
+    format!(
+        "INSERT INTO cases (id, case_number, office_id, case_manager_id, {}, stage, version,
+             created_at, created_by, updated_at, updated_by)
+         VALUES (?1, ?2, ?3, ?4, {}, ?{stage}, 1, ?{at}, ?{by}, ?{at}, ?{by})",
+        PROFILE_COLUMNS.join(", "),
+        placeholders.join(", ")
+    )
+});
+
+/// Values: id, expected version, case manager, the profile, stage, when, by whom.
+static UPDATE_SQL: LazyLock<String> = LazyLock::new(|| {
+    let n = PROFILE_COLUMNS.len();
+    let sets: Vec<String> = PROFILE_COLUMNS
+        .iter()
+        .enumerate()
+        .map(|(i, col)| format!("{col} = ?{}", i + 4))
+        .collect();
+    let (stage, at, by) = (n + 4, n + 5, n + 6);
+    format!(
+        "UPDATE cases SET case_manager_id = ?3, {}, stage = ?{stage}, version = version + 1,
+             updated_at = ?{at}, updated_by = ?{by}
+         WHERE id = ?1 AND version = ?2",
+        sets.join(", ")
+    )
+});
 
 /// Takes the next number in the office's sequence for the year.
 fn next_case_number(c: &Connection, office: &Office, year: i32) -> Result<CaseNumber> {
@@ -40,53 +136,20 @@ pub(crate) fn insert(c: &Connection, case: &NewCase, audit: &AuditContext) -> Re
     let office = super::accounts::office(c, case.office)?;
     let number = next_case_number(c, &office, audit.at.year())?;
     let p = &case.profile;
-    c.prepare_cached(
-        "INSERT INTO cases (id, case_number, office_id, case_manager_id, given_name, family_name,
-            family_name_folded, sex, gender, date_of_birth, age_at_return, nationality, return_date,
-            returned_from, absence_months, return_type, free_choice, informed_decision,
-            return_country, return_province, return_province_folded, return_community,
-            community_is_origin, vulnerability_details, restricted_flag, restricted, phone, email,
-            address, preferred_language, stage, version, created_at, created_by, updated_at,
-            updated_by)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
-            ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, 1, ?32, ?33, ?32, ?33)",
-    )?
-    .execute(params![
-            case.id.to_string(),
-            number.to_string(),
-            case.office.to_string(),
-            case.case_manager.map(|u| u.to_string()),
-            p.given_name,
-            p.family_name,
-            fold(&p.family_name),
-            p.sex.as_str(),
-            p.gender,
-            p.date_of_birth.map(|d| d.to_string()),
-            p.age_at_return(),
-            p.nationality,
-            p.return_date.to_string(),
-            p.returned_from,
-            p.absence_months,
-            p.return_type.as_str(),
-            p.free_choice,
-            p.informed_decision,
-            p.return_country,
-            p.return_province,
-            fold(&p.return_province),
-            p.return_community,
-            p.community_is_origin,
-            p.vulnerability_details,
-            p.restricted,
-            p.is_restricted(),
-            p.phone,
-            p.email,
-            p.address,
-            p.preferred_language,
-            case.stage.as_str(),
-            ts(audit.at),
-            audit.actor.map(|a| a.to_string()),
-        ],
-    )?;
+    let mut values: Vec<Value> = vec![
+        case.id.to_string().into(),
+        number.to_string().into(),
+        case.office.to_string().into(),
+        case.case_manager.map(|u| u.to_string()).into(),
+    ];
+    values.extend(profile_values(p));
+    values.extend([
+        case.stage.as_str().to_string().into(),
+        ts(audit.at).into(),
+        audit.actor.map(|a| a.to_string()).into(),
+    ]);
+    c.prepare_cached(&INSERT_SQL)?
+        .execute(params_from_iter(values.iter()))?;
     write_children(c, case.id, p, &number)?;
     let mut fields = vec![
         ("case_number".to_string(), number.to_string()),
@@ -161,54 +224,20 @@ fn write_children(
 }
 
 pub(crate) fn update(c: &Connection, u: &CaseUpdate, audit: &AuditContext) -> Result<()> {
-    let p = &u.profile;
-    let n = exec(
-        c,
-        "UPDATE cases SET case_manager_id = ?3, given_name = ?4, family_name = ?5,
-            family_name_folded = ?6, sex = ?7, gender = ?8, date_of_birth = ?9,
-            age_at_return = ?10, nationality = ?11, return_date = ?12, returned_from = ?13,
-            absence_months = ?14, return_type = ?15, free_choice = ?16, informed_decision = ?17,
-            return_country = ?18, return_province = ?19, return_province_folded = ?20,
-            return_community = ?21, community_is_origin = ?22, vulnerability_details = ?23,
-            restricted_flag = ?24, restricted = ?25, phone = ?26, email = ?27, address = ?28,
-            preferred_language = ?29, stage = ?30, version = version + 1, updated_at = ?31,
-            updated_by = ?32
-         WHERE id = ?1 AND version = ?2",
-        params![
-            u.id.to_string(),
-            u.expected_version,
-            u.case_manager.map(|x| x.to_string()),
-            p.given_name,
-            p.family_name,
-            fold(&p.family_name),
-            p.sex.as_str(),
-            p.gender,
-            p.date_of_birth.map(|d| d.to_string()),
-            p.age_at_return(),
-            p.nationality,
-            p.return_date.to_string(),
-            p.returned_from,
-            p.absence_months,
-            p.return_type.as_str(),
-            p.free_choice,
-            p.informed_decision,
-            p.return_country,
-            p.return_province,
-            fold(&p.return_province),
-            p.return_community,
-            p.community_is_origin,
-            p.vulnerability_details,
-            p.restricted,
-            p.is_restricted(),
-            p.phone,
-            p.email,
-            p.address,
-            p.preferred_language,
-            u.stage.as_str(),
-            ts(audit.at),
-            audit.actor.map(|a| a.to_string()),
-        ],
-    )?;
+    let mut values: Vec<Value> = vec![
+        u.id.to_string().into(),
+        u.expected_version.into(),
+        u.case_manager.map(|x| x.to_string()).into(),
+    ];
+    values.extend(profile_values(&u.profile));
+    values.extend([
+        u.stage.as_str().to_string().into(),
+        ts(audit.at).into(),
+        audit.actor.map(|a| a.to_string()).into(),
+    ]);
+    let n = c
+        .prepare_cached(&UPDATE_SQL)?
+        .execute(params_from_iter(values.iter()))?;
     if n == 0 {
         let exists: bool = q_row(
             c,
@@ -229,7 +258,7 @@ pub(crate) fn update(c: &Connection, u: &CaseUpdate, audit: &AuditContext) -> Re
         |r| r.get(0),
     )?;
     let number = parse_named(0, &number, |s| CaseNumber::parse(s).ok())?;
-    write_children(c, u.id, p, &number)?;
+    write_children(c, u.id, &u.profile, &number)?;
     super::audit::insert(
         c,
         &audit.entry(

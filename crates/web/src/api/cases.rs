@@ -18,7 +18,10 @@ use super::ApiJson;
 use crate::AppState;
 use crate::auth::ApiCaller;
 use crate::error::{AppError, ErrorKind};
-use crate::pages::cases::{CaseFilters, audit_view, authorized_case, case_changes, chosen_manager};
+use crate::pages::cases::{
+    CaseFilters, audit_view, authorized_case, case_changes, chosen_manager, record_consent_decision,
+};
+use crate::pages::today;
 
 #[derive(Serialize, ToSchema)]
 pub struct CaseJson {
@@ -227,7 +230,7 @@ pub async fn create(
         )
         .await?
     };
-    let today = OffsetDateTime::now_utc().date();
+    let today = today();
     let profile = body.profile.normalised();
     if let Err(e) = profile.check(today) {
         errors.merge(e);
@@ -335,7 +338,7 @@ pub async fn update(
         _ => case.case_manager,
     };
     let profile = body.profile.normalised();
-    if let Err(e) = profile.check(OffsetDateTime::now_utc().date()) {
+    if let Err(e) = profile.check(today()) {
         errors.merge(e);
     }
     if !errors.is_empty() {
@@ -415,32 +418,7 @@ pub async fn record_consent(
 ) -> Result<StatusCode, AppError> {
     let actor = caller.actor();
     let case = authorized_case(&state, &actor, &id, Action::RecordConsent).await?;
-    let history: Vec<ConsentRecord> = state
-        .store
-        .consents(case.id)
-        .await?
-        .into_iter()
-        .map(|c| c.record)
-        .collect();
-    check_consent(&input, &history, OffsetDateTime::now_utc().date())
-        .map_err(AppError::validation)?;
-    let now = OffsetDateTime::now_utc();
-    state
-        .store
-        .add_consent(
-            case.id,
-            ConsentRecord {
-                purpose: input.purpose,
-                decision: input.decision,
-                method: input.method,
-                date: input.date,
-                notes: input.notes,
-                recorded_by: actor.user_id,
-                recorded_at: now,
-            },
-            AuditContext::by(actor.user_id, now),
-        )
-        .await?;
+    record_consent_decision(&state, &actor, &case, input).await?;
     Ok(StatusCode::CREATED)
 }
 

@@ -20,18 +20,14 @@ use store::{
     AuditContext, AuditScope, CaseQuery, CaseRecord, CaseSort, CaseUpdate, NewCase, Office,
     StoreError, User, record_type,
 };
-use time::{Date, OffsetDateTime};
+use time::OffsetDateTime;
 
-use super::{Chrome, CsrfForm, render, render_status};
+use super::{Chrome, CsrfForm, render, render_status, today};
 use crate::AppState;
 use crate::auth::{Caller, SignedIn};
 use crate::error::{AppError, ErrorKind};
 use crate::forms::{Choice, FieldBuilder, Fieldset, HouseholdRow, ProfileForm, error_map, names};
 use crate::i18n::Tr;
-
-fn today() -> Date {
-    OffsetDateTime::now_utc().date()
-}
 
 fn parse_case_id(id: &str) -> Result<CaseId, AppError> {
     id.parse().map_err(|_| AppError::new(ErrorKind::NotFound))
@@ -1259,6 +1255,39 @@ pub async fn view(
     render(&case_page(&state, &tr, &caller, &case, &form, &ValidationErrors::new()).await?)
 }
 
+/// Checks a consent decision against the case's history and records it, with its audit entry:
+/// the one path for the page and the API.
+pub async fn record_consent_decision(
+    state: &AppState,
+    actor: &Actor,
+    case: &CaseRecord,
+    input: ConsentInput,
+) -> Result<(), AppError> {
+    let history: Vec<ConsentRecord> = state
+        .store
+        .consents(case.id)
+        .await?
+        .into_iter()
+        .map(|c| c.record)
+        .collect();
+    check_consent(&input, &history, today()).map_err(AppError::validation)?;
+    let now = OffsetDateTime::now_utc();
+    let record = ConsentRecord {
+        purpose: input.purpose,
+        decision: input.decision,
+        method: input.method,
+        date: input.date,
+        notes: input.notes,
+        recorded_by: actor.user_id,
+        recorded_at: now,
+    };
+    state
+        .store
+        .add_consent(case.id, record, AuditContext::by(actor.user_id, now))
+        .await?;
+    Ok(())
+}
+
 pub async fn record_consent(
     State(state): State<AppState>,
     tr: Tr,
@@ -1267,38 +1296,21 @@ pub async fn record_consent(
 ) -> Result<Response, AppError> {
     let actor = caller.actor();
     let case = authorized_case(&state, &actor, &id, Action::RecordConsent).await?;
-    let history: Vec<ConsentRecord> = state
-        .store
-        .consents(case.id)
-        .await?
-        .into_iter()
-        .map(|c| c.record)
-        .collect();
-    let checked = form
-        .parse()
-        .and_then(|input| check_consent(&input, &history, today()).map(|()| input));
-    match checked {
-        Ok(input) => {
-            let now = OffsetDateTime::now_utc();
-            let record = ConsentRecord {
-                purpose: input.purpose,
-                decision: input.decision,
-                method: input.method,
-                date: input.date,
-                notes: input.notes,
-                recorded_by: actor.user_id,
-                recorded_at: now,
-            };
-            state
-                .store
-                .add_consent(case.id, record, AuditContext::by(actor.user_id, now))
-                .await?;
-            Ok(Redirect::to(&format!("/cases/{}#consent", case.id)).into_response())
-        }
-        Err(errors) => {
+    let recorded = match form.parse() {
+        Ok(input) => record_consent_decision(&state, &actor, &case, input).await,
+        Err(errors) => Err(AppError::validation(errors)),
+    };
+    match recorded {
+        Ok(()) => Ok(Redirect::to(&format!("/cases/{}#consent", case.id)).into_response()),
+        Err(AppError {
+            kind: ErrorKind::Validation,
+            fields: errors,
+            ..
+        }) => {
             let page = case_page(&state, &tr, &caller, &case, &form, &errors).await?;
             render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
         }
+        Err(e) => Err(e),
     }
 }
 

@@ -21,15 +21,11 @@ use store::{
 use time::{Date, OffsetDateTime};
 
 use super::cases::{audit_view, authorized_case};
-use super::{Chrome, CsrfForm, render, render_status};
+use super::{Chrome, CsrfForm, render, render_status, today};
 use crate::AppState;
 use crate::auth::{Caller, SignedIn, same_secret};
 use crate::error::{AppError, ErrorKind};
 use crate::i18n::Tr;
-
-fn today() -> Date {
-    OffsetDateTime::now_utc().date()
-}
 
 /// The address of a form version. Ids and versions may hold spaces and other characters that
 /// must be escaped in a path.
