@@ -1,7 +1,7 @@
 //! A form checked and ready to run: expressions parsed, references resolved, groups and repeats
 //! nested, calculations ordered. Built once per form version.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeSet, HashMap};
 
 use crate::expr::{self, Expr};
 use crate::model::*;
@@ -262,7 +262,7 @@ fn cycles(form: &Form, nodes: &[Node], by_name: &HashMap<String, usize>) -> Vec<
     // 0 = unvisited, 1 = on the current path, 2 = done.
     let mut state = vec![0u8; nodes.len()];
     let mut problems = Vec::new();
-    let mut reported: BTreeMap<usize, ()> = BTreeMap::new();
+    let mut reported: BTreeSet<usize> = BTreeSet::new();
     fn visit(
         i: usize,
         deps: &[Vec<usize>],
@@ -292,7 +292,7 @@ fn cycles(form: &Form, nodes: &[Node], by_name: &HashMap<String, usize>) -> Vec<
     }
     for cycle in found {
         let first = cycle[0];
-        if reported.insert(first, ()).is_some() {
+        if !reported.insert(first) {
             continue;
         }
         let q = &form.questions[first];

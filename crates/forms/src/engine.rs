@@ -103,25 +103,13 @@ struct Ctx<'a> {
 
 impl Env for Ctx<'_> {
     fn lookup(&self, name: &str) -> Value {
-        let Some(target) = self.c.index(name) else {
-            return Value::empty();
-        };
-        let mut cur = self.answers;
-        for &r in &self.c.nodes[target].repeats {
-            // Inside the same repeat instance as the asker; otherwise the first instance.
-            let idx = self
-                .pos
-                .repeats
-                .iter()
-                .find(|(pr, _)| *pr == r)
-                .map(|(_, i)| *i)
-                .unwrap_or(0);
-            match cur.instances(&self.c.question(r).name).get(idx) {
-                Some(a) => cur = a,
-                None => return Value::empty(),
-            }
+        match self.c.index(name) {
+            Some(target) => typed(
+                &self.c.question(target).kind,
+                &self.c.text_of(self.answers, self.pos, name),
+            ),
+            None => Value::empty(),
         }
-        typed(&self.c.question(target).kind, cur.text(name))
     }
 
     fn current(&self) -> Value {
@@ -179,6 +167,37 @@ impl Compiled {
             today,
             choice: None,
         })
+    }
+
+    /// The answer to `name` as seen from `pos`: from the same repeat item when the question is
+    /// in a repeat around `pos`, otherwise from the first item. Empty when unanswered.
+    pub fn text_of(&self, answers: &Answers, pos: &Position, name: &str) -> String {
+        let Some(target) = self.index(name) else {
+            return String::new();
+        };
+        let mut cur = answers;
+        for &r in &self.nodes[target].repeats {
+            let idx = pos
+                .repeats
+                .iter()
+                .find(|(pr, _)| *pr == r)
+                .map(|(_, i)| *i)
+                .unwrap_or(0);
+            match cur.instances(&self.question(r).name).get(idx) {
+                Some(a) => cur = a,
+                None => return String::new(),
+            }
+        }
+        cur.text(name).to_string()
+    }
+
+    /// Records when filling ended in the form's `end` questions.
+    pub fn stamp_end(&self, answers: &mut Answers, at: &str) {
+        for (i, q) in self.form.questions.iter().enumerate() {
+            if q.kind == Kind::End && self.nodes[i].repeats.is_empty() {
+                answers.set(&q.name, at.to_string());
+            }
+        }
     }
 
     /// Fresh answers: defaults filled in and the day recorded.
@@ -396,7 +415,8 @@ impl Compiled {
         }
     }
 
-    fn answers_at<'a>(&self, answers: &'a Answers, pos: &Position) -> &'a Answers {
+    /// The answers of the repeat item at `pos` (the top level when `pos` has no repeats).
+    pub fn answers_at<'a>(&self, answers: &'a Answers, pos: &Position) -> &'a Answers {
         let mut cur = answers;
         for (r, i) in &pos.repeats {
             match cur.instances(&self.question(*r).name).get(*i) {

@@ -323,18 +323,12 @@ pub struct FormVersionInfo {
     pub published_at: Option<OffsetDateTime>,
 }
 
+/// A form version with its definition.
 #[derive(Clone, Debug, Serialize)]
 pub struct FormVersion {
-    pub form_id: String,
-    pub version: String,
-    pub title: String,
+    pub info: FormVersionInfo,
+    /// The `forms` crate's JSON, as it was given.
     pub definition: String,
-    pub published: bool,
-    pub origin: FormOrigin,
-    pub uploaded_by: Option<String>,
-    pub uploaded_at: OffsetDateTime,
-    pub published_by: Option<String>,
-    pub published_at: Option<OffsetDateTime>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

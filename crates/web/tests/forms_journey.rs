@@ -48,15 +48,6 @@ async fn start_submission(c: &Client, case_path: &str, csrf: &str) -> (String, S
     (sub_path, field_value(&page, "_version"))
 }
 
-fn field_value(html: &str, name: &str) -> String {
-    let marker = format!("name=\"{name}\" value=\"");
-    let start = html
-        .find(&marker)
-        .unwrap_or_else(|| panic!("no {name} in page"))
-        + marker.len();
-    html[start..].split('"').next().unwrap().to_string()
-}
-
 async fn htmx_post(
     app: &TestApp,
     c: &Client,

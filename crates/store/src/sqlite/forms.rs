@@ -9,21 +9,32 @@ use super::{exec, from_ts, is_unique_violation, parse_named, parse_uuid, q_row, 
 use crate::model::*;
 use crate::{AuditContext, Result, StoreError};
 
-const VERSION_COLUMNS: &str = "f.form_id, f.version, f.title, f.definition, f.status, f.origin,
-     ub.username, f.uploaded_at, pb.username, f.published_at";
+/// What lists show of a version; [`VERSION_FROM`] joins the user names.
+const INFO_COLUMNS: &str = "f.form_id, f.version, f.title, f.status, f.origin, ub.username,
+     f.uploaded_at, pb.username, f.published_at";
+const VERSION_FROM: &str = "FROM form_versions f
+     LEFT JOIN users ub ON ub.id = f.uploaded_by
+     LEFT JOIN users pb ON pb.id = f.published_by";
 
-fn version_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<FormVersion> {
-    Ok(FormVersion {
+fn info_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<FormVersionInfo> {
+    Ok(FormVersionInfo {
         form_id: r.get(0)?,
         version: r.get(1)?,
         title: r.get(2)?,
-        definition: r.get(3)?,
-        published: r.get::<_, String>(4)? == "published",
-        origin: parse_named(5, &r.get::<_, String>(5)?, FormOrigin::parse)?,
-        uploaded_by: r.get(6)?,
-        uploaded_at: from_ts(r.get(7)?),
-        published_by: r.get(8)?,
-        published_at: r.get::<_, Option<i64>>(9)?.map(from_ts),
+        published: r.get::<_, String>(3)? == "published",
+        origin: parse_named(4, &r.get::<_, String>(4)?, FormOrigin::parse)?,
+        uploaded_by: r.get(5)?,
+        uploaded_at: from_ts(r.get(6)?),
+        published_by: r.get(7)?,
+        published_at: r.get::<_, Option<i64>>(8)?.map(from_ts),
+    })
+}
+
+/// A whole version: [`INFO_COLUMNS`] then the definition.
+fn version_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<FormVersion> {
+    Ok(FormVersion {
+        info: info_row(r)?,
+        definition: r.get(9)?,
     })
 }
 
@@ -164,9 +175,7 @@ pub(crate) fn get(c: &Connection, form_id: &str, version: &str) -> Result<FormVe
     q_row(
         c,
         &format!(
-            "SELECT {VERSION_COLUMNS} FROM form_versions f
-             LEFT JOIN users ub ON ub.id = f.uploaded_by
-             LEFT JOIN users pb ON pb.id = f.published_by
+            "SELECT {INFO_COLUMNS}, f.definition {VERSION_FROM}
              WHERE f.form_id = ?1 AND f.version = ?2"
         ),
         params![form_id, version],
@@ -178,27 +187,11 @@ pub(crate) fn get(c: &Connection, form_id: &str, version: &str) -> Result<FormVe
 
 /// Every version of every form, newest first within a form; definitions are left out.
 pub(crate) fn list(c: &Connection) -> Result<Vec<FormVersionInfo>> {
-    let mut stmt = c.prepare_cached(
-        "SELECT f.form_id, f.version, f.title, f.status, f.origin, ub.username, f.uploaded_at,
-                pb.username, f.published_at
-         FROM form_versions f
-         LEFT JOIN users ub ON ub.id = f.uploaded_by
-         LEFT JOIN users pb ON pb.id = f.published_by
-         ORDER BY f.form_id, f.uploaded_at DESC, f.version DESC",
-    )?;
-    let rows = stmt.query_map([], |r| {
-        Ok(FormVersionInfo {
-            form_id: r.get(0)?,
-            version: r.get(1)?,
-            title: r.get(2)?,
-            published: r.get::<_, String>(3)? == "published",
-            origin: parse_named(4, &r.get::<_, String>(4)?, FormOrigin::parse)?,
-            uploaded_by: r.get(5)?,
-            uploaded_at: from_ts(r.get(6)?),
-            published_by: r.get(7)?,
-            published_at: r.get::<_, Option<i64>>(8)?.map(from_ts),
-        })
-    })?;
+    let mut stmt = c.prepare_cached(&format!(
+        "SELECT {INFO_COLUMNS} {VERSION_FROM}
+         ORDER BY f.form_id, f.uploaded_at DESC, f.version DESC"
+    ))?;
+    let rows = stmt.query_map([], info_row)?;
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
@@ -207,9 +200,7 @@ pub(crate) fn latest_published(c: &Connection, form_id: &str) -> Result<FormVers
     q_row(
         c,
         &format!(
-            "SELECT {VERSION_COLUMNS} FROM form_versions f
-             LEFT JOIN users ub ON ub.id = f.uploaded_by
-             LEFT JOIN users pb ON pb.id = f.published_by
+            "SELECT {INFO_COLUMNS}, f.definition {VERSION_FROM}
              WHERE f.form_id = ?1 AND f.status = 'published'
              ORDER BY f.published_at DESC, f.rowid DESC LIMIT 1"
         ),

@@ -170,33 +170,11 @@ impl Drawing<'_> {
     }
 
     fn value_of(&self, name: &str, pos: &Position) -> String {
-        let Some(i) = self.c.index(name) else {
-            return String::new();
-        };
-        let mut cur = &self.filled.answers;
-        for r in &self.c.nodes[i].repeats {
-            let idx = pos
-                .repeats
-                .iter()
-                .find(|(pr, _)| pr == r)
-                .map(|(_, n)| *n)
-                .unwrap_or(0);
-            match cur.instances(&self.c.question(*r).name).get(idx) {
-                Some(a) => cur = a,
-                None => return String::new(),
-            }
-        }
-        cur.text(name).to_string()
+        self.c.text_of(&self.filled.answers, pos, name)
     }
 
     fn answers_at(&self, pos: &Position) -> &Answers {
-        let mut cur = &self.filled.answers;
-        for (r, i) in &pos.repeats {
-            if let Some(a) = cur.instances(&self.c.question(*r).name).get(*i) {
-                cur = a;
-            }
-        }
-        cur
+        self.c.answers_at(&self.filled.answers, pos)
     }
 
     fn draw(&mut self, items: &[Item], pos: &Position) {
@@ -453,7 +431,7 @@ fn apply_action(c: &Compiled, answers: &mut Answers, action: &str) {
 }
 
 /// The posted fields, in order, with the CSRF token checked.
-async fn posted_fields(caller: &Caller, body: &Bytes) -> Result<Vec<(String, String)>, AppError> {
+fn posted_fields(caller: &Caller, body: &Bytes) -> Result<Vec<(String, String)>, AppError> {
     let fields: Vec<(String, String)> = serde_html_form::from_bytes(body)
         .map_err(|e| AppError::with_detail(ErrorKind::BadRequest, e.to_string()))?;
     let sent = fields
@@ -672,13 +650,13 @@ async fn preview_page(
     Ok(PreviewPage {
         c: Chrome::new(state, tr.clone(), Some(caller)),
         pieces: draw(&c, &filled, &BTreeMap::new(), tr, true),
-        form_id: v.form_id,
-        version: v.version,
-        title: v.title,
-        published: v.published,
+        form_id: v.info.form_id,
+        version: v.info.version,
+        title: v.info.title,
+        published: v.info.published,
         questions: summary.questions,
         languages: summary.languages.join(", "),
-        can_publish: !v.published
+        can_publish: !v.info.published
             && authorize(&caller.actor(), Action::ManageForms, Resource::Programme).is_ok(),
         base: version_path(form_id, version),
     })
@@ -706,7 +684,7 @@ pub async fn preview_try(
     body: Bytes,
 ) -> Result<Response, AppError> {
     authorize(&caller.actor(), Action::ReadForms, Resource::Programme)?;
-    let fields = posted_fields(&caller, &body).await?;
+    let fields = posted_fields(&caller, &body)?;
     let v = state.store.form_version(&form_id, &version).await?;
     let c = compile(&v.definition)?;
     let mut answers = answers_from_post(&c, &fields);
@@ -759,8 +737,8 @@ pub async fn export(
                 header::CONTENT_DISPOSITION,
                 format!(
                     "attachment; filename=\"{}-{}.xlsx\"",
-                    v.form_id,
-                    v.version.replace('"', "")
+                    v.info.form_id,
+                    v.info.version.replace('"', "")
                 ),
             ),
         ],
@@ -796,8 +774,8 @@ pub async fn start(
         .create_submission(
             NewSubmission {
                 id: uuid::Uuid::new_v4(),
-                form_id: v.form_id,
-                form_version: v.version,
+                form_id: v.info.form_id,
+                form_version: v.info.version,
                 subject: Subject::Case(case.id),
                 answers: serde_json::to_string(&answers)
                     .map_err(|e| AppError::internal(e.to_string()))?,
@@ -956,7 +934,7 @@ pub async fn save(
     body: Bytes,
 ) -> Result<Response, AppError> {
     let l = load(&state, &caller, &id, &sid, Action::FillForm).await?;
-    let fields = posted_fields(&caller, &body).await?;
+    let fields = posted_fields(&caller, &body)?;
     let action = field(&fields, "_action").to_string();
     let mut answers = answers_from_post(&l.compiled, &fields);
     apply_action(&l.compiled, &mut answers, &action);
@@ -1025,11 +1003,8 @@ pub async fn save(
         answers.clone()
     };
     if complete {
-        for (i, q) in l.compiled.form.questions.iter().enumerate() {
-            if q.kind == Kind::End && l.compiled.nodes[i].repeats.is_empty() {
-                to_store.set(&q.name, OffsetDateTime::now_utc().to_string());
-            }
-        }
+        l.compiled
+            .stamp_end(&mut to_store, &OffsetDateTime::now_utc().to_string());
     }
     let saved = state
         .store
@@ -1050,13 +1025,11 @@ pub async fn save(
         )
         .await;
     match saved {
-        Ok(sub) if complete => {
-            let _ = sub;
-            Ok(
-                Redirect::to(&format!("/cases/{}/submissions/{}", l.case.id, l.sub.id))
-                    .into_response(),
-            )
-        }
+        Ok(_) if complete => Ok(Redirect::to(&format!(
+            "/cases/{}/submissions/{}",
+            l.case.id, l.sub.id
+        ))
+        .into_response()),
         Ok(sub) => {
             let l = Loaded { sub, ..l };
             let notice = if submitting {

@@ -165,8 +165,16 @@ impl Client {
 
 /// The value of the first `_csrf` field of a page.
 pub fn csrf_of(html: &str) -> String {
-    let marker = "name=\"_csrf\" value=\"";
-    let start = html.find(marker).expect("page has a CSRF field") + marker.len();
+    field_value(html, "_csrf")
+}
+
+/// The value of the first field named `name` on a page.
+pub fn field_value(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no field {name} on the page"))
+        + marker.len();
     html[start..].split('"').next().unwrap().to_string()
 }
 
