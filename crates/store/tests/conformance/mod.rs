@@ -375,6 +375,35 @@ async fn stale_updates_change_nothing(s: &Arc<dyn Store>) {
         s.update_case(missing, AuditContext::by(cm.id, NOW)).await,
         Err(StoreError::NotFound)
     ));
+
+    // A renamed case is found by its new name, within its office's search, and not by the old.
+    let mut renamed = now.profile.clone();
+    renamed.family_name = "Sarr".into();
+    s.update_case(
+        CaseUpdate {
+            id: rec.id,
+            expected_version: 2,
+            case_manager: Some(cm.id),
+            profile: renamed.clone(),
+            stage: CaseStage::Intake,
+            changes: domain::audit::diff(&now.profile.audit_fields(), &renamed.audit_fields()),
+        },
+        AuditContext::by(cm.id, NOW),
+    )
+    .await
+    .unwrap();
+    let mut q = CaseQuery::new(CaseListScope {
+        office: Some(o.id),
+        restricted: RestrictedVisibility::All,
+    });
+    q.text = Some("sarr".into());
+    let found = s.list_cases(&q).await.unwrap();
+    assert_eq!(
+        found.items.iter().map(|c| c.id).collect::<Vec<_>>(),
+        [rec.id]
+    );
+    q.text = Some("ndiaye".into());
+    assert!(s.list_cases(&q).await.unwrap().items.is_empty());
 }
 
 async fn listing_filters_search_and_scope(s: &Arc<dyn Store>) {
