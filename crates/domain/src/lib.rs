@@ -10,6 +10,7 @@ pub mod case;
 pub mod consent;
 pub mod ids;
 pub mod role;
+pub mod rss;
 pub mod security;
 pub mod text;
 pub mod validation;
