@@ -136,6 +136,25 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<Submission>;
     async fn submission(&self, id: uuid::Uuid) -> Result<Submission>;
     async fn submissions_for(&self, subject: Subject) -> Result<Vec<Submission>>;
+    /// Ids of the completed submissions of a form, oldest first.
+    async fn completed_submissions(&self, form_id: &str) -> Result<Vec<uuid::Uuid>>;
+
+    // Reintegration Sustainability Survey
+    /// A returnee's scored surveys, oldest interview first.
+    async fn rss_scores(&self, case: CaseId) -> Result<Vec<RssScore>>;
+    async fn rss_score(&self, submission: uuid::Uuid) -> Result<Option<RssScore>>;
+    /// Stores or replaces a survey's scores (rescoring); false when nothing changed.
+    async fn save_rss_score(&self, score: NewRssScore, audit: AuditContext) -> Result<bool>;
+    /// The TOML text of the scoring model a programme loaded, if any.
+    async fn active_scoring_model(&self) -> Result<Option<String>>;
+    /// Stores a scoring model and makes it the one that scores new surveys.
+    async fn activate_scoring_model(
+        &self,
+        id: &str,
+        version: &str,
+        definition: &str,
+        audit: AuditContext,
+    ) -> Result<()>;
 
     // Audit
     /// Writes an entry on its own: reads of sensitive records, sign-ins.

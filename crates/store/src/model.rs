@@ -335,6 +335,8 @@ pub struct FormVersion {
 pub enum SubmissionStatus {
     Draft,
     Complete,
+    /// The interview was stopped: kept as it was, never resumed, never scored.
+    Interrupted,
 }
 
 impl SubmissionStatus {
@@ -342,12 +344,14 @@ impl SubmissionStatus {
         match self {
             SubmissionStatus::Draft => "draft",
             SubmissionStatus::Complete => "complete",
+            SubmissionStatus::Interrupted => "interrupted",
         }
     }
     pub fn parse(s: &str) -> Option<Self> {
         match s {
             "draft" => Some(SubmissionStatus::Draft),
             "complete" => Some(SubmissionStatus::Complete),
+            "interrupted" => Some(SubmissionStatus::Interrupted),
             _ => None,
         }
     }
@@ -377,6 +381,31 @@ pub struct SubmissionUpdate {
     pub answers: String,
     pub interview_date: Date,
     pub status: SubmissionStatus,
+    /// Scores to store with a survey being completed, in the same transaction.
+    pub score: Option<NewRssScore>,
+}
+
+/// The scores of one completed Reintegration Sustainability Survey.
+#[derive(Clone, Debug)]
+pub struct NewRssScore {
+    pub submission: uuid::Uuid,
+    pub case: CaseId,
+    pub round: domain::rss::Round,
+    pub interview_date: Date,
+    pub interviewer: UserId,
+    pub scores: domain::rss::Scores,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct RssScore {
+    pub submission: uuid::Uuid,
+    pub case: CaseId,
+    pub round: domain::rss::Round,
+    pub interview_date: Date,
+    pub interviewer: UserId,
+    pub interviewer_name: String,
+    pub scores: domain::rss::Scores,
+    pub scored_at: OffsetDateTime,
 }
 
 #[derive(Clone, Debug, Serialize)]

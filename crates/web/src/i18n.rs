@@ -267,6 +267,25 @@ mod tests {
                 .map(|v| v.as_str())
                 .collect(),
         );
+        check(
+            "rss-round",
+            domain::rss::Round::ALL.iter().map(|v| v.as_str()).collect(),
+        );
+        check("rss-band", vec!["intensive", "standard", "light"]);
+        check(
+            "rss-outcome",
+            vec![
+                "in-progress",
+                "interrupted",
+                "scored",
+                "consent-refused",
+                "not-scored",
+            ],
+        );
+        check(
+            "rss-axis",
+            vec!["economic", "social", "psychosocial", "composite"],
+        );
         assert!(missing.is_empty(), "missing labels: {missing:?}");
         assert_eq!(
             tr.t_of("return-type", "assisted_voluntary"),

@@ -8,11 +8,13 @@
 pub mod api;
 mod assets;
 pub mod auth;
+mod charts;
 pub mod error;
 mod forms;
 pub mod i18n;
 pub mod pages;
 pub mod routes;
+pub mod rss;
 mod security;
 
 use std::sync::Arc;

@@ -286,7 +286,7 @@ pub(crate) fn update_submission(
     audit: &AuditContext,
 ) -> Result<()> {
     let before = get_submission(c, u.id)?;
-    if before.status == SubmissionStatus::Complete {
+    if before.status != SubmissionStatus::Draft {
         return Err(StoreError::Conflict);
     }
     let n = exec(

@@ -9,6 +9,7 @@ mod accounts;
 mod audit;
 mod cases;
 mod forms;
+mod rss;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -59,6 +60,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         7,
         "case search by office",
         include_str!("../../migrations/sqlite/0007_case_search_office.sql"),
+    ),
+    (
+        8,
+        "survey scores",
+        include_str!("../../migrations/sqlite/0008_rss.sql"),
     ),
 ];
 
@@ -572,6 +578,11 @@ impl Store for SqliteStore {
     ) -> Result<Submission> {
         self.write(move |tx| {
             forms::update_submission(tx, &u, &audit)?;
+            if let Some(score) = &u.score
+                && u.status == SubmissionStatus::Complete
+            {
+                rss::save(tx, score, &audit)?;
+            }
             forms::get_submission(tx, u.id)
         })
         .await
@@ -581,6 +592,36 @@ impl Store for SqliteStore {
     }
     async fn submissions_for(&self, subject: Subject) -> Result<Vec<Submission>> {
         self.read(move |c| forms::submissions_for(c, subject)).await
+    }
+    async fn completed_submissions(&self, form_id: &str) -> Result<Vec<uuid::Uuid>> {
+        let form_id = form_id.to_string();
+        self.read(move |c| rss::completed_submissions(c, &form_id))
+            .await
+    }
+
+    async fn rss_scores(&self, case: CaseId) -> Result<Vec<RssScore>> {
+        self.read(move |c| rss::scores_for_case(c, case)).await
+    }
+    async fn rss_score(&self, submission: uuid::Uuid) -> Result<Option<RssScore>> {
+        self.read(move |c| rss::score_of(c, submission)).await
+    }
+    async fn save_rss_score(&self, score: NewRssScore, audit: AuditContext) -> Result<bool> {
+        self.write(move |tx| rss::save(tx, &score, &audit)).await
+    }
+    async fn active_scoring_model(&self) -> Result<Option<String>> {
+        self.read(rss::active_model).await
+    }
+    async fn activate_scoring_model(
+        &self,
+        id: &str,
+        version: &str,
+        definition: &str,
+        audit: AuditContext,
+    ) -> Result<()> {
+        let (id, version, definition) =
+            (id.to_string(), version.to_string(), definition.to_string());
+        self.write(move |tx| rss::activate_model(tx, &id, &version, &definition, &audit))
+            .await
     }
 
     async fn append_audit(&self, entry: NewAuditEntry) -> Result<()> {

@@ -875,6 +875,7 @@ struct CaseViewPage {
     consent_errors: bool,
     timeline: Vec<TimelineEntry>,
     forms: super::instruments::CaseForms,
+    rss: super::rss::RssPanel,
 }
 
 fn yes_no(tr: &Tr, v: Option<bool>) -> String {
@@ -1236,6 +1237,18 @@ async fn case_page(
         consent_errors: !consent_errors.is_empty(),
         timeline: timeline(tr, entries),
         forms: super::instruments::case_forms(state, caller, case).await?,
+        rss: super::rss::case_panel(
+            state,
+            tr,
+            case,
+            authorize(
+                &caller.actor(),
+                Action::FillForm,
+                Resource::Case(case.access()),
+            )
+            .is_ok(),
+        )
+        .await?,
     })
 }
 

@@ -768,7 +768,9 @@ pub async fn start(
         .latest_published_form(form.form_id.trim())
         .await?;
     let c = compile(&v.definition)?;
-    let answers = c.blank(today());
+    let mut answers = c.blank(today());
+    let due = super::rss::due_round(&state, &case).await?;
+    crate::rss::prefill(&c.form, &mut answers, &crate::rss::case_values(&case, due));
     let sub = state
         .store
         .create_submission(
@@ -808,6 +810,11 @@ pub struct SubmissionPage {
     pub notice: String,
     pub has_errors: bool,
     pub pieces: Vec<Piece>,
+    pub interrupted: bool,
+    /// For the survey: its outcome, scores and chart.
+    pub rss: Option<super::rss::SurveyResult>,
+    /// The survey is being done by the returnee's own case manager.
+    pub own_case_manager: bool,
 }
 
 /// The form body alone, for htmx swaps.
@@ -892,6 +899,10 @@ fn submission_page(
         has_errors: !errors.is_empty(),
         notice,
         pieces: draw(&l.compiled, &filled, errors, tr, editable),
+        interrupted: l.sub.status == SubmissionStatus::Interrupted,
+        rss: None,
+        own_case_manager: l.sub.form_id == crate::rss::RSS_FORM
+            && l.case.case_manager == Some(l.sub.interviewer),
     }
 }
 
@@ -910,7 +921,7 @@ pub async fn view(
     audit_view(&state, &caller.actor(), &l.case).await?;
     let answers = stored_answers(&l.sub)?;
     let date = l.sub.interview_date.to_string();
-    render(&submission_page(
+    let mut page = submission_page(
         &state,
         &tr,
         &caller,
@@ -920,7 +931,9 @@ pub async fn view(
         &date,
         String::new(),
         String::new(),
-    ))
+    );
+    page.rss = super::rss::survey_result(&state, &tr, &l.case, &l.sub).await?;
+    render(&page)
 }
 
 /// Every post of the form: re-evaluate (htmx), add or remove a repeat item, save a draft, or
@@ -977,6 +990,35 @@ pub async fn save(
         }
         return render(&p);
     }
+    if action == "interrupt" {
+        // The person stopped the interview: keep what was typed, never score it.
+        let saved = state
+            .store
+            .update_submission(
+                SubmissionUpdate {
+                    id: l.sub.id,
+                    expected_version: field(&fields, "_version").parse().unwrap_or(-1),
+                    answers: serde_json::to_string(&answers)
+                        .map_err(|e| AppError::internal(e.to_string()))?,
+                    interview_date: date.unwrap_or(l.sub.interview_date),
+                    status: SubmissionStatus::Interrupted,
+                    score: None,
+                },
+                AuditContext::by(caller.actor().user_id, OffsetDateTime::now_utc()),
+            )
+            .await;
+        return match saved {
+            Ok(_) => Ok(
+                Redirect::to(&format!("/cases/{}/submissions/{}", l.case.id, l.sub.id))
+                    .into_response(),
+            ),
+            Err(store::StoreError::Conflict) => {
+                let p = page(&answers, &BTreeMap::new(), tr.t("form-stale"));
+                render_status(StatusCode::CONFLICT, &p)
+            }
+            Err(e) => Err(e.into()),
+        };
+    }
     let submitting = action == "submit";
     let filled = l.compiled.fill(&answers, today());
     let lang = form_language(&tr, &l.compiled.form);
@@ -996,7 +1038,35 @@ pub async fn save(
     };
     // Drafts keep everything typed (even answers a later change made irrelevant); a completed
     // submission keeps only the relevant answers, with calculations filled in.
-    let complete = submitting && errors.is_empty();
+    let mut complete = submitting && errors.is_empty();
+    // A completed survey is scored in the same transaction; one that cannot be scored (a
+    // programme's own version of the form that no longer matches the survey) stays a draft.
+    let mut score = None;
+    let mut score_problem = String::new();
+    if complete
+        && l.sub.form_id == crate::rss::RSS_FORM
+        && !crate::rss::consent_refused(&filled.answers)
+    {
+        let model = crate::rss::active_model(state.store.as_ref())
+            .await
+            .map_err(AppError::internal)?;
+        match crate::rss::sheet_from_answers(&l.compiled.form, &filled.answers) {
+            Ok(sheet) => {
+                score = Some(store::NewRssScore {
+                    submission: l.sub.id,
+                    case: l.case.id,
+                    round: crate::rss::round_of(&filled.answers),
+                    interview_date: date,
+                    interviewer: l.sub.interviewer,
+                    scores: model.score(&sheet),
+                });
+            }
+            Err(e) => {
+                complete = false;
+                score_problem = tr.t1("rss-cannot-score", "problem", e);
+            }
+        }
+    }
     let mut to_store = if complete {
         filled.answers.clone()
     } else {
@@ -1020,6 +1090,7 @@ pub async fn save(
                 } else {
                     SubmissionStatus::Draft
                 },
+                score,
             },
             AuditContext::by(caller.actor().user_id, OffsetDateTime::now_utc()),
         )
@@ -1032,7 +1103,9 @@ pub async fn save(
         .into_response()),
         Ok(sub) => {
             let l = Loaded { sub, ..l };
-            let notice = if submitting {
+            let notice = if !score_problem.is_empty() {
+                score_problem
+            } else if submitting {
                 String::new()
             } else {
                 tr.t("form-draft-saved")
@@ -1075,6 +1148,7 @@ pub struct SubmissionRow {
     pub date: String,
     pub interviewer: String,
     pub complete: bool,
+    pub status: &'static str,
 }
 
 pub async fn case_forms(
@@ -1094,6 +1168,7 @@ pub async fn case_forms(
             date: s.interview_date.to_string(),
             interviewer: s.interviewer_name,
             complete: s.status == SubmissionStatus::Complete,
+            status: s.status.as_str(),
         })
         .collect();
     let can_fill = authorize(

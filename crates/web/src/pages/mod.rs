@@ -7,6 +7,7 @@ pub mod cases;
 pub mod instruments;
 pub mod login;
 pub mod overview;
+pub mod rss;
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request, State};

@@ -1,0 +1,382 @@
+//! Geometry of the server-made SVG charts; the markup is in `templates/chart_*.html`.
+//!
+//! Charts are drawn to print in black and white: bands are grey shades with their names written
+//! beside them, series differ by line pattern and marker shape as well as colour, and every
+//! value is written on the chart or in the table next to it.
+
+/// A value in [0, 1] to draw, with its label; `None` when there is no score.
+pub struct Value {
+    pub label: String,
+    pub value: Option<f64>,
+}
+
+pub struct Zone {
+    pub y: f64,
+    pub h: f64,
+    pub label: String,
+    pub label_y: f64,
+    pub class: &'static str,
+}
+
+pub struct Guide {
+    pub y: f64,
+    pub label: String,
+}
+
+pub struct Bar {
+    pub x: f64,
+    pub y: f64,
+    pub w: f64,
+    pub h: f64,
+    pub mid: f64,
+    pub label: String,
+    pub value_text: String,
+    pub value_y: f64,
+    pub class: &'static str,
+}
+
+/// Plot frame shared by both charts: scores run from 0 (bottom) to 1 (top).
+pub struct Frame {
+    pub width: f64,
+    pub height: f64,
+    pub left: f64,
+    pub right: f64,
+    pub top: f64,
+    pub bottom: f64,
+    pub zones: Vec<Zone>,
+    pub guides: Vec<Guide>,
+}
+
+fn r1(x: f64) -> f64 {
+    (x * 10.0).round() / 10.0
+}
+
+impl Frame {
+    fn new(
+        (width, height): (f64, f64),
+        bottom_margin: f64,
+        bands: (f64, f64),
+        zone_labels: [String; 3],
+    ) -> Frame {
+        let (left, right, top, bottom) = (40.0, width - 96.0, 14.0, height - bottom_margin);
+        let mut f = Frame {
+            width,
+            height,
+            left,
+            right,
+            top,
+            bottom,
+            zones: Vec::new(),
+            guides: Vec::new(),
+        };
+        let (low, high) = bands;
+        let [intensive, standard, light] = zone_labels;
+        for (from, to, label, class) in [
+            (0.0, low, intensive, "zone-intensive"),
+            (low, high, standard, "zone-standard"),
+            (high, 1.0, light, "zone-light"),
+        ] {
+            let (y_top, y_bottom) = (f.y(to), f.y(from));
+            f.zones.push(Zone {
+                y: y_top,
+                h: r1(y_bottom - y_top),
+                label,
+                label_y: r1((y_top + y_bottom) / 2.0 + 4.0),
+                class,
+            });
+        }
+        for v in [0.0, low, high, 1.0] {
+            f.guides.push(Guide {
+                y: f.y(v),
+                label: format_score(Some(v)),
+            });
+        }
+        f
+    }
+
+    pub fn y(&self, v: f64) -> f64 {
+        r1(self.bottom - v.clamp(0.0, 1.0) * (self.bottom - self.top))
+    }
+}
+
+/// Two decimals, as scores are shown everywhere; a dash when there is no score.
+pub fn format_score(v: Option<f64>) -> String {
+    v.map(|x| format!("{x:.2}")).unwrap_or_else(|| "–".into())
+}
+
+/// One survey: a bar per dimension and the composite, over the support bands.
+pub struct BarChart {
+    pub id: String,
+    pub title: String,
+    pub desc: String,
+    pub frame: Frame,
+    pub bars: Vec<Bar>,
+}
+
+impl BarChart {
+    pub fn new(
+        id: &str,
+        title: String,
+        values: Vec<Value>,
+        bands: (f64, f64),
+        zone_labels: [String; 3],
+    ) -> BarChart {
+        let frame = Frame::new((480.0, 230.0), 44.0, bands, zone_labels);
+        let n = values.len().max(1) as f64;
+        let slot = (frame.right - frame.left) / n;
+        let w = r1(slot * 0.55);
+        let last = values.len().saturating_sub(1);
+        let bars = values
+            .iter()
+            .enumerate()
+            .map(|(i, v)| {
+                let x = r1(frame.left + slot * i as f64 + (slot - w) / 2.0);
+                let y = frame.y(v.value.unwrap_or(0.0));
+                Bar {
+                    x,
+                    y,
+                    w,
+                    h: r1(frame.bottom - y),
+                    mid: r1(x + w / 2.0),
+                    label: v.label.clone(),
+                    value_text: format_score(v.value),
+                    value_y: r1(y - 4.0),
+                    class: if i == last { "bar composite" } else { "bar" },
+                }
+            })
+            .collect();
+        let desc = values
+            .iter()
+            .map(|v| format!("{}: {}", v.label, format_score(v.value)))
+            .collect::<Vec<_>>()
+            .join("; ");
+        BarChart {
+            id: id.to_string(),
+            title,
+            desc,
+            frame,
+            bars,
+        }
+    }
+}
+
+pub struct Point {
+    pub x: f64,
+    pub y: f64,
+    /// The marker, as a path around the point.
+    pub marker: String,
+}
+
+pub struct Series {
+    pub label: String,
+    pub class: &'static str,
+    pub points: Vec<Point>,
+    /// The `points` attribute of the polyline.
+    pub line: String,
+    pub legend_x: f64,
+    pub legend_y: f64,
+    pub legend_marker: String,
+}
+
+pub struct Tick {
+    pub x: f64,
+    pub line1: String,
+    pub line2: String,
+}
+
+/// A returnee's scores across survey rounds.
+pub struct LineChart {
+    pub id: String,
+    pub title: String,
+    pub desc: String,
+    pub frame: Frame,
+    pub series: Vec<Series>,
+    pub ticks: Vec<Tick>,
+}
+
+const SERIES_CLASSES: [&str; 4] = [
+    "series economic",
+    "series social",
+    "series psychosocial",
+    "series composite",
+];
+
+fn marker(kind: usize, x: f64, y: f64) -> String {
+    match kind {
+        0 => format!("M{} {y}a3.5 3.5 0 1 0 7 0a3.5 3.5 0 1 0 -7 0Z", r1(x - 3.5)),
+        1 => format!("M{} {}h7v7h-7Z", r1(x - 3.5), r1(y - 3.5)),
+        2 => format!(
+            "M{x} {}L{} {}L{} {}Z",
+            r1(y - 4.5),
+            r1(x + 4.5),
+            r1(y + 3.5),
+            r1(x - 4.5),
+            r1(y + 3.5)
+        ),
+        _ => format!(
+            "M{x} {}L{} {y}L{x} {}L{} {y}Z",
+            r1(y - 5.0),
+            r1(x + 5.0),
+            r1(y + 5.0),
+            r1(x - 5.0)
+        ),
+    }
+}
+
+impl LineChart {
+    /// `surveys` are (first tick line, second tick line, values in series order), oldest first.
+    pub fn new(
+        id: &str,
+        title: String,
+        series_labels: [String; 4],
+        surveys: Vec<(String, String, [Option<f64>; 4])>,
+        bands: (f64, f64),
+        zone_labels: [String; 3],
+    ) -> LineChart {
+        // Room below the survey dates for the legend.
+        let frame = Frame::new((560.0, 270.0), 68.0, bands, zone_labels);
+        let n = surveys.len();
+        let x_of = |i: usize| {
+            if n <= 1 {
+                r1((frame.left + frame.right) / 2.0)
+            } else {
+                r1(frame.left
+                    + 16.0
+                    + (frame.right - frame.left - 32.0) * i as f64 / (n - 1) as f64)
+            }
+        };
+        let series = series_labels
+            .iter()
+            .enumerate()
+            .map(|(k, label)| {
+                let points: Vec<Point> = surveys
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(i, (_, _, vals))| {
+                        vals[k].map(|v| {
+                            let (x, y) = (x_of(i), frame.y(v));
+                            Point {
+                                x,
+                                y,
+                                marker: marker(k, x, y),
+                            }
+                        })
+                    })
+                    .collect();
+                let legend_y = frame.height - 10.0;
+                let legend_x = frame.left + 120.0 * k as f64;
+                Series {
+                    label: label.clone(),
+                    class: SERIES_CLASSES[k],
+                    line: points
+                        .iter()
+                        .map(|p| format!("{},{}", p.x, p.y))
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                    points,
+                    legend_x,
+                    legend_y,
+                    legend_marker: marker(k, legend_x + 14.0, legend_y),
+                }
+            })
+            .collect();
+        let ticks = surveys
+            .iter()
+            .enumerate()
+            .map(|(i, (a, b, _))| Tick {
+                x: x_of(i),
+                line1: a.clone(),
+                line2: b.clone(),
+            })
+            .collect();
+        let desc = surveys
+            .iter()
+            .map(|(a, b, vals)| {
+                let figures = series_labels
+                    .iter()
+                    .zip(vals)
+                    .map(|(l, v)| format!("{l} {}", format_score(*v)))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                format!("{a} ({b}): {figures}")
+            })
+            .collect::<Vec<_>>()
+            .join("; ");
+        LineChart {
+            id: id.to_string(),
+            title,
+            desc,
+            frame,
+            series,
+            ticks,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn labels() -> [String; 3] {
+        ["Intensive".into(), "Standard".into(), "Light".into()]
+    }
+
+    #[test]
+    fn bars_stand_on_the_axis_and_reach_their_value() {
+        let c = BarChart::new(
+            "c",
+            "t".into(),
+            vec![
+                Value {
+                    label: "A".into(),
+                    value: Some(1.0),
+                },
+                Value {
+                    label: "B".into(),
+                    value: Some(0.0),
+                },
+                Value {
+                    label: "C".into(),
+                    value: None,
+                },
+            ],
+            (0.33, 0.66),
+            labels(),
+        );
+        let f = &c.frame;
+        assert_eq!(c.bars[0].y, f.top);
+        assert_eq!(c.bars[0].y + c.bars[0].h, f.bottom);
+        assert_eq!(c.bars[1].h, 0.0);
+        assert_eq!(c.bars[2].value_text, "–");
+        assert_eq!(c.desc, "A: 1.00; B: 0.00; C: –");
+        assert_eq!(f.zones.len(), 3);
+        assert!(f.zones[0].y > f.zones[2].y, "intensive is drawn low");
+    }
+
+    #[test]
+    fn a_trajectory_skips_missing_scores() {
+        let c = LineChart::new(
+            "t",
+            "t".into(),
+            ["E".into(), "S".into(), "P".into(), "C".into()],
+            vec![
+                (
+                    "2026-01-01".into(),
+                    "baseline".into(),
+                    [Some(0.2), None, Some(0.5), Some(0.4)],
+                ),
+                (
+                    "2026-07-01".into(),
+                    "intermediate".into(),
+                    [Some(0.6), Some(0.7), Some(0.5), Some(0.6)],
+                ),
+            ],
+            (0.33, 0.66),
+            labels(),
+        );
+        assert_eq!(c.series[0].points.len(), 2);
+        assert_eq!(c.series[1].points.len(), 1);
+        assert!(c.series[0].points[0].x < c.series[0].points[1].x);
+        assert!(c.desc.contains("2026-01-01 (baseline): E 0.20, S –"));
+    }
+}

@@ -1,0 +1,254 @@
+//! Where the Reintegration Sustainability Survey meets the forms engine: reading a filled RSS
+//! form as an answer sheet, choosing the scoring model, and pre-filling instruments from the
+//! case record.
+
+use std::collections::BTreeMap;
+
+use domain::rss::{Answer, Mode, QUESTIONS, Round, ScoringModel, Sheet, SheetError, Special};
+use forms::engine::Answers;
+use forms::model::{Form, Kind};
+use store::{CaseRecord, Store};
+
+/// The form id of the survey; any published version of it is scored.
+pub const RSS_FORM: &str = "rss";
+
+/// The survey column that names the case value a question starts with (`case.return_date`).
+pub const PREFILL_COLUMN: &str = "prefill";
+
+/// The model that scores new surveys: the one the programme loaded, else the shipped one.
+pub async fn active_model(store: &dyn Store) -> Result<ScoringModel, String> {
+    match store
+        .active_scoring_model()
+        .await
+        .map_err(|e| e.to_string())?
+    {
+        Some(text) => ScoringModel::from_toml(&text).map_err(|e| e.to_string()),
+        None => Ok(domain::rss::default_model()),
+    }
+}
+
+/// Whether the returnee declined the survey (the consent question answered "no").
+pub fn consent_refused(answers: &Answers) -> bool {
+    answers.text("consent") == "no"
+}
+
+pub fn round_of(answers: &Answers) -> Round {
+    Round::parse(answers.text("round")).unwrap_or(Round::AdHoc)
+}
+
+/// Reads a filled survey as an answer sheet. A choice's position is its place in the form's
+/// list, the special answers (`dk`, `dwa`, `na`) not counted, so a programme may reword
+/// options or adapt Q8's assets as long as the number and order of options stay.
+pub fn sheet_from_answers(form: &Form, answers: &Answers) -> Result<Sheet, SheetError> {
+    let mut sheet = BTreeMap::new();
+    for spec in &QUESTIONS {
+        if spec.mode == Mode::Derived {
+            continue;
+        }
+        let name = format!("q{}", spec.number);
+        let value = answers.text(&name).trim();
+        if value.is_empty() {
+            continue; // Sheet::new says whether it was needed
+        }
+        let invalid = |problem: String| SheetError::Invalid {
+            question: spec.number,
+            problem,
+        };
+        let Some(q) = form.questions.iter().find(|q| q.name == name) else {
+            return Err(invalid("the form has no such question".into()));
+        };
+        let list = q
+            .kind
+            .list()
+            .and_then(|l| form.list(l))
+            .ok_or_else(|| invalid("the question has no answer list".into()))?;
+        let options: Vec<&str> = list
+            .choices
+            .iter()
+            .map(|c| c.name.as_str())
+            .filter(|n| Special::parse(n).is_none())
+            .collect();
+        let position = |choice: &str| -> Result<u8, SheetError> {
+            options
+                .iter()
+                .position(|o| *o == choice)
+                .and_then(|p| u8::try_from(p + 1).ok())
+                .ok_or_else(|| invalid(format!("'{choice}' is not an option")))
+        };
+        let answer = match &q.kind {
+            Kind::SelectOne(_) => match Special::parse(value) {
+                Some(s) => Answer::Special(s),
+                None => Answer::One(position(value)?),
+            },
+            Kind::SelectMultiple(_) => {
+                let chosen: Vec<&str> = value.split_whitespace().collect();
+                match chosen.as_slice() {
+                    [one] if Special::parse(one).is_some() => {
+                        Answer::Special(Special::parse(one).unwrap_or(Special::Dwa))
+                    }
+                    _ => {
+                        let mut ps = chosen
+                            .iter()
+                            .map(|c| position(c))
+                            .collect::<Result<Vec<_>, _>>()?;
+                        ps.sort_unstable();
+                        Answer::Many(ps)
+                    }
+                }
+            }
+            _ => return Err(invalid("the question is not a choice question".into())),
+        };
+        sheet.insert(spec.number, answer);
+    }
+    Sheet::new(sheet)
+}
+
+/// Case values an instrument can start from, by the name used in its `prefill` column.
+pub fn case_values(case: &CaseRecord, due_round: Round) -> BTreeMap<&'static str, String> {
+    let p = &case.profile;
+    let yes_no = |b: bool| if b { "yes" } else { "no" }.to_string();
+    let mut v = BTreeMap::new();
+    v.insert("case.name", format!("{} {}", p.given_name, p.family_name));
+    v.insert("case.number", case.number.to_string());
+    v.insert("case.return_date", p.return_date.to_string());
+    if let Some(d) = p.date_of_birth {
+        v.insert("case.date_of_birth", d.to_string());
+    }
+    if let Some(a) = p.age_at_return() {
+        v.insert("case.age_at_return", a.to_string());
+    }
+    v.insert("case.sex", p.sex.as_str().to_string());
+    v.insert("case.returned_from", p.returned_from.clone());
+    if let Some(m) = p.absence_months {
+        let years = f64::from(m) / 12.0;
+        v.insert("case.absence_years", format!("{:.1}", years));
+    }
+    v.insert("case.vulnerable", yes_no(!p.vulnerabilities.is_empty()));
+    let mut details: Vec<String> = p
+        .vulnerabilities
+        .iter()
+        .map(|x| x.as_str().replace('_', " "))
+        .collect();
+    details.extend(p.vulnerability_details.clone());
+    if !details.is_empty() {
+        v.insert("case.vulnerability_details", details.join("; "));
+    }
+    v.insert("case.return_country", p.return_country.clone());
+    v.insert("case.return_province", p.return_province.clone());
+    if let Some(a) = &p.address {
+        v.insert("case.address", a.clone());
+    }
+    if let Some(c) = &p.return_community {
+        v.insert("case.return_community", c.clone());
+    }
+    if let Some(b) = p.community_is_origin {
+        v.insert("case.community_is_origin", yes_no(b));
+    }
+    v.insert("rss.due_round", due_round.as_str().to_string());
+    v
+}
+
+/// Fills the questions that name a case value in their `prefill` column (outside repeats).
+pub fn prefill(form: &Form, answers: &mut Answers, values: &BTreeMap<&'static str, String>) {
+    let mut depth = 0usize;
+    for q in &form.questions {
+        match q.kind {
+            Kind::BeginRepeat => depth += 1,
+            Kind::EndRepeat => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        if depth > 0 {
+            continue;
+        }
+        if let Some(key) = q.extra.get(PREFILL_COLUMN)
+            && let Some(value) = values.get(key.trim())
+            && !value.is_empty()
+        {
+            answers.set(&q.name, value.clone());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+    use super::*;
+
+    fn shipped() -> Form {
+        forms::shipped::all()
+            .into_iter()
+            .find(|(id, _)| *id == RSS_FORM)
+            .and_then(|(_, f)| f.ok())
+            .expect("the survey ships")
+    }
+
+    #[test]
+    fn the_shipped_form_agrees_with_the_question_bank() {
+        let form = shipped();
+        for spec in &QUESTIONS {
+            let name = format!("q{}", spec.number);
+            let q = form.questions.iter().find(|q| q.name == name);
+            let Some(q) = q else { panic!("{name} missing") };
+            if spec.mode == Mode::Derived {
+                assert_eq!(q.kind, Kind::Note, "{name} is computed, only a note");
+                continue;
+            }
+            assert!(q.required, "{name} must be required");
+            match (spec.mode, &q.kind) {
+                (Mode::One, Kind::SelectOne(_)) | (Mode::Many { .. }, Kind::SelectMultiple(_)) => {}
+                other => panic!("{name}: {other:?}"),
+            }
+            let list = form.list(q.kind.list().unwrap()).unwrap();
+            let (specials, options): (Vec<_>, Vec<_>) = list
+                .choices
+                .iter()
+                .partition(|c| Special::parse(&c.name).is_some());
+            assert_eq!(options.len(), usize::from(spec.options), "{name} options");
+            let specials: Vec<Special> = specials
+                .iter()
+                .filter_map(|c| Special::parse(&c.name))
+                .collect();
+            assert_eq!(specials, spec.specials, "{name} special answers");
+            // Special answers come after the scale, as in the handbook.
+            let first_special = list
+                .choices
+                .iter()
+                .position(|c| Special::parse(&c.name).is_some())
+                .unwrap_or(list.choices.len());
+            assert_eq!(first_special, usize::from(spec.options), "{name} order");
+        }
+        // Skip logic as the handbook has it (Q30 "no" leads to Q31).
+        let relevant = |n: &str| {
+            form.questions
+                .iter()
+                .find(|q| q.name == n)
+                .and_then(|q| q.relevant.clone())
+        };
+        assert_eq!(relevant("q10").as_deref(), Some("${q9} = 'yes'"));
+        assert_eq!(relevant("q31").as_deref(), Some("${q30} = 'no'"));
+    }
+
+    #[test]
+    fn filled_answers_read_as_positions() {
+        let form = shipped();
+        let mut a = Answers::default();
+        for spec in &QUESTIONS {
+            let name = format!("q{}", spec.number);
+            let q = form.questions.iter().find(|q| q.name == name).unwrap();
+            if let Some(l) = q.kind.list() {
+                let first = &form.list(l).unwrap().choices[0].name;
+                a.set(&name, first.clone());
+            }
+        }
+        a.set("q8", "animals equipment".into());
+        a.set("q15", "dk".into());
+        a.set("q9", "no".into());
+        let sheet = sheet_from_answers(&form, &a).unwrap();
+        assert_eq!(sheet.get(8), Some(&Answer::Many(vec![2, 6])));
+        assert_eq!(sheet.get(15), Some(&Answer::Special(Special::Dk)));
+        assert_eq!(sheet.get(9), Some(&Answer::One(2)));
+        assert!(sheet.get(10).is_none());
+        a.set("q4", "".into());
+        assert_eq!(sheet_from_answers(&form, &a), Err(SheetError::Missing(4)));
+    }
+}
