@@ -169,6 +169,111 @@ pub fn prefill(form: &Form, answers: &mut Answers, values: &BTreeMap<&'static st
     }
 }
 
+/// What rescoring did.
+#[derive(Debug, Default)]
+pub struct RescoreReport {
+    /// Completed surveys with consent, scored under the model.
+    pub scored: usize,
+    /// Of those, how many got different scores (or were scored for the first time).
+    pub changed: usize,
+    /// Completed surveys the returnee declined (never scored).
+    pub consent_refused: usize,
+    /// Surveys that could not be read as an answer sheet, with the reason.
+    pub unscorable: Vec<(uuid::Uuid, String)>,
+}
+
+/// Recomputes the score of every completed survey under `model`, each change audited.
+pub async fn rescore_all(
+    store: &dyn Store,
+    model: &ScoringModel,
+    audit: store::AuditContext,
+) -> Result<RescoreReport, store::StoreError> {
+    let mut report = RescoreReport::default();
+    for id in store.completed_submissions(RSS_FORM).await? {
+        let sub = store.submission(id).await?;
+        let store::Subject::Case(case) = sub.subject;
+        let answers: Answers = match serde_json::from_str(&sub.answers) {
+            Ok(a) => a,
+            Err(e) => {
+                report.unscorable.push((id, format!("stored answers: {e}")));
+                continue;
+            }
+        };
+        if consent_refused(&answers) {
+            report.consent_refused += 1;
+            continue;
+        }
+        let version = store.form_version(&sub.form_id, &sub.form_version).await?;
+        let form: Form = match serde_json::from_str(&version.definition) {
+            Ok(f) => f,
+            Err(e) => {
+                report
+                    .unscorable
+                    .push((id, format!("form definition: {e}")));
+                continue;
+            }
+        };
+        let sheet = match sheet_from_answers(&form, &answers) {
+            Ok(s) => s,
+            Err(e) => {
+                report.unscorable.push((id, e.to_string()));
+                continue;
+            }
+        };
+        let round = match store.rss_score(id).await? {
+            Some(s) => s.round,
+            None => round_of(&answers),
+        };
+        let changed = store
+            .save_rss_score(
+                store::NewRssScore {
+                    submission: id,
+                    case,
+                    round,
+                    interview_date: sub.interview_date,
+                    interviewer: sub.interviewer,
+                    scores: model.score(&sheet),
+                },
+                audit.clone(),
+            )
+            .await?;
+        report.scored += 1;
+        if changed {
+            report.changed += 1;
+        }
+    }
+    Ok(report)
+}
+
+/// The exchange format of `reintegra rss score`: the four scores, the count of "I don't know"
+/// and "I don't wish to answer", the low-accuracy flag, the band of each score and the model.
+pub fn scores_json(
+    model: &ScoringModel,
+    s: &domain::rss::Scores,
+    explain: bool,
+) -> serde_json::Value {
+    let band = |v: Option<f64>| v.map(|x| model.band(x).as_str());
+    let mut out = serde_json::json!({
+        "economic": s.economic,
+        "social": s.social,
+        "psychosocial": s.psychosocial,
+        "composite": s.composite,
+        "dk_dwa_count": s.dk_dwa_count,
+        "low_accuracy": s.low_accuracy,
+        "bands": {
+            "economic": band(s.economic),
+            "social": band(s.social),
+            "psychosocial": band(s.psychosocial),
+            "composite": band(s.composite),
+        },
+        "model": s.model,
+    });
+    if explain {
+        out["breakdown"] = serde_json::to_value(&s.breakdown.0).unwrap_or_default();
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]

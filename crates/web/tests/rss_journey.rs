@@ -1,0 +1,415 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+//! The Reintegration Sustainability Survey over HTTP: a baseline survey with consent and skip
+//! logic, its scores, bands and chart on the survey and the case page; a refusal and an
+//! interrupted interview kept but never scored; a later round drawn as a trajectory.
+
+mod common;
+
+use common::*;
+use domain::Role;
+
+/// Answers of the mixed sheet of `docs/scoring.md`, as the form's fields.
+pub fn mixed_answers() -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("a:q1", "ok"),
+        ("a:q2", "sometimes"),
+        ("a:q3", "yes"),
+        ("a:q4", "often"),
+        ("a:q5", "spending_larger"),
+        ("a:q6", "poor"),
+        ("a:q7", "no"),
+        ("a:q8", "animals"),
+        ("a:q8", "equipment"),
+        ("a:q9", "yes"),
+        ("a:q10", "unemployed"),
+        ("a:q11", "good"),
+        ("a:q12", "average"),
+        ("a:q13", "good"),
+        ("a:q14", "yes"),
+        ("a:q15", "dk"),
+        ("a:q16", "yes"),
+        ("a:q17", "fair"),
+        ("a:q18", "very_good"),
+        ("a:q19", "poor"),
+        ("a:q20", "fair"),
+        ("a:q22", "often"),
+        ("a:q23", "fair"),
+        ("a:q24", "somewhat_agree"),
+        ("a:q25", "safe_mostly"),
+        ("a:q26", "rarely"),
+        ("a:q27", "only_rarely"),
+        ("a:q28", "sometimes"),
+        ("a:q29", "yes"),
+        ("a:q30", "no"),
+        ("a:q31", "need"),
+        ("a:q32", "family"),
+        ("a:q32", "friends"),
+    ]
+}
+
+fn profile<'a>(round: &'a str, consent: &'a str, today: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("_interview_date", today),
+        ("a:p_name", "Aminata Diallo"),
+        ("a:p_return_date", "2026-01-01"),
+        ("a:p_sex", "female"),
+        ("a:p_returned_from", "Libya"),
+        ("a:p_vulnerable", "yes"),
+        ("a:p_return_country", "Senegal"),
+        ("a:p_province", "Tambacounda"),
+        ("a:round", round),
+        ("a:interview_location", "office"),
+        ("a:private_space", "OK"),
+        ("a:consent", consent),
+        ("a:consent_form", "written"),
+    ]
+}
+
+/// Registers a case that came back ten days ago, so the baseline round is due.
+async fn register_recent_return(cm: &Client) -> (String, String) {
+    let csrf = cm.csrf("/cases/new").await;
+    let back = (web::pages::today() - time::Duration::days(10)).to_string();
+    let mut fields: Vec<(&str, &str)> = registration()
+        .into_iter()
+        .filter(|(k, _)| *k != "return_date")
+        .collect();
+    fields.push(("return_date", &back));
+    let res = cm.post_form("/cases", &csrf, &fields).await;
+    assert_eq!(res.status(), 303);
+    (location(&res), csrf)
+}
+
+async fn start_survey(cm: &Client, case_path: &str, csrf: &str) -> (String, String) {
+    let res = cm
+        .post_form(
+            &format!("{case_path}/submissions"),
+            csrf,
+            &[("form_id", "rss")],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let sub_path = location(&res);
+    let (status, page) = cm.get_text(&sub_path).await;
+    assert_eq!(status, 200);
+    (sub_path, page)
+}
+
+async fn post_survey(
+    app: &TestApp,
+    c: &Client,
+    path: &str,
+    fields: &[(&str, &str)],
+    htmx: bool,
+) -> (u16, String) {
+    let mut req = c
+        .http
+        .post(app.url(path))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(serde_html_form::to_string(fields).unwrap());
+    if htmx {
+        req = req.header("hx-request", "true");
+    }
+    let res = req.send().await.unwrap();
+    (res.status().as_u16(), res.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn a_baseline_survey_is_scored_with_bands_and_charts_and_a_later_round_draws_a_trajectory() {
+    let app = spawn_app().await;
+    let office = app.office("DKR").await;
+    app.user("cm.dakar", Role::CaseManager, Some(office)).await;
+    let cm = app.signed_in("cm.dakar").await;
+    let (case_path, csrf) = register_recent_return(&cm).await;
+
+    // The case page says the baseline is due.
+    let (_, page) = cm.get_text(&case_path).await;
+    assert!(page.contains("Reintegration Sustainability Survey"));
+    assert!(page.contains("Baseline survey due by"), "{page}");
+    assert!(page.contains("No survey yet."));
+
+    // The survey starts from the case record: profile filled in, round proposed.
+    let (sub_path, page) = start_survey(&cm, &case_path, &csrf).await;
+    assert_eq!(field_value(&page, "a:p_name"), "Aminata Diallo");
+    assert_eq!(field_value(&page, "a:p_returned_from"), "Libya");
+    assert!(
+        page.contains("value=\"baseline\" checked"),
+        "round proposed"
+    );
+    assert!(page.contains("Does the returnee agree to take part?"));
+    // Nothing is asked before consent.
+    assert!(!page.contains("How satisfied are you with your economic situation"));
+    let version = field_value(&page, "_version");
+    let today = web::pages::today().to_string();
+
+    // Consent opens the questions; Q10 only after "yes" at Q9, Q31 only after "no" at Q30.
+    let mut fields: Vec<(&str, &str)> = vec![("_csrf", &csrf), ("_action", "refresh")];
+    fields.extend(profile("baseline", "yes", &today));
+    let (status, fragment) = post_survey(&app, &cm, &sub_path, &fields, true).await;
+    assert_eq!(status, 200);
+    assert!(fragment.contains("How satisfied are you with your economic situation"));
+    assert!(!fragment.contains("Why are you looking for a new job?"));
+    assert!(!fragment.contains("What makes you feel that way?"));
+    fields.extend([("a:q9", "yes"), ("a:q30", "no")]);
+    let (_, fragment) = post_survey(&app, &cm, &sub_path, &fields, true).await;
+    assert!(fragment.contains("Why are you looking for a new job?"));
+    assert!(fragment.contains("What makes you feel that way?"));
+
+    // Submitting with a question left out is refused, keeping the answers.
+    let mut fields: Vec<(&str, &str)> = vec![
+        ("_csrf", &csrf),
+        ("_action", "submit"),
+        ("_version", &version),
+    ];
+    fields.extend(profile("baseline", "yes", &today));
+    let answers: Vec<(&str, &str)> = mixed_answers()
+        .into_iter()
+        .filter(|(k, _)| *k != "a:q17")
+        .collect();
+    fields.extend(answers);
+    let (status, page) = post_survey(&app, &cm, &sub_path, &fields, false).await;
+    assert_eq!(status, 422);
+    assert!(
+        page.contains("value=\"spending_larger\" checked"),
+        "answers kept"
+    );
+    assert!(
+        app.store
+            .rss_score(sub_path_id(&sub_path))
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    // Complete: scored, with bands and the chart.
+    let version = field_value(&page, "_version");
+    let mut fields: Vec<(&str, &str)> = vec![
+        ("_csrf", &csrf),
+        ("_action", "submit"),
+        ("_version", &version),
+    ];
+    fields.extend(profile("baseline", "yes", &today));
+    fields.extend(mixed_answers());
+    let (status, _) = post_survey(&app, &cm, &sub_path, &fields, false).await;
+    assert_eq!(status, 303);
+    let (_, page) = cm.get_text(&sub_path).await;
+    assert!(page.contains("Survey result") && page.contains("Scored"));
+    for figure in ["0.44", "0.52", "0.54"] {
+        assert!(page.contains(figure), "{figure} on the survey page");
+    }
+    assert!(page.contains("Standard support"));
+    assert!(page.contains("reintegra-default/2026.1"));
+    assert!(page.contains("<svg") && page.contains("role=\"img\""));
+    assert!(page.contains("Reintegration scores on"), "chart title");
+    assert!(page.contains("Economic: 0.44"), "text alternative");
+    assert!(
+        page.contains("Access to public services overall"),
+        "breakdown"
+    );
+    assert!(
+        page.contains("the returnee&#39;s own case manager")
+            || page.contains("the returnee's own case manager"),
+        "warned that the interviewer is the case manager"
+    );
+    let stored = app
+        .store
+        .rss_score(sub_path_id(&sub_path))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.round, domain::rss::Round::Baseline);
+    assert!((stored.scores.economic.unwrap() - 5.25 / 12.0).abs() < 1e-9);
+    assert_eq!(stored.scores.dk_dwa_count, 1);
+
+    // The case page: baseline done, scores in the table, the trajectory chart.
+    let (_, page) = cm.get_text(&case_path).await;
+    assert!(page.contains(&format!("Done on {today}")), "{page}");
+    assert!(page.contains("0.54 Standard support"));
+    assert!(page.contains("Reintegration scores across survey rounds"));
+    assert!(page.contains("own case manager"));
+
+    // A second, ad hoc round: the trajectory has both.
+    let (sub2, page) = start_survey(&cm, &case_path, &csrf).await;
+    let version = field_value(&page, "_version");
+    let mut fields: Vec<(&str, &str)> = vec![
+        ("_csrf", &csrf),
+        ("_action", "submit"),
+        ("_version", &version),
+    ];
+    fields.extend(profile("ad_hoc", "yes", &today));
+    let better: Vec<(&str, &str)> = mixed_answers()
+        .into_iter()
+        .map(|(k, v)| match k {
+            "a:q1" => (k, "very_satisfied"),
+            "a:q7" => (k, "yes"),
+            _ => (k, v),
+        })
+        .collect();
+    fields.extend(better);
+    let (status, _) = post_survey(&app, &cm, &sub2, &fields, false).await;
+    assert_eq!(status, 303);
+    let (_, page) = cm.get_text(&case_path).await;
+    let desc_start = page.find("rss-trajectory-desc\">").unwrap();
+    let desc = &page[desc_start..desc_start + 400];
+    assert!(
+        desc.contains("(Baseline)") && desc.contains("(Ad hoc)"),
+        "{desc}"
+    );
+    assert_eq!(
+        app.store
+            .rss_scores(case_id(&case_path))
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+}
+
+fn sub_path_id(path: &str) -> uuid::Uuid {
+    path.rsplit('/').next().unwrap().parse().unwrap()
+}
+
+fn case_id(path: &str) -> domain::CaseId {
+    domain::CaseId(path.rsplit('/').next().unwrap().parse().unwrap())
+}
+
+#[tokio::test]
+async fn a_refusal_and_an_interrupted_interview_are_kept_but_never_scored() {
+    let app = spawn_app().await;
+    let office = app.office("DKR").await;
+    app.user("cm.dakar", Role::CaseManager, Some(office)).await;
+    let cm = app.signed_in("cm.dakar").await;
+    let (case_path, csrf) = register_recent_return(&cm).await;
+    let today = web::pages::today().to_string();
+
+    // Refusal: the survey ends at the consent question.
+    let (sub_path, page) = start_survey(&cm, &case_path, &csrf).await;
+    let version = field_value(&page, "_version");
+    let mut fields: Vec<(&str, &str)> = vec![
+        ("_csrf", &csrf),
+        ("_action", "refresh"),
+        ("_version", &version),
+    ];
+    fields.extend(profile("baseline", "no", &today));
+    let (_, fragment) = post_survey(&app, &cm, &sub_path, &fields, true).await;
+    assert!(fragment.contains("did not agree"));
+    assert!(!fragment.contains("How satisfied are you"));
+    fields[1] = ("_action", "submit");
+    let (status, _) = post_survey(&app, &cm, &sub_path, &fields, false).await;
+    assert_eq!(status, 303);
+    let (_, page) = cm.get_text(&sub_path).await;
+    assert!(page.contains("Consent refused, not scored"));
+    assert!(
+        app.store
+            .rss_score(sub_path_id(&sub_path))
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    // Interrupted half-way: kept, locked, not scored.
+    let (sub_path, page) = start_survey(&cm, &case_path, &csrf).await;
+    assert!(page.contains("value=\"interrupt\""));
+    let version = field_value(&page, "_version");
+    let mut fields: Vec<(&str, &str)> = vec![
+        ("_csrf", &csrf),
+        ("_action", "interrupt"),
+        ("_version", &version),
+    ];
+    fields.extend(profile("baseline", "yes", &today));
+    fields.extend(mixed_answers().into_iter().take(10));
+    let (status, _) = post_survey(&app, &cm, &sub_path, &fields, false).await;
+    assert_eq!(status, 303);
+    let (_, page) = cm.get_text(&sub_path).await;
+    assert!(page.contains("Interrupted, not scored"));
+    assert!(!page.contains("value=\"interrupt\""), "no longer editable");
+    assert!(
+        page.contains("Satisfied") || page.contains("OK"),
+        "answers kept"
+    );
+    fields[1] = ("_action", "submit");
+    let (status, _) = post_survey(&app, &cm, &sub_path, &fields, false).await;
+    assert_eq!(
+        status, 409,
+        "an interrupted survey cannot be completed later"
+    );
+    assert!(
+        app.store
+            .rss_score(sub_path_id(&sub_path))
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    // The case page lists both, and the baseline is still due.
+    let (_, page) = cm.get_text(&case_path).await;
+    assert!(page.contains("Consent refused, not scored"));
+    assert!(page.contains("Interrupted, not scored"));
+    assert!(page.contains("Baseline survey due by"));
+    assert!(!page.contains("Reintegration scores across survey rounds"));
+}
+
+#[tokio::test]
+async fn rescoring_under_another_model_records_the_model_and_the_change() {
+    let app = spawn_app().await;
+    let office = app.office("DKR").await;
+    app.user("cm.dakar", Role::CaseManager, Some(office)).await;
+    let cm = app.signed_in("cm.dakar").await;
+    let (case_path, csrf) = register_recent_return(&cm).await;
+    let today = web::pages::today().to_string();
+    let (sub_path, page) = start_survey(&cm, &case_path, &csrf).await;
+    let version = field_value(&page, "_version");
+    let mut fields: Vec<(&str, &str)> = vec![
+        ("_csrf", &csrf),
+        ("_action", "submit"),
+        ("_version", &version),
+    ];
+    fields.extend(profile("baseline", "yes", &today));
+    fields.extend(mixed_answers());
+    assert_eq!(
+        post_survey(&app, &cm, &sub_path, &fields, false).await.0,
+        303
+    );
+
+    let other = domain::rss::DEFAULT_MODEL
+        .replace("version = \"2026.1\"", "version = \"test\"")
+        .replace("dk = \"exclude\"", "dk = 0.0");
+    let model = domain::rss::ScoringModel::from_toml(&other).unwrap();
+    app.store
+        .activate_scoring_model(
+            &model.id,
+            &model.version,
+            &other,
+            store::AuditContext::system(time::OffsetDateTime::now_utc(), "test"),
+        )
+        .await
+        .unwrap();
+    let report = web::rss::rescore_all(
+        app.store.as_ref(),
+        &model,
+        store::AuditContext::system(time::OffsetDateTime::now_utc(), "test"),
+    )
+    .await
+    .unwrap();
+    assert_eq!((report.scored, report.changed), (1, 1));
+    let id = sub_path_id(&sub_path);
+    let s = app.store.rss_score(id).await.unwrap().unwrap();
+    assert_eq!(s.scores.model, "reintegra-default/test");
+    let audit = app
+        .store
+        .audit_for_record("rss_score", &id.to_string(), store::AuditScope::Changes)
+        .await
+        .unwrap();
+    assert_eq!(audit.len(), 2, "scored, then rescored");
+    assert!(audit[1].changes.iter().any(|c| c.field == "model"));
+    let (_, page) = cm.get_text(&sub_path).await;
+    assert!(page.contains("reintegra-default/test"));
+    // Rescoring again changes nothing.
+    let report = web::rss::rescore_all(
+        app.store.as_ref(),
+        &model,
+        store::AuditContext::system(time::OffsetDateTime::now_utc(), "test"),
+    )
+    .await
+    .unwrap();
+    assert_eq!((report.scored, report.changed), (1, 0));
+}
