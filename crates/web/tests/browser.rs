@@ -138,3 +138,79 @@ async fn a_follow_up_question_appears_once_an_earlier_answer_calls_for_it() {
     }
     b.quit().await;
 }
+
+#[tokio::test]
+async fn a_case_manager_conducts_a_baseline_survey_and_sees_the_scores_and_chart() {
+    let app = spawn_app().await;
+    let office = app.office("DKR").await;
+    app.user("ndeye.fall", Role::CaseManager, Some(office))
+        .await;
+    let http = app.signed_in("ndeye.fall").await;
+    let csrf = http.csrf("/cases/new").await;
+    let back = (web::pages::today() - time::Duration::days(12)).to_string();
+    let mut fields: Vec<(&str, &str)> = registration()
+        .into_iter()
+        .filter(|(k, _)| *k != "return_date")
+        .collect();
+    fields.push(("return_date", &back));
+    let case_path = location(&http.post_form("/cases", &csrf, &fields).await);
+
+    let b = Browser::start().await;
+    b.goto(&app.url("/login")).await;
+    b.type_into("#username", "ndeye.fall").await;
+    b.type_into("#password", PASSWORD).await;
+    b.click("form button[type=submit]").await;
+    b.wait_for_text("Cases").await;
+    b.goto(&app.url(&case_path)).await;
+    b.wait_for_text("Baseline survey due by").await;
+    b.click("#rss button[type=submit]").await;
+    b.wait_for_text("Does the returnee agree to take part?")
+        .await;
+    assert!(!b.text("main").await.contains("How satisfied are you"));
+
+    b.click("#q-interview_location-office").await;
+    b.click("#q-private_space").await;
+    b.click("#q-consent-yes").await;
+    b.wait_for_text("How satisfied are you with your economic situation")
+        .await;
+    b.click("#q-consent_form-written").await;
+    for (field, value) in mixed_answers() {
+        let name = field.trim_start_matches("a:");
+        match name {
+            "q10" => b.wait_for_text("Why are you looking for a new job?").await,
+            "q31" => b.wait_for_text("What makes you feel that way?").await,
+            _ => {}
+        }
+        b.click(&format!("#q-{name}-{value}")).await;
+    }
+    b.screenshot("rss-filled").await;
+    b.click("button[value=submit]").await;
+    b.wait_for_text("Survey result").await;
+    let page = b.text("main").await;
+    assert!(page.contains("Scored"), "{page}");
+    assert!(page.contains("0.44") && page.contains("0.54"));
+    assert!(page.contains("Standard support"));
+    assert!(page.contains("own case manager"));
+    let charts = b
+        .script(
+            "return document.querySelectorAll('figure.chart svg rect.bar').length",
+            serde_json::json!([]),
+        )
+        .await;
+    assert_eq!(charts, 4, "three dimensions and the composite");
+    b.screenshot("rss-result").await;
+
+    b.goto(&app.url(&case_path)).await;
+    b.wait_for_text("Reintegration scores across survey rounds")
+        .await;
+    let page = b.text("#rss").await;
+    assert!(page.contains("Done on"));
+    assert!(page.contains("0.54 Standard support"));
+    b.script(
+        "document.querySelector('#rss').scrollIntoView()",
+        serde_json::json!([]),
+    )
+    .await;
+    b.screenshot("rss-case-page").await;
+    b.quit().await;
+}

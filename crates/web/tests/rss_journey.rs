@@ -8,45 +8,6 @@ mod common;
 use common::*;
 use domain::Role;
 
-/// Answers of the mixed sheet of `docs/scoring.md`, as the form's fields.
-pub fn mixed_answers() -> Vec<(&'static str, &'static str)> {
-    vec![
-        ("a:q1", "ok"),
-        ("a:q2", "sometimes"),
-        ("a:q3", "yes"),
-        ("a:q4", "often"),
-        ("a:q5", "spending_larger"),
-        ("a:q6", "poor"),
-        ("a:q7", "no"),
-        ("a:q8", "animals"),
-        ("a:q8", "equipment"),
-        ("a:q9", "yes"),
-        ("a:q10", "unemployed"),
-        ("a:q11", "good"),
-        ("a:q12", "average"),
-        ("a:q13", "good"),
-        ("a:q14", "yes"),
-        ("a:q15", "dk"),
-        ("a:q16", "yes"),
-        ("a:q17", "fair"),
-        ("a:q18", "very_good"),
-        ("a:q19", "poor"),
-        ("a:q20", "fair"),
-        ("a:q22", "often"),
-        ("a:q23", "fair"),
-        ("a:q24", "somewhat_agree"),
-        ("a:q25", "safe_mostly"),
-        ("a:q26", "rarely"),
-        ("a:q27", "only_rarely"),
-        ("a:q28", "sometimes"),
-        ("a:q29", "yes"),
-        ("a:q30", "no"),
-        ("a:q31", "need"),
-        ("a:q32", "family"),
-        ("a:q32", "friends"),
-    ]
-}
-
 fn profile<'a>(round: &'a str, consent: &'a str, today: &'a str) -> Vec<(&'a str, &'a str)> {
     vec![
         ("_interview_date", today),

@@ -436,3 +436,6 @@ rss-cross-cutting = cross-cutting
 rss-chart-title = Reintegration scores on { $date }, against the support bands
 rss-trajectory-title = Reintegration scores across survey rounds
 rss-cannot-score = This survey cannot be scored, so it was kept as a draft: { $problem }
+rss-zone-intensive = Intensive
+rss-zone-standard = Standard
+rss-zone-light = Light

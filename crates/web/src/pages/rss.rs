@@ -102,9 +102,9 @@ fn values(s: &Scores) -> [Option<f64>; 4] {
 
 fn zone_labels(tr: &Tr) -> [String; 3] {
     [
-        tr.t_of("rss-band", "intensive"),
-        tr.t_of("rss-band", "standard"),
-        tr.t_of("rss-band", "light"),
+        tr.t("rss-zone-intensive"),
+        tr.t("rss-zone-standard"),
+        tr.t("rss-zone-light"),
     ]
 }
 

@@ -234,3 +234,42 @@ pub fn profile_json(given: &str, family: &str) -> serde_json::Value {
         "return_province": "Kolda",
     })
 }
+
+/// The survey answers of the mixed sheet of `docs/scoring.md`, as the RSS form's fields.
+pub fn mixed_answers() -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("a:q1", "ok"),
+        ("a:q2", "sometimes"),
+        ("a:q3", "yes"),
+        ("a:q4", "often"),
+        ("a:q5", "spending_larger"),
+        ("a:q6", "poor"),
+        ("a:q7", "no"),
+        ("a:q8", "animals"),
+        ("a:q8", "equipment"),
+        ("a:q9", "yes"),
+        ("a:q10", "unemployed"),
+        ("a:q11", "good"),
+        ("a:q12", "average"),
+        ("a:q13", "good"),
+        ("a:q14", "yes"),
+        ("a:q15", "dk"),
+        ("a:q16", "yes"),
+        ("a:q17", "fair"),
+        ("a:q18", "very_good"),
+        ("a:q19", "poor"),
+        ("a:q20", "fair"),
+        ("a:q22", "often"),
+        ("a:q23", "fair"),
+        ("a:q24", "somewhat_agree"),
+        ("a:q25", "safe_mostly"),
+        ("a:q26", "rarely"),
+        ("a:q27", "only_rarely"),
+        ("a:q28", "sometimes"),
+        ("a:q29", "yes"),
+        ("a:q30", "no"),
+        ("a:q31", "need"),
+        ("a:q32", "family"),
+        ("a:q32", "friends"),
+    ]
+}
