@@ -430,3 +430,147 @@ fn forms_check_summarises_a_valid_xlsform_and_lists_every_problem_of_a_bad_one()
         .unwrap();
     assert_eq!(missing.status.code(), Some(2));
 }
+
+/// The mixed sheet of `docs/scoring.md`.
+const MIXED: &str = r#"{"q1": 3, "q2": 3, "q3": 1, "q4": 2, "q5": 3, "q6": 4, "q7": 2, "q8": [2, 6],
+ "q9": 1, "q10": [1], "q11": 2, "q12": 3, "q13": 2, "q14": 1, "q15": "dk", "q16": 1, "q17": 3,
+ "q18": 1, "q19": 4, "q20": 3, "q22": 2, "q23": 3, "q24": 2, "q25": 2, "q26": 4, "q27": 2,
+ "q28": 3, "q29": 1, "q30": 2, "q31": 2, "q32": [1, 2], "notes": "never scored"}"#;
+
+fn rss_score(args: &[&str], input: &str) -> std::process::Output {
+    let mut child = reintegra()
+        .args(["rss", "score"])
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn rss_score_prints_scores_as_json_and_names_the_question_of_a_bad_sheet() {
+    let out = rss_score(&[], MIXED);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let close = |key: &str, want: f64| {
+        let got = v[key].as_f64().unwrap();
+        assert!((got - want).abs() < 1e-9, "{key}: {got} vs {want}");
+    };
+    close("economic", 5.25 / 12.0);
+    close("social", 5.625 / 9.0);
+    close("psychosocial", 6.75 / 13.0);
+    close("composite", 15.125 / 28.0);
+    assert_eq!(v["dk_dwa_count"], 1);
+    assert_eq!(v["low_accuracy"], false);
+    assert_eq!(v["bands"]["composite"], "standard");
+    assert_eq!(v["model"], "reintegra-default/2026.1");
+
+    // Incomplete, invalid, not JSON: exit status 2 and a message naming the question.
+    let missing = MIXED.replace("\"q17\": 3,", "");
+    for (input, expected) in [
+        (missing.as_str(), "q17"),
+        (
+            &*MIXED.replace("\"q1\": 3", "\"q1\": 9"),
+            "q1: 9 is not an option",
+        ),
+        (&*MIXED.replace("\"q6\": 4", "\"q6\": \"dwa\""), "q6"),
+        ("not json", "not valid JSON"),
+    ] {
+        let out = rss_score(&[], input);
+        assert_eq!(out.status.code(), Some(2), "{expected}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(expected), "{expected}: {err}");
+    }
+
+    // Another model, from a file.
+    let dir = tempfile::tempdir().unwrap();
+    let model = dir.path().join("model.toml");
+    std::fs::write(
+        &model,
+        domain_model().replace("light_above = 0.66", "light_above = 0.5"),
+    )
+    .unwrap();
+    let out = rss_score(&["--model", model.to_str().unwrap(), "--explain"], MIXED);
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["bands"]["composite"], "light");
+    assert!(v["breakdown"].as_array().unwrap().len() > 20);
+    std::fs::write(&model, "id = 'x'").unwrap();
+    let out = rss_score(&["--model", model.to_str().unwrap()], MIXED);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a usable scoring model"));
+}
+
+fn domain_model() -> String {
+    std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../instruments/rss/scoring-model.toml"
+    ))
+    .unwrap()
+}
+
+#[test]
+fn rss_rescore_recomputes_every_stored_score_under_a_loaded_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    let demo = reintegra()
+        .args(["demo", "--cases", "40", "--data-dir", data])
+        .output()
+        .unwrap();
+    assert!(demo.status.success());
+    let model = dir.path().join("other.toml");
+    std::fs::write(
+        &model,
+        domain_model()
+            .replace("version = \"2026.1\"", "version = \"other\"")
+            .replace("dk = \"exclude\"", "dk = 0.0")
+            .replacen(
+                "economic = 1, composite = 1",
+                "economic = 3, composite = 3",
+                1,
+            ),
+    )
+    .unwrap();
+    let out = reintegra()
+        .args(["rss", "rescore", "--data-dir", data, "--model"])
+        .arg(&model)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("under reintegra-default/other"), "{text}");
+    let n: usize = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|w| w.parse().ok())
+        .unwrap();
+    assert!(n > 20, "{text}");
+    assert!(!text.contains("(0 changed"), "{text}");
+    // The model stays in force: it is the one printed, and rescoring again changes nothing.
+    let shown = reintegra()
+        .args(["rss", "model", "--data-dir", data])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&shown.stdout).contains("version = \"other\""));
+    let again = reintegra()
+        .args(["rss", "rescore", "--data-dir", data])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&again.stdout).contains("(0 changed"));
+}
