@@ -476,35 +476,17 @@ fn survey_answers(
     wellbeing: f64,
     answers: &mut forms::Answers,
 ) {
-    use domain::rss::{Mode, QUESTIONS, Special};
+    use domain::rss::{Mode, QUESTIONS};
     for spec in &QUESTIONS {
         let name = format!("q{}", spec.number);
-        let Some(list) = form
-            .questions
-            .iter()
-            .find(|q| q.name == name)
-            .and_then(|q| q.kind.list())
-            .and_then(|l| form.list(l))
-        else {
+        let Some((_, options)) = web::rss::options_of(form, &name) else {
             continue;
         };
-        let options: Vec<&str> = list
-            .choices
-            .iter()
-            .map(|c| c.name.as_str())
-            .filter(|n| Special::parse(n).is_none())
-            .collect();
         if let Some((on, option)) = spec.asked_when {
-            let asked = answers.text(&format!("q{on}"));
-            let wanted = form
-                .questions
-                .iter()
-                .find(|q| q.name == format!("q{on}"))
-                .and_then(|q| q.kind.list())
-                .and_then(|l| form.list(l))
-                .and_then(|l| l.choices.get(usize::from(option) - 1))
-                .map(|c| c.name.as_str());
-            if Some(asked) != wanted {
+            let on = format!("q{on}");
+            let wanted = web::rss::options_of(form, &on)
+                .and_then(|(_, o)| o.get(usize::from(option) - 1).copied());
+            if Some(answers.text(&on)) != wanted {
                 continue;
             }
         }

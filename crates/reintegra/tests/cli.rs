@@ -15,15 +15,21 @@ fn reintegra() -> Command {
 }
 
 fn add_user(dir: &std::path::Path, args: &[&str], password: &str) -> std::process::Output {
-    let mut child = reintegra()
-        .args([
-            "user",
-            "add",
-            "--data-dir",
-            dir.to_str().unwrap(),
-            "--password-stdin",
-        ])
-        .args(args)
+    let mut cmd = reintegra();
+    cmd.args([
+        "user",
+        "add",
+        "--data-dir",
+        dir.to_str().unwrap(),
+        "--password-stdin",
+    ])
+    .args(args);
+    with_stdin(&mut cmd, &format!("{password}\n"))
+}
+
+/// Runs a command with `input` on its standard input.
+fn with_stdin(cmd: &mut Command, input: &str) -> std::process::Output {
+    let mut child = cmd
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -33,7 +39,7 @@ fn add_user(dir: &std::path::Path, args: &[&str], password: &str) -> std::proces
         .stdin
         .take()
         .unwrap()
-        .write_all(format!("{password}\n").as_bytes())
+        .write_all(input.as_bytes())
         .unwrap();
     child.wait_with_output().unwrap()
 }
@@ -438,21 +444,7 @@ const MIXED: &str = r#"{"q1": 3, "q2": 3, "q3": 1, "q4": 2, "q5": 3, "q6": 4, "q
  "q28": 3, "q29": 1, "q30": 2, "q31": 2, "q32": [1, 2], "notes": "never scored"}"#;
 
 fn rss_score(args: &[&str], input: &str) -> std::process::Output {
-    let mut child = reintegra()
-        .args(["rss", "score"])
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
+    with_stdin(reintegra().args(["rss", "score"]).args(args), input)
 }
 
 #[test]

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use domain::rss::{Answer, Mode, QUESTIONS, Round, ScoringModel, Sheet, SheetError, Special};
 use forms::engine::Answers;
-use forms::model::{Form, Kind};
+use forms::model::{Form, Kind, Question};
 use store::{CaseRecord, Store};
 
 /// The form id of the survey; any published version of it is scored.
@@ -54,20 +54,9 @@ pub fn sheet_from_answers(form: &Form, answers: &Answers) -> Result<Sheet, Sheet
             question: spec.number,
             problem,
         };
-        let Some(q) = form.questions.iter().find(|q| q.name == name) else {
-            return Err(invalid("the form has no such question".into()));
+        let Some((q, options)) = options_of(form, &name) else {
+            return Err(invalid("the form has no such choice question".into()));
         };
-        let list = q
-            .kind
-            .list()
-            .and_then(|l| form.list(l))
-            .ok_or_else(|| invalid("the question has no answer list".into()))?;
-        let options: Vec<&str> = list
-            .choices
-            .iter()
-            .map(|c| c.name.as_str())
-            .filter(|n| Special::parse(n).is_none())
-            .collect();
         let position = |choice: &str| -> Result<u8, SheetError> {
             options
                 .iter()
@@ -101,6 +90,20 @@ pub fn sheet_from_answers(form: &Form, answers: &Answers) -> Result<Sheet, Sheet
         sheet.insert(spec.number, answer);
     }
     Sheet::new(sheet)
+}
+
+/// A choice question of the form and its options in order, the special answers left out: an
+/// option's place in this list is its position in the survey's exchange format.
+pub fn options_of<'a>(form: &'a Form, name: &str) -> Option<(&'a Question, Vec<&'a str>)> {
+    let q = form.questions.iter().find(|q| q.name == name)?;
+    let list = form.list(q.kind.list()?)?;
+    let options = list
+        .choices
+        .iter()
+        .map(|c| c.name.as_str())
+        .filter(|n| Special::parse(n).is_none())
+        .collect();
+    Some((q, options))
 }
 
 /// Case values an instrument can start from, by the name used in its `prefill` column.

@@ -146,14 +146,7 @@ async fn a_case_manager_conducts_a_baseline_survey_and_sees_the_scores_and_chart
     app.user("ndeye.fall", Role::CaseManager, Some(office))
         .await;
     let http = app.signed_in("ndeye.fall").await;
-    let csrf = http.csrf("/cases/new").await;
-    let back = (web::pages::today() - time::Duration::days(12)).to_string();
-    let mut fields: Vec<(&str, &str)> = registration()
-        .into_iter()
-        .filter(|(k, _)| *k != "return_date")
-        .collect();
-    fields.push(("return_date", &back));
-    let case_path = location(&http.post_form("/cases", &csrf, &fields).await);
+    let (case_path, _) = register_recent_return(&http).await;
 
     let b = Browser::start().await;
     b.goto(&app.url("/login")).await;

@@ -26,20 +26,6 @@ fn profile<'a>(round: &'a str, consent: &'a str, today: &'a str) -> Vec<(&'a str
     ]
 }
 
-/// Registers a case that came back ten days ago, so the baseline round is due.
-async fn register_recent_return(cm: &Client) -> (String, String) {
-    let csrf = cm.csrf("/cases/new").await;
-    let back = (web::pages::today() - time::Duration::days(10)).to_string();
-    let mut fields: Vec<(&str, &str)> = registration()
-        .into_iter()
-        .filter(|(k, _)| *k != "return_date")
-        .collect();
-    fields.push(("return_date", &back));
-    let res = cm.post_form("/cases", &csrf, &fields).await;
-    assert_eq!(res.status(), 303);
-    (location(&res), csrf)
-}
-
 async fn start_survey(cm: &Client, case_path: &str, csrf: &str) -> (String, String) {
     let res = cm
         .post_form(
@@ -72,6 +58,26 @@ async fn post_survey(
     }
     let res = req.send().await.unwrap();
     (res.status().as_u16(), res.text().await.unwrap())
+}
+
+/// Posts the survey as the page would: its CSRF token and row version, an action, the profile
+/// and consent, then `answers`.
+#[allow(clippy::too_many_arguments)]
+async fn act(
+    app: &TestApp,
+    c: &Client,
+    path: &str,
+    csrf: &str,
+    version: &str,
+    action: &str,
+    profile_fields: Vec<(&str, &str)>,
+    answers: &[(&str, &str)],
+) -> (u16, String) {
+    let mut fields: Vec<(&str, &str)> =
+        vec![("_csrf", csrf), ("_action", action), ("_version", version)];
+    fields.extend(profile_fields);
+    fields.extend_from_slice(answers);
+    post_survey(app, c, path, &fields, action == "refresh").await
 }
 
 #[tokio::test]
@@ -116,18 +122,22 @@ async fn a_baseline_survey_is_scored_with_bands_and_charts_and_a_later_round_dra
     assert!(fragment.contains("What makes you feel that way?"));
 
     // Submitting with a question left out is refused, keeping the answers.
-    let mut fields: Vec<(&str, &str)> = vec![
-        ("_csrf", &csrf),
-        ("_action", "submit"),
-        ("_version", &version),
-    ];
-    fields.extend(profile("baseline", "yes", &today));
     let answers: Vec<(&str, &str)> = mixed_answers()
         .into_iter()
         .filter(|(k, _)| *k != "a:q17")
         .collect();
-    fields.extend(answers);
-    let (status, page) = post_survey(&app, &cm, &sub_path, &fields, false).await;
+    let profile_fields = profile("baseline", "yes", &today);
+    let (status, page) = act(
+        &app,
+        &cm,
+        &sub_path,
+        &csrf,
+        &version,
+        "submit",
+        profile_fields,
+        &answers,
+    )
+    .await;
     assert_eq!(status, 422);
     assert!(
         page.contains("value=\"spending_larger\" checked"),
@@ -143,14 +153,18 @@ async fn a_baseline_survey_is_scored_with_bands_and_charts_and_a_later_round_dra
 
     // Complete: scored, with bands and the chart.
     let version = field_value(&page, "_version");
-    let mut fields: Vec<(&str, &str)> = vec![
-        ("_csrf", &csrf),
-        ("_action", "submit"),
-        ("_version", &version),
-    ];
-    fields.extend(profile("baseline", "yes", &today));
-    fields.extend(mixed_answers());
-    let (status, _) = post_survey(&app, &cm, &sub_path, &fields, false).await;
+    let profile_fields = profile("baseline", "yes", &today);
+    let (status, _) = act(
+        &app,
+        &cm,
+        &sub_path,
+        &csrf,
+        &version,
+        "submit",
+        profile_fields,
+        &mixed_answers(),
+    )
+    .await;
     assert_eq!(status, 303);
     let (_, page) = cm.get_text(&sub_path).await;
     assert!(page.contains("Survey result") && page.contains("Scored"));
@@ -191,12 +205,6 @@ async fn a_baseline_survey_is_scored_with_bands_and_charts_and_a_later_round_dra
     // A second, ad hoc round: the trajectory has both.
     let (sub2, page) = start_survey(&cm, &case_path, &csrf).await;
     let version = field_value(&page, "_version");
-    let mut fields: Vec<(&str, &str)> = vec![
-        ("_csrf", &csrf),
-        ("_action", "submit"),
-        ("_version", &version),
-    ];
-    fields.extend(profile("ad_hoc", "yes", &today));
     let better: Vec<(&str, &str)> = mixed_answers()
         .into_iter()
         .map(|(k, v)| match k {
@@ -205,8 +213,18 @@ async fn a_baseline_survey_is_scored_with_bands_and_charts_and_a_later_round_dra
             _ => (k, v),
         })
         .collect();
-    fields.extend(better);
-    let (status, _) = post_survey(&app, &cm, &sub2, &fields, false).await;
+    let profile_fields = profile("ad_hoc", "yes", &today);
+    let (status, _) = act(
+        &app,
+        &cm,
+        &sub2,
+        &csrf,
+        &version,
+        "submit",
+        profile_fields,
+        &better,
+    )
+    .await;
     assert_eq!(status, 303);
     let (_, page) = cm.get_text(&case_path).await;
     let desc_start = page.find("rss-trajectory-desc\">").unwrap();
@@ -271,14 +289,19 @@ async fn a_refusal_and_an_interrupted_interview_are_kept_but_never_scored() {
     let (sub_path, page) = start_survey(&cm, &case_path, &csrf).await;
     assert!(page.contains("value=\"interrupt\""));
     let version = field_value(&page, "_version");
-    let mut fields: Vec<(&str, &str)> = vec![
-        ("_csrf", &csrf),
-        ("_action", "interrupt"),
-        ("_version", &version),
-    ];
-    fields.extend(profile("baseline", "yes", &today));
-    fields.extend(mixed_answers().into_iter().take(10));
-    let (status, _) = post_survey(&app, &cm, &sub_path, &fields, false).await;
+    let some: Vec<(&str, &str)> = mixed_answers().into_iter().take(10).collect();
+    let profile_fields = profile("baseline", "yes", &today);
+    let (status, _) = act(
+        &app,
+        &cm,
+        &sub_path,
+        &csrf,
+        &version,
+        "interrupt",
+        profile_fields,
+        &some,
+    )
+    .await;
     assert_eq!(status, 303);
     let (_, page) = cm.get_text(&sub_path).await;
     assert!(page.contains("Interrupted, not scored"));
@@ -287,8 +310,18 @@ async fn a_refusal_and_an_interrupted_interview_are_kept_but_never_scored() {
         page.contains("Satisfied") || page.contains("OK"),
         "answers kept"
     );
-    fields[1] = ("_action", "submit");
-    let (status, _) = post_survey(&app, &cm, &sub_path, &fields, false).await;
+    let profile_fields = profile("baseline", "yes", &today);
+    let (status, _) = act(
+        &app,
+        &cm,
+        &sub_path,
+        &csrf,
+        &version,
+        "submit",
+        profile_fields,
+        &some,
+    )
+    .await;
     assert_eq!(
         status, 409,
         "an interrupted survey cannot be completed later"
@@ -319,17 +352,19 @@ async fn rescoring_under_another_model_records_the_model_and_the_change() {
     let today = web::pages::today().to_string();
     let (sub_path, page) = start_survey(&cm, &case_path, &csrf).await;
     let version = field_value(&page, "_version");
-    let mut fields: Vec<(&str, &str)> = vec![
-        ("_csrf", &csrf),
-        ("_action", "submit"),
-        ("_version", &version),
-    ];
-    fields.extend(profile("baseline", "yes", &today));
-    fields.extend(mixed_answers());
-    assert_eq!(
-        post_survey(&app, &cm, &sub_path, &fields, false).await.0,
-        303
-    );
+    let profile_fields = profile("baseline", "yes", &today);
+    let (status, _) = act(
+        &app,
+        &cm,
+        &sub_path,
+        &csrf,
+        &version,
+        "submit",
+        profile_fields,
+        &mixed_answers(),
+    )
+    .await;
+    assert_eq!(status, 303);
 
     let other = domain::rss::DEFAULT_MODEL
         .replace("version = \"2026.1\"", "version = \"test\"")

@@ -144,14 +144,26 @@ impl Browser {
         .await;
     }
 
+    /// Clicks the first element matching `css`. An htmx swap can replace the element between
+    /// finding and clicking it; then it is found again.
     pub async fn click(&self, css: &str) {
-        let e = self.find(css).await;
-        self.cmd(
-            reqwest::Method::POST,
-            &format!("/element/{e}/click"),
-            json!({}),
-        )
-        .await;
+        for attempt in 0.. {
+            let e = self.find(css).await;
+            match self
+                .try_cmd(
+                    reqwest::Method::POST,
+                    &format!("/element/{e}/click"),
+                    json!({}),
+                )
+                .await
+            {
+                Ok(_) => return,
+                Err(err) if err.contains("stale element") && attempt < 5 => {
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                Err(err) => panic!("{err}"),
+            }
+        }
     }
 
     /// Sets a field's value directly (date inputs take typed text differently per locale).
@@ -172,16 +184,16 @@ impl Browser {
         .await
     }
 
+    /// The visible text of the first element matching `css`, read in one script so that an
+    /// htmx swap between finding the element and reading it cannot leave a stale reference.
     pub async fn text(&self, css: &str) -> String {
-        let e = self.find(css).await;
-        self.cmd(
-            reqwest::Method::GET,
-            &format!("/element/{e}/text"),
-            json!({}),
+        self.script(
+            "const e = document.querySelector(arguments[0]); return e ? e.innerText : null;",
+            json!([css]),
         )
         .await
         .as_str()
-        .unwrap()
+        .unwrap_or_else(|| panic!("nothing matches {css}"))
         .to_string()
     }
 

@@ -273,3 +273,18 @@ pub fn mixed_answers() -> Vec<(&'static str, &'static str)> {
         ("a:q32", "friends"),
     ]
 }
+
+/// Registers a case (as `cm`) that came back ten days ago, so its baseline survey is due.
+/// Returns the case page's path and the CSRF token.
+pub async fn register_recent_return(cm: &Client) -> (String, String) {
+    let csrf = cm.csrf("/cases/new").await;
+    let back = (web::pages::today() - time::Duration::days(10)).to_string();
+    let mut fields: Vec<(&str, &str)> = registration()
+        .into_iter()
+        .filter(|(k, _)| *k != "return_date")
+        .collect();
+    fields.push(("return_date", &back));
+    let res = cm.post_form("/cases", &csrf, &fields).await;
+    assert_eq!(res.status(), 303);
+    (location(&res), csrf)
+}
