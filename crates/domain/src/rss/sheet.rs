@@ -128,8 +128,9 @@ fn parse_value(n: u8, v: &Value, mode: Mode) -> Result<Answer, SheetError> {
             _ => None,
         }
     };
+    let special = |s: &str| Special::parse(&s.trim().to_ascii_lowercase());
     if let Value::String(s) = v
-        && let Some(special) = Special::parse(s.trim())
+        && let Some(special) = special(s)
     {
         return Ok(Answer::Special(special));
     }
@@ -137,7 +138,7 @@ fn parse_value(n: u8, v: &Value, mode: Mode) -> Result<Answer, SheetError> {
         (Mode::Many { .. }, Value::Array(items)) => {
             // A list holding one special answer is read as that answer.
             if let [Value::String(s)] = items.as_slice()
-                && let Some(special) = Special::parse(s.trim())
+                && let Some(special) = special(s)
             {
                 return Ok(Answer::Special(special));
             }
@@ -322,7 +323,7 @@ mod tests {
             v[k] = json!("dwa");
         }
         v["q6"] = json!("dk");
-        v["q7"] = json!("na"); // not applicable is not a "don't know"
+        v["q7"] = json!("NA"); // not applicable is not a "don't know"; case does not matter
         v["q8"] = json!(["dwa"]);
         assert_eq!(Sheet::from_json(&v).unwrap().dk_dwa_count(), 5);
     }

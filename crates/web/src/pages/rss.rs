@@ -268,14 +268,15 @@ pub async fn case_panel(
     })
 }
 
-/// The result block of a survey's page; `None` for other forms.
+/// The result block of a survey's page; `None` for other forms and for drafts.
 pub async fn survey_result(
     state: &AppState,
     tr: &Tr,
     case: &CaseRecord,
     sub: &Submission,
 ) -> Result<Option<SurveyResult>, AppError> {
-    if sub.form_id != RSS_FORM {
+    // A draft has no result yet: its page is the survey being filled.
+    if sub.form_id != RSS_FORM || sub.status == SubmissionStatus::Draft {
         return Ok(None);
     }
     let model = active_model(state.store.as_ref())
