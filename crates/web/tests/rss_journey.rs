@@ -310,6 +310,13 @@ async fn a_refusal_and_an_interrupted_interview_are_kept_but_never_scored() {
         page.contains("Satisfied") || page.contains("OK"),
         "answers kept"
     );
+    let stored = app.store.submission(sub_path_id(&sub_path)).await.unwrap();
+    assert_eq!(stored.status, store::SubmissionStatus::Interrupted);
+    assert!(
+        stored.answers.contains("\"q5\":\"spending_larger\""),
+        "what was answered before stopping is kept: {}",
+        stored.answers
+    );
     let profile_fields = profile("baseline", "yes", &today);
     let (status, _) = act(
         &app,

@@ -73,53 +73,49 @@ pub(crate) fn save(c: &Connection, s: &NewRssScore, audit: &AuditContext) -> Res
     let breakdown = serde_json::to_string(&s.scores.breakdown)
         .map_err(|e| StoreError::Database(e.to_string()))?;
     let sc = &s.scores;
-    let mut changes = Vec::new();
+    let old = |f: fn(&RssScore) -> Option<String>| before.as_ref().and_then(f);
     let fields: [(&str, Option<String>, Option<String>); 7] = [
         (
             "economic",
-            before.as_ref().and_then(|b| show(b.scores.economic)),
+            old(|b| show(b.scores.economic)),
             show(sc.economic),
         ),
-        (
-            "social",
-            before.as_ref().and_then(|b| show(b.scores.social)),
-            show(sc.social),
-        ),
+        ("social", old(|b| show(b.scores.social)), show(sc.social)),
         (
             "psychosocial",
-            before.as_ref().and_then(|b| show(b.scores.psychosocial)),
+            old(|b| show(b.scores.psychosocial)),
             show(sc.psychosocial),
         ),
         (
             "composite",
-            before.as_ref().and_then(|b| show(b.scores.composite)),
+            old(|b| show(b.scores.composite)),
             show(sc.composite),
         ),
         (
             "dk_dwa_count",
-            before.as_ref().map(|b| b.scores.dk_dwa_count.to_string()),
+            old(|b| Some(b.scores.dk_dwa_count.to_string())),
             Some(sc.dk_dwa_count.to_string()),
         ),
         (
             "model",
-            before.as_ref().map(|b| b.scores.model.clone()),
+            old(|b| Some(b.scores.model.clone())),
             Some(sc.model.clone()),
         ),
         (
             "round",
-            before.as_ref().map(|b| b.round.as_str().to_string()),
-            Some(s.round.as_str().to_string()),
+            old(|b| Some(b.round.as_str().into())),
+            Some(s.round.as_str().into()),
         ),
     ];
-    for (field, b, a) in fields {
-        if b != a {
-            changes.push(FieldChange {
-                field: field.into(),
-                before: b,
-                after: a,
-            });
-        }
-    }
+    let changes: Vec<FieldChange> = fields
+        .into_iter()
+        .filter(|(_, b, a)| b != a)
+        .map(|(field, before, after)| FieldChange {
+            field: field.into(),
+            before,
+            after,
+        })
+        .collect();
     let same_breakdown = before
         .as_ref()
         .is_some_and(|b| b.scores.breakdown == sc.breakdown);

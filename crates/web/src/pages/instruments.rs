@@ -901,8 +901,7 @@ fn submission_page(
         pieces: draw(&l.compiled, &filled, errors, tr, editable),
         interrupted: l.sub.status == SubmissionStatus::Interrupted,
         rss: None,
-        own_case_manager: l.sub.form_id == crate::rss::RSS_FORM
-            && l.case.case_manager == Some(l.sub.interviewer),
+        own_case_manager: super::rss::is_own_case_manager(&l.case, &l.sub),
     }
 }
 
@@ -932,7 +931,7 @@ pub async fn view(
         String::new(),
         String::new(),
     );
-    page.rss = super::rss::survey_result(&state, &tr, &l.case, &l.sub).await?;
+    page.rss = super::rss::survey_result(&state, &tr, &l.sub).await?;
     render(&page)
 }
 
@@ -1039,31 +1038,26 @@ pub async fn save(
     // Drafts keep everything typed (even answers a later change made irrelevant); a completed
     // submission keeps only the relevant answers, with calculations filled in.
     let mut complete = submitting && errors.is_empty();
-    // A completed survey is scored in the same transaction; one that cannot be scored (a
-    // programme's own version of the form that no longer matches the survey) stays a draft.
+    // A completed survey is scored in the same transaction; one that cannot be scored stays a
+    // draft, with the reason.
     let mut score = None;
     let mut score_problem = String::new();
-    if complete
-        && l.sub.form_id == crate::rss::RSS_FORM
-        && !crate::rss::consent_refused(&filled.answers)
-    {
-        let model = crate::rss::active_model(state.store.as_ref())
-            .await
-            .map_err(AppError::internal)?;
-        match crate::rss::sheet_from_answers(&l.compiled.form, &filled.answers) {
-            Ok(sheet) => {
-                score = Some(store::NewRssScore {
-                    submission: l.sub.id,
-                    case: l.case.id,
-                    round: crate::rss::round_of(&filled.answers),
-                    interview_date: date,
-                    interviewer: l.sub.interviewer,
-                    scores: model.score(&sheet),
-                });
-            }
-            Err(e) => {
+    if complete {
+        match super::rss::score_on_completion(
+            &state,
+            &tr,
+            &l.case,
+            &l.sub,
+            &l.compiled.form,
+            &filled.answers,
+            date,
+        )
+        .await?
+        {
+            Ok(s) => score = s,
+            Err(problem) => {
                 complete = false;
-                score_problem = tr.t1("rss-cannot-score", "problem", e);
+                score_problem = problem;
             }
         }
     }

@@ -2,14 +2,17 @@
 //! due, every survey with its scores and the trajectory chart; on a survey its scores, bands,
 //! chart and the contribution of each indicator.
 
-use domain::rss::{Band, Dimension, Round, RoundState, Scores, ScoringModel, schedule};
+use domain::rss::{
+    Band, Dimension, Round, RoundState, RoundStatus, Scores, ScoringModel, schedule,
+};
+use forms::Answers;
 use store::{CaseRecord, RssScore, Subject, Submission, SubmissionStatus};
 
 use crate::AppState;
 use crate::charts::{BarChart, LineChart, Value, format_score};
 use crate::error::AppError;
 use crate::i18n::Tr;
-use crate::rss::{RSS_FORM, active_model, consent_refused, round_of};
+use crate::rss::{RSS_FORM, active_model, consent_refused, round_of, sheet_from_answers};
 
 use super::today;
 
@@ -67,7 +70,6 @@ pub struct SurveyResult {
     pub dk_dwa_count: u32,
     pub model: String,
     pub breakdown: Vec<BreakdownRow>,
-    pub own_case_manager: bool,
 }
 
 pub fn round_name(tr: &Tr, r: Round) -> String {
@@ -132,32 +134,72 @@ fn bands(model: &ScoringModel) -> (f64, f64) {
     (model.bands.intensive_below, model.bands.light_above)
 }
 
-fn outcome(tr: &Tr, sub: &Submission, score: Option<&RssScore>) -> String {
-    let answers = serde_json::from_str(&sub.answers).unwrap_or_default();
+fn outcome(tr: &Tr, sub: &Submission, answers: &Answers, score: Option<&RssScore>) -> String {
     let key = match (sub.status, score) {
         (SubmissionStatus::Draft, _) => "in-progress",
         (SubmissionStatus::Interrupted, _) => "interrupted",
         (SubmissionStatus::Complete, Some(_)) => "scored",
-        (SubmissionStatus::Complete, None) if consent_refused(&answers) => "consent-refused",
+        (SubmissionStatus::Complete, None) if consent_refused(answers) => "consent-refused",
         (SubmissionStatus::Complete, None) => "not-scored",
     };
     tr.t_of("rss-outcome", key)
 }
 
-fn is_own_case_manager(case: &CaseRecord, sub: &Submission) -> bool {
-    case.case_manager == Some(sub.interviewer)
+/// A survey done by the returnee's own case manager (the handbook recommends someone else).
+pub fn is_own_case_manager(case: &CaseRecord, sub: &Submission) -> bool {
+    sub.form_id == RSS_FORM && case.case_manager == Some(sub.interviewer)
+}
+
+fn stored_answers(sub: &Submission) -> Answers {
+    serde_json::from_str(&sub.answers).unwrap_or_default()
+}
+
+/// The returnee's scored surveys and the state of each scheduled round today.
+async fn rounds(
+    state: &AppState,
+    case: &CaseRecord,
+) -> Result<(Vec<RssScore>, Vec<RoundStatus>), AppError> {
+    let scored = state.store.rss_scores(case.id).await?;
+    let done: Vec<(Round, time::Date)> =
+        scored.iter().map(|s| (s.round, s.interview_date)).collect();
+    let statuses = schedule(case.profile.return_date, today(), &done);
+    Ok((scored, statuses))
 }
 
 /// The round a new survey for this case most likely belongs to.
 pub async fn due_round(state: &AppState, case: &CaseRecord) -> Result<Round, AppError> {
-    let scored = state.store.rss_scores(case.id).await?;
-    let done: Vec<(Round, time::Date)> =
-        scored.iter().map(|s| (s.round, s.interview_date)).collect();
-    Ok(domain::rss::due_round(&schedule(
-        case.profile.return_date,
-        today(),
-        &done,
-    )))
+    Ok(domain::rss::due_round(&rounds(state, case).await?.1))
+}
+
+/// The scores to store with a survey being completed: none for another form or a refusal; an
+/// error (shown to the user, the survey kept as a draft) when the answers cannot be read as a
+/// sheet, which only a programme's own version of the form can cause.
+pub async fn score_on_completion(
+    state: &AppState,
+    tr: &Tr,
+    case: &CaseRecord,
+    sub: &Submission,
+    form: &forms::Form,
+    answers: &Answers,
+    interview_date: time::Date,
+) -> Result<Result<Option<store::NewRssScore>, String>, AppError> {
+    if sub.form_id != RSS_FORM || consent_refused(answers) {
+        return Ok(Ok(None));
+    }
+    let model = active_model(state.store.as_ref())
+        .await
+        .map_err(AppError::internal)?;
+    Ok(match sheet_from_answers(form, answers) {
+        Ok(sheet) => Ok(Some(store::NewRssScore {
+            submission: sub.id,
+            case: case.id,
+            round: round_of(answers),
+            interview_date,
+            interviewer: sub.interviewer,
+            scores: model.score(&sheet),
+        })),
+        Err(e) => Err(tr.t1("rss-cannot-score", "problem", e)),
+    })
 }
 
 pub async fn case_panel(
@@ -169,10 +211,7 @@ pub async fn case_panel(
     let model = active_model(state.store.as_ref())
         .await
         .map_err(AppError::internal)?;
-    let scored = state.store.rss_scores(case.id).await?;
-    let done: Vec<(Round, time::Date)> =
-        scored.iter().map(|s| (s.round, s.interview_date)).collect();
-    let statuses = schedule(case.profile.return_date, today(), &done);
+    let (scored, statuses) = rounds(state, case).await?;
     let rounds: Vec<RoundRow> = statuses
         .iter()
         .map(|s| {
@@ -220,7 +259,7 @@ pub async fn case_panel(
         .iter()
         .map(|sub| {
             let score = scored.iter().find(|s| s.submission == sub.id);
-            let answers = serde_json::from_str(&sub.answers).unwrap_or_default();
+            let answers = stored_answers(sub);
             SurveyRow {
                 id: sub.id.to_string(),
                 date: sub.interview_date.to_string(),
@@ -229,7 +268,7 @@ pub async fn case_panel(
                     score.map(|s| s.round).unwrap_or_else(|| round_of(&answers)),
                 ),
                 interviewer: sub.interviewer_name.clone(),
-                outcome: outcome(tr, sub, score),
+                outcome: outcome(tr, sub, &answers, score),
                 scores: score
                     .map(|s| score_cells(tr, &model, &s.scores))
                     .unwrap_or_default(),
@@ -272,7 +311,6 @@ pub async fn case_panel(
 pub async fn survey_result(
     state: &AppState,
     tr: &Tr,
-    case: &CaseRecord,
     sub: &Submission,
 ) -> Result<Option<SurveyResult>, AppError> {
     // A draft has no result yet: its page is the survey being filled.
@@ -283,13 +321,13 @@ pub async fn survey_result(
         .await
         .map_err(AppError::internal)?;
     let score = state.store.rss_score(sub.id).await?;
-    let answers = serde_json::from_str(&sub.answers).unwrap_or_default();
+    let answers = stored_answers(sub);
     let round = score
         .as_ref()
         .map(|s| s.round)
         .unwrap_or_else(|| round_of(&answers));
     let mut result = SurveyResult {
-        outcome: outcome(tr, sub, score.as_ref()),
+        outcome: outcome(tr, sub, &answers, score.as_ref()),
         round: round_name(tr, round),
         scores: Vec::new(),
         chart: None,
@@ -297,7 +335,6 @@ pub async fn survey_result(
         dk_dwa_count: 0,
         model: String::new(),
         breakdown: Vec::new(),
-        own_case_manager: is_own_case_manager(case, sub),
     };
     if let Some(s) = score {
         let sc = &s.scores;
