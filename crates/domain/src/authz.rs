@@ -36,10 +36,16 @@ pub enum Action {
     ManageForms,
     /// Fill a form about a case (create and edit its submissions).
     FillForm,
+    /// Read the sensitive notes of counselling sessions.
+    ReadSensitiveNotes,
+    /// Approve a reintegration plan or a closure, and reopen a closed case.
+    ApprovePathway,
+    /// Edit programme-wide settings: the feasibility grid, the follow-up rhythm, self-approval.
+    ManageProgramme,
 }
 
 impl Action {
-    pub const ALL: [Action; 11] = [
+    pub const ALL: [Action; 14] = [
         Action::ListCases,
         Action::ReadCase,
         Action::CreateCase,
@@ -51,6 +57,9 @@ impl Action {
         Action::ReadForms,
         Action::ManageForms,
         Action::FillForm,
+        Action::ReadSensitiveNotes,
+        Action::ApprovePathway,
+        Action::ManageProgramme,
     ];
 
     /// Name used in `docs/roles.md` and in audit entries.
@@ -67,6 +76,9 @@ impl Action {
             Action::ReadForms => "forms.read",
             Action::ManageForms => "forms.manage",
             Action::FillForm => "forms.fill",
+            Action::ReadSensitiveNotes => "case.sensitive",
+            Action::ApprovePathway => "pathway.approve",
+            Action::ManageProgramme => "programme.manage",
         }
     }
 }
@@ -86,6 +98,8 @@ pub enum Grant {
     OfficeRestrictedIfAssigned,
     /// Only cases assigned to the user.
     Assigned,
+    /// Cases assigned to the user, in an office that allows staff to approve their own work.
+    AssignedWhereSelfApproval,
 }
 
 impl Grant {
@@ -98,6 +112,7 @@ impl Grant {
             Grant::OfficeUnrestricted => "office, unrestricted",
             Grant::OfficeRestrictedIfAssigned => "office, restricted if assigned",
             Grant::Assigned => "assigned",
+            Grant::AssignedWhereSelfApproval => "assigned, if the office allows self-approval",
         }
     }
 }
@@ -110,15 +125,20 @@ pub fn grant(role: Role, action: Action) -> Grant {
         (Role::Admin, ListCases) => Office,
         (Role::Admin, ReadCase) => OfficeUnrestricted,
         (Role::Admin, ReadAudit | ManageUsers | ReadAggregates | ReadForms) => All,
-        (Role::Admin, CreateCase | UpdateCase | RecordConsent | ManageForms | FillForm) => No,
+        (
+            Role::Admin,
+            CreateCase | UpdateCase | RecordConsent | ManageForms | FillForm | ReadSensitiveNotes
+            | ApprovePathway | ManageProgramme,
+        ) => No,
 
         (Role::ProgrammeManager, ManageUsers) => No,
         (Role::ProgrammeManager, _) => Office,
 
         (Role::CaseManager, ListCases | CreateCase | ReadAggregates | ReadForms) => Office,
         (Role::CaseManager, ReadCase) => OfficeRestrictedIfAssigned,
-        (Role::CaseManager, UpdateCase | RecordConsent | FillForm) => Assigned,
-        (Role::CaseManager, ReadAudit | ManageUsers | ManageForms) => No,
+        (Role::CaseManager, UpdateCase | RecordConsent | FillForm | ReadSensitiveNotes) => Assigned,
+        (Role::CaseManager, ApprovePathway) => AssignedWhereSelfApproval,
+        (Role::CaseManager, ReadAudit | ManageUsers | ManageForms | ManageProgramme) => No,
 
         (Role::MeOfficer, ListCases | ReadAggregates | ReadForms | ManageForms) => Office,
         (Role::MeOfficer, ReadCase) => OfficeUnrestricted,
@@ -148,6 +168,8 @@ pub struct CaseAccess {
     pub office: OfficeId,
     pub case_manager: Option<UserId>,
     pub restricted: bool,
+    /// The case's office lets staff approve their own plans and closures (small offices).
+    pub self_approval: bool,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -177,6 +199,9 @@ pub fn authorize(actor: &Actor, action: Action, resource: Resource) -> Result<()
         }
         (Grant::Assigned, Resource::Case(c)) => {
             in_scope(actor, c.office) && c.case_manager == Some(actor.user_id)
+        }
+        (Grant::AssignedWhereSelfApproval, Resource::Case(c)) => {
+            in_scope(actor, c.office) && c.case_manager == Some(actor.user_id) && c.self_approval
         }
     };
     if allowed { Ok(()) } else { Err(Forbidden) }
@@ -219,7 +244,7 @@ pub fn case_list_scope(actor: &Actor) -> Option<CaseListScope> {
         Grant::All => (None, RestrictedVisibility::All),
         Grant::Office => (actor.office, RestrictedVisibility::All),
         Grant::OfficeUnrestricted => (actor.office, RestrictedVisibility::None),
-        Grant::OfficeRestrictedIfAssigned | Grant::Assigned => (
+        Grant::OfficeRestrictedIfAssigned | Grant::Assigned | Grant::AssignedWhereSelfApproval => (
             actor.office,
             RestrictedVisibility::AssignedTo(actor.user_id),
         ),
@@ -308,6 +333,7 @@ mod tests {
             office: dakar,
             case_manager: Some(cm.user_id),
             restricted: true,
+            self_approval: false,
         };
         let colleague = CaseAccess {
             case_manager: Some(UserId::new()),
@@ -341,6 +367,37 @@ mod tests {
     }
 
     #[test]
+    fn supervisors_approve_and_small_offices_may_self_approve() {
+        let office = OfficeId::new();
+        let cm = actor(Role::CaseManager, Some(office));
+        let pm = actor(Role::ProgrammeManager, Some(office));
+        let own = CaseAccess {
+            office,
+            case_manager: Some(cm.user_id),
+            restricted: false,
+            self_approval: false,
+        };
+        let approve = |a: &Actor, c| authorize(a, Action::ApprovePathway, Resource::Case(c));
+        assert!(approve(&pm, own).is_ok());
+        assert!(approve(&cm, own).is_err());
+        let small = CaseAccess {
+            self_approval: true,
+            ..own
+        };
+        assert!(approve(&cm, small).is_ok());
+        let colleague = CaseAccess {
+            case_manager: Some(UserId::new()),
+            ..small
+        };
+        assert!(approve(&cm, colleague).is_err());
+        let me = actor(Role::MeOfficer, Some(office));
+        assert!(approve(&me, small).is_err());
+        assert!(authorize(&cm, Action::ReadSensitiveNotes, Resource::Case(own)).is_ok());
+        assert!(authorize(&cm, Action::ReadSensitiveNotes, Resource::Case(colleague)).is_err());
+        assert!(authorize(&me, Action::ReadSensitiveNotes, Resource::Case(own)).is_err());
+    }
+
+    #[test]
     fn list_scope_admits_exactly_the_readable_cases() {
         let offices = [OfficeId::new(), OfficeId::new()];
         let mut actors = Vec::new();
@@ -355,12 +412,14 @@ mod tests {
                     office,
                     case_manager: None,
                     restricted,
+                    self_approval: false,
                 });
                 for a in &actors {
                     cases.push(CaseAccess {
                         office,
                         case_manager: Some(a.user_id),
                         restricted,
+                        self_approval: false,
                     });
                 }
             }

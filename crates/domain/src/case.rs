@@ -10,7 +10,7 @@ use crate::validation::ValidationErrors;
 macro_rules! named_enum {
     ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident = $s:literal),+ $(,)? }) => {
         $(#[$doc])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, utoipa::ToSchema)]
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
         #[serde(rename_all = "snake_case")]
         pub enum $name { $($(#[$vdoc])* $variant),+ }
 
@@ -416,15 +416,6 @@ impl ReturneeProfile {
     }
 }
 
-/// What decides the stage. Later capabilities (assessments, plans, closure) add their facts here;
-/// until then a registered case is at intake.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct StageFacts {}
-
-pub fn derive_stage(_facts: &StageFacts) -> CaseStage {
-    CaseStage::Intake
-}
-
 /// ISO dates (`YYYY-MM-DD`) in JSON.
 pub mod date {
     use serde::{Deserialize, Deserializer, Serializer};
@@ -688,10 +679,5 @@ pub(crate) mod tests {
         assert!(serde_json::from_value::<ReturneeProfile>(bad).is_err());
         let back: ReturneeProfile = serde_json::from_value(json).unwrap();
         assert_eq!(back, sample());
-    }
-
-    #[test]
-    fn a_new_case_starts_at_intake() {
-        assert_eq!(derive_stage(&StageFacts::default()), CaseStage::Intake);
     }
 }

@@ -9,6 +9,7 @@ pub mod authz;
 pub mod case;
 pub mod consent;
 pub mod ids;
+pub mod pathway;
 pub mod role;
 pub mod rss;
 pub mod security;

@@ -156,6 +156,112 @@ pub trait Store: Send + Sync + 'static {
         audit: AuditContext,
     ) -> Result<()>;
 
+    // The individual pathway
+    /// Adds an entry to a case's journal (session, visit, payment, unmet need, urgent
+    /// referral, task), with an audit entry on the case.
+    async fn add_entry(&self, entry: NewEntry, audit: AuditContext) -> Result<Entry>;
+    /// Every journal entry of a case, in date order.
+    async fn entries(&self, case: CaseId) -> Result<Vec<Entry>>;
+    /// Resolves an urgent referral or completes a task; [`StoreError::Conflict`] if it already was.
+    async fn close_entry(
+        &self,
+        case: CaseId,
+        id: uuid::Uuid,
+        note: String,
+        audit: AuditContext,
+    ) -> Result<()>;
+    /// Every version of a case's plan, oldest first.
+    async fn plan_versions(&self, case: CaseId) -> Result<Vec<PlanVersionRecord>>;
+    /// Starts a new plan version; [`StoreError::Conflict`] unless `expected_latest` is still
+    /// the newest version.
+    async fn create_plan_version(
+        &self,
+        case: CaseId,
+        expected_latest: Option<i64>,
+        content: domain::pathway::plan::PlanContent,
+        audit: AuditContext,
+    ) -> Result<PlanVersionRecord>;
+    /// Replaces an unapproved version's content (withdrawing any agreement to it);
+    /// [`StoreError::Conflict`] if it changed since `expected_revision` or is approved.
+    async fn update_plan_version(
+        &self,
+        case: CaseId,
+        version: i64,
+        expected_revision: i64,
+        content: domain::pathway::plan::PlanContent,
+        audit: AuditContext,
+    ) -> Result<PlanVersionRecord>;
+    async fn agree_plan(
+        &self,
+        case: CaseId,
+        version: i64,
+        expected_revision: i64,
+        agreement: NewPlanAgreement,
+        audit: AuditContext,
+    ) -> Result<()>;
+    /// Approves an agreed version; [`StoreError::Conflict`] if it is not agreed or changed.
+    async fn approve_plan(
+        &self,
+        case: CaseId,
+        version: i64,
+        expected_revision: i64,
+        self_approved: bool,
+        audit: AuditContext,
+    ) -> Result<()>;
+    /// Every closure of a case, reopened ones included, oldest first.
+    async fn closures(&self, case: CaseId) -> Result<Vec<ClosureRecord>>;
+    /// Records a closure awaiting approval; [`StoreError::Conflict`] if one is in force.
+    async fn request_closure(
+        &self,
+        case: CaseId,
+        closure: domain::pathway::closure::Closure,
+        audit: AuditContext,
+    ) -> Result<ClosureRecord>;
+    async fn approve_closure(
+        &self,
+        case: CaseId,
+        id: uuid::Uuid,
+        self_approved: bool,
+        audit: AuditContext,
+    ) -> Result<()>;
+    /// Undoes the closure in force, keeping it in the history.
+    async fn reopen_case(&self, case: CaseId, reason: String, audit: AuditContext) -> Result<()>;
+    /// Stores a case's derived stage, with an audit entry when it changes.
+    async fn set_case_stage(
+        &self,
+        case: CaseId,
+        stage: domain::case::CaseStage,
+        audit: AuditContext,
+    ) -> Result<bool>;
+    /// Cases assigned to a user that are not closed.
+    async fn open_cases_of(&self, user: UserId) -> Result<Vec<CaseSummary>>;
+    /// Plans and closures waiting for approval, in an office or all offices.
+    async fn pending_approvals(&self, office: Option<OfficeId>) -> Result<Vec<PendingApproval>>;
+    /// Unmet needs recorded in an office or all offices, without names.
+    async fn unmet_needs(&self, office: Option<OfficeId>) -> Result<Vec<UnmetNeedRow>>;
+    /// The programme's feasibility grid, in order.
+    async fn feasibility_grid(&self) -> Result<Vec<domain::pathway::feasibility::GridApproach>>;
+    /// Fills the grid if it is empty; false if it was not.
+    async fn seed_feasibility_grid(
+        &self,
+        rows: Vec<domain::pathway::feasibility::GridApproach>,
+        audit: AuditContext,
+    ) -> Result<bool>;
+    /// Adds an approach, or replaces the one with the same key.
+    async fn save_grid_approach(
+        &self,
+        approach: domain::pathway::feasibility::GridApproach,
+        audit: AuditContext,
+    ) -> Result<()>;
+    async fn setting(&self, key: &str) -> Result<Option<String>>;
+    async fn set_setting(&self, key: &str, value: String, audit: AuditContext) -> Result<()>;
+    async fn set_office_self_approval(
+        &self,
+        office: OfficeId,
+        on: bool,
+        audit: AuditContext,
+    ) -> Result<()>;
+
     // Audit
     /// Writes an entry on its own: reads of sensitive records, sign-ins.
     async fn append_audit(&self, entry: NewAuditEntry) -> Result<()>;

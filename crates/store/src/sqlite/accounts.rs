@@ -15,17 +15,19 @@ fn office_row(r: &Row<'_>) -> rusqlite::Result<Office> {
         id: OfficeId(parse_uuid(0, &r.get::<_, String>(0)?)?),
         code: parse_named(1, &code, |s| OfficeCode::parse(s).ok())?,
         name: r.get(2)?,
+        self_approval: r.get(3)?,
     })
 }
 
 pub(crate) fn list_offices(c: &Connection) -> Result<Vec<Office>> {
-    let mut stmt = c.prepare_cached("SELECT id, code, name FROM offices ORDER BY code")?;
+    let mut stmt =
+        c.prepare_cached("SELECT id, code, name, self_approval FROM offices ORDER BY code")?;
     let rows = stmt.query_map([], office_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 pub(crate) fn office(c: &Connection, id: OfficeId) -> Result<Office> {
-    c.prepare_cached("SELECT id, code, name FROM offices WHERE id = ?1")?
+    c.prepare_cached("SELECT id, code, name, self_approval FROM offices WHERE id = ?1")?
         .query_row([id.to_string()], office_row)
         .optional()?
         .ok_or(StoreError::NotFound)
@@ -34,7 +36,7 @@ pub(crate) fn office(c: &Connection, id: OfficeId) -> Result<Office> {
 pub(crate) fn office_by_code(c: &Connection, code: &OfficeCode) -> Result<Option<Office>> {
     Ok(q_row(
         c,
-        "SELECT id, code, name FROM offices WHERE code = ?1",
+        "SELECT id, code, name, self_approval FROM offices WHERE code = ?1",
         [code.as_str()],
         office_row,
     )

@@ -18,11 +18,11 @@ use super::{exec, from_ts, parse_named, parse_uuid, q_row, ts};
 use crate::model::*;
 use crate::{AuditContext, Result, StoreError};
 
-fn date_col(idx: usize, s: &str) -> rusqlite::Result<Date> {
+pub(crate) fn date_col(idx: usize, s: &str) -> rusqlite::Result<Date> {
     parse_named(idx, s, domain::case::date::parse)
 }
 
-fn opt_date_col(idx: usize, s: Option<String>) -> rusqlite::Result<Option<Date>> {
+pub(crate) fn opt_date_col(idx: usize, s: Option<String>) -> rusqlite::Result<Option<Date>> {
     s.map(|s| date_col(idx, &s)).transpose()
 }
 
@@ -103,7 +103,8 @@ static INSERT_SQL: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
-/// Values: id, expected version, case manager, the profile, stage, when, by whom.
+/// Values: id, expected version, case manager, the profile, when, by whom. The stage is not
+/// edited with the profile: it is derived from the pathway and stored by `set_stage`.
 static UPDATE_SQL: LazyLock<String> = LazyLock::new(|| {
     let n = PROFILE_COLUMNS.len();
     let sets: Vec<String> = PROFILE_COLUMNS
@@ -111,9 +112,9 @@ static UPDATE_SQL: LazyLock<String> = LazyLock::new(|| {
         .enumerate()
         .map(|(i, col)| format!("{col} = ?{}", i + 4))
         .collect();
-    let (stage, at, by) = (n + 4, n + 5, n + 6);
+    let (at, by) = (n + 4, n + 5);
     format!(
-        "UPDATE cases SET case_manager_id = ?3, {}, stage = ?{stage}, version = version + 1,
+        "UPDATE cases SET case_manager_id = ?3, {}, version = version + 1,
              updated_at = ?{at}, updated_by = ?{by}
          WHERE id = ?1 AND version = ?2",
         sets.join(", ")
@@ -231,7 +232,6 @@ pub(crate) fn update(c: &Connection, u: &CaseUpdate, audit: &AuditContext) -> Re
     ];
     values.extend(profile_values(&u.profile));
     values.extend([
-        u.stage.as_str().to_string().into(),
         ts(audit.at).into(),
         audit.actor.map(|a| a.to_string()).into(),
     ]);
@@ -270,13 +270,37 @@ pub(crate) fn update(c: &Connection, u: &CaseUpdate, audit: &AuditContext) -> Re
     )
 }
 
+/// The columns of a [`CaseSummary`], read by [`summary_row`] from the first twelve columns.
+pub(crate) const SUMMARY_COLUMNS: &str = "c.id, c.case_number, c.given_name, c.family_name,
+    c.sex, c.age_at_return, c.return_date, c.return_province, o.code, cm.display_name, c.stage,
+    c.restricted";
+pub(crate) const SUMMARY_FROM: &str = "FROM cases c JOIN offices o ON o.id = c.office_id
+    LEFT JOIN users cm ON cm.id = c.case_manager_id";
+
+pub(crate) fn summary_row(r: &Row<'_>) -> rusqlite::Result<CaseSummary> {
+    Ok(CaseSummary {
+        id: CaseId(parse_uuid(0, &r.get::<_, String>(0)?)?),
+        number: r.get(1)?,
+        given_name: r.get(2)?,
+        family_name: r.get(3)?,
+        sex: parse_named(4, &r.get::<_, String>(4)?, Sex::parse)?,
+        age_at_return: r.get(5)?,
+        return_date: date_col(6, &r.get::<_, String>(6)?)?,
+        return_province: r.get(7)?,
+        office_code: r.get(8)?,
+        case_manager_name: r.get(9)?,
+        stage: parse_named(10, &r.get::<_, String>(10)?, CaseStage::parse)?,
+        restricted: r.get(11)?,
+    })
+}
+
 const CASE_COLUMNS: &str = "c.id, c.case_number, c.office_id, o.code, o.name, c.case_manager_id,
     cm.display_name, c.given_name, c.family_name, c.sex, c.gender, c.date_of_birth,
     c.age_at_return, c.nationality, c.return_date, c.returned_from, c.absence_months,
     c.return_type, c.free_choice, c.informed_decision, c.return_country, c.return_province,
     c.return_community, c.community_is_origin, c.vulnerability_details, c.restricted_flag,
     c.phone, c.email, c.address, c.preferred_language, c.stage, c.version, c.created_at,
-    c.updated_at";
+    c.updated_at, o.self_approval";
 
 fn case_row(r: &Row<'_>) -> rusqlite::Result<CaseRecord> {
     let dob = opt_date_col(11, r.get(11)?)?;
@@ -290,6 +314,7 @@ fn case_row(r: &Row<'_>) -> rusqlite::Result<CaseRecord> {
                 domain::OfficeCode::parse(s).ok()
             })?,
             name: r.get(4)?,
+            self_approval: r.get(34)?,
         },
         case_manager: cm.map(|s| parse_uuid(5, &s).map(UserId)).transpose()?,
         case_manager_name: r.get(6)?,
@@ -577,33 +602,15 @@ pub(crate) fn list(c: &Connection, q: &CaseQuery) -> Result<CasePage> {
     let per_page = q.per_page.clamp(1, 200);
     let offset = (u64::from(q.page.max(1)) - 1) * u64::from(per_page);
     let sql = format!(
-        "SELECT c.id, c.case_number, c.given_name, c.family_name, c.sex, c.age_at_return,
-                c.return_date, c.return_province, o.code, cm.display_name, c.stage, c.restricted
-         FROM cases c
-         JOIN offices o ON o.id = c.office_id
-         LEFT JOIN users cm ON cm.id = c.case_manager_id
+        "SELECT {SUMMARY_COLUMNS}
+         {SUMMARY_FROM}
          {where_sql}
          ORDER BY {order}
          LIMIT {per_page} OFFSET {offset}"
     );
     let mut stmt = c.prepare_cached(&sql)?;
     let items = stmt
-        .query_map(params_from_iter(args.iter()), |r| {
-            Ok(CaseSummary {
-                id: CaseId(parse_uuid(0, &r.get::<_, String>(0)?)?),
-                number: r.get(1)?,
-                given_name: r.get(2)?,
-                family_name: r.get(3)?,
-                sex: parse_named(4, &r.get::<_, String>(4)?, Sex::parse)?,
-                age_at_return: r.get(5)?,
-                return_date: date_col(6, &r.get::<_, String>(6)?)?,
-                return_province: r.get(7)?,
-                office_code: r.get(8)?,
-                case_manager_name: r.get(9)?,
-                stage: parse_named(10, &r.get::<_, String>(10)?, CaseStage::parse)?,
-                restricted: r.get(11)?,
-            })
-        })?
+        .query_map(params_from_iter(args.iter()), summary_row)?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(CasePage {
         items,

@@ -9,6 +9,7 @@ mod accounts;
 mod audit;
 mod cases;
 mod forms;
+mod pathway;
 mod rss;
 
 use std::path::{Path, PathBuf};
@@ -65,6 +66,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         8,
         "survey scores",
         include_str!("../../migrations/sqlite/0008_rss.sql"),
+    ),
+    (
+        9,
+        "individual pathway",
+        include_str!("../../migrations/sqlite/0009_pathway.sql"),
     ),
 ];
 
@@ -621,6 +627,160 @@ impl Store for SqliteStore {
         let (id, version, definition) =
             (id.to_string(), version.to_string(), definition.to_string());
         self.write(move |tx| rss::activate_model(tx, &id, &version, &definition, &audit))
+            .await
+    }
+
+    async fn add_entry(&self, entry: NewEntry, audit: AuditContext) -> Result<Entry> {
+        self.write(move |tx| pathway::add_entry(tx, &entry, &audit))
+            .await
+    }
+    async fn entries(&self, case: CaseId) -> Result<Vec<Entry>> {
+        self.read(move |c| pathway::entries(c, case)).await
+    }
+    async fn close_entry(
+        &self,
+        case: CaseId,
+        id: uuid::Uuid,
+        note: String,
+        audit: AuditContext,
+    ) -> Result<()> {
+        self.write(move |tx| pathway::close_entry(tx, case, id, &note, &audit))
+            .await
+    }
+    async fn plan_versions(&self, case: CaseId) -> Result<Vec<PlanVersionRecord>> {
+        self.read(move |c| pathway::plan_versions(c, case)).await
+    }
+    async fn create_plan_version(
+        &self,
+        case: CaseId,
+        expected_latest: Option<i64>,
+        content: domain::pathway::plan::PlanContent,
+        audit: AuditContext,
+    ) -> Result<PlanVersionRecord> {
+        self.write(move |tx| {
+            pathway::create_plan_version(tx, case, expected_latest, &content, &audit)
+        })
+        .await
+    }
+    async fn update_plan_version(
+        &self,
+        case: CaseId,
+        version: i64,
+        expected_revision: i64,
+        content: domain::pathway::plan::PlanContent,
+        audit: AuditContext,
+    ) -> Result<PlanVersionRecord> {
+        self.write(move |tx| {
+            pathway::update_plan_version(tx, case, version, expected_revision, &content, &audit)
+        })
+        .await
+    }
+    async fn agree_plan(
+        &self,
+        case: CaseId,
+        version: i64,
+        expected_revision: i64,
+        agreement: NewPlanAgreement,
+        audit: AuditContext,
+    ) -> Result<()> {
+        self.write(move |tx| {
+            pathway::agree_plan(tx, case, version, expected_revision, &agreement, &audit)
+        })
+        .await
+    }
+    async fn approve_plan(
+        &self,
+        case: CaseId,
+        version: i64,
+        expected_revision: i64,
+        self_approved: bool,
+        audit: AuditContext,
+    ) -> Result<()> {
+        self.write(move |tx| {
+            pathway::approve_plan(tx, case, version, expected_revision, self_approved, &audit)
+        })
+        .await
+    }
+    async fn closures(&self, case: CaseId) -> Result<Vec<ClosureRecord>> {
+        self.read(move |c| pathway::closures(c, case)).await
+    }
+    async fn request_closure(
+        &self,
+        case: CaseId,
+        closure: domain::pathway::closure::Closure,
+        audit: AuditContext,
+    ) -> Result<ClosureRecord> {
+        self.write(move |tx| pathway::request_closure(tx, case, &closure, &audit))
+            .await
+    }
+    async fn approve_closure(
+        &self,
+        case: CaseId,
+        id: uuid::Uuid,
+        self_approved: bool,
+        audit: AuditContext,
+    ) -> Result<()> {
+        self.write(move |tx| pathway::approve_closure(tx, case, id, self_approved, &audit))
+            .await
+    }
+    async fn reopen_case(&self, case: CaseId, reason: String, audit: AuditContext) -> Result<()> {
+        self.write(move |tx| pathway::reopen(tx, case, &reason, &audit))
+            .await
+    }
+    async fn set_case_stage(
+        &self,
+        case: CaseId,
+        stage: domain::case::CaseStage,
+        audit: AuditContext,
+    ) -> Result<bool> {
+        self.write(move |tx| pathway::set_stage(tx, case, stage, &audit))
+            .await
+    }
+    async fn open_cases_of(&self, user: UserId) -> Result<Vec<CaseSummary>> {
+        self.read(move |c| pathway::open_cases_of(c, user)).await
+    }
+    async fn pending_approvals(&self, office: Option<OfficeId>) -> Result<Vec<PendingApproval>> {
+        self.read(move |c| pathway::pending_approvals(c, office))
+            .await
+    }
+    async fn unmet_needs(&self, office: Option<OfficeId>) -> Result<Vec<UnmetNeedRow>> {
+        self.read(move |c| pathway::unmet_needs(c, office)).await
+    }
+    async fn feasibility_grid(&self) -> Result<Vec<domain::pathway::feasibility::GridApproach>> {
+        self.read(pathway::grid).await
+    }
+    async fn seed_feasibility_grid(
+        &self,
+        rows: Vec<domain::pathway::feasibility::GridApproach>,
+        audit: AuditContext,
+    ) -> Result<bool> {
+        self.write(move |tx| pathway::seed_grid(tx, &rows, &audit))
+            .await
+    }
+    async fn save_grid_approach(
+        &self,
+        approach: domain::pathway::feasibility::GridApproach,
+        audit: AuditContext,
+    ) -> Result<()> {
+        self.write(move |tx| pathway::save_grid_approach(tx, &approach, &audit))
+            .await
+    }
+    async fn setting(&self, key: &str) -> Result<Option<String>> {
+        let key = key.to_string();
+        self.read(move |c| pathway::setting(c, &key)).await
+    }
+    async fn set_setting(&self, key: &str, value: String, audit: AuditContext) -> Result<()> {
+        let key = key.to_string();
+        self.write(move |tx| pathway::set_setting(tx, &key, &value, &audit))
+            .await
+    }
+    async fn set_office_self_approval(
+        &self,
+        office: OfficeId,
+        on: bool,
+        audit: AuditContext,
+    ) -> Result<()> {
+        self.write(move |tx| pathway::set_self_approval(tx, office, on, &audit))
             .await
     }
 

@@ -82,6 +82,7 @@ pub async fn run_all(s: Arc<dyn Store>) {
     stale_updates_change_nothing(&s).await;
     listing_filters_search_and_scope(&s).await;
     consent_is_append_only(&s).await;
+    pathway_plans_closures_and_journal(&s).await;
 }
 
 async fn offices_and_users(s: &Arc<dyn Store>) {
@@ -317,7 +318,6 @@ async fn stale_updates_change_nothing(s: &Arc<dyn Store>) {
         expected_version: 1,
         case_manager: Some(cm.id),
         profile: p.clone(),
-        stage: CaseStage::Intake,
         changes: domain::audit::diff(&rec.profile.audit_fields(), &p.audit_fields()),
     };
     let updated = s
@@ -385,7 +385,6 @@ async fn stale_updates_change_nothing(s: &Arc<dyn Store>) {
             expected_version: 2,
             case_manager: Some(cm.id),
             profile: renamed.clone(),
-            stage: CaseStage::Intake,
             changes: domain::audit::diff(&now.profile.audit_fields(), &renamed.audit_fields()),
         },
         AuditContext::by(cm.id, NOW),
@@ -657,4 +656,275 @@ async fn consent_is_append_only(s: &Arc<dyn Store>) {
         )
         .await;
     assert!(matches!(missing, Err(StoreError::NotFound)));
+}
+
+async fn pathway_plans_closures_and_journal(s: &Arc<dyn Store>) {
+    use domain::pathway::closure::{Closure, ClosureReason};
+    use domain::pathway::plan::{AgreementMethod, PlanContent, PlanStatus};
+    let office = s
+        .ensure_office(&OfficeCode::parse("PATH").unwrap(), "Pathway")
+        .await
+        .unwrap();
+    let cm = user(s, "path.cm", Role::CaseManager, Some(office.id)).await;
+    let pm = user(s, "path.pm", Role::ProgrammeManager, Some(office.id)).await;
+    let rec = s
+        .create_case(
+            NewCase {
+                id: CaseId::new(),
+                office: office.id,
+                case_manager: Some(cm.id),
+                profile: profile("Aminata", "Diallo"),
+                stage: CaseStage::Intake,
+                consents: vec![],
+            },
+            AuditContext::by(cm.id, NOW),
+        )
+        .await
+        .unwrap();
+    let by_cm = AuditContext::by(cm.id, NOW);
+
+    // Journal: entries in date order; an open one closes once.
+    let urgent = s
+        .add_entry(
+            NewEntry {
+                id: uuid::Uuid::new_v4(),
+                case: rec.id,
+                kind: EntryKind::UrgentReferral,
+                date: date!(2026 - 11 - 20),
+                body: "{}".into(),
+                open: true,
+                summary: "2026-11-20".into(),
+            },
+            by_cm.clone(),
+        )
+        .await
+        .unwrap();
+    s.add_entry(
+        NewEntry {
+            id: uuid::Uuid::new_v4(),
+            case: rec.id,
+            kind: EntryKind::Session,
+            date: date!(2026 - 11 - 02),
+            body: "{}".into(),
+            open: false,
+            summary: "2026-11-02".into(),
+        },
+        by_cm.clone(),
+    )
+    .await
+    .unwrap();
+    let all = s.entries(rec.id).await.unwrap();
+    assert_eq!(
+        all.iter().map(|e| e.kind).collect::<Vec<_>>(),
+        vec![EntryKind::Session, EntryKind::UrgentReferral]
+    );
+    assert_eq!(all[1].recorded_by_name.as_deref(), Some("PATH.CM"));
+    s.close_entry(
+        rec.id,
+        urgent.id,
+        "Seen at the hospital".into(),
+        by_cm.clone(),
+    )
+    .await
+    .unwrap();
+    assert!(matches!(
+        s.close_entry(rec.id, urgent.id, "again".into(), by_cm.clone())
+            .await,
+        Err(StoreError::Conflict)
+    ));
+    let closed = s.entries(rec.id).await.unwrap();
+    assert!(!closed[1].open);
+    assert_eq!(
+        closed[1].closing_note.as_deref(),
+        Some("Seen at the hospital")
+    );
+
+    // Plans: versions, stale edits, agreement withdrawn by an edit, approval.
+    let v1 = s
+        .create_plan_version(rec.id, None, PlanContent::default(), by_cm.clone())
+        .await
+        .unwrap();
+    assert_eq!(
+        (v1.version, v1.revision, v1.status()),
+        (1, 1, PlanStatus::Draft)
+    );
+    assert!(matches!(
+        s.create_plan_version(rec.id, None, PlanContent::default(), by_cm.clone())
+            .await,
+        Err(StoreError::Conflict)
+    ));
+    let mut content = PlanContent::default();
+    content.exit_strategy = "Hand over to the cooperative".into();
+    let v1 = s
+        .update_plan_version(rec.id, 1, 1, content.clone(), by_cm.clone())
+        .await
+        .unwrap();
+    assert_eq!(v1.revision, 2);
+    assert!(matches!(
+        s.update_plan_version(rec.id, 1, 1, content.clone(), by_cm.clone())
+            .await,
+        Err(StoreError::Conflict)
+    ));
+    let agreement = NewPlanAgreement {
+        date: date!(2026 - 11 - 21),
+        method: AgreementMethod::Signed,
+        copy_given: true,
+    };
+    assert!(matches!(
+        s.approve_plan(rec.id, 1, 2, false, AuditContext::by(pm.id, NOW))
+            .await,
+        Err(StoreError::Conflict)
+    ));
+    s.agree_plan(rec.id, 1, 2, agreement, by_cm.clone())
+        .await
+        .unwrap();
+    let v1 = s
+        .update_plan_version(rec.id, 1, 3, content.clone(), by_cm.clone())
+        .await
+        .unwrap();
+    assert_eq!(
+        v1.status(),
+        PlanStatus::Draft,
+        "an edit withdraws the agreement"
+    );
+    s.agree_plan(rec.id, 1, 4, agreement, by_cm.clone())
+        .await
+        .unwrap();
+    s.approve_plan(rec.id, 1, 5, false, AuditContext::by(pm.id, NOW))
+        .await
+        .unwrap();
+    let versions = s.plan_versions(rec.id).await.unwrap();
+    assert_eq!(versions[0].status(), PlanStatus::Approved);
+    assert_eq!(
+        versions[0].approval.as_ref().unwrap().by_name.as_deref(),
+        Some("PATH.PM")
+    );
+    assert!(matches!(
+        s.update_plan_version(rec.id, 1, 6, content.clone(), by_cm.clone())
+            .await,
+        Err(StoreError::Conflict)
+    ));
+    let v2 = s
+        .create_plan_version(rec.id, Some(1), content, by_cm.clone())
+        .await
+        .unwrap();
+    assert_eq!((v2.version, v2.status()), (2, PlanStatus::Draft));
+    s.agree_plan(rec.id, 2, 1, agreement, by_cm.clone())
+        .await
+        .unwrap();
+    let pending = s.pending_approvals(Some(office.id)).await.unwrap();
+    assert_eq!(pending.len(), 1);
+    assert_eq!(pending[0].plan_version, Some(2));
+    assert_eq!(pending[0].case.number, rec.number.to_string());
+
+    // Closure: one in force at a time; approval; reopening keeps the history.
+    let closure = Closure {
+        date: date!(2026 - 11 - 22),
+        reason: ClosureReason::PlannedEnd,
+        exit_reason: None,
+        termination_reason: None,
+        reasons_explored: String::new(),
+        needs_met: "All".into(),
+        needs_unmet: String::new(),
+        needs_emerging: String::new(),
+        handovers: vec![],
+        no_final_survey_reason: String::new(),
+    };
+    let x = s
+        .request_closure(rec.id, closure.clone(), by_cm.clone())
+        .await
+        .unwrap();
+    assert!(matches!(
+        s.request_closure(rec.id, closure.clone(), by_cm.clone())
+            .await,
+        Err(StoreError::Conflict)
+    ));
+    s.approve_closure(rec.id, x.id, false, AuditContext::by(pm.id, NOW))
+        .await
+        .unwrap();
+    assert!(
+        s.set_case_stage(rec.id, CaseStage::Closed, by_cm.clone())
+            .await
+            .unwrap()
+    );
+    assert!(
+        !s.set_case_stage(rec.id, CaseStage::Closed, by_cm.clone())
+            .await
+            .unwrap()
+    );
+    assert_eq!(s.case(rec.id).await.unwrap().stage, CaseStage::Closed);
+    assert!(s.open_cases_of(cm.id).await.unwrap().is_empty());
+    s.reopen_case(
+        rec.id,
+        "New health need".into(),
+        AuditContext::by(pm.id, NOW),
+    )
+    .await
+    .unwrap();
+    s.request_closure(rec.id, closure, by_cm.clone())
+        .await
+        .unwrap();
+    let history = s.closures(rec.id).await.unwrap();
+    assert_eq!(history.len(), 2);
+    assert!(!history[0].in_force());
+    assert_eq!(history[0].reopen_reason.as_deref(), Some("New health need"));
+    assert!(history[1].in_force());
+
+    // Every change above is on the case's timeline.
+    let trail = s
+        .audit_for_record(record_type::CASE, &rec.id.to_string(), AuditScope::Changes)
+        .await
+        .unwrap();
+    let fields: Vec<_> = trail
+        .iter()
+        .flat_map(|e| e.changes.iter().map(|c| c.field.clone()))
+        .collect();
+    for f in [
+        "urgent_referral",
+        "session",
+        "plan",
+        "plan.v1.agreement",
+        "plan.v1.approval",
+        "closure",
+        "closure.approval",
+        "stage",
+    ] {
+        assert!(fields.iter().any(|x| x == f), "{f} audited");
+    }
+
+    // Programme: the grid is seeded once; settings and self-approval are stored.
+    let grid = domain::pathway::feasibility::default_grid();
+    assert!(
+        s.seed_feasibility_grid(grid.clone(), AuditContext::system(NOW, "t"))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !s.seed_feasibility_grid(grid.clone(), AuditContext::system(NOW, "t"))
+            .await
+            .unwrap()
+    );
+    let mut first = grid[0].clone();
+    first.approach = "Cash grants".into();
+    s.save_grid_approach(first, AuditContext::by(pm.id, NOW))
+        .await
+        .unwrap();
+    let stored = s.feasibility_grid().await.unwrap();
+    assert_eq!(stored.len(), grid.len());
+    assert_eq!(stored[0].approach, "Cash grants");
+    s.set_setting(
+        setting::FOLLOW_UP,
+        "{}".into(),
+        AuditContext::by(pm.id, NOW),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        s.setting(setting::FOLLOW_UP).await.unwrap().as_deref(),
+        Some("{}")
+    );
+    s.set_office_self_approval(office.id, true, AuditContext::by(pm.id, NOW))
+        .await
+        .unwrap();
+    assert!(s.case(rec.id).await.unwrap().office.self_approval);
 }

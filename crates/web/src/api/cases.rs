@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use domain::audit::FieldChange;
 use domain::authz::{Action, Resource, authorize, case_list_scope};
-use domain::case::{CaseStage, ReturneeProfile, StageFacts, derive_stage};
+use domain::case::{CaseStage, ReturneeProfile};
 use domain::consent::{ConsentInput, ConsentRecord, check_consent};
 use domain::{CaseId, OfficeCode, Role, ValidationErrors};
 use serde::{Deserialize, Serialize};
@@ -267,7 +267,7 @@ pub async fn create(
                 office,
                 case_manager,
                 profile,
-                stage: derive_stage(&StageFacts::default()),
+                stage: CaseStage::Intake,
                 consents,
             },
             AuditContext::by(actor.user_id, now),
@@ -356,7 +356,6 @@ pub async fn update(
                 expected_version: body.version,
                 case_manager,
                 profile,
-                stage: derive_stage(&StageFacts::default()),
                 changes,
             },
             AuditContext::by(actor.user_id, OffsetDateTime::now_utc()),

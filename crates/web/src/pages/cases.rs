@@ -9,7 +9,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use domain::audit::{AuditAction, FieldChange, diff};
 use domain::authz::{Action, Actor, Resource, authorize, case_list_scope};
-use domain::case::{CaseStage, ReturneeProfile, Sex, StageFacts, derive_stage};
+use domain::case::{CaseStage, ReturneeProfile, Sex};
 use domain::consent::{
     ConsentDecision, ConsentInput, ConsentMethod, ConsentPurpose, ConsentRecord, check_consent,
     consent_status,
@@ -646,7 +646,7 @@ pub async fn create(
                 id,
                 office,
                 case_manager,
-                stage: derive_stage(&StageFacts::default()),
+                stage: CaseStage::Intake,
                 profile,
                 consents,
             },
@@ -757,7 +757,6 @@ pub async fn update(
         id: case.id,
         expected_version: case.version,
         case_manager,
-        stage: derive_stage(&StageFacts::default()),
         profile,
         changes,
     };

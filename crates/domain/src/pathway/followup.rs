@@ -1,0 +1,329 @@
+//! The follow-up schedule (Module 2 §2.3.3). Monitoring runs from the date the plan is agreed:
+//! a mid-term visit six months on and a final one about twelve months after that, both
+//! programme-configurable. Victims of trafficking are seen more often, counted from their
+//! return: every month for the first three months, twice between months three and nine, and
+//! once more in month twelve.
+
+use serde::{Deserialize, Serialize};
+use time::{Date, Duration};
+
+use crate::case::named_enum;
+use crate::rss::add_months;
+use crate::validation::ValidationErrors;
+
+use super::{ContactMode, check_long, check_not_future};
+
+/// The programme's monitoring rhythm.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct FollowUpConfig {
+    /// Months from the plan to the mid-term monitoring visit.
+    pub midterm_months: u32,
+    /// Months from the mid-term visit to the final monitoring visit.
+    pub final_after_midterm_months: u32,
+}
+
+impl Default for FollowUpConfig {
+    fn default() -> Self {
+        Self {
+            midterm_months: 6,
+            final_after_midterm_months: 12,
+        }
+    }
+}
+
+impl FollowUpConfig {
+    pub fn check(&self) -> Result<(), ValidationErrors> {
+        let mut e = ValidationErrors::new();
+        if !(1..=24).contains(&self.midterm_months) {
+            e.add("midterm_months", "error-months-range");
+        }
+        if !(1..=24).contains(&self.final_after_midterm_months) {
+            e.add("final_after_midterm_months", "error-months-range");
+        }
+        e.into_result(())
+    }
+}
+
+named_enum!(
+    /// A scheduled follow-up visit.
+    VisitKey {
+        Midterm = "midterm",
+        Final = "final",
+        TraffickingMonth1 = "vot_month_1",
+        TraffickingMonth2 = "vot_month_2",
+        TraffickingMonth3 = "vot_month_3",
+        TraffickingMonth6 = "vot_month_6",
+        TraffickingMonth9 = "vot_month_9",
+        TraffickingMonth12 = "vot_month_12",
+    }
+);
+
+impl VisitKey {
+    /// Days either side of the due date within which a visit counts as on time. Monthly
+    /// visits get a week; the others a month.
+    pub fn tolerance_days(self) -> i64 {
+        match self {
+            VisitKey::TraffickingMonth1
+            | VisitKey::TraffickingMonth2
+            | VisitKey::TraffickingMonth3 => 7,
+            _ => 30,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct DueVisit {
+    pub key: VisitKey,
+    #[serde(with = "crate::case::date")]
+    #[schema(value_type = String, format = Date)]
+    pub due: Date,
+}
+
+impl DueVisit {
+    pub fn opens(&self) -> Date {
+        self.due - Duration::days(self.key.tolerance_days())
+    }
+    pub fn overdue_after(&self) -> Date {
+        self.due + Duration::days(self.key.tolerance_days())
+    }
+}
+
+/// The visits a returnee should have. Plan-based visits appear once the plan is agreed; the
+/// trafficking timeline runs from the return date whatever the plan's state. The twice-in-months
+/// three-to-nine visits are placed in months six and nine, which keeps a three-monthly rhythm
+/// after month three.
+pub fn schedule(
+    config: FollowUpConfig,
+    plan_agreed: Option<Date>,
+    return_date: Date,
+    trafficking_victim: bool,
+) -> Vec<DueVisit> {
+    let mut out = Vec::new();
+    if trafficking_victim {
+        for (key, months) in [
+            (VisitKey::TraffickingMonth1, 1),
+            (VisitKey::TraffickingMonth2, 2),
+            (VisitKey::TraffickingMonth3, 3),
+            (VisitKey::TraffickingMonth6, 6),
+            (VisitKey::TraffickingMonth9, 9),
+            (VisitKey::TraffickingMonth12, 12),
+        ] {
+            out.push(DueVisit {
+                key,
+                due: add_months(return_date, months),
+            });
+        }
+    }
+    if let Some(plan) = plan_agreed {
+        let midterm = add_months(plan, config.midterm_months);
+        out.push(DueVisit {
+            key: VisitKey::Midterm,
+            due: midterm,
+        });
+        out.push(DueVisit {
+            key: VisitKey::Final,
+            due: add_months(midterm, config.final_after_midterm_months),
+        });
+    }
+    out.sort_by_key(|v| v.due);
+    out
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case", tag = "state")]
+pub enum VisitState {
+    /// A visit was recorded for it.
+    Done {
+        #[serde(with = "crate::case::date")]
+        #[schema(value_type = String, format = Date)]
+        on: Date,
+    },
+    Upcoming,
+    /// Inside its window now.
+    Due,
+    Overdue,
+}
+
+/// The state of each scheduled visit, given the visits recorded (which scheduled visit each
+/// one was for, and when it took place).
+pub fn visit_states(
+    due: &[DueVisit],
+    recorded: &[(Option<VisitKey>, Date)],
+    today: Date,
+) -> Vec<(DueVisit, VisitState)> {
+    due.iter()
+        .map(|v| {
+            let done = recorded
+                .iter()
+                .filter(|(k, _)| *k == Some(v.key))
+                .map(|(_, d)| *d)
+                .max();
+            let state = match done {
+                Some(on) => VisitState::Done { on },
+                None if today > v.overdue_after() => VisitState::Overdue,
+                None if today >= v.opens() => VisitState::Due,
+                None => VisitState::Upcoming,
+            };
+            (*v, state)
+        })
+        .collect()
+}
+
+/// The first scheduled visit not yet done: what a new visit is most likely for.
+pub fn next_open(states: &[(DueVisit, VisitState)]) -> Option<VisitKey> {
+    states
+        .iter()
+        .find(|(_, s)| !matches!(s, VisitState::Done { .. }))
+        .map(|(v, _)| v.key)
+}
+
+/// A follow-up contact with the returnee.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct FollowUpVisit {
+    #[serde(with = "crate::case::date")]
+    #[schema(value_type = String, format = Date)]
+    pub date: Date,
+    pub mode: ContactMode,
+    /// The scheduled visit this was, or `None` for an additional contact.
+    #[serde(default)]
+    pub scheduled: Option<VisitKey>,
+    /// Progress, challenges and opportunities found.
+    pub findings: String,
+    /// Whether the W model was used with the returnee at this visit.
+    #[serde(default)]
+    pub w_model_used: bool,
+    /// Changes to the plan agreed at the visit (they are made by amending the plan).
+    #[serde(default)]
+    pub plan_changes: String,
+}
+
+impl FollowUpVisit {
+    pub fn check(&self, today: Date) -> Result<(), ValidationErrors> {
+        let mut e = ValidationErrors::new();
+        check_not_future(&mut e, "date", self.date, today);
+        check_long(&mut e, "findings", &self.findings, true);
+        check_long(&mut e, "plan_changes", &self.plan_changes, false);
+        e.into_result(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::date;
+
+    #[test]
+    fn plan_based_visits_at_six_and_eighteen_months() {
+        let s = schedule(
+            FollowUpConfig::default(),
+            Some(date!(2026 - 02 - 15)),
+            date!(2026 - 01 - 20),
+            false,
+        );
+        assert_eq!(
+            s,
+            vec![
+                DueVisit {
+                    key: VisitKey::Midterm,
+                    due: date!(2026 - 08 - 15)
+                },
+                DueVisit {
+                    key: VisitKey::Final,
+                    due: date!(2027 - 08 - 15)
+                },
+            ]
+        );
+        assert!(
+            schedule(
+                FollowUpConfig::default(),
+                None,
+                date!(2026 - 01 - 20),
+                false
+            )
+            .is_empty()
+        );
+        let custom = FollowUpConfig {
+            midterm_months: 3,
+            final_after_midterm_months: 9,
+        };
+        let s = schedule(
+            custom,
+            Some(date!(2026 - 02 - 15)),
+            date!(2026 - 01 - 20),
+            false,
+        );
+        assert_eq!(s[0].due, date!(2026 - 05 - 15));
+        assert_eq!(s[1].due, date!(2027 - 02 - 15));
+        assert!(
+            FollowUpConfig {
+                midterm_months: 0,
+                final_after_midterm_months: 12
+            }
+            .check()
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn trafficking_victims_follow_the_return_date_and_month_ends_clamp() {
+        let s = schedule(FollowUpConfig::default(), None, date!(2026 - 01 - 31), true);
+        let dues: Vec<_> = s.iter().map(|v| v.due).collect();
+        assert_eq!(
+            dues,
+            vec![
+                date!(2026 - 02 - 28),
+                date!(2026 - 03 - 31),
+                date!(2026 - 04 - 30),
+                date!(2026 - 07 - 31),
+                date!(2026 - 10 - 31),
+                date!(2027 - 01 - 31),
+            ]
+        );
+        // Six visits in the first year: monthly for three months, two between months three and
+        // nine, one in month twelve.
+        assert_eq!(s.len(), 6);
+        assert!(
+            s.iter()
+                .filter(|v| v.due > dues[2] && v.due <= dues[4])
+                .count()
+                == 2
+        );
+        // With a plan, both timelines are merged in date order.
+        let both = schedule(
+            FollowUpConfig::default(),
+            Some(date!(2026 - 02 - 20)),
+            date!(2026 - 01 - 31),
+            true,
+        );
+        assert_eq!(both.len(), 8);
+        assert!(both.windows(2).all(|w| w[0].due <= w[1].due));
+    }
+
+    #[test]
+    fn states_at_the_window_edges() {
+        let due = [DueVisit {
+            key: VisitKey::TraffickingMonth1,
+            due: date!(2026 - 03 - 10),
+        }];
+        let at = |d| visit_states(&due, &[], d)[0].1;
+        assert_eq!(at(date!(2026 - 03 - 02)), VisitState::Upcoming);
+        assert_eq!(at(date!(2026 - 03 - 03)), VisitState::Due);
+        assert_eq!(at(date!(2026 - 03 - 17)), VisitState::Due);
+        assert_eq!(at(date!(2026 - 03 - 18)), VisitState::Overdue);
+        let done = visit_states(
+            &due,
+            &[
+                (None, date!(2026 - 03 - 01)),
+                (Some(VisitKey::TraffickingMonth1), date!(2026 - 03 - 12)),
+            ],
+            date!(2026 - 06 - 01),
+        );
+        assert_eq!(
+            done[0].1,
+            VisitState::Done {
+                on: date!(2026 - 03 - 12)
+            }
+        );
+        assert_eq!(next_open(&done), None);
+    }
+}
