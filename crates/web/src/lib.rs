@@ -13,6 +13,7 @@ pub mod error;
 mod forms;
 pub mod i18n;
 pub mod pages;
+pub mod pathway;
 pub mod routes;
 pub mod rss;
 mod security;
@@ -62,6 +63,12 @@ pub enum StartError {
 impl AppState {
     pub async fn new(store: Arc<dyn Store>, config: Config) -> Result<Self, StartError> {
         install_shipped_forms(store.as_ref()).await?;
+        store
+            .seed_feasibility_grid(
+                domain::pathway::feasibility::default_grid(),
+                store::AuditContext::system(time::OffsetDateTime::now_utc(), "shipped grid"),
+            )
+            .await?;
         Ok(Self {
             store,
             i18n: Arc::new(i18n::I18n::load()?),

@@ -875,6 +875,8 @@ struct CaseViewPage {
     timeline: Vec<TimelineEntry>,
     forms: super::instruments::CaseForms,
     rss: super::rss::RssPanel,
+    pathway: super::pathway::PathwayPanel,
+    urgent: Vec<super::pathway::UrgentView>,
 }
 
 fn yes_no(tr: &Tr, v: Option<bool>) -> String {
@@ -1011,6 +1013,23 @@ impl ConsentForm {
     }
 }
 
+/// The case page with the pathway panel's forms as typed (kept when refused).
+pub async fn case_page_with(
+    state: &AppState,
+    tr: &Tr,
+    caller: &Caller,
+    case: &CaseRecord,
+    forms: &super::pathway::PanelForms,
+    status: StatusCode,
+) -> Result<Response, AppError> {
+    let consent = ConsentForm {
+        date: today().to_string(),
+        ..Default::default()
+    };
+    let page = case_page(state, tr, caller, case, &consent, &ValidationErrors::new(), forms).await?;
+    render_status(status, &page)
+}
+
 async fn case_page(
     state: &AppState,
     tr: &Tr,
@@ -1018,7 +1037,9 @@ async fn case_page(
     case: &CaseRecord,
     consent_form: &ConsentForm,
     consent_errors: &ValidationErrors,
+    pathway_forms: &super::pathway::PanelForms,
 ) -> Result<CaseViewPage, AppError> {
+    let pathway = super::pathway::panel(state, tr, caller, case, pathway_forms).await?;
     let actor = caller.actor();
     let p = &case.profile;
     let can = |a: Action| authorize(&actor, a, Resource::Case(case.access())).is_ok();
@@ -1248,6 +1269,8 @@ async fn case_page(
             .is_ok(),
         )
         .await?,
+        urgent: pathway.urgent.clone(),
+        pathway,
     })
 }
 
@@ -1264,7 +1287,18 @@ pub async fn view(
         date: today().to_string(),
         ..Default::default()
     };
-    render(&case_page(&state, &tr, &caller, &case, &form, &ValidationErrors::new()).await?)
+    let forms = super::pathway::PanelForms {
+        session: super::pathway::SessionForm {
+            session_date: today().to_string(),
+            ..Default::default()
+        },
+        urgent: super::pathway::UrgentForm {
+            urgent_date: today().to_string(),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    render(&case_page(&state, &tr, &caller, &case, &form, &ValidationErrors::new(), &forms).await?)
 }
 
 /// Checks a consent decision against the case's history and records it, with its audit entry:
@@ -1319,7 +1353,16 @@ pub async fn record_consent(
             fields: errors,
             ..
         }) => {
-            let page = case_page(&state, &tr, &caller, &case, &form, &errors).await?;
+            let page = case_page(
+                &state,
+                &tr,
+                &caller,
+                &case,
+                &form,
+                &errors,
+                &super::pathway::PanelForms::default(),
+            )
+            .await?;
             render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
         }
         Err(e) => Err(e),

@@ -1090,11 +1090,19 @@ pub async fn save(
         )
         .await;
     match saved {
-        Ok(_) if complete => Ok(Redirect::to(&format!(
-            "/cases/{}/submissions/{}",
-            l.case.id, l.sub.id
-        ))
-        .into_response()),
+        Ok(_) if complete => {
+            crate::pathway::after_submission(
+                &state,
+                &caller.actor(),
+                l.case.id,
+                &l.sub.form_id,
+                l.sub.id,
+                &to_store,
+                date,
+            )
+            .await?;
+            Ok(Redirect::to(&format!("/cases/{}/submissions/{}", l.case.id, l.sub.id)).into_response())
+        }
         Ok(sub) => {
             let l = Loaded { sub, ..l };
             let notice = if !score_problem.is_empty() {

@@ -7,6 +7,7 @@ pub mod cases;
 pub mod instruments;
 pub mod login;
 pub mod overview;
+pub mod pathway;
 pub mod rss;
 
 use axum::body::Bytes;
@@ -66,6 +67,24 @@ impl Chrome {
                 nav.push(NavLink {
                     href: "/cases",
                     label: tr.t("nav-cases"),
+                });
+            }
+            if can(Action::UpdateCase) {
+                nav.push(NavLink {
+                    href: "/my-work",
+                    label: tr.t("nav-my-work"),
+                });
+            }
+            if can(Action::ApprovePathway) {
+                nav.push(NavLink {
+                    href: "/approvals",
+                    label: tr.t("nav-approvals"),
+                });
+            }
+            if can(Action::ManageProgramme) {
+                nav.push(NavLink {
+                    href: "/programme",
+                    label: tr.t("nav-programme"),
                 });
             }
             if can(Action::ReadForms) {

@@ -1,0 +1,560 @@
+//! The individual pathway as the pages and the API use it: everything recorded about a case's
+//! pathway loaded at once, the stage derived from it, and each step (plan, agreement, approval,
+//! disbursement, closure …) checked by `domain` and written through the store. Pages and the
+//! JSON API call the same functions, so they cannot drift apart.
+
+use domain::authz::{Action, Actor, Resource, authorize};
+use domain::case::CaseStage;
+use domain::pathway::closure::Closure;
+use domain::pathway::feasibility::{DimensionScores, GridApproach};
+use domain::pathway::followup::{self, DueVisit, FollowUpConfig, FollowUpVisit, VisitState};
+use domain::pathway::plan::{
+    AssistanceKind, BaselineScores, Disbursement, ItemStatus, Modality, PlanContent, PlanItem,
+    Responsible, children_concerned,
+};
+use domain::pathway::stage::{ClosureState, StageFacts, derive_stage};
+use domain::pathway::{
+    CounsellingSession, Dimension, FOLLOW_UP_SCREENING_DAYS, TaskKind, UnmetNeed, UrgentReferral,
+};
+use domain::rss::Round;
+use domain::{CaseId, UserId, ValidationErrors};
+use forms::engine::Answers;
+use store::{
+    AuditContext, CaseRecord, ClosureRecord, Entry, EntryKind, NewEntry, NewPlanAgreement,
+    PlanVersionRecord, RssScore, Submission, SubmissionStatus, Subject, TaskBody, setting,
+};
+use time::{Date, OffsetDateTime};
+
+use crate::AppState;
+use crate::error::AppError;
+use crate::pages::today;
+use crate::rss::{RSS_FORM, consent_refused, round_of};
+
+/// Instruments that count as assessments of the returnee.
+pub const ASSESSMENT_FORMS: [&str; 4] = [
+    RAPID_SCREENING_FORM,
+    "returnee_background",
+    "family_assessment",
+    SKILLS_FORM,
+];
+pub const RAPID_SCREENING_FORM: &str = "rapid_vulnerability_screening";
+pub const SKILLS_FORM: &str = "skills_assessment";
+pub const COUNSELLING_FORM: &str = "counselling_session";
+
+/// Everything recorded about one case's pathway.
+pub struct Pathway {
+    pub case: CaseRecord,
+    pub entries: Vec<Entry>,
+    pub plans: Vec<PlanVersionRecord>,
+    pub closures: Vec<ClosureRecord>,
+    pub submissions: Vec<Submission>,
+    pub rss: Vec<RssScore>,
+    pub config: FollowUpConfig,
+}
+
+pub async fn follow_up_config(state: &AppState) -> Result<FollowUpConfig, AppError> {
+    Ok(state
+        .store
+        .setting(setting::FOLLOW_UP)
+        .await?
+        .and_then(|s| serde_json::from_str(&s).ok())
+        .unwrap_or_default())
+}
+
+fn parsed<T: serde::de::DeserializeOwned>(entries: &[Entry], kind: EntryKind) -> Vec<(&Entry, T)> {
+    entries
+        .iter()
+        .filter(|e| e.kind == kind)
+        .filter_map(|e| e.parse().map(|b| (e, b)))
+        .collect()
+}
+
+impl Pathway {
+    pub async fn load(state: &AppState, case: CaseRecord) -> Result<Self, AppError> {
+        let id = case.id;
+        Ok(Self {
+            entries: state.store.entries(id).await?,
+            plans: state.store.plan_versions(id).await?,
+            closures: state.store.closures(id).await?,
+            submissions: state.store.submissions_for(Subject::Case(id)).await?,
+            rss: state.store.rss_scores(id).await?,
+            config: follow_up_config(state).await?,
+            case,
+        })
+    }
+
+    fn completed(&self, form: &str) -> impl Iterator<Item = &Submission> {
+        let form = form.to_string();
+        self.submissions
+            .iter()
+            .filter(move |s| s.form_id == form && s.status == SubmissionStatus::Complete)
+    }
+
+    /// Completed surveys of a round, scored or declined.
+    pub fn survey_done(&self, round: Round) -> bool {
+        self.rss.iter().any(|s| s.round == round)
+            || self.completed(RSS_FORM).any(|s| {
+                serde_json::from_str::<Answers>(&s.answers)
+                    .is_ok_and(|a| consent_refused(&a) && round_of(&a) == round)
+            })
+    }
+
+    pub fn closure_in_force(&self) -> Option<&ClosureRecord> {
+        self.closures.iter().rfind(|c| c.in_force())
+    }
+
+    pub fn latest_plan(&self) -> Option<&PlanVersionRecord> {
+        self.plans.last()
+    }
+
+    /// The newest approved version: the plan being implemented.
+    pub fn active_plan(&self) -> Option<&PlanVersionRecord> {
+        self.plans.iter().rfind(|p| p.approval.is_some())
+    }
+
+    /// When the plan was first agreed (by the version first approved): the anchor of the
+    /// follow-up schedule.
+    pub fn plan_agreed_on(&self) -> Option<Date> {
+        self.plans
+            .iter()
+            .find(|p| p.approval.is_some())
+            .and_then(|p| p.agreement.as_ref().map(|a| a.date))
+    }
+
+    pub fn first_agreement(&self) -> Option<Date> {
+        self.plans
+            .iter()
+            .filter_map(|p| p.agreement.as_ref().map(|a| a.date))
+            .min()
+    }
+
+    pub fn facts(&self) -> StageFacts {
+        StageFacts {
+            assessments_completed: ASSESSMENT_FORMS
+                .iter()
+                .map(|f| self.completed(f).count() as u32)
+                .sum(),
+            rapid_screening_done: self.completed(RAPID_SCREENING_FORM).next().is_some(),
+            skills_assessment_done: self.completed(SKILLS_FORM).next().is_some(),
+            rss_baseline_done: self.survey_done(Round::Baseline),
+            latest_plan: self.latest_plan().map(PlanVersionRecord::status),
+            plan_ever_approved: self.active_plan().is_some(),
+            closure: self.closure_in_force().map(|c| {
+                if c.approval.is_some() {
+                    ClosureState::Approved
+                } else {
+                    ClosureState::AwaitingApproval
+                }
+            }),
+        }
+    }
+
+    pub fn stage(&self) -> CaseStage {
+        derive_stage(&self.facts())
+    }
+
+    pub fn trafficking_victim(&self) -> bool {
+        self.case
+            .profile
+            .vulnerabilities
+            .contains(&domain::case::Vulnerability::TraffickingVictim)
+    }
+
+    pub fn follow_ups(&self) -> Vec<(&Entry, FollowUpVisit)> {
+        parsed(&self.entries, EntryKind::FollowUp)
+    }
+
+    pub fn visits(&self, today: Date) -> Vec<(DueVisit, VisitState)> {
+        let due = followup::schedule(
+            self.config,
+            self.plan_agreed_on(),
+            self.case.profile.return_date,
+            self.trafficking_victim(),
+        );
+        let recorded: Vec<_> = self
+            .follow_ups()
+            .iter()
+            .map(|(_, v)| (v.scheduled, v.date))
+            .collect();
+        followup::visit_states(&due, &recorded, today)
+    }
+
+    pub fn sessions(&self) -> Vec<(&Entry, CounsellingSession)> {
+        parsed(&self.entries, EntryKind::Session)
+    }
+    pub fn urgent(&self) -> Vec<(&Entry, UrgentReferral)> {
+        parsed(&self.entries, EntryKind::UrgentReferral)
+    }
+    pub fn tasks(&self) -> Vec<(&Entry, TaskBody)> {
+        parsed(&self.entries, EntryKind::Task)
+    }
+    pub fn unmet(&self) -> Vec<(&Entry, UnmetNeed)> {
+        parsed(&self.entries, EntryKind::UnmetNeed)
+    }
+    pub fn disbursements(&self) -> Vec<(&Entry, Disbursement)> {
+        parsed(&self.entries, EntryKind::Disbursement)
+    }
+
+    pub fn latest_scores(&self) -> Option<&RssScore> {
+        self.rss.iter().max_by_key(|s| (s.interview_date, s.scored_at))
+    }
+
+    pub fn dimension_scores(&self) -> DimensionScores {
+        self.latest_scores()
+            .map(|s| DimensionScores {
+                economic: s.scores.economic,
+                social: s.scores.social,
+                psychosocial: s.scores.psychosocial,
+            })
+            .unwrap_or_default()
+    }
+
+    pub fn baseline(&self) -> Option<BaselineScores> {
+        self.latest_scores().map(|s| BaselineScores {
+            survey_date: s.interview_date,
+            economic: s.scores.economic,
+            social: s.scores.social,
+            psychosocial: s.scores.psychosocial,
+            composite: s.scores.composite,
+        })
+    }
+
+    pub fn children(&self) -> Vec<String> {
+        children_concerned(&self.case.profile, today())
+    }
+
+    /// Whether the actor may approve this case's plans and closures, and whether doing so
+    /// would be approving their own work.
+    pub fn approval_by(&self, actor: &Actor) -> Option<bool> {
+        authorize(actor, Action::ApprovePathway, Resource::Case(self.case.access())).ok()?;
+        Some(self.case.case_manager == Some(actor.user_id))
+    }
+}
+
+fn ctx(actor: &Actor) -> AuditContext {
+    AuditContext::by(actor.user_id, OffsetDateTime::now_utc())
+}
+
+/// Recomputes the case's stage from its data and stores it when it changed.
+pub async fn refresh_stage(
+    state: &AppState,
+    case: CaseId,
+    by: Option<UserId>,
+) -> Result<CaseStage, AppError> {
+    let record = state.store.case(case).await?;
+    let stage = Pathway::load(state, record).await?.stage();
+    let audit = AuditContext {
+        actor: by,
+        at: OffsetDateTime::now_utc(),
+        reason: Some("derived from the pathway".into()),
+    };
+    state.store.set_case_stage(case, stage, audit).await?;
+    Ok(stage)
+}
+
+/// Adds a journal entry and refreshes the stage.
+pub async fn add_entry<T: serde::Serialize>(
+    state: &AppState,
+    actor: &Actor,
+    case: CaseId,
+    kind: EntryKind,
+    date: Date,
+    body: &T,
+    open: bool,
+) -> Result<Entry, AppError> {
+    let entry = state
+        .store
+        .add_entry(
+            NewEntry {
+                id: uuid::Uuid::new_v4(),
+                case,
+                kind,
+                date,
+                body: serde_json::to_string(body).map_err(AppError::internal)?,
+                open,
+                summary: date.to_string(),
+            },
+            ctx(actor),
+        )
+        .await?;
+    refresh_stage(state, case, Some(actor.user_id)).await?;
+    Ok(entry)
+}
+
+/// What a completed instrument sets off: a positive rapid screening raises the follow-up
+/// screening task; a life-threatening disclosure raises an urgent referral. Then the stage is
+/// derived again, since an assessment or survey may move the case on.
+pub async fn after_submission(
+    state: &AppState,
+    actor: &Actor,
+    case: CaseId,
+    form_id: &str,
+    submission: uuid::Uuid,
+    answers: &Answers,
+    date: Date,
+) -> Result<(), AppError> {
+    let number = |name: &str| answers.text(name).trim().parse::<f64>().unwrap_or(0.0);
+    if form_id == RAPID_SCREENING_FORM && answers.text("follow_up_screening_needed") == "yes" {
+        let task = TaskBody {
+            kind: TaskKind::FollowUpScreening,
+            source: Some(submission),
+        };
+        let due = date + time::Duration::days(FOLLOW_UP_SCREENING_DAYS);
+        add_entry(state, actor, case, EntryKind::Task, due, &task, true).await?;
+    }
+    let urgent = match form_id {
+        RAPID_SCREENING_FORM => number("urgent_sign_count") > 0.0,
+        COUNSELLING_FORM => answers.text("life_threatening") == "yes",
+        _ => false,
+    };
+    if urgent {
+        let action = [
+            "urgent_referral_details",
+            "referral_details",
+            "urgent_referral_reason",
+        ]
+        .iter()
+        .map(|n| answers.text(n).trim())
+        .find(|t| !t.is_empty())
+        .unwrap_or("")
+        .to_string();
+        let referral = UrgentReferral {
+            date,
+            concern: format!("{form_id}:{submission}"),
+            action,
+        };
+        add_entry(
+            state,
+            actor,
+            case,
+            EntryKind::UrgentReferral,
+            date,
+            &referral,
+            true,
+        )
+        .await?;
+    }
+    refresh_stage(state, case, Some(actor.user_id)).await?;
+    Ok(())
+}
+
+/// A plan item started from a feasibility-grid approach; the case manager completes it.
+pub fn item_from_grid(a: &GridApproach, key: u32) -> PlanItem {
+    let kind = match a.dimension {
+        Dimension::Economic => AssistanceKind::EconomicOther,
+        Dimension::Social => AssistanceKind::SocialOther,
+        Dimension::Psychosocial => AssistanceKind::PsychosocialOther,
+    };
+    PlanItem {
+        key,
+        kind,
+        details: a.approach.clone(),
+        modality: match a.delivery {
+            domain::pathway::feasibility::Delivery::Referral => Modality::Referral,
+            _ => Modality::Service,
+        },
+        provider: String::new(),
+        responsible: Responsible::Organisation,
+        duration: String::new(),
+        status: ItemStatus::Planned,
+        beneficiary: None,
+        budget: None,
+        grid_approach: Some(a.key.clone()),
+    }
+}
+
+/// Saves a plan: a new version when `version` is `None` (`expected` is then the newest version
+/// the author saw, 0 for none), otherwise an edit of that version (`expected` is its revision).
+/// The baseline scores are refreshed from the latest survey.
+pub async fn save_plan(
+    state: &AppState,
+    actor: &Actor,
+    p: &Pathway,
+    version: Option<i64>,
+    expected: i64,
+    content: PlanContent,
+) -> Result<PlanVersionRecord, AppError> {
+    let mut content = content.normalised();
+    content.check_draft().map_err(AppError::validation)?;
+    content.baseline = p.baseline().or(content.baseline);
+    let saved = match version {
+        None => {
+            let expected_latest = (expected > 0).then_some(expected);
+            state
+                .store
+                .create_plan_version(p.case.id, expected_latest, content, ctx(actor))
+                .await?
+        }
+        Some(v) => {
+            state
+                .store
+                .update_plan_version(p.case.id, v, expected, content, ctx(actor))
+                .await?
+        }
+    };
+    refresh_stage(state, p.case.id, Some(actor.user_id)).await?;
+    Ok(saved)
+}
+
+/// Starts an amendment: a new version copying the newest one, to be agreed again.
+pub async fn amend_plan(
+    state: &AppState,
+    actor: &Actor,
+    p: &Pathway,
+    expected_latest: i64,
+) -> Result<PlanVersionRecord, AppError> {
+    let latest = p.latest_plan().ok_or(AppError::new(crate::error::ErrorKind::NotFound))?;
+    if latest.status().editable() {
+        // There is already a version being worked on: amend that one.
+        return Ok(latest.clone());
+    }
+    save_plan(state, actor, p, None, expected_latest, latest.content.clone()).await
+}
+
+fn plan_version<'a>(p: &'a Pathway, version: i64) -> Result<&'a PlanVersionRecord, AppError> {
+    p.plans
+        .iter()
+        .find(|v| v.version == version)
+        .ok_or(AppError::new(crate::error::ErrorKind::NotFound))
+}
+
+pub async fn agree_plan(
+    state: &AppState,
+    actor: &Actor,
+    p: &Pathway,
+    version: i64,
+    revision: i64,
+    agreement: NewPlanAgreement,
+) -> Result<(), AppError> {
+    let v = plan_version(p, version)?;
+    let mut e = v
+        .content
+        .check_for_agreement(&p.children())
+        .err()
+        .unwrap_or_default();
+    if agreement.date > today() {
+        e.add("agreed_on", "error-date-in-future");
+    }
+    if !e.is_empty() {
+        return Err(AppError::validation(e));
+    }
+    state
+        .store
+        .agree_plan(p.case.id, version, revision, agreement, ctx(actor))
+        .await?;
+    refresh_stage(state, p.case.id, Some(actor.user_id)).await?;
+    Ok(())
+}
+
+pub async fn approve_plan(
+    state: &AppState,
+    actor: &Actor,
+    p: &Pathway,
+    version: i64,
+    revision: i64,
+) -> Result<(), AppError> {
+    let own = p.approval_by(actor).ok_or(domain::authz::Forbidden)?;
+    plan_version(p, version)?;
+    state
+        .store
+        .approve_plan(p.case.id, version, revision, own, ctx(actor))
+        .await?;
+    refresh_stage(state, p.case.id, Some(actor.user_id)).await?;
+    Ok(())
+}
+
+/// Records a payment against an item of the plan being implemented.
+pub async fn disburse(
+    state: &AppState,
+    actor: &Actor,
+    p: &Pathway,
+    d: Disbursement,
+) -> Result<Entry, AppError> {
+    let Some(plan) = p.active_plan() else {
+        let mut e = ValidationErrors::new();
+        e.add("item_key", "error-no-approved-plan");
+        return Err(AppError::validation(e));
+    };
+    let earlier: Vec<Disbursement> = p.disbursements().into_iter().map(|(_, d)| d).collect();
+    let d = domain::pathway::plan::check_disbursement(&plan.content, &earlier, d, today())
+        .map_err(AppError::validation)?;
+    add_entry(state, actor, p.case.id, EntryKind::Disbursement, d.date, &d, false).await
+}
+
+pub async fn request_closure(
+    state: &AppState,
+    actor: &Actor,
+    p: &Pathway,
+    closure: Closure,
+) -> Result<ClosureRecord, AppError> {
+    let closure = closure.normalised();
+    closure
+        .check(today(), p.survey_done(Round::Final))
+        .map_err(AppError::validation)?;
+    let rec = state
+        .store
+        .request_closure(p.case.id, closure, ctx(actor))
+        .await?;
+    refresh_stage(state, p.case.id, Some(actor.user_id)).await?;
+    Ok(rec)
+}
+
+pub async fn approve_closure(state: &AppState, actor: &Actor, p: &Pathway) -> Result<(), AppError> {
+    let own = p.approval_by(actor).ok_or(domain::authz::Forbidden)?;
+    let current = p.closure_in_force().ok_or(store::StoreError::Conflict)?;
+    state
+        .store
+        .approve_closure(p.case.id, current.id, own, ctx(actor))
+        .await?;
+    refresh_stage(state, p.case.id, Some(actor.user_id)).await?;
+    Ok(())
+}
+
+pub async fn reopen(
+    state: &AppState,
+    actor: &Actor,
+    p: &Pathway,
+    reason: &str,
+) -> Result<(), AppError> {
+    p.approval_by(actor).ok_or(domain::authz::Forbidden)?;
+    let reason = reason.trim();
+    if reason.is_empty() || reason.chars().count() > domain::case::MAX_LONG_TEXT {
+        let mut e = ValidationErrors::new();
+        e.add(
+            "reason",
+            if reason.is_empty() {
+                "error-required"
+            } else {
+                "error-too-long"
+            },
+        );
+        return Err(AppError::validation(e));
+    }
+    state
+        .store
+        .reopen_case(p.case.id, reason.to_string(), ctx(actor))
+        .await?;
+    refresh_stage(state, p.case.id, Some(actor.user_id)).await?;
+    Ok(())
+}
+
+/// Resolves an urgent referral or completes a task.
+pub async fn close_entry(
+    state: &AppState,
+    actor: &Actor,
+    case: CaseId,
+    id: uuid::Uuid,
+    note: &str,
+) -> Result<(), AppError> {
+    let note = note.trim();
+    if note.chars().count() > domain::case::MAX_LONG_TEXT {
+        let mut e = ValidationErrors::new();
+        e.add("note", "error-too-long");
+        return Err(AppError::validation(e));
+    }
+    state
+        .store
+        .close_entry(case, id, note.to_string(), ctx(actor))
+        .await?;
+    Ok(())
+}
