@@ -272,6 +272,38 @@ mod tests {
             domain::rss::Round::ALL.iter().map(|v| v.as_str()).collect(),
         );
         check("rss-band", vec!["intensive", "standard", "light"]);
+        {
+            use domain::pathway::closure::*;
+            use domain::pathway::feasibility::Delivery;
+            use domain::pathway::followup::VisitKey;
+            use domain::pathway::plan::*;
+            use domain::pathway::stage::Step;
+            use domain::pathway::*;
+            fn all<T: Copy>(v: &[T], f: fn(T) -> &'static str) -> Vec<&'static str> {
+                v.iter().map(|x| f(*x)).collect()
+            }
+            check("dimension", all(Dimension::ALL, Dimension::as_str));
+            check("session-kind", all(SessionKind::ALL, SessionKind::as_str));
+            check("participant", all(Participant::ALL, Participant::as_str));
+            check("contact-mode", all(ContactMode::ALL, ContactMode::as_str));
+            check("unmet-reason", all(UnmetReason::ALL, UnmetReason::as_str));
+            check("task", all(TaskKind::ALL, TaskKind::as_str));
+            check("step", all(Step::ALL, Step::as_str));
+            check("visit", all(VisitKey::ALL, VisitKey::as_str));
+            check("immediate", all(Immediate::ALL, Immediate::as_str));
+            check("assistance", all(AssistanceKind::ALL, AssistanceKind::as_str));
+            check("modality", all(Modality::ALL, Modality::as_str));
+            check("responsible", all(Responsible::ALL, Responsible::as_str));
+            check("item-status", all(ItemStatus::ALL, ItemStatus::as_str));
+            check("plan-status", all(PlanStatus::ALL, PlanStatus::as_str));
+            check("agreement-method", all(AgreementMethod::ALL, AgreementMethod::as_str));
+            check("closure-reason", all(ClosureReason::ALL, ClosureReason::as_str));
+            check("exit-reason", all(ExitReason::ALL, ExitReason::as_str));
+            check("termination-reason", all(TerminationReason::ALL, TerminationReason::as_str));
+            check("delivery", all(Delivery::ALL, Delivery::as_str));
+            check("criterion", vec!["holds", "fails", "unknown"]);
+            check("urgent-form", vec!["rapid_vulnerability_screening", "counselling_session"]);
+        }
         check(
             "rss-outcome",
             vec![

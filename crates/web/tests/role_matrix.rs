@@ -180,7 +180,8 @@ async fn request(
         .replace("{id}", &id)
         .replace("{sid}", "00000000-0000-0000-0000-000000000000")
         .replace("{form}", "w_model")
-        .replace("{version}", "2026.1");
+        .replace("{version}", "2026.1")
+        .replace("{entry}", "00000000-0000-0000-0000-000000000000");
     let c = &s.client;
     let bearer = format!("Bearer {}", s.token);
     let office = office_a.to_string();
@@ -261,6 +262,17 @@ async fn request(
         }
         "submissions.start" => c.post_form(&path, &s.csrf, &[("form_id", "w_model")]).await,
         "submissions.save" => c.post_form(&path, &s.csrf, &[("_action", "save")]).await,
+        "plan.view" | "plan.print" | "plan.edit" | "follow_up.view" | "closure.view" | "my_work" | "approvals"
+        | "programme" => c.get(&path).await,
+        "sessions.create" => c.post_form(&path, &s.csrf, &[("session_kind", "first"), ("topics", "")]).await,
+        "urgent.create" => c.post_form(&path, &s.csrf, &[("concern", "")]).await,
+        "plan.save" => c.post_form(&path, &s.csrf, &[("expected", "0"), ("place", "Kolda")]).await,
+        "plan.pick" => c.post_form(&path, &s.csrf, &[("approach", "no_such_approach")]).await,
+        "plan.agree" | "plan.approve" | "plan.amend" => c.post_form(&path, &s.csrf, &[("version", "x")]).await,
+        "entries.close" | "disbursements.create" | "follow_up.create" | "unmet.create" | "closure.request"
+        | "closure.approve" | "cases.reopen" => c.post_form(&path, &s.csrf, &[]).await,
+        "programme.grid" => c.post_form(&path, &s.csrf, &[("approach", "")]).await,
+        "programme.settings" => c.post_form(&path, &s.csrf, &[("midterm_months", "0")]).await,
         other => panic!("the role matrix has no request for route {other}: add one"),
     };
     let status = res.status().as_u16();

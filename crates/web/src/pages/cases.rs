@@ -893,6 +893,16 @@ fn or_dash(tr: &Tr, v: &Option<String>) -> String {
 
 /// A readable label for an audited field.
 pub fn field_label(tr: &Tr, field: &str) -> String {
+    // Plan versions: `plan.v2`, `plan.v2.agreement`, `plan.v2.approval`.
+    if let Some(rest) = field.strip_prefix("plan.v") {
+        let (n, part) = rest.split_once('.').unwrap_or((rest, ""));
+        let id = match part {
+            "agreement" => "field-plan-agreement",
+            "approval" => "field-plan-approval",
+            _ => "field-plan-version",
+        };
+        return tr.t1(id, "version", n);
+    }
     if let Some(rest) = field.strip_prefix("household.") {
         let n: usize = rest.parse().unwrap_or(0);
         return tr.t1("field-household-member", "n", n + 1);

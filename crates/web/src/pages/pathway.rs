@@ -1526,6 +1526,7 @@ pub async fn plan_approve(
     CsrfForm { caller, form }: CsrfForm<VersionForm>,
 ) -> Result<Response, AppError> {
     let p = load_pathway(&state, &caller, &id, Action::ReadCase).await?;
+    p.approval_by(&caller.actor()).ok_or(domain::authz::Forbidden)?;
     let version = form.version.parse::<i64>().map_err(|_| AppError::new(ErrorKind::BadRequest))?;
     let revision = form.revision.parse::<i64>().unwrap_or(0);
     match pw::approve_plan(&state, &caller.actor(), &p, version, revision).await {
@@ -1903,7 +1904,7 @@ pub struct ClosurePage {
 #[serde(default)]
 pub struct ClosureForm {
     pub closed_on: String,
-    pub reason: String,
+    pub closure_reason: String,
     pub exit_reason: String,
     pub termination_reason: String,
     pub reasons_explored: String,
@@ -1922,7 +1923,7 @@ impl ClosureForm {
     fn read(&self) -> Result<Closure, ValidationErrors> {
         let mut e = ValidationErrors::new();
         let date = date_or_error(&mut e, "closed_on", &self.closed_on);
-        let reason = enum_or_error(&mut e, "reason", &self.reason, ClosureReason::parse);
+        let reason = enum_or_error(&mut e, "closure_reason", &self.closure_reason, ClosureReason::parse);
         let handovers = (0..self.handover_agency.len())
             .map(|n| Handover {
                 agency: at(&self.handover_agency, n).to_string(),
@@ -2001,7 +2002,7 @@ async fn closure_page(
     let fb = FieldBuilder { tr, errors: &errs };
     let form_fields = vec![
         fb.input("closed_on", "date", &form.closed_on, true),
-        fb.select("reason", &form.reason, "closure-reason", &names(ClosureReason::ALL, ClosureReason::as_str), true),
+        fb.select("closure_reason", &form.closure_reason, "closure-reason", &names(ClosureReason::ALL, ClosureReason::as_str), true),
         fb.select("exit_reason", &form.exit_reason, "exit-reason", &names(ExitReason::ALL, ExitReason::as_str), false),
         fb.select("termination_reason", &form.termination_reason, "termination-reason", &names(TerminationReason::ALL, TerminationReason::as_str), false),
         fb.input("reasons_explored", "textarea", &form.reasons_explored, false),
