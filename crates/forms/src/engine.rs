@@ -238,7 +238,10 @@ impl Compiled {
         for _ in 0..MAX_PASSES {
             let before = work.clone();
             shown.clear();
-            let mut out = work.clone();
+            // Each pass starts again from what was typed: a question judged hidden on an early
+            // pass (before the calculations it depends on were filled in) keeps its answer once
+            // a later pass shows it.
+            let mut out = answers.clone();
             self.pass(
                 &self.items,
                 &work,

@@ -291,18 +291,33 @@ mod tests {
             check("step", all(Step::ALL, Step::as_str));
             check("visit", all(VisitKey::ALL, VisitKey::as_str));
             check("immediate", all(Immediate::ALL, Immediate::as_str));
-            check("assistance", all(AssistanceKind::ALL, AssistanceKind::as_str));
+            check(
+                "assistance",
+                all(AssistanceKind::ALL, AssistanceKind::as_str),
+            );
             check("modality", all(Modality::ALL, Modality::as_str));
             check("responsible", all(Responsible::ALL, Responsible::as_str));
             check("item-status", all(ItemStatus::ALL, ItemStatus::as_str));
             check("plan-status", all(PlanStatus::ALL, PlanStatus::as_str));
-            check("agreement-method", all(AgreementMethod::ALL, AgreementMethod::as_str));
-            check("closure-reason", all(ClosureReason::ALL, ClosureReason::as_str));
+            check(
+                "agreement-method",
+                all(AgreementMethod::ALL, AgreementMethod::as_str),
+            );
+            check(
+                "closure-reason",
+                all(ClosureReason::ALL, ClosureReason::as_str),
+            );
             check("exit-reason", all(ExitReason::ALL, ExitReason::as_str));
-            check("termination-reason", all(TerminationReason::ALL, TerminationReason::as_str));
+            check(
+                "termination-reason",
+                all(TerminationReason::ALL, TerminationReason::as_str),
+            );
             check("delivery", all(Delivery::ALL, Delivery::as_str));
             check("criterion", vec!["holds", "fails", "unknown"]);
-            check("urgent-form", vec!["rapid_vulnerability_screening", "counselling_session"]);
+            check(
+                "urgent-form",
+                vec!["rapid_vulnerability_screening", "counselling_session"],
+            );
         }
         check(
             "rss-outcome",

@@ -21,7 +21,7 @@ use domain::{CaseId, UserId, ValidationErrors};
 use forms::engine::Answers;
 use store::{
     AuditContext, CaseRecord, ClosureRecord, Entry, EntryKind, NewEntry, NewPlanAgreement,
-    PlanVersionRecord, RssScore, Submission, SubmissionStatus, Subject, TaskBody, setting,
+    PlanVersionRecord, RssScore, Subject, Submission, SubmissionStatus, TaskBody, setting,
 };
 use time::{Date, OffsetDateTime};
 
@@ -196,7 +196,9 @@ impl Pathway {
     }
 
     pub fn latest_scores(&self) -> Option<&RssScore> {
-        self.rss.iter().max_by_key(|s| (s.interview_date, s.scored_at))
+        self.rss
+            .iter()
+            .max_by_key(|s| (s.interview_date, s.scored_at))
     }
 
     pub fn dimension_scores(&self) -> DimensionScores {
@@ -226,7 +228,12 @@ impl Pathway {
     /// Whether the actor may approve this case's plans and closures, and whether doing so
     /// would be approving their own work.
     pub fn approval_by(&self, actor: &Actor) -> Option<bool> {
-        authorize(actor, Action::ApprovePathway, Resource::Case(self.case.access())).ok()?;
+        authorize(
+            actor,
+            Action::ApprovePathway,
+            Resource::Case(self.case.access()),
+        )
+        .ok()?;
         Some(self.case.case_manager == Some(actor.user_id))
     }
 }
@@ -403,12 +410,22 @@ pub async fn amend_plan(
     p: &Pathway,
     expected_latest: i64,
 ) -> Result<PlanVersionRecord, AppError> {
-    let latest = p.latest_plan().ok_or(AppError::new(crate::error::ErrorKind::NotFound))?;
+    let latest = p
+        .latest_plan()
+        .ok_or(AppError::new(crate::error::ErrorKind::NotFound))?;
     if latest.status().editable() {
         // There is already a version being worked on: amend that one.
         return Ok(latest.clone());
     }
-    save_plan(state, actor, p, None, expected_latest, latest.content.clone()).await
+    save_plan(
+        state,
+        actor,
+        p,
+        None,
+        expected_latest,
+        latest.content.clone(),
+    )
+    .await
 }
 
 fn plan_version<'a>(p: &'a Pathway, version: i64) -> Result<&'a PlanVersionRecord, AppError> {
@@ -478,7 +495,16 @@ pub async fn disburse(
     let earlier: Vec<Disbursement> = p.disbursements().into_iter().map(|(_, d)| d).collect();
     let d = domain::pathway::plan::check_disbursement(&plan.content, &earlier, d, today())
         .map_err(AppError::validation)?;
-    add_entry(state, actor, p.case.id, EntryKind::Disbursement, d.date, &d, false).await
+    add_entry(
+        state,
+        actor,
+        p.case.id,
+        EntryKind::Disbursement,
+        d.date,
+        &d,
+        false,
+    )
+    .await
 }
 
 pub async fn request_closure(

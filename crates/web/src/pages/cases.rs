@@ -1036,7 +1036,16 @@ pub async fn case_page_with(
         date: today().to_string(),
         ..Default::default()
     };
-    let page = case_page(state, tr, caller, case, &consent, &ValidationErrors::new(), forms).await?;
+    let page = case_page(
+        state,
+        tr,
+        caller,
+        case,
+        &consent,
+        &ValidationErrors::new(),
+        forms,
+    )
+    .await?;
     render_status(status, &page)
 }
 
@@ -1308,7 +1317,18 @@ pub async fn view(
         },
         ..Default::default()
     };
-    render(&case_page(&state, &tr, &caller, &case, &form, &ValidationErrors::new(), &forms).await?)
+    render(
+        &case_page(
+            &state,
+            &tr,
+            &caller,
+            &case,
+            &form,
+            &ValidationErrors::new(),
+            &forms,
+        )
+        .await?,
+    )
 }
 
 /// Checks a consent decision against the case's history and records it, with its audit entry:

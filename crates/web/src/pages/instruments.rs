@@ -1101,7 +1101,10 @@ pub async fn save(
                 date,
             )
             .await?;
-            Ok(Redirect::to(&format!("/cases/{}/submissions/{}", l.case.id, l.sub.id)).into_response())
+            Ok(
+                Redirect::to(&format!("/cases/{}/submissions/{}", l.case.id, l.sub.id))
+                    .into_response(),
+            )
         }
         Ok(sub) => {
             let l = Loaded { sub, ..l };

@@ -60,10 +60,22 @@ fn date_or_error(e: &mut ValidationErrors, field: &str, s: &str) -> Date {
     }
 }
 
-fn enum_or_error<T>(e: &mut ValidationErrors, field: &str, s: &str, parse: fn(&str) -> Option<T>) -> Option<T> {
+fn enum_or_error<T>(
+    e: &mut ValidationErrors,
+    field: &str,
+    s: &str,
+    parse: fn(&str) -> Option<T>,
+) -> Option<T> {
     let v = parse(s);
     if v.is_none() {
-        e.add(field, if s.trim().is_empty() { "error-required" } else { "error-choice" });
+        e.add(
+            field,
+            if s.trim().is_empty() {
+                "error-required"
+            } else {
+                "error-choice"
+            },
+        );
     }
     v
 }
@@ -167,7 +179,9 @@ pub fn urgent_views(tr: &Tr, p: &Pathway) -> Vec<UrgentView> {
             date: u.date.to_string(),
             // Raised by an instrument: name it rather than show its id.
             concern: match u.concern.split_once(':') {
-                Some((form, _)) if form == pw::RAPID_SCREENING_FORM || form == pw::COUNSELLING_FORM => {
+                Some((form, _))
+                    if form == pw::RAPID_SCREENING_FORM || form == pw::COUNSELLING_FORM =>
+                {
                     tr.t1("urgent-from-form", "form", tr.t_of("urgent-form", form))
                 }
                 _ => u.concern,
@@ -193,18 +207,33 @@ pub fn due_items(tr: &Tr, p: &Pathway, today: Date) -> Vec<(Date, DueView)> {
     for (v, s) in p.visits(today) {
         let soon = v.opens() <= today + time::Duration::days(30);
         match s {
-            VisitState::Overdue => out.push((v.due, DueView {
-                text: tr.t2("due-visit-overdue", "visit", visit_name(tr, v.key), "date", v.due),
-                overdue: true,
-            })),
-            VisitState::Due => out.push((v.due, DueView {
-                text: tr.t2("due-visit", "visit", visit_name(tr, v.key), "date", v.due),
-                overdue: false,
-            })),
-            VisitState::Upcoming if soon => out.push((v.due, DueView {
-                text: tr.t2("due-visit", "visit", visit_name(tr, v.key), "date", v.due),
-                overdue: false,
-            })),
+            VisitState::Overdue => out.push((
+                v.due,
+                DueView {
+                    text: tr.t2(
+                        "due-visit-overdue",
+                        "visit",
+                        visit_name(tr, v.key),
+                        "date",
+                        v.due,
+                    ),
+                    overdue: true,
+                },
+            )),
+            VisitState::Due => out.push((
+                v.due,
+                DueView {
+                    text: tr.t2("due-visit", "visit", visit_name(tr, v.key), "date", v.due),
+                    overdue: false,
+                },
+            )),
+            VisitState::Upcoming if soon => out.push((
+                v.due,
+                DueView {
+                    text: tr.t2("due-visit", "visit", visit_name(tr, v.key), "date", v.due),
+                    overdue: false,
+                },
+            )),
             _ => {}
         }
     }
@@ -212,32 +241,56 @@ pub fn due_items(tr: &Tr, p: &Pathway, today: Date) -> Vec<(Date, DueView)> {
     for r in domain::rss::schedule(p.case.profile.return_date, today, &done) {
         let overdue = r.state == RoundState::Overdue;
         if overdue || r.state == RoundState::Due {
-            out.push((r.closes, DueView {
-                text: tr.t2(
-                    if overdue { "due-survey-overdue" } else { "due-survey" },
-                    "round",
-                    super::rss::round_name(tr, r.round),
-                    "date",
-                    r.closes,
-                ),
-                overdue,
-            }));
+            out.push((
+                r.closes,
+                DueView {
+                    text: tr.t2(
+                        if overdue {
+                            "due-survey-overdue"
+                        } else {
+                            "due-survey"
+                        },
+                        "round",
+                        super::rss::round_name(tr, r.round),
+                        "date",
+                        r.closes,
+                    ),
+                    overdue,
+                },
+            ));
         }
     }
-    if p.active_plan().is_none() && matches!(stage, CaseStage::Intake | CaseStage::Assessment | CaseStage::Planning) {
+    if p.active_plan().is_none()
+        && matches!(
+            stage,
+            CaseStage::Intake | CaseStage::Assessment | CaseStage::Planning
+        )
+    {
         let target = agreement_target(p.case.profile.return_date);
         let late = agreement_late(p.case.profile.return_date, p.first_agreement(), today);
-        out.push((target, DueView {
-            text: tr.t1(if late { "due-plan-late" } else { "due-plan" }, "date", target),
-            overdue: late,
-        }));
+        out.push((
+            target,
+            DueView {
+                text: tr.t1(
+                    if late { "due-plan-late" } else { "due-plan" },
+                    "date",
+                    target,
+                ),
+                overdue: late,
+            },
+        ));
     }
     for (e, t) in p.tasks() {
         if e.open {
-            out.push((e.date, DueView {
-                text: tr.t1("due-task", "task", tr.t_of("task", t.kind.as_str())) + " · " + &e.date.to_string(),
-                overdue: e.date < today,
-            }));
+            out.push((
+                e.date,
+                DueView {
+                    text: tr.t1("due-task", "task", tr.t_of("task", t.kind.as_str()))
+                        + " · "
+                        + &e.date.to_string(),
+                    overdue: e.date < today,
+                },
+            ));
         }
     }
     out.sort_by_key(|(d, v)| (!v.overdue, *d));
@@ -277,8 +330,18 @@ pub async fn panel(
         .map(|(e, s)| SessionView {
             date: s.date.to_string(),
             kind: tr.t_of("session-kind", s.kind.as_str()),
-            participants: list(s.participants.iter().map(|x| tr.t_of("participant", x.as_str())).collect()),
-            dimensions: list(s.dimensions.iter().map(|x| tr.t_of("dimension", x.as_str())).collect()),
+            participants: list(
+                s.participants
+                    .iter()
+                    .map(|x| tr.t_of("participant", x.as_str()))
+                    .collect(),
+            ),
+            dimensions: list(
+                s.dimensions
+                    .iter()
+                    .map(|x| tr.t_of("dimension", x.as_str()))
+                    .collect(),
+            ),
             topics: s.topics,
             next_steps: s.next_steps,
             sensitive: if sensitive { s.sensitive_notes } else { None },
@@ -301,9 +364,25 @@ pub async fn panel(
     let s = &forms.session;
     let mut session_form = vec![
         fb.input("session_date", "date", &s.session_date, true),
-        fb.select("session_kind", &s.session_kind, "session-kind", &names(SessionKind::ALL, SessionKind::as_str), true),
-        fb.checkboxes("participants", &s.participants, "participant", &names(Participant::ALL, Participant::as_str)),
-        fb.checkboxes("dimensions", &s.dimensions, "dimension", &names(Dimension::ALL, Dimension::as_str)),
+        fb.select(
+            "session_kind",
+            &s.session_kind,
+            "session-kind",
+            &names(SessionKind::ALL, SessionKind::as_str),
+            true,
+        ),
+        fb.checkboxes(
+            "participants",
+            &s.participants,
+            "participant",
+            &names(Participant::ALL, Participant::as_str),
+        ),
+        fb.checkboxes(
+            "dimensions",
+            &s.dimensions,
+            "dimension",
+            &names(Dimension::ALL, Dimension::as_str),
+        ),
         fb.input("topics", "textarea", &s.topics, true),
         fb.input("next_steps", "textarea", &s.next_steps, false),
     ];
@@ -324,7 +403,10 @@ pub async fn panel(
             .into_iter()
             .map(|s| tr.t_of("step", s.as_str()))
             .collect(),
-        due: due_items(tr, &p, today).into_iter().map(|(_, d)| d).collect(),
+        due: due_items(tr, &p, today)
+            .into_iter()
+            .map(|(_, d)| d)
+            .collect(),
         plan_status: plan_status_text(tr, &p),
         urgent: urgent_views(tr, &p),
         tasks,
@@ -354,9 +436,22 @@ impl SessionForm {
     fn read(&self) -> Result<CounsellingSession, ValidationErrors> {
         let mut e = ValidationErrors::new();
         let date = date_or_error(&mut e, "session_date", &self.session_date);
-        let kind = enum_or_error(&mut e, "session_kind", &self.session_kind, SessionKind::parse);
-        let participants = self.participants.iter().filter_map(|x| Participant::parse(x)).collect();
-        let dimensions = self.dimensions.iter().filter_map(|x| Dimension::parse(x)).collect();
+        let kind = enum_or_error(
+            &mut e,
+            "session_kind",
+            &self.session_kind,
+            SessionKind::parse,
+        );
+        let participants = self
+            .participants
+            .iter()
+            .filter_map(|x| Participant::parse(x))
+            .collect();
+        let dimensions = self
+            .dimensions
+            .iter()
+            .filter_map(|x| Dimension::parse(x))
+            .collect();
         let s = CounsellingSession {
             date,
             kind: kind.unwrap_or(SessionKind::FollowUp),
@@ -369,7 +464,11 @@ impl SessionForm {
         .normalised();
         if let Err(x) = s.check(today()) {
             for f in x.0 {
-                let field = if f.field == "date" { "session_date".to_string() } else { f.field };
+                let field = if f.field == "date" {
+                    "session_date".to_string()
+                } else {
+                    f.field
+                };
                 e.add(field, f.code);
             }
         }
@@ -396,7 +495,11 @@ impl UrgentForm {
         };
         if let Err(x) = u.check(today()) {
             for f in x.0 {
-                let field = if f.field == "date" { "urgent_date".to_string() } else { f.field };
+                let field = if f.field == "date" {
+                    "urgent_date".to_string()
+                } else {
+                    f.field
+                };
                 e.add(field, f.code);
             }
         }
@@ -404,7 +507,11 @@ impl UrgentForm {
     }
 }
 
-async fn case_for_update(state: &AppState, caller: &Caller, id: &str) -> Result<CaseRecord, AppError> {
+async fn case_for_update(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+) -> Result<CaseRecord, AppError> {
     authorized_case(state, &caller.actor(), id, Action::UpdateCase).await
 }
 
@@ -421,12 +528,33 @@ pub async fn add_session(
     let case = case_for_update(&state, &caller, &id).await?;
     match form.read() {
         Ok(s) => {
-            pw::add_entry(&state, &caller.actor(), case.id, EntryKind::Session, s.date, &s, false).await?;
+            pw::add_entry(
+                &state,
+                &caller.actor(),
+                case.id,
+                EntryKind::Session,
+                s.date,
+                &s,
+                false,
+            )
+            .await?;
             Ok(back_to_case(case.id, "sessions"))
         }
         Err(errors) => {
-            let forms = PanelForms { session: form, session_errors: errors, ..Default::default() };
-            super::cases::case_page_with(&state, &tr, &caller, &case, &forms, StatusCode::UNPROCESSABLE_ENTITY).await
+            let forms = PanelForms {
+                session: form,
+                session_errors: errors,
+                ..Default::default()
+            };
+            super::cases::case_page_with(
+                &state,
+                &tr,
+                &caller,
+                &case,
+                &forms,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
     }
 }
@@ -440,12 +568,33 @@ pub async fn raise_urgent(
     let case = case_for_update(&state, &caller, &id).await?;
     match form.read() {
         Ok(u) => {
-            pw::add_entry(&state, &caller.actor(), case.id, EntryKind::UrgentReferral, u.date, &u, true).await?;
+            pw::add_entry(
+                &state,
+                &caller.actor(),
+                case.id,
+                EntryKind::UrgentReferral,
+                u.date,
+                &u,
+                true,
+            )
+            .await?;
             Ok(back_to_case(case.id, "urgent"))
         }
         Err(errors) => {
-            let forms = PanelForms { urgent: form, urgent_errors: errors, ..Default::default() };
-            super::cases::case_page_with(&state, &tr, &caller, &case, &forms, StatusCode::UNPROCESSABLE_ENTITY).await
+            let forms = PanelForms {
+                urgent: form,
+                urgent_errors: errors,
+                ..Default::default()
+            };
+            super::cases::case_page_with(
+                &state,
+                &tr,
+                &caller,
+                &case,
+                &forms,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
         }
     }
 }
@@ -464,7 +613,9 @@ pub async fn close_entry(
     CsrfForm { caller, form }: CsrfForm<CloseForm>,
 ) -> Result<Response, AppError> {
     let case = case_for_update(&state, &caller, &id).await?;
-    let entry: uuid::Uuid = entry.parse().map_err(|_| AppError::new(ErrorKind::NotFound))?;
+    let entry: uuid::Uuid = entry
+        .parse()
+        .map_err(|_| AppError::new(ErrorKind::NotFound))?;
     pw::close_entry(&state, &caller.actor(), case.id, entry, &form.note).await?;
     let back = match form.back.as_str() {
         "work" => "/my-work".to_string(),
@@ -538,9 +689,12 @@ impl PlanForm {
             f.item_responsible.push(i.responsible.as_str().into());
             f.item_duration.push(i.duration.clone());
             f.item_status.push(i.status.as_str().into());
-            f.item_beneficiary.push(i.beneficiary.clone().unwrap_or_default());
-            f.item_budget.push(i.budget.map(|b| b.to_string()).unwrap_or_default());
-            f.item_grid.push(i.grid_approach.clone().unwrap_or_default());
+            f.item_beneficiary
+                .push(i.beneficiary.clone().unwrap_or_default());
+            f.item_budget
+                .push(i.budget.map(|b| b.to_string()).unwrap_or_default());
+            f.item_grid
+                .push(i.grid_approach.clone().unwrap_or_default());
         }
         for p in &c.purchases {
             f.purchase_item.push(p.item.clone());
@@ -576,9 +730,18 @@ impl PlanForm {
             let row = items.len();
             let f = |x: &str| format!("items.{row}.{x}");
             let kind = enum_or_error(&mut e, &f("kind"), kind, AssistanceKind::parse);
-            let modality = enum_or_error(&mut e, &f("modality"), at(&self.item_modality, n), Modality::parse);
-            let responsible =
-                enum_or_error(&mut e, &f("responsible"), at(&self.item_responsible, n), Responsible::parse);
+            let modality = enum_or_error(
+                &mut e,
+                &f("modality"),
+                at(&self.item_modality, n),
+                Modality::parse,
+            );
+            let responsible = enum_or_error(
+                &mut e,
+                &f("responsible"),
+                at(&self.item_responsible, n),
+                Responsible::parse,
+            );
             let status = ItemStatus::parse(at(&self.item_status, n)).unwrap_or(ItemStatus::Planned);
             let budget = amount_or_error(&mut e, &f("budget"), at(&self.item_budget, n));
             let key = match at(&self.item_key, n).parse::<u32>() {
@@ -650,7 +813,11 @@ impl PlanForm {
                 social: self.objective_social.clone(),
                 psychosocial: self.objective_psychosocial.clone(),
             },
-            immediate: self.immediate.iter().filter_map(|i| Immediate::parse(i)).collect(),
+            immediate: self
+                .immediate
+                .iter()
+                .filter_map(|i| Immediate::parse(i))
+                .collect(),
             immediate_other: Some(self.immediate_other.clone()),
             items,
             purchases,
@@ -816,13 +983,27 @@ async fn plan_edit_page(
             })
             .collect();
         for _ in 0..blanks {
-            rows.push(PairRow { a: String::new(), b: String::new(), error: String::new() });
+            rows.push(PairRow {
+                a: String::new(),
+                b: String::new(),
+                error: String::new(),
+            });
         }
         rows
     };
     let purchases = pairs(&form.purchase_item, &form.purchase_cost, "purchases", 3);
-    let referrals = pairs(&form.referral_agency, &form.referral_assistance, "referrals", 2);
-    let participants = pairs(&form.participant_name, &form.participant_role, "community_participants", 2);
+    let referrals = pairs(
+        &form.referral_agency,
+        &form.referral_assistance,
+        "referrals",
+        2,
+    );
+    let participants = pairs(
+        &form.participant_name,
+        &form.participant_role,
+        "community_participants",
+        2,
+    );
     let kinds = Dimension::ALL
         .iter()
         .map(|d| {
@@ -831,12 +1012,18 @@ async fn plan_edit_page(
                 AssistanceKind::ALL
                     .iter()
                     .filter(|k| k.dimension() == *d)
-                    .map(|k| Opt { value: k.as_str().into(), label: tr.t_of("assistance", k.as_str()) })
+                    .map(|k| Opt {
+                        value: k.as_str().into(),
+                        label: tr.t_of("assistance", k.as_str()),
+                    })
                     .collect(),
             )
         })
         .collect();
-    let mut beneficiaries = vec![Opt { value: String::new(), label: tr.t("plan-beneficiary-returnee") }];
+    let mut beneficiaries = vec![Opt {
+        value: String::new(),
+        label: tr.t("plan-beneficiary-returnee"),
+    }];
     beneficiaries.extend(p.case.profile.household.iter().map(|m| Opt {
         value: m.name.clone(),
         label: m.name.clone(),
@@ -845,7 +1032,10 @@ async fn plan_edit_page(
         .iter()
         .map(|i| {
             (
-                Opt { value: i.as_str().into(), label: tr.t_of("immediate", i.as_str()) },
+                Opt {
+                    value: i.as_str().into(),
+                    label: tr.t_of("immediate", i.as_str()),
+                },
                 form.immediate.iter().any(|x| x == i.as_str()),
             )
         })
@@ -866,7 +1056,12 @@ async fn plan_edit_page(
                 .community
                 .iter()
                 .map(|c| (tr.t("grid-community"), c))
-                .chain(s.approach.structural.iter().map(|c| (tr.t("grid-structural"), c)))
+                .chain(
+                    s.approach
+                        .structural
+                        .iter()
+                        .map(|c| (tr.t("grid-structural"), c)),
+                )
                 .map(|(level, c)| {
                     let checked = match c.last_checked {
                         Some(d) if c.needs_recheck(today) => tr.t1("grid-recheck", "date", d),
@@ -920,8 +1115,16 @@ async fn plan_edit_page(
         participants,
         kinds,
         modalities: opts(tr, "modality", &names(Modality::ALL, Modality::as_str)),
-        responsibles: opts(tr, "responsible", &names(Responsible::ALL, Responsible::as_str)),
-        statuses: opts(tr, "item-status", &names(ItemStatus::ALL, ItemStatus::as_str)),
+        responsibles: opts(
+            tr,
+            "responsible",
+            &names(Responsible::ALL, Responsible::as_str),
+        ),
+        statuses: opts(
+            tr,
+            "item-status",
+            &names(ItemStatus::ALL, ItemStatus::as_str),
+        ),
         beneficiaries,
         immediate,
         children: p.children().join(", "),
@@ -946,7 +1149,12 @@ const CONSIDERATIONS: [&str; 7] = [
     "decision",
 ];
 
-async fn load_pathway(state: &AppState, caller: &Caller, id: &str, action: Action) -> Result<Pathway, AppError> {
+async fn load_pathway(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    action: Action,
+) -> Result<Pathway, AppError> {
     let case = authorized_case(state, &caller.actor(), id, action).await?;
     Pathway::load(state, case).await
 }
@@ -974,7 +1182,18 @@ pub async fn plan_edit(
             ..Default::default()
         },
     };
-    render(&plan_edit_page(&state, &tr, &caller, &p, form, &ValidationErrors::new(), String::new()).await?)
+    render(
+        &plan_edit_page(
+            &state,
+            &tr,
+            &caller,
+            &p,
+            form,
+            &ValidationErrors::new(),
+            String::new(),
+        )
+        .await?,
+    )
 }
 
 pub async fn plan_save(
@@ -991,13 +1210,26 @@ pub async fn plan_save(
         Err(e) => Err(AppError::validation(e)),
     };
     match saved {
-        Ok(v) => Ok(Redirect::to(&format!("/cases/{}/plan?version={}", p.case.id, v.version)).into_response()),
+        Ok(v) => Ok(
+            Redirect::to(&format!("/cases/{}/plan?version={}", p.case.id, v.version))
+                .into_response(),
+        ),
         Err(e) if e.kind == ErrorKind::Validation => {
-            let page = plan_edit_page(&state, &tr, &caller, &p, form, &e.fields, String::new()).await?;
+            let page =
+                plan_edit_page(&state, &tr, &caller, &p, form, &e.fields, String::new()).await?;
             render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
         }
         Err(e) if e.kind == ErrorKind::Conflict => {
-            let page = plan_edit_page(&state, &tr, &caller, &p, form, &ValidationErrors::new(), tr.t("plan-stale")).await?;
+            let page = plan_edit_page(
+                &state,
+                &tr,
+                &caller,
+                &p,
+                form,
+                &ValidationErrors::new(),
+                tr.t("plan-stale"),
+            )
+            .await?;
             render_status(StatusCode::CONFLICT, &page)
         }
         Err(e) => Err(e),
@@ -1026,9 +1258,20 @@ pub async fn plan_pick(
     let (version, revision, mut content) = match p.latest_plan() {
         Some(v) if v.status().editable() => (Some(v.version), v.revision, v.content.clone()),
         Some(v) => (None, v.version, v.content.clone()),
-        None => (None, 0, PlanContent { place: p.case.profile.return_province.clone(), ..Default::default() }),
+        None => (
+            None,
+            0,
+            PlanContent {
+                place: p.case.profile.return_province.clone(),
+                ..Default::default()
+            },
+        ),
     };
-    if !content.items.iter().any(|i| i.grid_approach.as_deref() == Some(&approach.key)) {
+    if !content
+        .items
+        .iter()
+        .any(|i| i.grid_approach.as_deref() == Some(&approach.key))
+    {
         let key = content.next_key();
         content.items.push(pw::item_from_grid(approach, key));
     }
@@ -1104,7 +1347,10 @@ fn plan_view(tr: &Tr, v: &store::PlanVersionRecord) -> PlanView {
             responsible: tr.t_of("responsible", i.responsible.as_str()),
             duration: i.duration.clone(),
             status: tr.t_of("item-status", i.status.as_str()),
-            beneficiary: i.beneficiary.clone().unwrap_or_else(|| tr.t("plan-beneficiary-returnee")),
+            beneficiary: i
+                .beneficiary
+                .clone()
+                .unwrap_or_else(|| tr.t("plan-beneficiary-returnee")),
             budget: i.budget.map(|b| b.to_string()).unwrap_or_default(),
         })
         .collect();
@@ -1122,7 +1368,10 @@ fn plan_view(tr: &Tr, v: &store::PlanVersionRecord) -> PlanView {
             vec![
                 (tr.t_of("dimension", "economic"), score_text(b.economic)),
                 (tr.t_of("dimension", "social"), score_text(b.social)),
-                (tr.t_of("dimension", "psychosocial"), score_text(b.psychosocial)),
+                (
+                    tr.t_of("dimension", "psychosocial"),
+                    score_text(b.psychosocial),
+                ),
                 (tr.t("plan-composite"), score_text(b.composite)),
             ],
             b.survey_date.to_string(),
@@ -1133,37 +1382,65 @@ fn plan_view(tr: &Tr, v: &store::PlanVersionRecord) -> PlanView {
         version: v.version,
         status: tr.t_of("plan-status", v.status().as_str()),
         objectives: vec![
-            (tr.t_of("dimension", "economic"), c.objectives.economic.clone()),
+            (
+                tr.t_of("dimension", "economic"),
+                c.objectives.economic.clone(),
+            ),
             (tr.t_of("dimension", "social"), c.objectives.social.clone()),
-            (tr.t_of("dimension", "psychosocial"), c.objectives.psychosocial.clone()),
+            (
+                tr.t_of("dimension", "psychosocial"),
+                c.objectives.psychosocial.clone(),
+            ),
         ],
         immediate,
         items,
-        purchases: c.purchases.iter().map(|p| (p.item.clone(), p.estimated_cost)).collect(),
+        purchases: c
+            .purchases
+            .iter()
+            .map(|p| (p.item.clone(), p.estimated_cost))
+            .collect(),
         purchases_total: c.purchases_total(),
         budget_total: c.budget_total(),
-        referrals: c.referrals.iter().map(|r| (r.agency.clone(), r.assistance.clone())).collect(),
+        referrals: c
+            .referrals
+            .iter()
+            .map(|r| (r.agency.clone(), r.assistance.clone()))
+            .collect(),
         baseline,
         baseline_date,
-        participants: c.community_participants.iter().map(|p| (p.name.clone(), p.role.clone())).collect(),
+        participants: c
+            .community_participants
+            .iter()
+            .map(|p| (p.name.clone(), p.role.clone()))
+            .collect(),
         expected_improvement: c.expected_improvement.clone(),
         exit_strategy: c.exit_strategy.clone(),
         best_interests_note: c.best_interests_note.clone().unwrap_or_default(),
         place: c.place.clone(),
         agreement: match &v.agreement {
-            Some(a) => tr.t2(
-                "plan-agreed-line",
-                "date",
-                a.date,
-                "method",
-                tr.t_of("agreement-method", a.method.as_str()),
-            ) + if a.copy_given { " · " } else { "" }
-                + &if a.copy_given { tr.t("plan-copy-given") } else { String::new() },
+            Some(a) => {
+                tr.t2(
+                    "plan-agreed-line",
+                    "date",
+                    a.date,
+                    "method",
+                    tr.t_of("agreement-method", a.method.as_str()),
+                ) + if a.copy_given { " · " } else { "" }
+                    + &if a.copy_given {
+                        tr.t("plan-copy-given")
+                    } else {
+                        String::new()
+                    }
+            }
             None => tr.t("plan-not-agreed"),
         },
         approval: match &v.approval {
             Some(a) => tr.t2(
-                if a.self_approved { "plan-self-approved-line" } else { "plan-approved-line" },
+                if a.self_approved {
+                    "plan-self-approved-line"
+                } else {
+                    "plan-approved-line"
+                },
                 "name",
                 a.by_name.clone().unwrap_or_default(),
                 "date",
@@ -1199,6 +1476,7 @@ pub struct PlanPage {
     agreement_form: Vec<FieldView>,
     disbursement_form: Vec<FieldView>,
     errors_for: String,
+    error_list: Vec<String>,
     notice: String,
 }
 
@@ -1316,7 +1594,10 @@ async fn plan_page(
                 .items
                 .iter()
                 .filter(|i| i.modality.is_grant() && i.status != ItemStatus::Cancelled)
-                .map(|i| Opt { value: i.key.to_string(), label: item_name(i.key) })
+                .map(|i| Opt {
+                    value: i.key.to_string(),
+                    label: item_name(i.key),
+                })
                 .collect()
         })
         .unwrap_or_default();
@@ -1331,16 +1612,23 @@ async fn plan_page(
     }];
     let agreement_form = vec![
         fb.input("agreed_on", "date", &a.agreed_on, true),
-        fb.select("agreement_method", &a.agreement_method, "agreement-method", &names(AgreementMethod::ALL, AgreementMethod::as_str), true),
+        fb.select(
+            "agreement_method",
+            &a.agreement_method,
+            "agreement-method",
+            &names(AgreementMethod::ALL, AgreementMethod::as_str),
+            true,
+        ),
         copy,
     ];
     let d = input.disbursement;
     let mut item = fb.select("item_key", &d.item_key, "", &[], true);
-    item.choices.extend(grant_items.iter().map(|o: &Opt| crate::forms::Choice {
-        value: o.value.clone(),
-        label: o.label.clone(),
-        selected: o.value == d.item_key,
-    }));
+    item.choices
+        .extend(grant_items.iter().map(|o: &Opt| crate::forms::Choice {
+            value: o.value.clone(),
+            label: o.label.clone(),
+            selected: o.value == d.item_key,
+        }));
     let disbursement_form = vec![
         item,
         fb.input("paid_on", "date", &d.paid_on, true),
@@ -1358,7 +1646,13 @@ async fn plan_page(
         versions: p
             .plans
             .iter()
-            .map(|v| (v.version, tr.t_of("plan-status", v.status().as_str()), Some(v.version) == shown.map(|s| s.version)))
+            .map(|v| {
+                (
+                    v.version,
+                    tr.t_of("plan-status", v.status().as_str()),
+                    Some(v.version) == shown.map(|s| s.version),
+                )
+            })
             .collect(),
         revision: shown.map(|v| v.revision).unwrap_or(0),
         latest: latest.map(|v| v.version).unwrap_or(0),
@@ -1366,7 +1660,10 @@ async fn plan_page(
         can_update,
         can_agree: can_update && is_latest && status == Some(PlanStatus::Draft),
         can_approve: approvable && is_latest && status == Some(PlanStatus::AwaitingApproval),
-        can_amend: can_update && is_latest && status == Some(PlanStatus::Approved) && p.stage() != CaseStage::Closed,
+        can_amend: can_update
+            && is_latest
+            && status == Some(PlanStatus::Approved)
+            && p.stage() != CaseStage::Closed,
         target: agreement_target(p.case.profile.return_date).to_string(),
         late: agreement_late(p.case.profile.return_date, p.first_agreement(), today()),
         balances: balances_v,
@@ -1375,6 +1672,12 @@ async fn plan_page(
         agreement_form,
         disbursement_form,
         errors_for: input.errors_for.to_string(),
+        error_list: {
+            let mut v: Vec<String> = errs.values().cloned().collect();
+            v.sort();
+            v.dedup();
+            v
+        },
         notice: input.notice,
         plan: shown.map(|v| plan_view(tr, v)),
     })
@@ -1447,11 +1750,14 @@ pub async fn plan_print(
     }
     .ok_or(AppError::new(ErrorKind::NotFound))?;
     let prof = &p.case.profile;
-    let place_of_return = [Some(prof.return_province.clone()), prof.return_community.clone()]
-        .into_iter()
-        .flatten()
-        .collect::<Vec<_>>()
-        .join(", ");
+    let place_of_return = [
+        Some(prof.return_province.clone()),
+        prof.return_community.clone(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>()
+    .join(", ");
     render(&PlanPrintPage {
         c: Chrome::new(&state, tr.clone(), Some(&caller)),
         name: prof.full_name(),
@@ -1473,7 +1779,11 @@ async fn plan_page_with_errors(
 ) -> Result<Response, AppError> {
     let (status, errors, notice) = match e.kind {
         ErrorKind::Validation => (StatusCode::UNPROCESSABLE_ENTITY, e.fields, String::new()),
-        ErrorKind::Conflict => (StatusCode::CONFLICT, ValidationErrors::new(), tr.t("plan-stale")),
+        ErrorKind::Conflict => (
+            StatusCode::CONFLICT,
+            ValidationErrors::new(),
+            tr.t("plan-stale"),
+        ),
         _ => return Err(e),
     };
     let page = plan_page(
@@ -1481,7 +1791,14 @@ async fn plan_page_with_errors(
         tr,
         caller,
         p,
-        PlanInputs { version: None, agreement, disbursement, errors: &errors, errors_for, notice },
+        PlanInputs {
+            version: None,
+            agreement,
+            disbursement,
+            errors: &errors,
+            errors_for,
+            notice,
+        },
     )
     .await?;
     render_status(status, &page)
@@ -1494,21 +1811,48 @@ pub async fn plan_agree(
     CsrfForm { caller, form }: CsrfForm<AgreementForm>,
 ) -> Result<Response, AppError> {
     let p = load_pathway(&state, &caller, &id, Action::UpdateCase).await?;
-    let version = form.version.parse::<i64>().map_err(|_| AppError::new(ErrorKind::BadRequest))?;
+    let version = form
+        .version
+        .parse::<i64>()
+        .map_err(|_| AppError::new(ErrorKind::BadRequest))?;
     let revision = form.revision.parse::<i64>().unwrap_or(0);
     let mut e = ValidationErrors::new();
     let date = date_or_error(&mut e, "agreed_on", &form.agreed_on);
-    let method = enum_or_error(&mut e, "agreement_method", &form.agreement_method, AgreementMethod::parse);
+    let method = enum_or_error(
+        &mut e,
+        "agreement_method",
+        &form.agreement_method,
+        AgreementMethod::parse,
+    );
     let result = match method {
         Some(method) if e.is_empty() => {
-            let a = NewPlanAgreement { date, method, copy_given: form.copy_given == "yes" };
-            validated(e, pw::agree_plan(&state, &caller.actor(), &p, version, revision, a).await)
+            let a = NewPlanAgreement {
+                date,
+                method,
+                copy_given: form.copy_given == "yes",
+            };
+            validated(
+                e,
+                pw::agree_plan(&state, &caller.actor(), &p, version, revision, a).await,
+            )
         }
         _ => Err(AppError::validation(e)),
     };
     match result {
         Ok(()) => Ok(Redirect::to(&format!("/cases/{}/plan", p.case.id)).into_response()),
-        Err(e) => plan_page_with_errors(&state, &tr, &caller, &p, e, &form, &default_disbursement(), "agreement").await,
+        Err(e) => {
+            plan_page_with_errors(
+                &state,
+                &tr,
+                &caller,
+                &p,
+                e,
+                &form,
+                &default_disbursement(),
+                "agreement",
+            )
+            .await
+        }
     }
 }
 
@@ -1526,12 +1870,28 @@ pub async fn plan_approve(
     CsrfForm { caller, form }: CsrfForm<VersionForm>,
 ) -> Result<Response, AppError> {
     let p = load_pathway(&state, &caller, &id, Action::ReadCase).await?;
-    p.approval_by(&caller.actor()).ok_or(domain::authz::Forbidden)?;
-    let version = form.version.parse::<i64>().map_err(|_| AppError::new(ErrorKind::BadRequest))?;
+    p.approval_by(&caller.actor())
+        .ok_or(domain::authz::Forbidden)?;
+    let version = form
+        .version
+        .parse::<i64>()
+        .map_err(|_| AppError::new(ErrorKind::BadRequest))?;
     let revision = form.revision.parse::<i64>().unwrap_or(0);
     match pw::approve_plan(&state, &caller.actor(), &p, version, revision).await {
         Ok(()) => Ok(Redirect::to(&format!("/cases/{}/plan", p.case.id)).into_response()),
-        Err(e) => plan_page_with_errors(&state, &tr, &caller, &p, e, &default_agreement(), &default_disbursement(), "").await,
+        Err(e) => {
+            plan_page_with_errors(
+                &state,
+                &tr,
+                &caller,
+                &p,
+                e,
+                &default_agreement(),
+                &default_disbursement(),
+                "",
+            )
+            .await
+        }
     }
 }
 
@@ -1541,7 +1901,10 @@ pub async fn plan_amend(
     CsrfForm { caller, form }: CsrfForm<VersionForm>,
 ) -> Result<Response, AppError> {
     let p = load_pathway(&state, &caller, &id, Action::UpdateCase).await?;
-    let latest = form.version.parse::<i64>().map_err(|_| AppError::new(ErrorKind::BadRequest))?;
+    let latest = form
+        .version
+        .parse::<i64>()
+        .map_err(|_| AppError::new(ErrorKind::BadRequest))?;
     pw::amend_plan(&state, &caller.actor(), &p, latest).await?;
     Ok(Redirect::to(&format!("/cases/{}/plan/edit", p.case.id)).into_response())
 }
@@ -1554,7 +1917,9 @@ pub async fn disburse(
 ) -> Result<Response, AppError> {
     let p = load_pathway(&state, &caller, &id, Action::UpdateCase).await?;
     let result = match form.read() {
-        Ok(d) => pw::disburse(&state, &caller.actor(), &p, d).await.map(|_| ()),
+        Ok(d) => pw::disburse(&state, &caller.actor(), &p, d)
+            .await
+            .map(|_| ()),
         Err(e) => Err(AppError::validation(e)),
     };
     match result {
@@ -1566,7 +1931,17 @@ pub async fn disburse(
                     f.field = "paid_on".into();
                 }
             }
-            plan_page_with_errors(&state, &tr, &caller, &p, e, &default_agreement(), &form, "payment").await
+            plan_page_with_errors(
+                &state,
+                &tr,
+                &caller,
+                &p,
+                e,
+                &default_agreement(),
+                &form,
+                "payment",
+            )
+            .await
         }
     }
 }
@@ -1654,7 +2029,14 @@ impl VisitForm {
         };
         if let Err(x) = v.check(today()) {
             for f in x.0 {
-                e.add(if f.field == "date" { "visit_date".into() } else { f.field }, f.code);
+                e.add(
+                    if f.field == "date" {
+                        "visit_date".into()
+                    } else {
+                        f.field
+                    },
+                    f.code,
+                );
             }
         }
         e.into_result(v)
@@ -1686,7 +2068,14 @@ impl UnmetForm {
         };
         if let Err(x) = n.check(today()) {
             for f in x.0 {
-                e.add(if f.field == "date" { "noted_on".into() } else { f.field }, f.code);
+                e.add(
+                    if f.field == "date" {
+                        "noted_on".into()
+                    } else {
+                        f.field
+                    },
+                    f.code,
+                );
             }
         }
         e.into_result(n)
@@ -1730,7 +2119,10 @@ async fn follow_up_page(
         .map(|(e, v)| RecordedVisit {
             date: v.date.to_string(),
             mode: tr.t_of("contact-mode", v.mode.as_str()),
-            scheduled: v.scheduled.map(|k| visit_name(tr, k)).unwrap_or_else(|| tr.t("visit-additional")),
+            scheduled: v
+                .scheduled
+                .map(|k| visit_name(tr, k))
+                .unwrap_or_else(|| tr.t("visit-additional")),
             findings: v.findings,
             w_model: v.w_model_used,
             plan_changes: v.plan_changes,
@@ -1753,11 +2145,13 @@ async fn follow_up_page(
     let fb = FieldBuilder { tr, errors: &errs };
     let mut scheduled = fb.select("scheduled", &visit.scheduled, "", &[], false);
     scheduled.choices[0].label = tr.t("visit-additional");
-    scheduled.choices.extend(states.iter().map(|(v, _)| crate::forms::Choice {
-        value: v.key.as_str().into(),
-        label: format!("{} ({})", visit_name(tr, v.key), v.due),
-        selected: visit.scheduled == v.key.as_str(),
-    }));
+    scheduled
+        .choices
+        .extend(states.iter().map(|(v, _)| crate::forms::Choice {
+            value: v.key.as_str().into(),
+            label: format!("{} ({})", visit_name(tr, v.key), v.due),
+            selected: visit.scheduled == v.key.as_str(),
+        }));
     let mut w = fb.input("w_model_used", "checkbox", "", false);
     w.choices = vec![crate::forms::Choice {
         value: "yes".into(),
@@ -1766,7 +2160,13 @@ async fn follow_up_page(
     }];
     let visit_form = vec![
         fb.input("visit_date", "date", &visit.visit_date, true),
-        fb.select("mode", &visit.mode, "contact-mode", &names(ContactMode::ALL, ContactMode::as_str), true),
+        fb.select(
+            "mode",
+            &visit.mode,
+            "contact-mode",
+            &names(ContactMode::ALL, ContactMode::as_str),
+            true,
+        ),
         scheduled,
         fb.input("findings", "textarea", &visit.findings, true),
         w,
@@ -1774,9 +2174,21 @@ async fn follow_up_page(
     ];
     let unmet_form = vec![
         fb.input("noted_on", "date", &unmet.noted_on, true),
-        fb.select("dimension", &unmet.dimension, "dimension", &names(Dimension::ALL, Dimension::as_str), true),
+        fb.select(
+            "dimension",
+            &unmet.dimension,
+            "dimension",
+            &names(Dimension::ALL, Dimension::as_str),
+            true,
+        ),
         fb.input("need", "text", &unmet.need, true),
-        fb.select("reason", &unmet.reason, "unmet-reason", &names(UnmetReason::ALL, UnmetReason::as_str), true),
+        fb.select(
+            "reason",
+            &unmet.reason,
+            "unmet-reason",
+            &names(UnmetReason::ALL, UnmetReason::as_str),
+            true,
+        ),
         fb.input("notes", "textarea", &unmet.notes, false),
     ];
     Ok(FollowUpPage {
@@ -1792,7 +2204,12 @@ async fn follow_up_page(
         schedule,
         visits,
         unmet: unmet_v,
-        can_update: authorize(&caller.actor(), Action::UpdateCase, Resource::Case(p.case.access())).is_ok(),
+        can_update: authorize(
+            &caller.actor(),
+            Action::UpdateCase,
+            Resource::Case(p.case.access()),
+        )
+        .is_ok(),
         visit_form,
         unmet_form,
         errors_for: errors_for.into(),
@@ -1810,7 +2227,10 @@ fn default_visit(p: &Pathway) -> VisitForm {
 }
 
 fn default_unmet() -> UnmetForm {
-    UnmetForm { noted_on: today().to_string(), ..Default::default() }
+    UnmetForm {
+        noted_on: today().to_string(),
+        ..Default::default()
+    }
 }
 
 pub async fn follow_up(
@@ -1821,7 +2241,17 @@ pub async fn follow_up(
 ) -> Result<Response, AppError> {
     let p = load_pathway(&state, &caller, &id, Action::ReadCase).await?;
     super::cases::audit_view(&state, &caller.actor(), &p.case).await?;
-    let page = follow_up_page(&state, &tr, &caller, &p, &default_visit(&p), &default_unmet(), &ValidationErrors::new(), "").await?;
+    let page = follow_up_page(
+        &state,
+        &tr,
+        &caller,
+        &p,
+        &default_visit(&p),
+        &default_unmet(),
+        &ValidationErrors::new(),
+        "",
+    )
+    .await?;
     render(&page)
 }
 
@@ -1834,11 +2264,30 @@ pub async fn record_visit(
     let p = load_pathway(&state, &caller, &id, Action::UpdateCase).await?;
     match form.read() {
         Ok(v) => {
-            pw::add_entry(&state, &caller.actor(), p.case.id, EntryKind::FollowUp, v.date, &v, false).await?;
+            pw::add_entry(
+                &state,
+                &caller.actor(),
+                p.case.id,
+                EntryKind::FollowUp,
+                v.date,
+                &v,
+                false,
+            )
+            .await?;
             Ok(Redirect::to(&format!("/cases/{}/follow-up", p.case.id)).into_response())
         }
         Err(e) => {
-            let page = follow_up_page(&state, &tr, &caller, &p, &form, &default_unmet(), &e, "visit").await?;
+            let page = follow_up_page(
+                &state,
+                &tr,
+                &caller,
+                &p,
+                &form,
+                &default_unmet(),
+                &e,
+                "visit",
+            )
+            .await?;
             render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
         }
     }
@@ -1853,11 +2302,30 @@ pub async fn record_unmet(
     let p = load_pathway(&state, &caller, &id, Action::UpdateCase).await?;
     match form.read() {
         Ok(n) => {
-            pw::add_entry(&state, &caller.actor(), p.case.id, EntryKind::UnmetNeed, n.date, &n, false).await?;
+            pw::add_entry(
+                &state,
+                &caller.actor(),
+                p.case.id,
+                EntryKind::UnmetNeed,
+                n.date,
+                &n,
+                false,
+            )
+            .await?;
             Ok(Redirect::to(&format!("/cases/{}/follow-up#unmet", p.case.id)).into_response())
         }
         Err(e) => {
-            let page = follow_up_page(&state, &tr, &caller, &p, &default_visit(&p), &form, &e, "unmet").await?;
+            let page = follow_up_page(
+                &state,
+                &tr,
+                &caller,
+                &p,
+                &default_visit(&p),
+                &form,
+                &e,
+                "unmet",
+            )
+            .await?;
             render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
         }
     }
@@ -1923,7 +2391,12 @@ impl ClosureForm {
     fn read(&self) -> Result<Closure, ValidationErrors> {
         let mut e = ValidationErrors::new();
         let date = date_or_error(&mut e, "closed_on", &self.closed_on);
-        let reason = enum_or_error(&mut e, "closure_reason", &self.closure_reason, ClosureReason::parse);
+        let reason = enum_or_error(
+            &mut e,
+            "closure_reason",
+            &self.closure_reason,
+            ClosureReason::parse,
+        );
         let handovers = (0..self.handover_agency.len())
             .map(|n| Handover {
                 agency: at(&self.handover_agency, n).to_string(),
@@ -1951,7 +2424,9 @@ fn closure_view(tr: &Tr, x: &store::ClosureRecord) -> ClosureView {
     let detail = c
         .exit_reason
         .map(|r| tr.t_of("exit-reason", r.as_str()))
-        .or(c.termination_reason.map(|r| tr.t_of("termination-reason", r.as_str())))
+        .or(c
+            .termination_reason
+            .map(|r| tr.t_of("termination-reason", r.as_str())))
         .unwrap_or_default();
     ClosureView {
         date: c.date.to_string(),
@@ -1963,12 +2438,26 @@ fn closure_view(tr: &Tr, x: &store::ClosureRecord) -> ClosureView {
             (tr.t("field-needs-unmet"), c.needs_unmet.clone()),
             (tr.t("field-needs-emerging"), c.needs_emerging.clone()),
         ],
-        handovers: c.handovers.iter().map(|h| (h.agency.clone(), h.purpose.clone())).collect(),
+        handovers: c
+            .handovers
+            .iter()
+            .map(|h| (h.agency.clone(), h.purpose.clone()))
+            .collect(),
         no_final_survey_reason: c.no_final_survey_reason.clone(),
-        requested: tr.t2("closure-requested", "name", x.requested_by_name.clone().unwrap_or_default(), "date", x.requested_at.date()),
+        requested: tr.t2(
+            "closure-requested",
+            "name",
+            x.requested_by_name.clone().unwrap_or_default(),
+            "date",
+            x.requested_at.date(),
+        ),
         approval: match &x.approval {
             Some(a) => tr.t2(
-                if a.self_approved { "plan-self-approved-line" } else { "plan-approved-line" },
+                if a.self_approved {
+                    "plan-self-approved-line"
+                } else {
+                    "plan-approved-line"
+                },
                 "name",
                 a.by_name.clone().unwrap_or_default(),
                 "date",
@@ -1977,8 +2466,16 @@ fn closure_view(tr: &Tr, x: &store::ClosureRecord) -> ClosureView {
             None => tr.t("closure-awaiting-approval"),
         },
         reopened: match x.reopened_at {
-            Some(at) => tr.t2("closure-reopened", "name", x.reopened_by_name.clone().unwrap_or_default(), "date", at.date())
-                + " — " + x.reopen_reason.as_deref().unwrap_or(""),
+            Some(at) => {
+                tr.t2(
+                    "closure-reopened",
+                    "name",
+                    x.reopened_by_name.clone().unwrap_or_default(),
+                    "date",
+                    at.date(),
+                ) + " — "
+                    + x.reopen_reason.as_deref().unwrap_or("")
+            }
             None => String::new(),
         },
         in_force: x.in_force(),
@@ -2002,14 +2499,42 @@ async fn closure_page(
     let fb = FieldBuilder { tr, errors: &errs };
     let form_fields = vec![
         fb.input("closed_on", "date", &form.closed_on, true),
-        fb.select("closure_reason", &form.closure_reason, "closure-reason", &names(ClosureReason::ALL, ClosureReason::as_str), true),
-        fb.select("exit_reason", &form.exit_reason, "exit-reason", &names(ExitReason::ALL, ExitReason::as_str), false),
-        fb.select("termination_reason", &form.termination_reason, "termination-reason", &names(TerminationReason::ALL, TerminationReason::as_str), false),
-        fb.input("reasons_explored", "textarea", &form.reasons_explored, false),
+        fb.select(
+            "closure_reason",
+            &form.closure_reason,
+            "closure-reason",
+            &names(ClosureReason::ALL, ClosureReason::as_str),
+            true,
+        ),
+        fb.select(
+            "exit_reason",
+            &form.exit_reason,
+            "exit-reason",
+            &names(ExitReason::ALL, ExitReason::as_str),
+            false,
+        ),
+        fb.select(
+            "termination_reason",
+            &form.termination_reason,
+            "termination-reason",
+            &names(TerminationReason::ALL, TerminationReason::as_str),
+            false,
+        ),
+        fb.input(
+            "reasons_explored",
+            "textarea",
+            &form.reasons_explored,
+            false,
+        ),
         fb.input("needs_met", "textarea", &form.needs_met, false),
         fb.input("needs_unmet", "textarea", &form.needs_unmet, false),
         fb.input("needs_emerging", "textarea", &form.needs_emerging, false),
-        fb.input("no_final_survey_reason", "textarea", &form.no_final_survey_reason, false),
+        fb.input(
+            "no_final_survey_reason",
+            "textarea",
+            &form.no_final_survey_reason,
+            false,
+        ),
     ];
     let mut handovers: Vec<(String, String, bool, String)> = (0..form.handover_agency.len())
         .map(|n| {
@@ -2031,7 +2556,12 @@ async fn closure_page(
         name: p.case.profile.full_name(),
         number: p.case.number.to_string(),
         urgent: urgent_views(tr, p),
-        history: p.closures.iter().rev().map(|x| closure_view(tr, x)).collect(),
+        history: p
+            .closures
+            .iter()
+            .rev()
+            .map(|x| closure_view(tr, x))
+            .collect(),
         final_survey_done: p.survey_done(domain::rss::Round::Final),
         can_request: can_update && current.is_none(),
         can_approve: approver && current.is_some_and(|c| c.approval.is_none()),
@@ -2051,7 +2581,10 @@ pub async fn closure(
 ) -> Result<Response, AppError> {
     let p = load_pathway(&state, &caller, &id, Action::ReadCase).await?;
     super::cases::audit_view(&state, &caller.actor(), &p.case).await?;
-    let form = ClosureForm { closed_on: today().to_string(), ..Default::default() };
+    let form = ClosureForm {
+        closed_on: today().to_string(),
+        ..Default::default()
+    };
     render(&closure_page(&state, &tr, &caller, &p, &form, &ValidationErrors::new()).await?)
 }
 
@@ -2063,7 +2596,9 @@ pub async fn request_closure(
 ) -> Result<Response, AppError> {
     let p = load_pathway(&state, &caller, &id, Action::UpdateCase).await?;
     let result = match form.read() {
-        Ok(c) => pw::request_closure(&state, &caller.actor(), &p, c).await.map(|_| ()),
+        Ok(c) => pw::request_closure(&state, &caller.actor(), &p, c)
+            .await
+            .map(|_| ()),
         Err(e) => Err(AppError::validation(e)),
     };
     match result {
@@ -2104,7 +2639,10 @@ pub async fn reopen(
             for f in &mut e.fields.0 {
                 f.field = "reopen_reason".into();
             }
-            let form = ClosureForm { closed_on: today().to_string(), ..form };
+            let form = ClosureForm {
+                closed_on: today().to_string(),
+                ..form
+            };
             let page = closure_page(&state, &tr, &caller, &p, &form, &e.fields).await?;
             render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
         }
@@ -2148,9 +2686,15 @@ pub async fn my_work(
         let case = state.store.case(summary.id).await?;
         let p = Pathway::load(&state, case).await?;
         let urgent = p.urgent().iter().filter(|(e, _)| e.open).count();
-        let mut due: Vec<DueView> = due_items(&tr, &p, today).into_iter().map(|(_, d)| d).collect();
+        let mut due: Vec<DueView> = due_items(&tr, &p, today)
+            .into_iter()
+            .map(|(_, d)| d)
+            .collect();
         if p.latest_plan().map(|v| v.status()) == Some(PlanStatus::Draft) {
-            due.push(DueView { text: tr.t("due-plan-agreement"), overdue: false });
+            due.push(DueView {
+                text: tr.t("due-plan-agreement"),
+                overdue: false,
+            });
         }
         if urgent == 0 && due.is_empty() {
             continue;
@@ -2161,17 +2705,28 @@ pub async fn my_work(
             name: format!("{} {}", summary.given_name, summary.family_name),
             stage: tr.t_of("stage", summary.stage.as_str()),
             urgent,
-            urgent_text: if urgent > 0 { tr.tn("my-work-urgent", urgent as u64) } else { String::new() },
+            urgent_text: if urgent > 0 {
+                tr.tn("my-work-urgent", urgent as u64)
+            } else {
+                String::new()
+            },
             due,
         });
     }
     rows.sort_by_key(|r| (r.urgent == 0, !r.due.iter().any(|d| d.overdue)));
     let urgent: usize = rows.iter().map(|r| r.urgent).sum();
-    let overdue: usize = rows.iter().map(|r| r.due.iter().filter(|d| d.overdue).count()).sum();
+    let overdue: usize = rows
+        .iter()
+        .map(|r| r.due.iter().filter(|d| d.overdue).count())
+        .sum();
     let summary = tr.t2("my-work-summary", "urgent", urgent, "overdue", overdue)
         + " · "
         + &tr.tn("my-work-cases", rows.len() as u64);
-    render(&MyWorkPage { c: Chrome::new(&state, tr.clone(), Some(&caller)), rows, summary })
+    render(&MyWorkPage {
+        c: Chrome::new(&state, tr.clone(), Some(&caller)),
+        rows,
+        summary,
+    })
 }
 
 pub struct ApprovalRow {
@@ -2227,7 +2782,10 @@ pub async fn approvals(
             since: a.since.date().to_string(),
         })
         .collect();
-    render(&ApprovalsPage { c: Chrome::new(&state, tr.clone(), Some(&caller)), rows })
+    render(&ApprovalsPage {
+        c: Chrome::new(&state, tr.clone(), Some(&caller)),
+        rows,
+    })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -2285,13 +2843,23 @@ async fn programme_page(
         .await?
         .into_iter()
         .map(|a| {
-            let lines = |v: &[ContextCriterion]| v.iter().map(|c| c.text.clone()).collect::<Vec<_>>().join("\n");
+            let lines = |v: &[ContextCriterion]| {
+                v.iter()
+                    .map(|c| c.text.clone())
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            };
             let criteria: Vec<CriterionRow> = a
                 .community
                 .iter()
                 .enumerate()
                 .map(|(i, c)| ("community", i, c))
-                .chain(a.structural.iter().enumerate().map(|(i, c)| ("structural", i, c)))
+                .chain(
+                    a.structural
+                        .iter()
+                        .enumerate()
+                        .map(|(i, c)| ("structural", i, c)),
+                )
                 .map(|(level, index, c)| CriterionRow {
                     level,
                     index,
@@ -2323,7 +2891,10 @@ async fn programme_page(
         .collect();
     let config = pw::follow_up_config(state).await?;
     let no_errors = HashMap::new();
-    let fb = FieldBuilder { tr, errors: &no_errors };
+    let fb = FieldBuilder {
+        tr,
+        errors: &no_errors,
+    };
     let actor = caller.actor();
     let offices = state
         .store
@@ -2331,7 +2902,13 @@ async fn programme_page(
         .await?
         .into_iter()
         .filter(|o| actor.office.is_none_or(|mine| mine == o.id))
-        .map(|o| (o.id.to_string(), format!("{} ({})", o.name, o.code), o.self_approval))
+        .map(|o| {
+            (
+                o.id.to_string(),
+                format!("{} ({})", o.name, o.code),
+                o.self_approval,
+            )
+        })
         .collect();
     let unmet = state
         .store
@@ -2355,8 +2932,18 @@ async fn programme_page(
         dimensions: opts(tr, "dimension", &names(Dimension::ALL, Dimension::as_str)),
         deliveries: opts(tr, "delivery", &names(Delivery::ALL, Delivery::as_str)),
         settings_form: vec![
-            fb.input("midterm_months", "number", &config.midterm_months.to_string(), true),
-            fb.input("final_after_midterm_months", "number", &config.final_after_midterm_months.to_string(), true),
+            fb.input(
+                "midterm_months",
+                "number",
+                &config.midterm_months.to_string(),
+                true,
+            ),
+            fb.input(
+                "final_after_midterm_months",
+                "number",
+                &config.final_after_midterm_months.to_string(),
+                true,
+            ),
         ],
         offices,
         notice,
@@ -2370,7 +2957,11 @@ pub async fn programme(
     tr: Tr,
     SignedIn(caller): SignedIn,
 ) -> Result<Response, AppError> {
-    authorize(&caller.actor(), Action::ManageProgramme, Resource::Programme)?;
+    authorize(
+        &caller.actor(),
+        Action::ManageProgramme,
+        Resource::Programme,
+    )?;
     render(&programme_page(&state, &tr, &caller, String::new(), vec![]).await?)
 }
 
@@ -2392,7 +2983,11 @@ pub struct GridForm {
 }
 
 fn lines(s: &str) -> Vec<String> {
-    s.lines().map(str::trim).filter(|l| !l.is_empty()).map(String::from).collect()
+    s.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(String::from)
+        .collect()
 }
 
 fn slug(s: &str) -> String {
@@ -2409,7 +3004,11 @@ fn slug(s: &str) -> String {
 
 impl GridForm {
     fn read(&self, e: &mut ValidationErrors) -> GridApproach {
-        let criteria = |text: &str, holds: &[String], checked: &[String], level: &str, e: &mut ValidationErrors| {
+        let criteria = |text: &str,
+                        holds: &[String],
+                        checked: &[String],
+                        level: &str,
+                        e: &mut ValidationErrors| {
             lines(text)
                 .into_iter()
                 .enumerate()
@@ -2433,7 +3032,11 @@ impl GridForm {
         };
         let dimension = enum_or_error(e, "dimension", &self.dimension, Dimension::parse);
         let delivery = enum_or_error(e, "delivery", &self.delivery, Delivery::parse);
-        let key = if self.key.trim().is_empty() { slug(&self.approach) } else { self.key.trim().to_string() };
+        let key = if self.key.trim().is_empty() {
+            slug(&self.approach)
+        } else {
+            self.key.trim().to_string()
+        };
         if key.is_empty() {
             e.add("approach", "error-required");
         }
@@ -2444,8 +3047,20 @@ impl GridForm {
             delivery: delivery.unwrap_or(Delivery::Either),
             useful_for: lines(&self.useful_for),
             individual: lines(&self.individual),
-            community: criteria(&self.community, &self.community_holds, &self.community_checked, "community", e),
-            structural: criteria(&self.structural, &self.structural_holds, &self.structural_checked, "structural", e),
+            community: criteria(
+                &self.community,
+                &self.community_holds,
+                &self.community_checked,
+                "community",
+                e,
+            ),
+            structural: criteria(
+                &self.structural,
+                &self.structural_holds,
+                &self.structural_checked,
+                "structural",
+                e,
+            ),
             source: None,
         }
     }
@@ -2468,19 +3083,28 @@ pub async fn save_grid(
         e.merge(x);
     }
     if !e.is_empty() {
-        let msgs = e
-            .0
-            .iter()
-            .map(|f| format!("{} — {}: {}", form.approach, f.field, tr.t(f.code)))
-            .collect();
+        let msgs =
+            e.0.iter()
+                .map(|f| format!("{} — {}: {}", form.approach, f.field, tr.t(f.code)))
+                .collect();
         let page = programme_page(&state, &tr, &caller, String::new(), msgs).await?;
         return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
     }
     state
         .store
-        .save_grid_approach(approach, AuditContext::by(actor.user_id, OffsetDateTime::now_utc()))
+        .save_grid_approach(
+            approach,
+            AuditContext::by(actor.user_id, OffsetDateTime::now_utc()),
+        )
         .await?;
-    let page = programme_page(&state, &tr, &caller, tr.t1("grid-saved", "approach", form.approach.trim()), vec![]).await?;
+    let page = programme_page(
+        &state,
+        &tr,
+        &caller,
+        tr.t1("grid-saved", "approach", form.approach.trim()),
+        vec![],
+    )
+    .await?;
     render(&page)
 }
 
@@ -2504,14 +3128,30 @@ pub async fn save_settings(
         final_after_midterm_months: form.final_after_midterm_months.trim().parse().unwrap_or(0),
     };
     if let Err(e) = config.check() {
-        let msgs = e.0.iter().map(|f| format!("{}: {}", tr.t(&format!("field-{}", f.field.replace('_', "-"))), tr.t(f.code))).collect();
+        let msgs =
+            e.0.iter()
+                .map(|f| {
+                    format!(
+                        "{}: {}",
+                        tr.t(&format!("field-{}", f.field.replace('_', "-"))),
+                        tr.t(f.code)
+                    )
+                })
+                .collect();
         let page = programme_page(&state, &tr, &caller, String::new(), msgs).await?;
         return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
     }
     let now = OffsetDateTime::now_utc();
     let value = serde_json::to_string(&config).map_err(AppError::internal)?;
     if state.store.setting(setting::FOLLOW_UP).await?.as_deref() != Some(value.as_str()) {
-        state.store.set_setting(setting::FOLLOW_UP, value, AuditContext::by(actor.user_id, now)).await?;
+        state
+            .store
+            .set_setting(
+                setting::FOLLOW_UP,
+                value,
+                AuditContext::by(actor.user_id, now),
+            )
+            .await?;
     }
     for o in state.store.list_offices().await? {
         if actor.office.is_some_and(|mine| mine != o.id) {
@@ -2519,7 +3159,10 @@ pub async fn save_settings(
         }
         let on = form.self_approval.iter().any(|x| *x == o.id.to_string());
         if on != o.self_approval {
-            state.store.set_office_self_approval(o.id, on, AuditContext::by(actor.user_id, now)).await?;
+            state
+                .store
+                .set_office_self_approval(o.id, on, AuditContext::by(actor.user_id, now))
+                .await?;
         }
     }
     let page = programme_page(&state, &tr, &caller, tr.t("settings-saved"), vec![]).await?;
