@@ -620,3 +620,188 @@ async fn self_approval_is_an_office_setting_and_marked_on_the_record() {
             .contains("Choose between 1 and 24 months.")
     );
 }
+
+#[tokio::test]
+async fn the_json_api_walks_the_plan_with_the_same_rules() {
+    use serde_json::{Value, json};
+    let app = spawn_app().await;
+    let office = app.office("ZIG").await;
+    app.user("cm.zig", Role::CaseManager, Some(office)).await;
+    app.user("pm.zig", Role::ProgrammeManager, Some(office))
+        .await;
+    app.user("me.zig", Role::MeOfficer, Some(office)).await;
+    let cm = app.signed_in("cm.zig").await;
+    let (case_path, _) = register_recent_return(&cm).await;
+    let id = case_path.trim_start_matches("/cases/").to_string();
+    let http = reqwest::Client::new();
+    let tokens = [
+        api_token(&cm).await,
+        api_token(&app.signed_in("pm.zig").await).await,
+        api_token(&app.signed_in("me.zig").await).await,
+    ];
+    let call = |who: usize, method: reqwest::Method, path: String, body: Option<Value>| {
+        let mut req = http
+            .request(method, app.url(&format!("/api/v1/cases/{id}{path}")))
+            .header("authorization", format!("Bearer {}", tokens[who]));
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        async move {
+            let res = req.send().await.unwrap();
+            let status = res.status().as_u16();
+            let text = res.text().await.unwrap();
+            (
+                status,
+                serde_json::from_str::<Value>(&text).unwrap_or(Value::Null),
+            )
+        }
+    };
+    use reqwest::Method as M;
+    let (status, p) = call(0, M::GET, "/pathway".into(), None).await;
+    assert_eq!(status, 200);
+    assert_eq!(p["stage"], "intake");
+    assert_eq!(p["missing"][0], "rapid_screening");
+
+    let (status, _) = call(
+        0,
+        M::POST,
+        "/sessions".into(),
+        Some(json!({
+            "date": web::pages::today().to_string(), "kind": "first", "topics": "Welcome",
+            "sensitive_notes": "Fear of the smuggler's family"
+        })),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let (_, list) = call(2, M::GET, "/sessions".into(), None).await;
+    assert_eq!(list[0]["topics"], "Welcome");
+    assert!(
+        list[0]["sensitive_notes"].is_null(),
+        "M&E sees no sensitive notes: {list}"
+    );
+    let (_, list) = call(0, M::GET, "/sessions".into(), None).await;
+    assert_eq!(list[0]["sensitive_notes"], "Fear of the smuggler's family");
+
+    let content = json!({
+        "objectives": {"economic": "Start a bakery"},
+        "items": [{"key": 1, "kind": "microbusiness", "details": "Oven", "modality": "in_kind",
+                   "responsible": "organisation", "status": "planned", "budget": 600}],
+        "exit_strategy": "Bakery self-sufficient after a year",
+        "best_interests_note": "Income keeps Moussa at school",
+        "place": "Ziguinchor"
+    });
+    let (status, v) = call(
+        0,
+        M::POST,
+        "/plans".into(),
+        Some(json!({"expected_latest": null, "content": content})),
+    )
+    .await;
+    assert_eq!(status, 201, "{v}");
+    assert_eq!(v["status"], "draft");
+    let rev = v["revision"].as_i64().unwrap();
+    let (status, _) = call(
+        0,
+        M::POST,
+        "/plans".into(),
+        Some(json!({"expected_latest": null, "content": content})),
+    )
+    .await;
+    assert_eq!(status, 409, "a second first version is a conflict");
+    let (status, _) = call(0, M::POST, "/plans/1/agreement".into(), Some(json!({"revision": rev, "date": web::pages::today().to_string(), "method": "signed", "copy_given": true}))).await;
+    assert_eq!(status, 204);
+    let (status, _) = call(
+        0,
+        M::POST,
+        "/plans/1/approval".into(),
+        Some(json!({"revision": rev + 1})),
+    )
+    .await;
+    assert_eq!(status, 403, "no self-approval in this office");
+    let (status, _) = call(
+        1,
+        M::POST,
+        "/plans/1/approval".into(),
+        Some(json!({"revision": rev})),
+    )
+    .await;
+    assert_eq!(status, 409, "a stale revision is refused");
+    let (status, _) = call(
+        1,
+        M::POST,
+        "/plans/1/approval".into(),
+        Some(json!({"revision": rev + 1})),
+    )
+    .await;
+    assert_eq!(status, 204);
+    let (_, p) = call(0, M::GET, "/pathway".into(), None).await;
+    assert_eq!(p["stage"], "implementation");
+    assert_eq!(p["visits"][0]["key"], "midterm");
+
+    let pay = |amount: u64| json!({"item_key": 1, "date": web::pages::today().to_string(), "amount": amount, "instalment": 0});
+    let (status, _) = call(0, M::POST, "/disbursements".into(), Some(pay(400))).await;
+    assert_eq!(status, 201);
+    let (status, e) = call(0, M::POST, "/disbursements".into(), Some(pay(201))).await;
+    assert_eq!(status, 422);
+    assert_eq!(e["error"]["fields"][0]["code"], "error-over-budget");
+    let (_, d) = call(2, M::GET, "/disbursements".into(), None).await;
+    assert_eq!(d["balances"][0]["remaining"], 200);
+    assert_eq!(d["disbursements"][0]["instalment"], 1);
+
+    let (status, _) = call(0, M::POST, "/closure".into(), Some(json!({
+        "date": web::pages::today().to_string(), "reason": "planned_end", "needs_met": "Bakery open",
+        "handovers": [{"agency": "Microfinance", "purpose": "Loan", "consent": false}],
+        "no_final_survey_reason": "Returnee travelling"
+    }))).await;
+    assert_eq!(status, 422, "hand-over without consent");
+    let (status, _) = call(0, M::POST, "/closure".into(), Some(json!({
+        "date": web::pages::today().to_string(), "reason": "planned_end", "needs_met": "Bakery open",
+        "no_final_survey_reason": "Returnee travelling"
+    }))).await;
+    assert_eq!(status, 201);
+    let approvals = http
+        .get(app.url("/api/v1/approvals"))
+        .header("authorization", format!("Bearer {}", tokens[1]))
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap();
+    assert!(
+        approvals[0]["plan_version"].is_null() && approvals[0]["closure"].is_string(),
+        "{approvals}"
+    );
+    let (status, _) = call(1, M::POST, "/closure/approval".into(), None).await;
+    assert_eq!(status, 204);
+    let (_, p) = call(0, M::GET, "/pathway".into(), None).await;
+    assert_eq!(p["stage"], "closed");
+    let (status, _) = call(
+        1,
+        M::POST,
+        "/reopen".into(),
+        Some(json!({"reason": "Back"})),
+    )
+    .await;
+    assert_eq!(status, 204);
+    let (_, x) = call(0, M::GET, "/closure".into(), None).await;
+    assert_eq!(x[0]["in_force"], false);
+    assert_eq!(x[0]["reopen_reason"], "Back");
+
+    // The OpenAPI document lists the pathway.
+    let doc = http
+        .get(app.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for path in [
+        "/api/v1/cases/{id}/plans/{plan}/approval",
+        "/api/v1/cases/{id}/disbursements",
+        "/api/v1/approvals",
+    ] {
+        assert!(doc.contains(path), "{path}");
+    }
+}

@@ -181,7 +181,8 @@ async fn request(
         .replace("{sid}", "00000000-0000-0000-0000-000000000000")
         .replace("{form}", "w_model")
         .replace("{version}", "2026.1")
-        .replace("{entry}", "00000000-0000-0000-0000-000000000000");
+        .replace("{entry}", "00000000-0000-0000-0000-000000000000")
+        .replace("{plan}", "1");
     let c = &s.client;
     let bearer = format!("Bearer {}", s.token);
     let office = office_a.to_string();
@@ -273,6 +274,24 @@ async fn request(
         | "closure.approve" | "cases.reopen" => c.post_form(&path, &s.csrf, &[]).await,
         "programme.grid" => c.post_form(&path, &s.csrf, &[("approach", "")]).await,
         "programme.settings" => c.post_form(&path, &s.csrf, &[("midterm_months", "0")]).await,
+        "api.pathway" | "api.sessions.list" | "api.assessments" | "api.plans.list" | "api.disbursements.list"
+        | "api.follow_ups.list" | "api.approvals" | "api.closure.list" => api(reqwest::Method::GET, &path).send().await.unwrap(),
+        "api.sessions.create" => post_json(&api, &path, json!({"date": "2099-01-01", "kind": "first", "topics": ""})).await,
+        "api.plans.create" => post_json(&api, &path, json!({"expected_latest": 99, "content": {}})).await,
+        "api.plans.update" => api(reqwest::Method::PUT, &path)
+            .json(&json!({"revision": 1, "content": {}}))
+            .send()
+            .await
+            .unwrap(),
+        "api.plans.agree" => post_json(&api, &path, json!({"revision": 1, "date": "2026-01-01", "method": "signed"})).await,
+        "api.plans.approve" => post_json(&api, &path, json!({"revision": 1})).await,
+        "api.disbursements.create" => {
+            post_json(&api, &path, json!({"item_key": 1, "date": "2026-01-01", "amount": 1, "instalment": 0})).await
+        }
+        "api.follow_ups.create" => post_json(&api, &path, json!({"date": "2099-01-01", "mode": "phone", "findings": ""})).await,
+        "api.closure.request" => post_json(&api, &path, json!({"date": "2099-01-01", "reason": "planned_end"})).await,
+        "api.closure.approve" => api(reqwest::Method::POST, &path).send().await.unwrap(),
+        "api.cases.reopen" => post_json(&api, &path, json!({"reason": ""})).await,
         other => panic!("the role matrix has no request for route {other}: add one"),
     };
     let status = res.status().as_u16();
@@ -283,6 +302,18 @@ async fn request(
     } else {
         status
     }
+}
+
+async fn post_json(
+    api: &impl Fn(reqwest::Method, &str) -> reqwest::RequestBuilder,
+    path: &str,
+    body: serde_json::Value,
+) -> reqwest::Response {
+    api(reqwest::Method::POST, path)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
 }
 
 #[tokio::test]

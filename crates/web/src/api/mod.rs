@@ -2,6 +2,7 @@
 //! check and the same store calls. The OpenAPI document is generated from these handlers.
 
 pub mod cases;
+pub mod pathway;
 
 use axum::Json;
 use axum::body::Bytes;
@@ -82,6 +83,24 @@ pub async fn me(ApiCaller(caller): ApiCaller) -> Json<Me> {
         cases::consents,
         cases::record_consent,
         cases::audit,
+        pathway::pathway,
+        pathway::sessions,
+        pathway::add_session,
+        pathway::assessments,
+        pathway::plans,
+        pathway::create_plan,
+        pathway::update_plan,
+        pathway::agree_plan,
+        pathway::approve_plan,
+        pathway::disbursements,
+        pathway::disburse,
+        pathway::follow_ups,
+        pathway::add_follow_up,
+        pathway::approvals,
+        pathway::closures,
+        pathway::request_closure,
+        pathway::approve_closure,
+        pathway::reopen,
     ),
     components(schemas(crate::error::ApiErrorDetail, crate::error::ApiFieldError)),
     modifiers(&BearerAuth),

@@ -288,3 +288,15 @@ pub async fn register_recent_return(cm: &Client) -> (String, String) {
     assert_eq!(res.status(), 303);
     (location(&res), csrf)
 }
+
+/// A personal API token for a signed-in client, made on the account page.
+pub async fn api_token(c: &Client) -> String {
+    let csrf = c.csrf("/account").await;
+    let res = c
+        .post_form("/account/tokens", &csrf, &[("name", "script")])
+        .await;
+    let page = res.text().await.unwrap();
+    let marker = "id=\"new-token\">";
+    let start = page.find(marker).unwrap() + marker.len();
+    page[start..].split('<').next().unwrap().to_string()
+}

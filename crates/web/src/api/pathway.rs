@@ -1,0 +1,633 @@
+//! The pathway in the JSON API: the derived stage and what is due, counselling sessions,
+//! assessments, plan versions (create, edit, agree, approve), disbursements, follow-ups,
+//! approvals waiting, and closure (request, approve, reopen). Same functions as the pages
+//! (`crate::pathway`), same authorization.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use domain::authz::{Action, Resource, authorize};
+use domain::case::CaseStage;
+use domain::pathway::closure::Closure;
+use domain::pathway::followup::{DueVisit, FollowUpVisit, VisitState};
+use domain::pathway::plan::{AgreementMethod, Disbursement, PlanContent, PlanStatus};
+use domain::pathway::stage::{Step, missing_steps};
+use domain::pathway::{CounsellingSession, UnmetNeed, UrgentReferral};
+use serde::{Deserialize, Serialize};
+use store::{EntryKind, NewPlanAgreement, SubmissionStatus};
+use time::{Date, OffsetDateTime};
+use utoipa::ToSchema;
+
+use super::ApiJson;
+use crate::AppState;
+use crate::auth::ApiCaller;
+use crate::error::{AppError, ErrorKind};
+use crate::pages::cases::{audit_view, authorized_case};
+use crate::pages::today;
+use crate::pathway::{self as pw, Pathway};
+
+async fn load(
+    state: &AppState,
+    caller: &crate::auth::Caller,
+    id: &str,
+    action: Action,
+) -> Result<Pathway, AppError> {
+    let case = authorized_case(state, &caller.actor(), id, action).await?;
+    if action == Action::ReadCase {
+        audit_view(state, &caller.actor(), &case).await?;
+    }
+    Pathway::load(state, case).await
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct VisitJson {
+    #[serde(flatten)]
+    pub visit: DueVisit,
+    pub state: VisitState,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PathwayJson {
+    pub stage: CaseStage,
+    /// What is still missing before the case can move on.
+    pub missing: Vec<Step>,
+    pub plan_status: Option<PlanStatus>,
+    /// The plan should be agreed by this date (one month after return).
+    #[schema(value_type = String, format = Date)]
+    #[serde(with = "domain::case::date")]
+    pub plan_target: Date,
+    pub plan_late: bool,
+    pub visits: Vec<VisitJson>,
+    pub open_urgent_referrals: usize,
+    pub open_tasks: usize,
+}
+
+/// Where the case stands: derived stage, what is missing, the follow-up schedule.
+#[utoipa::path(get, path = "/api/v1/cases/{id}/pathway", tag = "pathway",
+    params(("id" = String, Path, description = "Case id")),
+    responses((status = 200, body = PathwayJson), (status = 403), (status = 404)))]
+pub async fn pathway(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    Path(id): Path<String>,
+) -> Result<Json<PathwayJson>, AppError> {
+    let p = load(&state, &caller, &id, Action::ReadCase).await?;
+    let ret = p.case.profile.return_date;
+    Ok(Json(PathwayJson {
+        stage: p.stage(),
+        missing: missing_steps(&p.facts()),
+        plan_status: p.latest_plan().map(|v| v.status()),
+        plan_target: domain::pathway::plan::agreement_target(ret),
+        plan_late: domain::pathway::plan::agreement_late(ret, p.first_agreement(), today()),
+        visits: p
+            .visits(today())
+            .into_iter()
+            .map(|(visit, state)| VisitJson { visit, state })
+            .collect(),
+        open_urgent_referrals: p.urgent().iter().filter(|(e, _)| e.open).count(),
+        open_tasks: p.tasks().iter().filter(|(e, _)| e.open).count(),
+    }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct EntryJson<T: ToSchema> {
+    pub id: String,
+    pub recorded_by: Option<String>,
+    #[schema(value_type = String, format = DateTime)]
+    #[serde(with = "time::serde::rfc3339")]
+    pub recorded_at: OffsetDateTime,
+    /// Open urgent referral or task.
+    pub open: bool,
+    #[serde(flatten)]
+    pub body: T,
+}
+
+fn entries_json<T: ToSchema>(list: Vec<(&store::Entry, T)>) -> Vec<EntryJson<T>> {
+    list.into_iter()
+        .map(|(e, body)| EntryJson {
+            id: e.id.to_string(),
+            recorded_by: e.recorded_by_name.clone(),
+            recorded_at: e.recorded_at,
+            open: e.open,
+            body,
+        })
+        .collect()
+}
+
+/// The counselling log. Sensitive notes only for those allowed to read them.
+#[utoipa::path(get, path = "/api/v1/cases/{id}/sessions", tag = "pathway",
+    params(("id" = String, Path, description = "Case id")),
+    responses((status = 200, body = [CounsellingSession]), (status = 403), (status = 404)))]
+pub async fn sessions(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<EntryJson<CounsellingSession>>>, AppError> {
+    let p = load(&state, &caller, &id, Action::ReadCase).await?;
+    let sensitive = authorize(
+        &caller.actor(),
+        Action::ReadSensitiveNotes,
+        Resource::Case(p.case.access()),
+    )
+    .is_ok();
+    let mut list = p.sessions();
+    if !sensitive {
+        for (_, s) in &mut list {
+            s.sensitive_notes = None;
+        }
+    }
+    Ok(Json(entries_json(list)))
+}
+
+fn created<T>(v: T) -> (StatusCode, Json<T>) {
+    (StatusCode::CREATED, Json(v))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CreatedJson {
+    pub id: String,
+}
+
+/// Records a counselling session.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/sessions", tag = "pathway", request_body = CounsellingSession,
+    params(("id" = String, Path, description = "Case id")),
+    responses((status = 201, body = CreatedJson), (status = 403), (status = 422)))]
+pub async fn add_session(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    Path(id): Path<String>,
+    ApiJson(s): ApiJson<CounsellingSession>,
+) -> Result<(StatusCode, Json<CreatedJson>), AppError> {
+    let case = authorized_case(&state, &caller.actor(), &id, Action::UpdateCase).await?;
+    let s = s.normalised();
+    s.check(today()).map_err(AppError::validation)?;
+    let e = pw::add_entry(
+        &state,
+        &caller.actor(),
+        case.id,
+        EntryKind::Session,
+        s.date,
+        &s,
+        false,
+    )
+    .await?;
+    Ok(created(CreatedJson {
+        id: e.id.to_string(),
+    }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AssessmentJson {
+    pub submission: String,
+    pub form_id: String,
+    pub form_version: String,
+    pub title: String,
+    pub status: String,
+    #[schema(value_type = String, format = Date)]
+    #[serde(with = "domain::case::date")]
+    pub interview_date: Date,
+    pub interviewer: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AssessmentsJson {
+    pub assessments: Vec<AssessmentJson>,
+    /// Scored surveys (Reintegration Sustainability Survey), oldest first.
+    pub surveys: Vec<SurveyJson>,
+    pub urgent_referrals: Vec<EntryJson<UrgentReferral>>,
+    pub unmet_needs: Vec<EntryJson<UnmetNeed>>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SurveyJson {
+    pub submission: String,
+    /// baseline, intermediate, final, follow_up or ad_hoc.
+    #[schema(value_type = String)]
+    pub round: domain::rss::Round,
+    #[schema(value_type = String, format = Date)]
+    #[serde(with = "domain::case::date")]
+    pub interview_date: Date,
+    pub economic: Option<f64>,
+    pub social: Option<f64>,
+    pub psychosocial: Option<f64>,
+    pub composite: Option<f64>,
+}
+
+/// Assessments filled for the case (instruments), scored surveys, urgent referrals and unmet needs.
+#[utoipa::path(get, path = "/api/v1/cases/{id}/assessments", tag = "pathway",
+    params(("id" = String, Path, description = "Case id")),
+    responses((status = 200, body = AssessmentsJson), (status = 403), (status = 404)))]
+pub async fn assessments(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    Path(id): Path<String>,
+) -> Result<Json<AssessmentsJson>, AppError> {
+    let p = load(&state, &caller, &id, Action::ReadCase).await?;
+    Ok(Json(AssessmentsJson {
+        assessments: p
+            .submissions
+            .iter()
+            .filter(|s| s.status != SubmissionStatus::Draft)
+            .map(|s| AssessmentJson {
+                submission: s.id.to_string(),
+                form_id: s.form_id.clone(),
+                form_version: s.form_version.clone(),
+                title: s.form_title.clone(),
+                status: s.status.as_str().into(),
+                interview_date: s.interview_date,
+                interviewer: s.interviewer_name.clone(),
+            })
+            .collect(),
+        surveys: p
+            .rss
+            .iter()
+            .map(|s| SurveyJson {
+                submission: s.submission.to_string(),
+                round: s.round,
+                interview_date: s.interview_date,
+                economic: s.scores.economic,
+                social: s.scores.social,
+                psychosocial: s.scores.psychosocial,
+                composite: s.scores.composite,
+            })
+            .collect(),
+        urgent_referrals: entries_json(p.urgent()),
+        unmet_needs: entries_json(p.unmet()),
+    }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PlanVersionJson {
+    pub version: i64,
+    /// Send it back to edit, agree or approve: a stale value is refused with 409.
+    pub revision: i64,
+    pub status: PlanStatus,
+    pub content: PlanContent,
+    #[schema(value_type = Option<String>, format = Date)]
+    #[serde(with = "domain::case::opt_date")]
+    pub agreed_on: Option<Date>,
+    pub agreement_method: Option<AgreementMethod>,
+    pub copy_given: bool,
+    pub approved_by: Option<String>,
+    pub self_approved: bool,
+}
+
+fn plan_json(v: &store::PlanVersionRecord) -> PlanVersionJson {
+    PlanVersionJson {
+        version: v.version,
+        revision: v.revision,
+        status: v.status(),
+        content: v.content.clone(),
+        agreed_on: v.agreement.as_ref().map(|a| a.date),
+        agreement_method: v.agreement.as_ref().map(|a| a.method),
+        copy_given: v.agreement.as_ref().is_some_and(|a| a.copy_given),
+        approved_by: v.approval.as_ref().and_then(|a| a.by_name.clone()),
+        self_approved: v.approval.as_ref().is_some_and(|a| a.self_approved),
+    }
+}
+
+/// Every version of the plan, oldest first.
+#[utoipa::path(get, path = "/api/v1/cases/{id}/plans", tag = "pathway",
+    params(("id" = String, Path, description = "Case id")),
+    responses((status = 200, body = [PlanVersionJson]), (status = 403), (status = 404)))]
+pub async fn plans(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<PlanVersionJson>>, AppError> {
+    let p = load(&state, &caller, &id, Action::ReadCase).await?;
+    Ok(Json(p.plans.iter().map(plan_json).collect()))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct NewPlanJson {
+    /// The newest version the client saw, or null when there is no plan yet.
+    pub expected_latest: Option<i64>,
+    pub content: PlanContent,
+}
+
+/// Starts a new plan version (the first, or an amendment that will need agreement again).
+#[utoipa::path(post, path = "/api/v1/cases/{id}/plans", tag = "pathway", request_body = NewPlanJson,
+    params(("id" = String, Path, description = "Case id")),
+    responses((status = 201, body = PlanVersionJson), (status = 403), (status = 409), (status = 422)))]
+pub async fn create_plan(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<NewPlanJson>,
+) -> Result<(StatusCode, Json<PlanVersionJson>), AppError> {
+    let p = load(&state, &caller, &id, Action::UpdateCase).await?;
+    let v = pw::save_plan(
+        &state,
+        &caller.actor(),
+        &p,
+        None,
+        body.expected_latest.unwrap_or(0),
+        body.content,
+    )
+    .await?;
+    Ok(created(plan_json(&v)))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct PlanEditJson {
+    pub revision: i64,
+    pub content: PlanContent,
+}
+
+/// Replaces the content of a version not yet approved; withdraws any agreement to it.
+#[utoipa::path(put, path = "/api/v1/cases/{id}/plans/{plan}", tag = "pathway", request_body = PlanEditJson,
+    params(("id" = String, Path, description = "Case id"), ("plan" = i64, Path, description = "Plan version")),
+    responses((status = 200, body = PlanVersionJson), (status = 403), (status = 409), (status = 422)))]
+pub async fn update_plan(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    Path((id, version)): Path<(String, i64)>,
+    ApiJson(body): ApiJson<PlanEditJson>,
+) -> Result<Json<PlanVersionJson>, AppError> {
+    let p = load(&state, &caller, &id, Action::UpdateCase).await?;
+    let v = pw::save_plan(
+        &state,
+        &caller.actor(),
+        &p,
+        Some(version),
+        body.revision,
+        body.content,
+    )
+    .await?;
+    Ok(Json(plan_json(&v)))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct AgreementJson {
+    pub revision: i64,
+    #[schema(value_type = String, format = Date)]
+    #[serde(with = "domain::case::date")]
+    pub date: Date,
+    pub method: AgreementMethod,
+    #[serde(default)]
+    pub copy_given: bool,
+}
+
+/// Records the returnee's agreement to a version.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/plans/{plan}/agreement", tag = "pathway", request_body = AgreementJson,
+    params(("id" = String, Path, description = "Case id"), ("plan" = i64, Path, description = "Plan version")),
+    responses((status = 204), (status = 403), (status = 409), (status = 422)))]
+pub async fn agree_plan(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    Path((id, version)): Path<(String, i64)>,
+    ApiJson(body): ApiJson<AgreementJson>,
+) -> Result<StatusCode, AppError> {
+    let p = load(&state, &caller, &id, Action::UpdateCase).await?;
+    let a = NewPlanAgreement {
+        date: body.date,
+        method: body.method,
+        copy_given: body.copy_given,
+    };
+    pw::agree_plan(&state, &caller.actor(), &p, version, body.revision, a).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct RevisionJson {
+    pub revision: i64,
+}
+
+/// Approves an agreed version (supervisors; case managers where the office allows self-approval).
+#[utoipa::path(post, path = "/api/v1/cases/{id}/plans/{plan}/approval", tag = "pathway", request_body = RevisionJson,
+    params(("id" = String, Path, description = "Case id"), ("plan" = i64, Path, description = "Plan version")),
+    responses((status = 204), (status = 403), (status = 409)))]
+pub async fn approve_plan(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    Path((id, version)): Path<(String, i64)>,
+    ApiJson(body): ApiJson<RevisionJson>,
+) -> Result<StatusCode, AppError> {
+    let p = load(&state, &caller, &id, Action::ReadCase).await?;
+    pw::approve_plan(&state, &caller.actor(), &p, version, body.revision).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DisbursementsJson {
+    pub balances: Vec<domain::pathway::plan::ItemBalance>,
+    pub disbursements: Vec<EntryJson<Disbursement>>,
+}
+
+/// Payments and deliveries, with the balance of each cash and in-kind item of the approved plan.
+#[utoipa::path(get, path = "/api/v1/cases/{id}/disbursements", tag = "pathway",
+    params(("id" = String, Path, description = "Case id")),
+    responses((status = 200, body = DisbursementsJson), (status = 403), (status = 404)))]
+pub async fn disbursements(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    Path(id): Path<String>,
+) -> Result<Json<DisbursementsJson>, AppError> {
+    let p = load(&state, &caller, &id, Action::ReadCase).await?;
+    let list = p.disbursements();
+    let paid: Vec<Disbursement> = list.iter().map(|(_, d)| d.clone()).collect();
+    Ok(Json(DisbursementsJson {
+        balances: p
+            .active_plan()
+            .map(|a| domain::pathway::plan::balances(&a.content, &paid))
+            .unwrap_or_default(),
+        disbursements: entries_json(list),
+    }))
+}
+
+/// Records a payment or delivery against an item of the approved plan (the instalment number
+/// is assigned).
+#[utoipa::path(post, path = "/api/v1/cases/{id}/disbursements", tag = "pathway", request_body = Disbursement,
+    params(("id" = String, Path, description = "Case id")),
+    responses((status = 201, body = CreatedJson), (status = 403), (status = 422)))]
+pub async fn disburse(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    Path(id): Path<String>,
+    ApiJson(d): ApiJson<Disbursement>,
+) -> Result<(StatusCode, Json<CreatedJson>), AppError> {
+    let p = load(&state, &caller, &id, Action::UpdateCase).await?;
+    let e = pw::disburse(&state, &caller.actor(), &p, d).await?;
+    Ok(created(CreatedJson {
+        id: e.id.to_string(),
+    }))
+}
+
+/// Follow-up visits recorded.
+#[utoipa::path(get, path = "/api/v1/cases/{id}/follow-ups", tag = "pathway",
+    params(("id" = String, Path, description = "Case id")),
+    responses((status = 200, body = [FollowUpVisit]), (status = 403), (status = 404)))]
+pub async fn follow_ups(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<EntryJson<FollowUpVisit>>>, AppError> {
+    let p = load(&state, &caller, &id, Action::ReadCase).await?;
+    Ok(Json(entries_json(p.follow_ups())))
+}
+
+/// Records a follow-up visit or contact.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/follow-ups", tag = "pathway", request_body = FollowUpVisit,
+    params(("id" = String, Path, description = "Case id")),
+    responses((status = 201, body = CreatedJson), (status = 403), (status = 422)))]
+pub async fn add_follow_up(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    Path(id): Path<String>,
+    ApiJson(v): ApiJson<FollowUpVisit>,
+) -> Result<(StatusCode, Json<CreatedJson>), AppError> {
+    let p = load(&state, &caller, &id, Action::UpdateCase).await?;
+    v.check(today()).map_err(AppError::validation)?;
+    let e = pw::add_entry(
+        &state,
+        &caller.actor(),
+        p.case.id,
+        EntryKind::FollowUp,
+        v.date,
+        &v,
+        false,
+    )
+    .await?;
+    Ok(created(CreatedJson {
+        id: e.id.to_string(),
+    }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ApprovalJson {
+    pub case: String,
+    pub case_number: String,
+    /// The plan version waiting, or null for a closure.
+    pub plan_version: Option<i64>,
+    pub closure: Option<String>,
+    #[schema(value_type = String, format = DateTime)]
+    #[serde(with = "time::serde::rfc3339")]
+    pub since: OffsetDateTime,
+}
+
+/// Plans and closures waiting for the caller's approval.
+#[utoipa::path(get, path = "/api/v1/approvals", tag = "pathway",
+    responses((status = 200, body = [ApprovalJson]), (status = 403)))]
+pub async fn approvals(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+) -> Result<Json<Vec<ApprovalJson>>, AppError> {
+    let actor = caller.actor();
+    authorize(&actor, Action::ApprovePathway, Resource::Programme)?;
+    let list = state.store.pending_approvals(actor.office).await?;
+    Ok(Json(
+        list.into_iter()
+            .filter(|a| {
+                let access = domain::authz::CaseAccess {
+                    office: a.office,
+                    case_manager: a.case_manager,
+                    restricted: a.case.restricted,
+                    self_approval: a.self_approval,
+                };
+                authorize(&actor, Action::ApprovePathway, Resource::Case(access)).is_ok()
+            })
+            .map(|a| ApprovalJson {
+                case: a.case.id.to_string(),
+                case_number: a.case.number,
+                plan_version: a.plan_version,
+                closure: a.closure.map(|c| c.to_string()),
+                since: a.since,
+            })
+            .collect(),
+    ))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct ClosureJson {
+    pub id: String,
+    pub closure: Closure,
+    pub requested_by: Option<String>,
+    pub approved_by: Option<String>,
+    pub self_approved: bool,
+    pub reopen_reason: Option<String>,
+    /// Not undone by a reopening.
+    pub in_force: bool,
+}
+
+/// Every closure of the case, reopened ones included, oldest first.
+#[utoipa::path(get, path = "/api/v1/cases/{id}/closure", tag = "pathway",
+    params(("id" = String, Path, description = "Case id")),
+    responses((status = 200, body = [ClosureJson]), (status = 403), (status = 404)))]
+pub async fn closures(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<ClosureJson>>, AppError> {
+    let p = load(&state, &caller, &id, Action::ReadCase).await?;
+    Ok(Json(
+        p.closures
+            .iter()
+            .map(|x| ClosureJson {
+                id: x.id.to_string(),
+                closure: x.closure.clone(),
+                requested_by: x.requested_by_name.clone(),
+                approved_by: x.approval.as_ref().and_then(|a| a.by_name.clone()),
+                self_approved: x.approval.as_ref().is_some_and(|a| a.self_approved),
+                reopen_reason: x.reopen_reason.clone(),
+                in_force: x.in_force(),
+            })
+            .collect(),
+    ))
+}
+
+/// Asks for the case to be closed (a supervisor approves).
+#[utoipa::path(post, path = "/api/v1/cases/{id}/closure", tag = "pathway", request_body = Closure,
+    params(("id" = String, Path, description = "Case id")),
+    responses((status = 201, body = CreatedJson), (status = 403), (status = 409), (status = 422)))]
+pub async fn request_closure(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    Path(id): Path<String>,
+    ApiJson(c): ApiJson<Closure>,
+) -> Result<(StatusCode, Json<CreatedJson>), AppError> {
+    let p = load(&state, &caller, &id, Action::UpdateCase).await?;
+    let x = pw::request_closure(&state, &caller.actor(), &p, c).await?;
+    Ok(created(CreatedJson {
+        id: x.id.to_string(),
+    }))
+}
+
+/// Approves the closure waiting.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/closure/approval", tag = "pathway",
+    params(("id" = String, Path, description = "Case id")),
+    responses((status = 204), (status = 403), (status = 409)))]
+pub async fn approve_closure(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    Path(id): Path<String>,
+) -> Result<StatusCode, AppError> {
+    let p = load(&state, &caller, &id, Action::ReadCase).await?;
+    pw::approve_closure(&state, &caller.actor(), &p).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ReopenJson {
+    pub reason: String,
+}
+
+/// Reopens a closed (or closing) case; the closure stays in the history.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/reopen", tag = "pathway", request_body = ReopenJson,
+    params(("id" = String, Path, description = "Case id")),
+    responses((status = 204), (status = 403), (status = 409), (status = 422)))]
+pub async fn reopen(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<ReopenJson>,
+) -> Result<StatusCode, AppError> {
+    let p = load(&state, &caller, &id, Action::ReadCase).await?;
+    pw::reopen(&state, &caller.actor(), &p, &body.reason)
+        .await
+        .map_err(|e| match e.kind {
+            ErrorKind::Conflict => AppError::new(ErrorKind::Conflict),
+            _ => e,
+        })?;
+    Ok(StatusCode::NO_CONTENT)
+}
