@@ -207,3 +207,165 @@ async fn a_case_manager_conducts_a_baseline_survey_and_sees_the_scores_and_chart
     b.screenshot("rss-case-page").await;
     b.quit().await;
 }
+
+async fn sign_in_as(b: &Browser, app: &TestApp, user: &str) {
+    b.goto(&app.url("/login")).await;
+    b.type_into("#username", user).await;
+    b.type_into("#password", PASSWORD).await;
+    b.click("form button[type=submit]").await;
+    b.wait_for_text("Cases").await;
+}
+
+async fn sign_out(b: &Browser) {
+    b.click("form[action='/logout'] button").await;
+    b.wait_for_text("Sign in").await;
+}
+
+/// Answers the survey in the browser: consent, the mixed sheet, submit.
+async fn answer_survey(b: &Browser, round: &str) {
+    b.click(&format!("#q-round-{round}")).await;
+    b.click("#q-interview_location-office").await;
+    b.click("#q-private_space").await;
+    b.click("#q-consent-yes").await;
+    b.wait_for_text("How satisfied are you with your economic situation")
+        .await;
+    b.click("#q-consent_form-written").await;
+    for (field, value) in mixed_answers() {
+        let name = field.trim_start_matches("a:");
+        match name {
+            "q10" => b.wait_for_text("Why are you looking for a new job?").await,
+            "q31" => b.wait_for_text("What makes you feel that way?").await,
+            _ => {}
+        }
+        b.click(&format!("#q-{name}-{value}")).await;
+    }
+    b.click("button[value=submit]").await;
+    b.wait_for_text("Survey result").await;
+}
+
+#[tokio::test]
+async fn a_returnee_is_walked_from_assessments_to_an_approved_plan_follow_up_and_closure() {
+    let app = spawn_app().await;
+    let office = app.office("TMB").await;
+    app.user("mariama.ba", Role::CaseManager, Some(office)).await;
+    app.user("omar.sy", Role::ProgrammeManager, Some(office)).await;
+    let http = app.signed_in("mariama.ba").await;
+    let (case_path, _) = register_recent_return(&http).await;
+    let today = web::pages::today().to_string();
+
+    let b = Browser::start().await;
+    sign_in_as(&b, &app, "mariama.ba").await;
+    b.goto(&app.url(&case_path)).await;
+    b.wait_for_text("Still needed to move on").await;
+    assert!(b.text("#pathway").await.contains("Intake"));
+
+    // Assessments: the rapid screening, with an unsure answer that raises a task.
+    b.set_value("#f-start-form", "rapid_vulnerability_screening").await;
+    b.click("#forms button[type=submit]").await;
+    b.wait_for_text("About this screening").await;
+    b.set_value("#q-screening_date", &today).await;
+    b.click("#q-screening_stage-on_arrival").await;
+    b.click("#q-screener_trained").await;
+    b.type_into("#q-returnee_age", "31").await;
+    for (q, a) in [
+        ("health_needs", "no"),
+        ("trafficking_victim", "no"),
+        ("violence_exploitation_abuse", "no"),
+        ("risk_of_violence", "not_sure"),
+        ("household_vulnerability", "no"),
+        ("other_vulnerabilities", "none"),
+        ("urgent_signs", "none"),
+    ] {
+        b.click(&format!("#q-{q}-{a}")).await;
+    }
+    b.click("button[value=submit]").await;
+    b.wait_for_text("Rapid vulnerability screening").await;
+    b.goto(&app.url(&case_path)).await;
+    b.wait_for_text("Follow-up screenings after a positive rapid screening")
+        .await;
+    assert!(b.text("#pathway").await.contains("Assessment"));
+
+    // The baseline survey moves the case to planning.
+    b.click("#rss button[type=submit]").await;
+    b.wait_for_text("Does the returnee agree to take part?")
+        .await;
+    answer_survey(&b, "baseline").await;
+    b.goto(&app.url(&case_path)).await;
+    b.wait_for_text("Pathway").await;
+    assert!(b.text("#pathway").await.contains("Planning"));
+
+    // The plan: a suggestion from the grid (weakest dimension first), then the plan itself.
+    b.click(".case-nav a[href$='/plan']").await;
+    b.wait_for_text("No plan yet.").await;
+    b.click("a[href$='/plan/edit']").await;
+    b.wait_for_text("Suggestions from the feasibility grid").await;
+    let first = b.text("#suggestions details summary").await;
+    assert!(first.starts_with("Economic (0.44)"), "weakest dimension first: {first}");
+    b.click("#suggestions details summary").await;
+    b.click("#suggestions details button[data-approach]").await;
+    b.wait_for_text("Edit the reintegration plan").await;
+    b.type_into("#f-obj-e", "Open a tailoring workshop").await;
+    b.type_into("#f-exit-strategy", "Joins the tailors' association").await;
+    b.type_into("#f-best-interests-note", "The income keeps Moussa in school")
+        .await;
+    b.click(".plan-form button[type=submit]").await;
+    b.wait_for_text("Record the returnee's agreement").await;
+    b.screenshot("plan-draft").await;
+    b.click("#plan-status details summary").await;
+    b.set_value("#f-agreement_method", "signed").await;
+    b.click("#plan-status details form button[type=submit]").await;
+    b.wait_for_text("Agreed by the returnee on").await;
+    assert!(b.text("#plan-status").await.contains("Not yet approved."));
+    sign_out(&b).await;
+
+    // The supervisor finds it waiting and approves it.
+    sign_in_as(&b, &app, "omar.sy").await;
+    b.click("a[href='/approvals']").await;
+    b.wait_for_text("Plan version 1").await;
+    b.click("td a[href*='/plan']").await;
+    b.wait_for_text("Approve this plan").await;
+    b.click("form[action$='/plan/approve'] button").await;
+    b.wait_for_text("Approved by omar.sy name").await;
+    b.screenshot("plan-approved").await;
+    b.goto(&app.url(&format!("{case_path}/plan/print"))).await;
+    b.wait_for_text("Agreed by the returnee (name and signature)")
+        .await;
+    b.screenshot("plan-printable").await;
+    sign_out(&b).await;
+
+    // Follow-up: the mid-term visit is scheduled from the plan; a visit is recorded.
+    sign_in_as(&b, &app, "mariama.ba").await;
+    b.goto(&app.url(&format!("{case_path}/follow-up"))).await;
+    b.wait_for_text("Mid-term monitoring").await;
+    b.click("#visits details summary").await;
+    b.set_value("#f-mode", "home_visit").await;
+    b.type_into("#f-findings", "Workshop open, first clients")
+        .await;
+    b.click("#visits details button[type=submit]").await;
+    b.wait_for_text("Workshop open, first clients").await;
+
+    // The final survey, then closure, approved by the supervisor.
+    b.goto(&app.url(&case_path)).await;
+    b.wait_for_text("Pathway").await;
+    b.click("#rss button[type=submit]").await;
+    b.wait_for_text("Does the returnee agree to take part?")
+        .await;
+    answer_survey(&b, "final").await;
+    b.goto(&app.url(&format!("{case_path}/closure"))).await;
+    b.wait_for_text("Close the case").await;
+    assert!(!b.text("main").await.contains("No final-round survey"));
+    b.set_value("#f-closure_reason", "planned_end").await;
+    b.type_into("#f-needs_met", "Workshop running; Moussa in school")
+        .await;
+    b.click("form[action$='/closure'] button[type=submit]").await;
+    b.wait_for_text("Waiting for a supervisor's approval.").await;
+    sign_out(&b).await;
+    sign_in_as(&b, &app, "omar.sy").await;
+    b.goto(&app.url(&format!("{case_path}/closure"))).await;
+    b.click("form[action$='/closure/approve'] button").await;
+    b.wait_for_text("Approved by omar.sy name").await;
+    b.goto(&app.url(&case_path)).await;
+    b.wait_for_text("Pathway").await;
+    assert!(b.text("#pathway").await.contains("Closed"));
+    b.quit().await;
+}
