@@ -1012,3 +1012,26 @@ fn engine_fills_nested_repeats_per_instance() {
         )]
     );
 }
+
+/// A question shown by a calculation that comes before it keeps its answer when the whole form
+/// is sent at once (no JavaScript, or a direct post), not only step by step.
+#[test]
+fn an_answer_shown_by_an_earlier_calculation_survives_a_single_submission() {
+    let (_, form) = forms::shipped::all()
+        .into_iter()
+        .find(|(id, _)| *id == "rapid_vulnerability_screening")
+        .unwrap();
+    let compiled = Compiled::new(form.unwrap()).unwrap();
+    let a = answers(&[
+        ("urgent_signs", "medical_emergency"),
+        ("urgent_referral_made", "yes"),
+        ("urgent_referral_details", "District hospital"),
+    ]);
+    let filled = compiled.fill(&a, TODAY);
+    assert_eq!(filled.answers.text("urgent_sign_count"), "1");
+    assert_eq!(filled.answers.text("urgent_referral_made"), "yes");
+    assert_eq!(filled.answers.text("urgent_referral_details"), "District hospital");
+    // And an answer whose question really is hidden is still dropped.
+    let b = answers(&[("urgent_signs", "none"), ("urgent_referral_made", "yes")]);
+    assert_eq!(compiled.fill(&b, TODAY).answers.text("urgent_referral_made"), "");
+}

@@ -401,6 +401,7 @@ async fn surveys(
             .unwrap_or(*manager);
         let back = case.profile.return_date;
         let mut wellbeing: f64 = rng.random_range(0.2..0.8);
+        let mut baseline_done = false;
         let rounds = [
             (domain::rss::Round::Baseline, 0, 30),
             (domain::rss::Round::Intermediate, 6, 90),
@@ -462,6 +463,17 @@ async fn surveys(
                 )
                 .await?;
             wellbeing = (wellbeing + rng.random_range(0.0..0.15)).min(0.95);
+            baseline_done |= round == domain::rss::Round::Baseline;
+        }
+        // The stage is derived from the data: a baseline survey alone puts a case in assessment.
+        if baseline_done {
+            store
+                .set_case_stage(
+                    case.id,
+                    domain::case::CaseStage::Assessment,
+                    AuditContext::system(now, "demo data: derived stage"),
+                )
+                .await?;
         }
     }
     Ok(())
