@@ -1030,8 +1030,17 @@ fn an_answer_shown_by_an_earlier_calculation_survives_a_single_submission() {
     let filled = compiled.fill(&a, TODAY);
     assert_eq!(filled.answers.text("urgent_sign_count"), "1");
     assert_eq!(filled.answers.text("urgent_referral_made"), "yes");
-    assert_eq!(filled.answers.text("urgent_referral_details"), "District hospital");
+    assert_eq!(
+        filled.answers.text("urgent_referral_details"),
+        "District hospital"
+    );
     // And an answer whose question really is hidden is still dropped.
     let b = answers(&[("urgent_signs", "none"), ("urgent_referral_made", "yes")]);
-    assert_eq!(compiled.fill(&b, TODAY).answers.text("urgent_referral_made"), "");
+    assert_eq!(
+        compiled
+            .fill(&b, TODAY)
+            .answers
+            .text("urgent_referral_made"),
+        ""
+    );
 }

@@ -428,7 +428,7 @@ pub async fn amend_plan(
     .await
 }
 
-fn plan_version<'a>(p: &'a Pathway, version: i64) -> Result<&'a PlanVersionRecord, AppError> {
+fn plan_version(p: &Pathway, version: i64) -> Result<&PlanVersionRecord, AppError> {
     p.plans
         .iter()
         .find(|v| v.version == version)

@@ -247,8 +247,10 @@ async fn answer_survey(b: &Browser, round: &str) {
 async fn a_returnee_is_walked_from_assessments_to_an_approved_plan_follow_up_and_closure() {
     let app = spawn_app().await;
     let office = app.office("TMB").await;
-    app.user("mariama.ba", Role::CaseManager, Some(office)).await;
-    app.user("omar.sy", Role::ProgrammeManager, Some(office)).await;
+    app.user("mariama.ba", Role::CaseManager, Some(office))
+        .await;
+    app.user("omar.sy", Role::ProgrammeManager, Some(office))
+        .await;
     let http = app.signed_in("mariama.ba").await;
     let (case_path, _) = register_recent_return(&http).await;
     let today = web::pages::today().to_string();
@@ -260,7 +262,8 @@ async fn a_returnee_is_walked_from_assessments_to_an_approved_plan_follow_up_and
     assert!(b.text("#pathway").await.contains("Intake"));
 
     // Assessments: the rapid screening, with an unsure answer that raises a task.
-    b.set_value("#f-start-form", "rapid_vulnerability_screening").await;
+    b.set_value("#f-start-form", "rapid_vulnerability_screening")
+        .await;
     b.click("#forms button[type=submit]").await;
     b.wait_for_text("About this screening").await;
     b.set_value("#q-screening_date", &today).await;
@@ -298,22 +301,31 @@ async fn a_returnee_is_walked_from_assessments_to_an_approved_plan_follow_up_and
     b.click(".case-nav a[href$='/plan']").await;
     b.wait_for_text("No plan yet.").await;
     b.click("a[href$='/plan/edit']").await;
-    b.wait_for_text("Suggestions from the feasibility grid").await;
+    b.wait_for_text("Suggestions from the feasibility grid")
+        .await;
     let first = b.text("#suggestions details summary").await;
-    assert!(first.starts_with("Economic (0.44)"), "weakest dimension first: {first}");
+    assert!(
+        first.starts_with("Economic (0.44)"),
+        "weakest dimension first: {first}"
+    );
     b.click("#suggestions details summary").await;
     b.click("#suggestions details button[data-approach]").await;
     b.wait_for_text("Edit the reintegration plan").await;
     b.type_into("#f-obj-e", "Open a tailoring workshop").await;
-    b.type_into("#f-exit-strategy", "Joins the tailors' association").await;
-    b.type_into("#f-best-interests-note", "The income keeps Moussa in school")
+    b.type_into("#f-exit-strategy", "Joins the tailors' association")
         .await;
+    b.type_into(
+        "#f-best-interests-note",
+        "The income keeps Moussa in school",
+    )
+    .await;
     b.click(".plan-form button[type=submit]").await;
     b.wait_for_text("Record the returnee's agreement").await;
     b.screenshot("plan-draft").await;
     b.click("#plan-status details summary").await;
     b.set_value("#f-agreement_method", "signed").await;
-    b.click("#plan-status details form button[type=submit]").await;
+    b.click("#plan-status details form button[type=submit]")
+        .await;
     b.wait_for_text("Agreed by the returnee on").await;
     assert!(b.text("#plan-status").await.contains("Not yet approved."));
     sign_out(&b).await;
@@ -357,8 +369,10 @@ async fn a_returnee_is_walked_from_assessments_to_an_approved_plan_follow_up_and
     b.set_value("#f-closure_reason", "planned_end").await;
     b.type_into("#f-needs_met", "Workshop running; Moussa in school")
         .await;
-    b.click("form[action$='/closure'] button[type=submit]").await;
-    b.wait_for_text("Waiting for a supervisor's approval.").await;
+    b.click("form[action$='/closure'] button[type=submit]")
+        .await;
+    b.wait_for_text("Waiting for a supervisor's approval.")
+        .await;
     sign_out(&b).await;
     sign_in_as(&b, &app, "omar.sy").await;
     b.goto(&app.url(&format!("{case_path}/closure"))).await;

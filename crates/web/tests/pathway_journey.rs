@@ -154,6 +154,11 @@ async fn a_returnee_goes_from_intake_to_closure_and_back() {
         plan_page.contains("id=\"urgent-banner\""),
         "the banner is on the plan page too"
     );
+    let (_, sub_page) = cm.get_text(&path).await;
+    assert!(
+        sub_page.contains("id=\"urgent-banner\""),
+        "and on the case's form pages"
+    );
 
     // The baseline survey declined: assessments are done, the case moves to planning.
     let (path, version) = start(&cm, &case_path, &csrf, "rss").await;

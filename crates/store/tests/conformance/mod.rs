@@ -753,8 +753,10 @@ async fn pathway_plans_closures_and_journal(s: &Arc<dyn Store>) {
             .await,
         Err(StoreError::Conflict)
     ));
-    let mut content = PlanContent::default();
-    content.exit_strategy = "Hand over to the cooperative".into();
+    let content = PlanContent {
+        exit_strategy: "Hand over to the cooperative".into(),
+        ..Default::default()
+    };
     let v1 = s
         .update_plan_version(rec.id, 1, 1, content.clone(), by_cm.clone())
         .await

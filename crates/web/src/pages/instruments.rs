@@ -815,6 +815,7 @@ pub struct SubmissionPage {
     pub rss: Option<super::rss::SurveyResult>,
     /// The survey is being done by the returnee's own case manager.
     pub own_case_manager: bool,
+    pub urgent: Vec<super::pathway::UrgentView>,
 }
 
 /// The form body alone, for htmx swaps.
@@ -829,6 +830,8 @@ struct Loaded {
     case: CaseRecord,
     sub: Submission,
     compiled: Compiled,
+    /// Urgent referrals of the case, for the banner every page of the case shows.
+    urgent: Vec<store::Entry>,
 }
 
 async fn load(
@@ -852,6 +855,7 @@ async fn load(
         .form_version(&sub.form_id, &sub.form_version)
         .await?;
     Ok(Loaded {
+        urgent: state.store.entries(case.id).await?,
         case,
         sub,
         compiled: compile(&v.definition)?,
@@ -879,6 +883,7 @@ fn submission_page(
         .is_ok();
     let filled = l.compiled.fill(answers, today());
     SubmissionPage {
+        urgent: super::pathway::urgent_from_entries(tr, &l.urgent),
         c: Chrome::new(state, tr.clone(), Some(caller)),
         case_id: l.case.id.to_string(),
         case_number: l.case.number.to_string(),

@@ -172,8 +172,15 @@ pub struct PanelForms {
 }
 
 pub fn urgent_views(tr: &Tr, p: &Pathway) -> Vec<UrgentView> {
-    p.urgent()
-        .into_iter()
+    urgent_from_entries(tr, &p.entries)
+}
+
+/// The urgent referrals among a case's journal entries.
+pub fn urgent_from_entries(tr: &Tr, entries: &[store::Entry]) -> Vec<UrgentView> {
+    entries
+        .iter()
+        .filter(|e| e.kind == EntryKind::UrgentReferral)
+        .filter_map(|e| e.parse::<UrgentReferral>().map(|u| (e, u)))
         .map(|(e, u)| UrgentView {
             id: e.id.to_string(),
             date: u.date.to_string(),
@@ -1767,6 +1774,7 @@ pub async fn plan_print(
     })
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn plan_page_with_errors(
     state: &AppState,
     tr: &Tr,
@@ -2082,6 +2090,7 @@ impl UnmetForm {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn follow_up_page(
     state: &AppState,
     tr: &Tr,
