@@ -6,15 +6,12 @@
 use domain::authz::{Action, Actor, Resource, authorize};
 use domain::case::CaseStage;
 use domain::pathway::closure::Closure;
-use domain::pathway::feasibility::{DimensionScores, GridApproach};
+use domain::pathway::feasibility::DimensionScores;
 use domain::pathway::followup::{self, DueVisit, FollowUpConfig, FollowUpVisit, VisitState};
-use domain::pathway::plan::{
-    AssistanceKind, BaselineScores, Disbursement, ItemStatus, Modality, PlanContent, PlanItem,
-    Responsible, children_concerned,
-};
+use domain::pathway::plan::{BaselineScores, Disbursement, PlanContent, children_concerned};
 use domain::pathway::stage::{ClosureState, StageFacts, derive_stage};
 use domain::pathway::{
-    CounsellingSession, Dimension, FOLLOW_UP_SCREENING_DAYS, TaskKind, UnmetNeed, UrgentReferral,
+    CounsellingSession, FOLLOW_UP_SCREENING_DAYS, TaskKind, UnmetNeed, UrgentReferral,
 };
 use domain::rss::Round;
 use domain::{CaseId, UserId, ValidationErrors};
@@ -238,6 +235,45 @@ impl Pathway {
     }
 }
 
+/// A case's pathway, once the actor may do `action` to the case.
+pub async fn load(
+    state: &AppState,
+    actor: &Actor,
+    id: &str,
+    action: Action,
+) -> Result<Pathway, AppError> {
+    let case = crate::pages::cases::authorized_case(state, actor, id, action).await?;
+    Pathway::load(state, case).await
+}
+
+/// A case's pathway opened to be read: the read is audited like opening the case page.
+pub async fn open(state: &AppState, actor: &Actor, id: &str) -> Result<Pathway, AppError> {
+    let case = crate::pages::cases::authorized_case(state, actor, id, Action::ReadCase).await?;
+    crate::pages::cases::audit_view(state, actor, &case).await?;
+    Pathway::load(state, case).await
+}
+
+/// Plans and closures waiting for approval that this actor may approve.
+pub async fn pending_approvals(
+    state: &AppState,
+    actor: &Actor,
+) -> Result<Vec<store::PendingApproval>, AppError> {
+    authorize(actor, Action::ApprovePathway, Resource::Programme)?;
+    let all = state.store.pending_approvals(actor.office).await?;
+    Ok(all
+        .into_iter()
+        .filter(|a| {
+            let access = domain::authz::CaseAccess {
+                office: a.office,
+                case_manager: a.case_manager,
+                restricted: a.case.restricted,
+                self_approval: a.self_approval,
+            };
+            authorize(actor, Action::ApprovePathway, Resource::Case(access)).is_ok()
+        })
+        .collect())
+}
+
 fn ctx(actor: &Actor) -> AuditContext {
     AuditContext::by(actor.user_id, OffsetDateTime::now_utc())
 }
@@ -343,31 +379,6 @@ pub async fn after_submission(
     }
     refresh_stage(state, case, Some(actor.user_id)).await?;
     Ok(())
-}
-
-/// A plan item started from a feasibility-grid approach; the case manager completes it.
-pub fn item_from_grid(a: &GridApproach, key: u32) -> PlanItem {
-    let kind = match a.dimension {
-        Dimension::Economic => AssistanceKind::EconomicOther,
-        Dimension::Social => AssistanceKind::SocialOther,
-        Dimension::Psychosocial => AssistanceKind::PsychosocialOther,
-    };
-    PlanItem {
-        key,
-        kind,
-        details: a.approach.clone(),
-        modality: match a.delivery {
-            domain::pathway::feasibility::Delivery::Referral => Modality::Referral,
-            _ => Modality::Service,
-        },
-        provider: String::new(),
-        responsible: Responsible::Organisation,
-        duration: String::new(),
-        status: ItemStatus::Planned,
-        beneficiary: None,
-        budget: None,
-        grid_approach: Some(a.key.clone()),
-    }
 }
 
 /// Saves a plan: a new version when `version` is `None` (`expected` is then the newest version

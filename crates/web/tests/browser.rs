@@ -161,21 +161,7 @@ async fn a_case_manager_conducts_a_baseline_survey_and_sees_the_scores_and_chart
         .await;
     assert!(!b.text("main").await.contains("How satisfied are you"));
 
-    b.click("#q-interview_location-office").await;
-    b.click("#q-private_space").await;
-    b.click("#q-consent-yes").await;
-    b.wait_for_text("How satisfied are you with your economic situation")
-        .await;
-    b.click("#q-consent_form-written").await;
-    for (field, value) in mixed_answers() {
-        let name = field.trim_start_matches("a:");
-        match name {
-            "q10" => b.wait_for_text("Why are you looking for a new job?").await,
-            "q31" => b.wait_for_text("What makes you feel that way?").await,
-            _ => {}
-        }
-        b.click(&format!("#q-{name}-{value}")).await;
-    }
+    fill_survey(&b, "baseline").await;
     b.screenshot("rss-filled").await;
     b.click("button[value=submit]").await;
     b.wait_for_text("Survey result").await;
@@ -221,8 +207,9 @@ async fn sign_out(b: &Browser) {
     b.wait_for_text("Sign in").await;
 }
 
-/// Answers the survey in the browser: consent, the mixed sheet, submit.
-async fn answer_survey(b: &Browser, round: &str) {
+/// Fills the survey in the browser: round, setting, consent, then the mixed sheet, waiting
+/// for the questions skip logic reveals.
+async fn fill_survey(b: &Browser, round: &str) {
     b.click(&format!("#q-round-{round}")).await;
     b.click("#q-interview_location-office").await;
     b.click("#q-private_space").await;
@@ -239,6 +226,11 @@ async fn answer_survey(b: &Browser, round: &str) {
         }
         b.click(&format!("#q-{name}-{value}")).await;
     }
+}
+
+/// Fills the survey and submits it.
+async fn answer_survey(b: &Browser, round: &str) {
+    fill_survey(b, round).await;
     b.click("button[value=submit]").await;
     b.wait_for_text("Survey result").await;
 }

@@ -527,25 +527,11 @@ async fn viewers_see_counts_with_small_cells_hidden() {
 // ---------------------------------------------------------------------------------------------
 // JSON API
 
-async fn token_for(app: &TestApp, c: &Client) -> String {
-    let csrf = c.csrf("/account").await;
-    let res = c
-        .post_form("/account/tokens", &csrf, &[("name", "script")])
-        .await;
-    let page = res.text().await.unwrap();
-    let marker = "id=\"new-token\">";
-    let start = page.find(marker).unwrap() + marker.len();
-    let token = page[start..].split('<').next().unwrap().to_string();
-    assert!(token.starts_with("rt_"));
-    let _ = app;
-    token
-}
-
 #[tokio::test]
 async fn api_create_list_get_update_and_stale_update() {
     let (app, _) = app_with_office().await;
     let c = app.signed_in("cm.one").await;
-    let token = token_for(&app, &c).await;
+    let token = api_token(&c).await;
     let api = reqwest::Client::new();
     let auth = format!("Bearer {token}");
 
@@ -656,7 +642,7 @@ async fn api_create_list_get_update_and_stale_update() {
 async fn api_refuses_bad_input_with_json_errors() {
     let (app, _) = app_with_office().await;
     let c = app.signed_in("cm.one").await;
-    let token = token_for(&app, &c).await;
+    let token = api_token(&c).await;
     let api = reqwest::Client::new();
     let auth = format!("Bearer {token}");
     let post = |body: String, ct: &'static str| {

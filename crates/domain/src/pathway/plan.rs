@@ -145,6 +145,34 @@ pub struct PlanItem {
     pub grid_approach: Option<String>,
 }
 
+impl PlanItem {
+    /// An item started from a feasibility-grid approach, linked to it; the case manager
+    /// completes the kind, provider, duration and budget.
+    pub fn from_grid(a: &super::feasibility::GridApproach, key: u32) -> Self {
+        use super::feasibility::Delivery;
+        PlanItem {
+            key,
+            kind: match a.dimension {
+                Dimension::Economic => AssistanceKind::EconomicOther,
+                Dimension::Social => AssistanceKind::SocialOther,
+                Dimension::Psychosocial => AssistanceKind::PsychosocialOther,
+            },
+            details: a.approach.clone(),
+            modality: match a.delivery {
+                Delivery::Referral => Modality::Referral,
+                Delivery::Direct | Delivery::Either => Modality::Service,
+            },
+            provider: String::new(),
+            responsible: Responsible::Organisation,
+            duration: String::new(),
+            status: ItemStatus::Planned,
+            beneficiary: None,
+            budget: None,
+            grid_approach: Some(a.key.clone()),
+        }
+    }
+}
+
 /// Goods, equipment or a service bought with the reintegration grant (Annex 3, section 3).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Purchase {
@@ -674,6 +702,24 @@ mod tests {
             Some("error-budget-not-grant")
         );
         assert_eq!(e.for_field("items.0.details"), Some("error-required"));
+    }
+
+    #[test]
+    fn a_grid_approach_becomes_a_linked_item_to_complete() {
+        let grid = crate::pathway::feasibility::default_grid();
+        let clinical = grid
+            .iter()
+            .find(|a| {
+                a.delivery == crate::pathway::feasibility::Delivery::Referral
+                    && a.dimension == Dimension::Psychosocial
+            })
+            .unwrap();
+        let i = PlanItem::from_grid(clinical, 4);
+        assert_eq!(i.key, 4);
+        assert_eq!(i.kind, AssistanceKind::PsychosocialOther);
+        assert_eq!(i.modality, Modality::Referral);
+        assert_eq!(i.grid_approach.as_deref(), Some(clinical.key.as_str()));
+        assert_eq!(i.details, clinical.approach);
     }
 
     #[test]

@@ -21,23 +21,10 @@ use utoipa::ToSchema;
 use super::ApiJson;
 use crate::AppState;
 use crate::auth::ApiCaller;
-use crate::error::{AppError, ErrorKind};
-use crate::pages::cases::{audit_view, authorized_case};
+use crate::error::AppError;
+use crate::pages::cases::authorized_case;
 use crate::pages::today;
-use crate::pathway::{self as pw, Pathway};
-
-async fn load(
-    state: &AppState,
-    caller: &crate::auth::Caller,
-    id: &str,
-    action: Action,
-) -> Result<Pathway, AppError> {
-    let case = authorized_case(state, &caller.actor(), id, action).await?;
-    if action == Action::ReadCase {
-        audit_view(state, &caller.actor(), &case).await?;
-    }
-    Pathway::load(state, case).await
-}
+use crate::pathway as pw;
 
 #[derive(Serialize, ToSchema)]
 pub struct VisitJson {
@@ -71,7 +58,7 @@ pub async fn pathway(
     ApiCaller(caller): ApiCaller,
     Path(id): Path<String>,
 ) -> Result<Json<PathwayJson>, AppError> {
-    let p = load(&state, &caller, &id, Action::ReadCase).await?;
+    let p = pw::open(&state, &caller.actor(), &id).await?;
     let ret = p.case.profile.return_date;
     Ok(Json(PathwayJson {
         stage: p.stage(),
@@ -123,7 +110,7 @@ pub async fn sessions(
     ApiCaller(caller): ApiCaller,
     Path(id): Path<String>,
 ) -> Result<Json<Vec<EntryJson<CounsellingSession>>>, AppError> {
-    let p = load(&state, &caller, &id, Action::ReadCase).await?;
+    let p = pw::open(&state, &caller.actor(), &id).await?;
     let sensitive = authorize(
         &caller.actor(),
         Action::ReadSensitiveNotes,
@@ -222,7 +209,7 @@ pub async fn assessments(
     ApiCaller(caller): ApiCaller,
     Path(id): Path<String>,
 ) -> Result<Json<AssessmentsJson>, AppError> {
-    let p = load(&state, &caller, &id, Action::ReadCase).await?;
+    let p = pw::open(&state, &caller.actor(), &id).await?;
     Ok(Json(AssessmentsJson {
         assessments: p
             .submissions
@@ -295,7 +282,7 @@ pub async fn plans(
     ApiCaller(caller): ApiCaller,
     Path(id): Path<String>,
 ) -> Result<Json<Vec<PlanVersionJson>>, AppError> {
-    let p = load(&state, &caller, &id, Action::ReadCase).await?;
+    let p = pw::open(&state, &caller.actor(), &id).await?;
     Ok(Json(p.plans.iter().map(plan_json).collect()))
 }
 
@@ -316,7 +303,7 @@ pub async fn create_plan(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<NewPlanJson>,
 ) -> Result<(StatusCode, Json<PlanVersionJson>), AppError> {
-    let p = load(&state, &caller, &id, Action::UpdateCase).await?;
+    let p = pw::load(&state, &caller.actor(), &id, Action::UpdateCase).await?;
     let v = pw::save_plan(
         &state,
         &caller.actor(),
@@ -345,7 +332,7 @@ pub async fn update_plan(
     Path((id, version)): Path<(String, i64)>,
     ApiJson(body): ApiJson<PlanEditJson>,
 ) -> Result<Json<PlanVersionJson>, AppError> {
-    let p = load(&state, &caller, &id, Action::UpdateCase).await?;
+    let p = pw::load(&state, &caller.actor(), &id, Action::UpdateCase).await?;
     let v = pw::save_plan(
         &state,
         &caller.actor(),
@@ -379,7 +366,7 @@ pub async fn agree_plan(
     Path((id, version)): Path<(String, i64)>,
     ApiJson(body): ApiJson<AgreementJson>,
 ) -> Result<StatusCode, AppError> {
-    let p = load(&state, &caller, &id, Action::UpdateCase).await?;
+    let p = pw::load(&state, &caller.actor(), &id, Action::UpdateCase).await?;
     let a = NewPlanAgreement {
         date: body.date,
         method: body.method,
@@ -404,7 +391,7 @@ pub async fn approve_plan(
     Path((id, version)): Path<(String, i64)>,
     ApiJson(body): ApiJson<RevisionJson>,
 ) -> Result<StatusCode, AppError> {
-    let p = load(&state, &caller, &id, Action::ReadCase).await?;
+    let p = pw::load(&state, &caller.actor(), &id, Action::ReadCase).await?;
     pw::approve_plan(&state, &caller.actor(), &p, version, body.revision).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -424,7 +411,7 @@ pub async fn disbursements(
     ApiCaller(caller): ApiCaller,
     Path(id): Path<String>,
 ) -> Result<Json<DisbursementsJson>, AppError> {
-    let p = load(&state, &caller, &id, Action::ReadCase).await?;
+    let p = pw::open(&state, &caller.actor(), &id).await?;
     let list = p.disbursements();
     let paid: Vec<Disbursement> = list.iter().map(|(_, d)| d.clone()).collect();
     Ok(Json(DisbursementsJson {
@@ -447,7 +434,7 @@ pub async fn disburse(
     Path(id): Path<String>,
     ApiJson(d): ApiJson<Disbursement>,
 ) -> Result<(StatusCode, Json<CreatedJson>), AppError> {
-    let p = load(&state, &caller, &id, Action::UpdateCase).await?;
+    let p = pw::load(&state, &caller.actor(), &id, Action::UpdateCase).await?;
     let e = pw::disburse(&state, &caller.actor(), &p, d).await?;
     Ok(created(CreatedJson {
         id: e.id.to_string(),
@@ -463,7 +450,7 @@ pub async fn follow_ups(
     ApiCaller(caller): ApiCaller,
     Path(id): Path<String>,
 ) -> Result<Json<Vec<EntryJson<FollowUpVisit>>>, AppError> {
-    let p = load(&state, &caller, &id, Action::ReadCase).await?;
+    let p = pw::open(&state, &caller.actor(), &id).await?;
     Ok(Json(entries_json(p.follow_ups())))
 }
 
@@ -477,7 +464,7 @@ pub async fn add_follow_up(
     Path(id): Path<String>,
     ApiJson(v): ApiJson<FollowUpVisit>,
 ) -> Result<(StatusCode, Json<CreatedJson>), AppError> {
-    let p = load(&state, &caller, &id, Action::UpdateCase).await?;
+    let p = pw::load(&state, &caller.actor(), &id, Action::UpdateCase).await?;
     v.check(today()).map_err(AppError::validation)?;
     let e = pw::add_entry(
         &state,
@@ -513,20 +500,9 @@ pub async fn approvals(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
 ) -> Result<Json<Vec<ApprovalJson>>, AppError> {
-    let actor = caller.actor();
-    authorize(&actor, Action::ApprovePathway, Resource::Programme)?;
-    let list = state.store.pending_approvals(actor.office).await?;
+    let list = pw::pending_approvals(&state, &caller.actor()).await?;
     Ok(Json(
         list.into_iter()
-            .filter(|a| {
-                let access = domain::authz::CaseAccess {
-                    office: a.office,
-                    case_manager: a.case_manager,
-                    restricted: a.case.restricted,
-                    self_approval: a.self_approval,
-                };
-                authorize(&actor, Action::ApprovePathway, Resource::Case(access)).is_ok()
-            })
             .map(|a| ApprovalJson {
                 case: a.case.id.to_string(),
                 case_number: a.case.number,
@@ -559,7 +535,7 @@ pub async fn closures(
     ApiCaller(caller): ApiCaller,
     Path(id): Path<String>,
 ) -> Result<Json<Vec<ClosureJson>>, AppError> {
-    let p = load(&state, &caller, &id, Action::ReadCase).await?;
+    let p = pw::open(&state, &caller.actor(), &id).await?;
     Ok(Json(
         p.closures
             .iter()
@@ -586,7 +562,7 @@ pub async fn request_closure(
     Path(id): Path<String>,
     ApiJson(c): ApiJson<Closure>,
 ) -> Result<(StatusCode, Json<CreatedJson>), AppError> {
-    let p = load(&state, &caller, &id, Action::UpdateCase).await?;
+    let p = pw::load(&state, &caller.actor(), &id, Action::UpdateCase).await?;
     let x = pw::request_closure(&state, &caller.actor(), &p, c).await?;
     Ok(created(CreatedJson {
         id: x.id.to_string(),
@@ -602,7 +578,7 @@ pub async fn approve_closure(
     ApiCaller(caller): ApiCaller,
     Path(id): Path<String>,
 ) -> Result<StatusCode, AppError> {
-    let p = load(&state, &caller, &id, Action::ReadCase).await?;
+    let p = pw::load(&state, &caller.actor(), &id, Action::ReadCase).await?;
     pw::approve_closure(&state, &caller.actor(), &p).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -622,12 +598,7 @@ pub async fn reopen(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<ReopenJson>,
 ) -> Result<StatusCode, AppError> {
-    let p = load(&state, &caller, &id, Action::ReadCase).await?;
-    pw::reopen(&state, &caller.actor(), &p, &body.reason)
-        .await
-        .map_err(|e| match e.kind {
-            ErrorKind::Conflict => AppError::new(ErrorKind::Conflict),
-            _ => e,
-        })?;
+    let p = pw::load(&state, &caller.actor(), &id, Action::ReadCase).await?;
+    pw::reopen(&state, &caller.actor(), &p, &body.reason).await?;
     Ok(StatusCode::NO_CONTENT)
 }

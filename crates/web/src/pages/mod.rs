@@ -63,53 +63,21 @@ impl Chrome {
         if let Some(c) = caller.filter(|c| !c.user.must_change_password) {
             let actor = c.actor();
             let can = |a: Action| authorize(&actor, a, Resource::Programme).is_ok();
-            if can(Action::ListCases) {
-                nav.push(NavLink {
-                    href: "/cases",
-                    label: tr.t("nav-cases"),
-                });
-            }
-            if can(Action::UpdateCase) {
-                nav.push(NavLink {
-                    href: "/my-work",
-                    label: tr.t("nav-my-work"),
-                });
-            }
-            if can(Action::ApprovePathway) {
-                nav.push(NavLink {
-                    href: "/approvals",
-                    label: tr.t("nav-approvals"),
-                });
-            }
-            if can(Action::ManageProgramme) {
-                nav.push(NavLink {
-                    href: "/programme",
-                    label: tr.t("nav-programme"),
-                });
-            }
-            if can(Action::ReadForms) {
-                nav.push(NavLink {
-                    href: "/forms",
-                    label: tr.t("nav-forms"),
-                });
-            }
-            if can(Action::CreateCase) {
-                nav.push(NavLink {
-                    href: "/cases/new",
-                    label: tr.t("nav-new-case"),
-                });
-            }
-            if can(Action::ReadAggregates) {
-                nav.push(NavLink {
-                    href: "/overview",
-                    label: tr.t("nav-overview"),
-                });
-            }
-            if can(Action::ManageUsers) {
-                nav.push(NavLink {
-                    href: "/admin/users",
-                    label: tr.t("nav-users"),
-                });
+            // In the order they appear; each only for those whose role allows it.
+            let links: [(Action, &'static str, String); 8] = [
+                (Action::ListCases, "/cases", tr.t("nav-cases")),
+                (Action::UpdateCase, "/my-work", tr.t("nav-my-work")),
+                (Action::ApprovePathway, "/approvals", tr.t("nav-approvals")),
+                (Action::ManageProgramme, "/programme", tr.t("nav-programme")),
+                (Action::ReadForms, "/forms", tr.t("nav-forms")),
+                (Action::CreateCase, "/cases/new", tr.t("nav-new-case")),
+                (Action::ReadAggregates, "/overview", tr.t("nav-overview")),
+                (Action::ManageUsers, "/admin/users", tr.t("nav-users")),
+            ];
+            for (action, href, label) in links {
+                if can(action) {
+                    nav.push(NavLink { href, label });
+                }
             }
             nav.push(NavLink {
                 href: "/account",

@@ -108,6 +108,16 @@ fn validated<T>(mut read: ValidationErrors, checked: Result<T, AppError>) -> Res
     }
 }
 
+/// `domain` names a record's date `date`; each form gives it its own name.
+fn date_named(mut e: ValidationErrors, field: &str) -> ValidationErrors {
+    for f in &mut e.0 {
+        if f.field == "date" {
+            f.field = field.into();
+        }
+    }
+    e
+}
+
 // ---------------------------------------------------------------------------------------------
 // Case page panel
 
@@ -470,14 +480,7 @@ impl SessionForm {
         }
         .normalised();
         if let Err(x) = s.check(today()) {
-            for f in x.0 {
-                let field = if f.field == "date" {
-                    "session_date".to_string()
-                } else {
-                    f.field
-                };
-                e.add(field, f.code);
-            }
+            e.merge(date_named(x, "session_date"));
         }
         e.into_result(s)
     }
@@ -501,14 +504,7 @@ impl UrgentForm {
             action: self.action.trim().to_string(),
         };
         if let Err(x) = u.check(today()) {
-            for f in x.0 {
-                let field = if f.field == "date" {
-                    "urgent_date".to_string()
-                } else {
-                    f.field
-                };
-                e.add(field, f.code);
-            }
+            e.merge(date_named(x, "urgent_date"));
         }
         e.into_result(u)
     }
@@ -1156,23 +1152,13 @@ const CONSIDERATIONS: [&str; 7] = [
     "decision",
 ];
 
-async fn load_pathway(
-    state: &AppState,
-    caller: &Caller,
-    id: &str,
-    action: Action,
-) -> Result<Pathway, AppError> {
-    let case = authorized_case(state, &caller.actor(), id, action).await?;
-    Pathway::load(state, case).await
-}
-
 pub async fn plan_edit(
     State(state): State<AppState>,
     tr: Tr,
     SignedIn(caller): SignedIn,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    let p = load_pathway(&state, &caller, &id, Action::UpdateCase).await?;
+    let p = pw::load(&state, &caller.actor(), &id, Action::UpdateCase).await?;
     let form = match p.latest_plan() {
         Some(v) if v.status().editable() => PlanForm {
             version: v.version.to_string(),
@@ -1209,7 +1195,7 @@ pub async fn plan_save(
     Path(id): Path<String>,
     CsrfForm { caller, form }: CsrfForm<PlanForm>,
 ) -> Result<Response, AppError> {
-    let p = load_pathway(&state, &caller, &id, Action::UpdateCase).await?;
+    let p = pw::load(&state, &caller.actor(), &id, Action::UpdateCase).await?;
     let version = form.version.trim().parse::<i64>().ok();
     let expected = form.expected.trim().parse::<i64>().unwrap_or(0);
     let saved = match form.read() {
@@ -1255,7 +1241,7 @@ pub async fn plan_pick(
     Path(id): Path<String>,
     CsrfForm { caller, form }: CsrfForm<PickForm>,
 ) -> Result<Response, AppError> {
-    let p = load_pathway(&state, &caller, &id, Action::UpdateCase).await?;
+    let p = pw::load(&state, &caller.actor(), &id, Action::UpdateCase).await?;
     let grid = state.store.feasibility_grid().await?;
     let approach = grid
         .iter()
@@ -1280,7 +1266,7 @@ pub async fn plan_pick(
         .any(|i| i.grid_approach.as_deref() == Some(&approach.key))
     {
         let key = content.next_key();
-        content.items.push(pw::item_from_grid(approach, key));
+        content.items.push(PlanItem::from_grid(approach, key));
     }
     pw::save_plan(&state, &actor, &p, version, revision, content).await?;
     Ok(Redirect::to(&format!("/cases/{}/plan/edit#items", p.case.id)).into_response())
@@ -1712,8 +1698,7 @@ pub async fn plan_view_page(
     Path(id): Path<String>,
     Query(q): Query<VersionQuery>,
 ) -> Result<Response, AppError> {
-    let p = load_pathway(&state, &caller, &id, Action::ReadCase).await?;
-    super::cases::audit_view(&state, &caller.actor(), &p.case).await?;
+    let p = pw::open(&state, &caller.actor(), &id).await?;
     let page = plan_page(
         &state,
         &tr,
@@ -1749,8 +1734,7 @@ pub async fn plan_print(
     Path(id): Path<String>,
     Query(q): Query<VersionQuery>,
 ) -> Result<Response, AppError> {
-    let p = load_pathway(&state, &caller, &id, Action::ReadCase).await?;
-    super::cases::audit_view(&state, &caller.actor(), &p.case).await?;
+    let p = pw::open(&state, &caller.actor(), &id).await?;
     let v = match q.version {
         Some(n) => p.plans.iter().find(|v| v.version == n),
         None => p.latest_plan(),
@@ -1818,7 +1802,7 @@ pub async fn plan_agree(
     Path(id): Path<String>,
     CsrfForm { caller, form }: CsrfForm<AgreementForm>,
 ) -> Result<Response, AppError> {
-    let p = load_pathway(&state, &caller, &id, Action::UpdateCase).await?;
+    let p = pw::load(&state, &caller.actor(), &id, Action::UpdateCase).await?;
     let version = form
         .version
         .parse::<i64>()
@@ -1877,7 +1861,7 @@ pub async fn plan_approve(
     Path(id): Path<String>,
     CsrfForm { caller, form }: CsrfForm<VersionForm>,
 ) -> Result<Response, AppError> {
-    let p = load_pathway(&state, &caller, &id, Action::ReadCase).await?;
+    let p = pw::load(&state, &caller.actor(), &id, Action::ReadCase).await?;
     p.approval_by(&caller.actor())
         .ok_or(domain::authz::Forbidden)?;
     let version = form
@@ -1908,7 +1892,7 @@ pub async fn plan_amend(
     Path(id): Path<String>,
     CsrfForm { caller, form }: CsrfForm<VersionForm>,
 ) -> Result<Response, AppError> {
-    let p = load_pathway(&state, &caller, &id, Action::UpdateCase).await?;
+    let p = pw::load(&state, &caller.actor(), &id, Action::UpdateCase).await?;
     let latest = form
         .version
         .parse::<i64>()
@@ -1923,7 +1907,7 @@ pub async fn disburse(
     Path(id): Path<String>,
     CsrfForm { caller, form }: CsrfForm<DisbursementForm>,
 ) -> Result<Response, AppError> {
-    let p = load_pathway(&state, &caller, &id, Action::UpdateCase).await?;
+    let p = pw::load(&state, &caller.actor(), &id, Action::UpdateCase).await?;
     let result = match form.read() {
         Ok(d) => pw::disburse(&state, &caller.actor(), &p, d)
             .await
@@ -1933,12 +1917,7 @@ pub async fn disburse(
     match result {
         Ok(()) => Ok(Redirect::to(&format!("/cases/{}/plan#payments", p.case.id)).into_response()),
         Err(mut e) => {
-            // The domain names the payment's date `date`; the form calls it `paid_on`.
-            for f in &mut e.fields.0 {
-                if f.field == "date" {
-                    f.field = "paid_on".into();
-                }
-            }
+            e.fields = date_named(std::mem::take(&mut e.fields), "paid_on");
             plan_page_with_errors(
                 &state,
                 &tr,
@@ -2036,16 +2015,7 @@ impl VisitForm {
             plan_changes: self.plan_changes.trim().to_string(),
         };
         if let Err(x) = v.check(today()) {
-            for f in x.0 {
-                e.add(
-                    if f.field == "date" {
-                        "visit_date".into()
-                    } else {
-                        f.field
-                    },
-                    f.code,
-                );
-            }
+            e.merge(date_named(x, "visit_date"));
         }
         e.into_result(v)
     }
@@ -2075,16 +2045,7 @@ impl UnmetForm {
             notes: self.notes.trim().to_string(),
         };
         if let Err(x) = n.check(today()) {
-            for f in x.0 {
-                e.add(
-                    if f.field == "date" {
-                        "noted_on".into()
-                    } else {
-                        f.field
-                    },
-                    f.code,
-                );
-            }
+            e.merge(date_named(x, "noted_on"));
         }
         e.into_result(n)
     }
@@ -2248,8 +2209,7 @@ pub async fn follow_up(
     SignedIn(caller): SignedIn,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    let p = load_pathway(&state, &caller, &id, Action::ReadCase).await?;
-    super::cases::audit_view(&state, &caller.actor(), &p.case).await?;
+    let p = pw::open(&state, &caller.actor(), &id).await?;
     let page = follow_up_page(
         &state,
         &tr,
@@ -2270,7 +2230,7 @@ pub async fn record_visit(
     Path(id): Path<String>,
     CsrfForm { caller, form }: CsrfForm<VisitForm>,
 ) -> Result<Response, AppError> {
-    let p = load_pathway(&state, &caller, &id, Action::UpdateCase).await?;
+    let p = pw::load(&state, &caller.actor(), &id, Action::UpdateCase).await?;
     match form.read() {
         Ok(v) => {
             pw::add_entry(
@@ -2308,7 +2268,7 @@ pub async fn record_unmet(
     Path(id): Path<String>,
     CsrfForm { caller, form }: CsrfForm<UnmetForm>,
 ) -> Result<Response, AppError> {
-    let p = load_pathway(&state, &caller, &id, Action::UpdateCase).await?;
+    let p = pw::load(&state, &caller.actor(), &id, Action::UpdateCase).await?;
     match form.read() {
         Ok(n) => {
             pw::add_entry(
@@ -2588,8 +2548,7 @@ pub async fn closure(
     SignedIn(caller): SignedIn,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
-    let p = load_pathway(&state, &caller, &id, Action::ReadCase).await?;
-    super::cases::audit_view(&state, &caller.actor(), &p.case).await?;
+    let p = pw::open(&state, &caller.actor(), &id).await?;
     let form = ClosureForm {
         closed_on: today().to_string(),
         ..Default::default()
@@ -2603,7 +2562,7 @@ pub async fn request_closure(
     Path(id): Path<String>,
     CsrfForm { caller, form }: CsrfForm<ClosureForm>,
 ) -> Result<Response, AppError> {
-    let p = load_pathway(&state, &caller, &id, Action::UpdateCase).await?;
+    let p = pw::load(&state, &caller.actor(), &id, Action::UpdateCase).await?;
     let result = match form.read() {
         Ok(c) => pw::request_closure(&state, &caller.actor(), &p, c)
             .await
@@ -2613,11 +2572,7 @@ pub async fn request_closure(
     match result {
         Ok(()) => Ok(Redirect::to(&format!("/cases/{}/closure", p.case.id)).into_response()),
         Err(mut e) if e.kind == ErrorKind::Validation => {
-            for f in &mut e.fields.0 {
-                if f.field == "date" {
-                    f.field = "closed_on".into();
-                }
-            }
+            e.fields = date_named(std::mem::take(&mut e.fields), "closed_on");
             let page = closure_page(&state, &tr, &caller, &p, &form, &e.fields).await?;
             render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
         }
@@ -2630,7 +2585,7 @@ pub async fn approve_closure(
     Path(id): Path<String>,
     CsrfForm { caller, form: _ }: CsrfForm<VersionForm>,
 ) -> Result<Response, AppError> {
-    let p = load_pathway(&state, &caller, &id, Action::ReadCase).await?;
+    let p = pw::load(&state, &caller.actor(), &id, Action::ReadCase).await?;
     pw::approve_closure(&state, &caller.actor(), &p).await?;
     Ok(Redirect::to(&format!("/cases/{}/closure", p.case.id)).into_response())
 }
@@ -2641,7 +2596,7 @@ pub async fn reopen(
     Path(id): Path<String>,
     CsrfForm { caller, form }: CsrfForm<ClosureForm>,
 ) -> Result<Response, AppError> {
-    let p = load_pathway(&state, &caller, &id, Action::ReadCase).await?;
+    let p = pw::load(&state, &caller.actor(), &id, Action::ReadCase).await?;
     match pw::reopen(&state, &caller.actor(), &p, &form.reopen_reason).await {
         Ok(()) => Ok(Redirect::to(&format!("/cases/{}", p.case.id)).into_response()),
         Err(mut e) if e.kind == ErrorKind::Validation => {
@@ -2760,22 +2715,9 @@ pub async fn approvals(
     tr: Tr,
     SignedIn(caller): SignedIn,
 ) -> Result<Response, AppError> {
-    let actor = caller.actor();
-    authorize(&actor, Action::ApprovePathway, Resource::Programme)?;
-    let rows = state
-        .store
-        .pending_approvals(actor.office)
+    let rows = pw::pending_approvals(&state, &caller.actor())
         .await?
         .into_iter()
-        .filter(|a| {
-            let access = domain::authz::CaseAccess {
-                office: a.office,
-                case_manager: a.case_manager,
-                restricted: a.case.restricted,
-                self_approval: a.self_approval,
-            };
-            authorize(&actor, Action::ApprovePathway, Resource::Case(access)).is_ok()
-        })
         .map(|a| ApprovalRow {
             href: match a.plan_version {
                 Some(v) => format!("/cases/{}/plan?version={v}", a.case.id),
