@@ -14,6 +14,8 @@ named_enum!(
         TokenCreate = "token_create",
         TokenRevoke = "token_revoke",
         Publish = "publish",
+        /// Personal data shown to someone outside the programme (a partner, a provider link).
+        Disclose = "disclose",
     }
 );
 

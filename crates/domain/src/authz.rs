@@ -7,7 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::ids::{OfficeId, UserId};
+use crate::ids::{OfficeId, ProviderId, UserId};
 use crate::role::Role;
 
 /// Who is asking.
@@ -17,6 +17,8 @@ pub struct Actor {
     pub role: Role,
     /// `None` means national scope: every office.
     pub office: Option<OfficeId>,
+    /// For partner accounts: the organisation on the service map they work for.
+    pub organisation: Option<ProviderId>,
 }
 
 /// What they want to do.
@@ -42,10 +44,26 @@ pub enum Action {
     ApprovePathway,
     /// Edit programme-wide settings: the feasibility grid, the follow-up rhythm, self-approval.
     ManageProgramme,
+    /// See a referral and the parts of the case it shares.
+    ReadReferral,
+    /// Answer a referral for the provider: accept, decline, start, complete, give feedback.
+    RespondReferral,
+    /// Refer without consent under the handbook's exception (life at risk, unable to consent).
+    OverrideReferralConsent,
+    /// See the service map.
+    ReadServices,
+    /// Add and edit providers and services; accept or reject proposed updates.
+    ManageServices,
+    /// See the stakeholder map, without its sensitive columns.
+    ReadStakeholders,
+    /// See the sensitive columns of the stakeholder map.
+    ReadSensitiveStakeholders,
+    /// Add and edit stakeholders.
+    ManageStakeholders,
 }
 
 impl Action {
-    pub const ALL: [Action; 14] = [
+    pub const ALL: [Action; 22] = [
         Action::ListCases,
         Action::ReadCase,
         Action::CreateCase,
@@ -60,6 +78,14 @@ impl Action {
         Action::ReadSensitiveNotes,
         Action::ApprovePathway,
         Action::ManageProgramme,
+        Action::ReadReferral,
+        Action::RespondReferral,
+        Action::OverrideReferralConsent,
+        Action::ReadServices,
+        Action::ManageServices,
+        Action::ReadStakeholders,
+        Action::ReadSensitiveStakeholders,
+        Action::ManageStakeholders,
     ];
 
     /// Name used in `docs/roles.md` and in audit entries.
@@ -79,6 +105,14 @@ impl Action {
             Action::ReadSensitiveNotes => "case.sensitive",
             Action::ApprovePathway => "pathway.approve",
             Action::ManageProgramme => "programme.manage",
+            Action::ReadReferral => "referral.read",
+            Action::RespondReferral => "referral.respond",
+            Action::OverrideReferralConsent => "referral.override",
+            Action::ReadServices => "services.read",
+            Action::ManageServices => "services.manage",
+            Action::ReadStakeholders => "stakeholders.read",
+            Action::ReadSensitiveStakeholders => "stakeholders.sensitive",
+            Action::ManageStakeholders => "stakeholders.manage",
         }
     }
 }
@@ -100,6 +134,8 @@ pub enum Grant {
     Assigned,
     /// Cases assigned to the user, in an office that allows staff to approve their own work.
     AssignedWhereSelfApproval,
+    /// Referrals to the user's own organisation, while the returnee's consent lets them be shared.
+    OwnOrganisation,
 }
 
 impl Grant {
@@ -113,6 +149,7 @@ impl Grant {
             Grant::OfficeRestrictedIfAssigned => "office, restricted if assigned",
             Grant::Assigned => "assigned",
             Grant::AssignedWhereSelfApproval => "assigned, if the office allows self-approval",
+            Grant::OwnOrganisation => "own organisation, while shared",
         }
     }
 }
@@ -124,26 +161,33 @@ pub fn grant(role: Role, action: Action) -> Grant {
     match (role, action) {
         (Role::Admin, ListCases) => Office,
         (Role::Admin, ReadCase) => OfficeUnrestricted,
-        (Role::Admin, ReadAudit | ManageUsers | ReadAggregates | ReadForms) => All,
-        (
-            Role::Admin,
-            CreateCase | UpdateCase | RecordConsent | ManageForms | FillForm | ReadSensitiveNotes
-            | ApprovePathway | ManageProgramme,
-        ) => No,
+        (Role::Admin, ReadAudit | ManageUsers | ReadAggregates | ReadForms | ReadServices) => All,
+        (Role::Admin, _) => No,
 
         (Role::ProgrammeManager, ManageUsers) => No,
         (Role::ProgrammeManager, _) => Office,
 
-        (Role::CaseManager, ListCases | CreateCase | ReadAggregates | ReadForms) => Office,
-        (Role::CaseManager, ReadCase) => OfficeRestrictedIfAssigned,
-        (Role::CaseManager, UpdateCase | RecordConsent | FillForm | ReadSensitiveNotes) => Assigned,
+        (
+            Role::CaseManager,
+            ListCases | CreateCase | ReadAggregates | ReadForms | ReadServices | ReadStakeholders,
+        ) => Office,
+        (Role::CaseManager, ReadCase | ReadReferral) => OfficeRestrictedIfAssigned,
+        (
+            Role::CaseManager,
+            UpdateCase | RecordConsent | FillForm | ReadSensitiveNotes | RespondReferral,
+        ) => Assigned,
         (Role::CaseManager, ApprovePathway) => AssignedWhereSelfApproval,
-        (Role::CaseManager, ReadAudit | ManageUsers | ManageForms | ManageProgramme) => No,
+        (Role::CaseManager, _) => No,
 
-        (Role::MeOfficer, ListCases | ReadAggregates | ReadForms | ManageForms) => Office,
+        (
+            Role::MeOfficer,
+            ListCases | ReadAggregates | ReadForms | ManageForms | ReadServices | ManageServices
+            | ReadStakeholders | ReadSensitiveStakeholders,
+        ) => Office,
         (Role::MeOfficer, ReadCase) => OfficeUnrestricted,
         (Role::MeOfficer, _) => No,
 
+        (Role::Partner, ReadReferral | RespondReferral) => OwnOrganisation,
         (Role::Partner, _) => No,
 
         (Role::Viewer, ReadAggregates) => All,
@@ -160,6 +204,17 @@ pub enum Resource {
     Office(OfficeId),
     /// An existing case.
     Case(CaseAccess),
+    /// A referral of a case to a provider.
+    Referral(ReferralAccess),
+}
+
+/// The facts about a referral that decide who may see it: its case, the organisation it was
+/// sent to, and whether the returnee's consent lets it be shared now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ReferralAccess {
+    pub case: CaseAccess,
+    pub provider: ProviderId,
+    pub shared: bool,
 }
 
 /// The facts about a case that decide who may touch it.
@@ -182,8 +237,19 @@ fn in_scope(actor: &Actor, office: OfficeId) -> bool {
 
 /// The decision. `Ok(())` means go ahead.
 pub fn authorize(actor: &Actor, action: Action, resource: Resource) -> Result<(), Forbidden> {
+    let resource = match resource {
+        // Staff reach a referral through its case; only partners are judged on the referral.
+        Resource::Referral(r) if grant(actor.role, action) != Grant::OwnOrganisation => {
+            Resource::Case(r.case)
+        }
+        other => other,
+    };
     let allowed = match (grant(actor.role, action), resource) {
         (Grant::No, _) => false,
+        (Grant::OwnOrganisation, Resource::Referral(r)) => {
+            r.shared && actor.organisation == Some(r.provider)
+        }
+        (Grant::OwnOrganisation, Resource::Case(_) | Resource::Office(_)) => false,
         (Grant::All, _) => true,
         // Programme-wide actions with an office-limited grant are allowed; what is shown is
         // narrowed to the scope by the caller (see `case_list_scope`).
@@ -203,6 +269,8 @@ pub fn authorize(actor: &Actor, action: Action, resource: Resource) -> Result<()
         (Grant::AssignedWhereSelfApproval, Resource::Case(c)) => {
             in_scope(actor, c.office) && c.case_manager == Some(actor.user_id) && c.self_approval
         }
+        // Replaced by the case above.
+        (_, Resource::Referral(_)) => false,
     };
     if allowed { Ok(()) } else { Err(Forbidden) }
 }
@@ -244,6 +312,7 @@ pub fn case_list_scope(actor: &Actor) -> Option<CaseListScope> {
         Grant::All => (None, RestrictedVisibility::All),
         Grant::Office => (actor.office, RestrictedVisibility::All),
         Grant::OfficeUnrestricted => (actor.office, RestrictedVisibility::None),
+        Grant::OwnOrganisation => return None,
         Grant::OfficeRestrictedIfAssigned | Grant::Assigned | Grant::AssignedWhereSelfApproval => (
             actor.office,
             RestrictedVisibility::AssignedTo(actor.user_id),
@@ -270,6 +339,7 @@ mod tests {
             user_id: UserId::new(),
             role,
             office,
+            organisation: None,
         }
     }
 
@@ -395,6 +465,53 @@ mod tests {
         assert!(authorize(&cm, Action::ReadSensitiveNotes, Resource::Case(own)).is_ok());
         assert!(authorize(&cm, Action::ReadSensitiveNotes, Resource::Case(colleague)).is_err());
         assert!(authorize(&me, Action::ReadSensitiveNotes, Resource::Case(own)).is_err());
+    }
+
+    #[test]
+    fn partners_see_only_shared_referrals_to_their_own_organisation() {
+        let office = OfficeId::new();
+        let clinic = ProviderId::new();
+        let mut partner = actor(Role::Partner, Some(office));
+        partner.organisation = Some(clinic);
+        let cm = actor(Role::CaseManager, Some(office));
+        let case = CaseAccess {
+            office,
+            case_manager: Some(cm.user_id),
+            restricted: true,
+            self_approval: false,
+        };
+        let to_clinic = ReferralAccess {
+            case,
+            provider: clinic,
+            shared: true,
+        };
+        let read = |a: &Actor, r| authorize(a, Action::ReadReferral, Resource::Referral(r));
+        assert!(read(&partner, to_clinic).is_ok());
+        assert!(authorize(&partner, Action::RespondReferral, Resource::Referral(to_clinic)).is_ok());
+        let elsewhere = ReferralAccess {
+            provider: ProviderId::new(),
+            ..to_clinic
+        };
+        assert!(read(&partner, elsewhere).is_err());
+        let withdrawn = ReferralAccess {
+            shared: false,
+            ..to_clinic
+        };
+        assert!(read(&partner, withdrawn).is_err());
+        assert!(authorize(&partner, Action::ReadCase, Resource::Case(case)).is_err());
+        assert!(authorize(&partner, Action::ReadServices, Resource::Programme).is_err());
+        // Staff are judged on the case, whatever the provider or sharing state.
+        assert!(read(&cm, withdrawn).is_ok());
+        let other_cm = actor(Role::CaseManager, Some(office));
+        assert!(read(&other_cm, to_clinic).is_err(), "restricted case");
+        let me = actor(Role::MeOfficer, Some(office));
+        assert!(read(&me, to_clinic).is_err());
+        assert!(authorize(&me, Action::ReadSensitiveStakeholders, Resource::Programme).is_ok());
+        assert!(authorize(&cm, Action::ReadSensitiveStakeholders, Resource::Programme).is_err());
+        assert!(authorize(&cm, Action::OverrideReferralConsent, Resource::Case(case)).is_err());
+        let pm = actor(Role::ProgrammeManager, Some(office));
+        assert!(authorize(&pm, Action::OverrideReferralConsent, Resource::Case(case)).is_ok());
+        assert_eq!(case_list_scope(&partner), None);
     }
 
     #[test]

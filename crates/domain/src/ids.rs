@@ -52,6 +52,22 @@ uuid_id!(
     /// A country or field office.
     OfficeId
 );
+uuid_id!(
+    /// An organisation on the service map (a service provider or partner).
+    ProviderId
+);
+uuid_id!(
+    /// One service of a provider.
+    ServiceId
+);
+uuid_id!(
+    /// A stakeholder on the stakeholder map.
+    StakeholderId
+);
+uuid_id!(
+    /// A referral of a returnee to a service.
+    ReferralId
+);
 
 /// Short code of an office, used in case numbers: 2–8 ASCII letters or digits, upper case,
 /// starting with a letter (for example `DKR`, `TUN2`).

@@ -10,12 +10,18 @@ pub mod case;
 pub mod consent;
 pub mod ids;
 pub mod pathway;
+pub mod referral;
 pub mod role;
 pub mod rss;
 pub mod security;
+pub mod services;
+pub mod stakeholder;
 pub mod text;
 pub mod validation;
 
-pub use ids::{CaseId, CaseNumber, OfficeCode, OfficeId, UserId, Username};
+pub use ids::{
+    CaseId, CaseNumber, OfficeCode, OfficeId, ProviderId, ReferralId, ServiceId, StakeholderId,
+    UserId, Username,
+};
 pub use role::Role;
 pub use validation::{FieldError, ValidationErrors};

@@ -262,6 +262,110 @@ pub trait Store: Send + Sync + 'static {
         audit: AuditContext,
     ) -> Result<()>;
 
+    // The service map
+    async fn providers(&self) -> Result<Vec<ProviderRecord>>;
+    async fn provider(&self, id: domain::ProviderId) -> Result<ProviderRecord>;
+    /// Adds a provider (`expected_version` `None`) or replaces one still at that version.
+    async fn save_provider(
+        &self,
+        id: domain::ProviderId,
+        expected_version: Option<i64>,
+        provider: domain::services::Provider,
+        audit: AuditContext,
+    ) -> Result<ProviderRecord>;
+    async fn services(&self) -> Result<Vec<ServiceRecord>>;
+    async fn service(&self, id: domain::ServiceId) -> Result<ServiceRecord>;
+    /// Adds a service of a provider, or replaces one still at `expected_version`.
+    async fn save_service(
+        &self,
+        id: domain::ServiceId,
+        provider: domain::ProviderId,
+        expected_version: Option<i64>,
+        service: domain::services::Service,
+        audit: AuditContext,
+    ) -> Result<ServiceRecord>;
+    async fn propose_service_update(
+        &self,
+        service: domain::ServiceId,
+        case: Option<CaseId>,
+        feedback: domain::services::ServiceFeedback,
+        audit: AuditContext,
+    ) -> Result<uuid::Uuid>;
+    /// Proposed updates, pending ones first.
+    async fn service_updates(
+        &self,
+        service: Option<domain::ServiceId>,
+    ) -> Result<Vec<ServiceUpdateRecord>>;
+    /// Accepts (replacing the service with `updated`) or rejects a pending proposal;
+    /// [`StoreError::Conflict`] if it was already decided or the service changed.
+    async fn decide_service_update(
+        &self,
+        id: uuid::Uuid,
+        updated: Option<(i64, domain::services::Service)>,
+        note: String,
+        audit: AuditContext,
+    ) -> Result<()>;
+    /// Sets or clears the organisation a partner account works for.
+    async fn set_user_organisation(
+        &self,
+        user: UserId,
+        organisation: Option<domain::ProviderId>,
+        audit: AuditContext,
+    ) -> Result<()>;
+
+    // The stakeholder map
+    async fn stakeholders(&self) -> Result<Vec<StakeholderRecord>>;
+    async fn stakeholder(&self, id: domain::StakeholderId) -> Result<StakeholderRecord>;
+    async fn save_stakeholder(
+        &self,
+        id: domain::StakeholderId,
+        expected_version: Option<i64>,
+        stakeholder: domain::stakeholder::Stakeholder,
+        audit: AuditContext,
+    ) -> Result<StakeholderRecord>;
+
+    // Referrals
+    /// Records a draft referral, with an audit entry on the case.
+    async fn create_referral(&self, r: NewReferral, audit: AuditContext) -> Result<ReferralRecord>;
+    async fn referral(&self, id: domain::ReferralId) -> Result<ReferralRecord>;
+    /// Newest first.
+    async fn referrals(&self, filter: &ReferralFilter) -> Result<Vec<ReferralRecord>>;
+    /// Replaces a draft's content; [`StoreError::Conflict`] if it changed or was sent.
+    async fn update_referral(
+        &self,
+        id: domain::ReferralId,
+        expected_version: i64,
+        content: domain::referral::ReferralContent,
+        audit: AuditContext,
+    ) -> Result<ReferralRecord>;
+    /// Moves a referral along its lifecycle (the step decided by `domain::referral`);
+    /// [`StoreError::Conflict`] if its status or version changed meanwhile.
+    async fn referral_step(
+        &self,
+        id: domain::ReferralId,
+        expected_version: i64,
+        step: NewReferralStep,
+        audit: AuditContext,
+    ) -> Result<ReferralRecord>;
+    async fn referral_events(&self, id: domain::ReferralId) -> Result<Vec<ReferralEvent>>;
+    async fn create_referral_link(
+        &self,
+        link: NewReferralLink,
+        audit: AuditContext,
+    ) -> Result<ReferralLink>;
+    async fn referral_links(&self, referral: domain::ReferralId) -> Result<Vec<ReferralLink>>;
+    async fn revoke_referral_link(
+        &self,
+        referral: domain::ReferralId,
+        link: uuid::Uuid,
+        audit: AuditContext,
+    ) -> Result<()>;
+    /// The link with this token hash, live or not, and its referral.
+    async fn referral_by_link(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<(ReferralLink, ReferralRecord)>>;
+
     // Audit
     /// Writes an entry on its own: reads of sensitive records, sign-ins.
     async fn append_audit(&self, entry: NewAuditEntry) -> Result<()>;

@@ -59,7 +59,7 @@ pub(crate) fn ensure_office(c: &Connection, code: &OfficeCode, name: &str) -> Re
 }
 
 const USER_COLUMNS: &str = "u.id, u.username, u.display_name, u.role, u.office_id, u.password_hash,
-     u.must_change_password, u.disabled, u.created_at";
+     u.must_change_password, u.disabled, u.created_at, u.provider_id";
 
 fn user_row(r: &Row<'_>) -> rusqlite::Result<User> {
     user_row_at(r, 0)
@@ -84,6 +84,10 @@ fn user_row_at(r: &Row<'_>, o: usize) -> rusqlite::Result<User> {
         must_change_password: r.get(o + 6)?,
         disabled: r.get(o + 7)?,
         created_at: from_ts(r.get(o + 8)?),
+        organisation: r
+            .get::<_, Option<String>>(o + 9)?
+            .map(|s| parse_uuid(o + 9, &s).map(domain::ProviderId))
+            .transpose()?,
     })
 }
 

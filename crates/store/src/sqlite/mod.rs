@@ -10,6 +10,7 @@ mod audit;
 mod cases;
 mod forms;
 mod pathway;
+mod referrals;
 mod rss;
 
 use std::path::{Path, PathBuf};
@@ -71,6 +72,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         9,
         "individual pathway",
         include_str!("../../migrations/sqlite/0009_pathway.sql"),
+    ),
+    (
+        10,
+        "service map, stakeholders and referrals",
+        include_str!("../../migrations/sqlite/0010_referrals.sql"),
     ),
 ];
 
@@ -781,6 +787,163 @@ impl Store for SqliteStore {
         audit: AuditContext,
     ) -> Result<()> {
         self.write(move |tx| pathway::set_self_approval(tx, office, on, &audit))
+            .await
+    }
+
+    async fn providers(&self) -> Result<Vec<ProviderRecord>> {
+        self.read(referrals::providers).await
+    }
+    async fn provider(&self, id: domain::ProviderId) -> Result<ProviderRecord> {
+        self.read(move |c| referrals::provider(c, id)).await
+    }
+    async fn save_provider(
+        &self,
+        id: domain::ProviderId,
+        expected_version: Option<i64>,
+        provider: domain::services::Provider,
+        audit: AuditContext,
+    ) -> Result<ProviderRecord> {
+        self.write(move |tx| referrals::save_provider(tx, id, expected_version, &provider, &audit))
+            .await
+    }
+    async fn services(&self) -> Result<Vec<ServiceRecord>> {
+        self.read(referrals::services).await
+    }
+    async fn service(&self, id: domain::ServiceId) -> Result<ServiceRecord> {
+        self.read(move |c| referrals::service(c, id)).await
+    }
+    async fn save_service(
+        &self,
+        id: domain::ServiceId,
+        provider: domain::ProviderId,
+        expected_version: Option<i64>,
+        service: domain::services::Service,
+        audit: AuditContext,
+    ) -> Result<ServiceRecord> {
+        self.write(move |tx| {
+            referrals::save_service(tx, id, provider, expected_version, &service, &audit)
+        })
+        .await
+    }
+    async fn propose_service_update(
+        &self,
+        service: domain::ServiceId,
+        case: Option<CaseId>,
+        feedback: domain::services::ServiceFeedback,
+        audit: AuditContext,
+    ) -> Result<uuid::Uuid> {
+        self.write(move |tx| {
+            referrals::propose_service_update(tx, service, case, &feedback, &audit)
+        })
+        .await
+    }
+    async fn service_updates(
+        &self,
+        service: Option<domain::ServiceId>,
+    ) -> Result<Vec<ServiceUpdateRecord>> {
+        self.read(move |c| referrals::service_updates(c, service))
+            .await
+    }
+    async fn decide_service_update(
+        &self,
+        id: uuid::Uuid,
+        updated: Option<(i64, domain::services::Service)>,
+        note: String,
+        audit: AuditContext,
+    ) -> Result<()> {
+        self.write(move |tx| referrals::decide_service_update(tx, id, updated, &note, &audit))
+            .await
+    }
+    async fn set_user_organisation(
+        &self,
+        user: UserId,
+        organisation: Option<domain::ProviderId>,
+        audit: AuditContext,
+    ) -> Result<()> {
+        self.write(move |tx| referrals::set_user_organisation(tx, user, organisation, &audit))
+            .await
+    }
+    async fn stakeholders(&self) -> Result<Vec<StakeholderRecord>> {
+        self.read(referrals::stakeholders).await
+    }
+    async fn stakeholder(&self, id: domain::StakeholderId) -> Result<StakeholderRecord> {
+        self.read(move |c| referrals::stakeholder(c, id)).await
+    }
+    async fn save_stakeholder(
+        &self,
+        id: domain::StakeholderId,
+        expected_version: Option<i64>,
+        stakeholder: domain::stakeholder::Stakeholder,
+        audit: AuditContext,
+    ) -> Result<StakeholderRecord> {
+        self.write(move |tx| {
+            referrals::save_stakeholder(tx, id, expected_version, &stakeholder, &audit)
+        })
+        .await
+    }
+    async fn create_referral(&self, r: NewReferral, audit: AuditContext) -> Result<ReferralRecord> {
+        self.write(move |tx| referrals::create_referral(tx, &r, &audit))
+            .await
+    }
+    async fn referral(&self, id: domain::ReferralId) -> Result<ReferralRecord> {
+        self.read(move |c| referrals::referral(c, id)).await
+    }
+    async fn referrals(&self, filter: &ReferralFilter) -> Result<Vec<ReferralRecord>> {
+        let filter = filter.clone();
+        self.read(move |c| referrals::referrals(c, &filter)).await
+    }
+    async fn update_referral(
+        &self,
+        id: domain::ReferralId,
+        expected_version: i64,
+        content: domain::referral::ReferralContent,
+        audit: AuditContext,
+    ) -> Result<ReferralRecord> {
+        self.write(move |tx| {
+            referrals::update_referral(tx, id, expected_version, &content, &audit)
+        })
+        .await
+    }
+    async fn referral_step(
+        &self,
+        id: domain::ReferralId,
+        expected_version: i64,
+        step: NewReferralStep,
+        audit: AuditContext,
+    ) -> Result<ReferralRecord> {
+        self.write(move |tx| referrals::referral_step(tx, id, expected_version, &step, &audit))
+            .await
+    }
+    async fn referral_events(&self, id: domain::ReferralId) -> Result<Vec<ReferralEvent>> {
+        self.read(move |c| referrals::referral_events(c, id)).await
+    }
+    async fn create_referral_link(
+        &self,
+        link: NewReferralLink,
+        audit: AuditContext,
+    ) -> Result<ReferralLink> {
+        self.write(move |tx| referrals::create_referral_link(tx, &link, &audit))
+            .await
+    }
+    async fn referral_links(&self, referral: domain::ReferralId) -> Result<Vec<ReferralLink>> {
+        self.read(move |c| referrals::referral_links(c, referral))
+            .await
+    }
+    async fn revoke_referral_link(
+        &self,
+        referral: domain::ReferralId,
+        link: uuid::Uuid,
+        audit: AuditContext,
+    ) -> Result<()> {
+        self.write(move |tx| referrals::revoke_referral_link(tx, referral, link, &audit))
+            .await
+    }
+    async fn referral_by_link(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<(ReferralLink, ReferralRecord)>> {
+        let token_hash = token_hash.to_string();
+        self.read(move |c| referrals::referral_by_link(c, &token_hash))
             .await
     }
 

@@ -83,6 +83,7 @@ pub async fn run_all(s: Arc<dyn Store>) {
     listing_filters_search_and_scope(&s).await;
     consent_is_append_only(&s).await;
     pathway_plans_closures_and_journal(&s).await;
+    service_map_and_referrals(&s).await;
 }
 
 async fn offices_and_users(s: &Arc<dyn Store>) {
@@ -929,4 +930,205 @@ async fn pathway_plans_closures_and_journal(s: &Arc<dyn Store>) {
         .await
         .unwrap();
     assert!(s.case(rec.id).await.unwrap().office.self_approval);
+}
+
+async fn service_map_and_referrals(s: &Arc<dyn Store>) {
+    use domain::referral::{ReferralContent, ReferralStatus, ReferralStep, Urgency};
+    use domain::services::{Provider, ServiceCategory, ServiceFeedback};
+    let office = s
+        .ensure_office(&OfficeCode::parse("REF").unwrap(), "Referrals")
+        .await
+        .unwrap();
+    let cm = user(s, "ref.cm", Role::CaseManager, Some(office.id)).await;
+    let partner = user(s, "ref.partner", Role::Partner, Some(office.id)).await;
+    let by_cm = AuditContext::by(cm.id, NOW);
+    let pid = domain::ProviderId::new();
+    let clinic = Provider {
+        name: "Kolda clinic".into(),
+        ..Default::default()
+    };
+    let p = s
+        .save_provider(pid, None, clinic.clone(), by_cm.clone())
+        .await
+        .unwrap();
+    assert_eq!(p.version, 1);
+    assert!(matches!(
+        s.save_provider(pid, Some(7), clinic.clone(), by_cm.clone()).await,
+        Err(StoreError::Conflict)
+    ));
+    s.set_user_organisation(partner.id, Some(pid), by_cm.clone())
+        .await
+        .unwrap();
+    assert_eq!(s.user(partner.id).await.unwrap().organisation, Some(pid));
+
+    let sid = domain::ServiceId::new();
+    let service = domain::services::Service {
+        name: "General consultation".into(),
+        category: ServiceCategory::Health,
+        place: "Kolda".into(),
+        languages: vec!["Pulaar".into()],
+        details: Default::default(),
+        barriers: vec![],
+        ratings: Default::default(),
+        serves_returnees: true,
+        open_to_local_population: true,
+        answer_days: Some(3),
+        verified_on: None,
+        verified_by: String::new(),
+    };
+    let sv = s
+        .save_service(sid, pid, None, service.clone(), by_cm.clone())
+        .await
+        .unwrap();
+    assert_eq!(sv.provider_name, "Kolda clinic");
+    assert_eq!(s.services().await.unwrap().len(), 1);
+
+    // A proposal is decided once; accepting replaces the service.
+    let feedback = ServiceFeedback {
+        comment: "Closed on Fridays now".into(),
+        proposed: [("hours".to_string(), "Mon–Thu".to_string())].into(),
+    };
+    let u = s
+        .propose_service_update(sid, None, feedback.clone(), by_cm.clone())
+        .await
+        .unwrap();
+    let updated = feedback.apply(&service, date!(2026 - 11 - 20), "PM");
+    s.decide_service_update(u, Some((sv.version, updated)), "ok".into(), by_cm.clone())
+        .await
+        .unwrap();
+    assert!(matches!(
+        s.decide_service_update(u, None, "again".into(), by_cm.clone())
+            .await,
+        Err(StoreError::Conflict)
+    ));
+    let sv = s.service(sid).await.unwrap();
+    assert_eq!(sv.service.detail("hours"), "Mon–Thu");
+    assert_eq!(sv.version, 2);
+
+    let rec = s
+        .create_case(
+            NewCase {
+                id: CaseId::new(),
+                office: office.id,
+                case_manager: Some(cm.id),
+                profile: profile("Fatou", "Ba"),
+                stage: CaseStage::Intake,
+                consents: vec![],
+            },
+            by_cm.clone(),
+        )
+        .await
+        .unwrap();
+    let content = ReferralContent {
+        reason: "Check-up".into(),
+        urgency: Urgency::Routine,
+        sections: vec![],
+        health_note: String::new(),
+        protection_note: String::new(),
+        psychosocial_note: String::new(),
+        plan_item: None,
+        accompanied: false,
+        consent: None,
+        consent_override: None,
+    }
+    .normalised();
+    let rid = domain::ReferralId::new();
+    let r = s
+        .create_referral(
+            NewReferral {
+                id: rid,
+                case: rec.id,
+                service: sid,
+                content: content.clone(),
+            },
+            by_cm.clone(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(r.status, ReferralStatus::Draft);
+    assert_eq!(r.provider, pid);
+    assert_eq!(r.case_access, rec.access());
+    let step = NewReferralStep {
+        from: ReferralStatus::Draft,
+        to: ReferralStatus::Sent,
+        step: ReferralStep::Send,
+        note: String::new(),
+        via: Via::Staff,
+        sent_on: Some(date!(2026 - 11 - 20)),
+        answer_due: Some(date!(2026 - 11 - 23)),
+    };
+    let sent = s
+        .referral_step(rid, r.version, step.clone(), by_cm.clone())
+        .await
+        .unwrap();
+    assert_eq!(sent.status, ReferralStatus::Sent);
+    assert_eq!(sent.answer_due, Some(date!(2026 - 11 - 23)));
+    // The same step again is stale.
+    assert!(matches!(
+        s.referral_step(rid, r.version, step, by_cm.clone()).await,
+        Err(StoreError::Conflict)
+    ));
+    assert!(matches!(
+        s.update_referral(rid, sent.version, content, by_cm.clone())
+            .await,
+        Err(StoreError::Conflict)
+    ));
+    let events = s.referral_events(rid).await.unwrap();
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].by_name.as_deref(), Some("REF.CM"));
+    let to_clinic = s
+        .referrals(&ReferralFilter {
+            provider: Some(pid),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(to_clinic.len(), 1);
+    assert!(
+        s.referrals(&ReferralFilter {
+            provider: Some(domain::ProviderId::new()),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .is_empty()
+    );
+
+    // Links: found by hash, revoked once.
+    let link = s
+        .create_referral_link(
+            NewReferralLink {
+                id: uuid::Uuid::new_v4(),
+                referral: rid,
+                token_hash: "h1".into(),
+                expires_at: NOW + time::Duration::days(14),
+            },
+            by_cm.clone(),
+        )
+        .await
+        .unwrap();
+    assert!(link.is_live(NOW));
+    let (found, fr) = s.referral_by_link("h1").await.unwrap().unwrap();
+    assert_eq!((found.id, fr.id), (link.id, rid));
+    assert!(s.referral_by_link("h2").await.unwrap().is_none());
+    s.revoke_referral_link(rid, link.id, by_cm.clone())
+        .await
+        .unwrap();
+    assert!(matches!(
+        s.revoke_referral_link(rid, link.id, by_cm.clone()).await,
+        Err(StoreError::NotFound)
+    ));
+    let (found, _) = s.referral_by_link("h1").await.unwrap().unwrap();
+    assert!(!found.is_live(NOW));
+
+    // Every referral change is on the case's timeline.
+    let trail = s
+        .audit_for_record("case", &rec.id.to_string(), AuditScope::Changes)
+        .await
+        .unwrap();
+    let referral_entries = trail
+        .iter()
+        .filter(|e| e.changes.iter().any(|c| c.field.starts_with("referral.")))
+        .count();
+    assert_eq!(referral_entries, 4, "created, sent, link, revoked");
 }
