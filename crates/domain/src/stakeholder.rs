@@ -79,7 +79,7 @@ pub fn engagement(influence: u8, interest: u8) -> EngagementTier {
 
 /// What the analysis step of Table 1.2 records about a stakeholder, in free text.
 pub const STAKEHOLDER_FIELDS: [&str; 9] = [
-    "role",
+    "functions",
     "expectations",
     "motivations",
     "willingness",
@@ -204,7 +204,7 @@ mod tests {
             stance: Some(Stance::PotentialObstructor),
             priority: Some(Priority::High),
             capacity_adequate: Some(false),
-            details: BTreeMap::from([("role".into(), "Local development plan".into())]),
+            details: BTreeMap::from([("functions".into(), "Local development plan".into())]),
             sensitive: BTreeMap::from([("political_interest".into(), "Elections in May".into())]),
         }
     }
@@ -224,7 +224,7 @@ mod tests {
         let s = stakeholder().redacted();
         assert!(s.sensitive.is_empty());
         assert_eq!(s.stance, None);
-        assert_eq!(s.detail("role"), "Local development plan");
+        assert_eq!(s.detail("functions"), "Local development plan");
     }
 
     #[test]
@@ -232,10 +232,10 @@ mod tests {
         let mut s = stakeholder();
         s.influence = 0;
         s.interest = 6;
-        s.sensitive.insert("role".into(), "x".into());
+        s.sensitive.insert("functions".into(), "x".into());
         let e = s.check().unwrap_err();
         assert_eq!(e.for_field("influence"), Some("error-score-1-5"));
         assert_eq!(e.for_field("interest"), Some("error-score-1-5"));
-        assert_eq!(e.for_field("role"), Some("error-unknown-field"));
+        assert_eq!(e.for_field("functions"), Some("error-unknown-field"));
     }
 }

@@ -116,6 +116,7 @@ impl Caller {
             user_id: self.user.id,
             role: self.user.role,
             office: self.user.office,
+            organisation: self.user.organisation,
         }
     }
     pub fn csrf(&self) -> &str {

@@ -319,6 +319,97 @@ mod tests {
                 vec!["rapid_vulnerability_screening", "counselling_session"],
             );
         }
+        {
+            use domain::referral::*;
+            use domain::services::*;
+            use domain::stakeholder::*;
+            fn all<T: Copy>(v: &[T], f: fn(T) -> &'static str) -> Vec<&'static str> {
+                v.iter().map(|x| f(*x)).collect()
+            }
+            check("sector", all(ProviderSector::ALL, ProviderSector::as_str));
+            check("category", all(ServiceCategory::ALL, ServiceCategory::as_str));
+            check("barrier", all(AccessBarrier::ALL, AccessBarrier::as_str));
+            check("quality", all(QualityRating::ALL, QualityRating::as_str));
+            check("gap", all(GapPattern::ALL, GapPattern::as_str));
+            check("proposal", all(ProposalStatus::ALL, ProposalStatus::as_str));
+            check(
+                "stakeholder-kind",
+                all(StakeholderKind::ALL, StakeholderKind::as_str),
+            );
+            check(
+                "stakeholder-level",
+                all(StakeholderLevel::ALL, StakeholderLevel::as_str),
+            );
+            check("stance", all(Stance::ALL, Stance::as_str));
+            check("priority", all(Priority::ALL, Priority::as_str));
+            check("engagement", all(EngagementTier::ALL, EngagementTier::as_str));
+            check("score", vec!["1", "2", "3", "4", "5"]);
+            check("urgency", all(Urgency::ALL, Urgency::as_str));
+            check("section", all(SharedSection::ALL, SharedSection::as_str));
+            check("override", all(OverrideReason::ALL, OverrideReason::as_str));
+            check(
+                "referral-status",
+                all(ReferralStatus::ALL, ReferralStatus::as_str),
+            );
+            check("referral-step", all(ReferralStep::ALL, ReferralStep::as_str));
+            // Form fields are labelled `field-<name>`.
+            let mut fields: Vec<&str> = Vec::new();
+            fields.extend(PROVIDER_FIELDS);
+            fields.extend(SERVICE_FIELDS);
+            fields.extend(SOP_FIELDS);
+            fields.extend(FEEDBACK_FIELDS);
+            fields.extend(STAKEHOLDER_FIELDS);
+            fields.extend(SENSITIVE_FIELDS);
+            fields.extend([
+                TRUST_FIELD,
+                "sector",
+                "provider",
+                "category",
+                "area",
+                "languages",
+                "barriers",
+                "available",
+                "quality",
+                "accessible",
+                "serves_returnees",
+                "open_to_local_population",
+                "answer_days",
+                "verified_on",
+                "verified_by",
+                "kind",
+                "level",
+                "sector_text",
+                "influence",
+                "interest",
+                "priority",
+                "capacity_adequate",
+                "stance",
+                "service",
+                "referral_reason",
+                "urgency",
+                "accompanied",
+                "sections",
+                "health_note",
+                "protection_note",
+                "psychosocial_note",
+                "consent_date",
+                "consent_method",
+                "consent_purpose",
+                "override_reason",
+                "override_date",
+                "override_professional",
+                "override_justification",
+                "comment",
+                "note",
+                "step",
+                "days",
+                "language",
+                "dimension",
+                "preferred_language",
+                "sex",
+            ]);
+            check("field", fields);
+        }
         check(
             "rss-outcome",
             vec![

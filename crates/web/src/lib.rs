@@ -14,6 +14,7 @@ mod forms;
 pub mod i18n;
 pub mod pages;
 pub mod pathway;
+pub mod referrals;
 pub mod routes;
 pub mod rss;
 mod security;

@@ -48,6 +48,7 @@ fn actor(u: &User) -> Actor {
         user_id: u.id,
         role: u.role,
         office: u.office,
+        organisation: u.organisation,
     }
 }
 

@@ -3,6 +3,7 @@
 
 pub mod cases;
 pub mod pathway;
+pub mod referrals;
 
 use axum::Json;
 use axum::body::Bytes;
@@ -101,6 +102,25 @@ pub async fn me(ApiCaller(caller): ApiCaller) -> Json<Me> {
         pathway::request_closure,
         pathway::approve_closure,
         pathway::reopen,
+        referrals::providers,
+        referrals::provider,
+        referrals::create_provider,
+        referrals::update_provider,
+        referrals::services,
+        referrals::service,
+        referrals::create_service,
+        referrals::update_service,
+        referrals::stakeholders,
+        referrals::stakeholder,
+        referrals::create_stakeholder,
+        referrals::update_stakeholder,
+        referrals::case_referrals,
+        referrals::create_referral,
+        referrals::staff_step,
+        referrals::create_link,
+        referrals::referrals,
+        referrals::referral,
+        referrals::respond,
     ),
     components(schemas(crate::error::ApiErrorDetail, crate::error::ApiFieldError)),
     modifiers(&BearerAuth),

@@ -1348,6 +1348,7 @@ pub async fn record_consent_decision(
         .collect();
     check_consent(&input, &history, today()).map_err(AppError::validation)?;
     let now = OffsetDateTime::now_utc();
+    let (purpose, decision) = (input.purpose, input.decision);
     let record = ConsentRecord {
         purpose: input.purpose,
         decision: input.decision,
@@ -1361,7 +1362,7 @@ pub async fn record_consent_decision(
         .store
         .add_consent(case.id, record, AuditContext::by(actor.user_id, now))
         .await?;
-    Ok(())
+    crate::referrals::after_case_consent(state, actor, case.id, purpose, decision).await
 }
 
 pub async fn record_consent(

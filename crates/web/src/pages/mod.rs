@@ -8,7 +8,9 @@ pub mod instruments;
 pub mod login;
 pub mod overview;
 pub mod pathway;
+pub mod referrals;
 pub mod rss;
+pub mod services;
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request, State};
@@ -64,9 +66,12 @@ impl Chrome {
             let actor = c.actor();
             let can = |a: Action| authorize(&actor, a, Resource::Programme).is_ok();
             // In the order they appear; each only for those whose role allows it.
-            let links: [(Action, &'static str, String); 8] = [
+            let links: [(Action, &'static str, String); 11] = [
                 (Action::ListCases, "/cases", tr.t("nav-cases")),
                 (Action::UpdateCase, "/my-work", tr.t("nav-my-work")),
+                (Action::ReadReferral, "/referrals", tr.t("nav-referrals")),
+                (Action::ReadServices, "/services", tr.t("nav-services")),
+                (Action::ReadStakeholders, "/stakeholders", tr.t("nav-stakeholders")),
                 (Action::ApprovePathway, "/approvals", tr.t("nav-approvals")),
                 (Action::ManageProgramme, "/programme", tr.t("nav-programme")),
                 (Action::ReadForms, "/forms", tr.t("nav-forms")),
@@ -125,6 +130,8 @@ pub async fn home(SignedIn(caller): SignedIn) -> Redirect {
     let can = |a: Action| authorize(&actor, a, Resource::Programme).is_ok();
     if can(Action::ListCases) {
         Redirect::to("/cases")
+    } else if can(Action::ReadReferral) {
+        Redirect::to("/referrals")
     } else if can(Action::ReadAggregates) {
         Redirect::to("/overview")
     } else {

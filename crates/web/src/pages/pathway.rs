@@ -2646,6 +2646,14 @@ pub async fn my_work(
     authorize(&actor, Action::UpdateCase, Resource::Programme)?;
     let today = today();
     let mut rows = Vec::new();
+    let unanswered = state
+        .store
+        .referrals(&store::ReferralFilter {
+            case_manager: Some(actor.user_id),
+            status: Some(domain::referral::ReferralStatus::Sent),
+            ..Default::default()
+        })
+        .await?;
     for summary in state.store.open_cases_of(actor.user_id).await? {
         let case = state.store.case(summary.id).await?;
         let p = Pathway::load(&state, case).await?;
@@ -2654,6 +2662,22 @@ pub async fn my_work(
             .into_iter()
             .map(|(_, d)| d)
             .collect();
+        // Referrals past the time the service agreed to answer in.
+        for r in unanswered.iter().filter(|r| {
+            r.case == summary.id
+                && domain::referral::is_overdue(r.status, r.answer_due, today)
+        }) {
+            due.push(DueView {
+                text: tr.t2(
+                    "due-referral-answer",
+                    "service",
+                    &r.service_name,
+                    "date",
+                    r.answer_due.map(|d| d.to_string()).unwrap_or_default(),
+                ),
+                overdue: true,
+            });
+        }
         if p.latest_plan().map(|v| v.status()) == Some(PlanStatus::Draft) {
             due.push(DueView {
                 text: tr.t("due-plan-agreement"),
