@@ -69,7 +69,8 @@ async fn every_route_refuses_exactly_what_the_matrix_forbids() {
         app.user("cm.b", Role::CaseManager, Some(b)).await,
         app.user("me.a", Role::MeOfficer, Some(a)).await,
         app.user("me.all", Role::MeOfficer, None).await,
-        app.user("partner.a", Role::Partner, Some(a)).await,
+        partner_of(&app, "partner.a", Some(a), None).await,
+        partner_of(&app, "partner.b", Some(b), None).await,
         app.user("viewer.all", Role::Viewer, None).await,
         app.user("viewer.a", Role::Viewer, Some(a)).await,
     ];
@@ -99,8 +100,11 @@ async fn every_route_refuses_exactly_what_the_matrix_forbids() {
         cases.push(rec);
     }
 
+    let fx = fixtures(&app, &cases, &assigned).await;
     let mut subjects = Vec::new();
     for u in users {
+        // Reloaded: partners now belong to their organisation.
+        let u = app.store.user(u.id).await.unwrap();
         subjects.push(subject(&app, u).await);
     }
     let mut checked = 0;
@@ -124,6 +128,9 @@ async fn every_route_refuses_exactly_what_the_matrix_forbids() {
                     None => None,
                 };
                 let case = current.as_ref();
+                // The referral the request is about: the case's own, or the open case's.
+                let referral_id = fx.referral_for(case.map(|c| c.id));
+                let referral = app.store.referral(referral_id).await.unwrap();
                 let expected_allowed = match spec.access {
                     Access::Public | Access::SignedIn => true,
                     Access::Action(action) => {
@@ -133,12 +140,15 @@ async fn every_route_refuses_exactly_what_the_matrix_forbids() {
                             // picks office A); the API request names office A.
                             (None, "cases.create") => Resource::Office(s.user.office.unwrap_or(a)),
                             (None, "api.cases.create") => Resource::Office(a),
+                            (None, _) if spec.path.contains("{ref}") => {
+                                Resource::Referral(referral.access())
+                            }
                             (None, _) => Resource::Programme,
                         };
                         authorize(&actor(&s.user), action, resource).is_ok()
                     }
                 };
-                let status = request(&app, spec.name, spec.path, s, case, &target, a).await;
+                let status = request(&app, spec.name, spec.path, s, case, &target, a, &fx).await;
                 checked += 1;
                 let refused = status == 403;
                 if refused == expected_allowed || status == 401 || status >= 500 {
@@ -166,7 +176,88 @@ async fn every_route_refuses_exactly_what_the_matrix_forbids() {
     );
 }
 
+/// Records the routes of the service map and referrals are about: partner.a's organisation
+/// with a service, another organisation, a stakeholder, a proposed update, and one sent,
+/// consented referral per case to partner.a's organisation.
+struct Fixtures {
+    provider: domain::ProviderId,
+    service: domain::ServiceId,
+    stakeholder: domain::StakeholderId,
+    update: uuid::Uuid,
+    referrals: Vec<(CaseId, domain::ReferralId)>,
+}
+
+impl Fixtures {
+    fn referral_for(&self, case: Option<CaseId>) -> domain::ReferralId {
+        match case {
+            Some(c) => self.referrals.iter().find(|(x, _)| *x == c).unwrap().1,
+            None => self.referrals[0].1,
+        }
+    }
+}
+
+async fn partner_of(
+    app: &TestApp,
+    username: &str,
+    office: Option<domain::OfficeId>,
+    provider: Option<domain::ProviderId>,
+) -> User {
+    let u = app.user(username, Role::Partner, office).await;
+    if let Some(p) = provider {
+        app.store
+            .set_user_organisation(u.id, Some(p), AuditContext::system(time::OffsetDateTime::now_utc(), "test"))
+            .await
+            .unwrap();
+    }
+    app.store.user(u.id).await.unwrap()
+}
+
+async fn fixtures(app: &TestApp, cases: &[store::CaseRecord], cm: &User) -> Fixtures {
+    let (provider, service) = map_service(app, "Clinic A", "Dakar").await;
+    let (other, _) = map_service(app, "Clinic B", "Thies").await;
+    let sys = AuditContext::system(time::OffsetDateTime::now_utc(), "test");
+    for (name, p) in [("partner.a", provider), ("partner.b", other)] {
+        let u = app
+            .store
+            .user_by_username(&domain::Username::parse(name).unwrap())
+            .await
+            .unwrap();
+        if let Some(u) = u {
+            app.store.set_user_organisation(u.id, Some(p), sys.clone()).await.unwrap();
+        }
+    }
+    let stakeholder = app
+        .store
+        .save_stakeholder(
+            domain::StakeholderId::new(),
+            None,
+            serde_json::from_value(json!({"name": "Ministry", "kind": "national_authority", "level": "national", "influence": 5, "interest": 5, "stance": "potential_obstructor", "sensitive": {"political_interest": "Secret agenda"}})).unwrap(),
+            sys.clone(),
+        )
+        .await
+        .unwrap()
+        .id;
+    let update = app
+        .store
+        .propose_service_update(service, None, serde_json::from_value(json!({"comment": "Moved"})).unwrap(), sys.clone())
+        .await
+        .unwrap();
+    let mut referrals = Vec::new();
+    for c in cases {
+        let r = send_referral(app, c.id, service, cm).await;
+        referrals.push((c.id, r));
+    }
+    Fixtures {
+        provider,
+        service,
+        stakeholder,
+        update,
+        referrals,
+    }
+}
+
 /// Makes the request a user of this route would make, returning the status.
+#[allow(clippy::too_many_arguments)]
 async fn request(
     app: &TestApp,
     name: &str,
@@ -175,9 +266,17 @@ async fn request(
     case: Option<&store::CaseRecord>,
     target: &User,
     office_a: domain::OfficeId,
+    fx: &Fixtures,
 ) -> u16 {
     let id = case.map(|c| c.id.to_string()).unwrap_or_default();
     let path = path
+        .replace("{ref}", &fx.referral_for(case.map(|c| c.id)).to_string())
+        .replace("{service}", &fx.service.to_string())
+        .replace("{provider}", &fx.provider.to_string())
+        .replace("{stakeholder}", &fx.stakeholder.to_string())
+        .replace("{update}", &fx.update.to_string())
+        .replace("{link}", "00000000-0000-0000-0000-000000000000")
+        .replace("{token}", "no-such-link")
         .replace("{id}", &id)
         .replace("{sid}", "00000000-0000-0000-0000-000000000000")
         .replace("{form}", "w_model")
@@ -293,6 +392,50 @@ async fn request(
         "api.closure.request" => post_json(&api, &path, json!({"date": "2099-01-01", "reason": "planned_end"})).await,
         "api.closure.approve" => api(reqwest::Method::POST, &path).send().await.unwrap(),
         "api.cases.reopen" => post_json(&api, &path, json!({"reason": ""})).await,
+        "services" | "services.new" | "services.view" | "providers.new" | "providers.view" | "stakeholders"
+        | "stakeholders.new" | "stakeholders.view" | "referrals.case" | "referrals.view" | "referrals.slip"
+        | "referrals.list" | "referrals.partner" | "link.view" => c.get(&path).await,
+        "services.create" | "services.save" | "providers.create" | "providers.save" | "stakeholders.create"
+        | "stakeholders.save" | "referrals.create" | "referrals.edit" | "service_feedback.create" => {
+            c.post_form(&path, &s.csrf, &[("name", "")]).await
+        }
+        "services.decide" => c.post_form(&path, &s.csrf, &[("decision", "")]).await,
+        "referrals.step" | "referrals.respond" => c.post_form(&path, &s.csrf, &[("step", "")]).await,
+        "referrals.link" => c.post_form(&path, &s.csrf, &[("days", "0")]).await,
+        "referrals.revoke" => c.post_form(&path, &s.csrf, &[]).await,
+        "link.respond" => c.post_form(&path, "", &[("step", "accept")]).await,
+        "api.providers.list" | "api.providers.get" | "api.services.list" | "api.services.get" | "api.stakeholders.list"
+        | "api.stakeholders.get" | "api.case_referrals.list" | "api.referrals.list" | "api.referrals.get" => {
+            api(reqwest::Method::GET, &path).send().await.unwrap()
+        }
+        "api.providers.create" => post_json(&api, &path, json!({"name": ""})).await,
+        "api.providers.update" => api(reqwest::Method::PUT, &path)
+            .json(&json!({"version": 1, "provider": {"name": ""}}))
+            .send()
+            .await
+            .unwrap(),
+        "api.services.create" => {
+            post_json(&api, &path, json!({"provider": "x", "service": {"name": "", "category": "health", "place": ""}})).await
+        }
+        "api.services.update" => api(reqwest::Method::PUT, &path)
+            .json(&json!({"version": 1, "provider": "x", "service": {"name": "", "category": "health", "place": ""}}))
+            .send()
+            .await
+            .unwrap(),
+        "api.stakeholders.create" => {
+            post_json(&api, &path, json!({"name": "", "kind": "ngo", "level": "local", "influence": 0, "interest": 0})).await
+        }
+        "api.stakeholders.update" => api(reqwest::Method::PUT, &path)
+            .json(&json!({"version": 1, "stakeholder": {"name": "", "kind": "ngo", "level": "local", "influence": 0, "interest": 0}}))
+            .send()
+            .await
+            .unwrap(),
+        "api.case_referrals.create" => {
+            post_json(&api, &path, json!({"service": "x", "content": {"reason": "", "urgency": "routine"}})).await
+        }
+        "api.case_referrals.step" => post_json(&api, &path, json!({"step": "accept", "version": 1})).await,
+        "api.case_referrals.link" => post_json(&api, &path, json!({"days": 0})).await,
+        "api.referrals.respond" => post_json(&api, &path, json!({"step": "send", "version": 1})).await,
         other => panic!("the role matrix has no request for route {other}: add one"),
     };
     let status = res.status().as_u16();

@@ -1174,3 +1174,7 @@ slip-reference = Reference { $number }
 slip-confidential = Confidential: this slip carries only what the person agreed to share for this referral.
 slip-sign-case-manager = Referred by (name and signature)
 slip-sign-provider = Received by the provider (name and signature)
+field-organisation = Organisation (partners)
+field-organisation-hint = A partner account sees only referrals sent to this organisation of the service map.
+error-partner-needs-organisation = Choose the organisation this partner works for (add it to the service map first).
+error-organisation-partners-only = Only partner accounts belong to an organisation.

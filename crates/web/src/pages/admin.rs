@@ -24,6 +24,7 @@ pub struct UserRow {
     pub display_name: String,
     pub role: String,
     pub office: String,
+    pub organisation: String,
     pub must_change: bool,
     pub id: String,
 }
@@ -45,6 +46,7 @@ pub struct NewUserForm {
     display_name: String,
     role: String,
     office: String,
+    organisation: String,
 }
 
 async fn page(
@@ -56,6 +58,11 @@ async fn page(
     issued: Option<(String, String)>,
 ) -> Result<UsersPage, AppError> {
     let offices = state.store.list_offices().await?;
+    let providers = state.store.providers().await?;
+    let provider_names: HashMap<domain::ProviderId, String> = providers
+        .iter()
+        .map(|p| (p.id, p.provider.name.clone()))
+        .collect();
     let by_id: HashMap<OfficeId, String> =
         offices.iter().map(|o| (o.id, o.code.to_string())).collect();
     let users = state
@@ -72,6 +79,10 @@ async fn page(
                 .office
                 .and_then(|o| by_id.get(&o).cloned())
                 .unwrap_or_else(|| tr.t("office-national")),
+            organisation: u
+                .organisation
+                .and_then(|p| provider_names.get(&p).cloned())
+                .unwrap_or_default(),
             must_change: u.must_change_password,
         })
         .collect();
@@ -89,6 +100,12 @@ async fn page(
         selected: o.id.to_string() == form.office,
     }))
     .collect();
+    let mut organisation = b.select("organisation", &form.organisation, "", &[], false);
+    organisation.choices.extend(providers.iter().map(|p| Choice {
+        value: p.id.to_string(),
+        label: p.provider.name.clone(),
+        selected: p.id.to_string() == form.organisation,
+    }));
     Ok(UsersPage {
         c: Chrome::new(state, tr.clone(), Some(caller)),
         users,
@@ -103,6 +120,7 @@ async fn page(
                 true,
             ),
             office,
+            organisation,
         ],
         issued,
     })
@@ -170,6 +188,25 @@ pub async fn create_user(
             }
         }
     };
+    // A partner account works for one organisation of the service map; others for none.
+    let organisation = match (role, form.organisation.trim()) {
+        (Some(Role::Partner), "") => {
+            e.add("organisation", "error-partner-needs-organisation");
+            None
+        }
+        (Some(Role::Partner), o) => match o.parse::<domain::ProviderId>() {
+            Ok(p) if state.store.provider(p).await.is_ok() => Some(p),
+            _ => {
+                e.add("organisation", "error-choice");
+                None
+            }
+        },
+        (_, "") => None,
+        (_, _) => {
+            e.add("organisation", "error-organisation-partners-only");
+            None
+        }
+    };
     if role.is_some_and(Role::requires_office)
         && office.is_none()
         && e.for_field("office").is_none()
@@ -199,7 +236,17 @@ pub async fn create_user(
         )
         .await;
     match created {
-        Ok(_) => {
+        Ok(user) => {
+            if organisation.is_some() {
+                state
+                    .store
+                    .set_user_organisation(
+                        user.id,
+                        organisation,
+                        AuditContext::by(caller.user.id, OffsetDateTime::now_utc()),
+                    )
+                    .await?;
+            }
             let issued = Some((username.to_string(), password));
             render(
                 &page(

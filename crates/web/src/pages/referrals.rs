@@ -166,6 +166,9 @@ pub struct ReferralFormView {
     pub plan_item: String,
     pub has_errors: bool,
     pub draft: bool,
+    /// Messages about fields this form does not show (the exception, for those who may not
+    /// record it).
+    pub other_errors: Vec<String>,
 }
 
 fn referral_form(
@@ -257,7 +260,21 @@ fn referral_form(
     } else {
         Vec::new()
     };
+    let shown: Vec<&str> = [&service]
+        .into_iter()
+        .chain(&what)
+        .chain(&consent)
+        .chain(&exception)
+        .map(|f| f.name.as_str())
+        .collect();
+    let other_errors = errors
+        .0
+        .iter()
+        .filter(|e| !shown.contains(&e.field.as_str()))
+        .map(|e| tr.t(e.code))
+        .collect();
     ReferralFormView {
+        other_errors,
         action: String::new(),
         version: p.get("version").to_string(),
         services: vec![service],

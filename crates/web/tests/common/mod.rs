@@ -300,3 +300,94 @@ pub async fn api_token(c: &Client) -> String {
     let start = page.find(marker).unwrap() + marker.len();
     page[start..].split('<').next().unwrap().to_string()
 }
+
+/// A provider with one health service on the service map, straight through the store.
+#[allow(dead_code)]
+pub async fn map_service(
+    app: &TestApp,
+    provider: &str,
+    place: &str,
+) -> (domain::ProviderId, domain::ServiceId) {
+    let sys = store::AuditContext::system(time::OffsetDateTime::now_utc(), "test");
+    let p = app
+        .store
+        .save_provider(
+            domain::ProviderId::new(),
+            None,
+            domain::services::Provider {
+                name: provider.into(),
+                ..Default::default()
+            },
+            sys.clone(),
+        )
+        .await
+        .unwrap();
+    let s = app
+        .store
+        .save_service(
+            domain::ServiceId::new(),
+            p.id,
+            None,
+            serde_json::from_value(serde_json::json!({
+                "name": format!("Consultations at {provider}"),
+                "category": "health",
+                "place": place,
+                "languages": ["Wolof"],
+                "answer_days": 3
+            }))
+            .unwrap(),
+            sys,
+        )
+        .await
+        .unwrap();
+    (p.id, s.id)
+}
+
+/// A referral with minimal consent, sent, straight through the store.
+#[allow(dead_code)]
+pub async fn send_referral(
+    app: &TestApp,
+    case: domain::CaseId,
+    service: domain::ServiceId,
+    by: &User,
+) -> domain::ReferralId {
+    use domain::referral::{ReferralStatus, ReferralStep};
+    let ctx = store::AuditContext::by(by.id, time::OffsetDateTime::now_utc());
+    let content: domain::referral::ReferralContent = serde_json::from_value(serde_json::json!({
+        "reason": "Chronic condition check-up",
+        "urgency": "routine",
+        "consent": {"date": "2026-01-05", "method": "written_in_person", "purpose": "Treatment"}
+    }))
+    .unwrap();
+    let r = app
+        .store
+        .create_referral(
+            store::NewReferral {
+                id: domain::ReferralId::new(),
+                case,
+                service,
+                content: content.normalised(),
+            },
+            ctx.clone(),
+        )
+        .await
+        .unwrap();
+    app.store
+        .referral_step(
+            r.id,
+            r.version,
+            store::NewReferralStep {
+                from: ReferralStatus::Draft,
+                to: ReferralStatus::Sent,
+                step: ReferralStep::Send,
+                note: String::new(),
+                via: store::Via::Staff,
+                sent_on: Some(time::macros::date!(2026 - 01 - 05)),
+                answer_due: Some(time::macros::date!(2026 - 01 - 08)),
+            },
+            ctx,
+        )
+        .await
+        .unwrap();
+    r.id
+}
