@@ -181,8 +181,14 @@ pub fn grant(role: Role, action: Action) -> Grant {
 
         (
             Role::MeOfficer,
-            ListCases | ReadAggregates | ReadForms | ManageForms | ReadServices | ManageServices
-            | ReadStakeholders | ReadSensitiveStakeholders,
+            ListCases
+            | ReadAggregates
+            | ReadForms
+            | ManageForms
+            | ReadServices
+            | ManageServices
+            | ReadStakeholders
+            | ReadSensitiveStakeholders,
         ) => Office,
         (Role::MeOfficer, ReadCase) => OfficeUnrestricted,
         (Role::MeOfficer, _) => No,
@@ -487,7 +493,14 @@ mod tests {
         };
         let read = |a: &Actor, r| authorize(a, Action::ReadReferral, Resource::Referral(r));
         assert!(read(&partner, to_clinic).is_ok());
-        assert!(authorize(&partner, Action::RespondReferral, Resource::Referral(to_clinic)).is_ok());
+        assert!(
+            authorize(
+                &partner,
+                Action::RespondReferral,
+                Resource::Referral(to_clinic)
+            )
+            .is_ok()
+        );
         let elsewhere = ReferralAccess {
             provider: ProviderId::new(),
             ..to_clinic

@@ -381,8 +381,7 @@ pub fn disclose(
         return None;
     }
     let age = |born: Option<Date>, fallback: Option<u16>| {
-        born.and_then(|b| full_years_between(b, today))
-            .or(fallback)
+        born.and_then(|b| full_years_between(b, today)).or(fallback)
     };
     let mut d = Disclosure::default();
     if content.shares(SharedSection::Identity) {

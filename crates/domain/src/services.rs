@@ -272,7 +272,10 @@ impl Service {
         let mut known: Vec<&str> = SERVICE_FIELDS.to_vec();
         known.push(TRUST_FIELD);
         check_details(&mut e, &self.details, &known, &SOP_FIELDS);
-        if self.answer_days.is_some_and(|d| d == 0 || d > MAX_ANSWER_DAYS) {
+        if self
+            .answer_days
+            .is_some_and(|d| d == 0 || d > MAX_ANSWER_DAYS)
+        {
             e.add("answer_days", "error-answer-days");
         }
         if self.verified_on.is_some_and(|d| d > today) {
@@ -318,7 +321,12 @@ impl Service {
         self.name = self.name.trim().to_string();
         self.place = self.place.trim().to_string();
         let mut langs: Vec<String> = Vec::new();
-        for l in self.languages.iter().map(|l| l.trim()).filter(|l| !l.is_empty()) {
+        for l in self
+            .languages
+            .iter()
+            .map(|l| l.trim())
+            .filter(|l| !l.is_empty())
+        {
             if !langs.iter().any(|x| x.eq_ignore_ascii_case(l)) {
                 langs.push(l.to_string());
             }
@@ -342,11 +350,9 @@ impl Service {
             && q.place
                 .as_deref()
                 .is_none_or(|p| fold(&self.place).contains(&fold(p)))
-            && q.language.as_deref().is_none_or(|l| {
-                self.languages
-                    .iter()
-                    .any(|x| fold(x).contains(&fold(l)))
-            })
+            && q.language
+                .as_deref()
+                .is_none_or(|l| self.languages.iter().any(|x| fold(x).contains(&fold(l))))
     }
 }
 

@@ -92,7 +92,8 @@ pub const STAKEHOLDER_FIELDS: [&str; 9] = [
 
 /// Free-text fields only programme staff may read: political and financial interests, and why
 /// a stakeholder may be disinclined to collaborate.
-pub const SENSITIVE_FIELDS: [&str; 3] = ["political_interest", "financial_interest", "disinclination"];
+pub const SENSITIVE_FIELDS: [&str; 3] =
+    ["political_interest", "financial_interest", "disinclination"];
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Stakeholder {
@@ -141,7 +142,11 @@ impl Stakeholder {
         if self.name.trim().is_empty() {
             e.add("name", "error-required");
         }
-        for (f, v) in [("name", &self.name), ("sector", &self.sector), ("place", &self.place)] {
+        for (f, v) in [
+            ("name", &self.name),
+            ("sector", &self.sector),
+            ("place", &self.place),
+        ] {
             if v.chars().count() > MAX_SHORT_TEXT {
                 e.add(f, "error-too-long");
             }

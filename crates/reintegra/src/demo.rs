@@ -382,7 +382,9 @@ async fn service_map(
     system: &AuditContext,
     today: Date,
 ) -> Result<()> {
-    use domain::services::{AccessBarrier, Provider, QualityRating, Ratings, Service, ServiceCategory};
+    use domain::services::{
+        AccessBarrier, Provider, QualityRating, Ratings, Service, ServiceCategory,
+    };
     use domain::stakeholder::{Priority, Stakeholder, StakeholderKind, StakeholderLevel, Stance};
     use std::collections::BTreeMap;
     let text = |pairs: &[(&str, &str)]| -> BTreeMap<String, String> {
@@ -391,7 +393,16 @@ async fn service_map(
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect()
     };
-    let entries: [(&str, &str, ServiceCategory, &str, &[(&str, &str)], Ratings, u16); 4] = [
+    #[allow(clippy::type_complexity)]
+    let entries: [(
+        &str,
+        &str,
+        ServiceCategory,
+        &str,
+        &[(&str, &str)],
+        Ratings,
+        u16,
+    ); 4] = [
         (
             "Clinique Medina",
             "General and chronic-care consultations",
@@ -401,10 +412,20 @@ async fn service_map(
                 ("hours", "Monday to Saturday, 8:00–17:00"),
                 ("waiting_time", "2 to 5 days for a first appointment"),
                 ("cost", "Consultation 3,000 XOF; free with a referral slip"),
-                ("sop_first_contact", "Reception desk, ask for the social worker; answers within 3 days"),
-                ("sop_documents_needed", "Identity document if available, the referral slip"),
+                (
+                    "sop_first_contact",
+                    "Reception desk, ask for the social worker; answers within 3 days",
+                ),
+                (
+                    "sop_documents_needed",
+                    "Identity document if available, the referral slip",
+                ),
             ],
-            Ratings { available: Some(true), quality: Some(QualityRating::Adequate), accessible: Some(true) },
+            Ratings {
+                available: Some(true),
+                quality: Some(QualityRating::Adequate),
+                accessible: Some(true),
+            },
             3,
         ),
         (
@@ -412,8 +433,15 @@ async fn service_map(
             "Six-month vocational courses (tailoring, electricity, welding)",
             ServiceCategory::Tvet,
             "Dakar",
-            &[("inclusion_criteria", "Aged 18–35, able to attend daily"), ("cost", "Registration 10,000 XOF")],
-            Ratings { available: Some(true), quality: Some(QualityRating::Adequate), accessible: Some(false) },
+            &[
+                ("inclusion_criteria", "Aged 18–35, able to attend daily"),
+                ("cost", "Registration 10,000 XOF"),
+            ],
+            Ratings {
+                available: Some(true),
+                quality: Some(QualityRating::Adequate),
+                accessible: Some(false),
+            },
             10,
         ),
         (
@@ -422,7 +450,11 @@ async fn service_map(
             ServiceCategory::LegalJustice,
             "Tambacounda",
             &[("hours", "Tuesdays and Thursdays")],
-            Ratings { available: Some(true), quality: Some(QualityRating::InadequateForReturnees), accessible: Some(true) },
+            Ratings {
+                available: Some(true),
+                quality: Some(QualityRating::InadequateForReturnees),
+                accessible: Some(true),
+            },
             7,
         ),
         (
@@ -443,13 +475,19 @@ async fn service_map(
             .save_provider(
                 pid,
                 None,
-                Provider { name: provider.into(), sector: None, details: BTreeMap::new() },
+                Provider {
+                    name: provider.into(),
+                    sector: None,
+                    details: BTreeMap::new(),
+                },
                 system.clone(),
             )
             .await?;
         if i == 0 {
             for partner in partners {
-                store.set_user_organisation(*partner, Some(pid), system.clone()).await?;
+                store
+                    .set_user_organisation(*partner, Some(pid), system.clone())
+                    .await?;
             }
         }
         store
@@ -463,23 +501,59 @@ async fn service_map(
                     place: place.into(),
                     languages: vec!["French".into(), "Wolof".into()],
                     details: text(details),
-                    barriers: if ratings.accessible == Some(false) { vec![AccessBarrier::Cost] } else { vec![] },
+                    barriers: if ratings.accessible == Some(false) {
+                        vec![AccessBarrier::Cost]
+                    } else {
+                        vec![]
+                    },
                     ratings,
                     serves_returnees: true,
                     open_to_local_population: true,
                     answer_days: Some(days),
                     verified_on: (i < 2).then(|| today - Duration::days(40)),
-                    verified_by: if i < 2 { "Demo mapping team".into() } else { String::new() },
+                    verified_by: if i < 2 {
+                        "Demo mapping team".into()
+                    } else {
+                        String::new()
+                    },
                 },
                 system.clone(),
             )
             .await?;
     }
     let stakeholders = [
-        ("Ministry of Foreign Affairs, directorate for nationals abroad", StakeholderKind::NationalAuthority, StakeholderLevel::National, 5, 4, Stance::Supporter),
-        ("Municipality of Tambacounda", StakeholderKind::LocalGovernment, StakeholderLevel::Local, 4, 2, Stance::Neutral),
-        ("Chamber of commerce of Dakar", StakeholderKind::PrivateSector, StakeholderLevel::Regional, 3, 4, Stance::Supporter),
-        ("Local transport union", StakeholderKind::PrivateSector, StakeholderLevel::Local, 2, 1, Stance::PotentialObstructor),
+        (
+            "Ministry of Foreign Affairs, directorate for nationals abroad",
+            StakeholderKind::NationalAuthority,
+            StakeholderLevel::National,
+            5,
+            4,
+            Stance::Supporter,
+        ),
+        (
+            "Municipality of Tambacounda",
+            StakeholderKind::LocalGovernment,
+            StakeholderLevel::Local,
+            4,
+            2,
+            Stance::Neutral,
+        ),
+        (
+            "Chamber of commerce of Dakar",
+            StakeholderKind::PrivateSector,
+            StakeholderLevel::Regional,
+            3,
+            4,
+            Stance::Supporter,
+        ),
+        (
+            "Local transport union",
+            StakeholderKind::PrivateSector,
+            StakeholderLevel::Local,
+            2,
+            1,
+            Stance::PotentialObstructor,
+        ),
     ];
     for (name, kind, level, influence, interest, stance) in stakeholders {
         store

@@ -313,6 +313,134 @@ impl LineChart {
     }
 }
 
+/// The stakeholder map's influence × interest grid: the gradient model's zones and one numbered
+/// dot per stakeholder (numbers match the table beside it).
+pub struct StakeholderGrid {
+    pub width: f64,
+    pub height: f64,
+    pub zones: Vec<GridZone>,
+    pub dots: Vec<GridDot>,
+    pub x_label: String,
+    pub y_label: String,
+    pub x_label_x: f64,
+    pub x_label_y: f64,
+    pub y_label_y: f64,
+    pub title: String,
+}
+
+pub struct GridZone {
+    pub x: f64,
+    pub y: f64,
+    pub w: f64,
+    pub h: f64,
+    pub class: &'static str,
+    pub label: String,
+    pub label_x: f64,
+    pub label_y: f64,
+}
+
+pub struct GridDot {
+    pub cx: f64,
+    pub cy: f64,
+    pub text_y: f64,
+    pub number: usize,
+    pub name: String,
+    pub class: &'static str,
+}
+
+impl StakeholderGrid {
+    /// `stakeholders`: name, influence, interest (1–5) and whether to mark them as a potential
+    /// obstructor (only for readers allowed to see the stance).
+    pub fn new(tr: &crate::i18n::Tr, stakeholders: &[(String, u8, u8, bool)]) -> Self {
+        use domain::stakeholder::{EngagementTier, HIGH_FROM, MAX_SCORE};
+        let (w, h, pad) = (420.0_f64, 420.0_f64, 50.0_f64);
+        let cell = (w - pad) / f64::from(MAX_SCORE);
+        let high = f64::from(HIGH_FROM - 1) * cell;
+        let tier = |t: EngagementTier| tr.t_of("engagement", t.as_str());
+        let zone = |x, y, zw, zh, class, label: String, show: bool| GridZone {
+            x,
+            y,
+            w: zw,
+            h: zh,
+            class,
+            label_x: x + 6.0,
+            label_y: if y > 0.0 { y + zh - 8.0 } else { 16.0 },
+            label: if show { label } else { String::new() },
+        };
+        let zones = vec![
+            zone(
+                pad,
+                h - pad - high,
+                high,
+                high,
+                "zone-inform",
+                tier(EngagementTier::Inform),
+                true,
+            ),
+            zone(
+                pad + high,
+                h - pad - high,
+                w - pad - high,
+                high,
+                "zone-communicate",
+                tier(EngagementTier::Communicate),
+                true,
+            ),
+            zone(
+                pad,
+                0.0,
+                high,
+                h - pad - high,
+                "zone-communicate",
+                String::new(),
+                false,
+            ),
+            zone(
+                pad + high,
+                0.0,
+                w - pad - high,
+                h - pad - high,
+                "zone-manage",
+                tier(EngagementTier::ManageClosely),
+                true,
+            ),
+        ];
+        // Stakeholders sharing a cell are spread around its centre.
+        let mut seen: std::collections::HashMap<(u8, u8), u32> = Default::default();
+        let dots = stakeholders
+            .iter()
+            .enumerate()
+            .map(|(i, (name, influence, interest, obstructor))| {
+                let n = seen.entry((*interest, *influence)).or_default();
+                let (angle, spread) = (f64::from(*n) * 1.9, if *n == 0 { 0.0 } else { 14.0 });
+                *n += 1;
+                let cx = pad + (f64::from(*interest) - 0.5) * cell + spread * angle.cos();
+                let cy = h - pad - (f64::from(*influence) - 0.5) * cell + spread * angle.sin();
+                GridDot {
+                    cx,
+                    cy,
+                    text_y: cy + 4.0,
+                    number: i + 1,
+                    name: name.clone(),
+                    class: if *obstructor { "dot obstructor" } else { "dot" },
+                }
+            })
+            .collect();
+        StakeholderGrid {
+            width: w,
+            height: h,
+            zones,
+            dots,
+            x_label: tr.t("field-interest"),
+            y_label: tr.t("field-influence"),
+            x_label_x: pad + (w - pad) / 2.0,
+            x_label_y: h - 14.0,
+            y_label_y: (h - pad) / 2.0,
+            title: tr.t("stakeholders-grid-title"),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -378,117 +506,5 @@ mod tests {
         assert_eq!(c.series[1].points.len(), 1);
         assert!(c.series[0].points[0].x < c.series[0].points[1].x);
         assert!(c.desc.contains("2026-01-01 (baseline): E 0.20, S –"));
-    }
-}
-
-/// The stakeholder map's influence × interest grid: the gradient model's zones and one numbered
-/// dot per stakeholder (numbers match the table beside it).
-pub struct StakeholderGrid {
-    pub width: f64,
-    pub height: f64,
-    pub zones: Vec<GridZone>,
-    pub dots: Vec<GridDot>,
-    pub x_label: String,
-    pub y_label: String,
-    pub x_label_x: f64,
-    pub x_label_y: f64,
-    pub y_label_y: f64,
-    pub title: String,
-}
-
-pub struct GridZone {
-    pub x: f64,
-    pub y: f64,
-    pub w: f64,
-    pub h: f64,
-    pub class: &'static str,
-    pub label: String,
-    pub label_x: f64,
-    pub label_y: f64,
-}
-
-pub struct GridDot {
-    pub cx: f64,
-    pub cy: f64,
-    pub text_y: f64,
-    pub number: usize,
-    pub name: String,
-    pub class: &'static str,
-}
-
-impl StakeholderGrid {
-    /// `stakeholders`: name, influence, interest (1–5) and whether to mark them as a potential
-    /// obstructor (only for readers allowed to see the stance).
-    pub fn new(tr: &crate::i18n::Tr, stakeholders: &[(String, u8, u8, bool)]) -> Self {
-        use domain::stakeholder::{EngagementTier, HIGH_FROM, MAX_SCORE};
-        let (w, h, pad) = (420.0_f64, 420.0_f64, 50.0_f64);
-        let cell = (w - pad) / f64::from(MAX_SCORE);
-        let high = f64::from(HIGH_FROM - 1) * cell;
-        let tier = |t: EngagementTier| tr.t_of("engagement", t.as_str());
-        let zone = |x, y, zw, zh, class, label: String, show: bool| GridZone {
-            x,
-            y,
-            w: zw,
-            h: zh,
-            class,
-            label_x: x + 6.0,
-            label_y: if y > 0.0 { y + zh - 8.0 } else { 16.0 },
-            label: if show { label } else { String::new() },
-        };
-        let zones = vec![
-            zone(pad, h - pad - high, high, high, "zone-inform", tier(EngagementTier::Inform), true),
-            zone(
-                pad + high,
-                h - pad - high,
-                w - pad - high,
-                high,
-                "zone-communicate",
-                tier(EngagementTier::Communicate),
-                true,
-            ),
-            zone(pad, 0.0, high, h - pad - high, "zone-communicate", String::new(), false),
-            zone(
-                pad + high,
-                0.0,
-                w - pad - high,
-                h - pad - high,
-                "zone-manage",
-                tier(EngagementTier::ManageClosely),
-                true,
-            ),
-        ];
-        // Stakeholders sharing a cell are spread around its centre.
-        let mut seen: std::collections::HashMap<(u8, u8), u32> = Default::default();
-        let dots = stakeholders
-            .iter()
-            .enumerate()
-            .map(|(i, (name, influence, interest, obstructor))| {
-                let n = seen.entry((*interest, *influence)).or_default();
-                let (angle, spread) = (f64::from(*n) * 1.9, if *n == 0 { 0.0 } else { 14.0 });
-                *n += 1;
-                let cx = pad + (f64::from(*interest) - 0.5) * cell + spread * angle.cos();
-                let cy = h - pad - (f64::from(*influence) - 0.5) * cell + spread * angle.sin();
-                GridDot {
-                    cx,
-                    cy,
-                    text_y: cy + 4.0,
-                    number: i + 1,
-                    name: name.clone(),
-                    class: if *obstructor { "dot obstructor" } else { "dot" },
-                }
-            })
-            .collect();
-        StakeholderGrid {
-            width: w,
-            height: h,
-            zones,
-            dots,
-            x_label: tr.t("field-interest"),
-            y_label: tr.t("field-influence"),
-            x_label_x: pad + (w - pad) / 2.0,
-            x_label_y: h - 14.0,
-            y_label_y: (h - pad) / 2.0,
-            title: tr.t("stakeholders-grid-title"),
-        }
     }
 }

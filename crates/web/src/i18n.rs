@@ -327,7 +327,10 @@ mod tests {
                 v.iter().map(|x| f(*x)).collect()
             }
             check("sector", all(ProviderSector::ALL, ProviderSector::as_str));
-            check("category", all(ServiceCategory::ALL, ServiceCategory::as_str));
+            check(
+                "category",
+                all(ServiceCategory::ALL, ServiceCategory::as_str),
+            );
             check("barrier", all(AccessBarrier::ALL, AccessBarrier::as_str));
             check("quality", all(QualityRating::ALL, QualityRating::as_str));
             check("gap", all(GapPattern::ALL, GapPattern::as_str));
@@ -342,7 +345,10 @@ mod tests {
             );
             check("stance", all(Stance::ALL, Stance::as_str));
             check("priority", all(Priority::ALL, Priority::as_str));
-            check("engagement", all(EngagementTier::ALL, EngagementTier::as_str));
+            check(
+                "engagement",
+                all(EngagementTier::ALL, EngagementTier::as_str),
+            );
             check("score", vec!["1", "2", "3", "4", "5"]);
             check("urgency", all(Urgency::ALL, Urgency::as_str));
             check("section", all(SharedSection::ALL, SharedSection::as_str));
@@ -351,7 +357,10 @@ mod tests {
                 "referral-status",
                 all(ReferralStatus::ALL, ReferralStatus::as_str),
             );
-            check("referral-step", all(ReferralStep::ALL, ReferralStep::as_str));
+            check(
+                "referral-step",
+                all(ReferralStep::ALL, ReferralStep::as_str),
+            );
             // Form fields are labelled `field-<name>`.
             let mut fields: Vec<&str> = Vec::new();
             fields.extend(PROVIDER_FIELDS);

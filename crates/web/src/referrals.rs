@@ -50,7 +50,11 @@ pub async fn providers(state: &AppState, actor: &Actor) -> Result<Vec<ProviderRe
     Ok(state.store.providers().await?)
 }
 
-pub async fn provider(state: &AppState, actor: &Actor, id: &str) -> Result<ProviderRecord, AppError> {
+pub async fn provider(
+    state: &AppState,
+    actor: &Actor,
+    id: &str,
+) -> Result<ProviderRecord, AppError> {
     authorize(actor, Action::ReadServices, Resource::Programme)?;
     Ok(state.store.provider(parse_id(id)?).await?)
 }
@@ -165,10 +169,7 @@ pub async fn decide_update(
         .ok_or(AppError::new(ErrorKind::NotFound))?;
     let updated = if accept {
         let s = state.store.service(u.service).await?;
-        Some((
-            s.version,
-            u.feedback.apply(&s.service, today(), decided_by),
-        ))
+        Some((s.version, u.feedback.apply(&s.service, today(), decided_by)))
     } else {
         None
     };
@@ -189,7 +190,12 @@ pub async fn stakeholders(
     actor: &Actor,
 ) -> Result<(Vec<StakeholderRecord>, bool), AppError> {
     authorize(actor, Action::ReadStakeholders, Resource::Programme)?;
-    let sensitive = authorize(actor, Action::ReadSensitiveStakeholders, Resource::Programme).is_ok();
+    let sensitive = authorize(
+        actor,
+        Action::ReadSensitiveStakeholders,
+        Resource::Programme,
+    )
+    .is_ok();
     let mut all = state.store.stakeholders().await?;
     if !sensitive {
         for s in &mut all {
@@ -205,7 +211,12 @@ pub async fn stakeholder(
     id: &str,
 ) -> Result<(StakeholderRecord, bool), AppError> {
     authorize(actor, Action::ReadStakeholders, Resource::Programme)?;
-    let sensitive = authorize(actor, Action::ReadSensitiveStakeholders, Resource::Programme).is_ok();
+    let sensitive = authorize(
+        actor,
+        Action::ReadSensitiveStakeholders,
+        Resource::Programme,
+    )
+    .is_ok();
     let mut s = state.store.stakeholder(parse_id(id)?).await?;
     if !sensitive {
         s.stakeholder = s.stakeholder.redacted();
@@ -343,7 +354,15 @@ pub async fn create(
         )
         .await?;
     if send {
-        step(state, actor, &r, ReferralStep::Send, String::new(), Via::Staff).await
+        step(
+            state,
+            actor,
+            &r,
+            ReferralStep::Send,
+            String::new(),
+            Via::Staff,
+        )
+        .await
     } else {
         Ok(r)
     }
@@ -400,10 +419,7 @@ async fn apply_step(
         .map_err(|e| invalid("note", e.message_id()))?;
     let (sent_on, answer_due) = if step == ReferralStep::Send {
         let days = state.store.service(r.service).await?.service.answer_days();
-        (
-            Some(today()),
-            Some(referral::answer_due(today(), days)),
-        )
+        (Some(today()), Some(referral::answer_due(today(), days)))
     } else {
         (None, None)
     };

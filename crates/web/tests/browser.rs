@@ -199,7 +199,7 @@ async fn sign_in_as(b: &Browser, app: &TestApp, user: &str) {
     b.type_into("#username", user).await;
     b.type_into("#password", PASSWORD).await;
     b.click("form button[type=submit]").await;
-    b.wait_for_text("Cases").await;
+    b.wait_for_text("Sign out").await;
 }
 
 async fn sign_out(b: &Browser) {
@@ -373,5 +373,77 @@ async fn a_returnee_is_walked_from_assessments_to_an_approved_plan_follow_up_and
     b.goto(&app.url(&case_path)).await;
     b.wait_for_text("Pathway").await;
     assert!(b.text("#pathway").await.contains("Closed"));
+    b.quit().await;
+}
+
+/// A case manager refers a returnee to a mapped service with minimal consent; the clinic's
+/// partner signs in, sees only what was agreed, accepts and confirms delivery; the case
+/// manager sees it on the case.
+#[tokio::test]
+async fn a_referral_travels_to_a_partner_and_back() {
+    let app = spawn_app().await;
+    let office = app.office("DKR").await;
+    app.user("awa.diop", Role::CaseManager, Some(office)).await;
+    let partner = app.user("clinic.staff", Role::Partner, Some(office)).await;
+    let (provider, _) = map_service(&app, "Clinique Medina", "Dakar").await;
+    app.store
+        .set_user_organisation(
+            partner.id,
+            Some(provider),
+            store::AuditContext::system(time::OffsetDateTime::now_utc(), "test"),
+        )
+        .await
+        .unwrap();
+    let http = app.signed_in("awa.diop").await;
+    let (case_path, _) = register_recent_return(&http).await;
+
+    let b = Browser::start().await;
+    sign_in_as(&b, &app, "awa.diop").await;
+    b.goto(&app.url(&case_path)).await;
+    b.click("nav.case-nav a[href$='/referrals']").await;
+    b.wait_for_text("Refer to a service").await;
+    b.click("#f-service option:nth-child(2)").await;
+    b.click("#refer form[method=get] button").await;
+    b.wait_for_text("Referral procedure").await;
+    b.type_into("#f-referral_reason", "Diabetes follow-up")
+        .await;
+    b.set_value("#f-consent_date", &web::pages::today().to_string())
+        .await;
+    b.click("#f-consent_method option[value=verbal_in_person]")
+        .await;
+    b.type_into("#f-consent_purpose", "Treatment at the clinic")
+        .await;
+    b.click("button[value=send]").await;
+    b.wait_for_text("Sent, waiting for an answer").await;
+    let preview = b.text("#provider-preview").await;
+    assert!(preview.contains("Aminata Diallo") && !preview.contains("Moussa"));
+    b.screenshot("referral-sent").await;
+    sign_out(&b).await;
+
+    sign_in_as(&b, &app, "clinic.staff").await;
+    b.wait_for_text("Referrals sent to your organisation").await;
+    b.click("table a").await;
+    b.wait_for_text("Diabetes follow-up").await;
+    let shown = b.text("#disclosed").await;
+    assert!(shown.contains("Aminata Diallo"));
+    assert!(!shown.contains("Moussa") && !shown.contains("Debt"));
+    b.click("#f-step option[value=accept]").await;
+    b.click("section form button[type=submit]").await;
+    b.wait_for_text("Accepted").await;
+    b.click("#f-step option[value=complete]").await;
+    b.type_into("#f-note", "Seen by Dr Sow, next visit in 3 months")
+        .await;
+    b.click("section form button[type=submit]").await;
+    b.wait_for_text("Service delivered").await;
+    b.screenshot("referral-partner").await;
+    sign_out(&b).await;
+
+    sign_in_as(&b, &app, "awa.diop").await;
+    b.goto(&app.url(&format!("{case_path}/referrals"))).await;
+    b.wait_for_text("Service delivered").await;
+    b.click("table a").await;
+    b.wait_for_text("Seen by Dr Sow").await;
+    assert!(b.text("#h-disclosures").await.contains("Who has seen it"));
+    assert!(b.text("main").await.contains("viewed by partner"));
     b.quit().await;
 }

@@ -42,7 +42,11 @@ async fn service_map_referral_partner_and_link_journey() {
     // The programme manager maps a clinic and its service, with the referral procedure.
     let csrf = pm.csrf("/providers/new").await;
     let res = pm
-        .post_form("/providers", &csrf, &[("name", ""), ("phone", "+221 33 000")])
+        .post_form(
+            "/providers",
+            &csrf,
+            &[("name", ""), ("phone", "+221 33 000")],
+        )
         .await;
     assert_eq!(res.status(), 422, "a provider needs a name");
     let page = res.text().await.unwrap();
@@ -219,7 +223,11 @@ async fn service_map_referral_partner_and_link_journey() {
     assert_eq!(body["shared"]["health"], Value::Null);
     let (_, list) = get("/api/v1/referrals".into(), token.clone()).await;
     assert_eq!(list.as_array().unwrap().len(), 1);
-    assert_eq!(list[0]["shared"], Value::Null, "lists carry no personal data");
+    assert_eq!(
+        list[0]["shared"],
+        Value::Null,
+        "lists carry no personal data"
+    );
     for path in [
         format!("/api/v1/cases/{case_id}"),
         format!("/api/v1/cases/{case_id}/referrals"),
@@ -233,7 +241,10 @@ async fn service_map_referral_partner_and_link_journey() {
     let pb = app.signed_in("partner.b").await;
     let (_, page) = pb.get_text("/referrals").await;
     assert!(!page.contains("Aminata"));
-    assert_eq!(pb.get(&format!("/referrals/{referral}")).await.status(), 403);
+    assert_eq!(
+        pb.get(&format!("/referrals/{referral}")).await.status(),
+        403
+    );
     let token_b = api_token(&pb).await;
     assert_eq!(
         get(format!("/api/v1/referrals/{referral}"), token_b.clone())
@@ -328,7 +339,11 @@ async fn service_map_referral_partner_and_link_journey() {
         .post_form(&link_path, "", &[("step", "accept"), ("note", "")])
         .await;
     assert_eq!(res.status(), 303);
-    let r2 = app.store.referral(referral2.parse().unwrap()).await.unwrap();
+    let r2 = app
+        .store
+        .referral(referral2.parse().unwrap())
+        .await
+        .unwrap();
     assert_eq!(r2.status, domain::referral::ReferralStatus::Accepted);
     assert!(
         disclosures(&app, &referral2)
@@ -397,7 +412,10 @@ async fn service_map_referral_partner_and_link_journey() {
         assert_eq!(res.status(), 303, "{decision}");
     }
     assert_eq!(anonymous.get(&live_link).await.status(), 404);
-    assert_eq!(pa.get(&format!("/referrals/{referral}")).await.status(), 403);
+    assert_eq!(
+        pa.get(&format!("/referrals/{referral}")).await.status(),
+        403
+    );
     assert_eq!(
         get(format!("/api/v1/referrals/{referral}"), token.clone())
             .await
@@ -405,7 +423,10 @@ async fn service_map_referral_partner_and_link_journey() {
         403
     );
     let (_, page) = pa.get_text("/referrals").await;
-    assert!(!page.contains("Aminata"), "no name once consent is withdrawn");
+    assert!(
+        !page.contains("Aminata"),
+        "no name once consent is withdrawn"
+    );
     let (_, page) = cm.get_text(&ref_url).await;
     assert!(page.contains("Consent withdrawn"));
 }
@@ -433,7 +454,10 @@ async fn consent_exception_overdue_answers_feedback_and_stakeholders() {
         ("override_reason", "life_at_risk"),
         ("override_date", "2026-01-05"),
         ("override_professional", "Dr Ba, psychiatrist"),
-        ("override_justification", "High risk of suicide assessed today"),
+        (
+            "override_justification",
+            "High risk of suicide assessed today",
+        ),
         ("_action", "send"),
     ];
     let res = cm
@@ -466,7 +490,11 @@ async fn consent_exception_overdue_answers_feedback_and_stakeholders() {
         .post_form(
             &format!("/cases/{case_id}/service-feedback"),
             &csrf,
-            &[("service", &service_s), ("comment", ""), ("hours", "Closed on Fridays")],
+            &[
+                ("service", &service_s),
+                ("comment", ""),
+                ("hours", "Closed on Fridays"),
+            ],
         )
         .await;
     assert_eq!(res.status(), 422);
@@ -503,7 +531,10 @@ async fn consent_exception_overdue_answers_feedback_and_stakeholders() {
     assert_eq!(res.status(), 303);
     let (_, page) = pm.get_text(&format!("/services/{service}")).await;
     assert!(page.contains("Monday to Thursday"));
-    assert!(page.contains(&web::pages::today().to_string()), "checked today");
+    assert!(
+        page.contains(&web::pages::today().to_string()),
+        "checked today"
+    );
 
     // Stakeholders: the grid for everyone on staff, the sensitive columns for programme staff.
     let res = pm
@@ -585,7 +616,10 @@ async fn the_api_maps_services_and_walks_a_referral() {
         }
         async move {
             let res = r.send().await.unwrap();
-            (res.status().as_u16(), res.json::<Value>().await.unwrap_or(Value::Null))
+            (
+                res.status().as_u16(),
+                res.json::<Value>().await.unwrap_or(Value::Null),
+            )
         }
     };
     let (status, p) = call(
@@ -685,7 +719,10 @@ async fn the_api_maps_services_and_walks_a_referral() {
         None,
     )
     .await;
-    assert_eq!(list[0]["content"]["sections"], json!(["identity", "contact", "reason"]));
+    assert_eq!(
+        list[0]["content"]["sections"],
+        json!(["identity", "contact", "reason"])
+    );
     let (status, _) = call(
         reqwest::Method::POST,
         &format!("/api/v1/cases/{case_id}/referrals/{rid}/links"),
@@ -694,7 +731,13 @@ async fn the_api_maps_services_and_walks_a_referral() {
     )
     .await;
     assert_eq!(status, 422, "no link for a cancelled referral");
-    let (_, doc) = call(reqwest::Method::GET, "/api/v1/openapi.json", &cm_token, None).await;
+    let (_, doc) = call(
+        reqwest::Method::GET,
+        "/api/v1/openapi.json",
+        &cm_token,
+        None,
+    )
+    .await;
     for path in [
         "/api/v1/providers",
         "/api/v1/services/{service}",

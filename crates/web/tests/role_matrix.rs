@@ -205,7 +205,11 @@ async fn partner_of(
     let u = app.user(username, Role::Partner, office).await;
     if let Some(p) = provider {
         app.store
-            .set_user_organisation(u.id, Some(p), AuditContext::system(time::OffsetDateTime::now_utc(), "test"))
+            .set_user_organisation(
+                u.id,
+                Some(p),
+                AuditContext::system(time::OffsetDateTime::now_utc(), "test"),
+            )
             .await
             .unwrap();
     }
@@ -223,7 +227,10 @@ async fn fixtures(app: &TestApp, cases: &[store::CaseRecord], cm: &User) -> Fixt
             .await
             .unwrap();
         if let Some(u) = u {
-            app.store.set_user_organisation(u.id, Some(p), sys.clone()).await.unwrap();
+            app.store
+                .set_user_organisation(u.id, Some(p), sys.clone())
+                .await
+                .unwrap();
         }
     }
     let stakeholder = app
@@ -239,7 +246,12 @@ async fn fixtures(app: &TestApp, cases: &[store::CaseRecord], cm: &User) -> Fixt
         .id;
     let update = app
         .store
-        .propose_service_update(service, None, serde_json::from_value(json!({"comment": "Moved"})).unwrap(), sys.clone())
+        .propose_service_update(
+            service,
+            None,
+            serde_json::from_value(json!({"comment": "Moved"})).unwrap(),
+            sys.clone(),
+        )
         .await
         .unwrap();
     let mut referrals = Vec::new();

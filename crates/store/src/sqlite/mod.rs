@@ -899,10 +899,8 @@ impl Store for SqliteStore {
         content: domain::referral::ReferralContent,
         audit: AuditContext,
     ) -> Result<ReferralRecord> {
-        self.write(move |tx| {
-            referrals::update_referral(tx, id, expected_version, &content, &audit)
-        })
-        .await
+        self.write(move |tx| referrals::update_referral(tx, id, expected_version, &content, &audit))
+            .await
     }
     async fn referral_step(
         &self,

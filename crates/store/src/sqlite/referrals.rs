@@ -82,7 +82,13 @@ fn save_versioned(
                 "INSERT INTO {table} (id, name, body, version, updated_at, updated_by)
                  VALUES (?1, ?2, ?3, 1, ?4, ?5)"
             ),
-            params![id, name, body, ts(audit.at), audit.actor.map(|a| a.to_string())],
+            params![
+                id,
+                name,
+                body,
+                ts(audit.at),
+                audit.actor.map(|a| a.to_string())
+            ],
         )?,
         Some(v) => exec(
             c,

@@ -953,7 +953,8 @@ async fn service_map_and_referrals(s: &Arc<dyn Store>) {
         .unwrap();
     assert_eq!(p.version, 1);
     assert!(matches!(
-        s.save_provider(pid, Some(7), clinic.clone(), by_cm.clone()).await,
+        s.save_provider(pid, Some(7), clinic.clone(), by_cm.clone())
+            .await,
         Err(StoreError::Conflict)
     ));
     s.set_user_organisation(partner.id, Some(pid), by_cm.clone())

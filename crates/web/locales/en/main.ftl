@@ -1178,3 +1178,6 @@ field-organisation = Organisation (partners)
 field-organisation-hint = A partner account sees only referrals sent to this organisation of the service map.
 error-partner-needs-organisation = Choose the organisation this partner works for (add it to the service map first).
 error-organisation-partners-only = Only partner accounts belong to an organisation.
+plan-refer = Refer
+follow-up-service-feedback = Did the returnee tell you something about a service? Record it for the service map.
+error-choose-action = Choose what to record.

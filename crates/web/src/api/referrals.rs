@@ -90,7 +90,11 @@ pub async fn update_provider(
     ApiJson(u): ApiJson<ProviderUpdate>,
 ) -> Result<Json<ProviderJson>, AppError> {
     let actor = caller.actor();
-    domain::authz::authorize(&actor, Action::ManageServices, domain::authz::Resource::Programme)?;
+    domain::authz::authorize(
+        &actor,
+        Action::ManageServices,
+        domain::authz::Resource::Programme,
+    )?;
     let r = rf::save_provider(
         &state,
         &actor,
@@ -198,7 +202,11 @@ pub async fn update_service(
     ApiJson(u): ApiJson<ServiceUpdate>,
 ) -> Result<Json<ServiceJson>, AppError> {
     let actor = caller.actor();
-    domain::authz::authorize(&actor, Action::ManageServices, domain::authz::Resource::Programme)?;
+    domain::authz::authorize(
+        &actor,
+        Action::ManageServices,
+        domain::authz::Resource::Programme,
+    )?;
     let r = rf::save_service(
         &state,
         &actor,
@@ -382,7 +390,7 @@ fn partner_json(r: &ReferralRecord, shared: Option<Disclosure>) -> PartnerReferr
 #[serde(untagged)]
 pub enum AnyReferralJson {
     Staff(Box<ReferralJson>),
-    Partner(PartnerReferralJson),
+    Partner(Box<PartnerReferralJson>),
 }
 
 #[utoipa::path(get, path = "/api/v1/cases/{id}/referrals", tag = "referrals",
@@ -519,7 +527,7 @@ pub async fn referrals(
         all.into_iter()
             .map(|r| {
                 if actor.role == domain::Role::Partner {
-                    AnyReferralJson::Partner(partner_json(&r, None))
+                    AnyReferralJson::Partner(Box::new(partner_json(&r, None)))
                 } else {
                     AnyReferralJson::Staff(Box::new(referral_json(r)))
                 }
@@ -541,7 +549,9 @@ pub async fn referral(
     let r = rf::load(&state, &actor, &rid, Action::ReadReferral).await?;
     if actor.role == domain::Role::Partner {
         let d = rf::disclose(&state, Some(&actor), &r, Channel::PartnerApi).await?;
-        Ok(Json(AnyReferralJson::Partner(partner_json(&r, d))))
+        Ok(Json(AnyReferralJson::Partner(Box::new(partner_json(
+            &r, d,
+        )))))
     } else {
         Ok(Json(AnyReferralJson::Staff(Box::new(referral_json(r)))))
     }
@@ -570,7 +580,7 @@ pub async fn respond(
     let via = if partner { Via::Partner } else { Via::Staff };
     let r = rf::step(&state, &actor, &r, s.step, s.note, via).await?;
     Ok(Json(if partner {
-        AnyReferralJson::Partner(partner_json(&r, None))
+        AnyReferralJson::Partner(Box::new(partner_json(&r, None)))
     } else {
         AnyReferralJson::Staff(Box::new(referral_json(r)))
     }))

@@ -101,11 +101,13 @@ async fn page(
     }))
     .collect();
     let mut organisation = b.select("organisation", &form.organisation, "", &[], false);
-    organisation.choices.extend(providers.iter().map(|p| Choice {
-        value: p.id.to_string(),
-        label: p.provider.name.clone(),
-        selected: p.id.to_string() == form.organisation,
-    }));
+    organisation
+        .choices
+        .extend(providers.iter().map(|p| Choice {
+            value: p.id.to_string(),
+            label: p.provider.name.clone(),
+            selected: p.id.to_string() == form.organisation,
+        }));
     Ok(UsersPage {
         c: Chrome::new(state, tr.clone(), Some(caller)),
         users,

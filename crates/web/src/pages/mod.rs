@@ -71,7 +71,11 @@ impl Chrome {
                 (Action::UpdateCase, "/my-work", tr.t("nav-my-work")),
                 (Action::ReadReferral, "/referrals", tr.t("nav-referrals")),
                 (Action::ReadServices, "/services", tr.t("nav-services")),
-                (Action::ReadStakeholders, "/stakeholders", tr.t("nav-stakeholders")),
+                (
+                    Action::ReadStakeholders,
+                    "/stakeholders",
+                    tr.t("nav-stakeholders"),
+                ),
                 (Action::ApprovePathway, "/approvals", tr.t("nav-approvals")),
                 (Action::ManageProgramme, "/programme", tr.t("nav-programme")),
                 (Action::ReadForms, "/forms", tr.t("nav-forms")),

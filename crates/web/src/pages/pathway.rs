@@ -1323,6 +1323,9 @@ pub struct PlanView {
     pub place: String,
     pub agreement: String,
     pub approval: String,
+    /// Where "Refer" links of the items lead, on the plan page of someone who may refer;
+    /// empty elsewhere (the printable plan).
+    pub refer_href: String,
 }
 
 fn plan_view(tr: &Tr, v: &store::PlanVersionRecord) -> PlanView {
@@ -1441,6 +1444,7 @@ fn plan_view(tr: &Tr, v: &store::PlanVersionRecord) -> PlanView {
             ),
             None => tr.t("plan-not-approved"),
         },
+        refer_href: String::new(),
     }
 }
 
@@ -1672,7 +1676,13 @@ async fn plan_page(
             v
         },
         notice: input.notice,
-        plan: shown.map(|v| plan_view(tr, v)),
+        plan: shown.map(|v| {
+            let mut view = plan_view(tr, v);
+            if can_update && v.approval.is_some() {
+                view.refer_href = format!("/cases/{}/referrals", p.case.id);
+            }
+            view
+        }),
     })
 }
 
@@ -2664,8 +2674,7 @@ pub async fn my_work(
             .collect();
         // Referrals past the time the service agreed to answer in.
         for r in unanswered.iter().filter(|r| {
-            r.case == summary.id
-                && domain::referral::is_overdue(r.status, r.answer_due, today)
+            r.case == summary.id && domain::referral::is_overdue(r.status, r.answer_due, today)
         }) {
             due.push(DueView {
                 text: tr.t2(

@@ -199,7 +199,12 @@ fn referral_form(
         selected: p.get("accompanied") == "yes",
     }];
     let what = vec![
-        fb.input("referral_reason", "textarea", p.get("referral_reason"), true),
+        fb.input(
+            "referral_reason",
+            "textarea",
+            p.get("referral_reason"),
+            true,
+        ),
         fb.select(
             "urgency",
             p.get("urgency"),
@@ -215,7 +220,12 @@ fn referral_form(
             &names(&SharedSection::OPTIONAL, SharedSection::as_str),
         ),
         fb.input("health_note", "textarea", p.get("health_note"), false),
-        fb.input("protection_note", "textarea", p.get("protection_note"), false),
+        fb.input(
+            "protection_note",
+            "textarea",
+            p.get("protection_note"),
+            false,
+        ),
         fb.input(
             "psychosocial_note",
             "textarea",
@@ -401,7 +411,12 @@ async fn case_referrals_page(
             fb.input("hours", "text", &feedback.hours, false),
             fb.input("waiting_time", "text", &feedback.waiting_time, false),
             fb.input("cost", "text", &feedback.cost, false),
-            fb.input("inclusion_criteria", "text", &feedback.inclusion_criteria, false),
+            fb.input(
+                "inclusion_criteria",
+                "text",
+                &feedback.inclusion_criteria,
+                false,
+            ),
             fb.input("transport", "text", &feedback.transport, false),
             fb.input("location_access", "text", &feedback.location_access, false),
         ]
@@ -491,7 +506,9 @@ pub async fn create_referral(
         Err(AppError::validation(ValidationErrors::new()))
     };
     match result {
-        Ok(r) => Ok(Redirect::to(&format!("/cases/{}/referrals/{}", case.id, r.id)).into_response()),
+        Ok(r) => {
+            Ok(Redirect::to(&format!("/cases/{}/referrals/{}", case.id, r.id)).into_response())
+        }
         Err(e) => {
             let errors = merged(read, e)?;
             let page = case_referrals_page(
@@ -520,10 +537,11 @@ pub async fn service_feedback(
     let actor = caller.actor();
     let case = authorized_case(&state, &actor, &id, Action::UpdateCase).await?;
     match rf::propose_update(&state, &actor, &case, &form.service, form.feedback()).await {
-        Ok(()) => Ok(
-            Redirect::to(&format!("/cases/{}/referrals?feedback=sent#feedback", case.id))
-                .into_response(),
-        ),
+        Ok(()) => Ok(Redirect::to(&format!(
+            "/cases/{}/referrals?feedback=sent#feedback",
+            case.id
+        ))
+        .into_response()),
         Err(e) => {
             let errors = merged(ValidationErrors::new(), e)?;
             let mut posted = Posted::default();
@@ -581,7 +599,10 @@ pub fn disclosure_rows(tr: &Tr, d: &Disclosure) -> Vec<DetailRow> {
     push("field-preferred-language", d.language.clone());
     push("disclosure-place", d.place.clone());
     push("field-referral-reason", d.reason.clone());
-    push("field-urgency", d.urgency.map(|u| tr.t_of("urgency", u.as_str())));
+    push(
+        "field-urgency",
+        d.urgency.map(|u| tr.t_of("urgency", u.as_str())),
+    );
     push(
         "section-household",
         d.household.as_ref().map(|h| {
@@ -740,9 +761,7 @@ async fn referral_page(
     let possible = |steps: &[ReferralStep]| -> Vec<Choice> {
         steps
             .iter()
-            .filter(|s| {
-                domain::referral::next_status(r.status, **s, "x", &r.content).is_ok()
-            })
+            .filter(|s| domain::referral::next_status(r.status, **s, "x", &r.content).is_ok())
             .map(|s| Choice {
                 value: s.as_str().into(),
                 label: tr.t_of("referral-step", s.as_str()),
@@ -863,8 +882,17 @@ pub async fn referral_view(
     Path((id, rid)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
     let (case, r) = staff_referral(&state, &caller, &id, &rid, Action::ReadReferral).await?;
-    let page = referral_page(&state, &tr, &caller, &case, &r, String::new(), None, String::new())
-        .await?;
+    let page = referral_page(
+        &state,
+        &tr,
+        &caller,
+        &case,
+        &r,
+        String::new(),
+        None,
+        String::new(),
+    )
+    .await?;
     render(&page)
 }
 
@@ -906,11 +934,7 @@ pub async fn referral_edit(
                         &updated,
                         String::new(),
                         None,
-                        errors
-                            .0
-                            .first()
-                            .map(|f| tr.t(f.code))
-                            .unwrap_or_default(),
+                        errors.0.first().map(|f| tr.t(f.code)).unwrap_or_default(),
                     )
                     .await?;
                     render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
@@ -955,6 +979,17 @@ fn back(case: &CaseRecord, r: &ReferralRecord) -> Response {
     Redirect::to(&format!("/cases/{}/referrals/{}", case.id, r.id)).into_response()
 }
 
+/// The step chosen on a form: a provider's answer or a staff step, as the form offers.
+fn chosen_step(s: &str, provider: bool) -> Result<ReferralStep, AppError> {
+    ReferralStep::parse(s)
+        .filter(|x| x.by_provider() == provider)
+        .ok_or_else(|| {
+            let mut e = ValidationErrors::new();
+            e.add("step", "error-choose-action");
+            AppError::validation(e)
+        })
+}
+
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct StepForm {
@@ -971,19 +1006,28 @@ pub async fn referral_step(
 ) -> Result<Response, AppError> {
     let actor = caller.actor();
     let (case, r) = staff_referral(&state, &caller, &id, &rid, Action::UpdateCase).await?;
-    let step = ReferralStep::parse(&form.step)
-        .filter(|s| !s.by_provider())
-        .ok_or_else(|| AppError::with_detail(ErrorKind::BadRequest, "unknown step"))?;
-    match rf::step(&state, &actor, &r, step, form.note, Via::Staff).await {
+    let result = match chosen_step(&form.step, false) {
+        Ok(step) => rf::step(&state, &actor, &r, step, form.note, Via::Staff).await,
+        Err(e) => Err(e),
+    };
+    match result {
         Ok(_) => Ok(back(&case, &r)),
         Err(e) if matches!(e.kind, ErrorKind::Validation | ErrorKind::Conflict) => {
             let message = match e.kind {
                 ErrorKind::Conflict => tr.t("error-stale-record"),
                 _ => e.fields.0.first().map(|f| tr.t(f.code)).unwrap_or_default(),
             };
-            let page =
-                referral_page(&state, &tr, &caller, &case, &r, String::new(), None, message)
-                    .await?;
+            let page = referral_page(
+                &state,
+                &tr,
+                &caller,
+                &case,
+                &r,
+                String::new(),
+                None,
+                message,
+            )
+            .await?;
             render_status(e.kind.status(), &page)
         }
         Err(e) => Err(e),
@@ -1018,15 +1062,23 @@ pub async fn create_link(
                 "http"
             };
             let url = format!("{scheme}://{host}/r/{token}");
-            let page = referral_page(&state, &tr, &caller, &case, &r, url, None, String::new())
-                .await?;
+            let page =
+                referral_page(&state, &tr, &caller, &case, &r, url, None, String::new()).await?;
             render(&page)
         }
         Err(e) if e.kind == ErrorKind::Validation => {
             let message = e.fields.0.first().map(|f| tr.t(f.code)).unwrap_or_default();
-            let page =
-                referral_page(&state, &tr, &caller, &case, &r, String::new(), None, message)
-                    .await?;
+            let page = referral_page(
+                &state,
+                &tr,
+                &caller,
+                &case,
+                &r,
+                String::new(),
+                None,
+                message,
+            )
+            .await?;
             render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
         }
         Err(e) => Err(e),
@@ -1228,16 +1280,17 @@ pub async fn respond(
     let actor = caller.actor();
     let r = rf::load(&state, &actor, &rid, Action::RespondReferral).await?;
     let partner = actor.role == domain::Role::Partner;
-    let step = ReferralStep::parse(&form.step)
-        .filter(|s| s.by_provider())
-        .ok_or_else(|| AppError::with_detail(ErrorKind::BadRequest, "unknown step"))?;
     let via = if partner { Via::Partner } else { Via::Staff };
     let target = if partner {
         format!("/referrals/{}", r.id)
     } else {
         format!("/cases/{}/referrals/{}", r.case, r.id)
     };
-    match rf::step(&state, &actor, &r, step, form.note, via).await {
+    let result = match chosen_step(&form.step, true) {
+        Ok(step) => rf::step(&state, &actor, &r, step, form.note, via).await,
+        Err(e) => Err(e),
+    };
+    match result {
         Ok(_) => Ok(Redirect::to(&target).into_response()),
         Err(e) if matches!(e.kind, ErrorKind::Validation | ErrorKind::Conflict) => {
             let message = match e.kind {
@@ -1253,9 +1306,17 @@ pub async fn respond(
                 render_status(e.kind.status(), &page)
             } else {
                 let case = state.store.case(r.case).await?;
-                let page =
-                    referral_page(&state, &tr, &caller, &case, &r, String::new(), None, message)
-                        .await?;
+                let page = referral_page(
+                    &state,
+                    &tr,
+                    &caller,
+                    &case,
+                    &r,
+                    String::new(),
+                    None,
+                    message,
+                )
+                .await?;
                 render_status(e.kind.status(), &page)
             }
         }
@@ -1292,8 +1353,16 @@ pub async fn link_view(
     let Some(d) = rf::disclose(&state, None, &r, Channel::LinkOpened).await? else {
         return gone(&state, &tr);
     };
-    let page = provider_page(&state, &tr, None, &r, &d, format!("/r/{token}"), String::new())
-        .await?;
+    let page = provider_page(
+        &state,
+        &tr,
+        None,
+        &r,
+        &d,
+        format!("/r/{token}"),
+        String::new(),
+    )
+    .await?;
     render(&page)
 }
 
@@ -1306,10 +1375,11 @@ pub async fn link_respond(
     let Some(r) = rf::by_link(&state, &token).await? else {
         return gone(&state, &tr);
     };
-    let Some(step) = ReferralStep::parse(&form.step).filter(|s| s.by_provider()) else {
-        return Err(AppError::with_detail(ErrorKind::BadRequest, "unknown step"));
+    let result = match chosen_step(&form.step, true) {
+        Ok(step) => rf::step_by_link(&state, &r, step, form.note).await,
+        Err(e) => Err(e),
     };
-    match rf::step_by_link(&state, &r, step, form.note).await {
+    match result {
         Ok(_) => Ok(Redirect::to(&format!("/r/{token}")).into_response()),
         Err(e) if matches!(e.kind, ErrorKind::Validation | ErrorKind::Conflict) => {
             let message = match e.kind {

@@ -17,8 +17,8 @@ use domain::services::{
     Ratings, SERVICE_FIELDS, SOP_FIELDS, Service, ServiceCategory, ServiceQuery, TRUST_FIELD,
 };
 use domain::stakeholder::{
-    MAX_SCORE, Priority, SENSITIVE_FIELDS, STAKEHOLDER_FIELDS, Stakeholder,
-    StakeholderKind, StakeholderLevel, Stance,
+    MAX_SCORE, Priority, SENSITIVE_FIELDS, STAKEHOLDER_FIELDS, Stakeholder, StakeholderKind,
+    StakeholderLevel, Stance,
 };
 use serde::Deserialize;
 
@@ -182,7 +182,13 @@ pub struct RecordForm {
 
 fn provider_from(p: &Posted) -> (Provider, ValidationErrors) {
     let mut e = ValidationErrors::new();
-    let sector = parse_choice(&mut e, "sector", p.get("sector"), ProviderSector::parse, false);
+    let sector = parse_choice(
+        &mut e,
+        "sector",
+        p.get("sector"),
+        ProviderSector::parse,
+        false,
+    );
     (
         Provider {
             name: p.get("name").trim().to_string(),
@@ -230,7 +236,10 @@ fn provider_fieldsets(tr: &Tr, f: &Posted, errors: &ValidationErrors) -> Vec<Fie
 fn provider_groups(tr: &Tr, p: &Provider) -> Vec<DetailGroup> {
     let mut rows = vec![DetailRow {
         label: tr.t("field-sector"),
-        value: p.sector.map(|s| tr.t_of("sector", s.as_str())).unwrap_or_default(),
+        value: p
+            .sector
+            .map(|s| tr.t_of("sector", s.as_str()))
+            .unwrap_or_default(),
     }];
     for k in PROVIDER_FIELDS {
         rows.push(DetailRow {
@@ -260,8 +269,12 @@ async fn provider_page(
     let services = rf::services(state, &actor).await?;
     let can_manage = authorize(&actor, Action::ManageServices, Resource::Programme).is_ok();
     let has_errors = form.is_some();
-    let (posted, errors) =
-        form.unwrap_or_else(|| (posted_provider(&rec.provider, rec.version), ValidationErrors::new()));
+    let (posted, errors) = form.unwrap_or_else(|| {
+        (
+            posted_provider(&rec.provider, rec.version),
+            ValidationErrors::new(),
+        )
+    });
     Ok(RecordPage {
         c: Chrome::new(state, tr.clone(), Some(caller)),
         title: rec.provider.name.clone(),
@@ -437,7 +450,13 @@ fn service_from(p: &Posted) -> (Service, ValidationErrors) {
         .collect();
     let ratings = Ratings {
         available: parse_yes_no(&mut e, "available", p.get("available")),
-        quality: parse_choice(&mut e, "quality", p.get("quality"), QualityRating::parse, false),
+        quality: parse_choice(
+            &mut e,
+            "quality",
+            p.get("quality"),
+            QualityRating::parse,
+            false,
+        ),
         accessible: parse_yes_no(&mut e, "accessible", p.get("accessible")),
     };
     let answer_days = match p.get("answer_days").trim() {
@@ -569,7 +588,10 @@ fn service_fieldsets(
         ),
         fb.yes_no("accessible", f.get("accessible")),
         fb.yes_no("serves_returnees", f.get("serves_returnees")),
-        fb.yes_no("open_to_local_population", f.get("open_to_local_population")),
+        fb.yes_no(
+            "open_to_local_population",
+            f.get("open_to_local_population"),
+        ),
         fb.input(TRUST_FIELD, "textarea", f.get(TRUST_FIELD), false),
     ];
     let mut sop = vec![fb.input("answer_days", "number", f.get("answer_days"), false)];
@@ -1139,7 +1161,13 @@ fn stakeholder_from(p: &Posted) -> (Stakeholder, ValidationErrors) {
         influence,
         interest,
         stance: parse_choice(&mut e, "stance", p.get("stance"), Stance::parse, false),
-        priority: parse_choice(&mut e, "priority", p.get("priority"), Priority::parse, false),
+        priority: parse_choice(
+            &mut e,
+            "priority",
+            p.get("priority"),
+            Priority::parse,
+            false,
+        ),
         capacity_adequate: parse_yes_no(&mut e, "capacity_adequate", p.get("capacity_adequate")),
         details: p.details(&STAKEHOLDER_FIELDS),
         sensitive: p.details(&SENSITIVE_FIELDS),
@@ -1410,7 +1438,11 @@ pub async fn stakeholder_new(
     tr: Tr,
     SignedIn(caller): SignedIn,
 ) -> Result<Response, AppError> {
-    authorize(&caller.actor(), Action::ManageStakeholders, Resource::Programme)?;
+    authorize(
+        &caller.actor(),
+        Action::ManageStakeholders,
+        Resource::Programme,
+    )?;
     render(&new_stakeholder_page(
         &state,
         &tr,
