@@ -335,6 +335,24 @@ pub(crate) fn parse_uuid(idx: usize, value: &str) -> rusqlite::Result<uuid::Uuid
     })
 }
 
+/// A record body as stored: JSON typed in `domain`.
+pub(crate) fn json<T: serde::Serialize>(v: &T) -> Result<String> {
+    serde_json::to_string(v).map_err(|e| StoreError::Database(e.to_string()))
+}
+
+pub(crate) fn from_json<T: serde::de::DeserializeOwned>(
+    idx: usize,
+    s: &str,
+) -> rusqlite::Result<T> {
+    serde_json::from_str(s).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, Box::new(e))
+    })
+}
+
+pub(crate) fn opt_user(idx: usize, v: Option<String>) -> rusqlite::Result<Option<UserId>> {
+    v.map(|s| parse_uuid(idx, &s).map(UserId)).transpose()
+}
+
 pub(crate) fn is_unique_violation(e: &rusqlite::Error) -> bool {
     matches!(
         e,

@@ -13,19 +13,9 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use time::Date;
 
 use super::cases::{SUMMARY_COLUMNS, SUMMARY_FROM, date_col, opt_date_col, summary_row};
-use super::{audit, exec, from_ts, parse_named, parse_uuid, q_row, ts};
+use super::{audit, exec, from_json, from_ts, json, opt_user, parse_named, parse_uuid, q_row, ts};
 use crate::model::*;
 use crate::{AuditContext, Result, StoreError};
-
-fn json<T: serde::Serialize>(v: &T) -> Result<String> {
-    serde_json::to_string(v).map_err(|e| StoreError::Database(e.to_string()))
-}
-
-fn from_json<T: serde::de::DeserializeOwned>(idx: usize, s: &str) -> rusqlite::Result<T> {
-    serde_json::from_str(s).map_err(|e| {
-        rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, Box::new(e))
-    })
-}
 
 fn change(field: &str, before: Option<String>, after: Option<String>) -> FieldChange {
     FieldChange {
@@ -46,10 +36,6 @@ fn on_case(
         c,
         &audit.entry(action, record_type::CASE, case.to_string(), changes),
     )
-}
-
-fn opt_user(idx: usize, v: Option<String>) -> rusqlite::Result<Option<UserId>> {
-    v.map(|s| parse_uuid(idx, &s).map(UserId)).transpose()
 }
 
 // Journal

@@ -11,19 +11,9 @@ use domain::{CaseId, OfficeId, ProviderId, ReferralId, ServiceId, StakeholderId,
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::cases::opt_date_col;
-use super::{audit, exec, from_ts, parse_named, parse_uuid, q_row, ts};
+use super::{audit, exec, from_json, from_ts, json, opt_user, parse_named, parse_uuid, q_row, ts};
 use crate::model::*;
 use crate::{AuditContext, Result, StoreError};
-
-fn json<T: serde::Serialize>(v: &T) -> Result<String> {
-    serde_json::to_string(v).map_err(|e| StoreError::Database(e.to_string()))
-}
-
-fn from_json<T: serde::de::DeserializeOwned>(idx: usize, s: &str) -> rusqlite::Result<T> {
-    serde_json::from_str(s).map_err(|e| {
-        rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, Box::new(e))
-    })
-}
 
 /// Field-level changes between two JSON bodies, flattened one level (`details.hours`).
 fn body_changes<T: serde::Serialize>(before: Option<&T>, after: &T) -> Vec<FieldChange> {
@@ -58,10 +48,6 @@ fn body_changes<T: serde::Serialize>(before: Option<&T>, after: &T) -> Vec<Field
         .map(|v| fields(&v))
         .unwrap_or_default();
     domain::audit::diff(&b, &a)
-}
-
-fn opt_user(idx: usize, v: Option<String>) -> rusqlite::Result<Option<UserId>> {
-    v.map(|s| parse_uuid(idx, &s).map(UserId)).transpose()
 }
 
 /// Inserts or replaces a versioned JSON record; `Conflict` when the stored version moved on.
@@ -154,29 +140,42 @@ pub(crate) fn save_provider(
         Some(_) => Some(provider(c, id)?.provider),
         None => None,
     };
-    save_versioned(
+    let r = (record_type::PROVIDER, "providers");
+    save_named(
         c,
-        "providers",
+        r,
         &id.to_string(),
         &p.name,
-        &json(p)?,
+        before.as_ref(),
+        p,
         expected,
         audit,
     )?;
+    provider(c, id)
+}
+
+/// Writes a map record kept as a named JSON body, with its audit entry.
+#[allow(clippy::too_many_arguments)]
+fn save_named<T: serde::Serialize>(
+    c: &Connection,
+    (record, table): (&str, &str),
+    id: &str,
+    name: &str,
+    before: Option<&T>,
+    after: &T,
+    expected: Option<i64>,
+    audit: &AuditContext,
+) -> Result<()> {
+    save_versioned(c, table, id, name, &json(after)?, expected, audit)?;
+    let action = if expected.is_some() {
+        AuditAction::Update
+    } else {
+        AuditAction::Create
+    };
     audit::insert(
         c,
-        &audit.entry(
-            if expected.is_some() {
-                AuditAction::Update
-            } else {
-                AuditAction::Create
-            },
-            record_type::PROVIDER,
-            id.to_string(),
-            body_changes(before.as_ref(), p),
-        ),
-    )?;
-    provider(c, id)
+        &audit.entry(action, record, id.to_string(), body_changes(before, after)),
+    )
 }
 
 // Services
@@ -489,27 +488,16 @@ pub(crate) fn save_stakeholder(
         Some(_) => Some(stakeholder(c, id)?.stakeholder),
         None => None,
     };
-    save_versioned(
+    let r = (record_type::STAKEHOLDER, "stakeholders");
+    save_named(
         c,
-        "stakeholders",
+        r,
         &id.to_string(),
         &s.name,
-        &json(s)?,
+        before.as_ref(),
+        s,
         expected,
         audit,
-    )?;
-    audit::insert(
-        c,
-        &audit.entry(
-            if expected.is_some() {
-                AuditAction::Update
-            } else {
-                AuditAction::Create
-            },
-            record_type::STAKEHOLDER,
-            id.to_string(),
-            body_changes(before.as_ref(), s),
-        ),
     )?;
     stakeholder(c, id)
 }

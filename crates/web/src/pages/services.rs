@@ -111,13 +111,25 @@ fn parse_choice<T>(
     v
 }
 
-/// Validation errors from reading the form and from `domain`, as one response.
-fn merged(mut read: ValidationErrors, err: AppError) -> AppError {
-    if err.kind == ErrorKind::Validation {
-        read.merge(err.fields);
-        AppError::validation(read)
-    } else {
-        err
+/// What a save came to: the saved record, or the status and the messages to show next to what
+/// was typed (errors found reading the form, `domain`'s, or a stale version). `saved` is `None`
+/// when the form could not even be read.
+fn outcome<T>(
+    mut read: ValidationErrors,
+    saved: Option<Result<T, AppError>>,
+) -> Result<Result<T, (StatusCode, ValidationErrors)>, AppError> {
+    match saved {
+        Some(Ok(v)) => Ok(Ok(v)),
+        None => Ok(Err((StatusCode::UNPROCESSABLE_ENTITY, read))),
+        Some(Err(e)) if e.kind == ErrorKind::Validation => {
+            read.merge(e.fields);
+            Ok(Err((StatusCode::UNPROCESSABLE_ENTITY, read)))
+        }
+        Some(Err(e)) if e.kind == ErrorKind::Conflict => {
+            read.add("name", "error-stale-record");
+            Ok(Err((StatusCode::CONFLICT, read)))
+        }
+        Some(Err(e)) => Err(e),
     }
 }
 
@@ -330,21 +342,16 @@ pub async fn provider_save(
     let pid = rf::parse_id(&id)?;
     let (p, read) = provider_from(&form);
     let saved = if read.is_empty() {
-        rf::save_provider(&state, &actor, Some(pid), form.version(), p).await
+        Some(rf::save_provider(&state, &actor, Some(pid), form.version(), p).await)
     } else {
-        Err(AppError::validation(ValidationErrors::new()))
+        None
     };
-    match saved {
+    match outcome(read, saved)? {
         Ok(_) => Ok(Redirect::to(&format!("/providers/{id}")).into_response()),
-        Err(e) if matches!(e.kind, ErrorKind::Validation | ErrorKind::Conflict) => {
-            let mut errors = merged(read, e.clone()).fields;
-            if e.kind == ErrorKind::Conflict {
-                errors.add("name", "error-stale-record");
-            }
+        Err((status, errors)) => {
             let page = provider_page(&state, &tr, &caller, &id, Some((form, errors))).await?;
-            render_status(e.kind.status(), &page)
+            render_status(status, &page)
         }
-        Err(e) => Err(e),
     }
 }
 
@@ -405,20 +412,16 @@ pub async fn provider_create(
     authorize(&actor, Action::ManageServices, Resource::Programme)?;
     let (p, read) = provider_from(&form);
     let saved = if read.is_empty() {
-        rf::save_provider(&state, &actor, None, None, p).await
+        Some(rf::save_provider(&state, &actor, None, None, p).await)
     } else {
-        Err(AppError::validation(ValidationErrors::new()))
+        None
     };
-    match saved {
+    match outcome(read, saved)? {
         Ok(rec) => Ok(Redirect::to(&format!("/providers/{}", rec.id)).into_response()),
-        Err(e) if e.kind == ErrorKind::Validation => {
-            let errors = merged(read, e).fields;
-            render_status(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &new_provider_page(&state, &tr, &caller, &form, &errors),
-            )
-        }
-        Err(e) => Err(e),
+        Err((status, errors)) => render_status(
+            status,
+            &new_provider_page(&state, &tr, &caller, &form, &errors),
+        ),
     }
 }
 
@@ -845,29 +848,26 @@ pub async fn service_save(
     let sid = rf::parse_id(&id)?;
     let (s, read) = service_from(&form);
     let saved = if read.is_empty() {
-        rf::save_service(
-            &state,
-            &actor,
-            Some(sid),
-            form.get("provider"),
-            form.version(),
-            s,
+        Some(
+            rf::save_service(
+                &state,
+                &actor,
+                Some(sid),
+                form.get("provider"),
+                form.version(),
+                s,
+            )
+            .await,
         )
-        .await
     } else {
-        Err(AppError::validation(ValidationErrors::new()))
+        None
     };
-    match saved {
+    match outcome(read, saved)? {
         Ok(_) => Ok(Redirect::to(&format!("/services/{id}")).into_response()),
-        Err(e) if matches!(e.kind, ErrorKind::Validation | ErrorKind::Conflict) => {
-            let mut errors = merged(read, e.clone()).fields;
-            if e.kind == ErrorKind::Conflict {
-                errors.add("name", "error-stale-record");
-            }
+        Err((status, errors)) => {
             let page = service_page(&state, &tr, &caller, &id, Some((form, errors))).await?;
-            render_status(e.kind.status(), &page)
+            render_status(status, &page)
         }
-        Err(e) => Err(e),
     }
 }
 
@@ -924,18 +924,16 @@ pub async fn service_create(
     authorize(&actor, Action::ManageServices, Resource::Programme)?;
     let (s, read) = service_from(&form);
     let saved = if read.is_empty() {
-        rf::save_service(&state, &actor, None, form.get("provider"), None, s).await
+        Some(rf::save_service(&state, &actor, None, form.get("provider"), None, s).await)
     } else {
-        Err(AppError::validation(ValidationErrors::new()))
+        None
     };
-    match saved {
+    match outcome(read, saved)? {
         Ok(rec) => Ok(Redirect::to(&format!("/services/{}", rec.id)).into_response()),
-        Err(e) if e.kind == ErrorKind::Validation => {
-            let errors = merged(read, e).fields;
+        Err((status, errors)) => {
             let page = new_service_page(&state, &tr, &caller, &form, &errors).await?;
-            render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
+            render_status(status, &page)
         }
-        Err(e) => Err(e),
     }
 }
 
@@ -1392,21 +1390,16 @@ pub async fn stakeholder_save(
     let sid = rf::parse_id(&id)?;
     let (s, read) = stakeholder_from(&form);
     let saved = if read.is_empty() {
-        rf::save_stakeholder(&state, &actor, Some(sid), form.version(), s).await
+        Some(rf::save_stakeholder(&state, &actor, Some(sid), form.version(), s).await)
     } else {
-        Err(AppError::validation(ValidationErrors::new()))
+        None
     };
-    match saved {
+    match outcome(read, saved)? {
         Ok(_) => Ok(Redirect::to(&format!("/stakeholders/{id}")).into_response()),
-        Err(e) if matches!(e.kind, ErrorKind::Validation | ErrorKind::Conflict) => {
-            let mut errors = merged(read, e.clone()).fields;
-            if e.kind == ErrorKind::Conflict {
-                errors.add("name", "error-stale-record");
-            }
+        Err((status, errors)) => {
             let page = stakeholder_page(&state, &tr, &caller, &id, Some((form, errors))).await?;
-            render_status(e.kind.status(), &page)
+            render_status(status, &page)
         }
-        Err(e) => Err(e),
     }
 }
 
@@ -1461,20 +1454,16 @@ pub async fn stakeholder_create(
     authorize(&actor, Action::ManageStakeholders, Resource::Programme)?;
     let (s, read) = stakeholder_from(&form);
     let saved = if read.is_empty() {
-        rf::save_stakeholder(&state, &actor, None, None, s).await
+        Some(rf::save_stakeholder(&state, &actor, None, None, s).await)
     } else {
-        Err(AppError::validation(ValidationErrors::new()))
+        None
     };
-    match saved {
+    match outcome(read, saved)? {
         Ok(rec) => Ok(Redirect::to(&format!("/stakeholders/{}", rec.id)).into_response()),
-        Err(e) if e.kind == ErrorKind::Validation => {
-            let errors = merged(read, e).fields;
-            render_status(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &new_stakeholder_page(&state, &tr, &caller, &form, &errors),
-            )
-        }
-        Err(e) => Err(e),
+        Err((status, errors)) => render_status(
+            status,
+            &new_stakeholder_page(&state, &tr, &caller, &form, &errors),
+        ),
     }
 }
 
