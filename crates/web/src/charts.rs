@@ -357,7 +357,7 @@ impl StakeholderGrid {
         let cell = (w - pad) / f64::from(MAX_SCORE);
         let high = f64::from(HIGH_FROM - 1) * cell;
         let tier = |t: EngagementTier| tr.t_of("engagement", t.as_str());
-        let zone = |x, y, zw, zh, class, label: String, show: bool| GridZone {
+        let zone = |x, y, zw, zh, class, label: String| GridZone {
             x,
             y,
             w: zw,
@@ -365,7 +365,7 @@ impl StakeholderGrid {
             class,
             label_x: x + 6.0,
             label_y: if y > 0.0 { y + zh - 8.0 } else { 16.0 },
-            label: if show { label } else { String::new() },
+            label,
         };
         let zones = vec![
             zone(
@@ -375,7 +375,6 @@ impl StakeholderGrid {
                 high,
                 "zone-inform",
                 tier(EngagementTier::Inform),
-                true,
             ),
             zone(
                 pad + high,
@@ -384,7 +383,6 @@ impl StakeholderGrid {
                 high,
                 "zone-communicate",
                 tier(EngagementTier::Communicate),
-                true,
             ),
             zone(
                 pad,
@@ -392,8 +390,7 @@ impl StakeholderGrid {
                 high,
                 h - pad - high,
                 "zone-communicate",
-                String::new(),
-                false,
+                tier(EngagementTier::Communicate),
             ),
             zone(
                 pad + high,
@@ -402,7 +399,6 @@ impl StakeholderGrid {
                 h - pad - high,
                 "zone-manage",
                 tier(EngagementTier::ManageClosely),
-                true,
             ),
         ];
         // Stakeholders sharing a cell are spread around its centre.

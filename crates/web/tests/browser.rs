@@ -445,5 +445,23 @@ async fn a_referral_travels_to_a_partner_and_back() {
     b.wait_for_text("Seen by Dr Sow").await;
     assert!(b.text("#h-disclosures").await.contains("Who has seen it"));
     assert!(b.text("main").await.contains("viewed by partner"));
+
+    // The stakeholder grid, as a case manager sees it (no stance).
+    for (name, influence, interest) in [("Ministry", 5, 5), ("Municipality", 4, 2), ("Union", 1, 2)]
+    {
+        app.store
+            .save_stakeholder(
+                domain::StakeholderId::new(),
+                None,
+                serde_json::from_value(serde_json::json!({"name": name, "kind": "ngo", "level": "local", "influence": influence, "interest": interest, "stance": "potential_obstructor"})).unwrap(),
+                store::AuditContext::system(time::OffsetDateTime::now_utc(), "test"),
+            )
+            .await
+            .unwrap();
+    }
+    b.goto(&app.url("/stakeholders")).await;
+    b.wait_for_text("Municipality").await;
+    assert!(!b.text("main").await.contains("Potential obstructor"));
+    b.screenshot("stakeholder-grid").await;
     b.quit().await;
 }
