@@ -274,7 +274,11 @@ async fn a_returnee_is_walked_from_assessments_to_an_approved_plan_follow_up_and
         b.click(&format!("#q-{q}-{a}")).await;
     }
     b.click("button[value=submit]").await;
-    b.wait_for_text("Rapid vulnerability screening").await;
+    // The form page already says its title; wait for the submission to be complete.
+    b.wait_until(
+        "return [...document.querySelectorAll('p.meta .badge')].some(e => e.textContent.trim() === 'Complete')",
+    )
+    .await;
     b.goto(&app.url(&case_path)).await;
     b.wait_for_text("Follow-up screenings after a positive rapid screening")
         .await;

@@ -231,6 +231,28 @@ impl Browser {
         }
     }
 
+    /// Waits until the script returns true (for states no text alone tells apart).
+    pub async fn wait_until(&self, script: &str) {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let done = self
+                .try_cmd(
+                    reqwest::Method::POST,
+                    "/execute/sync",
+                    json!({"script": script, "args": []}),
+                )
+                .await
+                .ok()
+                .and_then(|v| v.as_bool())
+                .unwrap_or(false);
+            if done {
+                return;
+            }
+            assert!(Instant::now() < deadline, "never true: {script}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     /// Saves a PNG screenshot under the workspace's `target/screenshots/`.
     pub async fn screenshot(&self, name: &str) -> std::path::PathBuf {
         let data = self
