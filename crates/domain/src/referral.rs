@@ -369,6 +369,12 @@ pub struct Disclosure {
     pub psychosocial: Option<String>,
 }
 
+/// Whether the provider may see the consented parts now: the referral is in a shared status
+/// and consent (or the exception) is on record.
+pub fn is_shared(status: ReferralStatus, content: &ReferralContent) -> bool {
+    status.is_shared() && content.has_consent()
+}
+
 /// The consented parts of `profile` for this referral, as of `today`; nothing at all unless
 /// the referral is currently shared.
 pub fn disclose(
@@ -377,7 +383,7 @@ pub fn disclose(
     profile: &ReturneeProfile,
     today: Date,
 ) -> Option<Disclosure> {
-    if !status.is_shared() || !content.has_consent() {
+    if !is_shared(status, content) {
         return None;
     }
     let age = |born: Option<Date>, fallback: Option<u16>| {

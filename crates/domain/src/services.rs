@@ -200,6 +200,21 @@ impl Provider {
     pub fn detail(&self, field: &str) -> &str {
         self.details.get(field).map(String::as_str).unwrap_or("")
     }
+
+    /// Name and details trimmed, empty details dropped.
+    pub fn normalised(mut self) -> Self {
+        self.name = self.name.trim().to_string();
+        trim_details(&mut self.details);
+        self
+    }
+}
+
+/// Trims every detail and drops the empty ones.
+pub(crate) fn trim_details(details: &mut BTreeMap<String, String>) {
+    details.retain(|_, v| !v.trim().is_empty());
+    for v in details.values_mut() {
+        *v = v.trim().to_string();
+    }
 }
 
 /// A service as mapped.
@@ -332,10 +347,7 @@ impl Service {
             }
         }
         self.languages = langs;
-        self.details.retain(|_, v| !v.trim().is_empty());
-        for v in self.details.values_mut() {
-            *v = v.trim().to_string();
-        }
+        trim_details(&mut self.details);
         self.barriers.sort();
         self.barriers.dedup();
         self

@@ -183,12 +183,8 @@ impl Stakeholder {
         self.name = self.name.trim().to_string();
         self.sector = self.sector.trim().to_string();
         self.place = self.place.trim().to_string();
-        for map in [&mut self.details, &mut self.sensitive] {
-            map.retain(|_, v| !v.trim().is_empty());
-            for v in map.values_mut() {
-                *v = v.trim().to_string();
-            }
-        }
+        crate::services::trim_details(&mut self.details);
+        crate::services::trim_details(&mut self.sensitive);
         self
     }
 }

@@ -689,7 +689,7 @@ impl ReferralRecord {
         domain::authz::ReferralAccess {
             case: self.case_access,
             provider: self.provider,
-            shared: self.status.is_shared() && self.content.has_consent(),
+            shared: domain::referral::is_shared(self.status, &self.content),
         }
     }
 }

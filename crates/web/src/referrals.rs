@@ -64,11 +64,10 @@ pub async fn save_provider(
     actor: &Actor,
     id: Option<ProviderId>,
     expected_version: Option<i64>,
-    mut p: Provider,
+    p: Provider,
 ) -> Result<ProviderRecord, AppError> {
     authorize(actor, Action::ManageServices, Resource::Programme)?;
-    p.name = p.name.trim().to_string();
-    p.details.retain(|_, v| !v.trim().is_empty());
+    let p = p.normalised();
     p.check().map_err(AppError::validation)?;
     if id.is_some() && expected_version.is_none() {
         return Err(invalid("version", "error-required"));

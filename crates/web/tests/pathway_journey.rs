@@ -362,6 +362,13 @@ async fn a_returnee_goes_from_intake_to_closure_and_back() {
     // Payments: within the item's budget, numbered; more than the budget is refused.
     let (_, plan) = cm.get_text(&format!("{case_path}/plan")).await;
     assert!(plan.contains("Approved by pm.tamba name"));
+    // Each item of the approved plan can be referred to a service, linked to the item.
+    assert!(plan.contains(&format!("{case_path}/referrals?plan_item=")));
+    let (_, printed) = cm.get_text(&format!("{case_path}/plan/print")).await;
+    assert!(
+        !printed.contains("/referrals?plan_item="),
+        "not on the printed plan"
+    );
     let item = plan
         .split("name=\"item_key\"")
         .nth(1)

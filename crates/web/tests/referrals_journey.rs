@@ -34,8 +34,7 @@ async fn service_map_referral_partner_and_link_journey() {
     app.user("cm.dkr", Role::CaseManager, Some(a)).await;
     app.user("me.dkr", Role::MeOfficer, Some(a)).await;
     app.user("viewer", Role::Viewer, None).await;
-    let admin = app.user("admin", Role::Admin, None).await;
-    let _ = admin;
+    app.user("admin", Role::Admin, None).await;
     let pm = app.signed_in("pm.dkr").await;
     let cm = app.signed_in("cm.dkr").await;
 
@@ -115,6 +114,30 @@ async fn service_map_referral_partner_and_link_journey() {
         )
         .await;
     assert_eq!(res.status(), 422, "a partner needs an organisation");
+    let res = admin_c
+        .post_form(
+            "/admin/users",
+            &csrf_admin,
+            &[
+                ("username", "clinic.staff"),
+                ("display_name", "Clinic staff"),
+                ("role", "partner"),
+                ("office", &a.to_string()),
+                ("organisation", &provider),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let staff = app
+        .store
+        .user_by_username(&domain::Username::parse("clinic.staff").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        staff.organisation.map(|p| p.to_string()),
+        Some(provider.clone())
+    );
     for (user, p, office) in [
         ("partner.a", &provider, a),
         ("partner.b", &other_provider, b),
@@ -435,7 +458,7 @@ async fn service_map_referral_partner_and_link_journey() {
 async fn consent_exception_overdue_answers_feedback_and_stakeholders() {
     let app = spawn_app().await;
     let a = app.office("DKR").await;
-    let pm_user = app.user("pm.dkr", Role::ProgrammeManager, Some(a)).await;
+    app.user("pm.dkr", Role::ProgrammeManager, Some(a)).await;
     let cm_user = app.user("cm.dkr", Role::CaseManager, Some(a)).await;
     app.user("me.dkr", Role::MeOfficer, Some(a)).await;
     let (_, service) = map_service(&app, "Clinic A", "Dakar").await;
@@ -443,7 +466,6 @@ async fn consent_exception_overdue_answers_feedback_and_stakeholders() {
     let pm = app.signed_in("pm.dkr").await;
     let (case_url, csrf) = register_recent_return(&cm).await;
     let case_id: domain::CaseId = case_url.trim_start_matches("/cases/").parse().unwrap();
-    let _ = pm_user;
 
     // Referring without consent is an exception only a programme manager records.
     let service_s = service.to_string();
@@ -479,6 +501,50 @@ async fn consent_exception_overdue_answers_feedback_and_stakeholders() {
     assert_eq!(res.status(), 303);
     let (_, page) = pm.get_text(&location(&res)).await;
     assert!(page.contains("Dr Ba, psychiatrist") && page.contains("Sent, waiting"));
+
+    // A draft saved without consent is completed and sent later; a stale edit keeps the input.
+    let mut draft = no_consent.clone();
+    draft.retain(|(k, _)| *k != "_action");
+    draft.push(("_action", "draft"));
+    let res = cm
+        .post_form(&format!("/cases/{case_id}/referrals"), &csrf, &draft)
+        .await;
+    assert_eq!(res.status(), 303);
+    let draft_url = location(&res);
+    let (_, page) = cm.get_text(&draft_url).await;
+    assert!(page.contains("Complete the draft"));
+    let version = field_value(&page, "version");
+    let mut completed: Vec<(&str, &str)> = draft
+        .iter()
+        .filter(|(k, _)| *k != "_action" && *k != "service")
+        .copied()
+        .collect();
+    completed.extend([
+        ("consent_date", "2026-01-05"),
+        ("consent_method", "verbal_by_phone"),
+        ("consent_purpose", "Emergency psychiatric care"),
+        ("_action", "send"),
+    ]);
+    let mut stale = completed.clone();
+    stale.push(("version", "99"));
+    let res = cm
+        .post_form(&format!("{draft_url}/edit"), &csrf, &stale)
+        .await;
+    assert_eq!(res.status(), 409);
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("Emergency psychiatric care")
+    );
+    completed.push(("version", &version));
+    let res = cm
+        .post_form(&format!("{draft_url}/edit"), &csrf, &completed)
+        .await;
+    assert_eq!(res.status(), 303);
+    let (_, page) = cm.get_text(&draft_url).await;
+    assert!(page.contains("Sent, waiting for an answer"));
+    assert!(page.contains("Emergency psychiatric care"));
 
     // Unanswered past the agreed time: on the case manager's work list.
     send_referral(&app, case_id, service, &cm_user).await;

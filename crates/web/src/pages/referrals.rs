@@ -19,7 +19,7 @@ use serde::Deserialize;
 use store::{CaseRecord, ReferralRecord, Via};
 
 use super::cases::authorized_case;
-use super::services::{DetailGroup, DetailRow, FeedbackForm, Posted, service_groups};
+use super::services::{DetailGroup, DetailRow, FeedbackForm, Posted, sop_group};
 use super::{Chrome, CsrfForm, render, render_status, today};
 use crate::AppState;
 use crate::auth::{Caller, SignedIn};
@@ -165,7 +165,6 @@ pub struct ReferralFormView {
     pub exception: Vec<FieldView>,
     pub plan_item: String,
     pub has_errors: bool,
-    pub draft: bool,
     /// Messages about fields this form does not show (the exception, for those who may not
     /// record it).
     pub other_errors: Vec<String>,
@@ -293,7 +292,6 @@ fn referral_form(
         exception,
         plan_item: p.get("plan_item").to_string(),
         has_errors: !errors.is_empty(),
-        draft: true,
     }
 }
 
@@ -442,12 +440,7 @@ async fn case_referrals_page(
         show_names: false,
         form,
         sop: chosen
-            .map(|s| {
-                service_groups(tr, s)
-                    .into_iter()
-                    .filter(|g| g.title == tr.t("service-legend-sop"))
-                    .collect()
-            })
+            .map(|s| vec![sop_group(tr, &s.service)])
             .unwrap_or_default(),
         feedback: feedback_view,
         feedback_errors: !feedback_errors.is_empty(),
@@ -479,6 +472,19 @@ pub async fn case_referrals(
     )
     .await?;
     render(&page)
+}
+
+/// Why a step on a referral was refused, as the message to show above it, or the error itself
+/// when it is not the user's to fix.
+fn refusal(tr: &Tr, e: AppError) -> Result<(StatusCode, String), AppError> {
+    match e.kind {
+        ErrorKind::Conflict => Ok((StatusCode::CONFLICT, tr.t("error-stale-record"))),
+        ErrorKind::Validation => Ok((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            e.fields.0.first().map(|f| tr.t(f.code)).unwrap_or_default(),
+        )),
+        _ => Err(e),
+    }
 }
 
 fn merged(mut read: ValidationErrors, err: AppError) -> Result<ValidationErrors, AppError> {
@@ -810,10 +816,7 @@ async fn referral_page(
         due: r.answer_due.map(|d| d.to_string()).unwrap_or_default(),
         consent: consent_rows(tr, &r.content),
         preview,
-        sop: service_groups(tr, &service)
-            .into_iter()
-            .filter(|g| g.title == tr.t("service-legend-sop"))
-            .collect(),
+        sop: vec![sop_group(tr, &service.service)],
         events: event_views(tr, &events),
         disclosures: disclosures
             .iter()
@@ -925,7 +928,7 @@ pub async fn referral_edit(
             {
                 Ok(_) => Ok(back(&case, &r)),
                 Err(e) => {
-                    let errors = merged(ValidationErrors::new(), e)?;
+                    let (status, message) = refusal(&tr, e)?;
                     let page = referral_page(
                         &state,
                         &tr,
@@ -934,10 +937,10 @@ pub async fn referral_edit(
                         &updated,
                         String::new(),
                         None,
-                        errors.0.first().map(|f| tr.t(f.code)).unwrap_or_default(),
+                        message,
                     )
                     .await?;
-                    render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
+                    render_status(status, &page)
                 }
             }
         }
@@ -1012,11 +1015,8 @@ pub async fn referral_step(
     };
     match result {
         Ok(_) => Ok(back(&case, &r)),
-        Err(e) if matches!(e.kind, ErrorKind::Validation | ErrorKind::Conflict) => {
-            let message = match e.kind {
-                ErrorKind::Conflict => tr.t("error-stale-record"),
-                _ => e.fields.0.first().map(|f| tr.t(f.code)).unwrap_or_default(),
-            };
+        Err(e) => {
+            let (status, message) = refusal(&tr, e)?;
             let page = referral_page(
                 &state,
                 &tr,
@@ -1028,9 +1028,8 @@ pub async fn referral_step(
                 message,
             )
             .await?;
-            render_status(e.kind.status(), &page)
+            render_status(status, &page)
         }
-        Err(e) => Err(e),
     }
 }
 
@@ -1066,8 +1065,8 @@ pub async fn create_link(
                 referral_page(&state, &tr, &caller, &case, &r, url, None, String::new()).await?;
             render(&page)
         }
-        Err(e) if e.kind == ErrorKind::Validation => {
-            let message = e.fields.0.first().map(|f| tr.t(f.code)).unwrap_or_default();
+        Err(e) => {
+            let (status, message) = refusal(&tr, e)?;
             let page = referral_page(
                 &state,
                 &tr,
@@ -1079,9 +1078,8 @@ pub async fn create_link(
                 message,
             )
             .await?;
-            render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
+            render_status(status, &page)
         }
-        Err(e) => Err(e),
     }
 }
 
@@ -1129,10 +1127,7 @@ pub async fn referral_slip(
         provider: r.provider_name.clone(),
         date: r.sent_on.unwrap_or_else(today).to_string(),
         rows: disclosure_rows(&tr, &d),
-        sop: service_groups(&tr, &service)
-            .into_iter()
-            .filter(|g| g.title == tr.t("service-legend-sop"))
-            .collect(),
+        sop: vec![sop_group(&tr, &service.service)],
         number: case.number.to_string(),
     })
 }
@@ -1221,10 +1216,7 @@ async fn provider_page(
         title: format!("{} — {}", r.service_name, r.provider_name),
         status: tr.t_of("referral-status", r.status.as_str()),
         rows: disclosure_rows(tr, d),
-        sop: service_groups(tr, &service)
-            .into_iter()
-            .filter(|g| g.title == tr.t("service-legend-sop"))
-            .collect(),
+        sop: vec![sop_group(tr, &service.service)],
         events: event_views(tr, &events),
         steps: ReferralStep::PROVIDER
             .iter()
@@ -1292,18 +1284,15 @@ pub async fn respond(
     };
     match result {
         Ok(_) => Ok(Redirect::to(&target).into_response()),
-        Err(e) if matches!(e.kind, ErrorKind::Validation | ErrorKind::Conflict) => {
-            let message = match e.kind {
-                ErrorKind::Conflict => tr.t("error-stale-record"),
-                _ => e.fields.0.first().map(|f| tr.t(f.code)).unwrap_or_default(),
-            };
+        Err(e) => {
+            let (status, message) = refusal(&tr, e)?;
             if partner {
                 let d = rf::disclose(&state, Some(&actor), &r, Channel::PartnerView)
                     .await?
                     .ok_or(AppError::new(ErrorKind::Forbidden))?;
                 let page =
                     provider_page(&state, &tr, Some(&caller), &r, &d, target, message).await?;
-                render_status(e.kind.status(), &page)
+                render_status(status, &page)
             } else {
                 let case = state.store.case(r.case).await?;
                 let page = referral_page(
@@ -1317,10 +1306,9 @@ pub async fn respond(
                     message,
                 )
                 .await?;
-                render_status(e.kind.status(), &page)
+                render_status(status, &page)
             }
         }
-        Err(e) => Err(e),
     }
 }
 
@@ -1381,18 +1369,14 @@ pub async fn link_respond(
     };
     match result {
         Ok(_) => Ok(Redirect::to(&format!("/r/{token}")).into_response()),
-        Err(e) if matches!(e.kind, ErrorKind::Validation | ErrorKind::Conflict) => {
-            let message = match e.kind {
-                ErrorKind::Conflict => tr.t("error-stale-record"),
-                _ => e.fields.0.first().map(|f| tr.t(f.code)).unwrap_or_default(),
-            };
+        Err(e) => {
+            let (status, message) = refusal(&tr, e)?;
             let Some(d) = rf::disclose(&state, None, &r, Channel::LinkOpened).await? else {
                 return gone(&state, &tr);
             };
             let page =
                 provider_page(&state, &tr, None, &r, &d, format!("/r/{token}"), message).await?;
-            render_status(e.kind.status(), &page)
+            render_status(status, &page)
         }
-        Err(e) => Err(e),
     }
 }

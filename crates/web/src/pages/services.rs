@@ -203,7 +203,7 @@ fn provider_from(p: &Posted) -> (Provider, ValidationErrors) {
     );
     (
         Provider {
-            name: p.get("name").trim().to_string(),
+            name: p.get("name").to_string(),
             sector,
             details: p.details(&PROVIDER_FIELDS),
         },
@@ -713,11 +713,6 @@ pub fn service_groups(tr: &Tr, s: &store::ServiceRecord) -> Vec<DetailGroup> {
         },
     ];
     access.extend(rows(tr, v, &[TRUST_FIELD]));
-    let mut sop = vec![DetailRow {
-        label: tr.t("field-answer-days"),
-        value: tr.t1("service-answer-days", "days", v.answer_days()),
-    }];
-    sop.extend(rows(tr, v, &SOP_FIELDS));
     let checked = vec![
         DetailRow {
             label: tr.t("field-verified-on"),
@@ -744,15 +739,25 @@ pub fn service_groups(tr: &Tr, s: &store::ServiceRecord) -> Vec<DetailGroup> {
             title: tr.t("service-legend-access"),
             rows: access,
         },
-        DetailGroup {
-            title: tr.t("service-legend-sop"),
-            rows: sop,
-        },
+        sop_group(tr, v),
         DetailGroup {
             title: tr.t("service-legend-checked"),
             rows: checked,
         },
     ]
+}
+
+/// The referral procedure agreed with a service, as shown when referring and to the provider.
+pub fn sop_group(tr: &Tr, v: &Service) -> DetailGroup {
+    let mut rows = vec![DetailRow {
+        label: tr.t("field-answer-days"),
+        value: tr.t1("service-answer-days", "days", v.answer_days()),
+    }];
+    rows.extend(self::rows(tr, v, &SOP_FIELDS));
+    DetailGroup {
+        title: tr.t("service-legend-sop"),
+        rows,
+    }
 }
 
 fn proposal_view(tr: &Tr, u: &store::ServiceUpdateRecord) -> ProposalView {
