@@ -60,10 +60,20 @@ pub enum Action {
     ReadSensitiveStakeholders,
     /// Add and edit stakeholders.
     ManageStakeholders,
+    /// See communities, community projects and the structural records (capacity building,
+    /// coordination, agreements, policy), with participants counted but not named.
+    ReadCommunity,
+    /// See who takes part in community projects and trainings, by name.
+    ReadParticipants,
+    /// Add and edit communities and community projects, their participants and visits.
+    ManageCommunity,
+    /// Add and edit capacity assessments and plans, trainings, coordination mechanisms and
+    /// meetings, agreements and policy tracks.
+    ManageStructural,
 }
 
 impl Action {
-    pub const ALL: [Action; 22] = [
+    pub const ALL: [Action; 26] = [
         Action::ListCases,
         Action::ReadCase,
         Action::CreateCase,
@@ -86,6 +96,10 @@ impl Action {
         Action::ReadStakeholders,
         Action::ReadSensitiveStakeholders,
         Action::ManageStakeholders,
+        Action::ReadCommunity,
+        Action::ReadParticipants,
+        Action::ManageCommunity,
+        Action::ManageStructural,
     ];
 
     /// Name used in `docs/roles.md` and in audit entries.
@@ -113,6 +127,10 @@ impl Action {
             Action::ReadStakeholders => "stakeholders.read",
             Action::ReadSensitiveStakeholders => "stakeholders.sensitive",
             Action::ManageStakeholders => "stakeholders.manage",
+            Action::ReadCommunity => "community.read",
+            Action::ReadParticipants => "community.participants",
+            Action::ManageCommunity => "community.manage",
+            Action::ManageStructural => "structural.manage",
         }
     }
 }
@@ -169,7 +187,8 @@ pub fn grant(role: Role, action: Action) -> Grant {
 
         (
             Role::CaseManager,
-            ListCases | CreateCase | ReadAggregates | ReadForms | ReadServices | ReadStakeholders,
+            ListCases | CreateCase | ReadAggregates | ReadForms | ReadServices | ReadStakeholders
+            | ReadCommunity | ReadParticipants | ManageCommunity,
         ) => Office,
         (Role::CaseManager, ReadCase | ReadReferral) => OfficeRestrictedIfAssigned,
         (
@@ -188,7 +207,11 @@ pub fn grant(role: Role, action: Action) -> Grant {
             | ReadServices
             | ManageServices
             | ReadStakeholders
-            | ReadSensitiveStakeholders,
+            | ReadSensitiveStakeholders
+            | ReadCommunity
+            | ReadParticipants
+            | ManageCommunity
+            | ManageStructural,
         ) => Office,
         (Role::MeOfficer, ReadCase) => OfficeUnrestricted,
         (Role::MeOfficer, _) => No,
@@ -196,7 +219,7 @@ pub fn grant(role: Role, action: Action) -> Grant {
         (Role::Partner, ReadReferral | RespondReferral) => OwnOrganisation,
         (Role::Partner, _) => No,
 
-        (Role::Viewer, ReadAggregates) => All,
+        (Role::Viewer, ReadAggregates | ReadCommunity) => All,
         (Role::Viewer, _) => No,
     }
 }

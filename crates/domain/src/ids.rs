@@ -272,3 +272,13 @@ mod tests {
         assert!(Username::parse("é-accent").is_err());
     }
 }
+uuid_id!(
+    /// A community of return.
+    CommunityId
+);
+uuid_id!(
+    /// A record of the community or structural level: a project, a visit, a capacity
+    /// assessment or plan, a training, a coordination mechanism or meeting, an agreement, a
+    /// policy track.
+    DocumentId
+);

@@ -7,6 +7,7 @@
 pub mod audit;
 pub mod authz;
 pub mod case;
+pub mod community;
 pub mod consent;
 pub mod ids;
 pub mod pathway;
@@ -16,11 +17,12 @@ pub mod rss;
 pub mod security;
 pub mod services;
 pub mod stakeholder;
+pub mod structural;
 pub mod text;
 pub mod validation;
 
 pub use ids::{
-    CaseId, CaseNumber, OfficeCode, OfficeId, ProviderId, ReferralId, ServiceId, StakeholderId,
+    CaseId, CaseNumber, CommunityId, DocumentId, OfficeCode, OfficeId, ProviderId, ReferralId, ServiceId, StakeholderId,
     UserId, Username,
 };
 pub use role::Role;
