@@ -273,12 +273,8 @@ mod tests {
     }
 }
 uuid_id!(
-    /// A community of return.
-    CommunityId
-);
-uuid_id!(
-    /// A record of the community or structural level: a project, a visit, a capacity
-    /// assessment or plan, a training, a coordination mechanism or meeting, an agreement, a
-    /// policy track.
+    /// A record of the community or structural level: a community, a project, a visit, a
+    /// capacity assessment or plan, a training, a coordination mechanism or meeting, an
+    /// agreement, a policy track.
     DocumentId
 );

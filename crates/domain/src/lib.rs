@@ -22,7 +22,7 @@ pub mod text;
 pub mod validation;
 
 pub use ids::{
-    CaseId, CaseNumber, CommunityId, DocumentId, OfficeCode, OfficeId, ProviderId, ReferralId, ServiceId, StakeholderId,
+    CaseId, CaseNumber, DocumentId, OfficeCode, OfficeId, ProviderId, ReferralId, ServiceId, StakeholderId,
     UserId, Username,
 };
 pub use role::Role;

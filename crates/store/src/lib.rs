@@ -366,6 +366,34 @@ pub trait Store: Send + Sync + 'static {
         token_hash: &str,
     ) -> Result<Option<(ReferralLink, ReferralRecord)>>;
 
+    // The community and structural levels
+    /// Records of a kind (belonging to `parent` when given), by name.
+    async fn documents(
+        &self,
+        kind: DocKind,
+        parent: Option<domain::DocumentId>,
+    ) -> Result<Vec<DocRecord>>;
+    async fn document(&self, id: domain::DocumentId) -> Result<DocRecord>;
+    /// Adds a record (`expected_version` `None`) or replaces one still at that version
+    /// ([`StoreError::Conflict`] otherwise). Keeps the cases taking part in step, with an audit
+    /// entry on each case that joined or left.
+    async fn save_document(
+        &self,
+        doc: NewDocument,
+        expected_version: Option<i64>,
+        audit: AuditContext,
+    ) -> Result<DocRecord>;
+    /// Records a case takes part in (community projects), newest first.
+    async fn documents_of_case(&self, case: CaseId) -> Result<Vec<DocRecord>>;
+    /// Places of return written on cases, with how many cases returned there.
+    async fn return_places(&self, office: Option<OfficeId>) -> Result<Vec<ReturnPlace>>;
+    /// Cases that returned to a province (accents and case ignored).
+    async fn cases_in_province(
+        &self,
+        office: Option<OfficeId>,
+        province: &str,
+    ) -> Result<Vec<PlacedCase>>;
+
     // Audit
     /// Writes an entry on its own: reads of sensitive records, sign-ins.
     async fn append_audit(&self, entry: NewAuditEntry) -> Result<()>;

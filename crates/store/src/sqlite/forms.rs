@@ -214,6 +214,7 @@ pub(crate) fn latest_published(c: &Connection, form_id: &str) -> Result<FormVers
 fn subject_parts(s: Subject) -> (&'static str, String) {
     match s {
         Subject::Case(id) => ("case", id.to_string()),
+        Subject::Document(id) => ("document", id.to_string()),
     }
 }
 
@@ -354,13 +355,18 @@ const SUBMISSION_COLUMNS: &str = "s.id, s.form_id, s.form_version, f.title, s.su
      s.created_at, s.updated_at, s.completed_at, s.row_version";
 
 fn submission_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Submission> {
-    let subject_id: String = r.get(5)?;
+    let subject_type: String = r.get(4)?;
+    let subject_id = parse_uuid(5, &r.get::<_, String>(5)?)?;
+    let subject = match subject_type.as_str() {
+        "document" => Subject::Document(domain::DocumentId(subject_id)),
+        _ => Subject::Case(CaseId(subject_id)),
+    };
     Ok(Submission {
         id: parse_uuid(0, &r.get::<_, String>(0)?)?,
         form_id: r.get(1)?,
         form_version: r.get(2)?,
         form_title: r.get(3)?,
-        subject: Subject::Case(CaseId(parse_uuid(5, &subject_id)?)),
+        subject,
         status: parse_named(6, &r.get::<_, String>(6)?, SubmissionStatus::parse)?,
         answers: r.get(7)?,
         interviewer: UserId(parse_uuid(8, &r.get::<_, String>(8)?)?),

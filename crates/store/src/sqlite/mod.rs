@@ -8,6 +8,7 @@
 mod accounts;
 mod audit;
 mod cases;
+mod community;
 mod forms;
 mod pathway;
 mod referrals;
@@ -77,6 +78,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         10,
         "service map, stakeholders and referrals",
         include_str!("../../migrations/sqlite/0010_referrals.sql"),
+    ),
+    (
+        11,
+        "community and structural levels",
+        include_str!("../../migrations/sqlite/0011_community.sql"),
     ),
 ];
 
@@ -898,6 +904,44 @@ impl Store for SqliteStore {
             referrals::save_stakeholder(tx, id, expected_version, &stakeholder, &audit)
         })
         .await
+    }
+
+    async fn documents(
+        &self,
+        kind: DocKind,
+        parent: Option<domain::DocumentId>,
+    ) -> Result<Vec<DocRecord>> {
+        self.read(move |c| community::documents(c, kind, parent)).await
+    }
+    async fn document(&self, id: domain::DocumentId) -> Result<DocRecord> {
+        self.read(move |c| community::document(c, id)).await
+    }
+    async fn save_document(
+        &self,
+        doc: NewDocument,
+        expected_version: Option<i64>,
+        audit: AuditContext,
+    ) -> Result<DocRecord> {
+        self.write(move |tx| {
+            community::save_document(tx, &doc, expected_version, &audit)?;
+            community::document(tx, doc.id)
+        })
+        .await
+    }
+    async fn documents_of_case(&self, case: CaseId) -> Result<Vec<DocRecord>> {
+        self.read(move |c| community::documents_of_case(c, case)).await
+    }
+    async fn return_places(&self, office: Option<OfficeId>) -> Result<Vec<ReturnPlace>> {
+        self.read(move |c| community::return_places(c, office)).await
+    }
+    async fn cases_in_province(
+        &self,
+        office: Option<OfficeId>,
+        province: &str,
+    ) -> Result<Vec<PlacedCase>> {
+        let province = province.to_string();
+        self.read(move |c| community::cases_in_province(c, office, &province))
+            .await
     }
     async fn create_referral(&self, r: NewReferral, audit: AuditContext) -> Result<ReferralRecord> {
         self.write(move |tx| referrals::create_referral(tx, &r, &audit))

@@ -16,7 +16,7 @@ use crate::model::*;
 use crate::{AuditContext, Result, StoreError};
 
 /// Field-level changes between two JSON bodies, flattened one level (`details.hours`).
-fn body_changes<T: serde::Serialize>(before: Option<&T>, after: &T) -> Vec<FieldChange> {
+pub(crate) fn body_changes<T: serde::Serialize>(before: Option<&T>, after: &T) -> Vec<FieldChange> {
     fn fields(v: &serde_json::Value) -> Vec<(String, String)> {
         let mut out = Vec::new();
         if let serde_json::Value::Object(map) = v {

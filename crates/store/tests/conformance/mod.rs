@@ -84,6 +84,7 @@ pub async fn run_all(s: Arc<dyn Store>) {
     consent_is_append_only(&s).await;
     pathway_plans_closures_and_journal(&s).await;
     service_map_and_referrals(&s).await;
+    community_records(&s).await;
 }
 
 async fn offices_and_users(s: &Arc<dyn Store>) {
@@ -1132,4 +1133,115 @@ async fn service_map_and_referrals(s: &Arc<dyn Store>) {
         .filter(|e| e.changes.iter().any(|c| c.field.starts_with("referral.")))
         .count();
     assert_eq!(referral_entries, 4, "created, sent, link, revoked");
+}
+
+async fn community_records(s: &Arc<dyn Store>) {
+    let office = s
+        .ensure_office(&OfficeCode::parse("COM").unwrap(), "Community")
+        .await
+        .unwrap();
+    let cm = user(s, "com.cm", Role::CaseManager, Some(office.id)).await;
+    let by_cm = AuditContext::by(cm.id, NOW);
+    let mut p = profile("Ousmane", "Sow");
+    p.return_province = "Sédhiou".into();
+    p.return_community = Some("Bounkiling".into());
+    let case = s
+        .create_case(
+            NewCase {
+                id: CaseId::new(),
+                office: office.id,
+                case_manager: Some(cm.id),
+                profile: p,
+                stage: CaseStage::Intake,
+                consents: vec![],
+            },
+            by_cm.clone(),
+        )
+        .await
+        .unwrap();
+
+    let places = s.return_places(Some(office.id)).await.unwrap();
+    assert_eq!(
+        places,
+        [ReturnPlace {
+            province: "Sédhiou".into(),
+            community: "Bounkiling".into(),
+            cases: 1
+        }]
+    );
+    let placed = s.cases_in_province(Some(office.id), "SEDHIOU").await.unwrap();
+    assert_eq!(placed.len(), 1, "province compared without accents or case");
+    assert_eq!(placed[0].access.case_manager, Some(cm.id));
+
+    let community = domain::DocumentId::new();
+    let c = s
+        .save_document(
+            NewDocument {
+                id: community,
+                kind: DocKind::Community,
+                parent: None,
+                office: Some(office.id),
+                name: "Bounkiling".into(),
+                body: r#"{"name":"Bounkiling","province":"Sédhiou"}"#.into(),
+                cases: vec![],
+            },
+            None,
+            by_cm.clone(),
+        )
+        .await
+        .unwrap();
+    assert_eq!((c.version, c.office), (1, Some(office.id)));
+
+    // A project with the returnee taking part: the case finds it, and its timeline says so.
+    let project = domain::DocumentId::new();
+    let new_project = |cases: Vec<CaseId>| NewDocument {
+        id: project,
+        kind: DocKind::Project,
+        parent: Some(community),
+        office: Some(office.id),
+        name: "Rice cooperative".into(),
+        body: r#"{"name":"Rice cooperative","kind":"collective_income"}"#.into(),
+        cases,
+    };
+    s.save_document(new_project(vec![case.id]), None, by_cm.clone())
+        .await
+        .unwrap();
+    assert_eq!(s.documents(DocKind::Project, Some(community)).await.unwrap().len(), 1);
+    assert!(s.documents(DocKind::Project, Some(project)).await.unwrap().is_empty());
+    let of_case = s.documents_of_case(case.id).await.unwrap();
+    assert_eq!(of_case.len(), 1);
+    assert_eq!(of_case[0].parent, Some(community));
+
+    // Stale versions are refused; the returnee leaving is recorded on the case too.
+    assert!(matches!(
+        s.save_document(new_project(vec![]), Some(9), by_cm.clone()).await,
+        Err(StoreError::Conflict)
+    ));
+    let saved = s
+        .save_document(new_project(vec![]), Some(1), by_cm.clone())
+        .await
+        .unwrap();
+    assert_eq!(saved.version, 2);
+    assert_eq!(saved.updated_by.as_deref(), Some("COM.CM"));
+    assert!(s.documents_of_case(case.id).await.unwrap().is_empty());
+    let trail = s
+        .audit_for_record("case", &case.id.to_string(), AuditScope::Changes)
+        .await
+        .unwrap();
+    let project_changes: Vec<_> = trail
+        .iter()
+        .flat_map(|e| &e.changes)
+        .filter(|c| c.field == "community_project")
+        .collect();
+    assert_eq!(project_changes.len(), 2, "joined, then left");
+    assert_eq!(project_changes[1].before.as_deref(), Some("Rice cooperative"));
+    let own = s
+        .audit_for_record("project", &project.to_string(), AuditScope::Changes)
+        .await
+        .unwrap();
+    assert_eq!(own.len(), 2);
+
+    // Forms can be about a community.
+    let subject = Subject::Document(community);
+    assert!(s.submissions_for(subject).await.unwrap().is_empty());
 }
