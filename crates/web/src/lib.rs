@@ -8,12 +8,14 @@
 pub mod api;
 mod assets;
 pub mod auth;
+pub mod community;
 mod charts;
 pub mod error;
 mod forms;
 pub mod i18n;
 pub mod pages;
 pub mod pathway;
+mod records;
 pub mod referrals;
 pub mod routes;
 pub mod rss;

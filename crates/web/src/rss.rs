@@ -194,7 +194,9 @@ pub async fn rescore_all(
     let mut report = RescoreReport::default();
     for id in store.completed_submissions(RSS_FORM).await? {
         let sub = store.submission(id).await?;
-        let store::Subject::Case(case) = sub.subject;
+        let store::Subject::Case(case) = sub.subject else {
+            continue;
+        };
         let answers: Answers = match serde_json::from_str(&sub.answers) {
             Ok(a) => a,
             Err(e) => {

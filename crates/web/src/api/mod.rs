@@ -2,6 +2,7 @@
 //! check and the same store calls. The OpenAPI document is generated from these handlers.
 
 pub mod cases;
+pub mod community;
 pub mod pathway;
 pub mod referrals;
 
@@ -76,6 +77,27 @@ pub async fn me(ApiCaller(caller): ApiCaller) -> Json<Me> {
             `{\"error\": {\"code\", \"message\", \"fields\"?}}` with a stable code."
     ),
     paths(
+        community::communities,
+        community::community,
+        community::create_community,
+        community::update_community,
+        community::projects,
+        community::project,
+        community::create_project,
+        community::participants,
+        community::add_participant,
+        community::capacity_assessments,
+        community::create_capacity_assessment,
+        community::trainings,
+        community::training,
+        community::create_training,
+        community::mechanisms,
+        community::create_mechanism,
+        community::meetings,
+        community::create_meeting,
+        community::agreements,
+        community::create_agreement,
+        community::update_agreement,
         me,
         cases::list,
         cases::create,

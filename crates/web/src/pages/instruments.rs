@@ -48,7 +48,7 @@ fn definition(form: &Form) -> Result<String, AppError> {
 }
 
 /// Reads a stored definition back. A stored form always compiled when it was saved.
-fn compile(json: &str) -> Result<Compiled, AppError> {
+pub(crate) fn compile(json: &str) -> Result<Compiled, AppError> {
     let form: Form =
         serde_json::from_str(json).map_err(|e| AppError::internal(format!("stored form: {e}")))?;
     Compiled::new(form)
@@ -56,7 +56,7 @@ fn compile(json: &str) -> Result<Compiled, AppError> {
 }
 
 /// The language to show a form in: the reader's, when the form has it.
-fn form_language(tr: &Tr, form: &Form) -> String {
+pub(crate) fn form_language(tr: &Tr, form: &Form) -> String {
     let langs = form.languages();
     langs
         .iter()
@@ -395,7 +395,7 @@ fn container<'a>(answers: &'a mut Answers, segments: &[&str]) -> Option<&'a mut 
 }
 
 /// Adds or removes a repeat instance, as the `_action` of a post asks.
-fn apply_action(c: &Compiled, answers: &mut Answers, action: &str) {
+pub(crate) fn apply_action(c: &Compiled, answers: &mut Answers, action: &str) {
     if let Some(path) = action.strip_prefix("add:") {
         let segments: Vec<&str> = path.split('/').collect();
         let name = segments[segments.len() - 1];
@@ -431,7 +431,7 @@ fn apply_action(c: &Compiled, answers: &mut Answers, action: &str) {
 }
 
 /// The posted fields, in order, with the CSRF token checked.
-fn posted_fields(caller: &Caller, body: &Bytes) -> Result<Vec<(String, String)>, AppError> {
+pub(crate) fn posted_fields(caller: &Caller, body: &Bytes) -> Result<Vec<(String, String)>, AppError> {
     let fields: Vec<(String, String)> = serde_html_form::from_bytes(body)
         .map_err(|e| AppError::with_detail(ErrorKind::BadRequest, e.to_string()))?;
     let sent = fields
@@ -446,7 +446,7 @@ fn posted_fields(caller: &Caller, body: &Bytes) -> Result<Vec<(String, String)>,
     Ok(fields)
 }
 
-fn field<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
+pub(crate) fn field<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
     fields
         .iter()
         .find(|(k, _)| k == name)
@@ -454,7 +454,7 @@ fn field<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
         .unwrap_or("")
 }
 
-fn is_htmx(headers: &HeaderMap) -> bool {
+pub(crate) fn is_htmx(headers: &HeaderMap) -> bool {
     headers.get("hx-request").is_some()
 }
 
@@ -763,6 +763,9 @@ pub async fn start(
 ) -> Result<Response, AppError> {
     let actor = caller.actor();
     let case = authorized_case(&state, &actor, &id, Action::FillForm).await?;
+    if form.form_id.trim().starts_with("community_") {
+        return Err(AppError::new(ErrorKind::NotFound));
+    }
     let v = state
         .store
         .latest_published_form(form.form_id.trim())
@@ -910,7 +913,7 @@ fn submission_page(
     }
 }
 
-fn stored_answers(sub: &Submission) -> Result<Answers, AppError> {
+pub(crate) fn stored_answers(sub: &Submission) -> Result<Answers, AppError> {
     serde_json::from_str(&sub.answers)
         .map_err(|e| AppError::internal(format!("stored answers: {e}")))
 }
@@ -1190,7 +1193,9 @@ pub async fn case_forms(
     let mut startable: Vec<(String, String)> = Vec::new();
     if can_fill {
         for v in state.store.form_versions().await? {
-            if v.published && !startable.iter().any(|(id, _)| *id == v.form_id) {
+            // Forms about communities and projects are started from those pages.
+            let about_case = !v.form_id.starts_with("community_");
+            if v.published && about_case && !startable.iter().any(|(id, _)| *id == v.form_id) {
                 startable.push((v.form_id, v.title));
             }
         }

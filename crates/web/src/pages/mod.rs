@@ -4,6 +4,7 @@
 pub mod account;
 pub mod admin;
 pub mod cases;
+pub mod community;
 pub mod instruments;
 pub mod login;
 pub mod overview;
@@ -11,6 +12,7 @@ pub mod pathway;
 pub mod referrals;
 pub mod rss;
 pub mod services;
+pub mod structural;
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request, State};

@@ -1,0 +1,564 @@
+//! The community and structural levels in the JSON API: communities, community projects and
+//! their participants, capacity assessments, trainings, coordination mechanisms and meetings,
+//! agreements. Same functions and authorization as the pages (`crate::community`): projects
+//! carry counts of participants, and names only come from the participants route, to readers
+//! allowed to see them.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use domain::ValidationErrors;
+use domain::authz::Actor;
+use domain::community::{
+    Community, ParticipantKind, ParticipantMix, ParticipantRole, Project, ProjectParticipant,
+    ProjectStatus,
+};
+use domain::structural::{Agreement, CapacityAssessment, Mechanism, Meeting, Training};
+use domain::{DocumentId, StakeholderId};
+use serde::{Deserialize, Serialize};
+use time::Date;
+use utoipa::ToSchema;
+
+use super::ApiJson;
+use crate::AppState;
+use crate::auth::ApiCaller;
+use crate::community::{self as cm, Doc, Place, Record};
+use crate::error::AppError;
+
+macro_rules! doc_json {
+    ($(#[$doc:meta])* $name:ident, $t:ty) => {
+        $(#[$doc])*
+        #[derive(Serialize, ToSchema)]
+        pub struct $name {
+            pub id: String,
+            pub version: i64,
+            #[serde(flatten)]
+            pub body: $t,
+        }
+
+        impl From<Doc<$t>> for $name {
+            fn from(d: Doc<$t>) -> Self {
+                Self {
+                    id: d.rec.id.to_string(),
+                    version: d.rec.version,
+                    body: d.body,
+                }
+            }
+        }
+    };
+}
+
+doc_json!(CommunityJson, Community);
+doc_json!(CapacityAssessmentJson, CapacityAssessment);
+doc_json!(MechanismJson, Mechanism);
+doc_json!(MeetingJson, Meeting);
+doc_json!(AgreementJson, Agreement);
+doc_json!(
+    /// A training; its participants are listed only for readers allowed to see names.
+    TrainingJson,
+    Training
+);
+
+fn invalid(field: &str, code: &'static str) -> AppError {
+    let mut e = ValidationErrors::new();
+    e.add(field, code);
+    AppError::validation(e)
+}
+
+/// Every organisation named must be on the stakeholder map.
+async fn known(state: &AppState, ids: impl IntoIterator<Item = StakeholderId>) -> Result<(), AppError> {
+    let all = state.store.stakeholders().await?;
+    for id in ids {
+        if !all.iter().any(|s| s.id == id) {
+            return Err(invalid("stakeholder", "error-choice"));
+        }
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Communities
+
+#[utoipa::path(get, path = "/api/v1/communities", tag = "community level",
+    responses((status = 200, body = [CommunityJson]), (status = 403)))]
+pub async fn communities(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+) -> Result<Json<Vec<CommunityJson>>, AppError> {
+    let all: Vec<Doc<Community>> = cm::list(&state, &caller.actor(), None).await?;
+    Ok(Json(all.into_iter().map(Into::into).collect()))
+}
+
+#[utoipa::path(get, path = "/api/v1/communities/{community}", tag = "community level",
+    params(("community" = String, Path)),
+    responses((status = 200, body = CommunityJson), (status = 403), (status = 404)))]
+pub async fn community(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    Path(id): Path<String>,
+) -> Result<Json<CommunityJson>, AppError> {
+    let c: Doc<Community> = cm::get(&state, &caller.actor(), &id).await?;
+    Ok(Json(c.into()))
+}
+
+/// Adds a community, in the caller's office (national staff: the office of the cases that
+/// returned there).
+#[utoipa::path(post, path = "/api/v1/communities", tag = "community level", request_body = Community,
+    responses((status = 201, body = CommunityJson), (status = 403), (status = 422)))]
+pub async fn create_community(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    ApiJson(c): ApiJson<Community>,
+) -> Result<(StatusCode, Json<CommunityJson>), AppError> {
+    let actor = caller.actor();
+    let office = cm::office_for(&state, &actor, &c).await?;
+    let saved = cm::save(&state, &actor, None, None, Place { parent: None, office }, c).await?;
+    Ok((StatusCode::CREATED, Json(saved.into())))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct CommunityUpdate {
+    /// The version the change is based on; a stale version is refused with 409.
+    pub version: i64,
+    pub community: Community,
+}
+
+#[utoipa::path(put, path = "/api/v1/communities/{community}", tag = "community level",
+    params(("community" = String, Path)), request_body = CommunityUpdate,
+    responses((status = 200, body = CommunityJson), (status = 403), (status = 409), (status = 422)))]
+pub async fn update_community(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    Path(id): Path<String>,
+    ApiJson(u): ApiJson<CommunityUpdate>,
+) -> Result<Json<CommunityJson>, AppError> {
+    let actor = caller.actor();
+    let doc: Doc<Community> = cm::get(&state, &actor, &id).await?;
+    Ok(Json(cm::update(&state, &actor, &doc, u.version, u.community).await?.into()))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Projects
+
+/// A community project with its participants counted, not named.
+#[derive(Serialize, ToSchema)]
+pub struct ProjectJson {
+    pub id: String,
+    pub version: i64,
+    pub community: String,
+    pub status: ProjectStatus,
+    pub dimension: domain::pathway::Dimension,
+    pub mix: ParticipantMix,
+    pub mix_verdict: domain::community::MixVerdict,
+    #[serde(flatten)]
+    pub project: Project,
+}
+
+fn project_json(d: Doc<Project>) -> ProjectJson {
+    let mix = d.body.mix();
+    let mut project = d.body;
+    ProjectJson {
+        id: d.rec.id.to_string(),
+        version: d.rec.version,
+        community: d.rec.parent.map(|p| p.to_string()).unwrap_or_default(),
+        status: project.status(),
+        dimension: project.dimension(),
+        mix_verdict: mix.verdict(),
+        mix,
+        project: {
+            project.participants.clear();
+            project
+        },
+    }
+}
+
+#[derive(Deserialize, Default, utoipa::IntoParams)]
+#[serde(default)]
+pub struct ProjectQuery {
+    /// Only the projects of this community.
+    pub community: Option<String>,
+}
+
+#[utoipa::path(get, path = "/api/v1/community-projects", tag = "community level",
+    params(ProjectQuery),
+    responses((status = 200, body = [ProjectJson]), (status = 403)))]
+pub async fn projects(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    Query(q): Query<ProjectQuery>,
+) -> Result<Json<Vec<ProjectJson>>, AppError> {
+    let parent: Option<DocumentId> = match q.community {
+        Some(c) => Some(crate::referrals::parse_id(&c)?),
+        None => None,
+    };
+    let all: Vec<Doc<Project>> = cm::list(&state, &caller.actor(), parent).await?;
+    Ok(Json(all.into_iter().map(project_json).collect()))
+}
+
+#[utoipa::path(get, path = "/api/v1/community-projects/{project}", tag = "community level",
+    params(("project" = String, Path)),
+    responses((status = 200, body = ProjectJson), (status = 403), (status = 404)))]
+pub async fn project(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    Path(id): Path<String>,
+) -> Result<Json<ProjectJson>, AppError> {
+    let p: Doc<Project> = cm::get(&state, &caller.actor(), &id).await?;
+    Ok(Json(project_json(p)))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct NewProject {
+    pub community: String,
+    /// Screening, selection, start and participants are recorded by their own steps; what is
+    /// sent for them here is ignored.
+    pub project: Project,
+}
+
+#[utoipa::path(post, path = "/api/v1/community-projects", tag = "community level", request_body = NewProject,
+    responses((status = 201, body = ProjectJson), (status = 403), (status = 404), (status = 422)))]
+pub async fn create_project(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    ApiJson(n): ApiJson<NewProject>,
+) -> Result<(StatusCode, Json<ProjectJson>), AppError> {
+    let actor = caller.actor();
+    let community: Doc<Community> = cm::get(&state, &actor, &n.community).await?;
+    let project = Project {
+        screening: None,
+        selection: Vec::new(),
+        started_on: None,
+        closing: None,
+        participants: Vec::new(),
+        ..n.project
+    };
+    let saved = cm::save(
+        &state,
+        &actor,
+        None,
+        None,
+        Place {
+            parent: Some(community.id()),
+            office: community.rec.office,
+        },
+        project,
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(project_json(saved))))
+}
+
+/// A participant. A returnee's name is given only to readers who could open their case.
+#[derive(Serialize, ToSchema)]
+pub struct ParticipantJson {
+    pub id: String,
+    pub kind: ParticipantKind,
+    pub case: Option<String>,
+    pub case_number: Option<String>,
+    pub name: String,
+    pub role: ParticipantRole,
+    pub sex: Option<domain::case::Sex>,
+    #[schema(value_type = String, format = Date)]
+    pub joined: String,
+    #[schema(value_type = Option<String>, format = Date)]
+    pub left: Option<String>,
+}
+
+async fn participant_json(state: &AppState, actor: &Actor, p: &ProjectParticipant) -> ParticipantJson {
+    let (case_number, name) = match p.case {
+        Some(c) => match state.store.case(c).await {
+            Ok(rec) if cm::may_name(actor, &rec.access()) => (
+                Some(rec.number.to_string()),
+                format!("{} {}", rec.profile.given_name, rec.profile.family_name),
+            ),
+            _ => (None, String::new()),
+        },
+        None => (None, p.name.clone()),
+    };
+    ParticipantJson {
+        id: p.id.to_string(),
+        kind: p.kind,
+        case: case_number.as_ref().and(p.case).map(|c| c.to_string()),
+        case_number,
+        name,
+        role: p.role,
+        sex: p.sex,
+        joined: p.joined.to_string(),
+        left: p.left.map(|d| d.to_string()),
+    }
+}
+
+async fn participant_list(state: &AppState, actor: &Actor, p: &Project) -> Vec<ParticipantJson> {
+    let mut out = Vec::new();
+    for x in &p.participants {
+        out.push(participant_json(state, actor, x).await);
+    }
+    out
+}
+
+#[utoipa::path(get, path = "/api/v1/community-projects/{project}/participants", tag = "community level",
+    params(("project" = String, Path)),
+    responses((status = 200, body = [ParticipantJson]), (status = 403), (status = 404)))]
+pub async fn participants(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<ParticipantJson>>, AppError> {
+    let actor = caller.actor();
+    let p: Doc<Project> = cm::get(&state, &actor, &id).await?;
+    domain::authz::authorize(
+        &actor,
+        domain::authz::Action::ReadParticipants,
+        domain::authz::Resource::Office(p.rec.office.unwrap_or_default()),
+    )?;
+    Ok(Json(participant_list(&state, &actor, &p.body).await))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct NewParticipant {
+    pub kind: ParticipantKind,
+    /// For a returnee: their case number.
+    #[serde(default)]
+    pub case_number: Option<String>,
+    /// For a community member.
+    #[serde(default)]
+    pub name: String,
+    #[serde(default)]
+    pub sex: Option<domain::case::Sex>,
+    pub role: ParticipantRole,
+    #[serde(with = "domain::case::date")]
+    #[schema(value_type = String, format = Date)]
+    pub joined: Date,
+    /// The project's version; a stale version is refused with 409.
+    pub version: i64,
+}
+
+#[utoipa::path(post, path = "/api/v1/community-projects/{project}/participants", tag = "community level",
+    params(("project" = String, Path)), request_body = NewParticipant,
+    responses((status = 201, body = [ParticipantJson]), (status = 403), (status = 404), (status = 409), (status = 422)))]
+pub async fn add_participant(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    Path(id): Path<String>,
+    ApiJson(n): ApiJson<NewParticipant>,
+) -> Result<(StatusCode, Json<Vec<ParticipantJson>>), AppError> {
+    let actor = caller.actor();
+    let doc: Doc<Project> = cm::get(&state, &actor, &id).await?;
+    let (case, sex) = match n.kind {
+        ParticipantKind::Returnee => {
+            let number = n.case_number.as_deref().unwrap_or("").trim().to_uppercase();
+            let found = match state.store.case_by_number(&number).await? {
+                Some(cid) => Some(state.store.case(cid).await?),
+                None => None,
+            };
+            match found {
+                Some(c) if cm::may_name(&actor, &c.access()) => (Some(c.id), n.sex.or(Some(c.profile.sex))),
+                _ => return Err(invalid("case_number", "error-case-number-unknown")),
+            }
+        }
+        ParticipantKind::CommunityMember => (None, n.sex),
+    };
+    let mut body = doc.body.clone();
+    body.add_participant(ProjectParticipant {
+        id: uuid::Uuid::new_v4(),
+        kind: n.kind,
+        case,
+        name: if n.kind == ParticipantKind::CommunityMember { n.name } else { String::new() },
+        sex,
+        role: n.role,
+        joined: n.joined,
+        left: None,
+    })
+    .map_err(|r| invalid("step", r.code()))?;
+    let saved = cm::update(&state, &actor, &doc, n.version, body).await?;
+    Ok((StatusCode::CREATED, Json(participant_list(&state, &actor, &saved.body).await)))
+}
+
+// ---------------------------------------------------------------------------------------------
+// The structural level
+
+async fn create_structural<T: Record>(
+    state: &AppState,
+    actor: &Actor,
+    parent: Option<DocumentId>,
+    body: T,
+) -> Result<Doc<T>, AppError> {
+    cm::save(state, actor, None, None, Place { parent, office: None }, body).await
+}
+
+#[utoipa::path(get, path = "/api/v1/capacity-assessments", tag = "structural level",
+    responses((status = 200, body = [CapacityAssessmentJson]), (status = 403)))]
+pub async fn capacity_assessments(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+) -> Result<Json<Vec<CapacityAssessmentJson>>, AppError> {
+    let all: Vec<Doc<CapacityAssessment>> = cm::list(&state, &caller.actor(), None).await?;
+    Ok(Json(all.into_iter().map(Into::into).collect()))
+}
+
+#[utoipa::path(post, path = "/api/v1/capacity-assessments", tag = "structural level",
+    request_body = CapacityAssessment,
+    responses((status = 201, body = CapacityAssessmentJson), (status = 403), (status = 422)))]
+pub async fn create_capacity_assessment(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    ApiJson(a): ApiJson<CapacityAssessment>,
+) -> Result<(StatusCode, Json<CapacityAssessmentJson>), AppError> {
+    let actor = caller.actor();
+    domain::authz::authorize(&actor, domain::authz::Action::ManageStructural, domain::authz::Resource::Programme)?;
+    known(&state, [a.stakeholder]).await?;
+    let d = create_structural(&state, &actor, None, a).await?;
+    Ok((StatusCode::CREATED, Json(d.into())))
+}
+
+fn training_json(actor: &Actor, d: Doc<Training>) -> TrainingJson {
+    let mut t: TrainingJson = d.into();
+    if !cm::may_see_participants(actor) {
+        t.body.participants.clear();
+    }
+    t
+}
+
+#[utoipa::path(get, path = "/api/v1/trainings", tag = "structural level",
+    responses((status = 200, body = [TrainingJson]), (status = 403)))]
+pub async fn trainings(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+) -> Result<Json<Vec<TrainingJson>>, AppError> {
+    let actor = caller.actor();
+    let all: Vec<Doc<Training>> = cm::list(&state, &actor, None).await?;
+    Ok(Json(all.into_iter().map(|d| training_json(&actor, d)).collect()))
+}
+
+#[utoipa::path(get, path = "/api/v1/trainings/{record}", tag = "structural level",
+    params(("record" = String, Path)),
+    responses((status = 200, body = TrainingJson), (status = 403), (status = 404)))]
+pub async fn training(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    Path(id): Path<String>,
+) -> Result<Json<TrainingJson>, AppError> {
+    let actor = caller.actor();
+    let d: Doc<Training> = cm::get(&state, &actor, &id).await?;
+    Ok(Json(training_json(&actor, d)))
+}
+
+#[utoipa::path(post, path = "/api/v1/trainings", tag = "structural level", request_body = Training,
+    responses((status = 201, body = TrainingJson), (status = 403), (status = 422)))]
+pub async fn create_training(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    ApiJson(t): ApiJson<Training>,
+) -> Result<(StatusCode, Json<TrainingJson>), AppError> {
+    let actor = caller.actor();
+    domain::authz::authorize(&actor, domain::authz::Action::ManageStructural, domain::authz::Resource::Programme)?;
+    known(&state, t.supported()).await?;
+    let d = create_structural(&state, &actor, None, t).await?;
+    Ok((StatusCode::CREATED, Json(training_json(&actor, d))))
+}
+
+#[utoipa::path(get, path = "/api/v1/coordination-mechanisms", tag = "structural level",
+    responses((status = 200, body = [MechanismJson]), (status = 403)))]
+pub async fn mechanisms(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+) -> Result<Json<Vec<MechanismJson>>, AppError> {
+    let all: Vec<Doc<Mechanism>> = cm::list(&state, &caller.actor(), None).await?;
+    Ok(Json(all.into_iter().map(Into::into).collect()))
+}
+
+#[utoipa::path(post, path = "/api/v1/coordination-mechanisms", tag = "structural level",
+    request_body = Mechanism,
+    responses((status = 201, body = MechanismJson), (status = 403), (status = 422)))]
+pub async fn create_mechanism(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    ApiJson(m): ApiJson<Mechanism>,
+) -> Result<(StatusCode, Json<MechanismJson>), AppError> {
+    let actor = caller.actor();
+    domain::authz::authorize(&actor, domain::authz::Action::ManageStructural, domain::authz::Resource::Programme)?;
+    known(&state, m.chair.into_iter().chain(m.members.iter().copied())).await?;
+    let d = create_structural(&state, &actor, None, m).await?;
+    Ok((StatusCode::CREATED, Json(d.into())))
+}
+
+async fn mechanism_id(state: &AppState, actor: &Actor, id: &str) -> Result<DocumentId, AppError> {
+    let m: Doc<Mechanism> = cm::get(state, actor, id).await?;
+    Ok(m.id())
+}
+
+#[utoipa::path(get, path = "/api/v1/coordination-mechanisms/{record}/meetings", tag = "structural level",
+    params(("record" = String, Path)),
+    responses((status = 200, body = [MeetingJson]), (status = 403), (status = 404)))]
+pub async fn meetings(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<MeetingJson>>, AppError> {
+    let actor = caller.actor();
+    let parent = mechanism_id(&state, &actor, &id).await?;
+    let all: Vec<Doc<Meeting>> = cm::list(&state, &actor, Some(parent)).await?;
+    Ok(Json(all.into_iter().map(Into::into).collect()))
+}
+
+#[utoipa::path(post, path = "/api/v1/coordination-mechanisms/{record}/meetings", tag = "structural level",
+    params(("record" = String, Path)), request_body = Meeting,
+    responses((status = 201, body = MeetingJson), (status = 403), (status = 404), (status = 422)))]
+pub async fn create_meeting(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    Path(id): Path<String>,
+    ApiJson(m): ApiJson<Meeting>,
+) -> Result<(StatusCode, Json<MeetingJson>), AppError> {
+    let actor = caller.actor();
+    domain::authz::authorize(&actor, domain::authz::Action::ManageStructural, domain::authz::Resource::Programme)?;
+    let parent = mechanism_id(&state, &actor, &id).await?;
+    known(&state, m.attendees.iter().copied()).await?;
+    let d = create_structural(&state, &actor, Some(parent), m).await?;
+    Ok((StatusCode::CREATED, Json(d.into())))
+}
+
+#[utoipa::path(get, path = "/api/v1/agreements", tag = "structural level",
+    responses((status = 200, body = [AgreementJson]), (status = 403)))]
+pub async fn agreements(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+) -> Result<Json<Vec<AgreementJson>>, AppError> {
+    let all: Vec<Doc<Agreement>> = cm::list(&state, &caller.actor(), None).await?;
+    Ok(Json(all.into_iter().map(Into::into).collect()))
+}
+
+#[utoipa::path(post, path = "/api/v1/agreements", tag = "structural level", request_body = Agreement,
+    responses((status = 201, body = AgreementJson), (status = 403), (status = 422)))]
+pub async fn create_agreement(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    ApiJson(a): ApiJson<Agreement>,
+) -> Result<(StatusCode, Json<AgreementJson>), AppError> {
+    let actor = caller.actor();
+    domain::authz::authorize(&actor, domain::authz::Action::ManageStructural, domain::authz::Resource::Programme)?;
+    known(&state, a.parties.iter().copied()).await?;
+    let d = create_structural(&state, &actor, None, a).await?;
+    Ok((StatusCode::CREATED, Json(d.into())))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct AgreementUpdate {
+    /// The version the change is based on; a stale version is refused with 409.
+    pub version: i64,
+    pub agreement: Agreement,
+}
+
+#[utoipa::path(put, path = "/api/v1/agreements/{record}", tag = "structural level",
+    params(("record" = String, Path)), request_body = AgreementUpdate,
+    responses((status = 200, body = AgreementJson), (status = 403), (status = 404), (status = 409), (status = 422)))]
+pub async fn update_agreement(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    Path(id): Path<String>,
+    ApiJson(u): ApiJson<AgreementUpdate>,
+) -> Result<Json<AgreementJson>, AppError> {
+    let actor = caller.actor();
+    let doc: Doc<Agreement> = cm::get(&state, &actor, &id).await?;
+    known(&state, u.agreement.parties.iter().copied()).await?;
+    Ok(Json(cm::update(&state, &actor, &doc, u.version, u.agreement).await?.into()))
+}

@@ -1,0 +1,372 @@
+//! The community and structural levels as the pages and the API use them: typed records read and
+//! written through the store's documents, each call authorized here, so both front ends behave
+//! the same.
+
+use domain::ValidationErrors;
+use domain::authz::{Action, Actor, CaseAccess, Resource, authorize};
+use domain::community::{Community, MonitoringVisit, Project, SelectionConfig};
+use domain::structural::{
+    Agreement, CapacityAssessment, CapacityPlan, Mechanism, Meeting, PolicyTrack, Training,
+};
+use domain::{CaseId, DocumentId, OfficeId};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use store::{AuditContext, DocKind, DocRecord, NewDocument, PlacedCase};
+use time::{Date, OffsetDateTime};
+
+use crate::AppState;
+use crate::error::{AppError, ErrorKind};
+use crate::referrals::parse_id;
+
+/// A record of one of the two levels, as its `domain` type says.
+pub trait Record: Serialize + DeserializeOwned + Clone + Send + Sync + 'static {
+    const KIND: DocKind;
+    /// What lists sort on and the audit names.
+    fn name(&self) -> String;
+    /// `domain`'s checks.
+    fn check(&self, today: Date) -> ValidationErrors;
+    /// Cases taking part (a project's returnees).
+    fn cases(&self) -> Vec<CaseId> {
+        Vec::new()
+    }
+    /// Trims what people typed.
+    fn normalised(self) -> Self {
+        self
+    }
+}
+
+impl Record for Community {
+    const KIND: DocKind = DocKind::Community;
+    fn name(&self) -> String {
+        self.name.clone()
+    }
+    fn check(&self, _: Date) -> ValidationErrors {
+        self.validate()
+    }
+    fn normalised(self) -> Self {
+        Community::normalised(self)
+    }
+}
+
+impl Record for Project {
+    const KIND: DocKind = DocKind::Project;
+    fn name(&self) -> String {
+        self.name.clone()
+    }
+    fn check(&self, _: Date) -> ValidationErrors {
+        self.validate()
+    }
+    fn cases(&self) -> Vec<CaseId> {
+        self.active_cases()
+    }
+    fn normalised(self) -> Self {
+        Project::normalised(self)
+    }
+}
+
+macro_rules! dated_record {
+    ($t:ty, $kind:expr, $date:ident, |$s:ident, $today:ident| $check:expr) => {
+        impl Record for $t {
+            const KIND: DocKind = $kind;
+            fn name(&self) -> String {
+                self.$date.to_string()
+            }
+            fn check(&self, today: Date) -> ValidationErrors {
+                let $s = self;
+                let $today = today;
+                $check
+            }
+        }
+    };
+}
+
+dated_record!(MonitoringVisit, DocKind::Visit, on, |s, t| s.validate(t));
+dated_record!(CapacityAssessment, DocKind::CapacityAssessment, on, |s, t| s.validate(t));
+dated_record!(Meeting, DocKind::Meeting, on, |s, t| s.validate(t));
+
+impl Record for CapacityPlan {
+    const KIND: DocKind = DocKind::CapacityPlan;
+    fn name(&self) -> String {
+        self.title.clone()
+    }
+    fn check(&self, _: Date) -> ValidationErrors {
+        self.validate()
+    }
+}
+
+impl Record for Training {
+    const KIND: DocKind = DocKind::Training;
+    fn name(&self) -> String {
+        self.title.clone()
+    }
+    fn check(&self, _: Date) -> ValidationErrors {
+        self.validate()
+    }
+}
+
+impl Record for Mechanism {
+    const KIND: DocKind = DocKind::Mechanism;
+    fn name(&self) -> String {
+        self.name.clone()
+    }
+    fn check(&self, _: Date) -> ValidationErrors {
+        self.validate()
+    }
+}
+
+impl Record for Agreement {
+    const KIND: DocKind = DocKind::Agreement;
+    fn name(&self) -> String {
+        self.title.clone()
+    }
+    fn check(&self, _: Date) -> ValidationErrors {
+        self.validate()
+    }
+}
+
+impl Record for PolicyTrack {
+    const KIND: DocKind = DocKind::PolicyTrack;
+    fn name(&self) -> String {
+        self.framework.clone()
+    }
+    fn check(&self, _: Date) -> ValidationErrors {
+        self.validate()
+    }
+}
+
+/// A stored record and its typed body.
+#[derive(Clone, Debug)]
+pub struct Doc<T> {
+    pub rec: DocRecord,
+    pub body: T,
+}
+
+impl<T> Doc<T> {
+    pub fn id(&self) -> DocumentId {
+        self.rec.id
+    }
+}
+
+fn typed<T: Record>(rec: DocRecord) -> Result<Doc<T>, AppError> {
+    if rec.kind != T::KIND {
+        return Err(AppError::new(ErrorKind::NotFound));
+    }
+    let body = serde_json::from_str(&rec.body)
+        .map_err(|e| AppError::internal(format!("stored {}: {e}", T::KIND.as_str())))?;
+    Ok(Doc { rec, body })
+}
+
+fn now() -> OffsetDateTime {
+    OffsetDateTime::now_utc()
+}
+
+/// Where a record sits for authorization: an office's (communities and what belongs to them)
+/// or the programme's.
+fn resource(office: Option<OfficeId>) -> Resource {
+    match office {
+        Some(o) => Resource::Office(o),
+        None => Resource::Programme,
+    }
+}
+
+/// Every record of a kind the actor may read (communities of other offices are left out).
+pub async fn list<T: Record>(
+    state: &AppState,
+    actor: &Actor,
+    parent: Option<DocumentId>,
+) -> Result<Vec<Doc<T>>, AppError> {
+    authorize(actor, Action::ReadCommunity, Resource::Programme)?;
+    state
+        .store
+        .documents(T::KIND, parent)
+        .await?
+        .into_iter()
+        .filter(|r| authorize(actor, Action::ReadCommunity, resource(r.office)).is_ok())
+        .map(typed)
+        .collect()
+}
+
+pub async fn get<T: Record>(state: &AppState, actor: &Actor, id: &str) -> Result<Doc<T>, AppError> {
+    authorize(actor, Action::ReadCommunity, Resource::Programme)?;
+    let rec = state.store.document(parse_id(id)?).await?;
+    authorize(actor, Action::ReadCommunity, resource(rec.office))?;
+    typed(rec)
+}
+
+/// What a new or changed record is attached to.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Place {
+    pub parent: Option<DocumentId>,
+    pub office: Option<OfficeId>,
+}
+
+/// Adds (`expected` `None`) or replaces a record after `domain`'s checks. Communities and what
+/// belongs to them are `community.manage` in their office; the structural records are
+/// `structural.manage`.
+pub async fn save<T: Record>(
+    state: &AppState,
+    actor: &Actor,
+    id: Option<DocumentId>,
+    expected: Option<i64>,
+    place: Place,
+    body: T,
+) -> Result<Doc<T>, AppError> {
+    let action = match T::KIND {
+        DocKind::Community | DocKind::Project | DocKind::Visit => Action::ManageCommunity,
+        _ => Action::ManageStructural,
+    };
+    authorize(actor, action, resource(place.office))?;
+    let body = body.normalised();
+    let errors = body.check(crate::pages::today());
+    if !errors.is_empty() {
+        return Err(AppError::validation(errors));
+    }
+    if id.is_some() && expected.is_none() {
+        let mut e = ValidationErrors::new();
+        e.add("version", "error-required");
+        return Err(AppError::validation(e));
+    }
+    let rec = state
+        .store
+        .save_document(
+            NewDocument {
+                id: id.unwrap_or_default(),
+                kind: T::KIND,
+                parent: place.parent,
+                office: place.office,
+                name: body.name(),
+                body: serde_json::to_string(&body).map_err(|e| AppError::internal(e.to_string()))?,
+                cases: body.cases(),
+            },
+            expected,
+            AuditContext::by(actor.user_id, now()),
+        )
+        .await?;
+    typed(rec)
+}
+
+/// Replaces a stored record with a changed copy, keeping where it sits.
+pub async fn update<T: Record>(
+    state: &AppState,
+    actor: &Actor,
+    doc: &Doc<T>,
+    expected: i64,
+    body: T,
+) -> Result<Doc<T>, AppError> {
+    save(
+        state,
+        actor,
+        Some(doc.id()),
+        Some(expected),
+        Place {
+            parent: doc.rec.parent,
+            office: doc.rec.office,
+        },
+        body,
+    )
+    .await
+}
+
+// ---------------------------------------------------------------------------------------------
+// Communities
+
+const SELECTION_SETTING: &str = "community.selection";
+
+pub async fn selection_config(state: &AppState) -> Result<SelectionConfig, AppError> {
+    Ok(match state.store.setting(SELECTION_SETTING).await? {
+        Some(json) => serde_json::from_str(&json).unwrap_or_default(),
+        None => SelectionConfig::default(),
+    })
+}
+
+pub async fn save_selection_config(
+    state: &AppState,
+    actor: &Actor,
+    config: SelectionConfig,
+) -> Result<(), AppError> {
+    authorize(actor, Action::ManageProgramme, Resource::Programme)?;
+    let errors = config.validate();
+    if !errors.is_empty() {
+        return Err(AppError::validation(errors));
+    }
+    state
+        .store
+        .set_setting(
+            SELECTION_SETTING,
+            serde_json::to_string(&config).map_err(|e| AppError::internal(e.to_string()))?,
+            AuditContext::by(actor.user_id, now()),
+        )
+        .await?;
+    Ok(())
+}
+
+/// The office a new community belongs to: the creator's, or for national staff the office of
+/// the cases that returned there.
+pub async fn office_for(state: &AppState, actor: &Actor, c: &Community) -> Result<Option<OfficeId>, AppError> {
+    if actor.office.is_some() {
+        return Ok(actor.office);
+    }
+    let cases = state.store.cases_in_province(None, &c.province).await?;
+    Ok(cases
+        .iter()
+        .find(|p| c.covers(&p.return_province, p.return_community.as_deref()))
+        .map(|p| p.access.office)
+        .or(state.store.list_offices().await?.first().map(|o| o.id)))
+}
+
+/// Cases that returned to the community, in its office.
+pub async fn cases_of(state: &AppState, c: &Doc<Community>) -> Result<Vec<PlacedCase>, AppError> {
+    Ok(state
+        .store
+        .cases_in_province(c.rec.office, &c.body.province)
+        .await?
+        .into_iter()
+        .filter(|p| c.body.covers(&p.return_province, p.return_community.as_deref()))
+        .collect())
+}
+
+/// Whether the actor may see who a returnee taking part is.
+pub fn may_name(actor: &Actor, case: &CaseAccess) -> bool {
+    authorize(actor, Action::ReadParticipants, Resource::Programme).is_ok()
+        && authorize(actor, Action::ReadCase, Resource::Case(*case)).is_ok()
+}
+
+pub fn may_see_participants(actor: &Actor) -> bool {
+    authorize(actor, Action::ReadParticipants, Resource::Programme).is_ok()
+}
+
+/// The community a project belongs to.
+pub async fn community_of(
+    state: &AppState,
+    actor: &Actor,
+    project: &Doc<Project>,
+) -> Result<Doc<Community>, AppError> {
+    let parent = project
+        .rec
+        .parent
+        .ok_or_else(|| AppError::internal("a project without its community"))?;
+    get(state, actor, &parent.to_string()).await
+}
+
+/// Projects a case takes part in, for readers of the case.
+pub async fn projects_of_case(state: &AppState, case: CaseId) -> Result<Vec<Doc<Project>>, AppError> {
+    state
+        .store
+        .documents_of_case(case)
+        .await?
+        .into_iter()
+        .filter(|r| r.kind == DocKind::Project)
+        .map(typed)
+        .collect()
+}
+
+/// The organisations of the stakeholder map, for choosing parties, chairs and members.
+pub async fn organisations(state: &AppState) -> Result<Vec<(String, String)>, AppError> {
+    Ok(state
+        .store
+        .stakeholders()
+        .await?
+        .into_iter()
+        .map(|s| (s.id.to_string(), s.stakeholder.name))
+        .collect())
+}
