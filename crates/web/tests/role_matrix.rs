@@ -143,6 +143,15 @@ async fn every_route_refuses_exactly_what_the_matrix_forbids() {
                             (None, _) if spec.path.contains("{ref}") => {
                                 Resource::Referral(referral.access())
                             }
+                            // Communities and their projects are office A's.
+                            (None, "api.projects.create") => Resource::Office(a),
+                            (None, _)
+                                if spec.path.contains("{community}")
+                                    || spec.path.contains("{project}")
+                                    || spec.path.starts_with("/records/") =>
+                            {
+                                Resource::Office(a)
+                            }
                             (None, _) => Resource::Programme,
                         };
                         authorize(&actor(&s.user), action, resource).is_ok()
@@ -185,6 +194,14 @@ struct Fixtures {
     stakeholder: domain::StakeholderId,
     update: uuid::Uuid,
     referrals: Vec<(CaseId, domain::ReferralId)>,
+    /// A community of office A, its project (with one community member taking part), and a
+    /// coordination mechanism with a meeting and its action point.
+    community: domain::DocumentId,
+    project: domain::DocumentId,
+    member: uuid::Uuid,
+    mechanism: domain::DocumentId,
+    meeting: domain::DocumentId,
+    action: uuid::Uuid,
 }
 
 impl Fixtures {
@@ -259,12 +276,67 @@ async fn fixtures(app: &TestApp, cases: &[store::CaseRecord], cm: &User) -> Fixt
         let r = send_referral(app, c.id, service, cm).await;
         referrals.push((c.id, r));
     }
+    let doc = |kind: store::DocKind,
+               parent: Option<domain::DocumentId>,
+               office: Option<domain::OfficeId>,
+               body: serde_json::Value| store::NewDocument {
+        id: domain::DocumentId::new(),
+        kind,
+        parent,
+        office,
+        name: "Matrix".into(),
+        body: body.to_string(),
+        cases: vec![],
+    };
+    let office = Some(cases[0].office.id);
+    let community = app
+        .store
+        .save_document(doc(store::DocKind::Community, None, office, json!({"name": "Matrix", "province": "Dakar"})), None, sys.clone())
+        .await
+        .unwrap()
+        .id;
+    let member = uuid::Uuid::new_v4();
+    let project = app
+        .store
+        .save_document(
+            doc(store::DocKind::Project, Some(community), office, json!({"name": "Matrix", "kind": "mentoring", "participants": [
+                {"id": member, "kind": "community_member", "name": "Fatou", "role": "member", "joined": "2026-01-01"}
+            ]})),
+            None,
+            sys.clone(),
+        )
+        .await
+        .unwrap()
+        .id;
+    let mechanism = app
+        .store
+        .save_document(doc(store::DocKind::Mechanism, None, None, json!({"name": "Matrix", "level": "national", "form": "other"})), None, sys.clone())
+        .await
+        .unwrap()
+        .id;
+    let action = uuid::Uuid::new_v4();
+    let meeting = app
+        .store
+        .save_document(
+            doc(store::DocKind::Meeting, Some(mechanism), None, json!({"on": "2026-01-01", "action_points": [{"id": action, "text": "Share"}]})),
+            None,
+            sys.clone(),
+        )
+        .await
+        .unwrap()
+        .id;
     Fixtures {
         provider,
         service,
         stakeholder,
         update,
         referrals,
+        community,
+        project,
+        member,
+        mechanism,
+        meeting,
+        action,
     }
 }
 
@@ -281,7 +353,27 @@ async fn request(
     fx: &Fixtures,
 ) -> u16 {
     let id = case.map(|c| c.id.to_string()).unwrap_or_default();
+    // Structural routes are walked on the meeting (a kind with a list inside); form routes on
+    // the community; API routes naming a record on the mechanism.
+    let record = if path.starts_with("/records/") {
+        fx.community
+    } else if path.starts_with("/structural/") {
+        fx.meeting
+    } else {
+        fx.mechanism
+    };
+    let item = if path.starts_with("/projects/") {
+        fx.member
+    } else {
+        fx.action
+    };
     let path = path
+        .replace("{community}", &fx.community.to_string())
+        .replace("{project}", &fx.project.to_string())
+        .replace("{record}", &record.to_string())
+        .replace("{kind}", "meetings")
+        .replace("{list}", "action_points")
+        .replace("{item}", &item.to_string())
         .replace("{ref}", &fx.referral_for(case.map(|c| c.id)).to_string())
         .replace("{service}", &fx.service.to_string())
         .replace("{provider}", &fx.provider.to_string())
@@ -448,6 +540,53 @@ async fn request(
         "api.case_referrals.step" => post_json(&api, &path, json!({"step": "accept", "version": 1})).await,
         "api.case_referrals.link" => post_json(&api, &path, json!({"days": 0})).await,
         "api.referrals.respond" => post_json(&api, &path, json!({"step": "send", "version": 1})).await,
+        "communities" | "communities.new" | "communities.criteria" | "communities.view" | "projects" | "projects.view"
+        | "projects.new" | "structural" | "structural.new" | "structural.view" | "records.forms.view" => c.get(&path).await,
+        "communities.create" | "communities.save" | "projects.create" | "projects.save" | "structural.create"
+        | "structural.save" | "structural.items" | "projects.participants" | "projects.visits" | "projects.screening" => {
+            c.post_form(&path, &s.csrf, &[("name", "")]).await
+        }
+        "communities.selection" => c.post_form(&path, &s.csrf, &[("version", "x")]).await,
+        "communities.criteria.save" => c.post_form(&path, &s.csrf, &[("shortlist_size", "0")]).await,
+        "projects.selection" => c.post_form(&path, &s.csrf, &[("stage", "")]).await,
+        "projects.lifecycle" => c.post_form(&path, &s.csrf, &[("step", "start"), ("on", "soon")]).await,
+        "projects.leave" => c.post_form(&path, &s.csrf, &[("on", "2026-02-01")]).await,
+        "structural.item" => c.post_form(&path, &s.csrf, &[("done_on", "soon")]).await,
+        "records.forms.start" => c.post_form(&path, &s.csrf, &[("form_id", "no_such_form")]).await,
+        "records.forms.save" => c.post_form(&path, &s.csrf, &[("_action", "save")]).await,
+        "api.communities.list" | "api.communities.get" | "api.projects.list" | "api.projects.get" | "api.participants.list"
+        | "api.capacity.list" | "api.trainings.list" | "api.trainings.get" | "api.mechanisms.list" | "api.meetings.list"
+        | "api.agreements.list" => api(reqwest::Method::GET, &path).send().await.unwrap(),
+        "api.communities.create" => post_json(&api, &path, json!({"name": "", "province": ""})).await,
+        "api.communities.update" => api(reqwest::Method::PUT, &path)
+            .json(&json!({"version": 1, "community": {"name": "", "province": ""}}))
+            .send()
+            .await
+            .unwrap(),
+        "api.projects.create" => {
+            post_json(&api, &path, json!({"community": fx.community, "project": {"name": "", "kind": "mentoring"}})).await
+        }
+        "api.participants.create" => post_json(
+            &api,
+            &path,
+            json!({"kind": "community_member", "name": "", "role": "member", "joined": "2026-01-01", "version": 1}),
+        )
+        .await,
+        "api.capacity.create" => post_json(
+            &api,
+            &path,
+            json!({"stakeholder": fx.stakeholder, "on": "2099-01-01", "method": "key_informant", "engagement": 0}),
+        )
+        .await,
+        "api.trainings.create" => post_json(&api, &path, json!({"title": "", "start": "2026-01-01"})).await,
+        "api.mechanisms.create" => post_json(&api, &path, json!({"name": "", "level": "national", "form": "other"})).await,
+        "api.meetings.create" => post_json(&api, &path, json!({"on": "2099-01-01"})).await,
+        "api.agreements.create" => post_json(&api, &path, json!({"title": "", "kind": "mou", "status": "draft"})).await,
+        "api.agreements.update" => api(reqwest::Method::PUT, &path)
+            .json(&json!({"version": 1, "agreement": {"title": "", "kind": "mou", "status": "draft"}}))
+            .send()
+            .await
+            .unwrap(),
         other => panic!("the role matrix has no request for route {other}: add one"),
     };
     let status = res.status().as_u16();

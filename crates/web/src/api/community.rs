@@ -134,6 +134,11 @@ pub async fn update_community(
 ) -> Result<Json<CommunityJson>, AppError> {
     let actor = caller.actor();
     let doc: Doc<Community> = cm::get(&state, &actor, &id).await?;
+    domain::authz::authorize(
+        &actor,
+        domain::authz::Action::ManageCommunity,
+        domain::authz::Resource::Office(doc.rec.office.unwrap_or_default()),
+    )?;
     Ok(Json(cm::update(&state, &actor, &doc, u.version, u.community).await?.into()))
 }
 
@@ -224,6 +229,11 @@ pub async fn create_project(
 ) -> Result<(StatusCode, Json<ProjectJson>), AppError> {
     let actor = caller.actor();
     let community: Doc<Community> = cm::get(&state, &actor, &n.community).await?;
+    domain::authz::authorize(
+        &actor,
+        domain::authz::Action::ManageCommunity,
+        domain::authz::Resource::Office(community.rec.office.unwrap_or_default()),
+    )?;
     let project = Project {
         screening: None,
         selection: Vec::new(),
@@ -343,6 +353,11 @@ pub async fn add_participant(
 ) -> Result<(StatusCode, Json<Vec<ParticipantJson>>), AppError> {
     let actor = caller.actor();
     let doc: Doc<Project> = cm::get(&state, &actor, &id).await?;
+    domain::authz::authorize(
+        &actor,
+        domain::authz::Action::ManageCommunity,
+        domain::authz::Resource::Office(doc.rec.office.unwrap_or_default()),
+    )?;
     let (case, sex) = match n.kind {
         ParticipantKind::Returnee => {
             let number = n.case_number.as_deref().unwrap_or("").trim().to_uppercase();
@@ -558,6 +573,7 @@ pub async fn update_agreement(
     ApiJson(u): ApiJson<AgreementUpdate>,
 ) -> Result<Json<AgreementJson>, AppError> {
     let actor = caller.actor();
+    domain::authz::authorize(&actor, domain::authz::Action::ManageStructural, domain::authz::Resource::Programme)?;
     let doc: Doc<Agreement> = cm::get(&state, &actor, &id).await?;
     known(&state, u.agreement.parties.iter().copied()).await?;
     Ok(Json(cm::update(&state, &actor, &doc, u.version, u.agreement).await?.into()))

@@ -877,6 +877,7 @@ struct CaseViewPage {
     rss: super::rss::RssPanel,
     pathway: super::pathway::PathwayPanel,
     urgent: Vec<super::pathway::UrgentView>,
+    context: super::community::CaseContext,
 }
 
 fn yes_no(tr: &Tr, v: Option<bool>) -> String {
@@ -1290,6 +1291,7 @@ async fn case_page(
         .await?,
         urgent: pathway.urgent.clone(),
         pathway,
+        context: super::community::case_context(state, tr, &caller.actor(), case).await?,
     })
 }
 

@@ -120,6 +120,18 @@ fn settle<T>(
     }
 }
 
+/// A community-level record the actor may change: read access first (so an unknown record is
+/// 404 for everyone), then `community.manage` in its office.
+async fn managed<T: cm::Record>(state: &AppState, actor: &Actor, id: &str) -> Result<Doc<T>, AppError> {
+    let doc: Doc<T> = cm::get(state, actor, id).await?;
+    authorize(
+        actor,
+        Action::ManageCommunity,
+        Resource::Office(doc.rec.office.unwrap_or_default()),
+    )?;
+    Ok(doc)
+}
+
 fn refusal(e: ProjectRefusal) -> AppError {
     AppError::validation(invalid("step", e.code()))
 }
@@ -662,7 +674,7 @@ pub async fn save(
     CsrfForm { caller, form }: CsrfForm<Posted>,
 ) -> Result<Response, AppError> {
     let actor = caller.actor();
-    let doc: Doc<Community> = cm::get(&state, &actor, &id).await?;
+    let doc: Doc<Community> = managed(&state, &actor, &id).await?;
     let (fields, read) = records::read(&community_fields(), &form, &[]);
     let version = form.get("version").trim().parse().ok();
     let saved = if read.is_empty() {
@@ -695,7 +707,7 @@ pub async fn save_selection(
     CsrfForm { caller, form }: CsrfForm<Posted>,
 ) -> Result<Response, AppError> {
     let actor = caller.actor();
-    let doc: Doc<Community> = cm::get(&state, &actor, &id).await?;
+    let doc: Doc<Community> = managed(&state, &actor, &id).await?;
     let config = cm::selection_config(&state).await?;
     let mut body = doc.body.clone();
     let mut bad = false;
@@ -1401,7 +1413,7 @@ pub async fn project_save(
     CsrfForm { caller, form }: CsrfForm<Posted>,
 ) -> Result<Response, AppError> {
     let actor = caller.actor();
-    let doc: Doc<Project> = cm::get(&state, &actor, &id).await?;
+    let doc: Doc<Project> = managed(&state, &actor, &id).await?;
     let (fields, read) = records::read(&project_fields(), &form, &[]);
     let version = form.get("version").trim().parse().ok();
     let saved = if read.is_empty() {
@@ -1482,6 +1494,7 @@ pub async fn screening(
     Path(id): Path<String>,
     CsrfForm { caller, form }: CsrfForm<Posted>,
 ) -> Result<Response, AppError> {
+    managed::<Project>(&state, &caller.actor(), &id).await?;
     let (fields, read) = records::read(&screening_fields(), &form, &[]);
     let parsed = if read.is_empty() {
         let on = fields["on"].as_str().and_then(domain::case::date::parse);
@@ -1540,6 +1553,7 @@ pub async fn selection(
     Path(id): Path<String>,
     CsrfForm { caller, form }: CsrfForm<StageForm>,
 ) -> Result<Response, AppError> {
+    managed::<Project>(&state, &caller.actor(), &id).await?;
     let stage = SelectionStage::parse(&form.stage);
     let on = domain::case::date::parse(&form.on).filter(|d| *d <= today());
     let passed = match form.passed.as_str() {
@@ -1591,6 +1605,7 @@ pub async fn lifecycle(
     Path(id): Path<String>,
     CsrfForm { caller, form }: CsrfForm<LifecycleForm>,
 ) -> Result<Response, AppError> {
+    managed::<Project>(&state, &caller.actor(), &id).await?;
     let on = domain::case::date::parse(&form.on).filter(|d| *d <= today());
     let Some(on) = on else {
         let forms = ProjectForms {
@@ -1637,6 +1652,7 @@ pub async fn add_participant(
     Path(id): Path<String>,
     CsrfForm { caller, form }: CsrfForm<Posted>,
 ) -> Result<Response, AppError> {
+    managed::<Project>(&state, &caller.actor(), &id).await?;
     let actor = caller.actor();
     let (fields, mut read) = records::read(&participant_fields(&[]), &form, &[]);
     let kind = fields["kind"].as_str().and_then(ParticipantKind::parse);
@@ -1721,6 +1737,7 @@ pub async fn participant_leaves(
     Path((id, pid)): Path<(String, String)>,
     CsrfForm { caller, form }: CsrfForm<Posted>,
 ) -> Result<Response, AppError> {
+    managed::<Project>(&state, &caller.actor(), &id).await?;
     let pid: uuid::Uuid = pid.parse().map_err(|_| AppError::new(ErrorKind::NotFound))?;
     let on = domain::case::date::parse(form.get("on")).unwrap_or_else(today).min(today());
     project_step(
@@ -1743,7 +1760,7 @@ pub async fn add_visit(
     CsrfForm { caller, form }: CsrfForm<Posted>,
 ) -> Result<Response, AppError> {
     let actor = caller.actor();
-    let doc: Doc<Project> = cm::get(&state, &actor, &id).await?;
+    let doc: Doc<Project> = managed(&state, &actor, &id).await?;
     let (fields, read) = records::read(&visit_fields(), &form, &[]);
     let saved = if read.is_empty() {
         match records::merge::<MonitoringVisit>(None, fields, "on") {
@@ -2084,4 +2101,105 @@ pub async fn save_form(
         ),
         Err(e) => Err(e.into()),
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Where the three levels meet: a returnee's community and structural context
+
+pub struct CaseProject {
+    pub href: String,
+    pub name: String,
+    pub kind: String,
+    pub status: String,
+    pub role: String,
+    pub community: String,
+}
+
+/// What the case page and the plan show about the returnee's community: the communities their
+/// place of return belongs to, the projects they take part in, and the services of the area
+/// with their gaps.
+#[derive(Default)]
+pub struct CaseContext {
+    pub communities: Vec<(String, String)>,
+    pub projects: Vec<CaseProject>,
+    pub services: Vec<ServiceRow>,
+    /// How many of them show a gap, as a sentence; empty when none does.
+    pub gaps: String,
+}
+
+/// The projects a returnee takes part in, for readers of their case.
+pub async fn case_projects(
+    state: &AppState,
+    tr: &Tr,
+    case: &store::CaseRecord,
+) -> Result<Vec<CaseProject>, AppError> {
+    let mut out = Vec::new();
+    for p in cm::projects_of_case(state, case.id).await? {
+        let community = match p.rec.parent {
+            Some(c) => state.store.document(c).await.map(|d| d.name).unwrap_or_default(),
+            None => String::new(),
+        };
+        let role = p
+            .body
+            .participants
+            .iter()
+            .find(|x| x.case == Some(case.id) && x.active())
+            .map(|x| tr.t_of("participant-role", x.role.as_str()))
+            .unwrap_or_default();
+        out.push(CaseProject {
+            href: format!("/projects/{}", p.id()),
+            name: p.body.name.clone(),
+            kind: tr.t_of("project-kind", p.body.kind.as_str()),
+            status: tr.t_of("project-status", p.body.status().as_str()),
+            role,
+            community,
+        });
+    }
+    Ok(out)
+}
+
+pub async fn case_context(
+    state: &AppState,
+    tr: &Tr,
+    actor: &Actor,
+    case: &store::CaseRecord,
+) -> Result<CaseContext, AppError> {
+    let p = &case.profile;
+    let mut ctx = CaseContext {
+        projects: case_projects(state, tr, case).await?,
+        ..Default::default()
+    };
+    if authorize(actor, Action::ReadCommunity, Resource::Programme).is_ok() {
+        let communities: Vec<Doc<Community>> = cm::list(state, actor, None).await?;
+        ctx.communities = communities
+            .iter()
+            .filter(|c| c.body.covers(&p.return_province, p.return_community.as_deref()))
+            .map(|c| (format!("/communities/{}", c.id()), c.body.name.clone()))
+            .collect();
+    }
+    if authorize(actor, Action::ReadServices, Resource::Programme).is_ok() {
+        let area = Community {
+            name: p.return_community.clone().unwrap_or_default(),
+            province: p.return_province.clone(),
+            ..Community::default()
+        };
+        ctx.services = services_in_area(state, tr, &area).await?;
+        let gaps = state
+            .store
+            .services()
+            .await?
+            .iter()
+            .filter(|s| in_area(&area, &s.service.place))
+            .filter(|s| {
+                s.service
+                    .ratings
+                    .gap()
+                    .is_some_and(|g| g != domain::services::GapPattern::NoGap)
+            })
+            .count();
+        if gaps > 0 {
+            ctx.gaps = tr.tn("context-gaps", gaps as u64);
+        }
+    }
+    Ok(ctx)
 }

@@ -68,7 +68,7 @@ impl Chrome {
             let actor = c.actor();
             let can = |a: Action| authorize(&actor, a, Resource::Programme).is_ok();
             // In the order they appear; each only for those whose role allows it.
-            let links: [(Action, &'static str, String); 11] = [
+            let links: [(Action, &'static str, String); 13] = [
                 (Action::ListCases, "/cases", tr.t("nav-cases")),
                 (Action::UpdateCase, "/my-work", tr.t("nav-my-work")),
                 (Action::ReadReferral, "/referrals", tr.t("nav-referrals")),
@@ -78,6 +78,8 @@ impl Chrome {
                     "/stakeholders",
                     tr.t("nav-stakeholders"),
                 ),
+                (Action::ReadCommunity, "/communities", tr.t("nav-communities")),
+                (Action::ReadCommunity, "/structural", tr.t("nav-structural")),
                 (Action::ApprovePathway, "/approvals", tr.t("nav-approvals")),
                 (Action::ManageProgramme, "/programme", tr.t("nav-programme")),
                 (Action::ReadForms, "/forms", tr.t("nav-forms")),

@@ -1475,6 +1475,7 @@ pub struct PlanPage {
     errors_for: String,
     error_list: Vec<String>,
     notice: String,
+    community_projects: Vec<super::community::CaseProject>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -1676,6 +1677,7 @@ async fn plan_page(
             v
         },
         notice: input.notice,
+        community_projects: super::community::case_projects(state, tr, &p.case).await?,
         plan: shown.map(|v| {
             let mut view = plan_view(tr, v);
             if can_update && v.approval.is_some() {

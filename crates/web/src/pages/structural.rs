@@ -846,6 +846,7 @@ pub async fn save(
     CsrfForm { caller, form }: CsrfForm<Posted>,
 ) -> Result<Response, AppError> {
     let actor = caller.actor();
+    authorize(&actor, Action::ManageStructural, Resource::Programme)?;
     let kind = kind(&slug)?;
     let rec = load(&state, &actor, &kind, &id).await?;
     let orgs = cm::organisations(&state).await?;
