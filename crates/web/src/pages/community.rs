@@ -714,6 +714,10 @@ pub async fn save_selection(
     for c in &config.criteria {
         let status = form.get(&format!("status_{}", c.key));
         let evidence = form.get(&format!("evidence_{}", c.key)).trim().to_string();
+        if status.is_empty() {
+            // Not on the form that was sent: left as it was.
+            continue;
+        }
         match CheckStatus::parse(status) {
             Some(CheckStatus::Unknown) if evidence.is_empty() => {
                 body.selection.remove(&c.key);

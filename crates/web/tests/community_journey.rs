@@ -1,0 +1,657 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+//! The community and structural levels over HTTP: a community made from cases' places, its
+//! checklist and ranking, a project screened, selected, staffed and visited, the project on the
+//! returnee's case and plan; what a viewer may and may not see; the structural records and the
+//! JSON API.
+
+mod common;
+
+use common::*;
+use domain::Role;
+use serde_json::json;
+
+/// Registers a returnee of Tambacounda / Goudiry under another name; returns the case id and
+/// number.
+async fn returnee(app: &TestApp, cm: &Client, given: &str, sex: &str) -> (String, String) {
+    let csrf = cm.csrf("/cases/new").await;
+    let fields: Vec<(&str, &str)> = registration()
+        .into_iter()
+        .map(|(k, v)| match k {
+            "given_name" => (k, given),
+            "sex" => (k, sex),
+            _ => (k, v),
+        })
+        .collect();
+    let res = cm.post_form("/cases", &csrf, &fields).await;
+    assert_eq!(res.status(), 303, "registered {given}");
+    let id = location(&res).trim_start_matches("/cases/").to_string();
+    let number = app
+        .store
+        .case(id.parse().unwrap())
+        .await
+        .unwrap()
+        .number
+        .to_string();
+    (id, number)
+}
+
+/// The value of a text input of the record forms (`name` comes before `type` and `value`).
+fn input_value(html: &str, name: &str) -> String {
+    let start = html
+        .find(&format!("name=\"{name}\" type="))
+        .unwrap_or_else(|| panic!("no input {name}"));
+    let rest = &html[start..];
+    let v = rest.find("value=\"").unwrap() + 7;
+    rest[v..].split('"').next().unwrap().to_string()
+}
+
+fn id_after(res: &reqwest::Response, prefix: &str) -> String {
+    let loc = location(res);
+    assert!(loc.starts_with(prefix), "redirected to {loc}");
+    loc.trim_start_matches(prefix)
+        .split(['#', '/'])
+        .next()
+        .unwrap()
+        .to_string()
+}
+
+#[tokio::test]
+async fn a_community_project_from_places_of_return_to_the_returnees_plan() {
+    let app = spawn_app().await;
+    let office = app.office("DKR").await;
+    app.user("cm.dkr", Role::CaseManager, Some(office)).await;
+    app.user("pm.dkr", Role::ProgrammeManager, Some(office)).await;
+    app.user("viewer.all", Role::Viewer, None).await;
+    let cm = app.signed_in("cm.dkr").await;
+    let (aminata, aminata_no) = returnee(&app, &cm, "Aminata", "female").await;
+    let (_ibrahima, ibrahima_no) = returnee(&app, &cm, "Ibrahima", "male").await;
+
+    // The place written on both cases is offered for a new community.
+    let (status, page) = cm.get_text("/communities").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Places of return without a community"));
+    assert!(page.contains("Goudiry"));
+    let (_, form) = cm
+        .get_text("/communities/new?province=Tambacounda&place=Goudiry")
+        .await;
+    assert_eq!(input_value(&form, "province"), "Tambacounda");
+    let csrf = csrf_of(&form);
+
+    // Bad input is refused with the typed values kept.
+    let res = cm
+        .post_form("/communities", &csrf, &[("name", "Goudiry"), ("province", ""), ("population", "many")])
+        .await;
+    assert_eq!(res.status(), 422);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("This is required."));
+    assert!(page.contains("Enter a whole number."));
+    assert!(page.contains("value=\"many\""));
+    let res = cm
+        .post_form(
+            "/communities",
+            &csrf,
+            &[
+                ("name", "Goudiry"),
+                ("province", "Tambacounda"),
+                ("places", "Goudiry\nBala"),
+                ("population", "12000"),
+                ("migration_pressure", "high"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let community = id_after(&res, "/communities/");
+    let (_, page) = cm.get_text(&format!("/communities/{community}")).await;
+    assert!(page.contains("Registered returnees: 2"), "both cases belong to it");
+    assert!(page.contains("Aminata Diallo"));
+
+    // A second community, assessed on the checklist: the ranking puts the better one first.
+    let res = cm
+        .post_form("/communities", &csrf, &[("name", "Kidira"), ("province", "Tambacounda")])
+        .await;
+    let kidira = id_after(&res, "/communities/");
+    let version = field_value(&page, "version");
+    let res = cm
+        .post_form(
+            &format!("/communities/{community}/selection"),
+            &csrf,
+            &[
+                ("version", &version),
+                ("status_high_return_concentration", "met"),
+                ("evidence_high_return_concentration", "Two returns this year, 40 estimated"),
+                ("status_authorities_motivated", "met"),
+                ("status_services_available", "partly_met"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let (_, page) = cm.get_text(&format!("/communities/{kidira}")).await;
+    let res = cm
+        .post_form(
+            &format!("/communities/{kidira}/selection"),
+            &csrf,
+            &[("version", &field_value(&page, "version")), ("status_authorities_motivated", "not_met")],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let (_, list) = cm.get_text("/communities").await;
+    let goudiry_at = list.find(">Goudiry</a>").unwrap();
+    let kidira_at = list.find(">Kidira</a>").unwrap();
+    assert!(goudiry_at < kidira_at, "ranked first");
+    assert!(list.contains("Shortlisted"));
+    // The checklist's evidence stays with the community.
+    let (_, page) = cm.get_text(&format!("/communities/{community}")).await;
+    assert!(page.contains("Two returns this year, 40 estimated"));
+    // A stale checklist is refused.
+    let res = cm
+        .post_form(&format!("/communities/{community}/selection"), &csrf, &[("version", "1")])
+        .await;
+    assert_eq!(res.status(), 409);
+
+    // The profile instrument is filled about the community, not offered on cases.
+    let (_, case_page) = cm.get_text(&format!("/cases/{aminata}")).await;
+    assert!(!case_page.contains("value=\"community_profile\""));
+    assert!(page.contains("value=\"community_profile\""));
+    let res = cm
+        .post_form(&format!("/records/{community}/submissions"), &csrf, &[("form_id", "community_profile")])
+        .await;
+    assert_eq!(res.status(), 303);
+    let sub = location(&res);
+    let (status, form_page) = cm.get_text(&sub).await;
+    assert_eq!(status, 200);
+    assert!(form_page.contains("Community profile"));
+    let res = cm
+        .post_form(&sub, &csrf, &[("_action", "save"), ("_version", "1"), ("_interview_date", "2026-03-01")])
+        .await;
+    assert_eq!(res.status(), 200);
+    assert!(res.text().await.unwrap().contains("Draft saved"));
+
+    // A collective project: screened, selected in three stages, then started.
+    let res = cm
+        .post_form(
+            &format!("/communities/{community}/projects"),
+            &csrf,
+            &[("name", "Goudiry poultry cooperative"), ("kind", "collective_income"), ("budget", "4500000"), ("currency", "xof")],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let project = id_after(&res, "/projects/");
+    let path = format!("/projects/{project}");
+    let res = cm
+        .post_form(&format!("{path}/lifecycle"), &csrf, &[("step", "start"), ("on", "2026-03-01")])
+        .await;
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.unwrap().contains("Screen the project first."));
+    let mut screening: Vec<(&str, &str)> = vec![("on", "2026-03-01")];
+    for k in domain::community::POSITIVE_CRITERIA {
+        screening.push((k, "yes"));
+    }
+    for k in domain::community::NEGATIVE_CRITERIA {
+        screening.push((k, if k == "not_viable" { "yes" } else { "no" }));
+    }
+    let res = cm.post_form(&format!("{path}/screening"), &csrf, &screening).await;
+    assert_eq!(res.status(), 303);
+    let (_, page) = cm.get_text(&path).await;
+    assert!(page.contains("Drawbacks found: Assessed as not viable"));
+    assert!(page.contains("Not retained"));
+    let screening: Vec<(&str, &str)> = screening
+        .into_iter()
+        .map(|(k, v)| if k == "not_viable" { (k, "no") } else { (k, v) })
+        .collect();
+    cm.post_form(&format!("{path}/screening"), &csrf, &screening).await;
+    let stage = |stage: &'static str| {
+        let path = path.clone();
+        let csrf = csrf.clone();
+        let cm = &cm;
+        async move {
+            cm.post_form(&format!("{path}/selection"), &csrf, &[("stage", stage), ("passed", "yes"), ("on", "2026-03-02")])
+                .await
+                .status()
+        }
+    };
+    assert_eq!(stage("initial").await, 422, "stages come in order");
+    for s in ["pre_selection", "initial", "final"] {
+        assert_eq!(stage(s).await, 303, "{s}");
+    }
+    let res = cm
+        .post_form(&format!("{path}/lifecycle"), &csrf, &[("step", "start"), ("on", "2026-03-05")])
+        .await;
+    assert_eq!(res.status(), 303);
+
+    // Two returnees and three community members; the mix is shown.
+    let add = |fields: Vec<(&'static str, String)>| fields;
+    let participants = [
+        add(vec![("kind", "returnee".into()), ("case_number", aminata_no.clone()), ("role", "leader".into())]),
+        add(vec![("kind", "returnee".into()), ("case_number", ibrahima_no.clone()), ("role", "member".into())]),
+        add(vec![("kind", "community_member".into()), ("name", "Fatou Ba".into()), ("sex", "female".into()), ("role", "member".into())]),
+        add(vec![("kind", "community_member".into()), ("name", "Ousmane Sy".into()), ("sex", "male".into()), ("role", "mentor".into())]),
+        add(vec![("kind", "community_member".into()), ("name", "Awa Ndiaye".into()), ("sex", "female".into()), ("role", "member".into())]),
+    ];
+    for p in &participants {
+        let mut fields: Vec<(&str, &str)> = p.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        fields.push(("joined", "2026-03-05"));
+        let res = cm.post_form(&format!("{path}/participants"), &csrf, &fields).await;
+        assert_eq!(res.status(), 303, "{p:?}");
+    }
+    // The same returnee twice, or an unknown case number, is refused.
+    let res = cm
+        .post_form(
+            &format!("{path}/participants"),
+            &csrf,
+            &[("kind", "returnee"), ("case_number", &aminata_no), ("role", "member"), ("joined", "2026-03-05")],
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.unwrap().contains("This returnee already takes part."));
+    let res = cm
+        .post_form(
+            &format!("{path}/participants"),
+            &csrf,
+            &[("kind", "returnee"), ("case_number", "NOPE-1"), ("role", "member"), ("joined", "2026-03-05")],
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    let (_, page) = cm.get_text(&path).await;
+    assert!(page.contains("Several returnees and several community members take part."));
+    assert!(page.contains("40 % of participants are returnees"));
+    assert!(page.contains("Fatou Ba"));
+    assert!(page.contains("Aminata Diallo"));
+
+    // A monitoring visit.
+    let res = cm
+        .post_form(&format!("{path}/visits"), &csrf, &[("on", "2026-04-01"), ("rating", "some_concerns"), ("findings", "")])
+        .await;
+    assert_eq!(res.status(), 422, "findings are required");
+    let res = cm
+        .post_form(
+            &format!("{path}/visits"),
+            &csrf,
+            &[("on", "2026-04-01"), ("rating", "some_concerns"), ("participants_met", "4"), ("findings", "Feed prices doubled")],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let (_, page) = cm.get_text(&path).await;
+    assert!(page.contains("Feed prices doubled"));
+    assert!(page.contains("Some concerns"));
+
+    // The project is on the returnee's case page, plan and timeline.
+    let (_, case_page) = cm.get_text(&format!("/cases/{aminata}")).await;
+    assert!(case_page.contains("Goudiry poultry cooperative"));
+    assert!(case_page.contains("Community and structural context"));
+    let (_, plan) = cm.get_text(&format!("/cases/{aminata}/plan")).await;
+    assert!(plan.contains("Goudiry poultry cooperative"));
+    assert!(plan.contains("Leader"));
+    let (_, audit) = app
+        .signed_in("pm.dkr")
+        .await
+        .get_text(&format!("/cases/{aminata}/audit"))
+        .await;
+    assert!(audit.contains("Goudiry poultry cooperative"));
+
+    // A viewer sees counts, never names; the participants API and the forms refuse them.
+    let viewer = app.signed_in("viewer.all").await;
+    let (status, page) = viewer.get_text(&path).await;
+    assert_eq!(status, 200);
+    assert!(!page.contains("Fatou Ba"));
+    assert!(!page.contains("Aminata"));
+    assert!(!page.contains("Feed prices doubled"));
+    assert!(page.contains("Your role shows how many people take part, not who."));
+    assert!(page.contains("fewer than 5") || page.contains("Fewer than 5"));
+    let (status, page) = viewer.get_text(&format!("/communities/{community}")).await;
+    assert_eq!(status, 200);
+    assert!(!page.contains("Aminata"));
+    assert!(!page.contains("Returnees registered here"));
+    assert_eq!(viewer.get(&sub).await.status(), 403);
+    let token = api_token(&viewer).await;
+    let res = viewer
+        .http
+        .get(app.url(&format!("/api/v1/community-projects/{project}/participants")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    let body: serde_json::Value = viewer
+        .http
+        .get(app.url(&format!("/api/v1/community-projects/{project}")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(body["mix"]["returnees"], 2);
+    assert_eq!(body["mix"]["community_members"], 3);
+    assert_eq!(body["participants"], json!([]));
+    assert!(!body.to_string().contains("Fatou"));
+
+    // A returnee leaves: the mix and the case follow.
+    let (_, page) = cm.get_text(&path).await;
+    let marker = "/participants/";
+    let start = page.find(marker).unwrap() + marker.len();
+    let pid = &page[start..start + 36];
+    let res = cm
+        .post_form(&format!("{path}/participants/{pid}/leave"), &csrf, &[("on", "2026-05-01")])
+        .await;
+    assert_eq!(res.status(), 303);
+    let (_, plan) = cm.get_text(&format!("/cases/{aminata}/plan")).await;
+    assert!(!plan.contains("Goudiry poultry cooperative"), "no longer taking part");
+}
+
+#[tokio::test]
+async fn capacity_building_coordination_and_agreements() {
+    let app = spawn_app().await;
+    let office = app.office("DKR").await;
+    app.user("pm.dkr", Role::ProgrammeManager, Some(office)).await;
+    app.user("cm.dkr", Role::CaseManager, Some(office)).await;
+    app.user("viewer.all", Role::Viewer, None).await;
+    let pm = app.signed_in("pm.dkr").await;
+    let csrf = pm.csrf("/structural").await;
+    // Two stakeholders on the map.
+    let mut ids = Vec::new();
+    for (name, kind) in [("Ministry of Labour", "national_authority"), ("Kolda NGO", "ngo")] {
+        let res = pm
+            .post_form(
+                "/stakeholders",
+                &csrf,
+                &[("name", name), ("kind", kind), ("level", "national"), ("influence", "4"), ("interest", "4")],
+            )
+            .await;
+        assert_eq!(res.status(), 303);
+        ids.push(id_after(&res, "/stakeholders/"));
+    }
+    let (ministry, ngo) = (ids[0].clone(), ids[1].clone());
+
+    // Assessed before and after a training: more engaged.
+    for (on, engagement) in [("2026-01-10", "2"), ("2026-06-10", "4")] {
+        let res = pm
+            .post_form(
+                "/structural/capacity-assessments",
+                &csrf,
+                &[("stakeholder", &ngo), ("on", on), ("method", "key_informant"), ("engagement", engagement), ("human_resources", "weak")],
+            )
+            .await;
+        assert_eq!(res.status(), 303, "{on}");
+    }
+    let res = pm
+        .post_form(
+            "/structural/capacity-assessments",
+            &csrf,
+            &[("stakeholder", "not-a-stakeholder"), ("on", "2099-01-01"), ("method", "key_informant"), ("engagement", "9")],
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("Choose one of the options offered."));
+    assert!(page.contains("value=\"2099-01-01\""), "what was typed is kept");
+    let res = pm
+        .post_form(
+            "/structural/trainings",
+            &csrf,
+            &[("title", "Referral procedures"), ("start", "2026-03-01"), ("stakeholders", &ngo)],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let training = id_after(&res, "/structural/trainings/");
+    let tpath = format!("/structural/trainings/{training}");
+    for (name, pre, post) in [("Awa Sow", "40", "75"), ("Modou Fall", "60", "55")] {
+        let res = pm
+            .post_form(
+                &format!("{tpath}/participants"),
+                &csrf,
+                &[("name", name), ("stakeholder", &ngo), ("pre", pre), ("post", post)],
+            )
+            .await;
+        assert_eq!(res.status(), 303);
+    }
+    let res = pm
+        .post_form(&format!("{tpath}/participants"), &csrf, &[("name", "X"), ("pre", "120")])
+        .await;
+    assert_eq!(res.status(), 422);
+    let (_, page) = pm.get_text(&tpath).await;
+    assert!(page.contains("Awa Sow"));
+    assert!(page.contains("Average score before"));
+    assert!(page.contains("50.0") && page.contains("65.0"));
+    let (_, hub) = pm.get_text("/structural").await;
+    assert!(hub.contains("1 of 1 stakeholders assessed before and after their first training are more engaged."));
+
+    // A coordination mechanism, a meeting and its action point tracked to completion.
+    let res = pm
+        .post_form(
+            "/structural/mechanisms",
+            &csrf,
+            &[("name", "Reintegration working group"), ("level", "national"), ("form", "working_group"), ("chair", &ngo), ("members", &ministry), ("members", &ngo)],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let mechanism = id_after(&res, "/structural/mechanisms/");
+    let (_, page) = pm.get_text(&format!("/structural/mechanisms/{mechanism}")).await;
+    assert!(page.contains("Not endorsed by the government."));
+    assert!(page.contains("Not chaired by a government authority."));
+    let res = pm
+        .post_form(
+            &format!("/structural/meetings?parent={mechanism}"),
+            &csrf,
+            &[("on", "2026-04-02"), ("attendees", &ministry), ("decisions", "Draft joint SOPs")],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let meeting = id_after(&res, "/structural/meetings/");
+    let mpath = format!("/structural/meetings/{meeting}");
+    let res = pm
+        .post_form(&format!("{mpath}/action_points"), &csrf, &[("text", "Circulate the SOP draft"), ("owner", "Ministry"), ("due", "2026-04-20")])
+        .await;
+    assert_eq!(res.status(), 303);
+    let (_, page) = pm.get_text(&mpath).await;
+    assert!(page.contains("0 of 1 done · one overdue"));
+    let marker = "/action_points/";
+    let start = page.find(marker).unwrap() + marker.len();
+    let point = page[start..start + 36].to_string();
+    // A stale version is refused with what was typed.
+    let res = pm
+        .post_form(&format!("{mpath}/action_points/{point}"), &csrf, &[("version", "0"), ("done_on", "2026-04-18")])
+        .await;
+    assert_eq!(res.status(), 409);
+    let version = field_value(&page, "version");
+    let res = pm
+        .post_form(&format!("{mpath}/action_points/{point}"), &csrf, &[("version", &version), ("done_on", "2026-04-18"), ("note", "Sent")])
+        .await;
+    assert_eq!(res.status(), 303);
+    let (_, page) = pm.get_text(&mpath).await;
+    assert!(page.contains("1 of 1 done"));
+    let (_, page) = pm.get_text(&format!("/structural/mechanisms/{mechanism}")).await;
+    assert!(page.contains("Meeting of 2026-04-02"));
+
+    // Agreements: an adopted one needs its signature date; standing is worked out.
+    let until = (web::pages::today() + time::Duration::days(30)).to_string();
+    let res = pm
+        .post_form(
+            "/structural/agreements",
+            &csrf,
+            &[("title", "MoU on referrals"), ("kind", "mou"), ("status", "adopted"), ("valid_until", &until)],
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.unwrap().contains("An adopted agreement needs the date it was signed."));
+    let res = pm
+        .post_form(
+            "/structural/agreements",
+            &csrf,
+            &[
+                ("title", "MoU on referrals"),
+                ("kind", "mou"),
+                ("status", "adopted"),
+                ("signed_on", "2026-01-15"),
+                ("valid_until", &until),
+                ("parties", &ministry),
+                ("data_sharing", "Name and contact only; case managers and the ministry focal point"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let (_, hub) = pm.get_text("/structural").await;
+    assert!(hub.contains("Ends within 60 days: plan the renewal"));
+
+    // Policy mainstreaming: steps recorded, the next one shown.
+    let res = pm
+        .post_form("/structural/policy", &csrf, &[("sector", "health"), ("framework", "National health strategy"), ("lead", &ministry)])
+        .await;
+    let policy = id_after(&res, "/structural/policy/");
+    let ppath = format!("/structural/policy/{policy}");
+    pm.post_form(&format!("{ppath}/steps"), &csrf, &[("step", "sensitisation"), ("status", "done")])
+        .await;
+    let (_, page) = pm.get_text(&ppath).await;
+    assert!(page.contains("1 of 6 done"));
+    assert!(page.contains("Scoping"));
+
+    // Case managers read but do not change; viewers do not see who was trained.
+    let cm = app.signed_in("cm.dkr").await;
+    assert_eq!(cm.get(&tpath).await.status(), 200);
+    let res = cm
+        .post_form(&format!("{tpath}/participants"), &cm.csrf("/structural").await, &[("name", "Z")])
+        .await;
+    assert_eq!(res.status(), 403);
+    let viewer = app.signed_in("viewer.all").await;
+    let (status, page) = viewer.get_text(&tpath).await;
+    assert_eq!(status, 200);
+    assert!(!page.contains("Awa Sow"));
+    assert!(page.contains("Average score before"));
+
+    // The API covers the same records.
+    let token = api_token(&pm).await;
+    let get = |p: String| {
+        pm.http
+            .get(app.url(&p))
+            .bearer_auth(token.clone())
+            .send()
+    };
+    let trainings: serde_json::Value = get("/api/v1/trainings".into()).await.unwrap().json().await.unwrap();
+    assert_eq!(trainings[0]["participants"].as_array().unwrap().len(), 2);
+    let meetings: serde_json::Value = get(format!("/api/v1/coordination-mechanisms/{mechanism}/meetings"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(meetings[0]["action_points"][0]["note"], "Sent");
+    let agreements: serde_json::Value = get("/api/v1/agreements".into()).await.unwrap().json().await.unwrap();
+    let agreement = &agreements[0];
+    let res = pm
+        .http
+        .put(app.url(&format!("/api/v1/agreements/{}", agreement["id"].as_str().unwrap())))
+        .bearer_auth(&token)
+        .json(&json!({"version": 99, "agreement": {"title": "MoU", "kind": "mou", "status": "draft"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 409);
+    let res = pm
+        .http
+        .post(app.url("/api/v1/capacity-assessments"))
+        .bearer_auth(&token)
+        .json(&json!({"stakeholder": ministry, "on": "2026-02-01", "method": "self_assessment", "engagement": 3}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let viewer_token = api_token(&viewer).await;
+    let trainings: serde_json::Value = viewer
+        .http
+        .get(app.url("/api/v1/trainings"))
+        .bearer_auth(&viewer_token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(trainings[0]["participants"], json!([]), "no names for viewers");
+}
+
+#[tokio::test]
+async fn the_community_api_creates_projects_and_participants() {
+    let app = spawn_app().await;
+    let office = app.office("DKR").await;
+    app.user("cm.dkr", Role::CaseManager, Some(office)).await;
+    let cm = app.signed_in("cm.dkr").await;
+    let (_case, number) = returnee(&app, &cm, "Aminata", "female").await;
+    let token = api_token(&cm).await;
+    let post = |p: &str, body: serde_json::Value| {
+        cm.http
+            .post(app.url(p))
+            .bearer_auth(token.clone())
+            .json(&body)
+            .send()
+    };
+    let res = post("/api/v1/communities", json!({"name": "", "province": "Tambacounda"})).await.unwrap();
+    assert_eq!(res.status(), 422);
+    let c: serde_json::Value = post("/api/v1/communities", json!({"name": "Goudiry", "province": "Tambacounda"}))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let community = c["id"].as_str().unwrap().to_string();
+    let res = cm
+        .http
+        .put(app.url(&format!("/api/v1/communities/{community}")))
+        .bearer_auth(&token)
+        .json(&json!({"version": 7, "community": {"name": "Goudiry", "province": "Tambacounda"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 409, "stale version");
+    let p: serde_json::Value = post(
+        "/api/v1/community-projects",
+        json!({"community": community, "project": {"name": "Peer group", "kind": "peer_support", "started_on": "2026-01-01"}}),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(p["status"], "proposed", "lifecycle fields sent on creation are ignored");
+    assert_eq!(p["dimension"], "psychosocial");
+    let project = p["id"].as_str().unwrap().to_string();
+    let res = post(
+        &format!("/api/v1/community-projects/{project}/participants"),
+        json!({"kind": "returnee", "case_number": number, "role": "member", "joined": "2026-03-01", "version": 1}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.status(), 201);
+    let list: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(list[0]["name"], "Aminata Diallo");
+    assert_eq!(list[0]["sex"], "female", "taken from the case");
+    let res = post(
+        &format!("/api/v1/community-projects/{project}/participants"),
+        json!({"kind": "community_member", "name": "Fatou", "role": "member", "joined": "2026-03-01", "version": 1}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.status(), 409, "the project moved on to version 2");
+    let projects: serde_json::Value = cm
+        .http
+        .get(app.url(&format!("/api/v1/community-projects?community={community}")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(projects[0]["mix"]["returnees"], 1);
+    assert_eq!(projects[0]["mix_verdict"], "returnees_only");
+    let (_, spec) = cm.get_text("/api/v1/openapi.json").await;
+    for path in [
+        "/api/v1/communities",
+        "/api/v1/community-projects/{project}/participants",
+        "/api/v1/capacity-assessments",
+        "/api/v1/trainings",
+        "/api/v1/coordination-mechanisms/{record}/meetings",
+        "/api/v1/agreements",
+    ] {
+        assert!(spec.contains(path), "{path} is documented");
+    }
+}
