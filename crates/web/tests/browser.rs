@@ -469,3 +469,104 @@ async fn a_referral_travels_to_a_partner_and_back() {
     b.screenshot("stakeholder-grid").await;
     b.quit().await;
 }
+
+/// The community level in the browser: a community made from the cases' place of return, its
+/// profile filled in, a collective project opened with two returnees and three community
+/// members, a monitoring visit, and the project seen on a returnee's plan.
+#[tokio::test]
+async fn a_community_project_is_opened_staffed_visited_and_seen_on_a_returnees_plan() {
+    let app = spawn_app().await;
+    let office = app.office("DKR").await;
+    app.user("awa.diop", Role::CaseManager, Some(office)).await;
+    let http = app.signed_in("awa.diop").await;
+    let (aminata, aminata_no) = register_named(&app, &http, "Aminata", "female").await;
+    let (_, ibrahima_no) = register_named(&app, &http, "Ibrahima", "male").await;
+
+    let b = Browser::start().await;
+    sign_in_as(&b, &app, "awa.diop").await;
+    b.click("nav a[href='/communities']").await;
+    b.wait_for_text("Places of return without a community").await;
+    b.click("#places a.button").await;
+    b.wait_for_text("Add a community").await;
+    b.click("main form button[type=submit]").await;
+    b.wait_for_text("Registered returnees: 2").await;
+    assert!(b.text("h1").await.contains("Goudiry"));
+
+    // The community profile, through the forms engine.
+    b.click("#start-form option[value=community_profile]").await;
+    b.click("#instruments form button[type=submit]").await;
+    b.wait_for_text("Who contributed to the profile?").await;
+    b.set_value("#q-profile_date", &web::pages::today().to_string())
+        .await;
+    b.click("#q-participants-returnees").await;
+    b.click("#q-participants-non_migrants").await;
+    b.click("#q-profile_methods-focus_group").await;
+    b.click("#q-existing_assessments_used-no").await;
+    b.click("#q-returnee_resentment-no").await;
+    b.click("button[value=submit]").await;
+    b.wait_for_text("Complete").await;
+    b.click("main > p a").await;
+    b.wait_for_text("Profiles and assessments").await;
+    assert!(b.text("#instruments").await.contains("Community profile"));
+
+    // A collective project.
+    b.click("#projects a.button").await;
+    b.wait_for_text("New community project in Goudiry").await;
+    b.type_into("#f-name", "Goudiry poultry cooperative").await;
+    b.click("#f-kind option[value=collective_income]").await;
+    b.click("main form button[type=submit]").await;
+    b.wait_for_text("Who takes part").await;
+
+    // Two returnees by case number, three community members by name.
+    let joined = web::pages::today().to_string();
+    let participants: [(&str, &str, &str); 5] = [
+        ("returnee", &aminata_no, ""),
+        ("returnee", &ibrahima_no, ""),
+        ("community_member", "", "Fatou Ba"),
+        ("community_member", "", "Ousmane Sy"),
+        ("community_member", "", "Awa Ndiaye"),
+    ];
+    for (i, (kind, number, name)) in participants.iter().enumerate() {
+        let form = "form[action$='/participants']";
+        b.click("#participants details > summary").await;
+        b.click(&format!("{form} [name=kind] option[value={kind}]"))
+            .await;
+        if !number.is_empty() {
+            b.type_into(&format!("{form} [name=case_number]"), number)
+                .await;
+        } else {
+            b.type_into(&format!("{form} [name=name]"), name).await;
+        }
+        b.click(&format!("{form} [name=role] option[value=member]"))
+            .await;
+        b.set_value(&format!("{form} [name=joined]"), &joined).await;
+        b.click(&format!("{form} button[type=submit]")).await;
+        b.wait_until(&format!(
+            "return document.querySelectorAll('#participants tbody tr').length === {}",
+            i + 1
+        ))
+        .await;
+    }
+    let mix = b.text("#participants").await;
+    assert!(mix.contains("Several returnees and several community members take part."));
+    assert!(mix.contains("Fatou Ba") && mix.contains("Aminata Diallo"));
+
+    // A monitoring visit.
+    let visit = "form[action$='/visits']";
+    b.click("#visits details > summary").await;
+    b.set_value(&format!("{visit} [name=on]"), &joined).await;
+    b.click(&format!("{visit} [name=rating] option[value=on_track]"))
+        .await;
+    b.type_into(&format!("{visit} [name=findings]"), "The first hens are laying")
+        .await;
+    b.click(&format!("{visit} button[type=submit]")).await;
+    b.wait_for_text("The first hens are laying").await;
+    b.screenshot("community-project").await;
+
+    // The project is on the returnee's plan.
+    b.goto(&app.url(&format!("/cases/{aminata}/plan"))).await;
+    b.wait_for_text("Goudiry poultry cooperative").await;
+    assert!(b.text("#community-projects").await.contains("Goudiry"));
+    b.screenshot("community-project-on-plan").await;
+    b.quit().await;
+}

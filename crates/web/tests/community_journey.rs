@@ -10,31 +10,6 @@ use common::*;
 use domain::Role;
 use serde_json::json;
 
-/// Registers a returnee of Tambacounda / Goudiry under another name; returns the case id and
-/// number.
-async fn returnee(app: &TestApp, cm: &Client, given: &str, sex: &str) -> (String, String) {
-    let csrf = cm.csrf("/cases/new").await;
-    let fields: Vec<(&str, &str)> = registration()
-        .into_iter()
-        .map(|(k, v)| match k {
-            "given_name" => (k, given),
-            "sex" => (k, sex),
-            _ => (k, v),
-        })
-        .collect();
-    let res = cm.post_form("/cases", &csrf, &fields).await;
-    assert_eq!(res.status(), 303, "registered {given}");
-    let id = location(&res).trim_start_matches("/cases/").to_string();
-    let number = app
-        .store
-        .case(id.parse().unwrap())
-        .await
-        .unwrap()
-        .number
-        .to_string();
-    (id, number)
-}
-
 /// The value of a text input of the record forms (`name` comes before `type` and `value`).
 fn input_value(html: &str, name: &str) -> String {
     let start = html
@@ -63,8 +38,8 @@ async fn a_community_project_from_places_of_return_to_the_returnees_plan() {
     app.user("pm.dkr", Role::ProgrammeManager, Some(office)).await;
     app.user("viewer.all", Role::Viewer, None).await;
     let cm = app.signed_in("cm.dkr").await;
-    let (aminata, aminata_no) = returnee(&app, &cm, "Aminata", "female").await;
-    let (_ibrahima, ibrahima_no) = returnee(&app, &cm, "Ibrahima", "male").await;
+    let (aminata, aminata_no) = register_named(&app, &cm, "Aminata", "female").await;
+    let (_ibrahima, ibrahima_no) = register_named(&app, &cm, "Ibrahima", "male").await;
 
     // The place written on both cases is offered for a new community.
     let (status, page) = cm.get_text("/communities").await;
@@ -273,6 +248,32 @@ async fn a_community_project_from_places_of_return_to_the_returnees_plan() {
     let (_, page) = cm.get_text(&path).await;
     assert!(page.contains("Feed prices doubled"));
     assert!(page.contains("Some concerns"));
+
+    // Community members say how satisfied they are, through the shipped questionnaire.
+    let res = cm
+        .post_form(&format!("/records/{project}/submissions"), &csrf, &[("form_id", "community_satisfaction")])
+        .await;
+    assert_eq!(res.status(), 303);
+    let questionnaire = location(&res);
+    let today = web::pages::today().to_string();
+    let res = cm
+        .post_form(
+            &questionnaire,
+            &csrf,
+            &[
+                ("_action", "submit"),
+                ("_version", "1"),
+                ("_interview_date", &today),
+                ("a:interview_date", &today),
+                ("a:respondent", "community_member"),
+                ("a:involvement", "participant"),
+                ("a:satisfaction", "very_satisfied"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303, "{}", res.text().await.unwrap_or_default());
+    let (_, page) = cm.get_text(&path).await;
+    assert!(page.contains("1 of 1 community members who answered are satisfied."));
 
     // The project is on the returnee's case page, plan and timeline.
     let (_, case_page) = cm.get_text(&format!("/cases/{aminata}")).await;
@@ -575,7 +576,7 @@ async fn the_community_api_creates_projects_and_participants() {
     let office = app.office("DKR").await;
     app.user("cm.dkr", Role::CaseManager, Some(office)).await;
     let cm = app.signed_in("cm.dkr").await;
-    let (_case, number) = returnee(&app, &cm, "Aminata", "female").await;
+    let (_case, number) = register_named(&app, &cm, "Aminata", "female").await;
     let token = api_token(&cm).await;
     let post = |p: &str, body: serde_json::Value| {
         cm.http

@@ -289,6 +289,32 @@ pub async fn register_recent_return(cm: &Client) -> (String, String) {
     (location(&res), csrf)
 }
 
+/// Registers a returnee of Tambacounda / Goudiry under another name; returns the case id and
+/// number.
+#[allow(dead_code)]
+pub async fn register_named(app: &TestApp, cm: &Client, given: &str, sex: &str) -> (String, String) {
+    let csrf = cm.csrf("/cases/new").await;
+    let fields: Vec<(&str, &str)> = registration()
+        .into_iter()
+        .map(|(k, v)| match k {
+            "given_name" => (k, given),
+            "sex" => (k, sex),
+            _ => (k, v),
+        })
+        .collect();
+    let res = cm.post_form("/cases", &csrf, &fields).await;
+    assert_eq!(res.status(), 303, "registered {given}");
+    let id = location(&res).trim_start_matches("/cases/").to_string();
+    let number = app
+        .store
+        .case(id.parse().unwrap())
+        .await
+        .unwrap()
+        .number
+        .to_string();
+    (id, number)
+}
+
 /// A personal API token for a signed-in client, made on the account page.
 pub async fn api_token(c: &Client) -> String {
     let csrf = c.csrf("/account").await;
