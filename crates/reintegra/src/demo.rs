@@ -6,11 +6,11 @@ use domain::case::{
     CaseStage, HouseholdMember, Relationship, ReturnType, ReturneeProfile, Sex, Vulnerability,
 };
 use domain::consent::{ConsentDecision, ConsentMethod, ConsentPurpose, ConsentRecord};
-use domain::{CaseId, OfficeCode, Role, UserId, Username};
+use domain::{CaseId, DocumentId, OfficeCode, Role, UserId, Username};
 use rand::rngs::StdRng;
 use rand::seq::IndexedRandom;
 use rand::{Rng, SeedableRng};
-use store::{AuditContext, NewCase, NewUser, SqliteStore, Store};
+use store::{AuditContext, DocKind, NewCase, NewDocument, NewUser, SqliteStore, Store};
 use time::{Date, Duration, OffsetDateTime};
 
 pub const DEMO_CASES: usize = 50;
@@ -300,7 +300,7 @@ pub async fn load(store: &SqliteStore, scale: Scale) -> Result<()> {
             partners.push(user.id);
         }
     }
-    service_map(store, &partners, &system, now.date()).await?;
+    let stakeholders = service_map(store, &partners, &system, now.date()).await?;
     let per_office = scale.cases.div_ceil(offices.len());
     let mut rng = StdRng::seed_from_u64(scale.seed);
     for (i, (office, _)) in offices.iter().enumerate() {
@@ -369,6 +369,7 @@ pub async fn load(store: &SqliteStore, scale: Scale) -> Result<()> {
         }
     }
     surveys(store, &imported, &managers, scale.seed, now).await?;
+    community_level(store, offices[0].0.id, &stakeholders, &system, today).await?;
     // The planner needs statistics that describe the loaded programme.
     store.analyze().await?;
     Ok(())
@@ -381,7 +382,7 @@ async fn service_map(
     partners: &[UserId],
     system: &AuditContext,
     today: Date,
-) -> Result<()> {
+) -> Result<Vec<domain::StakeholderId>> {
     use domain::services::{
         AccessBarrier, Provider, QualityRating, Ratings, Service, ServiceCategory,
     };
@@ -555,8 +556,9 @@ async fn service_map(
             Stance::PotentialObstructor,
         ),
     ];
+    let mut ids = Vec::new();
     for (name, kind, level, influence, interest, stance) in stakeholders {
-        store
+        let saved = store
             .save_stakeholder(
                 domain::StakeholderId::new(),
                 None,
@@ -577,7 +579,259 @@ async fn service_map(
                 system.clone(),
             )
             .await?;
+        ids.push(saved.id);
     }
+    Ok(ids)
+}
+
+/// Saves one record of the community or structural level.
+async fn document<T: serde::Serialize>(
+    store: &SqliteStore,
+    kind: DocKind,
+    parent: Option<DocumentId>,
+    office: Option<domain::OfficeId>,
+    name: &str,
+    body: &T,
+    cases: Vec<CaseId>,
+    system: &AuditContext,
+) -> Result<DocumentId> {
+    Ok(store
+        .save_document(
+            NewDocument {
+                id: DocumentId::new(),
+                kind,
+                parent,
+                office,
+                name: name.to_string(),
+                body: serde_json::to_string(body)?,
+                cases,
+            },
+            None,
+            system.clone(),
+        )
+        .await?
+        .id)
+}
+
+/// The community and structural levels of the demo: the two places of return with most cases
+/// of the first office as communities (assessed on the checklist), a collective project with
+/// returnees and community members and a monitoring visit, and a capacity assessment, a
+/// training, a coordination mechanism with a meeting, an agreement and a policy track.
+#[allow(clippy::too_many_lines)]
+async fn community_level(
+    store: &SqliteStore,
+    office: domain::OfficeId,
+    stakeholders: &[domain::StakeholderId],
+    system: &AuditContext,
+    today: Date,
+) -> Result<()> {
+    use domain::community::*;
+    use domain::structural::*;
+    let places = store.return_places(Some(office)).await?;
+    let mut first = None;
+    for (n, place) in places.iter().take(2).enumerate() {
+        let status = |met: bool| CriterionCheck {
+            status: if met { CheckStatus::Met } else { CheckStatus::PartlyMet },
+            evidence: String::new(),
+        };
+        let community = Community {
+            name: place.community.clone(),
+            province: place.province.clone(),
+            places: vec![place.community.clone()],
+            migration_pressure: Some(if n == 0 { Pressure::High } else { Pressure::Medium }),
+            selection: [
+                ("high_return_concentration", true),
+                ("authorities_motivated", n == 0),
+                ("basic_infrastructure_security", true),
+                ("services_available", false),
+            ]
+            .into_iter()
+            .map(|(k, met)| (k.to_string(), status(met)))
+            .collect(),
+            ..Community::default()
+        };
+        let id = document(store, DocKind::Community, None, Some(office), &community.name, &community, vec![], system).await?;
+        if n == 0 {
+            first = Some((id, community));
+        }
+    }
+    let Some((community_id, community)) = first else {
+        return Ok(());
+    };
+    let returnees: Vec<_> = store
+        .cases_in_province(Some(office), &community.province)
+        .await?
+        .into_iter()
+        .filter(|c| community.covers(&c.return_province, c.return_community.as_deref()))
+        .take(2)
+        .collect();
+    let start = today - Duration::days(60);
+    let mut participants: Vec<ProjectParticipant> = returnees
+        .iter()
+        .map(|c| ProjectParticipant {
+            id: uuid::Uuid::new_v4(),
+            kind: ParticipantKind::Returnee,
+            case: Some(c.id),
+            name: String::new(),
+            sex: Some(c.sex),
+            role: ParticipantRole::Member,
+            joined: start,
+            left: None,
+        })
+        .collect();
+    for (name, sex) in [("Mariama Sané", domain::case::Sex::Female), ("Ibou Diatta", domain::case::Sex::Male), ("Khady Mané", domain::case::Sex::Female)] {
+        participants.push(ProjectParticipant {
+            id: uuid::Uuid::new_v4(),
+            kind: ParticipantKind::CommunityMember,
+            case: None,
+            name: name.into(),
+            sex: Some(sex),
+            role: ParticipantRole::Member,
+            joined: start,
+            left: None,
+        });
+    }
+    let screening = Screening {
+        on: start - Duration::days(20),
+        answers: POSITIVE_CRITERIA
+            .iter()
+            .map(|k| (k.to_string(), true))
+            .chain(NEGATIVE_CRITERIA.iter().map(|k| (k.to_string(), false)))
+            .collect(),
+        note: String::new(),
+    };
+    let project = Project {
+        name: format!("{} market gardening cooperative", community.name),
+        kind: ProjectKind::CollectiveIncome,
+        approach: Some(Approach::NewCommunityBased),
+        summary: "Returnees and neighbours farm a shared plot and sell at the weekly market.".into(),
+        budget: Some(6_000_000),
+        currency: "XOF".into(),
+        start: Some(start),
+        end: Some(start + Duration::days(365)),
+        activities: vec!["Irrigation".into(), "Seed purchase".into(), "Market stall".into()],
+        screening: Some(screening),
+        selection: SelectionStage::ALL
+            .iter()
+            .map(|stage| StageDecision {
+                stage: *stage,
+                passed: true,
+                on: start - Duration::days(10),
+                note: String::new(),
+            })
+            .collect(),
+        started_on: Some(start),
+        closing: None,
+        participants,
+    };
+    let cases = project.active_cases();
+    let project_id = document(store, DocKind::Project, Some(community_id), Some(office), &project.name, &project, cases, system).await?;
+    let visit = MonitoringVisit {
+        on: today - Duration::days(7),
+        rating: VisitRating::SomeConcerns,
+        participants_met: Some(4),
+        findings: "The well pump broke; watering by hand for two weeks.".into(),
+        follow_up: "Ask the municipality about the repair fund.".into(),
+    };
+    document(store, DocKind::Visit, Some(project_id), Some(office), &visit.on.to_string(), &visit, vec![], system).await?;
+
+    let (Some(ministry), Some(municipality)) = (stakeholders.first(), stakeholders.get(1)) else {
+        return Ok(());
+    };
+    for (on, engagement) in [(today - Duration::days(150), 2), (today - Duration::days(10), 4)] {
+        let a = CapacityAssessment {
+            stakeholder: *municipality,
+            on,
+            method: AssessmentMethod::KeyInformant,
+            human_resources: Some(CapacityLevel::Basic),
+            financial_resources: Some(CapacityLevel::Weak),
+            physical_assets: None,
+            technical_skills: Some(CapacityLevel::Basic),
+            organisational_framework: None,
+            social_skills: None,
+            experience: None,
+            institutional_culture: None,
+            engagement,
+            gaps: "No staff trained on referrals; no budget line for returnees.".into(),
+            priorities: String::new(),
+        };
+        document(store, DocKind::CapacityAssessment, None, None, &on.to_string(), &a, vec![], system).await?;
+    }
+    let training = Training {
+        title: "Referral procedures for municipal social workers".into(),
+        activity: Some(CapacityActivity::Training),
+        start: today - Duration::days(90),
+        end: None,
+        trainer: "Programme team".into(),
+        place: community.province.clone(),
+        stakeholders: vec![*municipality],
+        participants: [("Ndeye Faye", 45, 70), ("Cheikh Badji", 60, 80), ("Aïssatou Coly", 55, 50)]
+            .into_iter()
+            .map(|(name, pre, post)| Trainee {
+                id: uuid::Uuid::new_v4(),
+                name: name.into(),
+                stakeholder: Some(*municipality),
+                sex: None,
+                pre: Some(pre),
+                post: Some(post),
+            })
+            .collect(),
+    };
+    document(store, DocKind::Training, None, None, &training.title, &training, vec![], system).await?;
+    let mechanism = Mechanism {
+        name: "Regional reintegration working group".into(),
+        level: domain::stakeholder::StakeholderLevel::Regional,
+        form: MechanismForm::WorkingGroup,
+        chair: Some(*municipality),
+        members: stakeholders.to_vec(),
+        terms_of_reference: "Meets every two months to follow referrals, gaps in services and community projects.".into(),
+        endorsed_on: Some(today - Duration::days(200)),
+        meets: "Every two months".into(),
+    };
+    let mechanism_id = document(store, DocKind::Mechanism, None, None, &mechanism.name, &mechanism, vec![], system).await?;
+    let meeting = Meeting {
+        on: today - Duration::days(30),
+        attendees: stakeholders.to_vec(),
+        other_attendees: String::new(),
+        agenda: "Referral delays; the market gardening project".into(),
+        decisions: "Health centre to name a focal point for returnees.".into(),
+        action_points: vec![ActionPoint {
+            id: uuid::Uuid::new_v4(),
+            text: "Name a focal point at the health centre".into(),
+            owner: "Municipality".into(),
+            due: Some(today - Duration::days(5)),
+            done_on: None,
+            note: String::new(),
+        }],
+    };
+    document(store, DocKind::Meeting, Some(mechanism_id), None, &meeting.on.to_string(), &meeting, vec![], system).await?;
+    let agreement = Agreement {
+        title: "Memorandum of understanding on referrals".into(),
+        kind: AgreementKind::Mou,
+        status: AgreementStatus::Adopted,
+        parties: vec![*ministry, *municipality],
+        other_parties: String::new(),
+        signed_on: Some(today - Duration::days(300)),
+        valid_from: Some(today - Duration::days(300)),
+        valid_until: Some(today + Duration::days(45)),
+        data_sharing: "Name, contact and the reason for referral only; seen by case managers and the municipal focal point.".into(),
+        summary: String::new(),
+    };
+    document(store, DocKind::Agreement, None, None, &agreement.title, &agreement, vec![], system).await?;
+    let track = PolicyTrack {
+        sector: PolicySector::Labour,
+        framework: "National employment strategy".into(),
+        lead: Some(*ministry),
+        preconditions: vec![Precondition::PoliticalSupport, Precondition::Ownership],
+        steps: vec![StepProgress {
+            step: MainstreamingStep::Sensitisation,
+            status: StepStatus::Done,
+            on: Some(today - Duration::days(120)),
+            note: String::new(),
+        }],
+        notes: String::new(),
+    };
+    document(store, DocKind::PolicyTrack, None, None, &track.framework, &track, vec![], system).await?;
     Ok(())
 }
 

@@ -1021,3 +1021,63 @@ impl Store for SqliteStore {
             .await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    /// Migration 11 rebuilds the submissions table under the survey scores that refer to it;
+    /// a database with scores must come through with every row and its references intact.
+    #[test]
+    fn rebuilding_submissions_keeps_existing_surveys_and_scores() {
+        let mut c = Connection::open_in_memory().unwrap();
+        configure(&c).unwrap();
+        for (_, _, sql) in &MIGRATIONS[..10] {
+            c.execute_batch(sql).unwrap();
+        }
+        c.execute_batch(
+            "INSERT INTO offices (id, code, name, created_at) VALUES ('o', 'DKR', 'Dakar', 0);
+             INSERT INTO users (id, username, display_name, role, office_id, password_hash, created_at)
+                 VALUES ('u', 'cm', 'CM', 'case_manager', 'o', 'x', 0);
+             INSERT INTO cases (id, case_number, office_id, given_name, family_name,
+                 family_name_folded, sex, nationality, return_date, returned_from, return_type,
+                 return_country, return_province, return_province_folded, restricted_flag,
+                 restricted, stage, version, created_at, updated_at)
+                 VALUES ('c', 'DKR-2026-00001', 'o', 'A', 'B', 'b', 'female', 'SN', '2026-01-01',
+                 'LY', 'forced', 'SN', 'Dakar', 'dakar', 0, 0, 'intake', 1, 0, 0);
+             INSERT INTO form_versions (form_id, version, title, definition, status, origin, uploaded_at)
+                 VALUES ('rss', '1', 'RSS', '{}', 'published', 'shipped', 0);
+             INSERT INTO submissions (id, form_id, form_version, subject_type, subject_id, status,
+                 answers, interviewer_id, interview_date, created_at, updated_at)
+                 VALUES ('s', 'rss', '1', 'case', 'c', 'complete', '{}', 'u', '2026-02-01', 0, 0);
+             INSERT INTO rss_scores (submission_id, case_id, round, interview_date, interviewer_id,
+                 composite, dk_dwa_count, low_accuracy, model, breakdown, scored_at)
+                 VALUES ('s', 'c', 'baseline', '2026-02-01', 'u', 0.5, 0, 0, 'm', '{}', 0);",
+        )
+        .unwrap();
+        let tx = c.transaction().unwrap();
+        tx.execute_batch(MIGRATIONS[10].2).unwrap();
+        tx.commit().unwrap();
+        let scores: i64 = c
+            .query_row("SELECT COUNT(*) FROM rss_scores JOIN submissions ON submissions.id = submission_id", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(scores, 1);
+        let broken: i64 = c
+            .query_row("SELECT COUNT(*) FROM pragma_foreign_key_check", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(broken, 0);
+        // The rebuilt table takes submissions about documents, and the scores still refer to it.
+        c.execute(
+            "INSERT INTO submissions (id, form_id, form_version, subject_type, subject_id, status,
+                 answers, interviewer_id, interview_date, created_at, updated_at)
+             VALUES ('d', 'rss', '1', 'document', 'x', 'draft', '{}', 'u', '2026-02-01', 0, 0)",
+            [],
+        )
+        .unwrap();
+        let refers: String = c
+            .query_row("SELECT sql FROM sqlite_master WHERE name = 'rss_scores'", [], |r| r.get(0))
+            .unwrap();
+        assert!(refers.contains("REFERENCES \"submissions\"") || refers.contains("REFERENCES submissions"), "{refers}");
+    }
+}
