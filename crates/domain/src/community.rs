@@ -47,7 +47,12 @@ pub(crate) fn check_past(e: &mut ValidationErrors, field: &str, d: Date, today: 
     }
 }
 
-pub(crate) fn check_order(e: &mut ValidationErrors, field: &str, from: Option<Date>, to: Option<Date>) {
+pub(crate) fn check_order(
+    e: &mut ValidationErrors,
+    field: &str,
+    from: Option<Date>,
+    to: Option<Date>,
+) {
     if let (Some(a), Some(b)) = (from, to)
         && b < a
     {
@@ -187,13 +192,31 @@ pub const HANDBOOK_CRITERIA: [(&str, CriterionSource); 12] = [
     ("problems_programme_can_address", CriterionSource::Targeting),
     ("authorities_motivated", CriterionSource::Targeting),
     ("basic_infrastructure_security", CriterionSource::Targeting),
-    ("returns_same_place_short_time", CriterionSource::FavourableEnvironment),
-    ("returnee_profiles_fit", CriterionSource::FavourableEnvironment),
-    ("community_interest_motivation", CriterionSource::FavourableEnvironment),
-    ("infrastructure_in_region", CriterionSource::FavourableEnvironment),
+    (
+        "returns_same_place_short_time",
+        CriterionSource::FavourableEnvironment,
+    ),
+    (
+        "returnee_profiles_fit",
+        CriterionSource::FavourableEnvironment,
+    ),
+    (
+        "community_interest_motivation",
+        CriterionSource::FavourableEnvironment,
+    ),
+    (
+        "infrastructure_in_region",
+        CriterionSource::FavourableEnvironment,
+    ),
     ("services_available", CriterionSource::FavourableEnvironment),
-    ("stability_security_opportunity", CriterionSource::FavourableEnvironment),
-    ("civil_society_active", CriterionSource::FavourableEnvironment),
+    (
+        "stability_security_opportunity",
+        CriterionSource::FavourableEnvironment,
+    ),
+    (
+        "civil_society_active",
+        CriterionSource::FavourableEnvironment,
+    ),
     ("outmigration_pressure", CriterionSource::Targeting),
 ];
 
@@ -460,11 +483,9 @@ impl Screening {
                 e.add(*k, "error-required");
             }
         }
-        if self
-            .answers
-            .keys()
-            .any(|k| !POSITIVE_CRITERIA.contains(&k.as_str()) && !NEGATIVE_CRITERIA.contains(&k.as_str()))
-        {
+        if self.answers.keys().any(|k| {
+            !POSITIVE_CRITERIA.contains(&k.as_str()) && !NEGATIVE_CRITERIA.contains(&k.as_str())
+        }) {
             e.add("answers", "error-choice");
         }
         check_text(&mut e, "note", &self.note, false, MAX_LONG_TEXT);
@@ -1052,10 +1073,30 @@ mod tests {
         let ranked = rank(
             &cfg,
             &[
-                Candidate { key: "east", name: "East", returnees: 50, checks: &east },
-                Candidate { key: "north", name: "North", returnees: 10, checks: &north },
-                Candidate { key: "south", name: "South", returnees: 30, checks: &south },
-                Candidate { key: "west", name: "West", returnees: 1, checks: &west },
+                Candidate {
+                    key: "east",
+                    name: "East",
+                    returnees: 50,
+                    checks: &east,
+                },
+                Candidate {
+                    key: "north",
+                    name: "North",
+                    returnees: 10,
+                    checks: &north,
+                },
+                Candidate {
+                    key: "south",
+                    name: "South",
+                    returnees: 30,
+                    checks: &south,
+                },
+                Candidate {
+                    key: "west",
+                    name: "West",
+                    returnees: 1,
+                    checks: &west,
+                },
             ],
         );
         let order: Vec<&str> = ranked.iter().map(|r| r.key).collect();
@@ -1064,7 +1105,11 @@ mod tests {
         assert!((ranked[0].score - 0.75).abs() < 1e-9);
         assert!((ranked[3].score - 0.125).abs() < 1e-9);
         assert_eq!((ranked[2].met, ranked[2].unknown), (1, 2));
-        let shortlisted: Vec<&str> = ranked.iter().filter(|r| r.shortlisted).map(|r| r.key).collect();
+        let shortlisted: Vec<&str> = ranked
+            .iter()
+            .filter(|r| r.shortlisted)
+            .map(|r| r.key)
+            .collect();
         assert_eq!(shortlisted, ["south", "north"]);
     }
 
@@ -1078,16 +1123,34 @@ mod tests {
         let ranked = rank(
             &cfg,
             &[
-                Candidate { key: 1, name: "A", returnees: 0, checks: &high },
-                Candidate { key: 2, name: "B", returnees: 0, checks: &low },
-                Candidate { key: 3, name: "C", returnees: 0, checks: &none },
+                Candidate {
+                    key: 1,
+                    name: "A",
+                    returnees: 0,
+                    checks: &high,
+                },
+                Candidate {
+                    key: 2,
+                    name: "B",
+                    returnees: 0,
+                    checks: &low,
+                },
+                Candidate {
+                    key: 3,
+                    name: "C",
+                    returnees: 0,
+                    checks: &none,
+                },
             ],
         );
         assert_eq!(ranked[0].key, 1, "still ranked first on its score");
         assert_eq!(ranked[0].excluded_by, ["authorities"]);
         assert!(!ranked[0].shortlisted);
         assert!(ranked[1].shortlisted, "B meets the essential criterion");
-        assert!(!ranked[2].shortlisted, "nothing known about C: not shortlisted");
+        assert!(
+            !ranked[2].shortlisted,
+            "nothing known about C: not shortlisted"
+        );
     }
 
     #[test]
@@ -1095,13 +1158,27 @@ mod tests {
         use CheckStatus::*;
         let cfg = config(&[("a", 0, true), ("b", 1, false)], 1);
         let c = checks(&[("a", NotMet), ("b", Met)]);
-        let ranked = rank(&cfg, &[Candidate { key: (), name: "X", returnees: 0, checks: &c }]);
-        assert!(ranked[0].shortlisted, "a weight of 0 takes the criterion out, essential or not");
+        let ranked = rank(
+            &cfg,
+            &[Candidate {
+                key: (),
+                name: "X",
+                returnees: 0,
+                checks: &c,
+            }],
+        );
+        assert!(
+            ranked[0].shortlisted,
+            "a weight of 0 takes the criterion out, essential or not"
+        );
         assert_eq!(ranked[0].score, 1.0);
         let d = SelectionConfig::default();
         assert_eq!(d.criteria.len(), 12);
         assert_eq!(
-            d.criteria.iter().filter(|c| c.source == CriterionSource::FavourableEnvironment).count(),
+            d.criteria
+                .iter()
+                .filter(|c| c.source == CriterionSource::FavourableEnvironment)
+                .count(),
             7
         );
         assert!(d.validate().is_empty());
@@ -1157,13 +1234,17 @@ mod tests {
         use ParticipantKind::*;
         let mut p = project(ProjectKind::CollectiveIncome);
         assert_eq!(p.mix().verdict(), MixVerdict::Empty);
-        p.add_participant(participant(Returnee, Some(Sex::Male))).unwrap();
-        p.add_participant(participant(Returnee, Some(Sex::Female))).unwrap();
+        p.add_participant(participant(Returnee, Some(Sex::Male)))
+            .unwrap();
+        p.add_participant(participant(Returnee, Some(Sex::Female)))
+            .unwrap();
         assert_eq!(p.mix().verdict(), MixVerdict::ReturneesOnly);
-        p.add_participant(participant(CommunityMember, Some(Sex::Female))).unwrap();
+        p.add_participant(participant(CommunityMember, Some(Sex::Female)))
+            .unwrap();
         assert_eq!(p.mix().verdict(), MixVerdict::Unbalanced);
         for _ in 0..2 {
-            p.add_participant(participant(CommunityMember, None)).unwrap();
+            p.add_participant(participant(CommunityMember, None))
+                .unwrap();
         }
         let m = p.mix();
         assert_eq!(m.verdict(), MixVerdict::Mixed);
@@ -1192,7 +1273,10 @@ mod tests {
             id: uuid::Uuid::new_v4(),
             ..r
         };
-        assert_eq!(p.add_participant(again), Err(ProjectRefusal::ParticipantTwice));
+        assert_eq!(
+            p.add_participant(again),
+            Err(ProjectRefusal::ParticipantTwice)
+        );
     }
 
     fn project(kind: ProjectKind) -> Project {
@@ -1247,22 +1331,40 @@ mod tests {
         use SelectionStage::*;
         let mut p = project(ProjectKind::CollectiveIncome);
         assert_eq!(p.status(), ProjectStatus::Proposed);
-        assert_eq!(p.decide(stage(PreSelection, true)), Err(ProjectRefusal::ScreeningFirst));
-        assert_eq!(p.start(date!(2026 - 03 - 01)), Err(ProjectRefusal::ScreeningFirst));
+        assert_eq!(
+            p.decide(stage(PreSelection, true)),
+            Err(ProjectRefusal::ScreeningFirst)
+        );
+        assert_eq!(
+            p.start(date!(2026 - 03 - 01)),
+            Err(ProjectRefusal::ScreeningFirst)
+        );
         p.screen(screening(false)).unwrap();
         assert_eq!(p.screening.as_ref().unwrap().positives(), 5);
         assert_eq!(p.status(), ProjectStatus::Screened);
-        assert_eq!(p.decide(stage(Initial, true)), Err(ProjectRefusal::StageOrder));
-        assert_eq!(p.start(date!(2026 - 03 - 01)), Err(ProjectRefusal::SelectionFirst));
+        assert_eq!(
+            p.decide(stage(Initial, true)),
+            Err(ProjectRefusal::StageOrder)
+        );
+        assert_eq!(
+            p.start(date!(2026 - 03 - 01)),
+            Err(ProjectRefusal::SelectionFirst)
+        );
         p.decide(stage(PreSelection, true)).unwrap();
         assert_eq!(p.status(), ProjectStatus::PreSelected);
-        assert_eq!(p.screen(screening(false)), Err(ProjectRefusal::ScreeningLocked));
+        assert_eq!(
+            p.screen(screening(false)),
+            Err(ProjectRefusal::ScreeningLocked)
+        );
         p.decide(stage(Initial, true)).unwrap();
         assert_eq!(p.status(), ProjectStatus::InitiallySelected);
         p.decide(stage(Final, true)).unwrap();
         assert_eq!(p.status(), ProjectStatus::Selected);
         assert_eq!(p.next_stage(), None);
-        assert_eq!(p.decide(stage(Final, true)), Err(ProjectRefusal::StageOrder));
+        assert_eq!(
+            p.decide(stage(Final, true)),
+            Err(ProjectRefusal::StageOrder)
+        );
         p.start(date!(2026 - 03 - 01)).unwrap();
         assert_eq!(p.status(), ProjectStatus::Running);
         p.close(ProjectClosing {
@@ -1290,7 +1392,8 @@ mod tests {
         );
         // Screening can be redone (the drawback was addressed) while nothing was decided.
         p.screen(screening(false)).unwrap();
-        p.decide(stage(SelectionStage::PreSelection, false)).unwrap();
+        p.decide(stage(SelectionStage::PreSelection, false))
+            .unwrap();
         assert_eq!(p.status(), ProjectStatus::Rejected);
         assert_eq!(
             p.decide(stage(SelectionStage::Initial, true)),
@@ -1319,7 +1422,9 @@ mod tests {
         assert_eq!(e.for_field("gender_perspective"), Some("error-required"));
         assert!(screening(false).validate(date!(2026 - 05 - 01)).is_empty());
         assert_eq!(
-            screening(false).validate(date!(2026 - 01 - 01)).for_field("on"),
+            screening(false)
+                .validate(date!(2026 - 01 - 01))
+                .for_field("on"),
             Some("error-date-in-future")
         );
     }

@@ -22,8 +22,8 @@ pub mod text;
 pub mod validation;
 
 pub use ids::{
-    CaseId, CaseNumber, DocumentId, OfficeCode, OfficeId, ProviderId, ReferralId, ServiceId, StakeholderId,
-    UserId, Username,
+    CaseId, CaseNumber, DocumentId, OfficeCode, OfficeId, ProviderId, ReferralId, ServiceId,
+    StakeholderId, UserId, Username,
 };
 pub use role::Role;
 pub use validation::{FieldError, ValidationErrors};

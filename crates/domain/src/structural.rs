@@ -379,8 +379,13 @@ pub fn engagement_change(
     };
     for (s, from) in first {
         let mine = assessments.iter().filter(|(x, _, _)| *x == s);
-        let before = mine.clone().filter(|(_, d, _)| *d <= from).max_by_key(|(_, d, _)| *d);
-        let after = mine.filter(|(_, d, _)| *d > from).max_by_key(|(_, d, _)| *d);
+        let before = mine
+            .clone()
+            .filter(|(_, d, _)| *d <= from)
+            .max_by_key(|(_, d, _)| *d);
+        let after = mine
+            .filter(|(_, d, _)| *d > from)
+            .max_by_key(|(_, d, _)| *d);
         if let (Some(b), Some(a)) = (before, after) {
             out.measured += 1;
             out.more_engaged += usize::from(a.2 > b.2);
@@ -458,7 +463,10 @@ impl Mechanism {
         }
         match (self.chair, chair_kind) {
             (None, _) => w.push(MechanismWarning::NoChair),
-            (Some(_), Some(StakeholderKind::NationalAuthority | StakeholderKind::LocalGovernment)) => {}
+            (
+                Some(_),
+                Some(StakeholderKind::NationalAuthority | StakeholderKind::LocalGovernment),
+            ) => {}
             (Some(_), _) => w.push(MechanismWarning::ChairNotGovernment),
         }
         if self.terms_of_reference.trim().is_empty() {
@@ -491,7 +499,13 @@ impl Meeting {
     pub fn validate(&self, today: Date) -> ValidationErrors {
         let mut e = ValidationErrors::new();
         check_past(&mut e, "on", self.on, today);
-        check_text(&mut e, "other_attendees", &self.other_attendees, false, MAX_LONG_TEXT);
+        check_text(
+            &mut e,
+            "other_attendees",
+            &self.other_attendees,
+            false,
+            MAX_LONG_TEXT,
+        );
         check_text(&mut e, "agenda", &self.agenda, false, MAX_LONG_TEXT);
         check_text(&mut e, "decisions", &self.decisions, false, MAX_LONG_TEXT);
         check_points(&mut e, &self.action_points);
@@ -567,8 +581,20 @@ impl Agreement {
     pub fn validate(&self) -> ValidationErrors {
         let mut e = ValidationErrors::new();
         check_text(&mut e, "title", &self.title, true, MAX_SHORT_TEXT);
-        check_text(&mut e, "other_parties", &self.other_parties, false, MAX_LONG_TEXT);
-        check_text(&mut e, "data_sharing", &self.data_sharing, false, MAX_LONG_TEXT);
+        check_text(
+            &mut e,
+            "other_parties",
+            &self.other_parties,
+            false,
+            MAX_LONG_TEXT,
+        );
+        check_text(
+            &mut e,
+            "data_sharing",
+            &self.data_sharing,
+            false,
+            MAX_LONG_TEXT,
+        );
         check_text(&mut e, "summary", &self.summary, false, MAX_LONG_TEXT);
         check_order(&mut e, "valid_until", self.valid_from, self.valid_until);
         if self.status == AgreementStatus::Adopted && self.signed_on.is_none() {
@@ -582,7 +608,9 @@ impl Agreement {
         }
         match self.valid_until {
             Some(u) if u < today => AgreementStanding::Expired,
-            Some(u) if (u - today).whole_days() <= RENEWAL_NOTICE_DAYS => AgreementStanding::EndingSoon,
+            Some(u) if (u - today).whole_days() <= RENEWAL_NOTICE_DAYS => {
+                AgreementStanding::EndingSoon
+            }
             _ => AgreementStanding::InForce,
         }
     }
@@ -680,7 +708,10 @@ impl PolicyTrack {
         self.steps.sort_by_key(|s| s.step);
     }
     pub fn steps_done(&self) -> usize {
-        self.steps.iter().filter(|s| s.status == StepStatus::Done).count()
+        self.steps
+            .iter()
+            .filter(|s| s.status == StepStatus::Done)
+            .count()
     }
     /// The first step not done yet, in the handbook's order.
     pub fn current(&self) -> Option<MainstreamingStep> {
@@ -715,7 +746,12 @@ mod tests {
             (d, date!(2026 - 01 - 01), 1), // never supported
             (d, date!(2026 - 08 - 01), 5),
         ];
-        let support = [(a, trained), (b, trained), (c, trained), (a, date!(2026 - 05 - 01))];
+        let support = [
+            (a, trained),
+            (b, trained),
+            (c, trained),
+            (a, date!(2026 - 05 - 01)),
+        ];
         let x = engagement_change(&assessments, &support);
         assert_eq!(
             x,
@@ -799,7 +835,12 @@ mod tests {
         let p = ActionProgress::of(points.iter(), today);
         assert_eq!((p.done, p.overdue), (1, 0));
         assert_eq!(points[0].note, "sent by e-mail");
-        assert!(!set_done(&mut points, uuid::Uuid::new_v4(), Some(today), ""));
+        assert!(!set_done(
+            &mut points,
+            uuid::Uuid::new_v4(),
+            Some(today),
+            ""
+        ));
     }
 
     #[test]
@@ -816,7 +857,11 @@ mod tests {
         };
         assert_eq!(
             m.warnings(None),
-            [MechanismWarning::NotEndorsed, MechanismWarning::NoChair, MechanismWarning::NoTerms]
+            [
+                MechanismWarning::NotEndorsed,
+                MechanismWarning::NoChair,
+                MechanismWarning::NoTerms
+            ]
         );
         m.chair = Some(StakeholderId::new());
         m.endorsed_on = Some(date!(2026 - 01 - 10));
@@ -825,7 +870,10 @@ mod tests {
             m.warnings(Some(StakeholderKind::Ngo)),
             [MechanismWarning::ChairNotGovernment]
         );
-        assert!(m.warnings(Some(StakeholderKind::NationalAuthority)).is_empty());
+        assert!(
+            m.warnings(Some(StakeholderKind::NationalAuthority))
+                .is_empty()
+        );
     }
 
     #[test]
@@ -845,11 +893,17 @@ mod tests {
         };
         assert_eq!(a.standing(today), AgreementStanding::NotInForce);
         a.status = AgreementStatus::Adopted;
-        assert_eq!(a.validate().for_field("signed_on"), Some("error-agreement-signed"));
+        assert_eq!(
+            a.validate().for_field("signed_on"),
+            Some("error-agreement-signed")
+        );
         a.signed_on = Some(date!(2026 - 01 - 01));
         assert!(a.validate().is_empty());
         assert_eq!(a.standing(today), AgreementStanding::EndingSoon);
-        assert_eq!(a.standing(date!(2026 - 06 - 16)), AgreementStanding::Expired);
+        assert_eq!(
+            a.standing(date!(2026 - 06 - 16)),
+            AgreementStanding::Expired
+        );
         a.valid_until = Some(date!(2027 - 06 - 15));
         assert_eq!(a.standing(today), AgreementStanding::InForce);
         a.valid_from = Some(date!(2026 - 07 - 01));
@@ -883,7 +937,11 @@ mod tests {
         });
         assert_eq!(t.steps_done(), 2);
         assert_eq!(t.current(), Some(MainstreamingStep::GoalSetting));
-        assert_eq!(t.steps[0].step, MainstreamingStep::Sensitisation, "kept in order");
+        assert_eq!(
+            t.steps[0].step,
+            MainstreamingStep::Sensitisation,
+            "kept in order"
+        );
     }
 
     #[test]

@@ -631,14 +631,22 @@ async fn community_level(
     let mut first = None;
     for (n, place) in places.iter().take(2).enumerate() {
         let status = |met: bool| CriterionCheck {
-            status: if met { CheckStatus::Met } else { CheckStatus::PartlyMet },
+            status: if met {
+                CheckStatus::Met
+            } else {
+                CheckStatus::PartlyMet
+            },
             evidence: String::new(),
         };
         let community = Community {
             name: place.community.clone(),
             province: place.province.clone(),
             places: vec![place.community.clone()],
-            migration_pressure: Some(if n == 0 { Pressure::High } else { Pressure::Medium }),
+            migration_pressure: Some(if n == 0 {
+                Pressure::High
+            } else {
+                Pressure::Medium
+            }),
             selection: [
                 ("high_return_concentration", true),
                 ("authorities_motivated", n == 0),
@@ -650,7 +658,17 @@ async fn community_level(
             .collect(),
             ..Community::default()
         };
-        let id = document(store, DocKind::Community, None, Some(office), &community.name, &community, vec![], system).await?;
+        let id = document(
+            store,
+            DocKind::Community,
+            None,
+            Some(office),
+            &community.name,
+            &community,
+            vec![],
+            system,
+        )
+        .await?;
         if n == 0 {
             first = Some((id, community));
         }
@@ -658,13 +676,13 @@ async fn community_level(
     let Some((community_id, community)) = first else {
         return Ok(());
     };
-    let returnees: Vec<_> = store
+    // Returnees of the community first, then of its province: a project may take in people
+    // from nearby.
+    let mut returnees = store
         .cases_in_province(Some(office), &community.province)
-        .await?
-        .into_iter()
-        .filter(|c| community.covers(&c.return_province, c.return_community.as_deref()))
-        .take(2)
-        .collect();
+        .await?;
+    returnees.sort_by_key(|c| !community.covers(&c.return_province, c.return_community.as_deref()));
+    returnees.truncate(2);
     let start = today - Duration::days(60);
     let mut participants: Vec<ProjectParticipant> = returnees
         .iter()
@@ -679,7 +697,11 @@ async fn community_level(
             left: None,
         })
         .collect();
-    for (name, sex) in [("Mariama Sané", domain::case::Sex::Female), ("Ibou Diatta", domain::case::Sex::Male), ("Khady Mané", domain::case::Sex::Female)] {
+    for (name, sex) in [
+        ("Mariama Sané", domain::case::Sex::Female),
+        ("Ibou Diatta", domain::case::Sex::Male),
+        ("Khady Mané", domain::case::Sex::Female),
+    ] {
         participants.push(ProjectParticipant {
             id: uuid::Uuid::new_v4(),
             kind: ParticipantKind::CommunityMember,
@@ -704,12 +726,17 @@ async fn community_level(
         name: format!("{} market gardening cooperative", community.name),
         kind: ProjectKind::CollectiveIncome,
         approach: Some(Approach::NewCommunityBased),
-        summary: "Returnees and neighbours farm a shared plot and sell at the weekly market.".into(),
+        summary: "Returnees and neighbours farm a shared plot and sell at the weekly market."
+            .into(),
         budget: Some(6_000_000),
         currency: "XOF".into(),
         start: Some(start),
         end: Some(start + Duration::days(365)),
-        activities: vec!["Irrigation".into(), "Seed purchase".into(), "Market stall".into()],
+        activities: vec![
+            "Irrigation".into(),
+            "Seed purchase".into(),
+            "Market stall".into(),
+        ],
         screening: Some(screening),
         selection: SelectionStage::ALL
             .iter()
@@ -725,7 +752,17 @@ async fn community_level(
         participants,
     };
     let cases = project.active_cases();
-    let project_id = document(store, DocKind::Project, Some(community_id), Some(office), &project.name, &project, cases, system).await?;
+    let project_id = document(
+        store,
+        DocKind::Project,
+        Some(community_id),
+        Some(office),
+        &project.name,
+        &project,
+        cases,
+        system,
+    )
+    .await?;
     let visit = MonitoringVisit {
         on: today - Duration::days(7),
         rating: VisitRating::SomeConcerns,
@@ -733,12 +770,25 @@ async fn community_level(
         findings: "The well pump broke; watering by hand for two weeks.".into(),
         follow_up: "Ask the municipality about the repair fund.".into(),
     };
-    document(store, DocKind::Visit, Some(project_id), Some(office), &visit.on.to_string(), &visit, vec![], system).await?;
+    document(
+        store,
+        DocKind::Visit,
+        Some(project_id),
+        Some(office),
+        &visit.on.to_string(),
+        &visit,
+        vec![],
+        system,
+    )
+    .await?;
 
     let (Some(ministry), Some(municipality)) = (stakeholders.first(), stakeholders.get(1)) else {
         return Ok(());
     };
-    for (on, engagement) in [(today - Duration::days(150), 2), (today - Duration::days(10), 4)] {
+    for (on, engagement) in [
+        (today - Duration::days(150), 2),
+        (today - Duration::days(10), 4),
+    ] {
         let a = CapacityAssessment {
             stakeholder: *municipality,
             on,
@@ -755,7 +805,17 @@ async fn community_level(
             gaps: "No staff trained on referrals; no budget line for returnees.".into(),
             priorities: String::new(),
         };
-        document(store, DocKind::CapacityAssessment, None, None, &on.to_string(), &a, vec![], system).await?;
+        document(
+            store,
+            DocKind::CapacityAssessment,
+            None,
+            None,
+            &on.to_string(),
+            &a,
+            vec![],
+            system,
+        )
+        .await?;
     }
     let training = Training {
         title: "Referral procedures for municipal social workers".into(),
@@ -765,30 +825,56 @@ async fn community_level(
         trainer: "Programme team".into(),
         place: community.province.clone(),
         stakeholders: vec![*municipality],
-        participants: [("Ndeye Faye", 45, 70), ("Cheikh Badji", 60, 80), ("Aïssatou Coly", 55, 50)]
-            .into_iter()
-            .map(|(name, pre, post)| Trainee {
-                id: uuid::Uuid::new_v4(),
-                name: name.into(),
-                stakeholder: Some(*municipality),
-                sex: None,
-                pre: Some(pre),
-                post: Some(post),
-            })
-            .collect(),
+        participants: [
+            ("Ndeye Faye", 45, 70),
+            ("Cheikh Badji", 60, 80),
+            ("Aïssatou Coly", 55, 50),
+        ]
+        .into_iter()
+        .map(|(name, pre, post)| Trainee {
+            id: uuid::Uuid::new_v4(),
+            name: name.into(),
+            stakeholder: Some(*municipality),
+            sex: None,
+            pre: Some(pre),
+            post: Some(post),
+        })
+        .collect(),
     };
-    document(store, DocKind::Training, None, None, &training.title, &training, vec![], system).await?;
+    document(
+        store,
+        DocKind::Training,
+        None,
+        None,
+        &training.title,
+        &training,
+        vec![],
+        system,
+    )
+    .await?;
     let mechanism = Mechanism {
         name: "Regional reintegration working group".into(),
         level: domain::stakeholder::StakeholderLevel::Regional,
         form: MechanismForm::WorkingGroup,
         chair: Some(*municipality),
         members: stakeholders.to_vec(),
-        terms_of_reference: "Meets every two months to follow referrals, gaps in services and community projects.".into(),
+        terms_of_reference:
+            "Meets every two months to follow referrals, gaps in services and community projects."
+                .into(),
         endorsed_on: Some(today - Duration::days(200)),
         meets: "Every two months".into(),
     };
-    let mechanism_id = document(store, DocKind::Mechanism, None, None, &mechanism.name, &mechanism, vec![], system).await?;
+    let mechanism_id = document(
+        store,
+        DocKind::Mechanism,
+        None,
+        None,
+        &mechanism.name,
+        &mechanism,
+        vec![],
+        system,
+    )
+    .await?;
     let meeting = Meeting {
         on: today - Duration::days(30),
         attendees: stakeholders.to_vec(),
@@ -804,7 +890,17 @@ async fn community_level(
             note: String::new(),
         }],
     };
-    document(store, DocKind::Meeting, Some(mechanism_id), None, &meeting.on.to_string(), &meeting, vec![], system).await?;
+    document(
+        store,
+        DocKind::Meeting,
+        Some(mechanism_id),
+        None,
+        &meeting.on.to_string(),
+        &meeting,
+        vec![],
+        system,
+    )
+    .await?;
     let agreement = Agreement {
         title: "Memorandum of understanding on referrals".into(),
         kind: AgreementKind::Mou,
@@ -817,7 +913,17 @@ async fn community_level(
         data_sharing: "Name, contact and the reason for referral only; seen by case managers and the municipal focal point.".into(),
         summary: String::new(),
     };
-    document(store, DocKind::Agreement, None, None, &agreement.title, &agreement, vec![], system).await?;
+    document(
+        store,
+        DocKind::Agreement,
+        None,
+        None,
+        &agreement.title,
+        &agreement,
+        vec![],
+        system,
+    )
+    .await?;
     let track = PolicyTrack {
         sector: PolicySector::Labour,
         framework: "National employment strategy".into(),
@@ -831,7 +937,17 @@ async fn community_level(
         }],
         notes: String::new(),
     };
-    document(store, DocKind::PolicyTrack, None, None, &track.framework, &track, vec![], system).await?;
+    document(
+        store,
+        DocKind::PolicyTrack,
+        None,
+        None,
+        &track.framework,
+        &track,
+        vec![],
+        system,
+    )
+    .await?;
     Ok(())
 }
 

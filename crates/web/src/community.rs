@@ -81,7 +81,12 @@ macro_rules! dated_record {
 }
 
 dated_record!(MonitoringVisit, DocKind::Visit, on, |s, t| s.validate(t));
-dated_record!(CapacityAssessment, DocKind::CapacityAssessment, on, |s, t| s.validate(t));
+dated_record!(
+    CapacityAssessment,
+    DocKind::CapacityAssessment,
+    on,
+    |s, t| s.validate(t)
+);
 dated_record!(Meeting, DocKind::Meeting, on, |s, t| s.validate(t));
 
 impl Record for CapacityPlan {
@@ -235,7 +240,8 @@ pub async fn save<T: Record>(
                 parent: place.parent,
                 office: place.office,
                 name: body.name(),
-                body: serde_json::to_string(&body).map_err(|e| AppError::internal(e.to_string()))?,
+                body: serde_json::to_string(&body)
+                    .map_err(|e| AppError::internal(e.to_string()))?,
                 cases: body.cases(),
             },
             expected,
@@ -302,7 +308,11 @@ pub async fn save_selection_config(
 
 /// The office a new community belongs to: the creator's, or for national staff the office of
 /// the cases that returned there.
-pub async fn office_for(state: &AppState, actor: &Actor, c: &Community) -> Result<Option<OfficeId>, AppError> {
+pub async fn office_for(
+    state: &AppState,
+    actor: &Actor,
+    c: &Community,
+) -> Result<Option<OfficeId>, AppError> {
     if actor.office.is_some() {
         return Ok(actor.office);
     }
@@ -321,7 +331,10 @@ pub async fn cases_of(state: &AppState, c: &Doc<Community>) -> Result<Vec<Placed
         .cases_in_province(c.rec.office, &c.body.province)
         .await?
         .into_iter()
-        .filter(|p| c.body.covers(&p.return_province, p.return_community.as_deref()))
+        .filter(|p| {
+            c.body
+                .covers(&p.return_province, p.return_community.as_deref())
+        })
         .collect())
 }
 
@@ -349,7 +362,10 @@ pub async fn community_of(
 }
 
 /// Projects a case takes part in, for readers of the case.
-pub async fn projects_of_case(state: &AppState, case: CaseId) -> Result<Vec<Doc<Project>>, AppError> {
+pub async fn projects_of_case(
+    state: &AppState,
+    case: CaseId,
+) -> Result<Vec<Doc<Project>>, AppError> {
     state
         .store
         .documents_of_case(case)

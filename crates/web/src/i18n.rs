@@ -365,28 +365,79 @@ mod tests {
                 use domain::community::*;
                 use domain::structural::*;
                 check("pressure", all(Pressure::ALL, Pressure::as_str));
-                check("criterion-source", all(CriterionSource::ALL, CriterionSource::as_str));
+                check(
+                    "criterion-source",
+                    all(CriterionSource::ALL, CriterionSource::as_str),
+                );
                 check("check", all(CheckStatus::ALL, CheckStatus::as_str));
-                check("criterion", HANDBOOK_CRITERIA.iter().map(|(k, _)| *k).collect());
+                check(
+                    "criterion",
+                    HANDBOOK_CRITERIA.iter().map(|(k, _)| *k).collect(),
+                );
                 check("project-kind", all(ProjectKind::ALL, ProjectKind::as_str));
                 check("approach", all(Approach::ALL, Approach::as_str));
-                check("selection-stage", all(SelectionStage::ALL, SelectionStage::as_str));
-                check("project-outcome", all(ProjectOutcome::ALL, ProjectOutcome::as_str));
-                check("project-status", all(ProjectStatus::ALL, ProjectStatus::as_str));
-                check("participant-kind", all(ParticipantKind::ALL, ParticipantKind::as_str));
-                check("participant-role", all(ParticipantRole::ALL, ParticipantRole::as_str));
+                check(
+                    "selection-stage",
+                    all(SelectionStage::ALL, SelectionStage::as_str),
+                );
+                check(
+                    "project-outcome",
+                    all(ProjectOutcome::ALL, ProjectOutcome::as_str),
+                );
+                check(
+                    "project-status",
+                    all(ProjectStatus::ALL, ProjectStatus::as_str),
+                );
+                check(
+                    "participant-kind",
+                    all(ParticipantKind::ALL, ParticipantKind::as_str),
+                );
+                check(
+                    "participant-role",
+                    all(ParticipantRole::ALL, ParticipantRole::as_str),
+                );
                 check("mix", all(MixVerdict::ALL, MixVerdict::as_str));
                 check("visit-rating", all(VisitRating::ALL, VisitRating::as_str));
-                check("assessment-method", all(AssessmentMethod::ALL, AssessmentMethod::as_str));
-                check("capacity-level", all(CapacityLevel::ALL, CapacityLevel::as_str));
-                check("capacity-activity", all(CapacityActivity::ALL, CapacityActivity::as_str));
-                check("mechanism-form", all(MechanismForm::ALL, MechanismForm::as_str));
-                check("mechanism-warning", all(MechanismWarning::ALL, MechanismWarning::as_str));
-                check("agreement-kind", all(AgreementKind::ALL, AgreementKind::as_str));
-                check("agreement-status", all(AgreementStatus::ALL, AgreementStatus::as_str));
-                check("standing", all(AgreementStanding::ALL, AgreementStanding::as_str));
-                check("policy-sector", all(PolicySector::ALL, PolicySector::as_str));
-                check("mainstreaming-step", all(MainstreamingStep::ALL, MainstreamingStep::as_str));
+                check(
+                    "assessment-method",
+                    all(AssessmentMethod::ALL, AssessmentMethod::as_str),
+                );
+                check(
+                    "capacity-level",
+                    all(CapacityLevel::ALL, CapacityLevel::as_str),
+                );
+                check(
+                    "capacity-activity",
+                    all(CapacityActivity::ALL, CapacityActivity::as_str),
+                );
+                check(
+                    "mechanism-form",
+                    all(MechanismForm::ALL, MechanismForm::as_str),
+                );
+                check(
+                    "mechanism-warning",
+                    all(MechanismWarning::ALL, MechanismWarning::as_str),
+                );
+                check(
+                    "agreement-kind",
+                    all(AgreementKind::ALL, AgreementKind::as_str),
+                );
+                check(
+                    "agreement-status",
+                    all(AgreementStatus::ALL, AgreementStatus::as_str),
+                );
+                check(
+                    "standing",
+                    all(AgreementStanding::ALL, AgreementStanding::as_str),
+                );
+                check(
+                    "policy-sector",
+                    all(PolicySector::ALL, PolicySector::as_str),
+                );
+                check(
+                    "mainstreaming-step",
+                    all(MainstreamingStep::ALL, MainstreamingStep::as_str),
+                );
                 check("precondition", all(Precondition::ALL, Precondition::as_str));
                 check("step-status", all(StepStatus::ALL, StepStatus::as_str));
                 let kinds = crate::pages::structural::kinds();
@@ -414,11 +465,33 @@ mod tests {
                     }
                 }
                 names.extend([
-                    "places", "population", "returnees_estimate", "return_inflow",
-                    "migration_pressure", "services_present", "definition", "approach",
-                    "summary", "budget", "currency", "start", "end", "activities", "rating",
-                    "participants_met", "findings", "follow_up", "role", "joined", "left",
-                    "on", "note", "dimension", "shortlist_size", "case_number", "province",
+                    "places",
+                    "population",
+                    "returnees_estimate",
+                    "return_inflow",
+                    "migration_pressure",
+                    "services_present",
+                    "definition",
+                    "approach",
+                    "summary",
+                    "budget",
+                    "currency",
+                    "start",
+                    "end",
+                    "activities",
+                    "rating",
+                    "participants_met",
+                    "findings",
+                    "follow_up",
+                    "role",
+                    "joined",
+                    "left",
+                    "on",
+                    "note",
+                    "dimension",
+                    "shortlist_size",
+                    "case_number",
+                    "province",
                 ]);
                 check("field", names);
             }

@@ -8,8 +8,8 @@
 pub mod api;
 mod assets;
 pub mod auth;
-pub mod community;
 mod charts;
+pub mod community;
 pub mod error;
 mod forms;
 pub mod i18n;

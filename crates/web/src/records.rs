@@ -73,7 +73,11 @@ fn parse_date(s: &str) -> Option<Date> {
 }
 
 /// Reads the posted fields into JSON values; what cannot be read is reported by field.
-pub fn read(fields: &[Field], p: &Posted, orgs: &Options) -> (Map<String, Value>, ValidationErrors) {
+pub fn read(
+    fields: &[Field],
+    p: &Posted,
+    orgs: &Options,
+) -> (Map<String, Value>, ValidationErrors) {
     let mut out = Map::new();
     let mut e = ValidationErrors::new();
     for f in fields {
@@ -246,7 +250,13 @@ fn scalar(v: &Value) -> String {
 }
 
 /// The form fields, ready for `form_field.html`.
-pub fn views(tr: &Tr, fields: &[Field], p: &Posted, errors: &ValidationErrors, orgs: &Options) -> Vec<FieldView> {
+pub fn views(
+    tr: &Tr,
+    fields: &[Field],
+    p: &Posted,
+    errors: &ValidationErrors,
+    orgs: &Options,
+) -> Vec<FieldView> {
     let errs: HashMap<String, String> = error_map(tr, errors);
     let fb = FieldBuilder { tr, errors: &errs };
     fields
@@ -327,7 +337,11 @@ pub fn show(tr: &Tr, f: &Field, v: &Value, orgs: &Options) -> String {
             _ => t.clone(),
         })
         .collect();
-    let sep = if matches!(f.input, Input::Lines) { "; " } else { ", " };
+    let sep = if matches!(f.input, Input::Lines) {
+        "; "
+    } else {
+        ", "
+    };
     shown.join(sep)
 }
 

@@ -776,12 +776,7 @@ pub const ROUTES: &[RouteSpec] = &[
         "/communities/{community}/projects",
         act(Action::ManageCommunity),
     ),
-    r(
-        "projects",
-        "GET",
-        "/projects",
-        act(Action::ReadCommunity),
-    ),
+    r("projects", "GET", "/projects", act(Action::ReadCommunity)),
     r(
         "projects.view",
         "GET",

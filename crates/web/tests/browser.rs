@@ -485,7 +485,8 @@ async fn a_community_project_is_opened_staffed_visited_and_seen_on_a_returnees_p
     let b = Browser::start().await;
     sign_in_as(&b, &app, "awa.diop").await;
     b.click("nav a[href='/communities']").await;
-    b.wait_for_text("Places of return without a community").await;
+    b.wait_for_text("Places of return without a community")
+        .await;
     b.click("#places a.button").await;
     b.wait_for_text("Add a community").await;
     b.click("main form button[type=submit]").await;
@@ -557,8 +558,11 @@ async fn a_community_project_is_opened_staffed_visited_and_seen_on_a_returnees_p
     b.set_value(&format!("{visit} [name=on]"), &joined).await;
     b.click(&format!("{visit} [name=rating] option[value=on_track]"))
         .await;
-    b.type_into(&format!("{visit} [name=findings]"), "The first hens are laying")
-        .await;
+    b.type_into(
+        &format!("{visit} [name=findings]"),
+        "The first hens are laying",
+    )
+    .await;
     b.click(&format!("{visit} button[type=submit]")).await;
     b.wait_for_text("The first hens are laying").await;
     b.screenshot("community-project").await;

@@ -35,7 +35,8 @@ async fn a_community_project_from_places_of_return_to_the_returnees_plan() {
     let app = spawn_app().await;
     let office = app.office("DKR").await;
     app.user("cm.dkr", Role::CaseManager, Some(office)).await;
-    app.user("pm.dkr", Role::ProgrammeManager, Some(office)).await;
+    app.user("pm.dkr", Role::ProgrammeManager, Some(office))
+        .await;
     app.user("viewer.all", Role::Viewer, None).await;
     let cm = app.signed_in("cm.dkr").await;
     let (aminata, aminata_no) = register_named(&app, &cm, "Aminata", "female").await;
@@ -54,7 +55,15 @@ async fn a_community_project_from_places_of_return_to_the_returnees_plan() {
 
     // Bad input is refused with the typed values kept.
     let res = cm
-        .post_form("/communities", &csrf, &[("name", "Goudiry"), ("province", ""), ("population", "many")])
+        .post_form(
+            "/communities",
+            &csrf,
+            &[
+                ("name", "Goudiry"),
+                ("province", ""),
+                ("population", "many"),
+            ],
+        )
         .await;
     assert_eq!(res.status(), 422);
     let page = res.text().await.unwrap();
@@ -77,12 +86,19 @@ async fn a_community_project_from_places_of_return_to_the_returnees_plan() {
     assert_eq!(res.status(), 303);
     let community = id_after(&res, "/communities/");
     let (_, page) = cm.get_text(&format!("/communities/{community}")).await;
-    assert!(page.contains("Registered returnees: 2"), "both cases belong to it");
+    assert!(
+        page.contains("Registered returnees: 2"),
+        "both cases belong to it"
+    );
     assert!(page.contains("Aminata Diallo"));
 
     // A second community, assessed on the checklist: the ranking puts the better one first.
     let res = cm
-        .post_form("/communities", &csrf, &[("name", "Kidira"), ("province", "Tambacounda")])
+        .post_form(
+            "/communities",
+            &csrf,
+            &[("name", "Kidira"), ("province", "Tambacounda")],
+        )
         .await;
     let kidira = id_after(&res, "/communities/");
     let version = field_value(&page, "version");
@@ -93,7 +109,10 @@ async fn a_community_project_from_places_of_return_to_the_returnees_plan() {
             &[
                 ("version", &version),
                 ("status_high_return_concentration", "met"),
-                ("evidence_high_return_concentration", "Two returns this year, 40 estimated"),
+                (
+                    "evidence_high_return_concentration",
+                    "Two returns this year, 40 estimated",
+                ),
                 ("status_authorities_motivated", "met"),
                 ("status_services_available", "partly_met"),
             ],
@@ -105,7 +124,10 @@ async fn a_community_project_from_places_of_return_to_the_returnees_plan() {
         .post_form(
             &format!("/communities/{kidira}/selection"),
             &csrf,
-            &[("version", &field_value(&page, "version")), ("status_authorities_motivated", "not_met")],
+            &[
+                ("version", &field_value(&page, "version")),
+                ("status_authorities_motivated", "not_met"),
+            ],
         )
         .await;
     assert_eq!(res.status(), 303);
@@ -119,7 +141,11 @@ async fn a_community_project_from_places_of_return_to_the_returnees_plan() {
     assert!(page.contains("Two returns this year, 40 estimated"));
     // A stale checklist is refused.
     let res = cm
-        .post_form(&format!("/communities/{community}/selection"), &csrf, &[("version", "1")])
+        .post_form(
+            &format!("/communities/{community}/selection"),
+            &csrf,
+            &[("version", "1")],
+        )
         .await;
     assert_eq!(res.status(), 409);
 
@@ -128,7 +154,11 @@ async fn a_community_project_from_places_of_return_to_the_returnees_plan() {
     assert!(!case_page.contains("value=\"community_profile\""));
     assert!(page.contains("value=\"community_profile\""));
     let res = cm
-        .post_form(&format!("/records/{community}/submissions"), &csrf, &[("form_id", "community_profile")])
+        .post_form(
+            &format!("/records/{community}/submissions"),
+            &csrf,
+            &[("form_id", "community_profile")],
+        )
         .await;
     assert_eq!(res.status(), 303);
     let sub = location(&res);
@@ -136,7 +166,15 @@ async fn a_community_project_from_places_of_return_to_the_returnees_plan() {
     assert_eq!(status, 200);
     assert!(form_page.contains("Community profile"));
     let res = cm
-        .post_form(&sub, &csrf, &[("_action", "save"), ("_version", "1"), ("_interview_date", "2026-03-01")])
+        .post_form(
+            &sub,
+            &csrf,
+            &[
+                ("_action", "save"),
+                ("_version", "1"),
+                ("_interview_date", "2026-03-01"),
+            ],
+        )
         .await;
     assert_eq!(res.status(), 200);
     assert!(res.text().await.unwrap().contains("Draft saved"));
@@ -146,17 +184,31 @@ async fn a_community_project_from_places_of_return_to_the_returnees_plan() {
         .post_form(
             &format!("/communities/{community}/projects"),
             &csrf,
-            &[("name", "Goudiry poultry cooperative"), ("kind", "collective_income"), ("budget", "4500000"), ("currency", "xof")],
+            &[
+                ("name", "Goudiry poultry cooperative"),
+                ("kind", "collective_income"),
+                ("budget", "4500000"),
+                ("currency", "xof"),
+            ],
         )
         .await;
     assert_eq!(res.status(), 303);
     let project = id_after(&res, "/projects/");
     let path = format!("/projects/{project}");
     let res = cm
-        .post_form(&format!("{path}/lifecycle"), &csrf, &[("step", "start"), ("on", "2026-03-01")])
+        .post_form(
+            &format!("{path}/lifecycle"),
+            &csrf,
+            &[("step", "start"), ("on", "2026-03-01")],
+        )
         .await;
     assert_eq!(res.status(), 422);
-    assert!(res.text().await.unwrap().contains("Screen the project first."));
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("Screen the project first.")
+    );
     let mut screening: Vec<(&str, &str)> = vec![("on", "2026-03-01")];
     for k in domain::community::POSITIVE_CRITERIA {
         screening.push((k, "yes"));
@@ -164,7 +216,9 @@ async fn a_community_project_from_places_of_return_to_the_returnees_plan() {
     for k in domain::community::NEGATIVE_CRITERIA {
         screening.push((k, if k == "not_viable" { "yes" } else { "no" }));
     }
-    let res = cm.post_form(&format!("{path}/screening"), &csrf, &screening).await;
+    let res = cm
+        .post_form(&format!("{path}/screening"), &csrf, &screening)
+        .await;
     assert_eq!(res.status(), 303);
     let (_, page) = cm.get_text(&path).await;
     assert!(page.contains("Drawbacks found: Assessed as not viable"));
@@ -173,15 +227,20 @@ async fn a_community_project_from_places_of_return_to_the_returnees_plan() {
         .into_iter()
         .map(|(k, v)| if k == "not_viable" { (k, "no") } else { (k, v) })
         .collect();
-    cm.post_form(&format!("{path}/screening"), &csrf, &screening).await;
+    cm.post_form(&format!("{path}/screening"), &csrf, &screening)
+        .await;
     let stage = |stage: &'static str| {
         let path = path.clone();
         let csrf = csrf.clone();
         let cm = &cm;
         async move {
-            cm.post_form(&format!("{path}/selection"), &csrf, &[("stage", stage), ("passed", "yes"), ("on", "2026-03-02")])
-                .await
-                .status()
+            cm.post_form(
+                &format!("{path}/selection"),
+                &csrf,
+                &[("stage", stage), ("passed", "yes"), ("on", "2026-03-02")],
+            )
+            .await
+            .status()
         }
     };
     assert_eq!(stage("initial").await, 422, "stages come in order");
@@ -189,23 +248,52 @@ async fn a_community_project_from_places_of_return_to_the_returnees_plan() {
         assert_eq!(stage(s).await, 303, "{s}");
     }
     let res = cm
-        .post_form(&format!("{path}/lifecycle"), &csrf, &[("step", "start"), ("on", "2026-03-05")])
+        .post_form(
+            &format!("{path}/lifecycle"),
+            &csrf,
+            &[("step", "start"), ("on", "2026-03-05")],
+        )
         .await;
     assert_eq!(res.status(), 303);
 
     // Two returnees and three community members; the mix is shown.
     let add = |fields: Vec<(&'static str, String)>| fields;
     let participants = [
-        add(vec![("kind", "returnee".into()), ("case_number", aminata_no.clone()), ("role", "leader".into())]),
-        add(vec![("kind", "returnee".into()), ("case_number", ibrahima_no.clone()), ("role", "member".into())]),
-        add(vec![("kind", "community_member".into()), ("name", "Fatou Ba".into()), ("sex", "female".into()), ("role", "member".into())]),
-        add(vec![("kind", "community_member".into()), ("name", "Ousmane Sy".into()), ("sex", "male".into()), ("role", "mentor".into())]),
-        add(vec![("kind", "community_member".into()), ("name", "Awa Ndiaye".into()), ("sex", "female".into()), ("role", "member".into())]),
+        add(vec![
+            ("kind", "returnee".into()),
+            ("case_number", aminata_no.clone()),
+            ("role", "leader".into()),
+        ]),
+        add(vec![
+            ("kind", "returnee".into()),
+            ("case_number", ibrahima_no.clone()),
+            ("role", "member".into()),
+        ]),
+        add(vec![
+            ("kind", "community_member".into()),
+            ("name", "Fatou Ba".into()),
+            ("sex", "female".into()),
+            ("role", "member".into()),
+        ]),
+        add(vec![
+            ("kind", "community_member".into()),
+            ("name", "Ousmane Sy".into()),
+            ("sex", "male".into()),
+            ("role", "mentor".into()),
+        ]),
+        add(vec![
+            ("kind", "community_member".into()),
+            ("name", "Awa Ndiaye".into()),
+            ("sex", "female".into()),
+            ("role", "member".into()),
+        ]),
     ];
     for p in &participants {
         let mut fields: Vec<(&str, &str)> = p.iter().map(|(k, v)| (*k, v.as_str())).collect();
         fields.push(("joined", "2026-03-05"));
-        let res = cm.post_form(&format!("{path}/participants"), &csrf, &fields).await;
+        let res = cm
+            .post_form(&format!("{path}/participants"), &csrf, &fields)
+            .await;
         assert_eq!(res.status(), 303, "{p:?}");
     }
     // The same returnee twice, or an unknown case number, is refused.
@@ -213,16 +301,31 @@ async fn a_community_project_from_places_of_return_to_the_returnees_plan() {
         .post_form(
             &format!("{path}/participants"),
             &csrf,
-            &[("kind", "returnee"), ("case_number", &aminata_no), ("role", "member"), ("joined", "2026-03-05")],
+            &[
+                ("kind", "returnee"),
+                ("case_number", &aminata_no),
+                ("role", "member"),
+                ("joined", "2026-03-05"),
+            ],
         )
         .await;
     assert_eq!(res.status(), 422);
-    assert!(res.text().await.unwrap().contains("This returnee already takes part."));
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("This returnee already takes part.")
+    );
     let res = cm
         .post_form(
             &format!("{path}/participants"),
             &csrf,
-            &[("kind", "returnee"), ("case_number", "NOPE-1"), ("role", "member"), ("joined", "2026-03-05")],
+            &[
+                ("kind", "returnee"),
+                ("case_number", "NOPE-1"),
+                ("role", "member"),
+                ("joined", "2026-03-05"),
+            ],
         )
         .await;
     assert_eq!(res.status(), 422);
@@ -234,14 +337,27 @@ async fn a_community_project_from_places_of_return_to_the_returnees_plan() {
 
     // A monitoring visit.
     let res = cm
-        .post_form(&format!("{path}/visits"), &csrf, &[("on", "2026-04-01"), ("rating", "some_concerns"), ("findings", "")])
+        .post_form(
+            &format!("{path}/visits"),
+            &csrf,
+            &[
+                ("on", "2026-04-01"),
+                ("rating", "some_concerns"),
+                ("findings", ""),
+            ],
+        )
         .await;
     assert_eq!(res.status(), 422, "findings are required");
     let res = cm
         .post_form(
             &format!("{path}/visits"),
             &csrf,
-            &[("on", "2026-04-01"), ("rating", "some_concerns"), ("participants_met", "4"), ("findings", "Feed prices doubled")],
+            &[
+                ("on", "2026-04-01"),
+                ("rating", "some_concerns"),
+                ("participants_met", "4"),
+                ("findings", "Feed prices doubled"),
+            ],
         )
         .await;
     assert_eq!(res.status(), 303);
@@ -251,7 +367,11 @@ async fn a_community_project_from_places_of_return_to_the_returnees_plan() {
 
     // Community members say how satisfied they are, through the shipped questionnaire.
     let res = cm
-        .post_form(&format!("/records/{project}/submissions"), &csrf, &[("form_id", "community_satisfaction")])
+        .post_form(
+            &format!("/records/{project}/submissions"),
+            &csrf,
+            &[("form_id", "community_satisfaction")],
+        )
         .await;
     assert_eq!(res.status(), 303);
     let questionnaire = location(&res);
@@ -271,7 +391,12 @@ async fn a_community_project_from_places_of_return_to_the_returnees_plan() {
             ],
         )
         .await;
-    assert_eq!(res.status(), 303, "{}", res.text().await.unwrap_or_default());
+    assert_eq!(
+        res.status(),
+        303,
+        "{}",
+        res.text().await.unwrap_or_default()
+    );
     let (_, page) = cm.get_text(&path).await;
     assert!(page.contains("1 of 1 community members who answered are satisfied."));
 
@@ -306,7 +431,9 @@ async fn a_community_project_from_places_of_return_to_the_returnees_plan() {
     let token = api_token(&viewer).await;
     let res = viewer
         .http
-        .get(app.url(&format!("/api/v1/community-projects/{project}/participants")))
+        .get(app.url(&format!(
+            "/api/v1/community-projects/{project}/participants"
+        )))
         .bearer_auth(&token)
         .send()
         .await
@@ -333,30 +460,47 @@ async fn a_community_project_from_places_of_return_to_the_returnees_plan() {
     let start = page.find(marker).unwrap() + marker.len();
     let pid = &page[start..start + 36];
     let res = cm
-        .post_form(&format!("{path}/participants/{pid}/leave"), &csrf, &[("on", "2026-05-01")])
+        .post_form(
+            &format!("{path}/participants/{pid}/leave"),
+            &csrf,
+            &[("on", "2026-05-01")],
+        )
         .await;
     assert_eq!(res.status(), 303);
     let (_, plan) = cm.get_text(&format!("/cases/{aminata}/plan")).await;
-    assert!(!plan.contains("Goudiry poultry cooperative"), "no longer taking part");
+    assert!(
+        !plan.contains("Goudiry poultry cooperative"),
+        "no longer taking part"
+    );
 }
 
 #[tokio::test]
 async fn capacity_building_coordination_and_agreements() {
     let app = spawn_app().await;
     let office = app.office("DKR").await;
-    app.user("pm.dkr", Role::ProgrammeManager, Some(office)).await;
+    app.user("pm.dkr", Role::ProgrammeManager, Some(office))
+        .await;
     app.user("cm.dkr", Role::CaseManager, Some(office)).await;
     app.user("viewer.all", Role::Viewer, None).await;
     let pm = app.signed_in("pm.dkr").await;
     let csrf = pm.csrf("/structural").await;
     // Two stakeholders on the map.
     let mut ids = Vec::new();
-    for (name, kind) in [("Ministry of Labour", "national_authority"), ("Kolda NGO", "ngo")] {
+    for (name, kind) in [
+        ("Ministry of Labour", "national_authority"),
+        ("Kolda NGO", "ngo"),
+    ] {
         let res = pm
             .post_form(
                 "/stakeholders",
                 &csrf,
-                &[("name", name), ("kind", kind), ("level", "national"), ("influence", "4"), ("interest", "4")],
+                &[
+                    ("name", name),
+                    ("kind", kind),
+                    ("level", "national"),
+                    ("influence", "4"),
+                    ("interest", "4"),
+                ],
             )
             .await;
         assert_eq!(res.status(), 303);
@@ -370,7 +514,13 @@ async fn capacity_building_coordination_and_agreements() {
             .post_form(
                 "/structural/capacity-assessments",
                 &csrf,
-                &[("stakeholder", &ngo), ("on", on), ("method", "key_informant"), ("engagement", engagement), ("human_resources", "weak")],
+                &[
+                    ("stakeholder", &ngo),
+                    ("on", on),
+                    ("method", "key_informant"),
+                    ("engagement", engagement),
+                    ("human_resources", "weak"),
+                ],
             )
             .await;
         assert_eq!(res.status(), 303, "{on}");
@@ -379,18 +529,30 @@ async fn capacity_building_coordination_and_agreements() {
         .post_form(
             "/structural/capacity-assessments",
             &csrf,
-            &[("stakeholder", "not-a-stakeholder"), ("on", "2099-01-01"), ("method", "key_informant"), ("engagement", "9")],
+            &[
+                ("stakeholder", "not-a-stakeholder"),
+                ("on", "2099-01-01"),
+                ("method", "key_informant"),
+                ("engagement", "9"),
+            ],
         )
         .await;
     assert_eq!(res.status(), 422);
     let page = res.text().await.unwrap();
     assert!(page.contains("Choose one of the options offered."));
-    assert!(page.contains("value=\"2099-01-01\""), "what was typed is kept");
+    assert!(
+        page.contains("value=\"2099-01-01\""),
+        "what was typed is kept"
+    );
     let res = pm
         .post_form(
             "/structural/trainings",
             &csrf,
-            &[("title", "Referral procedures"), ("start", "2026-03-01"), ("stakeholders", &ngo)],
+            &[
+                ("title", "Referral procedures"),
+                ("start", "2026-03-01"),
+                ("stakeholders", &ngo),
+            ],
         )
         .await;
     assert_eq!(res.status(), 303);
@@ -401,13 +563,22 @@ async fn capacity_building_coordination_and_agreements() {
             .post_form(
                 &format!("{tpath}/participants"),
                 &csrf,
-                &[("name", name), ("stakeholder", &ngo), ("pre", pre), ("post", post)],
+                &[
+                    ("name", name),
+                    ("stakeholder", &ngo),
+                    ("pre", pre),
+                    ("post", post),
+                ],
             )
             .await;
         assert_eq!(res.status(), 303);
     }
     let res = pm
-        .post_form(&format!("{tpath}/participants"), &csrf, &[("name", "X"), ("pre", "120")])
+        .post_form(
+            &format!("{tpath}/participants"),
+            &csrf,
+            &[("name", "X"), ("pre", "120")],
+        )
         .await;
     assert_eq!(res.status(), 422);
     let (_, page) = pm.get_text(&tpath).await;
@@ -415,33 +586,56 @@ async fn capacity_building_coordination_and_agreements() {
     assert!(page.contains("Average score before"));
     assert!(page.contains("50.0") && page.contains("65.0"));
     let (_, hub) = pm.get_text("/structural").await;
-    assert!(hub.contains("1 of 1 stakeholders assessed before and after their first training are more engaged."));
+    assert!(hub.contains(
+        "1 of 1 stakeholders assessed before and after their first training are more engaged."
+    ));
 
     // A coordination mechanism, a meeting and its action point tracked to completion.
     let res = pm
         .post_form(
             "/structural/mechanisms",
             &csrf,
-            &[("name", "Reintegration working group"), ("level", "national"), ("form", "working_group"), ("chair", &ngo), ("members", &ministry), ("members", &ngo)],
+            &[
+                ("name", "Reintegration working group"),
+                ("level", "national"),
+                ("form", "working_group"),
+                ("chair", &ngo),
+                ("members", &ministry),
+                ("members", &ngo),
+            ],
         )
         .await;
     assert_eq!(res.status(), 303);
     let mechanism = id_after(&res, "/structural/mechanisms/");
-    let (_, page) = pm.get_text(&format!("/structural/mechanisms/{mechanism}")).await;
+    let (_, page) = pm
+        .get_text(&format!("/structural/mechanisms/{mechanism}"))
+        .await;
     assert!(page.contains("Not endorsed by the government."));
     assert!(page.contains("Not chaired by a government authority."));
     let res = pm
         .post_form(
             &format!("/structural/meetings?parent={mechanism}"),
             &csrf,
-            &[("on", "2026-04-02"), ("attendees", &ministry), ("decisions", "Draft joint SOPs")],
+            &[
+                ("on", "2026-04-02"),
+                ("attendees", &ministry),
+                ("decisions", "Draft joint SOPs"),
+            ],
         )
         .await;
     assert_eq!(res.status(), 303);
     let meeting = id_after(&res, "/structural/meetings/");
     let mpath = format!("/structural/meetings/{meeting}");
     let res = pm
-        .post_form(&format!("{mpath}/action_points"), &csrf, &[("text", "Circulate the SOP draft"), ("owner", "Ministry"), ("due", "2026-04-20")])
+        .post_form(
+            &format!("{mpath}/action_points"),
+            &csrf,
+            &[
+                ("text", "Circulate the SOP draft"),
+                ("owner", "Ministry"),
+                ("due", "2026-04-20"),
+            ],
+        )
         .await;
     assert_eq!(res.status(), 303);
     let (_, page) = pm.get_text(&mpath).await;
@@ -451,17 +645,31 @@ async fn capacity_building_coordination_and_agreements() {
     let point = page[start..start + 36].to_string();
     // A stale version is refused with what was typed.
     let res = pm
-        .post_form(&format!("{mpath}/action_points/{point}"), &csrf, &[("version", "0"), ("done_on", "2026-04-18")])
+        .post_form(
+            &format!("{mpath}/action_points/{point}"),
+            &csrf,
+            &[("version", "0"), ("done_on", "2026-04-18")],
+        )
         .await;
     assert_eq!(res.status(), 409);
     let version = field_value(&page, "version");
     let res = pm
-        .post_form(&format!("{mpath}/action_points/{point}"), &csrf, &[("version", &version), ("done_on", "2026-04-18"), ("note", "Sent")])
+        .post_form(
+            &format!("{mpath}/action_points/{point}"),
+            &csrf,
+            &[
+                ("version", &version),
+                ("done_on", "2026-04-18"),
+                ("note", "Sent"),
+            ],
+        )
         .await;
     assert_eq!(res.status(), 303);
     let (_, page) = pm.get_text(&mpath).await;
     assert!(page.contains("1 of 1 done"));
-    let (_, page) = pm.get_text(&format!("/structural/mechanisms/{mechanism}")).await;
+    let (_, page) = pm
+        .get_text(&format!("/structural/mechanisms/{mechanism}"))
+        .await;
     assert!(page.contains("Meeting of 2026-04-02"));
 
     // Agreements: an adopted one needs its signature date; standing is worked out.
@@ -470,11 +678,21 @@ async fn capacity_building_coordination_and_agreements() {
         .post_form(
             "/structural/agreements",
             &csrf,
-            &[("title", "MoU on referrals"), ("kind", "mou"), ("status", "adopted"), ("valid_until", &until)],
+            &[
+                ("title", "MoU on referrals"),
+                ("kind", "mou"),
+                ("status", "adopted"),
+                ("valid_until", &until),
+            ],
         )
         .await;
     assert_eq!(res.status(), 422);
-    assert!(res.text().await.unwrap().contains("An adopted agreement needs the date it was signed."));
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("An adopted agreement needs the date it was signed.")
+    );
     let res = pm
         .post_form(
             "/structural/agreements",
@@ -486,7 +704,10 @@ async fn capacity_building_coordination_and_agreements() {
                 ("signed_on", "2026-01-15"),
                 ("valid_until", &until),
                 ("parties", &ministry),
-                ("data_sharing", "Name and contact only; case managers and the ministry focal point"),
+                (
+                    "data_sharing",
+                    "Name and contact only; case managers and the ministry focal point",
+                ),
             ],
         )
         .await;
@@ -496,12 +717,24 @@ async fn capacity_building_coordination_and_agreements() {
 
     // Policy mainstreaming: steps recorded, the next one shown.
     let res = pm
-        .post_form("/structural/policy", &csrf, &[("sector", "health"), ("framework", "National health strategy"), ("lead", &ministry)])
+        .post_form(
+            "/structural/policy",
+            &csrf,
+            &[
+                ("sector", "health"),
+                ("framework", "National health strategy"),
+                ("lead", &ministry),
+            ],
+        )
         .await;
     let policy = id_after(&res, "/structural/policy/");
     let ppath = format!("/structural/policy/{policy}");
-    pm.post_form(&format!("{ppath}/steps"), &csrf, &[("step", "sensitisation"), ("status", "done")])
-        .await;
+    pm.post_form(
+        &format!("{ppath}/steps"),
+        &csrf,
+        &[("step", "sensitisation"), ("status", "done")],
+    )
+    .await;
     let (_, page) = pm.get_text(&ppath).await;
     assert!(page.contains("1 of 6 done"));
     assert!(page.contains("Scoping"));
@@ -510,7 +743,11 @@ async fn capacity_building_coordination_and_agreements() {
     let cm = app.signed_in("cm.dkr").await;
     assert_eq!(cm.get(&tpath).await.status(), 200);
     let res = cm
-        .post_form(&format!("{tpath}/participants"), &cm.csrf("/structural").await, &[("name", "Z")])
+        .post_form(
+            &format!("{tpath}/participants"),
+            &cm.csrf("/structural").await,
+            &[("name", "Z")],
+        )
         .await;
     assert_eq!(res.status(), 403);
     let viewer = app.signed_in("viewer.all").await;
@@ -521,22 +758,29 @@ async fn capacity_building_coordination_and_agreements() {
 
     // The API covers the same records.
     let token = api_token(&pm).await;
-    let get = |p: String| {
-        pm.http
-            .get(app.url(&p))
-            .bearer_auth(token.clone())
-            .send()
-    };
-    let trainings: serde_json::Value = get("/api/v1/trainings".into()).await.unwrap().json().await.unwrap();
-    assert_eq!(trainings[0]["participants"].as_array().unwrap().len(), 2);
-    let meetings: serde_json::Value = get(format!("/api/v1/coordination-mechanisms/{mechanism}/meetings"))
+    let get = |p: String| pm.http.get(app.url(&p)).bearer_auth(token.clone()).send();
+    let trainings: serde_json::Value = get("/api/v1/trainings".into())
         .await
         .unwrap()
         .json()
         .await
         .unwrap();
+    assert_eq!(trainings[0]["participants"].as_array().unwrap().len(), 2);
+    let meetings: serde_json::Value = get(format!(
+        "/api/v1/coordination-mechanisms/{mechanism}/meetings"
+    ))
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
     assert_eq!(meetings[0]["action_points"][0]["note"], "Sent");
-    let agreements: serde_json::Value = get("/api/v1/agreements".into()).await.unwrap().json().await.unwrap();
+    let agreements: serde_json::Value = get("/api/v1/agreements".into())
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let agreement = &agreements[0];
     let res = pm
         .http
@@ -567,7 +811,11 @@ async fn capacity_building_coordination_and_agreements() {
         .json()
         .await
         .unwrap();
-    assert_eq!(trainings[0]["participants"], json!([]), "no names for viewers");
+    assert_eq!(
+        trainings[0]["participants"],
+        json!([]),
+        "no names for viewers"
+    );
 }
 
 #[tokio::test]
@@ -585,14 +833,22 @@ async fn the_community_api_creates_projects_and_participants() {
             .json(&body)
             .send()
     };
-    let res = post("/api/v1/communities", json!({"name": "", "province": "Tambacounda"})).await.unwrap();
+    let res = post(
+        "/api/v1/communities",
+        json!({"name": "", "province": "Tambacounda"}),
+    )
+    .await
+    .unwrap();
     assert_eq!(res.status(), 422);
-    let c: serde_json::Value = post("/api/v1/communities", json!({"name": "Goudiry", "province": "Tambacounda"}))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let c: serde_json::Value = post(
+        "/api/v1/communities",
+        json!({"name": "Goudiry", "province": "Tambacounda"}),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
     let community = c["id"].as_str().unwrap().to_string();
     let res = cm
         .http
@@ -612,7 +868,10 @@ async fn the_community_api_creates_projects_and_participants() {
     .json()
     .await
     .unwrap();
-    assert_eq!(p["status"], "proposed", "lifecycle fields sent on creation are ignored");
+    assert_eq!(
+        p["status"], "proposed",
+        "lifecycle fields sent on creation are ignored"
+    );
     assert_eq!(p["dimension"], "psychosocial");
     let project = p["id"].as_str().unwrap().to_string();
     let res = post(

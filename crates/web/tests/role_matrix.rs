@@ -291,7 +291,16 @@ async fn fixtures(app: &TestApp, cases: &[store::CaseRecord], cm: &User) -> Fixt
     let office = Some(cases[0].office.id);
     let community = app
         .store
-        .save_document(doc(store::DocKind::Community, None, office, json!({"name": "Matrix", "province": "Dakar"})), None, sys.clone())
+        .save_document(
+            doc(
+                store::DocKind::Community,
+                None,
+                office,
+                json!({"name": "Matrix", "province": "Dakar"}),
+            ),
+            None,
+            sys.clone(),
+        )
         .await
         .unwrap()
         .id;
@@ -310,7 +319,16 @@ async fn fixtures(app: &TestApp, cases: &[store::CaseRecord], cm: &User) -> Fixt
         .id;
     let mechanism = app
         .store
-        .save_document(doc(store::DocKind::Mechanism, None, None, json!({"name": "Matrix", "level": "national", "form": "other"})), None, sys.clone())
+        .save_document(
+            doc(
+                store::DocKind::Mechanism,
+                None,
+                None,
+                json!({"name": "Matrix", "level": "national", "form": "other"}),
+            ),
+            None,
+            sys.clone(),
+        )
         .await
         .unwrap()
         .id;
@@ -318,7 +336,12 @@ async fn fixtures(app: &TestApp, cases: &[store::CaseRecord], cm: &User) -> Fixt
     let meeting = app
         .store
         .save_document(
-            doc(store::DocKind::Meeting, Some(mechanism), None, json!({"on": "2026-01-01", "action_points": [{"id": action, "text": "Share"}]})),
+            doc(
+                store::DocKind::Meeting,
+                Some(mechanism),
+                None,
+                json!({"on": "2026-01-01", "action_points": [{"id": action, "text": "Share"}]}),
+            ),
             None,
             sys.clone(),
         )

@@ -77,8 +77,7 @@ pub(crate) fn documents_of_case(c: &Connection, case: CaseId) -> Result<Vec<DocR
 }
 
 fn linked_cases(c: &Connection, id: DocumentId) -> Result<Vec<CaseId>> {
-    let mut stmt =
-        c.prepare_cached("SELECT case_id FROM document_cases WHERE document_id = ?1")?;
+    let mut stmt = c.prepare_cached("SELECT case_id FROM document_cases WHERE document_id = ?1")?;
     let rows = stmt.query_map(params![id.to_string()], |r| {
         Ok(CaseId(parse_uuid(0, &r.get::<_, String>(0)?)?))
     })?;
@@ -144,7 +143,10 @@ pub(crate) fn save_document(
     } else {
         AuditAction::Create
     };
-    audit::insert(c, &audit.entry(action, doc.kind.as_str(), id.clone(), changes))?;
+    audit::insert(
+        c,
+        &audit.entry(action, doc.kind.as_str(), id.clone(), changes),
+    )?;
 
     let had = linked_cases(c, doc.id)?;
     for case in doc.cases.iter().filter(|x| !had.contains(x)) {

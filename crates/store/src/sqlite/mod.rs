@@ -911,7 +911,8 @@ impl Store for SqliteStore {
         kind: DocKind,
         parent: Option<domain::DocumentId>,
     ) -> Result<Vec<DocRecord>> {
-        self.read(move |c| community::documents(c, kind, parent)).await
+        self.read(move |c| community::documents(c, kind, parent))
+            .await
     }
     async fn document(&self, id: domain::DocumentId) -> Result<DocRecord> {
         self.read(move |c| community::document(c, id)).await
@@ -929,10 +930,12 @@ impl Store for SqliteStore {
         .await
     }
     async fn documents_of_case(&self, case: CaseId) -> Result<Vec<DocRecord>> {
-        self.read(move |c| community::documents_of_case(c, case)).await
+        self.read(move |c| community::documents_of_case(c, case))
+            .await
     }
     async fn return_places(&self, office: Option<OfficeId>) -> Result<Vec<ReturnPlace>> {
-        self.read(move |c| community::return_places(c, office)).await
+        self.read(move |c| community::return_places(c, office))
+            .await
     }
     async fn cases_in_province(
         &self,
@@ -1064,7 +1067,9 @@ mod tests {
             .unwrap();
         assert_eq!(scores, 1);
         let broken: i64 = c
-            .query_row("SELECT COUNT(*) FROM pragma_foreign_key_check", [], |r| r.get(0))
+            .query_row("SELECT COUNT(*) FROM pragma_foreign_key_check", [], |r| {
+                r.get(0)
+            })
             .unwrap();
         assert_eq!(broken, 0);
         // The rebuilt table takes submissions about documents, and the scores still refer to it.
@@ -1076,8 +1081,16 @@ mod tests {
         )
         .unwrap();
         let refers: String = c
-            .query_row("SELECT sql FROM sqlite_master WHERE name = 'rss_scores'", [], |r| r.get(0))
+            .query_row(
+                "SELECT sql FROM sqlite_master WHERE name = 'rss_scores'",
+                [],
+                |r| r.get(0),
+            )
             .unwrap();
-        assert!(refers.contains("REFERENCES \"submissions\"") || refers.contains("REFERENCES submissions"), "{refers}");
+        assert!(
+            refers.contains("REFERENCES \"submissions\"")
+                || refers.contains("REFERENCES submissions"),
+            "{refers}"
+        );
     }
 }

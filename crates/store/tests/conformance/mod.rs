@@ -1169,7 +1169,10 @@ async fn community_records(s: &Arc<dyn Store>) {
             cases: 1
         }]
     );
-    let placed = s.cases_in_province(Some(office.id), "SEDHIOU").await.unwrap();
+    let placed = s
+        .cases_in_province(Some(office.id), "SEDHIOU")
+        .await
+        .unwrap();
     assert_eq!(placed.len(), 1, "province compared without accents or case");
     assert_eq!(placed[0].access.case_manager, Some(cm.id));
 
@@ -1206,15 +1209,27 @@ async fn community_records(s: &Arc<dyn Store>) {
     s.save_document(new_project(vec![case.id]), None, by_cm.clone())
         .await
         .unwrap();
-    assert_eq!(s.documents(DocKind::Project, Some(community)).await.unwrap().len(), 1);
-    assert!(s.documents(DocKind::Project, Some(project)).await.unwrap().is_empty());
+    assert_eq!(
+        s.documents(DocKind::Project, Some(community))
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert!(
+        s.documents(DocKind::Project, Some(project))
+            .await
+            .unwrap()
+            .is_empty()
+    );
     let of_case = s.documents_of_case(case.id).await.unwrap();
     assert_eq!(of_case.len(), 1);
     assert_eq!(of_case[0].parent, Some(community));
 
     // Stale versions are refused; the returnee leaving is recorded on the case too.
     assert!(matches!(
-        s.save_document(new_project(vec![]), Some(9), by_cm.clone()).await,
+        s.save_document(new_project(vec![]), Some(9), by_cm.clone())
+            .await,
         Err(StoreError::Conflict)
     ));
     let saved = s
@@ -1234,7 +1249,10 @@ async fn community_records(s: &Arc<dyn Store>) {
         .filter(|c| c.field == "community_project")
         .collect();
     assert_eq!(project_changes.len(), 2, "joined, then left");
-    assert_eq!(project_changes[1].before.as_deref(), Some("Rice cooperative"));
+    assert_eq!(
+        project_changes[1].before.as_deref(),
+        Some("Rice cooperative")
+    );
     let own = s
         .audit_for_record("project", &project.to_string(), AuditScope::Changes)
         .await

@@ -66,7 +66,10 @@ fn invalid(field: &str, code: &'static str) -> AppError {
 }
 
 /// Every organisation named must be on the stakeholder map.
-async fn known(state: &AppState, ids: impl IntoIterator<Item = StakeholderId>) -> Result<(), AppError> {
+async fn known(
+    state: &AppState,
+    ids: impl IntoIterator<Item = StakeholderId>,
+) -> Result<(), AppError> {
     let all = state.store.stakeholders().await?;
     for id in ids {
         if !all.iter().any(|s| s.id == id) {
@@ -112,7 +115,18 @@ pub async fn create_community(
 ) -> Result<(StatusCode, Json<CommunityJson>), AppError> {
     let actor = caller.actor();
     let office = cm::office_for(&state, &actor, &c).await?;
-    let saved = cm::save(&state, &actor, None, None, Place { parent: None, office }, c).await?;
+    let saved = cm::save(
+        &state,
+        &actor,
+        None,
+        None,
+        Place {
+            parent: None,
+            office,
+        },
+        c,
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(saved.into())))
 }
 
@@ -139,7 +153,11 @@ pub async fn update_community(
         domain::authz::Action::ManageCommunity,
         domain::authz::Resource::Office(doc.rec.office.unwrap_or_default()),
     )?;
-    Ok(Json(cm::update(&state, &actor, &doc, u.version, u.community).await?.into()))
+    Ok(Json(
+        cm::update(&state, &actor, &doc, u.version, u.community)
+            .await?
+            .into(),
+    ))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -273,7 +291,11 @@ pub struct ParticipantJson {
     pub left: Option<String>,
 }
 
-async fn participant_json(state: &AppState, actor: &Actor, p: &ProjectParticipant) -> ParticipantJson {
+async fn participant_json(
+    state: &AppState,
+    actor: &Actor,
+    p: &ProjectParticipant,
+) -> ParticipantJson {
     let (case_number, name) = match p.case {
         Some(c) => match state.store.case(c).await {
             Ok(rec) if cm::may_name(actor, &rec.access()) => (
@@ -366,7 +388,9 @@ pub async fn add_participant(
                 None => None,
             };
             match found {
-                Some(c) if cm::may_name(&actor, &c.access()) => (Some(c.id), n.sex.or(Some(c.profile.sex))),
+                Some(c) if cm::may_name(&actor, &c.access()) => {
+                    (Some(c.id), n.sex.or(Some(c.profile.sex)))
+                }
                 _ => return Err(invalid("case_number", "error-case-number-unknown")),
             }
         }
@@ -377,7 +401,11 @@ pub async fn add_participant(
         id: uuid::Uuid::new_v4(),
         kind: n.kind,
         case,
-        name: if n.kind == ParticipantKind::CommunityMember { n.name } else { String::new() },
+        name: if n.kind == ParticipantKind::CommunityMember {
+            n.name
+        } else {
+            String::new()
+        },
         sex,
         role: n.role,
         joined: n.joined,
@@ -385,7 +413,10 @@ pub async fn add_participant(
     })
     .map_err(|r| invalid("step", r.code()))?;
     let saved = cm::update(&state, &actor, &doc, n.version, body).await?;
-    Ok((StatusCode::CREATED, Json(participant_list(&state, &actor, &saved.body).await)))
+    Ok((
+        StatusCode::CREATED,
+        Json(participant_list(&state, &actor, &saved.body).await),
+    ))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -397,7 +428,18 @@ async fn create_structural<T: Record>(
     parent: Option<DocumentId>,
     body: T,
 ) -> Result<Doc<T>, AppError> {
-    cm::save(state, actor, None, None, Place { parent, office: None }, body).await
+    cm::save(
+        state,
+        actor,
+        None,
+        None,
+        Place {
+            parent,
+            office: None,
+        },
+        body,
+    )
+    .await
 }
 
 #[utoipa::path(get, path = "/api/v1/capacity-assessments", tag = "structural level",
@@ -419,7 +461,11 @@ pub async fn create_capacity_assessment(
     ApiJson(a): ApiJson<CapacityAssessment>,
 ) -> Result<(StatusCode, Json<CapacityAssessmentJson>), AppError> {
     let actor = caller.actor();
-    domain::authz::authorize(&actor, domain::authz::Action::ManageStructural, domain::authz::Resource::Programme)?;
+    domain::authz::authorize(
+        &actor,
+        domain::authz::Action::ManageStructural,
+        domain::authz::Resource::Programme,
+    )?;
     known(&state, [a.stakeholder]).await?;
     let d = create_structural(&state, &actor, None, a).await?;
     Ok((StatusCode::CREATED, Json(d.into())))
@@ -441,7 +487,9 @@ pub async fn trainings(
 ) -> Result<Json<Vec<TrainingJson>>, AppError> {
     let actor = caller.actor();
     let all: Vec<Doc<Training>> = cm::list(&state, &actor, None).await?;
-    Ok(Json(all.into_iter().map(|d| training_json(&actor, d)).collect()))
+    Ok(Json(
+        all.into_iter().map(|d| training_json(&actor, d)).collect(),
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/trainings/{record}", tag = "structural level",
@@ -465,7 +513,11 @@ pub async fn create_training(
     ApiJson(t): ApiJson<Training>,
 ) -> Result<(StatusCode, Json<TrainingJson>), AppError> {
     let actor = caller.actor();
-    domain::authz::authorize(&actor, domain::authz::Action::ManageStructural, domain::authz::Resource::Programme)?;
+    domain::authz::authorize(
+        &actor,
+        domain::authz::Action::ManageStructural,
+        domain::authz::Resource::Programme,
+    )?;
     known(&state, t.supported()).await?;
     let d = create_structural(&state, &actor, None, t).await?;
     Ok((StatusCode::CREATED, Json(training_json(&actor, d))))
@@ -490,7 +542,11 @@ pub async fn create_mechanism(
     ApiJson(m): ApiJson<Mechanism>,
 ) -> Result<(StatusCode, Json<MechanismJson>), AppError> {
     let actor = caller.actor();
-    domain::authz::authorize(&actor, domain::authz::Action::ManageStructural, domain::authz::Resource::Programme)?;
+    domain::authz::authorize(
+        &actor,
+        domain::authz::Action::ManageStructural,
+        domain::authz::Resource::Programme,
+    )?;
     known(&state, m.chair.into_iter().chain(m.members.iter().copied())).await?;
     let d = create_structural(&state, &actor, None, m).await?;
     Ok((StatusCode::CREATED, Json(d.into())))
@@ -525,7 +581,11 @@ pub async fn create_meeting(
     ApiJson(m): ApiJson<Meeting>,
 ) -> Result<(StatusCode, Json<MeetingJson>), AppError> {
     let actor = caller.actor();
-    domain::authz::authorize(&actor, domain::authz::Action::ManageStructural, domain::authz::Resource::Programme)?;
+    domain::authz::authorize(
+        &actor,
+        domain::authz::Action::ManageStructural,
+        domain::authz::Resource::Programme,
+    )?;
     let parent = mechanism_id(&state, &actor, &id).await?;
     known(&state, m.attendees.iter().copied()).await?;
     let d = create_structural(&state, &actor, Some(parent), m).await?;
@@ -550,7 +610,11 @@ pub async fn create_agreement(
     ApiJson(a): ApiJson<Agreement>,
 ) -> Result<(StatusCode, Json<AgreementJson>), AppError> {
     let actor = caller.actor();
-    domain::authz::authorize(&actor, domain::authz::Action::ManageStructural, domain::authz::Resource::Programme)?;
+    domain::authz::authorize(
+        &actor,
+        domain::authz::Action::ManageStructural,
+        domain::authz::Resource::Programme,
+    )?;
     known(&state, a.parties.iter().copied()).await?;
     let d = create_structural(&state, &actor, None, a).await?;
     Ok((StatusCode::CREATED, Json(d.into())))
@@ -573,8 +637,16 @@ pub async fn update_agreement(
     ApiJson(u): ApiJson<AgreementUpdate>,
 ) -> Result<Json<AgreementJson>, AppError> {
     let actor = caller.actor();
-    domain::authz::authorize(&actor, domain::authz::Action::ManageStructural, domain::authz::Resource::Programme)?;
+    domain::authz::authorize(
+        &actor,
+        domain::authz::Action::ManageStructural,
+        domain::authz::Resource::Programme,
+    )?;
     let doc: Doc<Agreement> = cm::get(&state, &actor, &id).await?;
     known(&state, u.agreement.parties.iter().copied()).await?;
-    Ok(Json(cm::update(&state, &actor, &doc, u.version, u.agreement).await?.into()))
+    Ok(Json(
+        cm::update(&state, &actor, &doc, u.version, u.agreement)
+            .await?
+            .into(),
+    ))
 }

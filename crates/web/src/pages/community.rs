@@ -35,8 +35,8 @@ use crate::auth::{Caller, SignedIn};
 use crate::community::{self as cm, Doc, Place};
 use crate::error::{AppError, ErrorKind};
 use crate::forms::Fieldset;
-use crate::pages::instruments::Piece;
 use crate::i18n::Tr;
+use crate::pages::instruments::Piece;
 use crate::records::{self, Field, Input, field, required, values};
 
 fn community_fields() -> Vec<Field> {
@@ -61,7 +61,10 @@ fn project_fields() -> Vec<Field> {
         required("name", Input::Text),
         required(
             "kind",
-            Input::Choice("project-kind", values(ProjectKind::ALL, ProjectKind::as_str)),
+            Input::Choice(
+                "project-kind",
+                values(ProjectKind::ALL, ProjectKind::as_str),
+            ),
         ),
         field(
             "approach",
@@ -81,7 +84,10 @@ fn visit_fields() -> Vec<Field> {
         required("on", Input::Date),
         required(
             "rating",
-            Input::Choice("visit-rating", values(VisitRating::ALL, VisitRating::as_str)),
+            Input::Choice(
+                "visit-rating",
+                values(VisitRating::ALL, VisitRating::as_str),
+            ),
         ),
         field("participants_met", Input::Number(100_000)),
         required("findings", Input::Textarea),
@@ -122,7 +128,11 @@ fn settle<T>(
 
 /// A community-level record the actor may change: read access first (so an unknown record is
 /// 404 for everyone), then `community.manage` in its office.
-async fn managed<T: cm::Record>(state: &AppState, actor: &Actor, id: &str) -> Result<Doc<T>, AppError> {
+async fn managed<T: cm::Record>(
+    state: &AppState,
+    actor: &Actor,
+    id: &str,
+) -> Result<Doc<T>, AppError> {
     let doc: Doc<T> = cm::get(state, actor, id).await?;
     authorize(
         actor,
@@ -358,7 +368,11 @@ pub async fn new_form(
     SignedIn(caller): SignedIn,
     Query(q): Query<NewCommunityQuery>,
 ) -> Result<Response, AppError> {
-    authorize(&caller.actor(), Action::ManageCommunity, Resource::Programme)?;
+    authorize(
+        &caller.actor(),
+        Action::ManageCommunity,
+        Resource::Programme,
+    )?;
     let mut posted = Posted::default();
     posted.0.push(("name".into(), q.place.clone()));
     posted.0.push(("province".into(), q.province));
@@ -384,7 +398,20 @@ pub async fn create(
         match records::merge::<Community>(None, fields, "name") {
             Ok(c) => {
                 let office = cm::office_for(&state, &actor, &c).await?;
-                Some(cm::save(&state, &actor, None, None, Place { parent: None, office }, c).await)
+                Some(
+                    cm::save(
+                        &state,
+                        &actor,
+                        None,
+                        None,
+                        Place {
+                            parent: None,
+                            office,
+                        },
+                        c,
+                    )
+                    .await,
+                )
             }
             Err(e) => Some(Err(AppError::validation(e))),
         }
@@ -497,7 +524,11 @@ async fn startable(state: &AppState, project: bool) -> Result<Vec<(String, Strin
     Ok(out)
 }
 
-async fn submissions(state: &AppState, tr: &Tr, doc: DocumentId) -> Result<Vec<SubmissionLink>, AppError> {
+async fn submissions(
+    state: &AppState,
+    tr: &Tr,
+    doc: DocumentId,
+) -> Result<Vec<SubmissionLink>, AppError> {
     Ok(state
         .store
         .submissions_for(Subject::Document(doc))
@@ -526,9 +557,11 @@ async fn community_page(
 ) -> Result<CommunityPage, AppError> {
     let actor = caller.actor();
     let doc: Doc<Community> = cm::get(state, &actor, id).await?;
-    let can_manage = authorize(&actor, Action::ManageCommunity, Resource::Office(
-        doc.rec.office.unwrap_or_default(),
-    ))
+    let can_manage = authorize(
+        &actor,
+        Action::ManageCommunity,
+        Resource::Office(doc.rec.office.unwrap_or_default()),
+    )
     .is_ok();
     let threshold = small_cell_threshold(&actor);
     let config = cm::selection_config(state).await?;
@@ -624,7 +657,11 @@ async fn community_page(
 
 /// Services on the map in the community's area (its name, places or province named in the
 /// service's place), with the gap they show.
-async fn services_in_area(state: &AppState, tr: &Tr, c: &Community) -> Result<Vec<ServiceRow>, AppError> {
+async fn services_in_area(
+    state: &AppState,
+    tr: &Tr,
+    c: &Community,
+) -> Result<Vec<ServiceRow>, AppError> {
     Ok(state
         .store
         .services()
@@ -693,7 +730,15 @@ pub async fn save(
         Ok(_) => Ok(Redirect::to(&format!("/communities/{id}")).into_response()),
         Err((status, errors)) => render_status(
             status,
-            &community_page(&state, &tr, &caller, &id, Some((form, errors)), String::new()).await?,
+            &community_page(
+                &state,
+                &tr,
+                &caller,
+                &id,
+                Some((form, errors)),
+                String::new(),
+            )
+            .await?,
         ),
     }
 }
@@ -723,7 +768,8 @@ pub async fn save_selection(
                 body.selection.remove(&c.key);
             }
             Some(status) => {
-                body.selection.insert(c.key.clone(), CriterionCheck { status, evidence });
+                body.selection
+                    .insert(c.key.clone(), CriterionCheck { status, evidence });
             }
             None => bad = true,
         }
@@ -802,11 +848,14 @@ fn criteria_page(
                 custom: c.source == CriterionSource::Programme,
                 weight: c.weight.to_string(),
                 essential: c.essential,
-                error: [msg(&format!("weight_{}", c.key)), msg(&format!("label_{}", c.key))]
-                    .into_iter()
-                    .filter(|m| !m.is_empty())
-                    .collect::<Vec<_>>()
-                    .join(" "),
+                error: [
+                    msg(&format!("weight_{}", c.key)),
+                    msg(&format!("label_{}", c.key)),
+                ]
+                .into_iter()
+                .filter(|m| !m.is_empty())
+                .collect::<Vec<_>>()
+                .join(" "),
             })
             .collect(),
         shortlist_size: size_text,
@@ -822,7 +871,11 @@ pub async fn criteria(
     tr: Tr,
     SignedIn(caller): SignedIn,
 ) -> Result<Response, AppError> {
-    authorize(&caller.actor(), Action::ManageProgramme, Resource::Programme)?;
+    authorize(
+        &caller.actor(),
+        Action::ManageProgramme,
+        Resource::Programme,
+    )?;
     let config = cm::selection_config(&state).await?;
     render(&criteria_page(
         &state,
@@ -849,7 +902,9 @@ pub async fn save_criteria(
         shortlist_size: 0,
     };
     for c in &current.criteria {
-        if c.source == CriterionSource::Programme && !form.get(&format!("remove_{}", c.key)).is_empty() {
+        if c.source == CriterionSource::Programme
+            && !form.get(&format!("remove_{}", c.key)).is_empty()
+        {
             continue;
         }
         let weight = match form.get(&format!("weight_{}", c.key)).trim().parse::<u8>() {
@@ -868,7 +923,10 @@ pub async fn save_criteria(
     let new_label = form.get("new_label").trim().to_string();
     if !new_label.is_empty() {
         config.criteria.push(Criterion {
-            key: format!("programme_{}", &uuid::Uuid::new_v4().simple().to_string()[..8]),
+            key: format!(
+                "programme_{}",
+                &uuid::Uuid::new_v4().simple().to_string()[..8]
+            ),
             label: new_label.clone(),
             source: CriterionSource::Programme,
             weight: 1,
@@ -889,7 +947,9 @@ pub async fn save_criteria(
         Ok(()) => Ok(Redirect::to("/communities").into_response()),
         Err(e) if e.kind == ErrorKind::Validation => render_status(
             StatusCode::UNPROCESSABLE_ENTITY,
-            &criteria_page(&state, &tr, &caller, &config, size_text, new_label, &e.fields),
+            &criteria_page(
+                &state, &tr, &caller, &config, size_text, new_label, &e.fields,
+            ),
         ),
         Err(e) => Err(e),
     }
@@ -1030,9 +1090,11 @@ async fn project_page(
     let doc: Doc<Project> = cm::get(state, &actor, id).await?;
     let community = cm::community_of(state, &actor, &doc).await?;
     let p = &doc.body;
-    let can_manage = authorize(&actor, Action::ManageCommunity, Resource::Office(
-        doc.rec.office.unwrap_or_default(),
-    ))
+    let can_manage = authorize(
+        &actor,
+        Action::ManageCommunity,
+        Resource::Office(doc.rec.office.unwrap_or_default()),
+    )
     .is_ok();
     let names = cm::may_see_participants(&actor);
     let threshold = small_cell_threshold(&actor);
@@ -1060,7 +1122,10 @@ async fn project_page(
                 href,
                 kind: tr.t_of("participant-kind", x.kind.as_str()),
                 role: tr.t_of("participant-role", x.role.as_str()),
-                sex: x.sex.map(|s| tr.t_of("sex", s.as_str())).unwrap_or_default(),
+                sex: x
+                    .sex
+                    .map(|s| tr.t_of("sex", s.as_str()))
+                    .unwrap_or_default(),
                 joined: x.joined.to_string(),
                 left: x.left.map(|d| d.to_string()).unwrap_or_default(),
                 active: x.active(),
@@ -1074,13 +1139,22 @@ async fn project_page(
             .await?
             .into_iter()
             .filter(|c| cm::may_name(&actor, &c.access) && !p.active_cases().contains(&c.id))
-            .map(|c| (c.number.clone(), format!("{} · {} {}", c.number, c.given_name, c.family_name)))
+            .map(|c| {
+                (
+                    c.number.clone(),
+                    format!("{} · {} {}", c.number, c.given_name, c.family_name),
+                )
+            })
             .collect()
     } else {
         Vec::new()
     };
     let mut satisfaction = Satisfaction::default();
-    for s in state.store.submissions_for(Subject::Document(doc.id())).await? {
+    for s in state
+        .store
+        .submissions_for(Subject::Document(doc.id()))
+        .await?
+    {
         if s.status == SubmissionStatus::Complete && s.form_id == SATISFACTION_FORM {
             let a: serde_json::Value = serde_json::from_str(&s.answers).unwrap_or_default();
             let text = |k: &str| a.get(k).and_then(|v| v.as_str()).unwrap_or("").to_string();
@@ -1192,18 +1266,31 @@ async fn project_page(
                 note: d.note.clone(),
             })
             .collect(),
-        next_stage: (screening.is_some_and(|s| s.passes()) && p.started_on.is_none()
+        next_stage: (screening.is_some_and(|s| s.passes())
+            && p.started_on.is_none()
             && p.closing.is_none())
         .then(|| p.next_stage())
         .flatten()
-        .map(|s| (s.as_str().to_string(), tr.t_of("selection-stage", s.as_str()))),
+        .map(|s| {
+            (
+                s.as_str().to_string(),
+                tr.t_of("selection-stage", s.as_str()),
+            )
+        }),
         needs_selection: p.kind.needs_selection(),
         started: p.started_on.is_some(),
         closed: p.closing.is_some(),
         closing: p
             .closing
             .as_ref()
-            .map(|c| format!("{} · {} {}", tr.t_of("project-outcome", c.outcome.as_str()), c.on, c.note))
+            .map(|c| {
+                format!(
+                    "{} · {} {}",
+                    tr.t_of("project-outcome", c.outcome.as_str()),
+                    c.on,
+                    c.note
+                )
+            })
             .unwrap_or_default(),
         visits: visits
             .iter()
@@ -1212,9 +1299,21 @@ async fn project_page(
                 on: v.body.on.to_string(),
                 rating: tr.t_of("visit-rating", v.body.rating.as_str()),
                 by: v.rec.updated_by.clone().unwrap_or_default(),
-                met: v.body.participants_met.map(|n| n.to_string()).unwrap_or_default(),
-                findings: if names { v.body.findings.clone() } else { String::new() },
-                follow_up: if names { v.body.follow_up.clone() } else { String::new() },
+                met: v
+                    .body
+                    .participants_met
+                    .map(|n| n.to_string())
+                    .unwrap_or_default(),
+                findings: if names {
+                    v.body.findings.clone()
+                } else {
+                    String::new()
+                },
+                follow_up: if names {
+                    v.body.follow_up.clone()
+                } else {
+                    String::new()
+                },
             })
             .collect(),
         satisfaction: if satisfaction.community_members == 0 {
@@ -1251,7 +1350,14 @@ async fn project_page(
         visit_open: !ve.is_empty(),
         case_choices,
         problem: forms.problem,
-        visit_form: vec![records::fieldset(tr, tr.t("visit-legend"), &visit_fields(), &vp, &ve, &[])],
+        visit_form: vec![records::fieldset(
+            tr,
+            tr.t("visit-legend"),
+            &visit_fields(),
+            &vp,
+            &ve,
+            &[],
+        )],
         screening_form: vec![records::fieldset(
             tr,
             tr.t("screening-legend"),
@@ -1439,7 +1545,10 @@ pub async fn project_save(
                 edit: Some((form, errors)),
                 ..Default::default()
             };
-            render_status(status, &project_page(&state, &tr, &caller, &id, forms).await?)
+            render_status(
+                status,
+                &project_page(&state, &tr, &caller, &id, forms).await?,
+            )
         }
     }
 }
@@ -1461,7 +1570,16 @@ async fn project_step(
     let mut body = doc.body.clone();
     let result = match change(&mut body) {
         Err(r) => Err(refusal(r)),
-        Ok(()) => cm::update(state, &actor, &doc, version.unwrap_or(doc.rec.version), body).await,
+        Ok(()) => {
+            cm::update(
+                state,
+                &actor,
+                &doc,
+                version.unwrap_or(doc.rec.version),
+                body,
+            )
+            .await
+        }
     };
     match result {
         Ok(_) => Ok(Redirect::to(&format!("/projects/{id}{anchor}")).into_response()),
@@ -1538,7 +1656,17 @@ pub async fn screening(
         screening: Some((form, ValidationErrors::new())),
         ..Default::default()
     };
-    project_step(&state, &tr, &caller, &id, version, |p| p.screen(s), forms, "#screening").await
+    project_step(
+        &state,
+        &tr,
+        &caller,
+        &id,
+        version,
+        |p| p.screen(s),
+        forms,
+        "#screening",
+    )
+    .await
 }
 
 #[derive(Deserialize, Default)]
@@ -1579,7 +1707,12 @@ pub async fn selection(
         stage,
         passed,
         on,
-        note: form.note.trim().chars().take(domain::case::MAX_LONG_TEXT).collect(),
+        note: form
+            .note
+            .trim()
+            .chars()
+            .take(domain::case::MAX_LONG_TEXT)
+            .collect(),
     };
     project_step(
         &state,
@@ -1621,7 +1754,12 @@ pub async fn lifecycle(
             &project_page(&state, &tr, &caller, &id, forms).await?,
         );
     };
-    let note: String = form.note.trim().chars().take(domain::case::MAX_LONG_TEXT).collect();
+    let note: String = form
+        .note
+        .trim()
+        .chars()
+        .take(domain::case::MAX_LONG_TEXT)
+        .collect();
     let step = form.step.clone();
     project_step(
         &state,
@@ -1680,7 +1818,9 @@ pub async fn add_participant(
                 None => read.add("case_number", "error-case-number-unknown"),
             }
         }
-        Some(ParticipantKind::CommunityMember) if fields["name"].as_str().unwrap_or("").is_empty() => {
+        Some(ParticipantKind::CommunityMember)
+            if fields["name"].as_str().unwrap_or("").is_empty() =>
+        {
             read.add("name", "error-required")
         }
         _ => {}
@@ -1699,7 +1839,9 @@ pub async fn add_participant(
     let (Some(kind), Some(role), Some(joined)) = (
         kind,
         fields["role"].as_str().and_then(ParticipantRole::parse),
-        fields["joined"].as_str().and_then(domain::case::date::parse),
+        fields["joined"]
+            .as_str()
+            .and_then(domain::case::date::parse),
     ) else {
         return Err(AppError::new(ErrorKind::Validation));
     };
@@ -1742,8 +1884,12 @@ pub async fn participant_leaves(
     CsrfForm { caller, form }: CsrfForm<Posted>,
 ) -> Result<Response, AppError> {
     managed::<Project>(&state, &caller.actor(), &id).await?;
-    let pid: uuid::Uuid = pid.parse().map_err(|_| AppError::new(ErrorKind::NotFound))?;
-    let on = domain::case::date::parse(form.get("on")).unwrap_or_else(today).min(today());
+    let pid: uuid::Uuid = pid
+        .parse()
+        .map_err(|_| AppError::new(ErrorKind::NotFound))?;
+    let on = domain::case::date::parse(form.get("on"))
+        .unwrap_or_else(today)
+        .min(today());
     project_step(
         &state,
         &tr,
@@ -1795,7 +1941,10 @@ pub async fn add_visit(
                 problem: tr.t("form-has-errors"),
                 ..Default::default()
             };
-            render_status(status, &project_page(&state, &tr, &caller, &id, forms).await?)
+            render_status(
+                status,
+                &project_page(&state, &tr, &caller, &id, forms).await?,
+            )
         }
     }
 }
@@ -1811,7 +1960,10 @@ async fn subject_record(
     fill: bool,
 ) -> Result<(store::DocRecord, String, String), AppError> {
     authorize(actor, Action::ReadCommunity, Resource::Programme)?;
-    let rec = state.store.document(crate::referrals::parse_id(id)?).await?;
+    let rec = state
+        .store
+        .document(crate::referrals::parse_id(id)?)
+        .await?;
     let office = Resource::Office(rec.office.unwrap_or_default());
     authorize(actor, Action::ReadParticipants, office)?;
     if fill {
@@ -1840,7 +1992,11 @@ pub async fn start_form(
     let (rec, _, _) = subject_record(&state, &actor, &id, true).await?;
     let project = rec.kind == store::DocKind::Project;
     let form_id = form.form_id.trim();
-    if !startable(&state, project).await?.iter().any(|(f, _)| f == form_id) {
+    if !startable(&state, project)
+        .await?
+        .iter()
+        .any(|(f, _)| f == form_id)
+    {
         return Err(AppError::new(ErrorKind::NotFound));
     }
     let v = state.store.latest_published_form(form_id).await?;
@@ -1901,12 +2057,17 @@ async fn load_submission(
     fill: bool,
 ) -> Result<LoadedSubmission, AppError> {
     let (rec, back, back_label) = subject_record(state, actor, id, fill).await?;
-    let sid: uuid::Uuid = sid.parse().map_err(|_| AppError::new(ErrorKind::NotFound))?;
+    let sid: uuid::Uuid = sid
+        .parse()
+        .map_err(|_| AppError::new(ErrorKind::NotFound))?;
     let sub = state.store.submission(sid).await?;
     if sub.subject != Subject::Document(rec.id) {
         return Err(AppError::new(ErrorKind::NotFound));
     }
-    let v = state.store.form_version(&sub.form_id, &sub.form_version).await?;
+    let v = state
+        .store
+        .form_version(&sub.form_id, &sub.form_version)
+        .await?;
     Ok(LoadedSubmission {
         back,
         back_label,
@@ -2016,7 +2177,15 @@ pub async fn save_form(
     }
     let page = |answers: &Answers, errors: &BTreeMap<String, String>, notice: String| {
         record_submission_page(
-            &state, &tr, &caller, &l, answers, errors, &date_text, date_error.clone(), notice,
+            &state,
+            &tr,
+            &caller,
+            &l,
+            answers,
+            errors,
+            &date_text,
+            date_error.clone(),
+            notice,
         )
     };
     if action == "refresh" || action.starts_with("add:") || action.starts_with("remove:") {
@@ -2091,7 +2260,15 @@ pub async fn save_form(
                 tr.t("form-draft-saved")
             };
             let p = record_submission_page(
-                &state, &tr, &caller, &l, &answers, &errors, &date_text, String::new(), notice,
+                &state,
+                &tr,
+                &caller,
+                &l,
+                &answers,
+                &errors,
+                &date_text,
+                String::new(),
+                notice,
             );
             if submitting {
                 render_status(StatusCode::UNPROCESSABLE_ENTITY, &p)
@@ -2140,7 +2317,12 @@ pub async fn case_projects(
     let mut out = Vec::new();
     for p in cm::projects_of_case(state, case.id).await? {
         let community = match p.rec.parent {
-            Some(c) => state.store.document(c).await.map(|d| d.name).unwrap_or_default(),
+            Some(c) => state
+                .store
+                .document(c)
+                .await
+                .map(|d| d.name)
+                .unwrap_or_default(),
             None => String::new(),
         };
         let role = p
@@ -2177,7 +2359,10 @@ pub async fn case_context(
         let communities: Vec<Doc<Community>> = cm::list(state, actor, None).await?;
         ctx.communities = communities
             .iter()
-            .filter(|c| c.body.covers(&p.return_province, p.return_community.as_deref()))
+            .filter(|c| {
+                c.body
+                    .covers(&p.return_province, p.return_community.as_deref())
+            })
             .map(|c| (format!("/communities/{}", c.id()), c.body.name.clone()))
             .collect();
     }

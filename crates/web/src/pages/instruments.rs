@@ -431,7 +431,10 @@ pub(crate) fn apply_action(c: &Compiled, answers: &mut Answers, action: &str) {
 }
 
 /// The posted fields, in order, with the CSRF token checked.
-pub(crate) fn posted_fields(caller: &Caller, body: &Bytes) -> Result<Vec<(String, String)>, AppError> {
+pub(crate) fn posted_fields(
+    caller: &Caller,
+    body: &Bytes,
+) -> Result<Vec<(String, String)>, AppError> {
     let fields: Vec<(String, String)> = serde_html_form::from_bytes(body)
         .map_err(|e| AppError::with_detail(ErrorKind::BadRequest, e.to_string()))?;
     let sent = fields

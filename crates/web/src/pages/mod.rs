@@ -78,7 +78,11 @@ impl Chrome {
                     "/stakeholders",
                     tr.t("nav-stakeholders"),
                 ),
-                (Action::ReadCommunity, "/communities", tr.t("nav-communities")),
+                (
+                    Action::ReadCommunity,
+                    "/communities",
+                    tr.t("nav-communities"),
+                ),
                 (Action::ReadCommunity, "/structural", tr.t("nav-structural")),
                 (Action::ApprovePathway, "/approvals", tr.t("nav-approvals")),
                 (Action::ManageProgramme, "/programme", tr.t("nav-programme")),

@@ -73,7 +73,12 @@ fn level_choice() -> Input {
 }
 
 pub fn kinds() -> Vec<Kind> {
-    let capacity_level = || Input::Choice("capacity-level", values(CapacityLevel::ALL, CapacityLevel::as_str));
+    let capacity_level = || {
+        Input::Choice(
+            "capacity-level",
+            values(CapacityLevel::ALL, CapacityLevel::as_str),
+        )
+    };
     let mut assessment = vec![
         required("stakeholder", Input::Stakeholder),
         required("on", Input::Date),
@@ -91,7 +96,12 @@ pub fn kinds() -> Vec<Kind> {
         field("gaps", Input::Textarea),
         field("priorities", Input::Textarea),
     ]);
-    let activity = || Input::Choice("capacity-activity", values(CapacityActivity::ALL, CapacityActivity::as_str));
+    let activity = || {
+        Input::Choice(
+            "capacity-activity",
+            values(CapacityActivity::ALL, CapacityActivity::as_str),
+        )
+    };
     vec![
         Kind {
             slug: "capacity-assessments",
@@ -298,21 +308,35 @@ async fn save_value(
         Ok(cm::save(state, actor, id, expected, place, body).await?.rec)
     }
     match kind {
-        DocKind::CapacityAssessment => typed::<CapacityAssessment>(state, actor, id, expected, place, value).await,
-        DocKind::CapacityPlan => typed::<CapacityPlan>(state, actor, id, expected, place, value).await,
+        DocKind::CapacityAssessment => {
+            typed::<CapacityAssessment>(state, actor, id, expected, place, value).await
+        }
+        DocKind::CapacityPlan => {
+            typed::<CapacityPlan>(state, actor, id, expected, place, value).await
+        }
         DocKind::Training => typed::<Training>(state, actor, id, expected, place, value).await,
         DocKind::Mechanism => typed::<Mechanism>(state, actor, id, expected, place, value).await,
         DocKind::Meeting => typed::<Meeting>(state, actor, id, expected, place, value).await,
         DocKind::Agreement => typed::<Agreement>(state, actor, id, expected, place, value).await,
-        DocKind::PolicyTrack => typed::<PolicyTrack>(state, actor, id, expected, place, value).await,
+        DocKind::PolicyTrack => {
+            typed::<PolicyTrack>(state, actor, id, expected, place, value).await
+        }
         _ => Err(AppError::new(ErrorKind::NotFound)),
     }
 }
 
 /// A structural record, for readers of the community and structural levels.
-async fn load(state: &AppState, actor: &Actor, kind: &Kind, id: &str) -> Result<DocRecord, AppError> {
+async fn load(
+    state: &AppState,
+    actor: &Actor,
+    kind: &Kind,
+    id: &str,
+) -> Result<DocRecord, AppError> {
     authorize(actor, Action::ReadCommunity, Resource::Programme)?;
-    let rec = state.store.document(crate::referrals::parse_id(id)?).await?;
+    let rec = state
+        .store
+        .document(crate::referrals::parse_id(id)?)
+        .await?;
     if rec.kind != kind.doc {
         return Err(AppError::new(ErrorKind::NotFound));
     }
@@ -335,7 +359,13 @@ fn title(tr: &Tr, rec: &DocRecord, value: &Value, orgs: &Options) -> String {
             .unwrap_or_default()
     };
     match rec.kind {
-        DocKind::CapacityAssessment => tr.t2("capacity-assessment-of", "stakeholder", org("stakeholder"), "date", &rec.name),
+        DocKind::CapacityAssessment => tr.t2(
+            "capacity-assessment-of",
+            "stakeholder",
+            org("stakeholder"),
+            "date",
+            &rec.name,
+        ),
         DocKind::Meeting => tr.t1("meeting-of", "date", &rec.name),
         DocKind::PolicyTrack => format!(
             "{} · {}",
@@ -347,20 +377,35 @@ fn title(tr: &Tr, rec: &DocRecord, value: &Value, orgs: &Options) -> String {
 }
 
 /// What is worked out from a record: its progress, warnings and results.
-fn facts(tr: &Tr, rec: &DocRecord, orgs: &Options, kinds_of: &[(StakeholderId, domain::stakeholder::StakeholderKind)]) -> Vec<DetailRow> {
+fn facts(
+    tr: &Tr,
+    rec: &DocRecord,
+    orgs: &Options,
+    kinds_of: &[(StakeholderId, domain::stakeholder::StakeholderKind)],
+) -> Vec<DetailRow> {
     let today = today();
     let row = |label: &str, value: String| DetailRow {
         label: tr.t(label),
         value,
     };
-    let progress = |p: ActionProgress| tr.t2("actions-progress", "done", p.done, "total", p.total)
-        + &if p.overdue > 0 { format!(" · {}", tr.tn("actions-overdue", p.overdue as u64)) } else { String::new() };
+    let progress = |p: ActionProgress| {
+        tr.t2("actions-progress", "done", p.done, "total", p.total)
+            + &if p.overdue > 0 {
+                format!(" · {}", tr.tn("actions-overdue", p.overdue as u64))
+            } else {
+                String::new()
+            }
+    };
     match rec.kind {
         DocKind::CapacityAssessment => serde_json::from_str::<CapacityAssessment>(&rec.body)
             .map(|a| {
                 vec![row(
                     "capacity-gap-areas",
-                    a.gap_areas().iter().map(|g| records::label(tr, g)).collect::<Vec<_>>().join(", "),
+                    a.gap_areas()
+                        .iter()
+                        .map(|g| records::label(tr, g))
+                        .collect::<Vec<_>>()
+                        .join(", "),
                 )]
             })
             .unwrap_or_default(),
@@ -369,12 +414,16 @@ fn facts(tr: &Tr, rec: &DocRecord, orgs: &Options, kinds_of: &[(StakeholderId, d
                 .ok()
                 .and_then(|v| serde_json::from_value(v["action_points"].clone()).ok())
                 .unwrap_or_default();
-            vec![row("actions-title", progress(ActionProgress::of(points.iter(), today)))]
+            vec![row(
+                "actions-title",
+                progress(ActionProgress::of(points.iter(), today)),
+            )]
         }
         DocKind::Training => serde_json::from_str::<Training>(&rec.body)
             .map(|t| {
                 let r = t.results();
-                let mean = |m: Option<f64>| m.map(|x| format!("{x:.1}")).unwrap_or_else(|| "—".into());
+                let mean =
+                    |m: Option<f64>| m.map(|x| format!("{x:.1}")).unwrap_or_else(|| "—".into());
                 vec![
                     row("training-participants", r.participants.to_string()),
                     row("training-tested-twice", r.tested_twice.to_string()),
@@ -395,21 +444,40 @@ fn facts(tr: &Tr, rec: &DocRecord, orgs: &Options, kinds_of: &[(StakeholderId, d
                     if w.is_empty() {
                         tr.t("mechanism-no-warnings")
                     } else {
-                        w.iter().map(|x| tr.t_of("mechanism-warning", x.as_str())).collect::<Vec<_>>().join(" ")
+                        w.iter()
+                            .map(|x| tr.t_of("mechanism-warning", x.as_str()))
+                            .collect::<Vec<_>>()
+                            .join(" ")
                     },
                 )]
             })
             .unwrap_or_default(),
         DocKind::Agreement => serde_json::from_str::<Agreement>(&rec.body)
-            .map(|a| vec![row("agreement-standing", tr.t_of("standing", a.standing(today).as_str()))])
+            .map(|a| {
+                vec![row(
+                    "agreement-standing",
+                    tr.t_of("standing", a.standing(today).as_str()),
+                )]
+            })
             .unwrap_or_default(),
         DocKind::PolicyTrack => serde_json::from_str::<PolicyTrack>(&rec.body)
             .map(|t| {
                 vec![
-                    row("policy-steps-done", tr.t2("actions-progress", "done", t.steps_done(), "total", MainstreamingStep::ALL.len())),
+                    row(
+                        "policy-steps-done",
+                        tr.t2(
+                            "actions-progress",
+                            "done",
+                            t.steps_done(),
+                            "total",
+                            MainstreamingStep::ALL.len(),
+                        ),
+                    ),
                     row(
                         "policy-current-step",
-                        t.current().map(|s| tr.t_of("mainstreaming-step", s.as_str())).unwrap_or_else(|| tr.t("policy-all-done")),
+                        t.current()
+                            .map(|s| tr.t_of("mainstreaming-step", s.as_str()))
+                            .unwrap_or_else(|| tr.t("policy-all-done")),
                     ),
                 ]
             })
@@ -421,7 +489,9 @@ fn facts(tr: &Tr, rec: &DocRecord, orgs: &Options, kinds_of: &[(StakeholderId, d
     }
 }
 
-async fn stakeholder_kinds(state: &AppState) -> Result<Vec<(StakeholderId, domain::stakeholder::StakeholderKind)>, AppError> {
+async fn stakeholder_kinds(
+    state: &AppState,
+) -> Result<Vec<(StakeholderId, domain::stakeholder::StakeholderKind)>, AppError> {
     Ok(state
         .store
         .stakeholders()
@@ -466,7 +536,12 @@ pub async fn engagement(state: &AppState, actor: &Actor) -> Result<EngagementCha
         .collect();
     let support: Vec<(StakeholderId, Date)> = trainings
         .iter()
-        .flat_map(|t| t.body.supported().into_iter().map(move |s| (s, t.body.start)))
+        .flat_map(|t| {
+            t.body
+                .supported()
+                .into_iter()
+                .map(move |s| (s, t.body.start))
+        })
         .collect();
     Ok(engagement_change(&a, &support))
 }
@@ -505,8 +580,13 @@ pub async fn hub(
     let e = engagement(&state, &actor).await?;
     render(&HubPage {
         c: Chrome::new(&state, tr.clone(), Some(&caller)),
-        engagement: tr.t2("engagement-indicator", "more", e.more_engaged, "measured", e.measured)
-            + " "
+        engagement: tr.t2(
+            "engagement-indicator",
+            "more",
+            e.more_engaged,
+            "measured",
+            e.measured,
+        ) + " "
             + &tr.tn("engagement-supported", e.supported as u64),
         sections,
         can_manage: authorize(&actor, Action::ManageStructural, Resource::Programme).is_ok(),
@@ -602,9 +682,17 @@ async fn record_page(
         lists.push(ItemSection {
             name: l.name,
             title: tr.t(&format!("list-{}", l.name.replace('_', "-"))),
-            headers: l.add.iter().map(|f| records::label(tr, f.name)).chain(
-                l.update.iter().filter(|f| !l.add.iter().any(|a| a.name == f.name)).map(|f| records::label(tr, f.name)),
-            ).collect(),
+            headers: l
+                .add
+                .iter()
+                .map(|f| records::label(tr, f.name))
+                .chain(
+                    l.update
+                        .iter()
+                        .filter(|f| !l.add.iter().any(|a| a.name == f.name))
+                        .map(|f| records::label(tr, f.name)),
+                )
+                .collect(),
             rows: if hidden {
                 Vec::new()
             } else {
@@ -615,7 +703,11 @@ async fn record_page(
                         cells: l
                             .add
                             .iter()
-                            .chain(l.update.iter().filter(|f| !l.add.iter().any(|a| a.name == f.name)))
+                            .chain(
+                                l.update
+                                    .iter()
+                                    .filter(|f| !l.add.iter().any(|a| a.name == f.name)),
+                            )
                             .map(|f| records::show(tr, f, &item[f.name], &orgs))
                             .collect(),
                         update: if can_manage && !l.update.is_empty() {
@@ -634,7 +726,14 @@ async fn record_page(
             },
             hidden,
             add: can_manage.then(|| {
-                records::fieldset(tr, tr.t(&format!("list-{}-add", l.name.replace('_', "-"))), &l.add, &add_posted, &add_errors, &orgs)
+                records::fieldset(
+                    tr,
+                    tr.t(&format!("list-{}-add", l.name.replace('_', "-"))),
+                    &l.add,
+                    &add_posted,
+                    &add_errors,
+                    &orgs,
+                )
             }),
             open,
         });
@@ -642,18 +741,32 @@ async fn record_page(
     // Meetings of a mechanism.
     let (children_title, children, add_child) = if kind.doc == DocKind::Mechanism {
         let mut rows = Vec::new();
-        for m in state.store.documents(DocKind::Meeting, Some(rec.id)).await?.into_iter().rev() {
+        for m in state
+            .store
+            .documents(DocKind::Meeting, Some(rec.id))
+            .await?
+            .into_iter()
+            .rev()
+        {
             let v = read_value(&m)?;
             rows.push(ChildRow {
                 href: format!("/structural/meetings/{}", m.id),
                 title: title(tr, &m, &v, &orgs),
-                facts: facts(tr, &m, &orgs, &kinds_of).into_iter().map(|r| r.value).collect::<Vec<_>>().join(" · "),
+                facts: facts(tr, &m, &orgs, &kinds_of)
+                    .into_iter()
+                    .map(|r| r.value)
+                    .collect::<Vec<_>>()
+                    .join(" · "),
             });
         }
         (
             tr.t("structural-meetings"),
             rows,
-            if can_manage { format!("/structural/meetings/new?parent={}", rec.id) } else { String::new() },
+            if can_manage {
+                format!("/structural/meetings/new?parent={}", rec.id)
+            } else {
+                String::new()
+            },
         )
     } else {
         (String::new(), Vec::new(), String::new())
@@ -661,9 +774,17 @@ async fn record_page(
     let (back, back_label) = match (kind.parent, rec.parent) {
         (Some(parent_slug), Some(parent)) => (
             format!("/structural/{parent_slug}/{parent}"),
-            state.store.document(parent).await.map(|p| p.name).unwrap_or_default(),
+            state
+                .store
+                .document(parent)
+                .await
+                .map(|p| p.name)
+                .unwrap_or_default(),
         ),
-        _ => (format!("/structural#{}", kind.slug), tr.t("structural-back")),
+        _ => (
+            format!("/structural#{}", kind.slug),
+            tr.t("structural-back"),
+        ),
     };
     let (posted, errors, open) = match typed.edit {
         Some((p, e)) => (p, e, true),
@@ -689,7 +810,14 @@ async fn record_page(
         form: can_manage.then(|| RecordForm {
             action: base.clone(),
             version: posted.get("version").to_string(),
-            fieldsets: vec![records::fieldset(tr, tr.t(&format!("structural-{}-one", kind.slug)), &kind.fields, &posted, &errors, &orgs)],
+            fieldsets: vec![records::fieldset(
+                tr,
+                tr.t(&format!("structural-{}-one", kind.slug)),
+                &kind.fields,
+                &posted,
+                &errors,
+                &orgs,
+            )],
             submit: tr.t("map-save"),
             has_errors: open,
             open,
@@ -747,7 +875,14 @@ async fn new_page(
         form: RecordForm {
             action,
             version: String::new(),
-            fieldsets: vec![records::fieldset(tr, tr.t(&format!("structural-{}-one", kind.slug)), &kind.fields, posted, errors, &orgs)],
+            fieldsets: vec![records::fieldset(
+                tr,
+                tr.t(&format!("structural-{}-one", kind.slug)),
+                &kind.fields,
+                posted,
+                errors,
+                &orgs,
+            )],
             submit: tr.t("map-save"),
             has_errors: !errors.is_empty(),
             open: true,
@@ -756,12 +891,19 @@ async fn new_page(
 }
 
 /// The record a new one belongs to, checked to be of the right kind.
-async fn parent_of(state: &AppState, kind: &Kind, parent: &str) -> Result<Option<DocumentId>, AppError> {
+async fn parent_of(
+    state: &AppState,
+    kind: &Kind,
+    parent: &str,
+) -> Result<Option<DocumentId>, AppError> {
     match kind.parent {
         None => Ok(None),
         Some(parent_slug) => {
             let parent_kind = self::kind(parent_slug)?;
-            let rec = state.store.document(crate::referrals::parse_id(parent)?).await?;
+            let rec = state
+                .store
+                .document(crate::referrals::parse_id(parent)?)
+                .await?;
             if rec.kind != parent_kind.doc {
                 return Err(AppError::new(ErrorKind::NotFound));
             }
@@ -777,7 +919,11 @@ pub async fn new_form(
     Path(slug): Path<String>,
     Query(q): Query<NewQuery>,
 ) -> Result<Response, AppError> {
-    authorize(&caller.actor(), Action::ManageStructural, Resource::Programme)?;
+    authorize(
+        &caller.actor(),
+        Action::ManageStructural,
+        Resource::Programme,
+    )?;
     let kind = kind(&slug)?;
     parent_of(&state, &kind, &q.parent).await?;
     let mut posted = Posted::default();
@@ -786,7 +932,18 @@ pub async fn new_form(
             posted.0.push((f.name.to_string(), today().to_string()));
         }
     }
-    render(&new_page(&state, &tr, &caller, &kind, &q.parent, &posted, &ValidationErrors::new()).await?)
+    render(
+        &new_page(
+            &state,
+            &tr,
+            &caller,
+            &kind,
+            &q.parent,
+            &posted,
+            &ValidationErrors::new(),
+        )
+        .await?,
+    )
 }
 
 fn settle(
@@ -826,12 +983,28 @@ pub async fn create(
     let saved = if read.is_empty() {
         let mut obj = serde_json::Map::new();
         obj.extend(fields);
-        Some(save_value(&state, &actor, kind.doc, None, None, Place { parent, office: None }, Value::Object(obj)).await)
+        Some(
+            save_value(
+                &state,
+                &actor,
+                kind.doc,
+                None,
+                None,
+                Place {
+                    parent,
+                    office: None,
+                },
+                Value::Object(obj),
+            )
+            .await,
+        )
     } else {
         None
     };
     match settle(read, saved)? {
-        Ok(rec) => Ok(Redirect::to(&format!("/structural/{}/{}", kind.slug, rec.id)).into_response()),
+        Ok(rec) => {
+            Ok(Redirect::to(&format!("/structural/{}/{}", kind.slug, rec.id)).into_response())
+        }
         Err((status, errors)) => render_status(
             status,
             &new_page(&state, &tr, &caller, &kind, &q.parent, &form, &errors).await?,
@@ -858,7 +1031,21 @@ pub async fn save(
             obj.extend(fields);
         }
         Some(match version {
-            Some(v) => save_value(&state, &actor, kind.doc, Some(rec.id), Some(v), Place { parent: rec.parent, office: rec.office }, value).await,
+            Some(v) => {
+                save_value(
+                    &state,
+                    &actor,
+                    kind.doc,
+                    Some(rec.id),
+                    Some(v),
+                    Place {
+                        parent: rec.parent,
+                        office: rec.office,
+                    },
+                    value,
+                )
+                .await
+            }
             None => {
                 let mut e = ValidationErrors::new();
                 e.add("version", "error-required");
@@ -875,7 +1062,10 @@ pub async fn save(
                 edit: Some((form, errors)),
                 ..Default::default()
             };
-            render_status(status, &record_page(&state, &tr, &caller, &kind, &id, typed).await?)
+            render_status(
+                status,
+                &record_page(&state, &tr, &caller, &kind, &id, typed).await?,
+            )
         }
     }
 }
@@ -895,7 +1085,11 @@ async fn change_list(
     let actor = caller.actor();
     let rec = load(state, &actor, kind, id).await?;
     let orgs = cm::organisations(state).await?;
-    let spec = if item.is_some() { &list.update } else { &list.add };
+    let spec = if item.is_some() {
+        &list.update
+    } else {
+        &list.add
+    };
     let (fields, read) = records::read(spec, &form, &orgs);
     let version: i64 = form.get("version").trim().parse().unwrap_or(rec.version);
     let mut value = read_value(&rec)?;
@@ -932,20 +1126,46 @@ async fn change_list(
         return Err(AppError::new(ErrorKind::NotFound));
     }
     let saved = if read.is_empty() {
-        Some(save_value(state, &actor, kind.doc, Some(rec.id), Some(version), Place { parent: rec.parent, office: rec.office }, value).await)
+        Some(
+            save_value(
+                state,
+                &actor,
+                kind.doc,
+                Some(rec.id),
+                Some(version),
+                Place {
+                    parent: rec.parent,
+                    office: rec.office,
+                },
+                value,
+            )
+            .await,
+        )
     } else {
         None
     };
     match settle(read, saved)? {
-        Ok(_) => Ok(Redirect::to(&format!("/structural/{}/{}#list-{}", kind.slug, id, list.name)).into_response()),
+        Ok(_) => Ok(Redirect::to(&format!(
+            "/structural/{}/{}#list-{}",
+            kind.slug, id, list.name
+        ))
+        .into_response()),
         Err((status, errors)) => {
-            let problem = errors.0.iter().map(|f| tr.t(f.code)).collect::<Vec<_>>().join(" ");
+            let problem = errors
+                .0
+                .iter()
+                .map(|f| tr.t(f.code))
+                .collect::<Vec<_>>()
+                .join(" ");
             let typed = Typed {
                 item: Some((list.name, form, errors)),
                 problem,
                 ..Default::default()
             };
-            render_status(status, &record_page(state, tr, caller, kind, id, typed).await?)
+            render_status(
+                status,
+                &record_page(state, tr, caller, kind, id, typed).await?,
+            )
         }
     }
 }
@@ -963,7 +1183,11 @@ pub async fn add_item(
     Path((slug, id, list)): Path<(String, String, String)>,
     CsrfForm { caller, form }: CsrfForm<Posted>,
 ) -> Result<Response, AppError> {
-    authorize(&caller.actor(), Action::ManageStructural, Resource::Programme)?;
+    authorize(
+        &caller.actor(),
+        Action::ManageStructural,
+        Resource::Programme,
+    )?;
     let kind = kind(&slug)?;
     let l = list_of(&kind, &list)?;
     change_list(&state, &tr, &caller, &kind, &id, l, form, None).await
@@ -975,7 +1199,11 @@ pub async fn update_item(
     Path((slug, id, list, item)): Path<(String, String, String, String)>,
     CsrfForm { caller, form }: CsrfForm<Posted>,
 ) -> Result<Response, AppError> {
-    authorize(&caller.actor(), Action::ManageStructural, Resource::Programme)?;
+    authorize(
+        &caller.actor(),
+        Action::ManageStructural,
+        Resource::Programme,
+    )?;
     let kind = kind(&slug)?;
     let l = list_of(&kind, &list)?;
     if l.update.is_empty() {

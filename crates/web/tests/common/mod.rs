@@ -292,7 +292,12 @@ pub async fn register_recent_return(cm: &Client) -> (String, String) {
 /// Registers a returnee of Tambacounda / Goudiry under another name; returns the case id and
 /// number.
 #[allow(dead_code)]
-pub async fn register_named(app: &TestApp, cm: &Client, given: &str, sex: &str) -> (String, String) {
+pub async fn register_named(
+    app: &TestApp,
+    cm: &Client,
+    given: &str,
+    sex: &str,
+) -> (String, String) {
     let csrf = cm.csrf("/cases/new").await;
     let fields: Vec<(&str, &str)> = registration()
         .into_iter()
