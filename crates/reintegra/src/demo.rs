@@ -585,6 +585,7 @@ async fn service_map(
 }
 
 /// Saves one record of the community or structural level.
+#[allow(clippy::too_many_arguments)]
 async fn document<T: serde::Serialize>(
     store: &SqliteStore,
     kind: DocKind,

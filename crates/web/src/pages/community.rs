@@ -1555,6 +1555,7 @@ pub async fn project_save(
 
 /// Applies a lifecycle change to a project at the version the form was based on. A step the
 /// project's state does not allow comes back on the page with the reason.
+#[allow(clippy::too_many_arguments)]
 async fn project_step(
     state: &AppState,
     tr: &Tr,

@@ -1072,6 +1072,7 @@ pub async fn save(
 
 /// Changes a list inside a record (adds an item, or updates one) at the version the page
 /// showed; a stale version or a rule broken comes back on the page with what was typed.
+#[allow(clippy::too_many_arguments)]
 async fn change_list(
     state: &AppState,
     tr: &Tr,
