@@ -5,11 +5,13 @@
 
 use std::collections::HashMap;
 
+use axum::http::StatusCode;
 use domain::ValidationErrors;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 use time::Date;
 
+use crate::error::{AppError, ErrorKind};
 use crate::forms::{Choice, FieldBuilder, FieldView, Fieldset, error_map};
 use crate::i18n::Tr;
 use crate::pages::services::{DetailRow, Posted};
@@ -358,4 +360,27 @@ pub fn rows(tr: &Tr, fields: &[Field], value: &Value, orgs: &Options) -> Vec<Det
 
 pub fn label(tr: &Tr, name: &str) -> String {
     tr.t(&format!("field-{}", name.replace('_', "-")))
+}
+
+/// What a save came to: the saved record, or the status and the messages to show next to what
+/// was typed (errors found reading the form, `domain`'s, or a stale version, reported on
+/// `stale_field`). `saved` is `None` when the form could not even be read.
+pub fn settle<T>(
+    mut read: ValidationErrors,
+    saved: Option<Result<T, AppError>>,
+    stale_field: &str,
+) -> Result<Result<T, (StatusCode, ValidationErrors)>, AppError> {
+    match saved {
+        Some(Ok(v)) => Ok(Ok(v)),
+        None => Ok(Err((StatusCode::UNPROCESSABLE_ENTITY, read))),
+        Some(Err(e)) if e.kind == ErrorKind::Validation => {
+            read.merge(e.fields);
+            Ok(Err((StatusCode::UNPROCESSABLE_ENTITY, read)))
+        }
+        Some(Err(e)) if e.kind == ErrorKind::Conflict => {
+            read.add(stale_field, "error-stale-record");
+            Ok(Err((StatusCode::CONFLICT, read)))
+        }
+        Some(Err(e)) => Err(e),
+    }
 }

@@ -105,25 +105,49 @@ fn invalid(field: &str, code: &'static str) -> ValidationErrors {
     e
 }
 
-/// What a save came to, as the map forms do it: the record, or the status and the messages.
 fn settle<T>(
     read: ValidationErrors,
     saved: Option<Result<T, AppError>>,
 ) -> Result<Result<T, (StatusCode, ValidationErrors)>, AppError> {
-    match saved {
-        Some(Ok(v)) => Ok(Ok(v)),
-        None => Ok(Err((StatusCode::UNPROCESSABLE_ENTITY, read))),
-        Some(Err(e)) if e.kind == ErrorKind::Validation => {
-            let mut read = read;
-            read.merge(e.fields);
-            Ok(Err((StatusCode::UNPROCESSABLE_ENTITY, read)))
-        }
-        Some(Err(e)) if e.kind == ErrorKind::Conflict => Ok(Err((
-            StatusCode::CONFLICT,
-            invalid("name", "error-stale-record"),
-        ))),
-        Some(Err(e)) => Err(e),
+    records::settle(read, saved, "name")
+}
+
+/// Where a form's record goes: a new one at a place, or over a stored one.
+enum Target<'a, T> {
+    New(Place),
+    Existing(&'a Doc<T>),
+}
+
+/// Reads a record's form (over the stored body when editing) and saves it. The first part is
+/// what reading found; the second is `None` when the form could not be read.
+async fn save_record_form<T: cm::Record>(
+    state: &AppState,
+    actor: &Actor,
+    fields: &[Field],
+    form: &Posted,
+    target: Target<'_, T>,
+) -> (ValidationErrors, Option<Result<Doc<T>, AppError>>) {
+    let (values, read) = records::read(fields, form, &[]);
+    if !read.is_empty() {
+        return (read, None);
     }
+    let base = match &target {
+        Target::Existing(d) => serde_json::to_value(&d.body).ok(),
+        Target::New(_) => None,
+    };
+    let first = fields.first().map(|f| f.name).unwrap_or("name");
+    let body = match records::merge::<T>(base.as_ref(), values, first) {
+        Ok(b) => b,
+        Err(e) => return (read, Some(Err(AppError::validation(e)))),
+    };
+    let saved = match target {
+        Target::New(place) => cm::save(state, actor, None, None, place, body).await,
+        Target::Existing(doc) => match form.get("version").trim().parse() {
+            Ok(v) => cm::update(state, actor, doc, v, body).await,
+            Err(_) => Err(AppError::validation(invalid("version", "error-required"))),
+        },
+    };
+    (read, Some(saved))
 }
 
 /// A community-level record the actor may change: read access first (so an unknown record is
@@ -393,31 +417,24 @@ pub async fn create(
 ) -> Result<Response, AppError> {
     let actor = caller.actor();
     authorize(&actor, Action::ManageCommunity, Resource::Programme)?;
-    let (fields, read) = records::read(&community_fields(), &form, &[]);
-    let saved = if read.is_empty() {
-        match records::merge::<Community>(None, fields, "name") {
-            Ok(c) => {
-                let office = cm::office_for(&state, &actor, &c).await?;
-                Some(
-                    cm::save(
-                        &state,
-                        &actor,
-                        None,
-                        None,
-                        Place {
-                            parent: None,
-                            office,
-                        },
-                        c,
-                    )
-                    .await,
-                )
-            }
-            Err(e) => Some(Err(AppError::validation(e))),
-        }
-    } else {
-        None
-    };
+    let c = records::merge::<Community>(
+        None,
+        records::read(&community_fields(), &form, &[]).0,
+        "name",
+    )
+    .unwrap_or_default();
+    let office = cm::office_for(&state, &actor, &c).await?;
+    let (read, saved) = save_record_form::<Community>(
+        &state,
+        &actor,
+        &community_fields(),
+        &form,
+        Target::New(Place {
+            parent: None,
+            office,
+        }),
+    )
+    .await;
     match settle(read, saved)? {
         Ok(doc) => Ok(Redirect::to(&format!("/communities/{}", doc.id())).into_response()),
         Err((status, errors)) => render_status(
@@ -712,20 +729,14 @@ pub async fn save(
 ) -> Result<Response, AppError> {
     let actor = caller.actor();
     let doc: Doc<Community> = managed(&state, &actor, &id).await?;
-    let (fields, read) = records::read(&community_fields(), &form, &[]);
-    let version = form.get("version").trim().parse().ok();
-    let saved = if read.is_empty() {
-        let base = serde_json::to_value(&doc.body).ok();
-        match records::merge::<Community>(base.as_ref(), fields, "name") {
-            Ok(c) => Some(match version {
-                Some(v) => cm::update(&state, &actor, &doc, v, c).await,
-                None => Err(AppError::validation(invalid("version", "error-required"))),
-            }),
-            Err(e) => Some(Err(AppError::validation(e))),
-        }
-    } else {
-        None
-    };
+    let (read, saved) = save_record_form(
+        &state,
+        &actor,
+        &community_fields(),
+        &form,
+        Target::Existing(&doc),
+    )
+    .await;
     match settle(read, saved)? {
         Ok(_) => Ok(Redirect::to(&format!("/communities/{id}")).into_response()),
         Err((status, errors)) => render_status(
@@ -1498,15 +1509,9 @@ pub async fn project_create(
         Action::ManageCommunity,
         Resource::Office(community.rec.office.unwrap_or_default()),
     )?;
-    let (fields, read) = records::read(&project_fields(), &form, &[]);
-    let saved = if read.is_empty() {
-        match records::merge::<Project>(None, fields, "name") {
-            Ok(p) => Some(cm::save(&state, &actor, None, None, place, p).await),
-            Err(e) => Some(Err(AppError::validation(e))),
-        }
-    } else {
-        None
-    };
+    let (read, saved) =
+        save_record_form::<Project>(&state, &actor, &project_fields(), &form, Target::New(place))
+            .await;
     match settle(read, saved)? {
         Ok(doc) => Ok(Redirect::to(&format!("/projects/{}", doc.id())).into_response()),
         Err((status, errors)) => render_status(
@@ -1524,20 +1529,14 @@ pub async fn project_save(
 ) -> Result<Response, AppError> {
     let actor = caller.actor();
     let doc: Doc<Project> = managed(&state, &actor, &id).await?;
-    let (fields, read) = records::read(&project_fields(), &form, &[]);
-    let version = form.get("version").trim().parse().ok();
-    let saved = if read.is_empty() {
-        let base = serde_json::to_value(&doc.body).ok();
-        match records::merge::<Project>(base.as_ref(), fields, "name") {
-            Ok(p) => Some(match version {
-                Some(v) => cm::update(&state, &actor, &doc, v, p).await,
-                None => Err(AppError::validation(invalid("version", "error-required"))),
-            }),
-            Err(e) => Some(Err(AppError::validation(e))),
-        }
-    } else {
-        None
-    };
+    let (read, saved) = save_record_form(
+        &state,
+        &actor,
+        &project_fields(),
+        &form,
+        Target::Existing(&doc),
+    )
+    .await;
     match settle(read, saved)? {
         Ok(_) => Ok(Redirect::to(&format!("/projects/{id}")).into_response()),
         Err((status, errors)) => {
@@ -1912,28 +1911,18 @@ pub async fn add_visit(
 ) -> Result<Response, AppError> {
     let actor = caller.actor();
     let doc: Doc<Project> = managed(&state, &actor, &id).await?;
-    let (fields, read) = records::read(&visit_fields(), &form, &[]);
-    let saved = if read.is_empty() {
-        match records::merge::<MonitoringVisit>(None, fields, "on") {
-            Ok(v) => Some(
-                cm::save(
-                    &state,
-                    &actor,
-                    None,
-                    None,
-                    Place {
-                        parent: Some(doc.id()),
-                        office: doc.rec.office,
-                    },
-                    v,
-                )
-                .await,
-            ),
-            Err(e) => Some(Err(AppError::validation(e))),
-        }
-    } else {
-        None
+    let place = Place {
+        parent: Some(doc.id()),
+        office: doc.rec.office,
     };
+    let (read, saved) = save_record_form::<MonitoringVisit>(
+        &state,
+        &actor,
+        &visit_fields(),
+        &form,
+        Target::New(place),
+    )
+    .await;
     match settle(read, saved)? {
         Ok(_) => Ok(Redirect::to(&format!("/projects/{id}#visits")).into_response()),
         Err((status, errors)) => {
@@ -2157,19 +2146,16 @@ pub async fn save_form(
     Path((id, sid)): Path<(String, String)>,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    use super::instruments::{answers_from_post, apply_action, field, is_htmx, posted_fields};
+    use super::instruments::{FormPost, field, is_htmx, is_redraw, read_post, submission_errors};
     let l = load_submission(&state, &caller.actor(), &id, &sid, true).await?;
-    let fields = posted_fields(&caller, &body)?;
-    let action = field(&fields, "_action").to_string();
-    let mut answers = answers_from_post(&l.compiled, &fields);
-    apply_action(&l.compiled, &mut answers, &action);
-    let date_text = field(&fields, "_interview_date").trim().to_string();
-    let date = forms::expr::parse_date(&date_text).filter(|d| *d <= today());
-    let date_error = if date.is_none() {
-        tr.t("form-interview-date-invalid")
-    } else {
-        String::new()
-    };
+    let FormPost {
+        fields,
+        action,
+        answers,
+        date_text,
+        date,
+        date_error,
+    } = read_post(&tr, &caller, &l.compiled, &body)?;
     if l.sub.status != SubmissionStatus::Draft {
         return Err(AppError::with_detail(
             ErrorKind::Conflict,
@@ -2189,7 +2175,7 @@ pub async fn save_form(
             notice,
         )
     };
-    if action == "refresh" || action.starts_with("add:") || action.starts_with("remove:") {
+    if is_redraw(&action) {
         let p = page(&answers, &BTreeMap::new(), String::new());
         if is_htmx(&headers) {
             return render(&super::instruments::FormBody {
@@ -2201,16 +2187,7 @@ pub async fn save_form(
     }
     let submitting = action == "submit";
     let filled = l.compiled.fill(&answers, today());
-    let lang = super::instruments::form_language(&tr, &l.compiled.form);
-    let errors: BTreeMap<String, String> = if submitting {
-        l.compiled
-            .validate(&filled, today(), &lang)
-            .into_iter()
-            .map(|e| (e.path, e.message))
-            .collect()
-    } else {
-        BTreeMap::new()
-    };
+    let errors = submission_errors(&tr, &l.compiled, &filled, submitting);
     let Some(date) = date else {
         return render_status(
             StatusCode::UNPROCESSABLE_ENTITY,

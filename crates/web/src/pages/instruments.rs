@@ -957,17 +957,14 @@ pub async fn save(
     body: Bytes,
 ) -> Result<Response, AppError> {
     let l = load(&state, &caller, &id, &sid, Action::FillForm).await?;
-    let fields = posted_fields(&caller, &body)?;
-    let action = field(&fields, "_action").to_string();
-    let mut answers = answers_from_post(&l.compiled, &fields);
-    apply_action(&l.compiled, &mut answers, &action);
-    let date_text = field(&fields, "_interview_date").trim().to_string();
-    let date = forms::expr::parse_date(&date_text).filter(|d| *d <= today());
-    let date_error = if date.is_none() {
-        tr.t("form-interview-date-invalid")
-    } else {
-        String::new()
-    };
+    let FormPost {
+        fields,
+        action,
+        answers,
+        date_text,
+        date,
+        date_error,
+    } = read_post(&tr, &caller, &l.compiled, &body)?;
     if l.sub.status == SubmissionStatus::Complete {
         return Err(AppError::with_detail(
             ErrorKind::Conflict,
@@ -987,10 +984,7 @@ pub async fn save(
             notice,
         )
     };
-    if matches!(action.as_str(), "refresh")
-        || action.starts_with("add:")
-        || action.starts_with("remove:")
-    {
+    if is_redraw(&action) {
         let p = page(&answers, &BTreeMap::new(), String::new());
         if is_htmx(&headers) {
             return render(&FormBody {
@@ -1031,16 +1025,7 @@ pub async fn save(
     }
     let submitting = action == "submit";
     let filled = l.compiled.fill(&answers, today());
-    let lang = form_language(&tr, &l.compiled.form);
-    let errors: BTreeMap<String, String> = if submitting {
-        l.compiled
-            .validate(&filled, today(), &lang)
-            .into_iter()
-            .map(|e| (e.path, e.message))
-            .collect()
-    } else {
-        BTreeMap::new()
-    };
+    let errors = submission_errors(&tr, &l.compiled, &filled, submitting);
     let expected_version: i64 = field(&fields, "_version").parse().unwrap_or(-1);
     let Some(date) = date else {
         let p = page(&answers, &errors, String::new());
@@ -1149,6 +1134,67 @@ pub async fn save(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// A posted form as the save handlers read it: what was typed (with a repeat added or removed
+/// when asked), the action, and the interview date.
+pub(crate) struct FormPost {
+    pub fields: Vec<(String, String)>,
+    pub action: String,
+    pub answers: Answers,
+    pub date_text: String,
+    /// `None` when missing, unreadable or in the future; `date_error` says so.
+    pub date: Option<time::Date>,
+    pub date_error: String,
+}
+
+pub(crate) fn read_post(
+    tr: &Tr,
+    caller: &Caller,
+    c: &Compiled,
+    body: &Bytes,
+) -> Result<FormPost, AppError> {
+    let fields = posted_fields(caller, body)?;
+    let action = field(&fields, "_action").to_string();
+    let mut answers = answers_from_post(c, &fields);
+    apply_action(c, &mut answers, &action);
+    let date_text = field(&fields, "_interview_date").trim().to_string();
+    let date = forms::expr::parse_date(&date_text).filter(|d| *d <= today());
+    let date_error = if date.is_none() {
+        tr.t("form-interview-date-invalid")
+    } else {
+        String::new()
+    };
+    Ok(FormPost {
+        fields,
+        action,
+        answers,
+        date_text,
+        date,
+        date_error,
+    })
+}
+
+/// The post only redraws the form (skip logic, a repeat added or removed): nothing is saved.
+pub(crate) fn is_redraw(action: &str) -> bool {
+    action == "refresh" || action.starts_with("add:") || action.starts_with("remove:")
+}
+
+/// What stops a submission, by question: nothing unless submitting.
+pub(crate) fn submission_errors(
+    tr: &Tr,
+    c: &Compiled,
+    filled: &forms::Filled,
+    submitting: bool,
+) -> BTreeMap<String, String> {
+    if !submitting {
+        return BTreeMap::new();
+    }
+    let lang = form_language(tr, &c.form);
+    c.validate(filled, today(), &lang)
+        .into_iter()
+        .map(|e| (e.path, e.message))
+        .collect()
 }
 
 /// What the case page shows about forms: the submissions, and which forms can be started.

@@ -115,22 +115,10 @@ fn parse_choice<T>(
 /// was typed (errors found reading the form, `domain`'s, or a stale version). `saved` is `None`
 /// when the form could not even be read.
 fn outcome<T>(
-    mut read: ValidationErrors,
+    read: ValidationErrors,
     saved: Option<Result<T, AppError>>,
 ) -> Result<Result<T, (StatusCode, ValidationErrors)>, AppError> {
-    match saved {
-        Some(Ok(v)) => Ok(Ok(v)),
-        None => Ok(Err((StatusCode::UNPROCESSABLE_ENTITY, read))),
-        Some(Err(e)) if e.kind == ErrorKind::Validation => {
-            read.merge(e.fields);
-            Ok(Err((StatusCode::UNPROCESSABLE_ENTITY, read)))
-        }
-        Some(Err(e)) if e.kind == ErrorKind::Conflict => {
-            read.add("name", "error-stale-record");
-            Ok(Err((StatusCode::CONFLICT, read)))
-        }
-        Some(Err(e)) => Err(e),
-    }
+    crate::records::settle(read, saved, "name")
 }
 
 pub struct DetailRow {

@@ -7,7 +7,6 @@
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use domain::ValidationErrors;
 use domain::authz::{Action, Actor, Resource, authorize};
@@ -946,27 +945,6 @@ pub async fn new_form(
     )
 }
 
-fn settle(
-    read: ValidationErrors,
-    saved: Option<Result<DocRecord, AppError>>,
-) -> Result<Result<DocRecord, (StatusCode, ValidationErrors)>, AppError> {
-    match saved {
-        Some(Ok(v)) => Ok(Ok(v)),
-        None => Ok(Err((StatusCode::UNPROCESSABLE_ENTITY, read))),
-        Some(Err(e)) if e.kind == ErrorKind::Validation => {
-            let mut read = read;
-            read.merge(e.fields);
-            Ok(Err((StatusCode::UNPROCESSABLE_ENTITY, read)))
-        }
-        Some(Err(e)) if e.kind == ErrorKind::Conflict => {
-            let mut read = read;
-            read.add("version", "error-stale-record");
-            Ok(Err((StatusCode::CONFLICT, read)))
-        }
-        Some(Err(e)) => Err(e),
-    }
-}
-
 pub async fn create(
     State(state): State<AppState>,
     tr: Tr,
@@ -1001,7 +979,7 @@ pub async fn create(
     } else {
         None
     };
-    match settle(read, saved)? {
+    match records::settle(read, saved, "version")? {
         Ok(rec) => {
             Ok(Redirect::to(&format!("/structural/{}/{}", kind.slug, rec.id)).into_response())
         }
@@ -1055,7 +1033,7 @@ pub async fn save(
     } else {
         None
     };
-    match settle(read, saved)? {
+    match records::settle(read, saved, "version")? {
         Ok(_) => Ok(Redirect::to(&format!("/structural/{slug}/{id}")).into_response()),
         Err((status, errors)) => {
             let typed = Typed {
@@ -1145,7 +1123,7 @@ async fn change_list(
     } else {
         None
     };
-    match settle(read, saved)? {
+    match records::settle(read, saved, "version")? {
         Ok(_) => Ok(Redirect::to(&format!(
             "/structural/{}/{}#list-{}",
             kind.slug, id, list.name
