@@ -664,6 +664,9 @@ pub enum ProjectRefusal {
     ParticipantTwice,
     UnknownParticipant,
     TooMany,
+    KindLocked,
+    DateOrder,
+    UnknownStep,
 }
 
 impl ProjectRefusal {
@@ -681,6 +684,9 @@ impl ProjectRefusal {
             ProjectRefusal::ParticipantTwice => "error-participant-twice",
             ProjectRefusal::UnknownParticipant => "error-participant-unknown",
             ProjectRefusal::TooMany => "error-too-many",
+            ProjectRefusal::KindLocked => "error-project-kind-locked",
+            ProjectRefusal::DateOrder => "error-project-date-order",
+            ProjectRefusal::UnknownStep => "error-choice",
         }
     }
 }
@@ -760,6 +766,12 @@ impl Project {
         self.kind.dimension()
     }
 
+    /// The kind decides whether selection is required, so it is fixed once selection or the
+    /// project has begun.
+    pub fn kind_can_change(&self) -> bool {
+        self.selection.is_empty() && self.started_on.is_none()
+    }
+
     fn open(&self) -> Result<(), ProjectRefusal> {
         if self.closing.is_some() {
             Err(ProjectRefusal::Closed)
@@ -835,6 +847,9 @@ impl Project {
         if self.kind.needs_selection() && !selected {
             return Err(ProjectRefusal::SelectionFirst);
         }
+        if self.selection.iter().any(|d| d.on > on) {
+            return Err(ProjectRefusal::DateOrder);
+        }
         self.started_on = Some(on);
         Ok(())
     }
@@ -845,6 +860,9 @@ impl Project {
         // once running.
         if c.outcome == ProjectOutcome::Completed && self.started_on.is_none() {
             return Err(ProjectRefusal::NotStarted);
+        }
+        if self.started_on.is_some_and(|s| c.on < s) {
+            return Err(ProjectRefusal::DateOrder);
         }
         self.closing = Some(c);
         Ok(())
@@ -1365,8 +1383,21 @@ mod tests {
             p.decide(stage(Final, true)),
             Err(ProjectRefusal::StageOrder)
         );
+        assert_eq!(
+            p.start(date!(2026 - 02 - 09)),
+            Err(ProjectRefusal::DateOrder)
+        );
+        assert!(!p.kind_can_change());
         p.start(date!(2026 - 03 - 01)).unwrap();
         assert_eq!(p.status(), ProjectStatus::Running);
+        assert_eq!(
+            p.close(ProjectClosing {
+                outcome: ProjectOutcome::Completed,
+                on: date!(2026 - 02 - 28),
+                note: String::new(),
+            }),
+            Err(ProjectRefusal::DateOrder)
+        );
         p.close(ProjectClosing {
             outcome: ProjectOutcome::Completed,
             on: date!(2026 - 09 - 01),

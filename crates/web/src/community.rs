@@ -279,10 +279,13 @@ pub async fn update<T: Record>(
 const SELECTION_SETTING: &str = "community.selection";
 
 pub async fn selection_config(state: &AppState) -> Result<SelectionConfig, AppError> {
-    Ok(match state.store.setting(SELECTION_SETTING).await? {
-        Some(json) => serde_json::from_str(&json).unwrap_or_default(),
-        None => SelectionConfig::default(),
-    })
+    // A stored checklist that does not read is a fault to report, never silently replaced by
+    // the defaults (the next save would overwrite the programme's own).
+    match state.store.setting(SELECTION_SETTING).await? {
+        Some(json) => serde_json::from_str(&json)
+            .map_err(|e| AppError::internal(format!("stored selection checklist: {e}"))),
+        None => Ok(SelectionConfig::default()),
+    }
 }
 
 pub async fn save_selection_config(

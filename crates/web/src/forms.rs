@@ -23,6 +23,8 @@ pub struct Choice {
 /// A field as the template renders it.
 pub struct FieldView {
     pub name: String,
+    /// The element id after `f-`: the name, unless several forms on one page share names.
+    pub id: String,
     pub label: String,
     /// text, email, tel, date, number, textarea, select, checkboxes, checkbox
     pub kind: &'static str,
@@ -59,6 +61,7 @@ impl FieldBuilder<'_> {
         let hint_id = format!("{label_id}-hint");
         FieldView {
             name: name.to_string(),
+            id: name.to_string(),
             label: self.tr.t(&label_id),
             kind,
             value: value.to_string(),

@@ -251,9 +251,11 @@ fn scalar(v: &Value) -> String {
     }
 }
 
-/// The form fields, ready for `form_field.html`.
-pub fn views(
+/// The form fields, ready for `form_field.html`, with element ids prefixed (empty: none) for a
+/// page holding several forms with the same field names.
+pub fn views_in(
     tr: &Tr,
+    prefix: &str,
     fields: &[Field],
     p: &Posted,
     errors: &ValidationErrors,
@@ -299,6 +301,12 @@ pub fn views(
                 }
             }
         })
+        .map(|mut v| {
+            if !prefix.is_empty() {
+                v.id = format!("{prefix}{}", v.name);
+            }
+            v
+        })
         .collect()
 }
 
@@ -310,9 +318,22 @@ pub fn fieldset(
     errors: &ValidationErrors,
     orgs: &Options,
 ) -> Fieldset {
+    fieldset_in(tr, "", legend, fields, p, errors, orgs)
+}
+
+/// As [`fieldset`], with element ids prefixed.
+pub fn fieldset_in(
+    tr: &Tr,
+    prefix: &str,
+    legend: String,
+    fields: &[Field],
+    p: &Posted,
+    errors: &ValidationErrors,
+    orgs: &Options,
+) -> Fieldset {
     Fieldset {
         legend,
-        fields: views(tr, fields, p, errors, orgs),
+        fields: views_in(tr, prefix, fields, p, errors, orgs),
     }
 }
 

@@ -20,6 +20,11 @@ fn input_value(html: &str, name: &str) -> String {
     rest[v..].split('"').next().unwrap().to_string()
 }
 
+/// The version a project page's forms are based on.
+async fn page_version(c: &Client, path: &str) -> String {
+    field_value(&c.get_text(path).await.1, "version")
+}
+
 fn id_after(res: &reqwest::Response, prefix: &str) -> String {
     let loc = location(res);
     assert!(loc.starts_with(prefix), "redirected to {loc}");
@@ -216,8 +221,11 @@ async fn a_community_project_from_places_of_return_to_the_returnees_plan() {
     for k in domain::community::NEGATIVE_CRITERIA {
         screening.push((k, if k == "not_viable" { "yes" } else { "no" }));
     }
+    let v = page_version(&cm, &path).await;
+    let mut first = screening.clone();
+    first.push(("version", &v));
     let res = cm
-        .post_form(&format!("{path}/screening"), &csrf, &screening)
+        .post_form(&format!("{path}/screening"), &csrf, &first)
         .await;
     assert_eq!(res.status(), 303);
     let (_, page) = cm.get_text(&path).await;
@@ -227,17 +235,28 @@ async fn a_community_project_from_places_of_return_to_the_returnees_plan() {
         .into_iter()
         .map(|(k, v)| if k == "not_viable" { (k, "no") } else { (k, v) })
         .collect();
-    cm.post_form(&format!("{path}/screening"), &csrf, &screening)
+    let v = page_version(&cm, &path).await;
+    let mut screening = screening;
+    screening.push(("version", &v));
+    let res = cm
+        .post_form(&format!("{path}/screening"), &csrf, &screening)
         .await;
+    assert_eq!(res.status(), 303);
     let stage = |stage: &'static str| {
         let path = path.clone();
         let csrf = csrf.clone();
         let cm = &cm;
         async move {
+            let v = page_version(cm, &path).await;
             cm.post_form(
                 &format!("{path}/selection"),
                 &csrf,
-                &[("stage", stage), ("passed", "yes"), ("on", "2026-03-02")],
+                &[
+                    ("stage", stage),
+                    ("passed", "yes"),
+                    ("on", "2026-03-02"),
+                    ("version", &v),
+                ],
             )
             .await
             .status()
@@ -247,11 +266,21 @@ async fn a_community_project_from_places_of_return_to_the_returnees_plan() {
     for s in ["pre_selection", "initial", "final"] {
         assert_eq!(stage(s).await, 303, "{s}");
     }
+    // A page read before the last decision is stale: starting from it is refused.
     let res = cm
         .post_form(
             &format!("{path}/lifecycle"),
             &csrf,
-            &[("step", "start"), ("on", "2026-03-05")],
+            &[("step", "start"), ("on", "2026-03-05"), ("version", "2")],
+        )
+        .await;
+    assert_eq!(res.status(), 409);
+    let v = page_version(&cm, &path).await;
+    let res = cm
+        .post_form(
+            &format!("{path}/lifecycle"),
+            &csrf,
+            &[("step", "start"), ("on", "2026-03-05"), ("version", &v)],
         )
         .await;
     assert_eq!(res.status(), 303);
@@ -289,8 +318,10 @@ async fn a_community_project_from_places_of_return_to_the_returnees_plan() {
         ]),
     ];
     for p in &participants {
+        let v = page_version(&cm, &path).await;
         let mut fields: Vec<(&str, &str)> = p.iter().map(|(k, v)| (*k, v.as_str())).collect();
         fields.push(("joined", "2026-03-05"));
+        fields.push(("version", &v));
         let res = cm
             .post_form(&format!("{path}/participants"), &csrf, &fields)
             .await;
@@ -449,8 +480,9 @@ async fn a_community_project_from_places_of_return_to_the_returnees_plan() {
         .json()
         .await
         .unwrap();
-    assert_eq!(body["mix"]["returnees"], 2);
-    assert_eq!(body["mix"]["community_members"], 3);
+    // Two returnees and three members are cells under 5: a viewer gets no counts, only the verdict.
+    assert_eq!(body["mix"], json!(null));
+    assert_eq!(body["mix_verdict"], "mixed");
     assert_eq!(body["participants"], json!([]));
     assert!(!body.to_string().contains("Fatou"));
 
@@ -459,11 +491,12 @@ async fn a_community_project_from_places_of_return_to_the_returnees_plan() {
     let marker = "/participants/";
     let start = page.find(marker).unwrap() + marker.len();
     let pid = &page[start..start + 36];
+    let v = page_version(&cm, &path).await;
     let res = cm
         .post_form(
             &format!("{path}/participants/{pid}/leave"),
             &csrf,
-            &[("on", "2026-05-01")],
+            &[("on", "2026-05-01"), ("version", &v)],
         )
         .await;
     assert_eq!(res.status(), 303);
@@ -559,6 +592,7 @@ async fn capacity_building_coordination_and_agreements() {
     let training = id_after(&res, "/structural/trainings/");
     let tpath = format!("/structural/trainings/{training}");
     for (name, pre, post) in [("Awa Sow", "40", "75"), ("Modou Fall", "60", "55")] {
+        let v = page_version(&pm, &tpath).await;
         let res = pm
             .post_form(
                 &format!("{tpath}/participants"),
@@ -568,6 +602,7 @@ async fn capacity_building_coordination_and_agreements() {
                     ("stakeholder", &ngo),
                     ("pre", pre),
                     ("post", post),
+                    ("version", &v),
                 ],
             )
             .await;
@@ -626,6 +661,7 @@ async fn capacity_building_coordination_and_agreements() {
     assert_eq!(res.status(), 303);
     let meeting = id_after(&res, "/structural/meetings/");
     let mpath = format!("/structural/meetings/{meeting}");
+    let v = page_version(&pm, &mpath).await;
     let res = pm
         .post_form(
             &format!("{mpath}/action_points"),
@@ -634,6 +670,7 @@ async fn capacity_building_coordination_and_agreements() {
                 ("text", "Circulate the SOP draft"),
                 ("owner", "Ministry"),
                 ("due", "2026-04-20"),
+                ("version", &v),
             ],
         )
         .await;
@@ -729,12 +766,19 @@ async fn capacity_building_coordination_and_agreements() {
         .await;
     let policy = id_after(&res, "/structural/policy/");
     let ppath = format!("/structural/policy/{policy}");
-    pm.post_form(
-        &format!("{ppath}/steps"),
-        &csrf,
-        &[("step", "sensitisation"), ("status", "done")],
-    )
-    .await;
+    let v = page_version(&pm, &ppath).await;
+    let res = pm
+        .post_form(
+            &format!("{ppath}/steps"),
+            &csrf,
+            &[
+                ("step", "sensitisation"),
+                ("status", "done"),
+                ("version", &v),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
     let (_, page) = pm.get_text(&ppath).await;
     assert!(page.contains("1 of 6 done"));
     assert!(page.contains("Scoping"));

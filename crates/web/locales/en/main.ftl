@@ -1591,3 +1591,6 @@ precondition-feasible-timeframes = Feasible time frames
 step-status-not-started = Not started
 step-status-in-progress = In progress
 step-status-done = Done
+error-project-kind-locked = Selection or the project has begun: its kind can no longer change.
+error-project-date-order = This date comes before an earlier step of the project.
+satisfaction-suppressed = Fewer than 5 community members have answered: the figure is not shown.

@@ -114,6 +114,11 @@ pub async fn create_community(
     ApiJson(c): ApiJson<Community>,
 ) -> Result<(StatusCode, Json<CommunityJson>), AppError> {
     let actor = caller.actor();
+    domain::authz::authorize(
+        &actor,
+        domain::authz::Action::ManageCommunity,
+        domain::authz::Resource::Programme,
+    )?;
     let office = cm::office_for(&state, &actor, &c).await?;
     let saved = cm::save(
         &state,
@@ -171,14 +176,28 @@ pub struct ProjectJson {
     pub community: String,
     pub status: ProjectStatus,
     pub dimension: domain::pathway::Dimension,
-    pub mix: ParticipantMix,
+    /// Left out for viewers when a count is below the small-cell threshold.
+    pub mix: Option<ParticipantMix>,
     pub mix_verdict: domain::community::MixVerdict,
     #[serde(flatten)]
     pub project: Project,
 }
 
-fn project_json(d: Doc<Project>) -> ProjectJson {
-    let mix = d.body.mix();
+/// Viewers get no count of people below the small-cell threshold: the mix is left out then.
+fn project_json(actor: &Actor, d: Doc<Project>) -> ProjectJson {
+    let full = d.body.mix();
+    let small = domain::authz::small_cell_threshold(actor).is_some_and(|t| {
+        [
+            full.returnees,
+            full.community_members,
+            full.women,
+            full.men,
+            full.sex_not_recorded,
+        ]
+        .iter()
+        .any(|n| *n > 0 && (*n as u64) < t)
+    });
+    let mix = (!small).then_some(full);
     let mut project = d.body;
     ProjectJson {
         id: d.rec.id.to_string(),
@@ -186,7 +205,7 @@ fn project_json(d: Doc<Project>) -> ProjectJson {
         community: d.rec.parent.map(|p| p.to_string()).unwrap_or_default(),
         status: project.status(),
         dimension: project.dimension(),
-        mix_verdict: mix.verdict(),
+        mix_verdict: full.verdict(),
         mix,
         project: {
             project.participants.clear();
@@ -215,7 +234,10 @@ pub async fn projects(
         None => None,
     };
     let all: Vec<Doc<Project>> = cm::list(&state, &caller.actor(), parent).await?;
-    Ok(Json(all.into_iter().map(project_json).collect()))
+    let actor = caller.actor();
+    Ok(Json(
+        all.into_iter().map(|p| project_json(&actor, p)).collect(),
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/community-projects/{project}", tag = "community level",
@@ -227,7 +249,7 @@ pub async fn project(
     Path(id): Path<String>,
 ) -> Result<Json<ProjectJson>, AppError> {
     let p: Doc<Project> = cm::get(&state, &caller.actor(), &id).await?;
-    Ok(Json(project_json(p)))
+    Ok(Json(project_json(&caller.actor(), p)))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -272,7 +294,7 @@ pub async fn create_project(
         project,
     )
     .await?;
-    Ok((StatusCode::CREATED, Json(project_json(saved))))
+    Ok((StatusCode::CREATED, Json(project_json(&actor, saved))))
 }
 
 /// A participant. A returnee's name is given only to readers who could open their case.

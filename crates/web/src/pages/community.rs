@@ -572,6 +572,19 @@ async fn community_page(
     form: Option<(Posted, ValidationErrors)>,
     selection_error: String,
 ) -> Result<CommunityPage, AppError> {
+    community_page_with(state, tr, caller, id, form, selection_error, None).await
+}
+
+/// As [`community_page`], showing the checklist as it was typed (`typed`) when it was refused.
+async fn community_page_with(
+    state: &AppState,
+    tr: &Tr,
+    caller: &Caller,
+    id: &str,
+    form: Option<(Posted, ValidationErrors)>,
+    selection_error: String,
+    typed: Option<&Posted>,
+) -> Result<CommunityPage, AppError> {
     let actor = caller.actor();
     let doc: Doc<Community> = cm::get(state, &actor, id).await?;
     let can_manage = authorize(
@@ -602,7 +615,12 @@ async fn community_page(
         .iter()
         .map(|c| {
             let check = doc.body.selection.get(&c.key);
-            let status = check.map(|x| x.status).unwrap_or(CheckStatus::Unknown);
+            let mut status = check.map(|x| x.status).unwrap_or(CheckStatus::Unknown);
+            let mut evidence = check.map(|x| x.evidence.clone()).unwrap_or_default();
+            if let Some(p) = typed {
+                status = CheckStatus::parse(p.get(&format!("status_{}", c.key))).unwrap_or(status);
+                evidence = p.get(&format!("evidence_{}", c.key)).to_string();
+            }
             CheckRow {
                 key: c.key.clone(),
                 label: criterion_label(tr, c),
@@ -611,7 +629,7 @@ async fn community_page(
                 essential: c.essential,
                 status: status.as_str().to_string(),
                 status_label: tr.t_of("check", status.as_str()),
-                evidence: check.map(|x| x.evidence.clone()).unwrap_or_default(),
+                evidence,
             }
         })
         .collect();
@@ -641,7 +659,11 @@ async fn community_page(
             .collect(),
         returnees: super::overview::cell(tr, placed.len() as u64, threshold),
         cases,
-        submissions: submissions(state, tr, doc.id()).await?,
+        submissions: if cm::may_see_participants(&actor) {
+            submissions(state, tr, doc.id()).await?
+        } else {
+            Vec::new()
+        },
         startable: if can_manage {
             startable(state, false).await?
         } else {
@@ -805,7 +827,7 @@ pub async fn save_selection(
             };
             render_status(
                 status,
-                &community_page(&state, &tr, &caller, &id, None, message).await?,
+                &community_page_with(&state, &tr, &caller, &id, None, message, Some(&form)).await?,
             )
         }
         Err(e) => Err(e),
@@ -1009,6 +1031,9 @@ pub struct StageRow {
 pub struct ProjectPage {
     c: Chrome,
     id: String,
+    /// The version every form of the page is based on.
+    version: i64,
+    case_number: String,
     title: String,
     community: String,
     community_href: String,
@@ -1202,6 +1227,7 @@ async fn project_page(
     Ok(ProjectPage {
         c: Chrome::new(state, tr.clone(), Some(caller)),
         id: doc.id().to_string(),
+        version: doc.rec.version,
         title: p.name.clone(),
         community: community.body.name.clone(),
         community_href: format!("/communities/{}", community.id()),
@@ -1329,6 +1355,8 @@ async fn project_page(
             .collect(),
         satisfaction: if satisfaction.community_members == 0 {
             tr.t("satisfaction-none")
+        } else if threshold.is_some_and(|t| satisfaction.community_members < t) {
+            tr.t("satisfaction-suppressed")
         } else {
             tr.t2(
                 "satisfaction-summary",
@@ -1349,28 +1377,32 @@ async fn project_page(
             Vec::new()
         },
         can_manage,
-        participant_form: vec![records::fieldset(
+        participant_form: vec![records::fieldset_in(
             tr,
+            "participant-",
             tr.t("participant-legend"),
             &participant_fields(&case_choices),
             &pp,
             &pe,
             &[],
         )],
+        case_number: pp.get("case_number").to_string(),
         participant_open: !pe.is_empty(),
         visit_open: !ve.is_empty(),
         case_choices,
         problem: forms.problem,
-        visit_form: vec![records::fieldset(
+        visit_form: vec![records::fieldset_in(
             tr,
+            "visit-",
             tr.t("visit-legend"),
             &visit_fields(),
             &vp,
             &ve,
             &[],
         )],
-        screening_form: vec![records::fieldset(
+        screening_form: vec![records::fieldset_in(
             tr,
+            "screening-",
             tr.t("screening-legend"),
             &screening_fields(),
             &sp,
@@ -1529,14 +1561,19 @@ pub async fn project_save(
 ) -> Result<Response, AppError> {
     let actor = caller.actor();
     let doc: Doc<Project> = managed(&state, &actor, &id).await?;
-    let (read, saved) = save_record_form(
-        &state,
-        &actor,
-        &project_fields(),
-        &form,
-        Target::Existing(&doc),
-    )
-    .await;
+    let (read, saved) = if form.get("kind") != doc.body.kind.as_str() && !doc.body.kind_can_change()
+    {
+        (invalid("kind", ProjectRefusal::KindLocked.code()), None)
+    } else {
+        save_record_form(
+            &state,
+            &actor,
+            &project_fields(),
+            &form,
+            Target::Existing(&doc),
+        )
+        .await
+    };
     match settle(read, saved)? {
         Ok(_) => Ok(Redirect::to(&format!("/projects/{id}")).into_response()),
         Err((status, errors)) => {
@@ -1568,18 +1605,11 @@ async fn project_step(
     let actor = caller.actor();
     let doc: Doc<Project> = cm::get(state, &actor, id).await?;
     let mut body = doc.body.clone();
-    let result = match change(&mut body) {
-        Err(r) => Err(refusal(r)),
-        Ok(()) => {
-            cm::update(
-                state,
-                &actor,
-                &doc,
-                version.unwrap_or(doc.rec.version),
-                body,
-            )
-            .await
-        }
+    let result = match (change(&mut body), version) {
+        (Err(r), _) => Err(refusal(r)),
+        // A form without the version it was based on cannot be checked for staleness.
+        (Ok(()), None) => Err(AppError::new(ErrorKind::Conflict)),
+        (Ok(()), Some(v)) => cm::update(state, &actor, &doc, v, body).await,
     };
     match result {
         Ok(_) => Ok(Redirect::to(&format!("/projects/{id}{anchor}")).into_response()),
@@ -1778,7 +1808,7 @@ pub async fn lifecycle(
                 on,
                 note,
             }),
-            _ => Err(ProjectRefusal::NotStarted),
+            _ => Err(ProjectRefusal::UnknownStep),
         },
         ProjectForms::default(),
         "",
@@ -1841,7 +1871,8 @@ pub async fn add_participant(
         fields["role"].as_str().and_then(ParticipantRole::parse),
         fields["joined"]
             .as_str()
-            .and_then(domain::case::date::parse),
+            .and_then(domain::case::date::parse)
+            .filter(|d| *d <= today()),
     ) else {
         return Err(AppError::new(ErrorKind::Validation));
     };
@@ -2290,9 +2321,19 @@ pub struct CaseContext {
 pub async fn case_projects(
     state: &AppState,
     tr: &Tr,
+    actor: &Actor,
     case: &store::CaseRecord,
 ) -> Result<Vec<CaseProject>, AppError> {
     let mut out = Vec::new();
+    if authorize(
+        actor,
+        Action::ReadCommunity,
+        Resource::Office(case.office.id),
+    )
+    .is_err()
+    {
+        return Ok(out);
+    }
     for p in cm::projects_of_case(state, case.id).await? {
         let community = match p.rec.parent {
             Some(c) => state
@@ -2330,7 +2371,7 @@ pub async fn case_context(
 ) -> Result<CaseContext, AppError> {
     let p = &case.profile;
     let mut ctx = CaseContext {
-        projects: case_projects(state, tr, case).await?,
+        projects: case_projects(state, tr, actor, case).await?,
         ..Default::default()
     };
     if authorize(actor, Action::ReadCommunity, Resource::Programme).is_ok() {

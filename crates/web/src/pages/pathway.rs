@@ -1677,7 +1677,8 @@ async fn plan_page(
             v
         },
         notice: input.notice,
-        community_projects: super::community::case_projects(state, tr, &p.case).await?,
+        community_projects: super::community::case_projects(state, tr, &caller.actor(), &p.case)
+            .await?,
         plan: shown.map(|v| {
             let mut view = plan_view(tr, v);
             if can_update && v.approval.is_some() {

@@ -535,6 +535,8 @@ pub async fn engagement(state: &AppState, actor: &Actor) -> Result<EngagementCha
         .collect();
     let support: Vec<(StakeholderId, Date)> = trainings
         .iter()
+        // A training counts as support once it has begun.
+        .filter(|t| t.body.start <= today())
         .flat_map(|t| {
             t.body
                 .supported()
@@ -603,6 +605,8 @@ pub struct ItemRow {
 
 pub struct ItemSection {
     pub name: &'static str,
+    /// Rows carry an update form, under a header of their own.
+    pub updatable: bool,
     pub title: String,
     pub headers: Vec<String>,
     pub rows: Vec<ItemRow>,
@@ -681,6 +685,7 @@ async fn record_page(
         lists.push(ItemSection {
             name: l.name,
             title: tr.t(&format!("list-{}", l.name.replace('_', "-"))),
+            updatable: can_manage && !l.update.is_empty() && !items.is_empty(),
             headers: l
                 .add
                 .iter()
@@ -697,7 +702,8 @@ async fn record_page(
             } else {
                 items
                     .iter()
-                    .map(|item| ItemRow {
+                    .enumerate()
+                    .map(|(n, item)| ItemRow {
                         id: item["id"].as_str().unwrap_or("").to_string(),
                         cells: l
                             .add
@@ -710,8 +716,9 @@ async fn record_page(
                             .map(|f| records::show(tr, f, &item[f.name], &orgs))
                             .collect(),
                         update: if can_manage && !l.update.is_empty() {
-                            records::views(
+                            records::views_in(
                                 tr,
+                                &format!("row{n}-"),
                                 &l.update,
                                 &records::posted(&l.update, item, None),
                                 &ValidationErrors::new(),
@@ -725,8 +732,9 @@ async fn record_page(
             },
             hidden,
             add: can_manage.then(|| {
-                records::fieldset(
+                records::fieldset_in(
                     tr,
+                    "add-",
                     tr.t(&format!("list-{}-add", l.name.replace('_', "-"))),
                     &l.add,
                     &add_posted,
@@ -1070,7 +1078,8 @@ async fn change_list(
         &list.add
     };
     let (fields, read) = records::read(spec, &form, &orgs);
-    let version: i64 = form.get("version").trim().parse().unwrap_or(rec.version);
+    // Without the version the page was based on, staleness cannot be checked: refused as stale.
+    let version: Option<i64> = form.get("version").trim().parse().ok();
     let mut value = read_value(&rec)?;
     let mut found = true;
     if read.is_empty() {
@@ -1104,14 +1113,16 @@ async fn change_list(
     if !found {
         return Err(AppError::new(ErrorKind::NotFound));
     }
-    let saved = if read.is_empty() {
-        Some(
+    let saved = match (read.is_empty(), version) {
+        (false, _) => None,
+        (true, None) => Some(Err(AppError::new(ErrorKind::Conflict))),
+        (true, Some(v)) => Some(
             save_value(
                 state,
                 &actor,
                 kind.doc,
                 Some(rec.id),
-                Some(version),
+                Some(v),
                 Place {
                     parent: rec.parent,
                     office: rec.office,
@@ -1119,9 +1130,7 @@ async fn change_list(
                 value,
             )
             .await,
-        )
-    } else {
-        None
+        ),
     };
     match records::settle(read, saved, "version")? {
         Ok(_) => Ok(Redirect::to(&format!(
