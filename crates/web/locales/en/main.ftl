@@ -1594,3 +1594,4 @@ step-status-done = Done
 error-project-kind-locked = Selection or the project has begun: its kind can no longer change.
 error-project-date-order = This date comes before an earlier step of the project.
 satisfaction-suppressed = Fewer than 5 community members have answered: the figure is not shown.
+error-age-bands = Age bands start at 0 and go up, each above the last (at most 20).
