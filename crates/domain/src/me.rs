@@ -212,8 +212,148 @@ named_enum!(
     }
 );
 
-/// One condition on a source's records: a named field compared with a value. Which fields a
-/// source has is the store's to say; an indicator naming an unknown field is refused there.
+named_enum!(
+    /// How a field of a source compares.
+    FieldKind {
+        /// A score between 0 and 1, compared as a number.
+        Score = "score",
+        /// A named value (sex, status…).
+        Named = "named",
+        /// `true` or `false`.
+        Flag = "flag",
+    }
+);
+
+impl Source {
+    /// The fields an indicator may put conditions on, by source.
+    pub fn fields(self) -> &'static [(&'static str, FieldKind)] {
+        use FieldKind::*;
+        const PERSON: [(&str, FieldKind); 7] = [
+            ("sex", Named),
+            ("return_type", Named),
+            ("province", Named),
+            ("return_country", Named),
+            ("host_country", Named),
+            ("vulnerable", Flag),
+            ("same_community", Flag),
+        ];
+        match self {
+            Source::Surveys => &[
+                ("composite", Score),
+                ("economic", Score),
+                ("social", Score),
+                ("psychosocial", Score),
+                ("round", Named),
+                ("low_accuracy", Flag),
+                ("sex", Named),
+                ("return_type", Named),
+                ("province", Named),
+                ("return_country", Named),
+                ("host_country", Named),
+                ("vulnerable", Flag),
+                ("same_community", Flag),
+            ],
+            Source::Cases => {
+                const CASES: [(&str, FieldKind); 8] = [
+                    ("stage", Named),
+                    PERSON[0],
+                    PERSON[1],
+                    PERSON[2],
+                    PERSON[3],
+                    PERSON[4],
+                    PERSON[5],
+                    PERSON[6],
+                ];
+                &CASES
+            }
+            Source::Referrals => &[("status", Named), ("category", Named), ("dimension", Named)],
+            Source::Participants => &[("kind", Named), ("role", Named), ("sex", Named)],
+            Source::Satisfaction => &[("respondent", Named), ("satisfaction", Named)],
+            Source::Stakeholders => &[("measured", Flag), ("more_engaged", Flag)],
+        }
+    }
+
+    /// Axes the source's records carry.
+    pub fn axes(self) -> &'static [Axis] {
+        use Axis::*;
+        match self {
+            Source::Surveys => &[
+                Sex,
+                AgeBand,
+                Vulnerability,
+                HostCountry,
+                ReturnCountry,
+                Province,
+                ReturnMode,
+                Absence,
+                SameCommunity,
+                Round,
+                Cohort,
+            ],
+            Source::Cases => &[
+                Sex,
+                AgeBand,
+                Vulnerability,
+                HostCountry,
+                ReturnCountry,
+                Province,
+                ReturnMode,
+                Absence,
+                SameCommunity,
+                Cohort,
+            ],
+            Source::Referrals => &[Sex, AgeBand, Vulnerability, Province, ReturnMode],
+            Source::Participants => &[Sex],
+            Source::Satisfaction | Source::Stakeholders => &[],
+        }
+    }
+}
+
+impl Computation {
+    /// Every condition names a field of the source with a value of its kind, and breakdowns are
+    /// by axes the source carries.
+    pub fn validate(&self, axes: &[Axis]) -> ValidationErrors {
+        let mut e = ValidationErrors::new();
+        let fields = self.source.fields();
+        for (list, name) in [
+            (&self.population, "population"),
+            (&self.numerator, "numerator"),
+        ] {
+            for c in list {
+                match fields.iter().find(|(f, _)| *f == c.field) {
+                    None => e.add(name, "error-indicator-field"),
+                    Some((_, FieldKind::Score)) => {
+                        if c.value
+                            .trim()
+                            .parse::<f64>()
+                            .map_or(true, |v| !(0.0..=1.0).contains(&v))
+                            || c.op == Op::OneOf
+                        {
+                            e.add(name, "error-indicator-value");
+                        }
+                    }
+                    Some((_, FieldKind::Flag)) => {
+                        if !matches!(c.value.as_str(), "true" | "false") || c.op != Op::Equals {
+                            e.add(name, "error-indicator-value");
+                        }
+                    }
+                    Some((_, FieldKind::Named)) => {
+                        if matches!(c.op, Op::AtLeast | Op::Below) || c.value.trim().is_empty() {
+                            e.add(name, "error-indicator-value");
+                        }
+                    }
+                }
+            }
+        }
+        if axes.iter().any(|a| !self.source.axes().contains(a)) {
+            e.add("axes", "error-indicator-axis");
+        }
+        e
+    }
+}
+
+/// One condition on a source's records: a named field (see [`Source::fields`]) compared with a
+/// value. `one_of` takes values separated by commas.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Condition {
     pub field: String,
@@ -468,5 +608,33 @@ mod tests {
         assert_eq!(c.population[0].value, "0.5");
         assert_eq!(axes, &[Axis::Sex, Axis::AgeBand, Axis::Vulnerability]);
         assert_eq!(all[3].2.frequency, Frequency::Monthly);
+        for (key, _, c, axes) in &all {
+            assert!(c.validate(axes).is_empty(), "{key}");
+        }
+    }
+
+    #[test]
+    fn an_indicator_names_only_fields_and_axes_of_its_source() {
+        let mut c = handbook_indicators().remove(0).2;
+        c.population.push(Condition {
+            field: "salary".into(),
+            op: Op::Equals,
+            value: "x".into(),
+        });
+        assert_eq!(
+            c.validate(&[]).for_field("population"),
+            Some("error-indicator-field")
+        );
+        let mut c = handbook_indicators().remove(0).2;
+        c.population[0].value = "1.5".into();
+        assert_eq!(
+            c.validate(&[]).for_field("population"),
+            Some("error-indicator-value")
+        );
+        let c = handbook_indicators().remove(3).2;
+        assert_eq!(
+            c.validate(&[Axis::Round]).for_field("axes"),
+            Some("error-indicator-axis")
+        );
     }
 }

@@ -383,6 +383,10 @@ pub trait Store: Send + Sync + 'static {
         expected_version: Option<i64>,
         audit: AuditContext,
     ) -> Result<DocRecord>;
+    /// An indicator's figures per period (and group of an axis), counted in the database.
+    /// Sources kept outside the database's tables (participants, satisfaction, stakeholders)
+    /// are counted by the caller.
+    async fn tallies(&self, query: &TallyQuery) -> Result<Vec<TallyRow>>;
     /// Records a case takes part in (community projects), newest first.
     async fn documents_of_case(&self, case: CaseId) -> Result<Vec<DocRecord>>;
     /// Places of return written on cases, with how many cases returned there.

@@ -870,3 +870,24 @@ pub struct PlacedCase {
     pub return_community: Option<String>,
     pub access: CaseAccess,
 }
+
+/// What to count for an indicator: its computation, over which dates, broken down by an axis or
+/// not, in an office or all.
+#[derive(Clone, Debug)]
+pub struct TallyQuery {
+    pub computation: domain::me::Computation,
+    pub from: Date,
+    pub to: Date,
+    pub axis: Option<domain::me::Axis>,
+    pub office: Option<OfficeId>,
+    pub age_bands: domain::me::AgeBands,
+}
+
+/// One cell: a period, the group of the axis (`None` without an axis, or when unknown), and the
+/// counts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TallyRow {
+    pub period: String,
+    pub group: Option<String>,
+    pub tally: domain::me::Tally,
+}

@@ -10,6 +10,7 @@ mod audit;
 mod cases;
 mod community;
 mod forms;
+mod me;
 mod pathway;
 mod referrals;
 mod rss;
@@ -928,6 +929,10 @@ impl Store for SqliteStore {
             community::document(tx, doc.id)
         })
         .await
+    }
+    async fn tallies(&self, query: &TallyQuery) -> Result<Vec<TallyRow>> {
+        let query = query.clone();
+        self.read(move |c| me::tallies(c, &query)).await
     }
     async fn documents_of_case(&self, case: CaseId) -> Result<Vec<DocRecord>> {
         self.read(move |c| community::documents_of_case(c, case))

@@ -1595,3 +1595,6 @@ error-project-kind-locked = Selection or the project has begun: its kind can no 
 error-project-date-order = This date comes before an earlier step of the project.
 satisfaction-suppressed = Fewer than 5 community members have answered: the figure is not shown.
 error-age-bands = Age bands start at 0 and go up, each above the last (at most 20).
+error-indicator-field = This field is not one of the source's; choose one offered.
+error-indicator-value = This value does not fit the field (a score between 0 and 1, true or false, or a named value).
+error-indicator-axis = The records of this source cannot be broken down this way.
