@@ -232,9 +232,12 @@ mod tests {
 
     use super::*;
 
+    /// A survey as the test sees it: sex, age, vulnerable, date, composite score.
+    type Survey = (String, u16, bool, time::Date, f64);
+
     /// An in-memory database with every migration and `cases` × surveys made from a simple
     /// deterministic sequence; returns the connection and the rows as the test sees them.
-    fn programme() -> (Connection, Vec<(String, u16, bool, time::Date, f64)>) {
+    fn programme() -> (Connection, Vec<Survey>) {
         let c = Connection::open_in_memory().unwrap();
         super::super::configure(&c).unwrap();
         for (_, _, sql) in super::super::MIGRATIONS {
