@@ -501,6 +501,57 @@ mod tests {
     use time::macros::date;
 
     #[test]
+    fn indicator_conditions_are_read_from_lines() {
+        assert_eq!(
+            parse_condition("composite >= 0.5"),
+            Some(Condition {
+                field: "composite".into(),
+                op: Op::AtLeast,
+                value: "0.5".into()
+            })
+        );
+        assert_eq!(
+            parse_condition("status in sent, accepted").map(|c| (c.op, c.value)),
+            Some((Op::OneOf, "sent,accepted".into()))
+        );
+        assert_eq!(
+            parse_condition("sex = female").map(|c| c.op),
+            Some(Op::Equals)
+        );
+        assert_eq!(parse_condition("nonsense"), None);
+        let mut i = Indicator {
+            statement: "Returnees with a composite score of 0.5 or more".into(),
+            unit: Unit::Percentage,
+            source: Some(Source::Surveys),
+            population: vec!["round = final".into()],
+            numerator: vec!["composite >= 0.5".into()],
+            frequency: Frequency::Quarterly,
+            axes: vec![Axis::Sex],
+            data_source: String::new(),
+            analysis: None,
+            responsible: String::new(),
+            baseline: Some(0.0),
+            target: Some(60.0),
+            reported: vec![],
+        };
+        assert!(i.validate().is_empty());
+        let c = i.computation().unwrap().unwrap();
+        assert_eq!(c.numerator[0].op, Op::AtLeast);
+        i.numerator = vec!["composite is high".into()];
+        assert_eq!(
+            i.validate().for_field("numerator"),
+            Some("error-indicator-condition")
+        );
+        i.numerator = vec![];
+        assert_eq!(i.validate().for_field("numerator"), Some("error-required"));
+        i.unit = Unit::Reported;
+        assert_eq!(
+            i.validate().for_field("source"),
+            Some("error-indicator-reported")
+        );
+    }
+
+    #[test]
     fn periods_have_calendar_boundaries() {
         let q = Period::containing(Frequency::Quarterly, date!(2026 - 05 - 31));
         assert_eq!(q.start, date!(2026 - 04 - 01));
@@ -636,5 +687,364 @@ mod tests {
             c.validate(&[Axis::Round]).for_field("axes"),
             Some("error-indicator-axis")
         );
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The results framework (Tables 5.2–5.4)
+
+/// A programme, as the results framework sees it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Programme {
+    pub name: String,
+    pub objective: String,
+    #[serde(with = "crate::case::date")]
+    #[schema(value_type = String, format = Date)]
+    pub start: Date,
+    #[serde(default, with = "crate::case::opt_date")]
+    #[schema(value_type = Option<String>, format = Date)]
+    pub end: Option<Date>,
+    #[serde(default)]
+    pub countries: Vec<String>,
+    /// Office codes.
+    #[serde(default)]
+    pub offices: Vec<String>,
+    #[serde(default)]
+    pub donors: Vec<String>,
+}
+
+impl Programme {
+    pub fn validate(&self) -> ValidationErrors {
+        let mut e = ValidationErrors::new();
+        crate::community::check_text(
+            &mut e,
+            "name",
+            &self.name,
+            true,
+            crate::case::MAX_SHORT_TEXT,
+        );
+        crate::community::check_text(
+            &mut e,
+            "objective",
+            &self.objective,
+            true,
+            crate::case::MAX_LONG_TEXT,
+        );
+        crate::community::check_order(&mut e, "end", Some(self.start), self.end);
+        e
+    }
+}
+
+named_enum!(
+    /// Levels of a theory of change (Table 5.2); the top one is the objective of a logframe.
+    ResultLevel {
+        Input = "input",
+        Activity = "activity",
+        Output = "output",
+        Outcome = "outcome",
+        Impact = "impact",
+    }
+);
+
+named_enum!(
+    InterventionLevel {
+        Individual = "individual",
+        Community = "community",
+        Structural = "structural",
+    }
+);
+
+/// A result of the programme's theory of change; the programme is the record it belongs to.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ResultStatement {
+    pub level: ResultLevel,
+    pub statement: String,
+    #[serde(default)]
+    pub intervention: Option<InterventionLevel>,
+    /// Assumptions on the way to the next level, one per line.
+    #[serde(default)]
+    pub assumptions: Vec<String>,
+}
+
+impl ResultStatement {
+    pub fn validate(&self) -> ValidationErrors {
+        let mut e = ValidationErrors::new();
+        crate::community::check_text(
+            &mut e,
+            "statement",
+            &self.statement,
+            true,
+            crate::case::MAX_LONG_TEXT,
+        );
+        crate::community::check_lines(&mut e, "assumptions", &self.assumptions, 20);
+        e
+    }
+}
+
+named_enum!(
+    Analysis {
+        Quantitative = "quantitative",
+        Qualitative = "qualitative",
+        Both = "both",
+    }
+);
+
+/// A value reported by hand for a period (qualitative or structural indicators), with its
+/// evidence.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ReportedValue {
+    pub id: uuid::Uuid,
+    pub period: String,
+    pub value: f64,
+    #[serde(default)]
+    pub evidence: String,
+}
+
+/// An indicator of a result (Table 5.4), computed from the records or reported by hand.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Indicator {
+    pub statement: String,
+    pub unit: Unit,
+    /// `None` for an indicator reported by hand.
+    #[serde(default)]
+    pub source: Option<Source>,
+    /// Conditions on who is counted, one per line (`composite >= 0.5`, `sex = female`,
+    /// `status in sent, accepted`).
+    #[serde(default)]
+    pub population: Vec<String>,
+    /// For a percentage: conditions on who meets the indicator among them.
+    #[serde(default)]
+    pub numerator: Vec<String>,
+    pub frequency: Frequency,
+    #[serde(default)]
+    pub axes: Vec<Axis>,
+    #[serde(default)]
+    pub data_source: String,
+    #[serde(default)]
+    pub analysis: Option<Analysis>,
+    #[serde(default)]
+    pub responsible: String,
+    #[serde(default)]
+    pub baseline: Option<f64>,
+    #[serde(default)]
+    pub target: Option<f64>,
+    #[serde(default)]
+    pub reported: Vec<ReportedValue>,
+}
+
+/// Reads one condition line: `field op value`, with `>=`, `<`, `=` or `in` (values separated by
+/// commas).
+pub fn parse_condition(line: &str) -> Option<Condition> {
+    let line = line.trim();
+    for (token, op) in [
+        (">=", Op::AtLeast),
+        ("<", Op::Below),
+        (" in ", Op::OneOf),
+        ("=", Op::Equals),
+    ] {
+        if let Some((field, value)) = line.split_once(token) {
+            let field = field.trim();
+            let value = value.trim();
+            if field.is_empty() || value.is_empty() || field.contains(' ') {
+                return None;
+            }
+            return Some(Condition {
+                field: field.to_string(),
+                op,
+                value: value
+                    .split(',')
+                    .map(str::trim)
+                    .collect::<Vec<_>>()
+                    .join(","),
+            });
+        }
+    }
+    None
+}
+
+impl Indicator {
+    /// The computation, read from the condition lines; `None` for an indicator reported by hand.
+    pub fn computation(&self) -> Result<Option<Computation>, ValidationErrors> {
+        let Some(source) = self.source else {
+            return Ok(None);
+        };
+        let mut e = ValidationErrors::new();
+        let mut read = |lines: &[String], field: &str| -> Vec<Condition> {
+            lines
+                .iter()
+                .filter(|l| !l.trim().is_empty())
+                .filter_map(|l| {
+                    let c = parse_condition(l);
+                    if c.is_none() {
+                        e.add(field, "error-indicator-condition");
+                    }
+                    c
+                })
+                .collect()
+        };
+        let c = Computation {
+            source,
+            population: read(&self.population, "population"),
+            numerator: read(&self.numerator, "numerator"),
+            frequency: self.frequency,
+        };
+        e.merge(c.validate(&self.axes));
+        if self.unit == Unit::Percentage && c.numerator.is_empty() {
+            e.add("numerator", "error-required");
+        }
+        e.into_result(Some(c))
+    }
+
+    pub fn validate(&self) -> ValidationErrors {
+        let mut e = ValidationErrors::new();
+        crate::community::check_text(
+            &mut e,
+            "statement",
+            &self.statement,
+            true,
+            crate::case::MAX_LONG_TEXT,
+        );
+        match (self.unit, self.source) {
+            (Unit::Reported, Some(_)) => e.add("source", "error-indicator-reported"),
+            (Unit::Count | Unit::Percentage, None) if !self.population.is_empty() => {
+                e.add("source", "error-required")
+            }
+            _ => {}
+        }
+        if let Err(c) = self.computation() {
+            e.merge(c);
+        }
+        for r in &self.reported {
+            if Period::parse(&r.period).is_none() {
+                e.add("period", "error-period");
+            }
+        }
+        e
+    }
+
+    /// The value reported by hand for a period, if any.
+    pub fn reported_for(&self, period: &str) -> Option<&ReportedValue> {
+        self.reported.iter().rev().find(|r| r.period == period)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Evaluations and learning (§5.4, Annex 4.C–D)
+
+named_enum!(
+    EvaluationTiming {
+        ExAnte = "ex_ante",
+        RealTime = "real_time",
+        Midterm = "midterm",
+        Final = "final",
+        ExPost = "ex_post",
+        Impact = "impact",
+    }
+);
+
+named_enum!(
+    Conductor {
+        Internal = "internal",
+        IndependentInternal = "independent_internal",
+        SelfEvaluation = "self_evaluation",
+        External = "external",
+        Mixed = "mixed",
+    }
+);
+
+named_enum!(
+    EvaluationCriterion {
+        Relevance = "relevance",
+        Efficiency = "efficiency",
+        Effectiveness = "effectiveness",
+        Impact = "impact",
+        Sustainability = "sustainability",
+    }
+);
+
+/// An evaluation, with its management response and the follow-up actions tracked to done.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Evaluation {
+    pub title: String,
+    pub timing: EvaluationTiming,
+    pub conductor: Conductor,
+    #[serde(default)]
+    pub criteria: Vec<EvaluationCriterion>,
+    #[serde(default, with = "crate::case::opt_date")]
+    #[schema(value_type = Option<String>, format = Date)]
+    pub start: Option<Date>,
+    #[serde(default, with = "crate::case::opt_date")]
+    #[schema(value_type = Option<String>, format = Date)]
+    pub end: Option<Date>,
+    #[serde(default)]
+    pub terms_of_reference: String,
+    #[serde(default)]
+    pub findings: String,
+    #[serde(default)]
+    pub management_response: String,
+    #[serde(default)]
+    pub action_points: Vec<crate::structural::ActionPoint>,
+}
+
+impl Evaluation {
+    pub fn validate(&self) -> ValidationErrors {
+        use crate::case::{MAX_LONG_TEXT, MAX_SHORT_TEXT};
+        use crate::community::{check_order, check_text};
+        let mut e = ValidationErrors::new();
+        check_text(&mut e, "title", &self.title, true, MAX_SHORT_TEXT);
+        for (f, v) in [
+            ("terms_of_reference", &self.terms_of_reference),
+            ("findings", &self.findings),
+            ("management_response", &self.management_response),
+        ] {
+            check_text(&mut e, f, v, false, MAX_LONG_TEXT * 5);
+        }
+        check_order(&mut e, "end", self.start, self.end);
+        for a in &self.action_points {
+            e.merge(a.validate());
+        }
+        e
+    }
+}
+
+named_enum!(
+    LessonSource {
+        Monitoring = "monitoring",
+        Evaluation = "evaluation",
+        StoryOfChange = "story_of_change",
+        Workshop = "workshop",
+    }
+);
+
+/// A lesson learned, kept where a new programme's design can find it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct Lesson {
+    pub statement: String,
+    pub source: LessonSource,
+    #[serde(default)]
+    pub evidence: String,
+    #[serde(default)]
+    pub tags: Vec<String>,
+}
+
+impl Lesson {
+    pub fn validate(&self) -> ValidationErrors {
+        let mut e = ValidationErrors::new();
+        crate::community::check_text(
+            &mut e,
+            "statement",
+            &self.statement,
+            true,
+            crate::case::MAX_LONG_TEXT,
+        );
+        crate::community::check_text(
+            &mut e,
+            "evidence",
+            &self.evidence,
+            false,
+            crate::case::MAX_LONG_TEXT,
+        );
+        crate::community::check_lines(&mut e, "tags", &self.tags, 20);
+        e
     }
 }

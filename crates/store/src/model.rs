@@ -787,10 +787,15 @@ pub enum DocKind {
     Meeting,
     Agreement,
     PolicyTrack,
+    Programme,
+    Result,
+    Indicator,
+    Evaluation,
+    Lesson,
 }
 
 impl DocKind {
-    pub const ALL: [DocKind; 10] = [
+    pub const ALL: [DocKind; 15] = [
         DocKind::Community,
         DocKind::Project,
         DocKind::Visit,
@@ -801,6 +806,11 @@ impl DocKind {
         DocKind::Meeting,
         DocKind::Agreement,
         DocKind::PolicyTrack,
+        DocKind::Programme,
+        DocKind::Result,
+        DocKind::Indicator,
+        DocKind::Evaluation,
+        DocKind::Lesson,
     ];
     /// The stored name, also the audit record type.
     pub fn as_str(self) -> &'static str {
@@ -815,6 +825,11 @@ impl DocKind {
             DocKind::Meeting => "meeting",
             DocKind::Agreement => "agreement",
             DocKind::PolicyTrack => "policy_track",
+            DocKind::Programme => "programme",
+            DocKind::Result => "result",
+            DocKind::Indicator => "indicator",
+            DocKind::Evaluation => "evaluation",
+            DocKind::Lesson => "lesson",
         }
     }
     pub fn parse(s: &str) -> Option<Self> {

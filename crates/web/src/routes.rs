@@ -852,37 +852,37 @@ pub const ROUTES: &[RouteSpec] = &[
     r(
         "structural.new",
         "GET",
-        "/structural/{kind}/new",
+        "/registry/{kind}/new",
         act(Action::ManageStructural),
     ),
     r(
         "structural.create",
         "POST",
-        "/structural/{kind}",
+        "/registry/{kind}",
         act(Action::ManageStructural),
     ),
     r(
         "structural.view",
         "GET",
-        "/structural/{kind}/{record}",
+        "/registry/{kind}/{record}",
         act(Action::ReadCommunity),
     ),
     r(
         "structural.save",
         "POST",
-        "/structural/{kind}/{record}",
+        "/registry/{kind}/{record}",
         act(Action::ManageStructural),
     ),
     r(
         "structural.items",
         "POST",
-        "/structural/{kind}/{record}/{list}",
+        "/registry/{kind}/{record}/{list}",
         act(Action::ManageStructural),
     ),
     r(
         "structural.item",
         "POST",
-        "/structural/{kind}/{record}/{list}/{item}",
+        "/registry/{kind}/{record}/{list}/{item}",
         act(Action::ManageStructural),
     ),
     r(

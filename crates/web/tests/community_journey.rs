@@ -545,7 +545,7 @@ async fn capacity_building_coordination_and_agreements() {
     for (on, engagement) in [("2026-01-10", "2"), ("2026-06-10", "4")] {
         let res = pm
             .post_form(
-                "/structural/capacity-assessments",
+                "/registry/capacity-assessments",
                 &csrf,
                 &[
                     ("stakeholder", &ngo),
@@ -560,7 +560,7 @@ async fn capacity_building_coordination_and_agreements() {
     }
     let res = pm
         .post_form(
-            "/structural/capacity-assessments",
+            "/registry/capacity-assessments",
             &csrf,
             &[
                 ("stakeholder", "not-a-stakeholder"),
@@ -579,7 +579,7 @@ async fn capacity_building_coordination_and_agreements() {
     );
     let res = pm
         .post_form(
-            "/structural/trainings",
+            "/registry/trainings",
             &csrf,
             &[
                 ("title", "Referral procedures"),
@@ -589,8 +589,8 @@ async fn capacity_building_coordination_and_agreements() {
         )
         .await;
     assert_eq!(res.status(), 303);
-    let training = id_after(&res, "/structural/trainings/");
-    let tpath = format!("/structural/trainings/{training}");
+    let training = id_after(&res, "/registry/trainings/");
+    let tpath = format!("/registry/trainings/{training}");
     for (name, pre, post) in [("Awa Sow", "40", "75"), ("Modou Fall", "60", "55")] {
         let v = page_version(&pm, &tpath).await;
         let res = pm
@@ -628,7 +628,7 @@ async fn capacity_building_coordination_and_agreements() {
     // A coordination mechanism, a meeting and its action point tracked to completion.
     let res = pm
         .post_form(
-            "/structural/mechanisms",
+            "/registry/mechanisms",
             &csrf,
             &[
                 ("name", "Reintegration working group"),
@@ -641,15 +641,15 @@ async fn capacity_building_coordination_and_agreements() {
         )
         .await;
     assert_eq!(res.status(), 303);
-    let mechanism = id_after(&res, "/structural/mechanisms/");
+    let mechanism = id_after(&res, "/registry/mechanisms/");
     let (_, page) = pm
-        .get_text(&format!("/structural/mechanisms/{mechanism}"))
+        .get_text(&format!("/registry/mechanisms/{mechanism}"))
         .await;
     assert!(page.contains("Not endorsed by the government."));
     assert!(page.contains("Not chaired by a government authority."));
     let res = pm
         .post_form(
-            &format!("/structural/meetings?parent={mechanism}"),
+            &format!("/registry/meetings?parent={mechanism}"),
             &csrf,
             &[
                 ("on", "2026-04-02"),
@@ -659,8 +659,8 @@ async fn capacity_building_coordination_and_agreements() {
         )
         .await;
     assert_eq!(res.status(), 303);
-    let meeting = id_after(&res, "/structural/meetings/");
-    let mpath = format!("/structural/meetings/{meeting}");
+    let meeting = id_after(&res, "/registry/meetings/");
+    let mpath = format!("/registry/meetings/{meeting}");
     let v = page_version(&pm, &mpath).await;
     let res = pm
         .post_form(
@@ -705,7 +705,7 @@ async fn capacity_building_coordination_and_agreements() {
     let (_, page) = pm.get_text(&mpath).await;
     assert!(page.contains("1 of 1 done"));
     let (_, page) = pm
-        .get_text(&format!("/structural/mechanisms/{mechanism}"))
+        .get_text(&format!("/registry/mechanisms/{mechanism}"))
         .await;
     assert!(page.contains("Meeting of 2026-04-02"));
 
@@ -713,7 +713,7 @@ async fn capacity_building_coordination_and_agreements() {
     let until = (web::pages::today() + time::Duration::days(30)).to_string();
     let res = pm
         .post_form(
-            "/structural/agreements",
+            "/registry/agreements",
             &csrf,
             &[
                 ("title", "MoU on referrals"),
@@ -732,7 +732,7 @@ async fn capacity_building_coordination_and_agreements() {
     );
     let res = pm
         .post_form(
-            "/structural/agreements",
+            "/registry/agreements",
             &csrf,
             &[
                 ("title", "MoU on referrals"),
@@ -755,7 +755,7 @@ async fn capacity_building_coordination_and_agreements() {
     // Policy mainstreaming: steps recorded, the next one shown.
     let res = pm
         .post_form(
-            "/structural/policy",
+            "/registry/policy",
             &csrf,
             &[
                 ("sector", "health"),
@@ -764,8 +764,8 @@ async fn capacity_building_coordination_and_agreements() {
             ],
         )
         .await;
-    let policy = id_after(&res, "/structural/policy/");
-    let ppath = format!("/structural/policy/{policy}");
+    let policy = id_after(&res, "/registry/policy/");
+    let ppath = format!("/registry/policy/{policy}");
     let v = page_version(&pm, &ppath).await;
     let res = pm
         .post_form(

@@ -380,7 +380,7 @@ async fn request(
     // the community; API routes naming a record on the mechanism.
     let record = if path.starts_with("/records/") {
         fx.community
-    } else if path.starts_with("/structural/") {
+    } else if path.starts_with("/registry/") {
         fx.meeting
     } else {
         fx.mechanism

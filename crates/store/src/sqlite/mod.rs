@@ -85,6 +85,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "community and structural levels",
         include_str!("../../migrations/sqlite/0011_community.sql"),
     ),
+    (
+        12,
+        "results framework and learning",
+        include_str!("../../migrations/sqlite/0012_results.sql"),
+    ),
 ];
 
 pub const DATABASE_FILE: &str = "reintegra.db";
@@ -1067,6 +1072,31 @@ mod tests {
         let tx = c.transaction().unwrap();
         tx.execute_batch(MIGRATIONS[10].2).unwrap();
         tx.commit().unwrap();
+        // A community with a project a case takes part in comes through 0012's rebuild.
+        c.execute_batch(
+            "INSERT INTO documents (id, kind, parent_id, office_id, name, body, version,
+                 created_at, updated_at) VALUES
+                 ('p', 'project', 'k', 'o', 'P', '{}', 1, 0, 0);",
+        )
+        .unwrap_err();
+        c.execute_batch(
+            "INSERT INTO documents (id, kind, parent_id, office_id, name, body, version,
+                 created_at, updated_at) VALUES ('k', 'community', NULL, 'o', 'K', '{}', 1, 0, 0),
+                 ('p', 'project', 'k', 'o', 'P', '{}', 1, 0, 0);
+             INSERT INTO document_cases (document_id, case_id) VALUES ('p', 'c');",
+        )
+        .unwrap();
+        let tx = c.transaction().unwrap();
+        tx.execute_batch(MIGRATIONS[11].2).unwrap();
+        tx.commit().unwrap();
+        let linked: i64 = c
+            .query_row(
+                "SELECT COUNT(*) FROM document_cases JOIN documents ON id = document_id",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(linked, 1);
         let scores: i64 = c
             .query_row("SELECT COUNT(*) FROM rss_scores JOIN submissions ON submissions.id = submission_id", [], |r| r.get(0))
             .unwrap();

@@ -1598,3 +1598,6 @@ error-age-bands = Age bands start at 0 and go up, each above the last (at most 2
 error-indicator-field = This field is not one of the source's; choose one offered.
 error-indicator-value = This value does not fit the field (a score between 0 and 1, true or false, or a named value).
 error-indicator-axis = The records of this source cannot be broken down this way.
+error-indicator-condition = Write each condition on its own line as field, comparison and value, for example "composite >= 0.5" or "status in sent, accepted".
+error-indicator-reported = An indicator reported by hand has no source.
+error-period = Give the period as 2026-03 (month), 2026-Q1 (quarter) or 2026 (year).

@@ -562,7 +562,7 @@ pub async fn hub(
         for rec in state.store.documents(k.doc, None).await? {
             let value = read_value(&rec)?;
             rows.push(HubRow {
-                href: format!("/structural/{}/{}", k.slug, rec.id),
+                href: format!("/registry/{}/{}", k.slug, rec.id),
                 title: title(&tr, &rec, &value, &orgs),
                 facts: facts(&tr, &rec, &orgs, &kinds_of)
                     .into_iter()
@@ -574,7 +574,7 @@ pub async fn hub(
         sections.push(HubSection {
             id: k.slug,
             title: tr.t(&format!("structural-{}", k.slug)),
-            new_href: format!("/structural/{}/new", k.slug),
+            new_href: format!("/registry/{}/new", k.slug),
             rows,
         });
     }
@@ -662,7 +662,7 @@ async fn record_page(
     let kinds_of = stakeholder_kinds(state).await?;
     let can_manage = authorize(&actor, Action::ManageStructural, Resource::Programme).is_ok();
     let names = cm::may_see_participants(&actor);
-    let base = format!("/structural/{}/{}", kind.slug, rec.id);
+    let base = format!("/registry/{}/{}", kind.slug, rec.id);
     let mut groups = vec![DetailGroup {
         title: tr.t(&format!("structural-{}-one", kind.slug)),
         rows: records::rows(tr, &kind.fields, &value, &orgs),
@@ -757,7 +757,7 @@ async fn record_page(
         {
             let v = read_value(&m)?;
             rows.push(ChildRow {
-                href: format!("/structural/meetings/{}", m.id),
+                href: format!("/registry/meetings/{}", m.id),
                 title: title(tr, &m, &v, &orgs),
                 facts: facts(tr, &m, &orgs, &kinds_of)
                     .into_iter()
@@ -770,7 +770,7 @@ async fn record_page(
             tr.t("structural-meetings"),
             rows,
             if can_manage {
-                format!("/structural/meetings/new?parent={}", rec.id)
+                format!("/registry/meetings/new?parent={}", rec.id)
             } else {
                 String::new()
             },
@@ -780,7 +780,7 @@ async fn record_page(
     };
     let (back, back_label) = match (kind.parent, rec.parent) {
         (Some(parent_slug), Some(parent)) => (
-            format!("/structural/{parent_slug}/{parent}"),
+            format!("/registry/{parent_slug}/{parent}"),
             state
                 .store
                 .document(parent)
@@ -870,9 +870,9 @@ async fn new_page(
 ) -> Result<NewPage, AppError> {
     let orgs = cm::organisations(state).await?;
     let action = if parent.is_empty() {
-        format!("/structural/{}", kind.slug)
+        format!("/registry/{}", kind.slug)
     } else {
-        format!("/structural/{}?parent={parent}", kind.slug)
+        format!("/registry/{}?parent={parent}", kind.slug)
     };
     Ok(NewPage {
         c: Chrome::new(state, tr.clone(), Some(caller)),
@@ -988,9 +988,7 @@ pub async fn create(
         None
     };
     match records::settle(read, saved, "version")? {
-        Ok(rec) => {
-            Ok(Redirect::to(&format!("/structural/{}/{}", kind.slug, rec.id)).into_response())
-        }
+        Ok(rec) => Ok(Redirect::to(&format!("/registry/{}/{}", kind.slug, rec.id)).into_response()),
         Err((status, errors)) => render_status(
             status,
             &new_page(&state, &tr, &caller, &kind, &q.parent, &form, &errors).await?,
@@ -1042,7 +1040,7 @@ pub async fn save(
         None
     };
     match records::settle(read, saved, "version")? {
-        Ok(_) => Ok(Redirect::to(&format!("/structural/{slug}/{id}")).into_response()),
+        Ok(_) => Ok(Redirect::to(&format!("/registry/{slug}/{id}")).into_response()),
         Err((status, errors)) => {
             let typed = Typed {
                 edit: Some((form, errors)),
@@ -1134,7 +1132,7 @@ async fn change_list(
     };
     match records::settle(read, saved, "version")? {
         Ok(_) => Ok(Redirect::to(&format!(
-            "/structural/{}/{}#list-{}",
+            "/registry/{}/{}#list-{}",
             kind.slug, id, list.name
         ))
         .into_response()),
