@@ -70,10 +70,13 @@ pub enum Action {
     /// Add and edit capacity assessments and plans, trainings, coordination mechanisms and
     /// meetings, agreements and policy tracks.
     ManageStructural,
+    /// Define programmes, their results framework and indicators, report values by hand, and
+    /// record evaluations and lessons. Reading them is `aggregates.read`.
+    ManageResults,
 }
 
 impl Action {
-    pub const ALL: [Action; 26] = [
+    pub const ALL: [Action; 27] = [
         Action::ListCases,
         Action::ReadCase,
         Action::CreateCase,
@@ -100,6 +103,7 @@ impl Action {
         Action::ReadParticipants,
         Action::ManageCommunity,
         Action::ManageStructural,
+        Action::ManageResults,
     ];
 
     /// Name used in `docs/roles.md` and in audit entries.
@@ -131,6 +135,7 @@ impl Action {
             Action::ReadParticipants => "community.participants",
             Action::ManageCommunity => "community.manage",
             Action::ManageStructural => "structural.manage",
+            Action::ManageResults => "results.manage",
         }
     }
 }
@@ -211,7 +216,8 @@ pub fn grant(role: Role, action: Action) -> Grant {
             | ReadCommunity
             | ReadParticipants
             | ManageCommunity
-            | ManageStructural,
+            | ManageStructural
+            | ManageResults,
         ) => Office,
         (Role::MeOfficer, ReadCase) => OfficeUnrestricted,
         (Role::MeOfficer, _) => No,

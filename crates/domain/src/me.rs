@@ -523,7 +523,7 @@ mod tests {
             statement: "Returnees with a composite score of 0.5 or more".into(),
             unit: Unit::Percentage,
             source: Some(Source::Surveys),
-            population: vec!["round = final".into()],
+            counted: vec!["round = final".into()],
             numerator: vec!["composite >= 0.5".into()],
             frequency: Frequency::Quarterly,
             axes: vec![Axis::Sex],
@@ -811,7 +811,7 @@ pub struct Indicator {
     /// Conditions on who is counted, one per line (`composite >= 0.5`, `sex = female`,
     /// `status in sent, accepted`).
     #[serde(default)]
-    pub population: Vec<String>,
+    pub counted: Vec<String>,
     /// For a percentage: conditions on who meets the indicator among them.
     #[serde(default)]
     pub numerator: Vec<String>,
@@ -884,11 +884,18 @@ impl Indicator {
         };
         let c = Computation {
             source,
-            population: read(&self.population, "population"),
+            population: read(&self.counted, "counted"),
             numerator: read(&self.numerator, "numerator"),
             frequency: self.frequency,
         };
-        e.merge(c.validate(&self.axes));
+        let mut checked = c.validate(&self.axes);
+        // The form names the counted conditions `counted`.
+        for f in &mut checked.0 {
+            if f.field == "population" {
+                f.field = "counted".into();
+            }
+        }
+        e.merge(checked);
         if self.unit == Unit::Percentage && c.numerator.is_empty() {
             e.add("numerator", "error-required");
         }
@@ -906,7 +913,7 @@ impl Indicator {
         );
         match (self.unit, self.source) {
             (Unit::Reported, Some(_)) => e.add("source", "error-indicator-reported"),
-            (Unit::Count | Unit::Percentage, None) if !self.population.is_empty() => {
+            (Unit::Count | Unit::Percentage, None) if !self.counted.is_empty() => {
                 e.add("source", "error-required")
             }
             _ => {}
@@ -1046,5 +1053,113 @@ impl Lesson {
         );
         crate::community::check_lines(&mut e, "tags", &self.tags, 20);
         e
+    }
+}
+
+impl Condition {
+    /// Whether a record's value of the field meets the condition (records counted outside the
+    /// database: participants, satisfaction answers, stakeholders).
+    pub fn holds(&self, value: &str) -> bool {
+        let number = |s: &str| s.trim().parse::<f64>().ok();
+        match self.op {
+            Op::Equals => value == self.value,
+            Op::OneOf => self.value.split(',').any(|v| v.trim() == value),
+            Op::AtLeast => {
+                matches!((number(value), number(&self.value)), (Some(a), Some(b)) if a >= b)
+            }
+            Op::Below => {
+                matches!((number(value), number(&self.value)), (Some(a), Some(b)) if a < b)
+            }
+        }
+    }
+}
+
+/// A record counted outside the database: the date it counts on and its fields.
+pub struct Record<'a> {
+    pub date: Date,
+    pub fields: Vec<(&'a str, String)>,
+}
+
+impl Record<'_> {
+    fn meets(&self, conditions: &[Condition]) -> bool {
+        conditions.iter().all(|c| {
+            self.fields
+                .iter()
+                .find(|(f, _)| *f == c.field)
+                .is_some_and(|(_, v)| c.holds(v))
+        })
+    }
+}
+
+/// Tallies records per period of the computation's frequency, between two dates.
+pub fn tally_records(
+    records: &[Record<'_>],
+    c: &Computation,
+    from: Date,
+    to: Date,
+) -> std::collections::BTreeMap<String, Tally> {
+    let mut out = std::collections::BTreeMap::new();
+    for r in records.iter().filter(|r| from <= r.date && r.date <= to) {
+        if !r.meets(&c.population) {
+            continue;
+        }
+        let t: &mut Tally = out
+            .entry(Period::containing(c.frequency, r.date).label())
+            .or_default();
+        t.population += 1;
+        t.numerator += u64::from(c.numerator.is_empty() || r.meets(&c.numerator));
+    }
+    out
+}
+
+#[cfg(test)]
+mod record_tests {
+    use super::*;
+    use time::macros::date;
+
+    #[test]
+    fn records_are_tallied_per_period_with_conditions() {
+        let c = handbook_indicators().remove(1).2; // community members satisfied, quarterly
+        let r = |d: Date, respondent: &str, s: &str| Record {
+            date: d,
+            fields: vec![
+                ("respondent", respondent.into()),
+                ("satisfaction", s.into()),
+            ],
+        };
+        let records = [
+            r(date!(2026 - 01 - 10), "community_member", "satisfied"),
+            r(date!(2026 - 02 - 10), "community_member", "neutral"),
+            r(date!(2026 - 03 - 10), "returnee", "very_satisfied"),
+            r(date!(2026 - 04 - 10), "local_leader", "very_satisfied"),
+            r(date!(2025 - 12 - 31), "community_member", "satisfied"),
+        ];
+        let t = tally_records(&records, &c, date!(2026 - 01 - 01), date!(2026 - 12 - 31));
+        assert_eq!(
+            t["2026-Q1"],
+            Tally {
+                population: 2,
+                numerator: 1
+            }
+        );
+        assert_eq!(
+            t["2026-Q2"],
+            Tally {
+                population: 1,
+                numerator: 1
+            }
+        );
+        assert_eq!(
+            t.len(),
+            2,
+            "the returnee and last year's answer are not counted"
+        );
+        assert_eq!(t["2026-Q1"].value(Unit::Percentage), Some(50.0));
+        let at_least = Condition {
+            field: "x".into(),
+            op: Op::AtLeast,
+            value: "0.5".into(),
+        };
+        assert!(at_least.holds("0.5") && !at_least.holds("0.49") && !at_least.holds("n/a"));
     }
 }

@@ -129,6 +129,56 @@ impl Record for Agreement {
     }
 }
 
+impl Record for domain::me::Programme {
+    const KIND: DocKind = DocKind::Programme;
+    fn name(&self) -> String {
+        self.name.clone()
+    }
+    fn check(&self, _: Date) -> ValidationErrors {
+        self.validate()
+    }
+}
+
+impl Record for domain::me::ResultStatement {
+    const KIND: DocKind = DocKind::Result;
+    fn name(&self) -> String {
+        self.statement.chars().take(120).collect()
+    }
+    fn check(&self, _: Date) -> ValidationErrors {
+        self.validate()
+    }
+}
+
+impl Record for domain::me::Indicator {
+    const KIND: DocKind = DocKind::Indicator;
+    fn name(&self) -> String {
+        self.statement.chars().take(120).collect()
+    }
+    fn check(&self, _: Date) -> ValidationErrors {
+        self.validate()
+    }
+}
+
+impl Record for domain::me::Evaluation {
+    const KIND: DocKind = DocKind::Evaluation;
+    fn name(&self) -> String {
+        self.title.clone()
+    }
+    fn check(&self, _: Date) -> ValidationErrors {
+        self.validate()
+    }
+}
+
+impl Record for domain::me::Lesson {
+    const KIND: DocKind = DocKind::Lesson;
+    fn name(&self) -> String {
+        self.statement.chars().take(120).collect()
+    }
+    fn check(&self, _: Date) -> ValidationErrors {
+        self.validate()
+    }
+}
+
 impl Record for PolicyTrack {
     const KIND: DocKind = DocKind::PolicyTrack;
     fn name(&self) -> String {
@@ -174,27 +224,55 @@ fn resource(office: Option<OfficeId>) -> Resource {
     }
 }
 
+/// Who reads records of a kind: the community and structural levels, or the results framework
+/// (figures, read like aggregates).
+pub fn read_action(kind: DocKind) -> Action {
+    match kind {
+        DocKind::Programme
+        | DocKind::Result
+        | DocKind::Indicator
+        | DocKind::Evaluation
+        | DocKind::Lesson => Action::ReadAggregates,
+        _ => Action::ReadCommunity,
+    }
+}
+
+/// Who changes records of a kind.
+pub fn manage_action(kind: DocKind) -> Action {
+    match kind {
+        DocKind::Community | DocKind::Project | DocKind::Visit => Action::ManageCommunity,
+        DocKind::Programme
+        | DocKind::Result
+        | DocKind::Indicator
+        | DocKind::Evaluation
+        | DocKind::Lesson => Action::ManageResults,
+        _ => Action::ManageStructural,
+    }
+}
+
 /// Every record of a kind the actor may read (communities of other offices are left out).
 pub async fn list<T: Record>(
     state: &AppState,
     actor: &Actor,
     parent: Option<DocumentId>,
 ) -> Result<Vec<Doc<T>>, AppError> {
-    authorize(actor, Action::ReadCommunity, Resource::Programme)?;
+    let action = read_action(T::KIND);
+    authorize(actor, action, Resource::Programme)?;
     state
         .store
         .documents(T::KIND, parent)
         .await?
         .into_iter()
-        .filter(|r| authorize(actor, Action::ReadCommunity, resource(r.office)).is_ok())
+        .filter(|r| authorize(actor, action, resource(r.office)).is_ok())
         .map(typed)
         .collect()
 }
 
 pub async fn get<T: Record>(state: &AppState, actor: &Actor, id: &str) -> Result<Doc<T>, AppError> {
-    authorize(actor, Action::ReadCommunity, Resource::Programme)?;
+    let action = read_action(T::KIND);
+    authorize(actor, action, Resource::Programme)?;
     let rec = state.store.document(parse_id(id)?).await?;
-    authorize(actor, Action::ReadCommunity, resource(rec.office))?;
+    authorize(actor, action, resource(rec.office))?;
     typed(rec)
 }
 
@@ -216,11 +294,7 @@ pub async fn save<T: Record>(
     place: Place,
     body: T,
 ) -> Result<Doc<T>, AppError> {
-    let action = match T::KIND {
-        DocKind::Community | DocKind::Project | DocKind::Visit => Action::ManageCommunity,
-        _ => Action::ManageStructural,
-    };
-    authorize(actor, action, resource(place.office))?;
+    authorize(actor, manage_action(T::KIND), resource(place.office))?;
     let body = body.normalised();
     let errors = body.check(crate::pages::today());
     if !errors.is_empty() {

@@ -440,6 +440,36 @@ mod tests {
                 );
                 check("precondition", all(Precondition::ALL, Precondition::as_str));
                 check("step-status", all(StepStatus::ALL, StepStatus::as_str));
+                {
+                    use domain::me::*;
+                    check("result-level", all(ResultLevel::ALL, ResultLevel::as_str));
+                    check(
+                        "intervention-level",
+                        all(InterventionLevel::ALL, InterventionLevel::as_str),
+                    );
+                    check("unit", all(Unit::ALL, Unit::as_str));
+                    check("source", all(Source::ALL, Source::as_str));
+                    check("frequency", all(Frequency::ALL, Frequency::as_str));
+                    check("axis", all(Axis::ALL, Axis::as_str));
+                    check("analysis", all(Analysis::ALL, Analysis::as_str));
+                    check(
+                        "evaluation-timing",
+                        all(EvaluationTiming::ALL, EvaluationTiming::as_str),
+                    );
+                    check("conductor", all(Conductor::ALL, Conductor::as_str));
+                    check(
+                        "evaluation-criterion",
+                        all(EvaluationCriterion::ALL, EvaluationCriterion::as_str),
+                    );
+                    check(
+                        "lesson-source",
+                        all(LessonSource::ALL, LessonSource::as_str),
+                    );
+                    check(
+                        "absence",
+                        vec!["under_1_year", "1_2_years", "2_5_years", "5_years_or_more"],
+                    );
+                }
                 let kinds = crate::pages::structural::kinds();
                 let mut ids: Vec<String> = Vec::new();
                 for k in &kinds {

@@ -28,6 +28,8 @@ pub enum Input {
     Number(u64),
     /// 1 to 5.
     Score,
+    /// A number with decimals (baselines, targets, reported values).
+    Decimal,
     /// One of the named values of a `domain` enum, labelled `<kind>-<value>`.
     Choice(&'static str, Vec<&'static str>),
     /// Any of them, as a list.
@@ -121,6 +123,17 @@ pub fn read(
                 }
                 (false, Err(_)) => {
                     e.add(f.name, "error-number");
+                    Value::Null
+                }
+            },
+            Input::Decimal => match raw.replace(',', ".").parse::<f64>() {
+                Ok(n) if n.is_finite() && n.abs() < 1e12 => Value::from(n),
+                _ if raw.is_empty() => {
+                    missing(&mut e);
+                    Value::Null
+                }
+                _ => {
+                    e.add(f.name, "error-decimal");
                     Value::Null
                 }
             },
@@ -272,6 +285,7 @@ pub fn views_in(
                 Input::Textarea | Input::Lines => fb.input(f.name, "textarea", v, f.required),
                 Input::Date | Input::OptDate => fb.input(f.name, "date", v, f.required),
                 Input::Number(_) => fb.input(f.name, "number", v, f.required),
+                Input::Decimal => fb.input(f.name, "text", v, f.required),
                 Input::Score => {
                     fb.select(f.name, v, "score", &["1", "2", "3", "4", "5"], f.required)
                 }

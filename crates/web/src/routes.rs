@@ -885,6 +885,13 @@ pub const ROUTES: &[RouteSpec] = &[
         "/registry/{kind}/{record}/{list}/{item}",
         act(Action::ManageStructural),
     ),
+    r("results", "GET", "/results", act(Action::ReadAggregates)),
+    r(
+        "results.indicator",
+        "GET",
+        "/results/indicators/{record}",
+        act(Action::ReadAggregates),
+    ),
     r(
         "api.communities.list",
         "GET",
@@ -1179,6 +1186,8 @@ pub(crate) fn handler(name: &str) -> Option<MethodRouter<AppState>> {
         "structural.save" => post(pages::structural::save),
         "structural.items" => post(pages::structural::add_item),
         "structural.item" => post(pages::structural::update_item),
+        "results" => get(pages::results::hub),
+        "results.indicator" => get(pages::results::tracking),
         "api.communities.list" => get(api::community::communities),
         "api.communities.create" => post(api::community::create_community),
         "api.communities.get" => get(api::community::community),

@@ -10,6 +10,7 @@ pub mod login;
 pub mod overview;
 pub mod pathway;
 pub mod referrals;
+pub mod results;
 pub mod rss;
 pub mod services;
 pub mod structural;
@@ -68,7 +69,7 @@ impl Chrome {
             let actor = c.actor();
             let can = |a: Action| authorize(&actor, a, Resource::Programme).is_ok();
             // In the order they appear; each only for those whose role allows it.
-            let links: [(Action, &'static str, String); 13] = [
+            let links: [(Action, &'static str, String); 14] = [
                 (Action::ListCases, "/cases", tr.t("nav-cases")),
                 (Action::UpdateCase, "/my-work", tr.t("nav-my-work")),
                 (Action::ReadReferral, "/referrals", tr.t("nav-referrals")),
@@ -89,6 +90,7 @@ impl Chrome {
                 (Action::ReadForms, "/forms", tr.t("nav-forms")),
                 (Action::CreateCase, "/cases/new", tr.t("nav-new-case")),
                 (Action::ReadAggregates, "/overview", tr.t("nav-overview")),
+                (Action::ReadAggregates, "/results", tr.t("nav-results")),
                 (Action::ManageUsers, "/admin/users", tr.t("nav-users")),
             ];
             for (action, href, label) in links {

@@ -11,6 +11,10 @@ use axum::response::{IntoResponse, Redirect, Response};
 use domain::ValidationErrors;
 use domain::authz::{Action, Actor, Resource, authorize};
 use domain::case::Sex;
+use domain::me::{
+    Analysis, Axis, Conductor, EvaluationCriterion, EvaluationTiming, Frequency, InterventionLevel,
+    LessonSource, ResultLevel, Source, Unit,
+};
 use domain::stakeholder::StakeholderLevel;
 use domain::structural::*;
 use domain::{DocumentId, StakeholderId};
@@ -48,6 +52,16 @@ pub struct Kind {
     pub lists: Vec<ItemList>,
     /// Kinds whose records belong to a record of another kind (meetings to a mechanism).
     pub parent: Option<&'static str>,
+    /// The kind whose records belong to this one's, listed on its page.
+    pub children: Option<&'static str>,
+    /// The overview the kind is listed on.
+    pub hub: Hub,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Hub {
+    Structural,
+    Results,
 }
 
 fn action_point_lists() -> Vec<ItemList> {
@@ -108,6 +122,8 @@ pub fn kinds() -> Vec<Kind> {
             fields: assessment,
             lists: vec![],
             parent: None,
+            children: None,
+            hub: Hub::Structural,
         },
         Kind {
             slug: "capacity-plans",
@@ -126,6 +142,8 @@ pub fn kinds() -> Vec<Kind> {
             ],
             lists: action_point_lists(),
             parent: None,
+            children: None,
+            hub: Hub::Structural,
         },
         Kind {
             slug: "trainings",
@@ -156,6 +174,8 @@ pub fn kinds() -> Vec<Kind> {
                 names_people: true,
             }],
             parent: None,
+            children: None,
+            hub: Hub::Structural,
         },
         Kind {
             slug: "mechanisms",
@@ -178,6 +198,8 @@ pub fn kinds() -> Vec<Kind> {
             ],
             lists: vec![],
             parent: None,
+            children: Some("meetings"),
+            hub: Hub::Structural,
         },
         Kind {
             slug: "meetings",
@@ -191,6 +213,8 @@ pub fn kinds() -> Vec<Kind> {
             ],
             lists: action_point_lists(),
             parent: Some("mechanisms"),
+            children: None,
+            hub: Hub::Structural,
         },
         Kind {
             slug: "agreements",
@@ -221,6 +245,8 @@ pub fn kinds() -> Vec<Kind> {
             ],
             lists: vec![],
             parent: None,
+            children: None,
+            hub: Hub::Structural,
         },
         Kind {
             slug: "policy",
@@ -266,6 +292,152 @@ pub fn kinds() -> Vec<Kind> {
                 names_people: false,
             }],
             parent: None,
+            children: None,
+            hub: Hub::Structural,
+        },
+        Kind {
+            slug: "programmes",
+            doc: DocKind::Programme,
+            fields: vec![
+                required("name", Input::Text),
+                required("objective", Input::Textarea),
+                required("start", Input::Date),
+                field("end", Input::OptDate),
+                field("countries", Input::Lines),
+                field("offices", Input::Lines),
+                field("donors", Input::Lines),
+            ],
+            lists: vec![],
+            parent: None,
+            children: Some("results"),
+            hub: Hub::Results,
+        },
+        Kind {
+            slug: "results",
+            doc: DocKind::Result,
+            fields: vec![
+                required(
+                    "level",
+                    Input::Choice(
+                        "result-level",
+                        values(ResultLevel::ALL, ResultLevel::as_str),
+                    ),
+                ),
+                required("statement", Input::Textarea),
+                field(
+                    "intervention",
+                    Input::Choice(
+                        "intervention-level",
+                        values(InterventionLevel::ALL, InterventionLevel::as_str),
+                    ),
+                ),
+                field("assumptions", Input::Lines),
+            ],
+            lists: vec![],
+            parent: Some("programmes"),
+            children: Some("indicators"),
+            hub: Hub::Results,
+        },
+        Kind {
+            slug: "indicators",
+            doc: DocKind::Indicator,
+            fields: vec![
+                required("statement", Input::Textarea),
+                required(
+                    "unit",
+                    Input::Choice("unit", values(Unit::ALL, Unit::as_str)),
+                ),
+                field(
+                    "source",
+                    Input::Choice("source", values(Source::ALL, Source::as_str)),
+                ),
+                field("counted", Input::Lines),
+                field("numerator", Input::Lines),
+                required(
+                    "frequency",
+                    Input::Choice("frequency", values(Frequency::ALL, Frequency::as_str)),
+                ),
+                field(
+                    "axes",
+                    Input::Choices("axis", values(Axis::ALL, Axis::as_str)),
+                ),
+                field("data_source", Input::Textarea),
+                field(
+                    "analysis",
+                    Input::Choice("analysis", values(Analysis::ALL, Analysis::as_str)),
+                ),
+                field("responsible", Input::Text),
+                field("baseline", Input::Decimal),
+                field("target", Input::Decimal),
+            ],
+            lists: vec![ItemList {
+                name: "reported",
+                add: vec![
+                    required("period", Input::Text),
+                    required("value", Input::Decimal),
+                    field("evidence", Input::Textarea),
+                ],
+                update: vec![],
+                key: None,
+                names_people: false,
+            }],
+            parent: Some("results"),
+            children: None,
+            hub: Hub::Results,
+        },
+        Kind {
+            slug: "evaluations",
+            doc: DocKind::Evaluation,
+            fields: vec![
+                required("title", Input::Text),
+                required(
+                    "timing",
+                    Input::Choice(
+                        "evaluation-timing",
+                        values(EvaluationTiming::ALL, EvaluationTiming::as_str),
+                    ),
+                ),
+                required(
+                    "conductor",
+                    Input::Choice("conductor", values(Conductor::ALL, Conductor::as_str)),
+                ),
+                field(
+                    "criteria",
+                    Input::Choices(
+                        "evaluation-criterion",
+                        values(EvaluationCriterion::ALL, EvaluationCriterion::as_str),
+                    ),
+                ),
+                field("start", Input::OptDate),
+                field("end", Input::OptDate),
+                field("terms_of_reference", Input::Textarea),
+                field("findings", Input::Textarea),
+                field("management_response", Input::Textarea),
+            ],
+            lists: action_point_lists(),
+            parent: None,
+            children: None,
+            hub: Hub::Results,
+        },
+        Kind {
+            slug: "lessons",
+            doc: DocKind::Lesson,
+            fields: vec![
+                required("statement", Input::Textarea),
+                required(
+                    "source",
+                    Input::Choice(
+                        "lesson-source",
+                        values(LessonSource::ALL, LessonSource::as_str),
+                    ),
+                ),
+                field("evidence", Input::Textarea),
+                field("tags", Input::Lines),
+            ],
+            lists: vec![],
+            parent: None,
+            children: None,
+            hub: Hub::Results,
         },
     ]
 }
@@ -320,6 +492,21 @@ async fn save_value(
         DocKind::PolicyTrack => {
             typed::<PolicyTrack>(state, actor, id, expected, place, value).await
         }
+        DocKind::Programme => {
+            typed::<domain::me::Programme>(state, actor, id, expected, place, value).await
+        }
+        DocKind::Result => {
+            typed::<domain::me::ResultStatement>(state, actor, id, expected, place, value).await
+        }
+        DocKind::Indicator => {
+            typed::<domain::me::Indicator>(state, actor, id, expected, place, value).await
+        }
+        DocKind::Evaluation => {
+            typed::<domain::me::Evaluation>(state, actor, id, expected, place, value).await
+        }
+        DocKind::Lesson => {
+            typed::<domain::me::Lesson>(state, actor, id, expected, place, value).await
+        }
         _ => Err(AppError::new(ErrorKind::NotFound)),
     }
 }
@@ -331,7 +518,7 @@ async fn load(
     kind: &Kind,
     id: &str,
 ) -> Result<DocRecord, AppError> {
-    authorize(actor, Action::ReadCommunity, Resource::Programme)?;
+    authorize(actor, cm::read_action(kind.doc), Resource::Programme)?;
     let rec = state
         .store
         .document(crate::referrals::parse_id(id)?)
@@ -557,7 +744,10 @@ pub async fn hub(
     let orgs = cm::organisations(&state).await?;
     let kinds_of = stakeholder_kinds(&state).await?;
     let mut sections = Vec::new();
-    for k in kinds().into_iter().filter(|k| k.parent.is_none()) {
+    for k in kinds()
+        .into_iter()
+        .filter(|k| k.parent.is_none() && k.hub == Hub::Structural)
+    {
         let mut rows = Vec::new();
         for rec in state.store.documents(k.doc, None).await? {
             let value = read_value(&rec)?;
@@ -636,6 +826,7 @@ pub struct RecordPage {
     children_title: String,
     children: Vec<ChildRow>,
     add_child: String,
+    add_child_label: String,
     problem: String,
     form: Option<RecordForm>,
 }
@@ -660,7 +851,7 @@ async fn record_page(
     let value = read_value(&rec)?;
     let orgs = cm::organisations(state).await?;
     let kinds_of = stakeholder_kinds(state).await?;
-    let can_manage = authorize(&actor, Action::ManageStructural, Resource::Programme).is_ok();
+    let can_manage = authorize(&actor, cm::manage_action(kind.doc), Resource::Programme).is_ok();
     let names = cm::may_see_participants(&actor);
     let base = format!("/registry/{}/{}", kind.slug, rec.id);
     let mut groups = vec![DetailGroup {
@@ -745,38 +936,42 @@ async fn record_page(
             open,
         });
     }
-    // Meetings of a mechanism.
-    let (children_title, children, add_child) = if kind.doc == DocKind::Mechanism {
-        let mut rows = Vec::new();
-        for m in state
-            .store
-            .documents(DocKind::Meeting, Some(rec.id))
-            .await?
-            .into_iter()
-            .rev()
-        {
-            let v = read_value(&m)?;
-            rows.push(ChildRow {
-                href: format!("/registry/meetings/{}", m.id),
-                title: title(tr, &m, &v, &orgs),
-                facts: facts(tr, &m, &orgs, &kinds_of)
-                    .into_iter()
-                    .map(|r| r.value)
-                    .collect::<Vec<_>>()
-                    .join(" · "),
-            });
+    // Records belonging to this one (a mechanism's meetings, a programme's results…).
+    let (children_title, children, add_child) = match kind.children.and_then(|c| self::kind(c).ok())
+    {
+        Some(child) => {
+            let mut rows = Vec::new();
+            for m in state
+                .store
+                .documents(child.doc, Some(rec.id))
+                .await?
+                .into_iter()
+                .rev()
+            {
+                let v = read_value(&m)?;
+                rows.push(ChildRow {
+                    href: format!("/registry/{}/{}", child.slug, m.id),
+                    title: title(tr, &m, &v, &orgs),
+                    facts: facts(tr, &m, &orgs, &kinds_of)
+                        .into_iter()
+                        .map(|r| r.value)
+                        .collect::<Vec<_>>()
+                        .join(" · "),
+                });
+            }
+            let may_add =
+                authorize(&actor, cm::manage_action(child.doc), Resource::Programme).is_ok();
+            (
+                tr.t(&format!("structural-{}", child.slug)),
+                rows,
+                if may_add {
+                    format!("/registry/{}/new?parent={}", child.slug, rec.id)
+                } else {
+                    String::new()
+                },
+            )
         }
-        (
-            tr.t("structural-meetings"),
-            rows,
-            if can_manage {
-                format!("/registry/meetings/new?parent={}", rec.id)
-            } else {
-                String::new()
-            },
-        )
-    } else {
-        (String::new(), Vec::new(), String::new())
+        None => (String::new(), Vec::new(), String::new()),
     };
     let (back, back_label) = match (kind.parent, rec.parent) {
         (Some(parent_slug), Some(parent)) => (
@@ -788,6 +983,7 @@ async fn record_page(
                 .map(|p| p.name)
                 .unwrap_or_default(),
         ),
+        _ if kind.hub == Hub::Results => (format!("/results#{}", kind.slug), tr.t("results-back")),
         _ => (
             format!("/structural#{}", kind.slug),
             tr.t("structural-back"),
@@ -810,6 +1006,10 @@ async fn record_page(
         version: rec.version,
         groups,
         lists,
+        add_child_label: kind
+            .children
+            .map(|c| tr.t(&format!("structural-{c}-new")))
+            .unwrap_or_default(),
         children_title,
         children,
         add_child,
@@ -877,8 +1077,17 @@ async fn new_page(
     Ok(NewPage {
         c: Chrome::new(state, tr.clone(), Some(caller)),
         title: tr.t(&format!("structural-{}-new", kind.slug)),
-        back: "/structural".into(),
-        back_label: tr.t("structural-back"),
+        back: if kind.hub == Hub::Results {
+            "/results"
+        } else {
+            "/structural"
+        }
+        .into(),
+        back_label: tr.t(if kind.hub == Hub::Results {
+            "results-back"
+        } else {
+            "structural-back"
+        }),
         form: RecordForm {
             action,
             version: String::new(),
@@ -926,12 +1135,12 @@ pub async fn new_form(
     Path(slug): Path<String>,
     Query(q): Query<NewQuery>,
 ) -> Result<Response, AppError> {
+    let kind = kind(&slug)?;
     authorize(
         &caller.actor(),
-        Action::ManageStructural,
+        cm::manage_action(kind.doc),
         Resource::Programme,
     )?;
-    let kind = kind(&slug)?;
     parent_of(&state, &kind, &q.parent).await?;
     let mut posted = Posted::default();
     for f in &kind.fields {
@@ -961,8 +1170,8 @@ pub async fn create(
     CsrfForm { caller, form }: CsrfForm<Posted>,
 ) -> Result<Response, AppError> {
     let actor = caller.actor();
-    authorize(&actor, Action::ManageStructural, Resource::Programme)?;
     let kind = kind(&slug)?;
+    authorize(&actor, cm::manage_action(kind.doc), Resource::Programme)?;
     let parent = parent_of(&state, &kind, &q.parent).await?;
     let orgs = cm::organisations(&state).await?;
     let (fields, read) = records::read(&kind.fields, &form, &orgs);
@@ -1003,8 +1212,8 @@ pub async fn save(
     CsrfForm { caller, form }: CsrfForm<Posted>,
 ) -> Result<Response, AppError> {
     let actor = caller.actor();
-    authorize(&actor, Action::ManageStructural, Resource::Programme)?;
     let kind = kind(&slug)?;
+    authorize(&actor, cm::manage_action(kind.doc), Resource::Programme)?;
     let rec = load(&state, &actor, &kind, &id).await?;
     let orgs = cm::organisations(&state).await?;
     let (fields, read) = records::read(&kind.fields, &form, &orgs);
@@ -1169,12 +1378,12 @@ pub async fn add_item(
     Path((slug, id, list)): Path<(String, String, String)>,
     CsrfForm { caller, form }: CsrfForm<Posted>,
 ) -> Result<Response, AppError> {
+    let kind = kind(&slug)?;
     authorize(
         &caller.actor(),
-        Action::ManageStructural,
+        cm::manage_action(kind.doc),
         Resource::Programme,
     )?;
-    let kind = kind(&slug)?;
     let l = list_of(&kind, &list)?;
     change_list(&state, &tr, &caller, &kind, &id, l, form, None).await
 }
@@ -1185,12 +1394,12 @@ pub async fn update_item(
     Path((slug, id, list, item)): Path<(String, String, String, String)>,
     CsrfForm { caller, form }: CsrfForm<Posted>,
 ) -> Result<Response, AppError> {
+    let kind = kind(&slug)?;
     authorize(
         &caller.actor(),
-        Action::ManageStructural,
+        cm::manage_action(kind.doc),
         Resource::Programme,
     )?;
-    let kind = kind(&slug)?;
     let l = list_of(&kind, &list)?;
     if l.update.is_empty() {
         return Err(AppError::new(ErrorKind::NotFound));

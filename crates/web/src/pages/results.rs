@@ -1,0 +1,524 @@
+//! The results framework (Module 5): programmes with their results and indicators, each
+//! indicator tracked per period against its baseline and target, broken down by the handbook's
+//! analysis variables; evaluations and lessons. Readers see figures only, and viewers never a
+//! cell describing fewer than 5 people.
+
+use std::collections::BTreeMap;
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use domain::authz::{Action, Actor, Resource, authorize, small_cell_threshold};
+use domain::community::{Project, RESPONDENT_FIELD, SATISFACTION_FIELD, SATISFACTION_FORM};
+use domain::me::{
+    Axis, Computation, Evaluation, Indicator, Lesson, Period, Programme, Record, ResultStatement,
+    Shown, Source, Tally, Unit, progress, suppress, tally_records,
+};
+use domain::structural::{ActionProgress, CapacityAssessment, Training};
+use serde::Deserialize;
+use store::{Subject, SubmissionStatus, TallyQuery};
+use time::Date;
+
+use super::{Chrome, render, today};
+use crate::AppState;
+use crate::auth::SignedIn;
+use crate::community::{self as cm, Doc};
+use crate::error::AppError;
+use crate::i18n::Tr;
+
+fn number(v: Option<f64>) -> String {
+    v.map(|x| {
+        if x.fract() == 0.0 {
+            format!("{x:.0}")
+        } else {
+            format!("{x:.1}")
+        }
+    })
+    .unwrap_or_default()
+}
+
+/// An indicator's figures per period (and group), from the records of its source.
+async fn figures(
+    state: &AppState,
+    actor: &Actor,
+    c: &Computation,
+    from: Date,
+    to: Date,
+    axis: Option<Axis>,
+) -> Result<BTreeMap<(String, Option<String>), Tally>, AppError> {
+    let keyed = |m: BTreeMap<String, Tally>| m.into_iter().map(|(p, t)| ((p, None), t)).collect();
+    Ok(match c.source {
+        Source::Surveys | Source::Cases | Source::Referrals => state
+            .store
+            .tallies(&TallyQuery {
+                computation: c.clone(),
+                from,
+                to,
+                axis,
+                office: actor.office,
+                age_bands: Default::default(),
+            })
+            .await?
+            .into_iter()
+            .map(|r| ((r.period, r.group), r.tally))
+            .collect(),
+        Source::Satisfaction => {
+            let mut records = Vec::new();
+            for p in state.store.documents(store::DocKind::Project, None).await? {
+                if actor.office.is_some_and(|o| p.office != Some(o)) {
+                    continue;
+                }
+                for s in state.store.submissions_for(Subject::Document(p.id)).await? {
+                    if s.status != SubmissionStatus::Complete || s.form_id != SATISFACTION_FORM {
+                        continue;
+                    }
+                    let a: serde_json::Value = serde_json::from_str(&s.answers).unwrap_or_default();
+                    let text =
+                        |k: &str| a.get(k).and_then(|v| v.as_str()).unwrap_or("").to_string();
+                    records.push(Record {
+                        date: s.interview_date,
+                        fields: vec![
+                            (RESPONDENT_FIELD, text(RESPONDENT_FIELD)),
+                            (SATISFACTION_FIELD, text(SATISFACTION_FIELD)),
+                        ],
+                    });
+                }
+            }
+            keyed(tally_records(&records, c, from, to))
+        }
+        Source::Participants => {
+            let mut records = Vec::new();
+            let projects: Vec<Doc<Project>> = cm_list(state, actor).await?;
+            for p in &projects {
+                for x in &p.body.participants {
+                    records.push(Record {
+                        date: x.joined,
+                        fields: vec![
+                            ("kind", x.kind.as_str().to_string()),
+                            ("role", x.role.as_str().to_string()),
+                            ("sex", x.sex.map(|s| s.as_str()).unwrap_or("").to_string()),
+                        ],
+                    });
+                }
+            }
+            keyed(tally_records(&records, c, from, to))
+        }
+        Source::Stakeholders => keyed(tally_records(
+            &stakeholder_records(state, actor).await?,
+            c,
+            from,
+            to,
+        )),
+    })
+}
+
+async fn cm_list(state: &AppState, actor: &Actor) -> Result<Vec<Doc<Project>>, AppError> {
+    // Project figures belong to the results framework: read as aggregates, offices in scope.
+    Ok(state
+        .store
+        .documents(store::DocKind::Project, None)
+        .await?
+        .into_iter()
+        .filter(|r| actor.office.is_none_or(|o| r.office == Some(o)))
+        .filter_map(|r| {
+            serde_json::from_str(&r.body)
+                .ok()
+                .map(|body| Doc { rec: r, body })
+        })
+        .collect())
+}
+
+/// Supported stakeholders, each counted on the date of its latest assessment after support:
+/// measured when assessed before and after, more engaged when the engagement rose.
+async fn stakeholder_records(
+    state: &AppState,
+    _actor: &Actor,
+) -> Result<Vec<Record<'static>>, AppError> {
+    let read = |kind| async move { state.store.documents(kind, None).await };
+    let assessments: Vec<CapacityAssessment> = read(store::DocKind::CapacityAssessment)
+        .await?
+        .iter()
+        .filter_map(|r| serde_json::from_str(&r.body).ok())
+        .collect();
+    let trainings: Vec<Training> = read(store::DocKind::Training)
+        .await?
+        .iter()
+        .filter_map(|r| serde_json::from_str(&r.body).ok())
+        .collect();
+    let mut first: BTreeMap<domain::StakeholderId, Date> = BTreeMap::new();
+    for t in trainings.iter().filter(|t| t.start <= today()) {
+        for s in t.supported() {
+            let e = first.entry(s).or_insert(t.start);
+            *e = (*e).min(t.start);
+        }
+    }
+    let mut out = Vec::new();
+    for (s, from) in first {
+        let mine: Vec<&CapacityAssessment> =
+            assessments.iter().filter(|a| a.stakeholder == s).collect();
+        let before = mine.iter().filter(|a| a.on <= from).max_by_key(|a| a.on);
+        let after = mine.iter().filter(|a| a.on > from).max_by_key(|a| a.on);
+        if let (Some(b), Some(a)) = (before, after) {
+            out.push(Record {
+                date: a.on,
+                fields: vec![
+                    ("measured", "true".into()),
+                    ("more_engaged", (a.engagement > b.engagement).to_string()),
+                ],
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// The dates an indicator is tracked over: its programme's, up to today.
+fn span(p: &Programme) -> (Date, Date) {
+    let end = p.end.map_or(today(), |e| e.min(today()));
+    (p.start, end.max(p.start))
+}
+
+// ---------------------------------------------------------------------------------------------
+// One indicator
+
+pub struct TrackRow {
+    pub period: String,
+    pub group: String,
+    pub actual: String,
+    pub counted: String,
+    pub progress: String,
+    pub reported: bool,
+}
+
+#[derive(Template)]
+#[template(path = "indicator_tracking.html")]
+pub struct TrackingPage {
+    c: Chrome,
+    id: String,
+    title: String,
+    programme: String,
+    programme_href: String,
+    result: String,
+    unit: String,
+    baseline: String,
+    target: String,
+    frequency: String,
+    source: String,
+    rows: Vec<TrackRow>,
+    axes: Vec<(String, String, bool)>,
+    axis_label: String,
+    suppressed_note: bool,
+    edit_href: String,
+    problem: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct TrackQuery {
+    axis: String,
+}
+
+pub async fn tracking(
+    State(state): State<AppState>,
+    tr: Tr,
+    SignedIn(caller): SignedIn,
+    Path(id): Path<String>,
+    Query(q): Query<TrackQuery>,
+) -> Result<Response, AppError> {
+    let actor = caller.actor();
+    let ind: Doc<Indicator> = cm::get(&state, &actor, &id).await?;
+    let result: Doc<ResultStatement> = cm::get(
+        &state,
+        &actor,
+        &ind.rec.parent.map(|p| p.to_string()).unwrap_or_default(),
+    )
+    .await?;
+    let programme: Doc<Programme> = cm::get(
+        &state,
+        &actor,
+        &result.rec.parent.map(|p| p.to_string()).unwrap_or_default(),
+    )
+    .await?;
+    let i = &ind.body;
+    let axis = Axis::parse(&q.axis).filter(|a| i.axes.contains(a));
+    let (from, to) = span(&programme.body);
+    let threshold = small_cell_threshold(&actor);
+    let mut rows = Vec::new();
+    let mut problem = String::new();
+    let mut suppressed_note = false;
+    match i.computation() {
+        Ok(Some(c)) => {
+            let figures = figures(&state, &actor, &c, from, to, axis).await?;
+            for p in Period::between(c.frequency, from, to) {
+                let label = p.label();
+                let cells: Vec<(&Option<String>, &Tally)> = figures
+                    .iter()
+                    .filter(|((period, _), _)| *period == label)
+                    .map(|((_, g), t)| (g, t))
+                    .collect();
+                let empty = Tally::default();
+                let cells = if cells.is_empty() {
+                    vec![(&None, &empty)]
+                } else {
+                    cells
+                };
+                for (group, t) in cells {
+                    let (actual, counted, prog) = match suppress(*t, threshold) {
+                        Shown::Suppressed => {
+                            suppressed_note = true;
+                            (
+                                tr.t1("cell-suppressed", "n", threshold.unwrap_or(5)),
+                                String::new(),
+                                String::new(),
+                            )
+                        }
+                        Shown::Tally(t) => {
+                            let v = t.value(i.unit);
+                            let prog = match (i.baseline, i.target, v, group) {
+                                (Some(b), Some(tg), Some(a), None) => progress(b, tg, a)
+                                    .map(|x| format!("{x:.0} %"))
+                                    .unwrap_or_default(),
+                                _ => String::new(),
+                            };
+                            let counted = if i.unit == Unit::Percentage {
+                                tr.t2(
+                                    "tracking-counted",
+                                    "numerator",
+                                    t.numerator,
+                                    "population",
+                                    t.population,
+                                )
+                            } else {
+                                String::new()
+                            };
+                            (
+                                number(v)
+                                    + if i.unit == Unit::Percentage && v.is_some() {
+                                        " %"
+                                    } else {
+                                        ""
+                                    },
+                                counted,
+                                prog,
+                            )
+                        }
+                    };
+                    rows.push(TrackRow {
+                        period: label.clone(),
+                        group: match (axis, group) {
+                            (Some(a), Some(g)) => group_label(&tr, a, g),
+                            (Some(_), None) => tr.t("not-recorded"),
+                            (None, _) => String::new(),
+                        },
+                        actual,
+                        counted,
+                        progress: prog,
+                        reported: false,
+                    });
+                }
+            }
+        }
+        Ok(None) => {
+            for p in Period::between(i.frequency, from, to) {
+                let label = p.label();
+                let r = i.reported_for(&label);
+                rows.push(TrackRow {
+                    group: String::new(),
+                    actual: number(r.map(|r| r.value)),
+                    counted: r.map(|r| r.evidence.clone()).unwrap_or_default(),
+                    progress: match (i.baseline, i.target, r) {
+                        (Some(b), Some(t), Some(r)) => progress(b, t, r.value)
+                            .map(|x| format!("{x:.0} %"))
+                            .unwrap_or_default(),
+                        _ => String::new(),
+                    },
+                    reported: r.is_some(),
+                    period: label,
+                });
+            }
+        }
+        Err(e) => {
+            problem =
+                e.0.iter()
+                    .map(|f| tr.t(f.code))
+                    .collect::<Vec<_>>()
+                    .join(" ");
+        }
+    }
+    render(&TrackingPage {
+        c: Chrome::new(&state, tr.clone(), Some(&caller)),
+        id: ind.id().to_string(),
+        title: i.statement.clone(),
+        programme: programme.body.name.clone(),
+        programme_href: format!("/registry/programmes/{}", programme.id()),
+        result: result.body.statement.clone(),
+        unit: tr.t_of("unit", i.unit.as_str()),
+        baseline: number(i.baseline),
+        target: number(i.target),
+        frequency: tr.t_of("frequency", i.frequency.as_str()),
+        source: i
+            .source
+            .map(|s| tr.t_of("source", s.as_str()))
+            .unwrap_or_else(|| tr.t("tracking-reported")),
+        rows,
+        axes: i
+            .axes
+            .iter()
+            .map(|a| {
+                (
+                    a.as_str().to_string(),
+                    tr.t_of("axis", a.as_str()),
+                    Some(*a) == axis,
+                )
+            })
+            .collect(),
+        axis_label: axis
+            .map(|a| tr.t_of("axis", a.as_str()))
+            .unwrap_or_default(),
+        suppressed_note,
+        edit_href: format!("/registry/indicators/{}", ind.id()),
+        problem,
+    })
+}
+
+/// A group of an axis as people read it.
+fn group_label(tr: &Tr, a: Axis, g: &str) -> String {
+    match a {
+        Axis::Sex => tr.t_of("sex", g),
+        Axis::ReturnMode => tr.t_of("return-type", g),
+        Axis::Round => tr.t_of("rss-round", g),
+        Axis::Vulnerability | Axis::SameCommunity => tr.t_of("answer", g),
+        Axis::Absence => tr.t_of("absence", g),
+        _ => g.to_string(),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The overview
+
+pub struct IndicatorRow {
+    pub href: String,
+    pub statement: String,
+    pub unit: String,
+    pub source: String,
+    pub frequency: String,
+    pub responsible: String,
+    pub baseline: String,
+    pub target: String,
+}
+
+pub struct ResultRow {
+    pub href: String,
+    pub level: String,
+    pub statement: String,
+    pub assumptions: String,
+    pub indicators: Vec<IndicatorRow>,
+}
+
+pub struct ProgrammeView {
+    pub href: String,
+    pub name: String,
+    pub objective: String,
+    pub dates: String,
+    pub results: Vec<ResultRow>,
+}
+
+pub struct ItemView {
+    pub href: String,
+    pub title: String,
+    pub facts: String,
+}
+
+#[derive(Template)]
+#[template(path = "results.html")]
+pub struct ResultsPage {
+    c: Chrome,
+    programmes: Vec<ProgrammeView>,
+    evaluations: Vec<ItemView>,
+    lessons: Vec<ItemView>,
+    can_manage: bool,
+}
+
+pub async fn hub(
+    State(state): State<AppState>,
+    tr: Tr,
+    SignedIn(caller): SignedIn,
+) -> Result<Response, AppError> {
+    let actor = caller.actor();
+    authorize(&actor, Action::ReadAggregates, Resource::Programme)?;
+    let mut programmes = Vec::new();
+    let all: Vec<Doc<Programme>> = cm::list(&state, &actor, None).await?;
+    for p in all {
+        let mut results: Vec<Doc<ResultStatement>> = cm::list(&state, &actor, Some(p.id())).await?;
+        // The matrix reads from the top: impact, outcomes, outputs, activities, inputs.
+        results.sort_by_key(|r| std::cmp::Reverse(r.body.level));
+        let mut rows = Vec::new();
+        for r in results {
+            let indicators: Vec<Doc<Indicator>> = cm::list(&state, &actor, Some(r.id())).await?;
+            rows.push(ResultRow {
+                href: format!("/registry/results/{}", r.id()),
+                level: tr.t_of("result-level", r.body.level.as_str()),
+                statement: r.body.statement.clone(),
+                assumptions: r.body.assumptions.join("; "),
+                indicators: indicators
+                    .iter()
+                    .map(|i| IndicatorRow {
+                        href: format!("/results/indicators/{}", i.id()),
+                        statement: i.body.statement.clone(),
+                        unit: tr.t_of("unit", i.body.unit.as_str()),
+                        source: i
+                            .body
+                            .source
+                            .map(|s| tr.t_of("source", s.as_str()))
+                            .unwrap_or_else(|| tr.t("tracking-reported")),
+                        frequency: tr.t_of("frequency", i.body.frequency.as_str()),
+                        responsible: i.body.responsible.clone(),
+                        baseline: number(i.body.baseline),
+                        target: number(i.body.target),
+                    })
+                    .collect(),
+            });
+        }
+        programmes.push(ProgrammeView {
+            href: format!("/registry/programmes/{}", p.id()),
+            name: p.body.name.clone(),
+            objective: p.body.objective.clone(),
+            dates: format!(
+                "{} – {}",
+                p.body.start,
+                p.body.end.map(|d| d.to_string()).unwrap_or_default()
+            ),
+            results: rows,
+        });
+    }
+    let evaluations: Vec<Doc<Evaluation>> = cm::list(&state, &actor, None).await?;
+    let lessons: Vec<Doc<Lesson>> = cm::list(&state, &actor, None).await?;
+    render(&ResultsPage {
+        c: Chrome::new(&state, tr.clone(), Some(&caller)),
+        programmes,
+        evaluations: evaluations
+            .iter()
+            .map(|e| {
+                let p = ActionProgress::of(e.body.action_points.iter(), today());
+                ItemView {
+                    href: format!("/registry/evaluations/{}", e.id()),
+                    title: e.body.title.clone(),
+                    facts: format!(
+                        "{} · {} · {}",
+                        tr.t_of("evaluation-timing", e.body.timing.as_str()),
+                        tr.t_of("conductor", e.body.conductor.as_str()),
+                        tr.t2("actions-progress", "done", p.done, "total", p.total)
+                    ),
+                }
+            })
+            .collect(),
+        lessons: lessons
+            .iter()
+            .map(|l| ItemView {
+                href: format!("/registry/lessons/{}", l.id()),
+                title: l.body.statement.clone(),
+                facts: tr.t_of("lesson-source", l.body.source.as_str()),
+            })
+            .collect(),
+        can_manage: authorize(&actor, Action::ManageResults, Resource::Programme).is_ok(),
+    })
+}

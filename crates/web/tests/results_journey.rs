@@ -1,0 +1,214 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+//! The results framework over HTTP: a programme, a result and indicators defined on the pages,
+//! figures counted from the cases as registered (checked against the same figures counted here),
+//! a value reported by hand with progress to target, and what a viewer sees.
+
+mod common;
+
+use common::*;
+use domain::Role;
+
+fn id_after(res: &reqwest::Response, prefix: &str) -> String {
+    let loc = location(res);
+    assert!(loc.starts_with(prefix), "redirected to {loc}");
+    loc.trim_start_matches(prefix)
+        .split(['#', '?'])
+        .next()
+        .unwrap()
+        .to_string()
+}
+
+#[tokio::test]
+async fn a_results_framework_tracks_indicators_from_the_records() {
+    let app = spawn_app().await;
+    let office = app.office("DKR").await;
+    app.user("cm.dkr", Role::CaseManager, Some(office)).await;
+    app.user("me.dkr", Role::MeOfficer, Some(office)).await;
+    app.user("viewer.all", Role::Viewer, None).await;
+    let cm = app.signed_in("cm.dkr").await;
+    // Three returnees of the first quarter of 2026: two women, one man.
+    for (given, sex) in [
+        ("Aminata", "female"),
+        ("Awa", "female"),
+        ("Ibrahima", "male"),
+    ] {
+        register_named(&app, &cm, given, sex).await;
+    }
+
+    let me = app.signed_in("me.dkr").await;
+    let csrf = me.csrf("/results").await;
+    let res = me
+        .post_form(
+            "/registry/programmes",
+            &csrf,
+            &[
+                ("name", "Sustainable reintegration in Senegal"),
+                (
+                    "objective",
+                    "Returnees reintegrate sustainably in their communities",
+                ),
+                ("start", "2026-01-01"),
+                ("end", "2026-12-31"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let programme = id_after(&res, "/registry/programmes/");
+    let res = me
+        .post_form(
+            &format!("/registry/results?parent={programme}"),
+            &csrf,
+            &[
+                ("level", "outcome"),
+                (
+                    "statement",
+                    "Returnees have sufficient economic self-sufficiency",
+                ),
+                ("intervention", "individual"),
+                ("assumptions", "Returnees take part in the programme"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let result = id_after(&res, "/registry/results/");
+
+    // A condition that does not read is explained, and what was typed is kept.
+    let res = me
+        .post_form(
+            &format!("/registry/indicators?parent={result}"),
+            &csrf,
+            &[
+                ("statement", "Returnees registered"),
+                ("unit", "count"),
+                ("source", "cases"),
+                ("counted", "sex is female"),
+                ("frequency", "quarterly"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("Write each condition on its own line"));
+    assert!(page.contains("sex is female"));
+    let res = me
+        .post_form(
+            &format!("/registry/indicators?parent={result}"),
+            &csrf,
+            &[
+                ("statement", "Returnees registered"),
+                ("unit", "count"),
+                ("source", "cases"),
+                ("frequency", "quarterly"),
+                ("axes", "sex"),
+                ("baseline", "0"),
+                ("target", "12"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let counted = id_after(&res, "/registry/indicators/");
+    let res = me
+        .post_form(
+            &format!("/registry/indicators?parent={result}"),
+            &csrf,
+            &[
+                ("statement", "Women among the returnees registered"),
+                ("unit", "percentage"),
+                ("source", "cases"),
+                ("numerator", "sex = female"),
+                ("frequency", "yearly"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let share = id_after(&res, "/registry/indicators/");
+    let res = me
+        .post_form(
+            &format!("/registry/indicators?parent={result}"),
+            &csrf,
+            &[
+                ("statement", "Referral SOPs adopted with ministries"),
+                ("unit", "reported"),
+                ("frequency", "yearly"),
+                ("baseline", "0"),
+                ("target", "4"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let reported = id_after(&res, "/registry/indicators/");
+
+    // The figures, counted here from what was registered: 3 in 2026-Q1, 2 women and 1 man.
+    let (status, page) = me.get_text(&format!("/results/indicators/{counted}")).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("<td>2026-Q1</td><td>3</td>"), "{page}");
+    assert!(page.contains("<td>25 %</td>"), "progress from 0 to 12");
+    assert!(page.contains("<td>2026-Q4</td><td>0</td>"));
+    let (_, page) = me
+        .get_text(&format!("/results/indicators/{counted}?axis=sex"))
+        .await;
+    assert!(page.contains("<td>2026-Q1</td><td>Female</td><td>2</td>"));
+    assert!(page.contains("<td>2026-Q1</td><td>Male</td><td>1</td>"));
+    let (_, page) = me.get_text(&format!("/results/indicators/{share}")).await;
+    assert!(
+        page.contains("<td>2026</td><td>66.7 %</td><td>2 of 3</td>"),
+        "{page}"
+    );
+
+    // A value reported by hand, with its evidence.
+    let (_, page) = me
+        .get_text(&format!("/registry/indicators/{reported}"))
+        .await;
+    let version = field_value(&page, "version");
+    let res = me
+        .post_form(
+            &format!("/registry/indicators/{reported}/reported"),
+            &csrf,
+            &[("version", &version), ("period", "2026-13"), ("value", "1")],
+        )
+        .await;
+    assert_eq!(res.status(), 422, "not a period");
+    let res = me
+        .post_form(
+            &format!("/registry/indicators/{reported}/reported"),
+            &csrf,
+            &[
+                ("version", &version),
+                ("period", "2026"),
+                ("value", "1"),
+                ("evidence", "Signed SOP with the Ministry of Health"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let (_, page) = me
+        .get_text(&format!("/results/indicators/{reported}"))
+        .await;
+    assert!(page.contains(
+        "<td>2026</td><td>1</td><td>Signed SOP with the Ministry of Health</td><td>25 %</td>"
+    ));
+
+    // The results matrix lists the result and its indicators.
+    let (_, hub) = me.get_text("/results").await;
+    assert!(hub.contains("Returnees have sufficient economic self-sufficiency"));
+    assert!(hub.contains("Women among the returnees registered"));
+    assert!(hub.contains("Returnees take part in the programme"));
+
+    // A viewer sees the framework, and no cell describing fewer than 5 people.
+    let viewer = app.signed_in("viewer.all").await;
+    let (status, page) = viewer
+        .get_text(&format!("/results/indicators/{counted}?axis=sex"))
+        .await;
+    assert_eq!(status, 200);
+    assert!(!page.contains("<td>Female</td><td>2</td>"));
+    assert!(page.contains("Cells describing fewer than 5 people are hidden."));
+    // Case managers read the framework but do not change it.
+    let res = cm
+        .post_form(
+            "/registry/programmes",
+            &cm.csrf("/results").await,
+            &[("name", "x")],
+        )
+        .await;
+    assert_eq!(res.status(), 403);
+}
