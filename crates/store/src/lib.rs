@@ -387,6 +387,15 @@ pub trait Store: Send + Sync + 'static {
     /// Sources kept outside the database's tables (participants, satisfaction, stakeholders)
     /// are counted by the caller.
     async fn tallies(&self, query: &TallyQuery) -> Result<Vec<TallyRow>>;
+    /// The cases behind one cell of [`Store::tallies`] (for a percentage, those meeting the
+    /// indicator), at most `limit`.
+    async fn tally_cases(
+        &self,
+        query: &TallyQuery,
+        period: &str,
+        group: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<CaseId>>;
     /// Records a case takes part in (community projects), newest first.
     async fn documents_of_case(&self, case: CaseId) -> Result<Vec<DocRecord>>;
     /// Places of return written on cases, with how many cases returned there.

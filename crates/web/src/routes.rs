@@ -893,6 +893,12 @@ pub const ROUTES: &[RouteSpec] = &[
         act(Action::ReadAggregates),
     ),
     r(
+        "results.records",
+        "GET",
+        "/results/indicators/{record}/records",
+        act(Action::ListCases),
+    ),
+    r(
         "api.communities.list",
         "GET",
         "/api/v1/communities",
@@ -1188,6 +1194,7 @@ pub(crate) fn handler(name: &str) -> Option<MethodRouter<AppState>> {
         "structural.item" => post(pages::structural::update_item),
         "results" => get(pages::results::hub),
         "results.indicator" => get(pages::results::tracking),
+        "results.records" => get(pages::results::records),
         "api.communities.list" => get(api::community::communities),
         "api.communities.create" => post(api::community::create_community),
         "api.communities.get" => get(api::community::community),

@@ -141,17 +141,36 @@ async fn a_results_framework_tracks_indicators_from_the_records() {
     // The figures, counted here from what was registered: 3 in 2026-Q1, 2 women and 1 man.
     let (status, page) = me.get_text(&format!("/results/indicators/{counted}")).await;
     assert_eq!(status, 200);
-    assert!(page.contains("<td>2026-Q1</td><td>3</td>"), "{page}");
+    assert!(page.contains(">3</a></td>"), "{page}");
     assert!(page.contains("<td>25 %</td>"), "progress from 0 to 12");
-    assert!(page.contains("<td>2026-Q4</td><td>0</td>"));
+    assert!(
+        page.contains("<td>2026-Q4</td><td>0</td>"),
+        "an empty period shows 0"
+    );
     let (_, page) = me
         .get_text(&format!("/results/indicators/{counted}?axis=sex"))
         .await;
-    assert!(page.contains("<td>2026-Q1</td><td>Female</td><td>2</td>"));
-    assert!(page.contains("<td>2026-Q1</td><td>Male</td><td>1</td>"));
+    assert!(page.contains("<td>2026-Q1</td><td>Female</td><td><a"));
+    assert!(page.contains("group=female\">2</a>"));
+    assert!(page.contains("group=male\">1</a>"));
+    // Drilling into a figure lists the records behind it.
+    let (status, page) = me
+        .get_text(&format!(
+            "/results/indicators/{counted}/records?period=2026-Q1&axis=sex&group=female"
+        ))
+        .await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Aminata Diallo") && page.contains("Awa Diallo"));
+    assert!(!page.contains("Ibrahima"));
+    let (_, page) = me
+        .get_text(&format!(
+            "/results/indicators/{counted}/records?period=2026-Q1"
+        ))
+        .await;
+    assert_eq!(page.matches("/cases/").count(), 3);
     let (_, page) = me.get_text(&format!("/results/indicators/{share}")).await;
     assert!(
-        page.contains("<td>2026</td><td>66.7 %</td><td>2 of 3</td>"),
+        page.contains(">66.7 %</a></td><td>2 of 3</td>"),
         "{page}"
     );
 
@@ -202,6 +221,16 @@ async fn a_results_framework_tracks_indicators_from_the_records() {
     assert_eq!(status, 200);
     assert!(!page.contains("<td>Female</td><td>2</td>"));
     assert!(page.contains("Cells describing fewer than 5 people are hidden."));
+    assert!(!page.contains("/records?"), "no way to the records");
+    assert_eq!(
+        viewer
+            .get(&format!(
+                "/results/indicators/{counted}/records?period=2026-Q1"
+            ))
+            .await
+            .status(),
+        403
+    );
     // Case managers read the framework but do not change it.
     let res = cm
         .post_form(

@@ -158,7 +158,20 @@ fn condition(source: Source, c: &domain::me::Condition, params: &mut Vec<Value>)
     })
 }
 
-pub(crate) fn tallies(c: &Connection, q: &TallyQuery) -> Result<Vec<TallyRow>> {
+/// An indicator's query taken apart: what both the figures and the records behind them need.
+struct Parts {
+    tables: &'static str,
+    counted: &'static str,
+    period: String,
+    group: String,
+    numerator: String,
+    /// The conditions on who is counted, the dates and the office.
+    filters: Vec<String>,
+    /// The numerator's parameters, then the filters'.
+    params: Vec<Value>,
+}
+
+fn parts(q: &TallyQuery) -> Result<Parts> {
     let source = q.computation.source;
     let (tables, date, counted) = base(source).ok_or_else(|| {
         StoreError::Database(format!(
@@ -196,6 +209,19 @@ pub(crate) fn tallies(c: &Connection, q: &TallyQuery) -> Result<Vec<TallyRow>> {
     for cond in &q.computation.population {
         filters.push(condition(source, cond, &mut params)?);
     }
+    Ok(Parts {
+        tables,
+        counted,
+        period: period(q.computation.frequency, date),
+        group,
+        numerator,
+        filters,
+        params,
+    })
+}
+
+pub(crate) fn tallies(c: &Connection, q: &TallyQuery) -> Result<Vec<TallyRow>> {
+    let p = parts(q)?;
     let sql = format!(
         "SELECT {period} AS p, {group} AS g, COUNT(DISTINCT {counted}),
              COUNT(DISTINCT CASE WHEN {numerator} THEN {counted} END)
@@ -203,11 +229,15 @@ pub(crate) fn tallies(c: &Connection, q: &TallyQuery) -> Result<Vec<TallyRow>> {
          WHERE {filters}
          GROUP BY p, g
          ORDER BY p, g",
-        period = period(q.computation.frequency, date),
-        filters = filters.join(" AND "),
+        period = p.period,
+        group = p.group,
+        counted = p.counted,
+        numerator = p.numerator,
+        tables = p.tables,
+        filters = p.filters.join(" AND "),
     );
     let mut stmt = c.prepare_cached(&sql)?;
-    let rows = stmt.query_map(rusqlite::params_from_iter(params), |r| {
+    let rows = stmt.query_map(rusqlite::params_from_iter(p.params), |r| {
         Ok(TallyRow {
             period: r.get(0)?,
             group: r.get(1)?,
@@ -216,6 +246,63 @@ pub(crate) fn tallies(c: &Connection, q: &TallyQuery) -> Result<Vec<TallyRow>> {
                 numerator: r.get::<_, i64>(3)?.max(0) as u64,
             },
         })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+/// The cases behind one cell of an indicator (those meeting it, for a percentage), at most
+/// `limit`, by case number.
+pub(crate) fn tally_cases(
+    c: &Connection,
+    q: &TallyQuery,
+    period_label: &str,
+    group: Option<&str>,
+    limit: u32,
+) -> Result<Vec<domain::CaseId>> {
+    let mut p = parts(q)?;
+    let numerator_params: Vec<Value> = {
+        // The numerator's parameters come first in `params`; its conditions join the filters.
+        let n = q
+            .computation
+            .numerator
+            .iter()
+            .map(|c| {
+                if c.op == Op::OneOf {
+                    c.value.split(',').filter(|v| !v.trim().is_empty()).count()
+                } else {
+                    1
+                }
+            })
+            .sum::<usize>();
+        p.params.drain(..n).collect()
+    };
+    let mut params = p.params;
+    params.extend(numerator_params);
+    params.push(Value::Text(period_label.to_string()));
+    let group_filter = match group {
+        Some(g) => {
+            params.push(Value::Text(g.to_string()));
+            format!("{} = ?", p.group)
+        }
+        None if q.axis.is_some() => format!("{} IS NULL", p.group),
+        None => "1 = 1".into(),
+    };
+    params.push(Value::Integer(i64::from(limit)));
+    let sql = format!(
+        "SELECT DISTINCT c.id, c.case_number FROM {tables}
+         WHERE {filters} AND {numerator} AND {period} = ? AND {group_filter}
+         ORDER BY c.case_number LIMIT ?",
+        tables = p.tables,
+        filters = p.filters.join(" AND "),
+        numerator = p.numerator,
+        period = p.period,
+    );
+    let mut stmt = c.prepare_cached(&sql)?;
+    let rows = stmt.query_map(rusqlite::params_from_iter(params), |r| {
+        Ok(domain::CaseId(super::parse_uuid(
+            0,
+            &r.get::<_, String>(0)?,
+        )?))
     })?;
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
@@ -261,13 +348,13 @@ mod tests {
                      created_at, updated_at)
                  VALUES (?1, ?1, 'o', 'A', 'B', 'b', ?2, ?3, 'SN', '2025-06-01', 'LY', 'forced',
                      'SN', 'Dakar', 'dakar', 0, 0, 'intake', 1, 0, 0)",
-                rusqlite::params![format!("c{i}"), sex, age],
+                rusqlite::params![format!("00000000-0000-0000-0000-{i:012}"), sex, age],
             )
             .unwrap();
             if vulnerable {
                 c.execute(
                     "INSERT INTO case_vulnerabilities (case_id, vulnerability) VALUES (?1, 'debt')",
-                    [format!("c{i}")],
+                    [format!("00000000-0000-0000-0000-{i:012}")],
                 )
                 .unwrap();
             }
@@ -282,7 +369,7 @@ mod tests {
                      VALUES (?1, ?2, ?3, ?4, 'u', ?5, 0, 0, 'm', '{}', 0)",
                     rusqlite::params![
                         format!("s{i}-{round}"),
-                        format!("c{i}"),
+                        format!("00000000-0000-0000-0000-{i:012}"),
                         ["baseline", "intermediate", "final"][round as usize],
                         day.to_string(),
                         composite
@@ -351,6 +438,21 @@ mod tests {
                 .collect();
             assert_eq!(got, expected, "{axis:?}");
         }
+    }
+
+    #[test]
+    fn the_cases_behind_a_cell_are_those_counted_in_it() {
+        let (c, _) = programme();
+        for axis in [None, Some(Axis::Sex)] {
+            let q = query(axis);
+            for row in tallies(&c, &q).unwrap() {
+                let cases = tally_cases(&c, &q, &row.period, row.group.as_deref(), 1000).unwrap();
+                assert_eq!(cases.len() as u64, row.tally.numerator, "{row:?}");
+            }
+        }
+        let q = query(None);
+        let limited = tally_cases(&c, &q, "2026-Q1", None, 3).unwrap();
+        assert_eq!(limited.len(), 3);
     }
 
     #[test]

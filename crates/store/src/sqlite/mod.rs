@@ -939,6 +939,19 @@ impl Store for SqliteStore {
         let query = query.clone();
         self.read(move |c| me::tallies(c, &query)).await
     }
+    async fn tally_cases(
+        &self,
+        query: &TallyQuery,
+        period: &str,
+        group: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<CaseId>> {
+        let query = query.clone();
+        let period = period.to_string();
+        let group = group.map(str::to_string);
+        self.read(move |c| me::tally_cases(c, &query, &period, group.as_deref(), limit))
+            .await
+    }
     async fn documents_of_case(&self, case: CaseId) -> Result<Vec<DocRecord>> {
         self.read(move |c| community::documents_of_case(c, case))
             .await

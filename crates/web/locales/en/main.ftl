@@ -1726,3 +1726,10 @@ lesson-source-monitoring = Monitoring
 lesson-source-evaluation = Evaluation
 lesson-source-story-of-change = Story of change
 lesson-source-workshop = Learning workshop
+drill-title = The records behind a figure
+drill-none = No record you may open is behind this figure.
+drill-hidden = { $count ->
+    [one] One more record is counted here that your role does not let you open.
+   *[other] { $count } more records are counted here that your role does not let you open.
+}
+drill-limited = Only the first 500 records are listed.

@@ -181,6 +181,8 @@ fn span(p: &Programme) -> (Date, Date) {
 // One indicator
 
 pub struct TrackRow {
+    /// The records behind the figure, for readers allowed to see them.
+    pub drill: String,
     pub period: String,
     pub group: String,
     pub actual: String,
@@ -242,6 +244,10 @@ pub async fn tracking(
     let axis = Axis::parse(&q.axis).filter(|a| i.axes.contains(a));
     let (from, to) = span(&programme.body);
     let threshold = small_cell_threshold(&actor);
+    // Records behind a figure: for staff who may list cases, for sources that are cases.
+    let may_drill = authorize(&actor, Action::ListCases, Resource::Programme).is_ok()
+        && i.source
+            .is_some_and(|s| matches!(s, Source::Surveys | Source::Cases | Source::Referrals));
     let mut rows = Vec::new();
     let mut problem = String::new();
     let mut suppressed_note = false;
@@ -302,7 +308,25 @@ pub async fn tracking(
                             )
                         }
                     };
+                    let drill = if may_drill
+                        && !matches!(suppress(*t, threshold), Shown::Suppressed)
+                        && t.population > 0
+                    {
+                        let mut href =
+                            format!("/results/indicators/{}/records?period={}", ind.id(), label);
+                        if let Some(g) = group {
+                            href.push_str(&format!(
+                                "&axis={}&group={}",
+                                axis.map(|a| a.as_str()).unwrap_or(""),
+                                encode(g)
+                            ));
+                        }
+                        href
+                    } else {
+                        String::new()
+                    };
                     rows.push(TrackRow {
+                        drill,
                         period: label.clone(),
                         group: match (axis, group) {
                             (Some(a), Some(g)) => group_label(&tr, a, g),
@@ -322,6 +346,7 @@ pub async fn tracking(
                 let label = p.label();
                 let r = i.reported_for(&label);
                 rows.push(TrackRow {
+                    drill: String::new(),
                     group: String::new(),
                     actual: number(r.map(|r| r.value)),
                     counted: r.map(|r| r.evidence.clone()).unwrap_or_default(),
@@ -520,5 +545,114 @@ pub async fn hub(
             })
             .collect(),
         can_manage: authorize(&actor, Action::ManageResults, Resource::Programme).is_ok(),
+    })
+}
+
+/// Percent-encodes a query value.
+fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// The records behind a figure
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct DrillQuery {
+    period: String,
+    axis: String,
+    group: String,
+}
+
+pub struct DrillRow {
+    pub href: String,
+    pub number: String,
+    pub name: String,
+}
+
+#[derive(Template)]
+#[template(path = "indicator_records.html")]
+pub struct DrillPage {
+    c: Chrome,
+    back: String,
+    title: String,
+    cell: String,
+    rows: Vec<DrillRow>,
+    hidden: String,
+    limited: bool,
+}
+
+/// The most records listed behind one figure.
+const DRILL_LIMIT: u32 = 500;
+
+/// The cases behind one figure of an indicator, as far as the reader may open them; the others
+/// are counted, not named.
+pub async fn records(
+    State(state): State<AppState>,
+    tr: Tr,
+    SignedIn(caller): SignedIn,
+    Path(id): Path<String>,
+    Query(q): Query<DrillQuery>,
+) -> Result<Response, AppError> {
+    let actor = caller.actor();
+    authorize(&actor, Action::ListCases, Resource::Programme)?;
+    let ind: Doc<Indicator> = cm::get(&state, &actor, &id).await?;
+    let Ok(Some(c)) = ind.body.computation() else {
+        return Err(AppError::new(crate::error::ErrorKind::NotFound));
+    };
+    let Some(period) = Period::parse(&q.period).filter(|p| p.frequency == c.frequency) else {
+        return Err(AppError::new(crate::error::ErrorKind::NotFound));
+    };
+    let axis = Axis::parse(&q.axis).filter(|a| ind.body.axes.contains(a));
+    let scope = domain::authz::case_list_scope(&actor);
+    let query = TallyQuery {
+        computation: c,
+        from: period.start,
+        to: period.end(),
+        axis,
+        office: actor.office,
+        age_bands: Default::default(),
+    };
+    let group = (!q.group.is_empty()).then_some(q.group.as_str());
+    let ids = state
+        .store
+        .tally_cases(&query, &period.label(), group, DRILL_LIMIT)
+        .await?;
+    let mut rows = Vec::new();
+    let mut hidden = 0;
+    for cid in &ids {
+        let case = state.store.case(*cid).await?;
+        if scope.is_some_and(|s| s.admits(&case.access())) {
+            rows.push(DrillRow {
+                href: format!("/cases/{}", case.id),
+                number: case.number.to_string(),
+                name: case.profile.full_name(),
+            });
+        } else {
+            hidden += 1;
+        }
+    }
+    render(&DrillPage {
+        c: Chrome::new(&state, tr.clone(), Some(&caller)),
+        back: format!("/results/indicators/{}", ind.id()),
+        title: ind.body.statement.clone(),
+        cell: match (axis, group) {
+            (Some(a), Some(g)) => format!("{} · {}", period.label(), group_label(&tr, a, g)),
+            _ => period.label(),
+        },
+        limited: ids.len() as u32 >= DRILL_LIMIT,
+        rows,
+        hidden: if hidden > 0 {
+            tr.tn("drill-hidden", hidden as u64)
+        } else {
+            String::new()
+        },
     })
 }
