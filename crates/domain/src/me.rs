@@ -501,6 +501,15 @@ mod tests {
     use time::macros::date;
 
     #[test]
+    fn conditions_round_trip_through_their_lines() {
+        for (_, _, c, _) in handbook_indicators() {
+            for cond in c.population.iter().chain(&c.numerator) {
+                assert_eq!(parse_condition(&cond.to_line()).as_ref(), Some(cond));
+            }
+        }
+    }
+
+    #[test]
     fn indicator_conditions_are_read_from_lines() {
         assert_eq!(
             parse_condition("composite >= 0.5"),
@@ -1057,6 +1066,17 @@ impl Lesson {
 }
 
 impl Condition {
+    /// The condition as a line of an indicator's form (the reverse of [`parse_condition`]).
+    pub fn to_line(&self) -> String {
+        let op = match self.op {
+            Op::Equals => "=",
+            Op::AtLeast => ">=",
+            Op::Below => "<",
+            Op::OneOf => "in",
+        };
+        format!("{} {op} {}", self.field, self.value.replace(',', ", "))
+    }
+
     /// Whether a record's value of the field meets the condition (records counted outside the
     /// database: participants, satisfaction answers, stakeholders).
     pub fn holds(&self, value: &str) -> bool {

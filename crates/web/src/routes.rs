@@ -893,6 +893,18 @@ pub const ROUTES: &[RouteSpec] = &[
         act(Action::ReadAggregates),
     ),
     r(
+        "results.export",
+        "GET",
+        "/results/programmes/{record}/xlsx",
+        act(Action::ReadAggregates),
+    ),
+    r(
+        "results.handbook",
+        "POST",
+        "/results/programmes/{record}/handbook",
+        act(Action::ManageResults),
+    ),
+    r(
         "results.records",
         "GET",
         "/results/indicators/{record}/records",
@@ -1195,6 +1207,8 @@ pub(crate) fn handler(name: &str) -> Option<MethodRouter<AppState>> {
         "results" => get(pages::results::hub),
         "results.indicator" => get(pages::results::tracking),
         "results.records" => get(pages::results::records),
+        "results.export" => get(pages::results::export),
+        "results.handbook" => post(pages::results::add_handbook_examples),
         "api.communities.list" => get(api::community::communities),
         "api.communities.create" => post(api::community::create_community),
         "api.communities.get" => get(api::community::community),

@@ -169,10 +169,7 @@ async fn a_results_framework_tracks_indicators_from_the_records() {
         .await;
     assert_eq!(page.matches("/cases/").count(), 3);
     let (_, page) = me.get_text(&format!("/results/indicators/{share}")).await;
-    assert!(
-        page.contains(">66.7 %</a></td><td>2 of 3</td>"),
-        "{page}"
-    );
+    assert!(page.contains(">66.7 %</a></td><td>2 of 3</td>"), "{page}");
 
     // A value reported by hand, with its evidence.
     let (_, page) = me
@@ -212,6 +209,63 @@ async fn a_results_framework_tracks_indicators_from_the_records() {
     assert!(hub.contains("Returnees have sufficient economic self-sufficiency"));
     assert!(hub.contains("Women among the returnees registered"));
     assert!(hub.contains("Returnees take part in the programme"));
+
+    // The framework as a spreadsheet holds the same numbers.
+    let res = me
+        .get(&format!("/results/programmes/{programme}/xlsx"))
+        .await;
+    assert_eq!(res.status(), 200);
+    let book = forms::xlsx::read(&res.bytes().await.unwrap()).unwrap();
+    let names: Vec<&str> = book.sheets.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "Theory of change",
+            "Results matrix",
+            "Monitoring framework",
+            "Tracking per period"
+        ]
+    );
+    let tracking = &book.sheets[3].rows;
+    assert!(
+        tracking
+            .iter()
+            .any(|r| r[0] == "Returnees registered" && r[1] == "2026-Q1" && r[2] == "3")
+    );
+    assert!(
+        tracking
+            .iter()
+            .any(|r| r[0] == "Women among the returnees registered" && r[2] == "66.7 %")
+    );
+    assert!(
+        book.sheets[2]
+            .rows
+            .iter()
+            .any(|r| r.contains(&"Referral SOPs adopted with ministries".to_string()))
+    );
+
+    // The handbook's examples, added in one step, are ready to track.
+    let res = me
+        .post_form(
+            &format!("/results/programmes/{programme}/handbook"),
+            &csrf,
+            &[],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let (_, hub) = me.get_text("/results").await;
+    assert!(hub.contains("Returnees who reach a composite reintegration score of 0.5 or more"));
+    assert!(hub.contains("Stakeholders more engaged after support (%)"));
+    let marker = "Returnees who reach a composite";
+    let at = hub.find(marker).unwrap();
+    let href_start = hub[..at].rfind("/results/indicators/").unwrap();
+    let href = hub[href_start..at].split('"').next().unwrap().to_string();
+    let (status, page) = me.get_text(&href).await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("Sex") && page.contains("Age at return"),
+        "its breakdowns"
+    );
 
     // A viewer sees the framework, and no cell describing fewer than 5 people.
     let viewer = app.signed_in("viewer.all").await;

@@ -1733,3 +1733,9 @@ drill-hidden = { $count ->
    *[other] { $count } more records are counted here that your role does not let you open.
 }
 drill-limited = Only the first 500 records are listed.
+results-open-programme = Open the programme (results, indicators)
+results-export = Download the framework (.xlsx)
+results-add-handbook = Add the handbook's example outcomes and indicators
+export-theory-of-change = Theory of change
+export-results-matrix = Results matrix
+export-monitoring-framework = Monitoring framework

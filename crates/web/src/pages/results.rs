@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use domain::authz::{Action, Actor, Resource, authorize, small_cell_threshold};
 use domain::community::{Project, RESPONDENT_FIELD, SATISFACTION_FIELD, SATISFACTION_FORM};
 use domain::me::{
@@ -213,39 +213,21 @@ pub struct TrackingPage {
     problem: String,
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-pub struct TrackQuery {
-    axis: String,
-}
-
-pub async fn tracking(
-    State(state): State<AppState>,
-    tr: Tr,
-    SignedIn(caller): SignedIn,
-    Path(id): Path<String>,
-    Query(q): Query<TrackQuery>,
-) -> Result<Response, AppError> {
-    let actor = caller.actor();
-    let ind: Doc<Indicator> = cm::get(&state, &actor, &id).await?;
-    let result: Doc<ResultStatement> = cm::get(
-        &state,
-        &actor,
-        &ind.rec.parent.map(|p| p.to_string()).unwrap_or_default(),
-    )
-    .await?;
-    let programme: Doc<Programme> = cm::get(
-        &state,
-        &actor,
-        &result.rec.parent.map(|p| p.to_string()).unwrap_or_default(),
-    )
-    .await?;
+/// An indicator's tracking rows: per period (and group), the actual value, what was counted
+/// and the progress to target; small cells hidden for viewers.
+pub(crate) async fn track_rows(
+    state: &AppState,
+    tr: &Tr,
+    actor: &Actor,
+    ind: &Doc<Indicator>,
+    programme: &Programme,
+    axis: Option<Axis>,
+) -> Result<Tracked, AppError> {
     let i = &ind.body;
-    let axis = Axis::parse(&q.axis).filter(|a| i.axes.contains(a));
-    let (from, to) = span(&programme.body);
-    let threshold = small_cell_threshold(&actor);
+    let (from, to) = span(programme);
+    let threshold = small_cell_threshold(actor);
     // Records behind a figure: for staff who may list cases, for sources that are cases.
-    let may_drill = authorize(&actor, Action::ListCases, Resource::Programme).is_ok()
+    let may_drill = authorize(actor, Action::ListCases, Resource::Programme).is_ok()
         && i.source
             .is_some_and(|s| matches!(s, Source::Surveys | Source::Cases | Source::Referrals));
     let mut rows = Vec::new();
@@ -253,7 +235,7 @@ pub async fn tracking(
     let mut suppressed_note = false;
     match i.computation() {
         Ok(Some(c)) => {
-            let figures = figures(&state, &actor, &c, from, to, axis).await?;
+            let figures = figures(state, &actor, &c, from, to, axis).await?;
             for p in Period::between(c.frequency, from, to) {
                 let label = p.label();
                 let cells: Vec<(&Option<String>, &Tally)> = figures
@@ -329,7 +311,7 @@ pub async fn tracking(
                         drill,
                         period: label.clone(),
                         group: match (axis, group) {
-                            (Some(a), Some(g)) => group_label(&tr, a, g),
+                            (Some(a), Some(g)) => group_label(tr, a, g),
                             (Some(_), None) => tr.t("not-recorded"),
                             (None, _) => String::new(),
                         },
@@ -369,6 +351,53 @@ pub async fn tracking(
                     .join(" ");
         }
     }
+    Ok(Tracked {
+        rows,
+        suppressed: suppressed_note,
+        problem,
+    })
+}
+
+pub(crate) struct Tracked {
+    pub rows: Vec<TrackRow>,
+    pub suppressed: bool,
+    pub problem: String,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct TrackQuery {
+    axis: String,
+}
+
+pub async fn tracking(
+    State(state): State<AppState>,
+    tr: Tr,
+    SignedIn(caller): SignedIn,
+    Path(id): Path<String>,
+    Query(q): Query<TrackQuery>,
+) -> Result<Response, AppError> {
+    let actor = caller.actor();
+    let ind: Doc<Indicator> = cm::get(&state, &actor, &id).await?;
+    let result: Doc<ResultStatement> = cm::get(
+        &state,
+        &actor,
+        &ind.rec.parent.map(|p| p.to_string()).unwrap_or_default(),
+    )
+    .await?;
+    let programme: Doc<Programme> = cm::get(
+        &state,
+        &actor,
+        &result.rec.parent.map(|p| p.to_string()).unwrap_or_default(),
+    )
+    .await?;
+    let i = &ind.body;
+    let axis = Axis::parse(&q.axis).filter(|a| i.axes.contains(a));
+    let Tracked {
+        rows,
+        suppressed: suppressed_note,
+        problem,
+    } = track_rows(&state, &tr, &actor, &ind, &programme.body, axis).await?;
     render(&TrackingPage {
         c: Chrome::new(&state, tr.clone(), Some(&caller)),
         id: ind.id().to_string(),
@@ -441,6 +470,8 @@ pub struct ResultRow {
 
 pub struct ProgrammeView {
     pub href: String,
+    pub xlsx: String,
+    pub handbook: String,
     pub name: String,
     pub objective: String,
     pub dates: String,
@@ -505,6 +536,8 @@ pub async fn hub(
         }
         programmes.push(ProgrammeView {
             href: format!("/registry/programmes/{}", p.id()),
+            xlsx: format!("/results/programmes/{}/xlsx", p.id()),
+            handbook: format!("/results/programmes/{}/handbook", p.id()),
             name: p.body.name.clone(),
             objective: p.body.objective.clone(),
             dates: format!(
@@ -655,4 +688,254 @@ pub async fn records(
             String::new()
         },
     })
+}
+
+// ---------------------------------------------------------------------------------------------
+// The handbook's examples, ready to use
+
+/// Adds, under a programme, the three outcomes of Table 5.4 with the handbook's example
+/// indicators (and referrals to psychosocial support per month under the individual outcome).
+pub async fn add_handbook_examples(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    super::CsrfForm { caller, .. }: super::CsrfForm<super::services::Posted>,
+) -> Result<Response, AppError> {
+    use domain::me::{InterventionLevel, ResultLevel, handbook_indicators};
+    let actor = caller.actor();
+    authorize(&actor, Action::ManageResults, Resource::Programme)?;
+    let programme: Doc<Programme> = cm::get(&state, &actor, &id).await?;
+    let outcomes = [
+        (
+            InterventionLevel::Individual,
+            "Returnees have sufficient levels of economic self-sufficiency, social stability and psychosocial well-being in their community of return.",
+            vec![
+                "returnees_composite_at_least_half",
+                "psychosocial_referrals",
+            ],
+        ),
+        (
+            InterventionLevel::Community,
+            "Communities benefit from the design and implementation of community-based reintegration.",
+            vec!["community_members_satisfied"],
+        ),
+        (
+            InterventionLevel::Structural,
+            "Local and national stakeholders have enhanced capacities to provide essential and reintegration-related services.",
+            vec!["stakeholders_more_engaged"],
+        ),
+    ];
+    let examples = handbook_indicators();
+    for (level, statement, keys) in outcomes {
+        let result = cm::save(
+            &state,
+            &actor,
+            None,
+            None,
+            cm::Place {
+                parent: Some(programme.id()),
+                office: None,
+            },
+            ResultStatement {
+                level: ResultLevel::Outcome,
+                statement: statement.into(),
+                intervention: Some(level),
+                assumptions: vec![],
+            },
+        )
+        .await?;
+        for key in keys {
+            let Some((_, unit, c, axes)) = examples.iter().find(|(k, ..)| *k == key) else {
+                continue;
+            };
+            let lines = |cs: &[domain::me::Condition]| cs.iter().map(|c| c.to_line()).collect();
+            cm::save(
+                &state,
+                &actor,
+                None,
+                None,
+                cm::Place {
+                    parent: Some(result.id()),
+                    office: None,
+                },
+                Indicator {
+                    statement: example_statement(key).into(),
+                    unit: *unit,
+                    source: Some(c.source),
+                    counted: lines(&c.population),
+                    numerator: lines(&c.numerator),
+                    frequency: c.frequency,
+                    axes: axes.clone(),
+                    data_source: String::new(),
+                    analysis: None,
+                    responsible: String::new(),
+                    baseline: None,
+                    target: None,
+                    reported: vec![],
+                },
+            )
+            .await?;
+        }
+    }
+    Ok(axum::response::Redirect::to("/results#programmes").into_response())
+}
+
+fn example_statement(key: &str) -> &'static str {
+    match key {
+        "returnees_composite_at_least_half" => {
+            "Returnees who reach a composite reintegration score of 0.5 or more"
+        }
+        "community_members_satisfied" => {
+            "Community members satisfied with community-based reintegration activities (%)"
+        }
+        "stakeholders_more_engaged" => "Stakeholders more engaged after support (%)",
+        _ => "Referrals to psychosocial support",
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The framework as a spreadsheet
+
+/// The programme's theory of change, results matrix (Table 5.3), results-monitoring framework
+/// (Table 5.4) and tracking, as an `.xlsx` workbook. Viewers get the same small cells hidden.
+pub async fn export(
+    State(state): State<AppState>,
+    tr: Tr,
+    SignedIn(caller): SignedIn,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    use forms::xlsform::{Sheet, Workbook};
+    let actor = caller.actor();
+    let programme: Doc<Programme> = cm::get(&state, &actor, &id).await?;
+    let mut results: Vec<Doc<ResultStatement>> =
+        cm::list(&state, &actor, Some(programme.id())).await?;
+    results.sort_by_key(|r| std::cmp::Reverse(r.body.level));
+    let header = |ids: &[&str]| ids.iter().map(|i| tr.t(i)).collect::<Vec<_>>();
+    let mut toc = vec![header(&[
+        "field-level",
+        "results-result",
+        "field-intervention",
+        "field-assumptions",
+    ])];
+    let mut matrix = vec![header(&[
+        "results-result",
+        "results-indicator",
+        "field-data-source",
+        "field-baseline",
+        "field-target",
+        "field-assumptions",
+    ])];
+    let mut rmf = vec![header(&[
+        "results-result",
+        "results-indicator",
+        "field-unit",
+        "field-source",
+        "field-data-source",
+        "field-analysis",
+        "field-frequency",
+        "field-responsible",
+        "field-baseline",
+        "field-target",
+    ])];
+    let mut tracking = vec![header(&[
+        "results-indicator",
+        "tracking-period",
+        "tracking-actual",
+        "tracking-detail",
+        "tracking-progress",
+    ])];
+    for r in &results {
+        let assumptions = r.body.assumptions.join("; ");
+        toc.push(vec![
+            tr.t_of("result-level", r.body.level.as_str()),
+            r.body.statement.clone(),
+            r.body
+                .intervention
+                .map(|l| tr.t_of("intervention-level", l.as_str()))
+                .unwrap_or_default(),
+            assumptions.clone(),
+        ]);
+        let indicators: Vec<Doc<Indicator>> = cm::list(&state, &actor, Some(r.id())).await?;
+        if indicators.is_empty() {
+            matrix.push(vec![
+                r.body.statement.clone(),
+                String::new(),
+                String::new(),
+                String::new(),
+                String::new(),
+                assumptions.clone(),
+            ]);
+        }
+        for i in &indicators {
+            let b = &i.body;
+            matrix.push(vec![
+                r.body.statement.clone(),
+                b.statement.clone(),
+                b.data_source.clone(),
+                number(b.baseline),
+                number(b.target),
+                assumptions.clone(),
+            ]);
+            rmf.push(vec![
+                r.body.statement.clone(),
+                b.statement.clone(),
+                tr.t_of("unit", b.unit.as_str()),
+                b.source
+                    .map(|s| tr.t_of("source", s.as_str()))
+                    .unwrap_or_else(|| tr.t("tracking-reported")),
+                b.data_source.clone(),
+                b.analysis
+                    .map(|a| tr.t_of("analysis", a.as_str()))
+                    .unwrap_or_default(),
+                tr.t_of("frequency", b.frequency.as_str()),
+                b.responsible.clone(),
+                number(b.baseline),
+                number(b.target),
+            ]);
+            for row in track_rows(&state, &tr, &actor, i, &programme.body, None)
+                .await?
+                .rows
+            {
+                tracking.push(vec![
+                    b.statement.clone(),
+                    row.period,
+                    row.actual,
+                    row.counted,
+                    row.progress,
+                ]);
+            }
+        }
+    }
+    let sheet = |name: &str, rows| Sheet {
+        name: name.chars().take(31).collect(),
+        rows,
+    };
+    let book = Workbook {
+        sheets: vec![
+            sheet(&tr.t("export-theory-of-change"), toc),
+            sheet(&tr.t("export-results-matrix"), matrix),
+            sheet(&tr.t("export-monitoring-framework"), rmf),
+            sheet(&tr.t("tracking-title"), tracking),
+        ],
+    };
+    let bytes = forms::xlsx::write(&book).map_err(AppError::internal)?;
+    let name: String = programme
+        .body
+        .name
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
+            ),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"results-{name}.xlsx\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
 }
