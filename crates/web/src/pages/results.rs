@@ -235,7 +235,7 @@ pub(crate) async fn track_rows(
     let mut suppressed_note = false;
     match i.computation() {
         Ok(Some(c)) => {
-            let figures = figures(state, &actor, &c, from, to, axis).await?;
+            let figures = figures(state, actor, &c, from, to, axis).await?;
             for p in Period::between(c.frequency, from, to) {
                 let label = p.label();
                 let cells: Vec<(&Option<String>, &Tally)> = figures
