@@ -285,6 +285,62 @@ async fn a_results_framework_tracks_indicators_from_the_records() {
             .status(),
         403
     );
+    // The API gives the framework and the figures, hidden the same way for viewers.
+    let token = api_token(&me).await;
+    let get =
+        |c: &Client, t: &str, p: String| c.http.get(app.url(&p)).bearer_auth(t.to_string()).send();
+    let programmes: serde_json::Value = get(&me, &token, "/api/v1/programmes".into())
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        programmes[0]["name"],
+        "Sustainable reintegration in Senegal"
+    );
+    assert!(programmes[0]["results"].as_array().unwrap().len() >= 4);
+    let values: serde_json::Value =
+        get(&me, &token, format!("/api/v1/indicators/{counted}/values"))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+    assert_eq!(values[0]["period"], "2026-Q1");
+    assert_eq!(values[0]["value"], 3.0);
+    assert_eq!(values[0]["progress"], 25.0);
+    let viewer_token = api_token(&viewer).await;
+    let values: serde_json::Value = get(
+        &viewer,
+        &viewer_token,
+        format!("/api/v1/indicators/{counted}/values?axis=sex"),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    assert!(
+        values
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|v| v["period"] == "2026-Q1")
+            .all(|v| v["suppressed"] == true && v["value"].is_null())
+    );
+    let res = me
+        .http
+        .post(app.url("/api/v1/evaluations"))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({"title": "Midterm evaluation", "timing": "midterm", "conductor": "external", "criteria": ["relevance", "effectiveness"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let (_, hub) = me.get_text("/results").await;
+    assert!(hub.contains("Midterm evaluation"));
+
     // Case managers read the framework but do not change it.
     let res = cm
         .post_form(

@@ -582,6 +582,13 @@ async fn request(
         "api.communities.list" | "api.communities.get" | "api.projects.list" | "api.projects.get" | "api.participants.list"
         | "api.capacity.list" | "api.trainings.list" | "api.trainings.get" | "api.mechanisms.list" | "api.meetings.list"
         | "api.agreements.list" => api(reqwest::Method::GET, &path).send().await.unwrap(),
+        "api.programmes.list" | "api.indicators.values" | "api.evaluations.list" => {
+            api(reqwest::Method::GET, &path).send().await.unwrap()
+        }
+        "api.programmes.create" => post_json(&api, &path, json!({"name": "", "objective": "", "start": "2026-01-01"})).await,
+        "api.evaluations.create" => {
+            post_json(&api, &path, json!({"title": "", "timing": "final", "conductor": "external"})).await
+        }
         "api.communities.create" => post_json(&api, &path, json!({"name": "", "province": ""})).await,
         "api.communities.update" => api(reqwest::Method::PUT, &path)
             .json(&json!({"version": 1, "community": {"name": "", "province": ""}}))

@@ -5,6 +5,7 @@ pub mod cases;
 pub mod community;
 pub mod pathway;
 pub mod referrals;
+pub mod results;
 
 use axum::Json;
 use axum::body::Bytes;
@@ -77,6 +78,11 @@ pub async fn me(ApiCaller(caller): ApiCaller) -> Json<Me> {
             `{\"error\": {\"code\", \"message\", \"fields\"?}}` with a stable code."
     ),
     paths(
+        results::programmes,
+        results::create_programme,
+        results::values,
+        results::evaluations,
+        results::create_evaluation,
         community::communities,
         community::community,
         community::create_community,

@@ -38,7 +38,7 @@ fn number(v: Option<f64>) -> String {
 }
 
 /// An indicator's figures per period (and group), from the records of its source.
-async fn figures(
+pub(crate) async fn figures(
     state: &AppState,
     actor: &Actor,
     c: &Computation,
@@ -172,7 +172,7 @@ async fn stakeholder_records(
 }
 
 /// The dates an indicator is tracked over: its programme's, up to today.
-fn span(p: &Programme) -> (Date, Date) {
+pub(crate) fn span(p: &Programme) -> (Date, Date) {
     let end = p.end.map_or(today(), |e| e.min(today()));
     (p.start, end.max(p.start))
 }
