@@ -387,6 +387,8 @@ pub trait Store: Send + Sync + 'static {
     /// Sources kept outside the database's tables (participants, satisfaction, stakeholders)
     /// are counted by the caller.
     async fn tallies(&self, query: &TallyQuery) -> Result<Vec<TallyRow>>;
+    /// Average survey scores per round, in an office or all.
+    async fn round_means(&self, office: Option<OfficeId>) -> Result<Vec<RoundMeans>>;
     /// The cases behind one cell of [`Store::tallies`] (for a percentage, those meeting the
     /// indicator), at most `limit`.
     async fn tally_cases(

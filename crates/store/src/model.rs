@@ -906,3 +906,14 @@ pub struct TallyRow {
     pub group: Option<String>,
     pub tally: domain::me::Tally,
 }
+
+/// Average survey scores of one round, for the dashboards.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RoundMeans {
+    pub round: domain::rss::Round,
+    pub surveys: u64,
+    pub economic: Option<f64>,
+    pub social: Option<f64>,
+    pub psychosocial: Option<f64>,
+    pub composite: Option<f64>,
+}

@@ -905,6 +905,12 @@ pub const ROUTES: &[RouteSpec] = &[
         act(Action::ManageResults),
     ),
     r(
+        "results.dashboard",
+        "GET",
+        "/results/dashboard",
+        act(Action::ReadAggregates),
+    ),
+    r(
         "results.records",
         "GET",
         "/results/indicators/{record}/records",
@@ -1237,6 +1243,7 @@ pub(crate) fn handler(name: &str) -> Option<MethodRouter<AppState>> {
         "results" => get(pages::results::hub),
         "results.indicator" => get(pages::results::tracking),
         "results.records" => get(pages::results::records),
+        "results.dashboard" => get(pages::results::dashboard),
         "results.export" => get(pages::results::export),
         "results.handbook" => post(pages::results::add_handbook_examples),
         "api.programmes.list" => get(api::results::programmes),

@@ -574,3 +574,81 @@ async fn a_community_project_is_opened_staffed_visited_and_seen_on_a_returnees_p
     b.screenshot("community-project-on-plan").await;
     b.quit().await;
 }
+
+/// The results framework in the browser: a programme with a result and two indicators, the
+/// tracking table, a dashboard, and the records behind a figure.
+#[tokio::test]
+async fn an_me_officer_defines_a_framework_tracks_an_indicator_and_drills_into_a_figure() {
+    let app = spawn_app().await;
+    let office = app.office("DKR").await;
+    app.user("awa.diop", Role::CaseManager, Some(office)).await;
+    app.user("me.dkr", Role::MeOfficer, Some(office)).await;
+    let http = app.signed_in("awa.diop").await;
+    register_named(&app, &http, "Aminata", "female").await;
+    register_named(&app, &http, "Ibrahima", "male").await;
+
+    let b = Browser::start().await;
+    sign_in_as(&b, &app, "me.dkr").await;
+    b.click("nav a[href='/results']").await;
+    b.wait_for_text("Results framework").await;
+    b.click("#programmes a.button").await;
+    b.wait_for_text("New programme").await;
+    b.type_into("#f-name", "Sustainable reintegration").await;
+    b.type_into("#f-objective", "Returnees reintegrate sustainably")
+        .await;
+    b.set_value("#f-start", "2026-01-01").await;
+    b.click("main form button[type=submit]").await;
+    b.wait_for_text("Add a result").await;
+    b.click("#meetings a.button").await;
+    b.wait_for_text("Add a result").await;
+    b.click("#f-level option[value=outcome]").await;
+    b.type_into("#f-statement", "Returnees are registered and followed")
+        .await;
+    b.click("main form button[type=submit]").await;
+    b.wait_for_text("Add an indicator").await;
+    for (statement, unit, numerator) in [
+        ("Returnees registered", "count", ""),
+        (
+            "Women among returnees registered",
+            "percentage",
+            "sex = female",
+        ),
+    ] {
+        b.click("#meetings a.button").await;
+        b.wait_for_text("Who is counted").await;
+        b.type_into("#f-statement", statement).await;
+        b.click(&format!("#f-unit option[value={unit}]")).await;
+        b.click("#f-source option[value=cases]").await;
+        if !numerator.is_empty() {
+            b.type_into("#f-numerator", numerator).await;
+        }
+        b.click("#f-frequency option[value=yearly]").await;
+        b.click("input[name=axes][value=sex]").await;
+        b.click("main form button[type=submit]").await;
+        b.wait_until(&format!(
+            "return document.querySelector('h1') && document.querySelector('h1').textContent.includes({statement:?})"
+        ))
+        .await;
+        b.click("main > p a").await;
+        b.wait_for_text("Add an indicator").await;
+    }
+    b.click("nav a[href='/results']").await;
+    b.wait_for_text("Women among returnees registered").await;
+    b.click("table.matrix a[href^='/results/indicators/']")
+        .await;
+    b.wait_for_text("Tracking per period").await;
+    let year = time::OffsetDateTime::now_utc().year();
+    assert!(b.text("#tracking-table").await.contains(&year.to_string()));
+    b.click("#tracking a[href$='axis=sex']").await;
+    b.wait_for_text("Female").await;
+    b.screenshot("indicator-tracking").await;
+    b.click("#tracking-table a").await;
+    b.wait_for_text("The records behind a figure").await;
+    assert!(b.text("#drill").await.contains("Diallo"));
+    b.click("nav a[href='/results']").await;
+    b.wait_for_text("Results framework").await;
+    b.click("a[href='/results/dashboard']").await;
+    b.wait_for_text("Cases by stage").await;
+    b.screenshot("dashboard").await;
+    b.quit().await;
+}

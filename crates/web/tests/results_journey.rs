@@ -341,6 +341,16 @@ async fn a_results_framework_tracks_indicators_from_the_records() {
     let (_, hub) = me.get_text("/results").await;
     assert!(hub.contains("Midterm evaluation"));
 
+    // Dashboards: counts for staff, small counts hidden for viewers.
+    let (status, page) = me.get_text("/results/dashboard").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Cases by stage") && page.contains("Cases by office"));
+    assert!(page.contains(">3</text>"), "three cases in DKR");
+    let (status, page) = viewer.get_text("/results/dashboard").await;
+    assert_eq!(status, 200);
+    assert!(!page.contains(">3</text>"));
+    assert!(page.contains("fewer than 5") || page.contains("Fewer than 5"));
+
     // Case managers read the framework but do not change it.
     let res = cm
         .post_form(

@@ -250,6 +250,33 @@ pub(crate) fn tallies(c: &Connection, q: &TallyQuery) -> Result<Vec<TallyRow>> {
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
+/// Average scores per survey round, in an office or all.
+pub(crate) fn round_means(
+    c: &Connection,
+    office: Option<domain::OfficeId>,
+) -> Result<Vec<crate::model::RoundMeans>> {
+    let mut stmt = c.prepare_cached(
+        "SELECT s.round, COUNT(*), AVG(s.economic), AVG(s.social), AVG(s.psychosocial),
+             AVG(s.composite)
+         FROM rss_scores s JOIN cases c ON c.id = s.case_id
+         WHERE ?1 IS NULL OR c.office_id = ?1
+         GROUP BY s.round",
+    )?;
+    let rows = stmt.query_map([office.map(|o| o.to_string())], |r| {
+        Ok(crate::model::RoundMeans {
+            round: super::parse_named(0, &r.get::<_, String>(0)?, domain::rss::Round::parse)?,
+            surveys: r.get::<_, i64>(1)?.max(0) as u64,
+            economic: r.get(2)?,
+            social: r.get(3)?,
+            psychosocial: r.get(4)?,
+            composite: r.get(5)?,
+        })
+    })?;
+    let mut out = rows.collect::<rusqlite::Result<Vec<_>>>()?;
+    out.sort_by_key(|m| m.round);
+    Ok(out)
+}
+
 /// The cases behind one cell of an indicator (those meeting it, for a percentage), at most
 /// `limit`, by case number.
 pub(crate) fn tally_cases(

@@ -939,6 +939,9 @@ impl Store for SqliteStore {
         let query = query.clone();
         self.read(move |c| me::tallies(c, &query)).await
     }
+    async fn round_means(&self, office: Option<OfficeId>) -> Result<Vec<RoundMeans>> {
+        self.read(move |c| me::round_means(c, office)).await
+    }
     async fn tally_cases(
         &self,
         query: &TallyQuery,

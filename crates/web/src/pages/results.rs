@@ -939,3 +939,264 @@ pub async fn export(
     )
         .into_response())
 }
+
+// ---------------------------------------------------------------------------------------------
+// Dashboards
+
+pub struct MeansRow {
+    pub round: String,
+    pub surveys: String,
+    pub economic: String,
+    pub social: String,
+    pub psychosocial: String,
+    pub composite: String,
+}
+
+#[derive(Template)]
+#[template(path = "dashboard.html")]
+pub struct DashboardPage {
+    c: Chrome,
+    caseload: crate::charts::CountChart,
+    offices: crate::charts::CountChart,
+    bands: Vec<crate::charts::CountChart>,
+    means: Vec<MeansRow>,
+    trajectory: Option<crate::charts::LineChart>,
+    referrals: crate::charts::CountChart,
+    providers: crate::charts::CountChart,
+    projects: crate::charts::CountChart,
+    participants: crate::charts::CountChart,
+    suppressed: bool,
+}
+
+/// Programme dashboards, made on the server and printable: caseload by stage and office,
+/// survey scores by round (bands and averages per dimension), referrals by status and provider,
+/// community projects and who takes part. Viewers see no count below 5.
+pub async fn dashboard(
+    State(state): State<AppState>,
+    tr: Tr,
+    SignedIn(caller): SignedIn,
+) -> Result<Response, AppError> {
+    use crate::charts::CountChart;
+    use domain::case::CaseStage;
+    let actor = caller.actor();
+    authorize(&actor, Action::ReadAggregates, Resource::Programme)?;
+    let threshold = small_cell_threshold(&actor);
+    let mut suppressed = false;
+    let mut cell = |n: u64| -> (String, bool) {
+        match threshold {
+            Some(t) if n > 0 && n < t => {
+                suppressed = true;
+                (tr.t1("cell-suppressed", "n", t), true)
+            }
+            _ => (n.to_string(), false),
+        }
+    };
+    let counts = state.store.case_counts(actor.office).await?;
+    let mut by_stage: BTreeMap<CaseStage, u64> = BTreeMap::new();
+    let mut by_office: BTreeMap<String, u64> = BTreeMap::new();
+    for c in &counts {
+        *by_stage.entry(c.stage).or_default() += c.count;
+        *by_office.entry(c.office_code.clone()).or_default() += c.count;
+    }
+    let rows = |pairs: Vec<(String, u64)>, cell: &mut dyn FnMut(u64) -> (String, bool)| {
+        pairs
+            .into_iter()
+            .map(|(l, n)| {
+                let (text, hidden) = cell(n);
+                (l, n, text, hidden)
+            })
+            .collect::<Vec<_>>()
+    };
+    let caseload = CountChart::new(
+        "caseload",
+        tr.t("dashboard-caseload-stage"),
+        &rows(
+            CaseStage::ALL
+                .iter()
+                .map(|s| {
+                    (
+                        tr.t_of("stage", s.as_str()),
+                        by_stage.get(s).copied().unwrap_or(0),
+                    )
+                })
+                .collect(),
+            &mut cell,
+        ),
+    );
+    let offices = CountChart::new(
+        "offices",
+        tr.t("dashboard-caseload-office"),
+        &rows(by_office.into_iter().collect(), &mut cell),
+    );
+
+    // Survey scores: how many surveys fall in each support band, per round.
+    let mut bands = Vec::new();
+    for (key, population) in [
+        ("dashboard-band-intensive", vec!["composite < 0.33"]),
+        (
+            "dashboard-band-standard",
+            vec!["composite >= 0.33", "composite < 0.66"],
+        ),
+        ("dashboard-band-light", vec!["composite >= 0.66"]),
+    ] {
+        let computation = domain::me::Computation {
+            source: Source::Surveys,
+            population: population
+                .iter()
+                .filter_map(|l| domain::me::parse_condition(l))
+                .collect(),
+            numerator: vec![],
+            frequency: domain::me::Frequency::Yearly,
+        };
+        let tallies = state
+            .store
+            .tallies(&TallyQuery {
+                computation,
+                from: Date::MIN.max(time::macros::date!(2000 - 01 - 01)),
+                to: today(),
+                axis: Some(Axis::Round),
+                office: actor.office,
+                age_bands: Default::default(),
+            })
+            .await?;
+        let mut per_round: BTreeMap<String, u64> = BTreeMap::new();
+        for t in tallies {
+            *per_round.entry(t.group.unwrap_or_default()).or_default() += t.tally.population;
+        }
+        bands.push(CountChart::new(
+            key,
+            tr.t(key),
+            &rows(
+                domain::rss::Round::ALL
+                    .iter()
+                    .map(|r| {
+                        (
+                            tr.t_of("rss-round", r.as_str()),
+                            per_round.get(r.as_str()).copied().unwrap_or(0),
+                        )
+                    })
+                    .collect(),
+                &mut cell,
+            ),
+        ));
+    }
+    let round_means = state.store.round_means(actor.office).await?;
+    let score = crate::charts::format_score;
+    let mut means = Vec::new();
+    for m in &round_means {
+        let (surveys, hidden) = cell(m.surveys);
+        let show = |v: Option<f64>| if hidden { String::new() } else { score(v) };
+        means.push(MeansRow {
+            round: tr.t_of("rss-round", m.round.as_str()),
+            surveys,
+            economic: show(m.economic),
+            social: show(m.social),
+            psychosocial: show(m.psychosocial),
+            composite: show(m.composite),
+        });
+    }
+    let shown: Vec<&store::RoundMeans> = round_means
+        .iter()
+        .filter(|m| threshold.is_none_or(|t| m.surveys >= t))
+        .collect();
+    let model = crate::rss::active_model(state.store.as_ref())
+        .await
+        .map_err(AppError::internal)?;
+    let trajectory = (shown.len() >= 2).then(|| {
+        crate::charts::LineChart::new(
+            "dashboard-trajectory",
+            tr.t("dashboard-trajectory"),
+            super::rss::dimension_names(&tr),
+            shown
+                .iter()
+                .map(|m| {
+                    (
+                        tr.t_of("rss-round", m.round.as_str()),
+                        format!("n = {}", m.surveys),
+                        [m.economic, m.social, m.psychosocial, m.composite],
+                    )
+                })
+                .collect(),
+            super::rss::bands(&model),
+            super::rss::zone_labels(&tr),
+        )
+    });
+
+    // Referrals, by status and by provider.
+    let referrals = state
+        .store
+        .referrals(&store::ReferralFilter {
+            case: None,
+            provider: None,
+            office: actor.office,
+            case_manager: None,
+            status: None,
+        })
+        .await?;
+    let mut by_status: BTreeMap<String, u64> = BTreeMap::new();
+    let mut by_provider: BTreeMap<String, u64> = BTreeMap::new();
+    for r in &referrals {
+        *by_status
+            .entry(tr.t_of("referral-status", r.status.as_str()))
+            .or_default() += 1;
+        *by_provider.entry(r.provider_name.clone()).or_default() += 1;
+    }
+    let referrals_chart = CountChart::new(
+        "referrals",
+        tr.t("dashboard-referrals-status"),
+        &rows(by_status.into_iter().collect(), &mut cell),
+    );
+    let providers = CountChart::new(
+        "providers",
+        tr.t("dashboard-referrals-provider"),
+        &rows(by_provider.into_iter().collect(), &mut cell),
+    );
+
+    // Community projects and who takes part.
+    let projects: Vec<Doc<Project>> = cm_list(&state, &actor).await?;
+    let mut by_kind: BTreeMap<String, u64> = BTreeMap::new();
+    let (mut returnees, mut members, mut women, mut men) = (0u64, 0u64, 0u64, 0u64);
+    for p in &projects {
+        *by_kind
+            .entry(tr.t_of("project-kind", p.body.kind.as_str()))
+            .or_default() += 1;
+        let m = p.body.mix();
+        returnees += m.returnees as u64;
+        members += m.community_members as u64;
+        women += m.women as u64;
+        men += m.men as u64;
+    }
+    let projects_chart = CountChart::new(
+        "projects",
+        tr.t("dashboard-projects"),
+        &rows(by_kind.into_iter().collect(), &mut |n| {
+            (n.to_string(), false)
+        }),
+    );
+    let participants = CountChart::new(
+        "participants",
+        tr.t("dashboard-participants"),
+        &rows(
+            vec![
+                (tr.t("mix-returnees"), returnees),
+                (tr.t("mix-members"), members),
+                (tr.t("mix-women"), women),
+                (tr.t("mix-men"), men),
+            ],
+            &mut cell,
+        ),
+    );
+    render(&DashboardPage {
+        c: Chrome::new(&state, tr.clone(), Some(&caller)),
+        caseload,
+        offices,
+        bands,
+        means,
+        trajectory,
+        referrals: referrals_chart,
+        providers,
+        projects: projects_chart,
+        participants,
+        suppressed,
+    })
+}

@@ -84,7 +84,7 @@ fn band_class(b: Band) -> &'static str {
     }
 }
 
-fn dimension_names(tr: &Tr) -> [String; 4] {
+pub fn dimension_names(tr: &Tr) -> [String; 4] {
     [
         tr.t("rss-economic"),
         tr.t("rss-social"),
@@ -102,7 +102,7 @@ fn values(s: &Scores) -> [Option<f64>; 4] {
     ]
 }
 
-fn zone_labels(tr: &Tr) -> [String; 3] {
+pub fn zone_labels(tr: &Tr) -> [String; 3] {
     [
         tr.t("rss-zone-intensive"),
         tr.t("rss-zone-standard"),
@@ -130,7 +130,7 @@ pub fn score_cells(tr: &Tr, model: &ScoringModel, s: &Scores) -> Vec<ScoreCell> 
         .collect()
 }
 
-fn bands(model: &ScoringModel) -> (f64, f64) {
+pub fn bands(model: &ScoringModel) -> (f64, f64) {
     (model.bands.intensive_below, model.bands.light_above)
 }
 
