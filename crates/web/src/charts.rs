@@ -437,6 +437,68 @@ impl StakeholderGrid {
     }
 }
 
+/// One bar of a count chart: a label, the count drawn, and the text written (which may say the
+/// cell is hidden).
+pub struct CountBar {
+    pub y: f64,
+    pub w: f64,
+    pub label: String,
+    pub text: String,
+    pub text_x: f64,
+}
+
+/// Horizontal bars of counts, longest scaled to the width: caseloads, referrals, projects.
+pub struct CountChart {
+    pub id: String,
+    pub title: String,
+    pub width: f64,
+    pub height: f64,
+    pub left: f64,
+    pub bars: Vec<CountBar>,
+}
+
+impl CountChart {
+    /// `rows`: label, count, and the text to write (the count, or that it is hidden — a hidden
+    /// count is drawn as no bar).
+    pub fn new(id: &str, title: String, rows: &[(String, u64, String, bool)]) -> CountChart {
+        let (width, left, row_h) = (520.0, 190.0, 22.0);
+        let span = width - left - 60.0;
+        let max = rows
+            .iter()
+            .filter(|(_, _, _, hidden)| !hidden)
+            .map(|(_, n, _, _)| *n)
+            .max()
+            .unwrap_or(0)
+            .max(1) as f64;
+        let bars = rows
+            .iter()
+            .enumerate()
+            .map(|(i, (label, n, text, hidden))| {
+                let w = if *hidden {
+                    0.0
+                } else {
+                    r1(*n as f64 / max * span)
+                };
+                CountBar {
+                    y: r1(8.0 + i as f64 * row_h),
+                    w,
+                    label: label.clone(),
+                    text: text.clone(),
+                    text_x: r1(left + w + 6.0),
+                }
+            })
+            .collect();
+        CountChart {
+            id: id.to_string(),
+            title,
+            width,
+            height: r1(16.0 + rows.len() as f64 * row_h),
+            left,
+            bars,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -505,64 +567,3 @@ mod tests {
     }
 }
 
-/// One bar of a count chart: a label, the count drawn, and the text written (which may say the
-/// cell is hidden).
-pub struct CountBar {
-    pub y: f64,
-    pub w: f64,
-    pub label: String,
-    pub text: String,
-    pub text_x: f64,
-}
-
-/// Horizontal bars of counts, longest scaled to the width: caseloads, referrals, projects.
-pub struct CountChart {
-    pub id: String,
-    pub title: String,
-    pub width: f64,
-    pub height: f64,
-    pub left: f64,
-    pub bars: Vec<CountBar>,
-}
-
-impl CountChart {
-    /// `rows`: label, count, and the text to write (the count, or that it is hidden — a hidden
-    /// count is drawn as no bar).
-    pub fn new(id: &str, title: String, rows: &[(String, u64, String, bool)]) -> CountChart {
-        let (width, left, row_h) = (520.0, 190.0, 22.0);
-        let span = width - left - 60.0;
-        let max = rows
-            .iter()
-            .filter(|(_, _, _, hidden)| !hidden)
-            .map(|(_, n, _, _)| *n)
-            .max()
-            .unwrap_or(0)
-            .max(1) as f64;
-        let bars = rows
-            .iter()
-            .enumerate()
-            .map(|(i, (label, n, text, hidden))| {
-                let w = if *hidden {
-                    0.0
-                } else {
-                    r1(*n as f64 / max * span)
-                };
-                CountBar {
-                    y: r1(8.0 + i as f64 * row_h),
-                    w,
-                    label: label.clone(),
-                    text: text.clone(),
-                    text_x: r1(left + w + 6.0),
-                }
-            })
-            .collect();
-        CountChart {
-            id: id.to_string(),
-            title,
-            width,
-            height: r1(16.0 + rows.len() as f64 * row_h),
-            left,
-            bars,
-        }
-    }
-}
