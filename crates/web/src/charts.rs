@@ -566,4 +566,3 @@ mod tests {
         assert!(c.desc.contains("2026-01-01 (baseline): E 0.20, S –"));
     }
 }
-

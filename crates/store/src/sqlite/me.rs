@@ -171,7 +171,8 @@ struct Parts {
     params: Vec<Value>,
 }
 
-fn parts(q: &TallyQuery) -> Result<Parts> {
+/// `with_cases`: the cases' table is joined whatever the query needs (to list cases).
+fn parts(q: &TallyQuery, with_cases: bool) -> Result<Parts> {
     let source = q.computation.source;
     let (tables, date, counted) = base(source).ok_or_else(|| {
         StoreError::Database(format!(
@@ -209,6 +210,24 @@ fn parts(q: &TallyQuery) -> Result<Parts> {
     for cond in &q.computation.population {
         filters.push(condition(source, cond, &mut params)?);
     }
+    // Surveys read the cases only when something asks for a case's column: an overall figure
+    // over all offices stays on the survey table and its index.
+    let uses_case = |sql: &str| {
+        sql.match_indices("c.").any(|(i, _)| {
+            i == 0
+                || !sql.as_bytes()[i - 1].is_ascii_alphanumeric() && sql.as_bytes()[i - 1] != b'_'
+        })
+    };
+    let tables = if !with_cases
+        && source == Source::Surveys
+        && !filters.iter().any(|f| uses_case(f))
+        && !uses_case(&group)
+        && !uses_case(&numerator)
+    {
+        "rss_scores s"
+    } else {
+        tables
+    };
     Ok(Parts {
         tables,
         counted,
@@ -221,7 +240,7 @@ fn parts(q: &TallyQuery) -> Result<Parts> {
 }
 
 pub(crate) fn tallies(c: &Connection, q: &TallyQuery) -> Result<Vec<TallyRow>> {
-    let p = parts(q)?;
+    let p = parts(q, false)?;
     let sql = format!(
         "SELECT {period} AS p, {group} AS g, COUNT(DISTINCT {counted}),
              COUNT(DISTINCT CASE WHEN {numerator} THEN {counted} END)
@@ -286,7 +305,7 @@ pub(crate) fn tally_cases(
     group: Option<&str>,
     limit: u32,
 ) -> Result<Vec<domain::CaseId>> {
-    let mut p = parts(q)?;
+    let mut p = parts(q, true)?;
     let numerator_params: Vec<Value> = {
         // The numerator's parameters come first in `params`; its conditions join the filters.
         let n = q

@@ -90,6 +90,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "results framework and learning",
         include_str!("../../migrations/sqlite/0012_results.sql"),
     ),
+    (
+        13,
+        "indicator index on surveys",
+        include_str!("../../migrations/sqlite/0013_indicator_index.sql"),
+    ),
 ];
 
 pub const DATABASE_FILE: &str = "reintegra.db";
