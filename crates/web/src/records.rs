@@ -419,3 +419,15 @@ pub fn settle<T>(
         Some(Err(e)) => Err(e),
     }
 }
+
+/// Percent-encodes a value for a link's query.
+pub fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}

@@ -25,16 +25,6 @@ async fn page_version(c: &Client, path: &str) -> String {
     field_value(&c.get_text(path).await.1, "version")
 }
 
-fn id_after(res: &reqwest::Response, prefix: &str) -> String {
-    let loc = location(res);
-    assert!(loc.starts_with(prefix), "redirected to {loc}");
-    loc.trim_start_matches(prefix)
-        .split(['#', '/'])
-        .next()
-        .unwrap()
-        .to_string()
-}
-
 #[tokio::test]
 async fn a_community_project_from_places_of_return_to_the_returnees_plan() {
     let app = spawn_app().await;

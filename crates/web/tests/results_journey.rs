@@ -8,16 +8,6 @@ mod common;
 use common::*;
 use domain::Role;
 
-fn id_after(res: &reqwest::Response, prefix: &str) -> String {
-    let loc = location(res);
-    assert!(loc.starts_with(prefix), "redirected to {loc}");
-    loc.trim_start_matches(prefix)
-        .split(['#', '?'])
-        .next()
-        .unwrap()
-        .to_string()
-}
-
 #[tokio::test]
 async fn a_results_framework_tracks_indicators_from_the_records() {
     let app = spawn_app().await;

@@ -18,7 +18,7 @@ use crate::AppState;
 use crate::auth::ApiCaller;
 use crate::community::{self as cm, Doc, Place};
 use crate::error::AppError;
-use crate::pages::results::{figures, span};
+use crate::pages::results::{figures, indicator_chain, span};
 
 #[derive(Serialize, ToSchema)]
 pub struct IndicatorJson {
@@ -139,19 +139,7 @@ pub async fn values(
     Query(q): Query<ValuesQuery>,
 ) -> Result<Json<Vec<ValueJson>>, AppError> {
     let actor = caller.actor();
-    let ind: Doc<Indicator> = cm::get(&state, &actor, &id).await?;
-    let result: Doc<ResultStatement> = cm::get(
-        &state,
-        &actor,
-        &ind.rec.parent.map(|p| p.to_string()).unwrap_or_default(),
-    )
-    .await?;
-    let programme: Doc<Programme> = cm::get(
-        &state,
-        &actor,
-        &result.rec.parent.map(|p| p.to_string()).unwrap_or_default(),
-    )
-    .await?;
+    let (ind, _, programme) = indicator_chain(&state, &actor, &id).await?;
     let i = &ind.body;
     let axis = Axis::parse(&q.axis).filter(|a| i.axes.contains(a));
     let (from, to) = span(&programme.body);

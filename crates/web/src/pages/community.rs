@@ -292,8 +292,8 @@ pub async fn list(
             places.push(PlaceRow {
                 href: format!(
                     "/communities/new?province={}&place={}",
-                    urlencoding(&p.province),
-                    urlencoding(&p.community)
+                    crate::records::encode(&p.province),
+                    crate::records::encode(&p.community)
                 ),
                 province: p.province,
                 community: p.community,
@@ -322,18 +322,6 @@ pub async fn list(
             .collect(),
         ranking_hint: tr.tn("communities-ranking-hint", u64::from(config.shortlist_size)),
     })
-}
-
-/// Percent-encodes a query value.
-fn urlencoding(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 // ---------------------------------------------------------------------------------------------

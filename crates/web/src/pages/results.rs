@@ -171,6 +171,19 @@ async fn stakeholder_records(
     Ok(out)
 }
 
+/// An indicator with the result and the programme it belongs to.
+pub(crate) async fn indicator_chain(
+    state: &AppState,
+    actor: &Actor,
+    id: &str,
+) -> Result<(Doc<Indicator>, Doc<ResultStatement>, Doc<Programme>), AppError> {
+    let parent = |d: Option<domain::DocumentId>| d.map(|p| p.to_string()).unwrap_or_default();
+    let ind: Doc<Indicator> = cm::get(state, actor, id).await?;
+    let result: Doc<ResultStatement> = cm::get(state, actor, &parent(ind.rec.parent)).await?;
+    let programme: Doc<Programme> = cm::get(state, actor, &parent(result.rec.parent)).await?;
+    Ok((ind, result, programme))
+}
+
 /// The dates an indicator is tracked over: its programme's, up to today.
 pub(crate) fn span(p: &Programme) -> (Date, Date) {
     let end = p.end.map_or(today(), |e| e.min(today()));
@@ -300,7 +313,7 @@ pub(crate) async fn track_rows(
                             href.push_str(&format!(
                                 "&axis={}&group={}",
                                 axis.map(|a| a.as_str()).unwrap_or(""),
-                                encode(g)
+                                crate::records::encode(g)
                             ));
                         }
                         href
@@ -378,19 +391,7 @@ pub async fn tracking(
     Query(q): Query<TrackQuery>,
 ) -> Result<Response, AppError> {
     let actor = caller.actor();
-    let ind: Doc<Indicator> = cm::get(&state, &actor, &id).await?;
-    let result: Doc<ResultStatement> = cm::get(
-        &state,
-        &actor,
-        &ind.rec.parent.map(|p| p.to_string()).unwrap_or_default(),
-    )
-    .await?;
-    let programme: Doc<Programme> = cm::get(
-        &state,
-        &actor,
-        &result.rec.parent.map(|p| p.to_string()).unwrap_or_default(),
-    )
-    .await?;
+    let (ind, result, programme) = indicator_chain(&state, &actor, &id).await?;
     let i = &ind.body;
     let axis = Axis::parse(&q.axis).filter(|a| i.axes.contains(a));
     let Tracked {
@@ -579,18 +580,6 @@ pub async fn hub(
             .collect(),
         can_manage: authorize(&actor, Action::ManageResults, Resource::Programme).is_ok(),
     })
-}
-
-/// Percent-encodes a query value.
-fn encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 // ---------------------------------------------------------------------------------------------

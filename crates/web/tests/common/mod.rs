@@ -422,3 +422,15 @@ pub async fn send_referral(
         .unwrap();
     r.id
 }
+
+/// The id at the end of the page a form redirected to, after `prefix`.
+#[allow(dead_code)]
+pub fn id_after(res: &reqwest::Response, prefix: &str) -> String {
+    let loc = location(res);
+    assert!(loc.starts_with(prefix), "redirected to {loc}");
+    loc.trim_start_matches(prefix)
+        .split(['#', '/', '?'])
+        .next()
+        .unwrap()
+        .to_string()
+}
