@@ -303,8 +303,8 @@ impl Source {
                 Cohort,
             ],
             Source::Referrals => &[Sex, AgeBand, Vulnerability, Province, ReturnMode],
-            Source::Participants => &[Sex],
-            Source::Satisfaction | Source::Stakeholders => &[],
+            // Counted outside the database, overall only.
+            Source::Participants | Source::Satisfaction | Source::Stakeholders => &[],
         }
     }
 }
@@ -338,7 +338,9 @@ impl Computation {
                         }
                     }
                     Some((_, FieldKind::Named)) => {
-                        if matches!(c.op, Op::AtLeast | Op::Below) || c.value.trim().is_empty() {
+                        if matches!(c.op, Op::AtLeast | Op::Above | Op::AtMost | Op::Below)
+                            || c.value.trim().is_empty()
+                        {
                             e.add(name, "error-indicator-value");
                         }
                     }
@@ -365,6 +367,8 @@ named_enum!(
     Op {
         Equals = "equals",
         AtLeast = "at_least",
+        Above = "above",
+        AtMost = "at_most",
         Below = "below",
         OneOf = "one_of",
     }
@@ -473,6 +477,27 @@ pub fn progress(baseline: f64, target: f64, actual: f64) -> Option<f64> {
     (span.abs() > f64::EPSILON).then(|| ((actual - baseline) / span * 1000.0).round() / 10.0)
 }
 
+/// Hides the cells of one split (the groups of a breakdown in one period, the bars of a chart)
+/// that describe fewer than `threshold` people, and — when only one would be hidden — the next
+/// smallest too, so that a hidden cell cannot be worked out from the total and the others.
+/// Returns, per cell, whether it is hidden.
+pub fn suppress_split(counts: &[u64], threshold: Option<u64>) -> Vec<bool> {
+    let Some(th) = threshold else {
+        return vec![false; counts.len()];
+    };
+    let mut hidden: Vec<bool> = counts.iter().map(|n| *n > 0 && *n < th).collect();
+    if hidden.iter().filter(|h| **h).count() == 1
+        && let Some((i, _)) = counts
+            .iter()
+            .enumerate()
+            .filter(|(i, n)| !hidden[*i] && **n > 0)
+            .min_by_key(|(_, n)| **n)
+    {
+        hidden[i] = true;
+    }
+    hidden
+}
+
 /// A cell as a reader may see it.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Shown {
@@ -487,7 +512,11 @@ pub enum Shown {
 pub fn suppress(t: Tally, threshold: Option<u64>) -> Shown {
     match threshold {
         Some(th)
-            if (t.population > 0 && t.population < th) || (t.numerator > 0 && t.numerator < th) =>
+            if (t.population > 0 && t.population < th)
+                || (t.numerator > 0 && t.numerator < th)
+                || (t.numerator > 0
+                    && t.population - t.numerator > 0
+                    && t.population - t.numerator < th) =>
         {
             Shown::Suppressed
         }
@@ -650,6 +679,25 @@ mod tests {
         assert_eq!(
             suppress(
                 Tally {
+                    population: 15,
+                    numerator: 14
+                },
+                Some(5)
+            ),
+            Shown::Suppressed,
+            "one person did not meet it"
+        );
+        assert_eq!(
+            suppress_split(&[9, 3, 0], Some(5)),
+            [true, true, false],
+            "9 hidden too"
+        );
+        assert_eq!(suppress_split(&[9, 3, 2], Some(5)), [false, true, true]);
+        assert_eq!(suppress_split(&[9, 7], Some(5)), [false, false]);
+        assert_eq!(suppress_split(&[9, 3], None), [false, false]);
+        assert_eq!(
+            suppress(
+                Tally {
                     population: 4,
                     numerator: 0
                 },
@@ -740,6 +788,9 @@ impl Programme {
             crate::case::MAX_LONG_TEXT,
         );
         crate::community::check_order(&mut e, "end", Some(self.start), self.end);
+        if self.start.year() < 1900 {
+            e.add("start", "error-date-format");
+        }
         e
     }
 }
@@ -847,6 +898,8 @@ pub fn parse_condition(line: &str) -> Option<Condition> {
     let line = line.trim();
     for (token, op) in [
         (">=", Op::AtLeast),
+        ("<=", Op::AtMost),
+        (">", Op::Above),
         ("<", Op::Below),
         (" in ", Op::OneOf),
         ("=", Op::Equals),
@@ -931,11 +984,21 @@ impl Indicator {
             e.merge(c);
         }
         for r in &self.reported {
-            if Period::parse(&r.period).is_none() {
+            if Period::parse(&r.period).is_none_or(|p| p.frequency != self.frequency) {
                 e.add("period", "error-period");
             }
         }
         e
+    }
+
+    /// Reported periods written the one way labels are (`2026-3` → `2026-03`).
+    pub fn normalised(mut self) -> Self {
+        for r in &mut self.reported {
+            if let Some(p) = Period::parse(&r.period) {
+                r.period = p.label();
+            }
+        }
+        self
     }
 
     /// The value reported by hand for a period, if any.
@@ -1071,6 +1134,8 @@ impl Condition {
         let op = match self.op {
             Op::Equals => "=",
             Op::AtLeast => ">=",
+            Op::Above => ">",
+            Op::AtMost => "<=",
             Op::Below => "<",
             Op::OneOf => "in",
         };
@@ -1086,6 +1151,12 @@ impl Condition {
             Op::OneOf => self.value.split(',').any(|v| v.trim() == value),
             Op::AtLeast => {
                 matches!((number(value), number(&self.value)), (Some(a), Some(b)) if a >= b)
+            }
+            Op::Above => {
+                matches!((number(value), number(&self.value)), (Some(a), Some(b)) if a > b)
+            }
+            Op::AtMost => {
+                matches!((number(value), number(&self.value)), (Some(a), Some(b)) if a <= b)
             }
             Op::Below => {
                 matches!((number(value), number(&self.value)), (Some(a), Some(b)) if a < b)

@@ -912,6 +912,8 @@ pub struct TallyRow {
 pub struct RoundMeans {
     pub round: domain::rss::Round,
     pub surveys: u64,
+    /// Distinct returnees surveyed in the round.
+    pub returnees: u64,
     pub economic: Option<f64>,
     pub social: Option<f64>,
     pub psychosocial: Option<f64>,

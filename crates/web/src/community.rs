@@ -157,6 +157,9 @@ impl Record for domain::me::Indicator {
     fn check(&self, _: Date) -> ValidationErrors {
         self.validate()
     }
+    fn normalised(self) -> Self {
+        domain::me::Indicator::normalised(self)
+    }
 }
 
 impl Record for domain::me::Evaluation {

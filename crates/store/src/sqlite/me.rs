@@ -140,6 +140,14 @@ fn condition(source: Source, c: &domain::me::Condition, params: &mut Vec<Value>)
             params.push(value(&c.value));
             format!("{expr} < ?")
         }
+        Op::Above => {
+            params.push(value(&c.value));
+            format!("{expr} > ?")
+        }
+        Op::AtMost => {
+            params.push(value(&c.value));
+            format!("{expr} <= ?")
+        }
         Op::OneOf => {
             let values: Vec<&str> = c
                 .value
@@ -276,7 +284,7 @@ pub(crate) fn round_means(
 ) -> Result<Vec<crate::model::RoundMeans>> {
     let mut stmt = c.prepare_cached(
         "SELECT s.round, COUNT(*), AVG(s.economic), AVG(s.social), AVG(s.psychosocial),
-             AVG(s.composite)
+             AVG(s.composite), COUNT(DISTINCT s.case_id)
          FROM rss_scores s JOIN cases c ON c.id = s.case_id
          WHERE ?1 IS NULL OR c.office_id = ?1
          GROUP BY s.round",
@@ -285,6 +293,7 @@ pub(crate) fn round_means(
         Ok(crate::model::RoundMeans {
             round: super::parse_named(0, &r.get::<_, String>(0)?, domain::rss::Round::parse)?,
             surveys: r.get::<_, i64>(1)?.max(0) as u64,
+            returnees: r.get::<_, i64>(6)?.max(0) as u64,
             economic: r.get(2)?,
             social: r.get(3)?,
             psychosocial: r.get(4)?,

@@ -1600,7 +1600,7 @@ error-indicator-value = This value does not fit the field (a score between 0 and
 error-indicator-axis = The records of this source cannot be broken down this way.
 error-indicator-condition = Write each condition on its own line as field, comparison and value, for example "composite >= 0.5" or "status in sent, accepted".
 error-indicator-reported = An indicator reported by hand has no source.
-error-period = Give the period as 2026-03 (month), 2026-Q1 (quarter) or 2026 (year).
+error-period = Give a period of the indicator's frequency: 2026-03 (month), 2026-Q1 (quarter) or 2026 (year).
 
 ## The results framework
 nav-results = Results
@@ -1745,9 +1745,9 @@ dashboard-caseload = Caseload
 dashboard-caseload-stage = Cases by stage
 dashboard-caseload-office = Cases by office
 dashboard-scores = Reintegration scores
-dashboard-band-intensive = Surveys with a composite score below 0.33, by round
-dashboard-band-standard = Surveys with a composite score from 0.33 to 0.66, by round
-dashboard-band-light = Surveys with a composite score of 0.66 or more, by round
+dashboard-band-intensive = Returnees surveyed with a composite score below { $low }, by round
+dashboard-band-standard = Returnees surveyed with a composite score from { $low } to { $high }, by round
+dashboard-band-light = Returnees surveyed with a composite score above { $high }, by round
 dashboard-surveys = Surveys
 dashboard-composite = Composite
 dashboard-trajectory = Average scores by round

@@ -154,12 +154,20 @@ pub async fn values(
             let figures = figures(&state, &actor, &c, from, to, axis).await?;
             for p in Period::between(c.frequency, from, to) {
                 let label = p.label();
-                let mut any = false;
-                for ((period, group), t) in figures.iter().filter(|((p, _), _)| *p == label) {
-                    any = true;
-                    let (tally, suppressed) = match suppress(*t, threshold) {
-                        Shown::Suppressed => (None, true),
-                        Shown::Tally(t) => (Some(t), false),
+                let cells: Vec<(&(String, Option<String>), &Tally)> =
+                    figures.iter().filter(|((p, _), _)| *p == label).collect();
+                let any = !cells.is_empty();
+                let split = domain::me::suppress_split(
+                    &cells.iter().map(|(_, t)| t.population).collect::<Vec<_>>(),
+                    threshold,
+                );
+                for (((period, group), t), split_hidden) in cells.into_iter().zip(split) {
+                    let hidden =
+                        split_hidden || matches!(suppress(*t, threshold), Shown::Suppressed);
+                    let (tally, suppressed) = if hidden {
+                        (None, true)
+                    } else {
+                        (Some(*t), false)
                     };
                     let value = tally.and_then(|t| t.value(i.unit));
                     out.push(ValueJson {

@@ -262,8 +262,19 @@ pub(crate) async fn track_rows(
                 } else {
                     cells
                 };
-                for (group, t) in cells {
-                    let (actual, counted, prog) = match suppress(*t, threshold) {
+                let split = domain::me::suppress_split(
+                    &cells.iter().map(|(_, t)| t.population).collect::<Vec<_>>(),
+                    threshold,
+                );
+                for ((group, t), split_hidden) in cells.into_iter().zip(split) {
+                    let hidden =
+                        split_hidden || matches!(suppress(*t, threshold), Shown::Suppressed);
+                    let shown = if hidden {
+                        Shown::Suppressed
+                    } else {
+                        Shown::Tally(*t)
+                    };
+                    let (actual, counted, prog) = match shown {
                         Shown::Suppressed => {
                             suppressed_note = true;
                             (
@@ -274,7 +285,7 @@ pub(crate) async fn track_rows(
                         }
                         Shown::Tally(t) => {
                             let v = t.value(i.unit);
-                            let prog = match (i.baseline, i.target, v, group) {
+                            let prog = match (i.baseline, i.target, v, axis) {
                                 (Some(b), Some(tg), Some(a), None) => progress(b, tg, a)
                                     .map(|x| format!("{x:.0} %"))
                                     .unwrap_or_default(),
@@ -303,17 +314,18 @@ pub(crate) async fn track_rows(
                             )
                         }
                     };
-                    let drill = if may_drill
-                        && !matches!(suppress(*t, threshold), Shown::Suppressed)
-                        && t.population > 0
-                    {
+                    let drill = if may_drill && !hidden && t.population > 0 {
                         let mut href =
                             format!("/results/indicators/{}/records?period={}", ind.id(), label);
-                        if let Some(g) = group {
+                        if let Some(a) = axis {
+                            // No group: the records whose group is not known.
                             href.push_str(&format!(
                                 "&axis={}&group={}",
-                                axis.map(|a| a.as_str()).unwrap_or(""),
-                                crate::records::encode(g)
+                                a.as_str(),
+                                group
+                                    .as_deref()
+                                    .map(crate::records::encode)
+                                    .unwrap_or_default()
                             ));
                         }
                         href
@@ -625,10 +637,17 @@ pub async fn records(
 ) -> Result<Response, AppError> {
     let actor = caller.actor();
     authorize(&actor, Action::ListCases, Resource::Programme)?;
-    let ind: Doc<Indicator> = cm::get(&state, &actor, &id).await?;
+    let (ind, _, programme) = indicator_chain(&state, &actor, &id).await?;
+    let (from, to) = span(&programme.body);
     let Ok(Some(c)) = ind.body.computation() else {
         return Err(AppError::new(crate::error::ErrorKind::NotFound));
     };
+    if !matches!(
+        c.source,
+        Source::Surveys | Source::Cases | Source::Referrals
+    ) {
+        return Err(AppError::new(crate::error::ErrorKind::NotFound));
+    }
     let Some(period) = Period::parse(&q.period).filter(|p| p.frequency == c.frequency) else {
         return Err(AppError::new(crate::error::ErrorKind::NotFound));
     };
@@ -636,8 +655,9 @@ pub async fn records(
     let scope = domain::authz::case_list_scope(&actor);
     let query = TallyQuery {
         computation: c,
-        from: period.start,
-        to: period.end(),
+        // As the figure counted them: within the programme's dates.
+        from: period.start.max(from),
+        to: period.end().min(to),
         axis,
         office: actor.office,
         age_bands: Default::default(),
@@ -970,16 +990,7 @@ pub async fn dashboard(
     let actor = caller.actor();
     authorize(&actor, Action::ReadAggregates, Resource::Programme)?;
     let threshold = small_cell_threshold(&actor);
-    let mut suppressed = false;
-    let mut cell = |n: u64| -> (String, bool) {
-        match threshold {
-            Some(t) if n > 0 && n < t => {
-                suppressed = true;
-                (tr.t1("cell-suppressed", "n", t), true)
-            }
-            _ => (n.to_string(), false),
-        }
-    };
+    let hidden_text = tr.t1("cell-suppressed", "n", threshold.unwrap_or(5));
     let counts = state.store.case_counts(actor.office).await?;
     let mut by_stage: BTreeMap<CaseStage, u64> = BTreeMap::new();
     let mut by_office: BTreeMap<String, u64> = BTreeMap::new();
@@ -987,12 +998,21 @@ pub async fn dashboard(
         *by_stage.entry(c.stage).or_default() += c.count;
         *by_office.entry(c.office_code.clone()).or_default() += c.count;
     }
-    let rows = |pairs: Vec<(String, u64)>, cell: &mut dyn FnMut(u64) -> (String, bool)| {
+    // Each chart is one split of people: small bars are hidden, with a second one when only
+    // one would be (see `domain::me::suppress_split`).
+    let rows = |pairs: Vec<(String, u64)>, th: Option<u64>| {
+        let hidden =
+            domain::me::suppress_split(&pairs.iter().map(|(_, n)| *n).collect::<Vec<_>>(), th);
         pairs
             .into_iter()
-            .map(|(l, n)| {
-                let (text, hidden) = cell(n);
-                (l, n, text, hidden)
+            .zip(hidden)
+            .map(|((l, n), h)| {
+                let text = if h {
+                    hidden_text.clone()
+                } else {
+                    n.to_string()
+                };
+                (l, n, text, h)
             })
             .collect::<Vec<_>>()
     };
@@ -1009,24 +1029,34 @@ pub async fn dashboard(
                     )
                 })
                 .collect(),
-            &mut cell,
+            threshold,
         ),
     );
     let offices = CountChart::new(
         "offices",
         tr.t("dashboard-caseload-office"),
-        &rows(by_office.into_iter().collect(), &mut cell),
+        &rows(by_office.into_iter().collect(), threshold),
     );
 
     // Survey scores: how many surveys fall in each support band, per round.
+    let model = crate::rss::active_model(state.store.as_ref())
+        .await
+        .map_err(AppError::internal)?;
+    let (low, high) = super::rss::bands(&model);
     let mut bands = Vec::new();
     for (key, population) in [
-        ("dashboard-band-intensive", vec!["composite < 0.33"]),
+        (
+            "dashboard-band-intensive",
+            vec![format!("composite < {low}")],
+        ),
         (
             "dashboard-band-standard",
-            vec!["composite >= 0.33", "composite < 0.66"],
+            vec![
+                format!("composite >= {low}"),
+                format!("composite <= {high}"),
+            ],
         ),
-        ("dashboard-band-light", vec!["composite >= 0.66"]),
+        ("dashboard-band-light", vec![format!("composite > {high}")]),
     ] {
         let computation = domain::me::Computation {
             source: Source::Surveys,
@@ -1054,7 +1084,7 @@ pub async fn dashboard(
         }
         bands.push(CountChart::new(
             key,
-            tr.t(key),
+            tr.t2(key, "low", low, "high", high),
             &rows(
                 domain::rss::Round::ALL
                     .iter()
@@ -1065,15 +1095,23 @@ pub async fn dashboard(
                         )
                     })
                     .collect(),
-                &mut cell,
+                threshold,
             ),
         ));
     }
     let round_means = state.store.round_means(actor.office).await?;
     let score = crate::charts::format_score;
     let mut means = Vec::new();
+    let mut means_hidden = false;
     for m in &round_means {
-        let (surveys, hidden) = cell(m.surveys);
+        // Averages describe the returnees surveyed: hidden when they are fewer than 5.
+        let hidden = threshold.is_some_and(|t| m.returnees > 0 && m.returnees < t);
+        means_hidden |= hidden;
+        let surveys = if hidden {
+            hidden_text.clone()
+        } else {
+            m.surveys.to_string()
+        };
         let show = |v: Option<f64>| if hidden { String::new() } else { score(v) };
         means.push(MeansRow {
             round: tr.t_of("rss-round", m.round.as_str()),
@@ -1086,11 +1124,8 @@ pub async fn dashboard(
     }
     let shown: Vec<&store::RoundMeans> = round_means
         .iter()
-        .filter(|m| threshold.is_none_or(|t| m.surveys >= t))
+        .filter(|m| threshold.is_none_or(|t| m.returnees >= t))
         .collect();
-    let model = crate::rss::active_model(state.store.as_ref())
-        .await
-        .map_err(AppError::internal)?;
     let trajectory = (shown.len() >= 2).then(|| {
         crate::charts::LineChart::new(
             "dashboard-trajectory",
@@ -1133,12 +1168,12 @@ pub async fn dashboard(
     let referrals_chart = CountChart::new(
         "referrals",
         tr.t("dashboard-referrals-status"),
-        &rows(by_status.into_iter().collect(), &mut cell),
+        &rows(by_status.into_iter().collect(), threshold),
     );
     let providers = CountChart::new(
         "providers",
         tr.t("dashboard-referrals-provider"),
-        &rows(by_provider.into_iter().collect(), &mut cell),
+        &rows(by_provider.into_iter().collect(), threshold),
     );
 
     // Community projects and who takes part.
@@ -1158,9 +1193,8 @@ pub async fn dashboard(
     let projects_chart = CountChart::new(
         "projects",
         tr.t("dashboard-projects"),
-        &rows(by_kind.into_iter().collect(), &mut |n| {
-            (n.to_string(), false)
-        }),
+        // Projects are not people: no cell is hidden.
+        &rows(by_kind.into_iter().collect(), None),
     );
     let participants = CountChart::new(
         "participants",
@@ -1172,9 +1206,20 @@ pub async fn dashboard(
                 (tr.t("mix-women"), women),
                 (tr.t("mix-men"), men),
             ],
-            &mut cell,
+            threshold,
         ),
     );
+    let suppressed = means_hidden
+        || [
+            &caseload,
+            &offices,
+            &referrals_chart,
+            &providers,
+            &participants,
+        ]
+        .into_iter()
+        .chain(bands.iter())
+        .any(|c| c.bars.iter().any(|b| b.text == hidden_text));
     render(&DashboardPage {
         c: Chrome::new(&state, tr.clone(), Some(&caller)),
         caseload,
