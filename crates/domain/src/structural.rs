@@ -359,12 +359,35 @@ pub struct EngagementChange {
     pub more_engaged: usize,
 }
 
-/// Compares, for each supported stakeholder, the last assessment on or before its first support
-/// with the latest assessment after it.
-pub fn engagement_change(
+/// A supported stakeholder assessed both before (or on the day of) its first support and after
+/// it: when it was assessed after, and whether its engagement rose.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EngagementOutcome {
+    pub stakeholder: StakeholderId,
+    pub assessed_after: Date,
+    pub more_engaged: bool,
+}
+
+/// Support given by trainings that have begun: each organisation supported, on the training's
+/// first day.
+pub fn training_support<'a>(
+    trainings: impl IntoIterator<Item = &'a Training>,
+    today: Date,
+) -> Vec<(StakeholderId, Date)> {
+    trainings
+        .into_iter()
+        .filter(|t| t.start <= today)
+        .flat_map(|t| t.supported().into_iter().map(move |s| (s, t.start)))
+        .collect()
+}
+
+/// For each supported stakeholder, compares the last assessment on or before its first support
+/// with the latest assessment after it. Returns how many were supported, and the outcome of
+/// those measured.
+pub fn engagement_outcomes(
     assessments: &[(StakeholderId, Date, u8)],
     support: &[(StakeholderId, Date)],
-) -> EngagementChange {
+) -> (usize, Vec<EngagementOutcome>) {
     let mut first: Vec<(StakeholderId, Date)> = Vec::new();
     for (s, d) in support {
         match first.iter_mut().find(|(x, _)| x == s) {
@@ -373,10 +396,8 @@ pub fn engagement_change(
             None => first.push((*s, *d)),
         }
     }
-    let mut out = EngagementChange {
-        supported: first.len(),
-        ..Default::default()
-    };
+    let supported = first.len();
+    let mut out = Vec::new();
     for (s, from) in first {
         let mine = assessments.iter().filter(|(x, _, _)| *x == s);
         let before = mine
@@ -387,11 +408,27 @@ pub fn engagement_change(
             .filter(|(_, d, _)| *d > from)
             .max_by_key(|(_, d, _)| *d);
         if let (Some(b), Some(a)) = (before, after) {
-            out.measured += 1;
-            out.more_engaged += usize::from(a.2 > b.2);
+            out.push(EngagementOutcome {
+                stakeholder: s,
+                assessed_after: a.1,
+                more_engaged: a.2 > b.2,
+            });
         }
     }
-    out
+    (supported, out)
+}
+
+/// The handbook's example indicator, summed up from [`engagement_outcomes`].
+pub fn engagement_change(
+    assessments: &[(StakeholderId, Date, u8)],
+    support: &[(StakeholderId, Date)],
+) -> EngagementChange {
+    let (supported, outcomes) = engagement_outcomes(assessments, support);
+    EngagementChange {
+        supported,
+        measured: outcomes.len(),
+        more_engaged: outcomes.iter().filter(|o| o.more_engaged).count(),
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -802,6 +839,12 @@ mod tests {
         assert_eq!(r.mean_pre, Some(48.3));
         assert_eq!(r.mean_post, Some(68.3));
         assert_eq!(t.supported(), vec![s]);
+        // Support counts once the training has begun.
+        assert_eq!(
+            training_support([&t], date!(2026 - 03 - 10)),
+            vec![(s, t.start)]
+        );
+        assert!(training_support([&t], date!(2026 - 03 - 09)).is_empty());
         let mut bad = t.clone();
         bad.participants[0].post = Some(120);
         assert_eq!(bad.validate().for_field("post"), Some("error-test-score"));

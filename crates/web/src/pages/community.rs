@@ -12,6 +12,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
+use domain::DocumentId;
 use domain::ValidationErrors;
 use domain::authz::{Action, Actor, Resource, authorize, small_cell_threshold};
 use domain::case::Sex;
@@ -22,10 +23,9 @@ use domain::community::{
     ProjectRefusal, RESPONDENT_FIELD, SATISFACTION_FIELD, SATISFACTION_FORM, Satisfaction,
     Screening, SelectionConfig, SelectionStage, StageDecision, VisitRating,
 };
-use domain::{DocumentId, OfficeId};
 use forms::Answers;
 use serde::Deserialize;
-use store::{AuditContext, NewSubmission, Subject, SubmissionStatus, SubmissionUpdate};
+use store::{AuditContext, Subject, SubmissionStatus, SubmissionUpdate};
 use time::OffsetDateTime;
 
 use super::services::{DetailRow, Posted, RecordForm};
@@ -93,10 +93,6 @@ fn visit_fields() -> Vec<Field> {
         required("findings", Input::Textarea),
         field("follow_up", Input::Textarea),
     ]
-}
-
-fn actor_office(actor: &Actor) -> Option<OfficeId> {
-    actor.office
 }
 
 fn invalid(field: &str, code: &'static str) -> ValidationErrors {
@@ -282,7 +278,7 @@ pub async fn list(
     // Places written on cases that no community covers yet: where a new one could be made.
     let mut places = Vec::new();
     if can_manage {
-        for p in state.store.return_places(actor_office(&actor)).await? {
+        for p in state.store.return_places(actor.office).await? {
             if communities
                 .iter()
                 .any(|c| c.body.covers(&p.province, Some(&p.community)))
@@ -1071,8 +1067,7 @@ struct ProjectForms {
     problem: String,
 }
 
-fn participant_fields(case_choices: &[(String, String)]) -> Vec<Field> {
-    let _ = case_choices;
+fn participant_fields() -> Vec<Field> {
     vec![
         required(
             "kind",
@@ -1369,7 +1364,7 @@ async fn project_page(
             tr,
             "participant-",
             tr.t("participant-legend"),
-            &participant_fields(&case_choices),
+            &participant_fields(),
             &pp,
             &pe,
             &[],
@@ -1814,7 +1809,7 @@ pub async fn add_participant(
 ) -> Result<Response, AppError> {
     managed::<Project>(&state, &caller.actor(), &id).await?;
     let actor = caller.actor();
-    let (fields, mut read) = records::read(&participant_fields(&[]), &form, &[]);
+    let (fields, mut read) = records::read(&participant_fields(), &form, &[]);
     let kind = fields["kind"].as_str().and_then(ParticipantKind::parse);
     let mut case = None;
     let mut sex = fields["sex"].as_str().and_then(Sex::parse);
@@ -2011,22 +2006,14 @@ pub async fn start_form(
     let v = state.store.latest_published_form(form_id).await?;
     let c = super::instruments::compile(&v.definition)?;
     let answers = c.blank(today());
-    let sub = state
-        .store
-        .create_submission(
-            NewSubmission {
-                id: uuid::Uuid::new_v4(),
-                form_id: v.info.form_id,
-                form_version: v.info.version,
-                subject: Subject::Document(rec.id),
-                answers: serde_json::to_string(&answers)
-                    .map_err(|e| AppError::internal(e.to_string()))?,
-                interviewer: actor.user_id,
-                interview_date: today(),
-            },
-            AuditContext::by(actor.user_id, OffsetDateTime::now_utc()),
-        )
-        .await?;
+    let sub = super::instruments::start_draft(
+        &state,
+        &actor,
+        v.info,
+        Subject::Document(rec.id),
+        &answers,
+    )
+    .await?;
     Ok(Redirect::to(&format!("/records/{}/submissions/{}", rec.id, sub.id)).into_response())
 }
 

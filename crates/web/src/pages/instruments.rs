@@ -777,23 +777,34 @@ pub async fn start(
     let mut answers = c.blank(today());
     let due = super::rss::due_round(&state, &case).await?;
     crate::rss::prefill(&c.form, &mut answers, &crate::rss::case_values(&case, due));
-    let sub = state
+    let sub = start_draft(&state, &actor, v.info, Subject::Case(case.id), &answers).await?;
+    Ok(Redirect::to(&format!("/cases/{}/submissions/{}", case.id, sub.id)).into_response())
+}
+
+/// Starts a draft of a form version about a subject, dated today, by the actor.
+pub(crate) async fn start_draft(
+    state: &AppState,
+    actor: &domain::authz::Actor,
+    form: store::FormVersionInfo,
+    subject: Subject,
+    answers: &Answers,
+) -> Result<Submission, AppError> {
+    Ok(state
         .store
         .create_submission(
             NewSubmission {
                 id: uuid::Uuid::new_v4(),
-                form_id: v.info.form_id,
-                form_version: v.info.version,
-                subject: Subject::Case(case.id),
-                answers: serde_json::to_string(&answers)
+                form_id: form.form_id,
+                form_version: form.version,
+                subject,
+                answers: serde_json::to_string(answers)
                     .map_err(|e| AppError::internal(e.to_string()))?,
                 interviewer: actor.user_id,
                 interview_date: today(),
             },
             AuditContext::by(actor.user_id, OffsetDateTime::now_utc()),
         )
-        .await?;
-    Ok(Redirect::to(&format!("/cases/{}/submissions/{}", case.id, sub.id)).into_response())
+        .await?)
 }
 
 #[derive(Template)]

@@ -14,7 +14,7 @@ use domain::me::{
     Axis, Computation, Evaluation, Indicator, Lesson, Period, Programme, Record, ResultStatement,
     Shown, Source, Tally, Unit, progress, suppress, tally_records,
 };
-use domain::structural::{ActionProgress, CapacityAssessment, Training};
+use domain::structural::ActionProgress;
 use serde::Deserialize;
 use store::{Subject, SubmissionStatus, TallyQuery};
 use time::Date;
@@ -104,7 +104,7 @@ pub(crate) async fn figures(
             keyed(tally_records(&records, c, from, to))
         }
         Source::Stakeholders => keyed(tally_records(
-            &stakeholder_records(state, actor).await?,
+            &stakeholder_records(state).await?,
             c,
             from,
             to,
@@ -130,45 +130,21 @@ async fn cm_list(state: &AppState, actor: &Actor) -> Result<Vec<Doc<Project>>, A
 
 /// Supported stakeholders, each counted on the date of its latest assessment after support:
 /// measured when assessed before and after, more engaged when the engagement rose.
-async fn stakeholder_records(
-    state: &AppState,
-    _actor: &Actor,
-) -> Result<Vec<Record<'static>>, AppError> {
-    let read = |kind| async move { state.store.documents(kind, None).await };
-    let assessments: Vec<CapacityAssessment> = read(store::DocKind::CapacityAssessment)
-        .await?
-        .iter()
-        .filter_map(|r| serde_json::from_str(&r.body).ok())
-        .collect();
-    let trainings: Vec<Training> = read(store::DocKind::Training)
-        .await?
-        .iter()
-        .filter_map(|r| serde_json::from_str(&r.body).ok())
-        .collect();
-    let mut first: BTreeMap<domain::StakeholderId, Date> = BTreeMap::new();
-    for t in trainings.iter().filter(|t| t.start <= today()) {
-        for s in t.supported() {
-            let e = first.entry(s).or_insert(t.start);
-            *e = (*e).min(t.start);
-        }
-    }
-    let mut out = Vec::new();
-    for (s, from) in first {
-        let mine: Vec<&CapacityAssessment> =
-            assessments.iter().filter(|a| a.stakeholder == s).collect();
-        let before = mine.iter().filter(|a| a.on <= from).max_by_key(|a| a.on);
-        let after = mine.iter().filter(|a| a.on > from).max_by_key(|a| a.on);
-        if let (Some(b), Some(a)) = (before, after) {
-            out.push(Record {
-                date: a.on,
+async fn stakeholder_records(state: &AppState) -> Result<Vec<Record<'static>>, AppError> {
+    let (assessments, support) = super::structural::engagement_inputs(state).await?;
+    Ok(
+        domain::structural::engagement_outcomes(&assessments, &support)
+            .1
+            .into_iter()
+            .map(|o| Record {
+                date: o.assessed_after,
                 fields: vec![
                     ("measured", "true".into()),
-                    ("more_engaged", (a.engagement > b.engagement).to_string()),
+                    ("more_engaged", o.more_engaged.to_string()),
                 ],
-            });
-        }
-    }
-    Ok(out)
+            })
+            .collect(),
+    )
 }
 
 /// An indicator with the result and the programme it belongs to.

@@ -27,7 +27,7 @@ use super::services::{DetailGroup, DetailRow, Posted, RecordForm};
 use super::{Chrome, CsrfForm, render, render_status, today};
 use crate::AppState;
 use crate::auth::{Caller, SignedIn};
-use crate::community::{self as cm, Doc, Place, Record};
+use crate::community::{self as cm, Place, Record};
 use crate::error::{AppError, ErrorKind};
 use crate::forms::Fieldset;
 use crate::i18n::Tr;
@@ -712,26 +712,33 @@ pub struct HubPage {
     can_manage: bool,
 }
 
-/// The handbook's example indicator, from the assessments and trainings on record.
-pub async fn engagement(state: &AppState, actor: &Actor) -> Result<EngagementChange, AppError> {
-    let assessments: Vec<Doc<CapacityAssessment>> = cm::list(state, actor, None).await?;
-    let trainings: Vec<Doc<Training>> = cm::list(state, actor, None).await?;
-    let a: Vec<(StakeholderId, Date, u8)> = assessments
+/// What the "more engaged after support" figures are made of: every capacity assessment
+/// (stakeholder, date, engagement) and the support given by trainings that have begun. Read as
+/// figures: the caller has authorized the reader.
+pub async fn engagement_inputs(
+    state: &AppState,
+) -> Result<(Vec<(StakeholderId, Date, u8)>, Vec<(StakeholderId, Date)>), AppError> {
+    let assessments: Vec<CapacityAssessment> = state
+        .store
+        .documents(DocKind::CapacityAssessment, None)
+        .await?
         .iter()
-        .map(|d| (d.body.stakeholder, d.body.on, d.body.engagement))
+        .filter_map(|r| serde_json::from_str(&r.body).ok())
         .collect();
-    let support: Vec<(StakeholderId, Date)> = trainings
+    let trainings: Vec<Training> = state
+        .store
+        .documents(DocKind::Training, None)
+        .await?
         .iter()
-        // A training counts as support once it has begun.
-        .filter(|t| t.body.start <= today())
-        .flat_map(|t| {
-            t.body
-                .supported()
-                .into_iter()
-                .map(move |s| (s, t.body.start))
-        })
+        .filter_map(|r| serde_json::from_str(&r.body).ok())
         .collect();
-    Ok(engagement_change(&a, &support))
+    Ok((
+        assessments
+            .iter()
+            .map(|a| (a.stakeholder, a.on, a.engagement))
+            .collect(),
+        training_support(&trainings, today()),
+    ))
 }
 
 pub async fn hub(
@@ -768,7 +775,8 @@ pub async fn hub(
             rows,
         });
     }
-    let e = engagement(&state, &actor).await?;
+    let (assessments, support) = engagement_inputs(&state).await?;
+    let e = engagement_change(&assessments, &support);
     render(&HubPage {
         c: Chrome::new(&state, tr.clone(), Some(&caller)),
         engagement: tr.t2(

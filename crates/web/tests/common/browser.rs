@@ -134,14 +134,26 @@ impl Browser {
         v[ELEMENT].as_str().unwrap().to_string()
     }
 
+    /// Types into the first element matching `css`. A page load or an htmx swap can replace the
+    /// element between finding and typing; then it is found again, as for clicks.
     pub async fn type_into(&self, css: &str, text: &str) {
-        let e = self.find(css).await;
-        self.cmd(
-            reqwest::Method::POST,
-            &format!("/element/{e}/value"),
-            json!({"text": text}),
-        )
-        .await;
+        for attempt in 0.. {
+            let e = self.find(css).await;
+            match self
+                .try_cmd(
+                    reqwest::Method::POST,
+                    &format!("/element/{e}/value"),
+                    json!({"text": text}),
+                )
+                .await
+            {
+                Ok(_) => return,
+                Err(err) if err.contains("stale element") && attempt < 5 => {
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                Err(err) => panic!("{err}"),
+            }
+        }
     }
 
     /// Clicks the first element matching `css`. An htmx swap can replace the element between
