@@ -306,7 +306,8 @@ async fn a_returnee_is_walked_from_assessments_to_an_approved_plan_follow_up_and
     );
     b.click("#suggestions details summary").await;
     b.click("#suggestions details button[data-approach]").await;
-    b.wait_for_text("Edit the reintegration plan").await;
+    // The picked approach is marked once the page has come back.
+    b.wait_for_text("in the plan").await;
     b.type_into("#f-obj-e", "Open a tailoring workshop").await;
     b.type_into("#f-exit-strategy", "Joins the tailors' association")
         .await;

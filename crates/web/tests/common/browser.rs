@@ -50,8 +50,11 @@ impl Browser {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         let profile = tempfile::tempdir().unwrap();
+        // Finding an element waits up to 5 s for it: after a click the old page may still be
+        // showing, or the new one still loading, when the next step looks for a field.
         let caps = json!({"capabilities": {"alwaysMatch": {
             "browserName": "chrome",
+            "timeouts": {"implicit": 5000},
             "goog:chromeOptions": {
                 "binary": "/usr/bin/chromium",
                 "args": [
