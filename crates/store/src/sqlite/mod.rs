@@ -95,6 +95,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "indicator index on surveys",
         include_str!("../../migrations/sqlite/0013_indicator_index.sql"),
     ),
+    (
+        14,
+        "survey indicators read in case order",
+        include_str!("../../migrations/sqlite/0014_indicators_by_case.sql"),
+    ),
 ];
 
 pub const DATABASE_FILE: &str = "reintegra.db";
