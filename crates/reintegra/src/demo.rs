@@ -949,6 +949,70 @@ async fn community_level(
         system,
     )
     .await?;
+    evaluation(store, today, system).await
+}
+
+/// A midterm evaluation being prepared: most of its terms of reference written, the workplan
+/// begun and the first points of the checklist marked.
+async fn evaluation(store: &SqliteStore, today: Date, system: &AuditContext) -> Result<()> {
+    use domain::me::*;
+    let mark = |item, status, days_ago: i64| CheckMark {
+        item,
+        status,
+        on: Some(today - Duration::days(days_ago)),
+        note: String::new(),
+    };
+    let e = Evaluation {
+        title: "Midterm evaluation of the reintegration programme".into(),
+        timing: EvaluationTiming::Midterm,
+        conductor: Conductor::External,
+        criteria: vec![
+            EvaluationCriterion::Relevance,
+            EvaluationCriterion::Effectiveness,
+            EvaluationCriterion::Sustainability,
+        ],
+        start: Some(today + Duration::days(30)),
+        end: Some(today + Duration::days(120)),
+        commissioned_by: "The programme's steering committee".into(),
+        tor_context: "The programme has supported returnees in two regions for eighteen months, with individual, community and structural assistance.".into(),
+        tor_purpose: "For the programme's managers, to correct course before the second phase; for the donor, to judge whether the approach is worth extending.".into(),
+        tor_scope: "All assistance given since the start of the programme, in both regions. The cross-border pilot is left out.".into(),
+        tor_questions: "Relevance: does the assistance answer the needs found in the assessments?\nEffectiveness: how far have reintegration scores moved between rounds?\nSustainability: which services will go on without the programme?".into(),
+        tor_methodology: String::new(),
+        tor_deliverables: vec![
+            "Inception report".into(),
+            "Presentation of initial findings".into(),
+            "Final report".into(),
+        ],
+        workplan: vec![WorkplanActivity {
+            task: "Review the programme's documents and monitoring data".into(),
+            work_days: Some(5),
+            responsible: "Evaluator".into(),
+            location: "Home based".into(),
+        }],
+        tor_budget: String::new(),
+        terms_of_reference: String::new(),
+        checklist: vec![
+            mark(EvaluationCheck::ObjectiveDefined, CheckStatus::Done, 20),
+            mark(EvaluationCheck::ScopeDefined, CheckStatus::Done, 20),
+            mark(EvaluationCheck::EvaluatorAndBudgetDecided, CheckStatus::Done, 10),
+        ],
+        reports: vec![],
+        findings: String::new(),
+        management_response: String::new(),
+        action_points: vec![],
+    };
+    document(
+        store,
+        DocKind::Evaluation,
+        None,
+        None,
+        &e.title,
+        &e,
+        vec![],
+        system,
+    )
+    .await?;
     Ok(())
 }
 

@@ -466,6 +466,13 @@ mod tests {
                         all(LessonSource::ALL, LessonSource::as_str),
                     );
                     check(
+                        "evaluation-check",
+                        all(EvaluationCheck::ALL, EvaluationCheck::as_str),
+                    );
+                    check("check-status", all(CheckStatus::ALL, CheckStatus::as_str));
+                    check("check-stage", all(CheckStage::ALL, CheckStage::as_str));
+                    check("report-kind", all(ReportKind::ALL, ReportKind::as_str));
+                    check(
                         "absence",
                         vec!["under_1_year", "1_2_years", "2_5_years", "5_years_or_more"],
                     );

@@ -917,6 +917,12 @@ pub const ROUTES: &[RouteSpec] = &[
         act(Action::ListCases),
     ),
     r(
+        "results.terms",
+        "GET",
+        "/results/evaluations/{record}/terms",
+        act(Action::ReadAggregates),
+    ),
+    r(
         "api.programmes.list",
         "GET",
         "/api/v1/programmes",
@@ -1243,6 +1249,7 @@ pub(crate) fn handler(name: &str) -> Option<MethodRouter<AppState>> {
         "results" => get(pages::results::hub),
         "results.indicator" => get(pages::results::tracking),
         "results.records" => get(pages::results::records),
+        "results.terms" => get(pages::results::terms),
         "results.dashboard" => get(pages::results::dashboard),
         "results.export" => get(pages::results::export),
         "results.handbook" => post(pages::results::add_handbook_examples),

@@ -766,6 +766,32 @@ async fn openapi_document_describes_the_api() {
     }
     assert!(doc["paths"]["/api/v1/cases/{id}"]["put"].is_object());
     assert!(doc["components"]["schemas"]["ReturneeProfile"].is_object());
+    // Every schema a path or another schema refers to is in the document.
+    fn refs(v: &Value, out: &mut Vec<String>) {
+        match v {
+            Value::Object(m) => {
+                if let Some(Value::String(r)) = m.get("$ref") {
+                    out.push(r.clone());
+                }
+                m.values().for_each(|x| refs(x, out));
+            }
+            Value::Array(a) => a.iter().for_each(|x| refs(x, out)),
+            _ => {}
+        }
+    }
+    let mut all = Vec::new();
+    refs(&doc, &mut all);
+    assert!(
+        all.iter().any(|r| r.ends_with("/CheckMark")),
+        "evaluations' checklist"
+    );
+    for r in &all {
+        let name = r.trim_start_matches("#/components/schemas/");
+        assert!(
+            doc["components"]["schemas"][name].is_object(),
+            "{r} is defined"
+        );
+    }
     // Every API route of the server is documented.
     for spec in web::routes::ROUTES
         .iter()

@@ -1210,3 +1210,143 @@ pub async fn dashboard(
         suppressed,
     })
 }
+
+/// One section of the terms of reference as printed.
+pub struct TermsSection {
+    pub title: String,
+    /// Paragraphs or items; empty when the section is not written yet.
+    pub lines: Vec<String>,
+}
+
+pub struct ChecklistStage {
+    pub title: String,
+    pub points: Vec<(String, String, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "evaluation_terms.html")]
+pub struct TermsPage {
+    c: Chrome,
+    id: String,
+    title: String,
+    sections: Vec<TermsSection>,
+    workplan: Vec<domain::me::WorkplanActivity>,
+    stages: Vec<ChecklistStage>,
+}
+
+/// An evaluation's terms of reference in the order of the handbook's template (Annex 4.C),
+/// followed by the whole checklist (Annex 4.D) with what has been marked. Printable.
+pub async fn terms(
+    State(state): State<AppState>,
+    tr: Tr,
+    SignedIn(caller): SignedIn,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    use domain::me::{CheckStage, CheckStatus, Evaluation, EvaluationCheck};
+    let actor = caller.actor();
+    let e: Doc<Evaluation> = cm::get(&state, &actor, &id).await?;
+    let ev = &e.body;
+    let paragraphs = |s: &str| -> Vec<String> {
+        s.lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(str::to_string)
+            .collect()
+    };
+    let label = |f: &str| crate::records::label(&tr, f);
+    let mut sections = vec![
+        TermsSection {
+            title: label("commissioned_by"),
+            lines: paragraphs(&ev.commissioned_by),
+        },
+        TermsSection {
+            title: label("tor_context"),
+            lines: paragraphs(&ev.tor_context),
+        },
+        TermsSection {
+            title: label("tor_purpose"),
+            lines: paragraphs(&ev.tor_purpose),
+        },
+        TermsSection {
+            title: label("tor_scope"),
+            lines: paragraphs(&ev.tor_scope),
+        },
+        TermsSection {
+            title: label("criteria"),
+            lines: ev
+                .criteria
+                .iter()
+                .map(|c| tr.t_of("evaluation-criterion", c.as_str()))
+                .collect(),
+        },
+        TermsSection {
+            title: label("tor_questions"),
+            lines: paragraphs(&ev.tor_questions),
+        },
+        TermsSection {
+            title: label("tor_methodology"),
+            lines: paragraphs(&ev.tor_methodology),
+        },
+        TermsSection {
+            title: label("tor_deliverables"),
+            lines: ev
+                .tor_deliverables
+                .iter()
+                .filter(|d| !d.trim().is_empty())
+                .cloned()
+                .collect(),
+        },
+    ];
+    if !ev.tor_budget.trim().is_empty() {
+        sections.push(TermsSection {
+            title: label("tor_budget"),
+            lines: paragraphs(&ev.tor_budget),
+        });
+    }
+    if !ev.terms_of_reference.trim().is_empty() {
+        sections.push(TermsSection {
+            title: label("terms_of_reference"),
+            lines: paragraphs(&ev.terms_of_reference),
+        });
+    }
+    let stages = CheckStage::ALL
+        .iter()
+        .map(|stage| ChecklistStage {
+            title: tr.t_of("check-stage", stage.as_str()),
+            points: EvaluationCheck::ALL
+                .iter()
+                .filter(|p| p.stage() == *stage)
+                .map(|p| {
+                    let mark = ev.checklist.iter().find(|m| m.item == *p);
+                    (
+                        tr.t_of("evaluation-check", p.as_str()),
+                        tr.t_of(
+                            "check-status",
+                            mark.map_or(CheckStatus::Open, |m| m.status).as_str(),
+                        ),
+                        mark.map(|m| {
+                            [
+                                m.on.map(|d| d.to_string()).unwrap_or_default(),
+                                m.note.clone(),
+                            ]
+                            .iter()
+                            .filter(|s| !s.is_empty())
+                            .cloned()
+                            .collect::<Vec<_>>()
+                            .join(" · ")
+                        })
+                        .unwrap_or_default(),
+                    )
+                })
+                .collect(),
+        })
+        .collect();
+    render(&TermsPage {
+        title: tr.t1("evaluation-tor-title", "title", &ev.title),
+        c: Chrome::new(&state, tr.clone(), Some(&caller)),
+        id: e.id().to_string(),
+        sections,
+        workplan: ev.workplan.clone(),
+        stages,
+    })
+}

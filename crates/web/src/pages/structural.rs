@@ -12,8 +12,8 @@ use domain::ValidationErrors;
 use domain::authz::{Action, Actor, Resource, authorize};
 use domain::case::Sex;
 use domain::me::{
-    Analysis, Axis, Conductor, EvaluationCriterion, EvaluationTiming, Frequency, InterventionLevel,
-    LessonSource, ResultLevel, Source, Unit,
+    Analysis, Axis, CheckStatus, Conductor, EvaluationCheck, EvaluationCriterion, EvaluationTiming,
+    Frequency, InterventionLevel, LessonSource, ReportKind, ResultLevel, Source, Unit,
 };
 use domain::stakeholder::StakeholderLevel;
 use domain::structural::*;
@@ -410,11 +410,79 @@ pub fn kinds() -> Vec<Kind> {
                 ),
                 field("start", Input::OptDate),
                 field("end", Input::OptDate),
+                // The terms of reference, in the sections of Annex 4.C.
+                field("commissioned_by", Input::Text),
+                field("tor_context", Input::Textarea),
+                field("tor_purpose", Input::Textarea),
+                field("tor_scope", Input::Textarea),
+                field("tor_questions", Input::Textarea),
+                field("tor_methodology", Input::Textarea),
+                field("tor_deliverables", Input::Lines),
+                field("tor_budget", Input::Textarea),
                 field("terms_of_reference", Input::Textarea),
                 field("findings", Input::Textarea),
                 field("management_response", Input::Textarea),
             ],
-            lists: action_point_lists(),
+            lists: {
+                let mut lists = vec![
+                    ItemList {
+                        name: "workplan",
+                        add: vec![
+                            required("task", Input::Text),
+                            field("work_days", Input::Number(3650)),
+                            field("responsible", Input::Text),
+                            field("location", Input::Text),
+                        ],
+                        update: vec![],
+                        key: Some("task"),
+                        names_people: false,
+                    },
+                    ItemList {
+                        name: "checklist",
+                        add: vec![
+                            required(
+                                "item",
+                                Input::Choice(
+                                    "evaluation-check",
+                                    values(EvaluationCheck::ALL, EvaluationCheck::as_str),
+                                ),
+                            ),
+                            required(
+                                "status",
+                                Input::Choice(
+                                    "check-status",
+                                    values(CheckStatus::ALL, CheckStatus::as_str),
+                                ),
+                            ),
+                            field("on", Input::OptDate),
+                            field("note", Input::Text),
+                        ],
+                        update: vec![],
+                        key: Some("item"),
+                        names_people: false,
+                    },
+                    ItemList {
+                        name: "reports",
+                        add: vec![
+                            required(
+                                "kind",
+                                Input::Choice(
+                                    "report-kind",
+                                    values(ReportKind::ALL, ReportKind::as_str),
+                                ),
+                            ),
+                            required("received", Input::Date),
+                            field("reference", Input::Text),
+                            field("accepted", Input::OptDate),
+                        ],
+                        update: vec![],
+                        key: Some("kind"),
+                        names_people: false,
+                    },
+                ];
+                lists.extend(action_point_lists());
+                lists
+            },
             parent: None,
             children: None,
             hub: Hub::Results,
@@ -668,6 +736,51 @@ fn facts(
                 ]
             })
             .unwrap_or_default(),
+        DocKind::Evaluation => serde_json::from_str::<domain::me::Evaluation>(&rec.body)
+            .map(|e| {
+                let (done, applies) = e.checklist_progress();
+                let missing = e.tor_missing();
+                let mut rows = vec![
+                    row(
+                        "evaluation-tor-sections",
+                        if missing.is_empty() {
+                            tr.t("evaluation-tor-complete")
+                        } else {
+                            tr.t1(
+                                "evaluation-tor-missing",
+                                "sections",
+                                missing
+                                    .iter()
+                                    .map(|m| records::label(tr, m))
+                                    .collect::<Vec<_>>()
+                                    .join(", "),
+                            )
+                        },
+                    ),
+                    row(
+                        "evaluation-checklist",
+                        tr.t2("actions-progress", "done", done, "total", applies),
+                    ),
+                    row(
+                        "evaluation-next-check",
+                        e.next_check()
+                            .map(|c| tr.t_of("evaluation-check", c.as_str()))
+                            .unwrap_or_else(|| tr.t("evaluation-checklist-done")),
+                    ),
+                    row(
+                        "actions-title",
+                        progress(ActionProgress::of(e.action_points.iter(), today)),
+                    ),
+                ];
+                if e.awaits_response() {
+                    rows.push(row(
+                        "field-management-response",
+                        tr.t("evaluation-awaits-response"),
+                    ));
+                }
+                rows
+            })
+            .unwrap_or_default(),
         _ => {
             let _ = orgs;
             Vec::new()
@@ -837,6 +950,8 @@ pub struct RecordPage {
     add_child_label: String,
     problem: String,
     form: Option<RecordForm>,
+    /// Pages made from the record (an evaluation's printable terms of reference).
+    links: Vec<(String, String)>,
 }
 
 #[derive(Default)]
@@ -1022,6 +1137,13 @@ async fn record_page(
         children,
         add_child,
         problem: typed.problem,
+        links: match rec.kind {
+            DocKind::Evaluation => vec![(
+                format!("/results/evaluations/{}/terms", rec.id),
+                tr.t("evaluation-tor-print"),
+            )],
+            _ => Vec::new(),
+        },
         form: can_manage.then(|| RecordForm {
             action: base.clone(),
             version: posted.get("version").to_string(),
