@@ -1415,6 +1415,21 @@ impl Condition {
     }
 }
 
+/// The middle value (the mean of the two middle ones for an even count); `None` when empty.
+pub fn median(values: &[f64]) -> Option<f64> {
+    let mut v: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_by(f64::total_cmp);
+    let mid = v.len() / 2;
+    Some(if v.len().is_multiple_of(2) {
+        (v[mid - 1] + v[mid]) / 2.0
+    } else {
+        v[mid]
+    })
+}
+
 /// A record counted outside the database: the date it counts on and its fields.
 pub struct Record<'a> {
     pub date: Date,
@@ -1457,6 +1472,15 @@ pub fn tally_records(
 mod record_tests {
     use super::*;
     use time::macros::date;
+
+    #[test]
+    fn the_median_is_the_middle_value() {
+        assert_eq!(median(&[]), None);
+        assert_eq!(median(&[3.0]), Some(3.0));
+        assert_eq!(median(&[9.0, 1.0, 4.0]), Some(4.0));
+        assert_eq!(median(&[1.0, 2.0, 4.0, 10.0]), Some(3.0));
+        assert_eq!(median(&[f64::NAN, 2.0]), Some(2.0));
+    }
 
     #[test]
     fn records_are_tallied_per_period_with_conditions() {

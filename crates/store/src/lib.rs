@@ -389,6 +389,13 @@ pub trait Store: Send + Sync + 'static {
     async fn tallies(&self, query: &TallyQuery) -> Result<Vec<TallyRow>>;
     /// Average survey scores per round, in an office or all.
     async fn round_means(&self, office: Option<OfficeId>) -> Result<Vec<RoundMeans>>;
+    /// The follow-up facts of every case not closed, in an office or all.
+    async fn follow_up_facts(&self, office: Option<OfficeId>) -> Result<Vec<FollowUpFacts>>;
+    /// Mean value of each survey question per province of return, from each returnee's latest
+    /// survey, in an office or all.
+    async fn item_means(&self, office: Option<OfficeId>) -> Result<Vec<ItemMean>>;
+    /// Every sent referral with when it was sent and first answered, in an office or all.
+    async fn answer_times(&self, office: Option<OfficeId>) -> Result<Vec<AnswerTime>>;
     /// The cases behind one cell of [`Store::tallies`] (for a percentage, those meeting the
     /// indicator), at most `limit`.
     async fn tally_cases(

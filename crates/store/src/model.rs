@@ -907,6 +907,39 @@ pub struct TallyRow {
     pub tally: domain::me::Tally,
 }
 
+/// What an open case's follow-up is worked out from: its return, whether the trafficking
+/// timeline applies, when its first approved plan was agreed, the visits recorded and the
+/// surveys scored.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FollowUpFacts {
+    pub case: CaseId,
+    pub office_code: String,
+    pub return_date: Date,
+    pub trafficking_victim: bool,
+    pub plan_agreed: Option<Date>,
+    pub visits: Vec<(Option<domain::pathway::followup::VisitKey>, Date)>,
+    pub surveys: Vec<(domain::rss::Round, Date)>,
+}
+
+/// The mean value of one survey question among the returnees of a province, from each
+/// returnee's latest survey.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ItemMean {
+    pub province: String,
+    pub question: u8,
+    pub name: String,
+    pub mean: Option<f64>,
+    pub returnees: u64,
+}
+
+/// One sent referral and how long its provider took to answer (in days), if it has.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AnswerTime {
+    pub provider_name: String,
+    pub sent_at: OffsetDateTime,
+    pub answered_at: Option<OffsetDateTime>,
+}
+
 /// Average survey scores of one round, for the dashboards.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RoundMeans {

@@ -12,17 +12,18 @@ use domain::Role;
 async fn a_results_framework_tracks_indicators_from_the_records() {
     let app = spawn_app().await;
     let office = app.office("DKR").await;
-    app.user("cm.dkr", Role::CaseManager, Some(office)).await;
+    let cm_user = app.user("cm.dkr", Role::CaseManager, Some(office)).await;
     app.user("me.dkr", Role::MeOfficer, Some(office)).await;
     app.user("viewer.all", Role::Viewer, None).await;
     let cm = app.signed_in("cm.dkr").await;
     // Three returnees of the first quarter of 2026: two women, one man.
+    let mut cases = Vec::new();
     for (given, sex) in [
         ("Aminata", "female"),
         ("Awa", "female"),
         ("Ibrahima", "male"),
     ] {
-        register_named(&app, &cm, given, sex).await;
+        cases.push(register_named(&app, &cm, given, sex).await.0);
     }
 
     let me = app.signed_in("me.dkr").await;
@@ -332,10 +333,68 @@ async fn a_results_framework_tracks_indicators_from_the_records() {
     assert!(hub.contains("Midterm evaluation"));
 
     // Dashboards: counts for staff, small counts hidden for viewers.
+    let (_, service) = map_service(&app, "Centre de santé de Goudiry", "Goudiry").await;
+    let answered = send_referral(&app, cases[0].parse().unwrap(), service, &cm_user).await;
+    send_referral(&app, cases[1].parse().unwrap(), service, &cm_user).await;
+    let r = app.store.referral(answered).await.unwrap();
+    app.store
+        .referral_step(
+            answered,
+            r.version,
+            store::NewReferralStep {
+                from: domain::referral::ReferralStatus::Sent,
+                to: domain::referral::ReferralStatus::Accepted,
+                step: domain::referral::ReferralStep::Accept,
+                note: String::new(),
+                via: store::Via::Staff,
+                sent_on: r.sent_on,
+                answer_due: r.answer_due,
+            },
+            store::AuditContext::by(cm_user.id, time::OffsetDateTime::now_utc()),
+        )
+        .await
+        .unwrap();
     let (status, page) = me.get_text("/results/dashboard").await;
     assert_eq!(status, 200);
     assert!(page.contains("Cases by stage") && page.contains("Cases by office"));
     assert!(page.contains(">3</text>"), "three cases in DKR");
+    // Every returnee came back in February with no survey: the rounds late, counted here.
+    let today = web::pages::today();
+    let mut late = std::collections::BTreeMap::new();
+    for _ in &cases {
+        for r in domain::rss::schedule(time::macros::date!(2026 - 02 - 10), today, &[]) {
+            if r.state == domain::rss::RoundState::Overdue {
+                *late.entry(r.round).or_insert(0) += 1;
+            }
+        }
+    }
+    assert!(!late.is_empty());
+    let overdue = &page[page.find("id=\"overdue\"").unwrap()..page.find("id=\"scores\"").unwrap()];
+    for (round, n) in &late {
+        let label = match round {
+            domain::rss::Round::Baseline => "Baseline",
+            domain::rss::Round::Intermediate => "Intermediate",
+            _ => "Final",
+        };
+        assert!(overdue.contains(label), "{label} overdue");
+        assert!(
+            overdue.contains(&format!(">{n}</text>")),
+            "{n} late for {label}"
+        );
+    }
+    // One referral answered, one waiting, at the same provider.
+    let times = &page[page.find("id=\"answer-times\"").unwrap()..];
+    let row = &times[times.find("Centre de santé de Goudiry").unwrap()..];
+    let row = &row[..row.find("</tr>").unwrap()];
+    assert_eq!(
+        row.matches("<td>").count(),
+        4,
+        "provider, sent, answered, median, waiting: {row}"
+    );
+    assert!(
+        row.contains("<td>2</td><td>1</td><td>0.0</td><td>1</td>"),
+        "{row}"
+    );
     let (status, page) = viewer.get_text("/results/dashboard").await;
     assert_eq!(status, 200);
     assert!(!page.contains(">3</text>"));

@@ -195,6 +195,15 @@ async fn a_baseline_survey_is_scored_with_bands_and_charts_and_a_later_round_dra
     assert!((stored.scores.economic.unwrap() - 5.25 / 12.0).abs() < 1e-9);
     assert_eq!(stored.scores.dk_dwa_count, 1);
 
+    // The dashboards' questions by province show this returnee's values under Tambacounda.
+    let (_, dashboard) = cm.get_text("/results/dashboard").await;
+    assert!(
+        dashboard.contains("Tambacounda<br><small>n = 1</small>"),
+        "{dashboard}"
+    );
+    let health = item_value(&stored.scores, 19);
+    assert_eq!(dashboard_cell(&dashboard, &health.0), health.1);
+
     // The case page: baseline done, scores in the table, the trajectory chart.
     let (_, page) = cm.get_text(&case_path).await;
     assert!(page.contains(&format!("Done on {today}")), "{page}");
@@ -233,14 +242,48 @@ async fn a_baseline_survey_is_scored_with_bands_and_charts_and_a_later_round_dra
         desc.contains("(Baseline)") && desc.contains("(Ad hoc)"),
         "{desc}"
     );
-    assert_eq!(
-        app.store
-            .rss_scores(case_id(&case_path))
-            .await
-            .unwrap()
-            .len(),
-        2
-    );
+    let scores = app.store.rss_scores(case_id(&case_path)).await.unwrap();
+    assert_eq!(scores.len(), 2);
+    // The dashboard reads each returnee's latest survey only: the ad hoc round's answer to Q1.
+    let latest = scores
+        .iter()
+        .find(|s| s.round == domain::rss::Round::AdHoc)
+        .unwrap();
+    let first = scores
+        .iter()
+        .find(|s| s.round == domain::rss::Round::Baseline)
+        .unwrap();
+    let (row, value) = item_value(&latest.scores, 1);
+    assert_ne!(value, item_value(&first.scores, 1).1, "the answer changed");
+    let (_, dashboard) = cm.get_text("/results/dashboard").await;
+    assert_eq!(dashboard_cell(&dashboard, &row), value);
+    assert!(dashboard.contains("Tambacounda<br><small>n = 1</small>"));
+}
+
+/// A question's row title on the dashboard and its value in one survey, as shown.
+fn item_value(scores: &domain::rss::Scores, question: u8) -> (String, String) {
+    let item = scores
+        .breakdown
+        .0
+        .iter()
+        .find(|i| i.question == question)
+        .unwrap();
+    (
+        format!("Q{question} · {}", item.name),
+        format!("{:.2}", item.value.unwrap()),
+    )
+}
+
+/// The first value cell of a row of the dashboard's questions-by-province table.
+fn dashboard_cell(page: &str, row: &str) -> String {
+    let at = page
+        .find(&format!("<th scope=\"row\">{row}</th>"))
+        .unwrap_or_else(|| panic!("{row} on the dashboard"));
+    let cell = &page[at..];
+    let start = cell.find("<td").unwrap();
+    let open_end = cell[start..].find('>').unwrap() + start + 1;
+    let close = cell[open_end..].find("</td>").unwrap() + open_end;
+    cell[open_end..close].to_string()
 }
 
 fn sub_path_id(path: &str) -> uuid::Uuid {

@@ -515,6 +515,147 @@ pub(crate) fn round_means(
     Ok(out)
 }
 
+/// The follow-up facts of the open cases, read in four passes (cases, plans, visits, surveys)
+/// rather than case by case.
+pub(crate) fn follow_up_facts(
+    c: &Connection,
+    office: Option<domain::OfficeId>,
+) -> Result<Vec<crate::model::FollowUpFacts>> {
+    use domain::case::Vulnerability;
+    use std::collections::HashMap;
+    let office = office.map(|o| o.to_string());
+    let open = "c.stage != 'closed' AND (?1 IS NULL OR c.office_id = ?1)";
+    let mut out = Vec::new();
+    let mut at: HashMap<String, usize> = HashMap::new();
+    let mut stmt = c.prepare_cached(&format!(
+        "SELECT c.id, o.code, c.return_date,
+             EXISTS (SELECT 1 FROM case_vulnerabilities v
+                     WHERE v.case_id = c.id AND v.vulnerability = ?2)
+         FROM cases c JOIN offices o ON o.id = c.office_id WHERE {open}"
+    ))?;
+    let mut rows = stmt.query(rusqlite::params![
+        office,
+        Vulnerability::TraffickingVictim.as_str()
+    ])?;
+    while let Some(r) = rows.next()? {
+        let id: String = r.get(0)?;
+        at.insert(id.clone(), out.len());
+        out.push(crate::model::FollowUpFacts {
+            case: domain::CaseId(super::parse_uuid(0, &id)?),
+            office_code: r.get(1)?,
+            return_date: super::cases::date_col(2, &r.get::<_, String>(2)?)?,
+            trafficking_victim: r.get(3)?,
+            plan_agreed: None,
+            visits: Vec::new(),
+            surveys: Vec::new(),
+        });
+    }
+    // The first approved plan's agreement, as the case's pathway reads it.
+    let mut stmt = c.prepare_cached(&format!(
+        "SELECT p.case_id, p.agreed_on FROM plan_versions p JOIN cases c ON c.id = p.case_id
+         WHERE p.approved_at IS NOT NULL AND {open} ORDER BY p.case_id, p.version DESC"
+    ))?;
+    let mut rows = stmt.query([&office])?;
+    while let Some(r) = rows.next()? {
+        if let (Some(i), Some(d)) = (
+            at.get(&r.get::<_, String>(0)?),
+            r.get::<_, Option<String>>(1)?,
+        ) {
+            out[*i].plan_agreed = Some(super::cases::date_col(1, &d)?);
+        }
+    }
+    let mut stmt = c.prepare_cached(&format!(
+        "SELECT e.case_id, json_extract(e.body, '$.scheduled'), json_extract(e.body, '$.date')
+         FROM pathway_entries e JOIN cases c ON c.id = e.case_id
+         WHERE e.kind = 'follow_up' AND {open}"
+    ))?;
+    let mut rows = stmt.query([&office])?;
+    while let Some(r) = rows.next()? {
+        if let (Some(i), Some(d)) = (
+            at.get(&r.get::<_, String>(0)?),
+            r.get::<_, Option<String>>(2)?,
+        ) {
+            let key = r
+                .get::<_, Option<String>>(1)?
+                .and_then(|k| domain::pathway::followup::VisitKey::parse(&k));
+            out[*i].visits.push((key, super::cases::date_col(2, &d)?));
+        }
+    }
+    let mut stmt = c.prepare_cached(&format!(
+        "SELECT s.case_id, s.round, s.interview_date FROM rss_scores s
+         JOIN cases c ON c.id = s.case_id WHERE {open}"
+    ))?;
+    let mut rows = stmt.query([&office])?;
+    while let Some(r) = rows.next()? {
+        if let Some(i) = at.get(&r.get::<_, String>(0)?) {
+            let round = super::parse_named(1, &r.get::<_, String>(1)?, domain::rss::Round::parse)?;
+            out[*i]
+                .surveys
+                .push((round, super::cases::date_col(2, &r.get::<_, String>(2)?)?));
+        }
+    }
+    Ok(out)
+}
+
+/// Mean value of each question per province, over each returnee's latest survey (of two on
+/// one day, the one scored last).
+pub(crate) fn item_means(
+    c: &Connection,
+    office: Option<domain::OfficeId>,
+) -> Result<Vec<crate::model::ItemMean>> {
+    let mut stmt = c.prepare_cached(
+        "WITH ranked AS (
+             SELECT s.case_id, s.breakdown, c.return_province AS province,
+                 ROW_NUMBER() OVER (PARTITION BY s.case_id
+                     ORDER BY s.interview_date DESC, s.scored_at DESC, s.rowid DESC) AS n
+             FROM rss_scores s JOIN cases c ON c.id = s.case_id
+             WHERE (?1 IS NULL OR c.office_id = ?1)),
+         latest AS (SELECT case_id, breakdown, province FROM ranked WHERE n = 1)
+         SELECT l.province, json_extract(j.value, '$.question') AS q,
+             MIN(json_extract(j.value, '$.name')), AVG(json_extract(j.value, '$.value')),
+             COUNT(DISTINCT l.case_id)
+         FROM latest l, json_each(l.breakdown) j
+         WHERE json_valid(l.breakdown) AND json_type(l.breakdown) = 'array'
+         GROUP BY l.province, q ORDER BY q, l.province",
+    )?;
+    let rows = stmt.query_map([office.map(|o| o.to_string())], |r| {
+        Ok(crate::model::ItemMean {
+            province: r.get(0)?,
+            question: r.get::<_, Option<i64>>(1)?.unwrap_or(0).clamp(0, 255) as u8,
+            name: r.get::<_, Option<String>>(2)?.unwrap_or_default(),
+            mean: r.get(3)?,
+            returnees: r.get::<_, i64>(4)?.max(0) as u64,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+/// Every sent referral: its provider, when it was first sent and first accepted or declined.
+pub(crate) fn answer_times(
+    c: &Connection,
+    office: Option<domain::OfficeId>,
+) -> Result<Vec<crate::model::AnswerTime>> {
+    let mut stmt = c.prepare_cached(
+        "SELECT p.name,
+             (SELECT MIN(e.at) FROM referral_events e
+              WHERE e.referral_id = r.id AND e.step = 'send') AS sent,
+             (SELECT MIN(e.at) FROM referral_events e
+              WHERE e.referral_id = r.id AND e.step IN ('accept', 'decline'))
+         FROM referrals r JOIN providers p ON p.id = r.provider_id
+             JOIN cases c ON c.id = r.case_id
+         WHERE (?1 IS NULL OR c.office_id = ?1) AND sent IS NOT NULL
+         ORDER BY p.name",
+    )?;
+    let rows = stmt.query_map([office.map(|o| o.to_string())], |r| {
+        Ok(crate::model::AnswerTime {
+            provider_name: r.get(0)?,
+            sent_at: super::from_ts(r.get(1)?),
+            answered_at: r.get::<_, Option<i64>>(2)?.map(super::from_ts),
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
 /// The cases behind one cell of an indicator (those meeting it, for a percentage), at most
 /// `limit`, by case number.
 pub(crate) fn tally_cases(

@@ -952,6 +952,15 @@ impl Store for SqliteStore {
     async fn round_means(&self, office: Option<OfficeId>) -> Result<Vec<RoundMeans>> {
         self.read(move |c| me::round_means(c, office)).await
     }
+    async fn follow_up_facts(&self, office: Option<OfficeId>) -> Result<Vec<FollowUpFacts>> {
+        self.read(move |c| me::follow_up_facts(c, office)).await
+    }
+    async fn item_means(&self, office: Option<OfficeId>) -> Result<Vec<ItemMean>> {
+        self.read(move |c| me::item_means(c, office)).await
+    }
+    async fn answer_times(&self, office: Option<OfficeId>) -> Result<Vec<AnswerTime>> {
+        self.read(move |c| me::answer_times(c, office)).await
+    }
     async fn tally_cases(
         &self,
         query: &TallyQuery,

@@ -950,7 +950,26 @@ pub struct DashboardPage {
     providers: crate::charts::CountChart,
     projects: crate::charts::CountChart,
     participants: crate::charts::CountChart,
+    overdue_visits: crate::charts::CountChart,
+    overdue_surveys: crate::charts::CountChart,
+    items: ItemTable,
+    answer_times: Vec<AnswerRow>,
     suppressed: bool,
+}
+
+/// Survey questions by province: the mean value of each question (0 to 1) from each returnee's
+/// latest survey, with the support band it falls in.
+pub struct ItemTable {
+    pub provinces: Vec<(String, String)>,
+    pub rows: Vec<(String, Vec<(String, &'static str)>)>,
+}
+
+pub struct AnswerRow {
+    pub provider: String,
+    pub sent: String,
+    pub answered: String,
+    pub median_days: String,
+    pub waiting: String,
 }
 
 /// Programme dashboards, made on the server and printable: caseload by stage and office,
@@ -1185,13 +1204,152 @@ pub async fn dashboard(
             threshold,
         ),
     );
+    // Follow-up visits and surveys overdue, from the schedules of the open cases.
+    let today = today();
+    let config = crate::pathway::follow_up_config(&state).await?;
+    let mut late_visits: BTreeMap<String, u64> = BTreeMap::new();
+    let mut late_rounds: BTreeMap<domain::rss::Round, u64> = BTreeMap::new();
+    for f in state.store.follow_up_facts(actor.office).await? {
+        use domain::pathway::followup::{self, VisitState};
+        let due = followup::schedule(config, f.plan_agreed, f.return_date, f.trafficking_victim);
+        if followup::visit_states(&due, &f.visits, today)
+            .iter()
+            .any(|(_, s)| *s == VisitState::Overdue)
+        {
+            *late_visits.entry(f.office_code.clone()).or_default() += 1;
+        }
+        for r in domain::rss::schedule(f.return_date, today, &f.surveys) {
+            if r.state == domain::rss::RoundState::Overdue {
+                *late_rounds.entry(r.round).or_default() += 1;
+            }
+        }
+    }
+    let overdue_visits = CountChart::new(
+        "overdue-visits",
+        tr.t("dashboard-overdue-visits"),
+        &rows(late_visits.into_iter().collect(), threshold),
+    );
+    let overdue_surveys = CountChart::new(
+        "overdue-surveys",
+        tr.t("dashboard-overdue-surveys"),
+        &rows(
+            late_rounds
+                .into_iter()
+                .map(|(r, n)| (tr.t_of("rss-round", r.as_str()), n))
+                .collect(),
+            threshold,
+        ),
+    );
+
+    // Survey questions by province: a province's column is shown when it describes enough
+    // returnees for the reader.
+    let item_means = state.store.item_means(actor.office).await?;
+    let mut provinces: BTreeMap<String, u64> = BTreeMap::new();
+    for m in &item_means {
+        let n = provinces.entry(m.province.clone()).or_default();
+        *n = (*n).max(m.returnees);
+    }
+    let provinces: Vec<(String, u64)> = provinces
+        .into_iter()
+        .filter(|(_, n)| threshold.is_none_or(|t| *n >= t))
+        .collect();
+    let items_hidden = item_means
+        .iter()
+        .any(|m| threshold.is_some_and(|t| m.returnees < t));
+    let mut questions: BTreeMap<u8, (String, BTreeMap<String, Option<f64>>)> = BTreeMap::new();
+    for m in &item_means {
+        let q = questions
+            .entry(m.question)
+            .or_insert_with(|| (m.name.clone(), BTreeMap::new()));
+        q.1.insert(m.province.clone(), m.mean);
+    }
+    let band_class = |v: Option<f64>| match v {
+        None => "band-none",
+        Some(x) if x < low => "band-low",
+        Some(x) if x > high => "band-high",
+        Some(_) => "band-mid",
+    };
+    let items = ItemTable {
+        provinces: provinces
+            .iter()
+            .map(|(p, n)| (p.clone(), format!("n = {n}")))
+            .collect(),
+        rows: questions
+            .into_iter()
+            .map(|(q, (name, by_province))| {
+                (
+                    format!("Q{q} · {name}"),
+                    provinces
+                        .iter()
+                        .map(|(p, _)| {
+                            let v = by_province.get(p).copied().flatten();
+                            (score(v), band_class(v))
+                        })
+                        .collect(),
+                )
+            })
+            .collect(),
+    };
+
+    // How long providers take to accept or decline, from the referrals' events.
+    let mut by_provider: BTreeMap<String, (u64, Vec<f64>, u64)> = BTreeMap::new();
+    for t in state.store.answer_times(actor.office).await? {
+        let e = by_provider.entry(t.provider_name).or_default();
+        e.0 += 1;
+        match t.answered_at {
+            Some(a) => {
+                e.1.push((a - t.sent_at).as_seconds_f64().max(0.0) / 86_400.0)
+            }
+            None => e.2 += 1,
+        }
+    }
+    let sent_hidden = domain::me::suppress_split(
+        &by_provider.values().map(|(n, _, _)| *n).collect::<Vec<_>>(),
+        threshold,
+    );
+    let answer_times: Vec<AnswerRow> = by_provider
+        .into_iter()
+        .zip(sent_hidden)
+        .map(|((provider, (sent, days, waiting)), hidden)| {
+            let count = |n: u64| {
+                if hidden || threshold.is_some_and(|t| n > 0 && n < t) {
+                    hidden_text.clone()
+                } else {
+                    n.to_string()
+                }
+            };
+            let median_shown = !hidden && threshold.is_none_or(|t| days.len() as u64 >= t);
+            AnswerRow {
+                provider,
+                sent: count(sent),
+                answered: count(days.len() as u64),
+                median_days: if median_shown {
+                    domain::me::median(&days)
+                        .map(|d| format!("{d:.1}"))
+                        .unwrap_or_default()
+                } else {
+                    String::new()
+                },
+                waiting: count(waiting),
+            }
+        })
+        .collect();
+
     let suppressed = means_hidden
+        || items_hidden
+        || answer_times.iter().any(|a| {
+            [&a.sent, &a.answered, &a.waiting]
+                .iter()
+                .any(|x| **x == hidden_text)
+        })
         || [
             &caseload,
             &offices,
             &referrals_chart,
             &providers,
             &participants,
+            &overdue_visits,
+            &overdue_surveys,
         ]
         .into_iter()
         .chain(bands.iter())
@@ -1207,6 +1365,10 @@ pub async fn dashboard(
         providers,
         projects: projects_chart,
         participants,
+        overdue_visits,
+        overdue_surveys,
+        items,
+        answer_times,
         suppressed,
     })
 }
