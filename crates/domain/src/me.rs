@@ -289,6 +289,7 @@ impl Source {
                 SameCommunity,
                 Round,
                 Cohort,
+                Assistance,
             ],
             Source::Cases => &[
                 Sex,
@@ -301,6 +302,7 @@ impl Source {
                 Absence,
                 SameCommunity,
                 Cohort,
+                Assistance,
             ],
             Source::Referrals => &[Sex, AgeBand, Vulnerability, Province, ReturnMode],
             // Counted outside the database, overall only.
@@ -1414,6 +1416,10 @@ impl Condition {
         }
     }
 }
+
+/// The groups of the type-of-assistance breakdown: the dimension of the services a returnee
+/// was referred to, community projects, or none recorded.
+pub const ASSISTANCE_KINDS: [&str; 5] = ["economic", "social", "psychosocial", "community", "none"];
 
 /// The middle value (the mean of the two middle ones for an even count); `None` when empty.
 pub fn median(values: &[f64]) -> Option<f64> {

@@ -476,6 +476,7 @@ mod tests {
                         "absence",
                         vec!["under_1_year", "1_2_years", "2_5_years", "5_years_or_more"],
                     );
+                    check("assistance", ASSISTANCE_KINDS.to_vec());
                 }
                 let kinds = crate::pages::structural::kinds();
                 let mut ids: Vec<String> = Vec::new();

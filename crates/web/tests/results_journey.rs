@@ -91,6 +91,7 @@ async fn a_results_framework_tracks_indicators_from_the_records() {
                 ("source", "cases"),
                 ("frequency", "quarterly"),
                 ("axes", "sex"),
+                ("axes", "assistance"),
                 ("baseline", "0"),
                 ("target", "12"),
             ],
@@ -354,6 +355,23 @@ async fn a_results_framework_tracks_indicators_from_the_records() {
         )
         .await
         .unwrap();
+    // By type of assistance: the two returnees referred to a health service, one with none.
+    let (_, page) = me
+        .get_text(&format!("/results/indicators/{counted}?axis=assistance"))
+        .await;
+    assert!(
+        page.contains("<td>2026-Q1</td><td>Social services</td><td><a"),
+        "{page}"
+    );
+    assert!(page.contains("group=social\">2</a>"));
+    assert!(page.contains("group=none\">1</a>"));
+    let (_, page) = me
+        .get_text(&format!(
+            "/results/indicators/{counted}/records?period=2026-Q1&axis=assistance&group=social"
+        ))
+        .await;
+    assert!(page.contains("Aminata Diallo") && page.contains("Awa Diallo"));
+    assert!(!page.contains("Ibrahima"));
     let (status, page) = me.get_text("/results/dashboard").await;
     assert_eq!(status, 200);
     assert!(page.contains("Cases by stage") && page.contains("Cases by office"));

@@ -69,6 +69,22 @@ fn field(source: Source, name: &str) -> Option<String> {
     })
 }
 
+/// The kinds of assistance a returnee has had, one row per case and kind: the dimension of
+/// each service they were referred to (referrals that went ahead) and `community` for taking
+/// part in a community project. Joined as `a` for the type-of-assistance breakdown; a case with
+/// none is grouped under `none`.
+fn assistance() -> String {
+    format!(
+        "(SELECT r.case_id AS case_id, {dimension} AS kind
+          FROM referrals r JOIN services sv ON sv.id = r.service_id
+          WHERE r.status IN ('sent', 'accepted', 'started', 'completed')
+          UNION
+          SELECT dc.case_id, 'community' FROM document_cases dc
+          JOIN documents d ON d.id = dc.document_id WHERE d.kind = 'project')",
+        dimension = dimension_of_category()
+    )
+}
+
 fn period(frequency: Frequency, date: &str) -> String {
     match frequency {
         Frequency::Monthly => format!("substr({date}, 1, 7)"),
@@ -108,6 +124,9 @@ fn axis(a: Axis, source: Source, bands: &AgeBands) -> Option<String> {
         }
         Axis::Round if source == Source::Surveys => "s.round".into(),
         Axis::Cohort => "substr(c.return_date, 1, 4)".into(),
+        Axis::Assistance if matches!(source, Source::Surveys | Source::Cases) => {
+            "COALESCE(a.kind, 'none')".into()
+        }
         Axis::Round | Axis::Assistance => return None,
     })
 }
@@ -170,7 +189,7 @@ fn condition(source: Source, c: &domain::me::Condition, params: &mut Vec<Value>)
 
 /// An indicator's query taken apart: what both the figures and the records behind them need.
 struct Parts {
-    tables: &'static str,
+    tables: String,
     counted: &'static str,
     period: String,
     group: String,
@@ -222,16 +241,23 @@ fn parts(q: &TallyQuery, with_cases: bool) -> Result<Parts> {
     }
     // Surveys read the cases only when something asks for a case's column: an overall figure
     // over all offices stays on the survey table and its index.
-    let tables = if !with_cases
+    let mut tables = if !with_cases
         && source == Source::Surveys
+        && q.axis != Some(Axis::Assistance)
         && !filters.iter().any(|f| uses_case(f))
         && !uses_case(&group)
         && !uses_case(&numerator)
     {
-        "rss_scores s"
+        "rss_scores s".to_string()
     } else {
-        tables
+        tables.to_string()
     };
+    if q.axis == Some(Axis::Assistance) {
+        tables.push_str(&format!(
+            " LEFT JOIN {} a ON a.case_id = c.id",
+            assistance()
+        ));
+    }
     Ok(Parts {
         tables,
         counted,
@@ -339,7 +365,8 @@ fn survey_tallies(c: &Connection, q: &TallyQuery) -> Result<Vec<TallyRow>> {
         })?),
         None => None,
     };
-    let group_of_case = group.as_deref().is_some_and(uses_case);
+    // Every breakdown but the survey round is a property of the case.
+    let group_of_case = group.is_some() && q.axis != Some(Axis::Round);
     let need_cases =
         group_of_case || !cases.conditions.is_empty() || !hit_cases.conditions.is_empty();
 
@@ -364,8 +391,13 @@ fn survey_tallies(c: &Connection, q: &TallyQuery) -> Result<Vec<TallyRow>> {
     survey_params.push(Value::Text(q.to.to_string()));
     survey_params.extend(surveys.params);
     let case_sql = format!(
-        "SELECT c.id, {group}, {hit} FROM cases c INDEXED BY cases_facts
+        "SELECT c.id, {group}, {hit} FROM cases c INDEXED BY cases_facts {assistance}
          WHERE {filters} ORDER BY c.id",
+        assistance = if q.axis == Some(Axis::Assistance) {
+            format!("LEFT JOIN {} a ON a.case_id = c.id", assistance())
+        } else {
+            String::new()
+        },
         group = if group_of_case {
             group.as_deref().unwrap_or("NULL")
         } else {
@@ -408,7 +440,8 @@ fn survey_tallies(c: &Connection, q: &TallyQuery) -> Result<Vec<TallyRow>> {
     // The current returnee: their id, whether their case passes (with its group and its part
     // of the numerator), and the cells their surveys fall in.
     let mut current: Vec<u8> = Vec::new();
-    let mut case_side: Option<(Option<String>, bool)> = Some((None, true));
+    // A case has one group, or several for the type of assistance.
+    let mut case_side: Option<(Vec<Option<String>>, bool)> = Some((vec![None], true));
     let mut cells: Vec<(u32, Option<String>, bool)> = Vec::new();
     // The case row read ahead of the surveys, if any.
     let mut pending: Option<(Vec<u8>, Option<String>, bool)> = None;
@@ -429,6 +462,8 @@ fn survey_tallies(c: &Connection, q: &TallyQuery) -> Result<Vec<TallyRow>> {
             if let Some(rows) = case_rows.as_mut() {
                 // Move the cases forward to this returnee; a case not returned was filtered out.
                 case_side = None;
+                let mut groups = Vec::new();
+                let mut hit = false;
                 loop {
                     if pending.is_none() {
                         pending = match rows.next()? {
@@ -449,31 +484,36 @@ fn survey_tallies(c: &Connection, q: &TallyQuery) -> Result<Vec<TallyRow>> {
                     match case_id.as_slice().cmp(current.as_slice()) {
                         std::cmp::Ordering::Less => pending = None,
                         std::cmp::Ordering::Equal => {
-                            let (_, g, hit) = pending.take().unwrap_or_default();
-                            case_side = Some((g, hit));
-                            break;
+                            let (_, g, h) = pending.take().unwrap_or_default();
+                            groups.push(g);
+                            hit = h;
                         }
                         std::cmp::Ordering::Greater => break,
                     }
                 }
+                if !groups.is_empty() {
+                    case_side = Some((groups, hit));
+                }
             }
         }
-        let Some((case_group, case_hit)) = case_side.as_ref() else {
+        let Some((case_groups, case_hit)) = case_side.as_ref() else {
             continue;
         };
         let period = period_of(r.get(1)?);
-        let group: Option<String> = if group_of_case {
-            case_group.clone()
-        } else {
-            r.get(2)?
-        };
         let hit = *case_hit && r.get::<_, Option<bool>>(3)?.unwrap_or(false);
-        match cells
-            .iter_mut()
-            .find(|(p, g, _)| *p == period && *g == group)
-        {
-            Some(cell) => cell.2 |= hit,
-            None => cells.push((period, group, hit)),
+        let survey_group: [Option<String>; 1] = [if group_of_case { None } else { r.get(2)? }];
+        for group in if group_of_case {
+            case_groups.as_slice()
+        } else {
+            &survey_group
+        } {
+            match cells
+                .iter_mut()
+                .find(|(p, g, _)| *p == period && g == group)
+            {
+                Some(cell) => cell.2 |= hit,
+                None => cells.push((period, group.clone(), hit)),
+            }
         }
     }
     flush(&mut cells, &mut out);
@@ -867,6 +907,52 @@ mod tests {
             )
             .unwrap();
         }
+        // Assistance: a health referral that went ahead (social), a declined one, a livelihood
+        // one (economic) and community projects, some cases with several kinds.
+        c.execute_batch(
+            "INSERT INTO services (id, provider_id, name, category, body, version, updated_at)
+                 VALUES ('health', 'p', 'Clinic', 'health', '{}', 1, 0),
+                        ('jobs', 'p', 'Training', 'tvet', '{}', 1, 0);
+             INSERT INTO documents (id, kind, name, body, version, created_at, updated_at)
+                 VALUES ('project', 'project', 'Gardens', '{}', 1, 0, 0),
+                        ('meeting', 'meeting', 'A meeting', '{}', 1, 0, 0);",
+        )
+        .unwrap();
+        for i in 0..60u32 {
+            let case = format!("00000000-0000-0000-0000-{i:012}");
+            let add = |service: &str, status: &str| {
+                c.execute(
+                    "INSERT INTO referrals (id, case_id, service_id, provider_id, status, body,
+                         version, created_at, updated_at)
+                     VALUES (?1, ?2, ?3, 'p', ?4, '{}', 1, 0, 0)",
+                    rusqlite::params![format!("{service}{i}"), case, service, status],
+                )
+                .unwrap();
+            };
+            match i % 4 {
+                0 => add("health", "accepted"),
+                1 => add("health", "declined"),
+                2 => {
+                    add("health", "completed");
+                    add("jobs", "sent");
+                }
+                _ => {}
+            }
+            if i % 5 == 0 {
+                c.execute(
+                    "INSERT INTO document_cases (document_id, case_id) VALUES ('project', ?1)",
+                    [&case],
+                )
+                .unwrap();
+            }
+            if i % 7 == 0 {
+                c.execute(
+                    "INSERT INTO document_cases (document_id, case_id) VALUES ('meeting', ?1)",
+                    [&case],
+                )
+                .unwrap();
+            }
+        }
         let reference = |q: &TallyQuery| -> BTreeMap<(String, Option<String>), Tally> {
             let p = parts(q, true).unwrap();
             let sql = format!(
@@ -904,6 +990,7 @@ mod tests {
             Some(Axis::Sex),
             Some(Axis::Round),
             Some(Axis::Vulnerability),
+            Some(Axis::Assistance),
         ] {
             for population in [
                 vec![],
@@ -937,6 +1024,18 @@ mod tests {
             }
         }
         assert!(checked > 100, "the comparison saw figures: {checked}");
+        // The kinds of assistance, as set up above: a case counts under each kind it had.
+        let kinds: Vec<Option<String>> = tallies(&c, &query(Some(Axis::Assistance)))
+            .unwrap()
+            .into_iter()
+            .map(|r| r.group)
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        assert_eq!(
+            kinds,
+            ["community", "economic", "none", "social"].map(|k| Some(k.to_string()))
+        );
     }
 
     #[test]

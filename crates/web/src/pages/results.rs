@@ -431,6 +431,7 @@ fn group_label(tr: &Tr, a: Axis, g: &str) -> String {
         Axis::Round => tr.t_of("rss-round", g),
         Axis::Vulnerability | Axis::SameCommunity => tr.t_of("answer", g),
         Axis::Absence => tr.t_of("absence", g),
+        Axis::Assistance => tr.t_of("assistance", g),
         _ => g.to_string(),
     }
 }
