@@ -770,11 +770,37 @@ pub struct Programme {
     pub offices: Vec<String>,
     #[serde(default)]
     pub donors: Vec<String>,
+    /// The lower bound of each age band its figures are broken down by, as typed
+    /// ("0, 18, 25, 35, 45, 60"); empty for Reintegra's default.
+    #[serde(default)]
+    pub age_bands: String,
+}
+
+impl AgeBands {
+    /// Reads bands typed as lower bounds separated by commas or spaces; `None` when a bound is
+    /// not a whole number or the bands do not start at 0 and rise.
+    pub fn parse(text: &str) -> Option<AgeBands> {
+        let lower_bounds = text
+            .split([',', ' ', ';'])
+            .filter(|t| !t.trim().is_empty())
+            .map(|t| t.trim().parse::<u16>().ok())
+            .collect::<Option<Vec<u16>>>()?;
+        let bands = AgeBands { lower_bounds };
+        bands.validate().is_empty().then_some(bands)
+    }
 }
 
 impl Programme {
+    /// The programme's age bands, or Reintegra's default when none are set.
+    pub fn bands(&self) -> AgeBands {
+        AgeBands::parse(&self.age_bands).unwrap_or_default()
+    }
+
     pub fn validate(&self) -> ValidationErrors {
         let mut e = ValidationErrors::new();
+        if !self.age_bands.trim().is_empty() && AgeBands::parse(&self.age_bands).is_none() {
+            e.add("age_bands", "error-age-bands");
+        }
         crate::community::check_text(
             &mut e,
             "name",

@@ -895,6 +895,10 @@ pub struct TallyQuery {
     pub to: Date,
     pub axis: Option<domain::me::Axis>,
     pub office: Option<OfficeId>,
+    /// The programme's offices (`None`: all; an empty list counts nothing).
+    pub offices: Option<Vec<OfficeId>>,
+    /// The programme's countries of return (empty: all), compared without case.
+    pub countries: Vec<String>,
     pub age_bands: domain::me::AgeBands,
 }
 

@@ -612,7 +612,7 @@ async fn an_me_officer_defines_a_framework_tracks_an_indicator_and_drills_into_a
     b.wait_for_text("Results framework").await;
     b.click("#programmes a.button").await;
     // The results page has a "New programme" button too.
-    b.wait_for_text("Countries (one per line)").await;
+    b.wait_for_text("Countries of return (one per line").await;
     b.type_into("#f-name", "Sustainable reintegration").await;
     b.type_into("#f-objective", "Returnees reintegrate sustainably")
         .await;

@@ -637,3 +637,118 @@ async fn an_evaluation_is_prepared_on_annex_4c_and_followed_on_the_4d_checklist(
         .await;
     assert_eq!(res.status(), 403);
 }
+
+/// A programme's figures count only the returnees of its offices and countries, broken down by
+/// its own age bands; age bands that do not read are refused with what was typed kept.
+#[tokio::test]
+async fn a_programme_counts_its_own_offices_countries_and_age_bands() {
+    let app = spawn_app().await;
+    let office = app.office("DKR").await;
+    app.office("THS").await;
+    app.user("cm.dkr", Role::CaseManager, Some(office)).await;
+    app.user("me.all", Role::MeOfficer, None).await;
+    let cm = app.signed_in("cm.dkr").await;
+    // Two returnees to Senegal: born 1995 (30 at return in 2026) and 2000 (25).
+    register_named(&app, &cm, "Aminata", "female").await;
+    let csrf = cm.csrf("/cases/new").await;
+    let fields: Vec<(&str, &str)> = registration()
+        .into_iter()
+        .map(|(k, v)| match k {
+            "given_name" => (k, "Fatou"),
+            "date_of_birth" => (k, "2000-05-01"),
+            _ => (k, v),
+        })
+        .collect();
+    assert_eq!(cm.post_form("/cases", &csrf, &fields).await.status(), 303);
+
+    let me = app.signed_in("me.all").await;
+    let csrf = me.csrf("/results").await;
+    let programme = |offices: &'static str, countries: &'static str, bands: &'static str| {
+        vec![
+            ("name", "Programme"),
+            ("objective", "Returnees reintegrate sustainably"),
+            ("start", "2026-01-01"),
+            ("end", "2026-12-31"),
+            ("offices", offices),
+            ("countries", countries),
+            ("age_bands", bands),
+        ]
+    };
+    let res = me
+        .post_form(
+            "/registry/programmes",
+            &csrf,
+            &programme("", "", "0, 18, 30x"),
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("Age bands start at 0"));
+    assert!(
+        page.contains("value=\"0, 18, 30x\""),
+        "what was typed is kept"
+    );
+
+    // Count the returnees registered, broken down by age band, in three programmes.
+    let mut pages = Vec::new();
+    for (offices, countries, bands) in [
+        ("dkr", "senegal", "0, 18, 30"),
+        ("THS", "", ""),
+        ("", "Mali", ""),
+    ] {
+        let res = me
+            .post_form(
+                "/registry/programmes",
+                &csrf,
+                &programme(offices, countries, bands),
+            )
+            .await;
+        assert_eq!(res.status(), 303);
+        let p = id_after(&res, "/registry/programmes/");
+        let res = me
+            .post_form(
+                &format!("/registry/results?parent={p}"),
+                &csrf,
+                &[("level", "output"), ("statement", "Returnees registered")],
+            )
+            .await;
+        let r = id_after(&res, "/registry/results/");
+        let res = me
+            .post_form(
+                &format!("/registry/indicators?parent={r}"),
+                &csrf,
+                &[
+                    ("statement", "Returnees registered"),
+                    ("unit", "count"),
+                    ("source", "cases"),
+                    ("frequency", "yearly"),
+                    ("axes", "age_band"),
+                ],
+            )
+            .await;
+        let i = id_after(&res, "/registry/indicators/");
+        let (_, page) = me
+            .get_text(&format!("/results/indicators/{i}?axis=age_band"))
+            .await;
+        pages.push(page);
+    }
+    let rows = |page: &str| {
+        let t = &page[page.find("<tbody").unwrap()..];
+        t[..t.find("</tbody>").unwrap()].to_string()
+    };
+    // The Dakar programme in Senegal, bands 0–17, 18–29, 30+: one returnee in each of the last two.
+    let dakar = rows(&pages[0]);
+    assert!(
+        dakar.contains("<td>2026</td><td>18–29</td><td><a"),
+        "{dakar}"
+    );
+    assert!(dakar.contains("group=18%E2%80%9329\">1</a>"));
+    assert!(dakar.contains("group=30%2B\">1</a>"));
+    // Another office's programme and another country's count nobody.
+    for page in &pages[1..] {
+        assert_eq!(
+            rows(page),
+            "<tbody><tr><td>2026</td><td>Not recorded</td><td>0</td><td></td><td></td></tr>"
+        );
+    }
+}

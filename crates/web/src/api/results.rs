@@ -151,7 +151,7 @@ pub async fn values(
     };
     match i.computation().map_err(AppError::validation)? {
         Some(c) => {
-            let figures = figures(&state, &actor, &c, from, to, axis).await?;
+            let figures = figures(&state, &actor, &c, &programme.body, axis).await?;
             for p in Period::between(c.frequency, from, to) {
                 let label = p.label();
                 let cells: Vec<(&(String, Option<String>), &Tally)> =

@@ -37,35 +37,90 @@ fn number(v: Option<f64>) -> String {
     .unwrap_or_default()
 }
 
-/// An indicator's figures per period (and group), from the records of its source.
+/// The offices a programme names, by code (`None` when it names none: all offices). A code no
+/// office has matches nothing.
+async fn programme_offices(
+    state: &AppState,
+    programme: &Programme,
+) -> Result<Option<Vec<domain::OfficeId>>, AppError> {
+    if programme.offices.iter().all(|o| o.trim().is_empty()) {
+        return Ok(None);
+    }
+    let offices = state.store.list_offices().await?;
+    Ok(Some(
+        offices
+            .into_iter()
+            .filter(|o| {
+                programme
+                    .offices
+                    .iter()
+                    .any(|code| code.trim().eq_ignore_ascii_case(&o.code.to_string()))
+            })
+            .map(|o| o.id)
+            .collect(),
+    ))
+}
+
+/// Whether a record of an office is within a programme's offices (`None`: all of them).
+fn in_offices(offices: &Option<Vec<domain::OfficeId>>, office: Option<domain::OfficeId>) -> bool {
+    offices
+        .as_ref()
+        .is_none_or(|list| office.is_some_and(|o| list.contains(&o)))
+}
+
+/// What an indicator of a programme counts, as the reader may see it: the programme's offices,
+/// countries and age bands within the reader's office.
+async fn programme_query(
+    state: &AppState,
+    actor: &Actor,
+    c: &Computation,
+    programme: &Programme,
+    axis: Option<Axis>,
+    (from, to): (Date, Date),
+) -> Result<TallyQuery, AppError> {
+    Ok(TallyQuery {
+        computation: c.clone(),
+        from,
+        to,
+        axis,
+        office: actor.office,
+        offices: programme_offices(state, programme).await?,
+        countries: programme
+            .countries
+            .iter()
+            .filter(|c| !c.trim().is_empty())
+            .cloned()
+            .collect(),
+        age_bands: programme.bands(),
+    })
+}
+
+/// An indicator's figures per period (and group), from the records of its source, within its
+/// programme's dates, offices and countries.
 pub(crate) async fn figures(
     state: &AppState,
     actor: &Actor,
     c: &Computation,
-    from: Date,
-    to: Date,
+    programme: &Programme,
     axis: Option<Axis>,
 ) -> Result<BTreeMap<(String, Option<String>), Tally>, AppError> {
+    let (from, to) = span(programme);
     let keyed = |m: BTreeMap<String, Tally>| m.into_iter().map(|(p, t)| ((p, None), t)).collect();
     Ok(match c.source {
         Source::Surveys | Source::Cases | Source::Referrals => state
             .store
-            .tallies(&TallyQuery {
-                computation: c.clone(),
-                from,
-                to,
-                axis,
-                office: actor.office,
-                age_bands: Default::default(),
-            })
+            .tallies(&programme_query(state, actor, c, programme, axis, (from, to)).await?)
             .await?
             .into_iter()
             .map(|r| ((r.period, r.group), r.tally))
             .collect(),
         Source::Satisfaction => {
             let mut records = Vec::new();
+            let offices = programme_offices(state, programme).await?;
             for p in state.store.documents(store::DocKind::Project, None).await? {
-                if actor.office.is_some_and(|o| p.office != Some(o)) {
+                if actor.office.is_some_and(|o| p.office != Some(o))
+                    || !in_offices(&offices, p.office)
+                {
                     continue;
                 }
                 for s in state.store.submissions_for(Subject::Document(p.id)).await? {
@@ -88,8 +143,12 @@ pub(crate) async fn figures(
         }
         Source::Participants => {
             let mut records = Vec::new();
+            let offices = programme_offices(state, programme).await?;
             let projects: Vec<Doc<Project>> = cm_list(state, actor).await?;
-            for p in &projects {
+            for p in projects
+                .iter()
+                .filter(|p| in_offices(&offices, p.rec.office))
+            {
                 for x in &p.body.participants {
                     records.push(Record {
                         date: x.joined,
@@ -224,7 +283,7 @@ pub(crate) async fn track_rows(
     let mut suppressed_note = false;
     match i.computation() {
         Ok(Some(c)) => {
-            let figures = figures(state, actor, &c, from, to, axis).await?;
+            let figures = figures(state, actor, &c, programme, axis).await?;
             for p in Period::between(c.frequency, from, to) {
                 let label = p.label();
                 let cells: Vec<(&Option<String>, &Tally)> = figures
@@ -630,15 +689,16 @@ pub async fn records(
     };
     let axis = Axis::parse(&q.axis).filter(|a| ind.body.axes.contains(a));
     let scope = domain::authz::case_list_scope(&actor);
-    let query = TallyQuery {
-        computation: c,
-        // As the figure counted them: within the programme's dates.
-        from: period.start.max(from),
-        to: period.end().min(to),
+    // As the figure counted them: within the programme's dates, offices and countries.
+    let query = programme_query(
+        &state,
+        &actor,
+        &c,
+        &programme.body,
         axis,
-        office: actor.office,
-        age_bands: Default::default(),
-    };
+        (period.start.max(from), period.end().min(to)),
+    )
+    .await?;
     let group = (!q.group.is_empty()).then_some(q.group.as_str());
     let ids = state
         .store
@@ -1071,6 +1131,8 @@ pub async fn dashboard(
                 to: today(),
                 axis: Some(Axis::Round),
                 office: actor.office,
+                offices: None,
+                countries: vec![],
                 age_bands: Default::default(),
             })
             .await?;

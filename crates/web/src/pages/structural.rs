@@ -306,6 +306,7 @@ pub fn kinds() -> Vec<Kind> {
                 field("countries", Input::Lines),
                 field("offices", Input::Lines),
                 field("donors", Input::Lines),
+                field("age_bands", Input::Text),
             ],
             lists: vec![],
             parent: None,
