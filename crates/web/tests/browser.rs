@@ -674,6 +674,51 @@ async fn an_me_officer_defines_a_framework_tracks_an_indicator_and_drills_into_a
     b.wait_for_text("Results framework").await;
     b.click("a[href='/results/dashboard']").await;
     b.wait_for_text("Cases by stage").await;
+    // Both returnees came back in February without a survey: their intermediate round is late.
+    let late = b.text("#overdue").await;
+    assert!(late.contains("Intermediate"), "{late}");
     b.screenshot("dashboard").await;
+    b.quit().await;
+}
+
+/// An evaluation prepared in the browser: its terms of reference in the template's sections, a
+/// point of the checklist marked, and the printable terms.
+#[tokio::test]
+async fn an_me_officer_prepares_an_evaluation_and_prints_its_terms_of_reference() {
+    let app = spawn_app().await;
+    let office = app.office("DKR").await;
+    app.user("me.dkr", Role::MeOfficer, Some(office)).await;
+    let b = Browser::start().await;
+    sign_in_as(&b, &app, "me.dkr").await;
+    b.click("nav a[href='/results']").await;
+    b.wait_for_text("Results framework").await;
+    b.click("#evaluations a.button").await;
+    b.wait_for_text("Commissioned by").await;
+    b.type_into("#f-title", "Midterm evaluation").await;
+    b.click("#f-timing option[value=midterm]").await;
+    b.click("#f-conductor option[value=external]").await;
+    b.type_into("#f-commissioned_by", "The steering committee")
+        .await;
+    b.type_into("#f-tor_scope", "Both regions, since the start")
+        .await;
+    b.click("main form button[type=submit]").await;
+    b.wait_for_text("Still to write:").await;
+    assert!(b.text("main").await.contains("0 of 30"));
+    b.click("#list-checklist details summary").await;
+    b.click("#f-add-item option[value=objective_defined]").await;
+    b.click("#f-add-status option[value=done]").await;
+    b.click("#list-checklist form button[type=submit]").await;
+    b.wait_for_text("1 of 30").await;
+    b.click("a[href$='/terms']").await;
+    b.wait_for_text("Terms of reference: Midterm evaluation")
+        .await;
+    let terms = b.text("#terms").await;
+    assert!(terms.contains("The steering committee") && terms.contains("Both regions"));
+    assert!(
+        terms.contains("Not written yet."),
+        "sections still to write are shown"
+    );
+    assert!(b.text("#checklist").await.contains("Done"));
+    b.screenshot("evaluation-terms").await;
     b.quit().await;
 }
