@@ -1834,6 +1834,7 @@ dashboard-referrals-status = Referrals by status
 dashboard-referrals-provider = Referrals by provider
 dashboard-projects = Community projects by kind
 dashboard-participants = Who takes part in community projects
+chart-nothing = Nothing to show: no record counts here yet.
 dashboard-overdue = Follow-up running late
 dashboard-overdue-visits = Open cases with a follow-up visit overdue, by office
 dashboard-overdue-surveys = Open cases with a sustainability survey overdue, by round
