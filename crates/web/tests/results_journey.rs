@@ -417,6 +417,15 @@ async fn a_results_framework_tracks_indicators_from_the_records() {
     assert_eq!(status, 200);
     assert!(!page.contains(">3</text>"));
     assert!(page.contains("fewer than 5") || page.contains("Fewer than 5"));
+    // The provider's two referrals: counts hidden and no median over a single answer.
+    let times = &page[page.find("id=\"answer-times\"").unwrap()..];
+    let row = &times[times.find("Centre de santé de Goudiry").unwrap()..];
+    let row = &row[..row.find("</tr>").unwrap()];
+    assert!(
+        !row.contains("<td>2</td>") && !row.contains("<td>1</td>"),
+        "{row}"
+    );
+    assert!(!row.contains("0.0"), "{row}");
 
     // Case managers read the framework but do not change it.
     let res = cm

@@ -203,6 +203,13 @@ async fn a_baseline_survey_is_scored_with_bands_and_charts_and_a_later_round_dra
     );
     let health = item_value(&stored.scores, 19);
     assert_eq!(dashboard_cell(&dashboard, &health.0), health.1);
+    // A viewer gets no column for a province of fewer than 5 returnees.
+    app.user("viewer.all", Role::Viewer, None).await;
+    let viewer = app.signed_in("viewer.all").await;
+    let (status, dashboard) = viewer.get_text("/results/dashboard").await;
+    assert_eq!(status, 200);
+    assert!(!dashboard.contains("Tambacounda<br>"));
+    assert!(!dashboard.contains(&format!("<th scope=\"row\">{}</th>", health.0)));
 
     // The case page: baseline done, scores in the table, the trajectory chart.
     let (_, page) = cm.get_text(&case_path).await;
