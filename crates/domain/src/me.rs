@@ -200,6 +200,7 @@ named_enum!(
         Participants = "participants",
         Satisfaction = "satisfaction",
         Stakeholders = "stakeholders",
+        Trainees = "trainees",
     }
 );
 
@@ -270,6 +271,12 @@ impl Source {
             Source::Participants => &[("kind", Named), ("role", Named), ("sex", Named)],
             Source::Satisfaction => &[("respondent", Named), ("satisfaction", Named)],
             Source::Stakeholders => &[("measured", Flag), ("more_engaged", Flag)],
+            Source::Trainees => &[
+                ("sex", Named),
+                ("activity", Named),
+                ("tested", Flag),
+                ("improved", Flag),
+            ],
         }
     }
 
@@ -306,7 +313,10 @@ impl Source {
             ],
             Source::Referrals => &[Sex, AgeBand, Vulnerability, Province, ReturnMode],
             // Counted outside the database, overall only.
-            Source::Participants | Source::Satisfaction | Source::Stakeholders => &[],
+            Source::Participants
+            | Source::Satisfaction
+            | Source::Stakeholders
+            | Source::Trainees => &[],
         }
     }
 }

@@ -255,6 +255,13 @@ pub struct Trainee {
     pub post: Option<u8>,
 }
 
+impl Trainee {
+    /// Both tests taken, and whether the score after the training is higher than before.
+    pub fn improved(&self) -> Option<bool> {
+        Some(self.post? > self.pre?)
+    }
+}
+
 pub const MAX_TEST_SCORE: u8 = 100;
 pub const MAX_TRAINEES: usize = 300;
 
@@ -332,7 +339,11 @@ impl Training {
             tested_twice: both.len(),
             mean_pre: mean(|x| x.0),
             mean_post: mean(|x| x.1),
-            improved: both.iter().filter(|(a, b)| b > a).count(),
+            improved: self
+                .participants
+                .iter()
+                .filter(|t| t.improved() == Some(true))
+                .count(),
         }
     }
 }

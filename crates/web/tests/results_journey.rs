@@ -761,3 +761,85 @@ async fn a_programme_counts_its_own_offices_countries_and_age_bands() {
         );
     }
 }
+
+/// An indicator over trainings: the share of trainees tested before and after whose score rose,
+/// counted from the trainings as recorded.
+#[tokio::test]
+async fn an_indicator_counts_trainees_whose_scores_rose() {
+    let app = spawn_app().await;
+    app.user("me.all", Role::MeOfficer, None).await;
+    let me = app.signed_in("me.all").await;
+    let csrf = me.csrf("/results").await;
+    let res = me
+        .post_form(
+            "/registry/trainings",
+            &csrf,
+            &[("title", "Case management basics"), ("start", "2026-03-02")],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let training = format!(
+        "/registry/trainings/{}",
+        id_after(&res, "/registry/trainings/")
+    );
+    for (name, pre, post) in [
+        ("Mariama", "40", "70"),
+        ("Cheikh", "60", "55"),
+        ("Ndeye", "50", ""),
+    ] {
+        let (_, page) = me.get_text(&training).await;
+        let res = me
+            .post_form(
+                &format!("{training}/participants"),
+                &csrf,
+                &[
+                    ("version", &field_value(&page, "version")),
+                    ("name", name),
+                    ("pre", pre),
+                    ("post", post),
+                ],
+            )
+            .await;
+        assert_eq!(res.status(), 303, "{name}");
+    }
+    let res = me
+        .post_form(
+            "/registry/programmes",
+            &csrf,
+            &[
+                ("name", "Capacity"),
+                ("objective", "Partners manage cases well"),
+                ("start", "2026-01-01"),
+                ("end", "2026-12-31"),
+            ],
+        )
+        .await;
+    let p = id_after(&res, "/registry/programmes/");
+    let res = me
+        .post_form(
+            &format!("/registry/results?parent={p}"),
+            &csrf,
+            &[("level", "output"), ("statement", "Partners trained")],
+        )
+        .await;
+    let r = id_after(&res, "/registry/results/");
+    let res = me
+        .post_form(
+            &format!("/registry/indicators?parent={r}"),
+            &csrf,
+            &[
+                ("statement", "Trainees whose score rose"),
+                ("unit", "percentage"),
+                ("source", "trainees"),
+                ("counted", "tested = true"),
+                ("numerator", "improved = true"),
+                ("frequency", "yearly"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let i = id_after(&res, "/registry/indicators/");
+    let (_, page) = me.get_text(&format!("/results/indicators/{i}")).await;
+    // Two tested twice, one of whom improved; the third took one test only.
+    assert!(page.contains("<td>50 %</td><td>1 of 2</td>"), "{page}");
+}

@@ -28,7 +28,9 @@ fn base(source: Source) -> Option<(&'static str, &'static str, &'static str)> {
             "r.sent_on",
             "r.id",
         ),
-        Source::Participants | Source::Satisfaction | Source::Stakeholders => return None,
+        Source::Participants | Source::Satisfaction | Source::Stakeholders | Source::Trainees => {
+            return None;
+        }
     })
 }
 

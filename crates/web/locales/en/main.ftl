@@ -1685,6 +1685,7 @@ source-referrals = Referrals (by date sent)
 source-participants = Community project participants (by date joined)
 source-satisfaction = Satisfaction with community activities (by interview date)
 source-stakeholders = Stakeholders assessed before and after support
+source-trainees = Training participants (by the day the training began)
 frequency-monthly = Monthly
 frequency-quarterly = Quarterly
 frequency-yearly = Yearly

@@ -162,6 +162,7 @@ pub(crate) async fn figures(
             }
             keyed(tally_records(&records, c, from, to))
         }
+        Source::Trainees => keyed(tally_records(&trainee_records(state).await?, c, from, to)),
         Source::Stakeholders => keyed(tally_records(
             &stakeholder_records(state).await?,
             c,
@@ -185,6 +186,37 @@ async fn cm_list(state: &AppState, actor: &Actor) -> Result<Vec<Doc<Project>>, A
                 .map(|body| Doc { rec: r, body })
         })
         .collect())
+}
+
+/// Every participant of a training, counted on the day it began: their sex, the kind of
+/// activity, whether they took both tests and whether their score rose. Read as figures: no
+/// name leaves this function.
+async fn trainee_records(state: &AppState) -> Result<Vec<Record<'static>>, AppError> {
+    let mut records = Vec::new();
+    for rec in state
+        .store
+        .documents(store::DocKind::Training, None)
+        .await?
+    {
+        let Ok(t) = serde_json::from_str::<domain::structural::Training>(&rec.body) else {
+            continue;
+        };
+        for x in &t.participants {
+            records.push(Record {
+                date: t.start,
+                fields: vec![
+                    ("sex", x.sex.map(|s| s.as_str()).unwrap_or("").to_string()),
+                    (
+                        "activity",
+                        t.activity.map(|a| a.as_str()).unwrap_or("").to_string(),
+                    ),
+                    ("tested", x.improved().is_some().to_string()),
+                    ("improved", (x.improved() == Some(true)).to_string()),
+                ],
+            });
+        }
+    }
+    Ok(records)
 }
 
 /// Supported stakeholders, each counted on the date of its latest assessment after support:
