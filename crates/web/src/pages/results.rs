@@ -1511,23 +1511,15 @@ pub async fn terms(
             .collect()
     };
     let label = |f: &str| crate::records::label(&tr, f);
+    let text = |f: &str, v: &str| TermsSection {
+        title: label(f),
+        lines: paragraphs(v),
+    };
     let mut sections = vec![
-        TermsSection {
-            title: label("commissioned_by"),
-            lines: paragraphs(&ev.commissioned_by),
-        },
-        TermsSection {
-            title: label("tor_context"),
-            lines: paragraphs(&ev.tor_context),
-        },
-        TermsSection {
-            title: label("tor_purpose"),
-            lines: paragraphs(&ev.tor_purpose),
-        },
-        TermsSection {
-            title: label("tor_scope"),
-            lines: paragraphs(&ev.tor_scope),
-        },
+        text("commissioned_by", &ev.commissioned_by),
+        text("tor_context", &ev.tor_context),
+        text("tor_purpose", &ev.tor_purpose),
+        text("tor_scope", &ev.tor_scope),
         TermsSection {
             title: label("criteria"),
             lines: ev
@@ -1536,14 +1528,8 @@ pub async fn terms(
                 .map(|c| tr.t_of("evaluation-criterion", c.as_str()))
                 .collect(),
         },
-        TermsSection {
-            title: label("tor_questions"),
-            lines: paragraphs(&ev.tor_questions),
-        },
-        TermsSection {
-            title: label("tor_methodology"),
-            lines: paragraphs(&ev.tor_methodology),
-        },
+        text("tor_questions", &ev.tor_questions),
+        text("tor_methodology", &ev.tor_methodology),
         TermsSection {
             title: label("tor_deliverables"),
             lines: ev
@@ -1554,17 +1540,14 @@ pub async fn terms(
                 .collect(),
         },
     ];
-    if !ev.tor_budget.trim().is_empty() {
-        sections.push(TermsSection {
-            title: label("tor_budget"),
-            lines: paragraphs(&ev.tor_budget),
-        });
-    }
-    if !ev.terms_of_reference.trim().is_empty() {
-        sections.push(TermsSection {
-            title: label("terms_of_reference"),
-            lines: paragraphs(&ev.terms_of_reference),
-        });
+    // The budget is optional in the template, and earlier records kept one text.
+    for (f, v) in [
+        ("tor_budget", &ev.tor_budget),
+        ("terms_of_reference", &ev.terms_of_reference),
+    ] {
+        if !v.trim().is_empty() {
+            sections.push(text(f, v));
+        }
     }
     let stages = CheckStage::ALL
         .iter()
