@@ -933,10 +933,15 @@ pub struct ItemMean {
     pub question: u8,
     pub name: String,
     pub mean: Option<f64>,
+    /// Returnees whose latest survey holds the question.
     pub returnees: u64,
+    /// Of them, those whose answer has a value (not "don't know", refused or skipped): the
+    /// people the mean describes.
+    pub answered: u64,
 }
 
-/// One sent referral and how long its provider took to answer (in days), if it has.
+/// One sent referral: when it was sent and when the provider first answered it (accepted,
+/// declined, or went straight to starting or completing), if it has.
 #[derive(Clone, Debug, PartialEq)]
 pub struct AnswerTime {
     pub provider_name: String,

@@ -33,6 +33,10 @@ pub trait Record: Serialize + DeserializeOwned + Clone + Send + Sync + 'static {
     fn normalised(self) -> Self {
         self
     }
+    /// Office codes the record names (a programme's offices): each must be an office's.
+    fn office_codes(&self) -> Vec<String> {
+        Vec::new()
+    }
 }
 
 impl Record for Community {
@@ -136,6 +140,9 @@ impl Record for domain::me::Programme {
     }
     fn check(&self, _: Date) -> ValidationErrors {
         self.validate()
+    }
+    fn office_codes(&self) -> Vec<String> {
+        self.offices.clone()
     }
 }
 
@@ -299,7 +306,19 @@ pub async fn save<T: Record>(
 ) -> Result<Doc<T>, AppError> {
     authorize(actor, manage_action(T::KIND), resource(place.office))?;
     let body = body.normalised();
-    let errors = body.check(crate::pages::today());
+    let mut errors = body.check(crate::pages::today());
+    let codes = body.office_codes();
+    if codes.iter().any(|c| !c.trim().is_empty()) {
+        // A code no office has would count nobody, silently: refused instead.
+        let offices = state.store.list_offices().await?;
+        if codes.iter().filter(|c| !c.trim().is_empty()).any(|c| {
+            !offices
+                .iter()
+                .any(|o| o.code.to_string().eq_ignore_ascii_case(c.trim()))
+        }) {
+            errors.add("offices", "error-unknown-office");
+        }
+    }
     if !errors.is_empty() {
         return Err(AppError::validation(errors));
     }

@@ -172,11 +172,7 @@ pub fn read(
                 )
             }
             Input::Lines => {
-                let lines: Vec<String> = raw
-                    .lines()
-                    .map(|l| l.trim().to_string())
-                    .filter(|l| !l.is_empty())
-                    .collect();
+                let lines = lines(raw);
                 if lines.is_empty() {
                     missing(&mut e);
                 }
@@ -390,6 +386,15 @@ pub fn rows(tr: &Tr, fields: &[Field], value: &Value, orgs: &Options) -> Vec<Det
             label: label(tr, f.name),
             value: show(tr, f, &value[f.name], orgs),
         })
+        .collect()
+}
+
+/// The lines of a text, trimmed, without the empty ones.
+pub fn lines(s: &str) -> Vec<String> {
+    s.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(String::from)
         .collect()
 }
 

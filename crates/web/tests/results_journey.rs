@@ -335,26 +335,41 @@ async fn a_results_framework_tracks_indicators_from_the_records() {
 
     // Dashboards: counts for staff, small counts hidden for viewers.
     let (_, service) = map_service(&app, "Centre de santé de Goudiry", "Goudiry").await;
-    let answered = send_referral(&app, cases[0].parse().unwrap(), service, &cm_user).await;
+    use domain::referral::{ReferralStatus as St, ReferralStep as Step};
+    let step = |id: domain::ReferralId, from: St, to: St, step: Step| {
+        let store = app.store.clone();
+        let by = cm_user.id;
+        async move {
+            let r = store.referral(id).await.unwrap();
+            store
+                .referral_step(
+                    id,
+                    r.version,
+                    store::NewReferralStep {
+                        from,
+                        to,
+                        step,
+                        note: String::new(),
+                        via: store::Via::Staff,
+                        sent_on: r.sent_on,
+                        answer_due: r.answer_due,
+                    },
+                    store::AuditContext::by(by, time::OffsetDateTime::now_utc()),
+                )
+                .await
+                .unwrap();
+        }
+    };
+    // Four referrals to one provider: accepted, started without accepting first (an answer
+    // too), still waiting, and cancelled before any answer (waiting for nobody, left out).
+    let first: domain::CaseId = cases[0].parse().unwrap();
+    let accepted = send_referral(&app, first, service, &cm_user).await;
+    step(accepted, St::Sent, St::Accepted, Step::Accept).await;
+    let started = send_referral(&app, first, service, &cm_user).await;
+    step(started, St::Sent, St::Started, Step::Start).await;
     send_referral(&app, cases[1].parse().unwrap(), service, &cm_user).await;
-    let r = app.store.referral(answered).await.unwrap();
-    app.store
-        .referral_step(
-            answered,
-            r.version,
-            store::NewReferralStep {
-                from: domain::referral::ReferralStatus::Sent,
-                to: domain::referral::ReferralStatus::Accepted,
-                step: domain::referral::ReferralStep::Accept,
-                note: String::new(),
-                via: store::Via::Staff,
-                sent_on: r.sent_on,
-                answer_due: r.answer_due,
-            },
-            store::AuditContext::by(cm_user.id, time::OffsetDateTime::now_utc()),
-        )
-        .await
-        .unwrap();
+    let cancelled = send_referral(&app, first, service, &cm_user).await;
+    step(cancelled, St::Sent, St::Cancelled, Step::Cancel).await;
     // By type of assistance: the two returnees referred to a health service, one with none.
     let (_, page) = me
         .get_text(&format!("/results/indicators/{counted}?axis=assistance"))
@@ -410,7 +425,7 @@ async fn a_results_framework_tracks_indicators_from_the_records() {
         "provider, sent, answered, median, waiting: {row}"
     );
     assert!(
-        row.contains("<td>2</td><td>1</td><td>0.0</td><td>1</td>"),
+        row.contains("<td>3</td><td>2</td><td>0.0</td><td>1</td>"),
         "{row}"
     );
     let (status, page) = viewer.get_text("/results/dashboard").await;
@@ -422,7 +437,7 @@ async fn a_results_framework_tracks_indicators_from_the_records() {
     let row = &times[times.find("Centre de santé de Goudiry").unwrap()..];
     let row = &row[..row.find("</tr>").unwrap()];
     assert!(
-        !row.contains("<td>2</td>") && !row.contains("<td>1</td>"),
+        !row.contains("<td>3</td>") && !row.contains("<td>2</td>") && !row.contains("<td>1</td>"),
         "{row}"
     );
     assert!(!row.contains("0.0"), "{row}");
@@ -696,6 +711,21 @@ async fn a_programme_counts_its_own_offices_countries_and_age_bands() {
     assert!(
         page.contains("value=\"0, 18, 30x\""),
         "what was typed is kept"
+    );
+
+    let res = me
+        .post_form(
+            "/registry/programmes",
+            &csrf,
+            &programme("DKR\nXYZ", "", ""),
+        )
+        .await;
+    assert_eq!(res.status(), 422, "an office code no office has");
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("codes of existing offices")
     );
 
     // Count the returnees registered, broken down by age band, in three programmes.

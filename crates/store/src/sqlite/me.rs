@@ -1,6 +1,8 @@
 //! Indicator figures computed where the records are: one grouped query per indicator, built
 //! from the indicator's conditions over a fixed list of fields (no text of the indicator reaches
-//! the SQL; values are bound parameters). Only standard SQL: `substr`, `CAST`, `CASE`, `EXISTS`.
+//! the SQL; values are bound parameters). Indicators use standard SQL (`substr`, `CAST`, `CASE`,
+//! `EXISTS`) plus `INDEXED BY` to keep their reading order; the dashboards read survey breakdowns
+//! with SQLite's JSON functions.
 
 use domain::me::{AgeBands, Axis, FieldKind, Frequency, Op, Source, Tally};
 use domain::services::ServiceCategory;
@@ -642,21 +644,21 @@ pub(crate) fn follow_up_facts(
             out[*i].plan_agreed = Some(super::cases::date_col(1, &d)?);
         }
     }
+    // Visits are read as the case's pathway reads them: an entry that does not parse is left
+    // out rather than failing the whole count.
     let mut stmt = c.prepare_cached(&format!(
-        "SELECT e.case_id, json_extract(e.body, '$.scheduled'), json_extract(e.body, '$.date')
-         FROM pathway_entries e JOIN cases c ON c.id = e.case_id
+        "SELECT e.case_id, e.body FROM pathway_entries e JOIN cases c ON c.id = e.case_id
          WHERE e.kind = 'follow_up' AND {open}"
     ))?;
     let mut rows = stmt.query([&office])?;
     while let Some(r) = rows.next()? {
-        if let (Some(i), Some(d)) = (
+        if let (Some(i), Ok(v)) = (
             at.get(&r.get::<_, String>(0)?),
-            r.get::<_, Option<String>>(2)?,
+            serde_json::from_str::<domain::pathway::followup::FollowUpVisit>(
+                &r.get::<_, String>(1)?,
+            ),
         ) {
-            let key = r
-                .get::<_, Option<String>>(1)?
-                .and_then(|k| domain::pathway::followup::VisitKey::parse(&k));
-            out[*i].visits.push((key, super::cases::date_col(2, &d)?));
+            out[*i].visits.push((v.scheduled, v.date));
         }
     }
     let mut stmt = c.prepare_cached(&format!(
@@ -691,7 +693,9 @@ pub(crate) fn item_means(
          latest AS (SELECT case_id, breakdown, province FROM ranked WHERE n = 1)
          SELECT l.province, json_extract(j.value, '$.question') AS q,
              MIN(json_extract(j.value, '$.name')), AVG(json_extract(j.value, '$.value')),
-             COUNT(DISTINCT l.case_id)
+             COUNT(DISTINCT l.case_id),
+             COUNT(DISTINCT CASE WHEN json_extract(j.value, '$.value') IS NOT NULL
+                                 THEN l.case_id END)
          FROM latest l, json_each(l.breakdown) j
          WHERE json_valid(l.breakdown) AND json_type(l.breakdown) = 'array'
          GROUP BY l.province, q ORDER BY q, l.province",
@@ -703,6 +707,7 @@ pub(crate) fn item_means(
             name: r.get::<_, Option<String>>(2)?.unwrap_or_default(),
             mean: r.get(3)?,
             returnees: r.get::<_, i64>(4)?.max(0) as u64,
+            answered: r.get::<_, i64>(5)?.max(0) as u64,
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
@@ -713,16 +718,22 @@ pub(crate) fn answer_times(
     c: &Connection,
     office: Option<domain::OfficeId>,
 ) -> Result<Vec<crate::model::AnswerTime>> {
+    // A provider may start or complete a referral without accepting it first: that answers it
+    // too. Referrals cancelled or withdrawn before any answer wait for nobody and are left out.
     let mut stmt = c.prepare_cached(
-        "SELECT p.name,
-             (SELECT MIN(e.at) FROM referral_events e
-              WHERE e.referral_id = r.id AND e.step = 'send') AS sent,
-             (SELECT MIN(e.at) FROM referral_events e
-              WHERE e.referral_id = r.id AND e.step IN ('accept', 'decline'))
-         FROM referrals r JOIN providers p ON p.id = r.provider_id
-             JOIN cases c ON c.id = r.case_id
-         WHERE (?1 IS NULL OR c.office_id = ?1) AND sent IS NOT NULL
-         ORDER BY p.name",
+        "SELECT name, sent, answered FROM (
+             SELECT p.name AS name, r.status AS status,
+                 (SELECT MIN(e.at) FROM referral_events e
+                  WHERE e.referral_id = r.id AND e.step = 'send') AS sent,
+                 (SELECT MIN(e.at) FROM referral_events e
+                  WHERE e.referral_id = r.id
+                    AND e.step IN ('accept', 'decline', 'start', 'complete')) AS answered
+             FROM referrals r JOIN providers p ON p.id = r.provider_id
+                 JOIN cases c ON c.id = r.case_id
+             WHERE (?1 IS NULL OR c.office_id = ?1)) t
+         WHERE sent IS NOT NULL
+           AND NOT (answered IS NULL AND status IN ('cancelled', 'consent_withdrawn'))
+         ORDER BY name",
     )?;
     let rows = stmt.query_map([office.map(|o| o.to_string())], |r| {
         Ok(crate::model::AnswerTime {
@@ -1095,6 +1106,40 @@ mod tests {
             kinds,
             ["community", "economic", "none", "social"].map(|k| Some(k.to_string()))
         );
+    }
+
+    /// Question means come from each returnee's latest survey, and say how many answered.
+    #[test]
+    fn question_means_read_the_latest_survey_and_count_who_answered() {
+        let (c, _) = programme();
+        let breakdown = |v: Option<f64>| {
+            serde_json::json!([{"question": 19, "name": "Access to health care", "answer": "",
+                "value": v, "note": "", "weights": {}, "cross_cutting": false}])
+            .to_string()
+        };
+        // Cases 0–5: a late survey per case; the values 1.0, 0.5 and none, in turn. The earlier
+        // surveys of `programme()` have no breakdown and are not the latest.
+        for i in 0..6u32 {
+            let value = [Some(1.0), Some(0.5), None][i as usize % 3];
+            c.execute(
+                "INSERT INTO rss_scores (submission_id, case_id, round, interview_date,
+                     interviewer_id, composite, dk_dwa_count, low_accuracy, model, breakdown,
+                     scored_at)
+                 VALUES (?1, ?2, 'final', '2027-06-01', 'u', 0.5, 0, 0, 'm', ?3, 0)",
+                rusqlite::params![
+                    format!("late{i}"),
+                    format!("00000000-0000-0000-0000-{i:012}"),
+                    breakdown(value)
+                ],
+            )
+            .unwrap();
+        }
+        let means = item_means(&c, None).unwrap();
+        assert_eq!(means.len(), 1, "{means:?}");
+        let m = &means[0];
+        assert_eq!((m.province.as_str(), m.question), ("Dakar", 19));
+        assert_eq!((m.returnees, m.answered), (6, 4));
+        assert!((m.mean.unwrap() - 0.75).abs() < 1e-9);
     }
 
     #[test]

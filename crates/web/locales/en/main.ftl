@@ -1594,6 +1594,7 @@ step-status-done = Done
 error-project-kind-locked = Selection or the project has begun: its kind can no longer change.
 error-project-date-order = This date comes before an earlier step of the project.
 satisfaction-suppressed = Fewer than 5 community members have answered: the figure is not shown.
+error-unknown-office = Give the codes of existing offices (for example DKR), one per line.
 error-age-bands = Age bands start at 0 and go up, each above the last (at most 20).
 error-indicator-field = This field is not one of the source's; choose one offered.
 error-indicator-value = This value does not fit the field (a score between 0 and 1, true or false, or a named value).

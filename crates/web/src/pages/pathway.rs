@@ -2969,13 +2969,7 @@ pub struct GridForm {
     pub structural_checked: Vec<String>,
 }
 
-fn lines(s: &str) -> Vec<String> {
-    s.lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .map(String::from)
-        .collect()
-}
+use crate::records::lines;
 
 fn slug(s: &str) -> String {
     let mut out = String::new();

@@ -1348,22 +1348,21 @@ pub async fn dashboard(
         .into_iter()
         .filter(|(_, n)| threshold.is_none_or(|t| *n >= t))
         .collect();
+    // A mean describes those who answered the question: hidden when they are too few.
+    let cell_hidden =
+        |m: &store::ItemMean| threshold.is_some_and(|t| m.answered > 0 && m.answered < t);
     let items_hidden = item_means
         .iter()
-        .any(|m| threshold.is_some_and(|t| m.returnees < t));
+        .any(|m| threshold.is_some_and(|t| m.returnees < t) || cell_hidden(m));
     let mut questions: BTreeMap<u8, (String, BTreeMap<String, Option<f64>>)> = BTreeMap::new();
     for m in &item_means {
         let q = questions
             .entry(m.question)
             .or_insert_with(|| (m.name.clone(), BTreeMap::new()));
-        q.1.insert(m.province.clone(), m.mean);
+        q.1.insert(m.province.clone(), m.mean.filter(|_| !cell_hidden(m)));
     }
-    let band_class = |v: Option<f64>| match v {
-        None => "band-none",
-        Some(x) if x < low => "band-low",
-        Some(x) if x > high => "band-high",
-        Some(_) => "band-mid",
-    };
+    let band_class =
+        |v: Option<f64>| v.map_or("band-none", |x| super::rss::band_class(model.band(x)));
     let items = ItemTable {
         provinces: provinces
             .iter()
@@ -1405,19 +1404,30 @@ pub async fn dashboard(
     let answer_times: Vec<AnswerRow> = by_provider
         .into_iter()
         .zip(sent_hidden)
-        .map(|((provider, (sent, days, waiting)), hidden)| {
-            let count = |n: u64| {
-                if hidden || threshold.is_some_and(|t| n > 0 && n < t) {
+        .map(|((provider, (sent, days, waiting)), sent_hidden)| {
+            let answered = days.len() as u64;
+            // Answered and waiting split the referrals sent: hidden together when either is
+            // small, as a percentage's numerator and complement are.
+            let split = domain::me::suppress(
+                Tally {
+                    population: sent,
+                    numerator: answered,
+                },
+                threshold,
+            );
+            let split_hidden = sent_hidden || split == domain::me::Shown::Suppressed;
+            let show = |n: u64, hidden: bool| {
+                if hidden {
                     hidden_text.clone()
                 } else {
                     n.to_string()
                 }
             };
-            let median_shown = !hidden && threshold.is_none_or(|t| days.len() as u64 >= t);
+            let median_shown = !split_hidden && threshold.is_none_or(|t| answered >= t);
             AnswerRow {
                 provider,
-                sent: count(sent),
-                answered: count(days.len() as u64),
+                sent: show(sent, sent_hidden),
+                answered: show(answered, split_hidden),
                 median_days: if median_shown {
                     domain::me::median(&days)
                         .map(|d| format!("{d:.1}"))
@@ -1425,7 +1435,7 @@ pub async fn dashboard(
                 } else {
                     String::new()
                 },
-                waiting: count(waiting),
+                waiting: show(waiting, split_hidden),
             }
         })
         .collect();
@@ -1503,13 +1513,7 @@ pub async fn terms(
     let actor = caller.actor();
     let e: Doc<Evaluation> = cm::get(&state, &actor, &id).await?;
     let ev = &e.body;
-    let paragraphs = |s: &str| -> Vec<String> {
-        s.lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty())
-            .map(str::to_string)
-            .collect()
-    };
+    let paragraphs = crate::records::lines;
     let label = |f: &str| crate::records::label(&tr, f);
     let text = |f: &str, v: &str| TermsSection {
         title: label(f),

@@ -76,7 +76,7 @@ pub fn round_name(tr: &Tr, r: Round) -> String {
     tr.t_of("rss-round", r.as_str())
 }
 
-fn band_class(b: Band) -> &'static str {
+pub(crate) fn band_class(b: Band) -> &'static str {
     match b {
         Band::Intensive => "band-intensive",
         Band::Standard => "band-standard",
