@@ -394,6 +394,8 @@ pub trait Store: Send + Sync + 'static {
     /// Mean value of each survey question per province of return, from each returnee's latest
     /// survey, in an office or all.
     async fn item_means(&self, office: Option<OfficeId>) -> Result<Vec<ItemMean>>;
+    /// Returnees per survey round and tenth of the composite score, in an office or all.
+    async fn score_bins(&self, office: Option<OfficeId>) -> Result<Vec<ScoreBin>>;
     /// Every sent referral with when it was sent and first answered, in an office or all.
     async fn answer_times(&self, office: Option<OfficeId>) -> Result<Vec<AnswerTime>>;
     /// The cases behind one cell of [`Store::tallies`] (for a percentage, those meeting the

@@ -940,6 +940,15 @@ pub struct ItemMean {
     pub answered: u64,
 }
 
+/// How many returnees of a survey round have a composite score in one tenth of the scale
+/// (`tenth` 0 for 0–0.1 … 9 for 0.9–1).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScoreBin {
+    pub round: domain::rss::Round,
+    pub tenth: u8,
+    pub returnees: u64,
+}
+
 /// One sent referral: when it was sent and when the provider first answered it (accepted,
 /// declined, or went straight to starting or completing), if it has.
 #[derive(Clone, Debug, PartialEq)]

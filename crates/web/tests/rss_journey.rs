@@ -203,6 +203,14 @@ async fn a_baseline_survey_is_scored_with_bands_and_charts_and_a_later_round_dra
     );
     let health = item_value(&stored.scores, 19);
     assert_eq!(dashboard_cell(&dashboard, &health.0), health.1);
+    // The composite score's tenth holds this returnee in the baseline column.
+    let tenth = (stored.scores.composite.unwrap() * 10.0).floor() as u32;
+    let range = format!(
+        "{:.1}–{:.1}",
+        f64::from(tenth) / 10.0,
+        f64::from(tenth + 1) / 10.0
+    );
+    assert_eq!(dashboard_cell(&dashboard, &range), "1");
     // A viewer gets no column for a province of fewer than 5 returnees.
     app.user("viewer.all", Role::Viewer, None).await;
     let viewer = app.signed_in("viewer.all").await;

@@ -713,6 +713,29 @@ pub(crate) fn item_means(
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
+/// Returnees per round and tenth of the composite score (a score of 1 falls in the last tenth).
+/// A returnee surveyed twice in a round counts once, in the tenth of each score they had.
+pub(crate) fn score_bins(
+    c: &Connection,
+    office: Option<domain::OfficeId>,
+) -> Result<Vec<crate::model::ScoreBin>> {
+    let mut stmt = c.prepare_cached(
+        "SELECT s.round, MIN(CAST(s.composite * 10 AS INTEGER), 9) AS tenth,
+             COUNT(DISTINCT s.case_id)
+         FROM rss_scores s JOIN cases c ON c.id = s.case_id
+         WHERE s.composite IS NOT NULL AND (?1 IS NULL OR c.office_id = ?1)
+         GROUP BY s.round, tenth",
+    )?;
+    let rows = stmt.query_map([office.map(|o| o.to_string())], |r| {
+        Ok(crate::model::ScoreBin {
+            round: super::parse_named(0, &r.get::<_, String>(0)?, domain::rss::Round::parse)?,
+            tenth: r.get::<_, i64>(1)?.clamp(0, 9) as u8,
+            returnees: r.get::<_, i64>(2)?.max(0) as u64,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
 /// Every sent referral: its provider, when it was first sent and first accepted or declined.
 pub(crate) fn answer_times(
     c: &Connection,

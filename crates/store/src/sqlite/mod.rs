@@ -958,6 +958,9 @@ impl Store for SqliteStore {
     async fn item_means(&self, office: Option<OfficeId>) -> Result<Vec<ItemMean>> {
         self.read(move |c| me::item_means(c, office)).await
     }
+    async fn score_bins(&self, office: Option<OfficeId>) -> Result<Vec<ScoreBin>> {
+        self.read(move |c| me::score_bins(c, office)).await
+    }
     async fn answer_times(&self, office: Option<OfficeId>) -> Result<Vec<AnswerTime>> {
         self.read(move |c| me::answer_times(c, office)).await
     }

@@ -1843,6 +1843,7 @@ dashboard-overdue-surveys = Open cases with a sustainability survey overdue, by 
 dashboard-items = Survey questions by province of return
 dashboard-items-hint = The average value of each question (0 to 1) in each returnee's latest survey, by province. Low values across a province point to a problem of the area (a service missing, for example), not of one returnee.
 dashboard-question = Question
+dashboard-distribution = Returnees by composite score and round (a returnee surveyed twice in a round counts under each score)
 dashboard-answer-times = Time to answer, by provider
 dashboard-provider = Provider
 dashboard-sent = Sent

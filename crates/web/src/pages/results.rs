@@ -1046,8 +1046,15 @@ pub struct DashboardPage {
     overdue_visits: crate::charts::CountChart,
     overdue_surveys: crate::charts::CountChart,
     items: ItemTable,
+    distribution: Distribution,
     answer_times: Vec<AnswerRow>,
     suppressed: bool,
+}
+
+/// How composite scores spread: returnees per tenth of the scale (rows) and round (columns).
+pub struct Distribution {
+    pub rounds: Vec<String>,
+    pub rows: Vec<(String, Vec<String>)>,
 }
 
 /// Survey questions by province: the mean value of each question (0 to 1) from each returnee's
@@ -1336,6 +1343,54 @@ pub async fn dashboard(
         ),
     );
 
+    // The spread of composite scores per round; each round's column is one split of people.
+    let bins = state.store.score_bins(actor.office).await?;
+    let rounds: Vec<domain::rss::Round> = domain::rss::Round::ALL
+        .iter()
+        .copied()
+        .filter(|r| bins.iter().any(|b| b.round == *r))
+        .collect();
+    let columns: Vec<Vec<String>> = rounds
+        .iter()
+        .map(|r| {
+            let counts: Vec<u64> = (0..10u8)
+                .map(|t| {
+                    bins.iter()
+                        .filter(|b| b.round == *r && b.tenth == t)
+                        .map(|b| b.returnees)
+                        .sum()
+                })
+                .collect();
+            let hidden = domain::me::suppress_split(&counts, threshold);
+            counts
+                .iter()
+                .zip(hidden)
+                .map(|(n, h)| {
+                    if h {
+                        hidden_text.clone()
+                    } else {
+                        n.to_string()
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    let distribution = Distribution {
+        rounds: rounds
+            .iter()
+            .map(|r| tr.t_of("rss-round", r.as_str()))
+            .collect(),
+        rows: (0..10usize)
+            .map(|t| {
+                (
+                    format!("{:.1}–{:.1}", t as f64 / 10.0, (t + 1) as f64 / 10.0),
+                    columns.iter().map(|col| col[t].clone()).collect(),
+                )
+            })
+            .collect(),
+    };
+    let distribution_hidden = columns.iter().flatten().any(|c| *c == hidden_text);
+
     // Survey questions by province: a province's column is shown when it describes enough
     // returnees for the reader.
     let item_means = state.store.item_means(actor.office).await?;
@@ -1442,6 +1497,7 @@ pub async fn dashboard(
 
     let suppressed = means_hidden
         || items_hidden
+        || distribution_hidden
         || answer_times.iter().any(|a| {
             [&a.sent, &a.answered, &a.waiting]
                 .iter()
@@ -1473,6 +1529,7 @@ pub async fn dashboard(
         overdue_visits,
         overdue_surveys,
         items,
+        distribution,
         answer_times,
         suppressed,
     })
