@@ -787,7 +787,7 @@ async fn a_programme_counts_its_own_offices_countries_and_age_bands() {
     for page in &pages[1..] {
         assert_eq!(
             rows(page),
-            "<tbody><tr><td>2026</td><td>Not recorded</td><td>0</td><td></td><td></td></tr>"
+            "<tbody><tr><td>2026</td><td></td><td>0</td><td></td><td></td></tr>"
         );
     }
 }

@@ -324,7 +324,9 @@ pub(crate) async fn track_rows(
                     .map(|((_, g), t)| (g, t))
                     .collect();
                 let empty = Tally::default();
-                let cells = if cells.is_empty() {
+                // A period with no record: one row of 0, under no group.
+                let nothing = cells.is_empty();
+                let cells = if nothing {
                     vec![(&None, &empty)]
                 } else {
                     cells
@@ -404,8 +406,8 @@ pub(crate) async fn track_rows(
                         period: label.clone(),
                         group: match (axis, group) {
                             (Some(a), Some(g)) => group_label(tr, a, g),
-                            (Some(_), None) => tr.t("not-recorded"),
-                            (None, _) => String::new(),
+                            (Some(_), None) if !nothing => tr.t("not-recorded"),
+                            _ => String::new(),
                         },
                         actual,
                         counted,
