@@ -1095,23 +1095,12 @@ pub async fn dashboard(
         *by_stage.entry(c.stage).or_default() += c.count;
         *by_office.entry(c.office_code.clone()).or_default() += c.count;
     }
-    // Each chart is one split of people: small bars are hidden, with a second one when only
-    // one would be (see `domain::me::suppress_split`).
     let rows = |pairs: Vec<(String, u64)>, th: Option<u64>| {
-        let hidden =
-            domain::me::suppress_split(&pairs.iter().map(|(_, n)| *n).collect::<Vec<_>>(), th);
-        pairs
-            .into_iter()
-            .zip(hidden)
-            .map(|((l, n), h)| {
-                let text = if h {
-                    hidden_text.clone()
-                } else {
-                    n.to_string()
-                };
-                (l, n, text, h)
-            })
-            .collect::<Vec<_>>()
+        Hiding {
+            threshold: th,
+            text: hidden_text.clone(),
+        }
+        .bars(pairs)
     };
     let caseload = CountChart::new(
         "caseload",
@@ -1308,194 +1297,19 @@ pub async fn dashboard(
             threshold,
         ),
     );
-    // Follow-up visits and surveys overdue, from the schedules of the open cases.
-    let today = today();
-    let config = crate::pathway::follow_up_config(&state).await?;
-    let mut late_visits: BTreeMap<String, u64> = BTreeMap::new();
-    let mut late_rounds: BTreeMap<domain::rss::Round, u64> = BTreeMap::new();
-    for f in state.store.follow_up_facts(actor.office).await? {
-        use domain::pathway::followup::{self, VisitState};
-        let due = followup::schedule(config, f.plan_agreed, f.return_date, f.trafficking_victim);
-        if followup::visit_states(&due, &f.visits, today)
-            .iter()
-            .any(|(_, s)| *s == VisitState::Overdue)
-        {
-            *late_visits.entry(f.office_code.clone()).or_default() += 1;
-        }
-        for r in domain::rss::schedule(f.return_date, today, &f.surveys) {
-            if r.state == domain::rss::RoundState::Overdue {
-                *late_rounds.entry(r.round).or_default() += 1;
-            }
-        }
-    }
-    let overdue_visits = CountChart::new(
-        "overdue-visits",
-        tr.t("dashboard-overdue-visits"),
-        &rows(late_visits.into_iter().collect(), threshold),
-    );
-    let overdue_surveys = CountChart::new(
-        "overdue-surveys",
-        tr.t("dashboard-overdue-surveys"),
-        &rows(
-            late_rounds
-                .into_iter()
-                .map(|(r, n)| (tr.t_of("rss-round", r.as_str()), n))
-                .collect(),
-            threshold,
-        ),
-    );
-
-    // The spread of composite scores per round; each round's column is one split of people.
-    let bins = state.store.score_bins(actor.office).await?;
-    let rounds: Vec<domain::rss::Round> = domain::rss::Round::ALL
-        .iter()
-        .copied()
-        .filter(|r| bins.iter().any(|b| b.round == *r))
-        .collect();
-    let columns: Vec<Vec<String>> = rounds
-        .iter()
-        .map(|r| {
-            let counts: Vec<u64> = (0..10u8)
-                .map(|t| {
-                    bins.iter()
-                        .filter(|b| b.round == *r && b.tenth == t)
-                        .map(|b| b.returnees)
-                        .sum()
-                })
-                .collect();
-            let hidden = domain::me::suppress_split(&counts, threshold);
-            counts
-                .iter()
-                .zip(hidden)
-                .map(|(n, h)| {
-                    if h {
-                        hidden_text.clone()
-                    } else {
-                        n.to_string()
-                    }
-                })
-                .collect()
-        })
-        .collect();
-    let distribution = Distribution {
-        rounds: rounds
-            .iter()
-            .map(|r| tr.t_of("rss-round", r.as_str()))
-            .collect(),
-        rows: (0..10usize)
-            .map(|t| {
-                (
-                    format!("{:.1}–{:.1}", t as f64 / 10.0, (t + 1) as f64 / 10.0),
-                    columns.iter().map(|col| col[t].clone()).collect(),
-                )
-            })
-            .collect(),
-    };
-    let distribution_hidden = columns.iter().flatten().any(|c| *c == hidden_text);
-
-    // Survey questions by province: a province's column is shown when it describes enough
-    // returnees for the reader.
-    let item_means = state.store.item_means(actor.office).await?;
-    let mut provinces: BTreeMap<String, u64> = BTreeMap::new();
-    for m in &item_means {
-        let n = provinces.entry(m.province.clone()).or_default();
-        *n = (*n).max(m.returnees);
-    }
-    let provinces: Vec<(String, u64)> = provinces
-        .into_iter()
-        .filter(|(_, n)| threshold.is_none_or(|t| *n >= t))
-        .collect();
-    // A mean describes those who answered the question: hidden when they are too few.
-    let cell_hidden =
-        |m: &store::ItemMean| threshold.is_some_and(|t| m.answered > 0 && m.answered < t);
-    let items_hidden = item_means
-        .iter()
-        .any(|m| threshold.is_some_and(|t| m.returnees < t) || cell_hidden(m));
-    let mut questions: BTreeMap<u8, (String, BTreeMap<String, Option<f64>>)> = BTreeMap::new();
-    for m in &item_means {
-        let q = questions
-            .entry(m.question)
-            .or_insert_with(|| (m.name.clone(), BTreeMap::new()));
-        q.1.insert(m.province.clone(), m.mean.filter(|_| !cell_hidden(m)));
-    }
-    let band_class =
-        |v: Option<f64>| v.map_or("band-none", |x| super::rss::band_class(model.band(x)));
-    let items = ItemTable {
-        provinces: provinces
-            .iter()
-            .map(|(p, n)| (p.clone(), format!("n = {n}")))
-            .collect(),
-        rows: questions
-            .into_iter()
-            .map(|(q, (name, by_province))| {
-                (
-                    format!("Q{q} · {name}"),
-                    provinces
-                        .iter()
-                        .map(|(p, _)| {
-                            let v = by_province.get(p).copied().flatten();
-                            (score(v), band_class(v))
-                        })
-                        .collect(),
-                )
-            })
-            .collect(),
-    };
-
-    // How long providers take to accept or decline, from the referrals' events.
-    let mut by_provider: BTreeMap<String, (u64, Vec<f64>, u64)> = BTreeMap::new();
-    for t in state.store.answer_times(actor.office).await? {
-        let e = by_provider.entry(t.provider_name).or_default();
-        e.0 += 1;
-        match t.answered_at {
-            Some(a) => {
-                e.1.push((a - t.sent_at).as_seconds_f64().max(0.0) / 86_400.0)
-            }
-            None => e.2 += 1,
-        }
-    }
-    let sent_hidden = domain::me::suppress_split(
-        &by_provider.values().map(|(n, _, _)| *n).collect::<Vec<_>>(),
+    let hiding = Hiding {
         threshold,
-    );
-    let answer_times: Vec<AnswerRow> = by_provider
-        .into_iter()
-        .zip(sent_hidden)
-        .map(|((provider, (sent, days, waiting)), sent_hidden)| {
-            let answered = days.len() as u64;
-            // Answered and waiting split the referrals sent: hidden together when either is
-            // small, as a percentage's numerator and complement are.
-            let split = domain::me::suppress(
-                Tally {
-                    population: sent,
-                    numerator: answered,
-                },
-                threshold,
-            );
-            let split_hidden = sent_hidden || split == domain::me::Shown::Suppressed;
-            let show = |n: u64, hidden: bool| {
-                if hidden {
-                    hidden_text.clone()
-                } else {
-                    n.to_string()
-                }
-            };
-            let median_shown = !split_hidden && threshold.is_none_or(|t| answered >= t);
-            AnswerRow {
-                provider,
-                sent: show(sent, sent_hidden),
-                answered: show(answered, split_hidden),
-                median_days: if median_shown {
-                    domain::me::median(&days)
-                        .map(|d| format!("{d:.1}"))
-                        .unwrap_or_default()
-                } else {
-                    String::new()
-                },
-                waiting: show(waiting, split_hidden),
-            }
-        })
-        .collect();
+        text: hidden_text.clone(),
+    };
+    let (overdue_visits, overdue_surveys) = overdue_charts(&state, &tr, &actor, &hiding).await?;
+    let distribution = score_distribution(&state, &tr, &actor, &hiding).await?;
+    let distribution_hidden = distribution
+        .rows
+        .iter()
+        .flat_map(|(_, cells)| cells)
+        .any(|c| *c == hidden_text);
+    let (items, items_hidden) = item_table(&state, &actor, &hiding, &model).await?;
+    let answer_times = answer_rows(&state, &actor, &hiding).await?;
 
     let suppressed = means_hidden
         || items_hidden
@@ -1535,6 +1349,244 @@ pub async fn dashboard(
         answer_times,
         suppressed,
     })
+}
+
+/// How small figures are hidden from the reader: below `threshold` people (viewers: 5), shown
+/// as `text`.
+struct Hiding {
+    threshold: Option<u64>,
+    text: String,
+}
+
+impl Hiding {
+    fn show(&self, n: u64, hidden: bool) -> String {
+        if hidden {
+            self.text.clone()
+        } else {
+            n.to_string()
+        }
+    }
+
+    /// The bars of one chart, a split of people: small bars are hidden, with a second one when
+    /// only one would be (see `domain::me::suppress_split`).
+    fn bars(&self, pairs: Vec<(String, u64)>) -> Vec<(String, u64, String, bool)> {
+        let hidden = domain::me::suppress_split(
+            &pairs.iter().map(|(_, n)| *n).collect::<Vec<_>>(),
+            self.threshold,
+        );
+        pairs
+            .into_iter()
+            .zip(hidden)
+            .map(|((label, n), h)| (label, n, self.show(n, h), h))
+            .collect()
+    }
+}
+
+/// Open cases with a follow-up visit overdue (by office) and with a survey round overdue (by
+/// round), from the schedules the pathway uses.
+async fn overdue_charts(
+    state: &AppState,
+    tr: &Tr,
+    actor: &Actor,
+    hiding: &Hiding,
+) -> Result<(crate::charts::CountChart, crate::charts::CountChart), AppError> {
+    use domain::pathway::followup::{self, VisitState};
+    let today = today();
+    let config = crate::pathway::follow_up_config(state).await?;
+    let mut late_visits: BTreeMap<String, u64> = BTreeMap::new();
+    let mut late_rounds: BTreeMap<domain::rss::Round, u64> = BTreeMap::new();
+    for f in state.store.follow_up_facts(actor.office).await? {
+        let due = followup::schedule(config, f.plan_agreed, f.return_date, f.trafficking_victim);
+        if followup::visit_states(&due, &f.visits, today)
+            .iter()
+            .any(|(_, s)| *s == VisitState::Overdue)
+        {
+            *late_visits.entry(f.office_code.clone()).or_default() += 1;
+        }
+        for r in domain::rss::schedule(f.return_date, today, &f.surveys) {
+            if r.state == domain::rss::RoundState::Overdue {
+                *late_rounds.entry(r.round).or_default() += 1;
+            }
+        }
+    }
+    Ok((
+        crate::charts::CountChart::new(
+            "overdue-visits",
+            tr.t("dashboard-overdue-visits"),
+            &hiding.bars(late_visits.into_iter().collect()),
+        ),
+        crate::charts::CountChart::new(
+            "overdue-surveys",
+            tr.t("dashboard-overdue-surveys"),
+            &hiding.bars(
+                late_rounds
+                    .into_iter()
+                    .map(|(r, n)| (tr.t_of("rss-round", r.as_str()), n))
+                    .collect(),
+            ),
+        ),
+    ))
+}
+
+/// The spread of composite scores per round; each round's column is one split of people.
+async fn score_distribution(
+    state: &AppState,
+    tr: &Tr,
+    actor: &Actor,
+    hiding: &Hiding,
+) -> Result<Distribution, AppError> {
+    let bins = state.store.score_bins(actor.office).await?;
+    let rounds: Vec<domain::rss::Round> = domain::rss::Round::ALL
+        .iter()
+        .copied()
+        .filter(|r| bins.iter().any(|b| b.round == *r))
+        .collect();
+    let columns: Vec<Vec<String>> = rounds
+        .iter()
+        .map(|r| {
+            let counts: Vec<u64> = (0..10u8)
+                .map(|t| {
+                    bins.iter()
+                        .filter(|b| b.round == *r && b.tenth == t)
+                        .map(|b| b.returnees)
+                        .sum()
+                })
+                .collect();
+            let hidden = domain::me::suppress_split(&counts, hiding.threshold);
+            counts
+                .iter()
+                .zip(hidden)
+                .map(|(n, h)| hiding.show(*n, h))
+                .collect()
+        })
+        .collect();
+    Ok(Distribution {
+        rounds: rounds
+            .iter()
+            .map(|r| tr.t_of("rss-round", r.as_str()))
+            .collect(),
+        rows: (0..10usize)
+            .map(|t| {
+                (
+                    format!("{:.1}–{:.1}", t as f64 / 10.0, (t + 1) as f64 / 10.0),
+                    columns.iter().map(|col| col[t].clone()).collect(),
+                )
+            })
+            .collect(),
+    })
+}
+
+/// Survey questions by province, and whether anything was hidden: a province's column is shown
+/// when it describes enough returnees for the reader, a mean when enough of them answered.
+async fn item_table(
+    state: &AppState,
+    actor: &Actor,
+    hiding: &Hiding,
+    model: &domain::rss::ScoringModel,
+) -> Result<(ItemTable, bool), AppError> {
+    let threshold = hiding.threshold;
+    let item_means = state.store.item_means(actor.office).await?;
+    let mut provinces: BTreeMap<String, u64> = BTreeMap::new();
+    for m in &item_means {
+        let n = provinces.entry(m.province.clone()).or_default();
+        *n = (*n).max(m.returnees);
+    }
+    let provinces: Vec<(String, u64)> = provinces
+        .into_iter()
+        .filter(|(_, n)| threshold.is_none_or(|t| *n >= t))
+        .collect();
+    let cell_hidden =
+        |m: &store::ItemMean| threshold.is_some_and(|t| m.answered > 0 && m.answered < t);
+    let hidden = item_means
+        .iter()
+        .any(|m| threshold.is_some_and(|t| m.returnees < t) || cell_hidden(m));
+    let mut questions: BTreeMap<u8, (String, BTreeMap<String, Option<f64>>)> = BTreeMap::new();
+    for m in &item_means {
+        let q = questions
+            .entry(m.question)
+            .or_insert_with(|| (m.name.clone(), BTreeMap::new()));
+        q.1.insert(m.province.clone(), m.mean.filter(|_| !cell_hidden(m)));
+    }
+    let band_class =
+        |v: Option<f64>| v.map_or("band-none", |x| super::rss::band_class(model.band(x)));
+    let table = ItemTable {
+        provinces: provinces
+            .iter()
+            .map(|(p, n)| (p.clone(), format!("n = {n}")))
+            .collect(),
+        rows: questions
+            .into_iter()
+            .map(|(q, (name, by_province))| {
+                (
+                    format!("Q{q} · {name}"),
+                    provinces
+                        .iter()
+                        .map(|(p, _)| {
+                            let v = by_province.get(p).copied().flatten();
+                            (crate::charts::format_score(v), band_class(v))
+                        })
+                        .collect(),
+                )
+            })
+            .collect(),
+    };
+    Ok((table, hidden))
+}
+
+/// How long each provider takes to answer referrals: sent, answered, the median days to the
+/// first answer, and those still waiting.
+async fn answer_rows(
+    state: &AppState,
+    actor: &Actor,
+    hiding: &Hiding,
+) -> Result<Vec<AnswerRow>, AppError> {
+    let threshold = hiding.threshold;
+    let mut by_provider: BTreeMap<String, (u64, Vec<f64>, u64)> = BTreeMap::new();
+    for t in state.store.answer_times(actor.office).await? {
+        let e = by_provider.entry(t.provider_name).or_default();
+        e.0 += 1;
+        match t.answered_at {
+            Some(a) => {
+                e.1.push((a - t.sent_at).as_seconds_f64().max(0.0) / 86_400.0)
+            }
+            None => e.2 += 1,
+        }
+    }
+    let sent_hidden = domain::me::suppress_split(
+        &by_provider.values().map(|(n, _, _)| *n).collect::<Vec<_>>(),
+        threshold,
+    );
+    Ok(by_provider
+        .into_iter()
+        .zip(sent_hidden)
+        .map(|((provider, (sent, days, waiting)), sent_hidden)| {
+            let answered = days.len() as u64;
+            // Answered and waiting split the referrals sent: hidden together when either is
+            // small, as a percentage's numerator and complement are.
+            let split = domain::me::suppress(
+                Tally {
+                    population: sent,
+                    numerator: answered,
+                },
+                threshold,
+            );
+            let split_hidden = sent_hidden || split == domain::me::Shown::Suppressed;
+            let median_shown = !split_hidden && threshold.is_none_or(|t| answered >= t);
+            AnswerRow {
+                provider,
+                sent: hiding.show(sent, sent_hidden),
+                answered: hiding.show(answered, split_hidden),
+                median_days: if median_shown {
+                    domain::me::median(&days)
+                        .map(|d| format!("{d:.1}"))
+                        .unwrap_or_default()
+                } else {
+                    String::new()
+                },
+                waiting: hiding.show(waiting, split_hidden),
+            }
+        })
+        .collect())
 }
 
 /// One section of the terms of reference as printed.
