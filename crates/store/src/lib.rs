@@ -387,15 +387,19 @@ pub trait Store: Send + Sync + 'static {
     /// Sources kept outside the database's tables (participants, satisfaction, stakeholders)
     /// are counted by the caller.
     async fn tallies(&self, query: &TallyQuery) -> Result<Vec<TallyRow>>;
-    /// Average survey scores per round, in an office or all.
-    async fn round_means(&self, office: Option<OfficeId>) -> Result<Vec<RoundMeans>>;
+    /// Per survey round, in an office or all: the average scores, the returnees per tenth of
+    /// the composite score, and the returnees below, within and above `bands` (the scoring
+    /// model's support-band limits).
+    async fn survey_summary(
+        &self,
+        office: Option<OfficeId>,
+        bands: (f64, f64),
+    ) -> Result<SurveySummary>;
     /// The follow-up facts of every case not closed, in an office or all.
     async fn follow_up_facts(&self, office: Option<OfficeId>) -> Result<Vec<FollowUpFacts>>;
     /// Mean value of each survey question per province of return, from each returnee's latest
     /// survey, in an office or all.
     async fn item_means(&self, office: Option<OfficeId>) -> Result<Vec<ItemMean>>;
-    /// Returnees per survey round and tenth of the composite score, in an office or all.
-    async fn score_bins(&self, office: Option<OfficeId>) -> Result<Vec<ScoreBin>>;
     /// Every sent referral with when it was sent and first answered, in an office or all.
     async fn answer_times(&self, office: Option<OfficeId>) -> Result<Vec<AnswerTime>>;
     /// The cases behind one cell of [`Store::tallies`] (for a percentage, those meeting the

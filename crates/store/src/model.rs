@@ -949,6 +949,15 @@ pub struct ScoreBin {
     pub returnees: u64,
 }
 
+/// The surveys as the dashboards show them (see `Store::survey_summary`).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SurveySummary {
+    pub means: Vec<RoundMeans>,
+    pub bins: Vec<ScoreBin>,
+    /// Per round, the returnees below, within and above the support bands' limits.
+    pub bands: Vec<(domain::rss::Round, [u64; 3])>,
+}
+
 /// One sent referral: when it was sent and when the provider first answered it (accepted,
 /// declined, or went straight to starting or completing), if it has.
 #[derive(Clone, Debug, PartialEq)]

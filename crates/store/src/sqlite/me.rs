@@ -567,34 +567,6 @@ fn survey_tallies(c: &Connection, q: &TallyQuery) -> Result<Vec<TallyRow>> {
         .collect())
 }
 
-/// Average scores per survey round, in an office or all.
-pub(crate) fn round_means(
-    c: &Connection,
-    office: Option<domain::OfficeId>,
-) -> Result<Vec<crate::model::RoundMeans>> {
-    let mut stmt = c.prepare_cached(
-        "SELECT s.round, COUNT(*), AVG(s.economic), AVG(s.social), AVG(s.psychosocial),
-             AVG(s.composite), COUNT(DISTINCT s.case_id)
-         FROM rss_scores s JOIN cases c ON c.id = s.case_id
-         WHERE ?1 IS NULL OR c.office_id = ?1
-         GROUP BY s.round",
-    )?;
-    let rows = stmt.query_map([office.map(|o| o.to_string())], |r| {
-        Ok(crate::model::RoundMeans {
-            round: super::parse_named(0, &r.get::<_, String>(0)?, domain::rss::Round::parse)?,
-            surveys: r.get::<_, i64>(1)?.max(0) as u64,
-            returnees: r.get::<_, i64>(6)?.max(0) as u64,
-            economic: r.get(2)?,
-            social: r.get(3)?,
-            psychosocial: r.get(4)?,
-            composite: r.get(5)?,
-        })
-    })?;
-    let mut out = rows.collect::<rusqlite::Result<Vec<_>>>()?;
-    out.sort_by_key(|m| m.round);
-    Ok(out)
-}
-
 /// The follow-up facts of the open cases, read in four passes (cases, plans, visits, surveys)
 /// rather than case by case.
 pub(crate) fn follow_up_facts(
@@ -631,11 +603,13 @@ pub(crate) fn follow_up_facts(
         });
     }
     // The first approved plan's agreement, as the case's pathway reads it.
-    let mut stmt = c.prepare_cached(&format!(
-        "SELECT p.case_id, p.agreed_on FROM plan_versions p JOIN cases c ON c.id = p.case_id
-         WHERE p.approved_at IS NOT NULL AND {open} ORDER BY p.case_id, p.version DESC"
-    ))?;
-    let mut rows = stmt.query([&office])?;
+    // The other passes read their whole tables and keep the rows of the cases found above:
+    // joining each row to its case would cost a lookup per row.
+    let mut stmt = c.prepare_cached(
+        "SELECT p.case_id, p.agreed_on FROM plan_versions p
+         WHERE p.approved_at IS NOT NULL ORDER BY p.case_id, p.version DESC",
+    )?;
+    let mut rows = stmt.query([])?;
     while let Some(r) = rows.next()? {
         if let (Some(i), Some(d)) = (
             at.get(&r.get::<_, String>(0)?),
@@ -646,11 +620,10 @@ pub(crate) fn follow_up_facts(
     }
     // Visits are read as the case's pathway reads them: an entry that does not parse is left
     // out rather than failing the whole count.
-    let mut stmt = c.prepare_cached(&format!(
-        "SELECT e.case_id, e.body FROM pathway_entries e JOIN cases c ON c.id = e.case_id
-         WHERE e.kind = 'follow_up' AND {open}"
-    ))?;
-    let mut rows = stmt.query([&office])?;
+    let mut stmt = c.prepare_cached(
+        "SELECT e.case_id, e.body FROM pathway_entries e WHERE e.kind = 'follow_up'",
+    )?;
+    let mut rows = stmt.query([])?;
     while let Some(r) = rows.next()? {
         if let (Some(i), Ok(v)) = (
             at.get(&r.get::<_, String>(0)?),
@@ -661,11 +634,10 @@ pub(crate) fn follow_up_facts(
             out[*i].visits.push((v.scheduled, v.date));
         }
     }
-    let mut stmt = c.prepare_cached(&format!(
-        "SELECT s.case_id, s.round, s.interview_date FROM rss_scores s
-         JOIN cases c ON c.id = s.case_id WHERE {open}"
-    ))?;
-    let mut rows = stmt.query([&office])?;
+    let mut stmt = c.prepare_cached(
+        "SELECT s.case_id, s.round, s.interview_date FROM rss_scores s INDEXED BY rss_scores_by_case",
+    )?;
+    let mut rows = stmt.query([])?;
     while let Some(r) = rows.next()? {
         if let Some(i) = at.get(&r.get::<_, String>(0)?) {
             let round = super::parse_named(1, &r.get::<_, String>(1)?, domain::rss::Round::parse)?;
@@ -713,27 +685,125 @@ pub(crate) fn item_means(
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
-/// Returnees per round and tenth of the composite score (a score of 1 falls in the last tenth).
-/// A returnee surveyed twice in a round counts once, in the tenth of each score they had.
-pub(crate) fn score_bins(
+/// What the dashboards show of the surveys, in one pass over them in case order (a returnee's
+/// surveys side by side, so distinct returnees need no sort): per round, the surveys, the
+/// returnees and the average of each score; the returnees per tenth of the composite score (a
+/// score of 1 in the last tenth); and the returnees in each support band, `bands` being the
+/// scoring model's limits. A returnee surveyed twice in a round counts once in the round, and
+/// once under each tenth and band their scores fell in.
+pub(crate) fn survey_summary(
     c: &Connection,
     office: Option<domain::OfficeId>,
-) -> Result<Vec<crate::model::ScoreBin>> {
-    let mut stmt = c.prepare_cached(
-        "SELECT s.round, MIN(CAST(s.composite * 10 AS INTEGER), 9) AS tenth,
-             COUNT(DISTINCT s.case_id)
-         FROM rss_scores s JOIN cases c ON c.id = s.case_id
-         WHERE s.composite IS NOT NULL AND (?1 IS NULL OR c.office_id = ?1)
-         GROUP BY s.round, tenth",
-    )?;
-    let rows = stmt.query_map([office.map(|o| o.to_string())], |r| {
-        Ok(crate::model::ScoreBin {
-            round: super::parse_named(0, &r.get::<_, String>(0)?, domain::rss::Round::parse)?,
-            tenth: r.get::<_, i64>(1)?.clamp(0, 9) as u8,
-            returnees: r.get::<_, i64>(2)?.max(0) as u64,
-        })
-    })?;
-    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    (low, high): (f64, f64),
+) -> Result<crate::model::SurveySummary> {
+    use crate::model::{RoundMeans, ScoreBin};
+    use domain::rss::Round;
+    let columns = "s.case_id, s.round, s.economic, s.social, s.psychosocial, s.composite";
+    let sql = match office {
+        None => format!(
+            "SELECT {columns} FROM rss_scores s INDEXED BY rss_scores_by_case ORDER BY s.case_id"
+        ),
+        Some(_) => format!(
+            "SELECT {columns} FROM cases c JOIN rss_scores s ON s.case_id = c.id
+             WHERE c.office_id = ?1 ORDER BY s.case_id"
+        ),
+    };
+    let mut stmt = c.prepare_cached(&sql)?;
+    let mut rows = match office {
+        None => stmt.query([])?,
+        Some(o) => stmt.query([o.to_string()])?,
+    };
+    #[derive(Default)]
+    struct PerRound {
+        surveys: u64,
+        returnees: u64,
+        sums: [f64; 4],
+        counts: [u64; 4],
+        tenths: [u64; 10],
+        bands: [u64; 3],
+    }
+    let mut per_round: BTreeMap<Round, PerRound> = BTreeMap::new();
+    // The current returnee's rounds, tenths and bands, settled when the next one begins.
+    let mut current: Vec<u8> = Vec::new();
+    let mut seen: Vec<(Round, Option<usize>, Option<usize>)> = Vec::new();
+    let settle = |seen: &mut Vec<(Round, Option<usize>, Option<usize>)>,
+                  per_round: &mut BTreeMap<Round, PerRound>| {
+        seen.sort();
+        seen.dedup();
+        let mut last_round = None;
+        let mut tenths_seen: Vec<(Round, usize)> = Vec::new();
+        let mut bands_seen: Vec<(Round, usize)> = Vec::new();
+        for (round, tenth, band) in seen.drain(..) {
+            let r = per_round.entry(round).or_default();
+            if last_round != Some(round) {
+                r.returnees += 1;
+                last_round = Some(round);
+            }
+            if let Some(t) = tenth.filter(|t| !tenths_seen.contains(&(round, *t))) {
+                r.tenths[t] += 1;
+                tenths_seen.push((round, t));
+            }
+            if let Some(b) = band.filter(|b| !bands_seen.contains(&(round, *b))) {
+                r.bands[b] += 1;
+                bands_seen.push((round, b));
+            }
+        }
+    };
+    while let Some(row) = rows.next()? {
+        let id = row.get_ref(0)?.as_bytes().map_err(rusqlite::Error::from)?;
+        if id != current.as_slice() {
+            settle(&mut seen, &mut per_round);
+            current.clear();
+            current.extend_from_slice(id);
+        }
+        let round = super::parse_named(1, &row.get::<_, String>(1)?, Round::parse)?;
+        let r = per_round.entry(round).or_default();
+        r.surveys += 1;
+        let mut composite = None;
+        for i in 0..4 {
+            if let Some(v) = row.get::<_, Option<f64>>(2 + i)? {
+                r.sums[i] += v;
+                r.counts[i] += 1;
+                if i == 3 {
+                    composite = Some(v);
+                }
+            }
+        }
+        let tenth = composite.map(|v| ((v * 10.0).floor().max(0.0) as usize).min(9));
+        let band = composite.map(|v| {
+            if v < low {
+                0
+            } else if v > high {
+                2
+            } else {
+                1
+            }
+        });
+        seen.push((round, tenth, band));
+    }
+    settle(&mut seen, &mut per_round);
+    let mut summary = crate::model::SurveySummary::default();
+    for (round, r) in per_round {
+        let mean = |i: usize| (r.counts[i] > 0).then(|| r.sums[i] / r.counts[i] as f64);
+        summary.means.push(RoundMeans {
+            round,
+            surveys: r.surveys,
+            returnees: r.returnees,
+            economic: mean(0),
+            social: mean(1),
+            psychosocial: mean(2),
+            composite: mean(3),
+        });
+        for (tenth, n) in r.tenths.iter().enumerate().filter(|(_, n)| **n > 0) {
+            summary.bins.push(ScoreBin {
+                round,
+                tenth: tenth as u8,
+                returnees: *n,
+            });
+        }
+        summary.bands.push((round, r.bands));
+    }
+    Ok(summary)
 }
 
 /// Every sent referral: its provider, when it was first sent and first accepted or declined.
@@ -1129,6 +1199,94 @@ mod tests {
             kinds,
             ["community", "economic", "none", "social"].map(|k| Some(k.to_string()))
         );
+    }
+
+    /// The one-pass survey summary against plain grouped queries over the same rows, with
+    /// returnees surveyed twice in a round.
+    #[test]
+    fn the_survey_summary_counts_as_grouped_queries_do() {
+        let (c, _) = programme();
+        for i in (0..60u32).step_by(4) {
+            c.execute(
+                "INSERT INTO rss_scores (submission_id, case_id, round, interview_date,
+                     interviewer_id, composite, economic, dk_dwa_count, low_accuracy, model,
+                     breakdown, scored_at)
+                 VALUES (?1, ?2, 'baseline', '2026-02-01', 'u', ?3, 0.25, 0, 0, 'm', '{}', 0)",
+                rusqlite::params![
+                    format!("again{i}"),
+                    format!("00000000-0000-0000-0000-{i:012}"),
+                    f64::from(i % 11) / 10.0,
+                ],
+            )
+            .unwrap();
+        }
+        let (low, high) = (0.33, 0.66);
+        let summary = survey_summary(&c, None, (low, high)).unwrap();
+        let count =
+            |sql: &str| -> u64 { c.query_row(sql, [], |r| r.get::<_, i64>(0)).unwrap() as u64 };
+        for m in &summary.means {
+            let round = m.round.as_str();
+            assert_eq!(
+                m.returnees,
+                count(&format!(
+                    "SELECT COUNT(DISTINCT case_id) FROM rss_scores WHERE round = '{round}'"
+                ))
+            );
+            assert_eq!(
+                m.surveys,
+                count(&format!(
+                    "SELECT COUNT(*) FROM rss_scores WHERE round = '{round}'"
+                ))
+            );
+            let avg: Option<f64> = c
+                .query_row(
+                    &format!("SELECT AVG(economic) FROM rss_scores WHERE round = '{round}'"),
+                    [],
+                    |r| r.get(0),
+                )
+                .unwrap();
+            assert_eq!(
+                m.economic.map(|x| (x * 1e9).round()),
+                avg.map(|x| (x * 1e9).round())
+            );
+            let (_, bands) = summary.bands.iter().find(|(r, _)| *r == m.round).unwrap();
+            for (i, cond) in [
+                format!("composite < {low}"),
+                format!("composite >= {low} AND composite <= {high}"),
+                format!("composite > {high}"),
+            ]
+            .iter()
+            .enumerate()
+            {
+                assert_eq!(
+                    bands[i],
+                    count(&format!(
+                        "SELECT COUNT(DISTINCT case_id) FROM rss_scores
+                         WHERE round = '{round}' AND {cond}"
+                    )),
+                    "{round} band {i}"
+                );
+            }
+            for t in 0..10u8 {
+                let got = summary
+                    .bins
+                    .iter()
+                    .find(|b| b.round == m.round && b.tenth == t)
+                    .map_or(0, |b| b.returnees);
+                assert_eq!(
+                    got,
+                    count(&format!(
+                        "SELECT COUNT(DISTINCT case_id) FROM rss_scores WHERE round = '{round}'
+                         AND MIN(CAST(composite * 10 AS INTEGER), 9) = {t}"
+                    )),
+                    "{round} tenth {t}"
+                );
+            }
+        }
+        assert_eq!(summary.means.len(), 3);
+        // An office's summary reads its cases only.
+        let none = survey_summary(&c, Some(domain::OfficeId(uuid::Uuid::nil())), (low, high));
+        assert!(none.unwrap().means.is_empty());
     }
 
     /// Question means come from each returnee's latest survey, and say how many answered.

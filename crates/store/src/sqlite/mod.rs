@@ -949,17 +949,19 @@ impl Store for SqliteStore {
         let query = query.clone();
         self.read(move |c| me::tallies(c, &query)).await
     }
-    async fn round_means(&self, office: Option<OfficeId>) -> Result<Vec<RoundMeans>> {
-        self.read(move |c| me::round_means(c, office)).await
+    async fn survey_summary(
+        &self,
+        office: Option<OfficeId>,
+        bands: (f64, f64),
+    ) -> Result<SurveySummary> {
+        self.read(move |c| me::survey_summary(c, office, bands))
+            .await
     }
     async fn follow_up_facts(&self, office: Option<OfficeId>) -> Result<Vec<FollowUpFacts>> {
         self.read(move |c| me::follow_up_facts(c, office)).await
     }
     async fn item_means(&self, office: Option<OfficeId>) -> Result<Vec<ItemMean>> {
         self.read(move |c| me::item_means(c, office)).await
-    }
-    async fn score_bins(&self, office: Option<OfficeId>) -> Result<Vec<ScoreBin>> {
-        self.read(move |c| me::score_bins(c, office)).await
     }
     async fn answer_times(&self, office: Option<OfficeId>) -> Result<Vec<AnswerTime>> {
         self.read(move |c| me::answer_times(c, office)).await

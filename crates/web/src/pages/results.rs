@@ -1124,53 +1124,24 @@ pub async fn dashboard(
         &rows(by_office.into_iter().collect(), threshold),
     );
 
-    // Survey scores: how many surveys fall in each support band, per round.
+    // Survey scores: how many returnees fall in each support band, per round.
     let model = crate::rss::active_model(state.store.as_ref())
         .await
         .map_err(AppError::internal)?;
     let (low, high) = super::rss::bands(&model);
-    let mut bands = Vec::new();
-    for (key, population) in [
-        (
-            "dashboard-band-intensive",
-            vec![format!("composite < {low}")],
-        ),
-        (
-            "dashboard-band-standard",
-            vec![
-                format!("composite >= {low}"),
-                format!("composite <= {high}"),
-            ],
-        ),
-        ("dashboard-band-light", vec![format!("composite > {high}")]),
-    ] {
-        let computation = domain::me::Computation {
-            source: Source::Surveys,
-            population: population
-                .iter()
-                .filter_map(|l| domain::me::parse_condition(l))
-                .collect(),
-            numerator: vec![],
-            frequency: domain::me::Frequency::Yearly,
-        };
-        let tallies = state
-            .store
-            .tallies(&TallyQuery {
-                computation,
-                from: Date::MIN.max(time::macros::date!(2000 - 01 - 01)),
-                to: today(),
-                axis: Some(Axis::Round),
-                office: actor.office,
-                offices: None,
-                countries: vec![],
-                age_bands: Default::default(),
-            })
-            .await?;
-        let mut per_round: BTreeMap<String, u64> = BTreeMap::new();
-        for t in tallies {
-            *per_round.entry(t.group.unwrap_or_default()).or_default() += t.tally.population;
-        }
-        bands.push(CountChart::new(
+    let summary = state
+        .store
+        .survey_summary(actor.office, (low, high))
+        .await?;
+    let bands: Vec<CountChart> = [
+        "dashboard-band-intensive",
+        "dashboard-band-standard",
+        "dashboard-band-light",
+    ]
+    .iter()
+    .enumerate()
+    .map(|(i, key)| {
+        CountChart::new(
             key,
             tr.t2(key, "low", low, "high", high),
             &rows(
@@ -1179,19 +1150,24 @@ pub async fn dashboard(
                     .map(|r| {
                         (
                             tr.t_of("rss-round", r.as_str()),
-                            per_round.get(r.as_str()).copied().unwrap_or(0),
+                            summary
+                                .bands
+                                .iter()
+                                .find(|(round, _)| round == r)
+                                .map_or(0, |(_, counts)| counts[i]),
                         )
                     })
                     .collect(),
                 threshold,
             ),
-        ));
-    }
-    let round_means = state.store.round_means(actor.office).await?;
+        )
+    })
+    .collect();
+    let round_means = &summary.means;
     let score = crate::charts::format_score;
     let mut means = Vec::new();
     let mut means_hidden = false;
-    for m in &round_means {
+    for m in round_means {
         // Averages describe the returnees surveyed: hidden when they are fewer than 5.
         let hidden = threshold.is_some_and(|t| m.returnees > 0 && m.returnees < t);
         means_hidden |= hidden;
@@ -1302,7 +1278,7 @@ pub async fn dashboard(
         text: hidden_text.clone(),
     };
     let (overdue_visits, overdue_surveys) = overdue_charts(&state, &tr, &actor, &hiding).await?;
-    let distribution = score_distribution(&state, &tr, &actor, &hiding).await?;
+    let distribution = score_distribution(&tr, &summary.bins, &hiding);
     let distribution_hidden = distribution
         .rows
         .iter()
@@ -1429,13 +1405,7 @@ async fn overdue_charts(
 }
 
 /// The spread of composite scores per round; each round's column is one split of people.
-async fn score_distribution(
-    state: &AppState,
-    tr: &Tr,
-    actor: &Actor,
-    hiding: &Hiding,
-) -> Result<Distribution, AppError> {
-    let bins = state.store.score_bins(actor.office).await?;
+fn score_distribution(tr: &Tr, bins: &[store::ScoreBin], hiding: &Hiding) -> Distribution {
     let rounds: Vec<domain::rss::Round> = domain::rss::Round::ALL
         .iter()
         .copied()
@@ -1460,7 +1430,7 @@ async fn score_distribution(
                 .collect()
         })
         .collect();
-    Ok(Distribution {
+    Distribution {
         rounds: rounds
             .iter()
             .map(|r| tr.t_of("rss-round", r.as_str()))
@@ -1473,7 +1443,7 @@ async fn score_distribution(
                 )
             })
             .collect(),
-    })
+    }
 }
 
 /// Survey questions by province, and whether anything was hidden: a province's column is shown
