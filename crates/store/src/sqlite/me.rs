@@ -650,39 +650,102 @@ pub(crate) fn follow_up_facts(
 }
 
 /// Mean value of each question per province, over each returnee's latest survey (of two on
-/// one day, the one scored last).
+/// one day, the one recorded last). The surveys and the cases are read side by side in case
+/// order, as for indicators; only the latest survey of each returnee is then opened.
 pub(crate) fn item_means(
     c: &Connection,
     office: Option<domain::OfficeId>,
 ) -> Result<Vec<crate::model::ItemMean>> {
-    let mut stmt = c.prepare_cached(
-        "WITH ranked AS (
-             SELECT s.case_id, s.breakdown, c.return_province AS province,
-                 ROW_NUMBER() OVER (PARTITION BY s.case_id
-                     ORDER BY s.interview_date DESC, s.scored_at DESC, s.rowid DESC) AS n
-             FROM rss_scores s JOIN cases c ON c.id = s.case_id
-             WHERE (?1 IS NULL OR c.office_id = ?1)),
-         latest AS (SELECT case_id, breakdown, province FROM ranked WHERE n = 1)
-         SELECT l.province, json_extract(j.value, '$.question') AS q,
-             MIN(json_extract(j.value, '$.name')), AVG(json_extract(j.value, '$.value')),
-             COUNT(DISTINCT l.case_id),
-             COUNT(DISTINCT CASE WHEN json_extract(j.value, '$.value') IS NOT NULL
-                                 THEN l.case_id END)
-         FROM latest l, json_each(l.breakdown) j
-         WHERE json_valid(l.breakdown) AND json_type(l.breakdown) = 'array'
-         GROUP BY l.province, q ORDER BY q, l.province",
-    )?;
-    let rows = stmt.query_map([office.map(|o| o.to_string())], |r| {
-        Ok(crate::model::ItemMean {
-            province: r.get(0)?,
-            question: r.get::<_, Option<i64>>(1)?.unwrap_or(0).clamp(0, 255) as u8,
-            name: r.get::<_, Option<String>>(2)?.unwrap_or_default(),
-            mean: r.get(3)?,
-            returnees: r.get::<_, i64>(4)?.max(0) as u64,
-            answered: r.get::<_, i64>(5)?.max(0) as u64,
-        })
-    })?;
-    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    /// The part of a breakdown line read here.
+    #[derive(serde::Deserialize)]
+    struct Item {
+        question: u8,
+        #[serde(default)]
+        name: String,
+        value: Option<f64>,
+    }
+    // Each returnee's latest survey: the highest date, then the highest row id.
+    let mut latest: Vec<(Vec<u8>, i64)> = Vec::new();
+    {
+        let mut stmt = c.prepare_cached(
+            "SELECT s.case_id, s.interview_date, s.rowid FROM rss_scores s
+             INDEXED BY rss_scores_by_case ORDER BY s.case_id",
+        )?;
+        let mut rows = stmt.query([])?;
+        let mut best: Option<(Vec<u8>, String, i64)> = None;
+        while let Some(r) = rows.next()? {
+            let id = r.get_ref(0)?.as_bytes().map_err(rusqlite::Error::from)?;
+            let date: String = r.get(1)?;
+            let rowid: i64 = r.get(2)?;
+            match best.as_mut() {
+                Some((case, d, row)) if case.as_slice() == id => {
+                    if (date.as_str(), rowid) > (d.as_str(), *row) {
+                        *d = date;
+                        *row = rowid;
+                    }
+                }
+                _ => {
+                    if let Some((case, _, row)) = best.take() {
+                        latest.push((case, row));
+                    }
+                    best = Some((id.to_vec(), date, rowid));
+                }
+            }
+        }
+        if let Some((case, _, row)) = best {
+            latest.push((case, row));
+        }
+    }
+    // Their provinces, for the cases in scope, merged in the same order.
+    let mut placed: Vec<(String, i64)> = Vec::new();
+    {
+        let mut stmt = c.prepare_cached(
+            "SELECT c.id, c.return_province FROM cases c INDEXED BY cases_facts
+             WHERE ?1 IS NULL OR c.office_id = ?1 ORDER BY c.id",
+        )?;
+        let mut rows = stmt.query([office.map(|o| o.to_string())])?;
+        let mut surveys = latest.iter().peekable();
+        while let Some(r) = rows.next()? {
+            let id = r.get_ref(0)?.as_bytes().map_err(rusqlite::Error::from)?;
+            while surveys.next_if(|(case, _)| case.as_slice() < id).is_some() {}
+            if let Some((_, row)) = surveys.next_if(|(case, _)| case.as_slice() == id) {
+                placed.push((r.get(1)?, *row));
+            }
+        }
+    }
+    let mut stmt = c.prepare_cached("SELECT breakdown FROM rss_scores WHERE rowid = ?1")?;
+    // Per province and question: the name, the sum and count of values, the returnees.
+    let mut cells: BTreeMap<(u8, String), (String, f64, u64, u64)> = BTreeMap::new();
+    for (province, row) in placed {
+        let breakdown: String = stmt.query_row([row], |r| r.get(0))?;
+        // A survey scored before breakdowns were kept, or one that does not read, adds nothing.
+        let Ok(items) = serde_json::from_str::<Vec<Item>>(&breakdown) else {
+            continue;
+        };
+        for item in items {
+            let cell = cells
+                .entry((item.question, province.clone()))
+                .or_insert_with(|| (item.name.clone(), 0.0, 0, 0));
+            cell.3 += 1;
+            if let Some(v) = item.value {
+                cell.1 += v;
+                cell.2 += 1;
+            }
+        }
+    }
+    Ok(cells
+        .into_iter()
+        .map(
+            |((question, province), (name, sum, answered, returnees))| crate::model::ItemMean {
+                province,
+                question,
+                name,
+                mean: (answered > 0).then(|| sum / answered as f64),
+                returnees,
+                answered,
+            },
+        )
+        .collect())
 }
 
 /// What the dashboards show of the surveys, in one pass over them in case order (a returnee's
