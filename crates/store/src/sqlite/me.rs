@@ -574,37 +574,45 @@ pub(crate) fn follow_up_facts(
     office: Option<domain::OfficeId>,
 ) -> Result<Vec<crate::model::FollowUpFacts>> {
     use domain::case::Vulnerability;
-    use std::collections::HashMap;
-    let office = office.map(|o| o.to_string());
-    let open = "c.stage != 'closed' AND (?1 IS NULL OR c.office_id = ?1)";
+    let codes: std::collections::HashMap<String, String> = c
+        .prepare_cached("SELECT id, code FROM offices")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    // The open cases in case order, from an index that holds what is needed (`cases_followup`).
+    let mut ids: Vec<String> = Vec::new();
     let mut out = Vec::new();
-    let mut at: HashMap<String, usize> = HashMap::new();
-    let mut stmt = c.prepare_cached(&format!(
-        "SELECT c.id, o.code, c.return_date,
+    let mut stmt = c.prepare_cached(
+        "SELECT c.id, c.office_id, c.return_date,
              EXISTS (SELECT 1 FROM case_vulnerabilities v
                      WHERE v.case_id = c.id AND v.vulnerability = ?2)
-         FROM cases c JOIN offices o ON o.id = c.office_id WHERE {open}"
-    ))?;
+         FROM cases c INDEXED BY cases_followup
+         WHERE c.stage != 'closed' AND (?1 IS NULL OR c.office_id = ?1)
+         ORDER BY c.id",
+    )?;
     let mut rows = stmt.query(rusqlite::params![
-        office,
+        office.map(|o| o.to_string()),
         Vulnerability::TraffickingVictim.as_str()
     ])?;
     while let Some(r) = rows.next()? {
         let id: String = r.get(0)?;
-        at.insert(id.clone(), out.len());
         out.push(crate::model::FollowUpFacts {
             case: domain::CaseId(super::parse_uuid(0, &id)?),
-            office_code: r.get(1)?,
+            office_code: codes
+                .get(&r.get::<_, String>(1)?)
+                .cloned()
+                .unwrap_or_default(),
             return_date: super::cases::date_col(2, &r.get::<_, String>(2)?)?,
             trafficking_victim: r.get(3)?,
             plan_agreed: None,
             visits: Vec::new(),
             surveys: Vec::new(),
         });
+        ids.push(id);
     }
-    // The first approved plan's agreement, as the case's pathway reads it.
     // The other passes read their whole tables and keep the rows of the cases found above:
     // joining each row to its case would cost a lookup per row.
+    let at = |id: &str| ids.binary_search_by(|x| x.as_str().cmp(id)).ok();
+    // The first approved plan's agreement, as the case's pathway reads it.
     let mut stmt = c.prepare_cached(
         "SELECT p.case_id, p.agreed_on FROM plan_versions p
          WHERE p.approved_at IS NOT NULL ORDER BY p.case_id, p.version DESC",
@@ -612,10 +620,10 @@ pub(crate) fn follow_up_facts(
     let mut rows = stmt.query([])?;
     while let Some(r) = rows.next()? {
         if let (Some(i), Some(d)) = (
-            at.get(&r.get::<_, String>(0)?),
+            at(r.get_ref(0)?.as_str().map_err(rusqlite::Error::from)?),
             r.get::<_, Option<String>>(1)?,
         ) {
-            out[*i].plan_agreed = Some(super::cases::date_col(1, &d)?);
+            out[i].plan_agreed = Some(super::cases::date_col(1, &d)?);
         }
     }
     // Visits are read as the case's pathway reads them: an entry that does not parse is left
@@ -626,22 +634,29 @@ pub(crate) fn follow_up_facts(
     let mut rows = stmt.query([])?;
     while let Some(r) = rows.next()? {
         if let (Some(i), Ok(v)) = (
-            at.get(&r.get::<_, String>(0)?),
+            at(r.get_ref(0)?.as_str().map_err(rusqlite::Error::from)?),
             serde_json::from_str::<domain::pathway::followup::FollowUpVisit>(
                 &r.get::<_, String>(1)?,
             ),
         ) {
-            out[*i].visits.push((v.scheduled, v.date));
+            out[i].visits.push((v.scheduled, v.date));
         }
     }
+    // Surveys in case order, merged with the cases.
     let mut stmt = c.prepare_cached(
-        "SELECT s.case_id, s.round, s.interview_date FROM rss_scores s INDEXED BY rss_scores_by_case",
+        "SELECT s.case_id, s.round, s.interview_date FROM rss_scores s
+         INDEXED BY rss_scores_by_case ORDER BY s.case_id",
     )?;
     let mut rows = stmt.query([])?;
+    let mut next = 0;
     while let Some(r) = rows.next()? {
-        if let Some(i) = at.get(&r.get::<_, String>(0)?) {
+        let id = r.get_ref(0)?.as_str().map_err(rusqlite::Error::from)?;
+        while next < ids.len() && ids[next].as_str() < id {
+            next += 1;
+        }
+        if next < ids.len() && ids[next] == id {
             let round = super::parse_named(1, &r.get::<_, String>(1)?, domain::rss::Round::parse)?;
-            out[*i]
+            out[next]
                 .surveys
                 .push((round, super::cases::date_col(2, &r.get::<_, String>(2)?)?));
         }
@@ -713,13 +728,25 @@ pub(crate) fn item_means(
             }
         }
     }
-    let mut stmt = c.prepare_cached("SELECT breakdown FROM rss_scores WHERE rowid = ?1")?;
+    // The surveys are read front to back, in row order, keeping the latest ones: a lookup per
+    // returnee would cost more than the scan.
+    placed.sort_by_key(|(_, row)| *row);
+    let mut stmt = c.prepare_cached("SELECT rowid, breakdown FROM rss_scores ORDER BY rowid")?;
+    let mut rows = stmt.query([])?;
+    let mut wanted = placed.into_iter().peekable();
     // Per province and question: the name, the sum and count of values, the returnees.
     let mut cells: BTreeMap<(u8, String), (String, f64, u64, u64)> = BTreeMap::new();
-    for (province, row) in placed {
-        let breakdown: String = stmt.query_row([row], |r| r.get(0))?;
+    while let Some(r) = rows.next()? {
+        if wanted.peek().is_none() {
+            break;
+        }
+        let rowid: i64 = r.get(0)?;
+        let Some((province, _)) = wanted.next_if(|(_, row)| *row == rowid) else {
+            continue;
+        };
         // A survey scored before breakdowns were kept, or one that does not read, adds nothing.
-        let Ok(items) = serde_json::from_str::<Vec<Item>>(&breakdown) else {
+        let breakdown = r.get_ref(1)?.as_str().map_err(rusqlite::Error::from)?;
+        let Ok(items) = serde_json::from_str::<Vec<Item>>(breakdown) else {
             continue;
         };
         for item in items {

@@ -100,6 +100,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "survey indicators read in case order",
         include_str!("../../migrations/sqlite/0014_indicators_by_case.sql"),
     ),
+    (
+        15,
+        "open cases' follow-up facts in case order",
+        include_str!("../../migrations/sqlite/0015_followup_index.sql"),
+    ),
 ];
 
 pub const DATABASE_FILE: &str = "reintegra.db";
