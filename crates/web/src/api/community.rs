@@ -444,12 +444,21 @@ pub async fn add_participant(
 // ---------------------------------------------------------------------------------------------
 // The structural level
 
+/// Creates a record of the structural level: authorized before anything is read, then the
+/// organisations it names must be on the stakeholder map.
 async fn create_structural<T: Record>(
     state: &AppState,
     actor: &Actor,
     parent: Option<DocumentId>,
+    names: impl IntoIterator<Item = StakeholderId>,
     body: T,
 ) -> Result<Doc<T>, AppError> {
+    domain::authz::authorize(
+        actor,
+        cm::manage_action(T::KIND),
+        domain::authz::Resource::Programme,
+    )?;
+    known(state, names).await?;
     cm::save(
         state,
         actor,
@@ -483,13 +492,7 @@ pub async fn create_capacity_assessment(
     ApiJson(a): ApiJson<CapacityAssessment>,
 ) -> Result<(StatusCode, Json<CapacityAssessmentJson>), AppError> {
     let actor = caller.actor();
-    domain::authz::authorize(
-        &actor,
-        domain::authz::Action::ManageStructural,
-        domain::authz::Resource::Programme,
-    )?;
-    known(&state, [a.stakeholder]).await?;
-    let d = create_structural(&state, &actor, None, a).await?;
+    let d = create_structural(&state, &actor, None, [a.stakeholder], a).await?;
     Ok((StatusCode::CREATED, Json(d.into())))
 }
 
@@ -535,13 +538,7 @@ pub async fn create_training(
     ApiJson(t): ApiJson<Training>,
 ) -> Result<(StatusCode, Json<TrainingJson>), AppError> {
     let actor = caller.actor();
-    domain::authz::authorize(
-        &actor,
-        domain::authz::Action::ManageStructural,
-        domain::authz::Resource::Programme,
-    )?;
-    known(&state, t.supported()).await?;
-    let d = create_structural(&state, &actor, None, t).await?;
+    let d = create_structural(&state, &actor, None, t.supported(), t).await?;
     Ok((StatusCode::CREATED, Json(training_json(&actor, d))))
 }
 
@@ -564,13 +561,12 @@ pub async fn create_mechanism(
     ApiJson(m): ApiJson<Mechanism>,
 ) -> Result<(StatusCode, Json<MechanismJson>), AppError> {
     let actor = caller.actor();
-    domain::authz::authorize(
-        &actor,
-        domain::authz::Action::ManageStructural,
-        domain::authz::Resource::Programme,
-    )?;
-    known(&state, m.chair.into_iter().chain(m.members.iter().copied())).await?;
-    let d = create_structural(&state, &actor, None, m).await?;
+    let names: Vec<StakeholderId> = m
+        .chair
+        .into_iter()
+        .chain(m.members.iter().copied())
+        .collect();
+    let d = create_structural(&state, &actor, None, names, m).await?;
     Ok((StatusCode::CREATED, Json(d.into())))
 }
 
@@ -609,8 +605,7 @@ pub async fn create_meeting(
         domain::authz::Resource::Programme,
     )?;
     let parent = mechanism_id(&state, &actor, &id).await?;
-    known(&state, m.attendees.iter().copied()).await?;
-    let d = create_structural(&state, &actor, Some(parent), m).await?;
+    let d = create_structural(&state, &actor, Some(parent), m.attendees.clone(), m).await?;
     Ok((StatusCode::CREATED, Json(d.into())))
 }
 
@@ -632,13 +627,7 @@ pub async fn create_agreement(
     ApiJson(a): ApiJson<Agreement>,
 ) -> Result<(StatusCode, Json<AgreementJson>), AppError> {
     let actor = caller.actor();
-    domain::authz::authorize(
-        &actor,
-        domain::authz::Action::ManageStructural,
-        domain::authz::Resource::Programme,
-    )?;
-    known(&state, a.parties.iter().copied()).await?;
-    let d = create_structural(&state, &actor, None, a).await?;
+    let d = create_structural(&state, &actor, None, a.parties.clone(), a).await?;
     Ok((StatusCode::CREATED, Json(d.into())))
 }
 
