@@ -39,6 +39,11 @@ impl ReferralStatus {
         )
     }
 
+    /// Staff called the referral off (cancelled, or consent withdrawn): no answer is awaited.
+    pub fn is_called_off(self) -> bool {
+        matches!(self, Self::Cancelled | Self::ConsentWithdrawn)
+    }
+
     /// Nothing more can happen to the referral.
     pub fn is_final(self) -> bool {
         matches!(
@@ -75,6 +80,15 @@ impl ReferralStep {
 
     pub fn by_provider(self) -> bool {
         Self::PROVIDER.contains(&self)
+    }
+
+    /// The provider's answer to a referral sent: accepting or declining it, or starting or
+    /// completing it straight away.
+    pub fn answers(self) -> bool {
+        matches!(
+            self,
+            Self::Accept | Self::Decline | Self::Start | Self::Complete
+        )
     }
 
     /// Whether the step needs a note: the reason for declining, cancelling or withdrawing,

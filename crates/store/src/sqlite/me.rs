@@ -5,6 +5,7 @@
 //! with SQLite's JSON functions.
 
 use domain::me::{AgeBands, Axis, FieldKind, Frequency, Op, Source, Tally};
+use domain::referral::{ReferralStatus, ReferralStep};
 use domain::services::ServiceCategory;
 use std::collections::BTreeMap;
 
@@ -81,12 +82,29 @@ fn assistance() -> String {
     format!(
         "(SELECT r.case_id AS case_id, {dimension} AS kind
           FROM referrals r JOIN services sv ON sv.id = r.service_id
-          WHERE r.status IN ('sent', 'accepted', 'started', 'completed')
+          WHERE r.status IN ({went_ahead})
           UNION
           SELECT dc.case_id, 'community' FROM document_cases dc
           JOIN documents d ON d.id = dc.document_id WHERE d.kind = 'project')",
-        dimension = dimension_of_category()
+        dimension = dimension_of_category(),
+        // Those the provider holds: sent and not declined or called off.
+        went_ahead = named_list(
+            ReferralStatus::ALL,
+            |s| s.is_shared(),
+            ReferralStatus::as_str
+        ),
     )
+}
+
+/// The named values of a `domain` enum that `keep` selects, as an SQL list of literals (the
+/// values are the enum's own identifiers, never text typed by anyone).
+fn named_list<T: Copy>(all: &[T], keep: fn(T) -> bool, name: fn(T) -> &'static str) -> String {
+    all.iter()
+        .copied()
+        .filter(|v| keep(*v))
+        .map(|v| format!("'{}'", name(v)))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn period(frequency: Frequency, date: &str) -> String {
@@ -901,23 +919,32 @@ pub(crate) fn answer_times(
     c: &Connection,
     office: Option<domain::OfficeId>,
 ) -> Result<Vec<crate::model::AnswerTime>> {
-    // A provider may start or complete a referral without accepting it first: that answers it
-    // too. Referrals cancelled or withdrawn before any answer wait for nobody and are left out.
-    let mut stmt = c.prepare_cached(
+    // What answers a referral is `ReferralStep::answers`. Referrals called off before any
+    // answer wait for nobody and are left out.
+    let mut stmt = c.prepare_cached(&format!(
         "SELECT name, sent, answered FROM (
              SELECT p.name AS name, r.status AS status,
                  (SELECT MIN(e.at) FROM referral_events e
-                  WHERE e.referral_id = r.id AND e.step = 'send') AS sent,
+                  WHERE e.referral_id = r.id AND e.step = '{send}') AS sent,
                  (SELECT MIN(e.at) FROM referral_events e
-                  WHERE e.referral_id = r.id
-                    AND e.step IN ('accept', 'decline', 'start', 'complete')) AS answered
+                  WHERE e.referral_id = r.id AND e.step IN ({answers})) AS answered
              FROM referrals r JOIN providers p ON p.id = r.provider_id
                  JOIN cases c ON c.id = r.case_id
              WHERE (?1 IS NULL OR c.office_id = ?1)) t
-         WHERE sent IS NOT NULL
-           AND NOT (answered IS NULL AND status IN ('cancelled', 'consent_withdrawn'))
+         WHERE sent IS NOT NULL AND NOT (answered IS NULL AND status IN ({called_off}))
          ORDER BY name",
-    )?;
+        send = ReferralStep::Send.as_str(),
+        answers = named_list(
+            ReferralStep::ALL,
+            ReferralStep::answers,
+            ReferralStep::as_str
+        ),
+        called_off = named_list(
+            ReferralStatus::ALL,
+            ReferralStatus::is_called_off,
+            ReferralStatus::as_str
+        ),
+    ))?;
     let rows = stmt.query_map([office.map(|o| o.to_string())], |r| {
         Ok(crate::model::AnswerTime {
             provider_name: r.get(0)?,
