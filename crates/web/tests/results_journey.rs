@@ -428,8 +428,16 @@ async fn a_results_framework_tracks_indicators_from_the_records() {
         row.contains("<td>3</td><td>2</td><td>0.0</td><td>1</td>"),
         "{row}"
     );
+    assert!(
+        !me.get_text("/results/dashboard")
+            .await
+            .1
+            .contains("Cells describing fewer than 5 people are hidden."),
+        "staff see every figure"
+    );
     let (status, page) = viewer.get_text("/results/dashboard").await;
     assert_eq!(status, 200);
+    assert!(page.contains("Cells describing fewer than 5 people are hidden."));
     assert!(!page.contains(">3</text>"));
     assert!(page.contains("fewer than 5") || page.contains("Fewer than 5"));
     // The provider's two referrals: counts hidden and no median over a single answer.

@@ -1087,7 +1087,10 @@ pub async fn dashboard(
     let actor = caller.actor();
     authorize(&actor, Action::ReadAggregates, Resource::Programme)?;
     let threshold = small_cell_threshold(&actor);
-    let hidden_text = tr.t1("cell-suppressed", "n", threshold.unwrap_or(5));
+    let hiding = Hiding::new(
+        threshold,
+        tr.t1("cell-suppressed", "n", threshold.unwrap_or(5)),
+    );
     let counts = state.store.case_counts(actor.office).await?;
     let mut by_stage: BTreeMap<CaseStage, u64> = BTreeMap::new();
     let mut by_office: BTreeMap<String, u64> = BTreeMap::new();
@@ -1095,17 +1098,10 @@ pub async fn dashboard(
         *by_stage.entry(c.stage).or_default() += c.count;
         *by_office.entry(c.office_code.clone()).or_default() += c.count;
     }
-    let rows = |pairs: Vec<(String, u64)>, th: Option<u64>| {
-        Hiding {
-            threshold: th,
-            text: hidden_text.clone(),
-        }
-        .bars(pairs)
-    };
     let caseload = CountChart::new(
         "caseload",
         tr.t("dashboard-caseload-stage"),
-        &rows(
+        &hiding.bars(
             CaseStage::ALL
                 .iter()
                 .map(|s| {
@@ -1115,13 +1111,12 @@ pub async fn dashboard(
                     )
                 })
                 .collect(),
-            threshold,
         ),
     );
     let offices = CountChart::new(
         "offices",
         tr.t("dashboard-caseload-office"),
-        &rows(by_office.into_iter().collect(), threshold),
+        &hiding.bars(by_office.into_iter().collect()),
     );
 
     // Survey scores: how many returnees fall in each support band, per round.
@@ -1144,7 +1139,7 @@ pub async fn dashboard(
         CountChart::new(
             key,
             tr.t2(key, "low", low, "high", high),
-            &rows(
+            &hiding.bars(
                 domain::rss::Round::ALL
                     .iter()
                     .map(|r| {
@@ -1158,7 +1153,6 @@ pub async fn dashboard(
                         )
                     })
                     .collect(),
-                threshold,
             ),
         )
     })
@@ -1166,16 +1160,10 @@ pub async fn dashboard(
     let round_means = &summary.means;
     let score = crate::charts::format_score;
     let mut means = Vec::new();
-    let mut means_hidden = false;
     for m in round_means {
         // Averages describe the returnees surveyed: hidden when they are fewer than 5.
         let hidden = threshold.is_some_and(|t| m.returnees > 0 && m.returnees < t);
-        means_hidden |= hidden;
-        let surveys = if hidden {
-            hidden_text.clone()
-        } else {
-            m.surveys.to_string()
-        };
+        let surveys = hiding.show(m.surveys, hidden);
         let show = |v: Option<f64>| if hidden { String::new() } else { score(v) };
         means.push(MeansRow {
             round: tr.t_of("rss-round", m.round.as_str()),
@@ -1232,12 +1220,12 @@ pub async fn dashboard(
     let referrals_chart = CountChart::new(
         "referrals",
         tr.t("dashboard-referrals-status"),
-        &rows(by_status.into_iter().collect(), threshold),
+        &hiding.bars(by_status.into_iter().collect()),
     );
     let providers = CountChart::new(
         "providers",
         tr.t("dashboard-referrals-provider"),
-        &rows(by_provider.into_iter().collect(), threshold),
+        &hiding.bars(by_provider.into_iter().collect()),
     );
 
     // Community projects and who takes part.
@@ -1258,55 +1246,24 @@ pub async fn dashboard(
         "projects",
         tr.t("dashboard-projects"),
         // Projects are not people: no cell is hidden.
-        &rows(by_kind.into_iter().collect(), None),
+        &Hiding::new(None, String::new()).bars(by_kind.into_iter().collect()),
     );
     let participants = CountChart::new(
         "participants",
         tr.t("dashboard-participants"),
-        &rows(
-            vec![
-                (tr.t("mix-returnees"), returnees),
-                (tr.t("mix-members"), members),
-                (tr.t("mix-women"), women),
-                (tr.t("mix-men"), men),
-            ],
-            threshold,
-        ),
+        &hiding.bars(vec![
+            (tr.t("mix-returnees"), returnees),
+            (tr.t("mix-members"), members),
+            (tr.t("mix-women"), women),
+            (tr.t("mix-men"), men),
+        ]),
     );
-    let hiding = Hiding {
-        threshold,
-        text: hidden_text.clone(),
-    };
     let (overdue_visits, overdue_surveys) = overdue_charts(&state, &tr, &actor, &hiding).await?;
     let distribution = score_distribution(&tr, &summary.bins, &hiding);
-    let distribution_hidden = distribution
-        .rows
-        .iter()
-        .flat_map(|(_, cells)| cells)
-        .any(|c| *c == hidden_text);
-    let (items, items_hidden) = item_table(&state, &actor, &hiding, &model).await?;
+    let items = item_table(&state, &actor, &hiding, &model).await?;
     let answer_times = answer_rows(&state, &actor, &hiding).await?;
 
-    let suppressed = means_hidden
-        || items_hidden
-        || distribution_hidden
-        || answer_times.iter().any(|a| {
-            [&a.sent, &a.answered, &a.waiting]
-                .iter()
-                .any(|x| **x == hidden_text)
-        })
-        || [
-            &caseload,
-            &offices,
-            &referrals_chart,
-            &providers,
-            &participants,
-            &overdue_visits,
-            &overdue_surveys,
-        ]
-        .into_iter()
-        .chain(bands.iter())
-        .any(|c| c.bars.iter().any(|b| b.text == hidden_text));
+    let suppressed = hiding.hid.load(std::sync::atomic::Ordering::Relaxed);
     render(&DashboardPage {
         c: Chrome::new(&state, tr.clone(), Some(&caller)),
         caseload,
@@ -1328,18 +1285,36 @@ pub async fn dashboard(
 }
 
 /// How small figures are hidden from the reader: below `threshold` people (viewers: 5), shown
-/// as `text`.
+/// as `text`. It remembers whether anything was hidden, for the page's note.
 struct Hiding {
     threshold: Option<u64>,
     text: String,
+    // Atomic only so that the page's future stays `Send` across awaits.
+    hid: std::sync::atomic::AtomicBool,
 }
 
 impl Hiding {
+    fn new(threshold: Option<u64>, text: String) -> Hiding {
+        Hiding {
+            threshold,
+            text,
+            hid: std::sync::atomic::AtomicBool::new(false),
+        }
+    }
+
     fn show(&self, n: u64, hidden: bool) -> String {
         if hidden {
+            self.note(true);
             self.text.clone()
         } else {
             n.to_string()
+        }
+    }
+
+    /// Something was left out without a placeholder (a column, an average).
+    fn note(&self, hidden: bool) {
+        if hidden {
+            self.hid.store(true, std::sync::atomic::Ordering::Relaxed);
         }
     }
 
@@ -1446,14 +1421,14 @@ fn score_distribution(tr: &Tr, bins: &[store::ScoreBin], hiding: &Hiding) -> Dis
     }
 }
 
-/// Survey questions by province, and whether anything was hidden: a province's column is shown
-/// when it describes enough returnees for the reader, a mean when enough of them answered.
+/// Survey questions by province: a province's column is shown when it describes enough
+/// returnees for the reader, a mean when enough of them answered.
 async fn item_table(
     state: &AppState,
     actor: &Actor,
     hiding: &Hiding,
     model: &domain::rss::ScoringModel,
-) -> Result<(ItemTable, bool), AppError> {
+) -> Result<ItemTable, AppError> {
     let threshold = hiding.threshold;
     let item_means = state.store.item_means(actor.office).await?;
     let mut provinces: BTreeMap<String, u64> = BTreeMap::new();
@@ -1467,9 +1442,11 @@ async fn item_table(
         .collect();
     let cell_hidden =
         |m: &store::ItemMean| threshold.is_some_and(|t| m.answered > 0 && m.answered < t);
-    let hidden = item_means
-        .iter()
-        .any(|m| threshold.is_some_and(|t| m.returnees < t) || cell_hidden(m));
+    hiding.note(
+        item_means
+            .iter()
+            .any(|m| threshold.is_some_and(|t| m.returnees < t) || cell_hidden(m)),
+    );
     let mut questions: BTreeMap<u8, (String, BTreeMap<String, Option<f64>>)> = BTreeMap::new();
     for m in &item_means {
         let q = questions
@@ -1500,7 +1477,7 @@ async fn item_table(
             })
             .collect(),
     };
-    Ok((table, hidden))
+    Ok(table)
 }
 
 /// How long each provider takes to answer referrals: sent, answered, the median days to the
