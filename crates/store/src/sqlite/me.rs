@@ -258,8 +258,9 @@ struct Parts {
     params: Vec<Value>,
 }
 
-/// `with_cases`: the cases' table is joined whatever the query needs (to list cases).
-fn parts(q: &TallyQuery, with_cases: bool) -> Result<Parts> {
+/// Survey figures are counted by [`survey_tallies`]; their parts serve the records behind a
+/// figure and the tests' reference query.
+fn parts(q: &TallyQuery) -> Result<Parts> {
     let source = q.computation.source;
     let (tables, date, counted) = base(source).ok_or_else(|| {
         StoreError::Database(format!(
@@ -297,19 +298,7 @@ fn parts(q: &TallyQuery, with_cases: bool) -> Result<Parts> {
     for cond in &q.computation.population {
         filters.push(condition(source, cond, &mut params)?);
     }
-    // Surveys read the cases only when something asks for a case's column: an overall figure
-    // over all offices stays on the survey table and its index.
-    let mut tables = if !with_cases
-        && source == Source::Surveys
-        && q.axis != Some(Axis::Assistance)
-        && !filters.iter().any(|f| uses_case(f))
-        && !uses_case(&group)
-        && !uses_case(&numerator)
-    {
-        "rss_scores s".to_string()
-    } else {
-        tables.to_string()
-    };
+    let mut tables = tables.to_string();
     if q.axis == Some(Axis::Assistance) {
         tables.push_str(&format!(
             " LEFT JOIN {} a ON a.case_id = c.id",
@@ -331,7 +320,7 @@ pub(crate) fn tallies(c: &Connection, q: &TallyQuery) -> Result<Vec<TallyRow>> {
     if q.computation.source == Source::Surveys {
         return survey_tallies(c, q);
     }
-    let p = parts(q, false)?;
+    let p = parts(q)?;
     let sql = format!(
         "SELECT {period} AS p, {group} AS g, COUNT(DISTINCT {counted}),
              COUNT(DISTINCT CASE WHEN {numerator} THEN {counted} END)
@@ -964,7 +953,7 @@ pub(crate) fn tally_cases(
     group: Option<&str>,
     limit: u32,
 ) -> Result<Vec<domain::CaseId>> {
-    let mut p = parts(q, true)?;
+    let mut p = parts(q)?;
     let numerator_params: Vec<Value> = {
         // The numerator's parameters come first in `params`; its conditions join the filters.
         let n = q
@@ -1215,7 +1204,7 @@ mod tests {
             }
         }
         let reference = |q: &TallyQuery| -> BTreeMap<(String, Option<String>), Tally> {
-            let p = parts(q, true).unwrap();
+            let p = parts(q).unwrap();
             let sql = format!(
                 "SELECT {period} AS p, {group} AS g, COUNT(DISTINCT s.case_id),
                      COUNT(DISTINCT CASE WHEN {numerator} THEN s.case_id END)
