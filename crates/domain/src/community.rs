@@ -530,6 +530,25 @@ pub struct StageDecision {
     pub note: String,
 }
 
+impl StageDecision {
+    pub fn validate(&self, today: Date) -> ValidationErrors {
+        let mut e = ValidationErrors::new();
+        check_past(&mut e, "on", self.on, today);
+        check_text(&mut e, "note", &self.note, false, MAX_LONG_TEXT);
+        e
+    }
+}
+
+named_enum!(
+    /// A step in a project's life after selection: it starts, then it is completed, or it is
+    /// stopped at any point.
+    LifecycleStep {
+        Start = "start",
+        Complete = "complete",
+        Stop = "stop",
+    }
+);
+
 named_enum!(
     ProjectOutcome {
         Completed = "completed",
@@ -823,6 +842,14 @@ impl Project {
         if self.next_stage() != Some(d.stage) {
             return Err(ProjectRefusal::StageOrder);
         }
+        let earlier = self
+            .selection
+            .last()
+            .map(|x| x.on)
+            .or(self.screening.as_ref().map(|s| s.on));
+        if earlier.is_some_and(|e| d.on < e) {
+            return Err(ProjectRefusal::DateOrder);
+        }
         self.selection.push(d);
         Ok(())
     }
@@ -852,6 +879,27 @@ impl Project {
         }
         self.started_on = Some(on);
         Ok(())
+    }
+
+    /// Takes a lifecycle step on the given day; the note is kept with a completion or a stop.
+    pub fn take_step(
+        &mut self,
+        step: LifecycleStep,
+        on: Date,
+        note: String,
+    ) -> Result<(), ProjectRefusal> {
+        match step {
+            LifecycleStep::Start => self.start(on),
+            LifecycleStep::Complete | LifecycleStep::Stop => self.close(ProjectClosing {
+                outcome: if step == LifecycleStep::Complete {
+                    ProjectOutcome::Completed
+                } else {
+                    ProjectOutcome::Stopped
+                },
+                on,
+                note,
+            }),
+        }
     }
 
     pub fn close(&mut self, c: ProjectClosing) -> Result<(), ProjectRefusal> {
@@ -1443,6 +1491,53 @@ mod tests {
         peer.screen(screening(false)).unwrap();
         peer.start(date!(2026 - 03 - 01)).unwrap();
         assert_eq!(peer.dimension(), Dimension::Psychosocial);
+    }
+
+    #[test]
+    fn decisions_and_steps_follow_the_calendar() {
+        let mut p = project(ProjectKind::CollectiveIncome);
+        p.screen(screening(false)).unwrap();
+        let before_screening = StageDecision {
+            on: date!(2026 - 01 - 20),
+            ..stage(SelectionStage::PreSelection, true)
+        };
+        assert_eq!(p.decide(before_screening), Err(ProjectRefusal::DateOrder));
+        p.decide(stage(SelectionStage::PreSelection, true)).unwrap();
+        let before_pre_selection = StageDecision {
+            on: date!(2026 - 02 - 09),
+            ..stage(SelectionStage::Initial, true)
+        };
+        assert_eq!(
+            p.decide(before_pre_selection),
+            Err(ProjectRefusal::DateOrder)
+        );
+        assert_eq!(
+            stage(SelectionStage::Initial, true)
+                .validate(date!(2026 - 02 - 01))
+                .for_field("on"),
+            Some("error-date-in-future")
+        );
+        // Stopping is possible before the start; completing is not.
+        assert_eq!(
+            p.take_step(
+                LifecycleStep::Complete,
+                date!(2026 - 03 - 01),
+                String::new()
+            ),
+            Err(ProjectRefusal::NotStarted)
+        );
+        p.take_step(
+            LifecycleStep::Stop,
+            date!(2026 - 03 - 01),
+            "No funds".into(),
+        )
+        .unwrap();
+        assert_eq!(p.status(), ProjectStatus::Stopped);
+        assert_eq!(p.closing.as_ref().unwrap().note, "No funds");
+        assert_eq!(
+            p.take_step(LifecycleStep::Start, date!(2026 - 03 - 02), String::new()),
+            Err(ProjectRefusal::Closed)
+        );
     }
 
     #[test]

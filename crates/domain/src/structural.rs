@@ -20,6 +20,8 @@ use crate::validation::ValidationErrors;
 /// steps of a capacity-building plan.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct ActionPoint {
+    /// Given by the server when a new one is sent without it.
+    #[serde(default = "uuid::Uuid::new_v4")]
     pub id: uuid::Uuid,
     pub text: String,
     #[serde(default)]
@@ -242,6 +244,8 @@ impl CapacityPlan {
 /// Someone trained, with their scores (0–100) on the test before and after.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct Trainee {
+    /// Given by the server when a new one is sent without it.
+    #[serde(default = "uuid::Uuid::new_v4")]
     pub id: uuid::Uuid,
     pub name: String,
     #[serde(default)]

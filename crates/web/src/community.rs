@@ -4,7 +4,9 @@
 
 use domain::ValidationErrors;
 use domain::authz::{Action, Actor, CaseAccess, Resource, authorize};
-use domain::community::{Community, MonitoringVisit, Project, SelectionConfig};
+use domain::community::{
+    Candidate, Community, MonitoringVisit, Project, Ranked, SelectionConfig, rank,
+};
 use domain::structural::{
     Agreement, CapacityAssessment, CapacityPlan, Mechanism, Meeting, PolicyTrack, Training,
 };
@@ -435,6 +437,42 @@ pub async fn cases_of(state: &AppState, c: &Doc<Community>) -> Result<Vec<Placed
                 .covers(&p.return_province, p.return_community.as_deref())
         })
         .collect())
+}
+
+/// The communities the actor can read, ranked on the programme's selection checklist, each with
+/// its registered returnees (cases that returned there): the page's and the API's shortlist.
+pub struct Ranking {
+    pub communities: Vec<Doc<Community>>,
+    pub returnees: Vec<u64>,
+    /// Positions into `communities`, best first.
+    pub ranked: Vec<Ranked<usize>>,
+    pub config: SelectionConfig,
+}
+
+pub async fn ranking(state: &AppState, actor: &Actor) -> Result<Ranking, AppError> {
+    let communities: Vec<Doc<Community>> = list(state, actor, None).await?;
+    let config = selection_config(state).await?;
+    let mut returnees = Vec::with_capacity(communities.len());
+    for c in &communities {
+        returnees.push(cases_of(state, c).await?.len() as u64);
+    }
+    let candidates: Vec<Candidate<'_, usize>> = communities
+        .iter()
+        .enumerate()
+        .map(|(i, c)| Candidate {
+            key: i,
+            name: &c.body.name,
+            returnees: returnees[i],
+            checks: &c.body.selection,
+        })
+        .collect();
+    let ranked = rank(&config, &candidates);
+    Ok(Ranking {
+        communities,
+        returnees,
+        ranked,
+        config,
+    })
 }
 
 /// Whether the actor may see who a returnee taking part is.

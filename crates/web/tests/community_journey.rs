@@ -834,7 +834,158 @@ async fn capacity_building_coordination_and_agreements() {
         .await
         .unwrap();
     assert_eq!(res.status(), 201);
+    let put = |p: String, body: serde_json::Value| {
+        pm.http
+            .put(app.url(&p))
+            .bearer_auth(token.clone())
+            .json(&body)
+            .send()
+    };
+
+    // A new action point from a meeting, sent without an id, then marked done.
+    let mut meeting_body = meetings[0].clone();
+    let meeting_id = meeting_body["id"].as_str().unwrap().to_string();
+    let meeting_version = meeting_body["version"].as_i64().unwrap();
+    meeting_body["action_points"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"text": "Share the list of services", "owner": "NGO", "due": "2026-05-01"}));
+    let mpath = format!("/api/v1/coordination-mechanisms/{mechanism}/meetings/{meeting_id}");
+    let changed: serde_json::Value = put(
+        mpath.clone(),
+        json!({"version": meeting_version, "meeting": meeting_body}),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let new_point = &changed["action_points"][1];
+    assert!(new_point["id"].as_str().unwrap().len() == 36, "given an id");
+    assert!(new_point["done_on"].is_null());
+    let mut done = changed.clone();
+    done["action_points"][1]["done_on"] = json!("2026-04-28");
+    let res = put(
+        mpath.clone(),
+        json!({"version": meeting_version, "meeting": done}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.status(), 409, "based on the version before");
+    let res = put(
+        mpath.clone(),
+        json!({"version": changed["version"], "meeting": done}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.status(), 200);
+    let (_, page) = pm
+        .get_text(&format!("/registry/meetings/{meeting_id}"))
+        .await;
+    assert!(
+        page.contains("2 of 2 done"),
+        "the page sees the API's change"
+    );
+    let res = put(
+        format!("/api/v1/coordination-mechanisms/{mechanism}/meetings/{mechanism}"),
+        json!({"version": 1, "meeting": {"on": "2026-04-02"}}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.status(), 404, "not a meeting of this mechanism");
+
+    // The mechanism, read and endorsed.
+    let mut m: serde_json::Value = get(format!("/api/v1/coordination-mechanisms/{mechanism}"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(m["name"], "Reintegration working group");
+    let version = m["version"].clone();
+    m["endorsed_on"] = json!("2026-04-10");
+    m["members"] = json!([ministry, "00000000-0000-4000-8000-000000000000"]);
+    let (status, code) = refusal(
+        put(
+            format!("/api/v1/coordination-mechanisms/{mechanism}"),
+            json!({"version": version, "mechanism": m}),
+        )
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 422, "members come from the stakeholder map");
+    assert!(code.starts_with("error"), "{code}");
+    m["members"] = json!([ministry, ngo]);
+    let res = put(
+        format!("/api/v1/coordination-mechanisms/{mechanism}"),
+        json!({"version": version, "mechanism": m}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.status(), 200);
+    let (_, page) = pm
+        .get_text(&format!("/registry/mechanisms/{mechanism}"))
+        .await;
+    assert!(!page.contains("Not endorsed by the government."));
+
+    // The training's scores after it, sent later.
+    let mut t = trainings[0].clone();
+    let version = t["version"].clone();
+    t["participants"][1]["post"] = json!(80);
+    let t: serde_json::Value = put(
+        format!("/api/v1/trainings/{training}"),
+        json!({"version": version, "training": t}),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(t["participants"][1]["post"], 80);
+    let (_, page) = pm.get_text(&tpath).await;
+    assert!(page.contains("77.5"), "the average after follows");
+
+    // A capacity assessment, read and corrected.
+    let assessments: serde_json::Value = get("/api/v1/capacity-assessments".into())
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mut a = assessments[0].clone();
+    let apath = format!("/api/v1/capacity-assessments/{}", a["id"].as_str().unwrap());
+    let read_back: serde_json::Value = get(apath.clone()).await.unwrap().json().await.unwrap();
+    assert_eq!(read_back["id"], a["id"]);
+    let version = a["version"].clone();
+    a["engagement"] = json!(9);
+    let (status, code) = refusal(
+        put(apath.clone(), json!({"version": version, "assessment": a}))
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 422, "engagement is 1 to 5: {code}");
+    a["engagement"] = json!(3);
+    a["gaps"] = json!("No case management staff");
+    let a: serde_json::Value = put(apath.clone(), json!({"version": version, "assessment": a}))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(a["engagement"], 3);
+
     let viewer_token = api_token(&viewer).await;
+    let res = viewer
+        .http
+        .put(app.url(&apath))
+        .bearer_auth(&viewer_token)
+        .json(&json!({"version": a["version"], "assessment": a}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
     let trainings: serde_json::Value = viewer
         .http
         .get(app.url("/api/v1/trainings"))
@@ -948,4 +1099,355 @@ async fn the_community_api_creates_projects_and_participants() {
     ] {
         assert!(spec.contains(path), "{path} is documented");
     }
+}
+
+/// The first field error's code of a refused API call.
+async fn refusal(res: reqwest::Response) -> (u16, String) {
+    let status = res.status().as_u16();
+    let body: serde_json::Value = res.json().await.unwrap();
+    let code = body["error"]["fields"][0]["code"]
+        .as_str()
+        .unwrap_or_default();
+    (status, code.to_string())
+}
+
+#[tokio::test]
+async fn a_project_is_ranked_screened_selected_run_and_visited_over_the_api() {
+    let app = spawn_app().await;
+    let office = app.office("DKR").await;
+    app.user("cm.dkr", Role::CaseManager, Some(office)).await;
+    app.user("viewer.all", Role::Viewer, None).await;
+    let cm = app.signed_in("cm.dkr").await;
+    let (_, first) = register_named(&app, &cm, "Aminata", "female").await;
+    let (_, second) = register_named(&app, &cm, "Moussa", "male").await;
+    let token = api_token(&cm).await;
+    let send = |method: reqwest::Method, p: String, body: serde_json::Value| {
+        cm.http
+            .request(method, app.url(&p))
+            .bearer_auth(token.clone())
+            .json(&body)
+            .send()
+    };
+    let post = |p: String, body: serde_json::Value| send(reqwest::Method::POST, p, body);
+    let read = |p: String| cm.http.get(app.url(&p)).bearer_auth(token.clone()).send();
+
+    // Two communities, one assessed on the checklist: it ranks first and is shortlisted.
+    let met = json!({"status": "met", "evidence": "Profile of March"});
+    let goudiry: serde_json::Value = post(
+        "/api/v1/communities".into(),
+        json!({"name": "Goudiry", "province": "Tambacounda", "selection": {
+            "high_return_concentration": met, "authorities_motivated": met,
+            "basic_infrastructure_security": {"status": "partly_met"}}}),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let res = post(
+        "/api/v1/communities".into(),
+        json!({"name": "Bakel", "province": "Tambacounda"}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.status(), 201);
+    let ranking: serde_json::Value = read("/api/v1/communities/ranking".into())
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(ranking[0]["name"], "Goudiry");
+    assert_eq!(ranking[0]["position"], 1);
+    assert_eq!(ranking[0]["met"], 2);
+    assert_eq!(ranking[0]["partly_met"], 1);
+    // 2.5 of the twelve equally weighted criteria.
+    assert_eq!(ranking[0]["score"], 21);
+    assert_eq!(ranking[0]["shortlisted"], true);
+    assert_eq!(ranking[0]["returnees"], 2, "both registered returnees");
+    assert_eq!(ranking[1]["name"], "Bakel");
+    assert_eq!(ranking[1]["shortlisted"], false, "nothing met");
+    let viewer = app.signed_in("viewer.all").await;
+    let viewer_token = api_token(&viewer).await;
+    let seen: serde_json::Value = viewer
+        .http
+        .get(app.url("/api/v1/communities/ranking"))
+        .bearer_auth(&viewer_token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(seen[0]["name"], "Goudiry");
+    assert!(
+        seen[0]["returnees"].is_null(),
+        "two is below the small-cell threshold"
+    );
+
+    // A collective project: screened, then the three selection stages, in order.
+    let community = goudiry["id"].as_str().unwrap();
+    let p: serde_json::Value = post(
+        "/api/v1/community-projects".into(),
+        json!({"community": community, "project": {"name": "Market garden", "kind": "collective_income"}}),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    let project = p["id"].as_str().unwrap().to_string();
+    let path = |rest: &str| format!("/api/v1/community-projects/{project}{rest}");
+    let today = web::pages::today();
+    let day = |back: i64| (today - time::Duration::days(back)).to_string();
+    let (status, code) = refusal(
+        post(
+            path("/lifecycle"),
+            json!({"version": 1, "step": "start", "on": day(30)}),
+        )
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        (status, code.as_str()),
+        (422, "error-project-screening-first")
+    );
+    let mut answers = serde_json::Map::new();
+    for k in domain::community::POSITIVE_CRITERIA {
+        answers.insert(k.into(), json!(true));
+    }
+    let (status, code) = refusal(
+        post(
+            path("/screening"),
+            json!({"version": 1, "on": day(60), "answers": answers}),
+        )
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 422, "the four drawbacks are not answered");
+    assert_eq!(code, "error-required");
+    for k in domain::community::NEGATIVE_CRITERIA {
+        answers.insert(k.into(), json!(false));
+    }
+    let p: serde_json::Value = post(
+        path("/screening"),
+        json!({"version": 1, "on": day(60), "answers": answers, "note": "With the village committee"}),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(p["status"], "screened");
+    assert_eq!(p["screening"]["note"], "With the village committee");
+    let (status, code) = refusal(
+        post(
+            path("/selection"),
+            json!({"version": 2, "stage": "final", "passed": true, "on": day(50)}),
+        )
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!((status, code.as_str()), (422, "error-project-stage-order"));
+    let (status, code) = refusal(
+        post(
+            path("/selection"),
+            json!({"version": 2, "stage": "pre_selection", "passed": true, "on": day(61)}),
+        )
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        (status, code.as_str()),
+        (422, "error-project-date-order"),
+        "decided before the screening"
+    );
+    let mut version = 2;
+    for (stage, back) in [("pre_selection", 50), ("initial", 45), ("final", 40)] {
+        let res = post(
+            path("/selection"),
+            json!({"version": version, "stage": stage, "passed": true, "on": day(back)}),
+        )
+        .await
+        .unwrap();
+        assert_eq!(res.status(), 200, "{stage}");
+        version += 1;
+    }
+    let p: serde_json::Value = read(path("")).await.unwrap().json().await.unwrap();
+    assert_eq!(p["status"], "selected");
+    assert_eq!(p["version"], version);
+
+    // Its own fields change; its kind no longer can; the lifecycle is kept.
+    let (status, code) = refusal(
+        send(
+            reqwest::Method::PUT,
+            path(""),
+            json!({"version": version, "project": {"name": "Market garden", "kind": "mentoring"}}),
+        )
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!((status, code.as_str()), (422, "error-project-kind-locked"));
+    let p: serde_json::Value = send(
+        reqwest::Method::PUT,
+        path(""),
+        json!({"version": version, "project": {"name": "Goudiry market garden", "kind": "collective_income",
+            "budget": 4000, "currency": "xof", "activities": ["Fence the plot", "Buy seeds"], "started_on": null}}),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(p["name"], "Goudiry market garden");
+    assert_eq!(p["currency"], "XOF");
+    assert_eq!(p["status"], "selected", "selection kept");
+    version += 1;
+
+    // Two returnees and three community members, then it starts.
+    let mut people = vec![
+        json!({"kind": "returnee", "case_number": first, "role": "leader"}),
+        json!({"kind": "returnee", "case_number": second, "role": "member"}),
+    ];
+    for (name, sex) in [
+        ("Fatou Ba", "female"),
+        ("Ousmane Sy", "male"),
+        ("Awa Ndiaye", "female"),
+    ] {
+        people
+            .push(json!({"kind": "community_member", "name": name, "sex": sex, "role": "member"}));
+    }
+    let mut list = serde_json::Value::Null;
+    for mut person in people {
+        person["joined"] = json!(day(35));
+        person["version"] = json!(version);
+        let res = post(path("/participants"), person).await.unwrap();
+        assert_eq!(res.status(), 201);
+        list = res.json().await.unwrap();
+        version += 1;
+    }
+    assert_eq!(list.as_array().unwrap().len(), 5);
+    let p: serde_json::Value = post(
+        path("/lifecycle"),
+        json!({"version": version, "step": "start", "on": day(30)}),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    version += 1;
+    assert_eq!(p["status"], "running");
+    assert_eq!(p["mix"]["returnees"], 2);
+    assert_eq!(p["mix"]["community_members"], 3);
+    assert_eq!(p["mix_verdict"], "mixed");
+
+    // A monitoring visit: one dated tomorrow is refused, with the reason.
+    let (status, code) = refusal(
+        post(
+            path("/visits"),
+            json!({"on": (today + time::Duration::days(1)).to_string(), "rating": "on_track", "findings": "Seeds bought"}),
+        )
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!((status, code.as_str()), (422, "error-date-in-future"));
+    let res = post(
+        path("/visits"),
+        json!({"on": day(10), "rating": "some_concerns", "participants_met": 4,
+            "findings": "Water pump broken", "follow_up": "Ask the commune for a repair"}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.status(), 201);
+    let visits: serde_json::Value = read(path("/visits")).await.unwrap().json().await.unwrap();
+    assert_eq!(visits.as_array().unwrap().len(), 1);
+    assert_eq!(visits[0]["rating"], "some_concerns");
+    assert_eq!(visits[0]["findings"], "Water pump broken");
+
+    // A community member leaves; the mix follows.
+    let leaver = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["name"] == "Ousmane Sy")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let res = post(
+        path(&format!("/participants/{leaver}/leave")),
+        json!({"version": version - 1, "on": day(5)}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.status(), 409, "based on an older version");
+    let after: serde_json::Value = post(
+        path(&format!("/participants/{leaver}/leave")),
+        json!({"version": version, "on": day(5)}),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    version += 1;
+    let left = after
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["name"] == "Ousmane Sy")
+        .unwrap();
+    assert_eq!(left["left"], day(5));
+    let p: serde_json::Value = read(path("")).await.unwrap().json().await.unwrap();
+    assert_eq!(p["mix"]["community_members"], 2);
+
+    // Completed; nobody joins a completed project.
+    let p: serde_json::Value = post(
+        path("/lifecycle"),
+        json!({"version": version, "step": "complete", "on": day(1), "note": "Harvest sold"}),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    version += 1;
+    assert_eq!(p["status"], "completed");
+    assert_eq!(p["closing"]["note"], "Harvest sold");
+    let (status, code) = refusal(
+        post(
+            path("/participants"),
+            json!({"kind": "community_member", "name": "Late", "role": "member", "joined": day(0), "version": version}),
+        )
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!((status, code.as_str()), (422, "error-project-closed"));
+
+    // Viewers read the project's counts, never change it.
+    let res = viewer
+        .http
+        .post(app.url(&path("/visits")))
+        .bearer_auth(&viewer_token)
+        .json(&json!({"on": day(1), "rating": "on_track", "findings": "x"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    let res = viewer
+        .http
+        .get(app.url(&path("/participants")))
+        .bearer_auth(&viewer_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403, "no names for viewers");
 }

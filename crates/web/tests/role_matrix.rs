@@ -397,6 +397,8 @@ async fn request(
         .replace("{kind}", "meetings")
         .replace("{list}", "action_points")
         .replace("{item}", &item.to_string())
+        .replace("{participant}", &fx.member.to_string())
+        .replace("{meeting}", &fx.meeting.to_string())
         .replace("{ref}", &fx.referral_for(case.map(|c| c.id)).to_string())
         .replace("{service}", &fx.service.to_string())
         .replace("{provider}", &fx.provider.to_string())
@@ -581,7 +583,40 @@ async fn request(
         "records.forms.save" => c.post_form(&path, &s.csrf, &[("_action", "save")]).await,
         "api.communities.list" | "api.communities.get" | "api.projects.list" | "api.projects.get" | "api.participants.list"
         | "api.capacity.list" | "api.trainings.list" | "api.trainings.get" | "api.mechanisms.list" | "api.meetings.list"
-        | "api.agreements.list" => api(reqwest::Method::GET, &path).send().await.unwrap(),
+        | "api.agreements.list" | "api.communities.ranking" | "api.visits.list" | "api.capacity.get"
+        | "api.mechanisms.get" => api(reqwest::Method::GET, &path).send().await.unwrap(),
+        "api.projects.update" => api(reqwest::Method::PUT, &path)
+            .json(&json!({"version": 1, "project": {"name": "", "kind": "mentoring"}}))
+            .send()
+            .await
+            .unwrap(),
+        "api.projects.screening" => post_json(&api, &path, json!({"version": 1, "on": "2099-01-01", "answers": {}})).await,
+        "api.projects.selection" => {
+            post_json(&api, &path, json!({"version": 1, "stage": "final", "passed": true, "on": "2099-01-01"})).await
+        }
+        "api.projects.lifecycle" => post_json(&api, &path, json!({"version": 1, "step": "start", "on": "2099-01-01"})).await,
+        "api.participants.leave" => post_json(&api, &path, json!({"version": 1, "on": "2099-01-01"})).await,
+        "api.visits.create" => post_json(&api, &path, json!({"on": "2099-01-01", "rating": "on_track"})).await,
+        "api.capacity.update" => api(reqwest::Method::PUT, &path)
+            .json(&json!({"version": 1, "assessment": {"stakeholder": fx.stakeholder, "on": "2099-01-01", "method": "key_informant", "engagement": 0}}))
+            .send()
+            .await
+            .unwrap(),
+        "api.trainings.update" => api(reqwest::Method::PUT, &path)
+            .json(&json!({"version": 1, "training": {"title": "", "start": "2026-01-01"}}))
+            .send()
+            .await
+            .unwrap(),
+        "api.mechanisms.update" => api(reqwest::Method::PUT, &path)
+            .json(&json!({"version": 1, "mechanism": {"name": "", "level": "national", "form": "other"}}))
+            .send()
+            .await
+            .unwrap(),
+        "api.meetings.update" => api(reqwest::Method::PUT, &path)
+            .json(&json!({"version": 1, "meeting": {"on": "2099-01-01"}}))
+            .send()
+            .await
+            .unwrap(),
         "api.programmes.list" | "api.indicators.values" | "api.evaluations.list" => {
             api(reqwest::Method::GET, &path).send().await.unwrap()
         }

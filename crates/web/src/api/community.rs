@@ -10,8 +10,8 @@ use axum::http::StatusCode;
 use domain::ValidationErrors;
 use domain::authz::Actor;
 use domain::community::{
-    Community, ParticipantKind, ParticipantMix, ParticipantRole, Project, ProjectParticipant,
-    ProjectStatus,
+    Community, LifecycleStep, MonitoringVisit, ParticipantKind, ParticipantMix, ParticipantRole,
+    Project, ProjectParticipant, ProjectRefusal, ProjectStatus, Screening, StageDecision,
 };
 use domain::structural::{Agreement, CapacityAssessment, Mechanism, Meeting, Training};
 use domain::{DocumentId, StakeholderId};
@@ -58,6 +58,37 @@ doc_json!(
     TrainingJson,
     Training
 );
+
+macro_rules! versioned {
+    ($(#[$doc:meta])* $name:ident, $field:ident, $t:ty) => {
+        $(#[$doc])*
+        #[derive(Deserialize, ToSchema)]
+        pub struct $name {
+            /// The version the change is based on; a stale version is refused with 409.
+            pub version: i64,
+            pub $field: $t,
+        }
+    };
+}
+
+versioned!(CommunityUpdate, community, Community);
+versioned!(
+    /// The project's own fields; its screening, selection, lifecycle and participants are
+    /// changed by their own steps and kept as they are.
+    ProjectUpdate,
+    project,
+    Project
+);
+versioned!(CapacityAssessmentUpdate, assessment, CapacityAssessment);
+versioned!(TrainingUpdate, training, Training);
+versioned!(MechanismUpdate, mechanism, Mechanism);
+versioned!(
+    /// The whole meeting: an action point is marked done by sending it with `done_on`.
+    MeetingUpdate,
+    meeting,
+    Meeting
+);
+versioned!(AgreementUpdate, agreement, Agreement);
 
 fn invalid(field: &str, code: &'static str) -> AppError {
     let mut e = ValidationErrors::new();
@@ -135,13 +166,6 @@ pub async fn create_community(
     Ok((StatusCode::CREATED, Json(saved.into())))
 }
 
-#[derive(Deserialize, ToSchema)]
-pub struct CommunityUpdate {
-    /// The version the change is based on; a stale version is refused with 409.
-    pub version: i64,
-    pub community: Community,
-}
-
 #[utoipa::path(put, path = "/api/v1/communities/{community}", tag = "community level",
     params(("community" = String, Path)), request_body = CommunityUpdate,
     responses((status = 200, body = CommunityJson), (status = 403), (status = 409), (status = 422)))]
@@ -162,6 +186,63 @@ pub async fn update_community(
         cm::update(&state, &actor, &doc, u.version, u.community)
             .await?
             .into(),
+    ))
+}
+
+/// A community's place on the programme's selection checklist.
+#[derive(Serialize, ToSchema)]
+pub struct RankedCommunity {
+    pub position: usize,
+    pub id: String,
+    pub name: String,
+    pub province: String,
+    /// Weighted share of the criteria met, in whole per cent.
+    pub score: u64,
+    pub met: usize,
+    pub partly_met: usize,
+    pub not_met: usize,
+    pub not_known: usize,
+    pub shortlisted: bool,
+    /// Essential criteria not met, which keep the community off the shortlist.
+    pub excluded_by: Vec<String>,
+    /// Registered returnees; left out for viewers when below the small-cell threshold.
+    pub returnees: Option<u64>,
+}
+
+/// The communities ranked on the programme's checklist, best first, with the shortlist marked:
+/// the same ranking as the communities page.
+#[utoipa::path(get, path = "/api/v1/communities/ranking", tag = "community level",
+    responses((status = 200, body = [RankedCommunity]), (status = 403)))]
+pub async fn ranking(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+) -> Result<Json<Vec<RankedCommunity>>, AppError> {
+    let actor = caller.actor();
+    let r = cm::ranking(&state, &actor).await?;
+    let threshold = domain::authz::small_cell_threshold(&actor);
+    Ok(Json(
+        r.ranked
+            .into_iter()
+            .enumerate()
+            .map(|(pos, x)| {
+                let c = &r.communities[x.key];
+                let n = r.returnees[x.key];
+                RankedCommunity {
+                    position: pos + 1,
+                    id: c.id().to_string(),
+                    name: c.body.name.clone(),
+                    province: c.body.province.clone(),
+                    score: (x.score * 100.0).round() as u64,
+                    met: x.met,
+                    partly_met: x.partly,
+                    not_met: x.not_met,
+                    not_known: x.unknown,
+                    shortlisted: x.shortlisted,
+                    excluded_by: x.excluded_by,
+                    returnees: (!threshold.is_some_and(|t| n > 0 && n < t)).then_some(n),
+                }
+            })
+            .collect(),
     ))
 }
 
@@ -396,12 +477,7 @@ pub async fn add_participant(
     ApiJson(n): ApiJson<NewParticipant>,
 ) -> Result<(StatusCode, Json<Vec<ParticipantJson>>), AppError> {
     let actor = caller.actor();
-    let doc: Doc<Project> = cm::get(&state, &actor, &id).await?;
-    domain::authz::authorize(
-        &actor,
-        domain::authz::Action::ManageCommunity,
-        domain::authz::Resource::Office(doc.rec.office.unwrap_or_default()),
-    )?;
+    let doc = managed_project(&state, &actor, &id).await?;
     let (case, sex) = match n.kind {
         ParticipantKind::Returnee => {
             let number = n.case_number.as_deref().unwrap_or("").trim().to_uppercase();
@@ -418,8 +494,7 @@ pub async fn add_participant(
         }
         ParticipantKind::CommunityMember => (None, n.sex),
     };
-    let mut body = doc.body.clone();
-    body.add_participant(ProjectParticipant {
+    let participant = ProjectParticipant {
         id: uuid::Uuid::new_v4(),
         kind: n.kind,
         case,
@@ -432,13 +507,232 @@ pub async fn add_participant(
         role: n.role,
         joined: n.joined,
         left: None,
+    };
+    let saved = apply(&state, &actor, doc, n.version, |p| {
+        p.add_participant(participant)
     })
-    .map_err(|r| invalid("step", r.code()))?;
-    let saved = cm::update(&state, &actor, &doc, n.version, body).await?;
+    .await?;
     Ok((
         StatusCode::CREATED,
         Json(participant_list(&state, &actor, &saved.body).await),
     ))
+}
+
+/// The project, for someone who may change it (`community.manage` in its office).
+async fn managed_project(
+    state: &AppState,
+    actor: &Actor,
+    id: &str,
+) -> Result<Doc<Project>, AppError> {
+    let doc: Doc<Project> = cm::get(state, actor, id).await?;
+    domain::authz::authorize(
+        actor,
+        domain::authz::Action::ManageCommunity,
+        domain::authz::Resource::Office(doc.rec.office.unwrap_or_default()),
+    )?;
+    Ok(doc)
+}
+
+/// Applies a step to a project at the version the caller read. A step the project's state does
+/// not allow is refused (422, field `step`) with the reason's message id.
+async fn apply(
+    state: &AppState,
+    actor: &Actor,
+    doc: Doc<Project>,
+    version: i64,
+    change: impl FnOnce(&mut Project) -> Result<(), ProjectRefusal>,
+) -> Result<Doc<Project>, AppError> {
+    let mut body = doc.body.clone();
+    change(&mut body).map_err(|r| invalid("step", r.code()))?;
+    cm::update(state, actor, &doc, version, body).await
+}
+
+#[utoipa::path(put, path = "/api/v1/community-projects/{project}", tag = "community level",
+    params(("project" = String, Path)), request_body = ProjectUpdate,
+    responses((status = 200, body = ProjectJson), (status = 403), (status = 404), (status = 409), (status = 422)))]
+pub async fn update_project(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    Path(id): Path<String>,
+    ApiJson(u): ApiJson<ProjectUpdate>,
+) -> Result<Json<ProjectJson>, AppError> {
+    let actor = caller.actor();
+    let doc = managed_project(&state, &actor, &id).await?;
+    let kept = &doc.body;
+    if u.project.kind != kept.kind && !kept.kind_can_change() {
+        return Err(invalid("kind", ProjectRefusal::KindLocked.code()));
+    }
+    let project = Project {
+        screening: kept.screening.clone(),
+        selection: kept.selection.clone(),
+        started_on: kept.started_on,
+        closing: kept.closing.clone(),
+        participants: kept.participants.clone(),
+        ..u.project
+    };
+    let saved = cm::update(&state, &actor, &doc, u.version, project).await?;
+    Ok(Json(project_json(&actor, saved)))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ScreeningStep {
+    pub version: i64,
+    #[serde(flatten)]
+    pub screening: Screening,
+}
+
+/// Records (or redoes, before any selection decision) the screening against Table 3.2: each
+/// of the nine benefits and four drawbacks answered true or false.
+#[utoipa::path(post, path = "/api/v1/community-projects/{project}/screening", tag = "community level",
+    params(("project" = String, Path)), request_body = ScreeningStep,
+    responses((status = 200, body = ProjectJson), (status = 403), (status = 404), (status = 409), (status = 422)))]
+pub async fn screen_project(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<ScreeningStep>,
+) -> Result<Json<ProjectJson>, AppError> {
+    let actor = caller.actor();
+    let doc = managed_project(&state, &actor, &id).await?;
+    let errors = b.screening.validate(crate::pages::today());
+    if !errors.is_empty() {
+        return Err(AppError::validation(errors));
+    }
+    let saved = apply(&state, &actor, doc, b.version, |p| p.screen(b.screening)).await?;
+    Ok(Json(project_json(&actor, saved)))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct SelectionStep {
+    pub version: i64,
+    #[serde(flatten)]
+    pub decision: StageDecision,
+}
+
+/// Records the decision of the next selection stage (Table 3.4): pre-selection, initial, final.
+#[utoipa::path(post, path = "/api/v1/community-projects/{project}/selection", tag = "community level",
+    params(("project" = String, Path)), request_body = SelectionStep,
+    responses((status = 200, body = ProjectJson), (status = 403), (status = 404), (status = 409), (status = 422)))]
+pub async fn select_project(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<SelectionStep>,
+) -> Result<Json<ProjectJson>, AppError> {
+    let actor = caller.actor();
+    let doc = managed_project(&state, &actor, &id).await?;
+    let errors = b.decision.validate(crate::pages::today());
+    if !errors.is_empty() {
+        return Err(AppError::validation(errors));
+    }
+    let saved = apply(&state, &actor, doc, b.version, |p| p.decide(b.decision)).await?;
+    Ok(Json(project_json(&actor, saved)))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct LifecycleChange {
+    pub version: i64,
+    pub step: LifecycleStep,
+    #[serde(with = "domain::case::date")]
+    #[schema(value_type = String, format = Date)]
+    pub on: Date,
+    /// Kept with a completion or a stop.
+    #[serde(default)]
+    pub note: String,
+}
+
+/// Starts, completes or stops a project.
+#[utoipa::path(post, path = "/api/v1/community-projects/{project}/lifecycle", tag = "community level",
+    params(("project" = String, Path)), request_body = LifecycleChange,
+    responses((status = 200, body = ProjectJson), (status = 403), (status = 404), (status = 409), (status = 422)))]
+pub async fn project_lifecycle(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    Path(id): Path<String>,
+    ApiJson(b): ApiJson<LifecycleChange>,
+) -> Result<Json<ProjectJson>, AppError> {
+    let actor = caller.actor();
+    let doc = managed_project(&state, &actor, &id).await?;
+    if b.on > crate::pages::today() {
+        return Err(invalid("on", "error-date-in-future"));
+    }
+    let note = b.note.trim().to_string();
+    if note.chars().count() > domain::case::MAX_LONG_TEXT {
+        return Err(invalid("note", "error-too-long"));
+    }
+    let saved = apply(&state, &actor, doc, b.version, |p| {
+        p.take_step(b.step, b.on, note)
+    })
+    .await?;
+    Ok(Json(project_json(&actor, saved)))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct Leaving {
+    pub version: i64,
+    #[serde(with = "domain::case::date")]
+    #[schema(value_type = String, format = Date)]
+    pub on: Date,
+}
+
+/// Records that a participant left the project; they stay on its record.
+#[utoipa::path(post, path = "/api/v1/community-projects/{project}/participants/{participant}/leave",
+    tag = "community level",
+    params(("project" = String, Path), ("participant" = String, Path)), request_body = Leaving,
+    responses((status = 200, body = [ParticipantJson]), (status = 403), (status = 404), (status = 409), (status = 422)))]
+pub async fn participant_leaves(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    Path((id, participant)): Path<(String, String)>,
+    ApiJson(b): ApiJson<Leaving>,
+) -> Result<Json<Vec<ParticipantJson>>, AppError> {
+    let actor = caller.actor();
+    let doc = managed_project(&state, &actor, &id).await?;
+    let participant: uuid::Uuid = crate::referrals::parse_id(&participant)?;
+    if b.on > crate::pages::today() {
+        return Err(invalid("on", "error-date-in-future"));
+    }
+    let saved = apply(&state, &actor, doc, b.version, |p| {
+        p.participant_leaves(participant, b.on)
+    })
+    .await?;
+    Ok(Json(participant_list(&state, &actor, &saved.body).await))
+}
+
+doc_json!(VisitJson, MonitoringVisit);
+
+#[utoipa::path(get, path = "/api/v1/community-projects/{project}/visits", tag = "community level",
+    params(("project" = String, Path)),
+    responses((status = 200, body = [VisitJson]), (status = 403), (status = 404)))]
+pub async fn visits(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<VisitJson>>, AppError> {
+    let actor = caller.actor();
+    let p: Doc<Project> = cm::get(&state, &actor, &id).await?;
+    let all: Vec<Doc<MonitoringVisit>> = cm::list(&state, &actor, Some(p.id())).await?;
+    Ok(Json(all.into_iter().map(Into::into).collect()))
+}
+
+/// Records a monitoring visit to the project.
+#[utoipa::path(post, path = "/api/v1/community-projects/{project}/visits", tag = "community level",
+    params(("project" = String, Path)), request_body = MonitoringVisit,
+    responses((status = 201, body = VisitJson), (status = 403), (status = 404), (status = 422)))]
+pub async fn add_visit(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    Path(id): Path<String>,
+    ApiJson(v): ApiJson<MonitoringVisit>,
+) -> Result<(StatusCode, Json<VisitJson>), AppError> {
+    let actor = caller.actor();
+    let p = managed_project(&state, &actor, &id).await?;
+    let place = Place {
+        parent: Some(p.id()),
+        office: p.rec.office,
+    };
+    let saved = cm::save(&state, &actor, None, None, place, v).await?;
+    Ok((StatusCode::CREATED, Json(saved.into())))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -473,6 +767,31 @@ async fn create_structural<T: Record>(
     .await
 }
 
+/// Replaces a record of the structural level at the version the caller read, authorized and
+/// checked as `create_structural` does. A record that is not under `parent` (a meeting of
+/// another mechanism) is not found.
+async fn update_structural<T: Record>(
+    state: &AppState,
+    actor: &Actor,
+    id: &str,
+    parent: Option<DocumentId>,
+    version: i64,
+    names: impl IntoIterator<Item = StakeholderId>,
+    body: T,
+) -> Result<Doc<T>, AppError> {
+    domain::authz::authorize(
+        actor,
+        cm::manage_action(T::KIND),
+        domain::authz::Resource::Programme,
+    )?;
+    let doc: Doc<T> = cm::get(state, actor, id).await?;
+    if parent.is_some() && doc.rec.parent != parent {
+        return Err(AppError::new(crate::error::ErrorKind::NotFound));
+    }
+    known(state, names).await?;
+    cm::update(state, actor, &doc, version, body).await
+}
+
 #[utoipa::path(get, path = "/api/v1/capacity-assessments", tag = "structural level",
     responses((status = 200, body = [CapacityAssessmentJson]), (status = 403)))]
 pub async fn capacity_assessments(
@@ -494,6 +813,33 @@ pub async fn create_capacity_assessment(
     let actor = caller.actor();
     let d = create_structural(&state, &actor, None, [a.stakeholder], a).await?;
     Ok((StatusCode::CREATED, Json(d.into())))
+}
+
+#[utoipa::path(get, path = "/api/v1/capacity-assessments/{record}", tag = "structural level",
+    params(("record" = String, Path)),
+    responses((status = 200, body = CapacityAssessmentJson), (status = 403), (status = 404)))]
+pub async fn capacity_assessment(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    Path(id): Path<String>,
+) -> Result<Json<CapacityAssessmentJson>, AppError> {
+    let d: Doc<CapacityAssessment> = cm::get(&state, &caller.actor(), &id).await?;
+    Ok(Json(d.into()))
+}
+
+#[utoipa::path(put, path = "/api/v1/capacity-assessments/{record}", tag = "structural level",
+    params(("record" = String, Path)), request_body = CapacityAssessmentUpdate,
+    responses((status = 200, body = CapacityAssessmentJson), (status = 403), (status = 404), (status = 409), (status = 422)))]
+pub async fn update_capacity_assessment(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    Path(id): Path<String>,
+    ApiJson(u): ApiJson<CapacityAssessmentUpdate>,
+) -> Result<Json<CapacityAssessmentJson>, AppError> {
+    let a = u.assessment;
+    let names = [a.stakeholder];
+    let d = update_structural(&state, &caller.actor(), &id, None, u.version, names, a).await?;
+    Ok(Json(d.into()))
 }
 
 fn training_json(actor: &Actor, d: Doc<Training>) -> TrainingJson {
@@ -542,6 +888,23 @@ pub async fn create_training(
     Ok((StatusCode::CREATED, Json(training_json(&actor, d))))
 }
 
+/// Changes a training, for example to add the participants' scores after it.
+#[utoipa::path(put, path = "/api/v1/trainings/{record}", tag = "structural level",
+    params(("record" = String, Path)), request_body = TrainingUpdate,
+    responses((status = 200, body = TrainingJson), (status = 403), (status = 404), (status = 409), (status = 422)))]
+pub async fn update_training(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    Path(id): Path<String>,
+    ApiJson(u): ApiJson<TrainingUpdate>,
+) -> Result<Json<TrainingJson>, AppError> {
+    let actor = caller.actor();
+    let t = u.training;
+    let names = t.supported();
+    let d = update_structural(&state, &actor, &id, None, u.version, names, t).await?;
+    Ok(Json(training_json(&actor, d)))
+}
+
 #[utoipa::path(get, path = "/api/v1/coordination-mechanisms", tag = "structural level",
     responses((status = 200, body = [MechanismJson]), (status = 403)))]
 pub async fn mechanisms(
@@ -561,13 +924,44 @@ pub async fn create_mechanism(
     ApiJson(m): ApiJson<Mechanism>,
 ) -> Result<(StatusCode, Json<MechanismJson>), AppError> {
     let actor = caller.actor();
-    let names: Vec<StakeholderId> = m
-        .chair
-        .into_iter()
-        .chain(m.members.iter().copied())
-        .collect();
+    let names = mechanism_names(&m);
     let d = create_structural(&state, &actor, None, names, m).await?;
     Ok((StatusCode::CREATED, Json(d.into())))
+}
+
+/// The organisations a mechanism names: its chair and members.
+fn mechanism_names(m: &Mechanism) -> Vec<StakeholderId> {
+    m.chair
+        .into_iter()
+        .chain(m.members.iter().copied())
+        .collect()
+}
+
+#[utoipa::path(get, path = "/api/v1/coordination-mechanisms/{record}", tag = "structural level",
+    params(("record" = String, Path)),
+    responses((status = 200, body = MechanismJson), (status = 403), (status = 404)))]
+pub async fn mechanism(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    Path(id): Path<String>,
+) -> Result<Json<MechanismJson>, AppError> {
+    let d: Doc<Mechanism> = cm::get(&state, &caller.actor(), &id).await?;
+    Ok(Json(d.into()))
+}
+
+#[utoipa::path(put, path = "/api/v1/coordination-mechanisms/{record}", tag = "structural level",
+    params(("record" = String, Path)), request_body = MechanismUpdate,
+    responses((status = 200, body = MechanismJson), (status = 403), (status = 404), (status = 409), (status = 422)))]
+pub async fn update_mechanism(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    Path(id): Path<String>,
+    ApiJson(u): ApiJson<MechanismUpdate>,
+) -> Result<Json<MechanismJson>, AppError> {
+    let m = u.mechanism;
+    let names = mechanism_names(&m);
+    let d = update_structural(&state, &caller.actor(), &id, None, u.version, names, m).await?;
+    Ok(Json(d.into()))
 }
 
 async fn mechanism_id(state: &AppState, actor: &Actor, id: &str) -> Result<DocumentId, AppError> {
@@ -609,6 +1003,31 @@ pub async fn create_meeting(
     Ok((StatusCode::CREATED, Json(d.into())))
 }
 
+/// Changes a meeting: its record, decisions and action points (one is marked done by sending it
+/// with `done_on` and a note; a new one may be sent without an `id`).
+#[utoipa::path(put, path = "/api/v1/coordination-mechanisms/{record}/meetings/{meeting}",
+    tag = "structural level",
+    params(("record" = String, Path), ("meeting" = String, Path)), request_body = MeetingUpdate,
+    responses((status = 200, body = MeetingJson), (status = 403), (status = 404), (status = 409), (status = 422)))]
+pub async fn update_meeting(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    Path((id, meeting)): Path<(String, String)>,
+    ApiJson(u): ApiJson<MeetingUpdate>,
+) -> Result<Json<MeetingJson>, AppError> {
+    let actor = caller.actor();
+    domain::authz::authorize(
+        &actor,
+        domain::authz::Action::ManageStructural,
+        domain::authz::Resource::Programme,
+    )?;
+    let parent = mechanism_id(&state, &actor, &id).await?;
+    let m = u.meeting;
+    let names = m.attendees.clone();
+    let d = update_structural(&state, &actor, &meeting, Some(parent), u.version, names, m).await?;
+    Ok(Json(d.into()))
+}
+
 #[utoipa::path(get, path = "/api/v1/agreements", tag = "structural level",
     responses((status = 200, body = [AgreementJson]), (status = 403)))]
 pub async fn agreements(
@@ -631,13 +1050,6 @@ pub async fn create_agreement(
     Ok((StatusCode::CREATED, Json(d.into())))
 }
 
-#[derive(Deserialize, ToSchema)]
-pub struct AgreementUpdate {
-    /// The version the change is based on; a stale version is refused with 409.
-    pub version: i64,
-    pub agreement: Agreement,
-}
-
 #[utoipa::path(put, path = "/api/v1/agreements/{record}", tag = "structural level",
     params(("record" = String, Path)), request_body = AgreementUpdate,
     responses((status = 200, body = AgreementJson), (status = 403), (status = 404), (status = 409), (status = 422)))]
@@ -647,17 +1059,8 @@ pub async fn update_agreement(
     Path(id): Path<String>,
     ApiJson(u): ApiJson<AgreementUpdate>,
 ) -> Result<Json<AgreementJson>, AppError> {
-    let actor = caller.actor();
-    domain::authz::authorize(
-        &actor,
-        domain::authz::Action::ManageStructural,
-        domain::authz::Resource::Programme,
-    )?;
-    let doc: Doc<Agreement> = cm::get(&state, &actor, &id).await?;
-    known(&state, u.agreement.parties.iter().copied()).await?;
-    Ok(Json(
-        cm::update(&state, &actor, &doc, u.version, u.agreement)
-            .await?
-            .into(),
-    ))
+    let a = u.agreement;
+    let names = a.parties.clone();
+    let d = update_structural(&state, &caller.actor(), &id, None, u.version, names, a).await?;
+    Ok(Json(d.into()))
 }

@@ -17,11 +17,11 @@ use domain::ValidationErrors;
 use domain::authz::{Action, Actor, Resource, authorize, small_cell_threshold};
 use domain::case::Sex;
 use domain::community::{
-    Approach, CheckStatus, Community, Criterion, CriterionCheck, CriterionSource, MAX_WEIGHT,
-    MonitoringVisit, NEGATIVE_CRITERIA, POSITIVE_CRITERIA, ParticipantKind, ParticipantRole,
-    Pressure, Project, ProjectClosing, ProjectKind, ProjectOutcome, ProjectParticipant,
-    ProjectRefusal, RESPONDENT_FIELD, SATISFACTION_FIELD, SATISFACTION_FORM, Satisfaction,
-    Screening, SelectionConfig, SelectionStage, StageDecision, VisitRating,
+    Approach, CheckStatus, Community, Criterion, CriterionCheck, CriterionSource, LifecycleStep,
+    MAX_WEIGHT, MonitoringVisit, NEGATIVE_CRITERIA, POSITIVE_CRITERIA, ParticipantKind,
+    ParticipantRole, Pressure, Project, ProjectKind, ProjectParticipant, ProjectRefusal,
+    RESPONDENT_FIELD, SATISFACTION_FIELD, SATISFACTION_FORM, Satisfaction, Screening,
+    SelectionConfig, SelectionStage, StageDecision, VisitRating,
 };
 use forms::Answers;
 use serde::Deserialize;
@@ -218,24 +218,14 @@ pub async fn list(
     SignedIn(caller): SignedIn,
 ) -> Result<Response, AppError> {
     let actor = caller.actor();
-    let communities: Vec<Doc<Community>> = cm::list(&state, &actor, None).await?;
+    let cm::Ranking {
+        communities,
+        returnees: counts,
+        ranked,
+        config,
+    } = cm::ranking(&state, &actor).await?;
     let projects: Vec<Doc<Project>> = cm::list(&state, &actor, None).await?;
-    let config = cm::selection_config(&state).await?;
     let threshold = small_cell_threshold(&actor);
-    let mut counts = Vec::new();
-    for c in &communities {
-        counts.push(cm::cases_of(&state, c).await?.len() as u64);
-    }
-    let candidates: Vec<domain::community::Candidate<'_, usize>> = communities
-        .iter()
-        .enumerate()
-        .map(|(i, c)| domain::community::Candidate {
-            key: i,
-            name: &c.body.name,
-            returnees: counts[i],
-            checks: &c.body.selection,
-        })
-        .collect();
     let label = |key: &str| {
         config
             .criteria
@@ -244,7 +234,7 @@ pub async fn list(
             .map(|c| criterion_label(&tr, c))
             .unwrap_or_default()
     };
-    let rows = domain::community::rank(&config, &candidates)
+    let rows = ranked
         .into_iter()
         .enumerate()
         .map(|(pos, r)| {
@@ -1773,25 +1763,16 @@ pub async fn lifecycle(
         .chars()
         .take(domain::case::MAX_LONG_TEXT)
         .collect();
-    let step = form.step.clone();
+    let step = LifecycleStep::parse(&form.step);
     project_step(
         &state,
         &tr,
         &caller,
         &id,
         form.version.trim().parse().ok(),
-        move |p| match step.as_str() {
-            "start" => p.start(on),
-            "complete" | "stop" => p.close(ProjectClosing {
-                outcome: if step == "complete" {
-                    ProjectOutcome::Completed
-                } else {
-                    ProjectOutcome::Stopped
-                },
-                on,
-                note,
-            }),
-            _ => Err(ProjectRefusal::UnknownStep),
+        move |p| match step {
+            Some(step) => p.take_step(step, on, note),
+            None => Err(ProjectRefusal::UnknownStep),
         },
         ProjectForms::default(),
         "",
