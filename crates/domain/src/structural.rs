@@ -745,8 +745,12 @@ impl PolicyTrack {
         let mut e = ValidationErrors::new();
         check_text(&mut e, "framework", &self.framework, true, MAX_SHORT_TEXT);
         check_text(&mut e, "notes", &self.notes, false, MAX_LONG_TEXT);
-        for s in &self.steps {
+        for (i, s) in self.steps.iter().enumerate() {
             check_text(&mut e, "note", &s.note, false, MAX_LONG_TEXT);
+            // One record per step: a second would be shadowed by the first.
+            if self.steps[..i].iter().any(|x| x.step == s.step) {
+                e.add("steps", "error-duplicate");
+            }
         }
         e
     }
@@ -1000,6 +1004,11 @@ mod tests {
             MainstreamingStep::Sensitisation,
             "kept in order"
         );
+        assert!(t.validate().is_empty());
+        // Sent whole (the API), a step recorded twice is refused.
+        let mut twice = t.clone();
+        twice.steps.push(twice.steps[0].clone());
+        assert_eq!(twice.validate().for_field("steps"), Some("error-duplicate"));
     }
 
     #[test]

@@ -976,6 +976,72 @@ async fn capacity_building_coordination_and_agreements() {
         .unwrap();
     assert_eq!(a["engagement"], 3);
 
+    // A capacity-building plan whose action point is completed, and a policy track moved on.
+    let res = pm
+        .http
+        .post(app.url("/api/v1/capacity-plans"))
+        .bearer_auth(&token)
+        .json(&json!({"stakeholder": ngo, "title": "Case management skills",
+            "activities": ["training"], "action_points": [{"text": "Name a focal point", "due": "2026-05-01"}]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let mut plan: serde_json::Value = res.json().await.unwrap();
+    let ppath = format!("/api/v1/capacity-plans/{}", plan["id"].as_str().unwrap());
+    plan["action_points"][0]["done_on"] = json!("2026-04-30");
+    plan["action_points"][0]["note"] = json!("Awa Sow named");
+    let plan: serde_json::Value = put(
+        ppath.clone(),
+        json!({"version": plan["version"], "plan": plan}),
+    )
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(plan["action_points"][0]["done_on"], "2026-04-30");
+    let (_, page) = pm
+        .get_text(&format!(
+            "/registry/capacity-plans/{}",
+            plan["id"].as_str().unwrap()
+        ))
+        .await;
+    assert!(page.contains("1 of 1 done"), "the plan's page follows");
+    let res = pm
+        .http
+        .post(app.url("/api/v1/policy-tracks"))
+        .bearer_auth(&token)
+        .json(&json!({"sector": "labour", "framework": "National employment policy", "lead": ministry}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let mut track: serde_json::Value = res.json().await.unwrap();
+    let tpath_api = format!("/api/v1/policy-tracks/{}", track["id"].as_str().unwrap());
+    let step = json!({"step": "scoping", "status": "done", "on": "2026-03-01"});
+    track["steps"] = json!([step, step]);
+    let (status, code) = refusal(
+        put(
+            tpath_api.clone(),
+            json!({"version": track["version"], "track": track}),
+        )
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!((status, code.as_str()), (422, "error-duplicate"));
+    track["steps"] = json!([step]);
+    let res = put(
+        tpath_api.clone(),
+        json!({"version": track["version"], "track": track}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.status(), 200);
+    let track: serde_json::Value = get(tpath_api).await.unwrap().json().await.unwrap();
+    assert_eq!(track["steps"][0]["status"], "done");
+
     let viewer_token = api_token(&viewer).await;
     let res = viewer
         .http

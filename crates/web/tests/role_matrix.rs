@@ -584,7 +584,21 @@ async fn request(
         "api.communities.list" | "api.communities.get" | "api.projects.list" | "api.projects.get" | "api.participants.list"
         | "api.capacity.list" | "api.trainings.list" | "api.trainings.get" | "api.mechanisms.list" | "api.meetings.list"
         | "api.agreements.list" | "api.communities.ranking" | "api.visits.list" | "api.capacity.get"
-        | "api.mechanisms.get" => api(reqwest::Method::GET, &path).send().await.unwrap(),
+        | "api.mechanisms.get" | "api.capacity_plans.list" | "api.capacity_plans.get" | "api.policy.list" | "api.policy.get" => {
+            api(reqwest::Method::GET, &path).send().await.unwrap()
+        }
+        "api.capacity_plans.create" => post_json(&api, &path, json!({"stakeholder": fx.stakeholder, "title": ""})).await,
+        "api.capacity_plans.update" => api(reqwest::Method::PUT, &path)
+            .json(&json!({"version": 1, "plan": {"stakeholder": fx.stakeholder, "title": ""}}))
+            .send()
+            .await
+            .unwrap(),
+        "api.policy.create" => post_json(&api, &path, json!({"sector": "labour", "framework": ""})).await,
+        "api.policy.update" => api(reqwest::Method::PUT, &path)
+            .json(&json!({"version": 1, "track": {"sector": "labour", "framework": ""}}))
+            .send()
+            .await
+            .unwrap(),
         "api.projects.update" => api(reqwest::Method::PUT, &path)
             .json(&json!({"version": 1, "project": {"name": "", "kind": "mentoring"}}))
             .send()

@@ -13,7 +13,9 @@ use domain::community::{
     Community, LifecycleStep, MonitoringVisit, ParticipantKind, ParticipantMix, ParticipantRole,
     Project, ProjectParticipant, ProjectRefusal, ProjectStatus, Screening, StageDecision,
 };
-use domain::structural::{Agreement, CapacityAssessment, Mechanism, Meeting, Training};
+use domain::structural::{
+    Agreement, CapacityAssessment, CapacityPlan, Mechanism, Meeting, PolicyTrack, Training,
+};
 use domain::{DocumentId, StakeholderId};
 use serde::{Deserialize, Serialize};
 use time::Date;
@@ -53,6 +55,8 @@ doc_json!(CapacityAssessmentJson, CapacityAssessment);
 doc_json!(MechanismJson, Mechanism);
 doc_json!(MeetingJson, Meeting);
 doc_json!(AgreementJson, Agreement);
+doc_json!(CapacityPlanJson, CapacityPlan);
+doc_json!(PolicyTrackJson, PolicyTrack);
 doc_json!(
     /// A training; its participants are listed only for readers allowed to see names.
     TrainingJson,
@@ -89,6 +93,8 @@ versioned!(
     Meeting
 );
 versioned!(AgreementUpdate, agreement, Agreement);
+versioned!(CapacityPlanUpdate, plan, CapacityPlan);
+versioned!(PolicyTrackUpdate, track, PolicyTrack);
 
 fn invalid(field: &str, code: &'static str) -> AppError {
     let mut e = ValidationErrors::new();
@@ -1062,5 +1068,106 @@ pub async fn update_agreement(
     let a = u.agreement;
     let names = a.parties.clone();
     let d = update_structural(&state, &caller.actor(), &id, None, u.version, names, a).await?;
+    Ok(Json(d.into()))
+}
+
+#[utoipa::path(get, path = "/api/v1/capacity-plans", tag = "structural level",
+    responses((status = 200, body = [CapacityPlanJson]), (status = 403)))]
+pub async fn capacity_plans(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+) -> Result<Json<Vec<CapacityPlanJson>>, AppError> {
+    let all: Vec<Doc<CapacityPlan>> = cm::list(&state, &caller.actor(), None).await?;
+    Ok(Json(all.into_iter().map(Into::into).collect()))
+}
+
+#[utoipa::path(get, path = "/api/v1/capacity-plans/{record}", tag = "structural level",
+    params(("record" = String, Path)),
+    responses((status = 200, body = CapacityPlanJson), (status = 403), (status = 404)))]
+pub async fn capacity_plan(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    Path(id): Path<String>,
+) -> Result<Json<CapacityPlanJson>, AppError> {
+    let d: Doc<CapacityPlan> = cm::get(&state, &caller.actor(), &id).await?;
+    Ok(Json(d.into()))
+}
+
+#[utoipa::path(post, path = "/api/v1/capacity-plans", tag = "structural level",
+    request_body = CapacityPlan,
+    responses((status = 201, body = CapacityPlanJson), (status = 403), (status = 422)))]
+pub async fn create_capacity_plan(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    ApiJson(p): ApiJson<CapacityPlan>,
+) -> Result<(StatusCode, Json<CapacityPlanJson>), AppError> {
+    let d = create_structural(&state, &caller.actor(), None, [p.stakeholder], p).await?;
+    Ok((StatusCode::CREATED, Json(d.into())))
+}
+
+/// Changes a capacity-building plan; an action point is marked done by sending it with
+/// `done_on`.
+#[utoipa::path(put, path = "/api/v1/capacity-plans/{record}", tag = "structural level",
+    params(("record" = String, Path)), request_body = CapacityPlanUpdate,
+    responses((status = 200, body = CapacityPlanJson), (status = 403), (status = 404), (status = 409), (status = 422)))]
+pub async fn update_capacity_plan(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    Path(id): Path<String>,
+    ApiJson(u): ApiJson<CapacityPlanUpdate>,
+) -> Result<Json<CapacityPlanJson>, AppError> {
+    let p = u.plan;
+    let names = [p.stakeholder];
+    let d = update_structural(&state, &caller.actor(), &id, None, u.version, names, p).await?;
+    Ok(Json(d.into()))
+}
+
+#[utoipa::path(get, path = "/api/v1/policy-tracks", tag = "structural level",
+    responses((status = 200, body = [PolicyTrackJson]), (status = 403)))]
+pub async fn policy_tracks(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+) -> Result<Json<Vec<PolicyTrackJson>>, AppError> {
+    let all: Vec<Doc<PolicyTrack>> = cm::list(&state, &caller.actor(), None).await?;
+    Ok(Json(all.into_iter().map(Into::into).collect()))
+}
+
+#[utoipa::path(get, path = "/api/v1/policy-tracks/{record}", tag = "structural level",
+    params(("record" = String, Path)),
+    responses((status = 200, body = PolicyTrackJson), (status = 403), (status = 404)))]
+pub async fn policy_track(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    Path(id): Path<String>,
+) -> Result<Json<PolicyTrackJson>, AppError> {
+    let d: Doc<PolicyTrack> = cm::get(&state, &caller.actor(), &id).await?;
+    Ok(Json(d.into()))
+}
+
+#[utoipa::path(post, path = "/api/v1/policy-tracks", tag = "structural level",
+    request_body = PolicyTrack,
+    responses((status = 201, body = PolicyTrackJson), (status = 403), (status = 422)))]
+pub async fn create_policy_track(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    ApiJson(t): ApiJson<PolicyTrack>,
+) -> Result<(StatusCode, Json<PolicyTrackJson>), AppError> {
+    let d = create_structural(&state, &caller.actor(), None, t.lead, t).await?;
+    Ok((StatusCode::CREATED, Json(d.into())))
+}
+
+/// Changes a policy track: its preconditions and the progress of each mainstreaming step.
+#[utoipa::path(put, path = "/api/v1/policy-tracks/{record}", tag = "structural level",
+    params(("record" = String, Path)), request_body = PolicyTrackUpdate,
+    responses((status = 200, body = PolicyTrackJson), (status = 403), (status = 404), (status = 409), (status = 422)))]
+pub async fn update_policy_track(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    Path(id): Path<String>,
+    ApiJson(u): ApiJson<PolicyTrackUpdate>,
+) -> Result<Json<PolicyTrackJson>, AppError> {
+    let t = u.track;
+    let names = t.lead;
+    let d = update_structural(&state, &caller.actor(), &id, None, u.version, names, t).await?;
     Ok(Json(d.into()))
 }
