@@ -530,15 +530,6 @@ pub struct StageDecision {
     pub note: String,
 }
 
-impl StageDecision {
-    pub fn validate(&self, today: Date) -> ValidationErrors {
-        let mut e = ValidationErrors::new();
-        check_past(&mut e, "on", self.on, today);
-        check_text(&mut e, "note", &self.note, false, MAX_LONG_TEXT);
-        e
-    }
-}
-
 named_enum!(
     /// A step in a project's life after selection: it starts, then it is completed, or it is
     /// stopped at any point.
@@ -753,6 +744,38 @@ impl Project {
                 _ => {}
             }
             check_order(&mut e, "left", Some(p.joined), p.left);
+        }
+        e
+    }
+
+    /// `validate`, and no step of the project or of its participants dated after `today`
+    /// (the planned start and end may be).
+    pub fn validate_at(&self, today: Date) -> ValidationErrors {
+        let mut e = self.validate();
+        let recorded = self
+            .screening
+            .iter()
+            .map(|s| s.on)
+            .chain(self.selection.iter().map(|d| d.on))
+            .chain(self.started_on)
+            .chain(self.closing.iter().map(|c| c.on));
+        for on in recorded {
+            check_past(&mut e, "on", on, today);
+        }
+        let notes = self
+            .screening
+            .iter()
+            .map(|s| &s.note)
+            .chain(self.selection.iter().map(|d| &d.note))
+            .chain(self.closing.iter().map(|c| &c.note));
+        for note in notes {
+            check_text(&mut e, "note", note, false, MAX_LONG_TEXT);
+        }
+        for p in &self.participants {
+            check_past(&mut e, "joined", p.joined, today);
+            if let Some(left) = p.left {
+                check_past(&mut e, "left", left, today);
+            }
         }
         e
     }
@@ -1511,11 +1534,17 @@ mod tests {
             p.decide(before_pre_selection),
             Err(ProjectRefusal::DateOrder)
         );
+        let mut ahead = p.clone();
+        ahead.decide(stage(SelectionStage::Initial, true)).unwrap();
         assert_eq!(
-            stage(SelectionStage::Initial, true)
-                .validate(date!(2026 - 02 - 01))
-                .for_field("on"),
-            Some("error-date-in-future")
+            ahead.validate_at(date!(2026 - 02 - 01)).for_field("on"),
+            Some("error-date-in-future"),
+            "decided after today"
+        );
+        ahead.selection[1].note = "x".repeat(MAX_LONG_TEXT + 1);
+        assert_eq!(
+            ahead.validate_at(date!(2026 - 03 - 01)).for_field("note"),
+            Some("error-too-long")
         );
         // Stopping is possible before the start; completing is not.
         assert_eq!(
@@ -1566,6 +1595,17 @@ mod tests {
         assert_eq!(e.for_field("name"), Some("error-required"));
         assert_eq!(e.for_field("currency"), Some("error-required"));
         assert_eq!(e.for_field("end"), Some("error-end-before-start"));
+
+        // Planned dates may lie ahead; what happened may not.
+        let mut p = project(ProjectKind::LocalDevelopment);
+        p.end = Some(date!(2027 - 01 - 01));
+        let mut later = participant(ParticipantKind::CommunityMember, None);
+        later.joined = date!(2026 - 06 - 01);
+        p.participants.push(later);
+        let e = p.validate_at(date!(2026 - 05 - 01));
+        assert_eq!(e.for_field("joined"), Some("error-date-in-future"));
+        assert!(e.for_field("end").is_none());
+        assert!(p.validate_at(date!(2026 - 06 - 01)).is_empty());
     }
 
     #[test]

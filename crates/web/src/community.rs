@@ -59,8 +59,8 @@ impl Record for Project {
     fn name(&self) -> String {
         self.name.clone()
     }
-    fn check(&self, _: Date) -> ValidationErrors {
-        self.validate()
+    fn check(&self, today: Date) -> ValidationErrors {
+        self.validate_at(today)
     }
     fn cases(&self) -> Vec<CaseId> {
         self.active_cases()

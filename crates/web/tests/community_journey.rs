@@ -253,6 +253,28 @@ async fn a_community_project_from_places_of_return_to_the_returnees_plan() {
         }
     };
     assert_eq!(stage("initial").await, 422, "stages come in order");
+    // A decision dated tomorrow comes back with what was typed and why.
+    let tomorrow = (web::pages::today() + time::Duration::days(1)).to_string();
+    let v = page_version(&cm, &path).await;
+    let res = cm
+        .post_form(
+            &format!("{path}/selection"),
+            &csrf,
+            &[
+                ("stage", "pre_selection"),
+                ("passed", "no"),
+                ("on", &tomorrow),
+                ("note", "Committee of 12 March"),
+                ("version", &v),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("This date is in the future."));
+    assert!(page.contains("value=\"Committee of 12 March\""));
+    assert!(page.contains(&format!("value=\"{tomorrow}\"")));
+    assert!(page.contains("<option value=\"no\" selected>"));
     for s in ["pre_selection", "initial", "final"] {
         assert_eq!(stage(s).await, 303, "{s}");
     }
@@ -266,6 +288,23 @@ async fn a_community_project_from_places_of_return_to_the_returnees_plan() {
         .await;
     assert_eq!(res.status(), 409);
     let v = page_version(&cm, &path).await;
+    let long = "n".repeat(domain::case::MAX_LONG_TEXT + 1);
+    let res = cm
+        .post_form(
+            &format!("{path}/lifecycle"),
+            &csrf,
+            &[
+                ("step", "stop"),
+                ("on", "2026-03-05"),
+                ("note", &long),
+                ("version", &v),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 422, "a note too long is refused, not cut");
+    let page = res.text().await.unwrap();
+    assert!(page.contains("This is too long."));
+    assert!(page.contains(&format!("value=\"{long}\"")), "and kept");
     let res = cm
         .post_form(
             &format!("{path}/lifecycle"),
@@ -350,6 +389,23 @@ async fn a_community_project_from_places_of_return_to_the_returnees_plan() {
         )
         .await;
     assert_eq!(res.status(), 422);
+    // Joining tomorrow is refused with the form as typed.
+    let res = cm
+        .post_form(
+            &format!("{path}/participants"),
+            &csrf,
+            &[
+                ("kind", "community_member"),
+                ("name", "Mariama Kane"),
+                ("role", "member"),
+                ("joined", &tomorrow),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("This date is in the future."));
+    assert!(page.contains("Mariama Kane"), "what was typed is kept");
     let (_, page) = cm.get_text(&path).await;
     assert!(page.contains("Several returnees and several community members take part."));
     assert!(page.contains("40 % of participants are returnees"));
@@ -1516,4 +1572,17 @@ async fn a_project_is_ranked_screened_selected_run_and_visited_over_the_api() {
         .await
         .unwrap();
     assert_eq!(res.status(), 403, "no names for viewers");
+    let seen: serde_json::Value = viewer
+        .http
+        .get(app.url(&path("/visits")))
+        .bearer_auth(&viewer_token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(seen[0]["rating"], "some_concerns");
+    assert_eq!(seen[0]["findings"], "", "findings can name people");
+    assert_eq!(seen[0]["follow_up"], "");
 }

@@ -627,10 +627,6 @@ pub async fn select_project(
 ) -> Result<Json<ProjectJson>, AppError> {
     let actor = caller.actor();
     let doc = managed_project(&state, &actor, &id).await?;
-    let errors = b.decision.validate(crate::pages::today());
-    if !errors.is_empty() {
-        return Err(AppError::validation(errors));
-    }
     let saved = apply(&state, &actor, doc, b.version, |p| p.decide(b.decision)).await?;
     Ok(Json(project_json(&actor, saved)))
 }
@@ -659,13 +655,7 @@ pub async fn project_lifecycle(
 ) -> Result<Json<ProjectJson>, AppError> {
     let actor = caller.actor();
     let doc = managed_project(&state, &actor, &id).await?;
-    if b.on > crate::pages::today() {
-        return Err(invalid("on", "error-date-in-future"));
-    }
     let note = b.note.trim().to_string();
-    if note.chars().count() > domain::case::MAX_LONG_TEXT {
-        return Err(invalid("note", "error-too-long"));
-    }
     let saved = apply(&state, &actor, doc, b.version, |p| {
         p.take_step(b.step, b.on, note)
     })
@@ -695,9 +685,6 @@ pub async fn participant_leaves(
     let actor = caller.actor();
     let doc = managed_project(&state, &actor, &id).await?;
     let participant: uuid::Uuid = crate::referrals::parse_id(&participant)?;
-    if b.on > crate::pages::today() {
-        return Err(invalid("on", "error-date-in-future"));
-    }
     let saved = apply(&state, &actor, doc, b.version, |p| {
         p.participant_leaves(participant, b.on)
     })
@@ -707,6 +694,8 @@ pub async fn participant_leaves(
 
 doc_json!(VisitJson, MonitoringVisit);
 
+/// A project's monitoring visits; findings and follow-up only for readers allowed to see
+/// participants.
 #[utoipa::path(get, path = "/api/v1/community-projects/{project}/visits", tag = "community level",
     params(("project" = String, Path)),
     responses((status = 200, body = [VisitJson]), (status = 403), (status = 404)))]
@@ -718,7 +707,21 @@ pub async fn visits(
     let actor = caller.actor();
     let p: Doc<Project> = cm::get(&state, &actor, &id).await?;
     let all: Vec<Doc<MonitoringVisit>> = cm::list(&state, &actor, Some(p.id())).await?;
-    Ok(Json(all.into_iter().map(Into::into).collect()))
+    let names = cm::may_see_participants(&actor);
+    Ok(Json(
+        all.into_iter()
+            .map(|d| {
+                let mut v: VisitJson = d.into();
+                // Findings and follow-up are written about people; as on the project's page,
+                // readers who may not see participants get the date, rating and count only.
+                if !names {
+                    v.body.findings.clear();
+                    v.body.follow_up.clear();
+                }
+                v
+            })
+            .collect(),
+    ))
 }
 
 /// Records a monitoring visit to the project.

@@ -1045,6 +1045,8 @@ pub struct ProjectPage {
     visit_form: Vec<Fieldset>,
     screening_form: Vec<Fieldset>,
     form: Option<RecordForm>,
+    stage_typed: TypedStep,
+    step_typed: TypedStep,
     today: String,
 }
 
@@ -1054,7 +1056,17 @@ struct ProjectForms {
     participant: Option<(Posted, ValidationErrors)>,
     visit: Option<(Posted, ValidationErrors)>,
     screening: Option<(Posted, ValidationErrors)>,
+    /// What was typed in the selection or the lifecycle form, given back when refused.
+    stage: Option<TypedStep>,
+    step: Option<TypedStep>,
     problem: String,
+}
+
+#[derive(Clone, Default)]
+struct TypedStep {
+    on: String,
+    note: String,
+    passed: String,
 }
 
 fn participant_fields() -> Vec<Field> {
@@ -1397,6 +1409,14 @@ async fn project_page(
             has_errors: edit_open,
             open: edit_open,
         }),
+        stage_typed: forms.stage.unwrap_or_else(|| TypedStep {
+            on: today().to_string(),
+            ..Default::default()
+        }),
+        step_typed: forms.step.unwrap_or_else(|| TypedStep {
+            on: today().to_string(),
+            ..Default::default()
+        }),
         today: today().to_string(),
     })
 }
@@ -1690,32 +1710,33 @@ pub async fn selection(
 ) -> Result<Response, AppError> {
     managed::<Project>(&state, &caller.actor(), &id).await?;
     let stage = SelectionStage::parse(&form.stage);
-    let on = domain::case::date::parse(&form.on).filter(|d| *d <= today());
+    let on = domain::case::date::parse(&form.on);
     let passed = match form.passed.as_str() {
         "yes" => Some(true),
         "no" => Some(false),
         _ => None,
     };
+    let forms = ProjectForms {
+        stage: Some(TypedStep {
+            on: form.on.clone(),
+            note: form.note.clone(),
+            passed: form.passed.clone(),
+        }),
+        ..Default::default()
+    };
     let (Some(stage), Some(on), Some(passed)) = (stage, on, passed) else {
-        let forms = ProjectForms {
-            problem: tr.t("error-stage-form"),
-            ..Default::default()
+        let problem = if on.is_none() {
+            "error-date-format"
+        } else {
+            "error-stage-form"
         };
-        return render_status(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &project_page(&state, &tr, &caller, &id, forms).await?,
-        );
+        return refused_step(&state, &tr, &caller, &id, forms, problem).await;
     };
     let decision = StageDecision {
         stage,
         passed,
         on,
-        note: form
-            .note
-            .trim()
-            .chars()
-            .take(domain::case::MAX_LONG_TEXT)
-            .collect(),
+        note: form.note.trim().to_string(),
     };
     project_step(
         &state,
@@ -1724,10 +1745,29 @@ pub async fn selection(
         &id,
         form.version.trim().parse().ok(),
         |p| p.decide(decision),
-        ProjectForms::default(),
+        forms,
         "#selection",
     )
     .await
+}
+
+/// The project page again with a step's form as typed and what to fix.
+async fn refused_step(
+    state: &AppState,
+    tr: &Tr,
+    caller: &Caller,
+    id: &str,
+    forms: ProjectForms,
+    problem: &str,
+) -> Result<Response, AppError> {
+    let forms = ProjectForms {
+        problem: tr.t(problem),
+        ..forms
+    };
+    render_status(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &project_page(state, tr, caller, id, forms).await?,
+    )
 }
 
 #[derive(Deserialize, Default)]
@@ -1746,23 +1786,18 @@ pub async fn lifecycle(
     CsrfForm { caller, form }: CsrfForm<LifecycleForm>,
 ) -> Result<Response, AppError> {
     managed::<Project>(&state, &caller.actor(), &id).await?;
-    let on = domain::case::date::parse(&form.on).filter(|d| *d <= today());
-    let Some(on) = on else {
-        let forms = ProjectForms {
-            problem: tr.t("error-date-format"),
-            ..Default::default()
-        };
-        return render_status(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &project_page(&state, &tr, &caller, &id, forms).await?,
-        );
+    let forms = ProjectForms {
+        step: Some(TypedStep {
+            on: form.on.clone(),
+            note: form.note.clone(),
+            passed: String::new(),
+        }),
+        ..Default::default()
     };
-    let note: String = form
-        .note
-        .trim()
-        .chars()
-        .take(domain::case::MAX_LONG_TEXT)
-        .collect();
+    let Some(on) = domain::case::date::parse(&form.on) else {
+        return refused_step(&state, &tr, &caller, &id, forms, "error-date-format").await;
+    };
+    let note = form.note.trim().to_string();
     let step = LifecycleStep::parse(&form.step);
     project_step(
         &state,
@@ -1774,7 +1809,7 @@ pub async fn lifecycle(
             Some(step) => p.take_step(step, on, note),
             None => Err(ProjectRefusal::UnknownStep),
         },
-        ProjectForms::default(),
+        forms,
         "",
     )
     .await
@@ -1818,6 +1853,13 @@ pub async fn add_participant(
             read.add("name", "error-required")
         }
         _ => {}
+    }
+    if fields["joined"]
+        .as_str()
+        .and_then(domain::case::date::parse)
+        .is_some_and(|d| d > today())
+    {
+        read.add("joined", "error-date-in-future");
     }
     if !read.is_empty() {
         let forms = ProjectForms {
