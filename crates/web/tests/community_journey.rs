@@ -736,6 +736,25 @@ async fn capacity_building_coordination_and_agreements() {
         .await;
     assert_eq!(res.status(), 409);
     let version = field_value(&page, "version");
+    // A bad date on a row comes back on that row, as typed.
+    let res = pm
+        .post_form(
+            &format!("{mpath}/action_points/{point}"),
+            &csrf,
+            &[
+                ("version", &version),
+                ("done_on", "18 April"),
+                ("note", "Half sent"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    let refused = res.text().await.unwrap();
+    let row = &refused[refused.find(&format!("/action_points/{point}\"")).unwrap()..];
+    let row = &row[..row.find("</form>").unwrap()];
+    assert!(row.contains("value=\"Half sent\""), "{row}");
+    assert!(row.contains("value=\"18 April\""));
+    assert!(row.contains("field-error"));
     let res = pm
         .post_form(
             &format!("{mpath}/action_points/{point}"),

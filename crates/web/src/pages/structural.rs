@@ -955,10 +955,19 @@ pub struct RecordPage {
     links: Vec<(String, String)>,
 }
 
+struct TypedItem {
+    list: &'static str,
+    row: Option<String>,
+    posted: Posted,
+    errors: ValidationErrors,
+}
+
 #[derive(Default)]
 struct Typed {
     edit: Option<(Posted, ValidationErrors)>,
-    item: Option<(&'static str, Posted, ValidationErrors)>,
+    /// A refused change to a list: the list, the row changed (none when adding), what was
+    /// typed and what to fix.
+    item: Option<TypedItem>,
     problem: String,
 }
 
@@ -993,8 +1002,9 @@ async fn record_page(
     for l in &kind.lists {
         let hidden = l.names_people && !names;
         let items = value[l.name].as_array().cloned().unwrap_or_default();
-        let (add_posted, add_errors, open) = match &typed.item {
-            Some((name, p, e)) if *name == l.name => (p.clone(), e.clone(), true),
+        let typed_here = typed.item.as_ref().filter(|t| t.list == l.name);
+        let (add_posted, add_errors, open) = match typed_here {
+            Some(t) if t.row.is_none() => (t.posted.clone(), t.errors.clone(), true),
             _ => (Posted::default(), ValidationErrors::new(), false),
         };
         lists.push(ItemSection {
@@ -1018,30 +1028,43 @@ async fn record_page(
                 items
                     .iter()
                     .enumerate()
-                    .map(|(n, item)| ItemRow {
-                        id: item["id"].as_str().unwrap_or("").to_string(),
-                        cells: l
-                            .add
-                            .iter()
-                            .chain(
-                                l.update
-                                    .iter()
-                                    .filter(|f| !l.add.iter().any(|a| a.name == f.name)),
-                            )
-                            .map(|f| records::show(tr, f, &item[f.name], &orgs))
-                            .collect(),
-                        update: if can_manage && !l.update.is_empty() {
-                            records::views_in(
-                                tr,
-                                &format!("row{n}-"),
-                                &l.update,
-                                &records::posted(&l.update, item, None),
-                                &ValidationErrors::new(),
-                                &orgs,
-                            )
-                        } else {
-                            Vec::new()
-                        },
+                    .map(|(n, item)| {
+                        let id = item["id"].as_str().unwrap_or("").to_string();
+                        // The row a refused update was for shows what was typed and why.
+                        let (posted, errors) = match typed_here {
+                            Some(t) if t.row.as_deref() == Some(id.as_str()) => {
+                                (t.posted.clone(), t.errors.clone())
+                            }
+                            _ => (
+                                records::posted(&l.update, item, None),
+                                ValidationErrors::new(),
+                            ),
+                        };
+                        ItemRow {
+                            cells: l
+                                .add
+                                .iter()
+                                .chain(
+                                    l.update
+                                        .iter()
+                                        .filter(|f| !l.add.iter().any(|a| a.name == f.name)),
+                                )
+                                .map(|f| records::show(tr, f, &item[f.name], &orgs))
+                                .collect(),
+                            update: if can_manage && !l.update.is_empty() {
+                                records::views_in(
+                                    tr,
+                                    &format!("row{n}-"),
+                                    &l.update,
+                                    &posted,
+                                    &errors,
+                                    &orgs,
+                                )
+                            } else {
+                                Vec::new()
+                            },
+                            id,
+                        }
                     })
                     .collect()
             },
@@ -1484,7 +1507,12 @@ async fn change_list(
                 .collect::<Vec<_>>()
                 .join(" ");
             let typed = Typed {
-                item: Some((list.name, form, errors)),
+                item: Some(TypedItem {
+                    list: list.name,
+                    row: item.map(str::to_string),
+                    posted: form,
+                    errors,
+                }),
                 problem,
                 ..Default::default()
             };
