@@ -143,6 +143,24 @@ async fn a_community_project_from_places_of_return_to_the_returnees_plan() {
         )
         .await;
     assert_eq!(res.status(), 409);
+    // Evidence too long is refused with that reason, and kept.
+    let long = "e".repeat(domain::case::MAX_LONG_TEXT + 1);
+    let res = cm
+        .post_form(
+            &format!("/communities/{community}/selection"),
+            &csrf,
+            &[
+                ("version", &field_value(&page, "version")),
+                ("status_authorities_motivated", "met"),
+                ("evidence_authorities_motivated", &long),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    let refused = res.text().await.unwrap();
+    assert!(refused.contains("This is too long."));
+    assert!(!refused.contains("Choose a status for every criterion."));
+    assert!(refused.contains(&long));
 
     // The profile instrument is filled about the community, not offered on cases.
     let (_, case_page) = cm.get_text(&format!("/cases/{aminata}")).await;

@@ -791,8 +791,16 @@ pub async fn save_selection(
         Err(e) if matches!(e.kind, ErrorKind::Validation | ErrorKind::Conflict) => {
             let message = if e.kind == ErrorKind::Conflict {
                 tr.t("error-stale-record")
-            } else {
+            } else if bad {
                 tr.t("error-selection")
+            } else {
+                // What the community's checks found, such as evidence that is too long.
+                e.fields
+                    .0
+                    .iter()
+                    .map(|f| tr.t(f.code))
+                    .collect::<Vec<_>>()
+                    .join(" ")
             };
             let status = if e.kind == ErrorKind::Conflict {
                 StatusCode::CONFLICT
