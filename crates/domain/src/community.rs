@@ -1025,6 +1025,20 @@ impl ParticipantMix {
     pub fn total(&self) -> usize {
         self.returnees + self.community_members
     }
+    /// Whether a group of people counted here is smaller than `threshold` (but not empty): then
+    /// the counts, the returnees' share and the verdict would each tell who is in it, and
+    /// readers under small-cell suppression get none of them.
+    pub fn has_small_counts(&self, threshold: u64) -> bool {
+        [
+            self.returnees,
+            self.community_members,
+            self.women,
+            self.men,
+            self.sex_not_recorded,
+        ]
+        .iter()
+        .any(|n| *n > 0 && (*n as u64) < threshold)
+    }
     /// Returnees' share of participants, in whole per cent.
     pub fn returnee_percent(&self) -> Option<u64> {
         let t = self.total() as u64;

@@ -1337,6 +1337,7 @@ mix-returnees-only = Only returnees take part. The handbook strongly recommends 
 mix-community-only = No returnee takes part yet.
 mix-unbalanced = Returnees and community members both take part, but one group has a single person; the handbook's first criterion asks for several of each.
 mix-mixed = Several returnees and several community members take part.
+mix-suppressed = Too few people take part to show how the group is made up.
 screening-title = Screening (Table 3.2)
 screening-hint = The handbook's criteria for the benefits and drawbacks of a community project. Any drawback stops the project until it is addressed and the screening redone.
 screening-none = Not screened yet.

@@ -265,7 +265,8 @@ pub struct ProjectJson {
     pub dimension: domain::pathway::Dimension,
     /// Left out for viewers when a count is below the small-cell threshold.
     pub mix: Option<ParticipantMix>,
-    pub mix_verdict: domain::community::MixVerdict,
+    /// Left out with the mix.
+    pub mix_verdict: Option<domain::community::MixVerdict>,
     #[serde(flatten)]
     pub project: Project,
 }
@@ -273,17 +274,8 @@ pub struct ProjectJson {
 /// Viewers get no count of people below the small-cell threshold: the mix is left out then.
 fn project_json(actor: &Actor, d: Doc<Project>) -> ProjectJson {
     let full = d.body.mix();
-    let small = domain::authz::small_cell_threshold(actor).is_some_and(|t| {
-        [
-            full.returnees,
-            full.community_members,
-            full.women,
-            full.men,
-            full.sex_not_recorded,
-        ]
-        .iter()
-        .any(|n| *n > 0 && (*n as u64) < t)
-    });
+    let small =
+        domain::authz::small_cell_threshold(actor).is_some_and(|t| full.has_small_counts(t));
     let mix = (!small).then_some(full);
     let mut project = d.body;
     ProjectJson {
@@ -292,7 +284,7 @@ fn project_json(actor: &Actor, d: Doc<Project>) -> ProjectJson {
         community: d.rec.parent.map(|p| p.to_string()).unwrap_or_default(),
         status: project.status(),
         dimension: project.dimension(),
-        mix_verdict: full.verdict(),
+        mix_verdict: (!small).then(|| full.verdict()),
         mix,
         project: {
             project.participants.clear();

@@ -493,7 +493,11 @@ fn project_row(tr: &Tr, p: &Doc<Project>, threshold: Option<u64>) -> ProjectRow 
         status: tr.t_of("project-status", p.body.status().as_str()),
         returnees: super::overview::cell(tr, mix.returnees as u64, threshold),
         members: super::overview::cell(tr, mix.community_members as u64, threshold),
-        mix: tr.t_of("mix", mix.verdict().as_str()),
+        mix: if threshold.is_some_and(|t| mix.has_small_counts(t)) {
+            tr.t("mix-suppressed")
+        } else {
+            tr.t_of("mix", mix.verdict().as_str())
+        },
     }
 }
 
@@ -1162,6 +1166,7 @@ async fn project_page(
         }
     }
     let mix = p.mix();
+    let small_mix = threshold.is_some_and(|t| mix.has_small_counts(t));
     let visits: Vec<Doc<MonitoringVisit>> = cm::list(state, &actor, Some(doc.id())).await?;
     let case_choices: Vec<(String, String)> = if can_manage {
         cm::cases_of(state, &community)
@@ -1237,12 +1242,15 @@ async fn project_page(
         mix_members: super::overview::cell(tr, mix.community_members as u64, threshold),
         mix_women: super::overview::cell(tr, mix.women as u64, threshold),
         mix_men: super::overview::cell(tr, mix.men as u64, threshold),
-        mix_share: match (threshold, mix.returnee_percent()) {
-            (Some(t), _) if (mix.total() as u64) < t => String::new(),
-            (_, Some(pc)) => tr.t1("mix-share", "percent", pc),
+        mix_share: match mix.returnee_percent() {
+            Some(pc) if !small_mix => tr.t1("mix-share", "percent", pc),
             _ => String::new(),
         },
-        mix_verdict: tr.t_of("mix", mix.verdict().as_str()),
+        mix_verdict: if small_mix {
+            tr.t("mix-suppressed")
+        } else {
+            tr.t_of("mix", mix.verdict().as_str())
+        },
         mix_ok: mix.verdict() == domain::community::MixVerdict::Mixed,
         names,
         participants,

@@ -9,7 +9,7 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use domain::ValidationErrors;
-use domain::authz::{Action, Actor, Resource, authorize};
+use domain::authz::{Action, Actor, Resource, authorize, small_cell_threshold};
 use domain::case::Sex;
 use domain::me::{
     Analysis, Axis, CheckStatus, Conductor, EvaluationCheck, EvaluationCriterion, EvaluationTiming,
@@ -631,12 +631,14 @@ fn title(tr: &Tr, rec: &DocRecord, value: &Value, orgs: &Options) -> String {
     }
 }
 
-/// What is worked out from a record: its progress, warnings and results.
+/// What is worked out from a record: its progress, warnings and results. Counts of people
+/// below `threshold` (small-cell suppression) are not shown, nor averages over them.
 fn facts(
     tr: &Tr,
     rec: &DocRecord,
     orgs: &Options,
     kinds_of: &[(StakeholderId, domain::stakeholder::StakeholderKind)],
+    threshold: Option<u64>,
 ) -> Vec<DetailRow> {
     let today = today();
     let row = |label: &str, value: String| DetailRow {
@@ -677,14 +679,22 @@ fn facts(
         DocKind::Training => serde_json::from_str::<Training>(&rec.body)
             .map(|t| {
                 let r = t.results();
-                let mean =
-                    |m: Option<f64>| m.map(|x| format!("{x:.1}")).unwrap_or_else(|| "—".into());
+                let count = |n: usize| super::overview::cell(tr, n as u64, threshold);
+                let small = threshold.is_some_and(|t| {
+                    [r.participants, r.tested_twice]
+                        .iter()
+                        .any(|n| (*n as u64) < t)
+                });
+                let mean = |m: Option<f64>| match m {
+                    Some(x) if !small => format!("{x:.1}"),
+                    _ => "—".into(),
+                };
                 vec![
-                    row("training-participants", r.participants.to_string()),
-                    row("training-tested-twice", r.tested_twice.to_string()),
+                    row("training-participants", count(r.participants)),
+                    row("training-tested-twice", count(r.tested_twice)),
                     row("training-mean-pre", mean(r.mean_pre)),
                     row("training-mean-post", mean(r.mean_post)),
-                    row("training-improved", r.improved.to_string()),
+                    row("training-improved", count(r.improved)),
                 ]
             })
             .unwrap_or_default(),
@@ -861,6 +871,7 @@ pub async fn hub(
     SignedIn(caller): SignedIn,
 ) -> Result<Response, AppError> {
     let actor = caller.actor();
+    let threshold = small_cell_threshold(&actor);
     authorize(&actor, Action::ReadCommunity, Resource::Programme)?;
     let orgs = cm::organisations(&state).await?;
     let kinds_of = stakeholder_kinds(&state).await?;
@@ -875,7 +886,7 @@ pub async fn hub(
             rows.push(HubRow {
                 href: format!("/registry/{}/{}", k.slug, rec.id),
                 title: title(&tr, &rec, &value, &orgs),
-                facts: facts(&tr, &rec, &orgs, &kinds_of)
+                facts: facts(&tr, &rec, &orgs, &kinds_of, threshold)
                     .into_iter()
                     .map(|r| format!("{}: {}", r.label, r.value))
                     .collect::<Vec<_>>()
@@ -991,7 +1002,7 @@ async fn record_page(
         title: tr.t(&format!("structural-{}-one", kind.slug)),
         rows: records::rows(tr, &kind.fields, &value, &orgs),
     }];
-    let worked_out = facts(tr, &rec, &orgs, &kinds_of);
+    let worked_out = facts(tr, &rec, &orgs, &kinds_of, small_cell_threshold(&actor));
     if !worked_out.is_empty() {
         groups.push(DetailGroup {
             title: tr.t("structural-worked-out"),
@@ -1099,7 +1110,7 @@ async fn record_page(
                 rows.push(ChildRow {
                     href: format!("/registry/{}/{}", child.slug, m.id),
                     title: title(tr, &m, &v, &orgs),
-                    facts: facts(tr, &m, &orgs, &kinds_of)
+                    facts: facts(tr, &m, &orgs, &kinds_of, small_cell_threshold(&actor))
                         .into_iter()
                         .map(|r| r.value)
                         .collect::<Vec<_>>()
