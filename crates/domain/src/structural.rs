@@ -38,6 +38,17 @@ pub struct ActionPoint {
 
 pub const MAX_ACTION_POINTS: usize = 100;
 
+/// Fields of the structural records that name people (who else attended a meeting, who owns
+/// an action point): kept from readers who may not see participants, like the trainee lists.
+pub const NAMES_OF_PEOPLE: [&str; 2] = ["other_attendees", "owner"];
+
+/// Clears who owns each action point, for readers who may not see names.
+pub fn hide_owners(points: &mut [ActionPoint]) {
+    for p in points {
+        p.owner.clear();
+    }
+}
+
 impl ActionPoint {
     pub fn validate(&self) -> ValidationErrors {
         let mut e = ValidationErrors::new();

@@ -945,10 +945,10 @@ async fn capacity_building_coordination_and_agreements() {
     let mut meeting_body = meetings[0].clone();
     let meeting_id = meeting_body["id"].as_str().unwrap().to_string();
     let meeting_version = meeting_body["version"].as_i64().unwrap();
-    meeting_body["action_points"]
-        .as_array_mut()
-        .unwrap()
-        .push(json!({"text": "Share the list of services", "owner": "NGO", "due": "2026-05-01"}));
+    meeting_body["action_points"].as_array_mut().unwrap().push(
+        json!({"text": "Share the list of services", "owner": "Binta Camara", "due": "2026-05-01"}),
+    );
+    meeting_body["other_attendees"] = json!("Moussa Diallo, mayor of Goudiry");
     let mpath = format!("/api/v1/coordination-mechanisms/{mechanism}/meetings/{meeting_id}");
     let changed: serde_json::Value = put(
         mpath.clone(),
@@ -1141,7 +1141,34 @@ async fn capacity_building_coordination_and_agreements() {
     let track: serde_json::Value = get(tpath_api).await.unwrap().json().await.unwrap();
     assert_eq!(track["steps"][0]["status"], "done");
 
+    // Names written in meetings stay with staff.
+    let (_, page) = pm
+        .get_text(&format!("/registry/meetings/{meeting_id}"))
+        .await;
+    assert!(page.contains("Moussa Diallo") && page.contains("Binta Camara"));
+    let (_, page) = viewer
+        .get_text(&format!("/registry/meetings/{meeting_id}"))
+        .await;
+    assert!(page.contains("Share the list of services"));
+    assert!(!page.contains("Moussa Diallo") && !page.contains("Binta Camara"));
     let viewer_token = api_token(&viewer).await;
+    let seen: serde_json::Value = viewer
+        .http
+        .get(app.url(&format!(
+            "/api/v1/coordination-mechanisms/{mechanism}/meetings"
+        )))
+        .bearer_auth(&viewer_token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        seen[0]["action_points"][1]["text"],
+        "Share the list of services"
+    );
+    assert!(!seen.to_string().contains("Diallo") && !seen.to_string().contains("Binta"));
     let res = viewer
         .http
         .put(app.url(&apath))

@@ -965,6 +965,25 @@ pub async fn update_mechanism(
     Ok(Json(d.into()))
 }
 
+/// A meeting; who else attended and who owns each action point only for readers allowed to
+/// see names.
+fn meeting_json(actor: &Actor, d: Doc<Meeting>) -> MeetingJson {
+    let mut m: MeetingJson = d.into();
+    if !cm::may_see_participants(actor) {
+        m.body.other_attendees.clear();
+        domain::structural::hide_owners(&mut m.body.action_points);
+    }
+    m
+}
+
+fn capacity_plan_json(actor: &Actor, d: Doc<CapacityPlan>) -> CapacityPlanJson {
+    let mut p: CapacityPlanJson = d.into();
+    if !cm::may_see_participants(actor) {
+        domain::structural::hide_owners(&mut p.body.action_points);
+    }
+    p
+}
+
 async fn mechanism_id(state: &AppState, actor: &Actor, id: &str) -> Result<DocumentId, AppError> {
     let m: Doc<Mechanism> = cm::get(state, actor, id).await?;
     Ok(m.id())
@@ -981,7 +1000,9 @@ pub async fn meetings(
     let actor = caller.actor();
     let parent = mechanism_id(&state, &actor, &id).await?;
     let all: Vec<Doc<Meeting>> = cm::list(&state, &actor, Some(parent)).await?;
-    Ok(Json(all.into_iter().map(Into::into).collect()))
+    Ok(Json(
+        all.into_iter().map(|d| meeting_json(&actor, d)).collect(),
+    ))
 }
 
 #[utoipa::path(post, path = "/api/v1/coordination-mechanisms/{record}/meetings", tag = "structural level",
@@ -1072,8 +1093,13 @@ pub async fn capacity_plans(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
 ) -> Result<Json<Vec<CapacityPlanJson>>, AppError> {
-    let all: Vec<Doc<CapacityPlan>> = cm::list(&state, &caller.actor(), None).await?;
-    Ok(Json(all.into_iter().map(Into::into).collect()))
+    let actor = caller.actor();
+    let all: Vec<Doc<CapacityPlan>> = cm::list(&state, &actor, None).await?;
+    Ok(Json(
+        all.into_iter()
+            .map(|d| capacity_plan_json(&actor, d))
+            .collect(),
+    ))
 }
 
 #[utoipa::path(get, path = "/api/v1/capacity-plans/{record}", tag = "structural level",
@@ -1084,8 +1110,9 @@ pub async fn capacity_plan(
     ApiCaller(caller): ApiCaller,
     Path(id): Path<String>,
 ) -> Result<Json<CapacityPlanJson>, AppError> {
-    let d: Doc<CapacityPlan> = cm::get(&state, &caller.actor(), &id).await?;
-    Ok(Json(d.into()))
+    let actor = caller.actor();
+    let d: Doc<CapacityPlan> = cm::get(&state, &actor, &id).await?;
+    Ok(Json(capacity_plan_json(&actor, d)))
 }
 
 #[utoipa::path(post, path = "/api/v1/capacity-plans", tag = "structural level",

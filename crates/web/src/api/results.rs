@@ -224,13 +224,21 @@ pub async fn evaluations(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
 ) -> Result<Json<Vec<EvaluationJson>>, AppError> {
-    let all: Vec<Doc<Evaluation>> = cm::list(&state, &caller.actor(), None).await?;
+    let actor = caller.actor();
+    let all: Vec<Doc<Evaluation>> = cm::list(&state, &actor, None).await?;
+    let names = cm::may_see_participants(&actor);
     Ok(Json(
         all.into_iter()
-            .map(|d| EvaluationJson {
-                id: d.id().to_string(),
-                version: d.rec.version,
-                evaluation: d.body,
+            .map(|d| {
+                let mut evaluation = d.body;
+                if !names {
+                    domain::structural::hide_owners(&mut evaluation.action_points);
+                }
+                EvaluationJson {
+                    id: d.rec.id.to_string(),
+                    version: d.rec.version,
+                    evaluation,
+                }
             })
             .collect(),
     ))

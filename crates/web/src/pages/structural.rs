@@ -631,6 +631,20 @@ fn title(tr: &Tr, rec: &DocRecord, value: &Value, orgs: &Options) -> String {
     }
 }
 
+/// Blanks the fields that name people, in the record and in the rows of its lists.
+fn without_names(value: &mut Value) {
+    let Some(obj) = value.as_object_mut() else {
+        return;
+    };
+    for (key, v) in obj.iter_mut() {
+        if NAMES_OF_PEOPLE.contains(&key.as_str()) {
+            *v = Value::String(String::new());
+        } else if let Some(items) = v.as_array_mut() {
+            items.iter_mut().for_each(without_names);
+        }
+    }
+}
+
 /// What is worked out from a record: its progress, warnings and results. Counts of people
 /// below `threshold` (small-cell suppression) are not shown, nor averages over them.
 fn facts(
@@ -992,11 +1006,14 @@ async fn record_page(
 ) -> Result<RecordPage, AppError> {
     let actor = caller.actor();
     let rec = load(state, &actor, kind, id).await?;
-    let value = read_value(&rec)?;
+    let mut value = read_value(&rec)?;
     let orgs = cm::organisations(state).await?;
     let kinds_of = stakeholder_kinds(state).await?;
     let can_manage = authorize(&actor, cm::manage_action(kind.doc), Resource::Programme).is_ok();
     let names = cm::may_see_participants(&actor);
+    if !names {
+        without_names(&mut value);
+    }
     let base = format!("/registry/{}/{}", kind.slug, rec.id);
     let mut groups = vec![DetailGroup {
         title: tr.t(&format!("structural-{}-one", kind.slug)),
