@@ -376,6 +376,13 @@ pub async fn update<T: Record>(
 
 const SELECTION_SETTING: &str = "community.selection";
 
+/// What a checklist form was based on: two managers editing the checklist at once must not
+/// overwrite each other unseen.
+pub fn selection_fingerprint(config: &SelectionConfig) -> String {
+    let text = serde_json::to_string(config).unwrap_or_default();
+    crate::auth::hash_token(&text)
+}
+
 pub async fn selection_config(state: &AppState) -> Result<SelectionConfig, AppError> {
     // A stored checklist that does not read is a fault to report, never silently replaced by
     // the defaults (the next save would overwrite the programme's own).

@@ -1656,3 +1656,167 @@ async fn a_project_is_ranked_screened_selected_run_and_visited_over_the_api() {
     assert_eq!(seen[0]["findings"], "", "findings can name people");
     assert_eq!(seen[0]["follow_up"], "");
 }
+
+/// The value of the hidden input `name` of a page.
+fn hidden(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no input {name}"))
+        + marker.len();
+    html[start..].split('"').next().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn a_programme_manager_configures_the_selection_checklist() {
+    let app = spawn_app().await;
+    let office = app.office("DKR").await;
+    app.user("pm.dkr", Role::ProgrammeManager, Some(office))
+        .await;
+    app.user("cm.dkr", Role::CaseManager, Some(office)).await;
+    let pm = app.signed_in("pm.dkr").await;
+    let cm = app.signed_in("cm.dkr").await;
+    assert_eq!(cm.get("/communities/criteria").await.status(), 403);
+    let (status, page) = pm.get_text("/communities/criteria").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("Many returnees live there"));
+    let based_on = hidden(&page, "based_on");
+    let csrf = pm.csrf("/communities/criteria").await;
+    let keys = domain::community::HANDBOOK_CRITERIA.map(|(k, _)| k);
+    let form = |weights: &[(&str, &str)], extra: &[(&str, &str)], based_on: &str| {
+        let mut f: Vec<(String, String)> = keys
+            .iter()
+            .map(|k| {
+                let w = weights
+                    .iter()
+                    .find(|(x, _)| x == k)
+                    .map_or("1", |(_, w)| *w);
+                (format!("weight_{k}"), w.to_string())
+            })
+            .collect();
+        f.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        f.push(("based_on".into(), based_on.to_string()));
+        f
+    };
+    let post = |fields: Vec<(String, String)>| {
+        let pm = &pm;
+        let csrf = csrf.clone();
+        async move {
+            let refs: Vec<(&str, &str)> = fields
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect();
+            pm.post_form("/communities/criteria", &csrf, &refs).await
+        }
+    };
+
+    // A bad shortlist size is refused with what was typed kept, the new criterion in its box.
+    let res = post(form(
+        &[("high_return_concentration", "3")],
+        &[
+            ("shortlist_size", "many"),
+            ("new_label", "Women's groups are active"),
+        ],
+        &based_on,
+    ))
+    .await;
+    assert_eq!(res.status(), 422);
+    let refused = res.text().await.unwrap();
+    assert!(refused.contains("Give a number from 1 to 50."));
+    assert!(refused.contains("value=\"many\""));
+    assert!(
+        refused.contains("value=\"Women&#x27;s groups are active\"")
+            || refused.contains("value=\"Women&#39;s groups are active\"")
+    );
+    assert!(
+        !refused.contains("<td>Women"),
+        "not also listed as a criterion"
+    );
+
+    // Saved: weight 3, an essential criterion, a criterion of the programme, a shortlist of 2.
+    let res = post(form(
+        &[("high_return_concentration", "3")],
+        &[
+            ("essential_authorities_motivated", "yes"),
+            ("new_label", "Women's groups are active"),
+            ("shortlist_size", "2"),
+        ],
+        &based_on,
+    ))
+    .await;
+    assert_eq!(res.status(), 303);
+    let (_, list) = pm.get_text("/communities").await;
+    assert!(list.contains("Many returnees live there (×3)"));
+    assert!(list.contains("Local authorities are motivated to support reintegration — essential"));
+    assert!(
+        list.contains("Women&#x27;s groups are active")
+            || list.contains("Women&#39;s groups are active")
+    );
+    assert!(list.contains("The first 2 communities"));
+
+    // A form loaded before that save is stale: refused, shown again as typed.
+    let res = post(form(
+        &[("high_return_concentration", "5")],
+        &[("shortlist_size", "4")],
+        &based_on,
+    ))
+    .await;
+    assert_eq!(res.status(), 409);
+    let stale = res.text().await.unwrap();
+    assert!(stale.contains("value=\"4\""));
+    assert!(stale.contains("<option value=\"5\" selected>"));
+    // Saving from the page it came back on goes through.
+    let fresh = hidden(&stale, "based_on");
+    assert_ne!(fresh, based_on);
+    let marker = "name=\"weight_";
+    let own = stale
+        .match_indices(marker)
+        .map(|(i, _)| stale[i + marker.len()..].split('"').next().unwrap())
+        .find(|k| k.starts_with("programme_"))
+        .unwrap()
+        .to_string();
+    let own_weight = format!("weight_{own}");
+    let res = post(form(
+        &[("high_return_concentration", "5")],
+        &[
+            ("shortlist_size", "4"),
+            ("essential_authorities_motivated", "yes"),
+            (&own_weight, "2"),
+        ],
+        &fresh,
+    ))
+    .await;
+    assert_eq!(res.status(), 303);
+
+    // The essential criterion keeps a community off the shortlist, and says why.
+    let ccsrf = cm.csrf("/communities/new").await;
+    let res = cm
+        .post_form(
+            "/communities",
+            &ccsrf,
+            &[("name", "Kidira"), ("province", "Tambacounda")],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let kidira = location(&res);
+    let (_, page) = cm.get_text(&kidira).await;
+    let res = cm
+        .post_form(
+            &format!("{kidira}/selection"),
+            &ccsrf,
+            &[
+                ("version", &field_value(&page, "version")),
+                ("status_high_return_concentration", "met"),
+                ("status_authorities_motivated", "not_met"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let (_, list) = cm.get_text("/communities").await;
+    assert!(
+        list.contains(
+            "Left out: not met — Local authorities are motivated to support reintegration"
+        )
+    );
+    assert!(!list.contains(">Shortlisted<"));
+}

@@ -841,8 +841,21 @@ pub struct CriteriaPage {
     shortlist_size: String,
     shortlist_error: String,
     new_label: String,
+    new_label_error: String,
     has_errors: bool,
     weights: Vec<String>,
+    /// The stored checklist the form shows, and why it came back (someone else saved first).
+    based_on: String,
+    problem: String,
+}
+
+/// What the checklist form shows besides the criteria: as stored, or as typed when refused.
+struct CriteriaTyped {
+    shortlist_size: String,
+    new_label: String,
+    errors: ValidationErrors,
+    /// The fingerprint of the stored checklist the form is based on.
+    based_on: String,
 }
 
 fn criteria_page(
@@ -850,10 +863,15 @@ fn criteria_page(
     tr: &Tr,
     caller: &Caller,
     config: &SelectionConfig,
-    size_text: String,
-    new_label: String,
-    errors: &ValidationErrors,
+    typed: CriteriaTyped,
 ) -> CriteriaPage {
+    let CriteriaTyped {
+        shortlist_size: size_text,
+        new_label,
+        errors,
+        based_on,
+    } = typed;
+    let errors = &errors;
     let msg = |f: &str| errors.for_field(f).map(|c| tr.t(c)).unwrap_or_default();
     CriteriaPage {
         c: Chrome::new(state, tr.clone(), Some(caller)),
@@ -879,9 +897,12 @@ fn criteria_page(
             .collect(),
         shortlist_size: size_text,
         shortlist_error: msg("shortlist_size"),
+        new_label_error: msg("new_label"),
         new_label,
         has_errors: !errors.is_empty(),
         weights: (0..=MAX_WEIGHT).map(|w| w.to_string()).collect(),
+        based_on,
+        problem: String::new(),
     }
 }
 
@@ -901,9 +922,12 @@ pub async fn criteria(
         &tr,
         &caller,
         &config,
-        config.shortlist_size.to_string(),
-        String::new(),
-        &ValidationErrors::new(),
+        CriteriaTyped {
+            shortlist_size: config.shortlist_size.to_string(),
+            new_label: String::new(),
+            errors: ValidationErrors::new(),
+            based_on: cm::selection_fingerprint(&config),
+        },
     ))
 }
 
@@ -940,8 +964,19 @@ pub async fn save_criteria(
         });
     }
     let new_label = form.get("new_label").trim().to_string();
+    if new_label.chars().count() > domain::case::MAX_SHORT_TEXT {
+        read.add("new_label", "error-too-long");
+    }
+    let size_text = form.get("shortlist_size").trim().to_string();
+    match size_text.parse::<u8>() {
+        Ok(n) => config.shortlist_size = n,
+        Err(_) => read.add("shortlist_size", "error-shortlist-size"),
+    }
+    // A refused form shows the new criterion in its box only, not also as a row (saving it
+    // again would add it twice).
+    let mut to_save = config.clone();
     if !new_label.is_empty() {
-        config.criteria.push(Criterion {
+        to_save.criteria.push(Criterion {
             key: format!(
                 "programme_{}",
                 &uuid::Uuid::new_v4().simple().to_string()[..8]
@@ -952,13 +987,29 @@ pub async fn save_criteria(
             essential: false,
         });
     }
-    let size_text = form.get("shortlist_size").trim().to_string();
-    match size_text.parse::<u8>() {
-        Ok(n) => config.shortlist_size = n,
-        Err(_) => read.add("shortlist_size", "error-shortlist-size"),
+    let fingerprint = cm::selection_fingerprint(&current);
+    if form.get("based_on") != fingerprint {
+        // Saved by someone else since this form was loaded: shown again as typed, now based on
+        // what is stored, to be checked and saved again.
+        let page = CriteriaPage {
+            problem: tr.t("error-stale-record"),
+            ..criteria_page(
+                &state,
+                &tr,
+                &caller,
+                &config,
+                CriteriaTyped {
+                    shortlist_size: size_text,
+                    new_label,
+                    errors: read,
+                    based_on: fingerprint,
+                },
+            )
+        };
+        return render_status(StatusCode::CONFLICT, &page);
     }
     let result = if read.is_empty() {
-        cm::save_selection_config(&state, &actor, config.clone()).await
+        cm::save_selection_config(&state, &actor, to_save).await
     } else {
         Err(AppError::validation(read))
     };
@@ -967,7 +1018,16 @@ pub async fn save_criteria(
         Err(e) if e.kind == ErrorKind::Validation => render_status(
             StatusCode::UNPROCESSABLE_ENTITY,
             &criteria_page(
-                &state, &tr, &caller, &config, size_text, new_label, &e.fields,
+                &state,
+                &tr,
+                &caller,
+                &config,
+                CriteriaTyped {
+                    shortlist_size: size_text,
+                    new_label,
+                    errors: e.fields,
+                    based_on: fingerprint,
+                },
             ),
         ),
         Err(e) => Err(e),
