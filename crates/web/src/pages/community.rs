@@ -792,31 +792,18 @@ pub async fn save_selection(
     };
     match result {
         Ok(_) => Ok(Redirect::to(&format!("/communities/{id}#selection")).into_response()),
-        Err(e) if matches!(e.kind, ErrorKind::Validation | ErrorKind::Conflict) => {
-            let message = if e.kind == ErrorKind::Conflict {
-                tr.t("error-stale-record")
-            } else if bad {
-                tr.t("error-selection")
-            } else {
-                // What the community's checks found, such as evidence that is too long.
-                e.fields
-                    .0
-                    .iter()
-                    .map(|f| tr.t(f.code))
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            };
-            let status = if e.kind == ErrorKind::Conflict {
-                StatusCode::CONFLICT
-            } else {
-                StatusCode::UNPROCESSABLE_ENTITY
+        Err(e) => {
+            // A status left unchosen says so; otherwise what the community's checks found,
+            // such as evidence that is too long.
+            let (status, message) = match super::refused_change(&tr, e)? {
+                (status, _) if bad => (status, tr.t("error-selection")),
+                refused => refused,
             };
             render_status(
                 status,
                 &community_page_with(&state, &tr, &caller, &id, None, message, Some(&form)).await?,
             )
         }
-        Err(e) => Err(e),
     }
 }
 
@@ -1682,26 +1669,11 @@ async fn project_step(
     };
     match result {
         Ok(_) => Ok(Redirect::to(&format!("/projects/{id}{anchor}")).into_response()),
-        Err(e) if matches!(e.kind, ErrorKind::Validation | ErrorKind::Conflict) => {
-            let status = if e.kind == ErrorKind::Conflict {
-                StatusCode::CONFLICT
-            } else {
-                StatusCode::UNPROCESSABLE_ENTITY
-            };
-            let problem = if e.kind == ErrorKind::Conflict {
-                tr.t("error-stale-record")
-            } else {
-                e.fields
-                    .0
-                    .iter()
-                    .map(|f| tr.t(f.code))
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            };
+        Err(e) => {
+            let (status, problem) = super::refused_change(tr, e)?;
             let forms = ProjectForms { problem, ..forms };
             render_status(status, &project_page(state, tr, caller, id, forms).await?)
         }
-        Err(e) => Err(e),
     }
 }
 

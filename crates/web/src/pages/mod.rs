@@ -133,6 +133,30 @@ pub fn render_status(
     Ok((status, Html(t.render()?)).into_response())
 }
 
+/// The messages of what the checks found, in one line, to show above a form.
+pub fn messages(tr: &Tr, errors: &domain::ValidationErrors) -> String {
+    errors
+        .0
+        .iter()
+        .map(|f| tr.t(f.code))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Why a change was refused, as the status and the message to show above the form: based on
+/// an old version, or what the checks found. Any other error is not the user's to fix and is
+/// passed on.
+pub fn refused_change(tr: &Tr, e: AppError) -> Result<(axum::http::StatusCode, String), AppError> {
+    match e.kind {
+        ErrorKind::Conflict => Ok((axum::http::StatusCode::CONFLICT, tr.t("error-stale-record"))),
+        ErrorKind::Validation => Ok((
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            messages(tr, &e.fields),
+        )),
+        _ => Err(e),
+    }
+}
+
 pub async fn health(State(state): State<AppState>) -> Result<&'static str, AppError> {
     state.store.health().await?;
     Ok("ok")

@@ -474,19 +474,6 @@ pub async fn case_referrals(
     render(&page)
 }
 
-/// Why a step on a referral was refused, as the message to show above it, or the error itself
-/// when it is not the user's to fix.
-fn refusal(tr: &Tr, e: AppError) -> Result<(StatusCode, String), AppError> {
-    match e.kind {
-        ErrorKind::Conflict => Ok((StatusCode::CONFLICT, tr.t("error-stale-record"))),
-        ErrorKind::Validation => Ok((
-            StatusCode::UNPROCESSABLE_ENTITY,
-            e.fields.0.first().map(|f| tr.t(f.code)).unwrap_or_default(),
-        )),
-        _ => Err(e),
-    }
-}
-
 fn merged(mut read: ValidationErrors, err: AppError) -> Result<ValidationErrors, AppError> {
     if err.kind == ErrorKind::Validation {
         read.merge(err.fields);
@@ -928,7 +915,7 @@ pub async fn referral_edit(
             {
                 Ok(_) => Ok(back(&case, &r)),
                 Err(e) => {
-                    let (status, message) = refusal(&tr, e)?;
+                    let (status, message) = super::refused_change(&tr, e)?;
                     let page = referral_page(
                         &state,
                         &tr,
@@ -1016,7 +1003,7 @@ pub async fn referral_step(
     match result {
         Ok(_) => Ok(back(&case, &r)),
         Err(e) => {
-            let (status, message) = refusal(&tr, e)?;
+            let (status, message) = super::refused_change(&tr, e)?;
             let page = referral_page(
                 &state,
                 &tr,
@@ -1066,7 +1053,7 @@ pub async fn create_link(
             render(&page)
         }
         Err(e) => {
-            let (status, message) = refusal(&tr, e)?;
+            let (status, message) = super::refused_change(&tr, e)?;
             let page = referral_page(
                 &state,
                 &tr,
@@ -1285,7 +1272,7 @@ pub async fn respond(
     match result {
         Ok(_) => Ok(Redirect::to(&target).into_response()),
         Err(e) => {
-            let (status, message) = refusal(&tr, e)?;
+            let (status, message) = super::refused_change(&tr, e)?;
             if partner {
                 let d = rf::disclose(&state, Some(&actor), &r, Channel::PartnerView)
                     .await?
@@ -1370,7 +1357,7 @@ pub async fn link_respond(
     match result {
         Ok(_) => Ok(Redirect::to(&format!("/r/{token}")).into_response()),
         Err(e) => {
-            let (status, message) = refusal(&tr, e)?;
+            let (status, message) = super::refused_change(&tr, e)?;
             let Some(d) = rf::disclose(&state, None, &r, Channel::LinkOpened).await? else {
                 return gone(&state, &tr);
             };

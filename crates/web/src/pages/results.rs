@@ -438,11 +438,7 @@ pub(crate) async fn track_rows(
             }
         }
         Err(e) => {
-            problem =
-                e.0.iter()
-                    .map(|f| tr.t(f.code))
-                    .collect::<Vec<_>>()
-                    .join(" ");
+            problem = super::messages(tr, &e);
         }
     }
     Ok(Tracked {

@@ -1528,12 +1528,7 @@ async fn change_list(
         ))
         .into_response()),
         Err((status, errors)) => {
-            let problem = errors
-                .0
-                .iter()
-                .map(|f| tr.t(f.code))
-                .collect::<Vec<_>>()
-                .join(" ");
+            let problem = super::messages(tr, &errors);
             let typed = Typed {
                 item: Some(TypedItem {
                     list: list.name,
