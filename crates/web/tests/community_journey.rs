@@ -293,9 +293,18 @@ async fn a_community_project_from_places_of_return_to_the_returnees_plan() {
     assert!(page.contains("value=\"Committee of 12 March\""));
     assert!(page.contains(&format!("value=\"{tomorrow}\"")));
     assert!(page.contains("<option value=\"no\" selected>"));
+    // Until its final selection the project says why it cannot start, instead of a button.
+    let (_, page) = cm.get_text(&path).await;
+    assert!(
+        page.contains("A collective income-generating project starts after its final selection.")
+    );
+    assert!(!page.contains("value=\"start\""));
     for s in ["pre_selection", "initial", "final"] {
         assert_eq!(stage(s).await, 303, "{s}");
     }
+    let (_, page) = cm.get_text(&path).await;
+    assert!(page.contains("value=\"start\""));
+    assert!(!page.contains("id=\"start-blocked\""));
     // A page read before the last decision is stale: starting from it is refused.
     let res = cm
         .post_form(

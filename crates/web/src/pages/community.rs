@@ -1104,6 +1104,7 @@ pub struct ProjectPage {
     visit_form: Vec<Fieldset>,
     screening_form: Vec<Fieldset>,
     form: Option<RecordForm>,
+    start_blocked: String,
     stage_typed: TypedStep,
     step_typed: TypedStep,
     today: String,
@@ -1472,6 +1473,15 @@ async fn project_page(
             has_errors: edit_open,
             open: edit_open,
         }),
+        start_blocked: {
+            // Why the project cannot start today, said instead of offering a button that would
+            // only be refused.
+            let mut trial = p.clone();
+            match trial.start(today()) {
+                Ok(()) => String::new(),
+                Err(r) => tr.t(r.code()),
+            }
+        },
         stage_typed: forms.stage.unwrap_or_else(|| TypedStep {
             on: today().to_string(),
             ..Default::default()
