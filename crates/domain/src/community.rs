@@ -715,6 +715,15 @@ impl Project {
         for p in &mut self.participants {
             p.name = p.name.trim().to_string();
         }
+        let notes = self
+            .screening
+            .iter_mut()
+            .map(|s| &mut s.note)
+            .chain(self.selection.iter_mut().map(|d| &mut d.note))
+            .chain(self.closing.iter_mut().map(|c| &mut c.note));
+        for note in notes {
+            *note = note.trim().to_string();
+        }
         self
     }
 
@@ -897,7 +906,14 @@ impl Project {
         if self.kind.needs_selection() && !selected {
             return Err(ProjectRefusal::SelectionFirst);
         }
-        if self.selection.iter().any(|d| d.on > on) {
+        let screened_on = self.screening.as_ref().map(|s| s.on);
+        if self
+            .selection
+            .iter()
+            .map(|d| d.on)
+            .chain(screened_on)
+            .any(|d| d > on)
+        {
             return Err(ProjectRefusal::DateOrder);
         }
         self.started_on = Some(on);
@@ -1523,9 +1539,13 @@ mod tests {
             }),
             Err(ProjectRefusal::NotStarted)
         );
-        // Other kinds may start once screened, without the three stages.
+        // Other kinds may start once screened, without the three stages, but not before.
         let mut peer = project(ProjectKind::PeerSupport);
         peer.screen(screening(false)).unwrap();
+        assert_eq!(
+            peer.start(date!(2026 - 01 - 31)),
+            Err(ProjectRefusal::DateOrder)
+        );
         peer.start(date!(2026 - 03 - 01)).unwrap();
         assert_eq!(peer.dimension(), Dimension::Psychosocial);
     }

@@ -106,8 +106,12 @@ fn check_points(e: &mut ValidationErrors, points: &[ActionPoint]) {
     if points.len() > MAX_ACTION_POINTS {
         e.add("action_points", "error-too-many");
     }
-    for a in points {
+    for (i, a) in points.iter().enumerate() {
         e.merge(a.validate());
+        // Marking one done finds it by id: two with the same id would leave one unreachable.
+        if points[..i].iter().any(|x| x.id == a.id) {
+            e.add("action_points", "error-duplicate");
+        }
     }
 }
 
@@ -914,6 +918,12 @@ mod tests {
             Some(today),
             ""
         ));
+        let mut e = ValidationErrors::new();
+        check_points(&mut e, &points);
+        assert!(e.is_empty());
+        points[1].id = first;
+        check_points(&mut e, &points);
+        assert_eq!(e.for_field("action_points"), Some("error-duplicate"));
     }
 
     #[test]

@@ -393,15 +393,24 @@ pub async fn selection_config(state: &AppState) -> Result<SelectionConfig, AppEr
     }
 }
 
+/// Saves the checklist if it is still the one `based_on` (its fingerprint) was read from; a
+/// change saved in between is a conflict. The check and the write happen under one lock, so
+/// two saves cannot both pass it.
 pub async fn save_selection_config(
     state: &AppState,
     actor: &Actor,
     config: SelectionConfig,
+    based_on: &str,
 ) -> Result<(), AppError> {
+    static SAVING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
     authorize(actor, Action::ManageProgramme, Resource::Programme)?;
     let errors = config.validate();
     if !errors.is_empty() {
         return Err(AppError::validation(errors));
+    }
+    let _saving = SAVING.lock().await;
+    if selection_fingerprint(&selection_config(state).await?) != based_on {
+        return Err(AppError::new(crate::error::ErrorKind::Conflict));
     }
     state
         .store

@@ -208,11 +208,12 @@ async fn a_community_project_from_places_of_return_to_the_returnees_plan() {
     assert_eq!(res.status(), 303);
     let project = id_after(&res, "/projects/");
     let path = format!("/projects/{project}");
+    let v = page_version(&cm, &path).await;
     let res = cm
         .post_form(
             &format!("{path}/lifecycle"),
             &csrf,
-            &[("step", "start"), ("on", "2026-03-01")],
+            &[("step", "start"), ("on", "2026-03-01"), ("version", &v)],
         )
         .await;
     assert_eq!(res.status(), 422);
@@ -384,6 +385,7 @@ async fn a_community_project_from_places_of_return_to_the_returnees_plan() {
         assert_eq!(res.status(), 303, "{p:?}");
     }
     // The same returnee twice, or an unknown case number, is refused.
+    let v = page_version(&cm, &path).await;
     let res = cm
         .post_form(
             &format!("{path}/participants"),
@@ -393,6 +395,7 @@ async fn a_community_project_from_places_of_return_to_the_returnees_plan() {
                 ("case_number", &aminata_no),
                 ("role", "member"),
                 ("joined", "2026-03-05"),
+                ("version", &v),
             ],
         )
         .await;
@@ -980,6 +983,18 @@ async fn capacity_building_coordination_and_agreements() {
     .await
     .unwrap();
     assert_eq!(res.status(), 409, "based on the version before");
+    let mut twice = done.clone();
+    twice["action_points"][1]["id"] = twice["action_points"][0]["id"].clone();
+    let (status, code) = refusal(
+        put(
+            mpath.clone(),
+            json!({"version": changed["version"], "meeting": twice}),
+        )
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!((status, code.as_str()), (422, "error-duplicate"));
     let res = put(
         mpath.clone(),
         json!({"version": changed["version"], "meeting": done}),
@@ -1609,6 +1624,15 @@ async fn a_project_is_ranked_screened_selected_run_and_visited_over_the_api() {
     let p: serde_json::Value = read(path("")).await.unwrap().json().await.unwrap();
     assert_eq!(p["mix"]["community_members"], 2);
 
+    // A step sent on an old version is stale, even one the project would refuse anyway.
+    let res = post(
+        path("/lifecycle"),
+        json!({"version": version - 1, "step": "start", "on": day(1)}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.status(), 409);
+
     // Completed; nobody joins a completed project.
     let p: serde_json::Value = post(
         path("/lifecycle"),
@@ -1663,6 +1687,7 @@ async fn a_project_is_ranked_screened_selected_run_and_visited_over_the_api() {
         .unwrap();
     assert_eq!(seen[0]["rating"], "some_concerns");
     assert_eq!(seen[0]["findings"], "", "findings can name people");
+    assert!(seen[0]["participants_met"].is_null(), "4 is a small count");
     assert_eq!(seen[0]["follow_up"], "");
 }
 

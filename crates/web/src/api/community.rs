@@ -540,6 +540,10 @@ async fn apply(
     version: i64,
     change: impl FnOnce(&mut Project) -> Result<(), ProjectRefusal>,
 ) -> Result<Doc<Project>, AppError> {
+    // A step judged on a project the caller has not seen is stale, whatever it would find.
+    if version != doc.rec.version {
+        return Err(AppError::new(crate::error::ErrorKind::Conflict));
+    }
     let mut body = doc.body.clone();
     change(&mut body).map_err(|r| invalid("step", r.code()))?;
     cm::update(state, actor, &doc, version, body).await
@@ -700,15 +704,21 @@ pub async fn visits(
     let p: Doc<Project> = cm::get(&state, &actor, &id).await?;
     let all: Vec<Doc<MonitoringVisit>> = cm::list(&state, &actor, Some(p.id())).await?;
     let names = cm::may_see_participants(&actor);
+    let threshold = domain::authz::small_cell_threshold(&actor);
     Ok(Json(
         all.into_iter()
             .map(|d| {
                 let mut v: VisitJson = d.into();
                 // Findings and follow-up are written about people; as on the project's page,
-                // readers who may not see participants get the date, rating and count only.
+                // readers who may not see participants get the date, the rating and how many
+                // were met, unless that is a small count.
                 if !names {
                     v.body.findings.clear();
                     v.body.follow_up.clear();
+                }
+                let met = v.body.participants_met.map(u64::from);
+                if threshold.is_some_and(|t| met.is_some_and(|n| n > 0 && n < t)) {
+                    v.body.participants_met = None;
                 }
                 v
             })
@@ -900,7 +910,12 @@ pub async fn update_training(
     ApiJson(u): ApiJson<TrainingUpdate>,
 ) -> Result<Json<TrainingJson>, AppError> {
     let actor = caller.actor();
-    let t = u.training;
+    let mut t = u.training;
+    if !cm::may_see_participants(&actor) {
+        // Someone who was never shown the trainees cannot have meant to change them.
+        let stored: Doc<Training> = cm::get(&state, &actor, &id).await?;
+        t.participants = stored.body.participants;
+    }
     let names = t.supported();
     let d = update_structural(&state, &actor, &id, None, u.version, names, t).await?;
     Ok(Json(training_json(&actor, d)))

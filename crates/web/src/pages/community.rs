@@ -974,51 +974,51 @@ pub async fn save_criteria(
             essential: false,
         });
     }
-    let fingerprint = cm::selection_fingerprint(&current);
-    if form.get("based_on") != fingerprint {
-        // Saved by someone else since this form was loaded: shown again as typed, now based on
-        // what is stored, to be checked and saved again.
-        let page = CriteriaPage {
-            problem: tr.t("error-stale-record"),
-            ..criteria_page(
-                &state,
-                &tr,
-                &caller,
-                &config,
-                CriteriaTyped {
-                    shortlist_size: size_text,
-                    new_label,
-                    errors: read,
-                    based_on: fingerprint,
-                },
-            )
-        };
-        return render_status(StatusCode::CONFLICT, &page);
-    }
-    let result = if read.is_empty() {
-        cm::save_selection_config(&state, &actor, to_save).await
+    // Stale first: a checklist changed since may have rows this form lacks.
+    let result = if form.get("based_on") != cm::selection_fingerprint(&current) {
+        Err(AppError::new(ErrorKind::Conflict))
+    } else if read.is_empty() {
+        cm::save_selection_config(&state, &actor, to_save, form.get("based_on")).await
     } else {
         Err(AppError::validation(read))
     };
-    match result {
-        Ok(()) => Ok(Redirect::to("/communities").into_response()),
-        Err(e) if e.kind == ErrorKind::Validation => render_status(
+    let (status, problem, based_on, errors) = match result {
+        Ok(()) => return Ok(Redirect::to("/communities").into_response()),
+        // Saved by someone else since this form was loaded: shown again as typed, now based on
+        // what is stored, to be checked and saved again.
+        Err(e) if e.kind == ErrorKind::Conflict => {
+            let stored = cm::selection_config(&state).await?;
+            (
+                StatusCode::CONFLICT,
+                tr.t("error-stale-record"),
+                cm::selection_fingerprint(&stored),
+                ValidationErrors::new(),
+            )
+        }
+        Err(e) if e.kind == ErrorKind::Validation => (
             StatusCode::UNPROCESSABLE_ENTITY,
-            &criteria_page(
-                &state,
-                &tr,
-                &caller,
-                &config,
-                CriteriaTyped {
-                    shortlist_size: size_text,
-                    new_label,
-                    errors: e.fields,
-                    based_on: fingerprint,
-                },
-            ),
+            String::new(),
+            form.get("based_on").to_string(),
+            e.fields,
         ),
-        Err(e) => Err(e),
-    }
+        Err(e) => return Err(e),
+    };
+    let page = CriteriaPage {
+        problem,
+        ..criteria_page(
+            &state,
+            &tr,
+            &caller,
+            &config,
+            CriteriaTyped {
+                shortlist_size: size_text,
+                new_label,
+                errors,
+                based_on,
+            },
+        )
+    };
+    render_status(status, &page)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1299,7 +1299,8 @@ async fn project_page(
         } else {
             tr.t_of("mix", mix.verdict().as_str())
         },
-        mix_ok: mix.verdict() == domain::community::MixVerdict::Mixed,
+        // Suppressed, the verdict is not hinted at by its colour either.
+        mix_ok: small_mix || mix.verdict() == domain::community::MixVerdict::Mixed,
         names,
         participants,
         screening: POSITIVE_CRITERIA
@@ -1388,7 +1389,7 @@ async fn project_page(
                 met: v
                     .body
                     .participants_met
-                    .map(|n| n.to_string())
+                    .map(|n| super::overview::cell(tr, u64::from(n), threshold))
                     .unwrap_or_default(),
                 findings: if names {
                     v.body.findings.clone()
@@ -1671,11 +1672,14 @@ async fn project_step(
     let actor = caller.actor();
     let doc: Doc<Project> = cm::get(state, &actor, id).await?;
     let mut body = doc.body.clone();
-    let result = match (change(&mut body), version) {
-        (Err(r), _) => Err(refusal(r)),
-        // A form without the version it was based on cannot be checked for staleness.
-        (Ok(()), None) => Err(AppError::new(ErrorKind::Conflict)),
-        (Ok(()), Some(v)) => cm::update(state, &actor, &doc, v, body).await,
+    // A form without the version it was based on, or based on an older one, is stale: judged
+    // before the step, so the answer is "reload", not a refusal the current state would give.
+    let result = match version.filter(|v| *v == doc.rec.version) {
+        None => Err(AppError::new(ErrorKind::Conflict)),
+        Some(v) => match change(&mut body) {
+            Err(r) => Err(refusal(r)),
+            Ok(()) => cm::update(state, &actor, &doc, v, body).await,
+        },
     };
     match result {
         Ok(_) => Ok(Redirect::to(&format!("/projects/{id}{anchor}")).into_response()),
@@ -1982,9 +1986,17 @@ pub async fn participant_leaves(
     let pid: uuid::Uuid = pid
         .parse()
         .map_err(|_| AppError::new(ErrorKind::NotFound))?;
-    let on = domain::case::date::parse(form.get("on"))
-        .unwrap_or_else(today)
-        .min(today());
+    let Some(on) = domain::case::date::parse(form.get("on")) else {
+        return refused_step(
+            &state,
+            &tr,
+            &caller,
+            &id,
+            ProjectForms::default(),
+            "error-date-format",
+        )
+        .await;
+    };
     project_step(
         &state,
         &tr,
