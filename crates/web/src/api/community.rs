@@ -910,6 +910,11 @@ pub async fn update_training(
     ApiJson(u): ApiJson<TrainingUpdate>,
 ) -> Result<Json<TrainingJson>, AppError> {
     let actor = caller.actor();
+    domain::authz::authorize(
+        &actor,
+        domain::authz::Action::ManageStructural,
+        domain::authz::Resource::Programme,
+    )?;
     let mut t = u.training;
     if !cm::may_see_participants(&actor) {
         // Someone who was never shown the trainees cannot have meant to change them.
