@@ -365,6 +365,12 @@ pub fn small_cell_threshold(actor: &Actor) -> Option<u64> {
     }
 }
 
+/// Whether a count of `n` people is too small to show under `threshold` (an empty count never
+/// is: nobody can be singled out from nobody).
+pub fn is_small_cell(n: u64, threshold: Option<u64>) -> bool {
+    threshold.is_some_and(|t| n > 0 && n < t)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -887,6 +887,13 @@ impl Project {
     }
 
     pub fn start(&mut self, on: Date) -> Result<(), ProjectRefusal> {
+        self.can_start(on)?;
+        self.started_on = Some(on);
+        Ok(())
+    }
+
+    /// Why the project could not start on `on`, if it could not.
+    pub fn can_start(&self, on: Date) -> Result<(), ProjectRefusal> {
         self.open()?;
         if self.started_on.is_some() {
             return Err(ProjectRefusal::Started);
@@ -916,7 +923,6 @@ impl Project {
         {
             return Err(ProjectRefusal::DateOrder);
         }
-        self.started_on = Some(on);
         Ok(())
     }
 
@@ -927,18 +933,12 @@ impl Project {
         on: Date,
         note: String,
     ) -> Result<(), ProjectRefusal> {
-        match step {
-            LifecycleStep::Start => self.start(on),
-            LifecycleStep::Complete | LifecycleStep::Stop => self.close(ProjectClosing {
-                outcome: if step == LifecycleStep::Complete {
-                    ProjectOutcome::Completed
-                } else {
-                    ProjectOutcome::Stopped
-                },
-                on,
-                note,
-            }),
-        }
+        let outcome = match step {
+            LifecycleStep::Start => return self.start(on),
+            LifecycleStep::Complete => ProjectOutcome::Completed,
+            LifecycleStep::Stop => ProjectOutcome::Stopped,
+        };
+        self.close(ProjectClosing { outcome, on, note })
     }
 
     pub fn close(&mut self, c: ProjectClosing) -> Result<(), ProjectRefusal> {
@@ -1041,10 +1041,10 @@ impl ParticipantMix {
     pub fn total(&self) -> usize {
         self.returnees + self.community_members
     }
-    /// Whether a group of people counted here is smaller than `threshold` (but not empty): then
-    /// the counts, the returnees' share and the verdict would each tell who is in it, and
-    /// readers under small-cell suppression get none of them.
-    pub fn has_small_counts(&self, threshold: u64) -> bool {
+    /// Whether a group of people counted here is a small cell under `threshold`: then the
+    /// counts, the returnees' share and the verdict would each tell who is in it, and readers
+    /// under small-cell suppression get none of them.
+    pub fn has_small_counts(&self, threshold: Option<u64>) -> bool {
         [
             self.returnees,
             self.community_members,
@@ -1053,7 +1053,7 @@ impl ParticipantMix {
             self.sex_not_recorded,
         ]
         .iter()
-        .any(|n| *n > 0 && (*n as u64) < threshold)
+        .any(|n| crate::authz::is_small_cell(*n as u64, threshold))
     }
     /// Returnees' share of participants, in whole per cent.
     pub fn returnee_percent(&self) -> Option<u64> {

@@ -563,6 +563,12 @@ pub struct Meeting {
 }
 
 impl Meeting {
+    /// The meeting without the people it names (see `NAMES_OF_PEOPLE`).
+    pub fn hide_names(&mut self) {
+        self.other_attendees.clear();
+        hide_owners(&mut self.action_points);
+    }
+
     pub fn validate(&self, today: Date) -> ValidationErrors {
         let mut e = ValidationErrors::new();
         check_past(&mut e, "on", self.on, today);

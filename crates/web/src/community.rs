@@ -5,7 +5,7 @@
 use domain::ValidationErrors;
 use domain::authz::{Action, Actor, CaseAccess, Resource, authorize};
 use domain::community::{
-    Candidate, Community, MonitoringVisit, Project, Ranked, SelectionConfig, rank,
+    Candidate, Community, MonitoringVisit, Project, ProjectRefusal, Ranked, SelectionConfig, rank,
 };
 use domain::structural::{
     Agreement, CapacityAssessment, CapacityPlan, Mechanism, Meeting, PolicyTrack, Training,
@@ -347,6 +347,44 @@ pub async fn save<T: Record>(
         )
         .await?;
     typed(rec)
+}
+
+/// A community-level record the actor may change: read access first (so an unknown record is
+/// 404 for everyone), then `community.manage` in its office.
+pub async fn managed<T: Record>(
+    state: &AppState,
+    actor: &Actor,
+    id: &str,
+) -> Result<Doc<T>, AppError> {
+    let doc: Doc<T> = get(state, actor, id).await?;
+    authorize(
+        actor,
+        Action::ManageCommunity,
+        Resource::Office(doc.rec.office.unwrap_or_default()),
+    )?;
+    Ok(doc)
+}
+
+/// Takes a step on a project at the version the caller read. A caller on an older version (or
+/// none) is stale, before the step is judged; a step the project's state does not allow is
+/// refused with the reason's message id on the field `step`.
+pub async fn step_project(
+    state: &AppState,
+    actor: &Actor,
+    doc: &Doc<Project>,
+    version: Option<i64>,
+    change: impl FnOnce(&mut Project) -> Result<(), ProjectRefusal>,
+) -> Result<Doc<Project>, AppError> {
+    let Some(version) = version.filter(|v| *v == doc.rec.version) else {
+        return Err(AppError::new(ErrorKind::Conflict));
+    };
+    let mut body = doc.body.clone();
+    if let Err(r) = change(&mut body) {
+        let mut e = ValidationErrors::new();
+        e.add("step", r.code());
+        return Err(AppError::validation(e));
+    }
+    update(state, actor, doc, version, body).await
 }
 
 /// Replaces a stored record with a changed copy, keeping where it sits.

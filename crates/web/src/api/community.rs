@@ -182,12 +182,7 @@ pub async fn update_community(
     ApiJson(u): ApiJson<CommunityUpdate>,
 ) -> Result<Json<CommunityJson>, AppError> {
     let actor = caller.actor();
-    let doc: Doc<Community> = cm::get(&state, &actor, &id).await?;
-    domain::authz::authorize(
-        &actor,
-        domain::authz::Action::ManageCommunity,
-        domain::authz::Resource::Office(doc.rec.office.unwrap_or_default()),
-    )?;
+    let doc: Doc<Community> = cm::managed(&state, &actor, &id).await?;
     Ok(Json(
         cm::update(&state, &actor, &doc, u.version, u.community)
             .await?
@@ -245,7 +240,7 @@ pub async fn ranking(
                     not_known: x.unknown,
                     shortlisted: x.shortlisted,
                     excluded_by: x.excluded_by,
-                    returnees: (!threshold.is_some_and(|t| n > 0 && n < t)).then_some(n),
+                    returnees: (!domain::authz::is_small_cell(n, threshold)).then_some(n),
                 }
             })
             .collect(),
@@ -274,8 +269,7 @@ pub struct ProjectJson {
 /// Viewers get no count of people below the small-cell threshold: the mix is left out then.
 fn project_json(actor: &Actor, d: Doc<Project>) -> ProjectJson {
     let full = d.body.mix();
-    let small =
-        domain::authz::small_cell_threshold(actor).is_some_and(|t| full.has_small_counts(t));
+    let small = full.has_small_counts(domain::authz::small_cell_threshold(actor));
     let mix = (!small).then_some(full);
     let mut project = d.body;
     ProjectJson {
@@ -347,12 +341,7 @@ pub async fn create_project(
     ApiJson(n): ApiJson<NewProject>,
 ) -> Result<(StatusCode, Json<ProjectJson>), AppError> {
     let actor = caller.actor();
-    let community: Doc<Community> = cm::get(&state, &actor, &n.community).await?;
-    domain::authz::authorize(
-        &actor,
-        domain::authz::Action::ManageCommunity,
-        domain::authz::Resource::Office(community.rec.office.unwrap_or_default()),
-    )?;
+    let community: Doc<Community> = cm::managed(&state, &actor, &n.community).await?;
     let project = Project {
         screening: None,
         selection: Vec::new(),
@@ -475,7 +464,7 @@ pub async fn add_participant(
     ApiJson(n): ApiJson<NewParticipant>,
 ) -> Result<(StatusCode, Json<Vec<ParticipantJson>>), AppError> {
     let actor = caller.actor();
-    let doc = managed_project(&state, &actor, &id).await?;
+    let doc = cm::managed::<Project>(&state, &actor, &id).await?;
     let (case, sex) = match n.kind {
         ParticipantKind::Returnee => {
             let number = n.case_number.as_deref().unwrap_or("").trim().to_uppercase();
@@ -506,7 +495,7 @@ pub async fn add_participant(
         joined: n.joined,
         left: None,
     };
-    let saved = apply(&state, &actor, doc, n.version, |p| {
+    let saved = cm::step_project(&state, &actor, &doc, Some(n.version), |p| {
         p.add_participant(participant)
     })
     .await?;
@@ -514,39 +503,6 @@ pub async fn add_participant(
         StatusCode::CREATED,
         Json(participant_list(&state, &actor, &saved.body).await),
     ))
-}
-
-/// The project, for someone who may change it (`community.manage` in its office).
-async fn managed_project(
-    state: &AppState,
-    actor: &Actor,
-    id: &str,
-) -> Result<Doc<Project>, AppError> {
-    let doc: Doc<Project> = cm::get(state, actor, id).await?;
-    domain::authz::authorize(
-        actor,
-        domain::authz::Action::ManageCommunity,
-        domain::authz::Resource::Office(doc.rec.office.unwrap_or_default()),
-    )?;
-    Ok(doc)
-}
-
-/// Applies a step to a project at the version the caller read. A step the project's state does
-/// not allow is refused (422, field `step`) with the reason's message id.
-async fn apply(
-    state: &AppState,
-    actor: &Actor,
-    doc: Doc<Project>,
-    version: i64,
-    change: impl FnOnce(&mut Project) -> Result<(), ProjectRefusal>,
-) -> Result<Doc<Project>, AppError> {
-    // A step judged on a project the caller has not seen is stale, whatever it would find.
-    if version != doc.rec.version {
-        return Err(AppError::new(crate::error::ErrorKind::Conflict));
-    }
-    let mut body = doc.body.clone();
-    change(&mut body).map_err(|r| invalid("step", r.code()))?;
-    cm::update(state, actor, &doc, version, body).await
 }
 
 #[utoipa::path(put, path = "/api/v1/community-projects/{project}", tag = "community level",
@@ -559,7 +515,7 @@ pub async fn update_project(
     ApiJson(u): ApiJson<ProjectUpdate>,
 ) -> Result<Json<ProjectJson>, AppError> {
     let actor = caller.actor();
-    let doc = managed_project(&state, &actor, &id).await?;
+    let doc = cm::managed::<Project>(&state, &actor, &id).await?;
     let kept = &doc.body;
     if u.project.kind != kept.kind && !kept.kind_can_change() {
         return Err(invalid("kind", ProjectRefusal::KindLocked.code()));
@@ -595,12 +551,15 @@ pub async fn screen_project(
     ApiJson(b): ApiJson<ScreeningStep>,
 ) -> Result<Json<ProjectJson>, AppError> {
     let actor = caller.actor();
-    let doc = managed_project(&state, &actor, &id).await?;
+    let doc = cm::managed::<Project>(&state, &actor, &id).await?;
     let errors = b.screening.validate(crate::pages::today());
     if !errors.is_empty() {
         return Err(AppError::validation(errors));
     }
-    let saved = apply(&state, &actor, doc, b.version, |p| p.screen(b.screening)).await?;
+    let saved = cm::step_project(&state, &actor, &doc, Some(b.version), |p| {
+        p.screen(b.screening)
+    })
+    .await?;
     Ok(Json(project_json(&actor, saved)))
 }
 
@@ -622,8 +581,11 @@ pub async fn select_project(
     ApiJson(b): ApiJson<SelectionStep>,
 ) -> Result<Json<ProjectJson>, AppError> {
     let actor = caller.actor();
-    let doc = managed_project(&state, &actor, &id).await?;
-    let saved = apply(&state, &actor, doc, b.version, |p| p.decide(b.decision)).await?;
+    let doc = cm::managed::<Project>(&state, &actor, &id).await?;
+    let saved = cm::step_project(&state, &actor, &doc, Some(b.version), |p| {
+        p.decide(b.decision)
+    })
+    .await?;
     Ok(Json(project_json(&actor, saved)))
 }
 
@@ -650,9 +612,9 @@ pub async fn project_lifecycle(
     ApiJson(b): ApiJson<LifecycleChange>,
 ) -> Result<Json<ProjectJson>, AppError> {
     let actor = caller.actor();
-    let doc = managed_project(&state, &actor, &id).await?;
+    let doc = cm::managed::<Project>(&state, &actor, &id).await?;
     let note = b.note.trim().to_string();
-    let saved = apply(&state, &actor, doc, b.version, |p| {
+    let saved = cm::step_project(&state, &actor, &doc, Some(b.version), |p| {
         p.take_step(b.step, b.on, note)
     })
     .await?;
@@ -679,9 +641,9 @@ pub async fn participant_leaves(
     ApiJson(b): ApiJson<Leaving>,
 ) -> Result<Json<Vec<ParticipantJson>>, AppError> {
     let actor = caller.actor();
-    let doc = managed_project(&state, &actor, &id).await?;
+    let doc = cm::managed::<Project>(&state, &actor, &id).await?;
     let participant: uuid::Uuid = crate::referrals::parse_id(&participant)?;
-    let saved = apply(&state, &actor, doc, b.version, |p| {
+    let saved = cm::step_project(&state, &actor, &doc, Some(b.version), |p| {
         p.participant_leaves(participant, b.on)
     })
     .await?;
@@ -717,7 +679,7 @@ pub async fn visits(
                     v.body.follow_up.clear();
                 }
                 let met = v.body.participants_met.map(u64::from);
-                if threshold.is_some_and(|t| met.is_some_and(|n| n > 0 && n < t)) {
+                if met.is_some_and(|n| domain::authz::is_small_cell(n, threshold)) {
                     v.body.participants_met = None;
                 }
                 v
@@ -737,7 +699,7 @@ pub async fn add_visit(
     ApiJson(v): ApiJson<MonitoringVisit>,
 ) -> Result<(StatusCode, Json<VisitJson>), AppError> {
     let actor = caller.actor();
-    let p = managed_project(&state, &actor, &id).await?;
+    let p = cm::managed::<Project>(&state, &actor, &id).await?;
     let place = Place {
         parent: Some(p.id()),
         office: p.rec.office,
@@ -990,8 +952,7 @@ pub async fn update_mechanism(
 fn meeting_json(actor: &Actor, d: Doc<Meeting>) -> MeetingJson {
     let mut m: MeetingJson = d.into();
     if !cm::may_see_participants(actor) {
-        m.body.other_attendees.clear();
-        domain::structural::hide_owners(&mut m.body.action_points);
+        m.body.hide_names();
     }
     m
 }

@@ -146,26 +146,6 @@ async fn save_record_form<T: cm::Record>(
     (read, Some(saved))
 }
 
-/// A community-level record the actor may change: read access first (so an unknown record is
-/// 404 for everyone), then `community.manage` in its office.
-async fn managed<T: cm::Record>(
-    state: &AppState,
-    actor: &Actor,
-    id: &str,
-) -> Result<Doc<T>, AppError> {
-    let doc: Doc<T> = cm::get(state, actor, id).await?;
-    authorize(
-        actor,
-        Action::ManageCommunity,
-        Resource::Office(doc.rec.office.unwrap_or_default()),
-    )?;
-    Ok(doc)
-}
-
-fn refusal(e: ProjectRefusal) -> AppError {
-    AppError::validation(invalid("step", e.code()))
-}
-
 // ---------------------------------------------------------------------------------------------
 // The list and the ranking
 
@@ -493,7 +473,7 @@ fn project_row(tr: &Tr, p: &Doc<Project>, threshold: Option<u64>) -> ProjectRow 
         status: tr.t_of("project-status", p.body.status().as_str()),
         returnees: super::overview::cell(tr, mix.returnees as u64, threshold),
         members: super::overview::cell(tr, mix.community_members as u64, threshold),
-        mix: if threshold.is_some_and(|t| mix.has_small_counts(t)) {
+        mix: if mix.has_small_counts(threshold) {
             tr.t("mix-suppressed")
         } else {
             tr.t_of("mix", mix.verdict().as_str())
@@ -728,7 +708,7 @@ pub async fn save(
     CsrfForm { caller, form }: CsrfForm<Posted>,
 ) -> Result<Response, AppError> {
     let actor = caller.actor();
-    let doc: Doc<Community> = managed(&state, &actor, &id).await?;
+    let doc: Doc<Community> = cm::managed(&state, &actor, &id).await?;
     let (read, saved) = save_record_form(
         &state,
         &actor,
@@ -763,7 +743,7 @@ pub async fn save_selection(
     CsrfForm { caller, form }: CsrfForm<Posted>,
 ) -> Result<Response, AppError> {
     let actor = caller.actor();
-    let doc: Doc<Community> = managed(&state, &actor, &id).await?;
+    let doc: Doc<Community> = cm::managed(&state, &actor, &id).await?;
     let config = cm::selection_config(&state).await?;
     let mut body = doc.body.clone();
     let mut bad = false;
@@ -1214,7 +1194,7 @@ async fn project_page(
         }
     }
     let mix = p.mix();
-    let small_mix = threshold.is_some_and(|t| mix.has_small_counts(t));
+    let small_mix = mix.has_small_counts(threshold);
     let visits: Vec<Doc<MonitoringVisit>> = cm::list(state, &actor, Some(doc.id())).await?;
     let case_choices: Vec<(String, String)> = if can_manage {
         cm::cases_of(state, &community)
@@ -1474,15 +1454,13 @@ async fn project_page(
             has_errors: edit_open,
             open: edit_open,
         }),
-        start_blocked: {
-            // Why the project cannot start today, said instead of offering a button that would
-            // only be refused.
-            let mut trial = p.clone();
-            match trial.start(today()) {
-                Ok(()) => String::new(),
-                Err(r) => tr.t(r.code()),
-            }
-        },
+        // Why the project cannot start today, said instead of offering a button that would
+        // only be refused.
+        start_blocked: p
+            .can_start(today())
+            .err()
+            .map(|r| tr.t(r.code()))
+            .unwrap_or_default(),
         stage_typed: forms.stage.unwrap_or_else(|| TypedStep {
             on: today().to_string(),
             ..Default::default()
@@ -1627,7 +1605,7 @@ pub async fn project_save(
     CsrfForm { caller, form }: CsrfForm<Posted>,
 ) -> Result<Response, AppError> {
     let actor = caller.actor();
-    let doc: Doc<Project> = managed(&state, &actor, &id).await?;
+    let doc: Doc<Project> = cm::managed(&state, &actor, &id).await?;
     let (read, saved) = if form.get("kind") != doc.body.kind.as_str() && !doc.body.kind_can_change()
     {
         (invalid("kind", ProjectRefusal::KindLocked.code()), None)
@@ -1671,17 +1649,7 @@ async fn project_step(
 ) -> Result<Response, AppError> {
     let actor = caller.actor();
     let doc: Doc<Project> = cm::get(state, &actor, id).await?;
-    let mut body = doc.body.clone();
-    // A form without the version it was based on, or based on an older one, is stale: judged
-    // before the step, so the answer is "reload", not a refusal the current state would give.
-    let result = match version.filter(|v| *v == doc.rec.version) {
-        None => Err(AppError::new(ErrorKind::Conflict)),
-        Some(v) => match change(&mut body) {
-            Err(r) => Err(refusal(r)),
-            Ok(()) => cm::update(state, &actor, &doc, v, body).await,
-        },
-    };
-    match result {
+    match cm::step_project(state, &actor, &doc, version, change).await {
         Ok(_) => Ok(Redirect::to(&format!("/projects/{id}{anchor}")).into_response()),
         Err(e) => {
             let (status, problem) = super::refused_change(tr, e)?;
@@ -1701,7 +1669,7 @@ pub async fn screening(
     Path(id): Path<String>,
     CsrfForm { caller, form }: CsrfForm<Posted>,
 ) -> Result<Response, AppError> {
-    managed::<Project>(&state, &caller.actor(), &id).await?;
+    cm::managed::<Project>(&state, &caller.actor(), &id).await?;
     let (fields, read) = records::read(&screening_fields(), &form, &[]);
     let parsed = if read.is_empty() {
         let on = fields["on"].as_str().and_then(domain::case::date::parse);
@@ -1770,7 +1738,7 @@ pub async fn selection(
     Path(id): Path<String>,
     CsrfForm { caller, form }: CsrfForm<StageForm>,
 ) -> Result<Response, AppError> {
-    managed::<Project>(&state, &caller.actor(), &id).await?;
+    cm::managed::<Project>(&state, &caller.actor(), &id).await?;
     let stage = SelectionStage::parse(&form.stage);
     let on = domain::case::date::parse(&form.on);
     let passed = match form.passed.as_str() {
@@ -1847,7 +1815,7 @@ pub async fn lifecycle(
     Path(id): Path<String>,
     CsrfForm { caller, form }: CsrfForm<LifecycleForm>,
 ) -> Result<Response, AppError> {
-    managed::<Project>(&state, &caller.actor(), &id).await?;
+    cm::managed::<Project>(&state, &caller.actor(), &id).await?;
     let forms = ProjectForms {
         step: Some(TypedStep {
             on: form.on.clone(),
@@ -1885,7 +1853,7 @@ pub async fn add_participant(
     Path(id): Path<String>,
     CsrfForm { caller, form }: CsrfForm<Posted>,
 ) -> Result<Response, AppError> {
-    managed::<Project>(&state, &caller.actor(), &id).await?;
+    cm::managed::<Project>(&state, &caller.actor(), &id).await?;
     let actor = caller.actor();
     let (fields, mut read) = records::read(&participant_fields(), &form, &[]);
     let kind = fields["kind"].as_str().and_then(ParticipantKind::parse);
@@ -1982,7 +1950,7 @@ pub async fn participant_leaves(
     Path((id, pid)): Path<(String, String)>,
     CsrfForm { caller, form }: CsrfForm<Posted>,
 ) -> Result<Response, AppError> {
-    managed::<Project>(&state, &caller.actor(), &id).await?;
+    cm::managed::<Project>(&state, &caller.actor(), &id).await?;
     let pid: uuid::Uuid = pid
         .parse()
         .map_err(|_| AppError::new(ErrorKind::NotFound))?;
@@ -2017,7 +1985,7 @@ pub async fn add_visit(
     CsrfForm { caller, form }: CsrfForm<Posted>,
 ) -> Result<Response, AppError> {
     let actor = caller.actor();
-    let doc: Doc<Project> = managed(&state, &actor, &id).await?;
+    let doc: Doc<Project> = cm::managed(&state, &actor, &id).await?;
     let place = Place {
         parent: Some(doc.id()),
         office: doc.rec.office,

@@ -38,7 +38,7 @@ type Counts<K> = BTreeMap<K, u64>;
 /// Shows a count, or "fewer than N" when it is too small to show to this reader.
 pub fn cell(tr: &Tr, n: u64, threshold: Option<u64>) -> String {
     match threshold {
-        Some(t) if n > 0 && n < t => tr.t1("cell-suppressed", "n", t),
+        Some(t) if domain::authz::is_small_cell(n, threshold) => tr.t1("cell-suppressed", "n", t),
         _ => n.to_string(),
     }
 }

@@ -1158,7 +1158,7 @@ pub async fn dashboard(
     let mut means = Vec::new();
     for m in round_means {
         // Averages describe the returnees surveyed: hidden when they are fewer than 5.
-        let hidden = threshold.is_some_and(|t| m.returnees > 0 && m.returnees < t);
+        let hidden = domain::authz::is_small_cell(m.returnees, threshold);
         let surveys = hiding.show(m.surveys, hidden);
         let show = |v: Option<f64>| if hidden { String::new() } else { score(v) };
         means.push(MeansRow {
@@ -1436,8 +1436,7 @@ async fn item_table(
         .into_iter()
         .filter(|(_, n)| threshold.is_none_or(|t| *n >= t))
         .collect();
-    let cell_hidden =
-        |m: &store::ItemMean| threshold.is_some_and(|t| m.answered > 0 && m.answered < t);
+    let cell_hidden = |m: &store::ItemMean| domain::authz::is_small_cell(m.answered, threshold);
     hiding.note(
         item_means
             .iter()

@@ -694,6 +694,7 @@ fn facts(
             .map(|t| {
                 let r = t.results();
                 let count = |n: usize| super::overview::cell(tr, n as u64, threshold);
+                // Averages over a small group, or over the few tested twice, give scores away.
                 let small = threshold.is_some_and(|t| {
                     [r.participants, r.tested_twice]
                         .iter()
@@ -1011,6 +1012,7 @@ async fn record_page(
     let kinds_of = stakeholder_kinds(state).await?;
     let can_manage = authorize(&actor, cm::manage_action(kind.doc), Resource::Programme).is_ok();
     let names = cm::may_see_participants(&actor);
+    let threshold = small_cell_threshold(&actor);
     if !names {
         without_names(&mut value);
     }
@@ -1019,7 +1021,7 @@ async fn record_page(
         title: tr.t(&format!("structural-{}-one", kind.slug)),
         rows: records::rows(tr, &kind.fields, &value, &orgs),
     }];
-    let worked_out = facts(tr, &rec, &orgs, &kinds_of, small_cell_threshold(&actor));
+    let worked_out = facts(tr, &rec, &orgs, &kinds_of, threshold);
     if !worked_out.is_empty() {
         groups.push(DetailGroup {
             title: tr.t("structural-worked-out"),
@@ -1127,7 +1129,7 @@ async fn record_page(
                 rows.push(ChildRow {
                     href: format!("/registry/{}/{}", child.slug, m.id),
                     title: title(tr, &m, &v, &orgs),
-                    facts: facts(tr, &m, &orgs, &kinds_of, small_cell_threshold(&actor))
+                    facts: facts(tr, &m, &orgs, &kinds_of, threshold)
                         .into_iter()
                         .map(|r| r.value)
                         .collect::<Vec<_>>()
