@@ -177,6 +177,12 @@ impl Grant {
     }
 }
 
+/// Whether a role may do an action to any record at all: what a route checks before its
+/// handler runs. The handler's use case then checks the specific record.
+pub fn may_attempt(role: Role, action: Action) -> bool {
+    grant(role, action) != Grant::No
+}
+
 /// The matrix. Change it here and in `docs/roles.md` together: a test compares them.
 pub fn grant(role: Role, action: Action) -> Grant {
     use Action::*;

@@ -259,7 +259,7 @@ pub async fn load(store: &SqliteStore, scale: Scale) -> Result<()> {
         offices.push((office, *provinces));
     }
     // One hash for every generated account: hashing is deliberately slow.
-    let hash = web::auth::hash_password(DEMO_PASSWORD.to_string()).await?;
+    let hash = app::accounts::hash_password(DEMO_PASSWORD.to_string()).await?;
     let new_user = |username: &str,
                     name: String,
                     role: Role,
@@ -1031,8 +1031,8 @@ async fn surveys(
     seed: u64,
     now: OffsetDateTime,
 ) -> Result<()> {
-    web::install_shipped_forms(store).await?;
-    let version = store.latest_published_form(web::rss::RSS_FORM).await?;
+    app::instruments::install_shipped_forms(store).await?;
+    let version = store.latest_published_form(app::rss::RSS_FORM).await?;
     let form: forms::Form = serde_json::from_str(&version.definition)?;
     let compiled = forms::Compiled::new(form.clone())
         .map_err(|p| anyhow::anyhow!("the shipped survey does not compile: {p:?}"))?;
@@ -1061,7 +1061,7 @@ async fn surveys(
                 continue;
             }
             let mut answers = compiled.blank(date);
-            web::rss::prefill(&form, &mut answers, &web::rss::case_values(&case, round));
+            app::rss::prefill(&form, &mut answers, &app::rss::case_values(&case, round));
             for (name, value) in [
                 ("interview_location", "office"),
                 ("private_space", "OK"),
@@ -1071,7 +1071,7 @@ async fn surveys(
                 answers.set(name, value.to_string());
             }
             survey_answers(&mut rng, &form, &model, wellbeing, &mut answers);
-            let sheet = web::rss::sheet_from_answers(&form, &answers)?;
+            let sheet = app::rss::sheet_from_answers(&form, &answers)?;
             let at = now.replace_date(date);
             let id = uuid::Uuid::new_v4();
             let text = serde_json::to_string(&answers)?;
@@ -1138,12 +1138,12 @@ fn survey_answers(
     use domain::rss::{Mode, QUESTIONS};
     for spec in &QUESTIONS {
         let name = format!("q{}", spec.number);
-        let Some((_, options)) = web::rss::options_of(form, &name) else {
+        let Some((_, options)) = app::rss::options_of(form, &name) else {
             continue;
         };
         if let Some((on, option)) = spec.asked_when {
             let on = format!("q{on}");
-            let wanted = web::rss::options_of(form, &on)
+            let wanted = app::rss::options_of(form, &on)
                 .and_then(|(_, o)| o.get(usize::from(option) - 1).copied());
             if Some(answers.text(&on)) != wanted {
                 continue;

@@ -258,13 +258,13 @@ async fn run(cli: Cli) -> Result<()> {
             let Some(user) = store.user_by_username(&username).await? else {
                 bail!("no user named {username}");
             };
-            let token = format!("rt_{}", web::auth::random_token());
+            let token = format!("rt_{}", app::accounts::random_token());
             store
                 .create_api_token(
                     NewApiToken {
                         user: user.id,
                         name,
-                        token_hash: web::auth::hash_token(&token),
+                        token_hash: app::accounts::hash_token(&token),
                     },
                     AuditContext::system(OffsetDateTime::now_utc(), "reintegra token create"),
                 )
@@ -300,7 +300,7 @@ async fn rss(command: RssCommand) -> Result<()> {
             let scores = model.score(&sheet);
             println!(
                 "{}",
-                serde_json::to_string_pretty(&web::rss::scores_json(&model, &scores, explain))?
+                serde_json::to_string_pretty(&app::rss::scores_json(&model, &scores, explain))?
             );
             Ok(())
         }
@@ -320,11 +320,11 @@ async fn rss(command: RssCommand) -> Result<()> {
                         .await?;
                     model
                 }
-                None => web::rss::active_model(&store)
+                None => app::rss::active_model(&store)
                     .await
                     .map_err(anyhow::Error::msg)?,
             };
-            let report = web::rss::rescore_all(
+            let report = app::rss::rescore_all(
                 &store,
                 &model,
                 AuditContext::system(now, "reintegra rss rescore"),
@@ -414,7 +414,7 @@ async fn add_user(
         }
         None => None,
     };
-    let hash = web::auth::hash_password(password).await?;
+    let hash = app::accounts::hash_password(password).await?;
     let user = store
         .create_user(
             NewUser {
@@ -474,8 +474,8 @@ async fn serve(dir: &Path, bind: SocketAddr, demo: bool, secure_cookies: bool) -
 /// The first administrator, with a one-time password printed once to the console (standard
 /// output, never the log) and to be changed at first sign-in.
 async fn first_admin(store: &SqliteStore) -> Result<()> {
-    let password = web::auth::one_time_password();
-    let hash = web::auth::hash_password(password.clone()).await?;
+    let password = app::accounts::one_time_password();
+    let hash = app::accounts::hash_password(password.clone()).await?;
     store
         .create_user(
             NewUser {

@@ -158,8 +158,15 @@ pub trait Store: Send + Sync + 'static {
 
     // The individual pathway
     /// Adds an entry to a case's journal (session, visit, payment, unmet need, urgent
-    /// referral, task), with an audit entry on the case.
-    async fn add_entry(&self, entry: NewEntry, audit: AuditContext) -> Result<Entry>;
+    /// referral, task), with an audit entry on the case, and sets the case's stage as derived
+    /// with the entry (audited when it changes): all in one transaction, so neither lands
+    /// without the other.
+    async fn add_entry(
+        &self,
+        entry: NewEntry,
+        derived_stage: domain::case::CaseStage,
+        audit: AuditContext,
+    ) -> Result<Entry>;
     /// Every journal entry of a case, in date order.
     async fn entries(&self, case: CaseId) -> Result<Vec<Entry>>;
     /// Resolves an urgent referral or completes a task; [`StoreError::Conflict`] if it already was.

@@ -516,6 +516,24 @@ pub struct Entry {
 }
 
 impl Entry {
+    /// The entry a new one will be once written: what a use case derives the stage from
+    /// before the write.
+    pub fn from_new(e: &NewEntry, at: OffsetDateTime) -> Self {
+        Self {
+            id: e.id,
+            case: e.case,
+            kind: e.kind,
+            date: e.date,
+            body: e.body.clone(),
+            open: e.open,
+            recorded_by_name: None,
+            recorded_at: at,
+            closed_at: None,
+            closed_by_name: None,
+            closing_note: None,
+        }
+    }
+
     /// The typed body; `None` if it cannot be read (never expected, but never a panic).
     pub fn parse<T: serde::de::DeserializeOwned>(&self) -> Option<T> {
         serde_json::from_str(&self.body).ok()

@@ -139,6 +139,30 @@ impl AppError {
     }
 }
 
+impl From<app::ErrorKind> for ErrorKind {
+    fn from(k: app::ErrorKind) -> Self {
+        match k {
+            app::ErrorKind::Forbidden => ErrorKind::Forbidden,
+            app::ErrorKind::NotFound => ErrorKind::NotFound,
+            app::ErrorKind::Conflict => ErrorKind::Conflict,
+            app::ErrorKind::Validation => ErrorKind::Validation,
+            app::ErrorKind::BadRequest => ErrorKind::BadRequest,
+            app::ErrorKind::Internal => ErrorKind::Internal,
+        }
+    }
+}
+
+/// A use case's refusal, as the pages and the API show it.
+impl From<app::Error> for AppError {
+    fn from(e: app::Error) -> Self {
+        Self {
+            kind: e.kind.into(),
+            detail: e.detail,
+            fields: e.fields,
+        }
+    }
+}
+
 impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
         match e {

@@ -9,16 +9,12 @@ pub mod api;
 mod assets;
 pub mod auth;
 mod charts;
-pub mod community;
 pub mod error;
 mod forms;
 pub mod i18n;
 pub mod pages;
-pub mod pathway;
 mod records;
-pub mod referrals;
 pub mod routes;
-pub mod rss;
 mod security;
 
 use std::sync::Arc;
@@ -41,14 +37,23 @@ pub struct Config {
     pub demo: bool,
 }
 
+/// What every handler gets: the application (store and clock) and what HTTP adds to it.
+/// Dereferences to [`app::App`], so a handler passes `&state` to a use case.
 #[derive(Clone)]
 pub struct AppState {
-    pub store: Arc<dyn Store>,
+    pub app: app::App,
     pub i18n: Arc<i18n::I18n>,
     pub config: Arc<Config>,
     /// A hash checked when a sign-in names an unknown user, so that answering takes as long as
     /// for a real one.
     pub dummy_hash: Arc<String>,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = app::App;
+    fn deref(&self) -> &app::App {
+        &self.app
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -57,23 +62,20 @@ pub enum StartError {
     Catalogue(#[from] i18n::CatalogueError),
     #[error(transparent)]
     Hash(#[from] auth::HashError),
-    #[error("the shipped instrument {0} is invalid: {1}")]
-    Instrument(&'static str, String),
     #[error(transparent)]
-    Store(#[from] store::StoreError),
+    Install(#[from] app::instruments::InstallError),
 }
 
 impl AppState {
     pub async fn new(store: Arc<dyn Store>, config: Config) -> Result<Self, StartError> {
-        install_shipped_forms(store.as_ref()).await?;
-        store
-            .seed_feasibility_grid(
-                domain::pathway::feasibility::default_grid(),
-                store::AuditContext::system(time::OffsetDateTime::now_utc(), "shipped grid"),
-            )
-            .await?;
+        Self::with_app(app::App::new(store), config).await
+    }
+
+    /// Serves a given application (tests fix its clock).
+    pub async fn with_app(app: app::App, config: Config) -> Result<Self, StartError> {
+        app::instruments::prepare(app.store.as_ref(), app.now()).await?;
         Ok(Self {
-            store,
+            app,
             i18n: Arc::new(i18n::I18n::load()?),
             config: Arc::new(config),
             dummy_hash: Arc::new(auth::hash_password(auth::random_token()).await?),
@@ -81,48 +83,26 @@ impl AppState {
     }
 }
 
-/// Installs the instruments shipped in `instruments/` as published versions, once per version:
-/// a new release that changes an instrument ships it with a new version number.
-pub async fn install_shipped_forms(store: &dyn Store) -> Result<usize, StartError> {
-    let mut installed = 0;
-    for (id, form) in ::forms::shipped::all() {
-        let form = form.map_err(|p| {
-            StartError::Instrument(
-                id,
-                p.iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join("; "),
-            )
-        })?;
-        let definition =
-            serde_json::to_string(&form).map_err(|e| StartError::Instrument(id, e.to_string()))?;
-        let s = &form.settings;
-        let new = store
-            .install_shipped_form(
-                store::NewFormVersion {
-                    form_id: s.form_id.clone(),
-                    version: s.version.clone(),
-                    title: s.title.clone(),
-                    definition,
-                    origin: store::FormOrigin::Shipped,
-                },
-                store::AuditContext::system(time::OffsetDateTime::now_utc(), "shipped instrument"),
-            )
-            .await?;
-        installed += usize::from(new);
-    }
-    if installed > 0 {
-        tracing::info!(installed, "installed shipped instruments");
-    }
-    Ok(installed)
-}
-
 /// The whole application.
 pub fn router(state: AppState) -> Router {
+    router_with(state, routes::ROUTES, routes::handler)
+}
+
+/// An application made of the given routes, each behind its declared access (see
+/// [`routes::enforce_access`]) and the whole behind the usual middleware. Tests use it to show
+/// that a handler which forgets to authorize is still refused.
+pub fn router_with(
+    state: AppState,
+    specs: &[routes::RouteSpec],
+    handler: impl Fn(&str) -> Option<axum::routing::MethodRouter<AppState>>,
+) -> Router {
     let mut app = Router::new();
-    for spec in routes::ROUTES {
-        if let Some(h) = routes::handler(spec.name) {
+    for spec in specs {
+        if let Some(h) = handler(spec.name) {
+            let access = spec.access;
+            let h = h.route_layer(axum::middleware::from_fn(move |req, next| {
+                routes::enforce_access(access, req, next)
+            }));
             app = app.route(spec.path, h);
         }
     }

@@ -198,6 +198,15 @@ pub struct FollowUpVisit {
 }
 
 impl FollowUpVisit {
+    /// The visit as it is kept: its free text without surrounding blanks.
+    pub fn normalised(self) -> Self {
+        Self {
+            findings: self.findings.trim().to_string(),
+            plan_changes: self.plan_changes.trim().to_string(),
+            ..self
+        }
+    }
+
     pub fn check(&self, today: Date) -> Result<(), ValidationErrors> {
         let mut e = ValidationErrors::new();
         check_not_future(&mut e, "date", self.date, today);

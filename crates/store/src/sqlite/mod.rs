@@ -681,9 +681,22 @@ impl Store for SqliteStore {
             .await
     }
 
-    async fn add_entry(&self, entry: NewEntry, audit: AuditContext) -> Result<Entry> {
-        self.write(move |tx| pathway::add_entry(tx, &entry, &audit))
-            .await
+    async fn add_entry(
+        &self,
+        entry: NewEntry,
+        derived_stage: domain::case::CaseStage,
+        audit: AuditContext,
+    ) -> Result<Entry> {
+        self.write(move |tx| {
+            let added = pathway::add_entry(tx, &entry, &audit)?;
+            let derived = AuditContext {
+                reason: Some("derived from the pathway".into()),
+                ..audit
+            };
+            pathway::set_stage(tx, entry.case, derived_stage, &derived)?;
+            Ok(added)
+        })
+        .await
     }
     async fn entries(&self, case: CaseId) -> Result<Vec<Entry>> {
         self.read(move |c| pathway::entries(c, case)).await

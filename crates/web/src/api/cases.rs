@@ -18,10 +18,11 @@ use super::ApiJson;
 use crate::AppState;
 use crate::auth::ApiCaller;
 use crate::error::{AppError, ErrorKind};
-use crate::pages::cases::{
-    CaseFilters, audit_view, authorized_case, case_changes, chosen_manager, record_consent_decision,
-};
+use crate::pages::cases::CaseFilters;
 use crate::pages::today;
+use app::cases::{
+    audit_view, authorized_case, case_changes, chosen_manager, record_consent_decision,
+};
 
 #[derive(Serialize, ToSchema)]
 pub struct CaseJson {

@@ -1,6 +1,6 @@
 //! The community and structural levels in the JSON API: communities, community projects and
 //! their participants, capacity assessments, trainings, coordination mechanisms and meetings,
-//! agreements. Same functions and authorization as the pages (`crate::community`): projects
+//! agreements. Same functions and authorization as the pages (`app::community`): projects
 //! carry counts of participants, and names only come from the participants route, to readers
 //! allowed to see them.
 
@@ -24,8 +24,8 @@ use utoipa::ToSchema;
 use super::ApiJson;
 use crate::AppState;
 use crate::auth::ApiCaller;
-use crate::community::{self as cm, Doc, Place, Record};
 use crate::error::AppError;
+use app::community::{self as cm, Doc, Place, Record};
 
 macro_rules! doc_json {
     ($(#[$doc:meta])* $name:ident, $t:ty) => {
@@ -303,7 +303,7 @@ pub async fn projects(
     Query(q): Query<ProjectQuery>,
 ) -> Result<Json<Vec<ProjectJson>>, AppError> {
     let parent: Option<DocumentId> = match q.community {
-        Some(c) => Some(crate::referrals::parse_id(&c)?),
+        Some(c) => Some(app::referrals::parse_id(&c)?),
         None => None,
     };
     let all: Vec<Doc<Project>> = cm::list(&state, &caller.actor(), parent).await?;
@@ -642,7 +642,7 @@ pub async fn participant_leaves(
 ) -> Result<Json<Vec<ParticipantJson>>, AppError> {
     let actor = caller.actor();
     let doc = cm::managed::<Project>(&state, &actor, &id).await?;
-    let participant: uuid::Uuid = crate::referrals::parse_id(&participant)?;
+    let participant: uuid::Uuid = app::referrals::parse_id(&participant)?;
     let saved = cm::step_project(&state, &actor, &doc, Some(b.version), |p| {
         p.participant_leaves(participant, b.on)
     })
@@ -726,7 +726,7 @@ async fn create_structural<T: Record>(
         domain::authz::Resource::Programme,
     )?;
     known(state, names).await?;
-    cm::save(
+    Ok(cm::save(
         state,
         actor,
         None,
@@ -737,7 +737,7 @@ async fn create_structural<T: Record>(
         },
         body,
     )
-    .await
+    .await?)
 }
 
 /// Replaces a record of the structural level at the version the caller read, authorized and
@@ -762,7 +762,7 @@ async fn update_structural<T: Record>(
         return Err(AppError::new(crate::error::ErrorKind::NotFound));
     }
     known(state, names).await?;
-    cm::update(state, actor, &doc, version, body).await
+    Ok(cm::update(state, actor, &doc, version, body).await?)
 }
 
 #[utoipa::path(get, path = "/api/v1/capacity-assessments", tag = "structural level",

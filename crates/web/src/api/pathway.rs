@@ -1,7 +1,7 @@
 //! The pathway in the JSON API: the derived stage and what is due, counselling sessions,
 //! assessments, plan versions (create, edit, agree, approve), disbursements, follow-ups,
 //! approvals waiting, and closure (request, approve, reopen). Same functions as the pages
-//! (`crate::pathway`), same authorization.
+//! (`app::pathway`), same authorization.
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -22,9 +22,9 @@ use super::ApiJson;
 use crate::AppState;
 use crate::auth::ApiCaller;
 use crate::error::AppError;
-use crate::pages::cases::authorized_case;
 use crate::pages::today;
-use crate::pathway as pw;
+use app::cases::authorized_case;
+use app::pathway as pw;
 
 #[derive(Serialize, ToSchema)]
 pub struct VisitJson {
@@ -465,17 +465,7 @@ pub async fn add_follow_up(
     ApiJson(v): ApiJson<FollowUpVisit>,
 ) -> Result<(StatusCode, Json<CreatedJson>), AppError> {
     let p = pw::load(&state, &caller.actor(), &id, Action::UpdateCase).await?;
-    v.check(today()).map_err(AppError::validation)?;
-    let e = pw::add_entry(
-        &state,
-        &caller.actor(),
-        p.case.id,
-        EntryKind::FollowUp,
-        v.date,
-        &v,
-        false,
-    )
-    .await?;
+    let e = pw::record_visit(&state, &caller.actor(), &p, v).await?;
     Ok(created(CreatedJson {
         id: e.id.to_string(),
     }))

@@ -1,5 +1,5 @@
 //! The service map, the stakeholder map and referrals in the JSON API. Same functions as the
-//! pages (`crate::referrals`), same authorization. A partner reading a referral gets only the
+//! pages (`app::referrals`), same authorization. A partner reading a referral gets only the
 //! consented parts of the case, and the read is recorded as a disclosure.
 
 use axum::Json;
@@ -18,8 +18,8 @@ use super::ApiJson;
 use crate::AppState;
 use crate::auth::ApiCaller;
 use crate::error::{AppError, ErrorKind};
-use crate::pages::cases::authorized_case;
-use crate::referrals::{self as rf, Channel};
+use app::cases::authorized_case;
+use app::referrals::{self as rf, Channel};
 
 #[derive(Serialize, ToSchema)]
 pub struct ProviderJson {

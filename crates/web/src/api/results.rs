@@ -16,9 +16,9 @@ use utoipa::ToSchema;
 use super::ApiJson;
 use crate::AppState;
 use crate::auth::ApiCaller;
-use crate::community::{self as cm, Doc, Place};
 use crate::error::AppError;
-use crate::pages::results::{figures, indicator_chain, span};
+use app::community::{self as cm, Doc, Place};
+use app::results::{figures, indicator_chain, span};
 
 #[derive(Serialize, ToSchema)]
 pub struct IndicatorJson {
@@ -142,7 +142,7 @@ pub async fn values(
     let (ind, _, programme) = indicator_chain(&state, &actor, &id).await?;
     let i = &ind.body;
     let axis = Axis::parse(&q.axis).filter(|a| i.axes.contains(a));
-    let (from, to) = span(&programme.body);
+    let (from, to) = span(&programme.body, state.today());
     let threshold = small_cell_threshold(&actor);
     let mut out = Vec::new();
     let prog = |v: Option<f64>| match (i.baseline, i.target, v) {

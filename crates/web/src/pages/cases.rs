@@ -7,12 +7,10 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use domain::audit::{AuditAction, FieldChange, diff};
 use domain::authz::{Action, Actor, Resource, authorize, case_list_scope};
-use domain::case::{CaseStage, ReturneeProfile, Sex};
+use domain::case::{CaseStage, Sex};
 use domain::consent::{
-    ConsentDecision, ConsentInput, ConsentMethod, ConsentPurpose, ConsentRecord, check_consent,
-    consent_status,
+    ConsentDecision, ConsentInput, ConsentMethod, ConsentPurpose, ConsentRecord, consent_status,
 };
 use domain::{CaseId, OfficeId, Role, UserId, ValidationErrors};
 use serde::Deserialize;
@@ -28,42 +26,9 @@ use crate::auth::{Caller, SignedIn};
 use crate::error::{AppError, ErrorKind};
 use crate::forms::{Choice, FieldBuilder, Fieldset, HouseholdRow, ProfileForm, error_map, names};
 use crate::i18n::Tr;
-
-fn parse_case_id(id: &str) -> Result<CaseId, AppError> {
-    id.parse().map_err(|_| AppError::new(ErrorKind::NotFound))
-}
-
-/// Loads a case and checks the caller may do `action` to it.
-pub async fn authorized_case(
-    state: &AppState,
-    actor: &Actor,
-    id: &str,
-    action: Action,
-) -> Result<CaseRecord, AppError> {
-    let case = state.store.case(parse_case_id(id)?).await?;
-    authorize(actor, action, Resource::Case(case.access()))?;
-    Ok(case)
-}
-
-/// Records that someone opened a case: reads of personal records are audited.
-pub async fn audit_view(
-    state: &AppState,
-    actor: &Actor,
-    case: &CaseRecord,
-) -> Result<(), AppError> {
-    state
-        .store
-        .append_audit(
-            AuditContext::by(actor.user_id, OffsetDateTime::now_utc()).entry(
-                AuditAction::View,
-                record_type::CASE,
-                case.id.to_string(),
-                vec![],
-            ),
-        )
-        .await?;
-    Ok(())
-}
+use app::cases::{
+    audit_view, authorized_case, case_changes, chosen_manager, record_consent_decision,
+};
 
 // ---------------------------------------------------------------------------------------------
 // List
@@ -502,32 +467,6 @@ async fn managers_for(
     ))
 }
 
-/// Reads the chosen case manager, who must be an active case manager of the case's office.
-pub async fn chosen_manager(
-    state: &AppState,
-    value: &str,
-    office: OfficeId,
-    errors: &mut ValidationErrors,
-) -> Result<Option<UserId>, AppError> {
-    if value.trim().is_empty() {
-        return Ok(None);
-    }
-    let Ok(id) = value.trim().parse::<UserId>() else {
-        errors.add("case_manager", "error-choice");
-        return Ok(None);
-    };
-    match state.store.user(id).await {
-        Ok(u) if u.role == Role::CaseManager && u.office == Some(office) && !u.disabled => {
-            Ok(Some(id))
-        }
-        Ok(_) | Err(StoreError::NotFound) => {
-            errors.add("case_manager", "error-case-manager-office");
-            Ok(None)
-        }
-        Err(e) => Err(e.into()),
-    }
-}
-
 pub async fn new_form(
     State(state): State<AppState>,
     tr: Tr,
@@ -784,34 +723,6 @@ pub async fn update(
         }
         Err(e) => Err(e.into()),
     }
-}
-
-/// Field-level changes for the audit entry, naming case managers by username.
-pub async fn case_changes(
-    state: &AppState,
-    case: &CaseRecord,
-    case_manager: Option<UserId>,
-    profile: &ReturneeProfile,
-) -> Result<Vec<FieldChange>, AppError> {
-    let mut changes = diff(&case.profile.audit_fields(), &profile.audit_fields());
-    if case_manager != case.case_manager {
-        let name = |u: Option<UserId>| async move {
-            match u {
-                Some(id) => state
-                    .store
-                    .user(id)
-                    .await
-                    .map(|u| Some(u.username.to_string())),
-                None => Ok(None),
-            }
-        };
-        changes.push(FieldChange {
-            field: "case_manager".into(),
-            before: name(case.case_manager).await?,
-            after: name(case_manager).await?,
-        });
-    }
-    Ok(changes)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1333,40 +1244,6 @@ pub async fn view(
     )
 }
 
-/// Checks a consent decision against the case's history and records it, with its audit entry:
-/// the one path for the page and the API.
-pub async fn record_consent_decision(
-    state: &AppState,
-    actor: &Actor,
-    case: &CaseRecord,
-    input: ConsentInput,
-) -> Result<(), AppError> {
-    let history: Vec<ConsentRecord> = state
-        .store
-        .consents(case.id)
-        .await?
-        .into_iter()
-        .map(|c| c.record)
-        .collect();
-    check_consent(&input, &history, today()).map_err(AppError::validation)?;
-    let now = OffsetDateTime::now_utc();
-    let (purpose, decision) = (input.purpose, input.decision);
-    let record = ConsentRecord {
-        purpose: input.purpose,
-        decision: input.decision,
-        method: input.method,
-        date: input.date,
-        notes: input.notes,
-        recorded_by: actor.user_id,
-        recorded_at: now,
-    };
-    state
-        .store
-        .add_consent(case.id, record, AuditContext::by(actor.user_id, now))
-        .await?;
-    crate::referrals::after_case_consent(state, actor, case.id, purpose, decision).await
-}
-
 pub async fn record_consent(
     State(state): State<AppState>,
     tr: Tr,
@@ -1376,7 +1253,9 @@ pub async fn record_consent(
     let actor = caller.actor();
     let case = authorized_case(&state, &actor, &id, Action::RecordConsent).await?;
     let recorded = match form.parse() {
-        Ok(input) => record_consent_decision(&state, &actor, &case, input).await,
+        Ok(input) => record_consent_decision(&state, &actor, &case, input)
+            .await
+            .map_err(AppError::from),
         Err(errors) => Err(AppError::validation(errors)),
     };
     match recorded {

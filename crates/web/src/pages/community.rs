@@ -32,12 +32,12 @@ use super::services::{DetailRow, Posted, RecordForm};
 use super::{Chrome, CsrfForm, render, render_status, today};
 use crate::AppState;
 use crate::auth::{Caller, SignedIn};
-use crate::community::{self as cm, Doc, Place};
 use crate::error::{AppError, ErrorKind};
 use crate::forms::Fieldset;
 use crate::i18n::Tr;
 use crate::pages::instruments::Piece;
 use crate::records::{self, Field, Input, field, required, values};
+use app::community::{self as cm, Doc, Place};
 
 fn community_fields() -> Vec<Field> {
     vec![
@@ -137,9 +137,13 @@ async fn save_record_form<T: cm::Record>(
         Err(e) => return (read, Some(Err(AppError::validation(e)))),
     };
     let saved = match target {
-        Target::New(place) => cm::save(state, actor, None, None, place, body).await,
+        Target::New(place) => cm::save(state, actor, None, None, place, body)
+            .await
+            .map_err(AppError::from),
         Target::Existing(doc) => match form.get("version").trim().parse() {
-            Ok(v) => cm::update(state, actor, doc, v, body).await,
+            Ok(v) => cm::update(state, actor, doc, v, body)
+                .await
+                .map_err(AppError::from),
             Err(_) => Err(AppError::validation(invalid("version", "error-required"))),
         },
     };
@@ -768,7 +772,9 @@ pub async fn save_selection(
     let version: Option<i64> = form.get("version").trim().parse().ok();
     let result = match (bad, version) {
         (true, _) | (_, None) => Err(AppError::validation(invalid("selection", "error-choice"))),
-        (false, Some(v)) => cm::update(&state, &actor, &doc, v, body).await,
+        (false, Some(v)) => cm::update(&state, &actor, &doc, v, body)
+            .await
+            .map_err(AppError::from),
     };
     match result {
         Ok(_) => Ok(Redirect::to(&format!("/communities/{id}#selection")).into_response()),
@@ -958,7 +964,9 @@ pub async fn save_criteria(
     let result = if form.get("based_on") != cm::selection_fingerprint(&current) {
         Err(AppError::new(ErrorKind::Conflict))
     } else if read.is_empty() {
-        cm::save_selection_config(&state, &actor, to_save, form.get("based_on")).await
+        cm::save_selection_config(&state, &actor, to_save, form.get("based_on"))
+            .await
+            .map_err(AppError::from)
     } else {
         Err(AppError::validation(read))
     };
@@ -1649,7 +1657,10 @@ async fn project_step(
 ) -> Result<Response, AppError> {
     let actor = caller.actor();
     let doc: Doc<Project> = cm::get(state, &actor, id).await?;
-    match cm::step_project(state, &actor, &doc, version, change).await {
+    match cm::step_project(state, &actor, &doc, version, change)
+        .await
+        .map_err(AppError::from)
+    {
         Ok(_) => Ok(Redirect::to(&format!("/projects/{id}{anchor}")).into_response()),
         Err(e) => {
             let (status, problem) = super::refused_change(tr, e)?;
@@ -2025,10 +2036,7 @@ async fn subject_record(
     fill: bool,
 ) -> Result<(store::DocRecord, String, String), AppError> {
     authorize(actor, Action::ReadCommunity, Resource::Programme)?;
-    let rec = state
-        .store
-        .document(crate::referrals::parse_id(id)?)
-        .await?;
+    let rec = state.store.document(app::referrals::parse_id(id)?).await?;
     let office = Resource::Office(rec.office.unwrap_or_default());
     authorize(actor, Action::ReadParticipants, office)?;
     if fill {

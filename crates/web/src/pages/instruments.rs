@@ -20,12 +20,12 @@ use store::{
 };
 use time::{Date, OffsetDateTime};
 
-use super::cases::{audit_view, authorized_case};
 use super::{Chrome, CsrfForm, render, render_status, today};
 use crate::AppState;
 use crate::auth::{Caller, SignedIn, same_secret};
 use crate::error::{AppError, ErrorKind};
 use crate::i18n::Tr;
+use app::cases::{audit_view, authorized_case};
 
 /// The address of a form version. Ids and versions may hold spaces and other characters that
 /// must be escaped in a path.
@@ -776,7 +776,7 @@ pub async fn start(
     let c = compile(&v.definition)?;
     let mut answers = c.blank(today());
     let due = super::rss::due_round(&state, &case).await?;
-    crate::rss::prefill(&c.form, &mut answers, &crate::rss::case_values(&case, due));
+    app::rss::prefill(&c.form, &mut answers, &app::rss::case_values(&case, due));
     let sub = start_draft(&state, &actor, v.info, Subject::Case(case.id), &answers).await?;
     Ok(Redirect::to(&format!("/cases/{}/submissions/{}", case.id, sub.id)).into_response())
 }
@@ -1098,7 +1098,7 @@ pub async fn save(
         .await;
     match saved {
         Ok(_) if complete => {
-            crate::pathway::after_submission(
+            app::pathway::after_submission(
                 &state,
                 &caller.actor(),
                 l.case.id,

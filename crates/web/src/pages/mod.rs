@@ -146,7 +146,11 @@ pub fn messages(tr: &Tr, errors: &domain::ValidationErrors) -> String {
 /// Why a change was refused, as the status and the message to show above the form: based on
 /// an old version, or what the checks found. Any other error is not the user's to fix and is
 /// passed on.
-pub fn refused_change(tr: &Tr, e: AppError) -> Result<(axum::http::StatusCode, String), AppError> {
+pub fn refused_change(
+    tr: &Tr,
+    e: impl Into<AppError>,
+) -> Result<(axum::http::StatusCode, String), AppError> {
+    let e: AppError = e.into();
     match e.kind {
         ErrorKind::Conflict => Ok((axum::http::StatusCode::CONFLICT, tr.t("error-stale-record"))),
         ErrorKind::Validation => Ok((

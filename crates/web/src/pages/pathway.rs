@@ -30,14 +30,14 @@ use serde::Deserialize;
 use store::{AuditContext, CaseRecord, EntryKind, NewPlanAgreement, setting};
 use time::{Date, OffsetDateTime};
 
-use super::cases::authorized_case;
 use super::{Chrome, CsrfForm, render, render_status, today};
 use crate::AppState;
 use crate::auth::{Caller, SignedIn};
 use crate::error::{AppError, ErrorKind};
 use crate::forms::{FieldBuilder, FieldView, error_map, names};
 use crate::i18n::Tr;
-use crate::pathway::{self as pw, Pathway};
+use app::cases::authorized_case;
+use app::pathway::{self as pw, Pathway};
 
 fn parse_date(s: &str) -> Option<Date> {
     domain::case::date::parse(s.trim())
@@ -515,7 +515,7 @@ async fn case_for_update(
     caller: &Caller,
     id: &str,
 ) -> Result<CaseRecord, AppError> {
-    authorized_case(state, &caller.actor(), id, Action::UpdateCase).await
+    Ok(authorized_case(state, &caller.actor(), id, Action::UpdateCase).await?)
 }
 
 fn back_to_case(id: CaseId, anchor: &str) -> Response {
@@ -1199,7 +1199,9 @@ pub async fn plan_save(
     let version = form.version.trim().parse::<i64>().ok();
     let expected = form.expected.trim().parse::<i64>().unwrap_or(0);
     let saved = match form.read() {
-        Ok(content) => pw::save_plan(&state, &caller.actor(), &p, version, expected, content).await,
+        Ok(content) => pw::save_plan(&state, &caller.actor(), &p, version, expected, content)
+            .await
+            .map_err(AppError::from),
         Err(e) => Err(AppError::validation(e)),
     };
     match saved {
@@ -1838,7 +1840,9 @@ pub async fn plan_agree(
             };
             validated(
                 e,
-                pw::agree_plan(&state, &caller.actor(), &p, version, revision, a).await,
+                pw::agree_plan(&state, &caller.actor(), &p, version, revision, a)
+                    .await
+                    .map_err(AppError::from),
             )
         }
         _ => Err(AppError::validation(e)),
@@ -1882,7 +1886,10 @@ pub async fn plan_approve(
         .parse::<i64>()
         .map_err(|_| AppError::new(ErrorKind::BadRequest))?;
     let revision = form.revision.parse::<i64>().unwrap_or(0);
-    match pw::approve_plan(&state, &caller.actor(), &p, version, revision).await {
+    match pw::approve_plan(&state, &caller.actor(), &p, version, revision)
+        .await
+        .map_err(AppError::from)
+    {
         Ok(()) => Ok(Redirect::to(&format!("/cases/{}/plan", p.case.id)).into_response()),
         Err(e) => {
             plan_page_with_errors(
@@ -1924,7 +1931,8 @@ pub async fn disburse(
     let result = match form.read() {
         Ok(d) => pw::disburse(&state, &caller.actor(), &p, d)
             .await
-            .map(|_| ()),
+            .map(|_| ())
+            .map_err(AppError::from),
         Err(e) => Err(AppError::validation(e)),
     };
     match result {
@@ -2246,16 +2254,7 @@ pub async fn record_visit(
     let p = pw::load(&state, &caller.actor(), &id, Action::UpdateCase).await?;
     match form.read() {
         Ok(v) => {
-            pw::add_entry(
-                &state,
-                &caller.actor(),
-                p.case.id,
-                EntryKind::FollowUp,
-                v.date,
-                &v,
-                false,
-            )
-            .await?;
+            pw::record_visit(&state, &caller.actor(), &p, v).await?;
             Ok(Redirect::to(&format!("/cases/{}/follow-up", p.case.id)).into_response())
         }
         Err(e) => {
@@ -2579,7 +2578,8 @@ pub async fn request_closure(
     let result = match form.read() {
         Ok(c) => pw::request_closure(&state, &caller.actor(), &p, c)
             .await
-            .map(|_| ()),
+            .map(|_| ())
+            .map_err(AppError::from),
         Err(e) => Err(AppError::validation(e)),
     };
     match result {
@@ -2610,7 +2610,10 @@ pub async fn reopen(
     CsrfForm { caller, form }: CsrfForm<ClosureForm>,
 ) -> Result<Response, AppError> {
     let p = pw::load(&state, &caller.actor(), &id, Action::ReadCase).await?;
-    match pw::reopen(&state, &caller.actor(), &p, &form.reopen_reason).await {
+    match pw::reopen(&state, &caller.actor(), &p, &form.reopen_reason)
+        .await
+        .map_err(AppError::from)
+    {
         Ok(()) => Ok(Redirect::to(&format!("/cases/{}", p.case.id)).into_response()),
         Err(mut e) if e.kind == ErrorKind::Validation => {
             for f in &mut e.fields.0 {

@@ -18,7 +18,6 @@ use domain::referral::{
 use serde::Deserialize;
 use store::{CaseRecord, ReferralRecord, Via};
 
-use super::cases::authorized_case;
 use super::services::{DetailGroup, DetailRow, FeedbackForm, Posted, sop_group};
 use super::{Chrome, CsrfForm, render, render_status, today};
 use crate::AppState;
@@ -26,7 +25,8 @@ use crate::auth::{Caller, SignedIn};
 use crate::error::{AppError, ErrorKind};
 use crate::forms::{Choice, FieldBuilder, FieldView, error_map, names};
 use crate::i18n::Tr;
-use crate::referrals::{self as rf, Channel};
+use app::cases::authorized_case;
+use app::referrals::{self as rf, Channel};
 
 // ---------------------------------------------------------------------------------------------
 // Reading the referral form
@@ -419,7 +419,7 @@ async fn case_referrals_page(
             fb.input("location_access", "text", &feedback.location_access, false),
         ]
     });
-    let p = crate::pathway::Pathway::load(state, case.clone()).await?;
+    let p = app::pathway::Pathway::load(state, case.clone()).await?;
     Ok(CaseReferralsPage {
         c: Chrome::new(state, tr.clone(), Some(caller)),
         id: case.id.to_string(),
@@ -474,7 +474,11 @@ pub async fn case_referrals(
     render(&page)
 }
 
-fn merged(mut read: ValidationErrors, err: AppError) -> Result<ValidationErrors, AppError> {
+fn merged(
+    mut read: ValidationErrors,
+    err: impl Into<AppError>,
+) -> Result<ValidationErrors, AppError> {
+    let err: AppError = err.into();
     if err.kind == ErrorKind::Validation {
         read.merge(err.fields);
         Ok(read)
@@ -494,7 +498,9 @@ pub async fn create_referral(
     let (content, read) = read_content(&form);
     let send = form.get("_action") == "send";
     let result = if read.is_empty() {
-        rf::create(&state, &actor, &case, form.get("service"), content, send).await
+        rf::create(&state, &actor, &case, form.get("service"), content, send)
+            .await
+            .map_err(AppError::from)
     } else {
         Err(AppError::validation(ValidationErrors::new()))
     };
@@ -783,7 +789,7 @@ async fn referral_page(
     } else {
         None
     };
-    let p = crate::pathway::Pathway::load(state, case.clone()).await?;
+    let p = app::pathway::Pathway::load(state, case.clone()).await?;
     let overdue = is_overdue(r.status, r.answer_due, today());
     Ok(ReferralPage {
         c: Chrome::new(state, tr.clone(), Some(caller)),
@@ -897,7 +903,9 @@ pub async fn referral_edit(
     let (content, read) = read_content(&form);
     let version: i64 = form.get("version").parse().unwrap_or(-1);
     let result = if read.is_empty() {
-        rf::update_draft(&state, &actor, &case, &r, version, content).await
+        rf::update_draft(&state, &actor, &case, &r, version, content)
+            .await
+            .map_err(AppError::from)
     } else {
         Err(AppError::validation(ValidationErrors::new()))
     };
@@ -997,7 +1005,9 @@ pub async fn referral_step(
     let actor = caller.actor();
     let (case, r) = staff_referral(&state, &caller, &id, &rid, Action::UpdateCase).await?;
     let result = match chosen_step(&form.step, false) {
-        Ok(step) => rf::step(&state, &actor, &r, step, form.note, Via::Staff).await,
+        Ok(step) => rf::step(&state, &actor, &r, step, form.note, Via::Staff)
+            .await
+            .map_err(AppError::from),
         Err(e) => Err(e),
     };
     match result {
@@ -1266,7 +1276,9 @@ pub async fn respond(
         format!("/cases/{}/referrals/{}", r.case, r.id)
     };
     let result = match chosen_step(&form.step, true) {
-        Ok(step) => rf::step(&state, &actor, &r, step, form.note, via).await,
+        Ok(step) => rf::step(&state, &actor, &r, step, form.note, via)
+            .await
+            .map_err(AppError::from),
         Err(e) => Err(e),
     };
     match result {
@@ -1351,7 +1363,9 @@ pub async fn link_respond(
         return gone(&state, &tr);
     };
     let result = match chosen_step(&form.step, true) {
-        Ok(step) => rf::step_by_link(&state, &r, step, form.note).await,
+        Ok(step) => rf::step_by_link(&state, &r, step, form.note)
+            .await
+            .map_err(AppError::from),
         Err(e) => Err(e),
     };
     match result {

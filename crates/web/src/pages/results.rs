@@ -9,22 +9,21 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use domain::authz::{Action, Actor, Resource, authorize, small_cell_threshold};
-use domain::community::{Project, RESPONDENT_FIELD, SATISFACTION_FIELD, SATISFACTION_FORM};
+use domain::community::Project;
 use domain::me::{
-    Axis, Computation, Evaluation, Indicator, Lesson, Period, Programme, Record, ResultStatement,
-    Shown, Source, Tally, Unit, progress, suppress, tally_records,
+    Axis, Evaluation, Indicator, Lesson, Period, Programme, ResultStatement, Shown, Source, Tally,
+    Unit, progress, suppress,
 };
 use domain::structural::ActionProgress;
 use serde::Deserialize;
-use store::{Subject, SubmissionStatus, TallyQuery};
-use time::Date;
 
 use super::{Chrome, render, today};
 use crate::AppState;
 use crate::auth::SignedIn;
-use crate::community::{self as cm, Doc};
 use crate::error::AppError;
 use crate::i18n::Tr;
+use app::community::{self as cm, Doc};
+use app::results::{cm_list, figures, indicator_chain, programme_query, span};
 
 fn number(v: Option<f64>) -> String {
     v.map(|x| {
@@ -35,226 +34,6 @@ fn number(v: Option<f64>) -> String {
         }
     })
     .unwrap_or_default()
-}
-
-/// The offices a programme names, by code (`None` when it names none: all offices). A code no
-/// office has matches nothing.
-async fn programme_offices(
-    state: &AppState,
-    programme: &Programme,
-) -> Result<Option<Vec<domain::OfficeId>>, AppError> {
-    if programme.offices.iter().all(|o| o.trim().is_empty()) {
-        return Ok(None);
-    }
-    let offices = state.store.list_offices().await?;
-    Ok(Some(
-        offices
-            .into_iter()
-            .filter(|o| {
-                programme
-                    .offices
-                    .iter()
-                    .any(|code| code.trim().eq_ignore_ascii_case(&o.code.to_string()))
-            })
-            .map(|o| o.id)
-            .collect(),
-    ))
-}
-
-/// Whether a record of an office is within a programme's offices (`None`: all of them).
-fn in_offices(offices: &Option<Vec<domain::OfficeId>>, office: Option<domain::OfficeId>) -> bool {
-    offices
-        .as_ref()
-        .is_none_or(|list| office.is_some_and(|o| list.contains(&o)))
-}
-
-/// What an indicator of a programme counts, as the reader may see it: the programme's offices,
-/// countries and age bands within the reader's office.
-async fn programme_query(
-    state: &AppState,
-    actor: &Actor,
-    c: &Computation,
-    programme: &Programme,
-    axis: Option<Axis>,
-    (from, to): (Date, Date),
-) -> Result<TallyQuery, AppError> {
-    Ok(TallyQuery {
-        computation: c.clone(),
-        from,
-        to,
-        axis,
-        office: actor.office,
-        offices: programme_offices(state, programme).await?,
-        countries: programme
-            .countries
-            .iter()
-            .filter(|c| !c.trim().is_empty())
-            .cloned()
-            .collect(),
-        age_bands: programme.bands(),
-    })
-}
-
-/// An indicator's figures per period (and group), from the records of its source, within its
-/// programme's dates, offices and countries.
-pub(crate) async fn figures(
-    state: &AppState,
-    actor: &Actor,
-    c: &Computation,
-    programme: &Programme,
-    axis: Option<Axis>,
-) -> Result<BTreeMap<(String, Option<String>), Tally>, AppError> {
-    let (from, to) = span(programme);
-    let keyed = |m: BTreeMap<String, Tally>| m.into_iter().map(|(p, t)| ((p, None), t)).collect();
-    Ok(match c.source {
-        Source::Surveys | Source::Cases | Source::Referrals => state
-            .store
-            .tallies(&programme_query(state, actor, c, programme, axis, (from, to)).await?)
-            .await?
-            .into_iter()
-            .map(|r| ((r.period, r.group), r.tally))
-            .collect(),
-        Source::Satisfaction => {
-            let mut records = Vec::new();
-            let offices = programme_offices(state, programme).await?;
-            for p in state.store.documents(store::DocKind::Project, None).await? {
-                if actor.office.is_some_and(|o| p.office != Some(o))
-                    || !in_offices(&offices, p.office)
-                {
-                    continue;
-                }
-                for s in state.store.submissions_for(Subject::Document(p.id)).await? {
-                    if s.status != SubmissionStatus::Complete || s.form_id != SATISFACTION_FORM {
-                        continue;
-                    }
-                    let a: serde_json::Value = serde_json::from_str(&s.answers).unwrap_or_default();
-                    let text =
-                        |k: &str| a.get(k).and_then(|v| v.as_str()).unwrap_or("").to_string();
-                    records.push(Record {
-                        date: s.interview_date,
-                        fields: vec![
-                            (RESPONDENT_FIELD, text(RESPONDENT_FIELD)),
-                            (SATISFACTION_FIELD, text(SATISFACTION_FIELD)),
-                        ],
-                    });
-                }
-            }
-            keyed(tally_records(&records, c, from, to))
-        }
-        Source::Participants => {
-            let mut records = Vec::new();
-            let offices = programme_offices(state, programme).await?;
-            let projects: Vec<Doc<Project>> = cm_list(state, actor).await?;
-            for p in projects
-                .iter()
-                .filter(|p| in_offices(&offices, p.rec.office))
-            {
-                for x in &p.body.participants {
-                    records.push(Record {
-                        date: x.joined,
-                        fields: vec![
-                            ("kind", x.kind.as_str().to_string()),
-                            ("role", x.role.as_str().to_string()),
-                            ("sex", x.sex.map(|s| s.as_str()).unwrap_or("").to_string()),
-                        ],
-                    });
-                }
-            }
-            keyed(tally_records(&records, c, from, to))
-        }
-        Source::Trainees => keyed(tally_records(&trainee_records(state).await?, c, from, to)),
-        Source::Stakeholders => keyed(tally_records(
-            &stakeholder_records(state).await?,
-            c,
-            from,
-            to,
-        )),
-    })
-}
-
-async fn cm_list(state: &AppState, actor: &Actor) -> Result<Vec<Doc<Project>>, AppError> {
-    // Project figures belong to the results framework: read as aggregates, offices in scope.
-    Ok(state
-        .store
-        .documents(store::DocKind::Project, None)
-        .await?
-        .into_iter()
-        .filter(|r| actor.office.is_none_or(|o| r.office == Some(o)))
-        .filter_map(|r| {
-            serde_json::from_str(&r.body)
-                .ok()
-                .map(|body| Doc { rec: r, body })
-        })
-        .collect())
-}
-
-/// Every participant of a training, counted on the day it began: their sex, the kind of
-/// activity, whether they took both tests and whether their score rose. Read as figures: no
-/// name leaves this function.
-async fn trainee_records(state: &AppState) -> Result<Vec<Record<'static>>, AppError> {
-    let mut records = Vec::new();
-    for rec in state
-        .store
-        .documents(store::DocKind::Training, None)
-        .await?
-    {
-        let Ok(t) = serde_json::from_str::<domain::structural::Training>(&rec.body) else {
-            continue;
-        };
-        for x in &t.participants {
-            records.push(Record {
-                date: t.start,
-                fields: vec![
-                    ("sex", x.sex.map(|s| s.as_str()).unwrap_or("").to_string()),
-                    (
-                        "activity",
-                        t.activity.map(|a| a.as_str()).unwrap_or("").to_string(),
-                    ),
-                    ("tested", x.improved().is_some().to_string()),
-                    ("improved", (x.improved() == Some(true)).to_string()),
-                ],
-            });
-        }
-    }
-    Ok(records)
-}
-
-/// Supported stakeholders, each counted on the date of its latest assessment after support:
-/// measured when assessed before and after, more engaged when the engagement rose.
-async fn stakeholder_records(state: &AppState) -> Result<Vec<Record<'static>>, AppError> {
-    let (assessments, support) = super::structural::engagement_inputs(state).await?;
-    Ok(
-        domain::structural::engagement_outcomes(&assessments, &support)
-            .1
-            .into_iter()
-            .map(|o| Record {
-                date: o.assessed_after,
-                fields: vec![
-                    ("measured", "true".into()),
-                    ("more_engaged", o.more_engaged.to_string()),
-                ],
-            })
-            .collect(),
-    )
-}
-
-/// An indicator with the result and the programme it belongs to.
-pub(crate) async fn indicator_chain(
-    state: &AppState,
-    actor: &Actor,
-    id: &str,
-) -> Result<(Doc<Indicator>, Doc<ResultStatement>, Doc<Programme>), AppError> {
-    let parent = |d: Option<domain::DocumentId>| d.map(|p| p.to_string()).unwrap_or_default();
-    let ind: Doc<Indicator> = cm::get(state, actor, id).await?;
-    let result: Doc<ResultStatement> = cm::get(state, actor, &parent(ind.rec.parent)).await?;
-    let programme: Doc<Programme> = cm::get(state, actor, &parent(result.rec.parent)).await?;
-    Ok((ind, result, programme))
-}
-
-/// The dates an indicator is tracked over: its programme's, up to today.
-pub(crate) fn span(p: &Programme) -> (Date, Date) {
-    let end = p.end.map_or(today(), |e| e.min(today()));
-    (p.start, end.max(p.start))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -304,7 +83,7 @@ pub(crate) async fn track_rows(
     axis: Option<Axis>,
 ) -> Result<Tracked, AppError> {
     let i = &ind.body;
-    let (from, to) = span(programme);
+    let (from, to) = span(programme, today());
     let threshold = small_cell_threshold(actor);
     // Records behind a figure: for staff who may list cases, for sources that are cases.
     let may_drill = authorize(actor, Action::ListCases, Resource::Programme).is_ok()
@@ -704,7 +483,7 @@ pub async fn records(
     let actor = caller.actor();
     authorize(&actor, Action::ListCases, Resource::Programme)?;
     let (ind, _, programme) = indicator_chain(&state, &actor, &id).await?;
-    let (from, to) = span(&programme.body);
+    let (from, to) = span(&programme.body, today());
     let Ok(Some(c)) = ind.body.computation() else {
         return Err(AppError::new(crate::error::ErrorKind::NotFound));
     };
@@ -1116,7 +895,7 @@ pub async fn dashboard(
     );
 
     // Survey scores: how many returnees fall in each support band, per round.
-    let model = crate::rss::active_model(state.store.as_ref())
+    let model = app::rss::active_model(state.store.as_ref())
         .await
         .map_err(AppError::internal)?;
     let (low, high) = super::rss::bands(&model);
@@ -1339,7 +1118,7 @@ async fn overdue_charts(
 ) -> Result<(crate::charts::CountChart, crate::charts::CountChart), AppError> {
     use domain::pathway::followup::{self, VisitState};
     let today = today();
-    let config = crate::pathway::follow_up_config(state).await?;
+    let config = app::pathway::follow_up_config(state).await?;
     let mut late_visits: BTreeMap<String, u64> = BTreeMap::new();
     let mut late_rounds: BTreeMap<domain::rss::Round, u64> = BTreeMap::new();
     for f in state.store.follow_up_facts(actor.office).await? {

@@ -12,7 +12,7 @@ use crate::AppState;
 use crate::charts::{BarChart, LineChart, Value, format_score};
 use crate::error::AppError;
 use crate::i18n::Tr;
-use crate::rss::{RSS_FORM, active_model, consent_refused, round_of, sheet_from_answers};
+use app::rss::{RSS_FORM, active_model, consent_refused, round_of, sheet_from_answers};
 
 use super::today;
 

@@ -28,7 +28,7 @@ use crate::auth::{Caller, SignedIn};
 use crate::error::{AppError, ErrorKind};
 use crate::forms::{Choice, FieldBuilder, FieldView, Fieldset, error_map, names};
 use crate::i18n::Tr;
-use crate::referrals as rf;
+use app::referrals as rf;
 
 /// A posted form, as typed.
 #[derive(Clone, Debug, Default)]
@@ -114,11 +114,11 @@ fn parse_choice<T>(
 /// What a save came to: the saved record, or the status and the messages to show next to what
 /// was typed (errors found reading the form, `domain`'s, or a stale version). `saved` is `None`
 /// when the form could not even be read.
-fn outcome<T>(
+fn outcome<T, E: Into<AppError>>(
     read: ValidationErrors,
-    saved: Option<Result<T, AppError>>,
+    saved: Option<Result<T, E>>,
 ) -> Result<Result<T, (StatusCode, ValidationErrors)>, AppError> {
-    crate::records::settle(read, saved, "name")
+    crate::records::settle(read, saved.map(|r| r.map_err(Into::into)), "name")
 }
 
 pub struct DetailRow {

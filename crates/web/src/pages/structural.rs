@@ -21,17 +21,16 @@ use domain::{DocumentId, StakeholderId};
 use serde::Deserialize;
 use serde_json::Value;
 use store::{DocKind, DocRecord};
-use time::Date;
 
 use super::services::{DetailGroup, DetailRow, Posted, RecordForm};
 use super::{Chrome, CsrfForm, render, render_status, today};
 use crate::AppState;
 use crate::auth::{Caller, SignedIn};
-use crate::community::{self as cm, Place, Record};
 use crate::error::{AppError, ErrorKind};
 use crate::forms::Fieldset;
 use crate::i18n::Tr;
 use crate::records::{self, Field, Input, Options, field, required, values};
+use app::community::{self as cm, Place, Record};
 
 /// A list inside a record.
 pub struct ItemList {
@@ -588,10 +587,7 @@ async fn load(
     id: &str,
 ) -> Result<DocRecord, AppError> {
     authorize(actor, cm::read_action(kind.doc), Resource::Programme)?;
-    let rec = state
-        .store
-        .document(crate::referrals::parse_id(id)?)
-        .await?;
+    let rec = state.store.document(app::referrals::parse_id(id)?).await?;
     if rec.kind != kind.doc {
         return Err(AppError::new(ErrorKind::NotFound));
     }
@@ -851,35 +847,6 @@ pub struct HubPage {
     can_manage: bool,
 }
 
-/// What the "more engaged after support" figures are made of: every capacity assessment
-/// (stakeholder, date, engagement) and the support given by trainings that have begun. Read as
-/// figures: the caller has authorized the reader.
-pub async fn engagement_inputs(
-    state: &AppState,
-) -> Result<(Vec<(StakeholderId, Date, u8)>, Vec<(StakeholderId, Date)>), AppError> {
-    let assessments: Vec<CapacityAssessment> = state
-        .store
-        .documents(DocKind::CapacityAssessment, None)
-        .await?
-        .iter()
-        .filter_map(|r| serde_json::from_str(&r.body).ok())
-        .collect();
-    let trainings: Vec<Training> = state
-        .store
-        .documents(DocKind::Training, None)
-        .await?
-        .iter()
-        .filter_map(|r| serde_json::from_str(&r.body).ok())
-        .collect();
-    Ok((
-        assessments
-            .iter()
-            .map(|a| (a.stakeholder, a.on, a.engagement))
-            .collect(),
-        training_support(&trainings, today()),
-    ))
-}
-
 pub async fn hub(
     State(state): State<AppState>,
     tr: Tr,
@@ -915,7 +882,7 @@ pub async fn hub(
             rows,
         });
     }
-    let (assessments, support) = engagement_inputs(&state).await?;
+    let (assessments, support) = app::results::engagement_inputs(&state).await?;
     let e = engagement_change(&assessments, &support);
     render(&HubPage {
         c: Chrome::new(&state, tr.clone(), Some(&caller)),
@@ -1302,7 +1269,7 @@ async fn parent_of(
             let parent_kind = self::kind(parent_slug)?;
             let rec = state
                 .store
-                .document(crate::referrals::parse_id(parent)?)
+                .document(app::referrals::parse_id(parent)?)
                 .await?;
             if rec.kind != parent_kind.doc {
                 return Err(AppError::new(ErrorKind::NotFound));

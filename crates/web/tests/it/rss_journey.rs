@@ -1,11 +1,8 @@
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 //! The Reintegration Sustainability Survey over HTTP: a baseline survey with consent and skip
 //! logic, its scores, bands and chart on the survey and the case page; a refusal and an
 //! interrupted interview kept but never scored; a later round drawn as a trajectory.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use domain::Role;
 
 fn profile<'a>(round: &'a str, consent: &'a str, today: &'a str) -> Vec<(&'a str, &'a str)> {
@@ -444,7 +441,7 @@ async fn rescoring_under_another_model_records_the_model_and_the_change() {
         )
         .await
         .unwrap();
-    let report = web::rss::rescore_all(
+    let report = app::rss::rescore_all(
         app.store.as_ref(),
         &model,
         store::AuditContext::system(time::OffsetDateTime::now_utc(), "test"),
@@ -465,7 +462,7 @@ async fn rescoring_under_another_model_records_the_model_and_the_change() {
     let (_, page) = cm.get_text(&sub_path).await;
     assert!(page.contains("reintegra-default/test"));
     // Rescoring again changes nothing.
-    let report = web::rss::rescore_all(
+    let report = app::rss::rescore_all(
         app.store.as_ref(),
         &model,
         store::AuditContext::system(time::OffsetDateTime::now_utc(), "test"),

@@ -1,6 +1,5 @@
 //! The shipped RSS scoring model: golden vectors computed by hand (also in `docs/scoring.md`)
 //! and the properties every model must keep.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::collections::BTreeMap;
 

@@ -14,11 +14,11 @@ use domain::{CaseId, DocumentId, OfficeId};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use store::{AuditContext, DocKind, DocRecord, NewDocument, PlacedCase};
-use time::{Date, OffsetDateTime};
+use time::Date;
 
-use crate::AppState;
-use crate::error::{AppError, ErrorKind};
+use crate::App;
 use crate::referrals::parse_id;
+use crate::{Error, ErrorKind};
 
 /// A record of one of the two levels, as its `domain` type says.
 pub trait Record: Serialize + DeserializeOwned + Clone + Send + Sync + 'static {
@@ -214,17 +214,13 @@ impl<T> Doc<T> {
     }
 }
 
-fn typed<T: Record>(rec: DocRecord) -> Result<Doc<T>, AppError> {
+fn typed<T: Record>(rec: DocRecord) -> Result<Doc<T>, Error> {
     if rec.kind != T::KIND {
-        return Err(AppError::new(ErrorKind::NotFound));
+        return Err(Error::new(ErrorKind::NotFound));
     }
     let body = serde_json::from_str(&rec.body)
-        .map_err(|e| AppError::internal(format!("stored {}: {e}", T::KIND.as_str())))?;
+        .map_err(|e| Error::internal(format!("stored {}: {e}", T::KIND.as_str())))?;
     Ok(Doc { rec, body })
-}
-
-fn now() -> OffsetDateTime {
-    OffsetDateTime::now_utc()
 }
 
 /// Where a record sits for authorization: an office's (communities and what belongs to them)
@@ -264,14 +260,13 @@ pub fn manage_action(kind: DocKind) -> Action {
 
 /// Every record of a kind the actor may read (communities of other offices are left out).
 pub async fn list<T: Record>(
-    state: &AppState,
+    app: &App,
     actor: &Actor,
     parent: Option<DocumentId>,
-) -> Result<Vec<Doc<T>>, AppError> {
+) -> Result<Vec<Doc<T>>, Error> {
     let action = read_action(T::KIND);
     authorize(actor, action, Resource::Programme)?;
-    state
-        .store
+    app.store
         .documents(T::KIND, parent)
         .await?
         .into_iter()
@@ -280,10 +275,10 @@ pub async fn list<T: Record>(
         .collect()
 }
 
-pub async fn get<T: Record>(state: &AppState, actor: &Actor, id: &str) -> Result<Doc<T>, AppError> {
+pub async fn get<T: Record>(app: &App, actor: &Actor, id: &str) -> Result<Doc<T>, Error> {
     let action = read_action(T::KIND);
     authorize(actor, action, Resource::Programme)?;
-    let rec = state.store.document(parse_id(id)?).await?;
+    let rec = app.store.document(parse_id(id)?).await?;
     authorize(actor, action, resource(rec.office))?;
     typed(rec)
 }
@@ -299,20 +294,20 @@ pub struct Place {
 /// belongs to them are `community.manage` in their office; the structural records are
 /// `structural.manage`.
 pub async fn save<T: Record>(
-    state: &AppState,
+    app: &App,
     actor: &Actor,
     id: Option<DocumentId>,
     expected: Option<i64>,
     place: Place,
     body: T,
-) -> Result<Doc<T>, AppError> {
+) -> Result<Doc<T>, Error> {
     authorize(actor, manage_action(T::KIND), resource(place.office))?;
     let body = body.normalised();
-    let mut errors = body.check(crate::pages::today());
+    let mut errors = body.check(app.today());
     let codes = body.office_codes();
     if codes.iter().any(|c| !c.trim().is_empty()) {
         // A code no office has would count nobody, silently: refused instead.
-        let offices = state.store.list_offices().await?;
+        let offices = app.store.list_offices().await?;
         if codes.iter().filter(|c| !c.trim().is_empty()).any(|c| {
             !offices
                 .iter()
@@ -322,14 +317,14 @@ pub async fn save<T: Record>(
         }
     }
     if !errors.is_empty() {
-        return Err(AppError::validation(errors));
+        return Err(Error::validation(errors));
     }
     if id.is_some() && expected.is_none() {
         let mut e = ValidationErrors::new();
         e.add("version", "error-required");
-        return Err(AppError::validation(e));
+        return Err(Error::validation(e));
     }
-    let rec = state
+    let rec = app
         .store
         .save_document(
             NewDocument {
@@ -338,12 +333,11 @@ pub async fn save<T: Record>(
                 parent: place.parent,
                 office: place.office,
                 name: body.name(),
-                body: serde_json::to_string(&body)
-                    .map_err(|e| AppError::internal(e.to_string()))?,
+                body: serde_json::to_string(&body).map_err(|e| Error::internal(e.to_string()))?,
                 cases: body.cases(),
             },
             expected,
-            AuditContext::by(actor.user_id, now()),
+            AuditContext::by(actor.user_id, app.now()),
         )
         .await?;
     typed(rec)
@@ -351,12 +345,8 @@ pub async fn save<T: Record>(
 
 /// A community-level record the actor may change: read access first (so an unknown record is
 /// 404 for everyone), then `community.manage` in its office.
-pub async fn managed<T: Record>(
-    state: &AppState,
-    actor: &Actor,
-    id: &str,
-) -> Result<Doc<T>, AppError> {
-    let doc: Doc<T> = get(state, actor, id).await?;
+pub async fn managed<T: Record>(app: &App, actor: &Actor, id: &str) -> Result<Doc<T>, Error> {
+    let doc: Doc<T> = get(app, actor, id).await?;
     authorize(
         actor,
         Action::ManageCommunity,
@@ -369,34 +359,34 @@ pub async fn managed<T: Record>(
 /// none) is stale, before the step is judged; a step the project's state does not allow is
 /// refused with the reason's message id on the field `step`.
 pub async fn step_project(
-    state: &AppState,
+    app: &App,
     actor: &Actor,
     doc: &Doc<Project>,
     version: Option<i64>,
     change: impl FnOnce(&mut Project) -> Result<(), ProjectRefusal>,
-) -> Result<Doc<Project>, AppError> {
+) -> Result<Doc<Project>, Error> {
     let Some(version) = version.filter(|v| *v == doc.rec.version) else {
-        return Err(AppError::new(ErrorKind::Conflict));
+        return Err(Error::new(ErrorKind::Conflict));
     };
     let mut body = doc.body.clone();
     if let Err(r) = change(&mut body) {
         let mut e = ValidationErrors::new();
         e.add("step", r.code());
-        return Err(AppError::validation(e));
+        return Err(Error::validation(e));
     }
-    update(state, actor, doc, version, body).await
+    update(app, actor, doc, version, body).await
 }
 
 /// Replaces a stored record with a changed copy, keeping where it sits.
 pub async fn update<T: Record>(
-    state: &AppState,
+    app: &App,
     actor: &Actor,
     doc: &Doc<T>,
     expected: i64,
     body: T,
-) -> Result<Doc<T>, AppError> {
+) -> Result<Doc<T>, Error> {
     save(
-        state,
+        app,
         actor,
         Some(doc.id()),
         Some(expected),
@@ -418,15 +408,15 @@ const SELECTION_SETTING: &str = "community.selection";
 /// overwrite each other unseen.
 pub fn selection_fingerprint(config: &SelectionConfig) -> String {
     let text = serde_json::to_string(config).unwrap_or_default();
-    crate::auth::hash_token(&text)
+    crate::accounts::hash_token(&text)
 }
 
-pub async fn selection_config(state: &AppState) -> Result<SelectionConfig, AppError> {
+pub async fn selection_config(app: &App) -> Result<SelectionConfig, Error> {
     // A stored checklist that does not read is a fault to report, never silently replaced by
     // the defaults (the next save would overwrite the programme's own).
-    match state.store.setting(SELECTION_SETTING).await? {
+    match app.store.setting(SELECTION_SETTING).await? {
         Some(json) => serde_json::from_str(&json)
-            .map_err(|e| AppError::internal(format!("stored selection checklist: {e}"))),
+            .map_err(|e| Error::internal(format!("stored selection checklist: {e}"))),
         None => Ok(SelectionConfig::default()),
     }
 }
@@ -435,27 +425,26 @@ pub async fn selection_config(state: &AppState) -> Result<SelectionConfig, AppEr
 /// change saved in between is a conflict. The check and the write happen under one lock, so
 /// two saves cannot both pass it.
 pub async fn save_selection_config(
-    state: &AppState,
+    app: &App,
     actor: &Actor,
     config: SelectionConfig,
     based_on: &str,
-) -> Result<(), AppError> {
+) -> Result<(), Error> {
     static SAVING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
     authorize(actor, Action::ManageProgramme, Resource::Programme)?;
     let errors = config.validate();
     if !errors.is_empty() {
-        return Err(AppError::validation(errors));
+        return Err(Error::validation(errors));
     }
     let _saving = SAVING.lock().await;
-    if selection_fingerprint(&selection_config(state).await?) != based_on {
-        return Err(AppError::new(crate::error::ErrorKind::Conflict));
+    if selection_fingerprint(&selection_config(app).await?) != based_on {
+        return Err(Error::new(ErrorKind::Conflict));
     }
-    state
-        .store
+    app.store
         .set_setting(
             SELECTION_SETTING,
-            serde_json::to_string(&config).map_err(|e| AppError::internal(e.to_string()))?,
-            AuditContext::by(actor.user_id, now()),
+            serde_json::to_string(&config).map_err(|e| Error::internal(e.to_string()))?,
+            AuditContext::by(actor.user_id, app.now()),
         )
         .await?;
     Ok(())
@@ -464,24 +453,24 @@ pub async fn save_selection_config(
 /// The office a new community belongs to: the creator's, or for national staff the office of
 /// the cases that returned there.
 pub async fn office_for(
-    state: &AppState,
+    app: &App,
     actor: &Actor,
     c: &Community,
-) -> Result<Option<OfficeId>, AppError> {
+) -> Result<Option<OfficeId>, Error> {
     if actor.office.is_some() {
         return Ok(actor.office);
     }
-    let cases = state.store.cases_in_province(None, &c.province).await?;
+    let cases = app.store.cases_in_province(None, &c.province).await?;
     Ok(cases
         .iter()
         .find(|p| c.covers(&p.return_province, p.return_community.as_deref()))
         .map(|p| p.access.office)
-        .or(state.store.list_offices().await?.first().map(|o| o.id)))
+        .or(app.store.list_offices().await?.first().map(|o| o.id)))
 }
 
 /// Cases that returned to the community, in its office.
-pub async fn cases_of(state: &AppState, c: &Doc<Community>) -> Result<Vec<PlacedCase>, AppError> {
-    Ok(state
+pub async fn cases_of(app: &App, c: &Doc<Community>) -> Result<Vec<PlacedCase>, Error> {
+    Ok(app
         .store
         .cases_in_province(c.rec.office, &c.body.province)
         .await?
@@ -503,12 +492,12 @@ pub struct Ranking {
     pub config: SelectionConfig,
 }
 
-pub async fn ranking(state: &AppState, actor: &Actor) -> Result<Ranking, AppError> {
-    let communities: Vec<Doc<Community>> = list(state, actor, None).await?;
-    let config = selection_config(state).await?;
+pub async fn ranking(app: &App, actor: &Actor) -> Result<Ranking, Error> {
+    let communities: Vec<Doc<Community>> = list(app, actor, None).await?;
+    let config = selection_config(app).await?;
     let mut returnees = Vec::with_capacity(communities.len());
     for c in &communities {
-        returnees.push(cases_of(state, c).await?.len() as u64);
+        returnees.push(cases_of(app, c).await?.len() as u64);
     }
     let candidates: Vec<Candidate<'_, usize>> = communities
         .iter()
@@ -541,24 +530,20 @@ pub fn may_see_participants(actor: &Actor) -> bool {
 
 /// The community a project belongs to.
 pub async fn community_of(
-    state: &AppState,
+    app: &App,
     actor: &Actor,
     project: &Doc<Project>,
-) -> Result<Doc<Community>, AppError> {
+) -> Result<Doc<Community>, Error> {
     let parent = project
         .rec
         .parent
-        .ok_or_else(|| AppError::internal("a project without its community"))?;
-    get(state, actor, &parent.to_string()).await
+        .ok_or_else(|| Error::internal("a project without its community"))?;
+    get(app, actor, &parent.to_string()).await
 }
 
 /// Projects a case takes part in, for readers of the case.
-pub async fn projects_of_case(
-    state: &AppState,
-    case: CaseId,
-) -> Result<Vec<Doc<Project>>, AppError> {
-    state
-        .store
+pub async fn projects_of_case(app: &App, case: CaseId) -> Result<Vec<Doc<Project>>, Error> {
+    app.store
         .documents_of_case(case)
         .await?
         .into_iter()
@@ -568,8 +553,8 @@ pub async fn projects_of_case(
 }
 
 /// The organisations of the stakeholder map, for choosing parties, chairs and members.
-pub async fn organisations(state: &AppState) -> Result<Vec<(String, String)>, AppError> {
-    Ok(state
+pub async fn organisations(app: &App) -> Result<Vec<(String, String)>, Error> {
+    Ok(app
         .store
         .stakeholders()
         .await?

@@ -697,6 +697,7 @@ async fn pathway_plans_closures_and_journal(s: &Arc<dyn Store>) {
                 open: true,
                 summary: "2026-11-20".into(),
             },
+            rec.stage,
             by_cm.clone(),
         )
         .await
@@ -711,10 +712,16 @@ async fn pathway_plans_closures_and_journal(s: &Arc<dyn Store>) {
             open: false,
             summary: "2026-11-02".into(),
         },
+        CaseStage::Assessment,
         by_cm.clone(),
     )
     .await
     .unwrap();
+    // The stage derived with the entry landed with it.
+    assert_eq!(s.case(rec.id).await.unwrap().stage, CaseStage::Assessment);
+    s.set_case_stage(rec.id, rec.stage, by_cm.clone())
+        .await
+        .unwrap();
     let all = s.entries(rec.id).await.unwrap();
     assert_eq!(
         all.iter().map(|e| e.kind).collect::<Vec<_>>(),

@@ -1,11 +1,8 @@
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 //! The results framework over HTTP: a programme, a result and indicators defined on the pages,
 //! figures counted from the cases as registered (checked against the same figures counted here),
 //! a value reported by hand with progress to target, and what a viewer sees.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use domain::Role;
 
 #[tokio::test]

@@ -1,10 +1,7 @@
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 //! HTTP journeys against the real application: sign-in, CSRF, the case register, consent,
 //! audit, bad input, the JSON API.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use domain::Role;
 use serde_json::{Value, json};
 
@@ -805,4 +802,62 @@ async fn openapi_document_describes_the_api() {
             spec.path
         );
     }
+}
+
+/// A handler that forgets to authorize: it answers anyone its route lets through.
+async fn careless_handler() -> &'static str {
+    "everything about every returnee"
+}
+
+#[tokio::test]
+async fn a_route_whose_handler_forgot_to_authorize_is_still_refused_by_its_declared_access() {
+    use web::routes::{Access, ROUTES, RouteSpec};
+    let careless = [
+        RouteSpec {
+            name: "careless.page",
+            method: "GET",
+            path: "/careless",
+            access: Access::Action(domain::authz::Action::ManageUsers),
+        },
+        RouteSpec {
+            name: "careless.api",
+            method: "GET",
+            path: "/api/v1/careless",
+            access: Access::Action(domain::authz::Action::ManageUsers),
+        },
+    ];
+    // The real routes (to sign in) and the careless ones.
+    let specs: Vec<RouteSpec> = ROUTES.iter().chain(&careless).copied().collect();
+    let app = spawn_routed(web::Config::default(), |state| {
+        web::router_with(state, &specs, |name| {
+            web::routes::handler(name).or_else(|| {
+                name.starts_with("careless.")
+                    .then(|| axum::routing::get(careless_handler))
+            })
+        })
+    })
+    .await;
+    let office = app.office("DKR").await;
+    app.user("cm.one", Role::CaseManager, Some(office)).await;
+    app.user("admin.one", Role::Admin, None).await;
+
+    // Nobody signed in: the page asks to sign in, the API answers 401.
+    let anonymous = Client::new(&app);
+    let res = anonymous.get("/careless").await;
+    assert_eq!(res.status(), 303);
+    assert!(location(&res).starts_with("/login?next="));
+    assert_eq!(anonymous.get("/api/v1/careless").await.status(), 401);
+
+    // A case manager may never manage accounts: refused before the handler runs.
+    let cm = app.signed_in("cm.one").await;
+    let (status, body) = cm.get_text("/careless").await;
+    assert_eq!(status, 403);
+    assert!(!body.contains("every returnee"));
+    assert_eq!(cm.get("/api/v1/careless").await.status(), 403);
+
+    // An administrator may: the route lets the request through.
+    let admin = app.signed_in("admin.one").await;
+    let (status, body) = admin.get_text("/careless").await;
+    assert_eq!(status, 200);
+    assert_eq!(body, "everything about every returnee");
 }

@@ -17,132 +17,119 @@ use store::{
     ReferralFilter, ReferralLink, ReferralRecord, ServiceRecord, StakeholderRecord, Via,
     record_type,
 };
-use time::{Duration, OffsetDateTime};
+use time::Duration;
 
-use crate::AppState;
-use crate::auth::{hash_token, random_token};
-use crate::error::{AppError, ErrorKind};
-use crate::pages::today;
+use crate::App;
+use crate::accounts::{hash_token, random_token};
+pub use crate::parse_id;
+use crate::{Error, ErrorKind};
 
-fn now() -> OffsetDateTime {
-    OffsetDateTime::now_utc()
+fn by(app: &App, actor: &Actor) -> AuditContext {
+    AuditContext::by(actor.user_id, app.now())
 }
 
-fn by(actor: &Actor) -> AuditContext {
-    AuditContext::by(actor.user_id, now())
-}
-
-fn invalid(field: &str, code: &'static str) -> AppError {
+fn invalid(field: &str, code: &'static str) -> Error {
     let mut e = ValidationErrors::new();
     e.add(field, code);
-    AppError::validation(e)
-}
-
-pub fn parse_id<T: std::str::FromStr>(s: &str) -> Result<T, AppError> {
-    s.parse().map_err(|_| AppError::new(ErrorKind::NotFound))
+    Error::validation(e)
 }
 
 // ---------------------------------------------------------------------------------------------
 // The service map
 
-pub async fn providers(state: &AppState, actor: &Actor) -> Result<Vec<ProviderRecord>, AppError> {
+pub async fn providers(app: &App, actor: &Actor) -> Result<Vec<ProviderRecord>, Error> {
     authorize(actor, Action::ReadServices, Resource::Programme)?;
-    Ok(state.store.providers().await?)
+    Ok(app.store.providers().await?)
 }
 
-pub async fn provider(
-    state: &AppState,
-    actor: &Actor,
-    id: &str,
-) -> Result<ProviderRecord, AppError> {
+pub async fn provider(app: &App, actor: &Actor, id: &str) -> Result<ProviderRecord, Error> {
     authorize(actor, Action::ReadServices, Resource::Programme)?;
-    Ok(state.store.provider(parse_id(id)?).await?)
+    Ok(app.store.provider(parse_id(id)?).await?)
 }
 
 pub async fn save_provider(
-    state: &AppState,
+    app: &App,
     actor: &Actor,
     id: Option<ProviderId>,
     expected_version: Option<i64>,
     p: Provider,
-) -> Result<ProviderRecord, AppError> {
+) -> Result<ProviderRecord, Error> {
     authorize(actor, Action::ManageServices, Resource::Programme)?;
     let p = p.normalised();
-    p.check().map_err(AppError::validation)?;
+    p.check().map_err(Error::validation)?;
     if id.is_some() && expected_version.is_none() {
         return Err(invalid("version", "error-required"));
     }
-    Ok(state
+    Ok(app
         .store
-        .save_provider(id.unwrap_or_default(), expected_version, p, by(actor))
+        .save_provider(id.unwrap_or_default(), expected_version, p, by(app, actor))
         .await?)
 }
 
-pub async fn services(state: &AppState, actor: &Actor) -> Result<Vec<ServiceRecord>, AppError> {
+pub async fn services(app: &App, actor: &Actor) -> Result<Vec<ServiceRecord>, Error> {
     authorize(actor, Action::ReadServices, Resource::Programme)?;
-    Ok(state.store.services().await?)
+    Ok(app.store.services().await?)
 }
 
-pub async fn service(state: &AppState, actor: &Actor, id: &str) -> Result<ServiceRecord, AppError> {
+pub async fn service(app: &App, actor: &Actor, id: &str) -> Result<ServiceRecord, Error> {
     authorize(actor, Action::ReadServices, Resource::Programme)?;
-    Ok(state.store.service(parse_id(id)?).await?)
+    Ok(app.store.service(parse_id(id)?).await?)
 }
 
 pub async fn save_service(
-    state: &AppState,
+    app: &App,
     actor: &Actor,
     id: Option<ServiceId>,
     provider: &str,
     expected_version: Option<i64>,
     s: Service,
-) -> Result<ServiceRecord, AppError> {
+) -> Result<ServiceRecord, Error> {
     authorize(actor, Action::ManageServices, Resource::Programme)?;
     let provider: ProviderId = provider
         .trim()
         .parse()
         .map_err(|_| invalid("provider", "error-required"))?;
-    if state.store.provider(provider).await.is_err() {
+    if app.store.provider(provider).await.is_err() {
         return Err(invalid("provider", "error-choice"));
     }
     let s = s.normalised();
-    s.check(today()).map_err(AppError::validation)?;
+    s.check(app.today()).map_err(Error::validation)?;
     if id.is_some() && expected_version.is_none() {
         return Err(invalid("version", "error-required"));
     }
-    Ok(state
+    Ok(app
         .store
         .save_service(
             id.unwrap_or_default(),
             provider,
             expected_version,
             s,
-            by(actor),
+            by(app, actor),
         )
         .await?)
 }
 
 /// A returnee's experience of a service, recorded by their case manager as a proposed update.
 pub async fn propose_update(
-    state: &AppState,
+    app: &App,
     actor: &Actor,
     case: &CaseRecord,
     service: &str,
     mut f: ServiceFeedback,
-) -> Result<(), AppError> {
+) -> Result<(), Error> {
     authorize(actor, Action::UpdateCase, Resource::Case(case.access()))?;
     let service: ServiceId = service
         .trim()
         .parse()
         .map_err(|_| invalid("service", "error-required"))?;
-    if state.store.service(service).await.is_err() {
+    if app.store.service(service).await.is_err() {
         return Err(invalid("service", "error-choice"));
     }
     f.comment = f.comment.trim().to_string();
     f.proposed.retain(|_, v| !v.trim().is_empty());
-    f.check().map_err(AppError::validation)?;
-    state
-        .store
-        .propose_service_update(service, Some(case.id), f, by(actor))
+    f.check().map_err(Error::validation)?;
+    app.store
+        .propose_service_update(service, Some(case.id), f, by(app, actor))
         .await?;
     Ok(())
 }
@@ -150,31 +137,33 @@ pub async fn propose_update(
 /// Accepts (applying the proposed values and marking the entry checked today) or rejects a
 /// proposed update.
 pub async fn decide_update(
-    state: &AppState,
+    app: &App,
     actor: &Actor,
     update: &str,
     accept: bool,
     note: String,
     decided_by: &str,
-) -> Result<ServiceId, AppError> {
+) -> Result<ServiceId, Error> {
     authorize(actor, Action::ManageServices, Resource::Programme)?;
     let id: uuid::Uuid = parse_id(update)?;
-    let u = state
+    let u = app
         .store
         .service_updates(None)
         .await?
         .into_iter()
         .find(|u| u.id == id)
-        .ok_or(AppError::new(ErrorKind::NotFound))?;
+        .ok_or(Error::new(ErrorKind::NotFound))?;
     let updated = if accept {
-        let s = state.store.service(u.service).await?;
-        Some((s.version, u.feedback.apply(&s.service, today(), decided_by)))
+        let s = app.store.service(u.service).await?;
+        Some((
+            s.version,
+            u.feedback.apply(&s.service, app.today(), decided_by),
+        ))
     } else {
         None
     };
-    state
-        .store
-        .decide_service_update(id, updated, note.trim().to_string(), by(actor))
+    app.store
+        .decide_service_update(id, updated, note.trim().to_string(), by(app, actor))
         .await?;
     Ok(u.service)
 }
@@ -185,9 +174,9 @@ pub async fn decide_update(
 /// Stakeholders as this reader may see them: redacted unless they may read the sensitive
 /// columns.
 pub async fn stakeholders(
-    state: &AppState,
+    app: &App,
     actor: &Actor,
-) -> Result<(Vec<StakeholderRecord>, bool), AppError> {
+) -> Result<(Vec<StakeholderRecord>, bool), Error> {
     authorize(actor, Action::ReadStakeholders, Resource::Programme)?;
     let sensitive = authorize(
         actor,
@@ -195,7 +184,7 @@ pub async fn stakeholders(
         Resource::Programme,
     )
     .is_ok();
-    let mut all = state.store.stakeholders().await?;
+    let mut all = app.store.stakeholders().await?;
     if !sensitive {
         for s in &mut all {
             s.stakeholder = s.stakeholder.clone().redacted();
@@ -205,10 +194,10 @@ pub async fn stakeholders(
 }
 
 pub async fn stakeholder(
-    state: &AppState,
+    app: &App,
     actor: &Actor,
     id: &str,
-) -> Result<(StakeholderRecord, bool), AppError> {
+) -> Result<(StakeholderRecord, bool), Error> {
     authorize(actor, Action::ReadStakeholders, Resource::Programme)?;
     let sensitive = authorize(
         actor,
@@ -216,7 +205,7 @@ pub async fn stakeholder(
         Resource::Programme,
     )
     .is_ok();
-    let mut s = state.store.stakeholder(parse_id(id)?).await?;
+    let mut s = app.store.stakeholder(parse_id(id)?).await?;
     if !sensitive {
         s.stakeholder = s.stakeholder.redacted();
     }
@@ -224,21 +213,21 @@ pub async fn stakeholder(
 }
 
 pub async fn save_stakeholder(
-    state: &AppState,
+    app: &App,
     actor: &Actor,
     id: Option<StakeholderId>,
     expected_version: Option<i64>,
     s: Stakeholder,
-) -> Result<StakeholderRecord, AppError> {
+) -> Result<StakeholderRecord, Error> {
     authorize(actor, Action::ManageStakeholders, Resource::Programme)?;
     let s = s.normalised();
-    s.check().map_err(AppError::validation)?;
+    s.check().map_err(Error::validation)?;
     if id.is_some() && expected_version.is_none() {
         return Err(invalid("version", "error-required"));
     }
-    Ok(state
+    Ok(app
         .store
-        .save_stakeholder(id.unwrap_or_default(), expected_version, s, by(actor))
+        .save_stakeholder(id.unwrap_or_default(), expected_version, s, by(app, actor))
         .await?)
 }
 
@@ -247,32 +236,28 @@ pub async fn save_stakeholder(
 
 /// A referral the actor may see, judged on the referral itself (partners) or its case (staff).
 pub async fn load(
-    state: &AppState,
+    app: &App,
     actor: &Actor,
     id: &str,
     action: Action,
-) -> Result<ReferralRecord, AppError> {
-    let r = state.store.referral(parse_id(id)?).await?;
+) -> Result<ReferralRecord, Error> {
+    let r = app.store.referral(parse_id(id)?).await?;
     authorize(actor, action, Resource::Referral(r.access()))?;
     Ok(r)
 }
 
 /// A referral of a case, reached through the case (staff pages and API).
-pub async fn of_case(
-    state: &AppState,
-    case: &CaseRecord,
-    id: &str,
-) -> Result<ReferralRecord, AppError> {
-    let r = state.store.referral(parse_id(id)?).await?;
+pub async fn of_case(app: &App, case: &CaseRecord, id: &str) -> Result<ReferralRecord, Error> {
+    let r = app.store.referral(parse_id(id)?).await?;
     if r.case != case.id {
-        return Err(AppError::new(ErrorKind::NotFound));
+        return Err(Error::new(ErrorKind::NotFound));
     }
     Ok(r)
 }
 
 /// Referrals a reader may see: a partner's organisation's (never drafts), or those of the
 /// cases in the reader's reach.
-pub async fn visible(state: &AppState, actor: &Actor) -> Result<Vec<ReferralRecord>, AppError> {
+pub async fn visible(app: &App, actor: &Actor) -> Result<Vec<ReferralRecord>, Error> {
     authorize(actor, Action::ReadReferral, Resource::Programme)?;
     let filter = match actor.organisation {
         Some(p) if actor.role == domain::Role::Partner => ReferralFilter {
@@ -285,7 +270,7 @@ pub async fn visible(state: &AppState, actor: &Actor) -> Result<Vec<ReferralReco
             ..Default::default()
         },
     };
-    let all = state.store.referrals(&filter).await?;
+    let all = app.store.referrals(&filter).await?;
     Ok(all
         .into_iter()
         .filter(|r| {
@@ -302,12 +287,13 @@ pub async fn visible(state: &AppState, actor: &Actor) -> Result<Vec<ReferralReco
 
 /// Checks a referral as written and, for the exception, that the actor may use it.
 fn checked_content(
+    app: &App,
     actor: &Actor,
     case: &CaseRecord,
     content: ReferralContent,
-) -> Result<ReferralContent, AppError> {
+) -> Result<ReferralContent, Error> {
     let content = content.normalised();
-    content.check(today()).map_err(AppError::validation)?;
+    content.check(app.today()).map_err(Error::validation)?;
     if content.consent_override.is_some() {
         authorize(
             actor,
@@ -321,26 +307,26 @@ fn checked_content(
 
 /// Records a referral as a draft and, when `send`, sends it at once.
 pub async fn create(
-    state: &AppState,
+    app: &App,
     actor: &Actor,
     case: &CaseRecord,
     service: &str,
     content: ReferralContent,
     send: bool,
-) -> Result<ReferralRecord, AppError> {
+) -> Result<ReferralRecord, Error> {
     authorize(actor, Action::UpdateCase, Resource::Case(case.access()))?;
     let service: ServiceId = service
         .trim()
         .parse()
         .map_err(|_| invalid("service", "error-required"))?;
-    if state.store.service(service).await.is_err() {
+    if app.store.service(service).await.is_err() {
         return Err(invalid("service", "error-choice"));
     }
-    let content = checked_content(actor, case, content)?;
+    let content = checked_content(app, actor, case, content)?;
     if send && !content.has_consent() {
         return Err(invalid("consent_purpose", "error-referral-consent"));
     }
-    let r = state
+    let r = app
         .store
         .create_referral(
             NewReferral {
@@ -349,12 +335,12 @@ pub async fn create(
                 service,
                 content,
             },
-            by(actor),
+            by(app, actor),
         )
         .await?;
     if send {
         step(
-            state,
+            app,
             actor,
             &r,
             ReferralStep::Send,
@@ -368,48 +354,48 @@ pub async fn create(
 }
 
 pub async fn update_draft(
-    state: &AppState,
+    app: &App,
     actor: &Actor,
     case: &CaseRecord,
     r: &ReferralRecord,
     expected_version: i64,
     content: ReferralContent,
-) -> Result<ReferralRecord, AppError> {
+) -> Result<ReferralRecord, Error> {
     authorize(actor, Action::UpdateCase, Resource::Case(case.access()))?;
-    let content = checked_content(actor, case, content)?;
-    Ok(state
+    let content = checked_content(app, actor, case, content)?;
+    Ok(app
         .store
-        .update_referral(r.id, expected_version, content, by(actor))
+        .update_referral(r.id, expected_version, content, by(app, actor))
         .await?)
 }
 
 /// Moves a referral along. Staff steps need `case.update`; the provider's need
 /// `referral.respond` (a partner of the organisation, or staff recording the answer).
 pub async fn step(
-    state: &AppState,
+    app: &App,
     actor: &Actor,
     r: &ReferralRecord,
     step: ReferralStep,
     note: String,
     via: Via,
-) -> Result<ReferralRecord, AppError> {
+) -> Result<ReferralRecord, Error> {
     let action = if step.by_provider() {
         Action::RespondReferral
     } else {
         Action::UpdateCase
     };
     authorize(actor, action, Resource::Referral(r.access()))?;
-    apply_step(state, Some(actor), r, step, note, via).await
+    apply_step(app, Some(actor), r, step, note, via).await
 }
 
 async fn apply_step(
-    state: &AppState,
+    app: &App,
     actor: Option<&Actor>,
     r: &ReferralRecord,
     step: ReferralStep,
     note: String,
     via: Via,
-) -> Result<ReferralRecord, AppError> {
+) -> Result<ReferralRecord, Error> {
     let note = note.trim().to_string();
     if note.chars().count() > domain::case::MAX_LONG_TEXT {
         return Err(invalid("note", "error-too-long"));
@@ -417,16 +403,19 @@ async fn apply_step(
     let to = referral::next_status(r.status, step, &note, &r.content)
         .map_err(|e| invalid("note", e.message_id()))?;
     let (sent_on, answer_due) = if step == ReferralStep::Send {
-        let days = state.store.service(r.service).await?.service.answer_days();
-        (Some(today()), Some(referral::answer_due(today(), days)))
+        let days = app.store.service(r.service).await?.service.answer_days();
+        (
+            Some(app.today()),
+            Some(referral::answer_due(app.today(), days)),
+        )
     } else {
         (None, None)
     };
     let audit = match actor {
-        Some(a) => by(a),
-        None => AuditContext::system(now(), "provider link"),
+        Some(a) => by(app, a),
+        None => AuditContext::system(app.now(), "provider link"),
     };
-    Ok(state
+    Ok(app
         .store
         .referral_step(
             r.id,
@@ -468,13 +457,13 @@ impl Channel {
 /// The consented parts of the case for this referral, after writing the disclosure's audit
 /// entry on the referral. `None` when nothing may be shown.
 pub async fn disclose(
-    state: &AppState,
+    app: &App,
     actor: Option<&Actor>,
     r: &ReferralRecord,
     channel: Channel,
-) -> Result<Option<Disclosure>, AppError> {
-    let case = state.store.case(r.case).await?;
-    let Some(d) = referral::disclose(r.status, &r.content, &case.profile, today()) else {
+) -> Result<Option<Disclosure>, Error> {
+    let case = app.store.case(r.case).await?;
+    let Some(d) = referral::disclose(r.status, &r.content, &case.profile, app.today()) else {
         return Ok(None);
     };
     let sections = r
@@ -485,12 +474,11 @@ pub async fn disclose(
         .collect::<Vec<_>>()
         .join(", ");
     let mut ctx = match actor {
-        Some(a) => by(a),
-        None => AuditContext::system(now(), channel.as_str()),
+        Some(a) => by(app, a),
+        None => AuditContext::system(app.now(), channel.as_str()),
     };
     ctx.reason = Some(channel.as_str().to_string());
-    state
-        .store
+    app.store
         .append_audit(ctx.entry(
             AuditAction::Disclose,
             record_type::REFERRAL,
@@ -506,11 +494,8 @@ pub async fn disclose(
 }
 
 /// Who has seen what of a referral: its disclosure entries, oldest first.
-pub async fn disclosures(
-    state: &AppState,
-    r: &ReferralRecord,
-) -> Result<Vec<store::AuditEntry>, AppError> {
-    Ok(state
+pub async fn disclosures(app: &App, r: &ReferralRecord) -> Result<Vec<store::AuditEntry>, Error> {
+    Ok(app
         .store
         .audit_for_record(
             record_type::REFERRAL,
@@ -525,11 +510,11 @@ pub async fn disclosures(
 
 /// A new provider link; the token is returned once and only its hash is kept.
 pub async fn create_link(
-    state: &AppState,
+    app: &App,
     actor: &Actor,
     r: &ReferralRecord,
     days: u16,
-) -> Result<(String, ReferralLink), AppError> {
+) -> Result<(String, ReferralLink), Error> {
     authorize(actor, Action::UpdateCase, Resource::Referral(r.access()))?;
     if !(1..=LINK_DAYS_MAX).contains(&days) {
         return Err(invalid("days", "error-link-days"));
@@ -538,31 +523,30 @@ pub async fn create_link(
         return Err(invalid("days", "error-link-not-shared"));
     }
     let token = random_token();
-    let link = state
+    let link = app
         .store
         .create_referral_link(
             NewReferralLink {
                 id: uuid::Uuid::new_v4(),
                 referral: r.id,
                 token_hash: hash_token(&token),
-                expires_at: now() + Duration::days(i64::from(days)),
+                expires_at: app.now() + Duration::days(i64::from(days)),
             },
-            by(actor),
+            by(app, actor),
         )
         .await?;
     Ok((token, link))
 }
 
 pub async fn revoke_link(
-    state: &AppState,
+    app: &App,
     actor: &Actor,
     r: &ReferralRecord,
     link: &str,
-) -> Result<(), AppError> {
+) -> Result<(), Error> {
     authorize(actor, Action::UpdateCase, Resource::Referral(r.access()))?;
-    state
-        .store
-        .revoke_referral_link(r.id, parse_id(link)?, by(actor))
+    app.store
+        .revoke_referral_link(r.id, parse_id(link)?, by(app, actor))
         .await?;
     Ok(())
 }
@@ -570,32 +554,32 @@ pub async fn revoke_link(
 /// The referral behind a provider link, if the link is live and the referral still shared.
 /// Anything else — unknown, expired, revoked, declined, cancelled, consent withdrawn — is the
 /// same `None`, so a link reveals nothing about why it stopped working.
-pub async fn by_link(state: &AppState, token: &str) -> Result<Option<ReferralRecord>, AppError> {
+pub async fn by_link(app: &App, token: &str) -> Result<Option<ReferralRecord>, Error> {
     if token.len() > 100 {
         return Ok(None);
     }
-    match state.store.referral_by_link(&hash_token(token)).await? {
-        Some((link, r)) if link.is_live(now()) && r.access().shared => Ok(Some(r)),
+    match app.store.referral_by_link(&hash_token(token)).await? {
+        Some((link, r)) if link.is_live(app.now()) && r.access().shared => Ok(Some(r)),
         _ => Ok(None),
     }
 }
 
 /// The provider's answer through a link: only the provider's steps.
 pub async fn step_by_link(
-    state: &AppState,
+    app: &App,
     r: &ReferralRecord,
     step: ReferralStep,
     note: String,
-) -> Result<ReferralRecord, AppError> {
+) -> Result<ReferralRecord, Error> {
     if !step.by_provider() {
-        return Err(AppError::new(ErrorKind::Forbidden));
+        return Err(Error::new(ErrorKind::Forbidden));
     }
-    apply_step(state, None, r, step, note, Via::Link).await
+    apply_step(app, None, r, step, note, Via::Link).await
 }
 
 /// Referrals of a case, for its pages.
-pub async fn of_case_all(state: &AppState, case: CaseId) -> Result<Vec<ReferralRecord>, AppError> {
-    Ok(state
+pub async fn of_case_all(app: &App, case: CaseId) -> Result<Vec<ReferralRecord>, Error> {
+    Ok(app
         .store
         .referrals(&ReferralFilter {
             case: Some(case),
@@ -607,20 +591,20 @@ pub async fn of_case_all(state: &AppState, case: CaseId) -> Result<Vec<ReferralR
 /// When a returnee withdraws (or refuses) consent to sharing with providers for the whole
 /// case, every referral still shared stops being shared: each is marked as consent withdrawn.
 pub async fn after_case_consent(
-    state: &AppState,
+    app: &App,
     actor: &Actor,
     case: CaseId,
     purpose: domain::consent::ConsentPurpose,
     decision: domain::consent::ConsentDecision,
-) -> Result<(), AppError> {
+) -> Result<(), Error> {
     use domain::consent::{ConsentDecision, ConsentPurpose};
     if purpose != ConsentPurpose::SharingWithProviders || decision == ConsentDecision::Given {
         return Ok(());
     }
-    for r in of_case_all(state, case).await? {
+    for r in of_case_all(app, case).await? {
         if r.status.is_shared() {
             apply_step(
-                state,
+                app,
                 Some(actor),
                 &r,
                 ReferralStep::WithdrawConsent,

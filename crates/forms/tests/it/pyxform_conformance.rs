@@ -1,4 +1,3 @@
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 //! Runs the XLSForms of pyxform's own test suite (../shared/conformance) through Reintegra's
 //! importer. Reintegra accepts what the reference converter accepts when it supports every
 //! type and feature used; otherwise it refuses with a problem that names the row and what is

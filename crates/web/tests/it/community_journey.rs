@@ -1,12 +1,9 @@
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 //! The community and structural levels over HTTP: a community made from cases' places, its
 //! checklist and ranking, a project screened, selected, staffed and visited, the project on the
 //! returnee's case and plan; what a viewer may and may not see; the structural records and the
 //! JSON API.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use domain::Role;
 use serde_json::json;
 

@@ -1,13 +1,8 @@
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 //! User journeys in headless Chromium.
 
-mod common;
-#[path = "common/browser.rs"]
-mod webdriver;
-
-use common::*;
+use crate::common::*;
+use crate::webdriver::Browser;
 use domain::Role;
-use webdriver::Browser;
 
 #[tokio::test]
 async fn case_manager_registers_a_returnee_then_finds_and_opens_the_case() {

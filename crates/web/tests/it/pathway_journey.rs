@@ -1,13 +1,10 @@
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 //! The individual pathway over HTTP: stage derived from the data, the rapid screening's task and
 //! urgent referral, the counselling log and its sensitive notes, the plan (children's
 //! best-interests note, a stale edit refused with the input kept, agreement, supervisor
 //! approval, amendment), payments within budget, follow-up, closure with consented hand-overs,
 //! approval, reopening, "my work" and the approvals page.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use domain::Role;
 
 async fn start(cm: &Client, case_path: &str, csrf: &str, form: &str) -> (String, String) {

@@ -1,7 +1,4 @@
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 //! Runs the backend-agnostic conformance suite against the embedded SQLite store.
-
-mod conformance;
 
 use std::sync::Arc;
 
@@ -9,7 +6,7 @@ use std::sync::Arc;
 async fn sqlite_store_passes_the_conformance_suite() {
     let dir = tempfile::tempdir().unwrap();
     let store = store::SqliteStore::open_in(dir.path()).await.unwrap();
-    conformance::run_all(Arc::new(store)).await;
+    crate::conformance::run_all(Arc::new(store)).await;
 }
 
 #[tokio::test]
@@ -52,7 +49,7 @@ async fn broad_and_narrow_name_searches_agree() {
     let cases: Vec<_> = (0..2_430u32)
         .map(|i| {
             let family = if i % 81 == 0 { "Sow" } else { "Diallo" };
-            let mut p = conformance::profile(&format!("Person{i:04}"), family);
+            let mut p = crate::conformance::profile(&format!("Person{i:04}"), family);
             p.return_date = start + time::Duration::days(i64::from(i));
             (
                 NewCase {

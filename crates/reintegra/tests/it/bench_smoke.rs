@@ -1,4 +1,3 @@
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 //! Keeps the benchmark harness from rotting: `scripts/bench --smoke` must run end to end against
 //! the binary under test and report every scenario without errors.
 

@@ -20,12 +20,11 @@ use store::{
     AuditContext, CaseRecord, ClosureRecord, Entry, EntryKind, NewEntry, NewPlanAgreement,
     PlanVersionRecord, RssScore, Subject, Submission, SubmissionStatus, TaskBody, setting,
 };
-use time::{Date, OffsetDateTime};
+use time::Date;
 
-use crate::AppState;
-use crate::error::AppError;
-use crate::pages::today;
+use crate::App;
 use crate::rss::{RSS_FORM, consent_refused, round_of};
+use crate::{Error, ErrorKind};
 
 /// Instruments that count as assessments of the returnee.
 pub const ASSESSMENT_FORMS: [&str; 4] = [
@@ -47,10 +46,12 @@ pub struct Pathway {
     pub submissions: Vec<Submission>,
     pub rss: Vec<RssScore>,
     pub config: FollowUpConfig,
+    /// The day the pathway was read: what is due and who counts as a child are judged on it.
+    pub today: Date,
 }
 
-pub async fn follow_up_config(state: &AppState) -> Result<FollowUpConfig, AppError> {
-    Ok(state
+pub async fn follow_up_config(app: &App) -> Result<FollowUpConfig, Error> {
+    Ok(app
         .store
         .setting(setting::FOLLOW_UP)
         .await?
@@ -67,15 +68,16 @@ fn parsed<T: serde::de::DeserializeOwned>(entries: &[Entry], kind: EntryKind) ->
 }
 
 impl Pathway {
-    pub async fn load(state: &AppState, case: CaseRecord) -> Result<Self, AppError> {
+    pub async fn load(app: &App, case: CaseRecord) -> Result<Self, Error> {
         let id = case.id;
         Ok(Self {
-            entries: state.store.entries(id).await?,
-            plans: state.store.plan_versions(id).await?,
-            closures: state.store.closures(id).await?,
-            submissions: state.store.submissions_for(Subject::Case(id)).await?,
-            rss: state.store.rss_scores(id).await?,
-            config: follow_up_config(state).await?,
+            entries: app.store.entries(id).await?,
+            plans: app.store.plan_versions(id).await?,
+            closures: app.store.closures(id).await?,
+            submissions: app.store.submissions_for(Subject::Case(id)).await?,
+            rss: app.store.rss_scores(id).await?,
+            config: follow_up_config(app).await?,
+            today: app.today(),
             case,
         })
     }
@@ -219,7 +221,7 @@ impl Pathway {
     }
 
     pub fn children(&self) -> Vec<String> {
-        children_concerned(&self.case.profile, today())
+        children_concerned(&self.case.profile, self.today)
     }
 
     /// Whether the actor may approve this case's plans and closures, and whether doing so
@@ -236,30 +238,25 @@ impl Pathway {
 }
 
 /// A case's pathway, once the actor may do `action` to the case.
-pub async fn load(
-    state: &AppState,
-    actor: &Actor,
-    id: &str,
-    action: Action,
-) -> Result<Pathway, AppError> {
-    let case = crate::pages::cases::authorized_case(state, actor, id, action).await?;
-    Pathway::load(state, case).await
+pub async fn load(app: &App, actor: &Actor, id: &str, action: Action) -> Result<Pathway, Error> {
+    let case = crate::cases::authorized_case(app, actor, id, action).await?;
+    Pathway::load(app, case).await
 }
 
 /// A case's pathway opened to be read: the read is audited like opening the case page.
-pub async fn open(state: &AppState, actor: &Actor, id: &str) -> Result<Pathway, AppError> {
-    let case = crate::pages::cases::authorized_case(state, actor, id, Action::ReadCase).await?;
-    crate::pages::cases::audit_view(state, actor, &case).await?;
-    Pathway::load(state, case).await
+pub async fn open(app: &App, actor: &Actor, id: &str) -> Result<Pathway, Error> {
+    let case = crate::cases::authorized_case(app, actor, id, Action::ReadCase).await?;
+    crate::cases::audit_view(app, actor, &case).await?;
+    Pathway::load(app, case).await
 }
 
 /// Plans and closures waiting for approval that this actor may approve.
 pub async fn pending_approvals(
-    state: &AppState,
+    app: &App,
     actor: &Actor,
-) -> Result<Vec<store::PendingApproval>, AppError> {
+) -> Result<Vec<store::PendingApproval>, Error> {
     authorize(actor, Action::ApprovePathway, Resource::Programme)?;
-    let all = state.store.pending_approvals(actor.office).await?;
+    let all = app.store.pending_approvals(actor.office).await?;
     Ok(all
         .into_iter()
         .filter(|a| {
@@ -274,68 +271,88 @@ pub async fn pending_approvals(
         .collect())
 }
 
-fn ctx(actor: &Actor) -> AuditContext {
-    AuditContext::by(actor.user_id, OffsetDateTime::now_utc())
+fn ctx(app: &App, actor: &Actor) -> AuditContext {
+    AuditContext::by(actor.user_id, app.now())
 }
 
 /// Recomputes the case's stage from its data and stores it when it changed.
 pub async fn refresh_stage(
-    state: &AppState,
+    app: &App,
     case: CaseId,
     by: Option<UserId>,
-) -> Result<CaseStage, AppError> {
-    let record = state.store.case(case).await?;
-    let stage = Pathway::load(state, record).await?.stage();
+) -> Result<CaseStage, Error> {
+    let record = app.store.case(case).await?;
+    let stage = Pathway::load(app, record).await?.stage();
     let audit = AuditContext {
         actor: by,
-        at: OffsetDateTime::now_utc(),
+        at: app.now(),
         reason: Some("derived from the pathway".into()),
     };
-    state.store.set_case_stage(case, stage, audit).await?;
+    app.store.set_case_stage(case, stage, audit).await?;
     Ok(stage)
 }
 
-/// Adds a journal entry and refreshes the stage.
+/// Adds a journal entry and, in the same transaction, the stage derived with it.
 pub async fn add_entry<T: serde::Serialize>(
-    state: &AppState,
+    app: &App,
     actor: &Actor,
     case: CaseId,
     kind: EntryKind,
     date: Date,
     body: &T,
     open: bool,
-) -> Result<Entry, AppError> {
-    let entry = state
-        .store
-        .add_entry(
-            NewEntry {
-                id: uuid::Uuid::new_v4(),
-                case,
-                kind,
-                date,
-                body: serde_json::to_string(body).map_err(AppError::internal)?,
-                open,
-                summary: date.to_string(),
-            },
-            ctx(actor),
-        )
-        .await?;
-    refresh_stage(state, case, Some(actor.user_id)).await?;
-    Ok(entry)
+) -> Result<Entry, Error> {
+    let entry = NewEntry {
+        id: uuid::Uuid::new_v4(),
+        case,
+        kind,
+        date,
+        body: serde_json::to_string(body).map_err(Error::internal)?,
+        open,
+        summary: date.to_string(),
+    };
+    let mut pathway = Pathway::load(app, app.store.case(case).await?).await?;
+    pathway.entries.push(Entry::from_new(&entry, app.now()));
+    let stage = pathway.stage();
+    Ok(app.store.add_entry(entry, stage, ctx(app, actor)).await?)
+}
+
+/// Records a follow-up visit or contact with the returnee: checked by `domain` as of today,
+/// its text trimmed, written with the derived stage in one transaction. The page and the API
+/// both record visits through here.
+pub async fn record_visit(
+    app: &App,
+    actor: &Actor,
+    p: &Pathway,
+    visit: FollowUpVisit,
+) -> Result<Entry, Error> {
+    authorize(actor, Action::UpdateCase, Resource::Case(p.case.access()))?;
+    let visit = visit.normalised();
+    visit.check(app.today()).map_err(Error::validation)?;
+    add_entry(
+        app,
+        actor,
+        p.case.id,
+        EntryKind::FollowUp,
+        visit.date,
+        &visit,
+        false,
+    )
+    .await
 }
 
 /// What a completed instrument sets off: a positive rapid screening raises the follow-up
 /// screening task; a life-threatening disclosure raises an urgent referral. Then the stage is
 /// derived again, since an assessment or survey may move the case on.
 pub async fn after_submission(
-    state: &AppState,
+    app: &App,
     actor: &Actor,
     case: CaseId,
     form_id: &str,
     submission: uuid::Uuid,
     answers: &Answers,
     date: Date,
-) -> Result<(), AppError> {
+) -> Result<(), Error> {
     let number = |name: &str| answers.text(name).trim().parse::<f64>().unwrap_or(0.0);
     if form_id == RAPID_SCREENING_FORM && answers.text("follow_up_screening_needed") == "yes" {
         let task = TaskBody {
@@ -343,7 +360,7 @@ pub async fn after_submission(
             source: Some(submission),
         };
         let due = date + time::Duration::days(FOLLOW_UP_SCREENING_DAYS);
-        add_entry(state, actor, case, EntryKind::Task, due, &task, true).await?;
+        add_entry(app, actor, case, EntryKind::Task, due, &task, true).await?;
     }
     let urgent = match form_id {
         RAPID_SCREENING_FORM => number("urgent_sign_count") > 0.0,
@@ -367,7 +384,7 @@ pub async fn after_submission(
             action,
         };
         add_entry(
-            state,
+            app,
             actor,
             case,
             EntryKind::UrgentReferral,
@@ -377,7 +394,7 @@ pub async fn after_submission(
         )
         .await?;
     }
-    refresh_stage(state, case, Some(actor.user_id)).await?;
+    refresh_stage(app, case, Some(actor.user_id)).await?;
     Ok(())
 }
 
@@ -385,129 +402,115 @@ pub async fn after_submission(
 /// the author saw, 0 for none), otherwise an edit of that version (`expected` is its revision).
 /// The baseline scores are refreshed from the latest survey.
 pub async fn save_plan(
-    state: &AppState,
+    app: &App,
     actor: &Actor,
     p: &Pathway,
     version: Option<i64>,
     expected: i64,
     content: PlanContent,
-) -> Result<PlanVersionRecord, AppError> {
+) -> Result<PlanVersionRecord, Error> {
     let mut content = content.normalised();
-    content.check_draft().map_err(AppError::validation)?;
+    content.check_draft().map_err(Error::validation)?;
     content.baseline = p.baseline().or(content.baseline);
     let saved = match version {
         None => {
             let expected_latest = (expected > 0).then_some(expected);
-            state
-                .store
-                .create_plan_version(p.case.id, expected_latest, content, ctx(actor))
+            app.store
+                .create_plan_version(p.case.id, expected_latest, content, ctx(app, actor))
                 .await?
         }
         Some(v) => {
-            state
-                .store
-                .update_plan_version(p.case.id, v, expected, content, ctx(actor))
+            app.store
+                .update_plan_version(p.case.id, v, expected, content, ctx(app, actor))
                 .await?
         }
     };
-    refresh_stage(state, p.case.id, Some(actor.user_id)).await?;
+    refresh_stage(app, p.case.id, Some(actor.user_id)).await?;
     Ok(saved)
 }
 
 /// Starts an amendment: a new version copying the newest one, to be agreed again.
 pub async fn amend_plan(
-    state: &AppState,
+    app: &App,
     actor: &Actor,
     p: &Pathway,
     expected_latest: i64,
-) -> Result<PlanVersionRecord, AppError> {
-    let latest = p
-        .latest_plan()
-        .ok_or(AppError::new(crate::error::ErrorKind::NotFound))?;
+) -> Result<PlanVersionRecord, Error> {
+    let latest = p.latest_plan().ok_or(Error::new(ErrorKind::NotFound))?;
     if latest.status().editable() {
         // There is already a version being worked on: amend that one.
         return Ok(latest.clone());
     }
-    save_plan(
-        state,
-        actor,
-        p,
-        None,
-        expected_latest,
-        latest.content.clone(),
-    )
-    .await
+    save_plan(app, actor, p, None, expected_latest, latest.content.clone()).await
 }
 
-fn plan_version(p: &Pathway, version: i64) -> Result<&PlanVersionRecord, AppError> {
+fn plan_version(p: &Pathway, version: i64) -> Result<&PlanVersionRecord, Error> {
     p.plans
         .iter()
         .find(|v| v.version == version)
-        .ok_or(AppError::new(crate::error::ErrorKind::NotFound))
+        .ok_or(Error::new(ErrorKind::NotFound))
 }
 
 pub async fn agree_plan(
-    state: &AppState,
+    app: &App,
     actor: &Actor,
     p: &Pathway,
     version: i64,
     revision: i64,
     agreement: NewPlanAgreement,
-) -> Result<(), AppError> {
+) -> Result<(), Error> {
     let v = plan_version(p, version)?;
     let mut e = v
         .content
         .check_for_agreement(&p.children())
         .err()
         .unwrap_or_default();
-    if agreement.date > today() {
+    if agreement.date > app.today() {
         e.add("agreed_on", "error-date-in-future");
     }
     if !e.is_empty() {
-        return Err(AppError::validation(e));
+        return Err(Error::validation(e));
     }
-    state
-        .store
-        .agree_plan(p.case.id, version, revision, agreement, ctx(actor))
+    app.store
+        .agree_plan(p.case.id, version, revision, agreement, ctx(app, actor))
         .await?;
-    refresh_stage(state, p.case.id, Some(actor.user_id)).await?;
+    refresh_stage(app, p.case.id, Some(actor.user_id)).await?;
     Ok(())
 }
 
 pub async fn approve_plan(
-    state: &AppState,
+    app: &App,
     actor: &Actor,
     p: &Pathway,
     version: i64,
     revision: i64,
-) -> Result<(), AppError> {
+) -> Result<(), Error> {
     let own = p.approval_by(actor).ok_or(domain::authz::Forbidden)?;
     plan_version(p, version)?;
-    state
-        .store
-        .approve_plan(p.case.id, version, revision, own, ctx(actor))
+    app.store
+        .approve_plan(p.case.id, version, revision, own, ctx(app, actor))
         .await?;
-    refresh_stage(state, p.case.id, Some(actor.user_id)).await?;
+    refresh_stage(app, p.case.id, Some(actor.user_id)).await?;
     Ok(())
 }
 
 /// Records a payment against an item of the plan being implemented.
 pub async fn disburse(
-    state: &AppState,
+    app: &App,
     actor: &Actor,
     p: &Pathway,
     d: Disbursement,
-) -> Result<Entry, AppError> {
+) -> Result<Entry, Error> {
     let Some(plan) = p.active_plan() else {
         let mut e = ValidationErrors::new();
         e.add("item_key", "error-no-approved-plan");
-        return Err(AppError::validation(e));
+        return Err(Error::validation(e));
     };
     let earlier: Vec<Disbursement> = p.disbursements().into_iter().map(|(_, d)| d).collect();
-    let d = domain::pathway::plan::check_disbursement(&plan.content, &earlier, d, today())
-        .map_err(AppError::validation)?;
+    let d = domain::pathway::plan::check_disbursement(&plan.content, &earlier, d, app.today())
+        .map_err(Error::validation)?;
     add_entry(
-        state,
+        app,
         actor,
         p.case.id,
         EntryKind::Disbursement,
@@ -519,40 +522,34 @@ pub async fn disburse(
 }
 
 pub async fn request_closure(
-    state: &AppState,
+    app: &App,
     actor: &Actor,
     p: &Pathway,
     closure: Closure,
-) -> Result<ClosureRecord, AppError> {
+) -> Result<ClosureRecord, Error> {
     let closure = closure.normalised();
     closure
-        .check(today(), p.survey_done(Round::Final))
-        .map_err(AppError::validation)?;
-    let rec = state
+        .check(app.today(), p.survey_done(Round::Final))
+        .map_err(Error::validation)?;
+    let rec = app
         .store
-        .request_closure(p.case.id, closure, ctx(actor))
+        .request_closure(p.case.id, closure, ctx(app, actor))
         .await?;
-    refresh_stage(state, p.case.id, Some(actor.user_id)).await?;
+    refresh_stage(app, p.case.id, Some(actor.user_id)).await?;
     Ok(rec)
 }
 
-pub async fn approve_closure(state: &AppState, actor: &Actor, p: &Pathway) -> Result<(), AppError> {
+pub async fn approve_closure(app: &App, actor: &Actor, p: &Pathway) -> Result<(), Error> {
     let own = p.approval_by(actor).ok_or(domain::authz::Forbidden)?;
     let current = p.closure_in_force().ok_or(store::StoreError::Conflict)?;
-    state
-        .store
-        .approve_closure(p.case.id, current.id, own, ctx(actor))
+    app.store
+        .approve_closure(p.case.id, current.id, own, ctx(app, actor))
         .await?;
-    refresh_stage(state, p.case.id, Some(actor.user_id)).await?;
+    refresh_stage(app, p.case.id, Some(actor.user_id)).await?;
     Ok(())
 }
 
-pub async fn reopen(
-    state: &AppState,
-    actor: &Actor,
-    p: &Pathway,
-    reason: &str,
-) -> Result<(), AppError> {
+pub async fn reopen(app: &App, actor: &Actor, p: &Pathway, reason: &str) -> Result<(), Error> {
     p.approval_by(actor).ok_or(domain::authz::Forbidden)?;
     let reason = reason.trim();
     if reason.is_empty() || reason.chars().count() > domain::case::MAX_LONG_TEXT {
@@ -565,33 +562,31 @@ pub async fn reopen(
                 "error-too-long"
             },
         );
-        return Err(AppError::validation(e));
+        return Err(Error::validation(e));
     }
-    state
-        .store
-        .reopen_case(p.case.id, reason.to_string(), ctx(actor))
+    app.store
+        .reopen_case(p.case.id, reason.to_string(), ctx(app, actor))
         .await?;
-    refresh_stage(state, p.case.id, Some(actor.user_id)).await?;
+    refresh_stage(app, p.case.id, Some(actor.user_id)).await?;
     Ok(())
 }
 
 /// Resolves an urgent referral or completes a task.
 pub async fn close_entry(
-    state: &AppState,
+    app: &App,
     actor: &Actor,
     case: CaseId,
     id: uuid::Uuid,
     note: &str,
-) -> Result<(), AppError> {
+) -> Result<(), Error> {
     let note = note.trim();
     if note.chars().count() > domain::case::MAX_LONG_TEXT {
         let mut e = ValidationErrors::new();
         e.add("note", "error-too-long");
-        return Err(AppError::validation(e));
+        return Err(Error::validation(e));
     }
-    state
-        .store
-        .close_entry(case, id, note.to_string(), ctx(actor))
+    app.store
+        .close_entry(case, id, note.to_string(), ctx(app, actor))
         .await?;
     Ok(())
 }

@@ -1,11 +1,8 @@
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 //! The forms journey over HTTP: a programme manager uploads an XLSForm, previews and publishes
 //! it; a case manager fills it for a case, sees a question appear when an earlier answer calls
 //! for it, is told what to fix, fixes it, and the answers are saved with the form's version.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use domain::Role;
 use reqwest::multipart::{Form, Part};
 

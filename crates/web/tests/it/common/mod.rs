@@ -23,10 +23,19 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(config: web::Config) -> TestApp {
+    spawn_routed(config, web::router).await
+}
+
+/// The application with a router of the test's making (for example a route table with a
+/// deliberately careless handler).
+pub async fn spawn_routed(
+    config: web::Config,
+    build: impl FnOnce(web::AppState) -> axum::Router,
+) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
     let store: Arc<dyn Store> = Arc::new(store::SqliteStore::open_in(dir.path()).await.unwrap());
     let state = web::AppState::new(store.clone(), config).await.unwrap();
-    let app = web::router(state);
+    let app = build(state);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {

@@ -1,4 +1,3 @@
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 //! The `reintegra` command as an operator uses it.
 
 use std::io::{BufRead, BufReader, Write};

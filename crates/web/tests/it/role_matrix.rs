@@ -1,11 +1,8 @@
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 //! Walks every route of the server × every role (in and out of the record's office, assigned
 //! or not, restricted record or not) and checks that the server refuses exactly what the
 //! matrix of docs/roles.md forbids. The matrix itself is checked against the docs in `domain`.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use domain::authz::{Actor, Resource, authorize};
 use domain::case::CaseStage;
 use domain::{CaseId, Role};

@@ -1,11 +1,8 @@
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 //! The service map, stakeholder map and referrals, through the pages and the API as their users
 //! use them: what a partner can and cannot see, provider links, consent withdrawal, and the
 //! audit entry of every disclosure.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use domain::Role;
 use serde_json::{Value, json};
 use store::{AuditScope, NewReferralLink};

@@ -1,0 +1,5 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+//! The forms crate's integration tests as one binary: the XLSForm corpus and pyxform's own files.
+
+mod corpus;
+mod pyxform_conformance;

@@ -1,0 +1,5 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+//! The binary's integration tests as one binary: the command line and the benchmark smoke run.
+
+mod bench_smoke;
+mod cli;

@@ -1,0 +1,16 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+//! The web crate's integration tests as one binary: HTTP journeys against the real server, the
+//! route × role authorization walk, and browser journeys in headless Chromium.
+
+mod browser;
+mod common;
+mod community_journey;
+mod forms_journey;
+mod http;
+mod pathway_journey;
+mod referrals_journey;
+mod results_journey;
+mod role_matrix;
+mod rss_journey;
+#[path = "common/browser.rs"]
+mod webdriver;
