@@ -10,7 +10,8 @@ use domain::{CaseId, DocumentId, OfficeCode, Role, UserId, Username};
 use rand::rngs::StdRng;
 use rand::seq::IndexedRandom;
 use rand::{Rng, SeedableRng};
-use store::{AuditContext, DocKind, NewCase, NewDocument, NewUser, SqliteStore, Store};
+use store::prelude::*;
+use store::{AuditContext, DocKind, NewCase, NewDocument, NewUser, SqliteStore};
 use time::{Date, Duration, OffsetDateTime};
 
 pub const DEMO_CASES: usize = 50;

@@ -10,7 +10,8 @@ use std::sync::Arc;
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
 use domain::{OfficeCode, Role, Username};
-use store::{AuditContext, NewApiToken, NewUser, SqliteStore, Store};
+use store::prelude::*;
+use store::{AuditContext, NewApiToken, NewUser, SqliteStore};
 use time::OffsetDateTime;
 
 #[derive(Parser)]

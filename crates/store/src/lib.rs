@@ -17,6 +17,15 @@ use time::OffsetDateTime;
 pub use model::*;
 pub use sqlite::SqliteStore;
 
+/// Every part of the store, for code that calls a backend type directly (not through
+/// `dyn Store`).
+pub mod prelude {
+    pub use crate::{
+        AccountStore, CaseStore, DocumentStore, FormStore, PathwayStore, ReferralStore,
+        ResultStore, Store,
+    };
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("not found")]
@@ -33,19 +42,34 @@ pub enum StoreError {
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
+/// The whole store: every part, implemented by one backend type. The rest of the system holds
+/// an `Arc<dyn Store>`; a function that needs only one part can ask for that part.
+pub trait Store:
+    AccountStore + CaseStore + FormStore + PathwayStore + ReferralStore + DocumentStore + ResultStore
+{
+}
+
+impl<T> Store for T where
+    T: AccountStore
+        + CaseStore
+        + FormStore
+        + PathwayStore
+        + ReferralStore
+        + DocumentStore
+        + ResultStore
+{
+}
+
+/// Offices, accounts, sessions, sign-in throttling and API tokens.
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait AccountStore: Send + Sync + 'static {
     /// Succeeds when the database answers.
     async fn health(&self) -> Result<()>;
-
-    // Offices
     async fn list_offices(&self) -> Result<Vec<Office>>;
     async fn office(&self, id: OfficeId) -> Result<Office>;
     async fn office_by_code(&self, code: &OfficeCode) -> Result<Option<Office>>;
     /// Returns the office with this code, creating it (named after the code) when missing.
     async fn ensure_office(&self, code: &OfficeCode, name: &str) -> Result<Office>;
-
-    // Accounts
     async fn count_users(&self) -> Result<u64>;
     async fn create_user(&self, user: NewUser, audit: AuditContext) -> Result<User>;
     async fn user(&self, id: UserId) -> Result<User>;
@@ -62,19 +86,13 @@ pub trait Store: Send + Sync + 'static {
         keep_session: Option<&str>,
         audit: AuditContext,
     ) -> Result<()>;
-
-    // Sessions
     async fn create_session(&self, session: NewSession) -> Result<()>;
     async fn session(&self, token_hash: &str) -> Result<Option<(Session, User)>>;
     async fn touch_session(&self, token_hash: &str, now: OffsetDateTime) -> Result<()>;
     async fn delete_session(&self, token_hash: &str) -> Result<()>;
-
-    // Sign-in throttling
     async fn record_login_failure(&self, keys: &[String], at: OffsetDateTime) -> Result<()>;
     async fn count_login_failures(&self, key: &str, since: OffsetDateTime) -> Result<u32>;
     async fn clear_login_failures(&self, key: &str) -> Result<()>;
-
-    // API tokens
     async fn create_api_token(&self, token: NewApiToken, audit: AuditContext) -> Result<ApiToken>;
     async fn api_tokens(&self, user: UserId) -> Result<Vec<ApiToken>>;
     async fn revoke_api_token(
@@ -89,8 +107,11 @@ pub trait Store: Send + Sync + 'static {
         token_hash: &str,
         now: OffsetDateTime,
     ) -> Result<Option<User>>;
+}
 
-    // Cases
+/// Returnees' cases, their consent records and the audit trail.
+#[async_trait]
+pub trait CaseStore: Send + Sync + 'static {
     /// Registers a case, giving it the next case number of its office for the year of `at`.
     async fn create_case(&self, case: NewCase, audit: AuditContext) -> Result<CaseRecord>;
     async fn case(&self, id: CaseId) -> Result<CaseRecord>;
@@ -101,8 +122,6 @@ pub trait Store: Send + Sync + 'static {
     async fn list_cases(&self, query: &CaseQuery) -> Result<CasePage>;
     /// Counts of cases by office, stage and sex, within an office (or all offices).
     async fn case_counts(&self, office: Option<OfficeId>) -> Result<Vec<CaseCount>>;
-
-    // Consent
     async fn add_consent(
         &self,
         case: CaseId,
@@ -110,8 +129,21 @@ pub trait Store: Send + Sync + 'static {
         audit: AuditContext,
     ) -> Result<()>;
     async fn consents(&self, case: CaseId) -> Result<Vec<ConsentEntry>>;
+    /// Writes an entry on its own: reads of sensitive records, sign-ins.
+    async fn append_audit(&self, entry: NewAuditEntry) -> Result<()>;
+    /// The audit trail of one record, oldest first: its changes, and with
+    /// [`AuditScope::ChangesAndViews`] also who opened it.
+    async fn audit_for_record(
+        &self,
+        record_type: &str,
+        record_id: &str,
+        scope: AuditScope,
+    ) -> Result<Vec<AuditEntry>>;
+}
 
-    // Forms
+/// Form definitions, submissions of answers and the scored surveys (RSS).
+#[async_trait]
+pub trait FormStore: Send + Sync + 'static {
     /// Stores an uploaded version for preview; [`StoreError::Conflict`] if that version is
     /// already published.
     async fn save_form_draft(&self, form: NewFormVersion, audit: AuditContext) -> Result<()>;
@@ -124,8 +156,6 @@ pub trait Store: Send + Sync + 'static {
     async fn latest_published_form(&self, form_id: &str) -> Result<FormVersion>;
     /// Every version of every form, without definitions, newest first within a form.
     async fn form_versions(&self) -> Result<Vec<FormVersionInfo>>;
-
-    // Submissions
     async fn create_submission(&self, s: NewSubmission, audit: AuditContext) -> Result<Submission>;
     /// Saves a draft's answers, or completes it. A completed submission or a stale version is
     /// refused with [`StoreError::Conflict`].
@@ -138,8 +168,6 @@ pub trait Store: Send + Sync + 'static {
     async fn submissions_for(&self, subject: Subject) -> Result<Vec<Submission>>;
     /// Ids of the completed submissions of a form, oldest first.
     async fn completed_submissions(&self, form_id: &str) -> Result<Vec<uuid::Uuid>>;
-
-    // Reintegration Sustainability Survey
     /// A returnee's scored surveys, oldest interview first.
     async fn rss_scores(&self, case: CaseId) -> Result<Vec<RssScore>>;
     async fn rss_score(&self, submission: uuid::Uuid) -> Result<Option<RssScore>>;
@@ -155,8 +183,12 @@ pub trait Store: Send + Sync + 'static {
         definition: &str,
         audit: AuditContext,
     ) -> Result<()>;
+}
 
-    // The individual pathway
+/// The individual pathway: journal, plan versions, closures, the derived stage,
+/// work lists and the programme's pathway settings.
+#[async_trait]
+pub trait PathwayStore: Send + Sync + 'static {
     /// Adds an entry to a case's journal (session, visit, payment, unmet need, urgent
     /// referral, task), with an audit entry on the case, and sets the case's stage as derived
     /// with the entry (audited when it changes): all in one transaction, so neither lands
@@ -268,8 +300,11 @@ pub trait Store: Send + Sync + 'static {
         on: bool,
         audit: AuditContext,
     ) -> Result<()>;
+}
 
-    // The service map
+/// The service map, the stakeholder map and referrals with their disclosures and links.
+#[async_trait]
+pub trait ReferralStore: Send + Sync + 'static {
     async fn providers(&self) -> Result<Vec<ProviderRecord>>;
     async fn provider(&self, id: domain::ProviderId) -> Result<ProviderRecord>;
     /// Adds a provider (`expected_version` `None`) or replaces one still at that version.
@@ -319,8 +354,6 @@ pub trait Store: Send + Sync + 'static {
         organisation: Option<domain::ProviderId>,
         audit: AuditContext,
     ) -> Result<()>;
-
-    // The stakeholder map
     async fn stakeholders(&self) -> Result<Vec<StakeholderRecord>>;
     async fn stakeholder(&self, id: domain::StakeholderId) -> Result<StakeholderRecord>;
     async fn save_stakeholder(
@@ -330,8 +363,6 @@ pub trait Store: Send + Sync + 'static {
         stakeholder: domain::stakeholder::Stakeholder,
         audit: AuditContext,
     ) -> Result<StakeholderRecord>;
-
-    // Referrals
     /// Records a draft referral, with an audit entry on the case.
     async fn create_referral(&self, r: NewReferral, audit: AuditContext) -> Result<ReferralRecord>;
     async fn referral(&self, id: domain::ReferralId) -> Result<ReferralRecord>;
@@ -372,8 +403,12 @@ pub trait Store: Send + Sync + 'static {
         &self,
         token_hash: &str,
     ) -> Result<Option<(ReferralLink, ReferralRecord)>>;
+}
 
-    // The community and structural levels
+/// Records of the community and structural levels and the results framework, kept as
+/// typed documents, and the places cases returned to.
+#[async_trait]
+pub trait DocumentStore: Send + Sync + 'static {
     /// Records of a kind (belonging to `parent` when given), by name.
     async fn documents(
         &self,
@@ -390,6 +425,21 @@ pub trait Store: Send + Sync + 'static {
         expected_version: Option<i64>,
         audit: AuditContext,
     ) -> Result<DocRecord>;
+    /// Records a case takes part in (community projects), newest first.
+    async fn documents_of_case(&self, case: CaseId) -> Result<Vec<DocRecord>>;
+    /// Places of return written on cases, with how many cases returned there.
+    async fn return_places(&self, office: Option<OfficeId>) -> Result<Vec<ReturnPlace>>;
+    /// Cases that returned to a province (accents and case ignored).
+    async fn cases_in_province(
+        &self,
+        office: Option<OfficeId>,
+        province: &str,
+    ) -> Result<Vec<PlacedCase>>;
+}
+
+/// Figures counted in the database: indicator tallies and the dashboards' summaries.
+#[async_trait]
+pub trait ResultStore: Send + Sync + 'static {
     /// An indicator's figures per period (and group of an axis), counted in the database.
     /// Sources kept outside the database's tables (participants, satisfaction, stakeholders)
     /// are counted by the caller.
@@ -418,28 +468,6 @@ pub trait Store: Send + Sync + 'static {
         group: Option<&str>,
         limit: u32,
     ) -> Result<Vec<CaseId>>;
-    /// Records a case takes part in (community projects), newest first.
-    async fn documents_of_case(&self, case: CaseId) -> Result<Vec<DocRecord>>;
-    /// Places of return written on cases, with how many cases returned there.
-    async fn return_places(&self, office: Option<OfficeId>) -> Result<Vec<ReturnPlace>>;
-    /// Cases that returned to a province (accents and case ignored).
-    async fn cases_in_province(
-        &self,
-        office: Option<OfficeId>,
-        province: &str,
-    ) -> Result<Vec<PlacedCase>>;
-
-    // Audit
-    /// Writes an entry on its own: reads of sensitive records, sign-ins.
-    async fn append_audit(&self, entry: NewAuditEntry) -> Result<()>;
-    /// The audit trail of one record, oldest first: its changes, and with
-    /// [`AuditScope::ChangesAndViews`] also who opened it.
-    async fn audit_for_record(
-        &self,
-        record_type: &str,
-        record_id: &str,
-        scope: AuditScope,
-    ) -> Result<Vec<AuditEntry>>;
 }
 
 /// Who is making a change, and why, for the audit entry written with it.

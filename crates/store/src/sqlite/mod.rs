@@ -27,7 +27,10 @@ use rusqlite::{Connection, Transaction, TransactionBehavior};
 use time::OffsetDateTime;
 
 use crate::model::*;
-use crate::{AuditContext, Result, Store, StoreError};
+use crate::{
+    AccountStore, AuditContext, CaseStore, DocumentStore, FormStore, PathwayStore, ReferralStore,
+    Result, ResultStore, StoreError,
+};
 
 const MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -390,7 +393,7 @@ pub(crate) fn is_unique_violation(e: &rusqlite::Error) -> bool {
 }
 
 #[async_trait]
-impl Store for SqliteStore {
+impl AccountStore for SqliteStore {
     async fn health(&self) -> Result<()> {
         self.read(|c| {
             q_row(c, "SELECT 1", [], |_| Ok(()))?;
@@ -398,7 +401,6 @@ impl Store for SqliteStore {
         })
         .await
     }
-
     async fn list_offices(&self) -> Result<Vec<Office>> {
         self.read(accounts::list_offices).await
     }
@@ -414,7 +416,6 @@ impl Store for SqliteStore {
         self.write(move |tx| accounts::ensure_office(tx, &code, &name))
             .await
     }
-
     async fn count_users(&self) -> Result<u64> {
         self.read(accounts::count_users).await
     }
@@ -450,7 +451,6 @@ impl Store for SqliteStore {
         })
         .await
     }
-
     async fn create_session(&self, session: NewSession) -> Result<()> {
         self.write(move |tx| accounts::create_session(tx, &session))
             .await
@@ -479,7 +479,6 @@ impl Store for SqliteStore {
         })
         .await
     }
-
     async fn record_login_failure(&self, keys: &[String], at: OffsetDateTime) -> Result<()> {
         let keys = keys.to_vec();
         self.write(move |tx| accounts::record_login_failure(tx, &keys, at))
@@ -505,7 +504,6 @@ impl Store for SqliteStore {
         })
         .await
     }
-
     async fn create_api_token(&self, token: NewApiToken, audit: AuditContext) -> Result<ApiToken> {
         self.write(move |tx| accounts::create_api_token(tx, token, &audit))
             .await
@@ -548,7 +546,10 @@ impl Store for SqliteStore {
         }
         Ok(None)
     }
+}
 
+#[async_trait]
+impl CaseStore for SqliteStore {
     async fn create_case(&self, case: NewCase, audit: AuditContext) -> Result<CaseRecord> {
         let id = case.id;
         self.write(move |tx| {
@@ -579,7 +580,6 @@ impl Store for SqliteStore {
     async fn case_counts(&self, office: Option<OfficeId>) -> Result<Vec<CaseCount>> {
         self.read(move |c| cases::counts(c, office)).await
     }
-
     async fn add_consent(
         &self,
         case: CaseId,
@@ -592,7 +592,23 @@ impl Store for SqliteStore {
     async fn consents(&self, case: CaseId) -> Result<Vec<ConsentEntry>> {
         self.read(move |c| cases::consents(c, case)).await
     }
+    async fn append_audit(&self, entry: NewAuditEntry) -> Result<()> {
+        self.write(move |tx| audit::insert(tx, &entry)).await
+    }
+    async fn audit_for_record(
+        &self,
+        record_type: &str,
+        record_id: &str,
+        scope: AuditScope,
+    ) -> Result<Vec<AuditEntry>> {
+        let (t, i) = (record_type.to_string(), record_id.to_string());
+        self.read(move |c| audit::for_record(c, &t, &i, scope))
+            .await
+    }
+}
 
+#[async_trait]
+impl FormStore for SqliteStore {
     async fn save_form_draft(&self, form: NewFormVersion, audit: AuditContext) -> Result<()> {
         self.write(move |tx| forms::save_draft(tx, &form, &audit))
             .await
@@ -655,7 +671,6 @@ impl Store for SqliteStore {
         self.read(move |c| rss::completed_submissions(c, &form_id))
             .await
     }
-
     async fn rss_scores(&self, case: CaseId) -> Result<Vec<RssScore>> {
         self.read(move |c| rss::scores_for_case(c, case)).await
     }
@@ -680,7 +695,10 @@ impl Store for SqliteStore {
         self.write(move |tx| rss::activate_model(tx, &id, &version, &definition, &audit))
             .await
     }
+}
 
+#[async_trait]
+impl PathwayStore for SqliteStore {
     async fn add_entry(
         &self,
         entry: NewEntry,
@@ -847,7 +865,10 @@ impl Store for SqliteStore {
         self.write(move |tx| pathway::set_self_approval(tx, office, on, &audit))
             .await
     }
+}
 
+#[async_trait]
+impl ReferralStore for SqliteStore {
     async fn providers(&self) -> Result<Vec<ProviderRecord>> {
         self.read(referrals::providers).await
     }
@@ -939,81 +960,6 @@ impl Store for SqliteStore {
         })
         .await
     }
-
-    async fn documents(
-        &self,
-        kind: DocKind,
-        parent: Option<domain::DocumentId>,
-    ) -> Result<Vec<DocRecord>> {
-        self.read(move |c| community::documents(c, kind, parent))
-            .await
-    }
-    async fn document(&self, id: domain::DocumentId) -> Result<DocRecord> {
-        self.read(move |c| community::document(c, id)).await
-    }
-    async fn save_document(
-        &self,
-        doc: NewDocument,
-        expected_version: Option<i64>,
-        audit: AuditContext,
-    ) -> Result<DocRecord> {
-        self.write(move |tx| {
-            community::save_document(tx, &doc, expected_version, &audit)?;
-            community::document(tx, doc.id)
-        })
-        .await
-    }
-    async fn tallies(&self, query: &TallyQuery) -> Result<Vec<TallyRow>> {
-        let query = query.clone();
-        self.read(move |c| me::tallies(c, &query)).await
-    }
-    async fn survey_summary(
-        &self,
-        office: Option<OfficeId>,
-        bands: (f64, f64),
-    ) -> Result<SurveySummary> {
-        self.read(move |c| me::survey_summary(c, office, bands))
-            .await
-    }
-    async fn follow_up_facts(&self, office: Option<OfficeId>) -> Result<Vec<FollowUpFacts>> {
-        self.read(move |c| me::follow_up_facts(c, office)).await
-    }
-    async fn item_means(&self, office: Option<OfficeId>) -> Result<Vec<ItemMean>> {
-        self.read(move |c| me::item_means(c, office)).await
-    }
-    async fn answer_times(&self, office: Option<OfficeId>) -> Result<Vec<AnswerTime>> {
-        self.read(move |c| me::answer_times(c, office)).await
-    }
-    async fn tally_cases(
-        &self,
-        query: &TallyQuery,
-        period: &str,
-        group: Option<&str>,
-        limit: u32,
-    ) -> Result<Vec<CaseId>> {
-        let query = query.clone();
-        let period = period.to_string();
-        let group = group.map(str::to_string);
-        self.read(move |c| me::tally_cases(c, &query, &period, group.as_deref(), limit))
-            .await
-    }
-    async fn documents_of_case(&self, case: CaseId) -> Result<Vec<DocRecord>> {
-        self.read(move |c| community::documents_of_case(c, case))
-            .await
-    }
-    async fn return_places(&self, office: Option<OfficeId>) -> Result<Vec<ReturnPlace>> {
-        self.read(move |c| community::return_places(c, office))
-            .await
-    }
-    async fn cases_in_province(
-        &self,
-        office: Option<OfficeId>,
-        province: &str,
-    ) -> Result<Vec<PlacedCase>> {
-        let province = province.to_string();
-        self.read(move |c| community::cases_in_province(c, office, &province))
-            .await
-    }
     async fn create_referral(&self, r: NewReferral, audit: AuditContext) -> Result<ReferralRecord> {
         self.write(move |tx| referrals::create_referral(tx, &r, &audit))
             .await
@@ -1077,18 +1023,86 @@ impl Store for SqliteStore {
         self.read(move |c| referrals::referral_by_link(c, &token_hash))
             .await
     }
+}
 
-    async fn append_audit(&self, entry: NewAuditEntry) -> Result<()> {
-        self.write(move |tx| audit::insert(tx, &entry)).await
-    }
-    async fn audit_for_record(
+#[async_trait]
+impl DocumentStore for SqliteStore {
+    async fn documents(
         &self,
-        record_type: &str,
-        record_id: &str,
-        scope: AuditScope,
-    ) -> Result<Vec<AuditEntry>> {
-        let (t, i) = (record_type.to_string(), record_id.to_string());
-        self.read(move |c| audit::for_record(c, &t, &i, scope))
+        kind: DocKind,
+        parent: Option<domain::DocumentId>,
+    ) -> Result<Vec<DocRecord>> {
+        self.read(move |c| community::documents(c, kind, parent))
+            .await
+    }
+    async fn document(&self, id: domain::DocumentId) -> Result<DocRecord> {
+        self.read(move |c| community::document(c, id)).await
+    }
+    async fn save_document(
+        &self,
+        doc: NewDocument,
+        expected_version: Option<i64>,
+        audit: AuditContext,
+    ) -> Result<DocRecord> {
+        self.write(move |tx| {
+            community::save_document(tx, &doc, expected_version, &audit)?;
+            community::document(tx, doc.id)
+        })
+        .await
+    }
+    async fn documents_of_case(&self, case: CaseId) -> Result<Vec<DocRecord>> {
+        self.read(move |c| community::documents_of_case(c, case))
+            .await
+    }
+    async fn return_places(&self, office: Option<OfficeId>) -> Result<Vec<ReturnPlace>> {
+        self.read(move |c| community::return_places(c, office))
+            .await
+    }
+    async fn cases_in_province(
+        &self,
+        office: Option<OfficeId>,
+        province: &str,
+    ) -> Result<Vec<PlacedCase>> {
+        let province = province.to_string();
+        self.read(move |c| community::cases_in_province(c, office, &province))
+            .await
+    }
+}
+
+#[async_trait]
+impl ResultStore for SqliteStore {
+    async fn tallies(&self, query: &TallyQuery) -> Result<Vec<TallyRow>> {
+        let query = query.clone();
+        self.read(move |c| me::tallies(c, &query)).await
+    }
+    async fn survey_summary(
+        &self,
+        office: Option<OfficeId>,
+        bands: (f64, f64),
+    ) -> Result<SurveySummary> {
+        self.read(move |c| me::survey_summary(c, office, bands))
+            .await
+    }
+    async fn follow_up_facts(&self, office: Option<OfficeId>) -> Result<Vec<FollowUpFacts>> {
+        self.read(move |c| me::follow_up_facts(c, office)).await
+    }
+    async fn item_means(&self, office: Option<OfficeId>) -> Result<Vec<ItemMean>> {
+        self.read(move |c| me::item_means(c, office)).await
+    }
+    async fn answer_times(&self, office: Option<OfficeId>) -> Result<Vec<AnswerTime>> {
+        self.read(move |c| me::answer_times(c, office)).await
+    }
+    async fn tally_cases(
+        &self,
+        query: &TallyQuery,
+        period: &str,
+        group: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<CaseId>> {
+        let query = query.clone();
+        let period = period.to_string();
+        let group = group.map(str::to_string);
+        self.read(move |c| me::tally_cases(c, &query, &period, group.as_deref(), limit))
             .await
     }
 }

@@ -35,7 +35,8 @@ async fn broad_and_narrow_name_searches_agree() {
     use domain::authz::{CaseListScope, RestrictedVisibility};
     use domain::case::CaseStage;
     use domain::{CaseId, OfficeCode};
-    use store::{AuditContext, CaseQuery, CaseSort, NewCase, Store};
+    use store::prelude::*;
+    use store::{AuditContext, CaseQuery, CaseSort, NewCase};
 
     let dir = tempfile::tempdir().unwrap();
     let store = store::SqliteStore::open_in(dir.path()).await.unwrap();
