@@ -2,11 +2,14 @@
 //! auditing reads, choosing a case manager, describing changes and recording consent.
 
 use domain::audit::{AuditAction, FieldChange, diff};
-use domain::authz::{Action, Actor, Resource, authorize};
-use domain::case::ReturneeProfile;
+use domain::authz::{Action, Actor, Resource, authorize, authorize_record, case_list_scope};
+use domain::case::{CaseStage, ReturneeProfile, Sex};
 use domain::consent::{ConsentInput, ConsentRecord, check_consent};
 use domain::{CaseId, OfficeId, Role, UserId, ValidationErrors};
-use store::{AuditContext, CaseRecord, StoreError, record_type};
+use store::{
+    AuditContext, CasePage, CaseQuery, CaseRecord, CaseSort, CaseUpdate, NewCase, StoreError,
+    record_type,
+};
 
 use crate::{App, Error, ErrorKind};
 
@@ -22,7 +25,7 @@ pub async fn authorized_case(
     action: Action,
 ) -> Result<CaseRecord, Error> {
     let case = app.store.case(parse_case_id(id)?).await?;
-    authorize(actor, action, Resource::Case(case.access()))?;
+    authorize_record(actor, action, Resource::Case(case.access()))?;
     Ok(case)
 }
 
@@ -124,4 +127,222 @@ pub async fn record_consent_decision(
         .add_consent(case.id, record, AuditContext::by(actor.user_id, now))
         .await?;
     crate::referrals::after_case_consent(app, actor, case.id, purpose, decision).await
+}
+
+/// The case list's filters as a person or a client typed them.
+#[derive(Clone, Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct CaseFilters {
+    pub q: String,
+    pub office: String,
+    pub stage: String,
+    pub case_manager: String,
+    pub sex: String,
+    pub province: String,
+    pub returned_from: String,
+    pub returned_to: String,
+    pub sort: String,
+    pub order: String,
+    pub page: String,
+}
+
+impl CaseFilters {
+    /// Applies the filters to a query; unreadable values are reported, not guessed.
+    pub fn apply(&self, q: &mut CaseQuery) -> ValidationErrors {
+        let mut e = ValidationErrors::new();
+        let blank = |s: &str| s.trim().is_empty();
+        q.text = Some(self.q.trim().to_string()).filter(|s| !s.is_empty());
+        if !blank(&self.office) {
+            match self.office.parse::<OfficeId>() {
+                Ok(o) => q.office = Some(o),
+                Err(_) => e.add("office", "error-choice"),
+            }
+        }
+        if !blank(&self.stage) {
+            match CaseStage::parse(&self.stage) {
+                Some(s) => q.stage = Some(s),
+                None => e.add("stage", "error-choice"),
+            }
+        }
+        if !blank(&self.case_manager) {
+            match self.case_manager.parse::<UserId>() {
+                Ok(u) => q.case_manager = Some(u),
+                Err(_) => e.add("case_manager", "error-choice"),
+            }
+        }
+        if !blank(&self.sex) {
+            match Sex::parse(&self.sex) {
+                Some(s) => q.sex = Some(s),
+                None => e.add("sex", "error-choice"),
+            }
+        }
+        q.province = Some(self.province.trim().to_string()).filter(|s| !s.is_empty());
+        for (field, value, slot) in [
+            ("returned_from", &self.returned_from, &mut q.returned_from),
+            ("returned_to", &self.returned_to, &mut q.returned_to),
+        ] {
+            if !blank(value) {
+                match domain::case::date::parse(value) {
+                    Some(d) => *slot = Some(d),
+                    None => e.add(field, "error-date-format"),
+                }
+            }
+        }
+        if !blank(&self.sort) {
+            match CaseSort::parse(&self.sort) {
+                Some(s) => q.sort = s,
+                None => e.add("sort", "error-choice"),
+            }
+        }
+        q.descending = match self.order.as_str() {
+            "asc" => false,
+            "desc" => true,
+            _ => q.sort == CaseSort::Updated,
+        };
+        if !blank(&self.page) {
+            match self.page.trim().parse::<u32>() {
+                Ok(p) if p >= 1 => q.page = p,
+                _ => e.add("page", "error-number"),
+            }
+        }
+        e
+    }
+}
+
+/// The case list query an actor may run: authorized, narrowed to what they may see, with the
+/// filters applied. Filters that cannot be read come back as field errors, never guessed.
+pub fn list_query(
+    actor: &Actor,
+    filters: &CaseFilters,
+) -> Result<(CaseQuery, ValidationErrors), Error> {
+    authorize(actor, Action::ListCases, Resource::Programme)?;
+    let scope = case_list_scope(actor).ok_or(Error::new(ErrorKind::Forbidden))?;
+    let mut query = CaseQuery::new(scope);
+    let problems = filters.apply(&mut query);
+    Ok((query, problems))
+}
+
+/// One page of the case list for a query made by [`list_query`].
+pub async fn list(app: &App, query: &CaseQuery) -> Result<CasePage, Error> {
+    Ok(app.store.list_cases(query).await?)
+}
+
+/// A returnee to register, as read from a form or a request.
+pub struct Registration {
+    pub office: OfficeId,
+    /// The chosen case manager's id as typed (blank for none); case managers always register
+    /// cases to themselves.
+    pub case_manager: String,
+    pub profile: ReturneeProfile,
+    /// Consent recorded at registration.
+    pub consents: Vec<ConsentInput>,
+}
+
+/// Registers a returnee in an office, with the consent given at registration, in one
+/// transaction with its audit entry.
+pub async fn register(app: &App, actor: &Actor, r: Registration) -> Result<CaseRecord, Error> {
+    authorize(actor, Action::CreateCase, Resource::Office(r.office))?;
+    let mut errors = ValidationErrors::new();
+    let case_manager = if actor.role == Role::CaseManager {
+        Some(actor.user_id)
+    } else {
+        chosen_manager(app, &r.case_manager, r.office, &mut errors).await?
+    };
+    let today = app.today();
+    let profile = r.profile.normalised();
+    if let Err(e) = profile.check(today) {
+        errors.merge(e);
+    }
+    for (i, c) in r.consents.iter().enumerate() {
+        if let Err(e) = check_consent(c, &[], today) {
+            for f in e.0 {
+                errors.add(format!("consents.{i}.{}", f.field), f.code);
+            }
+        }
+    }
+    if !errors.is_empty() {
+        return Err(Error::validation(errors));
+    }
+    let now = app.now();
+    let consents = r
+        .consents
+        .into_iter()
+        .map(|c| ConsentRecord {
+            purpose: c.purpose,
+            decision: c.decision,
+            method: c.method,
+            date: c.date,
+            notes: c.notes,
+            recorded_by: actor.user_id,
+            recorded_at: now,
+        })
+        .collect();
+    Ok(app
+        .store
+        .create_case(
+            NewCase {
+                id: CaseId::new(),
+                office: r.office,
+                case_manager,
+                profile,
+                stage: CaseStage::Intake,
+                consents,
+            },
+            AuditContext::by(actor.user_id, now),
+        )
+        .await?)
+}
+
+/// Replaces a case's profile (and, for programme managers, its case manager: `Some` with the
+/// id as typed, blank to unassign). Refused as a conflict when the case changed since
+/// `expected_version`. Saving without a change writes nothing.
+pub async fn update(
+    app: &App,
+    actor: &Actor,
+    case: &CaseRecord,
+    expected_version: i64,
+    case_manager: Option<&str>,
+    profile: ReturneeProfile,
+) -> Result<CaseRecord, Error> {
+    authorize(actor, Action::UpdateCase, Resource::Case(case.access()))?;
+    if expected_version != case.version {
+        return Err(Error::with_detail(
+            ErrorKind::Conflict,
+            format!(
+                "the case is at version {}; read it again and reapply your change",
+                case.version
+            ),
+        ));
+    }
+    let mut errors = ValidationErrors::new();
+    let case_manager = match (case_manager, actor.role) {
+        (Some(choice), Role::ProgrammeManager) => {
+            chosen_manager(app, choice, case.office.id, &mut errors).await?
+        }
+        _ => case.case_manager,
+    };
+    let profile = profile.normalised();
+    if let Err(e) = profile.check(app.today()) {
+        errors.merge(e);
+    }
+    if !errors.is_empty() {
+        return Err(Error::validation(errors));
+    }
+    let changes = case_changes(app, case, case_manager, &profile).await?;
+    if changes.is_empty() {
+        return Ok(case.clone());
+    }
+    Ok(app
+        .store
+        .update_case(
+            CaseUpdate {
+                id: case.id,
+                expected_version,
+                case_manager,
+                profile,
+                changes,
+            },
+            AuditContext::by(actor.user_id, app.now()),
+        )
+        .await?)
 }

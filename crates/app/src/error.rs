@@ -88,6 +88,15 @@ impl From<StoreError> for Error {
     }
 }
 
+impl From<domain::authz::Refusal> for Error {
+    fn from(r: domain::authz::Refusal) -> Self {
+        match r {
+            domain::authz::Refusal::Forbidden => Error::new(ErrorKind::Forbidden),
+            domain::authz::Refusal::Hidden => Error::new(ErrorKind::NotFound),
+        }
+    }
+}
+
 impl From<domain::authz::Forbidden> for Error {
     fn from(_: domain::authz::Forbidden) -> Self {
         Error::new(ErrorKind::Forbidden)

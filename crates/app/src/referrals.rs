@@ -242,7 +242,7 @@ pub async fn load(
     action: Action,
 ) -> Result<ReferralRecord, Error> {
     let r = app.store.referral(parse_id(id)?).await?;
-    authorize(actor, action, Resource::Referral(r.access()))?;
+    domain::authz::authorize_record(actor, action, Resource::Referral(r.access()))?;
     Ok(r)
 }
 

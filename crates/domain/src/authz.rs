@@ -177,6 +177,38 @@ impl Grant {
     }
 }
 
+/// Why a request about an existing record is refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// The caller may know the record exists (they may read it) but may not do this to it.
+    Forbidden,
+    /// The caller may not even know the record exists: answered as "not found", so that
+    /// identifiers cannot be probed.
+    Hidden,
+}
+
+/// [`authorize`] for a request about an existing case or referral, telling a record the caller
+/// may read but not change (forbidden) from one out of their reach altogether (hidden).
+pub fn authorize_record(actor: &Actor, action: Action, resource: Resource) -> Result<(), Refusal> {
+    if authorize(actor, action, resource).is_ok() {
+        return Ok(());
+    }
+    let read = match resource {
+        Resource::Case(_) => Action::ReadCase,
+        // A referral sent to the partner's organisation stays listed to them after it stops
+        // being shared (without personal data): they know it exists.
+        Resource::Referral(r) if actor.organisation == Some(r.provider) => {
+            return Err(Refusal::Forbidden);
+        }
+        Resource::Referral(_) => Action::ReadReferral,
+        Resource::Programme | Resource::Office(_) => return Err(Refusal::Forbidden),
+    };
+    match authorize(actor, read, resource) {
+        Ok(()) => Err(Refusal::Forbidden),
+        Err(_) => Err(Refusal::Hidden),
+    }
+}
+
 /// Whether a role may do an action to any record at all: what a route checks before its
 /// handler runs. The handler's use case then checks the specific record.
 pub fn may_attempt(role: Role, action: Action) -> bool {
@@ -388,6 +420,70 @@ mod tests {
             office,
             organisation: None,
         }
+    }
+
+    #[test]
+    fn a_record_out_of_reach_is_hidden_and_one_in_sight_is_forbidden() {
+        let dakar = OfficeId::new();
+        let cm = actor(Role::CaseManager, Some(dakar));
+        let colleague = UserId::new();
+        let case = |office, restricted| CaseAccess {
+            office,
+            case_manager: Some(colleague),
+            restricted,
+            self_approval: false,
+        };
+        let visible = Resource::Case(case(dakar, false));
+        // A colleague's case in the same office: readable, not editable.
+        assert_eq!(authorize_record(&cm, Action::ReadCase, visible), Ok(()));
+        assert_eq!(
+            authorize_record(&cm, Action::UpdateCase, visible),
+            Err(Refusal::Forbidden)
+        );
+        // Another office's case, or a colleague's restricted one: not to be known of.
+        for unknowable in [case(OfficeId::new(), false), case(dakar, true)] {
+            assert_eq!(
+                authorize_record(&cm, Action::UpdateCase, Resource::Case(unknowable)),
+                Err(Refusal::Hidden)
+            );
+        }
+        // A partner knows the referrals sent to their organisation, shared or not any more,
+        // and nothing of anyone else's.
+        let provider = ProviderId::new();
+        let partner = Actor {
+            organisation: Some(provider),
+            ..actor(Role::Partner, Some(dakar))
+        };
+        let referral = |provider, shared| {
+            Resource::Referral(ReferralAccess {
+                case: case(dakar, false),
+                provider,
+                shared,
+            })
+        };
+        assert_eq!(
+            authorize_record(&partner, Action::ReadReferral, referral(provider, true)),
+            Ok(())
+        );
+        assert_eq!(
+            authorize_record(&partner, Action::ReadReferral, referral(provider, false)),
+            Err(Refusal::Forbidden)
+        );
+        assert_eq!(
+            authorize_record(
+                &partner,
+                Action::ReadReferral,
+                referral(ProviderId::new(), true)
+            ),
+            Err(Refusal::Hidden)
+        );
+        // Nothing programme-wide is hidden.
+        assert_eq!(
+            authorize_record(&partner, Action::ManageUsers, Resource::Programme),
+            Err(Refusal::Forbidden)
+        );
+        assert!(may_attempt(Role::Partner, Action::ReadReferral));
+        assert!(!may_attempt(Role::Partner, Action::ReadCase));
     }
 
     /// Parses the matrix table of docs/roles.md: `| action | admin | programme-manager | … |`.

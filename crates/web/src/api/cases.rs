@@ -5,24 +5,21 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use domain::audit::FieldChange;
-use domain::authz::{Action, Resource, authorize, case_list_scope};
+use domain::authz::{Action, Resource, authorize};
 use domain::case::{CaseStage, ReturneeProfile};
-use domain::consent::{ConsentInput, ConsentRecord, check_consent};
-use domain::{CaseId, OfficeCode, Role, ValidationErrors};
+use domain::consent::ConsentInput;
+use domain::{OfficeCode, ValidationErrors};
 use serde::{Deserialize, Serialize};
-use store::{AuditContext, AuditScope, CaseQuery, CaseRecord, CaseUpdate, NewCase, record_type};
+use store::{AuditScope, CaseRecord, record_type};
 use time::OffsetDateTime;
 use utoipa::{IntoParams, ToSchema};
 
 use super::ApiJson;
 use crate::AppState;
 use crate::auth::ApiCaller;
-use crate::error::{AppError, ErrorKind};
-use crate::pages::cases::CaseFilters;
-use crate::pages::today;
-use app::cases::{
-    audit_view, authorized_case, case_changes, chosen_manager, record_consent_decision,
-};
+use crate::error::AppError;
+use app::cases::CaseFilters;
+use app::cases::{audit_view, authorized_case, record_consent_decision};
 
 #[derive(Serialize, ToSchema)]
 pub struct CaseJson {
@@ -135,10 +132,7 @@ pub async fn list(
     Query(per): Query<PerPage>,
 ) -> Result<Json<CasePageJson>, AppError> {
     let actor = caller.actor();
-    authorize(&actor, Action::ListCases, Resource::Programme)?;
-    let scope = case_list_scope(&actor).ok_or(AppError::new(ErrorKind::Forbidden))?;
-    let mut query = CaseQuery::new(scope);
-    let mut problems = filters.apply(&mut query);
+    let (mut query, mut problems) = app::cases::list_query(&actor, &filters)?;
     if let Some(p) = per.per_page.filter(|p| !p.is_empty()) {
         match p.parse::<u32>() {
             Ok(n) if (1..=200).contains(&n) => query.per_page = n,
@@ -148,7 +142,7 @@ pub async fn list(
     if !problems.is_empty() {
         return Err(AppError::validation(problems));
     }
-    let page = state.store.list_cases(&query).await?;
+    let page = app::cases::list(&state, &query).await?;
     Ok(Json(CasePageJson {
         items: page
             .items
@@ -219,61 +213,17 @@ pub async fn create(
             return Err(AppError::validation(errors));
         }
     };
-    authorize(&actor, Action::CreateCase, Resource::Office(office))?;
-    let case_manager = if actor.role == Role::CaseManager {
-        Some(actor.user_id)
-    } else {
-        chosen_manager(
-            &state,
-            body.case_manager.as_deref().unwrap_or_default(),
+    let case = app::cases::register(
+        &state,
+        &actor,
+        app::cases::Registration {
             office,
-            &mut errors,
-        )
-        .await?
-    };
-    let today = today();
-    let profile = body.profile.normalised();
-    if let Err(e) = profile.check(today) {
-        errors.merge(e);
-    }
-    for (i, c) in body.consents.iter().enumerate() {
-        if let Err(e) = check_consent(c, &[], today) {
-            for f in e.0 {
-                errors.add(format!("consents.{i}.{}", f.field), f.code);
-            }
-        }
-    }
-    if !errors.is_empty() {
-        return Err(AppError::validation(errors));
-    }
-    let now = OffsetDateTime::now_utc();
-    let consents = body
-        .consents
-        .into_iter()
-        .map(|c| ConsentRecord {
-            purpose: c.purpose,
-            decision: c.decision,
-            method: c.method,
-            date: c.date,
-            notes: c.notes,
-            recorded_by: actor.user_id,
-            recorded_at: now,
-        })
-        .collect();
-    let case = state
-        .store
-        .create_case(
-            NewCase {
-                id: CaseId::new(),
-                office,
-                case_manager,
-                profile,
-                stage: CaseStage::Intake,
-                consents,
-            },
-            AuditContext::by(actor.user_id, now),
-        )
-        .await?;
+            case_manager: body.case_manager.unwrap_or_default(),
+            profile: body.profile,
+            consents: body.consents,
+        },
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(CaseJson::from(case))).into_response())
 }
 
@@ -321,47 +271,17 @@ pub async fn update(
 ) -> Result<Json<CaseJson>, AppError> {
     let actor = caller.actor();
     let case = authorized_case(&state, &actor, &id, Action::UpdateCase).await?;
-    if body.version != case.version {
-        return Err(AppError::with_detail(
-            ErrorKind::Conflict,
-            format!(
-                "the case is at version {}; read it again and reapply your change",
-                case.version
-            ),
-        ));
-    }
-    let mut errors = ValidationErrors::new();
-    let case_manager = match (&body.case_manager, actor.role) {
-        (Some(choice), Role::ProgrammeManager) => {
-            let choice = choice.as_deref().unwrap_or_default();
-            chosen_manager(&state, choice, case.office.id, &mut errors).await?
-        }
-        _ => case.case_manager,
-    };
-    let profile = body.profile.normalised();
-    if let Err(e) = profile.check(today()) {
-        errors.merge(e);
-    }
-    if !errors.is_empty() {
-        return Err(AppError::validation(errors));
-    }
-    let changes = case_changes(&state, &case, case_manager, &profile).await?;
-    if changes.is_empty() {
-        return Ok(Json(case.into()));
-    }
-    let updated = state
-        .store
-        .update_case(
-            CaseUpdate {
-                id: case.id,
-                expected_version: body.version,
-                case_manager,
-                profile,
-                changes,
-            },
-            AuditContext::by(actor.user_id, OffsetDateTime::now_utc()),
-        )
-        .await?;
+    // Left out: keep the assignment; null: unassign; an id: assign.
+    let choice = body.case_manager.map(|c| c.unwrap_or_default());
+    let updated = app::cases::update(
+        &state,
+        &actor,
+        &case,
+        body.version,
+        choice.as_deref(),
+        body.profile,
+    )
+    .await?;
     Ok(Json(updated.into()))
 }
 

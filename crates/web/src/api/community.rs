@@ -552,7 +552,7 @@ pub async fn screen_project(
 ) -> Result<Json<ProjectJson>, AppError> {
     let actor = caller.actor();
     let doc = cm::managed::<Project>(&state, &actor, &id).await?;
-    let errors = b.screening.validate(crate::pages::today());
+    let errors = b.screening.validate(state.today());
     if !errors.is_empty() {
         return Err(AppError::validation(errors));
     }

@@ -22,7 +22,6 @@ use super::ApiJson;
 use crate::AppState;
 use crate::auth::ApiCaller;
 use crate::error::AppError;
-use crate::pages::today;
 use app::cases::authorized_case;
 use app::pathway as pw;
 
@@ -65,9 +64,9 @@ pub async fn pathway(
         missing: missing_steps(&p.facts()),
         plan_status: p.latest_plan().map(|v| v.status()),
         plan_target: domain::pathway::plan::agreement_target(ret),
-        plan_late: domain::pathway::plan::agreement_late(ret, p.first_agreement(), today()),
+        plan_late: domain::pathway::plan::agreement_late(ret, p.first_agreement(), p.today),
         visits: p
-            .visits(today())
+            .visits(p.today)
             .into_iter()
             .map(|(visit, state)| VisitJson { visit, state })
             .collect(),
@@ -147,7 +146,7 @@ pub async fn add_session(
 ) -> Result<(StatusCode, Json<CreatedJson>), AppError> {
     let case = authorized_case(&state, &caller.actor(), &id, Action::UpdateCase).await?;
     let s = s.normalised();
-    s.check(today()).map_err(AppError::validation)?;
+    s.check(state.today()).map_err(AppError::validation)?;
     let e = pw::add_entry(
         &state,
         &caller.actor(),

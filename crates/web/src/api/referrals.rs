@@ -338,7 +338,7 @@ pub struct ReferralJson {
     pub updated_at: OffsetDateTime,
 }
 
-fn referral_json(r: ReferralRecord) -> ReferralJson {
+fn referral_json(r: ReferralRecord, today: time::Date) -> ReferralJson {
     ReferralJson {
         id: r.id.to_string(),
         case: r.case.to_string(),
@@ -350,7 +350,7 @@ fn referral_json(r: ReferralRecord) -> ReferralJson {
         version: r.version,
         sent_on: r.sent_on,
         answer_due: r.answer_due,
-        overdue: domain::referral::is_overdue(r.status, r.answer_due, crate::pages::today()),
+        overdue: domain::referral::is_overdue(r.status, r.answer_due, today),
         content: r.content,
         updated_at: r.updated_at,
     }
@@ -403,7 +403,11 @@ pub async fn case_referrals(
 ) -> Result<Json<Vec<ReferralJson>>, AppError> {
     let case = authorized_case(&state, &caller.actor(), &id, Action::ReadReferral).await?;
     let all = rf::of_case_all(&state, case.id).await?;
-    Ok(Json(all.into_iter().map(referral_json).collect()))
+    Ok(Json(
+        all.into_iter()
+            .map(|r| referral_json(r, state.today()))
+            .collect(),
+    ))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -427,7 +431,7 @@ pub async fn create_referral(
     let actor = caller.actor();
     let case = authorized_case(&state, &actor, &id, Action::UpdateCase).await?;
     let r = rf::create(&state, &actor, &case, &n.service, n.content, n.send).await?;
-    Ok((StatusCode::CREATED, Json(referral_json(r))))
+    Ok((StatusCode::CREATED, Json(referral_json(r, state.today()))))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -469,7 +473,7 @@ pub async fn staff_step(
     }
     stale(&r, s.version)?;
     let r = rf::step(&state, &actor, &r, s.step, s.note, Via::Staff).await?;
-    Ok(Json(referral_json(r)))
+    Ok(Json(referral_json(r, state.today())))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -529,7 +533,7 @@ pub async fn referrals(
                 if actor.role == domain::Role::Partner {
                     AnyReferralJson::Partner(Box::new(partner_json(&r, None)))
                 } else {
-                    AnyReferralJson::Staff(Box::new(referral_json(r)))
+                    AnyReferralJson::Staff(Box::new(referral_json(r, state.today())))
                 }
             })
             .collect(),
@@ -553,7 +557,10 @@ pub async fn referral(
             &r, d,
         )))))
     } else {
-        Ok(Json(AnyReferralJson::Staff(Box::new(referral_json(r)))))
+        Ok(Json(AnyReferralJson::Staff(Box::new(referral_json(
+            r,
+            state.today(),
+        )))))
     }
 }
 
@@ -582,6 +589,6 @@ pub async fn respond(
     Ok(Json(if partner {
         AnyReferralJson::Partner(Box::new(partner_json(&r, None)))
     } else {
-        AnyReferralJson::Staff(Box::new(referral_json(r)))
+        AnyReferralJson::Staff(Box::new(referral_json(r, state.today())))
     }))
 }

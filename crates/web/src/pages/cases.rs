@@ -7,18 +7,14 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use domain::authz::{Action, Actor, Resource, authorize, case_list_scope};
+use domain::authz::{Action, Actor, Resource, authorize};
 use domain::case::{CaseStage, Sex};
 use domain::consent::{
     ConsentDecision, ConsentInput, ConsentMethod, ConsentPurpose, ConsentRecord, consent_status,
 };
-use domain::{CaseId, OfficeId, Role, UserId, ValidationErrors};
+use domain::{OfficeId, Role, ValidationErrors};
 use serde::Deserialize;
-use store::{
-    AuditContext, AuditScope, CaseQuery, CaseRecord, CaseSort, CaseUpdate, NewCase, Office,
-    StoreError, User, record_type,
-};
-use time::OffsetDateTime;
+use store::{AuditScope, CaseRecord, CaseSort, Office, User, record_type};
 
 use super::{Chrome, CsrfForm, render, render_status, today};
 use crate::AppState;
@@ -26,91 +22,18 @@ use crate::auth::{Caller, SignedIn};
 use crate::error::{AppError, ErrorKind};
 use crate::forms::{Choice, FieldBuilder, Fieldset, HouseholdRow, ProfileForm, error_map, names};
 use crate::i18n::Tr;
-use app::cases::{
-    audit_view, authorized_case, case_changes, chosen_manager, record_consent_decision,
-};
+use app::cases::CaseFilters;
+use app::cases::{audit_view, authorized_case, chosen_manager, record_consent_decision};
 
 // ---------------------------------------------------------------------------------------------
 // List
 
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct CaseFilters {
-    pub q: String,
-    pub office: String,
-    pub stage: String,
-    pub case_manager: String,
-    pub sex: String,
-    pub province: String,
-    pub returned_from: String,
-    pub returned_to: String,
-    pub sort: String,
-    pub order: String,
-    pub page: String,
+/// The list page's links keep the filters.
+trait CaseFiltersExt {
+    fn with_page(&self, page: u32) -> String;
 }
 
-impl CaseFilters {
-    /// Applies the filters to a query; unreadable values are reported, not guessed.
-    pub fn apply(&self, q: &mut CaseQuery) -> ValidationErrors {
-        let mut e = ValidationErrors::new();
-        let blank = |s: &str| s.trim().is_empty();
-        q.text = Some(self.q.trim().to_string()).filter(|s| !s.is_empty());
-        if !blank(&self.office) {
-            match self.office.parse::<OfficeId>() {
-                Ok(o) => q.office = Some(o),
-                Err(_) => e.add("office", "error-choice"),
-            }
-        }
-        if !blank(&self.stage) {
-            match CaseStage::parse(&self.stage) {
-                Some(s) => q.stage = Some(s),
-                None => e.add("stage", "error-choice"),
-            }
-        }
-        if !blank(&self.case_manager) {
-            match self.case_manager.parse::<UserId>() {
-                Ok(u) => q.case_manager = Some(u),
-                Err(_) => e.add("case_manager", "error-choice"),
-            }
-        }
-        if !blank(&self.sex) {
-            match Sex::parse(&self.sex) {
-                Some(s) => q.sex = Some(s),
-                None => e.add("sex", "error-choice"),
-            }
-        }
-        q.province = Some(self.province.trim().to_string()).filter(|s| !s.is_empty());
-        for (field, value, slot) in [
-            ("returned_from", &self.returned_from, &mut q.returned_from),
-            ("returned_to", &self.returned_to, &mut q.returned_to),
-        ] {
-            if !blank(value) {
-                match domain::case::date::parse(value) {
-                    Some(d) => *slot = Some(d),
-                    None => e.add(field, "error-date-format"),
-                }
-            }
-        }
-        if !blank(&self.sort) {
-            match CaseSort::parse(&self.sort) {
-                Some(s) => q.sort = s,
-                None => e.add("sort", "error-choice"),
-            }
-        }
-        q.descending = match self.order.as_str() {
-            "asc" => false,
-            "desc" => true,
-            _ => q.sort == CaseSort::Updated,
-        };
-        if !blank(&self.page) {
-            match self.page.trim().parse::<u32>() {
-                Ok(p) if p >= 1 => q.page = p,
-                _ => e.add("page", "error-number"),
-            }
-        }
-        e
-    }
-
+impl CaseFiltersExt for CaseFilters {
     /// The query string of these filters with another page number.
     fn with_page(&self, page: u32) -> String {
         let mut parts = Vec::new();
@@ -207,12 +130,9 @@ pub async fn list(
     Query(filters): Query<CaseFilters>,
 ) -> Result<Response, AppError> {
     let actor = caller.actor();
-    authorize(&actor, Action::ListCases, Resource::Programme)?;
-    let scope = case_list_scope(&actor).ok_or(AppError::new(ErrorKind::Forbidden))?;
-    let mut query = CaseQuery::new(scope);
-    let problems = filters.apply(&mut query);
+    let (query, problems) = app::cases::list_query(&actor, &filters)?;
     let page = if problems.is_empty() {
-        Some(state.store.list_cases(&query).await?)
+        Some(app::cases::list(&state, &query).await?)
     } else {
         None
     };
@@ -547,7 +467,7 @@ pub async fn create(
     let today = today();
     let profile = form.parse(today);
     let consents = form.registration_consents();
-    let case_manager = match (actor.role, office) {
+    let _case_manager = match (actor.role, office) {
         (Role::CaseManager, _) => Some(actor.user_id),
         (_, Some(o)) => chosen_manager(&state, &form.case_manager, o, &mut errors).await?,
         (_, None) => None,
@@ -564,35 +484,33 @@ pub async fn create(
         let page = form_page(&state, &tr, &caller, &form, &errors, ctx(false), 0);
         return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
     };
-    let now = OffsetDateTime::now_utc();
-    let id = CaseId::new();
-    let consents = consents
-        .into_iter()
-        .map(|(purpose, decision, method)| ConsentRecord {
-            purpose,
-            decision,
-            method,
-            date: today,
-            notes: None,
-            recorded_by: actor.user_id,
-            recorded_at: now,
-        })
-        .collect();
-    state
-        .store
-        .create_case(
-            NewCase {
-                id,
-                office,
-                case_manager,
-                stage: CaseStage::Intake,
-                profile,
-                consents,
-            },
-            AuditContext::by(actor.user_id, now),
-        )
-        .await?;
-    Ok(Redirect::to(&format!("/cases/{id}")).into_response())
+    let registration = app::cases::Registration {
+        office,
+        case_manager: form.case_manager.clone(),
+        profile,
+        consents: consents
+            .into_iter()
+            .map(|(purpose, decision, method)| ConsentInput {
+                purpose,
+                decision,
+                method,
+                date: today,
+                notes: None,
+            })
+            .collect(),
+    };
+    match app::cases::register(&state, &actor, registration).await {
+        Ok(case) => Ok(Redirect::to(&format!("/cases/{}", case.id)).into_response()),
+        Err(app::Error {
+            kind: app::ErrorKind::Validation,
+            fields,
+            ..
+        }) => {
+            let page = form_page(&state, &tr, &caller, &form, &fields, ctx(false), 0);
+            render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 pub async fn edit_form(
@@ -688,27 +606,23 @@ pub async fn update(
             return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
         }
     };
-    let changes = case_changes(&state, &case, case_manager, &profile).await?;
-    if changes.is_empty() {
-        return Ok(Redirect::to(&format!("/cases/{}", case.id)).into_response());
-    }
-    let update = CaseUpdate {
-        id: case.id,
-        expected_version: case.version,
-        case_manager,
-        profile,
-        changes,
-    };
-    match state
-        .store
-        .update_case(
-            update,
-            AuditContext::by(actor.user_id, OffsetDateTime::now_utc()),
-        )
-        .await
-    {
+    let choice = case_manager.map(|u| u.to_string()).unwrap_or_default();
+    let chosen = (actor.role == Role::ProgrammeManager).then_some(choice.as_str());
+    match app::cases::update(&state, &actor, &case, case.version, chosen, profile).await {
         Ok(_) => Ok(Redirect::to(&format!("/cases/{}", case.id)).into_response()),
-        Err(StoreError::Conflict) => {
+        Err(app::Error {
+            kind: app::ErrorKind::Validation,
+            fields,
+            ..
+        }) => {
+            let ctx = edit_context(&state, &tr, &actor, &case, false).await?;
+            let page = form_page(&state, &tr, &caller, &form, &fields, ctx, 0);
+            render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
+        }
+        Err(app::Error {
+            kind: app::ErrorKind::Conflict,
+            ..
+        }) => {
             let ctx = edit_context(&state, &tr, &actor, &case, true).await?;
             let page = form_page(
                 &state,

@@ -214,16 +214,24 @@ async fn service_map_referral_partner_and_link_journey() {
     assert!(page.contains("+221 77 000 00 00"), "contact travels");
     assert!(!page.contains("Moussa"), "household was not consented");
     assert!(!page.contains("Debt"), "vulnerabilities were not consented");
-    for forbidden in [
-        case_url.clone(),
+    // The case's referral pages are out of the partner's reach: answered as if they did not
+    // exist.
+    for hidden in [
         format!("/cases/{case_id}/referrals"),
         format!("/cases/{case_id}/referrals/{referral}"),
-        format!("/cases/{case_id}/referrals/{referral}/slip"),
-        "/services".to_string(),
-        "/stakeholders".to_string(),
-        "/cases".to_string(),
     ] {
-        assert_eq!(pa.get(&forbidden).await.status(), 403, "{forbidden}");
+        assert_eq!(pa.get(&hidden).await.status(), 404, "{hidden}");
+    }
+    // Screens a partner may never use (case pages, staff's printing) are refused outright.
+    let slip = format!("/cases/{case_id}/referrals/{referral}/slip");
+    for forbidden in [
+        case_url.as_str(),
+        slip.as_str(),
+        "/services",
+        "/stakeholders",
+        "/cases",
+    ] {
+        assert_eq!(pa.get(forbidden).await.status(), 403, "{forbidden}");
     }
     let token = api_token(&pa).await;
     let api = reqwest::Client::new();
@@ -250,27 +258,29 @@ async fn service_map_referral_partner_and_link_journey() {
     );
     for path in [
         format!("/api/v1/cases/{case_id}"),
-        format!("/api/v1/cases/{case_id}/referrals"),
         "/api/v1/cases".to_string(),
         "/api/v1/services".to_string(),
     ] {
         assert_eq!(get(path.clone(), token.clone()).await.0, 403, "{path}");
     }
+    let path = format!("/api/v1/cases/{case_id}/referrals");
+    assert_eq!(get(path.clone(), token.clone()).await.0, 404, "{path}");
 
     // Another organisation's partner sees nothing of it, on pages or through the API.
     let pb = app.signed_in("partner.b").await;
     let (_, page) = pb.get_text("/referrals").await;
     assert!(!page.contains("Aminata"));
+    // Another organisation's referral is one they may not know exists.
     assert_eq!(
         pb.get(&format!("/referrals/{referral}")).await.status(),
-        403
+        404
     );
     let token_b = api_token(&pb).await;
     assert_eq!(
         get(format!("/api/v1/referrals/{referral}"), token_b.clone())
             .await
             .0,
-        403
+        404
     );
     let (_, list) = get("/api/v1/referrals".into(), token_b.clone()).await;
     assert_eq!(list, json!([]));
@@ -281,7 +291,7 @@ async fn service_map_referral_partner_and_link_journey() {
         .send()
         .await
         .unwrap();
-    assert_eq!(res.status(), 403);
+    assert_eq!(res.status(), 404);
 
     // The partner accepts, then confirms delivery; the case manager sees it on the case.
     let csrf_pa = csrf_of(&pa.get_text(&format!("/referrals/{referral}")).await.1);
