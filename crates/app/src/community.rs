@@ -306,15 +306,14 @@ pub async fn save<T: Record>(
     let mut errors = body.check(app.today());
     let codes = body.office_codes();
     if codes.iter().any(|c| !c.trim().is_empty()) {
-        // A code no office has would count nobody, silently: refused instead.
-        let offices = app.store.list_offices().await?;
-        if codes.iter().filter(|c| !c.trim().is_empty()).any(|c| {
-            !offices
-                .iter()
-                .any(|o| o.code.to_string().eq_ignore_ascii_case(c.trim()))
-        }) {
-            errors.add("offices", "error-unknown-office");
-        }
+        let known: Vec<String> = app
+            .store
+            .list_offices()
+            .await?
+            .iter()
+            .map(|o| o.code.to_string())
+            .collect();
+        domain::community::check_office_codes(&codes, &known, &mut errors);
     }
     if !errors.is_empty() {
         return Err(Error::validation(errors));

@@ -10,6 +10,7 @@ use domain::pathway::feasibility::DimensionScores;
 use domain::pathway::followup::{self, DueVisit, FollowUpConfig, FollowUpVisit, VisitState};
 use domain::pathway::plan::{BaselineScores, Disbursement, PlanContent, children_concerned};
 use domain::pathway::stage::{ClosureState, StageFacts, derive_stage};
+use domain::pathway::triggers;
 use domain::pathway::{
     CounsellingSession, FOLLOW_UP_SCREENING_DAYS, TaskKind, UnmetNeed, UrgentReferral,
 };
@@ -33,9 +34,8 @@ pub const ASSESSMENT_FORMS: [&str; 4] = [
     "family_assessment",
     SKILLS_FORM,
 ];
-pub const RAPID_SCREENING_FORM: &str = "rapid_vulnerability_screening";
+pub use domain::pathway::triggers::{COUNSELLING_FORM, RAPID_SCREENING_FORM};
 pub const SKILLS_FORM: &str = "skills_assessment";
-pub const COUNSELLING_FORM: &str = "counselling_session";
 
 /// Everything recorded about one case's pathway.
 pub struct Pathway {
@@ -353,8 +353,8 @@ pub async fn after_submission(
     answers: &Answers,
     date: Date,
 ) -> Result<(), Error> {
-    let number = |name: &str| answers.text(name).trim().parse::<f64>().unwrap_or(0.0);
-    if form_id == RAPID_SCREENING_FORM && answers.text("follow_up_screening_needed") == "yes" {
+    let triggered = triggers::on_completion(form_id, &|name| answers.text(name).to_string());
+    if triggered.follow_up_screening {
         let task = TaskBody {
             kind: TaskKind::FollowUpScreening,
             source: Some(submission),
@@ -362,22 +362,7 @@ pub async fn after_submission(
         let due = date + time::Duration::days(FOLLOW_UP_SCREENING_DAYS);
         add_entry(app, actor, case, EntryKind::Task, due, &task, true).await?;
     }
-    let urgent = match form_id {
-        RAPID_SCREENING_FORM => number("urgent_sign_count") > 0.0,
-        COUNSELLING_FORM => answers.text("life_threatening") == "yes",
-        _ => false,
-    };
-    if urgent {
-        let action = [
-            "urgent_referral_details",
-            "referral_details",
-            "urgent_referral_reason",
-        ]
-        .iter()
-        .map(|n| answers.text(n).trim())
-        .find(|t| !t.is_empty())
-        .unwrap_or("")
-        .to_string();
+    if let Some(action) = triggered.urgent_action {
         let referral = UrgentReferral {
             date,
             concern: format!("{form_id}:{submission}"),
@@ -486,7 +471,10 @@ pub async fn approve_plan(
     revision: i64,
 ) -> Result<(), Error> {
     let own = p.approval_by(actor).ok_or(domain::authz::Forbidden)?;
-    plan_version(p, version)?;
+    if !plan_version(p, version)?.status().approvable() {
+        // Not agreed by the returnee yet, or approved already.
+        return Err(Error::new(ErrorKind::Conflict));
+    }
     app.store
         .approve_plan(p.case.id, version, revision, own, ctx(app, actor))
         .await?;
@@ -551,21 +539,9 @@ pub async fn approve_closure(app: &App, actor: &Actor, p: &Pathway) -> Result<()
 
 pub async fn reopen(app: &App, actor: &Actor, p: &Pathway, reason: &str) -> Result<(), Error> {
     p.approval_by(actor).ok_or(domain::authz::Forbidden)?;
-    let reason = reason.trim();
-    if reason.is_empty() || reason.chars().count() > domain::case::MAX_LONG_TEXT {
-        let mut e = ValidationErrors::new();
-        e.add(
-            "reason",
-            if reason.is_empty() {
-                "error-required"
-            } else {
-                "error-too-long"
-            },
-        );
-        return Err(Error::validation(e));
-    }
+    let reason = domain::pathway::closure::reopen_reason(reason).map_err(Error::validation)?;
     app.store
-        .reopen_case(p.case.id, reason.to_string(), ctx(app, actor))
+        .reopen_case(p.case.id, reason, ctx(app, actor))
         .await?;
     refresh_stage(app, p.case.id, Some(actor.user_id)).await?;
     Ok(())

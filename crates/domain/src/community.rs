@@ -1146,9 +1146,37 @@ impl Satisfaction {
     }
 }
 
+/// Checks the office codes a record names (a programme's offices) against the offices that
+/// exist: a code no office has would silently count nobody, so it is refused on the field
+/// `offices`. Blank entries are ignored; codes compare without regard to case.
+pub fn check_office_codes(codes: &[String], known: &[String], errors: &mut ValidationErrors) {
+    let unknown = codes
+        .iter()
+        .map(|c| c.trim())
+        .filter(|c| !c.is_empty())
+        .any(|c| !known.iter().any(|k| k.eq_ignore_ascii_case(c)));
+    if unknown {
+        errors.add("offices", "error-unknown-office");
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_programme_may_name_only_offices_that_exist() {
+        let known = vec!["DKR".to_string(), "TAM".to_string()];
+        let check = |codes: &[&str]| {
+            let mut e = ValidationErrors::new();
+            let codes: Vec<String> = codes.iter().map(|c| c.to_string()).collect();
+            check_office_codes(&codes, &known, &mut e);
+            e.is_empty()
+        };
+        assert!(check(&["dkr", " TAM ", ""]));
+        assert!(check(&[]));
+        assert!(!check(&["DKR", "ZIG"]));
+    }
     use time::macros::date;
 
     fn check(status: CheckStatus) -> CriterionCheck {

@@ -3,7 +3,7 @@
 //! [`Store`] is the one API the rest of the system uses; [`SqliteStore`] is its embedded
 //! implementation. A backend decides nothing: it stores what `domain` decided, and writes each
 //! change together with its audit entry in one transaction. The backend-agnostic conformance
-//! suite lives in `tests/conformance/` and runs against every implementation.
+//! suite lives in `tests/it/conformance/` (one module per part of the store) and runs against every implementation.
 
 mod model;
 mod sqlite;
@@ -68,7 +68,7 @@ pub trait AccountStore: Send + Sync + 'static {
     async fn list_offices(&self) -> Result<Vec<Office>>;
     async fn office(&self, id: OfficeId) -> Result<Office>;
     async fn office_by_code(&self, code: &OfficeCode) -> Result<Option<Office>>;
-    /// Returns the office with this code, creating it (named after the code) when missing.
+    /// Returns the office with this code, creating it with `name` when missing.
     async fn ensure_office(&self, code: &OfficeCode, name: &str) -> Result<Office>;
     async fn count_users(&self) -> Result<u64>;
     async fn create_user(&self, user: NewUser, audit: AuditContext) -> Result<User>;

@@ -148,10 +148,37 @@ impl Closure {
     }
 }
 
+/// Why a closed case is reopened, as it is kept: required, trimmed, within the long-text
+/// limit. Errors are on the field `reason`.
+pub fn reopen_reason(text: &str) -> Result<String, ValidationErrors> {
+    let reason = text.trim();
+    let mut e = ValidationErrors::new();
+    if reason.is_empty() {
+        e.add("reason", "error-required");
+    } else if reason.chars().count() > crate::case::MAX_LONG_TEXT {
+        e.add("reason", "error-too-long");
+    }
+    e.into_result(reason.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use time::macros::date;
+
+    #[test]
+    fn a_reopening_needs_a_reason_of_reasonable_length() {
+        assert_eq!(
+            reopen_reason("  new threat reported \n").unwrap(),
+            "new threat reported"
+        );
+        let code = |t: &str| reopen_reason(t).unwrap_err().0[0].code;
+        assert_eq!(code("   "), "error-required");
+        assert_eq!(
+            code(&"x".repeat(crate::case::MAX_LONG_TEXT + 1)),
+            "error-too-long"
+        );
+    }
 
     fn closure(reason: ClosureReason) -> Closure {
         Closure {

@@ -8,6 +8,7 @@ pub mod feasibility;
 pub mod followup;
 pub mod plan;
 pub mod stage;
+pub mod triggers;
 
 use serde::{Deserialize, Serialize};
 use time::Date;

@@ -266,6 +266,10 @@ impl PlanStatus {
     pub fn editable(self) -> bool {
         self != PlanStatus::Approved
     }
+    /// A supervisor approves only what the returnee agreed to, and only once.
+    pub fn approvable(self) -> bool {
+        self == PlanStatus::AwaitingApproval
+    }
 }
 
 /// Who the plan concerns that is a child, by name (the returnee first). A child in the
@@ -586,6 +590,16 @@ pub fn check_disbursement(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_an_agreed_version_awaiting_approval_can_be_approved() {
+        assert!(
+            !PlanStatus::of(false, false).approvable(),
+            "a draft needs agreement first"
+        );
+        assert!(PlanStatus::of(true, false).approvable());
+        assert!(!PlanStatus::of(true, true).approvable(), "approved once");
+    }
     use crate::case::{HouseholdMember, Relationship};
     use time::macros::date;
 

@@ -344,7 +344,8 @@ pub(crate) fn approve_plan(
 ) -> Result<()> {
     let before = plan_version(c, case, version)?;
     check_revision(&before, expected_revision)?;
-    if before.agreement.is_none() {
+    // The rule is domain's; checked again here against the row being changed.
+    if !before.status().approvable() {
         return Err(StoreError::Conflict);
     }
     exec(

@@ -1,6 +1,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 //! The store's integration tests as one binary: the backend-agnostic conformance suite run
-//! against SQLite, and SQLite's own checks.
+//! against SQLite, a check that the suite calls every method of the store, and SQLite's own
+//! checks.
 
 mod conformance;
+mod coverage;
 mod sqlite;

@@ -1,0 +1,336 @@
+//! `AccountStore`: offices, accounts, sessions, sign-in throttling and API tokens.
+
+use std::sync::Arc;
+
+use domain::audit::AuditAction;
+use domain::{OfficeCode, OfficeId, Role, UserId, Username};
+use store::*;
+
+use super::{NOW, user};
+
+pub async fn run(s: Arc<dyn Store>) {
+    s.health().await.unwrap();
+    offices_and_users(&s).await;
+    office_lookups_and_listing(&s).await;
+    users_counted_listed_and_found_by_name(&s).await;
+    case_managers_are_active_case_managers_of_the_office(&s).await;
+    sessions_tokens_and_throttling(&s).await;
+    password_change_is_stored_audited_and_ends_sessions(&s).await;
+    api_tokens_record_use_belong_to_their_user_and_are_audited(&s).await;
+}
+
+async fn offices_and_users(s: &Arc<dyn Store>) {
+    let code = OfficeCode::parse("ofa").unwrap();
+    let a = s.ensure_office(&code, "Office A").await.unwrap();
+    let again = s.ensure_office(&code, "ignored").await.unwrap();
+    assert_eq!(a, again, "ensuring an existing office returns it unchanged");
+    assert_eq!(s.office_by_code(&code).await.unwrap(), Some(a.clone()));
+    assert_eq!(s.office(a.id).await.unwrap(), a);
+    let u = user(s, "ofa.cm", Role::CaseManager, Some(a.id)).await;
+    assert_eq!(s.user(u.id).await.unwrap().username.as_str(), "ofa.cm");
+    let dup = s
+        .create_user(
+            NewUser {
+                username: Username::parse("ofa.cm").unwrap(),
+                display_name: "x".into(),
+                role: Role::Viewer,
+                office: None,
+                password_hash: "h".into(),
+                must_change_password: false,
+            },
+            AuditContext::system(NOW, "test"),
+        )
+        .await;
+    assert!(matches!(dup, Err(StoreError::Duplicate("username"))));
+    assert!(
+        s.case_managers(Some(a.id))
+            .await
+            .unwrap()
+            .iter()
+            .any(|m| m.id == u.id)
+    );
+    let audit = s
+        .audit_for_record(
+            record_type::USER,
+            &u.id.to_string(),
+            AuditScope::ChangesAndViews,
+        )
+        .await
+        .unwrap();
+    assert_eq!(audit.len(), 1);
+    assert_eq!(audit[0].action, AuditAction::Create);
+}
+
+async fn office_lookups_and_listing(s: &Arc<dyn Store>) {
+    let code = OfficeCode::parse("OFL").unwrap();
+    assert_eq!(s.office_by_code(&code).await.unwrap(), None);
+    let before = s.list_offices().await.unwrap();
+    assert!(before.iter().all(|o| o.code != code));
+    let created = s.ensure_office(&code, "Office L").await.unwrap();
+    assert_eq!((&created.code, created.name.as_str()), (&code, "Office L"));
+    assert!(
+        !created.self_approval,
+        "offices start without self-approval"
+    );
+    let after = s.list_offices().await.unwrap();
+    assert_eq!(after.len(), before.len() + 1);
+    assert_eq!(
+        after.iter().find(|o| o.code == code),
+        Some(&created),
+        "the list holds the office as stored"
+    );
+    assert!(matches!(
+        s.office(OfficeId::new()).await,
+        Err(StoreError::NotFound)
+    ));
+}
+
+async fn users_counted_listed_and_found_by_name(s: &Arc<dyn Store>) {
+    let before = s.count_users().await.unwrap();
+    let name = Username::parse("cnt.viewer").unwrap();
+    assert!(s.user_by_username(&name).await.unwrap().is_none());
+    let u = user(s, "cnt.viewer", Role::Viewer, None).await;
+    assert_eq!(s.count_users().await.unwrap(), before + 1);
+    assert_eq!(
+        (u.display_name.as_str(), u.role),
+        ("CNT.VIEWER", Role::Viewer)
+    );
+    assert!(!u.disabled && !u.must_change_password);
+    assert_eq!(u.created_at, NOW);
+    let found = s.user_by_username(&name).await.unwrap().unwrap();
+    assert_eq!((found.id, found.password_hash.as_str()), (u.id, "hash"));
+    // A refused duplicate adds nobody.
+    let dup = s
+        .create_user(
+            NewUser {
+                username: name.clone(),
+                display_name: "Again".into(),
+                role: Role::Viewer,
+                office: None,
+                password_hash: "h".into(),
+                must_change_password: false,
+            },
+            AuditContext::system(NOW, "test"),
+        )
+        .await;
+    assert!(matches!(dup, Err(StoreError::Duplicate("username"))));
+    assert_eq!(s.count_users().await.unwrap(), before + 1);
+    let all = s.list_users().await.unwrap();
+    assert_eq!(all.len() as u64, before + 1);
+    assert_eq!(all.iter().filter(|x| x.id == u.id).count(), 1);
+    assert!(matches!(
+        s.user(UserId::new()).await,
+        Err(StoreError::NotFound)
+    ));
+}
+
+async fn case_managers_are_active_case_managers_of_the_office(s: &Arc<dyn Store>) {
+    let a = super::office(s, "CMA").await;
+    let b = super::office(s, "CMB").await;
+    let cm_a = user(s, "cma.cm", Role::CaseManager, Some(a.id)).await;
+    let cm_b = user(s, "cmb.cm", Role::CaseManager, Some(b.id)).await;
+    let viewer = user(s, "cma.viewer", Role::Viewer, Some(a.id)).await;
+    let ids = |users: Vec<User>| users.into_iter().map(|u| u.id).collect::<Vec<_>>();
+    assert_eq!(ids(s.case_managers(Some(a.id)).await.unwrap()), [cm_a.id]);
+    let everywhere = ids(s.case_managers(None).await.unwrap());
+    assert!(everywhere.contains(&cm_a.id) && everywhere.contains(&cm_b.id));
+    assert!(!everywhere.contains(&viewer.id), "only case managers");
+}
+
+async fn sessions_tokens_and_throttling(s: &Arc<dyn Store>) {
+    let u = user(s, "sess.user", Role::Viewer, None).await;
+    for t in ["s1", "s2"] {
+        s.create_session(NewSession {
+            token_hash: t.into(),
+            user: u.id,
+            csrf_token: "c".into(),
+            at: NOW,
+        })
+        .await
+        .unwrap();
+    }
+    let (sess, who) = s.session("s1").await.unwrap().unwrap();
+    assert_eq!((sess.user, who.id), (u.id, u.id));
+    s.touch_session("s1", NOW + time::Duration::minutes(5))
+        .await
+        .unwrap();
+    let (sess, _) = s.session("s1").await.unwrap().unwrap();
+    assert_eq!(sess.last_seen_at, NOW + time::Duration::minutes(5));
+    // Changing the password ends the other sessions but keeps the current one.
+    s.set_password(
+        u.id,
+        "new".into(),
+        false,
+        Some("s1"),
+        AuditContext::by(u.id, NOW),
+    )
+    .await
+    .unwrap();
+    assert!(s.session("s1").await.unwrap().is_some());
+    assert!(s.session("s2").await.unwrap().is_none());
+    s.delete_session("s1").await.unwrap();
+    assert!(s.session("s1").await.unwrap().is_none());
+
+    let key = "account:sess.user".to_string();
+    s.record_login_failure(&[key.clone(), "address:127.0.0.1".into()], NOW)
+        .await
+        .unwrap();
+    s.record_login_failure(std::slice::from_ref(&key), NOW - time::Duration::hours(1))
+        .await
+        .unwrap();
+    assert_eq!(
+        s.count_login_failures(&key, NOW - time::Duration::minutes(15))
+            .await
+            .unwrap(),
+        1
+    );
+    s.clear_login_failures(&key).await.unwrap();
+    assert_eq!(
+        s.count_login_failures(&key, NOW - time::Duration::days(1))
+            .await
+            .unwrap(),
+        0
+    );
+
+    let t = s
+        .create_api_token(
+            NewApiToken {
+                user: u.id,
+                name: "laptop".into(),
+                token_hash: "th".into(),
+            },
+            AuditContext::by(u.id, NOW),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        s.user_by_api_token("th", NOW).await.unwrap().unwrap().id,
+        u.id
+    );
+    assert!(s.user_by_api_token("other", NOW).await.unwrap().is_none());
+    s.revoke_api_token(u.id, t.id, AuditContext::by(u.id, NOW))
+        .await
+        .unwrap();
+    assert!(s.user_by_api_token("th", NOW).await.unwrap().is_none());
+    assert!(matches!(
+        s.revoke_api_token(u.id, t.id, AuditContext::by(u.id, NOW))
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(s.api_tokens(u.id).await.unwrap()[0].revoked_at.is_some());
+}
+
+async fn password_change_is_stored_audited_and_ends_sessions(s: &Arc<dyn Store>) {
+    let u = user(s, "pwd.user", Role::Viewer, None).await;
+    let other = user(s, "pwd.other", Role::Viewer, None).await;
+    for (t, who) in [("p1", u.id), ("p2", u.id), ("p3", other.id)] {
+        s.create_session(NewSession {
+            token_hash: t.into(),
+            user: who,
+            csrf_token: format!("csrf-{t}"),
+            at: NOW,
+        })
+        .await
+        .unwrap();
+    }
+    let (sess, who) = s.session("p3").await.unwrap().unwrap();
+    assert_eq!(
+        (sess.csrf_token.as_str(), sess.created_at),
+        ("csrf-p3", NOW)
+    );
+    assert_eq!(who.username.as_str(), "pwd.other");
+    // A reset by an administrator keeps no session of the user, and touches nobody else's.
+    s.set_password(
+        u.id,
+        "reset-hash".into(),
+        true,
+        None,
+        AuditContext::system(NOW, "reset"),
+    )
+    .await
+    .unwrap();
+    assert!(s.session("p1").await.unwrap().is_none());
+    assert!(s.session("p2").await.unwrap().is_none());
+    assert!(s.session("p3").await.unwrap().is_some());
+    let stored = s.user(u.id).await.unwrap();
+    assert_eq!(stored.password_hash, "reset-hash");
+    assert!(stored.must_change_password);
+    let audit = s
+        .audit_for_record(record_type::USER, &u.id.to_string(), AuditScope::Changes)
+        .await
+        .unwrap();
+    assert_eq!(audit.len(), 2, "created, then the password changed");
+    assert_eq!(audit[1].action, AuditAction::PasswordChange);
+    assert_eq!(audit[1].reason.as_deref(), Some("reset"));
+    assert!(audit[1].changes.iter().any(|c| c.field == "password"));
+    assert!(
+        audit[1]
+            .changes
+            .iter()
+            .all(|c| c.after.as_deref() != Some("reset-hash")),
+        "the hash is not copied into the audit trail"
+    );
+}
+
+async fn api_tokens_record_use_belong_to_their_user_and_are_audited(s: &Arc<dyn Store>) {
+    let owner = user(s, "tok.owner", Role::Viewer, None).await;
+    let stranger = user(s, "tok.stranger", Role::Viewer, None).await;
+    let t = s
+        .create_api_token(
+            NewApiToken {
+                user: owner.id,
+                name: "script".into(),
+                token_hash: "tok-hash".into(),
+            },
+            AuditContext::by(owner.id, NOW),
+        )
+        .await
+        .unwrap();
+    assert_eq!((t.user, t.name.as_str()), (owner.id, "script"));
+    assert_eq!((t.last_used_at, t.revoked_at), (None, None));
+    assert!(s.api_tokens(stranger.id).await.unwrap().is_empty());
+    // Using the token is recorded on it.
+    let later = NOW + time::Duration::hours(2);
+    let who = s.user_by_api_token("tok-hash", later).await.unwrap();
+    assert_eq!(who.map(|u| u.id), Some(owner.id));
+    let listed = s.api_tokens(owner.id).await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!((listed[0].id, listed[0].last_used_at), (t.id, Some(later)));
+    // Nobody revokes another user's token.
+    assert!(matches!(
+        s.revoke_api_token(stranger.id, t.id, AuditContext::by(stranger.id, NOW))
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(
+        s.user_by_api_token("tok-hash", later)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    s.revoke_api_token(owner.id, t.id, AuditContext::by(owner.id, later))
+        .await
+        .unwrap();
+    assert_eq!(
+        s.api_tokens(owner.id).await.unwrap()[0].revoked_at,
+        Some(later)
+    );
+    let actions: Vec<_> = s
+        .audit_for_record(
+            record_type::API_TOKEN,
+            &t.id.to_string(),
+            AuditScope::Changes,
+        )
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| (e.action, e.actor))
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            (AuditAction::TokenCreate, Some(owner.id)),
+            (AuditAction::TokenRevoke, Some(owner.id))
+        ]
+    );
+}
