@@ -1,0 +1,148 @@
+//! My work and approvals
+
+use super::*;
+
+pub struct WorkRow {
+    pub id: String,
+    pub number: String,
+    pub name: String,
+    pub stage: String,
+    pub urgent: usize,
+    pub urgent_text: String,
+    pub due: Vec<DueView>,
+}
+
+#[derive(Template)]
+#[template(path = "my_work.html")]
+pub struct MyWorkPage {
+    pub(super) c: Chrome,
+    pub(super) rows: Vec<WorkRow>,
+    pub(super) summary: String,
+}
+
+/// A case manager's worklist: urgent referrals, overdue and upcoming visits, surveys due,
+/// plans waiting for agreement, tasks. Cases with nothing pending are left out.
+pub async fn my_work(
+    State(state): State<AppState>,
+    tr: Tr,
+    SignedIn(caller): SignedIn,
+) -> Result<Response, AppError> {
+    let actor = caller.actor();
+    authorize(&actor, Action::UpdateCase, Resource::Programme)?;
+    let today = today();
+    let mut rows = Vec::new();
+    let unanswered = state
+        .store
+        .referrals(&store::ReferralFilter {
+            case_manager: Some(actor.user_id),
+            status: Some(domain::referral::ReferralStatus::Sent),
+            ..Default::default()
+        })
+        .await?;
+    for summary in state.store.open_cases_of(actor.user_id).await? {
+        let case = state.store.case(summary.id).await?;
+        let p = Pathway::load(&state, case).await?;
+        let urgent = p.urgent().iter().filter(|(e, _)| e.open).count();
+        let mut due: Vec<DueView> = due_items(&tr, &p, today)
+            .into_iter()
+            .map(|(_, d)| d)
+            .collect();
+        // Referrals past the time the service agreed to answer in.
+        for r in unanswered.iter().filter(|r| {
+            r.case == summary.id && domain::referral::is_overdue(r.status, r.answer_due, today)
+        }) {
+            due.push(DueView {
+                text: tr.t2(
+                    "due-referral-answer",
+                    "service",
+                    &r.service_name,
+                    "date",
+                    r.answer_due.map(|d| d.to_string()).unwrap_or_default(),
+                ),
+                overdue: true,
+            });
+        }
+        if p.latest_plan().map(|v| v.status()) == Some(PlanStatus::Draft) {
+            due.push(DueView {
+                text: tr.t("due-plan-agreement"),
+                overdue: false,
+            });
+        }
+        if urgent == 0 && due.is_empty() {
+            continue;
+        }
+        rows.push(WorkRow {
+            id: summary.id.to_string(),
+            number: summary.number,
+            name: format!("{} {}", summary.given_name, summary.family_name),
+            stage: tr.t_of("stage", summary.stage.as_str()),
+            urgent,
+            urgent_text: if urgent > 0 {
+                tr.tn("my-work-urgent", urgent as u64)
+            } else {
+                String::new()
+            },
+            due,
+        });
+    }
+    rows.sort_by_key(|r| (r.urgent == 0, !r.due.iter().any(|d| d.overdue)));
+    let urgent: usize = rows.iter().map(|r| r.urgent).sum();
+    let overdue: usize = rows
+        .iter()
+        .map(|r| r.due.iter().filter(|d| d.overdue).count())
+        .sum();
+    let summary = tr.t2("my-work-summary", "urgent", urgent, "overdue", overdue)
+        + " · "
+        + &tr.tn("my-work-cases", rows.len() as u64);
+    render(&MyWorkPage {
+        c: Chrome::new(&state, tr.clone(), Some(&caller)),
+        rows,
+        summary,
+    })
+}
+
+pub struct ApprovalRow {
+    pub href: String,
+    pub number: String,
+    pub name: String,
+    pub what: String,
+    pub case_manager: String,
+    pub since: String,
+}
+
+#[derive(Template)]
+#[template(path = "approvals.html")]
+pub struct ApprovalsPage {
+    pub(super) c: Chrome,
+    pub(super) rows: Vec<ApprovalRow>,
+}
+
+/// Plans and closures waiting for the caller's approval: only those they may approve.
+pub async fn approvals(
+    State(state): State<AppState>,
+    tr: Tr,
+    SignedIn(caller): SignedIn,
+) -> Result<Response, AppError> {
+    let rows = pw::pending_approvals(&state, &caller.actor())
+        .await?
+        .into_iter()
+        .map(|a| ApprovalRow {
+            href: match a.plan_version {
+                Some(v) => format!("/cases/{}/plan?version={v}", a.case.id),
+                None => format!("/cases/{}/closure", a.case.id),
+            },
+            number: a.case.number.clone(),
+            name: format!("{} {}", a.case.given_name, a.case.family_name),
+            what: match a.plan_version {
+                Some(v) => tr.t1("approval-plan", "version", v),
+                None => tr.t("approval-closure"),
+            },
+            case_manager: a.case.case_manager_name.clone().unwrap_or_default(),
+            since: a.since.date().to_string(),
+        })
+        .collect();
+    render(&ApprovalsPage {
+        c: Chrome::new(&state, tr.clone(), Some(&caller)),
+        rows,
+    })
+}
