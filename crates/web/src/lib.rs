@@ -85,7 +85,7 @@ impl AppState {
 
 /// The whole application.
 pub fn router(state: AppState) -> Router {
-    router_with(state, routes::ROUTES, routes::handler)
+    router_with(state, &routes::ROUTES, routes::handler)
 }
 
 /// An application made of the given routes, each behind its declared access (see

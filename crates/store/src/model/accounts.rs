@@ -1,0 +1,69 @@
+use super::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Office {
+    pub id: OfficeId,
+    pub code: OfficeCode,
+    pub name: String,
+    /// Staff may approve their own plans and closures (small offices).
+    pub self_approval: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct NewUser {
+    pub username: Username,
+    pub display_name: String,
+    pub role: Role,
+    pub office: Option<OfficeId>,
+    pub password_hash: String,
+    pub must_change_password: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct User {
+    pub id: UserId,
+    pub username: Username,
+    pub display_name: String,
+    pub role: Role,
+    pub office: Option<OfficeId>,
+    pub password_hash: String,
+    pub must_change_password: bool,
+    pub disabled: bool,
+    pub created_at: OffsetDateTime,
+    /// For partner accounts: the organisation on the service map they work for.
+    pub organisation: Option<domain::ProviderId>,
+}
+
+#[derive(Clone, Debug)]
+pub struct NewSession {
+    pub token_hash: String,
+    pub user: UserId,
+    pub csrf_token: String,
+    pub at: OffsetDateTime,
+}
+
+#[derive(Clone, Debug)]
+pub struct Session {
+    pub token_hash: String,
+    pub user: UserId,
+    pub csrf_token: String,
+    pub created_at: OffsetDateTime,
+    pub last_seen_at: OffsetDateTime,
+}
+
+#[derive(Clone, Debug)]
+pub struct NewApiToken {
+    pub user: UserId,
+    pub name: String,
+    pub token_hash: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct ApiToken {
+    pub id: uuid::Uuid,
+    pub user: UserId,
+    pub name: String,
+    pub created_at: OffsetDateTime,
+    pub last_used_at: Option<OffsetDateTime>,
+    pub revoked_at: Option<OffsetDateTime>,
+}

@@ -1,0 +1,156 @@
+use super::*;
+
+/// Where a form version came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum FormOrigin {
+    /// Shipped with Reintegra (`instruments/`), installed at start-up.
+    Shipped,
+    /// Uploaded as an XLSForm by a programme manager.
+    Upload,
+}
+
+impl FormOrigin {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FormOrigin::Shipped => "shipped",
+            FormOrigin::Upload => "upload",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "shipped" => Some(FormOrigin::Shipped),
+            "upload" => Some(FormOrigin::Upload),
+            _ => None,
+        }
+    }
+}
+
+/// A form version to store. The definition is the `forms` crate's JSON; the store keeps it as
+/// it is given.
+#[derive(Clone, Debug)]
+pub struct NewFormVersion {
+    pub form_id: String,
+    pub version: String,
+    pub title: String,
+    pub definition: String,
+    pub origin: FormOrigin,
+}
+
+/// A form version as lists show it: everything but the definition, which can be large.
+#[derive(Clone, Debug, Serialize)]
+pub struct FormVersionInfo {
+    pub form_id: String,
+    pub version: String,
+    pub title: String,
+    pub published: bool,
+    pub origin: FormOrigin,
+    pub uploaded_by: Option<String>,
+    pub uploaded_at: OffsetDateTime,
+    pub published_by: Option<String>,
+    pub published_at: Option<OffsetDateTime>,
+}
+
+/// A form version with its definition.
+#[derive(Clone, Debug, Serialize)]
+pub struct FormVersion {
+    pub info: FormVersionInfo,
+    /// The `forms` crate's JSON, as it was given.
+    pub definition: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum SubmissionStatus {
+    Draft,
+    Complete,
+    /// The interview was stopped: kept as it was, never resumed, never scored.
+    Interrupted,
+}
+
+impl SubmissionStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SubmissionStatus::Draft => "draft",
+            SubmissionStatus::Complete => "complete",
+            SubmissionStatus::Interrupted => "interrupted",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "draft" => Some(SubmissionStatus::Draft),
+            "complete" => Some(SubmissionStatus::Complete),
+            "interrupted" => Some(SubmissionStatus::Interrupted),
+            _ => None,
+        }
+    }
+}
+
+/// What a submission is about: a returnee's case, or a record of the community level (a
+/// community's profile, a project's satisfaction questionnaire).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum Subject {
+    Case(CaseId),
+    Document(domain::DocumentId),
+}
+
+#[derive(Clone, Debug)]
+pub struct NewSubmission {
+    pub id: uuid::Uuid,
+    pub form_id: String,
+    pub form_version: String,
+    pub subject: Subject,
+    pub answers: String,
+    pub interviewer: UserId,
+    pub interview_date: Date,
+}
+
+#[derive(Clone, Debug)]
+pub struct SubmissionUpdate {
+    pub id: uuid::Uuid,
+    pub expected_version: i64,
+    pub answers: String,
+    pub interview_date: Date,
+    pub status: SubmissionStatus,
+    /// Scores to store with a survey being completed, in the same transaction.
+    pub score: Option<NewRssScore>,
+}
+
+/// The scores of one completed Reintegration Sustainability Survey.
+#[derive(Clone, Debug)]
+pub struct NewRssScore {
+    pub submission: uuid::Uuid,
+    pub case: CaseId,
+    pub round: domain::rss::Round,
+    pub interview_date: Date,
+    pub interviewer: UserId,
+    pub scores: domain::rss::Scores,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct RssScore {
+    pub submission: uuid::Uuid,
+    pub case: CaseId,
+    pub round: domain::rss::Round,
+    pub interview_date: Date,
+    pub interviewer: UserId,
+    pub interviewer_name: String,
+    pub scores: domain::rss::Scores,
+    pub scored_at: OffsetDateTime,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Submission {
+    pub id: uuid::Uuid,
+    pub form_id: String,
+    pub form_version: String,
+    pub form_title: String,
+    pub subject: Subject,
+    pub status: SubmissionStatus,
+    pub answers: String,
+    pub interviewer: UserId,
+    pub interviewer_name: String,
+    pub interview_date: Date,
+    pub created_at: OffsetDateTime,
+    pub updated_at: OffsetDateTime,
+    pub completed_at: Option<OffsetDateTime>,
+    pub version: i64,
+}

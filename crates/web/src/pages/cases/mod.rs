@@ -1,0 +1,34 @@
+//! The case register: list and search, registration, the case page, editing with optimistic
+//! concurrency, consent records and the audit trail.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use domain::authz::{Action, Actor, Resource, authorize};
+use domain::case::{CaseStage, Sex};
+use domain::consent::{
+    ConsentDecision, ConsentInput, ConsentMethod, ConsentPurpose, ConsentRecord, consent_status,
+};
+use domain::{OfficeId, Role, ValidationErrors};
+use serde::Deserialize;
+use store::{AuditScope, CaseRecord, CaseSort, Office, User, record_type};
+
+use super::{Chrome, CsrfForm, render, render_status, today};
+use crate::AppState;
+use crate::auth::{Caller, SignedIn};
+use crate::error::{AppError, ErrorKind};
+use crate::forms::{Choice, FieldBuilder, Fieldset, HouseholdRow, ProfileForm, error_map, names};
+use crate::i18n::Tr;
+use app::cases::CaseFilters;
+use app::cases::{audit_view, authorized_case, chosen_manager, record_consent_decision};
+
+mod edit;
+mod list;
+mod page;
+
+pub use edit::*;
+pub use list::*;
+pub use page::*;

@@ -1,0 +1,314 @@
+//! Forms filled about a community or a project
+
+use super::*;
+
+/// The record a submission is about, with who may fill and read it.
+pub(super) async fn subject_record(
+    state: &AppState,
+    actor: &Actor,
+    id: &str,
+    fill: bool,
+) -> Result<(store::DocRecord, String, String), AppError> {
+    authorize(actor, Action::ReadCommunity, Resource::Programme)?;
+    let rec = state.store.document(app::referrals::parse_id(id)?).await?;
+    let office = Resource::Office(rec.office.unwrap_or_default());
+    authorize(actor, Action::ReadParticipants, office)?;
+    if fill {
+        authorize(actor, Action::ManageCommunity, office)?;
+    }
+    let back = match rec.kind {
+        store::DocKind::Community => format!("/communities/{}#instruments", rec.id),
+        store::DocKind::Project => format!("/projects/{}#satisfaction", rec.id),
+        _ => return Err(AppError::new(ErrorKind::NotFound)),
+    };
+    let name = rec.name.clone();
+    Ok((rec, back, name))
+}
+
+#[derive(Deserialize)]
+pub struct StartForm {
+    pub(super) form_id: String,
+}
+
+pub async fn start_form(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    CsrfForm { caller, form }: CsrfForm<StartForm>,
+) -> Result<Response, AppError> {
+    let actor = caller.actor();
+    let (rec, _, _) = subject_record(&state, &actor, &id, true).await?;
+    let project = rec.kind == store::DocKind::Project;
+    let form_id = form.form_id.trim();
+    if !startable(&state, project)
+        .await?
+        .iter()
+        .any(|(f, _)| f == form_id)
+    {
+        return Err(AppError::new(ErrorKind::NotFound));
+    }
+    let v = state.store.latest_published_form(form_id).await?;
+    let c = crate::pages::instruments::compile(&v.definition)?;
+    let answers = c.blank(today());
+    let sub = crate::pages::instruments::start_draft(
+        &state,
+        &actor,
+        v.info,
+        Subject::Document(rec.id),
+        &answers,
+    )
+    .await?;
+    Ok(Redirect::to(&format!("/records/{}/submissions/{}", rec.id, sub.id)).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "record_submission.html")]
+pub struct RecordSubmissionPage {
+    pub(super) c: Chrome,
+    pub(super) action: String,
+    pub(super) back: String,
+    pub(super) back_label: String,
+    pub(super) title: String,
+    pub(super) version: String,
+    pub(super) interviewer: String,
+    pub(super) complete: bool,
+    pub(super) editable: bool,
+    pub(super) interview_date: String,
+    pub(super) interview_date_error: String,
+    pub(super) row_version: i64,
+    pub(super) notice: String,
+    pub(super) has_errors: bool,
+    pub(super) pieces: Vec<Piece>,
+}
+
+pub(super) struct LoadedSubmission {
+    pub(super) back: String,
+    pub(super) back_label: String,
+    pub(super) sub: store::Submission,
+    pub(super) compiled: forms::Compiled,
+    pub(super) can_fill: bool,
+}
+
+pub(super) async fn load_submission(
+    state: &AppState,
+    actor: &Actor,
+    id: &str,
+    sid: &str,
+    fill: bool,
+) -> Result<LoadedSubmission, AppError> {
+    let (rec, back, back_label) = subject_record(state, actor, id, fill).await?;
+    let sid: uuid::Uuid = sid
+        .parse()
+        .map_err(|_| AppError::new(ErrorKind::NotFound))?;
+    let sub = state.store.submission(sid).await?;
+    if sub.subject != Subject::Document(rec.id) {
+        return Err(AppError::new(ErrorKind::NotFound));
+    }
+    let v = state
+        .store
+        .form_version(&sub.form_id, &sub.form_version)
+        .await?;
+    Ok(LoadedSubmission {
+        back,
+        back_label,
+        can_fill: authorize(
+            actor,
+            Action::ManageCommunity,
+            Resource::Office(rec.office.unwrap_or_default()),
+        )
+        .is_ok(),
+        sub,
+        compiled: crate::pages::instruments::compile(&v.definition)?,
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+pub(super) fn record_submission_page(
+    state: &AppState,
+    tr: &Tr,
+    caller: &Caller,
+    l: &LoadedSubmission,
+    answers: &Answers,
+    errors: &BTreeMap<String, String>,
+    date: &str,
+    date_error: String,
+    notice: String,
+) -> RecordSubmissionPage {
+    let editable = l.sub.status == SubmissionStatus::Draft && l.can_fill;
+    let filled = l.compiled.fill(answers, today());
+    RecordSubmissionPage {
+        c: Chrome::new(state, tr.clone(), Some(caller)),
+        action: format!("/records/{}/submissions/{}", l.back_id(), l.sub.id),
+        back: l.back.clone(),
+        back_label: l.back_label.clone(),
+        title: l.sub.form_title.clone(),
+        version: l.sub.form_version.clone(),
+        interviewer: l.sub.interviewer_name.clone(),
+        complete: l.sub.status == SubmissionStatus::Complete,
+        editable,
+        interview_date: date.to_string(),
+        interview_date_error: date_error,
+        row_version: l.sub.version,
+        notice,
+        has_errors: !errors.is_empty(),
+        pieces: crate::pages::instruments::draw(&l.compiled, &filled, errors, tr, editable),
+    }
+}
+
+impl LoadedSubmission {
+    pub(super) fn back_id(&self) -> String {
+        match self.sub.subject {
+            Subject::Document(d) => d.to_string(),
+            Subject::Case(c) => c.to_string(),
+        }
+    }
+}
+
+pub async fn view_form(
+    State(state): State<AppState>,
+    tr: Tr,
+    SignedIn(caller): SignedIn,
+    Path((id, sid)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    let l = load_submission(&state, &caller.actor(), &id, &sid, false).await?;
+    let answers = crate::pages::instruments::stored_answers(&l.sub)?;
+    let date = l.sub.interview_date.to_string();
+    render(&record_submission_page(
+        &state,
+        &tr,
+        &caller,
+        &l,
+        &answers,
+        &BTreeMap::new(),
+        &date,
+        String::new(),
+        String::new(),
+    ))
+}
+
+/// Every post of the form: re-evaluate (htmx), add or remove a repeat item, save a draft or
+/// submit, keeping what was typed whatever the outcome.
+pub async fn save_form(
+    State(state): State<AppState>,
+    tr: Tr,
+    headers: HeaderMap,
+    SignedIn(caller): SignedIn,
+    Path((id, sid)): Path<(String, String)>,
+    body: Bytes,
+) -> Result<Response, AppError> {
+    use crate::pages::instruments::{
+        FormPost, field, is_htmx, is_redraw, read_post, submission_errors,
+    };
+    let l = load_submission(&state, &caller.actor(), &id, &sid, true).await?;
+    let FormPost {
+        fields,
+        action,
+        answers,
+        date_text,
+        date,
+        date_error,
+    } = read_post(&tr, &caller, &l.compiled, &body)?;
+    if l.sub.status != SubmissionStatus::Draft {
+        return Err(AppError::with_detail(
+            ErrorKind::Conflict,
+            tr.t("form-already-complete"),
+        ));
+    }
+    let page = |answers: &Answers, errors: &BTreeMap<String, String>, notice: String| {
+        record_submission_page(
+            &state,
+            &tr,
+            &caller,
+            &l,
+            answers,
+            errors,
+            &date_text,
+            date_error.clone(),
+            notice,
+        )
+    };
+    if is_redraw(&action) {
+        let p = page(&answers, &BTreeMap::new(), String::new());
+        if is_htmx(&headers) {
+            return render(&crate::pages::instruments::FormBody {
+                c: p.c,
+                pieces: p.pieces,
+            });
+        }
+        return render(&p);
+    }
+    let submitting = action == "submit";
+    let filled = l.compiled.fill(&answers, today());
+    let errors = submission_errors(&tr, &l.compiled, &filled, submitting);
+    let Some(date) = date else {
+        return render_status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &page(&answers, &errors, String::new()),
+        );
+    };
+    let complete = submitting && errors.is_empty();
+    let mut to_store = if complete {
+        filled.answers.clone()
+    } else {
+        answers.clone()
+    };
+    if complete {
+        l.compiled
+            .stamp_end(&mut to_store, &OffsetDateTime::now_utc().to_string());
+    }
+    let saved = state
+        .store
+        .update_submission(
+            SubmissionUpdate {
+                id: l.sub.id,
+                expected_version: field(&fields, "_version").parse().unwrap_or(-1),
+                answers: serde_json::to_string(&to_store)
+                    .map_err(|e| AppError::internal(e.to_string()))?,
+                interview_date: date,
+                status: if complete {
+                    SubmissionStatus::Complete
+                } else {
+                    SubmissionStatus::Draft
+                },
+                score: None,
+            },
+            AuditContext::by(caller.actor().user_id, OffsetDateTime::now_utc()),
+        )
+        .await;
+    match saved {
+        Ok(_) if complete => Ok(Redirect::to(&format!(
+            "/records/{}/submissions/{}",
+            l.back_id(),
+            l.sub.id
+        ))
+        .into_response()),
+        Ok(sub) => {
+            let l = LoadedSubmission { sub, ..l };
+            let notice = if submitting {
+                String::new()
+            } else {
+                tr.t("form-draft-saved")
+            };
+            let p = record_submission_page(
+                &state,
+                &tr,
+                &caller,
+                &l,
+                &answers,
+                &errors,
+                &date_text,
+                String::new(),
+                notice,
+            );
+            if submitting {
+                render_status(StatusCode::UNPROCESSABLE_ENTITY, &p)
+            } else {
+                render(&p)
+            }
+        }
+        Err(store::StoreError::Conflict) => render_status(
+            StatusCode::CONFLICT,
+            &page(&answers, &errors, tr.t("form-stale")),
+        ),
+        Err(e) => Err(e.into()),
+    }
+}

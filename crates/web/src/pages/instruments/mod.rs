@@ -1,0 +1,81 @@
+//! Forms: the library of instruments (upload, preview, publish, export) and filling them for a
+//! case (drafts, live relevance over htmx, validation on submit).
+//!
+//! All the rules (relevance, calculations, constraints) run in the `forms` crate on the server;
+//! this module turns posted fields into answers and answers into HTML.
+
+use std::collections::BTreeMap;
+
+use askama::Template;
+use axum::body::Bytes;
+use axum::extract::{Multipart, Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use domain::authz::{Action, Resource, authorize};
+use forms::{Answer, Answers, Compiled, Form, Item, Kind, Position, path_of, pick};
+use serde::Deserialize;
+use store::{
+    AuditContext, CaseRecord, FormOrigin, NewFormVersion, NewSubmission, Subject, Submission,
+    SubmissionStatus, SubmissionUpdate,
+};
+use time::{Date, OffsetDateTime};
+
+use super::{Chrome, CsrfForm, render, render_status, today};
+use crate::AppState;
+use crate::auth::{Caller, SignedIn, same_secret};
+use crate::error::{AppError, ErrorKind};
+use crate::i18n::Tr;
+use app::cases::{audit_view, authorized_case};
+
+/// The address of a form version. Ids and versions may hold spaces and other characters that
+/// must be escaped in a path.
+pub fn version_path(form_id: &str, version: &str) -> String {
+    fn segment(s: &str) -> String {
+        s.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                    (b as char).to_string()
+                }
+                _ => format!("%{b:02X}"),
+            })
+            .collect()
+    }
+    format!("/forms/{}/{}", segment(form_id), segment(version))
+}
+
+fn definition(form: &Form) -> Result<String, AppError> {
+    serde_json::to_string(form).map_err(|e| AppError::internal(e.to_string()))
+}
+
+/// Reads a stored definition back. A stored form always compiled when it was saved.
+pub(crate) fn compile(json: &str) -> Result<Compiled, AppError> {
+    let form: Form =
+        serde_json::from_str(json).map_err(|e| AppError::internal(format!("stored form: {e}")))?;
+    Compiled::new(form)
+        .map_err(|p| AppError::internal(format!("stored form: {} problems", p.len())))
+}
+
+/// The language to show a form in: the reader's, when the form has it.
+pub(crate) fn form_language(tr: &Tr, form: &Form) -> String {
+    let langs = form.languages();
+    langs
+        .iter()
+        .find(|l| {
+            l.to_ascii_lowercase().contains(&format!("({})", tr.lang()))
+                || l.eq_ignore_ascii_case(tr.lang())
+        })
+        .or(form.settings.default_language.as_ref())
+        .or(langs.first())
+        .cloned()
+        .unwrap_or_default()
+}
+
+mod fill;
+mod library;
+mod read;
+mod render;
+
+pub use fill::*;
+pub use library::*;
+pub use read::*;
+pub use render::*;

@@ -1,0 +1,149 @@
+//! Reading posted answers
+
+use super::*;
+
+/// Turns posted fields into answers. Answers are posted as `a:<path>`, repeat sizes as
+/// `n:<path>`; a path inside a repeat is `repeat/instance/name`.
+pub fn answers_from_post(c: &Compiled, fields: &[(String, String)]) -> Answers {
+    let mut answers = Answers::default();
+    // Repeat sizes first, outermost first, so that every instance exists before its fields.
+    let mut counts: Vec<(&str, usize)> = fields
+        .iter()
+        .filter_map(|(k, v)| Some((k.strip_prefix("n:")?, v.trim().parse::<usize>().ok()?)))
+        .collect();
+    counts.sort_by_key(|(p, _)| p.matches('/').count());
+    for (path, n) in counts {
+        let n = n.min(200);
+        let segments: Vec<&str> = path.split('/').collect();
+        if let Some(target) = container(&mut answers, &segments[..segments.len() - 1]) {
+            let name = segments[segments.len() - 1];
+            if c.index(name)
+                .is_some_and(|i| c.question(i).kind == Kind::BeginRepeat)
+            {
+                target.0.insert(
+                    name.to_string(),
+                    Answer::Repeat(vec![Answers::default(); n]),
+                );
+            }
+        }
+    }
+    let mut multi: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (k, v) in fields {
+        let Some(path) = k.strip_prefix("a:") else {
+            continue;
+        };
+        let segments: Vec<&str> = path.split('/').collect();
+        let name = segments[segments.len() - 1];
+        let Some(i) = c.index(name) else {
+            continue;
+        };
+        if !c.question(i).kind.is_answerable() {
+            continue;
+        }
+        if matches!(c.question(i).kind, Kind::SelectMultiple(_)) {
+            multi
+                .entry(path.to_string())
+                .or_default()
+                .push(v.trim().to_string());
+            continue;
+        }
+        if let Some(target) = container(&mut answers, &segments[..segments.len() - 1]) {
+            target.set(name, v.trim().to_string());
+        }
+    }
+    for (path, values) in multi {
+        let segments: Vec<&str> = path.split('/').collect();
+        let name = segments[segments.len() - 1];
+        if let Some(target) = container(&mut answers, &segments[..segments.len() - 1]) {
+            let v: Vec<String> = values.into_iter().filter(|v| !v.is_empty()).collect();
+            target.set(name, v.join(" "));
+        }
+    }
+    answers
+}
+
+/// The answers object a path's parent segments lead to (`household/1` → the second member).
+pub(super) fn container<'a>(
+    answers: &'a mut Answers,
+    segments: &[&str],
+) -> Option<&'a mut Answers> {
+    let mut cur = answers;
+    for pair in segments.chunks(2) {
+        let [name, idx] = pair else {
+            return None;
+        };
+        let idx: usize = idx.parse().ok()?;
+        cur = match cur.0.get_mut(*name) {
+            Some(Answer::Repeat(v)) => v.get_mut(idx)?,
+            _ => return None,
+        };
+    }
+    Some(cur)
+}
+
+/// Adds or removes a repeat instance, as the `_action` of a post asks.
+pub(crate) fn apply_action(c: &Compiled, answers: &mut Answers, action: &str) {
+    if let Some(path) = action.strip_prefix("add:") {
+        let segments: Vec<&str> = path.split('/').collect();
+        let name = segments[segments.len() - 1];
+        let Some(r) = c.index(name) else { return };
+        let fresh = c.blank_instance(r, today());
+        if let Some(target) = container(answers, &segments[..segments.len() - 1]) {
+            match target.0.get_mut(name) {
+                Some(Answer::Repeat(v)) if v.len() < 200 => v.push(fresh),
+                Some(Answer::Repeat(_)) => {}
+                _ => {
+                    target
+                        .0
+                        .insert(name.to_string(), Answer::Repeat(vec![fresh]));
+                }
+            }
+        }
+    } else if let Some(path) = action.strip_prefix("remove:") {
+        let segments: Vec<&str> = path.split('/').collect();
+        if segments.len() < 2 {
+            return;
+        }
+        let Ok(idx) = segments[segments.len() - 1].parse::<usize>() else {
+            return;
+        };
+        let name = segments[segments.len() - 2];
+        if let Some(target) = container(answers, &segments[..segments.len() - 2])
+            && let Some(Answer::Repeat(v)) = target.0.get_mut(name)
+            && idx < v.len()
+        {
+            v.remove(idx);
+        }
+    }
+}
+
+/// The posted fields, in order, with the CSRF token checked.
+pub(crate) fn posted_fields(
+    caller: &Caller,
+    body: &Bytes,
+) -> Result<Vec<(String, String)>, AppError> {
+    let fields: Vec<(String, String)> = serde_html_form::from_bytes(body)
+        .map_err(|e| AppError::with_detail(ErrorKind::BadRequest, e.to_string()))?;
+    let sent = fields
+        .iter()
+        .find(|(k, _)| k == "_csrf")
+        .map(|(_, v)| v.as_str())
+        .unwrap_or("");
+    let expected = caller.csrf();
+    if expected.is_empty() || !same_secret(sent, expected) {
+        return Err(AppError::new(ErrorKind::Csrf));
+    }
+    Ok(fields)
+}
+
+pub(crate) fn field<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
+    fields
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+        .unwrap_or("")
+}
+
+pub(crate) fn is_htmx(headers: &HeaderMap) -> bool {
+    headers.get("hx-request").is_some()
+}

@@ -1,0 +1,245 @@
+//! Rendering a form
+
+use super::*;
+
+pub struct ChoiceView {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+/// One question as the template draws it.
+pub struct QuestionView {
+    /// text, number, decimal, date, radio, checkboxes, acknowledge, note, computed
+    pub kind: &'static str,
+    pub name: String,
+    pub id: String,
+    pub label: String,
+    pub hint: String,
+    pub value: String,
+    pub required: bool,
+    pub read_only: bool,
+    pub error: String,
+    pub choices: Vec<ChoiceView>,
+    /// Keep the control the user is working in untouched when htmx swaps the form in again
+    /// (`hx-preserve`), so nothing typed while a request was under way is overwritten. Off for
+    /// selects whose choices depend on other answers: those must be redrawn.
+    pub preserve: bool,
+}
+
+/// The form as a flat list of things to draw, so the template needs no recursion.
+pub enum Piece {
+    GroupStart {
+        legend: String,
+        hint: String,
+    },
+    GroupEnd,
+    RepeatStart {
+        legend: String,
+        count_name: String,
+        count: usize,
+    },
+    InstanceStart {
+        legend: String,
+        remove: String,
+    },
+    InstanceEnd,
+    RepeatEnd {
+        add: String,
+        add_label: String,
+    },
+    Question(QuestionView),
+}
+
+pub(super) struct Drawing<'a> {
+    pub(super) c: &'a Compiled,
+    pub(super) filled: &'a forms::Filled,
+    pub(super) errors: &'a BTreeMap<String, String>,
+    pub(super) lang: String,
+    pub(super) tr: &'a Tr,
+    pub(super) today: Date,
+    pub(super) editable: bool,
+    pub(super) out: Vec<Piece>,
+}
+
+impl Drawing<'_> {
+    pub(super) fn text(&self, t: &forms::Text) -> String {
+        pick(
+            t,
+            &self.lang,
+            self.c.form.settings.default_language.as_deref(),
+        )
+        .to_string()
+    }
+
+    /// Fills `${name}` references in labels and notes with the current answers.
+    pub(super) fn interpolate(&self, s: &str, pos: &Position) -> String {
+        if !s.contains("${") {
+            return s.to_string();
+        }
+        let mut out = String::new();
+        let mut rest = s;
+        while let Some(start) = rest.find("${") {
+            out.push_str(&rest[..start]);
+            let after = &rest[start + 2..];
+            match after.find('}') {
+                Some(end) => {
+                    let name = after[..end].trim();
+                    out.push_str(&self.value_of(name, pos));
+                    rest = &after[end + 1..];
+                }
+                None => {
+                    out.push_str(&rest[start..]);
+                    rest = "";
+                }
+            }
+        }
+        out.push_str(rest);
+        out
+    }
+
+    pub(super) fn value_of(&self, name: &str, pos: &Position) -> String {
+        self.c.text_of(&self.filled.answers, pos, name)
+    }
+
+    pub(super) fn answers_at(&self, pos: &Position) -> &Answers {
+        self.c.answers_at(&self.filled.answers, pos)
+    }
+
+    pub(super) fn draw(&mut self, items: &[Item], pos: &Position) {
+        for item in items {
+            match item {
+                Item::Group(g, children) => {
+                    if !self.filled.shown.contains(&path_of(self.c, pos, *g)) {
+                        continue;
+                    }
+                    let q = self.c.question(*g);
+                    self.out.push(Piece::GroupStart {
+                        legend: self.interpolate(&self.text(&q.label), pos),
+                        hint: self.text(&q.hint),
+                    });
+                    self.draw(children, pos);
+                    self.out.push(Piece::GroupEnd);
+                }
+                Item::Repeat(r, children) => {
+                    let path = path_of(self.c, pos, *r);
+                    if !self.filled.shown.contains(&path) {
+                        continue;
+                    }
+                    let q = self.c.question(*r);
+                    let legend = self.text(&q.label);
+                    let count = self.answers_at(pos).instances(&q.name).len();
+                    self.out.push(Piece::RepeatStart {
+                        legend: legend.clone(),
+                        count_name: format!("n:{path}"),
+                        count,
+                    });
+                    for n in 0..count {
+                        let mut inner = pos.clone();
+                        inner.repeats.push((*r, n));
+                        self.out.push(Piece::InstanceStart {
+                            legend: self.tr.t2("form-repeat-item", "what", &legend, "n", n + 1),
+                            remove: if self.editable {
+                                format!("remove:{path}/{n}")
+                            } else {
+                                String::new()
+                            },
+                        });
+                        self.draw(children, &inner);
+                        self.out.push(Piece::InstanceEnd);
+                    }
+                    self.out.push(Piece::RepeatEnd {
+                        add: if self.editable {
+                            format!("add:{path}")
+                        } else {
+                            String::new()
+                        },
+                        add_label: self.tr.t1("form-repeat-add", "what", &legend),
+                    });
+                }
+                Item::Field(f) => {
+                    let path = path_of(self.c, pos, *f);
+                    if !self.filled.shown.contains(&path) {
+                        continue;
+                    }
+                    let q = self.c.question(*f);
+                    if let Some(view) = self.question(*f, q, &path, pos) {
+                        self.out.push(Piece::Question(view));
+                    }
+                }
+            }
+        }
+    }
+
+    pub(super) fn question(
+        &self,
+        f: usize,
+        q: &forms::Question,
+        path: &str,
+        pos: &Position,
+    ) -> Option<QuestionView> {
+        let value = self.answers_at(pos).text(&q.name).to_string();
+        let kind = match &q.kind {
+            Kind::Text => "text",
+            Kind::Integer => "number",
+            Kind::Decimal => "decimal",
+            Kind::Date => "date",
+            Kind::SelectOne(_) => "radio",
+            Kind::SelectMultiple(_) => "checkboxes",
+            Kind::Acknowledge => "acknowledge",
+            Kind::Note => "note",
+            // A calculation is shown only when the author gave it a label.
+            Kind::Calculate if !q.label.is_empty() => "computed",
+            _ => return None,
+        };
+        let selected: Vec<&str> = value.split_whitespace().collect();
+        let choices = if q.kind.list().is_some() {
+            self.c
+                .choices_for(f, &self.filled.answers, pos, self.today)
+                .into_iter()
+                .map(|ch| ChoiceView {
+                    value: ch.name.clone(),
+                    label: self.text(&ch.label),
+                    selected: selected.contains(&ch.name.as_str()),
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        Some(QuestionView {
+            kind,
+            name: format!("a:{path}"),
+            id: format!("q-{}", path.replace('/', "-")),
+            label: self.interpolate(&self.text(&q.label), pos),
+            hint: self.interpolate(&self.text(&q.hint), pos),
+            value,
+            required: q.required,
+            read_only: q.read_only || !self.editable,
+            error: self.errors.get(path).cloned().unwrap_or_default(),
+            choices,
+            preserve: self.editable && q.choice_filter.is_none(),
+        })
+    }
+}
+
+/// Draws a form in its current state.
+pub fn draw(
+    c: &Compiled,
+    filled: &forms::Filled,
+    errors: &BTreeMap<String, String>,
+    tr: &Tr,
+    editable: bool,
+) -> Vec<Piece> {
+    let mut d = Drawing {
+        c,
+        filled,
+        errors,
+        lang: form_language(tr, &c.form),
+        tr,
+        today: today(),
+        editable,
+        out: Vec::new(),
+    };
+    d.draw(&c.items, &Position::default());
+    d.out
+}

@@ -1,0 +1,68 @@
+//! Routes: The form library and forms filled about a case.
+
+use super::*;
+
+pub(super) const ROUTES: &[RouteSpec] = &[
+    r("forms.list", "GET", "/forms", act(Action::ReadForms)),
+    r("forms.upload", "POST", "/forms", act(Action::ManageForms)),
+    r(
+        "forms.preview",
+        "GET",
+        "/forms/{form}/{version}",
+        act(Action::ReadForms),
+    ),
+    r(
+        "forms.try",
+        "POST",
+        "/forms/{form}/{version}/preview",
+        act(Action::ReadForms),
+    ),
+    r(
+        "forms.publish",
+        "POST",
+        "/forms/{form}/{version}/publish",
+        act(Action::ManageForms),
+    ),
+    r(
+        "forms.export",
+        "GET",
+        "/forms/{form}/{version}/xlsx",
+        act(Action::ReadForms),
+    ),
+    r(
+        "submissions.start",
+        "POST",
+        "/cases/{id}/submissions",
+        act(Action::FillForm),
+    ),
+    r(
+        "submissions.view",
+        "GET",
+        "/cases/{id}/submissions/{sid}",
+        act(Action::ReadCase),
+    ),
+    r(
+        "submissions.save",
+        "POST",
+        "/cases/{id}/submissions/{sid}",
+        act(Action::FillForm),
+    ),
+];
+
+pub(super) fn handler(name: &str) -> Option<MethodRouter<AppState>> {
+    Some(match name {
+        "forms.list" => get(pages::instruments::list),
+        // An XLSForm may be larger than the ordinary form post.
+        "forms.upload" => post(pages::instruments::upload).layer(DefaultBodyLimit::max(
+            ::forms::xlsx::MAX_FILE_BYTES + 64 * 1024,
+        )),
+        "forms.preview" => get(pages::instruments::preview),
+        "forms.try" => post(pages::instruments::preview_try),
+        "forms.publish" => post(pages::instruments::publish),
+        "forms.export" => get(pages::instruments::export),
+        "submissions.start" => post(pages::instruments::start),
+        "submissions.view" => get(pages::instruments::view),
+        "submissions.save" => post(pages::instruments::save),
+        _ => return None,
+    })
+}
