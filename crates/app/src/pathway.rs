@@ -271,6 +271,11 @@ pub async fn pending_approvals(
         .collect())
 }
 
+/// The actor may do `action` to the pathway's case.
+fn may(actor: &Actor, action: Action, p: &Pathway) -> Result<(), Error> {
+    Ok(authorize(actor, action, Resource::Case(p.case.access()))?)
+}
+
 fn ctx(app: &App, actor: &Actor) -> AuditContext {
     AuditContext::by(actor.user_id, app.now())
 }
@@ -292,8 +297,9 @@ pub async fn refresh_stage(
     Ok(stage)
 }
 
-/// Adds a journal entry and, in the same transaction, the stage derived with it.
-pub async fn add_entry<T: serde::Serialize>(
+/// Adds a journal entry and, in the same transaction, the stage derived with it. Private: each
+/// kind of entry has its own use case, which authorizes and checks it first.
+async fn add_entry<T: serde::Serialize>(
     app: &App,
     actor: &Actor,
     case: CaseId,
@@ -326,7 +332,7 @@ pub async fn record_visit(
     p: &Pathway,
     visit: FollowUpVisit,
 ) -> Result<Entry, Error> {
-    authorize(actor, Action::UpdateCase, Resource::Case(p.case.access()))?;
+    may(actor, Action::UpdateCase, p)?;
     let visit = visit.normalised();
     visit.check(app.today()).map_err(Error::validation)?;
     add_entry(
@@ -336,6 +342,73 @@ pub async fn record_visit(
         EntryKind::FollowUp,
         visit.date,
         &visit,
+        false,
+    )
+    .await
+}
+
+/// Records a counselling session on the case's log.
+pub async fn record_session(
+    app: &App,
+    actor: &Actor,
+    case: &CaseRecord,
+    session: CounsellingSession,
+) -> Result<Entry, Error> {
+    authorize(actor, Action::UpdateCase, Resource::Case(case.access()))?;
+    let session = session.normalised();
+    session.check(app.today()).map_err(Error::validation)?;
+    let date = session.date;
+    add_entry(
+        app,
+        actor,
+        case.id,
+        EntryKind::Session,
+        date,
+        &session,
+        false,
+    )
+    .await
+}
+
+/// Raises an urgent referral: open, and shown on every page of the case until resolved.
+pub async fn raise_urgent_referral(
+    app: &App,
+    actor: &Actor,
+    case: &CaseRecord,
+    urgent: UrgentReferral,
+) -> Result<Entry, Error> {
+    authorize(actor, Action::UpdateCase, Resource::Case(case.access()))?;
+    urgent.check(app.today()).map_err(Error::validation)?;
+    let date = urgent.date;
+    add_entry(
+        app,
+        actor,
+        case.id,
+        EntryKind::UrgentReferral,
+        date,
+        &urgent,
+        true,
+    )
+    .await
+}
+
+/// Records a need that could not be met, for the programme's list of gaps.
+pub async fn record_unmet_need(
+    app: &App,
+    actor: &Actor,
+    case: &CaseRecord,
+    need: UnmetNeed,
+) -> Result<Entry, Error> {
+    authorize(actor, Action::UpdateCase, Resource::Case(case.access()))?;
+    need.check(app.today()).map_err(Error::validation)?;
+    let date = need.date;
+    add_entry(
+        app,
+        actor,
+        case.id,
+        EntryKind::UnmetNeed,
+        date,
+        &need,
         false,
     )
     .await
@@ -394,6 +467,7 @@ pub async fn save_plan(
     expected: i64,
     content: PlanContent,
 ) -> Result<PlanVersionRecord, Error> {
+    may(actor, Action::UpdateCase, p)?;
     let mut content = content.normalised();
     content.check_draft().map_err(Error::validation)?;
     content.baseline = p.baseline().or(content.baseline);
@@ -421,6 +495,7 @@ pub async fn amend_plan(
     p: &Pathway,
     expected_latest: i64,
 ) -> Result<PlanVersionRecord, Error> {
+    may(actor, Action::UpdateCase, p)?;
     let latest = p.latest_plan().ok_or(Error::new(ErrorKind::NotFound))?;
     if latest.status().editable() {
         // There is already a version being worked on: amend that one.
@@ -444,6 +519,7 @@ pub async fn agree_plan(
     revision: i64,
     agreement: NewPlanAgreement,
 ) -> Result<(), Error> {
+    may(actor, Action::UpdateCase, p)?;
     let v = plan_version(p, version)?;
     let mut e = v
         .content
@@ -489,6 +565,7 @@ pub async fn disburse(
     p: &Pathway,
     d: Disbursement,
 ) -> Result<Entry, Error> {
+    may(actor, Action::UpdateCase, p)?;
     let Some(plan) = p.active_plan() else {
         let mut e = ValidationErrors::new();
         e.add("item_key", "error-no-approved-plan");
@@ -515,6 +592,7 @@ pub async fn request_closure(
     p: &Pathway,
     closure: Closure,
 ) -> Result<ClosureRecord, Error> {
+    may(actor, Action::UpdateCase, p)?;
     let closure = closure.normalised();
     closure
         .check(app.today(), p.survey_done(Round::Final))

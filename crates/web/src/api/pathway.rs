@@ -14,7 +14,7 @@ use domain::pathway::plan::{AgreementMethod, Disbursement, PlanContent, PlanStat
 use domain::pathway::stage::{Step, missing_steps};
 use domain::pathway::{CounsellingSession, UnmetNeed, UrgentReferral};
 use serde::{Deserialize, Serialize};
-use store::{EntryKind, NewPlanAgreement, SubmissionStatus};
+use store::{NewPlanAgreement, SubmissionStatus};
 use time::{Date, OffsetDateTime};
 use utoipa::ToSchema;
 
@@ -145,18 +145,7 @@ pub async fn add_session(
     ApiJson(s): ApiJson<CounsellingSession>,
 ) -> Result<(StatusCode, Json<CreatedJson>), AppError> {
     let case = authorized_case(&state, &caller.actor(), &id, Action::UpdateCase).await?;
-    let s = s.normalised();
-    s.check(state.today()).map_err(AppError::validation)?;
-    let e = pw::add_entry(
-        &state,
-        &caller.actor(),
-        case.id,
-        EntryKind::Session,
-        s.date,
-        &s,
-        false,
-    )
-    .await?;
+    let e = pw::record_session(&state, &caller.actor(), &case, s).await?;
     Ok(created(CreatedJson {
         id: e.id.to_string(),
     }))

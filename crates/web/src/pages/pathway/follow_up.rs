@@ -328,16 +328,7 @@ pub async fn record_unmet(
     let p = pw::load(&state, &caller.actor(), &id, Action::UpdateCase).await?;
     match form.read() {
         Ok(n) => {
-            pw::add_entry(
-                &state,
-                &caller.actor(),
-                p.case.id,
-                EntryKind::UnmetNeed,
-                n.date,
-                &n,
-                false,
-            )
-            .await?;
+            pw::record_unmet_need(&state, &caller.actor(), &p.case, n).await?;
             Ok(Redirect::to(&format!("/cases/{}/follow-up#unmet", p.case.id)).into_response())
         }
         Err(e) => {

@@ -412,16 +412,7 @@ pub async fn add_session(
     let case = case_for_update(&state, &caller, &id).await?;
     match form.read() {
         Ok(s) => {
-            pw::add_entry(
-                &state,
-                &caller.actor(),
-                case.id,
-                EntryKind::Session,
-                s.date,
-                &s,
-                false,
-            )
-            .await?;
+            pw::record_session(&state, &caller.actor(), &case, s).await?;
             Ok(back_to_case(case.id, "sessions"))
         }
         Err(errors) => {
@@ -452,16 +443,7 @@ pub async fn raise_urgent(
     let case = case_for_update(&state, &caller, &id).await?;
     match form.read() {
         Ok(u) => {
-            pw::add_entry(
-                &state,
-                &caller.actor(),
-                case.id,
-                EntryKind::UrgentReferral,
-                u.date,
-                &u,
-                true,
-            )
-            .await?;
+            pw::raise_urgent_referral(&state, &caller.actor(), &case, u).await?;
             Ok(back_to_case(case.id, "urgent"))
         }
         Err(errors) => {
