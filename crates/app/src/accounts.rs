@@ -75,3 +75,309 @@ pub async fn verify_password(password: String, hash: String) -> bool {
     .await
     .unwrap_or(false)
 }
+
+// ---------------------------------------------------------------------------------------------
+// Account use cases: the administration page, one's own account page and the command line
+// call these.
+
+use domain::authz::{Action, Actor, Resource, authorize};
+use domain::{OfficeId, ProviderId, Role, UserId, Username, ValidationErrors};
+use store::{AuditContext, NewApiToken, NewUser, StoreError, User};
+
+use crate::{App, Error, ErrorKind};
+
+/// Who changes an account: a signed-in user (authorized), or the operator at the server's
+/// command line (who holds the data directory, so is not asked).
+#[derive(Clone, Copy, Debug)]
+pub enum By<'a> {
+    User(&'a Actor),
+    Operator(&'static str),
+}
+
+impl By<'_> {
+    fn audit(self, app: &App) -> AuditContext {
+        match self {
+            By::User(a) => AuditContext::by(a.user_id, app.now()),
+            By::Operator(command) => AuditContext::system(app.now(), command),
+        }
+    }
+}
+
+/// An account to open.
+pub struct NewAccount {
+    pub username: Username,
+    pub display_name: String,
+    pub role: Role,
+    pub office: Option<OfficeId>,
+    /// A partner's organisation (a mapped provider).
+    pub organisation: Option<ProviderId>,
+    /// The password the operator chose; `None` issues a one-time password that must be changed
+    /// at first sign-in.
+    pub password: Option<String>,
+}
+
+/// Opens an account. Returns the one-time password when one was issued: it is shown once and
+/// never stored or logged.
+pub async fn create_account(
+    app: &App,
+    by: By<'_>,
+    a: NewAccount,
+) -> Result<(User, Option<String>), Error> {
+    if let By::User(actor) = by {
+        authorize(actor, Action::ManageUsers, Resource::Programme)?;
+    }
+    let mut errors = ValidationErrors::new();
+    if a.role.requires_office() && a.office.is_none() {
+        errors.add("office", "error-role-needs-office");
+    }
+    if a.organisation.is_some() && a.role != Role::Partner {
+        errors.add("organisation", "error-organisation-partners-only");
+    }
+    if let Some(p) = &a.password
+        && let Err(code) = domain::security::check_new_password(p, a.username.as_str())
+    {
+        errors.add("password", code);
+    }
+    if !errors.is_empty() {
+        return Err(Error::validation(errors));
+    }
+    let (password, issued) = match a.password {
+        Some(p) => (p, None),
+        None => {
+            let p = one_time_password();
+            (p.clone(), Some(p))
+        }
+    };
+    let hash = hash_password(password).await.map_err(Error::internal)?;
+    let created = app
+        .store
+        .create_user(
+            NewUser {
+                username: a.username,
+                display_name: a.display_name,
+                role: a.role,
+                office: a.office,
+                password_hash: hash,
+                must_change_password: issued.is_some(),
+            },
+            by.audit(app),
+        )
+        .await;
+    let user = match created {
+        Ok(u) => u,
+        Err(StoreError::Duplicate(_)) => {
+            return Err(Error::invalid("username", "error-username-taken"));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if a.organisation.is_some() {
+        app.store
+            .set_user_organisation(user.id, a.organisation, by.audit(app))
+            .await?;
+    }
+    Ok((user, issued))
+}
+
+/// Gives a user a new one-time password (they chose theirs and forgot it): every session of
+/// theirs ends, and they choose a new one at their next sign-in.
+pub async fn reset_password(app: &App, actor: &Actor, id: UserId) -> Result<(User, String), Error> {
+    authorize(actor, Action::ManageUsers, Resource::Programme)?;
+    let user = app.store.user(id).await?;
+    let password = one_time_password();
+    let hash = hash_password(password.clone())
+        .await
+        .map_err(Error::internal)?;
+    app.store
+        .set_password(
+            id,
+            hash,
+            true,
+            None,
+            AuditContext::by(actor.user_id, app.now()),
+        )
+        .await?;
+    Ok((user, password))
+}
+
+/// Changes one's own password after the checks of the password page; every other session
+/// ends (`keep` is the session the change is made from).
+pub async fn change_own_password(
+    app: &App,
+    user: &User,
+    new_password: String,
+    keep: Option<&str>,
+) -> Result<(), Error> {
+    if let Err(code) = domain::security::check_new_password(&new_password, user.username.as_str()) {
+        return Err(Error::invalid("new", code));
+    }
+    let hash = hash_password(new_password).await.map_err(Error::internal)?;
+    app.store
+        .set_password(
+            user.id,
+            hash,
+            false,
+            keep,
+            AuditContext::by(user.id, app.now()),
+        )
+        .await?;
+    Ok(())
+}
+
+/// The most characters an API token's name may have.
+pub const MAX_TOKEN_NAME: usize = 60;
+
+/// Issues an API token for a user: returned once, only its hash is kept. Users issue their
+/// own on the account page; the operator issues one for anyone.
+pub async fn issue_api_token(
+    app: &App,
+    by: By<'_>,
+    user: UserId,
+    name: String,
+) -> Result<String, Error> {
+    if let By::User(actor) = by
+        && actor.user_id != user
+    {
+        return Err(Error::new(ErrorKind::Forbidden));
+    }
+    let name = name.trim().to_string();
+    if name.is_empty() {
+        return Err(Error::invalid("name", "error-required"));
+    }
+    if name.chars().count() > MAX_TOKEN_NAME {
+        return Err(Error::invalid("name", "error-too-long"));
+    }
+    let token = format!("rt_{}", random_token());
+    app.store
+        .create_api_token(
+            NewApiToken {
+                user,
+                name,
+                token_hash: hash_token(&token),
+            },
+            by.audit(app),
+        )
+        .await?;
+    Ok(token)
+}
+
+/// Revokes one of the actor's own API tokens.
+pub async fn revoke_api_token(app: &App, actor: &Actor, token: uuid::Uuid) -> Result<(), Error> {
+    app.store
+        .revoke_api_token(
+            actor.user_id,
+            token,
+            AuditContext::by(actor.user_id, app.now()),
+        )
+        .await?;
+    Ok(())
+}
+
+/// Why a sign-in was refused.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SignInRefusal {
+    /// Too many failures lately for this account or this address: wait and try again.
+    Throttled,
+    /// Unknown user, wrong password or disabled account: the answer never says which.
+    Wrong,
+}
+
+/// A session opened by signing in: the token goes into the session cookie and is kept only as
+/// its hash.
+pub struct SignedIn {
+    pub user: User,
+    pub token: String,
+}
+
+/// Signs a person in with their username and password from an address, throttled per account
+/// and per address. A hash is checked even for unknown users (`dummy_hash`) so that timing
+/// does not tell which names exist. The sign-in is audited.
+pub async fn sign_in(
+    app: &App,
+    username: &str,
+    password: String,
+    address: &str,
+    dummy_hash: &str,
+) -> Result<Result<SignedIn, SignInRefusal>, Error> {
+    use domain::security::{FAILURE_WINDOW, sign_in_allowed};
+    let now = app.now();
+    let account_key = format!("account:{}", username.trim().to_lowercase());
+    let address_key = format!("address:{address}");
+    let since = now - FAILURE_WINDOW;
+    let account_failures = app.store.count_login_failures(&account_key, since).await?;
+    let address_failures = app.store.count_login_failures(&address_key, since).await?;
+    if !sign_in_allowed(account_failures, address_failures) {
+        return Ok(Err(SignInRefusal::Throttled));
+    }
+    let user = match Username::parse(username.trim()) {
+        Ok(u) => app.store.user_by_username(&u).await?,
+        Err(_) => None,
+    };
+    let hash = user
+        .as_ref()
+        .map_or_else(|| dummy_hash.to_string(), |u| u.password_hash.clone());
+    let verified = verify_password(password, hash).await;
+    let user = match user {
+        Some(u) if verified && !u.disabled => u,
+        _ => {
+            app.store
+                .record_login_failure(&[account_key, address_key], now)
+                .await?;
+            return Ok(Err(SignInRefusal::Wrong));
+        }
+    };
+    app.store.clear_login_failures(&account_key).await?;
+    let token = random_token();
+    app.store
+        .create_session(store::NewSession {
+            token_hash: hash_token(&token),
+            user: user.id,
+            csrf_token: random_token(),
+            at: now,
+        })
+        .await?;
+    app.store
+        .append_audit(AuditContext::by(user.id, now).entry(
+            domain::audit::AuditAction::SignIn,
+            store::record_type::USER,
+            user.id.to_string(),
+            vec![],
+        ))
+        .await?;
+    Ok(Ok(SignedIn { user, token }))
+}
+
+/// Ends a session (signing out, or a session found expired).
+pub async fn end_session(app: &App, token_hash: &str) -> Result<(), Error> {
+    app.store.delete_session(token_hash).await?;
+    Ok(())
+}
+
+/// The user holding a live API token (its use is recorded), or `None`.
+pub async fn user_by_api_token(app: &App, token: &str) -> Result<Option<User>, Error> {
+    Ok(app
+        .store
+        .user_by_api_token(&hash_token(token), app.now())
+        .await?)
+}
+
+/// The live session with this token hash and its user. A session past the policy's limits, or
+/// of a disabled user, is ended and not returned; a live one is touched at most once a minute.
+pub async fn live_session(
+    app: &App,
+    token_hash: &str,
+    policy: domain::security::SessionPolicy,
+) -> Result<Option<(store::Session, User)>, Error> {
+    let now = app.now();
+    let Some((session, user)) = app.store.session(token_hash).await? else {
+        return Ok(None);
+    };
+    // Ending and touching sessions is upkeep: a failure to write it must not refuse the request.
+    if user.disabled || !policy.is_live(session.created_at, session.last_seen_at, now) {
+        let _ = app.store.delete_session(token_hash).await;
+        return Ok(None);
+    }
+    if policy.needs_touch(session.last_seen_at, now) {
+        let _ = app.store.touch_session(token_hash, now).await;
+    }
+    Ok(Some((session, user)))
+}

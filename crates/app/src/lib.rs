@@ -11,11 +11,14 @@ pub mod accounts;
 pub mod cases;
 pub mod community;
 mod error;
+pub mod forms;
 pub mod instruments;
 pub mod pathway;
+pub mod programme;
 pub mod referrals;
 pub mod results;
 pub mod rss;
+pub mod submissions;
 
 use std::sync::Arc;
 

@@ -279,6 +279,36 @@ pub fn scores_json(
     out
 }
 
+/// The scores of a survey being completed, to store with it in the same transaction: `None`
+/// for another form or a survey the returnee declined; the problem when the answers cannot be
+/// scored (the survey then stays a draft).
+pub async fn score_on_completion(
+    app: &crate::App,
+    case: &CaseRecord,
+    sub: &store::Submission,
+    form: &Form,
+    answers: &Answers,
+    interview_date: time::Date,
+) -> Result<Result<Option<store::NewRssScore>, String>, crate::Error> {
+    if sub.form_id != RSS_FORM || consent_refused(answers) {
+        return Ok(Ok(None));
+    }
+    let model = active_model(app.store.as_ref())
+        .await
+        .map_err(crate::Error::internal)?;
+    Ok(match sheet_from_answers(form, answers) {
+        Ok(sheet) => Ok(Some(store::NewRssScore {
+            submission: sub.id,
+            case: case.id,
+            round: round_of(answers),
+            interview_date,
+            interviewer: sub.interviewer,
+            scores: model.score(&sheet),
+        })),
+        Err(e) => Err(e.to_string()),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]

@@ -11,7 +11,7 @@ use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
 use domain::{OfficeCode, Role, Username};
 use store::prelude::*;
-use store::{AuditContext, NewApiToken, NewUser, SqliteStore};
+use store::{AuditContext, SqliteStore};
 use time::OffsetDateTime;
 
 #[derive(Parser)]
@@ -235,9 +235,9 @@ async fn run(cli: Cli) -> Result<()> {
                 .read_to_string(&mut password)
                 .context("cannot read the password from standard input")?;
             let password = password.trim_end_matches(['\n', '\r']).to_string();
-            let store = open(&data.data_dir).await?;
+            let app = app::App::new(Arc::new(open(&data.data_dir).await?));
             add_user(
-                &store,
+                &app,
                 &username,
                 &role,
                 office.as_deref(),
@@ -254,22 +254,19 @@ async fn run(cli: Cli) -> Result<()> {
                     name,
                 },
         } => {
-            let store = open(&data.data_dir).await?;
+            let app = app::App::new(Arc::new(open(&data.data_dir).await?));
             let username = Username::parse(&username)?;
-            let Some(user) = store.user_by_username(&username).await? else {
+            let Some(user) = app.store.user_by_username(&username).await? else {
                 bail!("no user named {username}");
             };
-            let token = format!("rt_{}", app::accounts::random_token());
-            store
-                .create_api_token(
-                    NewApiToken {
-                        user: user.id,
-                        name,
-                        token_hash: app::accounts::hash_token(&token),
-                    },
-                    AuditContext::system(OffsetDateTime::now_utc(), "reintegra token create"),
-                )
-                .await?;
+            let token = app::accounts::issue_api_token(
+                &app,
+                app::accounts::By::Operator("reintegra token create"),
+                user.id,
+                name,
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("no token was issued: {e}"))?;
             println!("{token}");
             Ok(())
         }
@@ -391,7 +388,7 @@ fn check_form(file: &Path) -> Result<()> {
 }
 
 async fn add_user(
-    store: &SqliteStore,
+    app: &app::App,
     username: &str,
     role: &str,
     office: Option<&str>,
@@ -400,47 +397,63 @@ async fn add_user(
 ) -> Result<()> {
     let username = Username::parse(username)?;
     let role: Role = role.parse()?;
-    if let Err(code) = domain::security::check_new_password(&password, username.as_str()) {
-        bail!(
-            "the password is not acceptable ({code}): use at least 10 characters, not containing the username"
-        );
-    }
     let office = match office {
         Some(code) => {
             let code = OfficeCode::parse(code)?;
-            Some(store.ensure_office(&code, code.as_str()).await?.id)
-        }
-        None if role.requires_office() => {
-            bail!("a {role} must belong to an office: add --office CODE")
+            Some(app.store.ensure_office(&code, code.as_str()).await?.id)
         }
         None => None,
     };
-    let hash = app::accounts::hash_password(password).await?;
-    let user = store
-        .create_user(
-            NewUser {
-                display_name: display_name.unwrap_or_else(|| username.to_string()),
-                username,
-                role,
-                office,
-                password_hash: hash,
-                must_change_password: false,
-            },
-            AuditContext::system(OffsetDateTime::now_utc(), "reintegra user add"),
-        )
-        .await?;
+    let opened = app::accounts::create_account(
+        app,
+        app::accounts::By::Operator("reintegra user add"),
+        app::accounts::NewAccount {
+            display_name: display_name.unwrap_or_else(|| username.to_string()),
+            username,
+            role,
+            office,
+            organisation: None,
+            password: Some(password),
+        },
+    )
+    .await;
+    let user = match opened {
+        Ok((user, _)) => user,
+        Err(e) if e.kind == app::ErrorKind::Validation => {
+            bail!("{}", refusal(&e.fields, role))
+        }
+        Err(e) => bail!("the account could not be added: {e}"),
+    };
     println!("added {} ({})", user.username, user.role);
     Ok(())
 }
 
+/// What the command line says for a refused account, field by field.
+fn refusal(fields: &domain::ValidationErrors, role: Role) -> String {
+    fields
+        .0
+        .iter()
+        .map(|f| match (f.field.as_str(), f.code) {
+            ("office", _) => format!("a {role} must belong to an office: add --office CODE"),
+            ("username", _) => "a user with that username already exists".to_string(),
+            ("password", code) => format!(
+                "the password is not acceptable ({code}): use at least 10 characters, not containing the username"
+            ),
+            (field, code) => format!("{field}: {code}"),
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 async fn serve(dir: &Path, bind: SocketAddr, demo: bool, secure_cookies: bool) -> Result<()> {
-    let store = open(dir).await?;
+    let sqlite = Arc::new(open(dir).await?);
+    let store: Arc<dyn Store> = sqlite.clone();
     if store.count_users().await? == 0 {
         if demo {
-            demo::load(&store, demo::Scale::DEMO).await?;
+            demo::load(&sqlite, demo::Scale::DEMO).await?;
             demo::print_credentials();
         } else {
-            first_admin(&store).await?;
+            first_admin(store.clone()).await?;
         }
     } else if demo {
         println!(
@@ -453,7 +466,6 @@ async fn serve(dir: &Path, bind: SocketAddr, demo: bool, secure_cookies: bool) -
         demo,
         ..Default::default()
     };
-    let store: Arc<dyn Store> = Arc::new(store);
     let state = web::AppState::new(store, config).await?;
     let app = web::router(state);
     let listener = tokio::net::TcpListener::bind(bind)
@@ -474,22 +486,23 @@ async fn serve(dir: &Path, bind: SocketAddr, demo: bool, secure_cookies: bool) -
 
 /// The first administrator, with a one-time password printed once to the console (standard
 /// output, never the log) and to be changed at first sign-in.
-async fn first_admin(store: &SqliteStore) -> Result<()> {
-    let password = app::accounts::one_time_password();
-    let hash = app::accounts::hash_password(password.clone()).await?;
-    store
-        .create_user(
-            NewUser {
-                username: Username::parse("admin")?,
-                display_name: "Administrator".into(),
-                role: Role::Admin,
-                office: None,
-                password_hash: hash,
-                must_change_password: true,
-            },
-            AuditContext::system(OffsetDateTime::now_utc(), "first start"),
-        )
-        .await?;
+async fn first_admin(store: Arc<dyn Store>) -> Result<()> {
+    let app = app::App::new(store);
+    let (_, password) = app::accounts::create_account(
+        &app,
+        app::accounts::By::Operator("first start"),
+        app::accounts::NewAccount {
+            username: Username::parse("admin")?,
+            display_name: "Administrator".into(),
+            role: Role::Admin,
+            office: None,
+            organisation: None,
+            password: None,
+        },
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("the first administrator could not be created: {e}"))?;
+    let password = password.unwrap_or_default();
     println!();
     println!("  First start: an administrator account was created.");
     println!("    username: admin");

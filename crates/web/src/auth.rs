@@ -12,7 +12,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use domain::authz::Actor;
 use store::User;
-use time::OffsetDateTime;
 
 use crate::AppState;
 use crate::error::{AppError, ErrorKind};
@@ -75,10 +74,9 @@ pub async fn resolve_caller(
     mut req: Request,
     next: Next,
 ) -> Response {
-    let now = OffsetDateTime::now_utc();
     let mut caller = None;
     if let Some(token) = bearer(req.headers()) {
-        match state.store.user_by_api_token(&hash_token(token), now).await {
+        match app::accounts::user_by_api_token(&state, token).await {
             Ok(Some(user)) => {
                 caller = Some(Caller {
                     user,
@@ -90,23 +88,15 @@ pub async fn resolve_caller(
         }
     } else if let Some(cookie) = CookieJar::from_headers(req.headers()).get(SESSION_COOKIE) {
         let token_hash = hash_token(cookie.value());
-        match state.store.session(&token_hash).await {
+        match app::accounts::live_session(&state, &token_hash, state.config.session_policy).await {
             Ok(Some((session, user))) => {
-                let policy = state.config.session_policy;
-                if user.disabled || !policy.is_live(session.created_at, session.last_seen_at, now) {
-                    let _ = state.store.delete_session(&token_hash).await;
-                } else {
-                    if policy.needs_touch(session.last_seen_at, now) {
-                        let _ = state.store.touch_session(&token_hash, now).await;
-                    }
-                    caller = Some(Caller {
-                        user,
-                        via: Via::Session {
-                            token_hash,
-                            csrf: session.csrf_token,
-                        },
-                    });
-                }
+                caller = Some(Caller {
+                    user,
+                    via: Via::Session {
+                        token_hash,
+                        csrf: session.csrf_token,
+                    },
+                });
             }
             Ok(None) => {}
             Err(e) => return AppError::from(e).into_response(),

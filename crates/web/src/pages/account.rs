@@ -6,12 +6,11 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use domain::security::check_new_password;
 use serde::Deserialize;
-use store::{ApiToken, AuditContext, NewApiToken};
-use time::OffsetDateTime;
+use store::ApiToken;
 
 use super::{Chrome, CsrfForm, render, render_status};
 use crate::AppState;
-use crate::auth::{self, Caller, SignedIn, Via, hash_token, random_token};
+use crate::auth::{self, Caller, SignedIn, Via};
 use crate::error::{AppError, ErrorKind};
 use crate::i18n::Tr;
 
@@ -76,23 +75,11 @@ pub async fn password_submit(
     {
         return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
     }
-    let hash = auth::hash_password(form.new)
-        .await
-        .map_err(AppError::internal)?;
     let keep = match &caller.via {
         Via::Session { token_hash, .. } => Some(token_hash.as_str()),
         Via::ApiToken => None,
     };
-    state
-        .store
-        .set_password(
-            caller.user.id,
-            hash,
-            false,
-            keep,
-            AuditContext::by(caller.user.id, OffsetDateTime::now_utc()),
-        )
-        .await?;
+    app::accounts::change_own_password(&state, &caller.user, form.new, keep).await?;
     Ok(Redirect::to("/account?changed=1").into_response())
 }
 
@@ -191,44 +178,42 @@ pub struct TokenForm {
     name: String,
 }
 
-pub const MAX_TOKEN_NAME: usize = 60;
+pub use app::accounts::MAX_TOKEN_NAME;
 
 pub async fn create_token(
     State(state): State<AppState>,
     tr: Tr,
     CsrfForm { caller, form }: CsrfForm<TokenForm>,
 ) -> Result<Response, AppError> {
-    let name = form.name.trim().to_string();
-    if name.is_empty() || name.chars().count() > MAX_TOKEN_NAME {
-        let code = if name.is_empty() {
-            "error-required"
-        } else {
-            "error-too-long"
-        };
-        let p = account_page(
-            &state,
-            tr.clone(),
-            &caller,
-            String::new(),
-            form.name,
-            tr.t(code),
-            false,
-        )
-        .await?;
-        return render_status(StatusCode::UNPROCESSABLE_ENTITY, &p);
-    }
-    let token = format!("rt_{}", random_token());
-    state
-        .store
-        .create_api_token(
-            NewApiToken {
-                user: caller.user.id,
-                name,
-                token_hash: hash_token(&token),
-            },
-            AuditContext::by(caller.user.id, OffsetDateTime::now_utc()),
-        )
-        .await?;
+    let token = match app::accounts::issue_api_token(
+        &state,
+        app::accounts::By::User(&caller.actor()),
+        caller.user.id,
+        form.name.clone(),
+    )
+    .await
+    {
+        Ok(token) => token,
+        Err(app::Error {
+            kind: app::ErrorKind::Validation,
+            fields,
+            ..
+        }) => {
+            let code = fields.0.first().map_or("error-required", |f| f.code);
+            let p = account_page(
+                &state,
+                tr.clone(),
+                &caller,
+                String::new(),
+                form.name,
+                tr.t(code),
+                false,
+            )
+            .await?;
+            return render_status(StatusCode::UNPROCESSABLE_ENTITY, &p);
+        }
+        Err(e) => return Err(e.into()),
+    };
     // Shown once; only its hash is kept.
     let p = account_page(
         &state,
@@ -252,13 +237,6 @@ pub async fn revoke_token(
     CsrfForm { caller, .. }: CsrfForm<Empty>,
 ) -> Result<Response, AppError> {
     let id = uuid::Uuid::parse_str(&id).map_err(|_| AppError::new(ErrorKind::NotFound))?;
-    state
-        .store
-        .revoke_api_token(
-            caller.user.id,
-            id,
-            AuditContext::by(caller.user.id, OffsetDateTime::now_utc()),
-        )
-        .await?;
+    app::accounts::revoke_api_token(&state, &caller.actor(), id).await?;
     Ok(Redirect::to("/account").into_response())
 }

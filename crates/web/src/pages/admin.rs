@@ -9,12 +9,11 @@ use axum::response::Response;
 use domain::authz::{Action, Resource, authorize};
 use domain::{OfficeId, Role, UserId, Username, ValidationErrors};
 use serde::Deserialize;
-use store::{AuditContext, NewUser, StoreError};
-use time::OffsetDateTime;
+use store::StoreError;
 
 use super::{Chrome, CsrfForm, render, render_status};
 use crate::AppState;
-use crate::auth::{Caller, SignedIn, one_time_password};
+use crate::auth::{Caller, SignedIn};
 use crate::error::{AppError, ErrorKind};
 use crate::forms::{Choice, FieldBuilder, FieldView, error_map, names};
 use crate::i18n::Tr;
@@ -219,37 +218,22 @@ pub async fn create_user(
         let p = page(&state, &tr, &caller, &form, &e, None).await?;
         return render_status(StatusCode::UNPROCESSABLE_ENTITY, &p);
     };
-    let password = one_time_password();
-    let hash = crate::auth::hash_password(password.clone())
-        .await
-        .map_err(AppError::internal)?;
-    let created = state
-        .store
-        .create_user(
-            NewUser {
-                username: username.clone(),
-                display_name,
-                role,
-                office,
-                password_hash: hash,
-                must_change_password: true,
-            },
-            AuditContext::by(caller.user.id, OffsetDateTime::now_utc()),
-        )
-        .await;
+    let created = app::accounts::create_account(
+        &state,
+        app::accounts::By::User(&caller.actor()),
+        app::accounts::NewAccount {
+            username: username.clone(),
+            display_name,
+            role,
+            office,
+            organisation,
+            password: None,
+        },
+    )
+    .await;
     match created {
-        Ok(user) => {
-            if organisation.is_some() {
-                state
-                    .store
-                    .set_user_organisation(
-                        user.id,
-                        organisation,
-                        AuditContext::by(caller.user.id, OffsetDateTime::now_utc()),
-                    )
-                    .await?;
-            }
-            let issued = Some((username.to_string(), password));
+        Ok((_, password)) => {
+            let issued = password.map(|p| (username.to_string(), p));
             render(
                 &page(
                     &state,
@@ -262,8 +246,12 @@ pub async fn create_user(
                 .await?,
             )
         }
-        Err(StoreError::Duplicate(_)) => {
-            e.add("username", "error-username-taken");
+        Err(app::Error {
+            kind: app::ErrorKind::Validation,
+            fields,
+            ..
+        }) => {
+            e.merge(fields);
             let p = page(&state, &tr, &caller, &form, &e, None).await?;
             render_status(StatusCode::UNPROCESSABLE_ENTITY, &p)
         }
@@ -280,23 +268,8 @@ pub async fn reset_password(
     Path(id): Path<String>,
     CsrfForm { caller, .. }: CsrfForm<Empty>,
 ) -> Result<Response, AppError> {
-    authorize(&caller.actor(), Action::ManageUsers, Resource::Programme)?;
     let id: UserId = id.parse().map_err(|_| AppError::new(ErrorKind::NotFound))?;
-    let user = state.store.user(id).await?;
-    let password = one_time_password();
-    let hash = crate::auth::hash_password(password.clone())
-        .await
-        .map_err(AppError::internal)?;
-    state
-        .store
-        .set_password(
-            id,
-            hash,
-            true,
-            None,
-            AuditContext::by(caller.user.id, OffsetDateTime::now_utc()),
-        )
-        .await?;
+    let (user, password) = app::accounts::reset_password(&state, &caller.actor(), id).await?;
     let issued = Some((user.username.to_string(), password));
     render(
         &page(

@@ -8,18 +8,12 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::cookie::{Cookie, CookieJar};
-use domain::Username;
-use domain::audit::AuditAction;
-use domain::security::{FAILURE_WINDOW, sign_in_allowed};
 use serde::Deserialize;
-use store::{AuditContext, NewSession, record_type};
-use time::OffsetDateTime;
 
 use super::{Chrome, CsrfForm, render_status};
 use crate::AppState;
 use crate::auth::{
-    self, Caller, LOGIN_CSRF_COOKIE, SESSION_COOKIE, hash_token, random_token, safe_next,
-    same_secret,
+    self, Caller, LOGIN_CSRF_COOKIE, SESSION_COOKIE, random_token, safe_next, same_secret,
 };
 use crate::error::AppError;
 use crate::i18n::Tr;
@@ -142,61 +136,23 @@ pub async fn submit(
     if expected.is_empty() || !same_secret(&expected, &f.csrf) {
         return again(jar, StatusCode::FORBIDDEN, "login-error-expired");
     }
-    let now = OffsetDateTime::now_utc();
-    let account_key = format!("account:{}", typed_name.to_lowercase());
-    let address_key = format!("address:{addr}");
-    let since = now - FAILURE_WINDOW;
-    let account_failures = state
-        .store
-        .count_login_failures(&account_key, since)
-        .await?;
-    let address_failures = state
-        .store
-        .count_login_failures(&address_key, since)
-        .await?;
-    if !sign_in_allowed(account_failures, address_failures) {
-        return again(jar, StatusCode::TOO_MANY_REQUESTS, "login-error-throttled");
-    }
-    let user = match Username::parse(&typed_name) {
-        Ok(u) => state.store.user_by_username(&u).await?,
-        Err(_) => None,
-    };
-    // Check a hash even for unknown users, so timing does not reveal which names exist.
-    let hash = user
-        .as_ref()
-        .map(|u| u.password_hash.clone())
-        .unwrap_or_else(|| state.dummy_hash.to_string());
-    let verified = auth::verify_password(f.password, hash).await;
-    let user = match user {
-        Some(u) if verified && !u.disabled => u,
-        _ => {
-            state
-                .store
-                .record_login_failure(&[account_key, address_key], now)
-                .await?;
+    let signed_in = app::accounts::sign_in(
+        &state,
+        &f.username,
+        f.password,
+        &addr.to_string(),
+        &state.dummy_hash,
+    )
+    .await?;
+    let app::accounts::SignedIn { user, token } = match signed_in {
+        Ok(s) => s,
+        Err(app::accounts::SignInRefusal::Throttled) => {
+            return again(jar, StatusCode::TOO_MANY_REQUESTS, "login-error-throttled");
+        }
+        Err(app::accounts::SignInRefusal::Wrong) => {
             return again(jar, StatusCode::UNAUTHORIZED, "login-error-wrong");
         }
     };
-    state.store.clear_login_failures(&account_key).await?;
-    let token = random_token();
-    state
-        .store
-        .create_session(NewSession {
-            token_hash: hash_token(&token),
-            user: user.id,
-            csrf_token: random_token(),
-            at: now,
-        })
-        .await?;
-    state
-        .store
-        .append_audit(AuditContext::by(user.id, now).entry(
-            AuditAction::SignIn,
-            record_type::USER,
-            user.id.to_string(),
-            vec![],
-        ))
-        .await?;
     let secure = auth::is_secure(&state, &headers);
     let jar = jar
         .remove(Cookie::build(LOGIN_CSRF_COOKIE).path("/login"))
@@ -218,7 +174,7 @@ pub async fn logout(
     CsrfForm { caller, .. }: CsrfForm<Empty>,
 ) -> Result<Response, AppError> {
     if let auth::Via::Session { token_hash, .. } = &caller.via {
-        state.store.delete_session(token_hash).await?;
+        app::accounts::end_session(&state, token_hash).await?;
     }
     let jar = jar.remove(Cookie::build(SESSION_COOKIE).path("/"));
     Ok((jar, Redirect::to("/login")).into_response())

@@ -12,7 +12,7 @@ use crate::AppState;
 use crate::charts::{BarChart, LineChart, Value, format_score};
 use crate::error::AppError;
 use crate::i18n::Tr;
-use app::rss::{RSS_FORM, active_model, consent_refused, round_of, sheet_from_answers};
+use app::rss::{RSS_FORM, active_model, consent_refused, round_of};
 
 use super::today;
 
@@ -169,37 +169,6 @@ async fn rounds(
 /// The round a new survey for this case most likely belongs to.
 pub async fn due_round(state: &AppState, case: &CaseRecord) -> Result<Round, AppError> {
     Ok(domain::rss::due_round(&rounds(state, case).await?.1))
-}
-
-/// The scores to store with a survey being completed: none for another form or a refusal; an
-/// error (shown to the user, the survey kept as a draft) when the answers cannot be read as a
-/// sheet, which only a programme's own version of the form can cause.
-pub async fn score_on_completion(
-    state: &AppState,
-    tr: &Tr,
-    case: &CaseRecord,
-    sub: &Submission,
-    form: &forms::Form,
-    answers: &Answers,
-    interview_date: time::Date,
-) -> Result<Result<Option<store::NewRssScore>, String>, AppError> {
-    if sub.form_id != RSS_FORM || consent_refused(answers) {
-        return Ok(Ok(None));
-    }
-    let model = active_model(state.store.as_ref())
-        .await
-        .map_err(AppError::internal)?;
-    Ok(match sheet_from_answers(form, answers) {
-        Ok(sheet) => Ok(Some(store::NewRssScore {
-            submission: sub.id,
-            case: case.id,
-            round: round_of(answers),
-            interview_date,
-            interviewer: sub.interviewer,
-            scores: model.score(&sheet),
-        })),
-        Err(e) => Err(tr.t1("rss-cannot-score", "problem", e)),
-    })
 }
 
 pub async fn case_panel(

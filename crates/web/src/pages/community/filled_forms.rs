@@ -49,14 +49,8 @@ pub async fn start_form(
     let v = state.store.latest_published_form(form_id).await?;
     let c = crate::pages::instruments::compile(&v.definition)?;
     let answers = c.blank(today());
-    let sub = crate::pages::instruments::start_draft(
-        &state,
-        &actor,
-        v.info,
-        Subject::Document(rec.id),
-        &answers,
-    )
-    .await?;
+    let about = app::submissions::About::Record(&rec);
+    let sub = app::submissions::start(&state, &actor, about, v.info, &answers).await?;
     Ok(Redirect::to(&format!("/records/{}/submissions/{}", rec.id, sub.id)).into_response())
 }
 
@@ -81,6 +75,8 @@ pub struct RecordSubmissionPage {
 }
 
 pub(super) struct LoadedSubmission {
+    /// The community or project the answers are about.
+    pub(super) rec: store::DocRecord,
     pub(super) back: String,
     pub(super) back_label: String,
     pub(super) sub: store::Submission,
@@ -118,6 +114,7 @@ pub(super) async fn load_submission(
         .is_ok(),
         sub,
         compiled: crate::pages::instruments::compile(&v.definition)?,
+        rec,
     })
 }
 
@@ -237,52 +234,45 @@ pub async fn save_form(
         return render(&p);
     }
     let submitting = action == "submit";
-    let filled = l.compiled.fill(&answers, today());
-    let errors = submission_errors(&tr, &l.compiled, &filled, submitting);
     let Some(date) = date else {
+        let filled = l.compiled.fill(&answers, today());
+        let errors = submission_errors(&tr, &l.compiled, &filled, submitting);
         return render_status(
             StatusCode::UNPROCESSABLE_ENTITY,
             &page(&answers, &errors, String::new()),
         );
     };
-    let complete = submitting && errors.is_empty();
-    let mut to_store = if complete {
-        filled.answers.clone()
-    } else {
-        answers.clone()
-    };
-    if complete {
-        l.compiled
-            .stamp_end(&mut to_store, &OffsetDateTime::now_utc().to_string());
-    }
-    let saved = state
-        .store
-        .update_submission(
-            SubmissionUpdate {
-                id: l.sub.id,
-                expected_version: field(&fields, "_version").parse().unwrap_or(-1),
-                answers: serde_json::to_string(&to_store)
-                    .map_err(|e| AppError::internal(e.to_string()))?,
-                interview_date: date,
-                status: if complete {
-                    SubmissionStatus::Complete
-                } else {
-                    SubmissionStatus::Draft
-                },
-                score: None,
+    let language = crate::pages::instruments::form_language(&tr, &l.compiled.form);
+    let saved = app::submissions::save(
+        &state,
+        &caller.actor(),
+        app::submissions::Answering {
+            about: app::submissions::About::Record(&l.rec),
+            sub: &l.sub,
+            compiled: &l.compiled,
+            answers: answers.clone(),
+            interview_date: date,
+            expected_version: field(&fields, "_version").parse().unwrap_or(-1),
+            intent: if submitting {
+                app::submissions::Intent::Submit
+            } else {
+                app::submissions::Intent::Draft
             },
-            AuditContext::by(caller.actor().user_id, OffsetDateTime::now_utc()),
-        )
-        .await;
+            language: &language,
+        },
+    )
+    .await;
     match saved {
-        Ok(_) if complete => Ok(Redirect::to(&format!(
+        Ok(s) if s.complete => Ok(Redirect::to(&format!(
             "/records/{}/submissions/{}",
             l.back_id(),
             l.sub.id
         ))
         .into_response()),
-        Ok(sub) => {
-            let l = LoadedSubmission { sub, ..l };
+        Ok(s) => {
+            let errors: BTreeMap<String, String> =
+                s.errors.into_iter().map(|e| (e.path, e.message)).collect();
+            let l = LoadedSubmission { sub: s.sub, ..l };
             let notice = if submitting {
                 String::new()
             } else {
@@ -305,9 +295,12 @@ pub async fn save_form(
                 render(&p)
             }
         }
-        Err(store::StoreError::Conflict) => render_status(
+        Err(app::Error {
+            kind: app::ErrorKind::Conflict,
+            ..
+        }) => render_status(
             StatusCode::CONFLICT,
-            &page(&answers, &errors, tr.t("form-stale")),
+            &page(&answers, &BTreeMap::new(), tr.t("form-stale")),
         ),
         Err(e) => Err(e.into()),
     }

@@ -25,8 +25,7 @@ use domain::community::{
 };
 use forms::Answers;
 use serde::Deserialize;
-use store::{AuditContext, Subject, SubmissionStatus, SubmissionUpdate};
-use time::OffsetDateTime;
+use store::{Subject, SubmissionStatus};
 
 use super::services::{DetailRow, Posted, RecordForm};
 use super::{Chrome, CsrfForm, render, render_status, today};

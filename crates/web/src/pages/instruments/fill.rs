@@ -26,34 +26,9 @@ pub async fn start(
     let mut answers = c.blank(today());
     let due = crate::pages::rss::due_round(&state, &case).await?;
     app::rss::prefill(&c.form, &mut answers, &app::rss::case_values(&case, due));
-    let sub = start_draft(&state, &actor, v.info, Subject::Case(case.id), &answers).await?;
+    let about = app::submissions::About::Case(&case);
+    let sub = app::submissions::start(&state, &actor, about, v.info, &answers).await?;
     Ok(Redirect::to(&format!("/cases/{}/submissions/{}", case.id, sub.id)).into_response())
-}
-
-/// Starts a draft of a form version about a subject, dated today, by the actor.
-pub(crate) async fn start_draft(
-    state: &AppState,
-    actor: &domain::authz::Actor,
-    form: store::FormVersionInfo,
-    subject: Subject,
-    answers: &Answers,
-) -> Result<Submission, AppError> {
-    Ok(state
-        .store
-        .create_submission(
-            NewSubmission {
-                id: uuid::Uuid::new_v4(),
-                form_id: form.form_id,
-                form_version: form.version,
-                subject,
-                answers: serde_json::to_string(answers)
-                    .map_err(|e| AppError::internal(e.to_string()))?,
-                interviewer: actor.user_id,
-                interview_date: today(),
-            },
-            AuditContext::by(actor.user_id, OffsetDateTime::now_utc()),
-        )
-        .await?)
 }
 
 #[derive(Template)]
@@ -254,123 +229,54 @@ pub async fn save(
         }
         return render(&p);
     }
-    if action == "interrupt" {
-        // The person stopped the interview: keep what was typed, never score it.
-        let saved = state
-            .store
-            .update_submission(
-                SubmissionUpdate {
-                    id: l.sub.id,
-                    expected_version: field(&fields, "_version").parse().unwrap_or(-1),
-                    answers: serde_json::to_string(&answers)
-                        .map_err(|e| AppError::internal(e.to_string()))?,
-                    interview_date: date.unwrap_or(l.sub.interview_date),
-                    status: SubmissionStatus::Interrupted,
-                    score: None,
-                },
-                AuditContext::by(caller.actor().user_id, OffsetDateTime::now_utc()),
-            )
-            .await;
-        return match saved {
-            Ok(_) => Ok(
-                Redirect::to(&format!("/cases/{}/submissions/{}", l.case.id, l.sub.id))
-                    .into_response(),
-            ),
-            Err(store::StoreError::Conflict) => {
-                let p = page(&answers, &BTreeMap::new(), tr.t("form-stale"));
-                render_status(StatusCode::CONFLICT, &p)
-            }
-            Err(e) => Err(e.into()),
-        };
-    }
     let submitting = action == "submit";
-    let filled = l.compiled.fill(&answers, today());
-    let errors = submission_errors(&tr, &l.compiled, &filled, submitting);
+    let intent = match action.as_str() {
+        "interrupt" => app::submissions::Intent::Interrupt,
+        "submit" => app::submissions::Intent::Submit,
+        _ => app::submissions::Intent::Draft,
+    };
     let expected_version: i64 = field(&fields, "_version").parse().unwrap_or(-1);
-    let Some(date) = date else {
-        let p = page(&answers, &errors, String::new());
-        return render_status(StatusCode::UNPROCESSABLE_ENTITY, &p);
-    };
-    // Drafts keep everything typed (even answers a later change made irrelevant); a completed
-    // submission keeps only the relevant answers, with calculations filled in.
-    let mut complete = submitting && errors.is_empty();
-    // A completed survey is scored in the same transaction; one that cannot be scored stays a
-    // draft, with the reason.
-    let mut score = None;
-    let mut score_problem = String::new();
-    if complete {
-        match crate::pages::rss::score_on_completion(
-            &state,
-            &tr,
-            &l.case,
-            &l.sub,
-            &l.compiled.form,
-            &filled.answers,
-            date,
-        )
-        .await?
-        {
-            Ok(s) => score = s,
-            Err(problem) => {
-                complete = false;
-                score_problem = problem;
-            }
+    // An interruption keeps the date already on the submission when the one typed is unreadable.
+    let date = match (date, intent) {
+        (Some(d), _) => d,
+        (None, app::submissions::Intent::Interrupt) => l.sub.interview_date,
+        (None, _) => {
+            let filled = l.compiled.fill(&answers, today());
+            let errors = submission_errors(&tr, &l.compiled, &filled, submitting);
+            let p = page(&answers, &errors, String::new());
+            return render_status(StatusCode::UNPROCESSABLE_ENTITY, &p);
         }
-    }
-    let mut to_store = if complete {
-        filled.answers.clone()
-    } else {
-        answers.clone()
     };
-    if complete {
-        l.compiled
-            .stamp_end(&mut to_store, &OffsetDateTime::now_utc().to_string());
-    }
-    let saved = state
-        .store
-        .update_submission(
-            SubmissionUpdate {
-                id: l.sub.id,
-                expected_version,
-                answers: serde_json::to_string(&to_store)
-                    .map_err(|e| AppError::internal(e.to_string()))?,
-                interview_date: date,
-                status: if complete {
-                    SubmissionStatus::Complete
-                } else {
-                    SubmissionStatus::Draft
-                },
-                score,
-            },
-            AuditContext::by(caller.actor().user_id, OffsetDateTime::now_utc()),
-        )
-        .await;
+    let language = form_language(&tr, &l.compiled.form);
+    let saved = app::submissions::save(
+        &state,
+        &caller.actor(),
+        app::submissions::Answering {
+            about: app::submissions::About::Case(&l.case),
+            sub: &l.sub,
+            compiled: &l.compiled,
+            answers: answers.clone(),
+            interview_date: date,
+            expected_version,
+            intent,
+            language: &language,
+        },
+    )
+    .await;
     match saved {
-        Ok(_) if complete => {
-            app::pathway::after_submission(
-                &state,
-                &caller.actor(),
-                l.case.id,
-                &l.sub.form_id,
-                l.sub.id,
-                &to_store,
-                date,
-            )
-            .await?;
-            Ok(
-                Redirect::to(&format!("/cases/{}/submissions/{}", l.case.id, l.sub.id))
-                    .into_response(),
-            )
-        }
-        Ok(sub) => {
-            let l = Loaded { sub, ..l };
-            let notice = if !score_problem.is_empty() {
-                score_problem
-            } else if submitting {
-                String::new()
-            } else {
-                tr.t("form-draft-saved")
+        Ok(s) if s.complete || intent == app::submissions::Intent::Interrupt => Ok(Redirect::to(
+            &format!("/cases/{}/submissions/{}", l.case.id, l.sub.id),
+        )
+        .into_response()),
+        Ok(s) => {
+            let errors: BTreeMap<String, String> =
+                s.errors.into_iter().map(|e| (e.path, e.message)).collect();
+            let notice = match s.score_problem {
+                Some(problem) => tr.t1("rss-cannot-score", "problem", problem),
+                None if submitting => String::new(),
+                None => tr.t("form-draft-saved"),
             };
+            let l = Loaded { sub: s.sub, ..l };
             let p = submission_page(
                 &state,
                 &tr,
@@ -388,8 +294,11 @@ pub async fn save(
                 render(&p)
             }
         }
-        Err(store::StoreError::Conflict) => {
-            let p = page(&answers, &errors, tr.t("form-stale"));
+        Err(app::Error {
+            kind: app::ErrorKind::Conflict,
+            ..
+        }) => {
+            let p = page(&answers, &BTreeMap::new(), tr.t("form-stale"));
             render_status(StatusCode::CONFLICT, &p)
         }
         Err(e) => Err(e.into()),

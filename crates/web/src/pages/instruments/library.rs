@@ -131,22 +131,13 @@ pub async fn upload(
         }
     };
     let s = &form.settings;
-    let saved = state
-        .store
-        .save_form_draft(
-            NewFormVersion {
-                form_id: s.form_id.clone(),
-                version: s.version.clone(),
-                title: s.title.clone(),
-                definition: definition(&form)?,
-                origin: FormOrigin::Upload,
-            },
-            AuditContext::by(actor.user_id, OffsetDateTime::now_utc()),
-        )
-        .await;
+    let saved = app::forms::upload(&state, &actor, &form).await;
     match saved {
         Ok(()) => Ok(Redirect::to(&version_path(&s.form_id, &s.version)).into_response()),
-        Err(store::StoreError::Conflict) => {
+        Err(app::Error {
+            kind: app::ErrorKind::Conflict,
+            ..
+        }) => {
             let why = tr.t2(
                 "form-version-published",
                 "id",
@@ -245,16 +236,7 @@ pub async fn publish(
     Path((form_id, version)): Path<(String, String)>,
     CsrfForm { caller, .. }: CsrfForm<crate::pages::account::Empty>,
 ) -> Result<Response, AppError> {
-    let actor = caller.actor();
-    authorize(&actor, Action::ManageForms, Resource::Programme)?;
-    state
-        .store
-        .publish_form(
-            &form_id,
-            &version,
-            AuditContext::by(actor.user_id, OffsetDateTime::now_utc()),
-        )
-        .await?;
+    app::forms::publish(&state, &caller.actor(), &form_id, &version).await?;
     Ok(Redirect::to(&version_path(&form_id, &version)).into_response())
 }
 

@@ -14,11 +14,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use domain::authz::{Action, Resource, authorize};
 use forms::{Answer, Answers, Compiled, Form, Item, Kind, Position, path_of, pick};
 use serde::Deserialize;
-use store::{
-    AuditContext, CaseRecord, FormOrigin, NewFormVersion, NewSubmission, Subject, Submission,
-    SubmissionStatus, SubmissionUpdate,
-};
-use time::{Date, OffsetDateTime};
+use store::{CaseRecord, FormOrigin, Subject, Submission, SubmissionStatus};
+use time::Date;
 
 use super::{Chrome, CsrfForm, render, render_status, today};
 use crate::AppState;
@@ -41,10 +38,6 @@ pub fn version_path(form_id: &str, version: &str) -> String {
             .collect()
     }
     format!("/forms/{}/{}", segment(form_id), segment(version))
-}
-
-fn definition(form: &Form) -> Result<String, AppError> {
-    serde_json::to_string(form).map_err(|e| AppError::internal(e.to_string()))
 }
 
 /// Reads a stored definition back. A stored form always compiled when it was saved.

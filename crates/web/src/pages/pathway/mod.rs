@@ -27,8 +27,8 @@ use domain::pathway::{
 use domain::rss::RoundState;
 use domain::{CaseId, ValidationErrors};
 use serde::Deserialize;
-use store::{AuditContext, CaseRecord, EntryKind, NewPlanAgreement, setting};
-use time::{Date, OffsetDateTime};
+use store::{CaseRecord, EntryKind, NewPlanAgreement};
+use time::Date;
 
 use super::{Chrome, CsrfForm, render, render_status, today};
 use crate::AppState;

@@ -279,13 +279,14 @@ pub async fn save_grid(
     let actor = caller.actor();
     authorize(&actor, Action::ManageProgramme, Resource::Programme)?;
     let mut e = ValidationErrors::new();
-    let mut approach = form.read(&mut e);
-    let existing = state.store.feasibility_grid().await?;
-    if let Some(old) = existing.iter().find(|a| a.key == approach.key) {
-        approach.source = old.source.clone();
-    }
-    if let Err(x) = approach.check(today()) {
-        e.merge(x);
+    let approach = form.read(&mut e);
+    if e.is_empty()
+        && let Err(err) = app::programme::save_grid_approach(&state, &actor, approach).await
+    {
+        if err.kind != app::ErrorKind::Validation {
+            return Err(err.into());
+        }
+        e.merge(err.fields);
     }
     if !e.is_empty() {
         let msgs =
@@ -295,13 +296,6 @@ pub async fn save_grid(
         let page = programme_page(&state, &tr, &caller, String::new(), msgs).await?;
         return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
     }
-    state
-        .store
-        .save_grid_approach(
-            approach,
-            AuditContext::by(actor.user_id, OffsetDateTime::now_utc()),
-        )
-        .await?;
     let page = programme_page(
         &state,
         &tr,
@@ -332,43 +326,32 @@ pub async fn save_settings(
         midterm_months: form.midterm_months.trim().parse().unwrap_or(0),
         final_after_midterm_months: form.final_after_midterm_months.trim().parse().unwrap_or(0),
     };
-    if let Err(e) = config.check() {
-        let msgs =
-            e.0.iter()
-                .map(|f| {
-                    format!(
-                        "{}: {}",
-                        tr.t(&format!("field-{}", f.field.replace('_', "-"))),
-                        tr.t(f.code)
-                    )
-                })
-                .collect();
-        let page = programme_page(&state, &tr, &caller, String::new(), msgs).await?;
-        return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
-    }
-    let now = OffsetDateTime::now_utc();
-    let value = serde_json::to_string(&config).map_err(AppError::internal)?;
-    if state.store.setting(setting::FOLLOW_UP).await?.as_deref() != Some(value.as_str()) {
-        state
-            .store
-            .set_setting(
-                setting::FOLLOW_UP,
-                value,
-                AuditContext::by(actor.user_id, now),
-            )
-            .await?;
-    }
-    for o in state.store.list_offices().await? {
-        if actor.office.is_some_and(|mine| mine != o.id) {
-            continue;
+    let self_approval: Vec<domain::OfficeId> = form
+        .self_approval
+        .iter()
+        .filter_map(|x| x.parse().ok())
+        .collect();
+    match app::programme::save_settings(&state, &actor, config, &self_approval).await {
+        Ok(()) => {}
+        Err(app::Error {
+            kind: app::ErrorKind::Validation,
+            fields: e,
+            ..
+        }) => {
+            let msgs =
+                e.0.iter()
+                    .map(|f| {
+                        format!(
+                            "{}: {}",
+                            tr.t(&format!("field-{}", f.field.replace('_', "-"))),
+                            tr.t(f.code)
+                        )
+                    })
+                    .collect();
+            let page = programme_page(&state, &tr, &caller, String::new(), msgs).await?;
+            return render_status(StatusCode::UNPROCESSABLE_ENTITY, &page);
         }
-        let on = form.self_approval.iter().any(|x| *x == o.id.to_string());
-        if on != o.self_approval {
-            state
-                .store
-                .set_office_self_approval(o.id, on, AuditContext::by(actor.user_id, now))
-                .await?;
-        }
+        Err(e) => return Err(e.into()),
     }
     let page = programme_page(&state, &tr, &caller, tr.t("settings-saved"), vec![]).await?;
     render(&page)

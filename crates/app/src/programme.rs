@@ -1,0 +1,65 @@
+//! The programme's own settings for the individual pathway: the feasibility grid (Annex 5),
+//! the follow-up rhythm and which offices let staff approve their own work.
+
+use domain::OfficeId;
+use domain::authz::{Action, Actor, Resource, authorize};
+use domain::pathway::feasibility::GridApproach;
+use domain::pathway::followup::FollowUpConfig;
+use store::{AuditContext, setting};
+
+use crate::{App, Error};
+
+/// Adds an approach to the grid, or replaces the one with the same key (keeping where the
+/// replaced one came from).
+pub async fn save_grid_approach(
+    app: &App,
+    actor: &Actor,
+    mut approach: GridApproach,
+) -> Result<(), Error> {
+    authorize(actor, Action::ManageProgramme, Resource::Programme)?;
+    let existing = app.store.feasibility_grid().await?;
+    if let Some(old) = existing.iter().find(|a| a.key == approach.key) {
+        approach.source = old.source.clone();
+    }
+    approach.check(app.today()).map_err(Error::validation)?;
+    app.store
+        .save_grid_approach(approach, AuditContext::by(actor.user_id, app.now()))
+        .await?;
+    Ok(())
+}
+
+/// Sets the follow-up rhythm and, for the offices in the actor's scope, whether staff may
+/// approve their own plans and closures (`self_approval` lists the offices that may). Only what
+/// changed is written, each with its audit entry.
+pub async fn save_settings(
+    app: &App,
+    actor: &Actor,
+    config: FollowUpConfig,
+    self_approval: &[OfficeId],
+) -> Result<(), Error> {
+    authorize(actor, Action::ManageProgramme, Resource::Programme)?;
+    config.check().map_err(Error::validation)?;
+    let now = app.now();
+    let value = serde_json::to_string(&config).map_err(Error::internal)?;
+    if app.store.setting(setting::FOLLOW_UP).await?.as_deref() != Some(value.as_str()) {
+        app.store
+            .set_setting(
+                setting::FOLLOW_UP,
+                value,
+                AuditContext::by(actor.user_id, now),
+            )
+            .await?;
+    }
+    for o in app.store.list_offices().await? {
+        if actor.office.is_some_and(|mine| mine != o.id) {
+            continue;
+        }
+        let on = self_approval.contains(&o.id);
+        if on != o.self_approval {
+            app.store
+                .set_office_self_approval(o.id, on, AuditContext::by(actor.user_id, now))
+                .await?;
+        }
+    }
+    Ok(())
+}

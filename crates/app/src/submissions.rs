@@ -1,0 +1,205 @@
+//! Answers given with a form about a case or a community-level record: starting a draft, and
+//! saving, completing (and, for the Reintegration Sustainability Survey, scoring) or
+//! interrupting it. Drafts keep everything typed; a completed submission keeps only the
+//! relevant answers with calculations filled in, and sets off what the pathway asks for.
+
+use domain::authz::{Action, Actor, Resource, authorize};
+use forms::engine::Answers;
+use forms::{Compiled, FieldError};
+use store::{
+    AuditContext, CaseRecord, DocRecord, FormVersionInfo, NewSubmission, Subject, Submission,
+    SubmissionStatus, SubmissionUpdate,
+};
+use time::Date;
+
+use crate::{App, Error};
+
+/// What the answers are about.
+#[derive(Clone, Copy)]
+pub enum About<'a> {
+    Case(&'a CaseRecord),
+    /// A community or a community project.
+    Record(&'a DocRecord),
+}
+
+impl About<'_> {
+    fn subject(self) -> Subject {
+        match self {
+            About::Case(c) => Subject::Case(c.id),
+            About::Record(r) => Subject::Document(r.id),
+        }
+    }
+
+    /// Forms about a case are filled by those who may fill forms for it; forms about a
+    /// community-level record by those who manage the community level in its office.
+    fn authorize(self, actor: &Actor) -> Result<(), Error> {
+        match self {
+            About::Case(c) => authorize(actor, Action::FillForm, Resource::Case(c.access()))?,
+            About::Record(r) => authorize(
+                actor,
+                Action::ManageCommunity,
+                Resource::Office(r.office.unwrap_or_default()),
+            )?,
+        }
+        Ok(())
+    }
+}
+
+/// Starts a draft of a form version, dated today, with the actor as interviewer.
+pub async fn start(
+    app: &App,
+    actor: &Actor,
+    about: About<'_>,
+    form: FormVersionInfo,
+    answers: &Answers,
+) -> Result<Submission, Error> {
+    about.authorize(actor)?;
+    Ok(app
+        .store
+        .create_submission(
+            NewSubmission {
+                id: uuid::Uuid::new_v4(),
+                form_id: form.form_id,
+                form_version: form.version,
+                subject: about.subject(),
+                answers: serde_json::to_string(answers).map_err(Error::internal)?,
+                interviewer: actor.user_id,
+                interview_date: app.today(),
+            },
+            AuditContext::by(actor.user_id, app.now()),
+        )
+        .await?)
+}
+
+/// What the person asked for with their answers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Intent {
+    /// Keep the answers as a draft.
+    Draft,
+    /// Complete the submission if every rule of the form holds (else keep it as a draft).
+    Submit,
+    /// The interview stopped: keep what was typed, never complete or score it.
+    Interrupt,
+}
+
+/// A save of answers to a submission already loaded (and authorized) for the actor.
+pub struct Answering<'a> {
+    pub about: About<'a>,
+    pub sub: &'a Submission,
+    pub compiled: &'a Compiled,
+    /// The answers as typed.
+    pub answers: Answers,
+    pub interview_date: Date,
+    /// The submission's version the answers were typed on: a stale save is a conflict.
+    pub expected_version: i64,
+    pub intent: Intent,
+    /// The language the form's messages are given in.
+    pub language: &'a str,
+}
+
+/// What a save did.
+pub struct Saved {
+    pub sub: Submission,
+    pub complete: bool,
+    /// What to fix before the submission can be completed (when submitting).
+    pub errors: Vec<FieldError>,
+    /// A survey that could not be scored stays a draft; why, for the interviewer.
+    pub score_problem: Option<String>,
+}
+
+/// Saves answers: a draft, a completion (scored in the same transaction when it is the
+/// survey, then what the pathway asks for), or an interruption.
+pub async fn save(app: &App, actor: &Actor, a: Answering<'_>) -> Result<Saved, Error> {
+    a.about.authorize(actor)?;
+    let today = app.today();
+    let audit = AuditContext::by(actor.user_id, app.now());
+    if a.intent == Intent::Interrupt {
+        let sub = app
+            .store
+            .update_submission(
+                SubmissionUpdate {
+                    id: a.sub.id,
+                    expected_version: a.expected_version,
+                    answers: serde_json::to_string(&a.answers).map_err(Error::internal)?,
+                    interview_date: a.interview_date,
+                    status: SubmissionStatus::Interrupted,
+                    score: None,
+                },
+                audit,
+            )
+            .await?;
+        return Ok(Saved {
+            sub,
+            complete: false,
+            errors: Vec::new(),
+            score_problem: None,
+        });
+    }
+    let filled = a.compiled.fill(&a.answers, today);
+    let errors = if a.intent == Intent::Submit {
+        a.compiled.validate(&filled, today, a.language)
+    } else {
+        Vec::new()
+    };
+    let mut complete = a.intent == Intent::Submit && errors.is_empty();
+    let mut score = None;
+    let mut score_problem = None;
+    if let (true, About::Case(case)) = (complete, a.about) {
+        match crate::rss::score_on_completion(
+            app,
+            case,
+            a.sub,
+            &a.compiled.form,
+            &filled.answers,
+            a.interview_date,
+        )
+        .await?
+        {
+            Ok(s) => score = s,
+            Err(problem) => {
+                complete = false;
+                score_problem = Some(problem);
+            }
+        }
+    }
+    let mut to_store = if complete { filled.answers } else { a.answers };
+    if complete {
+        a.compiled.stamp_end(&mut to_store, &app.now().to_string());
+    }
+    let sub = app
+        .store
+        .update_submission(
+            SubmissionUpdate {
+                id: a.sub.id,
+                expected_version: a.expected_version,
+                answers: serde_json::to_string(&to_store).map_err(Error::internal)?,
+                interview_date: a.interview_date,
+                status: if complete {
+                    SubmissionStatus::Complete
+                } else {
+                    SubmissionStatus::Draft
+                },
+                score,
+            },
+            audit,
+        )
+        .await?;
+    if let (true, About::Case(case)) = (complete, a.about) {
+        crate::pathway::after_submission(
+            app,
+            actor,
+            case.id,
+            &sub.form_id,
+            sub.id,
+            &to_store,
+            a.interview_date,
+        )
+        .await?;
+    }
+    Ok(Saved {
+        sub,
+        complete,
+        errors,
+        score_problem,
+    })
+}
