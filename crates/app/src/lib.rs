@@ -10,6 +10,7 @@
 pub mod accounts;
 pub mod cases;
 pub mod community;
+pub mod dashboards;
 mod error;
 pub mod forms;
 pub mod instruments;

@@ -250,6 +250,32 @@ pub async fn open(app: &App, actor: &Actor, id: &str) -> Result<Pathway, Error> 
     Pathway::load(app, case).await
 }
 
+/// A case manager's work: the pathway of each of their open cases, and their referrals sent
+/// and not answered yet (the page picks what is due).
+pub async fn my_work(
+    app: &App,
+    actor: &Actor,
+) -> Result<(Vec<Pathway>, Vec<store::ReferralRecord>), Error> {
+    authorize(actor, Action::UpdateCase, Resource::Programme)?;
+    let unanswered = app
+        .store
+        .referrals(&store::ReferralFilter {
+            case_manager: Some(actor.user_id),
+            status: Some(domain::referral::ReferralStatus::Sent),
+            ..Default::default()
+        })
+        .await?;
+    let mut pathways = Vec::new();
+    for summary in app.store.open_cases_of(actor.user_id).await? {
+        let case = app.store.case(summary.id).await?;
+        // Their own cases; one reassigned or restricted meanwhile is left out.
+        if authorize(actor, Action::ReadCase, Resource::Case(case.access())).is_ok() {
+            pathways.push(Pathway::load(app, case).await?);
+        }
+    }
+    Ok((pathways, unanswered))
+}
+
 /// Plans and closures waiting for approval that this actor may approve.
 pub async fn pending_approvals(
     app: &App,

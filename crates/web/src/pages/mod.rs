@@ -45,6 +45,42 @@ impl FromRequestParts<AppState> for Tr {
     }
 }
 
+/// What every page is drawn with: the application, the reader's language and who is reading.
+/// An extractor for handlers that only show a page; handlers that take a posted form (whose
+/// extractor already holds the caller) make one with [`Page::of`].
+#[derive(Clone)]
+pub struct Page {
+    pub state: AppState,
+    pub tr: Tr,
+    pub caller: Caller,
+}
+
+impl Page {
+    pub fn of(state: &AppState, tr: &Tr, caller: &Caller) -> Self {
+        Self {
+            state: state.clone(),
+            tr: tr.clone(),
+            caller: caller.clone(),
+        }
+    }
+
+    pub fn chrome(&self) -> Chrome {
+        Chrome::new(&self.state, self.tr.clone(), Some(&self.caller))
+    }
+}
+
+impl FromRequestParts<AppState> for Page {
+    type Rejection = Response;
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let SignedIn(caller) = SignedIn::from_request_parts(parts, state).await?;
+        Ok(Self {
+            tr: tr_for(state, &parts.headers),
+            state: state.clone(),
+            caller,
+        })
+    }
+}
+
 pub struct NavLink {
     pub href: &'static str,
     pub label: String,

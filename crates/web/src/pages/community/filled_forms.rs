@@ -118,11 +118,8 @@ pub(super) async fn load_submission(
     })
 }
 
-#[allow(clippy::too_many_arguments)]
 pub(super) fn record_submission_page(
-    state: &AppState,
-    tr: &Tr,
-    caller: &Caller,
+    page: &Page,
     l: &LoadedSubmission,
     answers: &Answers,
     errors: &BTreeMap<String, String>,
@@ -130,6 +127,7 @@ pub(super) fn record_submission_page(
     date_error: String,
     notice: String,
 ) -> RecordSubmissionPage {
+    let (state, tr, caller) = (&page.state, &page.tr, &page.caller);
     let editable = l.sub.status == SubmissionStatus::Draft && l.can_fill;
     let filled = l.compiled.fill(answers, today());
     RecordSubmissionPage {
@@ -161,18 +159,15 @@ impl LoadedSubmission {
 }
 
 pub async fn view_form(
-    State(state): State<AppState>,
-    tr: Tr,
-    SignedIn(caller): SignedIn,
+    page: Page,
     Path((id, sid)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
-    let l = load_submission(&state, &caller.actor(), &id, &sid, false).await?;
+    let (state, caller) = (&page.state, &page.caller);
+    let l = load_submission(state, &caller.actor(), &id, &sid, false).await?;
     let answers = crate::pages::instruments::stored_answers(&l.sub)?;
     let date = l.sub.interview_date.to_string();
     render(&record_submission_page(
-        &state,
-        &tr,
-        &caller,
+        &page,
         &l,
         &answers,
         &BTreeMap::new(),
@@ -212,9 +207,7 @@ pub async fn save_form(
     }
     let page = |answers: &Answers, errors: &BTreeMap<String, String>, notice: String| {
         record_submission_page(
-            &state,
-            &tr,
-            &caller,
+            &Page::of(&state, &tr, &caller),
             &l,
             answers,
             errors,
@@ -279,9 +272,7 @@ pub async fn save_form(
                 tr.t("form-draft-saved")
             };
             let p = record_submission_page(
-                &state,
-                &tr,
-                &caller,
+                &Page::of(&state, &tr, &caller),
                 &l,
                 &answers,
                 &errors,

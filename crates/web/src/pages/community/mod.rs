@@ -27,6 +27,7 @@ use forms::Answers;
 use serde::Deserialize;
 use store::{Subject, SubmissionStatus};
 
+use super::Page;
 use super::services::{DetailRow, Posted, RecordForm};
 use super::{Chrome, CsrfForm, render, render_status, today};
 use crate::AppState;

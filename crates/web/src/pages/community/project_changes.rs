@@ -163,17 +163,15 @@ pub async fn project_save(
 
 /// Applies a lifecycle change to a project at the version the form was based on. A step the
 /// project's state does not allow comes back on the page with the reason.
-#[allow(clippy::too_many_arguments)]
 pub(super) async fn project_step(
-    state: &AppState,
-    tr: &Tr,
-    caller: &Caller,
+    page: &Page,
     id: &str,
     version: Option<i64>,
     change: impl FnOnce(&mut Project) -> Result<(), ProjectRefusal>,
     forms: ProjectForms,
     anchor: &str,
 ) -> Result<Response, AppError> {
+    let (state, tr, caller) = (&page.state, &page.tr, &page.caller);
     let actor = caller.actor();
     let doc: Doc<Project> = cm::get(state, &actor, id).await?;
     match cm::step_project(state, &actor, &doc, version, change)
@@ -240,9 +238,7 @@ pub async fn screening(
         ..Default::default()
     };
     project_step(
-        &state,
-        &tr,
-        &caller,
+        &Page::of(&state, &tr, &caller),
         &id,
         version,
         |p| p.screen(s),
@@ -299,9 +295,7 @@ pub async fn selection(
         note: form.note.trim().to_string(),
     };
     project_step(
-        &state,
-        &tr,
-        &caller,
+        &Page::of(&state, &tr, &caller),
         &id,
         form.version.trim().parse().ok(),
         |p| p.decide(decision),
@@ -360,9 +354,7 @@ pub async fn lifecycle(
     let note = form.note.trim().to_string();
     let step = LifecycleStep::parse(&form.step);
     project_step(
-        &state,
-        &tr,
-        &caller,
+        &Page::of(&state, &tr, &caller),
         &id,
         form.version.trim().parse().ok(),
         move |p| match step {
@@ -462,9 +454,7 @@ pub async fn add_participant(
         ..Default::default()
     };
     project_step(
-        &state,
-        &tr,
-        &caller,
+        &Page::of(&state, &tr, &caller),
         &id,
         version,
         |p| p.add_participant(participant),
@@ -496,9 +486,7 @@ pub async fn participant_leaves(
         .await;
     };
     project_step(
-        &state,
-        &tr,
-        &caller,
+        &Page::of(&state, &tr, &caller),
         &id,
         version_of(&form),
         |p| p.participant_leaves(pid, on),

@@ -103,11 +103,8 @@ pub(super) async fn load(
     })
 }
 
-#[allow(clippy::too_many_arguments)]
 pub(super) fn submission_page(
-    state: &AppState,
-    tr: &Tr,
-    caller: &Caller,
+    page: &Page,
     l: &Loaded,
     answers: &Answers,
     errors: &BTreeMap<String, String>,
@@ -115,6 +112,7 @@ pub(super) fn submission_page(
     interview_date_error: String,
     notice: String,
 ) -> SubmissionPage {
+    let (state, tr, caller) = (&page.state, &page.tr, &page.caller);
     let editable = l.sub.status == SubmissionStatus::Draft
         && authorize(
             &caller.actor(),
@@ -157,19 +155,16 @@ pub(crate) fn stored_answers(sub: &Submission) -> Result<Answers, AppError> {
 }
 
 pub async fn view(
-    State(state): State<AppState>,
-    tr: Tr,
-    SignedIn(caller): SignedIn,
+    page: Page,
     Path((id, sid)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
-    let l = load(&state, &caller, &id, &sid, Action::ReadCase).await?;
-    audit_view(&state, &caller.actor(), &l.case).await?;
+    let (state, tr, caller) = (&page.state, &page.tr, &page.caller);
+    let l = load(state, caller, &id, &sid, Action::ReadCase).await?;
+    audit_view(state, &caller.actor(), &l.case).await?;
     let answers = stored_answers(&l.sub)?;
     let date = l.sub.interview_date.to_string();
     let mut page = submission_page(
-        &state,
-        &tr,
-        &caller,
+        &page,
         &l,
         &answers,
         &BTreeMap::new(),
@@ -177,7 +172,7 @@ pub async fn view(
         String::new(),
         String::new(),
     );
-    page.rss = crate::pages::rss::survey_result(&state, &tr, &l.sub).await?;
+    page.rss = crate::pages::rss::survey_result(state, tr, &l.sub).await?;
     render(&page)
 }
 
@@ -208,9 +203,7 @@ pub async fn save(
     }
     let page = |answers: &Answers, errors: &BTreeMap<String, String>, notice: String| {
         submission_page(
-            &state,
-            &tr,
-            &caller,
+            &Page::of(&state, &tr, &caller),
             &l,
             answers,
             errors,
@@ -278,9 +271,7 @@ pub async fn save(
             };
             let l = Loaded { sub: s.sub, ..l };
             let p = submission_page(
-                &state,
-                &tr,
-                &caller,
+                &Page::of(&state, &tr, &caller),
                 &l,
                 &answers,
                 &errors,

@@ -17,6 +17,7 @@ use serde::Deserialize;
 use store::{CaseRecord, FormOrigin, Subject, Submission, SubmissionStatus};
 use time::Date;
 
+use super::Page;
 use super::{Chrome, CsrfForm, render, render_status, today};
 use crate::AppState;
 use crate::auth::{Caller, SignedIn, same_secret};

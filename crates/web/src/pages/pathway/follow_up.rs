@@ -117,17 +117,15 @@ impl UnmetForm {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 pub(super) async fn follow_up_page(
-    state: &AppState,
-    tr: &Tr,
-    caller: &Caller,
+    page: &Page,
     p: &Pathway,
     visit: &VisitForm,
     unmet: &UnmetForm,
     errors: &ValidationErrors,
     errors_for: &str,
 ) -> Result<FollowUpPage, AppError> {
+    let (state, tr, caller) = (&page.state, &page.tr, &page.caller);
     let today = today();
     let states = p.visits(today);
     let schedule = states
@@ -269,17 +267,11 @@ pub(super) fn default_unmet() -> UnmetForm {
     }
 }
 
-pub async fn follow_up(
-    State(state): State<AppState>,
-    tr: Tr,
-    SignedIn(caller): SignedIn,
-    Path(id): Path<String>,
-) -> Result<Response, AppError> {
-    let p = pw::open(&state, &caller.actor(), &id).await?;
+pub async fn follow_up(page: Page, Path(id): Path<String>) -> Result<Response, AppError> {
+    let (state, caller) = (&page.state, &page.caller);
+    let p = pw::open(state, &caller.actor(), &id).await?;
     let page = follow_up_page(
-        &state,
-        &tr,
-        &caller,
+        &page,
         &p,
         &default_visit(&p),
         &default_unmet(),
@@ -304,9 +296,7 @@ pub async fn record_visit(
         }
         Err(e) => {
             let page = follow_up_page(
-                &state,
-                &tr,
-                &caller,
+                &Page::of(&state, &tr, &caller),
                 &p,
                 &form,
                 &default_unmet(),
@@ -333,9 +323,7 @@ pub async fn record_unmet(
         }
         Err(e) => {
             let page = follow_up_page(
-                &state,
-                &tr,
-                &caller,
+                &Page::of(&state, &tr, &caller),
                 &p,
                 &default_visit(&p),
                 &form,

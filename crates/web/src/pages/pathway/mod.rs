@@ -30,6 +30,7 @@ use serde::Deserialize;
 use store::{CaseRecord, EntryKind, NewPlanAgreement};
 use time::Date;
 
+use super::Page;
 use super::{Chrome, CsrfForm, render, render_status, today};
 use crate::AppState;
 use crate::auth::{Caller, SignedIn};

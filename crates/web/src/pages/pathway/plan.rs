@@ -504,17 +504,15 @@ pub async fn plan_print(
     })
 }
 
-#[allow(clippy::too_many_arguments)]
 pub(super) async fn plan_page_with_errors(
-    state: &AppState,
-    tr: &Tr,
-    caller: &Caller,
+    page: &Page,
     p: &Pathway,
     e: AppError,
     agreement: &AgreementForm,
     disbursement: &DisbursementForm,
     errors_for: &str,
 ) -> Result<Response, AppError> {
+    let (state, tr, caller) = (&page.state, &page.tr, &page.caller);
     let (status, errors, notice) = match e.kind {
         ErrorKind::Validation => (StatusCode::UNPROCESSABLE_ENTITY, e.fields, String::new()),
         ErrorKind::Conflict => (
@@ -582,9 +580,7 @@ pub async fn plan_agree(
         Ok(()) => Ok(Redirect::to(&format!("/cases/{}/plan", p.case.id)).into_response()),
         Err(e) => {
             plan_page_with_errors(
-                &state,
-                &tr,
-                &caller,
+                &Page::of(&state, &tr, &caller),
                 &p,
                 e,
                 &form,
@@ -624,9 +620,7 @@ pub async fn plan_approve(
         Ok(()) => Ok(Redirect::to(&format!("/cases/{}/plan", p.case.id)).into_response()),
         Err(e) => {
             plan_page_with_errors(
-                &state,
-                &tr,
-                &caller,
+                &Page::of(&state, &tr, &caller),
                 &p,
                 e,
                 &default_agreement(),
@@ -671,9 +665,7 @@ pub async fn disburse(
         Err(mut e) => {
             e.fields = date_named(std::mem::take(&mut e.fields), "paid_on");
             plan_page_with_errors(
-                &state,
-                &tr,
-                &caller,
+                &Page::of(&state, &tr, &caller),
                 &p,
                 e,
                 &default_agreement(),

@@ -28,20 +28,10 @@ pub async fn my_work(
     SignedIn(caller): SignedIn,
 ) -> Result<Response, AppError> {
     let actor = caller.actor();
-    authorize(&actor, Action::UpdateCase, Resource::Programme)?;
     let today = today();
     let mut rows = Vec::new();
-    let unanswered = state
-        .store
-        .referrals(&store::ReferralFilter {
-            case_manager: Some(actor.user_id),
-            status: Some(domain::referral::ReferralStatus::Sent),
-            ..Default::default()
-        })
-        .await?;
-    for summary in state.store.open_cases_of(actor.user_id).await? {
-        let case = state.store.case(summary.id).await?;
-        let p = Pathway::load(&state, case).await?;
+    let (pathways, unanswered) = pw::my_work(&state, &actor).await?;
+    for p in pathways {
         let urgent = p.urgent().iter().filter(|(e, _)| e.open).count();
         let mut due: Vec<DueView> = due_items(&tr, &p, today)
             .into_iter()
@@ -49,7 +39,7 @@ pub async fn my_work(
             .collect();
         // Referrals past the time the service agreed to answer in.
         for r in unanswered.iter().filter(|r| {
-            r.case == summary.id && domain::referral::is_overdue(r.status, r.answer_due, today)
+            r.case == p.case.id && domain::referral::is_overdue(r.status, r.answer_due, today)
         }) {
             due.push(DueView {
                 text: tr.t2(
@@ -72,10 +62,13 @@ pub async fn my_work(
             continue;
         }
         rows.push(WorkRow {
-            id: summary.id.to_string(),
-            number: summary.number,
-            name: format!("{} {}", summary.given_name, summary.family_name),
-            stage: tr.t_of("stage", summary.stage.as_str()),
+            id: p.case.id.to_string(),
+            number: p.case.number.to_string(),
+            name: format!(
+                "{} {}",
+                p.case.profile.given_name, p.case.profile.family_name
+            ),
+            stage: tr.t_of("stage", p.case.stage.as_str()),
             urgent,
             urgent_text: if urgent > 0 {
                 tr.tn("my-work-urgent", urgent as u64)

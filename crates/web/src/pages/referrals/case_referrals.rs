@@ -68,17 +68,15 @@ pub struct ReferQuery {
     pub(super) reason: String,
 }
 
-#[allow(clippy::too_many_arguments)]
 pub(super) async fn case_referrals_page(
-    state: &AppState,
-    tr: &Tr,
-    caller: &Caller,
+    page: &Page,
     case: &CaseRecord,
     posted: &Posted,
     errors: &ValidationErrors,
     feedback: &FeedbackForm,
     feedback_errors: &ValidationErrors,
 ) -> Result<CaseReferralsPage, AppError> {
+    let (state, tr, caller) = (&page.state, &page.tr, &page.caller);
     let actor = caller.actor();
     let can_update = authorize(&actor, Action::UpdateCase, Resource::Case(case.access())).is_ok();
     let referrals = rf::of_case_all(state, case.id).await?;
@@ -152,22 +150,19 @@ pub(super) async fn case_referrals_page(
 }
 
 pub async fn case_referrals(
-    State(state): State<AppState>,
-    tr: Tr,
-    SignedIn(caller): SignedIn,
+    page: Page,
     Path(id): Path<String>,
     Query(q): Query<ReferQuery>,
 ) -> Result<Response, AppError> {
-    let case = authorized_case(&state, &caller.actor(), &id, Action::ReadReferral).await?;
+    let (state, caller) = (&page.state, &page.caller);
+    let case = authorized_case(state, &caller.actor(), &id, Action::ReadReferral).await?;
     let mut posted = Posted::default();
     posted.0.push(("service".into(), q.service));
     posted.0.push(("plan_item".into(), q.plan_item));
     posted.0.push(("referral_reason".into(), q.reason));
     posted.0.push(("urgency".into(), "routine".into()));
     let page = case_referrals_page(
-        &state,
-        &tr,
-        &caller,
+        &page,
         &case,
         &posted,
         &ValidationErrors::new(),
@@ -215,9 +210,7 @@ pub async fn create_referral(
         Err(e) => {
             let errors = merged(read, e)?;
             let page = case_referrals_page(
-                &state,
-                &tr,
-                &caller,
+                &Page::of(&state, &tr, &caller),
                 &case,
                 &form,
                 &errors,
@@ -250,9 +243,7 @@ pub async fn service_feedback(
             let mut posted = Posted::default();
             posted.0.push(("urgency".into(), "routine".into()));
             let page = case_referrals_page(
-                &state,
-                &tr,
-                &caller,
+                &Page::of(&state, &tr, &caller),
                 &case,
                 &posted,
                 &ValidationErrors::new(),

@@ -18,6 +18,7 @@ use domain::referral::{
 use serde::Deserialize;
 use store::{CaseRecord, ReferralRecord, Via};
 
+use super::Page;
 use super::services::{DetailGroup, DetailRow, FeedbackForm, Posted, sop_group};
 use super::{Chrome, CsrfForm, render, render_status, today};
 use crate::AppState;

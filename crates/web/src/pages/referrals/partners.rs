@@ -165,9 +165,7 @@ pub async fn respond(
             } else {
                 let case = state.store.case(r.case).await?;
                 let page = referral_page(
-                    &state,
-                    &tr,
-                    &caller,
+                    &Page::of(&state, &tr, &caller),
                     &case,
                     &r,
                     String::new(),

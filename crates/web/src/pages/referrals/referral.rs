@@ -159,17 +159,15 @@ pub struct ReferralPage {
     pub(super) link_days: u16,
 }
 
-#[allow(clippy::too_many_arguments)]
 pub(super) async fn referral_page(
-    state: &AppState,
-    tr: &Tr,
-    caller: &Caller,
+    page: &Page,
     case: &CaseRecord,
     r: &ReferralRecord,
     new_link: String,
     draft: Option<(Posted, ValidationErrors)>,
     step_error: String,
 ) -> Result<ReferralPage, AppError> {
+    let (state, tr, caller) = (&page.state, &page.tr, &page.caller);
     let actor = caller.actor();
     let can_update = authorize(&actor, Action::UpdateCase, Resource::Case(case.access())).is_ok();
     let can_respond = authorize(
@@ -310,23 +308,12 @@ pub(super) async fn staff_referral(
 }
 
 pub async fn referral_view(
-    State(state): State<AppState>,
-    tr: Tr,
-    SignedIn(caller): SignedIn,
+    page: Page,
     Path((id, rid)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
-    let (case, r) = staff_referral(&state, &caller, &id, &rid, Action::ReadReferral).await?;
-    let page = referral_page(
-        &state,
-        &tr,
-        &caller,
-        &case,
-        &r,
-        String::new(),
-        None,
-        String::new(),
-    )
-    .await?;
+    let (state, caller) = (&page.state, &page.caller);
+    let (case, r) = staff_referral(state, caller, &id, &rid, Action::ReadReferral).await?;
+    let page = referral_page(&page, &case, &r, String::new(), None, String::new()).await?;
     render(&page)
 }
 
@@ -363,9 +350,7 @@ pub async fn referral_edit(
                 Err(e) => {
                     let (status, message) = crate::pages::refused_change(&tr, e)?;
                     let page = referral_page(
-                        &state,
-                        &tr,
-                        &caller,
+                        &Page::of(&state, &tr, &caller),
                         &case,
                         &updated,
                         String::new(),
@@ -389,9 +374,7 @@ pub async fn referral_edit(
                 errors.add("referral_reason", "error-stale-record");
             }
             let page = referral_page(
-                &state,
-                &tr,
-                &caller,
+                &Page::of(&state, &tr, &caller),
                 &case,
                 &r,
                 String::new(),
@@ -453,9 +436,7 @@ pub async fn referral_step(
         Err(e) => {
             let (status, message) = crate::pages::refused_change(&tr, e)?;
             let page = referral_page(
-                &state,
-                &tr,
-                &caller,
+                &Page::of(&state, &tr, &caller),
                 &case,
                 &r,
                 String::new(),
@@ -496,16 +477,21 @@ pub async fn create_link(
                 "http"
             };
             let url = format!("{scheme}://{host}/r/{token}");
-            let page =
-                referral_page(&state, &tr, &caller, &case, &r, url, None, String::new()).await?;
+            let page = referral_page(
+                &Page::of(&state, &tr, &caller),
+                &case,
+                &r,
+                url,
+                None,
+                String::new(),
+            )
+            .await?;
             render(&page)
         }
         Err(e) => {
             let (status, message) = crate::pages::refused_change(&tr, e)?;
             let page = referral_page(
-                &state,
-                &tr,
-                &caller,
+                &Page::of(&state, &tr, &caller),
                 &case,
                 &r,
                 String::new(),

@@ -70,7 +70,7 @@ pub async fn dashboard(
         threshold,
         tr.t1("cell-suppressed", "n", threshold.unwrap_or(5)),
     );
-    let counts = state.store.case_counts(actor.office).await?;
+    let counts = app::dashboards::caseload(&state, &actor).await?;
     let mut by_stage: BTreeMap<CaseStage, u64> = BTreeMap::new();
     let mut by_office: BTreeMap<String, u64> = BTreeMap::new();
     for c in &counts {
@@ -103,10 +103,7 @@ pub async fn dashboard(
         .await
         .map_err(AppError::internal)?;
     let (low, high) = crate::pages::rss::bands(&model);
-    let summary = state
-        .store
-        .survey_summary(actor.office, (low, high))
-        .await?;
+    let summary = app::dashboards::survey_summary(&state, &actor, (low, high)).await?;
     let bands: Vec<CountChart> = [
         "dashboard-band-intensive",
         "dashboard-band-standard",
@@ -178,16 +175,7 @@ pub async fn dashboard(
     });
 
     // Referrals, by status and by provider.
-    let referrals = state
-        .store
-        .referrals(&store::ReferralFilter {
-            case: None,
-            provider: None,
-            office: actor.office,
-            case_manager: None,
-            status: None,
-        })
-        .await?;
+    let referrals = app::dashboards::referrals(&state, &actor).await?;
     let mut by_status: BTreeMap<String, u64> = BTreeMap::new();
     let mut by_provider: BTreeMap<String, u64> = BTreeMap::new();
     for r in &referrals {
@@ -325,7 +313,7 @@ pub(super) async fn overdue_charts(
     let config = app::pathway::follow_up_config(state).await?;
     let mut late_visits: BTreeMap<String, u64> = BTreeMap::new();
     let mut late_rounds: BTreeMap<domain::rss::Round, u64> = BTreeMap::new();
-    for f in state.store.follow_up_facts(actor.office).await? {
+    for f in app::dashboards::follow_up_facts(state, actor).await? {
         let due = followup::schedule(config, f.plan_agreed, f.return_date, f.trafficking_victim);
         if followup::visit_states(&due, &f.visits, today)
             .iter()
@@ -413,7 +401,7 @@ pub(super) async fn item_table(
     model: &domain::rss::ScoringModel,
 ) -> Result<ItemTable, AppError> {
     let threshold = hiding.threshold;
-    let item_means = state.store.item_means(actor.office).await?;
+    let item_means = app::dashboards::item_means(state, actor).await?;
     let mut provinces: BTreeMap<String, u64> = BTreeMap::new();
     for m in &item_means {
         let n = provinces.entry(m.province.clone()).or_default();
@@ -474,7 +462,7 @@ pub(super) async fn answer_rows(
 ) -> Result<Vec<AnswerRow>, AppError> {
     let threshold = hiding.threshold;
     let mut by_provider: BTreeMap<String, (u64, Vec<f64>, u64)> = BTreeMap::new();
-    for t in state.store.answer_times(actor.office).await? {
+    for t in app::dashboards::answer_times(state, actor).await? {
         let e = by_provider.entry(t.provider_name).or_default();
         e.0 += 1;
         match t.answered_at {

@@ -22,6 +22,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use store::{DocKind, DocRecord};
 
+use super::Page;
 use super::services::{DetailGroup, DetailRow, Posted, RecordForm};
 use super::{Chrome, CsrfForm, render, render_status, today};
 use crate::AppState;

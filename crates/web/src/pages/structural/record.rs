@@ -516,17 +516,15 @@ pub async fn save(
 
 /// Changes a list inside a record (adds an item, or updates one) at the version the page
 /// showed; a stale version or a rule broken comes back on the page with what was typed.
-#[allow(clippy::too_many_arguments)]
 pub(super) async fn change_list(
-    state: &AppState,
-    tr: &Tr,
-    caller: &Caller,
+    page: &Page,
     kind: &Kind,
     id: &str,
     list: &ItemList,
     form: Posted,
     item: Option<&str>,
 ) -> Result<Response, AppError> {
+    let (state, tr, caller) = (&page.state, &page.tr, &page.caller);
     let actor = caller.actor();
     let rec = load(state, &actor, kind, id).await?;
     let orgs = cm::organisations(state).await?;
@@ -636,7 +634,7 @@ pub async fn add_item(
         Resource::Programme,
     )?;
     let l = list_of(&kind, &list)?;
-    change_list(&state, &tr, &caller, &kind, &id, l, form, None).await
+    change_list(&Page::of(&state, &tr, &caller), &kind, &id, l, form, None).await
 }
 
 pub async fn update_item(
@@ -655,5 +653,13 @@ pub async fn update_item(
     if l.update.is_empty() {
         return Err(AppError::new(ErrorKind::NotFound));
     }
-    change_list(&state, &tr, &caller, &kind, &id, l, form, Some(&item)).await
+    change_list(
+        &Page::of(&state, &tr, &caller),
+        &kind,
+        &id,
+        l,
+        form,
+        Some(&item),
+    )
+    .await
 }
