@@ -346,3 +346,51 @@ pub async fn update(
         )
         .await?)
 }
+
+/// A case's audit trail with who opened it, for those who may read audit trails.
+pub async fn audit_trail(
+    app: &App,
+    actor: &Actor,
+    id: &str,
+) -> Result<(CaseRecord, Vec<store::AuditEntry>), Error> {
+    let case = authorized_case(app, actor, id, Action::ReadAudit).await?;
+    let entries = app
+        .store
+        .audit_for_record(
+            record_type::CASE,
+            &case.id.to_string(),
+            store::AuditScope::ChangesAndViews,
+        )
+        .await?;
+    Ok((case, entries))
+}
+
+/// What the case page shows of a case the actor has opened: its consent decisions and the
+/// changes made to it (without the reads, which only the audit trail lists).
+pub async fn history(
+    app: &App,
+    actor: &Actor,
+    case: &CaseRecord,
+) -> Result<(Vec<store::ConsentEntry>, Vec<store::AuditEntry>), Error> {
+    authorize_record(actor, Action::ReadCase, Resource::Case(case.access()))?;
+    let consents = app.store.consents(case.id).await?;
+    let changes = app
+        .store
+        .audit_for_record(
+            record_type::CASE,
+            &case.id.to_string(),
+            store::AuditScope::Changes,
+        )
+        .await?;
+    Ok((consents, changes))
+}
+
+/// The consent decisions recorded for a case, oldest first.
+pub async fn consents(
+    app: &App,
+    actor: &Actor,
+    id: &str,
+) -> Result<Vec<store::ConsentEntry>, Error> {
+    let case = authorized_case(app, actor, id, Action::ReadCase).await?;
+    Ok(app.store.consents(case.id).await?)
+}

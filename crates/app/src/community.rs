@@ -561,3 +561,87 @@ pub async fn organisations(app: &App) -> Result<Vec<(String, String)>, Error> {
         .map(|s| (s.id.to_string(), s.stakeholder.name))
         .collect())
 }
+
+/// A community or community project that forms are filled about, for an actor who may read
+/// who takes part in it (and, with `fill`, manage it). Other kinds of record are not found.
+pub async fn form_subject(
+    app: &App,
+    actor: &Actor,
+    id: &str,
+    fill: bool,
+) -> Result<DocRecord, Error> {
+    authorize(actor, Action::ReadCommunity, Resource::Programme)?;
+    let rec = app.store.document(parse_id(id)?).await?;
+    let office = Resource::Office(rec.office.unwrap_or_default());
+    authorize(actor, Action::ReadParticipants, office)?;
+    if fill {
+        authorize(actor, Action::ManageCommunity, office)?;
+    }
+    if !matches!(rec.kind, DocKind::Community | DocKind::Project) {
+        return Err(Error::new(ErrorKind::NotFound));
+    }
+    Ok(rec)
+}
+
+/// Places of return written on cases in the actor's office (or all), with how many returned
+/// there: what communities are made from.
+pub async fn return_places(app: &App, actor: &Actor) -> Result<Vec<store::ReturnPlace>, Error> {
+    authorize(actor, Action::ManageCommunity, Resource::Programme)?;
+    Ok(app.store.return_places(actor.office).await?)
+}
+
+/// A case named as a project's participant, when the actor may see who it is.
+pub async fn participant_case(
+    app: &App,
+    actor: &Actor,
+    id: CaseId,
+) -> Result<Option<store::CaseRecord>, Error> {
+    match app.store.case(id).await {
+        Ok(c) if may_name(actor, &c.access()) => Ok(Some(c)),
+        Ok(_) | Err(store::StoreError::NotFound) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The case with this number, when the actor may see who it is (to add a returnee to a
+/// project by case number).
+pub async fn case_by_number(
+    app: &App,
+    actor: &Actor,
+    number: &str,
+) -> Result<Option<store::CaseRecord>, Error> {
+    match app.store.case_by_number(number).await? {
+        Some(id) => participant_case(app, actor, id).await,
+        None => Ok(None),
+    }
+}
+
+/// The submissions about a community-level record (the caller has opened the record).
+pub async fn submissions_about(
+    app: &App,
+    record: DocumentId,
+) -> Result<Vec<store::Submission>, Error> {
+    Ok(app
+        .store
+        .submissions_for(store::Subject::Document(record))
+        .await?)
+}
+
+/// A stored record of any kind by id, for an actor who may read records of its kind in its
+/// office (the caller checks the kind it expects).
+pub async fn raw_record(app: &App, actor: &Actor, id: DocumentId) -> Result<DocRecord, Error> {
+    let rec = app.store.document(id).await?;
+    authorize(actor, read_action(rec.kind), resource(rec.office))?;
+    Ok(rec)
+}
+
+/// The stored records of a kind (under `parent` when given), for an actor who may read them.
+pub async fn raw_records(
+    app: &App,
+    actor: &Actor,
+    kind: DocKind,
+    parent: Option<DocumentId>,
+) -> Result<Vec<DocRecord>, Error> {
+    authorize(actor, read_action(kind), Resource::Programme)?;
+    Ok(app.store.documents(kind, parent).await?)
+}

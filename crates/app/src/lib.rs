@@ -14,6 +14,7 @@ pub mod dashboards;
 mod error;
 pub mod forms;
 pub mod instruments;
+pub mod lookups;
 pub mod pathway;
 pub mod programme;
 pub mod referrals;

@@ -63,3 +63,10 @@ pub async fn save_settings(
     }
     Ok(())
 }
+
+/// The unmet needs recorded in the actor's office (or all), without names: the gaps the
+/// programme page lists.
+pub async fn unmet_needs(app: &App, actor: &Actor) -> Result<Vec<store::UnmetNeedRow>, Error> {
+    authorize(actor, Action::ManageProgramme, Resource::Programme)?;
+    Ok(app.store.unmet_needs(actor.office).await?)
+}

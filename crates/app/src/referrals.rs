@@ -616,3 +616,56 @@ pub async fn after_case_consent(
     }
     Ok(())
 }
+
+/// What the referral's page shows beside the referral itself: the service it went to, its
+/// steps, and the links made for the provider. `r` was opened through [`load`] or [`of_case`].
+pub async fn history(
+    app: &App,
+    r: &ReferralRecord,
+) -> Result<
+    (
+        ServiceRecord,
+        Vec<store::ReferralEvent>,
+        Vec<store::ReferralLink>,
+    ),
+    Error,
+> {
+    let service = app.store.service(r.service).await?;
+    let events = app.store.referral_events(r.id).await?;
+    let links = app.store.referral_links(r.id).await?;
+    Ok((service, events, links))
+}
+
+/// The returnee's name on a referral the actor may see: staff always, a partner only while
+/// the returnee's consent lets the referral be shared.
+pub async fn returnee_name(
+    app: &App,
+    actor: &Actor,
+    r: &ReferralRecord,
+) -> Result<Option<String>, Error> {
+    if authorize(actor, Action::ReadReferral, Resource::Referral(r.access())).is_err() {
+        return Ok(None);
+    }
+    let partner = actor.role == domain::Role::Partner;
+    if partner && !r.access().shared {
+        return Ok(None);
+    }
+    Ok(Some(app.store.case(r.case).await?.profile.full_name()))
+}
+
+/// The case of a referral, for staff who may read the referral.
+pub async fn case_of(app: &App, actor: &Actor, r: &ReferralRecord) -> Result<CaseRecord, Error> {
+    let case = app.store.case(r.case).await?;
+    domain::authz::authorize_record(actor, Action::ReadReferral, Resource::Case(case.access()))?;
+    Ok(case)
+}
+
+/// Updates proposed for the service map (for one service, or all), for those who may read it.
+pub async fn service_updates(
+    app: &App,
+    actor: &Actor,
+    service: Option<ServiceId>,
+) -> Result<Vec<store::ServiceUpdateRecord>, Error> {
+    authorize(actor, Action::ReadServices, Resource::Programme)?;
+    Ok(app.store.service_updates(service).await?)
+}

@@ -256,3 +256,33 @@ pub async fn engagement_inputs(
         training_support(&trainings, app.today()),
     ))
 }
+
+/// The cases behind one figure of an indicator, for staff who may list cases: those the
+/// actor may see, and how many more the figure counted that they may not (at most `limit`
+/// looked at).
+pub async fn cases_behind(
+    app: &App,
+    actor: &Actor,
+    query: &TallyQuery,
+    period: &str,
+    group: Option<&str>,
+    limit: u32,
+) -> Result<(Vec<store::CaseRecord>, usize), Error> {
+    domain::authz::authorize(
+        actor,
+        domain::authz::Action::ListCases,
+        domain::authz::Resource::Programme,
+    )?;
+    let scope = domain::authz::case_list_scope(actor);
+    let mut shown = Vec::new();
+    let mut hidden = 0;
+    for id in app.store.tally_cases(query, period, group, limit).await? {
+        let case = app.store.case(id).await?;
+        if scope.is_some_and(|s| s.admits(&case.access())) {
+            shown.push(case);
+        } else {
+            hidden += 1;
+        }
+    }
+    Ok((shown, hidden))
+}

@@ -309,6 +309,43 @@ pub async fn score_on_completion(
     })
 }
 
+/// The scoring model in force, as the application reads it.
+pub async fn scoring_model(app: &crate::App) -> Result<ScoringModel, crate::Error> {
+    active_model(app.store.as_ref())
+        .await
+        .map_err(crate::Error::internal)
+}
+
+/// A returnee's scored surveys, oldest interview first (the caller has opened the case).
+pub async fn scores_of(
+    app: &crate::App,
+    case: &CaseRecord,
+) -> Result<Vec<store::RssScore>, crate::Error> {
+    Ok(app.store.rss_scores(case.id).await?)
+}
+
+/// A returnee's surveys (every submission of the survey, scored or not).
+pub async fn surveys_of(
+    app: &crate::App,
+    case: &CaseRecord,
+) -> Result<Vec<store::Submission>, crate::Error> {
+    Ok(app
+        .store
+        .submissions_for(store::Subject::Case(case.id))
+        .await?
+        .into_iter()
+        .filter(|s| s.form_id == RSS_FORM)
+        .collect())
+}
+
+/// The scores stored with one survey, if it was scored.
+pub async fn score_of(
+    app: &crate::App,
+    sub: &store::Submission,
+) -> Result<Option<store::RssScore>, crate::Error> {
+    Ok(app.store.rss_score(sub.id).await?)
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]

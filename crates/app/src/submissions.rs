@@ -203,3 +203,55 @@ pub async fn save(app: &App, actor: &Actor, a: Answering<'_>) -> Result<Saved, E
         score_problem,
     })
 }
+
+/// A submission about a case, opened for `action` (reading or filling): the case decides
+/// access before the submission is even looked up, and a submission about another subject is
+/// not found. With the form version it was given with and the case's journal (for the
+/// urgent-referral banner every page of the case shows).
+pub async fn of_case(
+    app: &App,
+    actor: &Actor,
+    case_id: &str,
+    id: &str,
+    action: Action,
+) -> Result<
+    (
+        CaseRecord,
+        Submission,
+        store::FormVersion,
+        Vec<store::Entry>,
+    ),
+    Error,
+> {
+    let case = crate::cases::authorized_case(app, actor, case_id, action).await?;
+    let sub = app.store.submission(crate::parse_id(id)?).await?;
+    if sub.subject != Subject::Case(case.id) {
+        return Err(Error::new(crate::ErrorKind::NotFound));
+    }
+    let version = app
+        .store
+        .form_version(&sub.form_id, &sub.form_version)
+        .await?;
+    let journal = app.store.entries(case.id).await?;
+    Ok((case, sub, version, journal))
+}
+
+/// The submissions about a case the actor may read.
+pub async fn about_case(
+    app: &App,
+    actor: &Actor,
+    case: &CaseRecord,
+) -> Result<Vec<Submission>, Error> {
+    domain::authz::authorize_record(actor, Action::ReadCase, Resource::Case(case.access()))?;
+    Ok(app.store.submissions_for(Subject::Case(case.id)).await?)
+}
+
+/// A submission about a community-level record the actor has opened (`record` is already
+/// authorized by the caller's read of it).
+pub async fn of_record(app: &App, record: &DocRecord, id: &str) -> Result<Submission, Error> {
+    let sub = app.store.submission(crate::parse_id(id)?).await?;
+    if sub.subject != Subject::Document(record.id) {
+        return Err(Error::new(crate::ErrorKind::NotFound));
+    }
+    Ok(sub)
+}

@@ -10,7 +10,7 @@ use domain::case::{CaseStage, ReturneeProfile};
 use domain::consent::ConsentInput;
 use domain::{OfficeCode, ValidationErrors};
 use serde::{Deserialize, Serialize};
-use store::{AuditScope, CaseRecord, record_type};
+use store::CaseRecord;
 use time::OffsetDateTime;
 use utoipa::{IntoParams, ToSchema};
 
@@ -199,7 +199,7 @@ pub async fn create(
                 e.add("office", "error-choice");
                 AppError::validation(e)
             })?;
-            match state.store.office_by_code(&code).await? {
+            match app::lookups::office_by_code(&state, &code).await? {
                 Some(o) => o.id,
                 None => {
                     errors.add("office", "error-choice");
@@ -308,8 +308,7 @@ pub async fn consents(
     ApiCaller(caller): ApiCaller,
     Path(id): Path<String>,
 ) -> Result<Json<Vec<ConsentJson>>, AppError> {
-    let case = authorized_case(&state, &caller.actor(), &id, Action::ReadCase).await?;
-    let list = state.store.consents(case.id).await?;
+    let list = app::cases::consents(&state, &caller.actor(), &id).await?;
     Ok(Json(
         list.into_iter()
             .map(|c| ConsentJson {
@@ -364,15 +363,7 @@ pub async fn audit(
     ApiCaller(caller): ApiCaller,
     Path(id): Path<String>,
 ) -> Result<Json<Vec<AuditJson>>, AppError> {
-    let case = authorized_case(&state, &caller.actor(), &id, Action::ReadAudit).await?;
-    let entries = state
-        .store
-        .audit_for_record(
-            record_type::CASE,
-            &case.id.to_string(),
-            AuditScope::ChangesAndViews,
-        )
-        .await?;
+    let (_, entries) = app::cases::audit_trail(&state, &caller.actor(), &id).await?;
     Ok(Json(
         entries
             .into_iter()

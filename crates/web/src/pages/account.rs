@@ -131,7 +131,7 @@ async fn account_page(
 ) -> Result<AccountPage, AppError> {
     let office = match caller.user.office {
         Some(o) => {
-            let o = state.store.office(o).await?;
+            let o = app::lookups::office(state, o).await?;
             format!("{} ({})", o.name, o.code)
         }
         None => tr.t("office-national"),
@@ -139,7 +139,7 @@ async fn account_page(
     Ok(AccountPage {
         username: caller.user.username.to_string(),
         office,
-        tokens: token_views(state.store.api_tokens(caller.user.id).await?),
+        tokens: token_views(app::lookups::own_api_tokens(state, &caller.actor()).await?),
         c: Chrome::new(state, tr, Some(caller)),
         new_token,
         token_name,

@@ -9,7 +9,6 @@ use axum::response::Response;
 use domain::authz::{Action, Resource, authorize};
 use domain::{OfficeId, Role, UserId, Username, ValidationErrors};
 use serde::Deserialize;
-use store::StoreError;
 
 use super::{Chrome, CsrfForm, render, render_status};
 use crate::AppState;
@@ -56,17 +55,15 @@ async fn page(
     errors: &ValidationErrors,
     issued: Option<(String, String)>,
 ) -> Result<UsersPage, AppError> {
-    let offices = state.store.list_offices().await?;
-    let providers = state.store.providers().await?;
+    let offices = app::lookups::offices(state).await?;
+    let providers = app::lookups::provider_names(state).await?;
     let provider_names: HashMap<domain::ProviderId, String> = providers
         .iter()
         .map(|p| (p.id, p.provider.name.clone()))
         .collect();
     let by_id: HashMap<OfficeId, String> =
         offices.iter().map(|o| (o.id, o.code.to_string())).collect();
-    let users = state
-        .store
-        .list_users()
+    let users = app::lookups::users(state, &caller.actor())
         .await?
         .into_iter()
         .map(|u| UserRow {
@@ -175,9 +172,12 @@ pub async fn create_user(
         None
     } else {
         match form.office.parse::<OfficeId>() {
-            Ok(o) => match state.store.office(o).await {
+            Ok(o) => match app::lookups::office(&state, o).await {
                 Ok(_) => Some(o),
-                Err(StoreError::NotFound) => {
+                Err(app::Error {
+                    kind: app::ErrorKind::NotFound,
+                    ..
+                }) => {
                     e.add("office", "error-choice");
                     None
                 }
@@ -196,7 +196,7 @@ pub async fn create_user(
             None
         }
         (Some(Role::Partner), o) => match o.parse::<domain::ProviderId>() {
-            Ok(p) if state.store.provider(p).await.is_ok() => Some(p),
+            Ok(p) if app::lookups::provider_exists(&state, p).await? => Some(p),
             _ => {
                 e.add("organisation", "error-choice");
                 None

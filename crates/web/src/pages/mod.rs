@@ -198,7 +198,7 @@ pub fn refused_change(
 }
 
 pub async fn health(State(state): State<AppState>) -> Result<&'static str, AppError> {
-    state.store.health().await?;
+    app::lookups::health(&state).await?;
     Ok("ok")
 }
 

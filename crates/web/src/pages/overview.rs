@@ -51,7 +51,7 @@ pub async fn page(
     let actor = caller.actor();
     authorize(&actor, Action::ReadAggregates, Resource::Programme)?;
     let threshold = small_cell_threshold(&actor);
-    let counts = state.store.case_counts(actor.office).await?;
+    let counts = app::dashboards::caseload(&state, &actor).await?;
     let mut offices: BTreeMap<String, (Counts<CaseStage>, Counts<Sex>)> = BTreeMap::new();
     for c in &counts {
         let entry = offices.entry(c.office_code.clone()).or_default();

@@ -6,13 +6,13 @@ use domain::rss::{
     Band, Dimension, Round, RoundState, RoundStatus, Scores, ScoringModel, schedule,
 };
 use forms::Answers;
-use store::{CaseRecord, RssScore, Subject, Submission, SubmissionStatus};
+use store::{CaseRecord, RssScore, Submission, SubmissionStatus};
 
 use crate::AppState;
 use crate::charts::{BarChart, LineChart, Value, format_score};
 use crate::error::AppError;
 use crate::i18n::Tr;
-use app::rss::{RSS_FORM, active_model, consent_refused, round_of};
+use app::rss::{RSS_FORM, consent_refused, round_of};
 
 use super::today;
 
@@ -159,7 +159,7 @@ async fn rounds(
     state: &AppState,
     case: &CaseRecord,
 ) -> Result<(Vec<RssScore>, Vec<RoundStatus>), AppError> {
-    let scored = state.store.rss_scores(case.id).await?;
+    let scored = app::rss::scores_of(state, case).await?;
     let done: Vec<(Round, time::Date)> =
         scored.iter().map(|s| (s.round, s.interview_date)).collect();
     let statuses = schedule(case.profile.return_date, today(), &done);
@@ -177,9 +177,7 @@ pub async fn case_panel(
     case: &CaseRecord,
     can_start: bool,
 ) -> Result<RssPanel, AppError> {
-    let model = active_model(state.store.as_ref())
-        .await
-        .map_err(AppError::internal)?;
+    let model = app::rss::scoring_model(state).await?;
     let (scored, statuses) = rounds(state, case).await?;
     let rounds: Vec<RoundRow> = statuses
         .iter()
@@ -217,13 +215,7 @@ pub async fn case_panel(
         })
         .unwrap_or_default();
 
-    let subs: Vec<Submission> = state
-        .store
-        .submissions_for(Subject::Case(case.id))
-        .await?
-        .into_iter()
-        .filter(|s| s.form_id == RSS_FORM)
-        .collect();
+    let subs: Vec<Submission> = app::rss::surveys_of(state, case).await?;
     let mut surveys: Vec<SurveyRow> = subs
         .iter()
         .map(|sub| {
@@ -286,10 +278,8 @@ pub async fn survey_result(
     if sub.form_id != RSS_FORM || sub.status == SubmissionStatus::Draft {
         return Ok(None);
     }
-    let model = active_model(state.store.as_ref())
-        .await
-        .map_err(AppError::internal)?;
-    let score = state.store.rss_score(sub.id).await?;
+    let model = app::rss::scoring_model(state).await?;
+    let score = app::rss::score_of(state, sub).await?;
     let answers = stored_answers(sub);
     let round = score
         .as_ref()

@@ -7,6 +7,7 @@ mod common;
 mod community_journey;
 mod forms_journey;
 mod http;
+mod layers;
 mod pathway_journey;
 mod referrals_journey;
 mod results_journey;

@@ -107,7 +107,7 @@ async fn known(
     state: &AppState,
     ids: impl IntoIterator<Item = StakeholderId>,
 ) -> Result<(), AppError> {
-    let all = state.store.stakeholders().await?;
+    let all = app::lookups::stakeholder_list(state).await?;
     for id in ids {
         if !all.iter().any(|s| s.id == id) {
             return Err(invalid("stakeholder", "error-choice"));

@@ -139,8 +139,8 @@ pub(super) async fn participant_json(
     p: &ProjectParticipant,
 ) -> ParticipantJson {
     let (case_number, name) = match p.case {
-        Some(c) => match state.store.case(c).await {
-            Ok(rec) if cm::may_name(actor, &rec.access()) => (
+        Some(c) => match cm::participant_case(state, actor, c).await {
+            Ok(Some(rec)) => (
                 Some(rec.number.to_string()),
                 format!("{} {}", rec.profile.given_name, rec.profile.family_name),
             ),
@@ -224,14 +224,9 @@ pub async fn add_participant(
     let (case, sex) = match n.kind {
         ParticipantKind::Returnee => {
             let number = n.case_number.as_deref().unwrap_or("").trim().to_uppercase();
-            let found = match state.store.case_by_number(&number).await? {
-                Some(cid) => Some(state.store.case(cid).await?),
-                None => None,
-            };
+            let found = cm::case_by_number(&state, &actor, &number).await?;
             match found {
-                Some(c) if cm::may_name(&actor, &c.access()) => {
-                    (Some(c.id), n.sex.or(Some(c.profile.sex)))
-                }
+                Some(c) => (Some(c.id), n.sex.or(Some(c.profile.sex))),
                 _ => return Err(invalid("case_number", "error-case-number-unknown")),
             }
         }

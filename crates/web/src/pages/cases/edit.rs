@@ -105,13 +105,7 @@ pub(super) async fn managers_for(
     actor: &Actor,
     office: Option<OfficeId>,
 ) -> Result<Option<Vec<User>>, AppError> {
-    // Only programme managers assign; case managers register cases to themselves.
-    if actor.role != Role::ProgrammeManager {
-        return Ok(None);
-    }
-    Ok(Some(
-        state.store.case_managers(office.or(actor.office)).await?,
-    ))
+    Ok(app::lookups::assignable_managers(state, actor, office).await?)
 }
 
 pub async fn new_form(

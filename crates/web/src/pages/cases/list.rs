@@ -72,11 +72,7 @@ pub(super) async fn offices_in_scope(
     state: &AppState,
     actor: &Actor,
 ) -> Result<Vec<Office>, AppError> {
-    let all = state.store.list_offices().await?;
-    Ok(all
-        .into_iter()
-        .filter(|o| actor.office.is_none_or(|mine| mine == o.id))
-        .collect())
+    Ok(app::lookups::offices_in_scope(state, actor).await?)
 }
 
 pub(super) fn choices<T>(
@@ -173,7 +169,7 @@ pub async fn list(
         return render(&results);
     }
     let offices = offices_in_scope(&state, &actor).await?;
-    let managers = state.store.case_managers(actor.office).await?;
+    let managers = app::lookups::case_managers(&state, &actor, None).await?;
     let empty = HashMap::new();
     let b = FieldBuilder {
         tr: &tr,

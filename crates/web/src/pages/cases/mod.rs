@@ -14,7 +14,7 @@ use domain::consent::{
 };
 use domain::{OfficeId, Role, ValidationErrors};
 use serde::Deserialize;
-use store::{AuditScope, CaseRecord, CaseSort, Office, User, record_type};
+use store::{CaseRecord, CaseSort, Office, User};
 
 use super::{Chrome, CsrfForm, render, render_status, today};
 use crate::AppState;

@@ -379,7 +379,7 @@ pub(super) async fn case_page(
             notes: m.notes.clone().unwrap_or_default(),
         })
         .collect();
-    let consents = state.store.consents(case.id).await?;
+    let (consents, entries) = app::cases::history(state, &caller.actor(), case).await?;
     let records: Vec<ConsentRecord> = consents.iter().map(|c| c.record.clone()).collect();
     let consent_status_view = ConsentPurpose::ALL
         .iter()
@@ -440,10 +440,6 @@ pub(super) async fn case_page(
     method.label = tr.t("field-consent-method");
     let mut notes = b.input("notes", "textarea", &consent_form.notes, false);
     notes.label = tr.t("field-consent-notes");
-    let entries = state
-        .store
-        .audit_for_record(record_type::CASE, &case.id.to_string(), AuditScope::Changes)
-        .await?;
     Ok(CaseViewPage {
         c: Chrome::new(state, tr.clone(), Some(caller)),
         id: case.id.to_string(),
@@ -571,15 +567,7 @@ pub async fn audit(
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
     let actor = caller.actor();
-    let case = authorized_case(&state, &actor, &id, Action::ReadAudit).await?;
-    let entries = state
-        .store
-        .audit_for_record(
-            record_type::CASE,
-            &case.id.to_string(),
-            AuditScope::ChangesAndViews,
-        )
-        .await?;
+    let (case, entries) = app::cases::audit_trail(&state, &actor, &id).await?;
     render(&AuditPage {
         c: Chrome::new(&state, tr.clone(), Some(&caller)),
         id: case.id.to_string(),

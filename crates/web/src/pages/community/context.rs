@@ -42,9 +42,7 @@ pub async fn case_projects(
     }
     for p in cm::projects_of_case(state, case.id).await? {
         let community = match p.rec.parent {
-            Some(c) => state
-                .store
-                .document(c)
+            Some(c) => cm::raw_record(state, actor, c)
                 .await
                 .map(|d| d.name)
                 .unwrap_or_default(),
@@ -98,9 +96,7 @@ pub async fn case_context(
             ..Community::default()
         };
         ctx.services = services_in_area(state, tr, &area).await?;
-        let gaps = state
-            .store
-            .services()
+        let gaps = app::lookups::service_list(state)
             .await?
             .iter()
             .filter(|s| in_area(&area, &s.service.place))

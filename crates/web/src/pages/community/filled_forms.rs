@@ -9,13 +9,7 @@ pub(super) async fn subject_record(
     id: &str,
     fill: bool,
 ) -> Result<(store::DocRecord, String, String), AppError> {
-    authorize(actor, Action::ReadCommunity, Resource::Programme)?;
-    let rec = state.store.document(app::referrals::parse_id(id)?).await?;
-    let office = Resource::Office(rec.office.unwrap_or_default());
-    authorize(actor, Action::ReadParticipants, office)?;
-    if fill {
-        authorize(actor, Action::ManageCommunity, office)?;
-    }
+    let rec = cm::form_subject(state, actor, id, fill).await?;
     let back = match rec.kind {
         store::DocKind::Community => format!("/communities/{}#instruments", rec.id),
         store::DocKind::Project => format!("/projects/{}#satisfaction", rec.id),
@@ -39,14 +33,14 @@ pub async fn start_form(
     let (rec, _, _) = subject_record(&state, &actor, &id, true).await?;
     let project = rec.kind == store::DocKind::Project;
     let form_id = form.form_id.trim();
-    if !startable(&state, project)
+    if !startable(&state, &actor, project)
         .await?
         .iter()
         .any(|(f, _)| f == form_id)
     {
         return Err(AppError::new(ErrorKind::NotFound));
     }
-    let v = state.store.latest_published_form(form_id).await?;
+    let v = app::lookups::latest_published_form(&state, &actor, form_id).await?;
     let c = crate::pages::instruments::compile(&v.definition)?;
     let answers = c.blank(today());
     let about = app::submissions::About::Record(&rec);
@@ -92,17 +86,8 @@ pub(super) async fn load_submission(
     fill: bool,
 ) -> Result<LoadedSubmission, AppError> {
     let (rec, back, back_label) = subject_record(state, actor, id, fill).await?;
-    let sid: uuid::Uuid = sid
-        .parse()
-        .map_err(|_| AppError::new(ErrorKind::NotFound))?;
-    let sub = state.store.submission(sid).await?;
-    if sub.subject != Subject::Document(rec.id) {
-        return Err(AppError::new(ErrorKind::NotFound));
-    }
-    let v = state
-        .store
-        .form_version(&sub.form_id, &sub.form_version)
-        .await?;
+    let sub = app::submissions::of_record(state, &rec, sid).await?;
+    let v = app::lookups::form_version(state, actor, &sub.form_id, &sub.form_version).await?;
     Ok(LoadedSubmission {
         back,
         back_label,

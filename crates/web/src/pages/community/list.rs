@@ -101,7 +101,7 @@ pub async fn list(
     // Places written on cases that no community covers yet: where a new one could be made.
     let mut places = Vec::new();
     if can_manage {
-        for p in state.store.return_places(actor.office).await? {
+        for p in cm::return_places(&state, &actor).await? {
             if communities
                 .iter()
                 .any(|c| c.body.covers(&p.province, Some(&p.community)))

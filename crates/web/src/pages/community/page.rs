@@ -86,10 +86,11 @@ pub(super) fn project_row(tr: &Tr, p: &Doc<Project>, threshold: Option<u64>) -> 
 /// questionnaire) or about a project (the satisfaction questionnaire).
 pub(super) async fn startable(
     state: &AppState,
+    actor: &Actor,
     project: bool,
 ) -> Result<Vec<(String, String)>, AppError> {
     let mut out: Vec<(String, String)> = Vec::new();
-    for v in state.store.form_versions().await? {
+    for v in app::lookups::form_versions(state, actor).await? {
         let fits = if project {
             v.form_id == SATISFACTION_FORM
         } else {
@@ -108,9 +109,7 @@ pub(super) async fn submissions(
     tr: &Tr,
     doc: DocumentId,
 ) -> Result<Vec<SubmissionLink>, AppError> {
-    Ok(state
-        .store
-        .submissions_for(Subject::Document(doc))
+    Ok(cm::submissions_about(state, doc)
         .await?
         .into_iter()
         .map(|s| SubmissionLink {
@@ -227,7 +226,7 @@ pub(super) async fn community_page_with(
             Vec::new()
         },
         startable: if can_manage {
-            startable(state, false).await?
+            startable(state, &actor, false).await?
         } else {
             Vec::new()
         },
@@ -263,9 +262,7 @@ pub(super) async fn services_in_area(
     tr: &Tr,
     c: &Community,
 ) -> Result<Vec<ServiceRow>, AppError> {
-    Ok(state
-        .store
-        .services()
+    Ok(app::lookups::service_list(state)
         .await?
         .into_iter()
         .filter(|s| in_area(c, &s.service.place))

@@ -384,13 +384,7 @@ pub async fn add_participant(
     match kind {
         Some(ParticipantKind::Returnee) => {
             let number = form.get("case_number").trim().to_uppercase();
-            let found = match state.store.case_by_number(&number).await? {
-                Some(cid) => {
-                    let c = state.store.case(cid).await?;
-                    cm::may_name(&actor, &c.access()).then_some(c)
-                }
-                None => None,
-            };
+            let found = cm::case_by_number(&state, &actor, &number).await?;
             match found {
                 Some(c) => {
                     sex = sex.or(Some(c.profile.sex));

@@ -163,8 +163,8 @@ pub(super) async fn project_page(
     if names {
         for x in &p.participants {
             let (who, href) = match x.case {
-                Some(case) => match state.store.case(case).await {
-                    Ok(c) if cm::may_name(&actor, &c.access()) => (
+                Some(case) => match cm::participant_case(state, &actor, case).await? {
+                    Some(c) => (
                         format!(
                             "{} {} · {}",
                             c.profile.given_name, c.profile.family_name, c.number
@@ -210,11 +210,7 @@ pub(super) async fn project_page(
         Vec::new()
     };
     let mut satisfaction = Satisfaction::default();
-    for s in state
-        .store
-        .submissions_for(Subject::Document(doc.id()))
-        .await?
-    {
+    for s in cm::submissions_about(state, doc.id()).await? {
         if s.status == SubmissionStatus::Complete && s.form_id == SATISFACTION_FORM {
             let a: serde_json::Value = serde_json::from_str(&s.answers).unwrap_or_default();
             let text = |k: &str| a.get(k).and_then(|v| v.as_str()).unwrap_or("").to_string();
@@ -400,7 +396,7 @@ pub(super) async fn project_page(
             Vec::new()
         },
         startable: if can_manage {
-            startable(state, true).await?
+            startable(state, &actor, true).await?
         } else {
             Vec::new()
         },

@@ -18,10 +18,7 @@ pub async fn start(
     if form.form_id.trim().starts_with("community_") {
         return Err(AppError::new(ErrorKind::NotFound));
     }
-    let v = state
-        .store
-        .latest_published_form(form.form_id.trim())
-        .await?;
+    let v = app::lookups::latest_published_form(&state, &actor, form.form_id.trim()).await?;
     let c = compile(&v.definition)?;
     let mut answers = c.blank(today());
     let due = crate::pages::rss::due_round(&state, &case).await?;
@@ -82,21 +79,10 @@ pub(super) async fn load(
     sid: &str,
     action: Action,
 ) -> Result<Loaded, AppError> {
-    // The case decides access before the submission is even looked up.
-    let case = authorized_case(state, &caller.actor(), id, action).await?;
-    let sid: uuid::Uuid = sid
-        .parse()
-        .map_err(|_| AppError::new(ErrorKind::NotFound))?;
-    let sub = state.store.submission(sid).await?;
-    if sub.subject != Subject::Case(case.id) {
-        return Err(AppError::new(ErrorKind::NotFound));
-    }
-    let v = state
-        .store
-        .form_version(&sub.form_id, &sub.form_version)
-        .await?;
+    let (case, sub, v, urgent) =
+        app::submissions::of_case(state, &caller.actor(), id, sid, action).await?;
     Ok(Loaded {
-        urgent: state.store.entries(case.id).await?,
+        urgent,
         case,
         sub,
         compiled: compile(&v.definition)?,
@@ -378,9 +364,7 @@ pub async fn case_forms(
     caller: &Caller,
     case: &CaseRecord,
 ) -> Result<CaseForms, AppError> {
-    let submissions = state
-        .store
-        .submissions_for(Subject::Case(case.id))
+    let submissions = app::submissions::about_case(state, &caller.actor(), case)
         .await?
         .into_iter()
         .map(|s| SubmissionRow {
@@ -401,7 +385,7 @@ pub async fn case_forms(
     .is_ok();
     let mut startable: Vec<(String, String)> = Vec::new();
     if can_fill {
-        for v in state.store.form_versions().await? {
+        for v in app::lookups::form_versions(state, &caller.actor()).await? {
             // Forms about communities and projects are started from those pages.
             let about_case = !v.form_id.starts_with("community_");
             if v.published && about_case && !startable.iter().any(|(id, _)| *id == v.form_id) {

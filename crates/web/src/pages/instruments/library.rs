@@ -31,9 +31,7 @@ pub(super) async fn library_page(
     file_name: String,
 ) -> Result<FormsListPage, AppError> {
     let actor = caller.actor();
-    let rows = state
-        .store
-        .form_versions()
+    let rows = app::lookups::form_versions(state, &actor)
         .await?
         .into_iter()
         .map(|v| VersionRow {
@@ -175,7 +173,7 @@ pub(super) async fn preview_page(
     version: &str,
     answers: &Answers,
 ) -> Result<PreviewPage, AppError> {
-    let v = state.store.form_version(form_id, version).await?;
+    let v = app::lookups::form_version(state, &caller.actor(), form_id, version).await?;
     let c = compile(&v.definition)?;
     let filled = c.fill(answers, today());
     let summary = c.form.summary();
@@ -200,8 +198,7 @@ pub async fn preview(
     SignedIn(caller): SignedIn,
     Path((form_id, version)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
-    authorize(&caller.actor(), Action::ReadForms, Resource::Programme)?;
-    let v = state.store.form_version(&form_id, &version).await?;
+    let v = app::lookups::form_version(&state, &caller.actor(), &form_id, &version).await?;
     let blank = compile(&v.definition)?.blank(today());
     render(&preview_page(&state, &tr, &caller, &form_id, &version, &blank).await?)
 }
@@ -215,9 +212,8 @@ pub async fn preview_try(
     Path((form_id, version)): Path<(String, String)>,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    authorize(&caller.actor(), Action::ReadForms, Resource::Programme)?;
     let fields = posted_fields(&caller, &body)?;
-    let v = state.store.form_version(&form_id, &version).await?;
+    let v = app::lookups::form_version(&state, &caller.actor(), &form_id, &version).await?;
     let c = compile(&v.definition)?;
     let mut answers = answers_from_post(&c, &fields);
     apply_action(&c, &mut answers, field(&fields, "_action"));
@@ -245,8 +241,7 @@ pub async fn export(
     SignedIn(caller): SignedIn,
     Path((form_id, version)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
-    authorize(&caller.actor(), Action::ReadForms, Resource::Programme)?;
-    let v = state.store.form_version(&form_id, &version).await?;
+    let v = app::lookups::form_version(&state, &caller.actor(), &form_id, &version).await?;
     let form: Form = serde_json::from_str(&v.definition)
         .map_err(|e| AppError::internal(format!("stored form: {e}")))?;
     let bytes = forms::export_xlsx(&form).map_err(AppError::internal)?;

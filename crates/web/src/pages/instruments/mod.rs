@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use domain::authz::{Action, Resource, authorize};
 use forms::{Answer, Answers, Compiled, Form, Item, Kind, Position, path_of, pick};
 use serde::Deserialize;
-use store::{CaseRecord, FormOrigin, Subject, Submission, SubmissionStatus};
+use store::{CaseRecord, FormOrigin, Submission, SubmissionStatus};
 use time::Date;
 
 use super::Page;

@@ -415,7 +415,7 @@ pub(super) async fn plan_edit_page(
             )
         })
         .collect();
-    let grid = state.store.feasibility_grid().await?;
+    let grid = app::lookups::feasibility_grid(state).await?;
     let picked: Vec<&str> = form.item_grid.iter().map(String::as_str).collect();
     let today = today();
     let suggestions = suggest(&grid, &p.dimension_scores(), today)
@@ -616,7 +616,7 @@ pub async fn plan_pick(
     CsrfForm { caller, form }: CsrfForm<PickForm>,
 ) -> Result<Response, AppError> {
     let p = pw::load(&state, &caller.actor(), &id, Action::UpdateCase).await?;
-    let grid = state.store.feasibility_grid().await?;
+    let grid = app::lookups::feasibility_grid(&state).await?;
     let approach = grid
         .iter()
         .find(|a| a.key == form.approach)

@@ -48,9 +48,7 @@ pub(super) async fn programme_page(
     errors: Vec<String>,
 ) -> Result<ProgrammePage, AppError> {
     let today = today();
-    let grid = state
-        .store
-        .feasibility_grid()
+    let grid = app::lookups::feasibility_grid(state)
         .await?
         .into_iter()
         .map(|a| {
@@ -107,12 +105,9 @@ pub(super) async fn programme_page(
         errors: &no_errors,
     };
     let actor = caller.actor();
-    let offices = state
-        .store
-        .list_offices()
+    let offices = app::lookups::offices_in_scope(state, &actor)
         .await?
         .into_iter()
-        .filter(|o| actor.office.is_none_or(|mine| mine == o.id))
         .map(|o| {
             (
                 o.id.to_string(),
@@ -121,9 +116,7 @@ pub(super) async fn programme_page(
             )
         })
         .collect();
-    let unmet = state
-        .store
-        .unmet_needs(actor.office)
+    let unmet = app::programme::unmet_needs(state, &actor)
         .await?
         .into_iter()
         .filter_map(|r| {

@@ -80,7 +80,7 @@ pub(super) async fn case_referrals_page(
     let actor = caller.actor();
     let can_update = authorize(&actor, Action::UpdateCase, Resource::Case(case.access())).is_ok();
     let referrals = rf::of_case_all(state, case.id).await?;
-    let services = state.store.services().await?;
+    let services = rf::services(state, &actor).await?;
     let chosen = services
         .iter()
         .find(|s| s.id.to_string() == posted.get("service"));

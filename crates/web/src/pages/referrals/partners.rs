@@ -27,7 +27,9 @@ pub async fn referral_list(
             match names.get(&r.case) {
                 Some(n) => n.clone(),
                 None => {
-                    let n = state.store.case(r.case).await?.profile.full_name();
+                    let n = rf::returnee_name(&state, &actor, r)
+                        .await?
+                        .unwrap_or_default();
                     names.insert(r.case, n.clone());
                     n
                 }
@@ -76,8 +78,7 @@ pub(super) async fn provider_page(
     action: String,
     error: String,
 ) -> Result<ProviderReferralPage, AppError> {
-    let service = state.store.service(r.service).await?;
-    let events = state.store.referral_events(r.id).await?;
+    let (service, events, _) = rf::history(state, r).await?;
     Ok(ProviderReferralPage {
         c: Chrome::new(state, tr.clone(), caller),
         title: format!("{} — {}", r.service_name, r.provider_name),
@@ -163,7 +164,7 @@ pub async fn respond(
                     provider_page(&state, &tr, Some(&caller), &r, &d, target, message).await?;
                 render_status(status, &page)
             } else {
-                let case = state.store.case(r.case).await?;
+                let case = rf::case_of(&state, &actor, &r).await?;
                 let page = referral_page(
                     &Page::of(&state, &tr, &caller),
                     &case,

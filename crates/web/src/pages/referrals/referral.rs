@@ -176,9 +176,7 @@ pub(super) async fn referral_page(
         Resource::Referral(r.access()),
     )
     .is_ok();
-    let service = state.store.service(r.service).await?;
-    let events = state.store.referral_events(r.id).await?;
-    let links = state.store.referral_links(r.id).await?;
+    let (service, events, links) = rf::history(state, r).await?;
     let disclosures = rf::disclosures(state, r).await?;
     // Staff see exactly what the provider is shown, without it counting as a disclosure.
     let preview = domain::referral::disclose(
@@ -205,7 +203,7 @@ pub(super) async fn referral_page(
             .collect()
     };
     let draft_form = if r.status == ReferralStatus::Draft && can_update {
-        let services = state.store.services().await?;
+        let services = rf::services(state, &actor).await?;
         let (posted, errors) = draft.unwrap_or_else(|| {
             let mut p = posted_content(&r.content);
             p.0.push(("service".into(), r.service.to_string()));
@@ -541,7 +539,7 @@ pub async fn referral_slip(
             tr.t("referral-not-shared"),
         ));
     };
-    let service = state.store.service(r.service).await?;
+    let (service, _, _) = rf::history(&state, &r).await?;
     render(&SlipPage {
         c: Chrome::new(&state, tr.clone(), Some(&caller)),
         title: r.service_name.clone(),

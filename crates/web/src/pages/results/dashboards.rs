@@ -99,9 +99,7 @@ pub async fn dashboard(
     );
 
     // Survey scores: how many returnees fall in each support band, per round.
-    let model = app::rss::active_model(state.store.as_ref())
-        .await
-        .map_err(AppError::internal)?;
+    let model = app::rss::scoring_model(&state).await?;
     let (low, high) = crate::pages::rss::bands(&model);
     let summary = app::dashboards::survey_summary(&state, &actor, (low, high)).await?;
     let bands: Vec<CountChart> = [

@@ -57,7 +57,6 @@ pub async fn records(
         return Err(AppError::new(crate::error::ErrorKind::NotFound));
     };
     let axis = Axis::parse(&q.axis).filter(|a| ind.body.axes.contains(a));
-    let scope = domain::authz::case_list_scope(&actor);
     // As the figure counted them: within the programme's dates, offices and countries.
     let query = programme_query(
         &state,
@@ -69,24 +68,17 @@ pub async fn records(
     )
     .await?;
     let group = (!q.group.is_empty()).then_some(q.group.as_str());
-    let ids = state
-        .store
-        .tally_cases(&query, &period.label(), group, DRILL_LIMIT)
-        .await?;
-    let mut rows = Vec::new();
-    let mut hidden = 0;
-    for cid in &ids {
-        let case = state.store.case(*cid).await?;
-        if scope.is_some_and(|s| s.admits(&case.access())) {
-            rows.push(DrillRow {
-                href: format!("/cases/{}", case.id),
-                number: case.number.to_string(),
-                name: case.profile.full_name(),
-            });
-        } else {
-            hidden += 1;
-        }
-    }
+    let (cases, hidden) =
+        app::results::cases_behind(&state, &actor, &query, &period.label(), group, DRILL_LIMIT)
+            .await?;
+    let rows: Vec<DrillRow> = cases
+        .into_iter()
+        .map(|case| DrillRow {
+            href: format!("/cases/{}", case.id),
+            number: case.number.to_string(),
+            name: case.profile.full_name(),
+        })
+        .collect();
     render(&DrillPage {
         c: Chrome::new(&state, tr.clone(), Some(&caller)),
         back: format!("/results/indicators/{}", ind.id()),
@@ -95,7 +87,7 @@ pub async fn records(
             (Some(a), Some(g)) => format!("{} · {}", period.label(), group_label(&tr, a, g)),
             _ => period.label(),
         },
-        limited: ids.len() as u32 >= DRILL_LIMIT,
+        limited: (rows.len() + hidden) as u32 >= DRILL_LIMIT,
         rows,
         hidden: if hidden > 0 {
             tr.tn("drill-hidden", hidden as u64)

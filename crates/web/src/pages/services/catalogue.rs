@@ -366,7 +366,7 @@ pub(super) async fn service_page(
     let actor = caller.actor();
     let rec = rf::service(state, &actor, id).await?;
     let can_manage = authorize(&actor, Action::ManageServices, Resource::Programme).is_ok();
-    let proposals = state.store.service_updates(Some(rec.id)).await?;
+    let proposals = rf::service_updates(state, &actor, Some(rec.id)).await?;
     let has_errors = form.is_some();
     let (posted, errors) = form.unwrap_or_else(|| {
         (
@@ -375,7 +375,7 @@ pub(super) async fn service_page(
         )
     });
     let form = if can_manage {
-        let providers = state.store.providers().await?;
+        let providers = rf::providers(state, &actor).await?;
         Some(RecordForm {
             action: format!("/services/{}", rec.id),
             version: posted.get("version").to_string(),
@@ -463,7 +463,7 @@ pub(super) async fn new_service_page(
     posted: &Posted,
     errors: &ValidationErrors,
 ) -> Result<NewRecordPage, AppError> {
-    let providers = state.store.providers().await?;
+    let providers = rf::providers(state, &caller.actor()).await?;
     Ok(NewRecordPage {
         c: Chrome::new(state, tr.clone(), Some(caller)),
         title: tr.t("services-add"),

@@ -110,9 +110,7 @@ pub async fn services_page(
     let query = q.query();
     let can_manage = authorize(&actor, Action::ManageServices, Resource::Programme).is_ok();
     let proposals = if can_manage {
-        state
-            .store
-            .service_updates(None)
+        rf::service_updates(&state, &actor, None)
             .await?
             .iter()
             .filter(|u| u.status == domain::services::ProposalStatus::Pending)

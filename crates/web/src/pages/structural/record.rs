@@ -185,9 +185,7 @@ pub(super) async fn record_page(
     {
         Some(child) => {
             let mut rows = Vec::new();
-            for m in state
-                .store
-                .documents(child.doc, Some(rec.id))
+            for m in cm::raw_records(state, &actor, child.doc, Some(rec.id))
                 .await?
                 .into_iter()
                 .rev()
@@ -220,9 +218,7 @@ pub(super) async fn record_page(
     let (back, back_label) = match (kind.parent, rec.parent) {
         (Some(parent_slug), Some(parent)) => (
             format!("/registry/{parent_slug}/{parent}"),
-            state
-                .store
-                .document(parent)
+            cm::raw_record(state, &actor, parent)
                 .await
                 .map(|p| p.name)
                 .unwrap_or_default(),
@@ -360,6 +356,7 @@ pub(super) async fn new_page(
 /// The record a new one belongs to, checked to be of the right kind.
 pub(super) async fn parent_of(
     state: &AppState,
+    actor: &domain::authz::Actor,
     kind: &Kind,
     parent: &str,
 ) -> Result<Option<DocumentId>, AppError> {
@@ -367,10 +364,7 @@ pub(super) async fn parent_of(
         None => Ok(None),
         Some(parent_slug) => {
             let parent_kind = self::kind(parent_slug)?;
-            let rec = state
-                .store
-                .document(app::referrals::parse_id(parent)?)
-                .await?;
+            let rec = cm::raw_record(state, actor, app::parse_id(parent)?).await?;
             if rec.kind != parent_kind.doc {
                 return Err(AppError::new(ErrorKind::NotFound));
             }
@@ -392,7 +386,7 @@ pub async fn new_form(
         cm::manage_action(kind.doc),
         Resource::Programme,
     )?;
-    parent_of(&state, &kind, &q.parent).await?;
+    parent_of(&state, &caller.actor(), &kind, &q.parent).await?;
     let mut posted = Posted::default();
     for f in &kind.fields {
         if matches!(f.input, Input::Date) {
@@ -423,7 +417,7 @@ pub async fn create(
     let actor = caller.actor();
     let kind = kind(&slug)?;
     authorize(&actor, cm::manage_action(kind.doc), Resource::Programme)?;
-    let parent = parent_of(&state, &kind, &q.parent).await?;
+    let parent = parent_of(&state, &actor, &kind, &q.parent).await?;
     let orgs = cm::organisations(&state).await?;
     let (fields, read) = records::read(&kind.fields, &form, &orgs);
     let saved = if read.is_empty() {

@@ -77,7 +77,7 @@ pub(super) async fn load(
     id: &str,
 ) -> Result<DocRecord, AppError> {
     authorize(actor, cm::read_action(kind.doc), Resource::Programme)?;
-    let rec = state.store.document(app::referrals::parse_id(id)?).await?;
+    let rec = cm::raw_record(state, actor, app::parse_id(id)?).await?;
     if rec.kind != kind.doc {
         return Err(AppError::new(ErrorKind::NotFound));
     }
@@ -303,9 +303,7 @@ pub(super) fn facts(
 pub(super) async fn stakeholder_kinds(
     state: &AppState,
 ) -> Result<Vec<(StakeholderId, domain::stakeholder::StakeholderKind)>, AppError> {
-    Ok(state
-        .store
-        .stakeholders()
+    Ok(app::lookups::stakeholder_list(state)
         .await?
         .into_iter()
         .map(|s| (s.id, s.stakeholder.kind))

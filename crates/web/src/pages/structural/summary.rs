@@ -40,7 +40,7 @@ pub async fn hub(
         .filter(|k| k.parent.is_none() && k.hub == Hub::Structural)
     {
         let mut rows = Vec::new();
-        for rec in state.store.documents(k.doc, None).await? {
+        for rec in cm::raw_records(&state, &actor, k.doc, None).await? {
             let value = read_value(&rec)?;
             rows.push(HubRow {
                 href: format!("/registry/{}/{}", k.slug, rec.id),
