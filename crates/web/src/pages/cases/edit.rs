@@ -114,7 +114,6 @@ pub async fn new_form(
     SignedIn(caller): SignedIn,
 ) -> Result<Response, AppError> {
     let actor = caller.actor();
-    authorize(&actor, Action::CreateCase, Resource::Programme)?;
     let offices = offices_in_scope(&state, &actor).await?;
     let form = ProfileForm {
         consent_method: ConsentMethod::WrittenInPerson.to_string(),
@@ -146,7 +145,6 @@ pub async fn create(
     CsrfForm { caller, form }: CsrfForm<ProfileForm>,
 ) -> Result<Response, AppError> {
     let actor = caller.actor();
-    authorize(&actor, Action::CreateCase, Resource::Programme)?;
     let offices = offices_in_scope(&state, &actor).await?;
     let mut errors = ValidationErrors::new();
     // The office: the user's own, or the one chosen by a national-scope user.

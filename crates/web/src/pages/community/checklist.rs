@@ -90,11 +90,6 @@ pub async fn criteria(
     tr: Tr,
     SignedIn(caller): SignedIn,
 ) -> Result<Response, AppError> {
-    authorize(
-        &caller.actor(),
-        Action::ManageProgramme,
-        Resource::Programme,
-    )?;
     let config = cm::selection_config(&state).await?;
     render(&criteria_page(
         &state,
@@ -116,7 +111,6 @@ pub async fn save_criteria(
     CsrfForm { caller, form }: CsrfForm<Posted>,
 ) -> Result<Response, AppError> {
     let actor = caller.actor();
-    authorize(&actor, Action::ManageProgramme, Resource::Programme)?;
     let current = cm::selection_config(&state).await?;
     let mut read = ValidationErrors::new();
     let mut config = SelectionConfig {

@@ -11,7 +11,6 @@ pub async fn add_handbook_examples(
 ) -> Result<Response, AppError> {
     use domain::me::{InterventionLevel, ResultLevel, handbook_indicators};
     let actor = caller.actor();
-    authorize(&actor, Action::ManageResults, Resource::Programme)?;
     let programme: Doc<Programme> = cm::get(&state, &actor, &id).await?;
     let outcomes = [
         (

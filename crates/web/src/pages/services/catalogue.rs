@@ -423,7 +423,6 @@ pub async fn service_save(
     CsrfForm { caller, form }: CsrfForm<Posted>,
 ) -> Result<Response, AppError> {
     let actor = caller.actor();
-    authorize(&actor, Action::ManageServices, Resource::Programme)?;
     let sid = rf::parse_id(&id)?;
     let (s, read) = service_from(&form);
     let saved = if read.is_empty() {
@@ -486,7 +485,6 @@ pub async fn service_new(
     SignedIn(caller): SignedIn,
     Query(q): Query<NewServiceQuery>,
 ) -> Result<Response, AppError> {
-    authorize(&caller.actor(), Action::ManageServices, Resource::Programme)?;
     let mut posted = Posted::default();
     posted.set("provider", q.provider);
     posted.set("serves_returnees", "yes");
@@ -500,7 +498,6 @@ pub async fn service_create(
     CsrfForm { caller, form }: CsrfForm<Posted>,
 ) -> Result<Response, AppError> {
     let actor = caller.actor();
-    authorize(&actor, Action::ManageServices, Resource::Programme)?;
     let (s, read) = service_from(&form);
     let saved = if read.is_empty() {
         Some(rf::save_service(&state, &actor, None, form.get("provider"), None, s).await)

@@ -148,7 +148,6 @@ pub async fn provider_save(
     CsrfForm { caller, form }: CsrfForm<Posted>,
 ) -> Result<Response, AppError> {
     let actor = caller.actor();
-    authorize(&actor, Action::ManageServices, Resource::Programme)?;
     let pid = rf::parse_id(&id)?;
     let (p, read) = provider_from(&form);
     let saved = if read.is_empty() {
@@ -203,7 +202,6 @@ pub async fn provider_new(
     tr: Tr,
     SignedIn(caller): SignedIn,
 ) -> Result<Response, AppError> {
-    authorize(&caller.actor(), Action::ManageServices, Resource::Programme)?;
     render(&new_provider_page(
         &state,
         &tr,
@@ -219,7 +217,6 @@ pub async fn provider_create(
     CsrfForm { caller, form }: CsrfForm<Posted>,
 ) -> Result<Response, AppError> {
     let actor = caller.actor();
-    authorize(&actor, Action::ManageServices, Resource::Programme)?;
     let (p, read) = provider_from(&form);
     let saved = if read.is_empty() {
         Some(rf::save_provider(&state, &actor, None, None, p).await)

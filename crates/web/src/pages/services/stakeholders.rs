@@ -257,7 +257,6 @@ pub async fn stakeholder_save(
     CsrfForm { caller, form }: CsrfForm<Posted>,
 ) -> Result<Response, AppError> {
     let actor = caller.actor();
-    authorize(&actor, Action::ManageStakeholders, Resource::Programme)?;
     let sid = rf::parse_id(&id)?;
     let (s, read) = stakeholder_from(&form);
     let saved = if read.is_empty() {
@@ -302,11 +301,6 @@ pub async fn stakeholder_new(
     tr: Tr,
     SignedIn(caller): SignedIn,
 ) -> Result<Response, AppError> {
-    authorize(
-        &caller.actor(),
-        Action::ManageStakeholders,
-        Resource::Programme,
-    )?;
     render(&new_stakeholder_page(
         &state,
         &tr,
@@ -322,7 +316,6 @@ pub async fn stakeholder_create(
     CsrfForm { caller, form }: CsrfForm<Posted>,
 ) -> Result<Response, AppError> {
     let actor = caller.actor();
-    authorize(&actor, Action::ManageStakeholders, Resource::Programme)?;
     let (s, read) = stakeholder_from(&form);
     let saved = if read.is_empty() {
         Some(rf::save_stakeholder(&state, &actor, None, None, s).await)

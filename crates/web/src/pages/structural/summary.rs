@@ -31,7 +31,6 @@ pub async fn hub(
 ) -> Result<Response, AppError> {
     let actor = caller.actor();
     let threshold = small_cell_threshold(&actor);
-    authorize(&actor, Action::ReadCommunity, Resource::Programme)?;
     let orgs = cm::organisations(&state).await?;
     let kinds_of = stakeholder_kinds(&state).await?;
     let mut sections = Vec::new();
