@@ -520,12 +520,19 @@ fn where_clause(q: &CaseQuery, plan: Plan) -> (String, Vec<Value>) {
         } else {
             // Every word must begin some word of the name. Within one office, only that
             // office's entries of the search index are read.
+            let words: Vec<String> = search_tokens(text).into_iter().take(4).collect();
+            if words.is_empty() {
+                // Nothing searchable was typed (only punctuation such as `%` or `_`): no name
+                // can match it. Bind nothing either: every bound value must appear in the SQL.
+                cond.push("1 = 0".to_string());
+            }
             let search_office = q
                 .scope
                 .office
                 .or(q.office)
+                .filter(|_| !words.is_empty())
                 .map(|o| arg(o.to_string().into(), &mut args));
-            for word in search_tokens(text).into_iter().take(4) {
+            for word in words {
                 let lo = arg(word.clone().into(), &mut args);
                 let hi = arg(format!("{word}\u{10FFFF}").into(), &mut args);
                 cond.push(match plan {

@@ -861,3 +861,34 @@ async fn a_route_whose_handler_forgot_to_authorize_is_still_refused_by_its_decla
     assert_eq!(status, 200);
     assert_eq!(body, "everything about every returnee");
 }
+
+#[tokio::test]
+async fn searching_for_punctuation_finds_nothing_instead_of_failing() {
+    let (app, _) = app_with_office().await;
+    let c = app.signed_in("cm.one").await;
+    register(&c).await;
+    let token = api_token(&c).await;
+    // What a person may type into the search box: percent signs, underscores, backslashes,
+    // quotes, alone or around a name (URL-encoded as a browser sends them).
+    for q in ["%25", "_", "%5C", "%25%25", "%27", "%22", "*", "%25_%5C", "-"] {
+        let (status, page) = c.get_text(&format!("/cases?q={q}")).await;
+        assert_eq!(status, 200, "page search {q}");
+        assert!(page.contains("No cases match"), "page search {q}");
+        let res = c
+            .http
+            .get(app.url(&format!("/api/v1/cases?q={q}")))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "API search {q}");
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(body["total"], 0, "API search {q}");
+    }
+    // A name with punctuation around it is still found.
+    for q in ["%25aminata", "diallo_", "%5Caminata%25"] {
+        let (status, page) = c.get_text(&format!("/cases?q={q}")).await;
+        assert_eq!(status, 200);
+        assert!(page.contains("Aminata Diallo"), "search {q}");
+    }
+}
