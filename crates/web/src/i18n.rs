@@ -166,15 +166,23 @@ mod tests {
     fn every_message_used_exists() {
         let i18n = I18n::load().unwrap();
         let root = concat!(env!("CARGO_MANIFEST_DIR"), "/");
+        // Every file below these folders, however deep: pages and rules live in submodules.
         let mut sources = Vec::new();
-        for dir in ["templates", "src", "src/pages", "src/api", "../domain/src"] {
-            for entry in std::fs::read_dir(format!("{root}{dir}")).unwrap() {
+        let mut dirs: Vec<std::path::PathBuf> = ["templates", "src", "../app/src", "../domain/src"]
+            .iter()
+            .map(|d| std::path::PathBuf::from(format!("{root}{d}")))
+            .collect();
+        while let Some(dir) = dirs.pop() {
+            for entry in std::fs::read_dir(&dir).unwrap() {
                 let path = entry.unwrap().path();
-                if path.is_file() {
+                if path.is_dir() {
+                    dirs.push(path);
+                } else {
                     sources.push((path.clone(), std::fs::read_to_string(&path).unwrap()));
                 }
             }
         }
+        assert!(sources.len() > 150, "the sources were not found");
         let mut missing = Vec::new();
         for (path, text) in &sources {
             let mut ids = Vec::new();
