@@ -66,7 +66,7 @@ impl FieldBuilder<'_> {
             kind,
             value: value.to_string(),
             choices: Vec::new(),
-            hint: if self.tr_has(&hint_id) {
+            hint: if self.tr.has(&hint_id) {
                 self.tr.t(&hint_id)
             } else {
                 String::new()
@@ -74,10 +74,6 @@ impl FieldBuilder<'_> {
             error: self.errors.get(name).cloned().unwrap_or_default(),
             required,
         }
-    }
-    fn tr_has(&self, id: &str) -> bool {
-        let s = self.tr.t(id);
-        s != id
     }
     pub fn input(&self, name: &str, kind: &'static str, value: &str, required: bool) -> FieldView {
         self.base(name, kind, value, required)

@@ -13,6 +13,8 @@ pub const DEFAULT_LANGUAGE: &str = "en";
 
 pub struct I18n {
     bundles: HashMap<String, FluentBundle<FluentResource>>,
+    /// Message ids asked for that no catalogue has, for tests to assert there are none.
+    missing: std::sync::Mutex<std::collections::BTreeSet<String>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -42,7 +44,10 @@ impl I18n {
                 .map_err(|errors| err(format!("{errors:?}")))?;
             bundles.insert(lang.to_string(), bundle);
         }
-        Ok(Self { bundles })
+        Ok(Self {
+            bundles,
+            missing: Default::default(),
+        })
     }
 
     /// The best language we have for an `Accept-Language` header.
@@ -60,6 +65,15 @@ impl I18n {
             })
             .find(|lang| self.bundles.contains_key(lang))
             .unwrap_or_else(|| DEFAULT_LANGUAGE.to_string())
+    }
+
+    /// Message ids asked for since start-up that the catalogue of the language asked in lacks,
+    /// as `lang: id`.
+    pub fn missing(&self) -> Vec<String> {
+        self.missing
+            .lock()
+            .map(|m| m.iter().cloned().collect())
+            .unwrap_or_default()
     }
 
     pub fn has(&self, lang: &str, id: &str) -> bool {
@@ -83,6 +97,9 @@ impl I18n {
             }
             None => {
                 tracing::warn!(id, lang, "missing message");
+                if let Ok(mut m) = self.missing.lock() {
+                    m.insert(format!("{lang}: {id}"));
+                }
                 id.to_string()
             }
         }
@@ -102,6 +119,10 @@ impl Tr {
     }
     pub fn lang(&self) -> &str {
         &self.lang
+    }
+    /// Whether the language has this message (an optional one, such as a field's hint).
+    pub fn has(&self, id: &str) -> bool {
+        self.i18n.has(&self.lang, id)
     }
     /// Left-to-right or right-to-left, for the `dir` attribute.
     pub fn dir(&self) -> &'static str {

@@ -1851,3 +1851,14 @@ dashboard-sent = Sent
 dashboard-answered = Answered
 dashboard-median-days = Median days to answer
 dashboard-waiting = Still waiting
+
+# Default labels of fields whose screens usually give a more specific one.
+field-purpose = Purpose
+field-decision = Decision
+field-date = Date
+field-hh = Household member
+field-sort = Sort by
+field-order = Order
+field-returned-to = Returned on or before
+field-community-project = Community project
+field-referral-to = Referral to { $service }

@@ -870,7 +870,9 @@ async fn searching_for_punctuation_finds_nothing_instead_of_failing() {
     let token = api_token(&c).await;
     // What a person may type into the search box: percent signs, underscores, backslashes,
     // quotes, alone or around a name (URL-encoded as a browser sends them).
-    for q in ["%25", "_", "%5C", "%25%25", "%27", "%22", "*", "%25_%5C", "-"] {
+    for q in [
+        "%25", "_", "%5C", "%25%25", "%27", "%22", "*", "%25_%5C", "-",
+    ] {
         let (status, page) = c.get_text(&format!("/cases?q={q}")).await;
         assert_eq!(status, 200, "page search {q}");
         assert!(page.contains("No cases match"), "page search {q}");

@@ -195,6 +195,13 @@ async fn every_route_refuses_exactly_what_the_matrix_forbids() {
         checked > 400,
         "walked {checked} route × role × record combinations"
     );
+    // Every page and answer of the walk found its words in the catalogue.
+    let missing = app.i18n.missing();
+    assert!(
+        missing.is_empty(),
+        "messages asked for that the catalogue lacks:\n{}",
+        missing.join("\n")
+    );
 }
 
 /// Records the routes of the service map and referrals are about: partner.a's organisation

@@ -103,6 +103,10 @@ pub fn field_label(tr: &Tr, field: &str) -> String {
             tr.t_of("purpose", p.as_str()),
         );
     }
+    // A referral is named after the service it went to: `referral.<service>`.
+    if let Some(service) = field.strip_prefix("referral.") {
+        return tr.t1("field-referral-to", "service", service);
+    }
     tr.t(&format!("field-{}", field.replace(['_', '.'], "-")))
 }
 

@@ -15,6 +15,8 @@ pub const PASSWORD: &str = "a long test password";
 pub struct TestApp {
     pub addr: SocketAddr,
     pub store: Arc<dyn Store>,
+    /// The server's message catalogues: what it was asked for and lacked.
+    pub i18n: Arc<web::i18n::I18n>,
     pub _dir: tempfile::TempDir,
 }
 
@@ -35,6 +37,7 @@ pub async fn spawn_routed(
     let dir = tempfile::tempdir().unwrap();
     let store: Arc<dyn Store> = Arc::new(store::SqliteStore::open_in(dir.path()).await.unwrap());
     let state = web::AppState::new(store.clone(), config).await.unwrap();
+    let i18n = state.i18n.clone();
     let app = build(state);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -49,6 +52,7 @@ pub async fn spawn_routed(
     TestApp {
         addr,
         store,
+        i18n,
         _dir: dir,
     }
 }
