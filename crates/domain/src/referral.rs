@@ -348,7 +348,13 @@ pub fn answer_due(sent_on: Date, answer_days: u16) -> Date {
 
 /// Sent, not answered, and past the agreed time.
 pub fn is_overdue(status: ReferralStatus, due: Option<Date>, today: Date) -> bool {
-    status == ReferralStatus::Sent && due.is_some_and(|d| today > d)
+    answer_awaited(status, due).is_some_and(|d| today > d)
+}
+
+/// The day the provider should answer by, while an answer is awaited (sent, not answered
+/// yet); `None` once they have answered or the referral went no further.
+pub fn answer_awaited(status: ReferralStatus, due: Option<Date>) -> Option<Date> {
+    due.filter(|_| status == ReferralStatus::Sent)
 }
 
 /// How long a provider link lives unless the case manager chooses otherwise.
@@ -458,6 +464,22 @@ pub fn disclose(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_answer_is_awaited_only_while_the_referral_is_sent() {
+        use time::macros::date;
+        let due = Some(date!(2026 - 03 - 10));
+        assert_eq!(answer_awaited(ReferralStatus::Sent, due), due);
+        for answered in [
+            ReferralStatus::Accepted,
+            ReferralStatus::Declined,
+            ReferralStatus::Draft,
+        ] {
+            assert_eq!(answer_awaited(answered, due), None);
+            assert!(!is_overdue(answered, due, date!(2026 - 04 - 01)));
+        }
+        assert!(is_overdue(ReferralStatus::Sent, due, date!(2026 - 04 - 01)));
+    }
     use crate::case::tests::sample;
     use time::macros::date;
 

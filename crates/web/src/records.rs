@@ -285,7 +285,11 @@ pub fn views_in(
                 Input::Score => {
                     fb.select(f.name, v, "score", &["1", "2", "3", "4", "5"], f.required)
                 }
-                Input::Choice(kind, all) => fb.select(f.name, v, kind, all, f.required),
+                Input::Choice(kind, all) => {
+                    let mut view = fb.select(f.name, v, kind, all, f.required);
+                    view.label = field_label(tr, f);
+                    view
+                }
                 Input::Choices(kind, all) => fb.checkboxes(f.name, &p.all(f.name), kind, all),
                 Input::Stakeholder => {
                     let mut view = fb.select(f.name, v, "score", &[], f.required);
@@ -383,7 +387,7 @@ pub fn rows(tr: &Tr, fields: &[Field], value: &Value, orgs: &Options) -> Vec<Det
     fields
         .iter()
         .map(|f| DetailRow {
-            label: label(tr, f.name),
+            label: field_label(tr, f),
             value: show(tr, f, &value[f.name], orgs),
         })
         .collect()
@@ -400,6 +404,18 @@ pub fn lines(s: &str) -> Vec<String> {
 
 pub fn label(tr: &Tr, name: &str) -> String {
     tr.t(&format!("field-{}", name.replace('_', "-")))
+}
+
+/// A field's label: a choice of named values is labelled after what it chooses when the
+/// catalogue has a label for that (a project's type and a participant's are both fields named
+/// `kind`, but they are not the same question).
+pub fn field_label(tr: &Tr, f: &Field) -> String {
+    match &f.input {
+        Input::Choice(kind, _) if tr.has(&format!("field-{kind}")) => {
+            tr.t(&format!("field-{kind}"))
+        }
+        _ => label(tr, f.name),
+    }
 }
 
 /// What a save came to: the saved record, or the status and the messages to show next to what

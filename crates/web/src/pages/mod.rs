@@ -206,7 +206,10 @@ pub async fn health(State(state): State<AppState>) -> Result<&'static str, AppEr
 pub async fn home(SignedIn(caller): SignedIn) -> Redirect {
     let actor = caller.actor();
     let can = |a: Action| authorize(&actor, a, Resource::Programme).is_ok();
-    if can(Action::ListCases) {
+    // Case managers start from what is due on their cases; others from what they oversee.
+    if actor.role == domain::Role::CaseManager {
+        Redirect::to("/my-work")
+    } else if can(Action::ListCases) {
         Redirect::to("/cases")
     } else if can(Action::ReadReferral) {
         Redirect::to("/referrals")

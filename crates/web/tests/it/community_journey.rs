@@ -205,6 +205,10 @@ async fn a_community_project_from_places_of_return_to_the_returnees_plan() {
     assert_eq!(res.status(), 303);
     let project = id_after(&res, "/projects/");
     let path = format!("/projects/{project}");
+    // The project's type and a participant's type are asked as what they are.
+    let (_, page) = cm.get_text(&path).await;
+    assert!(page.contains("Type of project") && page.contains("Type of participant"));
+    assert!(!page.contains("Kind of stakeholder"));
     let v = page_version(&cm, &path).await;
     let res = cm
         .post_form(

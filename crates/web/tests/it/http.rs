@@ -894,3 +894,38 @@ async fn searching_for_punctuation_finds_nothing_instead_of_failing() {
         assert!(page.contains("Aminata Diallo"), "search {q}");
     }
 }
+
+#[tokio::test]
+async fn each_role_lands_where_its_work_is() {
+    let (app, office) = app_with_office().await;
+    app.user("pm.one", Role::ProgrammeManager, Some(office))
+        .await;
+    app.user("viewer.one", Role::Viewer, None).await;
+    for (user, home) in [
+        ("cm.one", "/my-work"),
+        ("pm.one", "/cases"),
+        ("viewer.one", "/overview"),
+    ] {
+        let c = app.signed_in(user).await;
+        let res = c.get("/").await;
+        assert_eq!(res.status(), 303, "{user}");
+        assert_eq!(location(&res), home, "{user}");
+    }
+    // The case manager's landing page is their work list.
+    let cm = app.signed_in("cm.one").await;
+    let (status, page) = cm.get_text("/my-work").await;
+    assert_eq!(status, 200);
+    assert!(page.contains("My work"));
+}
+
+#[tokio::test]
+async fn the_timeline_says_what_codes_mean() {
+    let (app, _) = app_with_office().await;
+    let c = app.signed_in("cm.one").await;
+    let id = register(&c).await;
+    let (status, page) = c.get_text(&format!("/cases/{id}")).await;
+    assert_eq!(status, 200);
+    // The household member recorded at registration, in words rather than codes.
+    assert!(page.contains("Moussa Diallo (Child, Male"), "{page}");
+    assert!(!page.contains("(child, male"));
+}

@@ -293,6 +293,9 @@ async fn service_map_referral_partner_and_link_journey() {
         .unwrap();
     assert_eq!(res.status(), 404);
 
+    // While the referral awaits an answer, its page says by when.
+    let (_, page) = cm.get_text(&ref_url).await;
+    assert!(page.contains("should answer by"));
     // The partner accepts, then confirms delivery; the case manager sees it on the case.
     let csrf_pa = csrf_of(&pa.get_text(&format!("/referrals/{referral}")).await.1);
     let res = pa
@@ -315,6 +318,10 @@ async fn service_map_referral_partner_and_link_journey() {
     }
     let (_, page) = cm.get_text(&ref_url).await;
     assert!(page.contains("Service delivered"));
+    assert!(
+        !page.contains("should answer by"),
+        "no answer is awaited once given"
+    );
     assert!(page.contains("Seen by Dr Sow"));
     assert!(page.contains("partner.a name"), "who saw it");
     let seen = disclosures(&app, &referral).await;

@@ -115,6 +115,27 @@ pub(super) fn field_value(tr: &Tr, field: &str, value: &Option<String>) -> Strin
     let Some(v) = value else {
         return "—".into();
     };
+    // Values written as `text (code, code, …)`: a household member, a plan's agreement.
+    if field.starts_with("household.") {
+        return with_parts(v, |i, part| match (i, part) {
+            (0, rel) if domain::case::Relationship::parse(rel).is_some() => {
+                tr.t_of("relationship", rel)
+            }
+            (_, sex) if Sex::parse(sex).is_some() => tr.t_of("sex", sex),
+            (_, "returned together") => tr.t("together-yes"),
+            (_, "stayed behind") => tr.t("together-no"),
+            (_, other) => other.to_string(),
+        });
+    }
+    if field.starts_with("plan.v") && field.ends_with(".agreement") {
+        return with_parts(v, |_, method| {
+            if domain::pathway::plan::AgreementMethod::parse(method).is_some() {
+                tr.t_of("agreement-method", method)
+            } else {
+                method.to_string()
+            }
+        });
+    }
     let kind = match field {
         "sex" => Some("sex"),
         "return_type" => Some("return-type"),
@@ -134,6 +155,21 @@ pub(super) fn field_value(tr: &Tr, field: &str, value: &Option<String>) -> Strin
             .collect::<Vec<_>>()
             .join(", "),
         (None, v) => v.to_string(),
+    }
+}
+
+/// Rewrites the comma-separated parts in the brackets of `text (a, b, …)`, by position.
+fn with_parts(v: &str, part: impl Fn(usize, &str) -> String) -> String {
+    match v.strip_suffix(')').and_then(|s| s.split_once(" (")) {
+        Some((head, inner)) => {
+            let parts: Vec<String> = inner
+                .split(", ")
+                .enumerate()
+                .map(|(i, p)| part(i, p))
+                .collect();
+            format!("{head} ({})", parts.join(", "))
+        }
+        None => v.to_string(),
     }
 }
 

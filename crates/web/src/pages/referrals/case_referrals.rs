@@ -38,7 +38,9 @@ pub(super) fn row(tr: &Tr, r: &ReferralRecord, href: String, name: String) -> Re
             status_class(r.status)
         },
         sent: r.sent_on.map(|d| d.to_string()).unwrap_or_default(),
-        due: r.answer_due.map(|d| d.to_string()).unwrap_or_default(),
+        due: domain::referral::answer_awaited(r.status, r.answer_due)
+            .map(|d| d.to_string())
+            .unwrap_or_default(),
         overdue,
         name,
     }

@@ -240,7 +240,9 @@ pub(super) async fn referral_page(
             status_class(r.status)
         },
         overdue,
-        due: r.answer_due.map(|d| d.to_string()).unwrap_or_default(),
+        due: domain::referral::answer_awaited(r.status, r.answer_due)
+            .map(|d| d.to_string())
+            .unwrap_or_default(),
         consent: consent_rows(tr, &r.content),
         preview,
         sop: vec![sop_group(tr, &service.service)],
