@@ -14,6 +14,7 @@ use time::Date;
 use crate::i18n::Tr;
 
 /// One choice of a select or checkbox list.
+#[derive(Clone)]
 pub struct Choice {
     pub value: String,
     pub label: String,
@@ -21,6 +22,7 @@ pub struct Choice {
 }
 
 /// A field as the template renders it.
+#[derive(Clone)]
 pub struct FieldView {
     pub name: String,
     /// The element id after `f-`: the name, unless several forms on one page share names.

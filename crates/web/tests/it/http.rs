@@ -929,3 +929,24 @@ async fn the_timeline_says_what_codes_mean() {
     assert!(page.contains("Moussa Diallo (Child, Male"), "{page}");
     assert!(!page.contains("(child, male"));
 }
+
+#[tokio::test]
+async fn the_case_pages_use_each_element_id_once() {
+    let (app, _) = app_with_office().await;
+    let c = app.signed_in("cm.one").await;
+    let id = register(&c).await;
+    map_service(&app, "Clinic A", "Dakar").await;
+    for path in [
+        format!("/cases/{id}"),
+        format!("/cases/{id}/referrals"),
+        format!("/cases/{id}/plan/edit"),
+        format!("/cases/{id}/follow-up"),
+        format!("/cases/{id}/closure"),
+        "/cases/new".to_string(),
+    ] {
+        let (status, page) = c.get_text(&path).await;
+        assert_eq!(status, 200, "{path}");
+        let dup = duplicate_ids(&page);
+        assert!(dup.is_empty(), "{path} repeats ids: {dup:?}");
+    }
+}

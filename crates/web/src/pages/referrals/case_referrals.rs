@@ -102,6 +102,8 @@ pub(super) async fn case_referrals_page(
         let errs = error_map(tr, feedback_errors);
         let fb = FieldBuilder { tr, errors: &errs };
         let mut service = fb.select("service", &feedback.service, "", &[], true);
+        // The referral form above has its own service field.
+        service.id = "feedback-service".into();
         service.choices.extend(services.iter().map(|s| Choice {
             value: s.id.to_string(),
             label: format!("{} — {}", s.service.name, s.provider_name),

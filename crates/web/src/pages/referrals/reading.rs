@@ -131,6 +131,9 @@ pub struct ReferralFormView {
     pub action: String,
     pub version: String,
     pub services: Vec<FieldView>,
+    /// The same choice of service for the form that shows a service's procedure first: its
+    /// own element id, since both forms are on the page.
+    pub procedure: Vec<FieldView>,
     pub what: Vec<FieldView>,
     pub consent: Vec<FieldView>,
     pub exception: Vec<FieldView>,
@@ -257,6 +260,10 @@ pub(super) fn referral_form(
         other_errors,
         action: String::new(),
         version: p.get("version").to_string(),
+        procedure: vec![FieldView {
+            id: "procedure-service".into(),
+            ..service.clone()
+        }],
         services: vec![service],
         what,
         consent,

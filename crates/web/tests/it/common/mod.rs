@@ -447,3 +447,18 @@ pub fn id_after(res: &reqwest::Response, prefix: &str) -> String {
         .unwrap()
         .to_string()
 }
+
+/// Element ids used more than once on a page (labels and scripts find the wrong element).
+pub fn duplicate_ids(html: &str) -> Vec<String> {
+    let mut seen = std::collections::BTreeMap::<&str, usize>::new();
+    for (i, _) in html.match_indices(" id=\"") {
+        let rest = &html[i + 5..];
+        if let Some(end) = rest.find('"') {
+            *seen.entry(&rest[..end]).or_default() += 1;
+        }
+    }
+    seen.into_iter()
+        .filter(|(_, n)| *n > 1)
+        .map(|(id, n)| format!("{id} ×{n}"))
+        .collect()
+}
