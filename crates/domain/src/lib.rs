@@ -9,6 +9,7 @@ pub mod authz;
 pub mod case;
 pub mod community;
 pub mod consent;
+pub mod disclosure;
 pub mod ids;
 pub mod me;
 pub mod pathway;

@@ -1864,3 +1864,5 @@ field-community-project = Community project
 field-referral-to = Referral to { $service }
 field-project-kind = Type of project
 field-participant-kind = Type of participant
+cell-hidden = hidden
+overview-hidden-note = Some counts of 5 or more are hidden too, so that a smaller one cannot be worked out from the totals.

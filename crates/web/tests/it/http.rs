@@ -950,3 +950,28 @@ async fn the_case_pages_use_each_element_id_once() {
         assert!(dup.is_empty(), "{path} repeats ids: {dup:?}");
     }
 }
+
+#[tokio::test]
+async fn a_hidden_small_count_cannot_be_worked_out_from_the_totals() {
+    let (app, _) = app_with_office().await;
+    app.user("donor", Role::Viewer, None).await;
+    let c = app.signed_in("cm.one").await;
+    // Seven women and two men: with the office total shown, showing the women's 7 would tell
+    // that the men are 2.
+    for i in 0..9 {
+        let sex = if i < 7 { "female" } else { "male" };
+        register_named(&app, &c, &format!("Person{i}"), sex).await;
+    }
+    let viewer = app.signed_in("donor").await;
+    let (status, page) = viewer.get_text("/overview").await;
+    assert_eq!(status, 200);
+    let by_sex = &page[page.find("Cases by office and sex").unwrap()..];
+    assert!(by_sex.contains("<td>hidden</td>"), "{by_sex}");
+    assert!(by_sex.contains("<td>fewer than 5</td>"));
+    assert!(
+        !by_sex.contains("<td>7</td>"),
+        "the women's count would give the men's away"
+    );
+    assert!(by_sex.contains("<td>9</td>"), "the office total stays");
+    assert!(page.contains("so that a smaller one cannot be worked out"));
+}
