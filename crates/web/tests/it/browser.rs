@@ -415,7 +415,7 @@ async fn a_referral_travels_to_a_partner_and_back() {
     b.goto(&app.url(&case_path)).await;
     b.click("nav.case-nav a[href$='/referrals']").await;
     b.wait_for_text("Refer to a service").await;
-    b.click("#f-service option:nth-child(2)").await;
+    b.click("#f-procedure-service option:nth-child(2)").await;
     b.click("#refer form[method=get] button").await;
     b.wait_for_text("Referral procedure").await;
     b.type_into("#f-referral_reason", "Diabetes follow-up")
