@@ -446,3 +446,29 @@ async fn repeat_items_are_added_and_removed_with_plain_buttons() {
     assert!(!page.contains("Household members 2") && page.contains("Household members 1"));
     assert!(page.contains("value=\"Awa\"") && !page.contains("value=\"Moussa\""));
 }
+
+#[tokio::test]
+async fn the_screening_starts_with_the_age_the_case_already_knows() {
+    let app = spawn_app().await;
+    let office = app.office("DKR").await;
+    app.user("cm.one", Role::CaseManager, Some(office)).await;
+    let cm = app.signed_in("cm.one").await;
+    // Born 1995-03-14, returned 2026-02-10: 30 at return.
+    let (id, _) = register_named(&app, &cm, "Aminata", "female").await;
+    let csrf = cm.csrf(&format!("/cases/{id}")).await;
+    let res = cm
+        .post_form(
+            &format!("/cases/{id}/submissions"),
+            &csrf,
+            &[("form_id", "rapid_vulnerability_screening")],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let (status, page) = cm.get_text(&location(&res)).await;
+    assert_eq!(status, 200);
+    let at = page
+        .find("id=\"q-returnee_age\"")
+        .expect("the age question");
+    let input = &page[at..at + page[at..].find('>').unwrap()];
+    assert!(input.contains("value=\"30\""), "{input}");
+}
