@@ -117,6 +117,8 @@ async fn a_follow_up_question_appears_once_an_earlier_answer_calls_for_it() {
         "not asked yet"
     );
 
+    // The age comes filled in from the case; the interviewer corrects it.
+    b.clear("#q-returnee_age").await;
     b.type_into("#q-returnee_age", "34").await;
     b.click("#q-health_needs-yes").await;
 
@@ -268,6 +270,7 @@ async fn a_returnee_is_walked_from_assessments_to_an_approved_plan_follow_up_and
     b.set_value("#q-screening_date", &today).await;
     b.click("#q-screening_stage-on_arrival").await;
     b.click("#q-screener_trained").await;
+    b.clear("#q-returnee_age").await;
     b.type_into("#q-returnee_age", "31").await;
     for (q, a) in [
         ("health_needs", "no"),

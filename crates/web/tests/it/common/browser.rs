@@ -181,6 +181,17 @@ impl Browser {
         }
     }
 
+    /// Empties a field, as a person selecting what is there and deleting it.
+    pub async fn clear(&self, css: &str) {
+        let e = self.find(css).await;
+        self.cmd(
+            reqwest::Method::POST,
+            &format!("/element/{e}/clear"),
+            json!({}),
+        )
+        .await;
+    }
+
     /// Sets a field's value directly (date inputs take typed text differently per locale).
     pub async fn set_value(&self, css: &str, value: &str) {
         self.script(
