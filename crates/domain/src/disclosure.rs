@@ -28,6 +28,9 @@ pub struct Layout {
     pub row_totals: bool,
     pub column_totals: bool,
     pub grand_total: bool,
+    /// The totals are published whatever their size (elsewhere on the page, or by the reader's
+    /// own knowledge): they are never hidden, only cells are.
+    pub totals_known: bool,
 }
 
 /// A table as it may be shown.
@@ -62,10 +65,17 @@ impl Protected {
 /// shown as is).
 pub fn protect(counts: &[Vec<u64>], layout: Layout, threshold: Option<u64>) -> Protected {
     let model = Model::new(counts, layout);
+    let cells = model.rows * model.columns;
     let mut hidden: Vec<Option<Cell>> = model
         .values
         .iter()
-        .map(|&n| threshold.filter(|&t| n > 0 && n < t).map(|_| Cell::Small))
+        .enumerate()
+        .map(|(i, &n)| {
+            let hideable = i < cells || !layout.totals_known;
+            threshold
+                .filter(|&t| hideable && n > 0 && n < t)
+                .map(|_| Cell::Small)
+        })
         .collect();
     if threshold.is_some() {
         // Hide one more entry at a time until no hidden entry can be recovered.
@@ -174,6 +184,7 @@ impl Model {
             .flat_map(|eq| eq.iter().map(|&(i, _)| i))
             .chain(0..self.values.len())
             .filter(|&i| i != x && hidden[i].is_none())
+            .filter(|&i| i < cells || !self.layout.totals_known)
             .collect();
         related
             .iter()
@@ -242,6 +253,7 @@ mod tests {
         row_totals: true,
         column_totals: false,
         grand_total: true,
+        totals_known: false,
     };
 
     /// Whether the value behind a hidden entry follows from what is shown: rebuilt here from
@@ -384,9 +396,47 @@ mod tests {
                 row_totals: next(5) > 0,
                 column_totals: next(2) == 0,
                 grand_total: next(3) > 0,
+                totals_known: next(3) == 0,
             };
             let shown = protect(&counts, layout, Some(5));
-            let leaks = recoverable(&shown, layout);
+            let mut leaks = recoverable(&shown, layout);
+            if layout.totals_known {
+                // A published total can give a count away by itself (a group alone in its
+                // total); that is acceptable only once every cell sharing a sum with it is
+                // hidden too.
+                leaks.retain(|name| {
+                    let Some((r, c)) = name
+                        .strip_prefix("cell ")
+                        .and_then(|rc| rc.split_once(','))
+                        .and_then(|(r, c)| {
+                            Some((r.parse::<usize>().ok()?, c.parse::<usize>().ok()?))
+                        })
+                    else {
+                        return true;
+                    };
+                    let related = |rr: usize, cc: usize| {
+                        (layout.row_totals && rr == r)
+                            || (layout.column_totals && cc == c)
+                            || layout.grand_total
+                    };
+                    shown.cells.iter().enumerate().any(|(rr, row)| {
+                        row.iter()
+                            .enumerate()
+                            .any(|(cc, cell)| related(rr, cc) && !cell.is_hidden())
+                    })
+                });
+            }
+            if layout.totals_known {
+                let totals = shown
+                    .row_totals
+                    .iter()
+                    .chain(&shown.column_totals)
+                    .chain(&shown.grand_total);
+                assert!(
+                    totals.clone().all(|c| !c.is_hidden()),
+                    "case {case}: a known total hidden"
+                );
+            }
             assert!(
                 leaks.is_empty(),
                 "case {case}: {counts:?} {layout:?} → {shown:?} leaks {leaks:?}"

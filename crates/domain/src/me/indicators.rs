@@ -478,24 +478,23 @@ pub fn progress(baseline: f64, target: f64, actual: f64) -> Option<f64> {
 }
 
 /// Hides the cells of one split (the groups of a breakdown in one period, the bars of a chart)
-/// that describe fewer than `threshold` people, and — when only one would be hidden — the next
-/// smallest too, so that a hidden cell cannot be worked out from the total and the others.
-/// Returns, per cell, whether it is hidden.
+/// that describe fewer than `threshold` people, and as many more as it takes so that no hidden
+/// cell can be worked out from the total and the others: the table rule of
+/// [`crate::disclosure::protect`] on one row whose total is known. Returns, per cell, whether it
+/// is hidden.
 pub fn suppress_split(counts: &[u64], threshold: Option<u64>) -> Vec<bool> {
-    let Some(th) = threshold else {
-        return vec![false; counts.len()];
+    use crate::disclosure::{Layout, protect};
+    let layout = Layout {
+        row_totals: false,
+        column_totals: false,
+        grand_total: true,
+        totals_known: true,
     };
-    let mut hidden: Vec<bool> = counts.iter().map(|n| *n > 0 && *n < th).collect();
-    if hidden.iter().filter(|h| **h).count() == 1
-        && let Some((i, _)) = counts
-            .iter()
-            .enumerate()
-            .filter(|(i, n)| !hidden[*i] && **n > 0)
-            .min_by_key(|(_, n)| **n)
-    {
-        hidden[i] = true;
-    }
-    hidden
+    protect(&[counts.to_vec()], layout, threshold)
+        .cells
+        .first()
+        .map(|row| row.iter().map(|c| c.is_hidden()).collect())
+        .unwrap_or_default()
 }
 
 /// A cell as a reader may see it.
@@ -695,6 +694,9 @@ mod tests {
         assert_eq!(suppress_split(&[9, 3, 2], Some(5)), [false, true, true]);
         assert_eq!(suppress_split(&[9, 7], Some(5)), [false, false]);
         assert_eq!(suppress_split(&[9, 3], None), [false, false]);
+        // A lone small cell beside zeros: a zero is hidden with it, or the total would tell.
+        assert_eq!(suppress_split(&[3, 0], Some(5)), [true, true]);
+        assert!(suppress_split(&[], Some(5)).is_empty());
         assert_eq!(
             suppress(
                 Tally {

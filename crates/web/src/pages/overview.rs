@@ -78,6 +78,7 @@ pub async fn page(
         row_totals: true,
         column_totals: false,
         grand_total: true,
+        totals_known: false,
     };
     let table = |f: &dyn Fn(&OfficeCounts) -> Vec<u64>| {
         let rows: Vec<Vec<u64>> = offices.values().map(f).collect();
