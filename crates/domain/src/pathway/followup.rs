@@ -177,6 +177,26 @@ pub fn next_open(states: &[(DueVisit, VisitState)]) -> Option<VisitKey> {
         .map(|(v, _)| v.key)
 }
 
+/// The scheduled visit a contact on `date` most likely was: the one not yet recorded whose
+/// window holds the date, else the earliest one already overdue by then (a visit done late).
+/// `None` — an additional contact — when the date comes before every window still open: a
+/// visit whose window opens months later is not proposed.
+pub fn proposed_for(states: &[(DueVisit, VisitState)], date: Date) -> Option<VisitKey> {
+    let open: Vec<&DueVisit> = states
+        .iter()
+        .filter(|(_, s)| !matches!(s, VisitState::Done { .. }))
+        .map(|(v, _)| v)
+        .collect();
+    open.iter()
+        .find(|v| v.opens() <= date && date <= v.overdue_after())
+        .or_else(|| {
+            open.iter()
+                .filter(|v| date > v.overdue_after())
+                .min_by_key(|v| v.due)
+        })
+        .map(|v| v.key)
+}
+
 /// A follow-up contact with the returnee.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct FollowUpVisit {
@@ -334,5 +354,30 @@ mod tests {
             }
         );
         assert_eq!(next_open(&done), None);
+    }
+
+    #[test]
+    fn a_contact_is_proposed_as_the_visit_whose_window_holds_its_date() {
+        let return_date = date!(2026 - 02 - 10);
+        let due = schedule(FollowUpConfig::default(), None, return_date, true);
+        let states = |today| visit_states(&due, &[], today);
+        // Ten days after return: the first visit's window (a month, ± 7 days) is not open yet.
+        let early = date!(2026 - 02 - 20);
+        assert_eq!(proposed_for(&states(early), early), None);
+        // Inside the first window.
+        let first = date!(2026 - 03 - 12);
+        assert_eq!(
+            proposed_for(&states(first), first),
+            Some(VisitKey::TraffickingMonth1)
+        );
+        // After the first window, before the second opens: the first, done late.
+        let late = date!(2026 - 03 - 25);
+        assert_eq!(
+            proposed_for(&states(late), late),
+            Some(VisitKey::TraffickingMonth1)
+        );
+        // Once the first is recorded, a date before the second window proposes nothing.
+        let after = visit_states(&due, &[(Some(VisitKey::TraffickingMonth1), first)], late);
+        assert_eq!(proposed_for(&after, late), None);
     }
 }

@@ -810,3 +810,49 @@ async fn the_json_api_walks_the_plan_with_the_same_rules() {
         assert!(doc.contains(path), "{path}");
     }
 }
+
+/// Registers a presumed victim of trafficking who returned `days_ago` days ago: their visits
+/// run from the return date (1, 2, 3, 6, 9 and 12 months).
+async fn register_trafficking_victim(cm: &Client, days_ago: i64) -> String {
+    let csrf = cm.csrf("/cases/new").await;
+    let back = (web::pages::today() - time::Duration::days(days_ago)).to_string();
+    let mut fields: Vec<(&str, &str)> = registration()
+        .into_iter()
+        .filter(|(k, _)| *k != "return_date" && *k != "vulnerabilities")
+        .collect();
+    fields.push(("return_date", &back));
+    fields.push(("vulnerabilities", "trafficking_victim"));
+    let res = cm.post_form("/cases", &csrf, &fields).await;
+    assert_eq!(res.status(), 303);
+    location(&res)
+}
+
+/// The option the visit form's "which visit" select starts on.
+fn proposed_visit(page: &str) -> String {
+    let select = &page[page.find("name=\"scheduled\"").expect("the visit select")..];
+    let select = &select[..select.find("</select>").unwrap()];
+    select
+        .split("<option")
+        .find(|o| o.contains(" selected"))
+        .and_then(|o| o.split("value=\"").nth(1))
+        .map(|v| v[..v.find('"').unwrap()].to_string())
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn a_visit_is_proposed_only_when_its_window_is_open() {
+    let app = spawn_app().await;
+    let office = app.office("DKR").await;
+    app.user("cm.one", Role::CaseManager, Some(office)).await;
+    let cm = app.signed_in("cm.one").await;
+    // Ten days after return, the first visit (a month after, give or take a week) is not due:
+    // a contact today is an additional one.
+    let early = register_trafficking_victim(&cm, 10).await;
+    let (status, page) = cm.get_text(&format!("{early}/follow-up")).await;
+    assert_eq!(status, 200);
+    assert_eq!(proposed_visit(&page), "");
+    // A month after return, it is.
+    let due = register_trafficking_victim(&cm, 31).await;
+    let (_, page) = cm.get_text(&format!("{due}/follow-up")).await;
+    assert_eq!(proposed_visit(&page), "vot_month_1");
+}

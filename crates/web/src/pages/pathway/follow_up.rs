@@ -253,7 +253,7 @@ pub(super) async fn follow_up_page(
 pub(super) fn default_visit(p: &Pathway) -> VisitForm {
     VisitForm {
         visit_date: today().to_string(),
-        scheduled: domain::pathway::followup::next_open(&p.visits(today()))
+        scheduled: domain::pathway::followup::proposed_for(&p.visits(today()), today())
             .map(|k| k.as_str().to_string())
             .unwrap_or_default(),
         ..Default::default()
