@@ -975,3 +975,26 @@ async fn a_hidden_small_count_cannot_be_worked_out_from_the_totals() {
     assert!(by_sex.contains("<td>9</td>"), "the office total stays");
     assert!(page.contains("so that a smaller one cannot be worked out"));
 }
+
+#[tokio::test]
+async fn a_count_hidden_to_protect_another_is_labelled_hidden_not_small() {
+    let (app, _) = app_with_office().await;
+    let tam = app.office("TAM").await;
+    app.user("cm.tam", Role::CaseManager, Some(tam)).await;
+    app.user("donor", Role::Viewer, None).await;
+    let dkr = app.signed_in("cm.one").await;
+    for i in 0..7 {
+        register_named(&app, &dkr, &format!("Dakar{i}"), "female").await;
+    }
+    let tamba = app.signed_in("cm.tam").await;
+    for i in 0..2 {
+        register_named(&app, &tamba, &format!("Tamba{i}"), "male").await;
+    }
+    let viewer = app.signed_in("donor").await;
+    let (status, page) = viewer.get_text("/results/dashboard").await;
+    assert_eq!(status, 200);
+    // Cases by office: Tambacounda's 2 is small; Dakar's 7 is hidden so that the 2 cannot be
+    // worked out from the total, and says so rather than "fewer than 5".
+    assert!(page.contains(">fewer than 5<"), "{page}");
+    assert!(page.contains(">hidden<"), "{page}");
+}

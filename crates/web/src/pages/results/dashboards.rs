@@ -68,6 +68,7 @@ pub async fn dashboard(
     let hiding = Hiding::new(
         threshold,
         tr.t1("cell-suppressed", "n", threshold.unwrap_or(5)),
+        tr.t("cell-hidden"),
     );
     let counts = app::dashboards::caseload(&state, &actor).await?;
     let mut by_stage: BTreeMap<CaseStage, u64> = BTreeMap::new();
@@ -210,7 +211,7 @@ pub async fn dashboard(
         "projects",
         tr.t("dashboard-projects"),
         // Projects are not people: no cell is hidden.
-        &Hiding::new(None, String::new()).bars(by_kind.into_iter().collect()),
+        &Hiding::new(None, String::new(), String::new()).bars(by_kind.into_iter().collect()),
     );
     let participants = CountChart::new(
         "participants",
@@ -252,26 +253,37 @@ pub async fn dashboard(
 /// as `text`. It remembers whether anything was hidden, for the page's note.
 pub(super) struct Hiding {
     pub(super) threshold: Option<u64>,
+    /// What a small count says ("fewer than 5").
     pub(super) text: String,
+    /// What a count hidden to protect a small one says ("hidden").
+    pub(super) protecting: String,
     // Atomic only so that the page's future stays `Send` across awaits.
     pub(super) hid: std::sync::atomic::AtomicBool,
 }
 
 impl Hiding {
-    pub(super) fn new(threshold: Option<u64>, text: String) -> Hiding {
+    pub(super) fn new(threshold: Option<u64>, text: String, protecting: String) -> Hiding {
         Hiding {
             threshold,
             text,
+            protecting,
             hid: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
+    /// A count as shown: the number, "fewer than N" when it is small, or "hidden" when it is
+    /// hidden only to protect a small one.
     pub(super) fn show(&self, n: u64, hidden: bool) -> String {
-        if hidden {
-            self.note(true);
-            self.text.clone()
-        } else {
-            n.to_string()
+        match (hidden, domain::authz::is_small_cell(n, self.threshold)) {
+            (false, _) => n.to_string(),
+            (true, small) => {
+                self.note(true);
+                if small {
+                    self.text.clone()
+                } else {
+                    self.protecting.clone()
+                }
+            }
         }
     }
 

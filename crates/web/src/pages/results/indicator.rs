@@ -78,8 +78,8 @@ pub(crate) async fn track_rows(
                     threshold,
                 );
                 for ((group, t), split_hidden) in cells.into_iter().zip(split) {
-                    let hidden =
-                        split_hidden || matches!(suppress(*t, threshold), Shown::Suppressed);
+                    let small = matches!(suppress(*t, threshold), Shown::Suppressed);
+                    let hidden = split_hidden || small;
                     let shown = if hidden {
                         Shown::Suppressed
                     } else {
@@ -89,7 +89,12 @@ pub(crate) async fn track_rows(
                         Shown::Suppressed => {
                             suppressed_note = true;
                             (
-                                tr.t1("cell-suppressed", "n", threshold.unwrap_or(5)),
+                                // Small itself, or hidden only to protect a small one.
+                                if small {
+                                    tr.t1("cell-suppressed", "n", threshold.unwrap_or(5))
+                                } else {
+                                    tr.t("cell-hidden")
+                                },
                                 String::new(),
                                 String::new(),
                             )
