@@ -177,19 +177,23 @@ impl Model {
     /// sharing a sum with it, cells before totals.
     fn cover_for(&self, x: usize, hidden: &[Option<Cell>]) -> Option<usize> {
         let cells = self.rows * self.columns;
-        let related: Vec<usize> = self
-            .equations
-            .iter()
-            .filter(|eq| eq.iter().any(|&(i, _)| i == x))
-            .flat_map(|eq| eq.iter().map(|&(i, _)| i))
-            .chain(0..self.values.len())
-            .filter(|&i| i != x && hidden[i].is_none())
-            .filter(|&i| i < cells || !self.layout.totals_known)
-            .collect();
-        related
-            .iter()
-            .copied()
-            .min_by_key(|&i| (i >= cells, self.values[i] == 0, self.values[i]))
+        let hideable = |i: &usize| {
+            *i != x && hidden[*i].is_none() && (*i < cells || !self.layout.totals_known)
+        };
+        let smallest = |candidates: &mut dyn Iterator<Item = usize>| {
+            candidates
+                .filter(hideable)
+                .min_by_key(|&i| (i >= cells, self.values[i] == 0, self.values[i]))
+        };
+        // Entries sharing a sum with `x` first; any other only when none is left.
+        smallest(
+            &mut self
+                .equations
+                .iter()
+                .filter(|eq| eq.iter().any(|&(i, _)| i == x))
+                .flat_map(|eq| eq.iter().map(|&(i, _)| i)),
+        )
+        .or_else(|| smallest(&mut (0..self.values.len())))
     }
 
     fn shown(&self, hidden: &[Option<Cell>]) -> Protected {

@@ -169,14 +169,6 @@ pub fn visit_states(
         .collect()
 }
 
-/// The first scheduled visit not yet done: what a new visit is most likely for.
-pub fn next_open(states: &[(DueVisit, VisitState)]) -> Option<VisitKey> {
-    states
-        .iter()
-        .find(|(_, s)| !matches!(s, VisitState::Done { .. }))
-        .map(|(v, _)| v.key)
-}
-
 /// The scheduled visit a contact on `date` most likely was: the one not yet recorded whose
 /// window holds the date, else the earliest one already overdue by then (a visit done late).
 /// `None` — an additional contact — when the date comes before every window still open: a
@@ -353,7 +345,7 @@ mod tests {
                 on: date!(2026 - 03 - 12)
             }
         );
-        assert_eq!(next_open(&done), None);
+        assert_eq!(proposed_for(&done, date!(2026 - 03 - 20)), None);
     }
 
     #[test]

@@ -178,8 +178,6 @@ pub struct TokenForm {
     name: String,
 }
 
-pub use app::accounts::MAX_TOKEN_NAME;
-
 pub async fn create_token(
     State(state): State<AppState>,
     tr: Tr,

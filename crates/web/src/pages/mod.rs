@@ -63,10 +63,6 @@ impl Page {
             caller: caller.clone(),
         }
     }
-
-    pub fn chrome(&self) -> Chrome {
-        Chrome::new(&self.state, self.tr.clone(), Some(&self.caller))
-    }
 }
 
 impl FromRequestParts<AppState> for Page {
