@@ -9,17 +9,18 @@ use domain::pathway::closure::Closure;
 use domain::pathway::feasibility::DimensionScores;
 use domain::pathway::followup::{self, DueVisit, FollowUpConfig, FollowUpVisit, VisitState};
 use domain::pathway::plan::{BaselineScores, Disbursement, PlanContent, children_concerned};
-use domain::pathway::stage::{ClosureState, StageFacts, derive_stage};
+use domain::pathway::stage::{Change, ClosureState, StageFacts, derive_stage};
 use domain::pathway::triggers;
 use domain::pathway::{
     CounsellingSession, FOLLOW_UP_SCREENING_DAYS, TaskKind, UnmetNeed, UrgentReferral,
 };
 use domain::rss::Round;
-use domain::{CaseId, UserId, ValidationErrors};
+use domain::{CaseId, ValidationErrors};
 use forms::engine::Answers;
 use store::{
-    AuditContext, CaseRecord, ClosureRecord, Entry, EntryKind, NewEntry, NewPlanAgreement,
-    PlanVersionRecord, RssScore, Subject, Submission, SubmissionStatus, TaskBody, setting,
+    AuditContext, CaseRecord, ClosureRecord, Entry, EntryKind, FollowOn, NewEntry,
+    NewPlanAgreement, PlanVersionRecord, RssScore, Subject, Submission, SubmissionStatus, TaskBody,
+    setting,
 };
 use time::Date;
 
@@ -306,21 +307,23 @@ fn ctx(app: &App, actor: &Actor) -> AuditContext {
     AuditContext::by(actor.user_id, app.now())
 }
 
-/// Recomputes the case's stage from its data and stores it when it changed.
-pub async fn refresh_stage(
-    app: &App,
+/// A journal entry about to be written.
+fn new_entry<T: serde::Serialize>(
     case: CaseId,
-    by: Option<UserId>,
-) -> Result<CaseStage, Error> {
-    let record = app.store.case(case).await?;
-    let stage = Pathway::load(app, record).await?.stage();
-    let audit = AuditContext {
-        actor: by,
-        at: app.now(),
-        reason: Some("derived from the pathway".into()),
-    };
-    app.store.set_case_stage(case, stage, audit).await?;
-    Ok(stage)
+    kind: EntryKind,
+    date: Date,
+    body: &T,
+    open: bool,
+) -> Result<NewEntry, Error> {
+    Ok(NewEntry {
+        id: uuid::Uuid::new_v4(),
+        case,
+        kind,
+        date,
+        body: serde_json::to_string(body).map_err(Error::internal)?,
+        open,
+        summary: date.to_string(),
+    })
 }
 
 /// Adds a journal entry and, in the same transaction, the stage derived with it. Private: each
@@ -334,19 +337,17 @@ async fn add_entry<T: serde::Serialize>(
     body: &T,
     open: bool,
 ) -> Result<Entry, Error> {
-    let entry = NewEntry {
-        id: uuid::Uuid::new_v4(),
-        case,
-        kind,
-        date,
-        body: serde_json::to_string(body).map_err(Error::internal)?,
-        open,
-        summary: date.to_string(),
-    };
+    let entry = new_entry(case, kind, date, body, open)?;
     let mut pathway = Pathway::load(app, app.store.case(case).await?).await?;
     pathway.entries.push(Entry::from_new(&entry, app.now()));
     let stage = pathway.stage();
     Ok(app.store.add_entry(entry, stage, ctx(app, actor)).await?)
+}
+
+/// The stage a change to the plan or closure leads to, derived from the pathway the actor
+/// acted on, to be written with the change.
+fn stage_after(p: &Pathway, change: Change) -> CaseStage {
+    derive_stage(&p.facts().after(change))
 }
 
 /// Records a follow-up visit or contact with the returnee: checked by `domain` as of today,
@@ -440,26 +441,31 @@ pub async fn record_unmet_need(
     .await
 }
 
-/// What a completed instrument sets off: a positive rapid screening raises the follow-up
-/// screening task; a life-threatening disclosure raises an urgent referral. Then the stage is
-/// derived again, since an assessment or survey may move the case on.
-pub async fn after_submission(
+/// What completing an instrument about a case sets off, to be written with the completion:
+/// a positive rapid screening raises the follow-up screening task; a life-threatening
+/// disclosure raises an urgent referral; and the stage is derived again, since an assessment
+/// or survey may move the case on. `completed` is the submission as it will be stored.
+pub async fn follow_on(
     app: &App,
-    actor: &Actor,
-    case: CaseId,
-    form_id: &str,
-    submission: uuid::Uuid,
+    case: &CaseRecord,
+    completed: Submission,
     answers: &Answers,
-    date: Date,
-) -> Result<(), Error> {
-    let triggered = triggers::on_completion(form_id, &|name| answers.text(name).to_string());
+    score: Option<&store::NewRssScore>,
+) -> Result<FollowOn, Error> {
+    let (form_id, submission, date) = (
+        completed.form_id.clone(),
+        completed.id,
+        completed.interview_date,
+    );
+    let triggered = triggers::on_completion(&form_id, &|name| answers.text(name).to_string());
+    let mut entries = Vec::new();
     if triggered.follow_up_screening {
         let task = TaskBody {
             kind: TaskKind::FollowUpScreening,
             source: Some(submission),
         };
         let due = date + time::Duration::days(FOLLOW_UP_SCREENING_DAYS);
-        add_entry(app, actor, case, EntryKind::Task, due, &task, true).await?;
+        entries.push(new_entry(case.id, EntryKind::Task, due, &task, true)?);
     }
     if let Some(action) = triggered.urgent_action {
         let referral = UrgentReferral {
@@ -467,19 +473,26 @@ pub async fn after_submission(
             concern: format!("{form_id}:{submission}"),
             action,
         };
-        add_entry(
-            app,
-            actor,
-            case,
+        entries.push(new_entry(
+            case.id,
             EntryKind::UrgentReferral,
             date,
             &referral,
             true,
-        )
-        .await?;
+        )?);
     }
-    refresh_stage(app, case, Some(actor.user_id)).await?;
-    Ok(())
+    let mut pathway = Pathway::load(app, case.clone()).await?;
+    pathway.submissions.retain(|s| s.id != submission);
+    pathway.submissions.push(completed);
+    let mut facts = pathway.facts();
+    if score.is_some_and(|s| s.round == Round::Baseline) {
+        facts.rss_baseline_done = true;
+    }
+    Ok(FollowOn {
+        case: case.id,
+        entries,
+        derived_stage: derive_stage(&facts),
+    })
 }
 
 /// Saves a plan: a new version when `version` is `None` (`expected` is then the newest version
@@ -497,21 +510,22 @@ pub async fn save_plan(
     let mut content = content.normalised();
     content.check_draft().map_err(Error::validation)?;
     content.baseline = p.baseline().or(content.baseline);
-    let saved = match version {
+    let latest = version.is_none_or(|v| p.latest_plan().is_some_and(|l| l.version == v));
+    let stage = stage_after(p, Change::PlanDrafted { latest });
+    let (case, audit) = (p.case.id, ctx(app, actor));
+    Ok(match version {
         None => {
             let expected_latest = (expected > 0).then_some(expected);
             app.store
-                .create_plan_version(p.case.id, expected_latest, content, ctx(app, actor))
+                .create_plan_version(case, expected_latest, content, stage, audit)
                 .await?
         }
         Some(v) => {
             app.store
-                .update_plan_version(p.case.id, v, expected, content, ctx(app, actor))
+                .update_plan_version(case, v, expected, content, stage, audit)
                 .await?
         }
-    };
-    refresh_stage(app, p.case.id, Some(actor.user_id)).await?;
-    Ok(saved)
+    })
 }
 
 /// Starts an amendment: a new version copying the newest one, to be agreed again.
@@ -558,10 +572,18 @@ pub async fn agree_plan(
     if !e.is_empty() {
         return Err(Error::validation(e));
     }
+    let latest = p.latest_plan().is_some_and(|l| l.version == version);
+    let stage = stage_after(p, Change::PlanAgreed { latest });
     app.store
-        .agree_plan(p.case.id, version, revision, agreement, ctx(app, actor))
+        .agree_plan(
+            p.case.id,
+            version,
+            revision,
+            agreement,
+            stage,
+            ctx(app, actor),
+        )
         .await?;
-    refresh_stage(app, p.case.id, Some(actor.user_id)).await?;
     Ok(())
 }
 
@@ -577,10 +599,11 @@ pub async fn approve_plan(
         // Not agreed by the returnee yet, or approved already.
         return Err(Error::new(ErrorKind::Conflict));
     }
+    let latest = p.latest_plan().is_some_and(|l| l.version == version);
+    let stage = stage_after(p, Change::PlanApproved { latest });
     app.store
-        .approve_plan(p.case.id, version, revision, own, ctx(app, actor))
+        .approve_plan(p.case.id, version, revision, own, stage, ctx(app, actor))
         .await?;
-    refresh_stage(app, p.case.id, Some(actor.user_id)).await?;
     Ok(())
 }
 
@@ -623,31 +646,30 @@ pub async fn request_closure(
     closure
         .check(app.today(), p.survey_done(Round::Final))
         .map_err(Error::validation)?;
-    let rec = app
+    let stage = stage_after(p, Change::ClosureRequested);
+    Ok(app
         .store
-        .request_closure(p.case.id, closure, ctx(app, actor))
-        .await?;
-    refresh_stage(app, p.case.id, Some(actor.user_id)).await?;
-    Ok(rec)
+        .request_closure(p.case.id, closure, stage, ctx(app, actor))
+        .await?)
 }
 
 pub async fn approve_closure(app: &App, actor: &Actor, p: &Pathway) -> Result<(), Error> {
     let own = p.approval_by(actor).ok_or(domain::authz::Forbidden)?;
     let current = p.closure_in_force().ok_or(store::StoreError::Conflict)?;
+    let stage = stage_after(p, Change::ClosureApproved);
     app.store
-        .approve_closure(p.case.id, current.id, own, ctx(app, actor))
+        .approve_closure(p.case.id, current.id, own, stage, ctx(app, actor))
         .await?;
-    refresh_stage(app, p.case.id, Some(actor.user_id)).await?;
     Ok(())
 }
 
 pub async fn reopen(app: &App, actor: &Actor, p: &Pathway, reason: &str) -> Result<(), Error> {
     p.approval_by(actor).ok_or(domain::authz::Forbidden)?;
     let reason = domain::pathway::closure::reopen_reason(reason).map_err(Error::validation)?;
+    let stage = stage_after(p, Change::Reopened);
     app.store
-        .reopen_case(p.case.id, reason, ctx(app, actor))
+        .reopen_case(p.case.id, reason, stage, ctx(app, actor))
         .await?;
-    refresh_stage(app, p.case.id, Some(actor.user_id)).await?;
     Ok(())
 }
 

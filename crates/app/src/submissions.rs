@@ -124,6 +124,7 @@ pub async fn save(app: &App, actor: &Actor, a: Answering<'_>) -> Result<Saved, E
                     interview_date: a.interview_date,
                     status: SubmissionStatus::Interrupted,
                     score: None,
+                    follow_on: None,
                 },
                 audit,
             )
@@ -166,13 +167,28 @@ pub async fn save(app: &App, actor: &Actor, a: Answering<'_>) -> Result<Saved, E
     if complete {
         a.compiled.stamp_end(&mut to_store, &app.now().to_string());
     }
+    let answers = serde_json::to_string(&to_store).map_err(Error::internal)?;
+    let follow_on = match (complete, a.about) {
+        (true, About::Case(case)) => {
+            let completed = Submission {
+                status: SubmissionStatus::Complete,
+                answers: answers.clone(),
+                interview_date: a.interview_date,
+                ..a.sub.clone()
+            };
+            let f = crate::pathway::follow_on(app, case, completed, &to_store, score.as_ref());
+            Some(f.await?)
+        }
+        _ => None,
+    };
+    // The completion, its score, what it sets off and the stage land in one transaction.
     let sub = app
         .store
         .update_submission(
             SubmissionUpdate {
                 id: a.sub.id,
                 expected_version: a.expected_version,
-                answers: serde_json::to_string(&to_store).map_err(Error::internal)?,
+                answers,
                 interview_date: a.interview_date,
                 status: if complete {
                     SubmissionStatus::Complete
@@ -180,22 +196,11 @@ pub async fn save(app: &App, actor: &Actor, a: Answering<'_>) -> Result<Saved, E
                     SubmissionStatus::Draft
                 },
                 score,
+                follow_on,
             },
             audit,
         )
         .await?;
-    if let (true, About::Case(case)) = (complete, a.about) {
-        crate::pathway::after_submission(
-            app,
-            actor,
-            case.id,
-            &sub.form_id,
-            sub.id,
-            &to_store,
-            a.interview_date,
-        )
-        .await?;
-    }
     Ok(Saved {
         sub,
         complete,

@@ -218,6 +218,7 @@ pub trait PathwayStore: Send + Sync + 'static {
         case: CaseId,
         expected_latest: Option<i64>,
         content: domain::pathway::plan::PlanContent,
+        derived_stage: domain::case::CaseStage,
         audit: AuditContext,
     ) -> Result<PlanVersionRecord>;
     /// Replaces an unapproved version's content (withdrawing any agreement to it);
@@ -228,6 +229,7 @@ pub trait PathwayStore: Send + Sync + 'static {
         version: i64,
         expected_revision: i64,
         content: domain::pathway::plan::PlanContent,
+        derived_stage: domain::case::CaseStage,
         audit: AuditContext,
     ) -> Result<PlanVersionRecord>;
     async fn agree_plan(
@@ -236,6 +238,7 @@ pub trait PathwayStore: Send + Sync + 'static {
         version: i64,
         expected_revision: i64,
         agreement: NewPlanAgreement,
+        derived_stage: domain::case::CaseStage,
         audit: AuditContext,
     ) -> Result<()>;
     /// Approves an agreed version; [`StoreError::Conflict`] if it is not agreed or changed.
@@ -245,6 +248,7 @@ pub trait PathwayStore: Send + Sync + 'static {
         version: i64,
         expected_revision: i64,
         self_approved: bool,
+        derived_stage: domain::case::CaseStage,
         audit: AuditContext,
     ) -> Result<()>;
     /// Every closure of a case, reopened ones included, oldest first.
@@ -254,6 +258,7 @@ pub trait PathwayStore: Send + Sync + 'static {
         &self,
         case: CaseId,
         closure: domain::pathway::closure::Closure,
+        derived_stage: domain::case::CaseStage,
         audit: AuditContext,
     ) -> Result<ClosureRecord>;
     async fn approve_closure(
@@ -261,10 +266,17 @@ pub trait PathwayStore: Send + Sync + 'static {
         case: CaseId,
         id: uuid::Uuid,
         self_approved: bool,
+        derived_stage: domain::case::CaseStage,
         audit: AuditContext,
     ) -> Result<()>;
     /// Undoes the closure in force, keeping it in the history.
-    async fn reopen_case(&self, case: CaseId, reason: String, audit: AuditContext) -> Result<()>;
+    async fn reopen_case(
+        &self,
+        case: CaseId,
+        reason: String,
+        derived_stage: domain::case::CaseStage,
+        audit: AuditContext,
+    ) -> Result<()>;
     /// Stores a case's derived stage, with an audit entry when it changes.
     async fn set_case_stage(
         &self,

@@ -139,13 +139,7 @@ async fn a_fault_between_the_visit_and_its_stage_leaves_neither() {
     let (dir, app, actor, case) = programme().await;
     // The fault: writing the derived stage fails, after the visit has been inserted in the
     // same transaction.
-    let db = rusqlite::Connection::open(dir.path().join("reintegra.db")).unwrap();
-    db.execute_batch(
-        "CREATE TRIGGER fail_stage BEFORE UPDATE OF stage ON cases
-         BEGIN SELECT RAISE(ABORT, 'injected fault'); END;",
-    )
-    .unwrap();
-    drop(db);
+    fail_stage_writes(&dir);
     let audit_before = audit_entries(&app, case).await;
 
     let p = app::pathway::load(
@@ -171,6 +165,122 @@ async fn a_fault_between_the_visit_and_its_stage_leaves_neither() {
         audit_entries(&app, case).await,
         audit_before,
         "no audit entry for a change that did not happen"
+    );
+}
+
+/// Makes writing a case's stage fail, as a fault inside the transaction of a change whose
+/// derived stage is written last.
+fn fail_stage_writes(dir: &tempfile::TempDir) {
+    let db = rusqlite::Connection::open(dir.path().join("reintegra.db")).unwrap();
+    db.execute_batch(
+        "CREATE TRIGGER fail_stage BEFORE UPDATE OF stage ON cases
+         BEGIN SELECT RAISE(ABORT, 'injected fault'); END;",
+    )
+    .unwrap();
+}
+
+#[tokio::test]
+async fn a_plan_version_and_its_stage_commit_together() {
+    let (dir, app, actor, case) = programme().await;
+    let id = case.to_string();
+    let open = || app::pathway::load(&app, &actor, &id, domain::authz::Action::UpdateCase);
+    // Stored as intake, so that a first plan moves the case to planning.
+    let by = AuditContext::by(actor.user_id, app.now());
+    app.store
+        .set_case_stage(case, CaseStage::Intake, by)
+        .await
+        .unwrap();
+    fail_stage_writes(&dir);
+    let p = open().await.unwrap();
+    let refused = app::pathway::save_plan(&app, &actor, &p, None, 0, Default::default()).await;
+    assert_eq!(refused.unwrap_err().kind, app::ErrorKind::Internal);
+    assert!(
+        app.store.plan_versions(case).await.unwrap().is_empty(),
+        "no plan version without its stage"
+    );
+
+    let db = rusqlite::Connection::open(dir.path().join("reintegra.db")).unwrap();
+    db.execute_batch("DROP TRIGGER fail_stage").unwrap();
+    let p = open().await.unwrap();
+    app::pathway::save_plan(&app, &actor, &p, None, 0, Default::default())
+        .await
+        .unwrap();
+    assert_eq!(app.store.plan_versions(case).await.unwrap().len(), 1);
+    assert_eq!(
+        app.store.case(case).await.unwrap().stage,
+        CaseStage::Planning,
+        "a draft plan puts the case in planning, in the same write"
+    );
+}
+
+/// A completed submission, what it sets off (a task) and the stage it leads to are one write.
+#[tokio::test]
+async fn a_completion_and_what_it_sets_off_commit_together() {
+    let (dir, app, actor, case) = programme().await;
+    app::instruments::install_shipped_forms(app.store.as_ref())
+        .await
+        .unwrap();
+    let form = app
+        .store
+        .latest_published_form(app::pathway::RAPID_SCREENING_FORM)
+        .await
+        .unwrap();
+    let draft = app
+        .store
+        .create_submission(
+            store::NewSubmission {
+                id: uuid::Uuid::new_v4(),
+                form_id: form.info.form_id.clone(),
+                form_version: form.info.version.clone(),
+                subject: store::Subject::Case(case),
+                answers: "{}".into(),
+                interviewer: actor.user_id,
+                interview_date: date!(2026 - 11 - 30),
+            },
+            AuditContext::by(actor.user_id, app.now()),
+        )
+        .await
+        .unwrap();
+    let task = store::NewEntry {
+        id: uuid::Uuid::new_v4(),
+        case,
+        kind: store::EntryKind::Task,
+        date: date!(2026 - 12 - 14),
+        body: r#"{"kind":"follow_up_screening","source":null}"#.into(),
+        open: true,
+        summary: "2026-12-14".into(),
+    };
+    let complete = || store::SubmissionUpdate {
+        id: draft.id,
+        expected_version: draft.version,
+        answers: "{}".into(),
+        interview_date: date!(2026 - 11 - 30),
+        status: store::SubmissionStatus::Complete,
+        score: None,
+        follow_on: Some(store::FollowOn {
+            case,
+            entries: vec![task.clone()],
+            derived_stage: CaseStage::Assessment,
+        }),
+    };
+    let by = || AuditContext::by(actor.user_id, app.now());
+
+    fail_stage_writes(&dir);
+    assert!(app.store.update_submission(complete(), by()).await.is_err());
+    assert_eq!(
+        app.store.submission(draft.id).await.unwrap().status,
+        store::SubmissionStatus::Draft,
+        "not completed without what it sets off"
+    );
+    assert!(app.store.entries(case).await.unwrap().is_empty());
+
+    let db = rusqlite::Connection::open(dir.path().join("reintegra.db")).unwrap();
+    db.execute_batch("DROP TRIGGER fail_stage").unwrap();
+    app.store.update_submission(complete(), by()).await.unwrap();
+    assert_eq!(app.store.entries(case).await.unwrap().len(), 1);
+    assert_eq!(
+        app.store.case(case).await.unwrap().stage,
+        CaseStage::Assessment
     );
 }
 

@@ -61,6 +61,49 @@ pub fn derive_stage(f: &StageFacts) -> CaseStage {
     }
 }
 
+/// A change to the plan or the closure, as it moves the facts of the stage. The stage a change
+/// leads to is derived before the change is written, so that both land in one transaction.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Change {
+    /// A plan version was started or edited (an edit withdraws its agreement).
+    PlanDrafted {
+        latest: bool,
+    },
+    PlanAgreed {
+        latest: bool,
+    },
+    PlanApproved {
+        latest: bool,
+    },
+    ClosureRequested,
+    ClosureApproved,
+    /// The closure in force was undone.
+    Reopened,
+}
+
+impl StageFacts {
+    /// The facts once `change` is made.
+    pub fn after(mut self, change: Change) -> Self {
+        match change {
+            Change::PlanDrafted { latest } if latest => self.latest_plan = Some(PlanStatus::Draft),
+            Change::PlanAgreed { latest } if latest => {
+                self.latest_plan = Some(PlanStatus::AwaitingApproval)
+            }
+            Change::PlanApproved { latest } => {
+                self.plan_ever_approved = true;
+                if latest {
+                    self.latest_plan = Some(PlanStatus::Approved);
+                }
+            }
+            Change::PlanDrafted { .. } | Change::PlanAgreed { .. } => {}
+            Change::ClosureRequested => self.closure = Some(ClosureState::AwaitingApproval),
+            Change::ClosureApproved => self.closure = Some(ClosureState::Approved),
+            Change::Reopened => self.closure = None,
+        }
+        self
+    }
+}
+
 /// What is still missing to move on from the current stage, most pressing first. The skills
 /// assessment is advised, not required: it is listed but never holds a case back.
 pub fn missing_steps(f: &StageFacts) -> Vec<Step> {
@@ -179,5 +222,38 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(derive_stage(&f), CaseStage::Assessment);
+    }
+
+    #[test]
+    fn a_change_moves_the_stage_it_names() {
+        let planning = StageFacts {
+            rapid_screening_done: true,
+            rss_baseline_done: true,
+            ..StageFacts::default()
+        };
+        let drafted = planning.after(Change::PlanDrafted { latest: true });
+        assert_eq!(drafted.latest_plan, Some(PlanStatus::Draft));
+        let agreed = drafted.after(Change::PlanAgreed { latest: true });
+        assert_eq!(derive_stage(&agreed), CaseStage::Planning);
+        let approved = agreed.after(Change::PlanApproved { latest: true });
+        assert_eq!(derive_stage(&approved), CaseStage::Implementation);
+        // Amending: a new draft keeps the case in implementation.
+        let amended = approved.after(Change::PlanDrafted { latest: true });
+        assert_eq!(derive_stage(&amended), CaseStage::Implementation);
+        // Agreeing an older version does not change what the newest one is.
+        assert_eq!(
+            amended
+                .after(Change::PlanAgreed { latest: false })
+                .latest_plan,
+            Some(PlanStatus::Draft)
+        );
+        let closing = amended.after(Change::ClosureRequested);
+        assert_eq!(derive_stage(&closing), CaseStage::Closure);
+        let closed = closing.after(Change::ClosureApproved);
+        assert_eq!(derive_stage(&closed), CaseStage::Closed);
+        assert_eq!(
+            derive_stage(&closed.after(Change::Reopened)),
+            CaseStage::Implementation
+        );
     }
 }

@@ -76,6 +76,7 @@ pub(super) async fn surveys(
             store
                 .update_submission(
                     store::SubmissionUpdate {
+                        follow_on: None,
                         id,
                         expected_version: sub.version,
                         answers: text,

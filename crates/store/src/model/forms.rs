@@ -112,6 +112,18 @@ pub struct SubmissionUpdate {
     pub status: SubmissionStatus,
     /// Scores to store with a survey being completed, in the same transaction.
     pub score: Option<NewRssScore>,
+    /// What completing a submission about a case sets off (tasks, urgent referrals) and the
+    /// stage it leads to, written in the same transaction; `None` for drafts and for
+    /// submissions about community-level records.
+    pub follow_on: Option<FollowOn>,
+}
+
+/// The journal entries and derived stage that come with completing a submission about a case.
+#[derive(Clone, Debug)]
+pub struct FollowOn {
+    pub case: CaseId,
+    pub entries: Vec<crate::NewEntry>,
+    pub derived_stage: domain::case::CaseStage,
 }
 
 /// The scores of one completed Reintegration Sustainability Survey.

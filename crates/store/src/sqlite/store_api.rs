@@ -268,6 +268,14 @@ impl FormStore for SqliteStore {
             {
                 rss::save(tx, score, &audit)?;
             }
+            if let Some(f) = &u.follow_on
+                && u.status == SubmissionStatus::Complete
+            {
+                for entry in &f.entries {
+                    pathway::add_entry(tx, entry, &audit)?;
+                }
+                derive_stage(tx, f.case, f.derived_stage, &audit)?;
+            }
             forms::get_submission(tx, u.id)
         })
         .await
@@ -309,6 +317,22 @@ impl FormStore for SqliteStore {
     }
 }
 
+/// Stores the stage a pathway change leads to, inside the change's transaction, audited as
+/// derived (and only when it moves).
+fn derive_stage(
+    tx: &rusqlite::Connection,
+    case: CaseId,
+    stage: domain::case::CaseStage,
+    audit: &AuditContext,
+) -> Result<()> {
+    let derived = AuditContext {
+        reason: Some("derived from the pathway".into()),
+        ..audit.clone()
+    };
+    pathway::set_stage(tx, case, stage, &derived)?;
+    Ok(())
+}
+
 #[async_trait]
 impl PathwayStore for SqliteStore {
     async fn add_entry(
@@ -319,11 +343,7 @@ impl PathwayStore for SqliteStore {
     ) -> Result<Entry> {
         self.write(move |tx| {
             let added = pathway::add_entry(tx, &entry, &audit)?;
-            let derived = AuditContext {
-                reason: Some("derived from the pathway".into()),
-                ..audit
-            };
-            pathway::set_stage(tx, entry.case, derived_stage, &derived)?;
+            derive_stage(tx, entry.case, derived_stage, &audit)?;
             Ok(added)
         })
         .await
@@ -349,10 +369,13 @@ impl PathwayStore for SqliteStore {
         case: CaseId,
         expected_latest: Option<i64>,
         content: domain::pathway::plan::PlanContent,
+        derived_stage: domain::case::CaseStage,
         audit: AuditContext,
     ) -> Result<PlanVersionRecord> {
         self.write(move |tx| {
-            pathway::create_plan_version(tx, case, expected_latest, &content, &audit)
+            let v = pathway::create_plan_version(tx, case, expected_latest, &content, &audit)?;
+            derive_stage(tx, case, derived_stage, &audit)?;
+            Ok(v)
         })
         .await
     }
@@ -362,10 +385,20 @@ impl PathwayStore for SqliteStore {
         version: i64,
         expected_revision: i64,
         content: domain::pathway::plan::PlanContent,
+        derived_stage: domain::case::CaseStage,
         audit: AuditContext,
     ) -> Result<PlanVersionRecord> {
         self.write(move |tx| {
-            pathway::update_plan_version(tx, case, version, expected_revision, &content, &audit)
+            let v = pathway::update_plan_version(
+                tx,
+                case,
+                version,
+                expected_revision,
+                &content,
+                &audit,
+            )?;
+            derive_stage(tx, case, derived_stage, &audit)?;
+            Ok(v)
         })
         .await
     }
@@ -375,10 +408,12 @@ impl PathwayStore for SqliteStore {
         version: i64,
         expected_revision: i64,
         agreement: NewPlanAgreement,
+        derived_stage: domain::case::CaseStage,
         audit: AuditContext,
     ) -> Result<()> {
         self.write(move |tx| {
-            pathway::agree_plan(tx, case, version, expected_revision, &agreement, &audit)
+            pathway::agree_plan(tx, case, version, expected_revision, &agreement, &audit)?;
+            derive_stage(tx, case, derived_stage, &audit)
         })
         .await
     }
@@ -388,10 +423,12 @@ impl PathwayStore for SqliteStore {
         version: i64,
         expected_revision: i64,
         self_approved: bool,
+        derived_stage: domain::case::CaseStage,
         audit: AuditContext,
     ) -> Result<()> {
         self.write(move |tx| {
-            pathway::approve_plan(tx, case, version, expected_revision, self_approved, &audit)
+            pathway::approve_plan(tx, case, version, expected_revision, self_approved, &audit)?;
+            derive_stage(tx, case, derived_stage, &audit)
         })
         .await
     }
@@ -402,24 +439,42 @@ impl PathwayStore for SqliteStore {
         &self,
         case: CaseId,
         closure: domain::pathway::closure::Closure,
+        derived_stage: domain::case::CaseStage,
         audit: AuditContext,
     ) -> Result<ClosureRecord> {
-        self.write(move |tx| pathway::request_closure(tx, case, &closure, &audit))
-            .await
+        self.write(move |tx| {
+            let rec = pathway::request_closure(tx, case, &closure, &audit)?;
+            derive_stage(tx, case, derived_stage, &audit)?;
+            Ok(rec)
+        })
+        .await
     }
     async fn approve_closure(
         &self,
         case: CaseId,
         id: uuid::Uuid,
         self_approved: bool,
+        derived_stage: domain::case::CaseStage,
         audit: AuditContext,
     ) -> Result<()> {
-        self.write(move |tx| pathway::approve_closure(tx, case, id, self_approved, &audit))
-            .await
+        self.write(move |tx| {
+            pathway::approve_closure(tx, case, id, self_approved, &audit)?;
+            derive_stage(tx, case, derived_stage, &audit)
+        })
+        .await
     }
-    async fn reopen_case(&self, case: CaseId, reason: String, audit: AuditContext) -> Result<()> {
-        self.write(move |tx| pathway::reopen(tx, case, &reason, &audit))
-            .await
+    async fn reopen_case(
+        &self,
+        case: CaseId,
+        reason: String,
+        derived_stage: domain::case::CaseStage,
+        audit: AuditContext,
+    ) -> Result<()> {
+        self.write(move |tx| {
+            pathway::reopen(tx, case, &reason, &audit)?;
+            derive_stage(tx, case, derived_stage, &audit)
+        })
+        .await
     }
     async fn set_case_stage(
         &self,

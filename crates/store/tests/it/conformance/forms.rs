@@ -198,6 +198,7 @@ fn answers(interviewer: UserId, id: uuid::Uuid, subject: Subject, form_id: &str)
 
 fn update(id: uuid::Uuid, version: i64, status: SubmissionStatus) -> SubmissionUpdate {
     SubmissionUpdate {
+        follow_on: None,
         id,
         expected_version: version,
         answers: r#"{"q1":"no","q2":"3"}"#.into(),
@@ -558,6 +559,7 @@ async fn scores_are_saved_rescored_and_read_oldest_interview_first(s: &Arc<dyn S
     .await
     .unwrap();
     let with_score = |version: i64| SubmissionUpdate {
+        follow_on: None,
         score: Some(score(
             third,
             case.id,

@@ -107,7 +107,13 @@ async fn pathway_plans_closures_and_journal(s: &Arc<dyn Store>) {
 
     // Plans: versions, stale edits, agreement withdrawn by an edit, approval.
     let v1 = s
-        .create_plan_version(rec.id, None, PlanContent::default(), by_cm.clone())
+        .create_plan_version(
+            rec.id,
+            None,
+            PlanContent::default(),
+            CaseStage::Planning,
+            by_cm.clone(),
+        )
         .await
         .unwrap();
     assert_eq!(
@@ -115,8 +121,14 @@ async fn pathway_plans_closures_and_journal(s: &Arc<dyn Store>) {
         (1, 1, PlanStatus::Draft)
     );
     assert!(matches!(
-        s.create_plan_version(rec.id, None, PlanContent::default(), by_cm.clone())
-            .await,
+        s.create_plan_version(
+            rec.id,
+            None,
+            PlanContent::default(),
+            CaseStage::Planning,
+            by_cm.clone()
+        )
+        .await,
         Err(StoreError::Conflict)
     ));
     let content = PlanContent {
@@ -124,13 +136,27 @@ async fn pathway_plans_closures_and_journal(s: &Arc<dyn Store>) {
         ..Default::default()
     };
     let v1 = s
-        .update_plan_version(rec.id, 1, 1, content.clone(), by_cm.clone())
+        .update_plan_version(
+            rec.id,
+            1,
+            1,
+            content.clone(),
+            CaseStage::Planning,
+            by_cm.clone(),
+        )
         .await
         .unwrap();
     assert_eq!(v1.revision, 2);
     assert!(matches!(
-        s.update_plan_version(rec.id, 1, 1, content.clone(), by_cm.clone())
-            .await,
+        s.update_plan_version(
+            rec.id,
+            1,
+            1,
+            content.clone(),
+            CaseStage::Planning,
+            by_cm.clone()
+        )
+        .await,
         Err(StoreError::Conflict)
     ));
     let agreement = NewPlanAgreement {
@@ -139,15 +165,29 @@ async fn pathway_plans_closures_and_journal(s: &Arc<dyn Store>) {
         copy_given: true,
     };
     assert!(matches!(
-        s.approve_plan(rec.id, 1, 2, false, AuditContext::by(pm.id, NOW))
-            .await,
+        s.approve_plan(
+            rec.id,
+            1,
+            2,
+            false,
+            CaseStage::Implementation,
+            AuditContext::by(pm.id, NOW)
+        )
+        .await,
         Err(StoreError::Conflict)
     ));
-    s.agree_plan(rec.id, 1, 2, agreement, by_cm.clone())
+    s.agree_plan(rec.id, 1, 2, agreement, CaseStage::Planning, by_cm.clone())
         .await
         .unwrap();
     let v1 = s
-        .update_plan_version(rec.id, 1, 3, content.clone(), by_cm.clone())
+        .update_plan_version(
+            rec.id,
+            1,
+            3,
+            content.clone(),
+            CaseStage::Planning,
+            by_cm.clone(),
+        )
         .await
         .unwrap();
     assert_eq!(
@@ -155,12 +195,19 @@ async fn pathway_plans_closures_and_journal(s: &Arc<dyn Store>) {
         PlanStatus::Draft,
         "an edit withdraws the agreement"
     );
-    s.agree_plan(rec.id, 1, 4, agreement, by_cm.clone())
+    s.agree_plan(rec.id, 1, 4, agreement, CaseStage::Planning, by_cm.clone())
         .await
         .unwrap();
-    s.approve_plan(rec.id, 1, 5, false, AuditContext::by(pm.id, NOW))
-        .await
-        .unwrap();
+    s.approve_plan(
+        rec.id,
+        1,
+        5,
+        false,
+        CaseStage::Implementation,
+        AuditContext::by(pm.id, NOW),
+    )
+    .await
+    .unwrap();
     let versions = s.plan_versions(rec.id).await.unwrap();
     assert_eq!(versions[0].status(), PlanStatus::Approved);
     assert_eq!(
@@ -168,16 +215,23 @@ async fn pathway_plans_closures_and_journal(s: &Arc<dyn Store>) {
         Some("PATH.PM")
     );
     assert!(matches!(
-        s.update_plan_version(rec.id, 1, 6, content.clone(), by_cm.clone())
-            .await,
+        s.update_plan_version(
+            rec.id,
+            1,
+            6,
+            content.clone(),
+            CaseStage::Planning,
+            by_cm.clone()
+        )
+        .await,
         Err(StoreError::Conflict)
     ));
     let v2 = s
-        .create_plan_version(rec.id, Some(1), content, by_cm.clone())
+        .create_plan_version(rec.id, Some(1), content, CaseStage::Planning, by_cm.clone())
         .await
         .unwrap();
     assert_eq!((v2.version, v2.status()), (2, PlanStatus::Draft));
-    s.agree_plan(rec.id, 2, 1, agreement, by_cm.clone())
+    s.agree_plan(rec.id, 2, 1, agreement, CaseStage::Planning, by_cm.clone())
         .await
         .unwrap();
     let pending = s.pending_approvals(Some(office.id)).await.unwrap();
@@ -199,37 +253,50 @@ async fn pathway_plans_closures_and_journal(s: &Arc<dyn Store>) {
         no_final_survey_reason: String::new(),
     };
     let x = s
-        .request_closure(rec.id, closure.clone(), by_cm.clone())
+        .request_closure(rec.id, closure.clone(), CaseStage::Closure, by_cm.clone())
         .await
         .unwrap();
     assert!(matches!(
-        s.request_closure(rec.id, closure.clone(), by_cm.clone())
+        s.request_closure(rec.id, closure.clone(), CaseStage::Closure, by_cm.clone())
             .await,
         Err(StoreError::Conflict)
     ));
-    s.approve_closure(rec.id, x.id, false, AuditContext::by(pm.id, NOW))
-        .await
-        .unwrap();
-    assert!(
-        s.set_case_stage(rec.id, CaseStage::Closed, by_cm.clone())
-            .await
-            .unwrap()
-    );
+    s.approve_closure(
+        rec.id,
+        x.id,
+        false,
+        CaseStage::Closed,
+        AuditContext::by(pm.id, NOW),
+    )
+    .await
+    .unwrap();
+    // The stage derived with the approval landed with it: setting it again changes nothing.
+    assert_eq!(s.case(rec.id).await.unwrap().stage, CaseStage::Closed);
     assert!(
         !s.set_case_stage(rec.id, CaseStage::Closed, by_cm.clone())
             .await
             .unwrap()
     );
-    assert_eq!(s.case(rec.id).await.unwrap().stage, CaseStage::Closed);
+    assert!(
+        s.set_case_stage(rec.id, CaseStage::Implementation, by_cm.clone())
+            .await
+            .unwrap()
+    );
+    assert!(
+        s.set_case_stage(rec.id, CaseStage::Closed, by_cm.clone())
+            .await
+            .unwrap()
+    );
     assert!(s.open_cases_of(cm.id).await.unwrap().is_empty());
     s.reopen_case(
         rec.id,
         "New health need".into(),
+        CaseStage::Implementation,
         AuditContext::by(pm.id, NOW),
     )
     .await
     .unwrap();
-    s.request_closure(rec.id, closure, by_cm.clone())
+    s.request_closure(rec.id, closure, CaseStage::Closure, by_cm.clone())
         .await
         .unwrap();
     let history = s.closures(rec.id).await.unwrap();
@@ -335,9 +402,15 @@ async fn open_cases_and_approvals_are_listed_per_user_and_office(s: &Arc<dyn Sto
     assert_eq!(mine, [first.id], "closed cases are not open");
 
     // A plan agreed in one office and a closure requested in another.
-    s.create_plan_version(first.id, None, PlanContent::default(), by_cm.clone())
-        .await
-        .unwrap();
+    s.create_plan_version(
+        first.id,
+        None,
+        PlanContent::default(),
+        CaseStage::Planning,
+        by_cm.clone(),
+    )
+    .await
+    .unwrap();
     s.agree_plan(
         first.id,
         1,
@@ -347,6 +420,7 @@ async fn open_cases_and_approvals_are_listed_per_user_and_office(s: &Arc<dyn Sto
             method: AgreementMethod::Signed,
             copy_given: false,
         },
+        CaseStage::Planning,
         by_cm.clone(),
     )
     .await
@@ -367,6 +441,7 @@ async fn open_cases_and_approvals_are_listed_per_user_and_office(s: &Arc<dyn Sto
         .request_closure(
             elsewhere.id,
             closure,
+            CaseStage::Closure,
             AuditContext::by(other_cm.id, NOW + time::Duration::minutes(1)),
         )
         .await
@@ -390,12 +465,24 @@ async fn open_cases_and_approvals_are_listed_per_user_and_office(s: &Arc<dyn Sto
     assert!(everywhere.iter().any(|p| p.closure == Some(x.id)));
     assert!(everywhere.iter().any(|p| p.case.id == first.id));
     // Approved, it waits for nobody.
-    s.approve_closure(elsewhere.id, x.id, false, AuditContext::by(cm.id, NOW))
-        .await
-        .unwrap();
+    s.approve_closure(
+        elsewhere.id,
+        x.id,
+        false,
+        CaseStage::Closed,
+        AuditContext::by(cm.id, NOW),
+    )
+    .await
+    .unwrap();
     assert!(matches!(
-        s.approve_closure(elsewhere.id, x.id, false, AuditContext::by(cm.id, NOW))
-            .await,
+        s.approve_closure(
+            elsewhere.id,
+            x.id,
+            false,
+            CaseStage::Closed,
+            AuditContext::by(cm.id, NOW)
+        )
+        .await,
         Err(StoreError::Conflict)
     ));
     assert!(s.pending_approvals(Some(b.id)).await.unwrap().is_empty());

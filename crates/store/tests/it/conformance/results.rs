@@ -148,7 +148,8 @@ async fn programme(s: &Arc<dyn Store>) -> World {
         survey(s, cm.id, case, round, day, composite, economic, q19).await;
     }
 
-    // Plans: Awa's first approved plan was agreed on 20 January; Bakary's is agreed only.
+    // Plans (each written with the stage the case already has, for the counts below): Awa's
+    // first approved plan was agreed on 20 January; Bakary's is agreed only.
     let agree = |d: Date| NewPlanAgreement {
         date: d,
         method: AgreementMethod::Signed,
@@ -156,22 +157,48 @@ async fn programme(s: &Arc<dyn Store>) -> World {
     };
     for (version, agreed) in [(1, date!(2026 - 01 - 20)), (2, date!(2026 - 05 - 01))] {
         let latest = (version > 1).then_some(version - 1);
-        s.create_plan_version(awa, latest, PlanContent::default(), by_cm.clone())
-            .await
-            .unwrap();
-        s.agree_plan(awa, version, 1, agree(agreed), by_cm.clone())
-            .await
-            .unwrap();
-        s.approve_plan(awa, version, 2, false, by_cm.clone())
+        s.create_plan_version(
+            awa,
+            latest,
+            PlanContent::default(),
+            CaseStage::Intake,
+            by_cm.clone(),
+        )
+        .await
+        .unwrap();
+        s.agree_plan(
+            awa,
+            version,
+            1,
+            agree(agreed),
+            CaseStage::Intake,
+            by_cm.clone(),
+        )
+        .await
+        .unwrap();
+        s.approve_plan(awa, version, 2, false, CaseStage::Intake, by_cm.clone())
             .await
             .unwrap();
     }
-    s.create_plan_version(bakary, None, PlanContent::default(), by_cm.clone())
-        .await
-        .unwrap();
-    s.agree_plan(bakary, 1, 1, agree(date!(2026 - 03 - 01)), by_cm.clone())
-        .await
-        .unwrap();
+    s.create_plan_version(
+        bakary,
+        None,
+        PlanContent::default(),
+        CaseStage::Intake,
+        by_cm.clone(),
+    )
+    .await
+    .unwrap();
+    s.agree_plan(
+        bakary,
+        1,
+        1,
+        agree(date!(2026 - 03 - 01)),
+        CaseStage::Intake,
+        by_cm.clone(),
+    )
+    .await
+    .unwrap();
 
     // Follow-up visits: Awa's midterm visit, an additional contact with Coumba.
     for (case, day, scheduled) in [
@@ -377,6 +404,7 @@ async fn survey(
     };
     s.update_submission(
         SubmissionUpdate {
+            follow_on: None,
             id,
             expected_version: 1,
             answers: "{}".into(),
