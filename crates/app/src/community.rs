@@ -523,6 +523,22 @@ pub fn may_name(actor: &Actor, case: &CaseAccess) -> bool {
         && authorize(actor, Action::ReadCase, Resource::Case(*case)).is_ok()
 }
 
+/// A community project with its participants, for someone who may see who takes part in
+/// projects of its office.
+pub async fn project_with_participants(
+    app: &App,
+    actor: &Actor,
+    id: &str,
+) -> Result<Doc<Project>, Error> {
+    let p = get(app, actor, id).await?;
+    authorize(
+        actor,
+        Action::ReadParticipants,
+        Resource::Office(p.rec.office.unwrap_or_default()),
+    )?;
+    Ok(p)
+}
+
 pub fn may_see_participants(actor: &Actor) -> bool {
     authorize(actor, Action::ReadParticipants, Resource::Programme).is_ok()
 }

@@ -182,6 +182,18 @@ impl Pathway {
     pub fn sessions(&self) -> Vec<(&Entry, CounsellingSession)> {
         parsed(&self.entries, EntryKind::Session)
     }
+
+    /// The counselling sessions as `actor` may see them: the sensitive notes only for those
+    /// allowed to read them (pages and the API both list sessions through here).
+    pub fn sessions_seen_by(&self, actor: &Actor) -> Vec<(&Entry, CounsellingSession)> {
+        let mut list = self.sessions();
+        if !may_read_sensitive(actor, &self.case) {
+            for (_, s) in &mut list {
+                s.sensitive_notes = None;
+            }
+        }
+        list
+    }
     pub fn urgent(&self) -> Vec<(&Entry, UrgentReferral)> {
         parsed(&self.entries, EntryKind::UrgentReferral)
     }
@@ -305,6 +317,16 @@ fn may(actor: &Actor, action: Action, p: &Pathway) -> Result<(), Error> {
 
 fn ctx(app: &App, actor: &Actor) -> AuditContext {
     AuditContext::by(actor.user_id, app.now())
+}
+
+/// Whether `actor` may read (and so write) the sensitive notes of the case's sessions.
+pub fn may_read_sensitive(actor: &Actor, case: &CaseRecord) -> bool {
+    authorize(
+        actor,
+        Action::ReadSensitiveNotes,
+        Resource::Case(case.access()),
+    )
+    .is_ok()
 }
 
 /// A journal entry about to be written.

@@ -13,7 +13,6 @@ pub mod error;
 mod forms;
 pub mod i18n;
 pub mod pages;
-mod records;
 pub mod routes;
 mod security;
 

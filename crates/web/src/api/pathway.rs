@@ -6,7 +6,7 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use domain::authz::{Action, Resource, authorize};
+use domain::authz::Action;
 use domain::case::CaseStage;
 use domain::pathway::closure::Closure;
 use domain::pathway::followup::{DueVisit, FollowUpVisit, VisitState};
@@ -110,18 +110,7 @@ pub async fn sessions(
     Path(id): Path<String>,
 ) -> Result<Json<Vec<EntryJson<CounsellingSession>>>, AppError> {
     let p = pw::open(&state, &caller.actor(), &id).await?;
-    let sensitive = authorize(
-        &caller.actor(),
-        Action::ReadSensitiveNotes,
-        Resource::Case(p.case.access()),
-    )
-    .is_ok();
-    let mut list = p.sessions();
-    if !sensitive {
-        for (_, s) in &mut list {
-            s.sensitive_notes = None;
-        }
-    }
+    let list = p.sessions_seen_by(&caller.actor());
     Ok(Json(entries_json(list)))
 }
 

@@ -149,11 +149,6 @@ impl Chrome {
     }
 }
 
-/// Today's date (UTC): what "not in the future" is checked against.
-pub fn today() -> time::Date {
-    time::OffsetDateTime::now_utc().date()
-}
-
 pub fn render(t: &impl askama::Template) -> Result<Response, AppError> {
     Ok(Html(t.render()?).into_response())
 }

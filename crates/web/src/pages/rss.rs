@@ -14,8 +14,6 @@ use crate::error::AppError;
 use crate::i18n::Tr;
 use app::rss::{RSS_FORM, consent_refused, round_of};
 
-use super::today;
-
 pub struct ScoreCell {
     pub label: String,
     pub value: String,
@@ -162,7 +160,7 @@ async fn rounds(
     let scored = app::rss::scores_of(state, case).await?;
     let done: Vec<(Round, time::Date)> =
         scored.iter().map(|s| (s.round, s.interview_date)).collect();
-    let statuses = schedule(case.profile.return_date, today(), &done);
+    let statuses = schedule(case.profile.return_date, state.today(), &done);
     Ok((scored, statuses))
 }
 

@@ -254,7 +254,7 @@ async fn a_returnee_is_walked_from_assessments_to_an_approved_plan_follow_up_and
         .await;
     let http = app.signed_in("mariama.ba").await;
     let (case_path, _) = register_recent_return(&http).await;
-    let today = web::pages::today().to_string();
+    let today = crate::common::today().to_string();
 
     let b = Browser::start().await;
     sign_in_as(&b, &app, "mariama.ba").await;
@@ -423,7 +423,7 @@ async fn a_referral_travels_to_a_partner_and_back() {
     b.wait_for_text("Referral procedure").await;
     b.type_into("#f-referral_reason", "Diabetes follow-up")
         .await;
-    b.set_value("#f-consent_date", &web::pages::today().to_string())
+    b.set_value("#f-consent_date", &crate::common::today().to_string())
         .await;
     b.click("#f-consent_method option[value=verbal_in_person]")
         .await;
@@ -514,7 +514,7 @@ async fn a_community_project_is_opened_staffed_visited_and_seen_on_a_returnees_p
     b.click("#start-form option[value=community_profile]").await;
     b.click("#instruments form button[type=submit]").await;
     b.wait_for_text("Who contributed to the profile?").await;
-    b.set_value("#q-profile_date", &web::pages::today().to_string())
+    b.set_value("#q-profile_date", &crate::common::today().to_string())
         .await;
     b.click("#q-participants-returnees").await;
     b.click("#q-participants-non_migrants").await;
@@ -536,7 +536,7 @@ async fn a_community_project_is_opened_staffed_visited_and_seen_on_a_returnees_p
     b.wait_for_text("Who takes part").await;
 
     // Two returnees by case number, three community members by name.
-    let joined = web::pages::today().to_string();
+    let joined = crate::common::today().to_string();
     let participants: [(&str, &str, &str); 5] = [
         ("returnee", &aminata_no, ""),
         ("returnee", &ibrahima_no, ""),

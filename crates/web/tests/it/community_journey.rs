@@ -274,7 +274,7 @@ async fn a_community_project_from_places_of_return_to_the_returnees_plan() {
     };
     assert_eq!(stage("initial").await, 422, "stages come in order");
     // A decision dated tomorrow comes back with what was typed and why.
-    let tomorrow = (web::pages::today() + time::Duration::days(1)).to_string();
+    let tomorrow = (crate::common::today() + time::Duration::days(1)).to_string();
     let v = page_version(&cm, &path).await;
     let res = cm
         .post_form(
@@ -483,7 +483,7 @@ async fn a_community_project_from_places_of_return_to_the_returnees_plan() {
         .await;
     assert_eq!(res.status(), 303);
     let questionnaire = location(&res);
-    let today = web::pages::today().to_string();
+    let today = crate::common::today().to_string();
     let res = cm
         .post_form(
             &questionnaire,
@@ -809,7 +809,7 @@ async fn capacity_building_coordination_and_agreements() {
     assert!(page.contains("Meeting of 2026-04-02"));
 
     // Agreements: an adopted one needs its signature date; standing is worked out.
-    let until = (web::pages::today() + time::Duration::days(30)).to_string();
+    let until = (crate::common::today() + time::Duration::days(30)).to_string();
     let res = pm
         .post_form(
             "/registry/agreements",
@@ -1418,7 +1418,7 @@ async fn a_project_is_ranked_screened_selected_run_and_visited_over_the_api() {
     .unwrap();
     let project = p["id"].as_str().unwrap().to_string();
     let path = |rest: &str| format!("/api/v1/community-projects/{project}{rest}");
-    let today = web::pages::today();
+    let today = crate::common::today();
     let day = |back: i64| (today - time::Duration::days(back)).to_string();
     let (status, code) = refusal(
         post(

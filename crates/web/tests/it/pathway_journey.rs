@@ -22,7 +22,7 @@ async fn start(cm: &Client, case_path: &str, csrf: &str, form: &str) -> (String,
 }
 
 async fn submit(cm: &Client, path: &str, csrf: &str, version: &str, answers: &[(&str, &str)]) {
-    let today = web::pages::today().to_string();
+    let today = crate::common::today().to_string();
     let mut fields = vec![
         ("_action", "submit"),
         ("_version", version),
@@ -112,7 +112,7 @@ async fn a_returnee_goes_from_intake_to_closure_and_back() {
     // A rapid screening with an unsure answer and an emergency: a follow-up screening task and
     // an urgent referral, shown on every page of the case.
     let (path, version) = start(&cm, &case_path, &csrf, "rapid_vulnerability_screening").await;
-    let today = web::pages::today().to_string();
+    let today = crate::common::today().to_string();
     submit(
         &cm,
         &path,
@@ -561,7 +561,7 @@ async fn self_approval_is_an_office_setting_and_marked_on_the_record() {
         .await;
     assert_eq!(res.status(), 303);
     let (_, plan) = cm.get_text(&format!("{case_path}/plan")).await;
-    let today = web::pages::today().to_string();
+    let today = crate::common::today().to_string();
     let res = cm
         .post_form(
             &format!("{case_path}/plan/agree"),
@@ -672,7 +672,7 @@ async fn the_json_api_walks_the_plan_with_the_same_rules() {
         M::POST,
         "/sessions".into(),
         Some(json!({
-            "date": web::pages::today().to_string(), "kind": "first", "topics": "Welcome",
+            "date": crate::common::today().to_string(), "kind": "first", "topics": "Welcome",
             "sensitive_notes": "Fear of the smuggler's family"
         })),
     )
@@ -713,7 +713,7 @@ async fn the_json_api_walks_the_plan_with_the_same_rules() {
     )
     .await;
     assert_eq!(status, 409, "a second first version is a conflict");
-    let (status, _) = call(0, M::POST, "/plans/1/agreement".into(), Some(json!({"revision": rev, "date": web::pages::today().to_string(), "method": "signed", "copy_given": true}))).await;
+    let (status, _) = call(0, M::POST, "/plans/1/agreement".into(), Some(json!({"revision": rev, "date": crate::common::today().to_string(), "method": "signed", "copy_given": true}))).await;
     assert_eq!(status, 204);
     let (status, _) = call(
         0,
@@ -743,7 +743,7 @@ async fn the_json_api_walks_the_plan_with_the_same_rules() {
     assert_eq!(p["stage"], "implementation");
     assert_eq!(p["visits"][0]["key"], "midterm");
 
-    let pay = |amount: u64| json!({"item_key": 1, "date": web::pages::today().to_string(), "amount": amount, "instalment": 0});
+    let pay = |amount: u64| json!({"item_key": 1, "date": crate::common::today().to_string(), "amount": amount, "instalment": 0});
     let (status, _) = call(0, M::POST, "/disbursements".into(), Some(pay(400))).await;
     assert_eq!(status, 201);
     let (status, e) = call(0, M::POST, "/disbursements".into(), Some(pay(201))).await;
@@ -754,13 +754,13 @@ async fn the_json_api_walks_the_plan_with_the_same_rules() {
     assert_eq!(d["disbursements"][0]["instalment"], 1);
 
     let (status, _) = call(0, M::POST, "/closure".into(), Some(json!({
-        "date": web::pages::today().to_string(), "reason": "planned_end", "needs_met": "Bakery open",
+        "date": crate::common::today().to_string(), "reason": "planned_end", "needs_met": "Bakery open",
         "handovers": [{"agency": "Microfinance", "purpose": "Loan", "consent": false}],
         "no_final_survey_reason": "Returnee travelling"
     }))).await;
     assert_eq!(status, 422, "hand-over without consent");
     let (status, _) = call(0, M::POST, "/closure".into(), Some(json!({
-        "date": web::pages::today().to_string(), "reason": "planned_end", "needs_met": "Bakery open",
+        "date": crate::common::today().to_string(), "reason": "planned_end", "needs_met": "Bakery open",
         "no_final_survey_reason": "Returnee travelling"
     }))).await;
     assert_eq!(status, 201);
@@ -815,7 +815,7 @@ async fn the_json_api_walks_the_plan_with_the_same_rules() {
 /// run from the return date (1, 2, 3, 6, 9 and 12 months).
 async fn register_trafficking_victim(cm: &Client, days_ago: i64) -> String {
     let csrf = cm.csrf("/cases/new").await;
-    let back = (web::pages::today() - time::Duration::days(days_ago)).to_string();
+    let back = (crate::common::today() - time::Duration::days(days_ago)).to_string();
     let mut fields: Vec<(&str, &str)> = registration()
         .into_iter()
         .filter(|(k, _)| *k != "return_date" && *k != "vulnerabilities")

@@ -442,7 +442,7 @@ async fn service_map_referral_partner_and_link_journey() {
                     ("purpose", "sharing_with_providers"),
                     ("decision", decision),
                     ("method", "verbal_in_person"),
-                    ("date", &web::pages::today().to_string()),
+                    ("date", &crate::common::today().to_string()),
                 ],
             )
             .await;
@@ -612,7 +612,7 @@ async fn consent_exception_overdue_answers_feedback_and_stakeholders() {
     let (_, page) = pm.get_text(&format!("/services/{service}")).await;
     assert!(page.contains("Monday to Thursday"));
     assert!(
-        page.contains(&web::pages::today().to_string()),
+        page.contains(&crate::common::today().to_string()),
         "checked today"
     );
 

@@ -389,7 +389,7 @@ async fn a_results_framework_tracks_indicators_from_the_records() {
     assert!(page.contains("Cases by stage") && page.contains("Cases by office"));
     assert!(page.contains(">3</text>"), "three cases in DKR");
     // Every returnee came back in February with no survey: the rounds late, counted here.
-    let today = web::pages::today();
+    let today = crate::common::today();
     let mut late = std::collections::BTreeMap::new();
     for _ in &cases {
         for r in domain::rss::schedule(time::macros::date!(2026 - 02 - 10), today, &[]) {

@@ -103,7 +103,7 @@ async fn a_baseline_survey_is_scored_with_bands_and_charts_and_a_later_round_dra
     // Nothing is asked before consent.
     assert!(!page.contains("How satisfied are you with your economic situation"));
     let version = field_value(&page, "_version");
-    let today = web::pages::today().to_string();
+    let today = crate::common::today().to_string();
 
     // Consent opens the questions; Q10 only after "yes" at Q9, Q31 only after "no" at Q30.
     let mut fields: Vec<(&str, &str)> = vec![("_csrf", &csrf), ("_action", "refresh")];
@@ -313,7 +313,7 @@ async fn a_refusal_and_an_interrupted_interview_are_kept_but_never_scored() {
     app.user("cm.dakar", Role::CaseManager, Some(office)).await;
     let cm = app.signed_in("cm.dakar").await;
     let (case_path, csrf) = register_recent_return(&cm).await;
-    let today = web::pages::today().to_string();
+    let today = crate::common::today().to_string();
 
     // Refusal: the survey ends at the consent question.
     let (sub_path, page) = start_survey(&cm, &case_path, &csrf).await;
@@ -411,7 +411,7 @@ async fn rescoring_under_another_model_records_the_model_and_the_change() {
     app.user("cm.dakar", Role::CaseManager, Some(office)).await;
     let cm = app.signed_in("cm.dakar").await;
     let (case_path, csrf) = register_recent_return(&cm).await;
-    let today = web::pages::today().to_string();
+    let today = crate::common::today().to_string();
     let (sub_path, page) = start_survey(&cm, &case_path, &csrf).await;
     let version = field_value(&page, "_version");
     let profile_fields = profile("baseline", "yes", &today);

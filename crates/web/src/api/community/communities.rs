@@ -34,11 +34,6 @@ pub async fn create_community(
     ApiJson(c): ApiJson<Community>,
 ) -> Result<(StatusCode, Json<CommunityJson>), AppError> {
     let actor = caller.actor();
-    domain::authz::authorize(
-        &actor,
-        domain::authz::Action::ManageCommunity,
-        domain::authz::Resource::Programme,
-    )?;
     let office = cm::office_for(&state, &actor, &c).await?;
     let saved = cm::save(
         &state,

@@ -182,12 +182,7 @@ pub async fn participants(
     Path(id): Path<String>,
 ) -> Result<Json<Vec<ParticipantJson>>, AppError> {
     let actor = caller.actor();
-    let p: Doc<Project> = cm::get(&state, &actor, &id).await?;
-    domain::authz::authorize(
-        &actor,
-        domain::authz::Action::ReadParticipants,
-        domain::authz::Resource::Office(p.rec.office.unwrap_or_default()),
-    )?;
+    let p = cm::project_with_participants(&state, &actor, &id).await?;
     Ok(Json(participant_list(&state, &actor, &p.body).await))
 }
 

@@ -183,7 +183,7 @@ pub async fn create(
             1,
         ));
     }
-    let today = today();
+    let today = state.today();
     let profile = form.parse(today);
     let consents = form.registration_consents();
     let _case_manager = match (actor.role, office) {
@@ -314,7 +314,7 @@ pub async fn update(
     } else {
         case.case_manager
     };
-    let profile = match form.parse(today()) {
+    let profile = match form.parse(state.today()) {
         Ok(p) if errors.is_empty() => p,
         result => {
             if let Err(e) = result {

@@ -16,7 +16,7 @@ use domain::{OfficeId, Role, ValidationErrors};
 use serde::Deserialize;
 use store::{CaseRecord, CaseSort, Office, User};
 
-use super::{Chrome, CsrfForm, render, render_status, today};
+use super::{Chrome, CsrfForm, render, render_status};
 use crate::AppState;
 use crate::auth::{Caller, SignedIn};
 use crate::error::{AppError, ErrorKind};

@@ -259,7 +259,7 @@ pub async fn case_page_with(
     status: StatusCode,
 ) -> Result<Response, AppError> {
     let consent = ConsentForm {
-        date: today().to_string(),
+        date: state.today().to_string(),
         ..Default::default()
     };
     let page = case_page(
@@ -526,16 +526,16 @@ pub async fn view(
     let case = authorized_case(&state, &actor, &id, Action::ReadCase).await?;
     audit_view(&state, &actor, &case).await?;
     let form = ConsentForm {
-        date: today().to_string(),
+        date: state.today().to_string(),
         ..Default::default()
     };
     let forms = crate::pages::pathway::PanelForms {
         session: crate::pages::pathway::SessionForm {
-            session_date: today().to_string(),
+            session_date: state.today().to_string(),
             ..Default::default()
         },
         urgent: crate::pages::pathway::UrgentForm {
-            urgent_date: today().to_string(),
+            urgent_date: state.today().to_string(),
             ..Default::default()
         },
         ..Default::default()

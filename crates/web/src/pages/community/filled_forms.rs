@@ -42,7 +42,7 @@ pub async fn start_form(
     }
     let v = app::lookups::latest_published_form(&state, &actor, form_id).await?;
     let c = crate::pages::instruments::compile(&v.definition)?;
-    let answers = c.blank(today());
+    let answers = c.blank(state.today());
     let about = app::submissions::About::Record(&rec);
     let sub = app::submissions::start(&state, &actor, about, v.info, &answers).await?;
     Ok(Redirect::to(&format!("/records/{}/submissions/{}", rec.id, sub.id)).into_response())
@@ -114,7 +114,7 @@ pub(super) fn record_submission_page(
 ) -> RecordSubmissionPage {
     let (state, tr, caller) = (&page.state, &page.tr, &page.caller);
     let editable = l.sub.status == SubmissionStatus::Draft && l.can_fill;
-    let filled = l.compiled.fill(answers, today());
+    let filled = l.compiled.fill(answers, state.today());
     RecordSubmissionPage {
         c: Chrome::new(state, tr.clone(), Some(caller)),
         action: format!("/records/{}/submissions/{}", l.back_id(), l.sub.id),
@@ -130,7 +130,14 @@ pub(super) fn record_submission_page(
         row_version: l.sub.version,
         notice,
         has_errors: !errors.is_empty(),
-        pieces: crate::pages::instruments::draw(&l.compiled, &filled, errors, tr, editable),
+        pieces: crate::pages::instruments::draw(
+            &l.compiled,
+            &filled,
+            errors,
+            tr,
+            editable,
+            state.today(),
+        ),
     }
 }
 
@@ -183,7 +190,7 @@ pub async fn save_form(
         date_text,
         date,
         date_error,
-    } = read_post(&tr, &caller, &l.compiled, &body)?;
+    } = read_post(&tr, &caller, &l.compiled, &body, state.today())?;
     if l.sub.status != SubmissionStatus::Draft {
         return Err(AppError::with_detail(
             ErrorKind::Conflict,
@@ -213,8 +220,8 @@ pub async fn save_form(
     }
     let submitting = action == "submit";
     let Some(date) = date else {
-        let filled = l.compiled.fill(&answers, today());
-        let errors = submission_errors(&tr, &l.compiled, &filled, submitting);
+        let filled = l.compiled.fill(&answers, state.today());
+        let errors = submission_errors(&tr, &l.compiled, &filled, submitting, state.today());
         return render_status(
             StatusCode::UNPROCESSABLE_ENTITY,
             &page(&answers, &errors, String::new()),

@@ -111,8 +111,8 @@ pub async fn list(
             places.push(PlaceRow {
                 href: format!(
                     "/communities/new?province={}&place={}",
-                    crate::records::encode(&p.province),
-                    crate::records::encode(&p.community)
+                    crate::forms::records::encode(&p.province),
+                    crate::forms::records::encode(&p.community)
                 ),
                 province: p.province,
                 community: p.community,

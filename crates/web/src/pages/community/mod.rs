@@ -28,15 +28,16 @@ use serde::Deserialize;
 use store::{Subject, SubmissionStatus};
 
 use super::Page;
-use super::services::{DetailRow, Posted, RecordForm};
-use super::{Chrome, CsrfForm, render, render_status, today};
+use super::services::{DetailRow, RecordForm};
+use super::{Chrome, CsrfForm, render, render_status};
 use crate::AppState;
 use crate::auth::{Caller, SignedIn};
 use crate::error::{AppError, ErrorKind};
 use crate::forms::Fieldset;
+use crate::forms::Posted;
+use crate::forms::records::{self, Field, Input, field, required, values};
 use crate::i18n::Tr;
 use crate::pages::instruments::Piece;
-use crate::records::{self, Field, Input, field, required, values};
 use app::community::{self as cm, Doc, Place};
 
 fn community_fields() -> Vec<Field> {

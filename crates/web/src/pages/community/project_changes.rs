@@ -108,11 +108,7 @@ pub async fn project_create(
         parent: Some(community.id()),
         office: community.rec.office,
     };
-    authorize(
-        &actor,
-        Action::ManageCommunity,
-        Resource::Office(community.rec.office.unwrap_or_default()),
-    )?;
+    // Saving authorizes managing the community level in the community's office.
     let (read, saved) =
         save_record_form::<Project>(&state, &actor, &project_fields(), &form, Target::New(place))
             .await;
@@ -215,7 +211,7 @@ pub async fn screening(
         None
     };
     let errors = match &parsed {
-        Some(s) => s.validate(today()),
+        Some(s) => s.validate(state.today()),
         None => read,
     };
     if !errors.is_empty() || parsed.is_none() {
@@ -403,7 +399,7 @@ pub async fn add_participant(
     if fields["joined"]
         .as_str()
         .and_then(domain::case::date::parse)
-        .is_some_and(|d| d > today())
+        .is_some_and(|d| d > state.today())
     {
         read.add("joined", "error-date-in-future");
     }
@@ -424,7 +420,7 @@ pub async fn add_participant(
         fields["joined"]
             .as_str()
             .and_then(domain::case::date::parse)
-            .filter(|d| *d <= today()),
+            .filter(|d| *d <= state.today()),
     ) else {
         return Err(AppError::new(ErrorKind::Validation));
     };

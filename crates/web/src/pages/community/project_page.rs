@@ -230,12 +230,12 @@ pub(super) async fn project_page(
     let (pp, pe) = forms.participant.unwrap_or_else(blank);
     let (vp, ve) = forms.visit.unwrap_or_else(|| {
         let mut p = Posted::default();
-        p.0.push(("on".into(), today().to_string()));
+        p.0.push(("on".into(), state.today().to_string()));
         (p, ValidationErrors::new())
     });
     let (sp, se) = forms.screening.unwrap_or_else(|| {
         let mut p = Posted::default();
-        p.0.push(("on".into(), today().to_string()));
+        p.0.push(("on".into(), state.today().to_string()));
         if let Some(s) = screening {
             for (k, v) in &s.answers {
                 p.0.push((k.clone(), if *v { "yes" } else { "no" }.into()));
@@ -451,18 +451,18 @@ pub(super) async fn project_page(
         // Why the project cannot start today, said instead of offering a button that would
         // only be refused.
         start_blocked: p
-            .can_start(today())
+            .can_start(state.today())
             .err()
             .map(|r| tr.t(r.code()))
             .unwrap_or_default(),
         stage_typed: forms.stage.unwrap_or_else(|| TypedStep {
-            on: today().to_string(),
+            on: state.today().to_string(),
             ..Default::default()
         }),
         step_typed: forms.step.unwrap_or_else(|| TypedStep {
-            on: today().to_string(),
+            on: state.today().to_string(),
             ..Default::default()
         }),
-        today: today().to_string(),
+        today: state.today().to_string(),
     })
 }

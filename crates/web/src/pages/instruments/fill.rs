@@ -20,7 +20,7 @@ pub async fn start(
     }
     let v = app::lookups::latest_published_form(&state, &actor, form.form_id.trim()).await?;
     let c = compile(&v.definition)?;
-    let mut answers = c.blank(today());
+    let mut answers = c.blank(state.today());
     let due = crate::pages::rss::due_round(&state, &case).await?;
     app::rss::prefill(&c.form, &mut answers, &app::rss::case_values(&case, due));
     let about = app::submissions::About::Case(&case);
@@ -106,7 +106,7 @@ pub(super) fn submission_page(
             Resource::Case(l.case.access()),
         )
         .is_ok();
-    let filled = l.compiled.fill(answers, today());
+    let filled = l.compiled.fill(answers, state.today());
     SubmissionPage {
         urgent: crate::pages::pathway::urgent_from_entries(tr, &l.urgent),
         c: Chrome::new(state, tr.clone(), Some(caller)),
@@ -128,7 +128,7 @@ pub(super) fn submission_page(
         row_version: l.sub.version,
         has_errors: !errors.is_empty(),
         notice,
-        pieces: draw(&l.compiled, &filled, errors, tr, editable),
+        pieces: draw(&l.compiled, &filled, errors, tr, editable, state.today()),
         interrupted: l.sub.status == SubmissionStatus::Interrupted,
         rss: None,
         own_case_manager: crate::pages::rss::is_own_case_manager(&l.case, &l.sub),
@@ -180,7 +180,7 @@ pub async fn save(
         date_text,
         date,
         date_error,
-    } = read_post(&tr, &caller, &l.compiled, &body)?;
+    } = read_post(&tr, &caller, &l.compiled, &body, state.today())?;
     if l.sub.status == SubmissionStatus::Complete {
         return Err(AppError::with_detail(
             ErrorKind::Conflict,
@@ -220,8 +220,8 @@ pub async fn save(
         (Some(d), _) => d,
         (None, app::submissions::Intent::Interrupt) => l.sub.interview_date,
         (None, _) => {
-            let filled = l.compiled.fill(&answers, today());
-            let errors = submission_errors(&tr, &l.compiled, &filled, submitting);
+            let filled = l.compiled.fill(&answers, state.today());
+            let errors = submission_errors(&tr, &l.compiled, &filled, submitting, state.today());
             let p = page(&answers, &errors, String::new());
             return render_status(StatusCode::UNPROCESSABLE_ENTITY, &p);
         }
@@ -299,13 +299,14 @@ pub(crate) fn read_post(
     caller: &Caller,
     c: &Compiled,
     body: &Bytes,
+    today: time::Date,
 ) -> Result<FormPost, AppError> {
     let fields = posted_fields(caller, body)?;
     let action = field(&fields, "_action").to_string();
     let mut answers = answers_from_post(c, &fields);
-    apply_action(c, &mut answers, &action);
+    apply_action(c, &mut answers, &action, today);
     let date_text = field(&fields, "_interview_date").trim().to_string();
-    let date = forms::expr::parse_date(&date_text).filter(|d| *d <= today());
+    let date = forms::expr::parse_date(&date_text).filter(|d| *d <= today);
     let date_error = if date.is_none() {
         tr.t("form-interview-date-invalid")
     } else {
@@ -332,12 +333,13 @@ pub(crate) fn submission_errors(
     c: &Compiled,
     filled: &forms::Filled,
     submitting: bool,
+    today: time::Date,
 ) -> BTreeMap<String, String> {
     if !submitting {
         return BTreeMap::new();
     }
     let lang = form_language(tr, &c.form);
-    c.validate(filled, today(), &lang)
+    c.validate(filled, today, &lang)
         .into_iter()
         .map(|e| (e.path, e.message))
         .collect()

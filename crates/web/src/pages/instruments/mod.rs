@@ -18,7 +18,7 @@ use store::{CaseRecord, FormOrigin, Submission, SubmissionStatus};
 use time::Date;
 
 use super::Page;
-use super::{Chrome, CsrfForm, render, render_status, today};
+use super::{Chrome, CsrfForm, render, render_status};
 use crate::AppState;
 use crate::auth::{Caller, SignedIn, same_secret};
 use crate::error::{AppError, ErrorKind};

@@ -82,12 +82,12 @@ pub(super) fn container<'a>(
 }
 
 /// Adds or removes a repeat instance, as the `_action` of a post asks.
-pub(crate) fn apply_action(c: &Compiled, answers: &mut Answers, action: &str) {
+pub(crate) fn apply_action(c: &Compiled, answers: &mut Answers, action: &str, today: time::Date) {
     if let Some(path) = action.strip_prefix("add:") {
         let segments: Vec<&str> = path.split('/').collect();
         let name = segments[segments.len() - 1];
         let Some(r) = c.index(name) else { return };
-        let fresh = c.blank_instance(r, today());
+        let fresh = c.blank_instance(r, today);
         if let Some(target) = container(answers, &segments[..segments.len() - 1]) {
             match target.0.get_mut(name) {
                 Some(Answer::Repeat(v)) if v.len() < 200 => v.push(fresh),

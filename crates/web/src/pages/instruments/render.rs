@@ -229,6 +229,7 @@ pub fn draw(
     errors: &BTreeMap<String, String>,
     tr: &Tr,
     editable: bool,
+    today: time::Date,
 ) -> Vec<Piece> {
     let mut d = Drawing {
         c,
@@ -236,7 +237,7 @@ pub fn draw(
         errors,
         lang: form_language(tr, &c.form),
         tr,
-        today: today(),
+        today,
         editable,
         out: Vec::new(),
     };

@@ -56,14 +56,15 @@ pub struct ClosureForm {
 }
 
 impl ClosureForm {
-    pub(super) fn read(&self) -> Result<Closure, ValidationErrors> {
+    pub(super) fn read(&self, today: time::Date) -> Result<Closure, ValidationErrors> {
         let mut e = ValidationErrors::new();
-        let date = date_or_error(&mut e, "closed_on", &self.closed_on);
-        let reason = enum_or_error(
+        let date = read::date(&mut e, "closed_on", &self.closed_on, true).unwrap_or(today);
+        let reason = read::choice(
             &mut e,
             "closure_reason",
             &self.closure_reason,
             ClosureReason::parse,
+            true,
         );
         let handovers = (0..self.handover_agency.len())
             .map(|n| Handover {
@@ -249,7 +250,7 @@ pub async fn closure(
 ) -> Result<Response, AppError> {
     let p = pw::open(&state, &caller.actor(), &id).await?;
     let form = ClosureForm {
-        closed_on: today().to_string(),
+        closed_on: state.today().to_string(),
         ..Default::default()
     };
     render(&closure_page(&state, &tr, &caller, &p, &form, &ValidationErrors::new()).await?)
@@ -262,7 +263,7 @@ pub async fn request_closure(
     CsrfForm { caller, form }: CsrfForm<ClosureForm>,
 ) -> Result<Response, AppError> {
     let p = pw::load(&state, &caller.actor(), &id, Action::UpdateCase).await?;
-    let result = match form.read() {
+    let result = match form.read(state.today()) {
         Ok(c) => pw::request_closure(&state, &caller.actor(), &p, c)
             .await
             .map(|_| ())
@@ -307,7 +308,7 @@ pub async fn reopen(
                 f.field = "reopen_reason".into();
             }
             let form = ClosureForm {
-                closed_on: today().to_string(),
+                closed_on: state.today().to_string(),
                 ..form
             };
             let page = closure_page(&state, &tr, &caller, &p, &form, &e.fields).await?;

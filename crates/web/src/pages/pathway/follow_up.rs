@@ -58,10 +58,10 @@ pub struct VisitForm {
 }
 
 impl VisitForm {
-    pub(super) fn read(&self) -> Result<FollowUpVisit, ValidationErrors> {
+    pub(super) fn read(&self, today: time::Date) -> Result<FollowUpVisit, ValidationErrors> {
         let mut e = ValidationErrors::new();
-        let date = date_or_error(&mut e, "visit_date", &self.visit_date);
-        let mode = enum_or_error(&mut e, "mode", &self.mode, ContactMode::parse);
+        let date = read::date(&mut e, "visit_date", &self.visit_date, true).unwrap_or(today);
+        let mode = read::choice(&mut e, "mode", &self.mode, ContactMode::parse, true);
         let scheduled = match self.scheduled.as_str() {
             "" => None,
             s => {
@@ -80,7 +80,7 @@ impl VisitForm {
             w_model_used: self.w_model_used == "yes",
             plan_changes: self.plan_changes.trim().to_string(),
         };
-        if let Err(x) = v.check(today()) {
+        if let Err(x) = v.check(today) {
             e.merge(date_named(x, "visit_date"));
         }
         e.into_result(v)
@@ -98,11 +98,11 @@ pub struct UnmetForm {
 }
 
 impl UnmetForm {
-    pub(super) fn read(&self) -> Result<UnmetNeed, ValidationErrors> {
+    pub(super) fn read(&self, today: time::Date) -> Result<UnmetNeed, ValidationErrors> {
         let mut e = ValidationErrors::new();
-        let date = date_or_error(&mut e, "noted_on", &self.noted_on);
-        let dimension = enum_or_error(&mut e, "dimension", &self.dimension, Dimension::parse);
-        let reason = enum_or_error(&mut e, "reason", &self.reason, UnmetReason::parse);
+        let date = read::date(&mut e, "noted_on", &self.noted_on, true).unwrap_or(today);
+        let dimension = read::choice(&mut e, "dimension", &self.dimension, Dimension::parse, true);
+        let reason = read::choice(&mut e, "reason", &self.reason, UnmetReason::parse, true);
         let n = UnmetNeed {
             date,
             dimension: dimension.unwrap_or(Dimension::Social),
@@ -110,7 +110,7 @@ impl UnmetForm {
             reason: reason.unwrap_or(UnmetReason::NotAvailable),
             notes: self.notes.trim().to_string(),
         };
-        if let Err(x) = n.check(today()) {
+        if let Err(x) = n.check(today) {
             e.merge(date_named(x, "noted_on"));
         }
         e.into_result(n)
@@ -126,7 +126,7 @@ pub(super) async fn follow_up_page(
     errors_for: &str,
 ) -> Result<FollowUpPage, AppError> {
     let (state, tr, caller) = (&page.state, &page.tr, &page.caller);
-    let today = today();
+    let today = state.today();
     let states = p.visits(today);
     let schedule = states
         .iter()
@@ -250,19 +250,19 @@ pub(super) async fn follow_up_page(
     })
 }
 
-pub(super) fn default_visit(p: &Pathway) -> VisitForm {
+pub(super) fn default_visit(p: &Pathway, today: time::Date) -> VisitForm {
     VisitForm {
-        visit_date: today().to_string(),
-        scheduled: domain::pathway::followup::proposed_for(&p.visits(today()), today())
+        visit_date: today.to_string(),
+        scheduled: domain::pathway::followup::proposed_for(&p.visits(today), today)
             .map(|k| k.as_str().to_string())
             .unwrap_or_default(),
         ..Default::default()
     }
 }
 
-pub(super) fn default_unmet() -> UnmetForm {
+pub(super) fn default_unmet(today: time::Date) -> UnmetForm {
     UnmetForm {
-        noted_on: today().to_string(),
+        noted_on: today.to_string(),
         ..Default::default()
     }
 }
@@ -273,8 +273,8 @@ pub async fn follow_up(page: Page, Path(id): Path<String>) -> Result<Response, A
     let page = follow_up_page(
         &page,
         &p,
-        &default_visit(&p),
-        &default_unmet(),
+        &default_visit(&p, state.today()),
+        &default_unmet(state.today()),
         &ValidationErrors::new(),
         "",
     )
@@ -289,7 +289,7 @@ pub async fn record_visit(
     CsrfForm { caller, form }: CsrfForm<VisitForm>,
 ) -> Result<Response, AppError> {
     let p = pw::load(&state, &caller.actor(), &id, Action::UpdateCase).await?;
-    match form.read() {
+    match form.read(state.today()) {
         Ok(v) => {
             pw::record_visit(&state, &caller.actor(), &p, v).await?;
             Ok(Redirect::to(&format!("/cases/{}/follow-up", p.case.id)).into_response())
@@ -299,7 +299,7 @@ pub async fn record_visit(
                 &Page::of(&state, &tr, &caller),
                 &p,
                 &form,
-                &default_unmet(),
+                &default_unmet(state.today()),
                 &e,
                 "visit",
             )
@@ -316,7 +316,7 @@ pub async fn record_unmet(
     CsrfForm { caller, form }: CsrfForm<UnmetForm>,
 ) -> Result<Response, AppError> {
     let p = pw::load(&state, &caller.actor(), &id, Action::UpdateCase).await?;
-    match form.read() {
+    match form.read(state.today()) {
         Ok(n) => {
             pw::record_unmet_need(&state, &caller.actor(), &p.case, n).await?;
             Ok(Redirect::to(&format!("/cases/{}/follow-up#unmet", p.case.id)).into_response())
@@ -325,7 +325,7 @@ pub async fn record_unmet(
             let page = follow_up_page(
                 &Page::of(&state, &tr, &caller),
                 &p,
-                &default_visit(&p),
+                &default_visit(&p, state.today()),
                 &form,
                 &e,
                 "unmet",

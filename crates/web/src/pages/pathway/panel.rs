@@ -218,11 +218,11 @@ pub async fn panel(
     let actor = caller.actor();
     let can = |a: Action| authorize(&actor, a, Resource::Case(case.access())).is_ok();
     let p = Pathway::load(state, case.clone()).await?;
-    let today = today();
-    let sensitive = can(Action::ReadSensitiveNotes);
+    let today = state.today();
+    let sensitive = pw::may_read_sensitive(&actor, case);
     let list = |v: Vec<String>| v.join(", ");
     let sessions = p
-        .sessions()
+        .sessions_seen_by(&actor)
         .into_iter()
         .rev()
         .map(|(e, s)| SessionView {
@@ -242,7 +242,7 @@ pub async fn panel(
             ),
             topics: s.topics,
             next_steps: s.next_steps,
-            sensitive: if sensitive { s.sensitive_notes } else { None },
+            sensitive: s.sensitive_notes,
             by: e.recorded_by_name.clone().unwrap_or_default(),
         })
         .collect();
@@ -331,14 +331,15 @@ pub struct SessionForm {
 }
 
 impl SessionForm {
-    pub(super) fn read(&self) -> Result<CounsellingSession, ValidationErrors> {
+    pub(super) fn read(&self, today: time::Date) -> Result<CounsellingSession, ValidationErrors> {
         let mut e = ValidationErrors::new();
-        let date = date_or_error(&mut e, "session_date", &self.session_date);
-        let kind = enum_or_error(
+        let date = read::date(&mut e, "session_date", &self.session_date, true).unwrap_or(today);
+        let kind = read::choice(
             &mut e,
             "session_kind",
             &self.session_kind,
             SessionKind::parse,
+            true,
         );
         let participants = self
             .participants
@@ -360,7 +361,7 @@ impl SessionForm {
             sensitive_notes: Some(self.sensitive_notes.clone()),
         }
         .normalised();
-        if let Err(x) = s.check(today()) {
+        if let Err(x) = s.check(today) {
             e.merge(date_named(x, "session_date"));
         }
         e.into_result(s)
@@ -376,15 +377,15 @@ pub struct UrgentForm {
 }
 
 impl UrgentForm {
-    pub(super) fn read(&self) -> Result<UrgentReferral, ValidationErrors> {
+    pub(super) fn read(&self, today: time::Date) -> Result<UrgentReferral, ValidationErrors> {
         let mut e = ValidationErrors::new();
-        let date = date_or_error(&mut e, "urgent_date", &self.urgent_date);
+        let date = read::date(&mut e, "urgent_date", &self.urgent_date, true).unwrap_or(today);
         let u = UrgentReferral {
             date,
             concern: self.concern.trim().to_string(),
             action: self.action.trim().to_string(),
         };
-        if let Err(x) = u.check(today()) {
+        if let Err(x) = u.check(today) {
             e.merge(date_named(x, "urgent_date"));
         }
         e.into_result(u)
@@ -410,7 +411,7 @@ pub async fn add_session(
     CsrfForm { caller, form }: CsrfForm<SessionForm>,
 ) -> Result<Response, AppError> {
     let case = case_for_update(&state, &caller, &id).await?;
-    match form.read() {
+    match form.read(state.today()) {
         Ok(s) => {
             pw::record_session(&state, &caller.actor(), &case, s).await?;
             Ok(back_to_case(case.id, "sessions"))
@@ -441,7 +442,7 @@ pub async fn raise_urgent(
     CsrfForm { caller, form }: CsrfForm<UrgentForm>,
 ) -> Result<Response, AppError> {
     let case = case_for_update(&state, &caller, &id).await?;
-    match form.read() {
+    match form.read(state.today()) {
         Ok(u) => {
             pw::raise_urgent_referral(&state, &caller.actor(), &case, u).await?;
             Ok(back_to_case(case.id, "urgent"))

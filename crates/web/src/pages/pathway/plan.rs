@@ -233,10 +233,10 @@ pub struct DisbursementForm {
 }
 
 impl DisbursementForm {
-    pub(super) fn read(&self) -> Result<Disbursement, ValidationErrors> {
+    pub(super) fn read(&self, today: time::Date) -> Result<Disbursement, ValidationErrors> {
         let mut e = ValidationErrors::new();
-        let date = date_or_error(&mut e, "paid_on", &self.paid_on);
-        let amount = amount_or_error(&mut e, "amount", &self.amount);
+        let date = read::date(&mut e, "paid_on", &self.paid_on, true).unwrap_or(today);
+        let amount = read::amount(&mut e, "amount", &self.amount);
         if self.amount.trim().is_empty() {
             e.add("amount", "error-required");
         }
@@ -391,7 +391,11 @@ pub(super) async fn plan_page(
             && status == Some(PlanStatus::Approved)
             && p.stage() != CaseStage::Closed,
         target: agreement_target(p.case.profile.return_date).to_string(),
-        late: agreement_late(p.case.profile.return_date, p.first_agreement(), today()),
+        late: agreement_late(
+            p.case.profile.return_date,
+            p.first_agreement(),
+            state.today(),
+        ),
         balances: balances_v,
         payments,
         grant_items,
@@ -422,17 +426,17 @@ pub(super) async fn plan_page(
     })
 }
 
-pub(super) fn default_agreement() -> AgreementForm {
+pub(super) fn default_agreement(today: time::Date) -> AgreementForm {
     AgreementForm {
-        agreed_on: today().to_string(),
+        agreed_on: today.to_string(),
         copy_given: "yes".into(),
         ..Default::default()
     }
 }
 
-pub(super) fn default_disbursement() -> DisbursementForm {
+pub(super) fn default_disbursement(today: time::Date) -> DisbursementForm {
     DisbursementForm {
-        paid_on: today().to_string(),
+        paid_on: today.to_string(),
         ..Default::default()
     }
 }
@@ -452,8 +456,8 @@ pub async fn plan_view_page(
         &p,
         PlanInputs {
             version: q.version,
-            agreement: &default_agreement(),
-            disbursement: &default_disbursement(),
+            agreement: &default_agreement(state.today()),
+            disbursement: &default_disbursement(state.today()),
             errors: &ValidationErrors::new(),
             errors_for: "",
             notice: String::new(),
@@ -553,12 +557,13 @@ pub async fn plan_agree(
         .map_err(|_| AppError::new(ErrorKind::BadRequest))?;
     let revision = form.revision.parse::<i64>().unwrap_or(0);
     let mut e = ValidationErrors::new();
-    let date = date_or_error(&mut e, "agreed_on", &form.agreed_on);
-    let method = enum_or_error(
+    let date = read::date(&mut e, "agreed_on", &form.agreed_on, true).unwrap_or(state.today());
+    let method = read::choice(
         &mut e,
         "agreement_method",
         &form.agreement_method,
         AgreementMethod::parse,
+        true,
     );
     let result = match method {
         Some(method) if e.is_empty() => {
@@ -584,7 +589,7 @@ pub async fn plan_agree(
                 &p,
                 e,
                 &form,
-                &default_disbursement(),
+                &default_disbursement(state.today()),
                 "agreement",
             )
             .await
@@ -623,8 +628,8 @@ pub async fn plan_approve(
                 &Page::of(&state, &tr, &caller),
                 &p,
                 e,
-                &default_agreement(),
-                &default_disbursement(),
+                &default_agreement(state.today()),
+                &default_disbursement(state.today()),
                 "",
             )
             .await
@@ -653,7 +658,7 @@ pub async fn disburse(
     CsrfForm { caller, form }: CsrfForm<DisbursementForm>,
 ) -> Result<Response, AppError> {
     let p = pw::load(&state, &caller.actor(), &id, Action::UpdateCase).await?;
-    let result = match form.read() {
+    let result = match form.read(state.today()) {
         Ok(d) => pw::disburse(&state, &caller.actor(), &p, d)
             .await
             .map(|_| ())
@@ -668,7 +673,7 @@ pub async fn disburse(
                 &Page::of(&state, &tr, &caller),
                 &p,
                 e,
-                &default_agreement(),
+                &default_agreement(state.today()),
                 &form,
                 "payment",
             )

@@ -104,21 +104,19 @@ impl PlanForm {
             }
             let row = items.len();
             let f = |x: &str| format!("items.{row}.{x}");
-            let kind = enum_or_error(&mut e, &f("kind"), kind, AssistanceKind::parse);
-            let modality = enum_or_error(
-                &mut e,
-                &f("modality"),
-                at(&self.item_modality, n),
-                Modality::parse,
-            );
-            let responsible = enum_or_error(
+            let kind = read::choice(&mut e, &f("kind"), kind, AssistanceKind::parse, true);
+            let modality = at(&self.item_modality, n);
+            let modality = read::choice(&mut e, &f("modality"), modality, Modality::parse, true);
+            let responsible = at(&self.item_responsible, n);
+            let responsible = read::choice(
                 &mut e,
                 &f("responsible"),
-                at(&self.item_responsible, n),
+                responsible,
                 Responsible::parse,
+                true,
             );
             let status = ItemStatus::parse(at(&self.item_status, n)).unwrap_or(ItemStatus::Planned);
-            let budget = amount_or_error(&mut e, &f("budget"), at(&self.item_budget, n));
+            let budget = read::amount(&mut e, &f("budget"), at(&self.item_budget, n));
             let key = match at(&self.item_key, n).parse::<u32>() {
                 Ok(k) => k,
                 Err(_) => {
@@ -164,7 +162,7 @@ impl PlanForm {
                 continue;
             }
             let row = purchases.len();
-            let cost = amount_or_error(&mut e, &format!("purchases.{row}.estimated_cost"), cost);
+            let cost = read::amount(&mut e, &format!("purchases.{row}.estimated_cost"), cost);
             purchases.push(Purchase {
                 item: item.to_string(),
                 estimated_cost: cost.unwrap_or(0),
@@ -417,7 +415,7 @@ pub(super) async fn plan_edit_page(
         .collect();
     let grid = app::lookups::feasibility_grid(state).await?;
     let picked: Vec<&str> = form.item_grid.iter().map(String::as_str).collect();
-    let today = today();
+    let today = state.today();
     let suggestions = suggest(&grid, &p.dimension_scores(), today)
         .into_iter()
         .map(|s| {

@@ -47,7 +47,7 @@ pub(super) async fn programme_page(
     notice: String,
     errors: Vec<String>,
 ) -> Result<ProgrammePage, AppError> {
-    let today = today();
+    let today = state.today();
     let grid = app::lookups::feasibility_grid(state)
         .await?
         .into_iter()
@@ -181,7 +181,7 @@ pub struct GridForm {
     pub structural_checked: Vec<String>,
 }
 
-use crate::records::lines;
+use crate::forms::records::lines;
 
 pub(super) fn slug(s: &str) -> String {
     let mut out = String::new();
@@ -223,8 +223,8 @@ impl GridForm {
                 })
                 .collect()
         };
-        let dimension = enum_or_error(e, "dimension", &self.dimension, Dimension::parse);
-        let delivery = enum_or_error(e, "delivery", &self.delivery, Delivery::parse);
+        let dimension = read::choice(e, "dimension", &self.dimension, Dimension::parse, true);
+        let delivery = read::choice(e, "delivery", &self.delivery, Delivery::parse, true);
         let key = if self.key.trim().is_empty() {
             slug(&self.approach)
         } else {

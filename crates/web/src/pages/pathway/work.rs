@@ -28,7 +28,7 @@ pub async fn my_work(
     SignedIn(caller): SignedIn,
 ) -> Result<Response, AppError> {
     let actor = caller.actor();
-    let today = today();
+    let today = state.today();
     let mut rows = Vec::new();
     let (pathways, unanswered) = pw::my_work(&state, &actor).await?;
     for p in pathways {

@@ -25,8 +25,14 @@ pub(super) fn status_class(s: ReferralStatus) -> &'static str {
     }
 }
 
-pub(super) fn row(tr: &Tr, r: &ReferralRecord, href: String, name: String) -> ReferralRow {
-    let overdue = is_overdue(r.status, r.answer_due, today());
+pub(super) fn row(
+    tr: &Tr,
+    r: &ReferralRecord,
+    href: String,
+    name: String,
+    today: time::Date,
+) -> ReferralRow {
+    let overdue = is_overdue(r.status, r.answer_due, today);
     ReferralRow {
         href,
         service: r.service_name.clone(),
@@ -140,6 +146,7 @@ pub(super) async fn case_referrals_page(
                     r,
                     format!("/cases/{}/referrals/{}", case.id, r.id),
                     String::new(),
+                    state.today(),
                 )
             })
             .collect(),

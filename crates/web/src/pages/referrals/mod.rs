@@ -19,11 +19,12 @@ use serde::Deserialize;
 use store::{CaseRecord, ReferralRecord, Via};
 
 use super::Page;
-use super::services::{DetailGroup, DetailRow, FeedbackForm, Posted, sop_group};
-use super::{Chrome, CsrfForm, render, render_status, today};
+use super::services::{DetailGroup, DetailRow, FeedbackForm, sop_group};
+use super::{Chrome, CsrfForm, render, render_status};
 use crate::AppState;
 use crate::auth::{Caller, SignedIn};
 use crate::error::{AppError, ErrorKind};
+use crate::forms::Posted;
 use crate::forms::{Choice, FieldBuilder, FieldView, error_map, names};
 use crate::i18n::Tr;
 use app::cases::authorized_case;

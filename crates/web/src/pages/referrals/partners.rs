@@ -42,7 +42,7 @@ pub async fn referral_list(
         } else {
             format!("/cases/{}/referrals/{}", r.case, r.id)
         };
-        rows.push(row(&tr, r, href, name));
+        rows.push(row(&tr, r, href, name, state.today()));
     }
     rows.sort_by_key(|r| !r.overdue);
     render(&ReferralListPage {

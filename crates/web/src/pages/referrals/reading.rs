@@ -1,26 +1,11 @@
 //! Reading the referral form
 
 use super::*;
+use crate::forms::read;
 
 pub(super) fn read_content(p: &Posted) -> (ReferralContent, ValidationErrors) {
     let mut e = ValidationErrors::new();
-    let date = |e: &mut ValidationErrors, field: &str| {
-        let s = p.get(field).trim();
-        match domain::case::date::parse(s) {
-            Some(d) => Some(d),
-            None => {
-                e.add(
-                    field,
-                    if s.is_empty() {
-                        "error-required"
-                    } else {
-                        "error-date-format"
-                    },
-                );
-                None
-            }
-        }
-    };
+    let date = |e: &mut ValidationErrors, field: &str| read::date(e, field, p.get(field), true);
     let urgency = Urgency::parse(p.get("urgency"));
     if urgency.is_none() {
         e.add("urgency", "error-required");

@@ -187,7 +187,7 @@ pub(super) async fn referral_page(
         },
         &r.content,
         &case.profile,
-        today(),
+        state.today(),
     )
     .map(|d| disclosure_rows(tr, &d))
     .unwrap_or_default();
@@ -224,7 +224,7 @@ pub(super) async fn referral_page(
         None
     };
     let p = app::pathway::Pathway::load(state, case.clone()).await?;
-    let overdue = is_overdue(r.status, r.answer_due, today());
+    let overdue = is_overdue(r.status, r.answer_due, state.today());
     Ok(ReferralPage {
         c: Chrome::new(state, tr.clone(), Some(caller)),
         id: case.id.to_string(),
@@ -269,10 +269,10 @@ pub(super) async fn referral_page(
                 id: l.id.to_string(),
                 created: l.created_at.date().to_string(),
                 expires: l.expires_at.date().to_string(),
-                live: l.is_live(time::OffsetDateTime::now_utc()),
+                live: l.is_live(state.now()),
                 state: if l.revoked_at.is_some() {
                     tr.t("link-revoked")
-                } else if l.is_live(time::OffsetDateTime::now_utc()) {
+                } else if l.is_live(state.now()) {
                     tr.t("link-live")
                 } else {
                     tr.t("link-expired")
@@ -546,7 +546,7 @@ pub async fn referral_slip(
         c: Chrome::new(&state, tr.clone(), Some(&caller)),
         title: r.service_name.clone(),
         provider: r.provider_name.clone(),
-        date: r.sent_on.unwrap_or_else(today).to_string(),
+        date: r.sent_on.unwrap_or_else(|| state.today()).to_string(),
         rows: disclosure_rows(&tr, &d),
         sop: vec![sop_group(&tr, &service.service)],
         number: case.number.to_string(),

@@ -318,7 +318,7 @@ pub(super) async fn overdue_charts(
     hiding: &Hiding,
 ) -> Result<(crate::charts::CountChart, crate::charts::CountChart), AppError> {
     use domain::pathway::followup::{self, VisitState};
-    let today = today();
+    let today = state.today();
     let config = app::pathway::follow_up_config(state).await?;
     let mut late_visits: BTreeMap<String, u64> = BTreeMap::new();
     let mut late_rounds: BTreeMap<domain::rss::Round, u64> = BTreeMap::new();
@@ -553,8 +553,8 @@ pub async fn terms(
     let actor = caller.actor();
     let e: Doc<Evaluation> = cm::get(&state, &actor, &id).await?;
     let ev = &e.body;
-    let paragraphs = crate::records::lines;
-    let label = |f: &str| crate::records::label(&tr, f);
+    let paragraphs = crate::forms::records::lines;
+    let label = |f: &str| crate::forms::records::label(&tr, f);
     let text = |f: &str, v: &str| TermsSection {
         title: label(f),
         lines: paragraphs(v),

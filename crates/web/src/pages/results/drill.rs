@@ -42,7 +42,7 @@ pub async fn records(
 ) -> Result<Response, AppError> {
     let actor = caller.actor();
     let (ind, _, programme) = indicator_chain(&state, &actor, &id).await?;
-    let (from, to) = span(&programme.body, today());
+    let (from, to) = span(&programme.body, state.today());
     let Ok(Some(c)) = ind.body.computation() else {
         return Err(AppError::new(crate::error::ErrorKind::NotFound));
     };

@@ -7,7 +7,7 @@ use super::*;
 pub async fn add_handbook_examples(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    crate::pages::CsrfForm { caller, .. }: crate::pages::CsrfForm<crate::pages::services::Posted>,
+    crate::pages::CsrfForm { caller, .. }: crate::pages::CsrfForm<crate::forms::Posted>,
 ) -> Result<Response, AppError> {
     use domain::me::{InterventionLevel, ResultLevel, handbook_indicators};
     let actor = caller.actor();

@@ -46,7 +46,7 @@ pub(crate) async fn track_rows(
     axis: Option<Axis>,
 ) -> Result<Tracked, AppError> {
     let i = &ind.body;
-    let (from, to) = span(programme, today());
+    let (from, to) = span(programme, state.today());
     let threshold = small_cell_threshold(actor);
     // Records behind a figure: for staff who may list cases, for sources that are cases.
     let may_drill = authorize(actor, Action::ListCases, Resource::Programme).is_ok()
@@ -140,7 +140,7 @@ pub(crate) async fn track_rows(
                                 a.as_str(),
                                 group
                                     .as_deref()
-                                    .map(crate::records::encode)
+                                    .map(crate::forms::records::encode)
                                     .unwrap_or_default()
                             ));
                         }

@@ -17,7 +17,7 @@ use domain::me::{
 use domain::structural::ActionProgress;
 use serde::Deserialize;
 
-use super::{Chrome, render, today};
+use super::{Chrome, render};
 use crate::AppState;
 use crate::auth::SignedIn;
 use crate::error::AppError;

@@ -108,7 +108,7 @@ pub async fn hub(
         evaluations: evaluations
             .iter()
             .map(|e| {
-                let p = ActionProgress::of(e.body.action_points.iter(), today());
+                let p = ActionProgress::of(e.body.action_points.iter(), state.today());
                 ItemView {
                     href: format!("/registry/evaluations/{}", e.id()),
                     title: e.body.title.clone(),

@@ -4,7 +4,7 @@ use super::*;
 
 pub(super) fn service_from(p: &Posted) -> (Service, ValidationErrors) {
     let mut e = ValidationErrors::new();
-    let category = parse_choice(
+    let category = read::choice(
         &mut e,
         "category",
         p.get("category"),
@@ -26,15 +26,15 @@ pub(super) fn service_from(p: &Posted) -> (Service, ValidationErrors) {
         })
         .collect();
     let ratings = Ratings {
-        available: parse_yes_no(&mut e, "available", p.get("available")),
-        quality: parse_choice(
+        available: read::yes_no(&mut e, "available", p.get("available")),
+        quality: read::choice(
             &mut e,
             "quality",
             p.get("quality"),
             QualityRating::parse,
             false,
         ),
-        accessible: parse_yes_no(&mut e, "accessible", p.get("accessible")),
+        accessible: read::yes_no(&mut e, "accessible", p.get("accessible")),
     };
     let answer_days = match p.get("answer_days").trim() {
         "" => None,
@@ -64,9 +64,9 @@ pub(super) fn service_from(p: &Posted) -> (Service, ValidationErrors) {
         details,
         barriers,
         ratings,
-        serves_returnees: parse_yes_no(&mut e, "serves_returnees", p.get("serves_returnees"))
+        serves_returnees: read::yes_no(&mut e, "serves_returnees", p.get("serves_returnees"))
             .unwrap_or(true),
-        open_to_local_population: parse_yes_no(
+        open_to_local_population: read::yes_no(
             &mut e,
             "open_to_local_population",
             p.get("open_to_local_population"),

@@ -72,7 +72,7 @@ impl SearchForm {
     }
 }
 
-pub fn service_row(tr: &Tr, s: &store::ServiceRecord) -> ServiceRow {
+pub fn service_row(tr: &Tr, s: &store::ServiceRecord, today: time::Date) -> ServiceRow {
     let v = &s.service;
     let gap = v.ratings.gap();
     ServiceRow {
@@ -95,7 +95,7 @@ pub fn service_row(tr: &Tr, s: &store::ServiceRecord) -> ServiceRow {
             .review_due()
             .map(|d| d.to_string())
             .unwrap_or_else(|| tr.t("service-never-checked")),
-        review_due: v.needs_review(today()),
+        review_due: v.needs_review(today),
     }
 }
 
@@ -138,12 +138,12 @@ pub async fn services_page(
         rows: all
             .iter()
             .filter(|s| s.service.matches(&query))
-            .map(|s| service_row(&tr, s))
+            .map(|s| service_row(&tr, s, state.today()))
             .collect(),
         review: all
             .iter()
-            .filter(|s| s.service.needs_review(today()))
-            .map(|s| service_row(&tr, s))
+            .filter(|s| s.service.needs_review(state.today()))
+            .map(|s| service_row(&tr, s, state.today()))
             .collect(),
         proposals,
         providers,

@@ -3,7 +3,7 @@
 //! stakeholder grid. Forms arrive as name/value pairs so that whatever was typed can be shown
 //! again when something needs fixing.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -22,54 +22,14 @@ use domain::stakeholder::{
 };
 use serde::Deserialize;
 
-use super::{Chrome, CsrfForm, render, render_status, today};
+use super::{Chrome, CsrfForm, render, render_status};
 use crate::AppState;
 use crate::auth::{Caller, SignedIn};
 use crate::error::{AppError, ErrorKind};
-use crate::forms::{Choice, FieldBuilder, FieldView, Fieldset, error_map, names};
+use crate::forms::read;
+use crate::forms::{Choice, FieldBuilder, FieldView, Fieldset, Posted, error_map, names};
 use crate::i18n::Tr;
 use app::referrals as rf;
-
-/// A posted form, as typed.
-#[derive(Clone, Debug, Default)]
-pub struct Posted(pub Vec<(String, String)>);
-
-impl<'de> Deserialize<'de> for Posted {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        Vec::<(String, String)>::deserialize(d).map(Posted)
-    }
-}
-
-impl Posted {
-    pub fn get(&self, name: &str) -> &str {
-        self.0
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-            .unwrap_or("")
-    }
-    pub fn all(&self, name: &str) -> Vec<String> {
-        self.0
-            .iter()
-            .filter(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-            .collect()
-    }
-    fn set(&mut self, name: &str, value: impl Into<String>) {
-        self.0.push((name.to_string(), value.into()));
-    }
-    /// The free-text fields of `names` that were filled in.
-    pub fn details(&self, names: &[&str]) -> BTreeMap<String, String> {
-        names
-            .iter()
-            .map(|n| (n.to_string(), self.get(n).trim().to_string()))
-            .filter(|(_, v)| !v.is_empty())
-            .collect()
-    }
-    fn version(&self) -> Option<i64> {
-        self.get("version").trim().parse().ok()
-    }
-}
 
 fn yes_no(v: Option<bool>) -> &'static str {
     match v {
@@ -79,38 +39,6 @@ fn yes_no(v: Option<bool>) -> &'static str {
     }
 }
 
-fn parse_yes_no(e: &mut ValidationErrors, field: &str, s: &str) -> Option<bool> {
-    match s.trim() {
-        "yes" => Some(true),
-        "no" => Some(false),
-        "" => None,
-        _ => {
-            e.add(field, "error-choice");
-            None
-        }
-    }
-}
-
-fn parse_choice<T>(
-    e: &mut ValidationErrors,
-    field: &str,
-    s: &str,
-    parse: fn(&str) -> Option<T>,
-    required: bool,
-) -> Option<T> {
-    if s.trim().is_empty() {
-        if required {
-            e.add(field, "error-required");
-        }
-        return None;
-    }
-    let v = parse(s);
-    if v.is_none() {
-        e.add(field, "error-choice");
-    }
-    v
-}
-
 /// What a save came to: the saved record, or the status and the messages to show next to what
 /// was typed (errors found reading the form, `domain`'s, or a stale version). `saved` is `None`
 /// when the form could not even be read.
@@ -118,7 +46,7 @@ fn outcome<T, E: Into<AppError>>(
     read: ValidationErrors,
     saved: Option<Result<T, E>>,
 ) -> Result<Result<T, (StatusCode, ValidationErrors)>, AppError> {
-    crate::records::settle(read, saved.map(|r| r.map_err(Into::into)), "name")
+    crate::forms::records::settle(read, saved.map(|r| r.map_err(Into::into)), "name")
 }
 
 pub struct DetailRow {

@@ -4,7 +4,7 @@ use super::*;
 
 pub(super) fn provider_from(p: &Posted) -> (Provider, ValidationErrors) {
     let mut e = ValidationErrors::new();
-    let sector = parse_choice(
+    let sector = read::choice(
         &mut e,
         "sector",
         p.get("sector"),

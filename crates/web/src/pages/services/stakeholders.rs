@@ -4,8 +4,8 @@ use super::*;
 
 pub(super) fn stakeholder_from(p: &Posted) -> (Stakeholder, ValidationErrors) {
     let mut e = ValidationErrors::new();
-    let kind = parse_choice(&mut e, "kind", p.get("kind"), StakeholderKind::parse, true);
-    let level = parse_choice(
+    let kind = read::choice(&mut e, "kind", p.get("kind"), StakeholderKind::parse, true);
+    let level = read::choice(
         &mut e,
         "level",
         p.get("level"),
@@ -29,15 +29,15 @@ pub(super) fn stakeholder_from(p: &Posted) -> (Stakeholder, ValidationErrors) {
         place: p.get("area").to_string(),
         influence,
         interest,
-        stance: parse_choice(&mut e, "stance", p.get("stance"), Stance::parse, false),
-        priority: parse_choice(
+        stance: read::choice(&mut e, "stance", p.get("stance"), Stance::parse, false),
+        priority: read::choice(
             &mut e,
             "priority",
             p.get("priority"),
             Priority::parse,
             false,
         ),
-        capacity_adequate: parse_yes_no(&mut e, "capacity_adequate", p.get("capacity_adequate")),
+        capacity_adequate: read::yes_no(&mut e, "capacity_adequate", p.get("capacity_adequate")),
         details: p.details(&STAKEHOLDER_FIELDS),
         sensitive: p.details(&SENSITIVE_FIELDS),
     };

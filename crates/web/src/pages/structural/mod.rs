@@ -23,14 +23,15 @@ use serde_json::Value;
 use store::{DocKind, DocRecord};
 
 use super::Page;
-use super::services::{DetailGroup, DetailRow, Posted, RecordForm};
-use super::{Chrome, CsrfForm, render, render_status, today};
+use super::services::{DetailGroup, DetailRow, RecordForm};
+use super::{Chrome, CsrfForm, render, render_status};
 use crate::AppState;
 use crate::auth::{Caller, SignedIn};
 use crate::error::{AppError, ErrorKind};
 use crate::forms::Fieldset;
+use crate::forms::Posted;
+use crate::forms::records::{self, Field, Input, Options, field, required, values};
 use crate::i18n::Tr;
-use crate::records::{self, Field, Input, Options, field, required, values};
 use app::community::{self as cm, Place, Record};
 
 mod kinds;

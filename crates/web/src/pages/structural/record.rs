@@ -88,7 +88,7 @@ pub(super) async fn record_page(
         title: tr.t(&format!("structural-{}-one", kind.slug)),
         rows: records::rows(tr, &kind.fields, &value, &orgs),
     }];
-    let worked_out = facts(tr, &rec, &orgs, &kinds_of, threshold);
+    let worked_out = facts(tr, &rec, &orgs, &kinds_of, threshold, state.today());
     if !worked_out.is_empty() {
         groups.push(DetailGroup {
             title: tr.t("structural-worked-out"),
@@ -194,7 +194,7 @@ pub(super) async fn record_page(
                 rows.push(ChildRow {
                     href: format!("/registry/{}/{}", child.slug, m.id),
                     title: title(tr, &m, &v, &orgs),
-                    facts: facts(tr, &m, &orgs, &kinds_of, threshold)
+                    facts: facts(tr, &m, &orgs, &kinds_of, threshold, state.today())
                         .into_iter()
                         .map(|r| r.value)
                         .collect::<Vec<_>>()
@@ -390,7 +390,9 @@ pub async fn new_form(
     let mut posted = Posted::default();
     for f in &kind.fields {
         if matches!(f.input, Input::Date) {
-            posted.0.push((f.name.to_string(), today().to_string()));
+            posted
+                .0
+                .push((f.name.to_string(), state.today().to_string()));
         }
     }
     render(

@@ -139,8 +139,8 @@ pub(super) fn facts(
     orgs: &Options,
     kinds_of: &[(StakeholderId, domain::stakeholder::StakeholderKind)],
     threshold: Option<u64>,
+    today: time::Date,
 ) -> Vec<DetailRow> {
-    let today = today();
     let row = |label: &str, value: String| DetailRow {
         label: tr.t(label),
         value,

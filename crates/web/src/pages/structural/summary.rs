@@ -44,7 +44,7 @@ pub async fn hub(
             rows.push(HubRow {
                 href: format!("/registry/{}/{}", k.slug, rec.id),
                 title: title(&tr, &rec, &value, &orgs),
-                facts: facts(&tr, &rec, &orgs, &kinds_of, threshold)
+                facts: facts(&tr, &rec, &orgs, &kinds_of, threshold, state.today())
                     .into_iter()
                     .map(|r| format!("{}: {}", r.label, r.value))
                     .collect::<Vec<_>>()

@@ -9,12 +9,13 @@ use axum::http::StatusCode;
 use domain::ValidationErrors;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
-use time::Date;
 
+use super::Posted;
+use super::read::parse_date;
 use crate::error::{AppError, ErrorKind};
 use crate::forms::{Choice, FieldBuilder, FieldView, Fieldset, error_map};
 use crate::i18n::Tr;
-use crate::pages::services::{DetailRow, Posted};
+use crate::pages::services::DetailRow;
 
 /// How a field is entered.
 #[derive(Clone, Debug)]
@@ -71,10 +72,6 @@ pub fn values<T: Copy>(all: &[T], f: fn(T) -> &'static str) -> Vec<&'static str>
 
 /// Organisations to choose from: id and name.
 pub type Options = [(String, String)];
-
-fn parse_date(s: &str) -> Option<Date> {
-    domain::case::date::parse(s)
-}
 
 /// Reads the posted fields into JSON values; what cannot be read is reported by field.
 pub fn read(

@@ -1,135 +1,18 @@
-//! HTML forms: what people typed (kept as text so nothing is lost when it is refused), parsing
-//! into domain values, and field views that templates render uniformly.
+//! The returnee's registration and edit form.
 
 use std::collections::HashMap;
 
+use domain::ValidationErrors;
 use domain::case::{
-    HouseholdMember, Relationship, ReturnType, ReturneeProfile, Sex, Vulnerability, date,
+    HouseholdMember, Relationship, ReturnType, ReturneeProfile, Sex, Vulnerability,
 };
 use domain::consent::{ConsentMethod, ConsentPurpose};
-use domain::{FieldError, ValidationErrors};
 use serde::Deserialize;
 use time::Date;
 
+use super::read;
+use super::{Choice, FieldBuilder, Fieldset, names};
 use crate::i18n::Tr;
-
-/// One choice of a select or checkbox list.
-#[derive(Clone)]
-pub struct Choice {
-    pub value: String,
-    pub label: String,
-    pub selected: bool,
-}
-
-/// A field as the template renders it.
-#[derive(Clone)]
-pub struct FieldView {
-    pub name: String,
-    /// The element id after `f-`: the name, unless several forms on one page share names.
-    pub id: String,
-    pub label: String,
-    /// text, email, tel, date, number, textarea, select, checkboxes, checkbox
-    pub kind: &'static str,
-    pub value: String,
-    pub choices: Vec<Choice>,
-    pub hint: String,
-    pub error: String,
-    pub required: bool,
-}
-
-pub struct Fieldset {
-    pub legend: String,
-    pub fields: Vec<FieldView>,
-}
-
-/// Translated messages by field name.
-pub fn error_map(tr: &Tr, errors: &ValidationErrors) -> HashMap<String, String> {
-    let mut map = HashMap::new();
-    for FieldError { field, code } in &errors.0 {
-        map.entry(field.clone()).or_insert_with(|| tr.t(code));
-    }
-    map
-}
-
-/// Builds field views against one form's values and errors.
-pub struct FieldBuilder<'a> {
-    pub tr: &'a Tr,
-    pub errors: &'a HashMap<String, String>,
-}
-
-impl FieldBuilder<'_> {
-    fn base(&self, name: &str, kind: &'static str, value: &str, required: bool) -> FieldView {
-        let label_id = format!("field-{}", name.replace('_', "-"));
-        let hint_id = format!("{label_id}-hint");
-        FieldView {
-            name: name.to_string(),
-            id: name.to_string(),
-            label: self.tr.t(&label_id),
-            kind,
-            value: value.to_string(),
-            choices: Vec::new(),
-            hint: if self.tr.has(&hint_id) {
-                self.tr.t(&hint_id)
-            } else {
-                String::new()
-            },
-            error: self.errors.get(name).cloned().unwrap_or_default(),
-            required,
-        }
-    }
-    pub fn input(&self, name: &str, kind: &'static str, value: &str, required: bool) -> FieldView {
-        self.base(name, kind, value, required)
-    }
-    /// A select whose options are the named values of `kind` (labels `kind-value`), with an
-    /// empty first option unless `required` and already chosen.
-    pub fn select(
-        &self,
-        name: &str,
-        value: &str,
-        kind: &str,
-        values: &[&str],
-        required: bool,
-    ) -> FieldView {
-        let mut f = self.base(name, "select", value, required);
-        f.choices.push(Choice {
-            value: String::new(),
-            label: self.tr.t("choose"),
-            selected: value.is_empty(),
-        });
-        f.choices.extend(values.iter().map(|v| Choice {
-            value: v.to_string(),
-            label: self.tr.t_of(kind, v),
-            selected: *v == value,
-        }));
-        f
-    }
-    /// Yes / no / not known.
-    pub fn yes_no(&self, name: &str, value: &str) -> FieldView {
-        self.select(name, value, "answer", &["yes", "no"], false)
-    }
-    pub fn checkboxes(
-        &self,
-        name: &str,
-        selected: &[String],
-        kind: &str,
-        values: &[&str],
-    ) -> FieldView {
-        let mut f = self.base(name, "checkboxes", "", false);
-        f.choices = values
-            .iter()
-            .map(|v| Choice {
-                value: v.to_string(),
-                label: self.tr.t_of(kind, v),
-                selected: selected.iter().any(|s| s == v),
-            })
-            .collect();
-        f
-    }
-}
-
-pub fn names<T: Copy>(all: &[T], as_str: impl Fn(T) -> &'static str) -> Vec<&'static str> {
-    all.iter().map(|v| as_str(*v)).collect()
-}
 
 /// The registration / edit form, exactly as typed.
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -291,74 +174,19 @@ impl ProfileForm {
     pub fn parse(&self, today: Date) -> Result<ReturneeProfile, ValidationErrors> {
         let mut e = ValidationErrors::new();
         let text = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
-        let date_field = |name: &str, value: &str, e: &mut ValidationErrors| -> Option<Date> {
-            if value.trim().is_empty() {
-                return None;
-            }
-            let d = date::parse(value);
-            if d.is_none() {
-                e.add(name, "error-date-format");
-            }
-            d
-        };
-        fn number<T: std::str::FromStr>(
-            name: &str,
-            value: &str,
-            e: &mut ValidationErrors,
-        ) -> Option<T> {
-            if value.trim().is_empty() {
-                return None;
-            }
-            let n = value.trim().parse().ok();
-            if n.is_none() {
-                e.add(name, "error-number");
-            }
-            n
-        }
-        fn choice<T>(
-            name: &str,
-            value: &str,
-            parse: impl Fn(&str) -> Option<T>,
-            e: &mut ValidationErrors,
-        ) -> Option<T> {
-            if value.trim().is_empty() {
-                return None;
-            }
-            let v = parse(value);
-            if v.is_none() {
-                e.add(name, "error-choice");
-            }
-            v
-        }
-        fn yes_no(name: &str, value: &str, e: &mut ValidationErrors) -> Option<bool> {
-            choice(
-                name,
-                value,
-                |s| match s {
-                    "yes" => Some(true),
-                    "no" => Some(false),
-                    _ => None,
-                },
-                e,
-            )
-        }
-
-        let sex = choice("sex", &self.sex, Sex::parse, &mut e);
-        if self.sex.trim().is_empty() {
-            e.add("sex", "error-required");
-        }
-        let return_type = choice("return_type", &self.return_type, ReturnType::parse, &mut e);
-        if self.return_type.trim().is_empty() {
-            e.add("return_type", "error-required");
-        }
-        let return_date = date_field("return_date", &self.return_date, &mut e);
-        if self.return_date.trim().is_empty() {
-            e.add("return_date", "error-required");
-        }
-        let date_of_birth = date_field("date_of_birth", &self.date_of_birth, &mut e);
-        let age_at_return = number::<u16>("age_at_return", &self.age_at_return, &mut e);
-        let years = number::<u32>("absence_months", &self.absence_years, &mut e);
-        let months = number::<u32>("absence_months", &self.absence_months, &mut e);
+        let sex = read::choice(&mut e, "sex", &self.sex, Sex::parse, true);
+        let return_type = read::choice(
+            &mut e,
+            "return_type",
+            &self.return_type,
+            ReturnType::parse,
+            true,
+        );
+        let return_date = read::date(&mut e, "return_date", &self.return_date, true);
+        let date_of_birth = read::date(&mut e, "date_of_birth", &self.date_of_birth, false);
+        let age_at_return = read::number::<u16>(&mut e, "age_at_return", &self.age_at_return);
+        let years = read::number::<u32>(&mut e, "absence_months", &self.absence_years);
+        let months = read::number::<u32>(&mut e, "absence_months", &self.absence_months);
         let absence_months = match (years, months) {
             (None, None) => None,
             (y, m) => Some(
@@ -369,7 +197,8 @@ impl ProfileForm {
         };
         let mut vulnerabilities = Vec::new();
         for v in &self.vulnerabilities {
-            if let Some(v) = choice("vulnerabilities", v, Vulnerability::parse, &mut e) {
+            if let Some(v) = read::choice(&mut e, "vulnerabilities", v, Vulnerability::parse, false)
+            {
                 vulnerabilities.push(v);
             }
         }
@@ -377,16 +206,19 @@ impl ProfileForm {
         for (i, row) in self.typed_household().iter().enumerate() {
             let [name, rel, sex, dob, together, notes] = row;
             let field = |f: &str| format!("household.{i}.{f}");
-            let relationship = choice(&field("relationship"), rel, Relationship::parse, &mut e);
-            if rel.is_empty() {
-                e.add(field("relationship"), "error-required");
-            }
+            let relationship = read::choice(
+                &mut e,
+                &field("relationship"),
+                rel,
+                Relationship::parse,
+                true,
+            );
             household.push(HouseholdMember {
                 name: name.clone(),
                 relationship: relationship.unwrap_or(Relationship::Other),
-                sex: choice(&field("sex"), sex, Sex::parse, &mut e),
-                date_of_birth: date_field(&field("date_of_birth"), dob, &mut e),
-                returned_together: yes_no(&field("together"), together, &mut e),
+                sex: read::choice(&mut e, &field("sex"), sex, Sex::parse, false),
+                date_of_birth: read::date(&mut e, &field("date_of_birth"), dob, false),
+                returned_together: read::yes_no(&mut e, &field("together"), together),
                 notes: text(notes),
             });
         }
@@ -402,12 +234,16 @@ impl ProfileForm {
             returned_from: self.returned_from.clone(),
             absence_months,
             return_type: return_type.unwrap_or(ReturnType::Other),
-            free_choice: yes_no("free_choice", &self.free_choice, &mut e),
-            informed_decision: yes_no("informed_decision", &self.informed_decision, &mut e),
+            free_choice: read::yes_no(&mut e, "free_choice", &self.free_choice),
+            informed_decision: read::yes_no(&mut e, "informed_decision", &self.informed_decision),
             return_country: self.return_country.clone(),
             return_province: self.return_province.clone(),
             return_community: text(&self.return_community),
-            community_is_origin: yes_no("community_is_origin", &self.community_is_origin, &mut e),
+            community_is_origin: read::yes_no(
+                &mut e,
+                "community_is_origin",
+                &self.community_is_origin,
+            ),
             vulnerabilities,
             vulnerability_details: text(&self.vulnerability_details),
             restricted: !self.restricted.is_empty(),

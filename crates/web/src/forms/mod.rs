@@ -1,0 +1,180 @@
+//! The form kit. Every HTML form goes through it:
+//! - what was typed is kept as text ([`Posted`], or a page's own struct of strings), so that
+//!   nothing is lost when a save is refused;
+//! - [`read`] turns the text into values, noting each problem under its field's name;
+//! - [`FieldBuilder`] makes the field views every template renders the same way, with their
+//!   label, hint, error and choices;
+//! - [`records`] describes the community and structural records as field lists, read and shown
+//!   by the same code; [`profile`] is the returnee's registration form.
+
+use std::collections::{BTreeMap, HashMap};
+
+use domain::{FieldError, ValidationErrors};
+use serde::Deserialize;
+
+use crate::i18n::Tr;
+
+pub mod profile;
+pub mod read;
+pub mod records;
+
+pub use profile::{HouseholdRow, ProfileForm};
+
+/// A posted form, as typed: name/value pairs in order, repeated names kept.
+#[derive(Clone, Debug, Default)]
+pub struct Posted(pub Vec<(String, String)>);
+
+impl<'de> Deserialize<'de> for Posted {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Vec::<(String, String)>::deserialize(d).map(Posted)
+    }
+}
+
+impl Posted {
+    pub fn get(&self, name: &str) -> &str {
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or("")
+    }
+    pub fn all(&self, name: &str) -> Vec<String> {
+        self.0
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .collect()
+    }
+    pub fn set(&mut self, name: &str, value: impl Into<String>) {
+        self.0.push((name.to_string(), value.into()));
+    }
+    /// The free-text fields of `names` that were filled in.
+    pub fn details(&self, names: &[&str]) -> BTreeMap<String, String> {
+        names
+            .iter()
+            .map(|n| (n.to_string(), self.get(n).trim().to_string()))
+            .filter(|(_, v)| !v.is_empty())
+            .collect()
+    }
+    pub fn version(&self) -> Option<i64> {
+        self.get("version").trim().parse().ok()
+    }
+}
+
+/// One choice of a select or checkbox list.
+#[derive(Clone)]
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+/// A field as the template renders it.
+#[derive(Clone)]
+pub struct FieldView {
+    pub name: String,
+    /// The element id after `f-`: the name, unless several forms on one page share names.
+    pub id: String,
+    pub label: String,
+    /// text, email, tel, date, number, textarea, select, checkboxes, checkbox
+    pub kind: &'static str,
+    pub value: String,
+    pub choices: Vec<Choice>,
+    pub hint: String,
+    pub error: String,
+    pub required: bool,
+}
+
+pub struct Fieldset {
+    pub legend: String,
+    pub fields: Vec<FieldView>,
+}
+
+/// Translated messages by field name.
+pub fn error_map(tr: &Tr, errors: &ValidationErrors) -> HashMap<String, String> {
+    let mut map = HashMap::new();
+    for FieldError { field, code } in &errors.0 {
+        map.entry(field.clone()).or_insert_with(|| tr.t(code));
+    }
+    map
+}
+
+/// Builds field views against one form's values and errors.
+pub struct FieldBuilder<'a> {
+    pub tr: &'a Tr,
+    pub errors: &'a HashMap<String, String>,
+}
+
+impl FieldBuilder<'_> {
+    fn base(&self, name: &str, kind: &'static str, value: &str, required: bool) -> FieldView {
+        let label_id = format!("field-{}", name.replace('_', "-"));
+        let hint_id = format!("{label_id}-hint");
+        FieldView {
+            name: name.to_string(),
+            id: name.to_string(),
+            label: self.tr.t(&label_id),
+            kind,
+            value: value.to_string(),
+            choices: Vec::new(),
+            hint: if self.tr.has(&hint_id) {
+                self.tr.t(&hint_id)
+            } else {
+                String::new()
+            },
+            error: self.errors.get(name).cloned().unwrap_or_default(),
+            required,
+        }
+    }
+    pub fn input(&self, name: &str, kind: &'static str, value: &str, required: bool) -> FieldView {
+        self.base(name, kind, value, required)
+    }
+    /// A select whose options are the named values of `kind` (labels `kind-value`), with an
+    /// empty first option unless `required` and already chosen.
+    pub fn select(
+        &self,
+        name: &str,
+        value: &str,
+        kind: &str,
+        values: &[&str],
+        required: bool,
+    ) -> FieldView {
+        let mut f = self.base(name, "select", value, required);
+        f.choices.push(Choice {
+            value: String::new(),
+            label: self.tr.t("choose"),
+            selected: value.is_empty(),
+        });
+        f.choices.extend(values.iter().map(|v| Choice {
+            value: v.to_string(),
+            label: self.tr.t_of(kind, v),
+            selected: *v == value,
+        }));
+        f
+    }
+    /// Yes / no / not known.
+    pub fn yes_no(&self, name: &str, value: &str) -> FieldView {
+        self.select(name, value, "answer", &["yes", "no"], false)
+    }
+    pub fn checkboxes(
+        &self,
+        name: &str,
+        selected: &[String],
+        kind: &str,
+        values: &[&str],
+    ) -> FieldView {
+        let mut f = self.base(name, "checkboxes", "", false);
+        f.choices = values
+            .iter()
+            .map(|v| Choice {
+                value: v.to_string(),
+                label: self.tr.t_of(kind, v),
+                selected: selected.iter().any(|s| s == v),
+            })
+            .collect();
+        f
+    }
+}
+
+pub fn names<T: Copy>(all: &[T], as_str: impl Fn(T) -> &'static str) -> Vec<&'static str> {
+    all.iter().map(|v| as_str(*v)).collect()
+}
