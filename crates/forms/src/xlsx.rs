@@ -48,33 +48,48 @@ pub fn read(bytes: &[u8]) -> Result<Workbook, Problem> {
         .map_err(|e| Problem::workbook(format!("the .xlsx file cannot be read: {e}")))?;
     let mut sheets = Vec::new();
     for name in book.sheet_names() {
-        let range = book
-            .worksheet_range(&name)
-            .map_err(|e| Problem::workbook(format!("the sheet '{name}' cannot be read: {e}")))?;
-        let (height, width) = range.get_size();
-        if height > MAX_ROWS + 1 || width > MAX_COLUMNS {
-            return Err(Problem::workbook(format!(
-                "the sheet '{name}' has {height} rows and {width} columns; a form may have at \
-                 most {MAX_ROWS} rows and {MAX_COLUMNS} columns"
-            )));
-        }
-        // Keep spreadsheet row numbers: rows above the used range are empty.
-        let start = range.start().map(|(r, _)| r as usize).unwrap_or(0);
-        let col0 = range.start().map(|(_, c)| c as usize).unwrap_or(0);
-        let mut rows: Vec<Vec<String>> = vec![Vec::new(); start];
-        for row in range.rows() {
-            let mut cells = vec![String::new(); col0];
-            cells.extend(row.iter().map(cell_text));
-            while cells.last().is_some_and(|c| c.is_empty()) {
-                cells.pop();
-            }
-            rows.push(cells);
-        }
-        // A header row that is not the first row is not supported by XLSForm either; drop
-        // leading empty rows only when the whole sheet starts lower.
+        let rows = read_sheet(&mut book, &name)?;
         sheets.push(Sheet { name, rows });
     }
     Ok(Workbook { sheets })
+}
+
+/// Reads one sheet cell by cell, keeping spreadsheet row and column numbers. The sheet is
+/// streamed, never laid out as a grid: a sheet that declares (or holds one value at) a far
+/// corner such as `XFD1048576` would otherwise make a grid of billions of cells. A value
+/// outside the limits of a form refuses the workbook before anything of that size exists.
+fn read_sheet(book: &mut Xlsx<Cursor<&[u8]>>, name: &str) -> Result<Vec<Vec<String>>, Problem> {
+    let unreadable = |e: calamine::XlsxError| {
+        Problem::workbook(format!("the sheet '{name}' cannot be read: {e}"))
+    };
+    let mut cells = book.worksheet_cells_reader(name).map_err(unreadable)?;
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    while let Some(cell) = cells.next_cell().map_err(unreadable)? {
+        let value = Data::from(cell.get_value().clone());
+        let text = cell_text(&value);
+        if text.is_empty() {
+            continue;
+        }
+        let (row, column) = cell.get_position();
+        let (row, column) = (row as usize, column as usize);
+        if row > MAX_ROWS || column >= MAX_COLUMNS {
+            return Err(Problem::workbook(format!(
+                "the sheet '{name}' has a value in row {} and column {}; a form may have at \
+                 most {MAX_ROWS} rows and {MAX_COLUMNS} columns",
+                row + 1,
+                column + 1
+            )));
+        }
+        if rows.len() <= row {
+            rows.resize_with(row + 1, Vec::new);
+        }
+        let cells_of_row = &mut rows[row];
+        if cells_of_row.len() <= column {
+            cells_of_row.resize(column + 1, String::new());
+        }
+        cells_of_row[column] = text;
+    }
+    Ok(rows)
 }
 
 fn cell_text(d: &Data) -> String {

@@ -2,4 +2,5 @@
 //! The forms crate's integration tests as one binary: the XLSForm corpus and pyxform's own files.
 
 mod corpus;
+mod hostile;
 mod pyxform_conformance;

@@ -329,6 +329,7 @@ forms-upload-file = XLSForm file (.xlsx)
 forms-upload-hint = A workbook with a survey sheet, and choices and settings sheets as needed. The version in the settings sheet names the new version.
 forms-upload-button = Upload and preview
 form-upload-none = Choose an .xlsx file to upload.
+form-upload-too-slow = Reading this workbook took more than { $seconds } seconds, so it was stopped. An XLSForm reads in well under a second: check that this is the right file.
 form-upload-too-large = The file is larger than { $mb } MB. An XLSForm is far smaller: check that this is the right file.
 forms-upload-refused = { $file } was not accepted. Fix these problems in the spreadsheet and upload it again:
 forms-col-title = Form

@@ -6,6 +6,7 @@ mod browser;
 mod common;
 mod community_journey;
 mod forms_journey;
+mod hostile_uploads;
 mod http;
 mod layers;
 mod pathway_journey;

@@ -1,6 +1,7 @@
 //! The form library
 
 use super::*;
+use app::forms::Refusal;
 
 pub struct VersionRow {
     pub href: String,
@@ -119,32 +120,29 @@ pub async fn upload(
     let Some((name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
         return refuse(unprocessable, vec![tr.t("form-upload-none")], String::new()).await;
     };
-    let form = match forms::import_xlsx(&bytes, &name) {
-        Ok(f) => f,
-        Err(problems) => {
-            let problems = problems.iter().map(ToString::to_string).collect();
-            return refuse(unprocessable, problems, name).await;
+    let saved = app::forms::upload_xlsx(&state, &actor, bytes.to_vec(), name.clone()).await;
+    let form = match saved {
+        Ok(Ok(form)) => form,
+        Ok(Err(Refusal::Problems(problems))) => return refuse(unprocessable, problems, name).await,
+        Ok(Err(Refusal::TooSlow)) => {
+            let budget = app::forms::READ_BUDGET.as_secs();
+            let why = tr.t1("form-upload-too-slow", "seconds", budget);
+            return refuse(unprocessable, vec![why], name).await;
         }
-    };
-    let s = &form.settings;
-    let saved = app::forms::upload(&state, &actor, &form).await;
-    match saved {
-        Ok(()) => Ok(Redirect::to(&version_path(&s.form_id, &s.version)).into_response()),
-        Err(app::Error {
-            kind: app::ErrorKind::Conflict,
-            ..
-        }) => {
+        Ok(Err(Refusal::Published { form_id, version })) => {
             let why = tr.t2(
                 "form-version-published",
                 "id",
-                &s.form_id,
+                &form_id,
                 "version",
-                &s.version,
+                &version,
             );
-            refuse(unprocessable, vec![why], name).await
+            return refuse(unprocessable, vec![why], name).await;
         }
-        Err(e) => Err(e.into()),
-    }
+        Err(e) => return Err(e.into()),
+    };
+    let s = &form.settings;
+    Ok(Redirect::to(&version_path(&s.form_id, &s.version)).into_response())
 }
 
 #[derive(Template)]
@@ -173,11 +171,11 @@ pub(super) async fn preview_page(
 ) -> Result<PreviewPage, AppError> {
     let v = app::lookups::form_version(state, &caller.actor(), form_id, version).await?;
     let c = compile(&v.definition)?;
-    let filled = c.fill(answers, today());
+    let filled = c.fill(answers, state.today());
     let summary = c.form.summary();
     Ok(PreviewPage {
         c: Chrome::new(state, tr.clone(), Some(caller)),
-        pieces: draw(&c, &filled, &BTreeMap::new(), tr, true),
+        pieces: draw(&c, &filled, &BTreeMap::new(), tr, true, state.today()),
         form_id: v.info.form_id,
         version: v.info.version,
         title: v.info.title,
@@ -197,7 +195,7 @@ pub async fn preview(
     Path((form_id, version)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
     let v = app::lookups::form_version(&state, &caller.actor(), &form_id, &version).await?;
-    let blank = compile(&v.definition)?.blank(today());
+    let blank = compile(&v.definition)?.blank(state.today());
     render(&preview_page(&state, &tr, &caller, &form_id, &version, &blank).await?)
 }
 
@@ -214,7 +212,7 @@ pub async fn preview_try(
     let v = app::lookups::form_version(&state, &caller.actor(), &form_id, &version).await?;
     let c = compile(&v.definition)?;
     let mut answers = answers_from_post(&c, &fields);
-    apply_action(&c, &mut answers, field(&fields, "_action"));
+    apply_action(&c, &mut answers, field(&fields, "_action"), state.today());
     let page = preview_page(&state, &tr, &caller, &form_id, &version, &answers).await?;
     if is_htmx(&headers) {
         return render(&FormBody {
