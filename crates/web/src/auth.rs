@@ -183,10 +183,20 @@ pub fn urlencode(s: &str) -> String {
         .collect()
 }
 
-/// Only local paths are followed after sign-in, so a link cannot send people elsewhere.
+/// Only local paths are followed after sign-in, so a link cannot send people elsewhere. A path
+/// is taken only when every character is visible ASCII: browsers drop tabs and newlines from
+/// a location (`/\t/evil.example` becomes `//evil.example`, another site), and a control
+/// character cannot be sent in a header at all. Anything else goes home.
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && !n.contains('\\')
+                && n.bytes().all(|b| b.is_ascii_graphic()) =>
+        {
+            n.to_string()
+        }
         _ => "/".to_string(),
     }
 }
@@ -241,6 +251,17 @@ mod tests {
         assert_eq!(safe_next(Some("//evil.example")), "/");
         assert_eq!(safe_next(Some("https://evil.example")), "/");
         assert_eq!(safe_next(None), "/");
+        for hostile in [
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/cases\r\nSet-Cookie: x=1",
+            "/\0",
+            "/ /evil.example",
+            "/\u{3000}/evil.example",
+            "/\\evil.example",
+        ] {
+            assert_eq!(safe_next(Some(hostile)), "/", "{hostile:?}");
+        }
     }
 
     #[tokio::test]

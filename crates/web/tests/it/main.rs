@@ -14,5 +14,6 @@ mod referrals_journey;
 mod results_journey;
 mod role_matrix;
 mod rss_journey;
+mod sign_in_next;
 #[path = "common/browser.rs"]
 mod webdriver;
