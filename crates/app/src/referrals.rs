@@ -6,9 +6,7 @@
 use domain::ValidationErrors;
 use domain::audit::{AuditAction, FieldChange};
 use domain::authz::{Action, Actor, Resource, authorize};
-use domain::referral::{
-    self, Disclosure, LINK_DAYS_MAX, ReferralContent, ReferralStatus, ReferralStep,
-};
+use domain::referral::{self, Disclosure, LINK_DAYS_MAX, ReferralContent, ReferralStep};
 use domain::services::{Provider, Service, ServiceFeedback};
 use domain::stakeholder::Stakeholder;
 use domain::{CaseId, ProviderId, ReferralId, ServiceId, StakeholderId};
@@ -275,9 +273,7 @@ pub async fn visible(app: &App, actor: &Actor) -> Result<Vec<ReferralRecord>, Er
         .into_iter()
         .filter(|r| {
             if actor.role == domain::Role::Partner {
-                // Declined or withdrawn referrals stay listed (without personal data) so the
-                // partner knows what happened; drafts were never theirs to see.
-                r.status != ReferralStatus::Draft
+                r.status.listed_to_provider()
             } else {
                 authorize(actor, Action::ReadReferral, Resource::Referral(r.access())).is_ok()
             }

@@ -39,6 +39,14 @@ impl ReferralStatus {
         )
     }
 
+    /// Whether the provider's organisation finds the referral in its list. Drafts were never
+    /// sent; once the returnee withdraws consent, the provider is no longer told a referral
+    /// about them exists. A declined or cancelled one stays listed, so the provider knows
+    /// what became of it.
+    pub fn listed_to_provider(self) -> bool {
+        !matches!(self, Self::Draft | Self::ConsentWithdrawn)
+    }
+
     /// Staff called the referral off (cancelled, or consent withdrawn): no answer is awaited.
     pub fn is_called_off(self) -> bool {
         matches!(self, Self::Cancelled | Self::ConsentWithdrawn)

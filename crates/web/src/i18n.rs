@@ -80,6 +80,21 @@ impl I18n {
         self.bundles.get(lang).is_some_and(|b| b.has_message(id))
     }
 
+    /// Notes a message the catalogue lacks: logged the first time only, and only the first
+    /// [`MAX_MISSING_NOTED`] ids, so that an id built from data cannot flood the log or memory.
+    fn note_missing(&self, lang: &str, id: &str) {
+        let Ok(mut noted) = self.missing.lock() else {
+            return;
+        };
+        if noted.len() >= MAX_MISSING_NOTED {
+            return;
+        }
+        let id: String = id.chars().take(80).collect();
+        if noted.insert(format!("{lang}: {id}")) {
+            tracing::warn!(id, lang, "missing message");
+        }
+    }
+
     fn format(&self, lang: &str, id: &str, args: Option<&FluentArgs>) -> String {
         let bundle = self
             .bundles
@@ -96,15 +111,15 @@ impl I18n {
                     .into_owned()
             }
             None => {
-                tracing::warn!(id, lang, "missing message");
-                if let Ok(mut m) = self.missing.lock() {
-                    m.insert(format!("{lang}: {id}"));
-                }
+                self.note_missing(lang, id);
                 id.to_string()
             }
         }
     }
 }
+
+/// How many distinct missing messages are noted (and logged) at most.
+pub const MAX_MISSING_NOTED: usize = 200;
 
 /// A translator bound to one language; handed to every template.
 #[derive(Clone)]
@@ -169,6 +184,18 @@ impl Tr {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ids_built_from_data_are_noted_once_and_bounded() {
+        let i18n = Arc::new(I18n::load().unwrap());
+        let tr = Tr::new(i18n.clone(), "en".into());
+        for n in 0..1_000 {
+            let id = format!("field-referral-service-{n}");
+            assert_eq!(tr.t(&id), id, "the id stands in for the text");
+            tr.t(&id);
+        }
+        assert_eq!(i18n.missing().len(), MAX_MISSING_NOTED);
+    }
 
     fn ids_in(text: &str, marker: &str) -> Vec<String> {
         text.match_indices(marker)

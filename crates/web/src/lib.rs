@@ -126,6 +126,9 @@ pub fn router_with(
         state.clone(),
         error::render_errors,
     ))
-    .layer(axum::middleware::from_fn(security::security_headers))
+    .layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        security::security_headers,
+    ))
     .with_state(state)
 }

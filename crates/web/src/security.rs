@@ -1,9 +1,11 @@
 //! Headers sent with every response.
 
-use axum::extract::Request;
+use axum::extract::{Request, State};
 use axum::http::{HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::Response;
+
+use crate::AppState;
 
 /// No inline scripts or styles, nothing from elsewhere, never framed.
 pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'; \
@@ -13,8 +15,12 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'
 /// Largest request body accepted: a case with a full household is a few kilobytes.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
 
-pub async fn security_headers(req: Request, next: Next) -> Response {
+/// Browsers that reached the site over HTTPS are told to keep to HTTPS for a year.
+pub const STRICT_TRANSPORT_SECURITY: &str = "max-age=31536000; includeSubDomains";
+
+pub async fn security_headers(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let is_asset = req.uri().path().starts_with("/assets/");
+    let over_https = crate::auth::is_secure(&state, req.headers());
     let mut res = next.run(req).await;
     let h = res.headers_mut();
     h.insert(
@@ -38,6 +44,12 @@ pub async fn security_headers(req: Request, next: Next) -> Response {
         "cross-origin-opener-policy",
         HeaderValue::from_static("same-origin"),
     );
+    if over_https {
+        h.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static(STRICT_TRANSPORT_SECURITY),
+        );
+    }
     if !is_asset && !h.contains_key(header::CACHE_CONTROL) {
         // Pages hold personal data: keep them out of shared and back-button caches.
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
