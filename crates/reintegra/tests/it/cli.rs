@@ -565,3 +565,62 @@ fn rss_rescore_recomputes_every_stored_score_under_a_loaded_model() {
         .unwrap();
     assert!(String::from_utf8_lossy(&again.stdout).contains("(0 changed"));
 }
+
+#[test]
+fn forms_check_refuses_a_workbook_with_a_far_cell_without_crashing() {
+    // A valid little form plus one value in XFD1048576: before, the reader laid out the whole
+    // sheet and the process aborted (exit 134).
+    let mut rows: Vec<Vec<String>> = vec![
+        vec!["type".into(), "name".into(), "label".into()],
+        vec!["text".into(), "q1".into(), "Name?".into()],
+    ];
+    rows.resize(1_048_576, Vec::new());
+    let mut last = vec![String::new(); 16_384];
+    last[16_383] = "x".into();
+    rows[1_048_575] = last;
+    let book = forms::xlsform::Workbook {
+        sheets: vec![forms::xlsform::Sheet {
+            name: "survey".into(),
+            rows,
+        }],
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("far.xlsx");
+    std::fs::write(&file, forms::xlsx::write(&book).unwrap()).unwrap();
+    let out = reintegra()
+        .args(["forms", "check", file.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("row 1048576 and column 16384"), "{err}");
+}
+
+#[test]
+fn serve_refuses_an_emptied_database_instead_of_starting_afresh() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let made = add_user(
+        &data,
+        &["--username", "admin", "--role", "admin"],
+        "a long enough password",
+    );
+    assert!(made.status.success(), "{made:?}");
+    // An interrupted copy replaced the database with an empty file.
+    for companion in ["-wal", "-shm"] {
+        let _ = std::fs::remove_file(data.join(format!("reintegra.db{companion}")));
+    }
+    std::fs::write(data.join("reintegra.db"), b"").unwrap();
+    let out = reintegra()
+        .args(["serve", "--bind", "127.0.0.1:0", "--data-dir"])
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("missing or empty"), "{err}");
+    assert_eq!(
+        std::fs::metadata(data.join("reintegra.db")).unwrap().len(),
+        0
+    );
+}

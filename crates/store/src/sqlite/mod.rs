@@ -113,6 +113,14 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
 
 pub const DATABASE_FILE: &str = "reintegra.db";
 
+/// The file in the data directory naming the instance whose database lives there. It outlives
+/// the database file: when `reintegra.db` is empty (an interrupted copy) or another instance's,
+/// the server refuses to start rather than begin afresh and look as if every record were gone.
+pub const INSTANCE_MARKER: &str = "instance";
+
+/// The programme setting holding the instance id inside the database.
+const INSTANCE_SETTING: &str = "instance_id";
+
 fn configure(c: &Connection) -> rusqlite::Result<()> {
     c.busy_timeout(Duration::from_secs(10))?;
     // Parsing SQL costs more than running these indexed queries: keep every statement the
@@ -154,7 +162,60 @@ impl SqliteStore {
         std::fs::create_dir_all(data_dir).map_err(|e| {
             StoreError::Database(format!("cannot create {}: {e}", data_dir.display()))
         })?;
-        Self::open(&data_dir.join(DATABASE_FILE)).await
+        let db = data_dir.join(DATABASE_FILE);
+        let marker = data_dir.join(INSTANCE_MARKER);
+        let expected = std::fs::read_to_string(&marker)
+            .ok()
+            .map(|s| s.trim().to_string());
+        if let Some(id) = &expected {
+            let size = |p: &Path| std::fs::metadata(p).map(|m| m.len()).unwrap_or(0);
+            let wal = data_dir.join(format!("{DATABASE_FILE}-wal"));
+            if size(&db) == 0 && size(&wal) == 0 {
+                return Err(StoreError::Database(format!(
+                    "{} held the data of instance {id}, but {DATABASE_FILE} is missing or empty \
+                     (an interrupted copy?). Restore the database from a backup; to start a new, \
+                     empty instance here on purpose, remove the file {}",
+                    data_dir.display(),
+                    marker.display()
+                )));
+            }
+        }
+        let store = Self::open(&db).await?;
+        let stored = store
+            .read(|c| pathway::setting(c, INSTANCE_SETTING))
+            .await?;
+        match (expected, stored) {
+            (Some(expected), Some(stored)) if expected == stored => {}
+            (Some(expected), stored) => {
+                return Err(StoreError::Database(format!(
+                    "{} held the data of instance {expected}, but {DATABASE_FILE} is {}. Put \
+                     back this instance's database; to move this data directory to the database \
+                     found on purpose, remove the file {}",
+                    data_dir.display(),
+                    match stored {
+                        Some(other) => format!("instance {other}'s"),
+                        None => "one without an instance id".into(),
+                    },
+                    marker.display()
+                )));
+            }
+            (None, Some(stored)) => write_marker(&marker, &stored)?,
+            (None, None) => {
+                let id = uuid::Uuid::new_v4().to_string();
+                let audit = AuditContext::system(OffsetDateTime::now_utc(), "first start");
+                let value = id.clone();
+                store
+                    .write(move |tx| pathway::set_setting(tx, INSTANCE_SETTING, &value, &audit))
+                    .await?;
+                write_marker(&marker, &id)?;
+            }
+        }
+        Ok(store)
+    }
+
+    /// The id of the instance this database belongs to.
+    pub async fn instance_id(&self) -> Result<Option<String>> {
+        self.read(|c| pathway::setting(c, INSTANCE_SETTING)).await
     }
 
     pub async fn open(path: &Path) -> Result<Self> {
@@ -486,4 +547,9 @@ mod tests {
             "{refers}"
         );
     }
+}
+
+fn write_marker(marker: &Path, id: &str) -> Result<()> {
+    std::fs::write(marker, format!("{id}\n"))
+        .map_err(|e| StoreError::Database(format!("cannot write {}: {e}", marker.display())))
 }

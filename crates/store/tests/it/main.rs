@@ -5,4 +5,5 @@
 
 mod conformance;
 mod coverage;
+mod instance;
 mod sqlite;
