@@ -454,6 +454,11 @@ pub(crate) fn is_unique_violation(e: &rusqlite::Error) -> bool {
     )
 }
 
+fn write_marker(marker: &Path, id: &str) -> Result<()> {
+    std::fs::write(marker, format!("{id}\n"))
+        .map_err(|e| StoreError::Database(format!("cannot write {}: {e}", marker.display())))
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -547,9 +552,4 @@ mod tests {
             "{refers}"
         );
     }
-}
-
-fn write_marker(marker: &Path, id: &str) -> Result<()> {
-    std::fs::write(marker, format!("{id}\n"))
-        .map_err(|e| StoreError::Database(format!("cannot write {}: {e}", marker.display())))
 }
