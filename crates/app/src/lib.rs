@@ -18,6 +18,7 @@ pub mod lookups;
 pub mod pathway;
 pub mod programme;
 pub mod referrals;
+pub mod replies;
 pub mod results;
 pub mod rss;
 pub mod submissions;

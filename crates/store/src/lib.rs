@@ -107,6 +107,18 @@ pub trait AccountStore: Send + Sync + 'static {
         token_hash: &str,
         now: OffsetDateTime,
     ) -> Result<Option<User>>;
+    /// The reply kept for a post the user sent with this one-time key to this route.
+    async fn reply(&self, user: UserId, once_key: &str, route: &str) -> Result<Option<Reply>>;
+    /// Keeps the reply to a post sent with a one-time key (the first kept wins), and forgets
+    /// replies older than a day.
+    async fn keep_reply(
+        &self,
+        user: UserId,
+        once_key: &str,
+        route: &str,
+        reply: Reply,
+        at: OffsetDateTime,
+    ) -> Result<()>;
 }
 
 /// Returnees' cases, their consent records and the audit trail.

@@ -12,6 +12,7 @@ mod charts;
 pub mod error;
 mod forms;
 pub mod i18n;
+pub mod once;
 pub mod pages;
 pub mod routes;
 mod security;
@@ -118,6 +119,10 @@ pub fn router_with(
         }),
     )
     .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+    .layer(axum::middleware::from_fn_with_state(
+        state.clone(),
+        once::once_only,
+    ))
     .layer(axum::middleware::from_fn_with_state(
         state.clone(),
         auth::resolve_caller,

@@ -67,3 +67,12 @@ pub struct ApiToken {
     pub last_used_at: Option<OffsetDateTime>,
     pub revoked_at: Option<OffsetDateTime>,
 }
+
+/// What was answered to a post sent with a one-time key, to answer a repeat of it the same way.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reply {
+    pub status: u16,
+    pub location: Option<String>,
+    pub content_type: Option<String>,
+    pub body: Vec<u8>,
+}

@@ -381,3 +381,54 @@ pub(crate) fn user_by_api_token(
     )
     .optional()?)
 }
+
+pub(crate) fn reply(c: &Connection, user: UserId, key: &str, route: &str) -> Result<Option<Reply>> {
+    Ok(q_row(
+        c,
+        "SELECT status, location, content_type, body FROM replies
+         WHERE user_id = ?1 AND once_key = ?2 AND route = ?3",
+        params![user.to_string(), key, route],
+        |r| {
+            Ok(Reply {
+                status: r.get(0)?,
+                location: r.get(1)?,
+                content_type: r.get(2)?,
+                body: r.get(3)?,
+            })
+        },
+    )
+    .optional()?)
+}
+
+pub(crate) fn keep_reply(
+    c: &Connection,
+    user: UserId,
+    key: &str,
+    route: &str,
+    reply: &Reply,
+    at: OffsetDateTime,
+) -> Result<()> {
+    exec(
+        c,
+        "INSERT INTO replies (user_id, once_key, route, status, location, content_type, body,
+             created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+         ON CONFLICT (user_id, once_key, route) DO NOTHING",
+        params![
+            user.to_string(),
+            key,
+            route,
+            reply.status,
+            reply.location,
+            reply.content_type,
+            reply.body,
+            ts(at)
+        ],
+    )?;
+    exec(
+        c,
+        "DELETE FROM replies WHERE created_at < ?1",
+        [ts(at - time::Duration::days(1))],
+    )?;
+    Ok(())
+}

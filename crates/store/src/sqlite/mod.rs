@@ -109,6 +109,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "open cases' follow-up facts in case order",
         include_str!("../../migrations/sqlite/0015_followup_index.sql"),
     ),
+    (
+        16,
+        "replies to posts sent twice",
+        include_str!("../../migrations/sqlite/0016_replies.sql"),
+    ),
 ];
 
 pub const DATABASE_FILE: &str = "reintegra.db";

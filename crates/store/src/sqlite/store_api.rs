@@ -158,6 +158,23 @@ impl AccountStore for SqliteStore {
         }
         Ok(None)
     }
+    async fn reply(&self, user: UserId, once_key: &str, route: &str) -> Result<Option<Reply>> {
+        let (key, route) = (once_key.to_string(), route.to_string());
+        self.read(move |c| accounts::reply(c, user, &key, &route))
+            .await
+    }
+    async fn keep_reply(
+        &self,
+        user: UserId,
+        once_key: &str,
+        route: &str,
+        reply: Reply,
+        at: OffsetDateTime,
+    ) -> Result<()> {
+        let (key, route) = (once_key.to_string(), route.to_string());
+        self.write(move |tx| accounts::keep_reply(tx, user, &key, &route, &reply, at))
+            .await
+    }
 }
 
 #[async_trait]

@@ -89,6 +89,9 @@ pub struct Chrome {
     pub user_name: Option<String>,
     pub role: String,
     pub csrf: String,
+    /// The one-time key of the forms of this page, so that a form posted twice is taken once
+    /// (see [`crate::once`]).
+    pub once: String,
     pub nav: Vec<NavLink>,
     pub assets: String,
     pub demo: bool,
@@ -141,6 +144,7 @@ impl Chrome {
                 .map(|c| tr.t_of("role", c.user.role.as_str()))
                 .unwrap_or_default(),
             csrf: caller.map(|c| c.csrf().to_string()).unwrap_or_default(),
+            once: app::accounts::random_token(),
             tr,
             nav,
             assets: format!("/assets/{}", *crate::assets::VERSION),

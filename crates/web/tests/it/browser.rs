@@ -203,7 +203,7 @@ async fn a_case_manager_conducts_a_baseline_survey_and_sees_the_scores_and_chart
     b.quit().await;
 }
 
-async fn sign_in_as(b: &Browser, app: &TestApp, user: &str) {
+pub(crate) async fn sign_in_as(b: &Browser, app: &TestApp, user: &str) {
     b.goto(&app.url("/login")).await;
     b.type_into("#username", user).await;
     b.type_into("#password", PASSWORD).await;

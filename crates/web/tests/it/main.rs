@@ -3,8 +3,10 @@
 //! route × role authorization walk, and browser journeys in headless Chromium.
 
 mod browser;
+mod browser_double_click;
 mod common;
 mod community_journey;
+mod double_posts;
 mod forms_journey;
 mod hardening;
 mod hostile_uploads;

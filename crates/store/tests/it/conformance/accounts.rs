@@ -17,6 +17,60 @@ pub async fn run(s: Arc<dyn Store>) {
     sessions_tokens_and_throttling(&s).await;
     password_change_is_stored_audited_and_ends_sessions(&s).await;
     api_tokens_record_use_belong_to_their_user_and_are_audited(&s).await;
+    replies_to_posts_are_kept_once_per_key_and_route_for_a_day(&s).await;
+}
+
+async fn replies_to_posts_are_kept_once_per_key_and_route_for_a_day(s: &Arc<dyn Store>) {
+    let office = s
+        .ensure_office(&OfficeCode::parse("rpl").unwrap(), "Replies")
+        .await
+        .unwrap();
+    let u = user(s, "rpl.cm", Role::CaseManager, Some(office.id)).await;
+    let other = user(s, "rpl.other", Role::CaseManager, Some(office.id)).await;
+    let created = Reply {
+        status: 303,
+        location: Some("/cases/1".into()),
+        content_type: None,
+        body: Vec::new(),
+    };
+    assert_eq!(s.reply(u.id, "k1", "POST /cases").await.unwrap(), None);
+    s.keep_reply(u.id, "k1", "POST /cases", created.clone(), NOW)
+        .await
+        .unwrap();
+    // The first reply kept wins.
+    let later = Reply {
+        location: Some("/cases/2".into()),
+        ..created.clone()
+    };
+    s.keep_reply(u.id, "k1", "POST /cases", later, NOW)
+        .await
+        .unwrap();
+    assert_eq!(
+        s.reply(u.id, "k1", "POST /cases").await.unwrap(),
+        Some(created.clone())
+    );
+    // Only for that user, that key and that route.
+    assert_eq!(s.reply(other.id, "k1", "POST /cases").await.unwrap(), None);
+    assert_eq!(s.reply(u.id, "k2", "POST /cases").await.unwrap(), None);
+    assert_eq!(s.reply(u.id, "k1", "POST /other").await.unwrap(), None);
+    // A day later it is forgotten.
+    let json = Reply {
+        status: 201,
+        location: None,
+        content_type: Some("application/json".into()),
+        body: br#"{"id":1}"#.to_vec(),
+    };
+    s.keep_reply(
+        u.id,
+        "k3",
+        "POST /api",
+        json.clone(),
+        NOW + time::Duration::days(2),
+    )
+    .await
+    .unwrap();
+    assert_eq!(s.reply(u.id, "k1", "POST /cases").await.unwrap(), None);
+    assert_eq!(s.reply(u.id, "k3", "POST /api").await.unwrap(), Some(json));
 }
 
 async fn offices_and_users(s: &Arc<dyn Store>) {

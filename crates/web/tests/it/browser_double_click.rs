@@ -1,0 +1,54 @@
+//! In the browser: the registration form sent twice at once (a double click on Save) registers
+//! one returnee.
+
+use crate::browser::sign_in_as;
+use crate::common::*;
+use crate::webdriver::Browser;
+use domain::Role;
+
+#[tokio::test]
+async fn a_double_click_on_save_registers_the_returnee_once() {
+    let app = spawn_app().await;
+    let office = app.office("DKR").await;
+    app.user("awa.diop", Role::CaseManager, Some(office)).await;
+    let b = Browser::start().await;
+    sign_in_as(&b, &app, "awa.diop").await;
+    b.goto(&app.url("/cases/new")).await;
+    b.wait_for_text("Add another household member").await;
+    b.type_into("#f-given_name", "Fatoumata").await;
+    b.type_into("#f-family_name", "Kouyaté").await;
+    b.click("#f-sex option[value=female]").await;
+    b.set_value("#f-date_of_birth", "1998-07-21").await;
+    b.type_into("#f-nationality", "Senegal").await;
+    b.set_value("#f-return_date", "2026-04-02").await;
+    b.type_into("#f-returned_from", "Morocco").await;
+    b.click("#f-return_type option[value=assisted_voluntary]")
+        .await;
+    b.type_into("#f-return_country", "Senegal").await;
+    b.type_into("#f-return_province", "Ziguinchor").await;
+    // The page's own form, sent twice at once as a double click sends it, with the browser's
+    // cookies: both answers point at the same case.
+    let answers = b
+        .script(
+            "const f = document.querySelector('form.case-form');
+             const send = () => { const d = new FormData(f); d.append('action', 'save');
+               return fetch(f.getAttribute('action'), {method: 'POST', body: new URLSearchParams(d)})
+                 .then(r => r.url); };
+             return Promise.all([send(), send()]);",
+            serde_json::json!([]),
+        )
+        .await;
+    let urls = answers.as_array().expect("two answers");
+    assert_eq!(urls.len(), 2);
+    assert_eq!(urls[0], urls[1], "{answers}");
+    assert!(urls[0].as_str().unwrap().contains("/cases/"), "{answers}");
+
+    b.goto(urls[0].as_str().unwrap()).await;
+    let h1 = b.text("h1").await;
+    assert!(h1.contains("Fatoumata Kouyaté"), "{h1} {answers}");
+    b.goto(&app.url("/cases")).await;
+    b.wait_for_text("Fatoumata").await;
+    let listed = b.text("main").await;
+    assert_eq!(listed.matches("Kouyaté").count(), 1, "{listed}");
+    b.quit().await;
+}
