@@ -30,10 +30,11 @@ pub const HEADER: &str = "idempotency-key";
 const MAX_KEPT_BODY: usize = 256 * 1024;
 
 type Turn = Arc<tokio::sync::Mutex<()>>;
+/// A post: who sent it, its one-time key, its method and path.
+type Slot = (UserId, String, String);
 
-/// Posts being answered, by user, key and route: a second copy waits for the first.
-static IN_FLIGHT: LazyLock<Mutex<HashMap<(UserId, String, String), Turn>>> =
-    LazyLock::new(Default::default);
+/// Posts being answered: a second copy waits for the first.
+static IN_FLIGHT: LazyLock<Mutex<HashMap<Slot, Turn>>> = LazyLock::new(Default::default);
 
 pub async fn once_only(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let Some(caller) = req.extensions().get::<Caller>().cloned() else {
