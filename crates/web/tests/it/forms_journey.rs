@@ -63,16 +63,62 @@ async fn htmx_post(
     (res.status().as_u16(), res.text().await.unwrap())
 }
 
+/// The office's programme manager, signed in (the case manager has an account).
+struct Journey {
+    app: TestApp,
+    pm: Client,
+}
+
+impl Journey {
+    async fn start() -> Journey {
+        let app = spawn_app().await;
+        let office = app.office("DKR").await;
+        app.user("pm.dakar", Role::ProgrammeManager, Some(office))
+            .await;
+        app.user("cm.dakar", Role::CaseManager, Some(office)).await;
+        let pm = app.signed_in("pm.dakar").await;
+        Journey { app, pm }
+    }
+}
+
+/// The case manager, signed in, a registered case and the intake form started on it.
+struct Submission {
+    cm: Client,
+    csrf: String,
+    case_path: String,
+    sub_path: String,
+}
+
+/// The intake's answers, with the age and number of children given.
+fn answers(age: &'static str, children: &'static str) -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("_interview_date", "2026-03-01"),
+        ("a:respondent_name", "Aminata Diallo"),
+        ("a:age", age),
+        ("a:has_children", "yes"),
+        ("a:children_count", children),
+        ("a:host_country", "ly"),
+    ]
+}
+
 #[tokio::test]
 async fn upload_preview_publish_fill_fix_and_save_with_the_version() {
-    let app = spawn_app().await;
-    let office = app.office("DKR").await;
-    app.user("pm.dakar", Role::ProgrammeManager, Some(office))
-        .await;
-    app.user("cm.dakar", Role::CaseManager, Some(office)).await;
+    let j = Journey::start().await;
+    let csrf = the_library_lists_the_shipped_instruments(&j).await;
+    a_file_not_a_workbook_and_one_with_a_defect_are_refused_with_the_reason(&j, &csrf).await;
+    an_upload_is_previewed_and_an_answer_brings_the_follow_up_question(&j, &csrf).await;
+    the_xlsform_export_reads_back_as_the_same_form(&j).await;
+    once_published_the_version_is_frozen(&j, &csrf).await;
+    let (s, version) = a_case_manager_starts_the_form_from_the_case_page(&j).await;
+    the_follow_up_question_appears_when_the_answer_calls_for_it(&j, &s).await;
+    let version = broken_rules_say_what_to_fix_and_nothing_is_lost(&s, &version).await;
+    a_stale_copy_of_the_form_is_refused_keeping_what_was_typed(&s).await;
+    fixed_it_is_saved_as_complete_with_the_form_id_and_version(&j, &s, &version).await;
+}
 
-    // The library lists the shipped instruments.
-    let pm = app.signed_in("pm.dakar").await;
+/// The library lists the shipped instruments.
+async fn the_library_lists_the_shipped_instruments(j: &Journey) -> String {
+    let Journey { pm, .. } = j;
     let (status, page) = pm.get_text("/forms").await;
     assert_eq!(status, 200);
     for title in [
@@ -82,16 +128,22 @@ async fn upload_preview_publish_fill_fix_and_save_with_the_version() {
     ] {
         assert!(page.contains(title), "{title} missing from the library");
     }
-    let csrf = csrf_of(&page);
+    csrf_of(&page)
+}
 
-    // A file that is not a workbook, and one with a defect, are refused with the reason.
-    let res = upload(&app, &pm, &csrf, "notes.xlsx", b"just some text".to_vec()).await;
+/// A file that is not a workbook, and one with a defect, are refused with the reason.
+async fn a_file_not_a_workbook_and_one_with_a_defect_are_refused_with_the_reason(
+    j: &Journey,
+    csrf: &str,
+) {
+    let Journey { app, pm } = j;
+    let res = upload(app, pm, csrf, "notes.xlsx", b"just some text".to_vec()).await;
     assert_eq!(res.status(), 422);
     let body = res.text().await.unwrap();
     assert!(body.contains("notes.xlsx was not accepted"), "{body}");
     assert!(body.contains("not an .xlsx file"), "{body}");
     let bad = std::fs::read(format!("{CORPUS}/invalid/unknown_field_in_constraint.xlsx")).unwrap();
-    let res = upload(&app, &pm, &csrf, "bad.xlsx", bad).await;
+    let res = upload(app, pm, csrf, "bad.xlsx", bad).await;
     assert_eq!(res.status(), 422);
     let body = res.text().await.unwrap();
     assert!(body.contains("names no question of this form"), "{body}");
@@ -99,12 +151,18 @@ async fn upload_preview_publish_fill_fix_and_save_with_the_version() {
         body.contains("sheet &#39;survey&#39;, row") || body.contains("sheet 'survey', row"),
         "{body}"
     );
+}
 
-    // Upload → preview.
+/// Upload → preview; trying the form, an answer brings the follow-up question (htmx fragment).
+async fn an_upload_is_previewed_and_an_answer_brings_the_follow_up_question(
+    j: &Journey,
+    csrf: &str,
+) {
+    let Journey { app, pm } = j;
     let res = upload(
-        &app,
-        &pm,
-        &csrf,
+        app,
+        pm,
+        csrf,
         "returnee_translated.xlsx",
         xlsx("returnee_translated.xlsx"),
     )
@@ -126,43 +184,52 @@ async fn upload_preview_publish_fill_fix_and_save_with_the_version() {
     );
     // Trying the form: an answer brings the follow-up question (htmx fragment).
     let (status, fragment) = htmx_post(
-        &app,
-        &pm,
+        app,
+        pm,
         "/forms/returnee_intake/3/preview",
-        &[("_csrf", &csrf), ("a:has_children", "yes")],
+        &[("_csrf", csrf), ("a:has_children", "yes")],
     )
     .await;
     assert_eq!(status, 200);
     assert!(fragment.contains("How many children?"));
     assert!(!fragment.contains("<html"), "a fragment, not a page");
+}
 
-    // The XLSForm export reads back as the same form.
+/// The XLSForm export reads back as the same form.
+async fn the_xlsform_export_reads_back_as_the_same_form(j: &Journey) {
+    let Journey { pm, .. } = j;
     let res = pm.get("/forms/returnee_intake/3/xlsx").await;
     assert_eq!(res.status(), 200);
     let exported = res.bytes().await.unwrap();
     let form = forms::import_xlsx(&exported, "x.xlsx").unwrap();
     assert_eq!(form.settings.form_id, "returnee_intake");
     assert_eq!(form.settings.version, "3");
+}
 
-    // Publish; the version is then frozen.
+/// Publish; the version is then frozen.
+async fn once_published_the_version_is_frozen(j: &Journey, csrf: &str) {
+    let Journey { app, pm } = j;
     let res = pm
-        .post_form("/forms/returnee_intake/3/publish", &csrf, &[])
+        .post_form("/forms/returnee_intake/3/publish", csrf, &[])
         .await;
     assert_eq!(res.status(), 303);
     let (_, page) = pm.get_text("/forms/returnee_intake/3").await;
     assert!(page.contains("Published") && !page.contains("Publish this version"));
     let res = upload(
-        &app,
-        &pm,
-        &csrf,
+        app,
+        pm,
+        csrf,
         "again.xlsx",
         xlsx("returnee_translated.xlsx"),
     )
     .await;
     assert_eq!(res.status(), 422);
     assert!(res.text().await.unwrap().contains("already published"));
+}
 
-    // A case manager registers a case and starts the form from the case page.
+/// A case manager registers a case and starts the form from the case page.
+async fn a_case_manager_starts_the_form_from_the_case_page(j: &Journey) -> (Submission, String) {
+    let Journey { app, .. } = j;
     let cm = app.signed_in("cm.dakar").await;
     let csrf = cm.csrf("/cases/new").await;
     let res = cm.post_form("/cases", &csrf, &registration()).await;
@@ -184,14 +251,29 @@ async fn upload_preview_publish_fill_fix_and_save_with_the_version() {
     assert_eq!(status, 200);
     assert!(page.contains("Full name") && !page.contains("How many children?"));
     let version = field_value(&page, "_version");
+    (
+        Submission {
+            cm,
+            csrf,
+            case_path,
+            sub_path,
+        },
+        version,
+    )
+}
 
-    // The follow-up question appears when the answer calls for it.
+/// The follow-up question appears when the answer calls for it.
+async fn the_follow_up_question_appears_when_the_answer_calls_for_it(j: &Journey, s: &Submission) {
+    let Journey { app, .. } = j;
+    let Submission {
+        cm, csrf, sub_path, ..
+    } = s;
     let (status, fragment) = htmx_post(
-        &app,
-        &cm,
-        &sub_path,
+        app,
+        cm,
+        sub_path,
         &[
-            ("_csrf", &csrf),
+            ("_csrf", csrf),
             ("_action", "refresh"),
             ("a:has_children", "yes"),
         ],
@@ -199,22 +281,17 @@ async fn upload_preview_publish_fill_fix_and_save_with_the_version() {
     .await;
     assert_eq!(status, 200);
     assert!(fragment.contains("How many children?"));
+}
 
-    // Submitting with answers that break the form's rules: told what to fix, nothing lost.
-    let answers = |age: &'static str, children: &'static str| {
-        vec![
-            ("_interview_date", "2026-03-01"),
-            ("a:respondent_name", "Aminata Diallo"),
-            ("a:age", age),
-            ("a:has_children", "yes"),
-            ("a:children_count", children),
-            ("a:host_country", "ly"),
-        ]
-    };
+/// Submitting with answers that break the form's rules: told what to fix, nothing lost.
+async fn broken_rules_say_what_to_fix_and_nothing_is_lost(s: &Submission, version: &str) -> String {
+    let Submission {
+        cm, csrf, sub_path, ..
+    } = s;
     let mut fields = answers("130", "0");
-    fields.push(("_version", &version));
+    fields.push(("_version", version));
     fields.push(("_action", "submit"));
-    let res = cm.post_form(&sub_path, &csrf, &fields).await;
+    let res = cm.post_form(sub_path, csrf, &fields).await;
     assert_eq!(res.status(), 422);
     let page = res.text().await.unwrap();
     assert!(page.contains("Age must be between 0 and 120."), "{page}");
@@ -224,28 +301,46 @@ async fn upload_preview_publish_fill_fix_and_save_with_the_version() {
         "typed values kept"
     );
     assert!(page.contains("The draft was saved"));
-    let version = field_value(&page, "_version");
+    field_value(&page, "_version")
+}
 
-    // A stale copy of the form is refused, keeping what was typed.
+/// A stale copy of the form is refused, keeping what was typed.
+async fn a_stale_copy_of_the_form_is_refused_keeping_what_was_typed(s: &Submission) {
+    let Submission {
+        cm, csrf, sub_path, ..
+    } = s;
     let mut stale = answers("31", "2");
     stale.push(("_version", "1"));
     stale.push(("_action", "save"));
-    let res = cm.post_form(&sub_path, &csrf, &stale).await;
+    let res = cm.post_form(sub_path, csrf, &stale).await;
     assert_eq!(res.status(), 409);
     assert!(res.text().await.unwrap().contains("value=\"31\""));
+}
 
-    // Fixed: saved as complete, with the form id and version.
+/// Fixed: saved as complete, with the form id and version.
+async fn fixed_it_is_saved_as_complete_with_the_form_id_and_version(
+    j: &Journey,
+    s: &Submission,
+    version: &str,
+) {
+    let Journey { app, .. } = j;
+    let Submission {
+        cm,
+        csrf,
+        case_path,
+        sub_path,
+    } = s;
     let mut fields = answers("31", "2");
-    fields.push(("_version", &version));
+    fields.push(("_version", version));
     fields.push(("_action", "submit"));
-    let res = cm.post_form(&sub_path, &csrf, &fields).await;
+    let res = cm.post_form(sub_path, csrf, &fields).await;
     assert_eq!(
         res.status(),
         303,
         "{}",
         res.text().await.unwrap_or_default()
     );
-    let (_, page) = cm.get_text(&sub_path).await;
+    let (_, page) = cm.get_text(sub_path).await;
     assert!(page.contains("Complete") && page.contains("Version 3"));
     assert!(
         !page.contains("name=\"_action\" value=\"submit\""),
@@ -262,7 +357,7 @@ async fn upload_preview_publish_fill_fix_and_save_with_the_version() {
     assert_eq!(answers["children_count"], "2");
     assert_eq!(answers["age_group"], "adult", "calculations are stored");
     // The case page lists it.
-    let (_, page) = cm.get_text(&case_path).await;
+    let (_, page) = cm.get_text(case_path).await;
     assert!(page.contains("Returnee intake") && page.contains("Complete"));
 }
 

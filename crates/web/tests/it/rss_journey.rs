@@ -77,22 +77,64 @@ async fn act(
     post_survey(app, c, path, &fields, action == "refresh").await
 }
 
+/// The office's case manager, signed in, and a returnee who came back ten days ago.
+struct Journey {
+    app: TestApp,
+    cm: Client,
+    case_path: String,
+    csrf: String,
+    today: String,
+}
+
+impl Journey {
+    async fn start() -> Journey {
+        let app = spawn_app().await;
+        let office = app.office("DKR").await;
+        app.user("cm.dakar", Role::CaseManager, Some(office)).await;
+        let cm = app.signed_in("cm.dakar").await;
+        let (case_path, csrf) = register_recent_return(&cm).await;
+        let today = crate::common::today().to_string();
+        Journey {
+            app,
+            cm,
+            case_path,
+            csrf,
+            today,
+        }
+    }
+}
+
 #[tokio::test]
 async fn a_baseline_survey_is_scored_with_bands_and_charts_and_a_later_round_draws_a_trajectory() {
-    let app = spawn_app().await;
-    let office = app.office("DKR").await;
-    app.user("cm.dakar", Role::CaseManager, Some(office)).await;
-    let cm = app.signed_in("cm.dakar").await;
-    let (case_path, csrf) = register_recent_return(&cm).await;
+    let j = Journey::start().await;
+    the_case_page_says_the_baseline_is_due(&j).await;
+    let (sub_path, version) = the_survey_starts_from_the_case_record(&j).await;
+    consent_opens_the_questions_and_follow_ups_come_after_their_answers(&j, &sub_path).await;
+    let page = a_question_left_out_is_refused_keeping_the_answers(&j, &sub_path, &version).await;
+    let stored = complete_the_survey_is_scored_with_bands_and_the_chart(&j, &sub_path, &page).await;
+    the_dashboards_show_this_returnees_values_under_tambacounda(&j, &stored).await;
+    the_case_page_shows_the_baseline_done_the_scores_and_the_trajectory(&j).await;
+    a_second_ad_hoc_round_gives_a_trajectory_with_both(&j).await;
+}
 
-    // The case page says the baseline is due.
-    let (_, page) = cm.get_text(&case_path).await;
+/// The case page says the baseline is due.
+async fn the_case_page_says_the_baseline_is_due(j: &Journey) {
+    let Journey { cm, case_path, .. } = j;
+    let (_, page) = cm.get_text(case_path).await;
     assert!(page.contains("Reintegration Sustainability Survey"));
     assert!(page.contains("Baseline survey due by"), "{page}");
     assert!(page.contains("No survey yet."));
+}
 
-    // The survey starts from the case record: profile filled in, round proposed.
-    let (sub_path, page) = start_survey(&cm, &case_path, &csrf).await;
+/// The survey starts from the case record: profile filled in, round proposed.
+async fn the_survey_starts_from_the_case_record(j: &Journey) -> (String, String) {
+    let Journey {
+        cm,
+        case_path,
+        csrf,
+        ..
+    } = j;
+    let (sub_path, page) = start_survey(cm, case_path, csrf).await;
     assert_eq!(field_value(&page, "a:p_name"), "Aminata Diallo");
     assert_eq!(field_value(&page, "a:p_returned_from"), "Libya");
     assert!(
@@ -103,33 +145,58 @@ async fn a_baseline_survey_is_scored_with_bands_and_charts_and_a_later_round_dra
     // Nothing is asked before consent.
     assert!(!page.contains("How satisfied are you with your economic situation"));
     let version = field_value(&page, "_version");
-    let today = crate::common::today().to_string();
+    (sub_path, version)
+}
 
-    // Consent opens the questions; Q10 only after "yes" at Q9, Q31 only after "no" at Q30.
-    let mut fields: Vec<(&str, &str)> = vec![("_csrf", &csrf), ("_action", "refresh")];
-    fields.extend(profile("baseline", "yes", &today));
-    let (status, fragment) = post_survey(&app, &cm, &sub_path, &fields, true).await;
+/// Consent opens the questions; Q10 only after "yes" at Q9, Q31 only after "no" at Q30.
+async fn consent_opens_the_questions_and_follow_ups_come_after_their_answers(
+    j: &Journey,
+    sub_path: &str,
+) {
+    let Journey {
+        app,
+        cm,
+        csrf,
+        today,
+        ..
+    } = j;
+    let mut fields: Vec<(&str, &str)> = vec![("_csrf", csrf), ("_action", "refresh")];
+    fields.extend(profile("baseline", "yes", today));
+    let (status, fragment) = post_survey(app, cm, sub_path, &fields, true).await;
     assert_eq!(status, 200);
     assert!(fragment.contains("How satisfied are you with your economic situation"));
     assert!(!fragment.contains("Why are you looking for a new job?"));
     assert!(!fragment.contains("What makes you feel that way?"));
     fields.extend([("a:q9", "yes"), ("a:q30", "no")]);
-    let (_, fragment) = post_survey(&app, &cm, &sub_path, &fields, true).await;
+    let (_, fragment) = post_survey(app, cm, sub_path, &fields, true).await;
     assert!(fragment.contains("Why are you looking for a new job?"));
     assert!(fragment.contains("What makes you feel that way?"));
+}
 
-    // Submitting with a question left out is refused, keeping the answers.
+/// Submitting with a question left out is refused, keeping the answers.
+async fn a_question_left_out_is_refused_keeping_the_answers(
+    j: &Journey,
+    sub_path: &str,
+    version: &str,
+) -> String {
+    let Journey {
+        app,
+        cm,
+        csrf,
+        today,
+        ..
+    } = j;
     let answers: Vec<(&str, &str)> = mixed_answers()
         .into_iter()
         .filter(|(k, _)| *k != "a:q17")
         .collect();
-    let profile_fields = profile("baseline", "yes", &today);
+    let profile_fields = profile("baseline", "yes", today);
     let (status, page) = act(
-        &app,
-        &cm,
-        &sub_path,
-        &csrf,
-        &version,
+        app,
+        cm,
+        sub_path,
+        csrf,
+        version,
         "submit",
         profile_fields,
         &answers,
@@ -142,20 +209,34 @@ async fn a_baseline_survey_is_scored_with_bands_and_charts_and_a_later_round_dra
     );
     assert!(
         app.store
-            .rss_score(sub_path_id(&sub_path))
+            .rss_score(sub_path_id(sub_path))
             .await
             .unwrap()
             .is_none()
     );
+    page
+}
 
-    // Complete: scored, with bands and the chart.
-    let version = field_value(&page, "_version");
-    let profile_fields = profile("baseline", "yes", &today);
+/// Complete: scored, with bands and the chart.
+async fn complete_the_survey_is_scored_with_bands_and_the_chart(
+    j: &Journey,
+    sub_path: &str,
+    page: &str,
+) -> store::RssScore {
+    let Journey {
+        app,
+        cm,
+        csrf,
+        today,
+        ..
+    } = j;
+    let version = field_value(page, "_version");
+    let profile_fields = profile("baseline", "yes", today);
     let (status, _) = act(
-        &app,
-        &cm,
-        &sub_path,
-        &csrf,
+        app,
+        cm,
+        sub_path,
+        csrf,
         &version,
         "submit",
         profile_fields,
@@ -163,7 +244,7 @@ async fn a_baseline_survey_is_scored_with_bands_and_charts_and_a_later_round_dra
     )
     .await;
     assert_eq!(status, 303);
-    let (_, page) = cm.get_text(&sub_path).await;
+    let (_, page) = cm.get_text(sub_path).await;
     assert!(page.contains("Survey result") && page.contains("Scored"));
     for figure in ["0.44", "0.52", "0.54"] {
         assert!(page.contains(figure), "{figure} on the survey page");
@@ -184,15 +265,22 @@ async fn a_baseline_survey_is_scored_with_bands_and_charts_and_a_later_round_dra
     );
     let stored = app
         .store
-        .rss_score(sub_path_id(&sub_path))
+        .rss_score(sub_path_id(sub_path))
         .await
         .unwrap()
         .unwrap();
     assert_eq!(stored.round, domain::rss::Round::Baseline);
     assert!((stored.scores.economic.unwrap() - 5.25 / 12.0).abs() < 1e-9);
     assert_eq!(stored.scores.dk_dwa_count, 1);
+    stored
+}
 
-    // The dashboards' questions by province show this returnee's values under Tambacounda.
+/// The dashboards' questions by province show this returnee's values under Tambacounda.
+async fn the_dashboards_show_this_returnees_values_under_tambacounda(
+    j: &Journey,
+    stored: &store::RssScore,
+) {
+    let Journey { app, cm, .. } = j;
     let (_, dashboard) = cm.get_text("/results/dashboard").await;
     assert!(
         dashboard.contains("Tambacounda<br><small>n = 1</small>"),
@@ -215,16 +303,33 @@ async fn a_baseline_survey_is_scored_with_bands_and_charts_and_a_later_round_dra
     assert_eq!(status, 200);
     assert!(!dashboard.contains("Tambacounda<br>"));
     assert!(!dashboard.contains(&format!("<th scope=\"row\">{}</th>", health.0)));
+}
 
-    // The case page: baseline done, scores in the table, the trajectory chart.
-    let (_, page) = cm.get_text(&case_path).await;
+/// The case page: baseline done, scores in the table, the trajectory chart.
+async fn the_case_page_shows_the_baseline_done_the_scores_and_the_trajectory(j: &Journey) {
+    let Journey {
+        cm,
+        case_path,
+        today,
+        ..
+    } = j;
+    let (_, page) = cm.get_text(case_path).await;
     assert!(page.contains(&format!("Done on {today}")), "{page}");
     assert!(page.contains("0.54 Standard support"));
     assert!(page.contains("Reintegration scores across survey rounds"));
     assert!(page.contains("own case manager"));
+}
 
-    // A second, ad hoc round: the trajectory has both.
-    let (sub2, page) = start_survey(&cm, &case_path, &csrf).await;
+/// A second, ad hoc round: the trajectory has both.
+async fn a_second_ad_hoc_round_gives_a_trajectory_with_both(j: &Journey) {
+    let Journey {
+        app,
+        cm,
+        case_path,
+        csrf,
+        today,
+    } = j;
+    let (sub2, page) = start_survey(cm, case_path, csrf).await;
     let version = field_value(&page, "_version");
     let better: Vec<(&str, &str)> = mixed_answers()
         .into_iter()
@@ -234,12 +339,12 @@ async fn a_baseline_survey_is_scored_with_bands_and_charts_and_a_later_round_dra
             _ => (k, v),
         })
         .collect();
-    let profile_fields = profile("ad_hoc", "yes", &today);
+    let profile_fields = profile("ad_hoc", "yes", today);
     let (status, _) = act(
-        &app,
-        &cm,
+        app,
+        cm,
         &sub2,
-        &csrf,
+        csrf,
         &version,
         "submit",
         profile_fields,
@@ -247,14 +352,14 @@ async fn a_baseline_survey_is_scored_with_bands_and_charts_and_a_later_round_dra
     )
     .await;
     assert_eq!(status, 303);
-    let (_, page) = cm.get_text(&case_path).await;
+    let (_, page) = cm.get_text(case_path).await;
     let desc_start = page.find("rss-trajectory-desc\">").unwrap();
     let desc = &page[desc_start..desc_start + 400];
     assert!(
         desc.contains("(Baseline)") && desc.contains("(Ad hoc)"),
         "{desc}"
     );
-    let scores = app.store.rss_scores(case_id(&case_path)).await.unwrap();
+    let scores = app.store.rss_scores(case_id(case_path)).await.unwrap();
     assert_eq!(scores.len(), 2);
     // The dashboard reads each returnee's latest survey only: the ad hoc round's answer to Q1.
     let latest = scores
