@@ -236,11 +236,44 @@ pub struct Registration {
     pub profile: ReturneeProfile,
     /// Consent recorded at registration.
     pub consents: Vec<ConsentInput>,
+    /// The person registering was shown the possible matches and says this is someone else.
+    pub confirmed_new: bool,
+}
+
+/// What a registration came to.
+pub enum Registered {
+    Case(Box<CaseRecord>),
+    /// Nothing was registered: these cases may be the same person
+    /// (`domain::duplicates::possibly_same`); ask before registering anyway.
+    PossibleMatches(Vec<CaseRecord>),
+}
+
+/// Cases the actor may read that may be the same person as `profile`.
+pub async fn possible_matches(
+    app: &App,
+    actor: &Actor,
+    profile: &ReturneeProfile,
+) -> Result<Vec<CaseRecord>, Error> {
+    let Some(scope) = case_list_scope(actor) else {
+        return Ok(Vec::new());
+    };
+    let mut query = CaseQuery::new(scope);
+    query.text = Some(profile.family_name.clone());
+    query.per_page = 50;
+    let mut found = Vec::new();
+    for summary in app.store.list_cases(&query).await?.items {
+        let case = app.store.case(summary.id).await?;
+        if domain::duplicates::possibly_same(&case.profile, profile) {
+            found.push(case);
+        }
+    }
+    Ok(found)
 }
 
 /// Registers a returnee in an office, with the consent given at registration, in one
-/// transaction with its audit entry.
-pub async fn register(app: &App, actor: &Actor, r: Registration) -> Result<CaseRecord, Error> {
+/// transaction with its audit entry; unless cases the actor can read may be the same person and
+/// the registration was not confirmed as someone else.
+pub async fn register(app: &App, actor: &Actor, r: Registration) -> Result<Registered, Error> {
     authorize(actor, Action::CreateCase, Resource::Office(r.office))?;
     let mut errors = ValidationErrors::new();
     let case_manager = if actor.role == Role::CaseManager {
@@ -263,6 +296,12 @@ pub async fn register(app: &App, actor: &Actor, r: Registration) -> Result<CaseR
     if !errors.is_empty() {
         return Err(Error::validation(errors));
     }
+    if !r.confirmed_new {
+        let matches = possible_matches(app, actor, &profile).await?;
+        if !matches.is_empty() {
+            return Ok(Registered::PossibleMatches(matches));
+        }
+    }
     let now = app.now();
     let consents = r
         .consents
@@ -277,7 +316,7 @@ pub async fn register(app: &App, actor: &Actor, r: Registration) -> Result<CaseR
             recorded_at: now,
         })
         .collect();
-    Ok(app
+    let case = app
         .store
         .create_case(
             NewCase {
@@ -290,7 +329,8 @@ pub async fn register(app: &App, actor: &Actor, r: Registration) -> Result<CaseR
             },
             AuditContext::by(actor.user_id, now),
         )
-        .await?)
+        .await?;
+    Ok(Registered::Case(Box::new(case)))
 }
 
 /// Replaces a case's profile (and, for programme managers, its case manager: `Some` with the

@@ -10,6 +10,7 @@ pub mod case;
 pub mod community;
 pub mod consent;
 pub mod disclosure;
+pub mod duplicates;
 pub mod ids;
 pub mod me;
 pub mod pathway;

@@ -21,6 +21,8 @@ pub enum ErrorKind {
     NotFound,
     MethodNotAllowed,
     Conflict,
+    /// A registration that may duplicate existing cases, not confirmed as someone else.
+    PossibleDuplicate,
     Validation,
     BadRequest,
     UnsupportedMediaType,
@@ -40,7 +42,7 @@ impl ErrorKind {
             }
             ErrorKind::NotFound => StatusCode::NOT_FOUND,
             ErrorKind::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            ErrorKind::Conflict => StatusCode::CONFLICT,
+            ErrorKind::Conflict | ErrorKind::PossibleDuplicate => StatusCode::CONFLICT,
             ErrorKind::Validation => StatusCode::UNPROCESSABLE_ENTITY,
             ErrorKind::BadRequest => StatusCode::BAD_REQUEST,
             ErrorKind::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -58,6 +60,7 @@ impl ErrorKind {
             ErrorKind::NotFound => "not_found",
             ErrorKind::MethodNotAllowed => "method_not_allowed",
             ErrorKind::Conflict => "conflict",
+            ErrorKind::PossibleDuplicate => "possible_duplicate",
             ErrorKind::Validation => "validation_failed",
             ErrorKind::BadRequest => "bad_request",
             ErrorKind::UnsupportedMediaType => "unsupported_media_type",
@@ -76,6 +79,7 @@ impl ErrorKind {
             ErrorKind::NotFound => "error-page-not-found",
             ErrorKind::MethodNotAllowed => "error-page-method",
             ErrorKind::Conflict => "error-page-conflict",
+            ErrorKind::PossibleDuplicate => "error-page-possible-duplicate",
             ErrorKind::Validation => "error-page-validation",
             ErrorKind::BadRequest => "error-page-bad-request",
             ErrorKind::UnsupportedMediaType => "error-page-media-type",

@@ -310,6 +310,17 @@ error-page-unauthenticated = Please sign in first.
 error-page-forbidden = Your role does not allow this. If you need it for your work, ask your programme manager.
 error-page-not-found = There is nothing here. The link may be old or mistyped.
 error-page-method = This address does not accept that kind of request.
+error-page-possible-duplicate = Cases that may be the same person already exist. Check them, then confirm that this is someone else to register anyway.
+match-intro = { $count ->
+    [one] A returnee with the same name, birth and nationality is already registered. Is this the same person?
+   *[other] { $count } returnees with the same name, birth and nationality are already registered. Is this one of them?
+}
+match-name = Name
+match-born = Born
+match-office = Office
+match-age-at-return = aged { $age } at return
+match-what-next = If it is the same person, open their case instead of registering them again: nothing has been saved. If it is someone else, tick the box below and save.
+match-confirm-new = This is a different person: register a new case
 error-page-conflict = This record was changed by someone else since you read it. Read it again and reapply your change.
 error-page-validation = Some values need attention.
 error-page-bad-request = The request could not be read.

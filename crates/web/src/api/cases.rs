@@ -179,11 +179,17 @@ pub struct NewCaseJson {
     /// Consent recorded at registration.
     #[serde(default)]
     consents: Vec<ConsentInput>,
+    /// Register even though cases that may be the same person exist (same name, birth and
+    /// nationality); without it such a registration is refused with 409 naming them.
+    #[serde(default)]
+    confirm_possible_duplicate: bool,
 }
 
-/// Registers a returnee.
+/// Registers a returnee. When cases the caller can read may be the same person, nothing is
+/// registered: 409 with the code `possible_duplicate` and the matching case numbers, until the
+/// request is sent again with `confirm_possible_duplicate`.
 #[utoipa::path(post, path = "/api/v1/cases", tag = "cases", request_body = NewCaseJson,
-    responses((status = 201, body = CaseJson), (status = 400), (status = 403), (status = 422)))]
+    responses((status = 201, body = CaseJson), (status = 400), (status = 403), (status = 409), (status = 422)))]
 pub async fn create(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
@@ -220,10 +226,26 @@ pub async fn create(
             case_manager: body.case_manager.unwrap_or_default(),
             profile: body.profile,
             consents: body.consents,
+            confirmed_new: body.confirm_possible_duplicate,
         },
     )
     .await?;
-    Ok((StatusCode::CREATED, Json(CaseJson::from(case))).into_response())
+    match case {
+        app::cases::Registered::Case(case) => {
+            Ok((StatusCode::CREATED, Json(CaseJson::from(*case))).into_response())
+        }
+        app::cases::Registered::PossibleMatches(matches) => {
+            let numbers: Vec<String> = matches.iter().map(|c| c.number.to_string()).collect();
+            Err(AppError::with_detail(
+                crate::error::ErrorKind::PossibleDuplicate,
+                format!(
+                    "possibly the same person as case {}; send confirm_possible_duplicate: true \
+                     to register anyway",
+                    numbers.join(", ")
+                ),
+            ))
+        }
+    }
 }
 
 /// One case. Reading it is recorded in the audit trail.

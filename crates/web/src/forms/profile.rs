@@ -56,6 +56,8 @@ pub struct ProfileForm {
     pub consent_case_management: String,
     pub consent_contact: String,
     pub consent_method: String,
+    /// "yes": the person registering saw the possible matches and says this is someone else.
+    pub confirm_new: String,
     /// "add_member" asks for one more household row instead of saving.
     pub action: String,
 }

@@ -1,6 +1,7 @@
 //! Registration and editing
 
 use super::*;
+use app::cases::Registered;
 
 #[derive(Template)]
 #[template(path = "case_form.html")]
@@ -17,6 +18,42 @@ pub(super) struct CaseFormPage {
     pub(super) fieldsets: Vec<Fieldset>,
     pub(super) household: Vec<HouseholdRow>,
     pub(super) consent: Option<Fieldset>,
+    /// Cases that may be the same person, shown before registering anyway.
+    pub(super) matches: Vec<MatchView>,
+}
+
+impl CaseFormPage {
+    fn match_count(&self) -> u64 {
+        self.matches.len() as u64
+    }
+}
+
+/// An existing case that may be the returnee being registered.
+pub(super) struct MatchView {
+    pub(super) href: String,
+    pub(super) number: String,
+    pub(super) name: String,
+    pub(super) born: String,
+    pub(super) nationality: String,
+    pub(super) office: String,
+}
+
+impl MatchView {
+    fn of(tr: &Tr, c: &CaseRecord) -> Self {
+        let p = &c.profile;
+        Self {
+            href: format!("/cases/{}", c.id),
+            number: c.number.to_string(),
+            name: p.full_name(),
+            born: match (p.date_of_birth, p.age_at_return()) {
+                (Some(d), _) => d.to_string(),
+                (None, Some(age)) => tr.t1("match-age-at-return", "age", age),
+                (None, None) => String::new(),
+            },
+            nationality: p.nationality.clone(),
+            office: c.office.name.clone(),
+        }
+    }
 }
 
 /// What the form page needs besides the typed values.
@@ -30,6 +67,7 @@ pub(super) struct FormContext {
     pub(super) managers: Option<Vec<User>>,
     pub(super) registering: bool,
     pub(super) conflict: bool,
+    pub(super) matches: Vec<MatchView>,
 }
 
 pub(super) fn form_page(
@@ -97,6 +135,7 @@ pub(super) fn form_page(
         fieldsets: form.fieldsets(tr, &map),
         household: form.household_rows(tr, &map, blank_rows + extra_rows),
         consent: ctx.registering.then(|| form.consent_fieldset(tr, &map)),
+        matches: ctx.matches,
     }
 }
 
@@ -127,6 +166,7 @@ pub async fn new_form(
         offices,
         registering: true,
         conflict: false,
+        matches: Vec::new(),
     };
     render(&form_page(
         &state,
@@ -171,6 +211,7 @@ pub async fn create(
         managers: managers.clone(),
         registering: true,
         conflict,
+        matches: Vec::new(),
     };
     if form.action == "add_member" {
         return render(&form_page(
@@ -217,9 +258,20 @@ pub async fn create(
                 notes: None,
             })
             .collect(),
+        confirmed_new: form.confirm_new == "yes",
     };
     match app::cases::register(&state, &actor, registration).await {
-        Ok(case) => Ok(Redirect::to(&format!("/cases/{}", case.id)).into_response()),
+        Ok(Registered::Case(case)) => {
+            Ok(Redirect::to(&format!("/cases/{}", case.id)).into_response())
+        }
+        Ok(Registered::PossibleMatches(found)) => {
+            let ctx = FormContext {
+                matches: found.iter().map(|c| MatchView::of(&tr, c)).collect(),
+                ..ctx(false)
+            };
+            let page = form_page(&state, &tr, &caller, &form, &errors, ctx, 0);
+            render_status(StatusCode::CONFLICT, &page)
+        }
         Err(app::Error {
             kind: app::ErrorKind::Validation,
             fields,
@@ -270,6 +322,7 @@ pub(super) async fn edit_context(
         managers: managers_for(state, actor, Some(case.office.id)).await?,
         registering: false,
         conflict,
+        matches: Vec::new(),
     })
 }
 

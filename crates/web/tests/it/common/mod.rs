@@ -199,8 +199,12 @@ pub fn location(res: &reqwest::Response) -> String {
 }
 
 /// A complete registration form.
+/// The standard returnee's registration form.
 pub fn registration() -> Vec<(&'static str, &'static str)> {
     vec![
+        // The same returnee is registered many times over in the tests; each registration
+        // says it is someone else (the possible-match check has tests of its own).
+        ("confirm_new", "yes"),
         ("given_name", "Aminata"),
         ("family_name", "Diallo"),
         ("sex", "female"),
