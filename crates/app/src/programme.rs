@@ -20,6 +20,9 @@ pub async fn save_grid_approach(
     let existing = app.store.feasibility_grid().await?;
     if let Some(old) = existing.iter().find(|a| a.key == approach.key) {
         approach.source = old.source.clone();
+        // The grid's page does not edit what an approach becomes in a plan: keep it.
+        approach.plan_kind = approach.plan_kind.or(old.plan_kind);
+        approach.plan_modality = approach.plan_modality.or(old.plan_modality);
     }
     approach.check(app.today()).map_err(Error::validation)?;
     app.store

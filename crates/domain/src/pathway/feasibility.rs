@@ -48,6 +48,12 @@ pub struct GridApproach {
     pub dimension: Dimension,
     pub approach: String,
     pub delivery: Delivery,
+    /// What the approach becomes in a plan: its kind of assistance, and how it is given (a
+    /// cash or in-kind grant takes payments). Unset in grids stored before these existed.
+    #[serde(default)]
+    pub plan_kind: Option<super::plan::AssistanceKind>,
+    #[serde(default)]
+    pub plan_modality: Option<super::plan::Modality>,
     #[serde(default)]
     pub useful_for: Vec<String>,
     /// Individual criteria are about the returnee, so they are checked with them, case by case.
@@ -72,6 +78,10 @@ struct ShippedApproach {
     dimension: String,
     approach: String,
     delivery: String,
+    #[serde(default)]
+    plan_kind: Option<String>,
+    #[serde(default)]
+    plan_modality: Option<String>,
     #[serde(default)]
     useful_for: Vec<String>,
     #[serde(default)]
@@ -112,6 +122,20 @@ pub fn parse_grid(text: &str) -> Result<Vec<GridApproach>, GridError> {
                     .ok_or_else(|| GridError(format!("{}: unknown dimension", a.key)))?,
                 delivery: Delivery::parse(&a.delivery)
                     .ok_or_else(|| GridError(format!("{}: unknown delivery", a.key)))?,
+                plan_kind: match &a.plan_kind {
+                    Some(k) => {
+                        Some(super::plan::AssistanceKind::parse(k).ok_or_else(|| {
+                            GridError(format!("{}: unknown plan_kind {k}", a.key))
+                        })?)
+                    }
+                    None => None,
+                },
+                plan_modality: match &a.plan_modality {
+                    Some(m) => Some(super::plan::Modality::parse(m).ok_or_else(|| {
+                        GridError(format!("{}: unknown plan_modality {m}", a.key))
+                    })?),
+                    None => None,
+                },
                 key: a.key,
                 approach: a.approach,
                 useful_for: a.useful_for,

@@ -152,16 +152,16 @@ impl PlanItem {
         use super::feasibility::Delivery;
         PlanItem {
             key,
-            kind: match a.dimension {
+            kind: a.plan_kind.unwrap_or(match a.dimension {
                 Dimension::Economic => AssistanceKind::EconomicOther,
                 Dimension::Social => AssistanceKind::SocialOther,
                 Dimension::Psychosocial => AssistanceKind::PsychosocialOther,
-            },
+            }),
             details: a.approach.clone(),
-            modality: match a.delivery {
+            modality: a.plan_modality.unwrap_or(match a.delivery {
                 Delivery::Referral => Modality::Referral,
                 Delivery::Direct | Delivery::Either => Modality::Service,
-            },
+            }),
             provider: String::new(),
             responsible: Responsible::Organisation,
             duration: String::new(),
@@ -730,10 +730,30 @@ mod tests {
             .unwrap();
         let i = PlanItem::from_grid(clinical, 4);
         assert_eq!(i.key, 4);
-        assert_eq!(i.kind, AssistanceKind::PsychosocialOther);
+        assert_eq!(i.kind, AssistanceKind::MentalHealthReferral);
         assert_eq!(i.modality, Modality::Referral);
         assert_eq!(i.grid_approach.as_deref(), Some(clinical.key.as_str()));
         assert_eq!(i.details, clinical.approach);
+
+        // A business start-up grant is a grant that takes payments, not an advisory service.
+        let grant = grid
+            .iter()
+            .find(|a| a.key == "business_startup_grant")
+            .unwrap();
+        let i = PlanItem::from_grid(grant, 5);
+        assert_eq!(i.kind, AssistanceKind::Microbusiness);
+        assert!(i.modality.is_grant(), "{:?}", i.modality);
+        // A grid stored before approaches said what they become falls back on the delivery.
+        let older = crate::pathway::feasibility::GridApproach {
+            plan_kind: None,
+            plan_modality: None,
+            ..grant.clone()
+        };
+        let i = PlanItem::from_grid(&older, 6);
+        assert_eq!(
+            (i.kind, i.modality),
+            (AssistanceKind::EconomicOther, Modality::Service)
+        );
     }
 
     #[test]

@@ -315,11 +315,21 @@ async fn a_returnee_is_walked_from_assessments_to_an_approved_plan_follow_up_and
         first.starts_with("Economic (0.44)"),
         "weakest dimension first: {first}"
     );
+    // What is typed before adding a suggestion stays: the suggestion is added to the plan as
+    // typed.
+    b.type_into("#f-obj-e", "Open a tailoring workshop").await;
     b.click("#suggestions details summary").await;
     b.click("#suggestions details button[data-approach]").await;
     // The picked approach is marked once the page has come back.
     b.wait_for_text("in the plan").await;
-    b.type_into("#f-obj-e", "Open a tailoring workshop").await;
+    assert_eq!(
+        b.script(
+            "return document.querySelector('#f-obj-e').value",
+            serde_json::json!([])
+        )
+        .await,
+        "Open a tailoring workshop"
+    );
     b.type_into("#f-exit-strategy", "Joins the tailors' association")
         .await;
     b.type_into(

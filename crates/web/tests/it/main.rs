@@ -14,6 +14,7 @@ mod http;
 mod layers;
 mod partner_withdrawal;
 mod pathway_journey;
+mod plan_suggestions;
 mod possible_matches;
 mod referrals_journey;
 mod results_journey;

@@ -35,6 +35,8 @@ pub struct PlanForm {
     pub exit_strategy: String,
     pub best_interests_note: String,
     pub place: String,
+    /// The grid approach to add ("Add to the plan"), posted with the plan as typed.
+    pub approach: String,
 }
 
 pub(super) fn at(v: &[String], i: usize) -> &str {
@@ -56,20 +58,7 @@ impl PlanForm {
             ..Default::default()
         };
         for i in &c.items {
-            f.item_key.push(i.key.to_string());
-            f.item_kind.push(i.kind.as_str().into());
-            f.item_details.push(i.details.clone());
-            f.item_modality.push(i.modality.as_str().into());
-            f.item_provider.push(i.provider.clone());
-            f.item_responsible.push(i.responsible.as_str().into());
-            f.item_duration.push(i.duration.clone());
-            f.item_status.push(i.status.as_str().into());
-            f.item_beneficiary
-                .push(i.beneficiary.clone().unwrap_or_default());
-            f.item_budget
-                .push(i.budget.map(|b| b.to_string()).unwrap_or_default());
-            f.item_grid
-                .push(i.grid_approach.clone().unwrap_or_default());
+            f.push_item(i);
         }
         for p in &c.purchases {
             f.purchase_item.push(p.item.clone());
@@ -84,6 +73,59 @@ impl PlanForm {
             f.participant_role.push(p.role.clone());
         }
         f
+    }
+
+    /// Adds an item row after those typed (each column padded first, so rows stay aligned).
+    fn push_item(&mut self, i: &PlanItem) {
+        let rows = self.item_kind.len();
+        for column in [
+            &mut self.item_key,
+            &mut self.item_kind,
+            &mut self.item_details,
+            &mut self.item_modality,
+            &mut self.item_provider,
+            &mut self.item_responsible,
+            &mut self.item_duration,
+            &mut self.item_status,
+            &mut self.item_beneficiary,
+            &mut self.item_budget,
+            &mut self.item_grid,
+        ] {
+            column.resize(rows, String::new());
+        }
+        self.item_key.push(i.key.to_string());
+        self.item_kind.push(i.kind.as_str().into());
+        self.item_details.push(i.details.clone());
+        self.item_modality.push(i.modality.as_str().into());
+        self.item_provider.push(i.provider.clone());
+        self.item_responsible.push(i.responsible.as_str().into());
+        self.item_duration.push(i.duration.clone());
+        self.item_status.push(i.status.as_str().into());
+        self.item_beneficiary
+            .push(i.beneficiary.clone().unwrap_or_default());
+        self.item_budget
+            .push(i.budget.map(|b| b.to_string()).unwrap_or_default());
+        self.item_grid
+            .push(i.grid_approach.clone().unwrap_or_default());
+    }
+
+    /// Adds a grid approach as an item, unless the plan already has it.
+    fn add_approach(&mut self, a: &GridApproach) {
+        if self.item_grid.iter().any(|g| g == &a.key) {
+            return;
+        }
+        let next = self
+            .item_key
+            .iter()
+            .filter_map(|k| k.trim().parse::<u32>().ok())
+            .max()
+            .map_or(1, |k| k + 1);
+        self.push_item(&PlanItem::from_grid(a, next));
+    }
+
+    /// Whether the post carries the plan form (not only the approach picked).
+    fn is_typed(&self) -> bool {
+        !self.expected.is_empty() || !self.version.is_empty()
     }
 
     /// The content this form describes; unreadable values are named, and blank rows dropped.
@@ -566,30 +608,42 @@ pub async fn plan_save(
     CsrfForm { caller, form }: CsrfForm<PlanForm>,
 ) -> Result<Response, AppError> {
     let p = pw::load(&state, &caller.actor(), &id, Action::UpdateCase).await?;
+    let page = Page::of(&state, &tr, &caller);
+    save_typed(&page, &p, form, |v| {
+        format!("/cases/{}/plan?version={}", p.case.id, v.version)
+    })
+    .await
+}
+
+/// Saves the plan as typed, then goes to `next`; a refusal shows the form again with
+/// everything typed and what to fix (or that someone else changed the plan meanwhile).
+async fn save_typed(
+    page: &Page,
+    p: &Pathway,
+    form: PlanForm,
+    next: impl FnOnce(&store::PlanVersionRecord) -> String,
+) -> Result<Response, AppError> {
+    let (state, tr, caller) = (&page.state, &page.tr, &page.caller);
     let version = form.version.trim().parse::<i64>().ok();
     let expected = form.expected.trim().parse::<i64>().unwrap_or(0);
     let saved = match form.read() {
-        Ok(content) => pw::save_plan(&state, &caller.actor(), &p, version, expected, content)
+        Ok(content) => pw::save_plan(state, &caller.actor(), p, version, expected, content)
             .await
             .map_err(AppError::from),
         Err(e) => Err(AppError::validation(e)),
     };
     match saved {
-        Ok(v) => Ok(
-            Redirect::to(&format!("/cases/{}/plan?version={}", p.case.id, v.version))
-                .into_response(),
-        ),
+        Ok(v) => Ok(Redirect::to(&next(&v)).into_response()),
         Err(e) if e.kind == ErrorKind::Validation => {
-            let page =
-                plan_edit_page(&state, &tr, &caller, &p, form, &e.fields, String::new()).await?;
+            let page = plan_edit_page(state, tr, caller, p, form, &e.fields, String::new()).await?;
             render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
         }
         Err(e) if e.kind == ErrorKind::Conflict => {
             let page = plan_edit_page(
-                &state,
-                &tr,
-                &caller,
-                &p,
+                state,
+                tr,
+                caller,
+                p,
                 form,
                 &ValidationErrors::new(),
                 tr.t("plan-stale"),
@@ -601,17 +655,14 @@ pub async fn plan_save(
     }
 }
 
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct PickForm {
-    pub approach: String,
-}
-
-/// Adds a grid approach to the plan being worked on (starting one, or an amendment, if needed).
+/// Adds a grid approach to the plan. From the plan form ("Add to the plan" is one of its
+/// buttons), the plan is saved as typed with the approach added, so nothing typed is lost; sent
+/// alone, it is added to the stored plan (starting one, or an amendment, if needed).
 pub async fn plan_pick(
     State(state): State<AppState>,
+    tr: Tr,
     Path(id): Path<String>,
-    CsrfForm { caller, form }: CsrfForm<PickForm>,
+    CsrfForm { caller, form }: CsrfForm<PlanForm>,
 ) -> Result<Response, AppError> {
     let p = pw::load(&state, &caller.actor(), &id, Action::UpdateCase).await?;
     let grid = app::lookups::feasibility_grid(&state).await?;
@@ -620,6 +671,13 @@ pub async fn plan_pick(
         .find(|a| a.key == form.approach)
         .ok_or(AppError::new(ErrorKind::NotFound))?;
     let actor = caller.actor();
+    let back = format!("/cases/{}/plan/edit#items", p.case.id);
+    if form.is_typed() {
+        let mut form = form;
+        form.add_approach(approach);
+        let page = Page::of(&state, &tr, &caller);
+        return save_typed(&page, &p, form, |_| back).await;
+    }
     let (version, revision, mut content) = match p.latest_plan() {
         Some(v) if v.status().editable() => (Some(v.version), v.revision, v.content.clone()),
         Some(v) => (None, v.version, v.content.clone()),
@@ -641,5 +699,5 @@ pub async fn plan_pick(
         content.items.push(PlanItem::from_grid(approach, key));
     }
     pw::save_plan(&state, &actor, &p, version, revision, content).await?;
-    Ok(Redirect::to(&format!("/cases/{}/plan/edit#items", p.case.id)).into_response())
+    Ok(Redirect::to(&back).into_response())
 }

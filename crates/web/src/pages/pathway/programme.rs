@@ -238,6 +238,8 @@ impl GridForm {
             dimension: dimension.unwrap_or(Dimension::Economic),
             approach: self.approach.trim().to_string(),
             delivery: delivery.unwrap_or(Delivery::Either),
+            plan_kind: None,
+            plan_modality: None,
             useful_for: lines(&self.useful_for),
             individual: lines(&self.individual),
             community: criteria(
