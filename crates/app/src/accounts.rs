@@ -286,6 +286,9 @@ pub enum SignInRefusal {
 pub struct SignedIn {
     pub user: User,
     pub token: String,
+    /// The new session's CSRF token, for a form handed back at once (a post kept across an
+    /// ended session).
+    pub csrf: String,
 }
 
 /// Signs a person in with their username and password from an address, throttled per account
@@ -327,11 +330,12 @@ pub async fn sign_in(
     };
     app.store.clear_login_failures(&account_key).await?;
     let token = random_token();
+    let csrf = random_token();
     app.store
         .create_session(store::NewSession {
             token_hash: hash_token(&token),
             user: user.id,
-            csrf_token: random_token(),
+            csrf_token: csrf.clone(),
             at: now,
         })
         .await?;
@@ -343,7 +347,7 @@ pub async fn sign_in(
             vec![],
         ))
         .await?;
-    Ok(Ok(SignedIn { user, token }))
+    Ok(Ok(SignedIn { user, token, csrf }))
 }
 
 /// Ends a session (signing out, or a session found expired).

@@ -20,7 +20,7 @@ mod security;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, MatchedPath, Request};
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use domain::security::SessionPolicy;
 use store::Store;
 use tower_http::trace::TraceLayer;
@@ -100,9 +100,12 @@ pub fn router_with(
     for spec in specs {
         if let Some(h) = handler(spec.name) {
             let access = spec.access;
-            let h = h.route_layer(axum::middleware::from_fn(move |req, next| {
-                routes::enforce_access(access, req, next)
-            }));
+            let h = h.route_layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                move |State(st): State<AppState>, req, next| {
+                    routes::enforce_access(st, access, req, next)
+                },
+            ));
             app = app.route(spec.path, h);
         }
     }

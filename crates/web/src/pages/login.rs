@@ -42,6 +42,22 @@ struct LoginPage {
     username: String,
     next: String,
     error: String,
+    /// A form posted after the session had ended, carried through signing in again.
+    carried: Vec<(String, String)>,
+}
+
+/// The prefix of a carried field's name in the sign-in form.
+const CARRY: &str = "carry:";
+
+/// After signing in again: the form that was posted when the session had ended, with what
+/// was typed, ready to send.
+#[derive(Template)]
+#[template(path = "resume.html")]
+struct ResumePage {
+    c: Chrome,
+    action: String,
+    csrf: String,
+    carried: Vec<(String, String)>,
 }
 
 #[derive(Deserialize)]
@@ -49,11 +65,13 @@ pub struct NextQuery {
     next: Option<String>,
 }
 
-/// What the sign-in form shows again: the name typed, where to go next, what went wrong.
+/// What the sign-in form shows again: the name typed, where to go next, what went wrong, and
+/// a form being carried through signing in.
 struct Typed {
     username: String,
     next: String,
     error: String,
+    carried: Vec<(String, String)>,
 }
 
 fn login_page(
@@ -75,8 +93,39 @@ fn login_page(
         username: typed.username,
         next: typed.next,
         error: typed.error,
+        carried: typed.carried,
     };
     Ok((jar, render_status(status, &page)?).into_response())
+}
+
+/// A page form posted after the session ended: the sign-in page, carrying what was typed (in
+/// the page itself, never stored or logged) so that it can be sent once signed in again.
+pub fn sign_in_keeping(
+    state: &AppState,
+    tr: Tr,
+    headers: &HeaderMap,
+    action: &str,
+    fields: Vec<(String, String)>,
+) -> Result<Response, AppError> {
+    let carried = fields
+        .into_iter()
+        .filter(|(k, _)| k != "_csrf")
+        .map(|(k, v)| (format!("{CARRY}{k}"), v))
+        .collect();
+    let typed = Typed {
+        username: String::new(),
+        next: safe_next(Some(action)),
+        error: tr.t("login-session-ended"),
+        carried,
+    };
+    login_page(
+        state,
+        tr,
+        headers,
+        CookieJar::from_headers(headers),
+        StatusCode::UNAUTHORIZED,
+        typed,
+    )
 }
 
 pub async fn form(
@@ -95,20 +144,41 @@ pub async fn form(
         username: String::new(),
         next,
         error: String::new(),
+        carried: Vec::new(),
     };
     login_page(&state, tr, &headers, jar, StatusCode::OK, typed)
 }
 
-#[derive(Deserialize)]
-pub struct LoginForm {
-    #[serde(default)]
+/// The sign-in form: its own fields, and those of a form carried through it.
+struct LoginForm {
     username: String,
-    #[serde(default)]
     password: String,
-    #[serde(rename = "_csrf", default)]
     csrf: String,
-    #[serde(default)]
     next: String,
+    carried: Vec<(String, String)>,
+}
+
+impl LoginForm {
+    fn from_fields(fields: Vec<(String, String)>) -> Self {
+        let mut f = LoginForm {
+            username: String::new(),
+            password: String::new(),
+            csrf: String::new(),
+            next: String::new(),
+            carried: Vec::new(),
+        };
+        for (k, v) in fields {
+            match k.as_str() {
+                "username" => f.username = v,
+                "password" => f.password = v,
+                "_csrf" => f.csrf = v,
+                "next" => f.next = v,
+                _ if k.starts_with(CARRY) => f.carried.push((k, v)),
+                _ => {}
+            }
+        }
+        f
+    }
 }
 
 pub async fn submit(
@@ -117,8 +187,9 @@ pub async fn submit(
     headers: HeaderMap,
     jar: CookieJar,
     ClientAddr(addr): ClientAddr,
-    axum::Form(f): axum::Form<LoginForm>,
+    axum::Form(fields): axum::Form<Vec<(String, String)>>,
 ) -> Result<Response, AppError> {
+    let f = LoginForm::from_fields(fields);
     let next = safe_next(Some(&f.next));
     let typed_name = f.username.trim().to_string();
     let again = |jar: CookieJar, status: StatusCode, msg: &str| {
@@ -126,6 +197,7 @@ pub async fn submit(
             username: typed_name.clone(),
             next: next.clone(),
             error: tr.t(msg),
+            carried: f.carried.clone(),
         };
         login_page(&state, tr.clone(), &headers, jar, status, typed)
     };
@@ -144,7 +216,7 @@ pub async fn submit(
         &state.dummy_hash,
     )
     .await?;
-    let app::accounts::SignedIn { user, token } = match signed_in {
+    let app::accounts::SignedIn { user, token, csrf } = match signed_in {
         Ok(s) => s,
         Err(app::accounts::SignInRefusal::Throttled) => {
             return again(jar, StatusCode::TOO_MANY_REQUESTS, "login-error-throttled");
@@ -157,12 +229,23 @@ pub async fn submit(
     let jar = jar
         .remove(Cookie::build(LOGIN_CSRF_COOKIE).path("/login"))
         .add(auth::session_cookie(token, secure));
-    let target = if user.must_change_password {
-        "/account/password".to_string()
-    } else {
-        next
-    };
-    Ok((jar, Redirect::to(&target)).into_response())
+    if user.must_change_password {
+        return Ok((jar, Redirect::to("/account/password")).into_response());
+    }
+    if !f.carried.is_empty() && next != "/" {
+        let page = ResumePage {
+            c: Chrome::new(&state, tr.clone(), None),
+            action: next,
+            csrf,
+            carried: f
+                .carried
+                .into_iter()
+                .map(|(k, v)| (k[CARRY.len()..].to_string(), v))
+                .collect(),
+        };
+        return Ok((jar, super::render(&page)?).into_response());
+    }
+    Ok((jar, Redirect::to(&next)).into_response())
 }
 
 #[derive(Deserialize)]

@@ -116,6 +116,7 @@ pub fn handler(name: &str) -> Option<MethodRouter<AppState>> {
 /// and a role that may never do the route's action is refused (403). The handler's use case
 /// then decides for the specific record.
 pub async fn enforce_access(
+    state: crate::AppState,
     access: Access,
     req: axum::extract::Request,
     next: axum::middleware::Next,
@@ -135,7 +136,7 @@ pub async fn enforce_access(
     } else {
         match crate::auth::SignedIn::from_request_parts(&mut parts, &()).await {
             Ok(c) => c.0,
-            Err(response) => return response,
+            Err(response) => return keep_the_post(state, parts, body, response).await,
         }
     };
     if let Access::Action(action) = access
@@ -145,6 +146,41 @@ pub async fn enforce_access(
     }
     next.run(axum::extract::Request::from_parts(parts, body))
         .await
+}
+
+/// A page form posted without a live session (it ended while the form was being filled):
+/// rather than lose what was typed, the sign-in page carries it, to be sent once signed in
+/// again. Anything else gets `refusal` (the redirect to sign in).
+async fn keep_the_post(
+    state: crate::AppState,
+    mut parts: axum::http::request::Parts,
+    body: axum::body::Body,
+    refusal: axum::response::Response,
+) -> axum::response::Response {
+    use axum::extract::FromRequestParts;
+    use axum::response::IntoResponse;
+
+    let is_form = parts
+        .headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("application/x-www-form-urlencoded"));
+    // Only a sign-in that is missing, not a password still to change.
+    let signed_out = parts.extensions.get::<crate::auth::Caller>().is_none();
+    if parts.method != axum::http::Method::POST || !is_form || !signed_out {
+        return refusal;
+    }
+    let Ok(bytes) = axum::body::to_bytes(body, crate::security::MAX_BODY_BYTES).await else {
+        return refusal;
+    };
+    let fields: Vec<(String, String)> = serde_html_form::from_bytes(&bytes).unwrap_or_default();
+    let tr = match crate::i18n::Tr::from_request_parts(&mut parts, &state).await {
+        Ok(tr) => tr,
+        Err(never) => match never {},
+    };
+    let action = parts.uri.path().to_string();
+    crate::pages::login::sign_in_keeping(&state, tr, &parts.headers, &action, fields)
+        .unwrap_or_else(IntoResponse::into_response)
 }
 
 #[cfg(test)]

@@ -20,6 +20,7 @@ mod referrals_journey;
 mod results_journey;
 mod role_matrix;
 mod rss_journey;
+mod session_ended;
 mod sign_in_next;
 #[path = "common/browser.rs"]
 mod webdriver;
