@@ -5,7 +5,7 @@
 
 use domain::authz::{Action, Actor, Resource, authorize};
 use domain::case::CaseStage;
-use domain::pathway::closure::Closure;
+use domain::pathway::closure::{Closure, OpenItem, OpenKind};
 use domain::pathway::feasibility::DimensionScores;
 use domain::pathway::followup::{self, DueVisit, FollowUpConfig, FollowUpVisit, VisitState};
 use domain::pathway::plan::{BaselineScores, Disbursement, PlanContent, children_concerned};
@@ -657,6 +657,67 @@ pub async fn disburse(
     .await
 }
 
+/// What is still open on a case: referrals not finished (drafts included), open tasks and
+/// urgent referrals, grants of the plan being implemented not paid in full, and follow-up
+/// visits due or overdue.
+pub async fn open_business(app: &App, p: &Pathway) -> Result<Vec<OpenItem>, Error> {
+    use domain::referral::ReferralStatus as S;
+    let mut open = Vec::new();
+    let filter = store::ReferralFilter {
+        case: Some(p.case.id),
+        ..Default::default()
+    };
+    for r in app.store.referrals(&filter).await? {
+        if matches!(r.status, S::Draft | S::Sent | S::Accepted | S::Started) {
+            open.push(OpenItem {
+                key: format!("referral:{}", r.id),
+                kind: OpenKind::Referral,
+                detail: format!("{} ({})", r.service_name, r.provider_name),
+            });
+        }
+    }
+    for e in p.entries.iter().filter(|e| e.open) {
+        let kind = match e.kind {
+            EntryKind::Task => OpenKind::Task,
+            EntryKind::UrgentReferral => OpenKind::UrgentReferral,
+            _ => continue,
+        };
+        open.push(OpenItem {
+            key: format!("entry:{}", e.id),
+            kind,
+            detail: e.date.to_string(),
+        });
+    }
+    if let Some(plan) = p.active_plan() {
+        let paid = p.disbursements();
+        for item in plan.content.items.iter().filter(|i| i.modality.is_grant()) {
+            let budget = item.budget.unwrap_or(0);
+            let spent: u64 = paid
+                .iter()
+                .filter(|(_, d)| d.item_key == item.key)
+                .map(|(_, d)| d.amount)
+                .sum();
+            if spent < budget {
+                open.push(OpenItem {
+                    key: format!("budget:{}", item.key),
+                    kind: OpenKind::UnpaidBudget,
+                    detail: format!("{}: {} / {}", item.details, spent, budget),
+                });
+            }
+        }
+    }
+    for (visit, state) in p.visits(app.today()) {
+        if matches!(state, VisitState::Due | VisitState::Overdue) {
+            open.push(OpenItem {
+                key: format!("visit:{}", visit.key.as_str()),
+                kind: OpenKind::DueVisit,
+                detail: visit.key.as_str().to_string(),
+            });
+        }
+    }
+    Ok(open)
+}
+
 pub async fn request_closure(
     app: &App,
     actor: &Actor,
@@ -665,9 +726,17 @@ pub async fn request_closure(
 ) -> Result<ClosureRecord, Error> {
     may(actor, Action::UpdateCase, p)?;
     let closure = closure.normalised();
-    closure
+    let mut problems = closure
         .check(app.today(), p.survey_done(Round::Final))
-        .map_err(Error::validation)?;
+        .err()
+        .unwrap_or_default();
+    let open = open_business(app, p).await?;
+    if let Err(e) = closure.check_open(&open) {
+        problems.merge(e);
+    }
+    if !problems.is_empty() {
+        return Err(Error::validation(problems));
+    }
     let stage = stage_after(p, Change::ClosureRequested);
     Ok(app
         .store

@@ -52,6 +52,35 @@ pub struct Handover {
     pub consent: bool,
 }
 
+named_enum!(
+    /// What can still be open on a case when it is closed.
+    OpenKind {
+        Referral = "referral",
+        Task = "task",
+        UrgentReferral = "urgent_referral",
+        UnpaidBudget = "unpaid_budget",
+        DueVisit = "due_visit",
+    }
+);
+
+/// Something still open on a case, which a closure settles or carries over.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct OpenItem {
+    /// Names the item for [`CarriedOver::item`]: `referral:<id>`, `entry:<id>`,
+    /// `budget:<item key>`, `visit:<visit key>`.
+    pub key: String,
+    pub kind: OpenKind,
+    /// What it is, in the record's own words (a service, an item of the plan, a visit).
+    pub detail: String,
+}
+
+/// An open item the closure leaves open on purpose, and why (who takes it on, what remains).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct CarriedOver {
+    pub item: String,
+    pub reason: String,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Closure {
     #[serde(with = "crate::case::date")]
@@ -77,6 +106,9 @@ pub struct Closure {
     /// Why there is no final survey, when there is none.
     #[serde(default)]
     pub no_final_survey_reason: String,
+    /// What was still open, left open on purpose with a reason each.
+    #[serde(default)]
+    pub carried_over: Vec<CarriedOver>,
 }
 
 impl Closure {
@@ -102,6 +134,10 @@ impl Closure {
         if self.reason != ClosureReason::Terminated {
             self.termination_reason = None;
         }
+        for c in &mut self.carried_over {
+            c.reason = c.reason.trim().to_string();
+        }
+        self.carried_over.retain(|c| !c.reason.is_empty());
         self
     }
 
@@ -143,6 +179,32 @@ impl Closure {
             if !h.consent {
                 e.add(format!("handovers.{n}.consent"), "error-handover-consent");
             }
+        }
+        e.into_result(())
+    }
+}
+
+impl Closure {
+    /// Every open item must be settled before closing, or carried over with a reason: an
+    /// error `open.<key>` names each one that is neither.
+    pub fn check_open(&self, open: &[OpenItem]) -> Result<(), ValidationErrors> {
+        let mut e = ValidationErrors::new();
+        for item in open {
+            let carried = self
+                .carried_over
+                .iter()
+                .any(|c| c.item == item.key && !c.reason.trim().is_empty());
+            if !carried {
+                e.add(format!("open.{}", item.key), "error-closure-open-item");
+            }
+        }
+        for (n, c) in self.carried_over.iter().enumerate() {
+            check_long(
+                &mut e,
+                &format!("carried_over.{n}.reason"),
+                &c.reason,
+                false,
+            );
         }
         e.into_result(())
     }
@@ -192,6 +254,7 @@ mod tests {
             needs_emerging: String::new(),
             handovers: vec![],
             no_final_survey_reason: String::new(),
+            carried_over: vec![],
         }
     }
 
@@ -248,5 +311,57 @@ mod tests {
             e.for_field("handovers.0.consent"),
             Some("error-handover-consent")
         );
+    }
+
+    #[test]
+    fn open_business_is_settled_or_carried_over_with_a_reason() {
+        let open = vec![
+            OpenItem {
+                key: "referral:1".into(),
+                kind: OpenKind::Referral,
+                detail: "Clinic A".into(),
+            },
+            OpenItem {
+                key: "budget:2".into(),
+                kind: OpenKind::UnpaidBudget,
+                detail: "Tailoring machine".into(),
+            },
+        ];
+        let mut c = Closure {
+            date: time::macros::date!(2026 - 11 - 30),
+            reason: ClosureReason::PlannedEnd,
+            exit_reason: None,
+            termination_reason: None,
+            reasons_explored: String::new(),
+            needs_met: "All".into(),
+            needs_unmet: String::new(),
+            needs_emerging: String::new(),
+            handovers: vec![],
+            no_final_survey_reason: String::new(),
+            carried_over: vec![CarriedOver {
+                item: "referral:1".into(),
+                reason: "   ".into(),
+            }],
+        };
+        let fields: Vec<String> = c
+            .check_open(&open)
+            .unwrap_err()
+            .0
+            .into_iter()
+            .map(|f| f.field)
+            .collect();
+        assert_eq!(fields, ["open.referral:1", "open.budget:2"]);
+        c.carried_over = vec![
+            CarriedOver {
+                item: "referral:1".into(),
+                reason: "The clinic keeps treating her; it closes on its side".into(),
+            },
+            CarriedOver {
+                item: "budget:2".into(),
+                reason: "The last instalment is no longer needed".into(),
+            },
+        ];
+        assert!(c.check_open(&open).is_ok());
+        assert!(c.check_open(&[]).is_ok(), "nothing open, nothing to say");
     }
 }

@@ -387,6 +387,22 @@ async fn a_returnee_is_walked_from_assessments_to_an_approved_plan_follow_up_and
     b.set_value("#f-closure_reason", "planned_end").await;
     b.type_into("#f-needs_met", "Workshop running; Moussa in school")
         .await;
+    // Whatever is still open is either settled or said to stay open, with a reason each.
+    let open = b
+        .script(
+            "return document.querySelectorAll('textarea[name=carry_reason]').length",
+            serde_json::json!([]),
+        )
+        .await
+        .as_u64()
+        .unwrap();
+    for n in 1..=open {
+        b.type_into(
+            &format!("#open-business + p + table tr:nth-child({n}) textarea"),
+            "The association follows it up",
+        )
+        .await;
+    }
     b.click("form[action$='/closure'] button[type=submit]")
         .await;
     b.wait_for_text("Waiting for a supervisor's approval.")

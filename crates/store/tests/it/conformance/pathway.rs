@@ -251,6 +251,7 @@ async fn pathway_plans_closures_and_journal(s: &Arc<dyn Store>) {
         needs_emerging: String::new(),
         handovers: vec![],
         no_final_survey_reason: String::new(),
+        carried_over: vec![],
     };
     let x = s
         .request_closure(rec.id, closure.clone(), CaseStage::Closure, by_cm.clone())
@@ -436,6 +437,7 @@ async fn open_cases_and_approvals_are_listed_per_user_and_office(s: &Arc<dyn Sto
         needs_emerging: String::new(),
         handovers: vec![],
         no_final_survey_reason: String::new(),
+        carried_over: vec![],
     };
     let x = s
         .request_closure(

@@ -10,6 +10,8 @@ pub struct ClosureView {
     pub needs: Vec<(String, String)>,
     pub handovers: Vec<(String, String)>,
     pub no_final_survey_reason: String,
+    /// What was left open on purpose, and why.
+    pub carried_over: Vec<(String, String)>,
     pub requested: String,
     pub approval: String,
     pub reopened: String,
@@ -34,6 +36,8 @@ pub struct ClosurePage {
     pub(super) handovers: Vec<(String, String, bool, String)>,
     pub(super) has_errors: bool,
     pub(super) reopen_form: Vec<FieldView>,
+    /// What is still open: key, what it is, the reason typed to carry it over, its error.
+    pub(super) open: Vec<(String, String, String, String)>,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -53,6 +57,9 @@ pub struct ClosureForm {
     pub handover_consent: Vec<String>,
     pub no_final_survey_reason: String,
     pub reopen_reason: String,
+    /// Open items (their keys) and, in the same order, why each is carried over.
+    pub carry_item: Vec<String>,
+    pub carry_reason: Vec<String>,
 }
 
 impl ClosureForm {
@@ -84,6 +91,15 @@ impl ClosureForm {
             needs_emerging: self.needs_emerging.clone(),
             handovers,
             no_final_survey_reason: self.no_final_survey_reason.clone(),
+            carried_over: self
+                .carry_item
+                .iter()
+                .enumerate()
+                .map(|(n, item)| CarriedOver {
+                    item: item.clone(),
+                    reason: at(&self.carry_reason, n).to_string(),
+                })
+                .collect(),
         })
     }
 }
@@ -113,6 +129,11 @@ pub(super) fn closure_view(tr: &Tr, x: &store::ClosureRecord) -> ClosureView {
             .map(|h| (h.agency.clone(), h.purpose.clone()))
             .collect(),
         no_final_survey_reason: c.no_final_survey_reason.clone(),
+        carried_over: c
+            .carried_over
+            .iter()
+            .map(|x| (x.item.clone(), x.reason.clone()))
+            .collect(),
         requested: tr.t2(
             "closure-requested",
             "name",
@@ -219,6 +240,32 @@ pub(super) async fn closure_page(
         handovers.push((String::new(), String::new(), false, String::new()));
     }
     let reopen_form = vec![fb.input("reopen_reason", "textarea", &form.reopen_reason, true)];
+    let open = if current.is_none() {
+        pw::open_business(state, p).await?
+    } else {
+        Vec::new()
+    };
+    let open = open
+        .into_iter()
+        .map(|item| {
+            let typed = form
+                .carry_item
+                .iter()
+                .position(|k| k == &item.key)
+                .map(|n| at(&form.carry_reason, n).to_string())
+                .unwrap_or_default();
+            let detail = match item.kind {
+                OpenKind::DueVisit => tr.t_of("visit", &item.detail),
+                _ => item.detail.clone(),
+            };
+            let what = format!("{}: {detail}", tr.t_of("open-kind", item.kind.as_str()));
+            let error = errs
+                .get(&format!("open.{}", item.key))
+                .cloned()
+                .unwrap_or_default();
+            (item.key, what, typed, error)
+        })
+        .collect();
     Ok(ClosurePage {
         c: Chrome::new(state, tr.clone(), Some(caller)),
         id: p.case.id.to_string(),
@@ -239,6 +286,7 @@ pub(super) async fn closure_page(
         handovers,
         has_errors: !errors.is_empty(),
         reopen_form,
+        open,
     })
 }
 

@@ -11,7 +11,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use domain::authz::{Action, Resource, authorize};
 use domain::case::CaseStage;
-use domain::pathway::closure::{Closure, ClosureReason, ExitReason, Handover, TerminationReason};
+use domain::pathway::closure::{
+    CarriedOver, Closure, ClosureReason, ExitReason, Handover, OpenKind, TerminationReason,
+};
 use domain::pathway::feasibility::{ContextCriterion, Delivery, GridApproach, suggest};
 use domain::pathway::followup::{FollowUpConfig, FollowUpVisit, VisitKey, VisitState};
 use domain::pathway::plan::{

@@ -205,9 +205,28 @@ async fn closure_needs_consent_for_a_hand_over_then_is_approved_and_reopened(j: 
         "no_final_survey_reason": "Returnee travelling"
     }))).await;
     assert_eq!(status, 422, "hand-over without consent");
-    let (status, _) = j.call(0, M::POST, "/closure".into(), Some(json!({
+    // What is still open comes back by field (`open.<item>`), to settle or carry over.
+    let (status, refused) = j.call(0, M::POST, "/closure".into(), Some(json!({
         "date": crate::common::today().to_string(), "reason": "planned_end", "needs_met": "Bakery open",
         "no_final_survey_reason": "Returnee travelling"
+    }))).await;
+    assert_eq!(status, 422);
+    let carried: Vec<serde_json::Value> = refused["error"]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| {
+            f["field"]
+                .as_str()?
+                .strip_prefix("open.")
+                .map(str::to_string)
+        })
+        .map(|item| json!({"item": item, "reason": "The microfinance institution takes it on"}))
+        .collect();
+    assert!(!carried.is_empty(), "{refused}");
+    let (status, _) = j.call(0, M::POST, "/closure".into(), Some(json!({
+        "date": crate::common::today().to_string(), "reason": "planned_end", "needs_met": "Bakery open",
+        "no_final_survey_reason": "Returnee travelling", "carried_over": carried
     }))).await;
     assert_eq!(status, 201);
     let approvals = http

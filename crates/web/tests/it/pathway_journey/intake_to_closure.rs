@@ -540,12 +540,35 @@ async fn closure_needs_consent_for_a_hand_over_then_is_approved_and_reopened(
     let page = res.text().await.unwrap();
     assert!(page.contains("explicit consent"));
     assert!(page.contains("Continuing care for Moussa"));
-    let f = closure(true);
+    // What is still open is listed, and the closure is refused until each is settled or
+    // carried over with a reason.
+    assert!(page.contains("Still open"), "{page}");
+    assert!(page.contains("Open task"));
+    assert!(page.contains("Settle this first, or say why it stays open."));
+    let open: Vec<String> = page
+        .split("name=\"carry_item\" value=\"")
+        .skip(1)
+        .map(|rest| rest.split('"').next().unwrap().to_string())
+        .collect();
+    assert!(!open.is_empty());
+    let mut f = closure(true);
+    for key in &open {
+        f.push(("carry_item", key.clone()));
+        f.push((
+            "carry_reason",
+            "Handed over to the health centre".to_string(),
+        ));
+    }
     let refs: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let res = cm
         .post_form(&format!("{case_path}/closure"), csrf, &refs)
         .await;
     assert_eq!(res.status(), 303);
+    let (_, page) = cm.get_text(&format!("{case_path}/closure")).await;
+    assert!(
+        page.contains("Left open on purpose"),
+        "the closure keeps what was carried over"
+    );
     let (_, page) = cm.get_text(case_path).await;
     assert!(page.contains("<span class=\"badge stage\">Closure</span>"));
     let res = cm
