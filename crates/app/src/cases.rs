@@ -248,6 +248,12 @@ pub enum Registered {
     PossibleMatches(Vec<CaseRecord>),
 }
 
+/// Whether the actor may register returnees in this office (before the form's lists for it
+/// are read); registering checks again.
+pub fn may_register_in(actor: &Actor, office: OfficeId) -> Result<(), Error> {
+    Ok(authorize(actor, Action::CreateCase, Resource::Office(office))?)
+}
+
 /// Cases the actor may read that may be the same person as `profile`.
 pub async fn possible_matches(
     app: &App,

@@ -13,7 +13,7 @@ use domain::structural::{
 use domain::{CaseId, DocumentId, OfficeId};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use store::{AuditContext, DocKind, DocRecord, NewDocument, PlacedCase};
+use store::{AuditContext, CaseRecord, DocKind, DocRecord, NewDocument, PlacedCase};
 use time::Date;
 
 use crate::App;
@@ -523,6 +523,29 @@ pub fn may_name(actor: &Actor, case: &CaseAccess) -> bool {
         && authorize(actor, Action::ReadCase, Resource::Case(*case)).is_ok()
 }
 
+/// Whether the actor may manage records of this kind at all (before a form for one is shown
+/// or read); each save checks the record's own office again.
+pub fn may_manage(actor: &Actor, kind: DocKind) -> Result<(), Error> {
+    Ok(authorize(actor, manage_action(kind), Resource::Programme)?)
+}
+
+/// Whether the actor may read records of this kind at all.
+pub fn may_read(actor: &Actor, kind: DocKind) -> Result<(), Error> {
+    Ok(authorize(actor, read_action(kind), Resource::Programme)?)
+}
+
+/// A community, for someone about to propose a project in it: they must manage the community
+/// level in its office.
+pub async fn for_new_project(app: &App, actor: &Actor, id: &str) -> Result<Doc<Community>, Error> {
+    let community: Doc<Community> = get(app, actor, id).await?;
+    authorize(
+        actor,
+        Action::ManageCommunity,
+        Resource::Office(community.rec.office.unwrap_or_default()),
+    )?;
+    Ok(community)
+}
+
 /// A community project with its participants, for someone who may see who takes part in
 /// projects of its office.
 pub async fn project_with_participants(
@@ -557,9 +580,18 @@ pub async fn community_of(
 }
 
 /// Projects a case takes part in, for readers of the case.
-pub async fn projects_of_case(app: &App, case: CaseId) -> Result<Vec<Doc<Project>>, Error> {
+pub async fn projects_of_case(
+    app: &App,
+    actor: &Actor,
+    case: &CaseRecord,
+) -> Result<Vec<Doc<Project>>, Error> {
+    // Readers of the case who may not read the community level see no projects on it.
+    let office = Resource::Office(case.office.id);
+    if authorize(actor, Action::ReadCommunity, office).is_err() {
+        return Ok(Vec::new());
+    }
     app.store
-        .documents_of_case(case)
+        .documents_of_case(case.id)
         .await?
         .into_iter()
         .filter(|r| r.kind == DocKind::Project)

@@ -200,7 +200,7 @@ pub async fn create(
         },
     };
     if let Some(o) = office {
-        authorize(&actor, Action::CreateCase, Resource::Office(o))?;
+        app::cases::may_register_in(&actor, o)?;
     }
     let managers = managers_for(&state, &actor, office).await?;
     let ctx = |conflict| FormContext {

@@ -31,16 +31,7 @@ pub async fn case_projects(
     case: &store::CaseRecord,
 ) -> Result<Vec<CaseProject>, AppError> {
     let mut out = Vec::new();
-    if authorize(
-        actor,
-        Action::ReadCommunity,
-        Resource::Office(case.office.id),
-    )
-    .is_err()
-    {
-        return Ok(out);
-    }
-    for p in cm::projects_of_case(state, case.id).await? {
+    for p in cm::projects_of_case(state, actor, case).await? {
         let community = match p.rec.parent {
             Some(c) => cm::raw_record(state, actor, c)
                 .await

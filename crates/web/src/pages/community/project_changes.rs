@@ -80,12 +80,7 @@ pub async fn project_new(
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
     let actor = caller.actor();
-    let community: Doc<Community> = cm::get(&state, &actor, &id).await?;
-    authorize(
-        &actor,
-        Action::ManageCommunity,
-        Resource::Office(community.rec.office.unwrap_or_default()),
-    )?;
+    let community = cm::for_new_project(&state, &actor, &id).await?;
     render(&new_project_page(
         &state,
         &tr,

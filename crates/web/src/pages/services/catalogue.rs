@@ -529,7 +529,7 @@ pub async fn decide_update(
         "accept" => true,
         "reject" => false,
         _ => {
-            authorize(&caller.actor(), Action::ManageServices, Resource::Programme)?;
+            rf::may_manage_services(&caller.actor())?;
             return Err(AppError::with_detail(
                 ErrorKind::BadRequest,
                 "decision must be accept or reject",

@@ -381,11 +381,7 @@ pub async fn new_form(
     Query(q): Query<NewQuery>,
 ) -> Result<Response, AppError> {
     let kind = kind(&slug)?;
-    authorize(
-        &caller.actor(),
-        cm::manage_action(kind.doc),
-        Resource::Programme,
-    )?;
+    cm::may_manage(&caller.actor(), kind.doc)?;
     parent_of(&state, &caller.actor(), &kind, &q.parent).await?;
     let mut posted = Posted::default();
     for f in &kind.fields {
@@ -418,7 +414,7 @@ pub async fn create(
 ) -> Result<Response, AppError> {
     let actor = caller.actor();
     let kind = kind(&slug)?;
-    authorize(&actor, cm::manage_action(kind.doc), Resource::Programme)?;
+    cm::may_manage(&actor, kind.doc)?;
     let parent = parent_of(&state, &actor, &kind, &q.parent).await?;
     let orgs = cm::organisations(&state).await?;
     let (fields, read) = records::read(&kind.fields, &form, &orgs);
@@ -460,7 +456,7 @@ pub async fn save(
 ) -> Result<Response, AppError> {
     let actor = caller.actor();
     let kind = kind(&slug)?;
-    authorize(&actor, cm::manage_action(kind.doc), Resource::Programme)?;
+    cm::may_manage(&actor, kind.doc)?;
     let rec = load(&state, &actor, &kind, &id).await?;
     let orgs = cm::organisations(&state).await?;
     let (fields, read) = records::read(&kind.fields, &form, &orgs);
@@ -624,11 +620,7 @@ pub async fn add_item(
     CsrfForm { caller, form }: CsrfForm<Posted>,
 ) -> Result<Response, AppError> {
     let kind = kind(&slug)?;
-    authorize(
-        &caller.actor(),
-        cm::manage_action(kind.doc),
-        Resource::Programme,
-    )?;
+    cm::may_manage(&caller.actor(), kind.doc)?;
     let l = list_of(&kind, &list)?;
     change_list(&Page::of(&state, &tr, &caller), &kind, &id, l, form, None).await
 }
@@ -640,11 +632,7 @@ pub async fn update_item(
     CsrfForm { caller, form }: CsrfForm<Posted>,
 ) -> Result<Response, AppError> {
     let kind = kind(&slug)?;
-    authorize(
-        &caller.actor(),
-        cm::manage_action(kind.doc),
-        Resource::Programme,
-    )?;
+    cm::may_manage(&caller.actor(), kind.doc)?;
     let l = list_of(&kind, &list)?;
     if l.update.is_empty() {
         return Err(AppError::new(ErrorKind::NotFound));
