@@ -251,7 +251,11 @@ pub enum Registered {
 /// Whether the actor may register returnees in this office (before the form's lists for it
 /// are read); registering checks again.
 pub fn may_register_in(actor: &Actor, office: OfficeId) -> Result<(), Error> {
-    Ok(authorize(actor, Action::CreateCase, Resource::Office(office))?)
+    Ok(authorize(
+        actor,
+        Action::CreateCase,
+        Resource::Office(office),
+    )?)
 }
 
 /// Cases the actor may read that may be the same person as `profile`.

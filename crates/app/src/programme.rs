@@ -39,10 +39,33 @@ pub async fn save_settings(
     actor: &Actor,
     config: FollowUpConfig,
     self_approval: &[OfficeId],
+    currency: &str,
 ) -> Result<(), Error> {
     authorize(actor, Action::ManageProgramme, Resource::Programme)?;
-    config.check().map_err(Error::validation)?;
+    let mut problems = config.check().err().unwrap_or_default();
+    let currency = currency.trim().to_uppercase();
+    if !currency.is_empty() && !domain::money::is_currency_code(&currency) {
+        problems.add("programme_currency", "error-currency");
+    }
+    if !problems.is_empty() {
+        return Err(Error::validation(problems));
+    }
     let now = app.now();
+    if app
+        .store
+        .setting(setting::CURRENCY)
+        .await?
+        .unwrap_or_default()
+        != currency
+    {
+        app.store
+            .set_setting(
+                setting::CURRENCY,
+                currency,
+                AuditContext::by(actor.user_id, now),
+            )
+            .await?;
+    }
     let value = serde_json::to_string(&config).map_err(Error::internal)?;
     if app.store.setting(setting::FOLLOW_UP).await?.as_deref() != Some(value.as_str()) {
         app.store
@@ -65,6 +88,15 @@ pub async fn save_settings(
         }
     }
     Ok(())
+}
+
+/// The programme's currency code, empty until set: amounts are shown with it.
+pub async fn currency(app: &App) -> Result<String, Error> {
+    Ok(app
+        .store
+        .setting(setting::CURRENCY)
+        .await?
+        .unwrap_or_default())
 }
 
 /// The unmet needs recorded in the actor's office (or all), without names: the gaps the

@@ -256,7 +256,11 @@ pub async fn of_case(app: &App, case: &CaseRecord, id: &str) -> Result<ReferralR
 /// Referrals a reader may see: a partner's organisation's (never drafts), or those of the
 /// Whether the actor may manage the service map (before reading a request about it).
 pub fn may_manage_services(actor: &Actor) -> Result<(), Error> {
-    Ok(authorize(actor, Action::ManageServices, Resource::Programme)?)
+    Ok(authorize(
+        actor,
+        Action::ManageServices,
+        Resource::Programme,
+    )?)
 }
 
 /// cases in the reader's reach.

@@ -13,6 +13,7 @@ pub mod disclosure;
 pub mod duplicates;
 pub mod ids;
 pub mod me;
+pub mod money;
 pub mod pathway;
 pub mod referral;
 pub mod role;

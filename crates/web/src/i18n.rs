@@ -175,6 +175,20 @@ impl Tr {
         args.set("count", FluentValue::from(count));
         self.i18n.format(&self.lang, id, Some(&args))
     }
+    /// An amount of money as the reader's language writes it, with the programme's currency
+    /// when one is set: "250,000 XOF" in English, "250 000 XOF" in French.
+    pub fn money(&self, amount: i64, currency: &str) -> String {
+        let separator = match self.lang.as_str() {
+            "fr" => "\u{202f}",
+            _ => ",",
+        };
+        let grouped = domain::money::group_digits(amount, separator);
+        if currency.is_empty() {
+            grouped
+        } else {
+            format!("{grouped}\u{a0}{currency}")
+        }
+    }
     /// The label of a named value, for example `t_of("sex", "female")` → "Female".
     pub fn t_of(&self, kind: &str, value: &str) -> String {
         self.t(&format!("{kind}-{}", value.replace('_', "-")))

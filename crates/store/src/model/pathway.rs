@@ -193,4 +193,6 @@ pub struct UnmetNeedRow {
 pub mod setting {
     /// `domain::pathway::followup::FollowUpConfig` as JSON.
     pub const FOLLOW_UP: &str = "follow_up";
+    /// The programme's currency: a three-letter code such as XOF or MAD.
+    pub const CURRENCY: &str = "currency";
 }

@@ -12,6 +12,7 @@ mod hardening;
 mod hostile_uploads;
 mod http;
 mod layers;
+mod money;
 mod partner_withdrawal;
 mod pathway_journey;
 mod plan_suggestions;

@@ -16,16 +16,16 @@ pub struct ItemView {
 
 pub struct BalanceView {
     pub item: String,
-    pub budget: u64,
-    pub disbursed: u64,
-    pub remaining: i64,
+    pub budget: String,
+    pub disbursed: String,
+    pub remaining: String,
     pub instalments: u32,
 }
 
 pub struct PaymentView {
     pub date: String,
     pub item: String,
-    pub amount: u64,
+    pub amount: String,
     pub instalment: u32,
     pub channel: String,
     pub by: String,
@@ -40,7 +40,7 @@ pub struct PlanView {
     pub items: Vec<ItemView>,
     pub purchases: Vec<(String, u64)>,
     pub purchases_total: u64,
-    pub budget_total: u64,
+    pub budget_total: String,
     pub referrals: Vec<(String, String)>,
     pub baseline: Vec<(String, String)>,
     pub baseline_date: String,
@@ -56,7 +56,8 @@ pub struct PlanView {
     pub refer_href: String,
 }
 
-pub(super) fn plan_view(tr: &Tr, v: &store::PlanVersionRecord) -> PlanView {
+pub(super) fn plan_view(tr: &Tr, v: &store::PlanVersionRecord, currency: &str) -> PlanView {
+    let money = |n: u64| tr.money(i64::try_from(n).unwrap_or(i64::MAX), currency);
     let c = &v.content;
     let items = c
         .items
@@ -75,7 +76,7 @@ pub(super) fn plan_view(tr: &Tr, v: &store::PlanVersionRecord) -> PlanView {
                 .beneficiary
                 .clone()
                 .unwrap_or_else(|| tr.t("plan-beneficiary-returnee")),
-            budget: i.budget.map(|b| b.to_string()).unwrap_or_default(),
+            budget: i.budget.map(money).unwrap_or_default(),
         })
         .collect();
     let mut immediate: Vec<String> = c
@@ -124,7 +125,7 @@ pub(super) fn plan_view(tr: &Tr, v: &store::PlanVersionRecord) -> PlanView {
             .map(|p| (p.item.clone(), p.estimated_cost))
             .collect(),
         purchases_total: c.purchases_total(),
-        budget_total: c.budget_total(),
+        budget_total: money(c.budget_total()),
         referrals: c
             .referrals
             .iter()
@@ -282,6 +283,8 @@ pub(super) async fn plan_page(
     let is_latest = shown.is_some() && shown.map(|v| v.version) == latest.map(|v| v.version);
     let active = p.active_plan();
     let payments_raw = p.disbursements();
+    let currency = app::programme::currency(state).await?;
+    let money = |n: u64| tr.money(i64::try_from(n).unwrap_or(i64::MAX), &currency);
     let item_name = |key: u32| {
         active
             .and_then(|a| a.content.item(key))
@@ -295,9 +298,9 @@ pub(super) async fn plan_page(
                 .into_iter()
                 .map(|b| BalanceView {
                     item: item_name(b.item_key),
-                    budget: b.budget,
-                    disbursed: b.disbursed,
-                    remaining: b.remaining,
+                    budget: money(b.budget),
+                    disbursed: money(b.disbursed),
+                    remaining: tr.money(b.remaining, &currency),
                     instalments: b.instalments,
                 })
                 .collect()
@@ -308,7 +311,7 @@ pub(super) async fn plan_page(
         .map(|(e, d)| PaymentView {
             date: d.date.to_string(),
             item: item_name(d.item_key),
-            amount: d.amount,
+            amount: money(d.amount),
             instalment: d.instalment,
             channel: d.channel.clone(),
             by: e.recorded_by_name.clone().unwrap_or_default(),
@@ -417,7 +420,7 @@ pub(super) async fn plan_page(
         )
         .await?,
         plan: shown.map(|v| {
-            let mut view = plan_view(tr, v);
+            let mut view = plan_view(tr, v, &currency);
             if can_update && v.approval.is_some() {
                 view.refer_href = format!("/cases/{}/referrals", p.case.id);
             }
@@ -504,7 +507,7 @@ pub async fn plan_print(
         name: prof.full_name(),
         number: p.case.number.to_string(),
         place_of_return,
-        plan: plan_view(&tr, v),
+        plan: plan_view(&tr, v, &app::programme::currency(&state).await?),
     })
 }
 

@@ -48,6 +48,7 @@ pub(super) async fn programme_page(
     errors: Vec<String>,
 ) -> Result<ProgrammePage, AppError> {
     let today = state.today();
+    let currency = app::programme::currency(state).await?;
     let grid = app::lookups::feasibility_grid(state)
         .await?
         .into_iter()
@@ -148,6 +149,7 @@ pub(super) async fn programme_page(
                 &config.final_after_midterm_months.to_string(),
                 true,
             ),
+            fb.input("programme_currency", "text", &currency, false),
         ],
         offices,
         notice,
@@ -302,6 +304,7 @@ pub struct SettingsForm {
     pub midterm_months: String,
     pub final_after_midterm_months: String,
     pub self_approval: Vec<String>,
+    pub programme_currency: String,
 }
 
 pub async fn save_settings(
@@ -319,7 +322,14 @@ pub async fn save_settings(
         .iter()
         .filter_map(|x| x.parse().ok())
         .collect();
-    match app::programme::save_settings(&state, &actor, config, &self_approval).await {
+    let saved = app::programme::save_settings(
+        &state,
+        &actor,
+        config,
+        &self_approval,
+        &form.programme_currency,
+    );
+    match saved.await {
         Ok(()) => {}
         Err(app::Error {
             kind: app::ErrorKind::Validation,

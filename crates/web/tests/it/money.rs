@@ -1,0 +1,62 @@
+//! Amounts carry the programme's currency and are written with thousands separators.
+
+use crate::common::*;
+use domain::Role;
+
+#[tokio::test]
+async fn amounts_show_the_programmes_currency_grouped_by_thousands() {
+    let app = spawn_app().await;
+    let office = app.office("DKR").await;
+    app.user("pm.one", Role::ProgrammeManager, Some(office))
+        .await;
+    let pm = app.signed_in("pm.one").await;
+    let csrf = pm.csrf("/programme").await;
+    let settings = |currency: &'static str| {
+        [
+            ("midterm_months", "6"),
+            ("final_after_midterm_months", "6"),
+            ("programme_currency", currency),
+        ]
+    };
+    let res = pm
+        .post_form("/programme/settings", &csrf, &settings("francs"))
+        .await;
+    assert_eq!(res.status(), 422);
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("three-letter currency code")
+    );
+    let res = pm
+        .post_form("/programme/settings", &csrf, &settings("xof"))
+        .await;
+    assert_eq!(res.status(), 200);
+    assert!(res.text().await.unwrap().contains("value=\"XOF\""));
+
+    let (case_path, _) = register_recent_return(&pm).await;
+    let (_, edit) = pm.get_text(&format!("{case_path}/plan/edit")).await;
+    let expected = field_value(&edit, "expected");
+    let res = pm
+        .post_form(
+            &format!("{case_path}/plan"),
+            &csrf,
+            &[
+                ("version", ""),
+                ("expected", &expected),
+                ("objective_economic", "Open a tailoring workshop"),
+                ("place", "Tambacounda"),
+                ("item_key", "1"),
+                ("item_kind", "microbusiness"),
+                ("item_details", "Sewing machine and fabric"),
+                ("item_modality", "in_kind"),
+                ("item_responsible", "organisation"),
+                ("item_status", "planned"),
+                ("item_budget", "250 000"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let (_, plan) = pm.get_text(&location(&res)).await;
+    assert!(plan.contains("250,000\u{a0}XOF"), "{plan}");
+}
