@@ -13,6 +13,7 @@ use domain::{FieldError, ValidationErrors};
 use serde::Deserialize;
 
 use crate::i18n::Tr;
+use domain::case::{MAX_LONG_TEXT, MAX_SHORT_TEXT};
 
 pub mod profile;
 pub mod read;
@@ -83,6 +84,11 @@ pub struct FieldView {
     pub hint: String,
     pub error: String,
     pub required: bool,
+    /// The most characters a long text may have (0: not a long text), for `maxlength` and a
+    /// hint naming it.
+    pub max_chars: usize,
+    /// "Up to 2,000 characters." beside a long text; empty otherwise.
+    pub max_hint: String,
 }
 
 pub struct Fieldset {
@@ -121,9 +127,35 @@ impl FieldBuilder<'_> {
             } else {
                 String::new()
             },
-            error: self.errors.get(name).cloned().unwrap_or_default(),
+            error: self.error_of(name, kind),
             required,
+            max_chars: if kind == "textarea" { MAX_LONG_TEXT } else { 0 },
+            max_hint: if kind == "textarea" {
+                self.tr.t1(
+                    "field-max-chars",
+                    "max",
+                    self.tr.money(MAX_LONG_TEXT as i64, ""),
+                )
+            } else {
+                String::new()
+            },
         }
+    }
+
+    /// The field's message. "Too long" names the limit of the field's kind of text.
+    fn error_of(&self, name: &str, kind: &str) -> String {
+        let message = self.errors.get(name).cloned().unwrap_or_default();
+        if message == self.tr.t("error-too-long") {
+            let max = if kind == "textarea" {
+                MAX_LONG_TEXT
+            } else {
+                MAX_SHORT_TEXT
+            };
+            return self
+                .tr
+                .t1("error-too-long-max", "max", self.tr.money(max as i64, ""));
+        }
+        message
     }
     pub fn input(&self, name: &str, kind: &'static str, value: &str, required: bool) -> FieldView {
         self.base(name, kind, value, required)

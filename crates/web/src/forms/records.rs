@@ -275,9 +275,21 @@ pub fn views_in(
             let v = p.get(f.name);
             match &f.input {
                 Input::Text => fb.input(f.name, "text", v, f.required),
-                Input::Textarea | Input::Lines => fb.input(f.name, "textarea", v, f.required),
+                Input::Textarea => fb.input(f.name, "textarea", v, f.required),
+                // One short text per line: each line has the short limit, not the whole.
+                Input::Lines => FieldView {
+                    max_chars: 0,
+                    max_hint: String::new(),
+                    ..fb.input(f.name, "textarea", v, f.required)
+                },
                 Input::Date | Input::OptDate => fb.input(f.name, "date", v, f.required),
-                Input::Number(_) => fb.input(f.name, "number", v, f.required),
+                Input::Number(max) => {
+                    let mut view = fb.input(f.name, "number", v, f.required);
+                    if view.error == tr.t("error-number-too-large") {
+                        view.error = tr.t1("error-number-too-large-max", "max", max);
+                    }
+                    view
+                }
                 Input::Decimal => fb.input(f.name, "text", v, f.required),
                 Input::Score => {
                     fb.select(f.name, v, "score", &["1", "2", "3", "4", "5"], f.required)

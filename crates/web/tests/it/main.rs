@@ -11,6 +11,7 @@ mod forms_journey;
 mod hardening;
 mod hostile_uploads;
 mod http;
+mod input_limits;
 mod layers;
 mod money;
 mod partner_withdrawal;

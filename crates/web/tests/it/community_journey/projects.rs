@@ -113,7 +113,7 @@ async fn bad_input_is_refused_then_the_community_is_made(
     assert_eq!(res.status(), 422);
     let page = res.text().await.unwrap();
     assert!(page.contains("This is required."));
-    assert!(page.contains("Enter a whole number."));
+    assert!(page.contains("Enter a whole number of 0 or more, in digits."));
     assert!(page.contains("value=\"many\""));
     let res = cm
         .post_form(
