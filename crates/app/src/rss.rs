@@ -106,6 +106,23 @@ pub fn options_of<'a>(form: &'a Form, name: &str) -> Option<(&'a Question, Vec<&
     Some((q, options))
 }
 
+/// The case's survey rounds as of today: the scores kept, and where each round stands.
+pub async fn rounds(
+    app: &crate::App,
+    case: &CaseRecord,
+) -> Result<(Vec<store::RssScore>, Vec<domain::rss::RoundStatus>), crate::Error> {
+    let scored = app.store.rss_scores(case.id).await?;
+    let done: Vec<(Round, time::Date)> =
+        scored.iter().map(|s| (s.round, s.interview_date)).collect();
+    let statuses = domain::rss::schedule(case.profile.return_date, app.today(), &done);
+    Ok((scored, statuses))
+}
+
+/// The round a new survey for this case most likely belongs to.
+pub async fn due_round(app: &crate::App, case: &CaseRecord) -> Result<Round, crate::Error> {
+    Ok(domain::rss::due_round(&rounds(app, case).await?.1))
+}
+
 /// Case values an instrument can start from, by the name used in its `prefill` column.
 pub fn case_values(case: &CaseRecord, due_round: Round) -> BTreeMap<&'static str, String> {
     let p = &case.profile;
@@ -117,6 +134,10 @@ pub fn case_values(case: &CaseRecord, due_round: Round) -> BTreeMap<&'static str
     if let Some(d) = p.date_of_birth {
         v.insert("case.date_of_birth", d.to_string());
     }
+    v.insert(
+        "case.date_of_birth_known",
+        yes_no(p.date_of_birth.is_some()),
+    );
     if let Some(a) = p.age_at_return() {
         v.insert("case.age_at_return", a.to_string());
     }
@@ -143,6 +164,17 @@ pub fn case_values(case: &CaseRecord, due_round: Round) -> BTreeMap<&'static str
     }
     if let Some(c) = &p.return_community {
         v.insert("case.return_community", c.clone());
+    }
+    let place = match &p.return_community {
+        Some(c) => format!("{c}, {}", p.return_province),
+        None => p.return_province.clone(),
+    };
+    v.insert("case.place_of_return", place);
+    if let Some(l) = &p.preferred_language {
+        v.insert("case.preferred_language", l.clone());
+    }
+    if let Some(phone) = &p.phone {
+        v.insert("case.phone", phone.clone());
     }
     if let Some(b) = p.community_is_origin {
         v.insert("case.community_is_origin", yes_no(b));

@@ -71,6 +71,29 @@ pub async fn start(
         .await?)
 }
 
+/// Starts a draft of the latest published version of a form about a case, filled with what the
+/// case already says (the questions naming a case value in their `prefill` column).
+pub async fn start_for_case(
+    app: &App,
+    actor: &Actor,
+    case: &CaseRecord,
+    form_id: &str,
+) -> Result<Submission, Error> {
+    authorize(actor, Action::FillForm, Resource::Case(case.access()))?;
+    let v = crate::lookups::latest_published_form(app, actor, form_id).await?;
+    let form: forms::Form = serde_json::from_str(&v.definition).map_err(Error::internal)?;
+    let compiled =
+        Compiled::new(form).map_err(|p| Error::internal(format!("{} problems", p.len())))?;
+    let mut answers = compiled.blank(app.today());
+    let due = crate::rss::due_round(app, case).await?;
+    crate::rss::prefill(
+        &compiled.form,
+        &mut answers,
+        &crate::rss::case_values(case, due),
+    );
+    start(app, actor, About::Case(case), v.info, &answers).await
+}
+
 /// What the person asked for with their answers.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Intent {

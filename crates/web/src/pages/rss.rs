@@ -2,9 +2,7 @@
 //! due, every survey with its scores and the trajectory chart; on a survey its scores, bands,
 //! chart and the contribution of each indicator.
 
-use domain::rss::{
-    Band, Dimension, Round, RoundState, RoundStatus, Scores, ScoringModel, schedule,
-};
+use domain::rss::{Band, Dimension, Round, RoundState, RoundStatus, Scores, ScoringModel};
 use forms::Answers;
 use store::{CaseRecord, RssScore, Submission, SubmissionStatus};
 
@@ -157,16 +155,7 @@ async fn rounds(
     state: &AppState,
     case: &CaseRecord,
 ) -> Result<(Vec<RssScore>, Vec<RoundStatus>), AppError> {
-    let scored = app::rss::scores_of(state, case).await?;
-    let done: Vec<(Round, time::Date)> =
-        scored.iter().map(|s| (s.round, s.interview_date)).collect();
-    let statuses = schedule(case.profile.return_date, state.today(), &done);
-    Ok((scored, statuses))
-}
-
-/// The round a new survey for this case most likely belongs to.
-pub async fn due_round(state: &AppState, case: &CaseRecord) -> Result<Round, AppError> {
-    Ok(domain::rss::due_round(&rounds(state, case).await?.1))
+    Ok(app::rss::rounds(state, case).await?)
 }
 
 pub async fn case_panel(

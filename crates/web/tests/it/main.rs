@@ -18,6 +18,7 @@ mod partner_withdrawal;
 mod pathway_journey;
 mod plan_suggestions;
 mod possible_matches;
+mod prefill;
 mod referrals_journey;
 mod results_journey;
 mod role_matrix;

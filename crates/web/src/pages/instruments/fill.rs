@@ -18,13 +18,7 @@ pub async fn start(
     if form.form_id.trim().starts_with("community_") {
         return Err(AppError::new(ErrorKind::NotFound));
     }
-    let v = app::lookups::latest_published_form(&state, &actor, form.form_id.trim()).await?;
-    let c = compile(&v.definition)?;
-    let mut answers = c.blank(state.today());
-    let due = crate::pages::rss::due_round(&state, &case).await?;
-    app::rss::prefill(&c.form, &mut answers, &app::rss::case_values(&case, due));
-    let about = app::submissions::About::Case(&case);
-    let sub = app::submissions::start(&state, &actor, about, v.info, &answers).await?;
+    let sub = app::submissions::start_for_case(&state, &actor, &case, form.form_id.trim()).await?;
     Ok(Redirect::to(&format!("/cases/{}/submissions/{}", case.id, sub.id)).into_response())
 }
 
