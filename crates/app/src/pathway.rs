@@ -629,6 +629,40 @@ pub async fn approve_plan(
     Ok(())
 }
 
+/// Returns a version awaiting approval with comments instead of approving it (whoever may
+/// approve it): its agreement is withdrawn, and the case manager changes it and has it agreed
+/// again. The comments are required and kept with the version.
+pub async fn return_plan(
+    app: &App,
+    actor: &Actor,
+    p: &Pathway,
+    version: i64,
+    revision: i64,
+    comments: &str,
+) -> Result<(), Error> {
+    p.approval_by(actor).ok_or(domain::authz::Forbidden)?;
+    let comments = comments.trim();
+    let mut e = ValidationErrors::new();
+    if comments.is_empty() {
+        e.add("comments", "error-required");
+    } else if comments.chars().count() > domain::case::MAX_LONG_TEXT {
+        e.add("comments", "error-too-long");
+    }
+    if !e.is_empty() {
+        return Err(Error::validation(e));
+    }
+    if !plan_version(p, version)?.status().approvable() {
+        return Err(Error::new(ErrorKind::Conflict));
+    }
+    let latest = p.latest_plan().is_some_and(|l| l.version == version);
+    let stage = stage_after(p, Change::PlanDrafted { latest });
+    let (case, comments) = (p.case.id, comments.to_string());
+    app.store
+        .return_plan(case, version, revision, comments, stage, ctx(app, actor))
+        .await?;
+    Ok(())
+}
+
 /// Records a payment against an item of the plan being implemented.
 pub async fn disburse(
     app: &App,

@@ -253,6 +253,17 @@ pub trait PathwayStore: Send + Sync + 'static {
         derived_stage: domain::case::CaseStage,
         audit: AuditContext,
     ) -> Result<()>;
+    /// Returns an agreed version with comments instead of approving it: its agreement is
+    /// withdrawn; [`StoreError::Conflict`] if it is not awaiting approval or changed.
+    async fn return_plan(
+        &self,
+        case: CaseId,
+        version: i64,
+        expected_revision: i64,
+        comments: String,
+        derived_stage: domain::case::CaseStage,
+        audit: AuditContext,
+    ) -> Result<()>;
     /// Approves an agreed version; [`StoreError::Conflict`] if it is not agreed or changed.
     async fn approve_plan(
         &self,

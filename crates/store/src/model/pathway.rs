@@ -136,9 +136,18 @@ pub struct PlanVersionRecord {
     pub revision: i64,
     pub agreement: Option<PlanAgreementRecord>,
     pub approval: Option<PlanApprovalRecord>,
+    /// The last time a supervisor returned the version with comments instead of approving it.
+    pub returned: Option<PlanReturnRecord>,
     pub created_at: OffsetDateTime,
     pub created_by_name: Option<String>,
     pub updated_at: OffsetDateTime,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct PlanReturnRecord {
+    pub comments: String,
+    pub by_name: Option<String>,
+    pub at: OffsetDateTime,
 }
 
 impl PlanVersionRecord {

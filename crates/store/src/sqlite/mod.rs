@@ -114,6 +114,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "replies to posts sent twice",
         include_str!("../../migrations/sqlite/0016_replies.sql"),
     ),
+    (
+        17,
+        "plans returned with comments",
+        include_str!("../../migrations/sqlite/0017_plan_returned.sql"),
+    ),
 ];
 
 pub const DATABASE_FILE: &str = "reintegra.db";

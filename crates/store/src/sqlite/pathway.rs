@@ -150,11 +150,13 @@ pub(crate) fn close_entry(
 
 const PLAN_COLUMNS: &str = "p.case_id, p.version, p.content, p.revision, p.agreed_on,
     p.agreement_method, p.copy_given, ab.display_name, p.approved_at, p.approved_by,
-    ap.display_name, p.self_approved, p.created_at, cb.display_name, p.updated_at";
+    ap.display_name, p.self_approved, p.created_at, cb.display_name, p.updated_at,
+    p.returned_comments, rb.display_name, p.returned_at";
 const PLAN_FROM: &str = "FROM plan_versions p
     LEFT JOIN users ab ON ab.id = p.agreement_by
     LEFT JOIN users ap ON ap.id = p.approved_by
-    LEFT JOIN users cb ON cb.id = p.created_by";
+    LEFT JOIN users cb ON cb.id = p.created_by
+    LEFT JOIN users rb ON rb.id = p.returned_by";
 
 fn plan_row(r: &Row<'_>) -> rusqlite::Result<PlanVersionRecord> {
     let agreed: Option<Date> = opt_date_col(4, r.get(4)?)?;
@@ -183,6 +185,17 @@ fn plan_row(r: &Row<'_>) -> rusqlite::Result<PlanVersionRecord> {
         revision: r.get(3)?,
         agreement,
         approval,
+        returned: match (
+            r.get::<_, Option<String>>(15)?,
+            r.get::<_, Option<i64>>(17)?,
+        ) {
+            (Some(comments), Some(at)) => Some(PlanReturnRecord {
+                comments,
+                by_name: r.get(16)?,
+                at: from_ts(at),
+            }),
+            _ => None,
+        },
         created_at: from_ts(r.get(12)?),
         created_by_name: r.get(13)?,
         updated_at: from_ts(r.get(14)?),
@@ -330,6 +343,48 @@ pub(crate) fn agree_plan(
             &format!("plan.v{version}.agreement"),
             None,
             Some(format!("{date} ({})", method.as_str())),
+        )],
+    )
+}
+
+/// Returns a version awaiting approval with comments: its agreement is withdrawn (the version
+/// is a draft again, to be changed and agreed anew) and the comments are kept with it.
+pub(crate) fn return_plan(
+    c: &Connection,
+    case: CaseId,
+    version: i64,
+    expected_revision: i64,
+    comments: &str,
+    audit: &AuditContext,
+) -> Result<()> {
+    let before = plan_version(c, case, version)?;
+    check_revision(&before, expected_revision)?;
+    if !before.status().approvable() {
+        return Err(StoreError::Conflict);
+    }
+    exec(
+        c,
+        "UPDATE plan_versions SET agreed_on = NULL, agreement_method = NULL, copy_given = NULL,
+             agreement_by = NULL, returned_comments = ?3, returned_by = ?4, returned_at = ?5,
+             revision = revision + 1, updated_at = ?5
+         WHERE case_id = ?1 AND version = ?2",
+        params![
+            case.to_string(),
+            version,
+            comments,
+            audit.actor.map(|a| a.to_string()),
+            ts(audit.at)
+        ],
+    )?;
+    on_case(
+        c,
+        audit,
+        AuditAction::Update,
+        case,
+        vec![change(
+            &format!("plan.v{version}.approval"),
+            None,
+            Some("returned with comments".into()),
         )],
     )
 }

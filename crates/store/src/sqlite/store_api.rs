@@ -434,6 +434,21 @@ impl PathwayStore for SqliteStore {
         })
         .await
     }
+    async fn return_plan(
+        &self,
+        case: CaseId,
+        version: i64,
+        expected_revision: i64,
+        comments: String,
+        derived_stage: domain::case::CaseStage,
+        audit: AuditContext,
+    ) -> Result<()> {
+        self.write(move |tx| {
+            pathway::return_plan(tx, case, version, expected_revision, &comments, &audit)?;
+            derive_stage(tx, case, derived_stage, &audit)
+        })
+        .await
+    }
     async fn approve_plan(
         &self,
         case: CaseId,

@@ -143,6 +143,7 @@ pub async fn me(ApiCaller(caller): ApiCaller) -> Json<Me> {
         pathway::update_plan,
         pathway::agree_plan,
         pathway::approve_plan,
+        pathway::return_plan,
         pathway::disbursements,
         pathway::disburse,
         pathway::follow_ups,

@@ -234,6 +234,8 @@ pub struct PlanVersionJson {
     pub copy_given: bool,
     pub approved_by: Option<String>,
     pub self_approved: bool,
+    /// The supervisor's comments when the version was last returned instead of approved.
+    pub returned_comments: Option<String>,
 }
 
 fn plan_json(v: &store::PlanVersionRecord) -> PlanVersionJson {
@@ -247,6 +249,7 @@ fn plan_json(v: &store::PlanVersionRecord) -> PlanVersionJson {
         copy_given: v.agreement.as_ref().is_some_and(|a| a.copy_given),
         approved_by: v.approval.as_ref().and_then(|a| a.by_name.clone()),
         self_approved: v.approval.as_ref().is_some_and(|a| a.self_approved),
+        returned_comments: v.returned.as_ref().map(|r| r.comments.clone()),
     }
 }
 
@@ -370,6 +373,37 @@ pub async fn approve_plan(
 ) -> Result<StatusCode, AppError> {
     let p = pw::load(&state, &caller.actor(), &id, Action::ReadCase).await?;
     pw::approve_plan(&state, &caller.actor(), &p, version, body.revision).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct PlanReturnJson {
+    pub revision: i64,
+    /// What to change before the version is agreed again.
+    pub comments: String,
+}
+
+/// Returns an agreed version with comments instead of approving it: the agreement is withdrawn
+/// and the case manager changes the version and has it agreed again.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/plans/{plan}/return", tag = "pathway", request_body = PlanReturnJson,
+    params(("id" = String, Path, description = "Case id"), ("plan" = i64, Path, description = "Plan version")),
+    responses((status = 204), (status = 403), (status = 409), (status = 422)))]
+pub async fn return_plan(
+    State(state): State<AppState>,
+    ApiCaller(caller): ApiCaller,
+    Path((id, version)): Path<(String, i64)>,
+    ApiJson(body): ApiJson<PlanReturnJson>,
+) -> Result<StatusCode, AppError> {
+    let p = pw::load(&state, &caller.actor(), &id, Action::ReadCase).await?;
+    pw::return_plan(
+        &state,
+        &caller.actor(),
+        &p,
+        version,
+        body.revision,
+        &body.comments,
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

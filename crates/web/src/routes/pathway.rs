@@ -64,6 +64,12 @@ pub(super) const ROUTES: &[RouteSpec] = &[
         act(Action::ApprovePathway),
     ),
     r(
+        "plan.return",
+        "POST",
+        "/cases/{id}/plan/return",
+        act(Action::ApprovePathway),
+    ),
+    r(
         "plan.amend",
         "POST",
         "/cases/{id}/plan/amend",
@@ -191,6 +197,12 @@ pub(super) const ROUTES: &[RouteSpec] = &[
         act(Action::ApprovePathway),
     ),
     r(
+        "api.plans.return",
+        "POST",
+        "/api/v1/cases/{id}/plans/{plan}/return",
+        act(Action::ApprovePathway),
+    ),
+    r(
         "api.disbursements.list",
         "GET",
         "/api/v1/cases/{id}/disbursements",
@@ -252,6 +264,7 @@ pub(super) fn handler(name: &str) -> Option<MethodRouter<AppState>> {
         "plan.pick" => post(pages::pathway::plan_pick),
         "plan.agree" => post(pages::pathway::plan_agree),
         "plan.approve" => post(pages::pathway::plan_approve),
+        "plan.return" => post(pages::pathway::plan_return),
         "plan.amend" => post(pages::pathway::plan_amend),
         "disbursements.create" => post(pages::pathway::disburse),
         "follow_up.view" => get(pages::pathway::follow_up),
@@ -274,6 +287,7 @@ pub(super) fn handler(name: &str) -> Option<MethodRouter<AppState>> {
         "api.plans.update" => put(api::pathway::update_plan),
         "api.plans.agree" => post(api::pathway::agree_plan),
         "api.plans.approve" => post(api::pathway::approve_plan),
+        "api.plans.return" => post(api::pathway::return_plan),
         "api.disbursements.list" => get(api::pathway::disbursements),
         "api.disbursements.create" => post(api::pathway::disburse),
         "api.follow_ups.list" => get(api::pathway::follow_ups),

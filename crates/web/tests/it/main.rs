@@ -16,6 +16,7 @@ mod layers;
 mod money;
 mod partner_withdrawal;
 mod pathway_journey;
+mod plan_returns;
 mod plan_suggestions;
 mod possible_matches;
 mod prefill;

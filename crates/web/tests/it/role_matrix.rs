@@ -517,7 +517,7 @@ async fn request(
         "urgent.create" => c.post_form(&path, &s.csrf, &[("concern", "")]).await,
         "plan.save" => c.post_form(&path, &s.csrf, &[("expected", "0"), ("place", "Kolda")]).await,
         "plan.pick" => c.post_form(&path, &s.csrf, &[("approach", "no_such_approach")]).await,
-        "plan.agree" | "plan.approve" | "plan.amend" => c.post_form(&path, &s.csrf, &[("version", "x")]).await,
+        "plan.agree" | "plan.approve" | "plan.return" | "plan.amend" => c.post_form(&path, &s.csrf, &[("version", "x")]).await,
         "entries.close" | "disbursements.create" | "follow_up.create" | "unmet.create" | "closure.request"
         | "closure.approve" | "cases.reopen" => c.post_form(&path, &s.csrf, &[]).await,
         "programme.grid" => c.post_form(&path, &s.csrf, &[("approach", "")]).await,
@@ -533,6 +533,7 @@ async fn request(
             .unwrap(),
         "api.plans.agree" => post_json(&api, &path, json!({"revision": 1, "date": "2026-01-01", "method": "signed"})).await,
         "api.plans.approve" => post_json(&api, &path, json!({"revision": 1})).await,
+        "api.plans.return" => post_json(&api, &path, json!({"revision": 1, "comments": "x"})).await,
         "api.disbursements.create" => {
             post_json(&api, &path, json!({"item_key": 1, "date": "2026-01-01", "amount": 1, "instalment": 0})).await
         }

@@ -198,10 +198,45 @@ async fn pathway_plans_closures_and_journal(s: &Arc<dyn Store>) {
     s.agree_plan(rec.id, 1, 4, agreement, CaseStage::Planning, by_cm.clone())
         .await
         .unwrap();
-    s.approve_plan(
+    // Returned with comments: the agreement is withdrawn and the comments kept.
+    s.return_plan(
         rec.id,
         1,
         5,
+        "Add the training fees".into(),
+        CaseStage::Planning,
+        AuditContext::by(pm.id, NOW),
+    )
+    .await
+    .unwrap();
+    let returned = &s.plan_versions(rec.id).await.unwrap()[0];
+    assert_eq!(returned.status(), PlanStatus::Draft);
+    assert_eq!(returned.revision, 6);
+    let back = returned.returned.as_ref().unwrap();
+    assert_eq!(back.comments, "Add the training fees");
+    assert_eq!(back.by_name.as_deref(), Some("PATH.PM"));
+    assert!(
+        matches!(
+            s.return_plan(
+                rec.id,
+                1,
+                6,
+                "again".into(),
+                CaseStage::Planning,
+                AuditContext::by(pm.id, NOW)
+            )
+            .await,
+            Err(StoreError::Conflict)
+        ),
+        "only a version awaiting approval is returned"
+    );
+    s.agree_plan(rec.id, 1, 6, agreement, CaseStage::Planning, by_cm.clone())
+        .await
+        .unwrap();
+    s.approve_plan(
+        rec.id,
+        1,
+        7,
         false,
         CaseStage::Implementation,
         AuditContext::by(pm.id, NOW),

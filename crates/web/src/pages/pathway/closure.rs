@@ -32,6 +32,8 @@ pub struct ClosurePage {
     pub(super) can_request: bool,
     pub(super) can_approve: bool,
     pub(super) can_reopen: bool,
+    /// The closure in force awaits approval: undoing it is returning it with comments.
+    pub(super) awaiting_approval: bool,
     pub(super) form: Vec<FieldView>,
     pub(super) handovers: Vec<(String, String, bool, String)>,
     pub(super) has_errors: bool,
@@ -158,7 +160,12 @@ pub(super) fn closure_view(tr: &Tr, x: &store::ClosureRecord) -> ClosureView {
         reopened: match x.reopened_at {
             Some(at) => {
                 tr.t2(
-                    "closure-reopened",
+                    // Undone before its approval: the supervisor returned it.
+                    if x.approval.is_none() {
+                        "closure-returned"
+                    } else {
+                        "closure-reopened"
+                    },
                     "name",
                     x.reopened_by_name.clone().unwrap_or_default(),
                     "date",
@@ -282,6 +289,7 @@ pub(super) async fn closure_page(
         can_request: can_update && current.is_none(),
         can_approve: approver && current.is_some_and(|c| c.approval.is_none()),
         can_reopen: approver && current.is_some(),
+        awaiting_approval: current.is_some_and(|c| c.approval.is_none()),
         form: form_fields,
         handovers,
         has_errors: !errors.is_empty(),

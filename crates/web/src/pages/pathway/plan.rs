@@ -51,6 +51,9 @@ pub struct PlanView {
     pub place: String,
     pub agreement: String,
     pub approval: String,
+    /// "Returned by … on …", when a supervisor returned the version with comments; and them.
+    pub returned: String,
+    pub returned_comments: String,
     /// Where "Refer" links of the items lead, on the plan page of someone who may refer;
     /// empty elsewhere (the printable plan).
     pub refer_href: String,
@@ -173,6 +176,24 @@ pub(super) fn plan_view(tr: &Tr, v: &store::PlanVersionRecord, currency: &str) -
             ),
             None => tr.t("plan-not-approved"),
         },
+        returned: v
+            .returned
+            .as_ref()
+            .map(|r| {
+                tr.t2(
+                    "plan-returned-line",
+                    "name",
+                    r.by_name.clone().unwrap_or_default(),
+                    "date",
+                    r.at.date(),
+                )
+            })
+            .unwrap_or_default(),
+        returned_comments: v
+            .returned
+            .as_ref()
+            .map(|r| r.comments.clone())
+            .unwrap_or_default(),
         refer_href: String::new(),
     }
 }
@@ -634,6 +655,48 @@ pub async fn plan_approve(
                 &default_agreement(state.today()),
                 &default_disbursement(state.today()),
                 "",
+            )
+            .await
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ReturnForm {
+    pub version: String,
+    pub revision: String,
+    pub comments: String,
+}
+
+/// Returns the version with comments instead of approving it.
+pub async fn plan_return(
+    State(state): State<AppState>,
+    tr: Tr,
+    Path(id): Path<String>,
+    CsrfForm { caller, form }: CsrfForm<ReturnForm>,
+) -> Result<Response, AppError> {
+    let p = pw::load(&state, &caller.actor(), &id, Action::ReadCase).await?;
+    // Refused before the form is even read, like approving.
+    p.approval_by(&caller.actor())
+        .ok_or(domain::authz::Forbidden)?;
+    let version = form
+        .version
+        .parse::<i64>()
+        .map_err(|_| AppError::new(ErrorKind::BadRequest))?;
+    let revision = form.revision.parse::<i64>().unwrap_or(0);
+    let actor = caller.actor();
+    let returned = pw::return_plan(&state, &actor, &p, version, revision, &form.comments);
+    match returned.await.map_err(AppError::from) {
+        Ok(()) => Ok(Redirect::to(&format!("/cases/{}/plan", p.case.id)).into_response()),
+        Err(e) => {
+            plan_page_with_errors(
+                &Page::of(&state, &tr, &caller),
+                &p,
+                e,
+                &default_agreement(state.today()),
+                &default_disbursement(state.today()),
+                "return",
             )
             .await
         }
