@@ -125,3 +125,50 @@ async fn a_plan_returned_with_comments_goes_back_to_the_case_manager() {
     assert_eq!(plans[0]["returned_comments"], "Name the training centre");
     assert_eq!(plans[0]["status"], "draft");
 }
+
+#[tokio::test]
+async fn a_closure_awaiting_approval_is_returned_with_comments() {
+    let app = spawn_app().await;
+    let office = app.office("DKR").await;
+    app.user("cm.one", Role::CaseManager, Some(office)).await;
+    app.user("pm.one", Role::ProgrammeManager, Some(office))
+        .await;
+    let cm = app.signed_in("cm.one").await;
+    let pm = app.signed_in("pm.one").await;
+    let (case_path, csrf) = register_recent_return(&cm).await;
+    let today = crate::common::today().to_string();
+    let res = cm
+        .post_form(
+            &format!("{case_path}/closure"),
+            &csrf,
+            &[
+                ("closed_on", today.as_str()),
+                ("closure_reason", "planned_end"),
+                ("needs_met", "Settled with the family"),
+                ("no_final_survey_reason", "Moved before the final round"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let (_, page) = pm.get_text(&format!("{case_path}/closure")).await;
+    assert!(page.contains("Return with comments"), "{page}");
+    let pm_csrf = csrf_of(&page);
+    let res = pm
+        .post_form(
+            &format!("{case_path}/reopen"),
+            &pm_csrf,
+            &[(
+                "reopen_reason",
+                "The final survey is still possible by phone",
+            )],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let (_, page) = cm.get_text(&format!("{case_path}/closure")).await;
+    assert!(page.contains("Returned with comments by"), "{page}");
+    assert!(page.contains("The final survey is still possible by phone"));
+    assert!(
+        page.contains("Close the case"),
+        "the closure can be requested again"
+    );
+}
