@@ -384,6 +384,8 @@ pub async fn record_visit(
     may(actor, Action::UpdateCase, p)?;
     let visit = visit.normalised();
     visit.check(app.today()).map_err(Error::validation)?;
+    let schedule: Vec<DueVisit> = p.visits(app.today()).into_iter().map(|(v, _)| v).collect();
+    visit.check_window(&schedule).map_err(Error::validation)?;
     add_entry(
         app,
         actor,

@@ -102,6 +102,7 @@ fn visit() -> FollowUpVisit {
         findings: "  The shop opened last week.  ".into(),
         w_model_used: false,
         plan_changes: String::new(),
+        confirm_outside_window: false,
     }
 }
 

@@ -207,6 +207,21 @@ pub struct FollowUpVisit {
     /// Changes to the plan agreed at the visit (they are made by amending the plan).
     #[serde(default)]
     pub plan_changes: String,
+    /// Sent to record the visit as `scheduled` although its window had not opened on `date`
+    /// (see [`outside_window`]); never kept.
+    #[serde(default, skip_serializing)]
+    #[schema(write_only)]
+    pub confirm_outside_window: bool,
+}
+
+/// Whether recording a contact on `date` as the scheduled visit `key` needs confirming: the
+/// visit is not on the schedule, or its window had not opened yet. A visit done late (after its
+/// window) is simply late, and needs no confirmation.
+pub fn outside_window(schedule: &[DueVisit], key: VisitKey, date: Date) -> bool {
+    schedule
+        .iter()
+        .find(|v| v.key == key)
+        .is_none_or(|v| date < v.opens())
 }
 
 impl FollowUpVisit {
@@ -224,6 +239,19 @@ impl FollowUpVisit {
         check_not_future(&mut e, "date", self.date, today);
         check_long(&mut e, "findings", &self.findings, true);
         check_long(&mut e, "plan_changes", &self.plan_changes, false);
+        e.into_result(())
+    }
+
+    /// Against the case's schedule: a scheduled visit recorded before its window opens is
+    /// confirmed as such, or recorded as an additional contact.
+    pub fn check_window(&self, schedule: &[DueVisit]) -> Result<(), ValidationErrors> {
+        let mut e = ValidationErrors::new();
+        if let Some(key) = self.scheduled
+            && !self.confirm_outside_window
+            && outside_window(schedule, key, self.date)
+        {
+            e.add("scheduled", "error-visit-outside-window");
+        }
         e.into_result(())
     }
 }
@@ -371,5 +399,38 @@ mod tests {
         // Once the first is recorded, a date before the second window proposes nothing.
         let after = visit_states(&due, &[(Some(VisitKey::TraffickingMonth1), first)], late);
         assert_eq!(proposed_for(&after, late), None);
+    }
+
+    #[test]
+    fn a_visit_before_its_window_is_confirmed_first() {
+        let s = schedule(
+            FollowUpConfig::default(),
+            Some(date!(2026 - 02 - 15)),
+            date!(2026 - 01 - 10),
+            false,
+        );
+        let midterm = s.iter().find(|v| v.key == VisitKey::Midterm).unwrap();
+        let mut v = FollowUpVisit {
+            date: date!(2026 - 03 - 01),
+            mode: ContactMode::Phone,
+            scheduled: Some(VisitKey::Midterm),
+            findings: "Fine".into(),
+            w_model_used: false,
+            plan_changes: String::new(),
+            confirm_outside_window: false,
+        };
+        assert!(
+            v.check_window(&s).is_err(),
+            "months before the window opens"
+        );
+        v.confirm_outside_window = true;
+        assert!(v.check_window(&s).is_ok(), "confirmed");
+        v.confirm_outside_window = false;
+        v.date = midterm.overdue_after() + time::Duration::days(30);
+        assert!(v.check_window(&s).is_ok(), "late is simply late");
+        v.scheduled = Some(VisitKey::TraffickingMonth1);
+        assert!(v.check_window(&s).is_err(), "not on this case's schedule");
+        v.scheduled = None;
+        assert!(v.check_window(&s).is_ok(), "an additional contact");
     }
 }

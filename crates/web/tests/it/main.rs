@@ -26,5 +26,6 @@ mod role_matrix;
 mod rss_journey;
 mod session_ended;
 mod sign_in_next;
+mod visit_window;
 #[path = "common/browser.rs"]
 mod webdriver;

@@ -212,6 +212,7 @@ async fn programme(s: &Arc<dyn Store>) -> World {
             findings: "Doing well".into(),
             w_model_used: false,
             plan_changes: String::new(),
+            confirm_outside_window: false,
         };
         s.add_entry(
             NewEntry {

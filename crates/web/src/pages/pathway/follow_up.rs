@@ -55,6 +55,8 @@ pub struct VisitForm {
     pub findings: String,
     pub w_model_used: String,
     pub plan_changes: String,
+    /// "yes": record it as the scheduled visit although its window had not opened.
+    pub confirm_outside_window: String,
 }
 
 impl VisitForm {
@@ -79,6 +81,7 @@ impl VisitForm {
             findings: self.findings.trim().to_string(),
             w_model_used: self.w_model_used == "yes",
             plan_changes: self.plan_changes.trim().to_string(),
+            confirm_outside_window: self.confirm_outside_window == "yes",
         };
         if let Err(x) = v.check(today) {
             e.merge(date_named(x, "visit_date"));
@@ -192,6 +195,19 @@ pub(super) async fn follow_up_page(
         label: tr.t("field-w-model-used"),
         selected: visit.w_model_used == "yes",
     }];
+    // Asked only once the visit was refused for being before its window.
+    let outside = errors
+        .for_field("scheduled")
+        .is_some_and(|code| code == "error-visit-outside-window");
+    let confirm = outside.then(|| {
+        let mut c = fb.input("confirm_outside_window", "checkbox", "", false);
+        c.choices = vec![crate::forms::Choice {
+            value: "yes".into(),
+            label: tr.t("field-confirm-outside-window"),
+            selected: visit.confirm_outside_window == "yes",
+        }];
+        c
+    });
     let visit_form = vec![
         fb.input("visit_date", "date", &visit.visit_date, true),
         fb.select(
@@ -205,7 +221,10 @@ pub(super) async fn follow_up_page(
         fb.input("findings", "textarea", &visit.findings, true),
         w,
         fb.input("plan_changes", "textarea", &visit.plan_changes, false),
-    ];
+    ]
+    .into_iter()
+    .chain(confirm)
+    .collect();
     let unmet_form = vec![
         fb.input("noted_on", "date", &unmet.noted_on, true),
         fb.select(
@@ -289,23 +308,29 @@ pub async fn record_visit(
     CsrfForm { caller, form }: CsrfForm<VisitForm>,
 ) -> Result<Response, AppError> {
     let p = pw::load(&state, &caller.actor(), &id, Action::UpdateCase).await?;
-    match form.read(state.today()) {
-        Ok(v) => {
-            pw::record_visit(&state, &caller.actor(), &p, v).await?;
-            Ok(Redirect::to(&format!("/cases/{}/follow-up", p.case.id)).into_response())
-        }
-        Err(e) => {
+    let recorded = match form.read(state.today()) {
+        Ok(v) => pw::record_visit(&state, &caller.actor(), &p, v)
+            .await
+            .map_err(AppError::from),
+        Err(e) => Err(AppError::validation(e)),
+    };
+    match recorded {
+        Ok(_) => Ok(Redirect::to(&format!("/cases/{}/follow-up", p.case.id)).into_response()),
+        Err(e) if e.kind == ErrorKind::Validation => {
+            // The date is named as the form names it.
+            let fields = date_named(e.fields, "visit_date");
             let page = follow_up_page(
                 &Page::of(&state, &tr, &caller),
                 &p,
                 &form,
                 &default_unmet(state.today()),
-                &e,
+                &fields,
                 "visit",
             )
             .await?;
             render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
         }
+        Err(e) => Err(e),
     }
 }
 
