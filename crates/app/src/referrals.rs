@@ -623,6 +623,31 @@ pub async fn after_case_consent(
 }
 
 /// What the referral's page shows beside the referral itself: the service it went to, its
+/// When the referral's case was closed (a closure approved and in force), and why the referral
+/// was carried over past it: what the provider's page says of the closure. `r` is a referral
+/// the caller was already allowed to open.
+pub async fn case_closure(
+    app: &App,
+    r: &ReferralRecord,
+) -> Result<Option<(time::Date, String)>, Error> {
+    let closures = app.store.closures(r.case).await?;
+    let Some(closed) = closures
+        .iter()
+        .rfind(|c| c.in_force() && c.approval.is_some())
+    else {
+        return Ok(None);
+    };
+    let key = format!("referral:{}", r.id);
+    let why = closed
+        .closure
+        .carried_over
+        .iter()
+        .find(|c| c.item == key)
+        .map(|c| c.reason.clone())
+        .unwrap_or_default();
+    Ok(Some((closed.closure.date, why)))
+}
+
 /// steps, and the links made for the provider. `r` was opened through [`load`] or [`of_case`].
 pub async fn history(
     app: &App,

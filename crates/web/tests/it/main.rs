@@ -14,7 +14,7 @@ mod http;
 mod input_limits;
 mod layers;
 mod money;
-mod partner_withdrawal;
+mod partner_view;
 mod pathway_journey;
 mod plan_returns;
 mod plan_suggestions;

@@ -67,6 +67,9 @@ pub struct ProviderReferralPage {
     pub(super) error: String,
     pub(super) via_link: bool,
     pub(super) csrf_field: bool,
+    /// "The case was closed on …", and why this referral goes on, once the case is closed.
+    pub(super) closed: String,
+    pub(super) carried_over: String,
 }
 
 pub(super) async fn provider_page(
@@ -79,7 +82,13 @@ pub(super) async fn provider_page(
     error: String,
 ) -> Result<ProviderReferralPage, AppError> {
     let (service, events, _) = rf::history(state, r).await?;
+    let closure = rf::case_closure(state, r).await?;
     Ok(ProviderReferralPage {
+        closed: closure
+            .as_ref()
+            .map(|(date, _)| tr.t1("referral-case-closed", "date", date))
+            .unwrap_or_default(),
+        carried_over: closure.map(|(_, why)| why).unwrap_or_default(),
         c: Chrome::new(state, tr.clone(), caller),
         title: format!("{} — {}", r.service_name, r.provider_name),
         status: tr.t_of("referral-status", r.status.as_str()),
