@@ -20,6 +20,11 @@ const FILES: &[(&str, &str, &[u8])] = &[
         "text/css; charset=utf-8",
         include_bytes!("../assets/print.css"),
     ),
+    (
+        "counter.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../assets/counter.js"),
+    ),
     // htmx 2.0.4, from the npm package htmx.org (BSD Zero Clause License).
     (
         "htmx.min.js",

@@ -374,6 +374,7 @@ error-visit-outside-window = This visit's window had not opened on that date. Re
 field-confirm-outside-window = Record it as this visit anyway
 referral-case-closed = The returnee's case was closed on { $date }.
 referral-carried-over = The referral goes on:
+field-chars-used = %n of %max characters
 form-upload-too-slow = Reading this workbook took more than { $seconds } seconds, so it was stopped. An XLSForm reads in well under a second: check that this is the right file.
 form-upload-too-large = The file is larger than { $mb } MB. An XLSForm is far smaller: check that this is the right file.
 forms-upload-refused = { $file } was not accepted. Fix these problems in the spreadsheet and upload it again:

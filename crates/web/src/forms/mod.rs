@@ -89,6 +89,8 @@ pub struct FieldView {
     pub max_chars: usize,
     /// "Up to 2,000 characters." beside a long text; empty otherwise.
     pub max_hint: String,
+    /// What the counter says as one types ("%n of %max characters"), for `counter.js`.
+    pub count_template: String,
 }
 
 pub struct Fieldset {
@@ -130,6 +132,11 @@ impl FieldBuilder<'_> {
             error: self.error_of(name, kind),
             required,
             max_chars: if kind == "textarea" { MAX_LONG_TEXT } else { 0 },
+            count_template: if kind == "textarea" {
+                self.tr.t("field-chars-used")
+            } else {
+                String::new()
+            },
             max_hint: if kind == "textarea" {
                 self.tr.t1(
                     "field-max-chars",

@@ -280,6 +280,7 @@ pub fn views_in(
                 Input::Lines => FieldView {
                     max_chars: 0,
                     max_hint: String::new(),
+                    count_template: String::new(),
                     ..fb.input(f.name, "textarea", v, f.required)
                 },
                 Input::Date | Input::OptDate => fb.input(f.name, "date", v, f.required),

@@ -3,7 +3,7 @@
 //! route × role authorization walk, and browser journeys in headless Chromium.
 
 mod browser;
-mod browser_double_click;
+mod browser_forms;
 mod common;
 mod community_journey;
 mod double_posts;

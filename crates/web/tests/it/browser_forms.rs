@@ -1,5 +1,5 @@
-//! In the browser: the registration form sent twice at once (a double click on Save) registers
-//! one returnee.
+//! Forms in the browser: sent twice at once (a double click on Save), a returnee is registered
+//! once; a long text counts its characters as one types.
 
 use crate::browser::sign_in_as;
 use crate::common::*;
@@ -50,5 +50,20 @@ async fn a_double_click_on_save_registers_the_returnee_once() {
     b.wait_for_text("Fatoumata").await;
     let listed = b.text("main").await;
     assert_eq!(listed.matches("Kouyaté").count(), 1, "{listed}");
+    b.quit().await;
+}
+
+#[tokio::test]
+async fn a_long_text_counts_its_characters_as_one_types() {
+    let app = spawn_app().await;
+    let office = app.office("DKR").await;
+    app.user("awa.diop", Role::CaseManager, Some(office)).await;
+    let b = Browser::start().await;
+    sign_in_as(&b, &app, "awa.diop").await;
+    b.goto(&app.url("/cases/new")).await;
+    b.wait_for_text("Up to 2,000 characters.").await;
+    b.type_into("#f-vulnerability_details", "Needs insulin")
+        .await;
+    b.wait_for_text("13 of 2,000 characters").await;
     b.quit().await;
 }
