@@ -204,6 +204,83 @@ pub fn prefill(form: &Form, answers: &mut Answers, values: &BTreeMap<&'static st
     }
 }
 
+/// Fills a repeat whose `prefill` column says `case.household` with one entry per household
+/// member on the case, each starting from what the case says of them (`member.name`,
+/// `member.relationship`, `member.age`, `member.returned`), unless the repeat already has
+/// entries.
+pub fn prefill_household(
+    compiled: &forms::Compiled,
+    answers: &mut Answers,
+    case: &CaseRecord,
+    today: time::Date,
+) {
+    let questions = &compiled.form.questions;
+    for (i, q) in questions.iter().enumerate() {
+        let household = q.kind == Kind::BeginRepeat
+            && q.extra.get(PREFILL_COLUMN).map(|k| k.trim()) == Some("case.household");
+        if !household || case.profile.household.is_empty() {
+            continue;
+        }
+        // The questions directly inside this repeat, with the member value each starts from.
+        let mut inside = Vec::new();
+        let mut depth = 0usize;
+        for inner in &questions[i + 1..] {
+            match inner.kind {
+                Kind::BeginRepeat => depth += 1,
+                Kind::EndRepeat if depth == 0 => break,
+                Kind::EndRepeat => depth -= 1,
+                _ => {}
+            }
+            if depth == 0
+                && let Some(key) = inner.extra.get(PREFILL_COLUMN)
+            {
+                inside.push((inner.name.clone(), key.trim().to_string()));
+            }
+        }
+        // Entries someone already typed in are kept (a blank form starts with an empty one).
+        let typed = matches!(answers.0.get(&q.name), Some(forms::Answer::Repeat(entries))
+            if entries.iter().any(|e| inside.iter().any(|(name, _)| !e.text(name).is_empty())));
+        let Some(repeat) = compiled.index(&q.name).filter(|_| !typed) else {
+            continue;
+        };
+        let entries = case
+            .profile
+            .household
+            .iter()
+            .map(|m| {
+                let mut entry = compiled.blank_instance(repeat, today);
+                for (name, key) in &inside {
+                    let value = match key.as_str() {
+                        "member.name" => Some(m.name.clone()),
+                        "member.relationship" => Some(
+                            match m.relationship {
+                                domain::case::Relationship::Other => "not_related",
+                                r => r.as_str(),
+                            }
+                            .to_string(),
+                        ),
+                        "member.age" => m
+                            .date_of_birth
+                            .and_then(|born| domain::case::full_years_between(born, today))
+                            .map(|a| a.to_string()),
+                        "member.returned" => m
+                            .returned_together
+                            .map(|b| if b { "yes" } else { "no" }.to_string()),
+                        _ => None,
+                    };
+                    if let Some(v) = value {
+                        entry.set(name, v);
+                    }
+                }
+                entry
+            })
+            .collect();
+        answers
+            .0
+            .insert(q.name.clone(), forms::Answer::Repeat(entries));
+    }
+}
+
 /// What rescoring did.
 #[derive(Debug, Default)]
 pub struct RescoreReport {

@@ -91,6 +91,7 @@ pub async fn start_for_case(
         &mut answers,
         &crate::rss::case_values(case, due),
     );
+    crate::rss::prefill_household(&compiled, &mut answers, case, app.today());
     start(app, actor, About::Case(case), v.info, &answers).await
 }
 

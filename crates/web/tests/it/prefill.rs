@@ -29,3 +29,29 @@ async fn the_background_form_starts_from_the_case() {
     );
     assert!(page.contains("value=\"Libya\""), "{page}");
 }
+
+#[tokio::test]
+async fn the_family_assessment_starts_with_the_household_on_the_case() {
+    let app = spawn_app().await;
+    let office = app.office("DKR").await;
+    app.user("cm.one", Role::CaseManager, Some(office)).await;
+    let cm = app.signed_in("cm.one").await;
+    let (case_path, csrf) = register_recent_return(&cm).await;
+    let res = cm
+        .post_form(
+            &format!("{case_path}/submissions"),
+            &csrf,
+            &[("form_id", "family_assessment")],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let id: uuid::Uuid = location(&res).rsplit('/').next().unwrap().parse().unwrap();
+    let draft = app.store.submission(id).await.unwrap();
+    let answers: serde_json::Value = serde_json::from_str(&draft.answers).unwrap();
+    let members = answers["household_members"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{} {answers}", draft.form_version));
+    assert_eq!(members.len(), 1, "{answers}");
+    assert_eq!(members[0]["member_name"], "Moussa Diallo");
+    assert_eq!(members[0]["member_relationship"], "child");
+}
