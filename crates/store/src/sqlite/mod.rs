@@ -12,6 +12,7 @@ mod community;
 mod forms;
 mod me;
 mod pathway;
+mod plans;
 mod referrals;
 mod rss;
 mod store_api;

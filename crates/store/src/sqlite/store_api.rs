@@ -379,7 +379,7 @@ impl PathwayStore for SqliteStore {
             .await
     }
     async fn plan_versions(&self, case: CaseId) -> Result<Vec<PlanVersionRecord>> {
-        self.read(move |c| pathway::plan_versions(c, case)).await
+        self.read(move |c| plans::plan_versions(c, case)).await
     }
     async fn create_plan_version(
         &self,
@@ -390,7 +390,7 @@ impl PathwayStore for SqliteStore {
         audit: AuditContext,
     ) -> Result<PlanVersionRecord> {
         self.write(move |tx| {
-            let v = pathway::create_plan_version(tx, case, expected_latest, &content, &audit)?;
+            let v = plans::create_plan_version(tx, case, expected_latest, &content, &audit)?;
             derive_stage(tx, case, derived_stage, &audit)?;
             Ok(v)
         })
@@ -406,14 +406,8 @@ impl PathwayStore for SqliteStore {
         audit: AuditContext,
     ) -> Result<PlanVersionRecord> {
         self.write(move |tx| {
-            let v = pathway::update_plan_version(
-                tx,
-                case,
-                version,
-                expected_revision,
-                &content,
-                &audit,
-            )?;
+            let v =
+                plans::update_plan_version(tx, case, version, expected_revision, &content, &audit)?;
             derive_stage(tx, case, derived_stage, &audit)?;
             Ok(v)
         })
@@ -429,7 +423,7 @@ impl PathwayStore for SqliteStore {
         audit: AuditContext,
     ) -> Result<()> {
         self.write(move |tx| {
-            pathway::agree_plan(tx, case, version, expected_revision, &agreement, &audit)?;
+            plans::agree_plan(tx, case, version, expected_revision, &agreement, &audit)?;
             derive_stage(tx, case, derived_stage, &audit)
         })
         .await
@@ -444,7 +438,7 @@ impl PathwayStore for SqliteStore {
         audit: AuditContext,
     ) -> Result<()> {
         self.write(move |tx| {
-            pathway::return_plan(tx, case, version, expected_revision, &comments, &audit)?;
+            plans::return_plan(tx, case, version, expected_revision, &comments, &audit)?;
             derive_stage(tx, case, derived_stage, &audit)
         })
         .await
@@ -459,7 +453,7 @@ impl PathwayStore for SqliteStore {
         audit: AuditContext,
     ) -> Result<()> {
         self.write(move |tx| {
-            pathway::approve_plan(tx, case, version, expected_revision, self_approved, &audit)?;
+            plans::approve_plan(tx, case, version, expected_revision, self_approved, &audit)?;
             derive_stage(tx, case, derived_stage, &audit)
         })
         .await

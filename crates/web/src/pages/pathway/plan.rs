@@ -628,39 +628,51 @@ pub struct VersionForm {
     pub revision: String,
 }
 
-pub async fn plan_approve(
-    State(state): State<AppState>,
-    tr: Tr,
-    Path(id): Path<String>,
-    CsrfForm { caller, form }: CsrfForm<VersionForm>,
+/// A supervisor's decision on a version awaiting approval: approve it, or return it with
+/// comments. Refused before the form is even read to whoever may not decide.
+async fn decide_plan(
+    page: Page,
+    id: &str,
+    form: ReturnForm,
+    returning: bool,
 ) -> Result<Response, AppError> {
-    let p = pw::load(&state, &caller.actor(), &id, Action::ReadCase).await?;
-    p.approval_by(&caller.actor())
-        .ok_or(domain::authz::Forbidden)?;
+    let (state, caller) = (&page.state, &page.caller);
+    let actor = caller.actor();
+    let p = pw::load(state, &actor, id, Action::ReadCase).await?;
+    p.approval_by(&actor).ok_or(domain::authz::Forbidden)?;
     let version = form
         .version
         .parse::<i64>()
         .map_err(|_| AppError::new(ErrorKind::BadRequest))?;
     let revision = form.revision.parse::<i64>().unwrap_or(0);
-    match pw::approve_plan(&state, &caller.actor(), &p, version, revision)
-        .await
-        .map_err(AppError::from)
-    {
+    let decided = if returning {
+        pw::return_plan(state, &actor, &p, version, revision, &form.comments).await
+    } else {
+        pw::approve_plan(state, &actor, &p, version, revision).await
+    };
+    match decided.map_err(AppError::from) {
         Ok(()) => Ok(Redirect::to(&format!("/cases/{}/plan", p.case.id)).into_response()),
         Err(e) => {
-            plan_page_with_errors(
-                &Page::of(&state, &tr, &caller),
-                &p,
-                e,
-                &default_agreement(state.today()),
-                &default_disbursement(state.today()),
-                "",
-            )
-            .await
+            let (agreement, payment) = (
+                default_agreement(state.today()),
+                default_disbursement(state.today()),
+            );
+            let errors_for = if returning { "return" } else { "" };
+            plan_page_with_errors(&page, &p, e, &agreement, &payment, errors_for).await
         }
     }
 }
 
+pub async fn plan_approve(
+    State(state): State<AppState>,
+    tr: Tr,
+    Path(id): Path<String>,
+    CsrfForm { caller, form }: CsrfForm<ReturnForm>,
+) -> Result<Response, AppError> {
+    decide_plan(Page::of(&state, &tr, &caller), &id, form, false).await
+}
+
+/// The version and revision decided on, and (when returning) the comments.
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct ReturnForm {
@@ -676,31 +688,7 @@ pub async fn plan_return(
     Path(id): Path<String>,
     CsrfForm { caller, form }: CsrfForm<ReturnForm>,
 ) -> Result<Response, AppError> {
-    let p = pw::load(&state, &caller.actor(), &id, Action::ReadCase).await?;
-    // Refused before the form is even read, like approving.
-    p.approval_by(&caller.actor())
-        .ok_or(domain::authz::Forbidden)?;
-    let version = form
-        .version
-        .parse::<i64>()
-        .map_err(|_| AppError::new(ErrorKind::BadRequest))?;
-    let revision = form.revision.parse::<i64>().unwrap_or(0);
-    let actor = caller.actor();
-    let returned = pw::return_plan(&state, &actor, &p, version, revision, &form.comments);
-    match returned.await.map_err(AppError::from) {
-        Ok(()) => Ok(Redirect::to(&format!("/cases/{}/plan", p.case.id)).into_response()),
-        Err(e) => {
-            plan_page_with_errors(
-                &Page::of(&state, &tr, &caller),
-                &p,
-                e,
-                &default_agreement(state.today()),
-                &default_disbursement(state.today()),
-                "return",
-            )
-            .await
-        }
-    }
+    decide_plan(Page::of(&state, &tr, &caller), &id, form, true).await
 }
 
 pub async fn plan_amend(
