@@ -559,3 +559,19 @@ pub(crate) fn set_self_approval(
         ),
     )
 }
+
+/// Stores the stage a pathway change leads to, inside the change's transaction, audited as
+/// derived (and only when it moves).
+pub(crate) fn derive_stage(
+    tx: &rusqlite::Connection,
+    case: CaseId,
+    stage: domain::case::CaseStage,
+    audit: &AuditContext,
+) -> Result<()> {
+    let derived = AuditContext {
+        reason: Some("derived from the pathway".into()),
+        ..audit.clone()
+    };
+    set_stage(tx, case, stage, &derived)?;
+    Ok(())
+}

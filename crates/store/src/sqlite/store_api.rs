@@ -291,7 +291,7 @@ impl FormStore for SqliteStore {
                 for entry in &f.entries {
                     pathway::add_entry(tx, entry, &audit)?;
                 }
-                derive_stage(tx, f.case, f.derived_stage, &audit)?;
+                pathway::derive_stage(tx, f.case, f.derived_stage, &audit)?;
             }
             forms::get_submission(tx, u.id)
         })
@@ -334,22 +334,6 @@ impl FormStore for SqliteStore {
     }
 }
 
-/// Stores the stage a pathway change leads to, inside the change's transaction, audited as
-/// derived (and only when it moves).
-fn derive_stage(
-    tx: &rusqlite::Connection,
-    case: CaseId,
-    stage: domain::case::CaseStage,
-    audit: &AuditContext,
-) -> Result<()> {
-    let derived = AuditContext {
-        reason: Some("derived from the pathway".into()),
-        ..audit.clone()
-    };
-    pathway::set_stage(tx, case, stage, &derived)?;
-    Ok(())
-}
-
 #[async_trait]
 impl PathwayStore for SqliteStore {
     async fn add_entry(
@@ -360,7 +344,7 @@ impl PathwayStore for SqliteStore {
     ) -> Result<Entry> {
         self.write(move |tx| {
             let added = pathway::add_entry(tx, &entry, &audit)?;
-            derive_stage(tx, entry.case, derived_stage, &audit)?;
+            pathway::derive_stage(tx, entry.case, derived_stage, &audit)?;
             Ok(added)
         })
         .await
@@ -391,7 +375,7 @@ impl PathwayStore for SqliteStore {
     ) -> Result<PlanVersionRecord> {
         self.write(move |tx| {
             let v = plans::create_plan_version(tx, case, expected_latest, &content, &audit)?;
-            derive_stage(tx, case, derived_stage, &audit)?;
+            pathway::derive_stage(tx, case, derived_stage, &audit)?;
             Ok(v)
         })
         .await
@@ -408,7 +392,7 @@ impl PathwayStore for SqliteStore {
         self.write(move |tx| {
             let v =
                 plans::update_plan_version(tx, case, version, expected_revision, &content, &audit)?;
-            derive_stage(tx, case, derived_stage, &audit)?;
+            pathway::derive_stage(tx, case, derived_stage, &audit)?;
             Ok(v)
         })
         .await
@@ -424,7 +408,7 @@ impl PathwayStore for SqliteStore {
     ) -> Result<()> {
         self.write(move |tx| {
             plans::agree_plan(tx, case, version, expected_revision, &agreement, &audit)?;
-            derive_stage(tx, case, derived_stage, &audit)
+            pathway::derive_stage(tx, case, derived_stage, &audit)
         })
         .await
     }
@@ -439,7 +423,7 @@ impl PathwayStore for SqliteStore {
     ) -> Result<()> {
         self.write(move |tx| {
             plans::return_plan(tx, case, version, expected_revision, &comments, &audit)?;
-            derive_stage(tx, case, derived_stage, &audit)
+            pathway::derive_stage(tx, case, derived_stage, &audit)
         })
         .await
     }
@@ -454,7 +438,7 @@ impl PathwayStore for SqliteStore {
     ) -> Result<()> {
         self.write(move |tx| {
             plans::approve_plan(tx, case, version, expected_revision, self_approved, &audit)?;
-            derive_stage(tx, case, derived_stage, &audit)
+            pathway::derive_stage(tx, case, derived_stage, &audit)
         })
         .await
     }
@@ -470,7 +454,7 @@ impl PathwayStore for SqliteStore {
     ) -> Result<ClosureRecord> {
         self.write(move |tx| {
             let rec = pathway::request_closure(tx, case, &closure, &audit)?;
-            derive_stage(tx, case, derived_stage, &audit)?;
+            pathway::derive_stage(tx, case, derived_stage, &audit)?;
             Ok(rec)
         })
         .await
@@ -485,7 +469,7 @@ impl PathwayStore for SqliteStore {
     ) -> Result<()> {
         self.write(move |tx| {
             pathway::approve_closure(tx, case, id, self_approved, &audit)?;
-            derive_stage(tx, case, derived_stage, &audit)
+            pathway::derive_stage(tx, case, derived_stage, &audit)
         })
         .await
     }
@@ -498,7 +482,7 @@ impl PathwayStore for SqliteStore {
     ) -> Result<()> {
         self.write(move |tx| {
             pathway::reopen(tx, case, &reason, &audit)?;
-            derive_stage(tx, case, derived_stage, &audit)
+            pathway::derive_stage(tx, case, derived_stage, &audit)
         })
         .await
     }

@@ -381,6 +381,10 @@ pub fn show(tr: &Tr, f: &Field, v: &Value, orgs: &Options) -> String {
         .map(|t| match &f.input {
             Input::Choice(kind, _) | Input::Choices(kind, _) => tr.t_of(kind, t),
             Input::Stakeholder | Input::Stakeholders => org_name(orgs, t),
+            // Whole numbers (budgets, populations) in groups of three, as the reader writes them.
+            Input::Number(_) => t
+                .parse::<i64>()
+                .map_or_else(|_| t.clone(), |n| tr.money(n, "")),
             _ => t.clone(),
         })
         .collect();

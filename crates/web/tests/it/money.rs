@@ -60,3 +60,27 @@ async fn amounts_show_the_programmes_currency_grouped_by_thousands() {
     let (_, plan) = pm.get_text(&location(&res)).await;
     assert!(plan.contains("250,000\u{a0}XOF"), "{plan}");
 }
+
+#[tokio::test]
+async fn whole_numbers_of_community_records_are_grouped_by_thousands() {
+    let app = spawn_app().await;
+    let office = app.office("DKR").await;
+    app.user("pm.one", Role::ProgrammeManager, Some(office))
+        .await;
+    let pm = app.signed_in("pm.one").await;
+    let csrf = pm.csrf("/communities/new").await;
+    let res = pm
+        .post_form(
+            "/communities",
+            &csrf,
+            &[
+                ("name", "Goudiry"),
+                ("province", "Tambacounda"),
+                ("population", "12000"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let (_, page) = pm.get_text(&location(&res)).await;
+    assert!(page.contains("12,000"), "{page}");
+}
