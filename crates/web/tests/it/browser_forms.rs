@@ -44,6 +44,7 @@ async fn a_double_click_on_save_registers_the_returnee_once() {
     assert!(urls[0].as_str().unwrap().contains("/cases/"), "{answers}");
 
     b.goto(urls[0].as_str().unwrap()).await;
+    b.screenshot("double-click-one-case").await;
     let h1 = b.text("h1").await;
     assert!(h1.contains("Fatoumata Kouyaté"), "{h1} {answers}");
     b.goto(&app.url("/cases")).await;
@@ -65,5 +66,6 @@ async fn a_long_text_counts_its_characters_as_one_types() {
     b.type_into("#f-vulnerability_details", "Needs insulin")
         .await;
     b.wait_for_text("13 of 2,000 characters").await;
+    b.screenshot("long-text-counter").await;
     b.quit().await;
 }
