@@ -51,18 +51,29 @@ impl SessionPolicy {
 pub const MIN_PASSWORD_CHARS: usize = 10;
 pub const MAX_PASSWORD_CHARS: usize = 200;
 
-/// Returns the message id of the problem with a new password, if any.
+/// Returns the message id of the problem with a new password, if any. After NIST SP 800-63B:
+/// a minimum length (blanks around it do not count), no rules about kinds of characters, and
+/// no password an attacker would guess early: common and leaked passwords, words from the
+/// dictionaries zxcvbn ships, keyboard runs, sequences, repeats, dates, the username.
 pub fn check_new_password(password: &str, username: &str) -> Result<(), &'static str> {
-    let n = password.chars().count();
+    let n = password.trim().chars().count();
     if n < MIN_PASSWORD_CHARS {
         Err("error-password-too-short")
-    } else if n > MAX_PASSWORD_CHARS {
+    } else if password.chars().count() > MAX_PASSWORD_CHARS {
         Err("error-too-long")
     } else if password.to_lowercase().contains(&username.to_lowercase()) {
         Err("error-password-contains-username")
+    } else if guessable(password, username) {
+        Err("error-password-guessable")
     } else {
         Ok(())
     }
+}
+
+/// Whether zxcvbn estimates the password falls within 10^8 guesses (its scores 0 to 2).
+fn guessable(password: &str, username: &str) -> bool {
+    let estimate = zxcvbn::zxcvbn(password, &[username]);
+    estimate.score() < zxcvbn::Score::Three
 }
 
 #[cfg(test)]
@@ -101,5 +112,28 @@ mod tests {
             Err("error-password-contains-username")
         );
         assert_eq!(check_new_password("correct horse battery", "awa"), Ok(()));
+    }
+
+    #[test]
+    fn trivial_passwords_are_refused_whatever_their_length() {
+        for trivial in [
+            "password12",
+            "1234567890",
+            "qwertyuiop",
+            "aaaaaaaaaaaa",
+            "iloveyou123",
+        ] {
+            assert_eq!(
+                check_new_password(trivial, "awa"),
+                Err("error-password-guessable"),
+                "{trivial}"
+            );
+        }
+        assert_eq!(
+            check_new_password("          ", "awa"),
+            Err("error-password-too-short"),
+            "ten spaces"
+        );
+        assert_eq!(check_new_password("tailors of Goudiry sew", "awa"), Ok(()));
     }
 }

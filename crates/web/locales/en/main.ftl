@@ -375,6 +375,7 @@ field-confirm-outside-window = Record it as this visit anyway
 referral-case-closed = The returnee's case was closed on { $date }.
 referral-carried-over = The referral goes on:
 field-chars-used = %n of %max characters
+error-password-guessable = This password is too easy to guess: it is a common one, or made of a common pattern (a word with digits, a sequence, a keyboard run, a date). A few unrelated words make a strong one.
 form-upload-too-slow = Reading this workbook took more than { $seconds } seconds, so it was stopped. An XLSForm reads in well under a second: check that this is the right file.
 form-upload-too-large = The file is larger than { $mb } MB. An XLSForm is far smaller: check that this is the right file.
 forms-upload-refused = { $file } was not accepted. Fix these problems in the spreadsheet and upload it again:

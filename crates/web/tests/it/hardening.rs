@@ -109,3 +109,24 @@ async fn https_is_kept_to_once_reached() {
         .unwrap();
     assert!(hsts.contains("max-age=31536000"), "{hsts}");
 }
+
+#[tokio::test]
+async fn a_guessable_new_password_is_refused_with_the_reason() {
+    let app = spawn_app().await;
+    let office = app.office("DKR").await;
+    app.user("cm.one", domain::Role::CaseManager, Some(office))
+        .await;
+    let c = app.signed_in("cm.one").await;
+    let csrf = c.csrf("/account/password").await;
+    for trivial in ["password12", "1234567890"] {
+        let res = c
+            .post_form(
+                "/account/password",
+                &csrf,
+                &[("current", PASSWORD), ("new", trivial), ("repeat", trivial)],
+            )
+            .await;
+        assert_eq!(res.status(), 422, "{trivial}");
+        assert!(res.text().await.unwrap().contains("too easy to guess"));
+    }
+}
