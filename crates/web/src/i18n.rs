@@ -175,14 +175,18 @@ impl Tr {
         args.set("count", FluentValue::from(count));
         self.i18n.format(&self.lang, id, Some(&args))
     }
-    /// An amount of money as the reader's language writes it, with the programme's currency
-    /// when one is set: "250,000 XOF" in English, "250 000 XOF" in French.
-    pub fn money(&self, amount: i64, currency: &str) -> String {
+    /// A whole number as the reader's language writes it: "250,000" in English, "250 000" in
+    /// French.
+    pub fn number(&self, n: i64) -> String {
         let separator = match self.lang.as_str() {
             "fr" => "\u{202f}",
             _ => ",",
         };
-        let grouped = domain::money::group_digits(amount, separator);
+        domain::money::group_digits(n, separator)
+    }
+    /// An amount of money, with the programme's currency when one is set: "250,000 XOF".
+    pub fn money(&self, amount: i64, currency: &str) -> String {
+        let grouped = self.number(amount);
         if currency.is_empty() {
             grouped
         } else {

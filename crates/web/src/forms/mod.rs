@@ -141,7 +141,7 @@ impl FieldBuilder<'_> {
                 self.tr.t1(
                     "field-max-chars",
                     "max",
-                    self.tr.money(MAX_LONG_TEXT as i64, ""),
+                    self.tr.number(MAX_LONG_TEXT as i64),
                 )
             } else {
                 String::new()
@@ -160,7 +160,7 @@ impl FieldBuilder<'_> {
             };
             return self
                 .tr
-                .t1("error-too-long-max", "max", self.tr.money(max as i64, ""));
+                .t1("error-too-long-max", "max", self.tr.number(max as i64));
         }
         message
     }

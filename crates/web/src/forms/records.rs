@@ -384,7 +384,7 @@ pub fn show(tr: &Tr, f: &Field, v: &Value, orgs: &Options) -> String {
             // Whole numbers (budgets, populations) in groups of three, as the reader writes them.
             Input::Number(_) => t
                 .parse::<i64>()
-                .map_or_else(|_| t.clone(), |n| tr.money(n, "")),
+                .map_or_else(|_| t.clone(), |n| tr.number(n)),
             _ => t.clone(),
         })
         .collect();
