@@ -223,6 +223,18 @@ pub async fn change_own_password(
     Ok(())
 }
 
+/// Records the language a person reads Reintegra in, restored whenever they sign in. Anyone
+/// signed in chooses their own; the language must be one Reintegra ships.
+pub async fn choose_language(app: &App, user: UserId, language: &str) -> Result<(), Error> {
+    if !domain::language::is_shipped(language) {
+        return Err(Error::invalid("language", "error-unknown-language"));
+    }
+    app.store
+        .set_preferred_language(user, language, AuditContext::by(user, app.now()))
+        .await?;
+    Ok(())
+}
+
 /// The most characters an API token's name may have.
 pub const MAX_TOKEN_NAME: usize = 60;
 

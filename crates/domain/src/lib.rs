@@ -12,6 +12,7 @@ pub mod consent;
 pub mod disclosure;
 pub mod duplicates;
 pub mod ids;
+pub mod language;
 pub mod me;
 pub mod money;
 pub mod pathway;

@@ -86,6 +86,13 @@ pub trait AccountStore: Send + Sync + 'static {
         keep_session: Option<&str>,
         audit: AuditContext,
     ) -> Result<()>;
+    /// Records the language the user reads in (audited when it changes).
+    async fn set_preferred_language(
+        &self,
+        user: UserId,
+        language: &str,
+        audit: AuditContext,
+    ) -> Result<()>;
     async fn create_session(&self, session: NewSession) -> Result<()>;
     async fn session(&self, token_hash: &str) -> Result<Option<(Session, User)>>;
     async fn touch_session(&self, token_hash: &str, now: OffsetDateTime) -> Result<()>;

@@ -32,6 +32,8 @@ pub struct User {
     pub created_at: OffsetDateTime,
     /// For partner accounts: the organisation on the service map they work for.
     pub organisation: Option<domain::ProviderId>,
+    /// The language the person reads Reintegra in, once chosen (`fr`, `ar`…).
+    pub preferred_language: Option<String>,
 }
 
 #[derive(Clone, Debug)]

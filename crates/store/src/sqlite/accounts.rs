@@ -59,7 +59,7 @@ pub(crate) fn ensure_office(c: &Connection, code: &OfficeCode, name: &str) -> Re
 }
 
 const USER_COLUMNS: &str = "u.id, u.username, u.display_name, u.role, u.office_id, u.password_hash,
-     u.must_change_password, u.disabled, u.created_at, u.provider_id";
+     u.must_change_password, u.disabled, u.created_at, u.provider_id, u.preferred_language";
 
 fn user_row(r: &Row<'_>) -> rusqlite::Result<User> {
     user_row_at(r, 0)
@@ -88,6 +88,7 @@ fn user_row_at(r: &Row<'_>, o: usize) -> rusqlite::Result<User> {
             .get::<_, Option<String>>(o + 9)?
             .map(|s| parse_uuid(o + 9, &s).map(domain::ProviderId))
             .transpose()?,
+        preferred_language: r.get(o + 10)?,
     })
 }
 
@@ -207,6 +208,46 @@ pub(crate) fn set_password(
         c,
         &audit.entry(
             AuditAction::PasswordChange,
+            record_type::USER,
+            id.to_string(),
+            vec![change],
+        ),
+    )
+}
+
+pub(crate) fn set_preferred_language(
+    c: &Connection,
+    id: UserId,
+    language: &str,
+    audit: &AuditContext,
+) -> Result<()> {
+    let before: Option<Option<String>> = q_row(
+        c,
+        "SELECT preferred_language FROM users WHERE id = ?1",
+        params![id.to_string()],
+        |r| r.get(0),
+    )
+    .optional()?;
+    let Some(before) = before else {
+        return Err(StoreError::NotFound);
+    };
+    if before.as_deref() == Some(language) {
+        return Ok(());
+    }
+    exec(
+        c,
+        "UPDATE users SET preferred_language = ?2 WHERE id = ?1",
+        params![id.to_string(), language],
+    )?;
+    let change = FieldChange {
+        field: "preferred_language".into(),
+        before,
+        after: Some(language.to_string()),
+    };
+    super::audit::insert(
+        c,
+        &audit.entry(
+            AuditAction::Update,
             record_type::USER,
             id.to_string(),
             vec![change],

@@ -120,6 +120,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "plans returned with comments",
         include_str!("../../migrations/sqlite/0017_plan_returned.sql"),
     ),
+    (
+        18,
+        "each account's language",
+        include_str!("../../migrations/sqlite/0018_user_language.sql"),
+    ),
 ];
 
 pub const DATABASE_FILE: &str = "reintegra.db";

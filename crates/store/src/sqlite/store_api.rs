@@ -63,6 +63,16 @@ impl AccountStore for SqliteStore {
         })
         .await
     }
+    async fn set_preferred_language(
+        &self,
+        user: UserId,
+        language: &str,
+        audit: AuditContext,
+    ) -> Result<()> {
+        let language = language.to_string();
+        self.write(move |tx| accounts::set_preferred_language(tx, user, &language, &audit))
+            .await
+    }
     async fn create_session(&self, session: NewSession) -> Result<()> {
         self.write(move |tx| accounts::create_session(tx, &session))
             .await

@@ -1946,3 +1946,7 @@ field-project-kind = نوع المشروع
 field-participant-kind = نوع المشارك
 cell-hidden = مخفي
 overview-hidden-note = أُخفيت أيضًا بعض الأعداد التي تبلغ 5 أو أكثر، حتى لا يمكن استنتاج عدد أصغر منها انطلاقًا من المجاميع.
+
+## Languages
+language-switch = اللغة
+error-unknown-language = اختر إحدى اللغات المعروضة.

@@ -1914,3 +1914,7 @@ field-project-kind = Type of project
 field-participant-kind = Type of participant
 cell-hidden = hidden
 overview-hidden-note = Some counts of 5 or more are hidden too, so that a smaller one cannot be worked out from the totals.
+
+## Languages
+language-switch = Language
+error-unknown-language = Choose one of the languages offered.

@@ -1912,3 +1912,7 @@ field-project-kind = Type de projet
 field-participant-kind = Type de participant
 cell-hidden = masqué
 overview-hidden-note = Certains effectifs de 5 ou plus sont également masqués, afin qu'un effectif plus petit ne puisse pas être déduit des totaux.
+
+## Languages
+language-switch = Langue
+error-unknown-language = Choisissez l'une des langues proposées.

@@ -1,18 +1,42 @@
-//! Every word on screen comes from a Fluent catalogue. English is the only language shipped
-//! today; adding one is adding a `locales/<lang>/main.ftl` and listing it in `CATALOGUES`.
+//! Every word on screen comes from a Fluent catalogue, one per shipped language
+//! (`locales/<lang>/main.ftl`); numbers and sorting follow the reader's language through ICU4X
+//! (see [`locale`]). Which language a request is answered in: [`I18n::negotiate`].
+
+mod locale;
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use fluent_bundle::concurrent::FluentBundle;
 use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
 use unic_langid::LanguageIdentifier;
 
-const CATALOGUES: &[(&str, &str)] = &[("en", include_str!("../locales/en/main.ftl"))];
+pub use locale::Numbers;
+
+const CATALOGUES: &[(&str, &str)] = &[
+    ("en", include_str!("../../locales/en/main.ftl")),
+    ("fr", include_str!("../../locales/fr/main.ftl")),
+    ("ar", include_str!("../../locales/ar/main.ftl")),
+];
 pub const DEFAULT_LANGUAGE: &str = "en";
 
+/// The shipped languages, each with its name as its own readers write it (for the language
+/// switch), in the order the switch shows them.
+pub const LANGUAGES: &[(&str, &str)] = &[("en", "English"), ("fr", "Français"), ("ar", "العربية")];
+
+/// The cookie that remembers the language chosen in this browser.
+pub const LANGUAGE_COOKIE: &str = "lang";
+
+pub use domain::language::is_shipped;
+
 pub struct I18n {
-    bundles: HashMap<String, FluentBundle<FluentResource>>,
+    /// One bundle per way of writing: Arabic has two, Western and Arabic-Indic digits, for
+    /// the numbers Fluent puts into sentences.
+    bundles: HashMap<Numbers, FluentBundle<FluentResource>>,
+    /// Whether Arabic pages write numbers in Arabic-Indic digits (٠١٢…) rather than Western
+    /// ones: a choice of the office, kept in the programme settings.
+    arabic_indic_digits: AtomicBool,
     /// Message ids asked for that no catalogue has, for tests to assert there are none.
     missing: std::sync::Mutex<std::collections::BTreeSet<String>>,
 }
@@ -27,44 +51,82 @@ pub struct CatalogueError {
 impl I18n {
     pub fn load() -> Result<Self, CatalogueError> {
         let mut bundles = HashMap::new();
-        for (lang, source) in CATALOGUES {
+        for numbers in Numbers::ALL {
+            let lang = numbers.lang();
             let err = |detail: String| CatalogueError {
                 lang: lang.to_string(),
                 detail,
             };
+            let source = CATALOGUES
+                .iter()
+                .find(|(l, _)| *l == lang)
+                .map(|(_, s)| *s)
+                .ok_or_else(|| err("no catalogue".into()))?;
             let id: LanguageIdentifier = lang.parse().map_err(|e| err(format!("{e}")))?;
             let resource = FluentResource::try_new(source.to_string())
                 .map_err(|(_, errors)| err(format!("{errors:?}")))?;
             let mut bundle = FluentBundle::new_concurrent(vec![id]);
-            // Isolation marks help mixed-direction text; they return with right-to-left
-            // languages, where they matter.
-            bundle.set_use_isolating(false);
+            // In right-to-left text a number, date or name put into a sentence is isolated
+            // (U+2068…U+2069), so that its own direction cannot reorder the words around it.
+            bundle.set_use_isolating(direction(lang) == "rtl");
+            bundle.set_formatter(Some(numbers.fluent_formatter()));
             bundle
                 .add_resource(resource)
                 .map_err(|errors| err(format!("{errors:?}")))?;
-            bundles.insert(lang.to_string(), bundle);
+            bundles.insert(numbers, bundle);
         }
         Ok(Self {
             bundles,
+            arabic_indic_digits: AtomicBool::new(false),
             missing: Default::default(),
         })
     }
 
-    /// The best language we have for an `Accept-Language` header.
-    pub fn negotiate(&self, accept_language: Option<&str>) -> String {
-        accept_language
+    fn shipped(&self, lang: &str) -> bool {
+        is_shipped(lang)
+    }
+
+    /// How `lang` writes numbers today.
+    pub fn numbers(&self, lang: &str) -> Numbers {
+        Numbers::of(lang, self.arabic_indic_digits())
+    }
+
+    /// The language to answer in: the one chosen in this browser (the `lang` cookie, which
+    /// sign-in sets from the account's preference), else the best of the `Accept-Language`
+    /// header by its weights, else English.
+    pub fn negotiate(&self, chosen: Option<&str>, accept_language: Option<&str>) -> String {
+        if let Some(lang) = chosen.filter(|l| self.shipped(l)) {
+            return lang.to_string();
+        }
+        let mut offered: Vec<(f32, usize, String)> = accept_language
             .unwrap_or_default()
             .split(',')
-            .filter_map(|part| part.split(';').next())
-            .map(|tag| {
-                tag.trim()
-                    .split('-')
-                    .next()
-                    .unwrap_or_default()
-                    .to_lowercase()
+            .enumerate()
+            .filter_map(|(order, part)| {
+                let mut pieces = part.split(';');
+                let tag = pieces.next()?.trim();
+                let weight = pieces
+                    .find_map(|p| p.trim().strip_prefix("q="))
+                    .map_or(Some(1.0), |q| q.trim().parse::<f32>().ok())?;
+                let primary = tag.split('-').next()?.to_ascii_lowercase();
+                (weight > 0.0 && self.shipped(&primary)).then_some((weight, order, primary))
             })
-            .find(|lang| self.bundles.contains_key(lang))
-            .unwrap_or_else(|| DEFAULT_LANGUAGE.to_string())
+            .collect();
+        offered.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        offered
+            .into_iter()
+            .next()
+            .map_or_else(|| DEFAULT_LANGUAGE.to_string(), |(_, _, lang)| lang)
+    }
+
+    /// Sets how Arabic pages write digits (the programme setting, applied at start-up and
+    /// whenever it is saved).
+    pub fn set_arabic_indic_digits(&self, on: bool) {
+        self.arabic_indic_digits.store(on, Ordering::Relaxed);
+    }
+
+    pub fn arabic_indic_digits(&self) -> bool {
+        self.arabic_indic_digits.load(Ordering::Relaxed)
     }
 
     /// Message ids asked for since start-up that the catalogue of the language asked in lacks,
@@ -77,7 +139,9 @@ impl I18n {
     }
 
     pub fn has(&self, lang: &str, id: &str) -> bool {
-        self.bundles.get(lang).is_some_and(|b| b.has_message(id))
+        self.bundles
+            .get(&self.numbers(lang))
+            .is_some_and(|b| b.has_message(id) && is_shipped(lang))
     }
 
     /// Notes a message the catalogue lacks: logged the first time only, and only the first
@@ -96,10 +160,7 @@ impl I18n {
     }
 
     fn format(&self, lang: &str, id: &str, args: Option<&FluentArgs>) -> String {
-        let bundle = self
-            .bundles
-            .get(lang)
-            .or_else(|| self.bundles.get(DEFAULT_LANGUAGE));
+        let bundle = self.bundles.get(&self.numbers(lang));
         let Some(bundle) = bundle else {
             return id.to_string();
         };
@@ -115,6 +176,14 @@ impl I18n {
                 id.to_string()
             }
         }
+    }
+}
+
+/// Left-to-right or right-to-left, for the `dir` attribute.
+pub fn direction(lang: &str) -> &'static str {
+    match lang {
+        "ar" | "fa" | "ur" | "he" => "rtl",
+        _ => "ltr",
     }
 }
 
@@ -141,10 +210,23 @@ impl Tr {
     }
     /// Left-to-right or right-to-left, for the `dir` attribute.
     pub fn dir(&self) -> &'static str {
-        match self.lang.as_str() {
-            "ar" | "fa" | "ur" | "he" => "rtl",
-            _ => "ltr",
-        }
+        direction(&self.lang)
+    }
+    /// The arrow of a link back to where one came from, pointing the way the text reads.
+    pub fn back_arrow(&self) -> &'static str {
+        if self.dir() == "rtl" { "→" } else { "←" }
+    }
+    /// The shipped languages, for the language switch: code, own name, and whether it is
+    /// this page's.
+    pub fn languages(&self) -> Vec<(&'static str, &'static str, bool)> {
+        LANGUAGES
+            .iter()
+            .map(|(code, name)| (*code, *name, *code == self.lang))
+            .collect()
+    }
+    /// Orders two names as readers of this language expect (its collation, not code points).
+    pub fn compare(&self, a: &str, b: &str) -> std::cmp::Ordering {
+        locale::compare(&self.lang, a, b)
     }
     pub fn t(&self, id: &str) -> String {
         self.i18n.format(&self.lang, id, None)
@@ -178,11 +260,12 @@ impl Tr {
     /// A whole number as the reader's language writes it: "250,000" in English, "250 000" in
     /// French.
     pub fn number(&self, n: i64) -> String {
-        let separator = match self.lang.as_str() {
-            "fr" => "\u{202f}",
-            _ => ",",
-        };
-        domain::money::group_digits(n, separator)
+        locale::integer(self.i18n.numbers(&self.lang), n)
+    }
+    /// A decimal number given as whole units of 10^-`fraction_digits`: `decimal(125, 1)` is
+    /// "12.5" in English and "12,5" in French.
+    pub fn decimal(&self, units: i64, fraction_digits: i16) -> String {
+        locale::scaled(self.i18n.numbers(&self.lang), units, fraction_digits)
     }
     /// An amount of money, with the programme's currency when one is set: "250,000 XOF".
     pub fn money(&self, amount: i64, currency: &str) -> String {
@@ -200,496 +283,4 @@ impl Tr {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ids_built_from_data_are_noted_once_and_bounded() {
-        let i18n = Arc::new(I18n::load().unwrap());
-        let tr = Tr::new(i18n.clone(), "en".into());
-        for n in 0..1_000 {
-            let id = format!("field-referral-service-{n}");
-            assert_eq!(tr.t(&id), id, "the id stands in for the text");
-            tr.t(&id);
-        }
-        assert_eq!(i18n.missing().len(), MAX_MISSING_NOTED);
-    }
-
-    fn ids_in(text: &str, marker: &str) -> Vec<String> {
-        text.match_indices(marker)
-            .filter_map(|(i, _)| {
-                let rest = &text[i + marker.len()..];
-                let end = rest.find('"')?;
-                let id = &rest[..end];
-                (!id.is_empty() && !id.contains('{') && !id.ends_with('-')).then(|| id.to_string())
-            })
-            .collect()
-    }
-
-    /// Every message id used by a template, by the web code or by the domain's validation
-    /// rules exists in every catalogue.
-    #[test]
-    fn every_message_used_exists() {
-        let i18n = I18n::load().unwrap();
-        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/");
-        // Every file below these folders, however deep: pages and rules live in submodules.
-        let mut sources = Vec::new();
-        let mut dirs: Vec<std::path::PathBuf> = ["templates", "src", "../app/src", "../domain/src"]
-            .iter()
-            .map(|d| std::path::PathBuf::from(format!("{root}{d}")))
-            .collect();
-        while let Some(dir) = dirs.pop() {
-            for entry in std::fs::read_dir(&dir).unwrap() {
-                let path = entry.unwrap().path();
-                if path.is_dir() {
-                    dirs.push(path);
-                } else {
-                    sources.push((path.clone(), std::fs::read_to_string(&path).unwrap()));
-                }
-            }
-        }
-        assert!(sources.len() > 150, "the sources were not found");
-        let mut missing = Vec::new();
-        for (path, text) in &sources {
-            let mut ids = Vec::new();
-            let is_rust = path.extension().is_some_and(|e| e == "rs");
-            for marker in [
-                ".t(\"",
-                ".t1(\"",
-                ".t2(\"",
-                ".tn(\"",
-                "\"error-",
-                "\"consent-status-",
-            ] {
-                // In templates "error-" also starts CSS class names.
-                if !is_rust && marker.starts_with('"') {
-                    continue;
-                }
-                let found = ids_in(text, marker);
-                match marker.strip_prefix('"') {
-                    Some(prefix) => ids.extend(found.into_iter().map(|id| format!("{prefix}{id}"))),
-                    None => ids.extend(found),
-                }
-            }
-            for id in ids {
-                for (lang, _) in CATALOGUES {
-                    if !i18n.has(lang, &id) {
-                        missing.push(format!("{lang}: {id} (used in {})", path.display()));
-                    }
-                }
-            }
-        }
-        missing.sort();
-        missing.dedup();
-        assert!(
-            missing.is_empty(),
-            "missing messages:\n{}",
-            missing.join("\n")
-        );
-    }
-
-    /// Labels built from named values (`t_of`) exist for every value of every enum shown.
-    #[test]
-    fn every_named_value_has_a_label() {
-        use domain::case::*;
-        use domain::consent::*;
-        let i18n = Arc::new(I18n::load().unwrap());
-        let tr = Tr::new(i18n.clone(), "en".into());
-        let mut missing = Vec::new();
-        let mut check = |kind: &str, values: Vec<&str>| {
-            for v in values {
-                let id = format!("{kind}-{}", v.replace('_', "-"));
-                if !i18n.has("en", &id) {
-                    missing.push(id);
-                }
-            }
-        };
-        check("sex", Sex::ALL.iter().map(|v| v.as_str()).collect());
-        check(
-            "return-type",
-            ReturnType::ALL.iter().map(|v| v.as_str()).collect(),
-        );
-        check(
-            "vulnerability",
-            Vulnerability::ALL.iter().map(|v| v.as_str()).collect(),
-        );
-        check(
-            "relationship",
-            Relationship::ALL.iter().map(|v| v.as_str()).collect(),
-        );
-        check("stage", CaseStage::ALL.iter().map(|v| v.as_str()).collect());
-        check(
-            "purpose",
-            ConsentPurpose::ALL.iter().map(|v| v.as_str()).collect(),
-        );
-        check(
-            "decision",
-            ConsentDecision::ALL.iter().map(|v| v.as_str()).collect(),
-        );
-        check(
-            "method",
-            ConsentMethod::ALL.iter().map(|v| v.as_str()).collect(),
-        );
-        check(
-            "role",
-            domain::Role::ALL.iter().map(|v| v.as_str()).collect(),
-        );
-        check(
-            "audit-action",
-            domain::audit::AuditAction::ALL
-                .iter()
-                .map(|v| v.as_str())
-                .collect(),
-        );
-        check(
-            "rss-round",
-            domain::rss::Round::ALL.iter().map(|v| v.as_str()).collect(),
-        );
-        check("rss-band", vec!["intensive", "standard", "light"]);
-        {
-            use domain::pathway::closure::*;
-            use domain::pathway::feasibility::Delivery;
-            use domain::pathway::followup::VisitKey;
-            use domain::pathway::plan::*;
-            use domain::pathway::stage::Step;
-            use domain::pathway::*;
-            fn all<T: Copy>(v: &[T], f: fn(T) -> &'static str) -> Vec<&'static str> {
-                v.iter().map(|x| f(*x)).collect()
-            }
-            check("dimension", all(Dimension::ALL, Dimension::as_str));
-            check("session-kind", all(SessionKind::ALL, SessionKind::as_str));
-            check("participant", all(Participant::ALL, Participant::as_str));
-            check("contact-mode", all(ContactMode::ALL, ContactMode::as_str));
-            check("unmet-reason", all(UnmetReason::ALL, UnmetReason::as_str));
-            check("task", all(TaskKind::ALL, TaskKind::as_str));
-            check("step", all(Step::ALL, Step::as_str));
-            check("visit", all(VisitKey::ALL, VisitKey::as_str));
-            check("immediate", all(Immediate::ALL, Immediate::as_str));
-            check(
-                "assistance",
-                all(AssistanceKind::ALL, AssistanceKind::as_str),
-            );
-            check("modality", all(Modality::ALL, Modality::as_str));
-            check("responsible", all(Responsible::ALL, Responsible::as_str));
-            check("item-status", all(ItemStatus::ALL, ItemStatus::as_str));
-            check("plan-status", all(PlanStatus::ALL, PlanStatus::as_str));
-            check(
-                "agreement-method",
-                all(AgreementMethod::ALL, AgreementMethod::as_str),
-            );
-            check(
-                "closure-reason",
-                all(ClosureReason::ALL, ClosureReason::as_str),
-            );
-            check("exit-reason", all(ExitReason::ALL, ExitReason::as_str));
-            check(
-                "termination-reason",
-                all(TerminationReason::ALL, TerminationReason::as_str),
-            );
-            check("delivery", all(Delivery::ALL, Delivery::as_str));
-            check("criterion", vec!["holds", "fails", "unknown"]);
-            check(
-                "urgent-form",
-                vec!["rapid_vulnerability_screening", "counselling_session"],
-            );
-        }
-        {
-            use domain::referral::*;
-            use domain::services::*;
-            use domain::stakeholder::*;
-            fn all<T: Copy>(v: &[T], f: fn(T) -> &'static str) -> Vec<&'static str> {
-                v.iter().map(|x| f(*x)).collect()
-            }
-            check("sector", all(ProviderSector::ALL, ProviderSector::as_str));
-            check(
-                "category",
-                all(ServiceCategory::ALL, ServiceCategory::as_str),
-            );
-            check("barrier", all(AccessBarrier::ALL, AccessBarrier::as_str));
-            check("quality", all(QualityRating::ALL, QualityRating::as_str));
-            check("gap", all(GapPattern::ALL, GapPattern::as_str));
-            check("proposal", all(ProposalStatus::ALL, ProposalStatus::as_str));
-            check(
-                "stakeholder-kind",
-                all(StakeholderKind::ALL, StakeholderKind::as_str),
-            );
-            check(
-                "stakeholder-level",
-                all(StakeholderLevel::ALL, StakeholderLevel::as_str),
-            );
-            check("stance", all(Stance::ALL, Stance::as_str));
-            check("priority", all(Priority::ALL, Priority::as_str));
-            check(
-                "engagement",
-                all(EngagementTier::ALL, EngagementTier::as_str),
-            );
-            check("score", vec!["1", "2", "3", "4", "5"]);
-            check("urgency", all(Urgency::ALL, Urgency::as_str));
-            check("section", all(SharedSection::ALL, SharedSection::as_str));
-            check("override", all(OverrideReason::ALL, OverrideReason::as_str));
-            check(
-                "referral-status",
-                all(ReferralStatus::ALL, ReferralStatus::as_str),
-            );
-            check(
-                "referral-step",
-                all(ReferralStep::ALL, ReferralStep::as_str),
-            );
-            {
-                use domain::community::*;
-                use domain::structural::*;
-                check("pressure", all(Pressure::ALL, Pressure::as_str));
-                check(
-                    "criterion-source",
-                    all(CriterionSource::ALL, CriterionSource::as_str),
-                );
-                check("check", all(CheckStatus::ALL, CheckStatus::as_str));
-                check(
-                    "criterion",
-                    HANDBOOK_CRITERIA.iter().map(|(k, _)| *k).collect(),
-                );
-                check("project-kind", all(ProjectKind::ALL, ProjectKind::as_str));
-                check("approach", all(Approach::ALL, Approach::as_str));
-                check(
-                    "selection-stage",
-                    all(SelectionStage::ALL, SelectionStage::as_str),
-                );
-                check(
-                    "project-outcome",
-                    all(ProjectOutcome::ALL, ProjectOutcome::as_str),
-                );
-                check(
-                    "project-status",
-                    all(ProjectStatus::ALL, ProjectStatus::as_str),
-                );
-                check(
-                    "participant-kind",
-                    all(ParticipantKind::ALL, ParticipantKind::as_str),
-                );
-                check(
-                    "participant-role",
-                    all(ParticipantRole::ALL, ParticipantRole::as_str),
-                );
-                check("mix", all(MixVerdict::ALL, MixVerdict::as_str));
-                check("visit-rating", all(VisitRating::ALL, VisitRating::as_str));
-                check(
-                    "assessment-method",
-                    all(AssessmentMethod::ALL, AssessmentMethod::as_str),
-                );
-                check(
-                    "capacity-level",
-                    all(CapacityLevel::ALL, CapacityLevel::as_str),
-                );
-                check(
-                    "capacity-activity",
-                    all(CapacityActivity::ALL, CapacityActivity::as_str),
-                );
-                check(
-                    "mechanism-form",
-                    all(MechanismForm::ALL, MechanismForm::as_str),
-                );
-                check(
-                    "mechanism-warning",
-                    all(MechanismWarning::ALL, MechanismWarning::as_str),
-                );
-                check(
-                    "agreement-kind",
-                    all(AgreementKind::ALL, AgreementKind::as_str),
-                );
-                check(
-                    "agreement-status",
-                    all(AgreementStatus::ALL, AgreementStatus::as_str),
-                );
-                check(
-                    "standing",
-                    all(AgreementStanding::ALL, AgreementStanding::as_str),
-                );
-                check(
-                    "policy-sector",
-                    all(PolicySector::ALL, PolicySector::as_str),
-                );
-                check(
-                    "mainstreaming-step",
-                    all(MainstreamingStep::ALL, MainstreamingStep::as_str),
-                );
-                check("precondition", all(Precondition::ALL, Precondition::as_str));
-                check("step-status", all(StepStatus::ALL, StepStatus::as_str));
-                {
-                    use domain::me::*;
-                    check("result-level", all(ResultLevel::ALL, ResultLevel::as_str));
-                    check(
-                        "intervention-level",
-                        all(InterventionLevel::ALL, InterventionLevel::as_str),
-                    );
-                    check("unit", all(Unit::ALL, Unit::as_str));
-                    check("source", all(Source::ALL, Source::as_str));
-                    check("frequency", all(Frequency::ALL, Frequency::as_str));
-                    check("axis", all(Axis::ALL, Axis::as_str));
-                    check("analysis", all(Analysis::ALL, Analysis::as_str));
-                    check(
-                        "evaluation-timing",
-                        all(EvaluationTiming::ALL, EvaluationTiming::as_str),
-                    );
-                    check("conductor", all(Conductor::ALL, Conductor::as_str));
-                    check(
-                        "evaluation-criterion",
-                        all(EvaluationCriterion::ALL, EvaluationCriterion::as_str),
-                    );
-                    check(
-                        "lesson-source",
-                        all(LessonSource::ALL, LessonSource::as_str),
-                    );
-                    check(
-                        "evaluation-check",
-                        all(EvaluationCheck::ALL, EvaluationCheck::as_str),
-                    );
-                    check("check-status", all(CheckStatus::ALL, CheckStatus::as_str));
-                    check("check-stage", all(CheckStage::ALL, CheckStage::as_str));
-                    check("report-kind", all(ReportKind::ALL, ReportKind::as_str));
-                    check(
-                        "absence",
-                        vec!["under_1_year", "1_2_years", "2_5_years", "5_years_or_more"],
-                    );
-                    check("assistance", ASSISTANCE_KINDS.to_vec());
-                }
-                let kinds = crate::pages::structural::kinds();
-                let mut ids: Vec<String> = Vec::new();
-                for k in &kinds {
-                    for suffix in ["", "-one", "-new"] {
-                        ids.push(format!("{}{suffix}", k.slug));
-                    }
-                }
-                check("structural", ids.iter().map(String::as_str).collect());
-                let mut lists: Vec<String> = Vec::new();
-                for l in kinds.iter().flat_map(|k| &k.lists) {
-                    lists.push(l.name.to_string());
-                    lists.push(format!("{}_add", l.name));
-                }
-                check("list", lists.iter().map(String::as_str).collect());
-                let mut names: Vec<&str> = Vec::new();
-                names.extend(POSITIVE_CRITERIA);
-                names.extend(NEGATIVE_CRITERIA);
-                names.extend(CAPACITY_AREAS);
-                for k in &kinds {
-                    names.extend(k.fields.iter().map(|f| f.name));
-                    for l in &k.lists {
-                        names.extend(l.add.iter().chain(&l.update).map(|f| f.name));
-                    }
-                }
-                names.extend([
-                    "places",
-                    "population",
-                    "returnees_estimate",
-                    "return_inflow",
-                    "migration_pressure",
-                    "services_present",
-                    "definition",
-                    "approach",
-                    "summary",
-                    "budget",
-                    "currency",
-                    "start",
-                    "end",
-                    "activities",
-                    "rating",
-                    "participants_met",
-                    "findings",
-                    "follow_up",
-                    "role",
-                    "joined",
-                    "left",
-                    "on",
-                    "note",
-                    "dimension",
-                    "shortlist_size",
-                    "case_number",
-                    "province",
-                ]);
-                check("field", names);
-            }
-            // Form fields are labelled `field-<name>`.
-            let mut fields: Vec<&str> = Vec::new();
-            fields.extend(PROVIDER_FIELDS);
-            fields.extend(SERVICE_FIELDS);
-            fields.extend(SOP_FIELDS);
-            fields.extend(FEEDBACK_FIELDS);
-            fields.extend(STAKEHOLDER_FIELDS);
-            fields.extend(SENSITIVE_FIELDS);
-            fields.extend([
-                TRUST_FIELD,
-                "sector",
-                "provider",
-                "category",
-                "area",
-                "languages",
-                "barriers",
-                "available",
-                "quality",
-                "accessible",
-                "serves_returnees",
-                "open_to_local_population",
-                "answer_days",
-                "verified_on",
-                "verified_by",
-                "kind",
-                "level",
-                "sector_text",
-                "influence",
-                "interest",
-                "priority",
-                "capacity_adequate",
-                "stance",
-                "service",
-                "referral_reason",
-                "urgency",
-                "accompanied",
-                "sections",
-                "health_note",
-                "protection_note",
-                "psychosocial_note",
-                "consent_date",
-                "consent_method",
-                "consent_purpose",
-                "override_reason",
-                "override_date",
-                "override_professional",
-                "override_justification",
-                "comment",
-                "note",
-                "step",
-                "days",
-                "language",
-                "dimension",
-                "preferred_language",
-                "sex",
-            ]);
-            check("field", fields);
-        }
-        check(
-            "rss-outcome",
-            vec![
-                "in-progress",
-                "interrupted",
-                "scored",
-                "consent-refused",
-                "not-scored",
-            ],
-        );
-        check(
-            "rss-axis",
-            vec!["economic", "social", "psychosocial", "composite"],
-        );
-        assert!(missing.is_empty(), "missing labels: {missing:?}");
-        assert_eq!(
-            tr.t_of("return-type", "assisted_voluntary"),
-            "Assisted voluntary return"
-        );
-    }
-
-    #[test]
-    fn negotiation_falls_back_to_english() {
-        let i18n = I18n::load().unwrap();
-        assert_eq!(i18n.negotiate(Some("fr-FR,fr;q=0.9,en;q=0.8")), "en");
-        assert_eq!(i18n.negotiate(None), "en");
-    }
-}
+mod tests;

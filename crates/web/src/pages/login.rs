@@ -229,6 +229,23 @@ pub async fn submit(
     let jar = jar
         .remove(Cookie::build(LOGIN_CSRF_COOKIE).path("/login"))
         .add(auth::session_cookie(token, secure));
+    // The account's language follows its owner to every browser; a language chosen on the
+    // sign-in page before any was kept becomes the account's.
+    let chosen = jar
+        .get(crate::i18n::LANGUAGE_COOKIE)
+        .map(|c| c.value().to_string())
+        .filter(|l| crate::i18n::is_shipped(l));
+    let (jar, tr) = match (&user.preferred_language, chosen) {
+        (Some(lang), _) if crate::i18n::is_shipped(lang) => (
+            jar.add(super::language::language_cookie(lang, secure)),
+            Tr::new(state.i18n.clone(), lang.clone()),
+        ),
+        (None, Some(lang)) => {
+            app::accounts::choose_language(&state, user.id, &lang).await?;
+            (jar, tr)
+        }
+        _ => (jar, tr),
+    };
     if user.must_change_password {
         return Ok((jar, Redirect::to("/account/password")).into_response());
     }

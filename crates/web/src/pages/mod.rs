@@ -6,6 +6,7 @@ pub mod admin;
 pub mod cases;
 pub mod community;
 pub mod instruments;
+pub mod language;
 pub mod login;
 pub mod overview;
 pub mod pathway;
@@ -28,11 +29,15 @@ use crate::auth::{CSRF_FIELD, Caller, SignedIn, Via, same_secret};
 use crate::error::{AppError, ErrorKind};
 use crate::i18n::Tr;
 
+/// The reader's language: chosen in this browser (the cookie the language switch and sign-in
+/// set), else the browser's `Accept-Language`.
 pub fn tr_for(state: &AppState, headers: &HeaderMap) -> Tr {
     let accept = headers
         .get(axum::http::header::ACCEPT_LANGUAGE)
         .and_then(|v| v.to_str().ok());
-    Tr::new(state.i18n.clone(), state.i18n.negotiate(accept))
+    let jar = axum_extra::extract::cookie::CookieJar::from_headers(headers);
+    let chosen = jar.get(crate::i18n::LANGUAGE_COOKIE).map(|c| c.value());
+    Tr::new(state.i18n.clone(), state.i18n.negotiate(chosen, accept))
 }
 
 impl FromRequestParts<AppState> for Tr {

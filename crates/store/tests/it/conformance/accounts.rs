@@ -6,7 +6,7 @@ use domain::audit::AuditAction;
 use domain::{OfficeCode, OfficeId, Role, UserId, Username};
 use store::*;
 
-use super::{NOW, user};
+use super::{NOW, changed_fields, user};
 
 pub async fn run(s: Arc<dyn Store>) {
     s.health().await.unwrap();
@@ -18,6 +18,32 @@ pub async fn run(s: Arc<dyn Store>) {
     password_change_is_stored_audited_and_ends_sessions(&s).await;
     api_tokens_record_use_belong_to_their_user_and_are_audited(&s).await;
     replies_to_posts_are_kept_once_per_key_and_route_for_a_day(&s).await;
+    the_preferred_language_is_kept_and_its_changes_audited(&s).await;
+}
+
+async fn the_preferred_language_is_kept_and_its_changes_audited(s: &Arc<dyn Store>) {
+    let u = user(s, "lang.user", Role::CaseManager, None).await;
+    assert_eq!(u.preferred_language, None);
+    for lang in ["fr", "fr", "ar"] {
+        s.set_preferred_language(u.id, lang, AuditContext::by(u.id, NOW))
+            .await
+            .unwrap();
+    }
+    let read = s.user(u.id).await.unwrap();
+    assert_eq!(read.preferred_language.as_deref(), Some("ar"));
+    let by_name = s.user_by_username(&u.username).await.unwrap().unwrap();
+    assert_eq!(by_name.preferred_language.as_deref(), Some("ar"));
+    // Choosing the language already chosen is not a change.
+    assert_eq!(
+        changed_fields(s, "user", &u.id.to_string()).await,
+        ["preferred_language", "preferred_language"]
+    );
+    let unknown = UserId(uuid::Uuid::new_v4());
+    assert!(matches!(
+        s.set_preferred_language(unknown, "fr", AuditContext::by(u.id, NOW))
+            .await,
+        Err(store::StoreError::NotFound)
+    ));
 }
 
 async fn replies_to_posts_are_kept_once_per_key_and_route_for_a_day(s: &Arc<dyn Store>) {
