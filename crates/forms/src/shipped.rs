@@ -59,6 +59,7 @@ pub fn all() -> Vec<(&'static str, Result<Form, Vec<Problem>>)> {
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
     use super::*;
+    use crate::model::Text;
 
     #[test]
     fn every_shipped_instrument_is_valid_and_survives_the_xlsform_round_trip() {
@@ -89,5 +90,51 @@ mod tests {
             xlsform::renumber(&mut back);
             assert_eq!(form, back, "{id}: CSV round trip");
         }
+    }
+
+    /// Every text of every shipped instrument reads in French and Arabic too: labels, hints,
+    /// messages and answers, with the question references of the English kept.
+    #[test]
+    fn every_shipped_instrument_speaks_french_and_arabic() {
+        const LANGS: [&str; 3] = ["English (en)", "Français (fr)", "العربية (ar)"];
+        fn refs(t: &str) -> Vec<&str> {
+            let mut r: Vec<&str> = t
+                .match_indices("${")
+                .map(|(i, _)| {
+                    let rest = &t[i..];
+                    &rest[..rest.find('}').map_or(rest.len(), |e| e + 1)]
+                })
+                .collect();
+            r.sort();
+            r
+        }
+        let mut gaps = Vec::new();
+        for (id, form) in all() {
+            let form = form.unwrap();
+            assert_eq!(form.languages(), LANGS, "{id}");
+            let mut check = |what: String, text: &Text| {
+                let Some(english) = text.get(LANGS[0]).filter(|e| !e.trim().is_empty()) else {
+                    return;
+                };
+                for lang in &LANGS[1..] {
+                    match text.get(*lang) {
+                        Some(t) if !t.trim().is_empty() && refs(t) == refs(english) => {}
+                        _ => gaps.push(format!("{id}: {what} in {lang}")),
+                    }
+                }
+            };
+            for q in &form.questions {
+                check(format!("{} label", q.name), &q.label);
+                check(format!("{} hint", q.name), &q.hint);
+                check(format!("{} message", q.name), &q.constraint_message);
+                check(format!("{} required message", q.name), &q.required_message);
+            }
+            for list in &form.choices {
+                for c in &list.choices {
+                    check(format!("{}/{}", list.name, c.name), &c.label);
+                }
+            }
+        }
+        assert!(gaps.is_empty(), "untranslated:\n{}", gaps.join("\n"));
     }
 }

@@ -12,6 +12,7 @@ mod hardening;
 mod hostile_uploads;
 mod http;
 mod input_limits;
+mod languages;
 mod layers;
 mod money;
 mod partner_view;

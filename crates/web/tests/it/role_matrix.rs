@@ -428,7 +428,7 @@ async fn request(
         .replace("{id}", &id)
         .replace("{sid}", "00000000-0000-0000-0000-000000000000")
         .replace("{form}", "w_model")
-        .replace("{version}", "2026.1")
+        .replace("{version}", "2026.2")
         .replace("{entry}", "00000000-0000-0000-0000-000000000000")
         .replace("{plan}", "1");
     let c = &s.client;

@@ -126,6 +126,11 @@ impl Client {
         }
     }
 
+    /// The server's address, `http://host:port`.
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.http
             .get(format!("{}{path}", self.base))
