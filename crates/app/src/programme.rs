@@ -3,6 +3,7 @@
 
 use domain::OfficeId;
 use domain::authz::{Action, Actor, Resource, authorize};
+use domain::language::Digits;
 use domain::pathway::feasibility::GridApproach;
 use domain::pathway::followup::FollowUpConfig;
 use store::{AuditContext, setting};
@@ -40,6 +41,7 @@ pub async fn save_settings(
     config: FollowUpConfig,
     self_approval: &[OfficeId],
     currency: &str,
+    digits: &str,
 ) -> Result<(), Error> {
     authorize(actor, Action::ManageProgramme, Resource::Programme)?;
     let mut problems = config.check().err().unwrap_or_default();
@@ -47,10 +49,29 @@ pub async fn save_settings(
     if !currency.is_empty() && !domain::money::is_currency_code(&currency) {
         problems.add("programme_currency", "error-currency");
     }
+    // Not given: left as it is.
+    let digits = match digits.trim() {
+        "" => None,
+        d => Digits::parse(d).ok_or(()).map(Some).unwrap_or_else(|()| {
+            problems.add("programme_digits", "error-choice");
+            None
+        }),
+    };
     if !problems.is_empty() {
         return Err(Error::validation(problems));
     }
     let now = app.now();
+    if let Some(digits) = digits
+        && arabic_digits(app).await? != digits
+    {
+        app.store
+            .set_setting(
+                setting::DIGITS,
+                digits.as_str().to_string(),
+                AuditContext::by(actor.user_id, now),
+            )
+            .await?;
+    }
     if app
         .store
         .setting(setting::CURRENCY)
@@ -97,6 +118,16 @@ pub async fn currency(app: &App) -> Result<String, Error> {
         .setting(setting::CURRENCY)
         .await?
         .unwrap_or_default())
+}
+
+/// How pages in Arabic write digits; Western until the programme chooses.
+pub async fn arabic_digits(app: &App) -> Result<Digits, Error> {
+    Ok(app
+        .store
+        .setting(setting::DIGITS)
+        .await?
+        .and_then(|d| Digits::parse(&d))
+        .unwrap_or(Digits::Western))
 }
 
 /// The unmet needs recorded in the actor's office (or all), without names: the gaps the

@@ -8,6 +8,15 @@ pub fn is_shipped(code: &str) -> bool {
     SHIPPED.contains(&code)
 }
 
+crate::case::named_enum!(
+    /// How pages in Arabic write numbers: the Western digits of the Maghreb (0123) or the
+    /// Arabic-Indic digits of the Mashreq and Sudan (٠١٢٣). Each programme chooses.
+    Digits {
+        Western = "western",
+        ArabicIndic = "arabic_indic",
+    }
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

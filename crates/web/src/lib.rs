@@ -64,6 +64,8 @@ pub enum StartError {
     Hash(#[from] auth::HashError),
     #[error(transparent)]
     Install(#[from] app::instruments::InstallError),
+    #[error("reading the programme settings: {0}")]
+    Settings(#[from] app::Error),
 }
 
 impl AppState {
@@ -74,9 +76,12 @@ impl AppState {
     /// Serves a given application (tests fix its clock).
     pub async fn with_app(app: app::App, config: Config) -> Result<Self, StartError> {
         app::instruments::prepare(app.store.as_ref(), app.now()).await?;
+        let i18n = i18n::I18n::load()?;
+        let digits = app::programme::arabic_digits(&app).await?;
+        i18n.set_arabic_indic_digits(digits == domain::language::Digits::ArabicIndic);
         Ok(Self {
             app,
-            i18n: Arc::new(i18n::I18n::load()?),
+            i18n: Arc::new(i18n),
             config: Arc::new(config),
             dummy_hash: Arc::new(auth::hash_password(auth::random_token()).await?),
         })

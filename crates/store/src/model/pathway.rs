@@ -204,4 +204,6 @@ pub mod setting {
     pub const FOLLOW_UP: &str = "follow_up";
     /// The programme's currency: a three-letter code such as XOF or MAD.
     pub const CURRENCY: &str = "currency";
+    /// How Arabic pages write digits: `domain::language::Digits` (`western` or `arabic_indic`).
+    pub const DIGITS: &str = "arabic_digits";
 }

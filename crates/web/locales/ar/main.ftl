@@ -1950,3 +1950,6 @@ overview-hidden-note = أُخفيت أيضًا بعض الأعداد التي ت
 ## Languages
 language-switch = اللغة
 error-unknown-language = اختر إحدى اللغات المعروضة.
+field-programme-digits = الأرقام في الصفحات العربية
+digits-western = الأرقام الغربية (0 1 2 3 … 9)
+digits-arabic-indic = الأرقام الهندية (٠ ١ ٢ ٣ … ٩)

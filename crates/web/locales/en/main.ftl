@@ -1918,3 +1918,6 @@ overview-hidden-note = Some counts of 5 or more are hidden too, so that a smalle
 ## Languages
 language-switch = Language
 error-unknown-language = Choose one of the languages offered.
+field-programme-digits = Digits on pages in Arabic
+digits-western = Western (0 1 2 3 … 9)
+digits-arabic-indic = Arabic-Indic (٠ ١ ٢ ٣ … ٩)

@@ -1916,3 +1916,6 @@ overview-hidden-note = Certains effectifs de 5 ou plus sont également masqués,
 ## Languages
 language-switch = Langue
 error-unknown-language = Choisissez l'une des langues proposées.
+field-programme-digits = Chiffres des pages en arabe
+digits-western = Occidentaux (0 1 2 3 … 9)
+digits-arabic-indic = Indo-arabes (٠ ١ ٢ ٣ … ٩)

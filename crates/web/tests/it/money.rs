@@ -57,8 +57,37 @@ async fn amounts_show_the_programmes_currency_grouped_by_thousands() {
         )
         .await;
     assert_eq!(res.status(), 303);
-    let (_, plan) = pm.get_text(&location(&res)).await;
+    let plan_path = location(&res);
+    let (_, plan) = pm.get_text(&plan_path).await;
     assert!(plan.contains("250,000\u{a0}XOF"), "{plan}");
+
+    // Each reader sees the amount as their language writes it; Arabic digits as the office
+    // chooses.
+    let read_in = |lang: &'static str| {
+        let (pm, url) = (&pm, format!("{}{plan_path}", pm.base()));
+        async move {
+            let res = pm.http.get(url).header("accept-language", lang).send();
+            res.await.unwrap().text().await.unwrap()
+        }
+    };
+    assert!(read_in("fr").await.contains("250\u{202f}000\u{a0}XOF"));
+    assert!(read_in("ar").await.contains("250,000\u{a0}XOF"));
+    let mut arabic_indic = settings("XOF").to_vec();
+    arabic_indic.push(("programme_digits", "arabic_indic"));
+    let res = pm
+        .post_form("/programme/settings", &csrf, &arabic_indic)
+        .await;
+    assert_eq!(res.status(), 200);
+    assert!(read_in("ar").await.contains("٢٥٠٬٠٠٠\u{a0}XOF"));
+    assert!(read_in("en").await.contains("250,000\u{a0}XOF"));
+    let mut wrong = settings("XOF").to_vec();
+    wrong.push(("programme_digits", "roman"));
+    let res = pm.post_form("/programme/settings", &csrf, &wrong).await;
+    assert_eq!(res.status(), 422, "a choice not offered is refused");
+    assert!(
+        read_in("ar").await.contains("٢٥٠٬٠٠٠\u{a0}XOF"),
+        "and changes nothing"
+    );
 }
 
 #[tokio::test]

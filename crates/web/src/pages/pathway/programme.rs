@@ -1,6 +1,7 @@
 //! Programme: feasibility grid, follow-up rhythm, self-approval, unmet needs
 
 use super::*;
+use domain::language::Digits;
 
 pub struct CriterionRow {
     pub level: &'static str,
@@ -49,6 +50,7 @@ pub(super) async fn programme_page(
 ) -> Result<ProgrammePage, AppError> {
     let today = state.today();
     let currency = app::programme::currency(state).await?;
+    let digits = app::programme::arabic_digits(state).await?;
     let grid = app::lookups::feasibility_grid(state)
         .await?
         .into_iter()
@@ -150,6 +152,13 @@ pub(super) async fn programme_page(
                 true,
             ),
             fb.input("programme_currency", "text", &currency, false),
+            fb.select(
+                "programme_digits",
+                digits.as_str(),
+                "digits",
+                &names(Digits::ALL, Digits::as_str),
+                true,
+            ),
         ],
         offices,
         notice,
@@ -305,6 +314,7 @@ pub struct SettingsForm {
     pub final_after_midterm_months: String,
     pub self_approval: Vec<String>,
     pub programme_currency: String,
+    pub programme_digits: String,
 }
 
 pub async fn save_settings(
@@ -328,9 +338,15 @@ pub async fn save_settings(
         config,
         &self_approval,
         &form.programme_currency,
+        &form.programme_digits,
     );
     match saved.await {
-        Ok(()) => {}
+        Ok(()) => {
+            let digits = app::programme::arabic_digits(&state).await?;
+            state
+                .i18n
+                .set_arabic_indic_digits(digits == Digits::ArabicIndic);
+        }
         Err(app::Error {
             kind: app::ErrorKind::Validation,
             fields: e,
