@@ -18,7 +18,7 @@ async fn case_manager_registers_a_returnee_then_finds_and_opens_the_case() {
     );
     b.type_into("#username", "awa.diop").await;
     b.type_into("#password", PASSWORD).await;
-    b.click("form button[type=submit]").await;
+    b.click("main form button[type=submit]").await;
     b.wait_for_text("No cases match").await;
 
     b.click("a[href='/cases/new']").await;
@@ -101,7 +101,7 @@ async fn a_follow_up_question_appears_once_an_earlier_answer_calls_for_it() {
     b.goto(&app.url("/login")).await;
     b.type_into("#username", "ibou.sarr").await;
     b.type_into("#password", PASSWORD).await;
-    b.click("form button[type=submit]").await;
+    b.click("main form button[type=submit]").await;
     b.wait_for_text("Cases").await;
     b.goto(&app.url(&case_path)).await;
     b.wait_for_text("Forms and assessments").await;
@@ -161,7 +161,7 @@ async fn a_case_manager_conducts_a_baseline_survey_and_sees_the_scores_and_chart
     b.goto(&app.url("/login")).await;
     b.type_into("#username", "ndeye.fall").await;
     b.type_into("#password", PASSWORD).await;
-    b.click("form button[type=submit]").await;
+    b.click("main form button[type=submit]").await;
     b.wait_for_text("Cases").await;
     b.goto(&app.url(&case_path)).await;
     b.wait_for_text("Baseline survey due by").await;
@@ -207,7 +207,7 @@ pub(crate) async fn sign_in_as(b: &Browser, app: &TestApp, user: &str) {
     b.goto(&app.url("/login")).await;
     b.type_into("#username", user).await;
     b.type_into("#password", PASSWORD).await;
-    b.click("form button[type=submit]").await;
+    b.click("main form button[type=submit]").await;
     b.wait_for_text("Sign out").await;
 }
 

@@ -4,6 +4,7 @@
 
 mod browser;
 mod browser_forms;
+mod browser_languages;
 mod common;
 mod community_journey;
 mod double_posts;
