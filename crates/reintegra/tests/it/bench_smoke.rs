@@ -36,6 +36,7 @@ fn bench_smoke_run_reports_every_scenario_without_errors() {
         "healthz",
         "case_list",
         "case_page",
+        "case_page_ar",
         "write",
     ] {
         let rows: Vec<&str> = report
@@ -55,6 +56,10 @@ fn bench_smoke_run_reports_every_scenario_without_errors() {
             assert_eq!(cells[7], "0", "errors under load: {row}");
         }
     }
+    assert!(
+        report.contains("Arabic's extra server time"),
+        "the Arabic case page is compared with the English one:\n{report}"
+    );
     assert!(
         report.contains("| 600 |") && report.contains(" MB |"),
         "{report}"

@@ -234,7 +234,7 @@ impl Tr {
     /// A message with one named argument.
     pub fn t1(&self, id: &str, name: &str, value: impl ToString) -> String {
         let mut args = FluentArgs::new();
-        args.set(name, FluentValue::from(value.to_string()));
+        args.set(name, FluentValue::from(self.placed(value.to_string())));
         self.i18n.format(&self.lang, id, Some(&args))
     }
     /// A message with two named arguments.
@@ -247,9 +247,22 @@ impl Tr {
         value2: impl ToString,
     ) -> String {
         let mut args = FluentArgs::new();
-        args.set(name1, FluentValue::from(value1.to_string()));
-        args.set(name2, FluentValue::from(value2.to_string()));
+        args.set(name1, FluentValue::from(self.placed(value1.to_string())));
+        args.set(name2, FluentValue::from(self.placed(value2.to_string())));
         self.i18n.format(&self.lang, id, Some(&args))
+    }
+    /// A value put into a sentence. In right-to-left text a value written left to right (a
+    /// date, a case number, a Latin name) is marked so: its digits and dashes, which have no
+    /// direction of their own, must not take the sentence's and reorder (2026-12-06 read as
+    /// 06-12-2026).
+    fn placed(&self, value: String) -> String {
+        let right_to_left =
+            |c: char| matches!(c, '\u{0590}'..='\u{08FF}' | '\u{FB1D}'..='\u{FEFC}');
+        if self.dir() == "rtl" && !value.chars().any(right_to_left) && !value.is_empty() {
+            format!("\u{2066}{value}\u{2069}")
+        } else {
+            value
+        }
     }
     /// A message with a count, for plural forms.
     pub fn tn(&self, id: &str, count: u64) -> String {
@@ -274,6 +287,16 @@ impl Tr {
             grouped
         } else {
             format!("{grouped}\u{a0}{currency}")
+        }
+    }
+    /// The title of a form: a shipped instrument's in the reader's language (`form-title-<id>`),
+    /// any other form's as its author wrote it.
+    pub fn form_title(&self, form_id: &str, stored: &str) -> String {
+        let id = format!("form-title-{form_id}");
+        if self.has(&id) {
+            self.t(&id)
+        } else {
+            stored.to_string()
         }
     }
     /// The label of a named value, for example `t_of("sex", "female")` → "Female".

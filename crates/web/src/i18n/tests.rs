@@ -638,3 +638,21 @@ fn shipped_languages_agree() {
     let catalogues: Vec<&str> = CATALOGUES.iter().map(|(c, _)| *c).collect();
     assert_eq!(catalogues, domain::language::SHIPPED);
 }
+
+#[test]
+fn values_placed_into_arabic_sentences_are_isolated() {
+    let i18n = Arc::new(I18n::load().unwrap());
+    let ar = Tr::new(i18n.clone(), "ar".into());
+    let s = ar.t1("rss-chart-title", "date", "2026-12-06");
+    assert!(
+        s.contains("\u{2068}\u{2066}2026-12-06\u{2069}\u{2069}"),
+        "a left-to-right value in an isolate of its own: {s:?}"
+    );
+    let name = ar.t1("rss-chart-title", "date", "فاطمة");
+    assert!(name.contains("\u{2068}فاطمة\u{2069}"), "{name:?}");
+    let en = Tr::new(i18n, "en".into());
+    assert!(
+        !en.t1("rss-chart-title", "date", "2026-12-06")
+            .contains('\u{2068}')
+    );
+}

@@ -497,7 +497,7 @@ pub(super) async fn case_page(
         consent_form: vec![purpose, decision, method, date, notes],
         consent_errors: !consent_errors.is_empty(),
         timeline: timeline(tr, entries),
-        forms: crate::pages::instruments::case_forms(state, caller, case).await?,
+        forms: crate::pages::instruments::case_forms(state, tr, caller, case).await?,
         rss: crate::pages::rss::case_panel(
             state,
             tr,

@@ -26,6 +26,7 @@ pub struct StartForm {
 
 pub async fn start_form(
     State(state): State<AppState>,
+    tr: Tr,
     Path(id): Path<String>,
     CsrfForm { caller, form }: CsrfForm<StartForm>,
 ) -> Result<Response, AppError> {
@@ -33,7 +34,7 @@ pub async fn start_form(
     let (rec, _, _) = subject_record(&state, &actor, &id, true).await?;
     let project = rec.kind == store::DocKind::Project;
     let form_id = form.form_id.trim();
-    if !startable(&state, &actor, project)
+    if !startable(&state, &tr, &actor, project)
         .await?
         .iter()
         .any(|(f, _)| f == form_id)
@@ -120,7 +121,7 @@ pub(super) fn record_submission_page(
         action: format!("/records/{}/submissions/{}", l.back_id(), l.sub.id),
         back: l.back.clone(),
         back_label: l.back_label.clone(),
-        title: l.sub.form_title.clone(),
+        title: tr.form_title(&l.sub.form_id, &l.sub.form_title),
         version: l.sub.form_version.clone(),
         interviewer: l.sub.interviewer_name.clone(),
         complete: l.sub.status == SubmissionStatus::Complete,

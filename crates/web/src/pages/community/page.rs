@@ -86,6 +86,7 @@ pub(super) fn project_row(tr: &Tr, p: &Doc<Project>, threshold: Option<u64>) -> 
 /// questionnaire) or about a project (the satisfaction questionnaire).
 pub(super) async fn startable(
     state: &AppState,
+    tr: &Tr,
     actor: &Actor,
     project: bool,
 ) -> Result<Vec<(String, String)>, AppError> {
@@ -97,7 +98,8 @@ pub(super) async fn startable(
             v.form_id.starts_with("community_") && v.form_id != SATISFACTION_FORM
         };
         if v.published && fits && !out.iter().any(|(id, _)| *id == v.form_id) {
-            out.push((v.form_id, v.title));
+            let title = tr.form_title(&v.form_id, &v.title);
+            out.push((v.form_id, title));
         }
     }
     out.sort_by(|a, b| a.1.cmp(&b.1));
@@ -114,7 +116,7 @@ pub(super) async fn submissions(
         .into_iter()
         .map(|s| SubmissionLink {
             href: format!("/records/{doc}/submissions/{}", s.id),
-            title: s.form_title,
+            title: tr.form_title(&s.form_id, &s.form_title),
             date: s.interview_date.to_string(),
             status: tr.t(match s.status {
                 SubmissionStatus::Complete => "form-complete",
@@ -226,7 +228,7 @@ pub(super) async fn community_page_with(
             Vec::new()
         },
         startable: if can_manage {
-            startable(state, &actor, false).await?
+            startable(state, tr, &actor, false).await?
         } else {
             Vec::new()
         },

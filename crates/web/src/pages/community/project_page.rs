@@ -396,7 +396,7 @@ pub(super) async fn project_page(
             Vec::new()
         },
         startable: if can_manage {
-            startable(state, &actor, true).await?
+            startable(state, tr, &actor, true).await?
         } else {
             Vec::new()
         },

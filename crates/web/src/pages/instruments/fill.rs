@@ -111,7 +111,7 @@ pub(super) fn submission_page(
             l.case.profile.given_name, l.case.profile.family_name
         ),
         id: l.sub.id.to_string(),
-        title: l.sub.form_title.clone(),
+        title: tr.form_title(&l.sub.form_id, &l.sub.form_title),
         form_id: l.sub.form_id.clone(),
         version: l.sub.form_version.clone(),
         complete: l.sub.status == SubmissionStatus::Complete,
@@ -357,6 +357,7 @@ pub struct SubmissionRow {
 
 pub async fn case_forms(
     state: &AppState,
+    tr: &Tr,
     caller: &Caller,
     case: &CaseRecord,
 ) -> Result<CaseForms, AppError> {
@@ -365,7 +366,7 @@ pub async fn case_forms(
         .into_iter()
         .map(|s| SubmissionRow {
             id: s.id.to_string(),
-            title: s.form_title,
+            title: tr.form_title(&s.form_id, &s.form_title),
             version: s.form_version,
             date: s.interview_date.to_string(),
             interviewer: s.interviewer_name,
@@ -385,7 +386,8 @@ pub async fn case_forms(
             // Forms about communities and projects are started from those pages.
             let about_case = !v.form_id.starts_with("community_");
             if v.published && about_case && !startable.iter().any(|(id, _)| *id == v.form_id) {
-                startable.push((v.form_id, v.title));
+                let title = tr.form_title(&v.form_id, &v.title);
+                startable.push((v.form_id, title));
             }
         }
         startable.sort_by(|a, b| a.1.cmp(&b.1));

@@ -47,9 +47,9 @@ pub(super) async fn library_page(
                 FormOrigin::Upload => "form-origin-upload",
             }),
             href: version_path(&v.form_id, &v.version),
+            title: tr.form_title(&v.form_id, &v.title),
             form_id: v.form_id,
             version: v.version,
-            title: v.title,
             published: v.published,
         })
         .collect();
@@ -176,9 +176,9 @@ pub(super) async fn preview_page(
     Ok(PreviewPage {
         c: Chrome::new(state, tr.clone(), Some(caller)),
         pieces: draw(&c, &filled, &BTreeMap::new(), tr, true, state.today()),
+        title: tr.form_title(&v.info.form_id, &v.info.title),
         form_id: v.info.form_id,
         version: v.info.version,
-        title: v.info.title,
         published: v.info.published,
         questions: summary.questions,
         languages: summary.languages.join(", "),
