@@ -34,10 +34,12 @@ async fn the_preferred_language_is_kept_and_its_changes_audited(s: &Arc<dyn Stor
     let by_name = s.user_by_username(&u.username).await.unwrap().unwrap();
     assert_eq!(by_name.preferred_language.as_deref(), Some("ar"));
     // Choosing the language already chosen is not a change.
-    assert_eq!(
-        changed_fields(s, "user", &u.id.to_string()).await,
-        ["preferred_language", "preferred_language"]
-    );
+    let language_changes = changed_fields(s, "user", &u.id.to_string())
+        .await
+        .into_iter()
+        .filter(|f| f == "preferred_language")
+        .count();
+    assert_eq!(language_changes, 2);
     let unknown = UserId(uuid::Uuid::new_v4());
     assert!(matches!(
         s.set_preferred_language(unknown, "fr", AuditContext::by(u.id, NOW))

@@ -102,7 +102,7 @@ pub(super) async fn startable(
             out.push((v.form_id, title));
         }
     }
-    out.sort_by(|a, b| a.1.cmp(&b.1));
+    out.sort_by(|a, b| tr.compare(&a.1, &b.1));
     Ok(out)
 }
 
