@@ -451,6 +451,7 @@ async fn request(
         "assets" => c.get("/assets/any/app.css").await,
         "login.submit" => c.post_form("/login", "stale", &[("username", "x"), ("password", "y")]).await,
         "logout" => c.post_form(&path, &s.csrf, &[]).await,
+        "language" => c.post_form(&path, &s.csrf, &[("lang", "en")]).await,
         "password.submit" => c.post_form(&path, &s.csrf, &[("current", "wrong"), ("new", "x"), ("repeat", "y")]).await,
         "tokens.create" => c.post_form(&path, &s.csrf, &[("name", "matrix")]).await,
         "tokens.revoke" => c.post_form("/account/tokens/00000000-0000-0000-0000-000000000000/revoke", &s.csrf, &[]).await,
