@@ -7,8 +7,11 @@ use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use fluent_bundle::FluentValue;
+use icu_calendar::{Date, Gregorian};
 use icu_collator::options::{CollatorOptions, Strength};
 use icu_collator::{Collator, CollatorBorrowed};
+use icu_datetime::FixedCalendarDateTimeFormatter;
+use icu_datetime::fieldsets::YMD;
 use icu_decimal::DecimalFormatter;
 use icu_decimal::input::Decimal;
 use icu_locale_core::Locale;
@@ -51,7 +54,8 @@ impl Numbers {
     /// The BCP 47 tag ICU4X formats with; `-u-nu-` names the digits.
     fn tag(self) -> &'static str {
         match self {
-            Numbers::English => "en",
+            // The programme's English is British: "6 Dec 2026", not "Dec 6, 2026".
+            Numbers::English => "en-GB",
             Numbers::French => "fr",
             Numbers::ArabicWesternDigits => "ar-u-nu-latn",
             Numbers::ArabicIndicDigits => "ar-u-nu-arab",
@@ -84,6 +88,21 @@ static DECIMALS: LazyLock<HashMap<Numbers, DecimalFormatter>> = LazyLock::new(||
         .collect()
 });
 
+/// Dates in the Gregorian calendar programmes work in, medium length: "6 Dec 2026",
+/// "6 déc. 2026", "06‏/12‏/2026".
+static DATES: LazyLock<HashMap<Numbers, FixedCalendarDateTimeFormatter<Gregorian, YMD>>> =
+    LazyLock::new(|| {
+        Numbers::ALL
+            .iter()
+            .filter_map(|n| {
+                let locale: Locale = n.tag().parse().ok()?;
+                let f = FixedCalendarDateTimeFormatter::try_new((&locale).into(), YMD::medium())
+                    .ok()?;
+                Some((*n, f))
+            })
+            .collect()
+    });
+
 static COLLATORS: LazyLock<HashMap<&'static str, CollatorBorrowed<'static>>> =
     LazyLock::new(|| {
         let mut options = CollatorOptions::default();
@@ -115,6 +134,12 @@ pub fn scaled(numbers: Numbers, units: i64, fraction_digits: i16) -> String {
         Some(f) => f.format(&d).to_string(),
         None => d.to_string(),
     }
+}
+
+/// A calendar date as the language writes it; `None` for a date the calendar cannot hold.
+pub fn date(numbers: Numbers, d: time::Date) -> Option<String> {
+    let g = Date::try_new_gregorian(d.year(), u8::from(d.month()), d.day()).ok()?;
+    Some(DATES.get(&numbers)?.format(&g).to_string())
 }
 
 fn fluent_number(numbers: Numbers, value: &FluentValue) -> Option<String> {

@@ -251,11 +251,14 @@ impl Tr {
         args.set(name2, FluentValue::from(self.placed(value2.to_string())));
         self.i18n.format(&self.lang, id, Some(&args))
     }
-    /// A value put into a sentence. In right-to-left text a value written left to right (a
+    /// A value put into a sentence: an ISO date is written as the reader's language writes
+    /// dates, and in right-to-left text a value written left to right (a
     /// date, a case number, a Latin name) is marked so: its digits and dashes, which have no
     /// direction of their own, must not take the sentence's and reorder (2026-12-06 read as
     /// 06-12-2026).
     fn placed(&self, value: String) -> String {
+        // A date put into a sentence reads as the language writes dates.
+        let value = self.date(value);
         let right_to_left =
             |c: char| matches!(c, '\u{0590}'..='\u{08FF}' | '\u{FB1D}'..='\u{FEFC}');
         if self.dir() == "rtl" && !value.chars().any(right_to_left) && !value.is_empty() {
@@ -288,6 +291,17 @@ impl Tr {
         } else {
             format!("{grouped}\u{a0}{currency}")
         }
+    }
+    /// A date for reading, as the reader's language writes it ("6 déc. 2026"). Takes the
+    /// ISO text pages carry (`2026-12-06`); anything else (an empty value, a placeholder) is
+    /// shown as it is.
+    pub fn date(&self, iso: impl AsRef<str>) -> String {
+        let iso = iso.as_ref();
+        let format = time::macros::format_description!("[year]-[month]-[day]");
+        time::Date::parse(iso.trim(), format)
+            .ok()
+            .and_then(|d| locale::date(self.i18n.numbers(&self.lang), d))
+            .unwrap_or_else(|| iso.to_string())
     }
     /// The title of a form: a shipped instrument's in the reader's language (`form-title-<id>`),
     /// any other form's as its author wrote it.

@@ -643,10 +643,20 @@ fn shipped_languages_agree() {
 fn values_placed_into_arabic_sentences_are_isolated() {
     let i18n = Arc::new(I18n::load().unwrap());
     let ar = Tr::new(i18n.clone(), "ar".into());
-    let s = ar.t1("rss-chart-title", "date", "2026-12-06");
+    let s = ar.t1("rss-chart-title", "date", "DKR-2026-00001");
     assert!(
-        s.contains("\u{2068}\u{2066}2026-12-06\u{2069}\u{2069}"),
+        s.contains("\u{2068}\u{2066}DKR-2026-00001\u{2069}\u{2069}"),
         "a left-to-right value in an isolate of its own: {s:?}"
+    );
+    let dated = ar.t1("rss-chart-title", "date", "2026-12-06");
+    assert!(
+        !dated.contains("2026-12-06"),
+        "a date is written as Arabic writes dates: {dated:?}"
+    );
+    let fr = Tr::new(i18n.clone(), "fr".into());
+    assert!(
+        fr.t1("rss-chart-title", "date", "2026-12-06")
+            .contains("6 déc. 2026")
     );
     let name = ar.t1("rss-chart-title", "date", "فاطمة");
     assert!(name.contains("\u{2068}فاطمة\u{2069}"), "{name:?}");
@@ -655,4 +665,20 @@ fn values_placed_into_arabic_sentences_are_isolated() {
         !en.t1("rss-chart-title", "date", "2026-12-06")
             .contains('\u{2068}')
     );
+}
+
+#[test]
+fn dates_are_written_as_each_language_writes_them() {
+    let i18n = Arc::new(I18n::load().unwrap());
+    let tr = |lang: &str| Tr::new(i18n.clone(), lang.into());
+    assert_eq!(tr("en").date("2026-12-06"), "6 Dec 2026");
+    assert_eq!(tr("fr").date("2026-12-06"), "6 déc. 2026");
+    let ar = tr("ar").date("2026-12-06");
+    assert!(ar.contains("2026") && !ar.contains("2026-12-06"), "{ar:?}");
+    i18n.set_arabic_indic_digits(true);
+    assert!(tr("ar").date("2026-12-06").contains("٢٠٢٦"));
+    // What is not a date stays as it is.
+    assert_eq!(tr("fr").date(""), "");
+    assert_eq!(tr("fr").date("–"), "–");
+    assert_eq!(tr("fr").date("2026-02-30"), "2026-02-30");
 }

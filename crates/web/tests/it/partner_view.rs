@@ -109,8 +109,10 @@ async fn a_referral_carried_over_at_closure_tells_the_partner_the_case_is_closed
     let (status, page) = pa.get_text(&format!("/referrals/{referral}")).await;
     assert_eq!(status, 200);
     assert!(
-        page.contains(&format!("The returnee&#39;s case was closed on {today}."))
-            || page.contains(&format!("The returnee's case was closed on {today}.")),
+        page.contains(&format!(
+            "The returnee&#39;s case was closed on {}.",
+            en_date(crate::common::today())
+        )) || page.contains(&format!("The returnee's case was closed on {today}.")),
         "{page}"
     );
     assert!(page.contains("The clinic goes on treating her diabetes"));

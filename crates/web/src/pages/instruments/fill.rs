@@ -390,7 +390,7 @@ pub async fn case_forms(
                 startable.push((v.form_id, title));
             }
         }
-        startable.sort_by(|a, b| a.1.cmp(&b.1));
+        startable.sort_by(|a, b| tr.compare(&a.1, &b.1));
     }
     Ok(CaseForms {
         submissions,

@@ -476,3 +476,10 @@ pub fn duplicate_ids(html: &str) -> Vec<String> {
 pub fn today() -> time::Date {
     time::OffsetDateTime::now_utc().date()
 }
+
+/// A date as English pages write it: "6 Dec 2026".
+#[allow(dead_code)]
+pub fn en_date(d: time::Date) -> String {
+    let f = time::macros::format_description!("[day padding:none] [month repr:short] [year]");
+    d.format(&f).unwrap()
+}

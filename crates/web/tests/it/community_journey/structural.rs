@@ -288,7 +288,7 @@ async fn a_meetings_action_point_is_tracked_to_completion(
     let (_, page) = pm
         .get_text(&format!("/registry/mechanisms/{mechanism}"))
         .await;
-    assert!(page.contains("Meeting of 2026-04-02"));
+    assert!(page.contains("Meeting of 2 Apr 2026"));
     mechanism
 }
 
