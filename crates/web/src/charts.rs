@@ -4,6 +4,8 @@
 //! beside them, series differ by line pattern and marker shape as well as colour, and every
 //! value is written on the chart or in the table next to it.
 
+use crate::i18n::Tr;
+
 /// A value in [0, 1] to draw, with its label; `None` when there is no score.
 pub struct Value {
     pub label: String,
@@ -53,6 +55,7 @@ fn r1(x: f64) -> f64 {
 
 impl Frame {
     fn new(
+        tr: &Tr,
         (width, height): (f64, f64),
         bottom_margin: f64,
         bands: (f64, f64),
@@ -88,7 +91,7 @@ impl Frame {
         for v in [0.0, low, high, 1.0] {
             f.guides.push(Guide {
                 y: f.y(v),
-                label: format_score(Some(v)),
+                label: format_score(tr, Some(v)),
             });
         }
         f
@@ -100,8 +103,11 @@ impl Frame {
 }
 
 /// Two decimals, as scores are shown everywhere; a dash when there is no score.
-pub fn format_score(v: Option<f64>) -> String {
-    v.map(|x| format!("{x:.2}")).unwrap_or_else(|| "–".into())
+/// A score with two decimals, as the reader's language writes them ("0.54", "0,54"); "–"
+/// for none.
+pub fn format_score(tr: &Tr, v: Option<f64>) -> String {
+    v.map(|x| tr.decimal((x * 100.0).round() as i64, 2))
+        .unwrap_or_else(|| "–".into())
 }
 
 /// One survey: a bar per dimension and the composite, over the support bands.
@@ -115,13 +121,14 @@ pub struct BarChart {
 
 impl BarChart {
     pub fn new(
+        tr: &Tr,
         id: &str,
         title: String,
         values: Vec<Value>,
         bands: (f64, f64),
         zone_labels: [String; 3],
     ) -> BarChart {
-        let frame = Frame::new((480.0, 230.0), 44.0, bands, zone_labels);
+        let frame = Frame::new(tr, (480.0, 230.0), 44.0, bands, zone_labels);
         let n = values.len().max(1) as f64;
         let slot = (frame.right - frame.left) / n;
         let w = r1(slot * 0.55);
@@ -139,7 +146,7 @@ impl BarChart {
                     h: r1(frame.bottom - y),
                     mid: r1(x + w / 2.0),
                     label: v.label.clone(),
-                    value_text: format_score(v.value),
+                    value_text: format_score(tr, v.value),
                     value_y: r1(y - 4.0),
                     class: if i == last { "bar composite" } else { "bar" },
                 }
@@ -147,7 +154,7 @@ impl BarChart {
             .collect();
         let desc = values
             .iter()
-            .map(|v| format!("{}: {}", v.label, format_score(v.value)))
+            .map(|v| format!("{}: {}", v.label, format_score(tr, v.value)))
             .collect::<Vec<_>>()
             .join("; ");
         BarChart {
@@ -226,6 +233,7 @@ fn marker(kind: usize, x: f64, y: f64) -> String {
 impl LineChart {
     /// `surveys` are (first tick line, second tick line, values in series order), oldest first.
     pub fn new(
+        tr: &Tr,
         id: &str,
         title: String,
         series_labels: [String; 4],
@@ -234,7 +242,7 @@ impl LineChart {
         zone_labels: [String; 3],
     ) -> LineChart {
         // Room below the survey dates for the legend.
-        let frame = Frame::new((560.0, 270.0), 68.0, bands, zone_labels);
+        let frame = Frame::new(tr, (560.0, 270.0), 68.0, bands, zone_labels);
         let n = surveys.len();
         let x_of = |i: usize| {
             if n <= 1 {
@@ -295,7 +303,7 @@ impl LineChart {
                 let figures = series_labels
                     .iter()
                     .zip(vals)
-                    .map(|(l, v)| format!("{l} {}", format_score(*v)))
+                    .map(|(l, v)| format!("{l} {}", format_score(tr, *v)))
                     .collect::<Vec<_>>()
                     .join(", ");
                 format!("{a} ({b}): {figures}")
@@ -507,9 +515,17 @@ mod tests {
         ["Intensive".into(), "Standard".into(), "Light".into()]
     }
 
+    fn english() -> Tr {
+        Tr::new(
+            std::sync::Arc::new(crate::i18n::I18n::load().unwrap()),
+            "en".into(),
+        )
+    }
+
     #[test]
     fn bars_stand_on_the_axis_and_reach_their_value() {
         let c = BarChart::new(
+            &english(),
             "c",
             "t".into(),
             vec![
@@ -542,6 +558,7 @@ mod tests {
     #[test]
     fn a_trajectory_skips_missing_scores() {
         let c = LineChart::new(
+            &english(),
             "t",
             "t".into(),
             ["E".into(), "S".into(), "P".into(), "C".into()],

@@ -116,7 +116,7 @@ pub fn score_cells(tr: &Tr, model: &ScoringModel, s: &Scores) -> Vec<ScoreCell> 
             let band = v.map(|x| model.band(x));
             ScoreCell {
                 label,
-                value: format_score(v),
+                value: format_score(tr, v),
                 band: band
                     .map(|b| tr.t_of("rss-band", b.as_str()))
                     .unwrap_or_else(|| tr.t("rss-no-score")),
@@ -229,6 +229,7 @@ pub async fn case_panel(
     surveys.sort_by(|a, b| b.date.cmp(&a.date));
     let chart = (!scored.is_empty()).then(|| {
         LineChart::new(
+            tr,
             "rss-trajectory",
             tr.t("rss-trajectory-title"),
             dimension_names(tr),
@@ -286,6 +287,7 @@ pub async fn survey_result(
         let sc = &s.scores;
         result.scores = score_cells(tr, &model, sc);
         result.chart = Some(BarChart::new(
+            tr,
             "rss-scores",
             tr.t1("rss-chart-title", "date", s.interview_date),
             dimension_names(tr)
@@ -313,7 +315,7 @@ pub async fn survey_result(
                 } else {
                     format!("{} ({})", r.answer, r.note)
                 },
-                value: format_score(r.value),
+                value: format_score(tr, r.value),
                 weights: r
                     .weights
                     .iter()

@@ -314,6 +314,22 @@ async fn the_case_page_shows_the_baseline_done_the_scores_and_the_trajectory(j: 
     assert!(page.contains("0.54 Standard support"));
     assert!(page.contains("Reintegration scores across survey rounds"));
     assert!(page.contains("own case manager"));
+    // Read in French, the scores and the date are written the French way.
+    let french = cm
+        .http
+        .get(format!("{}{case_path}", cm.base()))
+        .header("accept-language", "fr")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        french.contains("0,54") && !french.contains("0.54"),
+        "{french}"
+    );
+    assert!(french.contains("0,33") || french.contains("0,66"));
 }
 
 /// A second, ad hoc round: the trajectory has both.

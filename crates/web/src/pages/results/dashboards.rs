@@ -138,7 +138,7 @@ pub async fn dashboard(
         // Averages describe the returnees surveyed: hidden when they are fewer than 5.
         let hidden = domain::authz::is_small_cell(m.returnees, threshold);
         let surveys = hiding.show(m.surveys, hidden);
-        let show = |v: Option<f64>| if hidden { String::new() } else { score(v) };
+        let show = |v: Option<f64>| if hidden { String::new() } else { score(&tr, v) };
         means.push(MeansRow {
             round: tr.t_of("rss-round", m.round.as_str()),
             surveys,
@@ -154,6 +154,7 @@ pub async fn dashboard(
         .collect();
     let trajectory = (shown.len() >= 2).then(|| {
         crate::charts::LineChart::new(
+            &tr,
             "dashboard-trajectory",
             tr.t("dashboard-trajectory"),
             crate::pages::rss::dimension_names(&tr),
@@ -225,7 +226,7 @@ pub async fn dashboard(
     );
     let (overdue_visits, overdue_surveys) = overdue_charts(&state, &tr, &actor, &hiding).await?;
     let distribution = score_distribution(&tr, &summary.bins, &hiding);
-    let items = item_table(&state, &actor, &hiding, &model).await?;
+    let items = item_table(&state, &tr, &actor, &hiding, &model).await?;
     let answer_times = answer_rows(&state, &actor, &hiding).await?;
 
     let suppressed = hiding.hid.load(std::sync::atomic::Ordering::Relaxed);
@@ -405,6 +406,7 @@ pub(super) fn score_distribution(
 /// returnees for the reader, a mean when enough of them answered.
 pub(super) async fn item_table(
     state: &AppState,
+    tr: &Tr,
     actor: &Actor,
     hiding: &Hiding,
     model: &domain::rss::ScoringModel,
@@ -452,7 +454,7 @@ pub(super) async fn item_table(
                         .iter()
                         .map(|(p, _)| {
                             let v = by_province.get(p).copied().flatten();
-                            (crate::charts::format_score(v), band_class(v))
+                            (crate::charts::format_score(tr, v), band_class(v))
                         })
                         .collect(),
                 )
