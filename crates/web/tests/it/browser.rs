@@ -744,5 +744,18 @@ async fn an_me_officer_prepares_an_evaluation_and_prints_its_terms_of_reference(
     );
     assert!(b.text("#checklist").await.contains("Done"));
     b.screenshot("evaluation-terms").await;
+    // The same terms in French and in Arabic, right to left: what was typed stays as typed.
+    for (lang, heading) in [("fr", "Termes de référence"), ("ar", "الاختصاصات")] {
+        b.click(&format!("form.lang-switch button[value={lang}]"))
+            .await;
+        b.wait_until(&format!(
+            "return document.documentElement.lang === '{lang}'"
+        ))
+        .await;
+        let terms = b.text("main").await;
+        assert!(terms.contains(heading), "{lang}: {terms}");
+        assert!(terms.contains("The steering committee"));
+        b.screenshot(&format!("{lang}-evaluation-terms")).await;
+    }
     b.quit().await;
 }

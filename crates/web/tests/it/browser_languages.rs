@@ -216,6 +216,7 @@ async fn the_main_pages_pass_axe_in_english_french_and_arabic() {
         instrument,
         format!("{case_path}/plan/edit"),
         format!("{case_path}/referrals/{referral}"),
+        format!("{case_path}/referrals/{referral}/slip"),
         "/my-work".into(),
         community,
         "/registry/trainings/new".into(),
@@ -261,6 +262,17 @@ async fn the_main_pages_pass_axe_in_english_french_and_arabic() {
                     problems.push(format!("{lang} {path}: {v}"));
                 }
                 checked += 1;
+                // The printable documents and the dashboard, to look at in each language.
+                let shot = if path.ends_with("/slip") {
+                    Some("referral-slip")
+                } else if path == "/results/dashboard" {
+                    Some("dashboard")
+                } else {
+                    None
+                };
+                if let Some(name) = shot.filter(|_| lang != "en") {
+                    b.screenshot(&format!("{lang}-{name}")).await;
+                }
             }
             b.click("form[action='/logout'] button").await;
             b.wait_until("return location.pathname.startsWith('/login')")
@@ -268,6 +280,50 @@ async fn the_main_pages_pass_axe_in_english_french_and_arabic() {
         }
     }
     b.quit().await;
-    assert_eq!(checked, 36);
+    assert_eq!(checked, 39);
     assert!(problems.is_empty(), "axe found:\n{}", problems.join("\n"));
+}
+
+const TAB: &str = "\u{E004}";
+const ENTER: &str = "\u{E007}";
+
+/// Tabs forward until `what` has the focus, at most `limit` times.
+async fn tab_to(b: &Browser, what: &str, limit: usize) {
+    for _ in 0..limit {
+        if b.focused().await == what {
+            return;
+        }
+        b.press(TAB).await;
+    }
+    panic!(
+        "never reached {what} by Tab; focus is on {}",
+        b.focused().await
+    );
+}
+
+/// By keyboard alone, in Arabic: the sign-in form is filled and sent with Enter, and the
+/// language switch is reached with Tab and pressed with Enter.
+#[tokio::test]
+async fn signing_in_and_switching_language_work_by_keyboard_alone() {
+    let app = spawn_app().await;
+    let office = app.office("DKR").await;
+    app.user("cm.keys", Role::CaseManager, Some(office)).await;
+    let b = Browser::start().await;
+    b.goto(&app.url("/login")).await;
+    switch_to(&b, "ar", "ar").await;
+    b.goto(&app.url("/login")).await;
+    // The sign-in page starts with the focus on the username.
+    assert_eq!(b.focused().await, "username");
+    b.press("cm.keys").await;
+    b.press(TAB).await;
+    assert_eq!(b.focused().await, "password");
+    b.press(PASSWORD).await;
+    b.press(ENTER).await;
+    b.wait_for_text("تسجيل الخروج").await;
+    tab_to(&b, "BUTTON:Français", 40).await;
+    b.press(ENTER).await;
+    b.wait_until("return document.documentElement.lang === 'fr'")
+        .await;
+    assert!(b.text("body").await.contains("Se déconnecter"));
+    b.quit().await;
 }

@@ -159,6 +159,34 @@ impl Browser {
         }
     }
 
+    /// Presses keys on the keyboard, as a person would, wherever the focus is. WebDriver's
+    /// key codes name the special keys: `\u{E004}` Tab, `\u{E007}` Enter, `\u{E008}` Shift.
+    pub async fn press(&self, keys: &str) {
+        let mut actions = Vec::new();
+        for k in keys.chars() {
+            actions.push(json!({"type": "keyDown", "value": k.to_string()}));
+            actions.push(json!({"type": "keyUp", "value": k.to_string()}));
+        }
+        self.cmd(
+            reqwest::Method::POST,
+            "/actions",
+            json!({"actions": [{"type": "key", "id": "keyboard", "actions": actions}]}),
+        )
+        .await;
+    }
+
+    /// What has the keyboard focus: its id, else its tag and text.
+    pub async fn focused(&self) -> String {
+        self.script(
+            "const e = document.activeElement; return e.id || (e.tagName + ':' + e.textContent.trim())",
+            json!([]),
+        )
+        .await
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+    }
+
     /// Clicks the first element matching `css`. An htmx swap can replace the element between
     /// finding and clicking it; then it is found again.
     pub async fn click(&self, css: &str) {
