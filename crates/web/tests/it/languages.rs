@@ -211,3 +211,24 @@ async fn instruments_and_the_providers_link_page_are_in_the_readers_language() {
     assert!(page.contains("dir=\"rtl\""));
     assert!(app.i18n.missing().is_empty(), "{:?}", app.i18n.missing());
 }
+
+#[tokio::test]
+async fn names_are_listed_in_the_readers_alphabetical_order() {
+    let app = spawn_app().await;
+    let office = app.office("DKR").await;
+    app.user("pm.sort", Role::ProgrammeManager, Some(office))
+        .await;
+    for name in ["Zinder Santé", "Éducation pour tous", "Accueil Dakar"] {
+        map_service(&app, name, "Dakar").await;
+    }
+    let pm = app.signed_in("pm.sort").await;
+    let (status, page) = get_in(&pm, "/services", "fr").await;
+    assert_eq!(status, 200);
+    // By code points "É" would come after "Z".
+    let at = |name: &str| {
+        page.find(&format!(">{name}<"))
+            .unwrap_or_else(|| panic!("{name}"))
+    };
+    assert!(at("Accueil Dakar") < at("Éducation pour tous"));
+    assert!(at("Éducation pour tous") < at("Zinder Santé"));
+}

@@ -169,7 +169,8 @@ pub async fn list(
         return render(&results);
     }
     let offices = offices_in_scope(&state, &actor).await?;
-    let managers = app::lookups::case_managers(&state, &actor, None).await?;
+    let mut managers = app::lookups::case_managers(&state, &actor, None).await?;
+    managers.sort_by(|a, b| tr.compare(&a.display_name, &b.display_name));
     let empty = HashMap::new();
     let b = FieldBuilder {
         tr: &tr,

@@ -106,7 +106,14 @@ pub async fn services_page(
     Query(q): Query<SearchForm>,
 ) -> Result<Response, AppError> {
     let actor = caller.actor();
-    let all = rf::services(&state, &actor).await?;
+    let mut all = rf::services(&state, &actor).await?;
+    // By category, then by name in the order readers of the page's language expect.
+    all.sort_by(|a, b| {
+        let category = |s: &store::ServiceRecord| s.service.category.as_str();
+        category(a)
+            .cmp(&category(b))
+            .then_with(|| tr.compare(&a.service.name, &b.service.name))
+    });
     let query = q.query();
     let can_manage = authorize(&actor, Action::ManageServices, Resource::Programme).is_ok();
     let proposals = if can_manage {
@@ -131,7 +138,9 @@ pub async fn services_page(
                 .map(|s| tr.t_of("sector", s.as_str()))
                 .unwrap_or_default(),
         })
-        .collect();
+        .collect::<Vec<_>>();
+    let mut providers = providers;
+    providers.sort_by(|a, b| tr.compare(&a.label, &b.label));
     let page = ServicesPage {
         c: Chrome::new(&state, tr.clone(), Some(&caller)),
         search: q.fields(&tr),

@@ -361,7 +361,9 @@ pub async fn stakeholders_page(
     SignedIn(caller): SignedIn,
 ) -> Result<Response, AppError> {
     let actor = caller.actor();
-    let (all, sensitive) = rf::stakeholders(&state, &actor).await?;
+    let (mut all, sensitive) = rf::stakeholders(&state, &actor).await?;
+    // Names in the order readers of the page's language expect.
+    all.sort_by(|a, b| tr.compare(&a.stakeholder.name, &b.stakeholder.name));
     let rows: Vec<StakeholderRow> = all
         .iter()
         .map(|r| {
