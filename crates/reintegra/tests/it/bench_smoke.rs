@@ -36,6 +36,7 @@ fn bench_smoke_run_reports_every_scenario_without_errors() {
         "healthz",
         "case_list",
         "case_page",
+        "case_page_en",
         "case_page_ar",
         "write",
     ] {
