@@ -127,6 +127,12 @@ pub async fn create_account(
         authorize(actor, Action::ManageUsers, Resource::Programme)?;
     }
     let mut errors = ValidationErrors::new();
+    let display_name = domain::text::tidy_name(&a.display_name);
+    if display_name.is_empty() {
+        errors.add("display_name", "error-required");
+    } else if let Some(problem) = domain::text::text_problem(&display_name, false) {
+        errors.add("display_name", problem);
+    }
     if a.role.requires_office() && a.office.is_none() {
         errors.add("office", "error-role-needs-office");
     }
@@ -154,7 +160,7 @@ pub async fn create_account(
         .create_user(
             NewUser {
                 username: a.username,
-                display_name: a.display_name,
+                display_name,
                 role: a.role,
                 office: a.office,
                 password_hash: hash,

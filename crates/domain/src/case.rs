@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 use time::Date;
 
+use crate::text::text_problem;
 use crate::validation::ValidationErrors;
 
 macro_rules! named_enum {
@@ -221,17 +222,18 @@ impl ReturneeProfile {
 
     /// Trims text, turns blank optional text into `None`, drops duplicate vulnerabilities.
     pub fn normalised(mut self) -> Self {
+        use crate::text::{tidy, tidy_name};
         fn opt(s: Option<String>) -> Option<String> {
-            s.map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
+            s.map(|v| tidy(&v)).filter(|v| !v.is_empty())
         }
-        self.given_name = self.given_name.trim().to_string();
-        self.family_name = self.family_name.trim().to_string();
-        self.nationality = self.nationality.trim().to_string();
-        self.returned_from = self.returned_from.trim().to_string();
-        self.return_country = self.return_country.trim().to_string();
-        self.return_province = self.return_province.trim().to_string();
+        self.given_name = tidy_name(&self.given_name);
+        self.family_name = tidy_name(&self.family_name);
+        self.nationality = tidy_name(&self.nationality);
+        self.returned_from = tidy_name(&self.returned_from);
+        self.return_country = tidy_name(&self.return_country);
+        self.return_province = tidy_name(&self.return_province);
         self.gender = opt(self.gender);
-        self.return_community = opt(self.return_community);
+        self.return_community = opt(self.return_community.map(|v| tidy_name(&v)));
         self.vulnerability_details = opt(self.vulnerability_details);
         self.phone = opt(self.phone);
         self.email = opt(self.email);
@@ -240,7 +242,7 @@ impl ReturneeProfile {
         self.vulnerabilities.sort();
         self.vulnerabilities.dedup();
         for m in &mut self.household {
-            m.name = m.name.trim().to_string();
+            m.name = tidy_name(&m.name);
             m.notes = opt(m.notes.take());
         }
         if self.date_of_birth.is_some() {
@@ -263,8 +265,24 @@ impl ReturneeProfile {
         ] {
             if value.trim().is_empty() {
                 e.add(field, "error-required");
+            } else if let Some(problem) = text_problem(value, false) {
+                e.add(field, problem);
             } else if value.chars().count() > MAX_SHORT_TEXT {
                 e.add(field, "error-too-long");
+            }
+        }
+        // Typed text: no control characters, nothing made only of invisible characters.
+        for (field, value, multiline) in [
+            ("gender", &self.gender, false),
+            ("return_community", &self.return_community, false),
+            ("phone", &self.phone, false),
+            ("email", &self.email, false),
+            ("preferred_language", &self.preferred_language, false),
+            ("address", &self.address, true),
+            ("vulnerability_details", &self.vulnerability_details, true),
+        ] {
+            if let Some(problem) = value.as_deref().and_then(|v| text_problem(v, multiline)) {
+                e.add(field, problem);
             }
         }
         for (field, value) in [
@@ -333,6 +351,8 @@ impl ReturneeProfile {
         for (i, m) in self.household.iter().enumerate() {
             if m.name.trim().is_empty() {
                 e.add(format!("household.{i}.name"), "error-required");
+            } else if let Some(problem) = text_problem(&m.name, false) {
+                e.add(format!("household.{i}.name"), problem);
             } else if m.name.chars().count() > MAX_SHORT_TEXT {
                 e.add(format!("household.{i}.name"), "error-too-long");
             }
@@ -347,6 +367,8 @@ impl ReturneeProfile {
                 .is_some_and(|n| n.chars().count() > MAX_LONG_TEXT)
             {
                 e.add(format!("household.{i}.notes"), "error-too-long");
+            } else if let Some(problem) = m.notes.as_deref().and_then(|n| text_problem(n, true)) {
+                e.add(format!("household.{i}.notes"), problem);
             }
         }
         e.into_result(())

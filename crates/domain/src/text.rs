@@ -1,4 +1,5 @@
-//! Text normalisation for search: case- and accent-insensitive matching of names, so that
+//! Text as it is kept and searched: composed (NFC) and free of control characters and
+//! direction overrides when stored; case- and accent-insensitive for search, so that
 //! "Aminata Diallo", "aminata" and "DIALLÒ" find the same person.
 
 use unicode_normalization::UnicodeNormalization;
@@ -31,6 +32,57 @@ pub fn search_tokens(s: &str) -> Vec<String> {
     tokens
 }
 
+/// Characters that change the direction of the text after them (embeddings, overrides,
+/// isolates and marks). In a name they can make "Ali" display as someone else's name.
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{200E}' | '\u{200F}' | '\u{061C}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Characters that take no room on screen: a text of only these looks empty but is not.
+fn is_invisible(c: char) -> bool {
+    is_bidi_control(c)
+        || matches!(
+            c,
+            '\u{00AD}' | '\u{034F}' | '\u{115F}' | '\u{1160}' | '\u{17B4}' | '\u{17B5}'
+                | '\u{180E}' | '\u{200B}'..='\u{200D}' | '\u{2060}'..='\u{2064}' | '\u{3164}'
+                | '\u{FE00}'..='\u{FE0F}' | '\u{FEFF}' | '\u{FFA0}'
+        )
+        || c.is_whitespace()
+}
+
+/// Control characters (NUL, escape, C1 controls…). Line breaks and tabs are allowed only in
+/// long texts.
+fn is_refused_control(c: char, multiline: bool) -> bool {
+    c.is_control() && !(multiline && matches!(c, '\n' | '\r' | '\t'))
+}
+
+/// A text as it is kept: composed (NFC, so that "é" typed two ways is one spelling) and trimmed.
+pub fn tidy(s: &str) -> String {
+    s.nfc().collect::<String>().trim().to_string()
+}
+
+/// A person's or a place's name as it is kept: [`tidy`], without the direction controls that
+/// could make it display as another name.
+pub fn tidy_name(s: &str) -> String {
+    tidy(
+        &s.chars()
+            .filter(|c| !is_bidi_control(*c))
+            .collect::<String>(),
+    )
+}
+
+/// What is wrong with a text typed into a field, as the message code to show: a control
+/// character, or only invisible characters. `multiline` texts may hold line breaks and tabs.
+pub fn text_problem(s: &str, multiline: bool) -> Option<&'static str> {
+    if s.chars().any(|c| is_refused_control(c, multiline)) {
+        Some("error-control-character")
+    } else if !s.is_empty() && s.chars().all(is_invisible) {
+        Some("error-invisible-only")
+    } else {
+        None
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -44,5 +96,46 @@ mod tests {
         );
         assert_eq!(search_tokens("محمد علي"), ["علي", "محمد"]);
         assert!(search_tokens("  - ").is_empty());
+    }
+
+    #[test]
+    fn names_are_composed_and_lose_direction_controls() {
+        // "é" as e + combining acute becomes the one composed character.
+        assert_eq!(tidy("Ame\u{301}lie "), "Amélie");
+        assert_eq!(tidy_name("\u{202E}ilA\u{202C}"), "ilA");
+        assert_eq!(tidy_name("محمد\u{200F}"), "محمد");
+        assert_eq!(tidy_name("  Aïcha  "), "Aïcha");
+    }
+
+    #[test]
+    fn control_characters_and_invisible_only_texts_are_refused() {
+        assert_eq!(
+            text_problem("Ali\0", false),
+            Some("error-control-character")
+        );
+        assert_eq!(
+            text_problem("Ali\u{1b}[31m", false),
+            Some("error-control-character")
+        );
+        assert_eq!(
+            text_problem("two\nlines", false),
+            Some("error-control-character")
+        );
+        assert_eq!(text_problem("two\nlines", true), None);
+        assert_eq!(
+            text_problem("\u{200B}", false),
+            Some("error-invisible-only")
+        );
+        assert_eq!(
+            text_problem("\u{200B}\u{FEFF} \u{2060}", true),
+            Some("error-invisible-only")
+        );
+        assert_eq!(
+            text_problem("", false),
+            None,
+            "emptiness is the required check's"
+        );
+        assert_eq!(text_problem("Fatoumata", false), None);
+        assert_eq!(text_problem("عائشة", false), None);
     }
 }

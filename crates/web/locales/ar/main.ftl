@@ -1964,3 +1964,5 @@ form-title-community_profile = لمحة عن المجتمع المحلي
 form-title-community_assessment = التقييم المجتمعي التشاركي
 form-title-community_needs = احتياجات المجتمع المحلي وأولوياته
 form-title-community_satisfaction = الرضا عن الأنشطة المجتمعية
+error-control-character = احذف أحرف التحكم (مثل فواصل الأسطر أو الرموز غير المرئية) من هذا النص.
+error-invisible-only = لا يحتوي هذا النص إلا على أحرف غير مرئية: اكتب الكلمات المقصودة.

@@ -1932,3 +1932,5 @@ form-title-community_profile = Community profile
 form-title-community_assessment = Participatory community assessment
 form-title-community_needs = Community needs and priorities
 form-title-community_satisfaction = Satisfaction with community activities
+error-control-character = Remove the control characters (such as line breaks or invisible codes) from this text.
+error-invisible-only = This text holds only invisible characters: type the actual words.

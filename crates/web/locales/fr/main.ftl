@@ -1930,3 +1930,5 @@ form-title-community_profile = Profil communautaire
 form-title-community_assessment = Évaluation communautaire participative
 form-title-community_needs = Besoins et priorités de la communauté
 form-title-community_satisfaction = Satisfaction à l'égard des activités communautaires
+error-control-character = Retirez les caractères de contrôle (sauts de ligne, codes invisibles…) de ce texte.
+error-invisible-only = Ce texte ne contient que des caractères invisibles : saisissez le texte voulu.

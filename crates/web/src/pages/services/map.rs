@@ -111,7 +111,7 @@ pub async fn services_page(
     all.sort_by(|a, b| {
         let category = |s: &store::ServiceRecord| s.service.category.as_str();
         category(a)
-            .cmp(&category(b))
+            .cmp(category(b))
             .then_with(|| tr.compare(&a.service.name, &b.service.name))
     });
     let query = q.query();
