@@ -293,8 +293,9 @@ pub async fn revoke_api_token(app: &App, actor: &Actor, token: uuid::Uuid) -> Re
 /// Why a sign-in was refused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SignInRefusal {
-    /// Too many failures lately for this account or this address: wait and try again.
-    Throttled,
+    /// Too many failures lately for this account or this address: the attempt was not even
+    /// checked; try again after this long.
+    Throttled(time::Duration),
     /// Unknown user, wrong password or disabled account: the answer never says which.
     Wrong,
 }
@@ -307,32 +308,62 @@ pub struct SignedIn {
     /// The new session's CSRF token, for a form handed back at once (a post kept across an
     /// ended session).
     pub csrf: String,
+    /// The browser's device token, to keep in a long-lived cookie: the account now knows it.
+    pub device: String,
 }
 
-/// Signs a person in with their username and password from an address, throttled per account
-/// and per address. A hash is checked even for unknown users (`dummy_hash`) so that timing
-/// does not tell which names exist. The sign-in is audited.
+/// The keys failures are counted under: the account, the address, and the account from that
+/// address.
+fn failure_keys(username: &str, address: &str) -> [String; 3] {
+    let account = username.trim().to_lowercase();
+    [
+        format!("account:{account}"),
+        format!("address:{address}"),
+        format!("pair:{account}|{address}"),
+    ]
+}
+
+async fn failures(app: &App, key: &str) -> Result<domain::security::Failures, Error> {
+    let since = app.now() - domain::security::FAILURE_WINDOW;
+    Ok(domain::security::Failures {
+        count: app.store.count_login_failures(key, since).await?,
+        last: app.store.last_login_failure(key).await?,
+    })
+}
+
+/// Signs a person in with their username and password from an address, slowed down after
+/// failures (see `domain::security::sign_in_wait`): per account from that address, per
+/// address, and per account from anywhere but a browser it signed in from before (`device`,
+/// the token of the browser's device cookie). A hash is checked even for unknown users
+/// (`dummy_hash`) so that timing does not tell which names exist. The sign-in is audited.
 pub async fn sign_in(
     app: &App,
     username: &str,
     password: String,
     address: &str,
+    device: Option<&str>,
     dummy_hash: &str,
 ) -> Result<Result<SignedIn, SignInRefusal>, Error> {
-    use domain::security::{FAILURE_WINDOW, sign_in_allowed};
     let now = app.now();
-    let account_key = format!("account:{}", username.trim().to_lowercase());
-    let address_key = format!("address:{address}");
-    let since = now - FAILURE_WINDOW;
-    let account_failures = app.store.count_login_failures(&account_key, since).await?;
-    let address_failures = app.store.count_login_failures(&address_key, since).await?;
-    if !sign_in_allowed(account_failures, address_failures) {
-        return Ok(Err(SignInRefusal::Throttled));
-    }
+    let [account_key, address_key, pair_key] = failure_keys(username, address);
     let user = match Username::parse(username.trim()) {
         Ok(u) => app.store.user_by_username(&u).await?,
         Err(_) => None,
     };
+    let known_device = match (&user, device) {
+        (Some(u), Some(d)) => app.store.is_known_device(u.id, &hash_token(d)).await?,
+        _ => false,
+    };
+    let wait = domain::security::sign_in_wait(
+        failures(app, &pair_key).await?,
+        failures(app, &address_key).await?,
+        failures(app, &account_key).await?,
+        known_device,
+        now,
+    );
+    if let Some(wait) = wait {
+        return Ok(Err(SignInRefusal::Throttled(wait)));
+    }
     let hash = user
         .as_ref()
         .map_or_else(|| dummy_hash.to_string(), |u| u.password_hash.clone());
@@ -341,12 +372,19 @@ pub async fn sign_in(
         Some(u) if verified && !u.disabled => u,
         _ => {
             app.store
-                .record_login_failure(&[account_key, address_key], now)
+                .record_login_failure(&[account_key, address_key, pair_key], now)
                 .await?;
             return Ok(Err(SignInRefusal::Wrong));
         }
     };
+    // The owner's own mistakes from here are forgiven; guesses from elsewhere stay on record
+    // (and on the account page) until they age out.
     app.store.clear_login_failures(&account_key).await?;
+    app.store.clear_login_failures(&pair_key).await?;
+    let device = device.map_or_else(random_token, str::to_string);
+    app.store
+        .remember_device(user.id, &hash_token(&device), now)
+        .await?;
     let token = random_token();
     let csrf = random_token();
     app.store
@@ -365,7 +403,55 @@ pub async fn sign_in(
             vec![],
         ))
         .await?;
-    Ok(Ok(SignedIn { user, token, csrf }))
+    Ok(Ok(SignedIn {
+        user,
+        token,
+        csrf,
+        device,
+    }))
+}
+
+/// Failed sign-ins to the user's account over the last day, newest first, with the address
+/// each came from: shown on the account page, so that someone guessing is noticed.
+pub async fn recent_failed_sign_ins(
+    app: &App,
+    user: &User,
+) -> Result<Vec<(String, time::OffsetDateTime)>, Error> {
+    let prefix = format!("pair:{}|", user.username.as_str().to_lowercase());
+    Ok(app
+        .store
+        .login_failures_under(&prefix, app.now() - time::Duration::days(1))
+        .await?)
+}
+
+/// Why the current password given to change it was not accepted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CurrentPasswordRefusal {
+    Wrong,
+    /// Too many wrong ones lately: not checked; try again after this long.
+    Throttled(time::Duration),
+}
+
+/// Checks the current password given on the password page, slowed down after failures like
+/// sign-in, so that a session left open does not allow unlimited guesses.
+pub async fn check_current_password(
+    app: &App,
+    user: &User,
+    current: String,
+) -> Result<Result<(), CurrentPasswordRefusal>, Error> {
+    let key = format!("password:{}", user.id);
+    if let Some(wait) = domain::security::retry_wait(failures(app, &key).await?, app.now()) {
+        return Ok(Err(CurrentPasswordRefusal::Throttled(wait)));
+    }
+    if verify_password(current, user.password_hash.clone()).await {
+        app.store.clear_login_failures(&key).await?;
+        Ok(Ok(()))
+    } else {
+        app.store
+            .record_login_failure(std::slice::from_ref(&key), app.now())
+            .await?;
+        Ok(Err(CurrentPasswordRefusal::Wrong))
+    }
 }
 
 /// Ends a session (signing out, or a session found expired).

@@ -4,15 +4,60 @@ use time::{Duration, OffsetDateTime};
 
 /// Failed sign-ins counted over this window.
 pub const FAILURE_WINDOW: Duration = Duration::minutes(15);
-/// After this many failures for one account within the window, that account is locked until
-/// the window has passed, even for the right password.
-pub const ACCOUNT_FAILURE_LIMIT: u32 = 5;
-/// After this many failures from one address within the window, that address is locked.
-pub const ADDRESS_FAILURE_LIMIT: u32 = 20;
 
-/// Whether a sign-in attempt may be checked at all, given recent failures.
-pub fn sign_in_allowed(account_failures: u32, address_failures: u32) -> bool {
-    account_failures < ACCOUNT_FAILURE_LIMIT && address_failures < ADDRESS_FAILURE_LIMIT
+/// Recent failed attempts on one key (an account, an address, or an account from one address):
+/// how many within [`FAILURE_WINDOW`], and when the last one was.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Failures {
+    pub count: u32,
+    pub last: Option<OffsetDateTime>,
+}
+
+/// A delay that grows with failures: nothing for the first `free`, then `base`, doubling with
+/// each further failure, never more than the window.
+fn growing(f: Failures, free: u32, base: Duration) -> Duration {
+    if f.count < free {
+        return Duration::ZERO;
+    }
+    let doublings = (f.count - free).min(16);
+    (base * 2_i32.pow(doublings)).min(FAILURE_WINDOW)
+}
+
+/// How long to wait before one more guess at a secret (a current password) may be checked:
+/// free for 3 failures, then 5 s, 10 s, 20 s… up to the window.
+pub fn retry_wait(f: Failures, now: OffsetDateTime) -> Option<Duration> {
+    let left = f.last? + growing(f, 3, Duration::seconds(5)) - now;
+    left.is_positive().then_some(left)
+}
+
+/// How long to wait before the next attempt may even be checked, or `None` when it may be now.
+/// Failures slow attempts down rather than lock the account, so that someone guessing cannot
+/// keep its owner out:
+/// - one account from one address: free for 3 failures, then 5 s, 10 s, 20 s…;
+/// - one address, for all accounts: free for 20 (an office behind one address), then growing;
+/// - one account, from all addresses: free for 10, then growing, except in a browser where the
+///   account signed in before (`known_device`), so its owner still gets in from their own
+///   device while someone elsewhere guesses.
+pub fn sign_in_wait(
+    pair: Failures,
+    address: Failures,
+    account: Failures,
+    known_device: bool,
+    now: OffsetDateTime,
+) -> Option<Duration> {
+    let base = Duration::seconds(5);
+    let mut waits = vec![
+        (pair, growing(pair, 3, base)),
+        (address, growing(address, 20, base)),
+    ];
+    if !known_device {
+        waits.push((account, growing(account, 10, base)));
+    }
+    waits
+        .into_iter()
+        .filter_map(|(f, delay)| Some(f.last? + delay - now))
+        .filter(|left| left.is_positive())
+        .max()
 }
 
 /// How long a session lives. Field staff often leave a page open between interviews, so the idle
@@ -82,10 +127,41 @@ mod tests {
     use time::macros::datetime;
 
     #[test]
-    fn throttling_starts_at_the_limits() {
-        assert!(sign_in_allowed(4, 19));
-        assert!(!sign_in_allowed(5, 0));
-        assert!(!sign_in_allowed(0, 20));
+    fn failures_slow_sign_in_down_more_and_more_but_never_lock_the_owner_out() {
+        let now = datetime!(2026-11-23 08:00 UTC);
+        let f = |count, ago: i64| Failures {
+            count,
+            last: Some(now - Duration::seconds(ago)),
+        };
+        let none = Failures::default();
+        // Three mistakes of one's own cost nothing.
+        assert_eq!(sign_in_wait(f(3 - 1, 0), none, none, false, now), None);
+        // Then each further failure from that address doubles the wait: 5 s, 10 s, 20 s.
+        assert_eq!(
+            sign_in_wait(f(3, 1), f(3, 1), f(3, 1), false, now),
+            Some(Duration::seconds(4))
+        );
+        assert_eq!(
+            sign_in_wait(f(5, 0), f(5, 0), f(5, 0), false, now),
+            Some(Duration::seconds(20))
+        );
+        assert_eq!(sign_in_wait(f(5, 25), none, none, false, now), None);
+        // Never more than the window.
+        assert_eq!(
+            sign_in_wait(f(40, 0), none, none, false, now),
+            Some(FAILURE_WINDOW)
+        );
+        // Guesses at one account from elsewhere slow down other browsers, not the owner's own
+        // device, and from the owner's address nothing was tried.
+        let guessed = f(30, 0);
+        assert!(sign_in_wait(none, none, guessed, false, now).is_some());
+        assert_eq!(sign_in_wait(none, none, guessed, true, now), None);
+        // An office behind one address shares it: twenty failures go before anyone waits.
+        assert_eq!(sign_in_wait(none, f(19, 0), none, false, now), None);
+        assert!(sign_in_wait(none, f(20, 0), none, false, now).is_some());
+        // Guessing a current password slows down the same way.
+        assert_eq!(retry_wait(f(2, 0), now), None);
+        assert_eq!(retry_wait(f(4, 0), now), Some(Duration::seconds(10)));
     }
 
     #[test]

@@ -48,6 +48,15 @@ enum Command {
         /// Mark cookies Secure even without a proxy header (when served only over HTTPS).
         #[arg(long, env = "REINTEGRA_SECURE_COOKIES")]
         secure_cookies: bool,
+        /// A reverse proxy in front of Reintegra (an IP address; repeat for several, or give
+        /// them comma-separated). Only a trusted proxy's X-Forwarded-For names the client whose
+        /// failed sign-ins are counted.
+        #[arg(
+            long = "trusted-proxy",
+            env = "REINTEGRA_TRUSTED_PROXIES",
+            value_delimiter = ','
+        )]
+        trusted_proxies: Vec<std::net::IpAddr>,
     },
     /// Apply database migrations and exit.
     Migrate {
@@ -191,7 +200,16 @@ async fn run(cli: Cli) -> Result<()> {
             bind,
             demo,
             secure_cookies,
-        } => serve(&data.data_dir, bind, demo, secure_cookies).await,
+            trusted_proxies,
+        } => {
+            let config = web::Config {
+                secure_cookies,
+                demo,
+                trusted_proxies,
+                ..Default::default()
+            };
+            serve(&data.data_dir, bind, config).await
+        }
         Command::Demo { data, cases, seed } => {
             let store = open(&data.data_dir).await?;
             if store.count_users().await? > 0 {
@@ -445,7 +463,8 @@ fn refusal(fields: &domain::ValidationErrors, role: Role) -> String {
         .join("; ")
 }
 
-async fn serve(dir: &Path, bind: SocketAddr, demo: bool, secure_cookies: bool) -> Result<()> {
+async fn serve(dir: &Path, bind: SocketAddr, config: web::Config) -> Result<()> {
+    let demo = config.demo;
     let sqlite = Arc::new(open(dir).await?);
     let store: Arc<dyn Store> = sqlite.clone();
     if store.count_users().await? == 0 {
@@ -461,11 +480,6 @@ async fn serve(dir: &Path, bind: SocketAddr, demo: bool, secure_cookies: bool) -
         );
         demo::print_credentials();
     }
-    let config = web::Config {
-        secure_cookies,
-        demo,
-        ..Default::default()
-    };
     let state = web::AppState::new(store, config).await?;
     let app = web::router(state);
     let listener = tokio::net::TcpListener::bind(bind)

@@ -100,6 +100,24 @@ pub trait AccountStore: Send + Sync + 'static {
     async fn record_login_failure(&self, keys: &[String], at: OffsetDateTime) -> Result<()>;
     async fn count_login_failures(&self, key: &str, since: OffsetDateTime) -> Result<u32>;
     async fn clear_login_failures(&self, key: &str) -> Result<()>;
+    /// When the last failure under `key` was recorded (failures are kept a day).
+    async fn last_login_failure(&self, key: &str) -> Result<Option<OffsetDateTime>>;
+    /// The failures recorded under keys starting with `prefix` since `since`, newest first:
+    /// the rest of each key (for `pair:<account>|`, the address) and when.
+    async fn login_failures_under(
+        &self,
+        prefix: &str,
+        since: OffsetDateTime,
+    ) -> Result<Vec<(String, OffsetDateTime)>>;
+    /// Remembers a browser the user signed in from (the hash of its device token).
+    async fn remember_device(
+        &self,
+        user: UserId,
+        token_hash: &str,
+        at: OffsetDateTime,
+    ) -> Result<()>;
+    /// Whether the user signed in from the browser holding this device token before.
+    async fn is_known_device(&self, user: UserId, token_hash: &str) -> Result<bool>;
     async fn create_api_token(&self, token: NewApiToken, audit: AuditContext) -> Result<ApiToken>;
     async fn api_tokens(&self, user: UserId) -> Result<Vec<ApiToken>>;
     async fn revoke_api_token(

@@ -35,6 +35,9 @@ pub struct Config {
     pub session_policy: SessionPolicy,
     /// Serving the demo programme: every page says so.
     pub demo: bool,
+    /// Reverse proxies whose `X-Forwarded-For` names the client: only from these is the header
+    /// believed (anyone else could write any address in it).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 /// What every handler gets: the application (store and clock) and what HTTP adds to it.

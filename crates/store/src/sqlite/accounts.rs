@@ -317,6 +317,57 @@ pub(crate) fn record_login_failure(
     Ok(())
 }
 
+pub(crate) fn last_login_failure(c: &Connection, key: &str) -> Result<Option<OffsetDateTime>> {
+    let at: Option<i64> = q_row(
+        c,
+        "SELECT max(at) FROM login_failures WHERE key = ?1",
+        [key],
+        |r| r.get(0),
+    )?;
+    Ok(at.map(from_ts))
+}
+
+pub(crate) fn login_failures_under(
+    c: &Connection,
+    prefix: &str,
+    since: OffsetDateTime,
+) -> Result<Vec<(String, OffsetDateTime)>> {
+    // A prefix compare rather than LIKE: `_` and `%` may be part of a username.
+    let mut stmt = c.prepare_cached(
+        "SELECT substr(key, length(?1) + 1), at FROM login_failures
+         WHERE substr(key, 1, length(?1)) = ?1 AND at >= ?2 ORDER BY at DESC LIMIT 50",
+    )?;
+    let rows = stmt
+        .query_map(params![prefix, ts(since)], |r| {
+            Ok((r.get::<_, String>(0)?, from_ts(r.get::<_, i64>(1)?)))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows)
+}
+
+pub(crate) fn remember_device(
+    c: &Connection,
+    user: UserId,
+    token_hash: &str,
+    at: OffsetDateTime,
+) -> Result<()> {
+    exec(
+        c,
+        "INSERT OR IGNORE INTO known_devices (token_hash, user_id, created_at) VALUES (?1, ?2, ?3)",
+        params![token_hash, user.to_string(), ts(at)],
+    )?;
+    Ok(())
+}
+
+pub(crate) fn is_known_device(c: &Connection, user: UserId, token_hash: &str) -> Result<bool> {
+    Ok(q_row(
+        c,
+        "SELECT EXISTS (SELECT 1 FROM known_devices WHERE token_hash = ?1 AND user_id = ?2)",
+        params![token_hash, user.to_string()],
+        |r| r.get(0),
+    )?)
+}
+
 fn token_row(r: &Row<'_>) -> rusqlite::Result<ApiToken> {
     Ok(ApiToken {
         id: parse_uuid(0, &r.get::<_, String>(0)?)?,

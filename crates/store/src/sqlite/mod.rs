@@ -125,6 +125,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "each account's language",
         include_str!("../../migrations/sqlite/0018_user_language.sql"),
     ),
+    (
+        19,
+        "browsers accounts signed in from",
+        include_str!("../../migrations/sqlite/0019_known_devices.sql"),
+    ),
 ];
 
 pub const DATABASE_FILE: &str = "reintegra.db";

@@ -126,6 +126,35 @@ impl AccountStore for SqliteStore {
         })
         .await
     }
+    async fn last_login_failure(&self, key: &str) -> Result<Option<OffsetDateTime>> {
+        let key = key.to_string();
+        self.read(move |c| accounts::last_login_failure(c, &key))
+            .await
+    }
+    async fn login_failures_under(
+        &self,
+        prefix: &str,
+        since: OffsetDateTime,
+    ) -> Result<Vec<(String, OffsetDateTime)>> {
+        let prefix = prefix.to_string();
+        self.read(move |c| accounts::login_failures_under(c, &prefix, since))
+            .await
+    }
+    async fn remember_device(
+        &self,
+        user: UserId,
+        token_hash: &str,
+        at: OffsetDateTime,
+    ) -> Result<()> {
+        let token_hash = token_hash.to_string();
+        self.write(move |tx| accounts::remember_device(tx, user, &token_hash, at))
+            .await
+    }
+    async fn is_known_device(&self, user: UserId, token_hash: &str) -> Result<bool> {
+        let token_hash = token_hash.to_string();
+        self.read(move |c| accounts::is_known_device(c, user, &token_hash))
+            .await
+    }
     async fn create_api_token(&self, token: NewApiToken, audit: AuditContext) -> Result<ApiToken> {
         self.write(move |tx| accounts::create_api_token(tx, token, &audit))
             .await

@@ -29,7 +29,6 @@ actor-system = النظام
 
 ## تسجيل الدخول والحساب
 login-error-wrong = اسم المستخدم أو كلمة المرور غير صحيحة. تحقّق منهما وأعد المحاولة.
-login-error-throttled = محاولات فاشلة كثيرة جدًا. انتظر 15 دقيقة قبل المحاولة من جديد، أو اطلب المساعدة من المسؤول عن النظام.
 login-error-expired = انتهت صلاحية نموذج تسجيل الدخول. يُرجى تسجيل الدخول من جديد.
 field-username = اسم المستخدم
 field-password = كلمة المرور
@@ -1966,3 +1965,22 @@ form-title-community_needs = احتياجات المجتمع المحلي وأو
 form-title-community_satisfaction = الرضا عن الأنشطة المجتمعية
 error-control-character = احذف أحرف التحكم (مثل فواصل الأسطر أو الرموز غير المرئية) من هذا النص.
 error-invisible-only = لا يحتوي هذا النص إلا على أحرف غير مرئية: اكتب الكلمات المقصودة.
+login-error-wait = محاولات فاشلة كثيرة. انتظر { $wait } قبل المحاولة مرة أخرى.
+error-password-wait = كلمات مرور خاطئة كثيرة. انتظر { $wait } قبل المحاولة مرة أخرى.
+account-failed-title = محاولات تسجيل الدخول الفاشلة خلال اليوم الأخير
+account-failed-none = لا توجد.
+account-failed-intro = حاول أحدهم تسجيل الدخول إلى حسابك بكلمة مرور خاطئة. إن لم تكن أنت، فغيّر كلمة مرورك وأبلغ المسؤول عن النظام.
+account-failed-when = الوقت
+account-failed-from = من العنوان
+wait-seconds = { $count ->
+    [one] ثانية واحدة
+    [two] ثانيتين
+    [few] { $count } ثوانٍ
+   *[other] { $count } ثانية
+}
+wait-minutes = { $count ->
+    [one] دقيقة واحدة
+    [two] دقيقتين
+    [few] { $count } دقائق
+   *[other] { $count } دقيقة
+}

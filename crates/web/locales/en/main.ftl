@@ -29,7 +29,6 @@ actor-system = System
 
 ## Sign-in and account
 login-error-wrong = The username or password is not right. Check them and try again.
-login-error-throttled = Too many failed attempts. Wait 15 minutes before trying again, or ask an administrator.
 login-error-expired = The sign-in form had expired. Please sign in again.
 field-username = Username
 field-password = Password
@@ -1934,3 +1933,18 @@ form-title-community_needs = Community needs and priorities
 form-title-community_satisfaction = Satisfaction with community activities
 error-control-character = Remove the control characters (such as line breaks or invisible codes) from this text.
 error-invisible-only = This text holds only invisible characters: type the actual words.
+login-error-wait = Too many failed attempts. Wait { $wait } before trying again.
+error-password-wait = Too many wrong passwords. Wait { $wait } before trying again.
+account-failed-title = Failed sign-ins in the last day
+account-failed-none = None.
+account-failed-intro = Someone tried to sign in to your account with a wrong password. If these were not you, change your password and tell your administrator.
+account-failed-when = When
+account-failed-from = From the address
+wait-seconds = { $count ->
+    [one] one second
+   *[other] { $count } seconds
+}
+wait-minutes = { $count ->
+    [one] one minute
+   *[other] { $count } minutes
+}

@@ -29,7 +29,6 @@ actor-system = Système
 
 ## Connexion et compte
 login-error-wrong = Le nom d'utilisateur ou le mot de passe est incorrect. Vérifiez-les et réessayez.
-login-error-throttled = Trop de tentatives infructueuses. Attendez 15 minutes avant de réessayer, ou adressez-vous à un administrateur.
 login-error-expired = Le formulaire de connexion avait expiré. Veuillez vous reconnecter.
 field-username = Nom d'utilisateur
 field-password = Mot de passe
@@ -1932,3 +1931,18 @@ form-title-community_needs = Besoins et priorités de la communauté
 form-title-community_satisfaction = Satisfaction à l'égard des activités communautaires
 error-control-character = Retirez les caractères de contrôle (sauts de ligne, codes invisibles…) de ce texte.
 error-invisible-only = Ce texte ne contient que des caractères invisibles : saisissez le texte voulu.
+login-error-wait = Trop de tentatives échouées. Attendez { $wait } avant de réessayer.
+error-password-wait = Trop de mots de passe erronés. Attendez { $wait } avant de réessayer.
+account-failed-title = Connexions échouées au cours des dernières 24 heures
+account-failed-none = Aucune.
+account-failed-intro = Quelqu'un a tenté de se connecter à votre compte avec un mot de passe erroné. Si ce n'était pas vous, changez votre mot de passe et prévenez votre administrateur.
+account-failed-when = Quand
+account-failed-from = Depuis l'adresse
+wait-seconds = { $count ->
+    [one] { $count } seconde
+   *[other] { $count } secondes
+}
+wait-minutes = { $count ->
+    [one] { $count } minute
+   *[other] { $count } minutes
+}

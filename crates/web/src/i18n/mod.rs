@@ -303,6 +303,15 @@ impl Tr {
             .and_then(|d| locale::date(self.i18n.numbers(&self.lang), d))
             .unwrap_or_else(|| iso.to_string())
     }
+    /// How long to wait, in words: "20 seconds", "3 minutes" (rounded up).
+    pub fn wait(&self, d: time::Duration) -> String {
+        let seconds = d.whole_seconds().max(1) as u64;
+        if seconds < 60 {
+            self.tn("wait-seconds", seconds)
+        } else {
+            self.tn("wait-minutes", seconds.div_ceil(60))
+        }
+    }
     /// The title of a form: a shipped instrument's in the reader's language (`form-title-<id>`),
     /// any other form's as its author wrote it.
     pub fn form_title(&self, form_id: &str, stored: &str) -> String {

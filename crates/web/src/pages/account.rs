@@ -60,8 +60,14 @@ pub async fn password_submit(
         error_new: String::new(),
         error_repeat: String::new(),
     };
-    if !auth::verify_password(form.current, caller.user.password_hash.clone()).await {
-        page.error_current = tr.t("error-password-current");
+    use app::accounts::CurrentPasswordRefusal;
+    match app::accounts::check_current_password(&state, &caller.user, form.current).await? {
+        Ok(()) => {}
+        Err(CurrentPasswordRefusal::Wrong) => page.error_current = tr.t("error-password-current"),
+        Err(CurrentPasswordRefusal::Throttled(wait)) => {
+            page.error_current = tr.t1("error-password-wait", "wait", tr.wait(wait));
+            return render_status(StatusCode::TOO_MANY_REQUESTS, &page);
+        }
     }
     if let Err(code) = check_new_password(&form.new, caller.user.username.as_str()) {
         page.error_new = tr.t(code);
@@ -102,6 +108,8 @@ struct AccountPage {
     token_name: String,
     error: String,
     changed: bool,
+    /// Failed sign-ins to this account over the last day: (when, from which address).
+    failed_sign_ins: Vec<(String, String)>,
 }
 
 fn token_views(tokens: Vec<ApiToken>) -> Vec<TokenView> {
@@ -136,7 +144,20 @@ async fn account_page(
         }
         None => tr.t("office-national"),
     };
+    let failed_sign_ins = app::accounts::recent_failed_sign_ins(state, &caller.user)
+        .await?
+        .into_iter()
+        .map(|(address, at)| {
+            let minute = time::macros::format_description!("[hour]:[minute]");
+            let time = at.time().format(&minute).unwrap_or_default();
+            (
+                format!("{} {time} UTC", tr.date(at.date().to_string())),
+                address,
+            )
+        })
+        .collect();
     Ok(AccountPage {
+        failed_sign_ins,
         username: caller.user.username.to_string(),
         office,
         tokens: token_views(app::lookups::own_api_tokens(state, &caller.actor()).await?),

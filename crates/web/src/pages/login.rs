@@ -18,21 +18,56 @@ use crate::auth::{
 use crate::error::AppError;
 use crate::i18n::Tr;
 
-/// The client's address, for throttling. Behind a reverse proxy this is the proxy's address.
+/// The client's address, for throttling: the peer's, or, when the peer is a trusted reverse
+/// proxy, the nearest address in `X-Forwarded-For` that is not one of the trusted proxies.
 pub struct ClientAddr(pub String);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+impl FromRequestParts<AppState> for ClientAddr {
     type Rejection = std::convert::Infallible;
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip());
+        let Some(peer) = peer else {
+            return Ok(ClientAddr("unknown".into()));
+        };
         Ok(ClientAddr(
-            parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|c| c.0.ip().to_string())
-                .unwrap_or_else(|| "unknown".into()),
+            client_address(peer, &parts.headers, &state.config.trusted_proxies).to_string(),
         ))
     }
 }
+
+/// Who a request comes from, given its peer and its `X-Forwarded-For` header.
+pub fn client_address(
+    peer: std::net::IpAddr,
+    headers: &HeaderMap,
+    trusted: &[std::net::IpAddr],
+) -> std::net::IpAddr {
+    if !trusted.contains(&peer) {
+        return peer;
+    }
+    // Each proxy appends the address it received from: read from the right, past our own
+    // proxies, to the first address they did not add themselves.
+    let forwarded: Vec<std::net::IpAddr> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map_while(|a| a.trim().parse().ok())
+        .collect();
+    forwarded
+        .into_iter()
+        .rev()
+        .find(|a| !trusted.contains(a))
+        .unwrap_or(peer)
+}
+
+/// The cookie that lets a browser be recognised as one an account signed in from before.
+pub const DEVICE_COOKIE: &str = "reintegra_device";
 
 #[derive(Template)]
 #[template(path = "login.html")]
@@ -196,7 +231,7 @@ pub async fn submit(
         let typed = Typed {
             username: typed_name.clone(),
             next: next.clone(),
-            error: tr.t(msg),
+            error: msg.to_string(),
             carried: f.carried.clone(),
         };
         login_page(&state, tr.clone(), &headers, jar, status, typed)
@@ -206,29 +241,46 @@ pub async fn submit(
         .map(|c| c.value().to_string())
         .unwrap_or_default();
     if expected.is_empty() || !same_secret(&expected, &f.csrf) {
-        return again(jar, StatusCode::FORBIDDEN, "login-error-expired");
+        return again(jar, StatusCode::FORBIDDEN, &tr.t("login-error-expired"));
     }
+    let device = jar.get(DEVICE_COOKIE).map(|c| c.value().to_string());
     let signed_in = app::accounts::sign_in(
         &state,
         &f.username,
         f.password,
         &addr.to_string(),
+        device.as_deref(),
         &state.dummy_hash,
     )
     .await?;
-    let app::accounts::SignedIn { user, token, csrf } = match signed_in {
+    let app::accounts::SignedIn {
+        user,
+        token,
+        csrf,
+        device,
+    } = match signed_in {
         Ok(s) => s,
-        Err(app::accounts::SignInRefusal::Throttled) => {
-            return again(jar, StatusCode::TOO_MANY_REQUESTS, "login-error-throttled");
+        Err(app::accounts::SignInRefusal::Throttled(wait)) => {
+            let message = tr.t1("login-error-wait", "wait", tr.wait(wait));
+            return again(jar, StatusCode::TOO_MANY_REQUESTS, &message);
         }
         Err(app::accounts::SignInRefusal::Wrong) => {
-            return again(jar, StatusCode::UNAUTHORIZED, "login-error-wrong");
+            return again(jar, StatusCode::UNAUTHORIZED, &tr.t("login-error-wrong"));
         }
     };
     let secure = auth::is_secure(&state, &headers);
     let jar = jar
         .remove(Cookie::build(LOGIN_CSRF_COOKIE).path("/login"))
-        .add(auth::session_cookie(token, secure));
+        .add(auth::session_cookie(token, secure))
+        .add(
+            Cookie::build((DEVICE_COOKIE, device))
+                .http_only(true)
+                .same_site(axum_extra::extract::cookie::SameSite::Lax)
+                .secure(secure)
+                .path("/login")
+                .max_age(time::Duration::days(365))
+                .build(),
+        );
     // The account's language follows its owner to every browser; a language chosen on the
     // sign-in page before any was kept becomes the account's.
     let chosen = jar

@@ -28,6 +28,7 @@ mod role_matrix;
 mod rss_journey;
 mod session_ended;
 mod sign_in_next;
+mod sign_in_throttling;
 mod visit_window;
 #[path = "common/browser.rs"]
 mod webdriver;

@@ -19,6 +19,62 @@ pub async fn run(s: Arc<dyn Store>) {
     api_tokens_record_use_belong_to_their_user_and_are_audited(&s).await;
     replies_to_posts_are_kept_once_per_key_and_route_for_a_day(&s).await;
     the_preferred_language_is_kept_and_its_changes_audited(&s).await;
+    failures_are_found_by_key_and_prefix_and_devices_remembered(&s).await;
+}
+
+async fn failures_are_found_by_key_and_prefix_and_devices_remembered(s: &Arc<dyn Store>) {
+    let t = |m: i64| NOW + time::Duration::minutes(m);
+    assert_eq!(
+        s.last_login_failure("pair:dev_user|1.2.3.4").await.unwrap(),
+        None
+    );
+    s.record_login_failure(&["pair:dev_user|1.2.3.4".into()], t(1))
+        .await
+        .unwrap();
+    s.record_login_failure(&["pair:dev_user|5.6.7.8".into()], t(3))
+        .await
+        .unwrap();
+    s.record_login_failure(&["pair:dev_user|1.2.3.4".into()], t(2))
+        .await
+        .unwrap();
+    // A name with LIKE's wildcards matches only itself.
+    s.record_login_failure(&["pair:devXuser|9.9.9.9".into()], t(4))
+        .await
+        .unwrap();
+    assert_eq!(
+        s.last_login_failure("pair:dev_user|1.2.3.4").await.unwrap(),
+        Some(t(2))
+    );
+    let found = s
+        .login_failures_under("pair:dev_user|", t(0))
+        .await
+        .unwrap();
+    assert_eq!(
+        found,
+        [
+            ("5.6.7.8".to_string(), t(3)),
+            ("1.2.3.4".to_string(), t(2)),
+            ("1.2.3.4".to_string(), t(1)),
+        ]
+    );
+    assert_eq!(
+        s.login_failures_under("pair:dev_user|", t(2))
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+
+    let u = user(s, "device.user", Role::Viewer, None).await;
+    let other = user(s, "device.other", Role::Viewer, None).await;
+    assert!(!s.is_known_device(u.id, "d1").await.unwrap());
+    s.remember_device(u.id, "d1", NOW).await.unwrap();
+    s.remember_device(u.id, "d1", NOW).await.unwrap();
+    assert!(s.is_known_device(u.id, "d1").await.unwrap());
+    assert!(
+        !s.is_known_device(other.id, "d1").await.unwrap(),
+        "one account's device only"
+    );
 }
 
 async fn the_preferred_language_is_kept_and_its_changes_audited(s: &Arc<dyn Store>) {
