@@ -3,3 +3,4 @@
 
 mod bench_smoke;
 mod cli;
+mod crash_smoke;
