@@ -293,6 +293,7 @@ pub async fn register(app: &App, actor: &Actor, r: Registration) -> Result<Regis
     };
     let today = app.today();
     let profile = r.profile.normalised();
+    let profile = domain::text::clean_texts(profile).map_err(Error::validation)?;
     if let Err(e) = profile.check(today) {
         errors.merge(e);
     }
@@ -372,6 +373,7 @@ pub async fn update(
         _ => case.case_manager,
     };
     let profile = profile.normalised();
+    let profile = domain::text::clean_texts(profile).map_err(Error::validation)?;
     if let Err(e) = profile.check(app.today()) {
         errors.merge(e);
     }

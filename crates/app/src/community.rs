@@ -303,6 +303,7 @@ pub async fn save<T: Record>(
 ) -> Result<Doc<T>, Error> {
     authorize(actor, manage_action(T::KIND), resource(place.office))?;
     let body = body.normalised();
+    let body = domain::text::clean_texts(body).map_err(Error::validation)?;
     let mut errors = body.check(app.today());
     let codes = body.office_codes();
     if codes.iter().any(|c| !c.trim().is_empty()) {

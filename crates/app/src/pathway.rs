@@ -385,6 +385,10 @@ pub async fn record_visit(
 ) -> Result<Entry, Error> {
     may(actor, Action::UpdateCase, p)?;
     let visit = visit.normalised();
+    // The confirmation is sent, never kept, so it does not survive the texts' cleaning.
+    let confirmed = visit.confirm_outside_window;
+    let mut visit = domain::text::clean_texts(visit).map_err(Error::validation)?;
+    visit.confirm_outside_window = confirmed;
     visit.check(app.today()).map_err(Error::validation)?;
     let schedule: Vec<DueVisit> = p.visits(app.today()).into_iter().map(|(v, _)| v).collect();
     visit.check_window(&schedule).map_err(Error::validation)?;
@@ -409,6 +413,7 @@ pub async fn record_session(
 ) -> Result<Entry, Error> {
     authorize(actor, Action::UpdateCase, Resource::Case(case.access()))?;
     let session = session.normalised();
+    let session = domain::text::clean_texts(session).map_err(Error::validation)?;
     session.check(app.today()).map_err(Error::validation)?;
     let date = session.date;
     add_entry(
@@ -618,6 +623,7 @@ pub async fn request_closure(
 ) -> Result<ClosureRecord, Error> {
     may(actor, Action::UpdateCase, p)?;
     let closure = closure.normalised();
+    let closure = domain::text::clean_texts(closure).map_err(Error::validation)?;
     let mut problems = closure
         .check(app.today(), p.survey_done(Round::Final))
         .err()

@@ -54,6 +54,7 @@ pub async fn save_provider(
 ) -> Result<ProviderRecord, Error> {
     authorize(actor, Action::ManageServices, Resource::Programme)?;
     let p = p.normalised();
+    let p = domain::text::clean_texts(p).map_err(Error::validation)?;
     p.check().map_err(Error::validation)?;
     if id.is_some() && expected_version.is_none() {
         return Err(invalid("version", "error-required"));
@@ -91,6 +92,7 @@ pub async fn save_service(
         return Err(invalid("provider", "error-choice"));
     }
     let s = s.normalised();
+    let s = domain::text::clean_texts(s).map_err(Error::validation)?;
     s.check(app.today()).map_err(Error::validation)?;
     if id.is_some() && expected_version.is_none() {
         return Err(invalid("version", "error-required"));
@@ -219,6 +221,7 @@ pub async fn save_stakeholder(
 ) -> Result<StakeholderRecord, Error> {
     authorize(actor, Action::ManageStakeholders, Resource::Programme)?;
     let s = s.normalised();
+    let s = domain::text::clean_texts(s).map_err(Error::validation)?;
     s.check().map_err(Error::validation)?;
     if id.is_some() && expected_version.is_none() {
         return Err(invalid("version", "error-required"));
@@ -298,6 +301,7 @@ fn checked_content(
     content: ReferralContent,
 ) -> Result<ReferralContent, Error> {
     let content = content.normalised();
+    let content = domain::text::clean_texts(content).map_err(Error::validation)?;
     content.check(app.today()).map_err(Error::validation)?;
     if content.consent_override.is_some() {
         authorize(

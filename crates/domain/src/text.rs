@@ -83,6 +83,68 @@ pub fn text_problem(s: &str, multiline: bool) -> Option<&'static str> {
     }
 }
 
+/// Overrides, embeddings and isolates: the direction controls used to make a text display as
+/// something else. (The marks U+200E and U+200F stay: Arabic text uses them.)
+fn is_direction_override(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Every text of a record, at any depth, as it is kept: composed (NFC), without direction
+/// overrides. (A changed record is rebuilt from its JSON, so a field it never writes out
+/// must be carried over by the caller.) A text with control characters other than line breaks and tabs, or made only of
+/// invisible characters, is refused, named by its path (`details.hours`, `items.0.details`), as
+/// the forms and the API name fields.
+pub fn clean_texts<T>(record: T) -> Result<T, crate::validation::ValidationErrors>
+where
+    T: serde::Serialize + serde::de::DeserializeOwned,
+{
+    fn walk(v: &mut serde_json::Value, path: &str, e: &mut crate::validation::ValidationErrors) {
+        match v {
+            serde_json::Value::String(s) => {
+                let kept: String = s.chars().filter(|c| !is_direction_override(*c)).collect();
+                let kept: String = kept.nfc().collect();
+                if let Some(problem) = text_problem(&kept, true) {
+                    e.add(path.to_string(), problem);
+                }
+                *s = kept;
+            }
+            serde_json::Value::Array(items) => {
+                for (i, item) in items.iter_mut().enumerate() {
+                    walk(item, &join(path, &i.to_string()), e);
+                }
+            }
+            serde_json::Value::Object(fields) => {
+                for (k, item) in fields.iter_mut() {
+                    walk(item, &join(path, k), e);
+                }
+            }
+            _ => {}
+        }
+    }
+    fn join(path: &str, key: &str) -> String {
+        if path.is_empty() {
+            key.to_string()
+        } else {
+            format!("{path}.{key}")
+        }
+    }
+    let mut errors = crate::validation::ValidationErrors::new();
+    // A record that does not go through JSON is passed on as it is: its own checks apply.
+    let Ok(mut value) = serde_json::to_value(&record) else {
+        return Ok(record);
+    };
+    let before = value.clone();
+    walk(&mut value, "", &mut errors);
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    if value == before {
+        // Nothing to change: the record as it came, with any field it does not write out.
+        return Ok(record);
+    }
+    Ok(serde_json::from_value(value).unwrap_or(record))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -105,6 +167,46 @@ mod tests {
         assert_eq!(tidy_name("\u{202E}ilA\u{202C}"), "ilA");
         assert_eq!(tidy_name("محمد\u{200F}"), "محمد");
         assert_eq!(tidy_name("  Aïcha  "), "Aïcha");
+    }
+
+    #[test]
+    fn every_text_of_a_record_is_cleaned_and_named_by_its_path() {
+        #[derive(serde::Serialize, serde::Deserialize, Debug, PartialEq)]
+        struct Item {
+            details: String,
+        }
+        #[derive(serde::Serialize, serde::Deserialize, Debug, PartialEq)]
+        struct Record {
+            name: String,
+            items: Vec<Item>,
+            count: u32,
+        }
+        let record = |name: &str, details: &str| Record {
+            name: name.into(),
+            items: vec![Item {
+                details: details.into(),
+            }],
+            count: 3,
+        };
+        let clean = clean_texts(record("Goudiry\u{202E}", "Line one\nline two")).unwrap();
+        assert_eq!(clean, record("Goudiry", "Line one\nline two"));
+        assert_eq!(
+            clean_texts(record("Ame\u{301}lie", "x")).unwrap().name,
+            "Amélie"
+        );
+        let refused = clean_texts(record("\u{200B}", "bell\u{7}")).unwrap_err();
+        let fields: Vec<(&str, &str)> = refused
+            .0
+            .iter()
+            .map(|f| (f.field.as_str(), f.code))
+            .collect();
+        assert_eq!(
+            fields,
+            [
+                ("items.0.details", "error-control-character"),
+                ("name", "error-invisible-only")
+            ]
+        );
     }
 
     #[test]

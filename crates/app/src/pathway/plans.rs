@@ -23,7 +23,8 @@ pub async fn save_plan(
     content: PlanContent,
 ) -> Result<PlanVersionRecord, Error> {
     may(actor, Action::UpdateCase, p)?;
-    let mut content = content.normalised();
+    let content = content.normalised();
+    let mut content = domain::text::clean_texts(content).map_err(Error::validation)?;
     content.check_draft().map_err(Error::validation)?;
     content.baseline = p.baseline().or(content.baseline);
     let latest = version.is_none_or(|v| p.latest_plan().is_some_and(|l| l.version == v));

@@ -103,3 +103,55 @@ async fn names_refuse_invisible_and_control_characters_and_lose_direction_overri
     let problem: serde_json::Value = res.json().await.unwrap();
     assert!(problem.to_string().contains("given_name"), "{problem}");
 }
+
+/// The same holds for every record's texts: a community whose name is only a zero-width space,
+/// or whose notes carry an escape character, is refused with the field named.
+#[tokio::test]
+async fn every_records_texts_refuse_invisible_and_control_characters() {
+    let app = spawn_app().await;
+    let office = app.office("DKR").await;
+    app.user("pm.one", Role::ProgrammeManager, Some(office))
+        .await;
+    let pm = app.signed_in("pm.one").await;
+    let csrf = pm.csrf("/communities/new").await;
+    let res = pm
+        .post_form(
+            "/communities",
+            &csrf,
+            &[("name", "\u{200B}"), ("province", "Tambacounda")],
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    let page = res.text().await.unwrap();
+    assert!(
+        page.contains("This text holds only invisible characters"),
+        "{page}"
+    );
+    let res = pm
+        .post_form(
+            "/communities",
+            &csrf,
+            &[
+                ("name", "Goudiry\u{202E}"),
+                ("province", "Tamba\u{1b}counda"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("Remove the control characters")
+    );
+    let res = pm
+        .post_form(
+            "/communities",
+            &csrf,
+            &[("name", "Goudiry\u{202E}"), ("province", "Tambacounda")],
+        )
+        .await;
+    assert_eq!(res.status(), 303, "an override is taken out, not refused");
+    let (_, page) = pm.get_text(&location(&res)).await;
+    assert!(page.contains("Goudiry") && !page.contains('\u{202E}'));
+}
