@@ -1984,3 +1984,4 @@ wait-minutes = { $count ->
     [few] { $count } دقائق
    *[other] { $count } دقيقة
 }
+document-language = اطبع هذه الوثيقة باللغة:

@@ -1948,3 +1948,4 @@ wait-minutes = { $count ->
     [one] one minute
    *[other] { $count } minutes
 }
+document-language = Print this document in:

@@ -1946,3 +1946,4 @@ wait-minutes = { $count ->
     [one] { $count } minute
    *[other] { $count } minutes
 }
+document-language = Imprimer ce document en :

@@ -50,6 +50,63 @@ impl FromRequestParts<AppState> for Tr {
     }
 }
 
+/// The language of a returnee-facing document (the printable plan, the referral slip):
+/// `?lang=` when given, so that it can be printed in the returnee's language whatever the
+/// screen's; else the reader's. The choice is for this document only.
+pub struct DocumentTr {
+    pub tr: Tr,
+    /// The same document in each shipped language, for links above it.
+    pub languages: Vec<DocumentLanguage>,
+}
+
+pub struct DocumentLanguage {
+    pub href: String,
+    pub code: &'static str,
+    pub name: &'static str,
+    pub current: bool,
+}
+
+impl FromRequestParts<AppState> for DocumentTr {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let query: Vec<(String, String)> =
+            serde_html_form::from_str(parts.uri.query().unwrap_or_default()).unwrap_or_default();
+        let asked = query
+            .iter()
+            .find(|(k, v)| k == "lang" && crate::i18n::is_shipped(v))
+            .map(|(_, v)| v.clone());
+        let tr = match asked {
+            Some(lang) => Tr::new(state.i18n.clone(), lang),
+            None => tr_for(state, &parts.headers),
+        };
+        let others: Vec<&(String, String)> = query.iter().filter(|(k, _)| k != "lang").collect();
+        let languages = crate::i18n::LANGUAGES
+            .iter()
+            .map(|(code, name)| {
+                let mut q: Vec<(&str, &str)> = others
+                    .iter()
+                    .map(|(k, v)| (k.as_str(), v.as_str()))
+                    .collect();
+                q.push(("lang", code));
+                DocumentLanguage {
+                    href: format!(
+                        "{}?{}",
+                        parts.uri.path(),
+                        serde_html_form::to_string(&q).unwrap_or_default()
+                    ),
+                    code,
+                    name,
+                    current: *code == tr.lang(),
+                }
+            })
+            .collect();
+        Ok(DocumentTr { tr, languages })
+    }
+}
+
 /// What every page is drawn with: the application, the reader's language and who is reading.
 /// An extractor for handlers that only show a page; handlers that take a posted form (whose
 /// extractor already holds the caller) make one with [`Page::of`].

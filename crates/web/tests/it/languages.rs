@@ -232,3 +232,46 @@ async fn names_are_listed_in_the_readers_alphabetical_order() {
     assert!(at("Accueil Dakar") < at("Éducation pour tous"));
     assert!(at("Éducation pour tous") < at("Zinder Santé"));
 }
+
+#[tokio::test]
+async fn a_plan_is_printed_in_the_returnees_language_without_changing_the_screens() {
+    let app = spawn_app().await;
+    let office = app.office("DKR").await;
+    app.user("cm.print", Role::CaseManager, Some(office)).await;
+    let cm = app.signed_in("cm.print").await;
+    let (case_path, _) = register_recent_return(&cm).await;
+    switch(&cm, &case_path, "fr").await;
+    let (_, edit) = cm.get_text(&format!("{case_path}/plan/edit")).await;
+    let res = cm
+        .post_form(
+            &format!("{case_path}/plan"),
+            &csrf_of(&edit),
+            &[
+                ("version", ""),
+                ("expected", &field_value(&edit, "expected")),
+                ("objective_economic", "Ouvrir un atelier de couture"),
+                ("place", "Tambacounda"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let print = format!("{case_path}/plan/print");
+    let (_, page) = cm.get_text(&print).await;
+    assert!(
+        page.contains("<html lang=\"fr\""),
+        "the screen's language by default"
+    );
+    // Links to the same plan in each language sit above it, not printed.
+    assert!(page.contains(&format!("href=\"{print}?lang=ar\" lang=\"ar\"")));
+    let (status, page) = cm.get_text(&format!("{print}?lang=ar")).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("<html lang=\"ar\" dir=\"rtl\">"));
+    assert!(page.contains("موافقة العائد (الاسم والتوقيع)"));
+    // The screen keeps its language.
+    let (_, next) = cm.get_text(&case_path).await;
+    assert!(next.contains("<html lang=\"fr\""));
+    // A language not shipped is ignored.
+    let (status, page) = cm.get_text(&format!("{print}?lang=xx")).await;
+    assert_eq!(status, 200);
+    assert!(page.contains("<html lang=\"fr\""));
+}

@@ -499,11 +499,12 @@ pub struct PlanPrintPage {
     pub(super) number: String,
     pub(super) place_of_return: String,
     pub(super) plan: PlanView,
+    pub(super) document_languages: Vec<crate::pages::DocumentLanguage>,
 }
 
 pub async fn plan_print(
     State(state): State<AppState>,
-    tr: Tr,
+    crate::pages::DocumentTr { tr, languages }: crate::pages::DocumentTr,
     SignedIn(caller): SignedIn,
     Path(id): Path<String>,
     Query(q): Query<VersionQuery>,
@@ -529,6 +530,7 @@ pub async fn plan_print(
         number: p.case.number.to_string(),
         place_of_return,
         plan: plan_view(&tr, v, &app::programme::currency(&state).await?),
+        document_languages: languages,
     })
 }
 

@@ -524,12 +524,13 @@ pub struct SlipPage {
     pub(super) rows: Vec<DetailRow>,
     pub(super) sop: Vec<DetailGroup>,
     pub(super) number: String,
+    pub(super) document_languages: Vec<crate::pages::DocumentLanguage>,
 }
 
 /// The printable slip the returnee takes to the provider: only the consented parts.
 pub async fn referral_slip(
     State(state): State<AppState>,
-    tr: Tr,
+    crate::pages::DocumentTr { tr, languages }: crate::pages::DocumentTr,
     SignedIn(caller): SignedIn,
     Path((id, rid)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
@@ -550,5 +551,6 @@ pub async fn referral_slip(
         rows: disclosure_rows(&tr, &d),
         sop: vec![sop_group(&tr, &service.service)],
         number: case.number.to_string(),
+        document_languages: languages,
     })
 }
