@@ -2,5 +2,6 @@
 //! The forms crate's integration tests as one binary: the XLSForm corpus and pyxform's own files.
 
 mod corpus;
+mod fuzz_inputs;
 mod hostile;
 mod pyxform_conformance;
