@@ -44,6 +44,16 @@ pub fn read(bytes: &[u8]) -> Result<Workbook, Problem> {
             unpacked / 1024 / 1024
         )));
     }
+    // The reader is another project's code: a damaged file that trips it (fuzzing found cell
+    // references that overflow its arithmetic) is a file that cannot be read, not a crash.
+    std::panic::catch_unwind(|| read_sheets(bytes)).unwrap_or_else(|_| {
+        Err(Problem::workbook(
+            "the .xlsx file is damaged and cannot be read; save it again from the spreadsheet program",
+        ))
+    })
+}
+
+fn read_sheets(bytes: &[u8]) -> Result<Workbook, Problem> {
     let mut book: Xlsx<_> = calamine::open_workbook_from_rs(Cursor::new(bytes))
         .map_err(|e| Problem::workbook(format!("the .xlsx file cannot be read: {e}")))?;
     let mut sheets = Vec::new();
