@@ -16,6 +16,7 @@ mod plans;
 mod referrals;
 mod rss;
 mod store_api;
+mod store_api_accounts;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
