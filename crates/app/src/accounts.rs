@@ -312,9 +312,18 @@ pub struct SignedIn {
     pub device: String,
 }
 
+/// What a right password leads to.
+pub enum SignInStep {
+    /// Signed in.
+    Done(SignedIn),
+    /// The account asks for a code too: this token (for the browser to send back with the
+    /// code) stands for the accepted password for a few minutes.
+    CodeNeeded { second_step: String },
+}
+
 /// The keys failures are counted under: the account, the address, and the account from that
 /// address.
-fn failure_keys(username: &str, address: &str) -> [String; 3] {
+pub(crate) fn failure_keys(username: &str, address: &str) -> [String; 3] {
     let account = username.trim().to_lowercase();
     [
         format!("account:{account}"),
@@ -323,7 +332,7 @@ fn failure_keys(username: &str, address: &str) -> [String; 3] {
     ]
 }
 
-async fn failures(app: &App, key: &str) -> Result<domain::security::Failures, Error> {
+pub(crate) async fn failures(app: &App, key: &str) -> Result<domain::security::Failures, Error> {
     let since = app.now() - domain::security::FAILURE_WINDOW;
     Ok(domain::security::Failures {
         count: app.store.count_login_failures(key, since).await?,
@@ -336,6 +345,8 @@ async fn failures(app: &App, key: &str) -> Result<domain::security::Failures, Er
 /// address, and per account from anywhere but a browser it signed in from before (`device`,
 /// the token of the browser's device cookie). A hash is checked even for unknown users
 /// (`dummy_hash`) so that timing does not tell which names exist. The sign-in is audited.
+/// With two-step sign-in on, the password only leads to the code
+/// (`two_factor::finish_sign_in`).
 pub async fn sign_in(
     app: &App,
     username: &str,
@@ -343,7 +354,7 @@ pub async fn sign_in(
     address: &str,
     device: Option<&str>,
     dummy_hash: &str,
-) -> Result<Result<SignedIn, SignInRefusal>, Error> {
+) -> Result<Result<SignInStep, SignInRefusal>, Error> {
     let now = app.now();
     let [account_key, address_key, pair_key] = failure_keys(username, address);
     let user = match Username::parse(username.trim()) {
@@ -377,8 +388,33 @@ pub async fn sign_in(
             return Ok(Err(SignInRefusal::Wrong));
         }
     };
+    if user.two_factor {
+        // Failures are forgiven only once the code is right too: a guessed password must not
+        // buy unlimited guesses at the code.
+        let second_step = random_token();
+        app.store
+            .create_second_step(&hash_token(&second_step), user.id, now)
+            .await?;
+        return Ok(Ok(SignInStep::CodeNeeded { second_step }));
+    }
+    Ok(Ok(SignInStep::Done(
+        open_session(app, user, address, device, vec![]).await?,
+    )))
+}
+
+/// Opens a session for a person who proved who they are: their failures are forgiven, the
+/// browser is remembered, and the sign-in is audited (with `how`, the second step if any).
+pub(crate) async fn open_session(
+    app: &App,
+    user: User,
+    address: &str,
+    device: Option<&str>,
+    how: Vec<domain::audit::FieldChange>,
+) -> Result<SignedIn, Error> {
+    let now = app.now();
     // The owner's own mistakes from here are forgiven; guesses from elsewhere stay on record
     // (and on the account page) until they age out.
+    let [account_key, _, pair_key] = failure_keys(user.username.as_str(), address);
     app.store.clear_login_failures(&account_key).await?;
     app.store.clear_login_failures(&pair_key).await?;
     let device = device.map_or_else(random_token, str::to_string);
@@ -400,15 +436,15 @@ pub async fn sign_in(
             domain::audit::AuditAction::SignIn,
             store::record_type::USER,
             user.id.to_string(),
-            vec![],
+            how,
         ))
         .await?;
-    Ok(Ok(SignedIn {
+    Ok(SignedIn {
         user,
         token,
         csrf,
         device,
-    }))
+    })
 }
 
 /// Failed sign-ins to the user's account over the last day, newest first, with the address

@@ -22,6 +22,7 @@ pub mod replies;
 pub mod results;
 pub mod rss;
 pub mod submissions;
+pub mod two_factor;
 
 use std::sync::Arc;
 

@@ -13,6 +13,12 @@ named_enum!(
         PasswordChange = "password_change",
         TokenCreate = "token_create",
         TokenRevoke = "token_revoke",
+        /// Two-step sign-in turned on for an account (recovery codes issued with it).
+        TwoFactorEnable = "two_factor_enable",
+        /// Two-step sign-in turned off, by its owner or reset by an administrator.
+        TwoFactorRemove = "two_factor_remove",
+        /// A new set of recovery codes replaced the old one.
+        RecoveryCodesIssue = "recovery_codes_issue",
         Publish = "publish",
         /// Personal data shown to someone outside the programme (a partner, a provider link).
         Disclose = "disclose",

@@ -24,6 +24,7 @@ pub mod services;
 pub mod stakeholder;
 pub mod structural;
 pub mod text;
+pub mod two_factor;
 pub mod validation;
 
 pub use ids::{

@@ -118,6 +118,15 @@ enum UserCommand {
         #[arg(long, required = true)]
         password_stdin: bool,
     },
+    /// Turn off an account's two-step sign-in (a lost phone and no recovery code left, with no
+    /// administrator able to sign in to do it). The owner then signs in with the password alone
+    /// and sets it up again.
+    ResetTwoStep {
+        #[command(flatten)]
+        data: DataDir,
+        #[arg(long)]
+        username: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -263,6 +272,23 @@ async fn run(cli: Cli) -> Result<()> {
                 password,
             )
             .await
+        }
+        Command::User {
+            command: UserCommand::ResetTwoStep { data, username },
+        } => {
+            let app = app::App::new(Arc::new(open(&data.data_dir).await?));
+            let username = Username::parse(&username)?;
+            let Some(user) = app.store.user_by_username(&username).await? else {
+                bail!("no user named {username}");
+            };
+            if !user.two_factor {
+                bail!("{username} does not use two-step sign-in");
+            }
+            app::two_factor::reset_by_operator(&app, user.id)
+                .await
+                .map_err(|e| anyhow::anyhow!("two-step sign-in was not turned off: {e}"))?;
+            println!("two-step sign-in turned off for {username}; they set it up again after signing in");
+            Ok(())
         }
         Command::Token {
             command:

@@ -118,6 +118,46 @@ pub trait AccountStore: Send + Sync + 'static {
     ) -> Result<()>;
     /// Whether the user signed in from the browser holding this device token before.
     async fn is_known_device(&self, user: UserId, token_hash: &str) -> Result<bool>;
+    /// The user's two-step sign-in, confirmed or being set up.
+    async fn two_factor(&self, user: UserId) -> Result<Option<TwoFactor>>;
+    /// Keeps a secret being set up (replacing one not confirmed yet; a confirmed one stays).
+    async fn begin_two_factor(&self, user: UserId, secret: &str, at: OffsetDateTime)
+    -> Result<()>;
+    /// Confirms the secret being set up, with the step of the code that confirmed it and the
+    /// hashes of new recovery codes; audited.
+    async fn enable_two_factor(
+        &self,
+        user: UserId,
+        step: u64,
+        recovery_code_hashes: Vec<String>,
+        audit: AuditContext,
+    ) -> Result<()>;
+    /// Turns two-step sign-in off (its owner, or an administrator after a lost phone); audited.
+    async fn remove_two_factor(&self, user: UserId, audit: AuditContext) -> Result<()>;
+    /// Replaces the recovery codes; audited.
+    async fn replace_recovery_codes(
+        &self,
+        user: UserId,
+        hashes: Vec<String>,
+        audit: AuditContext,
+    ) -> Result<()>;
+    /// Records that a code of this step was accepted, if no code of this or a later step was
+    /// (false otherwise: a replay, or a race between two sign-ins).
+    async fn accept_code_step(&self, user: UserId, step: u64) -> Result<bool>;
+    /// Uses up a recovery code: true when it was the user's and not used before.
+    async fn use_recovery_code(&self, user: UserId, hash: &str, at: OffsetDateTime)
+    -> Result<bool>;
+    /// Remembers that a user gave the right password and has yet to give the code.
+    async fn create_second_step(
+        &self,
+        token_hash: &str,
+        user: UserId,
+        at: OffsetDateTime,
+    ) -> Result<()>;
+    /// The user waiting on this second step, and since when.
+    async fn second_step(&self, token_hash: &str) -> Result<Option<(UserId, OffsetDateTime)>>;
+    /// Forgets a second step (done, or expired), and any older than a day.
+    async fn delete_second_step(&self, token_hash: &str, now: OffsetDateTime) -> Result<()>;
     async fn create_api_token(&self, token: NewApiToken, audit: AuditContext) -> Result<ApiToken>;
     async fn api_tokens(&self, user: UserId) -> Result<Vec<ApiToken>>;
     async fn revoke_api_token(

@@ -38,6 +38,9 @@ pub enum Via {
 pub struct Caller {
     pub user: User,
     pub via: Via,
+    /// The user's role requires two-step sign-in and they have not set it up: pages send them
+    /// to set it up, the API refuses.
+    pub must_set_up_two_step: bool,
 }
 
 impl Caller {
@@ -81,6 +84,7 @@ pub async fn resolve_caller(
                 caller = Some(Caller {
                     user,
                     via: Via::ApiToken,
+                    must_set_up_two_step: false,
                 })
             }
             Ok(None) => return AppError::new(ErrorKind::Unauthenticated).into_response(),
@@ -96,13 +100,18 @@ pub async fn resolve_caller(
                         token_hash,
                         csrf: session.csrf_token,
                     },
+                    must_set_up_two_step: false,
                 });
             }
             Ok(None) => {}
             Err(e) => return AppError::from(e).into_response(),
         }
     }
-    if let Some(c) = &caller {
+    if let Some(c) = &mut caller {
+        match app::two_factor::must_set_up(&state, &c.user).await {
+            Ok(must) => c.must_set_up_two_step = must,
+            Err(e) => return AppError::from(e).into_response(),
+        }
         req.extensions_mut().insert(c.clone());
     }
     let mut res = next.run(req).await;
@@ -115,6 +124,9 @@ pub async fn resolve_caller(
 
 /// Paths a user who must change their password may still reach.
 const PASSWORD_CHANGE_PATHS: &[&str] = &["/account/password", "/logout"];
+
+/// Paths a user who must set up two-step sign-in may still reach.
+const TWO_STEP_SETUP_PATHS: &[&str] = &["/account/two-step", "/logout"];
 
 /// A signed-in caller on a page. Without one, the browser is sent to the sign-in page and
 /// brought back afterwards; with a password still to change, to the password page.
@@ -136,6 +148,9 @@ impl<S: Send + Sync> FromRequestParts<S> for SignedIn {
         if caller.user.must_change_password && !PASSWORD_CHANGE_PATHS.contains(&parts.uri.path()) {
             return Err(Redirect::to("/account/password").into_response());
         }
+        if caller.must_set_up_two_step && !TWO_STEP_SETUP_PATHS.contains(&parts.uri.path()) {
+            return Err(Redirect::to("/account/two-step").into_response());
+        }
         Ok(SignedIn(caller))
     }
 }
@@ -155,6 +170,9 @@ impl<S: Send + Sync> FromRequestParts<S> for ApiCaller {
             .ok_or(AppError::new(ErrorKind::Unauthenticated))?;
         if caller.user.must_change_password {
             return Err(AppError::new(ErrorKind::PasswordChangeRequired));
+        }
+        if caller.must_set_up_two_step {
+            return Err(AppError::new(ErrorKind::TwoStepSetupRequired));
         }
         let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
         if let (false, Via::Session { csrf, .. }) = (safe, &caller.via) {

@@ -30,6 +30,8 @@ pub enum ErrorKind {
     TooManyRequests,
     Csrf,
     PasswordChangeRequired,
+    /// The caller's role requires two-step sign-in, not set up yet.
+    TwoStepSetupRequired,
     Internal,
 }
 
@@ -37,9 +39,10 @@ impl ErrorKind {
     pub fn status(self) -> StatusCode {
         match self {
             ErrorKind::Unauthenticated => StatusCode::UNAUTHORIZED,
-            ErrorKind::Forbidden | ErrorKind::Csrf | ErrorKind::PasswordChangeRequired => {
-                StatusCode::FORBIDDEN
-            }
+            ErrorKind::Forbidden
+            | ErrorKind::Csrf
+            | ErrorKind::PasswordChangeRequired
+            | ErrorKind::TwoStepSetupRequired => StatusCode::FORBIDDEN,
             ErrorKind::NotFound => StatusCode::NOT_FOUND,
             ErrorKind::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ErrorKind::Conflict | ErrorKind::PossibleDuplicate => StatusCode::CONFLICT,
@@ -68,6 +71,7 @@ impl ErrorKind {
             ErrorKind::TooManyRequests => "too_many_requests",
             ErrorKind::Csrf => "csrf_failed",
             ErrorKind::PasswordChangeRequired => "password_change_required",
+            ErrorKind::TwoStepSetupRequired => "two_step_setup_required",
             ErrorKind::Internal => "internal_error",
         }
     }
@@ -87,6 +91,7 @@ impl ErrorKind {
             ErrorKind::TooManyRequests => "error-page-too-many",
             ErrorKind::Csrf => "error-page-csrf",
             ErrorKind::PasswordChangeRequired => "error-page-password-change",
+            ErrorKind::TwoStepSetupRequired => "error-page-two-step-setup",
             ErrorKind::Internal => "error-page-internal",
         }
     }

@@ -34,6 +34,8 @@ pub struct User {
     pub organisation: Option<domain::ProviderId>,
     /// The language the person reads Reintegra in, once chosen (`fr`, `ar`…).
     pub preferred_language: Option<String>,
+    /// Signing in asks for a code from an authenticator app after the password.
+    pub two_factor: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -77,4 +79,16 @@ pub struct Reply {
     pub location: Option<String>,
     pub content_type: Option<String>,
     pub body: Vec<u8>,
+}
+
+/// An account's two-step sign-in: its secret (base32), whether it is confirmed, and what was
+/// used of it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TwoFactor {
+    pub secret: String,
+    pub enabled_at: Option<OffsetDateTime>,
+    /// The time step of the last code accepted.
+    pub last_step: u64,
+    /// Recovery codes not used yet.
+    pub recovery_codes_left: u32,
 }

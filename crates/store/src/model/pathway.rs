@@ -206,4 +206,6 @@ pub mod setting {
     pub const CURRENCY: &str = "currency";
     /// How Arabic pages write digits: `domain::language::Digits` (`western` or `arabic_indic`).
     pub const DIGITS: &str = "arabic_digits";
+    /// Roles that must sign in in two steps: `domain::two_factor::parse_required_roles`.
+    pub const TWO_FACTOR_ROLES: &str = "two_factor_roles";
 }

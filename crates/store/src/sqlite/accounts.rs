@@ -59,7 +59,8 @@ pub(crate) fn ensure_office(c: &Connection, code: &OfficeCode, name: &str) -> Re
 }
 
 const USER_COLUMNS: &str = "u.id, u.username, u.display_name, u.role, u.office_id, u.password_hash,
-     u.must_change_password, u.disabled, u.created_at, u.provider_id, u.preferred_language";
+     u.must_change_password, u.disabled, u.created_at, u.provider_id, u.preferred_language,
+     EXISTS (SELECT 1 FROM two_factor t WHERE t.user_id = u.id AND t.enabled_at IS NOT NULL)";
 
 fn user_row(r: &Row<'_>) -> rusqlite::Result<User> {
     user_row_at(r, 0)
@@ -89,6 +90,7 @@ fn user_row_at(r: &Row<'_>, o: usize) -> rusqlite::Result<User> {
             .map(|s| parse_uuid(o + 9, &s).map(domain::ProviderId))
             .transpose()?,
         preferred_language: r.get(o + 10)?,
+        two_factor: r.get(o + 11)?,
     })
 }
 

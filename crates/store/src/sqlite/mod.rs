@@ -17,6 +17,7 @@ mod referrals;
 mod rss;
 mod store_api;
 mod store_api_accounts;
+mod two_factor;
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -130,6 +131,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         19,
         "browsers accounts signed in from",
         include_str!("../../migrations/sqlite/0019_known_devices.sql"),
+    ),
+    (
+        20,
+        "two-step sign-in",
+        include_str!("../../migrations/sqlite/0020_two_factor.sql"),
     ),
 ];
 

@@ -154,6 +154,75 @@ impl AccountStore for SqliteStore {
         self.read(move |c| accounts::is_known_device(c, user, &token_hash))
             .await
     }
+    async fn two_factor(&self, user: UserId) -> Result<Option<TwoFactor>> {
+        self.read(move |c| two_factor::two_factor(c, user)).await
+    }
+    async fn begin_two_factor(
+        &self,
+        user: UserId,
+        secret: &str,
+        at: OffsetDateTime,
+    ) -> Result<()> {
+        let secret = secret.to_string();
+        self.write(move |tx| two_factor::begin(tx, user, &secret, at))
+            .await
+    }
+    async fn enable_two_factor(
+        &self,
+        user: UserId,
+        step: u64,
+        recovery_code_hashes: Vec<String>,
+        audit: AuditContext,
+    ) -> Result<()> {
+        self.write(move |tx| two_factor::enable(tx, user, step, &recovery_code_hashes, &audit))
+            .await
+    }
+    async fn remove_two_factor(&self, user: UserId, audit: AuditContext) -> Result<()> {
+        self.write(move |tx| two_factor::remove(tx, user, &audit))
+            .await
+    }
+    async fn replace_recovery_codes(
+        &self,
+        user: UserId,
+        hashes: Vec<String>,
+        audit: AuditContext,
+    ) -> Result<()> {
+        self.write(move |tx| two_factor::replace_codes(tx, user, &hashes, &audit))
+            .await
+    }
+    async fn accept_code_step(&self, user: UserId, step: u64) -> Result<bool> {
+        self.write(move |tx| two_factor::accept_step(tx, user, step))
+            .await
+    }
+    async fn use_recovery_code(
+        &self,
+        user: UserId,
+        hash: &str,
+        at: OffsetDateTime,
+    ) -> Result<bool> {
+        let hash = hash.to_string();
+        self.write(move |tx| two_factor::use_code(tx, user, &hash, at))
+            .await
+    }
+    async fn create_second_step(
+        &self,
+        token_hash: &str,
+        user: UserId,
+        at: OffsetDateTime,
+    ) -> Result<()> {
+        let h = token_hash.to_string();
+        self.write(move |tx| two_factor::create_second_step(tx, &h, user, at))
+            .await
+    }
+    async fn second_step(&self, token_hash: &str) -> Result<Option<(UserId, OffsetDateTime)>> {
+        let h = token_hash.to_string();
+        self.read(move |c| two_factor::second_step(c, &h)).await
+    }
+    async fn delete_second_step(&self, token_hash: &str, now: OffsetDateTime) -> Result<()> {
+        let h = token_hash.to_string();
+        self.write(move |tx| two_factor::delete_second_step(tx, &h, now))
+            .await
+    }
     async fn create_api_token(&self, token: NewApiToken, audit: AuditContext) -> Result<ApiToken> {
         self.write(move |tx| accounts::create_api_token(tx, token, &audit))
             .await

@@ -1949,3 +1949,58 @@ wait-minutes = { $count ->
    *[other] { $count } minutes
 }
 document-language = Print this document in:
+error-page-two-step-setup = Your role signs in in two steps: set up two-step sign-in first (on the account page).
+login-code-title = Enter your code
+login-code-intro = Your account signs in in two steps. Open your authenticator app and enter the six-digit code it shows for Reintegra.
+login-code-label = Code
+login-code-hint = Lost your phone? Enter one of your recovery codes instead.
+login-code-submit = Sign in
+login-code-start-again = Start signing in again
+login-code-wrong = That code is not right, or was already used. Enter the code your app shows now.
+login-code-expired = Too much time passed since you gave your password. Sign in again.
+users-two-step-title = Two-step sign-in
+users-two-step-intro = People in the roles ticked here must add a code from an authenticator app to their password. Those who have not set it up are asked to at their next page.
+users-two-step-roles = Roles that must sign in in two steps
+users-two-step-save = Save
+users-two-step-roles-saved = The roles that must sign in in two steps are saved.
+users-two-step-on = Two-step sign-in
+users-two-step-reset = Turn off two-step sign-in
+users-two-step-reset-for = Turn off two-step sign-in for { $username }
+users-two-step-was-reset = Two-step sign-in is off for { $username }. They sign in with their password, then set it up again.
+two-step-title = Two-step sign-in
+two-step-is-on = Two-step sign-in is on: signing in asks for a code from your authenticator app after your password.
+two-step-is-off = Two-step sign-in is off: your password alone signs you in.
+two-step-manage = Manage two-step sign-in
+two-step-set-up = Set up two-step sign-in
+two-step-now-on = Two-step sign-in is now on.
+two-step-now-off = Two-step sign-in is now off.
+two-step-new-codes-issued = New recovery codes replace the old ones, which no longer work.
+two-step-codes-title = Your recovery codes
+two-step-codes-intro = Keep these codes somewhere safe, away from your phone: each signs you in once if you lose your phone. They are shown only now.
+two-step-renew-title = New recovery codes
+two-step-renew-intro = Used up your codes, or think someone saw them? Get a new set; the old codes stop working.
+two-step-renew = Get new recovery codes
+two-step-off-title = Turn off two-step sign-in
+two-step-required-for-role = Your role must sign in in two steps, so it cannot be turned off. If you lost your phone, use a recovery code or ask an administrator.
+two-step-code-or-recovery = Code from your app, or a recovery code
+two-step-turn-off = Turn off
+two-step-required-now = Your role must sign in in two steps. Set it up now to go on.
+two-step-intro = With two-step sign-in, someone who learns your password still cannot sign in: they would also need the code your phone shows.
+two-step-step-app = Install an authenticator app on your phone (for example FreeOTP, Aegis, Google Authenticator or Microsoft Authenticator).
+two-step-step-scan = In the app, add an account and scan this code:
+two-step-qr-label = QR code for your authenticator app
+two-step-step-type = Cannot scan? Type this key into the app instead:
+two-step-step-confirm = Enter the six-digit code the app now shows, with your password, to turn it on.
+two-step-code = Code from your app
+two-step-turn-on = Turn on two-step sign-in
+two-step-back = Back to your account
+error-two-step-code = That code is not right, or was already used. Enter the code your app shows now.
+error-two-step-required = Your role must sign in in two steps: it cannot be turned off.
+audit-action-two-factor-enable = Two-step sign-in turned on
+audit-action-two-factor-remove = Two-step sign-in turned off
+audit-action-recovery-codes-issue = Recovery codes issued
+two-step-codes-left = { $count ->
+    [0] You have no recovery codes left: get new ones below.
+    [one] You have one recovery code left.
+   *[other] You have { $count } recovery codes left.
+}

@@ -1947,3 +1947,58 @@ wait-minutes = { $count ->
    *[other] { $count } minutes
 }
 document-language = Imprimer ce document en :
+error-page-two-step-setup = Votre rôle se connecte en deux étapes : configurez d'abord la connexion en deux étapes (sur la page du compte).
+login-code-title = Saisissez votre code
+login-code-intro = Votre compte se connecte en deux étapes. Ouvrez votre application d'authentification et saisissez le code à six chiffres qu'elle affiche pour Reintegra.
+login-code-label = Code
+login-code-hint = Téléphone perdu ? Saisissez plutôt l'un de vos codes de secours.
+login-code-submit = Se connecter
+login-code-start-again = Recommencer la connexion
+login-code-wrong = Ce code est incorrect ou a déjà servi. Saisissez le code que votre application affiche maintenant.
+login-code-expired = Trop de temps s'est écoulé depuis la saisie de votre mot de passe. Connectez-vous à nouveau.
+users-two-step-title = Connexion en deux étapes
+users-two-step-intro = Les personnes des rôles cochés ici doivent ajouter à leur mot de passe un code d'une application d'authentification. Celles qui ne l'ont pas encore configurée y sont invitées dès leur prochaine page.
+users-two-step-roles = Rôles tenus de se connecter en deux étapes
+users-two-step-save = Enregistrer
+users-two-step-roles-saved = Les rôles tenus de se connecter en deux étapes sont enregistrés.
+users-two-step-on = Connexion en deux étapes
+users-two-step-reset = Désactiver la connexion en deux étapes
+users-two-step-reset-for = Désactiver la connexion en deux étapes de { $username }
+users-two-step-was-reset = La connexion en deux étapes est désactivée pour { $username }. Cette personne se connecte avec son mot de passe, puis la configure à nouveau.
+two-step-title = Connexion en deux étapes
+two-step-is-on = La connexion en deux étapes est activée : après votre mot de passe, un code de votre application d'authentification vous est demandé.
+two-step-is-off = La connexion en deux étapes est désactivée : votre mot de passe suffit pour vous connecter.
+two-step-manage = Gérer la connexion en deux étapes
+two-step-set-up = Configurer la connexion en deux étapes
+two-step-now-on = La connexion en deux étapes est maintenant activée.
+two-step-now-off = La connexion en deux étapes est maintenant désactivée.
+two-step-new-codes-issued = De nouveaux codes de secours remplacent les anciens, qui ne fonctionnent plus.
+two-step-codes-title = Vos codes de secours
+two-step-codes-intro = Conservez ces codes en lieu sûr, loin de votre téléphone : chacun permet de se connecter une fois si vous perdez votre téléphone. Ils ne sont affichés qu'une seule fois.
+two-step-renew-title = Nouveaux codes de secours
+two-step-renew-intro = Codes épuisés, ou crainte que quelqu'un les ait vus ? Obtenez-en une nouvelle série ; les anciens ne fonctionneront plus.
+two-step-renew = Obtenir de nouveaux codes de secours
+two-step-off-title = Désactiver la connexion en deux étapes
+two-step-required-for-role = Votre rôle est tenu de se connecter en deux étapes : elle ne peut pas être désactivée. Si vous avez perdu votre téléphone, utilisez un code de secours ou adressez-vous à un administrateur.
+two-step-code-or-recovery = Code de votre application, ou code de secours
+two-step-turn-off = Désactiver
+two-step-required-now = Votre rôle est tenu de se connecter en deux étapes. Configurez-la maintenant pour continuer.
+two-step-intro = Avec la connexion en deux étapes, quelqu'un qui découvre votre mot de passe ne peut toujours pas se connecter : il lui faudrait aussi le code qu'affiche votre téléphone.
+two-step-step-app = Installez une application d'authentification sur votre téléphone (par exemple FreeOTP, Aegis, Google Authenticator ou Microsoft Authenticator).
+two-step-step-scan = Dans l'application, ajoutez un compte et scannez ce code :
+two-step-qr-label = Code QR pour votre application d'authentification
+two-step-step-type = Impossible de scanner ? Saisissez plutôt cette clé dans l'application :
+two-step-step-confirm = Saisissez le code à six chiffres qu'affiche maintenant l'application, avec votre mot de passe, pour l'activer.
+two-step-code = Code de votre application
+two-step-turn-on = Activer la connexion en deux étapes
+two-step-back = Retour à votre compte
+error-two-step-code = Ce code est incorrect ou a déjà servi. Saisissez le code que votre application affiche maintenant.
+error-two-step-required = Votre rôle est tenu de se connecter en deux étapes : elle ne peut pas être désactivée.
+audit-action-two-factor-enable = Connexion en deux étapes activée
+audit-action-two-factor-remove = Connexion en deux étapes désactivée
+audit-action-recovery-codes-issue = Codes de secours émis
+two-step-codes-left = { $count ->
+    [0] Il ne vous reste aucun code de secours : obtenez-en de nouveaux ci-dessous.
+    [one] Il vous reste un code de secours.
+   *[other] Il vous reste { $count } codes de secours.
+}

@@ -108,6 +108,9 @@ struct AccountPage {
     token_name: String,
     error: String,
     changed: bool,
+    /// Two-step sign-in is on; it was just turned off.
+    two_step: bool,
+    two_step_off: bool,
     /// Failed sign-ins to this account over the last day: (when, from which address).
     failed_sign_ins: Vec<(String, String)>,
 }
@@ -157,6 +160,8 @@ async fn account_page(
         })
         .collect();
     Ok(AccountPage {
+        two_step: caller.user.two_factor,
+        two_step_off: false,
         failed_sign_ins,
         username: caller.user.username.to_string(),
         office,
@@ -172,6 +177,7 @@ async fn account_page(
 #[derive(Deserialize)]
 pub struct ChangedQuery {
     changed: Option<String>,
+    two_step_off: Option<String>,
 }
 
 pub async fn page(
@@ -180,7 +186,7 @@ pub async fn page(
     SignedIn(caller): SignedIn,
     axum::extract::Query(q): axum::extract::Query<ChangedQuery>,
 ) -> Result<Response, AppError> {
-    let p = account_page(
+    let mut p = account_page(
         &state,
         tr,
         &caller,
@@ -190,6 +196,7 @@ pub async fn page(
         q.changed.is_some(),
     )
     .await?;
+    p.two_step_off = q.two_step_off.is_some();
     render(&p)
 }
 

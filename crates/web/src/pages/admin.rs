@@ -23,6 +23,8 @@ pub struct UserRow {
     pub office: String,
     pub organisation: String,
     pub must_change: bool,
+    /// Signs in in two steps.
+    pub two_step: bool,
     pub id: String,
 }
 
@@ -34,6 +36,10 @@ struct UsersPage {
     fields: Vec<FieldView>,
     /// Shown once after creating or resetting: (username, one-time password).
     issued: Option<(String, String)>,
+    /// The roles, each checked when it must sign in in two steps.
+    two_step_roles: Vec<Choice>,
+    /// What was just done, said once.
+    notice: String,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -79,6 +85,16 @@ async fn page(
                 .and_then(|p| provider_names.get(&p).cloned())
                 .unwrap_or_default(),
             must_change: u.must_change_password,
+            two_step: u.two_factor,
+        })
+        .collect();
+    let required = app::two_factor::required_roles(state).await?;
+    let two_step_roles = Role::ALL
+        .iter()
+        .map(|r| Choice {
+            value: r.as_str().to_string(),
+            label: tr.t_of("role", r.as_str()),
+            selected: required.contains(r),
         })
         .collect();
     let map = error_map(tr, errors);
@@ -120,6 +136,8 @@ async fn page(
             organisation,
         ],
         issued,
+        two_step_roles,
+        notice: String::new(),
     })
 }
 
@@ -279,4 +297,51 @@ pub async fn reset_password(
         )
         .await?,
     )
+}
+
+/// An administrator turns someone's two-step sign-in off (a lost phone).
+pub async fn reset_two_step(
+    State(state): State<AppState>,
+    tr: Tr,
+    Path(id): Path<String>,
+    CsrfForm { caller, .. }: CsrfForm<Empty>,
+) -> Result<Response, AppError> {
+    let id: UserId = id.parse().map_err(|_| AppError::new(ErrorKind::NotFound))?;
+    let user = app::two_factor::reset(&state, &caller.actor(), id).await?;
+    let mut p = page(
+        &state,
+        &tr,
+        &caller,
+        &NewUserForm::default(),
+        &ValidationErrors::new(),
+        None,
+    )
+    .await?;
+    p.notice = tr.t1("users-two-step-was-reset", "username", user.username.as_str());
+    render(&p)
+}
+
+/// Which roles must sign in in two steps: the checked boxes' role names.
+pub async fn two_step_roles(
+    State(state): State<AppState>,
+    tr: Tr,
+    CsrfForm { caller, form }: CsrfForm<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
+    let roles: Vec<Role> = form
+        .iter()
+        .filter(|(k, _)| k == "role")
+        .filter_map(|(_, v)| v.parse().ok())
+        .collect();
+    app::two_factor::set_required_roles(&state, &caller.actor(), &roles).await?;
+    let mut p = page(
+        &state,
+        &tr,
+        &caller,
+        &NewUserForm::default(),
+        &ValidationErrors::new(),
+        None,
+    )
+    .await?;
+    p.notice = tr.t("users-two-step-roles-saved");
+    render(&p)
 }

@@ -253,12 +253,7 @@ pub async fn submit(
         &state.dummy_hash,
     )
     .await?;
-    let app::accounts::SignedIn {
-        user,
-        token,
-        csrf,
-        device,
-    } = match signed_in {
+    let step = match signed_in {
         Ok(s) => s,
         Err(app::accounts::SignInRefusal::Throttled(wait)) => {
             let message = tr.t1("login-error-wait", "wait", tr.wait(wait));
@@ -268,7 +263,125 @@ pub async fn submit(
             return again(jar, StatusCode::UNAUTHORIZED, &tr.t("login-error-wrong"));
         }
     };
-    let secure = auth::is_secure(&state, &headers);
+    match step {
+        app::accounts::SignInStep::Done(signed_in) => {
+            signed_in_response(&state, tr, &headers, jar, signed_in, next, f.carried).await
+        }
+        app::accounts::SignInStep::CodeNeeded { second_step } => {
+            let page = CodePage {
+                c: Chrome::new(&state, tr, None),
+                csrf_login: f.csrf,
+                second_step,
+                next,
+                error: String::new(),
+                carried: f.carried,
+            };
+            Ok((jar, render_status(StatusCode::OK, &page)?).into_response())
+        }
+    }
+}
+
+/// The second step of signing in: the code from the authenticator app (or a recovery code).
+#[derive(Template)]
+#[template(path = "login_code.html")]
+struct CodePage {
+    c: Chrome,
+    csrf_login: String,
+    second_step: String,
+    next: String,
+    error: String,
+    carried: Vec<(String, String)>,
+}
+
+/// The code posted after the password.
+pub async fn code_submit(
+    State(state): State<AppState>,
+    tr: Tr,
+    headers: HeaderMap,
+    jar: CookieJar,
+    ClientAddr(addr): ClientAddr,
+    axum::Form(fields): axum::Form<Vec<(String, String)>>,
+) -> Result<Response, AppError> {
+    let mut code = String::new();
+    let mut second_step = String::new();
+    let mut rest = Vec::new();
+    for (k, v) in fields {
+        match k.as_str() {
+            "code" => code = v,
+            "second_step" => second_step = v,
+            _ => rest.push((k, v)),
+        }
+    }
+    let mut f = LoginForm::from_fields(rest);
+    let carried = std::mem::take(&mut f.carried);
+    let next = safe_next(Some(&f.next));
+    let expected = jar
+        .get(LOGIN_CSRF_COOKIE)
+        .map(|c| c.value().to_string())
+        .unwrap_or_default();
+    let start_again = |jar: CookieJar, message: &str, carried: Vec<(String, String)>| {
+        let typed = Typed {
+            username: String::new(),
+            next: next.clone(),
+            error: message.to_string(),
+            carried,
+        };
+        login_page(&state, tr.clone(), &headers, jar, StatusCode::UNAUTHORIZED, typed)
+    };
+    if expected.is_empty() || !same_secret(&expected, &f.csrf) {
+        return start_again(jar, &tr.t("login-error-expired"), carried);
+    }
+    let device = jar.get(DEVICE_COOKIE).map(|c| c.value().to_string());
+    use app::two_factor::CodeRefusal;
+    let refused = |status: StatusCode, message: String, carried: Vec<(String, String)>| {
+        let page = CodePage {
+            c: Chrome::new(&state, tr.clone(), None),
+            csrf_login: f.csrf.clone(),
+            second_step: second_step.clone(),
+            next: next.clone(),
+            error: message,
+            carried,
+        };
+        render_status(status, &page)
+    };
+    match app::two_factor::finish_sign_in(&state, &second_step, &code, &addr, device.as_deref())
+        .await?
+    {
+        Ok(signed_in) => {
+            signed_in_response(&state, tr, &headers, jar, signed_in, next, carried).await
+        }
+        Err(CodeRefusal::Wrong) => refused(
+            StatusCode::UNAUTHORIZED,
+            tr.t("login-code-wrong"),
+            carried,
+        ),
+        Err(CodeRefusal::Throttled(wait)) => refused(
+            StatusCode::TOO_MANY_REQUESTS,
+            tr.t1("login-error-wait", "wait", tr.wait(wait)),
+            carried,
+        ),
+        Err(CodeRefusal::Expired) => start_again(jar, &tr.t("login-code-expired"), carried),
+    }
+}
+
+/// Signed in: the session and device cookies, the account's language, and on to the page
+/// asked for (or the password to change, or the form carried through signing in).
+async fn signed_in_response(
+    state: &AppState,
+    tr: Tr,
+    headers: &HeaderMap,
+    jar: CookieJar,
+    signed_in: app::accounts::SignedIn,
+    next: String,
+    carried: Vec<(String, String)>,
+) -> Result<Response, AppError> {
+    let app::accounts::SignedIn {
+        user,
+        token,
+        csrf,
+        device,
+    } = signed_in;
+    let secure = auth::is_secure(state, headers);
     let jar = jar
         .remove(Cookie::build(LOGIN_CSRF_COOKIE).path("/login"))
         .add(auth::session_cookie(token, secure))
@@ -293,7 +406,7 @@ pub async fn submit(
             Tr::new(state.i18n.clone(), lang.clone()),
         ),
         (None, Some(lang)) => {
-            app::accounts::choose_language(&state, user.id, &lang).await?;
+            app::accounts::choose_language(state, user.id, &lang).await?;
             (jar, tr)
         }
         _ => (jar, tr),
@@ -301,13 +414,12 @@ pub async fn submit(
     if user.must_change_password {
         return Ok((jar, Redirect::to("/account/password")).into_response());
     }
-    if !f.carried.is_empty() && next != "/" {
+    if !carried.is_empty() && next != "/" {
         let page = ResumePage {
-            c: Chrome::new(&state, tr.clone(), None),
+            c: Chrome::new(state, tr.clone(), None),
             action: next,
             csrf,
-            carried: f
-                .carried
+            carried: carried
                 .into_iter()
                 .map(|(k, v)| (k[CARRY.len()..].to_string(), v))
                 .collect(),

@@ -15,6 +15,7 @@ pub mod results;
 pub mod rss;
 pub mod services;
 pub mod structural;
+pub mod two_step;
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request, State};

@@ -7,6 +7,7 @@ pub(super) const ROUTES: &[RouteSpec] = &[
     r("assets", "GET", "/assets/{version}/{file}", Public),
     r("login.form", "GET", "/login", Public),
     r("login.submit", "POST", "/login", Public),
+    r("login.code", "POST", "/login/code", Public),
     r("api.openapi", "GET", "/api/v1/openapi.json", Public),
     r("language", "POST", "/language", Public),
     r("home", "GET", "/", SignedIn),
@@ -15,6 +16,15 @@ pub(super) const ROUTES: &[RouteSpec] = &[
     r("password.submit", "POST", "/account/password", SignedIn),
     r("account", "GET", "/account", SignedIn),
     r("tokens.create", "POST", "/account/tokens", SignedIn),
+    r("two_step", "GET", "/account/two-step", SignedIn),
+    r("two_step.on", "POST", "/account/two-step", SignedIn),
+    r(
+        "two_step.codes",
+        "POST",
+        "/account/two-step/recovery-codes",
+        SignedIn,
+    ),
+    r("two_step.off", "POST", "/account/two-step/off", SignedIn),
     r(
         "tokens.revoke",
         "POST",
@@ -40,6 +50,18 @@ pub(super) const ROUTES: &[RouteSpec] = &[
         "/admin/users/{id}/reset-password",
         act(Action::ManageUsers),
     ),
+    r(
+        "users.reset_two_step",
+        "POST",
+        "/admin/users/{id}/reset-two-step",
+        act(Action::ManageUsers),
+    ),
+    r(
+        "users.two_step_roles",
+        "POST",
+        "/admin/two-step-roles",
+        act(Action::ManageUsers),
+    ),
 ];
 
 pub(super) fn handler(name: &str) -> Option<MethodRouter<AppState>> {
@@ -48,6 +70,7 @@ pub(super) fn handler(name: &str) -> Option<MethodRouter<AppState>> {
         "assets" => get(assets::serve),
         "login.form" => get(pages::login::form),
         "login.submit" => post(pages::login::submit),
+        "login.code" => post(pages::login::code_submit),
         "api.openapi" => get(api::openapi_json),
         "language" => post(pages::language::choose),
         "home" => get(pages::home),
@@ -56,11 +79,17 @@ pub(super) fn handler(name: &str) -> Option<MethodRouter<AppState>> {
         "password.submit" => post(pages::account::password_submit),
         "account" => get(pages::account::page),
         "tokens.create" => post(pages::account::create_token),
+        "two_step" => get(pages::two_step::page),
+        "two_step.on" => post(pages::two_step::turn_on),
+        "two_step.codes" => post(pages::two_step::new_codes),
+        "two_step.off" => post(pages::two_step::turn_off),
         "tokens.revoke" => post(pages::account::revoke_token),
         "api.me" => get(api::me),
         "users.list" => get(pages::admin::users),
         "users.create" => post(pages::admin::create_user),
         "users.reset" => post(pages::admin::reset_password),
+        "users.reset_two_step" => post(pages::admin::reset_two_step),
+        "users.two_step_roles" => post(pages::admin::two_step_roles),
         _ => return None,
     })
 }
