@@ -319,17 +319,19 @@ pub async fn code_submit(
         .get(LOGIN_CSRF_COOKIE)
         .map(|c| c.value().to_string())
         .unwrap_or_default();
-    let start_again = |jar: CookieJar, message: &str, carried: Vec<(String, String)>| {
-        let typed = Typed {
-            username: String::new(),
-            next: next.clone(),
-            error: message.to_string(),
-            carried,
+    let start_again =
+        |jar: CookieJar, status: StatusCode, message: &str, carried: Vec<(String, String)>| {
+            let typed = Typed {
+                username: String::new(),
+                next: next.clone(),
+                error: message.to_string(),
+                carried,
+            };
+            login_page(&state, tr.clone(), &headers, jar, status, typed)
         };
-        login_page(&state, tr.clone(), &headers, jar, StatusCode::UNAUTHORIZED, typed)
-    };
     if expected.is_empty() || !same_secret(&expected, &f.csrf) {
-        return start_again(jar, &tr.t("login-error-expired"), carried);
+        let message = tr.t("login-error-expired");
+        return start_again(jar, StatusCode::FORBIDDEN, &message, carried);
     }
     let device = jar.get(DEVICE_COOKIE).map(|c| c.value().to_string());
     use app::two_factor::CodeRefusal;
@@ -360,7 +362,10 @@ pub async fn code_submit(
             tr.t1("login-error-wait", "wait", tr.wait(wait)),
             carried,
         ),
-        Err(CodeRefusal::Expired) => start_again(jar, &tr.t("login-code-expired"), carried),
+        Err(CodeRefusal::Expired) => {
+            let message = tr.t("login-code-expired");
+            start_again(jar, StatusCode::UNAUTHORIZED, &message, carried)
+        },
     }
 }
 

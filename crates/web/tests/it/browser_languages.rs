@@ -148,7 +148,7 @@ async fn a_case_manager_registers_and_screens_in_french_then_surveys_and_prints_
 
 /// axe-core, fetched from npm at a pinned version by `scripts/test` and injected here (never
 /// served by Reintegra).
-fn axe_source() -> String {
+pub(crate) fn axe_source() -> String {
     let path = std::env::var("AXE_CORE_JS").unwrap_or_else(|_| {
         concat!(
             env!("CARGO_MANIFEST_DIR"),
@@ -161,7 +161,7 @@ fn axe_source() -> String {
 }
 
 /// The serious and critical violations of WCAG 2.x A and AA rules on the current page.
-async fn axe_violations(b: &Browser, axe: &str) -> Vec<String> {
+pub(crate) async fn axe_violations(b: &Browser, axe: &str) -> Vec<String> {
     b.script(&format!("{axe}\n;return true;"), json!([])).await;
     let found = b
         .script(

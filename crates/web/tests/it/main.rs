@@ -5,6 +5,7 @@
 mod browser;
 mod browser_forms;
 mod browser_languages;
+mod browser_two_step;
 mod common;
 mod community_journey;
 mod double_posts;

@@ -447,9 +447,13 @@ async fn request(
     };
     let res = match name {
         "health" | "login.form" | "api.openapi" | "home" | "password.form" | "account" | "cases.list" | "cases.new"
-        | "cases.view" | "cases.edit" | "cases.audit" | "overview" | "users.list" => c.get(&path).await,
+        | "cases.view" | "cases.edit" | "cases.audit" | "overview" | "users.list" | "two_step" => c.get(&path).await,
         "assets" => c.get("/assets/any/app.css").await,
         "login.submit" => c.post_form("/login", "stale", &[("username", "x"), ("password", "y")]).await,
+        "login.code" => c.post_form("/login/code", "stale", &[("second_step", "x"), ("code", "1")]).await,
+        "two_step.on" | "two_step.codes" | "two_step.off" => c.post_form(&path, &s.csrf, &[("code", "1"), ("password", "wrong")]).await,
+        "users.reset_two_step" => c.post_form(&format!("/admin/users/{}/reset-two-step", target.id), &s.csrf, &[]).await,
+        "users.two_step_roles" => c.post_form(&path, &s.csrf, &[]).await,
         "logout" => c.post_form(&path, &s.csrf, &[]).await,
         "language" => c.post_form(&path, &s.csrf, &[("lang", "en")]).await,
         "password.submit" => c.post_form(&path, &s.csrf, &[("current", "wrong"), ("new", "x"), ("repeat", "y")]).await,
@@ -694,7 +698,7 @@ async fn request(
     let status = res.status().as_u16();
     // The public sign-in form answers 403 to a stale form token by design; it is not an
     // authorization decision.
-    if name == "login.submit" && status == 403 {
+    if (name == "login.submit" || name == "login.code") && status == 403 {
         200
     } else {
         status
