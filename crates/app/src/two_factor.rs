@@ -130,12 +130,7 @@ pub async fn confirm(
     let (codes, hashes) = recovery_codes();
     match app
         .store
-        .enable_two_factor(
-            user.id,
-            step,
-            hashes,
-            AuditContext::by(user.id, app.now()),
-        )
+        .enable_two_factor(user.id, step, hashes, AuditContext::by(user.id, app.now()))
         .await
     {
         Ok(()) => Ok(Ok(codes)),
@@ -305,5 +300,7 @@ pub async fn finish_sign_in(
         before: None,
         after: Some(how.into()),
     };
-    Ok(Ok(open_session(app, user, address, device, vec![second]).await?))
+    Ok(Ok(
+        open_session(app, user, address, device, vec![second]).await?
+    ))
 }

@@ -49,7 +49,9 @@ pub fn secret_from_text(text: &str) -> Option<Vec<u8>> {
 }
 
 fn base32_encode(bytes: &[u8]) -> String {
-    totp_rs::Secret::Raw(bytes.to_vec()).to_encoded().to_string()
+    totp_rs::Secret::Raw(bytes.to_vec())
+        .to_encoded()
+        .to_string()
 }
 
 /// The secret in groups of four, easier to copy by hand.
@@ -64,7 +66,9 @@ pub fn secret_for_reading(secret: &[u8]) -> String {
 
 /// The `otpauth://` address an authenticator app reads from the QR code.
 pub fn setup_uri(secret: &[u8], account: &str) -> String {
-    totp(secret, account).map(|t| t.get_url()).unwrap_or_default()
+    totp(secret, account)
+        .map(|t| t.get_url())
+        .unwrap_or_default()
 }
 
 /// The code for a moment (seconds since 1970): what the user's app shows.
@@ -100,12 +104,7 @@ pub fn is_app_code(typed: &str) -> bool {
 /// The step whose code was typed, when it is the current step or one either side (a phone's
 /// clock may be a little off) and later than `last_step`, the step of the last code accepted:
 /// a code seen over someone's shoulder cannot be used again.
-pub fn accepted_step(
-    secret: &[u8],
-    typed: &str,
-    unix_seconds: u64,
-    last_step: u64,
-) -> Option<u64> {
+pub fn accepted_step(secret: &[u8], typed: &str, unix_seconds: u64, last_step: u64) -> Option<u64> {
     let code = typed_digits(typed);
     if !is_app_code(&code) {
         return None;
@@ -206,10 +205,16 @@ mod tests {
     fn secrets_round_trip_through_their_text() {
         let text = secret_to_text(RFC_KEY);
         assert_eq!(text, "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ");
-        assert_eq!(secret_from_text(&text.to_lowercase()), Some(RFC_KEY.to_vec()));
+        assert_eq!(
+            secret_from_text(&text.to_lowercase()),
+            Some(RFC_KEY.to_vec())
+        );
         assert_eq!(secret_for_reading(RFC_KEY).split(' ').count(), 8);
         let uri = setup_uri(RFC_KEY, "cm.dakar");
-        assert!(uri.starts_with("otpauth://totp/Reintegra:cm.dakar?secret="), "{uri}");
+        assert!(
+            uri.starts_with("otpauth://totp/Reintegra:cm.dakar?secret="),
+            "{uri}"
+        );
         assert!(uri.contains("issuer=Reintegra"), "{uri}");
     }
 

@@ -287,7 +287,9 @@ async fn run(cli: Cli) -> Result<()> {
             app::two_factor::reset_by_operator(&app, user.id)
                 .await
                 .map_err(|e| anyhow::anyhow!("two-step sign-in was not turned off: {e}"))?;
-            println!("two-step sign-in turned off for {username}; they set it up again after signing in");
+            println!(
+                "two-step sign-in turned off for {username}; they set it up again after signing in"
+            );
             Ok(())
         }
         Command::Token {

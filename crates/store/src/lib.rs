@@ -121,8 +121,7 @@ pub trait AccountStore: Send + Sync + 'static {
     /// The user's two-step sign-in, confirmed or being set up.
     async fn two_factor(&self, user: UserId) -> Result<Option<TwoFactor>>;
     /// Keeps a secret being set up (replacing one not confirmed yet; a confirmed one stays).
-    async fn begin_two_factor(&self, user: UserId, secret: &str, at: OffsetDateTime)
-    -> Result<()>;
+    async fn begin_two_factor(&self, user: UserId, secret: &str, at: OffsetDateTime) -> Result<()>;
     /// Confirms the secret being set up, with the step of the code that confirmed it and the
     /// hashes of new recovery codes; audited.
     async fn enable_two_factor(

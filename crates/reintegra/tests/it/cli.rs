@@ -624,3 +624,53 @@ fn serve_refuses_an_emptied_database_instead_of_starting_afresh() {
         0
     );
 }
+
+#[tokio::test]
+async fn user_reset_two_step_turns_off_a_lost_phones_second_step() {
+    use store::prelude::*;
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("d");
+    assert!(
+        add_user(
+            &dir,
+            &["--username", "pm.lost", "--role", "programme-manager"],
+            "a good long password"
+        )
+        .status
+        .success()
+    );
+    let username = domain::Username::parse("pm.lost").unwrap();
+    {
+        let s = store::SqliteStore::open_in(&dir).await.unwrap();
+        let user = s.user_by_username(&username).await.unwrap().unwrap();
+        let now = time::OffsetDateTime::now_utc();
+        s.begin_two_factor(user.id, "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ", now)
+            .await
+            .unwrap();
+        s.enable_two_factor(user.id, 1, vec![], store::AuditContext::system(now, "test"))
+            .await
+            .unwrap();
+        assert!(s.user(user.id).await.unwrap().two_factor);
+    }
+    let reset = || {
+        reintegra()
+            .args(["user", "reset-two-step", "--username", "pm.lost"])
+            .env("REINTEGRA_DATA_DIR", &dir)
+            .output()
+            .unwrap()
+    };
+    let out = reset();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("turned off for pm.lost"));
+    let s = store::SqliteStore::open_in(&dir).await.unwrap();
+    let user = s.user_by_username(&username).await.unwrap().unwrap();
+    assert!(!user.two_factor);
+    // Again: nothing to turn off, and it says so.
+    let out = reset();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("does not use two-step sign-in"));
+}

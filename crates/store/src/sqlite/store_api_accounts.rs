@@ -157,12 +157,7 @@ impl AccountStore for SqliteStore {
     async fn two_factor(&self, user: UserId) -> Result<Option<TwoFactor>> {
         self.read(move |c| two_factor::two_factor(c, user)).await
     }
-    async fn begin_two_factor(
-        &self,
-        user: UserId,
-        secret: &str,
-        at: OffsetDateTime,
-    ) -> Result<()> {
+    async fn begin_two_factor(&self, user: UserId, secret: &str, at: OffsetDateTime) -> Result<()> {
         let secret = secret.to_string();
         self.write(move |tx| two_factor::begin(tx, user, &secret, at))
             .await

@@ -84,7 +84,11 @@ pub(crate) fn enable(
         c,
         "UPDATE two_factor SET enabled_at = ?2, last_step = ?3
          WHERE user_id = ?1 AND enabled_at IS NULL",
-        params![user.to_string(), ts(audit.at), i64::try_from(step).unwrap_or(i64::MAX)],
+        params![
+            user.to_string(),
+            ts(audit.at),
+            i64::try_from(step).unwrap_or(i64::MAX)
+        ],
     )?;
     if n == 0 {
         return Err(StoreError::Conflict);
@@ -144,7 +148,12 @@ pub(crate) fn accept_step(c: &Connection, user: UserId, step: u64) -> Result<boo
     )? == 1)
 }
 
-pub(crate) fn use_code(c: &Connection, user: UserId, hash: &str, at: OffsetDateTime) -> Result<bool> {
+pub(crate) fn use_code(
+    c: &Connection,
+    user: UserId,
+    hash: &str,
+    at: OffsetDateTime,
+) -> Result<bool> {
     Ok(exec(
         c,
         "UPDATE recovery_codes SET used_at = ?3
@@ -177,16 +186,17 @@ pub(crate) fn second_step(
         [token_hash],
         |r| {
             let id: String = r.get(0)?;
-            Ok((
-                UserId(super::parse_uuid(0, &id)?),
-                from_ts(r.get(1)?),
-            ))
+            Ok((UserId(super::parse_uuid(0, &id)?), from_ts(r.get(1)?)))
         },
     )
     .optional()?)
 }
 
-pub(crate) fn delete_second_step(c: &Connection, token_hash: &str, now: OffsetDateTime) -> Result<()> {
+pub(crate) fn delete_second_step(
+    c: &Connection,
+    token_hash: &str,
+    now: OffsetDateTime,
+) -> Result<()> {
     exec(
         c,
         "DELETE FROM second_steps WHERE token_hash = ?1 OR created_at < ?2",

@@ -317,7 +317,11 @@ pub async fn reset_two_step(
         None,
     )
     .await?;
-    p.notice = tr.t1("users-two-step-was-reset", "username", user.username.as_str());
+    p.notice = tr.t1(
+        "users-two-step-was-reset",
+        "username",
+        user.username.as_str(),
+    );
     render(&p)
 }
 

@@ -352,11 +352,9 @@ pub async fn code_submit(
         Ok(signed_in) => {
             signed_in_response(&state, tr, &headers, jar, signed_in, next, carried).await
         }
-        Err(CodeRefusal::Wrong) => refused(
-            StatusCode::UNAUTHORIZED,
-            tr.t("login-code-wrong"),
-            carried,
-        ),
+        Err(CodeRefusal::Wrong) => {
+            refused(StatusCode::UNAUTHORIZED, tr.t("login-code-wrong"), carried)
+        }
         Err(CodeRefusal::Throttled(wait)) => refused(
             StatusCode::TOO_MANY_REQUESTS,
             tr.t1("login-error-wait", "wait", tr.wait(wait)),
@@ -365,7 +363,7 @@ pub async fn code_submit(
         Err(CodeRefusal::Expired) => {
             let message = tr.t("login-code-expired");
             start_again(jar, StatusCode::UNAUTHORIZED, &message, carried)
-        },
+        }
     }
 }
 

@@ -55,11 +55,7 @@ fn qr_svg(uri: &str) -> String {
     }
 }
 
-async fn two_step_page(
-    state: &AppState,
-    tr: Tr,
-    caller: &Caller,
-) -> Result<TwoStepPage, AppError> {
+async fn two_step_page(state: &AppState, tr: Tr, caller: &Caller) -> Result<TwoStepPage, AppError> {
     let user = &caller.user;
     let required = app::two_factor::required_roles(state)
         .await?

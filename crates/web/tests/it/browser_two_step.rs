@@ -36,10 +36,13 @@ async fn a_programme_manager_sets_up_two_step_sign_in_and_signs_in_with_a_code()
     b.click("a[href='/account/two-step']").await;
     b.wait_for_text("scan this code").await;
     assert!(
-        b.script("return !!document.querySelector('.qr svg')", serde_json::json!([]))
-            .await
-            .as_bool()
-            .unwrap_or(false),
+        b.script(
+            "return !!document.querySelector('.qr svg')",
+            serde_json::json!([])
+        )
+        .await
+        .as_bool()
+        .unwrap_or(false),
         "the QR code is drawn"
     );
     no_violations(&b, &axe, "two-step setup").await;
@@ -56,7 +59,11 @@ async fn a_programme_manager_sets_up_two_step_sign_in_and_signs_in_with_a_code()
     b.click("main form button[type=submit]").await;
     b.wait_for_text("Your recovery codes").await;
     let codes = b.text("#recovery-codes").await;
-    assert_eq!(codes.matches('-').count(), 30, "ten codes of four groups: {codes}");
+    assert_eq!(
+        codes.matches('-').count(),
+        30,
+        "ten codes of four groups: {codes}"
+    );
     b.screenshot("two-step-recovery-codes").await;
 
     // Signing in again asks for the code, in Arabic this time.

@@ -37,7 +37,12 @@ async fn set_up(c: &Client) -> (Vec<u8>, Vec<String>, String) {
         )
         .await;
     assert_eq!(res.status(), 422);
-    assert!(res.text().await.unwrap().contains("current password is not right"));
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("current password is not right")
+    );
 
     let res = c
         .post_form(
@@ -102,7 +107,12 @@ async fn once_set_up_the_password_alone_does_not_sign_in() {
     // The code used to set it up cannot be used again; a wrong one is refused.
     let res = code_step(&b, &code_page, &used).await;
     assert_eq!(res.status(), 401);
-    assert!(res.text().await.unwrap().contains("not right, or was already used"));
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("not right, or was already used")
+    );
     let now = unix_now();
     let wrong = (0..1_000_000)
         .map(|n| format!("{n:06}"))
@@ -259,7 +269,12 @@ async fn a_role_can_be_required_to_use_it_and_an_administrator_resets_a_lost_pho
         )
         .await;
     assert_eq!(res.status(), 200);
-    assert!(res.text().await.unwrap().contains("Two-step sign-in is off for cm.req"));
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("Two-step sign-in is off for cm.req")
+    );
     let again = Client::new(&app);
     let res = again.sign_in("cm.req", PASSWORD).await;
     assert_eq!(res.status(), 303);
@@ -270,7 +285,11 @@ async fn a_role_can_be_required_to_use_it_and_an_administrator_resets_a_lost_pho
     let me = app.signed_in("me.two").await;
     let csrf = me.csrf("/account").await;
     let res = me
-        .post_form(&format!("/admin/users/{}/reset-two-step", cm.id), &csrf, &[])
+        .post_form(
+            &format!("/admin/users/{}/reset-two-step", cm.id),
+            &csrf,
+            &[],
+        )
         .await;
     assert_eq!(res.status(), 403);
     let res = me

@@ -20,6 +20,96 @@ pub async fn run(s: Arc<dyn Store>) {
     replies_to_posts_are_kept_once_per_key_and_route_for_a_day(&s).await;
     the_preferred_language_is_kept_and_its_changes_audited(&s).await;
     failures_are_found_by_key_and_prefix_and_devices_remembered(&s).await;
+    two_step_codes_are_accepted_once_and_changes_audited(&s).await;
+}
+
+async fn two_step_codes_are_accepted_once_and_changes_audited(s: &Arc<dyn Store>) {
+    let u = user(s, "two.step", Role::ProgrammeManager, None).await;
+    assert!(!u.two_factor);
+    assert_eq!(s.two_factor(u.id).await.unwrap(), None);
+    // Setting up: a secret being set up can be replaced, and does not count yet.
+    s.begin_two_factor(u.id, "FIRST", NOW).await.unwrap();
+    s.begin_two_factor(u.id, "SECOND", NOW).await.unwrap();
+    let pending = s.two_factor(u.id).await.unwrap().unwrap();
+    assert_eq!(
+        (pending.secret.as_str(), pending.enabled_at),
+        ("SECOND", None)
+    );
+    assert!(!s.user(u.id).await.unwrap().two_factor);
+    let codes = vec!["h1".to_string(), "h2".to_string()];
+    s.enable_two_factor(u.id, 100, codes, AuditContext::by(u.id, NOW))
+        .await
+        .unwrap();
+    // Confirmed: it counts, cannot be confirmed twice, and its secret is not replaced.
+    assert!(s.user(u.id).await.unwrap().two_factor);
+    assert!(matches!(
+        s.enable_two_factor(u.id, 101, vec![], AuditContext::by(u.id, NOW))
+            .await,
+        Err(StoreError::Conflict)
+    ));
+    s.begin_two_factor(u.id, "THIRD", NOW).await.unwrap();
+    let on = s.two_factor(u.id).await.unwrap().unwrap();
+    assert_eq!(
+        (on.secret.as_str(), on.last_step, on.recovery_codes_left),
+        ("SECOND", 100, 2)
+    );
+    // A step is accepted once, and never one before it.
+    assert!(!s.accept_code_step(u.id, 100).await.unwrap());
+    assert!(s.accept_code_step(u.id, 102).await.unwrap());
+    assert!(!s.accept_code_step(u.id, 101).await.unwrap());
+    // A recovery code works once, and only for its owner.
+    let other = user(s, "two.other", Role::Admin, None).await;
+    assert!(!s.use_recovery_code(other.id, "h1", NOW).await.unwrap());
+    assert!(s.use_recovery_code(u.id, "h1", NOW).await.unwrap());
+    assert!(!s.use_recovery_code(u.id, "h1", NOW).await.unwrap());
+    assert_eq!(
+        s.two_factor(u.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .recovery_codes_left,
+        1
+    );
+    s.replace_recovery_codes(u.id, vec!["h3".into()], AuditContext::by(u.id, NOW))
+        .await
+        .unwrap();
+    assert!(!s.use_recovery_code(u.id, "h2", NOW).await.unwrap());
+    // The second step of a sign-in: found until deleted; old ones go with any deletion.
+    s.create_second_step("step-a", u.id, NOW).await.unwrap();
+    s.create_second_step("step-old", u.id, NOW - time::Duration::days(2))
+        .await
+        .unwrap();
+    assert_eq!(s.second_step("step-a").await.unwrap(), Some((u.id, NOW)));
+    s.delete_second_step("step-a", NOW).await.unwrap();
+    assert_eq!(s.second_step("step-a").await.unwrap(), None);
+    assert_eq!(s.second_step("step-old").await.unwrap(), None);
+    // Turned off by an administrator: gone, and audited with who did it.
+    s.remove_two_factor(u.id, AuditContext::by(other.id, NOW))
+        .await
+        .unwrap();
+    assert!(!s.user(u.id).await.unwrap().two_factor);
+    assert!(matches!(
+        s.remove_two_factor(u.id, AuditContext::by(other.id, NOW))
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    let trail = s
+        .audit_for_record("user", &u.id.to_string(), AuditScope::ChangesAndViews)
+        .await
+        .unwrap();
+    let actions: Vec<AuditAction> = trail.iter().map(|e| e.action).collect();
+    for a in [
+        AuditAction::TwoFactorEnable,
+        AuditAction::RecoveryCodesIssue,
+        AuditAction::TwoFactorRemove,
+    ] {
+        assert!(actions.contains(&a), "{a:?} in {actions:?}");
+    }
+    assert_eq!(
+        trail.last().unwrap().actor,
+        Some(other.id),
+        "the administrator's reset names them"
+    );
 }
 
 async fn failures_are_found_by_key_and_prefix_and_devices_remembered(s: &Arc<dyn Store>) {
