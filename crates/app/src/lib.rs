@@ -20,6 +20,7 @@ pub mod programme;
 pub mod referrals;
 pub mod replies;
 pub mod results;
+pub mod retention;
 pub mod rss;
 pub mod submissions;
 pub mod two_factor;

@@ -19,6 +19,12 @@ named_enum!(
         TwoFactorRemove = "two_factor_remove",
         /// A new set of recovery codes replaced the old one.
         RecoveryCodesIssue = "recovery_codes_issue",
+        /// A case's personal data removed (retention period passed, or erasure approved).
+        Anonymise = "anonymise",
+        /// The returnee asked for their data to be erased.
+        ErasureRequest = "erasure_request",
+        /// A programme manager refused an erasure request.
+        ErasureRefuse = "erasure_refuse",
         Publish = "publish",
         /// Personal data shown to someone outside the programme (a partner, a provider link).
         Disclose = "disclose",

@@ -17,6 +17,7 @@ pub mod me;
 pub mod money;
 pub mod pathway;
 pub mod referral;
+pub mod retention;
 pub mod role;
 pub mod rss;
 pub mod security;

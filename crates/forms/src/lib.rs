@@ -11,6 +11,7 @@ pub mod compiled;
 pub mod engine;
 pub mod expr;
 pub mod model;
+pub mod retention;
 pub mod shipped;
 pub mod text;
 pub mod xlsform;

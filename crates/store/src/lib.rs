@@ -22,7 +22,7 @@ pub use sqlite::{DATABASE_FILE, INSTANCE_MARKER, SqliteStore};
 pub mod prelude {
     pub use crate::{
         AccountStore, CaseStore, DocumentStore, FormStore, PathwayStore, ReferralStore,
-        ResultStore, Store,
+        ResultStore, RetentionStore, Store,
     };
 }
 
@@ -45,7 +45,14 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 /// The whole store: every part, implemented by one backend type. The rest of the system holds
 /// an `Arc<dyn Store>`; a function that needs only one part can ask for that part.
 pub trait Store:
-    AccountStore + CaseStore + FormStore + PathwayStore + ReferralStore + DocumentStore + ResultStore
+    AccountStore
+    + CaseStore
+    + FormStore
+    + PathwayStore
+    + ReferralStore
+    + DocumentStore
+    + ResultStore
+    + RetentionStore
 {
 }
 
@@ -57,7 +64,37 @@ impl<T> Store for T where
         + ReferralStore
         + DocumentStore
         + ResultStore
+        + RetentionStore
 {
+}
+
+/// Retention and erasure: closed cases due for anonymisation, a case's free text to rewrite,
+/// the anonymisation itself, and erasure requests.
+#[async_trait]
+pub trait RetentionStore: Send + Sync + 'static {
+    /// Closed cases not anonymised yet, with when their last closure was approved.
+    async fn closed_cases_not_anonymised(&self) -> Result<Vec<(CaseId, OffsetDateTime)>>;
+    /// The case's records holding free text, as stored.
+    async fn case_texts(&self, case: CaseId) -> Result<CaseTexts>;
+    /// Removes the case's personal data in one transaction: names, contacts, address, date of
+    /// birth, notes, household members' names, the search index, the free text of its records
+    /// (replaced by `anonymised`), the values in its audit trail, and open provider links. The
+    /// audit entry names the fields removed, never their values. [`StoreError::Conflict`]
+    /// when it was anonymised already.
+    async fn anonymise_case(
+        &self,
+        case: CaseId,
+        anonymised: Anonymised,
+        audit: AuditContext,
+    ) -> Result<()>;
+    /// Records a request to erase the case (one at a time per case); audited.
+    async fn request_erasure(&self, case: CaseId, reason: &str, audit: AuditContext)
+    -> Result<()>;
+    async fn erasure_request(&self, case: CaseId) -> Result<Option<ErasureRequest>>;
+    /// Waiting requests, in an office or all, oldest first.
+    async fn erasure_requests(&self, office: Option<OfficeId>) -> Result<Vec<ErasureRequest>>;
+    /// Refuses (removes) a request; audited with the reason.
+    async fn refuse_erasure(&self, case: CaseId, audit: AuditContext) -> Result<()>;
 }
 
 /// Offices, accounts, sessions, sign-in throttling and API tokens.

@@ -32,6 +32,8 @@ pub struct CaseRecord {
     pub version: i64,
     pub created_at: OffsetDateTime,
     pub updated_at: OffsetDateTime,
+    /// When the case's personal data was removed (retention or erasure), if it was.
+    pub anonymised_at: Option<OffsetDateTime>,
 }
 
 impl CaseRecord {
@@ -204,4 +206,41 @@ pub mod record_type {
     pub const REFERRAL: &str = "referral";
     pub const USER: &str = "user";
     pub const API_TOKEN: &str = "api_token";
+}
+
+/// A case's records that hold free text, as stored (JSON bodies), to be anonymised by the
+/// application (which knows their types) and written back with [`Anonymised`].
+#[derive(Clone, Debug, Default)]
+pub struct CaseTexts {
+    pub entries: Vec<(uuid::Uuid, EntryKind, String)>,
+    /// (version, content)
+    pub plans: Vec<(i64, String)>,
+    pub closures: Vec<(uuid::Uuid, String)>,
+    pub referrals: Vec<(uuid::Uuid, String)>,
+    /// (id, form id, form version, answers)
+    pub submissions: Vec<(uuid::Uuid, String, String, String)>,
+}
+
+/// What replaces a case's personal data: the age kept (an age band's lower bound) and the
+/// anonymised bodies. Names, contacts, addresses, notes and the search index go in the store.
+#[derive(Clone, Debug, Default)]
+pub struct Anonymised {
+    pub age_at_return: Option<u16>,
+    pub entries: Vec<(uuid::Uuid, String)>,
+    pub plans: Vec<(i64, String)>,
+    pub closures: Vec<(uuid::Uuid, String)>,
+    pub referrals: Vec<(uuid::Uuid, String)>,
+    pub submissions: Vec<(uuid::Uuid, String)>,
+}
+
+/// A returnee's request that their data be erased, waiting for a programme manager.
+#[derive(Clone, Debug, Serialize)]
+pub struct ErasureRequest {
+    pub case: CaseId,
+    pub case_number: String,
+    pub office: OfficeId,
+    pub reason: String,
+    pub requested_by_name: Option<String>,
+    pub requested_by: Option<UserId>,
+    pub requested_at: OffsetDateTime,
 }

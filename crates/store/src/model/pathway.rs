@@ -208,4 +208,6 @@ pub mod setting {
     pub const DIGITS: &str = "arabic_digits";
     /// Roles that must sign in in two steps: `domain::two_factor::parse_required_roles`.
     pub const TWO_FACTOR_ROLES: &str = "two_factor_roles";
+    /// Months after closure before a closed case is anonymised (empty: kept).
+    pub const RETENTION_MONTHS: &str = "retention_months";
 }

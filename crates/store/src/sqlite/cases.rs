@@ -300,7 +300,7 @@ const CASE_COLUMNS: &str = "c.id, c.case_number, c.office_id, o.code, o.name, c.
     c.return_type, c.free_choice, c.informed_decision, c.return_country, c.return_province,
     c.return_community, c.community_is_origin, c.vulnerability_details, c.restricted_flag,
     c.phone, c.email, c.address, c.preferred_language, c.stage, c.version, c.created_at,
-    c.updated_at, o.self_approval";
+    c.updated_at, o.self_approval, c.anonymised_at";
 
 fn case_row(r: &Row<'_>) -> rusqlite::Result<CaseRecord> {
     let dob = opt_date_col(11, r.get(11)?)?;
@@ -349,6 +349,7 @@ fn case_row(r: &Row<'_>) -> rusqlite::Result<CaseRecord> {
         version: r.get(31)?,
         created_at: from_ts(r.get(32)?),
         updated_at: from_ts(r.get(33)?),
+        anonymised_at: r.get::<_, Option<i64>>(35)?.map(from_ts),
     })
 }
 

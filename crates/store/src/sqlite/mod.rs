@@ -14,6 +14,7 @@ mod me;
 mod pathway;
 mod plans;
 mod referrals;
+mod retention;
 mod rss;
 mod store_api;
 mod store_api_accounts;
@@ -136,6 +137,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         20,
         "two-step sign-in",
         include_str!("../../migrations/sqlite/0020_two_factor.sql"),
+    ),
+    (
+        21,
+        "retention and erasure",
+        include_str!("../../migrations/sqlite/0021_retention.sql"),
     ),
 ];
 

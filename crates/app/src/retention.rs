@@ -1,0 +1,279 @@
+//! Retention and erasure (Module 5: data kept no longer than needed; the returnee may
+//! withdraw): the programme's retention period, the job that anonymises closed cases once it
+//! has passed, and erasure requests approved by a programme manager. Anonymising keeps what
+//! the figures count (`domain::retention`), so indicators do not change.
+
+use domain::authz::{Action, Actor, Resource, authorize};
+use domain::me::{AgeBands, Programme};
+use domain::pathway::closure::Closure;
+use domain::pathway::followup::FollowUpVisit;
+use domain::pathway::plan::{Disbursement, PlanContent};
+use domain::pathway::{CounsellingSession, UnmetNeed, UrgentReferral};
+use domain::referral::ReferralContent;
+use domain::retention::{self as rule, anonymise_json};
+use domain::CaseId;
+use store::{Anonymised, AuditContext, CaseRecord, DocKind, EntryKind, setting};
+
+use crate::{App, Error};
+
+/// Months after closure that closed cases are kept before being anonymised; `None` keeps
+/// them until someone decides.
+pub async fn retention_months(app: &App) -> Result<Option<u16>, Error> {
+    Ok(app
+        .store
+        .setting(setting::RETENTION_MONTHS)
+        .await?
+        .and_then(|m| m.parse().ok()))
+}
+
+/// Sets the retention period (empty: none). Audited like every setting.
+pub async fn set_retention_months(app: &App, actor: &Actor, months: &str) -> Result<(), Error> {
+    authorize(actor, Action::ManageProgramme, Resource::Programme)?;
+    let months = months.trim();
+    let value = if months.is_empty() {
+        String::new()
+    } else {
+        match months.parse::<u16>() {
+            Ok(m) if (1..=rule::MAX_RETENTION_MONTHS).contains(&m) => m.to_string(),
+            _ => return Err(Error::invalid("retention_months", "error-retention-months")),
+        }
+    };
+    if app
+        .store
+        .setting(setting::RETENTION_MONTHS)
+        .await?
+        .unwrap_or_default()
+        != value
+    {
+        app.store
+            .set_setting(
+                setting::RETENTION_MONTHS,
+                value,
+                AuditContext::by(actor.user_id, app.now()),
+            )
+            .await?;
+    }
+    Ok(())
+}
+
+/// Every age-band boundary any programme uses: an anonymised age kept at the highest boundary
+/// at or below it falls in the same band of every programme.
+async fn band_boundaries(app: &App) -> Result<AgeBands, Error> {
+    let mut bounds = AgeBands::default().lower_bounds;
+    for doc in app.store.documents(DocKind::Programme, None).await? {
+        if let Ok(p) = serde_json::from_str::<Programme>(&doc.body) {
+            bounds.extend(p.bands().lower_bounds);
+        }
+    }
+    bounds.sort_unstable();
+    bounds.dedup();
+    Ok(AgeBands {
+        lower_bounds: bounds,
+    })
+}
+
+/// A body whose type could not be read keeps no text at all: every string in it is emptied.
+fn blank_strings(body: &str) -> String {
+    fn walk(v: &mut serde_json::Value) {
+        match v {
+            serde_json::Value::String(s) => s.clear(),
+            serde_json::Value::Array(a) => a.iter_mut().for_each(walk),
+            serde_json::Value::Object(o) => o.values_mut().for_each(walk),
+            _ => {}
+        }
+    }
+    match serde_json::from_str::<serde_json::Value>(body) {
+        Ok(mut v) => {
+            walk(&mut v);
+            v.to_string()
+        }
+        Err(_) => "{}".to_string(),
+    }
+}
+
+fn rewritten<T>(body: &str) -> String
+where
+    T: rule::Anonymise + serde::Serialize + serde::de::DeserializeOwned,
+{
+    anonymise_json::<T>(body).unwrap_or_else(|| blank_strings(body))
+}
+
+/// Removes the case's personal data, in one store transaction with its audit entry.
+async fn anonymise(app: &App, case: &CaseRecord, audit: AuditContext) -> Result<(), Error> {
+    let texts = app.store.case_texts(case.id).await?;
+    let bands = band_boundaries(app).await?;
+    let entries = texts
+        .entries
+        .into_iter()
+        .map(|(id, kind, body)| {
+            let body = match kind {
+                EntryKind::Session => rewritten::<CounsellingSession>(&body),
+                EntryKind::FollowUp => rewritten::<FollowUpVisit>(&body),
+                EntryKind::Disbursement => rewritten::<Disbursement>(&body),
+                EntryKind::UnmetNeed => rewritten::<UnmetNeed>(&body),
+                EntryKind::UrgentReferral => rewritten::<UrgentReferral>(&body),
+                // A task holds its kind and source only.
+                EntryKind::Task => body,
+            };
+            (id, body)
+        })
+        .collect();
+    let mut submissions = Vec::new();
+    for (id, form_id, version, answers) in texts.submissions {
+        let form = app.store.form_version(&form_id, &version).await?;
+        let kept = match (
+            serde_json::from_str::<forms::Form>(&form.definition),
+            serde_json::from_str::<forms::Answers>(&answers),
+        ) {
+            (Ok(form), Ok(answers)) => {
+                serde_json::to_string(&forms::retention::anonymised_answers(&form, &answers))
+                    .map_err(Error::internal)?
+            }
+            _ => "{}".to_string(),
+        };
+        submissions.push((id, kept));
+    }
+    let anonymised = Anonymised {
+        age_at_return: rule::age_kept(&bands, case.profile.age_at_return()),
+        entries,
+        plans: texts
+            .plans
+            .into_iter()
+            .map(|(v, body)| (v, rewritten::<PlanContent>(&body)))
+            .collect(),
+        closures: texts
+            .closures
+            .into_iter()
+            .map(|(id, body)| (id, rewritten::<Closure>(&body)))
+            .collect(),
+        referrals: texts
+            .referrals
+            .into_iter()
+            .map(|(id, body)| (id, rewritten::<ReferralContent>(&body)))
+            .collect(),
+        submissions,
+    };
+    app.store.anonymise_case(case.id, anonymised, audit).await?;
+    Ok(())
+}
+
+/// What a run of the retention job did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RetentionRun {
+    /// Closed cases looked at (not anonymised yet).
+    pub closed: usize,
+    pub anonymised: usize,
+}
+
+/// Anonymises every closed case whose closure was approved longer ago than the programme's
+/// retention period. Does nothing when no period is set. Run daily by the server, and by
+/// `reintegra retention run`.
+pub async fn run(app: &App) -> Result<RetentionRun, Error> {
+    let Some(months) = retention_months(app).await? else {
+        return Ok(RetentionRun::default());
+    };
+    let now = app.now();
+    let closed = app.store.closed_cases_not_anonymised().await?;
+    let mut done = RetentionRun {
+        closed: closed.len(),
+        anonymised: 0,
+    };
+    for (id, closed_at) in closed {
+        if !rule::is_due(closed_at, now, months) {
+            continue;
+        }
+        let case = app.store.case(id).await?;
+        let mut audit = AuditContext::system(now, "retention");
+        audit.reason = Some(format!("retention period of {months} months after closure"));
+        anonymise(app, &case, audit).await?;
+        done.anonymised += 1;
+    }
+    Ok(done)
+}
+
+async fn case_for(app: &App, actor: &Actor, id: CaseId, action: Action) -> Result<CaseRecord, Error> {
+    let case = app.store.case(id).await?;
+    authorize(actor, action, Resource::Case(case.access()))?;
+    Ok(case)
+}
+
+/// Records that the returnee asked for their data to be erased, with why (kept with the
+/// request only). Whoever may edit the case records it; a programme manager decides.
+pub async fn request_erasure(
+    app: &App,
+    actor: &Actor,
+    id: CaseId,
+    reason: &str,
+) -> Result<(), Error> {
+    let case = case_for(app, actor, id, Action::UpdateCase).await?;
+    if case.anonymised_at.is_some() {
+        return Err(Error::invalid("reason", "error-erasure-done"));
+    }
+    let reason = domain::text::tidy(reason);
+    if reason.is_empty() {
+        return Err(Error::invalid("reason", "error-required"));
+    }
+    if let Some(problem) = domain::text::text_problem(&reason, true) {
+        return Err(Error::invalid("reason", problem));
+    }
+    match app
+        .store
+        .request_erasure(id, &reason, AuditContext::by(actor.user_id, app.now()))
+        .await
+    {
+        Ok(()) => Ok(()),
+        // Asked already (a second click, or someone else): the request stands.
+        Err(store::StoreError::Conflict) => Ok(()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The waiting request of a case, if the actor may see the case.
+pub async fn erasure_request(
+    app: &App,
+    actor: &Actor,
+    id: CaseId,
+) -> Result<Option<store::ErasureRequest>, Error> {
+    case_for(app, actor, id, Action::ReadCase).await?;
+    Ok(app.store.erasure_request(id).await?)
+}
+
+/// Waiting requests a programme manager may decide, in their office (or all).
+pub async fn erasure_requests(
+    app: &App,
+    actor: &Actor,
+) -> Result<Vec<store::ErasureRequest>, Error> {
+    if !domain::authz::may_attempt(actor.role, Action::ApprovePathway) {
+        return Ok(Vec::new());
+    }
+    Ok(app.store.erasure_requests(actor.office).await?)
+}
+
+/// A programme manager approves: the case is anonymised at once.
+pub async fn approve_erasure(app: &App, actor: &Actor, id: CaseId) -> Result<(), Error> {
+    let case = case_for(app, actor, id, Action::ApprovePathway).await?;
+    if app.store.erasure_request(id).await?.is_none() {
+        return Err(Error::invalid("erasure", "error-erasure-none"));
+    }
+    let mut audit = AuditContext::by(actor.user_id, app.now());
+    audit.reason = Some("erasure requested by the returnee".into());
+    anonymise(app, &case, audit).await
+}
+
+/// A programme manager refuses, saying why (audited).
+pub async fn refuse_erasure(
+    app: &App,
+    actor: &Actor,
+    id: CaseId,
+    why: &str,
+) -> Result<(), Error> {
+    case_for(app, actor, id, Action::ApprovePathway).await?;
+    let why = domain::text::tidy(why);
+    if why.is_empty() {
+        return Err(Error::invalid("why", "error-required"));
+    }
+    let mut audit = AuditContext::by(actor.user_id, app.now());
+    audit.reason = Some(why);
+    app.store.refuse_erasure(id, audit).await?;
+    Ok(())
+}
