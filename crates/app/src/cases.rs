@@ -356,6 +356,13 @@ pub async fn update(
     profile: ReturneeProfile,
 ) -> Result<CaseRecord, Error> {
     authorize(actor, Action::UpdateCase, Resource::Case(case.access()))?;
+    if case.anonymised_at.is_some() {
+        // Its personal data was removed on purpose: nothing may bring it back.
+        return Err(Error::with_detail(
+            ErrorKind::Conflict,
+            "the case was anonymised; its profile cannot be changed",
+        ));
+    }
     if expected_version != case.version {
         return Err(Error::with_detail(
             ErrorKind::Conflict,

@@ -3,6 +3,7 @@
 //! has passed, and erasure requests approved by a programme manager. Anonymising keeps what
 //! the figures count (`domain::retention`), so indicators do not change.
 
+use domain::CaseId;
 use domain::authz::{Action, Actor, Resource, authorize};
 use domain::me::{AgeBands, Programme};
 use domain::pathway::closure::Closure;
@@ -11,7 +12,6 @@ use domain::pathway::plan::{Disbursement, PlanContent};
 use domain::pathway::{CounsellingSession, UnmetNeed, UrgentReferral};
 use domain::referral::ReferralContent;
 use domain::retention::{self as rule, anonymise_json};
-use domain::CaseId;
 use store::{Anonymised, AuditContext, CaseRecord, DocKind, EntryKind, setting};
 
 use crate::{App, Error};
@@ -191,7 +191,12 @@ pub async fn run(app: &App) -> Result<RetentionRun, Error> {
     Ok(done)
 }
 
-async fn case_for(app: &App, actor: &Actor, id: CaseId, action: Action) -> Result<CaseRecord, Error> {
+async fn case_for(
+    app: &App,
+    actor: &Actor,
+    id: CaseId,
+    action: Action,
+) -> Result<CaseRecord, Error> {
     let case = app.store.case(id).await?;
     authorize(actor, action, Resource::Case(case.access()))?;
     Ok(case)
@@ -261,12 +266,7 @@ pub async fn approve_erasure(app: &App, actor: &Actor, id: CaseId) -> Result<(),
 }
 
 /// A programme manager refuses, saying why (audited).
-pub async fn refuse_erasure(
-    app: &App,
-    actor: &Actor,
-    id: CaseId,
-    why: &str,
-) -> Result<(), Error> {
+pub async fn refuse_erasure(app: &App, actor: &Actor, id: CaseId, why: &str) -> Result<(), Error> {
     case_for(app, actor, id, Action::ApprovePathway).await?;
     let why = domain::text::tidy(why);
     if why.is_empty() {

@@ -30,7 +30,12 @@ pub fn is_due(closed_at: OffsetDateTime, now: OffsetDateTime, months: u16) -> bo
 /// age band reads the same and the exact age (with the return date, nearly a birth date) goes.
 pub fn age_kept(bands: &AgeBands, age: Option<u16>) -> Option<u16> {
     let age = age?;
-    bands.lower_bounds.iter().rev().find(|b| **b <= age).copied()
+    bands
+        .lower_bounds
+        .iter()
+        .rev()
+        .find(|b| **b <= age)
+        .copied()
 }
 
 /// Removing what describes a person from a record, keeping what figures count.
@@ -133,7 +138,10 @@ impl Anonymise for Closure {
         blank(&mut self.needs_unmet);
         blank(&mut self.needs_emerging);
         blank(&mut self.no_final_survey_reason);
-        for Handover { agency, purpose, .. } in &mut self.handovers {
+        for Handover {
+            agency, purpose, ..
+        } in &mut self.handovers
+        {
             blank(agency);
             blank(purpose);
         }

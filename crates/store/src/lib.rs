@@ -88,8 +88,7 @@ pub trait RetentionStore: Send + Sync + 'static {
         audit: AuditContext,
     ) -> Result<()>;
     /// Records a request to erase the case (one at a time per case); audited.
-    async fn request_erasure(&self, case: CaseId, reason: &str, audit: AuditContext)
-    -> Result<()>;
+    async fn request_erasure(&self, case: CaseId, reason: &str, audit: AuditContext) -> Result<()>;
     async fn erasure_request(&self, case: CaseId) -> Result<Option<ErasureRequest>>;
     /// Waiting requests, in an office or all, oldest first.
     async fn erasure_requests(&self, office: Option<OfficeId>) -> Result<Vec<ErasureRequest>>;

@@ -4,3 +4,4 @@
 mod bench_smoke;
 mod cli;
 mod crash_smoke;
+mod retention;

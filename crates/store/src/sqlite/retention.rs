@@ -119,9 +119,7 @@ pub(crate) fn anonymise(
         ],
     )?;
     if n == 0 {
-        return match q_row(c, "SELECT 1 FROM cases WHERE id = ?1", [&id], |_| Ok(()))
-            .optional()?
-        {
+        return match q_row(c, "SELECT 1 FROM cases WHERE id = ?1", [&id], |_| Ok(())).optional()? {
             Some(()) => Err(StoreError::Conflict),
             None => Err(StoreError::NotFound),
         };
@@ -139,7 +137,11 @@ pub(crate) fn anonymise(
            AND token <> (SELECT lower(case_number) FROM cases WHERE id = ?1)",
         [&id],
     )?;
-    exec(c, "UPDATE consents SET notes = NULL WHERE case_id = ?1", [&id])?;
+    exec(
+        c,
+        "UPDATE consents SET notes = NULL WHERE case_id = ?1",
+        [&id],
+    )?;
     exec(
         c,
         "UPDATE pathway_entries SET closing_note = NULL WHERE case_id = ?1",
@@ -240,7 +242,12 @@ fn request_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ErasureRequest> {
 const REQUEST_COLUMNS: &str = "e.case_id, c.case_number, c.office_id, e.reason, u.display_name,
     e.requested_by, e.requested_at";
 
-pub(crate) fn request(c: &Connection, case: CaseId, reason: &str, audit: &AuditContext) -> Result<()> {
+pub(crate) fn request(
+    c: &Connection,
+    case: CaseId,
+    reason: &str,
+    audit: &AuditContext,
+) -> Result<()> {
     let id = case.to_string();
     let inserted = exec(
         c,
@@ -317,12 +324,7 @@ impl crate::RetentionStore for super::SqliteStore {
         self.write(move |tx| anonymise(tx, case, &anonymised, &audit))
             .await
     }
-    async fn request_erasure(
-        &self,
-        case: CaseId,
-        reason: &str,
-        audit: AuditContext,
-    ) -> Result<()> {
+    async fn request_erasure(&self, case: CaseId, reason: &str, audit: AuditContext) -> Result<()> {
         let reason = reason.to_string();
         self.write(move |tx| request(tx, case, &reason, &audit))
             .await

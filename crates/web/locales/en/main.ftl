@@ -2004,3 +2004,28 @@ two-step-codes-left = { $count ->
     [one] You have one recovery code left.
    *[other] You have { $count } recovery codes left.
 }
+field-retention-months = Months a closed case is kept
+field-retention-months-hint = After this many months from the approved closure, the case's personal data is removed; its codes, amounts and scores stay for the figures. Leave empty to keep closed cases.
+retention-title = Keeping personal data
+retention-intro = Personal data is kept no longer than the programme needs it. Each day, closed cases past this period are anonymised: names, contacts, addresses, dates of birth and every note go; indicators do not change.
+retention-save = Save
+retention-saved = The retention period is saved.
+error-retention-months = Enter a whole number of months from 1 to 120, or leave it empty.
+case-anonymised-name = Anonymised returnee
+case-anonymised-banner = This case was anonymised on { $date }: its personal data was removed. What the figures count is kept.
+erasure-title = Erasing the returnee's data
+erasure-intro = If the returnee asks for their personal data to be erased, record the request here. A programme manager approves it (the data is removed at once) or refuses it.
+erasure-reason = What the returnee asked, and how
+erasure-request = Record the request to erase
+erasure-waiting = { $name } recorded a request to erase this returnee's data on { $date }:
+erasure-decide-intro = Erasing cannot be undone: names, contacts, addresses, the date of birth and every note of this case go. Codes, amounts and scores stay, so the figures do not change.
+erasure-approve = Approve: erase now
+erasure-refuse-why = Why the request is refused
+erasure-refuse = Refuse the request
+erasure-done = The returnee's personal data was erased on { $date }.
+error-erasure-done = This case was anonymised already.
+error-erasure-none = No request to erase is waiting for this case.
+approval-erasure = Request to erase the returnee's data
+audit-action-anonymise = Personal data removed
+audit-action-erasure-request = Erasure requested
+audit-action-erasure-refuse = Erasure refused

@@ -2002,3 +2002,28 @@ two-step-codes-left = { $count ->
     [one] Il vous reste un code de secours.
    *[other] Il vous reste { $count } codes de secours.
 }
+field-retention-months = Durée de conservation d'un dossier clos (mois)
+field-retention-months-hint = Passé ce nombre de mois après la clôture approuvée, les données personnelles du dossier sont supprimées ; ses codes, montants et scores restent pour les chiffres. Laissez vide pour conserver les dossiers clos.
+retention-title = Conservation des données personnelles
+retention-intro = Les données personnelles ne sont pas conservées plus longtemps que le programme n'en a besoin. Chaque jour, les dossiers clos depuis plus longtemps que cette durée sont anonymisés : noms, coordonnées, adresses, dates de naissance et notes sont supprimés ; les indicateurs ne changent pas.
+retention-save = Enregistrer
+retention-saved = La durée de conservation est enregistrée.
+error-retention-months = Saisissez un nombre entier de mois entre 1 et 120, ou laissez vide.
+case-anonymised-name = Personne de retour anonymisée
+case-anonymised-banner = Ce dossier a été anonymisé le { $date } : ses données personnelles ont été supprimées. Ce que comptent les chiffres est conservé.
+erasure-title = Effacement des données de la personne
+erasure-intro = Si la personne demande l'effacement de ses données personnelles, enregistrez la demande ici. Un responsable de programme l'approuve (les données sont supprimées aussitôt) ou la refuse.
+erasure-reason = Ce que la personne a demandé, et comment
+erasure-request = Enregistrer la demande d'effacement
+erasure-waiting = { $name } a enregistré le { $date } une demande d'effacement des données de cette personne :
+erasure-decide-intro = L'effacement est irréversible : noms, coordonnées, adresses, date de naissance et toutes les notes du dossier sont supprimés. Les codes, montants et scores restent, les chiffres ne changent donc pas.
+erasure-approve = Approuver : effacer maintenant
+erasure-refuse-why = Motif du refus
+erasure-refuse = Refuser la demande
+erasure-done = Les données personnelles de la personne ont été effacées le { $date }.
+error-erasure-done = Ce dossier est déjà anonymisé.
+error-erasure-none = Aucune demande d'effacement n'est en attente pour ce dossier.
+approval-erasure = Demande d'effacement des données
+audit-action-anonymise = Données personnelles supprimées
+audit-action-erasure-request = Effacement demandé
+audit-action-erasure-refuse = Effacement refusé

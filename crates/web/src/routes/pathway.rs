@@ -143,6 +143,12 @@ pub(super) const ROUTES: &[RouteSpec] = &[
         act(Action::ManageProgramme),
     ),
     r(
+        "programme.retention",
+        "POST",
+        "/programme/retention",
+        act(Action::ManageProgramme),
+    ),
+    r(
         "api.pathway",
         "GET",
         "/api/v1/cases/{id}/pathway",
@@ -278,6 +284,7 @@ pub(super) fn handler(name: &str) -> Option<MethodRouter<AppState>> {
         "programme" => get(pages::pathway::programme),
         "programme.grid" => post(pages::pathway::save_grid),
         "programme.settings" => post(pages::pathway::save_settings),
+        "programme.retention" => post(pages::pathway::save_retention),
         "api.pathway" => get(api::pathway::pathway),
         "api.sessions.list" => get(api::pathway::sessions),
         "api.sessions.create" => post(api::pathway::add_session),

@@ -26,9 +26,11 @@ use app::cases::CaseFilters;
 use app::cases::{audit_view, authorized_case, chosen_manager, record_consent_decision};
 
 mod edit;
+mod erasure;
 mod list;
 mod page;
 
 pub use edit::*;
+pub use erasure::*;
 pub use list::*;
 pub use page::*;

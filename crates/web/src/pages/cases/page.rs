@@ -63,6 +63,7 @@ pub(super) struct CaseViewPage {
     pub(super) pathway: crate::pages::pathway::PathwayPanel,
     pub(super) urgent: Vec<crate::pages::pathway::UrgentView>,
     pub(super) context: crate::pages::community::CaseContext,
+    pub(super) erasure: super::ErasurePanel,
 }
 
 pub(super) fn yes_no(tr: &Tr, v: Option<bool>) -> String {
@@ -484,10 +485,14 @@ pub(super) async fn case_page(
         c: Chrome::new(state, tr.clone(), Some(caller)),
         id: case.id.to_string(),
         number: case.number.to_string(),
-        name: p.full_name(),
+        name: if case.anonymised_at.is_some() {
+            tr.t("case-anonymised-name")
+        } else {
+            p.full_name()
+        },
         stage: tr.t_of("stage", case.stage.as_str()),
         restricted: p.is_restricted(),
-        can_edit: can(Action::UpdateCase),
+        can_edit: can(Action::UpdateCase) && case.anonymised_at.is_none(),
         can_consent: can(Action::RecordConsent),
         can_audit: can(Action::ReadAudit),
         sections,
@@ -513,6 +518,7 @@ pub(super) async fn case_page(
         urgent: pathway.urgent.clone(),
         pathway,
         context: crate::pages::community::case_context(state, tr, &caller.actor(), case).await?,
+        erasure: super::erasure_panel(state, tr, caller, case).await?,
     })
 }
 

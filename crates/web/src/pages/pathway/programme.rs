@@ -39,6 +39,8 @@ pub struct ProgrammePage {
     pub(super) notice: String,
     pub(super) errors: Vec<String>,
     pub(super) unmet: Vec<(String, String, String, String, String)>,
+    /// Months closed cases are kept before anonymising (empty: kept).
+    pub(super) retention: Vec<FieldView>,
 }
 
 pub(super) async fn programme_page(
@@ -102,6 +104,10 @@ pub(super) async fn programme_page(
         })
         .collect();
     let config = pw::follow_up_config(state).await?;
+    let retention_months = app::retention::retention_months(state)
+        .await?
+        .map(|m| m.to_string())
+        .unwrap_or_default();
     let no_errors = HashMap::new();
     let fb = FieldBuilder {
         tr,
@@ -160,11 +166,49 @@ pub(super) async fn programme_page(
                 true,
             ),
         ],
+        retention: vec![fb.input("retention_months", "number", &retention_months, false)],
         offices,
         notice,
         errors,
         unmet,
     })
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct RetentionForm {
+    pub retention_months: String,
+}
+
+/// How long closed cases are kept before their personal data is removed.
+pub async fn save_retention(
+    State(state): State<AppState>,
+    tr: Tr,
+    CsrfForm { caller, form }: CsrfForm<RetentionForm>,
+) -> Result<Response, AppError> {
+    let actor = caller.actor();
+    let saved = app::retention::set_retention_months(&state, &actor, &form.retention_months);
+    match saved.await {
+        Ok(()) => {
+            let page =
+                programme_page(&state, &tr, &caller, tr.t("retention-saved"), vec![]).await?;
+            render(&page)
+        }
+        Err(app::Error {
+            kind: app::ErrorKind::Validation,
+            fields: e,
+            ..
+        }) => {
+            let msgs = e.0.iter().map(|f| tr.t(f.code)).collect();
+            let mut page = programme_page(&state, &tr, &caller, String::new(), msgs).await?;
+            // What was typed stays in the field.
+            if let Some(f) = page.retention.first_mut() {
+                f.value = form.retention_months;
+            }
+            render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 pub async fn programme(

@@ -116,7 +116,18 @@ pub async fn approvals(
     tr: Tr,
     SignedIn(caller): SignedIn,
 ) -> Result<Response, AppError> {
-    let rows = pw::pending_approvals(&state, &caller.actor())
+    let erasures = app::retention::erasure_requests(&state, &caller.actor())
+        .await?
+        .into_iter()
+        .map(|r| ApprovalRow {
+            href: format!("/cases/{}#erasure", r.case),
+            number: r.case_number,
+            name: String::new(),
+            what: tr.t("approval-erasure"),
+            case_manager: r.requested_by_name.unwrap_or_default(),
+            since: r.requested_at.date().to_string(),
+        });
+    let mut rows: Vec<ApprovalRow> = pw::pending_approvals(&state, &caller.actor())
         .await?
         .into_iter()
         .map(|a| ApprovalRow {
@@ -134,6 +145,7 @@ pub async fn approvals(
             since: a.since.date().to_string(),
         })
         .collect();
+    rows.extend(erasures);
     render(&ApprovalsPage {
         c: Chrome::new(&state, tr.clone(), Some(&caller)),
         rows,
