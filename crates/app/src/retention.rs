@@ -191,15 +191,14 @@ pub async fn run(app: &App) -> Result<RetentionRun, Error> {
     Ok(done)
 }
 
+/// The case, when the actor may do `action` to it (one they may not even see is not found).
 async fn case_for(
     app: &App,
     actor: &Actor,
     id: CaseId,
     action: Action,
 ) -> Result<CaseRecord, Error> {
-    let case = app.store.case(id).await?;
-    authorize(actor, action, Resource::Case(case.access()))?;
-    Ok(case)
+    crate::cases::authorized_case(app, actor, &id.to_string(), action).await
 }
 
 /// Records that the returnee asked for their data to be erased, with why (kept with the

@@ -73,6 +73,12 @@ enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// Anonymise closed cases past the programme's retention period now (the server also does
+    /// it daily).
+    Retention {
+        #[command(flatten)]
+        data: DataDir,
+    },
     /// Work with XLSForm instruments.
     Forms {
         #[command(subcommand)]
@@ -241,6 +247,20 @@ async fn run(cli: Cli) -> Result<()> {
             command: FormsCommand::Check { file },
         } => check_form(&file),
         Command::Rss { command } => rss(command).await,
+        Command::Retention { data } => {
+            let app = app::App::new(Arc::new(open(&data.data_dir).await?));
+            let run = app::retention::run(&app)
+                .await
+                .map_err(|e| anyhow::anyhow!("the retention run failed: {e}"))?;
+            match app::retention::retention_months(&app).await.ok().flatten() {
+                None => println!("no retention period is set: closed cases are kept"),
+                Some(m) => println!(
+                    "{} closed case(s), {} anonymised (retention period: {m} months after closure)",
+                    run.closed, run.anonymised
+                ),
+            }
+            Ok(())
+        }
         Command::Migrate { data } => {
             let s = open(&data.data_dir).await?;
             println!("database {} is up to date", s.path().display());
@@ -509,6 +529,7 @@ async fn serve(dir: &Path, bind: SocketAddr, config: web::Config) -> Result<()> 
         demo::print_credentials();
     }
     let state = web::AppState::new(store, config).await?;
+    tokio::spawn(retention_daily(state.app.clone()));
     let app = web::router(state);
     let listener = tokio::net::TcpListener::bind(bind)
         .await
@@ -524,6 +545,26 @@ async fn serve(dir: &Path, bind: SocketAddr, config: web::Config) -> Result<()> 
     .with_graceful_shutdown(shutdown_signal())
     .await?;
     Ok(())
+}
+
+/// Anonymises closed cases past the programme's retention period: shortly after the start, then
+/// once a day. Only counts are logged.
+async fn retention_daily(app: app::App) {
+    let mut every_day = tokio::time::interval(std::time::Duration::from_secs(24 * 3600));
+    every_day.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every_day.tick().await;
+        match app::retention::run(&app).await {
+            Ok(r) if r.anonymised > 0 => {
+                tracing::info!(
+                    anonymised = r.anonymised,
+                    "retention: closed cases anonymised"
+                )
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "retention: the daily run failed"),
+        }
+    }
 }
 
 /// The first administrator, with a one-time password printed once to the console (standard

@@ -674,3 +674,19 @@ async fn user_reset_two_step_turns_off_a_lost_phones_second_step() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("does not use two-step sign-in"));
 }
+
+#[test]
+fn retention_run_says_when_no_period_is_set() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("d");
+    let out = reintegra()
+        .args(["retention", "--data-dir", dir.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("no retention period is set"));
+}

@@ -3,12 +3,14 @@
 //! route × role authorization walk, and browser journeys in headless Chromium.
 
 mod browser;
+mod browser_erasure;
 mod browser_forms;
 mod browser_languages;
 mod browser_two_step;
 mod common;
 mod community_journey;
 mod double_posts;
+mod erasure;
 mod forms_journey;
 mod hardening;
 mod hostile_uploads;

@@ -527,6 +527,11 @@ async fn request(
         | "closure.approve" | "cases.reopen" => c.post_form(&path, &s.csrf, &[]).await,
         "programme.grid" => c.post_form(&path, &s.csrf, &[("approach", "")]).await,
         "programme.settings" => c.post_form(&path, &s.csrf, &[("midterm_months", "0")]).await,
+        "programme.retention" => c.post_form(&path, &s.csrf, &[("retention_months", "never")]).await,
+        // Refused by their checks (an empty reason, no request waiting) once allowed: nothing
+        // is erased by the walk.
+        "erasure.request" | "erasure.refuse" => c.post_form(&path, &s.csrf, &[("reason", ""), ("why", "")]).await,
+        "erasure.approve" => c.post_form(&path, &s.csrf, &[]).await,
         "api.pathway" | "api.sessions.list" | "api.assessments" | "api.plans.list" | "api.disbursements.list"
         | "api.follow_ups.list" | "api.approvals" | "api.closure.list" => api(reqwest::Method::GET, &path).send().await.unwrap(),
         "api.sessions.create" => post_json(&api, &path, json!({"date": "2099-01-01", "kind": "first", "topics": ""})).await,
