@@ -202,7 +202,7 @@ impl CaseFilters {
         if !blank(&self.page) {
             match self.page.trim().parse::<u32>() {
                 Ok(p) if p >= 1 => q.page = p,
-                _ => e.add("page", "error-number"),
+                _ => e.add("page", "error-page-number"),
             }
         }
         e

@@ -370,6 +370,7 @@ impl Service {
 
 /// A search of the service map.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ServiceQuery {
     #[serde(default)]
     pub category: Option<ServiceCategory>,

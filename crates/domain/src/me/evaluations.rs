@@ -107,6 +107,8 @@ named_enum!(
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct CheckMark {
     pub item: EvaluationCheck,
+    // Inline: the community's criterion checks have a `CheckStatus` of their own.
+    #[schema(inline)]
     pub status: CheckStatus,
     #[serde(default, with = "crate::case::opt_date")]
     #[schema(value_type = Option<String>, format = Date)]

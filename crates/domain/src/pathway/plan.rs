@@ -226,6 +226,8 @@ pub struct PlanContent {
     #[serde(default)]
     pub baseline: Option<BaselineScores>,
     #[serde(default)]
+    // Inline: community projects have a `ProjectParticipant` of their own.
+    #[schema(inline)]
     pub community_participants: Vec<ProjectParticipant>,
     #[serde(default)]
     pub expected_improvement: String,

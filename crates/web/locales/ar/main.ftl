@@ -2068,3 +2068,4 @@ approval-erasure = طلب محو بيانات العائد
 audit-action-anonymise = حُذفت البيانات الشخصية
 audit-action-erasure-request = طُلب المحو
 audit-action-erasure-refuse = رُفض المحو
+error-page-number = أدخل رقم صفحة يساوي 1 أو أكثر، بالأرقام.

@@ -2029,3 +2029,4 @@ approval-erasure = Request to erase the returnee's data
 audit-action-anonymise = Personal data removed
 audit-action-erasure-request = Erasure requested
 audit-action-erasure-refuse = Erasure refused
+error-page-number = Enter a page number of 1 or more, in digits.

@@ -2027,3 +2027,4 @@ approval-erasure = Demande d'effacement des données
 audit-action-anonymise = Données personnelles supprimées
 audit-action-erasure-request = Effacement demandé
 audit-action-erasure-refuse = Effacement refusé
+error-page-number = Saisissez un numéro de page de 1 ou plus, en chiffres.

@@ -112,8 +112,11 @@ pub struct ListParams {
     sort: Option<String>,
     /// asc or desc.
     order: Option<String>,
+    /// From 1; 1 by default.
+    #[param(minimum = 1)]
     page: Option<u32>,
     /// 1 to 200; 25 by default.
+    #[param(minimum = 1, maximum = 200)]
     per_page: Option<u32>,
 }
 

@@ -174,7 +174,7 @@ pub async fn me(ApiCaller(caller): ApiCaller) -> Json<Me> {
         referrals::respond,
     ),
     components(schemas(crate::error::ApiErrorDetail, crate::error::ApiFieldError)),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &ErrorResponses, &EitherAgeOrBirth),
     security(("bearer" = []))
 )]
 pub struct ApiDoc;
@@ -188,6 +188,128 @@ impl utoipa::Modify for BearerAuth {
         components.add_security_scheme(
             "bearer",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// Every error the server may answer, on every operation it may answer it, with the body it
+/// sends (`{"error": {...}}`): what the handlers' annotations list is completed here, once,
+/// from what the layers in front of every handler do.
+struct ErrorResponses;
+
+/// The errors every operation may answer, and those that depend on its shape.
+fn error_statuses(path: &str, method: &str, has_body: bool) -> Vec<(&'static str, &'static str)> {
+    let mut codes = vec![
+        (
+            "400",
+            "The request could not be read: malformed JSON, a value of the wrong type, or an \
+             unreadable or repeated parameter.",
+        ),
+        ("401", "No valid token or session: sign in, or send a personal API token."),
+        (
+            "403",
+            "Not allowed: the role may not do this, a session's write lacks its CSRF token, or \
+             the account must first change its password or set up two-step sign-in.",
+        ),
+    ];
+    if path.contains('{') {
+        codes.push(("404", "No such record, or one the caller may not know exists."));
+    }
+    if has_body {
+        codes.push(("413", "The body is too large."));
+        codes.push(("415", "The body is not sent as application/json."));
+        codes.push(("422", "The input breaks a rule: `fields` names each problem."));
+    }
+    if method == "put" {
+        codes.push(("409", "The record changed since the version sent: read it again."));
+    }
+    codes
+}
+
+impl utoipa::Modify for ErrorResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::schema::{ObjectBuilder, Ref};
+        use utoipa::openapi::{ContentBuilder, RefOr, ResponseBuilder};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.schemas.insert(
+            "ApiError".into(),
+            RefOr::T(
+                ObjectBuilder::new()
+                    .description(Some("The body of every error answer."))
+                    .property("error", Ref::from_schema_name("ApiErrorDetail"))
+                    .required("error")
+                    .into(),
+            ),
+        );
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let operations = [
+                ("get", &mut item.get),
+                ("put", &mut item.put),
+                ("post", &mut item.post),
+                ("delete", &mut item.delete),
+            ];
+            for (method, op) in operations {
+                let Some(op) = op else { continue };
+                let has_body = op.request_body.is_some();
+                for (code, description) in error_statuses(path, method, has_body) {
+                    op.responses
+                        .responses
+                        .entry(code.to_string())
+                        .or_insert_with(|| RefOr::T(ResponseBuilder::new().build()));
+                    if let Some(RefOr::T(r)) = op.responses.responses.get_mut(code)
+                        && r.description.is_empty()
+                    {
+                        r.description = description.to_string();
+                    }
+                }
+                // Every error carries the same body, whatever the handler's annotation said.
+                for (code, response) in op.responses.responses.iter_mut() {
+                    if !code.starts_with('4') {
+                        continue;
+                    }
+                    if let RefOr::T(r) = response {
+                        if r.description.is_empty() {
+                            r.description = "Refused; the body says why.".into();
+                        }
+                        r.content.clear();
+                        r.content.insert(
+                            "application/json".into(),
+                            ContentBuilder::new()
+                                .schema(Some(Ref::from_schema_name("ApiError")))
+                                .build(),
+                        );
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A returnee's age is known from the date of birth or, without it, as the age at return: one
+/// of the two is required, which the generated schema cannot say by itself.
+struct EitherAgeOrBirth;
+
+impl utoipa::Modify for EitherAgeOrBirth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::schema::{AllOfBuilder, AnyOfBuilder, ObjectBuilder, Type};
+        use utoipa::openapi::RefOr;
+        let Some(components) = openapi.components.as_mut() else {
+            return;
+        };
+        let Some(profile) = components.schemas.remove("ReturneeProfile") else {
+            return;
+        };
+        let given = |field: &str, ty: Type| {
+            ObjectBuilder::new()
+                .property(field, ObjectBuilder::new().schema_type(ty))
+                .required(field)
+        };
+        let either = AnyOfBuilder::new()
+            .item(given("date_of_birth", Type::String))
+            .item(given("age_at_return", Type::Integer));
+        components.schemas.insert(
+            "ReturneeProfile".into(),
+            RefOr::T(AllOfBuilder::new().item(profile).item(either).into()),
         );
     }
 }

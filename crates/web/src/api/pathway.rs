@@ -26,7 +26,7 @@ use app::cases::authorized_case;
 use app::pathway as pw;
 
 #[derive(Serialize, ToSchema)]
-pub struct VisitJson {
+pub struct ScheduledVisitJson {
     #[serde(flatten)]
     pub visit: DueVisit,
     pub state: VisitState,
@@ -43,7 +43,7 @@ pub struct PathwayJson {
     #[serde(with = "domain::case::date")]
     pub plan_target: Date,
     pub plan_late: bool,
-    pub visits: Vec<VisitJson>,
+    pub visits: Vec<ScheduledVisitJson>,
     pub open_urgent_referrals: usize,
     pub open_tasks: usize,
 }
@@ -68,7 +68,7 @@ pub async fn pathway(
         visits: p
             .visits(p.today)
             .into_iter()
-            .map(|(visit, state)| VisitJson { visit, state })
+            .map(|(visit, state)| ScheduledVisitJson { visit, state })
             .collect(),
         open_urgent_referrals: p.urgent().iter().filter(|(e, _)| e.open).count(),
         open_tasks: p.tasks().iter().filter(|(e, _)| e.open).count(),
@@ -326,7 +326,7 @@ pub async fn update_plan(
 }
 
 #[derive(Deserialize, ToSchema)]
-pub struct AgreementJson {
+pub struct PlanAgreementJson {
     pub revision: i64,
     #[schema(value_type = String, format = Date)]
     #[serde(with = "domain::case::date")]
@@ -337,14 +337,14 @@ pub struct AgreementJson {
 }
 
 /// Records the returnee's agreement to a version.
-#[utoipa::path(post, path = "/api/v1/cases/{id}/plans/{plan}/agreement", tag = "pathway", request_body = AgreementJson,
+#[utoipa::path(post, path = "/api/v1/cases/{id}/plans/{plan}/agreement", tag = "pathway", request_body = PlanAgreementJson,
     params(("id" = String, Path, description = "Case id"), ("plan" = i64, Path, description = "Plan version")),
     responses((status = 204), (status = 403), (status = 409), (status = 422)))]
 pub async fn agree_plan(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
     Path((id, version)): Path<(String, i64)>,
-    ApiJson(body): ApiJson<AgreementJson>,
+    ApiJson(body): ApiJson<PlanAgreementJson>,
 ) -> Result<StatusCode, AppError> {
     let p = pw::load(&state, &caller.actor(), &id, Action::UpdateCase).await?;
     let a = NewPlanAgreement {

@@ -110,8 +110,9 @@ pub struct ServiceJson {
     pub dimension: domain::pathway::Dimension,
     /// The Annex 7 pattern read from the ratings, once rated.
     pub gap: Option<domain::services::GapPattern>,
-    /// Days the service agreed to answer a referral in (the default when not agreed).
-    pub answer_days: u16,
+    /// Days the service answers a referral in: those agreed, or the default when none were
+    /// (`answer_days` is the agreed value, null when not agreed).
+    pub effective_answer_days: u16,
     #[schema(value_type = Option<String>, format = Date)]
     #[serde(with = "domain::case::opt_date")]
     pub review_due: Option<Date>,
@@ -127,7 +128,7 @@ fn service_json(r: store::ServiceRecord) -> ServiceJson {
         version: r.version,
         dimension: r.service.dimension(),
         gap: r.service.ratings.gap(),
-        answer_days: r.service.answer_days(),
+        effective_answer_days: r.service.answer_days(),
         review_due: r.service.review_due(),
         service: r.service,
     }
@@ -344,6 +345,9 @@ fn referral_json(r: ReferralRecord, today: time::Date) -> ReferralJson {
 /// A referral as the provider sees it: status, service, and only the consented parts of the
 /// case (absent once the referral is no longer shared).
 #[derive(Serialize, ToSchema)]
+// Documented as closed (`additionalProperties: false`), so that a staff view, which has more
+// fields, is never read as this one.
+#[serde(deny_unknown_fields)]
 pub struct PartnerReferralJson {
     pub id: String,
     pub service_name: String,

@@ -124,6 +124,7 @@ pub struct ValueJson {
 
 #[derive(Deserialize, Default, utoipa::IntoParams)]
 #[serde(default)]
+#[into_params(parameter_in = Query)]
 pub struct ValuesQuery {
     /// One of the indicator's breakdowns (`sex`, `age_band`, …).
     pub axis: String,

@@ -41,6 +41,7 @@ pub(super) fn project_json(actor: &Actor, d: Doc<Project>) -> ProjectJson {
 
 #[derive(Deserialize, Default, utoipa::IntoParams)]
 #[serde(default)]
+#[into_params(parameter_in = Query)]
 pub struct ProjectQuery {
     /// Only the projects of this community.
     pub community: Option<String>,
@@ -48,13 +49,14 @@ pub struct ProjectQuery {
 
 #[utoipa::path(get, path = "/api/v1/community-projects", tag = "community level",
     params(ProjectQuery),
-    responses((status = 200, body = [ProjectJson]), (status = 403)))]
+    responses((status = 200, body = [ProjectJson]), (status = 403),
+        (status = 404, description = "No community has the id given as `community`.")))]
 pub async fn projects(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
     Query(q): Query<ProjectQuery>,
 ) -> Result<Json<Vec<ProjectJson>>, AppError> {
-    let parent: Option<DocumentId> = match q.community {
+    let parent: Option<DocumentId> = match q.community.filter(|c| !c.trim().is_empty()) {
         Some(c) => Some(app::referrals::parse_id(&c)?),
         None => None,
     };
