@@ -999,3 +999,73 @@ async fn a_count_hidden_to_protect_another_is_labelled_hidden_not_small() {
     assert!(page.contains(">fewer than 5<"), "{page}");
     assert!(page.contains(">hidden<"), "{page}");
 }
+
+/// Access is decided before the body is read: a role that may never do this gets 403, whatever
+/// it sent (an unreadable body, or none at all).
+#[tokio::test]
+async fn api_refuses_a_forbidden_role_before_reading_its_body() {
+    let (app, _) = app_with_office().await;
+    app.user("viewer.body", Role::Viewer, None).await;
+    let c = app.signed_in("viewer.body").await;
+    let token = api_token(&c).await;
+    let api = reqwest::Client::new();
+    for (body, ct) in [("{not json", "application/json"), ("", "text/plain")] {
+        let res = api
+            .post(app.url("/api/v1/cases"))
+            .bearer_auth(&token)
+            .header("content-type", ct)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 403, "{body:?} as {ct}");
+        assert_eq!(
+            res.json::<Value>().await.unwrap()["error"]["code"],
+            "forbidden"
+        );
+    }
+}
+
+/// The OpenAPI document lists, on every operation, the errors the server may answer there,
+/// each with the `{"error": …}` body it sends; and no two types share a schema name.
+#[tokio::test]
+async fn the_api_document_lists_every_error_with_its_body() {
+    let (app, _) = app_with_office().await;
+    let doc: Value = reqwest::get(app.url("/api/v1/openapi.json"))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mut operations = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            operations += 1;
+            let responses = op["responses"].as_object().unwrap();
+            let mut needed = vec!["400", "401", "403"];
+            if path.contains('{') {
+                needed.push("404");
+            }
+            if op.get("requestBody").is_some() {
+                needed.extend(["415", "422"]);
+            }
+            for code in needed {
+                let r = &responses
+                    .get(code)
+                    .unwrap_or_else(|| panic!("{method} {path} lacks {code}"));
+                assert_eq!(
+                    r["content"]["application/json"]["schema"]["$ref"],
+                    "#/components/schemas/ApiError",
+                    "{method} {path} {code}"
+                );
+            }
+        }
+    }
+    assert!(operations > 90);
+    let schemas = doc["components"]["schemas"].as_object().unwrap();
+    // Names once shared by two types (the document kept only one of each).
+    assert!(schemas.contains_key("PlanAgreementJson") && schemas.contains_key("AgreementJson"));
+    assert!(schemas.contains_key("ScheduledVisitJson") && schemas.contains_key("VisitJson"));
+    let profile = serde_json::to_string(&schemas["ReturneeProfile"]).unwrap();
+    assert!(profile.contains("anyOf") && profile.contains("age_at_return"));
+}
