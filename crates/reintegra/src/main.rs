@@ -11,7 +11,7 @@ use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
 use domain::{OfficeCode, Role, Username};
 use store::prelude::*;
-use store::{AuditContext, SqliteStore};
+use store::{AuditContext, DatabaseKey, SqliteStore};
 use time::OffsetDateTime;
 
 #[derive(Parser)]
@@ -30,6 +30,38 @@ struct DataDir {
     /// Where the database lives.
     #[arg(long, env = "REINTEGRA_DATA_DIR", default_value = "./reintegra-data")]
     data_dir: PathBuf,
+    /// A file holding the database's encryption key (the key itself may instead be given in
+    /// REINTEGRA_DATABASE_KEY; never on the command line).
+    #[arg(long, env = "REINTEGRA_DATABASE_KEY_FILE")]
+    database_key_file: Option<PathBuf>,
+}
+
+/// The environment variable that may hold the database key itself.
+const KEY_VARIABLE: &str = "REINTEGRA_DATABASE_KEY";
+
+/// A key from a file or an environment variable, never from the command line (where other
+/// users of the machine could read it).
+fn key_from(file: Option<&Path>, variable: &str) -> Result<Option<DatabaseKey>> {
+    let from_env = std::env::var(variable)
+        .ok()
+        .and_then(|k| DatabaseKey::new(&k));
+    match (file, from_env) {
+        (Some(_), Some(_)) => bail!("give the key in {variable} or in a file, not both"),
+        (None, key) => Ok(key),
+        (Some(path), None) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read the key file {}", path.display()))?;
+            DatabaseKey::new(&text)
+                .map(Some)
+                .with_context(|| format!("the key file {} is empty", path.display()))
+        }
+    }
+}
+
+impl DataDir {
+    fn key(&self) -> Result<Option<DatabaseKey>> {
+        key_from(self.database_key_file.as_deref(), KEY_VARIABLE)
+    }
 }
 
 #[derive(Subcommand)]
@@ -72,6 +104,11 @@ enum Command {
     Token {
         #[command(subcommand)]
         command: TokenCommand,
+    },
+    /// Encrypt the database, change its key, or decrypt it (the server must be stopped).
+    Database {
+        #[command(subcommand)]
+        command: DatabaseCommand,
     },
     /// Anonymise closed cases past the programme's retention period now (the server also does
     /// it daily).
@@ -132,6 +169,26 @@ enum UserCommand {
         data: DataDir,
         #[arg(long)]
         username: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum DatabaseCommand {
+    /// Rewrite the database under a new key, read with the current one (REINTEGRA_DATABASE_KEY
+    /// or --database-key-file; none for a database not encrypted yet). The new key comes from
+    /// REINTEGRA_NEW_DATABASE_KEY or --new-key-file; --no-key writes it unencrypted.
+    Rekey {
+        #[command(flatten)]
+        data: DataDir,
+        #[arg(
+            long,
+            env = "REINTEGRA_NEW_DATABASE_KEY_FILE",
+            conflicts_with = "no_key"
+        )]
+        new_key_file: Option<PathBuf>,
+        /// Write the database without encryption.
+        #[arg(long)]
+        no_key: bool,
     },
 }
 
@@ -202,8 +259,9 @@ async fn main() {
     }
 }
 
-async fn open(dir: &Path) -> Result<SqliteStore> {
-    SqliteStore::open_in(dir)
+async fn open(data: &DataDir) -> Result<SqliteStore> {
+    let dir = &data.data_dir;
+    SqliteStore::open_in_with(dir, data.key()?)
         .await
         .with_context(|| format!("cannot open the database in {}", dir.display()))
 }
@@ -223,10 +281,10 @@ async fn run(cli: Cli) -> Result<()> {
                 trusted_proxies,
                 ..Default::default()
             };
-            serve(&data.data_dir, bind, config).await
+            serve(&data, bind, config).await
         }
         Command::Demo { data, cases, seed } => {
-            let store = open(&data.data_dir).await?;
+            let store = open(&data).await?;
             if store.count_users().await? > 0 {
                 bail!(
                     "{} already holds a programme; generate into an empty data directory",
@@ -247,8 +305,39 @@ async fn run(cli: Cli) -> Result<()> {
             command: FormsCommand::Check { file },
         } => check_form(&file),
         Command::Rss { command } => rss(command).await,
+        Command::Database {
+            command:
+                DatabaseCommand::Rekey {
+                    data,
+                    new_key_file,
+                    no_key,
+                },
+        } => {
+            let new = key_from(new_key_file.as_deref(), "REINTEGRA_NEW_DATABASE_KEY")?;
+            if new.is_none() && !no_key {
+                bail!(
+                    "give the new key in REINTEGRA_NEW_DATABASE_KEY or --new-key-file, or \
+                     --no-key to write the database unencrypted"
+                );
+            }
+            let encrypted = new.is_some();
+            SqliteStore::rekey(&data.data_dir, data.key()?, new)
+                .await
+                .context("the database was left as it was")?;
+            println!(
+                "{} is now {}; start the server with {}",
+                data.data_dir.join(store::DATABASE_FILE).display(),
+                if encrypted {
+                    "encrypted with the new key"
+                } else {
+                    "not encrypted"
+                },
+                if encrypted { "the new key" } else { "no key" }
+            );
+            Ok(())
+        }
         Command::Retention { data } => {
-            let app = app::App::new(Arc::new(open(&data.data_dir).await?));
+            let app = app::App::new(Arc::new(open(&data).await?));
             let run = app::retention::run(&app)
                 .await
                 .map_err(|e| anyhow::anyhow!("the retention run failed: {e}"))?;
@@ -262,7 +351,7 @@ async fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Migrate { data } => {
-            let s = open(&data.data_dir).await?;
+            let s = open(&data).await?;
             println!("database {} is up to date", s.path().display());
             Ok(())
         }
@@ -282,7 +371,7 @@ async fn run(cli: Cli) -> Result<()> {
                 .read_to_string(&mut password)
                 .context("cannot read the password from standard input")?;
             let password = password.trim_end_matches(['\n', '\r']).to_string();
-            let app = app::App::new(Arc::new(open(&data.data_dir).await?));
+            let app = app::App::new(Arc::new(open(&data).await?));
             add_user(
                 &app,
                 &username,
@@ -296,7 +385,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::User {
             command: UserCommand::ResetTwoStep { data, username },
         } => {
-            let app = app::App::new(Arc::new(open(&data.data_dir).await?));
+            let app = app::App::new(Arc::new(open(&data).await?));
             let username = Username::parse(&username)?;
             let Some(user) = app.store.user_by_username(&username).await? else {
                 bail!("no user named {username}");
@@ -320,7 +409,7 @@ async fn run(cli: Cli) -> Result<()> {
                     name,
                 },
         } => {
-            let app = app::App::new(Arc::new(open(&data.data_dir).await?));
+            let app = app::App::new(Arc::new(open(&data).await?));
             let username = Username::parse(&username)?;
             let Some(user) = app.store.user_by_username(&username).await? else {
                 bail!("no user named {username}");
@@ -369,7 +458,7 @@ async fn rss(command: RssCommand) -> Result<()> {
             Ok(())
         }
         RssCommand::Rescore { data, model } => {
-            let store = open(&data.data_dir).await?;
+            let store = open(&data).await?;
             let now = OffsetDateTime::now_utc();
             let model = match model {
                 Some(file) => {
@@ -411,7 +500,7 @@ async fn rss(command: RssCommand) -> Result<()> {
             Ok(())
         }
         RssCommand::Model { data } => {
-            let store = open(&data.data_dir).await?;
+            let store = open(&data).await?;
             match store.active_scoring_model().await? {
                 Some(text) => print!("{text}"),
                 None => print!("{}", domain::rss::DEFAULT_MODEL),
@@ -511,9 +600,9 @@ fn refusal(fields: &domain::ValidationErrors, role: Role) -> String {
         .join("; ")
 }
 
-async fn serve(dir: &Path, bind: SocketAddr, config: web::Config) -> Result<()> {
+async fn serve(data: &DataDir, bind: SocketAddr, config: web::Config) -> Result<()> {
     let demo = config.demo;
-    let sqlite = Arc::new(open(dir).await?);
+    let sqlite = Arc::new(open(data).await?);
     let store: Arc<dyn Store> = sqlite.clone();
     if store.count_users().await? == 0 {
         if demo {

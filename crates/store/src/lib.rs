@@ -15,7 +15,7 @@ use domain::{CaseId, OfficeCode, OfficeId, UserId, Username};
 use time::OffsetDateTime;
 
 pub use model::*;
-pub use sqlite::{DATABASE_FILE, INSTANCE_MARKER, SqliteStore};
+pub use sqlite::{DATABASE_FILE, DatabaseKey, INSTANCE_MARKER, SqliteStore};
 
 /// Every part of the store, for code that calls a backend type directly (not through
 /// `dyn Store`).

@@ -690,3 +690,128 @@ fn retention_run_says_when_no_period_is_set() {
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("no retention period is set"));
 }
+
+#[tokio::test]
+async fn the_database_is_encrypted_rekeyed_and_opened_only_with_its_key() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("d");
+    assert!(
+        add_user(
+            &dir,
+            &["--username", "analyst", "--role", "me-officer"],
+            "a good long password"
+        )
+        .status
+        .success()
+    );
+    let key1 = tmp.path().join("key1");
+    let key2 = tmp.path().join("key2");
+    std::fs::write(&key1, "first key: correct horse battery staple\n").unwrap();
+    std::fs::write(&key2, "second key: a different passphrase\n").unwrap();
+    let db = dir.join("reintegra.db");
+    let d = dir.to_str().unwrap();
+    let run = |args: &[&str]| reintegra().args(args).output().unwrap();
+    let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+
+    // Encrypting: the file no longer reads as SQLite, nor shows what it holds.
+    let out = run(&[
+        "database",
+        "rekey",
+        "--data-dir",
+        d,
+        "--new-key-file",
+        key1.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("encrypted with the new key"));
+    let bytes = std::fs::read(&db).unwrap();
+    assert!(!bytes.starts_with(b"SQLite format 3\0"));
+    assert!(!bytes.windows(7).any(|w| w == b"analyst"));
+
+    // Without the key it says so; with it, everything works, server included.
+    let out = run(&["token", "create", "--username", "analyst", "--data-dir", d]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("it is encrypted"),
+        "{}",
+        text(&out.stderr)
+    );
+    let with_key1 = [
+        "--data-dir",
+        d,
+        "--database-key-file",
+        key1.to_str().unwrap(),
+    ];
+    let out = run(&[
+        &["token", "create", "--username", "analyst"][..],
+        &with_key1[..],
+    ]
+    .concat());
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let token = text(&out.stdout).trim().to_string();
+    {
+        let server = serve(&dir, &["--database-key-file", key1.to_str().unwrap()]);
+        let me: serde_json::Value = reqwest::Client::new()
+            .get(format!("{}/api/v1/me", server.url))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(me["username"], "analyst");
+    }
+
+    // A new key: the old one stops working; the new one works, from a file or the environment.
+    let out = run(&[
+        &[
+            "database",
+            "rekey",
+            "--new-key-file",
+            key2.to_str().unwrap(),
+        ][..],
+        &with_key1[..],
+    ]
+    .concat());
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = run(&[
+        &["token", "create", "--username", "analyst"][..],
+        &with_key1[..],
+    ]
+    .concat());
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("the key is wrong"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = reintegra()
+        .args(["token", "create", "--username", "analyst", "--data-dir", d])
+        .env(
+            "REINTEGRA_DATABASE_KEY",
+            "second key: a different passphrase",
+        )
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+
+    // And back to no encryption.
+    let out = run(&[
+        "database",
+        "rekey",
+        "--data-dir",
+        d,
+        "--database-key-file",
+        key2.to_str().unwrap(),
+        "--no-key",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        std::fs::read(&db)
+            .unwrap()
+            .starts_with(b"SQLite format 3\0")
+    );
+    let out = run(&["token", "create", "--username", "analyst", "--data-dir", d]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+}

@@ -28,7 +28,7 @@ use async_trait::async_trait;
 use domain::consent::ConsentRecord;
 use domain::{CaseId, OfficeCode, OfficeId, UserId, Username};
 use r2d2_sqlite::SqliteConnectionManager;
-use rusqlite::{Connection, Transaction, TransactionBehavior};
+use rusqlite::{Connection, Transaction, TransactionBehavior, params};
 use time::OffsetDateTime;
 
 use crate::model::*;
@@ -155,6 +155,58 @@ pub const INSTANCE_MARKER: &str = "instance";
 /// The programme setting holding the instance id inside the database.
 const INSTANCE_SETTING: &str = "instance_id";
 
+/// The key of an encrypted database (SQLCipher): a passphrase, from a file or the environment,
+/// never the command line. Never printed.
+#[derive(Clone)]
+pub struct DatabaseKey(String);
+
+impl DatabaseKey {
+    /// A key from its text (surrounding white space, such as a file's last newline, ignored);
+    /// `None` when nothing is left.
+    pub fn new(text: &str) -> Option<Self> {
+        let t = text.trim();
+        (!t.is_empty()).then(|| DatabaseKey(t.to_string()))
+    }
+}
+
+impl std::fmt::Debug for DatabaseKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DatabaseKey(…)")
+    }
+}
+
+/// Gives a new connection the database's key, before anything else is read, and checks that
+/// it opens the database.
+fn unlock(c: &Connection, key: Option<&DatabaseKey>) -> rusqlite::Result<()> {
+    if let Some(k) = key {
+        c.pragma_update(None, "key", &k.0)?;
+    }
+    c.query_row("SELECT count(*) FROM sqlite_master", [], |_| Ok(()))
+}
+
+/// What to say when the database cannot be read: most likely a key missing or wrong.
+fn unreadable(path: &Path, keyed: bool, e: rusqlite::Error) -> StoreError {
+    let not_a_database = matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::NotADatabase)
+    );
+    if !not_a_database {
+        return StoreError::from(e);
+    }
+    StoreError::Database(if keyed {
+        format!(
+            "{} cannot be read with the key given: the key is wrong, or the file is damaged",
+            path.display()
+        )
+    } else {
+        format!(
+            "{} cannot be read: it is encrypted (give its key in REINTEGRA_DATABASE_KEY or a \
+             file named by REINTEGRA_DATABASE_KEY_FILE), or it is damaged",
+            path.display()
+        )
+    })
+}
+
 fn configure(c: &Connection) -> rusqlite::Result<()> {
     c.busy_timeout(Duration::from_secs(10))?;
     // Parsing SQL costs more than running these indexed queries: keep every statement the
@@ -193,6 +245,11 @@ pub struct SqliteStore {
 impl SqliteStore {
     /// Opens (creating if needed) the database in `data_dir` and applies pending migrations.
     pub async fn open_in(data_dir: &Path) -> Result<Self> {
+        Self::open_in_with(data_dir, None).await
+    }
+
+    /// The same, for a database encrypted with `key` (created encrypted when new).
+    pub async fn open_in_with(data_dir: &Path, key: Option<DatabaseKey>) -> Result<Self> {
         std::fs::create_dir_all(data_dir).map_err(|e| {
             StoreError::Database(format!("cannot create {}: {e}", data_dir.display()))
         })?;
@@ -214,7 +271,7 @@ impl SqliteStore {
                 )));
             }
         }
-        let store = Self::open(&db).await?;
+        let store = Self::open_with(&db, key).await?;
         let stored = store
             .read(|c| pathway::setting(c, INSTANCE_SETTING))
             .await?;
@@ -247,21 +304,83 @@ impl SqliteStore {
         Ok(store)
     }
 
+    /// Rewrites the database in `data_dir` under a new key (`None`: not encrypted), reading it
+    /// with the current one. The server must be stopped. The new file is written beside the
+    /// old one, checked, and only then put in its place: an interruption leaves the old one.
+    pub async fn rekey(
+        data_dir: &Path,
+        current: Option<DatabaseKey>,
+        new: Option<DatabaseKey>,
+    ) -> Result<()> {
+        let db = data_dir.join(DATABASE_FILE);
+        let next = data_dir.join(format!("{DATABASE_FILE}.rekey"));
+        tokio::task::spawn_blocking(move || {
+            if std::fs::metadata(&db).map(|m| m.len()).unwrap_or(0) == 0 {
+                return Err(StoreError::Database(format!(
+                    "{} is missing or empty",
+                    db.display()
+                )));
+            }
+            let _ = std::fs::remove_file(&next);
+            let c = Connection::open(&db)?;
+            unlock(&c, current.as_ref()).map_err(|e| unreadable(&db, current.is_some(), e))?;
+            c.busy_timeout(Duration::from_secs(10))?;
+            c.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+            let target = next.to_string_lossy().into_owned();
+            let new_key = new.as_ref().map_or("", |k| k.0.as_str());
+            c.execute(
+                "ATTACH DATABASE ?1 AS rekeyed KEY ?2",
+                params![target, new_key],
+            )?;
+            c.query_row("SELECT sqlcipher_export('rekeyed')", [], |_| Ok(()))?;
+            c.execute_batch("DETACH DATABASE rekeyed")?;
+            drop(c);
+            let check = Connection::open(&next)?;
+            unlock(&check, new.as_ref()).map_err(|e| unreadable(&next, new.is_some(), e))?;
+            let ok: String = check.query_row("PRAGMA quick_check", [], |r| r.get(0))?;
+            drop(check);
+            if ok != "ok" {
+                let _ = std::fs::remove_file(&next);
+                return Err(StoreError::Database(format!(
+                    "the rewritten database failed its check: {ok}"
+                )));
+            }
+            std::fs::rename(&next, &db).map_err(|e| {
+                StoreError::Database(format!("cannot replace {}: {e}", db.display()))
+            })?;
+            // The old database's journal files would not match the new one.
+            for suffix in ["-wal", "-shm"] {
+                let _ = std::fs::remove_file(db.with_file_name(format!("{DATABASE_FILE}{suffix}")));
+            }
+            Ok(())
+        })
+        .await
+        .map_err(|e| StoreError::Database(e.to_string()))?
+    }
+
     /// The id of the instance this database belongs to.
     pub async fn instance_id(&self) -> Result<Option<String>> {
         self.read(|c| pathway::setting(c, INSTANCE_SETTING)).await
     }
 
     pub async fn open(path: &Path) -> Result<Self> {
+        Self::open_with(path, None).await
+    }
+
+    pub async fn open_with(path: &Path, key: Option<DatabaseKey>) -> Result<Self> {
         let path = path.to_path_buf();
         tokio::task::spawn_blocking(move || {
             let mut writer = Connection::open(&path)?;
+            unlock(&writer, key.as_ref()).map_err(|e| unreadable(&path, key.is_some(), e))?;
             configure(&writer)?;
             // A migration may replace indexes, whose statistics then start from nothing.
             let migrated = migrate(&mut writer)?;
             refresh_statistics(&writer, migrated > 0)?;
             let manager =
-                SqliteConnectionManager::file(&path).with_init(|c: &mut Connection| configure(c));
+                SqliteConnectionManager::file(&path).with_init(move |c: &mut Connection| {
+                    unlock(c, key.as_ref())?;
+                    configure(c)
+                });
             let readers = r2d2::Pool::builder()
                 .max_size(8)
                 .min_idle(Some(1))

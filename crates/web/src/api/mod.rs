@@ -205,7 +205,10 @@ fn error_statuses(path: &str, method: &str, has_body: bool) -> Vec<(&'static str
             "The request could not be read: malformed JSON, a value of the wrong type, or an \
              unreadable or repeated parameter.",
         ),
-        ("401", "No valid token or session: sign in, or send a personal API token."),
+        (
+            "401",
+            "No valid token or session: sign in, or send a personal API token.",
+        ),
         (
             "403",
             "Not allowed: the role may not do this, a session's write lacks its CSRF token, or \
@@ -213,15 +216,24 @@ fn error_statuses(path: &str, method: &str, has_body: bool) -> Vec<(&'static str
         ),
     ];
     if path.contains('{') {
-        codes.push(("404", "No such record, or one the caller may not know exists."));
+        codes.push((
+            "404",
+            "No such record, or one the caller may not know exists.",
+        ));
     }
     if has_body {
         codes.push(("413", "The body is too large."));
         codes.push(("415", "The body is not sent as application/json."));
-        codes.push(("422", "The input breaks a rule: `fields` names each problem."));
+        codes.push((
+            "422",
+            "The input breaks a rule: `fields` names each problem.",
+        ));
     }
     if method == "put" {
-        codes.push(("409", "The record changed since the version sent: read it again."));
+        codes.push((
+            "409",
+            "The record changed since the version sent: read it again.",
+        ));
     }
     codes
 }
@@ -291,8 +303,8 @@ struct EitherAgeOrBirth;
 
 impl utoipa::Modify for EitherAgeOrBirth {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        use utoipa::openapi::schema::{AllOfBuilder, AnyOfBuilder, ObjectBuilder, Type};
         use utoipa::openapi::RefOr;
+        use utoipa::openapi::schema::{AllOfBuilder, AnyOfBuilder, ObjectBuilder, Type};
         let Some(components) = openapi.components.as_mut() else {
             return;
         };
