@@ -39,6 +39,10 @@ fn bench_smoke_run_reports_every_scenario_without_errors() {
         "case_page_en",
         "case_page_ar",
         "write",
+        "case_page_plain",
+        "case_page_encrypted",
+        "write_plain",
+        "write_encrypted",
     ] {
         let rows: Vec<&str> = report
             .lines()
@@ -60,6 +64,10 @@ fn bench_smoke_run_reports_every_scenario_without_errors() {
     assert!(
         report.contains("Arabic's extra server time"),
         "the Arabic case page is compared with the English one:\n{report}"
+    );
+    assert!(
+        report.contains("encryption's extra server time"),
+        "the encrypted database is compared with the unencrypted one:\n{report}"
     );
     assert!(
         report.contains("| 600 |") && report.contains(" MB |"),
