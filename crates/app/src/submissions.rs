@@ -133,8 +133,21 @@ pub struct Saved {
 
 /// Saves answers: a draft, a completion (scored in the same transaction when it is the
 /// survey, then what the pathway asks for), or an interruption.
-pub async fn save(app: &App, actor: &Actor, a: Answering<'_>) -> Result<Saved, Error> {
+pub async fn save(app: &App, actor: &Actor, mut a: Answering<'_>) -> Result<Saved, Error> {
     a.about.authorize(actor)?;
+    // Answers are kept as every text is (NFC, no direction overrides); control characters
+    // are taken out of a draft and stop a completion, on the field that held them.
+    let (answers, text_problems) = domain::text::cleaned_texts(a.answers.clone());
+    a.answers = answers;
+    let text_errors: Vec<FieldError> = text_problems
+        .0
+        .iter()
+        .map(|f| FieldError {
+            path: f.field.replace('.', "/"),
+            // In the words of the form engine's own messages.
+            message: "Remove the control characters (invisible codes) from this answer.".into(),
+        })
+        .collect();
     let today = app.today();
     let audit = AuditContext::by(actor.user_id, app.now());
     if a.intent == Intent::Interrupt {
@@ -162,7 +175,9 @@ pub async fn save(app: &App, actor: &Actor, a: Answering<'_>) -> Result<Saved, E
     }
     let filled = a.compiled.fill(&a.answers, today);
     let errors = if a.intent == Intent::Submit {
-        a.compiled.validate(&filled, today, a.language)
+        let mut errors = a.compiled.validate(&filled, today, a.language);
+        errors.extend(text_errors);
+        errors
     } else {
         Vec::new()
     };

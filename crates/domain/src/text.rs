@@ -98,13 +98,28 @@ pub fn clean_texts<T>(record: T) -> Result<T, crate::validation::ValidationError
 where
     T: serde::Serialize + serde::de::DeserializeOwned,
 {
+    let (cleaned, errors) = cleaned_texts(record);
+    if errors.is_empty() {
+        Ok(cleaned)
+    } else {
+        Err(errors)
+    }
+}
+
+/// [`clean_texts`], with the refused control characters removed rather than the record
+/// refused, and where they were: for a draft, which is kept whatever it holds.
+pub fn cleaned_texts<T>(record: T) -> (T, crate::validation::ValidationErrors)
+where
+    T: serde::Serialize + serde::de::DeserializeOwned,
+{
     fn walk(v: &mut serde_json::Value, path: &str, e: &mut crate::validation::ValidationErrors) {
         match v {
             serde_json::Value::String(s) => {
                 let kept: String = s.chars().filter(|c| !is_direction_override(*c)).collect();
-                let kept: String = kept.nfc().collect();
+                let mut kept: String = kept.nfc().collect();
                 if let Some(problem) = text_problem(&kept, true) {
                     e.add(path.to_string(), problem);
+                    kept.retain(|c| !is_refused_control(c, true));
                 }
                 *s = kept;
             }
@@ -131,18 +146,15 @@ where
     let mut errors = crate::validation::ValidationErrors::new();
     // A record that does not go through JSON is passed on as it is: its own checks apply.
     let Ok(mut value) = serde_json::to_value(&record) else {
-        return Ok(record);
+        return (record, errors);
     };
     let before = value.clone();
     walk(&mut value, "", &mut errors);
-    if !errors.is_empty() {
-        return Err(errors);
-    }
     if value == before {
         // Nothing to change: the record as it came, with any field it does not write out.
-        return Ok(record);
+        return (record, errors);
     }
-    Ok(serde_json::from_value(value).unwrap_or(record))
+    (serde_json::from_value(value).unwrap_or(record), errors)
 }
 
 #[cfg(test)]

@@ -83,10 +83,17 @@ async fn an_encrypted_database_opens_only_with_its_key_and_its_backups_stay_encr
 
     for wrong in [None, store::DatabaseKey::new("another passphrase")] {
         let keyed = wrong.is_some();
-        let e = SqliteStore::open_in_with(dir.path(), wrong).await.err().unwrap();
+        let e = SqliteStore::open_in_with(dir.path(), wrong)
+            .await
+            .err()
+            .unwrap();
         let said = e.to_string();
         assert!(
-            said.contains(if keyed { "the key is wrong" } else { "it is encrypted" }),
+            said.contains(if keyed {
+                "the key is wrong"
+            } else {
+                "it is encrypted"
+            }),
             "{said}"
         );
     }
@@ -96,10 +103,16 @@ async fn an_encrypted_database_opens_only_with_its_key_and_its_backups_stay_encr
     // A backup taken with VACUUM INTO from the keyed connection is encrypted with the same key.
     let copy = dir.path().join("copy.db");
     let conn = rusqlite::Connection::open(dir.path().join(store::DATABASE_FILE)).unwrap();
-    conn.pragma_update(None, "key", "a passphrase for the test").unwrap();
-    conn.execute("VACUUM INTO ?1", [copy.to_str().unwrap()]).unwrap();
+    conn.pragma_update(None, "key", "a passphrase for the test")
+        .unwrap();
+    conn.execute("VACUUM INTO ?1", [copy.to_str().unwrap()])
+        .unwrap();
     drop(conn);
-    assert!(!std::fs::read(&copy).unwrap().starts_with(b"SQLite format 3\0"));
+    assert!(
+        !std::fs::read(&copy)
+            .unwrap()
+            .starts_with(b"SQLite format 3\0")
+    );
     let restored = SqliteStore::open_with(&copy, key()).await.unwrap();
     assert_eq!(restored.instance_id().await.unwrap(), id);
 }

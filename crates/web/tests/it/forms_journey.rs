@@ -567,3 +567,50 @@ async fn the_screening_starts_with_the_age_the_case_already_knows() {
     let input = &page[at..at + page[at..].find('>').unwrap()];
     assert!(input.contains("value=\"30\""), "{input}");
 }
+
+/// Answers are kept as every text is: composed (NFC), without direction overrides; control
+/// characters are taken out of a draft and stop a completion, on the question that held them.
+#[tokio::test]
+async fn answers_are_normalised_and_control_characters_refused() {
+    let app = spawn_app().await;
+    let office = app.office("DKR").await;
+    app.user("pm.dakar", Role::ProgrammeManager, Some(office))
+        .await;
+    let pm = app.signed_in("pm.dakar").await;
+    let csrf = pm.csrf("/forms").await;
+    let res = upload(&app, &pm, &csrf, "r.xlsx", xlsx("returnee_translated.xlsx")).await;
+    assert_eq!(res.status(), 303);
+    pm.post_form("/forms/returnee_intake/3/publish", &csrf, &[])
+        .await;
+    let csrf = pm.csrf("/cases/new").await;
+    let res = pm.post_form("/cases", &csrf, &registration()).await;
+    let case_path = location(&res);
+    let (sub_path, version) = start_submission(&pm, &case_path, &csrf).await;
+    let sid: uuid::Uuid = sub_path.rsplit('/').next().unwrap().parse().unwrap();
+    // "Aïssa" typed decomposed, with a right-to-left override and a NUL.
+    let typed = "A\u{0308}i\u{0308}ssa\u{202E}\u{0}";
+    let res = pm
+        .post_form(
+            &sub_path,
+            &csrf,
+            &[
+                ("_version", &version),
+                ("_action", "submit"),
+                ("_interview_date", "2026-03-01"),
+                ("a:respondent_name", typed),
+                ("a:age", "30"),
+                ("a:has_children", "no"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 422, "not completed");
+    let page = res.text().await.unwrap();
+    assert!(page.contains("Remove the control characters"), "{page}");
+    let stored = app.store.submission(sid).await.unwrap();
+    assert_eq!(stored.status, store::SubmissionStatus::Draft);
+    let answers: serde_json::Value = serde_json::from_str(&stored.answers).unwrap();
+    assert_eq!(
+        answers["respondent_name"], "\u{C4}\u{EF}ssa",
+        "composed, no override, no NUL"
+    );
+}
