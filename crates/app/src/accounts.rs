@@ -340,6 +340,27 @@ pub(crate) async fn failures(app: &App, key: &str) -> Result<domain::security::F
     })
 }
 
+/// How long before the next attempt at an account may be checked, given its failure keys
+/// (account, address, pair) and the browser's device token (see `domain::security::sign_in_wait`).
+pub(crate) async fn attempt_wait(
+    app: &App,
+    user: Option<&User>,
+    [account_key, address_key, pair_key]: &[String; 3],
+    device: Option<&str>,
+) -> Result<Option<time::Duration>, Error> {
+    let known_device = match (user, device) {
+        (Some(u), Some(d)) => app.store.is_known_device(u.id, &hash_token(d)).await?,
+        _ => false,
+    };
+    Ok(domain::security::sign_in_wait(
+        failures(app, pair_key).await?,
+        failures(app, address_key).await?,
+        failures(app, account_key).await?,
+        known_device,
+        app.now(),
+    ))
+}
+
 /// Signs a person in with their username and password from an address, slowed down after
 /// failures (see `domain::security::sign_in_wait`): per account from that address, per
 /// address, and per account from anywhere but a browser it signed in from before (`device`,
@@ -361,18 +382,8 @@ pub async fn sign_in(
         Ok(u) => app.store.user_by_username(&u).await?,
         Err(_) => None,
     };
-    let known_device = match (&user, device) {
-        (Some(u), Some(d)) => app.store.is_known_device(u.id, &hash_token(d)).await?,
-        _ => false,
-    };
-    let wait = domain::security::sign_in_wait(
-        failures(app, &pair_key).await?,
-        failures(app, &address_key).await?,
-        failures(app, &account_key).await?,
-        known_device,
-        now,
-    );
-    if let Some(wait) = wait {
+    let keys = [account_key, address_key, pair_key];
+    if let Some(wait) = attempt_wait(app, user.as_ref(), &keys, device).await? {
         return Ok(Err(SignInRefusal::Throttled(wait)));
     }
     let hash = user
@@ -382,9 +393,7 @@ pub async fn sign_in(
     let user = match user {
         Some(u) if verified && !u.disabled => u,
         _ => {
-            app.store
-                .record_login_failure(&[account_key, address_key, pair_key], now)
-                .await?;
+            app.store.record_login_failure(&keys, now).await?;
             return Ok(Err(SignInRefusal::Wrong));
         }
     };

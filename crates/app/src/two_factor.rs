@@ -9,8 +9,8 @@ use rand::RngCore;
 use store::{AuditContext, StoreError, User, setting};
 
 use crate::accounts::{
-    CurrentPasswordRefusal, SignedIn, check_current_password, failure_keys, failures, hash_token,
-    one_time_password, open_session,
+    CurrentPasswordRefusal, SignedIn, attempt_wait, check_current_password, failure_keys,
+    hash_token, one_time_password, open_session,
 };
 use crate::{App, Error, ErrorKind};
 
@@ -273,25 +273,12 @@ pub async fn finish_sign_in(
         app.store.delete_second_step(&step_hash, now).await?;
         return Ok(Err(CodeRefusal::Expired));
     }
-    let [account_key, address_key, pair_key] = failure_keys(user.username.as_str(), address);
-    let known_device = match device {
-        Some(d) => app.store.is_known_device(user.id, &hash_token(d)).await?,
-        None => false,
-    };
-    let wait = domain::security::sign_in_wait(
-        failures(app, &pair_key).await?,
-        failures(app, &address_key).await?,
-        failures(app, &account_key).await?,
-        known_device,
-        now,
-    );
-    if let Some(wait) = wait {
+    let keys = failure_keys(user.username.as_str(), address);
+    if let Some(wait) = attempt_wait(app, Some(&user), &keys, device).await? {
         return Ok(Err(CodeRefusal::Throttled(wait)));
     }
     let Some(how) = use_code(app, &user, typed).await? else {
-        app.store
-            .record_login_failure(&[account_key, address_key, pair_key], now)
-            .await?;
+        app.store.record_login_failure(&keys, now).await?;
         return Ok(Err(CodeRefusal::Wrong));
     };
     app.store.delete_second_step(&step_hash, now).await?;

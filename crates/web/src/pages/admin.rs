@@ -308,20 +308,24 @@ pub async fn reset_two_step(
 ) -> Result<Response, AppError> {
     let id: UserId = id.parse().map_err(|_| AppError::new(ErrorKind::NotFound))?;
     let user = app::two_factor::reset(&state, &caller.actor(), id).await?;
-    let mut p = page(
-        &state,
-        &tr,
-        &caller,
-        &NewUserForm::default(),
-        &ValidationErrors::new(),
-        None,
-    )
-    .await?;
-    p.notice = tr.t1(
+    let notice = tr.t1(
         "users-two-step-was-reset",
         "username",
         user.username.as_str(),
     );
+    page_saying(&state, &tr, &caller, notice).await
+}
+
+/// The page, saying what was just done.
+async fn page_saying(
+    state: &AppState,
+    tr: &Tr,
+    caller: &Caller,
+    notice: String,
+) -> Result<Response, AppError> {
+    let form = NewUserForm::default();
+    let mut p = page(state, tr, caller, &form, &ValidationErrors::new(), None).await?;
+    p.notice = notice;
     render(&p)
 }
 
@@ -337,15 +341,5 @@ pub async fn two_step_roles(
         .filter_map(|(_, v)| v.parse().ok())
         .collect();
     app::two_factor::set_required_roles(&state, &caller.actor(), &roles).await?;
-    let mut p = page(
-        &state,
-        &tr,
-        &caller,
-        &NewUserForm::default(),
-        &ValidationErrors::new(),
-        None,
-    )
-    .await?;
-    p.notice = tr.t("users-two-step-roles-saved");
-    render(&p)
+    page_saying(&state, &tr, &caller, tr.t("users-two-step-roles-saved")).await
 }

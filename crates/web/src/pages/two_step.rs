@@ -136,6 +136,20 @@ async fn refused(
     render_status(status, &p)
 }
 
+/// The page with recovery codes just issued, shown this once.
+async fn showing_codes(
+    state: &AppState,
+    tr: Tr,
+    caller: &Caller,
+    codes: Vec<String>,
+    notice: String,
+) -> Result<Response, AppError> {
+    let mut p = two_step_page(state, tr, caller).await?;
+    p.new_codes = codes;
+    p.notice = notice;
+    render_status(StatusCode::OK, &p)
+}
+
 /// Confirms the setup with the password and a code from the app; shows the recovery codes.
 pub async fn turn_on(
     State(state): State<AppState>,
@@ -150,10 +164,7 @@ pub async fn turn_on(
             let mut caller = caller;
             caller.user.two_factor = true;
             caller.must_set_up_two_step = false;
-            let mut p = two_step_page(&state, tr.clone(), &caller).await?;
-            p.new_codes = codes;
-            p.notice = tr.t("two-step-now-on");
-            render_status(StatusCode::OK, &p)
+            showing_codes(&state, tr.clone(), &caller, codes, tr.t("two-step-now-on")).await
         }
         Err(r) => refused(&state, tr, &caller, r).await,
     }
@@ -170,10 +181,8 @@ pub async fn new_codes(
     }
     match app::two_factor::renew_recovery_codes(&state, &caller.user, form.password).await? {
         Ok(codes) => {
-            let mut p = two_step_page(&state, tr.clone(), &caller).await?;
-            p.new_codes = codes;
-            p.notice = tr.t("two-step-new-codes-issued");
-            render_status(StatusCode::OK, &p)
+            let notice = tr.t("two-step-new-codes-issued");
+            showing_codes(&state, tr, &caller, codes, notice).await
         }
         Err(r) => refused(&state, tr, &caller, r).await,
     }

@@ -361,8 +361,9 @@ async fn fixed_it_is_saved_as_complete_with_the_form_id_and_version(
     assert!(page.contains("Returnee intake") && page.contains("Complete"));
 }
 
-#[tokio::test]
-async fn answers_to_questions_that_no_longer_apply_are_dropped_on_submit() {
+/// A programme manager publishes the translated intake form, registers a returnee and starts
+/// the form about them.
+async fn intake_started() -> (TestApp, Client, String, String, (String, String)) {
     let app = spawn_app().await;
     let office = app.office("DKR").await;
     app.user("pm.dakar", Role::ProgrammeManager, Some(office))
@@ -377,6 +378,13 @@ async fn answers_to_questions_that_no_longer_apply_are_dropped_on_submit() {
     let res = pm.post_form("/cases", &csrf, &registration()).await;
     let case_path = location(&res);
     let (sub_path, version) = start_submission(&pm, &case_path, &csrf).await;
+    let started = (sub_path, version);
+    (app, pm, csrf, case_path, started)
+}
+
+#[tokio::test]
+async fn answers_to_questions_that_no_longer_apply_are_dropped_on_submit() {
+    let (app, pm, csrf, case_path, (sub_path, version)) = intake_started().await;
 
     // A draft keeps everything typed.
     let res = pm
@@ -572,20 +580,7 @@ async fn the_screening_starts_with_the_age_the_case_already_knows() {
 /// characters are taken out of a draft and stop a completion, on the question that held them.
 #[tokio::test]
 async fn answers_are_normalised_and_control_characters_refused() {
-    let app = spawn_app().await;
-    let office = app.office("DKR").await;
-    app.user("pm.dakar", Role::ProgrammeManager, Some(office))
-        .await;
-    let pm = app.signed_in("pm.dakar").await;
-    let csrf = pm.csrf("/forms").await;
-    let res = upload(&app, &pm, &csrf, "r.xlsx", xlsx("returnee_translated.xlsx")).await;
-    assert_eq!(res.status(), 303);
-    pm.post_form("/forms/returnee_intake/3/publish", &csrf, &[])
-        .await;
-    let csrf = pm.csrf("/cases/new").await;
-    let res = pm.post_form("/cases", &csrf, &registration()).await;
-    let case_path = location(&res);
-    let (sub_path, version) = start_submission(&pm, &case_path, &csrf).await;
+    let (app, pm, csrf, _, (sub_path, version)) = intake_started().await;
     let sid: uuid::Uuid = sub_path.rsplit('/').next().unwrap().parse().unwrap();
     // "Aïssa" typed decomposed, with a right-to-left override and a NUL.
     let typed = "A\u{0308}i\u{0308}ssa\u{202E}\u{0}";
