@@ -2069,3 +2069,4 @@ audit-action-anonymise = حُذفت البيانات الشخصية
 audit-action-erasure-request = طُلب المحو
 audit-action-erasure-refuse = رُفض المحو
 error-page-number = أدخل رقم صفحة يساوي 1 أو أكثر، بالأرقام.
+age-at-least = { $age } أو أكثر (بعد إخفاء الهوية: الفئة العمرية فقط)

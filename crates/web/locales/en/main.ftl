@@ -2030,3 +2030,4 @@ audit-action-anonymise = Personal data removed
 audit-action-erasure-request = Erasure requested
 audit-action-erasure-refuse = Erasure refused
 error-page-number = Enter a page number of 1 or more, in digits.
+age-at-least = { $age } or more (anonymised: the age band only)

@@ -2028,3 +2028,4 @@ audit-action-anonymise = Données personnelles supprimées
 audit-action-erasure-request = Effacement demandé
 audit-action-erasure-refuse = Effacement refusé
 error-page-number = Saisissez un numéro de page de 1 ou plus, en chiffres.
+age-at-least = { $age } ou plus (anonymisé : la tranche d'âge seulement)

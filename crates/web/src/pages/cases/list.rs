@@ -152,7 +152,11 @@ pub async fn list(
             .map(|s| CaseRow {
                 id: s.id.to_string(),
                 number: s.number,
-                name: format!("{} {}", s.given_name, s.family_name),
+                // An anonymised case has no name left: it says so, rather than an empty link.
+                name: match format!("{} {}", s.given_name, s.family_name).trim() {
+                    "" => tr.t("case-anonymised-name"),
+                    name => name.to_string(),
+                },
                 sex: tr.t_of("sex", s.sex.as_str()),
                 age: s.age_at_return.map(|a| a.to_string()).unwrap_or_default(),
                 return_date: s.return_date.to_string(),

@@ -289,10 +289,12 @@ pub(super) async fn case_page(
     let actor = caller.actor();
     let p = &case.profile;
     let can = |a: Action| authorize(&actor, a, Resource::Case(case.access())).is_ok();
-    let age = p
-        .age_at_return()
-        .map(|a| a.to_string())
-        .unwrap_or_else(|| tr.t("not-recorded"));
+    let age = match (p.age_at_return(), case.anonymised_at) {
+        // Anonymised: the age kept is its band's lower bound, shown as "25 or more".
+        (Some(a), Some(_)) => tr.t1("age-at-least", "age", a),
+        (Some(a), None) => a.to_string(),
+        (None, _) => tr.t("not-recorded"),
+    };
     let absence = p
         .absence_months
         .map(|m| tr.t1("absence-value", "months", m))
