@@ -92,9 +92,15 @@ async fn a_request_to_erase_is_recorded_then_refused_or_approved_by_a_programme_
         assert!(!page.contains(gone), "{gone} still on the page");
     }
     assert!(page.contains(&number), "the case number stays");
-    assert!(page.contains("25 or more"), "the age band only, not the age");
+    assert!(
+        page.contains("25 or more"),
+        "the age band only, not the age"
+    );
     let (_, list) = cm.get_text(&format!("/cases?q={number}")).await;
-    assert!(list.contains("Anonymised returnee"), "named so in the list, not blank");
+    assert!(
+        list.contains("Anonymised returnee"),
+        "named so in the list, not blank"
+    );
     assert!(!page.contains(&format!("{case}/edit")), "no edit link");
     // It cannot be edited back, by the page or the API.
     let token = api_token(&cm).await;
