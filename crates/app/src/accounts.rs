@@ -315,7 +315,7 @@ pub struct SignedIn {
 /// What a right password leads to.
 pub enum SignInStep {
     /// Signed in.
-    Done(SignedIn),
+    Done(Box<SignedIn>),
     /// The account asks for a code too: this token (for the browser to send back with the
     /// code) stands for the accepted password for a few minutes.
     CodeNeeded { second_step: String },
@@ -406,9 +406,9 @@ pub async fn sign_in(
             .await?;
         return Ok(Ok(SignInStep::CodeNeeded { second_step }));
     }
-    Ok(Ok(SignInStep::Done(
+    Ok(Ok(SignInStep::Done(Box::new(
         open_session(app, user, address, device, vec![]).await?,
-    )))
+    ))))
 }
 
 /// Opens a session for a person who proved who they are: their failures are forgiven, the

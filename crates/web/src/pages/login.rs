@@ -265,7 +265,7 @@ pub async fn submit(
     };
     match step {
         app::accounts::SignInStep::Done(signed_in) => {
-            signed_in_response(&state, tr, &headers, jar, signed_in, next, f.carried).await
+            signed_in_response(&state, tr, &headers, jar, *signed_in, next, f.carried).await
         }
         app::accounts::SignInStep::CodeNeeded { second_step } => {
             let page = CodePage {
