@@ -72,32 +72,6 @@ async fn band_boundaries(app: &App) -> Result<AgeBands, Error> {
     })
 }
 
-/// A body whose type could not be read keeps no text at all: every string in it is emptied.
-fn blank_strings(body: &str) -> String {
-    fn walk(v: &mut serde_json::Value) {
-        match v {
-            serde_json::Value::String(s) => s.clear(),
-            serde_json::Value::Array(a) => a.iter_mut().for_each(walk),
-            serde_json::Value::Object(o) => o.values_mut().for_each(walk),
-            _ => {}
-        }
-    }
-    match serde_json::from_str::<serde_json::Value>(body) {
-        Ok(mut v) => {
-            walk(&mut v);
-            v.to_string()
-        }
-        Err(_) => "{}".to_string(),
-    }
-}
-
-fn rewritten<T>(body: &str) -> String
-where
-    T: rule::Anonymise + serde::Serialize + serde::de::DeserializeOwned,
-{
-    anonymise_json::<T>(body).unwrap_or_else(|| blank_strings(body))
-}
-
 /// Removes the case's personal data, in one store transaction with its audit entry.
 async fn anonymise(app: &App, case: &CaseRecord, audit: AuditContext) -> Result<(), Error> {
     let texts = app.store.case_texts(case.id).await?;
@@ -107,11 +81,11 @@ async fn anonymise(app: &App, case: &CaseRecord, audit: AuditContext) -> Result<
         .into_iter()
         .map(|(id, kind, body)| {
             let body = match kind {
-                EntryKind::Session => rewritten::<CounsellingSession>(&body),
-                EntryKind::FollowUp => rewritten::<FollowUpVisit>(&body),
-                EntryKind::Disbursement => rewritten::<Disbursement>(&body),
-                EntryKind::UnmetNeed => rewritten::<UnmetNeed>(&body),
-                EntryKind::UrgentReferral => rewritten::<UrgentReferral>(&body),
+                EntryKind::Session => anonymise_json::<CounsellingSession>(&body),
+                EntryKind::FollowUp => anonymise_json::<FollowUpVisit>(&body),
+                EntryKind::Disbursement => anonymise_json::<Disbursement>(&body),
+                EntryKind::UnmetNeed => anonymise_json::<UnmetNeed>(&body),
+                EntryKind::UrgentReferral => anonymise_json::<UrgentReferral>(&body),
                 // A task holds its kind and source only.
                 EntryKind::Task => body,
             };
@@ -139,17 +113,17 @@ async fn anonymise(app: &App, case: &CaseRecord, audit: AuditContext) -> Result<
         plans: texts
             .plans
             .into_iter()
-            .map(|(v, body)| (v, rewritten::<PlanContent>(&body)))
+            .map(|(v, body)| (v, anonymise_json::<PlanContent>(&body)))
             .collect(),
         closures: texts
             .closures
             .into_iter()
-            .map(|(id, body)| (id, rewritten::<Closure>(&body)))
+            .map(|(id, body)| (id, anonymise_json::<Closure>(&body)))
             .collect(),
         referrals: texts
             .referrals
             .into_iter()
-            .map(|(id, body)| (id, rewritten::<ReferralContent>(&body)))
+            .map(|(id, body)| (id, anonymise_json::<ReferralContent>(&body)))
             .collect(),
         submissions,
     };
@@ -213,13 +187,7 @@ pub async fn request_erasure(
     if case.anonymised_at.is_some() {
         return Err(Error::invalid("reason", "error-erasure-done"));
     }
-    let reason = domain::text::tidy(reason);
-    if reason.is_empty() {
-        return Err(Error::invalid("reason", "error-required"));
-    }
-    if let Some(problem) = domain::text::text_problem(&reason, true) {
-        return Err(Error::invalid("reason", problem));
-    }
+    let reason = rule::erasure_reason("reason", reason).map_err(Error::validation)?;
     match app
         .store
         .request_erasure(id, &reason, AuditContext::by(actor.user_id, app.now()))
@@ -242,7 +210,8 @@ pub async fn erasure_request(
     Ok(app.store.erasure_request(id).await?)
 }
 
-/// Waiting requests a programme manager may decide, in their office (or all).
+/// Waiting requests the actor may decide: only those of cases they may approve for (a case
+/// manager of a self-approving office, their own cases).
 pub async fn erasure_requests(
     app: &App,
     actor: &Actor,
@@ -250,7 +219,14 @@ pub async fn erasure_requests(
     if !domain::authz::may_attempt(actor.role, Action::ApprovePathway) {
         return Ok(Vec::new());
     }
-    Ok(app.store.erasure_requests(actor.office).await?)
+    let mut decidable = Vec::new();
+    for r in app.store.erasure_requests(actor.office).await? {
+        let case = app.store.case(r.case).await?;
+        if authorize(actor, Action::ApprovePathway, Resource::Case(case.access())).is_ok() {
+            decidable.push(r);
+        }
+    }
+    Ok(decidable)
 }
 
 /// A programme manager approves: the case is anonymised at once.
@@ -267,10 +243,7 @@ pub async fn approve_erasure(app: &App, actor: &Actor, id: CaseId) -> Result<(),
 /// A programme manager refuses, saying why (audited).
 pub async fn refuse_erasure(app: &App, actor: &Actor, id: CaseId, why: &str) -> Result<(), Error> {
     case_for(app, actor, id, Action::ApprovePathway).await?;
-    let why = domain::text::tidy(why);
-    if why.is_empty() {
-        return Err(Error::invalid("why", "error-required"));
-    }
+    let why = rule::erasure_reason("why", why).map_err(Error::validation)?;
     let mut audit = AuditContext::by(actor.user_id, app.now());
     audit.reason = Some(why);
     app.store.refuse_erasure(id, audit).await?;

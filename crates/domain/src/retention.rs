@@ -43,12 +43,50 @@ pub trait Anonymise {
     fn anonymise(&mut self);
 }
 
-/// Re-writes a JSON body of type `T` anonymised; `None` when it is not a `T` (left alone by
-/// the caller, which then removes the body's text another way).
-pub fn anonymise_json<T: Anonymise + Serialize + DeserializeOwned>(body: &str) -> Option<String> {
-    let mut value: T = serde_json::from_str(body).ok()?;
-    value.anonymise();
-    serde_json::to_string(&value).ok()
+/// Re-writes a JSON body of type `T` anonymised. A body that is not a `T` keeps no text at
+/// all: every string in it is emptied (and what is not JSON becomes `{}`).
+pub fn anonymise_json<T: Anonymise + Serialize + DeserializeOwned>(body: &str) -> String {
+    let typed = serde_json::from_str::<T>(body).ok().and_then(|mut value| {
+        value.anonymise();
+        serde_json::to_string(&value).ok()
+    });
+    typed.unwrap_or_else(|| blank_strings(body))
+}
+
+fn blank_strings(body: &str) -> String {
+    fn walk(v: &mut serde_json::Value) {
+        match v {
+            serde_json::Value::String(s) => s.clear(),
+            serde_json::Value::Array(a) => a.iter_mut().for_each(walk),
+            serde_json::Value::Object(o) => o.values_mut().for_each(walk),
+            _ => {}
+        }
+    }
+    match serde_json::from_str::<serde_json::Value>(body) {
+        Ok(mut v) => {
+            walk(&mut v);
+            v.to_string()
+        }
+        Err(_) => "{}".to_string(),
+    }
+}
+
+/// Why an erasure was asked for, or refused: required, one text of ordinary length, kept as
+/// every text is.
+pub fn erasure_reason(
+    field: &str,
+    text: &str,
+) -> Result<String, crate::validation::ValidationErrors> {
+    let reason = crate::text::tidy(text);
+    let mut e = crate::validation::ValidationErrors::new();
+    if reason.is_empty() {
+        e.add(field, "error-required");
+    } else if let Some(problem) = crate::text::text_problem(&reason, true) {
+        e.add(field, problem);
+    } else if reason.chars().count() > crate::case::MAX_LONG_TEXT {
+        e.add(field, "error-too-long");
+    }
+    e.into_result(reason)
 }
 
 fn blank(s: &mut String) {
@@ -201,13 +239,20 @@ mod tests {
     #[test]
     fn free_text_goes_and_codes_dates_and_amounts_stay() {
         let body = r#"{"date":"2026-03-02","dimension":"economic","need":"Awa needs a loan for her shop in Pikine","reason":"not_available","notes":"call her brother on 77 000 00 00"}"#;
-        let out = anonymise_json::<UnmetNeed>(body).unwrap();
+        let out = anonymise_json::<UnmetNeed>(body);
         let v: serde_json::Value = serde_json::from_str(&out).unwrap();
         assert_eq!(v["date"], "2026-03-02");
         assert_eq!(v["dimension"], "economic");
         assert_eq!(v["reason"], "not_available");
         assert_eq!(v["need"], "");
         assert_eq!(v["notes"], "");
-        assert!(anonymise_json::<UnmetNeed>("not json").is_none());
+        // Not the type asked for: no text survives; not JSON: nothing does.
+        assert_eq!(
+            anonymise_json::<UnmetNeed>(r#"{"x":["Awa",{"y":"Dakar"}],"n":3}"#),
+            r#"{"n":3,"x":["",{"y":""}]}"#
+        );
+        assert_eq!(anonymise_json::<UnmetNeed>("not json"), "{}");
+        assert!(erasure_reason("reason", " \u{200B} ").is_err());
+        assert_eq!(erasure_reason("why", " Legal hold ").unwrap(), "Legal hold");
     }
 }

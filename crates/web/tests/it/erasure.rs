@@ -51,6 +51,9 @@ async fn a_request_to_erase_is_recorded_then_refused_or_approved_by_a_programme_
         .await;
     assert_eq!(res.status(), 403);
 
+    // Not among the case manager's approvals: they may not decide it.
+    let (_, theirs) = cm.get_text("/approvals").await;
+    assert!(!theirs.contains(&format!("{case}#erasure")));
     // The programme manager finds it among their approvals, and refuses it with a reason.
     let (_, approvals) = pm.get_text("/approvals").await;
     assert!(approvals.contains(&number));

@@ -64,10 +64,6 @@ pub struct ErasureForm {
     pub why: String,
 }
 
-fn case_id(id: &str) -> Result<domain::CaseId, AppError> {
-    id.parse().map_err(|_| AppError::new(ErrorKind::NotFound))
-}
-
 /// The case page again, with what was typed in the erasure panel and what is wrong with it.
 async fn erasure_refused(
     state: &AppState,
@@ -108,7 +104,14 @@ pub async fn request_erasure(
     CsrfForm { caller, form }: CsrfForm<ErasureForm>,
 ) -> Result<Response, AppError> {
     let actor = caller.actor();
-    match app::retention::request_erasure(&state, &actor, case_id(&id)?, &form.reason).await {
+    match app::retention::request_erasure(
+        &state,
+        &actor,
+        app::cases::parse_case_id(&id)?,
+        &form.reason,
+    )
+    .await
+    {
         Ok(()) => Ok(Redirect::to(&format!("/cases/{id}#erasure")).into_response()),
         Err(e) => erasure_refused(&state, &tr, &caller, &id, form.reason, e).await,
     }
@@ -121,7 +124,7 @@ pub async fn approve_erasure(
     CsrfForm { caller, .. }: CsrfForm<ErasureForm>,
 ) -> Result<Response, AppError> {
     let actor = caller.actor();
-    match app::retention::approve_erasure(&state, &actor, case_id(&id)?).await {
+    match app::retention::approve_erasure(&state, &actor, app::cases::parse_case_id(&id)?).await {
         Ok(()) => Ok(Redirect::to(&format!("/cases/{id}#erasure")).into_response()),
         Err(e) => erasure_refused(&state, &tr, &caller, &id, String::new(), e).await,
     }
@@ -134,7 +137,9 @@ pub async fn refuse_erasure(
     CsrfForm { caller, form }: CsrfForm<ErasureForm>,
 ) -> Result<Response, AppError> {
     let actor = caller.actor();
-    match app::retention::refuse_erasure(&state, &actor, case_id(&id)?, &form.why).await {
+    match app::retention::refuse_erasure(&state, &actor, app::cases::parse_case_id(&id)?, &form.why)
+        .await
+    {
         Ok(()) => Ok(Redirect::to(&format!("/cases/{id}#erasure")).into_response()),
         Err(e) => erasure_refused(&state, &tr, &caller, &id, form.why, e).await,
     }
