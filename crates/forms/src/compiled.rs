@@ -13,8 +13,14 @@ pub struct Node {
     pub constraint: Option<Expr>,
     pub calculation: Option<Expr>,
     pub choice_filter: Option<Expr>,
+    /// `required` as an expression (a plain yes is [`Question::required`]).
+    pub required: Option<Expr>,
+    /// How many items a repeat has, when the form says.
+    pub repeat_count: Option<Expr>,
     /// The `begin_repeat` rows this row sits in, outermost first (indexes into questions).
     pub repeats: Vec<usize>,
+    /// The calculation depends on no answer (`uuid()`, `now()`, a constant): computed once.
+    pub settled_once: bool,
 }
 
 /// The form's structure, for rendering and evaluation.
@@ -31,34 +37,36 @@ pub struct Compiled {
     pub form: Form,
     pub nodes: Vec<Node>,
     pub items: Vec<Item>,
-    by_name: HashMap<String, usize>,
+    /// Where each row's answer is kept: its name, or `group:name` when another row of the
+    /// same repeat item (or of the form) has the same name in another group.
+    keys: Vec<String>,
+    by_key: HashMap<String, usize>,
+    /// Rows by name; more than one when the name is used in several groups.
+    by_name: HashMap<String, Vec<usize>>,
 }
 
 const SHEET: &str = "survey";
+
+/// A name every form has: the instance id a client or the server gives each submission.
+pub const INSTANCE_ID: &str = "instanceID";
 
 impl Compiled {
     /// Checks everything the spreadsheet cannot: expressions, references, structure, lists and
     /// cycles. Every problem names its row and column.
     pub fn new(form: Form) -> Result<Self, Vec<Problem>> {
         let mut problems = Vec::new();
-        let by_name: HashMap<String, usize> = form
-            .questions
-            .iter()
-            .enumerate()
-            .filter(|(_, q)| !matches!(q.kind, Kind::EndGroup | Kind::EndRepeat))
-            .map(|(i, q)| (q.name.clone(), i))
-            .collect();
+        let mut by_name: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, q) in form.questions.iter().enumerate() {
+            if !matches!(q.kind, Kind::EndGroup | Kind::EndRepeat) {
+                by_name.entry(q.name.clone()).or_default().push(i);
+            }
+        }
 
         // Structure: every begin has its end, of the same kind.
         let mut stack: Vec<usize> = Vec::new();
-        let mut repeats_of: Vec<Vec<usize>> = Vec::with_capacity(form.questions.len());
+        let mut enclosing: Vec<Vec<usize>> = Vec::with_capacity(form.questions.len());
         for (i, q) in form.questions.iter().enumerate() {
-            let repeats: Vec<usize> = stack
-                .iter()
-                .copied()
-                .filter(|&b| form.questions[b].kind == Kind::BeginRepeat)
-                .collect();
-            repeats_of.push(repeats);
+            enclosing.push(stack.clone());
             match q.kind {
                 Kind::BeginGroup | Kind::BeginRepeat => stack.push(i),
                 Kind::EndGroup | Kind::EndRepeat => {
@@ -92,7 +100,7 @@ impl Compiled {
                 _ => {}
             }
         }
-        for b in stack {
+        for &b in &stack {
             let q = &form.questions[b];
             problems.push(Problem::at(
                 SHEET,
@@ -108,7 +116,22 @@ impl Compiled {
                 ),
             ));
         }
+        let repeats_of: Vec<Vec<usize>> = enclosing
+            .iter()
+            .map(|around| {
+                around
+                    .iter()
+                    .copied()
+                    .filter(|&b| form.questions[b].kind == Kind::BeginRepeat)
+                    .collect()
+            })
+            .collect();
+        let keys = answer_keys(&form, &enclosing, &repeats_of);
 
+        let resolver = Resolver {
+            form: &form,
+            by_name: &by_name,
+        };
         let mut nodes = Vec::with_capacity(form.questions.len());
         for (i, q) in form.questions.iter().enumerate() {
             if let Some(list) = q.kind.list()
@@ -131,35 +154,21 @@ impl Compiled {
                 match parsed {
                     Ok(e) => {
                         for r in e.references() {
-                            match by_name.get(r) {
-                                None => problems.push(Problem::at(
-                                    SHEET,
-                                    q.row,
-                                    col,
-                                    format!("${{{r}}} names no question of this form"),
-                                )),
-                                Some(&t) if !form.questions[t].kind.holds_value() => {
-                                    problems.push(Problem::at(
-                                        SHEET,
-                                        q.row,
-                                        col,
-                                        format!(
-                                            "${{{r}}} is a {} and has no answer to use",
-                                            form.questions[t].kind.type_cell()
-                                        ),
-                                    ))
-                                }
-                                _ => {}
-                            }
+                            resolver.check(r, SHEET, q.row, col, &mut problems);
                         }
                         Some(e)
                     }
                     Err(e) => {
+                        let hint = if col == "required" {
+                            " (write yes, no, or an expression)"
+                        } else {
+                            ""
+                        };
                         problems.push(Problem::at(
                             SHEET,
                             q.row,
                             col,
-                            format!("cannot read '{src}': {e}"),
+                            format!("cannot read '{src}'{hint}: {e}"),
                         ));
                         None
                     }
@@ -169,10 +178,44 @@ impl Compiled {
             let constraint = parse("constraint", &q.constraint, false);
             let calculation = parse("calculation", &q.calculation, false);
             let choice_filter = parse("choice_filter", &q.choice_filter, true);
+            let required = parse("required", &q.required_when, false);
+            let repeat_count = parse("repeat_count", &q.repeat_count, false);
+            if let Some(d) = &q.default
+                && d.contains("${")
+            {
+                parse("default", &Some(d.clone()), false);
+            }
+            if let Some(trigger) = &q.trigger {
+                let refs = text_references(trigger);
+                if refs.is_empty() {
+                    problems.push(Problem::at(
+                        SHEET,
+                        q.row,
+                        "trigger",
+                        format!("'{trigger}' should name a question, as in ${{age}}"),
+                    ));
+                }
+                for r in refs {
+                    resolver.check(&r, SHEET, q.row, "trigger", &mut problems);
+                }
+            }
+            // References inside texts are checked like those in expressions.
+            for (col, text) in [
+                ("label", &q.label),
+                ("hint", &q.hint),
+                ("constraint_message", &q.constraint_message),
+                ("required_message", &q.required_message),
+            ] {
+                for r in text.values().flat_map(|t| text_references(t)) {
+                    resolver.check(&r, SHEET, q.row, col, &mut problems);
+                }
+            }
             if let (Some(f), Some(list)) =
                 (&choice_filter, q.kind.list().and_then(|l| form.list(l)))
             {
                 for col in f.columns() {
+                    // `label::English (en)` and other dotted or prefixed columns are named
+                    // as written.
                     let known = col == "name"
                         || col == "label"
                         || col.starts_with("label:")
@@ -187,7 +230,10 @@ impl Compiled {
                     }
                 }
             }
-            if q.choice_filter.is_some() && q.kind.list().is_none() {
+            if q.choice_filter.is_some()
+                && q.kind.list().is_none()
+                && q.kind.choices_file().is_none()
+            {
                 problems.push(Problem::at(
                     SHEET,
                     q.row,
@@ -195,13 +241,43 @@ impl Compiled {
                     "only select questions can filter their choices",
                 ));
             }
+            let settled_once = calculation
+                .as_ref()
+                .is_some_and(|c| c.references().is_empty() && !c.uses_current());
             nodes.push(Node {
                 relevant,
                 constraint,
                 calculation,
                 choice_filter,
+                required,
+                repeat_count,
                 repeats: repeats_of[i].clone(),
+                settled_once,
             });
+        }
+        for list in &form.choices {
+            for c in &list.choices {
+                for r in c.label.values().flat_map(|t| text_references(t)) {
+                    resolver.check(&r, "choices", c.row, "label", &mut problems);
+                }
+            }
+        }
+        if let Some(name) = form.settings.extra.get("instance_name") {
+            // A bare word is an XPath child path there, empty on every form (pyxform keeps
+            // it as written): parsed as such rather than refused.
+            match expr::parse_filter(name) {
+                Ok(e) => {
+                    for r in e.references() {
+                        resolver.check(r, "settings", 2, "instance_name", &mut problems);
+                    }
+                }
+                Err(e) => problems.push(Problem::at(
+                    "settings",
+                    2,
+                    "instance_name",
+                    format!("cannot read '{name}': {e}"),
+                )),
+            }
         }
         if problems.is_empty() {
             problems.extend(cycles(&form, &nodes, &by_name));
@@ -210,21 +286,132 @@ impl Compiled {
             return Err(problems);
         }
         let items = nest(&form, &mut 0);
+        let by_key = keys
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !matches!(form.questions[*i].kind, Kind::EndGroup | Kind::EndRepeat))
+            .map(|(i, k)| (k.clone(), i))
+            .collect();
         Ok(Compiled {
             form,
             nodes,
             items,
+            keys,
+            by_key,
             by_name,
         })
     }
 
-    pub fn index(&self, name: &str) -> Option<usize> {
-        self.by_name.get(name).copied()
+    /// The row whose answer is kept under `key` (its name, unless the name is used twice).
+    pub fn index(&self, key: &str) -> Option<usize> {
+        self.by_key.get(key).copied()
+    }
+
+    /// The row `${name}` refers to (names used in several groups were refused at import).
+    pub fn named(&self, name: &str) -> Option<usize> {
+        match self.by_name.get(name).map(Vec::as_slice) {
+            Some([one]) => Some(*one),
+            _ => None,
+        }
+    }
+
+    /// Where the answer of row `i` is kept in its repeat item.
+    pub fn key(&self, i: usize) -> &str {
+        &self.keys[i]
     }
 
     pub fn question(&self, i: usize) -> &Question {
         &self.form.questions[i]
     }
+}
+
+/// Answer keys: a row's name, or its groups and name joined by ':' when the name is used by
+/// another row of the same repeat item (`household:age` and `respondent:age`).
+fn answer_keys(form: &Form, enclosing: &[Vec<usize>], repeats_of: &[Vec<usize>]) -> Vec<String> {
+    let mut seen: HashMap<(Option<usize>, &str), usize> = HashMap::new();
+    for (i, q) in form.questions.iter().enumerate() {
+        *seen
+            .entry((repeats_of[i].last().copied(), &q.name))
+            .or_default() += 1;
+    }
+    form.questions
+        .iter()
+        .enumerate()
+        .map(|(i, q)| {
+            let scope = repeats_of[i].last().copied();
+            if seen.get(&(scope, q.name.as_str())).copied().unwrap_or(0) <= 1 {
+                return q.name.clone();
+            }
+            let groups = enclosing[i]
+                .iter()
+                .filter(|&&g| scope.is_none_or(|r| g > r))
+                .map(|&g| form.questions[g].name.as_str());
+            groups
+                .chain(std::iter::once(q.name.as_str()))
+                .collect::<Vec<_>>()
+                .join(":")
+        })
+        .collect()
+}
+
+/// Checks `${name}` references against the form.
+struct Resolver<'a> {
+    form: &'a Form,
+    by_name: &'a HashMap<String, Vec<usize>>,
+}
+
+impl Resolver<'_> {
+    fn check(&self, r: &str, sheet: &str, row: usize, col: &str, problems: &mut Vec<Problem>) {
+        let q = &self.form.questions;
+        match self.by_name.get(r).map(Vec::as_slice) {
+            None | Some([]) if r == INSTANCE_ID => {}
+            None | Some([]) => problems.push(Problem::at(
+                sheet,
+                row,
+                col,
+                format!("${{{r}}} names no question of this form"),
+            )),
+            Some([t]) if q[*t].kind == Kind::BeginGroup => problems.push(Problem::at(
+                sheet,
+                row,
+                col,
+                format!("${{{r}}} is a group and has no answer to use"),
+            )),
+            Some([_]) => {}
+            Some(several) => {
+                let rows: Vec<String> = several.iter().map(|&t| q[t].row.to_string()).collect();
+                problems.push(Problem::at(
+                    sheet,
+                    row,
+                    col,
+                    format!(
+                        "${{{r}}} is ambiguous: rows {} are all named '{r}'; rename all but one",
+                        rows.join(" and ")
+                    ),
+                ));
+            }
+        }
+    }
+}
+
+/// The `${name}` references inside a label, hint or message.
+pub fn text_references(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("${") {
+        let after = &rest[start + 2..];
+        match after.find('}') {
+            Some(end) => {
+                let name = after[..end].trim();
+                if !name.is_empty() {
+                    out.push(name.to_string());
+                }
+                rest = &after[end + 1..];
+            }
+            None => break,
+        }
+    }
+    out
 }
 
 fn nest(form: &Form, pos: &mut usize) -> Vec<Item> {
@@ -244,7 +431,7 @@ fn nest(form: &Form, pos: &mut usize) -> Vec<Item> {
 
 /// A calculation or relevance condition that depends, through others, on itself can never be
 /// settled. Finds each such cycle once.
-fn cycles(form: &Form, nodes: &[Node], by_name: &HashMap<String, usize>) -> Vec<Problem> {
+fn cycles(form: &Form, nodes: &[Node], by_name: &HashMap<String, Vec<usize>>) -> Vec<Problem> {
     let deps: Vec<Vec<usize>> = nodes
         .iter()
         .map(|n| {
@@ -252,7 +439,7 @@ fn cycles(form: &Form, nodes: &[Node], by_name: &HashMap<String, usize>) -> Vec<
                 .into_iter()
                 .flatten()
                 .flat_map(|e| e.references())
-                .filter_map(|r| by_name.get(r).copied())
+                .filter_map(|r| by_name.get(r).and_then(|v| v.first()).copied())
                 .collect();
             d.sort_unstable();
             d.dedup();

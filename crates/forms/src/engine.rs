@@ -6,8 +6,8 @@ use std::collections::{BTreeMap, HashSet};
 use serde::{Deserialize, Serialize};
 use time::Date;
 
-use crate::compiled::{Compiled, Item};
-use crate::expr::{Env, Evaluate, Expr, Value, parse_date};
+use crate::compiled::{Compiled, INSTANCE_ID, Item};
+use crate::expr::{Env, Evaluate, Expr, Value};
 use crate::model::{Kind, Question, pick};
 
 /// Answers, as stored: text values by question name, and repeats as lists of instances.
@@ -65,10 +65,10 @@ pub struct Position {
 pub fn path_of(c: &Compiled, pos: &Position, field: usize) -> String {
     let mut parts: Vec<String> = Vec::new();
     for (r, i) in &pos.repeats {
-        parts.push(c.question(*r).name.clone());
+        parts.push(c.key(*r).to_string());
         parts.push(i.to_string());
     }
-    parts.push(c.question(field).name.clone());
+    parts.push(c.key(field).to_string());
     parts.join("/")
 }
 
@@ -92,6 +92,9 @@ pub struct FieldError {
 /// import, so a form settles in at most as many passes as it has levels of dependency.
 const MAX_PASSES: usize = 16;
 
+/// A `repeat_count` larger than this is cut: a typo must not make a form of a million items.
+pub const MAX_COUNTED_ITEMS: usize = 500;
+
 struct Ctx<'a> {
     c: &'a Compiled,
     answers: &'a Answers,
@@ -99,15 +102,18 @@ struct Ctx<'a> {
     current: Value,
     today: Date,
     choice: Option<&'a crate::model::Choice>,
+    /// The language labels are read in (`jr:choice-name`).
+    language: &'a str,
 }
 
 impl Env for Ctx<'_> {
     fn lookup(&self, name: &str) -> Value {
-        match self.c.index(name) {
+        match self.c.named(name) {
             Some(target) => typed(
                 &self.c.question(target).kind,
-                &self.c.text_of(self.answers, self.pos, name),
+                &self.c.value_at(self.answers, self.pos, target),
             ),
+            None if name == INSTANCE_ID => Value::Str(self.answers.text(INSTANCE_ID).into()),
             None => Value::empty(),
         }
     }
@@ -135,6 +141,99 @@ impl Env for Ctx<'_> {
                 None => choice.extra.get(other).cloned().unwrap_or_default(),
             },
         })
+    }
+
+    fn nodes(&self, name: &str) -> Vec<Value> {
+        let Some(target) = self.c.named(name) else {
+            return vec![self.lookup(name)];
+        };
+        let kind = &self.c.question(target).kind;
+        let mut out = Vec::new();
+        self.c
+            .collect_nodes(self.answers, self.pos, target, 0, &mut |scope| {
+                if *kind == Kind::BeginRepeat {
+                    out.extend(
+                        scope
+                            .instances(self.c.key(target))
+                            .iter()
+                            .map(|_| Value::empty()),
+                    );
+                } else {
+                    out.push(typed(kind, scope.text(self.c.key(target))));
+                }
+            });
+        out
+    }
+
+    fn indexed(&self, field: &str, items: &[(String, usize)]) -> Value {
+        let Some(target) = self.c.named(field) else {
+            return Value::empty();
+        };
+        let mut pos = self.pos.clone();
+        for (repeat, n) in items {
+            let Some(r) = self.c.named(repeat) else {
+                return Value::empty();
+            };
+            pos.repeats.retain(|(pr, _)| *pr != r);
+            pos.repeats.push((r, n.saturating_sub(1)));
+        }
+        // Outer repeats first, as `value_at` walks them.
+        let order = &self.c.nodes[target].repeats;
+        pos.repeats
+            .sort_by_key(|(r, _)| order.iter().position(|o| o == r).unwrap_or(usize::MAX));
+        let kind = &self.c.question(target).kind;
+        match self.c.value_at_strict(self.answers, &pos, target) {
+            Some(v) => typed(kind, &v),
+            None => Value::empty(),
+        }
+    }
+
+    fn position(&self, repeat: Option<&str>) -> usize {
+        let wanted = repeat.and_then(|r| self.c.named(r));
+        let found = match wanted {
+            Some(r) => self.pos.repeats.iter().find(|(pr, _)| *pr == r),
+            None => self.pos.repeats.last(),
+        };
+        found.map_or(0, |(_, i)| i + 1)
+    }
+
+    fn choice_label(&self, name: &str, value: &str) -> String {
+        let Some(list) = self
+            .c
+            .named(name)
+            .and_then(|q| self.c.question(q).kind.list())
+            .and_then(|l| self.c.form.list(l))
+        else {
+            return String::new();
+        };
+        list.choices
+            .iter()
+            .find(|c| c.name == value)
+            .map(|c| {
+                pick(
+                    &c.label,
+                    self.language,
+                    self.c.form.settings.default_language.as_deref(),
+                )
+                .to_string()
+            })
+            .unwrap_or_default()
+    }
+
+    fn now(&self) -> String {
+        let now = time::OffsetDateTime::now_utc();
+        format!(
+            "{}T{:02}:{:02}:{:02}.{:03}+00:00",
+            now.date(),
+            now.hour(),
+            now.minute(),
+            now.second(),
+            now.millisecond()
+        )
+    }
+
+    fn random(&self) -> f64 {
+        rand::random::<f64>()
     }
 }
 
@@ -166,15 +265,21 @@ impl Compiled {
             current,
             today,
             choice: None,
+            language: "",
         })
     }
 
-    /// The answer to `name` as seen from `pos`: from the same repeat item when the question is
-    /// in a repeat around `pos`, otherwise from the first item. Empty when unanswered.
+    /// The answer to `${name}` as seen from `pos`: from the same repeat item when the question
+    /// is in a repeat around `pos`, otherwise from the first item. Empty when unanswered.
     pub fn text_of(&self, answers: &Answers, pos: &Position, name: &str) -> String {
-        let Some(target) = self.index(name) else {
-            return String::new();
-        };
+        match self.named(name) {
+            Some(target) => self.value_at(answers, pos, target),
+            None => String::new(),
+        }
+    }
+
+    /// The answer of row `target` as seen from `pos` (see [`Compiled::text_of`]).
+    pub fn value_at(&self, answers: &Answers, pos: &Position, target: usize) -> String {
         let mut cur = answers;
         for &r in &self.nodes[target].repeats {
             let idx = pos
@@ -183,19 +288,66 @@ impl Compiled {
                 .find(|(pr, _)| *pr == r)
                 .map(|(_, i)| *i)
                 .unwrap_or(0);
-            match cur.instances(&self.question(r).name).get(idx) {
+            match cur.instances(self.key(r)).get(idx) {
                 Some(a) => cur = a,
                 None => return String::new(),
             }
         }
-        cur.text(name).to_string()
+        cur.text(self.key(target)).to_string()
+    }
+
+    /// Like [`Compiled::value_at`], but `None` when an item named in `pos` does not exist.
+    fn value_at_strict(&self, answers: &Answers, pos: &Position, target: usize) -> Option<String> {
+        let mut cur = answers;
+        for &r in &self.nodes[target].repeats {
+            let idx = pos
+                .repeats
+                .iter()
+                .find(|(pr, _)| *pr == r)
+                .map(|(_, i)| *i)
+                .unwrap_or(0);
+            cur = cur.instances(self.key(r)).get(idx)?;
+        }
+        Some(cur.text(self.key(target)).to_string())
+    }
+
+    /// Calls `visit` with every repeat item (or the top level) holding `target`'s answer
+    /// reachable from `pos`: repeats around `pos` stay on their current item, others give all
+    /// their items.
+    fn collect_nodes<'a>(
+        &self,
+        answers: &'a Answers,
+        pos: &Position,
+        target: usize,
+        depth: usize,
+        visit: &mut dyn FnMut(&'a Answers),
+    ) {
+        let repeats = &self.nodes[target].repeats;
+        // A repeat itself is counted from the scope around it.
+        let Some(&r) = repeats.get(depth) else {
+            visit(answers);
+            return;
+        };
+        let items = answers.instances(self.key(r));
+        match pos.repeats.iter().find(|(pr, _)| *pr == r) {
+            Some((_, i)) => {
+                if let Some(item) = items.get(*i) {
+                    self.collect_nodes(item, pos, target, depth + 1, visit);
+                }
+            }
+            None => {
+                for item in items {
+                    self.collect_nodes(item, pos, target, depth + 1, visit);
+                }
+            }
+        }
     }
 
     /// Records when filling ended in the form's `end` questions.
     pub fn stamp_end(&self, answers: &mut Answers, at: &str) {
         for (i, q) in self.form.questions.iter().enumerate() {
             if q.kind == Kind::End && self.nodes[i].repeats.is_empty() {
-                answers.set(&q.name, at.to_string());
+                answers.set(self.key(i), at.to_string());
             }
         }
     }
@@ -208,10 +360,10 @@ impl Compiled {
                 continue;
             }
             if let Some(d) = &q.default {
-                a.set(&q.name, default_value(d, today));
+                a.set(self.key(i), default_value(d, today));
             }
             if q.kind == Kind::Today {
-                a.set(&q.name, today.to_string());
+                a.set(self.key(i), today.to_string());
             }
         }
         a
@@ -224,7 +376,7 @@ impl Compiled {
             if self.nodes[i].repeats.last() == Some(&repeat)
                 && let Some(d) = &q.default
             {
-                a.set(&q.name, default_value(d, today));
+                a.set(self.key(i), default_value(d, today));
             }
         }
         a
@@ -276,7 +428,6 @@ impl Compiled {
         for item in items {
             let (Item::Field(idx) | Item::Group(idx, _) | Item::Repeat(idx, _)) = item;
             let idx = *idx;
-            let q = self.question(idx);
             let node = &self.nodes[idx];
             let relevant = parent_shown
                 && node
@@ -287,32 +438,57 @@ impl Compiled {
             if relevant {
                 shown.insert(path.clone());
             }
-            let names: Vec<&str> = pos
-                .repeats
-                .iter()
-                .map(|(r, _)| self.question(*r).name.as_str())
-                .collect();
+            let names: Vec<&str> = pos.repeats.iter().map(|(r, _)| self.key(*r)).collect();
+            let key = self.key(idx);
             match item {
                 Item::Field(_) => {
                     let Some(target) = write.at_mut(&pos.repeats, &names) else {
                         continue;
                     };
                     if !relevant {
-                        target.0.remove(&q.name);
+                        target.0.remove(key);
                     } else if let Some(calc) = &node.calculation {
-                        let v = self.eval(calc, read, pos, Value::empty(), today).to_text();
-                        target.set(&q.name, if v == "NaN" { String::new() } else { v });
+                        let before = self.answers_at(read, pos).text(key).to_string();
+                        // A calculation that reads no answer (uuid(), now()) keeps its first
+                        // value, as a field client computes it once.
+                        if node.settled_once && !before.is_empty() {
+                            target.set(key, before);
+                            continue;
+                        }
+                        let v = self
+                            .eval(calc, read, pos, Value::Str(before), today)
+                            .to_text();
+                        target.set(key, if v == "NaN" { String::new() } else { v });
                     }
                 }
                 Item::Group(_, ch) => self.pass(ch, read, write, pos, relevant, today, shown),
                 Item::Repeat(_, ch) => {
                     if !relevant {
                         if let Some(target) = write.at_mut(&pos.repeats, &names) {
-                            target.0.remove(&q.name);
+                            target.0.remove(key);
                         }
                         continue;
                     }
-                    let count = self.answers_at(read, pos).instances(&q.name).len();
+                    if let Some(count) = &node.repeat_count {
+                        let n = self.eval(count, read, pos, Value::empty(), today).to_num();
+                        let n = if n.is_finite() && n > 0.0 {
+                            (n as usize).min(MAX_COUNTED_ITEMS)
+                        } else {
+                            0
+                        };
+                        if let Some(target) = write.at_mut(&pos.repeats, &names) {
+                            let mut items = target.instances(key).to_vec();
+                            items.resize_with(n, || self.blank_instance(idx, today));
+                            target.0.insert(key.to_string(), Answer::Repeat(items));
+                        }
+                        for i in 0..n {
+                            let mut inner = pos.clone();
+                            inner.repeats.push((idx, i));
+                            self.pass(ch, read, write, &inner, true, today, shown);
+                        }
+                        continue;
+                    }
+                    let count = self.answers_at(read, pos).instances(key).len();
                     for n in 0..count {
                         let mut inner = pos.clone();
                         inner.repeats.push((idx, n));
@@ -348,6 +524,7 @@ impl Compiled {
                         current: Value::empty(),
                         today,
                         choice: Some(c),
+                        language: "",
                     })
                     .to_bool()
                 })
@@ -389,7 +566,7 @@ impl Compiled {
                     }
                     let n = self
                         .answers_at(&filled.answers, pos)
-                        .instances(&self.question(*r).name)
+                        .instances(self.key(*r))
                         .len();
                     for i in 0..n {
                         let mut inner = pos.clone();
@@ -405,7 +582,7 @@ impl Compiled {
                     }
                     let value = self
                         .answers_at(&filled.answers, pos)
-                        .text(&q.name)
+                        .text(self.key(*f))
                         .trim()
                         .to_string();
                     if let Some(message) =
@@ -422,7 +599,7 @@ impl Compiled {
     pub fn answers_at<'a>(&self, answers: &'a Answers, pos: &Position) -> &'a Answers {
         let mut cur = answers;
         for (r, i) in &pos.repeats {
-            match cur.instances(&self.question(*r).name).get(*i) {
+            match cur.instances(self.key(*r)).get(*i) {
                 Some(a) => cur = a,
                 None => return cur,
             }
@@ -443,7 +620,12 @@ impl Compiled {
     ) -> Option<String> {
         let default_lang = self.form.settings.default_language.as_deref();
         if value.is_empty() {
-            if q.required {
+            let required = q.required
+                || self.nodes[f].required.as_ref().is_some_and(|e| {
+                    self.eval(e, &filled.answers, pos, Value::empty(), today)
+                        .to_bool()
+                });
+            if required {
                 let custom = pick(&q.required_message, language, default_lang);
                 return Some(if custom.is_empty() {
                     "This question needs an answer.".into()
@@ -454,21 +636,14 @@ impl Compiled {
             return None;
         }
         let type_error = match &q.kind {
-            Kind::Integer if value.parse::<i64>().is_err() => {
-                Some("Enter a whole number, such as 3.".to_string())
-            }
-            Kind::Decimal if value.parse::<f64>().map(|n| !n.is_finite()).unwrap_or(true) => {
-                Some("Enter a number, such as 2.5.".to_string())
-            }
-            Kind::Date if parse_date(value).is_none() => {
-                Some("Enter a date as year-month-day, such as 2026-03-14.".to_string())
-            }
-            Kind::Acknowledge if value != "OK" => Some("Tick the box to confirm.".to_string()),
-            Kind::SelectOne(_) | Kind::SelectMultiple(_) => {
+            Kind::SelectOne(_) | Kind::SelectMultiple(_) | Kind::Rank(_) => {
                 let offered = self.choices_for(f, &filled.answers, pos, today);
                 let picked: Vec<&str> = value.split_whitespace().collect();
+                let unique: HashSet<&str> = picked.iter().copied().collect();
                 if matches!(q.kind, Kind::SelectOne(_)) && picked.len() > 1 {
                     Some("Choose only one option.".to_string())
+                } else if unique.len() < picked.len() {
+                    Some("Each option can be given only once.".to_string())
                 } else {
                     picked
                         .iter()
@@ -476,7 +651,10 @@ impl Compiled {
                         .map(|p| format!("'{p}' is not one of the options; choose from the list."))
                 }
             }
-            _ => None,
+            Kind::SelectOneFromFile(_) if value.split_whitespace().count() > 1 => {
+                Some("Choose only one option.".to_string())
+            }
+            _ => crate::answer_types::type_problem(q, value),
         };
         if type_error.is_some() {
             return type_error;

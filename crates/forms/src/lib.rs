@@ -7,6 +7,7 @@
 //! - [`engine`]: answers, relevance, calculations, validation;
 //! - [`xlsform`], [`xlsx`], [`text`]: the spreadsheet format, in `.xlsx` or as CSV files.
 
+pub mod answer_types;
 pub mod compiled;
 pub mod engine;
 pub mod expr;
@@ -14,6 +15,7 @@ pub mod model;
 pub mod retention;
 pub mod shipped;
 pub mod text;
+pub mod xform;
 pub mod xlsform;
 pub mod xlsx;
 
@@ -25,12 +27,29 @@ pub use model::{Choice, ChoiceList, Form, Kind, Problem, Question, Settings, Tex
 /// not. Returns every problem found.
 pub fn import_xlsx(bytes: &[u8], file_name: &str) -> Result<Form, Vec<Problem>> {
     let book = xlsx::read(bytes).map_err(|p| vec![p])?;
-    xlsform::read(&book, &fallback_id(file_name))
+    let id = fallback_id(file_name);
+    let mut form = xlsform::read(&book, &id)?;
+    // Without a title in the settings, the file's name is the title, as written.
+    if form.settings.title == id {
+        let base = file_name.rsplit(['/', '\\']).next().unwrap_or(file_name);
+        let stem = base.rsplit_once('.').map_or(base, |(s, _)| s);
+        if !stem.is_empty() && stem != id {
+            form.settings.title = stem.to_string();
+        }
+    }
+    Ok(form)
 }
 
 /// The form as an `.xlsx` XLSForm.
 pub fn export_xlsx(form: &Form) -> Result<Vec<u8>, String> {
     xlsx::write(&xlsform::write(form))
+}
+
+/// The form as an ODK XForm, or the problems that keep it from being one.
+pub fn export_xform(form: &Form) -> Result<String, Vec<Problem>> {
+    Compiled::new(form.clone())?;
+    let compiled = Compiled::new(xform::expand_table_lists(form))?;
+    Ok(xform::write(&compiled))
 }
 
 /// A form id from a file name: `Family assessment (v2).xlsx` → `family_assessment_v2`.

@@ -60,7 +60,43 @@ pub enum Kind {
     EndGroup,
     BeginRepeat,
     EndRepeat,
+    Time,
+    DateTime,
+    GeoPoint,
+    GeoTrace,
+    GeoShape,
+    Barcode,
+    /// A number on a scale; `parameters` gives `start`, `end` and `step`.
+    Range,
+    /// The choices of a list put in order; the answer is their names, first to last.
+    Rank(String),
+    /// A value with no control: set by a default or by the client.
+    Hidden,
+    Image,
+    Audio,
+    Video,
+    File,
+    /// Choices from a CSV or XML file attached to the form version (the file name).
+    SelectOneFromFile(String),
+    SelectMultipleFromFile(String),
+    /// What a field client records about itself: `deviceid`, `username`, `email`,
+    /// `phonenumber`, `simserial`, `subscriberid`, `audit`, `start-geopoint`,
+    /// `background-audio`. The server keeps what it receives.
+    Device(String),
 }
+
+/// The device metadata types, as written in the `type` column.
+pub const DEVICE_TYPES: &[&str] = &[
+    "deviceid",
+    "username",
+    "email",
+    "phonenumber",
+    "simserial",
+    "subscriberid",
+    "audit",
+    "start-geopoint",
+    "background-audio",
+];
 
 impl Kind {
     /// The `type` cell as Reintegra writes it.
@@ -82,7 +118,29 @@ impl Kind {
             Kind::EndGroup => "end_group".into(),
             Kind::BeginRepeat => "begin_repeat".into(),
             Kind::EndRepeat => "end_repeat".into(),
+            Kind::Time => "time".into(),
+            Kind::DateTime => "dateTime".into(),
+            Kind::GeoPoint => "geopoint".into(),
+            Kind::GeoTrace => "geotrace".into(),
+            Kind::GeoShape => "geoshape".into(),
+            Kind::Barcode => "barcode".into(),
+            Kind::Range => "range".into(),
+            Kind::Rank(l) => format!("rank {l}"),
+            Kind::Hidden => "hidden".into(),
+            Kind::Image => "image".into(),
+            Kind::Audio => "audio".into(),
+            Kind::Video => "video".into(),
+            Kind::File => "file".into(),
+            Kind::SelectOneFromFile(f) => format!("select_one_from_file {f}"),
+            Kind::SelectMultipleFromFile(f) => format!("select_multiple_from_file {f}"),
+            Kind::Device(t) => t.clone(),
         }
+    }
+
+    /// An answer that is a file sent with the submission (photo, recording, document).
+    pub fn is_attachment(&self) -> bool {
+        matches!(self, Kind::Image | Kind::Audio | Kind::Video | Kind::File)
+            || matches!(self, Kind::Device(t) if t == "audit" || t == "background-audio")
     }
 
     /// A question someone answers (not a structure row, note, calculation or metadata).
@@ -96,6 +154,20 @@ impl Kind {
                 | Kind::SelectOne(_)
                 | Kind::SelectMultiple(_)
                 | Kind::Acknowledge
+                | Kind::Time
+                | Kind::DateTime
+                | Kind::GeoPoint
+                | Kind::GeoTrace
+                | Kind::GeoShape
+                | Kind::Barcode
+                | Kind::Range
+                | Kind::Rank(_)
+                | Kind::Image
+                | Kind::Audio
+                | Kind::Video
+                | Kind::File
+                | Kind::SelectOneFromFile(_)
+                | Kind::SelectMultipleFromFile(_)
         )
     }
 
@@ -104,15 +176,36 @@ impl Kind {
         self.is_answerable()
             || matches!(
                 self,
-                Kind::Calculate | Kind::Start | Kind::End | Kind::Today
+                Kind::Calculate
+                    | Kind::Start
+                    | Kind::End
+                    | Kind::Today
+                    | Kind::Hidden
+                    | Kind::Device(_)
             )
     }
 
     pub fn list(&self) -> Option<&str> {
         match self {
-            Kind::SelectOne(l) | Kind::SelectMultiple(l) => Some(l),
+            Kind::SelectOne(l) | Kind::SelectMultiple(l) | Kind::Rank(l) => Some(l),
             _ => None,
         }
+    }
+
+    /// The attached file a `select_*_from_file` takes its choices from.
+    pub fn choices_file(&self) -> Option<&str> {
+        match self {
+            Kind::SelectOneFromFile(f) | Kind::SelectMultipleFromFile(f) => Some(f),
+            _ => None,
+        }
+    }
+
+    /// Several choices in one answer, separated by spaces.
+    pub fn is_multiple(&self) -> bool {
+        matches!(
+            self,
+            Kind::SelectMultiple(_) | Kind::SelectMultipleFromFile(_) | Kind::Rank(_)
+        )
     }
 }
 
@@ -126,6 +219,9 @@ pub struct Question {
     pub hint: Text,
     #[serde(default)]
     pub required: bool,
+    /// `required` given as an expression instead of yes/no.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub required_when: Option<String>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub required_message: Text,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -144,6 +240,15 @@ pub struct Question {
     pub appearance: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub choice_filter: Option<String>,
+    /// How many items a repeat has: a number or an expression.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repeat_count: Option<String>,
+    /// `key=value` pairs for the type (`start=1 end=10 step=1` for a range, `max-pixels=1024`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parameters: Option<String>,
+    /// The question whose change recomputes this calculation (`${name}`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trigger: Option<String>,
     /// Columns Reintegra does not interpret, kept for the round trip.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub extra: BTreeMap<String, String>,
@@ -159,6 +264,7 @@ impl Question {
             label: Text::new(),
             hint: Text::new(),
             required: false,
+            required_when: None,
             required_message: Text::new(),
             relevant: None,
             constraint: None,
@@ -168,6 +274,9 @@ impl Question {
             read_only: false,
             appearance: None,
             choice_filter: None,
+            repeat_count: None,
+            parameters: None,
+            trigger: None,
             extra: BTreeMap::new(),
             row,
         }
@@ -189,6 +298,27 @@ pub struct Choice {
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub extra: BTreeMap<String, String>,
     pub row: usize,
+}
+
+impl Question {
+    /// The `key=value` pairs of the parameters column, keys lower-cased.
+    pub fn parameter(&self, key: &str) -> Option<&str> {
+        parse_parameters(self.parameters.as_deref().unwrap_or(""))
+            .into_iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(key))
+            .map(|(_, v)| v)
+    }
+}
+
+/// Splits a parameters cell (`start=1 end=10`, also with `;` or `,` between pairs).
+pub fn parse_parameters(cell: &str) -> Vec<(&str, &str)> {
+    cell.split(|c: char| c.is_whitespace() || c == ';' || c == ',')
+        .filter(|p| !p.is_empty())
+        .map(|p| match p.split_once('=') {
+            Some((k, v)) => (k.trim(), v.trim()),
+            None => (p, ""),
+        })
+        .collect()
 }
 
 impl Form {

@@ -200,6 +200,12 @@ enum FormsCommand {
         /// The .xlsx file.
         file: PathBuf,
     },
+    /// Convert an XLSForm to an ODK XForm without a server: the XML on standard output, or
+    /// every problem found (exit 2).
+    Xform {
+        /// The .xlsx file.
+        file: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -303,7 +309,10 @@ async fn run(cli: Cli) -> Result<()> {
         }
         Command::Forms {
             command: FormsCommand::Check { file },
-        } => check_form(&file),
+        } => check_form(&file, false),
+        Command::Forms {
+            command: FormsCommand::Xform { file },
+        } => check_form(&file, true),
         Command::Rss { command } => rss(command).await,
         Command::Database {
             command:
@@ -510,14 +519,26 @@ async fn rss(command: RssCommand) -> Result<()> {
     }
 }
 
-fn check_form(file: &Path) -> Result<()> {
+/// Checks an XLSForm; prints its summary, or with `xform` the XForm itself.
+fn check_form(file: &Path, xform: bool) -> Result<()> {
     let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
     let name = file
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    match forms::import_xlsx(&bytes, &name) {
-        Ok(form) => {
+    match forms::import_xlsx(&bytes, &name).and_then(|f| {
+        let xml = if xform {
+            Some(forms::export_xform(&f)?)
+        } else {
+            None
+        };
+        Ok((f, xml))
+    }) {
+        Ok((_, Some(xml))) => {
+            print!("{xml}");
+            Ok(())
+        }
+        Ok((form, None)) => {
             let s = form.summary();
             println!("{}: valid XLSForm", file.display());
             println!("  form id:   {}", s.form_id);

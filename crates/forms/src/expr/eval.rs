@@ -64,6 +64,32 @@ pub trait Env {
     fn column(&self, _name: &str) -> Value {
         Value::empty()
     }
+    /// `${name}` as a node set: its answer in every repeat item reachable from here (one per
+    /// item for a repeat itself).
+    fn nodes(&self, name: &str) -> Vec<Value> {
+        vec![self.lookup(name)]
+    }
+    /// `${field}` in the given items of the repeats named (`indexed-repeat`), 1-based.
+    fn indexed(&self, _field: &str, _items: &[(String, usize)]) -> Value {
+        Value::empty()
+    }
+    /// The 1-based number of the repeat item being evaluated (0 outside repeats); with a
+    /// name, of the item of that repeat.
+    fn position(&self, _repeat: Option<&str>) -> usize {
+        0
+    }
+    /// The label of choice `value` of the select `${name}`, in the form's language.
+    fn choice_label(&self, _name: &str, _value: &str) -> String {
+        String::new()
+    }
+    /// The moment of evaluation, as `YYYY-MM-DDTHH:MM:SS.sss+HH:MM`.
+    fn now(&self) -> String {
+        format!("{}T00:00:00.000+00:00", self.today())
+    }
+    /// A number in [0, 1).
+    fn random(&self) -> f64 {
+        0.5
+    }
 }
 
 /// The evaluator: one for the server, used for relevance, calculations, constraints, defaults
@@ -92,6 +118,9 @@ pub(super) fn eval(e: &Expr, env: &dyn Env) -> Value {
         }
         Expr::Bin(op, a, b) => binary(*op, eval(a, env), eval(b, env)),
         Expr::RegexMatch(a, re) => Value::Bool(re.is_match(&eval(a, env).to_text())),
+        Expr::Call(f, args) if f.takes_nodes() || *f == Func::ChoiceName => {
+            super::functions::on_nodes(*f, args, env)
+        }
         Expr::Call(f, args) => call(*f, args, env),
     }
 }
@@ -193,6 +222,7 @@ pub(super) fn call(f: Func, args: &[Expr], env: &dyn Env) -> Value {
                 Err(_) => Value::Bool(false),
             }
         }
+        Func::Number if args.is_empty() => Value::Num(env.current().to_num()),
         Func::Number => Value::Num(arg(0).to_num()),
         Func::Int => Value::Num(arg(0).to_num().trunc()),
         Func::Round => {
@@ -203,6 +233,10 @@ pub(super) fn call(f: Func, args: &[Expr], env: &dyn Env) -> Value {
         }
         Func::Contains => Value::Bool(arg(0).to_text().contains(&arg(1).to_text())),
         Func::StartsWith => Value::Bool(arg(0).to_text().starts_with(&arg(1).to_text())),
+        other => {
+            let values: Vec<Value> = (0..args.len()).map(arg).collect();
+            super::functions::scalar(other, &values, env)
+        }
     }
 }
 

@@ -12,6 +12,8 @@ use regex::Regex;
 use time::Date;
 
 mod eval;
+mod functions;
+pub use functions::{datetime, parse_time, points};
 mod parse;
 mod syntax;
 

@@ -99,6 +99,32 @@ pub(super) fn tokenize(src: &str) -> Result<Vec<Tok>, ExprError> {
                 };
                 out.push(Tok::Num(n));
             }
+            '.' | '/' if c == '/' || matches!(chars.get(i + 1), Some('.' | '/')) => {
+                // A path (`../name`, `current()/../name`, `/data/group/name`): the question it
+                // ends on, resolved like ${name}.
+                if c == '/'
+                    && out.len() >= 3
+                    && out[out.len() - 3..]
+                        == [Tok::Name("current".into()), Tok::LParen, Tok::RParen]
+                {
+                    out.truncate(out.len() - 3);
+                }
+                let start = i;
+                while i < chars.len()
+                    && (chars[i].is_alphanumeric()
+                        || matches!(chars[i], '_' | '-' | '.' | '/' | ':'))
+                {
+                    i += 1;
+                }
+                let path: String = chars[start..i].iter().collect();
+                let last = path.split('/').rfind(|s| !s.is_empty()).unwrap_or_default();
+                if last == "." || last == ".." || last.is_empty() {
+                    // `..` is the item around the current question (as in `position(..)`).
+                    out.push(Tok::Dot);
+                } else {
+                    out.push(Tok::Ref(last.to_string()));
+                }
+            }
             '.' => {
                 if chars.get(i + 1).is_some_and(|d| d.is_ascii_digit()) {
                     let start = i;

@@ -147,66 +147,173 @@ pub enum Func {
     Round,
     Contains,
     StartsWith,
+    EndsWith,
+    Boolean,
+    BooleanFromString,
+    Position,
+    Count,
+    CountNonEmpty,
+    Sum,
+    Max,
+    Min,
+    IndexedRepeat,
+    Once,
+    Uuid,
+    Now,
+    FormatDate,
+    FormatDateTime,
+    Date,
+    DecimalDateTime,
+    DecimalTime,
+    Substr,
+    Substring,
+    SubstringBefore,
+    SubstringAfter,
+    Translate,
+    NormalizeSpace,
+    Join,
+    SelectedAt,
+    ChoiceName,
+    Random,
+    Pow,
+    Abs,
+    Log,
+    Log10,
+    Exp,
+    Exp10,
+    Sqrt,
+    Sin,
+    Cos,
+    Tan,
+    Asin,
+    Acos,
+    Atan,
+    Atan2,
+    Pi,
+    Floor,
+    Ceiling,
+    Checklist,
+    WeightedChecklist,
+    Area,
+    Distance,
+    Current,
 }
+
+/// Name, minimum and maximum number of arguments of every function.
+const FUNCTIONS: &[(Func, &str, usize, usize)] = &[
+    (Func::Not, "not", 1, 1),
+    (Func::Selected, "selected", 2, 2),
+    (Func::CountSelected, "count-selected", 1, 1),
+    (Func::If, "if", 3, 3),
+    (Func::Coalesce, "coalesce", 2, 2),
+    (Func::Concat, "concat", 0, usize::MAX),
+    (Func::StringLength, "string-length", 0, 1),
+    (Func::Regex, "regex", 2, 2),
+    (Func::Today, "today", 0, 0),
+    (Func::True, "true", 0, 0),
+    (Func::False, "false", 0, 0),
+    (Func::Number, "number", 0, 1),
+    (Func::String, "string", 0, 1),
+    (Func::Int, "int", 1, 1),
+    (Func::Round, "round", 1, 2),
+    (Func::Contains, "contains", 2, 2),
+    (Func::StartsWith, "starts-with", 2, 2),
+    (Func::EndsWith, "ends-with", 2, 2),
+    (Func::Boolean, "boolean", 1, 1),
+    (Func::BooleanFromString, "boolean-from-string", 1, 1),
+    (Func::Position, "position", 0, 1),
+    (Func::Count, "count", 1, 1),
+    (Func::CountNonEmpty, "count-non-empty", 1, 1),
+    (Func::Sum, "sum", 1, 1),
+    (Func::Max, "max", 1, usize::MAX),
+    (Func::Min, "min", 1, usize::MAX),
+    (Func::IndexedRepeat, "indexed-repeat", 3, usize::MAX),
+    (Func::Once, "once", 1, 1),
+    (Func::Uuid, "uuid", 0, 1),
+    (Func::Now, "now", 0, 0),
+    (Func::FormatDate, "format-date", 2, 2),
+    (Func::FormatDateTime, "format-date-time", 2, 2),
+    (Func::Date, "date", 1, 1),
+    (Func::DecimalDateTime, "decimal-date-time", 1, 1),
+    (Func::DecimalTime, "decimal-time", 1, 1),
+    (Func::Substr, "substr", 2, 3),
+    (Func::Substring, "substring", 2, 3),
+    (Func::SubstringBefore, "substring-before", 2, 2),
+    (Func::SubstringAfter, "substring-after", 2, 2),
+    (Func::Translate, "translate", 3, 3),
+    (Func::NormalizeSpace, "normalize-space", 0, 1),
+    (Func::Join, "join", 2, usize::MAX),
+    (Func::SelectedAt, "selected-at", 2, 2),
+    (Func::ChoiceName, "jr:choice-name", 2, 2),
+    (Func::Random, "random", 0, 0),
+    (Func::Pow, "pow", 2, 2),
+    (Func::Abs, "abs", 1, 1),
+    (Func::Log, "log", 1, 1),
+    (Func::Log10, "log10", 1, 1),
+    (Func::Exp, "exp", 1, 1),
+    (Func::Exp10, "exp10", 1, 1),
+    (Func::Sqrt, "sqrt", 1, 1),
+    (Func::Sin, "sin", 1, 1),
+    (Func::Cos, "cos", 1, 1),
+    (Func::Tan, "tan", 1, 1),
+    (Func::Asin, "asin", 1, 1),
+    (Func::Acos, "acos", 1, 1),
+    (Func::Atan, "atan", 1, 1),
+    (Func::Atan2, "atan2", 2, 2),
+    (Func::Pi, "pi", 0, 0),
+    (Func::Floor, "floor", 1, 1),
+    (Func::Ceiling, "ceiling", 1, 1),
+    (Func::Checklist, "checklist", 2, usize::MAX),
+    (Func::WeightedChecklist, "weighted-checklist", 4, usize::MAX),
+    (Func::Area, "area", 1, 1),
+    (Func::Distance, "distance", 1, usize::MAX),
+    (Func::Current, "current", 0, 0),
+];
 
 impl Func {
     pub(super) fn lookup(name: &str) -> Option<Func> {
-        Some(match name {
-            "not" => Func::Not,
-            "selected" => Func::Selected,
-            "count-selected" => Func::CountSelected,
-            "if" => Func::If,
-            "coalesce" => Func::Coalesce,
-            "concat" => Func::Concat,
-            "string-length" => Func::StringLength,
-            "regex" => Func::Regex,
-            "today" => Func::Today,
-            "true" => Func::True,
-            "false" => Func::False,
-            "number" => Func::Number,
-            "string" => Func::String,
-            "int" => Func::Int,
-            "round" => Func::Round,
-            "contains" => Func::Contains,
-            "starts-with" => Func::StartsWith,
-            _ => return None,
-        })
+        FUNCTIONS
+            .iter()
+            .find(|(_, n, _, _)| *n == name)
+            .map(|(f, _, _, _)| *f)
+    }
+
+    fn entry(self) -> &'static (Func, &'static str, usize, usize) {
+        FUNCTIONS
+            .iter()
+            .find(|(f, _, _, _)| *f == self)
+            .unwrap_or(&FUNCTIONS[0])
     }
 
     pub fn name(self) -> &'static str {
-        match self {
-            Func::Not => "not",
-            Func::Selected => "selected",
-            Func::CountSelected => "count-selected",
-            Func::If => "if",
-            Func::Coalesce => "coalesce",
-            Func::Concat => "concat",
-            Func::StringLength => "string-length",
-            Func::Regex => "regex",
-            Func::Today => "today",
-            Func::True => "true",
-            Func::False => "false",
-            Func::Number => "number",
-            Func::String => "string",
-            Func::Int => "int",
-            Func::Round => "round",
-            Func::Contains => "contains",
-            Func::StartsWith => "starts-with",
-        }
+        self.entry().1
     }
 
     /// Minimum and maximum number of arguments.
     pub(super) fn arity(self) -> (usize, usize) {
-        match self {
-            Func::Today | Func::True | Func::False => (0, 0),
-            Func::Not | Func::CountSelected | Func::Number | Func::Int => (1, 1),
-            Func::String | Func::StringLength => (0, 1),
-            Func::Selected | Func::Regex | Func::Contains | Func::StartsWith => (2, 2),
-            Func::Round => (1, 2),
-            Func::If => (3, 3),
-            Func::Coalesce => (2, 2),
-            Func::Concat => (0, usize::MAX),
-        }
+        let (_, _, lo, hi) = *self.entry();
+        (lo, hi)
+    }
+
+    /// Functions whose arguments are the answers of a question in every repeat item (node
+    /// sets), not one value.
+    pub fn takes_nodes(self) -> bool {
+        matches!(
+            self,
+            Func::Count
+                | Func::CountNonEmpty
+                | Func::Sum
+                | Func::Max
+                | Func::Min
+                | Func::Join
+                | Func::IndexedRepeat
+                | Func::Position
+        )
+    }
+
+    /// Functions whose value changes without any answer changing.
+    pub fn is_volatile(self) -> bool {
+        matches!(self, Func::Uuid | Func::Now | Func::Random)
     }
 }
 

@@ -40,53 +40,111 @@ pub(super) const SURVEY_COLUMNS: &[&str] = &[
     "read_only",
     "appearance",
     "choice_filter",
-];
-
-/// Columns whose meaning Reintegra does not implement; a row that fills one is refused rather
-/// than quietly behaving differently from other XLSForm tools.
-pub(super) const UNSUPPORTED_COLUMNS: &[&str] =
-    &["repeat_count", "trigger", "parameters", "body::accept"];
-
-/// Types other XLSForm tools know that Reintegra does not collect.
-pub(super) const UNSUPPORTED_TYPES: &[&str] = &[
-    "geopoint",
-    "geotrace",
-    "geoshape",
-    "image",
-    "audio",
-    "video",
-    "file",
-    "background-audio",
-    "barcode",
-    "time",
-    "datetime",
-    "range",
-    "rank",
-    "hidden",
-    "deviceid",
-    "subscriberid",
-    "simserial",
-    "phonenumber",
-    "phone",
-    "username",
-    "email",
-    "audit",
-    "xml-external",
-    "csv-external",
-    "select_one_from_file",
-    "select_multiple_from_file",
-    "select_one_external",
-    "include",
-    "start-geopoint",
-    "uri:deviceid",
-    "uri:email",
-    "uri:username",
-    "uri:phonenumber",
-    "uri:subscriberid",
-    "uri:simserial",
-    "osm",
+    "repeat_count",
+    "parameters",
     "trigger",
 ];
+
+/// Types other XLSForm tools know that Reintegra does not take, with the reason.
+pub(super) const UNSUPPORTED_TYPES: &[(&str, &str)] = &[
+    (
+        "select_one_external",
+        "choices from an external itemsets file are not supported; use select_one_from_file",
+    ),
+    (
+        "select_multiple_external",
+        "choices from an external itemsets file are not supported; use select_multiple_from_file",
+    ),
+    ("xml-external", "external XML instances are not supported"),
+    ("csv-external", "external CSV instances are not supported"),
+    ("include", "including other forms is not supported"),
+    ("osm", "OpenStreetMap questions are not supported"),
+    (
+        "background-geopoint",
+        "background location is not supported",
+    ),
+];
+
+/// Other names XLSForm tools accept for a type (pyxform's question type dictionary), by the
+/// lower-cased `type` cell.
+fn alias(t: &str) -> Option<Kind> {
+    Some(match t {
+        "text" | "string" | "q string" | "add text prompt" | "barcode-text" => Kind::Text,
+        "integer" | "int" | "q int" | "add integer prompt" => Kind::Integer,
+        "decimal" | "q decimal" | "add decimal prompt" => Kind::Decimal,
+        "date" | "q date" | "add date prompt" => Kind::Date,
+        "time" => Kind::Time,
+        "datetime"
+        | "date time"
+        | "q datetime"
+        | "q date time"
+        | "add datetime prompt"
+        | "add date time prompt" => Kind::DateTime,
+        "note" | "q note" | "add note prompt" => Kind::Note,
+        "calculate" | "q calculate" | "add calculate prompt" => Kind::Calculate,
+        "acknowledge" | "q acknowledge" | "add acknowledge prompt" | "trigger" => Kind::Acknowledge,
+        "start" | "start time" | "get start time" => Kind::Start,
+        "end" | "end time" | "get end time" => Kind::End,
+        "today" | "get today" => Kind::Today,
+        "geopoint" | "q geopoint" | "location" | "q location" | "gps" | "add location prompt" => {
+            Kind::GeoPoint
+        }
+        "geotrace" | "q geotrace" => Kind::GeoTrace,
+        "geoshape" | "q geoshape" => Kind::GeoShape,
+        "barcode" | "q barcode" | "add barcode prompt" => Kind::Barcode,
+        "range" => Kind::Range,
+        "hidden" => Kind::Hidden,
+        "image" | "photo" | "q image" | "q picture" | "add image prompt" => Kind::Image,
+        "audio" | "q audio" | "add audio prompt" => Kind::Audio,
+        "video" | "q video" | "add video prompt" => Kind::Video,
+        "file" | "add file prompt" => Kind::File,
+        "deviceid" | "imei" | "device id" | "get device id" => Kind::Device("deviceid".into()),
+        "phonenumber" | "get phone number" => Kind::Device("phonenumber".into()),
+        "simserial" | "sim id" | "get sim id" => Kind::Device("simserial".into()),
+        "subscriberid" | "subscriber id" | "get subscriber id" => {
+            Kind::Device("subscriberid".into())
+        }
+        "username" | "email" | "audit" | "start-geopoint" | "background-audio" | "uri:deviceid"
+        | "uri:username" | "uri:email" | "uri:phonenumber" | "uri:subscriberid"
+        | "uri:simserial" => Kind::Device(t.into()),
+        "begin_group" | "begin group" => Kind::BeginGroup,
+        "end_group" | "end group" => Kind::EndGroup,
+        "begin_repeat" | "begin repeat" => Kind::BeginRepeat,
+        "end_repeat" | "end repeat" => Kind::EndRepeat,
+        _ => return None,
+    })
+}
+
+/// The hint pyxform's dictionary gives some of those types.
+fn implied_hint(type_cell: &str) -> Option<&'static str> {
+    Some(
+        match type_cell
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_ascii_lowercase()
+            .as_str()
+        {
+            "phone number" => "Enter numbers only.",
+            "number of days in last month" => "Enter a number 0-31.",
+            "number of days in last six months" => "Enter a number 0-183.",
+            "number of days in last year" => "Enter a number 0-365.",
+            _ => return None,
+        },
+    )
+}
+
+/// Types that are another type with a constraint added (pyxform's dictionary).
+pub(super) fn implied_constraint(type_cell: &str) -> Option<(Kind, &'static str)> {
+    Some(match type_cell.trim().to_ascii_lowercase().as_str() {
+        "phone number" => (Kind::Text, "regex(., '^\\d*$')"),
+        "percentage" => (Kind::Integer, "0 <= . and . <= 100"),
+        "number of days in last month" => (Kind::Integer, "0 <= . and . <= 31"),
+        "number of days in last six months" => (Kind::Integer, "0 <= . and . <= 183"),
+        "number of days in last year" => (Kind::Integer, "0 <= . and . <= 365"),
+        _ => return None,
+    })
+}
 
 /// A header cell: base column and language (`label::English (en)` → `label`, `English (en)`).
 pub(super) fn split_header(h: &str) -> (String, String) {
@@ -119,8 +177,15 @@ pub(super) fn split_header(h: &str) -> (String, String) {
         "calculate" => "calculation".to_string(),
         "readonly" => "read_only".to_string(),
         "constraint-message" | "constraint_msg" => "constraint_message".to_string(),
-        "required-message" => "required_message".to_string(),
+        "required-message" | "requiredmsg" | "jr:requiredmsg" => "required_message".to_string(),
+        "constraintmsg" | "jr:constraintmsg" => "constraint_message".to_string(),
         "list_name" | "list-name" => "list_name".to_string(),
+        // pyxform's other names for the same columns.
+        "caption" => "label".to_string(),
+        "command" => "type".to_string(),
+        "tag" | "value" => "name".to_string(),
+        "count" | "jr:count" => "repeat_count".to_string(),
+        "constraining_message" => "constraint_message".to_string(),
         _ => base,
     };
     (base, lang.to_string())
@@ -198,7 +263,7 @@ impl Columns {
     }
 }
 
-pub(super) fn yes(cell: &str) -> Option<bool> {
+pub(crate) fn yes(cell: &str) -> Option<bool> {
     match cell.trim().to_ascii_lowercase().as_str() {
         "" | "no" | "false" | "false()" | "0" => Some(false),
         "yes" | "true" | "true()" | "1" => Some(true),
@@ -226,75 +291,157 @@ pub(super) fn valid_id(id: &str) -> bool {
             .any(|c| c.is_control() || matches!(c, '/' | '?' | '#' | '\\'))
 }
 
-pub(super) fn parse_type(cell: &str) -> Result<Kind, String> {
+/// Typographic quotes, which spreadsheet programs put in place of straight ones as people
+/// type, and the straight quote each stands for (pyxform reads them the same way).
+const SMART_QUOTES: [(char, char); 4] = [
+    ('\u{2018}', '\''),
+    ('\u{2019}', '\''),
+    ('\u{201c}', '"'),
+    ('\u{201d}', '"'),
+];
+
+fn has_smart_quotes(cell: &str) -> bool {
+    cell.contains(|c| SMART_QUOTES.iter().any(|(q, _)| *q == c))
+}
+
+fn without_smart_quotes(book: &Workbook) -> Workbook {
+    let straighten = |cell: &String| -> String {
+        cell.chars()
+            .map(|c| {
+                SMART_QUOTES
+                    .iter()
+                    .find(|(q, _)| *q == c)
+                    .map_or(c, |(_, s)| *s)
+            })
+            .collect()
+    };
+    Workbook {
+        sheets: book
+            .sheets
+            .iter()
+            .map(|s| Sheet {
+                name: s.name.clone(),
+                rows: s
+                    .rows
+                    .iter()
+                    .map(|r| r.iter().map(straighten).collect())
+                    .collect(),
+            })
+            .collect(),
+    }
+}
+
+/// A `type` cell: the kind, and whether it ends with `or_other`.
+pub(super) fn parse_type(cell: &str) -> Result<(Kind, bool), String> {
     let t = cell.trim();
     let lower = t.to_ascii_lowercase();
+    let collapsed = lower.split_whitespace().collect::<Vec<_>>().join(" ");
+    if let Some(kind) = alias(&collapsed) {
+        return Ok((kind, false));
+    }
+    if let Some((kind, _)) = implied_constraint(&collapsed) {
+        return Ok((kind, false));
+    }
     let words: Vec<&str> = lower.split_whitespace().collect();
     let orig_words: Vec<&str> = t.split_whitespace().collect();
-    let list_after = |n: usize| -> Result<String, String> {
+    // The list (or file) after the type's own words, and an optional `or_other`.
+    let after = |n: usize| -> Result<(String, bool), String> {
         match orig_words.get(n..) {
-            Some([list]) => Ok((*list).to_string()),
-            Some([_, extra, ..])
-                if extra.eq_ignore_ascii_case("or_other") || extra.eq_ignore_ascii_case("or") =>
+            Some([list]) => Ok(((*list).to_string(), false)),
+            Some([list, extra]) if extra.eq_ignore_ascii_case("or_other") => {
+                Ok(((*list).to_string(), true))
+            }
+            Some([list, or, specify, other])
+                if or.eq_ignore_ascii_case("or")
+                    && specify.eq_ignore_ascii_case("specify")
+                    && other.eq_ignore_ascii_case("other") =>
             {
-                Err(format!(
-                    "'{t}': 'or_other' is not supported; add an 'other' choice and a text question \
-                     shown when it is selected"
-                ))
+                Ok(((*list).to_string(), true))
             }
             _ => Err(format!(
                 "'{t}' must name one choice list, as in 'select_one yes_no'"
             )),
         }
     };
-    Ok(match words.as_slice() {
-        ["text"] | ["string"] => Kind::Text,
-        ["integer"] | ["int"] => Kind::Integer,
-        ["decimal"] => Kind::Decimal,
-        ["date"] => Kind::Date,
-        ["note"] => Kind::Note,
-        ["calculate"] => Kind::Calculate,
-        ["acknowledge"] => Kind::Acknowledge,
-        ["start"] => Kind::Start,
-        ["end"] => Kind::End,
-        ["today"] => Kind::Today,
-        ["begin_group"] | ["begin", "group"] => Kind::BeginGroup,
-        ["end_group"] | ["end", "group"] => Kind::EndGroup,
-        ["begin_repeat"] | ["begin", "repeat"] => Kind::BeginRepeat,
-        ["end_repeat"] | ["end", "repeat"] => Kind::EndRepeat,
-        ["select_one", ..] => Kind::SelectOne(list_after(1)?),
-        ["select_multiple", ..] => Kind::SelectMultiple(list_after(1)?),
-        ["select", "one", "from", ..] => Kind::SelectOne(list_after(3)?),
-        ["select", "one", ..] => Kind::SelectOne(list_after(2)?),
-        ["select", "all", "that", "apply", "from", ..] => Kind::SelectMultiple(list_after(5)?),
-        ["select", "all", "that", "apply", ..] => Kind::SelectMultiple(list_after(4)?),
-        ["select", "multiple", ..] => Kind::SelectMultiple(list_after(2)?),
-        ["begin", "loop", ..] | ["end", "loop"] | ["begin_loop", ..] | ["end_loop"] => {
-            return Err(format!(
-                "'{t}': loops are not supported; use a repeat (begin_repeat)"
-            ));
+    let select = |n: usize, multiple: bool| -> Result<(Kind, bool), String> {
+        let (list, other) = after(n)?;
+        Ok((
+            if multiple {
+                Kind::SelectMultiple(list)
+            } else {
+                Kind::SelectOne(list)
+            },
+            other,
+        ))
+    };
+    let from_file = |multiple: bool| -> Result<(Kind, bool), String> {
+        match orig_words.get(1..) {
+            Some([file]) if has_choices_extension(file) => Ok((
+                if multiple {
+                    Kind::SelectMultipleFromFile((*file).to_string())
+                } else {
+                    Kind::SelectOneFromFile((*file).to_string())
+                },
+                false,
+            )),
+            _ => Err(format!(
+                "'{t}' must name one file ending in .csv, .xml or .geojson, as in \
+                 'select_one_from_file villages.csv'"
+            )),
         }
-        [first, ..] if UNSUPPORTED_TYPES.contains(first) => {
-            return Err(format!(
-                "the question type '{first}' is not supported by Reintegra"
-            ));
-        }
-        [first, ..]
-            if first.starts_with("select_one_from_file")
-                || first.starts_with("select_multiple_from_file") =>
-        {
-            return Err(format!(
-                "the question type '{first}' (choices from a file) is not supported"
-            ));
-        }
-        _ => return Err(format!("'{t}' is not a question type Reintegra knows")),
-    })
+    };
+    match words.as_slice() {
+        ["select_one", ..] | ["select1", ..] => select(1, false),
+        ["select_multiple", ..] => select(1, true),
+        ["select", "one", "from", ..] | ["select", "one", "using", ..] => select(3, false),
+        ["select", "one", ..] => select(2, false),
+        ["select", "all", "that", "apply", "from", ..] => select(5, true),
+        ["select", "all", "that", "apply", ..] => select(4, true),
+        ["select", "multiple", "from", ..] | ["select", "multiple", "using", ..] => select(3, true),
+        ["select", "multiple", ..] => select(2, true),
+        ["select_one_from_file", ..] => from_file(false),
+        ["select_multiple_from_file", ..] => from_file(true),
+        ["rank", ..] => match orig_words.get(1..) {
+            Some([list]) => Ok((Kind::Rank((*list).to_string()), false)),
+            _ => Err(format!(
+                "'{t}' must name one choice list, as in 'rank needs'"
+            )),
+        },
+        ["begin", "loop", ..] | ["end", "loop"] | ["begin_loop", ..] | ["end_loop"] => Err(
+            format!("'{t}': loops are not supported; use a repeat (begin_repeat)"),
+        ),
+        [first, ..] => match UNSUPPORTED_TYPES.iter().find(|(name, _)| name == first) {
+            Some((_, why)) => Err(format!(
+                "the question type '{first}' is not supported: {why}"
+            )),
+            None => Err(format!("'{t}' is not a question type Reintegra knows")),
+        },
+        [] => Err("this row has no type".into()),
+    }
+}
+
+fn has_choices_extension(file: &str) -> bool {
+    let lower = file.to_ascii_lowercase();
+    [".csv", ".xml", ".geojson"]
+        .iter()
+        .any(|e| lower.ends_with(e) && lower.len() > e.len())
 }
 
 /// Reads an XLSForm's tables into a form. `fallback_id` names the form when the settings sheet
 /// does not (XLSForm tools use the file name). Every problem found is returned, not just the
 /// first; the form is also compiled, so expression and reference errors are among them.
 pub fn read(book: &Workbook, fallback_id: &str) -> Result<Form, Vec<Problem>> {
+    let cleaned;
+    let book = if book
+        .sheets
+        .iter()
+        .any(|s| s.rows.iter().flatten().any(|c| has_smart_quotes(c)))
+    {
+        cleaned = without_smart_quotes(book);
+        &cleaned
+    } else {
+        book
+    };
     let mut problems = Vec::new();
     for s in &book.sheets {
         if s.rows.len() > MAX_ROWS + 1 {
@@ -338,17 +485,32 @@ pub fn read(book: &Workbook, fallback_id: &str) -> Result<Form, Vec<Problem>> {
         ))]);
     };
     let settings = read_settings(book, fallback_id, &mut problems);
-    let choices = read_choices(book, &mut problems);
-    let questions = read_survey(survey, &mut problems);
+    let allow_duplicates = settings
+        .extra
+        .get("allow_choice_duplicates")
+        .is_some_and(|v| yes(v) == Some(true));
+    let mut choices = read_choices(book, allow_duplicates, &mut problems);
+    let mut other_lists = Vec::new();
+    let questions = read_survey(survey, &mut problems, &mut other_lists);
+    add_other_choices(&mut choices, &other_lists);
     let form = Form {
         settings,
         questions,
         choices,
     };
-    if problems.is_empty()
-        && let Err(mut more) = crate::Compiled::new(form.clone())
-    {
-        problems.append(&mut more);
+    // Expressions are checked even when the structure has problems, so one pass reports
+    // everything; rows refused above are simply absent.
+    // A choices sheet that could not be read at all would make every list "missing".
+    let choices_unreadable = problems
+        .iter()
+        .any(|p| p.sheet == "choices" && p.row.is_none());
+    if let Err(mut more) = crate::Compiled::new(form.clone()) {
+        for p in more.drain(..) {
+            let cascade = choices_unreadable && p.message.contains("on the choices sheet");
+            if !cascade && !problems.contains(&p) {
+                problems.push(p);
+            }
+        }
     }
     if problems.is_empty() {
         Ok(form)
@@ -436,7 +598,35 @@ pub(super) fn read_settings(
     settings
 }
 
-pub(super) fn read_choices(book: &Workbook, problems: &mut Vec<Problem>) -> Vec<ChoiceList> {
+/// Adds the "other" choice that `or_other` implies to each list, once.
+fn add_other_choices(choices: &mut [ChoiceList], other_lists: &[String]) {
+    for list in choices.iter_mut() {
+        if other_lists.contains(&list.name) && !list.choices.iter().any(|c| c.name == "other") {
+            let languages: BTreeSet<String> = list
+                .choices
+                .iter()
+                .flat_map(|c| c.label.keys().cloned())
+                .collect();
+            let label = languages
+                .into_iter()
+                .map(|l| (l, OTHER_CHOICE.to_string()))
+                .collect();
+            let row = list.choices.last().map_or(0, |c| c.row);
+            list.choices.push(Choice {
+                name: "other".into(),
+                label,
+                extra: BTreeMap::new(),
+                row,
+            });
+        }
+    }
+}
+
+pub(super) fn read_choices(
+    book: &Workbook,
+    allow_duplicates: bool,
+    problems: &mut Vec<Problem>,
+) -> Vec<ChoiceList> {
     let Some(sheet) = book.sheet("choices") else {
         return Vec::new();
     };
@@ -459,6 +649,12 @@ pub(super) fn read_choices(book: &Workbook, problems: &mut Vec<Problem>) -> Vec<
         ));
         return Vec::new();
     }
+    // pyxform also takes `value` as the name column.
+    let name_column = if !cols.has("name") && cols.has("value") {
+        "value"
+    } else {
+        "name"
+    };
     let mut lists: Vec<ChoiceList> = Vec::new();
     for (i, row) in sheet.rows.iter().enumerate().skip(1) {
         let line = i + 1;
@@ -466,7 +662,7 @@ pub(super) fn read_choices(book: &Workbook, problems: &mut Vec<Problem>) -> Vec<
             continue;
         }
         let list = cols.get(row, "list_name");
-        let name = cols.get(row, "name");
+        let name = cols.get(row, name_column);
         if list.is_empty() {
             problems.push(Problem::at(
                 "choices",
@@ -488,21 +684,24 @@ pub(super) fn read_choices(book: &Workbook, problems: &mut Vec<Problem>) -> Vec<
         let choice = Choice {
             name: name.to_string(),
             label: cols.text(row, "label"),
-            extra: cols.extra(row, &["list_name", "name", "label"]),
+            extra: cols.extra(row, &["list_name", name_column, "label"]),
             row: line,
         };
         match lists.iter_mut().find(|l| l.name == list) {
             Some(l) => {
-                // A list filtered by other columns may repeat a name under another filter
-                // value (a county named alike in two states); elsewhere it is a mistake.
-                let filtered = !choice.extra.is_empty();
-                if let Some(first) = l.choices.iter().find(|c| c.name == name && !filtered) {
+                // A name may repeat (a county named alike in two states, told apart by a
+                // cascading filter) only when the settings say so, as in pyxform.
+                if let Some(first) = l.choices.iter().find(|c| c.name == name)
+                    && !allow_duplicates
+                {
                     problems.push(Problem::at(
                         "choices",
                         line,
-                        "name",
+                        name_column,
                         format!(
-                            "the list '{list}' already has a choice named '{name}' (row {})",
+                            "the list '{list}' already has a choice named '{name}' (row {}); \
+                             if that is intended, set allow_choice_duplicates to yes in the \
+                             settings sheet",
                             first.row
                         ),
                     ));
@@ -519,7 +718,13 @@ pub(super) fn read_choices(book: &Workbook, problems: &mut Vec<Problem>) -> Vec<
     lists
 }
 
-pub(super) fn read_survey(sheet: &Sheet, problems: &mut Vec<Problem>) -> Vec<Question> {
+/// Reads the survey sheet. The choice lists of selects with `or_other` are added to
+/// `other_lists`: they gain an "other" choice.
+pub(super) fn read_survey(
+    sheet: &Sheet,
+    problems: &mut Vec<Problem>,
+    other_lists: &mut Vec<String>,
+) -> Vec<Question> {
     let Some(header) = sheet.rows.first() else {
         problems.push(Problem::sheet("survey", "the 'survey' sheet is empty"));
         return Vec::new();
@@ -547,120 +752,202 @@ pub(super) fn read_survey(sheet: &Sheet, problems: &mut Vec<Problem>) -> Vec<Que
         return Vec::new();
     }
     let mut out = Vec::new();
-    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    // Names are unique among the children of one group or repeat (as in pyxform); one scope
+    // per open group, the form itself at the bottom.
+    let mut scopes: Vec<BTreeMap<String, usize>> = vec![BTreeMap::new()];
     for (i, row) in sheet.rows.iter().enumerate().skip(1) {
         let line = i + 1;
         if is_blank(row) {
             continue;
         }
         let type_cell = cols.get(row, "type");
+        let name = cols.get(row, "name");
         if type_cell.is_empty() {
+            // A row with neither type, name nor label is a comment, skipped as pyxform skips it.
+            if name.is_empty() && cols.text(row, "label").is_empty() {
+                continue;
+            }
             problems.push(Problem::at("survey", line, "type", "this row has no type"));
             continue;
         }
-        let kind = match parse_type(type_cell) {
+        let (kind, or_other) = match parse_type(type_cell) {
             Ok(k) => k,
             Err(e) => {
                 problems.push(Problem::at("survey", line, &cols.header("type"), e));
                 continue;
             }
         };
-        for col in UNSUPPORTED_COLUMNS {
-            if !cols.get(row, col).is_empty() {
-                problems.push(Problem::at(
-                    "survey",
-                    line,
-                    col,
-                    format!("the column '{col}' is not supported by Reintegra"),
-                ));
-            }
-        }
-        let name = cols.get(row, "name");
         let is_end = matches!(kind, Kind::EndGroup | Kind::EndRepeat);
-        if name.is_empty() && !is_end {
+        if is_end {
+            if scopes.len() > 1 {
+                scopes.pop();
+            }
+        } else if name.is_empty() {
             problems.push(Problem::at(
                 "survey",
                 line,
                 "name",
                 format!("the {} row has no name", kind.type_cell()),
             ));
-            continue;
-        }
-        if !name.is_empty() && !valid_name(name) {
+        } else if !valid_name(name) {
             problems.push(Problem::at(
                 "survey",
                 line,
                 "name",
                 format!("'{name}' is not a valid name: start with a letter or '_', then use letters, digits, '_', '-' or '.'"),
             ));
-            continue;
+        } else if name.eq_ignore_ascii_case("meta") {
+            problems.push(Problem::at(
+                "survey",
+                line,
+                "name",
+                "the name 'meta' is kept for the form's metadata (instanceID); choose another",
+            ));
+        } else if let Some(first) = scopes.last().and_then(|s| s.get(name)) {
+            problems.push(Problem::at(
+                "survey",
+                line,
+                "name",
+                format!(
+                    "the name '{name}' is already used on row {first} in the same group; names \
+                     must be unique within a group"
+                ),
+            ));
+        } else if let Some(scope) = scopes.last_mut() {
+            scope.insert(name.to_string(), line);
         }
-        if !is_end {
-            if let Some(first) = seen.get(name) {
-                problems.push(Problem::at(
-                    "survey",
-                    line,
-                    "name",
-                    format!(
-                        "the name '{name}' is already used on row {first}; names must be unique"
-                    ),
-                ));
-                continue;
-            }
-            seen.insert(name.to_string(), line);
+        if matches!(kind, Kind::BeginGroup | Kind::BeginRepeat) {
+            scopes.push(BTreeMap::new());
         }
         let mut q = Question::new(kind, name, line);
         q.label = cols.text(row, "label");
         q.hint = cols.text(row, "hint");
+        if q.hint.is_empty()
+            && let Some(hint) = implied_hint(type_cell)
+        {
+            q.hint.insert(String::new(), hint.into());
+        }
         q.required_message = cols.text(row, "required_message");
         q.constraint_message = cols.text(row, "constraint_message");
-        for (col, flag) in [
-            ("required", &mut q.required),
-            ("read_only", &mut q.read_only),
-        ] {
-            match yes(cols.get(row, col)) {
-                Some(v) => *flag = v,
-                None => problems.push(Problem::at(
-                    "survey",
-                    line,
-                    col,
-                    format!("'{}' should be 'yes' or empty", cols.get(row, col)),
-                )),
-            }
+        let required = cols.get(row, "required");
+        match yes(required) {
+            Some(v) => q.required = v,
+            // Anything else is an expression, checked like the other columns.
+            None => q.required_when = Some(required.to_string()),
+        }
+        match yes(cols.get(row, "read_only")) {
+            Some(v) => q.read_only = v,
+            None => problems.push(Problem::at(
+                "survey",
+                line,
+                "read_only",
+                format!("'{}' should be 'yes' or empty", cols.get(row, "read_only")),
+            )),
         }
         let opt = |col: &str| {
             let v = cols.get(row, col);
             (!v.is_empty()).then(|| v.to_string())
         };
         q.relevant = opt("relevant");
-        q.constraint = opt("constraint");
+        q.constraint =
+            opt("constraint").or_else(|| implied_constraint(type_cell).map(|(_, c)| c.to_string()));
         q.calculation = opt("calculation");
         q.default = opt("default");
         q.appearance = opt("appearance");
         q.choice_filter = opt("choice_filter");
+        q.repeat_count = opt("repeat_count");
+        q.parameters = opt("parameters");
+        q.trigger = opt("trigger");
         q.extra = cols.extra(row, SURVEY_COLUMNS);
-        for col in UNSUPPORTED_COLUMNS {
-            q.extra.remove(*col);
+        check_row(&q, &cols, problems);
+        if or_other {
+            if let Some(list) = q.kind.list() {
+                other_lists.push(list.to_string());
+            }
+            out.push(q);
+            let Some(asked) = out.last() else { continue };
+            let other = other_question(asked);
+            if let Some(scope) = scopes.last_mut() {
+                scope.entry(other.name.clone()).or_insert(line);
+            }
+            out.push(other);
+        } else {
+            out.push(q);
         }
-        if q.kind == Kind::Calculate && q.calculation.is_none() {
-            problems.push(Problem::at(
-                "survey",
-                line,
-                "calculation",
-                format!("the calculate row '{name}' needs a calculation"),
-            ));
-        }
-        if q.kind.is_answerable() && q.label.is_empty() && !matches!(q.kind, Kind::Acknowledge) {
-            // XLSForm tools accept this with a warning; a question nobody can read cannot be
-            // answered well, so refuse it.
-            problems.push(Problem::at(
-                "survey",
-                line,
-                "label",
-                format!("the question '{name}' has no label"),
-            ));
-        }
-        out.push(q);
     }
     out
 }
+
+/// What a single row must say for its type.
+fn check_row(q: &Question, cols: &Columns, problems: &mut Vec<Problem>) {
+    let name = &q.name;
+    if q.kind == Kind::Calculate && q.calculation.is_none() && q.default.is_none() {
+        problems.push(Problem::at(
+            "survey",
+            q.row,
+            "calculation",
+            format!("the calculate row '{name}' needs a calculation"),
+        ));
+    }
+    if q.repeat_count.is_some() && q.kind != Kind::BeginRepeat {
+        problems.push(Problem::at(
+            "survey",
+            q.row,
+            &cols.header("repeat_count"),
+            "only a begin_repeat row can have a repeat_count",
+        ));
+    }
+    if q.trigger.is_some() && q.calculation.is_none() && q.kind == Kind::Calculate {
+        problems.push(Problem::at(
+            "survey",
+            q.row,
+            "trigger",
+            "a trigger recomputes a calculation: fill in the calculation column",
+        ));
+    }
+    if q.kind == Kind::Range {
+        for key in ["start", "end", "step"] {
+            if let Some(v) = q.parameter(key)
+                && v.parse::<f64>().is_err()
+            {
+                problems.push(Problem::at(
+                    "survey",
+                    q.row,
+                    "parameters",
+                    format!("the range's {key} must be a number, not '{v}'"),
+                ));
+            }
+        }
+        if q.parameter("step").and_then(|s| s.parse::<f64>().ok()) == Some(0.0) {
+            problems.push(Problem::at(
+                "survey",
+                q.row,
+                "parameters",
+                "the range's step cannot be 0",
+            ));
+        }
+    }
+    let needs_label = q.kind.is_answerable() && !matches!(q.kind, Kind::Acknowledge);
+    if needs_label && q.label.is_empty() && !q.extra.keys().any(|k| k.starts_with("media::")) {
+        // XLSForm tools accept this with a warning; a question nobody can read cannot be
+        // answered well, so refuse it.
+        problems.push(Problem::at(
+            "survey",
+            q.row,
+            "label",
+            format!("the question '{name}' has no label"),
+        ));
+    }
+}
+
+/// The text question pyxform adds after a select with `or_other`.
+fn other_question(asked: &Question) -> Question {
+    let mut other = Question::new(Kind::Text, &format!("{}_other", asked.name), asked.row);
+    other.label.insert(String::new(), OTHER_PROMPT.into());
+    other.relevant = Some(format!("selected(${{{}}}, 'other')", asked.name));
+    other
+}
+
+/// What pyxform writes for the `or_other` expansion (untranslated, as pyxform does).
+pub const OTHER_PROMPT: &str = "Specify other.";
+pub const OTHER_CHOICE: &str = "Other";

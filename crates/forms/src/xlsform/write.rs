@@ -44,6 +44,9 @@ pub fn write(form: &Form) -> Workbook {
             "read_only",
             "appearance",
             "choice_filter",
+            "repeat_count",
+            "parameters",
+            "trigger",
         ]
         .map(String::from),
     );
@@ -58,10 +61,10 @@ pub fn write(form: &Form) -> Workbook {
         };
         r.extend(texts(&q.label, &label_cols));
         r.extend(texts(&q.hint, &hint_cols));
-        r.push(if q.required {
-            "yes".into()
-        } else {
-            String::new()
+        r.push(match (&q.required_when, q.required) {
+            (Some(expr), _) => expr.clone(),
+            (None, true) => "yes".into(),
+            (None, false) => String::new(),
         });
         r.extend(texts(&q.required_message, &req_cols));
         r.push(q.relevant.clone().unwrap_or_default());
@@ -76,6 +79,9 @@ pub fn write(form: &Form) -> Workbook {
         });
         r.push(q.appearance.clone().unwrap_or_default());
         r.push(q.choice_filter.clone().unwrap_or_default());
+        r.push(q.repeat_count.clone().unwrap_or_default());
+        r.push(q.parameters.clone().unwrap_or_default());
+        r.push(q.trigger.clone().unwrap_or_default());
         r.extend(
             extra_cols
                 .iter()

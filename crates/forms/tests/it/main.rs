@@ -2,6 +2,7 @@
 //! The forms crate's integration tests as one binary: the XLSForm corpus and pyxform's own files.
 
 mod corpus;
+mod corpus_cases;
 mod fuzz_inputs;
 mod hostile;
 mod pyxform_conformance;

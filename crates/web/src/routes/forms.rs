@@ -30,6 +30,12 @@ pub(super) const ROUTES: &[RouteSpec] = &[
         act(Action::ReadForms),
     ),
     r(
+        "forms.xform",
+        "GET",
+        "/forms/{form}/{version}/xform",
+        act(Action::ReadForms),
+    ),
+    r(
         "submissions.start",
         "POST",
         "/cases/{id}/submissions",
@@ -60,6 +66,7 @@ pub(super) fn handler(name: &str) -> Option<MethodRouter<AppState>> {
         "forms.try" => post(pages::instruments::preview_try),
         "forms.publish" => post(pages::instruments::publish),
         "forms.export" => get(pages::instruments::export),
+        "forms.xform" => get(pages::instruments::export_xform),
         "submissions.start" => post(pages::instruments::start),
         "submissions.view" => get(pages::instruments::view),
         "submissions.save" => post(pages::instruments::save),

@@ -232,6 +232,34 @@ pub async fn publish(
     Ok(Redirect::to(&version_path(&form_id, &version)).into_response())
 }
 
+/// The version as an ODK XForm (XML), for field clients.
+pub async fn export_xform(
+    State(state): State<AppState>,
+    SignedIn(caller): SignedIn,
+    Path((form_id, version)): Path<(String, String)>,
+) -> Result<Response, AppError> {
+    let v = app::lookups::form_version(&state, &caller.actor(), &form_id, &version).await?;
+    let form: Form = serde_json::from_str(&v.definition)
+        .map_err(|e| AppError::internal(format!("stored form: {e}")))?;
+    let xml = forms::export_xform(&form)
+        .map_err(|p| AppError::internal(format!("stored form does not compile: {p:?}")))?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/xml; charset=utf-8".to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!(
+                    "attachment; filename=\"{}-{}.xml\"",
+                    v.info.form_id,
+                    v.info.version.replace('"', "")
+                ),
+            ),
+        ],
+        xml,
+    )
+        .into_response())
+}
+
 pub async fn export(
     State(state): State<AppState>,
     SignedIn(caller): SignedIn,
