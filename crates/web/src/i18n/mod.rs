@@ -251,6 +251,14 @@ impl Tr {
         args.set(name2, FluentValue::from(self.placed(value2.to_string())));
         self.i18n.format(&self.lang, id, Some(&args))
     }
+    /// A message with any number of named arguments.
+    pub fn t_args(&self, id: &str, values: &[(&str, &str)]) -> String {
+        let mut args = FluentArgs::new();
+        for (name, value) in values {
+            args.set(*name, FluentValue::from(self.placed(value.to_string())));
+        }
+        self.i18n.format(&self.lang, id, Some(&args))
+    }
     /// A value put into a sentence: an ISO date is written as the reader's language writes
     /// dates, and in right-to-left text a value written left to right (a
     /// date, a case number, a Latin name) is marked so: its digits and dashes, which have no

@@ -28,6 +28,34 @@ pub fn answers_from_post(c: &Compiled, fields: &[(String, String)]) -> Answers {
         }
     }
     let mut multi: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    // A ranking is posted as one position per choice (`rank:a:<path>:<choice>`).
+    let mut ranks: BTreeMap<String, Vec<(usize, usize, String)>> = BTreeMap::new();
+    for (order, (k, v)) in fields.iter().enumerate() {
+        let Some(rest) = k.strip_prefix("rank:a:") else {
+            continue;
+        };
+        let Some((path, choice)) = rest.rsplit_once(':') else {
+            continue;
+        };
+        if let Ok(position) = v.trim().parse::<usize>() {
+            ranks
+                .entry(path.to_string())
+                .or_default()
+                .push((position, order, choice.to_string()));
+        }
+    }
+    for (path, mut ranked) in ranks {
+        ranked.sort();
+        let segments: Vec<&str> = path.split('/').collect();
+        let name = segments[segments.len() - 1];
+        if c.index(name)
+            .is_some_and(|i| matches!(c.question(i).kind, Kind::Rank(_)))
+            && let Some(target) = container(&mut answers, &segments[..segments.len() - 1])
+        {
+            let order: Vec<String> = ranked.into_iter().map(|(_, _, choice)| choice).collect();
+            target.set(name, order.join(" "));
+        }
+    }
     for (k, v) in fields {
         let Some(path) = k.strip_prefix("a:") else {
             continue;
@@ -40,7 +68,10 @@ pub fn answers_from_post(c: &Compiled, fields: &[(String, String)]) -> Answers {
         if !c.question(i).kind.is_answerable() {
             continue;
         }
-        if matches!(c.question(i).kind, Kind::SelectMultiple(_)) {
+        if matches!(
+            c.question(i).kind,
+            Kind::SelectMultiple(_) | Kind::SelectMultipleFromFile(_)
+        ) {
             multi
                 .entry(path.to_string())
                 .or_default()

@@ -6,11 +6,14 @@ pub struct ChoiceView {
     pub value: String,
     pub label: String,
     pub selected: bool,
+    /// Its place in a ranking (1 is first); 0 when not ranked.
+    pub position: usize,
 }
 
 /// One question as the template draws it.
 pub struct QuestionView {
-    /// text, number, decimal, date, radio, checkboxes, acknowledge, note, computed
+    /// text, number, decimal, date, time, datetime, geo, range, rank, radio, checkboxes,
+    /// acknowledge, note, computed
     pub kind: &'static str,
     pub name: String,
     pub id: String,
@@ -21,6 +24,10 @@ pub struct QuestionView {
     pub read_only: bool,
     pub error: String,
     pub choices: Vec<ChoiceView>,
+    /// A range's scale.
+    pub min: String,
+    pub max: String,
+    pub step: String,
     /// Keep the control the user is working in untouched when htmx swaps the form in again
     /// (`hx-preserve`), so nothing typed while a request was under way is overwritten. Off for
     /// selects whose choices depend on other answers: those must be redrawn.
@@ -178,12 +185,21 @@ impl Drawing<'_> {
         path: &str,
         pos: &Position,
     ) -> Option<QuestionView> {
-        let value = self.answers_at(pos).text(&q.name).to_string();
+        let value = self.answers_at(pos).text(self.c.key(f)).to_string();
         let kind = match &q.kind {
-            Kind::Text => "text",
+            // Choices from an attached file: typed, until files can be attached to forms.
+            Kind::Text
+            | Kind::Barcode
+            | Kind::SelectOneFromFile(_)
+            | Kind::SelectMultipleFromFile(_) => "text",
             Kind::Integer => "number",
             Kind::Decimal => "decimal",
             Kind::Date => "date",
+            Kind::Time => "time",
+            Kind::DateTime => "datetime",
+            Kind::GeoPoint | Kind::GeoTrace | Kind::GeoShape => "geo",
+            Kind::Range => "range",
+            Kind::Rank(_) => "rank",
             Kind::SelectOne(_) => "radio",
             Kind::SelectMultiple(_) => "checkboxes",
             Kind::Acknowledge => "acknowledge",
@@ -192,6 +208,38 @@ impl Drawing<'_> {
             Kind::Calculate if !q.label.is_empty() => "computed",
             _ => return None,
         };
+        // Hints the form's author did not have to write: the format a typed location takes,
+        // the scale of a range.
+        let format_hint = match &q.kind {
+            Kind::GeoPoint => self.tr.t("form-geo-hint-point"),
+            Kind::GeoTrace => self.tr.t("form-geo-hint-line"),
+            Kind::GeoShape => self.tr.t("form-geo-hint-shape"),
+            Kind::Range => {
+                let (start, end, step) = range_bounds(q);
+                self.tr.t_args(
+                    "form-range-hint",
+                    &[
+                        ("start", start.as_str()),
+                        ("end", end.as_str()),
+                        ("step", step.as_str()),
+                    ],
+                )
+            }
+            _ => String::new(),
+        };
+        let author_hint = self.interpolate(&self.text(&q.hint), pos);
+        let hint = match (author_hint.is_empty(), format_hint.is_empty()) {
+            (_, true) => author_hint,
+            (true, false) => format_hint,
+            (false, false) => format!("{author_hint} {format_hint}"),
+        };
+        let (min, max, step) = if q.kind == Kind::Range {
+            range_bounds(q)
+        } else {
+            Default::default()
+        };
+        // A ranking lists its choices in the order given so far, then the others.
+        let ranked: Vec<&str> = value.split_whitespace().collect();
         let selected: Vec<&str> = value.split_whitespace().collect();
         let choices = if q.kind.list().is_some() {
             self.c
@@ -201,6 +249,10 @@ impl Drawing<'_> {
                     value: ch.name.clone(),
                     label: self.text(&ch.label),
                     selected: selected.contains(&ch.name.as_str()),
+                    position: ranked
+                        .iter()
+                        .position(|r| *r == ch.name)
+                        .map_or(0, |p| p + 1),
                 })
                 .collect()
         } else {
@@ -211,7 +263,10 @@ impl Drawing<'_> {
             name: format!("a:{path}"),
             id: format!("q-{}", path.replace('/', "-")),
             label: self.interpolate(&self.text(&q.label), pos),
-            hint: self.interpolate(&self.text(&q.hint), pos),
+            hint,
+            min,
+            max,
+            step,
             value,
             required: q.required,
             read_only: q.read_only || !self.editable,
@@ -220,6 +275,12 @@ impl Drawing<'_> {
             preserve: self.editable && q.choice_filter.is_none(),
         })
     }
+}
+
+/// A range's start, end and step as written (XLSForm's defaults 1, 10 and 1).
+fn range_bounds(q: &forms::Question) -> (String, String, String) {
+    let get = |k: &str, d: &str| q.parameter(k).unwrap_or(d).to_string();
+    (get("start", "1"), get("end", "10"), get("step", "1"))
 }
 
 /// Draws a form in its current state.
