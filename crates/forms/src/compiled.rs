@@ -127,10 +127,22 @@ impl Compiled {
             })
             .collect();
         let keys = answer_keys(&form, &enclosing, &repeats_of);
+        let by_key: HashMap<String, usize> = keys
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !matches!(form.questions[*i].kind, Kind::EndGroup | Kind::EndRepeat))
+            .map(|(i, k)| (k.clone(), i))
+            .collect();
+        let places = Places {
+            form: &form,
+            parent: enclosing.iter().map(|e| e.last().copied()).collect(),
+            keys: &keys,
+        };
 
         let resolver = Resolver {
             form: &form,
             by_name: &by_name,
+            by_key: &by_key,
         };
         let mut nodes = Vec::with_capacity(form.questions.len());
         for (i, q) in form.questions.iter().enumerate() {
@@ -152,7 +164,10 @@ impl Compiled {
                     expr::parse(src)
                 };
                 match parsed {
-                    Ok(e) => {
+                    Ok(mut e) => {
+                        for why in e.resolve_paths(&mut |p| places.resolve(p, i)) {
+                            problems.push(Problem::at(SHEET, q.row, col, why));
+                        }
                         for r in e.references() {
                             resolver.check(r, SHEET, q.row, col, &mut problems);
                         }
@@ -207,6 +222,12 @@ impl Compiled {
                 ("required_message", &q.required_message),
             ] {
                 for r in text.values().flat_map(|t| text_references(t)) {
+                    // A group shown in a text shows its answers' text, as in XPath.
+                    if by_name.get(&r).is_some_and(|rows| {
+                        rows.len() == 1 && form.questions[rows[0]].kind == Kind::BeginGroup
+                    }) {
+                        continue;
+                    }
                     resolver.check(&r, SHEET, q.row, col, &mut problems);
                 }
             }
@@ -286,12 +307,6 @@ impl Compiled {
             return Err(problems);
         }
         let items = nest(&form, &mut 0);
-        let by_key = keys
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| !matches!(form.questions[*i].kind, Kind::EndGroup | Kind::EndRepeat))
-            .map(|(i, k)| (k.clone(), i))
-            .collect();
         Ok(Compiled {
             form,
             nodes,
@@ -313,6 +328,12 @@ impl Compiled {
             Some([one]) => Some(*one),
             _ => None,
         }
+    }
+
+    /// The row an expression's reference names: `${name}`, or the answer key a path was
+    /// resolved to.
+    pub fn target(&self, reference: &str) -> Option<usize> {
+        self.named(reference).or_else(|| self.index(reference))
     }
 
     /// Where the answer of row `i` is kept in its repeat item.
@@ -354,15 +375,67 @@ fn answer_keys(form: &Form, enclosing: &[Vec<usize>], repeats_of: &[Vec<usize>])
         .collect()
 }
 
+/// Where rows sit, for resolving paths (`../name`, `/data/group/name`).
+struct Places<'a> {
+    form: &'a Form,
+    /// The group or repeat each row sits in.
+    parent: Vec<Option<usize>>,
+    keys: &'a [String],
+}
+
+impl Places<'_> {
+    fn child(&self, of: Option<usize>, name: &str) -> Option<usize> {
+        (0..self.form.questions.len()).find(|&i| {
+            self.parent[i] == of
+                && self.form.questions[i].name == name
+                && !matches!(
+                    self.form.questions[i].kind,
+                    Kind::EndGroup | Kind::EndRepeat
+                )
+        })
+    }
+
+    /// The answer key of the row `path` leads to from row `from`.
+    fn resolve(&self, path: &str, from: usize) -> Result<String, String> {
+        let fail = || format!("the path '{path}' leads to no question of this form");
+        let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+        // `None` is the form itself; `Some(Some(i))` a row; the context starts at the row.
+        let (mut at, rest): (Option<usize>, &[&str]) = if path.starts_with('/') {
+            (None, segments.get(1..).unwrap_or(&[]))
+        } else {
+            (Some(from), &segments[..])
+        };
+        for seg in rest {
+            at = match *seg {
+                "." => at,
+                ".." => match at {
+                    Some(r) => self.parent[r],
+                    None => return Err(fail()),
+                },
+                name => Some(self.child(at, name).ok_or_else(fail)?),
+            };
+        }
+        match at {
+            Some(r) => Ok(self.keys[r].clone()),
+            None => Err(fail()),
+        }
+    }
+}
+
 /// Checks `${name}` references against the form.
 struct Resolver<'a> {
     form: &'a Form,
     by_name: &'a HashMap<String, Vec<usize>>,
+    by_key: &'a HashMap<String, usize>,
 }
 
 impl Resolver<'_> {
     fn check(&self, r: &str, sheet: &str, row: usize, col: &str, problems: &mut Vec<Problem>) {
         let q = &self.form.questions;
+        // A path resolved to a row whose name is used in several groups.
+        if r.contains(':') && self.by_key.contains_key(r) {
+            return;
+        }
         match self.by_name.get(r).map(Vec::as_slice) {
             None | Some([]) if r == INSTANCE_ID => {}
             None | Some([]) => problems.push(Problem::at(

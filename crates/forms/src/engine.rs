@@ -108,7 +108,8 @@ struct Ctx<'a> {
 
 impl Env for Ctx<'_> {
     fn lookup(&self, name: &str) -> Value {
-        match self.c.named(name) {
+        // A name, or the answer key a path was resolved to (`mother:status`).
+        match self.c.target(name) {
             Some(target) => typed(
                 &self.c.question(target).kind,
                 &self.c.value_at(self.answers, self.pos, target),
@@ -144,7 +145,7 @@ impl Env for Ctx<'_> {
     }
 
     fn nodes(&self, name: &str) -> Vec<Value> {
-        let Some(target) = self.c.named(name) else {
+        let Some(target) = self.c.target(name) else {
             return vec![self.lookup(name)];
         };
         let kind = &self.c.question(target).kind;
@@ -166,12 +167,12 @@ impl Env for Ctx<'_> {
     }
 
     fn indexed(&self, field: &str, items: &[(String, usize)]) -> Value {
-        let Some(target) = self.c.named(field) else {
+        let Some(target) = self.c.target(field) else {
             return Value::empty();
         };
         let mut pos = self.pos.clone();
         for (repeat, n) in items {
-            let Some(r) = self.c.named(repeat) else {
+            let Some(r) = self.c.target(repeat) else {
                 return Value::empty();
             };
             pos.repeats.retain(|(pr, _)| *pr != r);
@@ -189,7 +190,7 @@ impl Env for Ctx<'_> {
     }
 
     fn position(&self, repeat: Option<&str>) -> usize {
-        let wanted = repeat.and_then(|r| self.c.named(r));
+        let wanted = repeat.and_then(|r| self.c.target(r));
         let found = match wanted {
             Some(r) => self.pos.repeats.iter().find(|(pr, _)| *pr == r),
             None => self.pos.repeats.last(),

@@ -18,7 +18,39 @@ impl Expr {
             }
             Expr::Call(_, args) => args.iter().for_each(|a| a.collect_refs(out)),
             Expr::RegexMatch(e, _) => e.collect_refs(out),
-            Expr::Str(_) | Expr::Num(_) | Expr::Current | Expr::Column(_) => {}
+            Expr::Str(_) | Expr::Num(_) | Expr::Current | Expr::Column(_) | Expr::Path(_) => {}
+        }
+    }
+
+    /// Rewrites every [`Expr::Path`] with `resolve` (compilation turns them into references).
+    pub fn resolve_paths(
+        &mut self,
+        resolve: &mut dyn FnMut(&str) -> Result<String, String>,
+    ) -> Vec<String> {
+        let mut failures = Vec::new();
+        self.visit_paths(resolve, &mut failures);
+        failures
+    }
+
+    fn visit_paths(
+        &mut self,
+        resolve: &mut dyn FnMut(&str) -> Result<String, String>,
+        failures: &mut Vec<String>,
+    ) {
+        match self {
+            Expr::Path(p) => match resolve(p) {
+                Ok(key) => *self = Expr::Ref(key),
+                Err(why) => failures.push(why),
+            },
+            Expr::Neg(e) | Expr::RegexMatch(e, _) => e.visit_paths(resolve, failures),
+            Expr::Bin(_, a, b) => {
+                a.visit_paths(resolve, failures);
+                b.visit_paths(resolve, failures);
+            }
+            Expr::Call(_, args) => args
+                .iter_mut()
+                .for_each(|a| a.visit_paths(resolve, failures)),
+            _ => {}
         }
     }
 
@@ -109,6 +141,7 @@ pub(super) fn eval(e: &Expr, env: &dyn Env) -> Value {
         Expr::Str(s) => Value::Str(s.clone()),
         Expr::Num(n) => Value::Num(*n),
         Expr::Ref(r) => env.lookup(r),
+        Expr::Path(p) => env.lookup(p.rsplit('/').next().unwrap_or_default()),
         Expr::Current => env.current(),
         Expr::Column(c) => env.column(c),
         Expr::Neg(a) => Value::Num(-eval(a, env).to_num()),
@@ -246,6 +279,7 @@ impl fmt::Display for Expr {
             Expr::Str(s) => write!(f, "'{s}'"),
             Expr::Num(n) => f.write_str(&format_number(*n)),
             Expr::Ref(r) => write!(f, "${{{r}}}"),
+            Expr::Path(p) => f.write_str(p),
             Expr::Current => f.write_str("."),
             Expr::Neg(e) => write!(f, "-{e}"),
             Expr::Bin(op, a, b) => write!(f, "({a} {} {b})", op.symbol()),

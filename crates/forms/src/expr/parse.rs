@@ -23,6 +23,8 @@ pub(super) enum Tok {
     Str(String),
     Num(f64),
     Ref(String),
+    /// `../name`, `/data/group/name`: a question by its place in the form.
+    Path(String),
     Dot,
     Name(String),
     LParen,
@@ -36,6 +38,7 @@ pub(super) fn describe(t: &Tok) -> String {
         Tok::Str(s) => format!("'{s}'"),
         Tok::Num(n) => format_number(*n),
         Tok::Ref(r) => format!("${{{r}}}"),
+        Tok::Path(p) => p.clone(),
         Tok::Dot => ".".into(),
         Tok::Name(n) => n.clone(),
         Tok::LParen => "(".into(),
@@ -107,7 +110,9 @@ pub(super) fn tokenize(src: &str) -> Result<Vec<Tok>, ExprError> {
                     && out[out.len() - 3..]
                         == [Tok::Name("current".into()), Tok::LParen, Tok::RParen]
                 {
+                    // `current()/..`: relative to the question, as `..` is.
                     out.truncate(out.len() - 3);
+                    i += 1;
                 }
                 let start = i;
                 while i < chars.len()
@@ -122,7 +127,7 @@ pub(super) fn tokenize(src: &str) -> Result<Vec<Tok>, ExprError> {
                     // `..` is the item around the current question (as in `position(..)`).
                     out.push(Tok::Dot);
                 } else {
-                    out.push(Tok::Ref(last.to_string()));
+                    out.push(Tok::Path(path));
                 }
             }
             '.' => {
@@ -177,10 +182,21 @@ pub(super) fn tokenize(src: &str) -> Result<Vec<Tok>, ExprError> {
                 }));
                 i += 1;
             }
+            '[' => {
+                return err(
+                    "filters in square brackets ([…]) and instance() lookups are not supported",
+                );
+            }
             c if c.is_alphabetic() || c == '_' => {
                 let start = i;
+                // Names may hold '.', as XLSForm names do (`region.code`), but not end on it.
                 while i < chars.len()
-                    && (chars[i].is_alphanumeric() || matches!(chars[i], '_' | '-' | ':'))
+                    && (chars[i].is_alphanumeric()
+                        || matches!(chars[i], '_' | '-' | ':')
+                        || (chars[i] == '.'
+                            && chars
+                                .get(i + 1)
+                                .is_some_and(|d| d.is_alphanumeric() || *d == '_')))
                 {
                     i += 1;
                 }
@@ -275,6 +291,7 @@ impl Parser {
             Some(Tok::Str(s)) => Ok(Expr::Str(s)),
             Some(Tok::Num(n)) => Ok(Expr::Num(n)),
             Some(Tok::Ref(r)) => Ok(Expr::Ref(r)),
+            Some(Tok::Path(p)) => Ok(Expr::Path(p)),
             Some(Tok::Dot) => Ok(Expr::Current),
             Some(Tok::LParen) => {
                 let e = self.expr(0)?;

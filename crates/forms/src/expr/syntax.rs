@@ -324,6 +324,9 @@ pub enum Expr {
     Num(f64),
     /// `${name}`
     Ref(String),
+    /// `../name`, `current()/../name`, `/data/group/name`: a question by its place. Resolved
+    /// into a [`Expr::Ref`] when the form is compiled, against the row that holds it.
+    Path(String),
     /// `.`, the answer being checked (in constraints) or the current node.
     Current,
     Neg(Box<Expr>),

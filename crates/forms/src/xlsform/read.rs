@@ -358,6 +358,11 @@ pub(super) fn parse_type(cell: &str) -> Result<(Kind, bool), String> {
             {
                 Ok(((*list).to_string(), true))
             }
+            Some([list, or, other])
+                if or.eq_ignore_ascii_case("or") && other.eq_ignore_ascii_case("other") =>
+            {
+                Ok(((*list).to_string(), true))
+            }
             _ => Err(format!(
                 "'{t}' must name one choice list, as in 'select_one yes_no'"
             )),
@@ -401,8 +406,8 @@ pub(super) fn parse_type(cell: &str) -> Result<(Kind, bool), String> {
         ["select", "multiple", ..] => select(2, true),
         ["select_one_from_file", ..] => from_file(false),
         ["select_multiple_from_file", ..] => from_file(true),
-        ["rank", ..] => match orig_words.get(1..) {
-            Some([list]) => Ok((Kind::Rank((*list).to_string()), false)),
+        ["rank", ..] => match after(1) {
+            Ok((list, other)) => Ok((Kind::Rank(list), other)),
             _ => Err(format!(
                 "'{t}' must name one choice list, as in 'rank needs'"
             )),
@@ -796,7 +801,7 @@ pub(super) fn read_survey(
                 "name",
                 format!("'{name}' is not a valid name: start with a letter or '_', then use letters, digits, '_', '-' or '.'"),
             ));
-        } else if name.eq_ignore_ascii_case("meta") {
+        } else if name == "meta" {
             problems.push(Problem::at(
                 "survey",
                 line,
@@ -867,7 +872,27 @@ pub(super) fn read_survey(
             out.push(q);
             let Some(asked) = out.last() else { continue };
             let other = other_question(asked);
+            if asked.choice_filter.is_some() {
+                problems.push(Problem::at(
+                    "survey",
+                    line,
+                    "choice_filter",
+                    "a select with or_other cannot filter its choices; add an 'other' choice \
+                     and a text question instead",
+                ));
+            }
             if let Some(scope) = scopes.last_mut() {
+                if let Some(first) = scope.get(&other.name) {
+                    problems.push(Problem::at(
+                        "survey",
+                        line,
+                        "type",
+                        format!(
+                            "or_other adds a question named '{}', which row {first} already uses",
+                            other.name
+                        ),
+                    ));
+                }
                 scope.entry(other.name.clone()).or_insert(line);
             }
             out.push(other);
@@ -881,7 +906,7 @@ pub(super) fn read_survey(
 /// What a single row must say for its type.
 fn check_row(q: &Question, cols: &Columns, problems: &mut Vec<Problem>) {
     let name = &q.name;
-    if q.kind == Kind::Calculate && q.calculation.is_none() && q.default.is_none() {
+    if q.kind == Kind::Calculate && q.calculation.is_none() {
         problems.push(Problem::at(
             "survey",
             q.row,
@@ -897,13 +922,54 @@ fn check_row(q: &Question, cols: &Columns, problems: &mut Vec<Problem>) {
             "only a begin_repeat row can have a repeat_count",
         ));
     }
-    if q.trigger.is_some() && q.calculation.is_none() && q.kind == Kind::Calculate {
+    if q.trigger.is_some() && q.calculation.is_none() && q.kind != Kind::Calculate {
         problems.push(Problem::at(
             "survey",
             q.row,
             "trigger",
             "a trigger recomputes a calculation: fill in the calculation column",
         ));
+    }
+    if let Some(cell) = &q.parameters {
+        let accepted = accepted_parameters(&q.kind);
+        let unknown: Vec<&str> = crate::model::parse_parameters(cell)
+            .into_iter()
+            .map(|(k, _)| k)
+            .filter(|k| !accepted.iter().any(|a| a.eq_ignore_ascii_case(k)))
+            .collect();
+        if !unknown.is_empty() {
+            problems.push(Problem::at(
+                "survey",
+                q.row,
+                "parameters",
+                if accepted.is_empty() {
+                    format!(
+                        "a {} row takes no parameters ({})",
+                        q.kind.type_cell(),
+                        unknown.join(", ")
+                    )
+                } else {
+                    format!(
+                        "{} {} not a parameter of {}; it takes {}",
+                        unknown.join(", "),
+                        if unknown.len() == 1 { "is" } else { "are" },
+                        q.kind.type_cell(),
+                        accepted.join(", ")
+                    )
+                },
+            ));
+        }
+        if q.kind == Kind::Image
+            && let Some(px) = q.parameter("max-pixels")
+            && px.parse::<u32>().is_err()
+        {
+            problems.push(Problem::at(
+                "survey",
+                q.row,
+                "parameters",
+                format!("max-pixels must be a whole number, not '{px}'"),
+            ));
+        }
     }
     if q.kind == Kind::Range {
         for key in ["start", "end", "step"] {
@@ -937,6 +1003,46 @@ fn check_row(q: &Question, cols: &Columns, problems: &mut Vec<Problem>) {
             "label",
             format!("the question '{name}' has no label"),
         ));
+    }
+}
+
+/// The parameter keys each type takes (pyxform's lists).
+fn accepted_parameters(kind: &Kind) -> &'static [&'static str] {
+    match kind {
+        Kind::Range => &[
+            "start",
+            "end",
+            "step",
+            "placeholder",
+            "tick_interval",
+            "tick_labelset",
+        ],
+        Kind::Image => &["max-pixels", "app"],
+        Kind::Audio => &["quality"],
+        Kind::Text => &["rows"],
+        Kind::GeoPoint => &[
+            "allow-mock-accuracy",
+            "capture-accuracy",
+            "warning-accuracy",
+            "reference-geometry",
+        ],
+        Kind::GeoTrace | Kind::GeoShape => {
+            &["allow-mock-accuracy", "incremental", "reference-geometry"]
+        }
+        Kind::SelectOne(_) | Kind::SelectMultiple(_) | Kind::Rank(_) => &["randomize", "seed"],
+        Kind::SelectOneFromFile(_) | Kind::SelectMultipleFromFile(_) => {
+            &["randomize", "seed", "value", "label"]
+        }
+        Kind::Device(t) if t == "audit" => &[
+            "location-priority",
+            "location-min-interval",
+            "location-max-age",
+            "track-changes",
+            "identify-user",
+            "track-changes-reasons",
+        ],
+        Kind::Device(t) if t == "background-audio" => &["quality"],
+        _ => &[],
     }
 }
 

@@ -579,7 +579,7 @@ pub const INVALID_CASES: &[InvalidCase] = &[
         "survey",
         Some(5),
         Some("relevant"),
-        "${trip_month} names no question of this form",
+        "the path '../trip_month' leads to no question of this form",
     ),
     (
         "geopoint_without_label.xlsx",
@@ -606,8 +606,8 @@ pub const INVALID_CASES: &[InvalidCase] = &[
         "trigger_without_calculation.xlsx",
         "survey",
         Some(3),
-        Some("trigger"),
-        "a trigger recomputes a calculation: fill in the calculation column",
+        Some("calculation"),
+        "the calculate row 'grant_currency' needs a calculation",
     ),
 ];
 
