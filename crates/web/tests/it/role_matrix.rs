@@ -499,7 +499,9 @@ async fn request(
             .send()
             .await
             .unwrap(),
-        "forms.list" | "forms.preview" | "forms.export" | "submissions.view" => c.get(&path).await,
+        "forms.list" | "forms.preview" | "forms.export" | "forms.xform" | "submissions.view" => {
+            c.get(&path).await
+        }
         "forms.try" => c.post_form(&path, &s.csrf, &[("a:focus_dimension", "economic")]).await,
         // Shipped versions are already published: allowed roles get 409, not 403.
         "forms.publish" => c.post_form(&path, &s.csrf, &[]).await,
