@@ -8,6 +8,7 @@
 //! HTTP, HTML or SQL.
 
 pub mod accounts;
+pub mod attachments;
 pub mod cases;
 pub mod community;
 pub mod dashboards;

@@ -5,6 +5,7 @@
 //! change together with its audit entry in one transaction. The backend-agnostic conformance
 //! suite lives in `tests/it/conformance/` (one module per part of the store) and runs against every implementation.
 
+pub mod files;
 mod model;
 mod sqlite;
 
@@ -53,6 +54,7 @@ pub trait Store:
     + DocumentStore
     + ResultStore
     + RetentionStore
+    + AttachmentStore
 {
 }
 
@@ -65,7 +67,22 @@ impl<T> Store for T where
         + DocumentStore
         + ResultStore
         + RetentionStore
+        + AttachmentStore
 {
+}
+
+/// Files given as answers: their content beside the database, and which submission holds them.
+#[async_trait]
+pub trait AttachmentStore: Send + Sync + 'static {
+    /// Keeps a file's content (once per content) and returns its SHA-256.
+    async fn put_file(&self, bytes: Vec<u8>) -> Result<String>;
+    /// The content kept under a SHA-256, checked against it.
+    async fn read_file(&self, sha256: &str) -> Result<Vec<u8>>;
+    /// Records a file given as an answer to a draft, audited on the submission. Adding the same
+    /// file again changes nothing.
+    async fn add_submission_file(&self, file: NewSubmissionFile, audit: AuditContext) -> Result<()>;
+    /// The files a submission holds, oldest first.
+    async fn submission_files(&self, submission: uuid::Uuid) -> Result<Vec<SubmissionFile>>;
 }
 
 /// Retention and erasure: closed cases due for anonymisation, a case's free text to rewrite,

@@ -595,6 +595,32 @@ VALID_FORMS["dwelling_location.xlsx"] = form(
     settings=settings("dwelling_location", "Dwelling location"),
 )
 
+# The field visit the HTTP and browser journeys fill: a photo, a location typed by hand, a repeat
+# counted by an answer and a select with or_other.
+VALID_FORMS["field_visit.xlsx"] = form(
+    survey=[
+        ["type", "name", "label", "hint", "required", "repeat_count", "constraint"],
+        ["select_one support or_other", "main_support", "Main support received since the last visit",
+         "", "yes"],
+        ["geopoint", "home_location", "Location of the home", "", "yes"],
+        ["integer", "children", "Children living in the home", "", "yes", "", ". >= 0 and . <= 12"],
+        ["begin_repeat", "child", "Child", "", "", "${children}"],
+        ["text", "child_name", "Name of the child", "", "yes"],
+        ["select_one yes_no", "in_school", "Goes to school?"],
+        ["end_repeat"],
+        ["image", "home_photo", "Photo of the home", "With the returnee's consent only."],
+    ],
+    choices=[
+        ["list_name", "name", "label"],
+        ["support", "cash", "Cash grant"],
+        ["support", "training", "Vocational training"],
+        ["support", "counselling", "Psychosocial counselling"],
+        ["yes_no", "yes", "Yes"],
+        ["yes_no", "no", "No"],
+    ],
+    settings=settings("field_visit", "Field visit", "2026.1"),
+)
+
 # Formerly refused: 'or_other' adds an 'other' choice and a text question occupation_other.
 VALID_FORMS["occupation_or_other.xlsx"] = form(
     survey=[

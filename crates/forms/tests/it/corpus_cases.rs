@@ -616,6 +616,7 @@ pub const INVALID_CASES: &[InvalidCase] = &[
 pub type FeatureForm = (&'static str, &'static str, usize, &'static [&'static str]);
 
 pub const FEATURE_FORMS: &[FeatureForm] = &[
+    ("field_visit.xlsx", "field_visit", 7, &["(no language given)"]),
     (
         "dwelling_location.xlsx",
         "dwelling_location",

@@ -166,3 +166,21 @@ pub struct Submission {
     pub completed_at: Option<OffsetDateTime>,
     pub version: i64,
 }
+
+/// A file given as an answer (a photo, a recording, a document), as recorded with its
+/// submission; the content is in the file store under `sha256`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SubmissionFile {
+    pub submission: uuid::Uuid,
+    /// The answer's value: the name the file goes by in the submission.
+    pub name: String,
+    /// The question's path in the form (`photo`, `household/0/photo`).
+    pub question: String,
+    pub media_type: String,
+    pub size: u64,
+    pub sha256: String,
+    pub added_by: domain::UserId,
+    pub added_at: time::OffsetDateTime,
+}
+
+pub type NewSubmissionFile = SubmissionFile;

@@ -9,6 +9,7 @@ mod accounts;
 mod audit;
 mod cases;
 mod community;
+mod files;
 mod forms;
 mod me;
 mod pathway;
@@ -33,7 +34,7 @@ use time::OffsetDateTime;
 
 use crate::model::*;
 use crate::{
-    AccountStore, AuditContext, CaseStore, DocumentStore, FormStore, PathwayStore, ReferralStore,
+    AccountStore, AttachmentStore, AuditContext, CaseStore, DocumentStore, FormStore, PathwayStore, ReferralStore,
     Result, ResultStore, StoreError,
 };
 
@@ -143,6 +144,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "retention and erasure",
         include_str!("../../migrations/sqlite/0021_retention.sql"),
     ),
+    (
+        22,
+        "files given as answers",
+        include_str!("../../migrations/sqlite/0022_submission_files.sql"),
+    ),
 ];
 
 pub const DATABASE_FILE: &str = "reintegra.db";
@@ -236,6 +242,8 @@ impl From<r2d2::Error> for StoreError {
 #[derive(Clone)]
 pub struct SqliteStore {
     path: PathBuf,
+    /// Files given as answers, beside the database (`files/` in the data directory).
+    files: Arc<crate::files::FileStore>,
     readers: r2d2::Pool<SqliteConnectionManager>,
     /// A plain mutex: writes are short, and handing the lock over through tokio's fair async
     /// mutex measured slower under load (docs/benchmarks.md).
@@ -372,10 +380,16 @@ impl SqliteStore {
         tokio::task::spawn_blocking(move || {
             let mut writer = Connection::open(&path)?;
             unlock(&writer, key.as_ref()).map_err(|e| unreadable(&path, key.is_some(), e))?;
+
             configure(&writer)?;
             // A migration may replace indexes, whose statistics then start from nothing.
             let migrated = migrate(&mut writer)?;
             refresh_statistics(&writer, migrated > 0)?;
+            let secret = files::files_secret(&writer, key.is_some())?;
+            let files = Arc::new(crate::files::FileStore::new(
+                path.parent().unwrap_or(Path::new(".")).join("files"),
+                secret.as_deref(),
+            ));
             let manager =
                 SqliteConnectionManager::file(&path).with_init(move |c: &mut Connection| {
                     unlock(c, key.as_ref())?;
@@ -388,6 +402,7 @@ impl SqliteStore {
                 .build(manager)?;
             Ok(SqliteStore {
                 path,
+                files,
                 readers,
                 writer: Arc::new(Mutex::new(writer)),
             })

@@ -610,3 +610,26 @@ impl ResultStore for SqliteStore {
             .await
     }
 }
+
+#[async_trait]
+impl AttachmentStore for SqliteStore {
+    async fn put_file(&self, bytes: Vec<u8>) -> Result<String> {
+        let files = self.files.clone();
+        tokio::task::spawn_blocking(move || files.put(&bytes))
+            .await
+            .map_err(|e| StoreError::Database(e.to_string()))?
+    }
+    async fn read_file(&self, sha256: &str) -> Result<Vec<u8>> {
+        let files = self.files.clone();
+        let sha256 = sha256.to_string();
+        tokio::task::spawn_blocking(move || files.get(&sha256))
+            .await
+            .map_err(|e| StoreError::Database(e.to_string()))?
+    }
+    async fn add_submission_file(&self, file: NewSubmissionFile, audit: AuditContext) -> Result<()> {
+        self.write(move |tx| files::add(tx, &file, &audit)).await
+    }
+    async fn submission_files(&self, submission: uuid::Uuid) -> Result<Vec<SubmissionFile>> {
+        self.read(move |c| files::of_submission(c, submission)).await
+    }
+}

@@ -53,6 +53,18 @@ pub(super) const ROUTES: &[RouteSpec] = &[
         "/cases/{id}/submissions/{sid}",
         act(Action::FillForm),
     ),
+    r(
+        "submissions.attach",
+        "POST",
+        "/cases/{id}/submissions/{sid}/files",
+        act(Action::FillForm),
+    ),
+    r(
+        "submissions.file",
+        "GET",
+        "/cases/{id}/submissions/{sid}/files/{name}",
+        act(Action::ReadCase),
+    ),
 ];
 
 pub(super) fn handler(name: &str) -> Option<MethodRouter<AppState>> {
@@ -70,6 +82,11 @@ pub(super) fn handler(name: &str) -> Option<MethodRouter<AppState>> {
         "submissions.start" => post(pages::instruments::start),
         "submissions.view" => get(pages::instruments::view),
         "submissions.save" => post(pages::instruments::save),
+        // A file and the rest of the form, within the per-file limit.
+        "submissions.attach" => post(pages::instruments::attach).layer(DefaultBodyLimit::max(
+            app::attachments::MAX_FILE_BYTES + 256 * 1024,
+        )),
+        "submissions.file" => get(pages::instruments::open),
         _ => return None,
     })
 }

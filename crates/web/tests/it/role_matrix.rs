@@ -427,6 +427,7 @@ async fn request(
         .replace("{token}", "no-such-link")
         .replace("{id}", &id)
         .replace("{sid}", "00000000-0000-0000-0000-000000000000")
+        .replace("{name}", "0000000000000000.png")
         .replace("{form}", "w_model")
         .replace("{version}", "2026.2")
         .replace("{entry}", "00000000-0000-0000-0000-000000000000")
@@ -499,7 +500,8 @@ async fn request(
             .send()
             .await
             .unwrap(),
-        "forms.list" | "forms.preview" | "forms.export" | "forms.xform" | "submissions.view" => {
+        "forms.list" | "forms.preview" | "forms.export" | "forms.xform" | "submissions.view"
+        | "submissions.file" => {
             c.get(&path).await
         }
         "forms.try" => c.post_form(&path, &s.csrf, &[("a:focus_dimension", "economic")]).await,
@@ -518,6 +520,12 @@ async fn request(
         }
         "submissions.start" => c.post_form(&path, &s.csrf, &[("form_id", "w_model")]).await,
         "submissions.save" => c.post_form(&path, &s.csrf, &[("_action", "save")]).await,
+        "submissions.attach" => {
+            let form = reqwest::multipart::Form::new()
+                .text("_csrf", s.csrf.clone())
+                .part("file:a:photo", reqwest::multipart::Part::bytes(b"x".to_vec()).file_name("p.png"));
+            c.http.post(app.url(&path)).multipart(form).send().await.unwrap()
+        }
         "plan.view" | "plan.print" | "plan.edit" | "follow_up.view" | "closure.view" | "my_work" | "approvals"
         | "programme" => c.get(&path).await,
         "sessions.create" => c.post_form(&path, &s.csrf, &[("session_kind", "first"), ("topics", "")]).await,

@@ -191,7 +191,12 @@ pub async fn save_form(
         date_text,
         date,
         date_error,
-    } = read_post(&tr, &caller, &l.compiled, &body, state.today())?;
+    } = read_post(
+        &tr,
+        &l.compiled,
+        crate::pages::instruments::posted_fields(&caller, &body)?,
+        state.today(),
+    );
     if l.sub.status != SubmissionStatus::Draft {
         return Err(AppError::with_detail(
             ErrorKind::Conflict,

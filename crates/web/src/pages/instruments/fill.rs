@@ -122,7 +122,15 @@ pub(super) fn submission_page(
         row_version: l.sub.version,
         has_errors: !errors.is_empty(),
         notice,
-        pieces: draw(&l.compiled, &filled, errors, tr, editable, state.today()),
+        pieces: draw_with_files(
+            &l.compiled,
+            &filled,
+            errors,
+            tr,
+            editable,
+            state.today(),
+            &format!("/cases/{}/submissions/{}/files", l.case.id, l.sub.id),
+        ),
         interrupted: l.sub.status == SubmissionStatus::Interrupted,
         rss: None,
         own_case_manager: crate::pages::rss::is_own_case_manager(&l.case, &l.sub),
@@ -166,7 +174,22 @@ pub async fn save(
     Path((id, sid)): Path<(String, String)>,
     body: Bytes,
 ) -> Result<Response, AppError> {
-    let l = load(&state, &caller, &id, &sid, Action::FillForm).await?;
+    let fields = posted_fields(&caller, &body)?;
+    save_fields(&state, &tr, &headers, &caller, &id, &sid, fields).await
+}
+
+/// A post of the form, its fields read (and the CSRF token checked).
+pub(crate) async fn save_fields(
+    state: &AppState,
+    tr: &Tr,
+    headers: &HeaderMap,
+    caller: &Caller,
+    id: &str,
+    sid: &str,
+    fields: Vec<(String, String)>,
+) -> Result<Response, AppError> {
+    let (state, tr, caller) = (state.clone(), tr.clone(), caller.clone());
+    let l = load(&state, &caller, id, sid, Action::FillForm).await?;
     let FormPost {
         fields,
         action,
@@ -174,7 +197,7 @@ pub async fn save(
         date_text,
         date,
         date_error,
-    } = read_post(&tr, &caller, &l.compiled, &body, state.today())?;
+    } = read_post(&tr, &l.compiled, fields, state.today());
     if l.sub.status == SubmissionStatus::Complete {
         return Err(AppError::with_detail(
             ErrorKind::Conflict,
@@ -194,7 +217,7 @@ pub async fn save(
     };
     if is_redraw(&action) {
         let p = page(&answers, &BTreeMap::new(), String::new());
-        if is_htmx(&headers) {
+        if is_htmx(headers) {
             return render(&FormBody {
                 c: p.c,
                 pieces: p.pieces,
@@ -290,12 +313,10 @@ pub(crate) struct FormPost {
 
 pub(crate) fn read_post(
     tr: &Tr,
-    caller: &Caller,
     c: &Compiled,
-    body: &Bytes,
+    fields: Vec<(String, String)>,
     today: time::Date,
-) -> Result<FormPost, AppError> {
-    let fields = posted_fields(caller, body)?;
+) -> FormPost {
     let action = field(&fields, "_action").to_string();
     let mut answers = answers_from_post(c, &fields);
     apply_action(c, &mut answers, &action, today);
@@ -306,14 +327,14 @@ pub(crate) fn read_post(
     } else {
         String::new()
     };
-    Ok(FormPost {
+    FormPost {
         fields,
         action,
         answers,
         date_text,
         date,
         date_error,
-    })
+    }
 }
 
 /// The post only redraws the form (skip logic, a repeat added or removed): nothing is saved.

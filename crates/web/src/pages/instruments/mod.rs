@@ -64,11 +64,13 @@ pub(crate) fn form_language(tr: &Tr, form: &Form) -> String {
         .unwrap_or_default()
 }
 
+mod files;
 mod fill;
 mod library;
 mod read;
 mod render;
 
+pub use files::*;
 pub use fill::*;
 pub use library::*;
 pub use read::*;

@@ -155,6 +155,14 @@ pub(crate) fn posted_fields(
 ) -> Result<Vec<(String, String)>, AppError> {
     let fields: Vec<(String, String)> = serde_html_form::from_bytes(body)
         .map_err(|e| AppError::with_detail(ErrorKind::BadRequest, e.to_string()))?;
+    checked_csrf(caller, fields)
+}
+
+/// The fields, when their CSRF token is the caller's.
+pub(crate) fn checked_csrf(
+    caller: &Caller,
+    fields: Vec<(String, String)>,
+) -> Result<Vec<(String, String)>, AppError> {
     let sent = fields
         .iter()
         .find(|(k, _)| k == "_csrf")

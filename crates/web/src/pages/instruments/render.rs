@@ -24,6 +24,10 @@ pub struct QuestionView {
     pub read_only: bool,
     pub error: String,
     pub choices: Vec<ChoiceView>,
+    /// For a file: the media types the chooser offers, and where files are sent and read
+    /// (empty before a submission exists).
+    pub accept: &'static str,
+    pub files_base: String,
     /// A range's scale.
     pub min: String,
     pub max: String,
@@ -66,6 +70,9 @@ pub(super) struct Drawing<'a> {
     pub(super) tr: &'a Tr,
     pub(super) today: Date,
     pub(super) editable: bool,
+    /// Where files given as answers are sent and read (`/cases/…/submissions/…/files`);
+    /// empty where no submission exists yet (the preview).
+    pub(super) files_base: &'a str,
     pub(super) out: Vec<Piece>,
 }
 
@@ -200,6 +207,7 @@ impl Drawing<'_> {
             Kind::GeoPoint | Kind::GeoTrace | Kind::GeoShape => "geo",
             Kind::Range => "range",
             Kind::Rank(_) => "rank",
+            Kind::Image | Kind::Audio | Kind::Video | Kind::File => "file",
             Kind::SelectOne(_) => "radio",
             Kind::SelectMultiple(_) => "checkboxes",
             Kind::Acknowledge => "acknowledge",
@@ -264,6 +272,13 @@ impl Drawing<'_> {
             id: format!("q-{}", path.replace('/', "-")),
             label: self.interpolate(&self.text(&q.label), pos),
             hint,
+            accept: match q.kind {
+                Kind::Image => "image/*",
+                Kind::Audio => "audio/*",
+                Kind::Video => "video/*",
+                _ => "",
+            },
+            files_base: self.files_base.to_string(),
             min,
             max,
             step,
@@ -292,6 +307,19 @@ pub fn draw(
     editable: bool,
     today: time::Date,
 ) -> Vec<Piece> {
+    draw_with_files(c, filled, errors, tr, editable, today, "")
+}
+
+/// [`draw`] for a submission whose files are at `files_base`.
+pub fn draw_with_files(
+    c: &Compiled,
+    filled: &forms::Filled,
+    errors: &BTreeMap<String, String>,
+    tr: &Tr,
+    editable: bool,
+    today: time::Date,
+    files_base: &str,
+) -> Vec<Piece> {
     let mut d = Drawing {
         c,
         filled,
@@ -300,6 +328,7 @@ pub fn draw(
         tr,
         today,
         editable,
+        files_base,
         out: Vec::new(),
     };
     d.draw(&c.items, &Position::default());
