@@ -11,6 +11,7 @@ mod common;
 mod community_journey;
 mod double_posts;
 mod erasure;
+mod field_forms;
 mod forms_journey;
 mod hardening;
 mod hostile_uploads;
