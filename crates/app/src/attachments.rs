@@ -31,7 +31,8 @@ pub async fn attach(
         return Err(Error::new(ErrorKind::Conflict));
     }
     let form: Form = serde_json::from_str(&version.definition).map_err(Error::internal)?;
-    let compiled = Compiled::new(form).map_err(|_| Error::internal("a stored form does not compile"))?;
+    let compiled =
+        Compiled::new(form).map_err(|_| Error::internal("a stored form does not compile"))?;
     let key = path.rsplit('/').next().unwrap_or(path);
     let question = compiled
         .index(key)

@@ -109,12 +109,13 @@ pub fn attachment_type(kind: &Kind, bytes: &[u8]) -> Result<FileType, &'static s
         _ => return Err("file-not-taken"),
     };
     let program = found.is_some_and(|t| t.matcher_type() == infer::MatcherType::App)
-        || matches!(extension.as_str(), "exe" | "dll" | "elf" | "dex" | "class" | "wasm" | "sh");
+        || matches!(
+            extension.as_str(),
+            "exe" | "dll" | "elf" | "dex" | "class" | "wasm" | "sh"
+        );
     let ok = match wanted {
         "" => !program && media_type != "application/octet-stream",
-        "audio" if matches!(kind, Kind::Device(t) if t == "audit") => {
-            media_type == "text/plain"
-        }
+        "audio" if matches!(kind, Kind::Device(t) if t == "audit") => media_type == "text/plain",
         w => top == w,
     };
     if ok {
@@ -134,8 +135,10 @@ pub fn attachment_type(kind: &Kind, bytes: &[u8]) -> Result<FileType, &'static s
 
 /// UTF-8 text without control characters other than tabs and line ends.
 fn is_plain_text(bytes: &[u8]) -> bool {
-    std::str::from_utf8(bytes)
-        .is_ok_and(|t| !t.chars().any(|c| c.is_control() && !matches!(c, '\t' | '\r' | '\n')))
+    std::str::from_utf8(bytes).is_ok_and(|t| {
+        !t.chars()
+            .any(|c| c.is_control() && !matches!(c, '\t' | '\r' | '\n'))
+    })
 }
 
 #[cfg(test)]
@@ -143,23 +146,41 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
 
-    const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89";
+    const PNG: &[u8] =
+        b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89";
     const PDF: &[u8] = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n";
     const ELF: &[u8] = &[
-        0x7f, b'E', b'L', b'F', 2, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0x3e, 0, 1, 0, 0, 0, 0, 0,
+        0x7f, b'E', b'L', b'F', 2, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0x3e, 0, 1, 0, 0, 0, 0,
         0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-        0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0,
     ];
 
     #[test]
     fn a_file_is_told_by_its_content_not_its_name() {
-        assert_eq!(attachment_type(&Kind::Image, PNG).unwrap().media_type, "image/png");
+        assert_eq!(
+            attachment_type(&Kind::Image, PNG).unwrap().media_type,
+            "image/png"
+        );
         assert_eq!(attachment_type(&Kind::Image, PNG).unwrap().extension, "png");
-        assert_eq!(attachment_type(&Kind::Image, PDF).unwrap_err(), "file-not-image");
-        assert_eq!(attachment_type(&Kind::File, PDF).unwrap().media_type, "application/pdf");
-        assert!(attachment_type(&Kind::File, ELF).is_err(), "a program is refused");
+        assert_eq!(
+            attachment_type(&Kind::Image, PDF).unwrap_err(),
+            "file-not-image"
+        );
+        assert_eq!(
+            attachment_type(&Kind::File, PDF).unwrap().media_type,
+            "application/pdf"
+        );
+        assert!(
+            attachment_type(&Kind::File, ELF).is_err(),
+            "a program is refused"
+        );
         assert!(attachment_type(&Kind::Audio, PNG).is_err());
-        assert_eq!(attachment_type(&Kind::File, b"plain notes").unwrap().extension, "txt");
+        assert_eq!(
+            attachment_type(&Kind::File, b"plain notes")
+                .unwrap()
+                .extension,
+            "txt"
+        );
         assert!(attachment_type(&Kind::Text, PNG).is_err());
     }
 }

@@ -82,7 +82,9 @@ impl FileStore {
         // Written aside, then renamed: a reader never sees half a file.
         let tmp = dir.join(format!(".{hash}.{}", uuid::Uuid::new_v4()));
         let mut f = std::fs::File::create(&tmp).map_err(|e| io(&tmp, e))?;
-        f.write_all(&body).and_then(|()| f.sync_all()).map_err(|e| io(&tmp, e))?;
+        f.write_all(&body)
+            .and_then(|()| f.sync_all())
+            .map_err(|e| io(&tmp, e))?;
         std::fs::rename(&tmp, &path).map_err(|e| io(&path, e))?;
         Ok(hash)
     }
@@ -100,7 +102,9 @@ impl FileStore {
                 let (nonce, sealed) = rest.split_at(NONCE_LEN);
                 cipher
                     .decrypt(XNonce::from_slice(nonce), sealed)
-                    .map_err(|_| StoreError::Database(format!("{} cannot be decrypted", path.display())))?
+                    .map_err(|_| {
+                        StoreError::Database(format!("{} cannot be decrypted", path.display()))
+                    })?
             }
             (None, Some(_)) => {
                 return Err(StoreError::Database(format!(
@@ -112,7 +116,10 @@ impl FileStore {
             _ => body,
         };
         if content_hash(&bytes) != hash {
-            return Err(StoreError::Database(format!("{} is damaged", path.display())));
+            return Err(StoreError::Database(format!(
+                "{} is damaged",
+                path.display()
+            )));
         }
         Ok(bytes)
     }
@@ -132,10 +139,20 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let files = FileStore::new(dir.path().to_path_buf(), None);
         let a = files.put(b"a photo").unwrap();
-        assert_eq!(files.put(b"a photo").unwrap(), a, "the same content is the same file");
+        assert_eq!(
+            files.put(b"a photo").unwrap(),
+            a,
+            "the same content is the same file"
+        );
         assert_eq!(files.get(&a).unwrap(), b"a photo");
-        assert!(matches!(files.get(&"0".repeat(64)), Err(StoreError::NotFound)));
-        assert!(matches!(files.get("../../etc/passwd"), Err(StoreError::NotFound)));
+        assert!(matches!(
+            files.get(&"0".repeat(64)),
+            Err(StoreError::NotFound)
+        ));
+        assert!(matches!(
+            files.get("../../etc/passwd"),
+            Err(StoreError::NotFound)
+        ));
     }
 
     #[test]

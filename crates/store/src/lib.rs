@@ -80,7 +80,8 @@ pub trait AttachmentStore: Send + Sync + 'static {
     async fn read_file(&self, sha256: &str) -> Result<Vec<u8>>;
     /// Records a file given as an answer to a draft, audited on the submission. Adding the same
     /// file again changes nothing.
-    async fn add_submission_file(&self, file: NewSubmissionFile, audit: AuditContext) -> Result<()>;
+    async fn add_submission_file(&self, file: NewSubmissionFile, audit: AuditContext)
+    -> Result<()>;
     /// The files a submission holds, oldest first.
     async fn submission_files(&self, submission: uuid::Uuid) -> Result<Vec<SubmissionFile>>;
 }

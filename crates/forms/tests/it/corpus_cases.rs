@@ -616,7 +616,12 @@ pub const INVALID_CASES: &[InvalidCase] = &[
 pub type FeatureForm = (&'static str, &'static str, usize, &'static [&'static str]);
 
 pub const FEATURE_FORMS: &[FeatureForm] = &[
-    ("field_visit.xlsx", "field_visit", 7, &["(no language given)"]),
+    (
+        "field_visit.xlsx",
+        "field_visit",
+        7,
+        &["(no language given)"],
+    ),
     (
         "dwelling_location.xlsx",
         "dwelling_location",

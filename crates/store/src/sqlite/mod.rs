@@ -34,8 +34,8 @@ use time::OffsetDateTime;
 
 use crate::model::*;
 use crate::{
-    AccountStore, AttachmentStore, AuditContext, CaseStore, DocumentStore, FormStore, PathwayStore, ReferralStore,
-    Result, ResultStore, StoreError,
+    AccountStore, AttachmentStore, AuditContext, CaseStore, DocumentStore, FormStore, PathwayStore,
+    ReferralStore, Result, ResultStore, StoreError,
 };
 
 const MIGRATIONS: &[(i64, &str, &str)] = &[

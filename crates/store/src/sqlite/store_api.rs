@@ -626,10 +626,15 @@ impl AttachmentStore for SqliteStore {
             .await
             .map_err(|e| StoreError::Database(e.to_string()))?
     }
-    async fn add_submission_file(&self, file: NewSubmissionFile, audit: AuditContext) -> Result<()> {
+    async fn add_submission_file(
+        &self,
+        file: NewSubmissionFile,
+        audit: AuditContext,
+    ) -> Result<()> {
         self.write(move |tx| files::add(tx, &file, &audit)).await
     }
     async fn submission_files(&self, submission: uuid::Uuid) -> Result<Vec<SubmissionFile>> {
-        self.read(move |c| files::of_submission(c, submission)).await
+        self.read(move |c| files::of_submission(c, submission))
+            .await
     }
 }

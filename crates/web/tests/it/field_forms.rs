@@ -15,7 +15,7 @@ const FIELD_VISIT: &str = concat!(
 );
 
 /// A one-pixel PNG: what the photo question takes.
-const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89\0\0\0\rIDATx\x9cc\xf8\xcf\xc0\xf0\x1f\0\x05\0\x01\xff\x89\x99=\x1d\0\0\0\0IEND\xaeB`\x82";
+pub(crate) const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89\0\0\0\rIDATx\x9cc\xf8\xcf\xc0\xf0\x1f\0\x05\0\x01\xff\x89\x99=\x1d\0\0\0\0IEND\xaeB`\x82";
 const PDF: &[u8] = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n";
 
 struct Visit {
@@ -26,16 +26,24 @@ struct Visit {
     sub_path: String,
 }
 
-async fn publish_field_visit(app: &TestApp) -> Client {
+pub(crate) async fn publish_field_visit(app: &TestApp) -> Client {
     let pm = app.signed_in("pm.dakar").await;
     let csrf = pm.csrf("/forms").await;
     let form = Form::new().text("_csrf", csrf.clone()).part(
         "file",
         Part::bytes(std::fs::read(FIELD_VISIT).unwrap()).file_name("field_visit.xlsx"),
     );
-    let res = pm.http.post(app.url("/forms")).multipart(form).send().await.unwrap();
+    let res = pm
+        .http
+        .post(app.url("/forms"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 303, "the upload is accepted");
-    let res = pm.post_form("/forms/field_visit/2026.1/publish", &csrf, &[]).await;
+    let res = pm
+        .post_form("/forms/field_visit/2026.1/publish", &csrf, &[])
+        .await;
     assert_eq!(res.status(), 303);
     pm
 }
@@ -43,7 +51,8 @@ async fn publish_field_visit(app: &TestApp) -> Client {
 async fn start() -> Visit {
     let app = spawn_app().await;
     let office = app.office("DKR").await;
-    app.user("pm.dakar", Role::ProgrammeManager, Some(office)).await;
+    app.user("pm.dakar", Role::ProgrammeManager, Some(office))
+        .await;
     app.user("cm.dakar", Role::CaseManager, Some(office)).await;
     let other = app.office("THS").await;
     app.user("cm.thies", Role::CaseManager, Some(other)).await;
@@ -51,7 +60,11 @@ async fn start() -> Visit {
     let cm = app.signed_in("cm.dakar").await;
     let (case_path, csrf) = register_recent_return(&cm).await;
     let res = cm
-        .post_form(&format!("{case_path}/submissions"), &csrf, &[("form_id", "field_visit")])
+        .post_form(
+            &format!("{case_path}/submissions"),
+            &csrf,
+            &[("form_id", "field_visit")],
+        )
         .await;
     assert_eq!(res.status(), 303);
     let sub_path = location(&res);
@@ -100,7 +113,10 @@ impl Visit {
         for (k, v) in answers {
             form = form.text(k.to_string(), v.to_string());
         }
-        form = form.part("file:a:home_photo", Part::bytes(file.to_vec()).file_name(name.to_string()));
+        form = form.part(
+            "file:a:home_photo",
+            Part::bytes(file.to_vec()).file_name(name.to_string()),
+        );
         self.cm
             .http
             .post(self.app.url(&format!("{}/files", self.sub_path)))
@@ -118,7 +134,12 @@ async fn a_field_form_is_filled_with_a_typed_location_a_counted_repeat_other_and
     // The XForm field clients download.
     let res = v.cm.get("/forms/field_visit/2026.1/xform").await;
     assert_eq!(res.status(), 200);
-    assert!(res.headers()[reqwest::header::CONTENT_TYPE].to_str().unwrap().starts_with("text/xml"));
+    assert!(
+        res.headers()[reqwest::header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/xml")
+    );
     let xml = res.text().await.unwrap();
     for needle in [
         r#"<data id="field_visit" version="2026.1">"#,
@@ -132,13 +153,24 @@ async fn a_field_form_is_filled_with_a_typed_location_a_counted_repeat_other_and
     }
 
     // Two children asked for: two items of the repeat, without add or remove buttons.
-    let (status, page) = v.post(&[("a:main_support", "other"), ("a:children", "2")], "refresh").await;
+    let (status, page) = v
+        .post(
+            &[("a:main_support", "other"), ("a:children", "2")],
+            "refresh",
+        )
+        .await;
     assert_eq!(status, 200);
     assert!(page.contains("name=\"a:child/0/child_name\""));
     assert!(page.contains("name=\"a:child/1/child_name\""));
     assert!(!page.contains("name=\"a:child/2/child_name\""));
-    assert!(page.contains("name=\"a:main_support_other\""), "'other' asks what it was");
-    assert!(page.contains("Latitude and longitude in degrees"), "the location's format is explained");
+    assert!(
+        page.contains("name=\"a:main_support_other\""),
+        "'other' asks what it was"
+    );
+    assert!(
+        page.contains("Latitude and longitude in degrees"),
+        "the location's format is explained"
+    );
 
     // A location that is not one is refused with what to type, and nothing typed is lost.
     let answers = [
@@ -166,7 +198,10 @@ async fn a_field_form_is_filled_with_a_typed_location_a_counted_repeat_other_and
     assert_eq!(res.status(), 422);
     let page = res.text().await.unwrap();
     assert!(page.contains("This is not a photo"));
-    assert!(page.contains("Seeds from the cooperative"), "what was typed comes back");
+    assert!(
+        page.contains("Seeds from the cooperative"),
+        "what was typed comes back"
+    );
 
     // The photo: attached, the draft saved with everything typed, back on the form.
     let res = v.attach(&located, PNG, "home.png").await;
@@ -179,9 +214,15 @@ async fn a_field_form_is_filled_with_a_typed_location_a_counted_repeat_other_and
         &page[page.find("<form").unwrap_or(0)..]
     );
     let photo = field_value(&page, "a:home_photo");
-    assert!(photo.ends_with(".png"), "the answer names the stored photo: {photo}");
+    assert!(
+        photo.ends_with(".png"),
+        "the answer names the stored photo: {photo}"
+    );
     let file_path = format!("{}/files/{photo}", v.sub_path);
-    assert!(page.contains(&format!("src=\"{file_path}\"")), "the photo is shown");
+    assert!(
+        page.contains(&format!("src=\"{file_path}\"")),
+        "the photo is shown"
+    );
 
     // Submitted: complete, with the photo kept.
     let mut complete = located.clone();
@@ -204,11 +245,20 @@ async fn a_field_form_is_filled_with_a_typed_location_a_counted_repeat_other_and
     let mentions = |action: domain::audit::AuditAction| {
         trail.iter().any(|e| {
             e.action == action
-                && e.changes.iter().any(|c| c.after.as_deref() == Some(photo.as_str()) || c.after.as_deref().is_some_and(|a| a.starts_with(&photo)))
+                && e.changes.iter().any(|c| {
+                    c.after.as_deref() == Some(photo.as_str())
+                        || c.after.as_deref().is_some_and(|a| a.starts_with(&photo))
+                })
         })
     };
-    assert!(mentions(domain::audit::AuditAction::Update), "the attachment is audited");
-    assert!(mentions(domain::audit::AuditAction::View), "the opening is audited");
+    assert!(
+        mentions(domain::audit::AuditAction::Update),
+        "the attachment is audited"
+    );
+    assert!(
+        mentions(domain::audit::AuditAction::View),
+        "the opening is audited"
+    );
 
     // A case manager of another office cannot open it, nor learn it exists.
     let stranger = v.app.signed_in("cm.thies").await;

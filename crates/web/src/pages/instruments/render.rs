@@ -142,7 +142,10 @@ impl Drawing<'_> {
                     }
                     let q = self.c.question(*r);
                     let legend = self.text(&q.label);
-                    let count = self.answers_at(pos).instances(&q.name).len();
+                    let count = self.answers_at(pos).instances(self.c.key(*r)).len();
+                    // A repeat counted by the form has as many items as it says: nothing to
+                    // add or remove by hand.
+                    let by_hand = self.editable && q.repeat_count.is_none();
                     self.out.push(Piece::RepeatStart {
                         legend: legend.clone(),
                         count_name: format!("n:{path}"),
@@ -153,7 +156,7 @@ impl Drawing<'_> {
                         inner.repeats.push((*r, n));
                         self.out.push(Piece::InstanceStart {
                             legend: self.tr.t2("form-repeat-item", "what", &legend, "n", n + 1),
-                            remove: if self.editable {
+                            remove: if by_hand {
                                 format!("remove:{path}/{n}")
                             } else {
                                 String::new()
@@ -163,7 +166,7 @@ impl Drawing<'_> {
                         self.out.push(Piece::InstanceEnd);
                     }
                     self.out.push(Piece::RepeatEnd {
-                        add: if self.editable {
+                        add: if by_hand {
                             format!("add:{path}")
                         } else {
                             String::new()
