@@ -44,7 +44,7 @@ pub(super) fn on_nodes(f: Func, args: &[Expr], env: &dyn Env) -> Value {
                     return Value::empty();
                 };
                 let n = eval(index, env).to_num();
-                if !(n >= 1.0) || n.fract() != 0.0 {
+                if n.is_nan() || n < 1.0 || n.fract() != 0.0 {
                     return Value::empty();
                 }
                 items.push((repeat.clone(), n as usize));

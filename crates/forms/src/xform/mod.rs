@@ -82,7 +82,7 @@ pub fn write(c: &Compiled) -> String {
         let _ = write!(w.x, " class=\"{}\"", esc(style.1.trim()));
     }
     w.x.push('>');
-    w.body(&c.items, None);
+    w.body(&c.items);
     w.x.push_str("</h:body></h:html>\n");
     x
 }
@@ -396,7 +396,7 @@ impl<'a> Writer<'a> {
         }
         if let Some((preload, params)) = preload(&q.kind) {
             attrs.push(("jr:preload".into(), preload.into()));
-            attrs.push(("jr:preloadParams".into(), params.into()));
+            attrs.push(("jr:preloadParams".into(), params));
         }
         if q.required {
             attrs.push(("required".into(), "true()".into()));
@@ -511,7 +511,7 @@ impl<'a> Writer<'a> {
         }
     }
 
-    fn body(&mut self, items: &[Item], repeat: Option<usize>) {
+    fn body(&mut self, items: &[Item]) {
         for item in items {
             match item {
                 Item::Field(i) => self.control(*i),
@@ -527,7 +527,7 @@ impl<'a> Writer<'a> {
                     }
                     let _ = write!(self.x, " ref=\"{at}\">");
                     self.label_and_hint(*i);
-                    self.body(children, repeat);
+                    self.body(children);
                     self.x.push_str("</group>");
                 }
                 Item::Repeat(i, children) => {
@@ -552,7 +552,7 @@ impl<'a> Writer<'a> {
                         let _ = write!(self.x, " jr:count=\"{}\"", esc(&count));
                     }
                     self.x.push('>');
-                    self.body(children, Some(*i));
+                    self.body(children);
                     // Dynamic defaults are set again for each new item.
                     for idx in fields_in(children) {
                         let q = self.q(idx);

@@ -16,6 +16,7 @@ pub async fn run(s: Arc<dyn Store>) {
     drafts_are_published_once_and_listed_newest_first(&s).await;
     shipped_forms_are_installed_once(&s).await;
     submissions_save_complete_and_refuse_stale_or_final_changes(&s).await;
+    files_given_as_answers_are_kept_once_listed_and_refused_once_final(&s).await;
     scores_are_saved_rescored_and_read_oldest_interview_first(&s).await;
     the_last_scoring_model_activated_scores_new_surveys(&s).await;
 }
@@ -620,4 +621,91 @@ async fn the_last_scoring_model_activated_scores_new_surveys(s: &Arc<dyn Store>)
         s.active_scoring_model().await.unwrap().as_deref(),
         Some("[model]\nversion = 1 # again")
     );
+}
+
+async fn files_given_as_answers_are_kept_once_listed_and_refused_once_final(s: &Arc<dyn Store>) {
+    let o = super::office(s, "FIL").await;
+    let cm = user(s, "fil.cm", Role::CaseManager, Some(o.id)).await;
+    let case = new_case(s, o.id, cm.id, profile("Awa", "Ndiaye")).await;
+    s.save_form_draft(
+        form("conf.photo", "1", "{}", FormOrigin::Upload),
+        at(cm.id, 0),
+    )
+    .await
+    .unwrap();
+    s.publish_form("conf.photo", "1", at(cm.id, 0))
+        .await
+        .unwrap();
+    let id = uuid::Uuid::new_v4();
+    s.create_submission(
+        answers(cm.id, id, Subject::Case(case.id), "conf.photo"),
+        at(cm.id, 1),
+    )
+    .await
+    .unwrap();
+
+    // The content is kept once per content, and read back as it was.
+    let hash = s.put_file(b"a photo of the house".to_vec()).await.unwrap();
+    assert_eq!(hash.len(), 64);
+    assert_eq!(
+        s.put_file(b"a photo of the house".to_vec()).await.unwrap(),
+        hash
+    );
+    assert_eq!(s.read_file(&hash).await.unwrap(), b"a photo of the house");
+    assert!(matches!(
+        s.read_file(&"0".repeat(64)).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        s.read_file("../etc/passwd").await,
+        Err(StoreError::NotFound)
+    ));
+
+    let file = NewSubmissionFile {
+        submission: id,
+        name: format!("{}.png", &hash[..16]),
+        question: "home_photo".into(),
+        media_type: "image/png".into(),
+        size: 20,
+        sha256: hash.clone(),
+        added_by: cm.id,
+        added_at: NOW + time::Duration::minutes(2),
+    };
+    s.add_submission_file(file.clone(), at(cm.id, 2))
+        .await
+        .unwrap();
+    // Attaching the same file again (a retry) changes nothing.
+    s.add_submission_file(file.clone(), at(cm.id, 3))
+        .await
+        .unwrap();
+    assert_eq!(s.submission_files(id).await.unwrap(), vec![file.clone()]);
+    let trail = s
+        .audit_for_record("submission", &id.to_string(), AuditScope::Changes)
+        .await
+        .unwrap();
+    assert_eq!(
+        trail
+            .iter()
+            .filter(|e| e.changes.iter().any(|c| c.field == "file home_photo"))
+            .count(),
+        1,
+        "the attachment is audited once"
+    );
+    // A file for a submission that does not exist, or one already final, is refused.
+    let mut stray = file.clone();
+    stray.submission = uuid::Uuid::new_v4();
+    assert!(matches!(
+        s.add_submission_file(stray, at(cm.id, 4)).await,
+        Err(StoreError::NotFound)
+    ));
+    s.update_submission(update(id, 1, SubmissionStatus::Complete), at(cm.id, 5))
+        .await
+        .unwrap();
+    let mut late = file;
+    late.name = "late.png".into();
+    assert!(matches!(
+        s.add_submission_file(late, at(cm.id, 6)).await,
+        Err(StoreError::Conflict)
+    ));
+    assert_eq!(s.submission_files(id).await.unwrap().len(), 1);
 }

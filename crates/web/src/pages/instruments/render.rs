@@ -59,7 +59,7 @@ pub enum Piece {
         add: String,
         add_label: String,
     },
-    Question(QuestionView),
+    Question(Box<QuestionView>),
 }
 
 pub(super) struct Drawing<'a> {
@@ -181,7 +181,7 @@ impl Drawing<'_> {
                     }
                     let q = self.c.question(*f);
                     if let Some(view) = self.question(*f, q, &path, pos) {
-                        self.out.push(Piece::Question(view));
+                        self.out.push(Piece::Question(Box::new(view)));
                     }
                 }
             }
