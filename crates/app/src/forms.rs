@@ -81,11 +81,185 @@ pub async fn upload(app: &App, actor: &Actor, form: &Form) -> Result<(), Error> 
     Ok(())
 }
 
-/// Publishes a draft version: from now on it can be filled, and it never changes.
+/// Publishes a draft version: from now on it can be filled, and it never changes. A version
+/// lacking a choice list or table it names is refused: it could not be filled.
 pub async fn publish(app: &App, actor: &Actor, form_id: &str, version: &str) -> Result<(), Error> {
     authorize(actor, Action::ManageForms, Resource::Programme)?;
+    let v = app.store.form_version(form_id, version).await?;
+    if !v.info.published {
+        let files = files(app, actor, form_id, version).await?;
+        let missing = files.missing_data();
+        if !missing.is_empty() {
+            let mut e = Error::invalid("files", "form-files-missing");
+            e.detail = Some(missing.join(", "));
+            return Err(e);
+        }
+    }
     app.store
         .publish_form(form_id, version, AuditContext::by(actor.user_id, app.now()))
         .await?;
     Ok(())
+}
+
+/// The largest file a form version takes (a choice list, a table, a label's image or sound).
+pub const MAX_FORM_FILE_BYTES: usize = 10 * 1024 * 1024;
+
+/// The files a form version names and those attached to it.
+pub struct VersionFiles {
+    /// Every file the form names, and what it does with it.
+    pub used: std::collections::BTreeMap<String, forms::external::FileUse>,
+    pub attached: Vec<store::FormFile>,
+}
+
+impl VersionFiles {
+    /// Choice lists and tables the form needs and does not have yet.
+    pub fn missing_data(&self) -> Vec<&str> {
+        self.used
+            .iter()
+            .filter(|(name, used)| {
+                **used == forms::external::FileUse::Data
+                    && !self.attached.iter().any(|f| &f.name == *name)
+            })
+            .map(|(name, _)| name.as_str())
+            .collect()
+    }
+}
+
+/// The files of a form version, for those who may read forms.
+pub async fn files(
+    app: &App,
+    actor: &Actor,
+    form_id: &str,
+    version: &str,
+) -> Result<VersionFiles, Error> {
+    authorize(actor, Action::ReadForms, Resource::Programme)?;
+    let v = app.store.form_version(form_id, version).await?;
+    let form: Form = serde_json::from_str(&v.definition).map_err(Error::internal)?;
+    Ok(VersionFiles {
+        used: forms::external::files_used(&form),
+        attached: app.store.form_files(form_id, version).await?,
+    })
+}
+
+/// Attaches a file the form names to a draft version. A choice list or table must read as
+/// the form reads it; a label's media must be what its column says (told by its content).
+/// The refusal's detail says what is wrong with the file.
+pub async fn attach_file(
+    app: &App,
+    actor: &Actor,
+    form_id: &str,
+    version: &str,
+    name: &str,
+    bytes: Vec<u8>,
+) -> Result<(), Error> {
+    authorize(actor, Action::ManageForms, Resource::Programme)?;
+    let v = app.store.form_version(form_id, version).await?;
+    if v.info.published {
+        return Err(Error::new(crate::ErrorKind::Conflict));
+    }
+    let form: Form = serde_json::from_str(&v.definition).map_err(Error::internal)?;
+    let Some(used) = forms::external::files_used(&form).get(name).copied() else {
+        return Err(Error::invalid("file", "form-file-not-named"));
+    };
+    if bytes.len() > MAX_FORM_FILE_BYTES {
+        return Err(Error::invalid("file", "file-too-large"));
+    }
+    let lower = name.to_ascii_lowercase();
+    let media_type = match used {
+        forms::external::FileUse::Data => {
+            let mut compiled = forms::Compiled::new(form)
+                .map_err(|_| Error::internal("a stored form does not compile"))?;
+            let files = std::collections::BTreeMap::from([(name.to_string(), bytes.clone())]);
+            if let Some((_, why)) = compiled.attach_files(&files).into_iter().next() {
+                let mut e = Error::invalid("file", "form-file-unreadable");
+                e.detail = Some(why);
+                return Err(e);
+            }
+            if lower.ends_with(".csv") {
+                "text/csv"
+            } else if lower.ends_with(".geojson") {
+                "application/geo+json"
+            } else {
+                "application/xml"
+            }
+            .to_string()
+        }
+        forms::external::FileUse::Media => {
+            let kind = media_kind(&lower);
+            forms::answer_types::attachment_type(&kind, &bytes)
+                .map_err(|code| Error::invalid("file", code))?
+                .media_type
+        }
+    };
+    let size = bytes.len() as u64;
+    let sha256 = app.store.put_file(bytes).await?;
+    app.store
+        .add_form_file(
+            store::FormFile {
+                form_id: form_id.to_string(),
+                version: version.to_string(),
+                name: name.to_string(),
+                media_type,
+                size,
+                sha256,
+                added_by: actor.user_id,
+                added_at: app.now(),
+            },
+            AuditContext::by(actor.user_id, app.now()),
+        )
+        .await?;
+    Ok(())
+}
+
+/// What a label's media file must be, from its name.
+fn media_kind(lower_name: &str) -> forms::Kind {
+    let ext = lower_name.rsplit('.').next().unwrap_or("");
+    match ext {
+        "png" | "jpg" | "jpeg" | "gif" | "webp" | "bmp" => forms::Kind::Image,
+        "mp3" | "m4a" | "ogg" | "oga" | "wav" | "amr" | "aac" | "flac" => forms::Kind::Audio,
+        "mp4" | "webm" | "3gp" | "mov" | "mkv" => forms::Kind::Video,
+        _ => forms::Kind::File,
+    }
+}
+
+/// One file of a form version, with its content, for those who may read forms.
+pub async fn open_file(
+    app: &App,
+    actor: &Actor,
+    form_id: &str,
+    version: &str,
+    name: &str,
+) -> Result<(store::FormFile, Vec<u8>), Error> {
+    authorize(actor, Action::ReadForms, Resource::Programme)?;
+    let file = app
+        .store
+        .form_files(form_id, version)
+        .await?
+        .into_iter()
+        .find(|f| f.name == name)
+        .ok_or_else(|| Error::new(crate::ErrorKind::NotFound))?;
+    let bytes = app.store.read_file(&file.sha256).await?;
+    Ok((file, bytes))
+}
+
+/// A stored version compiled with its attached choice lists and tables, as forms are filled.
+pub async fn compiled(app: &App, version: &store::FormVersion) -> Result<forms::Compiled, Error> {
+    let form: Form = serde_json::from_str(&version.definition).map_err(Error::internal)?;
+    let used = forms::external::files_used(&form);
+    let mut compiled =
+        forms::Compiled::new(form).map_err(|p| Error::internal(format!("{} problems", p.len())))?;
+    if used.values().any(|u| *u == forms::external::FileUse::Data) {
+        let mut files = std::collections::BTreeMap::new();
+        for f in app
+            .store
+            .form_files(&version.info.form_id, &version.info.version)
+            .await?
+        {
+            if used.get(&f.name) == Some(&forms::external::FileUse::Data) {
+                files.insert(f.name.clone(), app.store.read_file(&f.sha256).await?);
+            }
+        }
+        compiled.attach_files(&files);
+    }
+    Ok(compiled)
 }

@@ -43,6 +43,10 @@ pub struct Compiled {
     by_key: HashMap<String, usize>,
     /// Rows by name; more than one when the name is used in several groups.
     by_name: HashMap<String, Vec<usize>>,
+    /// Choices of `select_*_from_file` questions, by row, once their files are attached.
+    pub file_choices: HashMap<usize, Vec<Choice>>,
+    /// `pulldata()` tables by name (the CSV's name without `.csv`).
+    pub tables: HashMap<String, crate::external::Table>,
 }
 
 const SHEET: &str = "survey";
@@ -314,7 +318,62 @@ impl Compiled {
             keys,
             by_key,
             by_name,
+            file_choices: HashMap::new(),
+            tables: HashMap::new(),
         })
+    }
+
+    /// Reads the files attached to the form version (by file name): the choices of
+    /// `select_*_from_file` questions and the `pulldata()` tables. Returns what is wrong with
+    /// a file, by file name; a file the form does not name is ignored.
+    pub fn attach_files(
+        &mut self,
+        files: &std::collections::BTreeMap<String, Vec<u8>>,
+    ) -> Vec<(String, String)> {
+        let mut problems = Vec::new();
+        for (i, q) in self.form.questions.iter().enumerate() {
+            let Some(file) = q.kind.choices_file() else {
+                continue;
+            };
+            let Some(bytes) = files.get(file) else {
+                continue;
+            };
+            let geojson = file.to_ascii_lowercase().ends_with(".geojson");
+            let value = q
+                .parameter("value")
+                .unwrap_or(if geojson { "id" } else { "name" });
+            let label = q
+                .parameter("label")
+                .unwrap_or(if geojson { "title" } else { "label" });
+            match crate::external::read_choices(file, bytes, value, label) {
+                Ok(choices) => {
+                    self.file_choices.insert(i, choices);
+                }
+                Err(e) => problems.push((file.to_string(), e)),
+            }
+        }
+        for (name, used) in crate::external::files_used(&self.form) {
+            if used != crate::external::FileUse::Data
+                || !name.to_ascii_lowercase().ends_with(".csv")
+            {
+                continue;
+            }
+            let Some(bytes) = files.get(&name) else {
+                continue;
+            };
+            match crate::external::read_table(bytes) {
+                Ok(t) => {
+                    let stem = name[..name.len() - 4].to_string();
+                    self.tables.insert(stem, t);
+                }
+                Err(e) => {
+                    if !problems.iter().any(|(f, _)| *f == name) {
+                        problems.push((name.clone(), e));
+                    }
+                }
+            }
+        }
+        problems
     }
 
     /// The row whose answer is kept under `key` (its name, unless the name is used twice).

@@ -236,6 +236,14 @@ impl Env for Ctx<'_> {
     fn random(&self) -> f64 {
         rand::random::<f64>()
     }
+
+    fn pulldata(&self, table: &str, column: &str, key_column: &str, key: &str) -> Value {
+        self.c
+            .tables
+            .get(table)
+            .and_then(|t| t.lookup(column, key_column, key))
+            .map_or_else(Value::empty, |v| Value::Str(v.to_string()))
+    }
 }
 
 fn typed(kind: &Kind, text: &str) -> Value {
@@ -509,13 +517,16 @@ impl Compiled {
         today: Date,
     ) -> Vec<&crate::model::Choice> {
         let q = self.question(field);
-        let Some(list) = q.kind.list().and_then(|l| self.form.list(l)) else {
-            return Vec::new();
+        let choices: &[crate::model::Choice] = match q.kind.list().and_then(|l| self.form.list(l)) {
+            Some(list) => &list.choices,
+            None => match self.file_choices.get(&field) {
+                Some(from_file) => from_file,
+                None => return Vec::new(),
+            },
         };
         match &self.nodes[field].choice_filter {
-            None => list.choices.iter().collect(),
-            Some(f) => list
-                .choices
+            None => choices.iter().collect(),
+            Some(f) => choices
                 .iter()
                 .filter(|c| {
                     f.eval(&Ctx {
@@ -645,6 +656,20 @@ impl Compiled {
                     Some("Choose only one option.".to_string())
                 } else if unique.len() < picked.len() {
                     Some("Each option can be given only once.".to_string())
+                } else {
+                    picked
+                        .iter()
+                        .find(|p| !offered.iter().any(|c| c.name == **p))
+                        .map(|p| format!("'{p}' is not one of the options; choose from the list."))
+                }
+            }
+            Kind::SelectOneFromFile(_) | Kind::SelectMultipleFromFile(_)
+                if self.file_choices.contains_key(&f) =>
+            {
+                let offered = self.choices_for(f, &filled.answers, pos, today);
+                let picked: Vec<&str> = value.split_whitespace().collect();
+                if matches!(q.kind, Kind::SelectOneFromFile(_)) && picked.len() > 1 {
+                    Some("Choose only one option.".to_string())
                 } else {
                     picked
                         .iter()

@@ -11,6 +11,7 @@ pub mod answer_types;
 pub mod compiled;
 pub mod engine;
 pub mod expr;
+pub mod external;
 pub mod model;
 pub mod retention;
 pub mod shipped;

@@ -84,6 +84,11 @@ pub trait AttachmentStore: Send + Sync + 'static {
     -> Result<()>;
     /// The files a submission holds, oldest first.
     async fn submission_files(&self, submission: uuid::Uuid) -> Result<Vec<SubmissionFile>>;
+    /// Attaches a file to a draft form version (replacing one of the same name), audited on
+    /// the version; [`StoreError::Conflict`] once the version is published.
+    async fn add_form_file(&self, file: FormFile, audit: AuditContext) -> Result<()>;
+    /// The files attached to a form version, by name.
+    async fn form_files(&self, form_id: &str, version: &str) -> Result<Vec<FormFile>>;
 }
 
 /// Retention and erasure: closed cases due for anonymisation, a case's free text to rewrite,

@@ -122,6 +122,10 @@ pub trait Env {
     fn random(&self) -> f64 {
         0.5
     }
+    /// `pulldata(table, column, key_column, key)`: from a CSV attached to the form.
+    fn pulldata(&self, _table: &str, _column: &str, _key_column: &str, _key: &str) -> Value {
+        Value::empty()
+    }
 }
 
 /// The evaluator: one for the server, used for relevance, calculations, constraints, defaults

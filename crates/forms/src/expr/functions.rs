@@ -100,6 +100,7 @@ pub(super) fn scalar(f: Func, a: &[Value], env: &dyn Env) -> Value {
         Func::Now => Value::Str(env.now()),
         Func::Current => env.current(),
         Func::Random => Value::Num(env.random()),
+        Func::Pulldata => env.pulldata(&text(0), &text(1), &text(2), &text(3)),
         Func::Date => match a.first() {
             Some(Value::Num(n)) => date_from_days(*n),
             Some(v) => match v

@@ -197,6 +197,7 @@ pub enum Func {
     Area,
     Distance,
     Current,
+    Pulldata,
 }
 
 /// Name, minimum and maximum number of arguments of every function.
@@ -268,6 +269,7 @@ const FUNCTIONS: &[(Func, &str, usize, usize)] = &[
     (Func::Area, "area", 1, 1),
     (Func::Distance, "distance", 1, usize::MAX),
     (Func::Current, "current", 0, 0),
+    (Func::Pulldata, "pulldata", 4, 4),
 ];
 
 impl Func {

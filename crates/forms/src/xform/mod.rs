@@ -325,13 +325,13 @@ impl<'a> Writer<'a> {
     }
 
     fn secondary_instances(&mut self) {
-        let mut files: BTreeSet<&str> = BTreeSet::new();
-        for q in &self.c.form.questions {
-            if let Some(f) = q.kind.choices_file() {
-                files.insert(f);
-            }
-        }
-        for f in files {
+        // Choice files and pulldata() tables, as external instances.
+        let files: BTreeSet<String> = crate::external::files_used(&self.c.form)
+            .into_iter()
+            .filter(|(_, used)| *used == crate::external::FileUse::Data)
+            .map(|(name, _)| name)
+            .collect();
+        for f in &files {
             let (id, src) = file_instance(f);
             let _ = write!(
                 self.x,

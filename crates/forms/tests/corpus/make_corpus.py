@@ -2852,14 +2852,25 @@ INVALID_FORMS["csv_external.xlsx"] = xlsx(form(
     ],
 ))
 
-# survey row 3, column 'calculation': pulldata() is not supported.
+# survey row 3, column 'calculation': pulldata() takes 4 arguments, not 2.
 INVALID_FORMS["pulldata_function.xlsx"] = xlsx(form(
     survey=[
         ["type", "name", "label", "calculation"],
         ["text", "case_number", "Case number"],
-        ["calculate", "grant_amount", "", "pulldata('cases', 'grant', 'case_number', ${case_number})"],
+        ["calculate", "grant_amount", "", "pulldata('cases', 'grant')"],
     ],
 ))
+
+# pulldata() from a CSV attached to the form version (grants.csv).
+VALID_FORMS["grant_lookup.xlsx"] = form(
+    survey=[
+        ["type", "name", "label", "calculation"],
+        ["text", "grant_code", "Grant code"],
+        ["calculate", "grant_amount", "", "pulldata('grants', 'amount', 'code', ${grant_code})"],
+        ["note", "grant_note", "Amount of this grant: ${grant_amount}"],
+    ],
+    settings=settings("grant_lookup", "Grant lookup"),
+)
 
 # survey row 3, column 'calculation': instance('…') expressions are not supported.
 INVALID_FORMS["instance_expression.xlsx"] = xlsx(form(

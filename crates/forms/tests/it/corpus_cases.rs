@@ -453,7 +453,7 @@ pub const INVALID_CASES: &[InvalidCase] = &[
         "survey",
         Some(3),
         Some("calculation"),
-        "the function pulldata() is not supported",
+        "pulldata() takes 4 arguments, not 2",
     ),
     (
         "instance_expression.xlsx",
@@ -616,6 +616,12 @@ pub const INVALID_CASES: &[InvalidCase] = &[
 pub type FeatureForm = (&'static str, &'static str, usize, &'static [&'static str]);
 
 pub const FEATURE_FORMS: &[FeatureForm] = &[
+    (
+        "grant_lookup.xlsx",
+        "grant_lookup",
+        1,
+        &["(no language given)"],
+    ),
     (
         "field_visit.xlsx",
         "field_visit",

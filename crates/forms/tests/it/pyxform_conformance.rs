@@ -13,7 +13,6 @@ fn expected(file: &str) -> Result<(), &'static str> {
         // Features Reintegra does not take (docs/forms.md says why).
         "case_insensitivity.xlsx" => Err("'osm' is not supported"),
         "loop.xlsx" => Err("loops are not supported"),
-        "pull_data.xlsx" => Err("pulldata() is not supported"),
         // The reference refuses these; so does Reintegra.
         "include.xlsx" | "include_json.xlsx" => Err("'include' is not supported"),
         "duplicate_columns.xlsx" => Err("appears twice"),

@@ -184,3 +184,17 @@ pub struct SubmissionFile {
 }
 
 pub type NewSubmissionFile = SubmissionFile;
+
+/// A file attached to a form version (a choice list, a `pulldata()` table, a label's media);
+/// the content is in the file store under `sha256`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FormFile {
+    pub form_id: String,
+    pub version: String,
+    pub name: String,
+    pub media_type: String,
+    pub size: u64,
+    pub sha256: String,
+    pub added_by: domain::UserId,
+    pub added_at: time::OffsetDateTime,
+}

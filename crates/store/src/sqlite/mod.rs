@@ -149,6 +149,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "files given as answers",
         include_str!("../../migrations/sqlite/0022_submission_files.sql"),
     ),
+    (
+        23,
+        "files attached to form versions",
+        include_str!("../../migrations/sqlite/0023_form_files.sql"),
+    ),
 ];
 
 pub const DATABASE_FILE: &str = "reintegra.db";

@@ -637,4 +637,13 @@ impl AttachmentStore for SqliteStore {
         self.read(move |c| files::of_submission(c, submission))
             .await
     }
+    async fn add_form_file(&self, file: FormFile, audit: AuditContext) -> Result<()> {
+        self.write(move |tx| files::add_form_file(tx, &file, &audit))
+            .await
+    }
+    async fn form_files(&self, form_id: &str, version: &str) -> Result<Vec<FormFile>> {
+        let (form_id, version) = (form_id.to_string(), version.to_string());
+        self.read(move |c| files::of_form(c, &form_id, &version))
+            .await
+    }
 }

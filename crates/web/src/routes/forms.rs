@@ -30,6 +30,18 @@ pub(super) const ROUTES: &[RouteSpec] = &[
         act(Action::ReadForms),
     ),
     r(
+        "forms.files",
+        "POST",
+        "/forms/{form}/{version}/files",
+        act(Action::ManageForms),
+    ),
+    r(
+        "forms.file",
+        "GET",
+        "/forms/{form}/{version}/files/{name}",
+        act(Action::ReadForms),
+    ),
+    r(
         "forms.xform",
         "GET",
         "/forms/{form}/{version}/xform",
@@ -79,6 +91,9 @@ pub(super) fn handler(name: &str) -> Option<MethodRouter<AppState>> {
         "forms.publish" => post(pages::instruments::publish),
         "forms.export" => get(pages::instruments::export),
         "forms.xform" => get(pages::instruments::export_xform),
+        "forms.files" => post(pages::instruments::attach_files)
+            .layer(DefaultBodyLimit::max(4 * app::forms::MAX_FORM_FILE_BYTES)),
+        "forms.file" => get(pages::instruments::form_file),
         "submissions.start" => post(pages::instruments::start),
         "submissions.view" => get(pages::instruments::view),
         "submissions.save" => post(pages::instruments::save),

@@ -13,6 +13,7 @@ mod community_journey;
 mod double_posts;
 mod erasure;
 mod field_forms;
+mod form_files;
 mod forms_journey;
 mod hardening;
 mod hostile_uploads;

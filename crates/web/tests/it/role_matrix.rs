@@ -501,7 +501,7 @@ async fn request(
             .await
             .unwrap(),
         "forms.list" | "forms.preview" | "forms.export" | "forms.xform" | "submissions.view"
-        | "submissions.file" => {
+        | "submissions.file" | "forms.file" => {
             c.get(&path).await
         }
         "forms.try" => c.post_form(&path, &s.csrf, &[("a:focus_dimension", "economic")]).await,
@@ -520,6 +520,12 @@ async fn request(
         }
         "submissions.start" => c.post_form(&path, &s.csrf, &[("form_id", "w_model")]).await,
         "submissions.save" => c.post_form(&path, &s.csrf, &[("_action", "save")]).await,
+        "forms.files" => {
+            let form = reqwest::multipart::Form::new()
+                .text("_csrf", s.csrf.clone())
+                .part("files", reqwest::multipart::Part::bytes(b"x".to_vec()).file_name("x.csv"));
+            c.http.post(app.url(&path)).multipart(form).send().await.unwrap()
+        }
         "submissions.attach" => {
             let form = reqwest::multipart::Form::new()
                 .text("_csrf", s.csrf.clone())

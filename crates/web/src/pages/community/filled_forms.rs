@@ -42,7 +42,7 @@ pub async fn start_form(
         return Err(AppError::new(ErrorKind::NotFound));
     }
     let v = app::lookups::latest_published_form(&state, &actor, form_id).await?;
-    let c = crate::pages::instruments::compile(&v.definition)?;
+    let c = app::forms::compiled(&state, &v).await?;
     let answers = c.blank(state.today());
     let about = app::submissions::About::Record(&rec);
     let sub = app::submissions::start(&state, &actor, about, v.info, &answers).await?;
@@ -99,7 +99,7 @@ pub(super) async fn load_submission(
         )
         .is_ok(),
         sub,
-        compiled: crate::pages::instruments::compile(&v.definition)?,
+        compiled: app::forms::compiled(&state, &v).await?,
         rec,
     })
 }

@@ -79,7 +79,7 @@ pub(super) async fn load(
         urgent,
         case,
         sub,
-        compiled: compile(&v.definition)?,
+        compiled: app::forms::compiled(state, &v).await?,
     })
 }
 

@@ -159,6 +159,18 @@ pub struct PreviewPage {
     pub pieces: Vec<Piece>,
     /// The version's address; its actions hang below it.
     pub base: String,
+    /// The files the form names, attached or not.
+    pub files: Vec<FileRow>,
+    /// Files can still be attached (a draft, and the reader may manage forms).
+    pub can_attach: bool,
+    /// What went wrong attaching files or publishing, one line each.
+    pub file_problems: Vec<String>,
+}
+
+pub struct FileRow {
+    pub name: String,
+    pub data: bool,
+    pub attached: bool,
 }
 
 pub(super) async fn preview_page(
@@ -170,10 +182,23 @@ pub(super) async fn preview_page(
     answers: &Answers,
 ) -> Result<PreviewPage, AppError> {
     let v = app::lookups::form_version(state, &caller.actor(), form_id, version).await?;
-    let c = compile(&v.definition)?;
+    let c = app::forms::compiled(state, &v).await?;
     let filled = c.fill(answers, state.today());
     let summary = c.form.summary();
+    let files = app::forms::files(state, &caller.actor(), form_id, version).await?;
+    let may_manage = authorize(&caller.actor(), Action::ManageForms, Resource::Programme).is_ok();
     Ok(PreviewPage {
+        files: files
+            .used
+            .iter()
+            .map(|(name, used)| FileRow {
+                name: name.clone(),
+                data: *used == forms::external::FileUse::Data,
+                attached: files.attached.iter().any(|f| &f.name == name),
+            })
+            .collect(),
+        can_attach: may_manage && !v.info.published,
+        file_problems: Vec::new(),
         c: Chrome::new(state, tr.clone(), Some(caller)),
         pieces: draw(&c, &filled, &BTreeMap::new(), tr, true, state.today()),
         title: tr.form_title(&v.info.form_id, &v.info.title),
@@ -195,7 +220,7 @@ pub async fn preview(
     Path((form_id, version)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
     let v = app::lookups::form_version(&state, &caller.actor(), &form_id, &version).await?;
-    let blank = compile(&v.definition)?.blank(state.today());
+    let blank = app::forms::compiled(&state, &v).await?.blank(state.today());
     render(&preview_page(&state, &tr, &caller, &form_id, &version, &blank).await?)
 }
 
@@ -210,7 +235,7 @@ pub async fn preview_try(
 ) -> Result<Response, AppError> {
     let fields = posted_fields(&caller, &body)?;
     let v = app::lookups::form_version(&state, &caller.actor(), &form_id, &version).await?;
-    let c = compile(&v.definition)?;
+    let c = app::forms::compiled(&state, &v).await?;
     let mut answers = answers_from_post(&c, &fields);
     apply_action(&c, &mut answers, field(&fields, "_action"), state.today());
     let page = preview_page(&state, &tr, &caller, &form_id, &version, &answers).await?;
@@ -225,11 +250,118 @@ pub async fn preview_try(
 
 pub async fn publish(
     State(state): State<AppState>,
+    tr: Tr,
     Path((form_id, version)): Path<(String, String)>,
     CsrfForm { caller, .. }: CsrfForm<crate::pages::account::Empty>,
 ) -> Result<Response, AppError> {
-    app::forms::publish(&state, &caller.actor(), &form_id, &version).await?;
-    Ok(Redirect::to(&version_path(&form_id, &version)).into_response())
+    match app::forms::publish(&state, &caller.actor(), &form_id, &version).await {
+        Ok(()) => Ok(Redirect::to(&version_path(&form_id, &version)).into_response()),
+        Err(e) if e.fields.for_field("files").is_some() => {
+            let v = app::lookups::form_version(&state, &caller.actor(), &form_id, &version).await?;
+            let blank = app::forms::compiled(&state, &v).await?.blank(state.today());
+            let mut page = preview_page(&state, &tr, &caller, &form_id, &version, &blank).await?;
+            page.file_problems =
+                vec![tr.t1("form-files-missing", "files", e.detail.unwrap_or_default())];
+            render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Attaches the files chosen (each under its own name) to a draft version, then shows the
+/// version again: with the files' state, or with what is wrong with each refused file.
+pub async fn attach_files(
+    State(state): State<AppState>,
+    tr: Tr,
+    SignedIn(caller): SignedIn,
+    Path((form_id, version)): Path<(String, String)>,
+    mut multipart: Multipart,
+) -> Result<Response, AppError> {
+    let bad = |e: axum::extract::multipart::MultipartError| {
+        AppError::with_detail(ErrorKind::BadRequest, e.body_text())
+    };
+    let mut fields = Vec::new();
+    let mut files: Vec<(String, Vec<u8>)> = Vec::new();
+    while let Some(mut field) = multipart.next_field().await.map_err(bad)? {
+        let name = field.name().unwrap_or_default().to_string();
+        if name == "files" {
+            let file_name = field
+                .file_name()
+                .unwrap_or_default()
+                .rsplit(['/', '\\'])
+                .next()
+                .unwrap_or_default()
+                .to_string();
+            let mut bytes = Vec::new();
+            while let Some(chunk) = field.chunk().await.map_err(bad)? {
+                if bytes.len() + chunk.len() > app::forms::MAX_FORM_FILE_BYTES {
+                    bytes.resize(app::forms::MAX_FORM_FILE_BYTES + 1, 0);
+                    break;
+                }
+                bytes.extend_from_slice(&chunk);
+            }
+            if !file_name.is_empty() {
+                files.push((file_name, bytes));
+            }
+        } else {
+            fields.push((name, field.text().await.map_err(bad)?));
+        }
+    }
+    checked_csrf(&caller, fields)?;
+    let mut problems = Vec::new();
+    for (name, bytes) in files {
+        match app::forms::attach_file(&state, &caller.actor(), &form_id, &version, &name, bytes)
+            .await
+        {
+            Ok(()) => {}
+            Err(e) if e.kind == app::ErrorKind::Validation => {
+                let code = e
+                    .fields
+                    .0
+                    .first()
+                    .map_or("form-file-unreadable", |f| f.code);
+                let problem = match &e.detail {
+                    Some(d) => format!("{} ({d})", tr.t(code)),
+                    None => tr.t(code),
+                };
+                problems.push(tr.t2("form-files-problem", "file", &name, "problem", problem));
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    if problems.is_empty() {
+        return Ok(Redirect::to(&version_path(&form_id, &version)).into_response());
+    }
+    let v = app::lookups::form_version(&state, &caller.actor(), &form_id, &version).await?;
+    let blank = app::forms::compiled(&state, &v).await?.blank(state.today());
+    let mut page = preview_page(&state, &tr, &caller, &form_id, &version, &blank).await?;
+    page.file_problems = problems;
+    render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
+}
+
+/// A file attached to a form version, for those who may read forms (field clients load the
+/// form's media and choice lists from here).
+pub async fn form_file(
+    State(state): State<AppState>,
+    SignedIn(caller): SignedIn,
+    Path((form_id, version, name)): Path<(String, String, String)>,
+) -> Result<Response, AppError> {
+    let (file, bytes) =
+        app::forms::open_file(&state, &caller.actor(), &form_id, &version, &name).await?;
+    let inline = file.media_type.starts_with("image/") && file.media_type != "image/svg+xml";
+    Response::builder()
+        .header(header::CONTENT_TYPE, file.media_type)
+        .header(
+            header::CONTENT_DISPOSITION,
+            format!(
+                "{}; filename=\"{}\"",
+                if inline { "inline" } else { "attachment" },
+                file.name.replace('"', "")
+            ),
+        )
+        .header(header::X_CONTENT_TYPE_OPTIONS, "nosniff")
+        .body(axum::body::Body::from(bytes))
+        .map_err(AppError::internal)
 }
 
 /// The version as an ODK XForm (XML), for field clients.

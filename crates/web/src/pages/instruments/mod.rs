@@ -41,14 +41,6 @@ pub fn version_path(form_id: &str, version: &str) -> String {
     format!("/forms/{}/{}", segment(form_id), segment(version))
 }
 
-/// Reads a stored definition back. A stored form always compiled when it was saved.
-pub(crate) fn compile(json: &str) -> Result<Compiled, AppError> {
-    let form: Form =
-        serde_json::from_str(json).map_err(|e| AppError::internal(format!("stored form: {e}")))?;
-    Compiled::new(form)
-        .map_err(|p| AppError::internal(format!("stored form: {} problems", p.len())))
-}
-
 /// The language to show a form in: the reader's, when the form has it.
 pub(crate) fn form_language(tr: &Tr, form: &Form) -> String {
     let langs = form.languages();

@@ -197,7 +197,9 @@ impl Drawing<'_> {
     ) -> Option<QuestionView> {
         let value = self.answers_at(pos).text(self.c.key(f)).to_string();
         let kind = match &q.kind {
-            // Choices from an attached file: typed, until files can be attached to forms.
+            // Choices from an attached file, once it is attached; typed until then.
+            Kind::SelectOneFromFile(_) if self.c.file_choices.contains_key(&f) => "radio",
+            Kind::SelectMultipleFromFile(_) if self.c.file_choices.contains_key(&f) => "checkboxes",
             Kind::Text
             | Kind::Barcode
             | Kind::SelectOneFromFile(_)
@@ -252,7 +254,7 @@ impl Drawing<'_> {
         // A ranking lists its choices in the order given so far, then the others.
         let ranked: Vec<&str> = value.split_whitespace().collect();
         let selected: Vec<&str> = value.split_whitespace().collect();
-        let choices = if q.kind.list().is_some() {
+        let choices = if q.kind.list().is_some() || self.c.file_choices.contains_key(&f) {
             self.c
                 .choices_for(f, &self.filled.answers, pos, self.today)
                 .into_iter()
