@@ -170,7 +170,11 @@ pub async fn attach_file(
             let mut compiled = forms::Compiled::new(form)
                 .map_err(|_| Error::internal("a stored form does not compile"))?;
             let files = std::collections::BTreeMap::from([(name.to_string(), bytes.clone())]);
-            if let Some((_, why)) = compiled.attach_files(&files).into_iter().next() {
+            // Reading a file of up to 10 MB: off the request threads.
+            let problems = tokio::task::spawn_blocking(move || compiled.attach_files(&files))
+                .await
+                .map_err(Error::internal)?;
+            if let Some((_, why)) = problems.into_iter().next() {
                 let mut e = Error::invalid("file", "form-file-unreadable");
                 e.detail = Some(why);
                 return Err(e);
@@ -259,7 +263,12 @@ pub async fn compiled(app: &App, version: &store::FormVersion) -> Result<forms::
                 files.insert(f.name.clone(), app.store.read_file(&f.sha256).await?);
             }
         }
-        compiled.attach_files(&files);
+        compiled = tokio::task::spawn_blocking(move || {
+            compiled.attach_files(&files);
+            compiled
+        })
+        .await
+        .map_err(Error::internal)?;
     }
     Ok(compiled)
 }

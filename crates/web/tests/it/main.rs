@@ -5,6 +5,7 @@
 mod browser;
 mod browser_erasure;
 mod browser_field_forms;
+mod browser_form_files;
 mod browser_forms;
 mod browser_languages;
 mod browser_two_step;
