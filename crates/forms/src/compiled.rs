@@ -338,13 +338,7 @@ impl Compiled {
             let Some(bytes) = files.get(file) else {
                 continue;
             };
-            let geojson = file.to_ascii_lowercase().ends_with(".geojson");
-            let value = q
-                .parameter("value")
-                .unwrap_or(if geojson { "id" } else { "name" });
-            let label = q
-                .parameter("label")
-                .unwrap_or(if geojson { "title" } else { "label" });
+            let (value, label) = q.file_choice_columns();
             match crate::external::read_choices(file, bytes, value, label) {
                 Ok(choices) => {
                     self.file_choices.insert(i, choices);

@@ -85,6 +85,16 @@ pub enum Kind {
     Device(String),
 }
 
+/// The parameters of an `audit` row (ODK's location and change tracking).
+pub const AUDIT_PARAMETERS: &[&str] = &[
+    "location-priority",
+    "location-min-interval",
+    "location-max-age",
+    "track-changes",
+    "identify-user",
+    "track-changes-reasons",
+];
+
 /// The device metadata types, as written in the `type` column.
 pub const DEVICE_TYPES: &[&str] = &[
     "deviceid",
@@ -301,6 +311,22 @@ pub struct Choice {
 }
 
 impl Question {
+    /// The columns of a choice file that give a choice's name and label: the `value` and
+    /// `label` parameters, or ODK's defaults (`id` and `title` for GeoJSON, else `name` and
+    /// `label`).
+    pub fn file_choice_columns(&self) -> (&str, &str) {
+        let geojson = self
+            .kind
+            .choices_file()
+            .is_some_and(|f| f.to_ascii_lowercase().ends_with(".geojson"));
+        (
+            self.parameter("value")
+                .unwrap_or(if geojson { "id" } else { "name" }),
+            self.parameter("label")
+                .unwrap_or(if geojson { "title" } else { "label" }),
+        )
+    }
+
     /// The `key=value` pairs of the parameters column, keys lower-cased.
     pub fn parameter(&self, key: &str) -> Option<&str> {
         parse_parameters(self.parameters.as_deref().unwrap_or(""))

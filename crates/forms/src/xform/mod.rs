@@ -619,13 +619,7 @@ impl<'a> Writer<'a> {
                 .as_deref()
                 .map(|f| format!("[{}]", self.paths.expr(f, &at)))
                 .unwrap_or_default();
-            let geojson = file.to_ascii_lowercase().ends_with(".geojson");
-            let value = q
-                .parameter("value")
-                .unwrap_or(if geojson { "id" } else { "name" });
-            let label = q
-                .parameter("label")
-                .unwrap_or(if geojson { "title" } else { "label" });
+            let (value, label) = q.file_choice_columns();
             let _ = write!(
                 self.x,
                 "<itemset nodeset=\"instance('{}')/root/item{}\"><value ref=\"{}\"/><label ref=\"{}\"/></itemset>",

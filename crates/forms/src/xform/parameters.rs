@@ -19,14 +19,7 @@ pub(super) fn attributes(q: &Question) -> Attributes {
     };
     match &q.kind {
         Kind::Device(t) if t == "audit" => {
-            for key in [
-                "location-priority",
-                "location-min-interval",
-                "location-max-age",
-                "track-changes",
-                "identify-user",
-                "track-changes-reasons",
-            ] {
+            for key in crate::model::AUDIT_PARAMETERS {
                 bind(&format!("odk:{key}"), key);
             }
         }

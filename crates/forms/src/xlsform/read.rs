@@ -1033,14 +1033,7 @@ fn accepted_parameters(kind: &Kind) -> &'static [&'static str] {
         Kind::SelectOneFromFile(_) | Kind::SelectMultipleFromFile(_) => {
             &["randomize", "seed", "value", "label"]
         }
-        Kind::Device(t) if t == "audit" => &[
-            "location-priority",
-            "location-min-interval",
-            "location-max-age",
-            "track-changes",
-            "identify-user",
-            "track-changes-reasons",
-        ],
+        Kind::Device(t) if t == "audit" => crate::model::AUDIT_PARAMETERS,
         Kind::Device(t) if t == "background-audio" => &["quality"],
         _ => &[],
     }

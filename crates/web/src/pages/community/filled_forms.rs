@@ -99,7 +99,7 @@ pub(super) async fn load_submission(
         )
         .is_ok(),
         sub,
-        compiled: app::forms::compiled(&state, &v).await?,
+        compiled: app::forms::compiled(state, &v).await?,
         rec,
     })
 }

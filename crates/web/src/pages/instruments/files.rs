@@ -24,16 +24,7 @@ pub async fn attach(
         let name = field.name().unwrap_or_default().to_string();
         match name.strip_prefix("file:a:") {
             Some(path) => {
-                // Read in chunks, and stop as soon as the file passes the limit.
-                let mut bytes = Vec::new();
-                while let Some(chunk) = field.chunk().await.map_err(bad)? {
-                    if bytes.len() + chunk.len() > app::attachments::MAX_FILE_BYTES {
-                        bytes.clear();
-                        bytes.resize(app::attachments::MAX_FILE_BYTES + 1, 0);
-                        break;
-                    }
-                    bytes.extend_from_slice(&chunk);
-                }
+                let bytes = read_part(&mut field, app::attachments::MAX_FILE_BYTES).await?;
                 if !bytes.is_empty() {
                     files.push((path.to_string(), bytes));
                 }
@@ -111,4 +102,26 @@ pub async fn open(
         .header(header::CACHE_CONTROL, "private, no-store")
         .body(Body::from(bytes))
         .map_err(AppError::internal)
+}
+
+/// A posted file's content, read in chunks and cut short as soon as it passes `max` bytes (the
+/// use case then refuses it as too large): nothing larger is ever held.
+pub(crate) async fn read_part(
+    field: &mut axum::extract::multipart::Field<'_>,
+    max: usize,
+) -> Result<Vec<u8>, AppError> {
+    let mut bytes = Vec::new();
+    while let Some(chunk) = field
+        .chunk()
+        .await
+        .map_err(|e| AppError::with_detail(ErrorKind::BadRequest, e.body_text()))?
+    {
+        if bytes.len() + chunk.len() > max {
+            bytes.truncate(max);
+            bytes.push(0);
+            break;
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(bytes)
 }

@@ -257,12 +257,8 @@ pub async fn publish(
     match app::forms::publish(&state, &caller.actor(), &form_id, &version).await {
         Ok(()) => Ok(Redirect::to(&version_path(&form_id, &version)).into_response()),
         Err(e) if e.fields.for_field("files").is_some() => {
-            let v = app::lookups::form_version(&state, &caller.actor(), &form_id, &version).await?;
-            let blank = app::forms::compiled(&state, &v).await?.blank(state.today());
-            let mut page = preview_page(&state, &tr, &caller, &form_id, &version, &blank).await?;
-            page.file_problems =
-                vec![tr.t1("form-files-missing", "files", e.detail.unwrap_or_default())];
-            render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
+            let problem = tr.t1("form-files-missing", "files", e.detail.unwrap_or_default());
+            preview_with_problems(&state, &tr, &caller, &form_id, &version, vec![problem]).await
         }
         Err(e) => Err(e.into()),
     }
@@ -292,14 +288,7 @@ pub async fn attach_files(
                 .next()
                 .unwrap_or_default()
                 .to_string();
-            let mut bytes = Vec::new();
-            while let Some(chunk) = field.chunk().await.map_err(bad)? {
-                if bytes.len() + chunk.len() > app::forms::MAX_FORM_FILE_BYTES {
-                    bytes.resize(app::forms::MAX_FORM_FILE_BYTES + 1, 0);
-                    break;
-                }
-                bytes.extend_from_slice(&chunk);
-            }
+            let bytes = read_part(&mut field, app::forms::MAX_FORM_FILE_BYTES).await?;
             if !file_name.is_empty() {
                 files.push((file_name, bytes));
             }
@@ -332,9 +321,21 @@ pub async fn attach_files(
     if problems.is_empty() {
         return Ok(Redirect::to(&version_path(&form_id, &version)).into_response());
     }
-    let v = app::lookups::form_version(&state, &caller.actor(), &form_id, &version).await?;
-    let blank = app::forms::compiled(&state, &v).await?.blank(state.today());
-    let mut page = preview_page(&state, &tr, &caller, &form_id, &version, &blank).await?;
+    preview_with_problems(&state, &tr, &caller, &form_id, &version, problems).await
+}
+
+/// The version's page again, with what went wrong with its files.
+async fn preview_with_problems(
+    state: &AppState,
+    tr: &Tr,
+    caller: &Caller,
+    form_id: &str,
+    version: &str,
+    problems: Vec<String>,
+) -> Result<Response, AppError> {
+    let v = app::lookups::form_version(state, &caller.actor(), form_id, version).await?;
+    let blank = app::forms::compiled(state, &v).await?.blank(state.today());
+    let mut page = preview_page(state, tr, caller, form_id, version, &blank).await?;
     page.file_problems = problems;
     render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
 }
@@ -370,26 +371,15 @@ pub async fn export_xform(
     SignedIn(caller): SignedIn,
     Path((form_id, version)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
-    let v = app::lookups::form_version(&state, &caller.actor(), &form_id, &version).await?;
-    let form: Form = serde_json::from_str(&v.definition)
-        .map_err(|e| AppError::internal(format!("stored form: {e}")))?;
+    let (v, form) = stored_form(&state, &caller, &form_id, &version).await?;
     let xml = forms::export_xform(&form)
         .map_err(|p| AppError::internal(format!("stored form does not compile: {p:?}")))?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/xml; charset=utf-8".to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!(
-                    "attachment; filename=\"{}-{}.xml\"",
-                    v.info.form_id,
-                    v.info.version.replace('"', "")
-                ),
-            ),
-        ],
-        xml,
-    )
-        .into_response())
+    Ok(download(
+        &v,
+        "text/xml; charset=utf-8",
+        "xml",
+        xml.into_bytes(),
+    ))
 }
 
 pub async fn export(
@@ -397,26 +387,49 @@ pub async fn export(
     SignedIn(caller): SignedIn,
     Path((form_id, version)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
-    let v = app::lookups::form_version(&state, &caller.actor(), &form_id, &version).await?;
+    let (v, form) = stored_form(&state, &caller, &form_id, &version).await?;
+    let bytes = forms::export_xlsx(&form).map_err(AppError::internal)?;
+    Ok(download(
+        &v,
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "xlsx",
+        bytes,
+    ))
+}
+
+/// A stored version and its definition, for those who may read forms.
+async fn stored_form(
+    state: &AppState,
+    caller: &Caller,
+    form_id: &str,
+    version: &str,
+) -> Result<(store::FormVersion, Form), AppError> {
+    let v = app::lookups::form_version(state, &caller.actor(), form_id, version).await?;
     let form: Form = serde_json::from_str(&v.definition)
         .map_err(|e| AppError::internal(format!("stored form: {e}")))?;
-    let bytes = forms::export_xlsx(&form).map_err(AppError::internal)?;
-    Ok((
+    Ok((v, form))
+}
+
+/// A version written in another format, as a file named after the form and version.
+fn download(
+    v: &store::FormVersion,
+    content_type: &str,
+    extension: &str,
+    body: Vec<u8>,
+) -> Response {
+    (
         [
-            (
-                header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
-            ),
+            (header::CONTENT_TYPE, content_type.to_string()),
             (
                 header::CONTENT_DISPOSITION,
                 format!(
-                    "attachment; filename=\"{}-{}.xlsx\"",
+                    "attachment; filename=\"{}-{}.{extension}\"",
                     v.info.form_id,
                     v.info.version.replace('"', "")
                 ),
             ),
         ],
-        bytes,
+        body,
     )
-        .into_response())
+        .into_response()
 }
