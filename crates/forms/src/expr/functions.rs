@@ -392,3 +392,250 @@ fn area(p: &[(f64, f64)]) -> f64 {
         .sum();
     (total * EARTH_RADIUS * EARTH_RADIUS / 2.0).abs()
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::panic)]
+    use std::collections::HashMap;
+
+    use time::macros::date;
+
+    use super::*;
+
+    /// Answers by name; `items` holds a question's answer in each repeat item.
+    struct Vars {
+        one: HashMap<&'static str, Value>,
+        items: HashMap<&'static str, Vec<Value>>,
+        current: Value,
+    }
+
+    impl Env for Vars {
+        fn lookup(&self, name: &str) -> Value {
+            self.one.get(name).cloned().unwrap_or_else(Value::empty)
+        }
+        fn current(&self) -> Value {
+            self.current.clone()
+        }
+        fn today(&self) -> Date {
+            date!(2026 - 11 - 23)
+        }
+        fn nodes(&self, name: &str) -> Vec<Value> {
+            match self.items.get(name) {
+                Some(v) => v.clone(),
+                None => vec![self.lookup(name)],
+            }
+        }
+        fn indexed(&self, field: &str, items: &[(String, usize)]) -> Value {
+            let n = items.last().map_or(0, |(_, n)| *n);
+            self.items
+                .get(field)
+                .and_then(|v| v.get(n - 1))
+                .cloned()
+                .unwrap_or_else(Value::empty)
+        }
+        fn position(&self, _repeat: Option<&str>) -> usize {
+            2
+        }
+        fn choice_label(&self, name: &str, value: &str) -> String {
+            if name == "sex" && value == "f" {
+                "Female".into()
+            } else {
+                String::new()
+            }
+        }
+        fn now(&self) -> String {
+            "2026-11-23T10:30:00.000+00:00".into()
+        }
+        fn random(&self) -> f64 {
+            0.25
+        }
+        fn pulldata(&self, table: &str, column: &str, key_column: &str, key: &str) -> Value {
+            match (table, column, key_column, key) {
+                ("fees", "amount", "code", "B") => Value::Str("20".into()),
+                _ => Value::empty(),
+            }
+        }
+    }
+
+    fn env(current: &str) -> Vars {
+        let s = |t: &str| Value::Str(t.into());
+        Vars {
+            one: HashMap::from([
+                ("name", s("  Awa   Diop ")),
+                ("picked", s("health housing work")),
+                ("when", s("2026-03-14T06:00:00")),
+                ("day", s("2026-03-14")),
+                ("sex", s("f")),
+                ("point", s("14.0 -17.0 10 5")),
+                ("trace", s("14 -17; 15 -17")),
+                ("shape", s("0 0; 0 1; 1 1; 1 0; 0 0")),
+            ]),
+            items: HashMap::from([
+                (
+                    "age",
+                    vec![Value::Num(30.0), Value::Num(4.0), Value::Num(12.0)],
+                ),
+                ("child", vec![s("Awa"), s(""), s("Moussa")]),
+                (
+                    "member",
+                    vec![Value::empty(), Value::empty(), Value::empty()],
+                ),
+            ]),
+            current: s(current),
+        }
+    }
+
+    fn run(src: &str) -> Value {
+        run_with(src, "")
+    }
+
+    fn run_with(src: &str, current: &str) -> Value {
+        parse(src)
+            .unwrap_or_else(|e| panic!("{src}: {e}"))
+            .eval(&env(current))
+    }
+
+    fn num(src: &str) -> f64 {
+        run(src).to_num()
+    }
+
+    fn text(src: &str) -> String {
+        run(src).to_text()
+    }
+
+    #[test]
+    fn maths() {
+        assert_eq!(num("pow(2, 10)"), 1024.0);
+        assert_eq!(num("abs(-3.5)"), 3.5);
+        assert!((num("log(exp(2))") - 2.0).abs() < 1e-12);
+        assert_eq!(num("log10(1000)"), 3.0);
+        assert_eq!(num("exp10(2)"), 100.0);
+        assert_eq!(num("sqrt(16)"), 4.0);
+        assert!((num("sin(pi() div 2)") - 1.0).abs() < 1e-12);
+        assert!((num("cos(0)") - 1.0).abs() < 1e-12);
+        assert!(num("tan(0)").abs() < 1e-12);
+        assert!((num("asin(1)") - std::f64::consts::FRAC_PI_2).abs() < 1e-12);
+        assert!(num("acos(1)").abs() < 1e-12);
+        assert!((num("atan(1)") - std::f64::consts::FRAC_PI_4).abs() < 1e-12);
+        assert!((num("atan2(1, 1)") - std::f64::consts::FRAC_PI_4).abs() < 1e-12);
+        assert_eq!(num("floor(-2.5)"), -3.0);
+        assert_eq!(num("ceiling(2.1)"), 3.0);
+        assert_eq!(num("random()"), 0.25);
+        assert!(num("sqrt(-1)").is_nan());
+    }
+
+    #[test]
+    fn text_functions() {
+        assert_eq!(text("substr('reintegra', 2, 5)"), "int");
+        assert_eq!(text("substr('reintegra', 5)"), "egra");
+        assert_eq!(text("substring('reintegra', 1, 2)"), "re");
+        assert_eq!(text("substring-before('14:30', ':')"), "14");
+        assert_eq!(text("substring-after('14:30', ':')"), "30");
+        assert_eq!(text("translate('abc', 'abc', 'AB')"), "AB");
+        assert_eq!(text("normalize-space(${name})"), "Awa Diop");
+        assert_eq!(
+            run_with("normalize-space()", " a  b ").to_text(),
+            "a b",
+            "of the current answer"
+        );
+        assert_eq!(text("selected-at(${picked}, 1)"), "housing");
+        assert_eq!(text("selected-at(${picked}, 9)"), "");
+        assert!(run("ends-with('Diop', 'op')").to_bool());
+        assert!(run("boolean-from-string('true')").to_bool());
+        assert!(run("boolean-from-string('1')").to_bool());
+        assert!(!run("boolean-from-string('yes')").to_bool());
+        assert!(!run("boolean('')").to_bool());
+        assert_eq!(text("jr:choice-name(${sex}, '${sex}')"), "Female");
+        assert_eq!(text("jr:choice-name('f', '/data/sex')"), "Female");
+    }
+
+    #[test]
+    fn dates_and_times() {
+        assert_eq!(run("date(0)"), Value::Date(date!(1970 - 01 - 01)));
+        assert_eq!(
+            run("date('2026-03-14')"),
+            Value::Date(date!(2026 - 03 - 14))
+        );
+        assert_eq!(run("date(${when})"), Value::Date(date!(2026 - 03 - 14)));
+        assert_eq!(num("decimal-time('06:00')"), 0.25);
+        let d = num("decimal-date-time(${when})");
+        assert_eq!(
+            d,
+            f64::from(
+                date!(2026 - 03 - 14).to_julian_day() - date!(1970 - 01 - 01).to_julian_day()
+            ) + 0.25
+        );
+        assert_eq!(
+            text("format-date(${day}, '%d/%m/%Y (%a %e %b %y, %n)')"),
+            "14/03/2026 (Sat 14 Mar 26, 3)"
+        );
+        assert_eq!(
+            text("format-date-time(${when}, '%H:%M:%S.%3 %h')"),
+            "06:00:00.000 6"
+        );
+        assert_eq!(text("now()"), "2026-11-23T10:30:00.000+00:00");
+        assert_eq!(text("format-date('not a date', '%Y')"), "");
+    }
+
+    #[test]
+    fn repeats_are_read_as_node_sets() {
+        assert_eq!(num("count(${member})"), 3.0);
+        assert_eq!(num("count-non-empty(${child})"), 2.0);
+        assert_eq!(num("sum(${age})"), 46.0);
+        assert_eq!(num("max(${age})"), 30.0);
+        assert_eq!(num("min(${age})"), 4.0);
+        assert!(num("max(${child})").is_nan(), "text is not a number");
+        assert_eq!(text("join(', ', ${child})"), "Awa, , Moussa");
+        assert_eq!(text("indexed-repeat(${child}, ${member}, 3)"), "Moussa");
+        assert_eq!(
+            text("indexed-repeat(${child}, ${member}, 0)"),
+            "",
+            "items count from 1"
+        );
+        assert_eq!(num("position(..)"), 2.0);
+    }
+
+    #[test]
+    fn once_uuid_and_lookups() {
+        assert_eq!(run_with("once('new')", "").to_text(), "new");
+        assert_eq!(run_with("once('new')", "kept").to_text(), "kept");
+        let id = text("uuid()");
+        assert_eq!(id.len(), 36);
+        assert_ne!(id, text("uuid()"));
+        assert_eq!(text("uuid(8)").len(), 8);
+        assert_eq!(text("pulldata('fees', 'amount', 'code', 'B')"), "20");
+        assert_eq!(text("pulldata('fees', 'amount', 'code', 'Z')"), "");
+    }
+
+    #[test]
+    fn checklists_and_geometry() {
+        assert!(run("checklist(2, 3, true(), true(), false())").to_bool());
+        assert!(!run("checklist(3, -1, true(), true(), false())").to_bool());
+        assert!(run("checklist(-1, -1, false())").to_bool());
+        assert!(run("weighted-checklist(5, -1, true(), 3, true(), 2, false(), 10)").to_bool());
+        assert!(!run("weighted-checklist(6, -1, true(), 3, true(), 2, false(), 10)").to_bool());
+        // One degree of latitude on ODK's sphere.
+        let degree = 6_378_100.0 * std::f64::consts::PI / 180.0;
+        assert!((num("distance(${trace})") - degree).abs() < 1e-6);
+        assert!((num("distance(${point}, '15 -17')") - degree).abs() < 1e-6);
+        let square = num("area(${shape})");
+        assert!(
+            (square - degree * degree).abs() / (degree * degree) < 0.01,
+            "{square}"
+        );
+        assert!(num("area('1 2')").is_nan());
+    }
+
+    #[test]
+    fn paths_name_a_question_by_its_place() {
+        let e = parse("../age + current()/../age + /data/group/age").unwrap();
+        assert_eq!(e.to_string(), "((../age + ../age) + /data/group/age)");
+        assert!(parse("count(instance('x')/root/item[a = 1])").is_err());
+        assert!(
+            parse("pulldata('fees', 'amount')")
+                .unwrap_err()
+                .message
+                .contains("takes 4")
+        );
+    }
+}
