@@ -10,11 +10,15 @@ use crate::compiled::{Compiled, Item, text_references};
 use crate::model::*;
 
 mod itext;
+mod kinds;
 mod parameters;
 mod paths;
+mod table_list;
 
 use itext::Itext;
+use kinds::*;
 use paths::Paths;
+pub(crate) use table_list::expand_table_lists;
 
 /// The root element's name when the settings sheet does not give one (as in pyxform).
 const DEFAULT_ROOT: &str = "data";
@@ -85,141 +89,6 @@ pub fn write(c: &Compiled) -> String {
     w.body(&c.items);
     w.x.push_str("</h:body></h:html>\n");
     x
-}
-
-/// A group with the `table-list` appearance, written as pyxform writes it: a field list whose
-/// label becomes a note, a header row showing the choices once, and each select without its
-/// own choice labels.
-pub(crate) fn expand_table_lists(form: &Form) -> Form {
-    let mut out = form.clone();
-    let mut questions = Vec::with_capacity(form.questions.len());
-    let mut depth_in_table: Option<usize> = None;
-    let mut depth = 0usize;
-    let mut header_done = false;
-    for q in &form.questions {
-        let mut q = q.clone();
-        match q.kind {
-            Kind::BeginGroup | Kind::BeginRepeat => {
-                depth += 1;
-                let words: Vec<&str> = q
-                    .appearance
-                    .as_deref()
-                    .unwrap_or("")
-                    .split_whitespace()
-                    .collect();
-                if q.kind == Kind::BeginGroup
-                    && depth_in_table.is_none()
-                    && words.contains(&"table-list")
-                {
-                    depth_in_table = Some(depth);
-                    header_done = false;
-                    let rest: Vec<&str> =
-                        words.into_iter().filter(|w| *w != "table-list").collect();
-                    q.appearance = Some(
-                        std::iter::once("field-list")
-                            .chain(rest)
-                            .collect::<Vec<_>>()
-                            .join(" "),
-                    );
-                    let row = q.row;
-                    let (label, hint) = (std::mem::take(&mut q.label), std::mem::take(&mut q.hint));
-                    let media: Vec<(String, String)> = q
-                        .extra
-                        .iter()
-                        .filter(|(k, _)| is_media_column(k))
-                        .map(|(k, v)| (k.clone(), v.clone()))
-                        .collect();
-                    for (k, _) in &media {
-                        q.extra.remove(k);
-                    }
-                    questions.push(q);
-                    if !label.is_empty() || !hint.is_empty() {
-                        let mut note = Question::new(
-                            Kind::Note,
-                            &format!("generated_table_list_label_{row}"),
-                            row,
-                        );
-                        note.label = label;
-                        note.hint = hint;
-                        note.extra = media.into_iter().collect();
-                        questions.push(note);
-                    }
-                    continue;
-                }
-            }
-            Kind::EndGroup | Kind::EndRepeat => {
-                if depth_in_table == Some(depth) {
-                    depth_in_table = None;
-                }
-                depth = depth.saturating_sub(1);
-            }
-            _ => {}
-        }
-        if depth_in_table.is_some()
-            && matches!(q.kind, Kind::SelectOne(_) | Kind::SelectMultiple(_))
-        {
-            if !header_done {
-                header_done = true;
-                let mut header = Question::new(
-                    q.kind.clone(),
-                    &format!("reserved_name_for_field_list_labels_{}", q.row),
-                    q.row,
-                );
-                header.label.insert(String::new(), " ".into());
-                header.appearance = Some("label".into());
-                questions.push(header);
-            }
-            q.appearance = Some("list-nolabel".into());
-        }
-        questions.push(q);
-    }
-    out.questions = questions;
-    out
-}
-
-fn is_media_column(header: &str) -> bool {
-    let lower = header.to_ascii_lowercase();
-    let base = lower.strip_prefix("media::").unwrap_or(&lower);
-    ["image", "big-image", "audio", "video"]
-        .iter()
-        .any(|m| base == *m || base.starts_with(&format!("{m}::")))
-}
-
-/// Where and how a client sends its submissions, when the settings say: the address, the
-/// public key that encrypts them, and the automatic send and delete switches.
-fn submission(settings: &Settings, x: &mut String) {
-    let get = |key: &str| {
-        settings
-            .extra
-            .iter()
-            .find(|(k, v)| k.eq_ignore_ascii_case(key) && !v.trim().is_empty())
-            .map(|(_, v)| v.trim().to_string())
-    };
-    let mut attrs: Vec<(&str, String)> = Vec::new();
-    if let Some(url) = get("submission_url") {
-        attrs.push(("action", url));
-        attrs.push(("method", "post".into()));
-    }
-    if let Some(key) = get("public_key") {
-        attrs.push(("base64RsaPublicKey", key));
-    }
-    if let Some(v) = get("auto_send") {
-        attrs.push(("orx:auto-send", v));
-    }
-    if let Some(v) = get("auto_delete") {
-        attrs.push(("orx:auto-delete", v));
-    }
-    if get("client_editable").is_some_and(|v| crate::xlsform::yes(&v) == Some(true)) {
-        attrs.push(("odk:client-editable", "true".into()));
-    }
-    if attrs.is_empty() {
-        return;
-    }
-    x.push_str("<submission");
-    for (k, v) in attrs {
-        let _ = write!(x, " {k}=\"{}\"", esc(&v));
-    }
-    x.push_str("/>");
 }
 
 /// XML text and attribute escaping.
@@ -353,7 +222,7 @@ impl<'a> Writer<'a> {
                     let _ = write!(self.x, "<label>{}</label>", esc(label));
                 }
                 for (k, v) in &choice.extra {
-                    if crate::xlsform::valid_name(k) && !is_media_column(k) {
+                    if crate::xlsform::valid_name(k) && !crate::external::is_media(k) {
                         let _ = write!(self.x, "<{k}>{}</{k}>", esc(v));
                     }
                 }
@@ -663,149 +532,4 @@ impl<'a> Writer<'a> {
             self.x.push_str(&hint);
         }
     }
-}
-
-/// Columns passed through as XML attributes (`bind::odk:length`, `body::accept`), and the
-/// few pyxform places without a prefix.
-fn prefixed(
-    extra: &std::collections::BTreeMap<String, String>,
-    prefix: &str,
-) -> Vec<(String, String)> {
-    let named: &[(&str, &str)] = match prefix {
-        "bind::" => &[
-            ("noapperrorstring", "jr:noAppErrorString"),
-            ("no_app_error_string", "jr:noAppErrorString"),
-        ],
-        "body::" => &[("autoplay", "autoplay"), ("rows", "rows")],
-        _ => &[],
-    };
-    let plain = extra.iter().filter_map(|(k, v)| {
-        named
-            .iter()
-            .find(|(column, _)| k.eq_ignore_ascii_case(column))
-            .map(|(_, attr)| (attr.to_string(), v.clone()))
-    });
-    extra
-        .iter()
-        .filter_map(|(k, v)| {
-            let rest = k
-                .get(prefix.len()..)
-                .filter(|_| k[..prefix.len()].eq_ignore_ascii_case(prefix))?;
-            valid_attribute(rest).then(|| (rest.to_string(), v.clone()))
-        })
-        .chain(plain)
-        .collect()
-}
-
-/// An XML attribute name with at most one namespace prefix.
-fn valid_attribute(name: &str) -> bool {
-    let mut parts = name.split(':');
-    let ok = |p: &str| crate::xlsform::valid_name(p);
-    match (parts.next(), parts.next(), parts.next()) {
-        (Some(a), None, _) => ok(a),
-        (Some(a), Some(b), None) => ok(a) && ok(b),
-        _ => false,
-    }
-}
-
-fn fields_in(items: &[Item]) -> Vec<usize> {
-    let mut out = Vec::new();
-    for item in items {
-        match item {
-            Item::Field(i) => out.push(*i),
-            Item::Group(_, ch) => out.extend(fields_in(ch)),
-            Item::Repeat(..) => {}
-        }
-    }
-    out
-}
-
-/// A default that must be computed (`today()`, `${other}`), set by an event, not written in
-/// the instance.
-fn is_dynamic_default(d: &str) -> bool {
-    d.contains("${") || (d.contains('(') && d.trim_end().ends_with(')'))
-}
-
-fn file_instance(file: &str) -> (String, String) {
-    let id = file
-        .rsplit_once('.')
-        .map_or(file, |(stem, _)| stem)
-        .to_string();
-    let src = if file.to_ascii_lowercase().ends_with(".csv") {
-        format!("jr://file-csv/{file}")
-    } else {
-        format!("jr://file/{file}")
-    };
-    (id, src)
-}
-
-fn bind_type(q: &Question) -> Option<&'static str> {
-    Some(match &q.kind {
-        Kind::Integer => "int",
-        Kind::Decimal => "decimal",
-        Kind::Date | Kind::Today => "date",
-        Kind::Time => "time",
-        Kind::DateTime | Kind::Start | Kind::End => "dateTime",
-        Kind::GeoPoint => "geopoint",
-        Kind::GeoTrace => "geotrace",
-        Kind::GeoShape => "geoshape",
-        Kind::Barcode => "barcode",
-        Kind::Range => {
-            let decimal = ["start", "end", "step"]
-                .iter()
-                .filter_map(|k| q.parameter(k))
-                .any(|v| v.contains('.'));
-            if decimal { "decimal" } else { "int" }
-        }
-        Kind::Rank(_) => "odk:rank",
-        Kind::Image | Kind::Audio | Kind::Video | Kind::File => "binary",
-        Kind::Device(t) if t == "start-geopoint" => "geopoint",
-        Kind::Device(t) if t == "background-audio" || t == "audit" => "binary",
-        Kind::BeginGroup | Kind::BeginRepeat | Kind::EndGroup | Kind::EndRepeat => return None,
-        _ => "string",
-    })
-}
-
-fn preload(kind: &Kind) -> Option<(&'static str, String)> {
-    match kind {
-        Kind::Start => Some(("timestamp", "start".into())),
-        Kind::End => Some(("timestamp", "end".into())),
-        Kind::Today => Some(("date", "today".into())),
-        Kind::Device(t)
-            if !matches!(t.as_str(), "audit" | "start-geopoint" | "background-audio") =>
-        {
-            Some(("property", t.clone()))
-        }
-        _ => None,
-    }
-}
-
-/// The body element of a question, with its extra attributes; `None` for rows without a
-/// control (calculations, hidden values, metadata).
-fn control_tag(q: &Question) -> Option<(&'static str, Vec<(String, String)>)> {
-    let media = |m: &str| vec![("mediatype".to_string(), m.to_string())];
-    Some(match &q.kind {
-        Kind::SelectOne(_) | Kind::SelectOneFromFile(_) => ("select1", vec![]),
-        Kind::SelectMultiple(_) | Kind::SelectMultipleFromFile(_) => ("select", vec![]),
-        Kind::Rank(_) => ("odk:rank", vec![]),
-        Kind::Acknowledge => ("trigger", vec![]),
-        Kind::Image => ("upload", media("image/*")),
-        Kind::Audio => ("upload", media("audio/*")),
-        Kind::Video => ("upload", media("video/*")),
-        Kind::File => ("upload", media("application/*")),
-        Kind::Range => ("range", vec![]),
-        Kind::Text
-        | Kind::Integer
-        | Kind::Decimal
-        | Kind::Date
-        | Kind::Time
-        | Kind::DateTime
-        | Kind::GeoPoint
-        | Kind::GeoTrace
-        | Kind::GeoShape
-        | Kind::Barcode
-        | Kind::Note => ("input", vec![]),
-        Kind::Calculate if !q.label.is_empty() => ("input", vec![]),
-        _ => return None,
-    })
 }

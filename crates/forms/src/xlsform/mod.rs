@@ -7,7 +7,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::model::*;
 
 mod read;
+mod rows;
+mod types;
 mod write;
 
 pub use read::*;
+use rows::*;
+pub use rows::{OTHER_CHOICE, OTHER_PROMPT};
+use types::*;
 pub use write::*;
