@@ -142,10 +142,14 @@ pub async fn save(app: &App, actor: &Actor, mut a: Answering<'_>) -> Result<Save
     let text_errors: Vec<FieldError> = text_problems
         .0
         .iter()
-        .map(|f| FieldError {
-            path: f.field.replace('.', "/"),
-            // In the words of the form engine's own messages.
-            message: "Remove the control characters (invisible codes) from this answer.".into(),
+        .map(|f| {
+            FieldError::builtin(
+                &f.field.replace('.', "/"),
+                forms::answer_types::Builtin::new(
+                    "form-error-control-characters",
+                    "Remove the control characters (invisible codes) from this answer.",
+                ),
+            )
         })
         .collect();
     let today = app.today();

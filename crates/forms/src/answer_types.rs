@@ -5,27 +5,57 @@
 use crate::expr::{datetime, parse_date, parse_time, points};
 use crate::model::{Kind, Question};
 
+/// A message of the engine's own (not the form's): its id in the pages' message catalogues
+/// (`form-error-…`), its English text, and the values it names. The pages say it in the
+/// reader's language; the English text is for everything else (logs, the command line).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Builtin {
+    pub id: &'static str,
+    pub english: String,
+    pub args: Vec<(&'static str, String)>,
+}
+
+impl Builtin {
+    pub fn new(id: &'static str, english: &str) -> Self {
+        Builtin {
+            id,
+            english: english.to_string(),
+            args: Vec::new(),
+        }
+    }
+
+    pub fn with(id: &'static str, english: String, args: Vec<(&'static str, String)>) -> Self {
+        Builtin { id, english, args }
+    }
+}
+
 /// Why `value` (trimmed, not empty) is not an answer of `q`'s type; `None` when it is. Choices
 /// are checked against the list separately.
-pub fn type_problem(q: &Question, value: &str) -> Option<String> {
-    let problem = |m: &str| Some(m.to_string());
+pub fn type_problem(q: &Question, value: &str) -> Option<Builtin> {
+    let problem = |id, m: &str| Some(Builtin::new(id, m));
     match &q.kind {
         Kind::Integer if value.parse::<i64>().is_err() => {
-            problem("Enter a whole number, such as 3.")
+            problem("form-error-integer", "Enter a whole number, such as 3.")
         }
-        Kind::Decimal if !is_number(value) => problem("Enter a number, such as 2.5."),
-        Kind::Date if parse_date(value).is_none() => {
-            problem("Enter a date as year-month-day, such as 2026-03-14.")
+        Kind::Decimal if !is_number(value) => {
+            problem("form-error-decimal", "Enter a number, such as 2.5.")
         }
-        Kind::Time if !parse_time(value) => {
-            problem("Enter a time as hours:minutes, such as 14:30.")
-        }
-        Kind::DateTime if !value.contains('T') || datetime(value).is_none() => {
-            problem("Enter a date and time, such as 2026-03-14T14:30.")
-        }
+        Kind::Date if parse_date(value).is_none() => problem(
+            "form-error-date",
+            "Enter a date as year-month-day, such as 2026-03-14.",
+        ),
+        Kind::Time if !parse_time(value) => problem(
+            "form-error-time",
+            "Enter a time as hours:minutes, such as 14:30.",
+        ),
+        Kind::DateTime if !value.contains('T') || datetime(value).is_none() => problem(
+            "form-error-datetime",
+            "Enter a date and time, such as 2026-03-14T14:30.",
+        ),
         Kind::GeoPoint => match points(value) {
             Some(p) if p.len() == 1 => None,
             _ => problem(
+                "form-error-geopoint",
                 "Enter a location as latitude and longitude in degrees, separated by a space, \
                  such as 14.6928 -17.4467.",
             ),
@@ -33,18 +63,22 @@ pub fn type_problem(q: &Question, value: &str) -> Option<String> {
         Kind::GeoTrace => match points(value) {
             Some(p) if p.len() >= 2 => None,
             _ => problem(
+                "form-error-geotrace",
                 "Enter at least two points, each as latitude and longitude, separated by ';'.",
             ),
         },
         Kind::GeoShape => match points(value) {
             Some(p) if p.len() >= 4 && p.first() == p.last() => None,
             _ => problem(
+                "form-error-geoshape",
                 "Enter at least three points, each as latitude and longitude, separated by ';', \
                  and end on the first point to close the shape.",
             ),
         },
         Kind::Range => range_problem(q, value),
-        Kind::Acknowledge if value != "OK" => problem("Tick the box to confirm."),
+        Kind::Acknowledge if value != "OK" => {
+            problem("form-error-acknowledge", "Tick the box to confirm.")
+        }
         _ => None,
     }
 }
@@ -54,7 +88,7 @@ fn is_number(value: &str) -> bool {
 }
 
 /// A range answer lies between start and end (either order) on a step from start.
-fn range_problem(q: &Question, value: &str) -> Option<String> {
+fn range_problem(q: &Question, value: &str) -> Option<Builtin> {
     let num = |key: &str, default: f64| {
         q.parameter(key)
             .and_then(|v| v.parse::<f64>().ok())
@@ -62,7 +96,10 @@ fn range_problem(q: &Question, value: &str) -> Option<String> {
     };
     let (start, end, step) = (num("start", 1.0), num("end", 10.0), num("step", 1.0));
     let Ok(n) = value.parse::<f64>() else {
-        return Some("Enter a number on the scale.".into());
+        return Some(Builtin::new(
+            "form-error-range-number",
+            "Enter a number on the scale.",
+        ));
     };
     let (lo, hi) = if start <= end {
         (start, end)
@@ -71,11 +108,15 @@ fn range_problem(q: &Question, value: &str) -> Option<String> {
     };
     let steps = (n - start) / step;
     if n < lo || n > hi || (steps - steps.round()).abs() > 1e-9 {
-        return Some(format!(
-            "Choose a value from {} to {} in steps of {}.",
+        let (start, end, step) = (
             crate::expr::format_number(start),
             crate::expr::format_number(end),
-            crate::expr::format_number(step.abs())
+            crate::expr::format_number(step.abs()),
+        );
+        return Some(Builtin::with(
+            "form-error-range",
+            format!("Choose a value from {start} to {end} in steps of {step}."),
+            vec![("start", start), ("end", end), ("step", step)],
         ));
     }
     None

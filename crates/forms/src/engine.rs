@@ -82,10 +82,48 @@ pub struct Filled {
 }
 
 /// One answer that must be fixed, by field path.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Eq, Serialize)]
 pub struct FieldError {
     pub path: String,
+    /// What to fix: the form's own words (its required and constraint messages), or the
+    /// English text of one of the engine's messages.
     pub message: String,
+    /// One of the engine's messages, for the pages to say in the reader's language.
+    #[serde(skip)]
+    pub builtin: Option<crate::answer_types::Builtin>,
+}
+
+impl FieldError {
+    /// The form's own message for a question.
+    pub fn new(path: &str, message: &str) -> Self {
+        FieldError {
+            path: path.to_string(),
+            message: message.to_string(),
+            builtin: None,
+        }
+    }
+
+    /// One of the engine's messages for a question.
+    pub fn builtin(path: &str, b: crate::answer_types::Builtin) -> Self {
+        FieldError {
+            path: path.to_string(),
+            message: b.english.clone(),
+            builtin: Some(b),
+        }
+    }
+}
+
+/// Two errors are the same when they say the same thing about the same question.
+impl PartialEq for FieldError {
+    fn eq(&self, other: &Self) -> bool {
+        self.path == other.path && self.message == other.message
+    }
+}
+
+/// What a question's check found: the form's own message, or one of the engine's.
+enum Finding {
+    Custom(String),
+    Builtin(crate::answer_types::Builtin),
 }
 
 /// Passes of relevance and calculation before giving up on settling; cycles are refused at
@@ -597,10 +635,12 @@ impl Compiled {
                         .text(self.key(*f))
                         .trim()
                         .to_string();
-                    if let Some(message) =
-                        self.check_one(*f, q, &value, filled, pos, today, language)
-                    {
-                        errors.push(FieldError { path, message });
+                    match self.check_one(*f, q, &value, filled, pos, today, language) {
+                        Some(Finding::Custom(message)) => {
+                            errors.push(FieldError::new(&path, &message));
+                        }
+                        Some(Finding::Builtin(b)) => errors.push(FieldError::builtin(&path, b)),
+                        None => {}
                     }
                 }
             }
@@ -629,7 +669,8 @@ impl Compiled {
         pos: &Position,
         today: Date,
         language: &str,
-    ) -> Option<String> {
+    ) -> Option<Finding> {
+        use crate::answer_types::Builtin;
         let default_lang = self.form.settings.default_language.as_deref();
         if value.is_empty() {
             let required = q.required
@@ -640,9 +681,12 @@ impl Compiled {
             if required {
                 let custom = pick(&q.required_message, language, default_lang);
                 return Some(if custom.is_empty() {
-                    "This question needs an answer.".into()
+                    Finding::Builtin(Builtin::new(
+                        "form-error-required",
+                        "This question needs an answer.",
+                    ))
                 } else {
-                    custom.into()
+                    Finding::Custom(custom.into())
                 });
             }
             return None;
@@ -653,14 +697,14 @@ impl Compiled {
                 let picked: Vec<&str> = value.split_whitespace().collect();
                 let unique: HashSet<&str> = picked.iter().copied().collect();
                 if matches!(q.kind, Kind::SelectOne(_)) && picked.len() > 1 {
-                    Some("Choose only one option.".to_string())
+                    Some(one_choice())
                 } else if unique.len() < picked.len() {
-                    Some("Each option can be given only once.".to_string())
+                    Some(Builtin::new(
+                        "form-error-choice-once",
+                        "Each option can be given only once.",
+                    ))
                 } else {
-                    picked
-                        .iter()
-                        .find(|p| !offered.iter().any(|c| c.name == **p))
-                        .map(|p| format!("'{p}' is not one of the options; choose from the list."))
+                    not_offered(&picked, &offered)
                 }
             }
             Kind::SelectOneFromFile(_) | Kind::SelectMultipleFromFile(_)
@@ -669,21 +713,18 @@ impl Compiled {
                 let offered = self.choices_for(f, &filled.answers, pos, today);
                 let picked: Vec<&str> = value.split_whitespace().collect();
                 if matches!(q.kind, Kind::SelectOneFromFile(_)) && picked.len() > 1 {
-                    Some("Choose only one option.".to_string())
+                    Some(one_choice())
                 } else {
-                    picked
-                        .iter()
-                        .find(|p| !offered.iter().any(|c| c.name == **p))
-                        .map(|p| format!("'{p}' is not one of the options; choose from the list."))
+                    not_offered(&picked, &offered)
                 }
             }
             Kind::SelectOneFromFile(_) if value.split_whitespace().count() > 1 => {
-                Some("Choose only one option.".to_string())
+                Some(one_choice())
             }
             _ => crate::answer_types::type_problem(q, value),
         };
-        if type_error.is_some() {
-            return type_error;
+        if let Some(b) = type_error {
+            return Some(Finding::Builtin(b));
         }
         let constraint = self.nodes[f].constraint.as_ref()?;
         let current = typed(&q.kind, value);
@@ -695,11 +736,35 @@ impl Compiled {
         }
         let custom = pick(&q.constraint_message, language, default_lang);
         Some(if custom.is_empty() {
-            "This answer is outside what the form allows; check it.".into()
+            Finding::Builtin(Builtin::new(
+                "form-error-constraint",
+                "This answer is outside what the form allows; check it.",
+            ))
         } else {
-            custom.into()
+            Finding::Custom(custom.into())
         })
     }
+}
+
+fn one_choice() -> crate::answer_types::Builtin {
+    crate::answer_types::Builtin::new("form-error-one-choice", "Choose only one option.")
+}
+
+/// The first picked name that is not among the choices offered.
+fn not_offered(
+    picked: &[&str],
+    offered: &[&crate::model::Choice],
+) -> Option<crate::answer_types::Builtin> {
+    picked
+        .iter()
+        .find(|p| !offered.iter().any(|c| c.name == **p))
+        .map(|p| {
+            crate::answer_types::Builtin::with(
+                "form-error-not-an-option",
+                format!("'{p}' is not one of the options; choose from the list."),
+                vec![("value", (*p).to_string())],
+            )
+        })
 }
 
 /// A default is literal text, except `today()`.

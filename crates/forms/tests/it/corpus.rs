@@ -58,10 +58,7 @@ fn kinds(form: &Form) -> Vec<Kind> {
 }
 
 fn error(path: &str, message: &str) -> FieldError {
-    FieldError {
-        path: path.into(),
-        message: message.into(),
-    }
+    FieldError::new(path, message)
 }
 
 fn answers(pairs: &[(&str, &str)]) -> Answers {

@@ -31,10 +31,16 @@ fn every_message_used_exists() {
     let root = concat!(env!("CARGO_MANIFEST_DIR"), "/");
     // Every file below these folders, however deep: pages and rules live in submodules.
     let mut sources = Vec::new();
-    let mut dirs: Vec<std::path::PathBuf> = ["templates", "src", "../app/src", "../domain/src"]
-        .iter()
-        .map(|d| std::path::PathBuf::from(format!("{root}{d}")))
-        .collect();
+    let mut dirs: Vec<std::path::PathBuf> = [
+        "templates",
+        "src",
+        "../app/src",
+        "../domain/src",
+        "../forms/src",
+    ]
+    .iter()
+    .map(|d| std::path::PathBuf::from(format!("{root}{d}")))
+    .collect();
     while let Some(dir) = dirs.pop() {
         for entry in std::fs::read_dir(&dir).unwrap() {
             let path = entry.unwrap().path();
@@ -57,6 +63,11 @@ fn every_message_used_exists() {
             ".tn(\"",
             "\"error-",
             "\"consent-status-",
+            // Codes the form engine and the file use cases hand to the pages.
+            "\"form-error-",
+            "\"file-",
+            "\"files-",
+            "\"form-file",
         ] {
             // In templates "error-" also starts CSS class names.
             if !is_rust && marker.starts_with('"') {

@@ -190,6 +190,19 @@ async fn a_field_form_is_filled_with_a_typed_location_a_counted_repeat_other_and
     assert_eq!(status, 422);
     assert!(page.contains("Enter a location as latitude and longitude"));
     assert!(page.contains("Seeds from the cooperative") && page.contains("near the mosque"));
+    // The engine's messages are said in the reader's language.
+    let res =
+        v.cm.post_form("/language", &v.csrf, &[("lang", "fr")])
+            .await;
+    assert!(res.status().is_redirection() || res.status().is_success());
+    let (status, page) = v.post(&typed, "submit").await;
+    assert_eq!(status, 422);
+    assert!(
+        page.contains("Saisissez un lieu en latitude et longitude"),
+        "{page}"
+    );
+    v.cm.post_form("/language", &v.csrf, &[("lang", "en")])
+        .await;
 
     // A PDF is not a photo: refused by its content, whatever its name.
     let mut located = answers.to_vec();

@@ -261,8 +261,11 @@ pub async fn save_form(
         ))
         .into_response()),
         Ok(s) => {
-            let errors: BTreeMap<String, String> =
-                s.errors.into_iter().map(|e| (e.path, e.message)).collect();
+            let errors: BTreeMap<String, String> = s
+                .errors
+                .into_iter()
+                .map(|e| crate::pages::instruments::said(&tr, e))
+                .collect();
             let l = LoadedSubmission { sub: s.sub, ..l };
             let notice = if submitting {
                 String::new()
