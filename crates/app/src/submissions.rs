@@ -181,6 +181,22 @@ pub async fn save(app: &App, actor: &Actor, mut a: Answering<'_>) -> Result<Save
     let errors = if a.intent == Intent::Submit {
         let mut errors = a.compiled.validate(&filled, today, a.language);
         errors.extend(text_errors);
+        // A file answer names a file attached to this submission, nothing else.
+        let files = a.compiled.file_answers(&filled);
+        if !files.is_empty() {
+            let held = app.store.submission_files(a.sub.id).await?;
+            for (path, name) in files {
+                if !held.iter().any(|f| f.name == name) {
+                    errors.push(FieldError::builtin(
+                        &path,
+                        forms::answer_types::Builtin::new(
+                            "file-not-attached",
+                            "This file is not among the form's files: attach it again.",
+                        ),
+                    ));
+                }
+            }
+        }
         errors
     } else {
         Vec::new()

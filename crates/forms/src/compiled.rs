@@ -21,6 +21,8 @@ pub struct Node {
     pub repeats: Vec<usize>,
     /// The calculation depends on no answer (`uuid()`, `now()`, a constant): computed once.
     pub settled_once: bool,
+    /// The questions whose answer sets off the calculation (`trigger`).
+    pub triggers: Vec<String>,
 }
 
 /// The form's structure, for rendering and evaluation.
@@ -278,6 +280,11 @@ impl Compiled {
                 repeat_count,
                 repeats: repeats_of[i].clone(),
                 settled_once,
+                triggers: q
+                    .trigger
+                    .as_deref()
+                    .map(text_references)
+                    .unwrap_or_default(),
             });
         }
         for list in &form.choices {
@@ -399,28 +406,26 @@ impl Compiled {
     }
 }
 
-/// Answer keys: a row's name, or its groups and name joined by ':' when the name is used by
-/// another row of the same repeat item (`household:age` and `respondent:age`).
-fn answer_keys(form: &Form, enclosing: &[Vec<usize>], repeats_of: &[Vec<usize>]) -> Vec<String> {
-    let mut seen: HashMap<(Option<usize>, &str), usize> = HashMap::new();
-    for (i, q) in form.questions.iter().enumerate() {
-        *seen
-            .entry((repeats_of[i].last().copied(), &q.name))
-            .or_default() += 1;
+/// Answer keys: a row's name, or, when another row of the form has the same name (in another
+/// group or repeat), every group and repeat around it and its name joined by ':'
+/// (`mother:age`, `household:members:age`). Keys are unique in the whole form.
+fn answer_keys(form: &Form, enclosing: &[Vec<usize>], _repeats_of: &[Vec<usize>]) -> Vec<String> {
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    for q in &form.questions {
+        if !matches!(q.kind, Kind::EndGroup | Kind::EndRepeat) {
+            *seen.entry(&q.name).or_default() += 1;
+        }
     }
     form.questions
         .iter()
         .enumerate()
         .map(|(i, q)| {
-            let scope = repeats_of[i].last().copied();
-            if seen.get(&(scope, q.name.as_str())).copied().unwrap_or(0) <= 1 {
+            if seen.get(q.name.as_str()).copied().unwrap_or(0) <= 1 {
                 return q.name.clone();
             }
-            let groups = enclosing[i]
+            enclosing[i]
                 .iter()
-                .filter(|&&g| scope.is_none_or(|r| g > r))
-                .map(|&g| form.questions[g].name.as_str());
-            groups
+                .map(|&g| form.questions[g].name.as_str())
                 .chain(std::iter::once(q.name.as_str()))
                 .collect::<Vec<_>>()
                 .join(":")

@@ -130,8 +130,9 @@ enum Finding {
 /// import, so a form settles in at most as many passes as it has levels of dependency.
 const MAX_PASSES: usize = 16;
 
-/// A `repeat_count` larger than this is cut: a typo must not make a form of a million items.
-pub const MAX_COUNTED_ITEMS: usize = 500;
+/// Items all counted repeats of a form may make together: a typo (or nested counts) must not
+/// make a form of a million items. What passes it is cut.
+pub const MAX_COUNTED_ITEMS: usize = 1_000;
 
 struct Ctx<'a> {
     c: &'a Compiled,
@@ -441,14 +442,15 @@ impl Compiled {
             // pass (before the calculations it depends on were filled in) keeps its answer once
             // a later pass shows it.
             let mut out = answers.clone();
+            let mut budget = MAX_COUNTED_ITEMS;
             self.pass(
                 &self.items,
                 &work,
                 &mut out,
                 &Position::default(),
-                true,
-                today,
+                (true, today),
                 &mut shown,
+                &mut budget,
             );
             work = out;
             if work == before {
@@ -461,6 +463,8 @@ impl Compiled {
         }
     }
 
+    /// One pass of relevance and calculations over `items`; `budget` is what counted repeats
+    /// may still make.
     #[allow(clippy::too_many_arguments)]
     fn pass(
         &self,
@@ -468,9 +472,9 @@ impl Compiled {
         read: &Answers,
         write: &mut Answers,
         pos: &Position,
-        parent_shown: bool,
-        today: Date,
+        (parent_shown, today): (bool, Date),
         shown: &mut HashSet<String>,
+        budget: &mut usize,
     ) {
         for item in items {
             let (Item::Field(idx) | Item::Group(idx, _) | Item::Repeat(idx, _)) = item;
@@ -496,9 +500,22 @@ impl Compiled {
                         target.0.remove(key);
                     } else if let Some(calc) = &node.calculation {
                         let before = self.answers_at(read, pos).text(key).to_string();
+                        // A triggered calculation waits for its trigger's answer, then keeps
+                        // the value it got then (the server cannot tell a later change).
+                        if !node.triggers.is_empty() {
+                            let set_off = node.triggers.iter().any(|t| {
+                                !self
+                                    .eval(&Expr::Ref(t.clone()), read, pos, Value::empty(), today)
+                                    .is_empty()
+                            });
+                            if !set_off {
+                                target.0.remove(key);
+                                continue;
+                            }
+                        }
                         // A calculation that reads no answer (uuid(), now()) keeps its first
-                        // value, as a field client computes it once.
-                        if node.settled_once && !before.is_empty() {
+                        // value, as a field client computes it once; so does a triggered one.
+                        if (node.settled_once || !node.triggers.is_empty()) && !before.is_empty() {
                             target.set(key, before);
                             continue;
                         }
@@ -508,7 +525,9 @@ impl Compiled {
                         target.set(key, if v == "NaN" { String::new() } else { v });
                     }
                 }
-                Item::Group(_, ch) => self.pass(ch, read, write, pos, relevant, today, shown),
+                Item::Group(_, ch) => {
+                    self.pass(ch, read, write, pos, (relevant, today), shown, budget)
+                }
                 Item::Repeat(_, ch) => {
                     if !relevant {
                         if let Some(target) = write.at_mut(&pos.repeats, &names) {
@@ -519,10 +538,11 @@ impl Compiled {
                     if let Some(count) = &node.repeat_count {
                         let n = self.eval(count, read, pos, Value::empty(), today).to_num();
                         let n = if n.is_finite() && n > 0.0 {
-                            (n as usize).min(MAX_COUNTED_ITEMS)
+                            (n as usize).min(*budget)
                         } else {
                             0
                         };
+                        *budget -= n;
                         if let Some(target) = write.at_mut(&pos.repeats, &names) {
                             let mut items = target.instances(key).to_vec();
                             items.resize_with(n, || self.blank_instance(idx, today));
@@ -531,7 +551,7 @@ impl Compiled {
                         for i in 0..n {
                             let mut inner = pos.clone();
                             inner.repeats.push((idx, i));
-                            self.pass(ch, read, write, &inner, true, today, shown);
+                            self.pass(ch, read, write, &inner, (true, today), shown, budget);
                         }
                         continue;
                     }
@@ -539,7 +559,7 @@ impl Compiled {
                     for n in 0..count {
                         let mut inner = pos.clone();
                         inner.repeats.push((idx, n));
-                        self.pass(ch, read, write, &inner, true, today, shown);
+                        self.pass(ch, read, write, &inner, (true, today), shown, budget);
                     }
                 }
             }
@@ -641,6 +661,51 @@ impl Compiled {
                         }
                         Some(Finding::Builtin(b)) => errors.push(FieldError::builtin(&path, b)),
                         None => {}
+                    }
+                }
+            }
+        }
+    }
+
+    /// The shown answers to photo, recording and file questions, by path.
+    pub fn file_answers(&self, filled: &Filled) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        self.collect_files(&self.items, filled, &Position::default(), &mut out);
+        out
+    }
+
+    fn collect_files(
+        &self,
+        items: &[Item],
+        filled: &Filled,
+        pos: &Position,
+        out: &mut Vec<(String, String)>,
+    ) {
+        for item in items {
+            match item {
+                Item::Group(_, ch) => self.collect_files(ch, filled, pos, out),
+                Item::Repeat(r, ch) => {
+                    let n = self
+                        .answers_at(&filled.answers, pos)
+                        .instances(self.key(*r))
+                        .len();
+                    for i in 0..n {
+                        let mut inner = pos.clone();
+                        inner.repeats.push((*r, i));
+                        self.collect_files(ch, filled, &inner, out);
+                    }
+                }
+                Item::Field(f) => {
+                    let path = path_of(self, pos, *f);
+                    let value = self
+                        .answers_at(&filled.answers, pos)
+                        .text(self.key(*f))
+                        .trim();
+                    if self.question(*f).kind.is_attachment()
+                        && !value.is_empty()
+                        && filled.shown.contains(&path)
+                    {
+                        out.push((path, value.to_string()));
                     }
                 }
             }

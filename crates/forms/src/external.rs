@@ -23,10 +23,16 @@ pub fn files_used(form: &Form) -> BTreeMap<String, FileUse> {
         if let Some(f) = q.kind.choices_file() {
             out.insert(f.to_string(), FileUse::Data);
         }
-        for src in [&q.calculation, &q.relevant, &q.constraint, &q.default]
-            .into_iter()
-            .flatten()
-        {
+        let columns = [
+            &q.calculation,
+            &q.relevant,
+            &q.constraint,
+            &q.default,
+            &q.choice_filter,
+            &q.required_when,
+            &q.repeat_count,
+        ];
+        for src in columns.into_iter().flatten() {
             for table in pulldata_tables(src) {
                 out.insert(format!("{table}.csv"), FileUse::Data);
             }
@@ -139,8 +145,9 @@ pub fn read_choices(
         xml_rows(bytes)?
     };
     let mut out = Vec::new();
-    for (i, mut row) in rows.into_iter().enumerate() {
-        let Some(name) = row.remove(value).filter(|n| !n.is_empty()) else {
+    for (i, row) in rows.into_iter().enumerate() {
+        // The value column stays among the others, for choice filters that name it.
+        let Some(name) = row.get(value).cloned().filter(|n| !n.is_empty()) else {
             return Err(format!("item {} has no '{value}'", i + 1));
         };
         let mut text = Text::new();
@@ -253,6 +260,11 @@ mod tests {
         assert_eq!(c[1].name, "th1");
         assert_eq!(c[1].label.get("").unwrap(), "Mbour");
         assert_eq!(c[1].extra.get("region").unwrap(), "th");
+        assert_eq!(
+            c[1].extra.get("name").unwrap(),
+            "th1",
+            "filters may name the value column"
+        );
         let xml = b"<root><item><name>a</name><label>A &amp; B</label></item><item><name>b</name><label>B</label></item></root>";
         let c = read_choices("x.xml", xml, "name", "label").unwrap();
         assert_eq!(c[0].label.get("").unwrap(), "A & B");

@@ -65,7 +65,12 @@ impl FileStore {
         let hash = content_hash(bytes);
         let path = self.path_of(&hash)?;
         if path.exists() {
-            return Ok(hash);
+            // Kept as it is, unless it is still in plain while files are now encrypted.
+            let plain = self.cipher.is_some()
+                && std::fs::read(&path).is_ok_and(|b| content_hash(&b) == hash);
+            if !plain {
+                return Ok(hash);
+            }
         }
         let dir = path.parent().unwrap_or(&self.root);
         std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
@@ -89,6 +94,44 @@ impl FileStore {
         Ok(hash)
     }
 
+    /// Deletes the content stored under `hash` (nothing when there is none).
+    pub fn remove(&self, hash: &str) -> Result<()> {
+        let path = self.path_of(hash)?;
+        match std::fs::remove_file(&path) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(io(&path, e)),
+        }
+    }
+
+    /// Encrypts every file still stored in plain (written before the database was
+    /// encrypted). Returns how many were sealed.
+    pub fn seal_all(&self) -> Result<usize> {
+        let Some(_) = &self.cipher else { return Ok(0) };
+        let Ok(dirs) = std::fs::read_dir(&self.root) else {
+            return Ok(0);
+        };
+        let mut sealed = 0;
+        for dir in dirs.flatten() {
+            let Ok(entries) = std::fs::read_dir(dir.path()) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                if self.path_of(&name).is_err() {
+                    continue;
+                }
+                let body = std::fs::read(entry.path()).map_err(|e| io(&entry.path(), e))?;
+                if content_hash(&body) == name {
+                    std::fs::remove_file(entry.path()).map_err(|e| io(&entry.path(), e))?;
+                    self.put(&body)?;
+                    sealed += 1;
+                }
+            }
+        }
+        Ok(sealed)
+    }
+
     /// The content stored under `hash`, checked against it.
     pub fn get(&self, hash: &str) -> Result<Vec<u8>> {
         let path = self.path_of(hash)?;
@@ -97,6 +140,11 @@ impl FileStore {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(StoreError::NotFound),
             Err(e) => return Err(io(&path, e)),
         };
+        // Stored in plain (before the database was encrypted, or without a key): its hash
+        // says so, whatever its first bytes.
+        if content_hash(&body) == hash {
+            return Ok(body);
+        }
         let bytes = match (&self.cipher, body.strip_prefix(SEALED.as_slice())) {
             (Some(cipher), Some(rest)) if rest.len() > NONCE_LEN => {
                 let (nonce, sealed) = rest.split_at(NONCE_LEN);
@@ -168,5 +216,26 @@ mod tests {
         assert!(wrong.get(&hash).is_err());
         let none = FileStore::new(dir.path().to_path_buf(), None);
         assert!(none.get(&hash).is_err());
+    }
+
+    #[test]
+    fn files_stored_in_plain_are_sealed_once_a_key_comes_and_can_be_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let plain = FileStore::new(dir.path().to_path_buf(), None);
+        // A plain file that happens to start like a sealed one still reads back.
+        let odd = plain.put(b"RFE1 is how this note starts").unwrap();
+        assert_eq!(plain.get(&odd).unwrap(), b"RFE1 is how this note starts");
+        let photo = plain.put(b"a photo taken before encryption").unwrap();
+        let keyed = FileStore::new(dir.path().to_path_buf(), Some("secret key"));
+        assert_eq!(keyed.seal_all().unwrap(), 2);
+        let on_disk = std::fs::read(dir.path().join(&photo[..2]).join(&photo)).unwrap();
+        assert!(on_disk.starts_with(SEALED));
+        assert_eq!(
+            keyed.get(&photo).unwrap(),
+            b"a photo taken before encryption"
+        );
+        keyed.remove(&photo).unwrap();
+        assert!(matches!(keyed.get(&photo), Err(StoreError::NotFound)));
+        keyed.remove(&photo).unwrap();
     }
 }

@@ -3,6 +3,7 @@
 
 mod corpus;
 mod corpus_cases;
+mod engine_rules;
 mod fuzz_inputs;
 mod hostile;
 mod pyxform_conformance;

@@ -12,14 +12,15 @@ use crate::{AuditContext, FormFile, NewSubmissionFile, Result, StoreError, Submi
 /// database, so rekeying the database leaves the files readable).
 const FILES_KEY: &str = "files_key";
 
-/// The files' key: the one stored, or a new one when the database is encrypted. Written
-/// without an audit entry: a secret never goes into the audit trail.
-pub(super) fn files_secret(c: &Connection, encrypted: bool) -> Result<Option<String>> {
+/// The files' key: the one stored, or a new one when the database is encrypted (then true:
+/// files already stored in plain are to be sealed). Written without an audit entry: a secret
+/// never goes into the audit trail.
+pub(super) fn files_secret(c: &Connection, encrypted: bool) -> Result<(Option<String>, bool)> {
     if let Some(secret) = pathway::setting(c, FILES_KEY)? {
-        return Ok(Some(secret));
+        return Ok((Some(secret), false));
     }
     if !encrypted {
-        return Ok(None);
+        return Ok((None, false));
     }
     let bytes: [u8; 32] = rand::random();
     let secret: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
@@ -28,7 +29,7 @@ pub(super) fn files_secret(c: &Connection, encrypted: bool) -> Result<Option<Str
         "INSERT INTO programme_settings (key, value, updated_at, updated_by) VALUES (?1, ?2, ?3, NULL)",
         params![FILES_KEY, secret, ts(OffsetDateTime::now_utc())],
     )?;
-    Ok(Some(secret))
+    Ok((Some(secret), true))
 }
 
 pub(crate) fn add(c: &Connection, f: &NewSubmissionFile, audit: &AuditContext) -> Result<()> {

@@ -390,11 +390,15 @@ impl SqliteStore {
             // A migration may replace indexes, whose statistics then start from nothing.
             let migrated = migrate(&mut writer)?;
             refresh_statistics(&writer, migrated > 0)?;
-            let secret = files::files_secret(&writer, key.is_some())?;
+            let (secret, new_secret) = files::files_secret(&writer, key.is_some())?;
             let files = Arc::new(crate::files::FileStore::new(
                 path.parent().unwrap_or(Path::new(".")).join("files"),
                 secret.as_deref(),
             ));
+            // The database has just been encrypted: so are the files stored before.
+            if new_secret {
+                files.seal_all()?;
+            }
             let manager =
                 SqliteConnectionManager::file(&path).with_init(move |c: &mut Connection| {
                     unlock(c, key.as_ref())?;

@@ -97,6 +97,33 @@ const PERSONAL_COLUMNS: &[&str] = &[
     "notes",
 ];
 
+/// The content hashes of the files given as answers about a case.
+fn case_file_hashes(c: &Connection, case: CaseId) -> Result<Vec<String>> {
+    let mut stmt = c.prepare_cached(
+        "SELECT DISTINCT f.sha256 FROM submission_files f JOIN submissions s ON s.id = f.submission_id
+         WHERE s.subject_type = 'case' AND s.subject_id = ?1",
+    )?;
+    let rows = stmt.query_map([case.to_string()], |r| r.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<Vec<String>>>()?)
+}
+
+/// Of `hashes`, those no submission or form version names any more.
+fn unreferenced(c: &Connection, hashes: Vec<String>) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    for h in hashes {
+        let used: i64 = c.query_row(
+            "SELECT (SELECT count(*) FROM submission_files WHERE sha256 = ?1)
+                  + (SELECT count(*) FROM form_files WHERE sha256 = ?1)",
+            [&h],
+            |r| r.get(0),
+        )?;
+        if used == 0 {
+            out.push(h);
+        }
+    }
+    Ok(out)
+}
+
 pub(crate) fn anonymise(
     c: &Connection,
     case: CaseId,
@@ -200,6 +227,14 @@ pub(crate) fn anonymise(
             params![submission.to_string(), answers, id],
         )?;
     }
+    // Photos, recordings and documents given as answers go with the answers: their rows now,
+    // their content once no other record names it (see `anonymise_case`).
+    exec(
+        c,
+        "DELETE FROM submission_files WHERE submission_id IN
+             (SELECT id FROM submissions WHERE subject_type = 'case' AND subject_id = ?1)",
+        [&id],
+    )?;
     exec(c, "DELETE FROM erasure_requests WHERE case_id = ?1", [&id])?;
     // The trail keeps who did what and when, and which fields: not the values.
     exec(
@@ -321,8 +356,19 @@ impl crate::RetentionStore for super::SqliteStore {
         anonymised: Anonymised,
         audit: AuditContext,
     ) -> Result<()> {
-        self.write(move |tx| anonymise(tx, case, &anonymised, &audit))
-            .await
+        let files = self.files.clone();
+        let orphans = self
+            .write(move |tx| {
+                let hashes = case_file_hashes(tx, case)?;
+                anonymise(tx, case, &anonymised, &audit)?;
+                unreferenced(tx, hashes)
+            })
+            .await?;
+        // The content of files no record names any more is deleted from the file store.
+        for hash in orphans {
+            files.remove(&hash)?;
+        }
+        Ok(())
     }
     async fn request_erasure(&self, case: CaseId, reason: &str, audit: AuditContext) -> Result<()> {
         let reason = reason.to_string();

@@ -2121,3 +2121,4 @@ form-error-one-choice = اختر خياراً واحداً فقط.
 form-error-choice-once = لا يمكن اختيار كل خيار إلا مرة واحدة.
 form-error-not-an-option = «{ $value }» ليس من الخيارات؛ اختر من القائمة.
 form-error-control-characters = احذف رموز التحكم (الرموز غير المرئية) من هذه الإجابة.
+file-not-attached = هذا الملف ليس من ملفات الاستمارة: أرفقه مجدداً.

@@ -2082,3 +2082,4 @@ form-error-one-choice = Choose only one option.
 form-error-choice-once = Each option can be given only once.
 form-error-not-an-option = '{ $value }' is not one of the options; choose from the list.
 form-error-control-characters = Remove the control characters (invisible codes) from this answer.
+file-not-attached = This file is not among the form's files: attach it again.

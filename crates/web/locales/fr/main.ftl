@@ -2080,3 +2080,4 @@ form-error-one-choice = Choisissez une seule option.
 form-error-choice-once = Chaque option ne peut être donnée qu'une fois.
 form-error-not-an-option = « { $value } » ne fait pas partie des options ; choisissez dans la liste.
 form-error-control-characters = Retirez les caractères de contrôle (codes invisibles) de cette réponse.
+file-not-attached = Ce fichier ne fait pas partie des fichiers du formulaire : joignez-le de nouveau.

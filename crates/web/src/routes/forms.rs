@@ -97,9 +97,10 @@ pub(super) fn handler(name: &str) -> Option<MethodRouter<AppState>> {
         "submissions.start" => post(pages::instruments::start),
         "submissions.view" => get(pages::instruments::view),
         "submissions.save" => post(pages::instruments::save),
-        // A file and the rest of the form, within the per-file limit.
+        // The files chosen and the rest of the form, within what one submission may hold
+        // (each file is also held to the per-file limit as it streams in).
         "submissions.attach" => post(pages::instruments::attach).layer(DefaultBodyLimit::max(
-            app::attachments::MAX_FILE_BYTES + 256 * 1024,
+            app::attachments::MAX_SUBMISSION_BYTES as usize + 256 * 1024,
         )),
         "submissions.file" => get(pages::instruments::open),
         _ => return None,

@@ -237,6 +237,13 @@ async fn a_field_form_is_filled_with_a_typed_location_a_counted_repeat_other_and
         "the photo is shown"
     );
 
+    // An answer naming a file that was never attached is refused.
+    let mut forged = located.clone();
+    forged.push(("a:home_photo", "0123456789abcdef.png"));
+    let (status, page) = v.post(&forged, "submit").await;
+    assert_eq!(status, 422);
+    assert!(page.contains("This file is not among the form"), "{page}");
+
     // Submitted: complete, with the photo kept.
     let mut complete = located.clone();
     complete.push(("a:home_photo", &photo));

@@ -708,4 +708,14 @@ async fn files_given_as_answers_are_kept_once_listed_and_refused_once_final(s: &
         Err(StoreError::Conflict)
     ));
     assert_eq!(s.submission_files(id).await.unwrap().len(), 1);
+
+    // Anonymising the case takes its files: the rows, and the content no one else names.
+    s.anonymise_case(case.id, Anonymised::default(), at(cm.id, 7))
+        .await
+        .unwrap();
+    assert!(s.submission_files(id).await.unwrap().is_empty());
+    assert!(matches!(
+        s.read_file(&hash).await,
+        Err(StoreError::NotFound)
+    ));
 }

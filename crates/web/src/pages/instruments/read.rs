@@ -65,7 +65,8 @@ pub fn answers_from_post(c: &Compiled, fields: &[(String, String)]) -> Answers {
         let Some(i) = c.index(name) else {
             continue;
         };
-        if !c.question(i).kind.is_answerable() {
+        let kind = &c.question(i).kind;
+        if !kind.is_answerable() && !matches!(kind, Kind::Hidden | Kind::Device(_)) {
             continue;
         }
         if matches!(

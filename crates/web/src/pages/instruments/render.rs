@@ -219,6 +219,8 @@ impl Drawing<'_> {
             Kind::Note => "note",
             // A calculation is shown only when the author gave it a label.
             Kind::Calculate if !q.label.is_empty() => "computed",
+            // Carried along unseen, so a post keeps its default or what a device recorded.
+            Kind::Hidden | Kind::Device(_) => "hidden",
             _ => return None,
         };
         // Hints the form's author did not have to write: the format a typed location takes,
@@ -283,7 +285,12 @@ impl Drawing<'_> {
                 Kind::Video => "video/*",
                 _ => "",
             },
-            files_base: self.files_base.to_string(),
+            // Only a name the server gave a stored file is ever put into an address.
+            files_base: if stored_file_name(&value) || value.is_empty() {
+                self.files_base.to_string()
+            } else {
+                String::new()
+            },
             min,
             max,
             step,
@@ -294,6 +301,19 @@ impl Drawing<'_> {
             choices,
             preserve: self.editable && q.choice_filter.is_none(),
         })
+    }
+}
+
+/// A name the server gives a stored file: 16 hexadecimal digits, a dot, an extension.
+fn stored_file_name(v: &str) -> bool {
+    match v.split_once('.') {
+        Some((hash, ext)) => {
+            hash.len() == 16
+                && hash.bytes().all(|b| b.is_ascii_hexdigit())
+                && !ext.is_empty()
+                && ext.bytes().all(|b| b.is_ascii_alphanumeric())
+        }
+        None => false,
     }
 }
 
