@@ -132,7 +132,7 @@ impl Compiled {
                     .collect()
             })
             .collect();
-        let keys = answer_keys(&form, &enclosing, &repeats_of);
+        let keys = answer_keys(&form, &enclosing);
         let by_key: HashMap<String, usize> = keys
             .iter()
             .enumerate()
@@ -409,7 +409,7 @@ impl Compiled {
 /// Answer keys: a row's name, or, when another row of the form has the same name (in another
 /// group or repeat), every group and repeat around it and its name joined by ':'
 /// (`mother:age`, `household:members:age`). Keys are unique in the whole form.
-fn answer_keys(form: &Form, enclosing: &[Vec<usize>], _repeats_of: &[Vec<usize>]) -> Vec<String> {
+fn answer_keys(form: &Form, enclosing: &[Vec<usize>]) -> Vec<String> {
     let mut seen: HashMap<&str, usize> = HashMap::new();
     for q in &form.questions {
         if !matches!(q.kind, Kind::EndGroup | Kind::EndRepeat) {

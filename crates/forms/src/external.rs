@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::model::{Choice, Form, Kind, Text};
+use crate::model::{Choice, Form, Text};
 
 /// What a form does with an attached file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -240,11 +240,6 @@ fn unescape(s: &str) -> String {
         .replace("&quot;", "\"")
         .replace("&apos;", "'")
         .replace("&amp;", "&")
-}
-
-/// Whether `kind` needs its choices from a file.
-pub fn takes_file_choices(kind: &Kind) -> bool {
-    kind.choices_file().is_some()
 }
 
 #[cfg(test)]

@@ -16,13 +16,15 @@ pub mod model;
 pub mod retention;
 pub mod shipped;
 pub mod text;
+pub mod validate;
 pub mod xform;
 pub mod xlsform;
 pub mod xlsx;
 
 pub use compiled::{Compiled, Item};
-pub use engine::{Answer, Answers, FieldError, Filled, Position, path_of};
+pub use engine::{Answer, Answers, Filled, Position, path_of};
 pub use model::{Choice, ChoiceList, Form, Kind, Problem, Question, Settings, Text, pick};
+pub use validate::FieldError;
 
 /// Reads an uploaded `.xlsx` XLSForm. `file_name` names the form when its settings sheet does
 /// not. Returns every problem found.

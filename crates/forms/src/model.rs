@@ -95,19 +95,6 @@ pub const AUDIT_PARAMETERS: &[&str] = &[
     "track-changes-reasons",
 ];
 
-/// The device metadata types, as written in the `type` column.
-pub const DEVICE_TYPES: &[&str] = &[
-    "deviceid",
-    "username",
-    "email",
-    "phonenumber",
-    "simserial",
-    "subscriberid",
-    "audit",
-    "start-geopoint",
-    "background-audio",
-];
-
 impl Kind {
     /// The `type` cell as Reintegra writes it.
     pub fn type_cell(&self) -> String {
@@ -208,14 +195,6 @@ impl Kind {
             Kind::SelectOneFromFile(f) | Kind::SelectMultipleFromFile(f) => Some(f),
             _ => None,
         }
-    }
-
-    /// Several choices in one answer, separated by spaces.
-    pub fn is_multiple(&self) -> bool {
-        matches!(
-            self,
-            Kind::SelectMultiple(_) | Kind::SelectMultipleFromFile(_) | Kind::Rank(_)
-        )
     }
 }
 

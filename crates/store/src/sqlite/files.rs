@@ -32,6 +32,16 @@ pub(super) fn files_secret(c: &Connection, encrypted: bool) -> Result<(Option<St
     Ok((Some(secret), true))
 }
 
+/// Files are added to drafts only: a record that does not exist is not found; a completed or
+/// interrupted submission, or a published form version, is final.
+fn draft_only(status: Option<String>) -> Result<()> {
+    match status.as_deref() {
+        None => Err(StoreError::NotFound),
+        Some("draft") => Ok(()),
+        Some(_) => Err(StoreError::Conflict),
+    }
+}
+
 pub(crate) fn add(c: &Connection, f: &NewSubmissionFile, audit: &AuditContext) -> Result<()> {
     let status: Option<String> = q_row(
         c,
@@ -40,12 +50,7 @@ pub(crate) fn add(c: &Connection, f: &NewSubmissionFile, audit: &AuditContext) -
         |r| r.get(0),
     )
     .optional()?;
-    match status.as_deref() {
-        None => return Err(StoreError::NotFound),
-        Some("draft") => {}
-        // A completed or interrupted submission is final.
-        Some(_) => return Err(StoreError::Conflict),
-    }
+    draft_only(status)?;
     let added = exec(
         c,
         "INSERT INTO submission_files (submission_id, name, question, media_type, size, sha256,
@@ -109,11 +114,7 @@ pub(crate) fn add_form_file(c: &Connection, f: &FormFile, audit: &AuditContext) 
         |r| r.get(0),
     )
     .optional()?;
-    match status.as_deref() {
-        None => return Err(StoreError::NotFound),
-        Some("draft") => {}
-        Some(_) => return Err(StoreError::Conflict),
-    }
+    draft_only(status)?;
     let before: Option<String> = q_row(
         c,
         "SELECT sha256 FROM form_files WHERE form_id = ?1 AND version = ?2 AND name = ?3",
