@@ -82,7 +82,7 @@ pub async fn verify_password(password: String, hash: String) -> bool {
 
 use domain::authz::{Action, Actor, Resource, authorize};
 use domain::{OfficeId, ProviderId, Role, UserId, Username, ValidationErrors};
-use store::{AuditContext, NewApiToken, NewUser, StoreError, User};
+use store::{AuditContext, NewApiToken, NewUser, StoreError, TokenKind, User};
 
 use crate::{App, Error, ErrorKind};
 
@@ -252,6 +252,17 @@ pub async fn issue_api_token(
     user: UserId,
     name: String,
 ) -> Result<String, Error> {
+    issue_token(app, by, user, name, TokenKind::Api).await
+}
+
+/// Issues a token of `kind` for a user, returned once; only its hash is kept.
+pub(crate) async fn issue_token(
+    app: &App,
+    by: By<'_>,
+    user: UserId,
+    name: String,
+    kind: TokenKind,
+) -> Result<String, Error> {
     if let By::User(actor) = by
         && actor.user_id != user
     {
@@ -264,13 +275,18 @@ pub async fn issue_api_token(
     if name.chars().count() > MAX_TOKEN_NAME {
         return Err(Error::invalid("name", "error-too-long"));
     }
-    let token = format!("rt_{}", random_token());
+    let prefix = match kind {
+        TokenKind::Api => "rt",
+        TokenKind::Device => "rd",
+    };
+    let token = format!("{prefix}_{}", random_token());
     app.store
         .create_api_token(
             NewApiToken {
                 user,
                 name,
                 token_hash: hash_token(&token),
+                kind,
             },
             by.audit(app),
         )
@@ -509,8 +525,9 @@ pub async fn end_session(app: &App, token_hash: &str) -> Result<(), Error> {
 pub async fn user_by_api_token(app: &App, token: &str) -> Result<Option<User>, Error> {
     Ok(app
         .store
-        .user_by_api_token(&hash_token(token), app.now())
-        .await?)
+        .user_by_api_token(&hash_token(token), TokenKind::Api, app.now())
+        .await?
+        .map(|(_, user)| user))
 }
 
 /// The live session with this token hash and its user. A session past the policy's limits, or

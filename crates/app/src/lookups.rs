@@ -122,9 +122,15 @@ pub async fn feasibility_grid(
     Ok(app.store.feasibility_grid().await?)
 }
 
-/// The user's own API tokens.
+/// The user's own API tokens (their device accounts are listed apart).
 pub async fn own_api_tokens(app: &App, actor: &Actor) -> Result<Vec<store::ApiToken>, Error> {
-    Ok(app.store.api_tokens(actor.user_id).await?)
+    Ok(app
+        .store
+        .api_tokens(actor.user_id)
+        .await?
+        .into_iter()
+        .filter(|t| t.kind == store::TokenKind::Api)
+        .collect())
 }
 
 /// Whether the database answers.

@@ -133,7 +133,42 @@ pub struct Saved {
 
 /// Saves answers: a draft, a completion (scored in the same transaction when it is the
 /// survey, then what the pathway asks for), or an interruption.
-pub async fn save(app: &App, actor: &Actor, mut a: Answering<'_>) -> Result<Saved, Error> {
+pub async fn save(app: &App, actor: &Actor, a: Answering<'_>) -> Result<Saved, Error> {
+    let audit = AuditContext::by(actor.user_id, app.now());
+    let p = prepare(app, actor, a, HeldFiles::Stored).await?;
+    let sub = app.store.update_submission(p.update, audit).await?;
+    Ok(Saved {
+        sub,
+        complete: p.complete,
+        errors: p.errors,
+        score_problem: p.score_problem,
+    })
+}
+
+/// The files a submission holds, for the check that every file answer names one of them.
+pub enum HeldFiles {
+    /// Those already stored with it.
+    Stored,
+    /// Those arriving with it (a field client's post), by name.
+    Arriving(Vec<String>),
+}
+
+/// A save worked out, ready to be written: what a page save stores, or what a field client's
+/// submission stores together with the submission itself.
+pub struct Prepared {
+    pub update: SubmissionUpdate,
+    pub complete: bool,
+    pub errors: Vec<FieldError>,
+    pub score_problem: Option<String>,
+}
+
+/// Everything a save decides (checks, score, what the pathway asks for) without writing it.
+pub async fn prepare(
+    app: &App,
+    actor: &Actor,
+    mut a: Answering<'_>,
+    held: HeldFiles,
+) -> Result<Prepared, Error> {
     a.about.authorize(actor)?;
     // Answers are kept as every text is (NFC, no direction overrides); control characters
     // are taken out of a draft and stop a completion, on the field that held them.
@@ -153,25 +188,17 @@ pub async fn save(app: &App, actor: &Actor, mut a: Answering<'_>) -> Result<Save
         })
         .collect();
     let today = app.today();
-    let audit = AuditContext::by(actor.user_id, app.now());
     if a.intent == Intent::Interrupt {
-        let sub = app
-            .store
-            .update_submission(
-                SubmissionUpdate {
-                    id: a.sub.id,
-                    expected_version: a.expected_version,
-                    answers: serde_json::to_string(&a.answers).map_err(Error::internal)?,
-                    interview_date: a.interview_date,
-                    status: SubmissionStatus::Interrupted,
-                    score: None,
-                    follow_on: None,
-                },
-                audit,
-            )
-            .await?;
-        return Ok(Saved {
-            sub,
+        return Ok(Prepared {
+            update: SubmissionUpdate {
+                id: a.sub.id,
+                expected_version: a.expected_version,
+                answers: serde_json::to_string(&a.answers).map_err(Error::internal)?,
+                interview_date: a.interview_date,
+                status: SubmissionStatus::Interrupted,
+                score: None,
+                follow_on: None,
+            },
             complete: false,
             errors: Vec::new(),
             score_problem: None,
@@ -184,9 +211,18 @@ pub async fn save(app: &App, actor: &Actor, mut a: Answering<'_>) -> Result<Save
         // A file answer names a file attached to this submission, nothing else.
         let files = a.compiled.file_answers(&filled);
         if !files.is_empty() {
-            let held = app.store.submission_files(a.sub.id).await?;
+            let held = match held {
+                HeldFiles::Stored => app
+                    .store
+                    .submission_files(a.sub.id)
+                    .await?
+                    .into_iter()
+                    .map(|f| f.name)
+                    .collect(),
+                HeldFiles::Arriving(names) => names,
+            };
             for (path, name) in files {
-                if !held.iter().any(|f| f.name == name) {
+                if !held.contains(&name) {
                     errors.push(FieldError::builtin(
                         &path,
                         forms::answer_types::Builtin::new(
@@ -241,27 +277,20 @@ pub async fn save(app: &App, actor: &Actor, mut a: Answering<'_>) -> Result<Save
         _ => None,
     };
     // The completion, its score, what it sets off and the stage land in one transaction.
-    let sub = app
-        .store
-        .update_submission(
-            SubmissionUpdate {
-                id: a.sub.id,
-                expected_version: a.expected_version,
-                answers,
-                interview_date: a.interview_date,
-                status: if complete {
-                    SubmissionStatus::Complete
-                } else {
-                    SubmissionStatus::Draft
-                },
-                score,
-                follow_on,
+    Ok(Prepared {
+        update: SubmissionUpdate {
+            id: a.sub.id,
+            expected_version: a.expected_version,
+            answers,
+            interview_date: a.interview_date,
+            status: if complete {
+                SubmissionStatus::Complete
+            } else {
+                SubmissionStatus::Draft
             },
-            audit,
-        )
-        .await?;
-    Ok(Saved {
-        sub,
+            score,
+            follow_on,
+        },
         complete,
         errors,
         score_problem,

@@ -328,10 +328,14 @@ impl Compiled {
         }
     }
 
-    /// Records when filling ended in the form's `end` questions.
+    /// Records when filling ended in the form's `end` questions, unless a client already did.
     pub fn stamp_end(&self, answers: &mut Answers, at: &str) {
         for (i, q) in self.form.questions.iter().enumerate() {
-            if q.kind == Kind::End && self.nodes[i].repeats.is_empty() {
+            // A field client stamps its own end; the server stamps what pages complete.
+            if q.kind == Kind::End
+                && self.nodes[i].repeats.is_empty()
+                && answers.text(self.key(i)).is_empty()
+            {
                 answers.set(self.key(i), at.to_string());
             }
         }

@@ -1,6 +1,7 @@
 //! The `reintegra` command: serve the application and administer it from the command line.
 
 mod demo;
+mod device;
 
 use std::io::Read;
 use std::net::SocketAddr;
@@ -104,6 +105,11 @@ enum Command {
     Token {
         #[command(subcommand)]
         command: TokenCommand,
+    },
+    /// Device accounts for field clients (ODK Collect, web forms).
+    Device {
+        #[command(subcommand)]
+        command: device::DeviceCommand,
     },
     /// Encrypt the database, change its key, or decrypt it (the server must be stopped).
     Database {
@@ -410,6 +416,7 @@ async fn run(cli: Cli) -> Result<()> {
             );
             Ok(())
         }
+        Command::Device { command } => device::run(command).await,
         Command::Token {
             command:
                 TokenCommand::Create {

@@ -55,6 +55,7 @@ pub trait Store:
     + ResultStore
     + RetentionStore
     + AttachmentStore
+    + FieldStore
 {
 }
 
@@ -68,7 +69,28 @@ impl<T> Store for T where
         + ResultStore
         + RetentionStore
         + AttachmentStore
+        + FieldStore
 {
+}
+
+/// Submissions from field clients (OpenRosa): stored whole, once per instance id, with the
+/// attachments of an instance sent over several posts kept until its last post.
+#[async_trait]
+pub trait FieldStore: Send + Sync + 'static {
+    /// Stores a field submission in one transaction (submission, files, completion, score,
+    /// follow-on, instance id), unless its instance was stored before.
+    async fn receive_field_submission(
+        &self,
+        receipt: FieldReceipt,
+        audit: AuditContext,
+    ) -> Result<ReceiptOutcome>;
+    /// The submission an instance id was stored as, if it was.
+    async fn field_instance(&self, instance_id: &str) -> Result<Option<uuid::Uuid>>;
+    /// Keeps an attachment of an instance whose other posts are still to come (the same name
+    /// sent again replaces it).
+    async fn add_field_part(&self, part: FieldPart, at: OffsetDateTime) -> Result<()>;
+    /// The attachments kept for an instance sent through a token.
+    async fn field_parts(&self, instance_id: &str, token: uuid::Uuid) -> Result<Vec<FieldPart>>;
 }
 
 /// Files given as answers: their content beside the database, and which submission holds them.
@@ -224,12 +246,13 @@ pub trait AccountStore: Send + Sync + 'static {
         id: uuid::Uuid,
         audit: AuditContext,
     ) -> Result<()>;
-    /// The user owning a live token with this hash; records its use.
+    /// The live token of this kind with this hash, and the user owning it; records its use.
     async fn user_by_api_token(
         &self,
         token_hash: &str,
+        kind: TokenKind,
         now: OffsetDateTime,
-    ) -> Result<Option<User>>;
+    ) -> Result<Option<(uuid::Uuid, User)>>;
     /// The reply kept for a post the user sent with this one-time key to this route.
     async fn reply(&self, user: UserId, once_key: &str, route: &str) -> Result<Option<Reply>>;
     /// Keeps the reply to a post sent with a one-time key (the first kept wins), and forgets

@@ -76,7 +76,7 @@ impl ErrorKind {
         }
     }
 
-    fn message_id(self) -> &'static str {
+    pub(crate) fn message_id(self) -> &'static str {
         match self {
             ErrorKind::Unauthenticated => "error-page-unauthenticated",
             ErrorKind::Forbidden => "error-page-forbidden",
@@ -96,7 +96,7 @@ impl ErrorKind {
         }
     }
 
-    fn from_status(status: StatusCode) -> Option<Self> {
+    pub(crate) fn from_status(status: StatusCode) -> Option<Self> {
         Some(match status {
             StatusCode::UNAUTHORIZED => ErrorKind::Unauthenticated,
             StatusCode::FORBIDDEN => ErrorKind::Forbidden,
@@ -242,8 +242,12 @@ struct ErrorPage {
 /// Middleware: renders errors for people (HTML) and programs (JSON, under `/api/`).
 pub async fn render_errors(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let is_api = req.uri().path().starts_with("/api/");
+    let is_openrosa = req.uri().path().starts_with("/openrosa/");
     let tr = crate::pages::tr_for(&state, req.headers());
     let res = next.run(req).await;
+    if is_openrosa {
+        return crate::openrosa::as_message(res, &tr);
+    }
     let caller = res.extensions().get::<crate::auth::Caller>().cloned();
     let error = match res.extensions().get::<AppError>() {
         Some(e) => e.clone(),

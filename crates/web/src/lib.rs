@@ -13,6 +13,7 @@ pub mod error;
 mod forms;
 pub mod i18n;
 pub mod once;
+mod openrosa;
 pub mod pages;
 pub mod routes;
 mod security;

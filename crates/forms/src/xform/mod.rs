@@ -9,6 +9,7 @@ use std::fmt::Write as _;
 use crate::compiled::{Compiled, Item, text_references};
 use crate::model::*;
 
+pub mod instance;
 mod itext;
 mod kinds;
 mod parameters;

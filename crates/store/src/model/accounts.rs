@@ -55,11 +55,36 @@ pub struct Session {
     pub last_seen_at: OffsetDateTime,
 }
 
+/// What a token opens: the JSON API, or (a device account's token) the OpenRosa paths of field
+/// clients. One never works as the other.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum TokenKind {
+    Api,
+    Device,
+}
+
+impl TokenKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenKind::Api => "api",
+            TokenKind::Device => "device",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "api" => Some(TokenKind::Api),
+            "device" => Some(TokenKind::Device),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct NewApiToken {
     pub user: UserId,
     pub name: String,
     pub token_hash: String,
+    pub kind: TokenKind,
 }
 
 #[derive(Clone, Debug)]
@@ -67,6 +92,7 @@ pub struct ApiToken {
     pub id: uuid::Uuid,
     pub user: UserId,
     pub name: String,
+    pub kind: TokenKind,
     pub created_at: OffsetDateTime,
     pub last_used_at: Option<OffsetDateTime>,
     pub revoked_at: Option<OffsetDateTime>,

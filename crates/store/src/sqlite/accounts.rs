@@ -378,6 +378,7 @@ fn token_row(r: &Row<'_>) -> rusqlite::Result<ApiToken> {
         created_at: from_ts(r.get(3)?),
         last_used_at: r.get::<_, Option<i64>>(4)?.map(from_ts),
         revoked_at: r.get::<_, Option<i64>>(5)?.map(from_ts),
+        kind: TokenKind::parse(&r.get::<_, String>(6)?).unwrap_or(TokenKind::Api),
     })
 }
 
@@ -389,14 +390,15 @@ pub(crate) fn create_api_token(
     let id = uuid::Uuid::new_v4();
     exec(
         c,
-        "INSERT INTO api_tokens (id, user_id, name, token_hash, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5)",
+        "INSERT INTO api_tokens (id, user_id, name, token_hash, created_at, kind)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         params![
             id.to_string(),
             t.user.to_string(),
             t.name,
             t.token_hash,
-            ts(audit.at)
+            ts(audit.at),
+            t.kind.as_str()
         ],
     )?;
     super::audit::insert(
@@ -408,12 +410,14 @@ pub(crate) fn create_api_token(
             domain::audit::created(&[
                 ("user".into(), t.user.to_string()),
                 ("name".into(), t.name.clone()),
+                ("kind".into(), t.kind.as_str().into()),
             ]),
         ),
     )?;
     Ok(q_row(
         c,
-        "SELECT id, user_id, name, created_at, last_used_at, revoked_at FROM api_tokens WHERE id = ?1",
+        "SELECT id, user_id, name, created_at, last_used_at, revoked_at, kind FROM api_tokens
+         WHERE id = ?1",
         [id.to_string()],
         token_row,
     )?)
@@ -421,7 +425,7 @@ pub(crate) fn create_api_token(
 
 pub(crate) fn api_tokens(c: &Connection, user: UserId) -> Result<Vec<ApiToken>> {
     let mut stmt = c.prepare_cached(
-        "SELECT id, user_id, name, created_at, last_used_at, revoked_at FROM api_tokens
+        "SELECT id, user_id, name, created_at, last_used_at, revoked_at, kind FROM api_tokens
          WHERE user_id = ?1 ORDER BY created_at DESC, name",
     )?;
     let rows = stmt.query_map([user.to_string()], token_row)?;
@@ -456,15 +460,17 @@ pub(crate) fn revoke_api_token(
 pub(crate) fn user_by_api_token(
     c: &Connection,
     token_hash: &str,
+    kind: TokenKind,
 ) -> Result<Option<(uuid::Uuid, Option<OffsetDateTime>, User)>> {
     Ok(q_row(
         c,
         &format!(
             "SELECT t.id, t.last_used_at, {USER_COLUMNS}
                  FROM api_tokens t JOIN users u ON u.id = t.user_id
-                 WHERE t.token_hash = ?1 AND t.revoked_at IS NULL AND u.disabled = 0"
+                 WHERE t.token_hash = ?1 AND t.kind = ?2 AND t.revoked_at IS NULL
+                   AND u.disabled = 0"
         ),
-        [token_hash],
+        params![token_hash, kind.as_str()],
         |r| {
             Ok((
                 parse_uuid(0, &r.get::<_, String>(0)?)?,

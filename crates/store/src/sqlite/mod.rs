@@ -9,6 +9,7 @@ mod accounts;
 mod audit;
 mod cases;
 mod community;
+mod field;
 mod files;
 mod forms;
 mod me;
@@ -19,6 +20,7 @@ mod retention;
 mod rss;
 mod store_api;
 mod store_api_accounts;
+mod store_api_field;
 mod two_factor;
 
 use std::path::{Path, PathBuf};
@@ -34,8 +36,8 @@ use time::OffsetDateTime;
 
 use crate::model::*;
 use crate::{
-    AccountStore, AttachmentStore, AuditContext, CaseStore, DocumentStore, FormStore, PathwayStore,
-    ReferralStore, Result, ResultStore, StoreError,
+    AccountStore, AttachmentStore, AuditContext, CaseStore, DocumentStore, FieldStore, FormStore,
+    PathwayStore, ReferralStore, Result, ResultStore, StoreError,
 };
 
 const MIGRATIONS: &[(i64, &str, &str)] = &[
@@ -153,6 +155,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         23,
         "files attached to form versions",
         include_str!("../../migrations/sqlite/0023_form_files.sql"),
+    ),
+    (
+        24,
+        "field collection with OpenRosa clients",
+        include_str!("../../migrations/sqlite/0024_field_collection.sql"),
     ),
 ];
 

@@ -107,13 +107,14 @@ fn case_file_hashes(c: &Connection, case: CaseId) -> Result<Vec<String>> {
     Ok(rows.collect::<rusqlite::Result<Vec<String>>>()?)
 }
 
-/// Of `hashes`, those no submission or form version names any more.
+/// Of `hashes`, those no submission, form version or instance still arriving names any more.
 fn unreferenced(c: &Connection, hashes: Vec<String>) -> Result<Vec<String>> {
     let mut out = Vec::new();
     for h in hashes {
         let used: i64 = c.query_row(
             "SELECT (SELECT count(*) FROM submission_files WHERE sha256 = ?1)
-                  + (SELECT count(*) FROM form_files WHERE sha256 = ?1)",
+                  + (SELECT count(*) FROM form_files WHERE sha256 = ?1)
+                  + (SELECT count(*) FROM field_parts WHERE sha256 = ?1)",
             [&h],
             |r| r.get(0),
         )?;

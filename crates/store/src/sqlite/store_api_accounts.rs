@@ -237,11 +237,12 @@ impl AccountStore for SqliteStore {
     async fn user_by_api_token(
         &self,
         token_hash: &str,
+        kind: TokenKind,
         now: OffsetDateTime,
-    ) -> Result<Option<User>> {
+    ) -> Result<Option<(uuid::Uuid, User)>> {
         let h = token_hash.to_string();
         let found = self
-            .read(move |c| accounts::user_by_api_token(c, &h))
+            .read(move |c| accounts::user_by_api_token(c, &h, kind))
             .await?;
         if let Some((token_id, last_used, user)) = found {
             // Recording use is bookkeeping; once an hour is enough and keeps API reads cheap.
@@ -256,7 +257,7 @@ impl AccountStore for SqliteStore {
                 })
                 .await?;
             }
-            return Ok(Some(user));
+            return Ok(Some((token_id, user)));
         }
         Ok(None)
     }

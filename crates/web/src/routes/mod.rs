@@ -14,6 +14,7 @@ use crate::{AppState, api, assets, pages};
 mod account;
 mod cases;
 mod community;
+mod field;
 mod forms;
 mod pathway;
 mod referrals;
@@ -70,6 +71,10 @@ const FEATURES: &[Feature] = &[
     Feature {
         routes: forms::ROUTES,
         handler: forms::handler,
+    },
+    Feature {
+        routes: field::ROUTES,
+        handler: field::handler,
     },
     Feature {
         routes: pathway::ROUTES,

@@ -23,6 +23,7 @@ mod input_limits;
 mod languages;
 mod layers;
 mod money;
+mod openrosa;
 mod partner_view;
 mod pathway_journey;
 mod plan_returns;

@@ -27,6 +27,7 @@ async fn subject(app: &TestApp, user: User) -> Subject {
                 user: user.id,
                 name: "matrix".into(),
                 token_hash: web::auth::hash_token(&token),
+                kind: store::TokenKind::Api,
             },
             AuditContext::system(time::OffsetDateTime::now_utc(), "test"),
         )

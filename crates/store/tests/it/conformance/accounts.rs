@@ -426,20 +426,43 @@ async fn sessions_tokens_and_throttling(s: &Arc<dyn Store>) {
                 user: u.id,
                 name: "laptop".into(),
                 token_hash: "th".into(),
+                kind: TokenKind::Api,
             },
             AuditContext::by(u.id, NOW),
         )
         .await
         .unwrap();
     assert_eq!(
-        s.user_by_api_token("th", NOW).await.unwrap().unwrap().id,
+        s.user_by_api_token("th", TokenKind::Api, NOW)
+            .await
+            .unwrap()
+            .unwrap()
+            .1
+            .id,
         u.id
     );
-    assert!(s.user_by_api_token("other", NOW).await.unwrap().is_none());
+    // An API token never opens what a device token opens, nor the other way round.
+    assert!(
+        s.user_by_api_token("th", TokenKind::Device, NOW)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        s.user_by_api_token("other", TokenKind::Api, NOW)
+            .await
+            .unwrap()
+            .is_none()
+    );
     s.revoke_api_token(u.id, t.id, AuditContext::by(u.id, NOW))
         .await
         .unwrap();
-    assert!(s.user_by_api_token("th", NOW).await.unwrap().is_none());
+    assert!(
+        s.user_by_api_token("th", TokenKind::Api, NOW)
+            .await
+            .unwrap()
+            .is_none()
+    );
     assert!(matches!(
         s.revoke_api_token(u.id, t.id, AuditContext::by(u.id, NOW))
             .await,
@@ -509,18 +532,25 @@ async fn api_tokens_record_use_belong_to_their_user_and_are_audited(s: &Arc<dyn 
                 user: owner.id,
                 name: "script".into(),
                 token_hash: "tok-hash".into(),
+                kind: TokenKind::Device,
             },
             AuditContext::by(owner.id, NOW),
         )
         .await
         .unwrap();
-    assert_eq!((t.user, t.name.as_str()), (owner.id, "script"));
+    assert_eq!(
+        (t.user, t.name.as_str(), t.kind),
+        (owner.id, "script", TokenKind::Device)
+    );
     assert_eq!((t.last_used_at, t.revoked_at), (None, None));
     assert!(s.api_tokens(stranger.id).await.unwrap().is_empty());
     // Using the token is recorded on it.
     let later = NOW + time::Duration::hours(2);
-    let who = s.user_by_api_token("tok-hash", later).await.unwrap();
-    assert_eq!(who.map(|u| u.id), Some(owner.id));
+    let who = s
+        .user_by_api_token("tok-hash", TokenKind::Device, later)
+        .await
+        .unwrap();
+    assert_eq!(who.map(|(_, u)| u.id), Some(owner.id));
     let listed = s.api_tokens(owner.id).await.unwrap();
     assert_eq!(listed.len(), 1);
     assert_eq!((listed[0].id, listed[0].last_used_at), (t.id, Some(later)));
@@ -531,7 +561,7 @@ async fn api_tokens_record_use_belong_to_their_user_and_are_audited(s: &Arc<dyn 
         Err(StoreError::NotFound)
     ));
     assert!(
-        s.user_by_api_token("tok-hash", later)
+        s.user_by_api_token("tok-hash", TokenKind::Device, later)
             .await
             .unwrap()
             .is_some()

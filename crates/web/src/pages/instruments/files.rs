@@ -117,7 +117,9 @@ pub(crate) async fn read_part(
         .map_err(|e| AppError::with_detail(ErrorKind::BadRequest, e.body_text()))?
     {
         if bytes.len() + chunk.len() > max {
-            bytes.truncate(max);
+            // One byte past the limit tells the caller the part was larger than it may be.
+            let room = max - bytes.len();
+            bytes.extend_from_slice(&chunk[..room]);
             bytes.push(0);
             break;
         }

@@ -1,0 +1,38 @@
+use super::*;
+
+/// A submission sent by a field client (ODK Collect, a web form), stored whole in one
+/// transaction: the submission, its files, its completion with score and follow-on, and the
+/// instance id that recognises a resubmission.
+#[derive(Clone, Debug)]
+pub struct FieldReceipt {
+    /// The id the client gave the instance (`meta/instanceID`).
+    pub instance_id: String,
+    /// The device token it came through.
+    pub token: uuid::Uuid,
+    pub submission: NewSubmission,
+    /// Its files, `submission` set to the new submission's id.
+    pub files: Vec<NewSubmissionFile>,
+    /// The completion (answers, status, score, follow-on); `id` and `expected_version` are
+    /// the store's to fill.
+    pub completion: SubmissionUpdate,
+}
+
+/// What storing a field submission did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ReceiptOutcome {
+    /// Stored now.
+    Stored(uuid::Uuid),
+    /// This instance was stored before (a resubmission): nothing changed.
+    AlreadyStored(uuid::Uuid),
+}
+
+/// An attachment of an instance still arriving over several posts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FieldPart {
+    pub instance_id: String,
+    pub token: uuid::Uuid,
+    pub name: String,
+    pub media_type: String,
+    pub size: u64,
+    pub sha256: String,
+}
