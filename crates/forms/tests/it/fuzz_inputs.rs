@@ -97,3 +97,26 @@ fn expressions_found_by_fuzzing_are_parsed_and_evaluated_without_a_panic() {
         }
     }
 }
+
+#[test]
+fn instances_found_by_fuzzing_are_read_and_checked_without_a_panic() {
+    let files = inputs("instance");
+    assert!(files.len() >= 3, "the seeds are in fuzz/seeds/instance");
+    let (_, form) = forms::shipped::all()
+        .into_iter()
+        .find(|(id, _)| *id == "w_model")
+        .unwrap();
+    let w_model = forms::Compiled::new(form.unwrap()).unwrap();
+    let today = time::macros::date!(2026 - 12 - 06);
+    let mut read = 0;
+    for f in files {
+        let data = std::fs::read(&f).unwrap();
+        let _ = forms::xform::instance::header(&data);
+        if let Ok(instance) = forms::xform::instance::read(&w_model, &data) {
+            let filled = w_model.fill(&instance.answers, today);
+            let _ = w_model.validate(&filled, today, "English (en)");
+            read += 1;
+        }
+    }
+    assert!(read >= 2, "the seeds include instances that read");
+}
