@@ -106,7 +106,7 @@ pub async fn form_list(
     };
     match app::field::device_forms(&state, &d.actor).await {
         Ok(forms) => {
-            let base = base_url(&headers, &state, &token);
+            let base = server_address(&headers, &state, &token);
             openrosa(
                 StatusCode::OK,
                 "text/xml; charset=utf-8",
@@ -150,7 +150,7 @@ pub async fn manifest(
         Ok(files) => {
             let base = format!(
                 "{}/forms/{}/{}/files",
-                base_url(&headers, &state, &token),
+                server_address(&headers, &state, &token),
                 xml::path_segment(&form),
                 xml::path_segment(&version)
             );
@@ -348,9 +348,9 @@ fn refused(tr: &Tr, refusal: app::field::Refusal) -> Response {
     message(status, &text)
 }
 
-/// The device's server address as the client reached it: the scheme from the proxy when it
-/// is a trusted one, else from the connection's configuration.
-fn base_url(headers: &HeaderMap, state: &AppState, token: &str) -> String {
+/// A device's server address, on the host the request reached (HTTPS when the server is
+/// configured as served over HTTPS).
+pub(crate) fn server_address(headers: &HeaderMap, state: &AppState, token: &str) -> String {
     let host = headers
         .get(header::HOST)
         .and_then(|v| v.to_str().ok())

@@ -1,4 +1,4 @@
-//! The signed-in user's own account: password and API tokens.
+//! The signed-in user's own account: password, API tokens and field devices.
 
 use askama::Template;
 use axum::extract::{Path, State};
@@ -113,6 +113,15 @@ struct AccountPage {
     two_step_off: bool,
     /// Failed sign-ins to this account over the last day: (when, from which address).
     failed_sign_ins: Vec<(String, String)>,
+    /// Case managers collect in the field: their device accounts.
+    field_work: bool,
+    devices: Vec<TokenView>,
+    /// A device account just opened: its server address and the QR code ODK Collect scans,
+    /// shown once.
+    new_device_url: String,
+    new_device_qr: String,
+    device_name: String,
+    device_error: String,
 }
 
 fn token_views(tokens: Vec<ApiToken>) -> Vec<TokenView> {
@@ -159,7 +168,19 @@ async fn account_page(
             )
         })
         .collect();
+    let field_work = caller.user.role == domain::Role::CaseManager;
+    let devices = if field_work {
+        token_views(app::field::devices(state, &caller.actor()).await?)
+    } else {
+        Vec::new()
+    };
     Ok(AccountPage {
+        field_work,
+        devices,
+        new_device_url: String::new(),
+        new_device_qr: String::new(),
+        device_name: String::new(),
+        device_error: String::new(),
         two_step: caller.user.two_factor,
         two_step_off: false,
         failed_sign_ins,
@@ -265,4 +286,54 @@ pub async fn revoke_token(
     let id = uuid::Uuid::parse_str(&id).map_err(|_| AppError::new(ErrorKind::NotFound))?;
     app::accounts::revoke_api_token(&state, &caller.actor(), id).await?;
     Ok(Redirect::to("/account").into_response())
+}
+
+/// Opens a device account for the signed-in case manager and shows its server address and
+/// QR code once.
+pub async fn create_device(
+    State(state): State<AppState>,
+    tr: Tr,
+    headers: axum::http::HeaderMap,
+    CsrfForm { caller, form }: CsrfForm<TokenForm>,
+) -> Result<Response, AppError> {
+    let made = app::field::create_device(
+        &state,
+        app::accounts::By::User(&caller.actor()),
+        &caller.user,
+        form.name.clone(),
+    )
+    .await;
+    let empty = String::new;
+    let mut p = account_page(
+        &state,
+        tr.clone(),
+        &caller,
+        empty(),
+        empty(),
+        empty(),
+        false,
+    )
+    .await?;
+    match made {
+        Ok(token) => {
+            let url = crate::openrosa::server_address(&headers, &state, &token);
+            let settings = app::field::collect_settings(&url, form.name.trim());
+            p.new_device_qr = super::two_step::qr_svg(&settings);
+            p.new_device_url = url;
+            // The new device is listed too.
+            p.devices = token_views(app::field::devices(&state, &caller.actor()).await?);
+            render(&p)
+        }
+        Err(app::Error {
+            kind: app::ErrorKind::Validation,
+            fields,
+            ..
+        }) => {
+            let code = fields.0.first().map_or("error-required", |f| f.code);
+            p.device_name = form.name;
+            p.device_error = tr.t(code);
+            render_status(StatusCode::UNPROCESSABLE_ENTITY, &p)
+        }
+        Err(e) => Err(e.into()),
+    }
 }

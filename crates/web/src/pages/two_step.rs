@@ -43,8 +43,9 @@ impl TwoStepPage {
     }
 }
 
-/// The QR code of an `otpauth://` address, as inline SVG (no image request, no script).
-fn qr_svg(uri: &str) -> String {
+/// A QR code (of an `otpauth://` address, of a field client's settings), as inline SVG (no
+/// image request, no script).
+pub(crate) fn qr_svg(uri: &str) -> String {
     match qrcode::QrCode::with_error_correction_level(uri, qrcode::EcLevel::M) {
         Ok(code) => code
             .render::<qrcode::render::svg::Color<'_>>()

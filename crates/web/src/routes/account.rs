@@ -16,6 +16,7 @@ pub(super) const ROUTES: &[RouteSpec] = &[
     r("password.submit", "POST", "/account/password", SignedIn),
     r("account", "GET", "/account", SignedIn),
     r("tokens.create", "POST", "/account/tokens", SignedIn),
+    r("devices.create", "POST", "/account/devices", SignedIn),
     r("two_step", "GET", "/account/two-step", SignedIn),
     r("two_step.on", "POST", "/account/two-step", SignedIn),
     r(
@@ -79,6 +80,7 @@ pub(super) fn handler(name: &str) -> Option<MethodRouter<AppState>> {
         "password.submit" => post(pages::account::password_submit),
         "account" => get(pages::account::page),
         "tokens.create" => post(pages::account::create_token),
+        "devices.create" => post(pages::account::create_device),
         "two_step" => get(pages::two_step::page),
         "two_step.on" => post(pages::two_step::turn_on),
         "two_step.codes" => post(pages::two_step::new_codes),

@@ -472,3 +472,52 @@ async fn refusals_store_nothing_and_say_why() {
         "nothing refused was stored"
     );
 }
+
+#[tokio::test]
+async fn a_case_manager_adds_and_revokes_a_device_on_the_account_page() {
+    let f = start().await;
+    let cm = f.app.signed_in("cm.dakar").await;
+    let csrf = cm.csrf("/account").await;
+    let res = cm
+        .post_form("/account/devices", &csrf, &[("name", "tablet 3")])
+        .await;
+    assert_eq!(res.status(), 200);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("<svg"), "the QR code ODK Collect scans");
+    let marker = "id=\"new-device-url\">";
+    let start = page.find(marker).unwrap() + marker.len();
+    let url = page[start..].split('<').next().unwrap().to_string();
+    assert!(url.starts_with(&f.app.url("/openrosa/rd_")), "{url}");
+    let (status, _, list) = f.get(&format!("{url}/formList")).await;
+    assert_eq!(status, 200);
+    assert!(list.contains("field_visit"));
+    // Listed (not as an API token), and revoked from the page.
+    let (_, page) = cm.get_text("/account").await;
+    let devices = &page[page.find("id=\"devices\"").unwrap()..];
+    assert!(devices.contains("tablet 3"));
+    let row = devices
+        .split("<tr>")
+        .find(|r| r.contains("<td>tablet 3</td>"))
+        .unwrap();
+    let action = row
+        .split("action=\"")
+        .find(|s| s.contains("/revoke"))
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    let res = cm.post_form(&action, &csrf, &[]).await;
+    assert!(res.status().is_redirection() || res.status().is_success());
+    let (status, _, _) = f.get(&format!("{url}/formList")).await;
+    assert_eq!(status, 401, "revoked");
+
+    // Other roles have no devices; a name is required.
+    let pm = f.app.signed_in("pm.dakar").await;
+    let (_, page) = pm.get_text("/account").await;
+    assert!(!page.contains("id=\"devices\""));
+    let res = cm
+        .post_form("/account/devices", &csrf, &[("name", " ")])
+        .await;
+    assert_eq!(res.status(), 422);
+}
