@@ -348,3 +348,77 @@ pub async fn of_record(app: &App, record: &DocRecord, id: &str) -> Result<Submis
     }
     Ok(sub)
 }
+
+/// A page of a form's completed submissions for an incremental pull.
+pub struct CompletedPage {
+    /// Each submission the actor may read, with its files.
+    pub items: Vec<(Submission, Vec<store::SubmissionFile>)>,
+    /// Where the next page starts (the last submission's completion and id), when the page
+    /// was full.
+    pub next: Option<(time::OffsetDateTime, uuid::Uuid)>,
+}
+
+/// The most submissions one page of a pull holds.
+pub const MAX_PAGE: u32 = 100;
+
+/// A form's completed submissions, oldest completion first, from `since` or after the last
+/// one of the previous page: those about cases the actor may read and community-level records
+/// of offices they may see. Each case read is audited as opening it.
+pub async fn completed_of_form(
+    app: &App,
+    actor: &Actor,
+    form_id: &str,
+    since: Option<time::OffsetDateTime>,
+    after: Option<(time::OffsetDateTime, uuid::Uuid)>,
+    limit: u32,
+) -> Result<CompletedPage, Error> {
+    authorize(actor, Action::ReadForms, Resource::Programme)?;
+    let limit = limit.clamp(1, MAX_PAGE);
+    let page = app
+        .store
+        .completed_submissions_page(store::CompletedQuery {
+            form_id: form_id.to_string(),
+            since,
+            after,
+            limit,
+        })
+        .await?;
+    let next = (page.len() == limit as usize)
+        .then(|| {
+            page.last()
+                .map(|s| (s.completed_at.unwrap_or(s.updated_at), s.id))
+        })
+        .flatten();
+    let mut items = Vec::new();
+    for sub in page {
+        let readable = match sub.subject {
+            Subject::Case(id) => {
+                let case = app.store.case(id).await?;
+                let ok = domain::authz::authorize_record(
+                    actor,
+                    Action::ReadCase,
+                    Resource::Case(case.access()),
+                )
+                .is_ok();
+                if ok {
+                    crate::cases::audit_view(app, actor, &case).await?;
+                }
+                ok
+            }
+            Subject::Document(id) => {
+                let record = app.store.document(id).await?;
+                authorize(
+                    actor,
+                    Action::ReadCommunity,
+                    Resource::Office(record.office.unwrap_or_default()),
+                )
+                .is_ok()
+            }
+        };
+        if readable {
+            let files = app.store.submission_files(sub.id).await?;
+            items.push((sub, files));
+        }
+    }
+    Ok(CompletedPage { items, next })
+}

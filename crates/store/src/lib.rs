@@ -91,6 +91,8 @@ pub trait FieldStore: Send + Sync + 'static {
     async fn add_field_part(&self, part: FieldPart, at: OffsetDateTime) -> Result<()>;
     /// The attachments kept for an instance sent through a token.
     async fn field_parts(&self, instance_id: &str, token: uuid::Uuid) -> Result<Vec<FieldPart>>;
+    /// A page of a form's completed submissions, oldest completion first.
+    async fn completed_submissions_page(&self, query: CompletedQuery) -> Result<Vec<Submission>>;
 }
 
 /// Files given as answers: their content beside the database, and which submission holds them.

@@ -288,6 +288,29 @@ pub async fn render_errors(State(state): State<AppState>, req: Request, next: Ne
     out
 }
 
+/// A 422 answer of the API whose problems are texts rather than catalogue messages (an
+/// uploaded workbook's problems, a form's own messages): each with the field it is about and
+/// a stable code.
+pub(crate) fn api_problems(tr: &Tr, problems: Vec<(String, &'static str, String)>) -> Response {
+    let kind = ErrorKind::Validation;
+    let body = axum::Json(ApiErrorBody {
+        error: ApiErrorDetail {
+            code: kind.code(),
+            message: tr.t(kind.message_id()),
+            detail: None,
+            fields: problems
+                .into_iter()
+                .map(|(field, code, message)| ApiFieldError {
+                    field,
+                    code,
+                    message,
+                })
+                .collect(),
+        },
+    });
+    (kind.status(), body).into_response()
+}
+
 fn api_error(tr: &Tr, e: &AppError) -> axum::Json<ApiErrorBody> {
     axum::Json(ApiErrorBody {
         error: ApiErrorDetail {

@@ -12,7 +12,8 @@ ALTER TABLE api_tokens ADD COLUMN kind TEXT NOT NULL DEFAULT 'api'
 CREATE TABLE field_instances (
     instance_id   TEXT PRIMARY KEY,
     submission_id TEXT NOT NULL UNIQUE REFERENCES submissions(id) ON DELETE CASCADE,
-    token_id      TEXT NOT NULL REFERENCES api_tokens(id),
+    -- The device token it came through; none for a JSON submission made with a session.
+    token_id      TEXT REFERENCES api_tokens(id),
     received_at   INTEGER NOT NULL
 );
 
@@ -29,3 +30,7 @@ CREATE TABLE field_parts (
     received_at INTEGER NOT NULL,
     PRIMARY KEY (instance_id, token_id, name)
 );
+
+-- Incremental pulls of a form's completed submissions, in the order they were completed.
+CREATE INDEX submissions_form_completed ON submissions(form_id, completed_at, id)
+    WHERE status = 'complete';

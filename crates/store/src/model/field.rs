@@ -7,8 +7,8 @@ use super::*;
 pub struct FieldReceipt {
     /// The id the client gave the instance (`meta/instanceID`).
     pub instance_id: String,
-    /// The device token it came through.
-    pub token: uuid::Uuid,
+    /// The device token it came through (none for answers sent to the JSON API).
+    pub token: Option<uuid::Uuid>,
     pub submission: NewSubmission,
     /// Its files, `submission` set to the new submission's id.
     pub files: Vec<NewSubmissionFile>,
@@ -35,4 +35,15 @@ pub struct FieldPart {
     pub media_type: String,
     pub size: u64,
     pub sha256: String,
+}
+
+/// A page of a form's completed submissions, in the order they were completed.
+#[derive(Clone, Debug)]
+pub struct CompletedQuery {
+    pub form_id: String,
+    /// Only those completed at or after this moment.
+    pub since: Option<OffsetDateTime>,
+    /// Only those after this one in the order (the last of the previous page).
+    pub after: Option<(OffsetDateTime, uuid::Uuid)>,
+    pub limit: u32,
 }

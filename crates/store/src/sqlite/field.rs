@@ -60,15 +60,17 @@ pub(crate) fn receive(
         params![
             r.instance_id,
             id.to_string(),
-            r.token.to_string(),
+            r.token.map(|t| t.to_string()),
             ts(audit.at)
         ],
     )?;
-    exec(
-        c,
-        "DELETE FROM field_parts WHERE instance_id = ?1 AND token_id = ?2",
-        params![r.instance_id, r.token.to_string()],
-    )?;
+    if let Some(token) = r.token {
+        exec(
+            c,
+            "DELETE FROM field_parts WHERE instance_id = ?1 AND token_id = ?2",
+            params![r.instance_id, token.to_string()],
+        )?;
+    }
     Ok(ReceiptOutcome::Stored(id))
 }
 
@@ -113,4 +115,28 @@ pub(crate) fn parts(
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+pub(crate) fn completed(c: &Connection, q: &CompletedQuery) -> Result<Vec<Submission>> {
+    let (after_at, after_id) = match (q.after, q.since) {
+        (Some((at, id)), _) => (ts(at), id.to_string()),
+        // At or after `since`: after the smallest id of the second before.
+        (None, Some(since)) => (ts(since) - 1, "~".to_string()),
+        (None, None) => (i64::MIN, String::new()),
+    };
+    let mut stmt = c.prepare_cached(&format!(
+        "SELECT {} FROM submissions s
+         JOIN form_versions f ON f.form_id = s.form_id AND f.version = s.form_version
+         JOIN users u ON u.id = s.interviewer_id
+         WHERE s.form_id = ?1 AND s.status = 'complete'
+           AND (s.completed_at > ?2 OR (s.completed_at = ?2 AND s.id > ?3))
+         ORDER BY s.completed_at, s.id
+         LIMIT ?4",
+        forms::SUBMISSION_COLUMNS
+    ))?;
+    let rows = stmt.query_map(
+        params![q.form_id, after_at, after_id, q.limit],
+        forms::submission_row,
+    )?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }

@@ -350,11 +350,12 @@ fn answer_changes(before: &str, after: &str) -> Vec<FieldChange> {
         .collect()
 }
 
-const SUBMISSION_COLUMNS: &str = "s.id, s.form_id, s.form_version, f.title, s.subject_type,
+pub(super) const SUBMISSION_COLUMNS: &str =
+    "s.id, s.form_id, s.form_version, f.title, s.subject_type,
      s.subject_id, s.status, s.answers, s.interviewer_id, u.display_name, s.interview_date,
      s.created_at, s.updated_at, s.completed_at, s.row_version";
 
-fn submission_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Submission> {
+pub(super) fn submission_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Submission> {
     let subject_type: String = r.get(4)?;
     let subject_id = parse_uuid(5, &r.get::<_, String>(5)?)?;
     let subject = match subject_type.as_str() {

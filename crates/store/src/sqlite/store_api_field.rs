@@ -23,4 +23,7 @@ impl FieldStore for SqliteStore {
         let id = instance_id.to_string();
         self.read(move |c| field::parts(c, &id, token)).await
     }
+    async fn completed_submissions_page(&self, query: CompletedQuery) -> Result<Vec<Submission>> {
+        self.read(move |c| field::completed(c, &query)).await
+    }
 }

@@ -2149,3 +2149,7 @@ device-address = عنوان الخادم (احتفظ به سرًّا: فهو ي�
 device-name = اسم الجهاز
 device-create = إضافة جهاز
 device-revoke = إلغاء
+error-date-time = أدخل تاريخًا ووقتًا مثل 2026-03-14T09:30:00Z.
+error-cursor = أدخل قيمة «next» من الصفحة السابقة.
+error-limit = اختر عددًا بين 1 و100.
+error-form-not-published = لا توجد نسخة منشورة من نموذج يخص ملفًا تحمل هذا المعرّف وهذه النسخة.

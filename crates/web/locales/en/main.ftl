@@ -2110,3 +2110,7 @@ device-address = Server address (keep it secret: it opens your account):
 device-name = Device name
 device-create = Add a device
 device-revoke = Revoke
+error-date-time = Give a date and time such as 2026-03-14T09:30:00Z.
+error-cursor = Give the "next" value of the previous page.
+error-limit = Choose between 1 and 100.
+error-form-not-published = No published version of this form about a case has this id and version.

@@ -2108,3 +2108,7 @@ device-address = Adresse du serveur (gardez-la secrète : elle ouvre votre com
 device-name = Nom de l'appareil
 device-create = Ajouter un appareil
 device-revoke = Révoquer
+error-date-time = Indiquez une date et une heure, par exemple 2026-03-14T09:30:00Z.
+error-cursor = Indiquez la valeur « next » de la page précédente.
+error-limit = Choisissez entre 1 et 100.
+error-form-not-published = Aucune version publiée d'un formulaire sur un dossier ne porte cet identifiant et cette version.

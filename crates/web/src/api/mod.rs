@@ -3,6 +3,7 @@
 
 pub mod cases;
 pub mod community;
+pub mod forms;
 pub mod pathway;
 pub mod referrals;
 pub mod results;

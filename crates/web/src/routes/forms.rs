@@ -77,6 +77,60 @@ pub(super) const ROUTES: &[RouteSpec] = &[
         "/cases/{id}/submissions/{sid}/files/{name}",
         act(Action::ReadCase),
     ),
+    r(
+        "api.forms.list",
+        "GET",
+        "/api/v1/forms",
+        act(Action::ReadForms),
+    ),
+    r(
+        "api.forms.upload",
+        "POST",
+        "/api/v1/forms",
+        act(Action::ManageForms),
+    ),
+    r(
+        "api.forms.publish",
+        "POST",
+        "/api/v1/forms/{form}/versions/{version}/publish",
+        act(Action::ManageForms),
+    ),
+    r(
+        "api.forms.xform",
+        "GET",
+        "/api/v1/forms/{form}/versions/{version}/xform",
+        act(Action::ReadForms),
+    ),
+    r(
+        "api.forms.xlsform",
+        "GET",
+        "/api/v1/forms/{form}/versions/{version}/xlsform",
+        act(Action::ReadForms),
+    ),
+    r(
+        "api.forms.submissions",
+        "GET",
+        "/api/v1/forms/{form}/submissions",
+        act(Action::ReadForms),
+    ),
+    r(
+        "api.cases.submissions",
+        "GET",
+        "/api/v1/cases/{id}/submissions",
+        act(Action::ReadCase),
+    ),
+    r(
+        "api.cases.submit",
+        "POST",
+        "/api/v1/cases/{id}/submissions",
+        act(Action::FillForm),
+    ),
+    r(
+        "api.cases.rss_scores",
+        "GET",
+        "/api/v1/cases/{id}/rss-scores",
+        act(Action::ReadCase),
+    ),
 ];
 
 pub(super) fn handler(name: &str) -> Option<MethodRouter<AppState>> {
@@ -103,6 +157,17 @@ pub(super) fn handler(name: &str) -> Option<MethodRouter<AppState>> {
             app::attachments::MAX_SUBMISSION_BYTES as usize + 256 * 1024,
         )),
         "submissions.file" => get(pages::instruments::open),
+        "api.forms.list" => get(api::forms::list),
+        "api.forms.upload" => post(api::forms::upload).layer(DefaultBodyLimit::max(
+            ::forms::xlsx::MAX_FILE_BYTES + 64 * 1024,
+        )),
+        "api.forms.publish" => post(api::forms::publish),
+        "api.forms.xform" => get(api::forms::xform),
+        "api.forms.xlsform" => get(api::forms::xlsform),
+        "api.forms.submissions" => get(api::forms::form_submissions),
+        "api.cases.submissions" => get(api::forms::case_submissions),
+        "api.cases.submit" => post(api::forms::submit),
+        "api.cases.rss_scores" => get(api::forms::case_rss_scores),
         _ => return None,
     })
 }

@@ -24,6 +24,7 @@ mod languages;
 mod layers;
 mod money;
 mod openrosa;
+mod openrosa_survey;
 mod partner_view;
 mod pathway_journey;
 mod plan_returns;

@@ -521,3 +521,183 @@ async fn a_case_manager_adds_and_revokes_a_device_on_the_account_page() {
         .await;
     assert_eq!(res.status(), 422);
 }
+
+#[tokio::test]
+async fn the_forms_api_uploads_publishes_pulls_and_takes_answers() {
+    let f = start().await;
+    let pm = f.app.signed_in("pm.dakar").await;
+    let pm_token = api_token(&pm).await;
+    let cm = f.app.signed_in("cm.dakar").await;
+    let cm_token = api_token(&cm).await;
+    let api = |token: &str, req: reqwest::RequestBuilder| req.bearer_auth(token.to_string());
+
+    // A workbook with problems: every problem back as JSON.
+    let broken = Form::new().part(
+        "file",
+        Part::bytes(b"not a workbook".to_vec()).file_name("broken.xlsx"),
+    );
+    let res = api(&pm_token, f.http.post(f.app.url("/api/v1/forms")))
+        .multipart(broken)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["error"]["fields"][0]["field"], "file");
+    assert!(
+        !body["error"]["fields"][0]["message"]
+            .as_str()
+            .unwrap()
+            .is_empty()
+    );
+    // A case manager may not upload.
+    let res = api(&cm_token, f.http.post(f.app.url("/api/v1/forms")))
+        .multipart(Form::new().text("file", "x"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+
+    // The list, the XForm and the XLSForm of a version.
+    let res = api(&cm_token, f.http.get(f.app.url("/api/v1/forms")))
+        .send()
+        .await
+        .unwrap();
+    let list: serde_json::Value = res.json().await.unwrap();
+    assert!(
+        list.as_array()
+            .unwrap()
+            .iter()
+            .any(|v| v["form_id"] == "field_visit" && v["published"] == true)
+    );
+    let res = api(
+        &cm_token,
+        f.http
+            .get(f.app.url("/api/v1/forms/field_visit/versions/2026.1/xform")),
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.text().await.unwrap().contains("<h:html"));
+
+    // Answers sent as JSON: refused with the question named, then stored once.
+    let mut answers = serde_json::json!({
+        "main_support": "other",
+        "main_support_other": "Seeds from the cooperative",
+        "children": "1",
+        "child": [{"child_name": "Awa"}],
+    });
+    let submit = |answers: serde_json::Value| {
+        api(
+            &cm_token,
+            f.http.post(
+                f.app
+                    .url(&format!("/api/v1/cases/{}/submissions", f.case_id)),
+            ),
+        )
+        .json(&serde_json::json!({
+            "form_id": "field_visit",
+            "answers": answers,
+            "instance_id": "uuid:api-1",
+        }))
+        .send()
+    };
+    let res = submit(answers.clone()).await.unwrap();
+    assert_eq!(res.status(), 422);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert!(
+        body["error"]["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["field"] == "answers.home_location"),
+        "{body}"
+    );
+    assert!(f.submissions().await.is_empty(), "nothing stored");
+    answers["home_location"] = "14.69 -17.44".into();
+    let res = submit(answers.clone()).await.unwrap();
+    assert_eq!(res.status(), 201);
+    let stored: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(stored["status"], "complete");
+    assert_eq!(stored["answers"]["child"][0]["child_name"], "Awa");
+    let res = submit(answers).await.unwrap();
+    assert_eq!(res.status(), 200, "the same instance again");
+    assert_eq!(f.submissions().await.len(), 1);
+
+    // Pulled by form (paged, incrementally) and by case.
+    let res = api(
+        &pm_token,
+        f.http
+            .get(f.app.url("/api/v1/forms/field_visit/submissions?limit=1")),
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(res.status(), 200);
+    let page: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(page["items"][0]["id"], stored["id"]);
+    let next = page["next"].as_str().unwrap().to_string();
+    let res = api(
+        &pm_token,
+        f.http.get(f.app.url(&format!(
+            "/api/v1/forms/field_visit/submissions?after={next}"
+        ))),
+    )
+    .send()
+    .await
+    .unwrap();
+    let page: serde_json::Value = res.json().await.unwrap();
+    assert!(page["items"].as_array().unwrap().is_empty());
+    assert!(page["next"].is_null());
+    let res = api(
+        &pm_token,
+        f.http.get(
+            f.app
+                .url("/api/v1/forms/field_visit/submissions?since=2999-01-01T00:00:00Z"),
+        ),
+    )
+    .send()
+    .await
+    .unwrap();
+    let page: serde_json::Value = res.json().await.unwrap();
+    assert!(page["items"].as_array().unwrap().is_empty());
+    let res = api(
+        &pm_token,
+        f.http.get(
+            f.app
+                .url("/api/v1/forms/field_visit/submissions?since=yesterday"),
+        ),
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(res.status(), 422);
+    let res = api(
+        &cm_token,
+        f.http.get(
+            f.app
+                .url(&format!("/api/v1/cases/{}/submissions", f.case_id)),
+        ),
+    )
+    .send()
+    .await
+    .unwrap();
+    let subs: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(subs[0]["id"], stored["id"]);
+    let res = api(
+        &cm_token,
+        f.http.get(
+            f.app
+                .url(&format!("/api/v1/cases/{}/rss-scores", f.case_id)),
+        ),
+    )
+    .send()
+    .await
+    .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        res.json::<serde_json::Value>().await.unwrap(),
+        serde_json::json!([])
+    );
+}

@@ -1,0 +1,427 @@
+//! Receiving filled instances: from a field client's posts (XML, files, split submissions) or
+//! as JSON answers through the API. Both end in [`store_answers`], which runs the page's save
+//! (checks, scoring, what the pathway asks for) and stores the whole submission at once.
+
+use domain::authz::{Action, Actor, Resource, authorize};
+use forms::model::Kind;
+use forms::xform::instance::{self, InstanceError};
+use forms::{Answer, Answers, Compiled};
+use store::{
+    AuditContext, CaseRecord, FieldPart, FieldReceipt, FormVersion, NewSubmission,
+    NewSubmissionFile, ReceiptOutcome, Subject, Submission, SubmissionStatus,
+};
+
+use super::{CASE_QUESTION, device_compiled, device_version};
+use crate::submissions::{About, Answering, HeldFiles, Intent};
+use crate::{App, Error, ErrorKind};
+
+/// One post of a field client: the instance and the files sent with it.
+pub struct FieldPost {
+    /// The device token it came through.
+    pub token: uuid::Uuid,
+    pub xml: Vec<u8>,
+    /// Files by the name the instance gives them.
+    pub files: Vec<(String, Vec<u8>)>,
+    /// More posts of the same instance follow (the client split a large submission).
+    pub incomplete: bool,
+}
+
+/// What a post did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Received {
+    /// The instance is stored, as this submission.
+    Stored(uuid::Uuid),
+    /// The instance was stored before: nothing changed.
+    AlreadyStored(uuid::Uuid),
+    /// Part of an instance: its files are kept until the last part.
+    PartKept,
+}
+
+/// Why an instance was refused; nothing of it was stored.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// The XML could not be read against the form.
+    Unreadable(InstanceError),
+    /// No published version of a form about a case has this id and version.
+    UnknownForm,
+    /// No returnee picked, or not one of the device user's cases.
+    NotYourCase,
+    /// The answers break the form's rules: each problem with the question it is about.
+    Invalid(Vec<forms::FieldError>),
+    /// The survey's answers cannot be scored: why.
+    NotScored(String),
+    /// A file the answers name did not come, or is not what its question takes.
+    File(String, &'static str),
+}
+
+/// Receives one post of a field client. Refusals store nothing; a stored instance went
+/// through the same save as a page submission, in one transaction with its files.
+pub async fn receive(
+    app: &App,
+    actor: &Actor,
+    mut post: FieldPost,
+    language: &str,
+) -> Result<Result<Received, Refusal>, Error> {
+    let xml = std::sync::Arc::new(std::mem::take(&mut post.xml));
+    let header = {
+        let xml = xml.clone();
+        tokio::task::spawn_blocking(move || instance::header(&xml))
+            .await
+            .map_err(Error::internal)?
+    };
+    let header = match header {
+        Ok(h) => h,
+        Err(e) => return Ok(Err(Refusal::Unreadable(e))),
+    };
+    let version = match device_version(app, actor, &header.form_id, &header.version).await {
+        Ok(v) => v,
+        Err(e) if e.kind == ErrorKind::NotFound => return Ok(Err(Refusal::UnknownForm)),
+        Err(e) => return Err(e),
+    };
+    let device_form = std::sync::Arc::new(device_compiled(app, &version).await?);
+    let read = {
+        let (c, xml) = (device_form.clone(), xml.clone());
+        tokio::task::spawn_blocking(move || instance::read(&c, &xml))
+            .await
+            .map_err(Error::internal)?
+    };
+    let mut read = match read {
+        Ok(r) => r,
+        Err(e) => return Ok(Err(Refusal::Unreadable(e))),
+    };
+    if let Some(id) = app.store.field_instance(&read.instance_id).await? {
+        return Ok(Ok(Received::AlreadyStored(id)));
+    }
+    if post.incomplete {
+        keep_parts(app, &post.files, &read.instance_id, post.token).await?;
+        return Ok(Ok(Received::PartKept));
+    }
+    // The returnee: one of the actor's cases, or the instance is refused.
+    let number = read.answers.text(CASE_QUESTION).to_string();
+    read.answers.0.remove(CASE_QUESTION);
+    let Some(case) = own_case(app, actor, &number).await? else {
+        return Ok(Err(Refusal::NotYourCase));
+    };
+    let compiled = crate::forms::compiled(app, &version).await?;
+    let files =
+        match arriving_files(app, &compiled, &read.answers, &post, &read.instance_id).await? {
+            Ok(f) => f,
+            Err(refusal) => return Ok(Err(refusal)),
+        };
+    let answers = renamed(&compiled, read.answers, &files);
+    store_answers(
+        app,
+        actor,
+        Arrived {
+            version: &version,
+            compiled: &compiled,
+            case: &case,
+            answers,
+            files,
+            instance_id: read.instance_id,
+            token: Some(post.token),
+        },
+        language,
+    )
+    .await
+}
+
+/// Answers sent as JSON for a case, as the API takes them.
+pub struct SubmittedAnswers {
+    pub form_id: String,
+    /// The version answered; the latest published one when not given.
+    pub version: Option<String>,
+    pub answers: Answers,
+    /// The client's id for this set of answers: sent again, it is recognised and nothing is
+    /// stored twice. One is made when not given.
+    pub instance_id: Option<String>,
+}
+
+/// Completes a submission about a case from answers sent whole (the JSON API): the same
+/// checks, scoring and pathway as a page submission, stored at once or not at all.
+pub async fn submit_answers(
+    app: &App,
+    actor: &Actor,
+    case_id: &str,
+    sent: SubmittedAnswers,
+    language: &str,
+) -> Result<Result<Received, Refusal>, Error> {
+    let case = crate::cases::authorized_case(app, actor, case_id, Action::FillForm).await?;
+    if !super::is_about_a_case(&sent.form_id) {
+        return Ok(Err(Refusal::UnknownForm));
+    }
+    let version = match &sent.version {
+        Some(v) => app.store.form_version(&sent.form_id, v).await,
+        None => app.store.latest_published_form(&sent.form_id).await,
+    };
+    let version = match version {
+        Ok(v) if v.info.published => v,
+        Ok(_) | Err(store::StoreError::NotFound) => return Ok(Err(Refusal::UnknownForm)),
+        Err(e) => return Err(e.into()),
+    };
+    let compiled = crate::forms::compiled(app, &version).await?;
+    let mut answers = sent.answers;
+    let instance_id = sent
+        .instance_id
+        .filter(|i| !i.trim().is_empty())
+        .unwrap_or_else(|| format!("uuid:{}", uuid::Uuid::new_v4()));
+    answers.set(forms::compiled::INSTANCE_ID, instance_id.clone());
+    store_answers(
+        app,
+        actor,
+        Arrived {
+            version: &version,
+            compiled: &compiled,
+            case: &case,
+            answers,
+            files: Vec::new(),
+            instance_id,
+            token: None,
+        },
+        language,
+    )
+    .await
+}
+
+/// A filled instance about a case, its files checked and in the file store.
+struct Arrived<'a> {
+    version: &'a FormVersion,
+    compiled: &'a Compiled,
+    case: &'a CaseRecord,
+    answers: Answers,
+    files: Vec<Arriving>,
+    instance_id: String,
+    token: Option<uuid::Uuid>,
+}
+
+/// Runs the page's save on an instance and, when it completes, stores the submission, its
+/// files, score and follow-on and the instance id in one transaction.
+async fn store_answers(
+    app: &App,
+    actor: &Actor,
+    a: Arrived<'_>,
+    language: &str,
+) -> Result<Result<Received, Refusal>, Error> {
+    if let Some(id) = app.store.field_instance(&a.instance_id).await? {
+        return Ok(Ok(Received::AlreadyStored(id)));
+    }
+    let now = app.now();
+    let info = &a.version.info;
+    let sub = Submission {
+        id: uuid::Uuid::new_v4(),
+        form_id: info.form_id.clone(),
+        form_version: info.version.clone(),
+        form_title: info.title.clone(),
+        subject: Subject::Case(a.case.id),
+        status: SubmissionStatus::Draft,
+        answers: String::new(),
+        interviewer: actor.user_id,
+        interviewer_name: String::new(),
+        interview_date: interview_date(a.compiled, &a.answers).unwrap_or(app.today()),
+        created_at: now,
+        updated_at: now,
+        completed_at: None,
+        version: 0,
+    };
+    let prepared = crate::submissions::prepare(
+        app,
+        actor,
+        Answering {
+            about: About::Case(a.case),
+            sub: &sub,
+            compiled: a.compiled,
+            answers: a.answers.clone(),
+            interview_date: sub.interview_date,
+            expected_version: 0,
+            intent: Intent::Submit,
+            language,
+        },
+        HeldFiles::Arriving(a.files.iter().map(|f| f.stored_as.clone()).collect()),
+    )
+    .await?;
+    if !prepared.errors.is_empty() {
+        return Ok(Err(Refusal::Invalid(prepared.errors)));
+    }
+    if let Some(problem) = prepared.score_problem {
+        return Ok(Err(Refusal::NotScored(problem)));
+    }
+    let receipt = FieldReceipt {
+        instance_id: a.instance_id,
+        token: a.token,
+        submission: NewSubmission {
+            id: sub.id,
+            form_id: sub.form_id,
+            form_version: sub.form_version,
+            subject: sub.subject,
+            answers: serde_json::to_string(&a.answers).map_err(Error::internal)?,
+            interviewer: actor.user_id,
+            interview_date: sub.interview_date,
+        },
+        files: a
+            .files
+            .into_iter()
+            .map(|f| NewSubmissionFile {
+                submission: sub.id,
+                name: f.stored_as,
+                question: f.question,
+                media_type: f.media_type,
+                size: f.size,
+                sha256: f.sha256,
+                added_by: actor.user_id,
+                added_at: now,
+            })
+            .collect(),
+        completion: prepared.update,
+    };
+    Ok(Ok(
+        match app
+            .store
+            .receive_field_submission(receipt, AuditContext::by(actor.user_id, now))
+            .await?
+        {
+            ReceiptOutcome::Stored(id) => Received::Stored(id),
+            ReceiptOutcome::AlreadyStored(id) => Received::AlreadyStored(id),
+        },
+    ))
+}
+
+/// The case with this number, if the actor may fill forms about it.
+async fn own_case(app: &App, actor: &Actor, number: &str) -> Result<Option<CaseRecord>, Error> {
+    if number.is_empty() {
+        return Ok(None);
+    }
+    let Some(id) = app.store.case_by_number(number).await? else {
+        return Ok(None);
+    };
+    let case = app.store.case(id).await?;
+    let allowed = authorize(actor, Action::FillForm, Resource::Case(case.access())).is_ok();
+    Ok(allowed.then_some(case))
+}
+
+/// The day of the interview: the form's `today`, else the day filling started.
+fn interview_date(c: &Compiled, answers: &Answers) -> Option<time::Date> {
+    c.form.questions.iter().enumerate().find_map(|(i, q)| {
+        matches!(q.kind, Kind::Today | Kind::Start)
+            .then(|| answers.text(c.key(i)))
+            .and_then(forms::expr::datetime)
+            .map(|(d, _)| d)
+    })
+}
+
+/// Keeps the files of a part of an instance until its last part arrives.
+async fn keep_parts(
+    app: &App,
+    files: &[(String, Vec<u8>)],
+    instance_id: &str,
+    token: uuid::Uuid,
+) -> Result<(), Error> {
+    for (name, bytes) in files {
+        let media_type = forms::answer_types::attachment_type(&Kind::File, bytes)
+            .map(|t| t.media_type)
+            .unwrap_or_else(|_| "application/octet-stream".into());
+        let size = bytes.len() as u64;
+        let sha256 = app.store.put_file(bytes.clone()).await?;
+        app.store
+            .add_field_part(
+                FieldPart {
+                    instance_id: instance_id.to_string(),
+                    token,
+                    name: name.clone(),
+                    media_type,
+                    size,
+                    sha256,
+                },
+                app.now(),
+            )
+            .await?;
+    }
+    Ok(())
+}
+
+/// A file an instance names, checked and in the file store.
+struct Arriving {
+    /// The name the client gave it (the answer as sent).
+    sent_as: String,
+    /// The name it is kept under (made by the server from its content).
+    stored_as: String,
+    question: String,
+    media_type: String,
+    size: u64,
+    sha256: String,
+}
+
+/// The files the answers name, from this post or kept from earlier parts: each must have
+/// come, be what its question takes, and keep within the limits.
+async fn arriving_files(
+    app: &App,
+    c: &Compiled,
+    answers: &Answers,
+    post: &FieldPost,
+    instance_id: &str,
+) -> Result<Result<Vec<Arriving>, Refusal>, Error> {
+    let named = c.file_answers(&c.fill(answers, app.today()));
+    if named.is_empty() {
+        return Ok(Ok(Vec::new()));
+    }
+    let kept = app.store.field_parts(instance_id, post.token).await?;
+    let mut out: Vec<Arriving> = Vec::new();
+    let mut total = 0u64;
+    for (path, name) in named {
+        let bytes = match post.files.iter().find(|(n, _)| *n == name) {
+            Some((_, b)) => b.clone(),
+            None => match kept.iter().find(|p| p.name == name) {
+                Some(p) => app.store.read_file(&p.sha256).await?,
+                None => return Ok(Err(Refusal::File(name, "file-not-attached"))),
+            },
+        };
+        if bytes.len() > crate::attachments::MAX_FILE_BYTES {
+            return Ok(Err(Refusal::File(name, "file-too-large")));
+        }
+        total += bytes.len() as u64;
+        if total > crate::attachments::MAX_SUBMISSION_BYTES {
+            return Ok(Err(Refusal::File(name, "files-too-large")));
+        }
+        let key = path.rsplit('/').next().unwrap_or(&path);
+        let kind = c
+            .index(key)
+            .map(|i| c.question(i).kind.clone())
+            .unwrap_or(Kind::File);
+        let file_type = match forms::answer_types::attachment_type(&kind, &bytes) {
+            Ok(t) => t,
+            Err(code) => return Ok(Err(Refusal::File(name, code))),
+        };
+        let size = bytes.len() as u64;
+        let sha256 = app.store.put_file(bytes).await?;
+        out.push(Arriving {
+            sent_as: name,
+            stored_as: format!("{}.{}", &sha256[..16], file_type.extension),
+            question: path,
+            media_type: file_type.media_type,
+            size,
+            sha256,
+        });
+    }
+    Ok(Ok(out))
+}
+
+/// The answers with each file answer renamed to the name the server keeps the file under.
+fn renamed(c: &Compiled, mut answers: Answers, files: &[Arriving]) -> Answers {
+    for (key, answer) in answers.0.iter_mut() {
+        match answer {
+            Answer::Text(t) => {
+                let is_file = c
+                    .index(key)
+                    .is_some_and(|i| c.question(i).kind.is_attachment());
+                if let Some(f) = files.iter().find(|f| is_file && f.sent_as == *t) {
+                    *t = f.stored_as.clone();
+                }
+            }
+            Answer::Repeat(items) => {
+                for item in items.iter_mut() {
+                    *item = renamed(c, std::mem::take(item), files);
+                }
+            }
+        }
+    }
+    answers
+}
