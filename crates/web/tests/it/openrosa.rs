@@ -106,13 +106,16 @@ impl Field {
     }
 }
 
+/// A repeat's name and its items' answers.
+pub(crate) type Repeat<'a> = (&'a str, Vec<Vec<(&'a str, &'a str)>>);
+
 /// The instance ODK Collect would send for an XForm: its main instance with the answers
 /// filled in by name, each repeat given as many items as asked (its template dropped), and a
 /// fresh instance id.
 pub(crate) fn instance_of(
     xform: &str,
     answers: &[(&str, &str)],
-    repeats: &[(&str, Vec<Vec<(&str, &str)>>)],
+    repeats: &[Repeat<'_>],
     instance_id: &str,
 ) -> String {
     let doc = roxmltree::Document::parse(xform).unwrap();
@@ -130,7 +133,7 @@ pub(crate) fn instance_of(
 fn write_node(
     node: roxmltree::Node<'_, '_>,
     answers: &[(&str, &str)],
-    repeats: &[(&str, Vec<Vec<(&str, &str)>>)],
+    repeats: &[Repeat<'_>],
     instance_id: &str,
     out: &mut String,
 ) {
@@ -163,7 +166,7 @@ fn write_node(
 fn write_node_plain(
     node: roxmltree::Node<'_, '_>,
     answers: &[(&str, &str)],
-    repeats: &[(&str, Vec<Vec<(&str, &str)>>)],
+    repeats: &[Repeat<'_>],
     instance_id: &str,
     out: &mut String,
 ) {
@@ -205,7 +208,7 @@ fn visit_answers(case_number: &str) -> Vec<(&str, &str)> {
     ]
 }
 
-fn children() -> Vec<(&'static str, Vec<Vec<(&'static str, &'static str)>>)> {
+fn children() -> Vec<Repeat<'static>> {
     vec![(
         "child",
         vec![vec![("child_name", "Awa")], vec![("child_name", "Moussa")]],
