@@ -165,14 +165,27 @@ fn language_code(language: &str) -> &str {
         .unwrap_or(language)
 }
 
-/// The device form compiled, as instances from devices are read against it.
-pub(crate) async fn device_compiled(app: &App, v: &FormVersion) -> Result<Compiled, Error> {
+/// The device form compiled, as instances from devices are read against it (kept once
+/// compiled, as published versions are).
+pub(crate) async fn device_compiled(
+    app: &App,
+    v: &FormVersion,
+) -> Result<std::sync::Arc<Compiled>, Error> {
+    let key = (v.info.form_id.clone(), format!("{}#device", v.info.version));
+    if v.info.published
+        && let Some(c) = app.compiled_forms.get(&key)
+    {
+        return Ok(c);
+    }
     let form: Form = serde_json::from_str(&v.definition).map_err(Error::internal)?;
-    let with_case = FormVersion {
-        definition: serde_json::to_string(&with_case_question(form)).map_err(Error::internal)?,
-        info: v.info.clone(),
-    };
-    crate::forms::compiled(app, &with_case).await
+    let form = with_case_question(form);
+    let c = std::sync::Arc::new(
+        crate::forms::compile_form(app, form, &v.info.form_id, &v.info.version).await?,
+    );
+    if v.info.published {
+        app.compiled_forms.keep(key, c.clone());
+    }
+    Ok(c)
 }
 
 /// A file a device downloads with a form.

@@ -1,6 +1,9 @@
 //! The form library: uploading a form version to try it out, publishing it. Published versions
 //! never change; every set of answers records the form id and version it was given with.
 
+use std::collections::HashMap;
+use std::sync::Arc;
+
 use domain::authz::{Action, Actor, Resource, authorize};
 use forms::model::Form;
 use store::{AuditContext, FormOrigin, NewFormVersion};
@@ -246,19 +249,62 @@ pub async fn open_file(
     Ok((file, bytes))
 }
 
+/// Published versions compiled with their files, kept once compiled: a published version and
+/// its files never change, so every server holding one holds the same. Drafts are compiled
+/// afresh each time (their files may change).
+#[derive(Default)]
+pub struct CompiledForms(std::sync::Mutex<HashMap<(String, String), Arc<forms::Compiled>>>);
+
+/// The most compiled versions kept; past it the cache starts afresh.
+const MAX_COMPILED: usize = 256;
+
 /// A stored version compiled with its attached choice lists and tables, as forms are filled.
-pub async fn compiled(app: &App, version: &store::FormVersion) -> Result<forms::Compiled, Error> {
+pub async fn compiled(app: &App, version: &store::FormVersion) -> Result<Arc<forms::Compiled>, Error> {
+    let key = (version.info.form_id.clone(), version.info.version.clone());
+    if version.info.published
+        && let Some(c) = app.compiled_forms.get(&key)
+    {
+        return Ok(c);
+    }
+    let c = Arc::new(compile(app, version).await?);
+    if version.info.published {
+        app.compiled_forms.keep(key, c.clone());
+    }
+    Ok(c)
+}
+
+impl CompiledForms {
+    pub(crate) fn get(&self, key: &(String, String)) -> Option<Arc<forms::Compiled>> {
+        self.0.lock().ok()?.get(key).cloned()
+    }
+    pub(crate) fn keep(&self, key: (String, String), c: Arc<forms::Compiled>) {
+        if let Ok(mut map) = self.0.lock() {
+            if map.len() >= MAX_COMPILED {
+                map.clear();
+            }
+            map.insert(key, c);
+        }
+    }
+}
+
+async fn compile(app: &App, version: &store::FormVersion) -> Result<forms::Compiled, Error> {
     let form: Form = serde_json::from_str(&version.definition).map_err(Error::internal)?;
+    compile_form(app, form, &version.info.form_id, &version.info.version).await
+}
+
+/// A form compiled with the choice lists and tables attached to its stored version.
+pub async fn compile_form(
+    app: &App,
+    form: Form,
+    form_id: &str,
+    version: &str,
+) -> Result<forms::Compiled, Error> {
     let used = forms::external::files_used(&form);
     let mut compiled =
         forms::Compiled::new(form).map_err(|p| Error::internal(format!("{} problems", p.len())))?;
     if used.values().any(|u| *u == forms::external::FileUse::Data) {
         let mut files = std::collections::BTreeMap::new();
-        for f in app
-            .store
-            .form_files(&version.info.form_id, &version.info.version)
-            .await?
-        {
+        for f in app.store.form_files(form_id, version).await? {
             if used.get(&f.name) == Some(&forms::external::FileUse::Data) {
                 files.insert(f.name.clone(), app.store.read_file(&f.sha256).await?);
             }

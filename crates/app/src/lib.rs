@@ -39,6 +39,8 @@ pub use error::{Error, ErrorKind};
 pub struct App {
     pub store: Arc<dyn Store>,
     pub clock: Clock,
+    /// Published form versions, compiled once (they never change).
+    pub compiled_forms: Arc<crate::forms::CompiledForms>,
 }
 
 impl App {
@@ -46,6 +48,7 @@ impl App {
         Self {
             store,
             clock: Clock::System,
+            compiled_forms: Arc::default(),
         }
     }
 

@@ -78,7 +78,7 @@ pub async fn receive(
         Err(e) if e.kind == ErrorKind::NotFound => return Ok(Err(Refusal::UnknownForm)),
         Err(e) => return Err(e),
     };
-    let device_form = std::sync::Arc::new(device_compiled(app, &version).await?);
+    let device_form = device_compiled(app, &version).await?;
     let read = {
         let (c, xml) = (device_form.clone(), xml.clone());
         tokio::task::spawn_blocking(move || instance::read(&c, &xml))

@@ -75,7 +75,7 @@ pub(super) struct LoadedSubmission {
     pub(super) back: String,
     pub(super) back_label: String,
     pub(super) sub: store::Submission,
-    pub(super) compiled: forms::Compiled,
+    pub(super) compiled: std::sync::Arc<forms::Compiled>,
     pub(super) can_fill: bool,
 }
 

@@ -61,7 +61,7 @@ pub struct FormBody {
 pub(super) struct Loaded {
     pub(super) case: CaseRecord,
     pub(super) sub: Submission,
-    pub(super) compiled: Compiled,
+    pub(super) compiled: std::sync::Arc<Compiled>,
     /// Urgent referrals of the case, for the banner every page of the case shows.
     pub(super) urgent: Vec<store::Entry>,
 }
