@@ -15,9 +15,11 @@ use crate::accounts::By;
 use crate::{App, Error, ErrorKind};
 
 mod cases_list;
+mod held;
 mod receive;
 
 pub use cases_list::{CASES_FILE, case_list};
+pub use held::{accept_held, decline_held, held};
 pub use receive::{FieldPost, Received, Refusal, SubmittedAnswers, receive, submit_answers};
 
 /// The question a form downloaded to a device starts with: which returnee it is about, picked
@@ -109,13 +111,12 @@ pub(crate) async fn device_version(
     actor: &Actor,
     form_id: &str,
     version: &str,
-) -> Result<FormVersion, Error> {
+) -> Result<std::sync::Arc<FormVersion>, Error> {
     authorize(actor, Action::ReadForms, Resource::Programme)?;
-    let v = app.store.form_version(form_id, version).await?;
-    if !v.info.published || !is_about_a_case(form_id) {
+    if !is_about_a_case(form_id) {
         return Err(Error::new(ErrorKind::NotFound));
     }
-    Ok(v)
+    crate::forms::published_version(app, form_id, version).await
 }
 
 /// The XForm a device downloads: the form as published, with the returnee picked first.

@@ -253,13 +253,19 @@ pub async fn open_file(
 /// its files never change, so every server holding one holds the same. Drafts are compiled
 /// afresh each time (their files may change).
 #[derive(Default)]
-pub struct CompiledForms(std::sync::Mutex<HashMap<(String, String), Arc<forms::Compiled>>>);
+pub struct CompiledForms {
+    compiled: std::sync::Mutex<HashMap<(String, String), Arc<forms::Compiled>>>,
+    published: std::sync::Mutex<HashMap<(String, String), Arc<store::FormVersion>>>,
+}
 
 /// The most compiled versions kept; past it the cache starts afresh.
 const MAX_COMPILED: usize = 256;
 
 /// A stored version compiled with its attached choice lists and tables, as forms are filled.
-pub async fn compiled(app: &App, version: &store::FormVersion) -> Result<Arc<forms::Compiled>, Error> {
+pub async fn compiled(
+    app: &App,
+    version: &store::FormVersion,
+) -> Result<Arc<forms::Compiled>, Error> {
     let key = (version.info.form_id.clone(), version.info.version.clone());
     if version.info.published
         && let Some(c) = app.compiled_forms.get(&key)
@@ -275,16 +281,46 @@ pub async fn compiled(app: &App, version: &store::FormVersion) -> Result<Arc<for
 
 impl CompiledForms {
     pub(crate) fn get(&self, key: &(String, String)) -> Option<Arc<forms::Compiled>> {
-        self.0.lock().ok()?.get(key).cloned()
+        self.compiled.lock().ok()?.get(key).cloned()
     }
     pub(crate) fn keep(&self, key: (String, String), c: Arc<forms::Compiled>) {
-        if let Ok(mut map) = self.0.lock() {
-            if map.len() >= MAX_COMPILED {
-                map.clear();
-            }
-            map.insert(key, c);
-        }
+        keep_in(&self.compiled, key, c);
     }
+}
+
+fn keep_in<T>(map: &std::sync::Mutex<HashMap<(String, String), T>>, key: (String, String), v: T) {
+    if let Ok(mut map) = map.lock() {
+        if map.len() >= MAX_COMPILED {
+            map.clear();
+        }
+        map.insert(key, v);
+    }
+}
+
+/// A published version (definition included), kept once read: it never changes. A version
+/// that does not exist or is not published is not found.
+pub async fn published_version(
+    app: &App,
+    form_id: &str,
+    version: &str,
+) -> Result<Arc<store::FormVersion>, Error> {
+    let key = (form_id.to_string(), version.to_string());
+    let cached = app
+        .compiled_forms
+        .published
+        .lock()
+        .ok()
+        .and_then(|m| m.get(&key).cloned());
+    if let Some(v) = cached {
+        return Ok(v);
+    }
+    let v = app.store.form_version(form_id, version).await?;
+    if !v.info.published {
+        return Err(Error::new(crate::ErrorKind::NotFound));
+    }
+    let v = Arc::new(v);
+    keep_in(&app.compiled_forms.published, key, v.clone());
+    Ok(v)
 }
 
 async fn compile(app: &App, version: &store::FormVersion) -> Result<forms::Compiled, Error> {

@@ -84,8 +84,8 @@ pub trait FieldStore: Send + Sync + 'static {
         receipt: FieldReceipt,
         audit: AuditContext,
     ) -> Result<ReceiptOutcome>;
-    /// The submission an instance id was stored as, if it was.
-    async fn field_instance(&self, instance_id: &str) -> Result<Option<uuid::Uuid>>;
+    /// Whether an instance id was stored (as which submission) or is held for review.
+    async fn instance_seen(&self, instance_id: &str) -> Result<Option<InstanceSeen>>;
     /// Keeps an attachment of an instance whose other posts are still to come (the same name
     /// sent again replaces it).
     async fn add_field_part(&self, part: FieldPart, at: OffsetDateTime) -> Result<()>;
@@ -93,6 +93,25 @@ pub trait FieldStore: Send + Sync + 'static {
     async fn field_parts(&self, instance_id: &str, token: uuid::Uuid) -> Result<Vec<FieldPart>>;
     /// A page of a form's completed submissions, oldest completion first.
     async fn completed_submissions_page(&self, query: CompletedQuery) -> Result<Vec<Submission>>;
+    /// Holds a field submission for review, audited; `false` when its instance id is already
+    /// held or stored.
+    async fn hold_field_submission(
+        &self,
+        held: HeldSubmission,
+        audit: AuditContext,
+    ) -> Result<bool>;
+    /// The submissions held for review about cases of an office (or every office), oldest
+    /// first.
+    async fn held_submissions(&self, office: Option<OfficeId>) -> Result<Vec<HeldSubmission>>;
+    async fn held_submission(&self, id: uuid::Uuid) -> Result<HeldSubmission>;
+    /// Accepts (storing the receipt) or declines a held submission, and removes it, in one
+    /// transaction with its audit entry. A submission decided meanwhile is not found.
+    async fn decide_held(
+        &self,
+        id: uuid::Uuid,
+        decision: HeldDecision,
+        audit: AuditContext,
+    ) -> Result<()>;
 }
 
 /// Files given as answers: their content beside the database, and which submission holds them.

@@ -7,8 +7,8 @@ use forms::model::Kind;
 use forms::xform::instance::{self, InstanceError};
 use forms::{Answer, Answers, Compiled};
 use store::{
-    AuditContext, CaseRecord, FieldPart, FieldReceipt, FormVersion, NewSubmission,
-    NewSubmissionFile, ReceiptOutcome, Subject, Submission, SubmissionStatus,
+    AuditContext, CaseRecord, FieldPart, FieldReceipt, FormVersion, HeldDecision, InstanceSeen,
+    NewSubmission, NewSubmissionFile, ReceiptOutcome, Subject, Submission, SubmissionStatus,
 };
 
 use super::{CASE_QUESTION, device_compiled, device_version};
@@ -35,6 +35,10 @@ pub enum Received {
     AlreadyStored(uuid::Uuid),
     /// Part of an instance: its files are kept until the last part.
     PartKept,
+    /// About a case its sender was unassigned from: held for a programme manager's review.
+    Held,
+    /// Held before (a resubmission): nothing changed.
+    AlreadyHeld,
 }
 
 /// Why an instance was refused; nothing of it was stored.
@@ -89,8 +93,10 @@ pub async fn receive(
         Ok(r) => r,
         Err(e) => return Ok(Err(Refusal::Unreadable(e))),
     };
-    if let Some(id) = app.store.field_instance(&read.instance_id).await? {
-        return Ok(Ok(Received::AlreadyStored(id)));
+    match app.store.instance_seen(&read.instance_id).await? {
+        Some(InstanceSeen::Stored(id)) => return Ok(Ok(Received::AlreadyStored(id))),
+        Some(InstanceSeen::Held) => return Ok(Ok(Received::AlreadyHeld)),
+        None => {}
     }
     if post.incomplete {
         keep_parts(app, &post.files, &read.instance_id, post.token).await?;
@@ -99,9 +105,14 @@ pub async fn receive(
     // The returnee: one of the actor's cases, or the instance is refused.
     let number = read.answers.text(CASE_QUESTION).to_string();
     read.answers.0.remove(CASE_QUESTION);
-    let Some(case) = own_case(app, actor, &number).await? else {
-        return Ok(Err(Refusal::NotYourCase));
+    let case = own_case(app, actor, &number).await?;
+    let formerly_theirs = match &case {
+        Some(_) => None,
+        None => super::held::formerly_assigned(app, actor, &number).await?,
     };
+    if case.is_none() && formerly_theirs.is_none() {
+        return Ok(Err(Refusal::NotYourCase));
+    }
     let compiled = crate::forms::compiled(app, &version).await?;
     let files =
         match arriving_files(app, &compiled, &read.answers, &post, &read.instance_id).await? {
@@ -109,21 +120,22 @@ pub async fn receive(
             Err(refusal) => return Ok(Err(refusal)),
         };
     let answers = renamed(&compiled, read.answers, &files);
-    store_answers(
-        app,
-        actor,
-        Arrived {
-            version: &version,
-            compiled: &compiled,
-            case: &case,
-            answers,
-            files,
-            instance_id: read.instance_id,
-            token: Some(post.token),
-        },
-        language,
-    )
-    .await
+    let arrived = Arrived {
+        version: &version,
+        compiled: &compiled,
+        answers,
+        files,
+        instance_id: read.instance_id,
+        token: Some(post.token),
+        interviewer: actor.user_id,
+    };
+    match (case, formerly_theirs) {
+        (Some(case), _) => {
+            store_answers(app, actor, &case, arrived, Storing::Receipt, language).await
+        }
+        (None, Some(case)) => super::held::hold(app, actor, &case, arrived).await,
+        (None, None) => Ok(Err(Refusal::NotYourCase)),
+    }
 }
 
 /// Answers sent as JSON for a case, as the API takes them.
@@ -166,45 +178,52 @@ pub async fn submit_answers(
         .filter(|i| !i.trim().is_empty())
         .unwrap_or_else(|| format!("uuid:{}", uuid::Uuid::new_v4()));
     answers.set(forms::compiled::INSTANCE_ID, instance_id.clone());
-    store_answers(
-        app,
-        actor,
-        Arrived {
-            version: &version,
-            compiled: &compiled,
-            case: &case,
-            answers,
-            files: Vec::new(),
-            instance_id,
-            token: None,
-        },
-        language,
-    )
-    .await
-}
-
-/// A filled instance about a case, its files checked and in the file store.
-struct Arrived<'a> {
-    version: &'a FormVersion,
-    compiled: &'a Compiled,
-    case: &'a CaseRecord,
-    answers: Answers,
-    files: Vec<Arriving>,
-    instance_id: String,
-    token: Option<uuid::Uuid>,
-}
-
-/// Runs the page's save on an instance and, when it completes, stores the submission, its
-/// files, score and follow-on and the instance id in one transaction.
-async fn store_answers(
-    app: &App,
-    actor: &Actor,
-    a: Arrived<'_>,
-    language: &str,
-) -> Result<Result<Received, Refusal>, Error> {
-    if let Some(id) = app.store.field_instance(&a.instance_id).await? {
+    // Sent again: answered as before, even if the answers would not pass now.
+    if let Some(InstanceSeen::Stored(id)) = app.store.instance_seen(&instance_id).await? {
         return Ok(Ok(Received::AlreadyStored(id)));
     }
+    let arrived = Arrived {
+        version: &version,
+        compiled: &compiled,
+        answers,
+        files: Vec::new(),
+        instance_id,
+        token: None,
+        interviewer: actor.user_id,
+    };
+    store_answers(app, actor, &case, arrived, Storing::Receipt, language).await
+}
+
+/// A filled instance, its files checked and in the file store.
+pub(super) struct Arrived<'a> {
+    pub version: &'a FormVersion,
+    pub compiled: &'a Compiled,
+    pub answers: Answers,
+    pub files: Vec<Arriving>,
+    pub instance_id: String,
+    pub token: Option<uuid::Uuid>,
+    /// Who filled it in (the actor, or the sender of a held submission being accepted).
+    pub interviewer: domain::UserId,
+}
+
+/// How a completed instance is written.
+pub(super) enum Storing {
+    /// As it arrives.
+    Receipt,
+    /// As the acceptance of this held submission (which goes in the same transaction).
+    AcceptHeld(uuid::Uuid),
+}
+
+/// Runs the page's save on an instance about `case` and, when it completes, stores the
+/// submission, its files, score and follow-on and the instance id in one transaction.
+pub(super) async fn store_answers(
+    app: &App,
+    actor: &Actor,
+    case: &CaseRecord,
+    a: Arrived<'_>,
+    storing: Storing,
+    language: &str,
+) -> Result<Result<Received, Refusal>, Error> {
     let now = app.now();
     let info = &a.version.info;
     let sub = Submission {
@@ -212,10 +231,10 @@ async fn store_answers(
         form_id: info.form_id.clone(),
         form_version: info.version.clone(),
         form_title: info.title.clone(),
-        subject: Subject::Case(a.case.id),
+        subject: Subject::Case(case.id),
         status: SubmissionStatus::Draft,
         answers: String::new(),
-        interviewer: actor.user_id,
+        interviewer: a.interviewer,
         interviewer_name: String::new(),
         interview_date: interview_date(a.compiled, &a.answers).unwrap_or(app.today()),
         created_at: now,
@@ -227,7 +246,7 @@ async fn store_answers(
         app,
         actor,
         Answering {
-            about: About::Case(a.case),
+            about: About::Case(case),
             sub: &sub,
             compiled: a.compiled,
             answers: a.answers.clone(),
@@ -254,7 +273,7 @@ async fn store_answers(
             form_version: sub.form_version,
             subject: sub.subject,
             answers: serde_json::to_string(&a.answers).map_err(Error::internal)?,
-            interviewer: actor.user_id,
+            interviewer: a.interviewer,
             interview_date: sub.interview_date,
         },
         files: a
@@ -273,16 +292,19 @@ async fn store_answers(
             .collect(),
         completion: prepared.update,
     };
-    Ok(Ok(
-        match app
-            .store
-            .receive_field_submission(receipt, AuditContext::by(actor.user_id, now))
-            .await?
-        {
+    let audit = AuditContext::by(actor.user_id, now);
+    Ok(Ok(match storing {
+        Storing::Receipt => match app.store.receive_field_submission(receipt, audit).await? {
             ReceiptOutcome::Stored(id) => Received::Stored(id),
             ReceiptOutcome::AlreadyStored(id) => Received::AlreadyStored(id),
         },
-    ))
+        Storing::AcceptHeld(held) => {
+            app.store
+                .decide_held(held, HeldDecision::Accept(Box::new(receipt)), audit)
+                .await?;
+            Received::Stored(sub.id)
+        }
+    }))
 }
 
 /// The case with this number, if the actor may fill forms about it.
@@ -339,11 +361,12 @@ async fn keep_parts(
 }
 
 /// A file an instance names, checked and in the file store.
-struct Arriving {
+#[derive(serde::Serialize, serde::Deserialize)]
+pub(super) struct Arriving {
     /// The name the client gave it (the answer as sent).
     sent_as: String,
     /// The name it is kept under (made by the server from its content).
-    stored_as: String,
+    pub stored_as: String,
     question: String,
     media_type: String,
     size: u64,

@@ -26,6 +26,13 @@ pub enum ReceiptOutcome {
     AlreadyStored(uuid::Uuid),
 }
 
+/// What became of an instance id already received.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InstanceSeen {
+    Stored(uuid::Uuid),
+    Held,
+}
+
 /// An attachment of an instance still arriving over several posts.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FieldPart {
@@ -46,4 +53,36 @@ pub struct CompletedQuery {
     /// Only those after this one in the order (the last of the previous page).
     pub after: Option<(OffsetDateTime, uuid::Uuid)>,
     pub limit: u32,
+}
+
+/// A field submission held for review: about a case its sender no longer works on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HeldSubmission {
+    pub id: uuid::Uuid,
+    pub instance_id: String,
+    pub token: Option<uuid::Uuid>,
+    pub user: UserId,
+    /// The sender's display name (read back only).
+    pub user_name: String,
+    pub case: CaseId,
+    /// The case's number and office (read back only).
+    pub case_number: String,
+    pub office: Option<OfficeId>,
+    pub form_id: String,
+    pub form_version: String,
+    pub form_title: String,
+    /// The answers (JSON).
+    pub answers: String,
+    /// The files (JSON), as the application layer describes them.
+    pub files: String,
+    pub received_at: OffsetDateTime,
+}
+
+/// What a programme manager decided about a held submission.
+#[derive(Clone, Debug)]
+pub enum HeldDecision {
+    /// Store it: the submission as it would have been stored on receipt.
+    Accept(Box<FieldReceipt>),
+    /// Delete it.
+    Decline,
 }

@@ -4,7 +4,10 @@
 use rusqlite::{Connection, OptionalExtension, params};
 use time::OffsetDateTime;
 
-use super::{exec, files, forms, parse_uuid, pathway, q_row, rss, ts};
+use domain::audit::{AuditAction, FieldChange};
+use domain::{CaseId, OfficeId, UserId};
+
+use super::{audit, exec, files, forms, from_ts, parse_uuid, pathway, q_row, rss, ts};
 use crate::model::*;
 use crate::{AuditContext, Result};
 
@@ -19,6 +22,24 @@ pub(crate) fn instance(c: &Connection, instance_id: &str) -> Result<Option<uuid:
     Ok(found.map(|s| parse_uuid(0, &s)).transpose()?)
 }
 
+pub(crate) fn seen(c: &Connection, instance_id: &str) -> Result<Option<InstanceSeen>> {
+    let found: Option<Option<String>> = q_row(
+        c,
+        "SELECT submission_id FROM field_instances WHERE instance_id = ?1
+         UNION ALL
+         SELECT NULL FROM held_submissions WHERE instance_id = ?1
+         LIMIT 1",
+        [instance_id],
+        |r| r.get(0),
+    )
+    .optional()?;
+    Ok(match found {
+        None => None,
+        Some(None) => Some(InstanceSeen::Held),
+        Some(Some(id)) => Some(InstanceSeen::Stored(parse_uuid(0, &id)?)),
+    })
+}
+
 /// The submission, its files and its completion, then the instance id, all or nothing.
 pub(crate) fn receive(
     c: &Connection,
@@ -28,6 +49,10 @@ pub(crate) fn receive(
     if let Some(id) = instance(c, &r.instance_id)? {
         return Ok(ReceiptOutcome::AlreadyStored(id));
     }
+    receive_new(c, r, audit)
+}
+
+fn receive_new(c: &Connection, r: &FieldReceipt, audit: &AuditContext) -> Result<ReceiptOutcome> {
     let id = r.submission.id;
     forms::create_submission(c, &r.submission, audit)?;
     for f in &r.files {
@@ -139,4 +164,154 @@ pub(crate) fn completed(c: &Connection, q: &CompletedQuery) -> Result<Vec<Submis
         forms::submission_row,
     )?;
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+const HELD_TYPE: &str = "held_submission";
+
+fn is_held(c: &Connection, instance_id: &str) -> Result<bool> {
+    Ok(q_row(
+        c,
+        "SELECT EXISTS(SELECT 1 FROM held_submissions WHERE instance_id = ?1)",
+        [instance_id],
+        |r| r.get(0),
+    )?)
+}
+
+pub(crate) fn hold(c: &Connection, h: &HeldSubmission, audit: &AuditContext) -> Result<bool> {
+    if instance(c, &h.instance_id)?.is_some() || is_held(c, &h.instance_id)? {
+        return Ok(false);
+    }
+    exec(
+        c,
+        "INSERT INTO held_submissions (id, instance_id, token_id, user_id, case_id, form_id,
+             form_version, answers, files, received_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        params![
+            h.id.to_string(),
+            h.instance_id,
+            h.token.map(|t| t.to_string()),
+            h.user.to_string(),
+            h.case.to_string(),
+            h.form_id,
+            h.form_version,
+            h.answers,
+            h.files,
+            ts(audit.at)
+        ],
+    )?;
+    audit::insert(
+        c,
+        &audit.entry(
+            AuditAction::Create,
+            HELD_TYPE,
+            h.id.to_string(),
+            vec![
+                FieldChange {
+                    field: "case".into(),
+                    before: None,
+                    after: Some(h.case.to_string()),
+                },
+                FieldChange {
+                    field: "form".into(),
+                    before: None,
+                    after: Some(format!("{}/{}", h.form_id, h.form_version)),
+                },
+            ],
+        ),
+    )?;
+    Ok(true)
+}
+
+const HELD_COLUMNS: &str = "h.id, h.instance_id, h.token_id, h.user_id, u.display_name, h.case_id,
+    c.case_number, c.office_id, h.form_id, h.form_version, f.title, h.answers, h.files,
+    h.received_at";
+const HELD_FROM: &str = "held_submissions h JOIN users u ON u.id = h.user_id
+    JOIN cases c ON c.id = h.case_id
+    JOIN form_versions f ON f.form_id = h.form_id AND f.version = h.form_version";
+
+fn held_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<HeldSubmission> {
+    Ok(HeldSubmission {
+        id: parse_uuid(0, &r.get::<_, String>(0)?)?,
+        instance_id: r.get(1)?,
+        token: r
+            .get::<_, Option<String>>(2)?
+            .map(|t| parse_uuid(2, &t))
+            .transpose()?,
+        user: UserId(parse_uuid(3, &r.get::<_, String>(3)?)?),
+        user_name: r.get(4)?,
+        case: CaseId(parse_uuid(5, &r.get::<_, String>(5)?)?),
+        case_number: r.get(6)?,
+        office: r
+            .get::<_, Option<String>>(7)?
+            .map(|o| parse_uuid(7, &o).map(OfficeId))
+            .transpose()?,
+        form_id: r.get(8)?,
+        form_version: r.get(9)?,
+        form_title: r.get(10)?,
+        answers: r.get(11)?,
+        files: r.get(12)?,
+        received_at: from_ts(r.get(13)?),
+    })
+}
+
+pub(crate) fn held_list(c: &Connection, office: Option<OfficeId>) -> Result<Vec<HeldSubmission>> {
+    let mut stmt = c.prepare_cached(&format!(
+        "SELECT {HELD_COLUMNS} FROM {HELD_FROM}
+         WHERE ?1 IS NULL OR c.office_id = ?1
+         ORDER BY h.received_at, h.id"
+    ))?;
+    let rows = stmt.query_map([office.map(|o| o.to_string())], held_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+pub(crate) fn held_one(c: &Connection, id: uuid::Uuid) -> Result<HeldSubmission> {
+    q_row(
+        c,
+        &format!("SELECT {HELD_COLUMNS} FROM {HELD_FROM} WHERE h.id = ?1"),
+        [id.to_string()],
+        held_row,
+    )
+    .optional()?
+    .ok_or(crate::StoreError::NotFound)
+}
+
+pub(crate) fn decide(
+    c: &Connection,
+    id: uuid::Uuid,
+    decision: &HeldDecision,
+    audit: &AuditContext,
+) -> Result<()> {
+    held_one(c, id)?;
+    let outcome = match decision {
+        HeldDecision::Accept(receipt) => {
+            exec(
+                c,
+                "DELETE FROM held_submissions WHERE id = ?1",
+                [id.to_string()],
+            )?;
+            receive_new(c, receipt, audit)?;
+            "accepted"
+        }
+        HeldDecision::Decline => {
+            exec(
+                c,
+                "DELETE FROM held_submissions WHERE id = ?1",
+                [id.to_string()],
+            )?;
+            "declined"
+        }
+    };
+    audit::insert(
+        c,
+        &audit.entry(
+            AuditAction::Update,
+            HELD_TYPE,
+            id.to_string(),
+            vec![FieldChange {
+                field: "decision".into(),
+                before: None,
+                after: Some(outcome.into()),
+            }],
+        ),
+    )
 }

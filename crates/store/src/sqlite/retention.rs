@@ -101,7 +101,11 @@ const PERSONAL_COLUMNS: &[&str] = &[
 fn case_file_hashes(c: &Connection, case: CaseId) -> Result<Vec<String>> {
     let mut stmt = c.prepare_cached(
         "SELECT DISTINCT f.sha256 FROM submission_files f JOIN submissions s ON s.id = f.submission_id
-         WHERE s.subject_type = 'case' AND s.subject_id = ?1",
+         WHERE s.subject_type = 'case' AND s.subject_id = ?1
+         UNION
+         SELECT DISTINCT json_extract(j.value, '$.sha256') FROM held_submissions h,
+             json_each(h.files) j
+         WHERE h.case_id = ?1",
     )?;
     let rows = stmt.query_map([case.to_string()], |r| r.get(0))?;
     Ok(rows.collect::<rusqlite::Result<Vec<String>>>()?)
@@ -114,7 +118,8 @@ fn unreferenced(c: &Connection, hashes: Vec<String>) -> Result<Vec<String>> {
         let used: i64 = c.query_row(
             "SELECT (SELECT count(*) FROM submission_files WHERE sha256 = ?1)
                   + (SELECT count(*) FROM form_files WHERE sha256 = ?1)
-                  + (SELECT count(*) FROM field_parts WHERE sha256 = ?1)",
+                  + (SELECT count(*) FROM field_parts WHERE sha256 = ?1)
+                  + (SELECT count(*) FROM held_submissions WHERE instr(files, ?1) > 0)",
             [&h],
             |r| r.get(0),
         )?;
@@ -236,6 +241,8 @@ pub(crate) fn anonymise(
              (SELECT id FROM submissions WHERE subject_type = 'case' AND subject_id = ?1)",
         [&id],
     )?;
+    // Field submissions held for review go with the answers too.
+    exec(c, "DELETE FROM held_submissions WHERE case_id = ?1", [&id])?;
     exec(c, "DELETE FROM erasure_requests WHERE case_id = ?1", [&id])?;
     // The trail keeps who did what and when, and which fields: not the values.
     exec(

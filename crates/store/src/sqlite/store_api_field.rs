@@ -12,9 +12,9 @@ impl FieldStore for SqliteStore {
         self.write(move |tx| field::receive(tx, &receipt, &audit))
             .await
     }
-    async fn field_instance(&self, instance_id: &str) -> Result<Option<uuid::Uuid>> {
+    async fn instance_seen(&self, instance_id: &str) -> Result<Option<InstanceSeen>> {
         let id = instance_id.to_string();
-        self.read(move |c| field::instance(c, &id)).await
+        self.read(move |c| field::seen(c, &id)).await
     }
     async fn add_field_part(&self, part: FieldPart, at: OffsetDateTime) -> Result<()> {
         self.write(move |tx| field::add_part(tx, &part, at)).await
@@ -25,5 +25,27 @@ impl FieldStore for SqliteStore {
     }
     async fn completed_submissions_page(&self, query: CompletedQuery) -> Result<Vec<Submission>> {
         self.read(move |c| field::completed(c, &query)).await
+    }
+    async fn hold_field_submission(
+        &self,
+        held: HeldSubmission,
+        audit: AuditContext,
+    ) -> Result<bool> {
+        self.write(move |tx| field::hold(tx, &held, &audit)).await
+    }
+    async fn held_submissions(&self, office: Option<OfficeId>) -> Result<Vec<HeldSubmission>> {
+        self.read(move |c| field::held_list(c, office)).await
+    }
+    async fn held_submission(&self, id: uuid::Uuid) -> Result<HeldSubmission> {
+        self.read(move |c| field::held_one(c, id)).await
+    }
+    async fn decide_held(
+        &self,
+        id: uuid::Uuid,
+        decision: HeldDecision,
+        audit: AuditContext,
+    ) -> Result<()> {
+        self.write(move |tx| field::decide(tx, id, &decision, &audit))
+            .await
     }
 }

@@ -468,7 +468,11 @@ pub async fn submit(
     let (status, sub_id) = match received {
         Ok(Received::Stored(s)) => (StatusCode::CREATED, s),
         Ok(Received::AlreadyStored(s)) => (StatusCode::OK, s),
-        Ok(Received::PartKept) => return Err(AppError::internal("a JSON submission has no parts")),
+        Ok(Received::PartKept | Received::Held | Received::AlreadyHeld) => {
+            return Err(AppError::internal(
+                "a JSON submission is neither split nor held",
+            ));
+        }
         Err(Refusal::UnknownForm) => {
             let mut e = domain::ValidationErrors::new();
             e.add("form_id", "error-form-not-published");

@@ -300,6 +300,8 @@ fn receipt(tr: &Tr, received: app::field::Received) -> Response {
     match received {
         Received::Stored(_) => message(StatusCode::CREATED, &tr.t("openrosa-received")),
         Received::PartKept => message(StatusCode::CREATED, &tr.t("openrosa-part-received")),
+        Received::Held => message(StatusCode::CREATED, &tr.t("openrosa-held")),
+        Received::AlreadyHeld => message(StatusCode::ACCEPTED, &tr.t("openrosa-held")),
         Received::AlreadyStored(_) => {
             message(StatusCode::ACCEPTED, &tr.t("openrosa-already-received"))
         }

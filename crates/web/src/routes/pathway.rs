@@ -125,6 +125,18 @@ pub(super) const ROUTES: &[RouteSpec] = &[
         act(Action::ApprovePathway),
     ),
     r(
+        "held.accept",
+        "POST",
+        "/approvals/held/{id}/accept",
+        act(Action::ApprovePathway),
+    ),
+    r(
+        "held.decline",
+        "POST",
+        "/approvals/held/{id}/decline",
+        act(Action::ApprovePathway),
+    ),
+    r(
         "programme",
         "GET",
         "/programme",
@@ -281,6 +293,8 @@ pub(super) fn handler(name: &str) -> Option<MethodRouter<AppState>> {
         "closure.approve" => post(pages::pathway::approve_closure),
         "my_work" => get(pages::pathway::my_work),
         "approvals" => get(pages::pathway::approvals),
+        "held.accept" => post(pages::pathway::accept_held),
+        "held.decline" => post(pages::pathway::decline_held),
         "programme" => get(pages::pathway::programme),
         "programme.grid" => post(pages::pathway::save_grid),
         "programme.settings" => post(pages::pathway::save_settings),

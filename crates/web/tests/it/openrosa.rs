@@ -704,3 +704,139 @@ async fn the_forms_api_uploads_publishes_pulls_and_takes_answers() {
         serde_json::json!([])
     );
 }
+
+/// Reassigns the case to cm.other through the API, as a programme manager.
+async fn reassign(f: &Field, pm_token: &str) {
+    let other = f
+        .app
+        .store
+        .user_by_username(&domain::Username::parse("cm.other").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    let url = f.app.url(&format!("/api/v1/cases/{}", f.case_id));
+    let case: serde_json::Value = f
+        .http
+        .get(&url)
+        .bearer_auth(pm_token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let res = f
+        .http
+        .put(&url)
+        .bearer_auth(pm_token)
+        .json(&serde_json::json!({
+            "version": case["version"],
+            "case_manager": other.id.to_string(),
+            "profile": case["profile"],
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+}
+
+#[tokio::test]
+async fn a_visit_about_a_case_reassigned_meanwhile_waits_for_a_programme_manager() {
+    let f = start().await;
+    let office = f.app.office("DKR").await;
+    f.app
+        .user("cm.other", Role::CaseManager, Some(office))
+        .await;
+    let xform = f.xform().await;
+    let pm = f.app.signed_in("pm.dakar").await;
+    let pm_token = api_token(&pm).await;
+    reassign(&f, &pm_token).await;
+
+    // The visit recorded offline before the change arrives: held, not stored, not lost.
+    let answers = visit_answers(&f.case_number);
+    let first = instance_of(&xform, &answers, &children(), "uuid:held-1");
+    let photo = || Part::bytes(PNG.to_vec()).file_name("1718.png");
+    let (status, body) = f
+        .submit(&f.device, post_of(first.clone()).part("1718.png", photo()))
+        .await;
+    assert_eq!(status, 201, "{body}");
+    assert!(body.contains("programme manager"), "{body}");
+    let (status, _) = f
+        .submit(&f.device, post_of(first).part("1718.png", photo()))
+        .await;
+    assert_eq!(status, 202, "held once");
+    assert!(f.submissions().await.is_empty());
+    // A case never theirs is still refused.
+    let xml = instance_of(&xform, &answers, &children(), "uuid:stranger");
+    let (status, _) = f.submit(&f.stranger, post_of(xml)).await;
+    assert_eq!(status, 403);
+
+    // The programme manager sees it on the approvals page and accepts it.
+    let (_, page) = pm.get_text("/approvals").await;
+    let held = &page[page.find("id=\"held\"").expect("the held section")..];
+    assert!(held.contains(&f.case_number), "{held}");
+    let csrf = csrf_of(&page);
+    let accept = held
+        .split("action=\"")
+        .find(|s| s.contains("/accept"))
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    let res = pm.post_form(&accept, &csrf, &[]).await;
+    assert!(res.status().is_redirection(), "{}", res.status());
+    let subs = f.submissions().await;
+    assert_eq!(subs.len(), 1);
+    assert_eq!(
+        subs[0].interviewer_name, "cm.dakar name",
+        "stored as its sender's"
+    );
+    assert_eq!(
+        f.app
+            .store
+            .submission_files(subs[0].id)
+            .await
+            .unwrap()
+            .len(),
+        1,
+        "with its photo"
+    );
+    let (_, page) = pm.get_text("/approvals").await;
+    assert!(!page.contains("id=\"held\""));
+
+    // Another is declined: deleted, and audited.
+    let second = instance_of(&xform, &answers, &children(), "uuid:held-2");
+    let (status, _) = f
+        .submit(&f.device, post_of(second).part("1718.png", photo()))
+        .await;
+    assert_eq!(status, 201);
+    let (_, page) = pm.get_text("/approvals").await;
+    let decline = page
+        .split("action=\"")
+        .find(|s| s.contains("/decline"))
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_string();
+    let res = pm.post_form(&decline, &csrf, &[]).await;
+    assert!(res.status().is_redirection());
+    assert_eq!(f.submissions().await.len(), 1);
+    let held_id = decline.split('/').nth(3).unwrap();
+    let trail = f
+        .app
+        .store
+        .audit_for_record("held_submission", held_id, store::AuditScope::Changes)
+        .await
+        .unwrap();
+    assert!(
+        trail.iter().any(|e| e
+            .changes
+            .iter()
+            .any(|c| c.after.as_deref() == Some("declined"))),
+        "the decision is in the audit trail"
+    );
+    let (_, page) = pm.get_text("/approvals").await;
+    assert!(!page.contains("id=\"held\""));
+}

@@ -45,6 +45,7 @@ use app::pathway::{self as pw, Pathway};
 
 mod closure;
 mod follow_up;
+mod held;
 mod panel;
 mod plan;
 mod plan_edit;
@@ -53,6 +54,7 @@ mod work;
 
 pub use closure::*;
 pub use follow_up::*;
+pub use held::{accept_held, decline_held};
 pub use panel::*;
 pub use plan::*;
 pub use plan_edit::*;

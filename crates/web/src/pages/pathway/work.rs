@@ -108,6 +108,10 @@ pub struct ApprovalRow {
 pub struct ApprovalsPage {
     pub(super) c: Chrome,
     pub(super) rows: Vec<ApprovalRow>,
+    /// Field submissions held for review.
+    pub(super) held: Vec<super::held::HeldRow>,
+    /// Why the submission just accepted could not be stored.
+    pub(super) held_problem: String,
 }
 
 /// Plans and closures waiting for the caller's approval: only those they may approve.
@@ -116,7 +120,17 @@ pub async fn approvals(
     tr: Tr,
     SignedIn(caller): SignedIn,
 ) -> Result<Response, AppError> {
-    let erasures = app::retention::erasure_requests(&state, &caller.actor())
+    render(&approvals_page(&state, tr, &caller, String::new()).await?)
+}
+
+/// The approvals page, with what to say about a held submission just refused.
+pub(super) async fn approvals_page(
+    state: &AppState,
+    tr: Tr,
+    caller: &Caller,
+    held_problem: String,
+) -> Result<ApprovalsPage, AppError> {
+    let erasures = app::retention::erasure_requests(state, &caller.actor())
         .await?
         .into_iter()
         .map(|r| ApprovalRow {
@@ -127,7 +141,7 @@ pub async fn approvals(
             case_manager: r.requested_by_name.unwrap_or_default(),
             since: r.requested_at.date().to_string(),
         });
-    let mut rows: Vec<ApprovalRow> = pw::pending_approvals(&state, &caller.actor())
+    let mut rows: Vec<ApprovalRow> = pw::pending_approvals(state, &caller.actor())
         .await?
         .into_iter()
         .map(|a| ApprovalRow {
@@ -146,8 +160,11 @@ pub async fn approvals(
         })
         .collect();
     rows.extend(erasures);
-    render(&ApprovalsPage {
-        c: Chrome::new(&state, tr.clone(), Some(&caller)),
+    let held = super::held::rows(state, &tr, caller).await?;
+    Ok(ApprovalsPage {
+        c: Chrome::new(state, tr.clone(), Some(caller)),
         rows,
+        held,
+        held_problem,
     })
 }
