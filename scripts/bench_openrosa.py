@@ -69,8 +69,13 @@ function request()
   return wrk.format(nil, path, nil, body)
 end
 
+local told = false
 function response(status, headers, body)
   counts[status] = (counts[status] or 0) + 1
+  if status ~= 201 and not told then
+    told = true
+    io.stderr:write("first refusal: " .. status .. " " .. body .. "\n")
+  end
   local total = 0
   for s, c in pairs(counts) do wrk.thread:set("s" .. s, c) end
 end
@@ -206,7 +211,12 @@ def scenario(binary, generated_dir, work, server_class, conns_list, duration):
                  "-s", script, server.url, "--",
                  os.path.join(work, "cases.txt"), os.path.join(work, "photo.png"),
                  os.path.join(work, "instance.xml")],
-                check=True, capture_output=True, text=True).stdout
+                check=True, capture_output=True, text=True)
+            if "first refusal" in out.stderr:
+                log(out.stderr.strip().splitlines()[0])
+            if os.environ.get("BENCH_DEBUG"):
+                log(out.stdout + out.stderr)
+            out = out.stdout
             m = re.search(r"RESULT " + r"(\d+) " * 8 + r"(\d+)", out)
             if not m:
                 raise SystemExit(f"wrk printed no result:\n{out}")

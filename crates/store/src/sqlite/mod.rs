@@ -161,6 +161,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "field collection with OpenRosa clients",
         include_str!("../../migrations/sqlite/0024_field_collection.sql"),
     ),
+    (
+        25,
+        "held field submissions and incremental pulls",
+        include_str!("../../migrations/sqlite/0025_held_and_pulls.sql"),
+    ),
 ];
 
 pub const DATABASE_FILE: &str = "reintegra.db";
