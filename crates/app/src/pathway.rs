@@ -19,7 +19,7 @@ use domain::{CaseId, ValidationErrors};
 use forms::engine::Answers;
 use store::{
     AuditContext, CaseRecord, ClosureRecord, Entry, EntryKind, FollowOn, NewEntry,
-    PlanVersionRecord, RssScore, Subject, Submission, SubmissionStatus, TaskBody, setting,
+    PlanVersionRecord, RssScore, Submission, SubmissionStatus, TaskBody, setting,
 };
 use time::Date;
 
@@ -72,13 +72,14 @@ fn parsed<T: serde::de::DeserializeOwned>(entries: &[Entry], kind: EntryKind) ->
 
 impl Pathway {
     pub async fn load(app: &App, case: CaseRecord) -> Result<Self, Error> {
-        let id = case.id;
+        // One read for the records, so that they are consistent with each other.
+        let records = app.store.pathway_records(case.id).await?;
         Ok(Self {
-            entries: app.store.entries(id).await?,
-            plans: app.store.plan_versions(id).await?,
-            closures: app.store.closures(id).await?,
-            submissions: app.store.submissions_for(Subject::Case(id)).await?,
-            rss: app.store.rss_scores(id).await?,
+            entries: records.entries,
+            plans: records.plans,
+            closures: records.closures,
+            submissions: records.submissions,
+            rss: records.rss,
             config: follow_up_config(app).await?,
             today: app.today(),
             case,

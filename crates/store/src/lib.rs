@@ -368,6 +368,9 @@ pub trait FormStore: Send + Sync + 'static {
 /// work lists and the programme's pathway settings.
 #[async_trait]
 pub trait PathwayStore: Send + Sync + 'static {
+    /// Everything a case's pathway is read from (entries, plan versions, closures,
+    /// submissions, survey scores), in one read.
+    async fn pathway_records(&self, case: CaseId) -> Result<PathwayRecords>;
     /// Adds an entry to a case's journal (session, visit, payment, unmet need, urgent
     /// referral, task), with an audit entry on the case, and sets the case's stage as derived
     /// with the entry (audited when it changes): all in one transaction, so neither lands

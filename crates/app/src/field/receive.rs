@@ -382,6 +382,11 @@ async fn arriving_files(
     post: &FieldPost,
     instance_id: &str,
 ) -> Result<Result<Vec<Arriving>, Refusal>, Error> {
+    // Relevance only takes answers away: without a file named in what was sent, there is
+    // none to fetch, and the form need not be filled to find out.
+    if !names_a_file(c, answers) {
+        return Ok(Ok(Vec::new()));
+    }
     let named = c.file_answers(&c.fill(answers, app.today()));
     if named.is_empty() {
         return Ok(Ok(Vec::new()));
@@ -425,6 +430,18 @@ async fn arriving_files(
         });
     }
     Ok(Ok(out))
+}
+
+/// Whether any answer, at any depth, is a file's name.
+fn names_a_file(c: &Compiled, answers: &Answers) -> bool {
+    answers.0.iter().any(|(key, answer)| match answer {
+        Answer::Text(t) => {
+            !t.is_empty()
+                && c.index(key)
+                    .is_some_and(|i| c.question(i).kind.is_attachment())
+        }
+        Answer::Repeat(items) => items.iter().any(|item| names_a_file(c, item)),
+    })
 }
 
 /// The answers with each file answer renamed to the name the server keeps the file under.

@@ -13,14 +13,15 @@ INSERT INTO field_instances_new SELECT instance_id, submission_id, token_id, rec
 DROP TABLE field_instances;
 ALTER TABLE field_instances_new RENAME TO field_instances;
 
--- Incremental pulls of a form's completed submissions, in the order they were completed.
-CREATE INDEX submissions_form_completed ON submissions(form_id, completed_at, id)
+-- Incremental pulls of a form's completed submissions, in the order they were completed. (IF NOT
+-- EXISTS: development databases of the unreleased 0024 may have it already.)
+CREATE INDEX IF NOT EXISTS submissions_form_completed ON submissions(form_id, completed_at, id)
     WHERE status = 'complete';
 
 -- A field submission about a case its sender was unassigned from after downloading their list:
 -- not dropped, not stored as theirs, but held until a programme manager accepts it (it is then
 -- stored as a submission, by its sender) or declines it (it is deleted).
-CREATE TABLE held_submissions (
+CREATE TABLE IF NOT EXISTS held_submissions (
     id           TEXT PRIMARY KEY,
     instance_id  TEXT NOT NULL UNIQUE,
     token_id     TEXT REFERENCES api_tokens(id),
@@ -36,4 +37,4 @@ CREATE TABLE held_submissions (
     received_at  INTEGER NOT NULL,
     FOREIGN KEY (form_id, form_version) REFERENCES form_versions(form_id, version)
 );
-CREATE INDEX held_submissions_case ON held_submissions(case_id);
+CREATE INDEX IF NOT EXISTS held_submissions_case ON held_submissions(case_id);

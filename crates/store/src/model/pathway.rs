@@ -211,3 +211,13 @@ pub mod setting {
     /// Months after closure before a closed case is anonymised (empty: kept).
     pub const RETENTION_MONTHS: &str = "retention_months";
 }
+
+/// The records a case's pathway is read from, read together.
+#[derive(Clone, Debug)]
+pub struct PathwayRecords {
+    pub entries: Vec<Entry>,
+    pub plans: Vec<PlanVersionRecord>,
+    pub closures: Vec<ClosureRecord>,
+    pub submissions: Vec<Submission>,
+    pub rss: Vec<RssScore>,
+}

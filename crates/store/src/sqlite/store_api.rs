@@ -176,6 +176,18 @@ impl PathwayStore for SqliteStore {
         })
         .await
     }
+    async fn pathway_records(&self, case: CaseId) -> Result<PathwayRecords> {
+        self.read(move |c| {
+            Ok(PathwayRecords {
+                entries: pathway::entries(c, case)?,
+                plans: plans::plan_versions(c, case)?,
+                closures: pathway::closures(c, case)?,
+                submissions: forms::submissions_for(c, Subject::Case(case))?,
+                rss: rss::scores_for_case(c, case)?,
+            })
+        })
+        .await
+    }
     async fn entries(&self, case: CaseId) -> Result<Vec<Entry>> {
         self.read(move |c| pathway::entries(c, case)).await
     }
