@@ -4,6 +4,7 @@
 
 mod browser;
 mod browser_erasure;
+mod browser_field_devices;
 mod browser_field_forms;
 mod browser_form_files;
 mod browser_forms;

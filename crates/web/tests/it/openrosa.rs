@@ -10,15 +10,15 @@ use domain::Role;
 use reqwest::multipart::{Form, Part};
 use store::{Subject, SubmissionStatus};
 
-struct Field {
-    app: TestApp,
+pub(crate) struct Field {
+    pub(crate) app: TestApp,
     /// The device address of cm.dakar, who registered the case.
-    device: String,
+    pub(crate) device: String,
     /// The device address of cm.thies, in another office.
-    stranger: String,
-    case_id: String,
-    case_number: String,
-    http: reqwest::Client,
+    pub(crate) stranger: String,
+    pub(crate) case_id: String,
+    pub(crate) case_number: String,
+    pub(crate) http: reqwest::Client,
 }
 
 async fn device_for(app: &TestApp, username: &str, name: &str) -> Result<String, app::Error> {
@@ -39,7 +39,7 @@ async fn device_for(app: &TestApp, username: &str, name: &str) -> Result<String,
     Ok(app.url(&format!("/openrosa/{token}")))
 }
 
-async fn start() -> Field {
+pub(crate) async fn start() -> Field {
     let app = spawn_app().await;
     let office = app.office("DKR").await;
     app.user("pm.dakar", Role::ProgrammeManager, Some(office))
@@ -75,7 +75,7 @@ impl Field {
         (status, headers, res.text().await.unwrap())
     }
 
-    async fn submit(&self, device: &str, form: Form) -> (u16, String) {
+    pub(crate) async fn submit(&self, device: &str, form: Form) -> (u16, String) {
         let res = self
             .http
             .post(format!("{device}/submission"))
@@ -89,7 +89,7 @@ impl Field {
         (status, res.text().await.unwrap())
     }
 
-    async fn xform(&self) -> String {
+    pub(crate) async fn xform(&self) -> String {
         let (status, _, xml) = self
             .get(&format!("{}/forms/field_visit/2026.1.xml", self.device))
             .await;
@@ -197,7 +197,7 @@ fn write_node_plain(
     out.push_str(&format!("</{name}>"));
 }
 
-fn visit_answers(case_number: &str) -> Vec<(&str, &str)> {
+pub(crate) fn visit_answers(case_number: &str) -> Vec<(&str, &str)> {
     vec![
         ("reintegra_case", case_number),
         ("main_support", "other"),
@@ -208,14 +208,14 @@ fn visit_answers(case_number: &str) -> Vec<(&str, &str)> {
     ]
 }
 
-fn children() -> Vec<Repeat<'static>> {
+pub(crate) fn children() -> Vec<Repeat<'static>> {
     vec![(
         "child",
         vec![vec![("child_name", "Awa")], vec![("child_name", "Moussa")]],
     )]
 }
 
-fn post_of(xml: String) -> Form {
+pub(crate) fn post_of(xml: String) -> Form {
     Form::new().part(
         "xml_submission_file",
         Part::bytes(xml.into_bytes())
@@ -706,7 +706,7 @@ async fn the_forms_api_uploads_publishes_pulls_and_takes_answers() {
 }
 
 /// Reassigns the case to cm.other through the API, as a programme manager.
-async fn reassign(f: &Field, pm_token: &str) {
+pub(crate) async fn reassign(f: &Field, pm_token: &str) {
     let other = f
         .app
         .store
