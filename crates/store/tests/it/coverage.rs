@@ -5,10 +5,11 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 /// The traits whose sum is `Store`, as `lib.rs` declares them.
-const PARTS: [&str; 7] = [
+const PARTS: [&str; 8] = [
     "AccountStore",
     "CaseStore",
     "FormStore",
+    "FieldStore",
     "PathwayStore",
     "ReferralStore",
     "DocumentStore",

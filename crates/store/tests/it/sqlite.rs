@@ -31,6 +31,12 @@ async fn forms() {
 }
 
 #[tokio::test]
+async fn field() {
+    let (_dir, s) = fresh().await;
+    conformance::field::run(s).await;
+}
+
+#[tokio::test]
 async fn pathway() {
     let (_dir, s) = fresh().await;
     conformance::pathway::run(s).await;

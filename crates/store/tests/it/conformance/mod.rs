@@ -10,6 +10,7 @@
 pub mod accounts;
 pub mod cases;
 pub mod documents;
+pub mod field;
 pub mod forms;
 pub mod pathway;
 pub mod referrals;
@@ -29,6 +30,7 @@ pub async fn run_all(s: Arc<dyn Store>) {
     accounts::run(s.clone()).await;
     cases::run(s.clone()).await;
     forms::run(s.clone()).await;
+    field::run(s.clone()).await;
     pathway::run(s.clone()).await;
     referrals::run(s.clone()).await;
     documents::run(s.clone()).await;

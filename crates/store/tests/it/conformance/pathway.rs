@@ -341,6 +341,21 @@ async fn pathway_plans_closures_and_journal(s: &Arc<dyn Store>) {
     assert_eq!(history[0].reopen_reason.as_deref(), Some("New health need"));
     assert!(history[1].in_force());
 
+    // Read together, the pathway's records are what each read gives.
+    let together = s.pathway_records(rec.id).await.unwrap();
+    let ids = |entries: &[Entry]| entries.iter().map(|e| e.id).collect::<Vec<_>>();
+    assert_eq!(
+        ids(&together.entries),
+        ids(&s.entries(rec.id).await.unwrap())
+    );
+    assert_eq!(together.closures.len(), history.len());
+    assert_eq!(
+        together.plans.len(),
+        s.plan_versions(rec.id).await.unwrap().len()
+    );
+    assert_eq!(together.submissions.len(), 0);
+    assert_eq!(together.rss.len(), 0);
+
     // Every change above is on the case's timeline.
     let trail = s
         .audit_for_record(record_type::CASE, &rec.id.to_string(), AuditScope::Changes)
