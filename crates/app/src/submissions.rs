@@ -339,6 +339,20 @@ pub async fn about_case(
     Ok(app.store.submissions_for(Subject::Case(case.id)).await?)
 }
 
+/// The submissions about a case the actor may read, each with its files.
+pub async fn about_case_with_files(
+    app: &App,
+    actor: &Actor,
+    case: &CaseRecord,
+) -> Result<Vec<(Submission, Vec<store::SubmissionFile>)>, Error> {
+    let mut out = Vec::new();
+    for s in about_case(app, actor, case).await? {
+        let files = app.store.submission_files(s.id).await?;
+        out.push((s, files));
+    }
+    Ok(out)
+}
+
 /// A submission about a community-level record the actor has opened (`record` is already
 /// authorized by the caller's read of it).
 pub async fn of_record(app: &App, record: &DocRecord, id: &str) -> Result<Submission, Error> {

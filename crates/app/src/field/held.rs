@@ -3,12 +3,12 @@
 //! nor dropped, but held until a programme manager accepts it (stored as a submission by its
 //! sender, through the same save) or declines it (deleted).
 
-use domain::authz::{Action, Actor, Resource, authorize, may_attempt};
+use domain::authz::{Action, Actor, Resource, authorize};
 use forms::Answers;
 use store::{AuditContext, CaseRecord, HeldDecision, HeldSubmission, record_type};
 
 use super::receive::{Arrived, Arriving, Received, Refusal, Storing, store_answers};
-use crate::{App, Error, ErrorKind};
+use crate::{App, Error};
 
 /// The case with this number when the actor was once its case manager and is not any more.
 pub(super) async fn formerly_assigned(
@@ -77,9 +77,7 @@ pub(super) async fn hold(
 /// The submissions held for review that the actor may decide: those about cases of their
 /// office whose pathway they may approve.
 pub async fn held(app: &App, actor: &Actor) -> Result<Vec<HeldSubmission>, Error> {
-    if !may_attempt(actor.role, Action::ApprovePathway) {
-        return Err(Error::new(ErrorKind::Forbidden));
-    }
+    authorize(actor, Action::ApprovePathway, Resource::Programme)?;
     let mut out = Vec::new();
     for h in app.store.held_submissions(actor.office).await? {
         let case = app.store.case(h.case).await?;
@@ -96,6 +94,7 @@ async fn decidable(
     actor: &Actor,
     id: &str,
 ) -> Result<(HeldSubmission, CaseRecord), Error> {
+    authorize(actor, Action::ApprovePathway, Resource::Programme)?;
     let h = app.store.held_submission(crate::parse_id(id)?).await?;
     let case = app.store.case(h.case).await?;
     authorize(actor, Action::ApprovePathway, Resource::Case(case.access()))?;

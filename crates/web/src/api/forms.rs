@@ -104,9 +104,7 @@ pub async fn upload(
     while let Some(mut field) = multipart.next_field().await.map_err(bad)? {
         if field.name() == Some("file") {
             let name = field.file_name().unwrap_or("form.xlsx").to_string();
-            let bytes =
-                crate::pages::instruments::read_part(&mut field, ::forms::xlsx::MAX_FILE_BYTES)
-                    .await?;
+            let bytes = crate::forms::read_part(&mut field, ::forms::xlsx::MAX_FILE_BYTES).await?;
             if bytes.len() > ::forms::xlsx::MAX_FILE_BYTES {
                 return Err(AppError::new(ErrorKind::PayloadTooLarge));
             }
@@ -373,12 +371,12 @@ pub async fn case_submissions(
     let case =
         app::cases::authorized_case(&state, &actor, &id, domain::authz::Action::ReadCase).await?;
     app::cases::audit_view(&state, &actor, &case).await?;
-    let mut out = Vec::new();
-    for s in app::submissions::about_case(&state, &actor, &case).await? {
-        let files = state.store.submission_files(s.id).await?;
-        out.push(submission_json(s, files));
-    }
-    Ok(Json(out))
+    let all = app::submissions::about_case_with_files(&state, &actor, &case).await?;
+    Ok(Json(
+        all.into_iter()
+            .map(|(s, files)| submission_json(s, files))
+            .collect(),
+    ))
 }
 
 /// One scored survey.
@@ -482,7 +480,7 @@ pub async fn submit(
             let problems = errors
                 .into_iter()
                 .map(|e| {
-                    let (path, text) = crate::pages::instruments::said(&tr, e);
+                    let (path, text) = crate::forms::said(&tr, e);
                     (format!("answers.{path}"), "form-answer", text)
                 })
                 .collect();
@@ -513,6 +511,6 @@ pub async fn submit(
     )
     .await
     .map_err(|_| AppError::with_detail(ErrorKind::Conflict, "this instance_id is taken"))?;
-    let files = state.store.submission_files(sub.id).await?;
+    let files = app::attachments::of_submission(&state, &actor, &id, &sub.id.to_string()).await?;
     Ok((status, Json(submission_json(sub, files))).into_response())
 }

@@ -217,3 +217,38 @@ impl FieldBuilder<'_> {
 pub fn names<T: Copy>(all: &[T], as_str: impl Fn(T) -> &'static str) -> Vec<&'static str> {
     all.iter().map(|v| as_str(*v)).collect()
 }
+
+/// A question's error as the reader reads it: the form's own message as written, the engine's
+/// in the reader's language.
+pub(crate) fn said(tr: &Tr, e: ::forms::FieldError) -> (String, String) {
+    let text = match &e.builtin {
+        Some(b) => {
+            let args: Vec<(&str, &str)> = b.args.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            tr.t_args(b.id, &args)
+        }
+        None => e.message,
+    };
+    (e.path, text)
+}
+
+/// A posted file's content, read in chunks and cut short as soon as it passes `max` bytes (the
+/// use case then refuses it as too large): nothing larger is ever held.
+pub(crate) async fn read_part(
+    field: &mut axum::extract::multipart::Field<'_>,
+    max: usize,
+) -> Result<Vec<u8>, crate::error::AppError> {
+    let mut bytes = Vec::new();
+    while let Some(chunk) = field.chunk().await.map_err(|e| {
+        crate::error::AppError::with_detail(crate::error::ErrorKind::BadRequest, e.body_text())
+    })? {
+        if bytes.len() + chunk.len() > max {
+            // One byte past the limit tells the caller the part was larger than it may be.
+            let room = max - bytes.len();
+            bytes.extend_from_slice(&chunk[..room]);
+            bytes.push(0);
+            break;
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(bytes)
+}

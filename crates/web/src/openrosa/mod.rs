@@ -266,7 +266,7 @@ async fn read_post(
         } else {
             app::attachments::MAX_FILE_BYTES
         };
-        let bytes = crate::pages::instruments::read_part(&mut field, limit)
+        let bytes = crate::forms::read_part(&mut field, limit)
             .await
             .map_err(|_| "openrosa-unreadable-post")?;
         if bytes.len() > limit {
@@ -329,7 +329,7 @@ fn refused(tr: &Tr, refusal: app::field::Refusal) -> Response {
             let problems: Vec<String> = errors
                 .into_iter()
                 .map(|e| {
-                    let (path, text) = crate::pages::instruments::said(tr, e);
+                    let (path, text) = crate::forms::said(tr, e);
                     format!("{path}: {text}")
                 })
                 .collect();

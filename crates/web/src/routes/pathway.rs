@@ -127,13 +127,13 @@ pub(super) const ROUTES: &[RouteSpec] = &[
     r(
         "held.accept",
         "POST",
-        "/approvals/held/{id}/accept",
+        "/approvals/held/{held}/accept",
         act(Action::ApprovePathway),
     ),
     r(
         "held.decline",
         "POST",
-        "/approvals/held/{id}/decline",
+        "/approvals/held/{held}/decline",
         act(Action::ApprovePathway),
     ),
     r(

@@ -264,7 +264,7 @@ pub async fn save_form(
             let errors: BTreeMap<String, String> = s
                 .errors
                 .into_iter()
-                .map(|e| crate::pages::instruments::said(&tr, e))
+                .map(|e| crate::forms::said(&tr, e))
                 .collect();
             let l = LoadedSubmission { sub: s.sub, ..l };
             let notice = if submitting {

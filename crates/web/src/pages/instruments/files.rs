@@ -24,7 +24,8 @@ pub async fn attach(
         let name = field.name().unwrap_or_default().to_string();
         match name.strip_prefix("file:a:") {
             Some(path) => {
-                let bytes = read_part(&mut field, app::attachments::MAX_FILE_BYTES).await?;
+                let bytes =
+                    crate::forms::read_part(&mut field, app::attachments::MAX_FILE_BYTES).await?;
                 if !bytes.is_empty() {
                     files.push((path.to_string(), bytes));
                 }
@@ -102,28 +103,4 @@ pub async fn open(
         .header(header::CACHE_CONTROL, "private, no-store")
         .body(Body::from(bytes))
         .map_err(AppError::internal)
-}
-
-/// A posted file's content, read in chunks and cut short as soon as it passes `max` bytes (the
-/// use case then refuses it as too large): nothing larger is ever held.
-pub(crate) async fn read_part(
-    field: &mut axum::extract::multipart::Field<'_>,
-    max: usize,
-) -> Result<Vec<u8>, AppError> {
-    let mut bytes = Vec::new();
-    while let Some(chunk) = field
-        .chunk()
-        .await
-        .map_err(|e| AppError::with_detail(ErrorKind::BadRequest, e.body_text()))?
-    {
-        if bytes.len() + chunk.len() > max {
-            // One byte past the limit tells the caller the part was larger than it may be.
-            let room = max - bytes.len();
-            bytes.extend_from_slice(&chunk[..room]);
-            bytes.push(0);
-            break;
-        }
-        bytes.extend_from_slice(&chunk);
-    }
-    Ok(bytes)
 }

@@ -265,8 +265,11 @@ pub(crate) async fn save_fields(
         )
         .into_response()),
         Ok(s) => {
-            let errors: BTreeMap<String, String> =
-                s.errors.into_iter().map(|e| said(&tr, e)).collect();
+            let errors: BTreeMap<String, String> = s
+                .errors
+                .into_iter()
+                .map(|e| crate::forms::said(&tr, e))
+                .collect();
             let notice = match s.score_problem {
                 Some(problem) => tr.t1("rss-cannot-score", "problem", problem),
                 None if submitting => String::new(),
@@ -356,21 +359,8 @@ pub(crate) fn submission_errors(
     let lang = form_language(tr, &c.form);
     c.validate(filled, today, &lang)
         .into_iter()
-        .map(|e| said(tr, e))
+        .map(|e| crate::forms::said(tr, e))
         .collect()
-}
-
-/// A question's error as the reader reads it: the form's own message as written, the engine's
-/// in the reader's language.
-pub(crate) fn said(tr: &Tr, e: forms::FieldError) -> (String, String) {
-    let text = match &e.builtin {
-        Some(b) => {
-            let args: Vec<(&str, &str)> = b.args.iter().map(|(k, v)| (*k, v.as_str())).collect();
-            tr.t_args(b.id, &args)
-        }
-        None => e.message,
-    };
-    (e.path, text)
 }
 
 /// What the case page shows about forms: the submissions, and which forms can be started.

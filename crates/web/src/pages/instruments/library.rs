@@ -288,7 +288,8 @@ pub async fn attach_files(
                 .next()
                 .unwrap_or_default()
                 .to_string();
-            let bytes = read_part(&mut field, app::forms::MAX_FORM_FILE_BYTES).await?;
+            let bytes =
+                crate::forms::read_part(&mut field, app::forms::MAX_FORM_FILE_BYTES).await?;
             if !file_name.is_empty() {
                 files.push((file_name, bytes));
             }

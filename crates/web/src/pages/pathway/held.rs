@@ -50,7 +50,7 @@ pub async fn accept_held(
                     let problems: Vec<String> = errors
                         .into_iter()
                         .map(|e| {
-                            let (path, text) = crate::pages::instruments::said(&tr, e);
+                            let (path, text) = crate::forms::said(&tr, e);
                             format!("{path}: {text}")
                         })
                         .collect();
