@@ -275,8 +275,7 @@ pub async fn create_token(
     render(&p)
 }
 
-#[derive(Deserialize)]
-pub struct Empty {}
+use super::Empty;
 
 pub async fn revoke_token(
     State(state): State<AppState>,

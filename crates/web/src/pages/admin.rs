@@ -274,8 +274,7 @@ pub async fn create_user(
     }
 }
 
-#[derive(Deserialize)]
-pub struct Empty {}
+use super::Empty;
 
 pub async fn reset_password(
     State(state): State<AppState>,

@@ -432,8 +432,7 @@ async fn signed_in_response(
     Ok((jar, Redirect::to(&next)).into_response())
 }
 
-#[derive(Deserialize)]
-pub struct Empty {}
+use super::Empty;
 
 pub async fn logout(
     State(state): State<AppState>,

@@ -30,6 +30,10 @@ use crate::auth::{CSRF_FIELD, Caller, SignedIn, Via, same_secret};
 use crate::error::{AppError, ErrorKind};
 use crate::i18n::Tr;
 
+/// A posted form with no fields but its CSRF token (a button that only acts).
+#[derive(serde::Deserialize)]
+pub struct Empty {}
+
 /// The reader's language: chosen in this browser (the cookie the language switch and sign-in
 /// set), else the browser's `Accept-Language`.
 pub fn tr_for(state: &AppState, headers: &HeaderMap) -> Tr {

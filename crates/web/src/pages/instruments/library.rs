@@ -252,7 +252,7 @@ pub async fn publish(
     State(state): State<AppState>,
     tr: Tr,
     Path((form_id, version)): Path<(String, String)>,
-    CsrfForm { caller, .. }: CsrfForm<crate::pages::account::Empty>,
+    CsrfForm { caller, .. }: CsrfForm<crate::pages::Empty>,
 ) -> Result<Response, AppError> {
     match app::forms::publish(&state, &caller.actor(), &form_id, &version).await {
         Ok(()) => Ok(Redirect::to(&version_path(&form_id, &version)).into_response()),

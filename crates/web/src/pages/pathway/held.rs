@@ -39,7 +39,7 @@ pub async fn accept_held(
     State(state): State<AppState>,
     tr: Tr,
     Path(id): Path<String>,
-    CsrfForm { caller, .. }: CsrfForm<crate::pages::account::Empty>,
+    CsrfForm { caller, .. }: CsrfForm<crate::pages::Empty>,
 ) -> Result<Response, AppError> {
     let lang = tr.lang().to_string();
     match app::field::accept_held(&state, &caller.actor(), &id, &lang).await? {
@@ -71,7 +71,7 @@ pub async fn accept_held(
 pub async fn decline_held(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    CsrfForm { caller, .. }: CsrfForm<crate::pages::account::Empty>,
+    CsrfForm { caller, .. }: CsrfForm<crate::pages::Empty>,
 ) -> Result<Response, AppError> {
     app::field::decline_held(&state, &caller.actor(), &id).await?;
     Ok(Redirect::to("/approvals").into_response())
