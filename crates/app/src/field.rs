@@ -17,10 +17,12 @@ use crate::{App, Error, ErrorKind};
 mod cases_list;
 mod held;
 mod receive;
+mod sealed;
 
 pub use cases_list::{CASES_FILE, case_list};
 pub use held::{accept_held, decline_held, held};
 pub use receive::{FieldPost, Received, Refusal, SubmittedAnswers, receive, submit_answers};
+pub use sealed::{Unsealed, decrypt_waiting, private_key};
 
 /// The question a form downloaded to a device starts with: which returnee it is about, picked
 /// from the device user's case list ([`CASES_FILE`]).

@@ -29,6 +29,32 @@ pub enum DeviceCommand {
     },
 }
 
+/// `reintegra forms decrypt`: what was decrypted and filed, and what stays encrypted and why.
+pub async fn decrypt(data: &DataDir, key_file: &std::path::Path) -> Result<()> {
+    let pem = std::fs::read_to_string(key_file)
+        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", key_file.display()))?;
+    let key = app::field::private_key(&pem).map_err(|e| anyhow::anyhow!(e))?;
+    let app = app::App::new(Arc::new(open(data).await?));
+    let done = app::field::decrypt_waiting(&app, &key)
+        .await
+        .map_err(|e| anyhow::anyhow!("decryption stopped: {e}"))?;
+    let mut left = 0;
+    for u in &done {
+        match &u.outcome {
+            Ok(received) => println!("{}: decrypted ({received:?})", u.instance_id),
+            Err(why) => {
+                left += 1;
+                println!("{}: still encrypted: {why}", u.instance_id);
+            }
+        }
+    }
+    println!("{} decrypted, {left} still encrypted", done.len() - left);
+    if left > 0 {
+        std::process::exit(2);
+    }
+    Ok(())
+}
+
 pub async fn run(command: DeviceCommand) -> Result<()> {
     match command {
         DeviceCommand::Create {

@@ -212,6 +212,16 @@ enum FormsCommand {
         /// The .xlsx file.
         file: PathBuf,
     },
+    /// Decrypt the encrypted field submissions waiting (forms with a public key) with the
+    /// private key, and file each on its case as its sender's. The key is read from the file
+    /// and never stored.
+    Decrypt {
+        #[command(flatten)]
+        data: DataDir,
+        /// The RSA private key, in PEM.
+        #[arg(long)]
+        key: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -319,6 +329,9 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Forms {
             command: FormsCommand::Xform { file },
         } => check_form(&file, true),
+        Command::Forms {
+            command: FormsCommand::Decrypt { data, key },
+        } => device::decrypt(&data, &key).await,
         Command::Rss { command } => rss(command).await,
         Command::Database {
             command:

@@ -104,6 +104,17 @@ pub trait FieldStore: Send + Sync + 'static {
     /// first.
     async fn held_submissions(&self, office: Option<OfficeId>) -> Result<Vec<HeldSubmission>>;
     async fn held_submission(&self, id: uuid::Uuid) -> Result<HeldSubmission>;
+    /// Keeps an encrypted submission until it is decrypted, audited; `false` when its instance
+    /// id was already received.
+    async fn seal_field_submission(
+        &self,
+        sealed: SealedSubmission,
+        audit: AuditContext,
+    ) -> Result<bool>;
+    /// The encrypted submissions still to decrypt, oldest first.
+    async fn sealed_submissions(&self) -> Result<Vec<SealedSubmission>>;
+    /// Forgets an encrypted submission once decrypted and received, audited.
+    async fn unseal_field_submission(&self, id: uuid::Uuid, audit: AuditContext) -> Result<()>;
     /// Accepts (storing the receipt) or declines a held submission, and removes it, in one
     /// transaction with its audit entry. A submission decided meanwhile is not found.
     async fn decide_held(

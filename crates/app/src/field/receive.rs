@@ -39,6 +39,10 @@ pub enum Received {
     Held,
     /// Held before (a resubmission): nothing changed.
     AlreadyHeld,
+    /// Encrypted: kept unreadable until a key holder decrypts it.
+    Sealed,
+    /// Received encrypted before: nothing changed.
+    AlreadySealed,
 }
 
 /// Why an instance was refused; nothing of it was stored.
@@ -56,6 +60,8 @@ pub enum Refusal {
     NotScored(String),
     /// A file the answers name did not come, or is not what its question takes.
     File(String, &'static str),
+    /// An encrypted submission for a form version without a public key.
+    NotEncryptedForm,
 }
 
 /// Receives one post of a field client. Refusals store nothing; a stored instance went
@@ -63,25 +69,42 @@ pub enum Refusal {
 pub async fn receive(
     app: &App,
     actor: &Actor,
-    mut post: FieldPost,
+    post: FieldPost,
     language: &str,
 ) -> Result<Result<Received, Refusal>, Error> {
+    receive_post(app, actor, post, language, false).await
+}
+
+/// A post received; `unsealing` when it is an encrypted submission just decrypted (which may
+/// be received although its instance id is known, as sealed).
+pub(super) async fn receive_post(
+    app: &App,
+    actor: &Actor,
+    mut post: FieldPost,
+    language: &str,
+    unsealing: bool,
+) -> Result<Result<Received, Refusal>, Error> {
     let xml = std::sync::Arc::new(std::mem::take(&mut post.xml));
-    let header = {
+    let first_look = {
         let xml = xml.clone();
-        tokio::task::spawn_blocking(move || instance::header(&xml))
-            .await
-            .map_err(Error::internal)?
+        tokio::task::spawn_blocking(move || {
+            (instance::header(&xml), forms::xform::sealed::manifest(&xml))
+        })
+        .await
+        .map_err(Error::internal)?
     };
-    let header = match header {
-        Ok(h) => h,
-        Err(e) => return Ok(Err(Refusal::Unreadable(e))),
+    let (header, sealed) = match first_look {
+        (Ok(h), Ok(sealed)) => (h, sealed),
+        (Err(e), _) | (_, Err(e)) => return Ok(Err(Refusal::Unreadable(e))),
     };
     let version = match device_version(app, actor, &header.form_id, &header.version).await {
         Ok(v) => v,
         Err(e) if e.kind == ErrorKind::NotFound => return Ok(Err(Refusal::UnknownForm)),
         Err(e) => return Err(e),
     };
+    if let Some(manifest) = sealed {
+        return super::sealed::receive_sealed(app, actor, &version, manifest, post).await;
+    }
     let device_form = device_compiled(app, &version).await?;
     let read = {
         let (c, xml) = (device_form.clone(), xml.clone());
@@ -96,7 +119,8 @@ pub async fn receive(
     match app.store.instance_seen(&read.instance_id).await? {
         Some(InstanceSeen::Stored(id)) => return Ok(Ok(Received::AlreadyStored(id))),
         Some(InstanceSeen::Held) => return Ok(Ok(Received::AlreadyHeld)),
-        None => {}
+        Some(InstanceSeen::Sealed) if !unsealing => return Ok(Ok(Received::AlreadySealed)),
+        Some(InstanceSeen::Sealed) | None => {}
     }
     if post.incomplete {
         keep_parts(app, &post.files, &read.instance_id, post.token).await?;
@@ -331,7 +355,7 @@ fn interview_date(c: &Compiled, answers: &Answers) -> Option<time::Date> {
 }
 
 /// Keeps the files of a part of an instance until its last part arrives.
-async fn keep_parts(
+pub(super) async fn keep_parts(
     app: &App,
     files: &[(String, Vec<u8>)],
     instance_id: &str,

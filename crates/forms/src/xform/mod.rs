@@ -14,6 +14,7 @@ mod itext;
 mod kinds;
 mod parameters;
 mod paths;
+pub mod sealed;
 mod table_list;
 
 use itext::Itext;

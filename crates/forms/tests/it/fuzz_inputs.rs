@@ -112,6 +112,7 @@ fn instances_found_by_fuzzing_are_read_and_checked_without_a_panic() {
     for f in files {
         let data = std::fs::read(&f).unwrap();
         let _ = forms::xform::instance::header(&data);
+        let _ = forms::xform::sealed::manifest(&data);
         if let Ok(instance) = forms::xform::instance::read(&w_model, &data) {
             let filled = w_model.fill(&instance.answers, today);
             let _ = w_model.validate(&filled, today, "English (en)");

@@ -4,4 +4,5 @@
 mod bench_smoke;
 mod cli;
 mod crash_smoke;
+mod field_cli;
 mod retention;

@@ -31,6 +31,24 @@ pub enum ReceiptOutcome {
 pub enum InstanceSeen {
     Stored(uuid::Uuid),
     Held,
+    /// Received encrypted, not decrypted yet.
+    Sealed,
+}
+
+/// An encrypted field submission, kept until it is decrypted.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SealedSubmission {
+    pub id: uuid::Uuid,
+    pub instance_id: String,
+    pub token: Option<uuid::Uuid>,
+    pub user: UserId,
+    pub form_id: String,
+    pub form_version: String,
+    /// The manifest as received (XML).
+    pub manifest: String,
+    /// Each file's name and SHA-256 in the file store (JSON object).
+    pub files: String,
+    pub received_at: OffsetDateTime,
 }
 
 /// An attachment of an instance still arriving over several posts.

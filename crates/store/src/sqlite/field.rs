@@ -23,20 +23,23 @@ pub(crate) fn instance(c: &Connection, instance_id: &str) -> Result<Option<uuid:
 }
 
 pub(crate) fn seen(c: &Connection, instance_id: &str) -> Result<Option<InstanceSeen>> {
-    let found: Option<Option<String>> = q_row(
+    let found: Option<String> = q_row(
         c,
         "SELECT submission_id FROM field_instances WHERE instance_id = ?1
          UNION ALL
-         SELECT NULL FROM held_submissions WHERE instance_id = ?1
+         SELECT 'held' FROM held_submissions WHERE instance_id = ?1
+         UNION ALL
+         SELECT 'sealed' FROM sealed_submissions WHERE instance_id = ?1
          LIMIT 1",
         [instance_id],
         |r| r.get(0),
     )
     .optional()?;
-    Ok(match found {
+    Ok(match found.as_deref() {
         None => None,
-        Some(None) => Some(InstanceSeen::Held),
-        Some(Some(id)) => Some(InstanceSeen::Stored(parse_uuid(0, &id)?)),
+        Some("held") => Some(InstanceSeen::Held),
+        Some("sealed") => Some(InstanceSeen::Sealed),
+        Some(id) => Some(InstanceSeen::Stored(parse_uuid(0, id)?)),
     })
 }
 
@@ -311,6 +314,94 @@ pub(crate) fn decide(
                 field: "decision".into(),
                 before: None,
                 after: Some(outcome.into()),
+            }],
+        ),
+    )
+}
+
+const SEALED_TYPE: &str = "sealed_submission";
+
+pub(crate) fn seal(c: &Connection, s: &SealedSubmission, audit: &AuditContext) -> Result<bool> {
+    if seen(c, &s.instance_id)?.is_some() {
+        return Ok(false);
+    }
+    exec(
+        c,
+        "INSERT INTO sealed_submissions (id, instance_id, token_id, user_id, form_id,
+             form_version, manifest, files, received_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        params![
+            s.id.to_string(),
+            s.instance_id,
+            s.token.map(|t| t.to_string()),
+            s.user.to_string(),
+            s.form_id,
+            s.form_version,
+            s.manifest,
+            s.files,
+            ts(audit.at)
+        ],
+    )?;
+    audit::insert(
+        c,
+        &audit.entry(
+            AuditAction::Create,
+            SEALED_TYPE,
+            s.id.to_string(),
+            vec![FieldChange {
+                field: "form".into(),
+                before: None,
+                after: Some(format!("{}/{}", s.form_id, s.form_version)),
+            }],
+        ),
+    )?;
+    Ok(true)
+}
+
+pub(crate) fn sealed_list(c: &Connection) -> Result<Vec<SealedSubmission>> {
+    let mut stmt = c.prepare_cached(
+        "SELECT id, instance_id, token_id, user_id, form_id, form_version, manifest, files,
+             received_at
+         FROM sealed_submissions ORDER BY received_at, id",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok(SealedSubmission {
+            id: parse_uuid(0, &r.get::<_, String>(0)?)?,
+            instance_id: r.get(1)?,
+            token: r
+                .get::<_, Option<String>>(2)?
+                .map(|t| parse_uuid(2, &t))
+                .transpose()?,
+            user: UserId(parse_uuid(3, &r.get::<_, String>(3)?)?),
+            form_id: r.get(4)?,
+            form_version: r.get(5)?,
+            manifest: r.get(6)?,
+            files: r.get(7)?,
+            received_at: from_ts(r.get(8)?),
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+pub(crate) fn unseal(c: &Connection, id: uuid::Uuid, audit: &AuditContext) -> Result<()> {
+    let n = exec(
+        c,
+        "DELETE FROM sealed_submissions WHERE id = ?1",
+        [id.to_string()],
+    )?;
+    if n == 0 {
+        return Err(crate::StoreError::NotFound);
+    }
+    audit::insert(
+        c,
+        &audit.entry(
+            AuditAction::Update,
+            SEALED_TYPE,
+            id.to_string(),
+            vec![FieldChange {
+                field: "decrypted".into(),
+                before: None,
+                after: Some("yes".into()),
             }],
         ),
     )

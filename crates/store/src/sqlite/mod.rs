@@ -166,6 +166,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "held field submissions and incremental pulls",
         include_str!("../../migrations/sqlite/0025_held_and_pulls.sql"),
     ),
+    (
+        26,
+        "encrypted field submissions",
+        include_str!("../../migrations/sqlite/0026_sealed_submissions.sql"),
+    ),
 ];
 
 pub const DATABASE_FILE: &str = "reintegra.db";

@@ -119,7 +119,8 @@ fn unreferenced(c: &Connection, hashes: Vec<String>) -> Result<Vec<String>> {
             "SELECT (SELECT count(*) FROM submission_files WHERE sha256 = ?1)
                   + (SELECT count(*) FROM form_files WHERE sha256 = ?1)
                   + (SELECT count(*) FROM field_parts WHERE sha256 = ?1)
-                  + (SELECT count(*) FROM held_submissions WHERE instr(files, ?1) > 0)",
+                  + (SELECT count(*) FROM held_submissions WHERE instr(files, ?1) > 0)
+                  + (SELECT count(*) FROM sealed_submissions WHERE instr(files, ?1) > 0)",
             [&h],
             |r| r.get(0),
         )?;

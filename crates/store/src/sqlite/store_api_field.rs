@@ -48,4 +48,17 @@ impl FieldStore for SqliteStore {
         self.write(move |tx| field::decide(tx, id, &decision, &audit))
             .await
     }
+    async fn seal_field_submission(
+        &self,
+        sealed: SealedSubmission,
+        audit: AuditContext,
+    ) -> Result<bool> {
+        self.write(move |tx| field::seal(tx, &sealed, &audit)).await
+    }
+    async fn sealed_submissions(&self) -> Result<Vec<SealedSubmission>> {
+        self.read(field::sealed_list).await
+    }
+    async fn unseal_field_submission(&self, id: uuid::Uuid, audit: AuditContext) -> Result<()> {
+        self.write(move |tx| field::unseal(tx, id, &audit)).await
+    }
 }

@@ -2124,3 +2124,5 @@ held-decline = Decline
 held-invalid = This submission cannot be recorded: its answers do not follow the form's rules ({ $problems }). Decline it and ask for the visit to be recorded again.
 held-not-stored = This submission cannot be recorded. Decline it and ask for it to be sent again.
 openrosa-held = Received. You no longer manage this returnee's case, so the submission waits for a programme manager's review.
+openrosa-sealed = Received encrypted. It will be filed on the case once a key holder decrypts it.
+openrosa-not-encrypted-form = This form version is not encrypted on the server, but the submission is. Download the form again.

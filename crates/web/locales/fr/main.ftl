@@ -2122,3 +2122,5 @@ held-decline = Refuser
 held-invalid = Cette soumission ne peut pas être enregistrée : ses réponses ne respectent pas les règles du formulaire ({ $problems }). Refusez-la et demandez que la visite soit enregistrée de nouveau.
 held-not-stored = Cette soumission ne peut pas être enregistrée. Refusez-la et demandez qu'elle soit envoyée de nouveau.
 openrosa-held = Reçue. Vous ne gérez plus le dossier de cette personne de retour : la soumission attend l'examen d'un responsable de programme.
+openrosa-sealed = Reçue chiffrée. Elle sera classée dans le dossier dès qu'un détenteur de la clé l'aura déchiffrée.
+openrosa-not-encrypted-form = Cette version du formulaire n'est pas chiffrée sur le serveur, mais la soumission l'est. Téléchargez de nouveau le formulaire.

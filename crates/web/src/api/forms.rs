@@ -466,7 +466,13 @@ pub async fn submit(
     let (status, sub_id) = match received {
         Ok(Received::Stored(s)) => (StatusCode::CREATED, s),
         Ok(Received::AlreadyStored(s)) => (StatusCode::OK, s),
-        Ok(Received::PartKept | Received::Held | Received::AlreadyHeld) => {
+        Ok(
+            Received::PartKept
+            | Received::Held
+            | Received::AlreadyHeld
+            | Received::Sealed
+            | Received::AlreadySealed,
+        ) => {
             return Err(AppError::internal(
                 "a JSON submission is neither split nor held",
             ));

@@ -302,6 +302,8 @@ fn receipt(tr: &Tr, received: app::field::Received) -> Response {
         Received::PartKept => message(StatusCode::CREATED, &tr.t("openrosa-part-received")),
         Received::Held => message(StatusCode::CREATED, &tr.t("openrosa-held")),
         Received::AlreadyHeld => message(StatusCode::ACCEPTED, &tr.t("openrosa-held")),
+        Received::Sealed => message(StatusCode::CREATED, &tr.t("openrosa-sealed")),
+        Received::AlreadySealed => message(StatusCode::ACCEPTED, &tr.t("openrosa-sealed")),
         Received::AlreadyStored(_) => {
             message(StatusCode::ACCEPTED, &tr.t("openrosa-already-received"))
         }
@@ -342,6 +344,7 @@ fn refused(tr: &Tr, refusal: app::field::Refusal) -> Response {
             StatusCode::BAD_REQUEST,
             tr.t1("openrosa-not-scored", "problem", problem),
         ),
+        Refusal::NotEncryptedForm => (StatusCode::BAD_REQUEST, tr.t("openrosa-not-encrypted-form")),
         Refusal::File(name, code) => (
             StatusCode::BAD_REQUEST,
             tr.t2("openrosa-file", "name", name, "reason", tr.t(code)),

@@ -25,6 +25,7 @@ mod languages;
 mod layers;
 mod money;
 mod openrosa;
+mod openrosa_sealed;
 mod openrosa_survey;
 mod partner_view;
 mod pathway_journey;

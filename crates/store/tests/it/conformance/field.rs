@@ -15,6 +15,7 @@ pub async fn run(s: Arc<dyn Store>) {
     parts_are_kept_per_instance_and_device_until_the_receipt(&s).await;
     held_submissions_are_listed_in_their_office_and_decided_once(&s).await;
     completed_submissions_are_pulled_in_completion_order(&s).await;
+    sealed_submissions_are_kept_once_until_decrypted(&s).await;
 }
 
 fn at(actor: UserId, minutes: i64) -> AuditContext {
@@ -314,4 +315,59 @@ async fn completed_submissions_are_pulled_in_completion_order(s: &Arc<dyn Store>
         .await
         .unwrap();
     assert_eq!(since.iter().map(|s| s.id).collect::<Vec<_>>(), ids[1..]);
+}
+
+async fn sealed_submissions_are_kept_once_until_decrypted(s: &Arc<dyn Store>) {
+    let (_, cm, token, case) = setting(s, "SEL", "conf.sealed").await;
+    let sealed = SealedSubmission {
+        id: uuid::Uuid::new_v4(),
+        instance_id: "uuid:s1".into(),
+        token: Some(token),
+        user: cm.id,
+        form_id: "conf.sealed".into(),
+        form_version: "1".into(),
+        manifest: "<data encrypted=\"yes\"/>".into(),
+        files: r#"{"submission.xml.enc":"aaaa"}"#.into(),
+        received_at: NOW,
+    };
+    assert!(
+        s.seal_field_submission(sealed.clone(), at(cm.id, 1))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !s.seal_field_submission(sealed.clone(), at(cm.id, 2))
+            .await
+            .unwrap(),
+        "kept once"
+    );
+    assert_eq!(
+        s.instance_seen("uuid:s1").await.unwrap(),
+        Some(InstanceSeen::Sealed)
+    );
+    let pending = s.sealed_submissions().await.unwrap();
+    let mine: Vec<_> = pending.iter().filter(|p| p.id == sealed.id).collect();
+    assert_eq!(mine.len(), 1);
+    assert_eq!(
+        mine[0],
+        &SealedSubmission {
+            received_at: mine[0].received_at,
+            ..sealed.clone()
+        }
+    );
+    // Decrypted and received: it goes, once.
+    s.receive_field_submission(
+        receipt("uuid:s1-clear", Some(token), cm.id, &case, "conf.sealed"),
+        at(cm.id, 3),
+    )
+    .await
+    .unwrap();
+    s.unseal_field_submission(sealed.id, at(cm.id, 3))
+        .await
+        .unwrap();
+    assert!(matches!(
+        s.unseal_field_submission(sealed.id, at(cm.id, 4)).await,
+        Err(StoreError::NotFound)
+    ));
+    assert_eq!(s.instance_seen("uuid:s1").await.unwrap(), None);
 }
