@@ -54,12 +54,14 @@ pub struct Pathway {
 }
 
 pub async fn follow_up_config(app: &App) -> Result<FollowUpConfig, Error> {
-    Ok(app
-        .store
-        .setting(setting::FOLLOW_UP)
-        .await?
+    Ok(follow_up_of(app.store.setting(setting::FOLLOW_UP).await?))
+}
+
+/// The follow-up rhythm from its stored setting (the default when unset or unreadable).
+fn follow_up_of(stored: Option<String>) -> FollowUpConfig {
+    stored
         .and_then(|s| serde_json::from_str(&s).ok())
-        .unwrap_or_default())
+        .unwrap_or_default()
 }
 
 fn parsed<T: serde::de::DeserializeOwned>(entries: &[Entry], kind: EntryKind) -> Vec<(&Entry, T)> {
@@ -80,7 +82,7 @@ impl Pathway {
             closures: records.closures,
             submissions: records.submissions,
             rss: records.rss,
-            config: follow_up_config(app).await?,
+            config: follow_up_of(records.follow_up),
             today: app.today(),
             case,
         })

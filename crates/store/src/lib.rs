@@ -86,6 +86,13 @@ pub trait FieldStore: Send + Sync + 'static {
     ) -> Result<ReceiptOutcome>;
     /// Whether an instance id was stored (as which submission) or is held for review.
     async fn instance_seen(&self, instance_id: &str) -> Result<Option<InstanceSeen>>;
+    /// What a receipt starts from, in one read: whether its instance id was seen, and the
+    /// case with this number (if any).
+    async fn receipt_context(
+        &self,
+        instance_id: &str,
+        case_number: &str,
+    ) -> Result<(Option<InstanceSeen>, Option<CaseRecord>)>;
     /// Keeps an attachment of an instance whose other posts are still to come (the same name
     /// sent again replaces it).
     async fn add_field_part(&self, part: FieldPart, at: OffsetDateTime) -> Result<()>;

@@ -116,7 +116,13 @@ pub(super) async fn receive_post(
         Ok(r) => r,
         Err(e) => return Ok(Err(Refusal::Unreadable(e))),
     };
-    match app.store.instance_seen(&read.instance_id).await? {
+    // The returnee and whether the instance was seen, in one read.
+    let number = read.answers.text(CASE_QUESTION).to_string();
+    let (seen, found) = app
+        .store
+        .receipt_context(&read.instance_id, &number)
+        .await?;
+    match seen {
         Some(InstanceSeen::Stored(id)) => return Ok(Ok(Received::AlreadyStored(id))),
         Some(InstanceSeen::Held) => return Ok(Ok(Received::AlreadyHeld)),
         Some(InstanceSeen::Sealed) if !unsealing => return Ok(Ok(Received::AlreadySealed)),
@@ -127,9 +133,13 @@ pub(super) async fn receive_post(
         return Ok(Ok(Received::PartKept));
     }
     // The returnee: one of the actor's cases, or the instance is refused.
-    let number = read.answers.text(CASE_QUESTION).to_string();
     read.answers.0.remove(CASE_QUESTION);
-    let case = own_case(app, actor, &number).await?;
+    let case = match found {
+        Some(case) => fillable(actor, case),
+        // Decrypting a sealed instance: its id is known, so the case was not read with it.
+        None if unsealing => own_case(app, actor, &number).await?,
+        None => None,
+    };
     let formerly_theirs = match &case {
         Some(_) => None,
         None => super::held::formerly_assigned(app, actor, &number).await?,
@@ -339,9 +349,13 @@ async fn own_case(app: &App, actor: &Actor, number: &str) -> Result<Option<CaseR
     let Some(id) = app.store.case_by_number(number).await? else {
         return Ok(None);
     };
-    let case = app.store.case(id).await?;
+    Ok(fillable(actor, app.store.case(id).await?))
+}
+
+/// The case, if the actor may fill forms about it.
+fn fillable(actor: &Actor, case: CaseRecord) -> Option<CaseRecord> {
     let allowed = authorize(actor, Action::FillForm, Resource::Case(case.access())).is_ok();
-    Ok(allowed.then_some(case))
+    allowed.then_some(case)
 }
 
 /// The day of the interview: the form's `today`, else the day filling started.

@@ -220,4 +220,6 @@ pub struct PathwayRecords {
     pub closures: Vec<ClosureRecord>,
     pub submissions: Vec<Submission>,
     pub rss: Vec<RssScore>,
+    /// The programme's follow-up rhythm as stored (the `follow_up` setting), if set.
+    pub follow_up: Option<String>,
 }

@@ -184,6 +184,7 @@ impl PathwayStore for SqliteStore {
                 closures: pathway::closures(c, case)?,
                 submissions: forms::submissions_for(c, Subject::Case(case))?,
                 rss: rss::scores_for_case(c, case)?,
+                follow_up: pathway::setting(c, setting::FOLLOW_UP)?,
             })
         })
         .await

@@ -12,6 +12,28 @@ impl FieldStore for SqliteStore {
         self.write(move |tx| field::receive(tx, &receipt, &audit))
             .await
     }
+    async fn receipt_context(
+        &self,
+        instance_id: &str,
+        case_number: &str,
+    ) -> Result<(Option<InstanceSeen>, Option<CaseRecord>)> {
+        let (id, number) = (
+            instance_id.to_string(),
+            case_number.trim().to_ascii_uppercase(),
+        );
+        self.read(move |c| {
+            let seen = field::seen(c, &id)?;
+            let case = match (number.is_empty(), seen) {
+                (false, None) => match cases::id_by_number(c, &number)? {
+                    Some(case) => Some(cases::get(c, case)?),
+                    None => None,
+                },
+                _ => None,
+            };
+            Ok((seen, case))
+        })
+        .await
+    }
     async fn instance_seen(&self, instance_id: &str) -> Result<Option<InstanceSeen>> {
         let id = instance_id.to_string();
         self.read(move |c| field::seen(c, &id)).await

@@ -106,6 +106,20 @@ fn receipt(
 async fn a_receipt_is_stored_whole_and_once(s: &Arc<dyn Store>) {
     let (_, cm, token, case) = setting(s, "FLD", "conf.field").await;
     assert_eq!(s.instance_seen("uuid:f1").await.unwrap(), None);
+    // The context a receipt starts from: the case by its number (in any case of letters).
+    let number = case.number.to_string();
+    let (seen, found) = s
+        .receipt_context("uuid:f1", &number.to_lowercase())
+        .await
+        .unwrap();
+    assert_eq!((seen, found.map(|c| c.id)), (None, Some(case.id)));
+    assert!(
+        s.receipt_context("uuid:f1", "NOPE-2026-0001")
+            .await
+            .unwrap()
+            .1
+            .is_none()
+    );
     let first = receipt("uuid:f1", Some(token), cm.id, &case, "conf.field");
     let id = first.submission.id;
     assert_eq!(
@@ -122,6 +136,8 @@ async fn a_receipt_is_stored_whole_and_once(s: &Arc<dyn Store>) {
         s.instance_seen("uuid:f1").await.unwrap(),
         Some(InstanceSeen::Stored(id))
     );
+    let (seen, _) = s.receipt_context("uuid:f1", &number).await.unwrap();
+    assert_eq!(seen, Some(InstanceSeen::Stored(id)));
     // The same instance again changes nothing.
     let again = receipt("uuid:f1", Some(token), cm.id, &case, "conf.field");
     assert_eq!(
