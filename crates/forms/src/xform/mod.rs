@@ -94,7 +94,7 @@ pub fn write(c: &Compiled) -> String {
 }
 
 /// XML text and attribute escaping.
-pub(crate) fn esc(s: &str) -> String {
+pub fn esc(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for ch in s.chars() {
         match ch {

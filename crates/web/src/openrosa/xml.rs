@@ -3,22 +3,7 @@
 use std::fmt::Write as _;
 
 use app::field::{DeviceForm, MediaFile};
-
-/// XML text and attribute escaping.
-fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for ch in s.chars() {
-        match ch {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            _ => out.push(ch),
-        }
-    }
-    out
-}
+use forms::xform::esc;
 
 /// A path segment, percent-encoded.
 pub fn path_segment(s: &str) -> String {
