@@ -115,6 +115,25 @@ pub fn check_new_password(password: &str, username: &str) -> Result<(), &'static
     }
 }
 
+/// The shortest passphrase that may lock a backup or an export holding personal data.
+pub const MIN_PASSPHRASE_CHARS: usize = 12;
+
+/// Returns the message id of the problem with a passphrase for an encrypted file, if any. Such a
+/// file can be attacked offline, as often as the attacker likes (a ZIP file's key derivation is
+/// cheap), so the bar is higher than a password's: longer, and never guessable.
+pub fn check_passphrase(passphrase: &str) -> Result<(), &'static str> {
+    let n = passphrase.trim().chars().count();
+    if n < MIN_PASSPHRASE_CHARS {
+        Err("error-passphrase-too-short")
+    } else if passphrase.chars().count() > MAX_PASSWORD_CHARS {
+        Err("error-too-long")
+    } else if guessable(passphrase, "") {
+        Err("error-passphrase-guessable")
+    } else {
+        Ok(())
+    }
+}
+
 /// Whether zxcvbn estimates the password falls within 10^8 guesses (its scores 0 to 2).
 fn guessable(password: &str, username: &str) -> bool {
     let estimate = zxcvbn::zxcvbn(password, &[username]);
@@ -125,6 +144,23 @@ fn guessable(password: &str, username: &str) -> bool {
 mod tests {
     use super::*;
     use time::macros::datetime;
+
+    #[test]
+    fn a_passphrase_for_an_encrypted_file_is_long_and_not_guessable() {
+        assert_eq!(
+            check_passphrase("short one"),
+            Err("error-passphrase-too-short")
+        );
+        assert_eq!(
+            check_passphrase("passwordpassword"),
+            Err("error-passphrase-guessable")
+        );
+        assert_eq!(
+            check_passphrase("   11 chars   "),
+            Err("error-passphrase-too-short")
+        );
+        assert_eq!(check_passphrase("river lantern cobalt 42"), Ok(()));
+    }
 
     #[test]
     fn failures_slow_sign_in_down_more_and_more_but_never_lock_the_owner_out() {

@@ -1,5 +1,6 @@
 //! The `reintegra` command: serve the application and administer it from the command line.
 
+mod backup;
 mod demo;
 mod device;
 
@@ -131,6 +132,37 @@ enum Command {
     Rss {
         #[command(subcommand)]
         command: RssCommand,
+    },
+    /// Write a consistent backup of the data directory (database and stored files) to one file,
+    /// while the server runs. With --passphrase-stdin the file is encrypted (AES-256) with the
+    /// passphrase read from standard input, which is never stored.
+    Backup {
+        #[command(flatten)]
+        data: DataDir,
+        /// The backup file to write (it must not exist yet).
+        out: PathBuf,
+        #[arg(long)]
+        passphrase_stdin: bool,
+    },
+    /// Restore a backup into a new or empty data directory, checking it before it is left there.
+    Restore {
+        #[command(flatten)]
+        data: DataDir,
+        /// The backup file.
+        archive: PathBuf,
+        /// Read the backup's passphrase from standard input.
+        #[arg(long)]
+        passphrase_stdin: bool,
+    },
+    /// Check a backup without restoring it: its database's integrity, row counts and files.
+    VerifyBackup {
+        #[command(flatten)]
+        data: DataDir,
+        /// The backup file.
+        archive: PathBuf,
+        /// Read the backup's passphrase from standard input.
+        #[arg(long)]
+        passphrase_stdin: bool,
     },
     /// Generate an invented programme of N returnees into an empty data directory, for
     /// demonstrations and benchmarks. Deterministic for a given seed.
@@ -430,6 +462,21 @@ async fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Device { command } => device::run(command).await,
+        Command::Backup {
+            data,
+            out,
+            passphrase_stdin,
+        } => backup::backup(&data, out, passphrase_stdin).await,
+        Command::Restore {
+            data,
+            archive,
+            passphrase_stdin,
+        } => backup::restore(&data, archive, passphrase_stdin).await,
+        Command::VerifyBackup {
+            data,
+            archive,
+            passphrase_stdin,
+        } => backup::verify(&data, archive, passphrase_stdin).await,
         Command::Token {
             command:
                 TokenCommand::Create {

@@ -32,10 +32,12 @@ impl std::fmt::Debug for FileStore {
 
 /// The SHA-256 of `bytes`, as lower-case hexadecimal: a file's address.
 pub fn content_hash(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex(&Sha256::digest(bytes))
+}
+
+/// Bytes as lower-case hexadecimal.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 impl FileStore {

@@ -16,6 +16,7 @@ use domain::{CaseId, OfficeCode, OfficeId, UserId, Username};
 use time::OffsetDateTime;
 
 pub use model::*;
+pub use sqlite::backup;
 pub use sqlite::{DATABASE_FILE, DatabaseKey, INSTANCE_MARKER, SqliteStore};
 
 /// Every part of the store, for code that calls a backend type directly (not through

@@ -1,6 +1,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 //! The binary's integration tests as one binary: the command line and the benchmark smoke run.
 
+mod backup_cli;
 mod bench_smoke;
 mod cli;
 mod crash_smoke;

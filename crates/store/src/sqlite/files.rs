@@ -15,6 +15,11 @@ const FILES_KEY: &str = "files_key";
 /// The files' key: the one stored, or a new one when the database is encrypted (then true:
 /// files already stored in plain are to be sealed). Written without an audit entry: a secret
 /// never goes into the audit trail.
+/// The key files are encrypted under, when the database is encrypted.
+pub(super) fn secret(c: &Connection) -> Result<Option<String>> {
+    pathway::setting(c, FILES_KEY)
+}
+
 pub(super) fn files_secret(c: &Connection, encrypted: bool) -> Result<(Option<String>, bool)> {
     if let Some(secret) = pathway::setting(c, FILES_KEY)? {
         return Ok((Some(secret), false));

@@ -3,6 +3,7 @@
 //! against SQLite, a check that the suite calls every method of the store, and SQLite's own
 //! checks.
 
+mod backup;
 mod conformance;
 mod coverage;
 mod instance;

@@ -2126,3 +2126,5 @@ held-not-stored = This submission cannot be recorded. Decline it and ask for it 
 openrosa-held = Received. You no longer manage this returnee's case, so the submission waits for a programme manager's review.
 openrosa-sealed = Received encrypted. It will be filed on the case once a key holder decrypts it.
 openrosa-not-encrypted-form = This form version is not encrypted on the server, but the submission is. Download the form again.
+error-passphrase-too-short = Use a passphrase of at least 12 characters: an encrypted file can be attacked offline.
+error-passphrase-guessable = This passphrase would be guessed quickly. Use several unrelated words.

@@ -2124,3 +2124,5 @@ held-not-stored = Cette soumission ne peut pas être enregistrée. Refusez-la et
 openrosa-held = Reçue. Vous ne gérez plus le dossier de cette personne de retour : la soumission attend l'examen d'un responsable de programme.
 openrosa-sealed = Reçue chiffrée. Elle sera classée dans le dossier dès qu'un détenteur de la clé l'aura déchiffrée.
 openrosa-not-encrypted-form = Cette version du formulaire n'est pas chiffrée sur le serveur, mais la soumission l'est. Téléchargez de nouveau le formulaire.
+error-passphrase-too-short = Utilisez une phrase secrète d'au moins 12 caractères : un fichier chiffré peut être attaqué hors ligne.
+error-passphrase-guessable = Cette phrase secrète serait vite devinée. Utilisez plusieurs mots sans rapport entre eux.

@@ -25,7 +25,7 @@ fn at(actor: UserId, minutes: i64) -> AuditContext {
     AuditContext::by(actor, NOW + time::Duration::minutes(minutes))
 }
 
-fn form(id: &str, version: &str, definition: &str, origin: FormOrigin) -> NewFormVersion {
+pub fn form(id: &str, version: &str, definition: &str, origin: FormOrigin) -> NewFormVersion {
     NewFormVersion {
         form_id: id.into(),
         version: version.into(),
