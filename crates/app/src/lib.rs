@@ -13,6 +13,7 @@ pub mod cases;
 pub mod community;
 pub mod dashboards;
 mod error;
+pub mod exports;
 pub mod field;
 pub mod forms;
 pub mod instruments;

@@ -28,6 +28,8 @@ named_enum!(
         Publish = "publish",
         /// Personal data shown to someone outside the programme (a partner, a provider link).
         Disclose = "disclose",
+        /// Records written to a file (an export), with what, how many and which filter.
+        Export = "export",
     }
 );
 

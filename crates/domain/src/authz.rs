@@ -73,10 +73,15 @@ pub enum Action {
     /// Define programmes, their results framework and indicators, report values by hand, and
     /// record evaluations and lessons. Reading them is `aggregates.read`.
     ManageResults,
+    /// Export records with the returnees' personal data (names, contacts) to a file, always
+    /// encrypted with a passphrase.
+    ExportPersonal,
+    /// Export pseudonymised analysis files: a pseudonym for each returnee, nothing identifying.
+    ExportPseudonymised,
 }
 
 impl Action {
-    pub const ALL: [Action; 27] = [
+    pub const ALL: [Action; 29] = [
         Action::ListCases,
         Action::ReadCase,
         Action::CreateCase,
@@ -104,6 +109,8 @@ impl Action {
         Action::ManageCommunity,
         Action::ManageStructural,
         Action::ManageResults,
+        Action::ExportPersonal,
+        Action::ExportPseudonymised,
     ];
 
     /// Name used in `docs/roles.md` and in audit entries.
@@ -136,6 +143,8 @@ impl Action {
             Action::ManageCommunity => "community.manage",
             Action::ManageStructural => "structural.manage",
             Action::ManageResults => "results.manage",
+            Action::ExportPersonal => "data.export",
+            Action::ExportPseudonymised => "data.export-pseudonymised",
         }
     }
 }
@@ -255,7 +264,8 @@ pub fn grant(role: Role, action: Action) -> Grant {
             | ReadParticipants
             | ManageCommunity
             | ManageStructural
-            | ManageResults,
+            | ManageResults
+            | ExportPseudonymised,
         ) => Office,
         (Role::MeOfficer, ReadCase) => OfficeUnrestricted,
         (Role::MeOfficer, _) => No,

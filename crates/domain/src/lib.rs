@@ -11,6 +11,7 @@ pub mod community;
 pub mod consent;
 pub mod disclosure;
 pub mod duplicates;
+pub mod export;
 pub mod ids;
 pub mod language;
 pub mod me;

@@ -3,6 +3,7 @@
 mod backup;
 mod demo;
 mod device;
+mod export;
 
 use std::io::Read;
 use std::net::SocketAddr;
@@ -132,6 +133,11 @@ enum Command {
     Rss {
         #[command(subcommand)]
         command: RssCommand,
+    },
+    /// Export records to files (CSV or XLSX; encrypted when they hold personal data).
+    Export {
+        #[command(subcommand)]
+        command: export::ExportCommand,
     },
     /// Write a consistent backup of the data directory (database and stored files) to one file,
     /// while the server runs. With --passphrase-stdin the file is encrypted (AES-256) with the
@@ -462,6 +468,7 @@ async fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Device { command } => device::run(command).await,
+        Command::Export { command } => export::run(command).await,
         Command::Backup {
             data,
             out,

@@ -318,6 +318,15 @@ pub trait CaseStore: Send + Sync + 'static {
     /// [`StoreError::Conflict`] and nothing changes.
     async fn update_case(&self, update: CaseUpdate, audit: AuditContext) -> Result<CaseRecord>;
     async fn list_cases(&self, query: &CaseQuery) -> Result<CasePage>;
+    /// Whole records (with vulnerabilities and household) of the cases a list query matches,
+    /// `limit` at a time in case-number order, after the case number `after`: how exports walk
+    /// a list of any length.
+    async fn export_cases(
+        &self,
+        query: &CaseQuery,
+        after: Option<String>,
+        limit: u32,
+    ) -> Result<Vec<CaseRecord>>;
     /// Counts of cases by office, stage and sex, within an office (or all offices).
     async fn case_counts(&self, office: Option<OfficeId>) -> Result<Vec<CaseCount>>;
     async fn add_consent(

@@ -9,6 +9,7 @@ pub mod api;
 mod assets;
 pub mod auth;
 mod charts;
+mod download;
 pub mod error;
 mod forms;
 pub mod i18n;

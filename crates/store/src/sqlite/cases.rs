@@ -368,6 +368,13 @@ pub(crate) fn get(c: &Connection, id: CaseId) -> Result<CaseRecord> {
     )
     .optional()?
     .ok_or(StoreError::NotFound)?;
+    with_children(c, &mut case)?;
+    Ok(case)
+}
+
+/// Reads a case's vulnerabilities and household into its record.
+fn with_children(c: &Connection, case: &mut CaseRecord) -> Result<()> {
+    let id_s = case.id.to_string();
     let mut stmt = c.prepare_cached(
         "SELECT vulnerability FROM case_vulnerabilities WHERE case_id = ?1 ORDER BY vulnerability",
     )?;
@@ -394,7 +401,42 @@ pub(crate) fn get(c: &Connection, id: CaseId) -> Result<CaseRecord> {
             })
         })?
         .collect::<rusqlite::Result<_>>()?;
-    Ok(case)
+    Ok(())
+}
+
+/// The next `limit` whole case records of a case list query after the case number `after`, in
+/// case-number order: an export walks the list with these, never with deep offsets.
+pub(crate) fn export_page(
+    c: &Connection,
+    q: &CaseQuery,
+    after: Option<&str>,
+    limit: u32,
+) -> Result<Vec<CaseRecord>> {
+    let (where_sql, mut args) = where_clause(q, Plan::Broad);
+    args.push(after.unwrap_or("").to_string().into());
+    let after_arg = format!("c.case_number > ?{}", args.len());
+    let where_sql = if where_sql.is_empty() {
+        format!("WHERE {after_arg}")
+    } else {
+        format!("{where_sql} AND {after_arg}")
+    };
+    let sql = format!(
+        "SELECT {CASE_COLUMNS} FROM cases c
+             JOIN offices o ON o.id = c.office_id
+             LEFT JOIN users cm ON cm.id = c.case_manager_id
+             {where_sql}
+             ORDER BY c.case_number
+             LIMIT {}",
+        limit.clamp(1, 5_000)
+    );
+    let mut stmt = c.prepare_cached(&sql)?;
+    let mut cases = stmt
+        .query_map(params_from_iter(args.iter()), case_row)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    for case in &mut cases {
+        with_children(c, case)?;
+    }
+    Ok(cases)
 }
 
 pub(crate) fn id_by_number(c: &Connection, number: &str) -> Result<Option<CaseId>> {

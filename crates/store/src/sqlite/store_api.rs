@@ -33,6 +33,16 @@ impl CaseStore for SqliteStore {
         let q = query.clone();
         self.read(move |c| cases::list(c, &q)).await
     }
+    async fn export_cases(
+        &self,
+        query: &CaseQuery,
+        after: Option<String>,
+        limit: u32,
+    ) -> Result<Vec<CaseRecord>> {
+        let q = query.clone();
+        self.read(move |c| cases::export_page(c, &q, after.as_deref(), limit))
+            .await
+    }
     async fn case_counts(&self, office: Option<OfficeId>) -> Result<Vec<CaseCount>> {
         self.read(move |c| cases::counts(c, office)).await
     }

@@ -3,6 +3,7 @@
 
 pub mod cases;
 pub mod community;
+pub mod exports;
 pub mod forms;
 pub mod pathway;
 pub mod referrals;
@@ -135,6 +136,7 @@ pub async fn me(ApiCaller(caller): ApiCaller) -> Json<Me> {
         cases::consents,
         cases::record_consent,
         cases::audit,
+        exports::cases,
         forms::list,
         forms::upload,
         forms::publish,

@@ -5,6 +5,24 @@ use super::*;
 pub(super) const ROUTES: &[RouteSpec] = &[
     r("cases.list", "GET", "/cases", act(Action::ListCases)),
     r("cases.new", "GET", "/cases/new", act(Action::CreateCase)),
+    r(
+        "cases.export_form",
+        "GET",
+        "/cases/export",
+        act(Action::ExportPseudonymised),
+    ),
+    r(
+        "cases.export",
+        "POST",
+        "/cases/export",
+        act(Action::ExportPseudonymised),
+    ),
+    r(
+        "api.exports.cases",
+        "POST",
+        "/api/v1/exports/cases",
+        act(Action::ExportPseudonymised),
+    ),
     r("cases.create", "POST", "/cases", act(Action::CreateCase)),
     r("cases.view", "GET", "/cases/{id}", act(Action::ReadCase)),
     r(
@@ -109,6 +127,9 @@ pub(super) fn handler(name: &str) -> Option<MethodRouter<AppState>> {
     Some(match name {
         "cases.list" => get(pages::cases::list),
         "cases.new" => get(pages::cases::new_form),
+        "cases.export_form" => get(pages::cases::export_form),
+        "cases.export" => post(pages::cases::export),
+        "api.exports.cases" => post(api::exports::cases),
         "cases.create" => post(pages::cases::create),
         "cases.view" => get(pages::cases::view),
         "cases.edit" => get(pages::cases::edit_form),

@@ -14,6 +14,7 @@ mod common;
 mod community_journey;
 mod double_posts;
 mod erasure;
+mod exports;
 mod field_forms;
 mod form_files;
 mod forms_journey;

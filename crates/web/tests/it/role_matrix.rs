@@ -448,7 +448,7 @@ async fn request(
             .header("authorization", bearer.clone())
     };
     let res = match name {
-        "health" | "login.form" | "api.openapi" | "home" | "password.form" | "account" | "cases.list" | "cases.new"
+        "health" | "login.form" | "api.openapi" | "home" | "password.form" | "account" | "cases.list" | "cases.new" | "cases.export_form"
         | "cases.view" | "cases.edit" | "cases.audit" | "overview" | "users.list" | "two_step" => c.get(&path).await,
         "assets" => c.get("/assets/any/app.css").await,
         "login.submit" => c.post_form("/login", "stale", &[("username", "x"), ("password", "y")]).await,
@@ -504,6 +504,12 @@ async fn request(
         "users.create" => c.post_form(&path, &s.csrf, &[("username", ""), ("role", "")]).await,
         "users.reset" => c.post_form(&format!("/admin/users/{}/reset-password", target.id), &s.csrf, &[]).await,
         "api.me" | "api.cases.list" | "api.cases.get" | "api.consents.list" | "api.audit" => api(reqwest::Method::GET, &path).send().await.unwrap(),
+        "cases.export" => c.post_form(&path, &s.csrf, &[("export_kind", "pseudonymised"), ("format", "csv")]).await,
+        "api.exports.cases" => api(reqwest::Method::POST, &path)
+            .json(&json!({"format": "csv", "pseudonymise": true}))
+            .send()
+            .await
+            .unwrap(),
         "api.cases.create" => api(reqwest::Method::POST, &path)
             .json(&json!({"office": "OFA", "profile": profile_json("Api", "Matrix")}))
             .send()

@@ -66,6 +66,8 @@ pub(super) struct CaseResults {
     pub(super) next: String,
     pub(super) page_label: String,
     pub(super) error: String,
+    /// The export page for this list, for those who may export.
+    pub(super) export_href: String,
 }
 
 pub(super) async fn offices_in_scope(
@@ -129,6 +131,11 @@ pub async fn list(
             })
             .collect::<Vec<_>>()
             .join(" "),
+        export_href: if domain::authz::may_attempt(actor.role, Action::ExportPseudonymised) {
+            format!("/cases/export{}", filters.with_page(1))
+        } else {
+            String::new()
+        },
     };
     if let Some(page) = page {
         let pages = page.total.div_ceil(u64::from(query.per_page)).max(1);

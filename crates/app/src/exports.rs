@@ -1,0 +1,466 @@
+//! Exports of the case list to files people can use: CSV or XLSX, as filtered on screen; with
+//! the returnees' personal data (always in an AES-256 encrypted ZIP file, under a passphrase the
+//! user types and nothing keeps), or pseudonymised for analysis (`domain::export`).
+//!
+//! The list is walked in case-number order a page at a time, and the file is written by a
+//! blocking task as the pages arrive, so memory stays flat whatever the list's length.
+
+use std::collections::HashMap;
+use std::io::Write;
+
+use domain::audit::{AuditAction, FieldChange};
+use domain::authz::{Action, Actor, Resource, authorize};
+use domain::export::{CASE_COLUMNS, Personal, SMALL_GROUP, case_headers, pseudonymised_value};
+use domain::me::AgeBands;
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+use store::{AuditContext, CaseQuery, CaseRecord};
+
+use crate::cases::CaseFilters;
+use crate::{App, Error};
+
+/// Cases read from the store at a time.
+const PAGE: u32 = 1_000;
+/// Rows of one XLSX sheet, its header included (the format's limit).
+const SHEET_ROWS: u32 = 1_048_576;
+/// The programme setting holding the secret pseudonyms are derived with.
+const PSEUDONYM_SECRET: &str = "pseudonym_secret";
+
+/// A file format people open.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    Csv,
+    Xlsx,
+}
+
+impl Format {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.trim() {
+            "csv" => Some(Format::Csv),
+            "xlsx" => Some(Format::Xlsx),
+            _ => None,
+        }
+    }
+
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Csv => "csv",
+            Format::Xlsx => "xlsx",
+        }
+    }
+
+    pub fn media_type(self) -> &'static str {
+        match self {
+            Format::Csv => "text/csv; charset=utf-8",
+            Format::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        }
+    }
+}
+
+/// What to export, as the user asked.
+#[derive(Clone, Debug, Default)]
+pub struct CaseExport {
+    pub filters: CaseFilters,
+    /// `csv` or `xlsx`.
+    pub format: String,
+    pub pseudonymise: bool,
+    /// Encrypts the file; required when it holds personal data. Never stored or logged.
+    pub passphrase: Option<String>,
+    /// Pseudonymised files made with the same key give a returnee the same pseudonym, so
+    /// files of one analysis link up; another key gives unrelated pseudonyms.
+    pub pseudonym_key: String,
+}
+
+/// A finished export: a temporary file, removed when this is dropped.
+pub struct ExportedFile {
+    pub file: tempfile::NamedTempFile,
+    /// What to call it when handing it over.
+    pub name: String,
+    pub media_type: &'static str,
+    pub rows: u64,
+    pub encrypted: bool,
+}
+
+/// Exports the case list, filtered as `request.filters` say, for `actor`.
+pub async fn export_cases(
+    app: &App,
+    actor: &Actor,
+    request: CaseExport,
+) -> Result<ExportedFile, Error> {
+    let (query, mut problems) = crate::cases::list_query(actor, &request.filters)?;
+    let action = if request.pseudonymise {
+        Action::ExportPseudonymised
+    } else {
+        Action::ExportPersonal
+    };
+    authorize(actor, action, Resource::Programme)?;
+    let format = Format::parse(&request.format);
+    if format.is_none() {
+        problems.add("format", "error-choice");
+    }
+    let passphrase = request.passphrase.clone().filter(|p| !p.trim().is_empty());
+    match &passphrase {
+        None if !request.pseudonymise => problems.add("passphrase", "error-passphrase-required"),
+        Some(p) => {
+            if let Err(code) = domain::security::check_passphrase(p) {
+                problems.add("passphrase", code);
+            }
+        }
+        None => {}
+    }
+    if request.pseudonymise && request.pseudonym_key.trim().chars().count() > 100 {
+        problems.add("pseudonym_key", "error-too-long");
+    }
+    let Some(format) = format.filter(|_| problems.is_empty()) else {
+        return Err(Error::validation(problems));
+    };
+
+    let pseudonyms = if request.pseudonymise {
+        Some(Pseudonyms::new(app, actor, request.pseudonym_key.trim()).await?)
+    } else {
+        None
+    };
+    let small_groups = match &pseudonyms {
+        Some(_) => Some(small_group_counts(app, &query).await?),
+        None => None,
+    };
+    let headers = case_headers(request.pseudonymise);
+    let (tx, rx) = tokio::sync::mpsc::channel::<Vec<Vec<String>>>(4);
+    let stem = format!(
+        "cases{}-{}",
+        if request.pseudonymise {
+            "-pseudonymised"
+        } else {
+            ""
+        },
+        app.today()
+    );
+    let inner_name = format!("{stem}.{}", format.extension());
+    let writer = {
+        let (inner_name, passphrase) = (inner_name.clone(), passphrase.clone());
+        tokio::task::spawn_blocking(move || {
+            write_file(format, &headers, rx, &inner_name, passphrase.as_deref())
+        })
+    };
+    let bands = AgeBands::default();
+    let mut after = None;
+    let mut rows = 0u64;
+    loop {
+        let page = app.store.export_cases(&query, after.clone(), PAGE).await?;
+        let Some(last) = page.last() else { break };
+        after = Some(last.number.to_string());
+        let batch: Vec<Vec<String>> = page
+            .iter()
+            .map(|case| {
+                let values = case_values(case);
+                match (&pseudonyms, &small_groups) {
+                    (Some(p), Some(groups)) => {
+                        pseudonymised_row(values, &p.of(case), &bands, groups)
+                    }
+                    _ => values,
+                }
+            })
+            .collect();
+        rows += batch.len() as u64;
+        if tx.send(batch).await.is_err() {
+            break;
+        }
+    }
+    drop(tx);
+    let file = writer.await.map_err(Error::internal)??;
+
+    let filter = filter_summary(&request.filters);
+    let mut changes = vec![
+        change("what", "cases"),
+        change("format", format.extension()),
+        change("rows", &rows.to_string()),
+        change("filter", &filter),
+        change("encrypted", if passphrase.is_some() { "yes" } else { "no" }),
+    ];
+    if request.pseudonymise {
+        changes.push(change("pseudonymised", "yes"));
+    }
+    app.store
+        .append_audit(AuditContext::by(actor.user_id, app.now()).entry(
+            AuditAction::Export,
+            "export",
+            actor.user_id.to_string(),
+            changes,
+        ))
+        .await?;
+    let encrypted = passphrase.is_some();
+    Ok(ExportedFile {
+        file,
+        name: if encrypted {
+            format!("{stem}.zip")
+        } else {
+            inner_name
+        },
+        media_type: if encrypted {
+            "application/zip"
+        } else {
+            format.media_type()
+        },
+        rows,
+        encrypted,
+    })
+}
+
+fn change(field: &str, after: &str) -> FieldChange {
+    FieldChange {
+        field: field.into(),
+        before: None,
+        after: Some(after.into()),
+    }
+}
+
+/// The filters as `name=value` pairs (those set), for the audit entry.
+fn filter_summary(f: &CaseFilters) -> String {
+    [
+        ("q", &f.q),
+        ("office", &f.office),
+        ("stage", &f.stage),
+        ("case_manager", &f.case_manager),
+        ("sex", &f.sex),
+        ("province", &f.province),
+        ("returned_from", &f.returned_from),
+        ("returned_to", &f.returned_to),
+    ]
+    .iter()
+    .filter(|(_, v)| !v.trim().is_empty())
+    .map(|(k, v)| format!("{k}={}", v.trim()))
+    .collect::<Vec<_>>()
+    .join("&")
+}
+
+/// A case's values in the order of `domain::export::CASE_COLUMNS`.
+fn case_values(case: &CaseRecord) -> Vec<String> {
+    let p = &case.profile;
+    let opt = |v: &Option<String>| v.clone().unwrap_or_default();
+    let yes_no = |v: bool| if v { "yes" } else { "no" }.to_string();
+    let values = vec![
+        case.number.to_string(),
+        case.office.code.to_string(),
+        case.stage.as_str().to_string(),
+        opt(&case.case_manager_name),
+        p.given_name.clone(),
+        p.family_name.clone(),
+        p.sex.as_str().to_string(),
+        opt(&p.gender),
+        p.date_of_birth.map(|d| d.to_string()).unwrap_or_default(),
+        p.age_at_return().map(|a| a.to_string()).unwrap_or_default(),
+        p.nationality.clone(),
+        p.return_date.to_string(),
+        p.returned_from.clone(),
+        p.absence_months.map(|m| m.to_string()).unwrap_or_default(),
+        p.return_type.as_str().to_string(),
+        p.return_country.clone(),
+        p.return_province.clone(),
+        opt(&p.return_community),
+        p.vulnerabilities
+            .iter()
+            .map(|v| v.as_str())
+            .collect::<Vec<_>>()
+            .join(" "),
+        yes_no(p.is_restricted()),
+        opt(&p.phone),
+        opt(&p.email),
+        opt(&p.address),
+        opt(&p.preferred_language),
+        p.household.len().to_string(),
+        case.created_at.date().to_string(),
+    ];
+    debug_assert_eq!(values.len(), CASE_COLUMNS.len());
+    values
+}
+
+/// A row of a pseudonymised file: identifying values left out, the pseudonym in place of the
+/// case number, ages as bands, and the small-group flag last.
+fn pseudonymised_row(
+    values: Vec<String>,
+    pseudonym: &str,
+    bands: &AgeBands,
+    groups: &HashMap<Vec<String>, u64>,
+) -> Vec<String> {
+    let key = quasi_key_banded(&values, bands);
+    let mut row: Vec<String> = CASE_COLUMNS
+        .iter()
+        .zip(values)
+        .filter_map(|((_, personal), v)| pseudonymised_value(*personal, v, pseudonym, bands))
+        .collect();
+    let small = groups.get(&key).copied().unwrap_or(0) < SMALL_GROUP;
+    row.push(if small { "yes" } else { "" }.into());
+    row
+}
+
+/// The row's quasi-identifiers, with the age as its band.
+fn quasi_key_banded(values: &[String], bands: &AgeBands) -> Vec<String> {
+    CASE_COLUMNS
+        .iter()
+        .zip(values)
+        .filter_map(|((_, personal), v)| match personal {
+            Personal::Quasi => Some(v.clone()),
+            Personal::Age => Some(bands.band(v.parse().ok()).unwrap_or_default()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// How many cases of the export share each combination of quasi-identifiers: a first pass.
+async fn small_group_counts(
+    app: &App,
+    query: &CaseQuery,
+) -> Result<HashMap<Vec<String>, u64>, Error> {
+    let bands = AgeBands::default();
+    let mut counts = HashMap::new();
+    let mut after = None;
+    loop {
+        let page = app.store.export_cases(query, after.clone(), PAGE).await?;
+        let Some(last) = page.last() else { break };
+        after = Some(last.number.to_string());
+        for case in &page {
+            *counts
+                .entry(quasi_key_banded(&case_values(case), &bands))
+                .or_insert(0) += 1;
+        }
+    }
+    Ok(counts)
+}
+
+/// Stable pseudonyms: HMAC-SHA-256 of the case id under the programme's secret and the export
+/// key. Without the secret (kept in the database, never exported) nobody can link a pseudonym
+/// to a case, nor two files made with different keys.
+struct Pseudonyms {
+    mac: Hmac<Sha256>,
+}
+
+impl Pseudonyms {
+    async fn new(app: &App, actor: &Actor, key: &str) -> Result<Self, Error> {
+        let secret = match app.store.setting(PSEUDONYM_SECRET).await? {
+            Some(s) => s,
+            None => {
+                let bytes: [u8; 32] = rand::random();
+                let s: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+                app.store
+                    .set_setting(
+                        PSEUDONYM_SECRET,
+                        s.clone(),
+                        AuditContext::by(actor.user_id, app.now()),
+                    )
+                    .await?;
+                // Another export may have made one at the same moment: use the one kept.
+                app.store.setting(PSEUDONYM_SECRET).await?.unwrap_or(s)
+            }
+        };
+        let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).map_err(Error::internal)?;
+        mac.update(key.as_bytes());
+        mac.update(b"\0");
+        Ok(Pseudonyms { mac })
+    }
+
+    fn of(&self, case: &CaseRecord) -> String {
+        let mut mac = self.mac.clone();
+        mac.update(case.id.to_string().as_bytes());
+        let digest = mac.finalize().into_bytes();
+        let hex: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+        format!("R-{hex}")
+    }
+}
+
+/// Writes the rows arriving on `rx` into a temporary file: the CSV or XLSX file itself, or a ZIP
+/// file holding it encrypted with `passphrase`.
+fn write_file(
+    format: Format,
+    headers: &[&str],
+    mut rx: tokio::sync::mpsc::Receiver<Vec<Vec<String>>>,
+    inner_name: &str,
+    passphrase: Option<&str>,
+) -> Result<tempfile::NamedTempFile, Error> {
+    let out = tempfile::NamedTempFile::new().map_err(Error::internal)?;
+    match passphrase {
+        None => {
+            let mut w = std::io::BufWriter::new(out.reopen().map_err(Error::internal)?);
+            write_table(format, headers, &mut rx, &mut w)?;
+            w.flush().map_err(Error::internal)?;
+        }
+        Some(p) => {
+            let mut zip = zip::ZipWriter::new(out.reopen().map_err(Error::internal)?);
+            let options = zip::write::SimpleFileOptions::default()
+                .compression_method(zip::CompressionMethod::Deflated)
+                .large_file(true)
+                .with_aes_encryption(zip::AesMode::Aes256, p);
+            zip.start_file(inner_name, options)
+                .map_err(Error::internal)?;
+            write_table(format, headers, &mut rx, &mut zip)?;
+            zip.finish().map_err(Error::internal)?;
+        }
+    }
+    Ok(out)
+}
+
+fn write_table(
+    format: Format,
+    headers: &[&str],
+    rx: &mut tokio::sync::mpsc::Receiver<Vec<Vec<String>>>,
+    out: &mut (impl Write + Send),
+) -> Result<(), Error> {
+    match format {
+        Format::Csv => {
+            let mut w = csv::Writer::from_writer(out);
+            w.write_record(headers).map_err(Error::internal)?;
+            while let Some(batch) = rx.blocking_recv() {
+                for row in batch {
+                    w.write_record(&row).map_err(Error::internal)?;
+                }
+            }
+            w.flush().map_err(Error::internal)?;
+        }
+        Format::Xlsx => {
+            let mut book = rust_xlsxwriter::Workbook::new();
+            let mut sheet = new_sheet(&mut book, headers, 1)?;
+            let mut row = 1u32;
+            let mut sheets = 1;
+            while let Some(batch) = rx.blocking_recv() {
+                for values in batch {
+                    if row == SHEET_ROWS {
+                        sheets += 1;
+                        sheet = new_sheet(&mut book, headers, sheets)?;
+                        row = 1;
+                    }
+                    for (col, v) in values.iter().enumerate() {
+                        book.worksheet_from_index(sheet)
+                            .and_then(|s| s.write_string(row, col as u16, v).map(|_| ()))
+                            .map_err(Error::internal)?;
+                    }
+                    row += 1;
+                }
+            }
+            book.save_to_writer(out).map_err(Error::internal)?;
+        }
+    }
+    Ok(())
+}
+
+/// Adds a sheet (low memory: rows go to a temporary file as they are written) with the header
+/// row, and returns its index.
+fn new_sheet(
+    book: &mut rust_xlsxwriter::Workbook,
+    headers: &[&str],
+    n: usize,
+) -> Result<usize, Error> {
+    let sheet = book
+        .add_worksheet_with_constant_memory()
+        .map_err(Error::internal)?;
+    let name = if n == 1 {
+        "cases".to_string()
+    } else {
+        format!("cases {n}")
+    };
+    sheet.set_name(&name).map_err(Error::internal)?;
+    for (col, h) in headers.iter().enumerate() {
+        sheet
+            .write_string(0, col as u16, *h)
+            .map_err(Error::internal)?;
+    }
+    Ok(n - 1)
+}

@@ -1,0 +1,142 @@
+//! `reintegra export`: the case list to a file, as the export page makes it, with the rights
+//! and scope of a named user (and audited as theirs).
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::{Context, Result, bail};
+use clap::Subcommand;
+use domain::Username;
+
+use crate::{DataDir, open};
+
+#[derive(Subcommand)]
+pub enum ExportCommand {
+    /// Export the case list (all the cases the user may see, or those matching --filter).
+    /// Personal data always comes encrypted: give the passphrase on standard input.
+    Cases {
+        #[command(flatten)]
+        data: DataDir,
+        /// Whose rights, scope and audit trail the export uses.
+        #[arg(long)]
+        username: String,
+        /// csv or xlsx.
+        #[arg(long, default_value = "xlsx")]
+        format: String,
+        /// No names, contacts, exact places or free text: a pseudonym per returnee.
+        #[arg(long)]
+        pseudonymise: bool,
+        /// Files made with the same key give a returnee the same pseudonym.
+        #[arg(long, default_value = "")]
+        pseudonym_key: String,
+        /// Encrypt the file with the passphrase read from standard input (required for
+        /// personal data).
+        #[arg(long, alias = "passphrase-stdin")]
+        password_stdin: bool,
+        /// A case list filter as the list page names it, for example `office=<id>`,
+        /// `stage=follow_up`, `sex=female`, `q=Diallo`. Repeat for several.
+        #[arg(long = "filter", value_name = "NAME=VALUE")]
+        filters: Vec<String>,
+        /// The file to write (it must not exist).
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+pub async fn run(command: ExportCommand) -> Result<()> {
+    let ExportCommand::Cases {
+        data,
+        username,
+        format,
+        pseudonymise,
+        pseudonym_key,
+        password_stdin,
+        filters,
+        out,
+    } = command;
+    if out.exists() {
+        bail!("{} already exists: name a new file", out.display());
+    }
+    let mut query = Vec::new();
+    for f in &filters {
+        let Some((name, value)) = f.split_once('=') else {
+            bail!("a filter is NAME=VALUE, not {f:?}");
+        };
+        const NAMES: [&str; 8] = [
+            "q",
+            "office",
+            "stage",
+            "case_manager",
+            "sex",
+            "province",
+            "returned_from",
+            "returned_to",
+        ];
+        if !NAMES.contains(&name.trim()) {
+            bail!(
+                "no filter is named {name:?}; the filters are {}",
+                NAMES.join(", ")
+            );
+        }
+        query.push((name.trim().to_string(), value.trim().to_string()));
+    }
+    let filters: app::cases::CaseFilters = serde_json::to_value(
+        query
+            .into_iter()
+            .collect::<std::collections::BTreeMap<_, _>>(),
+    )
+    .and_then(serde_json::from_value)
+    .context("unknown filter name")?;
+    let passphrase = password_stdin
+        .then(|| crate::backup::passphrase_from_stdin(false))
+        .transpose()?;
+    let app = app::App::new(Arc::new(open(&data).await?));
+    let username = Username::parse(&username)?;
+    let user = match app.store.user_by_username(&username).await? {
+        Some(u) if !u.disabled => u,
+        Some(_) => bail!("{username}'s account is disabled"),
+        None => bail!("no user named {username}"),
+    };
+    let actor = domain::authz::Actor {
+        user_id: user.id,
+        role: user.role,
+        office: user.office,
+        organisation: user.organisation,
+    };
+    let request = app::exports::CaseExport {
+        filters,
+        format,
+        pseudonymise,
+        passphrase,
+        pseudonym_key,
+    };
+    let file = match app::exports::export_cases(&app, &actor, request).await {
+        Ok(f) => f,
+        Err(e) if !e.fields.is_empty() => bail!(
+            "nothing was exported: {}",
+            e.fields
+                .0
+                .iter()
+                .map(|f| format!("{}: {}", f.field, f.code))
+                .collect::<Vec<_>>()
+                .join("; ")
+        ),
+        Err(e) if e.kind == app::ErrorKind::Forbidden => {
+            bail!("nothing was exported: {username} may not make this export (docs/roles.md)")
+        }
+        Err(e) => bail!("nothing was exported: {e}"),
+    };
+    std::fs::copy(file.file.path(), &out)
+        .with_context(|| format!("cannot write {}", out.display()))?;
+    println!(
+        "{} case(s) written to {}{}",
+        file.rows,
+        out.display(),
+        if file.encrypted {
+            " (an encrypted ZIP file)"
+        } else {
+            ""
+        }
+    );
+    Ok(())
+}
