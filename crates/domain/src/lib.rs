@@ -12,6 +12,7 @@ pub mod consent;
 pub mod disclosure;
 pub mod duplicates;
 pub mod export;
+pub mod import;
 pub mod ids;
 pub mod language;
 pub mod me;

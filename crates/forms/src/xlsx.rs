@@ -15,13 +15,41 @@ pub const MAX_FILE_BYTES: usize = 5 * 1024 * 1024;
 /// anything is unpacked, so a small file that inflates enormously is refused cheaply.
 pub const MAX_UNPACKED_BYTES: u64 = 40 * 1024 * 1024;
 
+/// How much of a workbook is read: its file size, what it unpacks to (checked against the sizes
+/// the zip declares, before anything is unpacked, so a small file that inflates enormously is
+/// refused cheaply), and the rows and columns of a sheet.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    pub file_bytes: usize,
+    pub unpacked_bytes: u64,
+    pub rows: usize,
+    pub columns: usize,
+    /// What the file is expected to be, for messages ("an XLSForm").
+    pub what: &'static str,
+}
+
+/// An XLSForm's limits.
+pub const FORM_LIMITS: Limits = Limits {
+    file_bytes: MAX_FILE_BYTES,
+    unpacked_bytes: MAX_UNPACKED_BYTES,
+    rows: MAX_ROWS,
+    columns: MAX_COLUMNS,
+    what: "an XLSForm",
+};
+
 /// Reads every sheet of an `.xlsx` file as text cells.
 pub fn read(bytes: &[u8]) -> Result<Workbook, Problem> {
-    if bytes.len() > MAX_FILE_BYTES {
+    read_within(bytes, FORM_LIMITS, usize::MAX)
+}
+
+/// Reads the first `sheets` sheets of an `.xlsx` file as text cells, within `limits`.
+pub fn read_within(bytes: &[u8], limits: Limits, sheets: usize) -> Result<Workbook, Problem> {
+    if bytes.len() > limits.file_bytes {
         return Err(Problem::workbook(format!(
-            "the file is {:.1} MB; an XLSForm must be under {} MB",
+            "the file is {:.1} MB; {} must be under {} MB",
             bytes.len() as f64 / 1024.0 / 1024.0,
-            MAX_FILE_BYTES / 1024 / 1024
+            limits.what,
+            limits.file_bytes / 1024 / 1024
         )));
     }
     if !bytes.starts_with(b"PK") {
@@ -38,27 +66,28 @@ pub fn read(bytes: &[u8]) -> Result<Workbook, Problem> {
             .map_err(|e| Problem::workbook(format!("the .xlsx file cannot be read: {e}")))?;
         unpacked = unpacked.saturating_add(entry.size());
     }
-    if unpacked > MAX_UNPACKED_BYTES {
+    if unpacked > limits.unpacked_bytes {
         return Err(Problem::workbook(format!(
-            "the workbook unpacks to {} MB; an XLSForm is far smaller (is this the right file?)",
-            unpacked / 1024 / 1024
+            "the workbook unpacks to {} MB; {} is far smaller (is this the right file?)",
+            unpacked / 1024 / 1024,
+            limits.what
         )));
     }
     // The reader is another project's code: a damaged file that trips it (fuzzing found cell
     // references that overflow its arithmetic) is a file that cannot be read, not a crash.
-    std::panic::catch_unwind(|| read_sheets(bytes)).unwrap_or_else(|_| {
+    std::panic::catch_unwind(|| read_sheets(bytes, limits, sheets)).unwrap_or_else(|_| {
         Err(Problem::workbook(
             "the .xlsx file is damaged and cannot be read; save it again from the spreadsheet program",
         ))
     })
 }
 
-fn read_sheets(bytes: &[u8]) -> Result<Workbook, Problem> {
+fn read_sheets(bytes: &[u8], limits: Limits, count: usize) -> Result<Workbook, Problem> {
     let mut book: Xlsx<_> = calamine::open_workbook_from_rs(Cursor::new(bytes))
         .map_err(|e| Problem::workbook(format!("the .xlsx file cannot be read: {e}")))?;
     let mut sheets = Vec::new();
-    for name in book.sheet_names() {
-        let rows = read_sheet(&mut book, &name)?;
+    for name in book.sheet_names().into_iter().take(count) {
+        let rows = read_sheet(&mut book, &name, limits)?;
         sheets.push(Sheet { name, rows });
     }
     Ok(Workbook { sheets })
@@ -68,7 +97,11 @@ fn read_sheets(bytes: &[u8]) -> Result<Workbook, Problem> {
 /// streamed, never laid out as a grid: a sheet that declares (or holds one value at) a far
 /// corner such as `XFD1048576` would otherwise make a grid of billions of cells. A value
 /// outside the limits of a form refuses the workbook before anything of that size exists.
-fn read_sheet(book: &mut Xlsx<Cursor<&[u8]>>, name: &str) -> Result<Vec<Vec<String>>, Problem> {
+fn read_sheet(
+    book: &mut Xlsx<Cursor<&[u8]>>,
+    name: &str,
+    limits: Limits,
+) -> Result<Vec<Vec<String>>, Problem> {
     let unreadable = |e: calamine::XlsxError| {
         Problem::workbook(format!("the sheet '{name}' cannot be read: {e}"))
     };
@@ -82,12 +115,15 @@ fn read_sheet(book: &mut Xlsx<Cursor<&[u8]>>, name: &str) -> Result<Vec<Vec<Stri
         }
         let (row, column) = cell.get_position();
         let (row, column) = (row as usize, column as usize);
-        if row > MAX_ROWS || column >= MAX_COLUMNS {
+        if row > limits.rows || column >= limits.columns {
             return Err(Problem::workbook(format!(
-                "the sheet '{name}' has a value in row {} and column {}; a form may have at \
-                 most {MAX_ROWS} rows and {MAX_COLUMNS} columns",
+                "the sheet '{name}' has a value in row {} and column {}; {} may have at most \
+                 {} rows and {} columns",
                 row + 1,
-                column + 1
+                column + 1,
+                limits.what,
+                limits.rows,
+                limits.columns
             )));
         }
         if rows.len() <= row {

@@ -318,6 +318,25 @@ pub trait CaseStore: Send + Sync + 'static {
     /// [`StoreError::Conflict`] and nothing changes.
     async fn update_case(&self, update: CaseUpdate, audit: AuditContext) -> Result<CaseRecord>;
     async fn list_cases(&self, query: &CaseQuery) -> Result<CasePage>;
+    /// Registers every case as [`CaseStore::create_case`] would, and writes `event` (the
+    /// import's own audit entry), in one transaction: all or nothing. Returns the case numbers
+    /// in order.
+    async fn create_cases(
+        &self,
+        cases: Vec<NewCase>,
+        audit: AuditContext,
+        event: NewAuditEntry,
+    ) -> Result<Vec<String>>;
+    /// Keeps the record of a file uploaded for an import (its content is in the file store).
+    async fn add_import_file(&self, file: ImportFile) -> Result<()>;
+    async fn import_file(&self, id: uuid::Uuid) -> Result<Option<ImportFile>>;
+    /// Forgets the import file `id` (when given) and every one uploaded before `before`, and
+    /// deletes their content when nothing else names it.
+    async fn remove_import_files(
+        &self,
+        id: Option<uuid::Uuid>,
+        before: OffsetDateTime,
+    ) -> Result<()>;
     /// Whole records (with vulnerabilities and household) of the cases a list query matches,
     /// `limit` at a time in case-number order, after the case number `after`: how exports walk
     /// a list of any length.

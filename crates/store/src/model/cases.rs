@@ -244,3 +244,14 @@ pub struct ErasureRequest {
     pub requested_by: Option<UserId>,
     pub requested_at: OffsetDateTime,
 }
+
+/// A file uploaded for a bulk import, kept until it is imported or abandoned.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ImportFile {
+    pub id: uuid::Uuid,
+    /// Who uploaded it: only they may import it.
+    pub user: UserId,
+    pub file_name: String,
+    pub sha256: String,
+    pub uploaded_at: OffsetDateTime,
+}

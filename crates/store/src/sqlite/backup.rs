@@ -272,6 +272,7 @@ fn referenced_files(c: &Connection) -> Result<BTreeSet<String>> {
         "SELECT sha256 FROM submission_files
          UNION SELECT sha256 FROM form_files
          UNION SELECT sha256 FROM field_parts
+         UNION SELECT sha256 FROM import_files
          UNION SELECT json_extract(j.value, '$.sha256') FROM held_submissions h, json_each(h.files) j
          UNION SELECT json_extract(j.value, '$.sha256') FROM sealed_submissions s, json_each(s.files) j",
     )?;

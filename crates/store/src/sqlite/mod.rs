@@ -13,6 +13,7 @@ mod community;
 mod field;
 mod files;
 mod forms;
+mod imports;
 mod me;
 mod pathway;
 mod plans;
@@ -171,6 +172,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         26,
         "encrypted field submissions",
         include_str!("../../migrations/sqlite/0026_sealed_submissions.sql"),
+    ),
+    (
+        27,
+        "files uploaded for bulk imports",
+        include_str!("../../migrations/sqlite/0027_import_files.sql"),
     ),
 ];
 

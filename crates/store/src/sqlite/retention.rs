@@ -112,7 +112,7 @@ fn case_file_hashes(c: &Connection, case: CaseId) -> Result<Vec<String>> {
 }
 
 /// Of `hashes`, those no submission, form version or instance still arriving names any more.
-fn unreferenced(c: &Connection, hashes: Vec<String>) -> Result<Vec<String>> {
+pub(super) fn unreferenced(c: &Connection, hashes: Vec<String>) -> Result<Vec<String>> {
     let mut out = Vec::new();
     for h in hashes {
         let used: i64 = c.query_row(
@@ -120,7 +120,8 @@ fn unreferenced(c: &Connection, hashes: Vec<String>) -> Result<Vec<String>> {
                   + (SELECT count(*) FROM form_files WHERE sha256 = ?1)
                   + (SELECT count(*) FROM field_parts WHERE sha256 = ?1)
                   + (SELECT count(*) FROM held_submissions WHERE instr(files, ?1) > 0)
-                  + (SELECT count(*) FROM sealed_submissions WHERE instr(files, ?1) > 0)",
+                  + (SELECT count(*) FROM sealed_submissions WHERE instr(files, ?1) > 0)
+                  + (SELECT count(*) FROM import_files WHERE sha256 = ?1)",
             [&h],
             |r| r.get(0),
         )?;

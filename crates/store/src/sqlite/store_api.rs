@@ -33,6 +33,35 @@ impl CaseStore for SqliteStore {
         let q = query.clone();
         self.read(move |c| cases::list(c, &q)).await
     }
+    async fn create_cases(
+        &self,
+        cases: Vec<NewCase>,
+        audit: AuditContext,
+        event: NewAuditEntry,
+    ) -> Result<Vec<String>> {
+        self.write_blocking(move |tx| imports::create_cases(tx, &cases, &audit, &event))
+            .await
+    }
+    async fn add_import_file(&self, file: ImportFile) -> Result<()> {
+        self.write(move |tx| imports::add_file(tx, &file)).await
+    }
+    async fn import_file(&self, id: uuid::Uuid) -> Result<Option<ImportFile>> {
+        self.read(move |c| imports::file(c, id)).await
+    }
+    async fn remove_import_files(
+        &self,
+        id: Option<uuid::Uuid>,
+        before: OffsetDateTime,
+    ) -> Result<()> {
+        let files = self.files.clone();
+        let orphans = self
+            .write(move |tx| imports::remove_files(tx, id, before))
+            .await?;
+        for hash in orphans {
+            files.remove(&hash)?;
+        }
+        Ok(())
+    }
     async fn export_cases(
         &self,
         query: &CaseQuery,

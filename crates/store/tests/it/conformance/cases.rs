@@ -6,7 +6,7 @@ use domain::audit::AuditAction;
 use domain::authz::{CaseListScope, RestrictedVisibility};
 use domain::case::{CaseStage, HouseholdMember, Relationship, Sex, Vulnerability};
 use domain::consent::{ConsentDecision, ConsentMethod, ConsentPurpose, ConsentRecord};
-use domain::{CaseId, OfficeCode, Role};
+use domain::{CaseId, OfficeCode, OfficeId, Role};
 use store::*;
 use time::macros::{date, datetime};
 
@@ -17,6 +17,7 @@ pub async fn run(s: Arc<dyn Store>) {
     stale_updates_change_nothing(&s).await;
     listing_filters_search_and_scope(&s).await;
     exports_walk_a_filtered_list_in_number_order(&s).await;
+    imports_register_all_cases_or_none_and_forget_their_files(&s).await;
     consent_is_append_only(&s).await;
     consent_given_at_registration_lands_with_the_case(&s).await;
     audit_entries_read_back_with_actor_reason_and_order(&s).await;
@@ -450,6 +451,88 @@ async fn exports_walk_a_filtered_list_in_number_order(s: &Arc<dyn Store>) {
         seen.iter()
             .all(|c| c.profile.household.len() == 1 && c.profile.vulnerabilities.len() == 1)
     );
+}
+
+async fn imports_register_all_cases_or_none_and_forget_their_files(s: &Arc<dyn Store>) {
+    let o = super::office(s, "IMP").await;
+    let pm = user(s, "imp.pm", Role::ProgrammeManager, Some(o.id)).await;
+    let new = |given: &str, office| NewCase {
+        id: CaseId::new(),
+        office,
+        case_manager: None,
+        profile: profile(given, "Imported"),
+        stage: CaseStage::Intake,
+        consents: vec![],
+    };
+    let event = |n: usize| {
+        AuditContext::by(pm.id, NOW).entry(
+            domain::audit::AuditAction::Create,
+            "import",
+            format!("file-{n}"),
+            vec![],
+        )
+    };
+    let numbers = s
+        .create_cases(
+            vec![new("One", o.id), new("Two", o.id)],
+            AuditContext::by(pm.id, NOW),
+            event(1),
+        )
+        .await
+        .unwrap();
+    assert_eq!(numbers.len(), 2);
+    assert!(numbers[0] < numbers[1]);
+    assert_eq!(
+        s.audit_for_record("import", "file-1", AuditScope::Changes)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    // A case in an office that does not exist fails the whole batch.
+    let mut q = CaseQuery::new(CaseListScope {
+        office: Some(o.id),
+        restricted: RestrictedVisibility::All,
+    });
+    q.text = Some("imported".into());
+    let before = s.list_cases(&q).await.unwrap().total;
+    let refused = s
+        .create_cases(
+            vec![new("Three", o.id), new("Four", OfficeId::new())],
+            AuditContext::by(pm.id, NOW),
+            event(2),
+        )
+        .await;
+    assert!(refused.is_err());
+    assert_eq!(s.list_cases(&q).await.unwrap().total, before, "none of the batch");
+    assert!(
+        s.audit_for_record("import", "file-2", AuditScope::Changes)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // An uploaded file is kept until it is forgotten, then its content goes too.
+    let hash = s.put_file(b"given_name,family_name\n".to_vec()).await.unwrap();
+    let file = ImportFile {
+        id: uuid::Uuid::new_v4(),
+        user: pm.id,
+        file_name: "returnees.csv".into(),
+        sha256: hash.clone(),
+        uploaded_at: NOW,
+    };
+    s.add_import_file(file.clone()).await.unwrap();
+    assert_eq!(s.import_file(file.id).await.unwrap(), Some(file.clone()));
+    // Files uploaded since the cut-off stay.
+    s.remove_import_files(None, NOW - time::Duration::hours(1))
+        .await
+        .unwrap();
+    assert!(s.import_file(file.id).await.unwrap().is_some());
+    s.remove_import_files(Some(file.id), NOW - time::Duration::hours(1))
+        .await
+        .unwrap();
+    assert_eq!(s.import_file(file.id).await.unwrap(), None);
+    assert!(matches!(s.read_file(&hash).await, Err(StoreError::NotFound)));
 }
 
 async fn consent_is_append_only(s: &Arc<dyn Store>) {
