@@ -261,7 +261,7 @@ fn case_values(case: &CaseRecord) -> Vec<String> {
             .iter()
             .map(|v| v.as_str())
             .collect::<Vec<_>>()
-            .join(" "),
+            .join(", "),
         yes_no(p.is_restricted()),
         opt(&p.phone),
         opt(&p.email),

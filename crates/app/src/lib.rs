@@ -16,6 +16,7 @@ mod error;
 pub mod exports;
 pub mod field;
 pub mod forms;
+pub mod imports;
 pub mod instruments;
 pub mod lookups;
 pub mod pathway;

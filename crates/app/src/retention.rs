@@ -143,6 +143,11 @@ pub struct RetentionRun {
 /// retention period. Does nothing when no period is set. Run daily by the server, and by
 /// `reintegra retention run`.
 pub async fn run(app: &App) -> Result<RetentionRun, Error> {
+    // Files uploaded for an import and never imported are not kept past a day, whatever the
+    // retention period.
+    app.store
+        .remove_import_files(None, app.now() - crate::imports::KEPT_FOR)
+        .await?;
     let Some(months) = retention_months(app).await? else {
         return Ok(RetentionRun::default());
     };

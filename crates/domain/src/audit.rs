@@ -30,6 +30,8 @@ named_enum!(
         Disclose = "disclose",
         /// Records written to a file (an export), with what, how many and which filter.
         Export = "export",
+        /// Records created from a file (a bulk import), naming the file's hash.
+        Import = "import",
     }
 );
 

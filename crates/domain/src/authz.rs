@@ -78,10 +78,12 @@ pub enum Action {
     ExportPersonal,
     /// Export pseudonymised analysis files: a pseudonym for each returnee, nothing identifying.
     ExportPseudonymised,
+    /// Import records in bulk from a file (returnees, survey results).
+    ImportRecords,
 }
 
 impl Action {
-    pub const ALL: [Action; 29] = [
+    pub const ALL: [Action; 30] = [
         Action::ListCases,
         Action::ReadCase,
         Action::CreateCase,
@@ -111,6 +113,7 @@ impl Action {
         Action::ManageResults,
         Action::ExportPersonal,
         Action::ExportPseudonymised,
+        Action::ImportRecords,
     ];
 
     /// Name used in `docs/roles.md` and in audit entries.
@@ -145,6 +148,7 @@ impl Action {
             Action::ManageResults => "results.manage",
             Action::ExportPersonal => "data.export",
             Action::ExportPseudonymised => "data.export-pseudonymised",
+            Action::ImportRecords => "data.import",
         }
     }
 }

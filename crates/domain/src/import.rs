@@ -59,18 +59,58 @@ impl ImportField {
     fn aliases(self) -> &'static [&'static str] {
         use ImportField::*;
         match self {
-            GivenName => &["first_name", "firstname", "prenom", "prenoms", "given", "forename"],
-            FamilyName => &["last_name", "lastname", "surname", "nom", "nom_de_famille", "family"],
+            GivenName => &[
+                "first_name",
+                "firstname",
+                "prenom",
+                "prenoms",
+                "given",
+                "forename",
+            ],
+            FamilyName => &[
+                "last_name",
+                "lastname",
+                "surname",
+                "nom",
+                "nom_de_famille",
+                "family",
+            ],
             Sex => &["sexe"],
-            DateOfBirth => &["dob", "birth_date", "birthdate", "date_naissance", "date_de_naissance"],
+            DateOfBirth => &[
+                "dob",
+                "birth_date",
+                "birthdate",
+                "date_naissance",
+                "date_de_naissance",
+            ],
             AgeAtReturn => &["age", "age_au_retour"],
             Nationality => &["nationalite", "citizenship"],
-            ReturnDate => &["date_of_return", "date_retour", "date_de_retour", "arrival_date"],
-            ReturnedFrom => &["host_country", "pays_d_accueil", "pays_de_provenance", "pays_hote"],
+            ReturnDate => &[
+                "date_of_return",
+                "date_retour",
+                "date_de_retour",
+                "arrival_date",
+            ],
+            ReturnedFrom => &[
+                "host_country",
+                "pays_d_accueil",
+                "pays_de_provenance",
+                "pays_hote",
+            ],
             AbsenceMonths => &["months_abroad", "duree_d_absence_mois", "mois_a_l_etranger"],
             ReturnType => &["type_of_return", "type_de_retour", "type_retour"],
-            ReturnCountry => &["country_of_return", "pays_de_retour", "country_of_origin", "pays_d_origine"],
-            ReturnProvince => &["province", "region", "region_de_retour", "province_de_retour"],
+            ReturnCountry => &[
+                "country_of_return",
+                "pays_de_retour",
+                "country_of_origin",
+                "pays_d_origine",
+            ],
+            ReturnProvince => &[
+                "province",
+                "region",
+                "region_de_retour",
+                "province_de_retour",
+            ],
             ReturnCommunity => &["community", "commune", "village", "communaute"],
             Phone => &["telephone", "tel", "phone_number", "mobile"],
             Email => &["e_mail", "courriel"],
@@ -124,10 +164,16 @@ pub fn parse_return_type(v: &str) -> Option<ReturnType> {
         return Some(t);
     }
     Some(match w.as_str() {
-        "avr" | "avrr" | "rva" | "arv" | "assisted" | "assisted_voluntary_return"
-        | "retour_volontaire_assiste" | "retour_volontaire" | "voluntary" | "volontaire" => {
-            ReturnType::AssistedVoluntary
-        }
+        "avr"
+        | "avrr"
+        | "rva"
+        | "arv"
+        | "assisted"
+        | "assisted_voluntary_return"
+        | "retour_volontaire_assiste"
+        | "retour_volontaire"
+        | "voluntary"
+        | "volontaire" => ReturnType::AssistedVoluntary,
         "spontane" | "independent" | "independant" => ReturnType::Spontaneous,
         "oblige" => ReturnType::Obliged,
         "force" | "deported" | "deportation" | "expulse" | "expulsion" => ReturnType::Forced,
@@ -154,7 +200,11 @@ pub fn parse_date(v: &str) -> Option<Date> {
     let [d, m, y] = parts.as_slice() else {
         return None;
     };
-    let (d, m, y) = (d.parse::<u8>().ok()?, m.parse::<u8>().ok()?, y.parse::<i32>().ok()?);
+    let (d, m, y) = (
+        d.parse::<u8>().ok()?,
+        m.parse::<u8>().ok()?,
+        y.parse::<i32>().ok()?,
+    );
     if y < 1000 {
         return None;
     }
@@ -177,9 +227,8 @@ pub fn parse_vulnerability(v: &str) -> Option<Vulnerability> {
 pub fn parse_relationship(v: &str) -> Option<Relationship> {
     let w = word(v);
     Relationship::parse(&w).or(match w.as_str() {
-        "spouse" | "wife" | "husband" | "partner" | "epouse" | "epoux" | "conjoint" | "conjointe" => {
-            Some(Relationship::SpousePartner)
-        }
+        "spouse" | "wife" | "husband" | "partner" | "epouse" | "epoux" | "conjoint"
+        | "conjointe" => Some(Relationship::SpousePartner),
         "son" | "daughter" | "enfant" | "fils" | "fille" => Some(Relationship::Child),
         "mother" | "father" | "mere" | "pere" => Some(Relationship::Parent),
         "brother" | "sister" | "frere" | "soeur" => Some(Relationship::Sibling),
@@ -222,11 +271,21 @@ const COUNTRIES: &[(&str, &str, &str, &str)] = &[
     ("BI", "BDI", "Burundi", "Burundi"),
     ("CM", "CMR", "Cameroon", "Cameroun"),
     ("CV", "CPV", "Cabo Verde", "Cap-Vert"),
-    ("CF", "CAF", "Central African Republic", "République centrafricaine"),
+    (
+        "CF",
+        "CAF",
+        "Central African Republic",
+        "République centrafricaine",
+    ),
     ("TD", "TCD", "Chad", "Tchad"),
     ("KM", "COM", "Comoros", "Comores"),
     ("CG", "COG", "Congo", "Congo"),
-    ("CD", "COD", "Democratic Republic of the Congo", "République démocratique du Congo"),
+    (
+        "CD",
+        "COD",
+        "Democratic Republic of the Congo",
+        "République démocratique du Congo",
+    ),
     ("CI", "CIV", "Côte d'Ivoire", "Côte d'Ivoire"),
     ("DJ", "DJI", "Djibouti", "Djibouti"),
     ("EG", "EGY", "Egypt", "Égypte"),
@@ -334,8 +393,6 @@ pub fn parse_household(v: &str) -> Option<Vec<HouseholdMember>> {
 pub struct ImportedRow {
     pub profile: ReturneeProfile,
     pub consents: Vec<ConsentInput>,
-    /// The case manager's username, when the file names one.
-    pub case_manager: Option<String>,
 }
 
 /// What is wrong with one value: the field (whose column the caller knows) and the message id.
@@ -377,7 +434,11 @@ pub fn read_row(values: &[(ImportField, &str)]) -> Result<ImportedRow, Vec<Probl
     let return_date = date(F::ReturnDate);
     let consent_date = date(F::ConsentDate);
     let mut number = |f: ImportField| {
-        let n = get(f).map(|v| v.parse::<f64>().ok().filter(|n| *n >= 0.0 && n.fract() == 0.0));
+        let n = get(f).map(|v| {
+            v.parse::<f64>()
+                .ok()
+                .filter(|n| *n >= 0.0 && n.fract() == 0.0)
+        });
         read(f, "error-import-number", n != Some(None));
         n.flatten()
     };
@@ -424,7 +485,10 @@ pub fn read_row(values: &[(ImportField, &str)]) -> Result<ImportedRow, Vec<Probl
         d.flatten()
     };
     let decisions = [
-        (ConsentPurpose::CaseManagement, consent(F::ConsentCaseManagement)),
+        (
+            ConsentPurpose::CaseManagement,
+            consent(F::ConsentCaseManagement),
+        ),
         (ConsentPurpose::Contact, consent(F::ConsentContact)),
     ];
     let method = get(F::ConsentMethod).map(parse_consent_method);
@@ -435,8 +499,16 @@ pub fn read_row(values: &[(ImportField, &str)]) -> Result<ImportedRow, Vec<Probl
     );
     let any_decision = decisions.iter().any(|(_, d)| d.is_some());
     if any_decision {
-        read(F::ConsentDate, "error-import-consent-date", consent_date.is_some());
-        read(F::ConsentMethod, "error-import-consent-method", method.is_some());
+        read(
+            F::ConsentDate,
+            "error-import-consent-date",
+            consent_date.is_some(),
+        );
+        read(
+            F::ConsentMethod,
+            "error-import-consent-method",
+            method.is_some(),
+        );
     }
     if !problems.is_empty() {
         return Err(problems);
@@ -484,11 +556,7 @@ pub fn read_row(values: &[(ImportField, &str)]) -> Result<ImportedRow, Vec<Probl
         preferred_language: opt_text(F::PreferredLanguage),
         household: household.flatten().unwrap_or_default(),
     };
-    Ok(ImportedRow {
-        profile,
-        consents,
-        case_manager: opt_text(F::CaseManager),
-    })
+    Ok(ImportedRow { profile, consents })
 }
 
 /// Required fields left empty in a row (their values, not their columns).
@@ -496,11 +564,7 @@ pub fn missing(values: &[(ImportField, &str)]) -> Vec<ImportField> {
     ImportField::REQUIRED
         .iter()
         .copied()
-        .filter(|f| {
-            !values
-                .iter()
-                .any(|(k, v)| k == f && !v.trim().is_empty())
-        })
+        .filter(|f| !values.iter().any(|(k, v)| k == f && !v.trim().is_empty()))
         .collect()
 }
 
@@ -513,9 +577,15 @@ mod tests {
     fn headers_in_english_and_french_find_their_field() {
         assert_eq!(guess_field("Prénom"), Some(ImportField::GivenName));
         assert_eq!(guess_field("NOM"), Some(ImportField::FamilyName));
-        assert_eq!(guess_field("Date de naissance"), Some(ImportField::DateOfBirth));
+        assert_eq!(
+            guess_field("Date de naissance"),
+            Some(ImportField::DateOfBirth)
+        );
         assert_eq!(guess_field("Type of return"), Some(ImportField::ReturnType));
-        assert_eq!(guess_field("return_province"), Some(ImportField::ReturnProvince));
+        assert_eq!(
+            guess_field("return_province"),
+            Some(ImportField::ReturnProvince)
+        );
         assert_eq!(guess_field("Favourite colour"), None);
     }
 
@@ -525,7 +595,10 @@ mod tests {
         assert_eq!(parse_sex("Femme"), Some(Sex::Female));
         assert_eq!(parse_sex("homme"), Some(Sex::Male));
         assert_eq!(parse_sex("X"), None);
-        assert_eq!(parse_return_type("RVA"), Some(ReturnType::AssistedVoluntary));
+        assert_eq!(
+            parse_return_type("RVA"),
+            Some(ReturnType::AssistedVoluntary)
+        );
         assert_eq!(parse_return_type("expulsé"), Some(ReturnType::Forced));
         assert_eq!(parse_return_type("vacation"), None);
         assert_eq!(parse_country("SN").as_deref(), Ok("Senegal"));
@@ -563,7 +636,12 @@ mod tests {
         assert!(fields.contains(&F::ConsentMethod));
         assert_eq!(
             missing(&row),
-            vec![F::FamilyName, F::ReturnedFrom, F::ReturnType, F::ReturnProvince]
+            vec![
+                F::FamilyName,
+                F::ReturnedFrom,
+                F::ReturnType,
+                F::ReturnProvince
+            ]
         );
     }
 }

@@ -4,6 +4,7 @@ mod backup;
 mod demo;
 mod device;
 mod export;
+mod import;
 
 use std::io::Read;
 use std::net::SocketAddr;
@@ -133,6 +134,11 @@ enum Command {
     Rss {
         #[command(subcommand)]
         command: RssCommand,
+    },
+    /// Import records in bulk from files, after a dry run.
+    Import {
+        #[command(subcommand)]
+        command: import::ImportCommand,
     },
     /// Export records to files (CSV or XLSX; encrypted when they hold personal data).
     Export {
@@ -469,6 +475,7 @@ async fn run(cli: Cli) -> Result<()> {
         }
         Command::Device { command } => device::run(command).await,
         Command::Export { command } => export::run(command).await,
+        Command::Import { command } => import::run(command).await,
         Command::Backup {
             data,
             out,

@@ -68,9 +68,8 @@ pub(crate) fn remove_files(
     id: Option<uuid::Uuid>,
     before: time::OffsetDateTime,
 ) -> Result<Vec<String>> {
-    let mut stmt = tx.prepare(
-        "SELECT DISTINCT sha256 FROM import_files WHERE id = ?1 OR uploaded_at < ?2",
-    )?;
+    let mut stmt =
+        tx.prepare("SELECT DISTINCT sha256 FROM import_files WHERE id = ?1 OR uploaded_at < ?2")?;
     let id = id.map(|i| i.to_string()).unwrap_or_default();
     let hashes = stmt
         .query_map(params![id, ts(before)], |r| r.get::<_, String>(0))?

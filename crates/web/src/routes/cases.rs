@@ -6,6 +6,30 @@ pub(super) const ROUTES: &[RouteSpec] = &[
     r("cases.list", "GET", "/cases", act(Action::ListCases)),
     r("cases.new", "GET", "/cases/new", act(Action::CreateCase)),
     r(
+        "cases.import_form",
+        "GET",
+        "/cases/import",
+        act(Action::ImportRecords),
+    ),
+    r(
+        "cases.import_upload",
+        "POST",
+        "/cases/import",
+        act(Action::ImportRecords),
+    ),
+    r(
+        "cases.import_check",
+        "GET",
+        "/cases/import/{import}",
+        act(Action::ImportRecords),
+    ),
+    r(
+        "cases.import_confirm",
+        "POST",
+        "/cases/import/{import}",
+        act(Action::ImportRecords),
+    ),
+    r(
         "cases.export_form",
         "GET",
         "/cases/export",
@@ -127,6 +151,13 @@ pub(super) fn handler(name: &str) -> Option<MethodRouter<AppState>> {
     Some(match name {
         "cases.list" => get(pages::cases::list),
         "cases.new" => get(pages::cases::new_form),
+        "cases.import_form" => get(pages::cases::import_form),
+        // An import file may be far larger than an ordinary form post.
+        "cases.import_upload" => post(pages::cases::import_upload).layer(DefaultBodyLimit::max(
+            app::imports::MAX_FILE_BYTES + 64 * 1024,
+        )),
+        "cases.import_check" => get(pages::cases::import_check),
+        "cases.import_confirm" => post(pages::cases::import_confirm),
         "cases.export_form" => get(pages::cases::export_form),
         "cases.export" => post(pages::cases::export),
         "api.exports.cases" => post(api::exports::cases),

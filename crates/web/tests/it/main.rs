@@ -21,6 +21,7 @@ mod forms_journey;
 mod hardening;
 mod hostile_uploads;
 mod http;
+mod imports;
 mod input_limits;
 mod languages;
 mod layers;

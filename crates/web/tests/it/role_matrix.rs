@@ -428,6 +428,7 @@ async fn request(
         .replace("{token}", "no-such-link")
         .replace("{id}", &id)
         .replace("{sid}", "00000000-0000-0000-0000-000000000000")
+        .replace("{import}", "00000000-0000-0000-0000-000000000000")
         .replace("{name}", "0000000000000000.png")
         .replace("{form}", "w_model")
         .replace("{version}", "2026.2")
@@ -449,6 +450,7 @@ async fn request(
     };
     let res = match name {
         "health" | "login.form" | "api.openapi" | "home" | "password.form" | "account" | "cases.list" | "cases.new" | "cases.export_form"
+        | "cases.import_form" | "cases.import_check"
         | "cases.view" | "cases.edit" | "cases.audit" | "overview" | "users.list" | "two_step" => c.get(&path).await,
         "assets" => c.get("/assets/any/app.css").await,
         "login.submit" => c.post_form("/login", "stale", &[("username", "x"), ("password", "y")]).await,
@@ -504,6 +506,8 @@ async fn request(
         "users.create" => c.post_form(&path, &s.csrf, &[("username", ""), ("role", "")]).await,
         "users.reset" => c.post_form(&format!("/admin/users/{}/reset-password", target.id), &s.csrf, &[]).await,
         "api.me" | "api.cases.list" | "api.cases.get" | "api.consents.list" | "api.audit" => api(reqwest::Method::GET, &path).send().await.unwrap(),
+        "cases.import_upload" => c.post_form(&path, &s.csrf, &[]).await,
+        "cases.import_confirm" => c.post_form(&path, &s.csrf, &[("rows", "all")]).await,
         "cases.export" => c.post_form(&path, &s.csrf, &[("export_kind", "pseudonymised"), ("format", "csv")]).await,
         "api.exports.cases" => api(reqwest::Method::POST, &path)
             .json(&json!({"format": "csv", "pseudonymise": true}))

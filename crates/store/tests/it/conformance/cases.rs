@@ -504,7 +504,11 @@ async fn imports_register_all_cases_or_none_and_forget_their_files(s: &Arc<dyn S
         )
         .await;
     assert!(refused.is_err());
-    assert_eq!(s.list_cases(&q).await.unwrap().total, before, "none of the batch");
+    assert_eq!(
+        s.list_cases(&q).await.unwrap().total,
+        before,
+        "none of the batch"
+    );
     assert!(
         s.audit_for_record("import", "file-2", AuditScope::Changes)
             .await
@@ -513,7 +517,10 @@ async fn imports_register_all_cases_or_none_and_forget_their_files(s: &Arc<dyn S
     );
 
     // An uploaded file is kept until it is forgotten, then its content goes too.
-    let hash = s.put_file(b"given_name,family_name\n".to_vec()).await.unwrap();
+    let hash = s
+        .put_file(b"given_name,family_name\n".to_vec())
+        .await
+        .unwrap();
     let file = ImportFile {
         id: uuid::Uuid::new_v4(),
         user: pm.id,
@@ -532,7 +539,10 @@ async fn imports_register_all_cases_or_none_and_forget_their_files(s: &Arc<dyn S
         .await
         .unwrap();
     assert_eq!(s.import_file(file.id).await.unwrap(), None);
-    assert!(matches!(s.read_file(&hash).await, Err(StoreError::NotFound)));
+    assert!(matches!(
+        s.read_file(&hash).await,
+        Err(StoreError::NotFound)
+    ));
 }
 
 async fn consent_is_append_only(s: &Arc<dyn Store>) {

@@ -54,6 +54,7 @@ pub(super) struct CaseListPage {
     pub(super) q: String,
     /// The results fragment, rendered by its own template so htmx can ask for it alone.
     pub(super) results_html: String,
+    pub(super) may_import: bool,
 }
 
 #[derive(Template)]
@@ -254,5 +255,6 @@ pub async fn list(
         filters: filters_view,
         q: filters.q.clone(),
         results_html: askama::Template::render(&results)?,
+        may_import: domain::authz::may_attempt(actor.role, Action::ImportRecords),
     })
 }

@@ -28,11 +28,13 @@ use app::cases::{audit_view, authorized_case, chosen_manager, record_consent_dec
 mod edit;
 mod erasure;
 mod export;
+mod import;
 mod list;
 mod page;
 
 pub use edit::*;
 pub use erasure::*;
 pub use export::*;
+pub use import::*;
 pub use list::*;
 pub use page::*;

@@ -1,0 +1,187 @@
+//! `reintegra import cases FILE`: the import page's dry run and import, from the command line,
+//! with the rights of a named programme manager (and audited as theirs).
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::{Context, Result, bail};
+use clap::Subcommand;
+use domain::{OfficeCode, Username};
+
+use crate::{DataDir, open};
+
+#[derive(Subcommand)]
+pub enum ImportCommand {
+    /// Import returnees from a CSV or XLSX file (one row per returnee; the first row names the
+    /// columns). Prints every problem by row and column and exits with status 2 when a row
+    /// cannot be imported; nothing is written then, unless --rows says to leave those rows out.
+    Cases {
+        #[command(flatten)]
+        data: DataDir,
+        /// The .csv or .xlsx file.
+        file: PathBuf,
+        /// Whose rights and audit trail the import uses (a programme manager).
+        #[arg(long)]
+        username: String,
+        /// The office the cases join (the user's own when omitted).
+        #[arg(long)]
+        office: Option<String>,
+        /// Check the file and report, writing nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// all (refused while any row has a problem), ready (the rows without problems) or
+        /// ready_new (those that also look like no one registered).
+        #[arg(long, default_value = "all")]
+        rows: String,
+        /// Which field a column fills, when its header does not say: `COLUMN=field`, or
+        /// `COLUMN=` to leave it out. Repeat for several.
+        #[arg(long = "map", value_name = "COLUMN=FIELD")]
+        map: Vec<String>,
+    },
+}
+
+pub async fn run(command: ImportCommand) -> Result<()> {
+    let ImportCommand::Cases {
+        data,
+        file,
+        username,
+        office,
+        dry_run,
+        rows,
+        map,
+    } = command;
+    let Some(rows) = app::imports::Rows::parse(&rows) else {
+        bail!("--rows is all, ready or ready_new");
+    };
+    let bytes = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let sha256 = app::imports::sha256_hex(&bytes);
+    let table = {
+        let name = name.clone();
+        tokio::task::spawn_blocking(move || app::imports::read_table(&name, &bytes))
+            .await?
+            .map_err(|m| anyhow::anyhow!("{} cannot be imported: {m}", file.display()))?
+    };
+    let app = app::App::new(Arc::new(open(&data).await?));
+    let username = Username::parse(&username)?;
+    let user = match app.store.user_by_username(&username).await? {
+        Some(u) if !u.disabled => u,
+        Some(_) => bail!("{username}'s account is disabled"),
+        None => bail!("no user named {username}"),
+    };
+    let actor = domain::authz::Actor {
+        user_id: user.id,
+        role: user.role,
+        office: user.office,
+        organisation: user.organisation,
+    };
+    let office = match office {
+        Some(code) => {
+            let code = OfficeCode::parse(&code)?;
+            app::lookups::office_by_code(&app, &code)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?
+                .with_context(|| format!("no office has the code {code}"))?
+                .id
+        }
+        None => user
+            .office
+            .context("the user has national scope: name the office with --office CODE")?,
+    };
+    let mut mapping = app::imports::suggested_mapping(&app, &table.headers)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    for m in &map {
+        let Some((column, field)) = m.split_once('=') else {
+            bail!("--map is COLUMN=field, not {m:?}");
+        };
+        let Some(i) = table.headers.iter().position(|h| h == column.trim()) else {
+            bail!("the file has no column {column:?}");
+        };
+        mapping[i] = match field.trim() {
+            "" => None,
+            f => Some(
+                domain::import::ImportField::parse(f)
+                    .with_context(|| format!("no field is named {f:?}"))?,
+            ),
+        };
+    }
+    let tr = web::i18n::Tr::new(Arc::new(web::i18n::I18n::load()?), "en".into());
+    let refused = |e: app::Error| match e.kind {
+        app::ErrorKind::Forbidden => anyhow::anyhow!("{username} may not import into this office"),
+        _ if !e.fields.is_empty() => anyhow::anyhow!(
+            "nothing was imported: {}",
+            e.fields
+                .0
+                .iter()
+                .map(|f| tr.t(f.code))
+                .collect::<Vec<_>>()
+                .join(" ")
+        ),
+        _ => anyhow::anyhow!("nothing was imported: {e}"),
+    };
+    let dry = app::imports::check(&app, &actor, office, &table, &mapping)
+        .await
+        .map_err(refused)?;
+    println!("columns:");
+    for (header, field) in table.headers.iter().zip(&mapping) {
+        println!(
+            "  {header} -> {}",
+            field.map(|f| f.as_str()).unwrap_or("(left out)")
+        );
+    }
+    for f in &dry.missing_columns {
+        println!("no column for the required field {}", f.as_str());
+    }
+    for f in &dry.repeated_columns {
+        println!("several columns fill {}: keep one with --map", f.as_str());
+    }
+    for row in &dry.rows {
+        for p in &row.problems {
+            println!("row {}, column {:?}: {}", row.row, p.column, tr.t(p.code));
+        }
+        if !row.matches.is_empty() {
+            println!(
+                "row {}: {} may be already registered as {}",
+                row.row,
+                row.name,
+                row.matches.join(", ")
+            );
+        }
+        if let Some(other) = row.same_as_row {
+            println!(
+                "row {}: {} may be the same person as row {other}",
+                row.row, row.name
+            );
+        }
+    }
+    println!(
+        "{} row(s): {} ready, {} with problems, {} looking like someone known",
+        dry.rows.len(),
+        dry.ready(),
+        dry.with_problems(),
+        dry.looking_known()
+    );
+    let blocked = !dry.columns_ok() || (rows == app::imports::Rows::All && dry.with_problems() > 0);
+    if dry_run || blocked {
+        if blocked {
+            eprintln!("nothing was imported: fix the problems above, or choose --rows ready");
+        }
+        std::process::exit(if blocked { 2 } else { 0 });
+    }
+    let facts = app::imports::FileFacts { name, sha256 };
+    let done = app::imports::import(&app, &actor, office, &table, &mapping, &facts, rows)
+        .await
+        .map_err(refused)?;
+    println!(
+        "imported {} case(s) ({} to {}); {} row(s) left out",
+        done.numbers.len(),
+        done.numbers.first().map(String::as_str).unwrap_or("-"),
+        done.numbers.last().map(String::as_str).unwrap_or("-"),
+        done.left_out
+    );
+    Ok(())
+}
