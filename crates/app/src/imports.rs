@@ -509,6 +509,14 @@ pub async fn import(
     rows: Rows,
 ) -> Result<Imported, Error> {
     let (dry, prepared) = prepare(app, actor, office, table, mapping).await?;
+    // The same file twice (a retry, a second click, a colleague) would register everyone again.
+    let before = app
+        .store
+        .audit_for_record("import", &file.sha256, store::AuditScope::Changes)
+        .await?;
+    if !before.is_empty() {
+        return Err(Error::invalid("file", "error-import-already"));
+    }
     if !dry.columns_ok() {
         return Err(Error::invalid("mapping", "error-import-columns"));
     }

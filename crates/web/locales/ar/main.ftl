@@ -2264,3 +2264,4 @@ import-field-consent-case-management = الموافقة على إدارة الح
 import-field-consent-contact = الموافقة على التواصل
 import-field-consent-date = تاريخ الموافقة
 import-field-consent-method = طريقة الموافقة
+error-import-already = استُورد هذا الملف من قبل. لإضافة عائدين آخرين، استورد ملفًا يحتوي على الصفوف الجديدة فقط.

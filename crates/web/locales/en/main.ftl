@@ -2225,3 +2225,4 @@ import-field-consent-case-management = Consent to case management
 import-field-consent-contact = Consent to be contacted
 import-field-consent-date = Date of consent
 import-field-consent-method = How consent was given
+error-import-already = This file was imported already. To add more returnees, import a file with only the new rows.

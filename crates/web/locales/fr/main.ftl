@@ -2223,3 +2223,4 @@ import-field-consent-case-management = Consentement à la gestion de cas
 import-field-consent-contact = Consentement à être contacté
 import-field-consent-date = Date du consentement
 import-field-consent-method = Manière du consentement
+error-import-already = Ce fichier a déjà été importé. Pour ajouter des personnes, importez un fichier ne contenant que les nouvelles lignes.

@@ -5,6 +5,7 @@ pub mod cases;
 pub mod community;
 pub mod exports;
 pub mod forms;
+pub mod imports;
 pub mod pathway;
 pub mod referrals;
 pub mod results;
@@ -137,6 +138,7 @@ pub async fn me(ApiCaller(caller): ApiCaller) -> Json<Me> {
         cases::record_consent,
         cases::audit,
         exports::cases,
+        imports::cases,
         forms::list,
         forms::upload,
         forms::publish,

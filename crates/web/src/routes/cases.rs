@@ -42,6 +42,12 @@ pub(super) const ROUTES: &[RouteSpec] = &[
         act(Action::ExportPseudonymised),
     ),
     r(
+        "api.imports.cases",
+        "POST",
+        "/api/v1/imports/cases",
+        act(Action::ImportRecords),
+    ),
+    r(
         "api.exports.cases",
         "POST",
         "/api/v1/exports/cases",
@@ -161,6 +167,9 @@ pub(super) fn handler(name: &str) -> Option<MethodRouter<AppState>> {
         "cases.export_form" => get(pages::cases::export_form),
         "cases.export" => post(pages::cases::export),
         "api.exports.cases" => post(api::exports::cases),
+        "api.imports.cases" => post(api::imports::cases).layer(DefaultBodyLimit::max(
+            app::imports::MAX_FILE_BYTES + 64 * 1024,
+        )),
         "cases.create" => post(pages::cases::create),
         "cases.view" => get(pages::cases::view),
         "cases.edit" => get(pages::cases::edit_form),

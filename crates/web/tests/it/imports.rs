@@ -334,3 +334,49 @@ async fn an_exported_list_comes_back_in_as_matches_of_itself_and_only_managers_i
     };
     assert_eq!(other_pm.get(&location(&res)).await.status(), 404);
 }
+
+#[tokio::test]
+async fn the_api_checks_then_imports_a_file_once() {
+    let app = spawn_app().await;
+    let office = app.office("DKR").await;
+    app.user("pm.api", Role::ProgrammeManager, Some(office))
+        .await;
+    app.user("cm.api", Role::CaseManager, Some(office)).await;
+    let pm = app.signed_in("pm.api").await;
+    let token = api_token(&pm).await;
+    let csv = "given_name,family_name,sex,age,nationality,return_date,returned_from,return_type,province\n\
+               Awa,Ba,F,31,SN,2026-01-05,Libya,AVR,Kolda\n\
+               Ibou,Fall,Q,40,SN,2026-01-05,Libya,AVR,Kolda\n";
+    let http = reqwest::Client::new();
+    let post = |query: &str, token: &str, body: &str| {
+        http.post(app.url(&format!("/api/v1/imports/cases{query}")))
+            .bearer_auth(token)
+            .multipart(Form::new().part(
+                "file",
+                Part::bytes(body.as_bytes().to_vec()).file_name("returnees.csv"),
+            ))
+            .send()
+    };
+    let res = post("?dry_run=true", &token, csv).await.unwrap();
+    assert_eq!(res.status(), 200);
+    let dry: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(dry["ready"], 1, "{dry}");
+    assert_eq!(dry["problems"][0]["row"], 3);
+    assert_eq!(dry["problems"][0]["column"], "sex");
+    assert!(cases_named(&app, "Ba").await.is_empty());
+
+    let res = post("?rows=ready", &token, csv).await.unwrap();
+    assert_eq!(res.status(), 201);
+    let done: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(done["imported"].as_array().unwrap().len(), 1);
+    assert_eq!(cases_named(&app, "Ba").await.len(), 1);
+    // The same file again is refused: it would register everyone twice.
+    let res = post("?rows=ready", &token, csv).await.unwrap();
+    assert_eq!(res.status(), 422);
+    assert_eq!(cases_named(&app, "Ba").await.len(), 1);
+
+    let cm = app.signed_in("cm.api").await;
+    let cm_token = api_token(&cm).await;
+    let res = post("?dry_run=true", &cm_token, csv).await.unwrap();
+    assert_eq!(res.status(), 403);
+}

@@ -509,6 +509,14 @@ async fn request(
         "cases.import_upload" => c.post_form(&path, &s.csrf, &[]).await,
         "cases.import_confirm" => c.post_form(&path, &s.csrf, &[("rows", "all")]).await,
         "cases.export" => c.post_form(&path, &s.csrf, &[("export_kind", "pseudonymised"), ("format", "csv")]).await,
+        "api.imports.cases" => api(reqwest::Method::POST, &format!("{path}?dry_run=true"))
+            .multipart(reqwest::multipart::Form::new().part(
+                "file",
+                reqwest::multipart::Part::bytes(b"given_name\nAwa\n".to_vec()).file_name("a.csv"),
+            ))
+            .send()
+            .await
+            .unwrap(),
         "api.exports.cases" => api(reqwest::Method::POST, &path)
             .json(&json!({"format": "csv", "pseudonymise": true}))
             .send()
