@@ -5,5 +5,6 @@ mod backup_cli;
 mod bench_smoke;
 mod cli;
 mod crash_smoke;
+mod data_cli;
 mod field_cli;
 mod retention;

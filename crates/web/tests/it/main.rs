@@ -8,6 +8,7 @@ mod browser_field_devices;
 mod browser_field_forms;
 mod browser_form_files;
 mod browser_forms;
+mod browser_imports;
 mod browser_languages;
 mod browser_two_step;
 mod common;

@@ -1,0 +1,144 @@
+//! `reintegra import cases` and `reintegra export cases` as an operator runs them: the dry run
+//! names each problem by row and column and exits 2 writing nothing; the export of personal data
+//! needs a passphrase on standard input.
+
+use std::io::{Read, Write};
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+fn reintegra(dir: &Path, args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_reintegra"))
+        .env("REINTEGRA_DATA_DIR", dir)
+        .env_remove("REINTEGRA_DATABASE_KEY")
+        .env("RUST_LOG", "warn")
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+#[test]
+fn a_file_is_checked_imported_and_exported_from_the_command_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("data");
+    let add = reintegra(
+        &dir,
+        &[
+            "user",
+            "add",
+            "--username",
+            "pm.cli",
+            "--role",
+            "programme-manager",
+            "--office",
+            "dkr",
+            "--password-stdin",
+        ],
+        "a good long password\n",
+    );
+    assert!(add.status.success(), "{}", text(&add));
+    let file = tmp.path().join("returnees.csv");
+    std::fs::write(
+        &file,
+        "Prénom;Nom;Sexe;Âge;Nationalité;Date de retour;Pays d'accueil;Type de retour;Province\n\
+         Awa;Ba;F;31;SN;05/01/2026;Libye;RVA;Kolda\n\
+         Ibou;Fall;Q;40;SN;05/01/2026;Libye;RVA;Kolda\n",
+    )
+    .unwrap();
+    let f = file.to_str().unwrap();
+
+    let dry = reintegra(
+        &dir,
+        &["import", "cases", f, "--username", "pm.cli", "--dry-run"],
+        "",
+    );
+    assert_eq!(dry.status.code(), Some(2), "{}", text(&dry));
+    assert!(
+        text(&dry).contains("row 3, column \"Sexe\": Not a sex"),
+        "{}",
+        text(&dry)
+    );
+    let all = reintegra(&dir, &["import", "cases", f, "--username", "pm.cli"], "");
+    assert_eq!(
+        all.status.code(),
+        Some(2),
+        "every row is refused while one has a problem"
+    );
+    let ready = reintegra(
+        &dir,
+        &[
+            "import",
+            "cases",
+            f,
+            "--username",
+            "pm.cli",
+            "--rows",
+            "ready",
+        ],
+        "",
+    );
+    assert!(ready.status.success(), "{}", text(&ready));
+    assert!(
+        text(&ready).contains("imported 1 case(s)"),
+        "{}",
+        text(&ready)
+    );
+
+    let out = tmp.path().join("cases.zip");
+    let no_pass = reintegra(
+        &dir,
+        &[
+            "export",
+            "cases",
+            "--username",
+            "pm.cli",
+            "--format",
+            "csv",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        "",
+    );
+    assert_eq!(no_pass.status.code(), Some(2));
+    assert!(!out.exists());
+    let export = reintegra(
+        &dir,
+        &[
+            "export",
+            "cases",
+            "--username",
+            "pm.cli",
+            "--format",
+            "csv",
+            "--password-stdin",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        "river lantern cobalt 42\n",
+    );
+    assert!(export.status.success(), "{}", text(&export));
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(&out).unwrap()).unwrap();
+    let mut csv = String::new();
+    zip.by_index_decrypt(0, b"river lantern cobalt 42")
+        .unwrap()
+        .read_to_string(&mut csv)
+        .unwrap();
+    assert!(csv.contains("Awa,Ba,female"), "{csv}");
+}
