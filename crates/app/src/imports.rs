@@ -17,7 +17,7 @@ use domain::import::{ImportField, ImportedRow, guess_field, missing, read_row};
 use domain::text::fold;
 use domain::{CaseId, OfficeId, Role, UserId, Username};
 use sha2::{Digest, Sha256};
-use store::{AuditContext, CaseQuery, ImportFile, NewCase};
+use store::{AuditContext, ImportFile, NewCase};
 
 use crate::{App, Error, ErrorKind};
 
@@ -304,7 +304,19 @@ async fn prepare(
     };
     let today = app.today();
     let mut managers: HashMap<String, Option<UserId>> = HashMap::new();
-    let mut known = KnownReturnees::new(actor);
+    let name_columns: Vec<usize> = mapping
+        .iter()
+        .enumerate()
+        .filter(|(_, m)| matches!(m, Some(ImportField::GivenName | ImportField::FamilyName)))
+        .map(|(i, _)| i)
+        .collect();
+    let names = table
+        .rows
+        .iter()
+        .flat_map(|(_, cells)| name_columns.iter().filter_map(|i| cells.get(*i)))
+        .map(|n| fold(domain::text::tidy(n).as_str()))
+        .collect();
+    let known = KnownReturnees::read(app, actor, names).await?;
     let mut seen_in_file: HashMap<String, Vec<(usize, ReturneeProfile)>> = HashMap::new();
     let mut prepared = Vec::with_capacity(table.rows.len());
     for (number, cells) in &table.rows {
@@ -370,7 +382,7 @@ async fn prepare(
         };
         check.problems.dedup();
         if let Some(r) = row.as_ref().filter(|_| check.problems.is_empty()) {
-            check.matches = known.matches(app, &r.profile).await?;
+            check.matches = known.matches(&r.profile);
             let key = fold(&r.profile.family_name);
             let earlier = seen_in_file.entry(key).or_default();
             check.same_as_row = earlier
@@ -441,44 +453,52 @@ async fn manager(
     Ok(found)
 }
 
-/// Registered returnees the actor may see, read once per family name of the file.
+/// Registered returnees the actor may see who share a name with someone in the file, read in
+/// a few queries before the rows are checked.
 struct KnownReturnees {
-    scope: Option<domain::authz::CaseListScope>,
-    by_family_name: HashMap<String, Vec<store::CaseRecord>>,
+    by_folded_family_name: HashMap<String, Vec<store::CaseRecord>>,
 }
 
 impl KnownReturnees {
-    fn new(actor: &Actor) -> Self {
-        KnownReturnees {
-            scope: case_list_scope(actor),
-            by_family_name: HashMap::new(),
+    /// Reads the candidates for every given and family name of the file's rows (either may be
+    /// the other's family name: the duplicate rule accepts names in either order).
+    async fn read(app: &App, actor: &Actor, names: Vec<String>) -> Result<Self, Error> {
+        let mut known = KnownReturnees {
+            by_folded_family_name: HashMap::new(),
+        };
+        let Some(scope) = case_list_scope(actor) else {
+            return Ok(known);
+        };
+        let mut names: Vec<String> = names.into_iter().filter(|n| !n.is_empty()).collect();
+        names.sort();
+        names.dedup();
+        for chunk in names.chunks(500) {
+            for case in app
+                .store
+                .cases_with_family_names(scope, chunk.to_vec())
+                .await?
+            {
+                known
+                    .by_folded_family_name
+                    .entry(fold(&case.profile.family_name))
+                    .or_default()
+                    .push(case);
+            }
         }
+        Ok(known)
     }
 
-    async fn matches(&mut self, app: &App, p: &ReturneeProfile) -> Result<Vec<String>, Error> {
-        let Some(scope) = self.scope else {
-            return Ok(Vec::new());
-        };
-        let key = fold(&p.family_name);
-        if !self.by_family_name.contains_key(&key) {
-            let mut query = CaseQuery::new(scope);
-            query.text = Some(p.family_name.clone());
-            let mut cases = Vec::new();
-            let mut after = None;
-            // Everyone of that name in scope, a page at a time.
-            loop {
-                let page = app.store.export_cases(&query, after.clone(), 500).await?;
-                let Some(last) = page.last() else { break };
-                after = Some(last.number.to_string());
-                cases.extend(page);
-            }
-            self.by_family_name.insert(key.clone(), cases);
-        }
-        Ok(self.by_family_name[&key]
+    fn matches(&self, p: &ReturneeProfile) -> Vec<String> {
+        let mut out: Vec<String> = [fold(&p.family_name), fold(&p.given_name)]
             .iter()
+            .filter_map(|n| self.by_folded_family_name.get(n))
+            .flatten()
             .filter(|c| domain::duplicates::possibly_same(&c.profile, p))
             .map(|c| c.number.to_string())
-            .collect())
+            .collect();
+        out.sort();
+        out.dedup();
+        out
     }
 }
 

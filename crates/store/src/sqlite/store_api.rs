@@ -42,6 +42,17 @@ impl CaseStore for SqliteStore {
         self.write_blocking(move |tx| imports::create_cases(tx, &cases, &audit, &event))
             .await
     }
+    async fn cases_with_family_names(
+        &self,
+        scope: domain::authz::CaseListScope,
+        folded_names: Vec<String>,
+    ) -> Result<Vec<CaseRecord>> {
+        if folded_names.len() > 500 {
+            return Err(StoreError::Database("at most 500 names at a time".into()));
+        }
+        self.read(move |c| cases::with_family_names(c, scope, &folded_names))
+            .await
+    }
     async fn add_import_file(&self, file: ImportFile) -> Result<()> {
         self.write(move |tx| imports::add_file(tx, &file)).await
     }

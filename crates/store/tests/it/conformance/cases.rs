@@ -451,6 +451,26 @@ async fn exports_walk_a_filtered_list_in_number_order(s: &Arc<dyn Store>) {
         seen.iter()
             .all(|c| c.profile.household.len() == 1 && c.profile.vulnerabilities.len() == 1)
     );
+
+    // Candidates of a duplicate check by folded family name, within the scope only.
+    let scope = CaseListScope {
+        office: Some(o.id),
+        restricted: RestrictedVisibility::All,
+    };
+    let named = s
+        .cases_with_family_names(scope, vec!["exported".into(), "nobody".into()])
+        .await
+        .unwrap();
+    assert_eq!(named.len(), 5);
+    assert!(named.iter().all(|c| c.profile.household.len() == 1));
+    let elsewhere = s
+        .cases_with_family_names(scope, vec!["here".into()])
+        .await
+        .unwrap();
+    assert!(
+        elsewhere.is_empty(),
+        "another office's case is out of scope"
+    );
 }
 
 async fn imports_register_all_cases_or_none_and_forget_their_files(s: &Arc<dyn Store>) {
