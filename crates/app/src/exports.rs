@@ -23,7 +23,7 @@ use crate::{App, Error};
 const PAGE: u32 = 1_000;
 /// Rows of one XLSX sheet, its header included (the format's limit).
 const SHEET_ROWS: u32 = 1_048_576;
-/// The programme setting holding the secret pseudonyms are derived with.
+/// The programme setting holding the secret pseudonyms are derived with (migration 0028).
 const PSEUDONYM_SECRET: &str = "pseudonym_secret";
 
 /// A file format people open.
@@ -116,7 +116,7 @@ pub async fn export_cases(
     };
 
     let pseudonyms = if request.pseudonymise {
-        Some(Pseudonyms::new(app, actor, request.pseudonym_key.trim()).await?)
+        Some(Pseudonyms::new(app, request.pseudonym_key.trim()).await?)
     } else {
         None
     };
@@ -335,23 +335,13 @@ struct Pseudonyms {
 }
 
 impl Pseudonyms {
-    async fn new(app: &App, actor: &Actor, key: &str) -> Result<Self, Error> {
-        let secret = match app.store.setting(PSEUDONYM_SECRET).await? {
-            Some(s) => s,
-            None => {
-                let bytes: [u8; 32] = rand::random();
-                let s: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-                app.store
-                    .set_setting(
-                        PSEUDONYM_SECRET,
-                        s.clone(),
-                        AuditContext::by(actor.user_id, app.now()),
-                    )
-                    .await?;
-                // Another export may have made one at the same moment: use the one kept.
-                app.store.setting(PSEUDONYM_SECRET).await?.unwrap_or(s)
-            }
-        };
+    async fn new(app: &App, key: &str) -> Result<Self, Error> {
+        // Made by a migration, once (never in the audit trail).
+        let secret = app
+            .store
+            .setting(PSEUDONYM_SECRET)
+            .await?
+            .ok_or_else(|| Error::internal("the pseudonym secret is missing"))?;
         let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).map_err(Error::internal)?;
         mac.update(key.as_bytes());
         mac.update(b"\0");

@@ -178,6 +178,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "files uploaded for bulk imports",
         include_str!("../../migrations/sqlite/0027_import_files.sql"),
     ),
+    (
+        28,
+        "the secret of pseudonymised exports",
+        include_str!("../../migrations/sqlite/0028_pseudonym_secret.sql"),
+    ),
 ];
 
 pub const DATABASE_FILE: &str = "reintegra.db";

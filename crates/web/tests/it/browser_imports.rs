@@ -3,6 +3,7 @@
 //! from the filtered list.
 
 use crate::browser::sign_in_as;
+use crate::browser_languages::{axe_source, axe_violations};
 use crate::common::*;
 use crate::webdriver::Browser;
 use domain::Role;
@@ -24,11 +25,14 @@ async fn a_programme_manager_imports_a_file_after_reading_its_dry_run() {
     )
     .unwrap();
 
+    let axe = axe_source();
     let b = Browser::start().await;
     sign_in_as(&b, &app, "pm.dakar").await;
     b.goto(&app.url("/cases")).await;
     b.click("a[href='/cases/import']").await;
     b.wait_for_text("Import returnees from a file").await;
+    let v = axe_violations(&b, &axe).await;
+    assert!(v.is_empty(), "import page: {v:?}");
     b.type_into("#f-file", file.to_str().unwrap()).await;
     b.click("form[action='/cases/import'] button[type=submit]")
         .await;
@@ -36,6 +40,8 @@ async fn a_programme_manager_imports_a_file_after_reading_its_dry_run() {
     let main = b.text("main").await;
     assert!(main.contains("2 rows: 1 ready, 1 with problems"), "{main}");
     assert!(main.contains("Sexe: Not a sex Reintegra knows"), "{main}");
+    let v = axe_violations(&b, &axe).await;
+    assert!(v.is_empty(), "dry run page: {v:?}");
 
     // Say that "Portable" is the phone, and check again.
     b.script(
@@ -82,6 +88,8 @@ async fn a_programme_manager_imports_a_file_after_reading_its_dry_run() {
     // Without a passphrase, personal data is refused on the page, with the reason.
     b.click("form.export-form button[type=submit]").await;
     b.wait_for_text("always encrypted").await;
+    let v = axe_violations(&b, &axe).await;
+    assert!(v.is_empty(), "export page with an error: {v:?}");
     b.screenshot("export-needs-passphrase").await;
     b.quit().await;
 }
