@@ -10,7 +10,9 @@ use std::io::Write;
 
 use domain::audit::{AuditAction, FieldChange};
 use domain::authz::{Action, Actor, Resource, authorize};
-use domain::export::{CASE_COLUMNS, Personal, SMALL_GROUP, case_headers, pseudonymised_value};
+use domain::export::{
+    CASE_COLUMNS, Personal, SCORE_COLUMNS, SMALL_GROUP, case_headers, pseudonymised_value,
+};
 use domain::me::AgeBands;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
@@ -25,6 +27,32 @@ const PAGE: u32 = 1_000;
 const SHEET_ROWS: u32 = 1_048_576;
 /// The programme setting holding the secret pseudonyms are derived with (migration 0028).
 const PSEUDONYM_SECRET: &str = "pseudonym_secret";
+
+/// What an export holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum What {
+    /// One row per case.
+    Cases,
+    /// One row per scored survey (RSS), with its returnee's columns and its breakdown.
+    RssScores,
+}
+
+impl What {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.trim() {
+            "" | "cases" => Some(What::Cases),
+            "rss_scores" => Some(What::RssScores),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            What::Cases => "cases",
+            What::RssScores => "rss_scores",
+        }
+    }
+}
 
 /// A file format people open.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -61,6 +89,8 @@ impl Format {
 #[derive(Clone, Debug, Default)]
 pub struct CaseExport {
     pub filters: CaseFilters,
+    /// `cases` (the default) or `rss_scores`.
+    pub what: String,
     /// `csv` or `xlsx`.
     pub format: String,
     pub pseudonymise: bool,
@@ -98,6 +128,11 @@ pub async fn export_cases(
     if format.is_none() {
         problems.add("format", "error-choice");
     }
+    let what = What::parse(&request.what);
+    if what.is_none() {
+        problems.add("what", "error-choice");
+    }
+    let what = what.unwrap_or(What::Cases);
     let passphrase = request.passphrase.clone().filter(|p| !p.trim().is_empty());
     match &passphrase {
         None if !request.pseudonymise => problems.add("passphrase", "error-passphrase-required"),
@@ -124,10 +159,27 @@ pub async fn export_cases(
         Some(_) => Some(small_group_counts(app, &query).await?),
         None => None,
     };
-    let headers = case_headers(request.pseudonymise);
+    let indicators: Vec<String> = match what {
+        What::Cases => Vec::new(),
+        What::RssScores => crate::rss::scoring_model(app)
+            .await?
+            .indicators
+            .into_iter()
+            .map(|i| i.name)
+            .collect(),
+    };
+    let mut headers: Vec<String> = case_headers(request.pseudonymise)
+        .into_iter()
+        .map(str::to_string)
+        .collect();
+    if what == What::RssScores {
+        headers.extend(SCORE_COLUMNS.iter().map(|c| c.to_string()));
+        headers.extend(indicators.iter().map(|i| format!("ind_{i}")));
+    }
     let (tx, rx) = tokio::sync::mpsc::channel::<Vec<Vec<String>>>(4);
     let stem = format!(
-        "cases{}-{}",
+        "{}{}-{}",
+        what.as_str().replace('_', "-"),
         if request.pseudonymise {
             "-pseudonymised"
         } else {
@@ -149,29 +201,41 @@ pub async fn export_cases(
         let page = app.store.export_cases(&query, after.clone(), PAGE).await?;
         let Some(last) = page.last() else { break };
         after = Some(last.number.to_string());
-        let batch: Vec<Vec<String>> = page
-            .iter()
-            .map(|case| {
-                let values = case_values(case);
-                match (&pseudonyms, &small_groups) {
-                    (Some(p), Some(groups)) => {
-                        pseudonymised_row(values, &p.of(case), &bands, groups)
-                    }
-                    _ => values,
-                }
-            })
-            .collect();
+        let row_of = |case: &CaseRecord| {
+            let values = case_values(case);
+            match (&pseudonyms, &small_groups) {
+                (Some(p), Some(groups)) => pseudonymised_row(values, &p.of(case), &bands, groups),
+                _ => values,
+            }
+        };
+        let batch: Vec<Vec<String>> = match what {
+            What::Cases => page.iter().map(row_of).collect(),
+            What::RssScores => {
+                let ids = page.iter().map(|c| c.id).collect();
+                let scores = app.store.rss_scores_of_cases(ids).await?;
+                let by_case: HashMap<_, &CaseRecord> = page.iter().map(|c| (c.id, c)).collect();
+                scores
+                    .iter()
+                    .filter_map(|s| {
+                        let mut row = row_of(by_case.get(&s.case)?);
+                        row.extend(score_values(s, &indicators));
+                        Some(row)
+                    })
+                    .collect()
+            }
+        };
         rows += batch.len() as u64;
         if tx.send(batch).await.is_err() {
             break;
         }
     }
     drop(tx);
+    // Rows written: cases, or surveys.
     let file = writer.await.map_err(Error::internal)??;
 
     let filter = filter_summary(&request.filters);
     let mut changes = vec![
-        change("what", "cases"),
+        change("what", what.as_str()),
         change("format", format.extension()),
         change("rows", &rows.to_string()),
         change("filter", &filter),
@@ -274,6 +338,33 @@ fn case_values(case: &CaseRecord) -> Vec<String> {
     values
 }
 
+/// A scored survey's own values, in the order of `SCORE_COLUMNS` and then the indicators.
+fn score_values(s: &store::RssScore, indicators: &[String]) -> Vec<String> {
+    let n = |x: Option<f64>| x.map(|v| format!("{v:.4}")).unwrap_or_default();
+    let sc = &s.scores;
+    let mut out = vec![
+        s.round.as_str().to_string(),
+        s.interview_date.to_string(),
+        n(sc.economic),
+        n(sc.social),
+        n(sc.psychosocial),
+        n(sc.composite),
+        sc.dk_dwa_count.to_string(),
+        if sc.low_accuracy { "yes" } else { "no" }.to_string(),
+        sc.model.clone(),
+    ];
+    out.extend(indicators.iter().map(|name| {
+        sc.breakdown
+            .0
+            .iter()
+            .find(|i| &i.name == name)
+            .and_then(|i| i.value)
+            .map(|v| format!("{v:.4}"))
+            .unwrap_or_default()
+    }));
+    out
+}
+
 /// A row of a pseudonymised file: identifying values left out, the pseudonym in place of the
 /// case number, ages as bands, and the small-group flag last.
 fn pseudonymised_row(
@@ -361,7 +452,7 @@ impl Pseudonyms {
 /// file holding it encrypted with `passphrase`.
 fn write_file(
     format: Format,
-    headers: &[&str],
+    headers: &[String],
     mut rx: tokio::sync::mpsc::Receiver<Vec<Vec<String>>>,
     inner_name: &str,
     passphrase: Option<&str>,
@@ -390,7 +481,7 @@ fn write_file(
 
 fn write_table(
     format: Format,
-    headers: &[&str],
+    headers: &[String],
     rx: &mut tokio::sync::mpsc::Receiver<Vec<Vec<String>>>,
     out: &mut (impl Write + Send),
 ) -> Result<(), Error> {
@@ -435,7 +526,7 @@ fn write_table(
 /// row, and returns its index.
 fn new_sheet(
     book: &mut rust_xlsxwriter::Workbook,
-    headers: &[&str],
+    headers: &[String],
     n: usize,
 ) -> Result<usize, Error> {
     let sheet = book
@@ -449,7 +540,7 @@ fn new_sheet(
     sheet.set_name(&name).map_err(Error::internal)?;
     for (col, h) in headers.iter().enumerate() {
         sheet
-            .write_string(0, col as u16, *h)
+            .write_string(0, col as u16, h.as_str())
             .map_err(Error::internal)?;
     }
     Ok(n - 1)

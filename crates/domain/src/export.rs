@@ -109,6 +109,21 @@ pub const CASE_COLUMNS: &[(&str, Personal)] = &[
     ("registered_on", Personal::Plain),
 ];
 
+/// The columns a scored survey adds to its returnee's columns in an export of RSS scores, then
+/// one column per indicator of the scoring model (`ind_` and its name). None says who the
+/// person is.
+pub const SCORE_COLUMNS: &[&str] = &[
+    "round",
+    "interview_date",
+    "economic",
+    "social",
+    "psychosocial",
+    "composite",
+    "dk_dwa_count",
+    "low_accuracy",
+    "model",
+];
+
 /// What a pseudonymised file calls the pseudonym that replaces the case number.
 pub const PSEUDONYM_COLUMN: &str = "returnee_id";
 /// What a pseudonymised file calls an age written as its band.

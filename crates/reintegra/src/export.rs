@@ -23,6 +23,10 @@ pub enum ExportCommand {
         /// csv or xlsx.
         #[arg(long, default_value = "xlsx")]
         format: String,
+        /// cases (one row per case) or rss_scores (one row per scored survey of those cases,
+        /// with its breakdown by indicator).
+        #[arg(long, default_value = "cases")]
+        what: String,
         /// No names, contacts, exact places or free text: a pseudonym per returnee.
         #[arg(long)]
         pseudonymise: bool,
@@ -48,6 +52,7 @@ pub async fn run(command: ExportCommand) -> Result<()> {
         data,
         username,
         format,
+        what,
         pseudonymise,
         pseudonym_key,
         password_stdin,
@@ -105,6 +110,7 @@ pub async fn run(command: ExportCommand) -> Result<()> {
     };
     let request = app::exports::CaseExport {
         filters,
+        what,
         format,
         pseudonymise,
         passphrase,
@@ -129,7 +135,7 @@ pub async fn run(command: ExportCommand) -> Result<()> {
     std::fs::copy(file.file.path(), &out)
         .with_context(|| format!("cannot write {}", out.display()))?;
     println!(
-        "{} case(s) written to {}{}",
+        "{} row(s) written to {}{}",
         file.rows,
         out.display(),
         if file.encrypted {

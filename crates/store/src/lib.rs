@@ -403,6 +403,8 @@ pub trait FormStore: Send + Sync + 'static {
     async fn completed_submissions(&self, form_id: &str) -> Result<Vec<uuid::Uuid>>;
     /// A returnee's scored surveys, oldest interview first.
     async fn rss_scores(&self, case: CaseId) -> Result<Vec<RssScore>>;
+    /// The scored surveys of up to 1,000 returnees, by case, oldest interview first.
+    async fn rss_scores_of_cases(&self, cases: Vec<CaseId>) -> Result<Vec<RssScore>>;
     async fn rss_score(&self, submission: uuid::Uuid) -> Result<Option<RssScore>>;
     /// Stores or replaces a survey's scores (rescoring); false when nothing changed.
     async fn save_rss_score(&self, score: NewRssScore, audit: AuditContext) -> Result<bool>;

@@ -49,6 +49,24 @@ pub(crate) fn scores_for_case(c: &Connection, case: CaseId) -> Result<Vec<RssSco
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
+/// The scored surveys of many returnees at once (an export's page of cases), by case and then
+/// oldest interview first.
+pub(crate) fn scores_for_cases(c: &Connection, cases: &[CaseId]) -> Result<Vec<RssScore>> {
+    if cases.is_empty() {
+        return Ok(Vec::new());
+    }
+    let list: Vec<String> = (1..=cases.len()).map(|i| format!("?{i}")).collect();
+    let mut stmt = c.prepare(&format!(
+        "SELECT {COLUMNS} FROM rss_scores r JOIN users u ON u.id = r.interviewer_id
+         WHERE r.case_id IN ({})
+         ORDER BY r.case_id, r.interview_date, r.scored_at, r.submission_id",
+        list.join(", ")
+    ))?;
+    let ids: Vec<String> = cases.iter().map(|c| c.to_string()).collect();
+    let rows = stmt.query_map(rusqlite::params_from_iter(ids.iter()), row)?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
 pub(crate) fn score_of(c: &Connection, submission: uuid::Uuid) -> Result<Option<RssScore>> {
     Ok(q_row(
         c,

@@ -188,6 +188,12 @@ impl FormStore for SqliteStore {
     async fn rss_scores(&self, case: CaseId) -> Result<Vec<RssScore>> {
         self.read(move |c| rss::scores_for_case(c, case)).await
     }
+    async fn rss_scores_of_cases(&self, cases: Vec<CaseId>) -> Result<Vec<RssScore>> {
+        if cases.len() > 1_000 {
+            return Err(StoreError::Database("at most 1,000 cases at a time".into()));
+        }
+        self.read(move |c| rss::scores_for_cases(c, &cases)).await
+    }
     async fn rss_score(&self, submission: uuid::Uuid) -> Result<Option<RssScore>> {
         self.read(move |c| rss::score_of(c, submission)).await
     }

@@ -2265,3 +2265,6 @@ import-field-consent-contact = الموافقة على التواصل
 import-field-consent-date = تاريخ الموافقة
 import-field-consent-method = طريقة الموافقة
 error-import-already = استُورد هذا الملف من قبل. لإضافة عائدين آخرين، استورد ملفًا يحتوي على الصفوف الجديدة فقط.
+field-what = ما يُصدَّر
+export-what-cases = صف لكل حالة
+export-what-rss-scores = صف لكل استبيان مُقيَّم (RSS) مع تفصيله

@@ -2226,3 +2226,6 @@ import-field-consent-contact = Consent to be contacted
 import-field-consent-date = Date of consent
 import-field-consent-method = How consent was given
 error-import-already = This file was imported already. To add more returnees, import a file with only the new rows.
+field-what = What to export
+export-what-cases = One row per case
+export-what-rss-scores = One row per scored survey (RSS), with its breakdown

@@ -2224,3 +2224,6 @@ import-field-consent-contact = Consentement à être contacté
 import-field-consent-date = Date du consentement
 import-field-consent-method = Manière du consentement
 error-import-already = Ce fichier a déjà été importé. Pour ajouter des personnes, importez un fichier ne contenant que les nouvelles lignes.
+field-what = Quoi exporter
+export-what-cases = Une ligne par dossier
+export-what-rss-scores = Une ligne par enquête notée (RSS), avec son détail

@@ -15,6 +15,10 @@ use app::cases::CaseFilters;
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CaseExportJson {
+    /// `cases` (one row per case, the default) or `rss_scores` (one row per scored survey of
+    /// those cases, with its breakdown by indicator).
+    #[serde(default)]
+    what: Option<String>,
     /// `csv` or `xlsx`.
     format: String,
     /// Leave out names, contacts, exact places and free text; a pseudonym per returnee instead
@@ -80,6 +84,7 @@ pub async fn cases(
             returned_to: f.returned_to,
             ..CaseFilters::default()
         },
+        what: body.what.unwrap_or_default(),
         format: body.format,
         pseudonymise: body.pseudonymise,
         passphrase: body.passphrase,

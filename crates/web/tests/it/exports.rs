@@ -289,3 +289,77 @@ async fn the_api_exports_through_the_same_rules() {
         .unwrap();
     assert_eq!(res.status(), 403);
 }
+
+#[tokio::test]
+async fn scored_surveys_are_exported_with_their_breakdown() {
+    let app = spawn_app().await;
+    let office = app.office("DKR").await;
+    app.user("cm.rss", Role::CaseManager, Some(office)).await;
+    app.user("me.rss", Role::MeOfficer, Some(office)).await;
+    let cm = app.signed_in("cm.rss").await;
+    let (case, _) = register_named(&app, &cm, "Awa", "female").await;
+    register_named(&app, &cm, "Fatou", "female").await;
+    // A baseline survey filled on the page.
+    let csrf = cm.csrf(&format!("/cases/{case}")).await;
+    let res = cm
+        .post_form(
+            &format!("/cases/{case}/submissions"),
+            &csrf,
+            &[("form_id", "rss")],
+        )
+        .await;
+    let sub_path = location(&res);
+    let (_, page) = cm.get_text(&sub_path).await;
+    let version = field_value(&page, "_version");
+    let today = today().to_string();
+    let mut fields = vec![
+        ("_action", "submit"),
+        ("_version", version.as_str()),
+        ("_interview_date", today.as_str()),
+    ];
+    fields.extend(crate::openrosa_survey::profile());
+    fields.extend(mixed_answers());
+    assert_eq!(cm.post_form(&sub_path, &csrf, &fields).await.status(), 303);
+    let score = app.store.rss_scores(case.parse().unwrap()).await.unwrap();
+    assert_eq!(score.len(), 1);
+
+    let me = app.signed_in("me.rss").await;
+    let csrf = me.csrf("/cases/export").await;
+    let res = me
+        .post_form(
+            "/cases/export",
+            &csrf,
+            &[
+                ("what", "rss_scores"),
+                ("export_kind", "pseudonymised"),
+                ("format", "csv"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    assert!(
+        res.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains("rss-scores-pseudonymised")
+    );
+    let csv = res.text().await.unwrap();
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let header: Vec<String> = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_string)
+        .collect();
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 1, "one survey, not one row per case: {csv}");
+    let col = |name: &str| rows[0][header.iter().position(|h| h == name).unwrap()].to_string();
+    assert_eq!(col("round"), "baseline");
+    assert_eq!(
+        col("composite"),
+        format!("{:.4}", score[0].scores.composite.unwrap())
+    );
+    assert!(header.iter().filter(|h| h.starts_with("ind_")).count() > 20);
+    assert_eq!(header.len(), rows[0].len());
+    assert!(!csv.contains("Awa"), "pseudonymised: {csv}");
+}

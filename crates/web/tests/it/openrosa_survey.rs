@@ -7,7 +7,7 @@ use crate::openrosa::instance_of;
 use domain::Role;
 use store::Subject;
 
-fn profile() -> Vec<(&'static str, &'static str)> {
+pub(crate) fn profile() -> Vec<(&'static str, &'static str)> {
     vec![
         ("a:p_name", "Aminata Diallo"),
         ("a:p_return_date", "2026-01-01"),

@@ -495,6 +495,15 @@ async fn scores_are_saved_rescored_and_read_oldest_interview_first(s: &Arc<dyn S
         .collect();
     assert_eq!(order, [early, late], "oldest interview first");
     assert!(s.rss_scores(other.id).await.unwrap().is_empty());
+    // Many returnees at once: the same surveys, by case.
+    let batch: Vec<_> = s
+        .rss_scores_of_cases(vec![other.id, case.id])
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|x| x.submission)
+        .collect();
+    assert_eq!(batch, [early, late]);
 
     // Scoring again with the same result changes nothing.
     assert!(

@@ -11,6 +11,7 @@ pub struct ExportForm {
     #[serde(flatten)]
     pub filters: CaseFilters,
     pub export_kind: String,
+    pub what: String,
     pub format: String,
     pub passphrase: String,
     pub pseudonym_key: String,
@@ -56,6 +57,17 @@ fn page(
         &form.export_kind
     };
     let mut fields = vec![
+        b.select(
+            "what",
+            if form.what.is_empty() {
+                "cases"
+            } else {
+                &form.what
+            },
+            "export-what",
+            &["cases", "rss_scores"],
+            true,
+        ),
         b.select("export_kind", kind, "export-kind", &kinds, true),
         b.select(
             "format",
@@ -140,6 +152,7 @@ pub async fn export(
     let actor = caller.actor();
     let request = app::exports::CaseExport {
         filters: form.filters.clone(),
+        what: form.what.clone(),
         format: form.format.clone(),
         pseudonymise: form.export_kind == "pseudonymised",
         passphrase: Some(form.passphrase.clone()),
