@@ -1,36 +1,13 @@
 //! `reintegra backup`, `verify-backup` and `restore` as an operator runs them: the passphrase
 //! comes on standard input and must be strong; a restored directory starts as the same instance.
 
-use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
+
+use crate::run::text;
 
 fn reintegra(args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_reintegra"))
-        .env_remove("REINTEGRA_DATA_DIR")
-        .env_remove("REINTEGRA_DATABASE_KEY")
-        .env("RUST_LOG", "warn")
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
+    crate::run::reintegra_with(None, args, stdin)
 }
 
 fn s(p: &Path) -> &str {

@@ -2,36 +2,14 @@
 //! names each problem by row and column and exits 2 writing nothing; the export of personal data
 //! needs a passphrase on standard input.
 
-use std::io::{Read, Write};
+use std::io::Read;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::Output;
+
+use crate::run::text;
 
 fn reintegra(dir: &Path, args: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_reintegra"))
-        .env("REINTEGRA_DATA_DIR", dir)
-        .env_remove("REINTEGRA_DATABASE_KEY")
-        .env("RUST_LOG", "warn")
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
+    crate::run::reintegra_with(Some(dir), args, stdin)
 }
 
 #[test]

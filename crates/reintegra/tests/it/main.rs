@@ -8,3 +8,4 @@ mod crash_smoke;
 mod data_cli;
 mod field_cli;
 mod retention;
+mod run;

@@ -3,7 +3,7 @@
 //! a case, a case's survey scores, and answers submitted as JSON. Same use cases as the pages.
 
 use axum::Json;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
@@ -80,37 +80,20 @@ pub async fn upload(
     ApiCaller(caller): ApiCaller,
     request: axum::extract::Request,
 ) -> Result<Response, AppError> {
-    let is_multipart = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|t| t.starts_with("multipart/form-data"));
-    if !is_multipart {
-        return Err(AppError::with_detail(
-            ErrorKind::UnsupportedMediaType,
-            "send the workbook as multipart/form-data, in a part named file",
-        ));
-    }
     let actor = caller.actor();
     domain::authz::authorize(
         &actor,
         domain::authz::Action::ManageForms,
         domain::authz::Resource::Programme,
     )?;
-    let bad = |_| AppError::with_detail(ErrorKind::BadRequest, "the multipart body is unreadable");
-    let mut multipart = <Multipart as axum::extract::FromRequest<()>>::from_request(request, &())
-        .await
-        .map_err(|_| AppError::with_detail(ErrorKind::BadRequest, "no multipart body"))?;
-    let mut workbook = None;
-    while let Some(mut field) = multipart.next_field().await.map_err(bad)? {
-        if field.name() == Some("file") {
-            let name = field.file_name().unwrap_or("form.xlsx").to_string();
-            let bytes = crate::forms::read_part(&mut field, ::forms::xlsx::MAX_FILE_BYTES).await?;
-            if bytes.len() > ::forms::xlsx::MAX_FILE_BYTES {
-                return Err(AppError::new(ErrorKind::PayloadTooLarge));
-            }
-            workbook = Some((name, bytes));
-        }
-    }
+    let workbook = crate::forms::api_file_part(
+        &headers,
+        request,
+        ::forms::xlsx::MAX_FILE_BYTES,
+        "form.xlsx",
+        "the workbook",
+    )
+    .await?;
     let Some((name, bytes)) = workbook else {
         let mut e = domain::ValidationErrors::new();
         e.add("file", "error-required");

@@ -1,8 +1,8 @@
 //! Imports through the API: the same use case as the import pages, in one request.
 
 use axum::Json;
-use axum::extract::{Multipart, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -92,16 +92,6 @@ pub async fn cases(
     axum::extract::Query(params): axum::extract::Query<ImportParams>,
     request: axum::extract::Request,
 ) -> Result<Response, AppError> {
-    let is_multipart = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|t| t.starts_with("multipart/form-data"));
-    if !is_multipart {
-        return Err(AppError::with_detail(
-            ErrorKind::UnsupportedMediaType,
-            "send the file as multipart/form-data, in a part named file",
-        ));
-    }
     let actor = caller.actor();
     domain::authz::authorize(
         &actor,
@@ -113,21 +103,14 @@ pub async fn cases(
         e.add("rows", "error-choice");
         return Err(AppError::validation(e));
     };
-    let bad = |_| AppError::with_detail(ErrorKind::BadRequest, "the multipart body is unreadable");
-    let mut multipart = <Multipart as axum::extract::FromRequest<()>>::from_request(request, &())
-        .await
-        .map_err(|_| AppError::with_detail(ErrorKind::BadRequest, "no multipart body"))?;
-    let mut file = None;
-    while let Some(mut field) = multipart.next_field().await.map_err(bad)? {
-        if field.name() == Some("file") {
-            let name = field.file_name().unwrap_or("import.csv").to_string();
-            let bytes = crate::forms::read_part(&mut field, app::imports::MAX_FILE_BYTES).await?;
-            if bytes.len() > app::imports::MAX_FILE_BYTES {
-                return Err(AppError::new(ErrorKind::PayloadTooLarge));
-            }
-            file = Some((name, bytes));
-        }
-    }
+    let file = crate::forms::api_file_part(
+        &headers,
+        request,
+        app::imports::MAX_FILE_BYTES,
+        "import.csv",
+        "the file",
+    )
+    .await?;
     let Some((name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
         let mut e = domain::ValidationErrors::new();
         e.add("file", "error-required");

@@ -252,3 +252,44 @@ pub(crate) async fn read_part(
     }
     Ok(bytes)
 }
+
+/// The file an API client posted as `multipart/form-data` in the part named `file`: its name
+/// (or `default_name`) and content, at most `max` bytes. Refuses another media type (415), an
+/// unreadable body (400) and a larger file (413); `None` when no such part was sent. `what`
+/// names the file in the refusal ("the workbook").
+pub(crate) async fn api_file_part(
+    headers: &axum::http::HeaderMap,
+    request: axum::extract::Request,
+    max: usize,
+    default_name: &str,
+    what: &str,
+) -> Result<Option<(String, Vec<u8>)>, crate::error::AppError> {
+    use crate::error::{AppError, ErrorKind};
+    let is_multipart = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("multipart/form-data"));
+    if !is_multipart {
+        return Err(AppError::with_detail(
+            ErrorKind::UnsupportedMediaType,
+            format!("send {what} as multipart/form-data, in a part named file"),
+        ));
+    }
+    let bad = |_| AppError::with_detail(ErrorKind::BadRequest, "the multipart body is unreadable");
+    let mut multipart =
+        <axum::extract::Multipart as axum::extract::FromRequest<()>>::from_request(request, &())
+            .await
+            .map_err(|_| AppError::with_detail(ErrorKind::BadRequest, "no multipart body"))?;
+    let mut file = None;
+    while let Some(mut field) = multipart.next_field().await.map_err(bad)? {
+        if field.name() == Some("file") {
+            let name = field.file_name().unwrap_or(default_name).to_string();
+            let bytes = read_part(&mut field, max).await?;
+            if bytes.len() > max {
+                return Err(AppError::new(ErrorKind::PayloadTooLarge));
+            }
+            file = Some((name, bytes));
+        }
+    }
+    Ok(file)
+}

@@ -300,26 +300,9 @@ async fn scored_surveys_are_exported_with_their_breakdown() {
     let (case, _) = register_named(&app, &cm, "Awa", "female").await;
     register_named(&app, &cm, "Fatou", "female").await;
     // A baseline survey filled on the page.
-    let csrf = cm.csrf(&format!("/cases/{case}")).await;
-    let res = cm
-        .post_form(
-            &format!("/cases/{case}/submissions"),
-            &csrf,
-            &[("form_id", "rss")],
-        )
-        .await;
-    let sub_path = location(&res);
-    let (_, page) = cm.get_text(&sub_path).await;
-    let version = field_value(&page, "_version");
-    let today = today().to_string();
-    let mut fields = vec![
-        ("_action", "submit"),
-        ("_version", version.as_str()),
-        ("_interview_date", today.as_str()),
-    ];
-    fields.extend(crate::openrosa_survey::profile());
-    fields.extend(mixed_answers());
-    assert_eq!(cm.post_form(&sub_path, &csrf, &fields).await.status(), 303);
+    let mut given = crate::openrosa_survey::profile();
+    given.extend(mixed_answers());
+    crate::openrosa_survey::survey_on_page(&cm, &case, &given).await;
     let score = app.store.rss_scores(case.parse().unwrap()).await.unwrap();
     assert_eq!(score.len(), 1);
 

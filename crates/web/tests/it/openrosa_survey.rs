@@ -24,6 +24,30 @@ pub(crate) fn profile() -> Vec<(&'static str, &'static str)> {
     ]
 }
 
+/// Fills and submits an RSS survey about the case `case` on its page, with these answers.
+pub(crate) async fn survey_on_page(cm: &Client, case: &str, given: &[(&str, &str)]) {
+    let csrf = cm.csrf(&format!("/cases/{case}")).await;
+    let res = cm
+        .post_form(
+            &format!("/cases/{case}/submissions"),
+            &csrf,
+            &[("form_id", "rss")],
+        )
+        .await;
+    let sub_path = location(&res);
+    let (_, page) = cm.get_text(&sub_path).await;
+    let version = field_value(&page, "_version");
+    let today = today().to_string();
+    let mut fields = vec![
+        ("_action", "submit"),
+        ("_version", version.as_str()),
+        ("_interview_date", today.as_str()),
+    ];
+    fields.extend(given.iter().copied());
+    let res = cm.post_form(&sub_path, &csrf, &fields).await;
+    assert_eq!(res.status(), 303, "{}", res.text().await.unwrap());
+}
+
 async fn survey_of(app: &TestApp, case_id: &str) -> (serde_json::Value, store::RssScore) {
     let subs = app
         .store
@@ -48,26 +72,7 @@ async fn a_survey_sent_from_a_device_is_stored_and_scored_as_on_the_page() {
     given.extend(mixed_answers());
 
     // On the page.
-    let csrf = cm.csrf(&format!("/cases/{on_page}")).await;
-    let res = cm
-        .post_form(
-            &format!("/cases/{on_page}/submissions"),
-            &csrf,
-            &[("form_id", "rss")],
-        )
-        .await;
-    let sub_path = location(&res);
-    let (_, page) = cm.get_text(&sub_path).await;
-    let version = field_value(&page, "_version");
-    let today = today().to_string();
-    let mut fields = vec![
-        ("_action", "submit"),
-        ("_version", version.as_str()),
-        ("_interview_date", today.as_str()),
-    ];
-    fields.extend(given.iter().copied());
-    let res = cm.post_form(&sub_path, &csrf, &fields).await;
-    assert_eq!(res.status(), 303, "{}", res.text().await.unwrap());
+    survey_on_page(&cm, &on_page, &given).await;
 
     // From a device: the same answers in the instance built from the downloaded XForm.
     let user = app
