@@ -314,6 +314,25 @@ async fn an_exported_list_comes_back_in_as_matches_of_itself_and_only_managers_i
         .read_to_end(&mut csv)
         .unwrap();
 
+    // Into a fresh instance whose case manager has the same name: no error, no one known.
+    let fresh = spawn_app().await;
+    let fresh_office = fresh.office("DKR").await;
+    fresh
+        .user("cm.rt", Role::CaseManager, Some(fresh_office))
+        .await;
+    fresh
+        .user("pm.fresh", Role::ProgrammeManager, Some(fresh_office))
+        .await;
+    let fresh_pm = fresh.signed_in("pm.fresh").await;
+    let res = upload(&fresh, &fresh_pm, "cases.csv", csv.clone()).await;
+    assert_eq!(res.status(), 303);
+    let (_, page) = fresh_pm.get_text(&location(&res)).await;
+    assert!(
+        page.contains("2 rows: 2 ready, 0 with problems, 0 looking like someone already known"),
+        "{page}"
+    );
+
+    // Back into the same instance: every row is recognised as a possible match of itself.
     let res = upload(&app, &pm, "cases.csv", csv).await;
     assert_eq!(res.status(), 303);
     let (_, page) = pm.get_text(&location(&res)).await;
