@@ -147,6 +147,38 @@ pub struct CaseFilters {
 }
 
 impl CaseFilters {
+    /// The names of the filters that choose cases (not their order or page).
+    pub const NAMES: [&'static str; 8] = [
+        "q",
+        "office",
+        "stage",
+        "case_manager",
+        "sex",
+        "province",
+        "returned_from",
+        "returned_to",
+    ];
+
+    /// The filters set, by name, in the order of [`CaseFilters::NAMES`].
+    pub fn set(&self) -> Vec<(&'static str, &str)> {
+        let values = [
+            &self.q,
+            &self.office,
+            &self.stage,
+            &self.case_manager,
+            &self.sex,
+            &self.province,
+            &self.returned_from,
+            &self.returned_to,
+        ];
+        Self::NAMES
+            .into_iter()
+            .zip(values)
+            .map(|(k, v)| (k, v.trim()))
+            .filter(|(_, v)| !v.is_empty())
+            .collect()
+    }
+
     /// Applies the filters to a query; unreadable values are reported, not guessed.
     pub fn apply(&self, q: &mut CaseQuery) -> ValidationErrors {
         let mut e = ValidationErrors::new();

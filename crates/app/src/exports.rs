@@ -280,21 +280,11 @@ fn change(field: &str, after: &str) -> FieldChange {
 
 /// The filters as `name=value` pairs (those set), for the audit entry.
 fn filter_summary(f: &CaseFilters) -> String {
-    [
-        ("q", &f.q),
-        ("office", &f.office),
-        ("stage", &f.stage),
-        ("case_manager", &f.case_manager),
-        ("sex", &f.sex),
-        ("province", &f.province),
-        ("returned_from", &f.returned_from),
-        ("returned_to", &f.returned_to),
-    ]
-    .iter()
-    .filter(|(_, v)| !v.trim().is_empty())
-    .map(|(k, v)| format!("{k}={}", v.trim()))
-    .collect::<Vec<_>>()
-    .join("&")
+    f.set()
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join("&")
 }
 
 /// A case's values in the order of `domain::export::CASE_COLUMNS`.

@@ -6,7 +6,6 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 use clap::Subcommand;
-use domain::Username;
 
 use crate::{DataDir, open};
 
@@ -67,16 +66,7 @@ pub async fn run(command: ExportCommand) -> Result<()> {
         let Some((name, value)) = f.split_once('=') else {
             bail!("a filter is NAME=VALUE, not {f:?}");
         };
-        const NAMES: [&str; 8] = [
-            "q",
-            "office",
-            "stage",
-            "case_manager",
-            "sex",
-            "province",
-            "returned_from",
-            "returned_to",
-        ];
+        const NAMES: [&str; 8] = app::cases::CaseFilters::NAMES;
         if !NAMES.contains(&name.trim()) {
             bail!(
                 "no filter is named {name:?}; the filters are {}",
@@ -96,18 +86,7 @@ pub async fn run(command: ExportCommand) -> Result<()> {
         .then(|| crate::backup::passphrase_from_stdin(false))
         .transpose()?;
     let app = app::App::new(Arc::new(open(&data).await?));
-    let username = Username::parse(&username)?;
-    let user = match app.store.user_by_username(&username).await? {
-        Some(u) if !u.disabled => u,
-        Some(_) => bail!("{username}'s account is disabled"),
-        None => bail!("no user named {username}"),
-    };
-    let actor = domain::authz::Actor {
-        user_id: user.id,
-        role: user.role,
-        office: user.office,
-        organisation: user.organisation,
-    };
+    let actor = crate::actor_named(&app, &username).await?;
     let request = app::exports::CaseExport {
         filters,
         what,

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 use clap::Subcommand;
-use domain::{OfficeCode, Username};
+use domain::OfficeCode;
 
 use crate::{DataDir, open};
 
@@ -66,18 +66,7 @@ pub async fn run(command: ImportCommand) -> Result<()> {
             .map_err(|m| anyhow::anyhow!("{} cannot be imported: {m}", file.display()))?
     };
     let app = app::App::new(Arc::new(open(&data).await?));
-    let username = Username::parse(&username)?;
-    let user = match app.store.user_by_username(&username).await? {
-        Some(u) if !u.disabled => u,
-        Some(_) => bail!("{username}'s account is disabled"),
-        None => bail!("no user named {username}"),
-    };
-    let actor = domain::authz::Actor {
-        user_id: user.id,
-        role: user.role,
-        office: user.office,
-        organisation: user.organisation,
-    };
+    let actor = crate::actor_named(&app, &username).await?;
     let office = match office {
         Some(code) => {
             let code = OfficeCode::parse(&code)?;
@@ -87,7 +76,7 @@ pub async fn run(command: ImportCommand) -> Result<()> {
                 .with_context(|| format!("no office has the code {code}"))?
                 .id
         }
-        None => user
+        None => actor
             .office
             .context("the user has national scope: name the office with --office CODE")?,
     };

@@ -5,6 +5,7 @@ mod demo;
 mod device;
 mod export;
 mod import;
+mod rss;
 
 use std::io::Read;
 use std::net::SocketAddr;
@@ -15,8 +16,7 @@ use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
 use domain::{OfficeCode, Role, Username};
 use store::prelude::*;
-use store::{AuditContext, DatabaseKey, SqliteStore};
-use time::OffsetDateTime;
+use store::{DatabaseKey, SqliteStore};
 
 #[derive(Parser)]
 #[command(
@@ -38,6 +38,23 @@ struct DataDir {
     /// REINTEGRA_DATABASE_KEY; never on the command line).
     #[arg(long, env = "REINTEGRA_DATABASE_KEY_FILE")]
     database_key_file: Option<PathBuf>,
+}
+
+/// The account named on the command line, as the actor the use cases authorize and audit: an
+/// export or import from the command line is someone's, with their rights.
+async fn actor_named(app: &app::App, username: &str) -> Result<domain::authz::Actor> {
+    let username = Username::parse(username)?;
+    let user = match app.store.user_by_username(&username).await? {
+        Some(u) if !u.disabled => u,
+        Some(_) => bail!("{username}'s account is disabled"),
+        None => bail!("no user named {username}"),
+    };
+    Ok(domain::authz::Actor {
+        user_id: user.id,
+        role: user.role,
+        office: user.office,
+        organisation: user.organisation,
+    })
 }
 
 /// The environment variable that may hold the database key itself.
@@ -133,7 +150,7 @@ enum Command {
     /// Score Reintegration Sustainability Surveys and manage the scoring model.
     Rss {
         #[command(subcommand)]
-        command: RssCommand,
+        command: rss::RssCommand,
     },
     /// Import records in bulk from files, after a dry run.
     Import {
@@ -269,34 +286,6 @@ enum FormsCommand {
 }
 
 #[derive(Subcommand)]
-enum RssCommand {
-    /// Score one survey without a server: its answers as JSON on standard input (keys q1 … q32,
-    /// option positions as in the handbook, "dk", "dwa", "na"), the scores as JSON on standard
-    /// output. Incomplete or invalid answers: a message naming the question, exit status 2.
-    Score {
-        /// A scoring model (TOML); the shipped model when omitted.
-        #[arg(long)]
-        model: Option<PathBuf>,
-        /// Also print how each indicator counted.
-        #[arg(long)]
-        explain: bool,
-    },
-    /// Recompute every stored survey score. With --model FILE the model is checked, stored,
-    /// and from then on scores new surveys too; without it, the model in force is used.
-    Rescore {
-        #[command(flatten)]
-        data: DataDir,
-        #[arg(long)]
-        model: Option<PathBuf>,
-    },
-    /// Print the scoring model in force (TOML).
-    Model {
-        #[command(flatten)]
-        data: DataDir,
-    },
-}
-
-#[derive(Subcommand)]
 enum TokenCommand {
     /// Create a token for a user and print it once.
     Create {
@@ -376,7 +365,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Forms {
             command: FormsCommand::Decrypt { data, key },
         } => device::decrypt(&data, &key).await,
-        Command::Rss { command } => rss(command).await,
+        Command::Rss { command } => rss::run(command).await,
         Command::Database {
             command:
                 DatabaseCommand::Rekey {
@@ -513,88 +502,6 @@ async fn run(cli: Cli) -> Result<()> {
             .await
             .map_err(|e| anyhow::anyhow!("no token was issued: {e}"))?;
             println!("{token}");
-            Ok(())
-        }
-    }
-}
-
-fn read_model(file: &Path) -> Result<(domain::rss::ScoringModel, String)> {
-    let text =
-        std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
-    let model = domain::rss::ScoringModel::from_toml(&text)
-        .with_context(|| format!("{} is not a usable scoring model", file.display()))?;
-    Ok((model, text))
-}
-
-async fn rss(command: RssCommand) -> Result<()> {
-    match command {
-        RssCommand::Score { model, explain } => {
-            let model = match model {
-                Some(file) => read_model(&file)?.0,
-                None => domain::rss::default_model(),
-            };
-            let mut input = String::new();
-            std::io::stdin()
-                .read_to_string(&mut input)
-                .context("cannot read the answers from standard input")?;
-            let value: serde_json::Value =
-                serde_json::from_str(&input).context("the answers are not valid JSON")?;
-            let sheet = domain::rss::Sheet::from_json(&value)?;
-            let scores = model.score(&sheet);
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&app::rss::scores_json(&model, &scores, explain))?
-            );
-            Ok(())
-        }
-        RssCommand::Rescore { data, model } => {
-            let store = open(&data).await?;
-            let now = OffsetDateTime::now_utc();
-            let model = match model {
-                Some(file) => {
-                    let (model, text) = read_model(&file)?;
-                    store
-                        .activate_scoring_model(
-                            &model.id,
-                            &model.version,
-                            &text,
-                            AuditContext::system(now, "reintegra rss rescore --model"),
-                        )
-                        .await?;
-                    model
-                }
-                None => app::rss::active_model(&store)
-                    .await
-                    .map_err(anyhow::Error::msg)?,
-            };
-            let report = app::rss::rescore_all(
-                &store,
-                &model,
-                AuditContext::system(now, "reintegra rss rescore"),
-            )
-            .await?;
-            println!(
-                "rescored {} survey{} under {} ({} changed, {} declined and not scored)",
-                report.scored,
-                if report.scored == 1 { "" } else { "s" },
-                model.label(),
-                report.changed,
-                report.consent_refused
-            );
-            for (id, problem) in &report.unscorable {
-                eprintln!("  survey {id} cannot be scored: {problem}");
-            }
-            if !report.unscorable.is_empty() {
-                std::process::exit(2);
-            }
-            Ok(())
-        }
-        RssCommand::Model { data } => {
-            let store = open(&data).await?;
-            match store.active_scoring_model().await? {
-                Some(text) => print!("{text}"),
-                None => print!("{}", domain::rss::DEFAULT_MODEL),
-            }
             Ok(())
         }
     }

@@ -294,7 +294,8 @@ pub(crate) fn summary_row(r: &Row<'_>) -> rusqlite::Result<CaseSummary> {
     })
 }
 
-const CASE_COLUMNS: &str = "c.id, c.case_number, c.office_id, o.code, o.name, c.case_manager_id,
+pub(super) const CASE_COLUMNS: &str =
+    "c.id, c.case_number, c.office_id, o.code, o.name, c.case_manager_id,
     cm.display_name, c.given_name, c.family_name, c.sex, c.gender, c.date_of_birth,
     c.age_at_return, c.nationality, c.return_date, c.returned_from, c.absence_months,
     c.return_type, c.free_choice, c.informed_decision, c.return_country, c.return_province,
@@ -302,7 +303,7 @@ const CASE_COLUMNS: &str = "c.id, c.case_number, c.office_id, o.code, o.name, c.
     c.phone, c.email, c.address, c.preferred_language, c.stage, c.version, c.created_at,
     c.updated_at, o.self_approval, c.anonymised_at";
 
-fn case_row(r: &Row<'_>) -> rusqlite::Result<CaseRecord> {
+pub(super) fn case_row(r: &Row<'_>) -> rusqlite::Result<CaseRecord> {
     let dob = opt_date_col(11, r.get(11)?)?;
     let cm: Option<String> = r.get(5)?;
     Ok(CaseRecord {
@@ -373,7 +374,7 @@ pub(crate) fn get(c: &Connection, id: CaseId) -> Result<CaseRecord> {
 }
 
 /// Reads a case's vulnerabilities and household into its record.
-fn with_children(c: &Connection, case: &mut CaseRecord) -> Result<()> {
+pub(super) fn with_children(c: &Connection, case: &mut CaseRecord) -> Result<()> {
     let id_s = case.id.to_string();
     let mut stmt = c.prepare_cached(
         "SELECT vulnerability FROM case_vulnerabilities WHERE case_id = ?1 ORDER BY vulnerability",
@@ -404,79 +405,6 @@ fn with_children(c: &Connection, case: &mut CaseRecord) -> Result<()> {
     Ok(())
 }
 
-/// Whole records of the cases in `scope` whose folded family name is one of `names`: the
-/// candidates of a duplicate check for many people at once (an import).
-pub(crate) fn with_family_names(
-    c: &Connection,
-    scope: domain::authz::CaseListScope,
-    names: &[String],
-) -> Result<Vec<CaseRecord>> {
-    if names.is_empty() {
-        return Ok(Vec::new());
-    }
-    let (where_sql, mut args) = where_clause(&CaseQuery::new(scope), Plan::Narrow);
-    let first = args.len() + 1;
-    args.extend(names.iter().map(|n| Value::from(n.clone())));
-    let list: Vec<String> = (first..first + names.len())
-        .map(|i| format!("?{i}"))
-        .collect();
-    let names_sql = format!("c.family_name_folded IN ({})", list.join(", "));
-    let where_sql = if where_sql.is_empty() {
-        format!("WHERE {names_sql}")
-    } else {
-        format!("{where_sql} AND {names_sql}")
-    };
-    let sql = format!(
-        "SELECT {CASE_COLUMNS} FROM cases c
-             JOIN offices o ON o.id = c.office_id
-             LEFT JOIN users cm ON cm.id = c.case_manager_id
-             {where_sql}"
-    );
-    let mut stmt = c.prepare(&sql)?;
-    let mut cases = stmt
-        .query_map(params_from_iter(args.iter()), case_row)?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    for case in &mut cases {
-        with_children(c, case)?;
-    }
-    Ok(cases)
-}
-
-/// The next `limit` whole case records of a case list query after the case number `after`, in
-/// case-number order: an export walks the list with these, never with deep offsets.
-pub(crate) fn export_page(
-    c: &Connection,
-    q: &CaseQuery,
-    after: Option<&str>,
-    limit: u32,
-) -> Result<Vec<CaseRecord>> {
-    let (where_sql, mut args) = where_clause(q, Plan::Broad);
-    args.push(after.unwrap_or("").to_string().into());
-    let after_arg = format!("c.case_number > ?{}", args.len());
-    let where_sql = if where_sql.is_empty() {
-        format!("WHERE {after_arg}")
-    } else {
-        format!("{where_sql} AND {after_arg}")
-    };
-    let sql = format!(
-        "SELECT {CASE_COLUMNS} FROM cases c
-             JOIN offices o ON o.id = c.office_id
-             LEFT JOIN users cm ON cm.id = c.case_manager_id
-             {where_sql}
-             ORDER BY c.case_number
-             LIMIT {}",
-        limit.clamp(1, 5_000)
-    );
-    let mut stmt = c.prepare_cached(&sql)?;
-    let mut cases = stmt
-        .query_map(params_from_iter(args.iter()), case_row)?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    for case in &mut cases {
-        with_children(c, case)?;
-    }
-    Ok(cases)
-}
-
 pub(crate) fn id_by_number(c: &Connection, number: &str) -> Result<Option<CaseId>> {
     let id: Option<String> = q_row(
         c,
@@ -491,7 +419,7 @@ pub(crate) fn id_by_number(c: &Connection, number: &str) -> Result<Option<CaseId
 /// How a name search joins the case list.
 /// How the page query finds its cases. The count, run first, tells which is cheaper.
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Plan {
+pub(super) enum Plan {
     /// Few cases match: collect them through the filters' indexes, then sort them.
     Narrow,
     /// Many match (all women of an office, a common family name among a million cases): walk
@@ -510,7 +438,7 @@ const BROAD: u64 = 2_000;
 const SEARCH_COUNT_CAP: u64 = 100;
 
 /// Builds the WHERE clause shared by the page and its count.
-fn where_clause(q: &CaseQuery, plan: Plan) -> (String, Vec<Value>) {
+pub(super) fn where_clause(q: &CaseQuery, plan: Plan) -> (String, Vec<Value>) {
     // The filter columns, written so that a broad plan does not use their indexes.
     let col = |c: &str| match plan {
         Plan::Narrow => format!("c.{c}"),

@@ -8,6 +8,7 @@
 mod accounts;
 mod audit;
 pub mod backup;
+mod case_batches;
 mod cases;
 mod community;
 mod field;

@@ -50,7 +50,7 @@ impl CaseStore for SqliteStore {
         if folded_names.len() > 500 {
             return Err(StoreError::Database("at most 500 names at a time".into()));
         }
-        self.read(move |c| cases::with_family_names(c, scope, &folded_names))
+        self.read(move |c| case_batches::with_family_names(c, scope, &folded_names))
             .await
     }
     async fn add_import_file(&self, file: ImportFile) -> Result<()> {
@@ -80,7 +80,7 @@ impl CaseStore for SqliteStore {
         limit: u32,
     ) -> Result<Vec<CaseRecord>> {
         let q = query.clone();
-        self.read(move |c| cases::export_page(c, &q, after.as_deref(), limit))
+        self.read(move |c| case_batches::export_page(c, &q, after.as_deref(), limit))
             .await
     }
     async fn case_counts(&self, office: Option<OfficeId>) -> Result<Vec<CaseCount>> {

@@ -293,3 +293,25 @@ pub(crate) async fn api_file_part(
     }
     Ok(file)
 }
+
+/// What a page's upload form posted: its CSRF token and the file in the part named `file` (its
+/// name, or `default_name`). A body larger than the route allows fails with 413.
+pub(crate) async fn page_upload(
+    multipart: &mut axum::extract::Multipart,
+    default_name: &str,
+) -> Result<(String, Option<(String, axum::body::Bytes)>), axum::extract::multipart::MultipartError>
+{
+    let mut csrf = String::new();
+    let mut file = None;
+    while let Some(part) = multipart.next_field().await? {
+        match part.name() {
+            Some("_csrf") => csrf = part.text().await?,
+            Some("file") => {
+                let name = part.file_name().unwrap_or(default_name).to_string();
+                file = Some((name, part.bytes().await?));
+            }
+            _ => {}
+        }
+    }
+    Ok((csrf, file))
+}

@@ -66,6 +66,17 @@ async fn cases_named(app: &TestApp, family: &str) -> Vec<store::CaseRecord> {
     app.store.export_cases(&q, None, 100).await.unwrap()
 }
 
+/// Posts the check page's import form as a browser would, choosing `rows`.
+async fn confirm(pm: &Client, check: &str, page: &str, rows: &str) -> reqwest::Response {
+    let mut fields = confirm_fields(page);
+    fields.push(("rows".into(), rows.into()));
+    let borrowed: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    pm.post_form(check, &csrf_of(page), &borrowed).await
+}
+
 /// The hidden inputs of the import form, as a browser would post them.
 fn confirm_fields(page: &str) -> Vec<(String, String)> {
     let form = page.split("class=\"import-confirm\"").nth(1).unwrap();
@@ -176,14 +187,7 @@ async fn a_messy_file_is_checked_row_by_row_then_imported_whole_once_fixed() {
     }
     // Every row at once is not offered while rows have problems, and is refused if posted.
     assert!(!page.contains("value=\"all\""));
-    let mut fields = confirm_fields(&page);
-    fields.push(("rows".into(), "all".into()));
-    let borrowed: Vec<(&str, &str)> = fields
-        .iter()
-        .map(|(a, b)| (a.as_str(), b.as_str()))
-        .collect();
-    let csrf = csrf_of(&page);
-    let res = pm.post_form(&check, &csrf, &borrowed).await;
+    let res = confirm(&pm, &check, &page, "all").await;
     assert_eq!(res.status(), 422);
     assert!(
         cases_named(&app, "Sow").await.is_empty(),
@@ -230,17 +234,10 @@ async fn a_messy_file_is_checked_row_by_row_then_imported_whole_once_fixed() {
     let check = location(&res);
     let (_, page) = pm.get_text(&check).await;
     assert!(page.contains("3 rows: 3 ready, 0 with problems"), "{page}");
-    let mut fields = confirm_fields(&page);
-    fields.push(("rows".into(), "all".into()));
-    let borrowed: Vec<(&str, &str)> = fields
-        .iter()
-        .map(|(a, b)| (a.as_str(), b.as_str()))
-        .collect();
-    let csrf = csrf_of(&page);
-    let res = pm.post_form(&check, &csrf, &borrowed).await;
+    let res = confirm(&pm, &check, &page, "all").await;
     assert_eq!(res.status(), 303);
     // The same post again (a double click) imports nothing more.
-    let again = pm.post_form(&check, &csrf, &borrowed).await;
+    let again = confirm(&pm, &check, &page, "all").await;
     assert_ne!(again.status(), 200);
     let (_, list) = pm.get_text(&location(&res)).await;
     assert!(

@@ -87,21 +87,12 @@ fn page(
     for f in &mut fields {
         f.choices.retain(|c| !c.value.is_empty());
     }
-    let f = &form.filters;
-    let hidden: Vec<(&'static str, String)> = [
-        ("q", &f.q),
-        ("office", &f.office),
-        ("stage", &f.stage),
-        ("case_manager", &f.case_manager),
-        ("sex", &f.sex),
-        ("province", &f.province),
-        ("returned_from", &f.returned_from),
-        ("returned_to", &f.returned_to),
-    ]
-    .into_iter()
-    .filter(|(_, v)| !v.is_empty())
-    .map(|(k, v)| (k, v.clone()))
-    .collect();
+    let hidden: Vec<(&'static str, String)> = form
+        .filters
+        .set()
+        .into_iter()
+        .map(|(k, v)| (k, v.to_string()))
+        .collect();
     let back = if hidden.is_empty() {
         "/cases".to_string()
     } else {

@@ -1,6 +1,5 @@
 //! Import returnees from a file: upload, match columns to fields, read the dry run, import.
 
-use axum::body::Bytes;
 use axum::extract::Multipart;
 use domain::import::ImportField;
 
@@ -69,22 +68,7 @@ pub async fn import_upload(
     SignedIn(caller): SignedIn,
     mut multipart: Multipart,
 ) -> Result<Response, AppError> {
-    let mut csrf = String::new();
-    let mut file: Option<(String, Bytes)> = None;
-    let read = async {
-        while let Some(part) = multipart.next_field().await? {
-            match part.name() {
-                Some("_csrf") => csrf = part.text().await?,
-                Some("file") => {
-                    let name = part.file_name().unwrap_or("import.csv").to_string();
-                    file = Some((name, part.bytes().await?));
-                }
-                _ => {}
-            }
-        }
-        Ok::<(), axum::extract::multipart::MultipartError>(())
-    }
-    .await;
+    let read = crate::forms::page_upload(&mut multipart, "import.csv").await;
     let refuse = |status: StatusCode, problem: String| {
         render_status(
             status,
@@ -94,8 +78,8 @@ pub async fn import_upload(
             },
         )
     };
-    match read {
-        Ok(()) => {}
+    let (csrf, file) = match read {
+        Ok(read) => read,
         Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
             let mb = app::imports::MAX_FILE_BYTES / 1024 / 1024;
             return refuse(
@@ -104,7 +88,7 @@ pub async fn import_upload(
             );
         }
         Err(e) => return Err(AppError::with_detail(ErrorKind::BadRequest, e.body_text())),
-    }
+    };
     if csrf.is_empty() || !same_secret(&csrf, caller.csrf()) {
         return Err(AppError::new(ErrorKind::Csrf));
     }

@@ -79,29 +79,14 @@ pub async fn upload(
     mut multipart: Multipart,
 ) -> Result<Response, AppError> {
     let actor = caller.actor();
-    let mut csrf = String::new();
-    let mut file: Option<(String, Bytes)> = None;
-    let read = async {
-        while let Some(part) = multipart.next_field().await? {
-            match part.name() {
-                Some("_csrf") => csrf = part.text().await?,
-                Some("file") => {
-                    let name = part.file_name().unwrap_or("form.xlsx").to_string();
-                    file = Some((name, part.bytes().await?));
-                }
-                _ => {}
-            }
-        }
-        Ok::<(), axum::extract::multipart::MultipartError>(())
-    }
-    .await;
+    let read = crate::forms::page_upload(&mut multipart, "form.xlsx").await;
     let (state_ref, tr_ref, caller_ref) = (&state, &tr, &caller);
     let refuse = |status: StatusCode, problems: Vec<String>, name: String| async move {
         let page = library_page(state_ref, tr_ref, caller_ref, problems, name).await?;
         render_status(status, &page)
     };
-    match read {
-        Ok(()) => {}
+    let (csrf, file) = match read {
+        Ok(read) => read,
         Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
             let limit = ::forms::xlsx::MAX_FILE_BYTES / 1024 / 1024;
             return refuse(
@@ -112,7 +97,7 @@ pub async fn upload(
             .await;
         }
         Err(e) => return Err(AppError::with_detail(ErrorKind::BadRequest, e.body_text())),
-    }
+    };
     if !same_secret(&csrf, caller.csrf()) || csrf.is_empty() {
         return Err(AppError::new(ErrorKind::Csrf));
     }
