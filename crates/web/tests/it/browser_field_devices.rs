@@ -43,7 +43,11 @@ async fn a_device_is_added_and_revoked_and_a_held_visit_is_accepted() {
     b.wait_for_text("tablet 3").await;
     b.click("#devices button[aria-label='Revoke: tablet 3']")
         .await;
-    b.wait_for_text("Field devices").await;
+    // "Field devices" is on the page before the click too: wait for the revoked row to go.
+    b.wait_until(
+        "return document.querySelector(\"#devices button[aria-label='Revoke: tablet 3']\") === null",
+    )
+    .await;
     let list = f.http.get(format!("{url}/formList")).send().await.unwrap();
     assert_eq!(list.status(), 401, "revoked");
     b.click("form[action='/logout'] button").await;
