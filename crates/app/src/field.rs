@@ -21,6 +21,7 @@ mod sealed;
 
 pub use cases_list::{CASES_FILE, case_list};
 pub use held::{accept_held, decline_held, held};
+pub(crate) use receive::import_answers;
 pub use receive::{FieldPost, Received, Refusal, SubmittedAnswers, receive, submit_answers};
 pub use sealed::{Unsealed, decrypt_waiting, private_key};
 

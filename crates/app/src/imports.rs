@@ -17,105 +17,14 @@ use domain::import::{ImportField, ImportedRow, guess_field, missing, read_row};
 use domain::text::fold;
 use domain::{CaseId, OfficeId, Role, UserId, Username};
 use sha2::{Digest, Sha256};
-use store::{AuditContext, ImportFile, NewCase};
+use store::{AuditContext, NewCase};
 
-use crate::{App, Error, ErrorKind};
+use crate::{App, Error};
 
-/// The largest file read.
-pub const MAX_FILE_BYTES: usize = 40 * 1024 * 1024;
-/// The most rows a file may have.
-pub const MAX_ROWS: usize = 200_000;
-const MAX_COLUMNS: usize = 100;
-/// How long an uploaded file is kept when it is not imported.
-pub const KEPT_FOR: time::Duration = time::Duration::hours(24);
+mod files;
+pub mod surveys;
 
-/// A file's cells: its header row, and each row with its number as the spreadsheet shows it.
-#[derive(Clone, Debug, Default)]
-pub struct Table {
-    pub headers: Vec<String>,
-    pub rows: Vec<(usize, Vec<String>)>,
-}
-
-/// Reads an uploaded file: the first sheet of an XLSX workbook, or a CSV file (comma or
-/// semicolon separated, UTF-8). The message says what to fix when it cannot be read.
-pub fn read_table(file_name: &str, bytes: &[u8]) -> Result<Table, String> {
-    if bytes.len() > MAX_FILE_BYTES {
-        return Err(format!(
-            "the file is {:.1} MB; an import file must be under {} MB (split it)",
-            bytes.len() as f64 / 1024.0 / 1024.0,
-            MAX_FILE_BYTES / 1024 / 1024
-        ));
-    }
-    let grid: Vec<(usize, Vec<String>)> = if bytes.starts_with(b"PK") {
-        let limits = forms::xlsx::Limits {
-            file_bytes: MAX_FILE_BYTES,
-            unpacked_bytes: 400 * 1024 * 1024,
-            rows: MAX_ROWS + 1,
-            columns: MAX_COLUMNS,
-            what: "an import file",
-        };
-        let book = forms::xlsx::read_within(bytes, limits, 1).map_err(|p| p.message)?;
-        let sheet = book
-            .sheets
-            .into_iter()
-            .next()
-            .ok_or("the workbook has no sheet")?;
-        sheet
-            .rows
-            .into_iter()
-            .enumerate()
-            .map(|(i, r)| (i + 1, r))
-            .collect()
-    } else if file_name.to_ascii_lowercase().ends_with(".xls") {
-        return Err("this is an old Excel file (.xls): save it as .xlsx or .csv".into());
-    } else {
-        read_csv(bytes)?
-    };
-    let mut rows = grid
-        .into_iter()
-        .filter(|(_, r)| r.iter().any(|c| !c.trim().is_empty()));
-    let Some((_, headers)) = rows.next() else {
-        return Err("the file is empty: the first row names the columns".into());
-    };
-    let headers: Vec<String> = headers.iter().map(|h| h.trim().to_string()).collect();
-    let rows: Vec<(usize, Vec<String>)> = rows.collect();
-    if rows.len() > MAX_ROWS {
-        return Err(format!(
-            "the file has {} rows; import at most {MAX_ROWS} at a time",
-            rows.len()
-        ));
-    }
-    Ok(Table { headers, rows })
-}
-
-fn read_csv(bytes: &[u8]) -> Result<Vec<(usize, Vec<String>)>, String> {
-    let text = std::str::from_utf8(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes))
-        .map_err(|_| "the file is not a CSV file in UTF-8: save it as 'CSV UTF-8' or as .xlsx")?;
-    // Spreadsheets in French write semicolons.
-    let first = text.lines().next().unwrap_or_default();
-    let delimiter = if first.matches(';').count() > first.matches(',').count() {
-        b';'
-    } else {
-        b','
-    };
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .delimiter(delimiter)
-        .from_reader(text.as_bytes());
-    let mut out = Vec::new();
-    for (i, record) in reader.records().enumerate() {
-        let record = record.map_err(|e| format!("row {} cannot be read: {e}", i + 1))?;
-        if record.len() > MAX_COLUMNS {
-            return Err(format!("row {} has more than {MAX_COLUMNS} columns", i + 1));
-        }
-        if out.len() > MAX_ROWS {
-            return Err(format!("the file has more than {MAX_ROWS} rows"));
-        }
-        out.push((i + 1, record.iter().map(str::to_string).collect()));
-    }
-    Ok(out)
-}
+pub use files::*;
 
 /// What each column fills (`None`: left out), in column order.
 pub type Mapping = Vec<Option<ImportField>>;
@@ -615,73 +524,4 @@ pub async fn import(
         )
         .await?;
     Ok(Imported { numbers, left_out })
-}
-
-/// Keeps an uploaded file for the import pages, after reading it (off the request threads):
-/// returns its id and table. A file that cannot be read is refused with what to fix.
-pub async fn upload(
-    app: &App,
-    actor: &Actor,
-    file_name: &str,
-    bytes: Vec<u8>,
-) -> Result<(uuid::Uuid, Table), Error> {
-    authorize(actor, Action::ImportRecords, Resource::Programme)?;
-    let name = file_name.to_string();
-    let (table, bytes) = tokio::task::spawn_blocking(move || (read_table(&name, &bytes), bytes))
-        .await
-        .map_err(Error::internal)?;
-    let table = table.map_err(|message| Error::with_detail(ErrorKind::Validation, message))?;
-    let sha256 = app.store.put_file(bytes).await?;
-    let id = uuid::Uuid::new_v4();
-    app.store
-        .add_import_file(ImportFile {
-            id,
-            user: actor.user_id,
-            file_name: file_name.chars().take(200).collect(),
-            sha256,
-            uploaded_at: app.now(),
-        })
-        .await?;
-    Ok((id, table))
-}
-
-/// An uploaded file of the actor's, read again.
-pub async fn uploaded(
-    app: &App,
-    actor: &Actor,
-    id: uuid::Uuid,
-) -> Result<(FileFacts, Table), Error> {
-    authorize(actor, Action::ImportRecords, Resource::Programme)?;
-    let file = app
-        .store
-        .import_file(id)
-        .await?
-        .filter(|f| f.user == actor.user_id && app.now() - f.uploaded_at < KEPT_FOR)
-        .ok_or(Error::new(ErrorKind::NotFound))?;
-    let bytes = app.store.read_file(&file.sha256).await?;
-    let name = file.file_name.clone();
-    let table = tokio::task::spawn_blocking(move || read_table(&name, &bytes))
-        .await
-        .map_err(Error::internal)?
-        .map_err(|message| Error::with_detail(ErrorKind::Validation, message))?;
-    Ok((
-        FileFacts {
-            name: file.file_name,
-            sha256: file.sha256,
-        },
-        table,
-    ))
-}
-
-/// Forgets an uploaded file once imported (and any left over a day).
-pub async fn forget(app: &App, id: uuid::Uuid) -> Result<(), Error> {
-    app.store
-        .remove_import_files(Some(id), app.now() - KEPT_FOR)
-        .await?;
-    Ok(())
-}
-
-/// The hash of a file's content, as the audit entry names it.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    store::files::content_hash(bytes)
 }

@@ -15,6 +15,7 @@ pub mod external;
 pub mod model;
 pub mod retention;
 pub mod shipped;
+pub mod tabular;
 pub mod text;
 pub mod validate;
 pub mod xform;

@@ -38,18 +38,54 @@ pub enum ImportCommand {
         #[arg(long = "map", value_name = "COLUMN=FIELD")]
         map: Vec<String>,
     },
+    /// Import survey results exported from KoboToolbox or ODK (XLSX with one sheet per repeat
+    /// group, or CSV), matched to cases by case number, checked and scored as submitted
+    /// forms. Rows already stored (by instance id) are left alone. Prints every problem by row
+    /// and exits with status 2 when a row cannot be imported (the others are imported unless
+    /// --dry-run).
+    Surveys {
+        #[command(flatten)]
+        data: DataDir,
+        /// The .xlsx or .csv file.
+        file: PathBuf,
+        /// Whose rights and audit trail the import uses (a programme manager).
+        #[arg(long)]
+        username: String,
+        /// The form the results belong to (guessed from the headers when omitted).
+        #[arg(long)]
+        form: Option<String>,
+        /// The header of the column holding case numbers (guessed when omitted).
+        #[arg(long)]
+        case_column: Option<String>,
+        /// Check the file and report, writing nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 pub async fn run(command: ImportCommand) -> Result<()> {
-    let ImportCommand::Cases {
-        data,
-        file,
-        username,
-        office,
-        dry_run,
-        rows,
-        map,
-    } = command;
+    let (data, file, username, office, dry_run, rows, map) = match command {
+        ImportCommand::Cases {
+            data,
+            file,
+            username,
+            office,
+            dry_run,
+            rows,
+            map,
+        } => (data, file, username, office, dry_run, rows, map),
+        ImportCommand::Surveys {
+            data,
+            file,
+            username,
+            form,
+            case_column,
+            dry_run,
+        } => {
+            return crate::import_surveys::run(data, file, username, form, case_column, dry_run)
+                .await;
+        }
+    };
     let Some(rows) = app::imports::Rows::parse(&rows) else {
         bail!("--rows is all, ready or ready_new");
     };

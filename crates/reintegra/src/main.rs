@@ -5,6 +5,7 @@ mod demo;
 mod device;
 mod export;
 mod import;
+mod import_surveys;
 mod rss;
 
 use std::io::Read;

@@ -27,6 +27,7 @@ use domain::security::SessionPolicy;
 use store::Store;
 use tower_http::trace::TraceLayer;
 
+pub use forms::imports::{survey_outcome, survey_problems};
 pub use security::MAX_BODY_BYTES;
 
 /// Server settings that affect request handling.

@@ -258,6 +258,67 @@ pub(super) async fn store_answers(
     storing: Storing,
     language: &str,
 ) -> Result<Result<Received, Refusal>, Error> {
+    let (sub, prepared) = match check_arrived(app, actor, case, &a, None, language).await? {
+        Ok(checked) => checked,
+        Err(refusal) => return Ok(Err(refusal)),
+    };
+    store_checked(app, actor, a, sub, prepared, storing).await
+}
+
+/// Answers read from a table of submissions (`imports::surveys`): checked as a field
+/// client's instance is, and stored the same way unless `dry_run`. The interview took place
+/// on `interview_day` when the form has no day of its own. Gives the composite score a survey
+/// would get.
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn import_answers(
+    app: &App,
+    actor: &Actor,
+    case: &CaseRecord,
+    version: &FormVersion,
+    compiled: &Compiled,
+    answers: Answers,
+    instance_id: String,
+    interview_day: Option<time::Date>,
+    language: &str,
+    dry_run: bool,
+) -> Result<Result<(Option<f64>, Option<Received>), Refusal>, Error> {
+    let mut answers = answers;
+    answers.set(forms::compiled::INSTANCE_ID, instance_id.clone());
+    let arrived = Arrived {
+        version,
+        compiled,
+        answers,
+        files: Vec::new(),
+        instance_id,
+        token: None,
+        interviewer: actor.user_id,
+    };
+    let checked = check_arrived(app, actor, case, &arrived, interview_day, language).await?;
+    let (sub, prepared) = match checked {
+        Ok(checked) => checked,
+        Err(refusal) => return Ok(Err(refusal)),
+    };
+    let composite = prepared
+        .update
+        .score
+        .as_ref()
+        .and_then(|s| s.scores.composite);
+    if dry_run {
+        return Ok(Ok((composite, None)));
+    }
+    let stored = store_checked(app, actor, arrived, sub, prepared, Storing::Receipt).await?;
+    Ok(stored.map(|r| (composite, Some(r))))
+}
+
+/// The page's save worked out for an arrived instance, or why it is refused.
+async fn check_arrived(
+    app: &App,
+    actor: &Actor,
+    case: &CaseRecord,
+    a: &Arrived<'_>,
+    interview_day: Option<time::Date>,
+    language: &str,
+) -> Result<Result<(Submission, crate::submissions::Prepared), Refusal>, Error> {
     let now = app.now();
     let info = &a.version.info;
     let sub = Submission {
@@ -270,7 +331,9 @@ pub(super) async fn store_answers(
         answers: String::new(),
         interviewer: a.interviewer,
         interviewer_name: String::new(),
-        interview_date: interview_date(a.compiled, &a.answers).unwrap_or(app.today()),
+        interview_date: interview_date(a.compiled, &a.answers)
+            .or(interview_day)
+            .unwrap_or(app.today()),
         created_at: now,
         updated_at: now,
         completed_at: None,
@@ -298,6 +361,20 @@ pub(super) async fn store_answers(
     if let Some(problem) = prepared.score_problem {
         return Ok(Err(Refusal::NotScored(problem)));
     }
+    Ok(Ok((sub, prepared)))
+}
+
+/// Stores a checked instance: the submission, its files, score and follow-on and the
+/// instance id in one transaction.
+async fn store_checked(
+    app: &App,
+    actor: &Actor,
+    a: Arrived<'_>,
+    sub: Submission,
+    prepared: crate::submissions::Prepared,
+    storing: Storing,
+) -> Result<Result<Received, Refusal>, Error> {
+    let now = app.now();
     let receipt = FieldReceipt {
         instance_id: a.instance_id,
         token: a.token,

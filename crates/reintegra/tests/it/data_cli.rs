@@ -1,4 +1,4 @@
-//! `reintegra import cases` and `reintegra export cases` as an operator runs them: the dry run
+//! `reintegra import cases`, `import surveys` and `export cases` as an operator runs them: the dry run
 //! names each problem by row and column and exits 2 writing nothing; the export of personal data
 //! needs a passphrase on standard input.
 
@@ -77,6 +77,47 @@ fn a_file_is_checked_imported_and_exported_from_the_command_line() {
         text(&ready).contains("imported 1 case(s)"),
         "{}",
         text(&ready)
+    );
+
+    // Survey results for the imported returnee, as KoboToolbox exports them; one row is about
+    // no case.
+    let number = text(&ready)
+        .split("imported 1 case(s) (")
+        .nth(1)
+        .and_then(|s| s.split(' ').next())
+        .unwrap()
+        .to_string();
+    let surveys = tmp.path().join("family.csv");
+    std::fs::write(
+        &surveys,
+        format!(
+            "assessment_date,returnee_consent,family_situation,family_influence,home_safe,case_number,_uuid\n\
+             2026-01-20,yes,returned_together,helps,yes,{number},f-1\n\
+             2026-01-20,yes,returned_together,helps,yes,DKR-1999-00001,f-2\n"
+        ),
+    )
+    .unwrap();
+    let s = surveys.to_str().unwrap();
+    let survey_args = ["import", "surveys", s, "--username", "pm.cli"];
+    let dry = reintegra(&dir, &[&survey_args[..], &["--dry-run"]].concat(), "");
+    assert_eq!(dry.status.code(), Some(2), "{}", text(&dry));
+    assert!(
+        text(&dry).contains("row 3 (case DKR-1999-00001): case_number: No case"),
+        "{}",
+        text(&dry)
+    );
+    assert!(text(&dry).contains("1 ready"), "{}", text(&dry));
+    let stored = reintegra(&dir, &survey_args, "");
+    assert!(
+        text(&stored).contains("1 stored, 0 already stored"),
+        "{}",
+        text(&stored)
+    );
+    let again = reintegra(&dir, &survey_args, "");
+    assert!(
+        text(&again).contains("0 stored, 1 already stored"),
+        "{}",
+        text(&again)
     );
 
     let out = tmp.path().join("cases.zip");

@@ -139,6 +139,7 @@ pub async fn me(ApiCaller(caller): ApiCaller) -> Json<Me> {
         cases::audit,
         exports::cases,
         imports::cases,
+        imports::surveys,
         forms::list,
         forms::upload,
         forms::publish,

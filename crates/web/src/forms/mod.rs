@@ -15,6 +15,7 @@ use serde::Deserialize;
 use crate::i18n::Tr;
 use domain::case::{MAX_LONG_TEXT, MAX_SHORT_TEXT};
 
+pub mod imports;
 pub mod profile;
 pub mod read;
 pub mod records;

@@ -30,6 +30,36 @@ pub(super) const ROUTES: &[RouteSpec] = &[
         act(Action::ImportRecords),
     ),
     r(
+        "imports.surveys_form",
+        "GET",
+        "/imports/surveys",
+        act(Action::ImportRecords),
+    ),
+    r(
+        "imports.surveys_upload",
+        "POST",
+        "/imports/surveys",
+        act(Action::ImportRecords),
+    ),
+    r(
+        "imports.surveys_check",
+        "GET",
+        "/imports/surveys/{import}",
+        act(Action::ImportRecords),
+    ),
+    r(
+        "imports.surveys_confirm",
+        "POST",
+        "/imports/surveys/{import}",
+        act(Action::ImportRecords),
+    ),
+    r(
+        "api.imports.surveys",
+        "POST",
+        "/api/v1/imports/surveys",
+        act(Action::ImportRecords),
+    ),
+    r(
         "cases.export_form",
         "GET",
         "/cases/export",
@@ -164,6 +194,15 @@ pub(super) fn handler(name: &str) -> Option<MethodRouter<AppState>> {
         )),
         "cases.import_check" => get(pages::cases::import_check),
         "cases.import_confirm" => post(pages::cases::import_confirm),
+        "imports.surveys_form" => get(pages::cases::survey_import_form),
+        "imports.surveys_upload" => post(pages::cases::survey_import_upload).layer(
+            DefaultBodyLimit::max(app::imports::MAX_FILE_BYTES + 64 * 1024),
+        ),
+        "imports.surveys_check" => get(pages::cases::survey_import_check),
+        "imports.surveys_confirm" => post(pages::cases::survey_import_confirm),
+        "api.imports.surveys" => post(api::imports::surveys).layer(DefaultBodyLimit::max(
+            app::imports::MAX_FILE_BYTES + 64 * 1024,
+        )),
         "cases.export_form" => get(pages::cases::export_form),
         "cases.export" => post(pages::cases::export),
         "api.exports.cases" => post(api::exports::cases),

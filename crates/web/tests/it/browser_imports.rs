@@ -93,3 +93,50 @@ async fn a_programme_manager_imports_a_file_after_reading_its_dry_run() {
     b.screenshot("export-needs-passphrase").await;
     b.quit().await;
 }
+
+#[tokio::test]
+async fn a_programme_manager_imports_kobo_rss_results_and_sees_the_score_on_the_case() {
+    let app = spawn_app().await;
+    let office = app.office("DKR").await;
+    app.user("cm.dakar", Role::CaseManager, Some(office)).await;
+    app.user("pm.dakar", Role::ProgrammeManager, Some(office))
+        .await;
+    let cm = app.signed_in("cm.dakar").await;
+    let (case, number) = register_named(&app, &cm, "Awa", "female").await;
+    let mut answers = crate::openrosa_survey::profile();
+    answers.extend(mixed_answers());
+    let taken_on = (today() - time::Duration::days(2)).to_string();
+    let row = crate::survey_imports::kobo_row(&answers, &number, "b-1", &taken_on);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("rss.csv");
+    let mut w = csv::Writer::from_path(&file).unwrap();
+    for r in crate::survey_imports::kobo_grid(&[row]) {
+        w.write_record(&r).unwrap();
+    }
+    w.flush().unwrap();
+
+    let axe = axe_source();
+    let b = Browser::start().await;
+    sign_in_as(&b, &app, "pm.dakar").await;
+    b.goto(&app.url("/cases")).await;
+    b.click("a[href='/imports/surveys']").await;
+    b.wait_for_text("Import survey results").await;
+    let v = axe_violations(&b, &axe).await;
+    assert!(v.is_empty(), "survey import page: {v:?}");
+    b.type_into("#f-file", file.to_str().unwrap()).await;
+    b.click("form[action='/imports/surveys'] button[type=submit]")
+        .await;
+    b.wait_for_text("What the import would do").await;
+    let main = b.text("main").await;
+    assert!(main.contains("1 rows: 1 ready"), "{main}");
+    assert!(main.contains("Ready, score"), "{main}");
+    let v = axe_violations(&b, &axe).await;
+    assert!(v.is_empty(), "survey dry run page: {v:?}");
+    b.click("form.import-confirm button[type=submit]").await;
+    b.wait_for_text("Done: 1 surveys stored").await;
+    let score = app.store.rss_scores(case.parse().unwrap()).await.unwrap();
+    b.goto(&app.url(&format!("/cases/{case}"))).await;
+    let page = b.text("main").await;
+    let shown = format!("{:.2}", score[0].scores.composite.unwrap());
+    assert!(page.contains(&shown), "{shown} in {page}");
+}

@@ -43,6 +43,7 @@ mod rss_journey;
 mod session_ended;
 mod sign_in_next;
 mod sign_in_throttling;
+mod survey_imports;
 mod two_step;
 mod visit_window;
 #[path = "common/browser.rs"]

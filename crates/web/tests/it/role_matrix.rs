@@ -450,7 +450,7 @@ async fn request(
     };
     let res = match name {
         "health" | "login.form" | "api.openapi" | "home" | "password.form" | "account" | "cases.list" | "cases.new" | "cases.export_form"
-        | "cases.import_form" | "cases.import_check"
+        | "cases.import_form" | "cases.import_check" | "imports.surveys_form" | "imports.surveys_check"
         | "cases.view" | "cases.edit" | "cases.audit" | "overview" | "users.list" | "two_step" => c.get(&path).await,
         "assets" => c.get("/assets/any/app.css").await,
         "login.submit" => c.post_form("/login", "stale", &[("username", "x"), ("password", "y")]).await,
@@ -506,10 +506,10 @@ async fn request(
         "users.create" => c.post_form(&path, &s.csrf, &[("username", ""), ("role", "")]).await,
         "users.reset" => c.post_form(&format!("/admin/users/{}/reset-password", target.id), &s.csrf, &[]).await,
         "api.me" | "api.cases.list" | "api.cases.get" | "api.consents.list" | "api.audit" => api(reqwest::Method::GET, &path).send().await.unwrap(),
-        "cases.import_upload" => c.post_form(&path, &s.csrf, &[]).await,
-        "cases.import_confirm" => c.post_form(&path, &s.csrf, &[("rows", "all")]).await,
+        "cases.import_upload" | "imports.surveys_upload" => c.post_form(&path, &s.csrf, &[]).await,
+        "cases.import_confirm" | "imports.surveys_confirm" => c.post_form(&path, &s.csrf, &[("rows", "all"), ("form", "rss")]).await,
         "cases.export" => c.post_form(&path, &s.csrf, &[("export_kind", "pseudonymised"), ("format", "csv")]).await,
-        "api.imports.cases" => api(reqwest::Method::POST, &format!("{path}?dry_run=true"))
+        "api.imports.cases" | "api.imports.surveys" => api(reqwest::Method::POST, &format!("{path}?dry_run=true"))
             .multipart(reqwest::multipart::Form::new().part(
                 "file",
                 reqwest::multipart::Part::bytes(b"given_name\nAwa\n".to_vec()).file_name("a.csv"),

@@ -29,6 +29,7 @@ mod edit;
 mod erasure;
 mod export;
 mod import;
+mod import_surveys;
 mod list;
 mod page;
 
@@ -36,5 +37,6 @@ pub use edit::*;
 pub use erasure::*;
 pub use export::*;
 pub use import::*;
+pub use import_surveys::*;
 pub use list::*;
 pub use page::*;
