@@ -6,7 +6,6 @@
 //! blocking task as the pages arrive, so memory stays flat whatever the list's length.
 
 use std::collections::HashMap;
-use std::io::Write;
 
 use domain::audit::{AuditAction, FieldChange};
 use domain::authz::{Action, Actor, Resource, authorize};
@@ -21,10 +20,12 @@ use store::{AuditContext, CaseQuery, CaseRecord};
 use crate::cases::CaseFilters;
 use crate::{App, Error};
 
+mod sheets;
+
+pub use sheets::{Batch, Sheet, Written, write_export};
+
 /// Cases read from the store at a time.
 const PAGE: u32 = 1_000;
-/// Rows of one XLSX sheet, its header included (the format's limit).
-const SHEET_ROWS: u32 = 1_048_576;
 /// The programme setting holding the secret pseudonyms are derived with (migration 0028).
 const PSEUDONYM_SECRET: &str = "pseudonym_secret";
 
@@ -176,7 +177,7 @@ pub async fn export_cases(
         headers.extend(SCORE_COLUMNS.iter().map(|c| c.to_string()));
         headers.extend(indicators.iter().map(|i| format!("ind_{i}")));
     }
-    let (tx, rx) = tokio::sync::mpsc::channel::<Vec<Vec<String>>>(4);
+    let (tx, rx) = tokio::sync::mpsc::channel::<Batch>(4);
     let stem = format!(
         "{}{}-{}",
         what.as_str().replace('_', "-"),
@@ -187,11 +188,14 @@ pub async fn export_cases(
         },
         app.today()
     );
-    let inner_name = format!("{stem}.{}", format.extension());
     let writer = {
-        let (inner_name, passphrase) = (inner_name.clone(), passphrase.clone());
+        let (stem, passphrase) = (stem.clone(), passphrase.clone());
+        let sheets = [Sheet {
+            name: what.as_str().to_string(),
+            headers,
+        }];
         tokio::task::spawn_blocking(move || {
-            write_file(format, &headers, rx, &inner_name, passphrase.as_deref())
+            write_export(format, &sheets, rx, &stem, passphrase.as_deref())
         })
     };
     let bands = AgeBands::default();
@@ -225,13 +229,13 @@ pub async fn export_cases(
             }
         };
         rows += batch.len() as u64;
-        if tx.send(batch).await.is_err() {
+        if tx.send((0, batch)).await.is_err() {
             break;
         }
     }
     drop(tx);
     // Rows written: cases, or surveys.
-    let file = writer.await.map_err(Error::internal)??;
+    let written = writer.await.map_err(Error::internal)??;
 
     let filter = filter_summary(&request.filters);
     let mut changes = vec![
@@ -252,21 +256,12 @@ pub async fn export_cases(
             changes,
         ))
         .await?;
-    let encrypted = passphrase.is_some();
     Ok(ExportedFile {
-        file,
-        name: if encrypted {
-            format!("{stem}.zip")
-        } else {
-            inner_name
-        },
-        media_type: if encrypted {
-            "application/zip"
-        } else {
-            format.media_type()
-        },
+        file: written.file,
+        name: written.name,
+        media_type: written.media_type,
         rows,
-        encrypted,
+        encrypted: passphrase.is_some(),
     })
 }
 
@@ -436,102 +431,4 @@ impl Pseudonyms {
         let hex: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
         format!("R-{hex}")
     }
-}
-
-/// Writes the rows arriving on `rx` into a temporary file: the CSV or XLSX file itself, or a ZIP
-/// file holding it encrypted with `passphrase`.
-fn write_file(
-    format: Format,
-    headers: &[String],
-    mut rx: tokio::sync::mpsc::Receiver<Vec<Vec<String>>>,
-    inner_name: &str,
-    passphrase: Option<&str>,
-) -> Result<tempfile::NamedTempFile, Error> {
-    let out = tempfile::NamedTempFile::new().map_err(Error::internal)?;
-    match passphrase {
-        None => {
-            let mut w = std::io::BufWriter::new(out.reopen().map_err(Error::internal)?);
-            write_table(format, headers, &mut rx, &mut w)?;
-            w.flush().map_err(Error::internal)?;
-        }
-        Some(p) => {
-            let mut zip = zip::ZipWriter::new(out.reopen().map_err(Error::internal)?);
-            let options = zip::write::SimpleFileOptions::default()
-                .compression_method(zip::CompressionMethod::Deflated)
-                .large_file(true)
-                .with_aes_encryption(zip::AesMode::Aes256, p);
-            zip.start_file(inner_name, options)
-                .map_err(Error::internal)?;
-            write_table(format, headers, &mut rx, &mut zip)?;
-            zip.finish().map_err(Error::internal)?;
-        }
-    }
-    Ok(out)
-}
-
-fn write_table(
-    format: Format,
-    headers: &[String],
-    rx: &mut tokio::sync::mpsc::Receiver<Vec<Vec<String>>>,
-    out: &mut (impl Write + Send),
-) -> Result<(), Error> {
-    match format {
-        Format::Csv => {
-            let mut w = csv::Writer::from_writer(out);
-            w.write_record(headers).map_err(Error::internal)?;
-            while let Some(batch) = rx.blocking_recv() {
-                for row in batch {
-                    w.write_record(&row).map_err(Error::internal)?;
-                }
-            }
-            w.flush().map_err(Error::internal)?;
-        }
-        Format::Xlsx => {
-            let mut book = rust_xlsxwriter::Workbook::new();
-            let mut sheet = new_sheet(&mut book, headers, 1)?;
-            let mut row = 1u32;
-            let mut sheets = 1;
-            while let Some(batch) = rx.blocking_recv() {
-                for values in batch {
-                    if row == SHEET_ROWS {
-                        sheets += 1;
-                        sheet = new_sheet(&mut book, headers, sheets)?;
-                        row = 1;
-                    }
-                    for (col, v) in values.iter().enumerate() {
-                        book.worksheet_from_index(sheet)
-                            .and_then(|s| s.write_string(row, col as u16, v).map(|_| ()))
-                            .map_err(Error::internal)?;
-                    }
-                    row += 1;
-                }
-            }
-            book.save_to_writer(out).map_err(Error::internal)?;
-        }
-    }
-    Ok(())
-}
-
-/// Adds a sheet (low memory: rows go to a temporary file as they are written) with the header
-/// row, and returns its index.
-fn new_sheet(
-    book: &mut rust_xlsxwriter::Workbook,
-    headers: &[String],
-    n: usize,
-) -> Result<usize, Error> {
-    let sheet = book
-        .add_worksheet_with_constant_memory()
-        .map_err(Error::internal)?;
-    let name = if n == 1 {
-        "cases".to_string()
-    } else {
-        format!("cases {n}")
-    };
-    sheet.set_name(&name).map_err(Error::internal)?;
-    for (col, h) in headers.iter().enumerate() {
-        sheet
-            .write_string(0, col as u16, h.as_str())
-            .map_err(Error::internal)?;
-    }
-    Ok(n - 1)
 }
