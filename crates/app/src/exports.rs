@@ -20,8 +20,10 @@ use store::{AuditContext, CaseQuery, CaseRecord};
 use crate::cases::CaseFilters;
 use crate::{App, Error};
 
+mod records;
 mod sheets;
 
+pub use records::{Records, RecordsExport, export_records};
 pub use sheets::{Batch, Sheet, Written, write_export};
 
 /// Cases read from the store at a time.
@@ -177,7 +179,6 @@ pub async fn export_cases(
         headers.extend(SCORE_COLUMNS.iter().map(|c| c.to_string()));
         headers.extend(indicators.iter().map(|i| format!("ind_{i}")));
     }
-    let (tx, rx) = tokio::sync::mpsc::channel::<Batch>(4);
     let stem = format!(
         "{}{}-{}",
         what.as_str().replace('_', "-"),
@@ -188,19 +189,17 @@ pub async fn export_cases(
         },
         app.today()
     );
-    let writer = {
-        let (stem, passphrase) = (stem.clone(), passphrase.clone());
-        let sheets = [Sheet {
+    let mut out = Exporter::start(
+        format,
+        vec![Sheet {
             name: what.as_str().to_string(),
             headers,
-        }];
-        tokio::task::spawn_blocking(move || {
-            write_export(format, &sheets, rx, &stem, passphrase.as_deref())
-        })
-    };
+        }],
+        &stem,
+        passphrase.as_deref(),
+    );
     let bands = AgeBands::default();
     let mut after = None;
-    let mut rows = 0u64;
     loop {
         let page = app.store.export_cases(&query, after.clone(), PAGE).await?;
         let Some(last) = page.last() else { break };
@@ -228,26 +227,28 @@ pub async fn export_cases(
                     .collect()
             }
         };
-        rows += batch.len() as u64;
-        if tx.send((0, batch)).await.is_err() {
-            break;
-        }
+        out.send(0, batch).await?;
     }
-    drop(tx);
     // Rows written: cases, or surveys.
-    let written = writer.await.map_err(Error::internal)??;
+    let done = out.finish().await?;
 
     let filter = filter_summary(&request.filters);
     let mut changes = vec![
         change("what", what.as_str()),
         change("format", format.extension()),
-        change("rows", &rows.to_string()),
+        change("rows", &done.rows.to_string()),
         change("filter", &filter),
         change("encrypted", if passphrase.is_some() { "yes" } else { "no" }),
     ];
     if request.pseudonymise {
         changes.push(change("pseudonymised", "yes"));
     }
+    audit_export(app, actor, changes).await?;
+    Ok(done)
+}
+
+/// The audit entry of an export: who, what, how many rows, which filter; never the passphrase.
+async fn audit_export(app: &App, actor: &Actor, changes: Vec<FieldChange>) -> Result<(), Error> {
     app.store
         .append_audit(AuditContext::by(actor.user_id, app.now()).entry(
             AuditAction::Export,
@@ -256,13 +257,54 @@ pub async fn export_cases(
             changes,
         ))
         .await?;
-    Ok(ExportedFile {
-        file: written.file,
-        name: written.name,
-        media_type: written.media_type,
-        rows,
-        encrypted: passphrase.is_some(),
-    })
+    Ok(())
+}
+
+/// An export being written: batches of rows go to a blocking task that writes the file as
+/// they come, a few batches ahead at most.
+struct Exporter {
+    tx: tokio::sync::mpsc::Sender<Batch>,
+    writer: tokio::task::JoinHandle<Result<Written, Error>>,
+    rows: u64,
+    encrypted: bool,
+}
+
+impl Exporter {
+    fn start(format: Format, sheets: Vec<Sheet>, stem: &str, passphrase: Option<&str>) -> Self {
+        let (tx, rx) = tokio::sync::mpsc::channel::<Batch>(4);
+        let (stem, secret) = (stem.to_string(), passphrase.map(str::to_string));
+        let writer = tokio::task::spawn_blocking(move || {
+            write_export(format, &sheets, rx, &stem, secret.as_deref())
+        });
+        Exporter {
+            tx,
+            writer,
+            rows: 0,
+            encrypted: passphrase.is_some(),
+        }
+    }
+
+    /// Rows of sheet `sheet`; sheets are sent in order.
+    async fn send(&mut self, sheet: usize, rows: Vec<Vec<String>>) -> Result<(), Error> {
+        self.rows += rows.len() as u64;
+        if self.tx.send((sheet, rows)).await.is_err() {
+            // The writer stopped: its error says why, when `finish` collects it.
+            tracing::warn!("an export's writer stopped early");
+        }
+        Ok(())
+    }
+
+    async fn finish(self) -> Result<ExportedFile, Error> {
+        drop(self.tx);
+        let written = self.writer.await.map_err(Error::internal)??;
+        Ok(ExportedFile {
+            file: written.file,
+            name: written.name,
+            media_type: written.media_type,
+            rows: self.rows,
+            encrypted: self.encrypted,
+        })
+    }
 }
 
 fn change(field: &str, after: &str) -> FieldChange {

@@ -297,6 +297,29 @@ fn keep_in<T>(map: &std::sync::Mutex<HashMap<(String, String), T>>, key: (String
     }
 }
 
+/// Every form with a published version, once each (the newest version's title), by title.
+pub async fn published_forms(
+    app: &App,
+    actor: &Actor,
+) -> Result<Vec<store::FormVersionInfo>, Error> {
+    authorize(actor, Action::ReadForms, Resource::Programme)?;
+    let mut forms: Vec<store::FormVersionInfo> = app
+        .store
+        .form_versions()
+        .await?
+        .into_iter()
+        .filter(|f| f.published)
+        .collect();
+    forms.sort_by(|a, b| {
+        a.form_id
+            .cmp(&b.form_id)
+            .then(b.uploaded_at.cmp(&a.uploaded_at))
+    });
+    forms.dedup_by(|a, b| a.form_id == b.form_id);
+    forms.sort_by(|a, b| a.title.cmp(&b.title));
+    Ok(forms)
+}
+
 /// A published version (definition included), kept once read: it never changes. A version
 /// that does not exist or is not published is not found.
 pub async fn published_version(

@@ -366,6 +366,22 @@ impl Form {
         self.questions.iter().find(|q| q.name == name)
     }
 
+    /// The form's language for a reader's language code (`fr` finds `Français (fr)` or
+    /// `fr`), else its default language, else its first.
+    pub fn language_for(&self, code: &str) -> String {
+        let langs = self.languages();
+        langs
+            .iter()
+            .find(|l| {
+                l.to_ascii_lowercase().contains(&format!("({code})"))
+                    || l.eq_ignore_ascii_case(code)
+            })
+            .or(self.settings.default_language.as_ref())
+            .or(langs.first())
+            .cloned()
+            .unwrap_or_default()
+    }
+
     /// Number of questions someone answers.
     pub fn question_count(&self) -> usize {
         self.questions

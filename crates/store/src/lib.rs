@@ -449,6 +449,10 @@ pub trait PathwayStore: Send + Sync + 'static {
     ) -> Result<()>;
     /// Every version of a case's plan, oldest first.
     async fn plan_versions(&self, case: CaseId) -> Result<Vec<PlanVersionRecord>>;
+    /// Every plan version of up to 1,000 cases (an export), by case then version.
+    async fn plans_of_cases(&self, cases: Vec<CaseId>) -> Result<Vec<PlanVersionRecord>>;
+    /// Every journal entry of up to 1,000 cases (an export), by case then date.
+    async fn entries_of_cases(&self, cases: Vec<CaseId>) -> Result<Vec<Entry>>;
     /// Starts a new plan version; [`StoreError::Conflict`] unless `expected_latest` is still
     /// the newest version.
     async fn create_plan_version(

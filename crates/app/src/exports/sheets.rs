@@ -311,10 +311,7 @@ fn escape(s: &str) -> String {
 /// A sheet name a spreadsheet accepts: no `[]:*?/\`, at most 31 characters, unique; the
 /// second part of a long sheet is numbered.
 fn sheet_name(name: &str, part: usize, taken: &[String]) -> String {
-    let clean: String = name
-        .chars()
-        .filter(|c| !"[]:*?/\\".contains(*c))
-        .collect();
+    let clean: String = name.chars().filter(|c| !"[]:*?/\\".contains(*c)).collect();
     let base = if clean.trim().is_empty() {
         "sheet".to_string()
     } else {
@@ -322,7 +319,11 @@ fn sheet_name(name: &str, part: usize, taken: &[String]) -> String {
     };
     let mut n = part;
     loop {
-        let suffix = if n == 1 { String::new() } else { format!(" {n}") };
+        let suffix = if n == 1 {
+            String::new()
+        } else {
+            format!(" {n}")
+        };
         let keep = 31 - suffix.chars().count();
         let candidate = format!("{}{suffix}", base.chars().take(keep).collect::<String>());
         if !taken.iter().any(|t| t.eq_ignore_ascii_case(&candidate)) {
@@ -335,7 +336,13 @@ fn sheet_name(name: &str, part: usize, taken: &[String]) -> String {
 /// A sheet name as part of a file name.
 fn file_safe(name: &str) -> String {
     name.chars()
-        .map(|c| if c.is_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
+        .map(|c| {
+            if c.is_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect()
 }
 
@@ -373,7 +380,8 @@ mod tests {
     }
 
     fn cells(bytes: Vec<u8>) -> Vec<(String, Vec<Vec<String>>)> {
-        let mut book: Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+        let mut book: Xlsx<_> =
+            calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
         book.sheet_names()
             .into_iter()
             .map(|name| {
@@ -420,8 +428,11 @@ mod tests {
         assert_eq!(w.name, "export.zip");
         let mut zip = zip::ZipArchive::new(std::fs::File::open(w.file.path()).unwrap()).unwrap();
         let mut members = String::new();
-        std::io::Read::read_to_string(&mut zip.by_name("export-members.csv").unwrap(), &mut members)
-            .unwrap();
+        std::io::Read::read_to_string(
+            &mut zip.by_name("export-members.csv").unwrap(),
+            &mut members,
+        )
+        .unwrap();
         assert_eq!(members, "parent,age\n1,7\n");
     }
 

@@ -125,23 +125,14 @@ impl SurveyDryRun {
     }
 }
 
-/// The forms whose results may be imported: the published forms about a case, each once
-/// (by title).
+/// The forms whose results may be imported: the published forms about a case.
 pub async fn importable_forms(
     app: &App,
     actor: &Actor,
 ) -> Result<Vec<store::FormVersionInfo>, Error> {
     authorize(actor, Action::ImportRecords, Resource::Programme)?;
-    let mut forms: Vec<store::FormVersionInfo> = app
-        .store
-        .form_versions()
-        .await?
-        .into_iter()
-        .filter(|f| f.published && crate::field::is_about_a_case(&f.form_id))
-        .collect();
-    forms.sort_by(|a, b| a.form_id.cmp(&b.form_id));
-    forms.dedup_by(|a, b| a.form_id == b.form_id);
-    forms.sort_by(|a, b| a.title.cmp(&b.title));
+    let mut forms = crate::forms::published_forms(app, actor).await?;
+    forms.retain(|f| crate::field::is_about_a_case(&f.form_id));
     Ok(forms)
 }
 

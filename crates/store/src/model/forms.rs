@@ -86,7 +86,7 @@ impl SubmissionStatus {
 
 /// What a submission is about: a returnee's case, or a record of the community level (a
 /// community's profile, a project's satisfaction questionnaire).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 pub enum Subject {
     Case(CaseId),
     Document(domain::DocumentId),

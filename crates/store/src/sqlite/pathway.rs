@@ -107,6 +107,21 @@ pub(crate) fn entries(c: &Connection, case: CaseId) -> Result<Vec<Entry>> {
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
+pub(crate) fn entries_of_cases(c: &Connection, cases: &[CaseId]) -> Result<Vec<Entry>> {
+    if cases.is_empty() {
+        return Ok(Vec::new());
+    }
+    let list: Vec<String> = (1..=cases.len()).map(|i| format!("?{i}")).collect();
+    let mut stmt = c.prepare(&format!(
+        "SELECT {ENTRY_COLUMNS} {ENTRY_FROM} WHERE e.case_id IN ({})
+         ORDER BY e.case_id, e.entry_date, e.recorded_at, e.id",
+        list.join(", ")
+    ))?;
+    let ids: Vec<String> = cases.iter().map(|c| c.to_string()).collect();
+    let rows = stmt.query_map(rusqlite::params_from_iter(ids.iter()), entry_row)?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
 /// Resolves an urgent referral or completes a task. [`StoreError::Conflict`] if it was
 /// already closed.
 pub(crate) fn close_entry(

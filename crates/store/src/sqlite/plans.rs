@@ -75,6 +75,20 @@ pub(crate) fn plan_versions(c: &Connection, case: CaseId) -> Result<Vec<PlanVers
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
+pub(crate) fn plans_of_cases(c: &Connection, cases: &[CaseId]) -> Result<Vec<PlanVersionRecord>> {
+    if cases.is_empty() {
+        return Ok(Vec::new());
+    }
+    let list: Vec<String> = (1..=cases.len()).map(|i| format!("?{i}")).collect();
+    let mut stmt = c.prepare(&format!(
+        "SELECT {PLAN_COLUMNS} {PLAN_FROM} WHERE p.case_id IN ({}) ORDER BY p.case_id, p.version",
+        list.join(", ")
+    ))?;
+    let ids: Vec<String> = cases.iter().map(|c| c.to_string()).collect();
+    let rows = stmt.query_map(rusqlite::params_from_iter(ids.iter()), plan_row)?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
 fn plan_version(c: &Connection, case: CaseId, version: i64) -> Result<PlanVersionRecord> {
     q_row(
         c,

@@ -189,9 +189,7 @@ impl FormStore for SqliteStore {
         self.read(move |c| rss::scores_for_case(c, case)).await
     }
     async fn rss_scores_of_cases(&self, cases: Vec<CaseId>) -> Result<Vec<RssScore>> {
-        if cases.len() > 1_000 {
-            return Err(StoreError::Database("at most 1,000 cases at a time".into()));
-        }
+        at_most_a_thousand(&cases)?;
         self.read(move |c| rss::scores_for_cases(c, &cases)).await
     }
     async fn rss_score(&self, submission: uuid::Uuid) -> Result<Option<RssScore>> {
@@ -260,6 +258,15 @@ impl PathwayStore for SqliteStore {
     }
     async fn plan_versions(&self, case: CaseId) -> Result<Vec<PlanVersionRecord>> {
         self.read(move |c| plans::plan_versions(c, case)).await
+    }
+    async fn plans_of_cases(&self, cases: Vec<CaseId>) -> Result<Vec<PlanVersionRecord>> {
+        at_most_a_thousand(&cases)?;
+        self.read(move |c| plans::plans_of_cases(c, &cases)).await
+    }
+    async fn entries_of_cases(&self, cases: Vec<CaseId>) -> Result<Vec<Entry>> {
+        at_most_a_thousand(&cases)?;
+        self.read(move |c| pathway::entries_of_cases(c, &cases))
+            .await
     }
     async fn create_plan_version(
         &self,
@@ -715,4 +722,13 @@ impl AttachmentStore for SqliteStore {
         self.read(move |c| files::of_form(c, &form_id, &version))
             .await
     }
+}
+
+/// Batch reads take at most 1,000 cases (SQLite's bound on a statement's parameters is far
+/// above; this keeps one read short).
+fn at_most_a_thousand(cases: &[CaseId]) -> Result<()> {
+    if cases.len() > 1_000 {
+        return Err(StoreError::Database("at most 1,000 cases at a time".into()));
+    }
+    Ok(())
 }

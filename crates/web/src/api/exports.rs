@@ -93,3 +93,49 @@ pub async fn cases(
     let file = app::exports::export_cases(&state, &caller.actor(), request).await?;
     crate::download::file_response(file).await
 }
+
+/// Which records to export.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RecordsExportJson {
+    /// `submissions` (a form's completed submissions, one sheet per repeat group linked by
+    /// `_index` and `_parent_index`), `plans` (each case's current plan item by item, and the
+    /// disbursements), `referrals`, or `projects` (community projects and participants).
+    what: String,
+    /// The form, for submissions.
+    #[serde(default)]
+    form_id: Option<String>,
+    /// Headers and choices as labels (in the request's language) instead of names.
+    #[serde(default)]
+    labels: bool,
+    /// `csv` (a ZIP file of CSV files, one per sheet) or `xlsx`.
+    format: String,
+    /// Encrypts the file (an AES-256 ZIP file): at least 12 characters, not guessable. Never
+    /// stored.
+    passphrase: String,
+}
+
+/// Records the caller may read, in an encrypted ZIP file. The number of rows is in
+/// `X-Export-Rows`.
+#[utoipa::path(post, path = "/api/v1/exports/records", tag = "exports",
+    request_body = RecordsExportJson,
+    responses(
+        (status = 200, content_type = "application/zip", body = Vec<u8>),
+        (status = 400), (status = 403), (status = 422)))]
+pub async fn records(
+    State(state): State<AppState>,
+    tr: crate::i18n::Tr,
+    ApiCaller(caller): ApiCaller,
+    ApiJson(body): ApiJson<RecordsExportJson>,
+) -> Result<Response, AppError> {
+    let request = app::exports::RecordsExport {
+        what: body.what,
+        form_id: body.form_id.unwrap_or_default(),
+        labels: body.labels,
+        language: tr.lang().to_string(),
+        format: body.format,
+        passphrase: Some(body.passphrase),
+    };
+    let file = app::exports::export_records(&state, &caller.actor(), request).await?;
+    crate::download::file_response(file).await
+}

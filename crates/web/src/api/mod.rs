@@ -138,6 +138,7 @@ pub async fn me(ApiCaller(caller): ApiCaller) -> Json<Me> {
         cases::record_consent,
         cases::audit,
         exports::cases,
+        exports::records,
         imports::cases,
         imports::surveys,
         forms::list,

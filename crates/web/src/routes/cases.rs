@@ -60,6 +60,24 @@ pub(super) const ROUTES: &[RouteSpec] = &[
         act(Action::ImportRecords),
     ),
     r(
+        "exports.records_form",
+        "GET",
+        "/exports",
+        act(Action::ExportPersonal),
+    ),
+    r(
+        "exports.records",
+        "POST",
+        "/exports",
+        act(Action::ExportPersonal),
+    ),
+    r(
+        "api.exports.records",
+        "POST",
+        "/api/v1/exports/records",
+        act(Action::ExportPersonal),
+    ),
+    r(
         "cases.export_form",
         "GET",
         "/cases/export",
@@ -203,6 +221,9 @@ pub(super) fn handler(name: &str) -> Option<MethodRouter<AppState>> {
         "api.imports.surveys" => post(api::imports::surveys).layer(DefaultBodyLimit::max(
             app::imports::MAX_FILE_BYTES + 64 * 1024,
         )),
+        "exports.records_form" => get(pages::cases::records_export_form),
+        "exports.records" => post(pages::cases::records_export),
+        "api.exports.records" => post(api::exports::records),
         "cases.export_form" => get(pages::cases::export_form),
         "cases.export" => post(pages::cases::export),
         "api.exports.cases" => post(api::exports::cases),

@@ -36,6 +36,7 @@ mod plan_returns;
 mod plan_suggestions;
 mod possible_matches;
 mod prefill;
+mod record_exports;
 mod referrals_journey;
 mod results_journey;
 mod role_matrix;

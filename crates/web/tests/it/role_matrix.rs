@@ -450,7 +450,7 @@ async fn request(
     };
     let res = match name {
         "health" | "login.form" | "api.openapi" | "home" | "password.form" | "account" | "cases.list" | "cases.new" | "cases.export_form"
-        | "cases.import_form" | "cases.import_check" | "imports.surveys_form" | "imports.surveys_check"
+        | "cases.import_form" | "cases.import_check" | "imports.surveys_form" | "imports.surveys_check" | "exports.records_form"
         | "cases.view" | "cases.edit" | "cases.audit" | "overview" | "users.list" | "two_step" => c.get(&path).await,
         "assets" => c.get("/assets/any/app.css").await,
         "login.submit" => c.post_form("/login", "stale", &[("username", "x"), ("password", "y")]).await,
@@ -509,6 +509,7 @@ async fn request(
         "cases.import_upload" | "imports.surveys_upload" => c.post_form(&path, &s.csrf, &[]).await,
         "cases.import_confirm" | "imports.surveys_confirm" => c.post_form(&path, &s.csrf, &[("rows", "all"), ("form", "rss")]).await,
         "cases.export" => c.post_form(&path, &s.csrf, &[("export_kind", "pseudonymised"), ("format", "csv")]).await,
+        "exports.records" => c.post_form(&path, &s.csrf, &[("what", "referrals"), ("format", "csv")]).await,
         "api.imports.cases" | "api.imports.surveys" => api(reqwest::Method::POST, &format!("{path}?dry_run=true"))
             .multipart(reqwest::multipart::Form::new().part(
                 "file",
@@ -517,6 +518,7 @@ async fn request(
             .send()
             .await
             .unwrap(),
+        "api.exports.records" => post_json(&api, &path, json!({"what": "referrals", "format": "csv", "passphrase": ""})).await,
         "api.exports.cases" => api(reqwest::Method::POST, &path)
             .json(&json!({"format": "csv", "pseudonymise": true}))
             .send()

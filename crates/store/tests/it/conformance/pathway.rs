@@ -100,6 +100,13 @@ async fn pathway_plans_closures_and_journal(s: &Arc<dyn Store>) {
     ));
     let closed = s.entries(rec.id).await.unwrap();
     assert!(!closed[1].open);
+    // Read many cases at a time, the same entries.
+    let batch = s
+        .entries_of_cases(vec![rec.id, domain::CaseId::new()])
+        .await
+        .unwrap();
+    let ids = |e: &[store::Entry]| e.iter().map(|e| e.id).collect::<Vec<_>>();
+    assert_eq!(ids(&batch), ids(&closed));
     assert_eq!(
         closed[1].closing_note.as_deref(),
         Some("Seen at the hospital")
@@ -245,6 +252,9 @@ async fn pathway_plans_closures_and_journal(s: &Arc<dyn Store>) {
     .unwrap();
     let versions = s.plan_versions(rec.id).await.unwrap();
     assert_eq!(versions[0].status(), PlanStatus::Approved);
+    let batch = s.plans_of_cases(vec![rec.id]).await.unwrap();
+    assert_eq!(batch.len(), versions.len());
+    assert_eq!(batch[0].approval.is_some(), versions[0].approval.is_some());
     assert_eq!(
         versions[0].approval.as_ref().unwrap().by_name.as_deref(),
         Some("PATH.PM")

@@ -43,17 +43,7 @@ pub fn version_path(form_id: &str, version: &str) -> String {
 
 /// The language to show a form in: the reader's, when the form has it.
 pub(crate) fn form_language(tr: &Tr, form: &Form) -> String {
-    let langs = form.languages();
-    langs
-        .iter()
-        .find(|l| {
-            l.to_ascii_lowercase().contains(&format!("({})", tr.lang()))
-                || l.eq_ignore_ascii_case(tr.lang())
-        })
-        .or(form.settings.default_language.as_ref())
-        .or(langs.first())
-        .cloned()
-        .unwrap_or_default()
+    form.language_for(tr.lang())
 }
 
 mod files;
