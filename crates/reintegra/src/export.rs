@@ -44,20 +44,77 @@ pub enum ExportCommand {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Export other records the user may read: a form's submissions (one sheet per repeat
+    /// group), plans and disbursements, referrals, or community projects and participants.
+    /// Always encrypted: the passphrase is read from standard input.
+    Records {
+        #[command(flatten)]
+        data: DataDir,
+        /// Whose rights, scope and audit trail the export uses.
+        #[arg(long)]
+        username: String,
+        /// submissions, plans, referrals or projects.
+        #[arg(long)]
+        what: String,
+        /// The form, for submissions.
+        #[arg(long, default_value = "")]
+        form: String,
+        /// Headers and choices as labels in this language (en, fr, ar) instead of names.
+        #[arg(long)]
+        labels: Option<String>,
+        /// csv (a ZIP of CSV files, one per sheet) or xlsx.
+        #[arg(long, default_value = "xlsx")]
+        format: String,
+        /// The file to write (it must not exist).
+        #[arg(long)]
+        out: PathBuf,
+    },
 }
 
 pub async fn run(command: ExportCommand) -> Result<()> {
-    let ExportCommand::Cases {
-        data,
-        username,
-        format,
-        what,
-        pseudonymise,
-        pseudonym_key,
-        password_stdin,
-        filters,
-        out,
-    } = command;
+    let (data, username, format, what, pseudonymise, pseudonym_key, password_stdin, filters, out) =
+        match command {
+            ExportCommand::Cases {
+                data,
+                username,
+                format,
+                what,
+                pseudonymise,
+                pseudonym_key,
+                password_stdin,
+                filters,
+                out,
+            } => (
+                data,
+                username,
+                format,
+                what,
+                pseudonymise,
+                pseudonym_key,
+                password_stdin,
+                filters,
+                out,
+            ),
+            ExportCommand::Records {
+                data,
+                username,
+                what,
+                form,
+                labels,
+                format,
+                out,
+            } => {
+                let request = app::exports::RecordsExport {
+                    what,
+                    form_id: form,
+                    labels: labels.is_some(),
+                    language: labels.unwrap_or_default(),
+                    format,
+                    passphrase: None,
+                };
+                return records(data, username, request, out).await;
+            }
+        };
     if out.exists() {
         bail!("{} already exists: name a new file", out.display());
     }
@@ -95,7 +152,34 @@ pub async fn run(command: ExportCommand) -> Result<()> {
         passphrase,
         pseudonym_key,
     };
-    let file = match app::exports::export_cases(&app, &actor, request).await {
+    let exported = app::exports::export_cases(&app, &actor, request).await;
+    write_out(exported, &username, &out)
+}
+
+/// `export records`: the passphrase from standard input, always.
+async fn records(
+    data: DataDir,
+    username: String,
+    mut request: app::exports::RecordsExport,
+    out: PathBuf,
+) -> Result<()> {
+    if out.exists() {
+        bail!("{} already exists: name a new file", out.display());
+    }
+    request.passphrase = Some(crate::backup::passphrase_from_stdin(false)?);
+    let app = app::App::new(Arc::new(open(&data).await?));
+    let actor = crate::actor_named(&app, &username).await?;
+    let exported = app::exports::export_records(&app, &actor, request).await;
+    write_out(exported, &username, &out)
+}
+
+/// Copies a finished export to `out`, or says why there is none.
+fn write_out(
+    exported: Result<app::exports::ExportedFile, app::Error>,
+    username: &str,
+    out: &std::path::Path,
+) -> Result<()> {
+    let file = match exported {
         Ok(f) => f,
         Err(e) if !e.fields.is_empty() => bail!(
             "nothing was exported: {}",

@@ -120,6 +120,45 @@ fn a_file_is_checked_imported_and_exported_from_the_command_line() {
         text(&again)
     );
 
+    // The stored survey, exported with the form's labels in French.
+    let records = tmp.path().join("family.zip");
+    let export = reintegra(
+        &dir,
+        &[
+            "export",
+            "records",
+            "--username",
+            "pm.cli",
+            "--what",
+            "submissions",
+            "--form",
+            "family_assessment",
+            "--labels",
+            "fr",
+            "--format",
+            "csv",
+            "--out",
+            records.to_str().unwrap(),
+        ],
+        "river lantern cobalt 42\n",
+    );
+    assert!(export.status.success(), "{}", text(&export));
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(&records).unwrap()).unwrap();
+    let names: Vec<String> = zip.file_names().map(|n| n.unwrap().to_string()).collect();
+    assert_eq!(
+        names.len(),
+        2,
+        "the submissions and the household members: {names:?}"
+    );
+    let first = names.iter().find(|n| !n.contains("household")).unwrap();
+    let mut main = String::new();
+    zip.by_name_decrypt(first, b"river lantern cobalt 42")
+        .unwrap()
+        .read_to_string(&mut main)
+        .unwrap();
+    assert!(main.contains("La famille est revenue ensemble"), "{main}");
+    assert!(main.contains(&number), "{main}");
+
     let out = tmp.path().join("cases.zip");
     let no_pass = reintegra(
         &dir,
