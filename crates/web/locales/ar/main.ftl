@@ -2303,3 +2303,4 @@ field-form-id = الاستمارة (للإرسالات)
 field-headers = عناوين الأعمدة والإجابات
 export-headers-names = الأسماء (كما في XLSForm)
 export-headers-labels = التسميات، بلغة هذه الصفحة
+results-export-csv = قيم المؤشرات (CSV)

@@ -2264,3 +2264,4 @@ field-form-id = Form (for submissions)
 field-headers = Column headers and answers
 export-headers-names = Names (as in the XLSForm)
 export-headers-labels = Labels, in the language of this page
+results-export-csv = Indicator values (CSV)

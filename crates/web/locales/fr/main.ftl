@@ -2262,3 +2262,4 @@ field-form-id = Formulaire (pour les soumissions)
 field-headers = En-têtes de colonnes et réponses
 export-headers-names = Noms (comme dans le XLSForm)
 export-headers-labels = Libellés, dans la langue de cette page
+results-export-csv = Valeurs des indicateurs (CSV)

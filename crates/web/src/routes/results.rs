@@ -18,6 +18,12 @@ pub(super) const ROUTES: &[RouteSpec] = &[
         act(Action::ReadAggregates),
     ),
     r(
+        "results.export_csv",
+        "GET",
+        "/results/programmes/{record}/csv",
+        act(Action::ReadAggregates),
+    ),
+    r(
         "results.handbook",
         "POST",
         "/results/programmes/{record}/handbook",
@@ -82,6 +88,7 @@ pub(super) fn handler(name: &str) -> Option<MethodRouter<AppState>> {
         "results.terms" => get(pages::results::terms),
         "results.dashboard" => get(pages::results::dashboard),
         "results.export" => get(pages::results::export),
+        "results.export_csv" => get(pages::results::export_csv),
         "results.handbook" => post(pages::results::add_handbook_examples),
         "api.programmes.list" => get(api::results::programmes),
         "api.programmes.create" => post(api::results::create_programme),

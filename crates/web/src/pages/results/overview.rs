@@ -24,6 +24,8 @@ pub struct ResultRow {
 pub struct ProgrammeView {
     pub href: String,
     pub xlsx: String,
+    /// The indicator values as CSV.
+    pub csv: String,
     pub handbook: String,
     pub name: String,
     pub objective: String,
@@ -89,6 +91,7 @@ pub async fn hub(
         programmes.push(ProgrammeView {
             href: format!("/registry/programmes/{}", p.id()),
             xlsx: format!("/results/programmes/{}/xlsx", p.id()),
+            csv: format!("/results/programmes/{}/csv", p.id()),
             handbook: format!("/results/programmes/{}/handbook", p.id()),
             name: p.body.name.clone(),
             objective: p.body.objective.clone(),

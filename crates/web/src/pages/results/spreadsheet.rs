@@ -10,7 +10,65 @@ pub async fn export(
     SignedIn(caller): SignedIn,
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
+    let (name, book) = framework_book(&state, &tr, &caller, &id).await?;
+    let bytes = forms::xlsx::write(&book).map_err(AppError::internal)?;
+    Ok(attachment(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        &format!("results-{name}.xlsx"),
+        bytes,
+    ))
+}
+
+/// The indicator values per period (the tracking sheet) as a CSV file, for analysis
+/// elsewhere: the same figures, with the same small cells hidden for viewers.
+pub async fn export_csv(
+    State(state): State<AppState>,
+    tr: Tr,
+    SignedIn(caller): SignedIn,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let (name, book) = framework_book(&state, &tr, &caller, &id).await?;
+    let mut w = csv::Writer::from_writer(Vec::new());
+    for row in book
+        .sheets
+        .last()
+        .map(|s| s.rows.as_slice())
+        .unwrap_or_default()
+    {
+        w.write_record(row).map_err(AppError::internal)?;
+    }
+    let bytes = w.into_inner().map_err(AppError::internal)?;
+    Ok(attachment(
+        "text/csv; charset=utf-8",
+        &format!("indicator-values-{name}.csv"),
+        bytes,
+    ))
+}
+
+fn attachment(media_type: &str, file_name: &str, bytes: Vec<u8>) -> Response {
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, media_type.to_string()),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{file_name}\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+/// The framework's sheets, tracking last, and the programme's name as a file name.
+async fn framework_book(
+    state: &AppState,
+    tr: &Tr,
+    caller: &crate::auth::Caller,
+    id: &str,
+) -> Result<(String, forms::xlsform::Workbook), AppError> {
     use forms::xlsform::{Sheet, Workbook};
+    let state = state.clone();
+    let id = id.to_string();
     let actor = caller.actor();
     let programme: Doc<Programme> = cm::get(&state, &actor, &id).await?;
     let mut results: Vec<Doc<ResultStatement>> =
@@ -124,25 +182,11 @@ pub async fn export(
             sheet(&tr.t("tracking-title"), tracking),
         ],
     };
-    let bytes = forms::xlsx::write(&book).map_err(AppError::internal)?;
     let name: String = programme
         .body
         .name
         .chars()
         .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
         .collect();
-    Ok((
-        [
-            (
-                axum::http::header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
-            ),
-            (
-                axum::http::header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"results-{name}.xlsx\""),
-            ),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok((name, book))
 }

@@ -314,6 +314,14 @@ async fn the_framework_as_a_spreadsheet_holds_the_same_numbers(j: &Journey, f: &
             .iter()
             .any(|r| r.contains(&"Referral SOPs adopted with ministries".to_string()))
     );
+    // The indicator values alone, as CSV: the tracking sheet's rows.
+    let res = me
+        .get(&format!("/results/programmes/{programme}/csv"))
+        .await;
+    assert_eq!(res.status(), 200);
+    let csv = res.text().await.unwrap();
+    assert!(csv.contains("Returnees registered,2026-Q1,3,"), "{csv}");
+    assert_eq!(csv.lines().count(), tracking.len());
 }
 
 /// The handbook's examples, added in one step, are ready to track.
