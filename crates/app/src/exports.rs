@@ -20,6 +20,7 @@ use store::{AuditContext, CaseQuery, CaseRecord};
 use crate::cases::CaseFilters;
 use crate::{App, Error};
 
+pub mod jobs;
 mod records;
 mod sheets;
 
@@ -102,6 +103,8 @@ pub struct CaseExport {
     /// Pseudonymised files made with the same key give a returnee the same pseudonym, so
     /// files of one analysis link up; another key gives unrelated pseudonyms.
     pub pseudonym_key: String,
+    /// Counts the rows written, for a progress page.
+    pub progress: Option<std::sync::Arc<std::sync::atomic::AtomicU64>>,
 }
 
 /// A finished export: a temporary file, removed when this is dropped.
@@ -197,6 +200,7 @@ pub async fn export_cases(
         }],
         &stem,
         passphrase.as_deref(),
+        request.progress.clone(),
     );
     let bands = AgeBands::default();
     let mut after = None;
@@ -267,10 +271,17 @@ struct Exporter {
     writer: tokio::task::JoinHandle<Result<Written, Error>>,
     rows: u64,
     encrypted: bool,
+    progress: Option<std::sync::Arc<std::sync::atomic::AtomicU64>>,
 }
 
 impl Exporter {
-    fn start(format: Format, sheets: Vec<Sheet>, stem: &str, passphrase: Option<&str>) -> Self {
+    fn start(
+        format: Format,
+        sheets: Vec<Sheet>,
+        stem: &str,
+        passphrase: Option<&str>,
+        progress: Option<std::sync::Arc<std::sync::atomic::AtomicU64>>,
+    ) -> Self {
         let (tx, rx) = tokio::sync::mpsc::channel::<Batch>(4);
         let (stem, secret) = (stem.to_string(), passphrase.map(str::to_string));
         let writer = tokio::task::spawn_blocking(move || {
@@ -281,12 +292,16 @@ impl Exporter {
             writer,
             rows: 0,
             encrypted: passphrase.is_some(),
+            progress,
         }
     }
 
     /// Rows of sheet `sheet`; sheets are sent in order.
     async fn send(&mut self, sheet: usize, rows: Vec<Vec<String>>) -> Result<(), Error> {
         self.rows += rows.len() as u64;
+        if let Some(p) = &self.progress {
+            p.store(self.rows, std::sync::atomic::Ordering::Relaxed);
+        }
         if self.tx.send((sheet, rows)).await.is_err() {
             // The writer stopped: its error says why, when `finish` collects it.
             tracing::warn!("an export's writer stopped early");

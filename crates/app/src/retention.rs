@@ -148,6 +148,8 @@ pub async fn run(app: &App) -> Result<RetentionRun, Error> {
     app.store
         .remove_import_files(None, app.now() - crate::imports::KEPT_FOR)
         .await?;
+    // Nor are finished exports' files.
+    crate::exports::jobs::forget_old(app).await?;
     let Some(months) = retention_months(app).await? else {
         return Ok(RetentionRun::default());
     };

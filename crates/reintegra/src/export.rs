@@ -111,6 +111,7 @@ pub async fn run(command: ExportCommand) -> Result<()> {
                     language: labels.unwrap_or_default(),
                     format,
                     passphrase: None,
+                    progress: None,
                 };
                 return records(data, username, request, out).await;
             }
@@ -151,6 +152,7 @@ pub async fn run(command: ExportCommand) -> Result<()> {
         pseudonymise,
         passphrase,
         pseudonym_key,
+        progress: None,
     };
     let exported = app::exports::export_cases(&app, &actor, request).await;
     write_out(exported, &username, &out)
@@ -195,7 +197,7 @@ fn write_out(
         }
         Err(e) => bail!("nothing was exported: {e}"),
     };
-    std::fs::copy(file.file.path(), &out)
+    std::fs::copy(file.file.path(), out)
         .with_context(|| format!("cannot write {}", out.display()))?;
     println!(
         "{} row(s) written to {}{}",

@@ -5,6 +5,7 @@
 //! change together with its audit entry in one transaction. The backend-agnostic conformance
 //! suite lives in `tests/it/conformance/` (one module per part of the store) and runs against every implementation.
 
+mod exports;
 pub mod files;
 mod model;
 mod sqlite;
@@ -15,6 +16,7 @@ use domain::consent::ConsentRecord;
 use domain::{CaseId, OfficeCode, OfficeId, UserId, Username};
 use time::OffsetDateTime;
 
+pub use exports::{ExportJob, ExportStatus, ExportStore};
 pub use model::*;
 pub use sqlite::backup;
 pub use sqlite::{DATABASE_FILE, DatabaseKey, INSTANCE_MARKER, SqliteStore};
@@ -23,8 +25,8 @@ pub use sqlite::{DATABASE_FILE, DatabaseKey, INSTANCE_MARKER, SqliteStore};
 /// `dyn Store`).
 pub mod prelude {
     pub use crate::{
-        AccountStore, CaseStore, DocumentStore, FormStore, PathwayStore, ReferralStore,
-        ResultStore, RetentionStore, Store,
+        AccountStore, CaseStore, DocumentStore, ExportStore, FormStore, PathwayStore,
+        ReferralStore, ResultStore, RetentionStore, Store,
     };
 }
 
@@ -57,6 +59,7 @@ pub trait Store:
     + RetentionStore
     + AttachmentStore
     + FieldStore
+    + ExportStore
 {
 }
 
@@ -71,6 +74,7 @@ impl<T> Store for T where
         + RetentionStore
         + AttachmentStore
         + FieldStore
+        + ExportStore
 {
 }
 

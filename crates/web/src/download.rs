@@ -4,7 +4,10 @@ use axum::body::Body;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 
+use crate::AppState;
 use crate::error::AppError;
+use app::exports::jobs::{ExportRequest, Started};
+use domain::authz::Actor;
 
 /// The file as an attachment. Its temporary path is removed at once: the open handle keeps the
 /// content readable until the download ends, and nothing is left behind if it breaks off.
@@ -29,5 +32,56 @@ pub async fn file_response(export: app::exports::ExportedFile) -> Result<Respons
     );
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     h.insert("x-export-rows", HeaderValue::from(export.rows));
+    Ok(response)
+}
+
+/// Starts an export for a page: the file itself when it is ready within the wait, else the
+/// export's page, which shows its progress. A refused request is the use case's error.
+pub async fn start_export(
+    state: &AppState,
+    actor: &Actor,
+    request: ExportRequest,
+) -> Result<Response, app::Error> {
+    let wait = state
+        .config
+        .export_wait
+        .unwrap_or(std::time::Duration::from_secs(3));
+    match app::exports::jobs::start(state, actor, request, wait).await? {
+        Started::Done(job) => {
+            let (job, file) = app::exports::jobs::kept_file(state, actor, job.id, true).await?;
+            kept_response(job, file).map_err(|e| app::Error::internal(format!("{e:?}")))
+        }
+        Started::Running(job) => {
+            Ok(axum::response::Redirect::to(&format!("/exports/jobs/{}", job.id)).into_response())
+        }
+    }
+}
+
+/// A kept export's file as an attachment.
+pub fn kept_response(job: store::ExportJob, file: std::fs::File) -> Result<Response, AppError> {
+    let length = file.metadata().map_err(AppError::internal)?.len();
+    let body = Body::from_stream(tokio_util::io::ReaderStream::new(
+        tokio::fs::File::from_std(file),
+    ));
+    let name = job.file_name.unwrap_or_else(|| "export".into());
+    let mut response = body.into_response();
+    let h = response.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_str(
+            job.media_type
+                .as_deref()
+                .unwrap_or("application/octet-stream"),
+        )
+        .map_err(AppError::internal)?,
+    );
+    h.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
+    h.insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_str(&format!("attachment; filename=\"{name}\""))
+            .map_err(AppError::internal)?,
+    );
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert("x-export-rows", HeaderValue::from(job.rows));
     Ok(response)
 }

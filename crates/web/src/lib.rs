@@ -41,6 +41,9 @@ pub struct Config {
     /// Reverse proxies whose `X-Forwarded-For` names the client: only from these is the header
     /// believed (anyone else could write any address in it).
     pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// How long an export page waits for the file before showing the export's progress
+    /// instead (3 seconds when not set).
+    pub export_wait: Option<std::time::Duration>,
 }
 
 /// What every handler gets: the application (store and clock) and what HTTP adds to it.

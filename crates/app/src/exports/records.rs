@@ -20,6 +20,26 @@ use crate::{App, Error};
 /// Submissions read at a time.
 const PAGE: u32 = 500;
 
+/// Where an export's rows go: the file's format, name and passphrase, and the progress count.
+struct Output {
+    format: Format,
+    stem: String,
+    passphrase: String,
+    progress: Option<std::sync::Arc<std::sync::atomic::AtomicU64>>,
+}
+
+impl Output {
+    fn start(&self, sheets: Vec<Sheet>) -> Exporter {
+        Exporter::start(
+            self.format,
+            sheets,
+            &self.stem,
+            Some(&self.passphrase),
+            self.progress.clone(),
+        )
+    }
+}
+
 /// What to export.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Records {
@@ -68,6 +88,8 @@ pub struct RecordsExport {
     pub format: String,
     /// Required: every one of these files holds personal data. Never stored or logged.
     pub passphrase: Option<String>,
+    /// Counts the rows written, for a progress page.
+    pub progress: Option<std::sync::Arc<std::sync::atomic::AtomicU64>>,
 }
 
 /// Exports the records asked for, those the actor may read.
@@ -118,13 +140,19 @@ pub async fn export_records(
         Records::Submissions => format!("{}-{}", request.form_id, app.today()),
         _ => format!("{}-{}", what.as_str(), app.today()),
     };
+    let out = Output {
+        format,
+        stem,
+        passphrase,
+        progress: request.progress.clone(),
+    };
     let done = match (what, form) {
         (Records::Submissions, Some(form)) => {
-            submissions(app, actor, &form, &request, format, &stem, &passphrase).await?
+            submissions(app, actor, &form, &request, &out).await?
         }
-        (Records::Plans, _) => plans(app, &query, format, &stem, &passphrase).await?,
-        (Records::Referrals, _) => referrals(app, actor, format, &stem, &passphrase).await?,
-        (Records::Projects, _) => projects(app, actor, format, &stem, &passphrase).await?,
+        (Records::Plans, _) => plans(app, &query, &out).await?,
+        (Records::Referrals, _) => referrals(app, actor, &out).await?,
+        (Records::Projects, _) => projects(app, actor, &out).await?,
         (Records::Submissions, None) => return Err(Error::invalid("form_id", "error-choice")),
     };
     let mut changes = vec![
@@ -146,9 +174,7 @@ async fn submissions(
     actor: &Actor,
     c: &Compiled,
     request: &RecordsExport,
-    format: Format,
-    stem: &str,
-    passphrase: &str,
+    output: &Output,
 ) -> Result<ExportedFile, Error> {
     let language = c.form.language_for(&request.language);
     let names = Names {
@@ -172,7 +198,7 @@ async fn submissions(
         name: names.question(*r),
         headers: names.headers(Some(*r)),
     }));
-    let mut out = Exporter::start(format, sheets, stem, Some(passphrase));
+    let mut out = output.start(sheets);
     // Submissions completed while the export runs are left to the next one, so that every
     // pass (one per sheet) reads the same submissions and the `_index` links hold.
     let until = app.now();
@@ -396,13 +422,7 @@ impl Names<'_> {
 }
 
 /// Each case's current plan, one row per item, then every disbursement.
-async fn plans(
-    app: &App,
-    query: &CaseQuery,
-    format: Format,
-    stem: &str,
-    passphrase: &str,
-) -> Result<ExportedFile, Error> {
+async fn plans(app: &App, query: &CaseQuery, output: &Output) -> Result<ExportedFile, Error> {
     let sheets = vec![
         sheet(
             "plan_items",
@@ -435,7 +455,7 @@ async fn plans(
             ],
         ),
     ];
-    let mut out = Exporter::start(format, sheets, stem, Some(passphrase));
+    let mut out = output.start(sheets);
     for pass in 0..2 {
         let mut after = None;
         loop {
@@ -514,13 +534,7 @@ fn disbursement_rows(
 }
 
 /// Every referral of the cases the actor may read.
-async fn referrals(
-    app: &App,
-    actor: &Actor,
-    format: Format,
-    stem: &str,
-    passphrase: &str,
-) -> Result<ExportedFile, Error> {
+async fn referrals(app: &App, actor: &Actor, output: &Output) -> Result<ExportedFile, Error> {
     let sheets = vec![sheet(
         "referrals",
         &[
@@ -559,19 +573,13 @@ async fn referrals(
             ]
         })
         .collect();
-    let mut out = Exporter::start(format, sheets, stem, Some(passphrase));
+    let mut out = output.start(sheets);
     out.send(0, rows).await?;
     out.finish().await
 }
 
 /// Community projects of the actor's offices, then who takes part in each.
-async fn projects(
-    app: &App,
-    actor: &Actor,
-    format: Format,
-    stem: &str,
-    passphrase: &str,
-) -> Result<ExportedFile, Error> {
+async fn projects(app: &App, actor: &Actor, output: &Output) -> Result<ExportedFile, Error> {
     authorize(actor, Action::ReadParticipants, Resource::Programme)?;
     let projects: Vec<crate::community::Doc<Project>> = crate::community::list(app, actor, None)
         .await?
@@ -615,7 +623,7 @@ async fn projects(
             ],
         ),
     ];
-    let mut out = Exporter::start(format, sheets, stem, Some(passphrase));
+    let mut out = output.start(sheets);
     let date = |d: Option<time::Date>| d.map(|d| d.to_string()).unwrap_or_default();
     let rows = projects
         .iter()

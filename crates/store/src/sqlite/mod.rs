@@ -11,6 +11,7 @@ pub mod backup;
 mod case_batches;
 mod cases;
 mod community;
+mod export_jobs;
 mod field;
 mod files;
 mod forms;
@@ -183,6 +184,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         28,
         "the secret of pseudonymised exports",
         include_str!("../../migrations/sqlite/0028_pseudonym_secret.sql"),
+    ),
+    (
+        29,
+        "exports made in the background",
+        include_str!("../../migrations/sqlite/0029_export_jobs.sql"),
     ),
 ];
 

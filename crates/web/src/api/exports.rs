@@ -89,6 +89,7 @@ pub async fn cases(
         pseudonymise: body.pseudonymise,
         passphrase: body.passphrase,
         pseudonym_key: body.pseudonym_key.unwrap_or_default(),
+        progress: None,
     };
     let file = app::exports::export_cases(&state, &caller.actor(), request).await?;
     crate::download::file_response(file).await
@@ -135,6 +136,7 @@ pub async fn records(
         language: tr.lang().to_string(),
         format: body.format,
         passphrase: Some(body.passphrase),
+        progress: None,
     };
     let file = app::exports::export_records(&state, &caller.actor(), request).await?;
     crate::download::file_response(file).await

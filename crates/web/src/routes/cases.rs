@@ -71,6 +71,13 @@ pub(super) const ROUTES: &[RouteSpec] = &[
         "/exports",
         act(Action::ExportPersonal),
     ),
+    r("exports.job", "GET", "/exports/jobs/{job}", SignedIn),
+    r(
+        "exports.job_file",
+        "GET",
+        "/exports/jobs/{job}/file",
+        SignedIn,
+    ),
     r(
         "api.exports.records",
         "POST",
@@ -223,6 +230,8 @@ pub(super) fn handler(name: &str) -> Option<MethodRouter<AppState>> {
         )),
         "exports.records_form" => get(pages::cases::records_export_form),
         "exports.records" => post(pages::cases::records_export),
+        "exports.job" => get(pages::cases::export_job),
+        "exports.job_file" => get(pages::cases::export_job_file),
         "api.exports.records" => post(api::exports::records),
         "cases.export_form" => get(pages::cases::export_form),
         "cases.export" => post(pages::cases::export),

@@ -174,15 +174,19 @@ async fn submissions_come_with_their_repeat_groups_by_name_or_by_label() {
         column(main, "_subject"),
         vec![number.clone(), number.clone()]
     );
-    assert_eq!(
-        column(main, "family_situation"),
-        vec!["returned_together", "stayed_behind"]
-    );
-    assert_eq!(
-        column(members, "member_name"),
-        vec!["Moussa", "Binta", "Ali"]
-    );
-    assert_eq!(column(members, "_parent_index"), vec!["1", "1", "2"]);
+    // Each member points to the row of their submission.
+    let situations = column(main, "family_situation");
+    let together = situations
+        .iter()
+        .position(|s| s == "returned_together")
+        .unwrap()
+        + 1;
+    let names = column(members, "member_name");
+    let parents = column(members, "_parent_index");
+    let with = |name: &str| parents[names.iter().position(|n| n == name).unwrap()].clone();
+    assert_eq!(with("Moussa"), together.to_string());
+    assert_eq!(with("Binta"), together.to_string());
+    assert_ne!(with("Ali"), together.to_string());
     assert_eq!(
         column(members, "_parent_table_name"),
         vec!["family_assessment"; 3]
@@ -338,4 +342,101 @@ async fn plans_referrals_and_projects_export_from_the_page_and_the_api() {
         .unwrap();
     assert_eq!(audit.len(), 4, "one entry per export");
     assert!(!format!("{audit:?}").contains(PASSPHRASE));
+}
+
+#[tokio::test]
+async fn a_long_export_shows_its_progress_then_its_file_kept_for_the_one_who_asked() {
+    // No wait at all: every export goes on in the background, as a large one would.
+    let app = spawn_app_with(web::Config {
+        export_wait: Some(std::time::Duration::ZERO),
+        ..web::Config::default()
+    })
+    .await;
+    let office = app.office("DKR").await;
+    app.user("cm.dakar", Role::CaseManager, Some(office)).await;
+    app.user("pm.dakar", Role::ProgrammeManager, Some(office))
+        .await;
+    app.user("pm.other", Role::ProgrammeManager, Some(office))
+        .await;
+    let cm = app.signed_in("cm.dakar").await;
+    let (_, number) = register_named(&app, &cm, "Awa", "female").await;
+    let pm = app.signed_in("pm.dakar").await;
+    let csrf = pm.csrf("/cases/export").await;
+    let res = pm
+        .post_form(
+            "/cases/export",
+            &csrf,
+            &[
+                ("export_kind", "personal"),
+                ("format", "csv"),
+                ("passphrase", PASSPHRASE),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let job = location(&res);
+    assert!(job.starts_with("/exports/jobs/"), "{job}");
+    let mut page = String::new();
+    for _ in 0..100 {
+        let (status, text) = pm.get_text(&job).await;
+        assert_eq!(status, 200);
+        page = text;
+        if page.contains("export-download") {
+            break;
+        }
+        assert!(
+            page.contains("being written") && page.contains("hx-trigger=\"every 2s\""),
+            "{page}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(
+        page.contains("<strong>cases</strong>: ready · 1 rows"),
+        "{page}"
+    );
+    let res = pm.get(&format!("{job}/file")).await;
+    assert_eq!(res.status(), 200);
+    let mut zip = zip::ZipArchive::new(Cursor::new(res.bytes().await.unwrap().to_vec())).unwrap();
+    let mut csv = String::new();
+    zip.by_index_decrypt(0, PASSPHRASE.as_bytes())
+        .unwrap()
+        .read_to_string(&mut csv)
+        .unwrap();
+    assert!(csv.contains(&number));
+    // Taking it again is in the audit trail; nobody else may see or take it.
+    let pm_id = app
+        .store
+        .user_by_username(&domain::Username::parse("pm.dakar").unwrap())
+        .await
+        .unwrap()
+        .unwrap()
+        .id;
+    let audit = app
+        .store
+        .audit_for_record("export", &pm_id.to_string(), store::AuditScope::Changes)
+        .await
+        .unwrap();
+    assert!(format!("{audit:?}").contains("downloaded"), "{audit:?}");
+    let other = app.signed_in("pm.other").await;
+    assert_eq!(other.get(&job).await.status(), 404);
+    assert_eq!(other.get(&format!("{job}/file")).await.status(), 404);
+    // A refused request leaves no export behind: the form says what to fix.
+    let res = pm
+        .post_form(
+            "/cases/export",
+            &csrf,
+            &[
+                ("export_kind", "personal"),
+                ("format", "csv"),
+                ("passphrase", "short"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    // After a day the retention run forgets it and its file.
+    let later = app::App::new(app.store.clone()).with_clock(app::Clock::Fixed(
+        time::OffsetDateTime::now_utc() + time::Duration::hours(25),
+    ));
+    app::retention::run(&later).await.unwrap();
+    assert_eq!(pm.get(&job).await.status(), 404);
 }

@@ -429,6 +429,7 @@ async fn request(
         .replace("{id}", &id)
         .replace("{sid}", "00000000-0000-0000-0000-000000000000")
         .replace("{import}", "00000000-0000-0000-0000-000000000000")
+        .replace("{job}", "00000000-0000-0000-0000-000000000000")
         .replace("{name}", "0000000000000000.png")
         .replace("{form}", "w_model")
         .replace("{version}", "2026.2")
@@ -450,7 +451,7 @@ async fn request(
     };
     let res = match name {
         "health" | "login.form" | "api.openapi" | "home" | "password.form" | "account" | "cases.list" | "cases.new" | "cases.export_form"
-        | "cases.import_form" | "cases.import_check" | "imports.surveys_form" | "imports.surveys_check" | "exports.records_form"
+        | "cases.import_form" | "cases.import_check" | "imports.surveys_form" | "imports.surveys_check" | "exports.records_form" | "exports.job" | "exports.job_file"
         | "cases.view" | "cases.edit" | "cases.audit" | "overview" | "users.list" | "two_step" => c.get(&path).await,
         "assets" => c.get("/assets/any/app.css").await,
         "login.submit" => c.post_form("/login", "stale", &[("username", "x"), ("password", "y")]).await,

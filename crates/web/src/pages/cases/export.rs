@@ -148,9 +148,11 @@ pub async fn export(
         pseudonymise: form.export_kind == "pseudonymised",
         passphrase: Some(form.passphrase.clone()),
         pseudonym_key: form.pseudonym_key.clone(),
+        progress: None,
     };
-    match app::exports::export_cases(&state, &actor, request).await {
-        Ok(file) => crate::download::file_response(file).await,
+    let request = app::exports::jobs::ExportRequest::Cases(Box::new(request));
+    match crate::download::start_export(&state, &actor, request).await {
+        Ok(response) => Ok(response),
         Err(e) if e.kind == app::ErrorKind::Validation => render_status(
             StatusCode::UNPROCESSABLE_ENTITY,
             &page(&state, &tr, &caller, &form, &e.fields),

@@ -121,9 +121,11 @@ pub async fn records_export(
         language: tr.lang().to_string(),
         format: form.format.clone(),
         passphrase: Some(form.passphrase.clone()),
+        progress: None,
     };
-    match app::exports::export_records(&state, &caller.actor(), request).await {
-        Ok(file) => crate::download::file_response(file).await,
+    let request = app::exports::jobs::ExportRequest::Records(request);
+    match crate::download::start_export(&state, &caller.actor(), request).await {
+        Ok(response) => Ok(response),
         Err(e) if e.kind == app::ErrorKind::Validation => {
             let page = records_page(&state, &tr, &caller, &form, &e.fields).await?;
             render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)

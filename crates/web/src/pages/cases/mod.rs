@@ -28,6 +28,7 @@ use app::cases::{audit_view, authorized_case, chosen_manager, record_consent_dec
 mod edit;
 mod erasure;
 mod export;
+mod export_jobs;
 mod export_records;
 mod import;
 mod import_surveys;
@@ -37,6 +38,7 @@ mod page;
 pub use edit::*;
 pub use erasure::*;
 pub use export::*;
+pub use export_jobs::*;
 pub use export_records::*;
 pub use import::*;
 pub use import_surveys::*;

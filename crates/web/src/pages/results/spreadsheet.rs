@@ -67,12 +67,10 @@ async fn framework_book(
     id: &str,
 ) -> Result<(String, forms::xlsform::Workbook), AppError> {
     use forms::xlsform::{Sheet, Workbook};
-    let state = state.clone();
-    let id = id.to_string();
     let actor = caller.actor();
-    let programme: Doc<Programme> = cm::get(&state, &actor, &id).await?;
+    let programme: Doc<Programme> = cm::get(state, &actor, id).await?;
     let mut results: Vec<Doc<ResultStatement>> =
-        cm::list(&state, &actor, Some(programme.id())).await?;
+        cm::list(state, &actor, Some(programme.id())).await?;
     results.sort_by_key(|r| std::cmp::Reverse(r.body.level));
     let header = |ids: &[&str]| ids.iter().map(|i| tr.t(i)).collect::<Vec<_>>();
     let mut toc = vec![header(&[
@@ -119,7 +117,7 @@ async fn framework_book(
                 .unwrap_or_default(),
             assumptions.clone(),
         ]);
-        let indicators: Vec<Doc<Indicator>> = cm::list(&state, &actor, Some(r.id())).await?;
+        let indicators: Vec<Doc<Indicator>> = cm::list(state, &actor, Some(r.id())).await?;
         if indicators.is_empty() {
             matrix.push(vec![
                 r.body.statement.clone(),
@@ -156,7 +154,7 @@ async fn framework_book(
                 number(b.baseline),
                 number(b.target),
             ]);
-            for row in track_rows(&state, &tr, &actor, i, &programme.body, None)
+            for row in track_rows(state, tr, &actor, i, &programme.body, None)
                 .await?
                 .rows
             {
