@@ -170,8 +170,38 @@ pub async fn check(
     table: &Table,
     mapping: &Mapping,
 ) -> Result<DryRun, Error> {
-    Ok(prepare(app, actor, office, table, mapping).await?.0)
+    Ok(prepare(app, actor, office, table, mapping, None).await?.0)
 }
+
+/// The same, for an uploaded file whose page follows the check: how many rows are checked is
+/// recorded as it goes (read back by [`progress`]).
+pub async fn check_uploaded(
+    app: &App,
+    actor: &Actor,
+    office: OfficeId,
+    table: &Table,
+    mapping: &Mapping,
+    id: uuid::Uuid,
+) -> Result<DryRun, Error> {
+    Ok(prepare(app, actor, office, table, mapping, Some(id))
+        .await?
+        .0)
+}
+
+/// How far the check of an uploaded file of the actor's has got: rows checked, of all.
+pub async fn progress(app: &App, actor: &Actor, id: uuid::Uuid) -> Result<(u64, u64), Error> {
+    authorize(actor, Action::ImportRecords, Resource::Programme)?;
+    let file = app
+        .store
+        .import_file(id)
+        .await?
+        .filter(|f| f.user == actor.user_id)
+        .ok_or(Error::new(crate::ErrorKind::NotFound))?;
+    Ok(app.store.import_progress(file.id).await?.unwrap_or((0, 0)))
+}
+
+/// Rows checked between two records of a check's progress.
+const PROGRESS_EVERY: usize = 2_000;
 
 /// A row ready to register.
 struct Prepared {
@@ -185,6 +215,7 @@ async fn prepare(
     office: OfficeId,
     table: &Table,
     mapping: &Mapping,
+    progress: Option<uuid::Uuid>,
 ) -> Result<(DryRun, Vec<Option<Prepared>>), Error> {
     may_import(actor, office)?;
     if mapping.len() != table.headers.len() {
@@ -228,7 +259,11 @@ async fn prepare(
     let known = KnownReturnees::read(app, actor, names).await?;
     let mut seen_in_file: HashMap<String, Vec<(usize, ReturneeProfile)>> = HashMap::new();
     let mut prepared = Vec::with_capacity(table.rows.len());
-    for (number, cells) in &table.rows {
+    let total = table.rows.len() as u64;
+    for (i, (number, cells)) in table.rows.iter().enumerate() {
+        if let Some(id) = progress.filter(|_| i % PROGRESS_EVERY == 0) {
+            app.store.set_import_progress(id, i as u64, total).await?;
+        }
         let values: Vec<(ImportField, &str)> = mapping
             .iter()
             .zip(
@@ -305,6 +340,9 @@ async fn prepare(
                 .map(|row| Prepared { case_manager, row }),
         );
         dry.rows.push(check);
+    }
+    if let Some(id) = progress {
+        app.store.set_import_progress(id, total, total).await?;
     }
     Ok((dry, prepared))
 }
@@ -437,7 +475,7 @@ pub async fn import(
     file: &FileFacts,
     rows: Rows,
 ) -> Result<Imported, Error> {
-    let (dry, prepared) = prepare(app, actor, office, table, mapping).await?;
+    let (dry, prepared) = prepare(app, actor, office, table, mapping, None).await?;
     // The same file twice (a retry, a second click, a colleague) would register everyone again.
     let before = app
         .store

@@ -341,6 +341,9 @@ pub trait CaseStore: Send + Sync + 'static {
     /// Keeps the record of a file uploaded for an import (its content is in the file store).
     async fn add_import_file(&self, file: ImportFile) -> Result<()>;
     async fn import_file(&self, id: uuid::Uuid) -> Result<Option<ImportFile>>;
+    /// How far the dry run of import file `id` has got: rows checked of all its rows.
+    async fn set_import_progress(&self, id: uuid::Uuid, checked: u64, total: u64) -> Result<()>;
+    async fn import_progress(&self, id: uuid::Uuid) -> Result<Option<(u64, u64)>>;
     /// Forgets the import file `id` (when given) and every one uploaded before `before`, and
     /// deletes their content when nothing else names it.
     async fn remove_import_files(

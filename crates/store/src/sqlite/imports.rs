@@ -61,6 +61,31 @@ pub(crate) fn file(c: &Connection, id: uuid::Uuid) -> Result<Option<ImportFile>>
     .optional()?)
 }
 
+pub(crate) fn set_progress(c: &Connection, id: uuid::Uuid, checked: u64, total: u64) -> Result<()> {
+    let n = |v: u64| i64::try_from(v).unwrap_or(i64::MAX);
+    exec(
+        c,
+        "UPDATE import_files SET checked_rows = ?2, total_rows = ?3 WHERE id = ?1",
+        params![id.to_string(), n(checked), n(total)],
+    )?;
+    Ok(())
+}
+
+pub(crate) fn progress(c: &Connection, id: uuid::Uuid) -> Result<Option<(u64, u64)>> {
+    Ok(q_row(
+        c,
+        "SELECT checked_rows, total_rows FROM import_files WHERE id = ?1",
+        [id.to_string()],
+        |r| {
+            Ok((
+                r.get::<_, i64>(0)?.max(0) as u64,
+                r.get::<_, i64>(1)?.max(0) as u64,
+            ))
+        },
+    )
+    .optional()?)
+}
+
 /// Removes the import file `id` (when given) and those uploaded before `before`; returns the
 /// hashes no record names any more, whose content the caller deletes.
 pub(crate) fn remove_files(

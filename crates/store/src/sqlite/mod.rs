@@ -190,6 +190,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "exports made in the background",
         include_str!("../../migrations/sqlite/0029_export_jobs.sql"),
     ),
+    (
+        30,
+        "the progress of an import's dry run",
+        include_str!("../../migrations/sqlite/0030_import_progress.sql"),
+    ),
 ];
 
 pub const DATABASE_FILE: &str = "reintegra.db";

@@ -59,6 +59,13 @@ impl CaseStore for SqliteStore {
     async fn import_file(&self, id: uuid::Uuid) -> Result<Option<ImportFile>> {
         self.read(move |c| imports::file(c, id)).await
     }
+    async fn set_import_progress(&self, id: uuid::Uuid, checked: u64, total: u64) -> Result<()> {
+        self.write(move |tx| imports::set_progress(tx, id, checked, total))
+            .await
+    }
+    async fn import_progress(&self, id: uuid::Uuid) -> Result<Option<(u64, u64)>> {
+        self.read(move |c| imports::progress(c, id)).await
+    }
     async fn remove_import_files(
         &self,
         id: Option<uuid::Uuid>,

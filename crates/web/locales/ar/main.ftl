@@ -2314,3 +2314,6 @@ export-refresh = تحديث
 export-download = تنزيل الملف
 export-kept-hint = يُحتفظ بالملف 24 ساعة، لك وحدك؛ ويُسجَّل كل تنزيل لاحق في سجل التدقيق.
 export-others = ملفات التصدير الأخرى الخاصة بك خلال آخر 24 ساعة
+import-checking = يتحقق Reintegra من كل سطر في الملف؛ وتظهر النتيجة هنا عند الانتهاء.
+import-progress = تم التحقق من { $checked } من أصل { $total } سطرًا
+import-show-result = اعرض النتيجة (تظهر تلقائيًا عند تشغيل النصوص البرمجية)

@@ -2275,3 +2275,6 @@ export-refresh = Refresh
 export-download = Download the file
 export-kept-hint = The file is kept for 24 hours, for you only; each later download is recorded in the audit trail.
 export-others = Your other exports of the last 24 hours
+import-checking = Reintegra is checking every row of the file; the result shows here when it is done.
+import-progress = { $checked } of { $total } rows checked
+import-show-result = Show the result (it appears by itself when scripts run)

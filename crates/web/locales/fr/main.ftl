@@ -2273,3 +2273,6 @@ export-refresh = Actualiser
 export-download = Télécharger le fichier
 export-kept-hint = Le fichier est conservé 24 heures, pour vous seul ; chaque téléchargement ultérieur est consigné dans le journal d'audit.
 export-others = Vos autres exports des dernières 24 heures
+import-checking = Reintegra vérifie chaque ligne du fichier ; le résultat s'affiche ici une fois terminé.
+import-progress = { $checked } lignes vérifiées sur { $total }
+import-show-result = Afficher le résultat (il apparaît de lui-même quand les scripts s'exécutent)

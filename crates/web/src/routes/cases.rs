@@ -24,6 +24,12 @@ pub(super) const ROUTES: &[RouteSpec] = &[
         act(Action::ImportRecords),
     ),
     r(
+        "cases.import_progress",
+        "GET",
+        "/cases/import/{import}/progress",
+        act(Action::ImportRecords),
+    ),
+    r(
         "cases.import_confirm",
         "POST",
         "/cases/import/{import}",
@@ -218,6 +224,7 @@ pub(super) fn handler(name: &str) -> Option<MethodRouter<AppState>> {
             app::imports::MAX_FILE_BYTES + 64 * 1024,
         )),
         "cases.import_check" => get(pages::cases::import_check),
+        "cases.import_progress" => get(pages::cases::import_progress),
         "cases.import_confirm" => post(pages::cases::import_confirm),
         "imports.surveys_form" => get(pages::cases::survey_import_form),
         "imports.surveys_upload" => post(pages::cases::survey_import_upload).layer(

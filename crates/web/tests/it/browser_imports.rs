@@ -140,3 +140,66 @@ async fn a_programme_manager_imports_kobo_rss_results_and_sees_the_score_on_the_
     let shown = format!("{:.2}", score[0].scores.composite.unwrap());
     assert!(page.contains(&shown), "{shown} in {page}");
 }
+
+#[tokio::test]
+async fn a_long_file_shows_a_progress_bar_then_the_dry_run_by_itself() {
+    let app = spawn_app().await;
+    let office = app.office("DKR").await;
+    app.user("pm.dakar", Role::ProgrammeManager, Some(office))
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("long.csv");
+    let mut csv = String::from(
+        "given_name,family_name,sex,age,nationality,return_date,returned_from,return_type,province\n",
+    );
+    for i in 0..3_000 {
+        csv.push_str(&format!(
+            "Awa{i},Ba{i},F,31,SN,2026-01-05,Libya,AVR,Kolda\n"
+        ));
+    }
+    std::fs::write(&file, csv).unwrap();
+    let axe = axe_source();
+    let b = Browser::start().await;
+    sign_in_as(&b, &app, "pm.dakar").await;
+    b.goto(&app.url("/cases/import")).await;
+    b.type_into("#f-file", file.to_str().unwrap()).await;
+    b.click("form[action='/cases/import'] button[type=submit]")
+        .await;
+    // The progress page, then the result in its place without a click.
+    b.wait_for_text("Check the import").await;
+    let v = axe_violations(&b, &axe).await;
+    assert!(v.is_empty(), "progress page: {v:?}");
+    b.wait_for_text("What the import would do").await;
+    let main = b.text("main").await;
+    assert!(main.contains("3000 rows: 3000 ready"), "{main}");
+    let v = axe_violations(&b, &axe).await;
+    assert!(v.is_empty(), "dry run after progress: {v:?}");
+}
+
+#[tokio::test]
+async fn a_background_export_page_offers_its_file() {
+    let app = spawn_app_with(web::Config {
+        export_wait: Some(std::time::Duration::ZERO),
+        ..web::Config::default()
+    })
+    .await;
+    let office = app.office("DKR").await;
+    app.user("pm.dakar", Role::ProgrammeManager, Some(office))
+        .await;
+    let axe = axe_source();
+    let b = Browser::start().await;
+    sign_in_as(&b, &app, "pm.dakar").await;
+    b.goto(&app.url("/exports")).await;
+    b.wait_for_text("Export records").await;
+    let v = axe_violations(&b, &axe).await;
+    assert!(v.is_empty(), "records export page: {v:?}");
+    b.set_value("#f-what", "referrals").await;
+    b.type_into("#f-passphrase", "river lantern cobalt 42")
+        .await;
+    b.click("form.export-form button[type=submit]").await;
+    b.wait_for_text("Download the file").await;
+    let main = b.text("main").await;
+    assert!(main.contains("referrals: ready"), "{main}");
+    let v = axe_violations(&b, &axe).await;
+    assert!(v.is_empty(), "export page: {v:?}");
+}

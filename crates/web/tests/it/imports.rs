@@ -396,3 +396,53 @@ async fn the_api_checks_then_imports_a_file_once() {
     let res = post("?dry_run=true", &cm_token, csv).await.unwrap();
     assert_eq!(res.status(), 403);
 }
+
+#[tokio::test]
+async fn a_long_file_shows_the_progress_of_its_check_then_its_result() {
+    let app = spawn_app().await;
+    let office = app.office("DKR").await;
+    app.user("pm.long", Role::ProgrammeManager, Some(office))
+        .await;
+    let pm = app.signed_in("pm.long").await;
+    let mut csv = String::from(
+        "given_name,family_name,sex,age,nationality,return_date,returned_from,return_type,province\n",
+    );
+    for i in 0..1_500 {
+        csv.push_str(&format!(
+            "Awa{i},Ba{i},F,31,SN,2026-01-05,Libya,AVR,Kolda\n"
+        ));
+    }
+    let res = upload(&app, &pm, "long.csv", csv.into_bytes()).await;
+    assert_eq!(res.status(), 303);
+    let check = location(&res);
+    let id = check.trim_start_matches("/cases/import/").to_string();
+
+    // The page first shows a progress bar, polled, and fetches the result.
+    let (status, page) = pm.get_text(&check).await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("<progress value=\"0\" max=\"1500\""),
+        "{page}"
+    );
+    assert!(
+        page.contains(&format!("hx-get=\"/cases/import/{id}/progress\"")),
+        "{page}"
+    );
+    let result = page
+        .split("hx-trigger=\"load\"")
+        .next()
+        .and_then(|s| s.rsplit("hx-get=\"").next())
+        .and_then(|s| s.split('"').next())
+        .unwrap()
+        .replace("&amp;", "&");
+    assert!(result.contains("ready=1"), "{result}");
+    let (status, done) = pm.get_text(&result).await;
+    assert_eq!(status, 200);
+    assert!(
+        done.contains("1500 rows: 1500 ready, 0 with problems"),
+        "{done}"
+    );
+    // Once checked, the bar says so.
+    let (_, bar) = pm.get_text(&format!("/cases/import/{id}/progress")).await;
+    assert!(bar.contains("1,500 of 1,500 rows checked"), "{bar}");
+}

@@ -451,7 +451,7 @@ async fn request(
     };
     let res = match name {
         "health" | "login.form" | "api.openapi" | "home" | "password.form" | "account" | "cases.list" | "cases.new" | "cases.export_form"
-        | "cases.import_form" | "cases.import_check" | "imports.surveys_form" | "imports.surveys_check" | "exports.records_form" | "exports.job" | "exports.job_file"
+        | "cases.import_form" | "cases.import_check" | "cases.import_progress" | "imports.surveys_form" | "imports.surveys_check" | "exports.records_form" | "exports.job" | "exports.job_file"
         | "cases.view" | "cases.edit" | "cases.audit" | "overview" | "users.list" | "two_step" => c.get(&path).await,
         "assets" => c.get("/assets/any/app.css").await,
         "login.submit" => c.post_form("/login", "stale", &[("username", "x"), ("password", "y")]).await,

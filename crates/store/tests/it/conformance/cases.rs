@@ -550,6 +550,12 @@ async fn imports_register_all_cases_or_none_and_forget_their_files(s: &Arc<dyn S
     };
     s.add_import_file(file.clone()).await.unwrap();
     assert_eq!(s.import_file(file.id).await.unwrap(), Some(file.clone()));
+    assert_eq!(s.import_progress(file.id).await.unwrap(), Some((0, 0)));
+    s.set_import_progress(file.id, 2_000, 5_000).await.unwrap();
+    assert_eq!(
+        s.import_progress(file.id).await.unwrap(),
+        Some((2_000, 5_000))
+    );
     // Files uploaded since the cut-off stay.
     s.remove_import_files(None, NOW - time::Duration::hours(1))
         .await

@@ -111,6 +111,57 @@ pub async fn import_upload(
 pub struct CheckQuery {
     pub office: String,
     pub map: Vec<String>,
+    /// Check now (set by the page that shows the check's progress).
+    pub ready: String,
+}
+
+/// Files longer than this get a page that shows the check's progress while it runs.
+const PROGRESS_FROM: usize = 1_000;
+
+#[derive(Template)]
+#[template(path = "cases_import_progress.html")]
+pub(super) struct ProgressPage {
+    pub(super) c: Chrome,
+    pub(super) file_name: String,
+    pub(super) result_url: String,
+    pub(super) bar: ProgressBar,
+}
+
+/// The progress bar, polled while the check runs.
+#[derive(Template)]
+#[template(path = "cases_import_progress_bar.html")]
+pub(super) struct ProgressBar {
+    pub(super) url: String,
+    pub(super) checked: u64,
+    pub(super) total: u64,
+    pub(super) text: String,
+}
+
+fn progress_bar(tr: &Tr, id: uuid::Uuid, (checked, total): (u64, u64)) -> ProgressBar {
+    ProgressBar {
+        url: format!("/cases/import/{id}/progress"),
+        checked,
+        total,
+        text: tr.t2(
+            "import-progress",
+            "checked",
+            tr.number(checked as i64),
+            "total",
+            tr.number(total as i64),
+        ),
+    }
+}
+
+/// The progress of a file's check, as its bar shows it.
+pub async fn import_progress(
+    State(state): State<AppState>,
+    tr: Tr,
+    SignedIn(caller): SignedIn,
+    Path(id): Path<String>,
+) -> Result<Response, AppError> {
+    let id = parse_id(&id)?;
+    let progress = app::imports::progress(&state, &caller.actor(), id).await?;
+    render(&progress_bar(&tr, id, progress))
 }
 
 fn parse_id(id: &str) -> Result<uuid::Uuid, AppError> {
@@ -217,7 +268,8 @@ async fn check_page(
         page.summary = tr.t("import-choose-office");
         return Ok(page);
     };
-    let dry: DryRun = app::imports::check(state, &actor, office, table, mapping).await?;
+    let dry: DryRun =
+        app::imports::check_uploaded(state, &actor, office, table, mapping, id).await?;
     let label = |f: &ImportField| tr.t(&format!("import-field-{}", f.as_str().replace('_', "-")));
     page.column_problems.extend(
         dry.missing_columns
@@ -286,6 +338,25 @@ pub async fn import_check(
         app::imports::mapping_from(&q.map, table.headers.len())?
     };
     let office = office_of(&state, &actor, &q.office).await?;
+    if q.ready.is_empty() && office.is_some() && table.rows.len() > PROGRESS_FROM {
+        // A long file: the page shows the check's progress and fetches the result.
+        let mut query = vec![
+            ("ready".to_string(), "1".to_string()),
+            ("office".to_string(), q.office.clone()),
+        ];
+        query.extend(q.map.iter().map(|m| ("map".to_string(), m.clone())));
+        let query: Vec<String> = query
+            .iter()
+            .map(|(k, v)| format!("{k}={}", crate::auth::urlencode(v)))
+            .collect();
+        let total = table.rows.len() as u64;
+        return render(&ProgressPage {
+            c: Chrome::new(&state, tr.clone(), Some(&caller)),
+            file_name: file.name.clone(),
+            result_url: format!("/cases/import/{id}?{}", query.join("&")),
+            bar: progress_bar(&tr, id, (0, total)),
+        });
+    }
     let page = check_page(
         &state,
         &tr,
