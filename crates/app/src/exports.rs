@@ -139,16 +139,7 @@ pub async fn export_cases(
         problems.add("what", "error-choice");
     }
     let what = what.unwrap_or(What::Cases);
-    let passphrase = request.passphrase.clone().filter(|p| !p.trim().is_empty());
-    match &passphrase {
-        None if !request.pseudonymise => problems.add("passphrase", "error-passphrase-required"),
-        Some(p) => {
-            if let Err(code) = domain::security::check_passphrase(p) {
-                problems.add("passphrase", code);
-            }
-        }
-        None => {}
-    }
+    let passphrase = passphrase_of(&request.passphrase, !request.pseudonymise, &mut problems);
     if request.pseudonymise && request.pseudonym_key.trim().chars().count() > 100 {
         problems.add("pseudonym_key", "error-too-long");
     }
@@ -320,6 +311,26 @@ impl Exporter {
             encrypted: self.encrypted,
         })
     }
+}
+
+/// The passphrase typed, if any, checked: required for a file with personal data, and strong
+/// enough when given (a ZIP file's key derivation is cheap to attack).
+fn passphrase_of(
+    typed: &Option<String>,
+    required: bool,
+    problems: &mut domain::ValidationErrors,
+) -> Option<String> {
+    let passphrase = typed.clone().filter(|p| !p.trim().is_empty());
+    match &passphrase {
+        None if required => problems.add("passphrase", "error-passphrase-required"),
+        Some(p) => {
+            if let Err(code) = domain::security::check_passphrase(p) {
+                problems.add("passphrase", code);
+            }
+        }
+        None => {}
+    }
+    passphrase
 }
 
 fn change(field: &str, after: &str) -> FieldChange {

@@ -1,11 +1,11 @@
-//! `reintegra export`: the case list to a file, as the export page makes it, with the rights
-//! and scope of a named user (and audited as theirs).
+//! `reintegra export`: the case list or other records to a file, as the export pages make
+//! them, with the rights and scope of a named user (and audited as theirs).
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
-use clap::Subcommand;
+use clap::{Args, Subcommand};
 
 use crate::{DataDir, open};
 
@@ -13,37 +13,7 @@ use crate::{DataDir, open};
 pub enum ExportCommand {
     /// Export the case list (all the cases the user may see, or those matching --filter).
     /// Personal data always comes encrypted: give the passphrase on standard input.
-    Cases {
-        #[command(flatten)]
-        data: DataDir,
-        /// Whose rights, scope and audit trail the export uses.
-        #[arg(long)]
-        username: String,
-        /// csv or xlsx.
-        #[arg(long, default_value = "xlsx")]
-        format: String,
-        /// cases (one row per case) or rss_scores (one row per scored survey of those cases,
-        /// with its breakdown by indicator).
-        #[arg(long, default_value = "cases")]
-        what: String,
-        /// No names, contacts, exact places or free text: a pseudonym per returnee.
-        #[arg(long)]
-        pseudonymise: bool,
-        /// Files made with the same key give a returnee the same pseudonym.
-        #[arg(long, default_value = "")]
-        pseudonym_key: String,
-        /// Encrypt the file with the passphrase read from standard input (required for
-        /// personal data).
-        #[arg(long, alias = "passphrase-stdin")]
-        password_stdin: bool,
-        /// A case list filter as the list page names it, for example `office=<id>`,
-        /// `stage=follow_up`, `sex=female`, `q=Diallo`. Repeat for several.
-        #[arg(long = "filter", value_name = "NAME=VALUE")]
-        filters: Vec<String>,
-        /// The file to write (it must not exist).
-        #[arg(long)]
-        out: PathBuf,
-    },
+    Cases(CasesExport),
     /// Export other records the user may read: a form's submissions (one sheet per repeat
     /// group), plans and disbursements, referrals, or community projects and participants.
     /// Always encrypted: the passphrase is read from standard input.
@@ -71,51 +41,75 @@ pub enum ExportCommand {
     },
 }
 
+/// The case list's export.
+#[derive(Args)]
+pub struct CasesExport {
+    #[command(flatten)]
+    data: DataDir,
+    /// Whose rights, scope and audit trail the export uses.
+    #[arg(long)]
+    username: String,
+    /// csv or xlsx.
+    #[arg(long, default_value = "xlsx")]
+    format: String,
+    /// cases (one row per case) or rss_scores (one row per scored survey of those cases,
+    /// with its breakdown by indicator).
+    #[arg(long, default_value = "cases")]
+    what: String,
+    /// No names, contacts, exact places or free text: a pseudonym per returnee.
+    #[arg(long)]
+    pseudonymise: bool,
+    /// Files made with the same key give a returnee the same pseudonym.
+    #[arg(long, default_value = "")]
+    pseudonym_key: String,
+    /// Encrypt the file with the passphrase read from standard input (required for
+    /// personal data).
+    #[arg(long, alias = "passphrase-stdin")]
+    password_stdin: bool,
+    /// A case list filter as the list page names it, for example `office=<id>`,
+    /// `stage=follow_up`, `sex=female`, `q=Diallo`. Repeat for several.
+    #[arg(long = "filter", value_name = "NAME=VALUE")]
+    filters: Vec<String>,
+    /// The file to write (it must not exist).
+    #[arg(long)]
+    out: PathBuf,
+}
+
 pub async fn run(command: ExportCommand) -> Result<()> {
-    let (data, username, format, what, pseudonymise, pseudonym_key, password_stdin, filters, out) =
-        match command {
-            ExportCommand::Cases {
-                data,
-                username,
-                format,
+    let args = match command {
+        ExportCommand::Cases(args) => args,
+        ExportCommand::Records {
+            data,
+            username,
+            what,
+            form,
+            labels,
+            format,
+            out,
+        } => {
+            let request = app::exports::RecordsExport {
                 what,
-                pseudonymise,
-                pseudonym_key,
-                password_stdin,
-                filters,
-                out,
-            } => (
-                data,
-                username,
+                form_id: form,
+                labels: labels.is_some(),
+                language: labels.unwrap_or_default(),
                 format,
-                what,
-                pseudonymise,
-                pseudonym_key,
-                password_stdin,
-                filters,
-                out,
-            ),
-            ExportCommand::Records {
-                data,
-                username,
-                what,
-                form,
-                labels,
-                format,
-                out,
-            } => {
-                let request = app::exports::RecordsExport {
-                    what,
-                    form_id: form,
-                    labels: labels.is_some(),
-                    language: labels.unwrap_or_default(),
-                    format,
-                    passphrase: None,
-                    progress: None,
-                };
-                return records(data, username, request, out).await;
-            }
-        };
+                passphrase: None,
+                progress: None,
+            };
+            return records(data, username, request, out).await;
+        }
+    };
+    let CasesExport {
+        data,
+        username,
+        format,
+        what,
+        pseudonymise,
+        pseudonym_key,
+        password_stdin,
+        filters,
+        out,
+    } = args;
     if out.exists() {
         bail!("{} already exists: name a new file", out.display());
     }

@@ -89,18 +89,8 @@ pub async fn run(command: ImportCommand) -> Result<()> {
     let Some(rows) = app::imports::Rows::parse(&rows) else {
         bail!("--rows is all, ready or ready_new");
     };
-    let bytes = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
-    let name = file
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let sha256 = app::imports::sha256_hex(&bytes);
-    let table = {
-        let name = name.clone();
-        tokio::task::spawn_blocking(move || app::imports::read_table(&name, &bytes))
-            .await?
-            .map_err(|m| anyhow::anyhow!("{} cannot be imported: {m}", file.display()))?
-    };
+    let (facts, mut book) = read_file(&file, 1).await?;
+    let table = book.remove(0);
     let app = app::App::new(Arc::new(open(&data).await?));
     let actor = crate::actor_named(&app, &username).await?;
     let office = match office {
@@ -197,7 +187,6 @@ pub async fn run(command: ImportCommand) -> Result<()> {
         }
         std::process::exit(if blocked { 2 } else { 0 });
     }
-    let facts = app::imports::FileFacts { name, sha256 };
     let done = app::imports::import(&app, &actor, office, &table, &mapping, &facts, rows)
         .await
         .map_err(refused)?;
@@ -209,4 +198,25 @@ pub async fn run(command: ImportCommand) -> Result<()> {
         done.left_out
     );
     Ok(())
+}
+
+/// Reads an import file (its first `sheets` sheets) off the runtime's threads, within the
+/// import's bounds; with its name and hash for the audit entry.
+pub(crate) async fn read_file(
+    file: &std::path::Path,
+    sheets: usize,
+) -> Result<(app::imports::FileFacts, Vec<app::imports::Table>)> {
+    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let sha256 = app::imports::sha256_hex(&bytes);
+    let book = {
+        let name = name.clone();
+        tokio::task::spawn_blocking(move || app::imports::read_book(&name, &bytes, sheets))
+            .await?
+            .map_err(|m| anyhow::anyhow!("{} cannot be imported: {m}", file.display()))?
+    };
+    Ok((app::imports::FileFacts { name, sha256 }, book))
 }

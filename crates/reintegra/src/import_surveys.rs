@@ -16,20 +16,7 @@ pub async fn run(
     case_column: Option<String>,
     dry_run: bool,
 ) -> Result<()> {
-    let bytes = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
-    let name = file
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let sha256 = app::imports::sha256_hex(&bytes);
-    let book = {
-        let name = name.clone();
-        tokio::task::spawn_blocking(move || {
-            app::imports::read_book(&name, &bytes, app::imports::surveys::MAX_SHEETS)
-        })
-        .await?
-        .map_err(|m| anyhow::anyhow!("{} cannot be imported: {m}", file.display()))?
-    };
+    let (facts, book) = crate::import::read_file(&file, app::imports::surveys::MAX_SHEETS).await?;
     let app = app::App::new(Arc::new(open(&data).await?));
     // The forms this release ships, as the server installs them when it starts.
     app::instruments::prepare(app.store.as_ref(), app.now()).await?;
@@ -50,7 +37,6 @@ pub async fn run(
     let done = if dry_run {
         app::imports::surveys::check(&app, &actor, &request, &book, "en").await
     } else {
-        let facts = app::imports::FileFacts { name, sha256 };
         app::imports::surveys::import(&app, &actor, &request, &book, &facts, "en").await
     };
     let done = done.map_err(|e| match e.kind {

@@ -108,15 +108,7 @@ pub async fn export_records(
     if format.is_none() {
         problems.add("format", "error-choice");
     }
-    let passphrase = request.passphrase.clone().filter(|p| !p.trim().is_empty());
-    match &passphrase {
-        None => problems.add("passphrase", "error-passphrase-required"),
-        Some(p) => {
-            if let Err(code) = domain::security::check_passphrase(p) {
-                problems.add("passphrase", code);
-            }
-        }
-    }
+    let passphrase = super::passphrase_of(&request.passphrase, true, &mut problems);
     let form = match what {
         Some(Records::Submissions) => {
             match app.store.latest_published_form(&request.form_id).await {

@@ -76,6 +76,27 @@ pub struct ImportJson {
     imported: Vec<String>,
 }
 
+/// The file part of an import request (required), within the import's size limit.
+async fn import_file(
+    headers: &HeaderMap,
+    request: axum::extract::Request,
+    default_name: &str,
+) -> Result<(String, Vec<u8>), AppError> {
+    let file = crate::forms::api_file_part(
+        headers,
+        request,
+        app::imports::MAX_FILE_BYTES,
+        default_name,
+        "the file",
+    )
+    .await?;
+    file.filter(|(_, b)| !b.is_empty()).ok_or_else(|| {
+        let mut e = domain::ValidationErrors::new();
+        e.add("file", "error-required");
+        AppError::validation(e)
+    })
+}
+
 /// Checks a file of returnees (`dry_run=true`: 200, nothing written) or imports it (201): the
 /// chosen rows in one transaction, or none. Columns are matched to fields as the import page
 /// suggests them (the mapping last used for the same headers, or guessed from them).
@@ -103,19 +124,7 @@ pub async fn cases(
         e.add("rows", "error-choice");
         return Err(AppError::validation(e));
     };
-    let file = crate::forms::api_file_part(
-        &headers,
-        request,
-        app::imports::MAX_FILE_BYTES,
-        "import.csv",
-        "the file",
-    )
-    .await?;
-    let Some((name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
-        let mut e = domain::ValidationErrors::new();
-        e.add("file", "error-required");
-        return Err(AppError::validation(e));
-    };
+    let (name, bytes) = import_file(&headers, request, "import.csv").await?;
     let office = match (
         params.office.as_deref().filter(|o| !o.is_empty()),
         actor.office,
@@ -276,19 +285,7 @@ pub async fn surveys(
         domain::authz::Action::ImportRecords,
         domain::authz::Resource::Programme,
     )?;
-    let file = crate::forms::api_file_part(
-        &headers,
-        request,
-        app::imports::MAX_FILE_BYTES,
-        "surveys.csv",
-        "the file",
-    )
-    .await?;
-    let Some((name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
-        let mut e = domain::ValidationErrors::new();
-        e.add("file", "error-required");
-        return Err(AppError::validation(e));
-    };
+    let (name, bytes) = import_file(&headers, request, "surveys.csv").await?;
     let sha256 = app::imports::sha256_hex(&bytes);
     let book = {
         let name = name.clone();

@@ -108,6 +108,24 @@ pub fn error_map(tr: &Tr, errors: &ValidationErrors) -> HashMap<String, String> 
     map
 }
 
+/// An error summary's links: each field's anchor, and its label with what to fix (WCAG: the
+/// link names its field).
+pub fn error_summary(
+    tr: &Tr,
+    errors: &ValidationErrors,
+    map: &HashMap<String, String>,
+) -> Vec<(String, String)> {
+    errors
+        .0
+        .iter()
+        .map(|e| {
+            let label = tr.t(&format!("field-{}", e.field.replace('_', "-")));
+            let message = map.get(&e.field).cloned().unwrap_or_default();
+            (format!("f-{}", e.field), format!("{label}: {message}"))
+        })
+        .collect()
+}
+
 /// Builds field views against one form's values and errors.
 pub struct FieldBuilder<'a> {
     pub tr: &'a Tr,

@@ -109,15 +109,7 @@ fn page(
         c: Chrome::new(state, tr.clone(), Some(caller)),
         hidden,
         back,
-        error_summary: errors
-            .0
-            .iter()
-            .map(|e| {
-                let label = tr.t(&format!("field-{}", e.field.replace('_', "-")));
-                let message = map.get(&e.field).cloned().unwrap_or_default();
-                (format!("f-{}", e.field), format!("{label}: {message}"))
-            })
-            .collect(),
+        error_summary: crate::forms::error_summary(tr, errors, &map),
         fields,
     }
 }

@@ -68,24 +68,33 @@ pub async fn import_upload(
     SignedIn(caller): SignedIn,
     mut multipart: Multipart,
 ) -> Result<Response, AppError> {
-    let read = crate::forms::page_upload(&mut multipart, "import.csv").await;
-    let refuse = |status: StatusCode, problem: String| {
-        render_status(
+    match receive_upload(&state, &tr, &caller, &mut multipart, "import.csv").await? {
+        Ok(id) => Ok(Redirect::to(&format!("/cases/import/{id}")).into_response()),
+        Err((status, problem)) => render_status(
             status,
             &UploadPage {
                 c: Chrome::new(&state, tr.clone(), Some(&caller)),
                 problem,
             },
-        )
-    };
-    let (csrf, file) = match read {
+        ),
+    }
+}
+
+/// Reads an import page's upload and keeps the file: its id, or the status and message the
+/// page shows instead (too large, no file, unreadable).
+pub(super) async fn receive_upload(
+    state: &AppState,
+    tr: &Tr,
+    caller: &Caller,
+    multipart: &mut Multipart,
+    default_name: &str,
+) -> Result<Result<uuid::Uuid, (StatusCode, String)>, AppError> {
+    let (csrf, file) = match crate::forms::page_upload(multipart, default_name).await {
         Ok(read) => read,
         Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
             let mb = app::imports::MAX_FILE_BYTES / 1024 / 1024;
-            return refuse(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                tr.t1("import-too-large", "mb", mb),
-            );
+            let problem = tr.t1("import-too-large", "mb", mb);
+            return Ok(Err((StatusCode::PAYLOAD_TOO_LARGE, problem)));
         }
         Err(e) => return Err(AppError::with_detail(ErrorKind::BadRequest, e.body_text())),
     };
@@ -93,14 +102,17 @@ pub async fn import_upload(
         return Err(AppError::new(ErrorKind::Csrf));
     }
     let Some((name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
-        return refuse(StatusCode::UNPROCESSABLE_ENTITY, tr.t("import-no-file"));
+        return Ok(Err((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            tr.t("import-no-file"),
+        )));
     };
-    match app::imports::upload(&state, &caller.actor(), &name, bytes.to_vec()).await {
-        Ok((id, _)) => Ok(Redirect::to(&format!("/cases/import/{id}")).into_response()),
-        Err(e) if e.kind == app::ErrorKind::Validation => refuse(
+    match app::imports::upload(state, &caller.actor(), &name, bytes.to_vec()).await {
+        Ok((id, _)) => Ok(Ok(id)),
+        Err(e) if e.kind == app::ErrorKind::Validation => Ok(Err((
             StatusCode::UNPROCESSABLE_ENTITY,
             tr.t1("import-unreadable", "why", e.detail.unwrap_or_default()),
-        ),
+        ))),
         Err(e) => Err(e.into()),
     }
 }

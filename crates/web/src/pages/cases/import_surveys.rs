@@ -4,7 +4,6 @@
 use axum::extract::Multipart;
 
 use super::*;
-use crate::auth::same_secret;
 use app::imports::surveys::{SurveyImport, SurveyOutcome};
 
 /// How many rows the check page lists (the counts cover all of them).
@@ -69,34 +68,12 @@ pub async fn survey_import_upload(
     SignedIn(caller): SignedIn,
     mut multipart: Multipart,
 ) -> Result<Response, AppError> {
-    let read = crate::forms::page_upload(&mut multipart, "surveys.csv").await;
-    let refuse = |status: StatusCode, problem: String| {
-        render_status(status, &upload_page(&state, tr.clone(), &caller, problem))
-    };
-    let (csrf, file) = match read {
-        Ok(read) => read,
-        Err(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
-            let mb = app::imports::MAX_FILE_BYTES / 1024 / 1024;
-            return refuse(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                tr.t1("import-too-large", "mb", mb),
-            );
+    match super::import::receive_upload(&state, &tr, &caller, &mut multipart, "surveys.csv").await?
+    {
+        Ok(id) => Ok(Redirect::to(&format!("/imports/surveys/{id}")).into_response()),
+        Err((status, problem)) => {
+            render_status(status, &upload_page(&state, tr.clone(), &caller, problem))
         }
-        Err(e) => return Err(AppError::with_detail(ErrorKind::BadRequest, e.body_text())),
-    };
-    if csrf.is_empty() || !same_secret(&csrf, caller.csrf()) {
-        return Err(AppError::new(ErrorKind::Csrf));
-    }
-    let Some((name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {
-        return refuse(StatusCode::UNPROCESSABLE_ENTITY, tr.t("import-no-file"));
-    };
-    match app::imports::upload(&state, &caller.actor(), &name, bytes.to_vec()).await {
-        Ok((id, _)) => Ok(Redirect::to(&format!("/imports/surveys/{id}")).into_response()),
-        Err(e) if e.kind == app::ErrorKind::Validation => refuse(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            tr.t1("import-unreadable", "why", e.detail.unwrap_or_default()),
-        ),
-        Err(e) => Err(e.into()),
     }
 }
 
