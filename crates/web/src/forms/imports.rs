@@ -10,7 +10,11 @@ pub fn survey_outcome(tr: &Tr, outcome: &SurveyOutcome) -> String {
     match outcome {
         SurveyOutcome::Ready {
             composite: Some(score),
-        } => tr.t1("survey-import-ready-scored", "score", format!("{score:.2}")),
+        } => tr.t1(
+            "survey-import-ready-scored",
+            "score",
+            tr.decimal((score * 100.0).round() as i64, 2),
+        ),
         SurveyOutcome::Ready { composite: None } => tr.t("survey-import-ready"),
         SurveyOutcome::AlreadyStored => tr.t("survey-import-already"),
         SurveyOutcome::SameAsRow(row) => tr.t1("survey-import-same-as-row", "row", row),
