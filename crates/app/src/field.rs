@@ -23,7 +23,7 @@ pub use cases_list::{CASES_FILE, case_list};
 pub use held::{accept_held, decline_held, held};
 pub(crate) use receive::import_answers;
 pub use receive::{FieldPost, Received, Refusal, SubmittedAnswers, receive, submit_answers};
-pub use sealed::{Unsealed, decrypt_waiting, private_key};
+pub use sealed::{Unsealed, decrypt_waiting, decrypt_with, private_key, waiting};
 
 /// The question a form downloaded to a device starts with: which returnee it is about, picked
 /// from the device user's case list ([`CASES_FILE`]).

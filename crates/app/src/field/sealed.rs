@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use aes::cipher::{AsyncStreamCipher, KeyIvInit};
 use base64::Engine as _;
-use domain::authz::Actor;
+use domain::authz::{Action, Actor, Resource, authorize};
 use forms::xform::sealed::SealedManifest;
 use md5::{Digest, Md5};
 use rsa::pkcs1::DecodeRsaPrivateKey;
@@ -139,6 +139,28 @@ pub fn private_key(pem: &str) -> Result<RsaPrivateKey, String> {
     RsaPrivateKey::from_pkcs8_pem(pem)
         .or_else(|_| RsaPrivateKey::from_pkcs1_pem(pem))
         .map_err(|_| "the file is not an RSA private key in PEM".to_string())
+}
+
+/// How many encrypted submissions wait for their key holder.
+pub async fn waiting(app: &App, actor: &Actor) -> Result<usize, Error> {
+    authorize(actor, Action::ManageForms, Resource::Programme)?;
+    Ok(app.store.sealed_submissions().await?.len())
+}
+
+/// Decrypts the waiting submissions with a private key given for this request only (a key
+/// holder's upload): the key is read here, used, and dropped; never stored nor logged. `Err`
+/// says why the text is not a key.
+pub async fn decrypt_with(
+    app: &App,
+    actor: &Actor,
+    pem: &str,
+) -> Result<Result<Vec<Unsealed>, String>, Error> {
+    authorize(actor, Action::ManageForms, Resource::Programme)?;
+    let key = match private_key(pem) {
+        Ok(k) => k,
+        Err(why) => return Ok(Err(why)),
+    };
+    Ok(Ok(decrypt_waiting(app, &key).await?))
 }
 
 /// Decrypts every encrypted submission waiting with `key` and receives each as its sender's.

@@ -6,6 +6,18 @@ pub(super) const ROUTES: &[RouteSpec] = &[
     r("forms.list", "GET", "/forms", act(Action::ReadForms)),
     r("forms.upload", "POST", "/forms", act(Action::ManageForms)),
     r(
+        "forms.encrypted",
+        "GET",
+        "/forms-encrypted",
+        act(Action::ManageForms),
+    ),
+    r(
+        "forms.decrypt",
+        "POST",
+        "/forms-encrypted",
+        act(Action::ManageForms),
+    ),
+    r(
         "forms.preview",
         "GET",
         "/forms/{form}/{version}",
@@ -141,6 +153,8 @@ pub(super) fn handler(name: &str) -> Option<MethodRouter<AppState>> {
             ::forms::xlsx::MAX_FILE_BYTES + 64 * 1024,
         )),
         "forms.preview" => get(pages::instruments::preview),
+        "forms.encrypted" => get(pages::instruments::encrypted),
+        "forms.decrypt" => post(pages::instruments::decrypt),
         "forms.try" => post(pages::instruments::preview_try),
         "forms.publish" => post(pages::instruments::publish),
         "forms.export" => get(pages::instruments::export),

@@ -69,3 +69,29 @@ async fn a_long_text_counts_its_characters_as_one_types() {
     b.screenshot("long-text-counter").await;
     b.quit().await;
 }
+
+#[tokio::test]
+async fn a_key_holder_finds_the_encrypted_submissions_page_and_a_wrong_file_is_explained() {
+    let app = spawn_app().await;
+    let office = app.office("DKR").await;
+    app.user("pm.dakar", Role::ProgrammeManager, Some(office))
+        .await;
+    let dir = tempfile::tempdir().unwrap();
+    let not_a_key = dir.path().join("notes.pem");
+    std::fs::write(&not_a_key, "hello").unwrap();
+    let axe = crate::browser_languages::axe_source();
+    let b = Browser::start().await;
+    sign_in_as(&b, &app, "pm.dakar").await;
+    b.goto(&app.url("/forms")).await;
+    b.click("a[href='/forms-encrypted']").await;
+    b.wait_for_text("0 encrypted submissions wait for their key.")
+        .await;
+    let v = crate::browser_languages::axe_violations(&b, &axe).await;
+    assert!(v.is_empty(), "encrypted page: {v:?}");
+    b.type_into("#f-file", not_a_key.to_str().unwrap()).await;
+    b.click("form[action='/forms-encrypted'] button[type=submit]")
+        .await;
+    b.wait_for_text("not an RSA private key").await;
+    let v = crate::browser_languages::axe_violations(&b, &axe).await;
+    assert!(v.is_empty(), "refused key: {v:?}");
+}

@@ -451,7 +451,7 @@ async fn request(
     };
     let res = match name {
         "health" | "login.form" | "api.openapi" | "home" | "password.form" | "account" | "cases.list" | "cases.new" | "cases.export_form"
-        | "cases.import_form" | "cases.import_check" | "cases.import_progress" | "imports.surveys_form" | "imports.surveys_check" | "exports.records_form" | "exports.job" | "exports.job_file"
+        | "cases.import_form" | "cases.import_check" | "cases.import_progress" | "imports.surveys_form" | "imports.surveys_check" | "exports.records_form" | "exports.job" | "exports.job_file" | "forms.encrypted"
         | "cases.view" | "cases.edit" | "cases.audit" | "overview" | "users.list" | "two_step" => c.get(&path).await,
         "assets" => c.get("/assets/any/app.css").await,
         "login.submit" => c.post_form("/login", "stale", &[("username", "x"), ("password", "y")]).await,
@@ -507,7 +507,7 @@ async fn request(
         "users.create" => c.post_form(&path, &s.csrf, &[("username", ""), ("role", "")]).await,
         "users.reset" => c.post_form(&format!("/admin/users/{}/reset-password", target.id), &s.csrf, &[]).await,
         "api.me" | "api.cases.list" | "api.cases.get" | "api.consents.list" | "api.audit" => api(reqwest::Method::GET, &path).send().await.unwrap(),
-        "cases.import_upload" | "imports.surveys_upload" => c.post_form(&path, &s.csrf, &[]).await,
+        "cases.import_upload" | "imports.surveys_upload" | "forms.decrypt" => c.post_form(&path, &s.csrf, &[]).await,
         "cases.import_confirm" | "imports.surveys_confirm" => c.post_form(&path, &s.csrf, &[("rows", "all"), ("form", "rss")]).await,
         "cases.export" => c.post_form(&path, &s.csrf, &[("export_kind", "pseudonymised"), ("format", "csv")]).await,
         "exports.records" => c.post_form(&path, &s.csrf, &[("what", "referrals"), ("format", "csv")]).await,

@@ -46,12 +46,14 @@ pub(crate) fn form_language(tr: &Tr, form: &Form) -> String {
     form.language_for(tr.lang())
 }
 
+mod encrypted;
 mod files;
 mod fill;
 mod library;
 mod read;
 mod render;
 
+pub use encrypted::*;
 pub use files::*;
 pub use fill::*;
 pub use library::*;
