@@ -15,6 +15,9 @@ use crate::{App, Error, ErrorKind};
 
 /// How long a finished export's file is kept.
 pub const KEPT_FOR: time::Duration = time::Duration::hours(24);
+/// How many exports one user may have running at once: a large export takes a minute of a
+/// core; more at once would slow everyone's pages.
+const RUNNING_AT_ONCE: usize = 2;
 /// An export still running after this was interrupted (a restart): 1,000,000 cases take under
 /// a minute (docs/benchmarks.md).
 const STALLED_AFTER: time::Duration = time::Duration::hours(1);
@@ -83,6 +86,14 @@ pub async fn start(
     request: ExportRequest,
     wait: Duration,
 ) -> Result<Started, Error> {
+    let running = export_jobs(app, actor)
+        .await?
+        .iter()
+        .filter(|j| j.status == ExportStatus::Running)
+        .count();
+    if running >= RUNNING_AT_ONCE {
+        return Err(Error::invalid("what", "error-export-running"));
+    }
     let job = ExportJob {
         id: uuid::Uuid::new_v4(),
         user: actor.user_id,

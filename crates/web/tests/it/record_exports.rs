@@ -433,6 +433,42 @@ async fn a_long_export_shows_its_progress_then_its_file_kept_for_the_one_who_ask
         )
         .await;
     assert_eq!(res.status(), 422);
+    // Two exports still being written: a third waits.
+    for _ in 0..2 {
+        app.store
+            .save_export_job(store::ExportJob {
+                id: uuid::Uuid::new_v4(),
+                user: pm_id,
+                what: "cases".into(),
+                status: store::ExportStatus::Running,
+                rows: 0,
+                file_name: None,
+                media_type: None,
+                error: None,
+                created_at: time::OffsetDateTime::now_utc(),
+                finished_at: None,
+            })
+            .await
+            .unwrap();
+    }
+    let res = pm
+        .post_form(
+            "/cases/export",
+            &csrf,
+            &[
+                ("export_kind", "personal"),
+                ("format", "csv"),
+                ("passphrase", PASSPHRASE),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("Two of your exports are still being written")
+    );
     // After a day the retention run forgets it and its file.
     let later = app::App::new(app.store.clone()).with_clock(app::Clock::Fixed(
         time::OffsetDateTime::now_utc() + time::Duration::hours(25),
