@@ -1069,3 +1069,51 @@ async fn the_api_document_lists_every_error_with_its_body() {
     let profile = serde_json::to_string(&schemas["ReturneeProfile"]).unwrap();
     assert!(profile.contains("anyOf") && profile.contains("age_at_return"));
 }
+
+#[tokio::test]
+async fn assets_come_gzipped_to_clients_that_take_gzip_and_cached_for_a_year() {
+    let app = spawn_app().await;
+    let (_, login) = Client::new(&app).get_text("/login").await;
+    let path = login
+        .split("src=\"")
+        .find(|s| s.starts_with("/assets/") && s.contains("htmx.min.js"))
+        .and_then(|s| s.split('"').next())
+        .unwrap()
+        .to_string();
+    let http = reqwest::Client::new();
+    let plain = http.get(app.url(&path)).send().await.unwrap();
+    assert_eq!(plain.headers().get("content-encoding"), None);
+    assert!(
+        plain.headers()["cache-control"]
+            .to_str()
+            .unwrap()
+            .contains("immutable")
+    );
+    let original = plain.bytes().await.unwrap();
+    let zipped = http
+        .get(app.url(&path))
+        .header("accept-encoding", "br, gzip;q=0.8")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(zipped.headers()["content-encoding"], "gzip");
+    assert_eq!(zipped.headers()["vary"], "accept-encoding");
+    let body = zipped.bytes().await.unwrap();
+    assert!(
+        body.len() * 2 < original.len(),
+        "{} of {}",
+        body.len(),
+        original.len()
+    );
+    let mut unzipped = Vec::new();
+    std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&body[..]), &mut unzipped)
+        .unwrap();
+    assert_eq!(unzipped, original.to_vec());
+    let refused = http
+        .get(app.url(&path))
+        .header("accept-encoding", "gzip;q=0")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.headers().get("content-encoding"), None);
+}
