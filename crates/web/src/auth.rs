@@ -181,12 +181,49 @@ impl<S: Send + Sync> FromRequestParts<S> for ApiCaller {
                 .get(CSRF_HEADER)
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or_default();
-            if !same_secret(sent, csrf) {
+            if !csrf_matches(sent, csrf) {
                 return Err(AppError::new(ErrorKind::Csrf));
             }
         }
         Ok(ApiCaller(caller))
     }
+}
+
+/// The session's CSRF key as a page carries it: masked with a fresh random pad each time
+/// (`hex(pad) ‖ hex(pad ⊕ key)`), so that no two responses carry the same bytes and
+/// compression cannot leak it next to text a page reflects (BREACH).
+pub fn masked_csrf(key: &str) -> String {
+    if key.is_empty() {
+        return String::new();
+    }
+    let mut pad = Vec::with_capacity(key.len());
+    while pad.len() < key.len() {
+        pad.extend_from_slice(uuid::Uuid::new_v4().as_bytes());
+    }
+    pad.truncate(key.len());
+    let hex = |bytes: &mut dyn Iterator<Item = u8>| -> String {
+        bytes.map(|b| format!("{b:02x}")).collect()
+    };
+    let masked = hex(&mut key.bytes().zip(&pad).map(|(k, p)| k ^ p));
+    format!("{}{masked}", hex(&mut pad.iter().copied()))
+}
+
+/// Whether a posted CSRF key is the session's `key`: masked as pages carry it, or as is.
+pub fn csrf_matches(sent: &str, key: &str) -> bool {
+    if key.is_empty() {
+        return false;
+    }
+    if sent.len() != 4 * key.len() {
+        return same_secret(sent, key);
+    }
+    let bytes: Option<Vec<u8>> = (0..sent.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(sent.get(i..i + 2)?, 16).ok())
+        .collect();
+    let Some(bytes) = bytes else { return false };
+    let (pad, masked) = bytes.split_at(key.len());
+    let unmasked: Vec<u8> = pad.iter().zip(masked).map(|(p, m)| p ^ m).collect();
+    same_secret(&String::from_utf8_lossy(&unmasked), key)
 }
 
 /// Percent-encodes a string for a query parameter.
@@ -250,6 +287,22 @@ pub fn is_secure(state: &AppState, headers: &HeaderMap) -> bool {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_masked_csrf_key_differs_each_time_and_still_matches() {
+        let key = app::accounts::random_token();
+        let (a, b) = (masked_csrf(&key), masked_csrf(&key));
+        assert_ne!(a, b);
+        assert!(csrf_matches(&a, &key) && csrf_matches(&b, &key));
+        assert!(csrf_matches(&key, &key), "the key as is");
+        let mut tampered = a.clone().into_bytes();
+        let last = tampered.len() - 1;
+        tampered[last] = if tampered[last] == b'0' { b'1' } else { b'0' };
+        assert!(!csrf_matches(&String::from_utf8(tampered).unwrap(), &key));
+        assert!(!csrf_matches(&masked_csrf("other"), &key));
+        assert!(!csrf_matches("", &key) && !csrf_matches(&a, ""));
+    }
+
     use super::*;
 
     #[test]

@@ -152,5 +152,36 @@ pub fn router_with(
         state.clone(),
         security::security_headers,
     ))
+    // Pages, API answers and OpenRosa lists gzipped for clients that take it (slow links).
+    // Safe with reflected input: each page carries the session's CSRF key masked afresh.
+    .layer(tower_http::compression::CompressionLayer::new().compress_when(compressible))
     .with_state(state)
+}
+
+/// Text worth compressing: HTML, JSON and XML of some size. Files (already compressed, or
+/// streamed downloads) and assets (gzipped once, in advance) are left as they are.
+fn compressible(
+    _: axum::http::StatusCode,
+    _: axum::http::Version,
+    headers: &axum::http::HeaderMap,
+    _: &axum::http::Extensions,
+) -> bool {
+    let kind = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    let large = headers
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok())
+        .is_none_or(|n| n > 512);
+    large
+        && [
+            "text/html",
+            "application/json",
+            "text/xml",
+            "application/xml",
+        ]
+        .iter()
+        .any(|t| kind.starts_with(t))
 }

@@ -145,9 +145,7 @@ async fn key_of(req: Request, caller: &Caller) -> Result<(Request, Option<String
     let fields: Vec<(String, String)> = serde_html_form::from_bytes(&bytes).unwrap_or_default();
     let field = |name: &str| fields.iter().find(|(k, _)| k == name).map(|(_, v)| v);
     let key = match (field(FORM_FIELD), field("_csrf")) {
-        (Some(k), Some(csrf)) if !caller.csrf().is_empty() && csrf == caller.csrf() => {
-            Some(k.clone())
-        }
+        (Some(k), Some(csrf)) if crate::auth::csrf_matches(csrf, caller.csrf()) => Some(k.clone()),
         _ => None,
     };
     Ok((Request::from_parts(parts, Body::from(bytes)), key))

@@ -9,7 +9,7 @@ use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::auth::{self, Caller, Via, safe_next, same_secret};
+use crate::auth::{self, Caller, Via, safe_next};
 use crate::error::{AppError, ErrorKind};
 use crate::i18n::{LANGUAGE_COOKIE, is_shipped};
 
@@ -67,7 +67,7 @@ pub async fn choose(
     if let Some(Extension(caller)) = caller {
         // Signed in: the choice becomes the account's, so the form must come from its pages.
         if let Via::Session { csrf, .. } = &caller.via
-            && !same_secret(&form.csrf, csrf)
+            && !auth::csrf_matches(&form.csrf, csrf)
         {
             return Err(AppError::new(ErrorKind::Csrf));
         }

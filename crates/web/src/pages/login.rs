@@ -421,7 +421,7 @@ async fn signed_in_response(
         let page = ResumePage {
             c: Chrome::new(state, tr.clone(), None),
             action: next,
-            csrf,
+            csrf: crate::auth::masked_csrf(&csrf),
             carried: carried
                 .into_iter()
                 .map(|(k, v)| (k[CARRY.len()..].to_string(), v))

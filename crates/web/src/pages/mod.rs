@@ -26,7 +26,7 @@ use domain::authz::{Action, Resource, authorize};
 use serde::de::DeserializeOwned;
 
 use crate::AppState;
-use crate::auth::{CSRF_FIELD, Caller, SignedIn, Via, same_secret};
+use crate::auth::{CSRF_FIELD, Caller, SignedIn, Via};
 use crate::error::{AppError, ErrorKind};
 use crate::i18n::Tr;
 
@@ -210,7 +210,9 @@ impl Chrome {
             role: caller
                 .map(|c| tr.t_of("role", c.user.role.as_str()))
                 .unwrap_or_default(),
-            csrf: caller.map(|c| c.csrf().to_string()).unwrap_or_default(),
+            csrf: caller
+                .map(|c| crate::auth::masked_csrf(c.csrf()))
+                .unwrap_or_default(),
             once: app::accounts::random_token(),
             tr,
             nav,
@@ -310,7 +312,7 @@ impl<T: DeserializeOwned> FromRequest<AppState> for CsrfForm<T> {
             Via::Session { csrf, .. } => csrf.as_str(),
             Via::ApiToken => "",
         };
-        if expected.is_empty() || !same_secret(&sent.csrf, expected) {
+        if expected.is_empty() || !crate::auth::csrf_matches(&sent.csrf, expected) {
             return Err(AppError::new(ErrorKind::Csrf).into_response());
         }
         let form = serde_html_form::from_bytes(&bytes).map_err(|e| {

@@ -4,7 +4,7 @@ use axum::extract::Multipart;
 use domain::import::ImportField;
 
 use super::*;
-use crate::auth::same_secret;
+use crate::auth::csrf_matches;
 use app::imports::{DryRun, Rows, Table};
 
 /// How many problem rows the page lists (the counts cover all of them).
@@ -98,7 +98,7 @@ pub(super) async fn receive_upload(
         }
         Err(e) => return Err(AppError::with_detail(ErrorKind::BadRequest, e.body_text())),
     };
-    if csrf.is_empty() || !same_secret(&csrf, caller.csrf()) {
+    if csrf.is_empty() || !csrf_matches(&csrf, caller.csrf()) {
         return Err(AppError::new(ErrorKind::Csrf));
     }
     let Some((name, bytes)) = file.filter(|(_, b)| !b.is_empty()) else {

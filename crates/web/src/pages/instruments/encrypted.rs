@@ -46,7 +46,7 @@ pub async fn decrypt(
     let (csrf, file) = crate::forms::page_upload(&mut multipart, "key.pem")
         .await
         .map_err(|e| AppError::with_detail(ErrorKind::BadRequest, e.body_text()))?;
-    if csrf.is_empty() || !same_secret(&csrf, caller.csrf()) {
+    if csrf.is_empty() || !csrf_matches(&csrf, caller.csrf()) {
         return Err(AppError::new(ErrorKind::Csrf));
     }
     let pem = file

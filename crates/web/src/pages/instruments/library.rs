@@ -98,7 +98,7 @@ pub async fn upload(
         }
         Err(e) => return Err(AppError::with_detail(ErrorKind::BadRequest, e.body_text())),
     };
-    if !same_secret(&csrf, caller.csrf()) || csrf.is_empty() {
+    if !csrf_matches(&csrf, caller.csrf()) || csrf.is_empty() {
         return Err(AppError::new(ErrorKind::Csrf));
     }
     let unprocessable = StatusCode::UNPROCESSABLE_ENTITY;

@@ -20,7 +20,7 @@ use time::Date;
 use super::Page;
 use super::{Chrome, CsrfForm, render, render_status};
 use crate::AppState;
-use crate::auth::{Caller, SignedIn, same_secret};
+use crate::auth::{Caller, SignedIn, csrf_matches};
 use crate::error::{AppError, ErrorKind};
 use crate::i18n::Tr;
 use app::cases::{audit_view, authorized_case};

@@ -170,7 +170,7 @@ pub(crate) fn checked_csrf(
         .map(|(_, v)| v.as_str())
         .unwrap_or("");
     let expected = caller.csrf();
-    if expected.is_empty() || !same_secret(sent, expected) {
+    if expected.is_empty() || !csrf_matches(sent, expected) {
         return Err(AppError::new(ErrorKind::Csrf));
     }
     Ok(fields)
