@@ -95,3 +95,35 @@ async fn a_key_holder_finds_the_encrypted_submissions_page_and_a_wrong_file_is_e
     let v = crate::browser_languages::axe_violations(&b, &axe).await;
     assert!(v.is_empty(), "refused key: {v:?}");
 }
+
+#[tokio::test]
+async fn the_focus_ring_stands_out_on_a_white_form_and_on_the_dark_header() {
+    let app = spawn_app().await;
+    let office = app.office("DKR").await;
+    app.user("awa.diop", Role::CaseManager, Some(office)).await;
+    let b = Browser::start().await;
+    sign_in_as(&b, &app, "awa.diop").await;
+    b.goto(&app.url("/cases/new")).await;
+    b.wait_for_text("Add another household member").await;
+    // The ring's two tones: dark against the white field, yellow against the dark header.
+    let ring = |css: &str| {
+        format!(
+            "const e = document.querySelector('{css}'); e.focus(); const s = getComputedStyle(e); \
+             return [s.outlineColor, s.outlineStyle, s.boxShadow];"
+        )
+    };
+    let field = b
+        .script(&ring("#f-given_name"), serde_json::json!([]))
+        .await;
+    assert_eq!(field[0], "rgb(11, 12, 12)", "{field}");
+    assert_eq!(field[1], "solid", "{field}");
+    assert!(
+        field[2].as_str().unwrap().contains("rgb(255, 191, 71)"),
+        "{field}"
+    );
+    let link = b.script(&ring("header.top a"), serde_json::json!([])).await;
+    assert!(
+        link[2].as_str().unwrap().contains("rgb(255, 191, 71)"),
+        "{link}"
+    );
+}
