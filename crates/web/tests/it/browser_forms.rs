@@ -127,3 +127,35 @@ async fn the_focus_ring_stands_out_on_a_white_form_and_on_the_dark_header() {
         "{link}"
     );
 }
+
+#[tokio::test]
+async fn chart_text_stays_twelve_pixels_on_a_phone_and_the_chart_scrolls_in_its_own_region() {
+    let app = spawn_app().await;
+    let office = app.office("DKR").await;
+    app.user("pm.dakar", Role::ProgrammeManager, Some(office))
+        .await;
+    // A returnee, for the caseload chart to have a bar.
+    let pm = app.signed_in("pm.dakar").await;
+    register_named(&app, &pm, "Awa", "female").await;
+    let b = Browser::start().await;
+    sign_in_as(&b, &app, "pm.dakar").await;
+    b.goto(&app.url("/results/dashboard")).await;
+    b.wait_for_text("Sign out").await;
+    // A phone's width: the chart keeps its size inside a region that scrolls, not the page.
+    let seen = b
+        .script(
+            "document.body.style.width = '360px'; \
+             const f = document.querySelector('figure.chart[role=region]'); \
+             if (!f) { return null; } \
+             const t = f.querySelector('svg text'); \
+             const size = t ? parseFloat(getComputedStyle(t).fontSize) * \
+               (f.querySelector('svg').getBoundingClientRect().width / f.querySelector('svg').viewBox.baseVal.width) : 12; \
+             return [size, f.tabIndex, f.getAttribute('aria-labelledby') !== null];",
+            serde_json::json!([]),
+        )
+        .await;
+    assert!(!seen.is_null(), "the dashboard draws its caseload chart");
+    assert!(seen[0].as_f64().unwrap() >= 12.0, "{seen}");
+    assert_eq!(seen[1], 0, "{seen}");
+    assert_eq!(seen[2], true, "{seen}");
+}
