@@ -25,6 +25,11 @@ const FILES: &[(&str, &str, &[u8])] = &[
         "text/javascript; charset=utf-8",
         include_bytes!("../assets/counter.js"),
     ),
+    (
+        "menu.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../assets/menu.js"),
+    ),
     // htmx 2.0.4, from the npm package htmx.org (BSD Zero Clause License).
     (
         "htmx.min.js",

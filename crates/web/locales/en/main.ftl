@@ -2291,3 +2291,4 @@ encrypted-no-key = Choose the private key's file.
 encrypted-not-a-key = This file is not an RSA private key in PEM: choose the .pem file that goes with the form's public key.
 encrypted-link = Encrypted submissions waiting for their key
 error-export-running = Two of your exports are still being written: wait for one to finish (they are listed on an export's page).
+nav-menu = Menu

@@ -2289,3 +2289,4 @@ encrypted-no-key = Choisissez le fichier de la clé privée.
 encrypted-not-a-key = Ce fichier n'est pas une clé privée RSA au format PEM : choisissez le fichier .pem qui correspond à la clé publique du formulaire.
 encrypted-link = Soumissions chiffrées en attente de leur clé
 error-export-running = Deux de vos exports sont encore en cours d'écriture : attendez que l'un d'eux se termine (ils sont listés sur la page d'un export).
+nav-menu = Menu

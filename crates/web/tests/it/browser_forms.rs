@@ -159,3 +159,49 @@ async fn chart_text_stays_twelve_pixels_on_a_phone_and_the_chart_scrolls_in_its_
     assert_eq!(seen[1], 0, "{seen}");
     assert_eq!(seen[2], true, "{seen}");
 }
+
+#[tokio::test]
+async fn on_a_phone_the_navigation_folds_behind_its_menu_button_and_the_page_comes_first() {
+    let app = spawn_app().await;
+    let office = app.office("DKR").await;
+    app.user("pm.dakar", Role::ProgrammeManager, Some(office))
+        .await;
+    let b = Browser::start().await;
+    sign_in_as(&b, &app, "pm.dakar").await;
+    b.set_window_size(375, 812).await;
+    b.goto(&app.url("/cases")).await;
+    b.wait_for_text("Sign out").await;
+    let folded = b
+        .script(
+            "const m = document.querySelector('header.top details.menu'); \
+             const h1 = document.querySelector('main h1'); \
+             return [m.open, h1.getBoundingClientRect().top, window.innerHeight];",
+            serde_json::json!([]),
+        )
+        .await;
+    assert_eq!(folded[0], false, "{folded}");
+    let (top, height) = (folded[1].as_f64().unwrap(), folded[2].as_f64().unwrap());
+    assert!(
+        top < height / 4.0,
+        "the page's heading within the first quarter: {folded}"
+    );
+    // The Menu button opens it.
+    b.click("header.top details.menu > summary").await;
+    b.wait_until("return document.querySelector('header.top details.menu').open === true")
+        .await;
+    b.click("header.top nav a[href='/cases']").await;
+    b.wait_for_text("Sign out").await;
+    // On a wide screen, the links are there without a button.
+    b.set_window_size(1280, 1000).await;
+    b.goto(&app.url("/cases")).await;
+    b.wait_for_text("Sign out").await;
+    let wide = b
+        .script(
+            "const m = document.querySelector('header.top details.menu'); \
+             return [m.open, getComputedStyle(m.querySelector('summary')).display];",
+            serde_json::json!([]),
+        )
+        .await;
+    assert_eq!(wide[0], true, "{wide}");
+    assert_eq!(wide[1], "none", "{wide}");
+}

@@ -121,6 +121,16 @@ impl Browser {
             .unwrap_or_else(|e| panic!("{e}"))
     }
 
+    /// Resizes the window, to see a page as a phone shows it.
+    pub async fn set_window_size(&self, width: u32, height: u32) {
+        self.cmd(
+            reqwest::Method::POST,
+            "/window/rect",
+            json!({"width": width, "height": height}),
+        )
+        .await;
+    }
+
     pub async fn goto(&self, url: &str) {
         self.cmd(reqwest::Method::POST, "/url", json!({"url": url}))
             .await;
