@@ -166,6 +166,10 @@ async fn on_a_phone_the_navigation_folds_behind_its_menu_button_and_the_page_com
     let office = app.office("DKR").await;
     app.user("pm.dakar", Role::ProgrammeManager, Some(office))
         .await;
+    let pm = app.signed_in("pm.dakar").await;
+    for given in ["Awa", "Binta", "Coumba", "Dieynaba", "Fatou"] {
+        register_named(&app, &pm, given, "female").await;
+    }
     let b = Browser::start().await;
     sign_in_as(&b, &app, "pm.dakar").await;
     b.set_window_size(375, 812).await;
@@ -185,6 +189,23 @@ async fn on_a_phone_the_navigation_folds_behind_its_menu_button_and_the_page_com
         top < height / 4.0,
         "the page's heading within the first quarter: {folded}"
     );
+    // The case list: cards of two lines, at least four to a screen, the headers kept for
+    // screen readers.
+    let cards = b
+        .script(
+            "const rows = [...document.querySelectorAll('table.cases tbody tr')]; \
+             const th = document.querySelector('table.cases th'); \
+             return [rows.length, Math.max(...rows.map(r => r.getBoundingClientRect().height)), \
+                     window.innerHeight, getComputedStyle(th).display, \
+                     document.documentElement.scrollWidth <= window.innerWidth];",
+            serde_json::json!([]),
+        )
+        .await;
+    assert_eq!(cards[0], 5, "{cards}");
+    let (row, screen) = (cards[1].as_f64().unwrap(), cards[2].as_f64().unwrap());
+    assert!(row * 4.0 <= screen, "four cases to a screen: {cards}");
+    assert_ne!(cards[3], "none", "{cards}");
+    assert_eq!(cards[4], true, "no sideways scrolling: {cards}");
     // The Menu button opens it.
     b.click("header.top details.menu > summary").await;
     b.wait_until("return document.querySelector('header.top details.menu').open === true")

@@ -15,7 +15,7 @@ const PASSPHRASE: &str = "river lantern cobalt 42";
 /// The case numbers a list page shows.
 fn numbers_on(page: &str) -> Vec<String> {
     let mut out: Vec<String> = page
-        .split("<td><a href=\"/cases/")
+        .split("<td role=\"cell\"><a href=\"/cases/")
         .skip(1)
         .filter_map(|s| s.split_once("\">")?.1.split('<').next())
         .map(str::to_string)
