@@ -226,3 +226,53 @@ async fn on_a_phone_the_navigation_folds_behind_its_menu_button_and_the_page_com
     assert_eq!(wide[0], true, "{wide}");
     assert_eq!(wide[1], "none", "{wide}");
 }
+
+#[tokio::test]
+async fn a_failed_registration_puts_focus_on_a_summary_naming_each_field_in_form_order() {
+    let app = spawn_app().await;
+    let office = app.office("DKR").await;
+    app.user("awa.diop", Role::CaseManager, Some(office)).await;
+    let b = Browser::start().await;
+    sign_in_as(&b, &app, "awa.diop").await;
+    b.goto(&app.url("/cases/new")).await;
+    b.wait_for_text("Add another household member").await;
+    b.type_into("#f-phone", "not a phone ☎").await;
+    b.click("form.case-form button[value=save]").await;
+    b.wait_for_text("This is required.").await;
+    let summary = b
+        .script(
+            "const links = [...document.querySelectorAll('#error-summary a')]; \
+             const at = links.map(a => { const t = document.querySelector(a.getAttribute('href')); \
+               return t ? [...document.querySelectorAll('*')].indexOf(t) : -1; }); \
+             return [document.activeElement.id, links.map(a => a.textContent), at];",
+            serde_json::json!([]),
+        )
+        .await;
+    assert_eq!(summary[0], "error-summary", "{summary}");
+    let texts: Vec<&str> = summary[1]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t.as_str().unwrap())
+        .collect();
+    assert!(texts.len() >= 2, "{summary}");
+    assert!(texts[0].starts_with("Given name(s): "), "{summary}");
+    assert!(
+        texts.iter().all(|t| t.contains(": ")),
+        "each link names its field: {summary}"
+    );
+    let at: Vec<i64> = summary[2]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_i64().unwrap())
+        .collect();
+    assert!(
+        at.iter().all(|i| *i >= 0),
+        "each link finds its field: {summary}"
+    );
+    assert!(
+        at.windows(2).all(|w| w[0] <= w[1]),
+        "in form order: {summary}"
+    );
+}

@@ -110,6 +110,38 @@ pub(super) fn form_page(
     } else {
         1
     };
+    let fieldsets = form.fieldsets(tr, &map);
+    // The summary names each field, in the order the form shows them (WCAG 2.2: the user
+    // lands on the summary and goes down it as down the form).
+    let mut order: Vec<(String, String)> = office
+        .iter()
+        .chain(case_manager.iter())
+        .chain(fieldsets.iter().flat_map(|s| s.fields.iter()))
+        .map(|f| (f.name.clone(), f.label.clone()))
+        .collect();
+    order.push(("household".into(), tr.t("legend-household")));
+    let position = |field: &str| order.iter().position(|(n, _)| n == field);
+    let mut summary: Vec<(Option<usize>, String, String)> = errors
+        .0
+        .iter()
+        .map(|e| {
+            let field = e.field.split('.').next().unwrap_or_default();
+            let anchor = if field == "household" {
+                "household".to_string()
+            } else {
+                format!("f-{}", e.field)
+            };
+            let message = map.get(&e.field).cloned().unwrap_or_default();
+            let at = position(field);
+            let text = match at.map(|i| order[i].1.as_str()) {
+                Some(label) if !label.is_empty() => format!("{label}: {message}"),
+                _ => message,
+            };
+            (at, anchor, text)
+        })
+        .collect();
+    summary.sort_by_key(|(at, _, _)| at.unwrap_or(usize::MAX));
+    summary.dedup_by(|a, b| a.1 == b.1 && a.2 == b.2);
     CaseFormPage {
         c: Chrome::new(state, tr.clone(), Some(caller)),
         title: ctx.title,
@@ -117,22 +149,10 @@ pub(super) fn form_page(
         cancel: ctx.cancel,
         version: form.version.clone(),
         conflict: ctx.conflict,
-        error_summary: errors
-            .0
-            .iter()
-            .map(|e| {
-                let field = e.field.split('.').next().unwrap_or_default();
-                let anchor = if field == "household" {
-                    "household".to_string()
-                } else {
-                    format!("f-{}", e.field)
-                };
-                (anchor, map.get(&e.field).cloned().unwrap_or_default())
-            })
-            .collect(),
+        error_summary: summary.into_iter().map(|(_, a, t)| (a, t)).collect(),
         office,
         case_manager,
-        fieldsets: form.fieldsets(tr, &map),
+        fieldsets,
         household: form.household_rows(tr, &map, blank_rows + extra_rows),
         consent: ctx.registering.then(|| form.consent_fieldset(tr, &map)),
         matches: ctx.matches,
