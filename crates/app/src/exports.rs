@@ -229,14 +229,14 @@ pub async fn export_cases(
 
     let filter = filter_summary(&request.filters);
     let mut changes = vec![
-        change("what", what.as_str()),
-        change("format", format.extension()),
-        change("rows", &done.rows.to_string()),
-        change("filter", &filter),
-        change("encrypted", if passphrase.is_some() { "yes" } else { "no" }),
+        FieldChange::noted("what", what.as_str()),
+        FieldChange::noted("format", format.extension()),
+        FieldChange::noted("rows", done.rows.to_string()),
+        FieldChange::noted("filter", &filter),
+        FieldChange::noted("encrypted", if passphrase.is_some() { "yes" } else { "no" }),
     ];
     if request.pseudonymise {
-        changes.push(change("pseudonymised", "yes"));
+        changes.push(FieldChange::noted("pseudonymised", "yes"));
     }
     audit_export(app, actor, changes).await?;
     Ok(done)
@@ -331,14 +331,6 @@ fn passphrase_of(
         None => {}
     }
     passphrase
-}
-
-fn change(field: &str, after: &str) -> FieldChange {
-    FieldChange {
-        field: field.into(),
-        before: None,
-        after: Some(after.into()),
-    }
 }
 
 /// The filters as `name=value` pairs (those set), for the audit entry.

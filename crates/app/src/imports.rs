@@ -531,21 +531,16 @@ pub async fn import(
         )),
         ..AuditContext::by(actor.user_id, now)
     };
-    let change = |field: &str, after: String| FieldChange {
-        field: field.into(),
-        before: None,
-        after: Some(after),
-    };
     let event = AuditContext::by(actor.user_id, now).entry(
         AuditAction::Import,
         "import",
         file.sha256.clone(),
         vec![
-            change("file", file.name.clone()),
-            change("sha256", file.sha256.clone()),
-            change("office", office.to_string()),
-            change("rows", table.rows.len().to_string()),
-            change("cases", chosen.len().to_string()),
+            FieldChange::noted("file", file.name.clone()),
+            FieldChange::noted("sha256", file.sha256.clone()),
+            FieldChange::noted("office", office.to_string()),
+            FieldChange::noted("rows", table.rows.len().to_string()),
+            FieldChange::noted("cases", chosen.len().to_string()),
         ],
     );
     let numbers = app.store.create_cases(chosen, audit, event).await?;

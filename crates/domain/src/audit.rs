@@ -42,6 +42,17 @@ pub struct FieldChange {
     pub after: Option<String>,
 }
 
+impl FieldChange {
+    /// A fact an event records (no value before it): an import's file, an export's row count.
+    pub fn noted(field: &str, after: impl Into<String>) -> Self {
+        FieldChange {
+            field: field.into(),
+            before: None,
+            after: Some(after.into()),
+        }
+    }
+}
+
 /// The fields whose values differ between two (field, value) lists, in the order of `after`
 /// then any fields only `before` had. Empty values count as absent.
 pub fn diff(before: &[(String, String)], after: &[(String, String)]) -> Vec<FieldChange> {

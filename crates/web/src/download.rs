@@ -13,25 +13,32 @@ use domain::authz::Actor;
 /// content readable until the download ends, and nothing is left behind if it breaks off.
 pub async fn file_response(export: app::exports::ExportedFile) -> Result<Response, AppError> {
     let opened = export.file.reopen().map_err(AppError::internal)?;
-    let length = opened.metadata().map_err(AppError::internal)?.len();
     drop(export.file);
+    attachment(opened, &export.name, export.media_type, export.rows)
+}
+
+/// An open file streamed as an attachment, with its length, name, type and row count.
+fn attachment(
+    file: std::fs::File,
+    name: &str,
+    media_type: &str,
+    rows: u64,
+) -> Result<Response, AppError> {
+    let length = file.metadata().map_err(AppError::internal)?.len();
     let body = Body::from_stream(tokio_util::io::ReaderStream::new(
-        tokio::fs::File::from_std(opened),
+        tokio::fs::File::from_std(file),
     ));
-    let disposition = format!("attachment; filename=\"{}\"", export.name);
+    let header_value = |v: &str| HeaderValue::from_str(v).map_err(AppError::internal);
     let mut response = body.into_response();
     let h = response.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(export.media_type),
-    );
+    h.insert(header::CONTENT_TYPE, header_value(media_type)?);
     h.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
     h.insert(
         header::CONTENT_DISPOSITION,
-        HeaderValue::from_str(&disposition).map_err(AppError::internal)?,
+        header_value(&format!("attachment; filename=\"{name}\""))?,
     );
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    h.insert("x-export-rows", HeaderValue::from(export.rows));
+    h.insert("x-export-rows", HeaderValue::from(rows));
     Ok(response)
 }
 
@@ -59,29 +66,12 @@ pub async fn start_export(
 
 /// A kept export's file as an attachment.
 pub fn kept_response(job: store::ExportJob, file: std::fs::File) -> Result<Response, AppError> {
-    let length = file.metadata().map_err(AppError::internal)?.len();
-    let body = Body::from_stream(tokio_util::io::ReaderStream::new(
-        tokio::fs::File::from_std(file),
-    ));
-    let name = job.file_name.unwrap_or_else(|| "export".into());
-    let mut response = body.into_response();
-    let h = response.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_str(
-            job.media_type
-                .as_deref()
-                .unwrap_or("application/octet-stream"),
-        )
-        .map_err(AppError::internal)?,
-    );
-    h.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
-    h.insert(
-        header::CONTENT_DISPOSITION,
-        HeaderValue::from_str(&format!("attachment; filename=\"{name}\""))
-            .map_err(AppError::internal)?,
-    );
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    h.insert("x-export-rows", HeaderValue::from(job.rows));
-    Ok(response)
+    attachment(
+        file,
+        job.file_name.as_deref().unwrap_or("export"),
+        job.media_type
+            .as_deref()
+            .unwrap_or("application/octet-stream"),
+        job.rows,
+    )
 }

@@ -6,11 +6,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use domain::audit::AuditAction;
+use domain::audit::{AuditAction, FieldChange};
 use domain::authz::Actor;
 use store::{AuditContext, ExportJob, ExportStatus};
 
-use super::{CaseExport, ExportedFile, RecordsExport, change};
+use super::{CaseExport, ExportedFile, RecordsExport};
 use crate::{App, Error, ErrorKind};
 
 /// How long a finished export's file is kept.
@@ -228,8 +228,8 @@ pub async fn kept_file(
                 "export",
                 actor.user_id.to_string(),
                 vec![
-                    change("downloaded", &job.what),
-                    change("rows", &job.rows.to_string()),
+                    FieldChange::noted("downloaded", &job.what),
+                    FieldChange::noted("rows", job.rows.to_string()),
                 ],
             ))
             .await?;

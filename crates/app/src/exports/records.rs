@@ -8,13 +8,14 @@
 
 use std::collections::HashMap;
 
+use domain::audit::FieldChange;
 use domain::authz::{Action, Actor, Resource, authorize, authorize_record};
 use domain::community::Project;
 use domain::pathway::plan::Disbursement;
 use forms::{Answer, Answers, Compiled, Kind};
 use store::{CaseQuery, CaseRecord, EntryKind, Subject};
 
-use super::{ExportedFile, Exporter, Format, Sheet, change};
+use super::{ExportedFile, Exporter, Format, Sheet};
 use crate::{App, Error};
 
 /// Submissions read at a time.
@@ -148,13 +149,13 @@ pub async fn export_records(
         (Records::Submissions, None) => return Err(Error::invalid("form_id", "error-choice")),
     };
     let mut changes = vec![
-        change("what", what.as_str()),
-        change("format", format.extension()),
-        change("rows", &done.rows.to_string()),
-        change("encrypted", "yes"),
+        FieldChange::noted("what", what.as_str()),
+        FieldChange::noted("format", format.extension()),
+        FieldChange::noted("rows", done.rows.to_string()),
+        FieldChange::noted("encrypted", "yes"),
     ];
     if what == Records::Submissions {
-        changes.push(change("form", &request.form_id));
+        changes.push(FieldChange::noted("form", &request.form_id));
     }
     super::audit_export(app, actor, changes).await?;
     Ok(done)

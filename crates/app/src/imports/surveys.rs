@@ -61,6 +61,8 @@ pub enum SurveyProblem {
     Answer { column: String, error: FieldError },
     /// The answers cannot be scored: why.
     NotScored(String),
+    /// Refused for a reason a field client's post could have (not expected of a table's row).
+    Refused,
 }
 
 /// What the dry run found for one row.
@@ -191,24 +193,19 @@ pub async fn import(
     if !done.missing.is_empty() {
         return Err(Error::invalid("file", done.missing[0]));
     }
-    let change = |field: &str, after: String| FieldChange {
-        field: field.into(),
-        before: None,
-        after: Some(after),
-    };
     app.store
         .append_audit(AuditContext::by(actor.user_id, app.now()).entry(
             AuditAction::Import,
             "survey_import",
             file.sha256.clone(),
             vec![
-                change("file", file.name.clone()),
-                change("sha256", file.sha256.clone()),
-                change("form", format!("{} {}", request.form_id, done.form_version)),
-                change("rows", done.rows.len().to_string()),
-                change("stored", done.ready().to_string()),
-                change("already_stored", done.already().to_string()),
-                change("left_out", done.with_problems().to_string()),
+                FieldChange::noted("file", file.name.clone()),
+                FieldChange::noted("sha256", file.sha256.clone()),
+                FieldChange::noted("form", format!("{} {}", request.form_id, done.form_version)),
+                FieldChange::noted("rows", done.rows.len().to_string()),
+                FieldChange::noted("stored", done.ready().to_string()),
+                FieldChange::noted("already_stored", done.already().to_string()),
+                FieldChange::noted("left_out", done.with_problems().to_string()),
             ],
         ))
         .await?;
@@ -401,7 +398,7 @@ fn outcome(
         Err(Refusal::NotScored(why)) => {
             SurveyOutcome::Problems(vec![SurveyProblem::NotScored(why)])
         }
-        Err(other) => SurveyOutcome::Problems(vec![SurveyProblem::NotScored(format!("{other:?}"))]),
+        Err(_) => SurveyOutcome::Problems(vec![SurveyProblem::Refused]),
     }
 }
 

@@ -2292,3 +2292,4 @@ encrypted-not-a-key = This file is not an RSA private key in PEM: choose the .pe
 encrypted-link = Encrypted submissions waiting for their key
 error-export-running = Two of your exports are still being written: wait for one to finish (they are listed on an export's page).
 nav-menu = Menu
+survey-import-refused = These answers cannot be stored as a submission of this form.

@@ -2290,3 +2290,4 @@ encrypted-not-a-key = Ce fichier n'est pas une clé privée RSA au format PEM 
 encrypted-link = Soumissions chiffrées en attente de leur clé
 error-export-running = Deux de vos exports sont encore en cours d'écriture : attendez que l'un d'eux se termine (ils sont listés sur la page d'un export).
 nav-menu = Menu
+survey-import-refused = Ces réponses ne peuvent pas être enregistrées comme une soumission de ce formulaire.

@@ -36,6 +36,7 @@ pub fn survey_problems(tr: &Tr, outcome: &SurveyOutcome) -> Vec<String> {
                 format!("{column}: {text}")
             }
             SurveyProblem::NotScored(why) => tr.t1("survey-import-not-scored", "why", why),
+            SurveyProblem::Refused => tr.t("survey-import-refused"),
         })
         .collect()
 }

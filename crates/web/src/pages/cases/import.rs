@@ -280,8 +280,12 @@ async fn check_page(
         page.summary = tr.t("import-choose-office");
         return Ok(page);
     };
-    let dry: DryRun =
-        app::imports::check_uploaded(state, &actor, office, table, mapping, id).await?;
+    // Only a long file's page follows the check's progress.
+    let dry: DryRun = if table.rows.len() > PROGRESS_FROM {
+        app::imports::check_uploaded(state, &actor, office, table, mapping, id).await?
+    } else {
+        app::imports::check(state, &actor, office, table, mapping).await?
+    };
     let label = |f: &ImportField| tr.t(&format!("import-field-{}", f.as_str().replace('_', "-")));
     page.column_problems.extend(
         dry.missing_columns
