@@ -2293,3 +2293,6 @@ encrypted-link = Encrypted submissions waiting for their key
 error-export-running = Two of your exports are still being written: wait for one to finish (they are listed on an export's page).
 nav-menu = Menu
 survey-import-refused = These answers cannot be stored as a submission of this form.
+dashboard-round-means = Mean scores by round
+dashboard-items-table = Mean answer to each question, by province of return
+col-actions = Actions

@@ -2291,3 +2291,6 @@ encrypted-link = Soumissions chiffrées en attente de leur clé
 error-export-running = Deux de vos exports sont encore en cours d'écriture : attendez que l'un d'eux se termine (ils sont listés sur la page d'un export).
 nav-menu = Menu
 survey-import-refused = Ces réponses ne peuvent pas être enregistrées comme une soumission de ce formulaire.
+dashboard-round-means = Scores moyens par vague
+dashboard-items-table = Réponse moyenne à chaque question, par province de retour
+col-actions = Actions

@@ -10,6 +10,7 @@ mod browser_form_files;
 mod browser_forms;
 mod browser_imports;
 mod browser_languages;
+mod browser_phone;
 mod browser_two_step;
 mod common;
 mod community_journey;

@@ -5,7 +5,11 @@
 use crate::common::*;
 use domain::Role;
 
-fn profile<'a>(round: &'a str, consent: &'a str, today: &'a str) -> Vec<(&'a str, &'a str)> {
+pub(crate) fn profile<'a>(
+    round: &'a str,
+    consent: &'a str,
+    today: &'a str,
+) -> Vec<(&'a str, &'a str)> {
     vec![
         ("_interview_date", today),
         ("a:p_name", "Aminata Diallo"),
@@ -23,7 +27,7 @@ fn profile<'a>(round: &'a str, consent: &'a str, today: &'a str) -> Vec<(&'a str
     ]
 }
 
-async fn start_survey(cm: &Client, case_path: &str, csrf: &str) -> (String, String) {
+pub(crate) async fn start_survey(cm: &Client, case_path: &str, csrf: &str) -> (String, String) {
     let res = cm
         .post_form(
             &format!("{case_path}/submissions"),
@@ -38,7 +42,7 @@ async fn start_survey(cm: &Client, case_path: &str, csrf: &str) -> (String, Stri
     (sub_path, page)
 }
 
-async fn post_survey(
+pub(crate) async fn post_survey(
     app: &TestApp,
     c: &Client,
     path: &str,
@@ -60,7 +64,7 @@ async fn post_survey(
 /// Posts the survey as the page would: its CSRF token and row version, an action, the profile
 /// and consent, then `answers`.
 #[allow(clippy::too_many_arguments)]
-async fn act(
+pub(crate) async fn act(
     app: &TestApp,
     c: &Client,
     path: &str,

@@ -131,6 +131,40 @@ impl Browser {
         .await;
     }
 
+    /// Runs a Chrome DevTools command through chromedriver (for what WebDriver lacks: exact
+    /// screen sizes, zoom, slow networks).
+    pub async fn devtools(&self, cmd: &str, params: Value) -> Value {
+        self.cmd(
+            reqwest::Method::POST,
+            "/goog/cdp/execute",
+            json!({"cmd": cmd, "params": params}),
+        )
+        .await
+    }
+
+    /// Lays pages out on a screen `width` × `height` CSS pixels wide with `scale` device
+    /// pixels each: (320, 640, 1.0) is a small phone, (683, 500, 2.0) a 1366 px window at
+    /// 200% zoom.
+    pub async fn emulate_screen(&self, width: u32, height: u32, scale: f64) {
+        self.devtools(
+            "Emulation.setDeviceMetricsOverride",
+            json!({"width": width, "height": height, "deviceScaleFactor": scale, "mobile": false}),
+        )
+        .await;
+    }
+
+    /// A network `latency_ms` away each way in total, carrying `kbit_per_s` both ways.
+    pub async fn emulate_network(&self, latency_ms: u32, kbit_per_s: u32) {
+        let bytes_per_s = f64::from(kbit_per_s) * 1000.0 / 8.0;
+        self.devtools("Network.enable", json!({})).await;
+        self.devtools(
+            "Network.emulateNetworkConditions",
+            json!({"offline": false, "latency": latency_ms,
+                   "downloadThroughput": bytes_per_s, "uploadThroughput": bytes_per_s}),
+        )
+        .await;
+    }
+
     pub async fn goto(&self, url: &str) {
         self.cmd(reqwest::Method::POST, "/url", json!({"url": url}))
             .await;

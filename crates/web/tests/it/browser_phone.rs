@@ -1,0 +1,290 @@
+//! The main pages on a phone, zoomed in and over a slow link, in headless Chromium: axe-core's
+//! WCAG 2.2 AA rules at 375 px and 1366 px in every shipped language, no sideways scrolling at
+//! 320 px nor at 200% zoom (screenshots under `target/screenshots/`), every region inside a
+//! landmark, unique ids, one render-blocking stylesheet, and each page's weight.
+
+use crate::browser_languages::{axe_source, axe_violations};
+use crate::common::*;
+use crate::webdriver::Browser;
+use domain::Role;
+use serde_json::json;
+
+/// Who opens which main pages, after making the records those pages show.
+pub(crate) async fn main_pages(app: &TestApp) -> Vec<(&'static str, Vec<String>)> {
+    let office = app.office("DKR").await;
+    let cm_user = app.user("cm.axe", Role::CaseManager, Some(office)).await;
+    app.user("me.axe", Role::MeOfficer, Some(office)).await;
+    app.user("pm.axe", Role::ProgrammeManager, Some(office))
+        .await;
+    app.user("viewer.axe", Role::Viewer, None).await;
+    let partner = app.user("partner.axe", Role::Partner, Some(office)).await;
+    let cm = app.signed_in("cm.axe").await;
+    let (case_path, csrf) = register_recent_return(&cm).await;
+    let res = cm
+        .post_form(
+            &format!("{case_path}/submissions"),
+            &csrf,
+            &[("form_id", "rapid_vulnerability_screening")],
+        )
+        .await;
+    let instrument = location(&res);
+    let rss_result = scored_baseline(app, &cm, &case_path, &csrf).await;
+    let case_id: domain::CaseId = case_path.trim_start_matches("/cases/").parse().unwrap();
+    let (provider, service) = map_service(app, "Centre de santé", "Ziguinchor").await;
+    app.store
+        .set_user_organisation(
+            partner.id,
+            Some(provider),
+            store::AuditContext::system(time::OffsetDateTime::now_utc(), "test"),
+        )
+        .await
+        .unwrap();
+    let referral = send_referral(app, case_id, service, &cm_user).await;
+    let csrf = cm.csrf("/communities/new").await;
+    let res = cm
+        .post_form(
+            "/communities",
+            &csrf,
+            &[("name", "Goudiry"), ("province", "Tambacounda")],
+        )
+        .await;
+    let community = location(&res);
+
+    let pages = vec![
+        (
+            "cm.axe",
+            vec![
+                "/cases".to_string(),
+                case_path.clone(),
+                "/cases/new".into(),
+                format!("{case_path}/edit"),
+                instrument,
+                rss_result,
+                format!("{case_path}/plan"),
+                format!("{case_path}/plan/edit"),
+                format!("{case_path}/follow-up"),
+                format!("{case_path}/closure"),
+                format!("{case_path}/referrals"),
+                format!("{case_path}/referrals/{referral}"),
+                format!("{case_path}/referrals/{referral}/slip"),
+                "/my-work".into(),
+                "/communities".into(),
+                community,
+                "/projects".into(),
+                "/forms".into(),
+                "/account".into(),
+            ],
+        ),
+        (
+            "me.axe",
+            vec![
+                "/overview".into(),
+                "/results".into(),
+                "/results/dashboard".into(),
+            ],
+        ),
+        (
+            "pm.axe",
+            vec![
+                "/approvals".into(),
+                "/exports".into(),
+                "/structural".into(),
+                "/stakeholders".into(),
+                "/services".into(),
+                "/programme".into(),
+                "/registry/trainings/new".into(),
+            ],
+        ),
+        (
+            "partner.axe",
+            vec!["/referrals".into(), format!("/referrals/{referral}")],
+        ),
+        ("viewer.axe", vec!["/overview".into()]),
+    ];
+    for (user, paths) in &pages {
+        let c = app.signed_in(user).await;
+        for path in paths {
+            assert_eq!(c.get(path).await.status(), 200, "{user} opens {path}");
+        }
+    }
+    pages
+}
+
+/// A complete, scored baseline survey for the case; returns the survey's page (its result).
+async fn scored_baseline(app: &TestApp, cm: &Client, case_path: &str, csrf: &str) -> String {
+    use crate::rss_journey::{act, profile, start_survey};
+    let (sub_path, page) = start_survey(cm, case_path, csrf).await;
+    let version = field_value(&page, "_version");
+    let today = today().to_string();
+    let (status, _) = act(
+        app,
+        cm,
+        &sub_path,
+        csrf,
+        &version,
+        "submit",
+        profile("baseline", "yes", &today),
+        &mixed_answers(),
+    )
+    .await;
+    assert_eq!(status, 303);
+    sub_path
+}
+
+async fn sign_in(b: &Browser, app: &TestApp, user: &str, lang: &str) {
+    b.goto(&app.url("/login")).await;
+    if b.script("return document.documentElement.lang", json!([]))
+        .await
+        != lang
+    {
+        b.click(&format!("form.lang-switch button[value={lang}]"))
+            .await;
+        b.wait_until(&format!(
+            "return document.documentElement.lang === '{lang}'"
+        ))
+        .await;
+    }
+    b.type_into("#username", user).await;
+    b.type_into("#password", PASSWORD).await;
+    b.click("main form button[type=submit]").await;
+    b.wait_until("return !location.pathname.startsWith('/login')")
+        .await;
+    // Signing in restores the account's language (the one chosen in an earlier round).
+    if b.script("return document.documentElement.lang", json!([]))
+        .await
+        != lang
+    {
+        b.click(&format!("form.lang-switch button[value={lang}]"))
+            .await;
+        b.wait_until(&format!(
+            "return document.documentElement.lang === '{lang}'"
+        ))
+        .await;
+    }
+}
+
+async fn sign_out(b: &Browser) {
+    b.click("form[action='/logout'] button").await;
+    b.wait_until("return location.pathname.startsWith('/login')")
+        .await;
+}
+
+/// What keeps the page in view from being whole: sideways scrolling (with the elements that
+/// stick out, outside any region that scrolls by itself), repeated ids, and more than one
+/// render-blocking request.
+const LAYOUT_PROBLEMS: &str = r#"
+const problems = [];
+const root = document.documentElement;
+const width = root.clientWidth;
+const rtl = root.dir === 'rtl';
+if (root.scrollWidth > width + 1) {
+  const clipped = e => { for (let p = e.parentElement; p; p = p.parentElement) {
+    const o = getComputedStyle(p).overflowX; if (o === 'auto' || o === 'scroll' || o === 'hidden') return true; } return false; };
+  const out = [...document.body.querySelectorAll('*')].filter(e => {
+    const r = e.getBoundingClientRect(); return r.width > 0 && (rtl ? r.left < -1 : r.right > width + 1) && !clipped(e); });
+  const name = e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + (e.className && typeof e.className === 'string' ? '.' + e.className.trim().split(/\s+/).join('.') : '');
+  problems.push('scrolls sideways (' + root.scrollWidth + ' > ' + width + '): ' + out.slice(-4).map(e => name(e) + ' ' + Math.round(e.getBoundingClientRect().width) + 'px').join(', '));
+}
+const ids = [...document.querySelectorAll('[id]')].map(e => e.id);
+const twice = ids.filter((id, i) => ids.indexOf(id) !== i);
+if (twice.length) problems.push('ids used twice: ' + [...new Set(twice)].join(', '));
+const blocking = [...document.querySelectorAll('head script[src]:not([defer]):not([async]):not([type=module])')].length
+  + [...document.querySelectorAll('link[rel=stylesheet]')].filter(l => !l.media || matchMedia(l.media).matches).length;
+if (blocking > 1) problems.push(blocking + ' render-blocking requests');
+return problems;
+"#;
+
+#[tokio::test]
+async fn the_main_pages_pass_axe_at_phone_and_desktop_widths_in_english_french_and_arabic() {
+    let axe = axe_source();
+    let app = spawn_app().await;
+    let pages = main_pages(&app).await;
+    let b = Browser::start().await;
+    let mut problems = Vec::new();
+    let mut checked = 0;
+    for lang in ["en", "fr", "ar"] {
+        for (user, paths) in &pages {
+            b.emulate_screen(1366, 900, 1.0).await;
+            sign_in(&b, &app, user, lang).await;
+            for path in paths {
+                b.goto(&app.url(path)).await;
+                let at = b
+                    .script(
+                        "return [document.documentElement.lang, location.pathname]",
+                        json!([]),
+                    )
+                    .await;
+                assert_eq!(at, json!([lang, path.split('?').next().unwrap()]), "{path}");
+                for (width, height) in [(1366, 900), (375, 812)] {
+                    b.emulate_screen(width, height, 1.0).await;
+                    for v in axe_violations(&b, &axe).await {
+                        problems.push(format!("{lang} {width}px {path}: {v}"));
+                    }
+                    checked += 1;
+                }
+            }
+            b.emulate_screen(1366, 900, 1.0).await;
+            sign_out(&b).await;
+        }
+        for v in axe_violations(&b, &axe).await {
+            problems.push(format!("{lang} /login: {v}"));
+        }
+    }
+    b.quit().await;
+    assert_eq!(
+        checked,
+        3 * 2 * pages.iter().map(|(_, p)| p.len()).sum::<usize>()
+    );
+    assert!(problems.is_empty(), "axe found:\n{}", problems.join("\n"));
+}
+
+#[tokio::test]
+async fn no_main_page_scrolls_sideways_on_a_small_phone_or_at_200_percent_zoom() {
+    let app = spawn_app().await;
+    let pages = main_pages(&app).await;
+    let b = Browser::start().await;
+    let mut problems = Vec::new();
+    for lang in ["en", "ar"] {
+        for (user, paths) in &pages {
+            b.emulate_screen(1366, 900, 1.0).await;
+            sign_in(&b, &app, user, lang).await;
+            for path in paths {
+                b.goto(&app.url(path)).await;
+                // Named by what the page is, not by its record's id, so a rerun replaces them.
+                let slug: Vec<&str> = path
+                    .split('/')
+                    .filter(|s| !s.is_empty())
+                    .map(|s| {
+                        if uuid::Uuid::parse_str(s).is_ok() {
+                            "one"
+                        } else {
+                            s
+                        }
+                    })
+                    .collect();
+                let slug = slug.join("-");
+                // 320 CSS px is a 1280 px window at 400%; 683 at scale 2 is 1366 px at 200%.
+                for (width, height, scale, what) in
+                    [(320, 640, 1.0, "320px"), (683, 500, 2.0, "zoom200")]
+                {
+                    b.emulate_screen(width, height, scale).await;
+                    let found = b.script(LAYOUT_PROBLEMS, json!([])).await;
+                    for p in found.as_array().unwrap() {
+                        problems.push(format!(
+                            "{lang} {what} {user} {path}: {}",
+                            p.as_str().unwrap()
+                        ));
+                    }
+                    if lang == "en" || what == "320px" {
+                        b.screenshot(&format!("reflow-{lang}-{what}-{user}-{slug}"))
+                            .await;
+                    }
+                }
+            }
+            b.emulate_screen(1366, 900, 1.0).await;
+            sign_out(&b).await;
+        }
+    }
+    b.quit().await;
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
