@@ -259,6 +259,40 @@ pub async fn list(app: &App, query: &CaseQuery) -> Result<CasePage, Error> {
     Ok(app.store.list_cases(query).await?)
 }
 
+/// For each open case of a case-list page, the first survey round that is due or overdue
+/// today (one query for the whole page). The page was already narrowed to what the actor may
+/// see by [`list_query`].
+pub async fn surveys_due(
+    app: &App,
+    page: &CasePage,
+) -> Result<std::collections::HashMap<CaseId, domain::rss::RoundStatus>, Error> {
+    use domain::rss::RoundState;
+    let open: Vec<_> = page
+        .items
+        .iter()
+        .filter(|c| c.stage != CaseStage::Closed)
+        .collect();
+    let scores = app
+        .store
+        .rss_scores_of_cases(open.iter().map(|c| c.id).collect())
+        .await?;
+    let today = app.today();
+    Ok(open
+        .into_iter()
+        .filter_map(|c| {
+            let done: Vec<_> = scores
+                .iter()
+                .filter(|s| s.case == c.id)
+                .map(|s| (s.round, s.interview_date))
+                .collect();
+            domain::rss::schedule(c.return_date, today, &done)
+                .into_iter()
+                .find(|r| matches!(r.state, RoundState::Due | RoundState::Overdue))
+                .map(|r| (c.id, r))
+        })
+        .collect())
+}
+
 /// A returnee to register, as read from a form or a request.
 pub struct Registration {
     pub office: OfficeId,

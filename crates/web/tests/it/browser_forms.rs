@@ -170,6 +170,8 @@ async fn on_a_phone_the_navigation_folds_behind_its_menu_button_and_the_page_com
     for given in ["Awa", "Binta", "Coumba", "Dieynaba", "Fatou"] {
         register_named(&app, &pm, given, "female").await;
     }
+    // One back ten days ago, whose baseline survey is due: its card has a third line.
+    register_recent_return(&pm).await;
     let b = Browser::start().await;
     sign_in_as(&b, &app, "pm.dakar").await;
     b.set_window_size(375, 812).await;
@@ -189,19 +191,21 @@ async fn on_a_phone_the_navigation_folds_behind_its_menu_button_and_the_page_com
         top < height / 4.0,
         "the page's heading within the first quarter: {folded}"
     );
-    // The case list: cards of two lines, at least four to a screen, the headers kept for
-    // screen readers.
+    // The case list: cards of two or three lines (number and stage, name, survey due), at
+    // least four to a screen, the headers kept for screen readers.
     let cards = b
         .script(
             "const rows = [...document.querySelectorAll('table.cases tbody tr')]; \
              const th = document.querySelector('table.cases th'); \
              return [rows.length, Math.max(...rows.map(r => r.getBoundingClientRect().height)), \
                      window.innerHeight, getComputedStyle(th).display, \
-                     document.documentElement.scrollWidth <= window.innerWidth];",
+                     document.documentElement.scrollWidth <= window.innerWidth, \
+                     rows.map(r => r.innerText).filter(t => t.includes('survey due by')).length];",
             serde_json::json!([]),
         )
         .await;
-    assert_eq!(cards[0], 5, "{cards}");
+    assert_eq!(cards[0], 6, "{cards}");
+    assert_eq!(cards[5], 1, "what is due, on the card: {cards}");
     let (row, screen) = (cards[1].as_f64().unwrap(), cards[2].as_f64().unwrap());
     assert!(row * 4.0 <= screen, "four cases to a screen: {cards}");
     assert_ne!(cards[3], "none", "{cards}");

@@ -12,6 +12,7 @@ mod browser_imports;
 mod browser_languages;
 mod browser_phone;
 mod browser_two_step;
+mod case_list_due;
 mod common;
 mod community_journey;
 mod double_posts;

@@ -43,6 +43,9 @@ pub struct CaseRow {
     pub office: String,
     pub case_manager: String,
     pub stage: String,
+    /// The survey round due or overdue, in words; empty when none is.
+    pub due: String,
+    pub overdue: bool,
     pub restricted: bool,
 }
 
@@ -154,10 +157,27 @@ pub async fn list(
         {
             results.next = filters.with_page(query.page + 1);
         }
+        let due = app::cases::surveys_due(&state, &page).await?;
         results.rows = page
             .items
             .into_iter()
             .map(|s| CaseRow {
+                due: due.get(&s.id).map_or_else(String::new, |r| {
+                    tr.t2(
+                        if r.state == domain::rss::RoundState::Overdue {
+                            "due-survey-overdue"
+                        } else {
+                            "due-survey"
+                        },
+                        "round",
+                        crate::pages::rss::round_name(&tr, r.round),
+                        "date",
+                        r.closes,
+                    )
+                }),
+                overdue: due
+                    .get(&s.id)
+                    .is_some_and(|r| r.state == domain::rss::RoundState::Overdue),
                 id: s.id.to_string(),
                 number: s.number,
                 // An anonymised case has no name left: it says so, rather than an empty link.
