@@ -152,7 +152,8 @@ pub fn router_with(
         state.clone(),
         security::security_headers,
     ))
-    // Pages, API answers and OpenRosa lists gzipped for clients that take it (slow links).
+    // Pages, API answers and OpenRosa lists compressed (brotli or gzip) for clients that take
+    // it (slow links).
     // Safe with reflected input: each page carries the session's CSRF key masked afresh.
     .layer(tower_http::compression::CompressionLayer::new().compress_when(compressible))
     .with_state(state)

@@ -288,3 +288,81 @@ async fn no_main_page_scrolls_sideways_on_a_small_phone_or_at_200_percent_zoom()
     b.quit().await;
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
+
+/// What the page just loaded cost: bytes over the wire for the page and for the files it
+/// fetched, and when it was usable (its scripts run, `DOMContentLoaded`) and first painted, in
+/// ms from the start of the navigation.
+const LOAD_FIGURES: &str = r#"
+const nav = performance.getEntriesByType('navigation')[0];
+const files = performance.getEntriesByType('resource').reduce((sum, r) => sum + r.transferSize, 0);
+const paint = performance.getEntriesByName('first-contentful-paint')[0];
+return [nav.transferSize, files, Math.round(nav.domContentLoadedEventEnd), paint ? Math.round(paint.startTime) : null];
+"#;
+
+/// Loads `url` as on a first visit (nothing cached) and returns [`LOAD_FIGURES`].
+async fn cold_load(b: &Browser, url: &str) -> Vec<i64> {
+    b.devtools("Network.clearBrowserCache", json!({})).await;
+    b.goto(url).await;
+    b.wait_until("return document.readyState === 'complete'")
+        .await;
+    let figures = b.script(LOAD_FIGURES, json!([])).await;
+    figures
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_i64().unwrap_or(-1))
+        .collect()
+}
+
+#[tokio::test]
+async fn the_case_page_is_light_and_usable_within_two_seconds_on_a_slow_3g_link() {
+    let app = spawn_app().await;
+    let pages = main_pages(&app).await;
+    let b = Browser::start().await;
+    let mut weights = Vec::new();
+    for (user, paths) in &pages {
+        sign_in(&b, &app, user, "en").await;
+        for path in paths {
+            // The page alone: its styles and scripts are cached from the first page.
+            b.goto(&app.url(path)).await;
+            let figures = b.script(LOAD_FIGURES, json!([])).await;
+            weights.push((path.clone(), figures[0].as_i64().unwrap()));
+        }
+        sign_out(&b).await;
+    }
+    // 400 kbit/s each way and 400 ms round trips: a slow 3G link.
+    sign_in(&b, &app, "cm.axe", "en").await;
+    let case_page = app.url(&pages[0].1[1]);
+    b.emulate_network(400, 400).await;
+    // The better of two first visits (a busy test machine adds its own delays).
+    let (first, second) = (
+        cold_load(&b, &case_page).await,
+        cold_load(&b, &case_page).await,
+    );
+    let cold = if first[2] <= second[2] { first } else { second };
+    b.quit().await;
+
+    println!("Transferred, page alone (styles and scripts cached):");
+    for (path, bytes) in &weights {
+        println!("  {path}: {:.1} KB", *bytes as f64 / 1000.0);
+    }
+    let [page, files, usable, painted] = cold[..] else {
+        panic!("{cold:?}")
+    };
+    println!(
+        "Case page on a first visit over slow 3G: {:.1} KB page + {:.1} KB files, \
+         painted at {painted} ms, usable at {usable} ms",
+        page as f64 / 1000.0,
+        files as f64 / 1000.0
+    );
+    assert!(
+        page + files < 30_000,
+        "the case page with everything it needs, under 30 KB: {cold:?}"
+    );
+    assert!(usable < 2000, "usable within 2 s on slow 3G: {cold:?}");
+    let heaviest = weights.iter().max_by_key(|(_, b)| *b).unwrap();
+    assert!(
+        heaviest.1 < 30_000,
+        "every main page alone under 30 KB: {heaviest:?}"
+    );
+}

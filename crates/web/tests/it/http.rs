@@ -1071,7 +1071,7 @@ async fn the_api_document_lists_every_error_with_its_body() {
 }
 
 #[tokio::test]
-async fn assets_come_gzipped_to_clients_that_take_gzip_and_cached_for_a_year() {
+async fn assets_come_compressed_with_brotli_or_gzip_and_cached_for_a_year() {
     let app = spawn_app().await;
     let (_, login) = Client::new(&app).get_text("/login").await;
     let path = login
@@ -1090,9 +1090,25 @@ async fn assets_come_gzipped_to_clients_that_take_gzip_and_cached_for_a_year() {
             .contains("immutable")
     );
     let original = plain.bytes().await.unwrap();
-    let zipped = http
+    let squeezed = http
         .get(app.url(&path))
         .header("accept-encoding", "br, gzip;q=0.8")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(squeezed.headers()["content-encoding"], "br");
+    let body = squeezed.bytes().await.unwrap();
+    let mut unsqueezed = Vec::new();
+    std::io::Read::read_to_end(
+        &mut brotli::Decompressor::new(&body[..], 4096),
+        &mut unsqueezed,
+    )
+    .unwrap();
+    assert_eq!(unsqueezed, original.to_vec());
+    let brotli_size = body.len();
+    let zipped = http
+        .get(app.url(&path))
+        .header("accept-encoding", "gzip, deflate")
         .send()
         .await
         .unwrap();
@@ -1105,13 +1121,14 @@ async fn assets_come_gzipped_to_clients_that_take_gzip_and_cached_for_a_year() {
         body.len(),
         original.len()
     );
+    assert!(brotli_size < body.len(), "{brotli_size} ≥ {}", body.len());
     let mut unzipped = Vec::new();
     std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&body[..]), &mut unzipped)
         .unwrap();
     assert_eq!(unzipped, original.to_vec());
     let refused = http
         .get(app.url(&path))
-        .header("accept-encoding", "gzip;q=0")
+        .header("accept-encoding", "gzip;q=0, br;q=0")
         .send()
         .await
         .unwrap();
@@ -1119,7 +1136,7 @@ async fn assets_come_gzipped_to_clients_that_take_gzip_and_cached_for_a_year() {
 }
 
 #[tokio::test]
-async fn pages_come_gzipped_and_never_carry_the_same_csrf_bytes_twice() {
+async fn pages_come_compressed_and_never_carry_the_same_csrf_bytes_twice() {
     let app = spawn_app().await;
     let office = app.office("DKR").await;
     app.user("cm.zip", domain::Role::CaseManager, Some(office))
@@ -1153,4 +1170,17 @@ async fn pages_come_gzipped_and_never_carry_the_same_csrf_bytes_twice() {
         body.len(),
         page.len()
     );
+    let res = cm
+        .http
+        .get(app.url("/cases"))
+        .header("accept-encoding", "br")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["content-encoding"], "br");
+    let body = res.bytes().await.unwrap();
+    let mut page = String::new();
+    std::io::Read::read_to_string(&mut brotli::Decompressor::new(&body[..], 4096), &mut page)
+        .unwrap();
+    assert!(page.contains("</html>"));
 }
