@@ -26,9 +26,9 @@ const FILES: &[(&str, &str, &[u8])] = &[
         include_bytes!("../assets/counter.js"),
     ),
     (
-        "menu.js",
+        "page.js",
         "text/javascript; charset=utf-8",
-        include_bytes!("../assets/menu.js"),
+        include_bytes!("../assets/page.js"),
     ),
     // htmx 2.0.4, from the npm package htmx.org (BSD Zero Clause License).
     (

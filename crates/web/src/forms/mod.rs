@@ -126,6 +126,16 @@ pub fn error_summary(
         .collect()
 }
 
+/// An error summary's links for fields shown in this order: each field that needs attention,
+/// named by its label (WCAG: the link names its field).
+pub fn summary_of<'a>(fields: impl IntoIterator<Item = &'a FieldView>) -> Vec<(String, String)> {
+    fields
+        .into_iter()
+        .filter(|f| !f.error.is_empty())
+        .map(|f| (format!("f-{}", f.id), format!("{}: {}", f.label, f.error)))
+        .collect()
+}
+
 /// Builds field views against one form's values and errors.
 pub struct FieldBuilder<'a> {
     pub tr: &'a Tr,

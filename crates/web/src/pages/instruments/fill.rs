@@ -50,6 +50,25 @@ pub struct SubmissionPage {
     pub urgent: Vec<crate::pages::pathway::UrgentView>,
 }
 
+impl SubmissionPage {
+    /// The error summary's links: the interview date, then the questions in order.
+    fn error_summary(&self) -> Vec<(String, String)> {
+        let mut links = Vec::new();
+        if !self.interview_date_error.is_empty() {
+            links.push((
+                "f-interview-date".to_string(),
+                format!(
+                    "{}: {}",
+                    self.c.tr.t("form-interview-date"),
+                    self.interview_date_error
+                ),
+            ));
+        }
+        links.extend(super::error_summary(&self.pieces));
+        links
+    }
+}
+
 /// The form body alone, for htmx swaps.
 #[derive(Template)]
 #[template(path = "form_body.html")]

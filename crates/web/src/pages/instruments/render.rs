@@ -359,3 +359,22 @@ pub fn draw_with_files(
     d.draw(&c.items, &Position::default());
     d.out
 }
+
+/// An error summary's links for a drawn form: each question that needs attention, in the
+/// form's order, named by its label. A choice question's link goes to its first choice, a box
+/// the keyboard can reach.
+pub fn error_summary(pieces: &[Piece]) -> Vec<(String, String)> {
+    pieces
+        .iter()
+        .filter_map(|p| match p {
+            Piece::Question(q) if !q.error.is_empty() => {
+                let anchor = match (q.kind, q.choices.first()) {
+                    ("radio" | "checkboxes", Some(first)) => format!("{}-{}", q.id, first.value),
+                    _ => q.id.clone(),
+                };
+                Some((anchor, format!("{}: {}", q.label, q.error)))
+            }
+            _ => None,
+        })
+        .collect()
+}

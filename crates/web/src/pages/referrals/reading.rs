@@ -129,6 +129,19 @@ pub struct ReferralFormView {
     pub other_errors: Vec<String>,
 }
 
+impl ReferralFormView {
+    /// The error summary's links, in the form's order.
+    pub fn error_summary(&self) -> Vec<(String, String)> {
+        crate::forms::summary_of(
+            self.services
+                .iter()
+                .chain(&self.what)
+                .chain(&self.consent)
+                .chain(&self.exception),
+        )
+    }
+}
+
 pub(super) fn referral_form(
     tr: &Tr,
     p: &Posted,

@@ -105,6 +105,13 @@ pub struct RecordForm {
     pub open: bool,
 }
 
+impl RecordForm {
+    /// The error summary's links, in the form's order.
+    pub fn error_summary(&self) -> Vec<(String, String)> {
+        crate::forms::summary_of(self.fieldsets.iter().flat_map(|s| &s.fields))
+    }
+}
+
 mod catalogue;
 mod map;
 mod providers;
