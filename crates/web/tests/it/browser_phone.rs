@@ -226,9 +226,13 @@ async fn the_main_pages_pass_axe_at_phone_and_desktop_widths_in_english_french_a
             b.emulate_screen(1366, 900, 1.0).await;
             sign_out(&b).await;
         }
-        for v in axe_violations(&b, &axe).await {
-            problems.push(format!("{lang} /login: {v}"));
+        for (width, height) in [(1366, 900), (375, 812)] {
+            b.emulate_screen(width, height, 1.0).await;
+            for v in axe_violations(&b, &axe).await {
+                problems.push(format!("{lang} {width}px /login: {v}"));
+            }
         }
+        b.emulate_screen(1366, 900, 1.0).await;
     }
     b.quit().await;
     assert_eq!(
@@ -245,10 +249,26 @@ async fn no_main_page_scrolls_sideways_on_a_small_phone_or_at_200_percent_zoom()
     let b = Browser::start().await;
     let mut problems = Vec::new();
     for lang in ["en", "ar"] {
+        // The sign-in page, in the language chosen on it.
+        b.goto(&app.url("/login")).await;
+        b.click(&format!("form.lang-switch button[value={lang}]"))
+            .await;
+        b.wait_until(&format!(
+            "return document.documentElement.lang === '{lang}'"
+        ))
+        .await;
+        for (width, height, scale, what) in [(320, 640, 1.0, "320px"), (683, 500, 2.0, "zoom200")] {
+            b.emulate_screen(width, height, scale).await;
+            let found = b.script(LAYOUT_PROBLEMS, json!([])).await;
+            for p in found.as_array().unwrap() {
+                problems.push(format!("{lang} {what} /login: {}", p.as_str().unwrap()));
+            }
+            b.screenshot(&format!("reflow-{lang}-{what}-login")).await;
+        }
         for (user, paths) in &pages {
             b.emulate_screen(1366, 900, 1.0).await;
             sign_in(&b, &app, user, lang).await;
-            for path in paths {
+            for (n, path) in paths.iter().enumerate() {
                 b.goto(&app.url(path)).await;
                 // Named by what the page is, not by its record's id, so a rerun replaces them.
                 let slug: Vec<&str> = path
