@@ -296,7 +296,7 @@ async fn no_main_page_scrolls_sideways_on_a_small_phone_or_at_200_percent_zoom()
                         ));
                     }
                     if lang == "en" || what == "320px" {
-                        b.screenshot(&format!("reflow-{lang}-{what}-{user}-{slug}"))
+                        b.screenshot(&format!("reflow-{lang}-{what}-{user}-{n:02}-{slug}"))
                             .await;
                     }
                 }
