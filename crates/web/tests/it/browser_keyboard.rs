@@ -199,14 +199,7 @@ async fn an_instrument_is_filled_and_submitted_by_keyboard_alone() {
     app.user("cm.keys", Role::CaseManager, Some(office)).await;
     let cm = app.signed_in("cm.keys").await;
     let (case_path, csrf) = register_recent_return(&cm).await;
-    let res = cm
-        .post_form(
-            &format!("{case_path}/submissions"),
-            &csrf,
-            &[("form_id", "rapid_vulnerability_screening")],
-        )
-        .await;
-    let form = location(&res);
+    let form = start_form(&cm, &case_path, &csrf, "rapid_vulnerability_screening").await;
     let today = today().to_string();
     let b = Browser::start().await;
     crate::browser::sign_in_as(&b, &app, "cm.keys").await;

@@ -20,15 +20,8 @@ pub(crate) async fn main_pages(app: &TestApp) -> Vec<(&'static str, Vec<String>)
     let partner = app.user("partner.axe", Role::Partner, Some(office)).await;
     let cm = app.signed_in("cm.axe").await;
     let (case_path, csrf) = register_recent_return(&cm).await;
-    let res = cm
-        .post_form(
-            &format!("{case_path}/submissions"),
-            &csrf,
-            &[("form_id", "rapid_vulnerability_screening")],
-        )
-        .await;
-    let instrument = location(&res);
-    let rss_result = scored_baseline(app, &cm, &case_path, &csrf).await;
+    let instrument = start_form(&cm, &case_path, &csrf, "rapid_vulnerability_screening").await;
+    let rss_result = crate::rss_journey::scored_baseline(app, &cm, &case_path, &csrf).await;
     let case_id: domain::CaseId = case_path.trim_start_matches("/cases/").parse().unwrap();
     let (provider, service) = map_service(app, "Centre de santé", "Ziguinchor").await;
     app.store
@@ -110,29 +103,8 @@ pub(crate) async fn main_pages(app: &TestApp) -> Vec<(&'static str, Vec<String>)
     pages
 }
 
-/// A complete, scored baseline survey for the case; returns the survey's page (its result).
-async fn scored_baseline(app: &TestApp, cm: &Client, case_path: &str, csrf: &str) -> String {
-    use crate::rss_journey::{act, profile, start_survey};
-    let (sub_path, page) = start_survey(cm, case_path, csrf).await;
-    let version = field_value(&page, "_version");
-    let today = today().to_string();
-    let (status, _) = act(
-        app,
-        cm,
-        &sub_path,
-        csrf,
-        &version,
-        "submit",
-        profile("baseline", "yes", &today),
-        &mixed_answers(),
-    )
-    .await;
-    assert_eq!(status, 303);
-    sub_path
-}
-
-async fn sign_in(b: &Browser, app: &TestApp, user: &str, lang: &str) {
-    b.goto(&app.url("/login")).await;
+/// Chooses `lang` with the header's switch, unless the page is in it already.
+async fn switch_to(b: &Browser, lang: &str) {
     if b.script("return document.documentElement.lang", json!([]))
         .await
         != lang
@@ -144,23 +116,18 @@ async fn sign_in(b: &Browser, app: &TestApp, user: &str, lang: &str) {
         ))
         .await;
     }
+}
+
+async fn sign_in(b: &Browser, app: &TestApp, user: &str, lang: &str) {
+    b.goto(&app.url("/login")).await;
+    switch_to(b, lang).await;
     b.type_into("#username", user).await;
     b.type_into("#password", PASSWORD).await;
     b.click("main form button[type=submit]").await;
     b.wait_until("return !location.pathname.startsWith('/login')")
         .await;
     // Signing in restores the account's language (the one chosen in an earlier round).
-    if b.script("return document.documentElement.lang", json!([]))
-        .await
-        != lang
-    {
-        b.click(&format!("form.lang-switch button[value={lang}]"))
-            .await;
-        b.wait_until(&format!(
-            "return document.documentElement.lang === '{lang}'"
-        ))
-        .await;
-    }
+    switch_to(b, lang).await;
 }
 
 async fn sign_out(b: &Browser) {
@@ -251,12 +218,7 @@ async fn no_main_page_scrolls_sideways_on_a_small_phone_or_at_200_percent_zoom()
     for lang in ["en", "ar"] {
         // The sign-in page, in the language chosen on it.
         b.goto(&app.url("/login")).await;
-        b.click(&format!("form.lang-switch button[value={lang}]"))
-            .await;
-        b.wait_until(&format!(
-            "return document.documentElement.lang === '{lang}'"
-        ))
-        .await;
+        switch_to(&b, lang).await;
         for (width, height, scale, what) in [(320, 640, 1.0, "320px"), (683, 500, 2.0, "zoom200")] {
             b.emulate_screen(width, height, scale).await;
             let found = b.script(LAYOUT_PROBLEMS, json!([])).await;

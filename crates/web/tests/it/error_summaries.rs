@@ -47,14 +47,7 @@ async fn an_instrument_submitted_with_questions_left_out_links_to_each_one() {
     app.user("cm.one", Role::CaseManager, Some(office)).await;
     let cm = app.signed_in("cm.one").await;
     let (case_path, csrf) = register_recent_return(&cm).await;
-    let res = cm
-        .post_form(
-            &format!("{case_path}/submissions"),
-            &csrf,
-            &[("form_id", "rapid_vulnerability_screening")],
-        )
-        .await;
-    let form = location(&res);
+    let form = start_form(&cm, &case_path, &csrf, "rapid_vulnerability_screening").await;
     let (_, page) = cm.get_text(&form).await;
     let version = field_value(&page, "_version");
     let today = today().to_string();

@@ -81,6 +81,31 @@ pub(crate) async fn act(
     post_survey(app, c, path, &fields, action == "refresh").await
 }
 
+/// A complete, scored baseline survey for the case; returns the survey's page (its result).
+pub(crate) async fn scored_baseline(
+    app: &TestApp,
+    cm: &Client,
+    case_path: &str,
+    csrf: &str,
+) -> String {
+    let (sub_path, page) = start_survey(cm, case_path, csrf).await;
+    let version = field_value(&page, "_version");
+    let today = today().to_string();
+    let (status, _) = act(
+        app,
+        cm,
+        &sub_path,
+        csrf,
+        &version,
+        "submit",
+        profile("baseline", "yes", &today),
+        &mixed_answers(),
+    )
+    .await;
+    assert_eq!(status, 303);
+    sub_path
+}
+
 /// The office's case manager, signed in, and a returnee who came back ten days ago.
 struct Journey {
     app: TestApp,

@@ -311,6 +311,21 @@ pub async fn register_recent_return(cm: &Client) -> (String, String) {
     (location(&res), csrf)
 }
 
+/// Starts filling `form_id` about the case, as the case page's form picker does; returns the
+/// new submission's page.
+#[allow(dead_code)]
+pub async fn start_form(cm: &Client, case_path: &str, csrf: &str, form_id: &str) -> String {
+    let res = cm
+        .post_form(
+            &format!("{case_path}/submissions"),
+            csrf,
+            &[("form_id", form_id)],
+        )
+        .await;
+    assert_eq!(res.status(), 303, "{form_id} started");
+    location(&res)
+}
+
 /// Registers a returnee of Tambacounda / Goudiry under another name; returns the case id and
 /// number.
 #[allow(dead_code)]
