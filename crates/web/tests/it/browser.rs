@@ -428,14 +428,7 @@ async fn a_referral_travels_to_a_partner_and_back() {
     app.user("awa.diop", Role::CaseManager, Some(office)).await;
     let partner = app.user("clinic.staff", Role::Partner, Some(office)).await;
     let (provider, _) = map_service(&app, "Clinique Medina", "Dakar").await;
-    app.store
-        .set_user_organisation(
-            partner.id,
-            Some(provider),
-            store::AuditContext::system(time::OffsetDateTime::now_utc(), "test"),
-        )
-        .await
-        .unwrap();
+    join_provider(&app, &partner, provider).await;
     let http = app.signed_in("awa.diop").await;
     let (case_path, _) = register_recent_return(&http).await;
 

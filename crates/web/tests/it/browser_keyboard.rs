@@ -137,6 +137,13 @@ async fn register_by_keyboard(b: &Browser, values: &[(&str, &str)]) {
     b.press(ENTER).await;
 }
 
+/// Waits for the page of the case just registered.
+async fn on_the_new_case_page(b: &Browser) {
+    b.wait_until("return /^\\/cases\\/[0-9a-f-]{36}$/.test(location.pathname)")
+        .await;
+    b.wait_for_text("Aminata Diallo").await;
+}
+
 #[tokio::test]
 async fn a_returnee_is_registered_by_keyboard_alone() {
     let app = spawn_app().await;
@@ -146,9 +153,7 @@ async fn a_returnee_is_registered_by_keyboard_alone() {
     crate::browser::sign_in_as(&b, &app, "cm.keys").await;
     b.goto(&app.url("/cases/new")).await;
     register_by_keyboard(&b, &registration_by_hand()).await;
-    b.wait_until("return /^\\/cases\\/[0-9a-f-]{36}$/.test(location.pathname)")
-        .await;
-    b.wait_for_text("Aminata Diallo").await;
+    on_the_new_case_page(&b).await;
     let case: domain::CaseId = b.url().await.rsplit('/').next().unwrap().parse().unwrap();
     let saved = app.store.case(case).await.unwrap().profile;
     assert_eq!(saved.date_of_birth.unwrap().to_string(), "1995-03-14");
@@ -186,9 +191,7 @@ async fn a_failed_registration_is_put_right_through_the_error_summary_by_keyboar
     // Everything else typed before is still there.
     fill_by_keyboard(&b, &[], "BUTTON:Save").await;
     b.press(ENTER).await;
-    b.wait_until("return /^\\/cases\\/[0-9a-f-]{36}$/.test(location.pathname)")
-        .await;
-    b.wait_for_text("Aminata Diallo").await;
+    on_the_new_case_page(&b).await;
     b.quit().await;
 }
 

@@ -24,14 +24,7 @@ pub(crate) async fn main_pages(app: &TestApp) -> Vec<(&'static str, Vec<String>)
     let rss_result = crate::rss_journey::scored_baseline(app, &cm, &case_path, &csrf).await;
     let case_id: domain::CaseId = case_path.trim_start_matches("/cases/").parse().unwrap();
     let (provider, service) = map_service(app, "Centre de santé", "Ziguinchor").await;
-    app.store
-        .set_user_organisation(
-            partner.id,
-            Some(provider),
-            store::AuditContext::system(time::OffsetDateTime::now_utc(), "test"),
-        )
-        .await
-        .unwrap();
+    join_provider(app, &partner, provider).await;
     let referral = send_referral(app, case_id, service, &cm_user).await;
     let csrf = cm.csrf("/communities/new").await;
     let res = cm

@@ -11,14 +11,7 @@ async fn a_withdrawn_referral_leaves_the_partners_list() {
     let cm_user = app.user("cm.one", Role::CaseManager, Some(office)).await;
     let (provider, service) = map_service(&app, "Clinic A", "Dakar").await;
     let partner = app.user("partner.a", Role::Partner, Some(office)).await;
-    app.store
-        .set_user_organisation(
-            partner.id,
-            Some(provider),
-            store::AuditContext::system(time::OffsetDateTime::now_utc(), "test"),
-        )
-        .await
-        .unwrap();
+    join_provider(&app, &partner, provider).await;
     let cm = app.signed_in("cm.one").await;
     let (case_url, csrf) = register_recent_return(&cm).await;
     let case: domain::CaseId = case_url.trim_start_matches("/cases/").parse().unwrap();
@@ -68,14 +61,7 @@ async fn a_referral_carried_over_at_closure_tells_the_partner_the_case_is_closed
         .await;
     let (provider, service) = map_service(&app, "Clinic A", "Dakar").await;
     let partner = app.user("partner.a", Role::Partner, Some(office)).await;
-    app.store
-        .set_user_organisation(
-            partner.id,
-            Some(provider),
-            store::AuditContext::system(time::OffsetDateTime::now_utc(), "test"),
-        )
-        .await
-        .unwrap();
+    join_provider(&app, &partner, provider).await;
     let cm = app.signed_in("cm.one").await;
     let pm = app.signed_in("pm.one").await;
     let (case_url, csrf) = register_recent_return(&cm).await;

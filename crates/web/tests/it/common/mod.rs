@@ -411,6 +411,19 @@ pub async fn map_service(
     (p.id, s.id)
 }
 
+/// Makes a partner account one of the provider's staff, straight through the store.
+#[allow(dead_code)]
+pub async fn join_provider(app: &TestApp, partner: &User, provider: domain::ProviderId) {
+    app.store
+        .set_user_organisation(
+            partner.id,
+            Some(provider),
+            store::AuditContext::system(time::OffsetDateTime::now_utc(), "test"),
+        )
+        .await
+        .unwrap();
+}
+
 /// A referral with minimal consent, sent, straight through the store.
 #[allow(dead_code)]
 pub async fn send_referral(
