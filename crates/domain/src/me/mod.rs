@@ -16,6 +16,9 @@ mod evaluations;
 mod indicators;
 mod records;
 mod results;
+pub mod sampling;
+pub mod stats;
+pub mod what_works;
 
 pub use evaluations::*;
 pub use indicators::*;
