@@ -731,6 +731,11 @@ pub trait ResultStore: Send + Sync + 'static {
     async fn item_means(&self, office: Option<OfficeId>) -> Result<Vec<ItemMean>>;
     /// Every sent referral with when it was sent and first answered, in an office or all.
     async fn answer_times(&self, office: Option<OfficeId>) -> Result<Vec<AnswerTime>>;
+    /// What "what works" compares, for each returnee with a scored survey, in an office or all.
+    async fn outcome_facts(
+        &self,
+        office: Option<OfficeId>,
+    ) -> Result<Vec<domain::me::outcomes::ReturneeFacts>>;
     /// The cases behind one cell of [`Store::tallies`] (for a percentage, those meeting the
     /// indicator), at most `limit`.
     async fn tally_cases(

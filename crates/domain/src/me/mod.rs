@@ -14,6 +14,7 @@ use crate::validation::ValidationErrors;
 
 mod evaluations;
 mod indicators;
+pub mod outcomes;
 mod records;
 mod results;
 pub mod sampling;

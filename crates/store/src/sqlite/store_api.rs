@@ -673,6 +673,12 @@ impl ResultStore for SqliteStore {
     async fn follow_up_facts(&self, office: Option<OfficeId>) -> Result<Vec<FollowUpFacts>> {
         self.read(move |c| me::follow_up_facts(c, office)).await
     }
+    async fn outcome_facts(
+        &self,
+        office: Option<OfficeId>,
+    ) -> Result<Vec<domain::me::outcomes::ReturneeFacts>> {
+        self.read(move |c| me::outcome_facts(c, office)).await
+    }
     async fn item_means(&self, office: Option<OfficeId>) -> Result<Vec<ItemMean>> {
         self.read(move |c| me::item_means(c, office)).await
     }

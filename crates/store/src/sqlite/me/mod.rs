@@ -18,7 +18,9 @@ use crate::{Result, StoreError};
 mod dashboards;
 mod drill_down;
 mod indicators;
+mod outcomes;
 
 pub(crate) use dashboards::*;
 pub(crate) use drill_down::*;
 pub(crate) use indicators::*;
+pub(crate) use outcomes::*;

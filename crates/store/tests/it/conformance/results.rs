@@ -32,6 +32,7 @@ pub async fn run(s: Arc<dyn Store>) {
     item_means_read_each_returnees_latest_survey(&s, &w).await;
     follow_up_facts_of_open_cases(&s, &w).await;
     answer_times_of_sent_referrals(&s, &w).await;
+    outcome_facts_of_surveyed_returnees(&s, &w).await;
 }
 
 struct World {
@@ -871,4 +872,85 @@ async fn answer_times_of_sent_referrals(s: &Arc<dyn Store>, w: &World) {
             .iter()
             .any(|t| t.sent_at == w.sent_awa && t.provider_name == w.clinic)
     );
+}
+
+/// What "what works" reads: each surveyed returnee's profile, scored surveys in date order and
+/// assistance (referrals that went ahead by dimension; the latest approved plan's items by
+/// dimension and grant modality). Fatou, of another office, has a plan with two items.
+async fn outcome_facts_of_surveyed_returnees(s: &Arc<dyn Store>, w: &World) {
+    let facts = s.outcome_facts(Some(w.office)).await.unwrap();
+    assert_eq!(
+        facts.len(),
+        3,
+        "Awa, Bakary and Coumba have scored surveys; Daouda none"
+    );
+    let awa = facts
+        .iter()
+        .find(|f| f.surveys.len() == 2)
+        .expect("Awa, surveyed twice");
+    assert_eq!(awa.sex, Sex::Female);
+    assert_eq!(awa.province, "Kolda");
+    assert_eq!(
+        awa.surveys.iter().map(|v| v.round).collect::<Vec<_>>(),
+        [Round::Baseline, Round::Intermediate]
+    );
+    assert_eq!(awa.surveys[1].composite, Some(0.875));
+    assert!(awa.assistance.contains("social"), "the clinic: {awa:?}");
+    assert!(facts.iter().any(|f| f.vulnerable), "Coumba");
+    assert!(s.outcome_facts(Some(w.empty)).await.unwrap().is_empty());
+
+    let other = super::office(s, "RESW").await;
+    let cm = user(s, "resw.cm", Role::CaseManager, Some(other.id)).await;
+    let by = AuditContext::by(cm.id, NOW);
+    let fatou = new_case(s, other.id, cm.id, profile("Fatou", "Resultat"))
+        .await
+        .id;
+    survey(
+        s,
+        cm.id,
+        fatou,
+        Round::Baseline,
+        date!(2026 - 03 - 01),
+        0.4,
+        None,
+        None,
+    )
+    .await;
+    let content: PlanContent = serde_json::from_value(serde_json::json!({"items": [
+        {"key": 1, "kind": "microbusiness", "modality": "cash", "responsible": "returnee",
+         "status": "planned", "budget": 300},
+        {"key": 2, "kind": "housing", "modality": "service", "responsible": "provider",
+         "status": "planned"}
+    ]}))
+    .unwrap();
+    s.create_plan_version(fatou, None, content, CaseStage::Intake, by.clone())
+        .await
+        .unwrap();
+    let agreed = NewPlanAgreement {
+        date: date!(2026 - 03 - 05),
+        method: AgreementMethod::Signed,
+        copy_given: true,
+    };
+    s.agree_plan(fatou, 1, 1, agreed, CaseStage::Intake, by.clone())
+        .await
+        .unwrap();
+    let facts = s.outcome_facts(Some(other.id)).await.unwrap();
+    assert!(
+        facts[0].assistance.is_empty(),
+        "a plan not approved counts for nothing"
+    );
+    s.approve_plan(fatou, 1, 2, false, CaseStage::Intake, by)
+        .await
+        .unwrap();
+    let facts = s.outcome_facts(Some(other.id)).await.unwrap();
+    assert_eq!(
+        facts[0]
+            .assistance
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+        ["cash", "economic", "social"]
+    );
+    // Every office (other parts of the suite may share the database).
+    assert!(s.outcome_facts(None).await.unwrap().len() >= 4);
 }
