@@ -28,6 +28,7 @@ pub mod retention;
 pub mod rss;
 pub mod submissions;
 pub mod two_factor;
+pub mod what_works;
 
 use std::sync::Arc;
 

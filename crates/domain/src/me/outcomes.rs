@@ -139,7 +139,7 @@ pub fn observations(
             later,
             baseline_band: band_rank(model, baseline),
             later_band: band_rank(model, later),
-            groups: groups(f, axis, age_bands),
+            groups: groups_of(f, axis, age_bands),
             covariates: profile(f, axis),
         });
     }
@@ -155,7 +155,8 @@ fn band_rank(model: &ScoringModel, score: f64) -> u8 {
     }
 }
 
-fn groups(f: &ReturneeFacts, axis: Axis, age_bands: &AgeBands) -> Vec<String> {
+/// The groups of `axis` a returnee is in: one for a profile, any number for assistance.
+pub fn groups_of(f: &ReturneeFacts, axis: Axis, age_bands: &AgeBands) -> Vec<String> {
     let unknown = || "unknown".to_string();
     match axis {
         Axis::Assistance if f.assistance.is_empty() => vec![NO_ASSISTANCE.to_string()],
@@ -299,11 +300,11 @@ mod tests {
     fn no_assistance_is_its_own_group() {
         let f = returnee(vec![], &[]);
         assert_eq!(
-            groups(&f, Axis::Assistance, &AgeBands::default()),
+            groups_of(&f, Axis::Assistance, &AgeBands::default()),
             vec!["none"]
         );
         assert_eq!(
-            groups(&f, Axis::AgeBand, &AgeBands::default()),
+            groups_of(&f, Axis::AgeBand, &AgeBands::default()),
             vec!["25–34"]
         );
     }

@@ -37,20 +37,24 @@ pub fn mean_interval(values: &[f64], level: f64) -> Option<Interval> {
     })
 }
 
-/// A least-squares fit: a coefficient for each column, its standard error, and the residual
-/// degrees of freedom.
+/// A least-squares fit over the columns that could be told apart: for each, its coefficient
+/// and standard error; and the residual degrees of freedom.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Fit {
+    /// The columns kept, in order; a column the earlier ones already explain is left out.
+    pub columns: Vec<usize>,
     pub coefficients: Vec<f64>,
     pub std_errors: Vec<f64>,
     pub residual_df: usize,
 }
 
 impl Fit {
-    /// Coefficient `j` with its `level` confidence interval.
-    pub fn interval(&self, j: usize, level: f64) -> Option<Interval> {
+    /// The coefficient of `column` with its `level` confidence interval; None when the column
+    /// was left out.
+    pub fn interval(&self, column: usize, level: f64) -> Option<Interval> {
+        let j = self.columns.iter().position(|c| *c == column)?;
         let t = t_critical(level, self.residual_df as f64)?;
-        let (b, se) = (*self.coefficients.get(j)?, *self.std_errors.get(j)?);
+        let (b, se) = (self.coefficients[j], self.std_errors[j]);
         Some(Interval {
             estimate: b,
             low: b - t * se,
@@ -59,31 +63,66 @@ impl Fit {
     }
 }
 
+/// A column is left out when less than this share of its variation is its own (the rest
+/// being explained by the columns kept before it).
+const OWN_VARIATION: f64 = 1e-9;
+
 /// Ordinary least squares of `y` on the columns of `rows` (one row per observation; the caller
-/// includes a column of ones for the intercept). None when the columns are not independent
-/// (a group nobody is in, or two that always go together) or no degree of freedom is left.
+/// includes a column of ones for the intercept, first). Columns are taken in order and one
+/// that the columns before it explain (a constant, a group that is another's complement or
+/// twin) is left out, so a fit is always made of what the data can tell apart. None when no
+/// degree of freedom is left.
 pub fn least_squares(rows: &[Vec<f64>], y: &[f64]) -> Option<Fit> {
     let n = rows.len();
     let p = rows.first()?.len();
-    if n != y.len() || n <= p || rows.iter().any(|r| r.len() != p) {
+    if n != y.len() || rows.iter().any(|r| r.len() != p) {
         return None;
     }
-    let x = DMatrix::from_fn(n, p, |i, j| rows[i][j]);
-    let y = DVector::from_column_slice(y);
-    let xtx = x.transpose() * &x;
-    // The normal equations through Cholesky: X'X is positive definite exactly when the
-    // columns are independent.
-    let inverse = xtx.cholesky()?.inverse();
-    let beta = &inverse * x.transpose() * &y;
-    let residuals = &y - &x * &beta;
-    let residual_df = n - p;
-    let sigma2 = residuals.norm_squared() / residual_df as f64;
-    let std_errors = (0..p)
-        .map(|j| (sigma2 * inverse[(j, j)]).max(0.0).sqrt())
-        .collect();
+    // X'X and X'y summed row by row: memory stays p × p however many returnees there are.
+    let mut xtx = DMatrix::<f64>::zeros(p, p);
+    let mut xty = DVector::<f64>::zeros(p);
+    for (row, &v) in rows.iter().zip(y) {
+        let r = DVector::from_column_slice(row);
+        xtx.ger(1.0, &r, &r, 1.0);
+        xty.axpy(v, &r, 1.0);
+    }
+    let sub =
+        |cols: &[usize]| DMatrix::from_fn(cols.len(), cols.len(), |i, j| xtx[(cols[i], cols[j])]);
+    let mut columns: Vec<usize> = Vec::new();
+    for j in 0..p {
+        let mut trial = columns.clone();
+        trial.push(j);
+        // The last pivot of the Cholesky factor is the part of column j the others do not
+        // explain.
+        let own = sub(&trial)
+            .cholesky()
+            .map(|c| c.l()[(trial.len() - 1, trial.len() - 1)].powi(2));
+        if own.is_some_and(|v| v > OWN_VARIATION * xtx[(j, j)].max(f64::MIN_POSITIVE)) {
+            columns = trial;
+        }
+    }
+    let residual_df = n.checked_sub(columns.len()).filter(|df| *df > 0)?;
+    let inverse = sub(&columns).cholesky()?.inverse();
+    let beta = &inverse * DVector::from_iterator(columns.len(), columns.iter().map(|&j| xty[j]));
+    let rss: f64 = rows
+        .iter()
+        .zip(y)
+        .map(|(row, v)| {
+            let fitted: f64 = columns
+                .iter()
+                .zip(beta.iter())
+                .map(|(&j, b)| row[j] * b)
+                .sum();
+            (v - fitted).powi(2)
+        })
+        .sum();
+    let sigma2 = rss / residual_df as f64;
     Some(Fit {
+        std_errors: (0..columns.len())
+            .map(|k| (sigma2 * inverse[(k, k)]).max(0.0).sqrt())
+            .collect(),
         coefficients: beta.iter().copied().collect(),
-        std_errors,
+        columns,
         residual_df,
     })
 }
@@ -143,9 +182,19 @@ mod tests {
     }
 
     #[test]
-    fn dependent_columns_or_too_few_rows_give_no_fit() {
+    fn a_column_the_others_explain_is_left_out() {
+        // The third column is twice the second: it says nothing new.
+        let rows: Vec<Vec<f64>> = (0..5)
+            .map(|x| vec![1.0, f64::from(x), 2.0 * f64::from(x)])
+            .collect();
+        let fit = least_squares(&rows, &[1.0, 3.0, 5.0, 7.0, 9.0]).unwrap();
+        assert_eq!(fit.columns, [0, 1]);
+        assert!(close(fit.coefficients[1], 2.0, 1e-10));
+        assert_eq!(fit.interval(2, 0.95), None);
+        // A constant besides the intercept, likewise.
         let rows = vec![vec![1.0, 2.0], vec![1.0, 2.0], vec![1.0, 2.0]];
-        assert_eq!(least_squares(&rows, &[1.0, 2.0, 3.0]), None);
+        assert_eq!(least_squares(&rows, &[1.0, 2.0, 3.0]).unwrap().columns, [0]);
+        // No degree of freedom left: no fit.
         let rows = vec![vec![1.0, 0.0], vec![1.0, 1.0]];
         assert_eq!(least_squares(&rows, &[1.0, 2.0]), None);
     }

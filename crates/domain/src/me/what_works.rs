@@ -8,6 +8,13 @@ use std::collections::BTreeMap;
 
 use super::stats::{Interval, least_squares, mean_interval};
 
+/// The fewest returnees a group is shown for: a mean change over fewer says too little, and it
+/// is above the small-cell threshold, so viewers see the same groups.
+pub const MIN_GROUP: usize = 10;
+
+/// The confidence level of every interval shown.
+pub const LEVEL: f64 = 0.95;
+
 /// One returnee with a baseline and a later survey.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Observation {
@@ -114,9 +121,9 @@ pub fn compare(
 }
 
 /// Least squares of the change on an intercept, the baseline score, the covariates and one
-/// indicator per group (but the reference): each group's coefficient is its adjusted
-/// difference. Columns that never vary are dropped (they would say nothing and make the fit
-/// impossible).
+/// indicator per group but the reference: each group's coefficient is its adjusted difference.
+/// A group the data cannot tell apart from the others (always given together with another
+/// kind of assistance, say) gets none.
 fn adjusted_differences(
     obs: &[Observation],
     names: &[&str],
@@ -128,7 +135,7 @@ fn adjusted_differences(
         .copied()
         .filter(|n| Some(*n) != reference)
         .collect();
-    let full: Vec<Vec<f64>> = obs
+    let rows: Vec<Vec<f64>> = obs
         .iter()
         .map(|o| {
             let mut row = vec![1.0, o.baseline];
@@ -141,28 +148,17 @@ fn adjusted_differences(
             row
         })
         .collect();
-    let Some(width) = full.first().map(Vec::len) else {
+    let Some(first_group) = rows.first().map(|r| r.len() - compared.len()) else {
         return BTreeMap::new();
     };
-    let first_group = width - compared.len();
-    let kept: Vec<usize> = (0..width)
-        .filter(|&j| j == 0 || full.iter().any(|r| r[j] != full[0][j]))
-        .collect();
-    let rows: Vec<Vec<f64>> = full
-        .iter()
-        .map(|r| kept.iter().map(|&j| r[j]).collect())
-        .collect();
     let changes: Vec<f64> = obs.iter().map(Observation::change).collect();
     let Some(fit) = least_squares(&rows, &changes) else {
         return BTreeMap::new();
     };
-    kept.iter()
+    compared
+        .iter()
         .enumerate()
-        .filter(|(_, j)| **j >= first_group)
-        .filter_map(|(column, j)| {
-            let interval = fit.interval(column, level)?;
-            Some((compared[j - first_group].to_string(), interval))
-        })
+        .filter_map(|(k, g)| Some((g.to_string(), fit.interval(first_group + k, level)?)))
         .collect()
 }
 
@@ -328,6 +324,31 @@ mod tests {
         };
         assert!((female_minus_male - 0.03).abs() < 0.005, "{adjusted:?}");
         assert!(adjusted.low < adjusted.estimate && adjusted.estimate < adjusted.high);
+    }
+
+    #[test]
+    fn a_kind_always_given_with_another_gets_no_adjusted_difference_of_its_own() {
+        // Every cash grant here is for a microbusiness (economic): the two cannot be told
+        // apart, so the first keeps the estimate and the other has none.
+        let obs: Vec<Observation> = (0..12)
+            .map(|k| {
+                let b = 0.3 + 0.01 * f64::from(k);
+                if k % 2 == 0 {
+                    returnee(
+                        b,
+                        b + 0.1 + 0.001 * f64::from(k % 3),
+                        &["cash", "economic"],
+                        &[],
+                    )
+                } else {
+                    returnee(b, b + 0.02 + 0.001 * f64::from(k % 3), &["none"], &[])
+                }
+            })
+            .collect();
+        let c = compare(&obs, Some("none"), 2, 0.95);
+        let of = |name: &str| c.groups.iter().find(|g| g.group == name).unwrap().adjusted;
+        assert!((of("cash").unwrap().estimate - 0.08).abs() < 0.005, "{c:?}");
+        assert_eq!(of("economic"), None);
     }
 
     #[test]

@@ -9,6 +9,7 @@ pub mod imports;
 pub mod pathway;
 pub mod referrals;
 pub mod results;
+pub mod what_works;
 
 use axum::Json;
 use axum::body::Bytes;
@@ -84,6 +85,7 @@ pub async fn me(ApiCaller(caller): ApiCaller) -> Json<Me> {
         results::programmes,
         results::create_programme,
         results::values,
+        what_works::what_works,
         results::evaluations,
         results::create_evaluation,
         community::communities,

@@ -66,6 +66,18 @@ pub(super) const ROUTES: &[RouteSpec] = &[
         act(Action::ReadAggregates),
     ),
     r(
+        "results.what_works",
+        "GET",
+        "/results/what-works",
+        act(Action::ReadAggregates),
+    ),
+    r(
+        "api.what_works",
+        "GET",
+        "/api/v1/what-works",
+        act(Action::ReadAggregates),
+    ),
+    r(
         "api.evaluations.list",
         "GET",
         "/api/v1/evaluations",
@@ -94,6 +106,8 @@ pub(super) fn handler(name: &str) -> Option<MethodRouter<AppState>> {
         "api.programmes.create" => post(api::results::create_programme),
         "api.indicators.values" => get(api::results::values),
         "api.evaluations.list" => get(api::results::evaluations),
+        "results.what_works" => get(pages::results::what_works),
+        "api.what_works" => get(api::what_works::what_works),
         "api.evaluations.create" => post(api::results::create_evaluation),
         _ => return None,
     })

@@ -655,7 +655,8 @@ async fn request(
         "api.case_referrals.step" => post_json(&api, &path, json!({"step": "accept", "version": 1})).await,
         "api.case_referrals.link" => post_json(&api, &path, json!({"days": 0})).await,
         "api.referrals.respond" => post_json(&api, &path, json!({"step": "send", "version": 1})).await,
-        "results" | "results.indicator" | "results.records" | "results.export" | "results.export_csv" | "results.dashboard" | "results.terms" => c.get(&path).await,
+        "results" | "results.indicator" | "results.records" | "results.export" | "results.export_csv" | "results.dashboard" | "results.terms"
+        | "results.what_works" => c.get(&path).await,
         "results.handbook" => c.post_form(&path, &s.csrf, &[]).await,
         "communities" | "communities.new" | "communities.criteria" | "communities.view" | "projects" | "projects.view"
         | "projects.new" | "structural" | "structural.new" | "structural.view" | "records.forms.view" => c.get(&path).await,
@@ -721,7 +722,7 @@ async fn request(
             .send()
             .await
             .unwrap(),
-        "api.programmes.list" | "api.indicators.values" | "api.evaluations.list" => {
+        "api.programmes.list" | "api.indicators.values" | "api.evaluations.list" | "api.what_works" => {
             api(reqwest::Method::GET, &path).send().await.unwrap()
         }
         "api.programmes.create" => post_json(&api, &path, json!({"name": "", "objective": "", "start": "2026-01-01"})).await,

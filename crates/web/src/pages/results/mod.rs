@@ -42,6 +42,7 @@ mod examples;
 mod indicator;
 mod overview;
 mod spreadsheet;
+mod what_works;
 
 pub use dashboards::*;
 pub use drill::*;
@@ -49,3 +50,4 @@ pub use examples::*;
 pub use indicator::*;
 pub use overview::*;
 pub use spreadsheet::*;
+pub use what_works::*;
