@@ -2368,6 +2368,6 @@ what-works-col-group = المجموعة
 what-works-col-n = العائدون
 what-works-col-change = متوسط التغيّر (فترة ثقة 95٪)
 what-works-col-moved-up = انتقلوا إلى فئة دعم أعلى
-what-works-col-baseline = متوسط درجة خط الأساس
+what-works-col-baseline = متوسط درجة خط الأساس (من 100)
 what-works-col-adjusted = الفرق المعدَّل (فترة ثقة 95٪)
 what-works-link = ما الذي ينجح

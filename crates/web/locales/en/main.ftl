@@ -2329,6 +2329,6 @@ what-works-col-group = Group
 what-works-col-n = Returnees
 what-works-col-change = Mean change (95% interval)
 what-works-col-moved-up = Moved up a support band
-what-works-col-baseline = Mean baseline score
+what-works-col-baseline = Mean baseline score (of 100)
 what-works-col-adjusted = Adjusted difference (95% interval)
 what-works-link = What works

@@ -2327,6 +2327,6 @@ what-works-col-group = Groupe
 what-works-col-n = Personnes de retour
 what-works-col-change = Évolution moyenne (intervalle à 95 %)
 what-works-col-moved-up = Passées à une catégorie de soutien supérieure
-what-works-col-baseline = Score de référence moyen
+what-works-col-baseline = Score de référence moyen (sur 100)
 what-works-col-adjusted = Écart ajusté (intervalle à 95 %)
 what-works-link = Ce qui fonctionne

@@ -67,6 +67,7 @@ pub(crate) async fn main_pages(app: &TestApp) -> Vec<(&'static str, Vec<String>)
                 "/overview".into(),
                 "/results".into(),
                 "/results/dashboard".into(),
+                "/results/what-works".into(),
             ],
         ),
         (

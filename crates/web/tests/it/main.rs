@@ -53,3 +53,4 @@ mod two_step;
 mod visit_window;
 #[path = "common/browser.rs"]
 mod webdriver;
+mod what_works;

@@ -79,18 +79,20 @@ pub(crate) fn outcome_facts(
         });
     }
     // Assistance: referrals that went ahead and community projects (as the indicators count
-    // them), and the items of each case's latest approved plan, by dimension and, for grants,
-    // by modality.
+    // them), and the items of each case's latest approved plan not cancelled, by dimension
+    // and, for grants, by modality.
     let sql = format!(
         "SELECT case_id, kind FROM {referrals_and_projects}
          UNION
          SELECT p.case_id, {dimension} FROM plan_versions p, json_each(p.content, '$.items') i
-         WHERE p.approved_at IS NOT NULL AND p.version = (SELECT MAX(q.version)
+         WHERE p.approved_at IS NOT NULL
+           AND json_extract(i.value, '$.status') != 'cancelled' AND p.version = (SELECT MAX(q.version)
              FROM plan_versions q WHERE q.case_id = p.case_id AND q.approved_at IS NOT NULL)
          UNION
          SELECT p.case_id, json_extract(i.value, '$.modality')
          FROM plan_versions p, json_each(p.content, '$.items') i
          WHERE p.approved_at IS NOT NULL
+           AND json_extract(i.value, '$.status') != 'cancelled'
            AND json_extract(i.value, '$.modality') IN ('cash', 'in_kind')
            AND p.version = (SELECT MAX(q.version)
              FROM plan_versions q WHERE q.case_id = p.case_id AND q.approved_at IS NOT NULL)",

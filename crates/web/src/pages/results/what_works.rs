@@ -98,7 +98,8 @@ fn row(tr: &Tr, axis: Axis, g: &GroupFigures) -> GroupRow {
             "share",
             tr.decimal((g.moved_up * 1000.0).round() as i64, 1),
         ),
-        baseline: tr.decimal((g.baseline_mean * 100.0).round() as i64, 2),
+        // In points out of 100, like the changes.
+        baseline: tr.decimal((g.baseline_mean * 1000.0).round() as i64, 1),
         adjusted: g
             .adjusted
             .map_or_else(|| "–".to_string(), |a| with_interval(tr, a)),
