@@ -6,6 +6,7 @@ mod bench_smoke;
 mod cli;
 mod crash_smoke;
 mod data_cli;
+mod demo_what_works;
 mod field_cli;
 mod retention;
 mod run;
