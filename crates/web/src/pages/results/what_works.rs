@@ -123,10 +123,12 @@ fn chart(tr: &Tr, id: String, title: String, axis: Axis, c: &Comparison) -> Opti
     let highest = c.groups.iter().map(|g| g.change.high).fold(0.0, f64::max);
     let span = (highest - lowest).max(0.02);
     let x = |v: f64| ((left + (v - lowest) / span * (right - left)) * 10.0).round() / 10.0;
-    let ticks = [lowest, 0.0, highest]
+    let mut ticks: Vec<(f64, String)> = [lowest, 0.0, highest]
         .iter()
         .map(|v| (x(*v), points(tr, *v)))
         .collect();
+    // No change is often an end of the scale too: one label is enough.
+    ticks.dedup_by(|a, b| a.0 == b.0);
     let dots: Vec<Dot> = c
         .groups
         .iter()
@@ -192,8 +194,13 @@ pub async fn what_works(
         tr.t("what-works-within-none"),
         q.is_some_and(|q| q.within.is_none()),
     )];
+    // Kinds of assistance overlap: they cannot split the returnees into parts.
+    let profiles: Vec<Axis> = WHAT_WORKS_AXES
+        .into_iter()
+        .filter(|a| *a != Axis::Assistance)
+        .collect();
     within.extend(choices(
-        &WHAT_WORKS_AXES[1..],
+        &profiles,
         q.and_then(|q| q.within),
         Axis::as_str,
         axis_label,
