@@ -137,6 +137,17 @@ async fn register_by_keyboard(b: &Browser, values: &[(&str, &str)]) {
     b.press(ENTER).await;
 }
 
+/// A case manager signed in, on the registration form.
+async fn on_the_registration_form() -> (TestApp, Browser) {
+    let app = spawn_app().await;
+    let office = app.office("DKR").await;
+    app.user("cm.keys", Role::CaseManager, Some(office)).await;
+    let b = Browser::start().await;
+    crate::browser::sign_in_as(&b, &app, "cm.keys").await;
+    b.goto(&app.url("/cases/new")).await;
+    (app, b)
+}
+
 /// Waits for the page of the case just registered.
 async fn on_the_new_case_page(b: &Browser) {
     b.wait_until("return /^\\/cases\\/[0-9a-f-]{36}$/.test(location.pathname)")
@@ -146,12 +157,7 @@ async fn on_the_new_case_page(b: &Browser) {
 
 #[tokio::test]
 async fn a_returnee_is_registered_by_keyboard_alone() {
-    let app = spawn_app().await;
-    let office = app.office("DKR").await;
-    app.user("cm.keys", Role::CaseManager, Some(office)).await;
-    let b = Browser::start().await;
-    crate::browser::sign_in_as(&b, &app, "cm.keys").await;
-    b.goto(&app.url("/cases/new")).await;
+    let (app, b) = on_the_registration_form().await;
     register_by_keyboard(&b, &registration_by_hand()).await;
     on_the_new_case_page(&b).await;
     let case: domain::CaseId = b.url().await.rsplit('/').next().unwrap().parse().unwrap();
@@ -164,12 +170,8 @@ async fn a_returnee_is_registered_by_keyboard_alone() {
 
 #[tokio::test]
 async fn a_failed_registration_is_put_right_through_the_error_summary_by_keyboard() {
-    let app = spawn_app().await;
-    let office = app.office("DKR").await;
-    app.user("cm.keys", Role::CaseManager, Some(office)).await;
-    let b = Browser::start().await;
-    crate::browser::sign_in_as(&b, &app, "cm.keys").await;
-    b.goto(&app.url("/cases/new")).await;
+    // The server lives as long as `_app`.
+    let (_app, b) = on_the_registration_form().await;
     let without_names: Vec<_> = registration_by_hand()
         .into_iter()
         .filter(|(k, _)| *k != "given_name" && *k != "family_name")
