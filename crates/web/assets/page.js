@@ -16,7 +16,7 @@ document.addEventListener("click", (event) => {
   event.preventDefault();
   const field = target.matches("input, select, textarea")
     ? target
-    : target.querySelector("input, select, textarea");
+    : target.querySelector("input:not([type=hidden]), select, textarea");
   (field || target).focus({ preventScroll: true });
   (target.closest(".field") || target).scrollIntoView({ block: "start" });
 });

@@ -2371,3 +2371,4 @@ what-works-col-moved-up = انتقلوا إلى فئة دعم أعلى
 what-works-col-baseline = متوسط درجة خط الأساس (من 100)
 what-works-col-adjusted = الفرق المعدَّل (فترة ثقة 95٪)
 what-works-link = ما الذي ينجح
+plan-summary-row = { $table }، السطر { $n }

@@ -2332,3 +2332,4 @@ what-works-col-moved-up = Moved up a support band
 what-works-col-baseline = Mean baseline score (of 100)
 what-works-col-adjusted = Adjusted difference (95% interval)
 what-works-link = What works
+plan-summary-row = { $table }, row { $n }

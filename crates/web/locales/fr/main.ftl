@@ -2330,3 +2330,4 @@ what-works-col-moved-up = Passées à une catégorie de soutien supérieure
 what-works-col-baseline = Score de référence moyen (sur 100)
 what-works-col-adjusted = Écart ajusté (intervalle à 95 %)
 what-works-link = Ce qui fonctionne
+plan-summary-row = { $table }, ligne { $n }

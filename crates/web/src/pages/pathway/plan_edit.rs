@@ -330,6 +330,68 @@ impl PlanEditPage {
     pub(super) fn err(&self, field: &str) -> String {
         self.errors.get(field).cloned().unwrap_or_default()
     }
+
+    /// The error summary's links in the form's order: a field, or the first box of a table
+    /// row, named by its label or by its table and row number.
+    pub(super) fn error_summary(&self) -> Vec<(String, String)> {
+        let tr = &self.c.tr;
+        let mut links = Vec::new();
+        let field = |links: &mut Vec<(String, String)>, key: &str, anchor: &str, label: &str| {
+            let e = self.err(key);
+            if !e.is_empty() {
+                links.push((anchor.to_string(), format!("{}: {e}", tr.t(label))));
+            }
+        };
+        let rows =
+            |links: &mut Vec<(String, String)>, errors: Vec<&String>, id: &str, table: &str| {
+                for (n, e) in errors.into_iter().enumerate() {
+                    if !e.is_empty() {
+                        let row = tr.t2("plan-summary-row", "table", tr.t(table), "n", n + 1);
+                        links.push((format!("{id}-{n}"), format!("{row}: {e}")));
+                    }
+                }
+            };
+        field(&mut links, "objectives", "f-obj-e", "plan-objectives");
+        field(
+            &mut links,
+            "immediate_other",
+            "f-immediate-other",
+            "field-immediate-other",
+        );
+        field(&mut links, "items", "items", "plan-items");
+        rows(
+            &mut links,
+            self.items.iter().map(|r| &r.error).collect(),
+            "item",
+            "plan-items",
+        );
+        for (table, id, list) in [
+            ("plan-purchases", "purchase", &self.purchases),
+            ("plan-referrals", "planned-referral", &self.referrals),
+            ("plan-participants", "participant", &self.participants),
+        ] {
+            rows(
+                &mut links,
+                list.iter().map(|r| &r.error).collect(),
+                id,
+                table,
+            );
+        }
+        field(
+            &mut links,
+            "exit_strategy",
+            "f-exit-strategy",
+            "field-exit-strategy",
+        );
+        field(
+            &mut links,
+            "best_interests_note",
+            "f-best-interests-note",
+            "field-best-interests-note",
+        );
+        field(&mut links, "place", "f-place", "field-place");
+        links
+    }
 }
 
 pub(super) fn row_error(errors: &HashMap<String, String>, prefix: &str) -> String {
