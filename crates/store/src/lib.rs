@@ -8,6 +8,7 @@
 mod exports;
 pub mod files;
 mod model;
+mod results;
 mod sqlite;
 
 use async_trait::async_trait;
@@ -18,6 +19,7 @@ use time::OffsetDateTime;
 
 pub use exports::{ExportJob, ExportStatus, ExportStore};
 pub use model::*;
+pub use results::ResultStore;
 pub use sqlite::backup;
 pub use sqlite::{DATABASE_FILE, DatabaseKey, INSTANCE_MARKER, SqliteStore};
 
@@ -707,44 +709,6 @@ pub trait DocumentStore: Send + Sync + 'static {
         office: Option<OfficeId>,
         province: &str,
     ) -> Result<Vec<PlacedCase>>;
-}
-
-/// Figures counted in the database: indicator tallies and the dashboards' summaries.
-#[async_trait]
-pub trait ResultStore: Send + Sync + 'static {
-    /// An indicator's figures per period (and group of an axis), counted in the database.
-    /// Sources kept outside the database's tables (participants, satisfaction, stakeholders)
-    /// are counted by the caller.
-    async fn tallies(&self, query: &TallyQuery) -> Result<Vec<TallyRow>>;
-    /// Per survey round, in an office or all: the average scores, the returnees per tenth of
-    /// the composite score, and the returnees below, within and above `bands` (the scoring
-    /// model's support-band limits).
-    async fn survey_summary(
-        &self,
-        office: Option<OfficeId>,
-        bands: (f64, f64),
-    ) -> Result<SurveySummary>;
-    /// The follow-up facts of every case not closed, in an office or all.
-    async fn follow_up_facts(&self, office: Option<OfficeId>) -> Result<Vec<FollowUpFacts>>;
-    /// Mean value of each survey question per province of return, from each returnee's latest
-    /// survey, in an office or all.
-    async fn item_means(&self, office: Option<OfficeId>) -> Result<Vec<ItemMean>>;
-    /// Every sent referral with when it was sent and first answered, in an office or all.
-    async fn answer_times(&self, office: Option<OfficeId>) -> Result<Vec<AnswerTime>>;
-    /// What "what works" compares, for each returnee with a scored survey, in an office or all.
-    async fn outcome_facts(
-        &self,
-        office: Option<OfficeId>,
-    ) -> Result<Vec<domain::me::outcomes::ReturneeFacts>>;
-    /// The cases behind one cell of [`Store::tallies`] (for a percentage, those meeting the
-    /// indicator), at most `limit`.
-    async fn tally_cases(
-        &self,
-        query: &TallyQuery,
-        period: &str,
-        group: Option<&str>,
-        limit: u32,
-    ) -> Result<Vec<CaseId>>;
 }
 
 /// Who is making a change, and why, for the audit entry written with it.

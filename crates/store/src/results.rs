@@ -1,0 +1,45 @@
+//! Figures counted in the database: indicator tallies, the dashboards' summaries and what
+//! "what works" compares.
+
+use async_trait::async_trait;
+use domain::{CaseId, OfficeId};
+
+use crate::{AnswerTime, FollowUpFacts, ItemMean, Result, SurveySummary, TallyQuery, TallyRow};
+
+/// Figures counted in the database: indicator tallies and the dashboards' summaries.
+#[async_trait]
+pub trait ResultStore: Send + Sync + 'static {
+    /// An indicator's figures per period (and group of an axis), counted in the database.
+    /// Sources kept outside the database's tables (participants, satisfaction, stakeholders)
+    /// are counted by the caller.
+    async fn tallies(&self, query: &TallyQuery) -> Result<Vec<TallyRow>>;
+    /// Per survey round, in an office or all: the average scores, the returnees per tenth of
+    /// the composite score, and the returnees below, within and above `bands` (the scoring
+    /// model's support-band limits).
+    async fn survey_summary(
+        &self,
+        office: Option<OfficeId>,
+        bands: (f64, f64),
+    ) -> Result<SurveySummary>;
+    /// The follow-up facts of every case not closed, in an office or all.
+    async fn follow_up_facts(&self, office: Option<OfficeId>) -> Result<Vec<FollowUpFacts>>;
+    /// Mean value of each survey question per province of return, from each returnee's latest
+    /// survey, in an office or all.
+    async fn item_means(&self, office: Option<OfficeId>) -> Result<Vec<ItemMean>>;
+    /// Every sent referral with when it was sent and first answered, in an office or all.
+    async fn answer_times(&self, office: Option<OfficeId>) -> Result<Vec<AnswerTime>>;
+    /// What "what works" compares, for each returnee with a scored survey, in an office or all.
+    async fn outcome_facts(
+        &self,
+        office: Option<OfficeId>,
+    ) -> Result<Vec<domain::me::outcomes::ReturneeFacts>>;
+    /// The cases behind one cell of [`Store::tallies`] (for a percentage, those meeting the
+    /// indicator), at most `limit`.
+    async fn tally_cases(
+        &self,
+        query: &TallyQuery,
+        period: &str,
+        group: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<CaseId>>;
+}
