@@ -15,6 +15,10 @@ use domain::me::{AgeBands, Axis};
 
 use crate::{App, Error};
 
+/// Comparisons made at once. Each holds every surveyed returnee of its scope in memory while
+/// it runs, so a burst of readers waits its turn rather than multiplying that.
+static COMPARING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
+
 /// What is asked: which score, which later round, along which axis, and optionally within
 /// each group of a second (profile) axis.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -107,6 +111,7 @@ pub struct Answer {
 /// readers).
 pub async fn what_works(app: &App, actor: &Actor, q: Question) -> Result<Answer, Error> {
     authorize(actor, Action::ReadAggregates, Resource::Programme)?;
+    let _turn = COMPARING.acquire().await.map_err(Error::internal)?;
     let facts = app.store.outcome_facts(actor.office).await?;
     let model = crate::rss::active_model(app.store.as_ref())
         .await
