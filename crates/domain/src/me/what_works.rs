@@ -15,6 +15,10 @@ pub const MIN_GROUP: usize = 10;
 /// The confidence level of every interval shown.
 pub const LEVEL: f64 = 0.95;
 
+/// The most groups the adjusted comparison models at once (the largest of those shown): a
+/// province typed a thousand ways must not turn one page into minutes of arithmetic.
+pub const MAX_MODELLED: usize = 40;
+
 /// One returnee with a baseline and a later survey.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Observation {
@@ -86,8 +90,21 @@ pub fn compare(
     }
     let mut names: Vec<&str> = members.keys().copied().collect();
     names.sort_by(|a, b| members[b].len().cmp(&members[a].len()).then(a.cmp(b)));
+    let profile = reference.is_none();
     let reference = reference.or(names.first().copied()).map(str::to_string);
-    let adjusted = adjusted_differences(obs, &names, reference.as_deref(), level);
+    // The adjustment models the largest groups shown. For a profile, where each returnee is in
+    // one group, it is fitted on the returnees of those groups only.
+    let modelled: Vec<&str> = names
+        .iter()
+        .copied()
+        .filter(|n| members[n].len() >= min_n.max(2) || Some(*n) == reference.as_deref())
+        .take(MAX_MODELLED)
+        .collect();
+    let fitted: Vec<&Observation> = obs
+        .iter()
+        .filter(|o| !profile || o.groups.iter().any(|g| modelled.contains(&g.as_str())))
+        .collect();
+    let adjusted = adjusted_differences(&fitted, &modelled, reference.as_deref(), level);
     let mut groups = Vec::new();
     let mut hidden = 0;
     for name in &names {
@@ -125,7 +142,7 @@ pub fn compare(
 /// A group the data cannot tell apart from the others (always given together with another
 /// kind of assistance, say) gets none.
 fn adjusted_differences(
-    obs: &[Observation],
+    obs: &[&Observation],
     names: &[&str],
     reference: Option<&str>,
     level: f64,
@@ -151,7 +168,7 @@ fn adjusted_differences(
     let Some(first_group) = rows.first().map(|r| r.len() - compared.len()) else {
         return BTreeMap::new();
     };
-    let changes: Vec<f64> = obs.iter().map(Observation::change).collect();
+    let changes: Vec<f64> = obs.iter().map(|o| o.change()).collect();
     let Some(fit) = least_squares(&rows, &changes) else {
         return BTreeMap::new();
     };
@@ -349,6 +366,30 @@ mod tests {
         let of = |name: &str| c.groups.iter().find(|g| g.group == name).unwrap().adjusted;
         assert!((of("cash").unwrap().estimate - 0.08).abs() < 0.005, "{c:?}");
         assert_eq!(of("economic"), None);
+    }
+
+    #[test]
+    fn only_the_largest_groups_are_modelled() {
+        // Sixty provinces of 12 returnees and one of 30: all shown, the 40 largest adjusted.
+        let mut obs = Vec::new();
+        for p in 0..61 {
+            let size = if p == 0 { 30 } else { 12 };
+            for k in 0..size {
+                let b = 0.3 + 0.01 * f64::from(k % 5);
+                let name = format!("province {p:02}");
+                obs.push(returnee(
+                    b,
+                    b + 0.001 * f64::from(p) + 0.002 * f64::from(k % 3),
+                    &[&name],
+                    &[],
+                ));
+            }
+        }
+        let c = compare(&obs, None, 10, 0.95);
+        assert_eq!(c.groups.len(), 61);
+        assert_eq!(c.reference.as_deref(), Some("province 00"));
+        let adjusted = c.groups.iter().filter(|g| g.adjusted.is_some()).count();
+        assert_eq!(adjusted, MAX_MODELLED - 1, "the reference has none");
     }
 
     #[test]
