@@ -115,26 +115,22 @@ async fn a_plan_with_a_row_to_put_right_links_to_that_row() {
     app.user("cm.one", Role::CaseManager, Some(office)).await;
     let cm = app.signed_in("cm.one").await;
     let (case_path, csrf) = register_recent_return(&cm).await;
-    let (_, edit) = cm.get_text(&format!("{case_path}/plan/edit")).await;
-    let expected = field_value(&edit, "expected");
-    let res = cm
-        .post_form(
-            &format!("{case_path}/plan"),
-            &csrf,
-            &[
-                ("version", ""),
-                ("expected", &expected),
-                ("objective_economic", "Open a tailoring workshop"),
-                ("place", "Tambacounda"),
-                ("item_key", "1"),
-                ("item_kind", "microbusiness"),
-                ("item_modality", "in_kind"),
-                ("item_responsible", "organisation"),
-                ("item_status", "planned"),
-                ("item_budget", "a lot"),
-            ],
-        )
-        .await;
+    let res = post_new_plan(
+        &cm,
+        &case_path,
+        &csrf,
+        &[
+            ("objective_economic", "Open a tailoring workshop"),
+            ("place", "Tambacounda"),
+            ("item_key", "1"),
+            ("item_kind", "microbusiness"),
+            ("item_modality", "in_kind"),
+            ("item_responsible", "organisation"),
+            ("item_status", "planned"),
+            ("item_budget", "a lot"),
+        ],
+    )
+    .await;
     let page = res.text().await.unwrap();
     let links = summary_links(&page);
     assert!(

@@ -35,27 +35,23 @@ async fn amounts_show_the_programmes_currency_grouped_by_thousands() {
     assert!(res.text().await.unwrap().contains("value=\"XOF\""));
 
     let (case_path, _) = register_recent_return(&pm).await;
-    let (_, edit) = pm.get_text(&format!("{case_path}/plan/edit")).await;
-    let expected = field_value(&edit, "expected");
-    let res = pm
-        .post_form(
-            &format!("{case_path}/plan"),
-            &csrf,
-            &[
-                ("version", ""),
-                ("expected", &expected),
-                ("objective_economic", "Open a tailoring workshop"),
-                ("place", "Tambacounda"),
-                ("item_key", "1"),
-                ("item_kind", "microbusiness"),
-                ("item_details", "Sewing machine and fabric"),
-                ("item_modality", "in_kind"),
-                ("item_responsible", "organisation"),
-                ("item_status", "planned"),
-                ("item_budget", "250 000"),
-            ],
-        )
-        .await;
+    let res = post_new_plan(
+        &pm,
+        &case_path,
+        &csrf,
+        &[
+            ("objective_economic", "Open a tailoring workshop"),
+            ("place", "Tambacounda"),
+            ("item_key", "1"),
+            ("item_kind", "microbusiness"),
+            ("item_details", "Sewing machine and fabric"),
+            ("item_modality", "in_kind"),
+            ("item_responsible", "organisation"),
+            ("item_status", "planned"),
+            ("item_budget", "250 000"),
+        ],
+    )
+    .await;
     assert_eq!(res.status(), 303);
     let plan_path = location(&res);
     let (_, plan) = pm.get_text(&plan_path).await;

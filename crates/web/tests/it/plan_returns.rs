@@ -35,23 +35,19 @@ async fn a_plan_returned_with_comments_goes_back_to_the_case_manager() {
     let cm = app.signed_in("cm.one").await;
     let pm = app.signed_in("pm.one").await;
     let (case_path, csrf) = register_recent_return(&cm).await;
-    let (_, edit) = cm.get_text(&format!("{case_path}/plan/edit")).await;
-    let expected = field_value(&edit, "expected");
-    let res = cm
-        .post_form(
-            &format!("{case_path}/plan"),
-            &csrf,
-            &[
-                ("version", ""),
-                ("expected", &expected),
-                ("objective_economic", "Open a tailoring workshop"),
-                ("immediate", "basic_needs"),
-                ("exit_strategy", "Joins the tailors' association"),
-                ("best_interests_note", "The income keeps Moussa in school"),
-                ("place", "Tambacounda"),
-            ],
-        )
-        .await;
+    let res = post_new_plan(
+        &cm,
+        &case_path,
+        &csrf,
+        &[
+            ("objective_economic", "Open a tailoring workshop"),
+            ("immediate", "basic_needs"),
+            ("exit_strategy", "Joins the tailors' association"),
+            ("best_interests_note", "The income keeps Moussa in school"),
+            ("place", "Tambacounda"),
+        ],
+    )
+    .await;
     assert_eq!(res.status(), 303);
     agree(&cm, &case_path, &csrf).await;
 

@@ -311,6 +311,22 @@ pub async fn register_recent_return(cm: &Client) -> (String, String) {
     (location(&res), csrf)
 }
 
+/// Saves the case's first plan as its edit page posts it (the page's `expected` token, no
+/// version yet) with `fields`.
+#[allow(dead_code)]
+pub async fn post_new_plan(
+    cm: &Client,
+    case_path: &str,
+    csrf: &str,
+    fields: &[(&str, &str)],
+) -> reqwest::Response {
+    let (_, edit) = cm.get_text(&format!("{case_path}/plan/edit")).await;
+    let expected = field_value(&edit, "expected");
+    let mut all = vec![("version", ""), ("expected", expected.as_str())];
+    all.extend_from_slice(fields);
+    cm.post_form(&format!("{case_path}/plan"), csrf, &all).await
+}
+
 /// Starts filling `form_id` about the case, as the case page's form picker does; returns the
 /// new submission's page.
 #[allow(dead_code)]
