@@ -287,6 +287,7 @@ pub fn is_secure(state: &AppState, headers: &HeaderMap) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
 
     #[test]
     fn a_masked_csrf_key_differs_each_time_and_still_matches() {
@@ -302,8 +303,6 @@ mod tests {
         assert!(!csrf_matches(&masked_csrf("other"), &key));
         assert!(!csrf_matches("", &key) && !csrf_matches(&a, ""));
     }
-
-    use super::*;
 
     #[test]
     fn tokens_are_random_and_hashes_stable() {

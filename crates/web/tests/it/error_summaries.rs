@@ -140,3 +140,24 @@ async fn a_plan_with_a_row_to_put_right_links_to_that_row() {
         "{links:?}"
     );
 }
+
+#[tokio::test]
+async fn a_registration_with_a_consent_to_put_right_names_the_consent_field() {
+    let app = spawn_app().await;
+    let office = app.office("DKR").await;
+    app.user("cm.one", Role::CaseManager, Some(office)).await;
+    let cm = app.signed_in("cm.one").await;
+    let csrf = cm.csrf("/cases/new").await;
+    let fields: Vec<(&str, &str)> = registration()
+        .into_iter()
+        .filter(|(k, _)| *k != "consent_method")
+        .collect();
+    let res = cm.post_form("/cases", &csrf, &fields).await;
+    assert_eq!(res.status(), 422);
+    let page = res.text().await.unwrap();
+    let links = summary_links(&page);
+    assert!(
+        links.iter().any(|(t, _)| t == "f-consent_method"),
+        "{links:?}"
+    );
+}

@@ -111,15 +111,19 @@ pub(super) fn form_page(
         1
     };
     let fieldsets = form.fieldsets(tr, &map);
+    let consent = ctx.registering.then(|| form.consent_fieldset(tr, &map));
     // The summary names each field, in the order the form shows them (WCAG 2.2: the user
-    // lands on the summary and goes down it as down the form).
+    // lands on the summary and goes down it as down the form): the profile, the household,
+    // then the consents.
+    let named = |f: &crate::forms::FieldView| (f.name.clone(), f.label.clone());
     let mut order: Vec<(String, String)> = office
         .iter()
         .chain(case_manager.iter())
         .chain(fieldsets.iter().flat_map(|s| s.fields.iter()))
-        .map(|f| (f.name.clone(), f.label.clone()))
+        .map(named)
         .collect();
     order.push(("household".into(), tr.t("legend-household")));
+    order.extend(consent.iter().flat_map(|s| s.fields.iter()).map(named));
     let position = |field: &str| order.iter().position(|(n, _)| n == field);
     let mut summary: Vec<(Option<usize>, String, String)> = errors
         .0
@@ -154,7 +158,7 @@ pub(super) fn form_page(
         case_manager,
         fieldsets,
         household: form.household_rows(tr, &map, blank_rows + extra_rows),
-        consent: ctx.registering.then(|| form.consent_fieldset(tr, &map)),
+        consent,
         matches: ctx.matches,
     }
 }
