@@ -9,6 +9,7 @@ mod exports;
 pub mod files;
 mod model;
 mod results;
+mod samples;
 mod sqlite;
 
 use async_trait::async_trait;
@@ -20,6 +21,7 @@ use time::OffsetDateTime;
 pub use exports::{ExportJob, ExportStatus, ExportStore};
 pub use model::*;
 pub use results::ResultStore;
+pub use samples::{NewSample, SampleRecord, SampleStore, SampledCase};
 pub use sqlite::backup;
 pub use sqlite::{DATABASE_FILE, DatabaseKey, INSTANCE_MARKER, SqliteStore};
 
@@ -28,7 +30,7 @@ pub use sqlite::{DATABASE_FILE, DatabaseKey, INSTANCE_MARKER, SqliteStore};
 pub mod prelude {
     pub use crate::{
         AccountStore, CaseStore, DocumentStore, ExportStore, FormStore, PathwayStore,
-        ReferralStore, ResultStore, RetentionStore, Store,
+        ReferralStore, ResultStore, RetentionStore, SampleStore, Store,
     };
 }
 
@@ -62,6 +64,7 @@ pub trait Store:
     + AttachmentStore
     + FieldStore
     + ExportStore
+    + SampleStore
 {
 }
 
@@ -77,6 +80,7 @@ impl<T> Store for T where
         + AttachmentStore
         + FieldStore
         + ExportStore
+        + SampleStore
 {
 }
 

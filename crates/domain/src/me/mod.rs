@@ -17,6 +17,7 @@ mod indicators;
 pub mod outcomes;
 mod records;
 mod results;
+pub mod samples;
 pub mod sampling;
 pub mod stats;
 pub mod what_works;

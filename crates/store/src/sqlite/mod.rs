@@ -6,10 +6,10 @@
 //! the same time; the busy timeout covers them.
 
 mod accounts;
-mod audit;
+pub(crate) mod audit;
 pub mod backup;
 mod case_batches;
-mod cases;
+pub(crate) mod cases;
 mod community;
 mod export_jobs;
 mod field;
@@ -194,6 +194,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         30,
         "the progress of an import's dry run",
         include_str!("../../migrations/sqlite/0030_import_progress.sql"),
+    ),
+    (
+        31,
+        "monitoring samples",
+        include_str!("../../migrations/sqlite/0031_monitoring_samples.sql"),
     ),
 ];
 

@@ -19,6 +19,7 @@ mod dashboards;
 mod drill_down;
 mod indicators;
 mod outcomes;
+mod samples;
 
 pub(crate) use dashboards::*;
 pub(crate) use drill_down::*;

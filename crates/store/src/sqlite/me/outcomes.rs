@@ -78,10 +78,25 @@ pub(crate) fn outcome_facts(
             low_accuracy: r.get(7)?,
         });
     }
-    // Assistance: referrals that went ahead and community projects (as the indicators count
-    // them), and the items of each case's latest approved plan not cancelled, by dimension
-    // and, for grants, by modality.
-    let sql = format!(
+    let sql = assistance_received();
+    let mut stmt = c.prepare(&sql)?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        if let (Some(i), Some(kind)) = (
+            at(r.get_ref(0)?.as_str().map_err(rusqlite::Error::from)?),
+            r.get::<_, Option<String>>(1)?,
+        ) {
+            out[i].assistance.insert(kind);
+        }
+    }
+    Ok(out)
+}
+
+/// Each case with each kind of assistance it received, as rows (case_id, kind): referrals that
+/// went ahead and community projects (as the indicators count them), and the items of each
+/// case's latest approved plan not cancelled, by dimension and, for grants, by modality.
+pub(super) fn assistance_received() -> String {
+    format!(
         "SELECT case_id, kind FROM {referrals_and_projects}
          UNION
          SELECT p.case_id, {dimension} FROM plan_versions p, json_each(p.content, '$.items') i
@@ -98,16 +113,5 @@ pub(crate) fn outcome_facts(
              FROM plan_versions q WHERE q.case_id = p.case_id AND q.approved_at IS NOT NULL)",
         referrals_and_projects = assistance(),
         dimension = dimension_of_kind(),
-    );
-    let mut stmt = c.prepare(&sql)?;
-    let mut rows = stmt.query([])?;
-    while let Some(r) = rows.next()? {
-        if let (Some(i), Some(kind)) = (
-            at(r.get_ref(0)?.as_str().map_err(rusqlite::Error::from)?),
-            r.get::<_, Option<String>>(1)?,
-        ) {
-            out[i].assistance.insert(kind);
-        }
-    }
-    Ok(out)
+    )
 }

@@ -15,6 +15,7 @@ pub mod forms;
 pub mod pathway;
 pub mod referrals;
 pub mod results;
+pub mod samples;
 
 use std::sync::Arc;
 
@@ -34,7 +35,8 @@ pub async fn run_all(s: Arc<dyn Store>) {
     pathway::run(s.clone()).await;
     referrals::run(s.clone()).await;
     documents::run(s.clone()).await;
-    results::run(s).await;
+    results::run(s.clone()).await;
+    samples::run(s).await;
 }
 
 pub fn profile(given: &str, family: &str) -> ReturneeProfile {

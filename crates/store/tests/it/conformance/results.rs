@@ -360,7 +360,7 @@ async fn programme(s: &Arc<dyn Store>) -> World {
 }
 
 #[allow(clippy::too_many_arguments)]
-async fn survey(
+pub(super) async fn survey(
     s: &Arc<dyn Store>,
     interviewer: UserId,
     case: CaseId,
