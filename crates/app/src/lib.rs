@@ -26,6 +26,7 @@ pub mod replies;
 pub mod results;
 pub mod retention;
 pub mod rss;
+pub mod samples;
 pub mod submissions;
 pub mod two_factor;
 pub mod what_works;

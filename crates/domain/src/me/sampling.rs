@@ -14,12 +14,22 @@ pub fn sample_size(population: u64, margin: f64, confidence: f64) -> u64 {
     {
         return 0;
     }
-    let z = Normal::new(0.0, 1.0)
-        .map(|n| n.inverse_cdf(1.0 - (1.0 - confidence) / 2.0))
-        .unwrap_or(1.96);
-    let n0 = z * z * 0.25 / (margin * margin);
+    let n0 = unlimited_size(margin, confidence);
     let n = n0 / (1.0 + (n0 - 1.0) / population as f64);
     (n.ceil() as u64).min(population)
+}
+
+/// The normal quantile of a two-sided `confidence` (1.96 for 0.95).
+pub fn z_value(confidence: f64) -> f64 {
+    Normal::new(0.0, 1.0)
+        .map(|n| n.inverse_cdf(1.0 - (1.0 - confidence) / 2.0))
+        .unwrap_or(1.96)
+}
+
+/// n₀ = z² · 0.25 / e²: the size for an unlimited population, before the finite correction.
+pub fn unlimited_size(margin: f64, confidence: f64) -> f64 {
+    let z = z_value(confidence);
+    z * z * 0.25 / (margin * margin)
 }
 
 /// A number below `bound`, uniformly (rejection keeps it unbiased). Written out rather than

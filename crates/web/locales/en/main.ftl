@@ -2333,3 +2333,66 @@ what-works-col-baseline = Mean baseline score (of 100)
 what-works-col-adjusted = Adjusted difference (95% interval)
 what-works-link = What works
 plan-summary-row = { $table }, row { $n }
+samples-title = Monitoring samples
+samples-link = Monitoring samples
+samples-intro = When meeting every returnee is not realistic, survey a random sample: its results stand for everyone within the margin of error chosen. Case managers find their sampled returnees in My work.
+samples-draw = Draw a sample
+sample-population = { $count ->
+    [one] One returnee can be sampled (consent to case management on record, monitoring not refused).
+   *[other] { $count } returnees can be sampled (consent to case management on record, monitoring not refused).
+}
+sample-formula = How many: n₀ = z² × 0.25 ÷ e² for a margin of error e at the confidence chosen (z is its normal quantile), then n = n₀ ÷ (1 + (n₀ − 1) ÷ N) for the N returnees who can be sampled, rounded up.
+sample-formula-figures = Here: z = { $z }, e = { $margin }, n₀ = { $n0 }, N = { $population }, so n = { $size }.
+samples-draw-submit = Draw the sample
+samples-list = Samples drawn
+samples-none = No sample has been drawn yet.
+samples-back = All monitoring samples
+field-label = Name of the sample
+field-label-hint = For example "Intermediate round, first half of 2027".
+field-round = Survey round
+field-strata = Stratified by
+field-strata-hint = Each group gets its share of the sample in proportion to its size.
+field-margin = Margin of error, in percentage points
+field-margin-hint = Between 1 and 20: 5 means a share is estimated within ±5 points.
+field-confidence = Confidence level
+sample-strata-none = Nothing (simple random sample)
+sample-strata-office = Office
+sample-strata-sex = Sex
+sample-strata-assistance = Kinds of assistance received
+sample-confidence-90 = 90%
+sample-confidence-95 = 95%
+sample-confidence-99 = 99%
+sample-drawn = Drawn
+sample-size = Size
+sample-size-of = { $size } of { $population }
+coverage-pending = Not yet contacted
+coverage-reached = Reached
+coverage-refused = Refused
+coverage-unreachable = Not reachable
+error-sample-margin = Enter a margin between 1 and 20 percentage points.
+error-sample-no-frame = No returnee can be sampled: none has consent to case management on record, or all refused monitoring.
+sample-margin-points = ±{ $margin } points
+sample-office = Office
+sample-all-offices = All offices
+sample-drawn-by = { $date }, by { $name }
+sample-seed = Seed (draws the same sample again)
+sample-coverage = Coverage
+sample-stratum = Stratum
+sample-members = Sampled returnees
+sample-total = All strata
+sample-stratum-all = Everyone
+sample-top-up-hint = Replacements are drawn at random, in the same way, from returnees not sampled yet, to bring each stratum back to the size of its first draw.
+sample-top-up = Draw replacements for those refused or not reachable
+sample-added = { $count ->
+    [one] One replacement drawn.
+   *[other] { $count } replacements drawn.
+}
+sample-draw = Draw
+sample-first-draw = First draw
+sample-replacement = Replacement (top-up { $draw })
+sample-coverage-col = What became of them
+my-work-samples = Returnees sampled for monitoring
+my-work-samples-intro = Survey each in the round named, or record why you could not. A survey of that round counts as reached by itself.
+my-work-sample-round = { $sample }: { $round } survey
+sample-start-survey = Start the survey
+sample-record-as = Record as

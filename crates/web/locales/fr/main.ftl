@@ -2331,3 +2331,66 @@ what-works-col-baseline = Score de référence moyen (sur 100)
 what-works-col-adjusted = Écart ajusté (intervalle à 95 %)
 what-works-link = Ce qui fonctionne
 plan-summary-row = { $table }, ligne { $n }
+samples-title = Échantillons de suivi
+samples-link = Échantillons de suivi
+samples-intro = Quand il n’est pas réaliste de rencontrer chaque personne de retour, enquêtez auprès d’un échantillon aléatoire : ses résultats valent pour tous, à la marge d’erreur choisie près. Les gestionnaires de cas trouvent leurs personnes tirées dans Mon travail.
+samples-draw = Tirer un échantillon
+sample-population = { $count ->
+    [one] Une personne de retour peut être tirée (consentement à la gestion de cas enregistré, suivi non refusé).
+   *[other] { $count } personnes de retour peuvent être tirées (consentement à la gestion de cas enregistré, suivi non refusé).
+}
+sample-formula = Combien : n₀ = z² × 0,25 ÷ e² pour une marge d’erreur e au niveau de confiance choisi (z en est le quantile de la loi normale), puis n = n₀ ÷ (1 + (n₀ − 1) ÷ N) pour les N personnes qui peuvent être tirées, arrondi à l’entier supérieur.
+sample-formula-figures = Ici : z = { $z }, e = { $margin }, n₀ = { $n0 }, N = { $population }, donc n = { $size }.
+samples-draw-submit = Tirer l’échantillon
+samples-list = Échantillons tirés
+samples-none = Aucun échantillon n’a encore été tiré.
+samples-back = Tous les échantillons de suivi
+field-label = Nom de l’échantillon
+field-label-hint = Par exemple « Enquête intermédiaire, premier semestre 2027 ».
+field-round = Phase d’enquête
+field-strata = Stratifié par
+field-strata-hint = Chaque groupe reçoit sa part de l’échantillon en proportion de sa taille.
+field-margin = Marge d’erreur, en points de pourcentage
+field-margin-hint = Entre 1 et 20 : 5 signifie qu’une proportion est estimée à ±5 points près.
+field-confidence = Niveau de confiance
+sample-strata-none = Rien (échantillon aléatoire simple)
+sample-strata-office = Bureau
+sample-strata-sex = Sexe
+sample-strata-assistance = Types d’aide reçus
+sample-confidence-90 = 90 %
+sample-confidence-95 = 95 %
+sample-confidence-99 = 99 %
+sample-drawn = Tiré
+sample-size = Taille
+sample-size-of = { $size } sur { $population }
+coverage-pending = Pas encore contacté
+coverage-reached = Joint
+coverage-refused = A refusé
+coverage-unreachable = Injoignable
+error-sample-margin = Saisissez une marge entre 1 et 20 points de pourcentage.
+error-sample-no-frame = Aucune personne de retour ne peut être tirée : aucune n’a de consentement à la gestion de cas enregistré, ou toutes ont refusé le suivi.
+sample-margin-points = ±{ $margin } points
+sample-office = Bureau
+sample-all-offices = Tous les bureaux
+sample-drawn-by = { $date }, par { $name }
+sample-seed = Graine (retire le même échantillon)
+sample-coverage = Couverture
+sample-stratum = Strate
+sample-members = Personnes tirées
+sample-total = Toutes les strates
+sample-stratum-all = Tout le monde
+sample-top-up-hint = Les remplaçants sont tirés au hasard, de la même façon, parmi les personnes pas encore tirées, pour ramener chaque strate à la taille de son premier tirage.
+sample-top-up = Tirer des remplaçants pour les refus et les injoignables
+sample-added = { $count ->
+    [one] Un remplaçant tiré.
+   *[other] { $count } remplaçants tirés.
+}
+sample-draw = Tirage
+sample-first-draw = Premier tirage
+sample-replacement = Remplaçant (complément { $draw })
+sample-coverage-col = Résultat
+my-work-samples = Personnes tirées pour le suivi
+my-work-samples-intro = Enquêtez auprès de chacune dans la phase indiquée, ou notez pourquoi vous n’avez pas pu. Une enquête de cette phase compte d’elle-même comme jointe.
+my-work-sample-round = { $sample } : enquête { $round }
+sample-start-survey = Commencer l’enquête
+sample-record-as = Noter comme

@@ -9,6 +9,7 @@ pub mod imports;
 pub mod pathway;
 pub mod referrals;
 pub mod results;
+pub mod samples;
 pub mod what_works;
 
 use axum::Json;
@@ -86,6 +87,10 @@ pub async fn me(ApiCaller(caller): ApiCaller) -> Json<Me> {
         results::create_programme,
         results::values,
         what_works::what_works,
+        samples::list,
+        samples::draw,
+        samples::one,
+        samples::top_up,
         results::evaluations,
         results::create_evaluation,
         community::communities,

@@ -31,6 +31,7 @@ mod input_limits;
 mod languages;
 mod layers;
 mod money;
+mod monitoring_samples;
 mod openrosa;
 mod openrosa_sealed;
 mod openrosa_survey;

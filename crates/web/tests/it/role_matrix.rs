@@ -658,6 +658,15 @@ async fn request(
         "results" | "results.indicator" | "results.records" | "results.export" | "results.export_csv" | "results.dashboard" | "results.terms"
         | "results.what_works" => c.get(&path).await,
         "results.handbook" => c.post_form(&path, &s.csrf, &[]).await,
+        "results.samples" | "results.sample" => c.get(&path).await,
+        "results.samples.draw" => c.post_form(&path, &s.csrf, &[("label", "")]).await,
+        "results.sample.top_up" => c.post_form(&path, &s.csrf, &[]).await,
+        "cases.sample_coverage" => c.post_form(&path, &s.csrf, &[("coverage", "reached")]).await,
+        "api.samples.list" | "api.samples.get" => api(reqwest::Method::GET, &path).send().await.unwrap(),
+        "api.samples.draw" => {
+            post_json(&api, &path, json!({"label": "", "round": "final", "margin": 5, "confidence": 95})).await
+        }
+        "api.samples.top_up" => post_json(&api, &path, json!({})).await,
         "communities" | "communities.new" | "communities.criteria" | "communities.view" | "projects" | "projects.view"
         | "projects.new" | "structural" | "structural.new" | "structural.view" | "records.forms.view" => c.get(&path).await,
         "communities.create" | "communities.save" | "projects.create" | "projects.save" | "structural.create"

@@ -16,7 +16,7 @@ use store::{
 };
 
 /// A scored survey of `round`, straight through the store.
-async fn scored(
+pub(crate) async fn scored(
     app: &TestApp,
     by: &User,
     case: domain::CaseId,

@@ -12,12 +12,22 @@ pub struct WorkRow {
     pub due: Vec<DueView>,
 }
 
+/// A returnee sampled for a monitoring round, still to be reached.
+pub struct SampledRow {
+    pub case_href: String,
+    pub number: String,
+    pub name: String,
+    pub what: String,
+    pub coverage_href: String,
+}
+
 #[derive(Template)]
 #[template(path = "my_work.html")]
 pub struct MyWorkPage {
     pub(super) c: Chrome,
     pub(super) rows: Vec<WorkRow>,
     pub(super) summary: String,
+    pub(super) sampled: Vec<SampledRow>,
 }
 
 /// A case manager's worklist: urgent referrals, overdue and upcoming visits, surveys due,
@@ -87,10 +97,28 @@ pub async fn my_work(
     let summary = tr.t2("my-work-summary", "urgent", urgent, "overdue", overdue)
         + " · "
         + &tr.tn("my-work-cases", rows.len() as u64);
+    let sampled = app::samples::to_reach(&state, &actor)
+        .await?
+        .into_iter()
+        .map(|(sample, m)| SampledRow {
+            case_href: format!("/cases/{}", m.case.id),
+            number: m.case.number.clone(),
+            name: format!("{} {}", m.case.given_name, m.case.family_name),
+            what: tr.t2(
+                "my-work-sample-round",
+                "sample",
+                &sample.label,
+                "round",
+                tr.t_of("rss-round", sample.design.round.as_str()),
+            ),
+            coverage_href: format!("/cases/{}/samples/{}/coverage", m.case.id, sample.id),
+        })
+        .collect();
     render(&MyWorkPage {
         c: Chrome::new(&state, tr.clone(), Some(&caller)),
         rows,
         summary,
+        sampled,
     })
 }
 

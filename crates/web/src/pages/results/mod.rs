@@ -41,6 +41,7 @@ mod drill;
 mod examples;
 mod indicator;
 mod overview;
+mod samples;
 mod spreadsheet;
 mod what_works;
 
@@ -49,5 +50,6 @@ pub use drill::*;
 pub use examples::*;
 pub use indicator::*;
 pub use overview::*;
+pub use samples::*;
 pub use spreadsheet::*;
 pub use what_works::*;

@@ -47,6 +47,8 @@ pub struct ResultsPage {
     pub(super) evaluations: Vec<ItemView>,
     pub(super) lessons: Vec<ItemView>,
     pub(super) can_manage: bool,
+    /// May see monitoring samples (they name case numbers).
+    pub(super) can_sample: bool,
 }
 
 pub async fn hub(
@@ -133,5 +135,6 @@ pub async fn hub(
             })
             .collect(),
         can_manage: authorize(&actor, Action::ManageResults, Resource::Programme).is_ok(),
+        can_sample: authorize(&actor, Action::ListCases, Resource::Programme).is_ok(),
     })
 }

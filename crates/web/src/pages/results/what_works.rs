@@ -106,7 +106,7 @@ fn row(tr: &Tr, axis: Axis, g: &GroupFigures) -> GroupRow {
     }
 }
 
-fn label(tr: &Tr, axis: Axis, group: &str) -> String {
+pub(super) fn label(tr: &Tr, axis: Axis, group: &str) -> String {
     match (axis, group) {
         (_, "unknown") => tr.t("not-recorded"),
         (Axis::Assistance, "cash" | "in_kind") => tr.t_of("what-works-grant", group),
