@@ -10,6 +10,7 @@ pub mod files;
 mod model;
 mod results;
 mod samples;
+mod spot_checks;
 mod sqlite;
 
 use async_trait::async_trait;
@@ -22,6 +23,7 @@ pub use exports::{ExportJob, ExportStatus, ExportStore};
 pub use model::*;
 pub use results::ResultStore;
 pub use samples::{NewSample, SampleRecord, SampleStore, SampledCase};
+pub use spot_checks::{NewSpotCheck, SpotCheckItem, SpotCheckRecord, SpotCheckStore, SpotItem};
 pub use sqlite::backup;
 pub use sqlite::{DATABASE_FILE, DatabaseKey, INSTANCE_MARKER, SqliteStore};
 
@@ -30,7 +32,7 @@ pub use sqlite::{DATABASE_FILE, DatabaseKey, INSTANCE_MARKER, SqliteStore};
 pub mod prelude {
     pub use crate::{
         AccountStore, CaseStore, DocumentStore, ExportStore, FormStore, PathwayStore,
-        ReferralStore, ResultStore, RetentionStore, SampleStore, Store,
+        ReferralStore, ResultStore, RetentionStore, SampleStore, SpotCheckStore, Store,
     };
 }
 
@@ -65,6 +67,7 @@ pub trait Store:
     + FieldStore
     + ExportStore
     + SampleStore
+    + SpotCheckStore
 {
 }
 
@@ -81,6 +84,7 @@ impl<T> Store for T where
         + FieldStore
         + ExportStore
         + SampleStore
+        + SpotCheckStore
 {
 }
 

@@ -19,6 +19,7 @@ mod records;
 mod results;
 pub mod samples;
 pub mod sampling;
+pub mod spot_checks;
 pub mod stats;
 pub mod what_works;
 

@@ -73,8 +73,14 @@ named_enum!(
         /// A positive rapid vulnerability screening: the full screening and a risk assessment
         /// are due as soon as possible.
         FollowUpScreening = "follow_up_screening",
+        /// A spot check found what was recorded differs from what the returnee says: look into
+        /// it and correct the record.
+        SpotCheckDiscrepancy = "spot_check_discrepancy",
     }
 );
+
+/// Days given to look into a spot check's discrepancy.
+pub const SPOT_CHECK_TASK_DAYS: i64 = 14;
 
 /// Days given to a follow-up screening raised by a positive rapid screening.
 pub const FOLLOW_UP_SCREENING_DAYS: i64 = 7;

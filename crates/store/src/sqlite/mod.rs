@@ -17,7 +17,7 @@ mod files;
 mod forms;
 mod imports;
 mod me;
-mod pathway;
+pub(crate) mod pathway;
 mod plans;
 mod referrals;
 mod retention;
@@ -199,6 +199,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         31,
         "monitoring samples",
         include_str!("../../migrations/sqlite/0031_monitoring_samples.sql"),
+    ),
+    (
+        32,
+        "spot checks",
+        include_str!("../../migrations/sqlite/0032_spot_checks.sql"),
     ),
 ];
 

@@ -20,6 +20,7 @@ mod drill_down;
 mod indicators;
 mod outcomes;
 mod samples;
+mod spot_checks;
 
 pub(crate) use dashboards::*;
 pub(crate) use drill_down::*;

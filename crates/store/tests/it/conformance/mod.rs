@@ -16,6 +16,7 @@ pub mod pathway;
 pub mod referrals;
 pub mod results;
 pub mod samples;
+pub mod spot_checks;
 
 use std::sync::Arc;
 
@@ -36,7 +37,8 @@ pub async fn run_all(s: Arc<dyn Store>) {
     referrals::run(s.clone()).await;
     documents::run(s.clone()).await;
     results::run(s.clone()).await;
-    samples::run(s).await;
+    samples::run(s.clone()).await;
+    spot_checks::run(s).await;
 }
 
 pub fn profile(given: &str, family: &str) -> ReturneeProfile {
