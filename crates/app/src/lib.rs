@@ -27,6 +27,7 @@ pub mod results;
 pub mod retention;
 pub mod rss;
 pub mod samples;
+pub mod spot_checks;
 pub mod submissions;
 pub mod two_factor;
 pub mod what_works;

@@ -335,7 +335,7 @@ pub fn may_read_sensitive(actor: &Actor, case: &CaseRecord) -> bool {
 }
 
 /// A journal entry about to be written.
-fn new_entry<T: serde::Serialize>(
+pub(crate) fn new_entry<T: serde::Serialize>(
     case: CaseId,
     kind: EntryKind,
     date: Date,

@@ -10,6 +10,7 @@ pub mod pathway;
 pub mod referrals;
 pub mod results;
 pub mod samples;
+pub mod spot_checks;
 pub mod what_works;
 
 use axum::Json;
@@ -91,6 +92,10 @@ pub async fn me(ApiCaller(caller): ApiCaller) -> Json<Me> {
         samples::draw,
         samples::one,
         samples::top_up,
+        spot_checks::list,
+        spot_checks::draw,
+        spot_checks::one,
+        spot_checks::verify,
         results::evaluations,
         results::create_evaluation,
         community::communities,

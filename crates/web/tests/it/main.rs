@@ -49,6 +49,7 @@ mod rss_journey;
 mod session_ended;
 mod sign_in_next;
 mod sign_in_throttling;
+mod spot_checks;
 mod survey_imports;
 mod two_step;
 mod visit_window;

@@ -667,6 +667,12 @@ async fn request(
             post_json(&api, &path, json!({"label": "", "round": "final", "margin": 5, "confidence": 95})).await
         }
         "api.samples.top_up" => post_json(&api, &path, json!({})).await,
+        "results.spot_checks" | "results.spot_check" => c.get(&path).await,
+        "results.spot_checks.draw" => c.post_form(&path, &s.csrf, &[("kind", "")]).await,
+        "results.spot_check.verify" => c.post_form(&path, &s.csrf, &[("outcome", "confirmed")]).await,
+        "api.spot_checks.list" | "api.spot_checks.get" => api(reqwest::Method::GET, &path).send().await.unwrap(),
+        "api.spot_checks.draw" => post_json(&api, &path, json!({"kind": "survey", "share": 0, "days": 30})).await,
+        "api.spot_checks.verify" => post_json(&api, &path, json!({"outcome": "confirmed"})).await,
         "communities" | "communities.new" | "communities.criteria" | "communities.view" | "projects" | "projects.view"
         | "projects.new" | "structural" | "structural.new" | "structural.view" | "records.forms.view" => c.get(&path).await,
         "communities.create" | "communities.save" | "projects.create" | "projects.save" | "structural.create"

@@ -42,6 +42,7 @@ mod examples;
 mod indicator;
 mod overview;
 mod samples;
+mod spot_checks;
 mod spreadsheet;
 mod what_works;
 
@@ -51,5 +52,6 @@ pub use examples::*;
 pub use indicator::*;
 pub use overview::*;
 pub use samples::*;
+pub use spot_checks::*;
 pub use spreadsheet::*;
 pub use what_works::*;

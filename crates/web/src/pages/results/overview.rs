@@ -49,6 +49,7 @@ pub struct ResultsPage {
     pub(super) can_manage: bool,
     /// May see monitoring samples (they name case numbers).
     pub(super) can_sample: bool,
+    pub(super) can_spot_check: bool,
 }
 
 pub async fn hub(
@@ -136,5 +137,6 @@ pub async fn hub(
             .collect(),
         can_manage: authorize(&actor, Action::ManageResults, Resource::Programme).is_ok(),
         can_sample: authorize(&actor, Action::ListCases, Resource::Programme).is_ok(),
+        can_spot_check: authorize(&actor, Action::ManageProgramme, Resource::Programme).is_ok(),
     })
 }
