@@ -80,10 +80,13 @@ pub enum Action {
     ExportPseudonymised,
     /// Import records in bulk from a file (returnees, survey results).
     ImportRecords,
+    /// Read and handle the feedback and complaints left through the public page. Case managers
+    /// never hold it: a complaint may be about them.
+    HandleFeedback,
 }
 
 impl Action {
-    pub const ALL: [Action; 30] = [
+    pub const ALL: [Action; 31] = [
         Action::ListCases,
         Action::ReadCase,
         Action::CreateCase,
@@ -114,6 +117,7 @@ impl Action {
         Action::ExportPersonal,
         Action::ExportPseudonymised,
         Action::ImportRecords,
+        Action::HandleFeedback,
     ];
 
     /// Name used in `docs/roles.md` and in audit entries.
@@ -149,6 +153,7 @@ impl Action {
             Action::ExportPersonal => "data.export",
             Action::ExportPseudonymised => "data.export-pseudonymised",
             Action::ImportRecords => "data.import",
+            Action::HandleFeedback => "feedback.handle",
         }
     }
 }

@@ -12,6 +12,7 @@ pub mod consent;
 pub mod disclosure;
 pub mod duplicates;
 pub mod export;
+pub mod feedback;
 pub mod ids;
 pub mod import;
 pub mod language;

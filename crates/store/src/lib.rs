@@ -6,6 +6,7 @@
 //! suite lives in `tests/it/conformance/` (one module per part of the store) and runs against every implementation.
 
 mod exports;
+mod feedback;
 pub mod files;
 mod model;
 mod results;
@@ -20,6 +21,7 @@ use domain::{CaseId, OfficeCode, OfficeId, UserId, Username};
 use time::OffsetDateTime;
 
 pub use exports::{ExportJob, ExportStatus, ExportStore};
+pub use feedback::{FeedbackChange, FeedbackIn, FeedbackRecord, FeedbackStore};
 pub use model::*;
 pub use results::ResultStore;
 pub use samples::{NewSample, SampleRecord, SampleStore, SampledCase};
@@ -31,8 +33,9 @@ pub use sqlite::{DATABASE_FILE, DatabaseKey, INSTANCE_MARKER, SqliteStore};
 /// `dyn Store`).
 pub mod prelude {
     pub use crate::{
-        AccountStore, CaseStore, DocumentStore, ExportStore, FormStore, PathwayStore,
-        ReferralStore, ResultStore, RetentionStore, SampleStore, SpotCheckStore, Store,
+        AccountStore, CaseStore, DocumentStore, ExportStore, FeedbackStore, FormStore,
+        PathwayStore, ReferralStore, ResultStore, RetentionStore, SampleStore, SpotCheckStore,
+        Store,
     };
 }
 
@@ -68,6 +71,7 @@ pub trait Store:
     + ExportStore
     + SampleStore
     + SpotCheckStore
+    + FeedbackStore
 {
 }
 
@@ -85,6 +89,7 @@ impl<T> Store for T where
         + ExportStore
         + SampleStore
         + SpotCheckStore
+        + FeedbackStore
 {
 }
 

@@ -12,6 +12,7 @@ mod case_batches;
 pub(crate) mod cases;
 mod community;
 mod export_jobs;
+mod feedback;
 mod field;
 mod files;
 mod forms;
@@ -204,6 +205,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         32,
         "spot checks",
         include_str!("../../migrations/sqlite/0032_spot_checks.sql"),
+    ),
+    (
+        33,
+        "feedback and complaints",
+        include_str!("../../migrations/sqlite/0033_feedback.sql"),
     ),
 ];
 

@@ -72,6 +72,12 @@ async fn spot_checks() {
     conformance::spot_checks::run(s).await;
 }
 
+#[tokio::test]
+async fn feedback() {
+    let (_dir, s) = fresh().await;
+    conformance::feedback::run(s).await;
+}
+
 /// Every part on one database, as a server backend's parts would share one: the parts'
 /// records must not disturb each other's checks.
 #[tokio::test]
@@ -96,7 +102,7 @@ async fn database_is_in_wal_mode_with_foreign_keys_and_reopens_idempotently() {
     let migrations: i64 = c
         .query_row("SELECT count(*) FROM schema_migrations", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(migrations, 32, "each migration recorded once");
+    assert_eq!(migrations, 33, "each migration recorded once");
 }
 
 /// A common family name among many cases takes the "walk the list order" plan; a rare one takes

@@ -10,6 +10,7 @@
 pub mod accounts;
 pub mod cases;
 pub mod documents;
+pub mod feedback;
 pub mod field;
 pub mod forms;
 pub mod pathway;
@@ -38,7 +39,8 @@ pub async fn run_all(s: Arc<dyn Store>) {
     documents::run(s.clone()).await;
     results::run(s.clone()).await;
     samples::run(s.clone()).await;
-    spot_checks::run(s).await;
+    spot_checks::run(s.clone()).await;
+    feedback::run(s).await;
 }
 
 pub fn profile(given: &str, family: &str) -> ReturneeProfile {
