@@ -14,6 +14,7 @@ pub mod community;
 pub mod dashboards;
 mod error;
 pub mod exports;
+pub mod feedback;
 pub mod field;
 pub mod forms;
 pub mod imports;

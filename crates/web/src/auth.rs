@@ -268,11 +268,28 @@ pub fn session_cookie(token: String, secure: bool) -> Cookie<'static> {
 }
 
 pub fn login_csrf_cookie(token: String, secure: bool) -> Cookie<'static> {
-    Cookie::build((LOGIN_CSRF_COOKIE, token))
+    form_token_cookie(LOGIN_CSRF_COOKIE, "/login", token, secure)
+}
+
+/// The cookie holding the public feedback form's token (no session there either).
+pub const FEEDBACK_CSRF_COOKIE: &str = "reintegra_feedback";
+
+pub fn feedback_csrf_cookie(token: String, secure: bool) -> Cookie<'static> {
+    form_token_cookie(FEEDBACK_CSRF_COOKIE, "/feedback", token, secure)
+}
+
+/// A form's token for a page used without a session, sent back only to that page's path.
+fn form_token_cookie(
+    name: &'static str,
+    path: &'static str,
+    token: String,
+    secure: bool,
+) -> Cookie<'static> {
+    Cookie::build((name, token))
         .http_only(true)
         .same_site(SameSite::Strict)
         .secure(secure)
-        .path("/login")
+        .path(path)
         .build()
 }
 

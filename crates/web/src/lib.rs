@@ -56,6 +56,8 @@ pub struct AppState {
     /// A hash checked when a sign-in names an unknown user, so that answering takes as long as
     /// for a real one.
     pub dummy_hash: Arc<String>,
+    /// Feedback left on the public page, per sender's address: five in ten minutes.
+    pub feedback_limit: Arc<security::RateLimit>,
 }
 
 impl std::ops::Deref for AppState {
@@ -93,6 +95,10 @@ impl AppState {
             i18n: Arc::new(i18n),
             config: Arc::new(config),
             dummy_hash: Arc::new(auth::hash_password(auth::random_token()).await?),
+            feedback_limit: Arc::new(security::RateLimit::new(
+                5,
+                std::time::Duration::from_secs(600),
+            )),
         })
     }
 }

@@ -56,3 +56,90 @@ pub async fn security_headers(State(state): State<AppState>, req: Request, next:
     }
     res
 }
+
+/// A limit on what one address may do within a window, for pages used without an account.
+/// Addresses are held only in memory, as a hash keyed with a secret drawn at start-up, for the
+/// window: neither the database nor the logs ever hold them. Each server counts its own (with
+/// several servers behind a balancer, the limit is per server).
+pub struct RateLimit {
+    salt: String,
+    per_address: usize,
+    window: std::time::Duration,
+    recent: std::sync::Mutex<std::collections::HashMap<[u8; 32], Vec<std::time::Instant>>>,
+}
+
+/// Addresses remembered at most; past it, those with nothing in the window are forgotten, and
+/// if that is not enough, new ones are refused until the window moves on.
+const MAX_ADDRESSES: usize = 10_000;
+
+impl RateLimit {
+    pub fn new(per_address: usize, window: std::time::Duration) -> Self {
+        RateLimit {
+            salt: app::accounts::random_token(),
+            per_address,
+            window,
+            recent: Default::default(),
+        }
+    }
+
+    fn key(&self, addr: &str) -> [u8; 32] {
+        use sha2::{Digest, Sha256};
+        Sha256::new()
+            .chain_update(self.salt.as_bytes())
+            .chain_update(addr.as_bytes())
+            .finalize()
+            .into()
+    }
+
+    /// Whether one more may be taken from `addr` now.
+    pub fn allows(&self, addr: &str) -> bool {
+        let now = std::time::Instant::now();
+        let key = self.key(addr);
+        let Ok(mut recent) = self.recent.lock() else {
+            return false;
+        };
+        if !recent.contains_key(&key) && recent.len() >= MAX_ADDRESSES {
+            recent.retain(|_, times| times.iter().any(|t| now.duration_since(*t) < self.window));
+            if recent.len() >= MAX_ADDRESSES {
+                return false;
+            }
+        }
+        recent.get(&key).is_none_or(|times| {
+            times
+                .iter()
+                .filter(|t| now.duration_since(**t) < self.window)
+                .count()
+                < self.per_address
+        })
+    }
+
+    /// Counts one taken from `addr`.
+    pub fn count(&self, addr: &str) {
+        let now = std::time::Instant::now();
+        let key = self.key(addr);
+        if let Ok(mut recent) = self.recent.lock() {
+            let times = recent.entry(key).or_default();
+            times.retain(|t| now.duration_since(*t) < self.window);
+            times.push(now);
+        }
+    }
+}
+
+#[cfg(test)]
+mod rate_limit_tests {
+    use super::*;
+
+    #[test]
+    fn an_address_is_limited_within_the_window_and_others_are_not() {
+        let limit = RateLimit::new(2, std::time::Duration::from_secs(60));
+        assert!(limit.allows("10.0.0.1"));
+        limit.count("10.0.0.1");
+        limit.count("10.0.0.1");
+        assert!(!limit.allows("10.0.0.1"));
+        assert!(limit.allows("10.0.0.2"));
+        let gone = RateLimit::new(1, std::time::Duration::from_millis(1));
+        gone.count("10.0.0.1");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        assert!(gone.allows("10.0.0.1"), "the window moved on");
+    }
+}

@@ -4,6 +4,7 @@
 pub mod cases;
 pub mod community;
 pub mod exports;
+pub mod feedback;
 pub mod forms;
 pub mod imports;
 pub mod pathway;
@@ -96,6 +97,9 @@ pub async fn me(ApiCaller(caller): ApiCaller) -> Json<Me> {
         spot_checks::draw,
         spot_checks::one,
         spot_checks::verify,
+        feedback::list,
+        feedback::one,
+        feedback::step,
         results::evaluations,
         results::create_evaluation,
         community::communities,

@@ -5,6 +5,7 @@ pub mod account;
 pub mod admin;
 pub mod cases;
 pub mod community;
+pub mod feedback;
 pub mod instruments;
 pub mod language;
 pub mod login;
@@ -171,7 +172,7 @@ impl Chrome {
             let actor = c.actor();
             let can = |a: Action| authorize(&actor, a, Resource::Programme).is_ok();
             // In the order they appear; each only for those whose role allows it.
-            let links: [(Action, &'static str, String); 14] = [
+            let links: [(Action, &'static str, String); 15] = [
                 (Action::ListCases, "/cases", tr.t("nav-cases")),
                 (Action::UpdateCase, "/my-work", tr.t("nav-my-work")),
                 (Action::ReadReferral, "/referrals", tr.t("nav-referrals")),
@@ -193,6 +194,11 @@ impl Chrome {
                 (Action::CreateCase, "/cases/new", tr.t("nav-new-case")),
                 (Action::ReadAggregates, "/overview", tr.t("nav-overview")),
                 (Action::ReadAggregates, "/results", tr.t("nav-results")),
+                (
+                    Action::HandleFeedback,
+                    "/feedback/inbox",
+                    tr.t("nav-feedback"),
+                ),
                 (Action::ManageUsers, "/admin/users", tr.t("nav-users")),
             ];
             for (action, href, label) in links {
@@ -220,6 +226,38 @@ impl Chrome {
             demo: state.config.demo,
         }
     }
+}
+
+/// The address this site is reached at, as the request names it (`https://host`): for links
+/// printed on paper or sent out.
+pub fn site_origin(state: &AppState, headers: &axum::http::HeaderMap) -> String {
+    let host = headers
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("localhost");
+    let scheme = if crate::auth::is_secure(state, headers) {
+        "https"
+    } else {
+        "http"
+    };
+    format!("{scheme}://{host}")
+}
+
+/// The line printed on a plan or a referral slip telling the returnee where to leave feedback
+/// or a complaint, with their office's short code.
+pub fn feedback_line(
+    state: &AppState,
+    tr: &Tr,
+    headers: &axum::http::HeaderMap,
+    office_code: &str,
+) -> String {
+    tr.t2(
+        "print-feedback",
+        "url",
+        format!("{}/feedback", site_origin(state, headers)),
+        "code",
+        office_code,
+    )
 }
 
 pub fn render(t: &impl askama::Template) -> Result<Response, AppError> {

@@ -14,6 +14,7 @@ use crate::{AppState, api, assets, pages};
 mod account;
 mod cases;
 mod community;
+mod feedback;
 mod field;
 mod forms;
 mod pathway;
@@ -75,6 +76,10 @@ const FEATURES: &[Feature] = &[
     Feature {
         routes: field::ROUTES,
         handler: field::handler,
+    },
+    Feature {
+        routes: feedback::ROUTES,
+        handler: feedback::handler,
     },
     Feature {
         routes: pathway::ROUTES,

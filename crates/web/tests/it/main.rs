@@ -20,6 +20,7 @@ mod double_posts;
 mod erasure;
 mod error_summaries;
 mod exports;
+mod feedback;
 mod field_forms;
 mod form_files;
 mod forms_journey;

@@ -668,6 +668,15 @@ async fn request(
         }
         "api.samples.top_up" => post_json(&api, &path, json!({})).await,
         "results.spot_checks" | "results.spot_check" => c.get(&path).await,
+        "feedback.form" | "feedback.inbox" | "feedback.item" => c.get(&path).await,
+        "feedback.submit" => {
+            // The public form's own token, from the page that sets its cookie.
+            let token = c.csrf("/feedback").await;
+            c.post_form(&path, &token, &[("message", "")]).await
+        }
+        "feedback.step" => c.post_form(&path, &s.csrf, &[("step", "acknowledge")]).await,
+        "api.feedback.list" | "api.feedback.get" => api(reqwest::Method::GET, &path).send().await.unwrap(),
+        "api.feedback.step" => post_json(&api, &path, json!({"step": "acknowledge"})).await,
         "results.spot_checks.draw" => c.post_form(&path, &s.csrf, &[("kind", "")]).await,
         "results.spot_check.verify" => c.post_form(&path, &s.csrf, &[("outcome", "confirmed")]).await,
         "api.spot_checks.list" | "api.spot_checks.get" => api(reqwest::Method::GET, &path).send().await.unwrap(),

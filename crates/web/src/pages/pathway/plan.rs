@@ -500,12 +500,14 @@ pub struct PlanPrintPage {
     pub(super) place_of_return: String,
     pub(super) plan: PlanView,
     pub(super) document_languages: Vec<crate::pages::DocumentLanguage>,
+    pub(super) feedback: String,
 }
 
 pub async fn plan_print(
     State(state): State<AppState>,
     crate::pages::DocumentTr { tr, languages }: crate::pages::DocumentTr,
     SignedIn(caller): SignedIn,
+    headers: axum::http::HeaderMap,
     Path(id): Path<String>,
     Query(q): Query<VersionQuery>,
 ) -> Result<Response, AppError> {
@@ -531,6 +533,7 @@ pub async fn plan_print(
         place_of_return,
         plan: plan_view(&tr, v, &app::programme::currency(&state).await?),
         document_languages: languages,
+        feedback: crate::pages::feedback_line(&state, &tr, &headers, p.case.office.code.as_str()),
     })
 }
 

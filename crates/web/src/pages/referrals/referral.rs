@@ -467,16 +467,7 @@ pub async fn create_link(
     let days = form.days.trim().parse().unwrap_or(0);
     match rf::create_link(&state, &actor, &r, days).await {
         Ok((token, _)) => {
-            let host = headers
-                .get(axum::http::header::HOST)
-                .and_then(|h| h.to_str().ok())
-                .unwrap_or("localhost");
-            let scheme = if crate::auth::is_secure(&state, &headers) {
-                "https"
-            } else {
-                "http"
-            };
-            let url = format!("{scheme}://{host}/r/{token}");
+            let url = format!("{}/r/{token}", crate::pages::site_origin(&state, &headers));
             let page = referral_page(
                 &Page::of(&state, &tr, &caller),
                 &case,
@@ -525,6 +516,7 @@ pub struct SlipPage {
     pub(super) sop: Vec<DetailGroup>,
     pub(super) number: String,
     pub(super) document_languages: Vec<crate::pages::DocumentLanguage>,
+    pub(super) feedback: String,
 }
 
 /// The printable slip the returnee takes to the provider: only the consented parts.
@@ -532,6 +524,7 @@ pub async fn referral_slip(
     State(state): State<AppState>,
     crate::pages::DocumentTr { tr, languages }: crate::pages::DocumentTr,
     SignedIn(caller): SignedIn,
+    headers: axum::http::HeaderMap,
     Path((id, rid)): Path<(String, String)>,
 ) -> Result<Response, AppError> {
     let actor = caller.actor();
@@ -552,5 +545,6 @@ pub async fn referral_slip(
         sop: vec![sop_group(&tr, &service.service)],
         number: case.number.to_string(),
         document_languages: languages,
+        feedback: crate::pages::feedback_line(&state, &tr, &headers, case.office.code.as_str()),
     })
 }
