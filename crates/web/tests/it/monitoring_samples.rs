@@ -10,7 +10,6 @@ use crate::webdriver::Browser;
 use domain::Role;
 use domain::rss::Round;
 use serde_json::{Value, json};
-use store::{AuditContext, FormOrigin, NewFormVersion};
 
 /// Office DKR with twelve returnees of case manager cm.smp (six women, six men), an M&E
 /// officer, and a case manager of another office.
@@ -20,19 +19,7 @@ async fn programme(app: &TestApp) -> Vec<String> {
     app.user("cm.smp", Role::CaseManager, Some(office)).await;
     app.user("me.smp", Role::MeOfficer, Some(office)).await;
     app.user("cm.ths", Role::CaseManager, Some(other)).await;
-    app.store
-        .install_shipped_form(
-            NewFormVersion {
-                form_id: "ww.rss".into(),
-                version: "1".into(),
-                title: "RSS".into(),
-                definition: "{}".into(),
-                origin: FormOrigin::Shipped,
-            },
-            AuditContext::system(time::OffsetDateTime::now_utc(), "test"),
-        )
-        .await
-        .unwrap();
+    crate::what_works::install_survey_form(app).await;
     let cm = app.signed_in("cm.smp").await;
     let mut ids = Vec::new();
     for i in 0..12u8 {

@@ -9,7 +9,6 @@ use crate::webdriver::Browser;
 use domain::Role;
 use domain::rss::Round;
 use serde_json::{Value, json};
-use store::{AuditContext, FormOrigin, NewFormVersion};
 
 /// Office DKR: three returnees of cm.spot, two surveyed by the case manager and one by the
 /// programme manager pm.spot, all this week.
@@ -20,19 +19,7 @@ async fn programme(app: &TestApp) {
         .user("pm.spot", Role::ProgrammeManager, Some(office))
         .await;
     app.user("me.spot", Role::MeOfficer, Some(office)).await;
-    app.store
-        .install_shipped_form(
-            NewFormVersion {
-                form_id: "ww.rss".into(),
-                version: "1".into(),
-                title: "RSS".into(),
-                definition: "{}".into(),
-                origin: FormOrigin::Shipped,
-            },
-            AuditContext::system(time::OffsetDateTime::now_utc(), "test"),
-        )
-        .await
-        .unwrap();
+    crate::what_works::install_survey_form(app).await;
     let client = app.signed_in("cm.spot").await;
     for (given, by) in [("Awa", &cm), ("Binta", &cm), ("Coumba", &pm)] {
         let (id, _) = register_named(app, &client, given, "female").await;

@@ -15,7 +15,24 @@ use store::{
     SubmissionStatus, SubmissionUpdate, User,
 };
 
-/// A scored survey of `round`, straight through the store.
+/// The form [`scored`] files its surveys under.
+pub(crate) async fn install_survey_form(app: &TestApp) {
+    app.store
+        .install_shipped_form(
+            NewFormVersion {
+                form_id: "ww.rss".into(),
+                version: "1".into(),
+                title: "RSS".into(),
+                definition: "{}".into(),
+                origin: FormOrigin::Shipped,
+            },
+            AuditContext::system(time::OffsetDateTime::now_utc(), "test"),
+        )
+        .await
+        .unwrap();
+}
+
+/// A scored survey of `round`, straight through the store (after [`install_survey_form`]).
 pub(crate) async fn scored(
     app: &TestApp,
     by: &User,
@@ -108,19 +125,7 @@ async fn programme(app: &TestApp) {
     let cm = app.user("cm.ww", Role::CaseManager, Some(office)).await;
     app.user("me.ww", Role::MeOfficer, Some(office)).await;
     app.user("viewer.ww", Role::Viewer, None).await;
-    app.store
-        .install_shipped_form(
-            NewFormVersion {
-                form_id: "ww.rss".into(),
-                version: "1".into(),
-                title: "RSS".into(),
-                definition: "{}".into(),
-                origin: FormOrigin::Shipped,
-            },
-            AuditContext::system(time::OffsetDateTime::now_utc(), "test"),
-        )
-        .await
-        .unwrap();
+    install_survey_form(app).await;
     let client = app.signed_in("cm.ww").await;
     for i in 0..40u32 {
         let female = i < 20;

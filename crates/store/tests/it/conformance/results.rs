@@ -100,18 +100,7 @@ async fn programme(s: &Arc<dyn Store>) -> World {
     );
 
     // Surveys: completed with their scores.
-    s.install_shipped_form(
-        NewFormVersion {
-            form_id: "res.rss".into(),
-            version: "1".into(),
-            title: "RSS".into(),
-            definition: "{}".into(),
-            origin: FormOrigin::Shipped,
-        },
-        AuditContext::system(NOW, "start-up"),
-    )
-    .await
-    .unwrap();
+    install_survey_form(s).await;
     for (case, round, day, composite, economic, q19) in [
         (
             awa,
@@ -357,6 +346,22 @@ async fn programme(s: &Arc<dyn Store>) -> World {
         answered_awa: hours(3),
         sent_bakary: hours(2),
     }
+}
+
+/// The form [`survey`] files its surveys under, installed once.
+pub(super) async fn install_survey_form(s: &Arc<dyn Store>) {
+    s.install_shipped_form(
+        NewFormVersion {
+            form_id: "res.rss".into(),
+            version: "1".into(),
+            title: "RSS".into(),
+            definition: "{}".into(),
+            origin: FormOrigin::Shipped,
+        },
+        AuditContext::system(NOW, "start-up"),
+    )
+    .await
+    .unwrap();
 }
 
 #[allow(clippy::too_many_arguments)]

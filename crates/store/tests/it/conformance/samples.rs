@@ -171,19 +171,8 @@ pub async fn run(s: Arc<dyn Store>) {
         ["draw", "members", "design", "draw", "members"]
     );
 
-    // The survey form the results part uses, installed once.
-    s.install_shipped_form(
-        NewFormVersion {
-            form_id: "res.rss".into(),
-            version: "1".into(),
-            title: "RSS".into(),
-            definition: "{}".into(),
-            origin: FormOrigin::Shipped,
-        },
-        AuditContext::system(NOW, "start-up"),
-    )
-    .await
-    .unwrap();
+    // The form the surveys below are filed under.
+    super::results::install_survey_form(&s).await;
     // A survey of the sample's round since the draw shows as surveyed; an earlier one or
     // another round does not.
     super::results::survey(

@@ -44,18 +44,7 @@ pub async fn run(s: Arc<dyn Store>) {
             .unwrap();
         paid.push(e.id);
     }
-    s.install_shipped_form(
-        NewFormVersion {
-            form_id: "res.rss".into(),
-            version: "1".into(),
-            title: "RSS".into(),
-            definition: "{}".into(),
-            origin: FormOrigin::Shipped,
-        },
-        AuditContext::system(NOW, "start-up"),
-    )
-    .await
-    .unwrap();
+    super::results::install_survey_form(&s).await;
     super::results::survey(
         &s,
         cm.id,

@@ -243,6 +243,33 @@ pub async fn draw_sample(
     }
 }
 
+/// Where a random draw (a sample, a spot check) was made, when, by whom and from what seed.
+pub(super) fn drawn_facts(
+    tr: &Tr,
+    office_code: Option<&str>,
+    on: time::Date,
+    by: &str,
+    seed: u64,
+) -> Vec<(String, String)> {
+    vec![
+        (
+            tr.t("sample-office"),
+            office_code.map_or_else(|| tr.t("sample-all-offices"), str::to_string),
+        ),
+        (
+            tr.t("sample-drawn"),
+            tr.t2(
+                "sample-drawn-by",
+                "date",
+                tr.date(on.to_string()),
+                "name",
+                by,
+            ),
+        ),
+        (tr.t("sample-seed"), seed.to_string()),
+    ]
+}
+
 pub struct MemberRow {
     pub case_href: String,
     pub number: String,
@@ -287,7 +314,7 @@ pub async fn sample(
     let s = smp::sample(&state, &actor, &id).await?;
     let r = &s.record;
     let strata = r.design.strata;
-    let facts = vec![
+    let mut facts = vec![
         (
             tr.t("field-round"),
             tr.t_of("rss-round", r.design.round.as_str()),
@@ -308,24 +335,14 @@ pub async fn sample(
             tr.t("field-confidence"),
             tr.t_of("sample-confidence", &r.design.confidence.to_string()),
         ),
-        (
-            tr.t("sample-office"),
-            r.office_code
-                .clone()
-                .unwrap_or_else(|| tr.t("sample-all-offices")),
-        ),
-        (
-            tr.t("sample-drawn"),
-            tr.t2(
-                "sample-drawn-by",
-                "date",
-                tr.date(r.created_on.to_string()),
-                "name",
-                &r.created_by_name,
-            ),
-        ),
-        (tr.t("sample-seed"), r.seed.to_string()),
     ];
+    facts.extend(drawn_facts(
+        &tr,
+        r.office_code.as_deref(),
+        r.created_on,
+        &r.created_by_name,
+        r.seed,
+    ));
     let members = s
         .members
         .iter()

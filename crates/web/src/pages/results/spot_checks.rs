@@ -205,7 +205,7 @@ async fn check_page(
 ) -> Result<SpotCheckPage, AppError> {
     let v = spot::check(state, &caller.actor(), id).await?;
     let r = &v.record;
-    let facts = vec![
+    let mut facts = vec![
         (
             tr.t("field-spot-kind"),
             tr.t_of("spot-kind", r.design.kind.as_str()),
@@ -222,24 +222,14 @@ async fn check_page(
                 tr.number(r.population as i64),
             ),
         ),
-        (
-            tr.t("sample-office"),
-            r.office_code
-                .clone()
-                .unwrap_or_else(|| tr.t("sample-all-offices")),
-        ),
-        (
-            tr.t("sample-drawn"),
-            tr.t2(
-                "sample-drawn-by",
-                "date",
-                tr.date(r.created_on.to_string()),
-                "name",
-                &r.created_by_name,
-            ),
-        ),
-        (tr.t("sample-seed"), r.seed.to_string()),
     ];
+    facts.extend(super::samples::drawn_facts(
+        tr,
+        r.office_code.as_deref(),
+        r.created_on,
+        &r.created_by_name,
+        r.seed,
+    ));
     let mut summary = Vec::new();
     let items = v
         .items
