@@ -30,6 +30,9 @@ pub struct DrawRequest {
 pub struct MemberView {
     pub member: SampledCase,
     pub coverage: Coverage,
+    /// Whether the reader may open the case: a restricted case's number is not shown to
+    /// those who may not.
+    pub readable: bool,
 }
 
 /// A sample with its members and how far it has come, overall and per stratum.
@@ -92,7 +95,7 @@ pub async fn draw(app: &App, actor: &Actor, req: &DrawRequest) -> Result<SampleV
             AuditContext::by(actor.user_id, app.now()),
         )
         .await?;
-    view(app, record).await
+    view(app, actor, record).await
 }
 
 /// The samples of the actor's office (every office's for national staff), newest first, with
@@ -101,7 +104,7 @@ pub async fn samples(app: &App, actor: &Actor) -> Result<Vec<SampleView>, Error>
     authorize(actor, Action::ListCases, Resource::Programme)?;
     let mut out = Vec::new();
     for record in app.store.samples(actor.office).await? {
-        out.push(view(app, record).await?);
+        out.push(view(app, actor, record).await?);
     }
     Ok(out)
 }
@@ -109,7 +112,7 @@ pub async fn samples(app: &App, actor: &Actor) -> Result<Vec<SampleView>, Error>
 /// One sample with its members, if it is of the actor's office.
 pub async fn sample(app: &App, actor: &Actor, id: &str) -> Result<SampleView, Error> {
     authorize(actor, Action::ListCases, Resource::Programme)?;
-    view(app, in_scope(app, actor, id).await?).await
+    view(app, actor, in_scope(app, actor, id).await?).await
 }
 
 /// Draws replacements for the members refused or not reachable, each in their own stratum.
@@ -117,7 +120,7 @@ pub async fn sample(app: &App, actor: &Actor, id: &str) -> Result<SampleView, Er
 pub async fn top_up(app: &App, actor: &Actor, id: &str) -> Result<(SampleView, usize), Error> {
     authorize(actor, Action::ManageResults, Resource::Programme)?;
     let record = in_scope(app, actor, id).await?;
-    let current = view(app, record.clone()).await?;
+    let current = view(app, actor, record.clone()).await?;
     let members: Vec<Member> = current
         .members
         .iter()
@@ -148,7 +151,7 @@ pub async fn top_up(app: &App, actor: &Actor, id: &str) -> Result<(SampleView, u
             )
             .await?;
     }
-    Ok((view(app, record).await?, count))
+    Ok((view(app, actor, record).await?, count))
 }
 
 /// Records what became of a sampled returnee; by those who may work on the case.
@@ -184,13 +187,7 @@ pub async fn to_reach(app: &App, actor: &Actor) -> Result<Vec<(SampleRecord, Sam
         if effective_coverage(m.recorded, m.surveyed) != Coverage::Pending {
             continue;
         }
-        let access = domain::authz::CaseAccess {
-            office: m.office,
-            case_manager: m.case_manager,
-            restricted: m.case.restricted,
-            self_approval: false,
-        };
-        if authorize_record(actor, Action::UpdateCase, Resource::Case(access)).is_err() {
+        if authorize_record(actor, Action::UpdateCase, Resource::Case(access(&m))).is_err() {
             continue;
         }
         if let std::collections::btree_map::Entry::Vacant(slot) = records.entry(m.sample) {
@@ -201,6 +198,16 @@ pub async fn to_reach(app: &App, actor: &Actor) -> Result<Vec<(SampleRecord, Sam
         }
     }
     Ok(out)
+}
+
+/// What decides who may open a sampled case.
+fn access(m: &SampledCase) -> domain::authz::CaseAccess {
+    domain::authz::CaseAccess {
+        office: m.office,
+        case_manager: m.case_manager,
+        restricted: m.case.restricted,
+        self_approval: false,
+    }
 }
 
 fn parse_id(id: &str) -> Result<uuid::Uuid, Error> {
@@ -220,7 +227,7 @@ async fn in_scope(app: &App, actor: &Actor, id: &str) -> Result<SampleRecord, Er
     }
 }
 
-async fn view(app: &App, record: SampleRecord) -> Result<SampleView, Error> {
+async fn view(app: &App, actor: &Actor, record: SampleRecord) -> Result<SampleView, Error> {
     let members: Vec<MemberView> = app
         .store
         .sample_members(record.id)
@@ -228,6 +235,7 @@ async fn view(app: &App, record: SampleRecord) -> Result<SampleView, Error> {
         .into_iter()
         .map(|m| MemberView {
             coverage: effective_coverage(m.recorded, m.surveyed),
+            readable: authorize(actor, Action::ReadCase, Resource::Case(access(&m))).is_ok(),
             member: m,
         })
         .collect();

@@ -2499,3 +2499,4 @@ field-contact = Phone number or email address
 field-contact-way-hint = We use only the contact you give here, never anything else we hold about you.
 field-contact-hint = Only if you chose a way to answer.
 field-message-hint = Say what happened, when and where. Do not write anything you do not want us to know.
+sample-restricted-case = A restricted case

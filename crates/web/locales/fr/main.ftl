@@ -2497,3 +2497,4 @@ field-contact = Numéro de téléphone ou adresse électronique
 field-contact-way-hint = Nous n’utilisons que le contact donné ici, jamais autre chose que nous aurions à votre sujet.
 field-contact-hint = Seulement si vous avez choisi un moyen de réponse.
 field-message-hint = Dites ce qui s’est passé, quand et où. N’écrivez rien que vous ne voulez pas que nous sachions.
+sample-restricted-case = Un dossier à accès restreint

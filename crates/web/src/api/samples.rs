@@ -35,8 +35,9 @@ fn no_strata() -> Strata {
 
 #[derive(Serialize, ToSchema)]
 pub struct MemberJson {
-    pub case_id: String,
-    pub case_number: String,
+    /// `null` for a restricted case the caller may not open.
+    pub case_id: Option<String>,
+    pub case_number: Option<String>,
     pub stratum: String,
     /// 0 for the first draw, then 1, 2… for each top-up.
     pub draw: u32,
@@ -86,8 +87,8 @@ fn json(s: SampleView, with_members: bool) -> SampleJson {
             s.members
                 .into_iter()
                 .map(|m| MemberJson {
-                    case_id: m.member.case.id.to_string(),
-                    case_number: m.member.case.number,
+                    case_id: m.readable.then(|| m.member.case.id.to_string()),
+                    case_number: m.readable.then_some(m.member.case.number),
                     stratum: m.member.stratum,
                     draw: m.member.draw,
                     coverage: m.coverage,

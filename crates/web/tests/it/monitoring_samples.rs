@@ -271,6 +271,35 @@ async fn a_client_draws_a_sample_through_the_api() {
     assert_eq!(body["members"].as_array().unwrap().len(), 11);
     assert_eq!(body["strata"], "none");
     assert!(body["seed"].as_str().unwrap().parse::<u64>().is_ok());
+
+    // A restricted case is sampled like any other, but an M&E officer (who may not open it)
+    // sees neither its number nor its id.
+    let cm = app.signed_in("cm.smp").await;
+    let csrf = cm.csrf("/cases/new").await;
+    let mut fields = registration();
+    fields.push(("restricted", "on"));
+    let res = cm.post_form("/cases", &csrf, &fields).await;
+    assert_eq!(res.status(), 303);
+    let res = post(json!({"label": "Everyone", "round": "final", "margin": 1, "confidence": 99}))
+        .await
+        .unwrap();
+    let body: Value = res.json().await.unwrap();
+    let members = body["members"].as_array().unwrap();
+    assert_eq!(members.len(), 13, "a margin of one point takes everyone");
+    let hidden: Vec<&Value> = members
+        .iter()
+        .filter(|m| m["case_number"].is_null())
+        .collect();
+    assert_eq!(hidden.len(), 1);
+    assert!(hidden[0]["case_id"].is_null());
+    let (_, page) = me
+        .get_text(&format!(
+            "/results/samples/{}",
+            body["id"].as_str().unwrap()
+        ))
+        .await;
+    assert!(page.contains("<td>A restricted case</td>"));
+    assert_eq!(member_rows(&page), 12);
 }
 
 #[tokio::test]

@@ -347,8 +347,16 @@ pub async fn sample(
         .members
         .iter()
         .map(|m| MemberRow {
-            case_href: format!("/cases/{}", m.member.case.id),
-            number: m.member.case.number.clone(),
+            case_href: if m.readable {
+                format!("/cases/{}", m.member.case.id)
+            } else {
+                String::new()
+            },
+            number: if m.readable {
+                m.member.case.number.clone()
+            } else {
+                tr.t("sample-restricted-case")
+            },
             stratum: stratum_label(&tr, strata, &m.member.stratum),
             draw: if m.member.draw == 0 {
                 tr.t("sample-first-draw")
