@@ -225,8 +225,14 @@ async fn feedback_is_left_on_a_phone_and_in_arabic_without_an_account() {
     // Sent empty: the summary takes the focus and names the fields.
     b.click("form[action='/feedback'] button[type=submit]")
         .await;
-    b.wait_for_text("Is it feedback or a complaint?").await;
+    b.wait_until("return !!document.getElementById('error-summary')")
+        .await;
     assert!(b.focused().await.contains("error-summary"));
+    assert!(
+        b.text("#error-summary")
+            .await
+            .contains("Is it feedback or a complaint?")
+    );
     b.set_value("#f-kind", "feedback").await;
     b.set_value("#f-about", "community_project").await;
     b.type_into("#f-message", "The new well works well.").await;
