@@ -72,12 +72,14 @@ pub async fn start(
 }
 
 /// Starts a draft of the latest published version of a form about a case, filled with what the
-/// case already says (the questions naming a case value in their `prefill` column).
+/// case already says (the questions naming a case value in their `prefill` column). A survey
+/// proposes `round` when given (a monitoring sample's), else the round the schedule says is due.
 pub async fn start_for_case(
     app: &App,
     actor: &Actor,
     case: &CaseRecord,
     form_id: &str,
+    round: Option<domain::rss::Round>,
 ) -> Result<Submission, Error> {
     authorize(actor, Action::FillForm, Resource::Case(case.access()))?;
     let v = crate::lookups::latest_published_form(app, actor, form_id).await?;
@@ -85,7 +87,10 @@ pub async fn start_for_case(
     let compiled =
         Compiled::new(form).map_err(|p| Error::internal(format!("{} problems", p.len())))?;
     let mut answers = compiled.blank(app.today());
-    let due = crate::rss::due_round(app, case).await?;
+    let due = match round {
+        Some(r) => r,
+        None => crate::rss::due_round(app, case).await?,
+    };
     crate::rss::prefill(
         &compiled.form,
         &mut answers,

@@ -122,6 +122,29 @@ async fn a_sample_is_drawn_reaches_my_work_is_covered_and_topped_up() {
         9
     );
     assert_eq!(work.matches("Start the survey").count(), 9);
+    // The survey started from there proposes the sample's round, not the schedule's (baseline
+    // for these recent returns).
+    let start = work
+        .split("action=\"")
+        .filter_map(|rest| rest.split('"').next())
+        .find(|action| action.ends_with("/submissions"))
+        .unwrap()
+        .to_string();
+    assert!(work.contains("name=\"round\" value=\"intermediate\""));
+    let csrf = csrf_of(&work);
+    let res = cm
+        .post_form(
+            &start,
+            &csrf,
+            &[("form_id", "rss"), ("round", "intermediate")],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let (_, survey) = cm.get_text(&location(&res)).await;
+    assert!(
+        survey.contains("value=\"intermediate\" checked"),
+        "round proposed"
+    );
 
     // One refused, one not reachable; one surveyed (reached without anyone recording it).
     let sample_id = sample_path.trim_start_matches("/results/samples/");

@@ -5,6 +5,9 @@ use super::*;
 #[derive(Deserialize)]
 pub struct StartForm {
     pub form_id: String,
+    /// The survey round to propose (from a monitoring sample); the schedule's when absent.
+    #[serde(default)]
+    pub round: String,
 }
 
 /// Starts a draft of the latest published version of a form for a case.
@@ -18,7 +21,9 @@ pub async fn start(
     if form.form_id.trim().starts_with("community_") {
         return Err(AppError::new(ErrorKind::NotFound));
     }
-    let sub = app::submissions::start_for_case(&state, &actor, &case, form.form_id.trim()).await?;
+    let round = domain::rss::Round::parse(form.round.trim());
+    let sub =
+        app::submissions::start_for_case(&state, &actor, &case, form.form_id.trim(), round).await?;
     Ok(Redirect::to(&format!("/cases/{}/submissions/{}", case.id, sub.id)).into_response())
 }
 

@@ -18,6 +18,8 @@ pub struct SampledRow {
     pub number: String,
     pub name: String,
     pub what: String,
+    /// The sample's survey round, proposed when the survey is started from here.
+    pub round: &'static str,
     pub coverage_href: String,
 }
 
@@ -111,6 +113,7 @@ pub async fn my_work(
                 "round",
                 tr.t_of("rss-round", sample.design.round.as_str()),
             ),
+            round: sample.design.round.as_str(),
             coverage_href: format!("/cases/{}/samples/{}/coverage", m.case.id, sample.id),
         })
         .collect();
