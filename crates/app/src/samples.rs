@@ -7,11 +7,10 @@ use std::collections::BTreeMap;
 
 use domain::ValidationErrors;
 use domain::authz::{Action, Actor, Resource, authorize, authorize_record};
-use domain::case::MAX_SHORT_TEXT;
 use domain::me::samples::{
-    Coverage, CoverageCounts, Design, Member, effective_coverage, first_draw, top_up as replace,
+    Coverage, CoverageCounts, Design, Member, check_label, effective_coverage, first_draw,
+    top_up as replace,
 };
-use domain::text::text_problem;
 use store::{AuditContext, NewSample, SampleRecord, SampledCase};
 
 use crate::{App, Error, ErrorKind};
@@ -56,13 +55,7 @@ pub async fn draw(app: &App, actor: &Actor, req: &DrawRequest) -> Result<SampleV
     authorize(actor, Action::ManageResults, Resource::Programme)?;
     let mut e = ValidationErrors::new();
     let label = req.label.trim();
-    if label.is_empty() {
-        e.add("label", "error-required");
-    } else if let Some(problem) = text_problem(label, false) {
-        e.add("label", problem);
-    } else if label.chars().count() > MAX_SHORT_TEXT {
-        e.add("label", "error-too-long");
-    }
+    check_label(&mut e, label);
     let design = Design::read(&req.round, &req.strata, &req.margin, &req.confidence);
     if let Err(more) = &design {
         e.0.extend(more.0.iter().cloned());

@@ -129,6 +129,28 @@ pub fn read_feedback(
     }
 }
 
+impl FeedbackStep {
+    /// The status this step leads to from `current`, if it follows from there.
+    pub fn from(self, current: FeedbackStatus) -> Option<FeedbackStatus> {
+        use FeedbackStatus::*;
+        match (self, current) {
+            (FeedbackStep::Acknowledge, Received) => Some(Acknowledged),
+            (FeedbackStep::Refer, Received | Acknowledged) => Some(Referred),
+            (FeedbackStep::Resolve, Received | Acknowledged | Referred) => Some(Resolved),
+            _ => None,
+        }
+    }
+
+    /// The steps that follow from `current`, in order.
+    pub fn following(current: FeedbackStatus) -> Vec<FeedbackStep> {
+        Self::ALL
+            .iter()
+            .copied()
+            .filter(|s| s.from(current).is_some())
+            .collect()
+    }
+}
+
 /// The status a step leads to from `current`, with its text checked: a referral names where
 /// to, a resolution says what the response was. A step that does not follow is refused.
 pub fn next_status(
@@ -136,14 +158,8 @@ pub fn next_status(
     step: FeedbackStep,
     text: &str,
 ) -> Result<FeedbackStatus, ValidationErrors> {
-    use FeedbackStatus::*;
     let mut e = ValidationErrors::new();
-    let to = match (step, current) {
-        (FeedbackStep::Acknowledge, Received) => Some(Acknowledged),
-        (FeedbackStep::Refer, Received | Acknowledged) => Some(Referred),
-        (FeedbackStep::Resolve, Received | Acknowledged | Referred) => Some(Resolved),
-        _ => None,
-    };
+    let to = step.from(current);
     if to.is_none() {
         e.add("step", "error-feedback-step");
     }
@@ -226,6 +242,11 @@ mod tests {
             Ok(Resolved)
         );
         assert!(next_status(Resolved, FeedbackStep::Refer, "again").is_err());
+        assert_eq!(
+            FeedbackStep::following(Acknowledged),
+            [FeedbackStep::Refer, FeedbackStep::Resolve]
+        );
+        assert!(FeedbackStep::following(Resolved).is_empty());
     }
 
     #[test]

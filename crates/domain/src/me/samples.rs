@@ -117,6 +117,18 @@ impl Design {
     }
 }
 
+/// Checks a sample's name: required, one line of ordinary text, not too long.
+pub fn check_label(e: &mut ValidationErrors, label: &str) {
+    let label = label.trim();
+    if label.is_empty() {
+        e.add("label", "error-required");
+    } else if let Some(problem) = crate::text::text_problem(label, false) {
+        e.add("label", problem);
+    } else if label.chars().count() > crate::case::MAX_SHORT_TEXT {
+        e.add("label", "error-too-long");
+    }
+}
+
 /// A returnee who may be sampled, with what their strata are made of.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FrameCase {

@@ -81,26 +81,19 @@ fn public_fields(
         label: format!("{} ({})", o.name, o.code),
         selected: o.code.as_str().eq_ignore_ascii_case(form.office.trim()),
     }));
-    let names = |all: &[&'static str]| all.to_vec();
     let kinds: Vec<&str> = FeedbackKind::ALL.iter().map(|k| k.as_str()).collect();
     let abouts: Vec<&str> = FeedbackAbout::ALL.iter().map(|k| k.as_str()).collect();
     let ways: Vec<&str> = ContactWay::ALL.iter().map(|k| k.as_str()).collect();
-    let mut kind = b.select("kind", &form.kind, "feedback-kind", &names(&kinds), true);
+    let mut kind = b.select("kind", &form.kind, "feedback-kind", &kinds, true);
     kind.label = tr.t("feedback-kind");
-    let about = b.select(
-        "about",
-        &form.about,
-        "feedback-about",
-        &names(&abouts),
-        true,
-    );
+    let about = b.select("about", &form.about, "feedback-about", &abouts, true);
     let message = b.input("message", "textarea", &form.message, true);
     let way = if form.contact_way.is_empty() {
         "none"
     } else {
         &form.contact_way
     };
-    let contact_way = b.select("contact_way", way, "feedback-way", &names(&ways), true);
+    let contact_way = b.select("contact_way", way, "feedback-way", &ways, true);
     let contact = b.input("contact", "text", &form.contact, false);
     vec![office, kind, about, message, contact_way, contact]
 }
@@ -360,9 +353,8 @@ fn item_page(
             contact,
         ),
     };
-    let steps = FeedbackStep::ALL
-        .iter()
-        .filter(|s| domain::feedback::next_status(f.status, **s, "x").is_ok())
+    let steps = FeedbackStep::following(f.status)
+        .into_iter()
         .map(|s| (s.as_str().to_string(), tr.t_of("feedback-step", s.as_str())))
         .collect();
     let map = error_map(tr, errors);

@@ -78,24 +78,37 @@ pub(crate) fn outcome_facts(
             low_accuracy: r.get(7)?,
         });
     }
-    let sql = assistance_received();
-    let mut stmt = c.prepare(&sql)?;
+    assistance_received(c, &ids, |i, kind| {
+        out[i].assistance.insert(kind);
+    })?;
+    Ok(out)
+}
+
+/// Gives `add` each kind of assistance received by the cases of `ids` (sorted), as the case's
+/// position in `ids`: read in one pass, matched in memory.
+pub(super) fn assistance_received(
+    c: &Connection,
+    ids: &[String],
+    mut add: impl FnMut(usize, String),
+) -> Result<()> {
+    let mut stmt = c.prepare(&assistance_sql())?;
     let mut rows = stmt.query([])?;
     while let Some(r) = rows.next()? {
-        if let (Some(i), Some(kind)) = (
-            at(r.get_ref(0)?.as_str().map_err(rusqlite::Error::from)?),
+        let id = r.get_ref(0)?.as_str().map_err(rusqlite::Error::from)?;
+        if let (Ok(i), Some(kind)) = (
+            ids.binary_search_by(|x| x.as_str().cmp(id)),
             r.get::<_, Option<String>>(1)?,
         ) {
-            out[i].assistance.insert(kind);
+            add(i, kind);
         }
     }
-    Ok(out)
+    Ok(())
 }
 
 /// Each case with each kind of assistance it received, as rows (case_id, kind): referrals that
 /// went ahead and community projects (as the indicators count them), and the items of each
 /// case's latest approved plan not cancelled, by dimension and, for grants, by modality.
-pub(super) fn assistance_received() -> String {
+fn assistance_sql() -> String {
     format!(
         "SELECT case_id, kind FROM {referrals_and_projects}
          UNION

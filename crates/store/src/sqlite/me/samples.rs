@@ -46,17 +46,9 @@ fn frame(c: &Connection, office: Option<OfficeId>) -> Result<Vec<FrameCase>> {
         });
         ids.push(id);
     }
-    let mut stmt = c.prepare(&assistance_received())?;
-    let mut rows = stmt.query([])?;
-    while let Some(r) = rows.next()? {
-        let id = r.get_ref(0)?.as_str().map_err(rusqlite::Error::from)?;
-        if let (Ok(i), Some(kind)) = (
-            ids.binary_search_by(|x| x.as_str().cmp(id)),
-            r.get::<_, Option<String>>(1)?,
-        ) {
-            out[i].assistance.insert(kind);
-        }
-    }
+    assistance_received(c, &ids, |i, kind| {
+        out[i].assistance.insert(kind);
+    })?;
     Ok(out)
 }
 
