@@ -4,19 +4,19 @@
 //! than the small-cell rule allows.
 
 use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
 
 use domain::ValidationErrors;
 use domain::authz::{Action, Actor, Resource, authorize, small_cell_threshold};
-use domain::me::outcomes::{
-    Excluded, LaterRound, Outcome, ReturneeFacts, WHAT_WORKS_AXES, groups_of, observations,
-};
-use domain::me::what_works::{Comparison, LEVEL, MIN_GROUP, compare};
+use domain::me::outcomes::{Comparing, Excluded, LaterRound, Outcome, WHAT_WORKS_AXES, groups_of};
+use domain::me::what_works::{Comparison, LEVEL, MIN_GROUP, Sums};
 use domain::me::{AgeBands, Axis};
 
 use crate::{App, Error};
 
-/// Comparisons made at once. Each holds every surveyed returnee of its scope in memory while
-/// it runs, so a burst of readers waits its turn rather than multiplying that.
+/// Comparisons made at once. Each reads every surveyed returnee of its scope, a second or two
+/// of one core at a million returnees, so a burst of readers waits its turn rather than taking
+/// every core from the other users.
 static COMPARING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
 
 /// What is asked: which score, which later round, along which axis, and optionally within
@@ -108,56 +108,68 @@ pub struct Answer {
 }
 
 /// The comparison asked, over the returnees of the actor's office (all offices for national
-/// readers).
+/// readers). The returnees are added up as the store reads them: the memory used does not grow
+/// with their number.
 pub async fn what_works(app: &App, actor: &Actor, q: Question) -> Result<Answer, Error> {
     authorize(actor, Action::ReadAggregates, Resource::Programme)?;
     let _turn = COMPARING.acquire().await.map_err(Error::internal)?;
-    let facts = app.store.outcome_facts(actor.office).await?;
     let model = crate::rss::active_model(app.store.as_ref())
         .await
         .map_err(Error::internal)?;
     let threshold = small_cell_threshold(actor);
     let min_group = MIN_GROUP.max(threshold.unwrap_or(0) as usize);
-    // Least squares over every returnee is work for a blocking thread, not the server's.
-    let (parts, excluded, total) = tokio::task::spawn_blocking(move || {
-        let bands = AgeBands::default();
-        let mut partitions: BTreeMap<Option<String>, Vec<ReturneeFacts>> = BTreeMap::new();
-        for f in facts {
-            let key = q.within.map(|w| {
-                groups_of(&f, w, &bands)
-                    .into_iter()
-                    .next()
-                    .unwrap_or_default()
-            });
-            partitions.entry(key).or_default().push(f);
-        }
-        let mut excluded = Excluded::default();
-        let mut total = 0;
-        let mut parts = Vec::new();
-        for (within, facts) in partitions {
-            let (obs, left_out) = observations(&facts, q.outcome, q.later, q.by, &model, &bands);
-            excluded.low_accuracy_surveys += left_out.low_accuracy_surveys;
-            excluded.without_later_survey += left_out.without_later_survey;
-            excluded.without_baseline += left_out.without_baseline;
-            total += obs.len();
-            let reference =
-                (q.by == Axis::Assistance).then_some(domain::me::outcomes::NO_ASSISTANCE);
-            parts.push(Part {
-                within,
-                comparison: compare(&obs, reference, min_group, LEVEL),
-            });
-        }
-        (parts, excluded, total)
-    })
-    .await
-    .map_err(Error::internal)?;
+    let comparing = Comparing {
+        outcome: q.outcome,
+        later: q.later,
+        axis: q.by,
+        model,
+        age_bands: AgeBands::default(),
+    };
+    let tally = Arc::new(Mutex::new(Tally::default()));
+    let adding = Arc::clone(&tally);
+    app.store
+        .visit_outcome_facts(
+            actor.office,
+            Box::new(move |facts| {
+                let mut t = adding.lock().unwrap_or_else(|e| e.into_inner());
+                let within = q.within.map(|w| {
+                    groups_of(&facts, w, &comparing.age_bands)
+                        .into_iter()
+                        .next()
+                        .unwrap_or_default()
+                });
+                if let Some(o) = comparing.observation(&facts, &mut t.excluded) {
+                    t.parts.entry(within).or_default().add(&o);
+                }
+            }),
+        )
+        .await?;
+    let tally = std::mem::take(&mut *tally.lock().unwrap_or_else(|e| e.into_inner()));
+    let reference = (q.by == Axis::Assistance).then_some(domain::me::outcomes::NO_ASSISTANCE);
+    // Solving the adjusted comparison is a little arithmetic per group, however many returnees.
+    let parts: Vec<Part> = tally
+        .parts
+        .into_iter()
+        .map(|(within, sums)| Part {
+            within,
+            comparison: sums.compare(reference, min_group, LEVEL),
+        })
+        .collect();
+    let total = parts.iter().map(|p| p.comparison.observations).sum();
     let any_hidden = parts.iter().any(|p| p.comparison.hidden > 0);
     Ok(Answer {
         question: q,
         observations: (threshold.is_none() || !any_hidden).then_some(total),
         parts,
-        excluded,
+        excluded: tally.excluded,
         min_group,
         level: LEVEL,
     })
+}
+
+/// The sums of each part of a comparison, and what was left out, as the returnees are read.
+#[derive(Default)]
+struct Tally {
+    parts: BTreeMap<Option<String>, Sums>,
+    excluded: Excluded,
 }

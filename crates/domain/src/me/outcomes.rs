@@ -101,6 +101,48 @@ pub struct Excluded {
     pub without_baseline: u64,
 }
 
+/// What is compared: which score, between the baseline and which later round, grouped along
+/// which axis.
+#[derive(Clone, Debug)]
+pub struct Comparing {
+    pub outcome: Outcome,
+    pub later: LaterRound,
+    pub axis: Axis,
+    pub model: ScoringModel,
+    pub age_bands: AgeBands,
+}
+
+impl Comparing {
+    /// The observation for one returnee: the change between their first usable baseline and
+    /// their latest usable survey of the later round after it. None when either is missing,
+    /// counted in `excluded` with the surveys left out for low accuracy.
+    pub fn observation(&self, f: &ReturneeFacts, excluded: &mut Excluded) -> Option<Observation> {
+        excluded.low_accuracy_surveys += f.surveys.iter().filter(|s| s.low_accuracy).count() as u64;
+        let usable = |round: Round| {
+            f.surveys
+                .iter()
+                .filter(move |s| s.round == round && !s.low_accuracy)
+                .filter_map(|s| Some((s.date, s.score(self.outcome)?)))
+        };
+        let Some((since, baseline)) = usable(Round::Baseline).next() else {
+            excluded.without_baseline += 1;
+            return None;
+        };
+        let Some((_, later)) = usable(self.later.round()).rfind(|(date, _)| *date >= since) else {
+            excluded.without_later_survey += 1;
+            return None;
+        };
+        Some(Observation {
+            baseline,
+            later,
+            baseline_band: band_rank(&self.model, baseline),
+            later_band: band_rank(&self.model, later),
+            groups: groups_of(f, self.axis, &self.age_bands),
+            covariates: profile(f, self.axis),
+        })
+    }
+}
+
 /// The observations for `outcome` between each returnee's baseline and their latest survey of
 /// `later`, grouped along `axis`, with what was left out.
 pub fn observations(
@@ -111,38 +153,18 @@ pub fn observations(
     model: &ScoringModel,
     age_bands: &AgeBands,
 ) -> (Vec<Observation>, Excluded) {
+    let comparing = Comparing {
+        outcome,
+        later,
+        axis,
+        model: model.clone(),
+        age_bands: age_bands.clone(),
+    };
     let mut excluded = Excluded::default();
-    let mut out = Vec::new();
-    for f in facts {
-        excluded.low_accuracy_surveys += f.surveys.iter().filter(|s| s.low_accuracy).count() as u64;
-        let usable = |round: Round| {
-            f.surveys
-                .iter()
-                .filter(|s| s.round == round && !s.low_accuracy)
-                .filter_map(|s| Some((s.date, s.score(outcome)?)))
-                .collect::<Vec<_>>()
-        };
-        // The first baseline, and the latest survey of the later round after it.
-        let Some(&(since, baseline)) = usable(Round::Baseline).first() else {
-            excluded.without_baseline += 1;
-            continue;
-        };
-        let Some(&(_, later)) = usable(later.round())
-            .iter()
-            .rfind(|(date, _)| *date >= since)
-        else {
-            excluded.without_later_survey += 1;
-            continue;
-        };
-        out.push(Observation {
-            baseline,
-            later,
-            baseline_band: band_rank(model, baseline),
-            later_band: band_rank(model, later),
-            groups: groups_of(f, axis, age_bands),
-            covariates: profile(f, axis),
-        });
-    }
+    let out = facts
+        .iter()
+        .filter_map(|f| comparing.observation(f, &mut excluded))
+        .collect();
     (out, excluded)
 }
 

@@ -20,21 +20,51 @@ fn t_critical(level: f64, df: f64) -> Option<f64> {
     Some(t.inverse_cdf(1.0 - (1.0 - level) / 2.0))
 }
 
-/// The mean of `values` and its `level` (for example 0.95) t-interval: mean ± t × s / √n with
-/// n − 1 degrees of freedom. None for fewer than two values.
-pub fn mean_interval(values: &[f64], level: f64) -> Option<Interval> {
-    let n = values.len();
-    if n < 2 {
-        return None;
+/// Running sums of values: enough for their mean and its t-interval without keeping them.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Moments {
+    pub n: usize,
+    sum: f64,
+    sum_of_squares: f64,
+}
+
+impl Moments {
+    pub fn add(&mut self, value: f64) {
+        self.n += 1;
+        self.sum += value;
+        self.sum_of_squares += value * value;
     }
-    let mean = values.iter().sum::<f64>() / n as f64;
-    let variance = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
-    let half = t_critical(level, (n - 1) as f64)? * (variance / n as f64).sqrt();
-    Some(Interval {
-        estimate: mean,
-        low: mean - half,
-        high: mean + half,
-    })
+
+    /// Adds the values summed in `other`.
+    pub fn merge(&mut self, other: &Moments) {
+        self.n += other.n;
+        self.sum += other.sum;
+        self.sum_of_squares += other.sum_of_squares;
+    }
+
+    /// The mean and its `level` (for example 0.95) t-interval: mean ± t × s / √n with n − 1
+    /// degrees of freedom. None for fewer than two values.
+    pub fn interval(&self, level: f64) -> Option<Interval> {
+        let n = self.n;
+        if n < 2 {
+            return None;
+        }
+        let mean = self.sum / n as f64;
+        let variance = ((self.sum_of_squares - self.sum * mean) / (n - 1) as f64).max(0.0);
+        let half = t_critical(level, (n - 1) as f64)? * (variance / n as f64).sqrt();
+        Some(Interval {
+            estimate: mean,
+            low: mean - half,
+            high: mean + half,
+        })
+    }
+}
+
+/// The mean of `values` and its `level` t-interval (see [`Moments::interval`]).
+pub fn mean_interval(values: &[f64], level: f64) -> Option<Interval> {
+    let mut m = Moments::default();
+    values.iter().for_each(|v| m.add(*v));
+    m.interval(level)
 }
 
 /// A least-squares fit over the columns that could be told apart: for each, its coefficient
@@ -67,64 +97,127 @@ impl Fit {
 /// being explained by the columns kept before it).
 const OWN_VARIATION: f64 = 1e-9;
 
-/// Ordinary least squares of `y` on the columns of `rows` (one row per observation; the caller
-/// includes a column of ones for the intercept, first). Columns are taken in order and one
-/// that the columns before it explain (a constant, a group that is another's complement or
-/// twin) is left out, so a fit is always made of what the data can tell apart. None when no
-/// degree of freedom is left.
-pub fn least_squares(rows: &[Vec<f64>], y: &[f64]) -> Option<Fit> {
-    let n = rows.len();
-    let p = rows.first()?.len();
-    if n != y.len() || rows.iter().any(|r| r.len() != p) {
-        return None;
-    }
-    // X'X and X'y summed row by row: memory stays p × p however many returnees there are.
-    let mut xtx = DMatrix::<f64>::zeros(p, p);
-    let mut xty = DVector::<f64>::zeros(p);
-    for (row, &v) in rows.iter().zip(y) {
-        let r = DVector::from_column_slice(row);
-        xtx.ger(1.0, &r, &r, 1.0);
-        xty.axpy(v, &r, 1.0);
-    }
-    let sub =
-        |cols: &[usize]| DMatrix::from_fn(cols.len(), cols.len(), |i, j| xtx[(cols[i], cols[j])]);
-    let mut columns: Vec<usize> = Vec::new();
-    for j in 0..p {
-        let mut trial = columns.clone();
-        trial.push(j);
-        // The last pivot of the Cholesky factor is the part of column j the others do not
-        // explain.
-        let own = sub(&trial)
-            .cholesky()
-            .map(|c| c.l()[(trial.len() - 1, trial.len() - 1)].powi(2));
-        if own.is_some_and(|v| v > OWN_VARIATION * xtx[(j, j)].max(f64::MIN_POSITIVE)) {
-            columns = trial;
+/// The sums a least-squares fit needs, added up row by row: X'X, X'y, y'y and the number of
+/// rows. Memory stays p × p however many returnees there are, and sums over different rows
+/// can be put together.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NormalEquations {
+    xtx: DMatrix<f64>,
+    xty: DVector<f64>,
+    yty: f64,
+    n: usize,
+}
+
+impl NormalEquations {
+    /// Sums over no row yet, for `p` columns.
+    pub fn new(p: usize) -> NormalEquations {
+        NormalEquations {
+            xtx: DMatrix::zeros(p, p),
+            xty: DVector::zeros(p),
+            yty: 0.0,
+            n: 0,
         }
     }
-    let residual_df = n.checked_sub(columns.len()).filter(|df| *df > 0)?;
-    let inverse = sub(&columns).cholesky()?.inverse();
-    let beta = &inverse * DVector::from_iterator(columns.len(), columns.iter().map(|&j| xty[j]));
-    let rss: f64 = rows
-        .iter()
-        .zip(y)
-        .map(|(row, v)| {
-            let fitted: f64 = columns
-                .iter()
-                .zip(beta.iter())
-                .map(|(&j, b)| row[j] * b)
-                .sum();
-            (v - fitted).powi(2)
+
+    pub fn columns(&self) -> usize {
+        self.xty.len()
+    }
+
+    /// Adds one row (its length must be the number of columns) and its value of y.
+    pub fn add(&mut self, row: &[f64], y: f64) {
+        debug_assert_eq!(row.len(), self.columns());
+        for (i, a) in row.iter().enumerate() {
+            for (j, b) in row.iter().enumerate().skip(i) {
+                self.xtx[(i, j)] += a * b;
+            }
+            self.xty[i] += a * y;
+        }
+        self.yty += y * y;
+        self.n += 1;
+    }
+
+    /// Adds the rows summed in `part`, whose column 0 is the intercept (1 on every row). Its
+    /// columns are this one's first; the columns listed in `ones` are 1 on each of those rows
+    /// (a group they all belong to), every other column 0.
+    pub fn absorb(&mut self, part: &NormalEquations, ones: &[usize]) {
+        let p = part.columns();
+        for i in 0..p {
+            for j in i..p {
+                self.xtx[(i, j)] += part.xtx[(i, j)];
+            }
+            self.xty[i] += part.xty[i];
+            // A column of ones times column i is the sum of column i.
+            for &k in ones {
+                self.xtx[(i.min(k), i.max(k))] += part.xtx[(0, i)];
+            }
+        }
+        for &k in ones {
+            for &l in ones.iter().filter(|l| **l >= k) {
+                self.xtx[(k, l)] += part.n as f64;
+            }
+            self.xty[k] += part.xty[0];
+        }
+        self.yty += part.yty;
+        self.n += part.n;
+    }
+
+    /// The cross-products, both halves filled in (rows add to the upper one only).
+    fn cross_products(&self) -> DMatrix<f64> {
+        let mut full = self.xtx.clone();
+        full.fill_lower_triangle_with_upper_triangle();
+        full
+    }
+
+    /// The ordinary least-squares fit of y on these columns. Columns are taken in order and one
+    /// that the columns before it explain (a constant, a group that is another's complement or
+    /// twin) is left out, so a fit is always made of what the data can tell apart. None when
+    /// no degree of freedom is left.
+    pub fn solve(&self) -> Option<Fit> {
+        let xtx = self.cross_products();
+        let sub = |cols: &[usize]| {
+            DMatrix::from_fn(cols.len(), cols.len(), |i, j| xtx[(cols[i], cols[j])])
+        };
+        let mut columns: Vec<usize> = Vec::new();
+        for j in 0..self.columns() {
+            let mut trial = columns.clone();
+            trial.push(j);
+            // The last pivot of the Cholesky factor is the part of column j the others do not
+            // explain.
+            let own = sub(&trial)
+                .cholesky()
+                .map(|c| c.l()[(trial.len() - 1, trial.len() - 1)].powi(2));
+            if own.is_some_and(|v| v > OWN_VARIATION * xtx[(j, j)].max(f64::MIN_POSITIVE)) {
+                columns = trial;
+            }
+        }
+        let residual_df = self.n.checked_sub(columns.len()).filter(|df| *df > 0)?;
+        let inverse = sub(&columns).cholesky()?.inverse();
+        let xty = DVector::from_iterator(columns.len(), columns.iter().map(|&j| self.xty[j]));
+        let beta = &inverse * &xty;
+        // The residual sum of squares from the sums alone: y'y − b'X'y.
+        let rss = (self.yty - beta.dot(&xty)).max(0.0);
+        let sigma2 = rss / residual_df as f64;
+        Some(Fit {
+            std_errors: (0..columns.len())
+                .map(|k| (sigma2 * inverse[(k, k)]).max(0.0).sqrt())
+                .collect(),
+            coefficients: beta.iter().copied().collect(),
+            columns,
+            residual_df,
         })
-        .sum();
-    let sigma2 = rss / residual_df as f64;
-    Some(Fit {
-        std_errors: (0..columns.len())
-            .map(|k| (sigma2 * inverse[(k, k)]).max(0.0).sqrt())
-            .collect(),
-        coefficients: beta.iter().copied().collect(),
-        columns,
-        residual_df,
-    })
+    }
+}
+
+/// Ordinary least squares of `y` on the columns of `rows` (one row per observation; the caller
+/// includes a column of ones for the intercept, first); see [`NormalEquations::solve`].
+pub fn least_squares(rows: &[Vec<f64>], y: &[f64]) -> Option<Fit> {
+    let p = rows.first()?.len();
+    if rows.len() != y.len() || rows.iter().any(|r| r.len() != p) {
+        return None;
+    }
+    let mut sums = NormalEquations::new(p);
+    rows.iter().zip(y).for_each(|(row, v)| sums.add(row, *v));
+    sums.solve()
 }
 
 #[cfg(test)]
@@ -197,5 +290,38 @@ mod tests {
         // No degree of freedom left: no fit.
         let rows = vec![vec![1.0, 0.0], vec![1.0, 1.0]];
         assert_eq!(least_squares(&rows, &[1.0, 2.0]), None);
+    }
+
+    #[test]
+    fn sums_put_together_give_the_fit_of_all_their_rows() {
+        // Two groups summed apart over [1, x], then absorbed with a group column: the same fit
+        // as the rows written out with that column.
+        let (mut a, mut b) = (NormalEquations::new(2), NormalEquations::new(2));
+        let mut rows = Vec::new();
+        let mut y = Vec::new();
+        for x in 0..6 {
+            let (x, in_b) = (f64::from(x), x % 2 == 1);
+            let v = 0.5 + 0.3 * x + if in_b { 0.2 } else { 0.0 } + 0.01 * (x % 3.0);
+            if in_b { &mut b } else { &mut a }.add(&[1.0, x], v);
+            rows.push(vec![1.0, x, f64::from(u8::from(in_b))]);
+            y.push(v);
+        }
+        let mut all = NormalEquations::new(3);
+        all.absorb(&a, &[]);
+        all.absorb(&b, &[2]);
+        let (put_together, written_out) = (all.solve().unwrap(), least_squares(&rows, &y).unwrap());
+        for (p, q) in put_together
+            .coefficients
+            .iter()
+            .chain(&put_together.std_errors)
+            .zip(
+                written_out
+                    .coefficients
+                    .iter()
+                    .chain(&written_out.std_errors),
+            )
+        {
+            assert!(close(*p, *q, 1e-9), "{put_together:?} {written_out:?}");
+        }
     }
 }

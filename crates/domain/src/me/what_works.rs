@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use super::stats::{Interval, least_squares, mean_interval};
+use super::stats::{Interval, Moments, NormalEquations};
 
 /// The fewest returnees a group is shown for: a mean change over fewer says too little, and it
 /// is above the small-cell threshold, so viewers see the same groups.
@@ -71,112 +71,156 @@ pub struct Comparison {
     pub observations: usize,
 }
 
-/// Compares the observations' groups with a `reference` group: for a profile, where each
-/// returnee is in one group, give None and the largest group is the reference; for assistance,
-/// where groups overlap, give the group of those who received none, and each kind is compared
-/// with not receiving it, the other kinds held equal. Groups under `min_n` are not shown,
-/// though they still count in the adjustment.
+/// What the returnees who are in exactly the same groups add up to.
+#[derive(Clone, Debug)]
+struct Cell {
+    change: Moments,
+    baseline_sum: f64,
+    moved_up: usize,
+    /// Least-squares sums of the change over the intercept, the baseline and the covariates.
+    fit: NormalEquations,
+}
+
+/// Observations added up as they come, one cell per combination of groups: enough for every
+/// figure of a comparison, in memory that does not grow with the number of returnees.
+#[derive(Clone, Debug, Default)]
+pub struct Sums {
+    cells: BTreeMap<Vec<String>, Cell>,
+    /// The intercept, the baseline and the covariates: fixed by the first observation.
+    width: Option<usize>,
+}
+
+impl Sums {
+    pub fn add(&mut self, o: &Observation) {
+        let width = *self.width.get_or_insert(2 + o.covariates.len());
+        let mut row = Vec::with_capacity(width);
+        row.extend([1.0, o.baseline]);
+        row.extend(&o.covariates);
+        // Every observation of one comparison describes the same profile; one that does not is
+        // a caller's mistake, made harmless rather than fatal.
+        row.resize(width, 0.0);
+        let cell = self.cells.entry(o.groups.clone()).or_insert_with(|| Cell {
+            change: Moments::default(),
+            baseline_sum: 0.0,
+            moved_up: 0,
+            fit: NormalEquations::new(width),
+        });
+        cell.change.add(o.change());
+        cell.baseline_sum += o.baseline;
+        cell.moved_up += usize::from(o.later_band > o.baseline_band);
+        cell.fit.add(&row, o.change());
+    }
+
+    /// The returnees added.
+    pub fn observations(&self) -> usize {
+        self.cells.values().map(|c| c.change.n).sum()
+    }
+
+    /// Compares the groups with a `reference` group: for a profile, where each returnee is in
+    /// one group, give None and the largest group is the reference; for assistance, where
+    /// groups overlap, give the group of those who received none, and each kind is compared
+    /// with not receiving it, the other kinds held equal. Groups under `min_n` are not shown,
+    /// though they still count in the adjustment.
+    pub fn compare(&self, reference: Option<&str>, min_n: usize, level: f64) -> Comparison {
+        let mut members: BTreeMap<&str, Vec<&Cell>> = BTreeMap::new();
+        for (groups, cell) in &self.cells {
+            for g in groups {
+                members.entry(g.as_str()).or_default().push(cell);
+            }
+        }
+        let size = |name: &str| members[name].iter().map(|c| c.change.n).sum::<usize>();
+        let mut names: Vec<(&str, usize)> = members.keys().map(|n| (*n, size(n))).collect();
+        names.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        let profile = reference.is_none();
+        let reference = reference.or(names.first().map(|n| n.0)).map(str::to_string);
+        // The adjustment models the largest groups shown. For a profile, where each returnee
+        // is in one group, it is fitted on the returnees of those groups only.
+        let modelled: Vec<&str> = names
+            .iter()
+            .filter(|(n, size)| *size >= min_n.max(2) || Some(*n) == reference.as_deref())
+            .map(|n| n.0)
+            .take(MAX_MODELLED)
+            .collect();
+        let adjusted = self.adjusted_differences(&modelled, reference.as_deref(), profile, level);
+        let mut groups = Vec::new();
+        let mut hidden = 0;
+        for (name, n) in &names {
+            let mut change = Moments::default();
+            members[name].iter().for_each(|c| change.merge(&c.change));
+            let (true, Some(interval)) = (*n >= min_n.max(2), change.interval(level)) else {
+                hidden += 1;
+                continue;
+            };
+            let sum = |of: fn(&Cell) -> f64| members[name].iter().map(|c| of(c)).sum::<f64>();
+            groups.push(GroupFigures {
+                group: name.to_string(),
+                n: *n,
+                change: interval,
+                moved_up: sum(|c| c.moved_up as f64) / *n as f64,
+                baseline_mean: sum(|c| c.baseline_sum) / *n as f64,
+                adjusted: adjusted.get(*name).copied(),
+            });
+        }
+        Comparison {
+            groups,
+            hidden,
+            reference,
+            observations: self.observations(),
+        }
+    }
+
+    /// Least squares of the change on an intercept, the baseline score, the covariates and one
+    /// indicator per group but the reference: each group's coefficient is its adjusted
+    /// difference. A group the data cannot tell apart from the others (always given together
+    /// with another kind of assistance, say) gets none.
+    fn adjusted_differences(
+        &self,
+        modelled: &[&str],
+        reference: Option<&str>,
+        profile: bool,
+        level: f64,
+    ) -> BTreeMap<String, Interval> {
+        let Some(width) = self.width else {
+            return BTreeMap::new();
+        };
+        let compared: Vec<&str> = modelled
+            .iter()
+            .copied()
+            .filter(|n| Some(*n) != reference)
+            .collect();
+        let mut sums = NormalEquations::new(width + compared.len());
+        for (groups, cell) in &self.cells {
+            let in_group = |g: &&str| groups.iter().any(|x| x == g);
+            if profile && !modelled.iter().any(in_group) {
+                continue;
+            }
+            let ones: Vec<usize> = (0..compared.len())
+                .filter(|k| in_group(&compared[*k]))
+                .map(|k| width + k)
+                .collect();
+            sums.absorb(&cell.fit, &ones);
+        }
+        let Some(fit) = sums.solve() else {
+            return BTreeMap::new();
+        };
+        compared
+            .iter()
+            .enumerate()
+            .filter_map(|(k, g)| Some((g.to_string(), fit.interval(width + k, level)?)))
+            .collect()
+    }
+}
+
+/// [`Sums::compare`] over a list of observations.
 pub fn compare(
     obs: &[Observation],
     reference: Option<&str>,
     min_n: usize,
     level: f64,
 ) -> Comparison {
-    let mut members: BTreeMap<&str, Vec<&Observation>> = BTreeMap::new();
-    for o in obs {
-        for g in &o.groups {
-            members.entry(g.as_str()).or_default().push(o);
-        }
-    }
-    let mut names: Vec<&str> = members.keys().copied().collect();
-    names.sort_by(|a, b| members[b].len().cmp(&members[a].len()).then(a.cmp(b)));
-    let profile = reference.is_none();
-    let reference = reference.or(names.first().copied()).map(str::to_string);
-    // The adjustment models the largest groups shown. For a profile, where each returnee is in
-    // one group, it is fitted on the returnees of those groups only.
-    let modelled: Vec<&str> = names
-        .iter()
-        .copied()
-        .filter(|n| members[n].len() >= min_n.max(2) || Some(*n) == reference.as_deref())
-        .take(MAX_MODELLED)
-        .collect();
-    let fitted: Vec<&Observation> = obs
-        .iter()
-        .filter(|o| !profile || o.groups.iter().any(|g| modelled.contains(&g.as_str())))
-        .collect();
-    let adjusted = adjusted_differences(&fitted, &modelled, reference.as_deref(), level);
-    let mut groups = Vec::new();
-    let mut hidden = 0;
-    for name in &names {
-        let these = &members[name];
-        let changes: Vec<f64> = these.iter().map(|o| o.change()).collect();
-        let (true, Some(change)) = (these.len() >= min_n.max(2), mean_interval(&changes, level))
-        else {
-            hidden += 1;
-            continue;
-        };
-        let n = these.len();
-        groups.push(GroupFigures {
-            group: name.to_string(),
-            n,
-            change,
-            moved_up: these
-                .iter()
-                .filter(|o| o.later_band > o.baseline_band)
-                .count() as f64
-                / n as f64,
-            baseline_mean: these.iter().map(|o| o.baseline).sum::<f64>() / n as f64,
-            adjusted: adjusted.get(*name).copied(),
-        });
-    }
-    Comparison {
-        groups,
-        hidden,
-        reference,
-        observations: obs.len(),
-    }
-}
-
-/// Least squares of the change on an intercept, the baseline score, the covariates and one
-/// indicator per group but the reference: each group's coefficient is its adjusted difference.
-/// A group the data cannot tell apart from the others (always given together with another
-/// kind of assistance, say) gets none.
-fn adjusted_differences(
-    obs: &[&Observation],
-    names: &[&str],
-    reference: Option<&str>,
-    level: f64,
-) -> BTreeMap<String, Interval> {
-    let compared: Vec<&str> = names
-        .iter()
-        .copied()
-        .filter(|n| Some(*n) != reference)
-        .collect();
-    let rows: Vec<Vec<f64>> = obs
-        .iter()
-        .map(|o| {
-            let mut row = vec![1.0, o.baseline];
-            row.extend(&o.covariates);
-            row.extend(
-                compared
-                    .iter()
-                    .map(|g| f64::from(u8::from(o.groups.iter().any(|x| x == g)))),
-            );
-            row
-        })
-        .collect();
-    let Some(first_group) = rows.first().map(|r| r.len() - compared.len()) else {
-        return BTreeMap::new();
-    };
-    let changes: Vec<f64> = obs.iter().map(|o| o.change()).collect();
-    let Some(fit) = least_squares(&rows, &changes) else {
-        return BTreeMap::new();
-    };
-    compared
-        .iter()
-        .enumerate()
-        .filter_map(|(k, g)| Some((g.to_string(), fit.interval(first_group + k, level)?)))
-        .collect()
+    let mut sums = Sums::default();
+    obs.iter().for_each(|o| sums.add(o));
+    sums.compare(reference, min_n, level)
 }
 
 #[cfg(test)]

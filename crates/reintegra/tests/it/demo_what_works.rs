@@ -17,7 +17,13 @@ async fn the_generated_grant_is_found_to_help_women_and_not_men() {
     let demo = reintegra_with(Some(&dir), &["demo", "--cases", "900"], "");
     assert!(demo.status.success(), "{}", text(&demo));
     let store = store::SqliteStore::open_in(&dir).await.unwrap();
-    let facts = store.outcome_facts(None).await.unwrap();
+    let given = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sink = std::sync::Arc::clone(&given);
+    store
+        .visit_outcome_facts(None, Box::new(move |f| sink.lock().unwrap().push(f)))
+        .await
+        .unwrap();
+    let facts = std::mem::take(&mut *given.lock().unwrap());
     let model = domain::rss::default_model();
     let mut found = Vec::new();
     for sex in [Sex::Female, Sex::Male] {

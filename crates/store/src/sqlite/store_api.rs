@@ -673,11 +673,13 @@ impl ResultStore for SqliteStore {
     async fn follow_up_facts(&self, office: Option<OfficeId>) -> Result<Vec<FollowUpFacts>> {
         self.read(move |c| me::follow_up_facts(c, office)).await
     }
-    async fn outcome_facts(
+    async fn visit_outcome_facts(
         &self,
         office: Option<OfficeId>,
-    ) -> Result<Vec<domain::me::outcomes::ReturneeFacts>> {
-        self.read(move |c| me::outcome_facts(c, office)).await
+        mut visit: Box<dyn FnMut(domain::me::outcomes::ReturneeFacts) + Send>,
+    ) -> Result<()> {
+        self.read_blocking(move |c| me::visit_outcome_facts(c, office, &mut visit))
+            .await
     }
     async fn item_means(&self, office: Option<OfficeId>) -> Result<Vec<ItemMean>> {
         self.read(move |c| me::item_means(c, office)).await

@@ -1,6 +1,6 @@
 //! What "what works" reads about each returnee with a scored survey: the profile, the scored
-//! surveys and the kinds of assistance received. Like the dashboards' facts, each table is read
-//! in one pass and matched to its case in memory.
+//! surveys and the kinds of assistance received. Each table is read in one pass in case order
+//! and merged, so a returnee's facts are put together without a lookup per case.
 
 use std::collections::BTreeSet;
 
@@ -27,48 +27,28 @@ fn dimension_of_kind() -> String {
     sql
 }
 
-pub(crate) fn outcome_facts(
+/// Reads the cases, their surveys, vulnerabilities and assistance as four scans in case order,
+/// each over an index that covers it, and puts each returnee's facts together as the scans
+/// pass them: a merge, never a lookup per case, and one returnee in memory at a time.
+pub(crate) fn visit_outcome_facts(
     c: &Connection,
     office: Option<domain::OfficeId>,
-) -> Result<Vec<ReturneeFacts>> {
+    visit: &mut dyn FnMut(ReturneeFacts),
+) -> Result<()> {
     let office = office.map(|o| o.to_string());
-    let mut ids: Vec<String> = Vec::new();
-    let mut out = Vec::new();
-    let mut stmt = c.prepare_cached(
-        "SELECT c.id, c.sex, c.age_at_return,
-             EXISTS (SELECT 1 FROM case_vulnerabilities v WHERE v.case_id = c.id),
-             c.return_type, c.absence_months, c.return_province
-         FROM cases c
-         WHERE (?1 IS NULL OR c.office_id = ?1)
-           AND EXISTS (SELECT 1 FROM rss_scores s WHERE s.case_id = c.id)
-         ORDER BY c.id",
+    let mut cases = c.prepare(
+        "SELECT id, sex, age_at_return, return_type, absence_months, return_province
+         FROM cases INDEXED BY cases_facts
+         WHERE ?1 IS NULL OR office_id = ?1 ORDER BY id",
     )?;
-    let mut rows = stmt.query([&office])?;
-    while let Some(r) = rows.next()? {
-        ids.push(r.get(0)?);
-        out.push(ReturneeFacts {
-            sex: parse_named(1, &r.get::<_, String>(1)?, domain::case::Sex::parse)?,
-            age_at_return: r.get(2)?,
-            vulnerable: r.get(3)?,
-            return_type: parse_named(4, &r.get::<_, String>(4)?, domain::case::ReturnType::parse)?,
-            absence_months: r.get(5)?,
-            province: r.get(6)?,
-            surveys: Vec::new(),
-            assistance: BTreeSet::new(),
-        });
-    }
-    let at = |id: &str| ids.binary_search_by(|x| x.as_str().cmp(id)).ok();
-    let mut stmt = c.prepare_cached(
+    let mut cases = cases.query([&office])?;
+    let mut surveys = c.prepare(
         "SELECT case_id, round, interview_date, economic, social, psychosocial, composite,
              low_accuracy
-         FROM rss_scores ORDER BY case_id, interview_date",
+         FROM rss_scores INDEXED BY rss_scores_by_case ORDER BY case_id, interview_date",
     )?;
-    let mut rows = stmt.query([])?;
-    while let Some(r) = rows.next()? {
-        let Some(i) = at(r.get_ref(0)?.as_str().map_err(rusqlite::Error::from)?) else {
-            continue;
-        };
-        out[i].surveys.push(SurveyFacts {
+    let mut surveys = Merge::new(surveys.query([])?, |r| {
+        Ok(SurveyFacts {
             round: parse_named(1, &r.get::<_, String>(1)?, domain::rss::Round::parse)?,
             date: date_col(2, &r.get::<_, String>(2)?)?,
             economic: r.get(3)?,
@@ -76,12 +56,86 @@ pub(crate) fn outcome_facts(
             psychosocial: r.get(5)?,
             composite: r.get(6)?,
             low_accuracy: r.get(7)?,
+        })
+    })?;
+    let mut vulnerable =
+        c.prepare("SELECT DISTINCT case_id, 1 FROM case_vulnerabilities ORDER BY case_id")?;
+    let mut vulnerable = Merge::new(vulnerable.query([])?, |_| Ok(()))?;
+    let mut assistance = c.prepare(&format!(
+        "SELECT case_id, kind FROM ({}) WHERE kind IS NOT NULL ORDER BY case_id",
+        assistance_sql()
+    ))?;
+    let mut assistance = Merge::new(assistance.query([])?, |r| r.get::<_, String>(1))?;
+    while let Some(r) = cases.next()? {
+        let id = r.get_ref(0)?.as_str().map_err(rusqlite::Error::from)?;
+        let surveys = surveys.take(id)?;
+        if surveys.is_empty() {
+            // Only returnees with a scored survey are compared; the other scans skip theirs.
+            continue;
+        }
+        visit(ReturneeFacts {
+            sex: parse_named(1, &r.get::<_, String>(1)?, domain::case::Sex::parse)?,
+            age_at_return: r.get(2)?,
+            vulnerable: !vulnerable.take(id)?.is_empty(),
+            return_type: parse_named(3, &r.get::<_, String>(3)?, domain::case::ReturnType::parse)?,
+            absence_months: r.get(4)?,
+            province: r.get(5)?,
+            surveys,
+            assistance: assistance.take(id)?.into_iter().collect::<BTreeSet<_>>(),
         });
     }
-    assistance_received(c, &ids, |i, kind| {
-        out[i].assistance.insert(kind);
-    })?;
-    Ok(out)
+    Ok(())
+}
+
+/// One side of a merge: rows ordered by a case id in their first column, handed out a case at
+/// a time as the other side reaches it.
+struct Merge<'s, T> {
+    rows: rusqlite::Rows<'s>,
+    read: fn(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    /// The row read ahead: its case id and value.
+    next: Option<(String, T)>,
+}
+
+impl<'s, T> Merge<'s, T> {
+    fn new(
+        rows: rusqlite::Rows<'s>,
+        read: fn(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<Merge<'s, T>> {
+        let mut m = Merge {
+            rows,
+            read,
+            next: None,
+        };
+        m.advance()?;
+        Ok(m)
+    }
+
+    fn advance(&mut self) -> Result<()> {
+        self.next = match self.rows.next()? {
+            Some(r) => Some((r.get(0)?, (self.read)(r)?)),
+            None => None,
+        };
+        Ok(())
+    }
+
+    /// The values of case `id`, passing over those of cases before it (cases not read, such
+    /// as those of other offices). Ids must be asked in increasing order.
+    fn take(&mut self, id: &str) -> Result<Vec<T>> {
+        let mut out = Vec::new();
+        while let Some((case, _)) = &self.next {
+            match case.as_str().cmp(id) {
+                std::cmp::Ordering::Less => self.advance()?,
+                std::cmp::Ordering::Equal => {
+                    if let Some((_, value)) = self.next.take() {
+                        out.push(value);
+                    }
+                    self.advance()?;
+                }
+                std::cmp::Ordering::Greater => break,
+            }
+        }
+        Ok(out)
+    }
 }
 
 /// Gives `add` each kind of assistance received by the cases of `ids` (sorted), as the case's
