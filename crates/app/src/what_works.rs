@@ -130,6 +130,7 @@ pub async fn what_works(app: &App, actor: &Actor, q: Question) -> Result<Answer,
     app.store
         .visit_outcome_facts(
             actor.office,
+            &comparing.rounds(),
             Box::new(move |facts| {
                 let mut t = adding.lock().unwrap_or_else(|e| e.into_inner());
                 let within = q.within.map(|w| {

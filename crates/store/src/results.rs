@@ -28,12 +28,14 @@ pub trait ResultStore: Send + Sync + 'static {
     async fn item_means(&self, office: Option<OfficeId>) -> Result<Vec<ItemMean>>;
     /// Every sent referral with when it was sent and first answered, in an office or all.
     async fn answer_times(&self, office: Option<OfficeId>) -> Result<Vec<AnswerTime>>;
-    /// Gives `visit` what "what works" compares about each returnee with a scored survey, in
-    /// an office or all, one returnee at a time in case order: nothing is held for all of them
-    /// at once, so a million returnees cost the memory of one. Runs off the request threads.
+    /// Gives `visit` what "what works" compares about each returnee with a scored survey of
+    /// one of `rounds`, in an office or all, one returnee at a time in case order (with their
+    /// surveys of those rounds only): nothing is held for all of them at once, so a million
+    /// returnees cost the memory of one. Runs off the request threads.
     async fn visit_outcome_facts(
         &self,
         office: Option<OfficeId>,
+        rounds: &[domain::rss::Round],
         visit: Box<dyn FnMut(domain::me::outcomes::ReturneeFacts) + Send>,
     ) -> Result<()>;
     /// The cases behind one cell of [`Store::tallies`] (for a percentage, those meeting the

@@ -5,7 +5,7 @@ use axum::extract::Path;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
-use std::sync::LazyLock;
+use std::sync::{LazyLock, OnceLock};
 
 use crate::error::{AppError, ErrorKind};
 
@@ -36,6 +36,18 @@ const FILES: &[(&str, &str, &[u8])] = &[
         "text/javascript; charset=utf-8",
         include_bytes!("../assets/htmx.min.js"),
     ),
+    // The offline web form client: ODK Web Forms with Vue, bundled by scripts/vendor-webforms
+    // from pinned npm versions (licences in odk-webforms.LICENSES.txt).
+    (
+        "odk-webforms.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../assets/odk-webforms.js"),
+    ),
+    (
+        "collect.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../assets/collect.js"),
+    ),
 ];
 
 /// Fingerprint of all assets together.
@@ -51,26 +63,27 @@ pub static VERSION: LazyLock<String> = LazyLock::new(|| {
         .collect()
 });
 
-/// Every asset compressed once, at first use, with brotli and with gzip: on a slow link htmx
-/// comes down in a third of its size. (Pages are compressed as they go, see `lib.rs`.)
-static COMPRESSED: LazyLock<Vec<(Vec<u8>, Vec<u8>)>> = LazyLock::new(|| {
-    FILES
-        .iter()
-        .map(|(_, _, body)| {
-            let mut br = Vec::new();
-            let params = brotli::enc::BrotliEncoderParams {
-                quality: 11,
-                ..Default::default()
-            };
-            if brotli::BrotliCompress(&mut &body[..], &mut br, &params).is_err() {
-                br.clear();
-            }
-            let mut z = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-            let _ = std::io::Write::write_all(&mut z, body);
-            (br, z.finish().unwrap_or_default())
-        })
-        .collect()
-});
+/// Each asset compressed once, at its first request, with brotli and with gzip: on a slow link
+/// htmx comes down in a third of its size.
+static COMPRESSED: [OnceLock<(Vec<u8>, Vec<u8>)>; FILES.len()] =
+    [const { OnceLock::new() }; FILES.len()];
+
+/// An asset with brotli and with gzip (pages are compressed as they go, see `lib.rs`). Brotli's
+/// best quality takes seconds on the web form client's megabytes, so large files get a faster
+/// one that is nearly as small.
+fn compress(body: &[u8]) -> (Vec<u8>, Vec<u8>) {
+    let mut br = Vec::new();
+    let params = brotli::enc::BrotliEncoderParams {
+        quality: if body.len() > 512 * 1024 { 9 } else { 11 },
+        ..Default::default()
+    };
+    if brotli::BrotliCompress(&mut &body[..], &mut br, &params).is_err() {
+        br.clear();
+    }
+    let mut z = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    let _ = std::io::Write::write_all(&mut z, body);
+    (br, z.finish().unwrap_or_default())
+}
 
 /// Whether the request's `Accept-Encoding` takes `coding` (listed, and not with `q=0`).
 fn accepts(headers: &axum::http::HeaderMap, coding: &str) -> bool {
@@ -101,7 +114,11 @@ pub async fn serve(
     } else {
         "no-cache"
     };
-    let (br, gz) = &COMPRESSED[i];
+    // Compressing is work for a blocking thread, once per file.
+    let (br, gz) =
+        tokio::task::spawn_blocking(move || COMPRESSED[i].get_or_init(|| compress(body)))
+            .await
+            .map_err(|_| AppError::new(ErrorKind::Internal))?;
     let (encoded, coding) = if accepts(&headers, "br") && !br.is_empty() {
         (Some(br), "br")
     } else if accepts(&headers, "gzip") && !gz.is_empty() {

@@ -12,6 +12,27 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'
      style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; \
      form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
 
+/// No page uses the camera, microphone, location or payments...
+pub const PERMISSIONS_POLICY: &str = "camera=(), microphone=(), geolocation=(), payment=()";
+
+/// ...but the web form client's, whose forms may take a location or a photo.
+pub const WEB_FORMS_PERMISSIONS: &str =
+    "camera=(self), microphone=(), geolocation=(self), payment=()";
+
+/// The policy of the web form client's page (see `openrosa::web`): as strict as every other
+/// page but for what ODK Web Forms needs to run. Its XPath engine is compiled to WebAssembly
+/// (`'wasm-unsafe-eval'` allows compiling that, not `eval`); its components add their styles as
+/// they load, each carrying this response's `nonce`; its fonts and icons are data URLs, and the
+/// previews of attached photos blob URLs.
+pub fn web_forms_policy(nonce: &str) -> String {
+    format!(
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
+         style-src 'self' 'nonce-{nonce}'; img-src 'self' data: blob:; font-src 'self' data:; \
+         connect-src 'self'; worker-src 'self'; form-action 'self'; frame-ancestors 'none'; \
+         base-uri 'none'; object-src 'none'"
+    )
+}
+
 /// Largest request body accepted: a case with a full household is a few kilobytes.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
 
@@ -23,10 +44,13 @@ pub async fn security_headers(State(state): State<AppState>, req: Request, next:
     let over_https = crate::auth::is_secure(&state, req.headers());
     let mut res = next.run(req).await;
     let h = res.headers_mut();
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(CONTENT_SECURITY_POLICY),
-    );
+    // A page that set its own policy (the web form client's) keeps it.
+    if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
+        h.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+        );
+    }
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
@@ -36,10 +60,12 @@ pub async fn security_headers(State(state): State<AppState>, req: Request, next:
         header::REFERRER_POLICY,
         HeaderValue::from_static("same-origin"),
     );
-    h.insert(
-        "permissions-policy",
-        HeaderValue::from_static("camera=(), microphone=(), geolocation=(), payment=()"),
-    );
+    if !h.contains_key("permissions-policy") {
+        h.insert(
+            "permissions-policy",
+            HeaderValue::from_static(PERMISSIONS_POLICY),
+        );
+    }
     h.insert(
         "cross-origin-opener-policy",
         HeaderValue::from_static("same-origin"),

@@ -29,7 +29,7 @@ named_enum!(
 );
 
 impl LaterRound {
-    fn round(self) -> Round {
+    pub fn round(self) -> Round {
         match self {
             LaterRound::Final => Round::Final,
             LaterRound::Intermediate => Round::Intermediate,
@@ -90,7 +90,7 @@ pub struct ReturneeFacts {
     pub assistance: BTreeSet<String>,
 }
 
-/// Surveys and returnees left out of a comparison, and why.
+/// Surveys and returnees left out of a comparison, and why (surveys of the rounds compared).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct Excluded {
     /// Surveys scored but with too many "don't know" answers to be trusted.
@@ -113,6 +113,11 @@ pub struct Comparing {
 }
 
 impl Comparing {
+    /// The survey rounds an observation is made of: the baseline and the later round.
+    pub fn rounds(&self) -> [Round; 2] {
+        [Round::Baseline, self.later.round()]
+    }
+
     /// The observation for one returnee: the change between their first usable baseline and
     /// their latest usable survey of the later round after it. None when either is missing,
     /// counted in `excluded` with the surveys left out for low accuracy.

@@ -88,27 +88,36 @@ pub struct Sums {
     cells: BTreeMap<Vec<String>, Cell>,
     /// The intercept, the baseline and the covariates: fixed by the first observation.
     width: Option<usize>,
+    /// The row being added, kept to spare an allocation per returnee.
+    row: Vec<f64>,
 }
 
 impl Sums {
     pub fn add(&mut self, o: &Observation) {
         let width = *self.width.get_or_insert(2 + o.covariates.len());
-        let mut row = Vec::with_capacity(width);
+        let row = &mut self.row;
+        row.clear();
         row.extend([1.0, o.baseline]);
         row.extend(&o.covariates);
         // Every observation of one comparison describes the same profile; one that does not is
         // a caller's mistake, made harmless rather than fatal.
         row.resize(width, 0.0);
-        let cell = self.cells.entry(o.groups.clone()).or_insert_with(|| Cell {
-            change: Moments::default(),
-            baseline_sum: 0.0,
-            moved_up: 0,
-            fit: NormalEquations::new(width),
-        });
+        if !self.cells.contains_key(&o.groups) {
+            let cell = Cell {
+                change: Moments::default(),
+                baseline_sum: 0.0,
+                moved_up: 0,
+                fit: NormalEquations::new(width),
+            };
+            self.cells.insert(o.groups.clone(), cell);
+        }
+        let Some(cell) = self.cells.get_mut(&o.groups) else {
+            return;
+        };
         cell.change.add(o.change());
         cell.baseline_sum += o.baseline;
         cell.moved_up += usize::from(o.later_band > o.baseline_band);
-        cell.fit.add(&row, o.change());
+        cell.fit.add(&self.row, o.change());
     }
 
     /// The returnees added.

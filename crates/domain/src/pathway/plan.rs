@@ -88,6 +88,20 @@ impl Modality {
     }
 }
 
+/// What an item of an approved plan counts as among the kinds of assistance a returnee
+/// received ("what works", the sampling frame's strata): its dimension, and for a grant its
+/// modality (cash or in kind). Kinds and modalities as stored; one not known counts for nothing.
+pub fn counted_as(kind: &str, modality: Option<&str>) -> Vec<&'static str> {
+    let mut out = Vec::new();
+    if let Some(kind) = AssistanceKind::parse(kind) {
+        out.push(kind.dimension().as_str());
+    }
+    if let Some(m) = modality.and_then(Modality::parse).filter(|m| m.is_grant()) {
+        out.push(m.as_str());
+    }
+    out
+}
+
 named_enum!(
     /// Who carries out an item: the plan names actions of the returnee as well as the
     /// organisation's (Module 2 §2.1.2, Step 5).

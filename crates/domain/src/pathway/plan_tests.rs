@@ -228,3 +228,21 @@ fn children_in_the_household_are_named() {
         vec!["Awa".to_string(), "Ibou".to_string()]
     );
 }
+
+#[test]
+fn an_item_counts_as_its_dimension_and_a_grant_as_its_modality() {
+    assert_eq!(
+        counted_as("microbusiness", Some("cash")),
+        ["economic", "cash"]
+    );
+    assert_eq!(
+        counted_as("housing", Some("in_kind")),
+        ["social", "in_kind"]
+    );
+    assert_eq!(
+        counted_as("individual_family_psychosocial", Some("service")),
+        ["psychosocial"]
+    );
+    assert_eq!(counted_as("vocational_training", None), ["economic"]);
+    assert!(counted_as("not_a_kind", Some("referral")).is_empty());
+}

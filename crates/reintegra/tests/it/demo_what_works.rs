@@ -20,7 +20,11 @@ async fn the_generated_grant_is_found_to_help_women_and_not_men() {
     let given = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let sink = std::sync::Arc::clone(&given);
     store
-        .visit_outcome_facts(None, Box::new(move |f| sink.lock().unwrap().push(f)))
+        .visit_outcome_facts(
+            None,
+            &domain::rss::Round::ALL,
+            Box::new(move |f| sink.lock().unwrap().push(f)),
+        )
         .await
         .unwrap();
     let facts = std::mem::take(&mut *given.lock().unwrap());

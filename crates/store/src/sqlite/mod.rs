@@ -211,6 +211,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "feedback and complaints",
         include_str!("../../migrations/sqlite/0033_feedback.sql"),
     ),
+    (
+        34,
+        "approved plan items",
+        include_str!("../../migrations/sqlite/0034_approved_plan_items.sql"),
+    ),
 ];
 
 pub const DATABASE_FILE: &str = "reintegra.db";
@@ -484,7 +489,7 @@ impl SqliteStore {
     /// Runs a read on a pooled connection, on the calling thread. Reads here are short,
     /// indexed lookups (well under a millisecond); handing each to a blocking-thread pool cost
     /// more in thread switches than the query itself (see docs/benchmarks.md). Long work goes
-    /// through [`Self::read_blocking`] and [`Self::write_blocking`] instead.
+    /// through [`Self::write_blocking`] instead.
     async fn read<T, F>(&self, f: F) -> Result<T>
     where
         T: Send + 'static,
@@ -492,22 +497,6 @@ impl SqliteStore {
     {
         let conn = self.readers.get()?;
         f(&conn)
-    }
-
-    /// A long read (a scan of every returnee), run on a blocking thread so it does not hold up
-    /// the async workers.
-    async fn read_blocking<T, F>(&self, f: F) -> Result<T>
-    where
-        T: Send + 'static,
-        F: FnOnce(&Connection) -> Result<T> + Send + 'static,
-    {
-        let readers = self.readers.clone();
-        tokio::task::spawn_blocking(move || {
-            let conn = readers.get()?;
-            f(&conn)
-        })
-        .await
-        .map_err(|e| StoreError::Database(e.to_string()))?
     }
 
     /// Runs a short write in one IMMEDIATE transaction on the writer connection, on the calling

@@ -676,10 +676,16 @@ impl ResultStore for SqliteStore {
     async fn visit_outcome_facts(
         &self,
         office: Option<OfficeId>,
+        rounds: &[domain::rss::Round],
         mut visit: Box<dyn FnMut(domain::me::outcomes::ReturneeFacts) + Send>,
     ) -> Result<()> {
-        self.read_blocking(move |c| me::visit_outcome_facts(c, office, &mut visit))
-            .await
+        let (readers, rounds) = (self.readers.clone(), rounds.to_vec());
+        // A long read: on a blocking thread, which reads with a second of its own.
+        tokio::task::spawn_blocking(move || {
+            me::visit_outcome_facts(&readers, office, &rounds, &mut visit)
+        })
+        .await
+        .map_err(|e| StoreError::Database(e.to_string()))?
     }
     async fn item_means(&self, office: Option<OfficeId>) -> Result<Vec<ItemMean>> {
         self.read(move |c| me::item_means(c, office)).await

@@ -14,6 +14,7 @@ use domain::authz::Actor;
 use crate::AppState;
 use crate::i18n::Tr;
 
+pub mod web;
 mod xml;
 
 /// The most a client may send in one post; a larger submission is split by the client

@@ -37,6 +37,13 @@ pub(super) const ROUTES: &[RouteSpec] = &[
         "/openrosa/{token}/submission",
         Public,
     ),
+    r("openrosa.web", "GET", "/openrosa/{token}/web", Public),
+    r(
+        "openrosa.web_form",
+        "GET",
+        "/openrosa/{token}/web/{form}/{version}",
+        Public,
+    ),
 ];
 
 pub(super) fn handler(name: &str) -> Option<MethodRouter<AppState>> {
@@ -45,6 +52,8 @@ pub(super) fn handler(name: &str) -> Option<MethodRouter<AppState>> {
         "openrosa.form" => get(openrosa::form_download),
         "openrosa.manifest" => get(openrosa::manifest),
         "openrosa.media" => get(openrosa::media),
+        "openrosa.web" => get(openrosa::web::forms),
+        "openrosa.web_form" => get(openrosa::web::client),
         // HEAD asks what a post may carry; a post carries an instance and its files.
         "openrosa.submission" => post(openrosa::submission)
             .head(openrosa::submission_probe)

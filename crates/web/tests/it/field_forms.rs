@@ -9,10 +9,7 @@ use domain::Role;
 use reqwest::multipart::{Form, Part};
 use store::AuditScope;
 
-const FIELD_VISIT: &str = concat!(
-    env!("CARGO_MANIFEST_DIR"),
-    "/../forms/tests/corpus/valid/field_visit.xlsx"
-);
+const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../forms/tests/corpus/valid");
 
 /// A one-pixel PNG: what the photo question takes.
 pub(crate) const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89\0\0\0\rIDATx\x9cc\xf8\xcf\xc0\xf0\x1f\0\x05\0\x01\xff\x89\x99=\x1d\0\0\0\0IEND\xaeB`\x82";
@@ -27,11 +24,22 @@ struct Visit {
 }
 
 pub(crate) async fn publish_field_visit(app: &TestApp) -> Client {
+    publish_corpus_form(app, "field_visit.xlsx", "field_visit", "2026.1").await
+}
+
+/// Uploads and publishes one of the forms corpus's valid XLSForms, as pm.dakar.
+pub(crate) async fn publish_corpus_form(
+    app: &TestApp,
+    file: &str,
+    form_id: &str,
+    version: &str,
+) -> Client {
     let pm = app.signed_in("pm.dakar").await;
     let csrf = pm.csrf("/forms").await;
+    let path = format!("{CORPUS}/{file}");
     let form = Form::new().text("_csrf", csrf.clone()).part(
         "file",
-        Part::bytes(std::fs::read(FIELD_VISIT).unwrap()).file_name("field_visit.xlsx"),
+        Part::bytes(std::fs::read(path).unwrap()).file_name(file.to_string()),
     );
     let res = pm
         .http
@@ -42,7 +50,7 @@ pub(crate) async fn publish_field_visit(app: &TestApp) -> Client {
         .unwrap();
     assert_eq!(res.status(), 303, "the upload is accepted");
     let res = pm
-        .post_form("/forms/field_visit/2026.1/publish", &csrf, &[])
+        .post_form(&format!("/forms/{form_id}/{version}/publish"), &csrf, &[])
         .await;
     assert_eq!(res.status(), 303);
     pm

@@ -4,6 +4,7 @@
 
 mod browser;
 mod browser_erasure;
+mod browser_field_client;
 mod browser_field_devices;
 mod browser_field_forms;
 mod browser_form_files;
@@ -21,6 +22,7 @@ mod erasure;
 mod error_summaries;
 mod exports;
 mod feedback;
+mod field_client;
 mod field_forms;
 mod form_files;
 mod forms_journey;

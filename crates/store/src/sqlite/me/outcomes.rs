@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 
 use domain::me::outcomes::{ReturneeFacts, SurveyFacts};
-use domain::pathway::plan::AssistanceKind;
+use domain::rss::Round;
 use rusqlite::Connection;
 
 use super::indicators::assistance;
@@ -13,26 +13,122 @@ use crate::Result;
 use crate::sqlite::cases::date_col;
 use crate::sqlite::parse_named;
 
-/// A plan item's dimension, from its kind (the plan's items of the latest approved version).
-fn dimension_of_kind() -> String {
-    let mut sql = String::from("(CASE json_extract(i.value, '$.kind')");
-    for k in AssistanceKind::ALL {
-        sql.push_str(&format!(
-            " WHEN '{}' THEN '{}'",
-            k.as_str(),
-            k.dimension().as_str()
-        ));
-    }
-    sql.push_str(" END)");
-    sql
+/// Cases handed from the reading thread to the merge at once.
+const BATCH: usize = 2048;
+
+/// What the reading thread gathers about one case with a survey of the rounds read.
+struct Gathered {
+    surveys: Vec<SurveyFacts>,
+    vulnerable: bool,
+    assistance: BTreeSet<String>,
 }
 
-/// Reads the cases, their surveys, vulnerabilities and assistance as four scans in case order,
-/// each over an index that covers it, and puts each returnee's facts together as the scans
-/// pass them: a merge, never a lookup per case, and one returnee in memory at a time.
+type Batch = Vec<(String, Gathered)>;
+
+/// Reads the cases, their surveys, vulnerabilities and assistance as scans in case order, each
+/// over an index that covers it, and puts each returnee's facts together as the scans pass them:
+/// a merge, never a lookup per case, and one returnee in memory at a time. Two threads share the
+/// work, each with its connection: a second one reads the surveys (only those of `rounds`) with
+/// the vulnerabilities and assistance of their cases, while this one reads the cases and runs
+/// `visit`.
 pub(crate) fn visit_outcome_facts(
+    readers: &r2d2::Pool<r2d2_sqlite::SqliteConnectionManager>,
+    office: Option<domain::OfficeId>,
+    rounds: &[Round],
+    visit: &mut dyn FnMut(ReturneeFacts),
+) -> Result<()> {
+    let c = readers.get()?;
+    let gathering_on = readers.get()?;
+    let rounds: Vec<&'static str> = rounds.iter().map(|r| r.as_str()).collect();
+    let (send, receive) = std::sync::mpsc::sync_channel::<Batch>(4);
+    std::thread::scope(|scope| {
+        let gatherer = scope.spawn(move || gather(&gathering_on, &rounds, &send));
+        let merged = merge(&c, office, receive, visit);
+        // The gatherer stops at its next batch once the merge has dropped the receiver.
+        let gathered = gatherer
+            .join()
+            .map_err(|_| crate::StoreError::Database("the survey reader failed".into()))?;
+        merged.and(gathered)
+    })
+}
+
+/// Every case with a survey of `rounds`, in case order, with those surveys, whether the case
+/// has a vulnerability and the assistance it received; sent in batches.
+fn gather(
+    c: &Connection,
+    rounds: &[&str],
+    send: &std::sync::mpsc::SyncSender<Batch>,
+) -> Result<()> {
+    let mut surveys = c.prepare(
+        "SELECT case_id, round, interview_date, economic, social, psychosocial, composite,
+             low_accuracy
+         FROM rss_scores INDEXED BY rss_scores_by_case
+         WHERE round IN (SELECT value FROM json_each(?1))
+         ORDER BY case_id, interview_date",
+    )?;
+    let rounds =
+        serde_json::to_string(rounds).map_err(|e| crate::StoreError::Database(e.to_string()))?;
+    let mut rows = surveys.query([rounds])?;
+    let mut vulnerable =
+        c.prepare("SELECT DISTINCT case_id, 1 FROM case_vulnerabilities ORDER BY case_id")?;
+    let mut vulnerable = Merge::new(vulnerable.query([])?, |_| Ok(()))?;
+    let mut planned = c.prepare(PLAN_ITEMS)?;
+    let mut planned = Merge::new(planned.query([])?, plan_item)?;
+    let mut other = c.prepare(&other_assistance_sql())?;
+    let mut other = Merge::new(other.query([])?, |r| r.get::<_, String>(1))?;
+    let mut batch: Batch = Vec::with_capacity(BATCH);
+    // Completes the last case of the batch with what the other scans hold for it.
+    let mut complete = |batch: &mut Batch| -> Result<()> {
+        if let Some((id, g)) = batch.last_mut() {
+            g.vulnerable = !vulnerable.take(id)?.is_empty();
+            g.assistance = (planned.take(id)?.into_iter().flatten().map(str::to_string))
+                .chain(other.take(id)?)
+                .collect();
+        }
+        Ok(())
+    };
+    while let Some(r) = rows.next()? {
+        let case = r.get_ref(0)?.as_str().map_err(rusqlite::Error::from)?;
+        let survey = SurveyFacts {
+            round: parse_named(
+                1,
+                r.get_ref(1)?.as_str().map_err(rusqlite::Error::from)?,
+                domain::rss::Round::parse,
+            )?,
+            date: date_col(2, r.get_ref(2)?.as_str().map_err(rusqlite::Error::from)?)?,
+            economic: r.get(3)?,
+            social: r.get(4)?,
+            psychosocial: r.get(5)?,
+            composite: r.get(6)?,
+            low_accuracy: r.get(7)?,
+        };
+        match batch.last_mut() {
+            Some((id, g)) if id == case => g.surveys.push(survey),
+            _ => {
+                complete(&mut batch)?;
+                if batch.len() == BATCH && send.send(std::mem::take(&mut batch)).is_err() {
+                    return Ok(()); // the merge stopped: nothing more is wanted
+                }
+                let g = Gathered {
+                    surveys: vec![survey],
+                    vulnerable: false,
+                    assistance: BTreeSet::new(),
+                };
+                batch.push((case.to_string(), g));
+            }
+        }
+    }
+    complete(&mut batch)?;
+    let _ = send.send(batch);
+    Ok(())
+}
+
+/// The merge: cases in order, each with what the gatherer found for it; a returnee without a
+/// survey of the rounds read is passed over.
+fn merge(
     c: &Connection,
     office: Option<domain::OfficeId>,
+    gathered: std::sync::mpsc::Receiver<Batch>,
     visit: &mut dyn FnMut(ReturneeFacts),
 ) -> Result<()> {
     let office = office.map(|o| o.to_string());
@@ -42,49 +138,63 @@ pub(crate) fn visit_outcome_facts(
          WHERE ?1 IS NULL OR office_id = ?1 ORDER BY id",
     )?;
     let mut cases = cases.query([&office])?;
-    let mut surveys = c.prepare(
-        "SELECT case_id, round, interview_date, economic, social, psychosocial, composite,
-             low_accuracy
-         FROM rss_scores INDEXED BY rss_scores_by_case ORDER BY case_id, interview_date",
-    )?;
-    let mut surveys = Merge::new(surveys.query([])?, |r| {
-        Ok(SurveyFacts {
-            round: parse_named(1, &r.get::<_, String>(1)?, domain::rss::Round::parse)?,
-            date: date_col(2, &r.get::<_, String>(2)?)?,
-            economic: r.get(3)?,
-            social: r.get(4)?,
-            psychosocial: r.get(5)?,
-            composite: r.get(6)?,
-            low_accuracy: r.get(7)?,
-        })
-    })?;
-    let mut vulnerable =
-        c.prepare("SELECT DISTINCT case_id, 1 FROM case_vulnerabilities ORDER BY case_id")?;
-    let mut vulnerable = Merge::new(vulnerable.query([])?, |_| Ok(()))?;
-    let mut assistance = c.prepare(&format!(
-        "SELECT case_id, kind FROM ({}) WHERE kind IS NOT NULL ORDER BY case_id",
-        assistance_sql()
-    ))?;
-    let mut assistance = Merge::new(assistance.query([])?, |r| r.get::<_, String>(1))?;
+    let mut gathered = Batches {
+        batches: gathered,
+        current: Vec::new().into_iter().peekable(),
+    };
     while let Some(r) = cases.next()? {
         let id = r.get_ref(0)?.as_str().map_err(rusqlite::Error::from)?;
-        let surveys = surveys.take(id)?;
-        if surveys.is_empty() {
-            // Only returnees with a scored survey are compared; the other scans skip theirs.
+        let Some(g) = gathered.take(id) else {
             continue;
-        }
+        };
         visit(ReturneeFacts {
-            sex: parse_named(1, &r.get::<_, String>(1)?, domain::case::Sex::parse)?,
+            sex: parse_named(
+                1,
+                r.get_ref(1)?.as_str().map_err(rusqlite::Error::from)?,
+                domain::case::Sex::parse,
+            )?,
             age_at_return: r.get(2)?,
-            vulnerable: !vulnerable.take(id)?.is_empty(),
-            return_type: parse_named(3, &r.get::<_, String>(3)?, domain::case::ReturnType::parse)?,
+            vulnerable: g.vulnerable,
+            return_type: parse_named(
+                3,
+                r.get_ref(3)?.as_str().map_err(rusqlite::Error::from)?,
+                domain::case::ReturnType::parse,
+            )?,
             absence_months: r.get(4)?,
             province: r.get(5)?,
-            surveys,
-            assistance: assistance.take(id)?.into_iter().collect::<BTreeSet<_>>(),
+            surveys: g.surveys,
+            assistance: g.assistance,
         });
     }
     Ok(())
+}
+
+/// What the gatherer sends: per case, in case order.
+struct Batches {
+    batches: std::sync::mpsc::Receiver<Batch>,
+    current: std::iter::Peekable<std::vec::IntoIter<(String, Gathered)>>,
+}
+
+impl Batches {
+    /// What was gathered for case `id`, passing over cases before it. Ids must be asked in
+    /// increasing order.
+    fn take(&mut self, id: &str) -> Option<Gathered> {
+        loop {
+            match self.current.peek() {
+                None => {
+                    // The next batch, or none when the gatherer is done.
+                    self.current = self.batches.recv().ok()?.into_iter().peekable();
+                }
+                Some((case, _)) => match case.as_str().cmp(id) {
+                    std::cmp::Ordering::Less => {
+                        self.current.next();
+                    }
+                    std::cmp::Ordering::Equal => return self.current.next().map(|(_, g)| g),
+                    std::cmp::Ordering::Greater => return None,
+                },
+            }
+        }
+    }
 }
 
 /// One side of a merge: rows ordered by a case id in their first column, handed out a case at
@@ -92,8 +202,9 @@ pub(crate) fn visit_outcome_facts(
 struct Merge<'s, T> {
     rows: rusqlite::Rows<'s>,
     read: fn(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
-    /// The row read ahead: its case id and value.
-    next: Option<(String, T)>,
+    /// The case id of the row read ahead (its buffer kept from row to row), and its value.
+    case: String,
+    next: Option<T>,
 }
 
 impl<'s, T> Merge<'s, T> {
@@ -104,6 +215,7 @@ impl<'s, T> Merge<'s, T> {
         let mut m = Merge {
             rows,
             read,
+            case: String::new(),
             next: None,
         };
         m.advance()?;
@@ -112,7 +224,12 @@ impl<'s, T> Merge<'s, T> {
 
     fn advance(&mut self) -> Result<()> {
         self.next = match self.rows.next()? {
-            Some(r) => Some((r.get(0)?, (self.read)(r)?)),
+            Some(r) => {
+                self.case.clear();
+                self.case
+                    .push_str(r.get_ref(0)?.as_str().map_err(rusqlite::Error::from)?);
+                Some((self.read)(r)?)
+            }
             None => None,
         };
         Ok(())
@@ -122,13 +239,11 @@ impl<'s, T> Merge<'s, T> {
     /// as those of other offices). Ids must be asked in increasing order.
     fn take(&mut self, id: &str) -> Result<Vec<T>> {
         let mut out = Vec::new();
-        while let Some((case, _)) = &self.next {
-            match case.as_str().cmp(id) {
+        while self.next.is_some() {
+            match self.case.as_str().cmp(id) {
                 std::cmp::Ordering::Less => self.advance()?,
                 std::cmp::Ordering::Equal => {
-                    if let Some((_, value)) = self.next.take() {
-                        out.push(value);
-                    }
+                    out.extend(self.next.take());
                     self.advance()?;
                 }
                 std::cmp::Ordering::Greater => break,
@@ -145,40 +260,44 @@ pub(super) fn assistance_received(
     ids: &[String],
     mut add: impl FnMut(usize, String),
 ) -> Result<()> {
-    let mut stmt = c.prepare(&assistance_sql())?;
+    let at = |id: &str| ids.binary_search_by(|x| x.as_str().cmp(id)).ok();
+    let mut stmt = c.prepare(PLAN_ITEMS)?;
     let mut rows = stmt.query([])?;
     while let Some(r) = rows.next()? {
-        let id = r.get_ref(0)?.as_str().map_err(rusqlite::Error::from)?;
-        if let (Ok(i), Some(kind)) = (
-            ids.binary_search_by(|x| x.as_str().cmp(id)),
-            r.get::<_, Option<String>>(1)?,
-        ) {
-            add(i, kind);
+        if let Some(i) = at(r.get_ref(0)?.as_str().map_err(rusqlite::Error::from)?) {
+            plan_item(r)?
+                .into_iter()
+                .for_each(|kind| add(i, kind.to_string()));
+        }
+    }
+    let mut stmt = c.prepare(&other_assistance_sql())?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        if let Some(i) = at(r.get_ref(0)?.as_str().map_err(rusqlite::Error::from)?) {
+            add(i, r.get(1)?);
         }
     }
     Ok(())
 }
 
-/// Each case with each kind of assistance it received, as rows (case_id, kind): referrals that
-/// went ahead and community projects (as the indicators count them), and the items of each
-/// case's latest approved plan not cancelled, by dimension and, for grants, by modality.
-fn assistance_sql() -> String {
+/// The items of each case's latest approved plan not cancelled, in case order (kept by the
+/// triggers of migration 34).
+const PLAN_ITEMS: &str = "SELECT case_id, kind, modality
+    FROM approved_plan_items INDEXED BY approved_plan_items_case ORDER BY case_id";
+
+/// What a row of [`PLAN_ITEMS`] counts as.
+fn plan_item(r: &rusqlite::Row<'_>) -> rusqlite::Result<Vec<&'static str>> {
+    let kind = r.get_ref(1)?.as_str().map_err(rusqlite::Error::from)?;
+    let modality = r.get_ref(2)?.as_str_or_null()?;
+    Ok(domain::pathway::plan::counted_as(kind, modality))
+}
+
+/// The rest of the assistance received, as rows (case_id, kind) in case order: referrals that
+/// went ahead, by the service's dimension, and community projects (as the indicators count
+/// them).
+fn other_assistance_sql() -> String {
     format!(
-        "SELECT case_id, kind FROM {referrals_and_projects}
-         UNION
-         SELECT p.case_id, {dimension} FROM plan_versions p, json_each(p.content, '$.items') i
-         WHERE p.approved_at IS NOT NULL
-           AND json_extract(i.value, '$.status') != 'cancelled' AND p.version = (SELECT MAX(q.version)
-             FROM plan_versions q WHERE q.case_id = p.case_id AND q.approved_at IS NOT NULL)
-         UNION
-         SELECT p.case_id, json_extract(i.value, '$.modality')
-         FROM plan_versions p, json_each(p.content, '$.items') i
-         WHERE p.approved_at IS NOT NULL
-           AND json_extract(i.value, '$.status') != 'cancelled'
-           AND json_extract(i.value, '$.modality') IN ('cash', 'in_kind')
-           AND p.version = (SELECT MAX(q.version)
-             FROM plan_versions q WHERE q.case_id = p.case_id AND q.approved_at IS NOT NULL)",
-        referrals_and_projects = assistance(),
-        dimension = dimension_of_kind(),
+        "SELECT case_id, kind FROM {} WHERE kind IS NOT NULL ORDER BY case_id",
+        assistance()
     )
 }

@@ -886,9 +886,13 @@ async fn outcome_facts(
 ) -> Vec<domain::me::outcomes::ReturneeFacts> {
     let given = Arc::new(std::sync::Mutex::new(Vec::new()));
     let sink = Arc::clone(&given);
-    s.visit_outcome_facts(office, Box::new(move |f| sink.lock().unwrap().push(f)))
-        .await
-        .unwrap();
+    s.visit_outcome_facts(
+        office,
+        &domain::rss::Round::ALL,
+        Box::new(move |f| sink.lock().unwrap().push(f)),
+    )
+    .await
+    .unwrap();
     std::mem::take(&mut *given.lock().unwrap())
 }
 
@@ -949,7 +953,7 @@ async fn outcome_facts_of_surveyed_returnees(s: &Arc<dyn Store>, w: &World) {
         method: AgreementMethod::Signed,
         copy_given: true,
     };
-    s.agree_plan(fatou, 1, 1, agreed, CaseStage::Intake, by.clone())
+    s.agree_plan(fatou, 1, 1, agreed.clone(), CaseStage::Intake, by.clone())
         .await
         .unwrap();
     let facts = outcome_facts(s, Some(other.id)).await;
@@ -957,7 +961,7 @@ async fn outcome_facts_of_surveyed_returnees(s: &Arc<dyn Store>, w: &World) {
         facts[0].assistance.is_empty(),
         "a plan not approved counts for nothing"
     );
-    s.approve_plan(fatou, 1, 2, false, CaseStage::Intake, by)
+    s.approve_plan(fatou, 1, 2, false, CaseStage::Intake, by.clone())
         .await
         .unwrap();
     let facts = outcome_facts(s, Some(other.id)).await;
@@ -968,6 +972,36 @@ async fn outcome_facts_of_surveyed_returnees(s: &Arc<dyn Store>, w: &World) {
             .map(String::as_str)
             .collect::<Vec<_>>(),
         ["cash", "economic", "social"]
+    );
+    // A later version, once approved, replaces the earlier's items; a cancelled item counts
+    // for nothing, and a draft changes nothing until it is approved.
+    let content: PlanContent = serde_json::from_value(serde_json::json!({"items": [
+        {"key": 1, "kind": "microbusiness", "modality": "cash", "responsible": "returnee",
+         "status": "cancelled", "budget": 300},
+        {"key": 2, "kind": "individual_family_psychosocial", "modality": "service",
+         "responsible": "provider", "status": "planned"}
+    ]}))
+    .unwrap();
+    let v2 = s
+        .create_plan_version(fatou, Some(1), content, CaseStage::Intake, by.clone())
+        .await
+        .unwrap();
+    let kinds = |facts: Vec<domain::me::outcomes::ReturneeFacts>| {
+        facts[0].assistance.iter().cloned().collect::<Vec<_>>()
+    };
+    assert_eq!(
+        kinds(outcome_facts(s, Some(other.id)).await),
+        ["cash", "economic", "social"]
+    );
+    s.agree_plan(fatou, 2, v2.revision, agreed, CaseStage::Intake, by.clone())
+        .await
+        .unwrap();
+    s.approve_plan(fatou, 2, v2.revision + 1, false, CaseStage::Intake, by)
+        .await
+        .unwrap();
+    assert_eq!(
+        kinds(outcome_facts(s, Some(other.id)).await),
+        ["psychosocial"]
     );
     // Every office (other parts of the suite may share the database).
     assert!(outcome_facts(s, None).await.len() >= 4);

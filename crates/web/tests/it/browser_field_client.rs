@@ -1,0 +1,135 @@
+//! The web form client in headless Chromium, as a case manager without Android uses it: the
+//! device's form list, the form drawn by ODK Web Forms from Reintegra's XForm (the returnee
+//! picked from the device's case list), filled, sent while the network is cut (kept in the
+//! browser, nothing on the server), then sent by itself when the network returns; the case page
+//! then has the submission. A form refused by the server (the device revoked meanwhile) stays
+//! in the browser with the server's reason.
+
+use crate::browser_languages::{axe_source, axe_violations};
+use crate::field_forms::publish_corpus_form;
+use crate::openrosa::start;
+use crate::webdriver::Browser;
+use serde_json::json;
+
+/// Clicks the client's own send button (ODK Web Forms draws it; it has no id of ours).
+const SEND: &str = "[...document.querySelectorAll('#collect-form button')]
+    .find(b => b.textContent.trim() === 'Send').click()";
+
+async fn fill(b: &Browser, case_number: &str) {
+    b.wait_until(&format!(
+        "return !!document.querySelector(\"#collect-form input[value='{case_number}']\")"
+    ))
+    .await;
+    b.click(&format!("#collect-form input[value='{case_number}']"))
+        .await;
+    b.click("#collect-form input[type=radio][value='no']").await;
+}
+
+async fn set_offline(b: &Browser, offline: bool) {
+    b.devtools("Network.enable", json!({})).await;
+    b.devtools(
+        "Network.emulateNetworkConditions",
+        json!({"offline": offline, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1}),
+    )
+    .await;
+}
+
+async fn stored(f: &crate::openrosa::Field) -> usize {
+    let case = f.case_id.parse().unwrap();
+    f.app
+        .store
+        .submissions_for(store::Subject::Case(case))
+        .await
+        .unwrap()
+        .iter()
+        .filter(|s| s.form_id == "debt_situation")
+        .count()
+}
+
+#[tokio::test]
+async fn a_form_filled_offline_waits_in_the_browser_and_is_sent_when_the_network_returns() {
+    let axe = axe_source();
+    let f = start().await;
+    publish_corpus_form(&f.app, "debt_situation.xlsx", "debt_situation", "1").await;
+    let b = Browser::start().await;
+    b.goto(&format!("{}/web", f.device)).await;
+    b.wait_for_text("Forms on this device").await;
+    let v = axe_violations(&b, &axe).await;
+    assert!(v.is_empty(), "the device's form list: {v:?}");
+    b.click("a[href$='/web/debt_situation/1']").await;
+    fill(&b, &f.case_number).await;
+    b.screenshot("field-client-filled").await;
+    let v = axe_violations(&b, &axe).await;
+    assert!(v.is_empty(), "the web form client: {v:?}");
+
+    // The network is cut: the form is kept in the browser and the client is ready for the next.
+    set_offline(&b, true).await;
+    b.script(SEND, json!([])).await;
+    b.wait_until("return document.getElementById('collect-waiting').textContent === '1'")
+        .await;
+    b.wait_for_text("No connection: what you filled waits in this browser")
+        .await;
+    let picked = b
+        .script(
+            &format!(
+                "return document.querySelector(\"#collect-form input[value='{}']\").checked",
+                f.case_number
+            ),
+            json!([]),
+        )
+        .await;
+    assert_eq!(picked, json!(false), "a blank form for the next visit");
+    assert_eq!(stored(&f).await, 0, "nothing reached the server");
+    b.screenshot("field-client-offline").await;
+
+    // The network returns: what waited is sent by itself, once.
+    set_offline(&b, false).await;
+    b.wait_until("return document.getElementById('collect-waiting').textContent === '0'")
+        .await;
+    b.wait_for_text("Sent to the server: 1").await;
+    assert_eq!(stored(&f).await, 1);
+    let cm = f.app.signed_in("cm.dakar").await;
+    let (status, page) = cm.get_text(&format!("/cases/{}", f.case_id)).await;
+    assert_eq!(status, 200);
+    assert!(
+        page.contains("Debt situation"),
+        "the case has the submission"
+    );
+
+    // Filled again, but the device is revoked before it is sent: refused, kept, explained.
+    fill(&b, &f.case_number).await;
+    set_offline(&b, true).await;
+    b.script(SEND, json!([])).await;
+    b.wait_until("return document.getElementById('collect-waiting').textContent === '1'")
+        .await;
+    let core = app::App::new(f.app.store.clone());
+    let cm = f
+        .app
+        .store
+        .user_by_username(&domain::Username::parse("cm.dakar").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    let actor = domain::authz::Actor {
+        user_id: cm.id,
+        role: cm.role,
+        office: cm.office,
+        organisation: cm.organisation,
+    };
+    for d in app::field::devices(&core, &actor).await.unwrap() {
+        app::accounts::revoke_api_token(&core, &actor, d.id)
+            .await
+            .unwrap();
+    }
+    set_offline(&b, false).await;
+    b.wait_until("return !document.getElementById('collect-refused').hidden")
+        .await;
+    let refused = b.text("#collect-refused").await;
+    assert!(
+        refused.contains("unknown or was revoked"),
+        "the server's reason: {refused}"
+    );
+    assert_eq!(b.text("#collect-waiting").await, "0");
+    assert_eq!(stored(&f).await, 1, "nothing more stored");
+    b.quit().await;
+}
