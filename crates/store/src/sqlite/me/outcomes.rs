@@ -16,14 +16,42 @@ use crate::sqlite::parse_named;
 /// Cases handed from the reading thread to the merge at once.
 const BATCH: usize = 2048;
 
-/// What the reading thread gathers about one case with a survey of the rounds read.
-struct Gathered {
-    surveys: Vec<SurveyFacts>,
-    vulnerable: bool,
-    assistance: BTreeSet<String>,
+/// The kinds of assistance counted, each a bit of [`Gathered::assistance`]: the dimensions (of
+/// plan items and referrals), grants by modality, and community projects.
+const KINDS: [&str; 6] = [
+    "economic",
+    "social",
+    "psychosocial",
+    "cash",
+    "in_kind",
+    "community",
+];
+
+fn kind_bit(kind: &str) -> u8 {
+    KINDS.iter().position(|k| *k == kind).map_or(0, |i| 1 << i)
 }
 
-type Batch = Vec<(String, Gathered)>;
+/// What the reading thread gathers about one case with a survey of the rounds read. Nothing in
+/// it is allocated per case: the two threads would queue on the allocator, one allocating what
+/// the other frees.
+struct Gathered {
+    case: uuid::Uuid,
+    /// Its surveys: this many, following the previous case's in [`Batch::surveys`].
+    surveys: usize,
+    vulnerable: bool,
+    assistance: u8,
+}
+
+#[derive(Default)]
+struct Batch {
+    cases: Vec<Gathered>,
+    surveys: Vec<SurveyFacts>,
+}
+
+/// A case id as stored (UUID text, lower case), as a number that sorts in the same order.
+fn case_key(text: &str) -> Result<uuid::Uuid> {
+    uuid::Uuid::parse_str(text).map_err(|e| crate::StoreError::Database(e.to_string()))
+}
 
 /// Reads the cases, their surveys, vulnerabilities and assistance as scans in case order, each
 /// over an index that covers it, and puts each returnee's facts together as the scans pass them:
@@ -75,21 +103,23 @@ fn gather(
     let mut planned = c.prepare(PLAN_ITEMS)?;
     let mut planned = Merge::new(planned.query([])?, plan_item)?;
     let mut other = c.prepare(&other_assistance_sql())?;
-    let mut other = Merge::new(other.query([])?, |r| r.get::<_, String>(1))?;
-    let mut batch: Batch = Vec::with_capacity(BATCH);
+    let mut other = Merge::new(other.query([])?, |r| Ok(kind_bit(r.get_ref(1)?.as_str()?)))?;
+    let mut batch = Batch::default();
+    let mut id = String::new();
     // Completes the last case of the batch with what the other scans hold for it.
-    let mut complete = |batch: &mut Batch| -> Result<()> {
-        if let Some((id, g)) = batch.last_mut() {
-            g.vulnerable = !vulnerable.take(id)?.is_empty();
-            g.assistance = (planned.take(id)?.into_iter().flatten().map(str::to_string))
-                .chain(other.take(id)?)
-                .collect();
+    let mut complete = |batch: &mut Batch, id: &str| -> Result<()> {
+        if let Some(g) = batch.cases.last_mut() {
+            g.vulnerable = vulnerable.take(id, |_| ())?;
+            planned.take(id, |kinds| {
+                kinds.iter().for_each(|k| g.assistance |= kind_bit(k))
+            })?;
+            other.take(id, |bit| g.assistance |= bit)?;
         }
         Ok(())
     };
     while let Some(r) = rows.next()? {
         let case = r.get_ref(0)?.as_str().map_err(rusqlite::Error::from)?;
-        let survey = SurveyFacts {
+        batch.surveys.push(SurveyFacts {
             round: parse_named(
                 1,
                 r.get_ref(1)?.as_str().map_err(rusqlite::Error::from)?,
@@ -101,24 +131,31 @@ fn gather(
             psychosocial: r.get(5)?,
             composite: r.get(6)?,
             low_accuracy: r.get(7)?,
-        };
-        match batch.last_mut() {
-            Some((id, g)) if id == case => g.surveys.push(survey),
-            _ => {
-                complete(&mut batch)?;
-                if batch.len() == BATCH && send.send(std::mem::take(&mut batch)).is_err() {
-                    return Ok(()); // the merge stopped: nothing more is wanted
-                }
-                let g = Gathered {
-                    surveys: vec![survey],
-                    vulnerable: false,
-                    assistance: BTreeSet::new(),
-                };
-                batch.push((case.to_string(), g));
+        });
+        if case == id {
+            if let Some(g) = batch.cases.last_mut() {
+                g.surveys += 1;
             }
+            continue;
         }
+        complete(&mut batch, &id)?;
+        if batch.cases.len() == BATCH {
+            let survey = batch.surveys.pop();
+            if send.send(std::mem::take(&mut batch)).is_err() {
+                return Ok(()); // the merge stopped: nothing more is wanted
+            }
+            batch.surveys.extend(survey);
+        }
+        id.clear();
+        id.push_str(case);
+        batch.cases.push(Gathered {
+            case: case_key(case)?,
+            surveys: 1,
+            vulnerable: false,
+            assistance: 0,
+        });
     }
-    complete(&mut batch)?;
+    complete(&mut batch, &id)?;
     let _ = send.send(batch);
     Ok(())
 }
@@ -140,11 +177,13 @@ fn merge(
     let mut cases = cases.query([&office])?;
     let mut gathered = Batches {
         batches: gathered,
-        current: Vec::new().into_iter().peekable(),
+        batch: Batch::default(),
+        at: 0,
+        first_survey: 0,
     };
     while let Some(r) = cases.next()? {
-        let id = r.get_ref(0)?.as_str().map_err(rusqlite::Error::from)?;
-        let Some(g) = gathered.take(id) else {
+        let id = case_key(r.get_ref(0)?.as_str().map_err(rusqlite::Error::from)?)?;
+        let Some((g, surveys)) = gathered.take(id) else {
             continue;
         };
         visit(ReturneeFacts {
@@ -162,36 +201,45 @@ fn merge(
             )?,
             absence_months: r.get(4)?,
             province: r.get(5)?,
-            surveys: g.surveys,
-            assistance: g.assistance,
+            surveys,
+            assistance: (0..KINDS.len())
+                .filter(|i| g.assistance & (1 << i) != 0)
+                .map(|i| KINDS[i].to_string())
+                .collect::<BTreeSet<_>>(),
         });
     }
     Ok(())
 }
 
-/// What the gatherer sends: per case, in case order.
+/// What the gatherer sends, read per case in case order.
 struct Batches {
     batches: std::sync::mpsc::Receiver<Batch>,
-    current: std::iter::Peekable<std::vec::IntoIter<(String, Gathered)>>,
+    batch: Batch,
+    /// The next case of `batch`, and where its surveys start.
+    at: usize,
+    first_survey: usize,
 }
 
 impl Batches {
-    /// What was gathered for case `id`, passing over cases before it. Ids must be asked in
-    /// increasing order.
-    fn take(&mut self, id: &str) -> Option<Gathered> {
+    /// What was gathered for case `id` with its surveys, passing over cases before it. Ids
+    /// must be asked in increasing order.
+    fn take(&mut self, id: uuid::Uuid) -> Option<(&Gathered, Vec<SurveyFacts>)> {
         loop {
-            match self.current.peek() {
-                None => {
-                    // The next batch, or none when the gatherer is done.
-                    self.current = self.batches.recv().ok()?.into_iter().peekable();
-                }
-                Some((case, _)) => match case.as_str().cmp(id) {
-                    std::cmp::Ordering::Less => {
-                        self.current.next();
-                    }
-                    std::cmp::Ordering::Equal => return self.current.next().map(|(_, g)| g),
-                    std::cmp::Ordering::Greater => return None,
-                },
+            let Some(g) = self.batch.cases.get(self.at) else {
+                // The next batch, or none when the gatherer is done.
+                self.batch = self.batches.recv().ok()?;
+                (self.at, self.first_survey) = (0, 0);
+                continue;
+            };
+            if g.case > id {
+                return None;
+            }
+            let from = self.first_survey;
+            self.at += 1;
+            self.first_survey += g.surveys;
+            if g.case == id {
+                let surveys = self.batch.surveys.get(from..from + g.surveys)?.to_vec();
+                return Some((&self.batch.cases[self.at - 1], surveys));
             }
         }
     }
@@ -235,21 +283,25 @@ impl<'s, T> Merge<'s, T> {
         Ok(())
     }
 
-    /// The values of case `id`, passing over those of cases before it (cases not read, such
-    /// as those of other offices). Ids must be asked in increasing order.
-    fn take(&mut self, id: &str) -> Result<Vec<T>> {
-        let mut out = Vec::new();
+    /// Gives `each` the values of case `id`, passing over those of cases before it (cases not
+    /// read, such as those of other offices); whether there was any. Ids must be asked in
+    /// increasing order.
+    fn take(&mut self, id: &str, mut each: impl FnMut(T)) -> Result<bool> {
+        let mut any = false;
         while self.next.is_some() {
             match self.case.as_str().cmp(id) {
                 std::cmp::Ordering::Less => self.advance()?,
                 std::cmp::Ordering::Equal => {
-                    out.extend(self.next.take());
+                    if let Some(v) = self.next.take() {
+                        each(v);
+                        any = true;
+                    }
                     self.advance()?;
                 }
                 std::cmp::Ordering::Greater => break,
             }
         }
-        Ok(out)
+        Ok(any)
     }
 }
 
