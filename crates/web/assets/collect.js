@@ -2,7 +2,8 @@
 // `odk-submit` event; it is saved in this browser (IndexedDB) first, so nothing is lost if the
 // connection is down, then sent to the device's OpenRosa submission address as ODK Collect would
 // send it. What waits is sent again when the connection returns, every half minute, or on
-// "Send now". A refusal keeps the submission on the device and shows the server's reason.
+// "Send now". A refusal keeps the submission on the device and shows the server's reason. The
+// service worker (collect-sw.js) lets the page open again without a connection.
 (() => {
   const root = document.getElementById('collect');
   if (!root) return;
@@ -123,6 +124,29 @@
     await send();
   });
   root.addEventListener('odk-failed', () => say(text('failed')));
+  // Kept by the service worker, this page opens again without a connection.
+  if ('serviceWorker' in navigator && root.dataset.workerUrl) {
+    navigator.serviceWorker.register(root.dataset.workerUrl)
+      .then(() => navigator.serviceWorker.ready)
+      .then(keepForOffline)
+      .catch(() => {});
+  }
+
+  // Asks again, through the worker, for what this page loaded before the worker was there: the
+  // page, its scripts and styles, the form and the files its manifest lists.
+  async function keepForOffline() {
+    const form = document.querySelector('[data-form-url]');
+    const wanted = [location.href, form.dataset.formUrl,
+      ...[...document.scripts].map((s) => s.src), ...[...document.styleSheets].map((s) => s.href)];
+    const manifest = await fetch(form.dataset.formUrl.replace(/\.xml$/, '/manifest'));
+    if (manifest.ok) {
+      const xml = new DOMParser().parseFromString(await manifest.text(), 'text/xml');
+      for (const url of xml.getElementsByTagName('downloadUrl')) {
+        wanted.push(new URL(url.textContent.trim()).pathname);
+      }
+    }
+    await Promise.all(wanted.filter(Boolean).map((url) => fetch(url).catch(() => null)));
+  }
   sendNow.addEventListener('click', () => send());
   window.addEventListener('online', () => send());
   setInterval(() => { if (Number(waiting.textContent)) send(); }, 30000);

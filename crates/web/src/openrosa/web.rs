@@ -35,6 +35,7 @@ pub struct ClientPage {
     pub form_url: String,
     pub files_url: String,
     pub submission_url: String,
+    pub worker_url: String,
     /// This response's key for the styles the client adds as it loads.
     pub nonce: String,
 }
@@ -107,6 +108,7 @@ pub async fn client(
         form_url: format!("{base}/forms/{form_id}/{version}.xml"),
         files_url: format!("{base}/forms/{form_id}/{version}/files"),
         submission_url: format!("{base}/submission"),
+        worker_url: format!("{base}/web/sw.js"),
         nonce: nonce.clone(),
     };
     let mut res = render_status(StatusCode::OK, &page).into_response();
@@ -118,6 +120,27 @@ pub async fn client(
         "permissions-policy",
         HeaderValue::from_static(crate::security::WEB_FORMS_PERMISSIONS),
     );
+    res
+}
+
+/// `GET {device}/web/sw.js`: the client's service worker (see `assets/collect-sw.js`), served
+/// under the device's address so that it may keep the device's client pages for offline use.
+pub async fn worker(
+    State(state): State<AppState>,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    if let Err(res) = device(&state, &token, &headers).await {
+        return res;
+    }
+    let mut res = include_str!("../../assets/collect-sw.js").into_response();
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/javascript; charset=utf-8"),
+    );
+    // Browsers look for a new worker at each visit; none is kept by a cache in between.
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     res
 }
 

@@ -39,6 +39,12 @@ pub(super) const ROUTES: &[RouteSpec] = &[
     ),
     r("openrosa.web", "GET", "/openrosa/{token}/web", Public),
     r(
+        "openrosa.web_worker",
+        "GET",
+        "/openrosa/{token}/web/sw.js",
+        Public,
+    ),
+    r(
         "openrosa.web_form",
         "GET",
         "/openrosa/{token}/web/{form}/{version}",
@@ -53,6 +59,7 @@ pub(super) fn handler(name: &str) -> Option<MethodRouter<AppState>> {
         "openrosa.manifest" => get(openrosa::manifest),
         "openrosa.media" => get(openrosa::media),
         "openrosa.web" => get(openrosa::web::forms),
+        "openrosa.web_worker" => get(openrosa::web::worker),
         "openrosa.web_form" => get(openrosa::web::client),
         // HEAD asks what a post may carry; a post carries an instance and its files.
         "openrosa.submission" => post(openrosa::submission)

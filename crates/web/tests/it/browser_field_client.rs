@@ -2,8 +2,9 @@
 //! device's form list, the form drawn by ODK Web Forms from Reintegra's XForm (the returnee
 //! picked from the device's case list), filled, sent while the network is cut (kept in the
 //! browser, nothing on the server), then sent by itself when the network returns; the case page
-//! then has the submission. A form refused by the server (the device revoked meanwhile) stays
-//! in the browser with the server's reason.
+//! then has the submission. The page opens again without a connection (its service worker kept
+//! it); a form refused by the server (the device revoked meanwhile) stays in the browser with the
+//! server's reason.
 
 use crate::browser_languages::{axe_source, axe_violations};
 use crate::field_forms::publish_corpus_form;
@@ -96,9 +97,21 @@ async fn a_form_filled_offline_waits_in_the_browser_and_is_sent_when_the_network
         "the case has the submission"
     );
 
-    // Filled again, but the device is revoked before it is sent: refused, kept, explained.
-    fill(&b, &f.case_number).await;
+    // The page, kept by its service worker, opens again without a connection; filled again
+    // there, but the device is revoked before it is sent: refused, kept, explained.
+    b.wait_until(
+        "caches.open('reintegra-collect-v1').then(c => c.keys()).then(keys => {
+             window.kept = keys.some(k => k.url.endsWith('/manifest'))
+                 && !!navigator.serviceWorker.controller; });
+         return window.kept === true",
+    )
+    .await;
+    let page = b.url().await;
     set_offline(&b, true).await;
+    b.goto(&page).await;
+    fill(&b, &f.case_number).await;
+    b.wait_for_text("Saved in this browser, waiting to be sent:").await;
+    b.screenshot("field-client-reopened-offline").await;
     b.script(SEND, json!([])).await;
     b.wait_until("return document.getElementById('collect-waiting').textContent === '1'")
         .await;

@@ -465,7 +465,7 @@ async fn request(
         // A device address is its own credential: the walk's callers have none ({token} is no
         // device's), so each path answers 401 whoever calls (see the openrosa tests).
         "openrosa.forms" | "openrosa.form" | "openrosa.manifest" | "openrosa.media"
-        | "openrosa.web" | "openrosa.web_form" => c.get(&path).await,
+        | "openrosa.web" | "openrosa.web_form" | "openrosa.web_worker" => c.get(&path).await,
         "openrosa.submission" => c.http.head(app.url(&path)).send().await.unwrap(),
         "tokens.create" | "devices.create" => c.post_form(&path, &s.csrf, &[("name", "matrix")]).await,
         // No submission is held: an allowed role is told so (404), the others are refused.
