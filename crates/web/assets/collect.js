@@ -135,6 +135,12 @@
   // Asks again, through the worker, for what this page loaded before the worker was there: the
   // page, its scripts and styles, the form and the files its manifest lists.
   async function keepForOffline() {
+    // Only requests made once the worker controls the page go through it.
+    if (!navigator.serviceWorker.controller) {
+      await new Promise((resolve) => {
+        navigator.serviceWorker.addEventListener('controllerchange', resolve, { once: true });
+      });
+    }
     const form = document.querySelector('[data-form-url]');
     const wanted = [location.href, form.dataset.formUrl,
       ...[...document.scripts].map((s) => s.src), ...[...document.styleSheets].map((s) => s.href)];

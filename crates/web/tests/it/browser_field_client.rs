@@ -11,6 +11,8 @@ use crate::field_forms::publish_corpus_form;
 use crate::openrosa::start;
 use crate::webdriver::Browser;
 use serde_json::json;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
 /// Clicks the client's own send button (ODK Web Forms draws it; it has no id of ours).
 const SEND: &str = "[...document.querySelectorAll('#collect-form button')]
@@ -26,13 +28,58 @@ async fn fill(b: &Browser, case_number: &str) {
     b.click("#collect-form input[type=radio][value='no']").await;
 }
 
-async fn set_offline(b: &Browser, offline: bool) {
-    b.devtools("Network.enable", json!({})).await;
-    b.devtools(
-        "Network.emulateNetworkConditions",
-        json!({"offline": offline, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1}),
-    )
-    .await;
+/// The network between the browser and the server: a relay on its own port that can be cut.
+/// Cutting it closes every open connection and refuses new ones, for the page and its service
+/// worker alike (the browser's own offline switch covers the page only); the browser is told
+/// too, so that it says it is offline and, later, online again.
+struct Network {
+    address: std::net::SocketAddr,
+    cut: Arc<AtomicBool>,
+    open: Arc<Mutex<Vec<tokio::task::AbortHandle>>>,
+}
+
+impl Network {
+    async fn to(server: std::net::SocketAddr) -> Network {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let cut = Arc::new(AtomicBool::new(false));
+        let open: Arc<Mutex<Vec<tokio::task::AbortHandle>>> = Arc::default();
+        let (is_cut, opened) = (cut.clone(), open.clone());
+        tokio::spawn(async move {
+            while let Ok((mut browser_side, _)) = listener.accept().await {
+                if is_cut.load(Ordering::SeqCst) {
+                    continue; // dropped: the connection is refused
+                }
+                let relay = tokio::spawn(async move {
+                    if let Ok(mut server_side) = tokio::net::TcpStream::connect(server).await {
+                        let _ = tokio::io::copy_bidirectional(&mut browser_side, &mut server_side)
+                            .await;
+                    }
+                });
+                opened.lock().unwrap().push(relay.abort_handle());
+            }
+        });
+        Network { address, cut, open }
+    }
+
+    /// `url` (of the server) as the browser reaches it, through this network.
+    fn url(&self, url: &str, server: std::net::SocketAddr) -> String {
+        url.replace(&server.to_string(), &self.address.to_string())
+    }
+
+    async fn set_offline(&self, b: &Browser, offline: bool) {
+        self.cut.store(offline, Ordering::SeqCst);
+        if offline {
+            self.open.lock().unwrap().drain(..).for_each(|h| h.abort());
+        }
+        b.devtools("Network.enable", json!({})).await;
+        b.devtools(
+            "Network.emulateNetworkConditions",
+            json!({"offline": offline, "latency": 0, "downloadThroughput": -1,
+                   "uploadThroughput": -1}),
+        )
+        .await;
+    }
 }
 
 async fn stored(f: &crate::openrosa::Field) -> usize {
@@ -53,7 +100,9 @@ async fn a_form_filled_offline_waits_in_the_browser_and_is_sent_when_the_network
     let f = start().await;
     publish_corpus_form(&f.app, "debt_situation.xlsx", "debt_situation", "1").await;
     let b = Browser::start().await;
-    b.goto(&format!("{}/web", f.device)).await;
+    let net = Network::to(f.app.addr).await;
+    b.goto(&net.url(&format!("{}/web", f.device), f.app.addr))
+        .await;
     b.wait_for_text("Forms on this device").await;
     let v = axe_violations(&b, &axe).await;
     assert!(v.is_empty(), "the device's form list: {v:?}");
@@ -64,7 +113,7 @@ async fn a_form_filled_offline_waits_in_the_browser_and_is_sent_when_the_network
     assert!(v.is_empty(), "the web form client: {v:?}");
 
     // The network is cut: the form is kept in the browser and the client is ready for the next.
-    set_offline(&b, true).await;
+    net.set_offline(&b, true).await;
     b.script(SEND, json!([])).await;
     b.wait_until("return document.getElementById('collect-waiting').textContent === '1'")
         .await;
@@ -84,7 +133,7 @@ async fn a_form_filled_offline_waits_in_the_browser_and_is_sent_when_the_network
     b.screenshot("field-client-offline").await;
 
     // The network returns: what waited is sent by itself, once.
-    set_offline(&b, false).await;
+    net.set_offline(&b, false).await;
     b.wait_until("return document.getElementById('collect-waiting').textContent === '0'")
         .await;
     b.wait_for_text("Sent to the server: 1").await;
@@ -107,10 +156,25 @@ async fn a_form_filled_offline_waits_in_the_browser_and_is_sent_when_the_network
     )
     .await;
     let page = b.url().await;
-    set_offline(&b, true).await;
+    net.set_offline(&b, true).await;
     b.goto(&page).await;
     fill(&b, &f.case_number).await;
-    b.wait_for_text("Saved in this browser, waiting to be sent:").await;
+    // The worker is cut off too: what it has not kept cannot be had, so the page came from it.
+    b.script(
+        "window.reached = null; fetch(location.pathname.replace(/web\\/.*$/, 'formList'))
+             .then(r => { window.reached = r.status; }, () => { window.reached = 'offline'; })",
+        json!([]),
+    )
+    .await;
+    b.wait_until("return window.reached !== null").await;
+    let reached = b.script("return window.reached", json!([])).await;
+    assert_eq!(
+        reached,
+        json!("offline"),
+        "the network is cut for the worker as well"
+    );
+    b.wait_for_text("Saved in this browser, waiting to be sent:")
+        .await;
     b.screenshot("field-client-reopened-offline").await;
     b.script(SEND, json!([])).await;
     b.wait_until("return document.getElementById('collect-waiting').textContent === '1'")
@@ -134,7 +198,7 @@ async fn a_form_filled_offline_waits_in_the_browser_and_is_sent_when_the_network
             .await
             .unwrap();
     }
-    set_offline(&b, false).await;
+    net.set_offline(&b, false).await;
     b.wait_until("return !document.getElementById('collect-refused').hidden")
         .await;
     let refused = b.text("#collect-refused").await;

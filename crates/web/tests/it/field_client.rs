@@ -1,6 +1,6 @@
 //! The web form client under a device's address: the forms the device may fill, the client page
-//! with its own policy (WebAssembly allowed, styles only with the response's nonce), and the
-//! client's files served like every asset. The client in a browser is in `browser_field_client`.
+//! with its own policy (WebAssembly allowed, styles only with the response's nonce), the
+//! client's files served like every asset, and its service worker. The client in a browser is in `browser_field_client`.
 
 use crate::field_forms::publish_corpus_form;
 use crate::openrosa::start;
@@ -94,6 +94,32 @@ async fn a_device_lists_its_forms_and_opens_the_client_under_its_own_policy() {
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()["content-encoding"], "gzip");
     assert!(res.bytes().await.unwrap().len() > 100_000);
+
+    // The service worker that keeps the client for offline use, under the device's address.
+    let res = f
+        .http
+        .get(format!("{}/web/sw.js", f.device))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        res.headers()["content-type"],
+        "text/javascript; charset=utf-8"
+    );
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("addEventListener('fetch'")
+    );
+    let res = f
+        .http
+        .get(f.app.url("/openrosa/rd_not-a-token/web/sw.js"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401);
 
     // A form not offered to this device, a wrong token: refused.
     let res = f
