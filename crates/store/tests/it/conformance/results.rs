@@ -953,7 +953,7 @@ async fn outcome_facts_of_surveyed_returnees(s: &Arc<dyn Store>, w: &World) {
         method: AgreementMethod::Signed,
         copy_given: true,
     };
-    s.agree_plan(fatou, 1, 1, agreed.clone(), CaseStage::Intake, by.clone())
+    s.agree_plan(fatou, 1, 1, agreed, CaseStage::Intake, by.clone())
         .await
         .unwrap();
     let facts = outcome_facts(s, Some(other.id)).await;
