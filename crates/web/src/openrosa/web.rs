@@ -9,7 +9,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use super::{device, failure, xml};
+use super::{Device, device, failure, xml};
 use crate::AppState;
 use crate::pages::{Chrome, render_status};
 
@@ -40,19 +40,28 @@ pub struct ClientPage {
     pub nonce: String,
 }
 
+/// The device of a request with the forms it may fill, or the answer refusing it.
+async fn device_and_forms(
+    state: &AppState,
+    token: &str,
+    headers: &HeaderMap,
+) -> Result<(Device, Vec<app::field::DeviceForm>), Response> {
+    let d = device(state, token, headers).await?;
+    match app::field::device_forms(state, &d.actor).await {
+        Ok(list) => Ok((d, list)),
+        Err(e) => Err(failure(&d.tr, e)),
+    }
+}
+
 /// `GET {device}/web`: the forms this device may fill in the browser.
 pub async fn forms(
     State(state): State<AppState>,
     Path(token): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    let d = match device(&state, &token, &headers).await {
-        Ok(d) => d,
+    let (d, list) = match device_and_forms(&state, &token, &headers).await {
+        Ok(found) => found,
         Err(res) => return res,
-    };
-    let list = match app::field::device_forms(&state, &d.actor).await {
-        Ok(list) => list,
-        Err(e) => return failure(&d.tr, e),
     };
     let base = device_path(&token);
     let forms = list
@@ -81,13 +90,9 @@ pub async fn client(
     Path((token, form, version)): Path<(String, String, String)>,
     headers: HeaderMap,
 ) -> Response {
-    let d = match device(&state, &token, &headers).await {
-        Ok(d) => d,
+    let (d, list) = match device_and_forms(&state, &token, &headers).await {
+        Ok(found) => found,
         Err(res) => return res,
-    };
-    let list = match app::field::device_forms(&state, &d.actor).await {
-        Ok(list) => list,
-        Err(e) => return failure(&d.tr, e),
     };
     let Some(f) = list
         .into_iter()

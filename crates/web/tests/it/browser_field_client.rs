@@ -8,7 +8,7 @@
 
 use crate::browser_languages::{axe_source, axe_violations};
 use crate::field_forms::publish_corpus_form;
-use crate::openrosa::start;
+use crate::openrosa::{actor_of, start};
 use crate::webdriver::Browser;
 use serde_json::json;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -180,19 +180,7 @@ async fn a_form_filled_offline_waits_in_the_browser_and_is_sent_when_the_network
     b.wait_until("return document.getElementById('collect-waiting').textContent === '1'")
         .await;
     let core = app::App::new(f.app.store.clone());
-    let cm = f
-        .app
-        .store
-        .user_by_username(&domain::Username::parse("cm.dakar").unwrap())
-        .await
-        .unwrap()
-        .unwrap();
-    let actor = domain::authz::Actor {
-        user_id: cm.id,
-        role: cm.role,
-        office: cm.office,
-        organisation: cm.organisation,
-    };
+    let actor = actor_of(&f.app, "cm.dakar").await;
     for d in app::field::devices(&core, &actor).await.unwrap() {
         app::accounts::revoke_api_token(&core, &actor, d.id)
             .await

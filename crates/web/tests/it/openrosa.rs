@@ -39,6 +39,22 @@ async fn device_for(app: &TestApp, username: &str, name: &str) -> Result<String,
     Ok(app.url(&format!("/openrosa/{token}")))
 }
 
+/// A user as the use cases know them.
+pub(crate) async fn actor_of(app: &TestApp, username: &str) -> domain::authz::Actor {
+    let user = app
+        .store
+        .user_by_username(&domain::Username::parse(username).unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    domain::authz::Actor {
+        user_id: user.id,
+        role: user.role,
+        office: user.office,
+        organisation: user.organisation,
+    }
+}
+
 pub(crate) async fn start() -> Field {
     let app = spawn_app().await;
     let office = app.office("DKR").await;
@@ -383,19 +399,7 @@ async fn refusals_store_nothing_and_say_why() {
     assert_eq!(status, 401);
     assert!(body.contains("<OpenRosaResponse"), "{body}");
     let core = app::App::new(f.app.store.clone());
-    let cm = f
-        .app
-        .store
-        .user_by_username(&domain::Username::parse("cm.dakar").unwrap())
-        .await
-        .unwrap()
-        .unwrap();
-    let actor = domain::authz::Actor {
-        user_id: cm.id,
-        role: cm.role,
-        office: cm.office,
-        organisation: cm.organisation,
-    };
+    let actor = actor_of(&f.app, "cm.dakar").await;
     let spare = device_for(&f.app, "cm.dakar", "spare tablet")
         .await
         .unwrap();
