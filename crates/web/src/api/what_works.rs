@@ -12,6 +12,7 @@ use utoipa::ToSchema;
 use crate::AppState;
 use crate::auth::ApiCaller;
 use crate::error::AppError;
+use crate::i18n::Tr;
 use app::what_works::{Answer, Question, what_works as answer};
 
 #[derive(Deserialize, Default, utoipa::IntoParams)]
@@ -78,7 +79,7 @@ pub struct WhatWorksJson {
     pub later: LaterRound,
     pub by: Axis,
     pub within: Option<Axis>,
-    /// How the figures are made, in plain words.
+    /// How the figures are made, in plain words, in the reader's language (`Accept-Language`).
     pub method: String,
     pub level: f64,
     pub min_group: usize,
@@ -88,19 +89,19 @@ pub struct WhatWorksJson {
     pub parts: Vec<PartJson>,
 }
 
-impl From<Answer> for WhatWorksJson {
-    fn from(a: Answer) -> Self {
+impl WhatWorksJson {
+    /// The answer, its method told in the reader's language.
+    fn of(a: Answer, tr: &Tr) -> Self {
         WhatWorksJson {
             outcome: a.question.outcome,
             later: a.question.later,
             by: a.question.by,
             within: a.question.within,
-            method: "Change = later survey minus baseline. Mean change with a Student t 95% \
-                     interval per group. Adjusted difference: ordinary least squares of the \
-                     change on the baseline score, sex, vulnerability, age, way of return and \
-                     time abroad (less the compared axis) and one indicator per group. \
-                     Associations, not effects: groups differ in whom they served."
-                .into(),
+            method: format!(
+                "{} {}",
+                tr.t("what-works-method"),
+                tr.t("what-works-caution")
+            ),
             level: a.level,
             min_group: a.min_group,
             observations: a.observations,
@@ -137,8 +138,10 @@ impl From<Answer> for WhatWorksJson {
 pub async fn what_works(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
+    tr: Tr,
     Query(p): Query<WhatWorksParams>,
 ) -> Result<Json<WhatWorksJson>, AppError> {
     let q = Question::read(&p.outcome, &p.later, &p.by, &p.within).map_err(AppError::validation)?;
-    Ok(Json(answer(&state, &caller.actor(), q).await?.into()))
+    let a = answer(&state, &caller.actor(), q).await?;
+    Ok(Json(WhatWorksJson::of(a, &tr)))
 }

@@ -229,6 +229,25 @@ async fn the_comparison_within_each_sex_finds_what_the_grant_did_for_women() {
         .unwrap();
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["by"], "assistance");
+    assert!(
+        body["method"]
+            .as_str()
+            .unwrap()
+            .contains("Student's t distribution"),
+        "{}",
+        body["method"]
+    );
+    // The method in the reader's language.
+    let res = http
+        .get(app.url("/api/v1/what-works"))
+        .bearer_auth(&token)
+        .header("accept-language", "fr")
+        .send()
+        .await
+        .unwrap();
+    let french: Value = res.json().await.unwrap();
+    assert_ne!(french["method"], body["method"]);
+    assert!(!french["method"].as_str().unwrap().is_empty());
     let everyone = &body["parts"][0];
     assert_eq!(group(everyone, "cash")["n"], 20);
 
