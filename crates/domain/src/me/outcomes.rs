@@ -51,6 +51,18 @@ pub const WHAT_WORKS_AXES: [Axis; 7] = [
 /// The group of those who received none of the kinds of assistance counted.
 pub const NO_ASSISTANCE: &str = "none";
 
+/// Every kind of assistance a returnee is counted as having received: the three dimensions (of
+/// plan items and of referrals), grants by modality (see `pathway::plan::counted_as`), and
+/// taking part in a community project.
+pub const ASSISTANCE_KINDS: [&str; 6] = [
+    "economic",
+    "social",
+    "psychosocial",
+    "cash",
+    "in_kind",
+    "community",
+];
+
 /// One scored survey.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SurveyFacts {
@@ -321,6 +333,21 @@ mod tests {
             obs[0].covariates.len() + 1,
             profile(&facts[0], Axis::Assistance).len()
         );
+    }
+
+    #[test]
+    fn every_kind_an_item_or_referral_counts_as_is_listed() {
+        use crate::pathway::plan::{AssistanceKind, Modality, counted_as};
+        for kind in AssistanceKind::ALL {
+            for modality in Modality::ALL {
+                for counted in counted_as(kind.as_str(), Some(modality.as_str())) {
+                    assert!(ASSISTANCE_KINDS.contains(&counted), "{counted}");
+                }
+            }
+        }
+        for dimension in crate::pathway::Dimension::ALL {
+            assert!(ASSISTANCE_KINDS.contains(&dimension.as_str()));
+        }
     }
 
     #[test]

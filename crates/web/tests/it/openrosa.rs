@@ -498,6 +498,14 @@ async fn a_case_manager_adds_and_revokes_a_device_on_the_account_page() {
     let (status, _, list) = f.get(&format!("{url}/formList")).await;
     assert_eq!(status, 200);
     assert!(list.contains("field_visit"));
+    // The same address in a browser, for those without Android.
+    assert!(
+        page.contains(&format!("<a href=\"{url}/web\">open the web forms</a>")),
+        "{page}"
+    );
+    let (status, _, forms) = f.get(&format!("{url}/web")).await;
+    assert_eq!(status, 200);
+    assert!(forms.contains("Field visit"), "{forms}");
     // Listed (not as an API token), and revoked from the page.
     let (_, page) = cm.get_text("/account").await;
     let devices = &page[page.find("id=\"devices\"").unwrap()..];

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 
-use domain::me::outcomes::{ReturneeFacts, SurveyFacts};
+use domain::me::outcomes::{ASSISTANCE_KINDS, ReturneeFacts, SurveyFacts};
 use domain::rss::Round;
 use rusqlite::Connection;
 
@@ -16,19 +16,13 @@ use crate::sqlite::parse_named;
 /// Cases handed from the reading thread to the merge at once.
 const BATCH: usize = 2048;
 
-/// The kinds of assistance counted, each a bit of [`Gathered::assistance`]: the dimensions (of
-/// plan items and referrals), grants by modality, and community projects.
-const KINDS: [&str; 6] = [
-    "economic",
-    "social",
-    "psychosocial",
-    "cash",
-    "in_kind",
-    "community",
-];
-
+/// Each kind of assistance counted is a bit of [`Gathered::assistance`], its place in
+/// [`ASSISTANCE_KINDS`].
 fn kind_bit(kind: &str) -> u8 {
-    KINDS.iter().position(|k| *k == kind).map_or(0, |i| 1 << i)
+    ASSISTANCE_KINDS
+        .iter()
+        .position(|k| *k == kind)
+        .map_or(0, |i| 1 << i)
 }
 
 /// What the reading thread gathers about one case with a survey of the rounds read. Nothing in
@@ -202,9 +196,9 @@ fn merge(
             absence_months: r.get(4)?,
             province: r.get(5)?,
             surveys,
-            assistance: (0..KINDS.len())
+            assistance: (0..ASSISTANCE_KINDS.len())
                 .filter(|i| g.assistance & (1 << i) != 0)
-                .map(|i| KINDS[i].to_string())
+                .map(|i| ASSISTANCE_KINDS[i].to_string())
                 .collect::<BTreeSet<_>>(),
         });
     }
