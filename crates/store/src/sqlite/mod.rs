@@ -1,9 +1,10 @@
 //! The embedded SQLite implementation: one file in the data directory, WAL mode, foreign keys on.
 //!
-//! Reads go through a small pool of connections; writes go through a single writer connection
-//! behind a mutex, each in an IMMEDIATE transaction, so writers queue in-process instead of
-//! spinning on SQLite's busy handler. Other processes (the `reintegra` subcommands) can write at
-//! the same time; the busy timeout covers them.
+//! Reads go through a small pool of connections; writes queue for a single writer connection on
+//! a thread of its own ([`writer`]), which commits the writes that queued up together in one
+//! IMMEDIATE transaction, so writers wait in-process instead of spinning on SQLite's busy
+//! handler. Other processes (the `reintegra` subcommands) can write at the same time; the busy
+//! timeout covers them.
 
 mod accounts;
 pub(crate) mod audit;
@@ -27,17 +28,19 @@ mod store_api;
 mod store_api_accounts;
 mod store_api_field;
 mod two_factor;
+mod writer;
 
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use domain::consent::ConsentRecord;
 use domain::{CaseId, OfficeCode, OfficeId, UserId, Username};
 use r2d2_sqlite::SqliteConnectionManager;
-use rusqlite::{Connection, Transaction, TransactionBehavior, params};
+use rusqlite::{Connection, TransactionBehavior, params};
 use time::OffsetDateTime;
+pub(crate) use writer::Tx;
 
 use crate::model::*;
 use crate::{
@@ -314,7 +317,7 @@ pub struct SqliteStore {
     readers: r2d2::Pool<SqliteConnectionManager>,
     /// A plain mutex: writes are short, and handing the lock over through tokio's fair async
     /// mutex measured slower under load (docs/benchmarks.md).
-    writer: Arc<Mutex<Connection>>,
+    writer: Arc<writer::Writer>,
 }
 
 impl SqliteStore {
@@ -475,7 +478,7 @@ impl SqliteStore {
                 path,
                 files,
                 readers,
-                writer: Arc::new(Mutex::new(writer)),
+                writer: Arc::new(writer::Writer::start(writer)?),
             })
         })
         .await
@@ -499,27 +502,23 @@ impl SqliteStore {
         f(&conn)
     }
 
-    /// Runs a short write in one IMMEDIATE transaction on the writer connection, on the calling
-    /// thread. Writers queue on the mutex; none holds it across an await.
+    /// Runs a short write on the writer connection: all of it or nothing, answered once it is
+    /// committed (possibly together with writes queued at the same time).
     async fn write<T, F>(&self, f: F) -> Result<T>
     where
         T: Send + 'static,
-        F: FnOnce(&Transaction<'_>) -> Result<T> + Send + 'static,
+        F: FnOnce(&Tx<'_>) -> Result<T> + Send + 'static,
     {
-        run_write(&mut *lock(&self.writer)?, f)
+        self.writer.write(f).await
     }
 
-    /// A long write (bulk loads), run on a blocking thread so it does not hold up the async
-    /// workers.
+    /// A long write (bulk loads), committed in a transaction of its own.
     async fn write_blocking<T, F>(&self, f: F) -> Result<T>
     where
         T: Send + 'static,
-        F: FnOnce(&Transaction<'_>) -> Result<T> + Send + 'static,
+        F: FnOnce(&Tx<'_>) -> Result<T> + Send + 'static,
     {
-        let writer = self.writer.clone();
-        tokio::task::spawn_blocking(move || run_write(&mut *lock(&writer)?, f))
-            .await
-            .map_err(|e| StoreError::Database(e.to_string()))?
+        self.writer.write_alone(f).await
     }
 
     /// Registers many cases in one transaction, each exactly as `create_case` would (number,
@@ -537,10 +536,9 @@ impl SqliteStore {
     /// Re-analyses every table for the query planner; call after a bulk load (a few seconds
     /// for a million cases).
     pub async fn analyze(&self) -> Result<()> {
-        let writer = self.writer.clone();
-        tokio::task::spawn_blocking(move || refresh_statistics(&*lock(&writer)?, true))
+        self.writer
+            .with_connection(|c| refresh_statistics(c, true))
             .await
-            .map_err(|e| StoreError::Database(e.to_string()))?
     }
 }
 
@@ -570,19 +568,6 @@ fn refresh_statistics(conn: &Connection, after_bulk_load: bool) -> Result<()> {
         conn.execute_batch("DELETE FROM sqlite_stat4; ANALYZE sqlite_schema;")?;
     }
     Ok(())
-}
-
-fn lock(writer: &Mutex<Connection>) -> Result<std::sync::MutexGuard<'_, Connection>> {
-    writer
-        .lock()
-        .map_err(|_| StoreError::Database("writer lock poisoned".into()))
-}
-
-fn run_write<T>(conn: &mut Connection, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let out = f(&tx)?;
-    tx.commit()?;
-    Ok(out)
 }
 
 /// Applies every migration not yet recorded, each in its own IMMEDIATE transaction so that two

@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use domain::audit::{AuditAction, FieldChange};
 use domain::me::samples::{Coverage, Design, FrameCase, Strata};
 use domain::{CaseId, OfficeId, UserId};
-use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::outcomes::assistance_received;
 use crate::sqlite::cases::{SUMMARY_COLUMNS, SUMMARY_FROM, date_col, summary_row};
@@ -120,7 +120,7 @@ fn members(c: &Connection, filter: &str, param: String) -> Result<Vec<SampledCas
 }
 
 fn insert_members(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     id: uuid::Uuid,
     draw: u32,
     members: &[(CaseId, String)],
