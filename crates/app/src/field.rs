@@ -171,11 +171,16 @@ fn language_code(language: &str) -> &str {
 
 /// The device form compiled, as instances from devices are read against it (kept once
 /// compiled, as published versions are).
+/// Where a version's device form is kept among the compiled forms.
+fn device_form_key(form_id: &str, version: &str) -> (String, String) {
+    (form_id.to_string(), format!("{version}#device"))
+}
+
 pub(crate) async fn device_compiled(
     app: &App,
     v: &FormVersion,
 ) -> Result<std::sync::Arc<Compiled>, Error> {
-    let key = (v.info.form_id.clone(), format!("{}#device", v.info.version));
+    let key = device_form_key(&v.info.form_id, &v.info.version);
     if v.info.published
         && let Some(c) = app.compiled_forms.get(&key)
     {

@@ -86,16 +86,18 @@ pub(super) async fn receive_post(
 ) -> Result<Result<Received, Refusal>, Error> {
     let xml = std::sync::Arc::new(std::mem::take(&mut post.xml));
     let first_look = {
-        let xml = xml.clone();
-        tokio::task::spawn_blocking(move || {
-            (instance::header(&xml), forms::xform::sealed::manifest(&xml))
-        })
-        .await
-        .map_err(Error::internal)?
+        let (xml, kept) = (xml.clone(), app.compiled_forms.clone());
+        tokio::task::spawn_blocking(move || first_look(&xml, &kept))
+            .await
+            .map_err(Error::internal)?
     };
-    let (header, sealed) = match first_look {
-        (Ok(h), Ok(sealed)) => (h, sealed),
-        (Err(e), _) | (_, Err(e)) => return Ok(Err(Refusal::Unreadable(e))),
+    let FirstLook {
+        header,
+        sealed,
+        early_read,
+    } = match first_look {
+        Ok(look) => look,
+        Err(e) => return Ok(Err(Refusal::Unreadable(e))),
     };
     let version = match device_version(app, actor, &header.form_id, &header.version).await {
         Ok(v) => v,
@@ -105,12 +107,15 @@ pub(super) async fn receive_post(
     if let Some(manifest) = sealed {
         return super::sealed::receive_sealed(app, actor, &version, manifest, post).await;
     }
-    let device_form = device_compiled(app, &version).await?;
-    let read = {
-        let (c, xml) = (device_form.clone(), xml.clone());
-        tokio::task::spawn_blocking(move || instance::read(&c, &xml))
-            .await
-            .map_err(Error::internal)?
+    let read = match early_read {
+        Some(read) => read,
+        None => {
+            let device_form = device_compiled(app, &version).await?;
+            let xml = xml.clone();
+            tokio::task::spawn_blocking(move || instance::read(&device_form, &xml))
+                .await
+                .map_err(Error::internal)?
+        }
     };
     let mut read = match read {
         Ok(r) => r,
@@ -170,6 +175,32 @@ pub(super) async fn receive_post(
         (None, Some(case)) => super::held::hold(app, actor, &case, arrived).await,
         (None, None) => Ok(Err(Refusal::NotYourCase)),
     }
+}
+
+/// What the instance's XML says before anything is checked.
+struct FirstLook {
+    header: instance::Header,
+    sealed: Option<forms::xform::sealed::SealedManifest>,
+    /// The answers, read against the version's device form when that form was already compiled
+    /// in memory (one trip off the request threads instead of two). Used only once the version
+    /// has been checked, as any read.
+    early_read: Option<Result<instance::Instance, InstanceError>>,
+}
+
+fn first_look(xml: &[u8], kept: &crate::forms::CompiledForms) -> Result<FirstLook, InstanceError> {
+    let header = instance::header(xml)?;
+    let sealed = forms::xform::sealed::manifest(xml)?;
+    let early_read = match sealed {
+        Some(_) => None,
+        None => kept
+            .get(&super::device_form_key(&header.form_id, &header.version))
+            .map(|form| instance::read(&form, xml)),
+    };
+    Ok(FirstLook {
+        header,
+        sealed,
+        early_read,
+    })
 }
 
 /// Answers sent as JSON for a case, as the API takes them.

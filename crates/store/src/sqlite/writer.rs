@@ -62,9 +62,8 @@ where
             return false;
         };
         // A panicking write must not take the writer thread, and every later write, with it.
-        let outcome = catch_unwind(AssertUnwindSafe(|| work(tx))).unwrap_or_else(|_| {
-            Err(StoreError::Database("a write stopped unexpectedly".into()))
-        });
+        let outcome = catch_unwind(AssertUnwindSafe(|| work(tx)))
+            .unwrap_or_else(|_| Err(StoreError::Database("a write stopped unexpectedly".into())));
         let ran = outcome.is_ok();
         self.outcome = Some(outcome);
         ran
@@ -123,7 +122,9 @@ impl Writer {
         let (reply, answer) = oneshot::channel();
         self.send(Job::Connection(Box::new(move |c| {
             let outcome = catch_unwind(AssertUnwindSafe(|| work(c))).unwrap_or_else(|_| {
-                Err(StoreError::Database("maintenance stopped unexpectedly".into()))
+                Err(StoreError::Database(
+                    "maintenance stopped unexpectedly".into(),
+                ))
             });
             let _ = reply.send(outcome);
         })))?;
@@ -183,11 +184,17 @@ fn serve(mut connection: Connection, jobs: mpsc::Receiver<Job>) {
         match job {
             Job::Connection(work) => work(&mut connection),
             Job::Write { write, alone: true } => commit_group(&mut connection, vec![write]),
-            Job::Write { write, alone: false } => {
+            Job::Write {
+                write,
+                alone: false,
+            } => {
                 let mut group = vec![write];
                 while group.len() < MOST_IN_A_GROUP {
                     match jobs.try_recv() {
-                        Ok(Job::Write { write, alone: false }) => group.push(write),
+                        Ok(Job::Write {
+                            write,
+                            alone: false,
+                        }) => group.push(write),
                         Ok(other) => {
                             next = Some(other);
                             break;
@@ -304,7 +311,9 @@ mod tests {
                     stored += 1;
                 }
                 Err(StoreError::Conflict) => assert_eq!(v % 7, 0),
-                Err(other) => assert_eq!((v, other.to_string().contains("unexpectedly")), (50, true)),
+                Err(other) => {
+                    assert_eq!((v, other.to_string().contains("unexpectedly")), (50, true))
+                }
             }
         }
         assert_eq!(stored, 200 - 29 - 1);
@@ -316,7 +325,9 @@ mod tests {
             .await;
         assert!(clash.is_err());
         let maintenance = writer
-            .with_connection(|c| Ok(c.query_row("SELECT COUNT(*) FROM t", [], |r| r.get::<_, i64>(0))?))
+            .with_connection(|c| {
+                Ok(c.query_row("SELECT COUNT(*) FROM t", [], |r| r.get::<_, i64>(0))?)
+            })
             .await
             .unwrap();
         assert_eq!(maintenance, stored);
