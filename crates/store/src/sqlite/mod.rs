@@ -474,11 +474,16 @@ impl SqliteStore {
                 .min_idle(Some(1))
                 .connection_timeout(Duration::from_secs(30))
                 .build(manager)?;
+            let checkpoints = readers.clone();
+            let checkpoint = move || {
+                let c = checkpoints.get()?;
+                Ok(c.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))?)
+            };
             Ok(SqliteStore {
                 path,
                 files,
                 readers,
-                writer: Arc::new(writer::Writer::start(writer)?),
+                writer: Arc::new(writer::Writer::start(writer, checkpoint)?),
             })
         })
         .await

@@ -7,10 +7,16 @@
 //! once per write. A caller gets its answer only after its group's commit: nothing is
 //! acknowledged before it is stored. When the queue is empty a write is committed alone, so
 //! grouping never makes a write wait for company.
+//!
+//! Checkpoints (copying the write-ahead log back into the database file, with its syncs) run on
+//! a thread of their own, on another connection, instead of inside whichever commit crosses the
+//! log's size limit: a commit never waits for one.
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, mpsc};
 use std::thread::JoinHandle;
+use std::time::Duration;
 
 use rusqlite::{Connection, Savepoint, Transaction, TransactionBehavior};
 use tokio::sync::oneshot;
@@ -23,10 +29,16 @@ pub type Tx<'a> = Savepoint<'a>;
 /// A long queue still commits at least this often, so that an answer is never far off.
 const MOST_IN_A_GROUP: usize = 32;
 
+/// A checkpoint is asked for after this many commits (about SQLite's own limit of a thousand
+/// pages of log at the sizes seen), and at the latest this long after the last commit.
+const COMMITS_PER_CHECKPOINT: u32 = 64;
+const CHECKPOINT_AFTER: Duration = Duration::from_secs(2);
+
 /// Owns the writer thread; dropping it lets the queued writes finish and closes the connection.
 pub(crate) struct Writer {
     queue: Option<mpsc::Sender<Job>>,
     thread: Option<JoinHandle<()>>,
+    checkpointer: Option<JoinHandle<()>>,
 }
 
 enum Job {
@@ -83,15 +95,28 @@ where
 }
 
 impl Writer {
-    pub fn start(connection: Connection) -> Result<Self> {
+    /// Starts the writer on `connection`; `checkpoint` runs a passive checkpoint on another
+    /// connection to the same database.
+    pub fn start(
+        connection: Connection,
+        checkpoint: impl Fn() -> Result<()> + Send + 'static,
+    ) -> Result<Self> {
+        connection.pragma_update(None, "wal_autocheckpoint", 0)?;
+        let (nudge, nudged) = mpsc::sync_channel(1);
+        let commits = Arc::new(AtomicU32::new(0));
+        let count = CommitCount {
+            commits: commits.clone(),
+            nudge,
+        };
+        let checkpointer = spawn("sqlite-checkpoint", move || {
+            checkpoints(nudged, commits, checkpoint)
+        })?;
         let (queue, jobs) = mpsc::channel();
-        let thread = std::thread::Builder::new()
-            .name("sqlite-writer".into())
-            .spawn(move || serve(connection, jobs))
-            .map_err(|e| StoreError::Database(format!("cannot start the writer: {e}")))?;
+        let thread = spawn("sqlite-writer", move || serve(connection, jobs, count))?;
         Ok(Writer {
             queue: Some(queue),
             thread: Some(thread),
+            checkpointer: Some(checkpointer),
         })
     }
 
@@ -157,9 +182,13 @@ impl Writer {
 impl Drop for Writer {
     fn drop(&mut self) {
         drop(self.queue.take());
-        if let Some(thread) = self.thread.take() {
-            // Waits for the queued writes and the connection's close (its WAL checkpoint), so
-            // that a store opened next on the same file finds everything in place.
+        // Waits for the queued writes and the connection's close (the writer thread then drops
+        // the checkpointer's nudge, which ends it too), so that a store opened next on the same
+        // file finds everything in place.
+        for thread in [self.thread.take(), self.checkpointer.take()]
+            .into_iter()
+            .flatten()
+        {
             if thread.thread().id() != std::thread::current().id() {
                 let _ = thread.join();
             }
@@ -171,7 +200,50 @@ fn stopped() -> StoreError {
     StoreError::Database("the database writer has stopped".into())
 }
 
-fn serve(mut connection: Connection, jobs: mpsc::Receiver<Job>) {
+fn spawn(name: &str, work: impl FnOnce() + Send + 'static) -> Result<JoinHandle<()>> {
+    std::thread::Builder::new()
+        .name(name.into())
+        .spawn(work)
+        .map_err(|e| StoreError::Database(format!("cannot start {name}: {e}")))
+}
+
+/// Runs a checkpoint when the writer asks, and when writes stop for a while after some.
+fn checkpoints(
+    nudged: mpsc::Receiver<()>,
+    commits: Arc<AtomicU32>,
+    checkpoint: impl Fn() -> Result<()>,
+) {
+    let mut checkpointed_at = 0;
+    loop {
+        match nudged.recv_timeout(CHECKPOINT_AFTER) {
+            Ok(()) | Err(mpsc::RecvTimeoutError::Timeout) => {}
+            Err(mpsc::RecvTimeoutError::Disconnected) => return,
+        }
+        let now = commits.load(Ordering::Relaxed);
+        // A failed checkpoint (the disk, a lock) leaves the log to the next one.
+        if now != checkpointed_at && checkpoint().is_ok() {
+            checkpointed_at = now;
+        }
+    }
+}
+
+/// Counts commits for the checkpointer and asks for a checkpoint every so many.
+struct CommitCount {
+    commits: Arc<AtomicU32>,
+    nudge: mpsc::SyncSender<()>,
+}
+
+impl CommitCount {
+    fn committed(&self) {
+        let n = self.commits.fetch_add(1, Ordering::Relaxed).wrapping_add(1);
+        if n.is_multiple_of(COMMITS_PER_CHECKPOINT) {
+            // Full: a checkpoint is already asked for.
+            let _ = self.nudge.try_send(());
+        }
+    }
+}
+
+fn serve(mut connection: Connection, jobs: mpsc::Receiver<Job>, count: CommitCount) {
     let mut next = None;
     loop {
         let job = match next.take() {
@@ -183,7 +255,10 @@ fn serve(mut connection: Connection, jobs: mpsc::Receiver<Job>) {
         };
         match job {
             Job::Connection(work) => work(&mut connection),
-            Job::Write { write, alone: true } => commit_group(&mut connection, vec![write]),
+            Job::Write { write, alone: true } => {
+                commit_group(&mut connection, vec![write]);
+                count.committed();
+            }
             Job::Write {
                 write,
                 alone: false,
@@ -203,6 +278,7 @@ fn serve(mut connection: Connection, jobs: mpsc::Receiver<Job>) {
                     }
                 }
                 commit_group(&mut connection, group);
+                count.committed();
             }
         }
     }
@@ -270,7 +346,12 @@ mod tests {
              CREATE TABLE t (v INTEGER PRIMARY KEY)",
         )
         .unwrap();
-        (dir, Writer::start(c).unwrap(), path)
+        let checkpoint_path = path.clone();
+        let checkpoint = move || {
+            let c = Connection::open(&checkpoint_path)?;
+            Ok(c.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))?)
+        };
+        (dir, Writer::start(c, checkpoint).unwrap(), path)
     }
 
     fn count(path: &std::path::Path) -> i64 {
@@ -331,6 +412,42 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(maintenance, stored);
+    }
+
+    #[tokio::test]
+    async fn checkpoints_run_beside_the_writer_every_so_many_commits_and_after_the_last() {
+        let dir = tempfile::tempdir().unwrap();
+        let c = Connection::open(dir.path().join("c.db")).unwrap();
+        c.execute_batch("PRAGMA journal_mode = WAL; CREATE TABLE t (v INTEGER PRIMARY KEY)")
+            .unwrap();
+        let runs = Arc::new(AtomicU32::new(0));
+        let counted = runs.clone();
+        let writer = Writer::start(c, move || {
+            counted.fetch_add(1, Ordering::SeqCst);
+            Ok(())
+        })
+        .unwrap();
+        let insert = |v: u32| move |tx: &Tx<'_>| Ok(tx.execute("INSERT INTO t VALUES (?1)", [v])?);
+        // One at a time, so that each is a commit of its own.
+        for v in 0..COMMITS_PER_CHECKPOINT {
+            writer.write(insert(v)).await.unwrap();
+        }
+        let waited = |at_least: u32| async move {
+            for _ in 0..100 {
+                if runs.load(Ordering::SeqCst) >= at_least {
+                    return true;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            false
+        };
+        assert!(
+            waited.clone()(1).await,
+            "asked for after a batch of commits"
+        );
+        // A few more, then quiet: the log is checkpointed all the same.
+        writer.write(insert(1000)).await.unwrap();
+        assert!(waited(2).await, "checkpointed once writes stop");
     }
 
     #[tokio::test]
