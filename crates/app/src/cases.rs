@@ -309,9 +309,9 @@ pub struct Registration {
 /// What a registration came to.
 pub enum Registered {
     Case(Box<CaseRecord>),
-    /// Nothing was registered: these cases may be the same person
-    /// (`domain::duplicates::possibly_same`); ask before registering anyway.
-    PossibleMatches(Vec<CaseRecord>),
+    /// Nothing was registered: these cases may be the same person (`domain::duplicates`);
+    /// ask before registering anyway.
+    PossibleMatches(Vec<PossibleMatch>),
 }
 
 /// Whether the actor may register returnees in this office (before the form's lists for it
@@ -324,25 +324,71 @@ pub fn may_register_in(actor: &Actor, office: OfficeId) -> Result<(), Error> {
     )?)
 }
 
-/// Cases the actor may read that may be the same person as `profile`.
+/// A registered case that may be the same person, and why.
+#[derive(Debug, Clone)]
+pub struct PossibleMatch {
+    pub case: CaseRecord,
+    pub comparison: domain::duplicates::Comparison,
+}
+
+/// At most this many possible matches are given, the likeliest first.
+const MOST_MATCHES: usize = 10;
+
+/// Cases the actor may read that are likely the same person as `profile`,
+/// the likeliest first. Reads only the cases filed under the same keys of the duplicate check.
 pub async fn possible_matches(
     app: &App,
     actor: &Actor,
     profile: &ReturneeProfile,
-) -> Result<Vec<CaseRecord>, Error> {
+) -> Result<Vec<PossibleMatch>, Error> {
+    likely_matches(app, actor, profile, None).await
+}
+
+/// Cases the actor may read that are likely the same person as case `id`.
+pub async fn possible_duplicates(
+    app: &App,
+    actor: &Actor,
+    id: &str,
+) -> Result<(CaseRecord, Vec<PossibleMatch>), Error> {
+    let case = authorized_case(app, actor, id, Action::ReadCase).await?;
+    let found = likely_matches(app, actor, &case.profile, Some(case.id)).await?;
+    Ok((case, found))
+}
+
+async fn likely_matches(
+    app: &App,
+    actor: &Actor,
+    profile: &ReturneeProfile,
+    not: Option<domain::CaseId>,
+) -> Result<Vec<PossibleMatch>, Error> {
     let Some(scope) = case_list_scope(actor) else {
         return Ok(Vec::new());
     };
-    let mut query = CaseQuery::new(scope);
-    query.text = Some(profile.family_name.clone());
-    query.per_page = 50;
-    let mut found = Vec::new();
-    for summary in app.store.list_cases(&query).await?.items {
-        let case = app.store.case(summary.id).await?;
-        if domain::duplicates::possibly_same(&case.profile, profile) {
-            found.push(case);
-        }
+    let me = domain::duplicates::Prepared::of(profile);
+    let keys = me.lookup_keys();
+    if keys.is_empty() {
+        return Ok(Vec::new());
     }
+    let mut found: Vec<PossibleMatch> = app
+        .store
+        .cases_with_match_keys(scope, keys)
+        .await?
+        .into_iter()
+        .filter(|c| Some(c.id) != not)
+        .filter_map(|case| {
+            let comparison = me.compare(&domain::duplicates::Prepared::of(&case.profile));
+            comparison
+                .likely()
+                .then_some(PossibleMatch { case, comparison })
+        })
+        .collect();
+    found.sort_by(|a, b| {
+        b.comparison
+            .score
+            .total_cmp(&a.comparison.score)
+            .then_with(|| a.case.number.to_string().cmp(&b.case.number.to_string()))
+    });
+    found.truncate(MOST_MATCHES);
     Ok(found)
 }
 

@@ -3,16 +3,18 @@
 //! The file is read off the request threads within fixed bounds, its columns are matched to
 //! fields (remembered per file layout), and a dry run says for every row what would be created
 //! or what is wrong (the row, the column, why) and which rows look like returnees already
-//! registered (the registration's duplicate rule) or like another row of the file. Nothing is
+//! registered (the registration's duplicate check) or like another row of the file. Nothing is
 //! written until the user confirms; then the chosen rows go in one transaction with one audit
 //! entry naming the file's hash, or nothing does.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use domain::audit::{AuditAction, FieldChange};
 use domain::authz::{Action, Actor, Resource, authorize, case_list_scope};
-use domain::case::{CaseStage, ReturneeProfile};
+use domain::case::CaseStage;
 use domain::consent::{ConsentRecord, check_consent};
+use domain::duplicates::Prepared as MatchRecord;
 use domain::import::{ImportField, ImportedRow, guess_field, missing, read_row};
 use domain::text::fold;
 use domain::{CaseId, OfficeId, Role, UserId, Username};
@@ -244,36 +246,23 @@ async fn prepare(
     };
     let today = app.today();
     let mut managers: HashMap<String, Option<UserId>> = HashMap::new();
-    let name_columns: Vec<usize> = mapping
-        .iter()
-        .enumerate()
-        .filter(|(_, m)| matches!(m, Some(ImportField::GivenName | ImportField::FamilyName)))
-        .map(|(i, _)| i)
-        .collect();
-    let names = table
+    // The keys under which every readable row's registered look-alikes are filed.
+    let lookup = table
         .rows
         .iter()
-        .flat_map(|(_, cells)| name_columns.iter().filter_map(|i| cells.get(*i)))
-        .map(|n| fold(domain::text::tidy(n).as_str()))
+        .filter_map(|(_, cells)| read_row(&row_values(&mapping, cells)).ok())
+        .flat_map(|r| MatchRecord::of(&r.profile).lookup_keys())
         .collect();
-    let known = KnownReturnees::read(app, actor, names).await?;
-    let mut seen_in_file: HashMap<String, Vec<(usize, ReturneeProfile)>> = HashMap::new();
+    let known = KnownReturnees::read(app, actor, lookup).await?;
+    // Earlier rows of the file, by the keys they are filed under.
+    let mut seen_in_file: HashMap<String, Vec<(usize, Arc<MatchRecord>)>> = HashMap::new();
     let mut prepared = Vec::with_capacity(table.rows.len());
     let total = table.rows.len() as u64;
     for (i, (number, cells)) in table.rows.iter().enumerate() {
         if let Some(id) = progress.filter(|_| i % PROGRESS_EVERY == 0) {
             app.store.set_import_progress(id, i as u64, total).await?;
         }
-        let values: Vec<(ImportField, &str)> = mapping
-            .iter()
-            .zip(
-                cells
-                    .iter()
-                    .map(String::as_str)
-                    .chain(std::iter::repeat("")),
-            )
-            .filter_map(|(m, v)| m.map(|f| (f, v)))
-            .collect();
+        let values = row_values(&mapping, cells);
         let mut problems: Vec<(ImportField, &'static str)> = missing(&values)
             .into_iter()
             .map(|f| (f, "error-required"))
@@ -326,14 +315,22 @@ async fn prepare(
         };
         check.problems.dedup();
         if let Some(r) = row.as_ref().filter(|_| check.problems.is_empty()) {
-            check.matches = known.matches(&r.profile);
-            let key = fold(&r.profile.family_name);
-            let earlier = seen_in_file.entry(key).or_default();
-            check.same_as_row = earlier
+            let me = Arc::new(MatchRecord::of(&r.profile));
+            check.matches = known.matches(&me);
+            check.same_as_row = me
+                .lookup_keys()
                 .iter()
-                .find(|(_, p)| domain::duplicates::possibly_same(p, &r.profile))
-                .map(|(n, _)| *n);
-            earlier.push((*number, r.profile.clone()));
+                .filter_map(|k| seen_in_file.get(k))
+                .flatten()
+                .filter(|(_, earlier)| me.compare(earlier).likely())
+                .map(|(n, _)| *n)
+                .min();
+            for key in me.blocking_keys() {
+                seen_in_file
+                    .entry(key)
+                    .or_default()
+                    .push((*number, me.clone()));
+            }
         }
         prepared.push(
             row.filter(|_| check.problems.is_empty())
@@ -400,48 +397,73 @@ async fn manager(
     Ok(found)
 }
 
-/// Registered returnees the actor may see who share a name with someone in the file, read in
-/// a few queries before the rows are checked.
+/// The values of a row, by the field each mapped column holds.
+fn row_values<'a>(
+    mapping: &[Option<ImportField>],
+    cells: &'a [String],
+) -> Vec<(ImportField, &'a str)> {
+    mapping
+        .iter()
+        .zip(
+            cells
+                .iter()
+                .map(String::as_str)
+                .chain(std::iter::repeat("")),
+        )
+        .filter_map(|(m, v)| m.map(|f| (f, v)))
+        .collect()
+}
+
+/// Registered returnees the actor may see who may be someone in the file, by the keys of the
+/// duplicate check they are filed under; read in a few queries before the rows are checked.
 struct KnownReturnees {
-    by_folded_family_name: HashMap<String, Vec<store::CaseRecord>>,
+    by_key: HashMap<String, Vec<Arc<(String, MatchRecord)>>>,
 }
 
 impl KnownReturnees {
-    /// Reads the candidates for every given and family name of the file's rows (either may be
-    /// the other's family name: the duplicate rule accepts names in either order).
-    async fn read(app: &App, actor: &Actor, names: Vec<String>) -> Result<Self, Error> {
+    async fn read(app: &App, actor: &Actor, mut keys: Vec<String>) -> Result<Self, Error> {
         let mut known = KnownReturnees {
-            by_folded_family_name: HashMap::new(),
+            by_key: HashMap::new(),
         };
         let Some(scope) = case_list_scope(actor) else {
             return Ok(known);
         };
-        let mut names: Vec<String> = names.into_iter().filter(|n| !n.is_empty()).collect();
-        names.sort();
-        names.dedup();
-        for chunk in names.chunks(500) {
+        keys.sort();
+        keys.dedup();
+        let mut read = std::collections::HashSet::new();
+        for chunk in keys.chunks(500) {
             for case in app
                 .store
-                .cases_with_family_names(scope, chunk.to_vec())
+                .cases_with_match_keys(scope, chunk.to_vec())
                 .await?
             {
-                known
-                    .by_folded_family_name
-                    .entry(fold(&case.profile.family_name))
-                    .or_default()
-                    .push(case);
+                if !read.insert(case.id) {
+                    continue;
+                }
+                let record = MatchRecord::of(&case.profile);
+                let filed = record.blocking_keys();
+                let known_case = Arc::new((case.number.to_string(), record));
+                for key in filed {
+                    known
+                        .by_key
+                        .entry(key)
+                        .or_default()
+                        .push(known_case.clone());
+                }
             }
         }
         Ok(known)
     }
 
-    fn matches(&self, p: &ReturneeProfile) -> Vec<String> {
-        let mut out: Vec<String> = [fold(&p.family_name), fold(&p.given_name)]
+    /// The numbers of the registered cases likely to be this row's returnee.
+    fn matches(&self, row: &MatchRecord) -> Vec<String> {
+        let mut out: Vec<String> = row
+            .lookup_keys()
             .iter()
-            .filter_map(|n| self.by_folded_family_name.get(n))
+            .filter_map(|k| self.by_key.get(k))
             .flatten()
-            .filter(|c| domain::duplicates::possibly_same(&c.profile, p))
-            .map(|c| c.number.to_string())
+            .filter(|c| row.compare(&c.1).likely())
+            .map(|c| c.0.clone())
             .collect();
         out.sort();
         out.dedup();

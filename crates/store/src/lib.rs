@@ -346,12 +346,13 @@ pub trait CaseStore: Send + Sync + 'static {
         audit: AuditContext,
         event: NewAuditEntry,
     ) -> Result<Vec<String>>;
-    /// Whole records of the cases in `scope` whose family name, folded (case and accents), is
-    /// one of `folded_names` (at most 500): candidates of a duplicate check for many people.
-    async fn cases_with_family_names(
+    /// Whole records of the cases in `scope`, not anonymised, filed under any of `keys` (at
+    /// most 500) for the duplicate check (`domain::duplicates`): the candidates of a check for
+    /// one person or many.
+    async fn cases_with_match_keys(
         &self,
         scope: domain::authz::CaseListScope,
-        folded_names: Vec<String>,
+        keys: Vec<String>,
     ) -> Result<Vec<CaseRecord>>;
     /// Keeps the record of a file uploaded for an import (its content is in the file store).
     async fn add_import_file(&self, file: ImportFile) -> Result<()>;

@@ -1,5 +1,5 @@
 //! Cases read many at a time: an export walking a list of any length, and the candidates of a
-//! duplicate check for every name of an import file.
+//! duplicate check (for one registration, or every row of an import file).
 
 use rusqlite::types::Value;
 use rusqlite::{Connection, params_from_iter};
@@ -7,27 +7,31 @@ use rusqlite::{Connection, params_from_iter};
 use super::cases::{CASE_COLUMNS, Plan, case_row, where_clause, with_children};
 use crate::{CaseQuery, CaseRecord, Result};
 
-/// Whole records of the cases in `scope` whose folded family name is one of `names`: the
-/// candidates of a duplicate check for many people at once (an import).
-pub(crate) fn with_family_names(
+/// Whole records of the cases in `scope`, not anonymised, filed under any of `keys` for the
+/// duplicate check (`domain::duplicates`): the candidates of a check for one or many people.
+pub(crate) fn with_match_keys(
     c: &Connection,
     scope: domain::authz::CaseListScope,
-    names: &[String],
+    keys: &[String],
 ) -> Result<Vec<CaseRecord>> {
-    if names.is_empty() {
+    if keys.is_empty() {
         return Ok(Vec::new());
     }
     let (where_sql, mut args) = where_clause(&CaseQuery::new(scope), Plan::Narrow);
     let first = args.len() + 1;
-    args.extend(names.iter().map(|n| Value::from(n.clone())));
-    let list: Vec<String> = (first..first + names.len())
+    args.extend(keys.iter().map(|k| Value::from(k.clone())));
+    let list: Vec<String> = (first..first + keys.len())
         .map(|i| format!("?{i}"))
         .collect();
-    let names_sql = format!("c.family_name_folded IN ({})", list.join(", "));
+    let keys_sql = format!(
+        "c.id IN (SELECT case_id FROM case_match_keys WHERE key IN ({})) \
+         AND c.anonymised_at IS NULL",
+        list.join(", ")
+    );
     let where_sql = if where_sql.is_empty() {
-        format!("WHERE {names_sql}")
+        format!("WHERE {keys_sql}")
     } else {
-        format!("{where_sql} AND {names_sql}")
+        format!("{where_sql} AND {keys_sql}")
     };
     let sql = format!(
         "SELECT {CASE_COLUMNS} FROM cases c

@@ -176,14 +176,15 @@ pub(crate) fn insert(c: &Connection, case: &NewCase, audit: &AuditContext) -> Re
     Ok(())
 }
 
-/// (Re)writes the rows that hang off a case: vulnerabilities, household, search tokens.
+/// (Re)writes the rows that hang off a case: vulnerabilities, household, search tokens and the
+/// keys of the duplicate check.
 fn write_children(
     c: &Connection,
-    id: CaseId,
+    case: CaseId,
     p: &ReturneeProfile,
     number: &CaseNumber,
 ) -> Result<()> {
-    let id = id.to_string();
+    let id = case.to_string();
     for table in ["case_vulnerabilities", "household_members", "case_search"] {
         c.prepare_cached(&format!("DELETE FROM {table} WHERE case_id = ?1"))?
             .execute([&id])?;
@@ -221,7 +222,7 @@ fn write_children(
     for t in tokens {
         stmt.execute(params![t, id])?;
     }
-    Ok(())
+    super::match_keys::file(c, case, p)
 }
 
 pub(crate) fn update(c: &Connection, u: &CaseUpdate, audit: &AuditContext) -> Result<()> {
@@ -374,7 +375,7 @@ pub(crate) fn get(c: &Connection, id: CaseId) -> Result<CaseRecord> {
 }
 
 /// Reads a case's vulnerabilities and household into its record.
-pub(super) fn with_children(c: &Connection, case: &mut CaseRecord) -> Result<()> {
+pub(crate) fn with_children(c: &Connection, case: &mut CaseRecord) -> Result<()> {
     let id_s = case.id.to_string();
     let mut stmt = c.prepare_cached(
         "SELECT vulnerability FROM case_vulnerabilities WHERE case_id = ?1 ORDER BY vulnerability",

@@ -18,6 +18,7 @@ mod field;
 mod files;
 mod forms;
 mod imports;
+mod match_keys;
 mod me;
 pub(crate) mod pathway;
 mod plans;
@@ -218,6 +219,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         34,
         "approved plan items",
         include_str!("../../migrations/sqlite/0034_approved_plan_items.sql"),
+    ),
+    (
+        35,
+        "case match keys",
+        include_str!("../../migrations/sqlite/0035_case_match_keys.sql"),
     ),
 ];
 
@@ -454,6 +460,7 @@ impl SqliteStore {
             configure(&writer)?;
             // A migration may replace indexes, whose statistics then start from nothing.
             let migrated = migrate(&mut writer)?;
+            match_keys::refile_if_needed(&mut writer)?;
             refresh_statistics(&writer, migrated > 0)?;
             let (secret, new_secret) = files::files_secret(&writer, key.is_some())?;
             let files = Arc::new(crate::files::FileStore::new(

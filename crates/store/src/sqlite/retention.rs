@@ -165,6 +165,7 @@ pub(crate) fn anonymise(
          WHERE case_id = ?1",
         [&id],
     )?;
+    super::match_keys::forget(c, case)?;
     // Only the case number stays searchable.
     exec(
         c,

@@ -42,15 +42,15 @@ impl CaseStore for SqliteStore {
         self.write_blocking(move |tx| imports::create_cases(tx, &cases, &audit, &event))
             .await
     }
-    async fn cases_with_family_names(
+    async fn cases_with_match_keys(
         &self,
         scope: domain::authz::CaseListScope,
-        folded_names: Vec<String>,
+        keys: Vec<String>,
     ) -> Result<Vec<CaseRecord>> {
-        if folded_names.len() > 500 {
-            return Err(StoreError::Database("at most 500 names at a time".into()));
+        if keys.len() > 500 {
+            return Err(StoreError::Database("at most 500 keys at a time".into()));
         }
-        self.read(move |c| case_batches::with_family_names(c, scope, &folded_names))
+        self.read(move |c| case_batches::with_match_keys(c, scope, &keys))
             .await
     }
     async fn add_import_file(&self, file: ImportFile) -> Result<()> {

@@ -311,8 +311,8 @@ error-page-not-found = There is nothing here. The link may be old or mistyped.
 error-page-method = This address does not accept that kind of request.
 error-page-possible-duplicate = Cases that may be the same person already exist. Check them, then confirm that this is someone else to register anyway.
 match-intro = { $count ->
-    [one] A returnee with the same name, birth and nationality is already registered. Is this the same person?
-   *[other] { $count } returnees with the same name, birth and nationality are already registered. Is this one of them?
+    [one] A returnee who may be the same person is already registered (see why below). Is this the same person?
+   *[other] { $count } returnees who may be the same person are already registered (see why below). Is this one of them?
 }
 match-name = Name
 match-born = Born
@@ -2519,3 +2519,16 @@ collect-discard = Discard
 collect-discard-confirm = Discard this refused form from this browser? It cannot be recovered.
 device-web = Without Android, the same address works in a browser:
 device-web-link = open the web forms
+match-likeness = Likeness
+match-likeness-percent = { $percent } %
+match-why = Why
+evidence-alike-names = names { $percent } % alike once transliterated
+evidence-same-birth-date = same date of birth
+evidence-close-birth-years = born within a year of each other
+evidence-far-birth-years = born three or more years apart
+evidence-same-sex = same sex
+evidence-other-sex = different sex
+evidence-same-nationality = same nationality
+evidence-other-nationality = different nationality
+evidence-same-phone = same phone number
+evidence-shared-household-member = a household member of the same name

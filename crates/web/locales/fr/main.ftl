@@ -311,8 +311,8 @@ error-page-not-found = Il n'y a rien ici. Le lien est peut-être ancien ou mal s
 error-page-method = Cette adresse n'accepte pas ce type de requête.
 error-page-possible-duplicate = Des dossiers concernant peut-être la même personne existent déjà. Vérifiez-les, puis confirmez qu'il s'agit d'une autre personne pour l'enregistrer malgré tout.
 match-intro = { $count ->
-    [one] Une personne de retour ayant les mêmes nom, date de naissance et nationalité est déjà enregistrée. S'agit-il de la même personne ?
-   *[other] { $count } personnes de retour ayant les mêmes nom, date de naissance et nationalité sont déjà enregistrées. S'agit-il de l'une d'elles ?
+    [one] Une personne de retour qui pourrait être la même est déjà enregistrée (voir pourquoi ci-dessous). S'agit-il de la même personne ?
+   *[other] { $count } personnes de retour qui pourraient être la même sont déjà enregistrées (voir pourquoi ci-dessous). S'agit-il de l'une d'elles ?
 }
 match-name = Nom
 match-born = Naissance
@@ -2517,3 +2517,16 @@ collect-discard = Supprimer
 collect-discard-confirm = Supprimer ce formulaire refusé de ce navigateur ? Il ne pourra pas être récupéré.
 device-web = Sans Android, la même adresse fonctionne dans un navigateur :
 device-web-link = ouvrir les formulaires web
+match-likeness = Ressemblance
+match-likeness-percent = { $percent } %
+match-why = Pourquoi
+evidence-alike-names = noms semblables à { $percent } % une fois translittérés
+evidence-same-birth-date = même date de naissance
+evidence-close-birth-years = nés à un an d'écart au plus
+evidence-far-birth-years = nés à trois ans d'écart ou plus
+evidence-same-sex = même sexe
+evidence-other-sex = sexe différent
+evidence-same-nationality = même nationalité
+evidence-other-nationality = nationalité différente
+evidence-same-phone = même numéro de téléphone
+evidence-shared-household-member = un membre du ménage du même nom

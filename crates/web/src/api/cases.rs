@@ -238,7 +238,7 @@ pub async fn create(
             Ok((StatusCode::CREATED, Json(CaseJson::from(*case))).into_response())
         }
         app::cases::Registered::PossibleMatches(matches) => {
-            let numbers: Vec<String> = matches.iter().map(|c| c.number.to_string()).collect();
+            let numbers: Vec<String> = matches.iter().map(|m| m.case.number.to_string()).collect();
             Err(AppError::with_detail(
                 crate::error::ErrorKind::PossibleDuplicate,
                 format!(

@@ -3,6 +3,7 @@
 
 pub mod cases;
 pub mod community;
+pub mod duplicates;
 pub mod exports;
 pub mod feedback;
 pub mod forms;
@@ -153,6 +154,7 @@ pub async fn me(ApiCaller(caller): ApiCaller) -> Json<Me> {
         cases::consents,
         cases::record_consent,
         cases::audit,
+        duplicates::possible,
         exports::cases,
         exports::records,
         imports::cases,

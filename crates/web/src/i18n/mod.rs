@@ -283,6 +283,27 @@ impl Tr {
     }
     /// A whole number as the reader's language writes it: "250,000" in English, "250 000" in
     /// French.
+    /// One piece of evidence of the duplicate check, in words ("names 91% alike once
+    /// transliterated").
+    pub fn duplicate_evidence(&self, e: domain::duplicates::Evidence) -> String {
+        let id = format!("evidence-{}", e.code().replace('_', "-"));
+        match e {
+            domain::duplicates::Evidence::AlikeNames(s) => {
+                self.t1(&id, "percent", self.number((s * 100.0).round() as i64))
+            }
+            _ => self.t(&id),
+        }
+    }
+
+    /// The evidence of a comparison in words, the strongest first.
+    pub fn duplicate_explanation(&self, c: &domain::duplicates::Comparison) -> String {
+        c.evidence
+            .iter()
+            .map(|e| self.duplicate_evidence(*e))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
     pub fn number(&self, n: i64) -> String {
         locale::integer(self.i18n.numbers(&self.lang), n)
     }

@@ -212,6 +212,12 @@ pub(super) const ROUTES: &[RouteSpec] = &[
         "/api/v1/cases/{id}/reopen",
         act(Action::ApprovePathway),
     ),
+    r(
+        "api.cases.possible_duplicates",
+        "GET",
+        "/api/v1/cases/{id}/possible-duplicates",
+        act(Action::ReadCase),
+    ),
 ];
 
 pub(super) fn handler(name: &str) -> Option<MethodRouter<AppState>> {
@@ -258,6 +264,7 @@ pub(super) fn handler(name: &str) -> Option<MethodRouter<AppState>> {
         "cases.reopen" => post(pages::pathway::reopen),
         "api.cases.list" => get(api::cases::list),
         "api.cases.create" => post(api::cases::create),
+        "api.cases.possible_duplicates" => get(api::duplicates::possible),
         "api.cases.get" => get(api::cases::get),
         "api.cases.update" => put(api::cases::update),
         "api.consents.list" => get(api::cases::consents),

@@ -507,7 +507,8 @@ async fn request(
         }
         "users.create" => c.post_form(&path, &s.csrf, &[("username", ""), ("role", "")]).await,
         "users.reset" => c.post_form(&format!("/admin/users/{}/reset-password", target.id), &s.csrf, &[]).await,
-        "api.me" | "api.cases.list" | "api.cases.get" | "api.consents.list" | "api.audit" => api(reqwest::Method::GET, &path).send().await.unwrap(),
+        "api.me" | "api.cases.list" | "api.cases.get" | "api.consents.list" | "api.audit"
+        | "api.cases.possible_duplicates" => api(reqwest::Method::GET, &path).send().await.unwrap(),
         "cases.import_upload" | "imports.surveys_upload" | "forms.decrypt" => c.post_form(&path, &s.csrf, &[]).await,
         "cases.import_confirm" | "imports.surveys_confirm" => c.post_form(&path, &s.csrf, &[("rows", "all"), ("form", "rss")]).await,
         "cases.export" => c.post_form(&path, &s.csrf, &[("export_kind", "pseudonymised"), ("format", "csv")]).await,

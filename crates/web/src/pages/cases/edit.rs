@@ -36,12 +36,21 @@ pub(super) struct MatchView {
     pub(super) born: String,
     pub(super) nationality: String,
     pub(super) office: String,
+    /// How alike, in percent, and why.
+    pub(super) likeness: String,
+    pub(super) why: String,
 }
 
 impl MatchView {
-    fn of(tr: &Tr, c: &CaseRecord) -> Self {
-        let p = &c.profile;
+    fn of(tr: &Tr, m: &app::cases::PossibleMatch) -> Self {
+        let (c, p) = (&m.case, &m.case.profile);
         Self {
+            likeness: tr.t1(
+                "match-likeness-percent",
+                "percent",
+                tr.number((m.comparison.score * 100.0).round() as i64),
+            ),
+            why: tr.duplicate_explanation(&m.comparison),
             href: format!("/cases/{}", c.id),
             number: c.number.to_string(),
             name: p.full_name(),
