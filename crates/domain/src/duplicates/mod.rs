@@ -21,8 +21,11 @@ pub struct Rules {
     /// ...and weigh this much times their similarity.
     pub names: f64,
     pub same_birth_date: f64,
-    /// Born within a year of each other (a date against an age, or a mistyped date).
+    /// Born within a year of each other by an age at return (which says no more than that).
     pub close_birth_years: f64,
+    /// Two different dates of birth, within a year of each other (a mistyped date, or two
+    /// people).
+    pub near_birth_dates: f64,
     /// Born three or more years apart: evidence against.
     pub far_birth_years: f64,
     pub same_sex: f64,
@@ -39,7 +42,8 @@ pub const RULES: Rules = Rules {
     names_alike_from: 0.80,
     names: 0.45,
     same_birth_date: 0.30,
-    close_birth_years: 0.15,
+    close_birth_years: 0.20,
+    near_birth_dates: 0.10,
     far_birth_years: -0.40,
     same_sex: 0.05,
     other_sex: -0.50,
@@ -47,7 +51,7 @@ pub const RULES: Rules = Rules {
     other_nationality: -0.20,
     same_phone: 0.40,
     shared_household_member: 0.15,
-    likely_from: 0.70,
+    likely_from: 0.75,
 };
 
 /// One thing two records share, or in which they differ.
@@ -57,6 +61,7 @@ pub enum Evidence {
     AlikeNames(f64),
     SameBirthDate,
     CloseBirthYears,
+    NearBirthDates,
     FarBirthYears,
     SameSex,
     OtherSex,
@@ -78,6 +83,7 @@ impl Evidence {
             Evidence::AlikeNames(s) => r.names * s,
             Evidence::SameBirthDate => r.same_birth_date,
             Evidence::CloseBirthYears => r.close_birth_years,
+            Evidence::NearBirthDates => r.near_birth_dates,
             Evidence::FarBirthYears => r.far_birth_years,
             Evidence::SameSex => r.same_sex,
             Evidence::OtherSex => r.other_sex,
@@ -94,6 +100,7 @@ impl Evidence {
             Evidence::AlikeNames(_) => "alike_names",
             Evidence::SameBirthDate => "same_birth_date",
             Evidence::CloseBirthYears => "close_birth_years",
+            Evidence::NearBirthDates => "near_birth_dates",
             Evidence::FarBirthYears => "far_birth_years",
             Evidence::SameSex => "same_sex",
             Evidence::OtherSex => "other_sex",
@@ -199,6 +206,9 @@ impl Prepared {
             other.birth_year,
         ) {
             (Some(a), Some(b), _, _) if a == b => evidence.push(Evidence::SameBirthDate),
+            (Some(a), Some(b), _, _) if (a - b).whole_days().abs() <= 366 => {
+                evidence.push(Evidence::NearBirthDates)
+            }
             (_, _, Some(a), Some(b)) if (a - b).abs() <= 1 => {
                 evidence.push(Evidence::CloseBirthYears)
             }

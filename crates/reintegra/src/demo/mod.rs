@@ -15,6 +15,8 @@ use store::{AuditContext, DocKind, NewCase, NewDocument, NewUser, SqliteStore};
 use time::{Date, Duration, OffsetDateTime};
 
 mod community;
+#[cfg(test)]
+mod duplicate_rate;
 mod people;
 mod services;
 mod surveys;

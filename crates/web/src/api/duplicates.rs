@@ -14,8 +14,8 @@ use crate::i18n::Tr;
 /// One thing two records share, or in which they differ.
 #[derive(Serialize, ToSchema)]
 pub struct EvidenceJson {
-    /// `alike_names`, `same_birth_date`, `close_birth_years`, `far_birth_years`, `same_sex`,
-    /// `other_sex`, `same_nationality`, `other_nationality`, `same_phone` or
+    /// `alike_names`, `same_birth_date`, `close_birth_years`, `near_birth_dates`, `far_birth_years`,
+    /// `same_sex`, `other_sex`, `same_nationality`, `other_nationality`, `same_phone` or
     /// `shared_household_member`.
     code: &'static str,
     /// Whether it speaks for the same person (otherwise against).

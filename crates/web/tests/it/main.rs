@@ -3,6 +3,7 @@
 //! route × role authorization walk, and browser journeys in headless Chromium.
 
 mod browser;
+mod browser_duplicates;
 mod browser_erasure;
 mod browser_field_client;
 mod browser_field_devices;

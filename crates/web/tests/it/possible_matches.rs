@@ -126,7 +126,10 @@ async fn a_returnee_registered_again_in_another_script_is_found_with_the_reasons
     assert_eq!(res.status(), 409);
     let page = res.text().await.unwrap();
     assert!(page.contains(&format!("href=\"{first}\"")), "{page}");
-    assert!(page.contains("names 100 % alike once transliterated"), "{page}");
+    assert!(
+        page.contains("names 100 % alike once transliterated"),
+        "{page}"
+    );
     assert!(page.contains("same date of birth"), "{page}");
     assert!(page.contains("same phone number"), "{page}");
     assert!(page.contains("value=\"محمد\""), "what was typed is kept");
@@ -135,7 +138,10 @@ async fn a_returnee_registered_again_in_another_script_is_found_with_the_reasons
     let other = app.signed_in("cm.ths").await;
     let other_csrf = other.csrf("/cases/new").await;
     assert_eq!(
-        other.post_form("/cases", &other_csrf, &unconfirmed(&him)).await.status(),
+        other
+            .post_form("/cases", &other_csrf, &unconfirmed(&him))
+            .await
+            .status(),
         303
     );
 
@@ -179,7 +185,11 @@ async fn a_returnee_registered_again_in_another_script_is_found_with_the_reasons
     // Another office's case manager may not read the case at all.
     let other_token = api_token(&other).await;
     let res = duplicates_of(&first_id, &other_token).await.unwrap();
-    assert!(matches!(res.status().as_u16(), 403 | 404), "{}", res.status());
+    assert!(
+        matches!(res.status().as_u16(), 403 | 404),
+        "{}",
+        res.status()
+    );
 
     // His name corrected to another one: the cases no longer look alike.
     let case: Value = cm
