@@ -21,10 +21,12 @@ pub struct Rules {
     /// ...and weigh this much times their similarity.
     pub names: f64,
     pub same_birth_date: f64,
-    /// Born within a year of each other by an age at return (which says no more than that).
+    /// Born within a year of each other by an age at return, which says no more than that:
+    /// with alike names alone, not enough to ask (a common name at a common age is shared by
+    /// many).
     pub close_birth_years: f64,
-    /// Two different dates of birth, within a year of each other (a mistyped date, or two
-    /// people).
+    /// Two dates of birth that differ as by a slip in typing one: one part different, or day
+    /// and month swapped.
     pub near_birth_dates: f64,
     /// Born three or more years apart: evidence against.
     pub far_birth_years: f64,
@@ -42,8 +44,8 @@ pub const RULES: Rules = Rules {
     names_alike_from: 0.80,
     names: 0.45,
     same_birth_date: 0.30,
-    close_birth_years: 0.20,
-    near_birth_dates: 0.10,
+    close_birth_years: 0.15,
+    near_birth_dates: 0.20,
     far_birth_years: -0.40,
     same_sex: 0.05,
     other_sex: -0.50,
@@ -143,7 +145,15 @@ pub struct Prepared {
     sex: crate::case::Sex,
     nationality: String,
     phone: Option<String>,
-    household: Vec<NameForm>,
+    household: Vec<Member>,
+}
+
+/// A household member as the comparison reads it.
+#[derive(Debug, Clone)]
+struct Member {
+    name: NameForm,
+    relationship: crate::case::Relationship,
+    birth_year: Option<i32>,
 }
 
 impl Prepared {
@@ -159,8 +169,12 @@ impl Prepared {
             household: p
                 .household
                 .iter()
-                .map(|m| NameForm::of(&m.name))
-                .filter(|n| !n.spelling.is_empty())
+                .map(|m| Member {
+                    name: NameForm::of(&m.name),
+                    relationship: m.relationship,
+                    birth_year: m.date_of_birth.map(|d| d.year()),
+                })
+                .filter(|m| !m.name.spelling.is_empty())
                 .collect(),
         }
     }
@@ -206,9 +220,7 @@ impl Prepared {
             other.birth_year,
         ) {
             (Some(a), Some(b), _, _) if a == b => evidence.push(Evidence::SameBirthDate),
-            (Some(a), Some(b), _, _) if (a - b).whole_days().abs() <= 366 => {
-                evidence.push(Evidence::NearBirthDates)
-            }
+            (Some(a), Some(b), _, _) if mistyped(a, b) => evidence.push(Evidence::NearBirthDates),
             (_, _, Some(a), Some(b)) if (a - b).abs() <= 1 => {
                 evidence.push(Evidence::CloseBirthYears)
             }
@@ -233,10 +245,13 @@ impl Prepared {
             evidence.push(Evidence::SamePhone);
         }
         let shared = self.household.iter().any(|a| {
-            other
-                .household
-                .iter()
-                .any(|b| a.similarity(b) >= RULES.names_alike_from)
+            other.household.iter().any(|b| {
+                a.relationship == b.relationship
+                    && a.name.similarity(&b.name) >= RULES.names_alike_from
+                    && a.birth_year
+                        .zip(b.birth_year)
+                        .is_none_or(|(x, y)| (x - y).abs() <= 1)
+            })
         });
         if shared {
             evidence.push(Evidence::SharedHouseholdMember);
@@ -252,6 +267,19 @@ impl Prepared {
             evidence,
         }
     }
+}
+
+/// Whether two different dates of birth could be one typed twice: they differ in the day or
+/// the month only, by a year only, or by day and month swapped.
+fn mistyped(a: time::Date, b: time::Date) -> bool {
+    let parts = |d: time::Date| (d.year(), u8::from(d.month()), d.day());
+    let ((ya, ma, da), (yb, mb, db)) = (parts(a), parts(b));
+    let one_part = match (ya == yb, ma == mb, da == db) {
+        (true, true, false) | (true, false, true) => true,
+        (false, true, true) => (ya - yb).abs() == 1,
+        _ => false,
+    };
+    one_part || (ya == yb && ma == db && da == mb)
 }
 
 /// Compares two returnees' records.

@@ -171,10 +171,13 @@ fn returnee(
 #[test]
 fn the_same_man_registered_three_ways_is_found_and_explained() {
     let born = Some(date!(1996 - 05 - 02));
-    let a = returnee("Mamadou", "Diallo", born, None);
+    let mut a = returnee("Mamadou", "Diallo", born, None);
     let b = returnee("Mamadu", "Jallow", born, None);
+    // Recorded by his age alone, in Arabic script: the same phone makes it likely.
     let mut c = returnee("محمد", "ديالو", None, Some(30));
-    c.nationality = "Gambia".into();
+    assert!(!compare(&a, &c).likely(), "alike names at a like age alone");
+    a.phone = Some("+220 770 1234".into());
+    c.phone = Some("770 1234".into());
     let ab = compare(&a, &b);
     assert!(ab.likely(), "{ab:?}");
     assert_eq!(ab.evidence[0], Evidence::AlikeNames(1.0));
@@ -186,7 +189,7 @@ fn the_same_man_registered_three_ways_is_found_and_explained() {
     let filed: Vec<String> = Prepared::of(&a).blocking_keys();
     assert_eq!(
         filed,
-        blocking_keys_of("Mamadou", "Diallo", Some(1996), None),
+        blocking_keys_of("Mamadou", "Diallo", Some(1996), Some("7701234")),
         "stored records are filed from their fields the same way"
     );
     for other in [&b, &c] {
@@ -222,6 +225,26 @@ fn names_given_the_other_way_round_and_a_shared_phone_count() {
         s
     };
     assert!(!compare(&a, &sister).likely());
+}
+
+#[test]
+fn a_date_of_birth_typed_with_a_slip_still_counts() {
+    let a = returnee("Ousmane", "Diallo", Some(date!(1990 - 03 - 12)), None);
+    for slip in [
+        date!(1990 - 12 - 03),
+        date!(1990 - 03 - 21),
+        date!(1991 - 03 - 12),
+    ] {
+        let c = compare(&a, &returnee("Ousmane", "Diallo", Some(slip), None));
+        assert!(c.evidence.contains(&Evidence::NearBirthDates), "{slip}");
+        assert!(c.likely(), "{slip}");
+    }
+    // Another date altogether, the same year: two people of a common name.
+    let c = compare(
+        &a,
+        &returnee("Ousmane", "Diallo", Some(date!(1990 - 07 - 25)), None),
+    );
+    assert!(!c.likely(), "{c:?}");
 }
 
 #[test]

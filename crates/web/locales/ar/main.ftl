@@ -2565,4 +2565,4 @@ evidence-same-nationality = الجنسية نفسها
 evidence-other-nationality = جنسية مختلفة
 evidence-same-phone = رقم الهاتف نفسه
 evidence-shared-household-member = فرد من الأسرة بالاسم نفسه
-evidence-near-birth-dates = تاريخا ميلاد بفارق أقل من سنة
+evidence-near-birth-dates = تاريخا ميلاد يختلفان كما لو كان خطأً في الكتابة

@@ -2532,4 +2532,4 @@ evidence-same-nationality = same nationality
 evidence-other-nationality = different nationality
 evidence-same-phone = same phone number
 evidence-shared-household-member = a household member of the same name
-evidence-near-birth-dates = dates of birth less than a year apart
+evidence-near-birth-dates = dates of birth that differ as by a typing slip

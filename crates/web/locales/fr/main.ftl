@@ -2530,4 +2530,4 @@ evidence-same-nationality = même nationalité
 evidence-other-nationality = nationalité différente
 evidence-same-phone = même numéro de téléphone
 evidence-shared-household-member = un membre du ménage du même nom
-evidence-near-birth-dates = dates de naissance à moins d'un an d'écart
+evidence-near-birth-dates = dates de naissance qui diffèrent comme par une faute de frappe
