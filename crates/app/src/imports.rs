@@ -250,7 +250,7 @@ async fn prepare(
     let lookup = table
         .rows
         .iter()
-        .filter_map(|(_, cells)| read_row(&row_values(&mapping, cells)).ok())
+        .filter_map(|(_, cells)| read_row(&row_values(mapping, cells)).ok())
         .flat_map(|r| MatchRecord::of(&r.profile).lookup_keys())
         .collect();
     let known = KnownReturnees::read(app, actor, lookup).await?;
@@ -262,7 +262,7 @@ async fn prepare(
         if let Some(id) = progress.filter(|_| i % PROGRESS_EVERY == 0) {
             app.store.set_import_progress(id, i as u64, total).await?;
         }
-        let values = row_values(&mapping, cells);
+        let values = row_values(mapping, cells);
         let mut problems: Vec<(ImportField, &'static str)> = missing(&values)
             .into_iter()
             .map(|f| (f, "error-required"))
