@@ -190,16 +190,12 @@ impl Prepared {
     }
 
     fn keys(&self, years_either_side: i32) -> Vec<String> {
-        let mut keys = Vec::new();
-        if let (Some(names), Some(year)) = (names_key(&self.given, &self.family), self.birth_year) {
-            for y in year - years_either_side..=year + years_either_side {
-                keys.push(format!("n:{names}:{y}"));
-            }
-        }
-        if let Some(phone) = &self.phone {
-            keys.push(format!("p:{phone}"));
-        }
-        keys
+        keys(
+            names_key(&self.given, &self.family),
+            self.birth_year,
+            self.phone.clone(),
+            years_either_side,
+        )
     }
 
     /// Compares two records: the evidence for and against, and the score it makes.
@@ -295,14 +291,28 @@ pub fn blocking_keys_of(
     birth_year: Option<i32>,
     phone: Option<&str>,
 ) -> Vec<String> {
-    let mut keys = Vec::new();
-    if let (Some(names), Some(year)) = (
+    keys(
         names_key(&NameForm::of(given_name), &NameForm::of(family_name)),
         birth_year,
-    ) {
-        keys.push(format!("n:{names}:{year}"));
+        phone.and_then(phone_key),
+        0,
+    )
+}
+
+/// The names' key with each year of birth within `years_either_side`, and the phone's key.
+fn keys(
+    names: Option<String>,
+    birth_year: Option<i32>,
+    phone: Option<String>,
+    years_either_side: i32,
+) -> Vec<String> {
+    let mut keys = Vec::new();
+    if let (Some(names), Some(year)) = (names, birth_year) {
+        for y in year - years_either_side..=year + years_either_side {
+            keys.push(format!("n:{names}:{y}"));
+        }
     }
-    if let Some(phone) = phone.and_then(phone_key) {
+    if let Some(phone) = phone {
         keys.push(format!("p:{phone}"));
     }
     keys

@@ -1,7 +1,7 @@
 //! Spellings of the same name across scripts and habits, and names that only look alike.
 
 use super::*;
-use crate::case::{HouseholdMember, Relationship, ReturnType, Sex};
+use crate::case::{HouseholdMember, Relationship, Sex};
 use time::macros::date;
 
 /// (one spelling, another, the same name?). Written from public lists of West African,
@@ -133,6 +133,7 @@ fn a_listed_name_files_every_spelling_under_one_key() {
     assert_eq!(NameForm::of("").key(), "");
 }
 
+/// A man of The Gambia, no phone, no household: `case::tests::sample` otherwise.
 fn returnee(
     given: &str,
     family: &str,
@@ -143,28 +144,13 @@ fn returnee(
         given_name: given.into(),
         family_name: family.into(),
         sex: Sex::Male,
-        gender: None,
         date_of_birth: born,
         age_at_return: age,
         nationality: "Gambia".into(),
         return_date: date!(2026 - 03 - 01),
-        returned_from: "Libya".into(),
-        absence_months: None,
-        return_type: ReturnType::AssistedVoluntary,
-        free_choice: None,
-        informed_decision: None,
-        return_country: "Gambia".into(),
-        return_province: "Banjul".into(),
-        return_community: None,
-        community_is_origin: None,
-        vulnerabilities: vec![],
-        vulnerability_details: None,
-        restricted: false,
         phone: None,
-        email: None,
-        address: None,
-        preferred_language: None,
         household: vec![],
+        ..crate::case::tests::sample()
     }
 }
 

@@ -3,7 +3,7 @@
 
 use domain::CaseId;
 use domain::case::ReturneeProfile;
-use domain::duplicates::{Prepared, birth_year_of, blocking_keys_of};
+use domain::duplicates::{birth_year_of, blocking_keys_of};
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use super::cases::{date_col, opt_date_col};
@@ -19,7 +19,13 @@ pub(crate) fn file(c: &Connection, case: CaseId, p: &ReturneeProfile) -> Result<
     forget(c, case)?;
     let mut insert =
         c.prepare_cached("INSERT OR IGNORE INTO case_match_keys (key, case_id) VALUES (?1, ?2)")?;
-    for key in Prepared::of(p).blocking_keys() {
+    let keys = blocking_keys_of(
+        &p.given_name,
+        &p.family_name,
+        birth_year_of(p.date_of_birth, p.age_at_return, p.return_date),
+        p.phone.as_deref(),
+    );
+    for key in keys {
         insert.execute(params![key, id])?;
     }
     Ok(())

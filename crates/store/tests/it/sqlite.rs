@@ -182,3 +182,54 @@ async fn broad_and_narrow_name_searches_agree() {
     assert_eq!(narrow.items[0].given_name, "Person2349");
     assert!(narrow.items.iter().all(|c| c.family_name == "Sow"));
 }
+
+/// Cases stored before the duplicate check's keys existed (or under other filing rules) are
+/// filed when the store next opens, so that an upgraded programme's returnees are found.
+#[tokio::test]
+async fn cases_stored_before_the_keys_are_filed_on_opening() {
+    use domain::authz::{CaseListScope, RestrictedVisibility};
+    use domain::case::CaseStage;
+    use domain::{CaseId, OfficeCode};
+    use store::prelude::*;
+    use store::{AuditContext, NewCase};
+
+    let dir = tempfile::tempdir().unwrap();
+    let store = store::SqliteStore::open_in(dir.path()).await.unwrap();
+    let office = store
+        .ensure_office(&OfficeCode::parse("UPG").unwrap(), "Upgraded")
+        .await
+        .unwrap();
+    let profile = crate::conformance::profile("Mamadou", "Diallo");
+    let case = NewCase {
+        id: CaseId::new(),
+        office: office.id,
+        case_manager: None,
+        profile: profile.clone(),
+        stage: CaseStage::Intake,
+        consents: vec![],
+    };
+    let now = time::macros::datetime!(2026-11-23 10:00 UTC);
+    store
+        .import_cases(vec![(case, AuditContext::system(now, "test"))])
+        .await
+        .unwrap();
+    let path = store.path().to_path_buf();
+    drop(store);
+    // As a database from before migration 35 would be: no keys, no filing rules.
+    let c = rusqlite::Connection::open(&path).unwrap();
+    c.execute_batch("DELETE FROM case_match_keys; DELETE FROM case_match_rules;")
+        .unwrap();
+    drop(c);
+
+    let store = store::SqliteStore::open_in(dir.path()).await.unwrap();
+    let scope = CaseListScope {
+        office: None,
+        restricted: RestrictedVisibility::All,
+    };
+    let mut spelled_otherwise = crate::conformance::profile("Mamadu", "Jallow");
+    spelled_otherwise.date_of_birth = profile.date_of_birth;
+    let keys = domain::duplicates::Prepared::of(&spelled_otherwise).lookup_keys();
+    let found = store.cases_with_match_keys(scope, keys).await.unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].profile.family_name, "Diallo");
+}
