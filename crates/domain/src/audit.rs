@@ -32,6 +32,12 @@ named_enum!(
         Export = "export",
         /// Records created from a file (a bulk import), naming the file's hash.
         Import = "import",
+        /// Two cases of one person merged; the entry names both.
+        Merge = "merge",
+        /// A merge split back.
+        Unmerge = "unmerge",
+        /// Two cases found to be different people (the duplicate check stops proposing them).
+        MarkDistinct = "mark_distinct",
     }
 );
 

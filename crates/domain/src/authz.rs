@@ -83,10 +83,12 @@ pub enum Action {
     /// Read and handle the feedback and complaints left through the public page. Case managers
     /// never hold it: a complaint may be about them.
     HandleFeedback,
+    /// See the duplicates queue, merge two cases of one person and undo a merge.
+    MergeCases,
 }
 
 impl Action {
-    pub const ALL: [Action; 31] = [
+    pub const ALL: [Action; 32] = [
         Action::ListCases,
         Action::ReadCase,
         Action::CreateCase,
@@ -118,6 +120,7 @@ impl Action {
         Action::ExportPseudonymised,
         Action::ImportRecords,
         Action::HandleFeedback,
+        Action::MergeCases,
     ];
 
     /// Name used in `docs/roles.md` and in audit entries.
@@ -154,6 +157,7 @@ impl Action {
             Action::ExportPseudonymised => "data.export-pseudonymised",
             Action::ImportRecords => "data.import",
             Action::HandleFeedback => "feedback.handle",
+            Action::MergeCases => "case.merge",
         }
     }
 }

@@ -8,6 +8,7 @@
 mod exports;
 mod feedback;
 pub mod files;
+mod merges;
 mod model;
 mod results;
 mod samples;
@@ -22,6 +23,7 @@ use time::OffsetDateTime;
 
 pub use exports::{ExportJob, ExportStatus, ExportStore};
 pub use feedback::{FeedbackChange, FeedbackIn, FeedbackRecord, FeedbackStore};
+pub use merges::{MergeRecord, MergeStore, MergedCase, NewMerge, QueuedPair, ScanSummary};
 pub use model::*;
 pub use results::ResultStore;
 pub use samples::{NewSample, SampleRecord, SampleStore, SampledCase};
@@ -34,7 +36,7 @@ pub use sqlite::{DATABASE_FILE, DatabaseKey, INSTANCE_MARKER, SqliteStore};
 pub mod prelude {
     pub use crate::{
         AccountStore, CaseStore, DocumentStore, ExportStore, FeedbackStore, FormStore,
-        PathwayStore, ReferralStore, ResultStore, RetentionStore, SampleStore, SpotCheckStore,
+        MergeStore, PathwayStore, ReferralStore, ResultStore, RetentionStore, SampleStore, SpotCheckStore,
         Store,
     };
 }
@@ -72,6 +74,7 @@ pub trait Store:
     + SampleStore
     + SpotCheckStore
     + FeedbackStore
+    + MergeStore
 {
 }
 
@@ -90,6 +93,7 @@ impl<T> Store for T where
         + SampleStore
         + SpotCheckStore
         + FeedbackStore
+    + MergeStore
 {
 }
 

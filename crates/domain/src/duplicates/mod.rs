@@ -6,6 +6,7 @@
 //! Cases are filed under *blocking keys* (the two names' keys with the year of birth, and the
 //! phone number), so that a check reads the few cases sharing a key, never every case.
 
+pub mod merge;
 pub mod names;
 pub mod variants;
 

@@ -178,7 +178,7 @@ pub(crate) fn insert(c: &Connection, case: &NewCase, audit: &AuditContext) -> Re
 
 /// (Re)writes the rows that hang off a case: vulnerabilities, household, search tokens and the
 /// keys of the duplicate check.
-fn write_children(
+pub(crate) fn write_children(
     c: &Connection,
     case: CaseId,
     p: &ReturneeProfile,

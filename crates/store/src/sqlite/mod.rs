@@ -19,6 +19,8 @@ mod files;
 mod forms;
 mod imports;
 mod match_keys;
+mod merges;
+mod pairs;
 mod me;
 pub(crate) mod pathway;
 mod plans;
@@ -224,6 +226,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         35,
         "case match keys",
         include_str!("../../migrations/sqlite/0035_case_match_keys.sql"),
+    ),
+    (
+        36,
+        "merges and distinct pairs",
+        include_str!("../../migrations/sqlite/0036_merges.sql"),
     ),
 ];
 

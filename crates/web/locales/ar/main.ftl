@@ -2566,3 +2566,6 @@ evidence-other-nationality = جنسية مختلفة
 evidence-same-phone = رقم الهاتف نفسه
 evidence-shared-household-member = فرد من الأسرة بالاسم نفسه
 evidence-near-birth-dates = تاريخا ميلاد يختلفان كما لو كان خطأً في الكتابة
+audit-action-merge = دُمج الملفان
+audit-action-unmerge = أُلغي الدمج
+audit-action-mark-distinct = حُدِّدا شخصين مختلفين

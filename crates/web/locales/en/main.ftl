@@ -2533,3 +2533,6 @@ evidence-other-nationality = different nationality
 evidence-same-phone = same phone number
 evidence-shared-household-member = a household member of the same name
 evidence-near-birth-dates = dates of birth that differ as by a typing slip
+audit-action-merge = Cases merged
+audit-action-unmerge = Merge undone
+audit-action-mark-distinct = Marked as different people

@@ -2531,3 +2531,6 @@ evidence-other-nationality = nationalité différente
 evidence-same-phone = même numéro de téléphone
 evidence-shared-household-member = un membre du ménage du même nom
 evidence-near-birth-dates = dates de naissance qui diffèrent comme par une faute de frappe
+audit-action-merge = Dossiers fusionnés
+audit-action-unmerge = Fusion annulée
+audit-action-mark-distinct = Marqués comme personnes différentes

@@ -13,6 +13,7 @@ pub mod documents;
 pub mod feedback;
 pub mod field;
 pub mod forms;
+pub mod merges;
 pub mod pathway;
 pub mod referrals;
 pub mod results;
@@ -40,6 +41,7 @@ pub async fn run_all(s: Arc<dyn Store>) {
     results::run(s.clone()).await;
     samples::run(s.clone()).await;
     spot_checks::run(s.clone()).await;
+    merges::run(s.clone()).await;
     feedback::run(s).await;
 }
 

@@ -1,0 +1,242 @@
+//! Distinct pairs, the duplicates queue, and merging two cases with a way back.
+
+use std::sync::Arc;
+
+use domain::audit::AuditAction;
+use domain::case::CaseStage;
+use domain::pathway::plan::PlanContent;
+use domain::{CaseId, Role};
+use store::*;
+use time::macros::date;
+
+use super::{NOW, everyone, new_case, office, profile, user};
+
+pub async fn run(s: Arc<dyn Store>) {
+    distinct_pairs_and_the_queue(&s).await;
+    merge_moves_everything_and_undo_splits_back(&s).await;
+}
+
+async fn distinct_pairs_and_the_queue(s: &Arc<dyn Store>) {
+    let o = office(s, "MRGQ").await;
+    let cm = user(s, "mrgq.cm", Role::CaseManager, Some(o.id)).await;
+    let a = new_case(s, o.id, cm.id, profile("Mamadou", "Diallo")).await;
+    let b = new_case(s, o.id, cm.id, profile("Mamadu", "Jallow")).await;
+    let c = new_case(s, o.id, cm.id, profile("Awa", "Ndiaye")).await;
+    let scope = domain::authz::CaseListScope {
+        office: Some(o.id),
+        restricted: domain::authz::RestrictedVisibility::All,
+    };
+    let pairs = s.pairs_sharing_keys(scope, 100).await.unwrap();
+    let (lo, hi) = if a.id.to_string() < b.id.to_string() {
+        (a.id, b.id)
+    } else {
+        (b.id, a.id)
+    };
+    assert_eq!(pairs, vec![(lo, hi)], "only the alike names share a key");
+
+    let summary = ScanSummary {
+        scanned_at: NOW,
+        compared: 1,
+        found: 1,
+    };
+    s.replace_duplicate_queue(
+        vec![QueuedPair {
+            first: b.id,
+            second: a.id,
+            score: 0.9,
+        }],
+        summary,
+    )
+    .await
+    .unwrap();
+    let (queue, last) = s.duplicate_queue(scope, 50).await.unwrap();
+    assert_eq!(queue.len(), 1);
+    assert_eq!((queue[0].first, queue[0].second), (lo, hi));
+    assert_eq!(last, Some(summary));
+    let elsewhere = domain::authz::CaseListScope {
+        office: Some(office(s, "MRGX").await.id),
+        ..scope
+    };
+    assert!(s.duplicate_queue(elsewhere, 50).await.unwrap().0.is_empty());
+
+    s.mark_distinct(a.id, b.id, AuditContext::by(cm.id, NOW))
+        .await
+        .unwrap();
+    // Twice is once.
+    s.mark_distinct(b.id, a.id, AuditContext::by(cm.id, NOW))
+        .await
+        .unwrap();
+    assert_eq!(
+        s.known_distinct(a.id, vec![b.id, c.id]).await.unwrap(),
+        vec![b.id]
+    );
+    assert_eq!(s.known_distinct(b.id, vec![a.id]).await.unwrap(), vec![a.id]);
+    assert!(s.duplicate_queue(scope, 50).await.unwrap().0.is_empty());
+    assert!(s.pairs_sharing_keys(scope, 100).await.unwrap().is_empty());
+    let trail = s
+        .audit_for_record(record_type::CASE, &a.id.to_string(), AuditScope::Changes)
+        .await
+        .unwrap();
+    assert_eq!(
+        trail
+            .iter()
+            .filter(|e| e.action == AuditAction::MarkDistinct)
+            .count(),
+        1
+    );
+    let _ = everyone();
+}
+
+async fn merge_moves_everything_and_undo_splits_back(s: &Arc<dyn Store>) {
+    let o = office(s, "MRGM").await;
+    let cm = user(s, "mrgm.cm", Role::CaseManager, Some(o.id)).await;
+    let pm = user(s, "mrgm.pm", Role::ProgrammeManager, Some(o.id)).await;
+    let by_cm = AuditContext::by(cm.id, NOW);
+    let mut p = profile("Fatoumata", "Camara");
+    p.phone = None;
+    let survivor = new_case(s, o.id, cm.id, p).await;
+    let mut q = profile("Fatimata", "Kamara");
+    q.phone = Some("+224 620 00 11 22".into());
+    let merged = new_case(s, o.id, cm.id, q).await;
+    let counted = |counts: Vec<CaseCount>| counts.iter().map(|c| c.count).sum::<u64>();
+    assert_eq!(counted(s.case_counts(Some(o.id)).await.unwrap()), 2);
+
+    for case in [survivor.id, merged.id] {
+        s.create_plan_version(
+            case,
+            None,
+            PlanContent::default(),
+            CaseStage::Planning,
+            by_cm.clone(),
+        )
+        .await
+        .unwrap();
+    }
+    s.add_entry(
+        NewEntry {
+            id: uuid::Uuid::new_v4(),
+            case: merged.id,
+            kind: EntryKind::Session,
+            date: date!(2026 - 11 - 02),
+            body: "{}".into(),
+            open: false,
+            summary: "2026-11-02".into(),
+        },
+        CaseStage::Planning,
+        by_cm.clone(),
+    )
+    .await
+    .unwrap();
+    let survivor = s.case(survivor.id).await.unwrap();
+    let merged = s.case(merged.id).await.unwrap();
+
+    let mut chosen = survivor.profile.clone();
+    chosen.phone = merged.profile.phone.clone();
+    let id = uuid::Uuid::new_v4();
+    let stale = s
+        .merge_cases(
+            NewMerge {
+                id,
+                merged: merged.id,
+                merged_version: merged.version - 1,
+                survivor_update: CaseUpdate {
+                    id: survivor.id,
+                    expected_version: survivor.version,
+                    case_manager: survivor.case_manager,
+                    profile: chosen.clone(),
+                    changes: vec![],
+                },
+            },
+            AuditContext::by(pm.id, NOW),
+        )
+        .await;
+    assert!(matches!(stale, Err(StoreError::Conflict)), "{stale:?}");
+
+    let record = s
+        .merge_cases(
+            NewMerge {
+                id,
+                merged: merged.id,
+                merged_version: merged.version,
+                survivor_update: CaseUpdate {
+                    id: survivor.id,
+                    expected_version: survivor.version,
+                    case_manager: survivor.case_manager,
+                    profile: chosen.clone(),
+                    changes: vec![],
+                },
+            },
+            AuditContext::by(pm.id, NOW),
+        )
+        .await
+        .unwrap();
+    assert_eq!(record.survivor, survivor.id);
+    assert_eq!(record.merged_number, merged.number.to_string());
+    assert_eq!(s.merge(id).await.unwrap(), Some(record.clone()));
+
+    // The person counts once; the merged case's id and number lead to the survivor.
+    assert_eq!(counted(s.case_counts(Some(o.id)).await.unwrap()), 1);
+    assert!(matches!(s.case(merged.id).await, Err(StoreError::NotFound)));
+    assert_eq!(
+        s.merge_of(MergedCase::Id(merged.id)).await.unwrap(),
+        Some(record.clone())
+    );
+    assert_eq!(
+        s.merge_of(MergedCase::Number(merged.number.to_string().to_lowercase()))
+            .await
+            .unwrap()
+            .map(|m| m.survivor),
+        Some(survivor.id)
+    );
+    assert_eq!(s.merges_into(survivor.id).await.unwrap(), vec![record]);
+    let after = s.case(survivor.id).await.unwrap();
+    assert_eq!(after.profile.phone, merged.profile.phone);
+    assert_eq!(s.entries(survivor.id).await.unwrap().len(), 1);
+    let plans = s.plan_versions(survivor.id).await.unwrap();
+    assert_eq!(
+        plans.iter().map(|p| p.version).collect::<Vec<_>>(),
+        vec![1, 2],
+        "the other case's plan comes first; the survivor's stays current"
+    );
+    for case in [survivor.id, merged.id] {
+        let trail = s
+            .audit_for_record(record_type::CASE, &case.to_string(), AuditScope::Changes)
+            .await
+            .unwrap();
+        let last = trail.last().unwrap();
+        assert_eq!(last.action, AuditAction::Merge);
+        assert!(last.changes.iter().any(|c| c.field == "merged"
+            && c.after.as_deref() == Some(merged.id.to_string().as_str())));
+    }
+
+    // Undo: both cases back as they were, with what each had.
+    let undone = s.undo_merge(id, AuditContext::by(pm.id, NOW)).await.unwrap();
+    assert!(undone.undone_at.is_some());
+    assert!(matches!(
+        s.undo_merge(id, AuditContext::by(pm.id, NOW)).await,
+        Err(StoreError::Conflict)
+    ));
+    assert_eq!(counted(s.case_counts(Some(o.id)).await.unwrap()), 2);
+    assert!(s.merge_of(MergedCase::Id(merged.id)).await.unwrap().is_none());
+    let back = s.case(merged.id).await.unwrap();
+    assert_eq!(back.profile, merged.profile);
+    assert_eq!(back.number, merged.number);
+    let survivor_back = s.case(survivor.id).await.unwrap();
+    assert_eq!(survivor_back.profile, survivor.profile);
+    assert_eq!(s.entries(merged.id).await.unwrap().len(), 1);
+    assert!(s.entries(survivor.id).await.unwrap().is_empty());
+    for case in [survivor.id, merged.id] {
+        let plans = s.plan_versions(case).await.unwrap();
+        assert_eq!(plans.iter().map(|p| p.version).collect::<Vec<_>>(), vec![1]);
+    }
+    // Filed again for the duplicate check and the search.
+    let found = s
+        .cases_with_match_keys(
+            everyone(),
+            domain::duplicates::Prepared::of(&merged.profile).lookup_keys(),
+        )
+        .await
+        .unwrap();
+    assert!(found.iter().any(|c| c.id == merged.id));
+    let _: CaseId = back.id;
+}
