@@ -369,12 +369,23 @@ async fn likely_matches(
     if keys.is_empty() {
         return Ok(Vec::new());
     }
-    let mut found: Vec<PossibleMatch> = app
+    let candidates: Vec<CaseRecord> = app
         .store
         .cases_with_match_keys(scope, keys)
         .await?
         .into_iter()
         .filter(|c| Some(c.id) != not)
+        .collect();
+    let distinct = match not {
+        Some(me) => {
+            let ids = candidates.iter().map(|c| c.id).collect();
+            app.store.known_distinct(me, ids).await?
+        }
+        None => Vec::new(),
+    };
+    let mut found: Vec<PossibleMatch> = candidates
+        .into_iter()
+        .filter(|c| !distinct.contains(&c.id))
         .filter_map(|case| {
             let comparison = me.compare(&domain::duplicates::Prepared::of(&case.profile));
             comparison
@@ -419,11 +430,9 @@ pub async fn register(app: &App, actor: &Actor, r: Registration) -> Result<Regis
     if !errors.is_empty() {
         return Err(Error::validation(errors));
     }
-    if !r.confirmed_new {
-        let matches = possible_matches(app, actor, &profile).await?;
-        if !matches.is_empty() {
-            return Ok(Registered::PossibleMatches(matches));
-        }
+    let matches = possible_matches(app, actor, &profile).await?;
+    if !r.confirmed_new && !matches.is_empty() {
+        return Ok(Registered::PossibleMatches(matches));
     }
     let now = app.now();
     let consents = r
@@ -453,6 +462,13 @@ pub async fn register(app: &App, actor: &Actor, r: Registration) -> Result<Regis
             AuditContext::by(actor.user_id, now),
         )
         .await?;
+    // The person registering looked at these and said this is someone else: remember it, so
+    // that neither this check nor the duplicates queue proposes them again.
+    for m in &matches {
+        app.store
+            .mark_distinct(case.id, m.case.id, AuditContext::by(actor.user_id, now))
+            .await?;
+    }
     Ok(Registered::Case(Box::new(case)))
 }
 

@@ -20,6 +20,7 @@ pub mod forms;
 pub mod imports;
 pub mod instruments;
 pub mod lookups;
+pub mod merges;
 pub mod pathway;
 pub mod programme;
 pub mod referrals;

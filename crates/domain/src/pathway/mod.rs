@@ -76,8 +76,14 @@ named_enum!(
         /// A spot check found what was recorded differs from what the returnee says: look into
         /// it and correct the record.
         SpotCheckDiscrepancy = "spot_check_discrepancy",
+        /// The returnee came forward again and was about to be registered a second time: get
+        /// back in touch and bring the record up to date.
+        ContactAgain = "contact_again",
     }
 );
+
+/// Days given to get back in touch with a returnee who came forward again.
+pub const CONTACT_AGAIN_TASK_DAYS: i64 = 7;
 
 /// Days given to look into a spot check's discrepancy.
 pub const SPOT_CHECK_TASK_DAYS: i64 = 14;

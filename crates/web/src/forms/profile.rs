@@ -58,6 +58,9 @@ pub struct ProfileForm {
     pub consent_method: String,
     /// "yes": the person registering saw the possible matches and says this is someone else.
     pub confirm_new: String,
+    /// The id of a possible match the person registering says is this person: nothing is
+    /// registered, that case is opened.
+    pub same_as: String,
     /// "add_member" asks for one more household row instead of saving.
     pub action: String,
 }

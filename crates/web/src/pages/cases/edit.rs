@@ -30,6 +30,7 @@ impl CaseFormPage {
 
 /// An existing case that may be the returnee being registered.
 pub(super) struct MatchView {
+    pub(super) id: String,
     pub(super) href: String,
     pub(super) number: String,
     pub(super) name: String,
@@ -51,6 +52,7 @@ impl MatchView {
                 tr.number((m.comparison.score * 100.0).round() as i64),
             ),
             why: tr.duplicate_explanation(&m.comparison),
+            id: c.id.to_string(),
             href: format!("/cases/{}", c.id),
             number: c.number.to_string(),
             name: p.full_name(),
@@ -258,6 +260,17 @@ pub async fn create(
         ));
     }
     let today = state.today();
+    if !form.same_as.is_empty() {
+        // Already registered: open that case, with a task to get back in touch and the
+        // contact details typed that it lacks.
+        let typed = app::merges::NewContact {
+            phone: Some(form.phone.clone()),
+            email: Some(form.email.clone()),
+            address: Some(form.address.clone()),
+        };
+        let case = app::merges::same_person(&state, &actor, &form.same_as, typed).await?;
+        return Ok(Redirect::to(&format!("/cases/{}", case.id)).into_response());
+    }
     let profile = form.parse(today);
     let consents = form.registration_consents();
     let _case_manager = match (actor.role, office) {
