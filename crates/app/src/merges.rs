@@ -33,7 +33,11 @@ pub async fn mark_distinct(app: &App, actor: &Actor, a: &str, b: &str) -> Result
         ));
     }
     app.store
-        .mark_distinct(first.id, second.id, AuditContext::by(actor.user_id, app.now()))
+        .mark_distinct(
+            first.id,
+            second.id,
+            AuditContext::by(actor.user_id, app.now()),
+        )
         .await?;
     Ok(())
 }
@@ -66,8 +70,10 @@ pub async fn queue(app: &App, actor: &Actor) -> Result<Queue, Error> {
     let (pairs, last_scan) = app.store.duplicate_queue(scope, QUEUE_SHOWN).await?;
     let mut out = Vec::new();
     for p in pairs {
-        let (Ok(first), Ok(second)) = (app.store.case(p.first).await, app.store.case(p.second).await)
-        else {
+        let (Ok(first), Ok(second)) = (
+            app.store.case(p.first).await,
+            app.store.case(p.second).await,
+        ) else {
             continue;
         };
         let comparison = domain::duplicates::compare(&first.profile, &second.profile);
@@ -347,7 +353,11 @@ pub async fn survivor_of(app: &App, actor: &Actor, id_or_number: &str) -> Option
         match authorized_case(app, actor, &merge.survivor.to_string(), Action::ReadCase).await {
             Ok(case) => return Some(case),
             Err(e) if e.kind == ErrorKind::NotFound => {
-                merge = app.store.merge_of(MergedCase::Id(merge.survivor)).await.ok()??;
+                merge = app
+                    .store
+                    .merge_of(MergedCase::Id(merge.survivor))
+                    .await
+                    .ok()??;
             }
             Err(_) => return None,
         }
@@ -414,7 +424,11 @@ pub async fn same_person(
     let due = app.today() + time::Duration::days(CONTACT_AGAIN_TASK_DAYS);
     let entry = crate::pathway::new_entry(case.id, EntryKind::Task, due, &body, true)?;
     app.store
-        .add_entry(entry, case.stage, AuditContext::by(actor.user_id, app.now()))
+        .add_entry(
+            entry,
+            case.stage,
+            AuditContext::by(actor.user_id, app.now()),
+        )
         .await?;
     Ok(case)
 }

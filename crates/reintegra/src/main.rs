@@ -629,6 +629,7 @@ async fn serve(data: &DataDir, bind: SocketAddr, config: web::Config) -> Result<
     }
     let state = web::AppState::new(store, config).await?;
     tokio::spawn(retention_daily(state.app.clone()));
+    tokio::spawn(duplicates_nightly(state.app.clone()));
     let app = web::router(state);
     let listener = tokio::net::TcpListener::bind(bind)
         .await
@@ -662,6 +663,26 @@ async fn retention_daily(app: app::App) {
             }
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "retention: the daily run failed"),
+        }
+    }
+}
+
+/// Rebuilds the duplicates queue once a day, the first time half an hour after the start (out
+/// of the way of a server's busy first minutes). Only counts are logged.
+async fn duplicates_nightly(app: app::App) {
+    let day = std::time::Duration::from_secs(24 * 3600);
+    let first = tokio::time::Instant::now() + std::time::Duration::from_secs(30 * 60);
+    let mut every_day = tokio::time::interval_at(first, day);
+    every_day.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every_day.tick().await;
+        match app::merges::scan(&app).await {
+            Ok(s) => tracing::info!(
+                compared = s.compared,
+                found = s.found,
+                "duplicates: the queue was rebuilt"
+            ),
+            Err(e) => tracing::warn!(error = %e, "duplicates: the nightly scan failed"),
         }
     }
 }

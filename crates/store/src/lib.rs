@@ -35,8 +35,8 @@ pub use sqlite::{DATABASE_FILE, DatabaseKey, INSTANCE_MARKER, SqliteStore};
 /// `dyn Store`).
 pub mod prelude {
     pub use crate::{
-        AccountStore, CaseStore, DocumentStore, ExportStore, FeedbackStore, FormStore,
-        MergeStore, PathwayStore, ReferralStore, ResultStore, RetentionStore, SampleStore, SpotCheckStore,
+        AccountStore, CaseStore, DocumentStore, ExportStore, FeedbackStore, FormStore, MergeStore,
+        PathwayStore, ReferralStore, ResultStore, RetentionStore, SampleStore, SpotCheckStore,
         Store,
     };
 }
@@ -93,7 +93,7 @@ impl<T> Store for T where
         + SampleStore
         + SpotCheckStore
         + FeedbackStore
-    + MergeStore
+        + MergeStore
 {
 }
 

@@ -316,7 +316,11 @@ fn ids_of(c: &Connection, sql: &str, id: &str) -> Result<Vec<i64>> {
 /// Gives the survivor's plan versions numbers after the merged case's, then moves the merged
 /// case's versions: the survivor's plan stays the current one, the other's precedes it.
 fn move_plans(c: &Connection, from: &str, to: &str, snap: &mut Snapshot) -> Result<()> {
-    snap.plan_versions = ids_of(c, "SELECT rowid FROM plan_versions WHERE case_id = ?1", from)?;
+    snap.plan_versions = ids_of(
+        c,
+        "SELECT rowid FROM plan_versions WHERE case_id = ?1",
+        from,
+    )?;
     snap.plan_shift = q_row(
         c,
         "SELECT COALESCE(MAX(version), 0) FROM plan_versions WHERE case_id = ?1",
@@ -442,8 +446,7 @@ pub(crate) fn merge(c: &Connection, m: &NewMerge, audit: &AuditContext) -> Resul
         Some(Cell::Text(n)) => n.clone(),
         _ => return Err(StoreError::Database("a case without a number".into())),
     };
-    let snapshot =
-        serde_json::to_string(&snap).map_err(|e| StoreError::Database(e.to_string()))?;
+    let snapshot = serde_json::to_string(&snap).map_err(|e| StoreError::Database(e.to_string()))?;
     exec(
         c,
         "INSERT INTO case_merges (id, survivor_id, merged_id, merged_number, merged_by, merged_at,
@@ -493,7 +496,12 @@ const NOT_RESTORED: [&str; 7] = [
 
 /// The survivor gets back its value before the merge wherever it still holds the value the
 /// merge gave it; values edited since are kept.
-fn restore_survivor(c: &Connection, snap: &Snapshot, survivor: &str, audit: &AuditContext) -> Result<()> {
+fn restore_survivor(
+    c: &Connection,
+    snap: &Snapshot,
+    survivor: &str,
+    audit: &AuditContext,
+) -> Result<()> {
     let now = case_row(c, survivor)?;
     let mut sets: Vec<String> = Vec::new();
     let mut args: Vec<Value> = vec![survivor.to_string().into()];
@@ -512,7 +520,11 @@ fn restore_survivor(c: &Connection, snap: &Snapshot, survivor: &str, audit: &Aud
         && snap.survivor_after_children != snap.survivor_before_children
     {
         for table in KEPT_CHILDREN {
-            exec(c, &format!("DELETE FROM {table} WHERE case_id = ?1"), [survivor])?;
+            exec(
+                c,
+                &format!("DELETE FROM {table} WHERE case_id = ?1"),
+                [survivor],
+            )?;
         }
         for child in &snap.survivor_before_children {
             insert(c, &child.table, &child.row)?;
@@ -690,7 +702,10 @@ mod tests {
             .iter()
             .filter(|t| !handled.contains(&t.as_str()))
             .collect();
-        assert!(unhandled.is_empty(), "not handled by a merge: {unhandled:?}");
+        assert!(
+            unhandled.is_empty(),
+            "not handled by a merge: {unhandled:?}"
+        );
         assert!(referring.len() >= 15, "{referring:?}");
     }
 }

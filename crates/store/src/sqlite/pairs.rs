@@ -3,16 +3,16 @@
 //! `merges`).
 
 use async_trait::async_trait;
+use domain::CaseId;
 use domain::audit::{AuditAction, FieldChange};
 use domain::authz::{CaseListScope, RestrictedVisibility};
-use domain::CaseId;
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
 
 use super::{SqliteStore, exec, from_ts, merges, parse_uuid, q_row, ts};
 use crate::{
-    AuditContext, MergeRecord, MergeStore, MergedCase, NewMerge, QueuedPair, Result,
-    ScanSummary, record_type,
+    AuditContext, MergeRecord, MergeStore, MergedCase, NewMerge, QueuedPair, Result, ScanSummary,
+    record_type,
 };
 
 /// The condition that a case (`alias`) is within `scope`, with its arguments appended.
@@ -214,7 +214,8 @@ impl MergeStore for SqliteStore {
         scope: CaseListScope,
         limit: usize,
     ) -> Result<Vec<(CaseId, CaseId)>> {
-        self.read(move |c| pairs_sharing_keys(c, scope, limit)).await
+        self.read(move |c| pairs_sharing_keys(c, scope, limit))
+            .await
     }
     async fn replace_duplicate_queue(
         &self,
@@ -232,7 +233,8 @@ impl MergeStore for SqliteStore {
         self.read(move |c| queue(c, scope, limit)).await
     }
     async fn merge_cases(&self, merge: NewMerge, audit: AuditContext) -> Result<MergeRecord> {
-        self.write(move |tx| merges::merge(tx, &merge, &audit)).await
+        self.write(move |tx| merges::merge(tx, &merge, &audit))
+            .await
     }
     async fn undo_merge(&self, id: uuid::Uuid, audit: AuditContext) -> Result<MergeRecord> {
         self.write(move |tx| merges::undo(tx, id, &audit)).await

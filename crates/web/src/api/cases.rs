@@ -261,7 +261,19 @@ pub async fn get(
     Path(id): Path<String>,
 ) -> Result<Json<CaseJson>, AppError> {
     let actor = caller.actor();
-    let case = authorized_case(&state, &actor, &id, Action::ReadCase).await?;
+    let case = match authorized_case(&state, &actor, &id, Action::ReadCase).await {
+        Err(e) if e.kind == app::ErrorKind::NotFound => {
+            // A merged case: say where the person's case is now.
+            return Err(match app::merges::survivor_of(&state, &actor, &id).await {
+                Some(survivor) => AppError::with_detail(
+                    crate::error::ErrorKind::NotFound,
+                    format!("this case was merged into case {}", survivor.id),
+                ),
+                None => e.into(),
+            });
+        }
+        other => other?,
+    };
     audit_view(&state, &actor, &case).await?;
     Ok(Json(case.into()))
 }

@@ -8,6 +8,7 @@ pub mod exports;
 pub mod feedback;
 pub mod forms;
 pub mod imports;
+pub mod merges;
 pub mod pathway;
 pub mod referrals;
 pub mod results;
@@ -155,6 +156,12 @@ pub async fn me(ApiCaller(caller): ApiCaller) -> Json<Me> {
         cases::record_consent,
         cases::audit,
         duplicates::possible,
+        merges::queue,
+        merges::scan,
+        merges::distinct,
+        merges::merge,
+        merges::get,
+        merges::undo,
         exports::cases,
         exports::records,
         imports::cases,

@@ -5,6 +5,7 @@ pub mod account;
 pub mod admin;
 pub mod cases;
 pub mod community;
+pub mod duplicates;
 pub mod feedback;
 pub mod instruments;
 pub mod language;
@@ -172,7 +173,7 @@ impl Chrome {
             let actor = c.actor();
             let can = |a: Action| authorize(&actor, a, Resource::Programme).is_ok();
             // In the order they appear; each only for those whose role allows it.
-            let links: [(Action, &'static str, String); 15] = [
+            let links: [(Action, &'static str, String); 16] = [
                 (Action::ListCases, "/cases", tr.t("nav-cases")),
                 (Action::UpdateCase, "/my-work", tr.t("nav-my-work")),
                 (Action::ReadReferral, "/referrals", tr.t("nav-referrals")),
@@ -189,6 +190,7 @@ impl Chrome {
                 ),
                 (Action::ReadCommunity, "/structural", tr.t("nav-structural")),
                 (Action::ApprovePathway, "/approvals", tr.t("nav-approvals")),
+                (Action::MergeCases, "/duplicates", tr.t("nav-duplicates")),
                 (Action::ManageProgramme, "/programme", tr.t("nav-programme")),
                 (Action::ReadForms, "/forms", tr.t("nav-forms")),
                 (Action::CreateCase, "/cases/new", tr.t("nav-new-case")),

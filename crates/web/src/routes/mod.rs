@@ -14,6 +14,7 @@ use crate::{AppState, api, assets, pages};
 mod account;
 mod cases;
 mod community;
+mod duplicates;
 mod feedback;
 mod field;
 mod forms;
@@ -68,6 +69,10 @@ const FEATURES: &[Feature] = &[
     Feature {
         routes: cases::ROUTES,
         handler: cases::handler,
+    },
+    Feature {
+        routes: duplicates::ROUTES,
+        handler: duplicates::handler,
     },
     Feature {
         routes: forms::ROUTES,

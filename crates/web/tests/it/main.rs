@@ -34,6 +34,7 @@ mod imports;
 mod input_limits;
 mod languages;
 mod layers;
+mod merges;
 mod money;
 mod monitoring_samples;
 mod openrosa;

@@ -434,6 +434,7 @@ async fn request(
         .replace("{form}", "w_model")
         .replace("{version}", "2026.2")
         .replace("{entry}", "00000000-0000-0000-0000-000000000000")
+        .replace("{merge}", NO_ID)
         .replace("{plan}", "1");
     let c = &s.client;
     let bearer = format!("Bearer {}", s.token);
@@ -679,6 +680,17 @@ async fn request(
         "feedback.step" => c.post_form(&path, &s.csrf, &[("step", "acknowledge")]).await,
         "api.feedback.list" | "api.feedback.get" => api(reqwest::Method::GET, &path).send().await.unwrap(),
         "api.feedback.step" => post_json(&api, &path, json!({"step": "acknowledge"})).await,
+        // Merging a case into itself is refused as a bad request: the walk merges nothing.
+        "duplicates.queue" => c.get(&path).await,
+        "duplicates.scan" => c.post_form(&path, &s.csrf, &[]).await,
+        "duplicates.distinct" => c.post_form(&path, &s.csrf, &[("first", NO_ID), ("second", NO_ID)]).await,
+        "cases.merge_form" => c.get(&format!("{path}?into={id}")).await,
+        "cases.merge" => c.post_form(&path, &s.csrf, &[("into", &id)]).await,
+        "merges.undo" => c.post_form(&path, &s.csrf, &[]).await,
+        "api.duplicates.queue" | "api.merges.get" => api(reqwest::Method::GET, &path).send().await.unwrap(),
+        "api.duplicates.scan" | "api.merges.undo" => post_json(&api, &path, json!({})).await,
+        "api.cases.distinct" => post_json(&api, &path, json!({"from": id})).await,
+        "api.cases.merge" => post_json(&api, &path, json!({"into": id})).await,
         "results.spot_checks.draw" => c.post_form(&path, &s.csrf, &[("kind", "")]).await,
         "results.spot_check.verify" => c.post_form(&path, &s.csrf, &[("outcome", "confirmed")]).await,
         "api.spot_checks.list" | "api.spot_checks.get" => api(reqwest::Method::GET, &path).send().await.unwrap(),
@@ -799,6 +811,9 @@ async fn request(
         status
     }
 }
+
+/// An id no record has.
+const NO_ID: &str = "00000000-0000-0000-0000-000000000000";
 
 async fn post_json(
     api: &impl Fn(reqwest::Method, &str) -> reqwest::RequestBuilder,

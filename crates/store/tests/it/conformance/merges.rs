@@ -70,7 +70,10 @@ async fn distinct_pairs_and_the_queue(s: &Arc<dyn Store>) {
         s.known_distinct(a.id, vec![b.id, c.id]).await.unwrap(),
         vec![b.id]
     );
-    assert_eq!(s.known_distinct(b.id, vec![a.id]).await.unwrap(), vec![a.id]);
+    assert_eq!(
+        s.known_distinct(b.id, vec![a.id]).await.unwrap(),
+        vec![a.id]
+    );
     assert!(s.duplicate_queue(scope, 50).await.unwrap().0.is_empty());
     assert!(s.pairs_sharing_keys(scope, 100).await.unwrap().is_empty());
     let trail = s
@@ -205,19 +208,29 @@ async fn merge_moves_everything_and_undo_splits_back(s: &Arc<dyn Store>) {
             .unwrap();
         let last = trail.last().unwrap();
         assert_eq!(last.action, AuditAction::Merge);
-        assert!(last.changes.iter().any(|c| c.field == "merged"
-            && c.after.as_deref() == Some(merged.id.to_string().as_str())));
+        assert!(
+            last.changes.iter().any(|c| c.field == "merged"
+                && c.after.as_deref() == Some(merged.id.to_string().as_str()))
+        );
     }
 
     // Undo: both cases back as they were, with what each had.
-    let undone = s.undo_merge(id, AuditContext::by(pm.id, NOW)).await.unwrap();
+    let undone = s
+        .undo_merge(id, AuditContext::by(pm.id, NOW))
+        .await
+        .unwrap();
     assert!(undone.undone_at.is_some());
     assert!(matches!(
         s.undo_merge(id, AuditContext::by(pm.id, NOW)).await,
         Err(StoreError::Conflict)
     ));
     assert_eq!(counted(s.case_counts(Some(o.id)).await.unwrap()), 2);
-    assert!(s.merge_of(MergedCase::Id(merged.id)).await.unwrap().is_none());
+    assert!(
+        s.merge_of(MergedCase::Id(merged.id))
+            .await
+            .unwrap()
+            .is_none()
+    );
     let back = s.case(merged.id).await.unwrap();
     assert_eq!(back.profile, merged.profile);
     assert_eq!(back.number, merged.number);

@@ -64,6 +64,7 @@ pub(super) struct CaseViewPage {
     pub(super) urgent: Vec<crate::pages::pathway::UrgentView>,
     pub(super) context: crate::pages::community::CaseContext,
     pub(super) erasure: super::ErasurePanel,
+    pub(super) merges: Vec<crate::pages::duplicates::MergeLine>,
 }
 
 pub(super) fn yes_no(tr: &Tr, v: Option<bool>) -> String {
@@ -74,7 +75,7 @@ pub(super) fn yes_no(tr: &Tr, v: Option<bool>) -> String {
     }
 }
 
-pub(super) fn or_dash(tr: &Tr, v: &Option<String>) -> String {
+pub(crate) fn or_dash(tr: &Tr, v: &Option<String>) -> String {
     v.clone().unwrap_or_else(|| tr.t("not-recorded"))
 }
 
@@ -521,6 +522,7 @@ pub(super) async fn case_page(
         pathway,
         context: crate::pages::community::case_context(state, tr, &caller.actor(), case).await?,
         erasure: super::erasure_panel(state, tr, caller, case).await?,
+        merges: crate::pages::duplicates::merge_lines(state, tr, &actor, case).await?,
     })
 }
 
@@ -531,7 +533,18 @@ pub async fn view(
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
     let actor = caller.actor();
-    let case = authorized_case(&state, &actor, &id, Action::ReadCase).await?;
+    let case = match authorized_case(&state, &actor, &id, Action::ReadCase).await {
+        // A merged case's address leads to the case it was merged into.
+        Err(e) if e.kind == app::ErrorKind::NotFound => {
+            return match app::merges::survivor_of(&state, &actor, &id).await {
+                Some(survivor) => {
+                    Ok(Redirect::to(&format!("/cases/{}", survivor.id)).into_response())
+                }
+                None => Err(e.into()),
+            };
+        }
+        other => other?,
+    };
     audit_view(&state, &actor, &case).await?;
     let form = ConsentForm {
         date: state.today().to_string(),
