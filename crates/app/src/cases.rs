@@ -541,14 +541,23 @@ pub async fn audit_trail(
     id: &str,
 ) -> Result<(CaseRecord, Vec<store::AuditEntry>), Error> {
     let case = authorized_case(app, actor, id, Action::ReadAudit).await?;
-    let entries = app
-        .store
-        .audit_for_record(
-            record_type::CASE,
-            &case.id.to_string(),
-            store::AuditScope::ChangesAndViews,
-        )
-        .await?;
+    // A case merged into this one brought its history with it: its trail is shown here too
+    // (each entry names the case it was recorded on), while the merge stands.
+    let mut ids = vec![case.id.to_string()];
+    for m in app.store.merges_into(case.id).await? {
+        if m.undone_at.is_none() {
+            ids.push(m.merged.to_string());
+        }
+    }
+    let mut entries = Vec::new();
+    for record in &ids {
+        entries.extend(
+            app.store
+                .audit_for_record(record_type::CASE, record, store::AuditScope::ChangesAndViews)
+                .await?,
+        );
+    }
+    entries.sort_by_key(|e| e.id);
     Ok((case, entries))
 }
 

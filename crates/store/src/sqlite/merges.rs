@@ -420,7 +420,28 @@ pub(crate) fn merge(c: &Connection, m: &NewMerge, audit: &AuditContext) -> Resul
         merged_row,
         ..Snapshot::default()
     };
-    cases::update(c, &m.survivor_update, audit)?;
+    let current = cases::get(c, m.survivor_update.id)?;
+    if current.profile == m.survivor_update.profile
+        && current.case_manager == m.survivor_update.case_manager
+    {
+        // Nothing of the profile changes: the merge's own entry says all there is.
+        let n = exec(
+            c,
+            "UPDATE cases SET version = version + 1, updated_at = ?3, updated_by = ?4
+             WHERE id = ?1 AND version = ?2",
+            params![
+                survivor,
+                m.survivor_update.expected_version,
+                ts(audit.at),
+                audit.actor.map(|a| a.to_string())
+            ],
+        )?;
+        if n == 0 {
+            return Err(StoreError::Conflict);
+        }
+    } else {
+        cases::update(c, &m.survivor_update, audit)?;
+    }
     move_rows(c, &merged, &survivor, &mut snap)?;
     snap.submissions = ids_of(
         c,

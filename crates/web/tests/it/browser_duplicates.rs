@@ -70,8 +70,85 @@ async fn registration_warns_of_a_likely_duplicate_spelled_another_way_and_opens_
         )
         .await;
     assert_eq!(href, known.as_str());
-    b.goto(&app.url(&known)).await;
-    b.wait_for_text("Mamadou Diallo").await;
+    // "Same person": nothing new is registered; the known case opens with a task.
+    b.click("#possible-matches button[name=same_as]").await;
+    b.wait_for_text("Get back in touch").await;
+    assert!(b.url().await.ends_with(&known), "{}", b.url().await);
     assert!(b.text("h1").await.contains("Mamadou Diallo"));
+    b.quit().await;
+}
+
+/// A case made as an import or another office would, without the registration's check.
+async fn case_from_elsewhere(
+    app: &TestApp,
+    office: domain::OfficeId,
+    cm: &store::User,
+    given: &str,
+    phone: Option<&str>,
+) -> String {
+    let mut profile: domain::case::ReturneeProfile =
+        serde_json::from_value(profile_json(given, "Camara")).unwrap();
+    profile.phone = phone.map(str::to_string);
+    app.store
+        .create_case(
+            store::NewCase {
+                id: domain::CaseId::new(),
+                office,
+                case_manager: Some(cm.id),
+                profile,
+                stage: domain::case::CaseStage::Intake,
+                consents: vec![],
+            },
+            store::AuditContext::by(cm.id, time::OffsetDateTime::now_utc()),
+        )
+        .await
+        .unwrap()
+        .id
+        .to_string()
+}
+
+#[tokio::test]
+async fn a_programme_manager_merges_a_queued_pair_and_undoes_it() {
+    let app = spawn_app().await;
+    let office = app.office("DKR").await;
+    let cm = app.user("awa.diop", Role::CaseManager, Some(office)).await;
+    app.user("pm.one", Role::ProgrammeManager, Some(office))
+        .await;
+    let first = case_from_elsewhere(&app, office, &cm, "Fatoumata", None).await;
+    let second = case_from_elsewhere(&app, office, &cm, "Fatimata", Some("+221 78 222 33 44")).await;
+
+    let b = Browser::start().await;
+    sign_in_as(&b, &app, "pm.one").await;
+    b.goto(&app.url("/duplicates")).await;
+    b.wait_for_text("No scan has run yet").await;
+    b.click("form[action='/duplicates/scan'] button").await;
+    b.wait_for_text("Last scan").await;
+    let row = b.text("#pairs tbody tr").await;
+    assert!(row.contains("Fatoumata Camara") && row.contains("Fatimata Camara"), "{row}");
+    b.click("#pairs a.button").await;
+    b.wait_for_text("Merge two cases of one person").await;
+    // Which case is kept depends on the order found; the phone is filled from whichever has it.
+    let url = b.url().await;
+    let kept = if url.ends_with(&format!("into={first}")) { &first } else { &second };
+    let gone = if kept == &first { &second } else { &first };
+    assert!(
+        b.text("#part-phone").await.contains("+221 78 222 33 44"),
+        "the phone, side by side"
+    );
+    b.click("#part-name input[value=merged]").await;
+    b.screenshot("merge-cases").await;
+    b.click("#merge-form button[type=submit]").await;
+    b.wait_for_text("was merged into this case").await;
+    assert!(b.url().await.contains(&format!("/cases/{kept}")));
+    assert!(b.text("#merges").await.contains("Undo the merge"));
+    // The merged case's address leads here.
+    b.goto(&app.url(&format!("/cases/{gone}"))).await;
+    b.wait_for_text("was merged into this case").await;
+    assert!(b.url().await.contains(&format!("/cases/{kept}")));
+    b.click("#merges button").await;
+    b.wait_for_text("Fatimata Camara").await;
+    assert!(b.url().await.contains(&format!("/cases/{gone}")), "the merged case is back");
+    b.goto(&app.url(&format!("/cases/{kept}"))).await;
+    b.wait_for_text("the merge was undone").await;
     b.quit().await;
 }

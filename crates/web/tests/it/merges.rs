@@ -361,6 +361,23 @@ async fn the_api_merges_undoes_and_refuses_what_it_cannot_do() {
         "says where the case went: {body}"
     );
 
+    let trail: Value = api
+        .get(app.url(&format!("/api/v1/cases/{b}/audit")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let created = trail
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "create")
+        .count();
+    assert_eq!(created, 2, "the merged case's history is in the kept case's trail: {trail}");
+
     let undone: Value = post(format!("/api/v1/merges/{id}/undo"), json!({}))
         .await
         .unwrap()
