@@ -553,7 +553,11 @@ pub async fn audit_trail(
     for record in &ids {
         entries.extend(
             app.store
-                .audit_for_record(record_type::CASE, record, store::AuditScope::ChangesAndViews)
+                .audit_for_record(
+                    record_type::CASE,
+                    record,
+                    store::AuditScope::ChangesAndViews,
+                )
                 .await?,
         );
     }

@@ -17,6 +17,7 @@ pub mod exports;
 pub mod feedback;
 pub mod field;
 pub mod forms;
+pub mod handover;
 pub mod imports;
 pub mod instruments;
 pub mod lookups;

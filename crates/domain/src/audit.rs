@@ -38,6 +38,12 @@ named_enum!(
         Unmerge = "unmerge",
         /// Two cases found to be different people (the duplicate check stops proposing them).
         MarkDistinct = "mark_distinct",
+        /// The returnee's consent to hand their case over to a partner instance.
+        HandoverConsent = "handover_consent",
+        /// A hand-over packet made for a partner instance.
+        HandoverSend = "handover_send",
+        /// A case received from a partner instance.
+        HandoverReceive = "handover_receive",
     }
 );
 

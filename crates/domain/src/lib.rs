@@ -13,6 +13,7 @@ pub mod disclosure;
 pub mod duplicates;
 pub mod export;
 pub mod feedback;
+pub mod handover;
 pub mod ids;
 pub mod import;
 pub mod language;

@@ -8,6 +8,7 @@
 mod exports;
 mod feedback;
 pub mod files;
+mod handovers;
 mod merges;
 mod model;
 mod results;
@@ -23,6 +24,9 @@ use time::OffsetDateTime;
 
 pub use exports::{ExportJob, ExportStatus, ExportStore};
 pub use feedback::{FeedbackChange, FeedbackIn, FeedbackRecord, FeedbackStore};
+pub use handovers::{
+    HandoverRecord, HandoverStore, InstanceKeys, ReceivedHandover, TrustedPartner,
+};
 pub use merges::{MergeRecord, MergeStore, MergedCase, NewMerge, QueuedPair, ScanSummary};
 pub use model::*;
 pub use results::ResultStore;
@@ -75,6 +79,7 @@ pub trait Store:
     + SpotCheckStore
     + FeedbackStore
     + MergeStore
+    + HandoverStore
 {
 }
 
@@ -94,6 +99,7 @@ impl<T> Store for T where
         + SpotCheckStore
         + FeedbackStore
         + MergeStore
+        + HandoverStore
 {
 }
 

@@ -19,7 +19,7 @@ use crate::{AuditContext, MergeRecord, NewMerge, Result, StoreError, record_type
 /// Tables whose rows move with a merge: the table, and the columns naming a row besides its
 /// case. When the case is part of the row's key (`document_cases`, `sample_members`) and the
 /// survivor already has the same row, the merged case's row is set aside instead of moved.
-const MOVED: [(&str, &[&str], bool); 10] = [
+const MOVED: [(&str, &[&str], bool); 12] = [
     ("consents", &["rowid"], false),
     ("pathway_entries", &["rowid"], false),
     ("closures", &["rowid"], false),
@@ -30,6 +30,8 @@ const MOVED: [(&str, &[&str], bool); 10] = [
     ("spot_check_items", &["check_id", "item_id"], false),
     ("document_cases", &["document_id"], true),
     ("sample_members", &["sample_id"], true),
+    ("handovers_sent", &["rowid"], false),
+    ("handovers_received", &["rowid"], false),
 ];
 
 /// Rows derived from the case's profile, removed with its row and rebuilt when it returns;

@@ -17,6 +17,7 @@ mod feedback;
 mod field;
 mod files;
 mod forms;
+mod handovers;
 mod imports;
 mod match_keys;
 mod me;
@@ -231,6 +232,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         36,
         "merges and distinct pairs",
         include_str!("../../migrations/sqlite/0036_merges.sql"),
+    ),
+    (
+        37,
+        "case hand-overs",
+        include_str!("../../migrations/sqlite/0037_handovers.sql"),
     ),
 ];
 

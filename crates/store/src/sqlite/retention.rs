@@ -178,6 +178,12 @@ pub(crate) fn anonymise(
         "UPDATE consents SET notes = NULL WHERE case_id = ?1",
         [&id],
     )?;
+    // What a partner's packet brought (profile, notes, assessments) is personal data too.
+    exec(
+        c,
+        "UPDATE handovers_received SET content = '{}' WHERE case_id = ?1",
+        [&id],
+    )?;
     exec(
         c,
         "UPDATE pathway_entries SET closing_note = NULL WHERE case_id = ?1",

@@ -2598,3 +2598,6 @@ merge-undo = ألغِ الدمج
 merges-title = الملفات المدموجة
 merged-notice = دُمج الملف { $number } في هذا الملف.
 error-merge-side = اختر الملف المحتفظ به أو الملف المدموج.
+audit-action-handover-consent = الموافقة على نقل الملف
+audit-action-handover-send = أُنشئت حزمة النقل
+audit-action-handover-receive = وارد من شريك

@@ -2565,3 +2565,6 @@ merge-undo = Undo the merge
 merges-title = Merged cases
 merged-notice = Case { $number } was merged into this case.
 error-merge-side = Choose the kept case or the merged case.
+audit-action-handover-consent = Consent to hand the case over
+audit-action-handover-send = Hand-over packet made
+audit-action-handover-receive = Received from a partner

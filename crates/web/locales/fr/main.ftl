@@ -2563,3 +2563,6 @@ merge-undo = Annuler la fusion
 merges-title = Dossiers fusionnés
 merged-notice = Le dossier { $number } a été fusionné dans ce dossier.
 error-merge-side = Choisissez le dossier conservé ou le dossier fusionné.
+audit-action-handover-consent = Consentement au transfert du dossier
+audit-action-handover-send = Paquet de transfert créé
+audit-action-handover-receive = Reçu d’un partenaire

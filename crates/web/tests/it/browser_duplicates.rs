@@ -115,7 +115,8 @@ async fn a_programme_manager_merges_a_queued_pair_and_undoes_it() {
     app.user("pm.one", Role::ProgrammeManager, Some(office))
         .await;
     let first = case_from_elsewhere(&app, office, &cm, "Fatoumata", None).await;
-    let second = case_from_elsewhere(&app, office, &cm, "Fatimata", Some("+221 78 222 33 44")).await;
+    let second =
+        case_from_elsewhere(&app, office, &cm, "Fatimata", Some("+221 78 222 33 44")).await;
 
     let b = Browser::start().await;
     sign_in_as(&b, &app, "pm.one").await;
@@ -124,12 +125,19 @@ async fn a_programme_manager_merges_a_queued_pair_and_undoes_it() {
     b.click("form[action='/duplicates/scan'] button").await;
     b.wait_for_text("Last scan").await;
     let row = b.text("#pairs tbody tr").await;
-    assert!(row.contains("Fatoumata Camara") && row.contains("Fatimata Camara"), "{row}");
+    assert!(
+        row.contains("Fatoumata Camara") && row.contains("Fatimata Camara"),
+        "{row}"
+    );
     b.click("#pairs a.button").await;
     b.wait_for_text("Merge two cases of one person").await;
     // Which case is kept depends on the order found; the phone is filled from whichever has it.
     let url = b.url().await;
-    let kept = if url.ends_with(&format!("into={first}")) { &first } else { &second };
+    let kept = if url.ends_with(&format!("into={first}")) {
+        &first
+    } else {
+        &second
+    };
     let gone = if kept == &first { &second } else { &first };
     assert!(
         b.text("#part-phone").await.contains("+221 78 222 33 44"),
@@ -147,7 +155,10 @@ async fn a_programme_manager_merges_a_queued_pair_and_undoes_it() {
     assert!(b.url().await.contains(&format!("/cases/{kept}")));
     b.click("#merges button").await;
     b.wait_for_text("Fatimata Camara").await;
-    assert!(b.url().await.contains(&format!("/cases/{gone}")), "the merged case is back");
+    assert!(
+        b.url().await.contains(&format!("/cases/{gone}")),
+        "the merged case is back"
+    );
     b.goto(&app.url(&format!("/cases/{kept}"))).await;
     b.wait_for_text("the merge was undone").await;
     b.quit().await;

@@ -376,7 +376,10 @@ async fn the_api_merges_undoes_and_refuses_what_it_cannot_do() {
         .iter()
         .filter(|e| e["action"] == "create")
         .count();
-    assert_eq!(created, 2, "the merged case's history is in the kept case's trail: {trail}");
+    assert_eq!(
+        created, 2,
+        "the merged case's history is in the kept case's trail: {trail}"
+    );
 
     let undone: Value = post(format!("/api/v1/merges/{id}/undo"), json!({}))
         .await
