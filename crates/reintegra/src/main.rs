@@ -4,6 +4,7 @@ mod backup;
 mod demo;
 mod device;
 mod export;
+mod handover;
 mod import;
 mod import_surveys;
 mod rss;
@@ -162,6 +163,11 @@ enum Command {
     Export {
         #[command(subcommand)]
         command: export::ExportCommand,
+    },
+    /// Hand cases over between instances: this instance's key, trusted partners, packets.
+    Handover {
+        #[command(subcommand)]
+        command: handover::HandoverCommand,
     },
     /// Write a consistent backup of the data directory (database and stored files) to one file,
     /// while the server runs. With --passphrase-stdin the file is encrypted (AES-256) with the
@@ -465,6 +471,7 @@ async fn run(cli: Cli) -> Result<()> {
         }
         Command::Device { command } => device::run(command).await,
         Command::Export { command } => export::run(command).await,
+        Command::Handover { command } => handover::run(command).await,
         Command::Import { command } => import::run(command).await,
         Command::Backup {
             data,

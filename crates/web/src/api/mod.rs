@@ -7,6 +7,7 @@ pub mod duplicates;
 pub mod exports;
 pub mod feedback;
 pub mod forms;
+pub mod handover;
 pub mod imports;
 pub mod merges;
 pub mod pathway;
@@ -162,6 +163,13 @@ pub async fn me(ApiCaller(caller): ApiCaller) -> Json<Me> {
         merges::merge,
         merges::get,
         merges::undo,
+        handover::key,
+        handover::partners,
+        handover::trust,
+        handover::list,
+        handover::create,
+        handover::packet,
+        handover::receive,
         exports::cases,
         exports::records,
         imports::cases,

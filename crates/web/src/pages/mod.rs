@@ -7,6 +7,7 @@ pub mod cases;
 pub mod community;
 pub mod duplicates;
 pub mod feedback;
+pub mod handover;
 pub mod instruments;
 pub mod language;
 pub mod login;
@@ -173,7 +174,7 @@ impl Chrome {
             let actor = c.actor();
             let can = |a: Action| authorize(&actor, a, Resource::Programme).is_ok();
             // In the order they appear; each only for those whose role allows it.
-            let links: [(Action, &'static str, String); 16] = [
+            let links: [(Action, &'static str, String); 17] = [
                 (Action::ListCases, "/cases", tr.t("nav-cases")),
                 (Action::UpdateCase, "/my-work", tr.t("nav-my-work")),
                 (Action::ReadReferral, "/referrals", tr.t("nav-referrals")),
@@ -202,6 +203,11 @@ impl Chrome {
                     tr.t("nav-feedback"),
                 ),
                 (Action::ManageUsers, "/admin/users", tr.t("nav-users")),
+                (
+                    Action::ManageUsers,
+                    "/admin/handover",
+                    tr.t("nav-handover-admin"),
+                ),
             ];
             for (action, href, label) in links {
                 if can(action) {

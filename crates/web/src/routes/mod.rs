@@ -18,6 +18,7 @@ mod duplicates;
 mod feedback;
 mod field;
 mod forms;
+mod handover;
 mod pathway;
 mod referrals;
 mod results;
@@ -73,6 +74,10 @@ const FEATURES: &[Feature] = &[
     Feature {
         routes: duplicates::ROUTES,
         handler: duplicates::handler,
+    },
+    Feature {
+        routes: handover::ROUTES,
+        handler: handover::handler,
     },
     Feature {
         routes: forms::ROUTES,

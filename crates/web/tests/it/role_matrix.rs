@@ -435,6 +435,8 @@ async fn request(
         .replace("{version}", "2026.2")
         .replace("{entry}", "00000000-0000-0000-0000-000000000000")
         .replace("{merge}", NO_ID)
+        .replace("{handover}", NO_ID)
+        .replace("{key}", "no-such-key")
         .replace("{plan}", "1");
     let c = &s.client;
     let bearer = format!("Bearer {}", s.token);
@@ -691,6 +693,20 @@ async fn request(
         "api.duplicates.scan" | "api.merges.undo" => post_json(&api, &path, json!({})).await,
         "api.cases.distinct" => post_json(&api, &path, json!({"from": id})).await,
         "api.cases.merge" => post_json(&api, &path, json!({"into": id})).await,
+        "handover.admin" | "handover.key" | "cases.handover" | "handovers.receive_form" => c.get(&path).await,
+        "handover.organisation" => c.post_form(&path, &s.csrf, &[("organisation", "")]).await,
+        "handover.trust" => c.post_form(&path, &s.csrf, &[("key_file", "not a key")]).await,
+        "handover.remove" | "cases.handover_packet" => c.post_form(&path, &s.csrf, &[]).await,
+        "cases.handover_consent" => c.post_form(&path, &s.csrf, &[("partner", "")]).await,
+        "handovers.receive" => c.post_form(&path, &s.csrf, &[("file", "")]).await,
+        "api.handover.key" | "api.handover.partners" | "api.handovers.list" => {
+            api(reqwest::Method::GET, &path).send().await.unwrap()
+        }
+        "api.handover.trust" | "api.handovers.packet" | "api.handovers.receive" => post_json(&api, &path, json!({})).await,
+        "api.handovers.create" => {
+            let body = json!({"partner": "none", "agreed": true, "consent_date": "2026-01-01", "consent_method": "written_in_person"});
+            post_json(&api, &path, body).await
+        }
         "results.spot_checks.draw" => c.post_form(&path, &s.csrf, &[("kind", "")]).await,
         "results.spot_check.verify" => c.post_form(&path, &s.csrf, &[("outcome", "confirmed")]).await,
         "api.spot_checks.list" | "api.spot_checks.get" => api(reqwest::Method::GET, &path).send().await.unwrap(),

@@ -58,6 +58,8 @@ pub(super) struct CaseListPage {
     /// The results fragment, rendered by its own template so htmx can ask for it alone.
     pub(super) results_html: String,
     pub(super) may_import: bool,
+    /// May register cases: receiving one from a partner instance is registering.
+    pub(super) may_receive: bool,
 }
 
 #[derive(Template)]
@@ -276,5 +278,6 @@ pub async fn list(
         q: filters.q.clone(),
         results_html: askama::Template::render(&results)?,
         may_import: domain::authz::may_attempt(actor.role, Action::ImportRecords),
+        may_receive: domain::authz::may_attempt(actor.role, Action::CreateCase),
     })
 }

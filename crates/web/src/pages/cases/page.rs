@@ -65,6 +65,7 @@ pub(super) struct CaseViewPage {
     pub(super) context: crate::pages::community::CaseContext,
     pub(super) erasure: super::ErasurePanel,
     pub(super) merges: Vec<crate::pages::duplicates::MergeLine>,
+    pub(super) provenance: Option<crate::pages::handover::Provenance>,
 }
 
 pub(super) fn yes_no(tr: &Tr, v: Option<bool>) -> String {
@@ -523,6 +524,7 @@ pub(super) async fn case_page(
         context: crate::pages::community::case_context(state, tr, &caller.actor(), case).await?,
         erasure: super::erasure_panel(state, tr, caller, case).await?,
         merges: crate::pages::duplicates::merge_lines(state, tr, &actor, case).await?,
+        provenance: crate::pages::handover::provenance(state, tr, &actor, case).await?,
     })
 }
 
