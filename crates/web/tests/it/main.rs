@@ -27,6 +27,7 @@ mod field_client;
 mod field_forms;
 mod form_files;
 mod forms_journey;
+mod handover;
 mod hardening;
 mod hostile_uploads;
 mod http;
