@@ -62,12 +62,19 @@ pub enum HandoverCommand {
     },
 }
 
+/// A refusal in words (the pages' English messages).
 fn said(e: app::Error) -> anyhow::Error {
+    let tr = web::i18n::I18n::load()
+        .map(|i| web::i18n::Tr::new(Arc::new(i), "en".into()))
+        .ok();
     let fields: Vec<String> = e
         .fields
         .0
         .iter()
-        .map(|f| format!("{}: {}", f.field, f.code))
+        .map(|f| match &tr {
+            Some(tr) => format!("{}: {}", f.field, tr.t(f.code)),
+            None => format!("{}: {}", f.field, f.code),
+        })
         .collect();
     anyhow::anyhow!(
         "{}{}",

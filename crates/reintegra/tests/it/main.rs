@@ -8,5 +8,6 @@ mod crash_smoke;
 mod data_cli;
 mod demo_what_works;
 mod field_cli;
+mod handover_cli;
 mod retention;
 mod run;

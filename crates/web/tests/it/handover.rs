@@ -42,7 +42,12 @@ async fn trust(from: &Client, to: &Client) {
 }
 
 /// A completed assessment about the case, answered with `marker`.
-async fn assessment(app: &TestApp, by: &store::User, case: domain::CaseId, marker: &str) -> uuid::Uuid {
+async fn assessment(
+    app: &TestApp,
+    by: &store::User,
+    case: domain::CaseId,
+    marker: &str,
+) -> uuid::Uuid {
     let form = app
         .store
         .latest_published_form("rapid_vulnerability_screening")
@@ -104,7 +109,10 @@ async fn a_case_travels_with_consent_and_only_what_it_names() {
     trust(&host_admin, &origin_admin).await;
     trust(&origin_admin, &host_admin).await;
     let (_, page) = host_admin.get_text("/admin/handover").await;
-    assert!(page.contains("IOM Senegal"), "the partner is listed: {page}");
+    assert!(
+        page.contains("IOM Senegal"),
+        "the partner is listed: {page}"
+    );
 
     // The host country's case: a counselling session with a sensitive note, two assessments.
     let (case_path, csrf) = register_recent_return(&host_cm).await;
@@ -136,7 +144,9 @@ async fn a_case_travels_with_consent_and_only_what_it_names() {
     let (status, page) = host_cm.get_text(&format!("{case_path}/handover")).await;
     assert_eq!(status, 200);
     assert!(page.contains("IOM Senegal"));
-    let partner = host.store.trusted_partners().await.unwrap()[0].key_id.clone();
+    let partner = host.store.trusted_partners().await.unwrap()[0]
+        .key_id
+        .clone();
     let chosen_s = chosen.to_string();
     let day = today().to_string();
     let mut form = vec![
@@ -152,7 +162,10 @@ async fn a_case_travels_with_consent_and_only_what_it_names() {
     assert_eq!(res.status(), 422);
     let page = res.text().await.unwrap();
     assert!(page.contains("explicit consent"), "{page}");
-    assert!(page.contains(&format!("value=\"{chosen}\" checked")), "ticks kept");
+    assert!(
+        page.contains(&format!("value=\"{chosen}\" checked")),
+        "ticks kept"
+    );
     form.push(("agreed", "yes"));
     let res = host_cm
         .post_form(&format!("{case_path}/handover"), &csrf, &form)
@@ -176,7 +189,10 @@ async fn a_case_travels_with_consent_and_only_what_it_names() {
     );
     let packet = res.bytes().await.unwrap().to_vec();
     let text = String::from_utf8_lossy(&packet);
-    assert!(!text.contains("Aminata") && !text.contains("TOPIC-TEXT"), "encrypted");
+    assert!(
+        !text.contains("Aminata") && !text.contains("TOPIC-TEXT"),
+        "encrypted"
+    );
 
     // What the origin instance can decrypt holds only what the consent names.
     let keys = origin.store.instance_keys().await.unwrap().unwrap();
@@ -185,10 +201,19 @@ async fn a_case_travels_with_consent_and_only_what_it_names() {
         app::handover::packet::open(&keys, &partners, &packet, time::OffsetDateTime::now_utc())
             .unwrap();
     let plain = String::from_utf8(plain).unwrap();
-    assert!(plain.contains("Aminata") && plain.contains("TOPIC-TEXT"), "{plain}");
+    assert!(
+        plain.contains("Aminata") && plain.contains("TOPIC-TEXT"),
+        "{plain}"
+    );
     assert!(plain.contains("CHOSEN-ASSESSMENT"));
-    assert!(!plain.contains("UNCHOSEN-ASSESSMENT"), "an assessment not chosen stays");
-    assert!(!plain.contains("SECRET-NOTE"), "sensitive notes never travel");
+    assert!(
+        !plain.contains("UNCHOSEN-ASSESSMENT"),
+        "an assessment not chosen stays"
+    );
+    assert!(
+        !plain.contains("SECRET-NOTE"),
+        "sensitive notes never travel"
+    );
     let content: Value = serde_json::from_str(&plain).unwrap();
     assert_eq!(content["consents"], json!([]), "consents were not named");
     assert_eq!(content["plan"], Value::Null);
@@ -238,12 +263,22 @@ async fn a_case_travels_with_consent_and_only_what_it_names() {
     envelope["ciphertext"] = Value::String(format!("{flipped}{}", &ct[1..]));
     let res = upload(&origin, &origin_cm, serde_json::to_vec(&envelope).unwrap()).await;
     assert_eq!(res.status(), 422);
-    assert!(res.text().await.unwrap().contains("changed after it was made"));
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("changed after it was made")
+    );
 
     // A packet addressed to another instance is refused.
     let res = upload(&host, &host_cm, packet.clone()).await;
     assert_eq!(res.status(), 422);
-    assert!(res.text().await.unwrap().contains("addressed to another instance"));
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("addressed to another instance")
+    );
 }
 
 #[tokio::test]

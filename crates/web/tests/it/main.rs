@@ -10,6 +10,7 @@ mod browser_field_devices;
 mod browser_field_forms;
 mod browser_form_files;
 mod browser_forms;
+mod browser_handover;
 mod browser_imports;
 mod browser_keyboard;
 mod browser_languages;
