@@ -76,7 +76,7 @@ async fn admin_page(
     };
     let mut org = b.input("organisation", "text", &organisation, true);
     org.label = tr.t("handover-organisation");
-    let mut key_file = b.input("key_file", "textarea", &form.key_file, true);
+    let key_file = b.input("key_file", "textarea", &form.key_file, true);
     let fields = vec![org, key_file];
     Ok(AdminPage {
         c: Chrome::new(state, tr.clone(), Some(caller)),
@@ -253,7 +253,7 @@ async fn case_page(
         "consent_method",
         &form.consent_method,
         "method",
-        &names(&ConsentMethod::ALL, ConsentMethod::as_str),
+        &names(ConsentMethod::ALL, ConsentMethod::as_str),
         true,
     );
     let mut assessments = b.checkboxes("assessments", &form.assessments, "", &[]);
@@ -271,7 +271,7 @@ async fn case_page(
             selected: form.assessments.contains(&a.id.to_string()),
         })
         .collect();
-    let mut shared = b.checkboxes("shared", &form.shared, "handover-part", &PARTS);
+    let shared = b.checkboxes("shared", &form.shared, "handover-part", &PARTS);
     let mut agreed = b.input("agreed", "checkbox", "", true);
     agreed.choices = vec![Choice {
         value: "yes".into(),
