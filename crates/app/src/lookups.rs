@@ -100,6 +100,32 @@ pub async fn office_by_code(app: &App, code: &domain::OfficeCode) -> Result<Opti
     Ok(app.store.office_by_code(code).await?)
 }
 
+/// The office a request names by its code, else the actor's own: where an import or a
+/// received case goes. Refused on the field `office` when the code names no office, or when
+/// none is named by a user of every office.
+pub async fn office_named_or_own(
+    app: &App,
+    actor: &domain::authz::Actor,
+    code: Option<&str>,
+) -> Result<domain::OfficeId, Error> {
+    let refused = |why: &'static str| {
+        let mut e = domain::ValidationErrors::new();
+        e.add("office", why);
+        Error::validation(e)
+    };
+    match (code.map(str::trim).filter(|c| !c.is_empty()), actor.office) {
+        (Some(code), _) => {
+            let code = domain::OfficeCode::parse(code).map_err(|_| refused("error-choice"))?;
+            Ok(office_by_code(app, &code)
+                .await?
+                .ok_or_else(|| refused("error-choice"))?
+                .id)
+        }
+        (None, Some(own)) => Ok(own),
+        (None, None) => Err(refused("error-required")),
+    }
+}
+
 /// A provider, when it exists (to check a partner's organisation).
 pub async fn provider_exists(app: &App, id: domain::ProviderId) -> Result<bool, Error> {
     match app.store.provider(id).await {

@@ -156,18 +156,9 @@ pub async fn run(command: HandoverCommand) -> Result<()> {
             let bytes = std::fs::read(&packet)?;
             let app = app::App::new(Arc::new(open(&data).await?));
             let actor = crate::actor_named(&app, &username).await?;
-            let office = match (office, actor.office) {
-                (Some(code), _) => {
-                    let code = domain::OfficeCode::parse(&code)?;
-                    app::lookups::office_by_code(&app, &code)
-                        .await
-                        .map_err(said)?
-                        .with_context(|| format!("no office {code}"))?
-                        .id
-                }
-                (None, Some(own)) => own,
-                (None, None) => bail!("name the office taking the case with --office"),
-            };
+            let office = app::lookups::office_named_or_own(&app, &actor, office.as_deref())
+                .await
+                .map_err(said)?;
             let case = app::handover::receive(&app, &actor, office, &bytes)
                 .await
                 .map_err(said)?;

@@ -247,29 +247,8 @@ pub async fn receive(
     body: Bytes,
 ) -> Result<Response, AppError> {
     let actor = caller.actor();
-    let office = match (
-        params.office.as_deref().filter(|o| !o.is_empty()),
-        actor.office,
-    ) {
-        (Some(code), _) => {
-            let invalid = || {
-                let mut e = domain::ValidationErrors::new();
-                e.add("office", "error-choice");
-                AppError::validation(e)
-            };
-            let code = domain::OfficeCode::parse(code).map_err(|_| invalid())?;
-            app::lookups::office_by_code(&state, &code)
-                .await?
-                .ok_or_else(invalid)?
-                .id
-        }
-        (None, Some(own)) => own,
-        (None, None) => {
-            let mut e = domain::ValidationErrors::new();
-            e.add("office", "error-required");
-            return Err(AppError::validation(e));
-        }
-    };
+    let office =
+        app::lookups::office_named_or_own(&state, &actor, params.office.as_deref()).await?;
     let case = app::handover::receive(&state, &actor, office, &body).await?;
     Ok((StatusCode::CREATED, Json(CaseJson::from(case))).into_response())
 }

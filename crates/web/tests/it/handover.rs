@@ -290,15 +290,7 @@ async fn the_api_records_consent_makes_and_receives_packets() {
     let api = reqwest::Client::new();
     // Trusting through the API, from the key file the origin's API gives.
     let origin_token = api_token(&origin_admin).await;
-    let key: Value = api
-        .get(origin.url("/api/v1/handover/key"))
-        .bearer_auth(&origin_token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let key: Value = api_get_json(&origin, &origin_token, "/api/v1/handover/key").await;
     let res = api
         .post(host.url("/api/v1/handover/partners"))
         .bearer_auth(&host_token)
@@ -368,17 +360,11 @@ async fn the_api_records_consent_makes_and_receives_packets() {
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["error"]["fields"][0]["field"], "packet", "{body}");
     // The consents the returnee gave travelled, as the consent named them.
-    let consents: Value = api
-        .get(origin.url(&format!(
-            "/api/v1/cases/{}/consents",
-            case["id"].as_str().unwrap()
-        )))
-        .bearer_auth(&receiver)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let consents: Value = api_get_json(
+        &origin,
+        &receiver,
+        &format!("/api/v1/cases/{}/consents", case["id"].as_str().unwrap()),
+    )
+    .await;
     assert!(!consents.as_array().unwrap().is_empty(), "{consents}");
 }

@@ -53,16 +53,7 @@ async fn same_person_opens_the_case_and_different_person_is_remembered() {
         "a task for her case manager"
     );
     let token = api_token(&cm).await;
-    let api = reqwest::Client::new();
-    let list: Value = api
-        .get(app.url("/api/v1/cases"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list: Value = api_get_json(&app, &token, "/api/v1/cases").await;
     assert_eq!(list["total"], 1, "no second case: {list}");
 
     // "Different person": registered, and the pair is not proposed again.
@@ -72,15 +63,12 @@ async fn same_person_opens_the_case_and_different_person_is_remembered() {
     assert_eq!(res.status(), 303);
     let second = id_after(&res, "/cases/");
     for (me, them) in [(&first, &second), (&second, &first)] {
-        let found: Value = api
-            .get(app.url(&format!("/api/v1/cases/{me}/possible-duplicates")))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let found: Value = api_get_json(
+            &app,
+            &token,
+            &format!("/api/v1/cases/{me}/possible-duplicates"),
+        )
+        .await;
         assert!(
             !found.to_string().contains(them.as_str()),
             "remembered as two people: {found}"
@@ -296,15 +284,7 @@ async fn the_api_merges_undoes_and_refuses_what_it_cannot_do() {
         .await
         .unwrap();
     assert_eq!(scan["found"], 1, "{scan}");
-    let queue: Value = api
-        .get(app.url("/api/v1/duplicates"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let queue: Value = api_get_json(&app, &token, "/api/v1/duplicates").await;
     assert_eq!(queue["pairs"].as_array().unwrap().len(), 1, "{queue}");
 
     let res = post(format!("/api/v1/cases/{a}/merge"), json!({"into": a}))
@@ -361,15 +341,7 @@ async fn the_api_merges_undoes_and_refuses_what_it_cannot_do() {
         "says where the case went: {body}"
     );
 
-    let trail: Value = api
-        .get(app.url(&format!("/api/v1/cases/{b}/audit")))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let trail: Value = api_get_json(&app, &token, &format!("/api/v1/cases/{b}/audit")).await;
     let created = trail
         .as_array()
         .unwrap()
@@ -406,15 +378,7 @@ async fn the_api_merges_undoes_and_refuses_what_it_cannot_do() {
         .await
         .unwrap();
     assert_eq!(res.status(), 204);
-    let queue: Value = api
-        .get(app.url("/api/v1/duplicates"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let queue: Value = api_get_json(&app, &token, "/api/v1/duplicates").await;
     assert!(queue["pairs"].as_array().unwrap().is_empty(), "{queue}");
 
     // A case manager may not merge.

@@ -373,6 +373,20 @@ pub async fn register_named(
     (id, number)
 }
 
+/// A JSON answer of the API, read with a bearer token.
+#[allow(dead_code)]
+pub async fn api_get_json(app: &TestApp, token: &str, path: &str) -> serde_json::Value {
+    reqwest::Client::new()
+        .get(app.url(path))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
 /// A personal API token for a signed-in client, made on the account page.
 pub async fn api_token(c: &Client) -> String {
     let csrf = c.csrf("/account").await;
