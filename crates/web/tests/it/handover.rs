@@ -251,6 +251,17 @@ async fn a_case_travels_with_consent_and_only_what_it_names() {
         assert!(sent_trail.iter().any(|e| e.action == action), "{action:?}");
     }
 
+    // Both case pages' histories name what happened in words.
+    for (app, client, path, words) in [
+        (&origin, &origin_cm, &received, "Received from a partner"),
+        (&host, &host_cm, &case_path, "Hand-over packet made"),
+    ] {
+        let (_, page) = client.get_text(path).await;
+        assert!(page.contains(words), "{page}");
+        let missing = app.i18n.missing();
+        assert!(missing.is_empty(), "words the catalogue lacks: {missing:?}");
+    }
+
     // Received once only.
     let res = upload(&origin, &origin_cm, packet.clone()).await;
     assert_eq!(res.status(), 422);

@@ -217,6 +217,12 @@ async fn the_queue_merge_and_undo_count_the_person_once_and_keep_the_partners_vi
     assert_eq!(referrals.len(), 2, "its referral moved");
     let (_, overview) = pm.get_text("/overview").await;
     assert_eq!(total_on(&overview), "1", "the person counts once");
+    let (status, trail) = pm.get_text(&format!("/cases/{kept}/audit")).await;
+    assert_eq!(status, 200);
+    assert!(
+        trail.contains("Cases merged") && trail.contains("Case kept"),
+        "{trail}"
+    );
     let (_, page) = pm.get_text("/duplicates").await;
     assert!(!page.contains(&merged_number), "gone from the queue");
 
@@ -256,6 +262,8 @@ async fn the_queue_merge_and_undo_count_the_person_once_and_keep_the_partners_vi
     assert_eq!(referrals_of(&app, merged_id).await.unwrap().len(), 1);
     let (_, overview) = pm.get_text("/overview").await;
     assert_eq!(total_on(&overview), "2");
+    let missing = app.i18n.missing();
+    assert!(missing.is_empty(), "words the catalogue lacks: {missing:?}");
 }
 
 #[tokio::test]
