@@ -16,7 +16,8 @@ use crate::{App, Error, ErrorKind};
 
 /// A merge can be undone for this many days.
 pub const UNDO_DAYS: i64 = 90;
-/// A scan compares at most this many pairs (those sharing a key of the duplicate check).
+/// A scan compares about this many pairs (whole keys of the duplicate check); the next scan
+/// goes on from there.
 pub const SCAN_PAIRS: usize = 50_000;
 /// The queue shows at most this many pairs, the likeliest first.
 pub const QUEUE_SHOWN: usize = 200;
@@ -97,17 +98,28 @@ pub async fn scan_now(app: &App, actor: &Actor) -> Result<ScanSummary, Error> {
     scan(app).await
 }
 
-/// Compares every pair of cases sharing a key of the duplicate check (at most
-/// [`SCAN_PAIRS`]) and replaces the queue with the likely ones. Run nightly by the server.
+/// Compares the pairs of cases sharing a key of the duplicate check, at most about
+/// [`SCAN_PAIRS`] a scan, going on from where the last scan stopped (from the first key again
+/// once every key was scanned): likely pairs join the queue, pairs no longer likely leave it.
+/// Run nightly by the server.
 pub async fn scan(app: &App) -> Result<ScanSummary, Error> {
     let everyone = CaseListScope {
         office: None,
         restricted: RestrictedVisibility::All,
     };
-    let pairs = app.store.pairs_sharing_keys(everyone, SCAN_PAIRS).await?;
+    let resume = app
+        .store
+        .duplicate_queue(everyone, 1)
+        .await?
+        .1
+        .and_then(|s| s.resume_after);
+    let slice = app
+        .store
+        .pairs_sharing_keys(everyone, resume, SCAN_PAIRS)
+        .await?;
     let mut prepared: HashMap<CaseId, Option<Prepared>> = HashMap::new();
-    let mut found = Vec::new();
-    for (a, b) in &pairs {
+    let (mut found, mut unlikely) = (Vec::new(), Vec::new());
+    for (a, b) in &slice.pairs {
         for id in [a, b] {
             if !prepared.contains_key(id) {
                 let p = match app.store.case(*id).await {
@@ -126,15 +138,20 @@ pub async fn scan(app: &App) -> Result<ScanSummary, Error> {
                     second: *b,
                     score: comparison.score,
                 });
+            } else {
+                unlikely.push((*a, *b));
             }
         }
     }
     let summary = ScanSummary {
         scanned_at: app.now(),
-        compared: pairs.len() as u64,
+        compared: slice.pairs.len() as u64,
         found: found.len() as u64,
+        resume_after: slice.last_key,
     };
-    app.store.replace_duplicate_queue(found, summary).await?;
+    app.store
+        .record_duplicate_scan(found, unlikely, summary.clone())
+        .await?;
     Ok(summary)
 }
 

@@ -27,7 +27,9 @@ pub use feedback::{FeedbackChange, FeedbackIn, FeedbackRecord, FeedbackStore};
 pub use handovers::{
     HandoverRecord, HandoverStore, InstanceKeys, ReceivedHandover, TrustedPartner,
 };
-pub use merges::{MergeRecord, MergeStore, MergedCase, NewMerge, QueuedPair, ScanSummary};
+pub use merges::{
+    MergeRecord, MergeStore, MergedCase, NewMerge, PairSlice, QueuedPair, ScanSummary,
+};
 pub use model::*;
 pub use results::ResultStore;
 pub use samples::{NewSample, SampleRecord, SampleStore, SampledCase};

@@ -38,13 +38,23 @@ pub struct QueuedPair {
     pub score: f64,
 }
 
-/// When the queue was last built, and from how much.
-#[derive(Clone, Copy, Debug, PartialEq)]
+/// When the queue was last scanned, and from how much.
+#[derive(Clone, Debug, PartialEq)]
 pub struct ScanSummary {
     pub scanned_at: OffsetDateTime,
     /// Pairs compared (those sharing a key of the duplicate check).
     pub compared: u64,
     pub found: u64,
+    /// Where the next scan starts: after this key (`None`: from the first).
+    pub resume_after: Option<String>,
+}
+
+/// The pairs of a slice of keys: whole keys, in key order, from just after the key asked for.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PairSlice {
+    pub pairs: Vec<(CaseId, CaseId)>,
+    /// The last key whose pairs are all in `pairs`; `None` when the keys ran out.
+    pub last_key: Option<String>,
 }
 
 #[async_trait]
@@ -54,16 +64,20 @@ pub trait MergeStore: Send + Sync + 'static {
     /// Of `others`, those known to be a different person from `case`.
     async fn known_distinct(&self, case: CaseId, others: Vec<CaseId>) -> Result<Vec<CaseId>>;
     /// Pairs of cases within reach of `scope` filed under a common key of the duplicate check,
-    /// each once (smaller id first), at most `limit`, and none known to be distinct.
+    /// each once (smaller id first), none known to be distinct: those of the keys after
+    /// `after`, in key order, whole keys until at least `limit` pairs are gathered.
     async fn pairs_sharing_keys(
         &self,
         scope: CaseListScope,
+        after: Option<String>,
         limit: usize,
-    ) -> Result<Vec<(CaseId, CaseId)>>;
-    /// Replaces the queue with the pairs a scan found.
-    async fn replace_duplicate_queue(
+    ) -> Result<PairSlice>;
+    /// Records a scan: its likely pairs join the queue (or update their score), the pairs it
+    /// found unlikely leave it, and the summary says where the next scan starts.
+    async fn record_duplicate_scan(
         &self,
-        pairs: Vec<QueuedPair>,
+        found: Vec<QueuedPair>,
+        unlikely: Vec<(CaseId, CaseId)>,
         summary: ScanSummary,
     ) -> Result<()>;
     /// The queue's pairs with both cases within reach of `scope`, likeliest first, and the

@@ -238,6 +238,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "case hand-overs",
         include_str!("../../migrations/sqlite/0037_handovers.sql"),
     ),
+    (
+        38,
+        "resumable duplicates scan",
+        include_str!("../../migrations/sqlite/0038_scan_resume.sql"),
+    ),
 ];
 
 pub const DATABASE_FILE: &str = "reintegra.db";

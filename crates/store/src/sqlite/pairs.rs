@@ -2,6 +2,8 @@
 //! check, and the duplicates queue; and the store's merge API (the merging itself is in
 //! `merges`).
 
+use std::collections::HashSet;
+
 use async_trait::async_trait;
 use domain::CaseId;
 use domain::audit::{AuditAction, FieldChange};
@@ -11,8 +13,8 @@ use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
 
 use super::{SqliteStore, exec, from_ts, merges, parse_uuid, q_row, ts};
 use crate::{
-    AuditContext, MergeRecord, MergeStore, MergedCase, NewMerge, QueuedPair, Result, ScanSummary,
-    record_type,
+    AuditContext, MergeRecord, MergeStore, MergedCase, NewMerge, PairSlice, QueuedPair, Result,
+    ScanSummary, record_type,
 };
 
 /// The condition that a case (`alias`) is within `scope`, with its arguments appended.
@@ -102,38 +104,75 @@ fn known_distinct(c: &Connection, case: CaseId, others: &[CaseId]) -> Result<Vec
 fn pairs_sharing_keys(
     c: &Connection,
     scope: CaseListScope,
+    after: Option<&str>,
     limit: usize,
-) -> Result<Vec<(CaseId, CaseId)>> {
-    let mut args = Vec::new();
-    let a_in = in_scope("ca", scope, &mut args);
-    let b_in = in_scope("cb", scope, &mut args);
-    args.push((limit.min(1_000_000) as i64).into());
-    let sql = format!(
-        "SELECT DISTINCT a.case_id, b.case_id
-         FROM case_match_keys a
-         JOIN case_match_keys b ON b.key = a.key AND b.case_id > a.case_id
-         JOIN cases ca ON ca.id = a.case_id
-         JOIN cases cb ON cb.id = b.case_id
-         WHERE ca.anonymised_at IS NULL AND cb.anonymised_at IS NULL AND {a_in} AND {b_in}
-           AND NOT EXISTS (SELECT 1 FROM case_distinct_pairs d
-                           WHERE d.first_id = a.case_id AND d.second_id = b.case_id)
-         LIMIT ?{}",
-        args.len()
-    );
-    let mut stmt = c.prepare(&sql)?;
-    let rows = stmt
-        .query_map(params_from_iter(args.iter()), |r| {
-            Ok((
-                case_id(0, &r.get::<_, String>(0)?)?,
-                case_id(1, &r.get::<_, String>(1)?)?,
-            ))
-        })?
-        .collect::<rusqlite::Result<_>>()?;
-    Ok(rows)
+) -> Result<PairSlice> {
+    let mut distinct: HashSet<(String, String)> = HashSet::new();
+    let mut stmt = c.prepare("SELECT first_id, second_id FROM case_distinct_pairs")?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        distinct.insert((r.get(0)?, r.get(1)?));
+    }
+    let mut args: Vec<Value> = vec![after.unwrap_or("").to_string().into()];
+    let in_reach = in_scope("c", scope, &mut args);
+    // In the key's own order (its primary key), so that a slice ends on a whole key and the
+    // next scan goes on from there.
+    let mut stmt = c.prepare(&format!(
+        "SELECT k.key, k.case_id FROM case_match_keys k JOIN cases c ON c.id = k.case_id
+         WHERE k.key > ?1 AND c.anonymised_at IS NULL AND {in_reach}
+         ORDER BY k.key, k.case_id"
+    ))?;
+    let mut rows = stmt.query(params_from_iter(args.iter()))?;
+    let mut seen: HashSet<(String, String)> = HashSet::new();
+    let mut pairs = Vec::new();
+    let mut current: Option<String> = None;
+    let mut members: Vec<String> = Vec::new();
+    let mut finish =
+        |key_members: &mut Vec<String>, pairs: &mut Vec<(CaseId, CaseId)>| -> Result<()> {
+            for (i, a) in key_members.iter().enumerate() {
+                for b in &key_members[i + 1..] {
+                    let pair = (a.clone(), b.clone());
+                    if !distinct.contains(&pair) && seen.insert(pair) {
+                        pairs.push((case_id(0, a)?, case_id(1, b)?));
+                    }
+                }
+            }
+            key_members.clear();
+            Ok(())
+        };
+    while let Some(r) = rows.next()? {
+        let key: String = r.get(0)?;
+        if current.as_deref() != Some(key.as_str()) {
+            finish(&mut members, &mut pairs)?;
+            if pairs.len() >= limit.max(1) {
+                return Ok(PairSlice {
+                    pairs,
+                    last_key: current,
+                });
+            }
+            current = Some(key);
+        }
+        members.push(r.get(1)?);
+    }
+    finish(&mut members, &mut pairs)?;
+    Ok(PairSlice {
+        pairs,
+        last_key: None,
+    })
 }
 
-fn replace_queue(c: &Connection, pairs: &[QueuedPair], summary: ScanSummary) -> Result<()> {
-    exec(c, "DELETE FROM duplicate_queue", [])?;
+fn record_scan(
+    c: &Connection,
+    found: &[QueuedPair],
+    unlikely: &[(CaseId, CaseId)],
+    summary: &ScanSummary,
+) -> Result<()> {
+    let mut drop =
+        c.prepare("DELETE FROM duplicate_queue WHERE first_id = ?1 AND second_id = ?2")?;
+    for (a, b) in unlikely {
+        let (first, second) = ordered(*a, *b);
+        drop.execute(params![first, second])?;
+    }
     let mut stmt = c.prepare(
         "INSERT INTO duplicate_queue (first_id, second_id, score, found_at)
          SELECT ?1, ?2, ?3, ?4
@@ -141,20 +180,24 @@ fn replace_queue(c: &Connection, pairs: &[QueuedPair], summary: ScanSummary) -> 
            AND EXISTS (SELECT 1 FROM cases WHERE id = ?2)
            AND NOT EXISTS (SELECT 1 FROM case_distinct_pairs
                            WHERE first_id = ?1 AND second_id = ?2)
-         ON CONFLICT DO NOTHING",
+         ON CONFLICT (first_id, second_id) DO UPDATE SET score = excluded.score,
+             found_at = excluded.found_at",
     )?;
-    for p in pairs {
+    for p in found {
         let (first, second) = ordered(p.first, p.second);
         stmt.execute(params![first, second, p.score, ts(summary.scanned_at)])?;
     }
     exec(
         c,
-        "INSERT INTO duplicate_scans (id, scanned_at, compared, found) VALUES (1, ?1, ?2, ?3)
-         ON CONFLICT (id) DO UPDATE SET scanned_at = ?1, compared = ?2, found = ?3",
+        "INSERT INTO duplicate_scans (id, scanned_at, compared, found, resume_after)
+         VALUES (1, ?1, ?2, ?3, ?4)
+         ON CONFLICT (id) DO UPDATE SET scanned_at = ?1, compared = ?2, found = ?3,
+             resume_after = ?4",
         params![
             ts(summary.scanned_at),
             summary.compared as i64,
-            summary.found as i64
+            summary.found as i64,
+            summary.resume_after
         ],
     )?;
     Ok(())
@@ -187,13 +230,14 @@ fn queue(
         .collect::<rusqlite::Result<_>>()?;
     let summary = q_row(
         c,
-        "SELECT scanned_at, compared, found FROM duplicate_scans WHERE id = 1",
+        "SELECT scanned_at, compared, found, resume_after FROM duplicate_scans WHERE id = 1",
         [],
         |r| {
             Ok(ScanSummary {
                 scanned_at: from_ts(r.get(0)?),
                 compared: r.get::<_, i64>(1)?.max(0) as u64,
                 found: r.get::<_, i64>(2)?.max(0) as u64,
+                resume_after: r.get(3)?,
             })
         },
     )
@@ -212,17 +256,19 @@ impl MergeStore for SqliteStore {
     async fn pairs_sharing_keys(
         &self,
         scope: CaseListScope,
+        after: Option<String>,
         limit: usize,
-    ) -> Result<Vec<(CaseId, CaseId)>> {
-        self.read(move |c| pairs_sharing_keys(c, scope, limit))
+    ) -> Result<PairSlice> {
+        self.read(move |c| pairs_sharing_keys(c, scope, after.as_deref(), limit))
             .await
     }
-    async fn replace_duplicate_queue(
+    async fn record_duplicate_scan(
         &self,
-        pairs: Vec<QueuedPair>,
+        found: Vec<QueuedPair>,
+        unlikely: Vec<(CaseId, CaseId)>,
         summary: ScanSummary,
     ) -> Result<()> {
-        self.write_blocking(move |tx| replace_queue(tx, &pairs, summary))
+        self.write_blocking(move |tx| record_scan(tx, &found, &unlikely, &summary))
             .await
     }
     async fn duplicate_queue(
