@@ -239,6 +239,27 @@ fn key_sql(keys: &[&str], first: usize) -> String {
         .join(" AND ")
 }
 
+/// Moves one row of a `MOVED` table, named by its key columns, from one case to the other.
+fn move_row(
+    c: &Connection,
+    table: &str,
+    keys: &[&str],
+    key: &[(String, Cell)],
+    from: &str,
+    to: &str,
+) -> Result<()> {
+    let mut args: Vec<Value> = vec![to.to_string().into(), from.to_string().into()];
+    args.extend(key.iter().map(|(_, v)| v.value()));
+    c.execute(
+        &format!(
+            "UPDATE {table} SET case_id = ?1 WHERE case_id = ?2 AND {}",
+            key_sql(keys, 3)
+        ),
+        params_from_iter(args.iter()),
+    )?;
+    Ok(())
+}
+
 /// Moves the rows of `MOVED` tables from one case to the other, returning what moved and what
 /// was set aside.
 fn move_rows(c: &Connection, from: &str, to: &str, snap: &mut Snapshot) -> Result<()> {
@@ -293,13 +314,7 @@ fn move_rows(c: &Connection, from: &str, to: &str, snap: &mut Snapshot) -> Resul
                     row,
                 });
             } else {
-                c.execute(
-                    &format!(
-                        "UPDATE {table} SET case_id = ?1 WHERE case_id = ?2 AND {}",
-                        key_sql(keys, 3)
-                    ),
-                    params_from_iter(args.iter()),
-                )?;
+                move_row(c, table, keys, &key, from, to)?;
                 snap.moved.push((table.to_string(), key));
             }
         }
@@ -606,15 +621,7 @@ pub(crate) fn undo(c: &Connection, id: uuid::Uuid, audit: &AuditContext) -> Resu
             .iter()
             .find(|(t, _, _)| t == table)
             .ok_or_else(|| StoreError::Database(format!("unknown table {table}")))?;
-        let mut args: Vec<Value> = vec![merged.clone().into(), survivor.clone().into()];
-        args.extend(key.iter().map(|(_, v)| v.value()));
-        c.execute(
-            &format!(
-                "UPDATE {table} SET case_id = ?1 WHERE case_id = ?2 AND {}",
-                key_sql(keys, 3)
-            ),
-            params_from_iter(args.iter()),
-        )?;
+        move_row(c, table, keys, key, &survivor, &merged)?;
     }
     for aside in &snap.set_aside {
         // Its parent (a project, a sample) may have been removed since: then it stays gone.
