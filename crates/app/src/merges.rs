@@ -4,7 +4,9 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use domain::authz::{Action, Actor, CaseListScope, Resource, RestrictedVisibility, authorize};
+use domain::authz::{
+    Action, Actor, CaseListScope, Resource, RestrictedVisibility, authorize, case_list_scope,
+};
 use domain::duplicates::merge::{PARTS, Side, default_side, differs, merged_profile};
 use domain::duplicates::{Comparison, Prepared};
 use domain::{CaseId, ValidationErrors};
@@ -58,10 +60,7 @@ pub struct Queue {
 /// The scope in which the actor handles duplicates: the offices they may merge in.
 fn merge_scope(actor: &Actor) -> Result<CaseListScope, Error> {
     authorize(actor, Action::MergeCases, Resource::Programme)?;
-    Ok(CaseListScope {
-        office: actor.office,
-        restricted: RestrictedVisibility::All,
-    })
+    case_list_scope(actor).ok_or(Error::new(ErrorKind::Forbidden))
 }
 
 /// The duplicates queue of the actor's offices: likely pairs from the last scan, with the

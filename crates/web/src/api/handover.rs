@@ -167,10 +167,7 @@ pub async fn create(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<NewHandoverJson>,
 ) -> Result<Response, AppError> {
-    let consent_date = time::Date::parse(
-        body.consent_date.trim(),
-        &time::format_description::well_known::Iso8601::DATE,
-    );
+    let consent_date = domain::case::date::parse(body.consent_date.trim()).ok_or(());
     let Ok(consent_date) = consent_date else {
         let mut e = domain::ValidationErrors::new();
         e.add("consent_date", "error-date-format");

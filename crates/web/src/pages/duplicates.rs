@@ -54,7 +54,8 @@ fn born(tr: &Tr, p: &ReturneeProfile) -> String {
     }
 }
 
-fn likeness(tr: &Tr, score: f64) -> String {
+/// How alike two records are, in percent (the registration warning says it the same way).
+pub(crate) fn likeness(tr: &Tr, score: f64) -> String {
     tr.t1(
         "match-likeness-percent",
         "percent",

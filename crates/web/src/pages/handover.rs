@@ -333,14 +333,14 @@ pub async fn record_consent(
     Path(id): Path<String>,
     CsrfForm { caller, form }: CsrfForm<ConsentForm>,
 ) -> Result<Response, AppError> {
+    // An unreadable date is named here; a missing one by the use case.
+    let mut typed = ValidationErrors::new();
+    let consent_date =
+        crate::forms::read::date(&mut typed, "consent_date", &form.consent_date, false);
     let input = app::handover::HandoverInput {
         partner: form.partner.clone(),
         agreed: form.agreed == "yes",
-        consent_date: time::Date::parse(
-            form.consent_date.trim(),
-            &time::format_description::well_known::Iso8601::DATE,
-        )
-        .ok(),
+        consent_date,
         consent_method: ConsentMethod::parse(&form.consent_method),
         shared: SharedScope {
             assessments: form
@@ -357,15 +357,7 @@ pub async fn record_consent(
         Ok(_) => Ok(Redirect::to(&format!("/cases/{id}/handover#handovers")).into_response()),
         Err(e) if e.kind == app::ErrorKind::Validation => {
             let mut fields = e.fields.clone();
-            if !form.consent_date.trim().is_empty()
-                && time::Date::parse(
-                    form.consent_date.trim(),
-                    &time::format_description::well_known::Iso8601::DATE,
-                )
-                .is_err()
-            {
-                fields.add("consent_date", "error-date-format");
-            }
+            fields.merge(typed);
             let page = case_page(&state, &tr, &caller, &id, &form, &fields).await?;
             render_status(StatusCode::UNPROCESSABLE_ENTITY, &page)
         }

@@ -2,10 +2,10 @@
 
 use std::sync::Arc;
 
+use domain::Role;
 use domain::audit::AuditAction;
 use domain::case::CaseStage;
 use domain::pathway::plan::PlanContent;
-use domain::{CaseId, Role};
 use store::*;
 use time::macros::date;
 
@@ -111,7 +111,6 @@ async fn distinct_pairs_and_the_queue(s: &Arc<dyn Store>) {
             .count(),
         1
     );
-    let _ = everyone();
 }
 
 async fn merge_moves_everything_and_undo_splits_back(s: &Arc<dyn Store>) {
@@ -275,5 +274,4 @@ async fn merge_moves_everything_and_undo_splits_back(s: &Arc<dyn Store>) {
         .await
         .unwrap();
     assert!(found.iter().any(|c| c.id == merged.id));
-    let _: CaseId = back.id;
 }

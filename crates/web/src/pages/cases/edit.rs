@@ -46,11 +46,7 @@ impl MatchView {
     fn of(tr: &Tr, m: &app::cases::PossibleMatch) -> Self {
         let (c, p) = (&m.case, &m.case.profile);
         Self {
-            likeness: tr.t1(
-                "match-likeness-percent",
-                "percent",
-                tr.number((m.comparison.score * 100.0).round() as i64),
-            ),
+            likeness: crate::pages::duplicates::likeness(tr, m.comparison.score),
             why: tr.duplicate_explanation(&m.comparison),
             id: c.id.to_string(),
             href: format!("/cases/{}", c.id),
