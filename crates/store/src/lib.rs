@@ -11,9 +11,11 @@ pub mod files;
 mod handovers;
 mod merges;
 mod model;
+pub mod postgres;
 mod results;
 mod samples;
 mod spot_checks;
+mod sql;
 mod sqlite;
 
 use async_trait::async_trait;
@@ -31,6 +33,7 @@ pub use merges::{
     MergeRecord, MergeStore, MergedCase, NewMerge, PairSlice, QueuedPair, ScanSummary,
 };
 pub use model::*;
+pub use postgres::PgStore;
 pub use results::ResultStore;
 pub use samples::{NewSample, SampleRecord, SampleStore, SampledCase};
 pub use spot_checks::{NewSpotCheck, SpotCheckItem, SpotCheckRecord, SpotCheckStore, SpotItem};

@@ -12,8 +12,8 @@ pub mod backup;
 mod case_batches;
 pub(crate) mod cases;
 mod community;
+mod db;
 mod export_jobs;
-mod feedback;
 mod field;
 mod files;
 mod forms;
@@ -39,6 +39,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
+pub(crate) use db::Lite;
 use domain::consent::ConsentRecord;
 use domain::{CaseId, OfficeCode, OfficeId, UserId, Username};
 use r2d2_sqlite::SqliteConnectionManager;
@@ -523,7 +524,7 @@ impl SqliteStore {
     /// indexed lookups (well under a millisecond); handing each to a blocking-thread pool cost
     /// more in thread switches than the query itself (see docs/benchmarks.md). Long work goes
     /// through [`Self::write_blocking`] instead.
-    async fn read<T, F>(&self, f: F) -> Result<T>
+    pub(crate) async fn read<T, F>(&self, f: F) -> Result<T>
     where
         T: Send + 'static,
         F: FnOnce(&Connection) -> Result<T> + Send + 'static,
@@ -534,7 +535,7 @@ impl SqliteStore {
 
     /// Runs a short write on the writer connection: all of it or nothing, answered once it is
     /// committed (possibly together with writes queued at the same time).
-    async fn write<T, F>(&self, f: F) -> Result<T>
+    pub(crate) async fn write<T, F>(&self, f: F) -> Result<T>
     where
         T: Send + 'static,
         F: FnOnce(&Tx<'_>) -> Result<T> + Send + 'static,
@@ -543,7 +544,7 @@ impl SqliteStore {
     }
 
     /// A long write (bulk loads), committed in a transaction of its own.
-    async fn write_blocking<T, F>(&self, f: F) -> Result<T>
+    pub(crate) async fn write_blocking<T, F>(&self, f: F) -> Result<T>
     where
         T: Send + 'static,
         F: FnOnce(&Tx<'_>) -> Result<T> + Send + 'static,

@@ -7,4 +7,5 @@ mod backup;
 mod conformance;
 mod coverage;
 mod instance;
+mod postgres;
 mod sqlite;

@@ -1,0 +1,143 @@
+//! The SQL shared by both engines: one connection trait ([`Db`]), the values that cross it and
+//! the rows that come back.
+//!
+//! A part of the store written against [`Db`] runs unchanged on SQLite and PostgreSQL. Its SQL
+//! is the portable kind (standard SQL, `ON CONFLICT`, numbered `?N` parameters that the
+//! PostgreSQL side renumbers as `$N`); where the engines really differ, the code asks
+//! [`Db::engine`] and says both forms side by side.
+//!
+//! The trait's futures are plain `async fn`s: on SQLite each one has finished by its first poll
+//! (the work is synchronous, run on the writer's or a reader's thread by [`now`]); on
+//! PostgreSQL they are the driver's network round trips.
+
+pub(crate) mod audit;
+pub(crate) mod feedback;
+mod value;
+
+pub(crate) use value::{FromValue, Row, Value};
+
+use std::future::Future;
+use std::pin::pin;
+use std::task::{Context, Poll, Waker};
+
+use crate::{Result, StoreError};
+
+/// Which engine a connection talks to, for the few statements written twice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Engine {
+    Sqlite,
+    Postgres,
+}
+
+/// One connection (inside a transaction when writing), on either engine.
+#[allow(async_fn_in_trait)] // crate-private: callers see the concrete engine's futures.
+pub(crate) trait Db {
+    fn engine(&self) -> Engine;
+
+    /// Runs one statement; answers how many rows it changed.
+    async fn exec(&self, sql: &str, args: &[Value]) -> Result<u64>;
+
+    /// Runs one query and reads all its rows.
+    async fn rows(&self, sql: &str, args: &[Value]) -> Result<Vec<Row>>;
+
+    /// Runs statements without parameters, one after the other.
+    async fn batch(&self, sql: &str) -> Result<()>;
+
+    /// The first row of a query, if any.
+    async fn opt(&self, sql: &str, args: &[Value]) -> Result<Option<Row>> {
+        Ok(self.rows(sql, args).await?.into_iter().next())
+    }
+
+    /// The first row of a query; `NotFound` when there is none.
+    async fn one(&self, sql: &str, args: &[Value]) -> Result<Row> {
+        self.opt(sql, args).await?.ok_or(StoreError::NotFound)
+    }
+
+    /// The first column of the first row, read as `T`.
+    async fn value<T: FromValue>(&self, sql: &str, args: &[Value]) -> Result<T> {
+        self.one(sql, args).await?.get(0)
+    }
+}
+
+/// The arguments of a statement: `args![a, b]` turns each into a [`Value`].
+macro_rules! args {
+    ($($e:expr),* $(,)?) => {
+        [$($crate::sql::Value::from($e)),*]
+    };
+}
+pub(crate) use args;
+
+/// Runs a future made of SQLite calls to its end. Those calls do their work when first polled
+/// and never wait, so one poll finishes it; a future that waits is a programming error,
+/// reported rather than spun on.
+pub(crate) fn now<T>(fut: impl Future<Output = Result<T>>) -> Result<T> {
+    let mut fut = pin!(fut);
+    match fut.as_mut().poll(&mut Context::from_waker(Waker::noop())) {
+        Poll::Ready(r) => r,
+        Poll::Pending => Err(StoreError::Database(
+            "a SQLite call waited: only PostgreSQL calls may".into(),
+        )),
+    }
+}
+
+/// SQLite's `?N` (and bare `?`) parameters as PostgreSQL's `$N`, outside quoted text.
+pub(crate) fn numbered_parameters(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len() + 8);
+    let mut next = 1;
+    let mut quoted = None::<char>;
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (quoted, c) {
+            (Some(q), c) if c == q => quoted = None,
+            (Some(_), _) => {}
+            (None, '\'' | '"') => quoted = Some(c),
+            (None, '?') => {
+                out.push('$');
+                if chars.peek().is_some_and(char::is_ascii_digit) {
+                    while let Some(d) = chars.next_if(char::is_ascii_digit) {
+                        out.push(d);
+                    }
+                } else {
+                    out.push_str(&next.to_string());
+                    next += 1;
+                }
+                continue;
+            }
+            _ => {}
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Reads a column holding one of the domain's named values, failing loudly on an unknown one.
+pub(crate) fn named<T>(idx: usize, value: &str, parse: impl Fn(&str) -> Option<T>) -> Result<T> {
+    parse(value).ok_or_else(|| bad_column(idx, format!("unexpected value {value:?}")))
+}
+
+pub(crate) fn uuid(idx: usize, value: &str) -> Result<uuid::Uuid> {
+    uuid::Uuid::parse_str(value).map_err(|e| bad_column(idx, e.to_string()))
+}
+
+pub(crate) fn from_json<T: serde::de::DeserializeOwned>(idx: usize, s: &str) -> Result<T> {
+    serde_json::from_str(s).map_err(|e| bad_column(idx, e.to_string()))
+}
+
+pub(crate) fn bad_column(idx: usize, why: String) -> StoreError {
+    StoreError::Database(format!("column {idx}: {why}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parameters_are_numbered_outside_quotes() {
+        assert_eq!(
+            numbered_parameters("SELECT a FROM t WHERE b = ?2 AND c = '?' AND d = ?1"),
+            "SELECT a FROM t WHERE b = $2 AND c = '?' AND d = $1"
+        );
+        assert_eq!(numbered_parameters("VALUES (?, ?)"), "VALUES ($1, $2)");
+        assert_eq!(numbered_parameters("x = ?12"), "x = $12");
+    }
+}

@@ -1,0 +1,40 @@
+//! The store on PostgreSQL: migrations, values on the wire, and the conformance suite's parts
+//! that run there so far. Each test makes a schema of its own in the cluster named by
+//! `REINTEGRA_TEST_POSTGRES` (scripts/test starts a private one); without it the tests fail
+//! and say how to get one, unless it is set to `skip`.
+
+use std::sync::Arc;
+
+use store::PgStore;
+
+use super::conformance;
+
+/// A fresh store in a new schema, or `None` when PostgreSQL tests are skipped on purpose.
+pub async fn fresh() -> Option<PgStore> {
+    let url = std::env::var("REINTEGRA_TEST_POSTGRES").unwrap_or_default();
+    if url == "skip" {
+        eprintln!("PostgreSQL tests skipped (REINTEGRA_TEST_POSTGRES=skip)");
+        return None;
+    }
+    assert!(
+        !url.is_empty(),
+        "REINTEGRA_TEST_POSTGRES is not set: run scripts/test, or start a cluster with \
+         `scripts/pg-cluster start DIR PORT` and export the address it prints \
+         (or set it to `skip`)"
+    );
+    Some(PgStore::connect_to_new_schema(&url, 4).await.unwrap())
+}
+
+#[tokio::test]
+async fn migrations_apply_once_on_a_fresh_schema() {
+    let Some(s) = fresh().await else { return };
+    assert_eq!(s.migrations_applied().await.unwrap(), 38);
+    // A second instance starting on the same schema applies nothing again.
+    assert_eq!(s.migrate().await.unwrap(), 0);
+}
+
+#[tokio::test]
+async fn feedback_conforms() {
+    let Some(s) = fresh().await else { return };
+    conformance::feedback::run(Arc::new(s)).await;
+}
