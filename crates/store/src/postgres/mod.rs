@@ -144,6 +144,15 @@ impl PgStore {
         f(&db, &args).await
     }
 
+    /// A long write (bulk loads): on PostgreSQL, the same as any write.
+    pub(crate) async fn write_blocking<A, T, F>(&self, args: A, f: F) -> Result<T>
+    where
+        A: Sync,
+        F: for<'a> Fn(&'a Pg<'a>, &'a A) -> Fut<'a, T>,
+    {
+        self.write(args, f).await
+    }
+
     /// Runs a write as one serializable transaction: all of it or nothing, run again from the
     /// start when it collided with a concurrent transaction.
     pub(crate) async fn write<A, T, F>(&self, args: A, f: F) -> Result<T>

@@ -8,7 +8,7 @@ use domain::authz::CaseListScope;
 use domain::consent::ConsentRecord;
 use domain::me::samples::{Coverage, FrameCase};
 use domain::me::spot_checks::SpotOutcome;
-use domain::{CaseId, OfficeCode, OfficeId, UserId, Username};
+use domain::{CaseId, OfficeId, UserId};
 use time::{Date, OffsetDateTime};
 
 use super::PgStore;
@@ -138,189 +138,6 @@ impl RetentionStore for PgStore {
 }
 
 #[async_trait]
-impl AccountStore for PgStore {
-    async fn health(&self) -> Result<()> {
-        Err(unported("AccountStore"))
-    }
-    async fn list_offices(&self) -> Result<Vec<Office>> {
-        Err(unported("AccountStore"))
-    }
-    async fn office(&self, id: OfficeId) -> Result<Office> {
-        Err(unported("AccountStore"))
-    }
-    async fn office_by_code(&self, code: &OfficeCode) -> Result<Option<Office>> {
-        Err(unported("AccountStore"))
-    }
-    async fn ensure_office(&self, code: &OfficeCode, name: &str) -> Result<Office> {
-        Err(unported("AccountStore"))
-    }
-    async fn count_users(&self) -> Result<u64> {
-        Err(unported("AccountStore"))
-    }
-    async fn create_user(&self, user: NewUser, audit: AuditContext) -> Result<User> {
-        Err(unported("AccountStore"))
-    }
-    async fn user(&self, id: UserId) -> Result<User> {
-        Err(unported("AccountStore"))
-    }
-    async fn user_by_username(&self, username: &Username) -> Result<Option<User>> {
-        Err(unported("AccountStore"))
-    }
-    async fn list_users(&self) -> Result<Vec<User>> {
-        Err(unported("AccountStore"))
-    }
-    async fn case_managers(&self, office: Option<OfficeId>) -> Result<Vec<User>> {
-        Err(unported("AccountStore"))
-    }
-    async fn set_password(
-        &self,
-        user: UserId,
-        hash: String,
-        must_change: bool,
-        keep_session: Option<&str>,
-        audit: AuditContext,
-    ) -> Result<()> {
-        Err(unported("AccountStore"))
-    }
-    async fn set_preferred_language(
-        &self,
-        user: UserId,
-        language: &str,
-        audit: AuditContext,
-    ) -> Result<()> {
-        Err(unported("AccountStore"))
-    }
-    async fn create_session(&self, session: NewSession) -> Result<()> {
-        Err(unported("AccountStore"))
-    }
-    async fn session(&self, token_hash: &str) -> Result<Option<(Session, User)>> {
-        Err(unported("AccountStore"))
-    }
-    async fn touch_session(&self, token_hash: &str, now: OffsetDateTime) -> Result<()> {
-        Err(unported("AccountStore"))
-    }
-    async fn delete_session(&self, token_hash: &str) -> Result<()> {
-        Err(unported("AccountStore"))
-    }
-    async fn record_login_failure(&self, keys: &[String], at: OffsetDateTime) -> Result<()> {
-        Err(unported("AccountStore"))
-    }
-    async fn count_login_failures(&self, key: &str, since: OffsetDateTime) -> Result<u32> {
-        Err(unported("AccountStore"))
-    }
-    async fn clear_login_failures(&self, key: &str) -> Result<()> {
-        Err(unported("AccountStore"))
-    }
-    async fn last_login_failure(&self, key: &str) -> Result<Option<OffsetDateTime>> {
-        Err(unported("AccountStore"))
-    }
-    async fn login_failures_under(
-        &self,
-        prefix: &str,
-        since: OffsetDateTime,
-    ) -> Result<Vec<(String, OffsetDateTime)>> {
-        Err(unported("AccountStore"))
-    }
-    async fn remember_device(
-        &self,
-        user: UserId,
-        token_hash: &str,
-        at: OffsetDateTime,
-    ) -> Result<()> {
-        Err(unported("AccountStore"))
-    }
-    async fn is_known_device(&self, user: UserId, token_hash: &str) -> Result<bool> {
-        Err(unported("AccountStore"))
-    }
-    async fn two_factor(&self, user: UserId) -> Result<Option<TwoFactor>> {
-        Err(unported("AccountStore"))
-    }
-    async fn begin_two_factor(&self, user: UserId, secret: &str, at: OffsetDateTime) -> Result<()> {
-        Err(unported("AccountStore"))
-    }
-    async fn enable_two_factor(
-        &self,
-        user: UserId,
-        step: u64,
-        recovery_code_hashes: Vec<String>,
-        audit: AuditContext,
-    ) -> Result<()> {
-        Err(unported("AccountStore"))
-    }
-    async fn remove_two_factor(&self, user: UserId, audit: AuditContext) -> Result<()> {
-        Err(unported("AccountStore"))
-    }
-    async fn replace_recovery_codes(
-        &self,
-        user: UserId,
-        hashes: Vec<String>,
-        audit: AuditContext,
-    ) -> Result<()> {
-        Err(unported("AccountStore"))
-    }
-    async fn accept_code_step(&self, user: UserId, step: u64) -> Result<bool> {
-        Err(unported("AccountStore"))
-    }
-    async fn use_recovery_code(
-        &self,
-        user: UserId,
-        hash: &str,
-        at: OffsetDateTime,
-    ) -> Result<bool> {
-        Err(unported("AccountStore"))
-    }
-    async fn create_second_step(
-        &self,
-        token_hash: &str,
-        user: UserId,
-        at: OffsetDateTime,
-    ) -> Result<()> {
-        Err(unported("AccountStore"))
-    }
-    async fn second_step(&self, token_hash: &str) -> Result<Option<(UserId, OffsetDateTime)>> {
-        Err(unported("AccountStore"))
-    }
-    async fn delete_second_step(&self, token_hash: &str, now: OffsetDateTime) -> Result<()> {
-        Err(unported("AccountStore"))
-    }
-    async fn create_api_token(&self, token: NewApiToken, audit: AuditContext) -> Result<ApiToken> {
-        Err(unported("AccountStore"))
-    }
-    async fn api_tokens(&self, user: UserId) -> Result<Vec<ApiToken>> {
-        Err(unported("AccountStore"))
-    }
-    async fn revoke_api_token(
-        &self,
-        user: UserId,
-        id: uuid::Uuid,
-        audit: AuditContext,
-    ) -> Result<()> {
-        Err(unported("AccountStore"))
-    }
-    async fn user_by_api_token(
-        &self,
-        token_hash: &str,
-        kind: TokenKind,
-        now: OffsetDateTime,
-    ) -> Result<Option<(uuid::Uuid, User)>> {
-        Err(unported("AccountStore"))
-    }
-    async fn reply(&self, user: UserId, once_key: &str, route: &str) -> Result<Option<Reply>> {
-        Err(unported("AccountStore"))
-    }
-    async fn keep_reply(
-        &self,
-        user: UserId,
-        once_key: &str,
-        route: &str,
-        reply: Reply,
-        at: OffsetDateTime,
-    ) -> Result<()> {
-        Err(unported("AccountStore"))
-    }
-}
-
-#[async_trait]
 impl CaseStore for PgStore {
     async fn create_case(&self, case: NewCase, audit: AuditContext) -> Result<CaseRecord> {
         Err(unported("CaseStore"))
@@ -394,7 +211,8 @@ impl CaseStore for PgStore {
         Err(unported("CaseStore"))
     }
     async fn append_audit(&self, entry: NewAuditEntry) -> Result<()> {
-        Err(unported("CaseStore"))
+        self.write(entry, |db, e| Box::pin(crate::sql::audit::insert(db, e)))
+            .await
     }
     async fn audit_for_record(
         &self,
@@ -402,7 +220,11 @@ impl CaseStore for PgStore {
         record_id: &str,
         scope: AuditScope,
     ) -> Result<Vec<AuditEntry>> {
-        Err(unported("CaseStore"))
+        let ids = (record_type.to_string(), record_id.to_string());
+        self.read(ids, move |db, (t, i)| {
+            Box::pin(crate::sql::audit::for_record(db, t, i, scope))
+        })
+        .await
     }
 }
 

@@ -1,15 +1,12 @@
 //! Feedback and complaints, on both engines.
 
-use async_trait::async_trait;
 use domain::OfficeId;
 use domain::audit::{AuditAction, FieldChange};
 use domain::feedback::{ContactWay, FeedbackAbout, FeedbackKind, FeedbackStatus, NewFeedback};
 
-use super::{Db, Row, args, audit, named, now};
-use crate::sqlite::{Lite, SqliteStore};
+use super::{Db, Row, args, audit, named, on_both_engines};
 use crate::{
-    AuditContext, FeedbackChange, FeedbackIn, FeedbackRecord, FeedbackStore, PgStore, Result,
-    StoreError,
+    AuditContext, FeedbackChange, FeedbackIn, FeedbackRecord, FeedbackStore, Result, StoreError,
 };
 
 const COLUMNS: &str = "f.id, f.reference, f.office_id, o.code, f.kind, f.about, f.message,
@@ -160,51 +157,19 @@ async fn update<D: Db>(
         .ok_or(StoreError::NotFound)
 }
 
-#[async_trait]
-impl FeedbackStore for SqliteStore {
-    async fn leave_feedback(&self, f: FeedbackIn) -> Result<FeedbackRecord> {
-        self.write(move |tx| now(leave(&Lite(tx), &f))).await
-    }
-    async fn feedback_list(&self, office: Option<OfficeId>) -> Result<Vec<FeedbackRecord>> {
-        self.read(move |c| now(list(&Lite(c), &office))).await
-    }
-    async fn feedback(&self, id: uuid::Uuid) -> Result<Option<FeedbackRecord>> {
-        self.read(move |c| now(by(&Lite(c), "f.id", id.to_string())))
-            .await
-    }
-    async fn update_feedback(
-        &self,
-        id: uuid::Uuid,
-        change: FeedbackChange,
-        audit: AuditContext,
-    ) -> Result<FeedbackRecord> {
-        self.write(move |tx| now(update(&Lite(tx), id, &change, &audit)))
-            .await
-    }
-}
-
-#[async_trait]
-impl FeedbackStore for PgStore {
-    async fn leave_feedback(&self, f: FeedbackIn) -> Result<FeedbackRecord> {
-        self.write(f, |db, f| Box::pin(leave(db, f))).await
-    }
-    async fn feedback_list(&self, office: Option<OfficeId>) -> Result<Vec<FeedbackRecord>> {
-        self.read(office, |db, office| Box::pin(list(db, office)))
-            .await
-    }
-    async fn feedback(&self, id: uuid::Uuid) -> Result<Option<FeedbackRecord>> {
-        self.read(id, |db, id| Box::pin(by(db, "f.id", id.to_string())))
-            .await
-    }
-    async fn update_feedback(
-        &self,
-        id: uuid::Uuid,
-        change: FeedbackChange,
-        audit: AuditContext,
-    ) -> Result<FeedbackRecord> {
-        self.write((change, audit), move |db, (change, audit)| {
-            Box::pin(update(db, id, change, audit))
-        })
-        .await
+on_both_engines! {
+    impl FeedbackStore {
+        write fn leave_feedback(&self, f: FeedbackIn) -> Result<FeedbackRecord> =
+            |db| leave(db, f);
+        read fn feedback_list(&self, office: Option<OfficeId>) -> Result<Vec<FeedbackRecord>> =
+            |db| list(db, office);
+        read fn feedback(&self, id: uuid::Uuid) -> Result<Option<FeedbackRecord>> =
+            |db| by(db, "f.id", id.to_string());
+        write fn update_feedback(
+            &self,
+            id: uuid::Uuid,
+            change: FeedbackChange,
+            audit: AuditContext,
+        ) -> Result<FeedbackRecord> = |db| update(db, *id, change, audit);
     }
 }

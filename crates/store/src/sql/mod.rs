@@ -10,8 +10,11 @@
 //! (the work is synchronous, run on the writer's or a reader's thread by [`now`]); on
 //! PostgreSQL they are the driver's network round trips.
 
+pub(crate) mod account_store;
+pub(crate) mod accounts;
 pub(crate) mod audit;
 pub(crate) mod feedback;
+pub(crate) mod two_factor;
 mod value;
 
 pub(crate) use value::{FromValue, Row, Value};
@@ -66,6 +69,63 @@ macro_rules! args {
     };
 }
 pub(crate) use args;
+
+/// Implements one of the store's traits for both engines from one list. Each method says
+/// whether it reads or writes, and the shared function that does it, given the connection:
+///
+/// ```ignore
+/// on_both_engines! {
+///     impl FeedbackStore {
+///         write fn leave_feedback(&self, f: FeedbackIn) -> Result<FeedbackRecord> =
+///             |db| leave(db, f);
+///     }
+/// }
+/// ```
+///
+/// In the function call, each argument is a reference to the method's argument (taken as its
+/// owned form: `&str` as `String`): a write on PostgreSQL may run again after a collision, and
+/// a write on SQLite runs on the writer's thread. Methods that need more than one call are
+/// written out for each engine after the list, in `sqlite { … }` and `postgres { … }`.
+macro_rules! on_both_engines {
+    (
+        impl $trait:path {
+            $(
+                $kind:ident fn $name:ident(&self $(, $arg:ident: $ty:ty)* $(,)?) -> $ret:ty =
+                    |$db:ident| $call:expr;
+            )*
+        }
+        $(sqlite { $($sqlite_item:item)* })?
+        $(postgres { $($pg_item:item)* })?
+    ) => {
+        #[async_trait::async_trait]
+        impl $trait for $crate::sqlite::SqliteStore {
+            $(
+                async fn $name(&self $(, $arg: $ty)*) -> $ret {
+                    let args = ($($arg.to_owned(),)*);
+                    self.$kind(move |c| {
+                        let ($($arg,)*) = &args;
+                        let $db = &$crate::sqlite::Lite(c);
+                        $crate::sql::now($call)
+                    })
+                    .await
+                }
+            )*
+            $($($sqlite_item)*)?
+        }
+
+        #[async_trait::async_trait]
+        impl $trait for $crate::postgres::PgStore {
+            $(
+                async fn $name(&self $(, $arg: $ty)*) -> $ret {
+                    let args = ($($arg.to_owned(),)*);
+                    self.$kind(args, |$db, ($($arg,)*)| Box::pin($call)).await
+                }
+            )*
+            $($($pg_item)*)?
+        }
+    };
+}
+pub(crate) use on_both_engines;
 
 /// Runs a future made of SQLite calls to its end. Those calls do their work when first polled
 /// and never wait, so one poll finishes it; a future that waits is a programming error,

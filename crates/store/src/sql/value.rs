@@ -82,6 +82,12 @@ impl From<Vec<u8>> for Value {
     }
 }
 
+impl From<&Vec<u8>> for Value {
+    fn from(v: &Vec<u8>) -> Self {
+        Value::Blob(v.clone())
+    }
+}
+
 impl From<&[u8]> for Value {
     fn from(v: &[u8]) -> Self {
         Value::Blob(v.to_vec())

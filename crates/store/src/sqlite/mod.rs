@@ -29,9 +29,7 @@ mod referrals;
 mod retention;
 mod rss;
 mod store_api;
-mod store_api_accounts;
 mod store_api_field;
-mod two_factor;
 mod writer;
 
 use std::path::{Path, PathBuf};
@@ -41,7 +39,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 pub(crate) use db::Lite;
 use domain::consent::ConsentRecord;
-use domain::{CaseId, OfficeCode, OfficeId, UserId, Username};
+use domain::{CaseId, OfficeId, UserId};
 use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::{Connection, TransactionBehavior, params};
 use time::OffsetDateTime;
@@ -49,8 +47,8 @@ pub(crate) use writer::Tx;
 
 use crate::model::*;
 use crate::{
-    AccountStore, AttachmentStore, AuditContext, CaseStore, DocumentStore, FieldStore, FormStore,
-    PathwayStore, ReferralStore, Result, ResultStore, StoreError,
+    AttachmentStore, AuditContext, CaseStore, DocumentStore, FieldStore, FormStore, PathwayStore,
+    ReferralStore, Result, ResultStore, StoreError,
 };
 
 const MIGRATIONS: &[(i64, &str, &str)] = &[

@@ -38,3 +38,9 @@ async fn feedback_conforms() {
     let Some(s) = fresh().await else { return };
     conformance::feedback::run(Arc::new(s)).await;
 }
+
+#[tokio::test]
+async fn accounts_conform() {
+    let Some(s) = fresh().await else { return };
+    conformance::accounts::run(Arc::new(s)).await;
+}
