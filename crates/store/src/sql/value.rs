@@ -76,6 +76,13 @@ impl From<OffsetDateTime> for Value {
     }
 }
 
+/// A calendar date is stored as ISO text (YYYY-MM-DD).
+impl From<time::Date> for Value {
+    fn from(v: time::Date) -> Self {
+        Value::Text(v.to_string())
+    }
+}
+
 impl From<Vec<u8>> for Value {
     fn from(v: Vec<u8>) -> Self {
         Value::Blob(v)
@@ -186,6 +193,13 @@ impl FromValue for OffsetDateTime {
     }
 }
 
+impl FromValue for time::Date {
+    fn from_value(idx: usize, v: &Value) -> Result<Self> {
+        let text = String::from_value(idx, v)?;
+        super::named(idx, &text, domain::case::date::parse)
+    }
+}
+
 impl<T: FromValue> FromValue for Option<T> {
     fn from_value(idx: usize, v: &Value) -> Result<Self> {
         match v {
@@ -231,12 +245,17 @@ mod tests {
             Value::from(None::<String>),
             Value::from("x"),
             Value::from(2.5),
+            Value::from(time::macros::date!(2026 - 03 - 01)),
         ]);
         assert_eq!(row.get::<i64>(0).unwrap(), 7);
         assert!(row.get::<bool>(1).unwrap());
         assert_eq!(row.get::<Option<String>>(2).unwrap(), None);
         assert_eq!(row.text(3).unwrap(), "x");
         assert_eq!(row.get::<f64>(4).unwrap(), 2.5);
+        assert_eq!(
+            row.get::<time::Date>(5).unwrap(),
+            time::macros::date!(2026 - 03 - 01)
+        );
         assert!(row.get::<String>(0).is_err());
         assert!(row.get::<i64>(9).is_err());
     }
