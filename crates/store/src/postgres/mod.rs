@@ -14,8 +14,10 @@ mod unported;
 mod value;
 
 use std::future::Future;
+use std::path::Path;
 use std::pin::Pin;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
@@ -26,6 +28,7 @@ use db::{Conn, error};
 
 use crate::sql::Db;
 
+use crate::files::FileStore;
 use crate::{Result, StoreError};
 
 /// A boxed future borrowing a connection: what a write's body returns, so that it can be run
@@ -41,6 +44,9 @@ pub const DEFAULT_POOL_SIZE: usize = 16;
 #[derive(Clone)]
 pub struct PgStore {
     pool: Pool,
+    /// Files given as answers and uploaded: kept by content in a directory that every instance
+    /// sharing the database must share (a network volume), referred to from the database.
+    pub(crate) files: Arc<FileStore>,
 }
 
 impl std::fmt::Debug for PgStore {
@@ -55,13 +61,19 @@ pub fn is_postgres_url(url: &str) -> bool {
 }
 
 impl PgStore {
-    /// Connects to the database at `url` and applies pending migrations.
-    pub async fn connect(url: &str, pool_size: usize) -> Result<Self> {
-        Self::connect_in(url, None, pool_size).await
+    /// Connects to the database at `url` and applies pending migrations. Files are kept in
+    /// `files_dir`.
+    pub async fn connect(url: &str, files_dir: &Path, pool_size: usize) -> Result<Self> {
+        Self::connect_in(url, None, files_dir, pool_size).await
     }
 
     /// The same, with every table in `schema` (which must exist): each test gets its own.
-    pub async fn connect_in(url: &str, schema: Option<&str>, pool_size: usize) -> Result<Self> {
+    pub async fn connect_in(
+        url: &str,
+        schema: Option<&str>,
+        files_dir: &Path,
+        pool_size: usize,
+    ) -> Result<Self> {
         let mut config = tokio_postgres::Config::from_str(url)
             .map_err(|e| StoreError::Database(format!("the database address is not valid: {e}")))?;
         if let Some(schema) = schema {
@@ -90,14 +102,21 @@ impl PgStore {
             .runtime(deadpool_postgres::Runtime::Tokio1)
             .build()
             .map_err(|e| StoreError::Database(e.to_string()))?;
-        let store = PgStore { pool };
+        let store = PgStore {
+            pool,
+            files: Arc::new(FileStore::new(files_dir.to_path_buf(), None)),
+        };
         migrations::migrate(&store).await?;
         Ok(store)
     }
 
     /// Connects into a new, empty schema of its own in the database at `url` (named
     /// `t_<random>`): every test gets a fresh store in one shared cluster.
-    pub async fn connect_to_new_schema(url: &str, pool_size: usize) -> Result<Self> {
+    pub async fn connect_to_new_schema(
+        url: &str,
+        files_dir: &Path,
+        pool_size: usize,
+    ) -> Result<Self> {
         let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
             .await
             .map_err(error)?;
@@ -109,7 +128,7 @@ impl PgStore {
             .map_err(error)?;
         drop(client);
         let _ = driver.await;
-        Self::connect_in(url, Some(&schema), pool_size).await
+        Self::connect_in(url, Some(&schema), files_dir, pool_size).await
     }
 
     /// Applies the migrations not yet applied (instances starting together apply each once);

@@ -9,8 +9,9 @@ use store::PgStore;
 
 use super::conformance;
 
-/// A fresh store in a new schema, or `None` when PostgreSQL tests are skipped on purpose.
-pub async fn fresh() -> Option<PgStore> {
+/// A fresh store in a new schema (its files in a temporary directory, kept alive with it), or
+/// `None` when PostgreSQL tests are skipped on purpose.
+pub async fn fresh() -> Option<(tempfile::TempDir, PgStore)> {
     let url = std::env::var("REINTEGRA_TEST_POSTGRES").unwrap_or_default();
     if url == "skip" {
         eprintln!("PostgreSQL tests skipped (REINTEGRA_TEST_POSTGRES=skip)");
@@ -22,12 +23,18 @@ pub async fn fresh() -> Option<PgStore> {
          `scripts/pg-cluster start DIR PORT` and export the address it prints \
          (or set it to `skip`)"
     );
-    Some(PgStore::connect_to_new_schema(&url, 4).await.unwrap())
+    let files = tempfile::tempdir().unwrap();
+    let store = PgStore::connect_to_new_schema(&url, files.path(), 4)
+        .await
+        .unwrap();
+    Some((files, store))
 }
 
 #[tokio::test]
 async fn migrations_apply_once_on_a_fresh_schema() {
-    let Some(s) = fresh().await else { return };
+    let Some((_files, s)) = fresh().await else {
+        return;
+    };
     assert_eq!(s.migrations_applied().await.unwrap(), 38);
     // A second instance starting on the same schema applies nothing again.
     assert_eq!(s.migrate().await.unwrap(), 0);
@@ -35,12 +42,16 @@ async fn migrations_apply_once_on_a_fresh_schema() {
 
 #[tokio::test]
 async fn feedback_conforms() {
-    let Some(s) = fresh().await else { return };
+    let Some((_files, s)) = fresh().await else {
+        return;
+    };
     conformance::feedback::run(Arc::new(s)).await;
 }
 
 #[tokio::test]
 async fn accounts_conform() {
-    let Some(s) = fresh().await else { return };
+    let Some((_files, s)) = fresh().await else {
+        return;
+    };
     conformance::accounts::run(Arc::new(s)).await;
 }
