@@ -3,7 +3,7 @@
 //! post again gets that reply instead of making the change a second time.
 
 use domain::UserId;
-use store::Reply;
+use store::{Reply, ReplyClaim};
 
 use crate::{App, Error};
 
@@ -12,14 +12,16 @@ pub fn valid_key(key: &str) -> bool {
     (16..=128).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_graphic())
 }
 
-/// The reply already given to this post, if it was made before.
-pub async fn replayed(
-    app: &App,
-    user: UserId,
-    key: &str,
-    route: &str,
-) -> Result<Option<Reply>, Error> {
-    Ok(app.store.reply(user, key, route).await?)
+/// Who answers this post: this copy, or the reply already given, or (while another copy,
+/// maybe at another server, is being answered) nobody yet.
+pub async fn claim(app: &App, user: UserId, key: &str, route: &str) -> Result<ReplyClaim, Error> {
+    Ok(app.store.claim_reply(user, key, route, app.now()).await?)
+}
+
+/// Gives up the claim of a post that kept no reply (a refused form), so that its corrected copy
+/// is answered.
+pub async fn release(app: &App, user: UserId, key: &str, route: &str) -> Result<(), Error> {
+    Ok(app.store.release_reply(user, key, route).await?)
 }
 
 /// Keeps the reply to a post, for a repeat of it.

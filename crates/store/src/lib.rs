@@ -329,8 +329,20 @@ pub trait AccountStore: Send + Sync + 'static {
     ) -> Result<Option<(uuid::Uuid, User)>>;
     /// The reply kept for a post the user sent with this one-time key to this route.
     async fn reply(&self, user: UserId, once_key: &str, route: &str) -> Result<Option<Reply>>;
-    /// Keeps the reply to a post sent with a one-time key (the first kept wins), and forgets
-    /// replies older than a day.
+    /// Claims the answering of a post sent with a one-time key: the first copy to ask gets
+    /// `Mine`; later copies get the kept reply, or `InProgress` while the first is answered. A
+    /// claim left unanswered for ten minutes (its server stopped) is given to the next copy.
+    async fn claim_reply(
+        &self,
+        user: UserId,
+        once_key: &str,
+        route: &str,
+        at: OffsetDateTime,
+    ) -> Result<ReplyClaim>;
+    /// Gives up a claim whose post kept no reply (it was refused), so a corrected copy runs.
+    async fn release_reply(&self, user: UserId, once_key: &str, route: &str) -> Result<()>;
+    /// Keeps the reply to a post sent with a one-time key (the first kept wins, and it answers
+    /// a claim), and forgets replies older than a day.
     async fn keep_reply(
         &self,
         user: UserId,

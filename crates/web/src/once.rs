@@ -2,13 +2,14 @@
 //! afresh for each page shown) and API clients may send an `Idempotency-Key` header; the reply
 //! to a post with a key is kept, and the same post again (a double click, the browser
 //! resubmitting, a client retrying after a lost answer) gets that reply without the change
-//! being made twice. Two copies arriving together are taken one after the other.
+//! being made twice. Two copies arriving together, at one server or at two sharing the
+//! database, are answered once: the first claims the post in the database, the other waits for
+//! its reply.
 //!
 //! Only replies that made something happen are kept: a redirect, or a JSON answer of the API.
 //! A refused post (a form to fix) keeps nothing, so the corrected form goes through.
 
-use std::collections::HashMap;
-use std::sync::{Arc, LazyLock, Mutex};
+use std::time::{Duration, Instant};
 
 use axum::body::{Body, to_bytes};
 use axum::extract::{Request, State};
@@ -16,7 +17,7 @@ use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use domain::UserId;
-use store::Reply;
+use store::{Reply, ReplyClaim};
 
 use crate::AppState;
 use crate::auth::Caller;
@@ -29,12 +30,10 @@ pub const HEADER: &str = "idempotency-key";
 /// The largest API answer kept for a repeat.
 const MAX_KEPT_BODY: usize = 256 * 1024;
 
-type Turn = Arc<tokio::sync::Mutex<()>>;
-/// A post: who sent it, its one-time key, its method and path.
-type Slot = (UserId, String, String);
-
-/// Posts being answered: a second copy waits for the first.
-static IN_FLIGHT: LazyLock<Mutex<HashMap<Slot, Turn>>> = LazyLock::new(Default::default);
+/// How often a copy waiting for another's reply looks again.
+const LOOK_AGAIN: Duration = Duration::from_millis(50);
+/// How long a copy waits for another's reply before saying it is still being answered.
+const WAIT_AT_MOST: Duration = Duration::from_secs(120);
 
 pub async fn once_only(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let Some(caller) = req.extensions().get::<Caller>().cloned() else {
@@ -53,17 +52,29 @@ pub async fn once_only(State(state): State<AppState>, req: Request, next: Next) 
     };
     let route = format!("{} {}", req.method(), req.uri().path());
     let user = caller.user.id;
-    let slot = (user, key.clone(), route.clone());
-    let turn = IN_FLIGHT
-        .lock()
-        .map(|mut m| m.entry(slot.clone()).or_default().clone())
-        .unwrap_or_default();
-    let _mine = turn.lock().await;
-    let res = answer(&state, user, &key, &route, req, next).await;
-    if let Ok(mut m) = IN_FLIGHT.lock() {
-        m.remove(&slot);
+    let waiting_since = Instant::now();
+    loop {
+        match app::replies::claim(&state, user, &key, &route).await {
+            Ok(ReplyClaim::Mine) => return answer(&state, user, &key, &route, req, next).await,
+            Ok(ReplyClaim::Answered(reply)) => return replay(reply),
+            Ok(ReplyClaim::InProgress) if waiting_since.elapsed() < WAIT_AT_MOST => {
+                tokio::time::sleep(LOOK_AGAIN).await;
+            }
+            Ok(ReplyClaim::InProgress) => {
+                return crate::error::AppError::new(crate::error::ErrorKind::Conflict)
+                    .into_response();
+            }
+            Err(e) => return crate::error::AppError::from(e).into_response(),
+        }
     }
-    res
+}
+
+/// Gives up the claim of a post that kept no reply, so that a corrected copy is answered.
+async fn release(state: &AppState, user: UserId, key: &str, route: &str) {
+    if let Err(e) = app::replies::release(state, user, key, route).await {
+        // Left claimed, the post can be sent again with a new key (a reloaded form has one).
+        tracing::warn!(error = %e, "could not release the claim on a post");
+    }
 }
 
 async fn answer(
@@ -74,11 +85,6 @@ async fn answer(
     req: Request,
     next: Next,
 ) -> Response {
-    match app::replies::replayed(state, user, key, route).await {
-        Ok(Some(reply)) => return replay(reply),
-        Ok(None) => {}
-        Err(e) => return crate::error::AppError::from(e).into_response(),
-    }
     let res = next.run(req).await;
     let status = res.status();
     let location = res
@@ -103,9 +109,13 @@ async fn answer(
                 let kept = bytes.to_vec();
                 (Response::from_parts(parts, Body::from(bytes)), kept)
             }
-            Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+            Err(_) => {
+                release(state, user, key, route).await;
+                return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+            }
         }
     } else {
+        release(state, user, key, route).await;
         return res;
     };
     let reply = Reply {

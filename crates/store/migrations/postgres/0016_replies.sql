@@ -11,7 +11,8 @@ CREATE TABLE replies (
     location TEXT,
     content_type TEXT,
     body BYTEA NOT NULL,
-    created_at TEXT NOT NULL,
+    -- Unix seconds (SQLite's column says TEXT, but what it holds are these integers).
+    created_at BIGINT NOT NULL,
     PRIMARY KEY (user_id, once_key, route)
 );
 

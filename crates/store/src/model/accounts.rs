@@ -98,6 +98,18 @@ pub struct ApiToken {
     pub revoked_at: Option<OffsetDateTime>,
 }
 
+/// Who answers a post sent with a one-time key, when several copies of it arrive (a double
+/// click, a retry), possibly at different server instances.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ReplyClaim {
+    /// This copy answers it: run it, then keep or release the reply.
+    Mine,
+    /// It was answered already: give the same reply.
+    Answered(Reply),
+    /// Another copy is being answered right now: wait for its reply.
+    InProgress,
+}
+
 /// What was answered to a post sent with a one-time key, to answer a repeat of it the same way.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Reply {

@@ -117,6 +117,15 @@ on_both_engines! {
         ) -> Result<()> = |db| accounts::revoke_api_token(db, *user, *id, audit);
         read fn reply(&self, user: UserId, once_key: &str, route: &str) -> Result<Option<Reply>> =
             |db| accounts::reply(db, *user, once_key, route);
+        write fn claim_reply(
+            &self,
+            user: UserId,
+            once_key: &str,
+            route: &str,
+            at: OffsetDateTime,
+        ) -> Result<ReplyClaim> = |db| accounts::claim_reply(db, *user, once_key, route, *at);
+        write fn release_reply(&self, user: UserId, once_key: &str, route: &str) -> Result<()> =
+            |db| accounts::release_reply(db, *user, once_key, route);
         write fn keep_reply(
             &self,
             user: UserId,

@@ -508,7 +508,7 @@ pub(crate) async fn reply<D: Db>(
     let Some(r) = db
         .opt(
             "SELECT status, location, content_type, body FROM replies
-             WHERE user_id = ?1 AND once_key = ?2 AND route = ?3",
+             WHERE user_id = ?1 AND once_key = ?2 AND route = ?3 AND status > 0",
             &args![user.0, key, route],
         )
         .await?
@@ -523,6 +523,63 @@ pub(crate) async fn reply<D: Db>(
     }))
 }
 
+/// A claim is a reply row with status 0 (no HTTP status is 0) until the reply replaces it.
+const CLAIMED: i64 = 0;
+
+/// How long a claim holds before it counts as abandoned (its server stopped mid-answer): longer
+/// than any request is let run.
+const CLAIM_HOLDS: time::Duration = time::Duration::minutes(10);
+
+pub(crate) async fn claim_reply<D: Db>(
+    db: &D,
+    user: UserId,
+    key: &str,
+    route: &str,
+    at: OffsetDateTime,
+) -> Result<ReplyClaim> {
+    let claimed = db
+        .exec(
+            "INSERT INTO replies (user_id, once_key, route, status, location, content_type, body,
+                 created_at)
+             VALUES (?1, ?2, ?3, ?4, NULL, NULL, ?5, ?6)
+             ON CONFLICT (user_id, once_key, route) DO NOTHING",
+            &args![user.0, key, route, CLAIMED, Vec::<u8>::new(), at],
+        )
+        .await?;
+    if claimed == 1 {
+        return Ok(ReplyClaim::Mine);
+    }
+    let taken_over = db
+        .exec(
+            "UPDATE replies SET created_at = ?5
+             WHERE user_id = ?1 AND once_key = ?2 AND route = ?3 AND status = ?4
+               AND created_at < ?6",
+            &args![user.0, key, route, CLAIMED, at, at - CLAIM_HOLDS],
+        )
+        .await?;
+    if taken_over == 1 {
+        return Ok(ReplyClaim::Mine);
+    }
+    Ok(match reply(db, user, key, route).await? {
+        Some(kept) => ReplyClaim::Answered(kept),
+        None => ReplyClaim::InProgress,
+    })
+}
+
+pub(crate) async fn release_reply<D: Db>(
+    db: &D,
+    user: UserId,
+    key: &str,
+    route: &str,
+) -> Result<()> {
+    db.exec(
+        "DELETE FROM replies WHERE user_id = ?1 AND once_key = ?2 AND route = ?3 AND status = ?4",
+        &args![user.0, key, route, CLAIMED],
+    )
+    .await?;
+    Ok(())
+}
+
 pub(crate) async fn keep_reply<D: Db>(
     db: &D,
     user: UserId,
@@ -535,7 +592,10 @@ pub(crate) async fn keep_reply<D: Db>(
         "INSERT INTO replies (user_id, once_key, route, status, location, content_type, body,
              created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-         ON CONFLICT (user_id, once_key, route) DO NOTHING",
+         ON CONFLICT (user_id, once_key, route) DO UPDATE SET status = excluded.status,
+             location = excluded.location, content_type = excluded.content_type,
+             body = excluded.body, created_at = excluded.created_at
+         WHERE replies.status = 0",
         &args![
             user.0,
             key,

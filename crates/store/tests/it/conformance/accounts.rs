@@ -18,6 +18,7 @@ pub async fn run(s: Arc<dyn Store>) {
     password_change_is_stored_audited_and_ends_sessions(&s).await;
     api_tokens_record_use_belong_to_their_user_and_are_audited(&s).await;
     replies_to_posts_are_kept_once_per_key_and_route_for_a_day(&s).await;
+    copies_of_a_post_are_answered_once(&s).await;
     the_preferred_language_is_kept_and_its_changes_audited(&s).await;
     failures_are_found_by_key_and_prefix_and_devices_remembered(&s).await;
     two_step_codes_are_accepted_once_and_changes_audited(&s).await;
@@ -245,6 +246,47 @@ async fn replies_to_posts_are_kept_once_per_key_and_route_for_a_day(s: &Arc<dyn 
     .unwrap();
     assert_eq!(s.reply(u.id, "k1", "POST /cases").await.unwrap(), None);
     assert_eq!(s.reply(u.id, "k3", "POST /api").await.unwrap(), Some(json));
+}
+
+/// Two copies of one post (possibly at two servers): the first claims it, the second waits,
+/// then gets the first's reply; a refused post's claim is released; an abandoned claim passes on.
+async fn copies_of_a_post_are_answered_once(s: &Arc<dyn Store>) {
+    let office = s
+        .ensure_office(&OfficeCode::parse("clm").unwrap(), "Claims")
+        .await
+        .unwrap();
+    let u = user(s, "clm.cm", Role::CaseManager, Some(office.id)).await;
+    let claim = |key: &'static str, at| {
+        let s = s.clone();
+        async move { s.claim_reply(u.id, key, "POST /cases", at).await.unwrap() }
+    };
+    assert_eq!(claim("c1", NOW).await, ReplyClaim::Mine);
+    assert_eq!(claim("c1", NOW).await, ReplyClaim::InProgress);
+    // Nothing to replay while it is being answered.
+    assert_eq!(s.reply(u.id, "c1", "POST /cases").await.unwrap(), None);
+    let created = Reply {
+        status: 303,
+        location: Some("/cases/9".into()),
+        content_type: None,
+        body: Vec::new(),
+    };
+    s.keep_reply(u.id, "c1", "POST /cases", created.clone(), NOW)
+        .await
+        .unwrap();
+    assert_eq!(claim("c1", NOW).await, ReplyClaim::Answered(created));
+    // A refused post keeps nothing: its claim is released and the corrected copy runs.
+    assert_eq!(claim("c2", NOW).await, ReplyClaim::Mine);
+    s.release_reply(u.id, "c2", "POST /cases").await.unwrap();
+    assert_eq!(claim("c2", NOW).await, ReplyClaim::Mine);
+    // A claim whose server stopped answering passes on after ten minutes, not before.
+    assert_eq!(
+        claim("c2", NOW + time::Duration::minutes(9)).await,
+        ReplyClaim::InProgress
+    );
+    assert_eq!(
+        claim("c2", NOW + time::Duration::minutes(11)).await,
+        ReplyClaim::Mine
+    );
 }
 
 async fn offices_and_users(s: &Arc<dyn Store>) {
