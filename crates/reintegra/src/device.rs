@@ -1,7 +1,5 @@
 //! `reintegra device`: device accounts for field clients (ODK Collect, web forms).
 
-use std::sync::Arc;
-
 use anyhow::{Result, bail};
 use clap::Subcommand;
 use domain::Username;
@@ -34,7 +32,7 @@ pub async fn decrypt(data: &DataDir, key_file: &std::path::Path) -> Result<()> {
     let pem = std::fs::read_to_string(key_file)
         .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", key_file.display()))?;
     let key = app::field::private_key(&pem).map_err(|e| anyhow::anyhow!(e))?;
-    let app = app::App::new(Arc::new(open(data).await?));
+    let app = app::App::new(open(data).await?);
     let done = app::field::decrypt_waiting(&app, &key)
         .await
         .map_err(|e| anyhow::anyhow!("decryption stopped: {e}"))?;
@@ -63,7 +61,7 @@ pub async fn run(command: DeviceCommand) -> Result<()> {
             name,
             url,
         } => {
-            let app = app::App::new(Arc::new(open(&data).await?));
+            let app = app::App::new(open(&data).await?);
             let username = Username::parse(&username)?;
             let Some(user) = app.store.user_by_username(&username).await? else {
                 bail!("no user named {username}");

@@ -2,7 +2,6 @@
 //! them, with the rights and scope of a named user (and audited as theirs).
 
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
@@ -137,7 +136,7 @@ pub async fn run(command: ExportCommand) -> Result<()> {
     let passphrase = password_stdin
         .then(|| crate::backup::passphrase_from_stdin(false))
         .transpose()?;
-    let app = app::App::new(Arc::new(open(&data).await?));
+    let app = app::App::new(open(&data).await?);
     let actor = crate::actor_named(&app, &username).await?;
     let request = app::exports::CaseExport {
         filters,
@@ -163,7 +162,7 @@ async fn records(
         bail!("{} already exists: name a new file", out.display());
     }
     request.passphrase = Some(crate::backup::passphrase_from_stdin(false)?);
-    let app = app::App::new(Arc::new(open(&data).await?));
+    let app = app::App::new(open(&data).await?);
     let actor = crate::actor_named(&app, &username).await?;
     let exported = app::exports::export_records(&app, &actor, request).await;
     write_out(exported, &username, &out)

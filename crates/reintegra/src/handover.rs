@@ -101,7 +101,7 @@ pub async fn run(command: HandoverCommand) -> Result<()> {
             username,
             out,
         } => {
-            let app = app::App::new(Arc::new(open(&data).await?));
+            let app = app::App::new(open(&data).await?);
             let actor = crate::actor_named(&app, &username).await?;
             let view = app::handover::keys_view(&app, &actor).await.map_err(said)?;
             write_new(&out, view.public_key_file.as_bytes())?;
@@ -114,7 +114,7 @@ pub async fn run(command: HandoverCommand) -> Result<()> {
         } => {
             let text = std::fs::read_to_string(&keyfile)
                 .with_context(|| format!("cannot read {}", keyfile.display()))?;
-            let app = app::App::new(Arc::new(open(&data).await?));
+            let app = app::App::new(open(&data).await?);
             let actor = crate::actor_named(&app, &username).await?;
             let partner = app::handover::trust_partner(&app, &actor, &text)
                 .await
@@ -133,7 +133,7 @@ pub async fn run(command: HandoverCommand) -> Result<()> {
         } => {
             let key_file = std::fs::read_to_string(&to)
                 .with_context(|| format!("cannot read {}", to.display()))?;
-            let app = app::App::new(Arc::new(open(&data).await?));
+            let app = app::App::new(open(&data).await?);
             let actor = crate::actor_named(&app, &username).await?;
             let (_, bytes) =
                 app::handover::make_packet_for_key_file(&app, &actor, &case, &key_file)
@@ -154,7 +154,7 @@ pub async fn run(command: HandoverCommand) -> Result<()> {
                 bail!("{} is too large to be a packet", packet.display());
             }
             let bytes = std::fs::read(&packet)?;
-            let app = app::App::new(Arc::new(open(&data).await?));
+            let app = app::App::new(open(&data).await?);
             let actor = crate::actor_named(&app, &username).await?;
             let office = app::lookups::office_named_or_own(&app, &actor, office.as_deref())
                 .await

@@ -91,7 +91,7 @@ pub async fn run(command: ImportCommand) -> Result<()> {
     };
     let (facts, mut book) = read_file(&file, 1).await?;
     let table = book.remove(0);
-    let app = app::App::new(Arc::new(open(&data).await?));
+    let app = app::App::new(open(&data).await?);
     let actor = crate::actor_named(&app, &username).await?;
     let office = match office {
         Some(code) => {

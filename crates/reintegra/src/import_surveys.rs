@@ -17,7 +17,7 @@ pub async fn run(
     dry_run: bool,
 ) -> Result<()> {
     let (facts, book) = crate::import::read_file(&file, app::imports::surveys::MAX_SHEETS).await?;
-    let app = app::App::new(Arc::new(open(&data).await?));
+    let app = app::App::new(open(&data).await?);
     // The forms this release ships, as the server installs them when it starts.
     app::instruments::prepare(app.store.as_ref(), app.now()).await?;
     let actor = crate::actor_named(&app, &username).await?;

@@ -18,7 +18,7 @@ use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
 use domain::{OfficeCode, Role, Username};
 use store::prelude::*;
-use store::{DatabaseKey, SqliteStore};
+use store::{DatabaseKey, PgStore, SqliteStore};
 
 #[derive(Parser)]
 #[command(
@@ -40,6 +40,15 @@ struct DataDir {
     /// REINTEGRA_DATABASE_KEY; never on the command line).
     #[arg(long, env = "REINTEGRA_DATABASE_KEY_FILE")]
     database_key_file: Option<PathBuf>,
+    /// The database, when it is not SQLite in the data directory: a PostgreSQL address
+    /// (postgres://user@host:port/database) that several instances share. Give it in the
+    /// environment when it holds a password, not on the command line. The data directory then
+    /// holds only files, and must be shared by the instances too.
+    #[arg(long = "database", env = "REINTEGRA_DATABASE_URL")]
+    database: Option<String>,
+    /// How many connections to PostgreSQL this instance keeps open at most.
+    #[arg(long, env = "REINTEGRA_DATABASE_POOL", default_value_t = store::postgres::DEFAULT_POOL_SIZE)]
+    database_pool: usize,
 }
 
 /// The account named on the command line, as the actor the use cases authorize and audit: an
@@ -84,6 +93,40 @@ fn key_from(file: Option<&Path>, variable: &str) -> Result<Option<DatabaseKey>> 
 impl DataDir {
     fn key(&self) -> Result<Option<DatabaseKey>> {
         key_from(self.database_key_file.as_deref(), KEY_VARIABLE)
+    }
+
+    /// PostgreSQL's address when one is given; `None` for SQLite in the data directory.
+    fn postgres(&self) -> Result<Option<&str>> {
+        match self.database.as_deref().map(str::trim) {
+            None | Some("") => Ok(None),
+            Some(url) if store::postgres::is_postgres_url(url) => {
+                if self.database_key_file.is_some() || std::env::var_os(KEY_VARIABLE).is_some() {
+                    bail!(
+                        "a database key encrypts a SQLite database; PostgreSQL's data is \
+                         protected by its server (encrypted storage, TLS): remove the key"
+                    );
+                }
+                Ok(Some(url))
+            }
+            Some(_) => bail!(
+                "--database takes a PostgreSQL address (postgres://user@host:port/database); \
+                 leave it out for SQLite in the data directory"
+            ),
+        }
+    }
+
+    /// Refuses PostgreSQL for what only SQLite's data directory has.
+    fn sqlite_only(&self, what: &str) -> Result<()> {
+        if self.postgres()?.is_some() {
+            bail!(
+                "{what} works on SQLite's data directory only; on PostgreSQL, {}",
+                match what {
+                    "backup" | "restore" => "use pg_dump and WAL archiving (docs/operations.md)",
+                    _ => "this is not available",
+                }
+            );
+        }
+        Ok(())
     }
 }
 
@@ -321,11 +364,27 @@ async fn main() {
     }
 }
 
-async fn open(data: &DataDir) -> Result<SqliteStore> {
+/// The store the command works on: PostgreSQL when an address is given, otherwise SQLite in
+/// the data directory.
+async fn open(data: &DataDir) -> Result<Arc<dyn Store>> {
+    Ok(match data.postgres()? {
+        Some(url) => Arc::new(open_postgres(data, url).await?),
+        None => Arc::new(open_sqlite(data).await?),
+    })
+}
+
+async fn open_sqlite(data: &DataDir) -> Result<SqliteStore> {
     let dir = &data.data_dir;
     SqliteStore::open_in_with(dir, data.key()?)
         .await
         .with_context(|| format!("cannot open the database in {}", dir.display()))
+}
+
+async fn open_postgres(data: &DataDir, url: &str) -> Result<PgStore> {
+    let files = data.data_dir.join("files");
+    PgStore::connect(url, &files, data.database_pool)
+        .await
+        .context("cannot open the PostgreSQL database")
 }
 
 async fn run(cli: Cli) -> Result<()> {
@@ -346,7 +405,8 @@ async fn run(cli: Cli) -> Result<()> {
             serve(&data, bind, config).await
         }
         Command::Demo { data, cases, seed } => {
-            let store = open(&data).await?;
+            data.sqlite_only("demo")?;
+            let store = open_sqlite(&data).await?;
             if store.count_users().await? > 0 {
                 bail!(
                     "{} already holds a programme; generate into an empty data directory",
@@ -389,6 +449,7 @@ async fn run(cli: Cli) -> Result<()> {
                 );
             }
             let encrypted = new.is_some();
+            data.sqlite_only("database rekey")?;
             SqliteStore::rekey(&data.data_dir, data.key()?, new)
                 .await
                 .context("the database was left as it was")?;
@@ -405,7 +466,7 @@ async fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Retention { data } => {
-            let app = app::App::new(Arc::new(open(&data).await?));
+            let app = app::App::new(open(&data).await?);
             let run = app::retention::run(&app)
                 .await
                 .map_err(|e| anyhow::anyhow!("the retention run failed: {e}"))?;
@@ -419,8 +480,16 @@ async fn run(cli: Cli) -> Result<()> {
             Ok(())
         }
         Command::Migrate { data } => {
-            let s = open(&data).await?;
-            println!("database {} is up to date", s.path().display());
+            match data.postgres()? {
+                Some(url) => {
+                    open_postgres(&data, url).await?;
+                    println!("the PostgreSQL database is up to date");
+                }
+                None => {
+                    let s = open_sqlite(&data).await?;
+                    println!("database {} is up to date", s.path().display());
+                }
+            }
             Ok(())
         }
         Command::User {
@@ -439,7 +508,7 @@ async fn run(cli: Cli) -> Result<()> {
                 .read_to_string(&mut password)
                 .context("cannot read the password from standard input")?;
             let password = password.trim_end_matches(['\n', '\r']).to_string();
-            let app = app::App::new(Arc::new(open(&data).await?));
+            let app = app::App::new(open(&data).await?);
             add_user(
                 &app,
                 &username,
@@ -453,7 +522,7 @@ async fn run(cli: Cli) -> Result<()> {
         Command::User {
             command: UserCommand::ResetTwoStep { data, username },
         } => {
-            let app = app::App::new(Arc::new(open(&data).await?));
+            let app = app::App::new(open(&data).await?);
             let username = Username::parse(&username)?;
             let Some(user) = app.store.user_by_username(&username).await? else {
                 bail!("no user named {username}");
@@ -477,17 +546,26 @@ async fn run(cli: Cli) -> Result<()> {
             data,
             out,
             passphrase_stdin,
-        } => backup::backup(&data, out, passphrase_stdin).await,
+        } => {
+            data.sqlite_only("backup")?;
+            backup::backup(&data, out, passphrase_stdin).await
+        }
         Command::Restore {
             data,
             archive,
             passphrase_stdin,
-        } => backup::restore(&data, archive, passphrase_stdin).await,
+        } => {
+            data.sqlite_only("restore")?;
+            backup::restore(&data, archive, passphrase_stdin).await
+        }
         Command::VerifyBackup {
             data,
             archive,
             passphrase_stdin,
-        } => backup::verify(&data, archive, passphrase_stdin).await,
+        } => {
+            data.sqlite_only("restore")?;
+            backup::verify(&data, archive, passphrase_stdin).await
+        }
         Command::Token {
             command:
                 TokenCommand::Create {
@@ -496,7 +574,7 @@ async fn run(cli: Cli) -> Result<()> {
                     name,
                 },
         } => {
-            let app = app::App::new(Arc::new(open(&data).await?));
+            let app = app::App::new(open(&data).await?);
             let username = Username::parse(&username)?;
             let Some(user) = app.store.user_by_username(&username).await? else {
                 bail!("no user named {username}");
@@ -619,11 +697,21 @@ fn refusal(fields: &domain::ValidationErrors, role: Role) -> String {
 
 async fn serve(data: &DataDir, bind: SocketAddr, config: web::Config) -> Result<()> {
     let demo = config.demo;
-    let sqlite = Arc::new(open(data).await?);
-    let store: Arc<dyn Store> = sqlite.clone();
+    if data.postgres()?.is_some() {
+        if demo {
+            bail!("the demo programme loads into SQLite only: leave out --database");
+        }
+        if let Some(parts) = store::postgres::not_ready() {
+            bail!(
+                "this build cannot serve from PostgreSQL yet: {parts} do not run on it. \
+                 Serve from SQLite (leave out --database) until they do"
+            );
+        }
+    }
+    let store = open(data).await?;
     if store.count_users().await? == 0 {
         if demo {
-            demo::load(&sqlite, demo::Scale::DEMO).await?;
+            demo::load(&open_sqlite(data).await?, demo::Scale::DEMO).await?;
             demo::print_credentials();
         } else {
             first_admin(store.clone()).await?;

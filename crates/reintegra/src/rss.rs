@@ -6,7 +6,6 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use clap::Subcommand;
 use store::AuditContext;
-use store::prelude::*;
 use time::OffsetDateTime;
 
 use crate::{DataDir, open};
@@ -84,12 +83,12 @@ pub async fn run(command: RssCommand) -> Result<()> {
                         .await?;
                     model
                 }
-                None => app::rss::active_model(&store)
+                None => app::rss::active_model(store.as_ref())
                     .await
                     .map_err(anyhow::Error::msg)?,
             };
             let report = app::rss::rescore_all(
-                &store,
+                store.as_ref(),
                 &model,
                 AuditContext::system(now, "reintegra rss rescore"),
             )

@@ -9,5 +9,6 @@ mod data_cli;
 mod demo_what_works;
 mod field_cli;
 mod handover_cli;
+mod postgres_cli;
 mod retention;
 mod run;

@@ -55,6 +55,12 @@ impl std::fmt::Debug for PgStore {
     }
 }
 
+/// The parts of the store that do not run on PostgreSQL in this build, as a sentence's list;
+/// `None` when every part does.
+pub fn not_ready() -> Option<String> {
+    (!unported::PARTS.is_empty()).then(|| unported::PARTS.join(", "))
+}
+
 /// Whether a database address names PostgreSQL (`postgres://` or `postgresql://`).
 pub fn is_postgres_url(url: &str) -> bool {
     url.starts_with("postgres://") || url.starts_with("postgresql://")
@@ -110,13 +116,20 @@ impl PgStore {
         Ok(store)
     }
 
-    /// Connects into a new, empty schema of its own in the database at `url` (named
-    /// `t_<random>`): every test gets a fresh store in one shared cluster.
+    /// Connects into a new, empty schema of its own in the database at `url`: every test gets
+    /// a fresh store in one shared cluster.
     pub async fn connect_to_new_schema(
         url: &str,
         files_dir: &Path,
         pool_size: usize,
     ) -> Result<Self> {
+        let schema = Self::new_schema(url).await?;
+        Self::connect_in(url, Some(&schema), files_dir, pool_size).await
+    }
+
+    /// Makes a new, empty schema (named `t_<random>`) in the database at `url`, and answers
+    /// its name.
+    pub async fn new_schema(url: &str) -> Result<String> {
         let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
             .await
             .map_err(error)?;
@@ -128,7 +141,7 @@ impl PgStore {
             .map_err(error)?;
         drop(client);
         let _ = driver.await;
-        Self::connect_in(url, Some(&schema), files_dir, pool_size).await
+        Ok(schema)
     }
 
     /// Applies the migrations not yet applied (instances starting together apply each once);

@@ -1,0 +1,106 @@
+//! The command line on PostgreSQL: `--database` (or REINTEGRA_DATABASE_URL) chooses it, the
+//! migrations run there, accounts are added there, and what only SQLite's data directory has
+//! (backups, the key, the demo generator) is refused with what to do instead.
+
+use std::process::Command;
+
+/// The address of a new, empty schema in the test cluster, or `None` when PostgreSQL tests
+/// are skipped on purpose (REINTEGRA_TEST_POSTGRES=skip).
+fn fresh_database() -> Option<String> {
+    let url = std::env::var("REINTEGRA_TEST_POSTGRES").unwrap_or_default();
+    if url == "skip" {
+        return None;
+    }
+    assert!(
+        !url.is_empty(),
+        "REINTEGRA_TEST_POSTGRES is not set: run scripts/test, or start a cluster with \
+         scripts/pg-cluster and export the address it prints (or set it to `skip`)"
+    );
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let schema = runtime.block_on(store::PgStore::new_schema(&url)).unwrap();
+    let sep = if url.contains('?') { '&' } else { '?' };
+    Some(format!("{url}{sep}options=-c%20search_path%3D{schema}"))
+}
+
+fn reintegra(dir: &std::path::Path, database: &str, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_reintegra"))
+        .env_remove("REINTEGRA_DATA_DIR")
+        .env_remove("REINTEGRA_DATABASE_KEY")
+        .env("REINTEGRA_DATABASE_URL", database)
+        .args(args)
+        .args(["--data-dir", dir.to_str().unwrap()])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap()
+}
+
+fn with_input(cmd: &mut Command, input: &str) -> std::process::Output {
+    use std::io::Write;
+    let mut child = cmd
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn said(o: &std::process::Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+#[test]
+fn migrate_and_add_an_account_on_postgres_and_refuse_what_is_sqlite_only() {
+    let Some(db) = fresh_database() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let migrated = reintegra(dir.path(), &db, &["migrate"]);
+    assert!(migrated.status.success(), "{}", said(&migrated));
+    assert!(said(&migrated).contains("PostgreSQL database is up to date"));
+    // Nothing of SQLite's appears in the data directory.
+    assert!(!dir.path().join(store::DATABASE_FILE).exists());
+
+    let mut add = Command::new(env!("CARGO_BIN_EXE_reintegra"));
+    add.env("REINTEGRA_DATABASE_URL", &db).args([
+        "user",
+        "add",
+        "--data-dir",
+        dir.path().to_str().unwrap(),
+        "--password-stdin",
+        "--username",
+        "amina",
+        "--role",
+        "admin",
+    ]);
+    let added = with_input(&mut add, "a long enough passphrase\n");
+    assert!(added.status.success(), "{}", said(&added));
+    assert!(said(&added).contains("added amina"), "{}", said(&added));
+    // The same name again is refused by the database's own unique check.
+    let again = with_input(&mut add, "a long enough passphrase\n");
+    assert!(!again.status.success());
+    assert!(said(&again).contains("already exists"), "{}", said(&again));
+
+    for (args, expected) in [
+        (&["backup", "x.zip"][..], "pg_dump"),
+        (
+            &["demo", "--cases", "10"][..],
+            "SQLite's data directory only",
+        ),
+    ] {
+        let o = reintegra(dir.path(), &db, args);
+        assert!(!o.status.success(), "{args:?}: {}", said(&o));
+        assert!(said(&o).contains(expected), "{args:?}: {}", said(&o));
+    }
+    let not_an_address = reintegra(dir.path(), "mysql://x", &["migrate"]);
+    assert!(!not_an_address.status.success());
+    assert!(said(&not_an_address).contains("takes a PostgreSQL address"));
+}
