@@ -14,6 +14,7 @@ mod model;
 pub mod postgres;
 mod results;
 mod samples;
+mod schedule;
 mod spot_checks;
 mod sql;
 mod sqlite;
@@ -36,6 +37,7 @@ pub use model::*;
 pub use postgres::PgStore;
 pub use results::ResultStore;
 pub use samples::{NewSample, SampleRecord, SampleStore, SampledCase};
+pub use schedule::{ScheduleStore, StartUpLock};
 pub use spot_checks::{NewSpotCheck, SpotCheckItem, SpotCheckRecord, SpotCheckStore, SpotItem};
 pub use sqlite::backup;
 pub use sqlite::{DATABASE_FILE, DatabaseKey, INSTANCE_MARKER, SqliteStore};
@@ -45,8 +47,8 @@ pub use sqlite::{DATABASE_FILE, DatabaseKey, INSTANCE_MARKER, SqliteStore};
 pub mod prelude {
     pub use crate::{
         AccountStore, CaseStore, DocumentStore, ExportStore, FeedbackStore, FormStore, MergeStore,
-        PathwayStore, ReferralStore, ResultStore, RetentionStore, SampleStore, SpotCheckStore,
-        Store,
+        PathwayStore, ReferralStore, ResultStore, RetentionStore, SampleStore, ScheduleStore,
+        SpotCheckStore, Store,
     };
 }
 
@@ -85,6 +87,7 @@ pub trait Store:
     + FeedbackStore
     + MergeStore
     + HandoverStore
+    + ScheduleStore
 {
 }
 
@@ -105,6 +108,7 @@ impl<T> Store for T where
         + FeedbackStore
         + MergeStore
         + HandoverStore
+        + ScheduleStore
 {
 }
 

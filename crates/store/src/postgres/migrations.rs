@@ -195,6 +195,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "resumable duplicates scan",
         include_str!("../../migrations/postgres/0038_scan_resume.sql"),
     ),
+    (
+        39,
+        "scheduled runs shared by instances",
+        include_str!("../../migrations/postgres/0039_scheduled_runs.sql"),
+    ),
 ];
 
 /// Applies every migration not yet recorded, each in its own transaction holding an advisory

@@ -158,6 +158,20 @@ impl PgStore {
         .await
     }
 
+    /// A connection out of the pool holding the start-up advisory lock of this database (and
+    /// schema): closing it releases the lock.
+    pub(crate) async fn start_up_lock(&self) -> Result<deadpool_postgres::ClientWrapper> {
+        let client = deadpool_postgres::Object::take(self.client().await?);
+        client
+            .execute(
+                "SELECT pg_advisory_lock(hashtext('reintegra start-up ' || current_schema()))",
+                &[],
+            )
+            .await
+            .map_err(error)?;
+        Ok(client)
+    }
+
     async fn client(&self) -> Result<deadpool_postgres::Object> {
         self.pool.get().await.map_err(|e| match e {
             deadpool_postgres::PoolError::Backend(e) => error(e),

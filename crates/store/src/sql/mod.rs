@@ -14,6 +14,7 @@ pub(crate) mod account_store;
 pub(crate) mod accounts;
 pub(crate) mod audit;
 pub(crate) mod feedback;
+pub(crate) mod schedule;
 pub(crate) mod two_factor;
 mod value;
 

@@ -242,6 +242,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "resumable duplicates scan",
         include_str!("../../migrations/sqlite/0038_scan_resume.sql"),
     ),
+    (
+        39,
+        "scheduled runs shared by instances",
+        include_str!("../../migrations/sqlite/0039_scheduled_runs.sql"),
+    ),
 ];
 
 pub const DATABASE_FILE: &str = "reintegra.db";

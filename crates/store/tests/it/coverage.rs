@@ -103,6 +103,7 @@ fn the_conformance_suite_calls_every_store_method() {
         "spot_checks.rs",
         "feedback.rs",
         "merges.rs",
+        "schedule.rs",
     ]
     .iter()
     .map(|f| {

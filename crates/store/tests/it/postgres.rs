@@ -5,13 +5,12 @@
 
 use std::sync::Arc;
 
-use store::PgStore;
+use store::{PgStore, ScheduleStore};
 
 use super::conformance;
 
-/// A fresh store in a new schema (its files in a temporary directory, kept alive with it), or
-/// `None` when PostgreSQL tests are skipped on purpose.
-pub async fn fresh() -> Option<(tempfile::TempDir, PgStore)> {
+/// The test cluster's address, or `None` when PostgreSQL tests are skipped on purpose.
+pub fn url() -> Option<String> {
     let url = std::env::var("REINTEGRA_TEST_POSTGRES").unwrap_or_default();
     if url == "skip" {
         eprintln!("PostgreSQL tests skipped (REINTEGRA_TEST_POSTGRES=skip)");
@@ -23,6 +22,13 @@ pub async fn fresh() -> Option<(tempfile::TempDir, PgStore)> {
          `scripts/pg-cluster start DIR PORT` and export the address it prints \
          (or set it to `skip`)"
     );
+    Some(url)
+}
+
+/// A fresh store in a new schema (its files in a temporary directory, kept alive with it), or
+/// `None` when PostgreSQL tests are skipped on purpose.
+pub async fn fresh() -> Option<(tempfile::TempDir, PgStore)> {
+    let url = url()?;
     let files = tempfile::tempdir().unwrap();
     let store = PgStore::connect_to_new_schema(&url, files.path(), 4)
         .await
@@ -35,7 +41,7 @@ async fn migrations_apply_once_on_a_fresh_schema() {
     let Some((_files, s)) = fresh().await else {
         return;
     };
-    assert_eq!(s.migrations_applied().await.unwrap(), 38);
+    assert_eq!(s.migrations_applied().await.unwrap(), 39);
     // A second instance starting on the same schema applies nothing again.
     assert_eq!(s.migrate().await.unwrap(), 0);
 }
@@ -54,4 +60,36 @@ async fn accounts_conform() {
         return;
     };
     conformance::accounts::run(Arc::new(s)).await;
+}
+
+#[tokio::test]
+async fn schedule_conforms() {
+    let Some((_files, s)) = fresh().await else {
+        return;
+    };
+    conformance::schedule::run(Arc::new(s)).await;
+}
+
+/// Two instances on one database: the second waits for the first's start-up work.
+#[tokio::test]
+async fn start_up_work_is_done_by_one_instance_at_a_time() {
+    let Some(url) = url() else { return };
+    let schema = PgStore::new_schema(&url).await.unwrap();
+    let files = tempfile::tempdir().unwrap();
+    let first = PgStore::connect_in(&url, Some(&schema), files.path(), 2)
+        .await
+        .unwrap();
+    let second = PgStore::connect_in(&url, Some(&schema), files.path(), 2)
+        .await
+        .unwrap();
+    let held = first.hold_start_up().await.unwrap();
+    let waiting = tokio::spawn(async move { second.hold_start_up().await.map(drop) });
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(!waiting.is_finished(), "the second instance did not wait");
+    drop(held);
+    tokio::time::timeout(std::time::Duration::from_secs(10), waiting)
+        .await
+        .expect("the lock was not released")
+        .unwrap()
+        .unwrap();
 }

@@ -18,6 +18,7 @@ pub mod pathway;
 pub mod referrals;
 pub mod results;
 pub mod samples;
+pub mod schedule;
 pub mod spot_checks;
 
 use std::sync::Arc;
@@ -42,6 +43,7 @@ pub async fn run_all(s: Arc<dyn Store>) {
     samples::run(s.clone()).await;
     spot_checks::run(s.clone()).await;
     merges::run(s.clone()).await;
+    schedule::run(s.clone()).await;
     feedback::run(s).await;
 }
 
