@@ -55,3 +55,13 @@ async fn accounts_conform() {
     };
     conformance::accounts::run(Arc::new(s)).await;
 }
+
+// The conformance module makes its cases through `CaseStore` (`create_case`, `case`).
+#[tokio::test]
+#[ignore = "needs CaseStore on PostgreSQL"]
+async fn pathway_conform() {
+    let Some((_files, s)) = fresh().await else {
+        return;
+    };
+    conformance::pathway::run(Arc::new(s)).await;
+}
