@@ -24,7 +24,6 @@ mod me;
 mod merges;
 mod pairs;
 pub(crate) mod pathway;
-mod plans;
 mod referrals;
 mod retention;
 mod rss;
@@ -47,8 +46,8 @@ pub(crate) use writer::Tx;
 
 use crate::model::*;
 use crate::{
-    AttachmentStore, AuditContext, CaseStore, DocumentStore, FieldStore, FormStore, PathwayStore,
-    ReferralStore, Result, ResultStore, StoreError,
+    AttachmentStore, AuditContext, CaseStore, DocumentStore, FieldStore, FormStore, ReferralStore,
+    Result, ResultStore, StoreError,
 };
 
 const MIGRATIONS: &[(i64, &str, &str)] = &[

@@ -93,3 +93,13 @@ async fn start_up_work_is_done_by_one_instance_at_a_time() {
         .unwrap()
         .unwrap();
 }
+
+// The conformance module makes its cases through `CaseStore` (`create_case`, `case`).
+#[tokio::test]
+#[ignore = "needs CaseStore on PostgreSQL"]
+async fn pathway_conform() {
+    let Some((_files, s)) = fresh().await else {
+        return;
+    };
+    conformance::pathway::run(Arc::new(s)).await;
+}

@@ -1,0 +1,190 @@
+//! What the pathway reads across records, on both engines: a case's pathway in one read, the
+//! work lists (open cases, approvals waiting, unmet needs).
+
+use domain::case::{CaseStage, Sex};
+use domain::{CaseId, DocumentId, OfficeId, UserId};
+
+use super::{Db, Row, args, named, pathway, plans, programme, rss};
+use crate::model::*;
+use crate::{Result, StoreError};
+
+// Until cases are read on both engines (`sql/cases.rs`): a case's summary as
+// `sqlite/cases.rs` reads it (`SUMMARY_COLUMNS`, `SUMMARY_FROM`, `summary_row`), to be merged
+// with the shared one.
+
+const SUMMARY_COLUMNS: &str = "c.id, c.case_number, c.given_name, c.family_name,
+    c.sex, c.age_at_return, c.return_date, c.return_province, o.code, cm.display_name, c.stage,
+    c.restricted";
+const SUMMARY_FROM: &str = "FROM cases c JOIN offices o ON o.id = c.office_id
+    LEFT JOIN users cm ON cm.id = c.case_manager_id";
+
+fn summary_row(r: &Row) -> Result<CaseSummary> {
+    Ok(CaseSummary {
+        id: CaseId(r.get(0)?),
+        number: r.get(1)?,
+        given_name: r.get(2)?,
+        family_name: r.get(3)?,
+        sex: named(4, r.text(4)?, Sex::parse)?,
+        age_at_return: r.get(5)?,
+        return_date: r.get(6)?,
+        return_province: r.get(7)?,
+        office_code: r.get(8)?,
+        case_manager_name: r.get(9)?,
+        stage: named(10, r.text(10)?, CaseStage::parse)?,
+        restricted: r.get(11)?,
+    })
+}
+
+// Until forms are on both engines (`sql/forms.rs`): a case's submissions as
+// `sqlite/forms.rs` reads them (`submissions_for`), to be merged with the shared one.
+
+const SUBMISSION_COLUMNS: &str = "s.id, s.form_id, s.form_version, f.title, s.subject_type,
+     s.subject_id, s.status, s.answers, s.interviewer_id, u.display_name, s.interview_date,
+     s.created_at, s.updated_at, s.completed_at, s.row_version";
+
+fn submission_row(r: &Row) -> Result<Submission> {
+    let subject_id = r.get(5)?;
+    let subject = match r.text(4)? {
+        "document" => Subject::Document(DocumentId(subject_id)),
+        _ => Subject::Case(CaseId(subject_id)),
+    };
+    Ok(Submission {
+        id: r.get(0)?,
+        form_id: r.get(1)?,
+        form_version: r.get(2)?,
+        form_title: r.get(3)?,
+        subject,
+        status: named(6, r.text(6)?, SubmissionStatus::parse)?,
+        answers: r.get(7)?,
+        interviewer: UserId(r.get(8)?),
+        interviewer_name: r.get(9)?,
+        interview_date: r.get(10)?,
+        created_at: r.get(11)?,
+        updated_at: r.get(12)?,
+        completed_at: r.get(13)?,
+        version: r.get(14)?,
+    })
+}
+
+async fn submissions_of_case<D: Db>(db: &D, case: CaseId) -> Result<Vec<Submission>> {
+    db.rows(
+        &format!(
+            "SELECT {SUBMISSION_COLUMNS} FROM submissions s
+             JOIN form_versions f ON f.form_id = s.form_id AND f.version = s.form_version
+             JOIN users u ON u.id = s.interviewer_id
+             WHERE s.subject_type = 'case' AND s.subject_id = ?1
+             ORDER BY s.created_at DESC, s.id"
+        ),
+        &args![case.0],
+    )
+    .await?
+    .iter()
+    .map(submission_row)
+    .collect()
+}
+
+/// Everything a case's pathway is read from. Each statement reads on its own on both engines
+/// (a reader takes no snapshot across them), as the SQLite reader always did.
+pub(crate) async fn records<D: Db>(db: &D, case: CaseId) -> Result<PathwayRecords> {
+    Ok(PathwayRecords {
+        entries: pathway::entries(db, case).await?,
+        plans: plans::plan_versions(db, case).await?,
+        closures: pathway::closures(db, case).await?,
+        submissions: submissions_of_case(db, case).await?,
+        rss: rss::scores_for_case(db, case).await?,
+        follow_up: programme::setting(db, setting::FOLLOW_UP).await?,
+    })
+}
+
+/// Cases assigned to a user that are not closed.
+pub(crate) async fn open_cases_of<D: Db>(db: &D, user: UserId) -> Result<Vec<CaseSummary>> {
+    db.rows(
+        &format!(
+            "SELECT {SUMMARY_COLUMNS} {SUMMARY_FROM}
+             WHERE c.case_manager_id = ?1 AND c.stage <> 'closed' ORDER BY c.return_date, c.id"
+        ),
+        &args![user.0],
+    )
+    .await?
+    .iter()
+    .map(summary_row)
+    .collect()
+}
+
+/// Plan versions agreed but not approved, and closures not approved, in an office or all.
+pub(crate) async fn pending_approvals<D: Db>(
+    db: &D,
+    office: Option<OfficeId>,
+) -> Result<Vec<PendingApproval>> {
+    let office = office.map(|o| o.0);
+    let extra = "c.case_manager_id, c.office_id, o.self_approval";
+    let read = |r: &Row, plan: Option<i64>, closure: Option<uuid::Uuid>| {
+        Ok::<_, StoreError>(PendingApproval {
+            case: summary_row(r)?,
+            case_manager: r.get::<Option<uuid::Uuid>>(12)?.map(UserId),
+            office: OfficeId(r.get(13)?),
+            self_approval: r.get(14)?,
+            plan_version: plan,
+            closure,
+            since: r.get(16)?,
+        })
+    };
+    let mut out = Vec::new();
+    for r in db
+        .rows(
+            &format!(
+                "SELECT {SUMMARY_COLUMNS}, {extra}, p.version, p.updated_at {SUMMARY_FROM}
+                 JOIN plan_versions p ON p.case_id = c.id
+                 WHERE p.approved_at IS NULL AND p.agreed_on IS NOT NULL
+                   AND (CAST(?1 AS TEXT) IS NULL OR c.office_id = ?1)
+                 ORDER BY p.updated_at"
+            ),
+            &args![office],
+        )
+        .await?
+    {
+        out.push(read(&r, Some(r.get(15)?), None)?);
+    }
+    for r in db
+        .rows(
+            &format!(
+                "SELECT {SUMMARY_COLUMNS}, {extra}, x.id, x.requested_at {SUMMARY_FROM}
+                 JOIN closures x ON x.case_id = c.id
+                 WHERE x.approved_at IS NULL AND x.reopened_at IS NULL
+                   AND (CAST(?1 AS TEXT) IS NULL OR c.office_id = ?1)
+                 ORDER BY x.requested_at"
+            ),
+            &args![office],
+        )
+        .await?
+    {
+        out.push(read(&r, None, Some(r.get(15)?))?);
+    }
+    Ok(out)
+}
+
+/// Unmet needs recorded in an office or all offices, without names.
+pub(crate) async fn unmet_needs<D: Db>(
+    db: &D,
+    office: Option<OfficeId>,
+) -> Result<Vec<UnmetNeedRow>> {
+    db.rows(
+        "SELECT e.body, o.code, c.return_province, e.recorded_at
+         FROM pathway_entries e JOIN cases c ON c.id = e.case_id
+         JOIN offices o ON o.id = c.office_id
+         WHERE e.kind = 'unmet_need' AND (CAST(?1 AS TEXT) IS NULL OR c.office_id = ?1)
+         ORDER BY e.entry_date DESC, e.id",
+        &args![office.map(|o| o.0)],
+    )
+    .await?
+    .iter()
+    .map(|r| {
+        Ok(UnmetNeedRow {
+            body: r.get(0)?,
+            office_code: r.get(1)?,
+            return_province: r.get(2)?,
+            recorded_at: r.get(3)?,
+        })
+    })
+    .collect()
+}
