@@ -412,37 +412,42 @@ pub fn selection_fingerprint(config: &SelectionConfig) -> String {
 }
 
 pub async fn selection_config(app: &App) -> Result<SelectionConfig, Error> {
-    // A stored checklist that does not read is a fault to report, never silently replaced by
-    // the defaults (the next save would overwrite the programme's own).
-    match app.store.setting(SELECTION_SETTING).await? {
-        Some(json) => serde_json::from_str(&json)
+    parse_selection(app.store.setting(SELECTION_SETTING).await?.as_deref())
+}
+
+/// The checklist as stored, or the default when none is. A stored checklist that does not
+/// read is a fault to report, never silently replaced by the defaults (the next save would
+/// overwrite the programme's own).
+fn parse_selection(stored: Option<&str>) -> Result<SelectionConfig, Error> {
+    match stored {
+        Some(json) => serde_json::from_str(json)
             .map_err(|e| Error::internal(format!("stored selection checklist: {e}"))),
         None => Ok(SelectionConfig::default()),
     }
 }
 
 /// Saves the checklist if it is still the one `based_on` (its fingerprint) was read from; a
-/// change saved in between is a conflict. The check and the write happen under one lock, so
-/// two saves cannot both pass it.
+/// change saved in between, by this server or another, is a conflict: the store replaces the
+/// stored checklist only if it is still the one checked here.
 pub async fn save_selection_config(
     app: &App,
     actor: &Actor,
     config: SelectionConfig,
     based_on: &str,
 ) -> Result<(), Error> {
-    static SAVING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
     authorize(actor, Action::ManageProgramme, Resource::Programme)?;
     let errors = config.validate();
     if !errors.is_empty() {
         return Err(Error::validation(errors));
     }
-    let _saving = SAVING.lock().await;
-    if selection_fingerprint(&selection_config(app).await?) != based_on {
+    let stored = app.store.setting(SELECTION_SETTING).await?;
+    if selection_fingerprint(&parse_selection(stored.as_deref())?) != based_on {
         return Err(Error::new(ErrorKind::Conflict));
     }
     app.store
-        .set_setting(
+        .replace_setting(
             SELECTION_SETTING,
+            stored,
             serde_json::to_string(&config).map_err(|e| Error::internal(e.to_string()))?,
             AuditContext::by(actor.user_id, app.now()),
         )

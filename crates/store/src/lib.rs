@@ -613,6 +613,15 @@ pub trait PathwayStore: Send + Sync + 'static {
     ) -> Result<()>;
     async fn setting(&self, key: &str) -> Result<Option<String>>;
     async fn set_setting(&self, key: &str, value: String, audit: AuditContext) -> Result<()>;
+    /// Sets a programme setting only if it still holds `expected` (`None`: not set): a
+    /// change saved since the caller read it is a `Conflict`, whichever server saved it.
+    async fn replace_setting(
+        &self,
+        key: &str,
+        expected: Option<String>,
+        value: String,
+        audit: AuditContext,
+    ) -> Result<()>;
     async fn set_office_self_approval(
         &self,
         office: OfficeId,

@@ -199,6 +199,14 @@ on_both_engines! {
             |db| programme::setting(db, key);
         write fn set_setting(&self, key: &str, value: String, audit: AuditContext) -> Result<()> =
             |db| programme::set_setting(db, key, value, audit);
+        write fn replace_setting(
+            &self,
+            key: &str,
+            expected: Option<String>,
+            value: String,
+            audit: AuditContext,
+        ) -> Result<()> =
+            |db| programme::replace_setting(db, key, expected.as_deref(), value, audit);
         write fn set_office_self_approval(
             &self,
             office: OfficeId,

@@ -130,6 +130,19 @@ pub(crate) async fn set_setting<D: Db>(
     .await
 }
 
+pub(crate) async fn replace_setting<D: Db>(
+    db: &D,
+    key: &str,
+    expected: Option<&str>,
+    value: &str,
+    audit: &AuditContext,
+) -> Result<()> {
+    if setting(db, key).await?.as_deref() != expected {
+        return Err(StoreError::Conflict);
+    }
+    set_setting(db, key, value, audit).await
+}
+
 pub(crate) async fn set_self_approval<D: Db>(
     db: &D,
     office: OfficeId,

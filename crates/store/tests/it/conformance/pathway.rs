@@ -650,6 +650,28 @@ async fn programme_grid_and_settings(s: &Arc<dyn Store>) {
         Some("2"),
         "the last value set"
     );
+    // Replaced only from the value it still holds: a change saved in between is a conflict.
+    let by = || AuditContext::by(pm.id, NOW);
+    s.replace_setting("conformance.key", Some("2".into()), "3".into(), by())
+        .await
+        .unwrap();
+    assert!(matches!(
+        s.replace_setting("conformance.key", Some("2".into()), "4".into(), by())
+            .await,
+        Err(StoreError::Conflict)
+    ));
+    assert!(matches!(
+        s.replace_setting("conformance.other", Some("x".into()), "1".into(), by())
+            .await,
+        Err(StoreError::Conflict)
+    ));
+    s.replace_setting("conformance.other", None, "1".into(), by())
+        .await
+        .unwrap();
+    assert_eq!(
+        s.setting("conformance.key").await.unwrap().as_deref(),
+        Some("3")
+    );
     let o = super::office(s, "SELF").await;
     s.set_office_self_approval(o.id, true, AuditContext::by(pm.id, NOW))
         .await
