@@ -13,7 +13,10 @@
 pub(crate) mod account_store;
 pub(crate) mod accounts;
 pub(crate) mod audit;
+pub(crate) mod community;
 pub(crate) mod feedback;
+pub(crate) mod referral_store;
+pub(crate) mod referrals;
 pub(crate) mod two_factor;
 mod value;
 

@@ -11,7 +11,6 @@ pub(crate) mod audit;
 pub mod backup;
 mod case_batches;
 pub(crate) mod cases;
-mod community;
 mod db;
 mod export_jobs;
 mod field;
@@ -25,7 +24,6 @@ mod merges;
 mod pairs;
 pub(crate) mod pathway;
 mod plans;
-mod referrals;
 mod retention;
 mod rss;
 mod store_api;
@@ -47,8 +45,8 @@ pub(crate) use writer::Tx;
 
 use crate::model::*;
 use crate::{
-    AttachmentStore, AuditContext, CaseStore, DocumentStore, FieldStore, FormStore, PathwayStore,
-    ReferralStore, Result, ResultStore, StoreError,
+    AttachmentStore, AuditContext, CaseStore, FieldStore, FormStore, PathwayStore, Result,
+    ResultStore, StoreError,
 };
 
 const MIGRATIONS: &[(i64, &str, &str)] = &[

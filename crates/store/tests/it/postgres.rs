@@ -55,3 +55,21 @@ async fn accounts_conform() {
     };
     conformance::accounts::run(Arc::new(s)).await;
 }
+
+#[tokio::test]
+#[ignore = "needs CaseStore on PostgreSQL"]
+async fn referrals_conform() {
+    let Some((_files, s)) = fresh().await else {
+        return;
+    };
+    conformance::referrals::run(Arc::new(s)).await;
+}
+
+#[tokio::test]
+#[ignore = "needs CaseStore and FormStore on PostgreSQL"]
+async fn documents_conform() {
+    let Some((_files, s)) = fresh().await else {
+        return;
+    };
+    conformance::documents::run(Arc::new(s)).await;
+}
