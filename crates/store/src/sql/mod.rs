@@ -13,12 +13,15 @@
 pub(crate) mod account_store;
 pub(crate) mod accounts;
 pub(crate) mod audit;
+pub(crate) mod community;
 pub(crate) mod feedback;
 pub(crate) mod pathway;
 pub(crate) mod pathway_lists;
 pub(crate) mod pathway_store;
 pub(crate) mod plans;
 pub(crate) mod programme;
+pub(crate) mod referral_store;
+pub(crate) mod referrals;
 pub(crate) mod rss;
 pub(crate) mod schedule;
 pub(crate) mod two_factor;

@@ -11,7 +11,6 @@ pub(crate) mod audit;
 pub mod backup;
 mod case_batches;
 pub(crate) mod cases;
-mod community;
 mod db;
 mod export_jobs;
 mod field;
@@ -24,7 +23,6 @@ mod me;
 mod merges;
 mod pairs;
 pub(crate) mod pathway;
-mod referrals;
 mod retention;
 mod rss;
 mod store_api;
@@ -46,8 +44,8 @@ pub(crate) use writer::Tx;
 
 use crate::model::*;
 use crate::{
-    AttachmentStore, AuditContext, CaseStore, DocumentStore, FieldStore, FormStore, ReferralStore,
-    Result, ResultStore, StoreError,
+    AttachmentStore, AuditContext, CaseStore, FieldStore, FormStore, Result, ResultStore,
+    StoreError,
 };
 
 const MIGRATIONS: &[(i64, &str, &str)] = &[

@@ -103,3 +103,21 @@ async fn pathway_conform() {
     };
     conformance::pathway::run(Arc::new(s)).await;
 }
+
+#[tokio::test]
+#[ignore = "needs CaseStore on PostgreSQL"]
+async fn referrals_conform() {
+    let Some((_files, s)) = fresh().await else {
+        return;
+    };
+    conformance::referrals::run(Arc::new(s)).await;
+}
+
+#[tokio::test]
+#[ignore = "needs CaseStore and FormStore on PostgreSQL"]
+async fn documents_conform() {
+    let Some((_files, s)) = fresh().await else {
+        return;
+    };
+    conformance::documents::run(Arc::new(s)).await;
+}
