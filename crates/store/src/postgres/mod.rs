@@ -192,7 +192,6 @@ impl PgStore {
             let db = Pg::new(Conn::Write(&tx));
             let done = f(&db, &args).await;
             let collided = db.collided();
-            drop(db);
             let outcome = match done {
                 Ok(v) => match tx.commit().await {
                     Ok(()) => return Ok(v),

@@ -6,10 +6,8 @@
 //! handler. Other processes (the `reintegra` subcommands) can write at the same time; the busy
 //! timeout covers them.
 
-mod accounts;
 pub(crate) mod audit;
 pub mod backup;
-mod case_batches;
 pub(crate) mod cases;
 mod community;
 mod db;
@@ -18,7 +16,6 @@ mod field;
 mod files;
 mod forms;
 mod handovers;
-mod imports;
 mod match_keys;
 mod me;
 mod merges;
@@ -38,7 +35,6 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 pub(crate) use db::Lite;
-use domain::consent::ConsentRecord;
 use domain::{CaseId, OfficeId, UserId};
 use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::{Connection, TransactionBehavior, params};
@@ -47,7 +43,7 @@ pub(crate) use writer::Tx;
 
 use crate::model::*;
 use crate::{
-    AttachmentStore, AuditContext, CaseStore, DocumentStore, FieldStore, FormStore, PathwayStore,
+    AttachmentStore, AuditContext, DocumentStore, FieldStore, FormStore, PathwayStore,
     ReferralStore, Result, ResultStore, StoreError,
 };
 
@@ -336,7 +332,7 @@ impl From<r2d2::Error> for StoreError {
 pub struct SqliteStore {
     path: PathBuf,
     /// Files given as answers, beside the database (`files/` in the data directory).
-    files: Arc<crate::files::FileStore>,
+    pub(crate) files: Arc<crate::files::FileStore>,
     readers: r2d2::Pool<SqliteConnectionManager>,
     /// A plain mutex: writes are short, and handing the lock over through tokio's fair async
     /// mutex measured slower under load (docs/benchmarks.md).
