@@ -5,7 +5,6 @@
 use crate::*;
 use async_trait::async_trait;
 use domain::authz::CaseListScope;
-use domain::consent::ConsentRecord;
 use domain::me::samples::{Coverage, FrameCase};
 use domain::me::spot_checks::SpotOutcome;
 use domain::{CaseId, OfficeId, UserId};
@@ -16,7 +15,6 @@ use super::PgStore;
 /// The parts of the store that do not run on PostgreSQL yet, named for the operator; empty
 /// once every part does.
 pub(super) const PARTS: &[&str] = &[
-    "CaseStore",
     "FieldStore",
     "AttachmentStore",
     "RetentionStore",
@@ -150,97 +148,6 @@ impl RetentionStore for PgStore {
     }
     async fn refuse_erasure(&self, case: CaseId, audit: AuditContext) -> Result<()> {
         Err(unported("RetentionStore"))
-    }
-}
-
-#[async_trait]
-impl CaseStore for PgStore {
-    async fn create_case(&self, case: NewCase, audit: AuditContext) -> Result<CaseRecord> {
-        Err(unported("CaseStore"))
-    }
-    async fn case(&self, id: CaseId) -> Result<CaseRecord> {
-        Err(unported("CaseStore"))
-    }
-    async fn case_by_number(&self, number: &str) -> Result<Option<CaseId>> {
-        Err(unported("CaseStore"))
-    }
-    async fn update_case(&self, update: CaseUpdate, audit: AuditContext) -> Result<CaseRecord> {
-        Err(unported("CaseStore"))
-    }
-    async fn list_cases(&self, query: &CaseQuery) -> Result<CasePage> {
-        Err(unported("CaseStore"))
-    }
-    async fn create_cases(
-        &self,
-        cases: Vec<NewCase>,
-        audit: AuditContext,
-        event: NewAuditEntry,
-    ) -> Result<Vec<String>> {
-        Err(unported("CaseStore"))
-    }
-    async fn cases_with_match_keys(
-        &self,
-        scope: domain::authz::CaseListScope,
-        keys: Vec<String>,
-    ) -> Result<Vec<CaseRecord>> {
-        Err(unported("CaseStore"))
-    }
-    async fn add_import_file(&self, file: ImportFile) -> Result<()> {
-        Err(unported("CaseStore"))
-    }
-    async fn import_file(&self, id: uuid::Uuid) -> Result<Option<ImportFile>> {
-        Err(unported("CaseStore"))
-    }
-    async fn set_import_progress(&self, id: uuid::Uuid, checked: u64, total: u64) -> Result<()> {
-        Err(unported("CaseStore"))
-    }
-    async fn import_progress(&self, id: uuid::Uuid) -> Result<Option<(u64, u64)>> {
-        Err(unported("CaseStore"))
-    }
-    async fn remove_import_files(
-        &self,
-        id: Option<uuid::Uuid>,
-        before: OffsetDateTime,
-    ) -> Result<()> {
-        Err(unported("CaseStore"))
-    }
-    async fn export_cases(
-        &self,
-        query: &CaseQuery,
-        after: Option<String>,
-        limit: u32,
-    ) -> Result<Vec<CaseRecord>> {
-        Err(unported("CaseStore"))
-    }
-    async fn case_counts(&self, office: Option<OfficeId>) -> Result<Vec<CaseCount>> {
-        Err(unported("CaseStore"))
-    }
-    async fn add_consent(
-        &self,
-        case: CaseId,
-        record: ConsentRecord,
-        audit: AuditContext,
-    ) -> Result<()> {
-        Err(unported("CaseStore"))
-    }
-    async fn consents(&self, case: CaseId) -> Result<Vec<ConsentEntry>> {
-        Err(unported("CaseStore"))
-    }
-    async fn append_audit(&self, entry: NewAuditEntry) -> Result<()> {
-        self.write(entry, |db, e| Box::pin(crate::sql::audit::insert(db, e)))
-            .await
-    }
-    async fn audit_for_record(
-        &self,
-        record_type: &str,
-        record_id: &str,
-        scope: AuditScope,
-    ) -> Result<Vec<AuditEntry>> {
-        let ids = (record_type.to_string(), record_id.to_string());
-        self.read(ids, move |db, (t, i)| {
-            Box::pin(crate::sql::audit::for_record(db, t, i, scope))
-        })
-        .await
     }
 }
 

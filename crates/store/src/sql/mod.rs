@@ -13,8 +13,14 @@
 pub(crate) mod account_store;
 pub(crate) mod accounts;
 pub(crate) mod audit;
+pub(crate) mod case_batches;
+pub(crate) mod case_list;
+pub(crate) mod case_store;
+pub(crate) mod cases;
 pub(crate) mod community;
 pub(crate) mod feedback;
+pub(crate) mod imports;
+pub(crate) mod match_keys;
 pub(crate) mod pathway;
 pub(crate) mod pathway_lists;
 pub(crate) mod pathway_store;
@@ -22,6 +28,7 @@ pub(crate) mod plans;
 pub(crate) mod programme;
 pub(crate) mod referral_store;
 pub(crate) mod referrals;
+pub(crate) mod retention;
 pub(crate) mod rss;
 pub(crate) mod schedule;
 pub(crate) mod two_factor;
@@ -54,6 +61,7 @@ pub(crate) trait Db {
     async fn rows(&self, sql: &str, args: &[Value]) -> Result<Vec<Row>>;
 
     /// Runs statements without parameters, one after the other.
+    #[allow(dead_code)] // No part ported so far runs a batch of statements.
     async fn batch(&self, sql: &str) -> Result<()>;
 
     /// The first row of a query, if any.

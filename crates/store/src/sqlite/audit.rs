@@ -5,18 +5,9 @@ use rusqlite::Connection;
 
 use super::Lite;
 use crate::Result;
-use crate::model::{AuditEntry, AuditScope, NewAuditEntry};
+use crate::model::NewAuditEntry;
 use crate::sql::{audit, now};
 
 pub(crate) fn insert(c: &Connection, e: &NewAuditEntry) -> Result<()> {
     now(audit::insert(&Lite(c), e))
-}
-
-pub(crate) fn for_record(
-    c: &Connection,
-    record_type: &str,
-    record_id: &str,
-    scope: AuditScope,
-) -> Result<Vec<AuditEntry>> {
-    now(audit::for_record(&Lite(c), record_type, record_id, scope))
 }

@@ -6,10 +6,8 @@
 //! handler. Other processes (the `reintegra` subcommands) can write at the same time; the busy
 //! timeout covers them.
 
-mod accounts;
 pub(crate) mod audit;
 pub mod backup;
-mod case_batches;
 pub(crate) mod cases;
 mod db;
 mod export_jobs;
@@ -17,7 +15,6 @@ mod field;
 mod files;
 mod forms;
 mod handovers;
-mod imports;
 mod match_keys;
 mod me;
 mod merges;
@@ -35,7 +32,6 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 pub(crate) use db::Lite;
-use domain::consent::ConsentRecord;
 use domain::{CaseId, OfficeId, UserId};
 use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::{Connection, TransactionBehavior, params};
@@ -44,8 +40,7 @@ pub(crate) use writer::Tx;
 
 use crate::model::*;
 use crate::{
-    AttachmentStore, AuditContext, CaseStore, FieldStore, FormStore, Result, ResultStore,
-    StoreError,
+    AttachmentStore, AuditContext, FieldStore, FormStore, Result, ResultStore, StoreError,
 };
 
 const MIGRATIONS: &[(i64, &str, &str)] = &[
@@ -338,7 +333,7 @@ impl From<r2d2::Error> for StoreError {
 pub struct SqliteStore {
     path: PathBuf,
     /// Files given as answers, beside the database (`files/` in the data directory).
-    files: Arc<crate::files::FileStore>,
+    pub(crate) files: Arc<crate::files::FileStore>,
     readers: r2d2::Pool<SqliteConnectionManager>,
     /// A plain mutex: writes are short, and handing the lock over through tokio's fair async
     /// mutex measured slower under load (docs/benchmarks.md).
@@ -678,20 +673,6 @@ pub(crate) fn parse_named<T>(
 
 pub(crate) fn parse_uuid(idx: usize, value: &str) -> rusqlite::Result<uuid::Uuid> {
     uuid::Uuid::parse_str(value).map_err(|e| {
-        rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, Box::new(e))
-    })
-}
-
-/// A record body as stored: JSON typed in `domain`.
-pub(crate) fn json<T: serde::Serialize>(v: &T) -> Result<String> {
-    serde_json::to_string(v).map_err(|e| StoreError::Database(e.to_string()))
-}
-
-pub(crate) fn from_json<T: serde::de::DeserializeOwned>(
-    idx: usize,
-    s: &str,
-) -> rusqlite::Result<T> {
-    serde_json::from_str(s).map_err(|e| {
         rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, Box::new(e))
     })
 }

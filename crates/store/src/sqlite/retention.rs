@@ -111,25 +111,9 @@ fn case_file_hashes(c: &Connection, case: CaseId) -> Result<Vec<String>> {
     Ok(rows.collect::<rusqlite::Result<Vec<String>>>()?)
 }
 
-/// Of `hashes`, those no submission, form version or instance still arriving names any more.
+/// Of `hashes`, those nothing names any more: the shared SQL in [`crate::sql::retention`].
 pub(super) fn unreferenced(c: &Connection, hashes: Vec<String>) -> Result<Vec<String>> {
-    let mut out = Vec::new();
-    for h in hashes {
-        let used: i64 = c.query_row(
-            "SELECT (SELECT count(*) FROM submission_files WHERE sha256 = ?1)
-                  + (SELECT count(*) FROM form_files WHERE sha256 = ?1)
-                  + (SELECT count(*) FROM field_parts WHERE sha256 = ?1)
-                  + (SELECT count(*) FROM held_submissions WHERE instr(files, ?1) > 0)
-                  + (SELECT count(*) FROM sealed_submissions WHERE instr(files, ?1) > 0)
-                  + (SELECT count(*) FROM import_files WHERE sha256 = ?1)",
-            [&h],
-            |r| r.get(0),
-        )?;
-        if used == 0 {
-            out.push(h);
-        }
-    }
-    Ok(out)
+    crate::sql::now(crate::sql::retention::unreferenced(&super::Lite(c), hashes))
 }
 
 pub(crate) fn anonymise(

@@ -94,9 +94,7 @@ async fn start_up_work_is_done_by_one_instance_at_a_time() {
         .unwrap();
 }
 
-// The conformance module makes its cases through `CaseStore` (`create_case`, `case`).
 #[tokio::test]
-#[ignore = "needs CaseStore on PostgreSQL"]
 async fn pathway_conform() {
     let Some((_files, s)) = fresh().await else {
         return;
@@ -105,7 +103,6 @@ async fn pathway_conform() {
 }
 
 #[tokio::test]
-#[ignore = "needs CaseStore on PostgreSQL"]
 async fn referrals_conform() {
     let Some((_files, s)) = fresh().await else {
         return;
@@ -120,4 +117,93 @@ async fn documents_conform() {
         return;
     };
     conformance::documents::run(Arc::new(s)).await;
+}
+
+#[tokio::test]
+#[ignore = "needs AttachmentStore and ExportStore on PostgreSQL"]
+async fn cases_conform() {
+    let Some((_files, s)) = fresh().await else {
+        return;
+    };
+    conformance::cases::run(Arc::new(s)).await;
+}
+
+/// A name search matching many cases walks the list in its order (the broad plan), one
+/// matching few collects its matches (the narrow plan): on PostgreSQL, with no planner hints,
+/// both give what the list shows.
+#[tokio::test]
+async fn broad_and_narrow_name_searches_agree() {
+    use domain::authz::{CaseListScope, RestrictedVisibility};
+    use domain::case::CaseStage;
+    use domain::{CaseId, OfficeCode};
+    use store::prelude::*;
+    use store::{AuditContext, CaseQuery, CaseSort, NewCase};
+
+    let Some((_files, store)) = fresh().await else {
+        return;
+    };
+    let office = store
+        .ensure_office(&OfficeCode::parse("BRD").unwrap(), "Broad")
+        .await
+        .unwrap();
+    let now = time::macros::datetime!(2026-11-23 10:00 UTC);
+    let start = time::macros::date!(2020 - 01 - 01);
+    // 390 Diallos (more than a name search counts: broad) and 15 Sows (narrow), interleaved
+    // in return date.
+    let cases: Vec<_> = (0..405u32)
+        .map(|i| {
+            let family = if i % 27 == 0 { "Sow" } else { "Diallo" };
+            let mut p = crate::conformance::profile(&format!("Person{i:04}"), family);
+            p.return_date = start + time::Duration::days(i64::from(i));
+            NewCase {
+                id: CaseId::new(),
+                office: office.id,
+                case_manager: None,
+                profile: p,
+                stage: CaseStage::Intake,
+                consents: vec![],
+            }
+        })
+        .collect();
+    let audit = AuditContext::system(now, "test");
+    let event = audit.entry(
+        domain::audit::AuditAction::Create,
+        "import",
+        "broad".to_string(),
+        vec![],
+    );
+    store.create_cases(cases, audit, event).await.unwrap();
+
+    let mut q = CaseQuery::new(CaseListScope {
+        office: Some(office.id),
+        restricted: RestrictedVisibility::All,
+    });
+    q.sort = CaseSort::ReturnDate;
+    q.descending = true;
+    q.per_page = 25;
+    q.text = Some("diallo".into());
+    let broad = store.list_cases(&q).await.unwrap();
+    assert_eq!(broad.total, 100);
+    assert!(broad.total_capped);
+    let diallos = || (0..405u32).rev().filter(|i| i % 27 != 0);
+    let names: Vec<_> = broad.items.iter().map(|c| c.given_name.clone()).collect();
+    let expected: Vec<String> = diallos()
+        .take(25)
+        .map(|i| format!("Person{i:04}"))
+        .collect();
+    assert_eq!(names, expected);
+    q.page = 3;
+    let third = store.list_cases(&q).await.unwrap();
+    assert_eq!(
+        third.items[0].given_name,
+        format!("Person{:04}", diallos().nth(50).unwrap())
+    );
+
+    q.page = 1;
+    q.text = Some("sow".into());
+    let narrow = store.list_cases(&q).await.unwrap();
+    assert_eq!(narrow.total, 15);
+    assert!(!narrow.total_capped);
+    assert_eq!(narrow.items[0].given_name, "Person0378");
+    assert!(narrow.items.iter().all(|c| c.family_name == "Sow"));
 }
