@@ -161,6 +161,16 @@ enum Command {
         #[command(flatten)]
         data: DataDir,
     },
+    /// Copy the SQLite database of a data directory into an empty PostgreSQL database (stop the
+    /// server first): every table, checked row for row. Files stay in the data directory's
+    /// `files/`, which the PostgreSQL instances then use.
+    CopyData {
+        #[command(flatten)]
+        data: DataDir,
+        /// The PostgreSQL database to copy into; best given in the environment.
+        #[arg(long, env = "REINTEGRA_COPY_TO")]
+        to: String,
+    },
     /// Manage user accounts.
     User {
         #[command(subcommand)]
@@ -380,6 +390,37 @@ async fn open_sqlite(data: &DataDir) -> Result<SqliteStore> {
         .with_context(|| format!("cannot open the database in {}", dir.display()))
 }
 
+/// Copies the data directory's SQLite database into an empty PostgreSQL database, and says
+/// what it copied table by table.
+async fn copy_data(data: &DataDir, to: &str) -> Result<()> {
+    data.sqlite_only("copy-data (its source)")?;
+    if !store::postgres::is_postgres_url(to) {
+        bail!("--to takes a PostgreSQL address (postgres://user@host:port/database)");
+    }
+    let source = open_sqlite(data).await?;
+    let target = open_postgres(data, to).await?;
+    let started = std::time::Instant::now();
+    let copied = target
+        .copy_from_sqlite(&source)
+        .await
+        .context("nothing was copied")?;
+    for t in &copied {
+        println!(
+            "{:<28} {:>10} rows  checksum {}",
+            t.table, t.rows, t.checksum
+        );
+    }
+    println!(
+        "copied {} tables, {} rows, in {:.1} s; every table checked against the source. Point \
+         the PostgreSQL instances at {} for the files.",
+        copied.len(),
+        copied.iter().map(|t| t.rows).sum::<u64>(),
+        started.elapsed().as_secs_f64(),
+        data.data_dir.join("files").display()
+    );
+    Ok(())
+}
+
 async fn open_postgres(data: &DataDir, url: &str) -> Result<PgStore> {
     let files = data.data_dir.join("files");
     PgStore::connect(url, &files, data.database_pool)
@@ -479,6 +520,7 @@ async fn run(cli: Cli) -> Result<()> {
             }
             Ok(())
         }
+        Command::CopyData { data, to } => copy_data(&data, &to).await,
         Command::Migrate { data } => {
             match data.postgres()? {
                 Some(url) => {

@@ -30,6 +30,9 @@ impl std::fmt::Debug for FileStore {
     }
 }
 
+/// The programme setting holding the secret files are sealed with, when they are.
+pub const SECRET_SETTING: &str = "files_key";
+
 /// The SHA-256 of `bytes`, as lower-case hexadecimal: a file's address.
 pub fn content_hash(bytes: &[u8]) -> String {
     hex(&Sha256::digest(bytes))

@@ -104,3 +104,86 @@ fn migrate_and_add_an_account_on_postgres_and_refuse_what_is_sqlite_only() {
     assert!(!not_an_address.status.success());
     assert!(said(&not_an_address).contains("takes a PostgreSQL address"));
 }
+
+/// Decrypts the one file of an encrypted export ZIP.
+fn exported(path: &std::path::Path, passphrase: &str) -> String {
+    use std::io::Read;
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(path).unwrap()).unwrap();
+    let mut text = String::new();
+    zip.by_index_decrypt(0, passphrase.as_bytes())
+        .unwrap()
+        .read_to_string(&mut text)
+        .unwrap();
+    text
+}
+
+/// An office moves: its SQLite data directory is copied into PostgreSQL, and the case list
+/// exported from PostgreSQL is the one exported from SQLite; a second copy is refused.
+#[test]
+fn copy_data_moves_an_office_and_its_export_reads_the_same() {
+    let Some(db) = fresh_database() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let sqlite = |args: &[&str], input: &str| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_reintegra"));
+        c.env_remove("REINTEGRA_DATABASE_URL")
+            .env_remove("REINTEGRA_DATABASE_KEY")
+            .env("REINTEGRA_DATA_DIR", &data)
+            .args(args);
+        with_input(&mut c, input)
+    };
+    let demo = sqlite(&["demo", "--cases", "60"], "");
+    assert!(demo.status.success(), "{}", said(&demo));
+
+    let mut copy = Command::new(env!("CARGO_BIN_EXE_reintegra"));
+    copy.env_remove("REINTEGRA_DATABASE_URL")
+        .env("REINTEGRA_DATA_DIR", &data)
+        .env("REINTEGRA_COPY_TO", &db)
+        .arg("copy-data");
+    let copied = with_input(&mut copy, "");
+    assert!(copied.status.success(), "{}", said(&copied));
+    let report = said(&copied);
+    assert!(
+        report.contains("every table checked against the source"),
+        "{report}"
+    );
+    assert!(
+        report
+            .lines()
+            .any(|l| l.starts_with("cases ") && l.contains(" 60 rows")),
+        "{report}"
+    );
+    let again = with_input(&mut copy, "");
+    assert!(!again.status.success());
+    assert!(
+        said(&again).contains("already holds data"),
+        "{}",
+        said(&again)
+    );
+
+    let export = |database: Option<&str>, out: &std::path::Path| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_reintegra"));
+        c.env_remove("REINTEGRA_DATABASE_URL")
+            .env_remove("REINTEGRA_DATABASE_KEY")
+            .env("REINTEGRA_DATA_DIR", &data)
+            .args([
+                "export",
+                "cases",
+                "--username",
+                "pm.dakar",
+                "--format",
+                "csv",
+            ])
+            .args(["--password-stdin", "--out", out.to_str().unwrap()]);
+        if let Some(url) = database {
+            c.env("REINTEGRA_DATABASE_URL", url);
+        }
+        let o = with_input(&mut c, "river lantern cobalt 42\n");
+        assert!(o.status.success(), "{}", said(&o));
+        exported(out, "river lantern cobalt 42")
+    };
+    let from_sqlite = export(None, &dir.path().join("sqlite.zip"));
+    let from_postgres = export(Some(&db), &dir.path().join("postgres.zip"));
+    assert!(from_sqlite.lines().count() > 10, "{from_sqlite}");
+    assert_eq!(from_postgres, from_sqlite);
+}

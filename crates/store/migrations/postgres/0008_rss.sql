@@ -13,12 +13,12 @@ CREATE INDEX submissions_form_status ON submissions(form_id, status);
 -- contributed, so any score can be explained and recomputed.
 -- `rowid` (last column): the application orders and addresses scores by SQLite's implicit rowid.
 CREATE TABLE rss_scores (
-    submission_id  TEXT PRIMARY KEY REFERENCES submissions(id),
-    case_id        TEXT NOT NULL REFERENCES cases(id),
+    submission_id  TEXT PRIMARY KEY REFERENCES submissions(id) DEFERRABLE,
+    case_id        TEXT NOT NULL REFERENCES cases(id) DEFERRABLE,
     round          TEXT NOT NULL
         CHECK (round IN ('baseline', 'intermediate', 'final', 'follow_up', 'ad_hoc')),
     interview_date TEXT NOT NULL,
-    interviewer_id TEXT NOT NULL REFERENCES users(id),
+    interviewer_id TEXT NOT NULL REFERENCES users(id) DEFERRABLE,
     economic       DOUBLE PRECISION CHECK (economic BETWEEN 0 AND 1),
     social         DOUBLE PRECISION CHECK (social BETWEEN 0 AND 1),
     psychosocial   DOUBLE PRECISION CHECK (psychosocial BETWEEN 0 AND 1),

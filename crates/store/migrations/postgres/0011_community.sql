@@ -10,15 +10,15 @@ CREATE TABLE documents (
                     'meeting', 'agreement', 'policy_track')),
     -- The record this one belongs to: a project's community, a visit's project, a meeting's
     -- mechanism.
-    parent_id   TEXT REFERENCES documents(id),
+    parent_id   TEXT REFERENCES documents(id) DEFERRABLE,
     -- Communities and what belongs to them are an office's; structural records are not.
-    office_id   TEXT REFERENCES offices(id),
+    office_id   TEXT REFERENCES offices(id) DEFERRABLE,
     name        TEXT NOT NULL,
     body        TEXT NOT NULL,
     version     BIGINT NOT NULL,
     created_at  BIGINT NOT NULL,
     updated_at  BIGINT NOT NULL,
-    updated_by  TEXT REFERENCES users(id)
+    updated_by  TEXT REFERENCES users(id) DEFERRABLE
 );
 CREATE INDEX documents_kind ON documents(kind, name);
 CREATE INDEX documents_parent ON documents(parent_id, kind);
@@ -26,8 +26,8 @@ CREATE INDEX documents_parent ON documents(parent_id, kind);
 -- Returnees taking part in a project, kept in step with its body, so that a case finds the
 -- projects it is part of.
 CREATE TABLE document_cases (
-    document_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
-    case_id     TEXT NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
+    document_id TEXT NOT NULL REFERENCES documents(id) ON DELETE CASCADE DEFERRABLE,
+    case_id     TEXT NOT NULL REFERENCES cases(id) ON DELETE CASCADE DEFERRABLE,
     PRIMARY KEY (document_id, case_id)
 );
 CREATE INDEX document_cases_case ON document_cases(case_id);

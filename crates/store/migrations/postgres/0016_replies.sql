@@ -3,7 +3,7 @@
 -- doing the change twice. Kept a day.
 -- (SQLite: WITHOUT ROWID, which has no PostgreSQL counterpart.)
 CREATE TABLE replies (
-    user_id TEXT NOT NULL REFERENCES users (id),
+    user_id TEXT NOT NULL REFERENCES users (id) DEFERRABLE,
     once_key TEXT NOT NULL,
     -- The method and path posted to: the key only replays the post it came with.
     route TEXT NOT NULL,

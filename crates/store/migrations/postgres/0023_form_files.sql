@@ -8,8 +8,8 @@ CREATE TABLE form_files (
     media_type TEXT NOT NULL,
     size       BIGINT NOT NULL CHECK (size >= 0),
     sha256     TEXT NOT NULL CHECK (length(sha256) = 64),
-    added_by   TEXT NOT NULL REFERENCES users(id),
+    added_by   TEXT NOT NULL REFERENCES users(id) DEFERRABLE,
     added_at   BIGINT NOT NULL,
     PRIMARY KEY (form_id, version, name),
-    FOREIGN KEY (form_id, version) REFERENCES form_versions(form_id, version) ON DELETE CASCADE
+    FOREIGN KEY (form_id, version) REFERENCES form_versions(form_id, version) ON DELETE CASCADE DEFERRABLE
 );

@@ -11,8 +11,8 @@ ALTER TABLE api_tokens ADD COLUMN kind TEXT NOT NULL DEFAULT 'api'
 -- the submission.
 CREATE TABLE field_instances (
     instance_id   TEXT PRIMARY KEY,
-    submission_id TEXT NOT NULL UNIQUE REFERENCES submissions(id) ON DELETE CASCADE,
-    token_id      TEXT NOT NULL REFERENCES api_tokens(id),
+    submission_id TEXT NOT NULL UNIQUE REFERENCES submissions(id) ON DELETE CASCADE DEFERRABLE,
+    token_id      TEXT NOT NULL REFERENCES api_tokens(id) DEFERRABLE,
     received_at   BIGINT NOT NULL
 );
 
@@ -21,7 +21,7 @@ CREATE TABLE field_instances (
 -- file store under sha256.
 CREATE TABLE field_parts (
     instance_id TEXT NOT NULL,
-    token_id    TEXT NOT NULL REFERENCES api_tokens(id),
+    token_id    TEXT NOT NULL REFERENCES api_tokens(id) DEFERRABLE,
     name        TEXT NOT NULL,
     media_type  TEXT NOT NULL,
     size        BIGINT NOT NULL CHECK (size >= 0),

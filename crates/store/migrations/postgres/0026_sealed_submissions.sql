@@ -5,12 +5,12 @@
 CREATE TABLE sealed_submissions (
     id           TEXT PRIMARY KEY,
     instance_id  TEXT NOT NULL UNIQUE,
-    token_id     TEXT REFERENCES api_tokens(id),
-    user_id      TEXT NOT NULL REFERENCES users(id),
+    token_id     TEXT REFERENCES api_tokens(id) DEFERRABLE,
+    user_id      TEXT NOT NULL REFERENCES users(id) DEFERRABLE,
     form_id      TEXT NOT NULL,
     form_version TEXT NOT NULL,
     manifest     TEXT NOT NULL,
     files        TEXT NOT NULL,
     received_at  BIGINT NOT NULL,
-    FOREIGN KEY (form_id, form_version) REFERENCES form_versions(form_id, version)
+    FOREIGN KEY (form_id, form_version) REFERENCES form_versions(form_id, version) DEFERRABLE
 );

@@ -3,7 +3,7 @@
 -- than a day are removed with their file by the daily retention run.
 CREATE TABLE IF NOT EXISTS import_files (
     id          TEXT PRIMARY KEY,
-    user_id     TEXT NOT NULL REFERENCES users(id),
+    user_id     TEXT NOT NULL REFERENCES users(id) DEFERRABLE,
     file_name   TEXT NOT NULL,
     sha256      TEXT NOT NULL CHECK (length(sha256) = 64),
     uploaded_at BIGINT NOT NULL

@@ -3,7 +3,7 @@
 -- with its row by the daily retention run.
 CREATE TABLE IF NOT EXISTS export_jobs (
     id          TEXT PRIMARY KEY,
-    user_id     TEXT NOT NULL REFERENCES users(id),
+    user_id     TEXT NOT NULL REFERENCES users(id) DEFERRABLE,
     what        TEXT NOT NULL,
     status      TEXT NOT NULL CHECK (status IN ('running', 'done', 'failed')),
     rows        BIGINT NOT NULL DEFAULT 0 CHECK (rows >= 0),

@@ -5,7 +5,7 @@ CREATE TABLE IF NOT EXISTS feedback (
     id           TEXT PRIMARY KEY,
     reference    TEXT NOT NULL UNIQUE,
     form_key     TEXT NOT NULL UNIQUE,
-    office_id    TEXT REFERENCES offices(id),
+    office_id    TEXT REFERENCES offices(id) DEFERRABLE,
     kind         TEXT NOT NULL CHECK (kind IN ('feedback', 'complaint')),
     about        TEXT NOT NULL,
     message      TEXT NOT NULL,
@@ -18,6 +18,6 @@ CREATE TABLE IF NOT EXISTS feedback (
     response     TEXT,
     received_at  BIGINT NOT NULL,
     updated_at   BIGINT NOT NULL,
-    handled_by   TEXT REFERENCES users(id)
+    handled_by   TEXT REFERENCES users(id) DEFERRABLE
 );
 CREATE INDEX IF NOT EXISTS feedback_office ON feedback (office_id, status, received_at);

@@ -4,7 +4,7 @@
 -- from here in case order, instead of parsing every plan's JSON at each view (seconds at a
 -- million returnees).
 CREATE TABLE approved_plan_items (
-    case_id  TEXT NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
+    case_id  TEXT NOT NULL REFERENCES cases(id) ON DELETE CASCADE DEFERRABLE,
     kind     TEXT NOT NULL,
     modality TEXT
 );

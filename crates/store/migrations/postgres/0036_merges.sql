@@ -7,7 +7,7 @@
 CREATE TABLE case_distinct_pairs (
     first_id   TEXT NOT NULL,
     second_id  TEXT NOT NULL,
-    decided_by TEXT REFERENCES users(id),
+    decided_by TEXT REFERENCES users(id) DEFERRABLE,
     decided_at BIGINT NOT NULL,
     PRIMARY KEY (first_id, second_id),
     CHECK (first_id COLLATE "C" < second_id)
@@ -17,8 +17,8 @@ CREATE INDEX case_distinct_pairs_second ON case_distinct_pairs (second_id);
 -- The duplicates queue: likely pairs found by the last scan (nightly or asked for), with their
 -- score and the codes of their evidence. Rebuilt whole by each scan.
 CREATE TABLE duplicate_queue (
-    first_id   TEXT NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
-    second_id  TEXT NOT NULL REFERENCES cases(id) ON DELETE CASCADE,
+    first_id   TEXT NOT NULL REFERENCES cases(id) ON DELETE CASCADE DEFERRABLE,
+    second_id  TEXT NOT NULL REFERENCES cases(id) ON DELETE CASCADE DEFERRABLE,
     score      DOUBLE PRECISION NOT NULL,
     found_at   BIGINT NOT NULL,
     PRIMARY KEY (first_id, second_id),
@@ -42,10 +42,10 @@ CREATE TABLE case_merges (
     survivor_id   TEXT NOT NULL,
     merged_id     TEXT NOT NULL,
     merged_number TEXT NOT NULL,
-    merged_by     TEXT REFERENCES users(id),
+    merged_by     TEXT REFERENCES users(id) DEFERRABLE,
     merged_at     BIGINT NOT NULL,
     snapshot      TEXT NOT NULL,
-    undone_by     TEXT REFERENCES users(id),
+    undone_by     TEXT REFERENCES users(id) DEFERRABLE,
     undone_at     BIGINT
 );
 CREATE INDEX case_merges_merged ON case_merges (merged_id, merged_at);

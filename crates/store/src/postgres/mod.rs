@@ -8,6 +8,7 @@
 //! collides with a concurrent one is run again from the start, a few times, before the
 //! collision is reported.
 
+pub(crate) mod copy;
 mod db;
 mod migrations;
 mod unported;
@@ -23,6 +24,7 @@ use std::time::Duration;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use tokio_postgres::IsolationLevel;
 
+pub use copy::TableCopy;
 pub(crate) use db::Pg;
 use db::{Conn, error};
 
@@ -108,11 +110,24 @@ impl PgStore {
             .runtime(deadpool_postgres::Runtime::Tokio1)
             .build()
             .map_err(|e| StoreError::Database(e.to_string()))?;
-        let store = PgStore {
+        let mut store = PgStore {
             pool,
             files: Arc::new(FileStore::new(files_dir.to_path_buf(), None)),
         };
         migrations::migrate(&store).await?;
+        // Files moved from an encrypted SQLite database stay sealed under its files secret,
+        // which came along in the programme settings.
+        let secret = store
+            .read((), |db, ()| {
+                Box::pin(crate::sql::programme::setting(
+                    db,
+                    crate::files::SECRET_SETTING,
+                ))
+            })
+            .await?;
+        if secret.is_some() {
+            store.files = Arc::new(FileStore::new(files_dir.to_path_buf(), secret.as_deref()));
+        }
         Ok(store)
     }
 

@@ -22,7 +22,7 @@ impl rusqlite::ToSql for Value {
     }
 }
 
-fn value(v: ValueRef<'_>) -> Value {
+pub(crate) fn value(v: ValueRef<'_>) -> Value {
     match v {
         ValueRef::Null => Value::Null,
         ValueRef::Integer(i) => Value::Int(i),

@@ -10,7 +10,7 @@ use crate::{AuditContext, FormFile, NewSubmissionFile, Result, StoreError, Submi
 
 /// The setting holding the key files are encrypted with (random, kept in the encrypted
 /// database, so rekeying the database leaves the files readable).
-const FILES_KEY: &str = "files_key";
+const FILES_KEY: &str = crate::files::SECRET_SETTING;
 
 /// The files' key: the one stored, or a new one when the database is encrypted (then true:
 /// files already stored in plain are to be sealed). Written without an audit entry: a secret

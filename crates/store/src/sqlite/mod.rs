@@ -9,6 +9,7 @@
 pub(crate) mod audit;
 pub mod backup;
 pub(crate) mod cases;
+mod copy_out;
 mod db;
 mod export_jobs;
 mod field;

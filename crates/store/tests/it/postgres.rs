@@ -207,3 +207,37 @@ async fn broad_and_narrow_name_searches_agree() {
     assert_eq!(narrow.items[0].given_name, "Person0378");
     assert!(narrow.items.iter().all(|c| c.family_name == "Sow"));
 }
+
+/// A SQLite database holding what the whole conformance suite writes is copied into an empty
+/// PostgreSQL database: every table, row for row (the copy checks counts and checksums itself);
+/// a second copy into the now full database is refused and changes nothing.
+#[tokio::test]
+async fn a_sqlite_database_is_copied_whole_and_only_into_an_empty_database() {
+    let Some((_files, pg)) = fresh().await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let sqlite = store::SqliteStore::open_in(dir.path()).await.unwrap();
+    conformance::run_all(Arc::new(sqlite.clone())).await;
+    let copied = pg.copy_from_sqlite(&sqlite).await.unwrap();
+    let rows = |t: &str| copied.iter().find(|c| c.table == t).map(|c| c.rows);
+    assert!(rows("cases").unwrap() > 10, "{copied:?}");
+    assert!(rows("audit_log").unwrap() > 100);
+    assert!(
+        rows("approved_plan_items").is_some(),
+        "trigger-filled tables are checked too"
+    );
+    assert!(copied.iter().any(|c| c.table == "documents" && c.rows > 0));
+    // What the copy holds is what the store reads back.
+    use store::prelude::*;
+    assert_eq!(
+        pg.list_users().await.unwrap().len(),
+        sqlite.list_users().await.unwrap().len()
+    );
+    let again = pg.copy_from_sqlite(&sqlite).await.unwrap_err();
+    assert!(again.to_string().contains("already holds data"), "{again}");
+    assert_eq!(
+        pg.list_users().await.unwrap().len(),
+        sqlite.list_users().await.unwrap().len()
+    );
+}
