@@ -15,10 +15,7 @@ use super::PgStore;
 /// The parts of the store that do not run on PostgreSQL yet, named for the operator; empty
 /// once every part does.
 pub(super) const PARTS: &[&str] = &[
-    "FieldStore",
-    "AttachmentStore",
     "RetentionStore",
-    "FormStore",
     "ExportStore",
     "HandoverStore",
     "MergeStore",
@@ -29,96 +26,6 @@ pub(super) const PARTS: &[&str] = &[
 
 fn unported(part: &str) -> StoreError {
     StoreError::Database(format!("{part} is not available on PostgreSQL yet"))
-}
-
-#[async_trait]
-impl FieldStore for PgStore {
-    async fn receive_field_submission(
-        &self,
-        receipt: FieldReceipt,
-        audit: AuditContext,
-    ) -> Result<ReceiptOutcome> {
-        Err(unported("FieldStore"))
-    }
-    async fn instance_seen(&self, instance_id: &str) -> Result<Option<InstanceSeen>> {
-        Err(unported("FieldStore"))
-    }
-    async fn receipt_context(
-        &self,
-        instance_id: &str,
-        case_number: &str,
-    ) -> Result<(Option<InstanceSeen>, Option<CaseRecord>)> {
-        Err(unported("FieldStore"))
-    }
-    async fn add_field_part(&self, part: FieldPart, at: OffsetDateTime) -> Result<()> {
-        Err(unported("FieldStore"))
-    }
-    async fn field_parts(&self, instance_id: &str, token: uuid::Uuid) -> Result<Vec<FieldPart>> {
-        Err(unported("FieldStore"))
-    }
-    async fn completed_submissions_page(&self, query: CompletedQuery) -> Result<Vec<Submission>> {
-        Err(unported("FieldStore"))
-    }
-    async fn hold_field_submission(
-        &self,
-        held: HeldSubmission,
-        audit: AuditContext,
-    ) -> Result<bool> {
-        Err(unported("FieldStore"))
-    }
-    async fn held_submissions(&self, office: Option<OfficeId>) -> Result<Vec<HeldSubmission>> {
-        Err(unported("FieldStore"))
-    }
-    async fn held_submission(&self, id: uuid::Uuid) -> Result<HeldSubmission> {
-        Err(unported("FieldStore"))
-    }
-    async fn seal_field_submission(
-        &self,
-        sealed: SealedSubmission,
-        audit: AuditContext,
-    ) -> Result<bool> {
-        Err(unported("FieldStore"))
-    }
-    async fn sealed_submissions(&self) -> Result<Vec<SealedSubmission>> {
-        Err(unported("FieldStore"))
-    }
-    async fn unseal_field_submission(&self, id: uuid::Uuid, audit: AuditContext) -> Result<()> {
-        Err(unported("FieldStore"))
-    }
-    async fn decide_held(
-        &self,
-        id: uuid::Uuid,
-        decision: HeldDecision,
-        audit: AuditContext,
-    ) -> Result<()> {
-        Err(unported("FieldStore"))
-    }
-}
-
-#[async_trait]
-impl AttachmentStore for PgStore {
-    async fn put_file(&self, bytes: Vec<u8>) -> Result<String> {
-        Err(unported("AttachmentStore"))
-    }
-    async fn read_file(&self, sha256: &str) -> Result<Vec<u8>> {
-        Err(unported("AttachmentStore"))
-    }
-    async fn add_submission_file(
-        &self,
-        file: NewSubmissionFile,
-        audit: AuditContext,
-    ) -> Result<()> {
-        Err(unported("AttachmentStore"))
-    }
-    async fn submission_files(&self, submission: uuid::Uuid) -> Result<Vec<SubmissionFile>> {
-        Err(unported("AttachmentStore"))
-    }
-    async fn add_form_file(&self, file: FormFile, audit: AuditContext) -> Result<()> {
-        Err(unported("AttachmentStore"))
-    }
-    async fn form_files(&self, form_id: &str, version: &str) -> Result<Vec<FormFile>> {
-        Err(unported("AttachmentStore"))
-    }
 }
 
 #[async_trait]
@@ -148,75 +55,6 @@ impl RetentionStore for PgStore {
     }
     async fn refuse_erasure(&self, case: CaseId, audit: AuditContext) -> Result<()> {
         Err(unported("RetentionStore"))
-    }
-}
-
-#[async_trait]
-impl FormStore for PgStore {
-    async fn save_form_draft(&self, form: NewFormVersion, audit: AuditContext) -> Result<()> {
-        Err(unported("FormStore"))
-    }
-    async fn publish_form(&self, form_id: &str, version: &str, audit: AuditContext) -> Result<()> {
-        Err(unported("FormStore"))
-    }
-    async fn install_shipped_form(
-        &self,
-        form: NewFormVersion,
-        audit: AuditContext,
-    ) -> Result<bool> {
-        Err(unported("FormStore"))
-    }
-    async fn form_version(&self, form_id: &str, version: &str) -> Result<FormVersion> {
-        Err(unported("FormStore"))
-    }
-    async fn latest_published_form(&self, form_id: &str) -> Result<FormVersion> {
-        Err(unported("FormStore"))
-    }
-    async fn form_versions(&self) -> Result<Vec<FormVersionInfo>> {
-        Err(unported("FormStore"))
-    }
-    async fn create_submission(&self, s: NewSubmission, audit: AuditContext) -> Result<Submission> {
-        Err(unported("FormStore"))
-    }
-    async fn update_submission(
-        &self,
-        u: SubmissionUpdate,
-        audit: AuditContext,
-    ) -> Result<Submission> {
-        Err(unported("FormStore"))
-    }
-    async fn submission(&self, id: uuid::Uuid) -> Result<Submission> {
-        Err(unported("FormStore"))
-    }
-    async fn submissions_for(&self, subject: Subject) -> Result<Vec<Submission>> {
-        Err(unported("FormStore"))
-    }
-    async fn completed_submissions(&self, form_id: &str) -> Result<Vec<uuid::Uuid>> {
-        Err(unported("FormStore"))
-    }
-    async fn rss_scores(&self, case: CaseId) -> Result<Vec<RssScore>> {
-        Err(unported("FormStore"))
-    }
-    async fn rss_scores_of_cases(&self, cases: Vec<CaseId>) -> Result<Vec<RssScore>> {
-        Err(unported("FormStore"))
-    }
-    async fn rss_score(&self, submission: uuid::Uuid) -> Result<Option<RssScore>> {
-        Err(unported("FormStore"))
-    }
-    async fn save_rss_score(&self, score: NewRssScore, audit: AuditContext) -> Result<bool> {
-        Err(unported("FormStore"))
-    }
-    async fn active_scoring_model(&self) -> Result<Option<String>> {
-        Err(unported("FormStore"))
-    }
-    async fn activate_scoring_model(
-        &self,
-        id: &str,
-        version: &str,
-        definition: &str,
-        audit: AuditContext,
-    ) -> Result<()> {
-        Err(unported("FormStore"))
     }
 }
 

@@ -2,9 +2,9 @@
 //! work lists (open cases, approvals waiting, unmet needs).
 
 use domain::case::{CaseStage, Sex};
-use domain::{CaseId, DocumentId, OfficeId, UserId};
+use domain::{CaseId, OfficeId, UserId};
 
-use super::{Db, Row, args, named, pathway, plans, programme, rss};
+use super::{Db, Row, args, forms, named, pathway, plans, programme, rss};
 use crate::model::*;
 use crate::{Result, StoreError};
 
@@ -35,54 +35,6 @@ fn summary_row(r: &Row) -> Result<CaseSummary> {
     })
 }
 
-// Until forms are on both engines (`sql/forms.rs`): a case's submissions as
-// `sqlite/forms.rs` reads them (`submissions_for`), to be merged with the shared one.
-
-const SUBMISSION_COLUMNS: &str = "s.id, s.form_id, s.form_version, f.title, s.subject_type,
-     s.subject_id, s.status, s.answers, s.interviewer_id, u.display_name, s.interview_date,
-     s.created_at, s.updated_at, s.completed_at, s.row_version";
-
-fn submission_row(r: &Row) -> Result<Submission> {
-    let subject_id = r.get(5)?;
-    let subject = match r.text(4)? {
-        "document" => Subject::Document(DocumentId(subject_id)),
-        _ => Subject::Case(CaseId(subject_id)),
-    };
-    Ok(Submission {
-        id: r.get(0)?,
-        form_id: r.get(1)?,
-        form_version: r.get(2)?,
-        form_title: r.get(3)?,
-        subject,
-        status: named(6, r.text(6)?, SubmissionStatus::parse)?,
-        answers: r.get(7)?,
-        interviewer: UserId(r.get(8)?),
-        interviewer_name: r.get(9)?,
-        interview_date: r.get(10)?,
-        created_at: r.get(11)?,
-        updated_at: r.get(12)?,
-        completed_at: r.get(13)?,
-        version: r.get(14)?,
-    })
-}
-
-async fn submissions_of_case<D: Db>(db: &D, case: CaseId) -> Result<Vec<Submission>> {
-    db.rows(
-        &format!(
-            "SELECT {SUBMISSION_COLUMNS} FROM submissions s
-             JOIN form_versions f ON f.form_id = s.form_id AND f.version = s.form_version
-             JOIN users u ON u.id = s.interviewer_id
-             WHERE s.subject_type = 'case' AND s.subject_id = ?1
-             ORDER BY s.created_at DESC, s.id"
-        ),
-        &args![case.0],
-    )
-    .await?
-    .iter()
-    .map(submission_row)
-    .collect()
-}
-
 /// Everything a case's pathway is read from. Each statement reads on its own on both engines
 /// (a reader takes no snapshot across them), as the SQLite reader always did.
 pub(crate) async fn records<D: Db>(db: &D, case: CaseId) -> Result<PathwayRecords> {
@@ -90,7 +42,7 @@ pub(crate) async fn records<D: Db>(db: &D, case: CaseId) -> Result<PathwayRecord
         entries: pathway::entries(db, case).await?,
         plans: plans::plan_versions(db, case).await?,
         closures: pathway::closures(db, case).await?,
-        submissions: submissions_of_case(db, case).await?,
+        submissions: forms::submissions_for(db, Subject::Case(case)).await?,
         rss: rss::scores_for_case(db, case).await?,
         follow_up: programme::setting(db, setting::FOLLOW_UP).await?,
     })

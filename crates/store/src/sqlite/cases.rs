@@ -56,7 +56,3 @@ pub(crate) fn update(c: &Connection, u: &CaseUpdate, audit: &AuditContext) -> Re
 pub(crate) fn get(c: &Connection, id: CaseId) -> Result<CaseRecord> {
     now(cases::get(&Lite(c), id))
 }
-
-pub(crate) fn id_by_number(c: &Connection, number: &str) -> Result<Option<CaseId>> {
-    now(cases::id_by_number(&Lite(c), number))
-}

@@ -12,9 +12,7 @@ pub(crate) mod cases;
 mod copy_out;
 mod db;
 mod export_jobs;
-mod field;
 mod files;
-mod forms;
 mod handovers;
 mod match_keys;
 mod me;
@@ -22,9 +20,7 @@ mod merges;
 mod pairs;
 pub(crate) mod pathway;
 mod retention;
-mod rss;
 mod store_api;
-mod store_api_field;
 mod writer;
 
 use std::path::{Path, PathBuf};
@@ -40,9 +36,7 @@ use time::OffsetDateTime;
 pub(crate) use writer::Tx;
 
 use crate::model::*;
-use crate::{
-    AttachmentStore, AuditContext, FieldStore, FormStore, Result, ResultStore, StoreError,
-};
+use crate::{AuditContext, Result, ResultStore, StoreError};
 
 const MIGRATIONS: &[(i64, &str, &str)] = &[
     (

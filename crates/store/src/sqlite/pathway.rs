@@ -1,10 +1,7 @@
 //! The pathway on a SQLite connection, for the parts not yet written against
-//! [`crate::sql::Db`] (survey completion, field collection, spot checks, start-up, files and
-//! backups): the shared SQL in [`crate::sql::pathway`] and [`crate::sql::programme`], run at
-//! once.
+//! [`crate::sql::Db`] (spot checks, start-up, files and backups): the shared SQL in
+//! [`crate::sql::pathway`] and [`crate::sql::programme`], run at once.
 
-use domain::CaseId;
-use domain::case::CaseStage;
 use rusqlite::Connection;
 
 use super::Lite;
@@ -14,17 +11,6 @@ use crate::{AuditContext, Result};
 
 pub(crate) fn add_entry(c: &Connection, e: &NewEntry, audit: &AuditContext) -> Result<Entry> {
     now(pathway::add_entry(&Lite(c), e, audit))
-}
-
-/// Stores the stage a pathway change leads to, inside the change's transaction, audited as
-/// derived (and only when it moves).
-pub(crate) fn derive_stage(
-    c: &Connection,
-    case: CaseId,
-    stage: CaseStage,
-    audit: &AuditContext,
-) -> Result<()> {
-    now(pathway::derive_stage(&Lite(c), case, stage, audit))
 }
 
 pub(crate) fn setting(c: &Connection, key: &str) -> Result<Option<String>> {

@@ -111,7 +111,23 @@ async fn referrals_conform() {
 }
 
 #[tokio::test]
-#[ignore = "needs CaseStore and FormStore on PostgreSQL"]
+#[ignore = "needs RetentionStore on PostgreSQL"]
+async fn forms_conform() {
+    let Some((_files, s)) = fresh().await else {
+        return;
+    };
+    conformance::forms::run(Arc::new(s)).await;
+}
+
+#[tokio::test]
+async fn field_conform() {
+    let Some((_files, s)) = fresh().await else {
+        return;
+    };
+    conformance::field::run(Arc::new(s)).await;
+}
+
+#[tokio::test]
 async fn documents_conform() {
     let Some((_files, s)) = fresh().await else {
         return;
@@ -120,7 +136,7 @@ async fn documents_conform() {
 }
 
 #[tokio::test]
-#[ignore = "needs AttachmentStore and ExportStore on PostgreSQL"]
+#[ignore = "needs ExportStore on PostgreSQL"]
 async fn cases_conform() {
     let Some((_files, s)) = fresh().await else {
         return;
