@@ -35,7 +35,7 @@ pub async fn spawn_routed(
     build: impl FnOnce(web::AppState) -> axum::Router,
 ) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
-    let store: Arc<dyn Store> = Arc::new(store::SqliteStore::open_in(dir.path()).await.unwrap());
+    let store = fresh_store(dir.path()).await;
     let state = web::AppState::new(store.clone(), config).await.unwrap();
     let i18n = state.i18n.clone();
     let app = build(state);
@@ -54,6 +54,25 @@ pub async fn spawn_routed(
         store,
         i18n,
         _dir: dir,
+    }
+}
+
+/// A fresh, empty store: SQLite in `dir`, or, when `REINTEGRA_TEST_BACKEND=postgres`, a new
+/// schema of its own in the PostgreSQL cluster named by `REINTEGRA_TEST_POSTGRES` (its files in
+/// `dir`). scripts/test runs this suite on both.
+pub async fn fresh_store(dir: &std::path::Path) -> Arc<dyn Store> {
+    match std::env::var("REINTEGRA_TEST_BACKEND").as_deref() {
+        Ok("postgres") => {
+            let url = std::env::var("REINTEGRA_TEST_POSTGRES")
+                .expect("REINTEGRA_TEST_BACKEND=postgres needs REINTEGRA_TEST_POSTGRES");
+            Arc::new(
+                store::PgStore::connect_to_new_schema(&url, &dir.join("files"), 4)
+                    .await
+                    .unwrap(),
+            )
+        }
+        Ok("sqlite") | Err(_) => Arc::new(store::SqliteStore::open_in(dir).await.unwrap()),
+        Ok(other) => panic!("REINTEGRA_TEST_BACKEND is sqlite or postgres, not {other}"),
     }
 }
 
