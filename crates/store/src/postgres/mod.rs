@@ -15,7 +15,7 @@ mod unported;
 mod value;
 
 use std::future::Future;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::pin::Pin;
 use std::str::FromStr;
 use std::sync::Arc;
@@ -49,6 +49,9 @@ pub struct PgStore {
     /// Files given as answers and uploaded: kept by content in a directory that every instance
     /// sharing the database must share (a network volume), referred to from the database.
     pub(crate) files: Arc<FileStore>,
+    /// Finished background exports, kept a day: `exports/` beside the files directory (in the
+    /// data directory, as on SQLite).
+    pub(crate) exports: PathBuf,
 }
 
 impl std::fmt::Debug for PgStore {
@@ -70,7 +73,7 @@ pub fn is_postgres_url(url: &str) -> bool {
 
 impl PgStore {
     /// Connects to the database at `url` and applies pending migrations. Files are kept in
-    /// `files_dir`.
+    /// `files_dir`, finished exports in `exports/` beside it.
     pub async fn connect(url: &str, files_dir: &Path, pool_size: usize) -> Result<Self> {
         Self::connect_in(url, None, files_dir, pool_size).await
     }
@@ -113,6 +116,7 @@ impl PgStore {
         let mut store = PgStore {
             pool,
             files: Arc::new(FileStore::new(files_dir.to_path_buf(), None)),
+            exports: crate::sql::exports::exports_beside(files_dir),
         };
         migrations::migrate(&store).await?;
         // Files moved from an encrypted SQLite database stay sealed under its files secret,

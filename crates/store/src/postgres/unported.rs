@@ -8,16 +8,13 @@ use domain::authz::CaseListScope;
 use domain::me::samples::{Coverage, FrameCase};
 use domain::me::spot_checks::SpotOutcome;
 use domain::{CaseId, OfficeId, UserId};
-use time::{Date, OffsetDateTime};
+use time::Date;
 
 use super::PgStore;
 
 /// The parts of the store that do not run on PostgreSQL yet, named for the operator; empty
 /// once every part does.
 pub(super) const PARTS: &[&str] = &[
-    "RetentionStore",
-    "ExportStore",
-    "HandoverStore",
     "MergeStore",
     "ResultStore",
     "SampleStore",
@@ -26,109 +23,6 @@ pub(super) const PARTS: &[&str] = &[
 
 fn unported(part: &str) -> StoreError {
     StoreError::Database(format!("{part} is not available on PostgreSQL yet"))
-}
-
-#[async_trait]
-impl RetentionStore for PgStore {
-    async fn closed_cases_not_anonymised(&self) -> Result<Vec<(CaseId, OffsetDateTime)>> {
-        Err(unported("RetentionStore"))
-    }
-    async fn case_texts(&self, case: CaseId) -> Result<CaseTexts> {
-        Err(unported("RetentionStore"))
-    }
-    async fn anonymise_case(
-        &self,
-        case: CaseId,
-        anonymised: Anonymised,
-        audit: AuditContext,
-    ) -> Result<()> {
-        Err(unported("RetentionStore"))
-    }
-    async fn request_erasure(&self, case: CaseId, reason: &str, audit: AuditContext) -> Result<()> {
-        Err(unported("RetentionStore"))
-    }
-    async fn erasure_request(&self, case: CaseId) -> Result<Option<ErasureRequest>> {
-        Err(unported("RetentionStore"))
-    }
-    async fn erasure_requests(&self, office: Option<OfficeId>) -> Result<Vec<ErasureRequest>> {
-        Err(unported("RetentionStore"))
-    }
-    async fn refuse_erasure(&self, case: CaseId, audit: AuditContext) -> Result<()> {
-        Err(unported("RetentionStore"))
-    }
-}
-
-#[async_trait]
-impl ExportStore for PgStore {
-    async fn save_export_job(&self, job: ExportJob) -> Result<()> {
-        Err(unported("ExportStore"))
-    }
-    async fn export_job(&self, id: uuid::Uuid) -> Result<Option<ExportJob>> {
-        Err(unported("ExportStore"))
-    }
-    async fn export_jobs(&self, user: UserId, since: OffsetDateTime) -> Result<Vec<ExportJob>> {
-        Err(unported("ExportStore"))
-    }
-    async fn keep_export_file(&self, id: uuid::Uuid, from: std::path::PathBuf) -> Result<()> {
-        Err(unported("ExportStore"))
-    }
-    async fn open_export_file(&self, id: uuid::Uuid) -> Result<Option<std::fs::File>> {
-        Err(unported("ExportStore"))
-    }
-    async fn remove_export_jobs(&self, before: OffsetDateTime) -> Result<usize> {
-        Err(unported("ExportStore"))
-    }
-}
-
-#[async_trait]
-impl HandoverStore for PgStore {
-    async fn instance_keys(&self) -> Result<Option<InstanceKeys>> {
-        Err(unported("HandoverStore"))
-    }
-    async fn ensure_instance_keys(&self, keys: InstanceKeys) -> Result<InstanceKeys> {
-        Err(unported("HandoverStore"))
-    }
-    async fn set_instance_organisation(&self, name: &str, audit: AuditContext) -> Result<()> {
-        Err(unported("HandoverStore"))
-    }
-    async fn trusted_partners(&self) -> Result<Vec<TrustedPartner>> {
-        Err(unported("HandoverStore"))
-    }
-    async fn trust_partner(&self, partner: TrustedPartner, audit: AuditContext) -> Result<()> {
-        Err(unported("HandoverStore"))
-    }
-    async fn remove_partner(&self, key_id: &str, audit: AuditContext) -> Result<()> {
-        Err(unported("HandoverStore"))
-    }
-    async fn record_handover(
-        &self,
-        record: HandoverRecord,
-        audit: AuditContext,
-    ) -> Result<HandoverRecord> {
-        Err(unported("HandoverStore"))
-    }
-    async fn handovers_of(&self, case: CaseId) -> Result<Vec<HandoverRecord>> {
-        Err(unported("HandoverStore"))
-    }
-    async fn note_packet_made(
-        &self,
-        handover: uuid::Uuid,
-        packet: uuid::Uuid,
-        audit: AuditContext,
-    ) -> Result<()> {
-        Err(unported("HandoverStore"))
-    }
-    async fn receive_handover(
-        &self,
-        case: NewCase,
-        received: ReceivedHandover,
-        audit: AuditContext,
-    ) -> Result<CaseRecord> {
-        Err(unported("HandoverStore"))
-    }
-    async fn received_for(&self, case: CaseId) -> Result<Option<ReceivedHandover>> {
-        Err(unported("HandoverStore"))
-    }
 }
 
 #[async_trait]

@@ -1,18 +1,11 @@
-//! The keys of the duplicate check on a SQLite connection: the shared SQL in
-//! [`crate::sql::match_keys`], run at once, for the parts not yet written against
-//! [`crate::sql::Db`], and the filing again that opening the store does.
+//! The filing again of the duplicate check's keys that opening a SQLite store does: the shared
+//! SQL in [`crate::sql::match_keys`], run at once on the writer connection.
 
-use domain::CaseId;
 use rusqlite::{Connection, TransactionBehavior};
 
 use super::Lite;
 use crate::Result;
 use crate::sql::{match_keys, now};
-
-/// Takes a case out of the duplicate check (anonymised: nothing left to match on).
-pub(crate) fn forget(c: &Connection, case: CaseId) -> Result<()> {
-    now(match_keys::forget(&Lite(c), case))
-}
 
 /// Files every case again when the keys follow other rules than these (after the migration
 /// that added them, or a change of rules), in one transaction. Returns how many were filed.

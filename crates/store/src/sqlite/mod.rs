@@ -11,15 +11,12 @@ pub mod backup;
 pub(crate) mod cases;
 mod copy_out;
 mod db;
-mod export_jobs;
 mod files;
-mod handovers;
 mod match_keys;
 mod me;
 mod merges;
 mod pairs;
 pub(crate) mod pathway;
-mod retention;
 mod store_api;
 mod writer;
 
@@ -674,15 +671,6 @@ pub(crate) fn parse_uuid(idx: usize, value: &str) -> rusqlite::Result<uuid::Uuid
 
 pub(crate) fn opt_user(idx: usize, v: Option<String>) -> rusqlite::Result<Option<UserId>> {
     v.map(|s| parse_uuid(idx, &s).map(UserId)).transpose()
-}
-
-pub(crate) fn is_unique_violation(e: &rusqlite::Error) -> bool {
-    matches!(
-        e,
-        rusqlite::Error::SqliteFailure(f, _)
-            if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
-                || f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
-    )
 }
 
 fn write_marker(marker: &Path, id: &str) -> Result<()> {

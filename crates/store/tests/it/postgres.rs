@@ -25,15 +25,16 @@ pub fn url() -> Option<String> {
     Some(url)
 }
 
-/// A fresh store in a new schema (its files in a temporary directory, kept alive with it), or
-/// `None` when PostgreSQL tests are skipped on purpose.
+/// A fresh store in a new schema (its files in `files/` of a temporary data directory, kept
+/// alive with it: exports go beside, in `exports/`), or `None` when PostgreSQL tests are
+/// skipped on purpose.
 pub async fn fresh() -> Option<(tempfile::TempDir, PgStore)> {
     let url = url()?;
-    let files = tempfile::tempdir().unwrap();
-    let store = PgStore::connect_to_new_schema(&url, files.path(), 4)
+    let data = tempfile::tempdir().unwrap();
+    let store = PgStore::connect_to_new_schema(&url, &data.path().join("files"), 4)
         .await
         .unwrap();
-    Some((files, store))
+    Some((data, store))
 }
 
 #[tokio::test]
@@ -111,7 +112,6 @@ async fn referrals_conform() {
 }
 
 #[tokio::test]
-#[ignore = "needs RetentionStore on PostgreSQL"]
 async fn forms_conform() {
     let Some((_files, s)) = fresh().await else {
         return;
@@ -136,12 +136,27 @@ async fn documents_conform() {
 }
 
 #[tokio::test]
-#[ignore = "needs ExportStore on PostgreSQL"]
 async fn cases_conform() {
     let Some((_files, s)) = fresh().await else {
         return;
     };
     conformance::cases::run(Arc::new(s)).await;
+}
+
+#[tokio::test]
+async fn retention_conforms() {
+    let Some((_files, s)) = fresh().await else {
+        return;
+    };
+    conformance::retention::run(Arc::new(s)).await;
+}
+
+#[tokio::test]
+async fn handovers_conform() {
+    let Some((_files, s)) = fresh().await else {
+        return;
+    };
+    conformance::handovers::run(Arc::new(s)).await;
 }
 
 /// A name search matching many cases walks the list in its order (the broad plan), one

@@ -85,6 +85,18 @@ async fn merges() {
 }
 
 #[tokio::test]
+async fn retention() {
+    let (_dir, s) = fresh().await;
+    conformance::retention::run(s).await;
+}
+
+#[tokio::test]
+async fn handovers() {
+    let (_dir, s) = fresh().await;
+    conformance::handovers::run(s).await;
+}
+
+#[tokio::test]
 async fn feedback() {
     let (_dir, s) = fresh().await;
     conformance::feedback::run(s).await;

@@ -13,10 +13,12 @@ pub mod documents;
 pub mod feedback;
 pub mod field;
 pub mod forms;
+pub mod handovers;
 pub mod merges;
 pub mod pathway;
 pub mod referrals;
 pub mod results;
+pub mod retention;
 pub mod samples;
 pub mod schedule;
 pub mod spot_checks;
@@ -43,6 +45,8 @@ pub async fn run_all(s: Arc<dyn Store>) {
     samples::run(s.clone()).await;
     spot_checks::run(s.clone()).await;
     merges::run(s.clone()).await;
+    retention::run(s.clone()).await;
+    handovers::run(s.clone()).await;
     schedule::run(s.clone()).await;
     feedback::run(s).await;
 }
