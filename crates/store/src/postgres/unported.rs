@@ -4,7 +4,6 @@
 
 use crate::*;
 use async_trait::async_trait;
-use domain::authz::CaseListScope;
 use domain::me::samples::{Coverage, FrameCase};
 use domain::me::spot_checks::SpotOutcome;
 use domain::{CaseId, OfficeId, UserId};
@@ -21,7 +20,6 @@ pub(super) const PARTS: &[&str] = &[
     "FormStore",
     "ExportStore",
     "HandoverStore",
-    "MergeStore",
     "ResultStore",
     "SampleStore",
     "SpotCheckStore",
@@ -290,54 +288,6 @@ impl HandoverStore for PgStore {
     }
     async fn received_for(&self, case: CaseId) -> Result<Option<ReceivedHandover>> {
         Err(unported("HandoverStore"))
-    }
-}
-
-#[async_trait]
-impl MergeStore for PgStore {
-    async fn mark_distinct(&self, a: CaseId, b: CaseId, audit: AuditContext) -> Result<()> {
-        Err(unported("MergeStore"))
-    }
-    async fn known_distinct(&self, case: CaseId, others: Vec<CaseId>) -> Result<Vec<CaseId>> {
-        Err(unported("MergeStore"))
-    }
-    async fn pairs_sharing_keys(
-        &self,
-        scope: CaseListScope,
-        after: Option<String>,
-        limit: usize,
-    ) -> Result<PairSlice> {
-        Err(unported("MergeStore"))
-    }
-    async fn record_duplicate_scan(
-        &self,
-        found: Vec<QueuedPair>,
-        unlikely: Vec<(CaseId, CaseId)>,
-        summary: ScanSummary,
-    ) -> Result<()> {
-        Err(unported("MergeStore"))
-    }
-    async fn duplicate_queue(
-        &self,
-        scope: CaseListScope,
-        limit: usize,
-    ) -> Result<(Vec<QueuedPair>, Option<ScanSummary>)> {
-        Err(unported("MergeStore"))
-    }
-    async fn merge_cases(&self, merge: NewMerge, audit: AuditContext) -> Result<MergeRecord> {
-        Err(unported("MergeStore"))
-    }
-    async fn undo_merge(&self, id: uuid::Uuid, audit: AuditContext) -> Result<MergeRecord> {
-        Err(unported("MergeStore"))
-    }
-    async fn merge(&self, id: uuid::Uuid) -> Result<Option<MergeRecord>> {
-        Err(unported("MergeStore"))
-    }
-    async fn merge_of(&self, case: MergedCase) -> Result<Option<MergeRecord>> {
-        Err(unported("MergeStore"))
-    }
-    async fn merges_into(&self, survivor: CaseId) -> Result<Vec<MergeRecord>> {
-        Err(unported("MergeStore"))
     }
 }
 

@@ -17,8 +17,6 @@ mod forms;
 mod handovers;
 mod match_keys;
 mod me;
-mod merges;
-mod pairs;
 pub(crate) mod pathway;
 mod retention;
 mod rss;
@@ -688,6 +686,18 @@ pub(crate) fn is_unique_violation(e: &rusqlite::Error) -> bool {
             if f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
                 || f.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
     )
+}
+
+/// A connection to a new in-memory database with every migration applied, for tests that
+/// read the schema.
+#[cfg(test)]
+pub(crate) fn migrated_in_memory() -> rusqlite::Result<Connection> {
+    let c = Connection::open_in_memory()?;
+    configure(&c)?;
+    for (_, _, sql) in MIGRATIONS {
+        c.execute_batch(sql)?;
+    }
+    Ok(c)
 }
 
 fn write_marker(marker: &Path, id: &str) -> Result<()> {

@@ -111,6 +111,14 @@ async fn referrals_conform() {
 }
 
 #[tokio::test]
+async fn merges_conform() {
+    let Some((_files, s)) = fresh().await else {
+        return;
+    };
+    conformance::merges::run(Arc::new(s)).await;
+}
+
+#[tokio::test]
 #[ignore = "needs CaseStore and FormStore on PostgreSQL"]
 async fn documents_conform() {
     let Some((_files, s)) = fresh().await else {
