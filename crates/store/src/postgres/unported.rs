@@ -4,7 +4,6 @@
 
 use crate::*;
 use async_trait::async_trait;
-use domain::authz::CaseListScope;
 use domain::me::samples::{Coverage, FrameCase};
 use domain::me::spot_checks::SpotOutcome;
 use domain::{CaseId, OfficeId, UserId};
@@ -14,63 +13,10 @@ use super::PgStore;
 
 /// The parts of the store that do not run on PostgreSQL yet, named for the operator; empty
 /// once every part does.
-pub(super) const PARTS: &[&str] = &[
-    "MergeStore",
-    "ResultStore",
-    "SampleStore",
-    "SpotCheckStore",
-];
+pub(super) const PARTS: &[&str] = &["ResultStore", "SampleStore", "SpotCheckStore"];
 
 fn unported(part: &str) -> StoreError {
     StoreError::Database(format!("{part} is not available on PostgreSQL yet"))
-}
-
-#[async_trait]
-impl MergeStore for PgStore {
-    async fn mark_distinct(&self, a: CaseId, b: CaseId, audit: AuditContext) -> Result<()> {
-        Err(unported("MergeStore"))
-    }
-    async fn known_distinct(&self, case: CaseId, others: Vec<CaseId>) -> Result<Vec<CaseId>> {
-        Err(unported("MergeStore"))
-    }
-    async fn pairs_sharing_keys(
-        &self,
-        scope: CaseListScope,
-        after: Option<String>,
-        limit: usize,
-    ) -> Result<PairSlice> {
-        Err(unported("MergeStore"))
-    }
-    async fn record_duplicate_scan(
-        &self,
-        found: Vec<QueuedPair>,
-        unlikely: Vec<(CaseId, CaseId)>,
-        summary: ScanSummary,
-    ) -> Result<()> {
-        Err(unported("MergeStore"))
-    }
-    async fn duplicate_queue(
-        &self,
-        scope: CaseListScope,
-        limit: usize,
-    ) -> Result<(Vec<QueuedPair>, Option<ScanSummary>)> {
-        Err(unported("MergeStore"))
-    }
-    async fn merge_cases(&self, merge: NewMerge, audit: AuditContext) -> Result<MergeRecord> {
-        Err(unported("MergeStore"))
-    }
-    async fn undo_merge(&self, id: uuid::Uuid, audit: AuditContext) -> Result<MergeRecord> {
-        Err(unported("MergeStore"))
-    }
-    async fn merge(&self, id: uuid::Uuid) -> Result<Option<MergeRecord>> {
-        Err(unported("MergeStore"))
-    }
-    async fn merge_of(&self, case: MergedCase) -> Result<Option<MergeRecord>> {
-        Err(unported("MergeStore"))
-    }
-    async fn merges_into(&self, survivor: CaseId) -> Result<Vec<MergeRecord>> {
-        Err(unported("MergeStore"))
-    }
 }
 
 #[async_trait]

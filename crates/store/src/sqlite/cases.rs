@@ -1,8 +1,8 @@
 //! Cases on a SQLite connection, for the parts not yet written against [`crate::sql::Db`]:
 //! the shared SQL in [`crate::sql::cases`], run at once, and the row readers those parts use.
 
-use domain::case::{CaseStage, ReturneeProfile, Sex};
-use domain::{CaseId, CaseNumber};
+use domain::CaseId;
+use domain::case::{CaseStage, Sex};
 use rusqlite::{Connection, Row};
 use time::Date;
 
@@ -38,21 +38,4 @@ pub(crate) fn summary_row(r: &Row<'_>) -> rusqlite::Result<CaseSummary> {
 
 pub(crate) fn insert(c: &Connection, case: &NewCase, audit: &AuditContext) -> Result<()> {
     now(cases::insert(&Lite(c), case, audit))
-}
-
-pub(crate) fn write_children(
-    c: &Connection,
-    case: CaseId,
-    p: &ReturneeProfile,
-    number: &CaseNumber,
-) -> Result<()> {
-    now(cases::write_children(&Lite(c), case, p, number))
-}
-
-pub(crate) fn update(c: &Connection, u: &CaseUpdate, audit: &AuditContext) -> Result<()> {
-    now(cases::update(&Lite(c), u, audit))
-}
-
-pub(crate) fn get(c: &Connection, id: CaseId) -> Result<CaseRecord> {
-    now(cases::get(&Lite(c), id))
 }

@@ -14,8 +14,6 @@ mod db;
 mod files;
 mod match_keys;
 mod me;
-mod merges;
-mod pairs;
 pub(crate) mod pathway;
 mod store_api;
 mod writer;
@@ -671,6 +669,18 @@ pub(crate) fn parse_uuid(idx: usize, value: &str) -> rusqlite::Result<uuid::Uuid
 
 pub(crate) fn opt_user(idx: usize, v: Option<String>) -> rusqlite::Result<Option<UserId>> {
     v.map(|s| parse_uuid(idx, &s).map(UserId)).transpose()
+}
+
+/// A connection to a new in-memory database with every migration applied, for tests that
+/// read the schema.
+#[cfg(test)]
+pub(crate) fn migrated_in_memory() -> rusqlite::Result<Connection> {
+    let c = Connection::open_in_memory()?;
+    configure(&c)?;
+    for (_, _, sql) in MIGRATIONS {
+        c.execute_batch(sql)?;
+    }
+    Ok(c)
 }
 
 fn write_marker(marker: &Path, id: &str) -> Result<()> {

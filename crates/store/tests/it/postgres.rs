@@ -128,6 +128,14 @@ async fn field_conform() {
 }
 
 #[tokio::test]
+async fn merges_conform() {
+    let Some((_files, s)) = fresh().await else {
+        return;
+    };
+    conformance::merges::run(Arc::new(s)).await;
+}
+
+#[tokio::test]
 async fn documents_conform() {
     let Some((_files, s)) = fresh().await else {
         return;

@@ -14,6 +14,7 @@ use super::{NOW, everyone, new_case, office, profile, user};
 pub async fn run(s: Arc<dyn Store>) {
     distinct_pairs_and_the_queue(&s).await;
     merge_moves_everything_and_undo_splits_back(&s).await;
+    merge_with_projects_sets_aside_and_renames(&s).await;
 }
 
 async fn distinct_pairs_and_the_queue(s: &Arc<dyn Store>) {
@@ -274,4 +275,97 @@ async fn merge_moves_everything_and_undo_splits_back(s: &Arc<dyn Store>) {
         .await
         .unwrap();
     assert!(found.iter().any(|c| c.id == merged.id));
+}
+
+/// Both cases take part in one project (the merged case's row is set aside, not duplicated);
+/// the merged case alone in another, whose body names it (renamed to the survivor, and back).
+async fn merge_with_projects_sets_aside_and_renames(s: &Arc<dyn Store>) {
+    let o = office(s, "MRGP").await;
+    let cm = user(s, "mrgp.cm", Role::CaseManager, Some(o.id)).await;
+    let pm = user(s, "mrgp.pm", Role::ProgrammeManager, Some(o.id)).await;
+    let by_cm = AuditContext::by(cm.id, NOW);
+    let survivor = new_case(s, o.id, cm.id, profile("Aissatou", "Bah")).await;
+    let merged = new_case(s, o.id, cm.id, profile("Aisatu", "Ba")).await;
+    let project = |name: &str, body: String, cases: Vec<domain::CaseId>| NewDocument {
+        id: domain::DocumentId::new(),
+        kind: DocKind::Project,
+        parent: None,
+        office: Some(o.id),
+        name: name.into(),
+        body,
+        cases,
+    };
+    let garden = format!(
+        r#"{{"name":"Garden","participants":["{}","{}"]}}"#,
+        survivor.id, merged.id
+    );
+    let shared = s
+        .save_document(
+            project("Garden", garden.clone(), vec![survivor.id, merged.id]),
+            None,
+            by_cm.clone(),
+        )
+        .await
+        .unwrap();
+    let body = format!(r#"{{"name":"Bakery","participants":["{}"]}}"#, merged.id);
+    let own = s
+        .save_document(
+            project("Bakery", body.clone(), vec![merged.id]),
+            None,
+            by_cm.clone(),
+        )
+        .await
+        .unwrap();
+    let survivor = s.case(survivor.id).await.unwrap();
+    let merged = s.case(merged.id).await.unwrap();
+
+    let id = uuid::Uuid::new_v4();
+    s.merge_cases(
+        NewMerge {
+            id,
+            merged: merged.id,
+            merged_version: merged.version,
+            survivor_update: CaseUpdate {
+                id: survivor.id,
+                expected_version: survivor.version,
+                case_manager: survivor.case_manager,
+                profile: survivor.profile.clone(),
+                changes: vec![],
+            },
+        },
+        AuditContext::by(pm.id, NOW),
+    )
+    .await
+    .unwrap();
+    let names = |docs: Vec<DocRecord>| {
+        let mut n: Vec<String> = docs.into_iter().map(|d| d.name).collect();
+        n.sort();
+        n
+    };
+    assert_eq!(
+        names(s.documents_of_case(survivor.id).await.unwrap()),
+        vec!["Bakery", "Garden"]
+    );
+    assert!(s.documents_of_case(merged.id).await.unwrap().is_empty());
+    let renamed = s.document(own.id).await.unwrap();
+    let (from, to) = (merged.id.to_string(), survivor.id.to_string());
+    assert_eq!(renamed.body, body.replace(&from, &to));
+    assert_eq!(
+        s.document(shared.id).await.unwrap().body,
+        garden.replace(&from, &to)
+    );
+
+    s.undo_merge(id, AuditContext::by(pm.id, NOW))
+        .await
+        .unwrap();
+    assert_eq!(
+        names(s.documents_of_case(merged.id).await.unwrap()),
+        vec!["Bakery", "Garden"]
+    );
+    assert_eq!(
+        names(s.documents_of_case(survivor.id).await.unwrap()),
+        vec!["Garden"]
+    );
+    assert_eq!(s.document(own.id).await.unwrap().body, body);
+    assert_eq!(s.document(shared.id).await.unwrap().body, garden);
 }
