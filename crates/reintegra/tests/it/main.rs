@@ -12,3 +12,4 @@ mod handover_cli;
 mod postgres_cli;
 mod retention;
 mod run;
+mod two_instances;

@@ -6,7 +6,7 @@ use std::process::Command;
 
 /// The address of a new, empty schema in the test cluster, or `None` when PostgreSQL tests
 /// are skipped on purpose (REINTEGRA_TEST_POSTGRES=skip).
-fn fresh_database() -> Option<String> {
+pub fn fresh_database() -> Option<String> {
     let url = std::env::var("REINTEGRA_TEST_POSTGRES").unwrap_or_default();
     if url == "skip" {
         return None;

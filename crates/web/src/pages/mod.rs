@@ -54,7 +54,23 @@ impl FromRequestParts<AppState> for Tr {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        Ok(tr_for(state, &parts.headers))
+        let tr = tr_for(state, &parts.headers);
+        if tr.lang() == "ar" {
+            refresh_digits(state).await;
+        }
+        Ok(tr)
+    }
+}
+
+/// Reads the programme's choice of digits for Arabic afresh: another server sharing the
+/// database may have changed it since this one last looked. Only Arabic pages pay for the read.
+async fn refresh_digits(state: &AppState) {
+    match app::programme::arabic_digits(state).await {
+        Ok(digits) => state
+            .i18n
+            .set_arabic_indic_digits(digits == domain::language::Digits::ArabicIndic),
+        // The digits last read stay: a page in the other digits is no reason to fail it.
+        Err(e) => tracing::warn!(error = %e, "could not read the programme's digits"),
     }
 }
 

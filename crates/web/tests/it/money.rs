@@ -84,6 +84,17 @@ async fn amounts_show_the_programmes_currency_grouped_by_thousands() {
         read_in("ar").await.contains("٢٥٠٬٠٠٠\u{a0}XOF"),
         "and changes nothing"
     );
+    // Another server sharing the database switches back to Western digits: this one's Arabic
+    // pages follow at once.
+    app.store
+        .set_setting(
+            store::setting::DIGITS,
+            "western".into(),
+            store::AuditContext::system(time::OffsetDateTime::now_utc(), "another server"),
+        )
+        .await
+        .unwrap();
+    assert!(read_in("ar").await.contains("250,000\u{a0}XOF"));
 }
 
 #[tokio::test]
