@@ -21,6 +21,8 @@ pub(crate) mod community;
 pub(crate) mod feedback;
 pub(crate) mod imports;
 pub(crate) mod match_keys;
+pub(crate) mod me;
+pub(crate) mod me_store;
 pub(crate) mod pathway;
 pub(crate) mod pathway_lists;
 pub(crate) mod pathway_store;

@@ -16,7 +16,7 @@ mod files;
 mod forms;
 mod handovers;
 mod match_keys;
-mod me;
+pub(crate) mod me;
 mod merges;
 mod pairs;
 pub(crate) mod pathway;
@@ -32,7 +32,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 pub(crate) use db::Lite;
-use domain::{CaseId, OfficeId, UserId};
+use domain::{CaseId, OfficeId};
 use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::{Connection, TransactionBehavior, params};
 use time::OffsetDateTime;
@@ -40,7 +40,7 @@ pub(crate) use writer::Tx;
 
 use crate::model::*;
 use crate::{
-    AttachmentStore, AuditContext, FieldStore, FormStore, Result, ResultStore, StoreError,
+    AttachmentStore, AuditContext, FieldStore, FormStore, Result, StoreError,
 };
 
 const MIGRATIONS: &[(i64, &str, &str)] = &[
@@ -675,10 +675,6 @@ pub(crate) fn parse_uuid(idx: usize, value: &str) -> rusqlite::Result<uuid::Uuid
     uuid::Uuid::parse_str(value).map_err(|e| {
         rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, Box::new(e))
     })
-}
-
-pub(crate) fn opt_user(idx: usize, v: Option<String>) -> rusqlite::Result<Option<UserId>> {
-    v.map(|s| parse_uuid(idx, &s).map(UserId)).transpose()
 }
 
 pub(crate) fn is_unique_violation(e: &rusqlite::Error) -> bool {

@@ -207,3 +207,30 @@ async fn broad_and_narrow_name_searches_agree() {
     assert_eq!(narrow.items[0].given_name, "Person0378");
     assert!(narrow.items.iter().all(|c| c.family_name == "Sow"));
 }
+
+#[tokio::test]
+#[ignore = "needs FormStore on PostgreSQL"]
+async fn results_conform() {
+    let Some((_files, s)) = fresh().await else {
+        return;
+    };
+    conformance::results::run(Arc::new(s)).await;
+}
+
+#[tokio::test]
+#[ignore = "needs FormStore on PostgreSQL"]
+async fn samples_conform() {
+    let Some((_files, s)) = fresh().await else {
+        return;
+    };
+    conformance::samples::run(Arc::new(s)).await;
+}
+
+#[tokio::test]
+#[ignore = "needs FormStore on PostgreSQL"]
+async fn spot_checks_conform() {
+    let Some((_files, s)) = fresh().await else {
+        return;
+    };
+    conformance::spot_checks::run(Arc::new(s)).await;
+}
