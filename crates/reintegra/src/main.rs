@@ -743,12 +743,6 @@ async fn serve(data: &DataDir, bind: SocketAddr, config: web::Config) -> Result<
         if demo {
             bail!("the demo programme loads into SQLite only: leave out --database");
         }
-        if let Some(parts) = store::postgres::not_ready() {
-            bail!(
-                "this build cannot serve from PostgreSQL yet: {parts} do not run on it. \
-                 Serve from SQLite (leave out --database) until they do"
-            );
-        }
     }
     let store = open(data).await?;
     // Instances starting together on one database take turns: one makes the first account and

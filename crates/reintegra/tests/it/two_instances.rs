@@ -133,9 +133,6 @@ struct TwoServers {
 
 async fn two_servers() -> Option<TwoServers> {
     let db = fresh_database()?;
-    if let Some(parts) = store::postgres::not_ready() {
-        panic!("serving from PostgreSQL needs {parts}");
-    }
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let mut add = Command::new(env!("CARGO_BIN_EXE_reintegra"));

@@ -11,7 +11,6 @@
 pub(crate) mod copy;
 mod db;
 mod migrations;
-mod unported;
 mod value;
 
 use std::future::Future;
@@ -58,12 +57,6 @@ impl std::fmt::Debug for PgStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("PgStore")
     }
-}
-
-/// The parts of the store that do not run on PostgreSQL in this build, as a sentence's list;
-/// `None` when every part does.
-pub fn not_ready() -> Option<String> {
-    (!unported::PARTS.is_empty()).then(|| unported::PARTS.join(", "))
 }
 
 /// Whether a database address names PostgreSQL (`postgres://` or `postgresql://`).

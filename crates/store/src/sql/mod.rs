@@ -28,6 +28,8 @@ pub(crate) mod forms;
 pub(crate) mod handovers;
 pub(crate) mod imports;
 pub(crate) mod match_keys;
+pub(crate) mod me;
+pub(crate) mod me_store;
 pub(crate) mod merge_snapshot;
 pub(crate) mod merge_store;
 pub(crate) mod merges;

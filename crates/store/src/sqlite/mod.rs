@@ -6,32 +6,28 @@
 //! handler. Other processes (the `reintegra` subcommands) can write at the same time; the busy
 //! timeout covers them.
 
-pub(crate) mod audit;
 pub mod backup;
 pub(crate) mod cases;
 mod copy_out;
 mod db;
 mod files;
 mod match_keys;
-mod me;
+pub(crate) mod me;
 pub(crate) mod pathway;
-mod store_api;
 mod writer;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use async_trait::async_trait;
 pub(crate) use db::Lite;
-use domain::{CaseId, OfficeId, UserId};
 use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::{Connection, TransactionBehavior, params};
 use time::OffsetDateTime;
 pub(crate) use writer::Tx;
 
 use crate::model::*;
-use crate::{AuditContext, Result, ResultStore, StoreError};
+use crate::{AuditContext, Result, StoreError};
 
 const MIGRATIONS: &[(i64, &str, &str)] = &[
     (
@@ -642,10 +638,6 @@ pub(crate) fn ts(t: OffsetDateTime) -> i64 {
     t.unix_timestamp()
 }
 
-pub(crate) fn from_ts(secs: i64) -> OffsetDateTime {
-    OffsetDateTime::from_unix_timestamp(secs).unwrap_or(OffsetDateTime::UNIX_EPOCH)
-}
-
 /// Reads a column holding one of the domain's named values, failing loudly on an unknown one.
 pub(crate) fn parse_named<T>(
     idx: usize,
@@ -665,10 +657,6 @@ pub(crate) fn parse_uuid(idx: usize, value: &str) -> rusqlite::Result<uuid::Uuid
     uuid::Uuid::parse_str(value).map_err(|e| {
         rusqlite::Error::FromSqlConversionFailure(idx, rusqlite::types::Type::Text, Box::new(e))
     })
-}
-
-pub(crate) fn opt_user(idx: usize, v: Option<String>) -> rusqlite::Result<Option<UserId>> {
-    v.map(|s| parse_uuid(idx, &s).map(UserId)).transpose()
 }
 
 /// A connection to a new in-memory database with every migration applied, for tests that

@@ -280,3 +280,27 @@ async fn a_sqlite_database_is_copied_whole_and_only_into_an_empty_database() {
         sqlite.list_users().await.unwrap().len()
     );
 }
+
+#[tokio::test]
+async fn results_conform() {
+    let Some((_files, s)) = fresh().await else {
+        return;
+    };
+    conformance::results::run(Arc::new(s)).await;
+}
+
+#[tokio::test]
+async fn samples_conform() {
+    let Some((_files, s)) = fresh().await else {
+        return;
+    };
+    conformance::samples::run(Arc::new(s)).await;
+}
+
+#[tokio::test]
+async fn spot_checks_conform() {
+    let Some((_files, s)) = fresh().await else {
+        return;
+    };
+    conformance::spot_checks::run(Arc::new(s)).await;
+}

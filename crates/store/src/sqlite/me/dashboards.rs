@@ -1,4 +1,12 @@
-use super::*;
+//! What the dashboards read of every survey and open case, on SQLite: whole tables scanned in
+//! case order (over covering indexes held with `INDEXED BY`) and merged in Rust, a row at a
+//! time. PostgreSQL's forms are in `crate::sql::me::dashboards`.
+
+use std::collections::BTreeMap;
+
+use rusqlite::Connection;
+
+use crate::Result;
 
 /// The follow-up facts of the open cases, read in four passes (cases, plans, visits, surveys)
 /// rather than case by case.
@@ -329,45 +337,4 @@ pub(crate) fn survey_summary(
         summary.bands.push((round, r.bands));
     }
     Ok(summary)
-}
-
-/// Every sent referral: its provider, when it was first sent and first accepted or declined.
-pub(crate) fn answer_times(
-    c: &Connection,
-    office: Option<domain::OfficeId>,
-) -> Result<Vec<crate::model::AnswerTime>> {
-    // What answers a referral is `ReferralStep::answers`. Referrals called off before any
-    // answer wait for nobody and are left out.
-    let mut stmt = c.prepare_cached(&format!(
-        "SELECT name, sent, answered FROM (
-             SELECT p.name AS name, r.status AS status,
-                 (SELECT MIN(e.at) FROM referral_events e
-                  WHERE e.referral_id = r.id AND e.step = '{send}') AS sent,
-                 (SELECT MIN(e.at) FROM referral_events e
-                  WHERE e.referral_id = r.id AND e.step IN ({answers})) AS answered
-             FROM referrals r JOIN providers p ON p.id = r.provider_id
-                 JOIN cases c ON c.id = r.case_id
-             WHERE (?1 IS NULL OR c.office_id = ?1)) t
-         WHERE sent IS NOT NULL AND NOT (answered IS NULL AND status IN ({called_off}))
-         ORDER BY name",
-        send = ReferralStep::Send.as_str(),
-        answers = named_list(
-            ReferralStep::ALL,
-            ReferralStep::answers,
-            ReferralStep::as_str
-        ),
-        called_off = named_list(
-            ReferralStatus::ALL,
-            ReferralStatus::is_called_off,
-            ReferralStatus::as_str
-        ),
-    ))?;
-    let rows = stmt.query_map([office.map(|o| o.to_string())], |r| {
-        Ok(crate::model::AnswerTime {
-            provider_name: r.get(0)?,
-            sent_at: crate::sqlite::from_ts(r.get(1)?),
-            answered_at: r.get::<_, Option<i64>>(2)?.map(crate::sqlite::from_ts),
-        })
-    })?;
-    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }

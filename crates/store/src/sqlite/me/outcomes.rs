@@ -8,10 +8,11 @@ use domain::me::outcomes::{ASSISTANCE_KINDS, ReturneeFacts, SurveyFacts};
 use domain::rss::Round;
 use rusqlite::Connection;
 
-use super::indicators::assistance;
-use crate::Result;
+use crate::sql::me::query::assistance;
+use crate::sqlite::SqliteStore;
 use crate::sqlite::cases::date_col;
 use crate::sqlite::parse_named;
+use crate::{Result, StoreError};
 
 /// Cases handed from the reading thread to the merge at once.
 const BATCH: usize = 2048;
@@ -44,7 +45,25 @@ struct Batch {
 
 /// A case id as stored (UUID text, lower case), as a number that sorts in the same order.
 fn case_key(text: &str) -> Result<uuid::Uuid> {
-    uuid::Uuid::parse_str(text).map_err(|e| crate::StoreError::Database(e.to_string()))
+    uuid::Uuid::parse_str(text).map_err(|e| StoreError::Database(e.to_string()))
+}
+
+impl SqliteStore {
+    /// What "what works" reads, as [`visit_outcome_facts`] gives it: a long read, on a blocking
+    /// thread, which reads with a second connection of its own.
+    pub(crate) async fn merged_outcome_facts(
+        &self,
+        office: Option<domain::OfficeId>,
+        rounds: &[Round],
+        mut visit: Box<dyn FnMut(ReturneeFacts) + Send>,
+    ) -> Result<()> {
+        let (readers, rounds) = (self.readers.clone(), rounds.to_vec());
+        tokio::task::spawn_blocking(move || {
+            visit_outcome_facts(&readers, office, &rounds, &mut visit)
+        })
+        .await
+        .map_err(|e| StoreError::Database(e.to_string()))?
+    }
 }
 
 /// Reads the cases, their surveys, vulnerabilities and assistance as scans in case order, each
@@ -53,7 +72,7 @@ fn case_key(text: &str) -> Result<uuid::Uuid> {
 /// work, each with its connection: a second one reads the surveys (only those of `rounds`) with
 /// the vulnerabilities and assistance of their cases, while this one reads the cases and runs
 /// `visit`.
-pub(crate) fn visit_outcome_facts(
+fn visit_outcome_facts(
     readers: &r2d2::Pool<r2d2_sqlite::SqliteConnectionManager>,
     office: Option<domain::OfficeId>,
     rounds: &[Round],
@@ -69,7 +88,7 @@ pub(crate) fn visit_outcome_facts(
         // The gatherer stops at its next batch once the merge has dropped the receiver.
         let gathered = gatherer
             .join()
-            .map_err(|_| crate::StoreError::Database("the survey reader failed".into()))?;
+            .map_err(|_| StoreError::Database("the survey reader failed".into()))?;
         merged.and(gathered)
     })
 }
@@ -88,8 +107,7 @@ fn gather(
          WHERE round IN (SELECT value FROM json_each(?1))
          ORDER BY case_id, interview_date",
     )?;
-    let rounds =
-        serde_json::to_string(rounds).map_err(|e| crate::StoreError::Database(e.to_string()))?;
+    let rounds = serde_json::to_string(rounds).map_err(|e| StoreError::Database(e.to_string()))?;
     let mut rows = surveys.query([rounds])?;
     let mut vulnerable =
         c.prepare("SELECT DISTINCT case_id, 1 FROM case_vulnerabilities ORDER BY case_id")?;
@@ -301,7 +319,7 @@ impl<'s, T> Merge<'s, T> {
 
 /// Gives `add` each kind of assistance received by the cases of `ids` (sorted), as the case's
 /// position in `ids`: read in one pass, matched in memory.
-pub(super) fn assistance_received(
+pub(crate) fn assistance_received(
     c: &Connection,
     ids: &[String],
     mut add: impl FnMut(usize, String),
