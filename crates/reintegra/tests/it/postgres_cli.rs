@@ -6,7 +6,7 @@ use std::process::Command;
 
 /// The address of a new, empty schema in the test cluster, or `None` when PostgreSQL tests
 /// are skipped on purpose (REINTEGRA_TEST_POSTGRES=skip).
-pub fn fresh_database() -> Option<String> {
+pub async fn new_database() -> Option<String> {
     let url = std::env::var("REINTEGRA_TEST_POSTGRES").unwrap_or_default();
     if url == "skip" {
         return None;
@@ -16,10 +16,16 @@ pub fn fresh_database() -> Option<String> {
         "REINTEGRA_TEST_POSTGRES is not set: run scripts/test, or start a cluster with \
          scripts/pg-cluster and export the address it prints (or set it to `skip`)"
     );
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let schema = runtime.block_on(store::PgStore::new_schema(&url)).unwrap();
+    let schema = store::PgStore::new_schema(&url).await.unwrap();
     let sep = if url.contains('?') { '&' } else { '?' };
     Some(format!("{url}{sep}options=-c%20search_path%3D{schema}"))
+}
+
+/// The same, for tests that are not async.
+fn fresh_database() -> Option<String> {
+    tokio::runtime::Runtime::new()
+        .unwrap()
+        .block_on(new_database())
 }
 
 fn reintegra(dir: &std::path::Path, database: &str, args: &[&str]) -> std::process::Output {

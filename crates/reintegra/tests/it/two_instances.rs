@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::postgres_cli::fresh_database;
+use crate::postgres_cli::new_database;
 
 struct Running(Child);
 
@@ -132,7 +132,7 @@ struct TwoServers {
 }
 
 async fn two_servers() -> Option<TwoServers> {
-    let db = fresh_database()?;
+    let db = new_database().await?;
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let mut add = Command::new(env!("CARGO_BIN_EXE_reintegra"));
