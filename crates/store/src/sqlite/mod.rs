@@ -39,9 +39,7 @@ use time::OffsetDateTime;
 pub(crate) use writer::Tx;
 
 use crate::model::*;
-use crate::{
-    AttachmentStore, AuditContext, FieldStore, FormStore, Result, StoreError,
-};
+use crate::{AttachmentStore, AuditContext, FieldStore, FormStore, Result, StoreError};
 
 const MIGRATIONS: &[(i64, &str, &str)] = &[
     (

@@ -10,9 +10,9 @@ use rusqlite::Connection;
 
 use crate::sql::me::query::assistance;
 use crate::sqlite::SqliteStore;
-use crate::{Result, StoreError};
 use crate::sqlite::cases::date_col;
 use crate::sqlite::parse_named;
+use crate::{Result, StoreError};
 
 /// Cases handed from the reading thread to the merge at once.
 const BATCH: usize = 2048;
@@ -107,8 +107,7 @@ fn gather(
          WHERE round IN (SELECT value FROM json_each(?1))
          ORDER BY case_id, interview_date",
     )?;
-    let rounds =
-        serde_json::to_string(rounds).map_err(|e| StoreError::Database(e.to_string()))?;
+    let rounds = serde_json::to_string(rounds).map_err(|e| StoreError::Database(e.to_string()))?;
     let mut rows = surveys.query([rounds])?;
     let mut vulnerable =
         c.prepare("SELECT DISTINCT case_id, 1 FROM case_vulnerabilities ORDER BY case_id")?;

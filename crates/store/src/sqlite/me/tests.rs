@@ -69,8 +69,7 @@ fn programme() -> (Connection, Vec<Survey>) {
             .unwrap();
         }
         for round in 0..(i % 3 + 1) {
-            let day =
-                date!(2026 - 01 - 10) + time::Duration::days(i64::from(i * 3 + round * 120));
+            let day = date!(2026 - 01 - 10) + time::Duration::days(i64::from(i * 3 + round * 120));
             let composite = f64::from((i * 13 + round * 29) % 100) / 100.0;
             c.execute(
                 "INSERT INTO rss_scores (submission_id, case_id, round, interview_date,
@@ -344,8 +343,7 @@ fn the_survey_summary_counts_as_grouped_queries_do() {
     }
     let (low, high) = (0.33, 0.66);
     let summary = survey_summary(&c, None, (low, high)).unwrap();
-    let count =
-        |sql: &str| -> u64 { c.query_row(sql, [], |r| r.get::<_, i64>(0)).unwrap() as u64 };
+    let count = |sql: &str| -> u64 { c.query_row(sql, [], |r| r.get::<_, i64>(0)).unwrap() as u64 };
     for m in &summary.means {
         let round = m.round.as_str();
         assert_eq!(
