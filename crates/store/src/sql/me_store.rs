@@ -107,7 +107,8 @@ on_both_engines! {
             rounds: &[Round],
             visit: Box<dyn FnMut(ReturneeFacts) + Send>,
         ) -> Result<()> {
-            // Called between the batches' statements, never across one.
+            // The read takes its arguments by shared reference: the visitor is reached through
+            // a lock, taken for one returnee at a time and never held across a statement.
             let visit = std::sync::Mutex::new(visit);
             let each = |facts: ReturneeFacts| -> Result<()> {
                 let mut visit = visit

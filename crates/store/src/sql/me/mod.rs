@@ -9,7 +9,10 @@
 //! and batches of cases (`dashboards`, `outcomes`). The trait implementations for both engines
 //! are in [`super::me_store`].
 
+mod batches;
 pub(crate) mod dashboards;
+#[cfg(test)]
+mod engines_agree;
 pub(crate) mod indicators;
 pub(crate) mod outcomes;
 pub(crate) mod query;

@@ -3,9 +3,7 @@
 //!
 //! SQLite's form (`sqlite::me::outcomes`) reads each table whole in case order over a covering
 //! index, on two threads, and merges the scans. Here the returnees are read a batch at a time
-//! in case order, and for each batch its surveys and assistance over the case indexes: every
-//! statement's answer is held until it is read, so batches keep memory to one batch's worth
-//! whatever the number of returnees.
+//! (see [`super::batches`]), and for each batch their surveys, vulnerabilities and assistance.
 
 use std::collections::BTreeSet;
 
@@ -13,12 +11,10 @@ use domain::OfficeId;
 use domain::me::outcomes::{ASSISTANCE_KINDS, ReturneeFacts, SurveyFacts};
 use domain::rss::Round;
 
+use super::batches::{Kept, in_office, next_cases};
 use super::query::assistance;
-use crate::sql::{Db, args, named};
+use crate::sql::{Db, Value, named};
 use crate::{Result, StoreError};
-
-/// Returnees read at a time.
-const BATCH: i64 = 2_000;
 
 /// The rounds asked for, given as a JSON array in parameter ?3.
 const OF_ROUNDS: &str = "s.round IN (SELECT jsonb_array_elements_text(CAST(?3 AS jsonb)))";
@@ -44,94 +40,100 @@ pub(crate) async fn visit_outcome_facts<D: Db>(
         .map_err(|e| StoreError::Database(e.to_string()))?;
     let mut after = String::new();
     loop {
-        let cases = db
-            .rows(
-                &format!(
-                    "SELECT c.id, c.sex, c.age_at_return, c.return_type, c.absence_months,
-                         c.return_province,
-                         EXISTS (SELECT 1 FROM case_vulnerabilities v WHERE v.case_id = c.id)
-                     FROM cases c
-                     WHERE c.id > ?1 AND (CAST(?2 AS TEXT) IS NULL OR c.office_id = ?2)
-                         AND EXISTS (SELECT 1 FROM rss_scores s
-                                     WHERE s.case_id = c.id AND {OF_ROUNDS})
-                     ORDER BY c.id LIMIT {BATCH}"
-                ),
-                &args![&after, &office, &rounds],
-            )
-            .await?;
-        let (Some(first), Some(last)) = (cases.first(), cases.last()) else {
+        let batch = next_cases(
+            db,
+            "c.id, c.office_id, c.sex, c.age_at_return, c.return_type, c.absence_months,
+             c.return_province",
+            &after,
+        )
+        .await?;
+        let Some(last) = batch.last() else {
             break;
         };
-        let (first, last): (String, String) = (first.get(0)?, last.get(0)?);
-        let ids: Vec<&str> = cases.iter().map(|r| r.text(0)).collect::<Result<_>>()?;
-        let at = |id: &str| ids.binary_search(&id).ok();
-        // Their surveys of those rounds, in case order and by date.
-        let mut surveys: Vec<Vec<SurveyFacts>> = vec![Vec::new(); ids.len()];
-        for r in db
-            .rows(
-                &format!(
-                    "SELECT s.case_id, s.round, s.interview_date, s.economic, s.social,
-                         s.psychosocial, s.composite, s.low_accuracy
-                     FROM rss_scores s
-                     WHERE s.case_id BETWEEN ?1 AND ?2 AND {OF_ROUNDS}
-                     ORDER BY s.case_id, s.interview_date, s.round, s.rowid"
-                ),
-                &args![&first, &last, &rounds],
-            )
-            .await?
-        {
-            if let Some(i) = at(r.text(0)?) {
-                surveys[i].push(SurveyFacts {
-                    round: named(1, r.text(1)?, Round::parse)?,
-                    date: r.get(2)?,
-                    economic: r.get(3)?,
-                    social: r.get(4)?,
-                    psychosocial: r.get(5)?,
-                    composite: r.get(6)?,
-                    low_accuracy: r.get(7)?,
-                });
+        let kept = Kept::from(&batch, |r| Ok(in_office(r, 1, office.as_deref())))?;
+        if let Some(range) = kept.range() {
+            // Their surveys of those rounds by date; surveys of one day in the order SQLite
+            // reads them, that of the index rss_scores_by_case (its NULLs first).
+            let [first, last] = range.clone();
+            let mut surveys: Vec<Vec<SurveyFacts>> = vec![Vec::new(); kept.ids.len()];
+            for r in db
+                .rows(
+                    &format!(
+                        "SELECT s.case_id, s.round, s.interview_date, s.economic, s.social,
+                             s.psychosocial, s.composite, s.low_accuracy
+                         FROM rss_scores s
+                         WHERE s.case_id BETWEEN ?1 AND ?2 AND {OF_ROUNDS}
+                         ORDER BY s.case_id, s.interview_date, s.round,
+                             s.composite NULLS FIRST, s.economic NULLS FIRST,
+                             s.social NULLS FIRST, s.psychosocial NULLS FIRST, s.low_accuracy"
+                    ),
+                    &[first, last, rounds.as_str().into()],
+                )
+                .await?
+            {
+                if let Some(i) = kept.at(r.text(0)?) {
+                    surveys[i].push(SurveyFacts {
+                        round: named(1, r.text(1)?, Round::parse)?,
+                        date: r.get(2)?,
+                        economic: r.get(3)?,
+                        social: r.get(4)?,
+                        psychosocial: r.get(5)?,
+                        composite: r.get(6)?,
+                        low_accuracy: r.get(7)?,
+                    });
+                }
+            }
+            let mut vulnerable = vec![false; kept.ids.len()];
+            for r in db
+                .rows(
+                    "SELECT case_id FROM case_vulnerabilities WHERE case_id BETWEEN ?1 AND ?2",
+                    &range,
+                )
+                .await?
+            {
+                if let Some(i) = kept.at(r.text(0)?) {
+                    vulnerable[i] = true;
+                }
+            }
+            let mut received = vec![0u8; kept.ids.len()];
+            assistance_between(db, &range, |case, kind| {
+                if let Some(i) = kept.at(case) {
+                    received[i] |= kind_bit(kind);
+                }
+            })
+            .await?;
+            for (i, surveys) in surveys.into_iter().enumerate() {
+                if surveys.is_empty() {
+                    continue; // no scored survey of those rounds
+                }
+                let r = kept.rows[i];
+                visit(ReturneeFacts {
+                    sex: named(2, r.text(2)?, domain::case::Sex::parse)?,
+                    age_at_return: r.get(3)?,
+                    vulnerable: vulnerable[i],
+                    return_type: named(4, r.text(4)?, domain::case::ReturnType::parse)?,
+                    absence_months: r.get(5)?,
+                    province: r.get(6)?,
+                    surveys,
+                    assistance: (0..ASSISTANCE_KINDS.len())
+                        .filter(|b| received[i] & (1 << b) != 0)
+                        .map(|b| ASSISTANCE_KINDS[b].to_string())
+                        .collect::<BTreeSet<_>>(),
+                })?;
             }
         }
-        let mut received = vec![0u8; ids.len()];
-        assistance_between(db, &first, &last, |case, kind| {
-            if let Some(i) = at(case) {
-                received[i] |= kind_bit(kind);
-            }
-        })
-        .await?;
-        for ((r, surveys), received) in cases.iter().zip(surveys).zip(received) {
-            if surveys.is_empty() {
-                continue; // scored surveys removed since the case was read
-            }
-            visit(ReturneeFacts {
-                sex: named(1, r.text(1)?, domain::case::Sex::parse)?,
-                age_at_return: r.get(2)?,
-                vulnerable: r.get(6)?,
-                return_type: named(3, r.text(3)?, domain::case::ReturnType::parse)?,
-                absence_months: r.get(4)?,
-                province: r.get(5)?,
-                surveys,
-                assistance: (0..ASSISTANCE_KINDS.len())
-                    .filter(|i| received & (1 << i) != 0)
-                    .map(|i| ASSISTANCE_KINDS[i].to_string())
-                    .collect::<BTreeSet<_>>(),
-            })?;
-        }
-        if (cases.len() as i64) < BATCH {
-            break;
-        }
-        after = last;
+        after = last.get(0)?;
     }
     Ok(())
 }
 
-/// Gives `add` each kind of assistance received by the cases whose ids lie between `first` and
-/// `last`, as (case id, kind): the items of each case's latest approved plan (by dimension and
-/// grant modality), the referrals that went ahead by dimension, and community projects.
+/// Gives `add` each kind of assistance received by the cases whose ids lie in `range` (the
+/// first and the last), as (case id, kind): the items of each case's latest approved plan (by
+/// dimension and grant modality), the referrals that went ahead by dimension, and community
+/// projects.
 pub(crate) async fn assistance_between<D: Db>(
     db: &D,
-    first: &str,
-    last: &str,
+    range: &[Value; 2],
     mut add: impl FnMut(&str, &str),
 ) -> Result<()> {
     // The items of each case's latest approved plan not cancelled (kept by the triggers of
@@ -140,7 +142,7 @@ pub(crate) async fn assistance_between<D: Db>(
         .rows(
             "SELECT case_id, kind, modality FROM approved_plan_items
              WHERE case_id BETWEEN ?1 AND ?2",
-            &args![first, last],
+            range,
         )
         .await?
     {
@@ -157,7 +159,7 @@ pub(crate) async fn assistance_between<D: Db>(
                  WHERE a.kind IS NOT NULL AND a.case_id BETWEEN ?1 AND ?2",
                 assistance()
             ),
-            &args![first, last],
+            range,
         )
         .await?
     {

@@ -57,8 +57,9 @@ pub(crate) async fn frame_cases<D: Db>(
     Ok((ids, out))
 }
 
-/// Cases whose assistance is read at a time, on PostgreSQL.
-const ASSISTANCE_BATCH: usize = 2_000;
+/// Cases whose assistance is read at a time, on PostgreSQL (a handful in tests, to cross
+/// batches).
+const ASSISTANCE_BATCH: usize = if cfg!(test) { 7 } else { 5_000 };
 
 /// PostgreSQL's frame: the returnees, then their assistance a range of case ids at a time.
 /// (SQLite's reads the assistance tables whole in case order: `sqlite::me::assistance_received`.)
@@ -69,7 +70,7 @@ pub(crate) async fn frame<D: Db>(db: &D, office: Option<OfficeId>) -> Result<Vec
             continue;
         };
         let offset = n * ASSISTANCE_BATCH;
-        assistance_between(db, first, last, |case, kind| {
+        assistance_between(db, &args![first, last], |case, kind| {
             if let Ok(i) = chunk.binary_search_by(|x| x.as_str().cmp(case)) {
                 out[offset + i].assistance.insert(kind.to_string());
             }

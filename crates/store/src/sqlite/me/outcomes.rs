@@ -1,6 +1,7 @@
-//! What "what works" reads about each returnee with a scored survey: the profile, the scored
-//! surveys and the kinds of assistance received. Each table is read in one pass in case order
-//! and merged, so a returnee's facts are put together without a lookup per case.
+//! What "what works" reads about each returnee with a scored survey, on SQLite: the profile,
+//! the scored surveys and the kinds of assistance received. Each table is read in one pass in
+//! case order and merged, so a returnee's facts are put together without a lookup per case.
+//! (PostgreSQL's form, a batch of cases at a time: `crate::sql::me::outcomes`.)
 
 use std::collections::BTreeSet;
 
