@@ -1,6 +1,7 @@
 //! The `reintegra` command: serve the application and administer it from the command line.
 
 mod backup;
+mod data_dir;
 mod demo;
 mod device;
 mod export;
@@ -8,6 +9,7 @@ mod handover;
 mod import;
 mod import_surveys;
 mod rss;
+mod scheduled;
 
 use std::io::Read;
 use std::net::SocketAddr;
@@ -15,10 +17,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
-use clap::{Args, Parser, Subcommand};
+use clap::{Parser, Subcommand};
+use data_dir::{DataDir, copy_data, key_from, open, open_postgres, open_sqlite};
 use domain::{OfficeCode, Role, Username};
+use store::SqliteStore;
 use store::prelude::*;
-use store::{DatabaseKey, PgStore, SqliteStore};
 
 #[derive(Parser)]
 #[command(
@@ -29,26 +32,6 @@ use store::{DatabaseKey, PgStore, SqliteStore};
 struct Cli {
     #[command(subcommand)]
     command: Command,
-}
-
-#[derive(Args, Clone)]
-struct DataDir {
-    /// Where the database lives.
-    #[arg(long, env = "REINTEGRA_DATA_DIR", default_value = "./reintegra-data")]
-    data_dir: PathBuf,
-    /// A file holding the database's encryption key (the key itself may instead be given in
-    /// REINTEGRA_DATABASE_KEY; never on the command line).
-    #[arg(long, env = "REINTEGRA_DATABASE_KEY_FILE")]
-    database_key_file: Option<PathBuf>,
-    /// The database, when it is not SQLite in the data directory: a PostgreSQL address
-    /// (postgres://user@host:port/database) that several instances share. Give it in the
-    /// environment when it holds a password, not on the command line. The data directory then
-    /// holds only files, and must be shared by the instances too.
-    #[arg(long = "database", env = "REINTEGRA_DATABASE_URL")]
-    database: Option<String>,
-    /// How many connections to PostgreSQL this instance keeps open at most.
-    #[arg(long, env = "REINTEGRA_DATABASE_POOL", default_value_t = store::postgres::DEFAULT_POOL_SIZE)]
-    database_pool: usize,
 }
 
 /// The account named on the command line, as the actor the use cases authorize and audit: an
@@ -66,68 +49,6 @@ async fn actor_named(app: &app::App, username: &str) -> Result<domain::authz::Ac
         office: user.office,
         organisation: user.organisation,
     })
-}
-
-/// The environment variable that may hold the database key itself.
-const KEY_VARIABLE: &str = "REINTEGRA_DATABASE_KEY";
-
-/// A key from a file or an environment variable, never from the command line (where other
-/// users of the machine could read it).
-fn key_from(file: Option<&Path>, variable: &str) -> Result<Option<DatabaseKey>> {
-    let from_env = std::env::var(variable)
-        .ok()
-        .and_then(|k| DatabaseKey::new(&k));
-    match (file, from_env) {
-        (Some(_), Some(_)) => bail!("give the key in {variable} or in a file, not both"),
-        (None, key) => Ok(key),
-        (Some(path), None) => {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("cannot read the key file {}", path.display()))?;
-            DatabaseKey::new(&text)
-                .map(Some)
-                .with_context(|| format!("the key file {} is empty", path.display()))
-        }
-    }
-}
-
-impl DataDir {
-    fn key(&self) -> Result<Option<DatabaseKey>> {
-        key_from(self.database_key_file.as_deref(), KEY_VARIABLE)
-    }
-
-    /// PostgreSQL's address when one is given; `None` for SQLite in the data directory.
-    fn postgres(&self) -> Result<Option<&str>> {
-        match self.database.as_deref().map(str::trim) {
-            None | Some("") => Ok(None),
-            Some(url) if store::postgres::is_postgres_url(url) => {
-                if self.database_key_file.is_some() || std::env::var_os(KEY_VARIABLE).is_some() {
-                    bail!(
-                        "a database key encrypts a SQLite database; PostgreSQL's data is \
-                         protected by its server (encrypted storage, TLS): remove the key"
-                    );
-                }
-                Ok(Some(url))
-            }
-            Some(_) => bail!(
-                "--database takes a PostgreSQL address (postgres://user@host:port/database); \
-                 leave it out for SQLite in the data directory"
-            ),
-        }
-    }
-
-    /// Refuses PostgreSQL for what only SQLite's data directory has.
-    fn sqlite_only(&self, what: &str) -> Result<()> {
-        if self.postgres()?.is_some() {
-            bail!(
-                "{what} works on SQLite's data directory only; on PostgreSQL, {}",
-                match what {
-                    "backup" | "restore" => "use pg_dump and WAL archiving (docs/operations.md)",
-                    _ => "this is not available",
-                }
-            );
-        }
-        Ok(())
-    }
 }
 
 #[derive(Subcommand)]
@@ -372,60 +293,6 @@ async fn main() {
         eprintln!("error: {e:#}");
         std::process::exit(2);
     }
-}
-
-/// The store the command works on: PostgreSQL when an address is given, otherwise SQLite in
-/// the data directory.
-async fn open(data: &DataDir) -> Result<Arc<dyn Store>> {
-    Ok(match data.postgres()? {
-        Some(url) => Arc::new(open_postgres(data, url).await?),
-        None => Arc::new(open_sqlite(data).await?),
-    })
-}
-
-async fn open_sqlite(data: &DataDir) -> Result<SqliteStore> {
-    let dir = &data.data_dir;
-    SqliteStore::open_in_with(dir, data.key()?)
-        .await
-        .with_context(|| format!("cannot open the database in {}", dir.display()))
-}
-
-/// Copies the data directory's SQLite database into an empty PostgreSQL database, and says
-/// what it copied table by table.
-async fn copy_data(data: &DataDir, to: &str) -> Result<()> {
-    data.sqlite_only("copy-data (its source)")?;
-    if !store::postgres::is_postgres_url(to) {
-        bail!("--to takes a PostgreSQL address (postgres://user@host:port/database)");
-    }
-    let source = open_sqlite(data).await?;
-    let target = open_postgres(data, to).await?;
-    let started = std::time::Instant::now();
-    let copied = target
-        .copy_from_sqlite(&source)
-        .await
-        .context("nothing was copied")?;
-    for t in &copied {
-        println!(
-            "{:<28} {:>10} rows  checksum {}",
-            t.table, t.rows, t.checksum
-        );
-    }
-    println!(
-        "copied {} tables, {} rows, in {:.1} s; every table checked against the source. Point \
-         the PostgreSQL instances at {} for the files.",
-        copied.len(),
-        copied.iter().map(|t| t.rows).sum::<u64>(),
-        started.elapsed().as_secs_f64(),
-        data.data_dir.join("files").display()
-    );
-    Ok(())
-}
-
-async fn open_postgres(data: &DataDir, url: &str) -> Result<PgStore> {
-    let files = data.data_dir.join("files");
-    PgStore::connect(url, &files, data.database_pool)
-        .await
-        .context("cannot open the PostgreSQL database")
 }
 
 async fn run(cli: Cli) -> Result<()> {
@@ -739,10 +606,8 @@ fn refusal(fields: &domain::ValidationErrors, role: Role) -> String {
 
 async fn serve(data: &DataDir, bind: SocketAddr, config: web::Config) -> Result<()> {
     let demo = config.demo;
-    if data.postgres()?.is_some() {
-        if demo {
-            bail!("the demo programme loads into SQLite only: leave out --database");
-        }
+    if demo && data.postgres()?.is_some() {
+        bail!("the demo programme loads into SQLite only: leave out --database");
     }
     let store = open(data).await?;
     // Instances starting together on one database take turns: one makes the first account and
@@ -763,8 +628,8 @@ async fn serve(data: &DataDir, bind: SocketAddr, config: web::Config) -> Result<
     }
     let state = web::AppState::new(store, config).await?;
     drop(start_up);
-    tokio::spawn(retention_daily(state.app.clone()));
-    tokio::spawn(duplicates_nightly(state.app.clone()));
+    tokio::spawn(scheduled::retention_daily(state.app.clone()));
+    tokio::spawn(scheduled::duplicates_nightly(state.app.clone()));
     let app = web::router(state);
     let listener = tokio::net::TcpListener::bind(bind)
         .await
@@ -780,87 +645,6 @@ async fn serve(data: &DataDir, bind: SocketAddr, config: web::Config) -> Result<
     .with_graceful_shutdown(shutdown_signal())
     .await?;
     Ok(())
-}
-
-/// How often an instance looks whether scheduled work is due. Every instance sharing the
-/// database looks; the first to claim a due run does it.
-const LOOK_FOR_DUE_WORK: std::time::Duration = std::time::Duration::from_secs(10 * 60);
-
-/// Runs `work` whenever the scheduled run `name` is due and this instance claims it: first
-/// `first_after` from the first start of any instance, then every `every`.
-async fn on_schedule<F, Fut>(
-    app: app::App,
-    name: &str,
-    first_after: time::Duration,
-    every: time::Duration,
-    work: F,
-) where
-    F: Fn(app::App) -> Fut,
-    Fut: std::future::Future<Output = ()>,
-{
-    // A first look shortly after the start, out of the way of the start itself.
-    tokio::time::sleep(std::time::Duration::from_secs(60)).await;
-    let mut look = tokio::time::interval(LOOK_FOR_DUE_WORK);
-    look.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        look.tick().await;
-        let now = app.now();
-        match app
-            .store
-            .claim_scheduled_run(name, now, now + first_after, now + every)
-            .await
-        {
-            Ok(true) => work(app.clone()).await,
-            Ok(false) => {}
-            Err(e) => tracing::warn!(error = %e, run = name, "could not look for scheduled work"),
-        }
-    }
-}
-
-/// Anonymises closed cases past the programme's retention period: soon after the first start,
-/// then once a day. Only counts are logged.
-async fn retention_daily(app: app::App) {
-    on_schedule(
-        app,
-        "retention",
-        time::Duration::ZERO,
-        time::Duration::days(1),
-        |app| async move {
-            match app::retention::run(&app).await {
-                Ok(r) if r.anonymised > 0 => {
-                    tracing::info!(
-                        anonymised = r.anonymised,
-                        "retention: closed cases anonymised"
-                    )
-                }
-                Ok(_) => {}
-                Err(e) => tracing::warn!(error = %e, "retention: the daily run failed"),
-            }
-        },
-    )
-    .await
-}
-
-/// Rebuilds the duplicates queue once a day, the first time half an hour after the first start
-/// (out of the way of a server's busy first minutes). Only counts are logged.
-async fn duplicates_nightly(app: app::App) {
-    on_schedule(
-        app,
-        "duplicates scan",
-        time::Duration::minutes(30),
-        time::Duration::days(1),
-        |app| async move {
-            match app::merges::scan(&app).await {
-                Ok(s) => tracing::info!(
-                    compared = s.compared,
-                    found = s.found,
-                    "duplicates: the queue was rebuilt"
-                ),
-                Err(e) => tracing::warn!(error = %e, "duplicates: the nightly scan failed"),
-            }
-        },
-    )
-    .await
 }
 
 /// The first administrator, with a one-time password printed once to the console (standard

@@ -1,39 +1,12 @@
 //! What the pathway reads across records, on both engines: a case's pathway in one read, the
 //! work lists (open cases, approvals waiting, unmet needs).
 
-use domain::case::{CaseStage, Sex};
 use domain::{CaseId, OfficeId, UserId};
 
-use super::{Db, Row, args, forms, named, pathway, plans, programme, rss};
+use super::cases::{SUMMARY_COLUMNS, SUMMARY_FROM, summary};
+use super::{Db, Row, args, forms, pathway, plans, programme, rss};
 use crate::model::*;
 use crate::{Result, StoreError};
-
-// Until cases are read on both engines (`sql/cases.rs`): a case's summary as
-// `sqlite/cases.rs` reads it (`SUMMARY_COLUMNS`, `SUMMARY_FROM`, `summary_row`), to be merged
-// with the shared one.
-
-const SUMMARY_COLUMNS: &str = "c.id, c.case_number, c.given_name, c.family_name,
-    c.sex, c.age_at_return, c.return_date, c.return_province, o.code, cm.display_name, c.stage,
-    c.restricted";
-const SUMMARY_FROM: &str = "FROM cases c JOIN offices o ON o.id = c.office_id
-    LEFT JOIN users cm ON cm.id = c.case_manager_id";
-
-fn summary_row(r: &Row) -> Result<CaseSummary> {
-    Ok(CaseSummary {
-        id: CaseId(r.get(0)?),
-        number: r.get(1)?,
-        given_name: r.get(2)?,
-        family_name: r.get(3)?,
-        sex: named(4, r.text(4)?, Sex::parse)?,
-        age_at_return: r.get(5)?,
-        return_date: r.get(6)?,
-        return_province: r.get(7)?,
-        office_code: r.get(8)?,
-        case_manager_name: r.get(9)?,
-        stage: named(10, r.text(10)?, CaseStage::parse)?,
-        restricted: r.get(11)?,
-    })
-}
 
 /// Everything a case's pathway is read from. Each statement reads on its own on both engines
 /// (a reader takes no snapshot across them), as the SQLite reader always did.
@@ -59,7 +32,7 @@ pub(crate) async fn open_cases_of<D: Db>(db: &D, user: UserId) -> Result<Vec<Cas
     )
     .await?
     .iter()
-    .map(summary_row)
+    .map(summary)
     .collect()
 }
 
@@ -72,7 +45,7 @@ pub(crate) async fn pending_approvals<D: Db>(
     let extra = "c.case_manager_id, c.office_id, o.self_approval";
     let read = |r: &Row, plan: Option<i64>, closure: Option<uuid::Uuid>| {
         Ok::<_, StoreError>(PendingApproval {
-            case: summary_row(r)?,
+            case: summary(r)?,
             case_manager: r.get::<Option<uuid::Uuid>>(12)?.map(UserId),
             office: OfficeId(r.get(13)?),
             self_approval: r.get(14)?,
