@@ -117,12 +117,12 @@ pub struct ExportedFile {
     pub encrypted: bool,
 }
 
-/// Exports the case list, filtered as `request.filters` say, for `actor`.
-pub async fn export_cases(
-    app: &App,
+/// What a case export is, once the checks that need no reading passed: the actor's right to
+/// it, the choices and the passphrase. A refused request is refused before any export starts.
+pub(crate) fn checked_case_export(
     actor: &Actor,
-    request: CaseExport,
-) -> Result<ExportedFile, Error> {
+    request: &CaseExport,
+) -> Result<(CaseQuery, Format, What, Option<String>), Error> {
     let (query, mut problems) = crate::cases::list_query(actor, &request.filters)?;
     let action = if request.pseudonymise {
         Action::ExportPseudonymised
@@ -143,9 +143,19 @@ pub async fn export_cases(
     if request.pseudonymise && request.pseudonym_key.trim().chars().count() > 100 {
         problems.add("pseudonym_key", "error-too-long");
     }
-    let Some(format) = format.filter(|_| problems.is_empty()) else {
-        return Err(Error::validation(problems));
-    };
+    match format.filter(|_| problems.is_empty()) {
+        Some(format) => Ok((query, format, what, passphrase)),
+        None => Err(Error::validation(problems)),
+    }
+}
+
+/// Exports the case list, filtered as `request.filters` say, for `actor`.
+pub async fn export_cases(
+    app: &App,
+    actor: &Actor,
+    request: CaseExport,
+) -> Result<ExportedFile, Error> {
+    let (query, format, what, passphrase) = checked_case_export(actor, &request)?;
 
     let pseudonyms = if request.pseudonymise {
         Some(Pseudonyms::new(app, request.pseudonym_key.trim()).await?)

@@ -86,6 +86,10 @@ pub async fn start(
     request: ExportRequest,
     wait: Duration,
 ) -> Result<Started, Error> {
+    // A refused request is answered at once, however long the export would have taken.
+    if let ExportRequest::Cases(r) = &request {
+        super::checked_case_export(actor, r)?;
+    }
     let running = export_jobs(app, actor)
         .await?
         .iter()
