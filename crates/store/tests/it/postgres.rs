@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use store::{PgStore, ScheduleStore};
+use store::{PgStore, ScheduleStore, Store};
 
 use super::conformance;
 
@@ -37,6 +37,14 @@ pub async fn fresh() -> Option<(tempfile::TempDir, PgStore)> {
     Some((data, store))
 }
 
+/// The same, seen as any store, for the conformance suite.
+async fn fresh_store() -> Option<(tempfile::TempDir, Arc<dyn Store>)> {
+    let (dir, store) = fresh().await?;
+    Some((dir, Arc::new(store)))
+}
+
+conformance::every_part!(fresh_store);
+
 #[tokio::test]
 async fn migrations_apply_once_on_a_fresh_schema() {
     let Some((_files, s)) = fresh().await else {
@@ -45,30 +53,6 @@ async fn migrations_apply_once_on_a_fresh_schema() {
     assert_eq!(s.migrations_applied().await.unwrap(), 39);
     // A second instance starting on the same schema applies nothing again.
     assert_eq!(s.migrate().await.unwrap(), 0);
-}
-
-#[tokio::test]
-async fn feedback_conforms() {
-    let Some((_files, s)) = fresh().await else {
-        return;
-    };
-    conformance::feedback::run(Arc::new(s)).await;
-}
-
-#[tokio::test]
-async fn accounts_conform() {
-    let Some((_files, s)) = fresh().await else {
-        return;
-    };
-    conformance::accounts::run(Arc::new(s)).await;
-}
-
-#[tokio::test]
-async fn schedule_conforms() {
-    let Some((_files, s)) = fresh().await else {
-        return;
-    };
-    conformance::schedule::run(Arc::new(s)).await;
 }
 
 /// Two instances on one database: the second waits for the first's start-up work.
@@ -93,78 +77,6 @@ async fn start_up_work_is_done_by_one_instance_at_a_time() {
         .expect("the lock was not released")
         .unwrap()
         .unwrap();
-}
-
-#[tokio::test]
-async fn pathway_conform() {
-    let Some((_files, s)) = fresh().await else {
-        return;
-    };
-    conformance::pathway::run(Arc::new(s)).await;
-}
-
-#[tokio::test]
-async fn referrals_conform() {
-    let Some((_files, s)) = fresh().await else {
-        return;
-    };
-    conformance::referrals::run(Arc::new(s)).await;
-}
-
-#[tokio::test]
-async fn forms_conform() {
-    let Some((_files, s)) = fresh().await else {
-        return;
-    };
-    conformance::forms::run(Arc::new(s)).await;
-}
-
-#[tokio::test]
-async fn field_conform() {
-    let Some((_files, s)) = fresh().await else {
-        return;
-    };
-    conformance::field::run(Arc::new(s)).await;
-}
-
-#[tokio::test]
-async fn merges_conform() {
-    let Some((_files, s)) = fresh().await else {
-        return;
-    };
-    conformance::merges::run(Arc::new(s)).await;
-}
-
-#[tokio::test]
-async fn documents_conform() {
-    let Some((_files, s)) = fresh().await else {
-        return;
-    };
-    conformance::documents::run(Arc::new(s)).await;
-}
-
-#[tokio::test]
-async fn cases_conform() {
-    let Some((_files, s)) = fresh().await else {
-        return;
-    };
-    conformance::cases::run(Arc::new(s)).await;
-}
-
-#[tokio::test]
-async fn retention_conforms() {
-    let Some((_files, s)) = fresh().await else {
-        return;
-    };
-    conformance::retention::run(Arc::new(s)).await;
-}
-
-#[tokio::test]
-async fn handovers_conform() {
-    let Some((_files, s)) = fresh().await else {
-        return;
-    };
-    conformance::handovers::run(Arc::new(s)).await;
 }
 
 /// A name search matching many cases walks the list in its order (the broad plan), one
@@ -279,28 +191,4 @@ async fn a_sqlite_database_is_copied_whole_and_only_into_an_empty_database() {
         pg.list_users().await.unwrap().len(),
         sqlite.list_users().await.unwrap().len()
     );
-}
-
-#[tokio::test]
-async fn results_conform() {
-    let Some((_files, s)) = fresh().await else {
-        return;
-    };
-    conformance::results::run(Arc::new(s)).await;
-}
-
-#[tokio::test]
-async fn samples_conform() {
-    let Some((_files, s)) = fresh().await else {
-        return;
-    };
-    conformance::samples::run(Arc::new(s)).await;
-}
-
-#[tokio::test]
-async fn spot_checks_conform() {
-    let Some((_files, s)) = fresh().await else {
-        return;
-    };
-    conformance::spot_checks::run(Arc::new(s)).await;
 }

@@ -6,109 +6,13 @@ use std::sync::Arc;
 use crate::conformance;
 
 /// A fresh store in its own temporary directory (kept alive with the store).
-async fn fresh() -> (tempfile::TempDir, Arc<dyn store::Store>) {
+async fn fresh() -> Option<(tempfile::TempDir, Arc<dyn store::Store>)> {
     let dir = tempfile::tempdir().unwrap();
     let store = store::SqliteStore::open_in(dir.path()).await.unwrap();
-    (dir, Arc::new(store))
+    Some((dir, Arc::new(store)))
 }
 
-#[tokio::test]
-async fn accounts() {
-    let (_dir, s) = fresh().await;
-    conformance::accounts::run(s).await;
-}
-
-#[tokio::test]
-async fn schedule() {
-    let (_dir, s) = fresh().await;
-    conformance::schedule::run(s).await;
-}
-
-#[tokio::test]
-async fn cases() {
-    let (_dir, s) = fresh().await;
-    conformance::cases::run(s).await;
-}
-
-#[tokio::test]
-async fn forms() {
-    let (_dir, s) = fresh().await;
-    conformance::forms::run(s).await;
-}
-
-#[tokio::test]
-async fn field() {
-    let (_dir, s) = fresh().await;
-    conformance::field::run(s).await;
-}
-
-#[tokio::test]
-async fn pathway() {
-    let (_dir, s) = fresh().await;
-    conformance::pathway::run(s).await;
-}
-
-#[tokio::test]
-async fn referrals() {
-    let (_dir, s) = fresh().await;
-    conformance::referrals::run(s).await;
-}
-
-#[tokio::test]
-async fn documents() {
-    let (_dir, s) = fresh().await;
-    conformance::documents::run(s).await;
-}
-
-#[tokio::test]
-async fn results() {
-    let (_dir, s) = fresh().await;
-    conformance::results::run(s).await;
-}
-
-#[tokio::test]
-async fn samples() {
-    let (_dir, s) = fresh().await;
-    conformance::samples::run(s).await;
-}
-
-#[tokio::test]
-async fn spot_checks() {
-    let (_dir, s) = fresh().await;
-    conformance::spot_checks::run(s).await;
-}
-
-#[tokio::test]
-async fn merges() {
-    let (_dir, s) = fresh().await;
-    conformance::merges::run(s).await;
-}
-
-#[tokio::test]
-async fn retention() {
-    let (_dir, s) = fresh().await;
-    conformance::retention::run(s).await;
-}
-
-#[tokio::test]
-async fn handovers() {
-    let (_dir, s) = fresh().await;
-    conformance::handovers::run(s).await;
-}
-
-#[tokio::test]
-async fn feedback() {
-    let (_dir, s) = fresh().await;
-    conformance::feedback::run(s).await;
-}
-
-/// Every part on one database, as a server backend's parts would share one: the parts'
-/// records must not disturb each other's checks.
-#[tokio::test]
-async fn all_parts_share_one_database() {
-    let (_dir, s) = fresh().await;
-    conformance::run_all(s).await;
-}
+conformance::every_part!(fresh);
 
 #[tokio::test]
 async fn database_is_in_wal_mode_with_foreign_keys_and_reopens_idempotently() {

@@ -32,6 +32,38 @@ use store::*;
 use time::OffsetDateTime;
 use time::macros::{date, datetime};
 
+/// A test per part of the store, each on a fresh store, and one with every part on one store
+/// (as a server's parts share one database): the same list for every backend. `$fresh` is an
+/// async function giving `Option<(guard, Arc<dyn Store>)>` (`None` skips, the guard keeps the
+/// store's directory alive).
+macro_rules! every_part {
+    ($fresh:path) => {
+        $crate::conformance::every_part!($fresh; accounts, schedule, cases, forms, field, pathway, referrals,
+            documents, results, samples, spot_checks, merges, retention, handovers, feedback);
+    };
+    ($fresh:path; $($part:ident),*) => {
+        $(
+            #[tokio::test]
+            async fn $part() {
+                let Some((_guard, s)) = $fresh().await else {
+                    return;
+                };
+                $crate::conformance::$part::run(s).await;
+            }
+        )*
+
+        /// Every part on one database: the parts' records must not disturb each other's checks.
+        #[tokio::test]
+        async fn all_parts_share_one_database() {
+            let Some((_guard, s)) = $fresh().await else {
+                return;
+            };
+            $crate::conformance::run_all(s).await;
+        }
+    };
+}
+pub(crate) use every_part;
+
 /// Every part of the store, in turn, on one store.
 pub async fn run_all(s: Arc<dyn Store>) {
     accounts::run(s.clone()).await;
