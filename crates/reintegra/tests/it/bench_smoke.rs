@@ -74,3 +74,65 @@ fn bench_smoke_run_reports_every_scenario_without_errors() {
         "{report}"
     );
 }
+
+/// `scripts/bench --database`: the same scenarios on SQLite and on a PostgreSQL copy made by
+/// `copy-data`, then one against two PostgreSQL instances behind nginx, all answered without
+/// errors, with the M&E pages timed on both engines.
+#[test]
+fn bench_smoke_compares_sqlite_with_postgresql() {
+    let url = std::env::var("REINTEGRA_TEST_POSTGRES").unwrap_or_default();
+    if url == "skip" {
+        return;
+    }
+    assert!(
+        !url.is_empty(),
+        "REINTEGRA_TEST_POSTGRES is not set: run scripts/test (or set it to `skip`)"
+    );
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let work = tempfile::tempdir().unwrap();
+    let report = work.path().join("benchmarks.md");
+    let out = Command::new(root.join("scripts/bench"))
+        .args(["--smoke", "--database", &url, "--sizes", "400"])
+        .args(["--binary", env!("CARGO_BIN_EXE_reintegra")])
+        .arg("--data-root")
+        .arg(work.path().join("data"))
+        .arg("--out")
+        .arg(&report)
+        .output()
+        .expect("scripts/bench runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success(),
+        "scripts/bench --database failed:\n{stderr}"
+    );
+
+    let report = std::fs::read_to_string(&report).unwrap();
+    assert!(report.contains("## PostgreSQL beside SQLite"), "{report}");
+    let rows = |scenario: &str| -> Vec<Vec<String>> {
+        report
+            .lines()
+            .filter(|l| l.starts_with("| 400 |") && l.contains(&format!("| {scenario} |")))
+            .map(|l| l.split('|').map(|c| c.trim().to_string()).collect())
+            .collect()
+    };
+    for scenario in ["case_list", "case_page", "write"] {
+        // Engines side by side, then one and two instances: two tables, two concurrencies.
+        let found = rows(scenario);
+        assert_eq!(found.len(), 4, "{scenario}:\n{report}");
+        for cells in found {
+            let (a, b): (f64, f64) = (
+                cells[4].replace(',', "").parse().unwrap(),
+                cells[5].replace(',', "").parse().unwrap(),
+            );
+            assert!(a > 0.0 && b > 0.0, "{cells:?}");
+            assert_eq!(cells[9], "0", "errors under load: {cells:?}");
+        }
+    }
+    for page in ["indicator", "indicator by sex", "dashboard"] {
+        let found = rows(page);
+        assert_eq!(found.len(), 1, "{page}:\n{report}");
+        assert!(found[0][3].ends_with(" ms") && found[0][5].ends_with(" ms"));
+    }
+    // The copy itself was measured, and the second server answered.
+    assert!(report.contains("| 400 | 1,200 |"), "{report}");
+}
