@@ -114,7 +114,7 @@ pub async fn scan(app: &App) -> Result<ScanSummary, Error> {
         .and_then(|s| s.resume_after);
     let slice = app
         .store
-        .pairs_sharing_keys(everyone, resume, SCAN_PAIRS)
+        .pairs_sharing_keys(everyone, resume.clone(), SCAN_PAIRS)
         .await?;
     let mut prepared: HashMap<CaseId, Option<Prepared>> = HashMap::new();
     let (mut found, mut unlikely) = (Vec::new(), Vec::new());
@@ -148,8 +148,10 @@ pub async fn scan(app: &App) -> Result<ScanSummary, Error> {
         found: found.len() as u64,
         resume_after: slice.last_key,
     };
+    // When another scan of the same slice was recorded first, its findings are these: the
+    // summary stands either way.
     app.store
-        .record_duplicate_scan(found, unlikely, summary.clone())
+        .record_duplicate_scan(resume, found, unlikely, summary.clone())
         .await?;
     Ok(summary)
 }

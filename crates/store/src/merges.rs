@@ -72,14 +72,18 @@ pub trait MergeStore: Send + Sync + 'static {
         after: Option<String>,
         limit: usize,
     ) -> Result<PairSlice>;
-    /// Records a scan: its likely pairs join the queue (or update their score), the pairs it
-    /// found unlikely leave it, and the summary says where the next scan starts.
+    /// Records a scan that started after the key `started_after`: its likely pairs join the
+    /// queue (or update their score), the pairs it found unlikely leave it, and the summary
+    /// says where the next scan starts. When another scan from the same point was recorded
+    /// first (two instances, or "scan now" during the nightly scan), nothing is written and
+    /// the answer is `false`.
     async fn record_duplicate_scan(
         &self,
+        started_after: Option<String>,
         found: Vec<QueuedPair>,
         unlikely: Vec<(CaseId, CaseId)>,
         summary: ScanSummary,
-    ) -> Result<()>;
+    ) -> Result<bool>;
     /// The queue's pairs with both cases within reach of `scope`, likeliest first, and the
     /// last scan's summary.
     async fn duplicate_queue(

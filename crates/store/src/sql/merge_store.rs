@@ -24,10 +24,12 @@ on_both_engines! {
         ) -> Result<PairSlice> = |db| pairs::sharing_keys(db, *scope, after.as_deref(), *limit);
         write_blocking fn record_duplicate_scan(
             &self,
+            started_after: Option<String>,
             found: Vec<QueuedPair>,
             unlikely: Vec<(CaseId, CaseId)>,
             summary: ScanSummary,
-        ) -> Result<()> = |db| pairs::record_scan(db, found, unlikely, summary);
+        ) -> Result<bool> =
+            |db| pairs::record_scan(db, started_after.as_deref(), found, unlikely, summary);
         read fn duplicate_queue(
             &self,
             scope: CaseListScope,

@@ -221,32 +221,73 @@ async fn sharing_keys_sliced<D: Db>(
     })
 }
 
+/// Pairs written per statement: a scan records tens of thousands, and on PostgreSQL each
+/// statement is a round trip (4 values a pair, well under either engine's bound).
+const PAIRS_PER_STATEMENT: usize = 500;
+
+/// Records a scan that started from `started_after`, unless another scan (at another instance,
+/// or a "scan now" meanwhile) recorded since from the same point: then this one's slice was
+/// done already, and nothing is written (answers `false`).
 pub(crate) async fn record_scan<D: Db>(
     db: &D,
+    started_after: Option<&str>,
     found: &[QueuedPair],
     unlikely: &[(CaseId, CaseId)],
     summary: &ScanSummary,
-) -> Result<()> {
-    for (a, b) in unlikely {
-        let (first, second) = ordered(*a, *b);
+) -> Result<bool> {
+    let current: Option<Option<String>> = db
+        .opt("SELECT resume_after FROM duplicate_scans WHERE id = 1", &[])
+        .await?
+        .map(|r| r.get(0))
+        .transpose()?;
+    if current.is_some_and(|point| point.as_deref() != started_after) {
+        return Ok(false);
+    }
+    for chunk in unlikely.chunks(PAIRS_PER_STATEMENT) {
+        let mut values = Vec::with_capacity(chunk.len() * 2);
+        let rows: Vec<String> = chunk
+            .iter()
+            .map(|(a, b)| {
+                let (first, second) = ordered(*a, *b);
+                values.extend([Value::from(first), Value::from(second)]);
+                format!("(?{}, ?{})", values.len() - 1, values.len())
+            })
+            .collect();
         db.exec(
-            "DELETE FROM duplicate_queue WHERE first_id = ?1 AND second_id = ?2",
-            &args![first, second],
+            &format!(
+                "DELETE FROM duplicate_queue WHERE (first_id, second_id) IN (VALUES {})",
+                rows.join(", ")
+            ),
+            &values,
         )
         .await?;
     }
-    for p in found {
-        let (first, second) = ordered(p.first, p.second);
+    for chunk in found.chunks(PAIRS_PER_STATEMENT) {
+        let mut values: Vec<Value> = vec![summary.scanned_at.into()];
+        let rows: Vec<String> = chunk
+            .iter()
+            .map(|p| {
+                let (first, second) = ordered(p.first, p.second);
+                values.extend([Value::from(first), Value::from(second), p.score.into()]);
+                let n = values.len();
+                // PostgreSQL takes a VALUES list's bare parameters for text.
+                format!("(?{}, ?{}, CAST(?{} AS DOUBLE PRECISION))", n - 2, n - 1, n)
+            })
+            .collect();
+        // PostgreSQL names a VALUES list's columns column1, column2, … as SQLite does.
         db.exec(
-            "INSERT INTO duplicate_queue (first_id, second_id, score, found_at)
-             SELECT ?1, ?2, ?3, ?4
-             WHERE EXISTS (SELECT 1 FROM cases WHERE id = ?1)
-               AND EXISTS (SELECT 1 FROM cases WHERE id = ?2)
-               AND NOT EXISTS (SELECT 1 FROM case_distinct_pairs
-                               WHERE first_id = ?1 AND second_id = ?2)
-             ON CONFLICT (first_id, second_id) DO UPDATE SET score = excluded.score,
-                 found_at = excluded.found_at",
-            &args![first, second, p.score, summary.scanned_at],
+            &format!(
+                "INSERT INTO duplicate_queue (first_id, second_id, score, found_at)
+                 SELECT v.column1, v.column2, v.column3, ?1 FROM (VALUES {}) AS v
+                 WHERE EXISTS (SELECT 1 FROM cases WHERE id = v.column1)
+                   AND EXISTS (SELECT 1 FROM cases WHERE id = v.column2)
+                   AND NOT EXISTS (SELECT 1 FROM case_distinct_pairs d
+                                   WHERE d.first_id = v.column1 AND d.second_id = v.column2)
+                 ON CONFLICT (first_id, second_id) DO UPDATE SET score = excluded.score,
+                     found_at = excluded.found_at",
+                rows.join(", ")
+            ),
+            &values,
         )
         .await?;
     }
@@ -263,7 +304,7 @@ pub(crate) async fn record_scan<D: Db>(
         ],
     )
     .await?;
-    Ok(())
+    Ok(true)
 }
 
 pub(crate) async fn queue<D: Db>(

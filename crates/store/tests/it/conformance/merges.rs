@@ -15,6 +15,67 @@ pub async fn run(s: Arc<dyn Store>) {
     distinct_pairs_and_the_queue(&s).await;
     merge_moves_everything_and_undo_splits_back(&s).await;
     merge_with_projects_sets_aside_and_renames(&s).await;
+    a_scan_of_many_pairs_is_recorded_whole(&s).await;
+}
+
+/// A scan records its pairs in batches: more pairs than one statement takes all arrive, and
+/// all leave again when a later scan finds them unlikely.
+async fn a_scan_of_many_pairs_is_recorded_whole(s: &Arc<dyn Store>) {
+    let o = office(s, "MRGB").await;
+    let cm = user(s, "cm.merge.batch", Role::CaseManager, Some(o.id)).await;
+    let mut ids = Vec::new();
+    for i in 0..40 {
+        ids.push(
+            new_case(s, o.id, cm.id, profile("Batch", &format!("Person{i}")))
+                .await
+                .id,
+        );
+    }
+    let mut pairs = Vec::new();
+    for (i, a) in ids.iter().enumerate() {
+        for b in &ids[i + 1..] {
+            pairs.push((*a, *b));
+        }
+    }
+    assert_eq!(pairs.len(), 780, "more than one statement's worth");
+    let scope = domain::authz::CaseListScope {
+        office: Some(o.id),
+        ..everyone()
+    };
+    let before = s.duplicate_queue(everyone(), 1).await.unwrap().1;
+    let from = before.and_then(|b| b.resume_after);
+    let first = ScanSummary {
+        scanned_at: NOW,
+        compared: 780,
+        found: 780,
+        resume_after: Some("batch".into()),
+    };
+    let found = pairs
+        .iter()
+        .map(|(a, b)| QueuedPair {
+            first: *a,
+            second: *b,
+            score: 0.8,
+        })
+        .collect();
+    assert!(
+        s.record_duplicate_scan(from, found, Vec::new(), first)
+            .await
+            .unwrap()
+    );
+    assert_eq!(s.duplicate_queue(scope, 5000).await.unwrap().0.len(), 780);
+    let second = ScanSummary {
+        scanned_at: NOW,
+        compared: 780,
+        found: 0,
+        resume_after: None,
+    };
+    assert!(
+        s.record_duplicate_scan(Some("batch".into()), Vec::new(), pairs, second)
+            .await
+            .unwrap()
+    );
+    assert!(s.duplicate_queue(scope, 5000).await.unwrap().0.is_empty());
 }
 
 async fn distinct_pairs_and_the_queue(s: &Arc<dyn Store>) {
@@ -62,21 +123,40 @@ async fn distinct_pairs_and_the_queue(s: &Arc<dyn Store>) {
         found: 1,
         resume_after: Some("k".into()),
     };
-    s.record_duplicate_scan(
-        vec![QueuedPair {
-            first: b.id,
-            second: a.id,
-            score: 0.9,
-        }],
-        vec![(c.id, e.id)],
-        summary.clone(),
-    )
-    .await
-    .unwrap();
+    let recorded = s
+        .record_duplicate_scan(
+            None,
+            vec![QueuedPair {
+                first: b.id,
+                second: a.id,
+                score: 0.9,
+            }],
+            vec![(c.id, e.id)],
+            summary.clone(),
+        )
+        .await
+        .unwrap();
+    assert!(recorded);
     let (queue, last) = s.duplicate_queue(scope, 50).await.unwrap();
     assert_eq!(queue.len(), 1);
     assert_eq!((queue[0].first, queue[0].second), (lo, hi));
-    assert_eq!(last, Some(summary));
+    assert_eq!(last, Some(summary.clone()));
+
+    // A second scan from the same starting point (another instance's) finds the point moved:
+    // it writes nothing, and the first scan's summary stands.
+    let late = ScanSummary {
+        compared: 7,
+        resume_after: None,
+        ..summary.clone()
+    };
+    let recorded = s
+        .record_duplicate_scan(None, Vec::new(), vec![(a.id, b.id)], late)
+        .await
+        .unwrap();
+    assert!(!recorded, "the slice was recorded already");
+    let (queue, last) = s.duplicate_queue(scope, 50).await.unwrap();
+    assert_eq!(queue.len(), 1, "the late scan removed nothing");
+    assert_eq!(last, Some(summary.clone()));
     let elsewhere = domain::authz::CaseListScope {
         office: Some(office(s, "MRGX").await.id),
         ..scope
