@@ -58,6 +58,18 @@ pub trait ExportStore: Send + Sync + 'static {
     /// Records a new export, or its progress and outcome (the same id again); a finished
     /// export's record is not changed.
     async fn save_export_job(&self, job: ExportJob) -> Result<()>;
+    /// Records a new export as running, unless its user already has `at_most` running (those
+    /// started before `running_since` count as interrupted): the count and the record in one
+    /// transaction, so that starts at once (on several instances too) cannot pass the limit.
+    /// Answers whether it was recorded.
+    async fn start_export_job(
+        &self,
+        job: ExportJob,
+        at_most: usize,
+        running_since: OffsetDateTime,
+    ) -> Result<bool>;
+    /// Forgets an export that was refused after it was recorded.
+    async fn forget_export_job(&self, id: uuid::Uuid) -> Result<()>;
     async fn export_job(&self, id: uuid::Uuid) -> Result<Option<ExportJob>>;
     /// A user's exports since `since`, newest first.
     async fn export_jobs(&self, user: UserId, since: OffsetDateTime) -> Result<Vec<ExportJob>>;

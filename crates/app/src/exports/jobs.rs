@@ -90,14 +90,6 @@ pub async fn start(
     if let ExportRequest::Cases(r) = &request {
         super::checked_case_export(actor, r)?;
     }
-    let running = export_jobs(app, actor)
-        .await?
-        .iter()
-        .filter(|j| j.status == ExportStatus::Running)
-        .count();
-    if running >= RUNNING_AT_ONCE {
-        return Err(Error::invalid("what", "error-export-running"));
-    }
     let job = ExportJob {
         id: uuid::Uuid::new_v4(),
         user: actor.user_id,
@@ -110,6 +102,14 @@ pub async fn start(
         created_at: app.now(),
         finished_at: None,
     };
+    // The limit is counted and the export recorded in one transaction.
+    let started = app
+        .store
+        .start_export_job(job.clone(), RUNNING_AT_ONCE, app.now() - STALLED_AFTER)
+        .await?;
+    if !started {
+        return Err(Error::invalid("what", "error-export-running"));
+    }
     let rows = Arc::new(AtomicU64::new(0));
     let request = request.with_progress(rows.clone());
     let (done_tx, done_rx) = tokio::sync::oneshot::channel();
@@ -123,16 +123,15 @@ pub async fn start(
         };
         tokio::pin!(export);
         let mut tick = tokio::time::interval(Duration::from_secs(1));
-        let mut saved = false;
         let outcome = loop {
             tokio::select! {
                 outcome = &mut export => break outcome,
                 _ = tick.tick() => {
-                    // Recorded once the checks passed (the first rows came), then as it goes.
+                    // Its progress, as it goes.
                     let n = rows.load(Ordering::Relaxed);
-                    if n > 0 || saved {
+                    if n != record.rows {
                         record.rows = n;
-                        saved = app2.store.save_export_job(record.clone()).await.is_ok() || saved;
+                        let _ = app2.store.save_export_job(record.clone()).await;
                     }
                 }
             }
@@ -143,14 +142,8 @@ pub async fn start(
     match tokio::time::timeout(wait, done_rx).await {
         Ok(Ok(finished)) => finished.map(Started::Done),
         Ok(Err(_)) => Err(Error::internal("the export stopped")),
-        Err(_) => {
-            // Still going: make sure its record exists for the progress page.
-            let current = app.store.export_job(job.id).await?;
-            if current.is_none() {
-                app.store.save_export_job(job.clone()).await?;
-            }
-            Ok(Started::Running(job))
-        }
+        // Still going: its page follows it.
+        Err(_) => Ok(Started::Running(job)),
     }
 }
 
@@ -173,12 +166,12 @@ async fn finish(
             Ok(job)
         }
         Err(e) => {
-            if app.store.export_job(job.id).await?.is_some() {
+            if e.kind == ErrorKind::Validation {
+                // Refused by a check made as it ran: as if it had not started.
+                app.store.forget_export_job(job.id).await?;
+            } else {
                 job.status = ExportStatus::Failed;
-                job.error = Some(match e.kind {
-                    ErrorKind::Validation => "refused".into(),
-                    _ => "failed".into(),
-                });
+                job.error = Some("failed".into());
                 app.store.save_export_job(job).await?;
             }
             tracing::warn!(kind = ?e.kind, "an export did not finish");

@@ -56,6 +56,34 @@ async fn save<D: Db>(db: &D, j: &ExportJob) -> Result<()> {
     Ok(())
 }
 
+/// Records a running export if its user has fewer than `at_most` running since
+/// `running_since`.
+async fn start<D: Db>(
+    db: &D,
+    j: &ExportJob,
+    at_most: usize,
+    running_since: OffsetDateTime,
+) -> Result<bool> {
+    let running: usize = db
+        .value(
+            "SELECT count(*) FROM export_jobs
+             WHERE user_id = ?1 AND status = 'running' AND created_at >= ?2",
+            &args![j.user.0, running_since],
+        )
+        .await?;
+    if running >= at_most {
+        return Ok(false);
+    }
+    save(db, j).await?;
+    Ok(true)
+}
+
+async fn forget<D: Db>(db: &D, id: uuid::Uuid) -> Result<()> {
+    db.exec("DELETE FROM export_jobs WHERE id = ?1", &args![id])
+        .await?;
+    Ok(())
+}
+
 async fn one<D: Db>(db: &D, id: uuid::Uuid) -> Result<Option<ExportJob>> {
     db.opt(
         &format!("SELECT {COLUMNS} FROM export_jobs WHERE id = ?1"),
@@ -161,6 +189,13 @@ impl SqliteStore {
 on_both_engines! {
     impl ExportStore {
         write fn save_export_job(&self, job: ExportJob) -> Result<()> = |db| save(db, job);
+        write fn start_export_job(
+            &self,
+            job: ExportJob,
+            at_most: usize,
+            running_since: OffsetDateTime,
+        ) -> Result<bool> = |db| start(db, job, *at_most, *running_since);
+        write fn forget_export_job(&self, id: uuid::Uuid) -> Result<()> = |db| forget(db, *id);
         read fn export_job(&self, id: uuid::Uuid) -> Result<Option<ExportJob>> =
             |db| one(db, *id);
         read fn export_jobs(&self, user: UserId, since: OffsetDateTime) -> Result<Vec<ExportJob>> =

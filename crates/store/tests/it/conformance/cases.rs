@@ -572,65 +572,6 @@ async fn imports_register_all_cases_or_none_and_forget_their_files(s: &Arc<dyn S
         s.read_file(&hash).await,
         Err(StoreError::NotFound)
     ));
-
-    // A background export: its progress, its file, then forgotten with its file.
-    let mut job = ExportJob {
-        id: uuid::Uuid::new_v4(),
-        user: pm.id,
-        what: "cases".into(),
-        status: ExportStatus::Running,
-        rows: 0,
-        file_name: None,
-        media_type: None,
-        error: None,
-        created_at: NOW,
-        finished_at: None,
-    };
-    s.save_export_job(job.clone()).await.unwrap();
-    job.rows = 1_000;
-    job.status = ExportStatus::Done;
-    job.file_name = Some("cases.zip".into());
-    job.media_type = Some("application/zip".into());
-    job.finished_at = Some(NOW);
-    s.save_export_job(job.clone()).await.unwrap();
-    // A late progress update does not undo the end.
-    let late = ExportJob {
-        status: ExportStatus::Running,
-        rows: 10,
-        ..job.clone()
-    };
-    s.save_export_job(late).await.unwrap();
-    assert_eq!(s.export_job(job.id).await.unwrap(), Some(job.clone()));
-    assert_eq!(
-        s.export_jobs(pm.id, NOW - time::Duration::hours(1))
-            .await
-            .unwrap(),
-        vec![job.clone()]
-    );
-    let tmp = tempfile::NamedTempFile::new().unwrap();
-    std::fs::write(tmp.path(), b"PK export").unwrap();
-    let (_, path) = tmp.keep().unwrap();
-    s.keep_export_file(job.id, path).await.unwrap();
-    let mut kept = String::new();
-    std::io::Read::read_to_string(
-        &mut s.open_export_file(job.id).await.unwrap().unwrap(),
-        &mut kept,
-    )
-    .unwrap();
-    assert_eq!(kept, "PK export");
-    assert_eq!(
-        s.remove_export_jobs(NOW).await.unwrap(),
-        0,
-        "made at the cut-off: kept"
-    );
-    assert_eq!(
-        s.remove_export_jobs(NOW + time::Duration::seconds(1))
-            .await
-            .unwrap(),
-        1
-    );
-    assert_eq!(s.export_job(job.id).await.unwrap(), None);
-    assert!(s.open_export_file(job.id).await.unwrap().is_none());
 }
 
 async fn consent_is_append_only(s: &Arc<dyn Store>) {

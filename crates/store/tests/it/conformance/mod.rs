@@ -10,6 +10,7 @@
 pub mod accounts;
 pub mod cases;
 pub mod documents;
+pub mod exports;
 pub mod feedback;
 pub mod field;
 pub mod forms;
@@ -38,7 +39,7 @@ use time::macros::{date, datetime};
 /// store's directory alive).
 macro_rules! every_part {
     ($fresh:path) => {
-        $crate::conformance::every_part!($fresh; accounts, schedule, cases, forms, field, pathway, referrals,
+        $crate::conformance::every_part!($fresh; accounts, schedule, cases, exports, forms, field, pathway, referrals,
             documents, results, samples, spot_checks, merges, retention, handovers, feedback);
     };
     ($fresh:path; $($part:ident),*) => {
@@ -68,6 +69,7 @@ pub(crate) use every_part;
 pub async fn run_all(s: Arc<dyn Store>) {
     accounts::run(s.clone()).await;
     cases::run(s.clone()).await;
+    exports::run(s.clone()).await;
     forms::run(s.clone()).await;
     field::run(s.clone()).await;
     pathway::run(s.clone()).await;
