@@ -106,9 +106,11 @@ def copied_database(binary, args, data_dir, size):
     name = f"reintegra_bench_{size}_{args.seed}"
     url = with_database(args.database, name)
     marker = os.path.join(data_dir, "postgres-copy.json")
-    db_file = os.path.join(data_dir, "reintegra.db")
-    source = {"server": with_database(args.database, ""), "database": name,
-              "created": os.path.getctime(db_file)}
+    # The data set is known by the instance id its generation gave it: later runs write to it
+    # (the write scenario), but a copy of it stays a fair copy.
+    with open(os.path.join(data_dir, "instance")) as f:
+        instance = f.read().strip()
+    source = {"server": with_database(args.database, ""), "database": name, "instance": instance}
     exists = psql(args.database, f"SELECT count(*) FROM pg_database WHERE datname = '{name}'") == "1"
     if exists and os.path.exists(marker):
         with open(marker) as f:

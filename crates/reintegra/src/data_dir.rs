@@ -141,7 +141,12 @@ pub async fn copy_data(data: &DataDir, to: &str) -> Result<()> {
 
 pub async fn open_postgres(data: &DataDir, url: &str) -> Result<PgStore> {
     let files = data.data_dir.join("files");
-    PgStore::connect(url, &files, data.database_pool)
+    let store = PgStore::connect(url, &files, data.database_pool)
         .await
-        .context("cannot open the PostgreSQL database")
+        .context("cannot open the PostgreSQL database")?;
+    // Operators check this line when the database is across a network (docs/operations.md).
+    if let Ok(encrypted) = store.connection_encrypted().await {
+        tracing::info!(encrypted, "connected to PostgreSQL");
+    }
+    Ok(store)
 }

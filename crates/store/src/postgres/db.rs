@@ -64,7 +64,16 @@ pub(crate) fn error(e: tokio_postgres::Error) -> StoreError {
             Some(detail) => format!("{} ({detail})", db.message()),
             None => db.message().to_string(),
         }),
-        None => StoreError::Database(e.to_string()),
+        // Connection failures (refused, TLS) say why in their sources.
+        None => {
+            let mut message = e.to_string();
+            let mut source = std::error::Error::source(&e);
+            while let Some(cause) = source {
+                message = format!("{message}: {cause}");
+                source = cause.source();
+            }
+            StoreError::Database(message)
+        }
     }
 }
 

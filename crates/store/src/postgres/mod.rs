@@ -11,6 +11,7 @@
 pub(crate) mod copy;
 mod db;
 mod migrations;
+mod tls;
 mod value;
 
 use std::future::Future;
@@ -78,7 +79,8 @@ impl PgStore {
         files_dir: &Path,
         pool_size: usize,
     ) -> Result<Self> {
-        let mut config = tokio_postgres::Config::from_str(url)
+        let secured = tls::secure(url)?;
+        let mut config = tokio_postgres::Config::from_str(&secured.address)
             .map_err(|e| StoreError::Database(format!("the database address is not valid: {e}")))?;
         if let Some(schema) = schema {
             if !schema
@@ -95,7 +97,7 @@ impl PgStore {
         config.connect_timeout(Duration::from_secs(10));
         let manager = Manager::from_config(
             config,
-            tokio_postgres::NoTls,
+            secured.connector,
             ManagerConfig {
                 recycling_method: RecyclingMethod::Fast,
             },
@@ -142,7 +144,8 @@ impl PgStore {
     /// Makes a new, empty schema (named `t_<random>`) in the database at `url`, and answers
     /// its name.
     pub async fn new_schema(url: &str) -> Result<String> {
-        let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+        let secured = tls::secure(url)?;
+        let (client, connection) = tokio_postgres::connect(&secured.address, secured.connector)
             .await
             .map_err(error)?;
         let driver = tokio::spawn(connection);
@@ -160,6 +163,17 @@ impl PgStore {
     /// answers how many it applied.
     pub async fn migrate(&self) -> Result<usize> {
         migrations::migrate(self).await
+    }
+
+    /// Whether this instance's connections to the database are encrypted (TLS).
+    pub async fn connection_encrypted(&self) -> Result<bool> {
+        self.read((), |db, ()| {
+            Box::pin(db.value::<bool>(
+                "SELECT coalesce((SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()), false)",
+                &[],
+            ))
+        })
+        .await
     }
 
     /// How many migrations the database has had.

@@ -192,3 +192,53 @@ async fn a_sqlite_database_is_copied_whole_and_only_into_an_empty_database() {
         sqlite.list_users().await.unwrap().len()
     );
 }
+
+/// Connections are encrypted when the server offers it, and `sslmode=verify-full` with the
+/// server's certificate as `sslrootcert` checks the name: `localhost` passes, the same server
+/// reached as 127.0.0.1 is refused (the test cluster's certificate names localhost only).
+#[tokio::test]
+async fn connections_are_encrypted_and_verify_full_checks_the_certificate() {
+    let Some(url) = url() else {
+        return;
+    };
+    let files = tempfile::tempdir().unwrap();
+    let files = files.path().join("files");
+    let default = PgStore::connect_to_new_schema(&url, &files, 1)
+        .await
+        .unwrap();
+    assert!(
+        default.connection_encrypted().await.unwrap(),
+        "the test cluster offers TLS (scripts/pg-cluster) and the default takes it"
+    );
+    // The cluster's own certificate, read over a plain driver connection.
+    let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    let certificate: String = client
+        .query_one("SELECT current_setting('ssl_cert_file')", &[])
+        .await
+        .unwrap()
+        .get(0);
+    let sep = if url.contains('?') { '&' } else { '?' };
+    let checked = format!("{url}{sep}sslmode=verify-full&sslrootcert={certificate}");
+    let by_name = checked.replacen("127.0.0.1", "localhost", 1);
+    let verified = PgStore::connect_to_new_schema(&by_name, &files, 1)
+        .await
+        .unwrap();
+    assert!(verified.connection_encrypted().await.unwrap());
+    let wrong_name = PgStore::connect_to_new_schema(&checked, &files, 1)
+        .await
+        .expect_err("the certificate does not name 127.0.0.1");
+    assert!(
+        wrong_name
+            .to_string()
+            .to_lowercase()
+            .contains("certificate"),
+        "{wrong_name}"
+    );
+    let off = PgStore::connect_to_new_schema(&format!("{url}{sep}sslmode=disable"), &files, 1)
+        .await
+        .unwrap();
+    assert!(!off.connection_encrypted().await.unwrap());
+}
