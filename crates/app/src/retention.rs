@@ -211,10 +211,11 @@ pub async fn request_erasure(
 pub async fn erasure_request(
     app: &App,
     actor: &Actor,
-    id: CaseId,
+    case: &CaseRecord,
 ) -> Result<Option<store::ErasureRequest>, Error> {
-    case_for(app, actor, id, Action::ReadCase).await?;
-    Ok(app.store.erasure_request(id).await?)
+    // The case page opened the case already: checked again here, not read again.
+    domain::authz::authorize_record(actor, Action::ReadCase, Resource::Case(case.access()))?;
+    Ok(app.store.erasure_request(case.id).await?)
 }
 
 /// Waiting requests the actor may decide: only those of cases they may approve for (a case

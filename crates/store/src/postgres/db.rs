@@ -10,6 +10,7 @@ use crate::sql::{Db, Engine, Row, Value, numbered_parameters};
 use crate::{Result, StoreError};
 
 pub(crate) enum Conn<'a> {
+    /// Statements on their own (reads, and writes of one statement).
     Read(&'a deadpool_postgres::ClientWrapper),
     Write(&'a deadpool_postgres::Transaction<'a>),
 }

@@ -216,6 +216,18 @@ impl PgStore {
         f(&db, &args).await
     }
 
+    /// A write of one statement (an audit entry of a read): a statement is a transaction of
+    /// its own, so it is sent alone, without the three round trips of an explicit one.
+    pub(crate) async fn write_one<A, T, F>(&self, args: A, f: F) -> Result<T>
+    where
+        A: Sync,
+        F: for<'a> Fn(&'a Pg<'a>, &'a A) -> Fut<'a, T>,
+    {
+        let client = self.client().await?;
+        let db = Pg::new(Conn::Read(&client));
+        f(&db, &args).await
+    }
+
     /// A long write (bulk loads): on PostgreSQL, the same as any write.
     pub(crate) async fn write_blocking<A, T, F>(&self, args: A, f: F) -> Result<T>
     where

@@ -52,7 +52,8 @@ on_both_engines! {
         ) -> Result<()> = |db| cases::add_consent(db, *case, record, audit);
         read fn consents(&self, case: CaseId) -> Result<Vec<ConsentEntry>> =
             |db| cases::consents(db, *case);
-        write fn append_audit(&self, entry: NewAuditEntry) -> Result<()> =
+        // One INSERT: a transaction of its own on either engine.
+        write_one fn append_audit(&self, entry: NewAuditEntry) -> Result<()> =
             |db| audit::insert(db, entry);
         read fn audit_for_record(
             &self,

@@ -524,6 +524,16 @@ impl SqliteStore {
         self.writer.write(f).await
     }
 
+    /// A write of one statement: on SQLite, the same as any write (its commit shared with
+    /// others by the writer).
+    pub(crate) async fn write_one<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Tx<'_>) -> Result<T> + Send + 'static,
+    {
+        self.writer.write(f).await
+    }
+
     /// A long write (bulk loads), committed in a transaction of its own.
     pub(crate) async fn write_blocking<T, F>(&self, f: F) -> Result<T>
     where

@@ -178,14 +178,15 @@ pub(crate) async fn item_means<D: Db>(db: &D, office: Option<OfficeId>) -> Resul
         };
         let kept = Kept::from(&batch, |r| Ok(in_office(r, 1, office.as_deref())))?;
         if let Some(range) = kept.range() {
-            // The surveys of each returnee's latest day (the latest date found over the index
-            // alone), then the one recorded last of those.
+            // Each returnee's latest survey (the latest day, then the one recorded last), read
+            // over the case index for the batch's range alone. (Written as a join of each
+            // case's latest day back to the surveys, PostgreSQL chose to hash every survey of
+            // the table at each batch: 200 times 0.45 s at 1,000,000 returnees.)
             let surveys = db
                 .rows(
-                    "SELECT s.case_id, s.rowid, s.breakdown
-                     FROM (SELECT case_id, max(interview_date) AS day FROM rss_scores
-                           WHERE case_id BETWEEN ?1 AND ?2 GROUP BY case_id) m
-                     JOIN rss_scores s ON s.case_id = m.case_id AND s.interview_date = m.day",
+                    "SELECT DISTINCT ON (s.case_id) s.case_id, s.rowid, s.breakdown
+                     FROM rss_scores s WHERE s.case_id BETWEEN ?1 AND ?2
+                     ORDER BY s.case_id, s.interview_date DESC NULLS LAST, s.rowid DESC",
                     &range,
                 )
                 .await?;

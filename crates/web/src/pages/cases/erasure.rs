@@ -42,7 +42,7 @@ pub(super) async fn erasure_panel(
             ..Default::default()
         });
     }
-    let request = app::retention::erasure_request(state, &actor, case.id)
+    let request = app::retention::erasure_request(state, &actor, case)
         .await?
         .map(|r| ErasureRequestView {
             reason: r.reason,
