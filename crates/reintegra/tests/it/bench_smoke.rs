@@ -4,19 +4,16 @@
 use std::path::Path;
 use std::process::Command;
 
-#[test]
-fn bench_smoke_run_reports_every_scenario_without_errors() {
+/// Runs `scripts/bench --smoke` with `args` against the binary under test, its data and report
+/// in a temporary directory; answers the report, after checking the run succeeded.
+fn smoke_run(args: &[&str]) -> String {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let work = tempfile::tempdir().unwrap();
     let report = work.path().join("benchmarks.md");
     let out = Command::new(root.join("scripts/bench"))
-        .args([
-            "--smoke",
-            "--sizes",
-            "600",
-            "--binary",
-            env!("CARGO_BIN_EXE_reintegra"),
-        ])
+        .arg("--smoke")
+        .args(args)
+        .args(["--binary", env!("CARGO_BIN_EXE_reintegra")])
         .arg("--data-root")
         .arg(work.path().join("data"))
         .arg("--out")
@@ -26,10 +23,14 @@ fn bench_smoke_run_reports_every_scenario_without_errors() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         out.status.success(),
-        "scripts/bench --smoke failed:\n{stderr}"
+        "scripts/bench --smoke {args:?} failed:\n{stderr}"
     );
+    std::fs::read_to_string(&report).unwrap()
+}
 
-    let report = std::fs::read_to_string(&report).unwrap();
+#[test]
+fn bench_smoke_run_reports_every_scenario_without_errors() {
+    let report = smoke_run(&["--sizes", "600"]);
     assert!(report.contains("Machine:"), "{report}");
     for scenario in [
         "static (nginx)",
@@ -88,25 +89,7 @@ fn bench_smoke_compares_sqlite_with_postgresql() {
         !url.is_empty(),
         "REINTEGRA_TEST_POSTGRES is not set: run scripts/test (or set it to `skip`)"
     );
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let work = tempfile::tempdir().unwrap();
-    let report = work.path().join("benchmarks.md");
-    let out = Command::new(root.join("scripts/bench"))
-        .args(["--smoke", "--database", &url, "--sizes", "400"])
-        .args(["--binary", env!("CARGO_BIN_EXE_reintegra")])
-        .arg("--data-root")
-        .arg(work.path().join("data"))
-        .arg("--out")
-        .arg(&report)
-        .output()
-        .expect("scripts/bench runs");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success(),
-        "scripts/bench --database failed:\n{stderr}"
-    );
-
-    let report = std::fs::read_to_string(&report).unwrap();
+    let report = smoke_run(&["--database", &url, "--sizes", "400"]);
     assert!(report.contains("## PostgreSQL beside SQLite"), "{report}");
     let rows = |scenario: &str| -> Vec<Vec<String>> {
         report

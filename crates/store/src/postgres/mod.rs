@@ -223,9 +223,8 @@ impl PgStore {
         A: Sync,
         F: for<'a> Fn(&'a Pg<'a>, &'a A) -> Fut<'a, T>,
     {
-        let client = self.client().await?;
-        let db = Pg::new(Conn::Read(&client));
-        f(&db, &args).await
+        // Statements on their own, as reads run.
+        self.read(args, f).await
     }
 
     /// A long write (bulk loads): on PostgreSQL, the same as any write.

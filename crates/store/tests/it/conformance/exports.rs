@@ -16,18 +16,7 @@ async fn records_and_files(s: &Arc<dyn Store>) {
     let o = super::office(s, "EXP").await;
     let pm = user(s, "exp.pm", Role::ProgrammeManager, Some(o.id)).await;
     // A background export: its progress, its file, then forgotten with its file.
-    let mut job = ExportJob {
-        id: uuid::Uuid::new_v4(),
-        user: pm.id,
-        what: "cases".into(),
-        status: ExportStatus::Running,
-        rows: 0,
-        file_name: None,
-        media_type: None,
-        error: None,
-        created_at: NOW,
-        finished_at: None,
-    };
+    let mut job = running(pm.id, NOW);
     s.save_export_job(job.clone()).await.unwrap();
     job.rows = 1_000;
     job.status = ExportStatus::Done;
