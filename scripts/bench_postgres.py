@@ -195,20 +195,6 @@ http {{
         self.proc.wait(timeout=10)
 
 
-def load_scenarios(ids, cookie, csrf):
-    """case_list, case_page and write, as in scripts/bench."""
-    return [
-        ("case_list", ["/cases?sex=female", "/cases?q=diallo",
-                       "/cases?province=Dakar&sort=return_date", "/cases?stage=intake&page=3",
-                       "/cases?q=DKR-2026-0001", "/cases?returned_from=2026-01-01"], "GET", cookie, ""),
-        ("case_page", [f"/cases/{i}" for i in ids[:len(ids) // 2]], "GET", cookie, ""),
-        ("write", [f"/cases/{i}/consents" for i in ids[len(ids) // 2:]], "POST", cookie,
-         urllib.parse.urlencode({"_csrf": csrf, "purpose": "monitoring_evaluation",
-                                 "decision": "given", "method": "verbal_by_phone",
-                                 "date": time.strftime("%Y-%m-%d")})),
-    ]
-
-
 def timed(opener, url, runs, must_contain):
     times = []
     for _ in range(runs):
@@ -249,7 +235,7 @@ def run(args, bench):
                 signed = {}
                 for name, server in (("SQLite", lite), ("PostgreSQL", pg)):
                     _, cookie, csrf = bench.sign_in(server.url)
-                    signed[name] = (server, load_scenarios(ids, cookie, csrf))
+                    signed[name] = (server, bench.signed_in_scenarios(ids, cookie, csrf))
                 for conns in args.connections:
                     for i, scenario in enumerate(signed["SQLite"][1]):
                         best = {}

@@ -1,9 +1,11 @@
 //! Persistence for Reintegra.
 //!
 //! [`Store`] is the one API the rest of the system uses; [`SqliteStore`] is its embedded
-//! implementation and [`PgStore`] its PostgreSQL one, both running the SQL of `sql/`. A backend decides nothing: it stores what `domain` decided, and writes each
-//! change together with its audit entry in one transaction. The backend-agnostic conformance
-//! suite lives in `tests/it/conformance/` (one module per part of the store) and runs against every implementation.
+//! implementation and [`PgStore`] its PostgreSQL one, both running the SQL of `sql/`. A backend
+//! decides nothing: it stores what `domain` decided, and writes each change together with its
+//! audit entry in one transaction. The backend-agnostic conformance suite lives in
+//! `tests/it/conformance/` (one module per part of the store) and runs against every
+//! implementation.
 
 mod exports;
 mod feedback;

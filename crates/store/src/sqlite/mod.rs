@@ -531,7 +531,7 @@ impl SqliteStore {
         T: Send + 'static,
         F: FnOnce(&Tx<'_>) -> Result<T> + Send + 'static,
     {
-        self.writer.write(f).await
+        self.write(f).await
     }
 
     /// A long write (bulk loads), committed in a transaction of its own.

@@ -190,21 +190,14 @@ pub(crate) async fn item_means<D: Db>(db: &D, office: Option<OfficeId>) -> Resul
                     &range,
                 )
                 .await?;
-            let mut latest: Vec<Option<(i64, usize)>> = vec![None; kept.ids.len()];
-            for (n, r) in surveys.iter().enumerate() {
-                if let Some(i) = kept.at(r.text(0)?) {
-                    let row: i64 = r.get(1)?;
-                    if latest[i].is_none_or(|(best, _)| row > best) {
-                        latest[i] = Some((row, n));
-                    }
-                }
-            }
-            for (i, (row, n)) in latest
-                .into_iter()
-                .enumerate()
-                .filter_map(|(i, l)| Some((i, l?)))
-            {
-                let Ok(items) = serde_json::from_str::<Vec<Item>>(surveys[n].text(2)?) else {
+            // One survey per returnee: each adds to its province's cells (the name kept is
+            // the first seen in SQLite's order, whatever the order here).
+            for survey in &surveys {
+                let Some(i) = kept.at(survey.text(0)?) else {
+                    continue;
+                };
+                let row: i64 = survey.get(1)?;
+                let Ok(items) = serde_json::from_str::<Vec<Item>>(survey.text(2)?) else {
                     continue;
                 };
                 let province: String = kept.rows[i].get(2)?;
