@@ -75,25 +75,40 @@ pub async fn programme_query(
     })
 }
 
-/// An indicator's figures per period (and group), from the records of its source, within its
-/// programme's dates, offices and countries.
+/// An indicator's figures per (period, group), and where they were read from.
+pub struct Figures {
+    pub cells: BTreeMap<(String, Option<String>), Tally>,
+    pub counted: store::Counted,
+}
+
+/// An indicator's figures per period (and group), within its programme's dates, offices and
+/// countries: from the survey tallies where they keep them, else from the records of its
+/// source.
 pub async fn figures(
     app: &App,
     actor: &Actor,
     c: &Computation,
     programme: &Programme,
     axis: Option<Axis>,
-) -> Result<BTreeMap<(String, Option<String>), Tally>, Error> {
+) -> Result<Figures, Error> {
     let (from, to) = span(programme, app.today());
-    let keyed = |m: BTreeMap<String, Tally>| m.into_iter().map(|(p, t)| ((p, None), t)).collect();
-    Ok(match c.source {
-        Source::Surveys | Source::Cases | Source::Referrals => app
+    if matches!(c.source, Source::Surveys | Source::Cases | Source::Referrals) {
+        let answer = app
             .store
-            .tallies(&programme_query(app, actor, c, programme, axis, (from, to)).await?)
-            .await?
-            .into_iter()
-            .map(|r| ((r.period, r.group), r.tally))
-            .collect(),
+            .indicator_figures(&programme_query(app, actor, c, programme, axis, (from, to)).await?)
+            .await?;
+        return Ok(Figures {
+            cells: answer
+                .rows
+                .into_iter()
+                .map(|r| ((r.period, r.group), r.tally))
+                .collect(),
+            counted: answer.counted,
+        });
+    }
+    let keyed = |m: BTreeMap<String, Tally>| m.into_iter().map(|(p, t)| ((p, None), t)).collect();
+    let cells = match c.source {
+        Source::Surveys | Source::Cases | Source::Referrals => BTreeMap::new(),
         Source::Satisfaction => {
             let mut records = Vec::new();
             let offices = programme_offices(app, programme).await?;
@@ -144,6 +159,12 @@ pub async fn figures(
         }
         Source::Trainees => keyed(tally_records(&trainee_records(app).await?, c, from, to)),
         Source::Stakeholders => keyed(tally_records(&stakeholder_records(app).await?, c, from, to)),
+    };
+    Ok(Figures {
+        cells,
+        counted: store::Counted::Records {
+            reason: format!("{} are counted from their records", c.source.as_str()),
+        },
     })
 }
 
@@ -285,4 +306,15 @@ pub async fn cases_behind(
         }
     }
     Ok((shown, hidden))
+}
+
+/// Recounts the survey tallies from the records: the cells that differ (none when in step).
+/// For operators (`reintegra tallies verify`) and tests.
+pub async fn verify_tallies(app: &App) -> Result<Vec<store::TallyDifference>, Error> {
+    Ok(app.store.verify_tallies().await?)
+}
+
+/// Builds the survey tallies again from the records.
+pub async fn rebuild_tallies(app: &App) -> Result<(), Error> {
+    Ok(app.store.rebuild_tallies().await?)
 }

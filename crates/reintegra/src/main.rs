@@ -10,6 +10,7 @@ mod import;
 mod import_surveys;
 mod rss;
 mod scheduled;
+mod tallies;
 
 use std::io::Read;
 use std::net::SocketAddr;
@@ -142,6 +143,12 @@ enum Command {
     Handover {
         #[command(subcommand)]
         command: handover::HandoverCommand,
+    },
+    /// Check the survey tallies (the counts indicator figures are read from) against the
+    /// records, or build them again.
+    Tallies {
+        #[command(subcommand)]
+        command: tallies::TalliesCommand,
     },
     /// Write a consistent backup of the data directory (database and stored files) to one file,
     /// while the server runs. With --passphrase-stdin the file is encrypted (AES-256) with the
@@ -341,6 +348,7 @@ async fn run(cli: Cli) -> Result<()> {
             command: FormsCommand::Decrypt { data, key },
         } => device::decrypt(&data, &key).await,
         Command::Rss { command } => rss::run(command).await,
+        Command::Tallies { command } => tallies::run(command).await,
         Command::Database {
             command:
                 DatabaseCommand::Rekey {

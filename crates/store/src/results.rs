@@ -4,7 +4,10 @@
 use async_trait::async_trait;
 use domain::{CaseId, OfficeId};
 
-use crate::{AnswerTime, FollowUpFacts, ItemMean, Result, SurveySummary, TallyQuery, TallyRow};
+use crate::{
+    AnswerTime, FollowUpFacts, ItemMean, Result, SurveySummary, TallyAnswer, TallyDifference,
+    TallyQuery, TallyRow,
+};
 
 /// Figures counted in the database: indicator tallies and the dashboards' summaries.
 #[async_trait]
@@ -13,6 +16,14 @@ pub trait ResultStore: Send + Sync + 'static {
     /// Sources kept outside the database's tables (participants, satisfaction, stakeholders)
     /// are counted by the caller.
     async fn tallies(&self, query: &TallyQuery) -> Result<Vec<TallyRow>>;
+    /// The same figures read from the survey tallies where they keep them (no survey read),
+    /// counted from the records otherwise, saying which.
+    async fn indicator_figures(&self, query: &TallyQuery) -> Result<TallyAnswer>;
+    /// Recounts the survey tallies from the records: the cells whose kept count differs (none
+    /// when they are in step).
+    async fn verify_tallies(&self) -> Result<Vec<TallyDifference>>;
+    /// Builds the survey tallies again from the records.
+    async fn rebuild_tallies(&self) -> Result<()>;
     /// Per survey round, in an office or all: the average scores, the returnees per tenth of
     /// the composite score, and the returnees below, within and above `bands` (the scoring
     /// model's support-band limits).

@@ -21,6 +21,7 @@ pub mod samples;
 pub mod sampling;
 pub mod spot_checks;
 pub mod stats;
+pub mod tallies;
 pub mod what_works;
 
 pub use evaluations::*;

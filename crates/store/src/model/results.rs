@@ -25,6 +25,52 @@ pub struct TallyRow {
     pub tally: domain::me::Tally,
 }
 
+/// A cell whose count differs from a recount of the records.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TallyDifference {
+    pub cell: domain::me::tallies::Cell,
+    pub kept: i64,
+    pub recounted: i64,
+}
+
+impl std::fmt::Display for TallyDifference {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let c = &self.cell;
+        write!(
+            f,
+            "{} {} office {} country {:?} {} {:?} step {}: kept {}, recounted {}",
+            c.frequency.as_str(),
+            c.period,
+            c.office,
+            c.country,
+            c.axis,
+            c.group,
+            c.bucket,
+            self.kept,
+            self.recounted
+        )
+    }
+}
+
+/// An indicator's figures and where they were read from.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TallyAnswer {
+    pub rows: Vec<TallyRow>,
+    pub counted: Counted,
+}
+
+/// Where an indicator's figures come from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Counted {
+    /// From the survey tallies alone.
+    Tallies,
+    /// From the tallies, but for these periods: the programme's dates cut them and surveys fall
+    /// in the part cut off, so they were counted from the surveys.
+    TalliesAndRecords { periods: Vec<String> },
+    /// From the records: the tallies do not keep what the indicator asks for (the reason).
+    Records { reason: String },
+}
+
 /// What an open case's follow-up is worked out from: its return, whether the trafficking
 /// timeline applies, when its first approved plan was agreed, the visits recorded and the
 /// surveys scored.

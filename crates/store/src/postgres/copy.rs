@@ -20,7 +20,14 @@ use crate::{Result, StoreError};
 const FILLED_BY_TRIGGERS: &[&str] = &["approved_plan_items"];
 
 /// Rows a PostgreSQL migration writes into a new database, replaced by the source's own.
-const SEEDED: &[(&str, &str, &str)] = &[("programme_settings", "key", "pseudonym_secret")];
+const SEEDED: &[(&str, &str, &str)] = &[
+    ("programme_settings", "key", "pseudonym_secret"),
+    (
+        "programme_settings",
+        "key",
+        crate::sql::tallies::BUILT_SETTING,
+    ),
+];
 
 /// One table as copied and checked.
 #[derive(Debug, Clone, PartialEq, Eq)]

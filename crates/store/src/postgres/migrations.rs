@@ -200,6 +200,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "scheduled runs shared by instances",
         include_str!("../../migrations/postgres/0039_scheduled_runs.sql"),
     ),
+    (
+        40,
+        "survey tallies",
+        include_str!("../../migrations/postgres/0040_survey_tallies.sql"),
+    ),
 ];
 
 /// Applies every migration not yet recorded, each in its own transaction holding an advisory

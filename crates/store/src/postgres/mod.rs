@@ -114,6 +114,14 @@ impl PgStore {
             exports: crate::sql::exports::exports_beside(files_dir),
         };
         migrations::migrate(&store).await?;
+        // The survey tallies, built from the records when missing (after the migration that
+        // adds them); instances starting together collide and all but one find them built.
+        if store
+            .write((), |db, ()| Box::pin(crate::sql::tallies::build_if_needed(db)))
+            .await?
+        {
+            tracing::info!("built the survey tallies from the records");
+        }
         // Files moved from an encrypted SQLite database stay sealed under its files secret,
         // which came along in the programme settings.
         let secret = store

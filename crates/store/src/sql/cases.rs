@@ -12,7 +12,7 @@ use domain::consent::{ConsentDecision, ConsentMethod, ConsentPurpose, ConsentRec
 use domain::text::{fold, search_tokens};
 use domain::{CaseId, CaseNumber, OfficeId, UserId};
 
-use super::{Db, Row, Value, accounts, args, audit, match_keys, named};
+use super::{Db, Row, Value, accounts, args, audit, match_keys, named, tallies};
 use crate::model::*;
 use crate::{AuditContext, Result, StoreError};
 
@@ -233,7 +233,19 @@ pub(crate) async fn write_children<D: Db>(
     match_keys::file(db, case, p).await
 }
 
+/// Replaces a case's profile, moving the survey tallies with it.
 pub(crate) async fn update<D: Db>(db: &D, u: &CaseUpdate, audit: &AuditContext) -> Result<()> {
+    let tallied = tallies::Before::read(db, &[u.id.0.to_string()]).await?;
+    update_profile(db, u, audit).await?;
+    tallied.settle(db).await
+}
+
+/// Replaces a case's profile; the caller keeps the tallies in step.
+pub(crate) async fn update_profile<D: Db>(
+    db: &D,
+    u: &CaseUpdate,
+    audit: &AuditContext,
+) -> Result<()> {
     let mut values: Vec<Value> =
         args![u.id.0, u.expected_version, u.case_manager.map(|x| x.0)].into();
     values.extend(profile_values(&u.profile));

@@ -8,7 +8,7 @@ use domain::authz::CaseAccess;
 use domain::{CaseId, DocumentId, OfficeId, UserId};
 
 use super::referrals::body_changes;
-use super::{Db, Row, args, audit, named, on_both_engines};
+use super::{Db, Row, args, audit, named, on_both_engines, tallies};
 use crate::model::*;
 use crate::{AuditContext, DocumentStore, Result, StoreError};
 
@@ -157,6 +157,18 @@ async fn save_document<D: Db>(
     .await?;
 
     let had = linked_cases(db, doc.id).await?;
+    // Taking part in a project is a kind of assistance in the survey tallies.
+    let changed: Vec<String> = if doc.kind == DocKind::Project {
+        doc.cases
+            .iter()
+            .filter(|x| !had.contains(x))
+            .chain(had.iter().filter(|x| !doc.cases.contains(x)))
+            .map(|c| c.0.to_string())
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let tallied = tallies::Before::read(db, &changed).await?;
     for case in doc.cases.iter().filter(|x| !had.contains(x)) {
         db.exec(
             "INSERT INTO document_cases (document_id, case_id) VALUES (?1, ?2)",
@@ -173,6 +185,7 @@ async fn save_document<D: Db>(
         .await?;
         case_entry(db, audit, *case, Some(doc.name.clone()), None).await?;
     }
+    tallied.settle(db).await?;
     document(db, doc.id).await
 }
 

@@ -14,6 +14,7 @@ use domain::{CaseId, OfficeId, UserId};
 use time::Date;
 
 use super::me::{dashboards, indicators, outcomes, samples, spot_checks};
+use super::tallies::{self, FromTallies};
 use super::{now, on_both_engines};
 use crate::model::*;
 use crate::sqlite::{Lite, me};
@@ -26,6 +27,9 @@ on_both_engines! {
     impl ResultStore {
         read fn answer_times(&self, office: Option<OfficeId>) -> Result<Vec<AnswerTime>> =
             |db| dashboards::answer_times(db, *office);
+        read fn verify_tallies(&self) -> Result<Vec<TallyDifference>> =
+            |db| tallies::verify(db);
+        write_blocking fn rebuild_tallies(&self) -> Result<()> = |db| tallies::build(db);
     }
     sqlite {
         // Survey figures by the merge of surveys and cases in case order; the others by the
@@ -33,6 +37,23 @@ on_both_engines! {
         async fn tallies(&self, query: &TallyQuery) -> Result<Vec<TallyRow>> {
             let query = query.clone();
             self.read(move |c| me::tallies(c, &query)).await
+        }
+        async fn indicator_figures(&self, query: &TallyQuery) -> Result<TallyAnswer> {
+            let query = query.clone();
+            self.read(move |c| match now(tallies::figures(&Lite(c), &query))? {
+                FromTallies::No(reason) => Ok(TallyAnswer {
+                    rows: me::tallies(c, &query)?,
+                    counted: Counted::Records { reason },
+                }),
+                FromTallies::Figures { rows, recount } => {
+                    let mut again = Vec::new();
+                    for q in &recount {
+                        again.extend(me::tallies(c, q)?);
+                    }
+                    Ok(tallies::answer(rows, &recount, again))
+                }
+            })
+            .await
         }
         async fn survey_summary(
             &self,
@@ -80,6 +101,26 @@ on_both_engines! {
         async fn tallies(&self, query: &TallyQuery) -> Result<Vec<TallyRow>> {
             self.read(query, |db, q| Box::pin(indicators::tallies(db, q)))
                 .await
+        }
+        async fn indicator_figures(&self, query: &TallyQuery) -> Result<TallyAnswer> {
+            self.read(query, |db, q| {
+                Box::pin(async move {
+                    match tallies::figures(db, q).await? {
+                        FromTallies::No(reason) => Ok(TallyAnswer {
+                            rows: indicators::tallies(db, q).await?,
+                            counted: Counted::Records { reason },
+                        }),
+                        FromTallies::Figures { rows, recount } => {
+                            let mut again = Vec::new();
+                            for q in &recount {
+                                again.extend(indicators::tallies(db, q).await?);
+                            }
+                            Ok(tallies::answer(rows, &recount, again))
+                        }
+                    }
+                })
+            })
+            .await
         }
         async fn survey_summary(
             &self,

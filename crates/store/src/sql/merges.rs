@@ -14,7 +14,7 @@ use super::merge_snapshot::{
     Cell, Fields, KEPT_CHILDREN, RenamedIn, Snapshot, TableRow, case_row, cell, children, insert,
     key_sql, same_rows, text, whole_rows,
 };
-use super::{Db, Row, Value, args, audit, cases};
+use super::{Db, Row, Value, args, audit, cases, tallies};
 use crate::{AuditContext, MergeRecord, MergedCase, NewMerge, Result, StoreError, record_type};
 
 /// A table whose rows move with a merge.
@@ -343,6 +343,7 @@ pub(crate) async fn merge<D: Db>(
     if erasure {
         return Err(StoreError::Conflict);
     }
+    let tallied = tallies::Before::read(db, &[survivor.clone(), merged.clone()]).await?;
     let mut snap = Snapshot {
         merged_children: children(db, &merged).await?,
         survivor_before_children: children(db, &survivor).await?,
@@ -371,7 +372,7 @@ pub(crate) async fn merge<D: Db>(
             return Err(StoreError::Conflict);
         }
     } else {
-        cases::update(db, &m.survivor_update, audit).await?;
+        cases::update_profile(db, &m.survivor_update, audit).await?;
     }
     // Before the rows move: the projects are found by the merged case's participation.
     rename_in_documents(db, &merged, &survivor, &mut snap).await?;
@@ -390,6 +391,7 @@ pub(crate) async fn merge<D: Db>(
     move_plans(db, &merged, &survivor, &mut snap).await?;
     db.exec("DELETE FROM cases WHERE id = ?1", &args![&merged])
         .await?;
+    tallied.settle(db).await?;
     snap.survivor_after = case_row(db, &survivor).await?;
     snap.survivor_after_children = children(db, &survivor).await?;
 
@@ -528,6 +530,7 @@ pub(crate) async fn undo<D: Db>(
         .await?;
     let snap: Snapshot =
         serde_json::from_str(&snapshot).map_err(|e| StoreError::Database(e.to_string()))?;
+    let tallied = tallies::Before::read(db, &[survivor.clone(), merged.clone()]).await?;
 
     insert(db, "cases", &snap.merged_row, false).await?;
     for child in &snap.merged_children {
@@ -590,6 +593,7 @@ pub(crate) async fn undo<D: Db>(
         .await?;
     }
     restore_survivor(db, &snap, &survivor, audit).await?;
+    tallied.settle(db).await?;
     refile(db, record.merged).await?;
     refile(db, record.survivor).await?;
     db.exec(

@@ -44,6 +44,7 @@ pub(crate) mod referrals;
 pub(crate) mod retention;
 pub(crate) mod rss;
 pub(crate) mod schedule;
+pub(crate) mod tallies;
 pub(crate) mod two_factor;
 mod value;
 

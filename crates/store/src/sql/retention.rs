@@ -353,7 +353,10 @@ async fn anonymise_case<D: Db>(
     audit: &AuditContext,
 ) -> Result<Vec<String>> {
     let hashes = case_file_hashes(db, case).await?;
+    // The age may be kept only as a band: the tallies move with it.
+    let tallied = super::tallies::Before::read(db, &[case.0.to_string()]).await?;
     anonymise(db, case, a, audit).await?;
+    tallied.settle(db).await?;
     unreferenced(db, hashes).await
 }
 

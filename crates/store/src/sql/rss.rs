@@ -6,7 +6,7 @@ use domain::rss::{Round, Scores};
 use domain::{CaseId, UserId};
 
 use super::pathway::{case_list, json};
-use super::{Db, Row, args, audit, from_json, named};
+use super::{Db, Row, args, audit, from_json, named, tallies};
 use crate::model::*;
 use crate::{AuditContext, Result};
 
@@ -141,6 +141,7 @@ pub(crate) async fn save<D: Db>(db: &D, s: &NewRssScore, audit: &AuditContext) -
     if before.is_some() && changes.is_empty() && same_breakdown {
         return Ok(false);
     }
+    let tallied = tallies::Before::read(db, &[s.case.0.to_string()]).await?;
     db.exec(
         "INSERT INTO rss_scores (submission_id, case_id, round, interview_date, interviewer_id,
              economic, social, psychosocial, composite, dk_dwa_count, low_accuracy, model,
@@ -169,6 +170,7 @@ pub(crate) async fn save<D: Db>(db: &D, s: &NewRssScore, audit: &AuditContext) -
         ],
     )
     .await?;
+    tallied.settle(db).await?;
     let action = if before.is_some() {
         AuditAction::Update
     } else {

@@ -225,6 +225,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "scheduled runs shared by instances",
         include_str!("../../migrations/sqlite/0039_scheduled_runs.sql"),
     ),
+    (
+        40,
+        "survey tallies",
+        include_str!("../../migrations/sqlite/0040_survey_tallies.sql"),
+    ),
 ];
 
 pub const DATABASE_FILE: &str = "reintegra.db";
@@ -461,6 +466,7 @@ impl SqliteStore {
             // A migration may replace indexes, whose statistics then start from nothing.
             let migrated = migrate(&mut writer)?;
             match_keys::refile_if_needed(&mut writer)?;
+            build_tallies(&mut writer)?;
             refresh_statistics(&writer, migrated > 0)?;
             let (secret, new_secret) = files::files_secret(&writer, key.is_some())?;
             let files = Arc::new(crate::files::FileStore::new(
@@ -595,6 +601,18 @@ fn refresh_statistics(conn: &Connection, after_bulk_load: bool) -> Result<()> {
 /// Applies every migration not yet recorded, each in its own IMMEDIATE transaction so that two
 /// processes starting together cannot apply the same one twice.
 /// Returns how many were applied.
+/// Builds the survey tallies from the records when the database does not hold them yet (after
+/// the migration that adds them), in one transaction, before the writer thread starts.
+fn build_tallies(conn: &mut Connection) -> Result<bool> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let built = crate::sql::now(crate::sql::tallies::build_if_needed(&Lite(&tx)))?;
+    tx.commit()?;
+    if built {
+        tracing::info!("built the survey tallies from the records");
+    }
+    Ok(built)
+}
+
 fn migrate(conn: &mut Connection) -> Result<usize> {
     conn.execute_batch(
         "CREATE TABLE IF NOT EXISTS schema_migrations (

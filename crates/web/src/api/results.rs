@@ -122,6 +122,43 @@ pub struct ValueJson {
     pub suppressed: bool,
 }
 
+/// An indicator's figures and where they were read from.
+#[derive(Serialize, ToSchema)]
+pub struct ValuesJson {
+    pub values: Vec<ValueJson>,
+    pub meta: ValuesMeta,
+}
+
+/// Where an indicator's figures were read from.
+#[derive(Serialize, ToSchema)]
+pub struct ValuesMeta {
+    /// `tallies`: from counts kept up to date with every change, without reading the surveys;
+    /// `tallies_and_records`: the same, but for `recounted_periods`, counted from the surveys
+    /// (the programme's dates cut those periods); `records`: counted from the records, for the
+    /// `reason` given; `reported`: typed in by hand.
+    pub counted_from: String,
+    pub recounted_periods: Vec<String>,
+    pub reason: Option<String>,
+}
+
+impl ValuesMeta {
+    fn of(counted: Option<store::Counted>) -> Self {
+        let (counted_from, recounted_periods, reason) = match counted {
+            None => ("reported", Vec::new(), None),
+            Some(store::Counted::Tallies) => ("tallies", Vec::new(), None),
+            Some(store::Counted::TalliesAndRecords { periods }) => {
+                ("tallies_and_records", periods, None)
+            }
+            Some(store::Counted::Records { reason }) => ("records", Vec::new(), Some(reason)),
+        };
+        ValuesMeta {
+            counted_from: counted_from.into(),
+            recounted_periods,
+            reason,
+        }
+    }
+}
+
 #[derive(Deserialize, Default, utoipa::IntoParams)]
 #[serde(default)]
 #[into_params(parameter_in = Query)]
@@ -132,13 +169,13 @@ pub struct ValuesQuery {
 
 #[utoipa::path(get, path = "/api/v1/indicators/{record}/values", tag = "results framework",
     params(("record" = String, Path), ValuesQuery),
-    responses((status = 200, body = [ValueJson]), (status = 403), (status = 404)))]
+    responses((status = 200, body = ValuesJson), (status = 403), (status = 404)))]
 pub async fn values(
     State(state): State<AppState>,
     ApiCaller(caller): ApiCaller,
     Path(id): Path<String>,
     Query(q): Query<ValuesQuery>,
-) -> Result<Json<Vec<ValueJson>>, AppError> {
+) -> Result<Json<ValuesJson>, AppError> {
     let actor = caller.actor();
     let (ind, _, programme) = indicator_chain(&state, &actor, &id).await?;
     let i = &ind.body;
@@ -146,6 +183,7 @@ pub async fn values(
     let (from, to) = span(&programme.body, state.today());
     let threshold = small_cell_threshold(&actor);
     let mut out = Vec::new();
+    let mut counted = None;
     let prog = |v: Option<f64>| match (i.baseline, i.target, v) {
         (Some(b), Some(t), Some(a)) => progress(b, t, a),
         _ => None,
@@ -153,10 +191,14 @@ pub async fn values(
     match i.computation().map_err(AppError::validation)? {
         Some(c) => {
             let figures = figures(&state, &actor, &c, &programme.body, axis).await?;
+            counted = Some(figures.counted);
             for p in Period::between(c.frequency, from, to) {
                 let label = p.label();
-                let cells: Vec<(&(String, Option<String>), &Tally)> =
-                    figures.iter().filter(|((p, _), _)| *p == label).collect();
+                let cells: Vec<(&(String, Option<String>), &Tally)> = figures
+                    .cells
+                    .iter()
+                    .filter(|((p, _), _)| *p == label)
+                    .collect();
                 let any = !cells.is_empty();
                 let split = domain::me::suppress_split(
                     &cells.iter().map(|(_, t)| t.population).collect::<Vec<_>>(),
@@ -208,7 +250,10 @@ pub async fn values(
             }
         }
     }
-    Ok(Json(out))
+    Ok(Json(ValuesJson {
+        values: out,
+        meta: ValuesMeta::of(counted),
+    }))
 }
 
 #[derive(Serialize, ToSchema)]

@@ -76,13 +76,20 @@ pub(crate) fn field(source: Source, name: &str) -> Option<String> {
 /// part in a community project. Joined as `a` for the type-of-assistance breakdown; a case with
 /// none is grouped under `none`.
 pub(crate) fn assistance() -> String {
+    format!("({})", assistance_kinds("1 = 1", "1 = 1"))
+}
+
+/// The kinds of assistance of the cases that `on_referrals` (a condition on `r.case_id`) and
+/// `on_projects` (the same on `dc.case_id`) choose: `(case_id, kind)`, each pair once.
+pub(crate) fn assistance_kinds(on_referrals: &str, on_projects: &str) -> String {
     format!(
-        "(SELECT r.case_id AS case_id, {dimension} AS kind
-          FROM referrals r JOIN services sv ON sv.id = r.service_id
-          WHERE r.status IN ({went_ahead})
-          UNION
-          SELECT dc.case_id, 'community' FROM document_cases dc
-          JOIN documents d ON d.id = dc.document_id WHERE d.kind = 'project')",
+        "SELECT r.case_id AS case_id, {dimension} AS kind
+         FROM referrals r JOIN services sv ON sv.id = r.service_id
+         WHERE r.status IN ({went_ahead}) AND {on_referrals}
+         UNION
+         SELECT dc.case_id, 'community' FROM document_cases dc
+         JOIN documents d ON d.id = dc.document_id
+         WHERE d.kind = 'project' AND {on_projects}",
         dimension = dimension_of_category(),
         // Those the provider holds: sent and not declined or called off.
         went_ahead = named_list(

@@ -7,7 +7,7 @@ use domain::{CaseId, OfficeId, ProviderId, ReferralId, ServiceId, UserId};
 
 use super::{json, service};
 use crate::model::*;
-use crate::sql::{Db, Row, args, audit, from_json, named};
+use crate::sql::{Db, Row, args, audit, from_json, named, tallies};
 use crate::{AuditContext, Result, StoreError};
 
 const REFERRAL_COLUMNS: &str = "r.id, r.case_id, c.case_number, c.office_id, c.case_manager_id,
@@ -179,6 +179,18 @@ pub(crate) async fn referral_step<D: Db>(
     s: &NewReferralStep,
     audit: &AuditContext,
 ) -> Result<ReferralRecord> {
+    // A referral that comes to go ahead, or stops going ahead, changes its returnee's
+    // assistance in the survey tallies.
+    let tallied = if s.from.is_shared() != s.to.is_shared() {
+        let case: Option<String> = db
+            .opt("SELECT case_id FROM referrals WHERE id = ?1", &args![id.0])
+            .await?
+            .map(|r| r.get(0))
+            .transpose()?;
+        Some(tallies::Before::read(db, &case.into_iter().collect::<Vec<_>>()).await?)
+    } else {
+        None
+    };
     let n = db
         .exec(
             "UPDATE referrals SET status = ?2, version = version + 1, updated_at = ?3,
@@ -198,6 +210,9 @@ pub(crate) async fn referral_step<D: Db>(
     if n == 0 {
         referral(db, id).await?;
         return Err(StoreError::Conflict);
+    }
+    if let Some(t) = tallied {
+        t.settle(db).await?;
     }
     db.exec(
         "INSERT INTO referral_events (id, referral_id, step, note, via, actor, at)

@@ -6,7 +6,7 @@ use domain::{CaseId, ProviderId, ServiceId, UserId};
 
 use super::{body_changes, json, provider};
 use crate::model::*;
-use crate::sql::{Db, Row, args, audit, from_json, named};
+use crate::sql::{Db, Row, args, audit, from_json, named, tallies};
 use crate::{AuditContext, Result, StoreError};
 
 const SERVICE_COLUMNS: &str =
@@ -55,6 +55,19 @@ pub(crate) async fn save_service<D: Db>(
     audit: &AuditContext,
 ) -> Result<ServiceRecord> {
     provider(db, provider_id).await?;
+    // A service's category is the kind of assistance its referrals give: the tallies of the
+    // returnees referred move with it.
+    let referred: Vec<String> = db
+        .rows(
+            "SELECT DISTINCT r.case_id FROM referrals r JOIN services s ON s.id = r.service_id
+             WHERE r.service_id = ?1 AND s.category <> ?2",
+            &args![id.0, s.category.as_str()],
+        )
+        .await?
+        .iter()
+        .map(|r| r.get(0))
+        .collect::<Result<_>>()?;
+    let tallied = tallies::Before::read(db, &referred).await?;
     let before = match expected {
         Some(_) => Some(service(db, id).await?.service),
         None => None,
@@ -102,6 +115,7 @@ pub(crate) async fn save_service<D: Db>(
     if n == 0 {
         return Err(StoreError::Conflict);
     }
+    tallied.settle(db).await?;
     audit::insert(
         db,
         &audit.entry(

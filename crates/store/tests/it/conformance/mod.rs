@@ -23,6 +23,7 @@ pub mod retention;
 pub mod samples;
 pub mod schedule;
 pub mod spot_checks;
+pub mod tallies;
 
 use std::sync::Arc;
 
@@ -40,7 +41,7 @@ use time::macros::{date, datetime};
 macro_rules! every_part {
     ($fresh:path) => {
         $crate::conformance::every_part!($fresh; accounts, schedule, cases, exports, forms, field, pathway, referrals,
-            documents, results, samples, spot_checks, merges, retention, handovers, feedback);
+            documents, results, samples, spot_checks, merges, retention, handovers, feedback, tallies);
     };
     ($fresh:path; $($part:ident),*) => {
         $(
@@ -49,7 +50,8 @@ macro_rules! every_part {
                 let Some((_guard, s)) = $fresh().await else {
                     return;
                 };
-                $crate::conformance::$part::run(s).await;
+                $crate::conformance::$part::run(s.clone()).await;
+                $crate::conformance::tallies_in_step(&s).await;
             }
         )*
 
@@ -59,11 +61,27 @@ macro_rules! every_part {
             let Some((_guard, s)) = $fresh().await else {
                 return;
             };
-            $crate::conformance::run_all(s).await;
+            $crate::conformance::run_all(s.clone()).await;
+            $crate::conformance::tallies_in_step(&s).await;
         }
     };
 }
 pub(crate) use every_part;
+
+/// Whatever a part did, the survey tallies were kept in step: a recount of the records finds
+/// no cell that differs.
+pub async fn tallies_in_step(s: &Arc<dyn Store>) {
+    let differences = s.verify_tallies().await.unwrap();
+    assert!(
+        differences.is_empty(),
+        "the survey tallies differ from a recount:\n{}",
+        differences
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+}
 
 /// Every part of the store, in turn, on one store.
 pub async fn run_all(s: Arc<dyn Store>) {
@@ -82,7 +100,8 @@ pub async fn run_all(s: Arc<dyn Store>) {
     retention::run(s.clone()).await;
     handovers::run(s.clone()).await;
     schedule::run(s.clone()).await;
-    feedback::run(s).await;
+    feedback::run(s.clone()).await;
+    tallies::run(s).await;
 }
 
 pub fn profile(given: &str, family: &str) -> ReturneeProfile {

@@ -61,6 +61,7 @@ pub(crate) async fn track_rows(
             for p in Period::between(c.frequency, from, to) {
                 let label = p.label();
                 let cells: Vec<(&Option<String>, &Tally)> = figures
+                    .cells
                     .iter()
                     .filter(|((period, _), _)| *period == label)
                     .map(|((_, g), t)| (g, t))

@@ -17,7 +17,59 @@ pub struct TestApp {
     pub store: Arc<dyn Store>,
     /// The server's message catalogues: what it was asked for and lacked.
     pub i18n: Arc<web::i18n::I18n>,
+    /// How to open the same database again, for the check made when the test ends.
+    reopen: Reopen,
     pub _dir: tempfile::TempDir,
+}
+
+/// Where a test's database lives.
+#[derive(Clone)]
+enum Reopen {
+    Sqlite(std::path::PathBuf),
+    Postgres { url: String, schema: String, files: std::path::PathBuf },
+}
+
+impl Reopen {
+    async fn open(&self) -> Arc<dyn Store> {
+        match self {
+            Reopen::Sqlite(dir) => Arc::new(store::SqliteStore::open_in(dir).await.unwrap()),
+            Reopen::Postgres { url, schema, files } => Arc::new(
+                store::PgStore::connect_in(url, Some(schema), files, 2)
+                    .await
+                    .unwrap(),
+            ),
+        }
+    }
+}
+
+impl Drop for TestApp {
+    /// Whatever journey the test took, the survey tallies it moved equal a recount of the
+    /// records (`reintegra tallies verify`). The test's runtime takes no more work once the
+    /// test has returned, so the database is opened again on a runtime of the check's own.
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            return;
+        }
+        let reopen = self.reopen.clone();
+        let differences = std::thread::spawn(move || {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap()
+                .block_on(async move { reopen.open().await.verify_tallies().await.unwrap() })
+        })
+        .join()
+        .unwrap();
+        assert!(
+            differences.is_empty(),
+            "after this journey the survey tallies differ from a recount:\n{}",
+            differences
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("\n")
+        );
+    }
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -35,7 +87,7 @@ pub async fn spawn_routed(
     build: impl FnOnce(web::AppState) -> axum::Router,
 ) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
-    let store = fresh_store(dir.path()).await;
+    let (store, reopen) = fresh_store(dir.path()).await;
     let state = web::AppState::new(store.clone(), config).await.unwrap();
     let i18n = state.i18n.clone();
     let app = build(state);
@@ -53,6 +105,7 @@ pub async fn spawn_routed(
         addr,
         store,
         i18n,
+        reopen,
         _dir: dir,
     }
 }
@@ -60,18 +113,23 @@ pub async fn spawn_routed(
 /// A fresh, empty store: SQLite in `dir`, or, when `REINTEGRA_TEST_BACKEND=postgres`, a new
 /// schema of its own in the PostgreSQL cluster named by `REINTEGRA_TEST_POSTGRES` (its files in
 /// `dir`). scripts/test runs this suite on both.
-pub async fn fresh_store(dir: &std::path::Path) -> Arc<dyn Store> {
+async fn fresh_store(dir: &std::path::Path) -> (Arc<dyn Store>, Reopen) {
     match std::env::var("REINTEGRA_TEST_BACKEND").as_deref() {
         Ok("postgres") => {
             let url = std::env::var("REINTEGRA_TEST_POSTGRES")
                 .expect("REINTEGRA_TEST_BACKEND=postgres needs REINTEGRA_TEST_POSTGRES");
-            Arc::new(
-                store::PgStore::connect_to_new_schema(&url, &dir.join("files"), 4)
-                    .await
-                    .unwrap(),
-            )
+            let schema = store::PgStore::new_schema(&url).await.unwrap();
+            let reopen = Reopen::Postgres {
+                url,
+                schema,
+                files: dir.join("files"),
+            };
+            (reopen.open().await, reopen)
         }
-        Ok("sqlite") | Err(_) => Arc::new(store::SqliteStore::open_in(dir).await.unwrap()),
+        Ok("sqlite") | Err(_) => {
+            let reopen = Reopen::Sqlite(dir.to_path_buf());
+            (reopen.open().await, reopen)
+        }
         Ok(other) => panic!("REINTEGRA_TEST_BACKEND is sqlite or postgres, not {other}"),
     }
 }

@@ -406,6 +406,9 @@ async fn the_api_gives_the_framework_and_figures_hidden_alike_for_viewers(
         .json()
         .await
         .unwrap();
+    // Counted from the cases: only surveys are tallied.
+    assert_eq!(values["meta"]["counted_from"], "records", "{values}");
+    let values = &values["values"];
     assert_eq!(values[0]["period"], "2026-Q1");
     assert_eq!(values[0]["value"], 3.0);
     assert_eq!(values[0]["progress"], 25.0);
@@ -421,7 +424,7 @@ async fn the_api_gives_the_framework_and_figures_hidden_alike_for_viewers(
     .await
     .unwrap();
     assert!(
-        values
+        values["values"]
             .as_array()
             .unwrap()
             .iter()
