@@ -92,7 +92,10 @@ pub async fn figures(
     axis: Option<Axis>,
 ) -> Result<Figures, Error> {
     let (from, to) = span(programme, app.today());
-    if matches!(c.source, Source::Surveys | Source::Cases | Source::Referrals) {
+    if matches!(
+        c.source,
+        Source::Surveys | Source::Cases | Source::Referrals
+    ) {
         let answer = app
             .store
             .indicator_figures(&programme_query(app, actor, c, programme, axis, (from, to)).await?)

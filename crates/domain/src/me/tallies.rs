@@ -282,17 +282,17 @@ impl TallyPlan {
                     }
                     continue;
                 }
-                let (field_axis, group_of) = field_axis(&cond.field).ok_or_else(|| {
-                    format!("the tallies do not keep {}", cond.field)
-                })?;
+                let (field_axis, group_of) = field_axis(&cond.field)
+                    .ok_or_else(|| format!("the tallies do not keep {}", cond.field))?;
                 if carrier.is_some_and(|a| a != field_axis) {
                     return Err("the tallies keep one breakdown at a time".into());
                 }
                 carrier = Some(field_axis);
                 let values: Vec<String> = match cond.op {
                     Op::Equals => vec![group_of(cond.value.trim())],
-                    Op::OneOf if field_axis != Axis::Vulnerability
-                        && field_axis != Axis::SameCommunity =>
+                    Op::OneOf
+                        if field_axis != Axis::Vulnerability
+                            && field_axis != Axis::SameCommunity =>
                     {
                         cond.value
                             .split(',')
@@ -301,7 +301,13 @@ impl TallyPlan {
                             .map(group_of)
                             .collect()
                     }
-                    _ => return Err(format!("`{} {}` is not tallied", cond.field, cond.op.as_str())),
+                    _ => {
+                        return Err(format!(
+                            "`{} {}` is not tallied",
+                            cond.field,
+                            cond.op.as_str()
+                        ));
+                    }
                 };
                 s.groups = std::mem::replace(&mut s.groups, Groups::Any).and(Groups::OneOf(values));
             }
@@ -333,9 +339,8 @@ impl TallyPlan {
     /// Whether a cell of the carrier counts in the population, and in the numerator.
     pub fn counts(&self, group: Option<&str>, bucket: i16) -> (bool, bool) {
         let pop = self.population.groups.admits(group) && bucket >= self.population.lowest_bucket;
-        let num = pop
-            && self.numerator.groups.admits(group)
-            && bucket >= self.numerator.lowest_bucket;
+        let num =
+            pop && self.numerator.groups.admits(group) && bucket >= self.numerator.lowest_bucket;
         (pop, num)
     }
 }
@@ -395,8 +400,14 @@ mod tests {
             .filter(|c| c.frequency == Frequency::Quarterly && c.axis == ALL)
             .collect();
         assert_eq!(quarter.len(), 2);
-        assert_eq!((quarter[0].period.as_str(), quarter[0].bucket), ("2026-Q1", 12));
-        assert_eq!((quarter[1].period.as_str(), quarter[1].bucket), ("2026-Q3", -1));
+        assert_eq!(
+            (quarter[0].period.as_str(), quarter[0].bucket),
+            ("2026-Q1", 12)
+        );
+        assert_eq!(
+            (quarter[1].period.as_str(), quarter[1].bucket),
+            ("2026-Q3", -1)
+        );
         assert_eq!(quarter[0].country, "guinea");
         let rounds: Vec<(Option<&str>, i16)> = cells
             .iter()
@@ -405,7 +416,11 @@ mod tests {
             .collect();
         assert_eq!(
             rounds,
-            vec![(Some("baseline"), 6), (Some("second"), 12), (Some("third"), -1)]
+            vec![
+                (Some("baseline"), 6),
+                (Some("second"), 12),
+                (Some("third"), -1)
+            ]
         );
         let none: Vec<&Cell> = cells.iter().filter(|c| c.axis == "assistance").collect();
         assert!(none.iter().all(|c| c.group.as_deref() == Some("none")));

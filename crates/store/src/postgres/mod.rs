@@ -117,7 +117,9 @@ impl PgStore {
         // The survey tallies, built from the records when missing (after the migration that
         // adds them); instances starting together collide and all but one find them built.
         if store
-            .write((), |db, ()| Box::pin(crate::sql::tallies::build_if_needed(db)))
+            .write((), |db, ()| {
+                Box::pin(crate::sql::tallies::build_if_needed(db))
+            })
             .await?
         {
             tracing::info!("built the survey tallies from the records");

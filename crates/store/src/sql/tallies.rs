@@ -275,7 +275,11 @@ async fn recount<D: Db>(db: &D, frequency: Frequency) -> Result<BTreeMap<Cell, i
 /// (after the migration that adds them, or a change of what a cell means). Run in one
 /// transaction at start-up; answers whether it built them.
 pub(crate) async fn build_if_needed<D: Db>(db: &D) -> Result<bool> {
-    if super::programme::setting(db, BUILT_SETTING).await?.as_deref() == Some(BUILD) {
+    if super::programme::setting(db, BUILT_SETTING)
+        .await?
+        .as_deref()
+        == Some(BUILD)
+    {
         return Ok(false);
     }
     build(db).await?;
@@ -456,10 +460,11 @@ pub(crate) async fn figures<D: Db>(db: &D, q: &TallyQuery) -> Result<FromTallies
         let shown = if !plan.grouped {
             None
         } else if q.axis == Some(Axis::AgeBand) {
-            q.age_bands
-                .band(group.and_then(|a| a.parse::<i64>().ok()).map(|a| {
-                    u16::try_from(a.max(0)).unwrap_or(u16::MAX)
-                }))
+            q.age_bands.band(
+                group
+                    .and_then(|a| a.parse::<i64>().ok())
+                    .map(|a| u16::try_from(a.max(0)).unwrap_or(u16::MAX)),
+            )
         } else {
             group
         };

@@ -33,6 +33,7 @@ mod hardening;
 mod hostile_uploads;
 mod http;
 mod imports;
+mod indicator_tallies;
 mod input_limits;
 mod languages;
 mod layers;

@@ -187,7 +187,13 @@ async fn change(s: &Arc<dyn Store>, w: &mut Scene, dice: &mut Dice) {
             let case = s.case(dice.pick(&live)).await.unwrap();
             let mut p = case.profile.clone();
             match dice.below(4) {
-                0 => p.sex = if p.sex == Sex::Male { Sex::Female } else { Sex::Male },
+                0 => {
+                    p.sex = if p.sex == Sex::Male {
+                        Sex::Female
+                    } else {
+                        Sex::Male
+                    }
+                }
                 1 => p.return_province = dice.pick(&PROVINCES).into(),
                 2 => p.age_at_return = dice.pick(&[None, Some(25), Some(45)]),
                 _ => {
@@ -260,7 +266,12 @@ async fn change(s: &Arc<dyn Store>, w: &mut Scene, dice: &mut Dice) {
                 .position(|(_, st)| *st == S::Sent)
                 .filter(|_| dice.below(2) == 0);
             let (id, from, to, step) = match going {
-                Some(i) => (w.referrals[i].0, S::Sent, S::Declined, ReferralStep::Decline),
+                Some(i) => (
+                    w.referrals[i].0,
+                    S::Sent,
+                    S::Declined,
+                    ReferralStep::Decline,
+                ),
                 None => {
                     let id = domain::ReferralId::new();
                     s.create_referral(
@@ -312,7 +323,11 @@ async fn change(s: &Arc<dyn Store>, w: &mut Scene, dice: &mut Dice) {
                     .await;
                 return;
             }
-            let cases: Vec<CaseId> = live.iter().filter(|_| dice.below(2) == 0).copied().collect();
+            let cases: Vec<CaseId> = live
+                .iter()
+                .filter(|_| dice.below(2) == 0)
+                .copied()
+                .collect();
             let saved = s
                 .save_document(
                     NewDocument {
@@ -321,8 +336,7 @@ async fn change(s: &Arc<dyn Store>, w: &mut Scene, dice: &mut Dice) {
                         parent: Some(w.community),
                         office: Some(w.offices[0]),
                         name: "Tally cooperative".into(),
-                        body: r#"{"name":"Tally cooperative","kind":"collective_income"}"#
-                            .into(),
+                        body: r#"{"name":"Tally cooperative","kind":"collective_income"}"#.into(),
                         cases,
                     },
                     w.project_version,
@@ -356,10 +370,7 @@ fn computations() -> Vec<(Vec<Condition>, Vec<Condition>)> {
             vec![condition("sex", Op::Equals, "female")],
             vec![condition("composite", Op::AtLeast, "0.5")],
         ),
-        (
-            vec![condition("vulnerable", Op::Equals, "true")],
-            vec![],
-        ),
+        (vec![condition("vulnerable", Op::Equals, "true")], vec![]),
         (vec![condition("round", Op::Equals, "baseline")], vec![]),
         (
             vec![],

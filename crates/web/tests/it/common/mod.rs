@@ -26,7 +26,11 @@ pub struct TestApp {
 #[derive(Clone)]
 enum Reopen {
     Sqlite(std::path::PathBuf),
-    Postgres { url: String, schema: String, files: std::path::PathBuf },
+    Postgres {
+        url: String,
+        schema: String,
+        files: std::path::PathBuf,
+    },
 }
 
 impl Reopen {
