@@ -4,6 +4,7 @@
 mod backup_cli;
 mod bench_smoke;
 mod cli;
+mod common;
 mod crash_smoke;
 mod data_cli;
 mod demo_what_works;
@@ -13,3 +14,4 @@ mod postgres_cli;
 mod retention;
 mod run;
 mod two_instances;
+mod view_audit;
