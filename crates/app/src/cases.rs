@@ -7,8 +7,8 @@ use domain::case::{CaseStage, ReturneeProfile, Sex};
 use domain::consent::{ConsentInput, ConsentRecord, check_consent};
 use domain::{CaseId, OfficeId, Role, UserId, ValidationErrors};
 use store::{
-    AuditContext, CasePage, CaseQuery, CaseRecord, CaseSort, CaseUpdate, NewCase, StoreError,
-    record_type,
+    AuditContext, CasePage, CaseQuery, CaseRecord, CaseSort, CaseUpdate, NewCase, PageFrom,
+    StoreError, record_type,
 };
 
 use crate::{App, Error, ErrorKind};
@@ -143,7 +143,10 @@ pub struct CaseFilters {
     pub returned_to: String,
     pub sort: String,
     pub order: String,
-    pub page: String,
+    /// The page after this case (a case id from the previous page's `next`).
+    pub after: String,
+    /// The page before this case (from the next page's `previous`).
+    pub before: String,
 }
 
 impl CaseFilters {
@@ -231,10 +234,19 @@ impl CaseFilters {
             "desc" => true,
             _ => q.sort == CaseSort::Updated,
         };
-        if !blank(&self.page) {
-            match self.page.trim().parse::<u32>() {
-                Ok(p) if p >= 1 => q.page = p,
-                _ => e.add("page", "error-page-number"),
+        for (field, value, from) in [
+            (
+                "after",
+                &self.after,
+                PageFrom::After as fn(CaseId) -> PageFrom,
+            ),
+            ("before", &self.before, PageFrom::Before),
+        ] {
+            if !blank(value) {
+                match value.trim().parse::<CaseId>() {
+                    Ok(c) => q.from = from(c),
+                    Err(_) => e.add(field, "error-page-place"),
+                }
             }
         }
         e
@@ -256,7 +268,20 @@ pub fn list_query(
 
 /// One page of the case list for a query made by [`list_query`].
 pub async fn list(app: &App, query: &CaseQuery) -> Result<CasePage, Error> {
-    Ok(app.store.list_cases(query).await?)
+    match app.store.list_cases(query).await {
+        // The case a page was to start from is gone (merged away since): say so rather than
+        // guess where the page was.
+        Err(StoreError::NotFound) if query.from != PageFrom::First => {
+            let mut e = ValidationErrors::new();
+            let field = match query.from {
+                PageFrom::Before(_) => "before",
+                _ => "after",
+            };
+            e.add(field, "error-page-place-gone");
+            Err(Error::validation(e))
+        }
+        page => Ok(page?),
+    }
 }
 
 /// For each open case of a case-list page, the first survey round that is due or overdue

@@ -108,9 +108,22 @@ pub struct CaseQuery {
     pub returned_to: Option<Date>,
     pub sort: CaseSort,
     pub descending: bool,
-    /// 1-based.
-    pub page: u32,
+    /// Which page: the first, or the one after or before a place given by an earlier page
+    /// ([`CasePage::next`], [`CasePage::previous`]). Pages are found from that place, never by
+    /// counting past the rows before it.
+    pub from: PageFrom,
     pub per_page: u32,
+}
+
+/// Where a page of a list begins.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum PageFrom {
+    #[default]
+    First,
+    /// The rows after this case, in the list's order (a [`CasePage::next`]).
+    After(CaseId),
+    /// The rows before this case (a [`CasePage::previous`]).
+    Before(CaseId),
 }
 
 impl CaseQuery {
@@ -127,7 +140,7 @@ impl CaseQuery {
             returned_to: None,
             sort: CaseSort::Updated,
             descending: true,
-            page: 1,
+            from: PageFrom::First,
             per_page: 25,
         }
     }
@@ -145,6 +158,11 @@ pub struct CasePage {
     pub total_capped: bool,
     /// Where counting stopped: [`COUNT_CAP`], or less for name searches.
     pub count_cap: u64,
+    /// The page's last case, when rows follow it: the next page is [`PageFrom::After`] it.
+    /// A place is a case, never the values it is sorted by (names stay out of addresses).
+    pub next: Option<CaseId>,
+    /// The page's first case, when rows come before it: [`PageFrom::Before`] it.
+    pub previous: Option<CaseId>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

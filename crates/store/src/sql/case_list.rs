@@ -6,8 +6,8 @@ use domain::text::{fold, search_tokens};
 
 use super::cases::{SUMMARY_COLUMNS, SUMMARY_FROM, summary};
 use super::{Db, Engine, Value};
-use crate::Result;
 use crate::model::*;
+use crate::{Result, StoreError};
 
 /// How the page query finds its cases. The count, run first, tells which is cheaper.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -200,32 +200,82 @@ pub(crate) async fn list<D: Db>(db: &D, q: &CaseQuery) -> Result<CasePage> {
         (where_sql, args)
     };
 
-    let dir = if q.descending { "DESC" } else { "ASC" };
-    let order = match q.sort {
-        CaseSort::Updated => format!("c.updated_at {dir}, c.id {dir}"),
-        CaseSort::Number => format!("c.case_number {dir}"),
-        CaseSort::Name => format!("c.family_name_folded {dir}, c.given_name {dir}, c.id {dir}"),
-        CaseSort::ReturnDate => format!("c.return_date {dir}, c.id {dir}"),
+    // The page runs from its place in the list's order: after a case (forward), before one
+    // (backward, read in reverse and turned round), or from the start.
+    let keys: &[&str] = match q.sort {
+        CaseSort::Updated => &["c.updated_at", "c.id"],
+        CaseSort::Number => &["c.case_number"],
+        CaseSort::Name => &["c.family_name_folded", "c.given_name", "c.id"],
+        CaseSort::ReturnDate => &["c.return_date", "c.id"],
     };
+    let (place, forward) = match q.from {
+        PageFrom::First => (None, true),
+        PageFrom::After(c) => (Some(c), true),
+        PageFrom::Before(c) => (Some(c), false),
+    };
+    // Read in the list's order going forward, in reverse going back.
+    let descending = q.descending == forward;
+    let dir = if descending { "DESC" } else { "ASC" };
+    let order: Vec<String> = keys.iter().map(|k| format!("{k} {dir}")).collect();
+    let (mut where_sql, mut args) = (where_sql, args);
+    if let Some(place) = place {
+        // The place's own values, read first, so that the page's query compares with values
+        // (and walks the order's index from there).
+        let key = db
+            .opt(
+                &format!("SELECT {} FROM cases c WHERE c.id = ?1", keys.join(", ")),
+                &[place.0.into()],
+            )
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        let marks: Vec<String> = (0..keys.len())
+            .map(|i| {
+                args.push(key.0.get(i).cloned().unwrap_or(Value::Null));
+                format!("?{}", args.len())
+            })
+            .collect();
+        let cmp = if descending { "<" } else { ">" };
+        let cond = format!("({}) {cmp} ({})", keys.join(", "), marks.join(", "));
+        where_sql = if where_sql.is_empty() {
+            format!("WHERE {cond}")
+        } else {
+            format!("{where_sql} AND {cond}")
+        };
+    }
     let per_page = q.per_page.clamp(1, 200);
-    let offset = (u64::from(q.page.max(1)) - 1) * u64::from(per_page);
     let sql = format!(
         "SELECT {SUMMARY_COLUMNS}
          {SUMMARY_FROM}
          {where_sql}
-         ORDER BY {order}
-         LIMIT {per_page} OFFSET {offset}"
+         ORDER BY {}
+         LIMIT {}",
+        order.join(", "),
+        per_page + 1
     );
-    let items = db
+    let mut items = db
         .rows(&sql, &args)
         .await?
         .iter()
         .map(summary)
         .collect::<Result<Vec<_>>>()?;
+    // One row more than the page says whether more lie beyond it in the direction read.
+    let beyond = items.len() > per_page as usize;
+    items.truncate(per_page as usize);
+    if !forward {
+        items.reverse();
+    }
+    let (first, last) = (items.first().map(|c| c.id), items.last().map(|c| c.id));
+    let (next, previous) = match (forward, place) {
+        (true, None) => (last.filter(|_| beyond), None),
+        (true, Some(p)) => (last.filter(|_| beyond), first.or(Some(p))),
+        (false, p) => (last.or(p), first.filter(|_| beyond)),
+    };
     Ok(CasePage {
         items,
         total: counted.min(cap),
         total_capped: counted > cap,
         count_cap: cap,
+        next,
+        previous,
     })
 }

@@ -80,7 +80,6 @@ cases-found = { $count ->
    *[other] { $count } ملف يطابق البحث.
 }
 cases-found-many = يطابق البحثَ أكثر من { $count } ملف. ضيّق نطاق البحث لتقليل النتائج.
-page-of = الصفحة { $page }
 pager-label = الصفحات
 pager-prev = الصفحة السابقة
 pager-next = الصفحة التالية
@@ -103,7 +102,8 @@ filter-returned-from = تاريخ العودة: من
 filter-returned-to = تاريخ العودة: إلى
 filter-sort = الترتيب حسب
 filter-order = اتجاه الترتيب
-filter-page = الصفحة
+filter-after = الصفحة التالية
+filter-before = الصفحة السابقة
 filter-q = بحث
 sort-updated = آخر تعديل
 sort-number = رقم الملف
@@ -2068,7 +2068,8 @@ approval-erasure = طلب محو بيانات العائد
 audit-action-anonymise = حُذفت البيانات الشخصية
 audit-action-erasure-request = طُلب المحو
 audit-action-erasure-refuse = رُفض المحو
-error-page-number = أدخل رقم صفحة يساوي 1 أو أكثر، بالأرقام.
+error-page-place = رابط صفحة القائمة هذا تالف: افتح القائمة من جديد من صفحتها الأولى.
+error-page-place-gone = الملف الذي بدأت منه هذه الصفحة لم يعد في القائمة: افتح القائمة من جديد من صفحتها الأولى.
 age-at-least = { $age } أو أكثر (بعد إخفاء الهوية: الفئة العمرية فقط)
 form-geo-hint-point = خط العرض وخط الطول بالدرجات، يفصل بينهما فراغ (مثلاً 14.6928 -17.4467).
 form-geo-hint-line = نقطتان أو أكثر، كل منها بخط العرض وخط الطول، تفصل بينها «؛» أو «;».

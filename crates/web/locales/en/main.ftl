@@ -77,7 +77,6 @@ cases-found = { $count ->
    *[other] { $count } cases match.
 }
 cases-found-many = More than { $count } cases match. Narrow the search to see fewer.
-page-of = Page { $page }
 pager-label = Pages
 pager-prev = Previous page
 pager-next = Next page
@@ -100,7 +99,8 @@ filter-returned-from = Returned on or after
 filter-returned-to = Returned on or before
 filter-sort = Sort by
 filter-order = Order
-filter-page = Page
+filter-after = Next page
+filter-before = Previous page
 filter-q = Search
 sort-updated = Last changed
 sort-number = Case number
@@ -2029,7 +2029,8 @@ approval-erasure = Request to erase the returnee's data
 audit-action-anonymise = Personal data removed
 audit-action-erasure-request = Erasure requested
 audit-action-erasure-refuse = Erasure refused
-error-page-number = Enter a page number of 1 or more, in digits.
+error-page-place = This link to a page of the list is damaged: open the list again from its first page.
+error-page-place-gone = The case this page started from is no longer in the list: open the list again from its first page.
 age-at-least = { $age } or more (anonymised: the age band only)
 form-geo-hint-point = Latitude and longitude in degrees, separated by a space (for example 14.6928 -17.4467).
 form-geo-hint-line = Two points or more, each as latitude and longitude, separated by ';'.

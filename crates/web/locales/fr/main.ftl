@@ -77,7 +77,6 @@ cases-found = { $count ->
    *[other] { $count } dossiers correspondent.
 }
 cases-found-many = Plus de { $count } dossiers correspondent. Affinez la recherche pour en afficher moins.
-page-of = Page { $page }
 pager-label = Pages
 pager-prev = Page précédente
 pager-next = Page suivante
@@ -100,7 +99,8 @@ filter-returned-from = Retour à partir du
 filter-returned-to = Retour jusqu'au
 filter-sort = Trier par
 filter-order = Ordre
-filter-page = Page
+filter-after = Page suivante
+filter-before = Page précédente
 filter-q = Recherche
 sort-updated = Dernière modification
 sort-number = Numéro de dossier
@@ -2027,7 +2027,8 @@ approval-erasure = Demande d'effacement des données
 audit-action-anonymise = Données personnelles supprimées
 audit-action-erasure-request = Effacement demandé
 audit-action-erasure-refuse = Effacement refusé
-error-page-number = Saisissez un numéro de page de 1 ou plus, en chiffres.
+error-page-place = Ce lien vers une page de la liste est abîmé : rouvrez la liste depuis sa première page.
+error-page-place-gone = Le dossier où commençait cette page n’est plus dans la liste : rouvrez la liste depuis sa première page.
 age-at-least = { $age } ou plus (anonymisé : la tranche d'âge seulement)
 form-geo-hint-point = Latitude et longitude en degrés, séparées par une espace (par exemple 14.6928 -17.4467).
 form-geo-hint-line = Au moins deux points, chacun en latitude et longitude, séparés par « ; ».

@@ -86,7 +86,10 @@ pub struct CasePageJson {
     pub total: u64,
     /// True when more than 10,000 cases match.
     pub total_capped: bool,
-    pub page: u32,
+    /// Give it as `after` for the next page; `null` on the last page.
+    pub next: Option<String>,
+    /// Give it as `before` for the previous page; `null` on the first page.
+    pub previous: Option<String>,
     pub per_page: u32,
 }
 
@@ -112,9 +115,12 @@ pub struct ListParams {
     sort: Option<String>,
     /// asc or desc.
     order: Option<String>,
-    /// From 1; 1 by default.
-    #[param(minimum = 1)]
-    page: Option<u32>,
+    /// The page after this case: the `next` of the page before.
+    #[param(format = Uuid)]
+    after: Option<String>,
+    /// The page before this case: the `previous` of the page after.
+    #[param(format = Uuid)]
+    before: Option<String>,
     /// 1 to 200; 25 by default.
     #[param(minimum = 1, maximum = 200)]
     per_page: Option<u32>,
@@ -167,7 +173,8 @@ pub async fn list(
             .collect(),
         total: page.total,
         total_capped: page.total_capped,
-        page: query.page,
+        next: page.next.map(|c| c.to_string()),
+        previous: page.previous.map(|c| c.to_string()),
         per_page: query.per_page,
     }))
 }

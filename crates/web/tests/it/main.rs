@@ -17,6 +17,7 @@ mod browser_languages;
 mod browser_phone;
 mod browser_two_step;
 mod case_list_due;
+mod case_pages;
 mod common;
 mod community_journey;
 mod double_posts;

@@ -385,11 +385,16 @@ async fn listing_filters_search_and_scope(s: &Arc<dyn Store>) {
     q.sort = CaseSort::ReturnDate;
     q.descending = false;
     q.per_page = 2;
-    q.page = 2;
+    let first = s.list_cases(&q).await.unwrap();
+    assert_eq!(first.previous, None);
+    q.from = PageFrom::After(first.next.unwrap());
     let page = s.list_cases(&q).await.unwrap();
     assert_eq!(names(&page), ["Khady"]);
     assert_eq!(page.total, 3);
     assert!(!page.total_capped);
+    assert_eq!(page.next, None, "nothing after the last page");
+    q.from = PageFrom::Before(page.previous.unwrap());
+    assert_eq!(names(&s.list_cases(&q).await.unwrap()), names(&first));
 
     let counts = s.case_counts(Some(other.id)).await.unwrap();
     assert_eq!(

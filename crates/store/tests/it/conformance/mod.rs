@@ -8,6 +8,7 @@
 //! records in it rather than counting everything.
 
 pub mod accounts;
+pub mod case_pages;
 pub mod cases;
 pub mod documents;
 pub mod exports;
@@ -40,7 +41,7 @@ use time::macros::{date, datetime};
 /// store's directory alive).
 macro_rules! every_part {
     ($fresh:path) => {
-        $crate::conformance::every_part!($fresh; accounts, schedule, cases, exports, forms, field, pathway, referrals,
+        $crate::conformance::every_part!($fresh; accounts, schedule, cases, case_pages, exports, forms, field, pathway, referrals,
             documents, results, samples, spot_checks, merges, retention, handovers, feedback, tallies);
     };
     ($fresh:path; $($part:ident),*) => {
@@ -87,6 +88,7 @@ pub async fn tallies_in_step(s: &Arc<dyn Store>) {
 pub async fn run_all(s: Arc<dyn Store>) {
     accounts::run(s.clone()).await;
     cases::run(s.clone()).await;
+    case_pages::run(s.clone()).await;
     exports::run(s.clone()).await;
     forms::run(s.clone()).await;
     field::run(s.clone()).await;

@@ -4,12 +4,13 @@ use super::*;
 
 /// The list page's links keep the filters.
 pub(super) trait CaseFiltersExt {
-    fn with_page(&self, page: u32) -> String;
+    fn with_place(&self, place: Option<(&str, domain::CaseId)>) -> String;
 }
 
 impl CaseFiltersExt for CaseFilters {
-    /// The query string of these filters with another page number.
-    fn with_page(&self, page: u32) -> String {
+    /// The query string of these filters, from the first page or from a place (`after` or
+    /// `before` a case).
+    fn with_place(&self, place: Option<(&str, domain::CaseId)>) -> String {
         let mut parts = Vec::new();
         for (k, v) in [
             ("q", &self.q),
@@ -27,7 +28,9 @@ impl CaseFiltersExt for CaseFilters {
                 parts.push(format!("{k}={}", crate::auth::urlencode(v)));
             }
         }
-        parts.push(format!("page={page}"));
+        if let Some((side, case)) = place {
+            parts.push(format!("{side}={case}"));
+        }
         format!("?{}", parts.join("&"))
     }
 }
@@ -70,7 +73,6 @@ pub(super) struct CaseResults {
     pub(super) summary: String,
     pub(super) prev: String,
     pub(super) next: String,
-    pub(super) page_label: String,
     pub(super) error: String,
     /// The export page for this list, for those who may export.
     pub(super) export_href: String,
@@ -124,7 +126,6 @@ pub async fn list(
         summary: String::new(),
         prev: String::new(),
         next: String::new(),
-        page_label: String::new(),
         error: problems
             .0
             .iter()
@@ -138,26 +139,22 @@ pub async fn list(
             .collect::<Vec<_>>()
             .join(" "),
         export_href: if domain::authz::may_attempt(actor.role, Action::ExportPseudonymised) {
-            format!("/cases/export{}", filters.with_page(1))
+            format!("/cases/export{}", filters.with_place(None))
         } else {
             String::new()
         },
     };
     if let Some(page) = page {
-        let pages = page.total.div_ceil(u64::from(query.per_page)).max(1);
         results.summary = if page.total_capped {
             tr.tn("cases-found-many", page.count_cap)
         } else {
             tr.tn("cases-found", page.total)
         };
-        results.page_label = tr.t1("page-of", "page", format!("{} / {}", query.page, pages));
-        if query.page > 1 {
-            results.prev = filters.with_page(query.page - 1);
+        if let Some(first) = page.previous {
+            results.prev = filters.with_place(Some(("before", first)));
         }
-        if u64::from(query.page) < pages
-            || (page.total_capped && page.items.len() as u32 == query.per_page)
-        {
-            results.next = filters.with_page(query.page + 1);
+        if let Some(last) = page.next {
+            results.next = filters.with_place(Some(("after", last)));
         }
         let due = app::cases::surveys_due(&state, &page).await?;
         results.rows = page
