@@ -202,6 +202,7 @@ pub async fn reset_password(app: &App, actor: &Actor, id: UserId) -> Result<(Use
             AuditContext::by(actor.user_id, app.now()),
         )
         .await?;
+    app.sessions.forget_user(id);
     Ok((user, password))
 }
 
@@ -226,6 +227,9 @@ pub async fn change_own_password(
             AuditContext::by(user.id, app.now()),
         )
         .await?;
+    // The session the change is made from is kept, and read again (it no longer has to
+    // change its password).
+    app.sessions.forget_user(user.id);
     Ok(())
 }
 
@@ -238,6 +242,7 @@ pub async fn choose_language(app: &App, user: UserId, language: &str) -> Result<
     app.store
         .set_preferred_language(user, language, AuditContext::by(user, app.now()))
         .await?;
+    app.sessions.forget_user(user);
     Ok(())
 }
 
@@ -517,6 +522,7 @@ pub async fn check_current_password(
 
 /// Ends a session (signing out, or a session found expired).
 pub async fn end_session(app: &App, token_hash: &str) -> Result<(), Error> {
+    app.sessions.forget(token_hash);
     app.store.delete_session(token_hash).await?;
     Ok(())
 }
@@ -538,16 +544,25 @@ pub async fn live_session(
     policy: domain::security::SessionPolicy,
 ) -> Result<Option<(store::Session, User)>, Error> {
     let now = app.now();
-    let Some((session, user)) = app.store.session(token_hash).await? else {
-        return Ok(None);
+    let (session, user) = match app.sessions.get(token_hash) {
+        Some(kept) => kept,
+        None => {
+            let Some((session, user)) = app.store.session(token_hash).await? else {
+                return Ok(None);
+            };
+            app.sessions.put(token_hash, session.clone(), user.clone());
+            (session, user)
+        }
     };
     // Ending and touching sessions is upkeep: a failure to write it must not refuse the request.
     if user.disabled || !policy.is_live(session.created_at, session.last_seen_at, now) {
+        app.sessions.forget(token_hash);
         let _ = app.store.delete_session(token_hash).await;
         return Ok(None);
     }
     if policy.needs_touch(session.last_seen_at, now) {
         let _ = app.store.touch_session(token_hash, now).await;
+        app.sessions.touched(token_hash, now);
     }
     Ok(Some((session, user)))
 }

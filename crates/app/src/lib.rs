@@ -30,6 +30,7 @@ pub mod results;
 pub mod retention;
 pub mod rss;
 pub mod samples;
+pub mod sessions;
 pub mod spot_checks;
 pub mod submissions;
 pub mod two_factor;
@@ -49,6 +50,8 @@ pub struct App {
     pub clock: Clock,
     /// Published form versions, compiled once (they never change).
     pub compiled_forms: Arc<crate::forms::CompiledForms>,
+    /// Sessions read in the last moment (see [`sessions`]).
+    pub sessions: Arc<sessions::SessionCache>,
 }
 
 impl App {
@@ -57,6 +60,7 @@ impl App {
             store,
             clock: Clock::System,
             compiled_forms: Arc::default(),
+            sessions: Arc::default(),
         }
     }
 

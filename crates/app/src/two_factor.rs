@@ -133,7 +133,10 @@ pub async fn confirm(
         .enable_two_factor(user.id, step, hashes, AuditContext::by(user.id, app.now()))
         .await
     {
-        Ok(()) => Ok(Ok(codes)),
+        Ok(()) => {
+            app.sessions.forget_user(user.id);
+            Ok(Ok(codes))
+        }
         Err(StoreError::Conflict) => Err(Error::with_detail(
             ErrorKind::Conflict,
             "two-step sign-in is already on",
@@ -187,6 +190,7 @@ pub async fn turn_off(
     app.store
         .remove_two_factor(user.id, AuditContext::by(user.id, app.now()))
         .await?;
+    app.sessions.forget_user(user.id);
     Ok(Ok(()))
 }
 
@@ -216,6 +220,7 @@ pub async fn reset(app: &App, actor: &Actor, user: domain::UserId) -> Result<Use
         .store
         .remove_two_factor(user, AuditContext::by(actor.user_id, app.now()))
         .await
+        .inspect(|()| app.sessions.forget_user(user))
     {
         Ok(()) | Err(StoreError::NotFound) => Ok(target),
         Err(e) => Err(e.into()),
@@ -230,6 +235,7 @@ pub async fn reset_by_operator(app: &App, user: domain::UserId) -> Result<(), Er
             AuditContext::system(app.now(), "reintegra user reset-two-step"),
         )
         .await?;
+    app.sessions.forget_user(user);
     Ok(())
 }
 

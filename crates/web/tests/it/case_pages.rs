@@ -109,7 +109,11 @@ async fn the_list_page_links_to_the_next_and_previous_pages() {
         .replace("&#38;", "&");
     assert!(next.contains("after="), "{next}");
     let (_, second) = cm.get_text(&next).await;
-    assert!(second.contains("rel=\"prev\""), "{next}: {}", &second[second.find("<main").unwrap_or(0)..]);
+    assert!(
+        second.contains("rel=\"prev\""),
+        "{next}: {}",
+        &second[second.find("<main").unwrap_or(0)..]
+    );
     // Pages of 25: the second holds the last 5.
     assert!(!second.contains("rel=\"next\""));
     assert_eq!(

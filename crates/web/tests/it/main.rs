@@ -56,6 +56,7 @@ mod results_journey;
 mod role_matrix;
 mod rss_journey;
 mod session_ended;
+mod session_revocation;
 mod sign_in_next;
 mod sign_in_throttling;
 mod spot_checks;

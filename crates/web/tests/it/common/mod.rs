@@ -94,7 +94,18 @@ pub async fn spawn_routed(
     let (store, reopen) = fresh_store(dir.path()).await;
     let state = web::AppState::new(store.clone(), config).await.unwrap();
     let i18n = state.i18n.clone();
-    let app = build(state);
+    let addr = serve(build(state)).await;
+    TestApp {
+        addr,
+        store,
+        i18n,
+        reopen,
+        _dir: dir,
+    }
+}
+
+/// Serves a router on a free port of the loopback address.
+async fn serve(app: axum::Router) -> SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {
@@ -105,13 +116,7 @@ pub async fn spawn_routed(
         .await
         .unwrap();
     });
-    TestApp {
-        addr,
-        store,
-        i18n,
-        reopen,
-        _dir: dir,
-    }
+    addr
 }
 
 /// A fresh, empty store: SQLite in `dir`, or, when `REINTEGRA_TEST_BACKEND=postgres`, a new
@@ -139,6 +144,16 @@ async fn fresh_store(dir: &std::path::Path) -> (Arc<dyn Store>, Reopen) {
 }
 
 impl TestApp {
+    /// A second instance of the application on the same database (its own connections and
+    /// its own memory), as a second server behind a load balancer; answers its address.
+    pub async fn another_instance(&self) -> String {
+        let store = self.reopen.open().await;
+        let state = web::AppState::new(store, web::Config::default())
+            .await
+            .unwrap();
+        format!("http://{}", serve(web::router(state)).await)
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{}", self.addr, path)
     }
