@@ -22,6 +22,7 @@ pub mod imports;
 pub mod instruments;
 pub mod lookups;
 pub mod merges;
+mod page_reads;
 pub mod pathway;
 pub mod programme;
 pub mod referrals;
@@ -52,6 +53,9 @@ pub struct App {
     pub compiled_forms: Arc<crate::forms::CompiledForms>,
     /// Sessions read in the last moment (see [`sessions`]).
     pub sessions: Arc<sessions::SessionCache>,
+    /// What the parts of one page share, for an application made for one page
+    /// ([`App::for_one_page`]); `None` otherwise.
+    page_reads: Option<Arc<page_reads::PageReads>>,
 }
 
 impl App {
@@ -61,6 +65,7 @@ impl App {
             clock: Clock::System,
             compiled_forms: Arc::default(),
             sessions: Arc::default(),
+            page_reads: None,
         }
     }
 

@@ -138,7 +138,7 @@ pub async fn provider_exists(app: &App, id: domain::ProviderId) -> Result<bool, 
 /// Every mapped service (the map is not personal data; screens that show it are authorized
 /// on their own records).
 pub async fn service_list(app: &App) -> Result<Vec<store::ServiceRecord>, Error> {
-    Ok(app.store.services().await?)
+    app.service_map().await
 }
 
 /// The programme's feasibility grid, in order.

@@ -76,6 +76,7 @@ impl Pathway {
     pub async fn load(app: &App, case: CaseRecord) -> Result<Self, Error> {
         // One read for the records, so that they are consistent with each other.
         let records = app.store.pathway_records(case.id).await?;
+        app.remember_case_reads(case.id, &records.submissions, &records.rss);
         Ok(Self {
             entries: records.entries,
             plans: records.plans,

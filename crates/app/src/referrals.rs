@@ -67,7 +67,7 @@ pub async fn save_provider(
 
 pub async fn services(app: &App, actor: &Actor) -> Result<Vec<ServiceRecord>, Error> {
     authorize(actor, Action::ReadServices, Resource::Programme)?;
-    Ok(app.store.services().await?)
+    app.service_map().await
 }
 
 pub async fn service(app: &App, actor: &Actor, id: &str) -> Result<ServiceRecord, Error> {

@@ -111,7 +111,7 @@ pub async fn rounds(
     app: &crate::App,
     case: &CaseRecord,
 ) -> Result<(Vec<store::RssScore>, Vec<domain::rss::RoundStatus>), crate::Error> {
-    let scored = app.store.rss_scores(case.id).await?;
+    let scored = app.scores_of_case(case.id).await?;
     let done: Vec<(Round, time::Date)> =
         scored.iter().map(|s| (s.round, s.interview_date)).collect();
     let statuses = domain::rss::schedule(case.profile.return_date, app.today(), &done);
@@ -430,7 +430,7 @@ pub async fn scores_of(
     app: &crate::App,
     case: &CaseRecord,
 ) -> Result<Vec<store::RssScore>, crate::Error> {
-    Ok(app.store.rss_scores(case.id).await?)
+    app.scores_of_case(case.id).await
 }
 
 /// A returnee's surveys (every submission of the survey, scored or not).
@@ -439,8 +439,7 @@ pub async fn surveys_of(
     case: &CaseRecord,
 ) -> Result<Vec<store::Submission>, crate::Error> {
     Ok(app
-        .store
-        .submissions_for(store::Subject::Case(case.id))
+        .submissions_about(store::Subject::Case(case.id))
         .await?
         .into_iter()
         .filter(|s| s.form_id == RSS_FORM)

@@ -341,7 +341,7 @@ pub async fn about_case(
     case: &CaseRecord,
 ) -> Result<Vec<Submission>, Error> {
     domain::authz::authorize_record(actor, Action::ReadCase, Resource::Case(case.access()))?;
-    Ok(app.store.submissions_for(Subject::Case(case.id)).await?)
+    app.submissions_about(Subject::Case(case.id)).await
 }
 
 /// The submissions about a case the actor may read, each with its files.

@@ -60,6 +60,17 @@ pub struct AppState {
     pub feedback_limit: Arc<security::RateLimit>,
 }
 
+impl AppState {
+    /// The same state for one page whose parts share what they read (see
+    /// [`app::App::for_one_page`]).
+    pub fn for_one_page(&self) -> AppState {
+        AppState {
+            app: self.app.for_one_page(),
+            ..self.clone()
+        }
+    }
+}
+
 impl std::ops::Deref for AppState {
     type Target = app::App;
     fn deref(&self) -> &app::App {

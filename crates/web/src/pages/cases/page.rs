@@ -535,6 +535,8 @@ pub async fn view(
     Path(id): Path<String>,
 ) -> Result<Response, AppError> {
     let actor = caller.actor();
+    // The panels read the case's submissions, surveys and the service map once between them.
+    let state = state.for_one_page();
     let case = match authorized_case(&state, &actor, &id, Action::ReadCase).await {
         // A merged case's address leads to the case it was merged into.
         Err(e) if e.kind == app::ErrorKind::NotFound => {
