@@ -1,6 +1,6 @@
 //! The `reintegra` command as an operator uses it.
 
-use crate::common::{add_user, client, reintegra, serve, sign_in, with_stdin};
+use crate::common::{add_user, client, reintegra, serve, sign_in, user_with_token, with_stdin};
 
 #[tokio::test]
 async fn first_start_creates_an_admin_with_a_one_time_password() {
@@ -123,28 +123,7 @@ fn user_add_refuses_bad_input_with_exit_status_2() {
 async fn token_create_prints_a_working_api_token() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("d");
-    let migrate = reintegra()
-        .args(["migrate", "--data-dir", dir.to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert!(migrate.status.success());
-    assert!(String::from_utf8_lossy(&migrate.stdout).contains("up to date"));
-    assert!(
-        add_user(
-            &dir,
-            &["--username", "analyst", "--role", "me-officer"],
-            "a good long password"
-        )
-        .status
-        .success()
-    );
-    let out = reintegra()
-        .args(["token", "create", "--username", "analyst"])
-        .env("REINTEGRA_DATA_DIR", &dir)
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    let token = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    let token = user_with_token(&dir, "analyst", &["--role", "me-officer"]);
     assert!(token.starts_with("rt_"));
     let server = serve(&dir, &[]);
     let me: serde_json::Value = reqwest::Client::new()

@@ -136,3 +136,28 @@ pub(crate) async fn sign_in(
         .await
         .unwrap()
 }
+
+/// A new data directory `dir` holding one user made with `user add` (`args` after the
+/// username), and an API token of theirs made with `token create`.
+pub(crate) fn user_with_token(dir: &std::path::Path, username: &str, args: &[&str]) -> String {
+    let migrate = reintegra()
+        .args(["migrate", "--data-dir", dir.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(migrate.status.success());
+    assert!(String::from_utf8_lossy(&migrate.stdout).contains("up to date"));
+    let mut user = vec!["--username", username];
+    user.extend(args);
+    assert!(
+        add_user(dir, &user, "a good long password")
+            .status
+            .success()
+    );
+    let out = reintegra()
+        .args(["token", "create", "--username", username])
+        .env("REINTEGRA_DATA_DIR", dir)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}

@@ -4,40 +4,17 @@
 use serde_json::{Value, json};
 use store::{AuditScope, CaseStore as _, ResultStore as _};
 
-use crate::common::{add_user, reintegra, serve};
+use crate::common::{serve, user_with_token};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_server_killed_right_after_a_view_keeps_its_audit_entry() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("d");
-    let migrate = reintegra()
-        .args(["migrate", "--data-dir", dir.to_str().unwrap()])
-        .output()
-        .unwrap();
-    assert!(migrate.status.success());
-    assert!(
-        add_user(
-            &dir,
-            &[
-                "--username",
-                "cm.view",
-                "--role",
-                "case-manager",
-                "--office",
-                "DKR"
-            ],
-            "a good long password"
-        )
-        .status
-        .success()
+    let token = user_with_token(
+        &dir,
+        "cm.view",
+        &["--role", "case-manager", "--office", "DKR"],
     );
-    let out = reintegra()
-        .args(["token", "create", "--username", "cm.view"])
-        .env("REINTEGRA_DATA_DIR", &dir)
-        .output()
-        .unwrap();
-    assert!(out.status.success());
-    let token = String::from_utf8(out.stdout).unwrap().trim().to_string();
     let mut server = serve(&dir, &[]);
     let api = reqwest::Client::new();
     let created: Value = api

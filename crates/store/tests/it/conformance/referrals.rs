@@ -21,7 +21,7 @@ pub async fn run(s: Arc<dyn Store>) {
     referrals_edit_move_along_and_list_newest_first(&s).await;
 }
 
-fn content(reason: &str) -> ReferralContent {
+pub(super) fn content(reason: &str) -> ReferralContent {
     ReferralContent {
         reason: reason.into(),
         urgency: Urgency::Routine,
@@ -37,7 +37,7 @@ fn content(reason: &str) -> ReferralContent {
     .normalised()
 }
 
-fn a_service(name: &str) -> domain::services::Service {
+pub(super) fn a_service(name: &str) -> domain::services::Service {
     domain::services::Service {
         name: name.into(),
         category: ServiceCategory::Health,

@@ -8,13 +8,14 @@ use std::sync::Arc;
 
 use domain::case::{CaseStage, Sex, Vulnerability};
 use domain::me::{AgeBands, Axis, Computation, Condition, Frequency, Op, Source};
-use domain::referral::{ReferralContent, ReferralStatus, ReferralStep, Urgency};
+use domain::referral::{ReferralStatus, ReferralStep};
 use domain::rss::Round;
 use domain::{CaseId, DocumentId, OfficeId, Role, UserId};
 use store::*;
 use time::Date;
 use time::macros::date;
 
+use super::referrals::{a_service, content};
 use super::results::{install_survey_form, survey};
 use super::{NOW, new_case, profile, user};
 
@@ -83,18 +84,8 @@ async fn scene(s: &Arc<dyn Store>) -> Scene {
         provider,
         None,
         domain::services::Service {
-            name: "Vocational training".into(),
             category: domain::services::ServiceCategory::Tvet,
-            place: "Kolda".into(),
-            languages: vec![],
-            details: Default::default(),
-            barriers: vec![],
-            ratings: Default::default(),
-            serves_returnees: true,
-            open_to_local_population: true,
-            answer_days: Some(3),
-            verified_on: None,
-            verified_by: String::new(),
+            ..a_service("Vocational training")
         },
         by.clone(),
     )
@@ -133,22 +124,6 @@ const PROVINCES: [&str; 3] = ["Kolda", "Dakar", "Sédhiou"];
 const COUNTRIES: [&str; 2] = ["Senegal", "senegal "];
 /// On the grid, just off it, and between.
 const SCORES: [f64; 9] = [0.0, 0.25, 0.35, 0.349_999, 0.5, 0.5000001, 0.65, 0.75, 1.0];
-
-fn referral_content() -> ReferralContent {
-    ReferralContent {
-        reason: "Training".into(),
-        urgency: Urgency::Routine,
-        sections: vec![],
-        health_note: String::new(),
-        protection_note: String::new(),
-        psychosocial_note: String::new(),
-        plan_item: None,
-        accompanied: false,
-        consent: None,
-        consent_override: None,
-    }
-    .normalised()
-}
 
 /// One random change; changes the store refuses (a stale merge) are part of the game.
 async fn change(s: &Arc<dyn Store>, w: &mut Scene, dice: &mut Dice) {
@@ -279,7 +254,7 @@ async fn change(s: &Arc<dyn Store>, w: &mut Scene, dice: &mut Dice) {
                             id,
                             case: dice.pick(&live),
                             service: w.service,
-                            content: referral_content(),
+                            content: content("Training"),
                         },
                         by.clone(),
                     )
