@@ -235,8 +235,11 @@ pub struct TallyPlan {
     numerator: Side,
 }
 
+/// The group a typed value of a condition stands for.
+type GroupOf = fn(&str) -> String;
+
 /// The axis a case field's condition is read from, and the group a typed value stands for.
-fn field_axis(field: &str) -> Option<(Axis, fn(&str) -> String)> {
+fn field_axis(field: &str) -> Option<(Axis, GroupOf)> {
     fn same(v: &str) -> String {
         v.to_string()
     }

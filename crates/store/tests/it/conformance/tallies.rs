@@ -356,6 +356,9 @@ fn computations() -> Vec<(Vec<Condition>, Vec<Condition>)> {
     ]
 }
 
+/// A query's reach: the reader's office, the programme's offices and countries.
+type Reach = (Option<OfficeId>, Option<Vec<OfficeId>>, Vec<String>);
+
 /// The figures read through the tallies equal those counted from the surveys, for every
 /// breakdown, reach and span (whole periods, and periods cut by the programme's dates).
 async fn figures_agree(s: &Arc<dyn Store>, w: &Scene) -> (usize, usize, usize) {
@@ -364,7 +367,7 @@ async fn figures_agree(s: &Arc<dyn Store>, w: &Scene) -> (usize, usize, usize) {
         (date!(2025 - 01 - 01), date!(2027 - 12 - 31)),
         (date!(2025 - 08 - 20), date!(2026 - 05 - 10)),
     ];
-    let reaches: [(Option<OfficeId>, Option<Vec<OfficeId>>, Vec<String>); 3] = [
+    let reaches: [Reach; 3] = [
         (None, None, vec![]),
         (Some(w.offices[1]), None, vec![]),
         (None, Some(vec![w.offices[0]]), vec![" SENEGAL".into()]),
