@@ -317,6 +317,11 @@ pub async fn verify_tallies(app: &App) -> Result<Vec<store::TallyDifference>, Er
     Ok(app.store.verify_tallies().await?)
 }
 
+/// Folds the survey tallies' recent changes into their counts (the scheduled upkeep).
+pub async fn fold_tallies(app: &App) -> Result<u64, Error> {
+    Ok(app.store.fold_tallies().await?)
+}
+
 /// Builds the survey tallies again from the records.
 pub async fn rebuild_tallies(app: &App) -> Result<(), Error> {
     Ok(app.store.rebuild_tallies().await?)

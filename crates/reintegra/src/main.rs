@@ -638,6 +638,7 @@ async fn serve(data: &DataDir, bind: SocketAddr, config: web::Config) -> Result<
     drop(start_up);
     tokio::spawn(scheduled::retention_daily(state.app.clone()));
     tokio::spawn(scheduled::duplicates_nightly(state.app.clone()));
+    tokio::spawn(scheduled::tallies_folded(state.app.clone()));
     let app = web::router(state);
     let listener = tokio::net::TcpListener::bind(bind)
         .await

@@ -60,6 +60,23 @@ pub async fn retention_daily(app: app::App) {
     .await
 }
 
+/// Folds the survey tallies' changes into their counts every ten minutes (figures read both;
+/// folding keeps the changes few).
+pub async fn tallies_folded(app: app::App) {
+    on_schedule(
+        app,
+        "survey tallies folded",
+        time::Duration::minutes(10),
+        time::Duration::minutes(10),
+        |app| async move {
+            if let Err(e) = app::results::fold_tallies(&app).await {
+                tracing::warn!(error = %e, "tallies: the changes could not be folded");
+            }
+        },
+    )
+    .await
+}
+
 /// Rebuilds the duplicates queue once a day, the first time half an hour after the first start
 /// (out of the way of a server's busy first minutes). Only counts are logged.
 pub async fn duplicates_nightly(app: app::App) {

@@ -24,6 +24,9 @@ pub trait ResultStore: Send + Sync + 'static {
     async fn verify_tallies(&self) -> Result<Vec<TallyDifference>>;
     /// Builds the survey tallies again from the records.
     async fn rebuild_tallies(&self) -> Result<()>;
+    /// Folds the changes to the survey tallies written since into their counts (figures are
+    /// the same before and after); answers how many changes were folded.
+    async fn fold_tallies(&self) -> Result<u64>;
     /// Per survey round, in an office or all: the average scores, the returnees per tenth of
     /// the composite score, and the returnees below, within and above `bands` (the scoring
     /// model's support-band limits).

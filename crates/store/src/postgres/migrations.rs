@@ -205,6 +205,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "survey tallies",
         include_str!("../../migrations/postgres/0040_survey_tallies.sql"),
     ),
+    (
+        41,
+        "survey tally changes",
+        include_str!("../../migrations/postgres/0041_survey_tally_changes.sql"),
+    ),
 ];
 
 /// Applies every migration not yet recorded, each in its own transaction holding an advisory

@@ -30,6 +30,7 @@ on_both_engines! {
         read fn verify_tallies(&self) -> Result<Vec<TallyDifference>> =
             |db| tallies::verify(db);
         write_blocking fn rebuild_tallies(&self) -> Result<()> = |db| tallies::build(db);
+        write fn fold_tallies(&self) -> Result<u64> = |db| tallies::fold(db);
     }
     sqlite {
         // Survey figures by the merge of surveys and cases in case order; the others by the

@@ -161,8 +161,19 @@ async fn counts_of_ids<D: Db>(db: &D, cases: &[String]) -> Result<BTreeMap<Cell,
     Ok(out)
 }
 
+/// The columns of a cell, in the order [`adjust`] writes them.
+const CELL_COLUMNS: &str = "frequency, period, axis, office_id, country, known, grp, bucket";
+
+/// Where a change goes: added to the kept counts (building them), or written down as a change
+/// to fold in later (every other write: see `0041_survey_tally_changes.sql`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Written {
+    Counts,
+    Changes,
+}
+
 /// Adds `by` to each cell's count.
-async fn adjust<D: Db>(db: &D, by: &BTreeMap<Cell, i64>) -> Result<()> {
+async fn adjust<D: Db>(db: &D, by: &BTreeMap<Cell, i64>, into: Written) -> Result<()> {
     let changed: Vec<(&Cell, &i64)> = by.iter().filter(|(_, n)| **n != 0).collect();
     for chunk in changed.chunks(ROWS_PER_STATEMENT) {
         let mut params = Vec::with_capacity(chunk.len() * 9);
@@ -196,18 +207,19 @@ async fn adjust<D: Db>(db: &D, by: &BTreeMap<Cell, i64>) -> Result<()> {
                 )
             })
             .collect();
-        db.exec(
-            &format!(
-                "INSERT INTO survey_tallies (frequency, period, axis, office_id, country, known,
-                     grp, bucket, returnees)
-                 VALUES {}
+        let sql = match into {
+            Written::Counts => format!(
+                "INSERT INTO survey_tallies ({CELL_COLUMNS}, returnees) VALUES {}
                  ON CONFLICT (frequency, axis, period, office_id, country, known, grp, bucket)
                  DO UPDATE SET returnees = survey_tallies.returnees + excluded.returnees",
                 rows.join(", ")
             ),
-            &params,
-        )
-        .await?;
+            Written::Changes => format!(
+                "INSERT INTO survey_tally_changes ({CELL_COLUMNS}, returnees) VALUES {}",
+                rows.join(", ")
+            ),
+        };
+        db.exec(&sql, &params).await?;
     }
     Ok(())
 }
@@ -238,7 +250,7 @@ impl Before {
         for (cell, n) in self.counts {
             *by.entry(cell).or_insert(0) -= n;
         }
-        adjust(db, &by).await
+        adjust(db, &by, Written::Changes).await
     }
 }
 
@@ -289,6 +301,7 @@ pub(crate) async fn build_if_needed<D: Db>(db: &D) -> Result<bool> {
 /// Builds the tallies again from the records, in the caller's transaction.
 pub(crate) async fn build<D: Db>(db: &D) -> Result<()> {
     db.exec("DELETE FROM survey_tallies", &[]).await?;
+    db.exec("DELETE FROM survey_tally_changes", &[]).await?;
     // Counts are added up in memory and written when they grow large: the writes add to what
     // is there, so writing early changes nothing but the memory held.
     let mut total: BTreeMap<Cell, i64> = BTreeMap::new();
@@ -298,11 +311,11 @@ pub(crate) async fn build<D: Db>(db: &D) -> Result<()> {
             *total.entry(cell).or_insert(0) += n;
         }
         if total.len() > HELD_CELLS {
-            adjust(db, &std::mem::take(&mut total)).await?;
+            adjust(db, &std::mem::take(&mut total), Written::Counts).await?;
         }
         after = batch.1;
     }
-    adjust(db, &total).await?;
+    adjust(db, &total, Written::Counts).await?;
     db.exec(
         "INSERT INTO programme_settings (key, value, updated_at, updated_by)
          VALUES (?1, ?2, ?3, NULL)
@@ -311,6 +324,34 @@ pub(crate) async fn build<D: Db>(db: &D) -> Result<()> {
     )
     .await?;
     Ok(())
+}
+
+/// Folds the changes written since into the kept counts, in the caller's transaction; answers
+/// how many changes were folded. (Figures add both up, so folding changes none of them.)
+pub(crate) async fn fold<D: Db>(db: &D) -> Result<u64> {
+    // SQLite reads `ON CONFLICT` after a SELECT only when the SELECT has a WHERE.
+    db.exec(
+        &format!(
+            "INSERT INTO survey_tallies ({CELL_COLUMNS}, returnees)
+             SELECT {CELL_COLUMNS}, SUM(returnees) FROM survey_tally_changes WHERE 1 = 1
+             GROUP BY {CELL_COLUMNS}
+             ON CONFLICT (frequency, axis, period, office_id, country, known, grp, bucket)
+             DO UPDATE SET returnees = survey_tallies.returnees + excluded.returnees"
+        ),
+        &[],
+    )
+    .await?;
+    db.exec("DELETE FROM survey_tally_changes", &[]).await
+}
+
+/// The kept counts and the changes not yet folded, added up, as a table named `t` with the
+/// cells' columns and `returnees`, restricted by `filter` (on those columns).
+fn counted(filter: &str) -> String {
+    format!(
+        "(SELECT {CELL_COLUMNS}, returnees FROM survey_tallies WHERE {filter}
+          UNION ALL
+          SELECT {CELL_COLUMNS}, returnees FROM survey_tally_changes WHERE {filter}) AS t"
+    )
 }
 
 /// Recounts the tallies from the records and lists the cells whose counts differ (none when
@@ -322,14 +363,22 @@ pub(crate) async fn verify<D: Db>(db: &D) -> Result<Vec<TallyDifference>> {
         let mut kept: BTreeMap<Cell, i64> = BTreeMap::new();
         for r in db
             .rows(
-                "SELECT period, axis, office_id, country, known, grp, bucket, returnees
-                 FROM survey_tallies WHERE frequency = ?1 AND returnees <> 0",
+                &format!(
+                    "SELECT period, axis, office_id, country, known, grp, bucket,
+                         CAST(SUM(returnees) AS BIGINT)
+                     FROM {} GROUP BY period, axis, office_id, country, known, grp, bucket",
+                    counted("frequency = ?1")
+                ),
                 &args![frequency.as_str()],
             )
             .await?
         {
             let known: i64 = r.get(4)?;
             let grp: String = r.get(5)?;
+            let n: i64 = r.get(7)?;
+            if n == 0 {
+                continue;
+            }
             kept.insert(
                 Cell {
                     frequency,
@@ -340,7 +389,7 @@ pub(crate) async fn verify<D: Db>(db: &D) -> Result<Vec<TallyDifference>> {
                     group: (known != 0).then_some(grp),
                     bucket: i16::try_from(r.get::<i64>(6)?).unwrap_or(i16::MIN),
                 },
-                r.get(7)?,
+                n,
             );
         }
         let cells: BTreeSet<&Cell> = kept.keys().chain(recounted.keys()).collect();
@@ -437,14 +486,16 @@ pub(crate) async fn figures<D: Db>(db: &D, q: &TallyQuery) -> Result<FromTallies
             .collect();
         filters.push(format!("country IN ({})", marks.join(", ")));
     }
+    let filter = std::iter::once(
+        "frequency = ?1 AND axis = ?2 AND period >= ?3 AND period <= ?4".to_string(),
+    )
+    .chain(filters)
+    .collect::<Vec<_>>()
+    .join(" AND ");
     let sql = format!(
-        "SELECT period, known, grp, bucket, CAST(SUM(returnees) AS BIGINT) FROM survey_tallies
-         WHERE frequency = ?1 AND axis = ?2 AND period >= ?3 AND period <= ?4 {}
+        "SELECT period, known, grp, bucket, CAST(SUM(returnees) AS BIGINT) FROM {}
          GROUP BY period, known, grp, bucket",
-        filters
-            .iter()
-            .map(|f| format!("AND {f}"))
-            .collect::<String>()
+        counted(&filter)
     );
     let mut cells: BTreeMap<(String, Option<String>), Tally> = BTreeMap::new();
     for r in db.rows(&sql, &params).await? {

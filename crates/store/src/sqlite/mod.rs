@@ -230,6 +230,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "survey tallies",
         include_str!("../../migrations/sqlite/0040_survey_tallies.sql"),
     ),
+    (
+        41,
+        "survey tally changes",
+        include_str!("../../migrations/sqlite/0041_survey_tally_changes.sql"),
+    ),
 ];
 
 pub const DATABASE_FILE: &str = "reintegra.db";

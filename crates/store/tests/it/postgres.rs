@@ -50,7 +50,7 @@ async fn migrations_apply_once_on_a_fresh_schema() {
     let Some((_files, s)) = fresh().await else {
         return;
     };
-    assert_eq!(s.migrations_applied().await.unwrap(), 40);
+    assert_eq!(s.migrations_applied().await.unwrap(), 41);
     // A second instance starting on the same schema applies nothing again.
     assert_eq!(s.migrate().await.unwrap(), 0);
 }
