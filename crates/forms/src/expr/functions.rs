@@ -261,8 +261,10 @@ fn date_from_days(n: f64) -> Value {
         return Value::empty();
     }
     let epoch = time::macros::date!(1970 - 01 - 01).to_julian_day();
-    match i32::try_from(n.floor() as i64 + i64::from(epoch))
-        .ok()
+    // A count of days far past any date (`date(8888…8)`) names none: the sum must not overflow.
+    match (n.floor() as i64)
+        .checked_add(i64::from(epoch))
+        .and_then(|j| i32::try_from(j).ok())
         .and_then(|j| Date::from_julian_day(j).ok())
     {
         Some(d) => Value::Date(d),
