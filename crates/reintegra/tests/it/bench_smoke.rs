@@ -74,6 +74,10 @@ fn bench_smoke_run_reports_every_scenario_without_errors() {
         report.contains("| 600 |") && report.contains(" MB |"),
         "{report}"
     );
+    assert!(
+        report.contains("| equal to a recount |"),
+        "the survey tallies are checked after the run:\n{report}"
+    );
 }
 
 /// `scripts/bench --database`: the same scenarios on SQLite and on a PostgreSQL copy made by
