@@ -12,13 +12,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use domain::me::tallies::{Cell, Returnee, SurveyFact, TallyPlan, cells};
 use domain::me::{Axis, Frequency, Period, Tally};
 
+use super::me::batches::next_cases;
 use super::me::query::assistance_kinds;
 use crate::Result;
 use crate::model::{Counted, TallyAnswer, TallyDifference, TallyQuery, TallyRow};
 use crate::sql::{Db, Value, args};
-
-/// Cases read at a time when building or recounting.
-const BATCH: usize = if cfg!(test) { 7 } else { 2_000 };
 
 /// Cells held in memory while building before they are written.
 const HELD_CELLS: usize = 200_000;
@@ -256,16 +254,11 @@ impl Before {
 
 /// The first and last ids of the next batch of cases after `after` ("" before the first).
 async fn next_batch<D: Db>(db: &D, after: &str) -> Result<Option<(String, String)>> {
-    let ids: Vec<String> = db
-        .rows(
-            &format!("SELECT id FROM cases WHERE id > ?1 ORDER BY id LIMIT {BATCH}"),
-            &args![after],
-        )
-        .await?
-        .iter()
-        .map(|r| r.get(0))
-        .collect::<Result<_>>()?;
-    Ok(ids.first().cloned().zip(ids.last().cloned()))
+    let batch = next_cases(db, "c.id", after).await?;
+    Ok(match (batch.first(), batch.last()) {
+        (Some(first), Some(last)) => Some((first.get(0)?, last.get(0)?)),
+        _ => None,
+    })
 }
 
 /// Every returnee's counts of one frequency, added up.

@@ -17,7 +17,7 @@ const BATCH: usize = if cfg!(test) { 7 } else { 5_000 };
 
 /// The next batch of cases after the case id `after` ("" before the first): their `columns` (of
 /// `cases c`, the id first), in case order; empty after the last.
-pub(super) async fn next_cases<D: Db>(db: &D, columns: &str, after: &str) -> Result<Vec<Row>> {
+pub(crate) async fn next_cases<D: Db>(db: &D, columns: &str, after: &str) -> Result<Vec<Row>> {
     db.rows(
         &format!("SELECT {columns} FROM cases c WHERE c.id > ?1 ORDER BY c.id LIMIT {BATCH}"),
         &args![after],

@@ -9,7 +9,7 @@
 //! and batches of cases (`dashboards`, `outcomes`). The trait implementations for both engines
 //! are in [`super::me_store`].
 
-mod batches;
+pub(crate) mod batches;
 pub(crate) mod dashboards;
 #[cfg(test)]
 mod engines_agree;
